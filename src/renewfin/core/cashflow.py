@@ -1,0 +1,49 @@
+"""Profit before financing and the project investment cash flow (项目投资现金流量表).
+
+Inflows: operating revenue, output VAT, residual value. Outflows: construction
+investment (incl. VAT), operating costs, input VAT on them, VAT payable, taxes and
+surcharges. After-tax flows deduct the adjusted income tax (调整所得税), the tax on
+EBIT before financing, with losses carried forward.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renewfin.core.context import RunContext
+from renewfin.core.tax import income_tax
+from renewfin.ledger import Kind
+
+
+def build(ctx: RunContext) -> None:
+    """Record EBITDA, EBIT before financing, adjusted income tax and the project cash flow."""
+    led, tl = ctx.ledger, ctx.timeline
+    r = led.raw
+    ebitda = led.add("pl.ebitda", "息税折旧摊销前利润", "EBITDA",
+                     r("revenue.total") - r("opex.total") - r("tax.taxes_and_surcharges"),
+                     group="profit")
+    ebit = led.add("pl.ebit_pre_financing", "息税前利润（融资前）", "EBIT before financing",
+                   ebitda - r("dep.total"), group="profit")
+    rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
+    adjusted, _, _ = income_tax(ebit, rate, ctx.rates.loss_carryforward_years, tl.ppy)
+    led.add("tax.adjusted_income_tax", "调整所得税", "Adjusted income tax (on EBIT)", adjusted,
+            group="tax")
+    inflow = led.add("cf.project.inflow", "现金流入", "Cash inflow",
+                     r("revenue.total") + r("tax.output_vat") + r("dep.residual_value"),
+                     group="cashflow")
+    outflow = led.add(
+        "cf.project.outflow", "现金流出", "Cash outflow",
+        r("capex.total") + r("opex.total") + r("opex.input_vat") + r("tax.vat_payable")
+        + r("tax.taxes_and_surcharges"),
+        group="cashflow",
+    )
+    pre = led.add("cf.project.pre_tax", "所得税前净现金流量", "Net cash flow before income tax",
+                  inflow - outflow, group="cashflow")
+    led.add("cf.project.pre_tax_cumulative", "累计所得税前净现金流量",
+            "Cumulative net cash flow before income tax", np.cumsum(pre, axis=1),
+            group="cashflow", kind=Kind.BALANCE)
+    after = led.add("cf.project.after_tax", "所得税后净现金流量", "Net cash flow after income tax",
+                    pre - adjusted, group="cashflow")
+    led.add("cf.project.after_tax_cumulative", "累计所得税后净现金流量",
+            "Cumulative net cash flow after income tax", np.cumsum(after, axis=1),
+            group="cashflow", kind=Kind.BALANCE)

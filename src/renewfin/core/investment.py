@@ -1,0 +1,151 @@
+"""Construction investment (建设投资): items, contingencies, input VAT and asset values.
+
+Spending follows each item's yearly schedule over its phase; a construction delay
+stretches the schedule over the longer duration (the cumulative spending curve is
+rescaled in time), and a capex overrun scales the items it applies to.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from renewfin.core.context import PhaseTiming, RunContext
+from renewfin.inputs import RISK_OVERRUN
+from renewfin.spec.investment import InvestmentCategory, InvestmentItem
+from renewfin.spec.model import default_asset_class
+
+CATEGORY_ZH = {
+    InvestmentCategory.CONSTRUCTION: "建安工程费",
+    InvestmentCategory.EQUIPMENT: "设备购置费",
+    InvestmentCategory.OTHER_COSTS: "工程建设其他费用",
+    InvestmentCategory.LAND: "土地及征拆补偿费",
+    InvestmentCategory.CONTINGENCY: "基本预备费",
+}
+
+
+@dataclass(frozen=True)
+class AssetGroup:
+    """Capitalised cost that enters service together: one asset class, one phase."""
+
+    asset_class: str
+    phase: str
+    original_value: np.ndarray
+    """Original value excluding deductible input VAT [money], (S|1, 1)."""
+
+
+def spend_profile(
+    t: np.ndarray, phase: PhaseTiming, schedule: list[float] | None
+) -> np.ndarray:
+    """Share of an item spent in each period, (S|1, T), summing to 1 over the phase.
+
+    ``schedule`` gives shares per construction year of the phase's spec duration; the
+    cumulative curve through those year ends is stretched over the actual duration
+    (including a delay) and evaluated at period boundaries, so spending within a year is
+    even and a delayed phase spends the same total over more periods."""
+    years = phase.base_duration_years
+    n = math.ceil(years - 1e-9)
+    if schedule is None:  # even per unit of time, a fractional last year pro rata
+        schedule = [min(1.0, years - k) / years for k in range(n)]
+    knots = np.array([min(k, years) / years for k in range(n + 1)])
+    cum = np.concatenate([[0.0], np.cumsum(schedule)])
+    cum = np.concatenate([cum, np.full(n + 1 - cum.size, cum[-1])])
+    dur = phase.duration.astype(float)
+    x0 = np.clip((t - phase.start) / dur, 0.0, 1.0)
+    x1 = np.clip((t + 1 - phase.start) / dur, 0.0, 1.0)
+    return np.interp(x1, knots, cum) - np.interp(x0, knots, cum)
+
+
+def build(ctx: RunContext) -> list[AssetGroup]:
+    """Record the investment line items; return the asset groups for depreciation."""
+    spec, inputs, led = ctx.spec, ctx.inputs, ctx.ledger
+    t = ctx.timeline.t
+    overrun = inputs.scalar(RISK_OVERRUN, 0.0)
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+
+    base: dict[str, np.ndarray] = {}
+    phase_of: dict[str, str] = {}
+    for item in spec.investment:
+        if item.category is InvestmentCategory.CONTINGENCY:
+            continue
+        ph = ctx.phase(item.phase, default_first=True)
+        amount = inputs.scalar(f"investment[{item.name}].amount", float(item.amount or 0.0))
+        if item.overrun_applies:
+            amount = amount * (1.0 + overrun)
+        base[item.name] = amount * spend_profile(t, ph, item.schedule)
+        phase_of[item.name] = ph.name
+
+    # Basic contingency per phase: rate × its base categories spent in that phase.
+    by_phase: dict[tuple[str, str], np.ndarray] = {}
+    capex: dict[str, np.ndarray] = {}
+    for item in spec.investment:
+        if item.category is not InvestmentCategory.CONTINGENCY:
+            capex[item.name] = base[item.name]
+            by_phase[(item.name, phase_of[item.name])] = base[item.name]
+            continue
+        rate = inputs.scalar(f"investment[{item.name}].rate", float(item.rate or 0.0))
+        total = zeros
+        for other in spec.investment:
+            if other.category in item.base_categories:
+                part = rate * base[other.name]
+                by_phase[(item.name, phase_of[other.name])] = (
+                    by_phase.get((item.name, phase_of[other.name]), zeros) + part
+                )
+                total = total + part
+        capex[item.name] = total
+
+    items = {i.name: i for i in spec.investment}
+    vat_rates = {
+        name: _input_vat_rate(ctx, items[name]) for name in capex
+    }
+    for name, values in capex.items():
+        cat = items[name].category
+        led.add(f"capex.item[{name}]", f"{CATEGORY_ZH[cat]}：{name}", f"Capex: {name}",
+                values, group="investment")
+
+    # Price contingency (涨价预备费): I_t [(1+f)^(m + (t + 0.5)/ppy) − 1].
+    pc = spec.price_contingency
+    f = inputs.scalar("price_contingency.rate", pc.rate)
+    m = inputs.scalar("price_contingency.years_before_start", pc.years_before_start)
+    factor = np.power(1.0 + f, m + (t + 0.5) / ctx.timeline.ppy) - 1.0
+    price_cont_by_phase: dict[str, np.ndarray] = {}
+    for (name, phase), values in by_phase.items():
+        if items[name].escalate:
+            price_cont_by_phase[phase] = price_cont_by_phase.get(phase, zeros) + values * factor
+    price_cont = sum(price_cont_by_phase.values(), zeros)
+    led.add("capex.price_contingency", "涨价预备费", "Price contingency", price_cont,
+            group="investment")
+
+    total = sum(capex.values(), zeros) + price_cont
+    led.add("capex.total", "建设投资", "Construction investment", total, group="investment")
+    for cat in InvestmentCategory:
+        names = [n for n in capex if items[n].category is cat]
+        if names:
+            led.add(f"capex.category[{cat.value}]", CATEGORY_ZH[cat], cat.value.replace("_", " "),
+                    sum((capex[n] for n in names), zeros), group="investment")
+
+    input_vat = sum(
+        (capex[n] * (vat_rates[n] / (1.0 + vat_rates[n])) for n in capex), zeros
+    )
+    led.add("capex.input_vat", "建设投资进项税额", "Input VAT in construction investment",
+            input_vat, group="investment")
+
+    groups: dict[tuple[str, str], np.ndarray] = {}
+    for (name, phase), values in by_phase.items():
+        cls = items[name].asset_class or default_asset_class(items[name].category)
+        net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name])
+        groups[(cls, phase)] = groups.get((cls, phase), 0.0) + net
+    pc_class = pc.asset_class or "building"
+    for phase, values in price_cont_by_phase.items():
+        groups[(pc_class, phase)] = groups.get((pc_class, phase), 0.0) + values.sum(
+            axis=1, keepdims=True
+        )
+    return [AssetGroup(c, p, np.asarray(v, dtype=float)) for (c, p), v in groups.items()]
+
+
+def _input_vat_rate(ctx: RunContext, item: InvestmentItem) -> float:
+    if item.input_vat_rate is not None:
+        return item.input_vat_rate
+    return ctx.rates.capex_input_vat[item.category]

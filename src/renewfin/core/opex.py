@@ -1,0 +1,96 @@
+"""Operating costs (经营成本, excluding VAT) by item, including whole-life safety items."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renewfin.core.context import RunContext
+from renewfin.core.investment import AssetGroup
+from renewfin.core.revenue import StreamResult
+from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
+from renewfin.timeline import elapsed_years, step_index, window
+
+CATEGORY_ZH = {
+    OpexCategory.OPERATIONS: "运营费用",
+    OpexCategory.MAINTENANCE: "维修养护费",
+    OpexCategory.MAJOR_MAINTENANCE: "大中修费用",
+    OpexCategory.SAFETY_INSPECTION: "房屋安全体检费",
+    OpexCategory.SAFETY_FUND: "房屋安全管理资金",
+    OpexCategory.INSURANCE: "房屋质量安全保险费",
+    OpexCategory.MARKETING: "招商营销费",
+    OpexCategory.OTHER: "其他费用",
+}
+
+
+def item_cost(
+    ctx: RunContext,
+    o: OpexItem,
+    streams: dict[str, StreamResult],
+    assets: list[AssetGroup],
+) -> np.ndarray:
+    """Cost of one item per period, excluding VAT [money], (S|1, T)."""
+    tl, inputs = ctx.timeline, ctx.inputs
+    t, ppy = tl.t, tl.ppy
+    at = f"opex[{o.name}]"
+    ph = ctx.phase(o.phase)
+    if o.timing is OpexTiming.CONSTRUCTION:
+        origin, active = ph.start, window(t, ph.start, ph.completion)
+    else:
+        origin, active = ph.completion, window(t, ph.completion, tl.n_periods)
+    growth = inputs.scalar(f"{at}.growth_rate", o.growth_rate)
+    years = elapsed_years(t, origin, ppy)
+    index = step_index(growth, years)
+
+    if o.basis is OpexBasis.FIXED:
+        amount = inputs.scalar(f"{at}.amount", float(o.amount or 0.0))
+        if o.every_years is not None:
+            first_period_of_year = ((t - origin) % ppy) == 0
+            due = ((years + 1) % o.every_years == 0) & first_period_of_year
+            return amount * index * active * due
+        return amount * index * active / ppy
+    if o.basis is OpexBasis.PER_UNIT:
+        unit_cost = inputs.scalar(f"{at}.unit_cost", float(o.unit_cost or 0.0))
+        annual = unit_cost * ctx.money(o.cost_currency.yuan) * o.cost_per.per_year
+        if o.driver is not None:
+            units = streams[o.driver].units
+            return annual * units * index / ppy
+        quantity = inputs.scalar(f"{at}.quantity", float(o.quantity or 0.0))
+        return annual * quantity * index * active / ppy
+    share = inputs.scalar(f"{at}.share", float(o.share or 0.0))
+    if o.basis is OpexBasis.REVENUE_SHARE:
+        names = o.revenues if o.revenues is not None else list(streams)
+        base = sum((streams[n].revenue for n in names), np.zeros((1, tl.n_periods)))
+        return share * base
+    value = sum(
+        (g.original_value for g in assets if g.asset_class == o.asset_class),
+        np.zeros((1, 1)),
+    )
+    return share * value * index * active / ppy
+
+
+def build(
+    ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]
+) -> None:
+    """Record operating costs by item, in total, and their input VAT."""
+    led = ctx.ledger
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    total = zeros
+    input_vat = zeros
+    for o in ctx.spec.opex:
+        cost = item_cost(ctx, o, streams, assets)
+        led.add(f"opex.item[{o.name}]", f"{CATEGORY_ZH[o.category]}：{o.name}", f"Opex: {o.name}",
+                cost, group="opex")
+        total = total + cost
+        vat_rate = ctx.inputs.scalar(f"opex[{o.name}].input_vat_rate", o.input_vat_rate)
+        input_vat = input_vat + cost * vat_rate
+    safety = [o.name for o in ctx.spec.opex if o.category in SAFETY]
+    if safety:
+        led.add("opex.safety", "全生命周期安全费用", "Whole-life building-safety costs",
+                sum((led.raw(f"opex.item[{n}]") for n in safety), zeros), group="opex")
+    led.add("opex.total", "经营成本", "Operating costs", total, group="opex")
+    led.add("opex.input_vat", "经营成本进项税额", "Input VAT on operating costs", input_vat,
+            group="opex")
+
+
+SAFETY = (OpexCategory.SAFETY_INSPECTION, OpexCategory.SAFETY_FUND, OpexCategory.INSURANCE)
+"""Categories reported together as whole-life building-safety costs."""

@@ -1,0 +1,108 @@
+"""Taxes: VAT with input credit carried forward, surcharges, property tax, and income tax
+with loss carry-forward. The period loops run over T only, vectorised over scenarios."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renewfin.core.context import RunContext
+from renewfin.core.investment import AssetGroup
+from renewfin.core.revenue import StreamResult
+from renewfin.ledger import Kind
+from renewfin.spec.revenue import RevenueKind
+
+
+def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """VAT payable (应纳增值税) with unused input VAT carried forward (留抵).
+
+    payable_t = max(0, output_t − input_t − credit_{t−1}); credit_t = max(0, credit_{t−1} +
+    input_t − output_t). Shapes (S|1, T) in; (payable, closing credit) (S, T) out [money].
+    """
+    out, inp = np.broadcast_arrays(output_vat, input_vat)
+    payable = np.zeros(out.shape)
+    credit = np.zeros(out.shape)
+    c = np.zeros(out.shape[0])
+    for k in range(out.shape[1]):
+        net = out[:, k] - inp[:, k] - c
+        payable[:, k] = np.maximum(net, 0.0)
+        c = np.maximum(-net, 0.0)
+        credit[:, k] = c
+    return payable, credit
+
+
+def income_tax(
+    taxable: np.ndarray, rate: np.ndarray | float, carry_years: int, ppy: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Income tax with losses carried forward ``carry_years`` years, oldest first.
+
+    A loss made in model year y offsets profits of later periods of year y and of years
+    y+1 … y+carry_years (企业所得税法 第十八条: five years). ``taxable`` (S|1, T) profit
+    before tax [money]; ``rate`` (S|1, 1) or scalar. Returns (tax, loss used, loss
+    balance available at period end), each (S|1, T) [money].
+    """
+    x = np.asarray(taxable, dtype=float)
+    s, n = x.shape
+    years = (n - 1) // ppy + 1
+    losses = np.zeros((s, years))
+    used = np.zeros((s, n))
+    balance = np.zeros((s, n))
+    for k in range(n):
+        y = k // ppy
+        gain = np.maximum(x[:, k], 0.0)
+        if carry_years > 0:
+            lo = max(0, y - carry_years)
+            avail = losses[:, lo : y + 1]
+            take = np.minimum(np.cumsum(avail, axis=1), gain[:, None])
+            step = np.diff(take, axis=1, prepend=0.0)
+            avail -= step
+            used[:, k] = take[:, -1]
+        losses[:, y] += np.maximum(-x[:, k], 0.0)
+        lo_next = max(0, (k + 1) // ppy - carry_years)
+        balance[:, k] = losses[:, lo_next : y + 1].sum(axis=1) if carry_years > 0 else 0.0
+    tax = np.asarray(rate) * (np.maximum(x, 0.0) - used)
+    return tax, used, balance
+
+
+def build_indirect(
+    ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]
+) -> None:
+    """Record output and input VAT, VAT payable, surcharges and property tax."""
+    spec, led, rates, inputs = ctx.spec, ctx.ledger, ctx.rates, ctx.inputs
+    tl = ctx.timeline
+    zeros = np.zeros((1, tl.n_periods))
+    output_vat = zeros
+    rental = zeros
+    for r in spec.revenues:
+        rate = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
+        output_vat = output_vat + streams[r.name].revenue * rate
+        ptax = r.property_tax_rate
+        if ptax is None:
+            ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
+        rental = rental + streams[r.name].revenue * ptax
+    led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
+    input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
+    led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
+    payable, credit = vat_payable(output_vat, input_vat)
+    led.add("tax.vat_payable", "应纳增值税", "VAT payable", payable, group="tax")
+    led.add("tax.vat_credit", "留抵进项税额", "Input VAT carried forward", credit, group="tax",
+            kind=Kind.BALANCE)
+    surcharge_rate = inputs.scalar("tax.surcharge_rate", rates.surcharge)
+    led.add("tax.surcharges", "增值税附加", "VAT surcharges", payable * surcharge_rate,
+            group="tax")
+    led.add("tax.property_rental", "房产税（从租）", "Property tax on rent", rental, group="tax")
+    t = tl.t
+    base = zeros
+    for g in assets:
+        if g.asset_class == "building":
+            base = base + g.original_value * (t >= ctx.phases[g.phase].completion)
+    ad_valorem = (
+        base
+        * rates.property_ad_valorem
+        * (1.0 - rates.property_ad_valorem_deduction)
+        * rates.property_ad_valorem_share
+        / tl.ppy
+    )
+    led.add("tax.property_ad_valorem", "房产税（从价）", "Property tax on value", ad_valorem,
+            group="tax")
+    led.add("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges",
+            led.raw("tax.surcharges") + rental + ad_valorem, group="tax")

@@ -1,0 +1,111 @@
+"""The engine: spec (+ per-scenario overrides) → ledger and metrics.
+
+One code path for every run: a deterministic run is S = 1; a Monte Carlo run passes
+per-scenario values of any numeric input by its spec path. Stages run in the order of
+``DESIGN.md`` §2; each records its line items in the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from renewfin.core import cashflow, depreciation, investment, opex, revenue, tax
+from renewfin.core.context import RunContext
+from renewfin.inputs import Inputs
+from renewfin.ledger import Ledger
+from renewfin.metrics import METRICS, project_metrics
+from renewfin.spec.model import ProjectSpec
+from renewfin.timeline import Timeline
+
+
+@dataclass
+class Result:
+    """Everything a run produced."""
+
+    spec: ProjectSpec
+    timeline: Timeline
+    ledger: Ledger
+    values: dict[str, np.ndarray]
+    """Metric id → (S,) values."""
+    diagnostics: list[str] = field(default_factory=list)
+    """Notes on undefined results (an IRR with no root) and solver residuals."""
+
+    @property
+    def n_scenarios(self) -> int:
+        """S."""
+        return self.ledger.n_scenarios
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """One row per scenario, one column per metric."""
+        return pd.DataFrame(self.values)
+
+    def metric(self, key: str, scenario: int = 0) -> float:
+        """One metric of one scenario."""
+        return float(self.values[key][scenario])
+
+    def ledger_frame(self, scenario: int = 0) -> pd.DataFrame:
+        """The ledger of one scenario (a row per line item, a column per period)."""
+        return self.ledger.to_frame(scenario)
+
+    def metrics_table(self, scenario: int = 0) -> pd.DataFrame:
+        """Metrics of one scenario with their labels and units."""
+        rows = [
+            {"id": k, "zh": METRICS[k].zh, "en": METRICS[k].en, "unit": METRICS[k].unit,
+             "value": float(v[scenario])}
+            for k, v in self.values.items()
+            if k in METRICS
+        ]
+        return pd.DataFrame(rows).set_index("id")
+
+
+def n_scenarios_of(overrides: Mapping[str, ArrayLike] | None) -> int:
+    """S implied by a set of overrides (1 when there are none or all are scalars)."""
+    sizes = {np.asarray(v).shape[0] for v in (overrides or {}).values() if np.ndim(v) >= 1}
+    if len(sizes) > 1:
+        raise ValueError(f"overrides disagree on the number of scenarios: {sorted(sizes)}")
+    return sizes.pop() if sizes else 1
+
+
+def run(
+    spec: ProjectSpec,
+    overrides: Mapping[str, ArrayLike] | None = None,
+    *,
+    n_scenarios: int | None = None,
+) -> Result:
+    """Run the engine on a spec.
+
+    Parameters
+    ----------
+    spec : ProjectSpec
+        The validated project.
+    overrides : mapping of spec path → (S,) or (S, n) array, optional
+        Per-scenario absolute values of numeric inputs (``revenues[停车位].unit_price``,
+        ``risk.construction_delay_periods`` …).
+    n_scenarios : int, optional
+        S; inferred from ``overrides`` when omitted.
+
+    Raises
+    ------
+    KeyError
+        When an override names a path the engine does not read.
+    """
+    s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
+    inputs = Inputs(s, overrides)
+    ctx = RunContext.create(spec, inputs)
+    assets = investment.build(ctx)
+    streams = revenue.build(ctx)
+    opex.build(ctx, streams, assets)
+    tax.build_indirect(ctx, streams, assets)
+    depreciation.build(ctx, assets)
+    cashflow.build(ctx)
+    unused = inputs.unused()
+    if unused:
+        raise KeyError(f"overrides name inputs the engine does not use: {', '.join(unused)}")
+    values = project_metrics(ctx.ledger, spec, ctx.diagnostics)
+    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics)

@@ -1,0 +1,85 @@
+"""Numeric inputs of a run, addressable by spec path, with per-scenario overrides.
+
+The engine reads every number it uses through ``Inputs.scalar`` or ``Inputs.vector``
+with the number's spec path (``revenues[停车位].unit_price``). Without an override the
+value is the spec's and the array has one row, broadcasting over scenarios; with an
+override (a Monte Carlo sample, a stress case) it has one row per scenario. Overrides
+that the engine never reads are reported by ``unused``, so a misspelt path cannot pass
+silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+RISK_DELAY = "risk.construction_delay_periods"
+"""Virtual input: construction delay added to every phase [periods]."""
+RISK_OVERRUN = "risk.capex_overrun"
+"""Virtual input: capex overrun as a fraction of the items it applies to [fraction]."""
+VIRTUAL_PATHS = {RISK_DELAY: 0.0, RISK_OVERRUN: 0.0}
+"""Inputs that exist in every run without a spec field, with their neutral values."""
+
+
+class Inputs:
+    """Values of numeric inputs for S scenarios.
+
+    Parameters
+    ----------
+    n_scenarios : int
+        S, the number of scenarios.
+    overrides : mapping of path → array
+        Absolute values: (S,) for scalars, (S, n) or (n,) for vectors.
+    """
+
+    def __init__(
+        self, n_scenarios: int = 1, overrides: Mapping[str, ArrayLike] | None = None
+    ) -> None:
+        if n_scenarios < 1:
+            raise ValueError(f"n_scenarios must be >= 1, got {n_scenarios}")
+        self.n_scenarios = n_scenarios
+        self._overrides = {k: np.asarray(v, dtype=float) for k, v in (overrides or {}).items()}
+        self._used: set[str] = set()
+
+    @property
+    def overrides(self) -> dict[str, np.ndarray]:
+        """The overrides as given (path → array)."""
+        return dict(self._overrides)
+
+    def scalar(self, path: str, base: float) -> np.ndarray:
+        """Value of a scalar input as a column, shape (S, 1) or (1, 1)."""
+        self._used.add(path)
+        value = self._overrides.get(path)
+        if value is None:
+            return np.full((1, 1), float(base))
+        if value.ndim == 0:
+            return value.reshape(1, 1)
+        if value.shape != (self.n_scenarios,):
+            raise ValueError(
+                f"override {path}: expected shape ({self.n_scenarios},), got {value.shape}"
+            )
+        return value[:, None]
+
+    def vector(self, path: str, base: Sequence[float]) -> np.ndarray:
+        """Value of a vector input (a schedule, a path of rates), shape (S|1, n)."""
+        self._used.add(path)
+        value = self._overrides.get(path)
+        if value is None:
+            return np.asarray(base, dtype=float).reshape(1, -1)
+        if value.ndim == 1:
+            return value.reshape(1, -1)
+        if value.shape[0] != self.n_scenarios:
+            raise ValueError(
+                f"override {path}: expected {self.n_scenarios} rows, got {value.shape[0]}"
+            )
+        return value
+
+    def unused(self) -> list[str]:
+        """Override paths the engine never read."""
+        return sorted(set(self._overrides) - self._used)
+
+    def used(self) -> list[str]:
+        """Every path the engine read, in sorted order."""
+        return sorted(self._used)

@@ -1,0 +1,78 @@
+"""Project specs: validated, frozen pydantic models that describe a project once."""
+
+from __future__ import annotations
+
+import os
+
+from renewfin.spec.base import MoneyUnit, Periodicity, PricePer, SpecModel
+from renewfin.spec.errors import Problem, SpecError
+from renewfin.spec.evaluation import EvaluationSpec
+from renewfin.spec.investment import (
+    AssetClass,
+    DepreciationSpec,
+    InvestmentCategory,
+    InvestmentItem,
+    PriceContingency,
+)
+from renewfin.spec.io import dump, dumps, load_model, validate_data
+from renewfin.spec.model import ProjectSpec
+from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
+from renewfin.spec.project import CityTier, Phase, ProjectInfo, ProjectKind, Sector, TimelineSpec
+from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream
+from renewfin.spec.tax import TaxPreset, TaxRates, TaxSpec, resolve_tax
+
+
+def load_spec(path: str | os.PathLike[str]) -> ProjectSpec:
+    """Load a project spec from a YAML or JSON file.
+
+    Raises
+    ------
+    SpecError
+        Listing every problem with its path, the value and what was expected.
+    """
+    return load_model(ProjectSpec, path)
+
+
+def project_schema() -> dict[str, object]:
+    """JSON Schema of the project spec."""
+    return ProjectSpec.model_json_schema()
+
+
+__all__ = [
+    "AssetClass",
+    "CityTier",
+    "DepreciationSpec",
+    "EvaluationSpec",
+    "GrowthFrom",
+    "InvestmentCategory",
+    "InvestmentItem",
+    "MoneyUnit",
+    "OpexBasis",
+    "OpexCategory",
+    "OpexItem",
+    "OpexTiming",
+    "Periodicity",
+    "Phase",
+    "PriceContingency",
+    "PricePer",
+    "Problem",
+    "ProjectInfo",
+    "ProjectKind",
+    "ProjectSpec",
+    "RevenueKind",
+    "RevenueStream",
+    "Sector",
+    "SpecError",
+    "SpecModel",
+    "TaxPreset",
+    "TaxRates",
+    "TaxSpec",
+    "TimelineSpec",
+    "dump",
+    "dumps",
+    "load_model",
+    "load_spec",
+    "project_schema",
+    "resolve_tax",
+    "validate_data",
+]

@@ -1,0 +1,133 @@
+"""Shared base model and small enumerations of the spec.
+
+Every spec model is frozen, rejects unknown keys and documents each field with a
+docstring (``use_attribute_docstrings``): the same text fills the JSON Schema, the
+CLI help and the comments column of the Excel inputs sheet.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A non-negative amount of money in the spec's money unit."""
+
+Rate = Annotated[float, Field(ge=-1, le=10, allow_inf_nan=False)]
+"""A rate as a fraction (0.05 = 5 %)."""
+
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A share between 0 and 1."""
+
+Years = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+"""A span of time in years (may be fractional: 0.25 = one quarter)."""
+
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+"""A human-readable name, unique within its list."""
+
+
+class SpecModel(BaseModel):
+    """Base of every spec model: frozen, unknown keys rejected, documented fields."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+        str_strip_whitespace=True,
+    )
+
+
+class MoneyUnit(StrEnum):
+    """Money unit of every amount in a spec."""
+
+    YUAN = "元"
+    WAN_YUAN = "万元"
+    YI_YUAN = "亿元"
+
+    @property
+    def yuan(self) -> float:
+        """How many 元 one unit holds [元/unit]."""
+        return {"元": 1.0, "万元": 1e4, "亿元": 1e8}[self.value]
+
+    @classmethod
+    def _missing_(cls, value: object) -> MoneyUnit | None:
+        aliases = {
+            "yuan": cls.YUAN,
+            "cny": cls.YUAN,
+            "wan": cls.WAN_YUAN,
+            "wan_yuan": cls.WAN_YUAN,
+            "10k_yuan": cls.WAN_YUAN,
+            "yi": cls.YI_YUAN,
+            "yi_yuan": cls.YI_YUAN,
+            "100m_yuan": cls.YI_YUAN,
+        }
+        return aliases.get(str(value).strip().lower())
+
+
+class Periodicity(StrEnum):
+    """Length of a model period."""
+
+    ANNUAL = "annual"
+    SEMIANNUAL = "semiannual"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+
+    @property
+    def periods_per_year(self) -> int:
+        """Number of periods in one year [1/yr]."""
+        return {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}[self.value]
+
+
+class PricePer(StrEnum):
+    """Time basis of a unit price or unit cost."""
+
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+    ONCE = "once"
+
+    @property
+    def per_year(self) -> float:
+        """Occurrences of the price per year [1/yr] (``once`` is not recurring: 0)."""
+        return {"year": 1.0, "month": 12.0, "day": 365.0, "once": 0.0}[self.value]
+
+
+def unique_names(items: list[Any], what: str) -> list[Any]:
+    """Raise ``ValueError`` when two items of a list share a ``name``."""
+    seen: set[str] = set()
+    dupes = []
+    for item in items:
+        if item.name in seen:
+            dupes.append(item.name)
+        seen.add(item.name)
+    if dupes:
+        raise ValueError(f"{what} names must be unique; repeated: {', '.join(sorted(set(dupes)))}")
+    return items
+
+
+def shares_sum_to_one(values: list[float] | None, what: str, tol: float = 1e-6) -> None:
+    """Raise ``ValueError`` when schedule shares do not sum to 100 %."""
+    if values is None:
+        return
+    total = sum(values)
+    if abs(total - 1.0) > tol:
+        raise ValueError(f"{what} must sum to 100%; they sum to {total:.6%}")
+
+
+__all__ = [
+    "Money",
+    "MoneyUnit",
+    "Name",
+    "Periodicity",
+    "PricePer",
+    "Rate",
+    "Share",
+    "SpecModel",
+    "Years",
+    "model_validator",
+    "shares_sum_to_one",
+    "unique_names",
+]

@@ -1,0 +1,139 @@
+"""Construction investment (建设投资) items, contingencies and asset classes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from renewfin.spec.base import Money, Name, Rate, Share, SpecModel, Years, shares_sum_to_one
+
+
+class InvestmentCategory(StrEnum):
+    """Line of the construction-investment estimate (建设投资估算表)."""
+
+    CONSTRUCTION = "construction"
+    """建安工程费: building and installation works."""
+    EQUIPMENT = "equipment"
+    """设备及工器具购置费: equipment purchase."""
+    OTHER_COSTS = "other_costs"
+    """工程建设其他费用: design, supervision, management and other costs."""
+    LAND = "land"
+    """土地费用 / 征拆补偿: land, resettlement and demolition compensation."""
+    CONTINGENCY = "contingency"
+    """基本预备费: basic contingency, a rate on the engineering and other costs."""
+
+
+class InvestmentItem(SpecModel):
+    """One line of the investment estimate, spent over its phase's construction period."""
+
+    name: Name
+    """Item name (e.g. 建安工程费 — 住宅楼改造)."""
+    category: InvestmentCategory
+    """Estimate line the item belongs to."""
+    amount: Money | None = None
+    """Amount including VAT (含税) in the money unit; required unless the category is
+    ``contingency``, whose amount is ``rate`` × its base."""
+    rate: Share | None = None
+    """For ``contingency`` only: rate on the base categories (基本预备费率, e.g. 0.05)."""
+    base_categories: list[InvestmentCategory] = Field(
+        default_factory=lambda: [
+            InvestmentCategory.CONSTRUCTION,
+            InvestmentCategory.EQUIPMENT,
+            InvestmentCategory.OTHER_COSTS,
+        ]
+    )
+    """For ``contingency`` only: categories the rate applies to (工程费用 + 工程建设其他费用)."""
+    phase: str | None = None
+    """Construction phase the item is spent in; default the first phase."""
+    schedule: list[Share] | None = None
+    """Shares of the amount spent in each construction year of the phase (sum 100 %);
+    default evenly over the phase. Spending within a year is spread evenly over its periods."""
+    asset_class: str | None = None
+    """Asset class the item capitalises into (see ``depreciation.classes``); default
+    ``building`` (``equipment`` for equipment, ``land_use_right`` for land if defined)."""
+    input_vat_rate: Share | None = None
+    """VAT rate included in the amount and deductible as input VAT (进项税额), e.g. 0.09 for
+    works, 0.13 for equipment, 0.06 for services; default from the tax preset."""
+    escalate: bool = True
+    """Whether the item enters the base of the price contingency (涨价预备费)."""
+    overrun_applies: bool = True
+    """Whether a capex-overrun risk multiplies this item (land is often fixed by agreement)."""
+
+    @model_validator(mode="after")
+    def _amount_or_rate(self) -> Self:
+        if self.category is InvestmentCategory.CONTINGENCY:
+            if self.rate is None:
+                raise ValueError("a contingency item needs `rate` (e.g. 0.05)")
+            if self.amount is not None:
+                raise ValueError("a contingency item takes `rate`, not `amount`")
+            if InvestmentCategory.CONTINGENCY in self.base_categories:
+                raise ValueError("a contingency cannot be a base of itself")
+            if self.schedule is not None or self.phase is not None:
+                raise ValueError(
+                    "a contingency follows the spending of its base: drop `schedule` and `phase`"
+                )
+        else:
+            if self.amount is None:
+                raise ValueError(f"`amount` is required for a {self.category.value} item")
+            if self.rate is not None:
+                raise ValueError("`rate` applies only to contingency items")
+        shares_sum_to_one(self.schedule, "schedule shares")
+        return self
+
+
+class PriceContingency(SpecModel):
+    """Price contingency (涨价预备费), per 《建设项目经济评价方法与参数》(第三版):
+    PF = Σ I_t [(1+f)^m (1+f)^0.5 (1+f)^(t−1) − 1]."""
+
+    rate: Rate = 0.0
+    """Annual price escalation rate f [1/yr]; 0 disables the price contingency."""
+    years_before_start: Years = 0.0
+    """m: years from the date of the estimate to the start of construction [yr]."""
+    asset_class: str | None = None
+    """Asset class the price contingency capitalises into; default ``building``."""
+
+
+class AssetClass(SpecModel):
+    """A class of fixed or intangible assets, depreciated straight line (平均年限法)."""
+
+    name: Name
+    """Class name referenced by investment items (e.g. building, equipment, land_use_right)."""
+    life_years: float = Field(gt=0, le=100, allow_inf_nan=False)
+    """Depreciation or amortisation life (折旧/摊销年限) [yr]."""
+    residual_rate: Share = 0.05
+    """Residual value rate (净残值率) as a share of original value."""
+    label_zh: str | None = None
+    """Chinese label for tables (e.g. 房屋建筑物)."""
+
+
+def _default_classes() -> list[AssetClass]:
+    return [
+        AssetClass(name="building", life_years=30, residual_rate=0.05, label_zh="房屋及构筑物"),
+        AssetClass(name="equipment", life_years=10, residual_rate=0.05, label_zh="机器设备"),
+        AssetClass(name="land_use_right", life_years=40, residual_rate=0.0, label_zh="土地使用权"),
+    ]
+
+
+class DepreciationSpec(SpecModel):
+    """Depreciation and amortisation (折旧摊销) by asset class; each asset enters service
+    at the end of its phase."""
+
+    classes: list[AssetClass] = Field(default_factory=_default_classes, min_length=1)
+    """Asset classes; default building 30 yr / 5 %, equipment 10 yr / 5 %,
+    land_use_right 40 yr / 0 %."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        from renewfin.spec.base import unique_names
+
+        unique_names(self.classes, "asset class")
+        return self
+
+    def get(self, name: str) -> AssetClass:
+        """The asset class called ``name``."""
+        for c in self.classes:
+            if c.name == name:
+                return c
+        raise KeyError(name)

@@ -1,0 +1,185 @@
+"""The project spec: everything renewfin needs to know about one project."""
+
+from __future__ import annotations
+
+import math
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+
+from renewfin.spec.base import SpecModel, unique_names
+from renewfin.spec.errors import CrossCheckError, Problem
+from renewfin.spec.evaluation import EvaluationSpec
+from renewfin.spec.investment import (
+    DepreciationSpec,
+    InvestmentCategory,
+    InvestmentItem,
+    PriceContingency,
+)
+from renewfin.spec.opex import OpexBasis, OpexItem
+from renewfin.spec.project import ProjectInfo, TimelineSpec
+from renewfin.spec.revenue import RevenueStream
+from renewfin.spec.tax import TaxSpec
+
+SCHEMA_VERSION = 1
+
+
+def default_asset_class(category: InvestmentCategory) -> str:
+    """Asset class an investment category capitalises into unless the item says otherwise."""
+    return {
+        InvestmentCategory.EQUIPMENT: "equipment",
+        InvestmentCategory.LAND: "land_use_right",
+    }.get(category, "building")
+
+
+class ProjectSpec(SpecModel):
+    """A complete urban-renewal project: identity, calendar, investment, revenue, costs,
+    depreciation, taxes and evaluation parameters. Money is in ``project.money_unit``."""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
+    """Version of the spec format."""
+    project: ProjectInfo
+    """Project identity and money unit."""
+    timeline: TimelineSpec
+    """Calendar: start date, periodicity, horizon and construction phases."""
+    investment: list[InvestmentItem] = Field(min_length=1)
+    """Construction investment items (建设投资估算)."""
+    price_contingency: PriceContingency = Field(default_factory=PriceContingency)
+    """Price contingency (涨价预备费); off unless a rate is given."""
+    revenues: list[RevenueStream] = Field(default_factory=list)
+    """Operating revenue streams (营业收入)."""
+    opex: list[OpexItem] = Field(default_factory=list)
+    """Operating costs (经营成本)."""
+    depreciation: DepreciationSpec = Field(default_factory=DepreciationSpec)
+    """Asset classes for depreciation and amortisation (折旧摊销)."""
+    tax: TaxSpec = Field(default_factory=TaxSpec)
+    """Tax preset and overrides."""
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    """Discount rates and benchmarks."""
+
+    @field_validator("investment", "revenues", "opex")
+    @classmethod
+    def _unique(cls, items: list, info) -> list:  # type: ignore[no-untyped-def, type-arg]
+        return unique_names(items, info.field_name.rstrip("s"))
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        problems = cross_check(self)
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+    @property
+    def periods_per_year(self) -> int:
+        """Periods per year [1/yr]."""
+        return self.timeline.periods_per_year
+
+    @property
+    def n_periods(self) -> int:
+        """Number of model periods T."""
+        return self.timeline.n_periods
+
+    def revenue(self, name: str) -> RevenueStream:
+        """The revenue stream called ``name``."""
+        for r in self.revenues:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+def cross_check(spec: ProjectSpec) -> list[Problem]:
+    """Problems that span sections: names that refer to nothing, and timing outside the
+    horizon. Each problem carries its own path."""
+    problems: list[Problem] = []
+    tl = spec.timeline
+    phases = {p.name: p for p in tl.phases}
+    classes = {c.name for c in spec.depreciation.classes}
+    streams = {r.name for r in spec.revenues}
+    horizon = tl.horizon_years
+
+    def check_phase(path: str, name: str | None) -> bool:
+        if name is not None and name not in phases:
+            problems.append(Problem(path, f"unknown phase; expected one of {sorted(phases)}", name))
+            return False
+        return True
+
+    def check_class(path: str, name: str) -> None:
+        if name not in classes:
+            problems.append(
+                Problem(path, f"unknown asset class; expected one of {sorted(classes)}", name)
+            )
+
+    for i, item in enumerate(spec.investment):
+        at = f"investment[{i}]"
+        if check_phase(f"{at}.phase", item.phase):
+            ph = phases[item.phase] if item.phase else tl.phases[0]
+            years = math.ceil(ph.duration_years - 1e-9)
+            if item.schedule is not None and len(item.schedule) > years:
+                problems.append(
+                    Problem(
+                        f"{at}.schedule",
+                        f"has {len(item.schedule)} yearly shares but phase {ph.name} lasts "
+                        f"{ph.duration_years:g} years; expected at most {years}",
+                        item.schedule,
+                    )
+                )
+        check_class(f"{at}.asset_class", item.asset_class or default_asset_class(item.category))
+    check_class(
+        "price_contingency.asset_class", spec.price_contingency.asset_class or "building"
+    )
+
+    for i, r in enumerate(spec.revenues):
+        at = f"revenues[{i}]"
+        if not check_phase(f"{at}.phase", r.phase):
+            continue
+        ph = tl.phase(r.phase)
+        start = ph.start_year + ph.duration_years + r.start_after_years
+        if start >= horizon:
+            problems.append(
+                Problem(
+                    f"{at}.start_after_years",
+                    f"the stream would start in year {start:g}, at or after the horizon of "
+                    f"{horizon} years",
+                    r.start_after_years,
+                )
+            )
+        if r.end_year is not None:
+            if r.end_year <= start:
+                problems.append(
+                    Problem(
+                        f"{at}.end_year",
+                        f"ends before it starts (starts in year {start:g}); expected > {start:g}",
+                        r.end_year,
+                    )
+                )
+            elif r.end_year > horizon:
+                problems.append(
+                    Problem(f"{at}.end_year", f"expected <= the horizon ({horizon})", r.end_year)
+                )
+        if r.schedule is not None and start + len(r.schedule) > horizon:
+            problems.append(
+                Problem(
+                    f"{at}.schedule",
+                    f"sales run to year {start + len(r.schedule):g}, beyond the horizon "
+                    f"({horizon})",
+                    r.schedule,
+                )
+            )
+
+    for i, o in enumerate(spec.opex):
+        at = f"opex[{i}]"
+        check_phase(f"{at}.phase", o.phase)
+        if o.driver is not None and o.driver not in streams:
+            problems.append(
+                Problem(f"{at}.driver", f"unknown revenue stream; expected one of {sorted(streams)}",
+                        o.driver)
+            )
+        for name in o.revenues or []:
+            if name not in streams:
+                problems.append(
+                    Problem(f"{at}.revenues", f"unknown revenue stream; expected one of "
+                            f"{sorted(streams)}", name)
+                )
+        if o.basis is OpexBasis.ASSET_SHARE:
+            check_class(f"{at}.asset_class", o.asset_class)
+    return problems

@@ -1,0 +1,116 @@
+"""Operating costs (经营成本), including whole-life building-safety items."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from renewfin.spec.base import Money, MoneyUnit, Name, PricePer, Rate, Share, SpecModel
+
+
+class OpexBasis(StrEnum):
+    """How an operating cost is sized."""
+
+    FIXED = "fixed"
+    """A fixed ``amount`` per year (or per occurrence when cyclical)."""
+    PER_UNIT = "per_unit"
+    """``unit_cost`` × quantity (fixed ``quantity`` or the utilised units of ``driver``)."""
+    REVENUE_SHARE = "revenue_share"
+    """``share`` of the revenue (excl. VAT) of ``revenues`` (default all streams)."""
+    ASSET_SHARE = "asset_share"
+    """``share`` of the original value of ``asset_class`` (e.g. insurance, maintenance)."""
+
+
+class OpexCategory(StrEnum):
+    """What the cost is for; safety items are reported apart (全生命周期安全管理)."""
+
+    OPERATIONS = "operations"
+    """日常运营: staff, utilities, management."""
+    MAINTENANCE = "maintenance"
+    """日常维修养护: routine maintenance."""
+    MAJOR_MAINTENANCE = "major_maintenance"
+    """大中修: major-maintenance cycles."""
+    SAFETY_INSPECTION = "safety_inspection"
+    """房屋安全体检: periodic building safety inspection."""
+    SAFETY_FUND = "safety_fund"
+    """房屋安全管理资金 / 养老金: contributions to a building-safety fund."""
+    INSURANCE = "insurance"
+    """房屋质量安全保险: quality and safety insurance premiums."""
+    MARKETING = "marketing"
+    """招商与营销: leasing and marketing."""
+    OTHER = "other"
+    """其他."""
+
+
+class OpexTiming(StrEnum):
+    """When a cost runs."""
+
+    OPERATION = "operation"
+    """Every period of operation (after completion of the phase)."""
+    CONSTRUCTION = "construction"
+    """Every period of the phase's construction."""
+
+
+class OpexItem(SpecModel):
+    """One operating-cost line, excluding VAT, growing at ``growth_rate``."""
+
+    name: Name
+    """Cost name (e.g. 物业管理人员工资)."""
+    category: OpexCategory = OpexCategory.OPERATIONS
+    """What the cost is for."""
+    basis: OpexBasis = OpexBasis.FIXED
+    """How the cost is sized."""
+    amount: Money | None = None
+    """``fixed``: amount per year in the money unit, or per occurrence when ``every_years``
+    is set."""
+    unit_cost: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """``per_unit``: cost per unit in ``cost_currency`` per ``cost_per``."""
+    cost_currency: MoneyUnit = MoneyUnit.YUAN
+    """Currency unit of ``unit_cost``."""
+    cost_per: PricePer = PricePer.YEAR
+    """Time basis of ``unit_cost`` (year, month, day)."""
+    quantity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """``per_unit``: fixed number of units (m², households …); alternative to ``driver``."""
+    driver: str | None = None
+    """``per_unit``: name of a revenue stream whose utilised units drive the cost."""
+    share: Share | None = None
+    """``revenue_share`` or ``asset_share``: the share (e.g. 0.05 of revenue, 0.002 of
+    asset value)."""
+    revenues: list[str] | None = None
+    """``revenue_share``: names of the streams in the base; default all streams."""
+    asset_class: str = "building"
+    """``asset_share``: the asset class whose original value is the base."""
+    every_years: int | None = Field(default=None, ge=1, le=50)
+    """Cyclical cost: incurred once in every N-th operating year (N, 2N …), in that
+    year's first period (e.g. 大中修 every 8 years, 房屋安全体检 every 5 years)."""
+    growth_rate: Rate = 0.0
+    """Cost growth per year [1/yr], from the start of operation (or construction)."""
+    timing: OpexTiming = OpexTiming.OPERATION
+    """Whether the cost runs in operation (default) or during construction."""
+    phase: str | None = None
+    """Phase whose completion (or construction) times the cost; default the last to complete."""
+    input_vat_rate: Share = 0.0
+    """VAT rate charged on top of the cost and deductible as input VAT (进项税额)."""
+
+    @model_validator(mode="after")
+    def _basis_fields(self) -> Self:
+        need = {
+            OpexBasis.FIXED: ("amount",),
+            OpexBasis.PER_UNIT: ("unit_cost",),
+            OpexBasis.REVENUE_SHARE: ("share",),
+            OpexBasis.ASSET_SHARE: ("share",),
+        }[self.basis]
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"basis {self.basis.value} needs {', '.join(missing)}")
+        if self.basis is OpexBasis.PER_UNIT:
+            if (self.quantity is None) == (self.driver is None):
+                raise ValueError("basis per_unit needs exactly one of `quantity` or `driver`")
+            if self.cost_per is PricePer.ONCE:
+                raise ValueError("cost_per must be year, month or day")
+        if self.every_years is not None and self.basis is not OpexBasis.FIXED:
+            raise ValueError("every_years (a cyclical cost) needs basis fixed")
+        return self
+

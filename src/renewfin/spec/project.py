@@ -1,0 +1,148 @@
+"""Project identity, calendar and construction phases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+
+from renewfin.spec.base import MoneyUnit, Name, Periodicity, SpecModel, Years
+
+
+class ProjectKind(StrEnum):
+    """Kind of urban-renewal project (城市更新项目类型)."""
+
+    OLD_COMMUNITY = "old_community"
+    """老旧小区改造: old residential communities."""
+    OLD_DISTRICT = "old_district"
+    """老旧街区: old streets and districts."""
+    OLD_FACTORY = "old_factory"
+    """老旧厂区: old factories converted to new uses."""
+    URBAN_VILLAGE = "urban_village"
+    """城中村改造: urban villages."""
+    HERITAGE = "heritage"
+    """历史文化街区: heritage districts."""
+    PUBLIC_FACILITY = "public_facility"
+    """完整社区与公共设施: community and public facilities."""
+    PARKING = "parking"
+    """停车设施与充电: parking and EV charging."""
+    OTHER = "other"
+    """Any other renewal project."""
+
+
+class CityTier(StrEnum):
+    """Where the project company sits, which sets the urban maintenance tax rate (城建税)."""
+
+    CITY = "city"
+    """市区: 7 %."""
+    COUNTY = "county"
+    """县城、镇: 5 %."""
+    OTHER = "other"
+    """Elsewhere: 1 %."""
+
+
+class Sector(StrEnum):
+    """Sector for the minimum project-capital ratio (国发〔2019〕26号)."""
+
+    URBAN_INFRASTRUCTURE = "urban_infrastructure"
+    """城市基础设施: 20 % minimum."""
+    HOUSING = "housing"
+    """保障性住房和普通商品住房: 20 % minimum."""
+    REAL_ESTATE = "real_estate"
+    """其他房地产: 25 % minimum."""
+    OTHER = "other"
+    """Other sectors: 20 % minimum unless the spec says otherwise."""
+
+
+class ProjectInfo(SpecModel):
+    """Who and what the project is, and how its money is counted."""
+
+    name: Name
+    """Project name (项目名称), as it appears on reports and the workbook cover."""
+    name_en: str | None = None
+    """English project name, for bilingual outputs; defaults to ``name``."""
+    kind: ProjectKind = ProjectKind.OTHER
+    """Kind of renewal project (项目类型)."""
+    location: str | None = None
+    """City and district (项目地点), free text."""
+    description: str | None = None
+    """One-paragraph description of the scope (建设内容), free text."""
+    sector: Sector = Sector.URBAN_INFRASTRUCTURE
+    """Sector, which sets the minimum project-capital ratio (资本金比例)."""
+    city_tier: CityTier = CityTier.CITY
+    """Location class for the urban maintenance and construction tax (城建税)."""
+    money_unit: MoneyUnit = MoneyUnit.WAN_YUAN
+    """Unit of every money amount in the spec and the outputs (元, 万元 or 亿元)."""
+
+
+class Phase(SpecModel):
+    """A construction phase (建设期分期): spending happens in it, assets enter service at its end."""
+
+    name: Name
+    """Phase name (e.g. 一期), referenced by investment items and revenue streams."""
+    start_year: Years = 0.0
+    """Start of construction, in years after the project start date [yr]."""
+    duration_years: float = Field(gt=0, le=30, allow_inf_nan=False)
+    """Construction duration (建设期) [yr]; assets enter service at its end."""
+
+
+class TimelineSpec(SpecModel):
+    """The model calendar: start date, period length and horizon."""
+
+    start_date: dt.date
+    """First day of the first model period (计算期起点), ISO date, e.g. 2026-01-01."""
+    periodicity: Periodicity = Periodicity.ANNUAL
+    """Length of a model period: annual, semiannual, quarterly or monthly."""
+    horizon_years: int = Field(ge=1, le=80)
+    """Length of the calculation period (计算期, construction plus operation) [yr]."""
+    phases: list[Phase] = Field(min_length=1)
+    """Construction phases (建设期分期); at least one."""
+
+    @field_validator("phases")
+    @classmethod
+    def _unique_phase_names(cls, phases: list[Phase]) -> list[Phase]:
+        from renewfin.spec.base import unique_names
+
+        return unique_names(phases, "phase")
+
+    @model_validator(mode="after")
+    def _phases_on_grid_and_inside(self) -> Self:
+        ppy = self.periodicity.periods_per_year
+        problems = []
+        for i, ph in enumerate(self.phases):
+            for field in ("start_year", "duration_years"):
+                value = getattr(ph, field)
+                if abs(value * ppy - round(value * ppy)) > 1e-9:
+                    problems.append(
+                        f"phases[{i}].{field} = {value} is not a whole number of "
+                        f"{self.periodicity.value} periods (1/{ppy} yr)"
+                    )
+            if ph.start_year + ph.duration_years > self.horizon_years:
+                problems.append(
+                    f"phases[{i}] ({ph.name}) ends at year {ph.start_year + ph.duration_years:g}, "
+                    f"after the horizon of {self.horizon_years} years"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def periods_per_year(self) -> int:
+        """Number of periods per year [1/yr]."""
+        return self.periodicity.periods_per_year
+
+    @property
+    def n_periods(self) -> int:
+        """Number of model periods T."""
+        return self.horizon_years * self.periods_per_year
+
+    def phase(self, name: str | None) -> Phase:
+        """The phase called ``name``; ``None`` means the phase that completes last."""
+        if name is None:
+            return max(self.phases, key=lambda p: p.start_year + p.duration_years)
+        for ph in self.phases:
+            if ph.name == name:
+                return ph
+        raise KeyError(name)

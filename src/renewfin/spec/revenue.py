@@ -1,0 +1,128 @@
+"""Operating revenue streams (营业收入): quantity × unit price × utilisation."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from renewfin.spec.base import (
+    MoneyUnit,
+    Name,
+    PricePer,
+    Rate,
+    Share,
+    SpecModel,
+    Years,
+    shares_sum_to_one,
+)
+
+
+class RevenueKind(StrEnum):
+    """Kind of revenue, which sets the default VAT and property-tax treatment."""
+
+    RENT = "rent"
+    """租金: rent of space by area (VAT 9 %, property tax 12 % of rent)."""
+    PARKING = "parking"
+    """停车: parking spaces (VAT 9 %)."""
+    EV_CHARGING = "ev_charging"
+    """充电: EV charging (electricity sale, VAT 13 %)."""
+    PROPERTY_SERVICES = "property_services"
+    """物业服务: property services (VAT 6 %)."""
+    ADVERTISING = "advertising"
+    """广告: advertising (VAT 6 %)."""
+    SALE = "sale"
+    """销售: sale of units or area (VAT 9 %), one-off."""
+    LAND_TRANSFER = "land_transfer"
+    """土地出让: land-transfer income (no VAT), one-off."""
+    OPERATING_SUBSIDY = "operating_subsidy"
+    """Contractual service fee or usage payment from a public body (VAT 6 %)."""
+    OTHER = "other"
+    """其他: other operating income (VAT 6 %)."""
+
+    @property
+    def one_off(self) -> bool:
+        """Whether the stream is sold once on a schedule rather than earned each year."""
+        return self in (RevenueKind.SALE, RevenueKind.LAND_TRANSFER)
+
+
+class GrowthFrom(StrEnum):
+    """Origin of a price-growth index."""
+
+    OPERATION = "operation"
+    """The price is that of the stream's first operating year and grows from there."""
+    START = "start"
+    """The price is that at the project start date and grows with calendar years."""
+
+
+class RevenueStream(SpecModel):
+    """One revenue stream: quantity × unit price × utilisation × ramp-up × growth.
+
+    Recurring streams earn ``unit_price`` per ``price_per`` on each utilised unit while
+    active; one-off streams (sale, land transfer) sell ``quantity`` on ``schedule``.
+    Revenue is recorded excluding VAT (不含税营业收入); output VAT is added on top.
+    """
+
+    name: Name
+    """Stream name (e.g. 停车位收入)."""
+    kind: RevenueKind
+    """Kind of revenue (sets VAT and property-tax defaults)."""
+    quantity: float = Field(ge=0, allow_inf_nan=False)
+    """Number of units: m² of lettable area, parking spaces, kWh per year, households,
+    m² or 亩 for sale or transfer [quantity_unit]."""
+    quantity_unit: str = "unit"
+    """Unit of ``quantity`` (m², 个, kWh, 户, 亩 …), for labels only."""
+    unit_price: float = Field(ge=0, allow_inf_nan=False)
+    """Price per unit excluding VAT, in ``price_currency`` per ``price_per``
+    (e.g. 45 元/m²/月)."""
+    price_currency: MoneyUnit = MoneyUnit.YUAN
+    """Currency unit of ``unit_price`` (元 by default; converted to the spec's money unit)."""
+    price_per: PricePer = PricePer.MONTH
+    """Time basis of the price: year, month, day (365 per year) or once (one-off streams)."""
+    utilisation: Share = 1.0
+    """Stabilised occupancy or utilisation (出租率/使用率) of the quantity."""
+    ramp_up: list[Share] = Field(default_factory=list)
+    """Utilisation factors for operating years 1, 2, … of the stream (培育期), multiplying
+    ``utilisation``; 1.0 after the list ends."""
+    growth_rate: Rate = 0.0
+    """Price growth per year (价格增长率) [1/yr]."""
+    growth_every_years: int = Field(default=1, ge=1, le=30)
+    """Prices step up every N years by (1 + growth_rate)^N (e.g. 3 for a rent review every
+    three years)."""
+    growth_from: GrowthFrom = GrowthFrom.OPERATION
+    """Origin of the growth index: the stream's first operating year, or the project start."""
+    phase: str | None = None
+    """Phase whose completion starts the stream; default the phase that completes last."""
+    start_after_years: Years = 0.0
+    """Delay after completion of ``phase`` before the stream starts [yr]."""
+    end_year: float | None = Field(default=None, gt=0, le=100)
+    """Year after the project start at which the stream ends (e.g. the end of an operating
+    concession) [yr]; default the horizon."""
+    schedule: list[Share] | None = None
+    """One-off streams only: shares of ``quantity`` sold in each year from the start
+    (sum 100 %)."""
+    vat_rate: Share | None = None
+    """Output VAT rate (销项税率); default by kind from the tax preset."""
+    property_tax_rate: Share | None = None
+    """Property tax (房产税) on this rent as a share of revenue excluding VAT; default 12 %
+    for rent, 0 otherwise (use 0.04 for housing let to individuals)."""
+
+    @model_validator(mode="after")
+    def _one_off_consistent(self) -> Self:
+        if self.kind.one_off:
+            if self.price_per is not PricePer.ONCE:
+                raise ValueError(f"a {self.kind.value} stream is one-off: set price_per: once")
+            if self.schedule is None:
+                raise ValueError(f"a {self.kind.value} stream needs a sales `schedule`")
+            if self.ramp_up:
+                raise ValueError("ramp_up applies to recurring streams only")
+        else:
+            if self.price_per is PricePer.ONCE:
+                raise ValueError(
+                    f"a recurring {self.kind.value} stream needs price_per year, month or day"
+                )
+            if self.schedule is not None:
+                raise ValueError("`schedule` applies to one-off streams (sale, land_transfer)")
+        shares_sum_to_one(self.schedule, "schedule shares")
+        return self

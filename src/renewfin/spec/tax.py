@@ -1,0 +1,143 @@
+"""Taxes (税金): VAT, surcharges, property tax and corporate income tax.
+
+The ``cn_default`` preset carries the rates of ``DOMAIN.md`` §6 (2025–2026); every rate
+can be overridden in the spec, and ``none`` switches all taxes off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import Field
+
+from renewfin.spec.base import Share, SpecModel
+from renewfin.spec.investment import InvestmentCategory
+from renewfin.spec.project import CityTier
+from renewfin.spec.revenue import RevenueKind
+
+
+class TaxPreset(StrEnum):
+    """A set of default tax rates."""
+
+    CN_DEFAULT = "cn_default"
+    """PRC rates in force 2025–2026 (DOMAIN.md §6)."""
+    NONE = "none"
+    """No taxes at all (a pre-tax, pre-VAT view)."""
+
+
+CN_VAT_RATES: dict[RevenueKind, float] = {
+    RevenueKind.RENT: 0.09,
+    RevenueKind.PARKING: 0.09,
+    RevenueKind.EV_CHARGING: 0.13,
+    RevenueKind.PROPERTY_SERVICES: 0.06,
+    RevenueKind.ADVERTISING: 0.06,
+    RevenueKind.SALE: 0.09,
+    RevenueKind.LAND_TRANSFER: 0.0,
+    RevenueKind.OPERATING_SUBSIDY: 0.06,
+    RevenueKind.OTHER: 0.06,
+}
+"""Output VAT by revenue kind: leasing of real property and parking 9 %, electricity 13 %,
+services 6 %; government land-transfer income is outside VAT."""
+
+CN_CAPEX_INPUT_VAT: dict[InvestmentCategory, float] = {
+    InvestmentCategory.CONSTRUCTION: 0.09,
+    InvestmentCategory.EQUIPMENT: 0.13,
+    InvestmentCategory.OTHER_COSTS: 0.06,
+    InvestmentCategory.LAND: 0.0,
+    InvestmentCategory.CONTINGENCY: 0.0,
+}
+"""Input VAT included in investment amounts: works 9 %, equipment 13 %, services 6 %."""
+
+CN_URBAN_MAINTENANCE: dict[CityTier, float] = {
+    CityTier.CITY: 0.07,
+    CityTier.COUNTY: 0.05,
+    CityTier.OTHER: 0.01,
+}
+"""城市维护建设税 on VAT paid, by location."""
+
+
+class TaxSpec(SpecModel):
+    """Tax rates: a preset, then any override."""
+
+    preset: TaxPreset = TaxPreset.CN_DEFAULT
+    """Source of default rates: ``cn_default`` or ``none``."""
+    vat_rates: dict[RevenueKind, Share] = Field(default_factory=dict)
+    """Output VAT rate by revenue kind, overriding the preset (a stream's own ``vat_rate``
+    overrides both)."""
+    capex_input_vat_rates: dict[InvestmentCategory, Share] = Field(default_factory=dict)
+    """Input VAT rate included in investment amounts, by category, overriding the preset."""
+    urban_maintenance_rate: Share | None = None
+    """城市维护建设税 rate on VAT paid; default by city tier (7 % / 5 % / 1 %)."""
+    education_surcharge_rate: Share | None = None
+    """教育费附加 rate on VAT paid; default 3 %."""
+    local_education_surcharge_rate: Share | None = None
+    """地方教育附加 rate on VAT paid; default 2 %."""
+    property_tax_rental_rate: Share | None = None
+    """房产税 (从租) on rent excluding VAT; default 12 %."""
+    property_tax_ad_valorem_rate: Share | None = None
+    """房产税 (从价) on the taxable original value per year; default 1.2 %."""
+    property_tax_ad_valorem_deduction: Share | None = None
+    """Deduction from original value before the 从价 rate (10–30 % by province);
+    default 30 %."""
+    property_tax_ad_valorem_share: Share = 0.0
+    """Share of the building class's original value that is self-operated and taxed 从价
+    (e.g. a self-run car park); 0 when all space is let (taxed 从租)."""
+    income_tax_rate: Share | None = None
+    """企业所得税 rate on taxable profit; default 25 %."""
+    loss_carryforward_years: int | None = Field(default=None, ge=0, le=10)
+    """Years a tax loss may be carried forward (亏损弥补年限); default 5."""
+
+
+@dataclass(frozen=True)
+class TaxRates:
+    """Tax rates resolved from a ``TaxSpec`` and the project's city tier [fractions]."""
+
+    vat: dict[RevenueKind, float]
+    capex_input_vat: dict[InvestmentCategory, float]
+    urban_maintenance: float
+    education: float
+    local_education: float
+    property_rental: float
+    property_ad_valorem: float
+    property_ad_valorem_deduction: float
+    property_ad_valorem_share: float
+    income_tax: float
+    loss_carryforward_years: int
+
+    @property
+    def surcharge(self) -> float:
+        """Total surcharges on VAT paid (税金附加) [fraction]."""
+        return self.urban_maintenance + self.education + self.local_education
+
+
+def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
+    """Apply the preset, then the overrides, and return concrete rates."""
+    default = tax.preset is TaxPreset.CN_DEFAULT
+
+    def pick(value: float | None, cn: float) -> float:
+        if value is not None:
+            return value
+        return cn if default else 0.0
+
+    vat = {k: (CN_VAT_RATES[k] if default else 0.0) for k in RevenueKind}
+    vat.update(tax.vat_rates)
+    capex = {k: (CN_CAPEX_INPUT_VAT[k] if default else 0.0) for k in InvestmentCategory}
+    capex.update(tax.capex_input_vat_rates)
+    return TaxRates(
+        vat=vat,
+        capex_input_vat=capex,
+        urban_maintenance=pick(tax.urban_maintenance_rate, CN_URBAN_MAINTENANCE[city_tier]),
+        education=pick(tax.education_surcharge_rate, 0.03),
+        local_education=pick(tax.local_education_surcharge_rate, 0.02),
+        property_rental=pick(tax.property_tax_rental_rate, 0.12),
+        property_ad_valorem=pick(tax.property_tax_ad_valorem_rate, 0.012),
+        property_ad_valorem_deduction=pick(tax.property_tax_ad_valorem_deduction, 0.30),
+        property_ad_valorem_share=tax.property_tax_ad_valorem_share,
+        income_tax=pick(tax.income_tax_rate, 0.25),
+        loss_carryforward_years=(
+            tax.loss_carryforward_years
+            if tax.loss_carryforward_years is not None
+            else (5 if default else 0)
+        ),
+    )

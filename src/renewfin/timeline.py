@@ -1,0 +1,129 @@
+"""The model calendar: periods, dates, timing flags and escalation indices.
+
+Shapes: ``T`` periods; per-scenario timing (a construction delay) makes flags
+``(S, T)``, otherwise they are ``(1, T)`` and broadcast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from renewfin.spec.base import Periodicity
+from renewfin.spec.project import TimelineSpec
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Periods of a run. Period ``t`` covers years ``[t/ppy, (t+1)/ppy)`` after the start."""
+
+    start: pd.Timestamp
+    """First day of period 0."""
+    periodicity: Periodicity
+    """Period length."""
+    n_periods: int
+    """Number of periods T."""
+
+    @classmethod
+    def from_spec(cls, spec: TimelineSpec) -> Timeline:
+        """The timeline of a spec's calendar."""
+        return cls(pd.Timestamp(spec.start_date), spec.periodicity, spec.n_periods)
+
+    @property
+    def ppy(self) -> int:
+        """Periods per year [1/yr]."""
+        return self.periodicity.periods_per_year
+
+    @property
+    def dt(self) -> float:
+        """Period length [yr]."""
+        return 1.0 / self.ppy
+
+    @property
+    def t(self) -> np.ndarray:
+        """Period numbers 0 … T−1, shape (1, T)."""
+        return np.arange(self.n_periods)[None, :]
+
+    @property
+    def year(self) -> np.ndarray:
+        """Model year (0-based) each period falls in, shape (T,)."""
+        return np.arange(self.n_periods) // self.ppy
+
+    @property
+    def starts(self) -> pd.DatetimeIndex:
+        """First day of each period."""
+        months = 12 // self.ppy
+        return pd.DatetimeIndex(
+            [self.start + pd.DateOffset(months=months * i) for i in range(self.n_periods)]
+        )
+
+    @property
+    def ends(self) -> pd.DatetimeIndex:
+        """Last day of each period."""
+        months = 12 // self.ppy
+        return pd.DatetimeIndex(
+            [
+                self.start + pd.DateOffset(months=months * (i + 1)) - pd.Timedelta(days=1)
+                for i in range(self.n_periods)
+            ]
+        )
+
+    @property
+    def labels(self) -> list[str]:
+        """Short period labels: ``2026`` (annual), ``2026H1``, ``2026Q1``, ``2026-01``.
+
+        Labels use the calendar of each period's first day; a model year that does not start
+        in January is labelled by the calendar year it starts in."""
+        starts = self.starts
+        if self.ppy == 1:
+            return [f"{d.year}" for d in starts]
+        if self.ppy == 2:
+            return [f"{d.year}H{1 + (d.month - 1) // 6}" for d in starts]
+        if self.ppy == 4:
+            return [f"{d.year}Q{1 + (d.month - 1) // 3}" for d in starts]
+        return [f"{d.year}-{d.month:02d}" for d in starts]
+
+    def periods(self, years: float | np.ndarray) -> np.ndarray:
+        """Convert a span in years to a whole number of periods (rounded to nearest)."""
+        return np.rint(np.asarray(years, dtype=float) * self.ppy).astype(np.int64)
+
+
+def window(t: np.ndarray, start: np.ndarray | int, end: np.ndarray | int) -> np.ndarray:
+    """Flag 1.0 for ``start <= t < end``; ``start``/``end`` (S, 1) or scalar → (S|1, T)."""
+    return ((t >= start) & (t < end)).astype(float)
+
+
+def elapsed_years(t: np.ndarray, origin: np.ndarray | int, ppy: int) -> np.ndarray:
+    """Whole years elapsed since ``origin`` (a period number) at each period, floored at 0."""
+    return np.maximum((t - origin) // ppy, 0)
+
+
+def step_index(
+    rate: np.ndarray | float, years: np.ndarray, every: int = 1
+) -> np.ndarray:
+    """Escalation index ``(1 + rate) ** (every * floor(years / every))`` [dimensionless].
+
+    ``rate`` (S, 1) annual growth; ``years`` whole years elapsed (S|1, T); prices step up
+    every ``every`` years by the compound growth of the whole step."""
+    steps = (years // every) * every
+    return np.power(1.0 + np.asarray(rate, dtype=float), steps)
+
+
+def ramp_factor(ramp: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Factor ``ramp[k]`` for operating year ``k`` (0-based), 1.0 beyond the ramp.
+
+    ``ramp`` (S|1, n) factors; ``k`` (S|1, T) operating-year index (negative before start:
+    the caller masks those periods)."""
+    n = ramp.shape[1]
+    if n == 0:
+        return np.ones_like(k, dtype=float)
+    padded = np.concatenate([ramp, np.ones((ramp.shape[0], 1))], axis=1)
+    idx = np.clip(k, 0, n)
+    rows = padded.shape[0]
+    if rows == 1:
+        return padded[0, idx]
+    if idx.shape[0] == 1:
+        idx = np.broadcast_to(idx, (rows, idx.shape[1]))
+    return np.take_along_axis(padded, idx, axis=1)
