@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from renewfin.core import cashflow, depreciation, investment, opex, revenue, tax
+from renewfin.core import cashflow, depreciation, exit, investment, opex, revenue, tax
 from renewfin.core.context import RunContext
 from renewfin.inputs import Inputs
 from renewfin.ledger import Ledger
@@ -103,9 +103,11 @@ def run(
     opex.build(ctx, streams, assets)
     tax.build_indirect(ctx, streams, assets)
     depreciation.build(ctx, assets)
+    reit_values = exit.build(ctx)
     cashflow.build(ctx)
     unused = inputs.unused()
     if unused:
         raise KeyError(f"overrides name inputs the engine does not use: {', '.join(unused)}")
     values = project_metrics(ctx.ledger, spec, ctx.diagnostics)
+    values.update(reit_values)
     return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics)

@@ -22,14 +22,16 @@ def build(ctx: RunContext) -> None:
     ebitda = led.add("pl.ebitda", "息税折旧摊销前利润", "EBITDA",
                      r("revenue.total") - r("opex.total") - r("tax.taxes_and_surcharges"),
                      group="profit")
+    gain = r("reit.net_proceeds") - r("dep.book_value_at_end") * (ctx.exit_period is not None)
     ebit = led.add("pl.ebit_pre_financing", "息税前利润（融资前）", "EBIT before financing",
-                   ebitda - r("dep.total"), group="profit")
+                   ebitda - r("dep.total") + gain, group="profit")
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     adjusted, _, _ = income_tax(ebit, rate, ctx.rates.loss_carryforward_years, tl.ppy)
     led.add("tax.adjusted_income_tax", "调整所得税", "Adjusted income tax (on EBIT)", adjusted,
             group="tax")
     inflow = led.add("cf.project.inflow", "现金流入", "Cash inflow",
-                     r("revenue.total") + r("tax.output_vat") + r("dep.residual_value"),
+                     r("revenue.total") + r("tax.output_vat") + r("dep.residual_value")
+                     + r("reit.net_proceeds"),
                      group="cashflow")
     outflow = led.add(
         "cf.project.outflow", "现金流出", "Cash outflow",

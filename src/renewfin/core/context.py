@@ -42,6 +42,17 @@ class RunContext:
     rates: TaxRates
     phases: dict[str, PhaseTiming] = field(default_factory=dict)
     diagnostics: list[str] = field(default_factory=list)
+    exit_period: int | None = None
+    """Last period the project company holds the asset (REIT exit), or None."""
+    projection: dict[str, np.ndarray] = field(default_factory=dict)
+    """Operating lines as if the asset were held to the horizon (for a REIT valuation)."""
+
+    @property
+    def held(self) -> np.ndarray:
+        """Flag (1, T): 1 while the project company holds the asset (to the exit, if any)."""
+        n = self.timeline.n_periods
+        last = n - 1 if self.exit_period is None else self.exit_period
+        return (np.arange(n) <= last).astype(float)[None, :]
 
     @classmethod
     def create(cls, spec: ProjectSpec, inputs: Inputs) -> RunContext:
@@ -65,12 +76,17 @@ class RunContext:
             ledger.add(f"flag.construction[{ph.name}]", f"建设期标志 {ph.name}",
                        f"Construction flag {ph.name}", window(t, ph.start, ph.completion),
                        group="timeline", kind=Kind.FLAG)
+        if spec.funding.reit_exit is not None:
+            ctx.exit_period = int(tl.periods(spec.funding.reit_exit.exit_year)) - 1
         last = ctx.last_phase
         ledger.add("flag.construction", "建设期标志", "Construction flag",
                    window(t, min(p.start for p in ctx.phases.values()), last.completion),
                    group="timeline", kind=Kind.FLAG)
         ledger.add("flag.operation", "运营期标志", "Operation flag",
-                   window(t, last.completion, tl.n_periods), group="timeline", kind=Kind.FLAG)
+                   window(t, last.completion, tl.n_periods) * ctx.held, group="timeline",
+                   kind=Kind.FLAG)
+        ledger.add("flag.held", "持有期标志", "Asset held flag", ctx.held, group="timeline",
+                   kind=Kind.FLAG)
         return ctx
 
     @property

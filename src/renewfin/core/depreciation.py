@@ -6,6 +6,7 @@ import numpy as np
 
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
+from renewfin.ledger import Kind
 
 
 def straight_line(
@@ -35,14 +36,15 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     interest) apart from the set used in the profit table once financing is added."""
     led, tl = ctx.ledger, ctx.timeline
     t = tl.t
+    held = ctx.held
     zeros = np.zeros((1, tl.n_periods))
     by_class: dict[str, np.ndarray] = {}
     book_value_end = np.zeros((1, 1))
     for g in assets:
         cls = ctx.spec.depreciation.get(g.asset_class)
         life = cls.life_years * tl.ppy
-        dep = straight_line(t, g.original_value, ctx.phases[g.phase].completion, life,
-                            cls.residual_rate)
+        dep = held * straight_line(t, g.original_value, ctx.phases[g.phase].completion, life,
+                                   cls.residual_rate)
         by_class[g.asset_class] = by_class.get(g.asset_class, zeros) + dep
         book_value_end = book_value_end + g.original_value - dep.sum(axis=1, keepdims=True)
     suffix = "" if prefix == "dep" else "（含建设期利息）"
@@ -55,9 +57,13 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     total = sum(by_class.values(), zeros)
     led.add(f"{prefix}.total", f"折旧摊销合计{suffix}", f"Depreciation and amortisation{suffix_en}",
             total, group="depreciation")
-    last = (t == tl.n_periods - 1).astype(float)
-    include = 1.0 if ctx.spec.evaluation.include_residual_value else 0.0
+    end = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
+    at_end = (t == end).astype(float)
+    led.add(f"{prefix}.book_value_at_end", f"期末固定资产净值{suffix}",
+            f"Net book value at the end of holding{suffix_en}", book_value_end * at_end,
+            group="depreciation", kind=Kind.BALANCE)
+    include = ctx.spec.evaluation.include_residual_value and ctx.exit_period is None
     led.add(f"{prefix}.residual_value", f"回收固定资产余值{suffix}",
-            f"Residual value recovered{suffix_en}", include * book_value_end * last,
+            f"Residual value recovered{suffix_en}", float(include) * book_value_end * at_end,
             group="depreciation")
     return total

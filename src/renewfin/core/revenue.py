@@ -29,7 +29,8 @@ class StreamResult:
     """One stream's revenue and utilised units."""
 
     revenue: np.ndarray
-    """Revenue excluding VAT per period [money], (S|1, T)."""
+    """Revenue excluding VAT per period as if held to the horizon [money], (S|1, T); the
+    ledger records it times the held flag."""
     units: np.ndarray
     """Utilised units per year while active [quantity_unit], (S|1, T)."""
 
@@ -71,13 +72,15 @@ def build(ctx: RunContext) -> dict[str, StreamResult]:
     led = ctx.ledger
     out: dict[str, StreamResult] = {}
     zeros = np.zeros((1, ctx.timeline.n_periods))
+    held = ctx.held
     for r in ctx.spec.revenues:
         res = stream(ctx, r)
         out[r.name] = res
         led.add(f"revenue.stream[{r.name}]", f"{KIND_ZH[r.kind]}：{r.name}", f"Revenue: {r.name}",
-                res.revenue, group="revenue")
+                res.revenue * held, group="revenue")
         led.add(f"revenue.units[{r.name}]", f"计费数量：{r.name}", f"Utilised units: {r.name}",
-                res.units, group="revenue", kind=Kind.QUANTITY, unit=r.quantity_unit)
-    led.add("revenue.total", "营业收入", "Operating revenue",
-            sum((o.revenue for o in out.values()), zeros), group="revenue")
+                res.units * held, group="revenue", kind=Kind.QUANTITY, unit=r.quantity_unit)
+    projected = sum((o.revenue for o in out.values()), zeros)
+    ctx.projection["revenue"] = projected
+    led.add("revenue.total", "营业收入", "Operating revenue", projected * held, group="revenue")
     return out

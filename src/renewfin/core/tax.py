@@ -30,37 +30,59 @@ def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarr
     return payable, credit
 
 
+class LossPool:
+    """Tax losses by the model year they arose in, used oldest first.
+
+    A loss made in model year y offsets profits of later periods of year y and of years
+    y+1 … y+carry_years (企业所得税法 第十八条: five years). State is (S, years) [money]."""
+
+    def __init__(self, n_scenarios: int, n_periods: int, ppy: int, carry_years: int):
+        self.ppy = ppy
+        self.carry_years = carry_years
+        self.losses = np.zeros((n_scenarios, (n_periods - 1) // ppy + 1))
+
+    def step(self, k: int, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Period ``k``: use losses against a profit, or add a loss. ``taxable`` (S,) profit
+        before tax [money]. Returns (taxable after losses, loss used), each (S,)."""
+        y = k // self.ppy
+        gain = np.maximum(taxable, 0.0)
+        used = np.zeros_like(gain)
+        if self.carry_years > 0:
+            lo = max(0, y - self.carry_years)
+            avail = self.losses[:, lo : y + 1]
+            take = np.minimum(np.cumsum(avail, axis=1), gain[:, None])
+            avail -= np.diff(take, axis=1, prepend=0.0)
+            used = take[:, -1]
+        self.losses[:, y] += np.maximum(-taxable, 0.0)
+        return gain - used, used
+
+    def balance(self, k: int) -> np.ndarray:
+        """Losses still usable after period ``k`` (S,) [money]."""
+        if self.carry_years <= 0:
+            return np.zeros(self.losses.shape[0])
+        y = k // self.ppy
+        lo = max(0, (k + 1) // self.ppy - self.carry_years)
+        return self.losses[:, lo : y + 1].sum(axis=1)
+
+
 def income_tax(
     taxable: np.ndarray, rate: np.ndarray | float, carry_years: int, ppy: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Income tax with losses carried forward ``carry_years`` years, oldest first.
 
-    A loss made in model year y offsets profits of later periods of year y and of years
-    y+1 … y+carry_years (企业所得税法 第十八条: five years). ``taxable`` (S|1, T) profit
-    before tax [money]; ``rate`` (S|1, 1) or scalar. Returns (tax, loss used, loss
-    balance available at period end), each (S|1, T) [money].
-    """
+    ``taxable`` (S|1, T) profit before tax [money]; ``rate`` (S|1, 1) or scalar. Returns
+    (tax, loss used, loss balance available at period end), each (S|1, T) [money].
+    See ``LossPool`` for the rule."""
     x = np.asarray(taxable, dtype=float)
     s, n = x.shape
-    years = (n - 1) // ppy + 1
-    losses = np.zeros((s, years))
+    pool = LossPool(s, n, ppy, carry_years)
+    after = np.zeros((s, n))
     used = np.zeros((s, n))
     balance = np.zeros((s, n))
     for k in range(n):
-        y = k // ppy
-        gain = np.maximum(x[:, k], 0.0)
-        if carry_years > 0:
-            lo = max(0, y - carry_years)
-            avail = losses[:, lo : y + 1]
-            take = np.minimum(np.cumsum(avail, axis=1), gain[:, None])
-            step = np.diff(take, axis=1, prepend=0.0)
-            avail -= step
-            used[:, k] = take[:, -1]
-        losses[:, y] += np.maximum(-x[:, k], 0.0)
-        lo_next = max(0, (k + 1) // ppy - carry_years)
-        balance[:, k] = losses[:, lo_next : y + 1].sum(axis=1) if carry_years > 0 else 0.0
-    tax = np.asarray(rate) * (np.maximum(x, 0.0) - used)
-    return tax, used, balance
+        after[:, k], used[:, k] = pool.step(k, x[:, k])
+        balance[:, k] = pool.balance(k)
+    return np.asarray(rate) * after, used, balance
 
 
 def build_indirect(
@@ -72,6 +94,7 @@ def build_indirect(
     zeros = np.zeros((1, tl.n_periods))
     output_vat = zeros
     rental = zeros
+    held = ctx.held
     for r in spec.revenues:
         rate = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
         output_vat = output_vat + streams[r.name].revenue * rate
@@ -79,6 +102,7 @@ def build_indirect(
         if ptax is None:
             ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
         rental = rental + streams[r.name].revenue * ptax
+    output_vat = output_vat * held
     led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
     input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
     led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
@@ -89,7 +113,8 @@ def build_indirect(
     surcharge_rate = inputs.scalar("tax.surcharge_rate", rates.surcharge)
     led.add("tax.surcharges", "增值税附加", "VAT surcharges", payable * surcharge_rate,
             group="tax")
-    led.add("tax.property_rental", "房产税（从租）", "Property tax on rent", rental, group="tax")
+    led.add("tax.property_rental", "房产税（从租）", "Property tax on rent", rental * held,
+            group="tax")
     t = tl.t
     base = zeros
     for g in assets:
@@ -102,7 +127,8 @@ def build_indirect(
         * rates.property_ad_valorem_share
         / tl.ppy
     )
-    led.add("tax.property_ad_valorem", "房产税（从价）", "Property tax on value", ad_valorem,
-            group="tax")
+    ctx.projection["property_tax"] = rental + ad_valorem
+    led.add("tax.property_ad_valorem", "房产税（从价）", "Property tax on value",
+            ad_valorem * held, group="tax")
     led.add("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges",
-            led.raw("tax.surcharges") + rental + ad_valorem, group="tax")
+            led.raw("tax.surcharges") + (rental + ad_valorem) * held, group="tax")

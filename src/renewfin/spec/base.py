@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from renewfin.spec.errors import CrossCheckError, Problem
+
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 """A non-negative amount of money in the spec's money unit."""
 
@@ -108,13 +110,18 @@ def unique_names(items: list[Any], what: str) -> list[Any]:
     return items
 
 
-def shares_sum_to_one(values: list[float] | None, what: str, tol: float = 1e-6) -> None:
-    """Raise ``ValueError`` when schedule shares do not sum to 100 %."""
+def shares_sum_to_one(
+    values: list[float] | None, what: str, tol: float = 1e-6, path: str = "schedule"
+) -> None:
+    """Raise a ``ValueError`` (a ``CrossCheckError`` at ``path``, relative to the model being
+    validated, carrying the shares) when schedule shares do not sum to 100 %."""
     if values is None:
         return
     total = sum(values)
     if abs(total - 1.0) > tol:
-        raise ValueError(f"{what} must sum to 100%; they sum to {total:.6%}")
+        raise CrossCheckError(
+            [Problem(path, f"{what} must sum to 100%; they sum to {total:.6%}", list(values))]
+        )
 
 
 __all__ = [

@@ -69,6 +69,8 @@ def format_loc(loc: Sequence[str | int], data: Any = None) -> str:
             else:
                 node = None
             out += f"[{part}{label}]"
+        elif part == "[key]":  # pydantic's marker for a bad mapping key
+            out += " (key)"
         else:
             out += f".{part}" if out else str(part)
             node = node.get(part) if isinstance(node, dict) else None

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from renewfin.spec.base import SpecModel, unique_names
 from renewfin.spec.errors import CrossCheckError, Problem
 from renewfin.spec.evaluation import EvaluationSpec
+from renewfin.spec.funding import FundingSpec
 from renewfin.spec.investment import (
     DepreciationSpec,
     InvestmentCategory,
@@ -56,6 +57,8 @@ class ProjectSpec(SpecModel):
     """Tax preset and overrides."""
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     """Discount rates and benchmarks."""
+    funding: FundingSpec = Field(default_factory=FundingSpec)
+    """The funding stack: fiscal funds, special bonds, loans, equity, fund, REIT exit."""
 
     @field_validator("investment", "revenues", "opex")
     @classmethod
@@ -89,13 +92,22 @@ class ProjectSpec(SpecModel):
 
 def cross_check(spec: ProjectSpec) -> list[Problem]:
     """Problems that span sections: names that refer to nothing, and timing outside the
-    horizon. Each problem carries its own path."""
+    horizon. Each problem carries its own path, with list items labelled by name as
+    ``format_loc`` does (``revenues[0 停车位].end_year``)."""
     problems: list[Problem] = []
     tl = spec.timeline
     phases = {p.name: p for p in tl.phases}
     classes = {c.name for c in spec.depreciation.classes}
     streams = {r.name for r in spec.revenues}
     horizon = tl.horizon_years
+    ppy = tl.periods_per_year
+
+    def check_grid(path: str, value: float | None) -> None:
+        if value is not None and abs(value * ppy - round(value * ppy)) > 1e-9:
+            problems.append(
+                Problem(path, f"is not a whole number of {tl.periodicity.value} periods; "
+                        f"expected a multiple of 1/{ppy} yr", value)
+            )
 
     def check_phase(path: str, name: str | None) -> bool:
         if name is not None and name not in phases:
@@ -110,7 +122,7 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
             )
 
     for i, item in enumerate(spec.investment):
-        at = f"investment[{i}]"
+        at = f"investment[{i} {item.name}]"
         if check_phase(f"{at}.phase", item.phase):
             ph = phases[item.phase] if item.phase else tl.phases[0]
             years = math.ceil(ph.duration_years - 1e-9)
@@ -129,7 +141,9 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
     )
 
     for i, r in enumerate(spec.revenues):
-        at = f"revenues[{i}]"
+        at = f"revenues[{i} {r.name}]"
+        check_grid(f"{at}.start_after_years", r.start_after_years)
+        check_grid(f"{at}.end_year", r.end_year)
         if not check_phase(f"{at}.phase", r.phase):
             continue
         ph = tl.phase(r.phase)
@@ -167,7 +181,7 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
             )
 
     for i, o in enumerate(spec.opex):
-        at = f"opex[{i}]"
+        at = f"opex[{i} {o.name}]"
         check_phase(f"{at}.phase", o.phase)
         if o.driver is not None and o.driver not in streams:
             problems.append(
@@ -182,4 +196,67 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
                 )
         if o.basis is OpexBasis.ASSET_SHARE:
             check_class(f"{at}.asset_class", o.asset_class)
+    problems += _check_funding_timing(spec)
+    return problems
+
+
+def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
+    """Funding instruments must be issued, repaid and exited inside the horizon."""
+    problems: list[Problem] = []
+    fs = spec.funding
+    horizon = spec.timeline.horizon_years
+    ppy = spec.periods_per_year
+    first_start = min(p.start_year for p in spec.timeline.phases)
+    completion = max(p.start_year + p.duration_years for p in spec.timeline.phases)
+
+    def on_grid(path: str, value: float) -> None:
+        if abs(value * ppy - round(value * ppy)) > 1e-9:
+            problems.append(Problem(path, f"not on the {spec.timeline.periodicity.value} period "
+                                          f"grid (1/{ppy} yr)", value))
+
+    for i, b in enumerate(fs.special_bonds):
+        at = f"funding.special_bonds[{i}]"
+        on_grid(f"{at}.issue_year", b.issue_year)
+        if b.issue_year >= horizon:
+            problems.append(Problem(f"{at}.issue_year", f"issued at or after the horizon "
+                                    f"({horizon} years); expected < {horizon}", b.issue_year))
+            continue
+        maturity = b.issue_year + b.tenor_years
+        if maturity > horizon:
+            problems.append(Problem(f"{at}.tenor_years", f"matures in year {maturity:g}, after the "
+                                    f"horizon ({horizon}); extend timeline.horizon_years",
+                                    b.tenor_years))
+        elif b.refinance_share > 0:
+            end = maturity + (b.refinance_tenor_years or b.tenor_years)
+            if end > horizon:
+                problems.append(Problem(f"{at}.refinance_tenor_years", f"the refinancing tranche "
+                                        f"matures in year {end:g}, after the horizon ({horizon})",
+                                        b.refinance_tenor_years or b.tenor_years))
+    for i, ln in enumerate(fs.loans):
+        at = f"funding.loans[{i}]"
+        on_grid(f"{at}.tenor_years", ln.tenor_years)
+        on_grid(f"{at}.grace_years", ln.grace_years)
+        if first_start + ln.tenor_years > horizon:
+            problems.append(Problem(f"{at}.tenor_years", f"matures in year "
+                                    f"{first_start + ln.tenor_years:g}, after the horizon "
+                                    f"({horizon})", ln.tenor_years))
+    for i, f in enumerate(fs.fiscal_funds):
+        at = f"funding.fiscal_funds[{i}]"
+        on_grid(f"{at}.start_year", f.start_year)
+        if f.schedule is not None and f.start_year + len(f.schedule) > horizon:
+            problems.append(Problem(f"{at}.schedule", f"payments run past the horizon "
+                                    f"({horizon})", f.schedule))
+    if fs.fund is not None and fs.fund.schedule is not None:
+        if fs.fund.start_year + len(fs.fund.schedule) > horizon:
+            problems.append(Problem("funding.fund.schedule", f"payments run past the horizon "
+                                    f"({horizon})", fs.fund.schedule))
+    if fs.reit_exit is not None:
+        year = fs.reit_exit.exit_year
+        on_grid("funding.reit_exit.exit_year", year)
+        if year <= completion:
+            problems.append(Problem("funding.reit_exit.exit_year", f"exit before completion "
+                                    f"(year {completion:g}); expected > {completion:g}", year))
+        elif year >= horizon:
+            problems.append(Problem("funding.reit_exit.exit_year", f"expected < the horizon "
+                                    f"({horizon}) so that the exit falls inside the model", year))
     return problems

@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 
 from renewfin.spec.base import MoneyUnit, Name, Periodicity, SpecModel, Years
+from renewfin.spec.errors import CrossCheckError, Problem
 
 
 class ProjectKind(StrEnum):
@@ -112,20 +113,30 @@ class TimelineSpec(SpecModel):
         ppy = self.periodicity.periods_per_year
         problems = []
         for i, ph in enumerate(self.phases):
+            at = f"phases[{i} {ph.name}]"
             for field in ("start_year", "duration_years"):
                 value = getattr(ph, field)
                 if abs(value * ppy - round(value * ppy)) > 1e-9:
                     problems.append(
-                        f"phases[{i}].{field} = {value} is not a whole number of "
-                        f"{self.periodicity.value} periods (1/{ppy} yr)"
+                        Problem(
+                            f"{at}.{field}",
+                            f"is not a whole number of {self.periodicity.value} periods; "
+                            f"expected a multiple of 1/{ppy} yr",
+                            value,
+                        )
                     )
             if ph.start_year + ph.duration_years > self.horizon_years:
                 problems.append(
-                    f"phases[{i}] ({ph.name}) ends at year {ph.start_year + ph.duration_years:g}, "
-                    f"after the horizon of {self.horizon_years} years"
+                    Problem(
+                        f"{at}.duration_years",
+                        f"the phase ends at year {ph.start_year + ph.duration_years:g}, after "
+                        f"the horizon; expected start_year + duration_years <= "
+                        f"{self.horizon_years}",
+                        ph.duration_years,
+                    )
                 )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise CrossCheckError(problems)
         return self
 
     @property

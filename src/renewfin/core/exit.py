@@ -1,0 +1,66 @@
+"""REIT exit before financing: the value of the asset at exit and the REIT tests.
+
+The value comes from the engine's own projection of the asset's NOI after the exit
+(revenue − operating costs − property tax, as if held to the horizon); the project
+company receives the value less transaction costs at the end of the exit period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renewfin.core.context import RunContext
+from renewfin.instruments import reit
+from renewfin.ledger import Kind
+from renewfin.spec.funding import ReitAssetType, ReitValuation
+
+
+def build(ctx: RunContext) -> dict[str, np.ndarray]:
+    """Record the exit value and proceeds; return the REIT metrics, each (S,)."""
+    spec, led, tl, inputs = ctx.spec, ctx.ledger, ctx.timeline, ctx.inputs
+    rx = spec.funding.reit_exit
+    zeros = np.zeros((1, tl.n_periods))
+    if rx is None or ctx.exit_period is None:
+        led.add("reit.value", "REITs估值", "REIT exit value", zeros, group="reit")
+        led.add("reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds", zeros,
+                group="reit")
+        return {}
+    e = ctx.exit_period
+    p = ctx.projection
+    noi = p["revenue"] - p["opex"] - p["property_tax"]
+    led.add("reit.noi_projection", "资产净营业收入预测", "Projected NOI of the asset",
+            noi, group="reit")
+    after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 :]
+    cap = inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]
+    rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
+    if rx.valuation is ReitValuation.NOI_CAP:
+        value = reit.noi_cap_value(after[:, : tl.ppy].sum(axis=1), cap)
+    else:
+        terminal = cap if rx.asset_type is ReitAssetType.OWNERSHIP else None
+        value = reit.dcf_value(after, rate, tl.ppy, terminal)
+    at_exit = (tl.t == e).astype(float)
+    led.add("reit.value", "REITs估值", "REIT exit value", value[:, None] * at_exit, group="reit")
+    net = value * (1.0 - rx.transaction_cost_rate)
+    led.add("reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds",
+            net[:, None] * at_exit, group="reit")
+    rates = reit.distribution_rates(after, value, rx.payout_ratio, tl.ppy)
+    irr = reit.asset_irr(after, value, tl.ppy)
+    op_years = (e + 1 - ctx.last_phase.completion[:, 0]) / tl.ppy
+    size = value * spec.project.money_unit.yuan / 1e8
+    ownership = rx.asset_type is ReitAssetType.OWNERSHIP
+    ok_years = op_years >= rx.min_operating_years - 1e-9
+    ok_yield = np.all(rates >= rx.min_distribution_rate, axis=1) if ownership else True
+    ok_irr = irr >= rx.min_irr if not ownership else True
+    ok_size = size >= rx.min_size_yi_yuan - 1e-12
+    eligible = ok_years & ok_yield & ok_irr & ok_size
+    led.add("reit.flag_exit", "REITs退出标志", "REIT exit flag", at_exit, group="reit",
+            kind=Kind.FLAG)
+    s = value.shape[0]
+    return {
+        "reit_exit_value": value,
+        "reit_distribution_yield": rates[:, 0],
+        "reit_asset_irr": irr,
+        "reit_operating_years": np.broadcast_to(op_years, (s,)).astype(float),
+        "reit_size_yi_yuan": size,
+        "reit_eligible": np.broadcast_to(eligible, (s,)).astype(float),
+    }

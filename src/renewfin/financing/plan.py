@@ -1,0 +1,194 @@
+"""Compile the funding spec into arrays: scheduled sources, bond schedules, loan terms.
+
+Everything here is fixed before the period loop runs: fiscal disbursements, fund
+contributions, operating subsidies and bond cash flows do not depend on cash
+performance. Loans, equity, reserves and distributions are set in the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from renewfin.core.context import RunContext
+from renewfin.instruments import grant, special_bond
+from renewfin.instruments.loan import RepaymentTerms, custom_weights, lpr_rates
+from renewfin.spec.funding import FiscalUse, LoanRepayment, LprTenor, RateType, SpecialBond
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """A bond tranche (an original or a refinancing one) and its cash flows."""
+
+    name: str
+    schedule: special_bond.BondSchedule
+    capital_share: float
+    refinancing_of: str | None = None
+    refinanced_principal: np.ndarray | None = None
+    """Principal of this tranche repaid by a refinancing tranche (S|1, T) [money]."""
+
+
+@dataclass(frozen=True)
+class LoanPlan:
+    """A loan's fixed terms."""
+
+    name: str
+    index: int
+    rate: np.ndarray
+    """Annual rate of each period (S|1, T) [1/yr]."""
+    terms: RepaymentTerms
+    close: int
+    """Financial close: first construction period."""
+    amount_cap: np.ndarray | None
+    gearing_cap: np.ndarray | None
+    dscr_target: np.ndarray | None
+    upfront_fee_rate: np.ndarray
+    commitment_fee_rate: np.ndarray
+    dsra_periods: int
+    cash_sweep: float
+    lockup_dscr: float | None
+
+
+@dataclass
+class FundingPlan:
+    """Scheduled sources and instrument terms of a run, arrays (S|1, T) [money]."""
+
+    grants: dict[str, np.ndarray] = field(default_factory=dict)
+    grants_capital: dict[str, bool] = field(default_factory=dict)
+    injections: dict[str, np.ndarray] = field(default_factory=dict)
+    operating_subsidies: dict[str, np.ndarray] = field(default_factory=dict)
+    operating_taxable: dict[str, bool] = field(default_factory=dict)
+    interest_subsidies: dict[str, tuple[int, np.ndarray, bool]] = field(default_factory=dict)
+    """name → (loan index, share-of-interest per period (S|1, T), taxable)."""
+    fund_contribution: np.ndarray | None = None
+    bonds: list[Tranche] = field(default_factory=list)
+    loans: list[LoanPlan] = field(default_factory=list)
+
+
+def _disbursement(ctx: RunContext, schedule: list[float] | None, start_year: float,
+                  spend_share: np.ndarray) -> np.ndarray:
+    tl = ctx.timeline
+    if schedule is None:
+        return spend_share
+    return grant.yearly_profile(schedule, int(tl.periods(start_year)), tl.ppy, tl.n_periods)
+
+
+def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
+    tl, inputs = ctx.timeline, ctx.inputs
+    at = f"funding.special_bonds[{b.name}]"
+    amount = inputs.scalar(f"{at}.amount", b.amount)
+    coupon = inputs.scalar(f"{at}.coupon", b.coupon)
+    issue = int(tl.periods(b.issue_year))
+    shares = special_bond.principal_shares(b.tenor_years, b.repayment_schedule)
+    sched = special_bond.schedule(
+        amount, issue, b.tenor_years, coupon, tl.ppy, tl.n_periods,
+        coupons_per_year=b.frequency.per_year, shares=shares,
+        issuance_fee_rate=b.issuance_fee_rate, payment_fee_rate=b.payment_fee_rate,
+    )
+    if b.refinance_share <= 0:
+        return [Tranche(b.name, sched, b.capital_share)]
+    maturity = issue + b.tenor_years * tl.ppy - 1
+    due = sched.principal[:, maturity : maturity + 1]
+    refi = due * b.refinance_share
+    tenor = b.refinance_tenor_years or b.tenor_years
+    new = special_bond.schedule(
+        refi, maturity, tenor,
+        inputs.scalar(f"{at}.refinance_coupon", b.refinance_coupon or b.coupon),
+        tl.ppy, tl.n_periods, coupons_per_year=b.frequency.per_year,
+        issuance_fee_rate=b.issuance_fee_rate, payment_fee_rate=b.payment_fee_rate,
+        proceeds_at_end=True,
+    )
+    mask = np.zeros((1, tl.n_periods))
+    mask[0, maturity] = 1.0
+    return [
+        Tranche(b.name, sched, b.capital_share, refinanced_principal=refi * mask),
+        Tranche(f"{b.name}（再融资）", new, 0.0, refinancing_of=b.name),
+    ]
+
+
+def compile_plan(ctx: RunContext) -> FundingPlan:
+    """Scheduled sources and instrument terms of the spec's funding stack."""
+    spec, inputs, tl = ctx.spec, ctx.inputs, ctx.timeline
+    fs = spec.funding
+    plan = FundingPlan()
+    spend_share = grant.with_spending(ctx.ledger.raw("capex.total"))
+    loan_index = {ln.name: i for i, ln in enumerate(fs.loans)}
+    t = tl.t
+    for f in fs.fiscal_funds:
+        at = f"funding.fiscal_funds[{f.name}]"
+        if f.use in (FiscalUse.CAPITAL_GRANT, FiscalUse.EQUITY_INJECTION):
+            amount = inputs.scalar(f"{at}.amount", f.amount)
+            flows = amount * _disbursement(ctx, f.schedule, f.start_year, spend_share)
+            if f.use is FiscalUse.CAPITAL_GRANT:
+                plan.grants[f.name] = flows
+                plan.grants_capital[f.name] = f.counts_as_capital
+            else:
+                plan.injections[f.name] = flows
+        elif f.use is FiscalUse.OPERATING_SUBSIDY:
+            start = ctx.last_phase.completion + tl.periods(f.start_year)
+            flows = grant.operating_subsidy(
+                inputs.scalar(f"{at}.amount", f.amount), start, f.years,
+                inputs.scalar(f"{at}.growth_rate", f.growth_rate), t, tl.ppy, tl.n_periods,
+            )
+            plan.operating_subsidies[f.name] = flows * ctx.held
+            plan.operating_taxable[f.name] = f.taxable
+        else:
+            assert f.loan is not None and f.share is not None
+            close = min(p.start for p in ctx.phases.values())
+            end = tl.n_periods if f.years is None else close + int(tl.periods(f.years))
+            share = inputs.scalar(f"{at}.share", f.share) * ((t >= close) & (t < end))
+            plan.interest_subsidies[f.name] = (loan_index[f.loan], share, f.taxable)
+    if fs.fund is not None:
+        fund = fs.fund
+        amount = inputs.scalar("funding.fund.amount", fund.amount)
+        plan.fund_contribution = amount * _disbursement(ctx, fund.schedule, fund.start_year,
+                                                        spend_share)
+    for b in fs.special_bonds:
+        plan.bonds.extend(_tranches(ctx, b))
+    close = min(p.start for p in ctx.phases.values())
+    for i, ln in enumerate(fs.loans):
+        at = f"funding.loans[{ln.name}]"
+        if ln.rate_type is RateType.FIXED:
+            rate = inputs.scalar(f"{at}.rate", float(ln.rate or 0.0)) * np.ones((1, tl.n_periods))
+        else:
+            five = ln.lpr_tenor is LprTenor.FIVE_YEAR
+            level = fs.lpr.five_year if five else fs.lpr.one_year
+            path = fs.lpr.five_year_path if five else fs.lpr.one_year_path
+            key = "five_year" if five else "one_year"
+            lpr = lpr_rates(level, path, tl.ppy, tl.n_periods)
+            shift = inputs.scalar(f"funding.lpr.{key}", level) - level
+            rate = lpr + shift + inputs.scalar(f"{at}.spread", ln.spread)
+        repay_start = close + int(tl.periods(ln.grace_years))
+        maturity = close + int(tl.periods(ln.tenor_years))
+        weights = None
+        if ln.repayment is LoanRepayment.CUSTOM:
+            assert ln.repayment_schedule is not None
+            weights = custom_weights(ln.repayment_schedule, tl.ppy)
+        sz = ln.sizing
+        dscr = sz.dscr if sz.dscr is not None else None
+        if ln.repayment is LoanRepayment.SCULPTED and dscr is None:
+            dscr = ln.target_dscr
+        plan.loans.append(
+            LoanPlan(
+                name=ln.name,
+                index=i,
+                rate=rate,
+                terms=RepaymentTerms(ln.repayment, repay_start, maturity, weights,
+                                     ln.target_dscr),
+                close=close,
+                amount_cap=None if sz.amount is None
+                else inputs.scalar(f"{at}.sizing.amount", sz.amount)[:, 0],
+                gearing_cap=None if sz.gearing is None
+                else inputs.scalar(f"{at}.sizing.gearing", sz.gearing)[:, 0],
+                dscr_target=None if dscr is None
+                else inputs.scalar(f"{at}.sizing.dscr", dscr)[:, 0],
+                upfront_fee_rate=inputs.scalar(f"{at}.upfront_fee_rate", ln.upfront_fee_rate)[:, 0],
+                commitment_fee_rate=inputs.scalar(f"{at}.commitment_fee_rate",
+                                                  ln.commitment_fee_rate)[:, 0],
+                dsra_periods=int(round(ln.dsra_months * tl.ppy / 12)),
+                cash_sweep=ln.cash_sweep,
+                lockup_dscr=ln.lockup_dscr,
+            )
+        )
+    return plan

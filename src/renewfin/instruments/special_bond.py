@@ -1,0 +1,120 @@
+"""Special-bond (专项债券) tranches: coupons, principal, fees and balances.
+
+Conventions: a tranche issued in period ``i`` is outstanding from the start of period
+``i`` (or, for a refinancing tranche, from the end of period ``i``); coupons accrue at
+``coupon × outstanding × Δt`` and are paid on coupon dates (every ``ppy / frequency``
+periods after issue, or every period when the model period is longer than the coupon
+interval); principal is repaid at anniversaries, at the end of the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BondSchedule:
+    """Corkscrew of one tranche, each (S|1, T) [money]."""
+
+    opening: np.ndarray
+    issue: np.ndarray
+    """Proceeds received."""
+    interest: np.ndarray
+    """Coupons paid."""
+    principal: np.ndarray
+    """Principal repaid."""
+    fees: np.ndarray
+    """Issuance fee at issue and payment fees on each payment."""
+    closing: np.ndarray
+
+    @property
+    def service(self) -> np.ndarray:
+        """Debt service: interest + principal + fees [money]."""
+        return self.interest + self.principal + self.fees
+
+
+def principal_shares(tenor_years: int, custom: list[float] | None) -> np.ndarray:
+    """Share of principal repaid at each anniversary 1 … tenor (bullet when ``custom`` is None)."""
+    if custom is not None:
+        return np.asarray(custom, dtype=float)
+    shares = np.zeros(tenor_years)
+    shares[-1] = 1.0
+    return shares
+
+
+def schedule(
+    amount: np.ndarray | float,
+    issue_period: int,
+    tenor_years: int,
+    coupon: np.ndarray | float,
+    ppy: int,
+    n_periods: int,
+    *,
+    coupons_per_year: int = 1,
+    shares: np.ndarray | None = None,
+    issuance_fee_rate: float = 0.0,
+    payment_fee_rate: float = 0.0,
+    proceeds_at_end: bool = False,
+) -> BondSchedule:
+    """Cash flows of one special-bond tranche.
+
+    Parameters
+    ----------
+    amount : float or (S, 1) array
+        Principal [money].
+    issue_period : int
+        Period of issue.
+    tenor_years : int
+        Tenor [yr]; the tranche matures ``tenor_years × ppy`` periods after it starts.
+    coupon : float or (S, 1) array
+        Annual coupon rate [1/yr].
+    ppy : int
+        Periods per year.
+    n_periods : int
+        T.
+    coupons_per_year : int
+        1 (annual) or 2 (semiannual).
+    shares : (tenor_years,) array, optional
+        Share of principal repaid at each anniversary; default bullet.
+    issuance_fee_rate, payment_fee_rate : float
+        Fees as shares of principal issued and of each payment.
+    proceeds_at_end : bool
+        Proceeds arrive at the end of ``issue_period`` and the tranche is outstanding from
+        the next period (a refinancing tranche that repays a maturing one).
+
+    Returns
+    -------
+    BondSchedule
+        Each line (S|1, T).
+    """
+    amount = np.asarray(amount, dtype=float).reshape(-1, 1)
+    coupon = np.asarray(coupon, dtype=float).reshape(-1, 1)
+    shares = principal_shares(tenor_years, None) if shares is None else np.asarray(shares)
+    t = np.arange(n_periods)
+    start = issue_period + (1 if proceeds_at_end else 0)
+    k = t - start  # periods since the tranche started
+    repaid_share = np.zeros(n_periods)
+    anniversaries = start + ppy * np.arange(1, tenor_years + 1) - 1
+    inside = anniversaries < n_periods
+    repaid_share[anniversaries[inside]] = shares[inside]
+    principal = amount * repaid_share[None, :]
+    outstanding = amount * np.where(k >= 0, 1.0 - np.cumsum(repaid_share) + repaid_share, 0.0)
+    outstanding = np.where(k < tenor_years * ppy, outstanding, 0.0)
+    accrued = coupon * outstanding / ppy
+    step = max(1, ppy // coupons_per_year)
+    pay = (k >= 0) & (((k + 1) % step == 0) | (k + 1 == tenor_years * ppy))
+    cum = np.cumsum(accrued, axis=1)
+    paid_cum = np.where(pay[None, :], cum, 0.0)
+    paid_cum = np.maximum.accumulate(paid_cum, axis=1)
+    interest = np.diff(paid_cum, axis=1, prepend=0.0)
+    issue = np.zeros((1, n_periods))
+    issue[0, issue_period] = 1.0
+    issue = amount * issue
+    fees = issuance_fee_rate * issue + payment_fee_rate * (interest + principal)
+    closing = outstanding - principal
+    if proceeds_at_end:
+        closing = closing + issue
+    opening = np.concatenate([np.zeros((closing.shape[0], 1)), closing[:, :-1]], axis=1)
+    return BondSchedule(opening, issue, interest, principal, fees, closing)

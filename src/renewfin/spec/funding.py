@@ -1,0 +1,504 @@
+"""The funding stack (资金筹措): fiscal funds, special bonds, loans, equity, a fund and a
+REIT exit, with the payment priority and the covenant floors.
+
+Rules and default figures: ``DOMAIN.md`` §2–§5. Every figure marked (param) there is a
+field here with that figure as its default.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+
+from renewfin.spec.base import (
+    Money,
+    Name,
+    Rate,
+    Share,
+    SpecModel,
+    Years,
+    shares_sum_to_one,
+    unique_names,
+)
+
+
+class FiscalSource(StrEnum):
+    """Where fiscal money comes from (财政资金来源)."""
+
+    CENTRAL_BUDGET = "central_budget"
+    """中央预算内投资."""
+    CENTRAL_PILOT_SUBSIDY = "central_pilot_subsidy"
+    """中央财政城市更新补助 (pilot cities)."""
+    ULTRA_LONG_TREASURY = "ultra_long_treasury"
+    """超长期特别国债."""
+    PROVINCIAL = "provincial"
+    """省级财政资金."""
+    MUNICIPAL = "municipal"
+    """市县财政资金."""
+    OTHER = "other"
+    """Other public money."""
+
+
+class FiscalUse(StrEnum):
+    """How fiscal money enters the project."""
+
+    CAPITAL_GRANT = "capital_grant"
+    """资本性补助: reduces the funding need; not repaid."""
+    EQUITY_INJECTION = "equity_injection"
+    """资本金注入: equity of a state shareholder, which shares in distributions."""
+    OPERATING_SUBSIDY = "operating_subsidy"
+    """运营补贴 / 可行性缺口补助: a yearly payment during operation."""
+    INTEREST_SUBSIDY = "interest_subsidy"
+    """贴息: a share of a named loan's interest."""
+
+
+class FiscalFund(SpecModel):
+    """One fiscal fund."""
+
+    name: Name
+    """Name (e.g. 中央预算内投资)."""
+    source: FiscalSource = FiscalSource.MUNICIPAL
+    """Level and programme the money comes from."""
+    use: FiscalUse
+    """How the money is used."""
+    amount: Money = 0.0
+    """Grant or injection: total amount [money]. Operating subsidy: amount per year
+    [money/yr]. Not used for an interest subsidy."""
+    schedule: list[Share] | None = None
+    """Grant or injection: shares of ``amount`` paid in each year from ``start_year``
+    (sum 100 %); default in step with construction spending."""
+    start_year: Years = 0.0
+    """Grant or injection with a schedule: first year of payment, from the project start
+    [yr]. Operating subsidy: years after completion before it starts [yr]."""
+    years: float | None = Field(default=None, gt=0, le=80)
+    """Operating or interest subsidy: how many years it is paid [yr]; default to the end."""
+    growth_rate: Rate = 0.0
+    """Operating subsidy: growth per year [1/yr]."""
+    counts_as_capital: bool = False
+    """Capital grant: whether it counts as project capital (资本金). An equity injection
+    always does."""
+    loan: str | None = None
+    """Interest subsidy: name of the loan whose interest it subsidises."""
+    share: Share | None = None
+    """Interest subsidy: share of that loan's interest paid by the budget (e.g. 0.5)."""
+    taxable: bool = True
+    """Operating or interest subsidy: whether it is taxable income (企业所得税)."""
+
+    @model_validator(mode="after")
+    def _fields_for_use(self) -> Self:
+        if self.use is FiscalUse.INTEREST_SUBSIDY:
+            if self.loan is None or self.share is None:
+                raise ValueError("an interest subsidy needs `loan` and `share`")
+        elif self.amount <= 0:
+            raise ValueError(f"a {self.use.value} needs `amount` > 0")
+        if self.use in (FiscalUse.OPERATING_SUBSIDY, FiscalUse.INTEREST_SUBSIDY):
+            if self.schedule is not None:
+                raise ValueError("`schedule` applies to grants and injections only")
+        shares_sum_to_one(self.schedule, "schedule shares")
+        return self
+
+
+class InterestFrequency(StrEnum):
+    """How often bond coupons are paid."""
+
+    ANNUAL = "annual"
+    SEMIANNUAL = "semiannual"
+
+    @property
+    def per_year(self) -> int:
+        """Payments per year."""
+        return 1 if self is InterestFrequency.ANNUAL else 2
+
+
+class BondRepayment(StrEnum):
+    """How a special bond's principal is repaid."""
+
+    BULLET = "bullet"
+    """到期一次还本."""
+    CUSTOM = "custom"
+    """分期还本: shares of principal at each anniversary."""
+
+
+class SpecialBond(SpecModel):
+    """One special-bond tranche (专项债券)."""
+
+    name: Name
+    """Tranche name (e.g. 2026年第一批专项债)."""
+    amount: float = Field(gt=0, allow_inf_nan=False)
+    """Principal issued [money]."""
+    issue_year: Years = 0.0
+    """Issue date, in years from the project start (on the period grid) [yr]."""
+    tenor_years: int = Field(ge=1, le=30)
+    """Tenor (期限) [yr]."""
+    coupon: Rate = 0.025
+    """Coupon rate (票面利率) [1/yr] (2025 new issues averaged 2.02 %)."""
+    interest_frequency: InterestFrequency | None = None
+    """Coupon frequency; default semiannual for tenors of 10 years and more, else annual."""
+    repayment: BondRepayment = BondRepayment.BULLET
+    """Principal repayment: bullet or custom shares."""
+    repayment_schedule: list[Share] | None = None
+    """Custom repayment: share of principal repaid at each anniversary 1 … tenor
+    (sum 100 %)."""
+    issuance_fee_rate: Share = 0.000864
+    """Issuance costs as a share of principal (about 0.08 % + 0.0064 %)."""
+    payment_fee_rate: Share = 0.00005
+    """Payment fee as a share of each payment of interest and principal (0.005 %)."""
+    capital_share: Share = 0.0
+    """Share of the tranche counted as project capital (专项债作资本金)."""
+    refinance_share: Share = 0.0
+    """Share of principal due at maturity refinanced by a new tranche (再融资)."""
+    refinance_tenor_years: int | None = Field(default=None, ge=1, le=30)
+    """Tenor of the refinancing tranche [yr]; default the original tenor."""
+    refinance_coupon: Rate | None = None
+    """Coupon of the refinancing tranche [1/yr]; default the original coupon."""
+
+    @model_validator(mode="after")
+    def _repayment(self) -> Self:
+        if self.repayment is BondRepayment.CUSTOM:
+            if self.repayment_schedule is None:
+                raise ValueError("custom repayment needs `repayment_schedule`")
+            if len(self.repayment_schedule) != self.tenor_years:
+                raise ValueError(
+                    f"repayment_schedule has {len(self.repayment_schedule)} shares; expected "
+                    f"one per year of the tenor ({self.tenor_years})"
+                )
+            shares_sum_to_one(self.repayment_schedule, "repayment_schedule shares")
+        elif self.repayment_schedule is not None:
+            raise ValueError("repayment_schedule needs repayment: custom")
+        return self
+
+    @property
+    def frequency(self) -> InterestFrequency:
+        """Coupon frequency after the default rule."""
+        if self.interest_frequency is not None:
+            return self.interest_frequency
+        return InterestFrequency.SEMIANNUAL if self.tenor_years >= 10 else InterestFrequency.ANNUAL
+
+
+class RateType(StrEnum):
+    """How a loan is priced."""
+
+    FIXED = "fixed"
+    """A fixed annual rate."""
+    LPR = "lpr"
+    """LPR + spread, resetting on the LPR path each year."""
+
+
+class LprTenor(StrEnum):
+    """Which LPR a loan is priced on."""
+
+    ONE_YEAR = "1y"
+    FIVE_YEAR = "5y"
+
+
+class LoanRepayment(StrEnum):
+    """Repayment profile of a loan after its grace period."""
+
+    EQUAL_PRINCIPAL = "equal_principal"
+    """等额本金."""
+    ANNUITY = "annuity"
+    """等额本息."""
+    CUSTOM = "custom"
+    """按比例还本: shares of principal per repayment year."""
+    BULLET = "bullet"
+    """到期一次还本."""
+    SCULPTED = "sculpted"
+    """Sculpted so that each period's DSCR equals ``target_dscr``."""
+
+
+class LoanSizing(SpecModel):
+    """Bounds on a loan's size; the loan is the smallest of them (and never above cost)."""
+
+    amount: Money | None = None
+    """Maximum amount [money]."""
+    gearing: Share | None = None
+    """Maximum loan as a share of total investment (including IDC and fees)."""
+    dscr: float | None = Field(default=None, gt=0, le=10)
+    """Size so that PV of (CFADS after prior debt service) / dscr over the repayment
+    period, at the loan rate, repays the loan."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Self:
+        if self.amount is None and self.gearing is None and self.dscr is None:
+            raise ValueError("give at least one of amount, gearing or dscr")
+        return self
+
+
+class Loan(SpecModel):
+    """One loan tranche (项目贷款)."""
+
+    name: Name
+    """Tranche name (e.g. 国开行项目贷款)."""
+    lender: str | None = None
+    """Lender, for labels (国开行, 农发行, a commercial bank)."""
+    rate_type: RateType = RateType.LPR
+    """Fixed rate or LPR + spread."""
+    rate: Rate | None = None
+    """Fixed annual rate [1/yr] (rate_type fixed)."""
+    lpr_tenor: LprTenor = LprTenor.FIVE_YEAR
+    """LPR the loan is priced on (rate_type lpr)."""
+    spread: float = Field(default=0.0, ge=-0.05, le=0.10)
+    """Spread over the LPR [1/yr] (e.g. −0.003 for LPR − 30 bp)."""
+    tenor_years: float = Field(gt=0, le=40)
+    """Tenor from the start of construction (financial close) to final maturity [yr]."""
+    grace_years: Years = 0.0
+    """Grace period (宽限期) from financial close: interest only [yr]."""
+    repayment: LoanRepayment = LoanRepayment.EQUAL_PRINCIPAL
+    """Repayment profile after the grace period."""
+    repayment_schedule: list[Share] | None = None
+    """Custom profile: share of principal repaid in each repayment year (sum 100 %)."""
+    target_dscr: float | None = Field(default=None, gt=0, le=10)
+    """Sculpted profile: the DSCR every repayment period should show."""
+    sizing: LoanSizing
+    """Bounds on the loan's size."""
+    upfront_fee_rate: Share = 0.0
+    """Up-front fee as a share of the facility, paid at financial close."""
+    commitment_fee_rate: Share = 0.0
+    """Commitment fee per year on the undrawn facility during construction [1/yr]."""
+    dsra_months: int = Field(default=0, ge=0, le=24)
+    """Debt-service reserve (DSRA): months of the next debt service kept in reserve."""
+    cash_sweep: Share = 0.0
+    """Share of cash left after reserves used to prepay this loan."""
+    lockup_dscr: float | None = Field(default=None, gt=0, le=10)
+    """No distributions in a period whose DSCR is below this."""
+
+    @model_validator(mode="after")
+    def _terms(self) -> Self:
+        problems = []
+        if self.rate_type is RateType.FIXED and self.rate is None:
+            problems.append("a fixed-rate loan needs `rate`")
+        if self.rate_type is RateType.LPR and self.rate is not None:
+            problems.append("an LPR loan takes `spread`, not `rate`")
+        if self.tenor_years <= self.grace_years:
+            problems.append(
+                f"tenor_years ({self.tenor_years:g}) must be > grace_years ({self.grace_years:g})"
+            )
+        if self.repayment is LoanRepayment.CUSTOM:
+            if self.repayment_schedule is None:
+                problems.append("custom repayment needs `repayment_schedule`")
+            else:
+                years = self.tenor_years - self.grace_years
+                if abs(len(self.repayment_schedule) - years) > 1e-9:
+                    problems.append(
+                        f"repayment_schedule has {len(self.repayment_schedule)} shares; expected "
+                        f"one per repayment year ({years:g})"
+                    )
+                try:
+                    shares_sum_to_one(self.repayment_schedule, "repayment_schedule shares")
+                except ValueError as exc:
+                    problems.append(str(exc))
+        elif self.repayment_schedule is not None:
+            problems.append("repayment_schedule needs repayment: custom")
+        if self.repayment is LoanRepayment.SCULPTED and self.target_dscr is None:
+            problems.append("a sculpted loan needs `target_dscr`")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class EquityParty(SpecModel):
+    """A sponsor that provides project equity (项目资本金) and receives distributions."""
+
+    name: Name
+    """Sponsor name (e.g. 市城投公司, a developer)."""
+    share: Share
+    """Share of sponsor equity contributed and of sponsor distributions received."""
+
+
+class Fund(SpecModel):
+    """An urban-renewal fund (城市更新基金) investing as preferred equity, with senior and
+    junior tiers. Its returns are paid only from cash, in priority to sponsor equity;
+    nothing is guaranteed (财预〔2017〕50号)."""
+
+    name: Name = "城市更新基金"
+    """Fund name."""
+    amount: float = Field(gt=0, allow_inf_nan=False)
+    """Total commitment [money]."""
+    schedule: list[Share] | None = None
+    """Shares of the commitment paid in each year from ``start_year``; default in step
+    with construction spending."""
+    start_year: Years = 0.0
+    """First year of investment, from the project start (with a schedule) [yr]."""
+    senior_share: Share = 0.8
+    """Senior (优先级) share of the commitment (3–4 : 1 → 0.75–0.8)."""
+    senior_return: Rate = 0.055
+    """Senior preferred return [1/yr], accrued on unreturned capital and paid when cash allows."""
+    junior_return: Rate = 0.10
+    """Junior (劣后级) preferred return [1/yr]."""
+    term_years: float = Field(default=7.0, gt=0, le=30)
+    """Term from the start of investment; capital is returned from cash at and after the
+    end of the term (or from REIT exit proceeds) [yr]."""
+    upside_share: Share = 0.0
+    """Share of distributions beyond the preferred returns that goes to the junior tier
+    during the term."""
+
+
+class ReitAssetType(StrEnum):
+    """REIT asset type, which sets the eligibility test."""
+
+    OWNERSHIP = "ownership"
+    """产权类: projected distribution rate test."""
+    CONCESSION = "concession"
+    """经营权类: IRR test."""
+
+
+class ReitValuation(StrEnum):
+    """How the exit value is set."""
+
+    NOI_CAP = "noi_cap"
+    """Forward NOI / cap rate."""
+    DCF = "dcf"
+    """Discounted NOI to the end of the horizon (plus, for ownership assets, a terminal value
+    at the cap rate)."""
+
+
+class ReitExit(SpecModel):
+    """Sale of the operating asset to a public infrastructure REIT (基础设施公募REITs)."""
+
+    exit_year: float = Field(gt=0, le=80)
+    """Exit at the end of this year from the project start [yr]; operations pass to the
+    REIT after it."""
+    asset_type: ReitAssetType = ReitAssetType.OWNERSHIP
+    """Ownership or concession asset."""
+    valuation: ReitValuation = ReitValuation.NOI_CAP
+    """Valuation method."""
+    cap_rate: Rate = 0.05
+    """Capitalisation rate on forward NOI [1/yr] (about 4–5.5 %)."""
+    discount_rate: Rate = 0.07
+    """DCF discount rate [1/yr] (6–7.5 % for ownership assets)."""
+    transaction_cost_rate: Share = 0.02
+    """Transaction and issuance costs as a share of value."""
+    payout_ratio: Share = 0.9
+    """Share of distributable cash the REIT pays out (at least 90 %)."""
+    min_operating_years: Years = 3.0
+    """Eligibility: years of operation before exit."""
+    min_distribution_rate: Rate = 0.038
+    """Eligibility (ownership): projected distribution rate in each of the next 3 years."""
+    min_irr: Rate = 0.05
+    """Eligibility (concession): IRR of the asset's remaining cash flows at the exit value."""
+    min_size_yi_yuan: float = Field(default=10.0, ge=0)
+    """Eligibility: minimum first-issue size [亿元] (8 for 保障性租赁住房)."""
+
+
+class PriorityStep(StrEnum):
+    """A step of the operating cash waterfall."""
+
+    BOND = "bond"
+    """Special-bond interest, principal and fees."""
+    LOAN = "loan"
+    """Loan interest, principal and fees."""
+    RESERVES = "reserves"
+    """Top up the debt-service reserve (DSRA)."""
+    SWEEP = "sweep"
+    """Cash sweep prepaying loans."""
+    FUND = "fund"
+    """Fund preferred returns and capital."""
+    EQUITY = "equity"
+    """Distributions to sponsor equity."""
+
+
+DEFAULT_PRIORITY = [
+    PriorityStep.BOND,
+    PriorityStep.LOAN,
+    PriorityStep.RESERVES,
+    PriorityStep.SWEEP,
+    PriorityStep.FUND,
+    PriorityStep.EQUITY,
+]
+
+
+class LprSpec(SpecModel):
+    """Loan prime rates (贷款市场报价利率): a level, or a path by year."""
+
+    one_year: Rate = 0.030
+    """1-year LPR [1/yr] (3.00 % since 2025-05-20)."""
+    five_year: Rate = 0.035
+    """5-year-plus LPR [1/yr] (3.50 % since 2025-05-20)."""
+    one_year_path: list[Rate] | None = None
+    """1-year LPR in each model year (the last value holds after the path ends)."""
+    five_year_path: list[Rate] | None = None
+    """5-year LPR in each model year (the last value holds after the path ends)."""
+
+
+class Covenants(SpecModel):
+    """Floors the checks compare the results with (param)."""
+
+    min_bond_coverage: float = Field(default=1.1, ge=0)
+    """Bond-only coverage multiple (本息覆盖倍数) floor; 1.0 is the legal minimum."""
+    min_total_coverage: float = Field(default=1.0, ge=0)
+    """Total-debt coverage floor."""
+    min_dscr: float = Field(default=1.2, ge=0)
+    """Minimum DSCR (偿债备付率)."""
+    min_icr: float = Field(default=1.0, ge=0)
+    """Minimum interest cover (利息备付率)."""
+    min_llcr: float = Field(default=1.3, ge=0)
+    """Minimum LLCR."""
+
+
+class FundingSpec(SpecModel):
+    """Every source of money, the waterfall and the floors."""
+
+    fiscal_funds: list[FiscalFund] = Field(default_factory=list)
+    """Fiscal funds (财政资金)."""
+    special_bonds: list[SpecialBond] = Field(default_factory=list)
+    """Special-bond tranches (专项债券)."""
+    loans: list[Loan] = Field(default_factory=list)
+    """Loan tranches, in order of seniority for DSCR sizing."""
+    equity_parties: list[EquityParty] = Field(
+        default_factory=lambda: [EquityParty(name="项目公司股东", share=1.0)]
+    )
+    """Sponsors sharing the balancing equity (项目资本金)."""
+    equity_commitment: Money | None = None
+    """Most sponsor equity available [money]; a plan that needs more is rejected."""
+    fund: Fund | None = None
+    """An urban-renewal fund, if any."""
+    reit_exit: ReitExit | None = None
+    """A REIT exit, if any."""
+    lpr: LprSpec = Field(default_factory=LprSpec)
+    """Loan prime rates for LPR-priced loans."""
+    priority: list[PriorityStep] = Field(default_factory=lambda: list(DEFAULT_PRIORITY))
+    """Order of the operating cash waterfall (default 债贷组合: bonds before loans)."""
+    min_capital_ratio: Share | None = None
+    """Minimum project-capital ratio; default by sector (20 %, or 25 % for real estate)."""
+    bond_capital_cap: Share = 0.30
+    """Cap on the share of a bond counted as project capital (国办发〔2024〕52号)."""
+    min_cash_balance: Money = 0.0
+    """Cash kept in the project before any distribution [money]."""
+    covenants: Covenants = Field(default_factory=Covenants)
+    """Floors for the checks."""
+
+    @field_validator("fiscal_funds", "special_bonds", "loans", "equity_parties")
+    @classmethod
+    def _unique(cls, items: list, info) -> list:  # type: ignore[no-untyped-def, type-arg]
+        return unique_names(items, str(info.field_name).rstrip("s"))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = []
+        total = sum(p.share for p in self.equity_parties)
+        if self.equity_parties and abs(total - 1.0) > 1e-6:
+            problems.append(f"equity_parties shares must sum to 100%; they sum to {total:.4%}")
+        if sorted(self.priority) != sorted(DEFAULT_PRIORITY):
+            problems.append(
+                f"priority must list each step once: {', '.join(s.value for s in DEFAULT_PRIORITY)}"
+            )
+        elif self.priority[-1] is not PriorityStep.EQUITY:
+            problems.append("priority must end with equity")
+        for b in self.special_bonds:
+            if b.capital_share > self.bond_capital_cap + 1e-12:
+                problems.append(
+                    f"special bond {b.name}: capital_share {b.capital_share:.0%} exceeds "
+                    f"bond_capital_cap {self.bond_capital_cap:.0%}"
+                )
+        loans = {ln.name for ln in self.loans}
+        for f in self.fiscal_funds:
+            if f.loan is not None and f.loan not in loans:
+                problems.append(
+                    f"fiscal fund {f.name}: unknown loan {f.loan!r}; expected one of {sorted(loans)}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
