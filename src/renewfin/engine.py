@@ -16,9 +16,13 @@ from numpy.typing import ArrayLike
 
 from renewfin.core import cashflow, depreciation, exit, investment, opex, revenue, tax
 from renewfin.core.context import RunContext
+from renewfin.financing import stage as financing
+from renewfin.financing.plan import FundingPlan
+from renewfin.financing.sizing import BOUNDS, Sizing
 from renewfin.inputs import Inputs
 from renewfin.ledger import Ledger
-from renewfin.metrics import METRICS, project_metrics
+from renewfin.metrics import metric_info, project_metrics
+from renewfin.metrics_funding import funding_metrics
 from renewfin.spec.model import ProjectSpec
 from renewfin.timeline import Timeline
 
@@ -34,6 +38,23 @@ class Result:
     """Metric id → (S,) values."""
     diagnostics: list[str] = field(default_factory=list)
     """Notes on undefined results (an IRR with no root) and solver residuals."""
+    plan: FundingPlan | None = None
+    """The compiled funding plan."""
+    sizing: Sizing | None = None
+    """Loan sizes, their bounds and the binding one, and the solver residual."""
+
+    def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
+        """Each loan's size, every bound and the binding one, for one scenario."""
+        rows = []
+        if self.plan is None or self.sizing is None:
+            return pd.DataFrame(rows)
+        for k, ln in enumerate(self.plan.loans):
+            row: dict[str, object] = {"loan": ln.name, "size": float(self.sizing.facility[k, scenario])}
+            for b, name in enumerate(BOUNDS):
+                row[name] = float(self.sizing.bounds[k, b, scenario])
+            row["binding"] = BOUNDS[int(self.sizing.binding[k, scenario])]
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("loan")
 
     @property
     def n_scenarios(self) -> int:
@@ -56,10 +77,9 @@ class Result:
     def metrics_table(self, scenario: int = 0) -> pd.DataFrame:
         """Metrics of one scenario with their labels and units."""
         rows = [
-            {"id": k, "zh": METRICS[k].zh, "en": METRICS[k].en, "unit": METRICS[k].unit,
-             "value": float(v[scenario])}
+            {"id": k, "zh": metric_info(k).zh, "en": metric_info(k).en,
+             "unit": metric_info(k).unit, "value": float(v[scenario])}
             for k, v in self.values.items()
-            if k in METRICS
         ]
         return pd.DataFrame(rows).set_index("id")
 
@@ -105,9 +125,14 @@ def run(
     depreciation.build(ctx, assets)
     reit_values = exit.build(ctx)
     cashflow.build(ctx)
+    plan, _, sizing = financing.build(ctx, assets)
     unused = inputs.unused()
     if unused:
         raise KeyError(f"overrides name inputs the engine does not use: {', '.join(unused)}")
     values = project_metrics(ctx.ledger, spec, ctx.diagnostics)
+    values.update(funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics))
     values.update(reit_values)
-    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics)
+    s_all = ctx.ledger.n_scenarios
+    values = {k: np.broadcast_to(np.asarray(v, dtype=float), (s_all,)).copy()
+              for k, v in values.items()}
+    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing)

@@ -44,7 +44,54 @@ METRICS: dict[str, MetricInfo] = {
                                     "Static payback after income tax", "years"),
     "discounted_payback": MetricInfo("动态投资回收期（所得税后）",
                                      "Discounted payback after income tax", "years"),
+    "total_project_investment": MetricInfo("项目总投资", "Total project investment", "money"),
+    "idc": MetricInfo("建设期利息", "Interest during construction", "money"),
+    "equity_irr": MetricInfo("资本金财务内部收益率", "Equity IRR", "rate"),
+    "equity_npv": MetricInfo("资本金财务净现值", "Equity NPV", "money"),
+    "min_dscr": MetricInfo("最低偿债备付率", "Minimum DSCR", "ratio"),
+    "avg_dscr": MetricInfo("平均偿债备付率", "Average DSCR", "ratio"),
+    "min_loan_dscr": MetricInfo("最低贷款偿债备付率（专项债优先后）",
+                                "Minimum loan DSCR after bond service", "ratio"),
+    "min_icr": MetricInfo("最低利息备付率", "Minimum ICR", "ratio"),
+    "min_llcr": MetricInfo("最低贷款期偿债覆盖率", "Minimum LLCR", "ratio"),
+    "plcr": MetricInfo("项目期偿债覆盖率", "PLCR", "ratio"),
+    "bond_coverage": MetricInfo("专项债本息覆盖倍数", "Bond coverage multiple", "ratio"),
+    "total_debt_coverage": MetricInfo("全部债务本息覆盖倍数", "Total-debt coverage multiple",
+                                      "ratio"),
+    "residual_coverage": MetricInfo("专项债优先后市场化融资覆盖倍数",
+                                    "Residual coverage after bond-first service", "ratio"),
+    "min_annual_cash_coverage": MetricInfo("最低年度专项债偿债覆盖",
+                                           "Minimum annual bond cash coverage", "ratio"),
+    "min_cumulative_cash": MetricInfo("最低累计盈余资金", "Minimum cumulative cash", "money"),
+    "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "ratio"),
+    "fiscal_outlay": MetricInfo("财政资金投入", "Fiscal outlay", "money"),
+    "fiscal_leverage": MetricInfo("财政资金撬动比", "Fiscal leverage", "ratio"),
+    "bond_amount": MetricInfo("专项债发行规模", "Special bonds issued", "money"),
+    "loan_amount": MetricInfo("银行贷款规模", "Loans drawn", "money"),
+    "sponsor_equity": MetricInfo("股东资本金", "Sponsor equity", "money"),
+    "reit_exit_value": MetricInfo("REITs退出估值", "REIT exit value", "money"),
+    "reit_distribution_yield": MetricInfo("REITs预计现金分派率", "REIT distribution yield",
+                                          "rate"),
+    "reit_asset_irr": MetricInfo("REITs资产内部收益率", "REIT asset IRR", "rate"),
+    "reit_operating_years": MetricInfo("退出前运营年限", "Years operated before exit", "years"),
+    "reit_size_yi_yuan": MetricInfo("REITs发行规模（亿元）", "REIT size (亿元)", "ratio"),
+    "reit_eligible": MetricInfo("REITs发行条件是否满足", "REIT eligible (1 = yes)", "flag"),
 }
+
+
+def metric_info(key: str) -> MetricInfo:
+    """Labels and unit of a metric, including per-party and per-loan keys such as
+    ``party_irr[城投公司]`` and ``loan_size[国开行贷款]``."""
+    if key in METRICS:
+        return METRICS[key]
+    name = key[key.index("[") + 1 : -1] if "[" in key else key
+    if key.startswith("party_irr["):
+        return MetricInfo(f"{name}内部收益率", f"IRR: {name}", "rate")
+    if key.startswith("party_moic["):
+        return MetricInfo(f"{name}投资倍数", f"MOIC: {name}", "ratio")
+    if key.startswith("loan_size["):
+        return MetricInfo(f"{name}贷款规模", f"Loan size: {name}", "money")
+    return MetricInfo(key, key, "ratio")
 
 
 def project_metrics(

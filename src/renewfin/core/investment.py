@@ -74,8 +74,18 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         amount = inputs.scalar(f"investment[{item.name}].amount", float(item.amount or 0.0))
         if item.overrun_applies:
             amount = amount * (1.0 + overrun)
-        base[item.name] = amount * spend_profile(t, ph, item.schedule)
+        profile = spend_profile(t, ph, item.schedule)
+        base[item.name] = amount * profile
         phase_of[item.name] = ph.name
+        unspent = 1.0 - profile.sum(axis=1)
+        if np.any(unspent > 1e-9):  # a delay pushed construction past the horizon
+            n = int(np.count_nonzero(unspent > 1e-9))
+            where = "" if profile.shape[0] == 1 else f" in {n} of {profile.shape[0]} scenarios"
+            ctx.diagnostics.append(
+                f"investment[{item.name}]: construction runs past the horizon{where}; up to "
+                f"{float(unspent.max()):.1%} of the item falls after the last period and is "
+                "not recorded"
+            )
 
     # Basic contingency per phase: rate × its base categories spent in that phase.
     by_phase: dict[tuple[str, str], np.ndarray] = {}

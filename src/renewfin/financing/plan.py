@@ -145,7 +145,12 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
         plan.fund_contribution = amount * _disbursement(ctx, fund.schedule, fund.start_year,
                                                         spend_share)
     for b in fs.special_bonds:
-        plan.bonds.extend(_tranches(ctx, b))
+        for tr in _tranches(ctx, b):
+            if ctx.exit_period is not None:  # exit proceeds redeem what is outstanding
+                tr = Tranche(tr.name, special_bond.prepay_at(tr.schedule, ctx.exit_period,
+                                                             b.payment_fee_rate),
+                             tr.capital_share, tr.refinancing_of, tr.refinanced_principal)
+            plan.bonds.append(tr)
     close = min(p.start for p in ctx.phases.values())
     for i, ln in enumerate(fs.loans):
         at = f"funding.loans[{ln.name}]"

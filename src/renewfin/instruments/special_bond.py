@@ -28,6 +28,8 @@ class BondSchedule:
     fees: np.ndarray
     """Issuance fee at issue and payment fees on each payment."""
     closing: np.ndarray
+    accrued: np.ndarray
+    """Coupon accrued in each period (paid on coupon dates)."""
 
     @property
     def service(self) -> np.ndarray:
@@ -117,4 +119,25 @@ def schedule(
     if proceeds_at_end:
         closing = closing + issue
     opening = np.concatenate([np.zeros((closing.shape[0], 1)), closing[:, :-1]], axis=1)
-    return BondSchedule(opening, issue, interest, principal, fees, closing)
+    return BondSchedule(opening, issue, interest, principal, fees, closing, accrued)
+
+
+
+def prepay_at(sched: BondSchedule, period: int, payment_fee_rate: float = 0.0) -> BondSchedule:
+    """The schedule with everything outstanding repaid at the end of ``period`` (an early
+    redemption, e.g. from REIT exit proceeds), coupons accrued but unpaid paid with it, and
+    nothing after it; payment fees follow the extra payments."""
+    n = sched.closing.shape[1]
+    after = np.arange(n)[None, :] > period
+    at = np.arange(n)[None, :] == period
+    principal = np.where(after, 0.0, sched.principal + np.where(at, sched.closing, 0.0))
+    paid_before = np.where(after | at, 0.0, sched.interest).sum(axis=1, keepdims=True)
+    accrued_to = np.where(after, 0.0, sched.accrued).sum(axis=1, keepdims=True)
+    interest = np.where(after, 0.0, np.where(at, accrued_to - paid_before, sched.interest))
+    extra = (principal - sched.principal) + (interest - sched.interest)
+    fees = np.where(after, 0.0, sched.fees + payment_fee_rate * extra)
+    zero_after = lambda a: np.where(after, 0.0, a)  # noqa: E731
+    return BondSchedule(
+        zero_after(sched.opening), zero_after(sched.issue), interest, principal, fees,
+        np.where(after | at, 0.0, sched.closing), zero_after(sched.accrued),
+    )

@@ -110,18 +110,38 @@ def unique_names(items: list[Any], what: str) -> list[Any]:
     return items
 
 
-def shares_sum_to_one(
-    values: list[float] | None, what: str, tol: float = 1e-6, path: str = "schedule"
-) -> None:
-    """Raise a ``ValueError`` (a ``CrossCheckError`` at ``path``, relative to the model being
-    validated, carrying the shares) when schedule shares do not sum to 100 %."""
+def shares_problem(
+    values: list[float] | None, what: str, tol: float = 1e-6, path: str | None = None
+) -> Problem | None:
+    """The problem at ``path`` (relative to the model being validated) when schedule shares
+    do not sum to 100 %, else ``None``. ``path`` defaults to the field named by ``what``
+    (``"repayment_schedule shares"`` → ``repayment_schedule``)."""
     if values is None:
-        return
+        return None
     total = sum(values)
     if abs(total - 1.0) > tol:
-        raise CrossCheckError(
-            [Problem(path, f"{what} must sum to 100%; they sum to {total:.6%}", list(values))]
-        )
+        where = path if path is not None else what.removesuffix(" shares")
+        return Problem(where, f"{what} must sum to 100%; they sum to {total:.6%}", list(values))
+    return None
+
+
+def shares_sum_to_one(
+    values: list[float] | None, what: str, tol: float = 1e-6, path: str | None = None
+) -> None:
+    """Raise a ``ValueError`` (a ``CrossCheckError`` at ``path``, relative to the model being
+    validated, carrying the shares) when schedule shares do not sum to 100 %; ``path``
+    defaults to the field named by ``what``."""
+    problem = shares_problem(values, what, tol, path)
+    if problem is not None:
+        raise CrossCheckError([problem])
+
+
+def raise_problems(problems: list[Problem | None]) -> None:
+    """Raise one ``CrossCheckError`` with every problem found by a model validator (each at
+    its field's path), so that all of them are reported, not just the first."""
+    found = [p for p in problems if p is not None]
+    if found:
+        raise CrossCheckError(found)
 
 
 __all__ = [
@@ -135,6 +155,8 @@ __all__ = [
     "SpecModel",
     "Years",
     "model_validator",
+    "raise_problems",
+    "shares_problem",
     "shares_sum_to_one",
     "unique_names",
 ]

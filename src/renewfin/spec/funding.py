@@ -409,6 +409,16 @@ DEFAULT_PRIORITY = [
 ]
 
 
+class DistributionPolicy(StrEnum):
+    """What limits distributions to shareholders."""
+
+    PROFIT = "profit"
+    """可供分配利润: only accumulated net profit after the statutory reserve, and only cash
+    (the Chinese 利润与利润分配表 and 财务计划现金流量表)."""
+    CASH = "cash"
+    """All free cash after debt service, reserves and the fund."""
+
+
 class LprSpec(SpecModel):
     """Loan prime rates (贷款市场报价利率): a level, or a path by year."""
 
@@ -466,6 +476,11 @@ class FundingSpec(SpecModel):
     """Cap on the share of a bond counted as project capital (国办发〔2024〕52号)."""
     min_cash_balance: Money = 0.0
     """Cash kept in the project before any distribution [money]."""
+    distribution_policy: DistributionPolicy = DistributionPolicy.PROFIT
+    """Whether distributions are limited by distributable profit (default) or only by cash;
+    everything left is paid out at the end of the holding."""
+    statutory_reserve_rate: Share = 0.10
+    """法定盈余公积: share of net profit set aside before distribution (profit policy)."""
     covenants: Covenants = Field(default_factory=Covenants)
     """Floors for the checks."""
 

@@ -7,7 +7,17 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from renewfin.spec.base import Money, Name, Rate, Share, SpecModel, Years, shares_sum_to_one
+from renewfin.spec.base import (
+    Money,
+    Name,
+    Rate,
+    Share,
+    SpecModel,
+    Years,
+    raise_problems,
+    shares_problem,
+)
+from renewfin.spec.errors import Problem
 
 
 class InvestmentCategory(StrEnum):
@@ -63,23 +73,30 @@ class InvestmentItem(SpecModel):
 
     @model_validator(mode="after")
     def _amount_or_rate(self) -> Self:
+        problems: list[Problem | None] = []
         if self.category is InvestmentCategory.CONTINGENCY:
             if self.rate is None:
-                raise ValueError("a contingency item needs `rate` (e.g. 0.05)")
+                problems.append(Problem("rate", "a contingency item needs `rate` (e.g. 0.05)",
+                                        has_value=False))
             if self.amount is not None:
-                raise ValueError("a contingency item takes `rate`, not `amount`")
+                problems.append(Problem("amount", "a contingency item takes `rate`, not "
+                                        "`amount`; expected no amount", self.amount))
             if InvestmentCategory.CONTINGENCY in self.base_categories:
-                raise ValueError("a contingency cannot be a base of itself")
-            if self.schedule is not None or self.phase is not None:
-                raise ValueError(
-                    "a contingency follows the spending of its base: drop `schedule` and `phase`"
-                )
+                problems.append(Problem("base_categories", "a contingency cannot be a base of "
+                                        "itself", [c.value for c in self.base_categories]))
+            for field in ("schedule", "phase"):
+                if getattr(self, field) is not None:
+                    problems.append(Problem(field, "a contingency follows the spending of its "
+                                            f"base; expected no `{field}`", getattr(self, field)))
         else:
             if self.amount is None:
-                raise ValueError(f"`amount` is required for a {self.category.value} item")
+                problems.append(Problem("amount", f"`amount` is required for a "
+                                        f"{self.category.value} item", has_value=False))
             if self.rate is not None:
-                raise ValueError("`rate` applies only to contingency items")
-        shares_sum_to_one(self.schedule, "schedule shares")
+                problems.append(Problem("rate", "`rate` applies only to contingency items",
+                                        self.rate))
+        problems.append(shares_problem(self.schedule, "schedule shares"))
+        raise_problems(problems)
         return self
 
 

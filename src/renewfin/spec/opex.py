@@ -7,7 +7,17 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from renewfin.spec.base import Money, MoneyUnit, Name, PricePer, Rate, Share, SpecModel
+from renewfin.spec.base import (
+    Money,
+    MoneyUnit,
+    Name,
+    PricePer,
+    Rate,
+    Share,
+    SpecModel,
+    raise_problems,
+)
+from renewfin.spec.errors import Problem
 
 
 class OpexBasis(StrEnum):
@@ -102,15 +112,25 @@ class OpexItem(SpecModel):
             OpexBasis.REVENUE_SHARE: ("share",),
             OpexBasis.ASSET_SHARE: ("share",),
         }[self.basis]
-        missing = [f for f in need if getattr(self, f) is None]
-        if missing:
-            raise ValueError(f"basis {self.basis.value} needs {', '.join(missing)}")
+        basis = self.basis.value
+        problems: list[Problem | None] = [
+            Problem(f, f"basis {basis} needs `{f}`", has_value=False)
+            for f in need
+            if getattr(self, f) is None
+        ]
         if self.basis is OpexBasis.PER_UNIT:
-            if (self.quantity is None) == (self.driver is None):
-                raise ValueError("basis per_unit needs exactly one of `quantity` or `driver`")
+            if self.quantity is None and self.driver is None:
+                problems.append(Problem("quantity", "basis per_unit needs exactly one of "
+                                        "`quantity` or `driver`", has_value=False))
+            elif self.quantity is not None and self.driver is not None:
+                problems.append(Problem("driver", "basis per_unit needs exactly one of "
+                                        "`quantity` or `driver`; both are given", self.driver))
             if self.cost_per is PricePer.ONCE:
-                raise ValueError("cost_per must be year, month or day")
+                problems.append(Problem("cost_per", "expected year, month or day",
+                                        self.cost_per.value))
         if self.every_years is not None and self.basis is not OpexBasis.FIXED:
-            raise ValueError("every_years (a cyclical cost) needs basis fixed")
+            problems.append(Problem("every_years", f"a cyclical cost needs basis fixed, not "
+                                    f"{basis}", self.every_years))
+        raise_problems(problems)
         return self
 

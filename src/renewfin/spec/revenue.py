@@ -15,8 +15,10 @@ from renewfin.spec.base import (
     Share,
     SpecModel,
     Years,
-    shares_sum_to_one,
+    raise_problems,
+    shares_problem,
 )
+from renewfin.spec.errors import Problem
 
 
 class RevenueKind(StrEnum):
@@ -110,19 +112,25 @@ class RevenueStream(SpecModel):
 
     @model_validator(mode="after")
     def _one_off_consistent(self) -> Self:
+        kind = self.kind.value
+        problems: list[Problem | None] = []
         if self.kind.one_off:
             if self.price_per is not PricePer.ONCE:
-                raise ValueError(f"a {self.kind.value} stream is one-off: set price_per: once")
+                problems.append(Problem("price_per", f"a {kind} stream is one-off; expected "
+                                        "`once`", self.price_per.value))
             if self.schedule is None:
-                raise ValueError(f"a {self.kind.value} stream needs a sales `schedule`")
+                problems.append(Problem("schedule", f"a {kind} stream needs a sales `schedule`",
+                                        has_value=False))
             if self.ramp_up:
-                raise ValueError("ramp_up applies to recurring streams only")
+                problems.append(Problem("ramp_up", "applies to recurring streams only; "
+                                        "expected none", self.ramp_up))
         else:
             if self.price_per is PricePer.ONCE:
-                raise ValueError(
-                    f"a recurring {self.kind.value} stream needs price_per year, month or day"
-                )
+                problems.append(Problem("price_per", f"a recurring {kind} stream needs "
+                                        "year, month or day", self.price_per.value))
             if self.schedule is not None:
-                raise ValueError("`schedule` applies to one-off streams (sale, land_transfer)")
-        shares_sum_to_one(self.schedule, "schedule shares")
+                problems.append(Problem("schedule", "applies to one-off streams (sale, "
+                                        "land_transfer); expected none", self.schedule))
+        problems.append(shares_problem(self.schedule, "schedule shares"))
+        raise_problems(problems)
         return self

@@ -1,0 +1,993 @@
+"""Vectorised financial primitives.
+
+Every cash-flow series in renewfin is an array of shape ``(S, T)``: ``S``
+scenarios by ``T`` periods (a deterministic run is ``S = 1``).  The functions in
+this module work on the whole batch at once; they never loop over scenarios in
+Python (loops over periods ``T`` or over a fixed rate grid are allowed).
+
+Conventions
+-----------
+* Rates called *annual* are effective annual rates [1/yr]; a period is
+  ``1 / periods_per_year`` years long and the periodic rate is the compound
+  conversion ``(1 + annual) ** (1 / periods_per_year) - 1``
+  (see :func:`period_rate` and :func:`annualise`).
+* Period ``t`` (0-based column index) spans ``[t, t + 1)`` periods from the
+  start of period 0.  Its cash flow is dated at the *end* of the period for
+  :func:`npv`, :func:`discount_factors` and discounted :func:`payback_period`
+  (Excel ``NPV()`` convention: the first value is discounted one full period),
+  and at the *start* of the series (``values[:, 0]`` undiscounted, ``values[:, t]``
+  discounted ``t`` periods) for :func:`irr` (Excel ``IRR()`` convention).  Both
+  conventions have the same roots (they differ by the factor ``1 + r_p``), so
+  ``npv(irr(v, ppy), v, ppy)`` is zero up to rounding.
+* Loan functions (:func:`pmt`, :func:`ipmt`, :func:`ppmt`) follow Excel exactly:
+  rates are per payment period, cash paid out is negative, ``per`` is 1-based.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Literal, overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "IrrReason",
+    "annualise",
+    "discount_factors",
+    "ipmt",
+    "irr",
+    "irr_reason_text",
+    "npv",
+    "payback_period",
+    "period_rate",
+    "pmt",
+    "ppmt",
+]
+
+FloatArray = NDArray[np.float64]
+When = Literal["end", "begin"] | int | ArrayLike
+
+# --------------------------------------------------------------------------- #
+# Rate conversion
+# --------------------------------------------------------------------------- #
+
+
+def _check_ppy(periods_per_year: float) -> float:
+    ppy = float(periods_per_year)
+    if not np.isfinite(ppy) or ppy <= 0.0:
+        raise ValueError(f"periods_per_year must be a positive number, got {periods_per_year!r}")
+    return ppy
+
+
+def _scalar_or_array(x: FloatArray) -> float | FloatArray:
+    return float(x) if x.ndim == 0 else x
+
+
+def annualise(rate_per_period: ArrayLike, periods_per_year: float) -> float | FloatArray:
+    """Convert a periodic rate to the equivalent effective annual rate.
+
+    Compound conversion ``(1 + r_p) ** periods_per_year - 1`` (evaluated as
+    ``expm1(ppy * log1p(r_p))`` for accuracy near zero).
+
+    Parameters
+    ----------
+    rate_per_period : float or array, any shape
+        Effective rate per period [1/period].  Values ``<= -1`` give NaN.
+    periods_per_year : float
+        Number of periods per year (1 annual, 2 semiannual, 4 quarterly,
+        12 monthly) [1/yr].
+
+    Returns
+    -------
+    float or array, same shape as `rate_per_period`
+        Effective annual rate [1/yr].
+    """
+    ppy = _check_ppy(periods_per_year)
+    r = np.asarray(rate_per_period, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        out = np.expm1(ppy * np.log1p(np.where(r > -1.0, r, np.nan)))
+    return _scalar_or_array(out)
+
+
+def period_rate(annual_rate: ArrayLike, periods_per_year: float) -> float | FloatArray:
+    """Convert an effective annual rate to the equivalent periodic rate.
+
+    Compound conversion ``(1 + R) ** (1 / periods_per_year) - 1``; the
+    inverse of :func:`annualise`.
+
+    Parameters
+    ----------
+    annual_rate : float or array, any shape
+        Effective annual rate [1/yr].  Values ``<= -1`` give NaN.
+    periods_per_year : float
+        Number of periods per year [1/yr].
+
+    Returns
+    -------
+    float or array, same shape as `annual_rate`
+        Effective rate per period [1/period].
+    """
+    ppy = _check_ppy(periods_per_year)
+    r = np.asarray(annual_rate, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        out = np.expm1(np.log1p(np.where(r > -1.0, r, np.nan)) / ppy)
+    return _scalar_or_array(out)
+
+
+# --------------------------------------------------------------------------- #
+# Discounting and NPV
+# --------------------------------------------------------------------------- #
+
+
+def discount_factors(rate: ArrayLike, n_periods: int, periods_per_year: float = 1) -> FloatArray:
+    """End-of-period discount factors.
+
+    ``df[s, t] = (1 + rate[s]) ** (-(t + 1) / periods_per_year)`` for
+    ``t = 0 .. n_periods - 1``: the cash flow of period ``t`` is dated at the
+    end of that period, ``(t + 1) / periods_per_year`` years after the
+    valuation date (the start of period 0).
+
+    Parameters
+    ----------
+    rate : float or (S,) array
+        Effective annual discount rate [1/yr].  Rates ``<= -1`` give NaN rows.
+    n_periods : int
+        Number of periods ``T`` (>= 0).
+    periods_per_year : float, default 1
+        Periods per year [1/yr].
+
+    Returns
+    -------
+    (S, T) array
+        Discount factors [-]; ``S = 1`` for a scalar `rate`.
+    """
+    ppy = _check_ppy(periods_per_year)
+    n = int(n_periods)
+    if n < 0:
+        raise ValueError(f"n_periods must be >= 0, got {n_periods!r}")
+    r = np.asarray(rate, dtype=np.float64)
+    if r.ndim > 1:
+        raise ValueError(f"rate must be a scalar or a 1-D (S,) array, got shape {r.shape}")
+    r = np.atleast_1d(r)
+    exponent = -(np.arange(1, n + 1, dtype=np.float64) / ppy)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        base = np.where(r > -1.0, 1.0 + r, np.nan)
+        return np.power(base[:, None], exponent[None, :])
+
+
+def npv(rate: ArrayLike, values: ArrayLike, periods_per_year: float = 1) -> float | FloatArray:
+    """Net present value with Excel ``NPV()`` conventions.
+
+    ``npv = sum_t values[s, t] * (1 + rate[s]) ** (-(t + 1) / periods_per_year)``:
+    every value, including the first, is discounted to the start of period 0
+    from the *end* of its period (end-of-period convention; the first value is
+    discounted one full period).  For annual data this equals Excel
+    ``NPV(rate, values...)``; add an undiscounted time-0 flow separately, as in
+    Excel.  NaN values propagate.
+
+    Parameters
+    ----------
+    rate : float or (S,) array
+        Effective annual discount rate [1/yr]; rates ``<= -1`` give NaN.
+    values : (S, T) or (T,) array
+        Cash flows per period [currency].
+    periods_per_year : float, default 1
+        Periods per year [1/yr].
+
+    Returns
+    -------
+    (S,) array, or float
+        Present value [currency] at the start of period 0.  A float when
+        `values` is 1-D and `rate` is a scalar; otherwise ``S`` is the
+        broadcast of the rows of `values` and of `rate`.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim not in (1, 2):
+        raise ValueError(f"values must be (T,) or (S, T), got shape {v.shape}")
+    r = np.asarray(rate, dtype=np.float64)
+    scalar_out = v.ndim == 1 and r.ndim == 0
+    df = discount_factors(r, v.shape[-1], periods_per_year)
+    out = np.sum(np.atleast_2d(v) * df, axis=-1)
+    return float(out[0]) if scalar_out else out
+
+
+# --------------------------------------------------------------------------- #
+# IRR
+# --------------------------------------------------------------------------- #
+
+
+class IrrReason(IntEnum):
+    """Reason codes returned by :func:`irr` with ``with_reason=True``."""
+
+    OK = 0
+    MULTIPLE_SIGN_CHANGES = 1
+    NO_SIGN_CHANGE = 2
+    NO_ROOT_IN_RANGE = 3
+    INVALID_INPUT = 4
+
+
+_REASON_TEXT: dict[IrrReason, str] = {
+    IrrReason.OK: (
+        "The cash flows change sign exactly once, so the IRR is the unique root and was found."
+    ),
+    IrrReason.MULTIPLE_SIGN_CHANGES: (
+        "The cash flows change sign more than once, so several IRRs may exist; the root "
+        "closest to zero found on the scanned rate grid was returned."
+    ),
+    IrrReason.NO_SIGN_CHANGE: (
+        "All cash flows are non-negative or all are non-positive, so no IRR exists."
+    ),
+    IrrReason.NO_ROOT_IN_RANGE: (
+        "The cash flows change sign more than once but the NPV does not change sign between "
+        "-99% and +1000% a year, so no IRR was found."
+    ),
+    IrrReason.INVALID_INPUT: (
+        "The cash flows contain NaN or infinite values (or are empty), so no IRR can be computed."
+    ),
+}
+
+
+def irr_reason_text(code: int | IrrReason) -> str:
+    """English explanation of an :class:`IrrReason` code.
+
+    Parameters
+    ----------
+    code : int or IrrReason
+        A reason code as returned by ``irr(..., with_reason=True)``.
+
+    Returns
+    -------
+    str
+        One English sentence.
+
+    Raises
+    ------
+    ValueError
+        If `code` is not a valid :class:`IrrReason`.
+    """
+    return _REASON_TEXT[IrrReason(int(code))]
+
+
+def _irr_grid() -> FloatArray:
+    """Annual rates scanned for non-conventional flows, ascending, containing 0."""
+    low = np.arange(-99, -20) / 100.0  # -99% .. -21% step 1%
+    mid = np.arange(-200, 501) / 1000.0  # -20% .. 50% step 0.1%
+    high = np.arange(11, 201) / 20.0  # 55% .. 1000% step 5%
+    grid = np.concatenate([low, mid, high])
+    grid.flags.writeable = False
+    return grid
+
+
+_IRR_GRID: FloatArray = _irr_grid()
+
+# Newton steps with |p / p'| <= _NEWTON_RTOL * z (z in (0, 1]) are taken as
+# converged; the returned Newton update then has error ~ |p'' / 2p'| * step**2.
+_NEWTON_RTOL = 1e-9
+_MAX_ITER = 200
+# Work-array budget (elements) for the grid scan of non-conventional flows.
+_SCAN_BUDGET = 1 << 21
+_EPS = float(np.finfo(np.float64).eps)
+_TINY = 1e-300
+
+
+def _horner_with_derivative(ct: FloatArray, z: FloatArray, p: FloatArray, dp: FloatArray) -> None:
+    """Evaluate ``p(z)`` and ``p'(z)`` in place; ``ct[0]`` is the leading coefficient.
+
+    ``ct`` is (T, n) with contiguous rows (row ``k`` multiplies ``z**(T-1-k)``);
+    ``z``, ``p``, ``dp`` are (n,).  A loop over ``T`` only.
+    """
+    np.copyto(p, ct[0])
+    dp.fill(0.0)
+    for k in range(1, ct.shape[0]):
+        dp *= z
+        dp += p
+        p *= z
+        p += ct[k]
+
+
+def _newton_bisect(
+    ct: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    s_lo: FloatArray,
+    z: FloatArray,
+) -> FloatArray:
+    """Safeguarded Newton-bisection on bracketed polynomial roots, vectorised over columns.
+
+    Parameters
+    ----------
+    ct : (T, n) array
+        Polynomial coefficients, leading (highest degree) first, one column
+        per row; rows of `ct` must be contiguous (a reversed view is fine).
+    lo, hi : (n,) arrays
+        Bracket ``0 <= lo < hi`` containing exactly the root sought.
+    s_lo : (n,) array of +-1
+        Sign of the polynomial just right of `lo` (opposite sign at `hi`).
+    z : (n,) array
+        Starting points inside ``(lo, hi)``.
+
+    Returns
+    -------
+    (n,) array
+        Roots.  Every evaluation replaces one end of the bracket; the Newton
+        step is taken when it stays strictly inside the bracket and is at most
+        0.9 times the previous step, otherwise the bracket is bisected
+        (geometrically while it spans orders of magnitude).  A column has
+        converged when its Newton step is below ``_NEWTON_RTOL * z`` (the
+        polished update is returned) or its bracket is a few ulps wide.
+        Columns leave the work arrays as they converge.
+    """
+    n = ct.shape[1]
+    result = np.full(n, np.nan)
+    if n == 0:
+        return result
+    lo = lo.copy()
+    hi = hi.copy()
+    s_lo = s_lo.copy()
+    z = z.copy()
+    pos = np.arange(n)  # output position of each work column
+    finished = np.zeros(n, dtype=bool)
+    n_fin = 0
+    dx_old = hi - lo
+    p_buf = np.empty(n)
+    dp_buf = np.empty(n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(_MAX_ITER):
+            m = pos.size
+            p = p_buf[:m]
+            dp = dp_buf[:m]
+            _horner_with_derivative(ct, z, p, dp)
+            lo_side = p * s_lo > 0.0
+            np.copyto(lo, z, where=lo_side)
+            np.copyto(hi, z, where=~lo_side)
+            step = p / dp
+            z_newton = z - step
+            abs_step = np.abs(step)
+            newton_ok = (z_newton > lo) & (z_newton < hi) & (abs_step <= 0.9 * np.abs(dx_old))
+            z_next = z_newton.copy()
+            bis = np.flatnonzero(~newton_ok)
+            if bis.size:
+                # bisection: arithmetic midpoint, or geometric when the bracket spans
+                # orders of magnitude (roots near z = 0, i.e. huge rates or r near -1)
+                lo_b, hi_b = lo[bis], hi[bis]
+                z_next[bis] = np.where(
+                    lo_b >= 0.25 * hi_b,
+                    0.5 * (lo_b + hi_b),
+                    np.sqrt(np.maximum(lo_b, _TINY) * hi_b),
+                )
+            exact = p == 0.0
+            converged = exact | (abs_step <= _NEWTON_RTOL * z)
+            done = converged | (hi - lo <= 4.0 * _EPS * hi)
+            new = np.flatnonzero(done & ~finished) if n_fin else np.flatnonzero(done)
+            if new.size:
+                # converged: polished Newton update (kept in the bracket); else midpoint
+                polished = np.where(exact[new], z[new], np.clip(z_newton[new], lo[new], hi[new]))
+                result[pos[new]] = np.where(converged[new], polished, z_next[new])
+                finished[new] = True
+                n_fin += new.size
+                if n_fin == m:
+                    return result
+                if 2 * n_fin >= m:  # compact the work arrays to the unconverged columns
+                    keep = np.flatnonzero(~finished)
+                    pos = pos[keep]
+                    ct = ct.take(keep, axis=1)
+                    lo, hi, s_lo, z, z_next = (x[keep] for x in (lo, hi, s_lo, z, z_next))
+                    finished = np.zeros(keep.size, dtype=bool)
+                    n_fin = 0
+            dx_old = z_next - z
+            z = z_next
+    rest = np.flatnonzero(~finished)
+    result[pos[rest]] = z[rest]
+    return result
+
+
+def _sign_structure(
+    v: FloatArray,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], FloatArray, FloatArray]:
+    """Classify rows of finite cash flows ``v`` (S, T).
+
+    Returns ``(has_change, conventional, first_sign, last_sign)``: whether the
+    non-zero values change sign at all, whether they change sign exactly once,
+    and the signs (+-1, 0 for all-zero rows) of the first and last non-zero value.
+    """
+    s, t = v.shape
+    rows = np.arange(s)
+    pos = v > 0.0
+    neg = v < 0.0
+    first_pos = np.argmax(pos, axis=1)
+    first_neg = np.argmax(neg, axis=1)
+    has_pos = pos[rows, first_pos]
+    has_neg = neg[rows, first_neg]
+    last_pos = t - 1 - np.argmax(pos[:, ::-1], axis=1)
+    last_neg = t - 1 - np.argmax(neg[:, ::-1], axis=1)
+    has_change = has_pos & has_neg
+    # Exactly one sign change: all values of one sign precede all of the other.
+    conventional = has_change & ((last_neg < first_pos) | (last_pos < first_neg))
+    neg_sign = np.where(has_neg, -1.0, 0.0)
+    first_sign = np.where(has_pos & (~has_neg | (first_pos < first_neg)), 1.0, neg_sign)
+    last_sign = np.where(has_pos & (~has_neg | (last_pos > last_neg)), 1.0, neg_sign)
+    return has_change, conventional, first_sign, last_sign
+
+
+def _initial_log_rate(vt: FloatArray) -> FloatArray:
+    """Starting value for ``rho = log(1 + r)`` of conventional rows.
+
+    Second-order expansion of ``log PV+(rho) - log PV-(rho) = 0`` around
+    ``rho = 0``, where ``PV+`` / ``PV-`` are the present values of the
+    inflows / outflows: ``c - b rho + a rho**2 = 0`` with ``c = log(P+/P-)``,
+    ``b`` the difference of their durations and ``a`` half the difference of
+    their time variances.  Only a starting point; accuracy comes from Newton.
+    ``vt`` is (T, S); the moments are accumulated in a loop over ``T`` so that
+    each row's result does not depend on the other rows.
+    """
+    s = vt.shape[1]
+    a_pos, d_pos, q_pos, a_neg, d_neg, q_neg = (np.zeros(s) for _ in range(6))
+    v_pos = np.empty(s)
+    v_neg = np.empty(s)
+    for k in range(vt.shape[0]):
+        np.maximum(vt[k], 0.0, out=v_pos)
+        np.subtract(v_pos, vt[k], out=v_neg)  # max(-v, 0), exact
+        a_pos += v_pos
+        a_neg += v_neg
+        if k:
+            d_pos += k * v_pos
+            d_neg += k * v_neg
+            q_pos += (k * k) * v_pos
+            q_neg += (k * k) * v_neg
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        dur_pos = d_pos / a_pos
+        dur_neg = d_neg / a_neg
+        var_pos = q_pos / a_pos - dur_pos * dur_pos
+        var_neg = q_neg / a_neg - dur_neg * dur_neg
+        c = np.log(a_pos / a_neg)
+        b = dur_pos - dur_neg
+        a = 0.5 * (var_pos - var_neg)
+        disc = b * b - 4.0 * a * c
+        # root of a rho^2 - b rho + c = 0 nearest the first-order root c / b
+        second = 2.0 * c / (b + np.sign(b) * np.sqrt(np.maximum(disc, 0.0)))
+        return np.where(disc >= 0.0, second, c / b)
+
+
+def _solve_conventional(
+    v: FloatArray, p1: FloatArray, first_sign: FloatArray, last_sign: FloatArray
+) -> FloatArray:
+    """Periodic IRR of rows with exactly one sign change (unique root on r > -1).
+
+    With ``x = 1 / (1 + r)`` the NPV is the polynomial ``P(x) = sum_t v_t x**t``;
+    its sign at ``x -> 0+`` is that of the first non-zero value, and at
+    ``x = 1`` (r = 0) it is ``p1 = sum(v)``.  If these differ the root is in
+    ``x in (0, 1)`` (r > 0) and ``P`` is solved there; otherwise it is in
+    ``r in (-1, 0)`` and the reversed polynomial ``Q(y) = y**(T-1) P(1/y)``
+    with ``y = 1 + r in (0, 1)`` is solved instead (sign at ``y -> 0+`` is that
+    of the last non-zero value).  Both unknowns live in ``(0, 1)``, so nothing
+    overflows whatever the rate.
+    """
+    s = v.shape[0]
+    sign_p1 = np.sign(p1)
+    case_pos = sign_p1 == -first_sign  # root at r > 0: solve P(x)
+    case_neg = sign_p1 == first_sign  # root at r < 0: solve Q(y); p1 == 0 -> neither
+    vt = np.ascontiguousarray(v.T)  # (T, S): contiguous rows for Horner
+    rho0 = _initial_log_rate(vt)
+    if case_pos.all():
+        ct, s_lo, z0 = vt[::-1], first_sign, np.exp(-rho0)
+    else:
+        # per column: P(x) has leading coefficient v_{T-1}, Q(y) has v_0
+        ct = np.where(case_pos, vt[::-1], vt)
+        s_lo = np.where(case_pos, first_sign, last_sign)
+        z0 = np.exp(np.where(case_pos, -rho0, rho0))
+    z0 = np.where((z0 > 0.0) & (z0 < 1.0), z0, 0.5)
+    solve = case_pos | case_neg
+    if solve.all():
+        z = _newton_bisect(ct, np.zeros(s), np.ones(s), s_lo, z0)
+    else:
+        n_solve = int(np.count_nonzero(solve))
+        z = np.ones(s)  # z = 1 <=> r = 0 exactly when p1 == 0
+        z[solve] = _newton_bisect(
+            np.compress(solve, ct, axis=1),
+            np.zeros(n_solve),
+            np.ones(n_solve),
+            s_lo[solve],
+            z0[solve],
+        )
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.where(case_neg, z - 1.0, 1.0 / z - 1.0)
+
+
+def _scan_side(
+    ct: FloatArray, p_at_one: FloatArray, zgrid: FloatArray
+) -> tuple[
+    NDArray[np.bool_],
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    NDArray[np.bool_],
+    NDArray[np.intp],
+]:
+    """Scan a polynomial outward from z = 1 along a descending grid ``zgrid`` in (0, 1).
+
+    ``ct`` is (T, n) (leading coefficient first) and ``p_at_one`` (n,) its value
+    at z = 1.  Returns ``(found, lo, hi, z0, s_lo, exact, index)``: whether a
+    sign change (or an exact zero) was met, the bracket ``[lo, hi]`` = [grid
+    point where it was met, previous grid point], a regula-falsi starting
+    point, the sign of the polynomial at ``lo``, whether the polynomial is
+    exactly zero at ``lo``, and the grid index of ``lo``.  The grid is
+    evaluated in chunks of at most ``_SCAN_BUDGET`` elements (rows x points)
+    and rows leave the scan as soon as their nearest bracket is found.
+    """
+    t, n = ct.shape
+    found = np.zeros(n, dtype=bool)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    p_lo = np.full(n, np.nan)
+    p_hi = np.full(n, np.nan)
+    index = np.full(n, -1, dtype=np.intp)
+    active = np.arange(n)
+    prev_p = p_at_one.copy()
+    prev_z = np.ones(n)
+    g_total = zgrid.size
+    start = 0
+    while start < g_total and active.size:
+        width = max(1, min(g_total - start, _SCAN_BUDGET // max(active.size, 1)))
+        zc = zgrid[start : start + width]
+        cta = ct[:, active]
+        vals = np.repeat(cta[0][:, None], width, axis=1)
+        for k in range(1, t):
+            vals *= zc
+            vals += cta[k][:, None]
+        both = np.concatenate([prev_p[:, None], vals], axis=1)
+        hit = (np.sign(both[:, :-1]) * np.sign(both[:, 1:]) < 0.0) | (both[:, 1:] == 0.0)
+        any_hit = hit.any(axis=1)
+        j = np.argmax(hit, axis=1)
+        rows = np.arange(active.size)
+        h_rows = active[any_hit]
+        jh = j[any_hit]
+        rh = rows[any_hit]
+        found[h_rows] = True
+        lo[h_rows] = zc[jh]
+        hi[h_rows] = np.where(jh == 0, prev_z[rh], zc[np.maximum(jh - 1, 0)])
+        p_lo[h_rows] = vals[rh, jh]
+        p_hi[h_rows] = both[rh, jh]
+        index[h_rows] = start + jh
+        keep = ~any_hit
+        prev_p = vals[keep, -1]
+        prev_z = np.full(int(np.count_nonzero(keep)), zc[-1])
+        active = active[keep]
+        start += width
+    exact = found & (p_lo == 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z0 = lo - p_lo * (hi - lo) / (p_hi - p_lo)
+    z0 = np.where((z0 > lo) & (z0 < hi), z0, 0.5 * (lo + hi))
+    return found, lo, hi, z0, np.sign(p_lo), exact, index
+
+
+def _solve_nonconventional(v: FloatArray, ppy: float) -> FloatArray:
+    """Periodic IRR closest to zero among roots resolved by the annual grid; NaN if none.
+
+    The grid ``_IRR_GRID`` (annual rates, -99% .. +1000%, 0.1% steps on
+    -20% .. 50%) is scanned outward from r = 0 on both sides; the nearest
+    bracket on each side is refined by Newton-bisection and the root with the
+    smaller absolute value is kept.
+    """
+    s, t = v.shape
+    vt = np.ascontiguousarray(v.T)
+    p1 = vt[0].copy()
+    for k in range(1, t):
+        p1 += vt[k]
+    rate = np.full(s, np.nan)
+    at_zero = p1 == 0.0
+    rate[at_zero] = 0.0
+    todo = np.flatnonzero(~at_zero)
+    if todo.size == 0:
+        return rate
+    grid = _IRR_GRID
+    pos_annual = grid[grid > 0.0]  # ascending -> x descending from 1
+    neg_annual = grid[grid < 0.0][::-1]  # descending -> y descending from 1
+    x_grid = np.exp(-np.log1p(pos_annual) / ppy)
+    y_grid = np.exp(np.log1p(neg_annual) / ppy)
+    sides = (
+        (np.ascontiguousarray(vt[::-1][:, todo]), x_grid, pos_annual, True),
+        (np.ascontiguousarray(vt[:, todo]), y_grid, neg_annual, False),
+    )
+    best = np.full(todo.size, np.nan)
+    for ct, zgrid, annual, is_pos in sides:
+        found, lo, hi, z0, s_lo, exact, index = _scan_side(ct, p1[todo], zgrid)
+        z = np.full(todo.size, np.nan)
+        z[exact] = lo[exact]
+        solve = found & ~exact
+        if solve.any():
+            z[solve] = _newton_bisect(ct[:, solve], lo[solve], hi[solve], s_lo[solve], z0[solve])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            r = (1.0 / z - 1.0) if is_pos else (z - 1.0)
+        # an exact zero on the grid maps back to the grid rate itself
+        r_exact = np.expm1(np.log1p(annual[index[exact]]) / ppy)
+        r[exact] = r_exact
+        closer = np.isnan(best) | (np.abs(r) < np.abs(best))
+        best = np.where(found & closer, r, best)
+    rate[todo] = best
+    return rate
+
+
+@overload
+def irr(
+    values: ArrayLike, periods_per_year: float = ..., *, with_reason: Literal[False] = ...
+) -> float | FloatArray: ...
+
+
+@overload
+def irr(
+    values: ArrayLike, periods_per_year: float = ..., *, with_reason: Literal[True]
+) -> tuple[float | FloatArray, IrrReason | NDArray[np.int8]]: ...
+
+
+def irr(
+    values: ArrayLike, periods_per_year: float = 1, *, with_reason: bool = False
+) -> float | FloatArray | tuple[float | FloatArray, IrrReason | NDArray[np.int8]]:
+    """Internal rate of return, vectorised over scenarios, annualised.
+
+    Solves ``sum_t values[s, t] * (1 + r_p) ** (-t) = 0`` for the periodic
+    rate ``r_p`` (Excel ``IRR()`` convention: ``values[:, 0]`` is at time 0 and
+    undiscounted, ``values[:, t]`` is discounted ``t`` periods; the roots are
+    the same under the end-of-period convention of :func:`npv`) and returns
+    the effective annual rate ``(1 + r_p) ** periods_per_year - 1``.  For
+    ``periods_per_year = 1`` this is Excel ``IRR`` / ``numpy_financial.irr``.
+
+    Algorithm (no Python loop over scenarios):
+
+    * Conventional rows (exactly one sign change, zeros ignored) have a unique
+      root on ``r > -1``.  The bracket is found from the signs of the NPV
+      polynomial at ``r -> inf`` (first non-zero value), ``r = 0`` (sum) and
+      ``r -> -1`` (last non-zero value); the root is refined with a
+      safeguarded Newton-bisection on ``x = 1/(1+r)`` in ``(0, 1]`` when
+      ``r >= 0`` or on ``y = 1 + r`` in ``(0, 1)`` when ``r < 0`` (Horner
+      evaluation, a loop over ``T`` only, iterating only on unconverged
+      rows).  Converged when the Newton step is below ``1e-9 z``; the
+      returned update then agrees with ``numpy_financial.irr`` to ~1e-14 on
+      ordinary flows.  The root is returned even outside -99% .. +1000%
+      (when ``1 + r`` is below float resolution the rate rounds to -1.0).
+    * Non-conventional rows (several sign changes) are scanned on a grid of
+      annual rates from -99% to +1000% (step 0.1% on -20% .. 50%, 1% below,
+      5% above), outward from 0; the root closest to zero among the brackets
+      found is refined and returned (``numpy_financial.irr`` also returns the
+      real root closest to zero) with reason ``MULTIPLE_SIGN_CHANGES``.  Two
+      roots closer than one grid step may be missed, and roots outside the
+      grid are not considered for these rows.
+    * NaN otherwise: ``NO_SIGN_CHANGE`` (all values >= 0 or all <= 0,
+      including all zero), ``NO_ROOT_IN_RANGE`` (several sign changes but no
+      NPV sign change on the grid), ``INVALID_INPUT`` (any NaN/inf value,
+      a row sum overflowing, or ``T = 0``).  Leading and trailing zeros are
+      allowed; an NPV of exactly 0 at r = 0 gives 0.
+
+    Parameters
+    ----------
+    values : (S, T) or (T,) array
+        Cash flows per period [currency]; investments negative.
+    periods_per_year : float, default 1
+        Periods per year [1/yr] used to annualise the periodic root.
+    with_reason : bool, default False
+        Also return the :class:`IrrReason` codes.
+
+    Returns
+    -------
+    rates : (S,) array, or float for 1-D `values`
+        Effective annual IRR [1/yr]; NaN when no IRR was found.
+    reasons : (S,) int8 array, or IrrReason for 1-D `values`
+        Only with ``with_reason=True``; see :func:`irr_reason_text`.
+    """
+    ppy = _check_ppy(periods_per_year)
+    v = np.asarray(values, dtype=np.float64)
+    one_d = v.ndim == 1
+    if v.ndim not in (1, 2):
+        raise ValueError(f"values must be (T,) or (S, T), got shape {v.shape}")
+    v = np.ascontiguousarray(np.atleast_2d(v))
+    s, t = v.shape
+    rate_p = np.full(s, np.nan)
+    reason = np.full(s, IrrReason.INVALID_INPUT, dtype=np.int8)
+    p1 = v.sum(axis=1)  # NPV at r = 0; non-finite iff a value is NaN/inf (or it overflows)
+    valid = np.isfinite(p1) if t > 0 else np.zeros(s, dtype=bool)
+    if valid.any():
+        all_valid = bool(valid.all())
+        vv, pv1 = (v, p1) if all_valid else (v[valid], p1[valid])
+        has_change, conventional, first_sign, last_sign = _sign_structure(vv)
+        why = np.where(has_change, IrrReason.OK, IrrReason.NO_SIGN_CHANGE).astype(np.int8)
+        if conventional.all():
+            r_sub = _solve_conventional(vv, pv1, first_sign, last_sign)
+        else:
+            r_sub = np.full(vv.shape[0], np.nan)
+            if conventional.any():
+                c = conventional
+                r_sub[c] = _solve_conventional(vv[c], pv1[c], first_sign[c], last_sign[c])
+            multi = has_change & ~conventional
+            if multi.any():
+                r_multi = _solve_nonconventional(vv[multi], ppy)
+                r_sub[multi] = r_multi
+                why[multi] = np.where(
+                    np.isnan(r_multi), IrrReason.NO_ROOT_IN_RANGE, IrrReason.MULTIPLE_SIGN_CHANGES
+                )
+        if all_valid:
+            rate_p, reason = r_sub, why
+        else:
+            rate_p[valid] = r_sub
+            reason[valid] = why
+    if ppy == 1.0:
+        rates = rate_p
+    else:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            rates = np.expm1(ppy * np.log1p(rate_p))
+    if one_d:
+        if with_reason:
+            return float(rates[0]), IrrReason(int(reason[0]))
+        return float(rates[0])
+    if with_reason:
+        return rates, reason
+    return rates
+
+
+# --------------------------------------------------------------------------- #
+# Payback period
+# --------------------------------------------------------------------------- #
+
+
+def payback_period(
+    values: ArrayLike,
+    periods_per_year: float = 1,
+    discount_rate: ArrayLike | None = None,
+) -> float | FloatArray:
+    """Static or discounted payback period in years, with textbook interpolation.
+
+    Formula of 《建设项目经济评价方法与参数》(第三版)::
+
+        Pt = (period in which the cumulative net cash flow turns non-negative) - 1
+             + |cumulative at the end of the previous period|
+               / net cash flow of that period
+
+    Periods are numbered 1..T here (column ``t`` is period ``t + 1``) and each
+    period's cash flow is assumed to accrue evenly within the period (linear
+    interpolation); the result is divided by `periods_per_year` and measured
+    in years from the start of period 0.
+
+    **Definition used: the LAST crossing.**  The "turning" period is the first
+    period after which the cumulative never again goes negative, i.e. the
+    period following the last period with a negative cumulative.  This differs
+    from "first time the cumulative becomes non-negative" only when later
+    negative flows (major maintenance, bullet repayments, ...) push the
+    cumulative back below zero, where the last crossing is the robust choice.
+
+    * NaN if the cumulative is still negative at the end of the last period.
+    * 0 if the cumulative is never negative.
+    * NaN for rows containing NaN.
+
+    Discounted (dynamic) payback when `discount_rate` is given: the flows are
+    first multiplied by the end-of-period factors of :func:`discount_factors`
+    (``(1 + i) ** (-(t + 1) / periods_per_year)``), then the same formula is
+    applied to the discounted flows.
+
+    Parameters
+    ----------
+    values : (S, T) or (T,) array
+        Net cash flows per period [currency].
+    periods_per_year : float, default 1
+        Periods per year [1/yr].
+    discount_rate : None, float or (S,) array, optional
+        Effective annual discount rate [1/yr] for the discounted payback.
+
+    Returns
+    -------
+    (S,) array, or float for 1-D `values` (and scalar `discount_rate`)
+        Payback period [yr] from the start of period 0; NaN if never paid back.
+    """
+    ppy = _check_ppy(periods_per_year)
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim not in (1, 2):
+        raise ValueError(f"values must be (T,) or (S, T), got shape {v.shape}")
+    scalar_out = v.ndim == 1
+    v = np.atleast_2d(v)
+    if discount_rate is not None:
+        r = np.asarray(discount_rate, dtype=np.float64)
+        scalar_out = scalar_out and r.ndim == 0
+        v = v * discount_factors(r, v.shape[1], ppy)
+    s, t = v.shape
+    if t == 0:
+        out = np.full(s, np.nan)
+        return float(out[0]) if scalar_out and s == 1 else out
+    cum = np.cumsum(v, axis=1)
+    negative = cum < 0.0
+    any_negative = negative.any(axis=1)
+    # index of the last negative cumulative; k = that + 1 is the crossing period
+    last_neg = t - 1 - np.argmax(negative[:, ::-1], axis=1)
+    k = last_neg + 1
+    k_safe = np.minimum(k, t - 1)
+    rows = np.arange(s)
+    prev_cum = cum[rows, last_neg]
+    flow = v[rows, k_safe]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        periods = k + (-prev_cum) / flow
+    periods = np.where(any_negative, periods, 0.0)
+    periods = np.where(any_negative & (k >= t), np.nan, periods)
+    periods = np.where(np.isnan(cum[:, -1]), np.nan, periods)
+    years = periods / ppy
+    return float(years[0]) if scalar_out and s == 1 else years
+
+
+# --------------------------------------------------------------------------- #
+# Loan payments (Excel PMT / IPMT / PPMT)
+# --------------------------------------------------------------------------- #
+
+
+def _when_to_int(when: When) -> NDArray[np.float64]:
+    if isinstance(when, str):
+        key = when.lower()
+        if key in ("end", "0"):
+            return np.asarray(0.0)
+        if key in ("begin", "start", "1"):
+            return np.asarray(1.0)
+        raise ValueError(f"when must be 'end' or 'begin' (or 0/1), got {when!r}")
+    w = np.asarray(when)
+    if w.dtype.kind in "US":
+        return np.vectorize(lambda x: float(_when_to_int(str(x))), otypes=[np.float64])(w)
+    w = w.astype(np.float64)
+    if not np.all((w == 0.0) | (w == 1.0)):
+        raise ValueError("when must be 0 ('end') or 1 ('begin')")
+    return w
+
+
+def _growth_minus_one(rate: FloatArray, nper: FloatArray) -> FloatArray:
+    """``(1 + rate) ** nper - 1`` accurately for small rates."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return np.expm1(nper * np.log1p(rate))
+
+
+def _pmt(
+    rate: FloatArray, nper: FloatArray, pv: FloatArray, fv: FloatArray, w: FloatArray
+) -> FloatArray:
+    g1 = _growth_minus_one(rate, nper)
+    zero = rate == 0.0
+    safe_rate = np.where(zero, 1.0, rate)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        annuity = np.where(zero, nper, (1.0 + safe_rate * w) * g1 / safe_rate)
+        return -(fv + pv * (g1 + 1.0)) / annuity
+
+
+def _fv(
+    rate: FloatArray, nper: FloatArray, payment: FloatArray, pv: FloatArray, w: FloatArray
+) -> FloatArray:
+    g1 = _growth_minus_one(rate, nper)
+    zero = rate == 0.0
+    safe_rate = np.where(zero, 1.0, rate)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        annuity = np.where(zero, nper, (1.0 + safe_rate * w) * g1 / safe_rate)
+        return -(pv * (g1 + 1.0) + payment * annuity)
+
+
+def pmt(
+    rate: ArrayLike,
+    nper: ArrayLike,
+    pv: ArrayLike,
+    fv: ArrayLike = 0.0,
+    when: When = "end",
+) -> float | FloatArray:
+    """Level payment of an annuity (Excel ``PMT``), vectorised with broadcasting.
+
+    Solves ``pv * (1+r)**n + pmt * (1 + r*w) * ((1+r)**n - 1) / r + fv = 0``
+    (``pv + pmt * n + fv = 0`` exactly when ``r == 0``), where ``w = 0`` for
+    payments at the end of each period and ``w = 1`` at the beginning.  Excel
+    signs: a positive `pv` (cash received) gives a negative payment.
+
+    Parameters
+    ----------
+    rate : float or array
+        Interest rate per payment period [1/period] (e.g. annual / 12).
+    nper : float or array
+        Number of payment periods [-].
+    pv : float or array
+        Present value [currency].
+    fv : float or array, default 0
+        Future value after the last payment [currency].
+    when : {'end', 'begin'} or 0/1 (or array of 0/1), default 'end'
+        Payment timing within each period (Excel ``type``).
+
+    Returns
+    -------
+    float or array (broadcast shape)
+        Payment per period [currency/period].
+    """
+    r, n, p, f, w = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (rate, nper, pv, fv)), _when_to_int(when)
+    )
+    return _scalar_or_array(np.asarray(_pmt(r, n, p, f, w)))
+
+
+def ipmt(
+    rate: ArrayLike,
+    per: ArrayLike,
+    nper: ArrayLike,
+    pv: ArrayLike,
+    fv: ArrayLike = 0.0,
+    when: When = "end",
+) -> float | FloatArray:
+    """Interest part of the payment in period `per` (Excel ``IPMT``), vectorised.
+
+    ``ipmt = rate * FV(rate, per - 1, pmt, pv, when)`` for end-of-period
+    payments; for beginning-of-period payments it is divided by ``1 + rate``
+    and is 0 in period 1 (Excel and ``numpy_financial`` convention).  Signs as
+    Excel: interest on a positive `pv` is negative.
+
+    Parameters
+    ----------
+    rate : float or array
+        Interest rate per period [1/period]; ``rate == 0`` gives 0 interest.
+    per : int or array
+        Payment period, 1-based (1 .. nper) as in Excel; outside that range
+        the result is NaN (Excel ``#NUM!``).
+    nper : float or array
+        Number of payment periods [-].
+    pv : float or array
+        Present value [currency].
+    fv : float or array, default 0
+        Future value after the last payment [currency].
+    when : {'end', 'begin'} or 0/1 (or array of 0/1), default 'end'
+        Payment timing within each period.
+
+    Returns
+    -------
+    float or array (broadcast shape)
+        Interest payment [currency/period].
+    """
+    r, k, n, p, f, w = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (rate, per, nper, pv, fv)), _when_to_int(when)
+    )
+    return _scalar_or_array(np.asarray(_ipmt(r, k, n, p, f, w)))
+
+
+def _ipmt(
+    r: FloatArray, k: FloatArray, n: FloatArray, p: FloatArray, f: FloatArray, w: FloatArray
+) -> FloatArray:
+    total = _pmt(r, n, p, f, w)
+    balance = _fv(r, k - 1.0, total, p, w)  # Excel FV: minus the outstanding balance
+    with np.errstate(invalid="ignore", divide="ignore"):
+        interest = balance * r
+        interest = np.where(w == 1.0, interest / (1.0 + r), interest)
+    interest = np.where((w == 1.0) & (k == 1.0), 0.0, interest)
+    return np.where((k < 1.0) | (k > n), np.nan, interest)
+
+
+def ppmt(
+    rate: ArrayLike,
+    per: ArrayLike,
+    nper: ArrayLike,
+    pv: ArrayLike,
+    fv: ArrayLike = 0.0,
+    when: When = "end",
+) -> float | FloatArray:
+    """Principal part of the payment in period `per` (Excel ``PPMT``), vectorised.
+
+    ``ppmt = pmt - ipmt`` with the conventions of :func:`pmt` and
+    :func:`ipmt` (rate per period, `per` 1-based, Excel signs, exact at
+    ``rate == 0``).
+
+    Parameters
+    ----------
+    rate : float or array
+        Interest rate per period [1/period].
+    per : int or array
+        Payment period, 1-based; NaN outside 1 .. nper.
+    nper : float or array
+        Number of payment periods [-].
+    pv : float or array
+        Present value [currency].
+    fv : float or array, default 0
+        Future value after the last payment [currency].
+    when : {'end', 'begin'} or 0/1 (or array of 0/1), default 'end'
+        Payment timing within each period.
+
+    Returns
+    -------
+    float or array (broadcast shape)
+        Principal repayment [currency/period].
+    """
+    r, k, n, p, f, w = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (rate, per, nper, pv, fv)), _when_to_int(when)
+    )
+    out = _pmt(r, n, p, f, w) - _ipmt(r, k, n, p, f, w)
+    return _scalar_or_array(np.asarray(out))

@@ -1,0 +1,130 @@
+"""Debt sizing: each loan is the smallest of its bounds, solved with the period loop.
+
+Bounds (DOMAIN.md §4): a stated amount; gearing × total investment (including IDC and
+fees); DSCR capacity — PV at the loan's own rate, to the start of its repayment, of the
+cash available to it divided by the target DSCR; and cost — never more than the part of
+the uses left to loans and equity after the scheduled sources (less the loans ranked
+before it). IDC, fees, income tax and the DSRA make the sizes circular, so the period
+loop is iterated to a fixed point; the largest relative change of the last iteration
+is reported as the residual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from renewfin.financing.plan import FundingPlan
+from renewfin.financing.waterfall import Operations, Periods, Sizes, run_periods
+from renewfin.spec.funding import Fund, PriorityStep
+
+BOUNDS = ("amount", "gearing", "dscr", "cost")
+"""Names of the sizing bounds, in the order of ``Sizing.bound`` codes."""
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Solved loan sizes and what binds them."""
+
+    facility: np.ndarray
+    """(n_loans, S) loan sizes [money]."""
+    bounds: np.ndarray
+    """(n_loans, 4, S) each bound (inf where not set) [money]."""
+    binding: np.ndarray
+    """(n_loans, S) index into ``BOUNDS`` of the binding bound."""
+    iterations: int
+    residual: float
+    """Largest relative change of sizes and gap in the last iteration."""
+
+
+def _dscr_capacity(plan: FundingPlan, periods: Periods, k: int, target: np.ndarray,
+                   ppy: int) -> np.ndarray:
+    """PV, at the start of repayment, of (CFADS − prior debt service) / target over loan
+    ``k``'s repayment window, discounted at its period rate [money], (S,)."""
+    ln = plan.loans[k]
+    lo, hi = ln.terms.repay_start, ln.terms.maturity
+    avail = periods["cfads"] - periods["bond_service"]
+    for j in range(k):
+        row = periods.loans[j]
+        avail = avail - row["interest"] - row["principal"]
+    s = avail.shape[0]
+    rate = np.broadcast_to(ln.rate, (s, avail.shape[1]))[:, lo:hi] / ppy
+    factors = np.cumprod(1.0 / (1.0 + rate), axis=1)
+    return (avail[:, lo:hi] / target[:, None] * factors).sum(axis=1)
+
+
+def size_and_run(
+    plan: FundingPlan,
+    ops: Operations,
+    fund_spec: Fund | None,
+    priority: list[PriorityStep],
+    dsra_months: float,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 200,
+) -> tuple[Periods, Sizing]:
+    """Iterate sizes and the period loop to a fixed point; return the last pass."""
+    s, n = ops.ocf.shape
+    nl = len(plan.loans)
+    inf = np.full(s, np.inf)
+    fixed = sum(
+        (np.broadcast_to(a, (s, n)).sum(axis=1) for a in
+         [*plan.grants.values(), *plan.injections.values(),
+          *([plan.fund_contribution] if plan.fund_contribution is not None else []),
+          *(tr.schedule.issue for tr in plan.bonds if tr.refinancing_of is None)]),
+        np.zeros(s),
+    )
+    gap_total = np.maximum(ops.capex.sum(axis=1) - fixed, 0.0)
+    investment = ops.capex.sum(axis=1)
+    facility = np.zeros((nl, s))
+    future = np.broadcast_to(
+        sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)
+    ).copy()
+    periods: Periods | None = None
+    bounds = np.full((nl, len(BOUNDS), s), np.inf)
+    residual = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):
+        bounds = np.full((nl, len(BOUNDS), s), np.inf)
+        before = 0.0
+        for k, ln in enumerate(plan.loans):
+            if ln.amount_cap is not None:
+                bounds[k, 0] = np.broadcast_to(ln.amount_cap, (s,))
+            if ln.gearing_cap is not None:
+                bounds[k, 1] = ln.gearing_cap * investment
+            if ln.dscr_target is not None and periods is not None:
+                bounds[k, 2] = np.maximum(
+                    _dscr_capacity(plan, periods, k, np.broadcast_to(ln.dscr_target, (s,)),
+                                   ops.ppy), 0.0)
+            elif ln.dscr_target is not None:
+                bounds[k, 2] = inf
+            bounds[k, 3] = np.maximum(gap_total - before, 0.0)
+            facility_k = bounds[k].min(axis=0)
+            facility[k] = facility_k
+            before = before + facility_k
+        share = np.divide(facility, gap_total, out=np.zeros_like(facility),
+                          where=gap_total > 0)
+        sizes = Sizes(facility.copy(), np.minimum(share, 1.0), future)
+        new = run_periods(plan, ops, sizes, fund_spec, priority, dsra_months)
+        new_gap = new["gap"].sum(axis=1)
+        new_investment = (ops.capex + new["interest_capitalised"]
+                          + new["fees_capitalised"]).sum(axis=1)
+        drawn = np.array([row["draw"].sum(axis=1) for row in new.loans]).reshape(nl, s)
+        scale = np.maximum(1.0, np.abs(new_gap))
+        change = np.abs(new_gap - gap_total) / scale
+        if nl:
+            change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
+        if periods is not None and nl:
+            old_cfads = periods["cfads"]
+            change = np.maximum(change, (np.abs(new["cfads"] - old_cfads).max(axis=1) / scale))
+        residual = float(change.max()) if change.size else 0.0
+        periods = new
+        gap_total = new_gap
+        investment = new_investment
+        future = new["bond_service"] + new["loan_service"]
+        if residual < tol and it > 1:
+            break
+    assert periods is not None
+    binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
+    return periods, Sizing(facility, bounds, binding, it, residual)

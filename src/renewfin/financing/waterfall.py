@@ -1,0 +1,366 @@
+"""The period loop: construction funding and the operating cash waterfall.
+
+One pass over the periods, vectorised over scenarios. In a construction period the
+uses (construction investment, interest, fees, debt service and tax) are met first by
+the scheduled sources (grants, injections, bond proceeds, fund) and cash in hand; the
+rest is the funding gap, shared between the loans (each a fixed share ``g_k`` of the
+gap, up to its facility) and sponsor equity. Interest on the period's own drawings
+(charged on half of them) makes the gap circular; it is solved in closed form:
+``gap = G₀ / (1 − Σ_k (1 − s_k) r_k g_k / 2)`` with ``s_k`` an interest subsidy share.
+In operation, cash flows through the configured priority: bond service, loan service,
+reserves, sweep, fund, equity. Debt service is always paid; a shortfall shows as
+negative cash (财务生存能力 fails) and is reported by the checks. At the last period
+the project holds the asset (the horizon or the REIT exit), every loan is repaid and all
+remaining cash goes to the fund and the shareholders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from renewfin.core.tax import LossPool
+from renewfin.financing.plan import FundingPlan
+from renewfin.instruments import fund as fund_math
+from renewfin.instruments import loan as loan_math
+from renewfin.spec.funding import Fund, PriorityStep
+
+
+@dataclass(frozen=True)
+class Operations:
+    """What the loop takes from the operating model, each (S, T) unless noted [money]."""
+
+    capex: np.ndarray
+    """Construction investment including VAT."""
+    ocf: np.ndarray
+    """Operating cash flow before financing and income tax: revenue + output VAT +
+    operating subsidies − operating costs − input VAT − VAT payable − taxes and surcharges."""
+    taxable_before_dep: np.ndarray
+    """EBITDA plus taxable operating subsidies."""
+    untaxed_income: np.ndarray
+    """Income in profit but not taxable: non-taxable operating subsidies."""
+    dep_pre: np.ndarray
+    """Depreciation on original values without capitalised financing costs."""
+    ov_total: np.ndarray
+    """Original value of all assets without financing costs, (S,)."""
+    net_proceeds: np.ndarray
+    """REIT exit net proceeds."""
+    availability: np.ndarray
+    """Construction (drawdown) flag, bool."""
+    last_period: int
+    """Last period the asset is held (the horizon or the REIT exit)."""
+    exit: bool
+    """Whether the last period is a REIT exit (then a gain on disposal is taxed)."""
+    tax_rate: np.ndarray
+    """Income-tax rate, (S,)."""
+    carry_years: int
+    ppy: int
+    min_cash: float
+    distributable_share: float | None
+    """Share of net profit that may be distributed (1 − statutory reserve), or None when
+    distributions are limited by cash only."""
+
+
+@dataclass
+class Sizes:
+    """Loan facilities and drawdown shares for one pass."""
+
+    facility: np.ndarray
+    """(n_loans, S) [money]."""
+    share: np.ndarray
+    """(n_loans, S) share of each period's funding gap drawn from each loan."""
+    future_service: np.ndarray
+    """Debt service expected in each period (S, T), for the DSRA target [money]."""
+
+
+LINES = (
+    "cash_open", "cash_close", "equity_in", "gap", "tax", "taxable", "loss_used",
+    "dep", "interest_capitalised", "fees_capitalised", "interest_expensed", "fees_expensed",
+    "cfads", "bond_service", "loan_service", "dsra_balance", "dsra_change", "distribution",
+    "interest_subsidy", "gain", "lockup", "book_value",
+)
+LOAN_LINES = ("opening", "draw", "interest", "principal", "prepayment", "upfront_fee",
+              "commitment_fee", "closing", "subsidy")
+FUND_LINES = ("contribution", "senior_return", "senior_capital", "junior_return",
+              "junior_capital", "upside", "claim")
+
+
+@dataclass
+class Periods:
+    """Everything the loop produced: (S, T) arrays by name [money]."""
+
+    lines: dict[str, np.ndarray] = field(default_factory=dict)
+    loans: list[dict[str, np.ndarray]] = field(default_factory=list)
+    fund: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.lines[key]
+
+
+def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> np.ndarray:
+    """Reserve target after period ``t``: debt service of the next ``months`` months,
+    whole periods plus a pro-rata share of the last one [money], (S,)."""
+    n = months * ppy / 12.0
+    whole = int(np.floor(n + 1e-12))
+    frac = n - whole
+    ahead = future_service[:, t + 1 : t + 1 + whole].sum(axis=1)
+    if frac > 1e-12 and t + 1 + whole < future_service.shape[1]:
+        ahead = ahead + frac * future_service[:, t + 1 + whole]
+    return ahead
+
+
+def _total(arrays: list[np.ndarray], s: int) -> np.ndarray:
+    return sum(arrays, np.zeros(s))
+
+
+def run_periods(
+    plan: FundingPlan,
+    ops: Operations,
+    sizes: Sizes,
+    fund_spec: Fund | None,
+    priority: list[PriorityStep],
+    dsra_months: float,
+) -> Periods:
+    """One pass of the period loop for given loan facilities and drawdown shares."""
+    s, n = ops.ocf.shape
+    ppy = ops.ppy
+    dt = 1.0 / ppy
+    nl = len(plan.loans)
+    out = Periods({k: np.zeros((s, n)) for k in LINES})
+    out.loans = [{k: np.zeros((s, n)) for k in LOAN_LINES} for _ in range(nl)]
+    out.fund = {k: np.zeros((s, n)) for k in FUND_LINES}
+
+    def full(a: np.ndarray | None) -> np.ndarray:
+        return np.broadcast_to(np.zeros((1, n)) if a is None else a, (s, n))
+
+    zeros_t = np.zeros((1, n))
+    grants = full(sum(plan.grants.values(), zeros_t))
+    inject = full(sum(plan.injections.values(), zeros_t))
+    fund_in = full(plan.fund_contribution)
+    bond_issue = full(sum((tr.schedule.issue for tr in plan.bonds), zeros_t))
+    bond_service = full(sum((tr.schedule.service for tr in plan.bonds), zeros_t))
+    bond_interest = full(sum((tr.schedule.interest for tr in plan.bonds), zeros_t))
+    bond_fees = full(sum((tr.schedule.fees for tr in plan.bonds), zeros_t))
+    rates = [full(ln.rate) / ppy for ln in plan.loans]
+    sub_share = [np.zeros((s, n)) for _ in range(nl)]
+    sub_taxable = [np.zeros((s, n)) for _ in range(nl)]
+    for k, share, taxable in plan.interest_subsidies.values():
+        sub_share[k] = sub_share[k] + full(share)
+        if taxable:
+            sub_taxable[k] = sub_taxable[k] + full(share)
+    lockup_floor = max((ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr), default=None)
+
+    cash = np.zeros(s)
+    dsra = np.zeros(s)
+    bal = [np.zeros(s) for _ in range(nl)]
+    drawn = [np.zeros(s) for _ in range(nl)]
+    capitalised = np.zeros(s)
+    acc_dep = np.zeros(s)
+    pool = LossPool(s, n, ppy, ops.carry_years)
+    fstate = fund_math.FundState.zeros(s)
+    distributable = np.zeros(s)
+    fund_end = (
+        int(round((fund_spec.start_year + fund_spec.term_years) * ppy)) - 1 if fund_spec else n
+    )
+    ov = np.where(ops.ov_total > 0, ops.ov_total, 1.0)
+
+    for t in range(n):
+        avail = ops.availability[:, t]
+        expense = ~avail
+        closing = t == ops.last_period
+        after_end = t > ops.last_period
+        r = [rt[:, t] for rt in rates]
+        if fund_spec is not None:
+            fund_math.accrue(fstate, fund_spec.senior_return, fund_spec.junior_return, dt)
+            fund_math.invest(fstate, fund_in[:, t], fund_spec.senior_share)
+
+        # Fees, interest on opening balances, depreciation and income tax.
+        upfront = [ln.upfront_fee_rate * sizes.facility[i] * (t == ln.close)
+                   for i, ln in enumerate(plan.loans)]
+        commit = [ln.commitment_fee_rate * dt * np.maximum(sizes.facility[i] - drawn[i], 0.0)
+                  * avail for i, ln in enumerate(plan.loans)]
+        loan_fees = _total(upfront, s) + _total(commit, s)
+        int_open = [r[i] * bal[i] for i in range(nl)]
+        dep = ops.dep_pre[:, t] * (1.0 + capitalised / ov)
+        acc_dep += dep
+        gain = np.zeros(s)
+        if ops.exit and closing:
+            gain = ops.net_proceeds[:, t] - (ops.ov_total + capitalised - acc_dep)
+        sub_income = _total([sub_taxable[i][:, t] * int_open[i] for i in range(nl)], s)
+        int_exp = (bond_interest[:, t] + _total(int_open, s)) * expense
+        fee_exp = (bond_fees[:, t] + loan_fees) * expense
+        taxable = ops.taxable_before_dep[:, t] - dep + gain + sub_income - int_exp - fee_exp
+        after_loss, used = pool.step(t, taxable)
+        tax = ops.tax_rate * after_loss
+        untaxed = ops.untaxed_income[:, t] + _total(
+            [(sub_share[i][:, t] - sub_taxable[i][:, t]) * int_open[i] for i in range(nl)], s)
+        if ops.distributable_share is not None:
+            distributable = distributable + ops.distributable_share * (taxable + untaxed - tax)
+        cfads = ops.ocf[:, t] - tax + ops.net_proceeds[:, t]
+
+        # Scheduled principal from opening balances (sculpting on the cash left for it).
+        principal = []
+        prior = bond_service[:, t].copy()
+        for i, ln in enumerate(plan.loans):
+            sub = sub_share[i][:, t] * int_open[i]
+            due = (bal[i].copy() if closing else
+                   loan_math.principal_due(ln.terms, t, bal[i], r[i], cfads + sub - prior))
+            principal.append(due)
+            prior = prior + int_open[i] - sub + due
+
+        # Construction: fill the gap with loans and equity.
+        g0 = (ops.capex[:, t] + bond_service[:, t] + loan_fees + tax - ops.ocf[:, t]
+              - grants[:, t] - inject[:, t] - fund_in[:, t] - bond_issue[:, t] - cash
+              + _total([(1.0 - sub_share[i][:, t]) * int_open[i] + principal[i]
+                        for i in range(nl)], s))
+        need = avail & (g0 > 0)
+        denom = 1.0 - _total([(1.0 - sub_share[i][:, t]) * r[i] * sizes.share[i] / 2.0
+                              for i in range(nl)], s)
+        gap = np.where(need, g0 / denom, 0.0)
+        draws = [np.where(need, np.minimum(sizes.share[i] * gap,
+                                           np.maximum(sizes.facility[i] - drawn[i], 0.0)), 0.0)
+                 for i in range(nl)]
+        gap = np.where(need, g0 + _total([(1.0 - sub_share[i][:, t]) * r[i] * draws[i] / 2.0
+                                          for i in range(nl)], s), 0.0)
+        equity = np.maximum(gap - _total(draws, s), 0.0)
+        interest = [r[i] * (bal[i] + 0.5 * draws[i]) for i in range(nl)]
+        subsidy = [sub_share[i][:, t] * interest[i] for i in range(nl)]
+        for i in range(nl):
+            drawn[i] = drawn[i] + draws[i]
+        capitalised = capitalised + avail * (bond_interest[:, t] + _total(interest, s)
+                                             + bond_fees[:, t] + loan_fees)
+
+        # Cash this period: in construction only a surplus of sources is carried.
+        cash_t = np.where(
+            avail,
+            np.maximum(-g0, 0.0),
+            cash + ops.ocf[:, t] - tax + ops.net_proceeds[:, t] + grants[:, t] + inject[:, t]
+            + fund_in[:, t] + bond_issue[:, t] - ops.capex[:, t] + _total(subsidy, s),
+        )
+        prepay = [np.zeros(s) for _ in range(nl)]
+        paid_loans = np.zeros(s)
+        dist = np.zeros(s)
+        state = {"lockup": np.zeros(s, dtype=bool)}
+
+        def pay_bond() -> None:
+            nonlocal cash_t
+            cash_t = cash_t - np.where(avail, 0.0, bond_service[:, t])
+
+        def pay_loans() -> None:
+            nonlocal cash_t, paid_loans
+            paid_loans = _total([interest[i] + principal[i] for i in range(nl)], s)
+            cash_t = cash_t - np.where(avail, 0.0, paid_loans + loan_fees)
+
+        def reserves() -> None:
+            nonlocal cash_t, dsra
+            if dsra_months <= 0:
+                return
+            target = (np.zeros(s) if closing or after_end
+                      else dsra_target(sizes.future_service, t, dsra_months, ppy))
+            cover = np.minimum(dsra, np.maximum(-cash_t, 0.0))  # meet a shortfall first
+            level = dsra - cover
+            top_up = np.minimum(np.maximum(target - level, 0.0), np.maximum(cash_t + cover, 0.0))
+            release = np.maximum(level - target, 0.0)
+            move = np.where(avail, 0.0, top_up - release)
+            new = np.where(avail, dsra, level + move)
+            cash_t = cash_t + (dsra - new)
+            out.lines["dsra_change"][:, t] = new - dsra
+            dsra = new
+
+        def locked() -> np.ndarray:
+            if lockup_floor is None or closing:
+                return np.zeros(s, dtype=bool)
+            ds = bond_service[:, t] + paid_loans
+            ratio = np.divide(cfads, ds, out=np.full(s, np.inf), where=ds > 0)
+            return ratio < lockup_floor
+
+        def sweep() -> None:
+            nonlocal cash_t
+            for i, ln in enumerate(plan.loans):
+                if ln.cash_sweep <= 0:
+                    continue
+                rest = bal[i] + draws[i] - principal[i]
+                amount = np.minimum(ln.cash_sweep * np.maximum(cash_t - ops.min_cash, 0.0), rest)
+                prepay[i] = np.where(avail, 0.0, amount)
+                cash_t = cash_t - prepay[i]
+
+        def pay_fund() -> None:
+            nonlocal cash_t, distributable
+            if fund_spec is None:
+                return
+            state["lockup"] = locked()
+            allowed = ~avail & ~state["lockup"]
+            keep = 0.0 if closing else ops.min_cash
+            due = np.full(s, closing or t >= fund_end)
+            pay, _ = fund_math.distribute(fstate, np.where(allowed, cash_t - keep, 0.0), due,
+                                          fund_spec.upside_share)
+            cash_t = cash_t - pay.total
+            distributable = distributable - (pay.senior_return + pay.junior_return + pay.upside)
+            for key in ("senior_return", "senior_capital", "junior_return", "junior_capital",
+                        "upside"):
+                out.fund[key][:, t] = getattr(pay, key)
+
+        def pay_equity() -> None:
+            nonlocal cash_t, dist, distributable
+            state["lockup"] = locked()
+            allowed = ~avail & ~state["lockup"]
+            keep = 0.0 if closing else ops.min_cash
+            dist = np.where(allowed, np.maximum(cash_t - keep, 0.0), 0.0)
+            if ops.distributable_share is not None and not closing:
+                dist = np.minimum(dist, np.maximum(distributable, 0.0))
+            distributable = distributable - dist
+            cash_t = cash_t - dist
+
+        steps: dict[PriorityStep, Callable[[], None]] = {
+            PriorityStep.BOND: pay_bond,
+            PriorityStep.LOAN: pay_loans,
+            PriorityStep.RESERVES: reserves,
+            PriorityStep.SWEEP: sweep,
+            PriorityStep.FUND: pay_fund,
+            PriorityStep.EQUITY: pay_equity,
+        }
+        for step in priority:
+            steps[step]()
+
+        for i in range(nl):
+            opening = bal[i]
+            bal[i] = bal[i] + draws[i] - principal[i] - prepay[i]
+            row = out.loans[i]
+            row["opening"][:, t] = opening
+            row["draw"][:, t] = draws[i]
+            row["interest"][:, t] = interest[i]
+            row["principal"][:, t] = principal[i]
+            row["prepayment"][:, t] = prepay[i]
+            row["upfront_fee"][:, t] = upfront[i]
+            row["commitment_fee"][:, t] = commit[i]
+            row["closing"][:, t] = bal[i]
+            row["subsidy"][:, t] = subsidy[i]
+        lines = out.lines
+        lines["cash_open"][:, t] = cash
+        cash = cash_t
+        lines["cash_close"][:, t] = cash
+        lines["gap"][:, t] = gap
+        lines["equity_in"][:, t] = equity
+        lines["tax"][:, t] = tax
+        lines["taxable"][:, t] = taxable
+        lines["loss_used"][:, t] = used
+        lines["dep"][:, t] = dep
+        capitalised_int = avail * (bond_interest[:, t] + _total(interest, s))
+        lines["interest_capitalised"][:, t] = capitalised_int
+        lines["fees_capitalised"][:, t] = avail * (bond_fees[:, t] + loan_fees)
+        lines["interest_expensed"][:, t] = expense * (bond_interest[:, t] + _total(interest, s))
+        lines["fees_expensed"][:, t] = expense * (bond_fees[:, t] + loan_fees)
+        lines["cfads"][:, t] = cfads + _total(subsidy, s)
+        lines["bond_service"][:, t] = bond_service[:, t]
+        lines["loan_service"][:, t] = _total([interest[i] + principal[i] for i in range(nl)], s)
+        lines["dsra_balance"][:, t] = dsra
+        lines["distribution"][:, t] = dist
+        lines["interest_subsidy"][:, t] = _total(subsidy, s)
+        lines["gain"][:, t] = gain
+        lines["lockup"][:, t] = state["lockup"]
+        lines["book_value"][:, t] = ops.ov_total + capitalised - acc_dep
+        out.fund["contribution"][:, t] = fund_in[:, t]
+        out.fund["claim"][:, t] = fstate.claim
+    return out

@@ -1,0 +1,608 @@
+"""Tests for :mod:`renewfin.finance`.
+
+Every test names its reference: Microsoft's Excel function documentation
+(IRR, NPV, PMT, IPMT, PPMT), ``numpy_financial`` 1.0, ``pyxirr``, exact
+rational / high-precision decimal arithmetic, or a hand computation written out
+in the test (payback period, 《建设项目经济评价方法与参数》).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from renewfin.finance import (
+    IrrReason,
+    annualise,
+    discount_factors,
+    ipmt,
+    irr,
+    irr_reason_text,
+    npv,
+    payback_period,
+    period_rate,
+    pmt,
+    ppmt,
+)
+
+# --------------------------------------------------------------------------- #
+# Independent references
+# --------------------------------------------------------------------------- #
+
+
+def npf_irr(values: np.ndarray) -> float:
+    """numpy_financial.irr (np.roots; real root closest to zero), warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(npf.irr(np.asarray(values, dtype=float)))
+
+
+def decimal_irr(values: list[float], lo: float, hi: float) -> float:
+    """IRR by 50-digit decimal bisection of sum v_t / (1+r)**t on [lo, hi]."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        vals = [Decimal(v) for v in values]
+
+        def f(r: Decimal) -> Decimal:
+            return sum((v / (1 + r) ** t for t, v in enumerate(vals)), Decimal(0))
+
+        a, b = Decimal(lo), Decimal(hi)
+        fa = f(a)
+        assert fa * f(b) < 0
+        for _ in range(200):
+            mid = (a + b) / 2
+            fm = f(mid)
+            if fm * fa > 0:
+                a, fa = mid, fm
+            else:
+                b = mid
+        return float((a + b) / 2)
+
+
+def exact_npv(rate: Fraction, values: list[int]) -> Fraction:
+    """Excel NPV definition in exact rationals: sum v_i / (1+rate)**i, i = 1..n."""
+    return sum((Fraction(v) / (1 + rate) ** (i + 1) for i, v in enumerate(values)), Fraction(0))
+
+
+def exact_pmt(rate: Fraction, nper: int, pv: Fraction, fv: Fraction = Fraction(0), when: int = 0):
+    """Excel PMT closed form in exact rationals."""
+    g = (1 + rate) ** nper
+    return -(fv + pv * g) * rate / ((1 + rate * when) * (g - 1))
+
+
+def random_conventional(
+    rng: np.random.Generator, n: int, t: int, max_lead: int = 2, max_trail: int = 2
+) -> np.ndarray:
+    """Investment (1-4 negative periods) then returns, padded with leading/trailing zeros."""
+    out = np.zeros((n, t))
+    for i in range(n):
+        room = (t - 2) // 2  # keep at least two non-padding periods
+        lead = int(rng.integers(0, min(max_lead, room) + 1))
+        trail = int(rng.integers(0, min(max_trail, room) + 1))
+        body = t - lead - trail
+        n_neg = int(rng.integers(1, min(4, body - 1) + 1))
+        neg = -rng.uniform(10.0, 1000.0, n_neg)
+        pos = rng.uniform(0.0, 1.0, body - n_neg) * rng.uniform(5.0, 400.0)
+        pos[-1] = max(pos[-1], 1.0)
+        out[i, lead : lead + body] = np.concatenate([neg, pos])
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Excel documentation examples
+# --------------------------------------------------------------------------- #
+
+EXCEL_IRR_DATA = [-70000, 12000, 15000, 18000, 21000, 26000]
+
+
+def test_irr_excel_doc_examples() -> None:
+    """Excel IRR documentation: IRR(A2:A6) = -2.1%, IRR(A2:A7) = 8.7%, IRR(A2:A4,-10%) = -44.4%.
+
+    Published digits -0.021244848 / 0.086630948 (as in the brief); reference
+    values recomputed with 50-digit decimal bisection and numpy_financial.
+    """
+    cases = [
+        (EXCEL_IRR_DATA, 0.086630948, -0.5, 0.5),
+        (EXCEL_IRR_DATA[:5], -0.021244848, -0.5, 0.5),
+        (EXCEL_IRR_DATA[:3], -0.443506941, -0.9, 0.0),
+    ]
+    for values, published, lo, hi in cases:
+        got = irr(values)
+        assert isinstance(got, float)
+        assert abs(got - published) < 5e-10
+        assert got == pytest.approx(decimal_irr(values, lo, hi), abs=1e-13)
+        assert got == pytest.approx(npf_irr(np.array(values)), abs=1e-13)
+    rates, reasons = irr(
+        np.array([EXCEL_IRR_DATA, [*EXCEL_IRR_DATA[:5], 0.0]], dtype=float), with_reason=True
+    )
+    assert rates.shape == (2,) and reasons.shape == (2,)
+    assert np.all(reasons == IrrReason.OK)
+    np.testing.assert_allclose(rates, [0.086630948, -0.021244848], atol=5e-10)
+
+
+def test_npv_excel_doc_examples() -> None:
+    """Excel NPV documentation: NPV(10%, -10000, 3000, 4200, 6800) = 1,188.44;
+    NPV(8%, 8000, 9200, 10000, 12000, 14500) + (-40000) = 1,922.06;
+    NPV(8%, 8000, 9200, 10000, 12000, 14500, -9000) + (-40000) = -3,749.47.
+    References: exact rational evaluation of the Excel definition and npf.npv.
+    """
+    flows = [-10000, 3000, 4200, 6800]
+    got = npv(0.10, flows)
+    assert isinstance(got, float)
+    assert got == pytest.approx(1188.4434123352, abs=1e-9)
+    assert got == pytest.approx(float(exact_npv(Fraction(1, 10), flows)), rel=1e-14)
+    assert round(got, 2) == 1188.44
+    # npf.npv discounts the first value zero periods: Excel NPV = npf.npv(r, [0, *values])
+    assert got == pytest.approx(npf.npv(0.10, [0, *flows]), rel=1e-14)
+
+    returns = [8000, 9200, 10000, 12000, 14500]
+    got2 = npv(0.08, returns) - 40000
+    assert round(got2, 2) == 1922.06
+    assert got2 == pytest.approx(float(exact_npv(Fraction(8, 100), returns) - 40000), rel=1e-13)
+    got3 = npv(0.08, [*returns, -9000]) - 40000
+    assert round(got3, 2) == -3749.47
+    assert got3 == pytest.approx(
+        float(exact_npv(Fraction(8, 100), [*returns, -9000]) - 40000), rel=1e-13
+    )
+
+
+def test_pmt_excel_doc_examples() -> None:
+    """Excel PMT documentation: PMT(8%/12, 10, 10000) = -1,037.03;
+    PMT(8%/12, 10, 10000, 0, 1) = -1,030.16; PMT(6%/12, 18*12, 0, 50000) = -129.08.
+    PMT(6%/12, 5*12, 20000) is not a documentation example: its reference is the
+    exact rational closed form only.  Also cross-checked with npf.pmt.
+    """
+    r8 = Fraction(8, 100) / 12
+    r6 = Fraction(6, 100) / 12
+    cases = [
+        ((0.08 / 12, 10, 10000), -1037.03, exact_pmt(r8, 10, Fraction(10000))),
+        ((0.08 / 12, 10, 10000, 0, "begin"), -1030.16, exact_pmt(r8, 10, Fraction(10000), when=1)),
+        ((0.06 / 12, 18 * 12, 0, 50000), -129.08, exact_pmt(r6, 216, Fraction(0), Fraction(50000))),
+        ((0.06 / 12, 60, 20000), -386.66, exact_pmt(r6, 60, Fraction(20000))),
+    ]
+    for args, published, exact in cases:
+        got = pmt(*args)
+        assert isinstance(got, float)
+        assert round(got, 2) == published
+        assert got == pytest.approx(float(exact), rel=1e-13)
+    assert pmt(0.08 / 12, 10, 10000) == pytest.approx(-1037.0320893591, abs=1e-9)
+    assert pmt(0.08 / 12, 10, 10000, 0, 1) == pytest.approx(npf.pmt(0.08 / 12, 10, 10000, 0, 1))
+
+
+def test_ipmt_ppmt_excel_doc_examples() -> None:
+    """Excel IPMT documentation: IPMT(10%/12, 1, 3*12, 8000) = -66.67, IPMT(10%, 3, 3, 8000)
+    = -292.45.  Excel PPMT documentation: PPMT(10%/12, 1, 2*12, 2000) = -75.62,
+    PPMT(8%, 10, 10, 200000) = -27,598.05.  Independent values: interest of the first
+    period is -pv * rate exactly; the rest cross-checked with numpy_financial.
+    """
+    got = ipmt(0.1 / 12, 1, 3 * 12, 8000)
+    assert round(got, 2) == -66.67
+    assert got == pytest.approx(-8000 * 0.1 / 12, rel=1e-14)  # -66.6667
+    got = ipmt(0.1, 3, 3, 8000)
+    assert round(got, 2) == -292.45
+    assert got == pytest.approx(float(npf.ipmt(0.1, 3, 3, 8000)), rel=1e-12)
+    got = ppmt(0.1 / 12, 1, 24, 2000)
+    assert round(got, 2) == -75.62
+    first_interest = -2000 * Fraction(1, 120)
+    exact = exact_pmt(Fraction(1, 120), 24, Fraction(2000)) - first_interest
+    assert got == pytest.approx(float(exact), rel=1e-13)
+    got = ppmt(0.08, 10, 10, 200000)
+    assert round(got, 2) == -27598.05
+    assert got == pytest.approx(float(npf.ppmt(0.08, 10, 10, 200000)), rel=1e-12)
+
+
+def test_loan_schedule_broadcast_and_npf() -> None:
+    """numpy_financial ipmt docstring schedule: 2,500 at 8.24%/12 over 12 months, total
+    interest -112.98, and ipmt + ppmt == pmt; plus random broadcast against npf (end/begin).
+    """
+    per = np.arange(1, 13)
+    i = ipmt(0.0824 / 12, per, 12, 2500)
+    p = ppmt(0.0824 / 12, per, 12, 2500)
+    assert i.shape == (12,)
+    assert round(float(np.sum(i)), 2) == -112.98
+    np.testing.assert_allclose(i + p, pmt(0.0824 / 12, 12, 2500), rtol=1e-12)
+    # balance after the schedule is zero
+    assert 2500 + np.sum(p) == pytest.approx(0.0, abs=1e-9)
+
+    rng = np.random.default_rng(7)
+    rate = rng.uniform(0.0005, 0.02, (5, 1))
+    nper = np.array([[12.0, 24.0, 60.0]])
+    pv = rng.uniform(1e3, 1e6, (5, 1))
+    fv = rng.uniform(-1e3, 1e3, (1, 3))
+    for when in ("end", "begin"):
+        np.testing.assert_allclose(
+            pmt(rate, nper, pv, fv, when), npf.pmt(rate, nper, pv, fv, when), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            ipmt(rate, 7, nper, pv, fv, when), npf.ipmt(rate, 7, nper, pv, fv, when), rtol=1e-10
+        )
+        np.testing.assert_allclose(
+            ppmt(rate, 7, nper, pv, fv, when), npf.ppmt(rate, 7, nper, pv, fv, when), rtol=1e-10
+        )
+
+
+def test_loan_zero_rate_exact_and_range() -> None:
+    """Zero rate, exact arithmetic: PMT = -(pv + fv) / nper, IPMT = 0, PPMT = PMT.
+    Excel returns #NUM! for per outside 1..nper: NaN here.  Begin-mode period 1
+    carries no interest (Excel / numpy_financial convention).
+    """
+    assert pmt(0.0, 10, 1000) == -100.0
+    assert pmt(0.0, 4, 1000, 200) == -300.0
+    assert pmt(0, 10, 1000, 0, "begin") == -100.0
+    assert ipmt(0.0, 3, 10, 1000) == 0.0
+    assert ppmt(0.0, 3, 10, 1000) == -100.0
+    assert math.isnan(ipmt(0.05, 0, 10, 1000))
+    assert math.isnan(ppmt(0.05, 11, 10, 1000))
+    assert ipmt(0.05, 1, 10, 1000, 0, "begin") == 0.0
+    rates = pmt(np.array([0.0, 1e-12, 0.01]), 12, 1200)
+    np.testing.assert_allclose(rates[:2], -100.0, rtol=1e-9)
+    with pytest.raises(ValueError):
+        pmt(0.01, 12, 1000, when="middle")
+
+
+# --------------------------------------------------------------------------- #
+# IRR: agreement with numpy_financial / pyxirr
+# --------------------------------------------------------------------------- #
+
+
+def test_irr_matches_numpy_financial_random_conventional() -> None:
+    """Reference numpy_financial.irr (roots of the NPV polynomial): 400 random
+    conventional flows with leading/trailing zeros, several lengths, 1e-9 absolute.
+    """
+    rng = np.random.default_rng(12345)
+    for t in (3, 8, 30, 61):
+        batch = random_conventional(rng, 100, t)
+        rates, reasons = irr(batch, with_reason=True)
+        ref = np.array([npf_irr(row) for row in batch])
+        assert np.all(reasons == IrrReason.OK)
+        assert np.all(np.isfinite(ref))
+        np.testing.assert_allclose(rates, ref, rtol=1e-11, atol=1e-9)
+        # tighter on the bulk of ordinary rates
+        ordinary = np.abs(ref) < 1.0
+        np.testing.assert_allclose(rates[ordinary], ref[ordinary], rtol=0, atol=1e-12)
+
+
+def test_irr_matches_pyxirr() -> None:
+    """Reference pyxirr.irr (skipped when pyxirr is not installed), 1e-9 absolute."""
+    pyxirr = pytest.importorskip("pyxirr")
+    rng = np.random.default_rng(99)
+    batch = random_conventional(rng, 300, 30)
+    ref = np.array([pyxirr.irr(row) for row in batch], dtype=float)
+    np.testing.assert_allclose(irr(batch), ref, rtol=1e-9, atol=1e-9)
+
+
+def test_irr_borrower_perspective_and_extremes() -> None:
+    """Sign-flipped flows (loan from the borrower side) have the same IRR; rates close to
+    -100% and far above +1000% are still found for conventional flows (decimal reference).
+    """
+    flows = np.array([-1000.0, 300.0, 400.0, 500.0])
+    assert irr(-flows) == pytest.approx(irr(flows), abs=1e-15)
+    near_minus_one = [-1000.0, 0.0, 0.0, 1.0]  # (1+r)^3 = 1e-3 -> r = -0.9
+    assert irr(near_minus_one) == pytest.approx(-0.9, abs=1e-13)
+    huge = [-1.0, 100.0]  # r = 99 (9,900%)
+    assert irr(huge) == pytest.approx(99.0, rel=1e-13)
+    assert irr([-100.0, 0.0, 0.0, 0.0, 200.0]) == pytest.approx(2**0.25 - 1, abs=1e-14)
+    assert irr([-100.0, 100.0]) == 0.0
+    assert irr([-100.0, 50.0, 50.0]) == pytest.approx(0.0, abs=1e-15)
+
+
+# --------------------------------------------------------------------------- #
+# IRR: failure modes and reasons
+# --------------------------------------------------------------------------- #
+
+
+def test_irr_nan_reasons() -> None:
+    """No IRR exists without a sign change (Descartes); NaN input is invalid."""
+    batch = np.array(
+        [
+            [100.0, 20.0, 30.0],  # all positive
+            [-100.0, -20.0, 0.0],  # all non-positive
+            [0.0, 0.0, 0.0],  # all zero
+            [np.nan, np.nan, np.nan],  # all NaN
+            [-100.0, np.nan, 120.0],  # partial NaN
+            [-100.0, np.inf, 120.0],  # infinite
+            [-100.0, 60.0, 60.0],  # fine
+        ]
+    )
+    rates, reasons = irr(batch, with_reason=True)
+    assert reasons.dtype == np.int8
+    expected = [
+        IrrReason.NO_SIGN_CHANGE,
+        IrrReason.NO_SIGN_CHANGE,
+        IrrReason.NO_SIGN_CHANGE,
+        IrrReason.INVALID_INPUT,
+        IrrReason.INVALID_INPUT,
+        IrrReason.INVALID_INPUT,
+        IrrReason.OK,
+    ]
+    assert reasons.tolist() == [int(e) for e in expected]
+    assert np.all(np.isnan(rates[:6]))
+    assert rates[6] == pytest.approx(npf_irr(batch[6]), abs=1e-13)
+    r, why = irr([np.nan] * 4, with_reason=True)
+    assert math.isnan(r) and why is IrrReason.INVALID_INPUT
+    empty_rates, empty_reasons = irr(np.zeros((3, 0)), with_reason=True)
+    assert np.all(np.isnan(empty_rates)) and np.all(empty_reasons == IrrReason.INVALID_INPUT)
+
+
+def test_irr_two_roots_returns_closest_to_zero() -> None:
+    """-100 + 230x - 132x^2 = -100 (1 - 1.1x)(1 - 1.2x), x = 1/(1+r): IRRs 10% and 20%;
+    numpy_financial returns the one closest to zero (10%)."""
+    r, why = irr([-100.0, 230.0, -132.0], with_reason=True)
+    assert why is IrrReason.MULTIPLE_SIGN_CHANGES
+    assert r == pytest.approx(0.10, abs=1e-13)
+    assert r == pytest.approx(npf_irr(np.array([-100.0, 230.0, -132.0])), abs=1e-13)
+    # numpy_financial docstring examples with several sign changes
+    for flows, published in (([-100, 100, 0, -7], -0.0833), ([-5, 10.5, 1, -8, 1], 0.0886)):
+        r, why = irr(flows, with_reason=True)
+        assert why is IrrReason.MULTIPLE_SIGN_CHANGES
+        assert round(r, 4) == published
+        assert r == pytest.approx(npf_irr(np.array(flows, dtype=float)), abs=1e-12)
+
+
+def test_irr_no_root_in_range() -> None:
+    """-100 + 250x - 160x^2 has a negative discriminant (62,500 - 64,000): no real IRR."""
+    r, why = irr([-100.0, 250.0, -160.0], with_reason=True)
+    assert math.isnan(r) and why is IrrReason.NO_ROOT_IN_RANGE
+
+
+def test_irr_mixed_batch_and_nonconventional_vs_npf() -> None:
+    """Reference numpy_financial.irr on random flows with several sign changes, where its
+    root lies on the scanned range and is separated from other roots (resolved by the grid)."""
+    rng = np.random.default_rng(2024)
+    batch = rng.normal(size=(400, 6)) * rng.lognormal(0.0, 1.0, (400, 6))
+    rates, reasons = irr(batch, with_reason=True)
+    for row, rate, why in zip(batch, rates, reasons, strict=True):
+        ref = npf_irr(row)
+        roots = np.roots(row[::-1])
+        real = roots[(roots.imag == 0) & (roots.real > 0)].real
+        all_rates = np.sort(1 / real - 1)
+        resolved = np.all(np.diff(all_rates) > 0.06) if all_rates.size > 1 else True
+        if why == IrrReason.MULTIPLE_SIGN_CHANGES and -0.99 < ref < 10 and resolved:
+            assert rate == pytest.approx(ref, abs=1e-9)
+        if why == IrrReason.OK:
+            assert rate == pytest.approx(ref, abs=1e-9)
+        if why == IrrReason.NO_ROOT_IN_RANGE:
+            assert not np.any((all_rates > -0.99) & (all_rates < 10)) or not resolved
+
+
+def test_irr_reason_text() -> None:
+    """Every reason code has an English sentence; invalid codes raise."""
+    for code in IrrReason:
+        text = irr_reason_text(code)
+        assert isinstance(text, str) and text.endswith(".") and len(text) > 20
+        assert irr_reason_text(int(code)) == text
+    with pytest.raises(ValueError):
+        irr_reason_text(42)
+
+
+# --------------------------------------------------------------------------- #
+# IRR: periods per year
+# --------------------------------------------------------------------------- #
+
+
+def test_irr_quarterly_and_semiannual_annualised() -> None:
+    """Reference: (1 + numpy_financial.irr(periodic flows)) ** ppy - 1."""
+    rng = np.random.default_rng(5)
+    for ppy in (2, 4, 12):
+        batch = random_conventional(rng, 50, 40)
+        got = irr(batch, periods_per_year=ppy)
+        ref = np.array([(1 + npf_irr(row)) ** ppy - 1 for row in batch])
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+    quarterly = [-1000.0, 0.0, 0.0, 0.0] + [60.0] * 24
+    assert irr(quarterly, 4) == pytest.approx((1 + npf_irr(np.array(quarterly))) ** 4 - 1)
+    assert irr(quarterly, 4) == pytest.approx(annualise(irr(quarterly), 4), abs=1e-15)
+
+
+# --------------------------------------------------------------------------- #
+# IRR: hypothesis properties
+# --------------------------------------------------------------------------- #
+
+magnitudes = st.floats(min_value=0.01, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def conventional_flows(draw: st.DrawFn, max_len: int = 40) -> np.ndarray:
+    """Investment then returns (zeros allowed inside, before and after)."""
+    lead = draw(st.integers(0, 2))
+    neg = [-x for x in draw(st.lists(magnitudes, min_size=1, max_size=4))]
+    pos = draw(st.lists(st.one_of(st.just(0.0), magnitudes), min_size=0, max_size=max_len))
+    last = draw(magnitudes)
+    trail = draw(st.integers(0, 2))
+    return np.array([0.0] * lead + neg + pos + [last] + [0.0] * trail)
+
+
+@settings(max_examples=200, deadline=None)
+@given(conventional_flows(), st.sampled_from([1, 2, 4, 12]))
+def test_property_npv_at_irr_is_zero(flows: np.ndarray, ppy: int) -> None:
+    """NPV (end-of-period convention, same ppy) at the annual IRR vanishes, relative to
+    the discounted gross flows, allowing for the rounding of the returned rate itself
+    (|dNPV/dr| * eps * (1 + |r|), which dominates when 1 + r is tiny)."""
+    rate = irr(flows, ppy)
+    assert np.isfinite(rate) and rate >= -1.0
+    assume(rate > -1.0)  # 1 + r below float resolution: nothing left to check
+    df = discount_factors(rate, flows.size, ppy)[0]
+    scale = float(np.sum(np.abs(flows) * df))
+    times = np.arange(1, flows.size + 1) / ppy
+    slope = float(np.sum(times * np.abs(flows) * df)) / (1.0 + rate)
+    assume(np.isfinite(scale) and np.isfinite(slope) and scale > 0)
+    tol = 1e-9 * scale + 8 * np.finfo(float).eps * (1 + abs(rate)) * slope
+    assert abs(npv(rate, flows, ppy)) <= tol
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(2, 25).flatmap(
+        lambda t: st.lists(
+            st.lists(
+                st.one_of(
+                    st.just(0.0),
+                    st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False),
+                ),
+                min_size=t,
+                max_size=t,
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+)
+def test_property_single_row_equals_batch_row(rows: list[list[float]]) -> None:
+    """S = 1 gives exactly row 0 of the batch (rows are solved independently)."""
+    batch = np.array(rows)
+    rates, reasons = irr(batch, with_reason=True)
+    one, one_reason = irr(batch[:1], with_reason=True)
+    np.testing.assert_array_equal(one, rates[:1])
+    np.testing.assert_array_equal(one_reason, reasons[:1])
+    scalar = irr(batch[0])
+    assert (math.isnan(scalar) and math.isnan(rates[0])) or scalar == rates[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(conventional_flows(), st.floats(1e-3, 1e3))
+def test_property_scale_invariance(flows: np.ndarray, factor: float) -> None:
+    """IRR is homogeneous of degree 0 in the flows (positive scaling)."""
+    base = irr(flows)
+    scaled = irr(flows * factor)
+    assert scaled == pytest.approx(base, rel=1e-9, abs=1e-10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(conventional_flows(), st.floats(0.01, 1e4))
+def test_property_monotone_in_last_inflow(flows: np.ndarray, extra: float) -> None:
+    """For investment-then-returns flows NPV(r)·(1+r)^m is decreasing, so raising the last
+    inflow raises the (unique) IRR; strictly when the change is representable."""
+    base = irr(flows)
+    last = int(np.flatnonzero(flows > 0)[-1])
+    bumped = flows.copy()
+    bumped[last] += extra
+    new = irr(bumped)
+    assert new >= base - 1e-12 * (1 + abs(base))
+    x = 1.0 / (1.0 + base)
+    weights = x ** np.arange(flows.size)
+    if extra * weights[last] > 1e-7 * float(np.sum(np.abs(flows) * weights)):
+        assert new > base
+
+
+# --------------------------------------------------------------------------- #
+# NPV, discount factors, rate conversions
+# --------------------------------------------------------------------------- #
+
+
+def test_discount_factors_shapes_and_values() -> None:
+    """End-of-period factors (1 + r) ** (-(t + 1) / ppy), checked against exact powers."""
+    df = discount_factors(0.08, 3)
+    assert df.shape == (1, 3)
+    np.testing.assert_allclose(df[0], [1 / 1.08, 1 / 1.08**2, 1 / 1.08**3], rtol=1e-15)
+    df = discount_factors(np.array([0.0, 0.21]), 4, periods_per_year=2)
+    assert df.shape == (2, 4)
+    np.testing.assert_array_equal(df[0], 1.0)
+    np.testing.assert_allclose(df[1], 1.1 ** -np.arange(1, 5), rtol=1e-14)
+    assert np.all(np.isnan(discount_factors(-1.0, 2)))
+    assert discount_factors(0.1, 0).shape == (1, 0)
+
+
+def test_npv_batch_and_periods() -> None:
+    """Batch NPV equals the row-wise Excel definition; monthly flows use (1+R)^(-(t+1)/12)."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(4, 7))
+    rates = np.array([0.0, 0.05, 0.1, 0.3])
+    got = npv(rates, values)
+    assert got.shape == (4,)
+    ref = [npf.npv(r, np.concatenate([[0.0], row])) for r, row in zip(rates, values, strict=True)]
+    np.testing.assert_allclose(got, ref, rtol=1e-13)
+    np.testing.assert_allclose(npv(0.1, values), [npv(0.1, row) for row in values], rtol=1e-15)
+    monthly = npv(0.12, [100.0] * 12, 12)
+    assert monthly == pytest.approx(sum(100 * 1.12 ** (-(t + 1) / 12) for t in range(12)))
+    assert npv(np.array([0.1, 0.2]), [100.0, 100.0]).shape == (2,)
+
+
+def test_rate_conversions() -> None:
+    """Compound conversion: (1 + r_p) ** ppy - 1 and its inverse."""
+    assert annualise(0.01, 12) == pytest.approx(1.01**12 - 1, rel=1e-14)
+    assert period_rate(0.1, 4) == pytest.approx(1.1**0.25 - 1, rel=1e-14)
+    r = np.array([-0.5, 0.0, 1e-10, 0.07, 3.0])
+    np.testing.assert_allclose(period_rate(annualise(r, 12), 12), r, rtol=1e-12, atol=1e-22)
+    assert math.isnan(annualise(-1.5, 2))
+    with pytest.raises(ValueError):
+        annualise(0.1, 0)
+
+
+# --------------------------------------------------------------------------- #
+# Payback period (《建设项目经济评价方法与参数》 interpolation)
+# --------------------------------------------------------------------------- #
+
+
+def test_payback_textbook_example() -> None:
+    """Hand computation, Pt = (period in which cumulative turns >= 0) - 1 + |previous
+    cumulative| / flow of that period.
+    flows       -1000  -500   300   400   500   600   600
+    cumulative  -1000 -1500 -1200  -800  -300   300   900
+    turns non-negative in period 6: Pt = 6 - 1 + 300 / 600 = 5.5 years.
+    """
+    flows = [-1000.0, -500.0, 300.0, 400.0, 500.0, 600.0, 600.0]
+    assert payback_period(flows) == 6 - 1 + 300 / 600
+    # semiannual periods: the same 5.5 periods are 2.75 years
+    assert payback_period(np.array([flows]), periods_per_year=2)[0] == 5.5 / 2
+
+
+def test_payback_last_crossing_and_never() -> None:
+    """Major maintenance in period 5 pushes the cumulative back below zero:
+    flows       -1000  400  400  400  -500  400  400
+    cumulative  -1000 -600 -200  200  -300  100  500
+    first crossing would give 4 - 1 + 200/400 = 3.5; the LAST crossing (documented
+    definition) gives 6 - 1 + 300/400 = 5.75.  Never paid back -> NaN; never negative -> 0.
+    """
+    batch = np.array(
+        [
+            [-1000.0, 400.0, 400.0, 400.0, -500.0, 400.0, 400.0],
+            [-1000.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0],
+            [10.0, -5.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            [-1000.0, 100.0, np.nan, 100.0, 100.0, 100.0, 1000.0],
+        ]
+    )
+    got = payback_period(batch)
+    assert got[0] == 6 - 1 + 300 / 400
+    assert math.isnan(got[1])
+    assert got[2] == 0.0
+    assert math.isnan(got[3])
+
+
+def test_payback_discounted_hand_example() -> None:
+    """Discounted (dynamic) payback at 10%, end-of-period factors 1.1^-(t+1):
+    flows             -1000      500      500      500
+    discounted      -909.09   413.22   375.66   341.51
+    cumulative      -909.09  -495.87  -120.21   221.30
+    Pt' = 4 - 1 + 120.2103... / 341.5067... (exact rationals below).
+    """
+    d = [Fraction(v) / Fraction(11, 10) ** (t + 1) for t, v in enumerate([-1000, 500, 500, 500])]
+    cum3 = d[0] + d[1] + d[2]
+    expected = 3 + float(-cum3 / d[3])
+    got = payback_period([-1000.0, 500.0, 500.0, 500.0], discount_rate=0.1)
+    assert got == pytest.approx(expected, rel=1e-14)
+    assert got == pytest.approx(3.352, abs=5e-4)
+    per_row = payback_period(
+        np.array([[-1000.0, 500.0, 500.0, 500.0]] * 2), 1, np.array([0.1, 0.0])
+    )
+    assert per_row[0] == pytest.approx(expected, rel=1e-14)
+    assert per_row[1] == 3.0  # cumulative -1000, -500, 0, 500: zero at the end of period 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(conventional_flows(max_len=30), st.floats(0.0, 0.5), st.sampled_from([1, 2, 4]))
+def test_property_discounted_payback_not_shorter(flows: np.ndarray, rate: float, ppy: int) -> None:
+    """For investment-then-returns flows and a non-negative rate, discounting delays payback
+    (NaN counts as never)."""
+    static = payback_period(flows, ppy)
+    dynamic = payback_period(flows, ppy, rate)
+    if math.isnan(static):
+        assert math.isnan(dynamic)
+    elif not math.isnan(dynamic):
+        assert dynamic >= static - 1e-12
