@@ -116,7 +116,7 @@ def funding_metrics(
     cov = coverage_multiples(ni, bond_pi, loan_pi, bond_life, debt_life)
     out["bond_coverage"], out["total_debt_coverage"], out["residual_coverage"] = cov
     annual = safe_ratio(by_year(ni * bond_life, ppy), by_year(bond_pi, ppy),
-                        by_year(bond_life.astype(float), ppy) > 0)
+                        (by_year(bond_life.astype(float), ppy) > 0) & rows)
     out["min_annual_cash_coverage"] = nan_min(annual)
     out["min_cumulative_cash"] = L("cash.cumulative_surplus").min(axis=1)
 
