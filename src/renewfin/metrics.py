@@ -22,7 +22,8 @@ class MetricInfo:
     zh: str
     en: str
     unit: str
-    """``money`` (the spec's unit), ``rate`` (fraction per year), ``years`` or ``ratio``."""
+    """``money`` (the spec's unit), ``rate`` (fraction per year), ``share`` (a fraction shown
+    as %), ``years``, ``ratio`` or ``flag``."""
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -63,7 +64,7 @@ METRICS: dict[str, MetricInfo] = {
     "min_annual_cash_coverage": MetricInfo("最低年度专项债偿债覆盖",
                                            "Minimum annual bond cash coverage", "ratio"),
     "min_cumulative_cash": MetricInfo("最低累计盈余资金", "Minimum cumulative cash", "money"),
-    "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "ratio"),
+    "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "share"),
     "fiscal_outlay": MetricInfo("财政资金投入", "Fiscal outlay", "money"),
     "fiscal_leverage": MetricInfo("财政资金撬动比", "Fiscal leverage", "ratio"),
     "bond_amount": MetricInfo("专项债发行规模", "Special bonds issued", "money"),

@@ -40,6 +40,8 @@ FloatArray = NDArray[np.float64]
 #: definite enough" for a Cholesky factorisation.
 MIN_EIGENVALUE: float = 1e-8
 
+_MAX_SCORE_DRAWS = 20
+
 
 @dataclass(frozen=True)
 class CorrelationRepair:
@@ -350,14 +352,19 @@ def iman_conover(
 
     rng = make_rng(seed)
     scores = special.ndtri(np.arange(1, n + 1) / (n + 1.0))
-    m = rng.permuted(np.broadcast_to(scores[:, None], (n, d)), axis=0)
-    e = np.corrcoef(m, rowvar=False)
-    try:
-        f = np.linalg.cholesky(e)
-    except np.linalg.LinAlgError:
+    # For very small n the random permutations can be collinear (e.g. two equal
+    # columns); draw again a few times before giving up.
+    for _ in range(_MAX_SCORE_DRAWS):
+        m = rng.permuted(np.broadcast_to(scores[:, None], (n, d)), axis=0)
+        try:
+            f = np.linalg.cholesky(np.corrcoef(m, rowvar=False))
+            break
+        except np.linalg.LinAlgError:
+            continue
+    else:
         raise ValueError(
             f"iman_conover: score correlation is singular for n = {n}, d = {d}; use more rows"
-        ) from None
+        )
     p = np.linalg.cholesky(target)
     # T = M (F^-1)' P' = M Z with F' Z = P' (F lower triangular).
     t = m @ linalg.solve_triangular(f.T, p.T, lower=False)

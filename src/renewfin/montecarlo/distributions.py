@@ -346,6 +346,22 @@ class Triangular(_ScipyBacked):
         a, c, b = self.low, self.mode, self.high
         return math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18.0)
 
+    def ppf(self, u: ArrayLike) -> FloatArray:
+        """Inverse CDF in closed form, any shape in, same shape out.
+
+        ``low + sqrt(u (high - low)(mode - low))`` for ``u < F(mode)``, else
+        ``high - sqrt((1 - u)(high - low)(high - mode))``, where
+        ``F(mode) = (mode - low) / (high - low)``.  (Same law as
+        ``scipy.stats.triang``, whose ``ppf`` loses monotonicity for a mode
+        extremely close to ``low``.)
+        """
+        uu = _unit(u)
+        a, c, b = self.low, self.mode, self.high
+        f_mode = (c - a) / (b - a)
+        left = a + np.sqrt(uu * ((b - a) * (c - a)))
+        right = b - np.sqrt((1.0 - uu) * ((b - a) * (b - c)))
+        return np.clip(np.where(uu < f_mode, left, right), a, b)  # clip: rounding only
+
     def to_scipy(self) -> Any:
         """``scipy.stats.triang(c=(mode-low)/(high-low), loc=low, scale=high-low)``."""
         width = self.high - self.low
@@ -419,7 +435,7 @@ class PERT(_ScipyBacked):
             with np.errstate(divide="ignore"):
                 z = np.exp((np.log(uu[bad]) + math.log(a) + special.betaln(a, b)) / a)
             x[bad] = self.low + (self.high - self.low) * z
-        return x
+        return np.clip(x, self.low, self.high)  # against rounding of loc + scale * z
 
     def to_scipy(self) -> Any:
         """``scipy.stats.beta(alpha, beta, loc=low, scale=high-low)``."""
