@@ -86,7 +86,7 @@ def assert_ledger_close(
     expected: Result | Ledger,
     rtol: float = 1e-9,
     *,
-    atol: float = 0.0,
+    atol: float = 1e-9,
     scenario: int | None = None,
     ids: list[str] | None = None,
 ) -> None:
@@ -97,8 +97,9 @@ def assert_ledger_close(
     actual, expected : Result or Ledger
         The runs to compare.
     rtol, atol : float
-        Relative and absolute tolerances, as in ``numpy.testing.assert_allclose``
-        (``rtol=0`` demands exact equality). NaNs compare equal to NaNs.
+        Relative and absolute tolerances, as in ``numpy.testing.assert_allclose``; the small
+        default ``atol`` [money] lets lines that are zero up to rounding (checks) pass, and
+        ``rtol=0, atol=0`` demands exact equality. NaNs compare equal to NaNs.
     scenario : int, optional
         Compare only this scenario of both runs (e.g. ``0`` to compare an S = 1 run with
         row 0 of a batch); by default every scenario, and both runs must have the same S.
@@ -116,6 +117,11 @@ def assert_ledger_close(
         raise AssertionError(f"ledgers differ in periods: {a.n_periods} != {b.n_periods}")
     if scenario is None and a.n_scenarios != b.n_scenarios:
         raise AssertionError(f"ledgers differ in scenarios: {a.n_scenarios} != {b.n_scenarios}")
+    if scenario is not None and not (0 <= scenario < min(a.n_scenarios, b.n_scenarios)):
+        raise AssertionError(
+            f"scenario {scenario} is out of range for ledgers of {a.n_scenarios} and "
+            f"{b.n_scenarios} scenarios"
+        )
     if ids is None:
         missing = [i for i in b.ids() if i not in a]
         extra = [i for i in a.ids() if i not in b]

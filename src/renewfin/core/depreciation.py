@@ -28,6 +28,13 @@ def straight_line(
     return original_value * (1.0 - residual_rate) / life_periods * used
 
 
+def _one_off_revenue(ctx: RunContext) -> np.ndarray:
+    """Revenue of the one-off streams (sales, land transfer) per period, (S|1, T)."""
+    led = ctx.ledger
+    ids = [f"revenue.stream[{r.name}]" for r in ctx.spec.revenues if r.kind.one_off]
+    return sum((led.raw(i) for i in ids), np.zeros((1, ctx.timeline.n_periods)))
+
+
 def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.ndarray:
     """Record depreciation by asset class and in total, and the residual value recovered
     at the end of the horizon; return the total charge (S|1, T).
@@ -40,11 +47,18 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     zeros = np.zeros((1, tl.n_periods))
     by_class: dict[str, np.ndarray] = {}
     book_value_end = np.zeros((1, 1))
+    sales = _one_off_revenue(ctx)
+    total_sales = sales.sum(axis=1, keepdims=True)
+    sold_share = np.divide(sales, total_sales, out=np.zeros_like(sales),
+                           where=total_sales > 0)
     for g in assets:
         cls = ctx.spec.depreciation.get(g.asset_class)
-        life = cls.life_years * tl.ppy
-        dep = held * straight_line(t, g.original_value, ctx.phases[g.phase].completion, life,
-                                   cls.residual_rate)
+        if cls.inventory:
+            dep = g.original_value * sold_share
+        else:
+            life = cls.life_years * tl.ppy
+            dep = held * straight_line(t, g.original_value, ctx.phases[g.phase].completion,
+                                       life, cls.residual_rate)
         by_class[g.asset_class] = by_class.get(g.asset_class, zeros) + dep
         book_value_end = book_value_end + g.original_value - dep.sum(axis=1, keepdims=True)
     suffix = "" if prefix == "dep" else "（含建设期利息）"

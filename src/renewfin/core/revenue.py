@@ -29,8 +29,8 @@ class StreamResult:
     """One stream's revenue and utilised units."""
 
     revenue: np.ndarray
-    """Revenue excluding VAT per period as if held to the horizon [money], (S|1, T); the
-    ledger records it times the held flag."""
+    """Revenue excluding VAT (and net of statutory set-asides) per period as if held to the
+    horizon [money], (S|1, T); the ledger records it times the held flag."""
     units: np.ndarray
     """Utilised units per year while active [quantity_unit], (S|1, T)."""
 
@@ -53,7 +53,8 @@ def stream(ctx: RunContext, r: RevenueStream) -> StreamResult:
     if r.kind.one_off:
         shares = np.asarray(r.schedule, dtype=float)[None, :]
         sold = quantity * ramp_factor_zero(shares, k) * active / ppy
-        return StreamResult(sold * price * index, sold * ppy)
+        set_aside = inputs.scalar(f"{at}.set_aside_rate", r.set_aside_rate)
+        return StreamResult(sold * price * index * (1.0 - set_aside), sold * ppy)
     utilisation = inputs.scalar(f"{at}.utilisation", r.utilisation)
     ramp = inputs.vector(f"{at}.ramp_up", r.ramp_up)
     units = quantity * utilisation * ramp_factor(ramp, k) * active

@@ -32,6 +32,7 @@ special-function inverses (``ndtri``, ``betaincinv``).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -424,10 +425,14 @@ class PERT(_ScipyBacked):
 
         scipy's ``betaincinv`` returns NaN for ``u`` below about ``1e-100``;
         there the lower-tail expansion ``I_z(a, b) ≈ z**a / (a B(a, b))`` is
-        used instead (exact to double precision at such ``u``).
+        used instead: exact to double precision for moderate ``alpha`` (such
+        ``u`` never come from :func:`unit_sample`, whose points are ``>= 2**-53``),
+        approximate for very peaked laws (``lamb`` in the hundreds).
         """
         uu = _unit(u)
-        with special.errstate(all="ignore"):  # the NaN cases are handled below
+        # Boost's "root finding ... giving up" warning comes with a NaN, handled below.
+        with warnings.catch_warnings(), special.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
             x = np.asarray(self.to_scipy().ppf(uu), dtype=np.float64)
         bad = np.isnan(x) & ~np.isnan(uu)
         if np.any(bad):

@@ -117,12 +117,16 @@ class AssetClass(SpecModel):
 
     name: Name
     """Class name referenced by investment items (e.g. building, equipment, land_use_right)."""
-    life_years: float = Field(gt=0, le=100, allow_inf_nan=False)
+    life_years: float = Field(default=30.0, gt=0, le=100, allow_inf_nan=False)
     """Depreciation or amortisation life (折旧/摊销年限) [yr]."""
     residual_rate: Share = 0.05
     """Residual value rate (净残值率) as a share of original value."""
     label_zh: str | None = None
     """Chinese label for tables (e.g. 房屋建筑物)."""
+    inventory: bool = False
+    """Development cost held as inventory (开发成本): charged to cost of sales in proportion
+    to the one-off revenue (sales, land transfer) instead of depreciated; for land
+    development and for-sale projects."""
 
 
 def _default_classes() -> list[AssetClass]:

@@ -196,6 +196,12 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
                 )
         if o.basis is OpexBasis.ASSET_SHARE:
             check_class(f"{at}.asset_class", o.asset_class)
+    if any(c.inventory for c in spec.depreciation.classes) and not any(
+        r.kind.one_off for r in spec.revenues
+    ):
+        problems.append(Problem("depreciation.classes", "an inventory class needs a one-off "
+                                "revenue stream (sale or land_transfer) to charge it against",
+                                [c.name for c in spec.depreciation.classes if c.inventory]))
     problems += _check_funding_timing(spec)
     return problems
 

@@ -106,6 +106,9 @@ class RevenueStream(SpecModel):
     (sum 100 %)."""
     vat_rate: Share | None = None
     """Output VAT rate (销项税率); default by kind from the tax preset."""
+    set_aside_rate: Share = 0.0
+    """Land transfer: share of the income set aside by statute before it reaches the project
+    (计提: 农田水利建设资金, 教育资金, 保障性安居工程资金 …)."""
     property_tax_rate: Share | None = None
     """Property tax (房产税) on this rent as a share of revenue excluding VAT; default 12 %
     for rent, 0 otherwise (use 0.04 for housing let to individuals)."""
