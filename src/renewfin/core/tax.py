@@ -40,6 +40,7 @@ class LossPool:
         self.ppy = ppy
         self.carry_years = carry_years
         self.losses = np.zeros((n_scenarios, (n_periods - 1) // ppy + 1))
+        self.any_losses = False
 
     def step(self, k: int, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Period ``k``: use losses against a profit, or add a loss. ``taxable`` (S,) profit
@@ -47,13 +48,17 @@ class LossPool:
         y = k // self.ppy
         gain = np.maximum(taxable, 0.0)
         used = np.zeros_like(gain)
-        if self.carry_years > 0:
-            lo = max(0, y - self.carry_years)
-            avail = self.losses[:, lo : y + 1]
-            take = np.minimum(np.cumsum(avail, axis=1), gain[:, None])
-            avail -= np.diff(take, axis=1, prepend=0.0)
-            used = take[:, -1]
-        self.losses[:, y] += np.maximum(-taxable, 0.0)
+        if self.carry_years > 0 and self.any_losses:
+            left = gain.copy()
+            for b in range(max(0, y - self.carry_years), y + 1):  # oldest first
+                take = np.minimum(self.losses[:, b], left)
+                self.losses[:, b] -= take
+                left -= take
+            used = gain - left
+        loss = np.maximum(-taxable, 0.0)
+        if loss.any():
+            self.losses[:, y] += loss
+            self.any_losses = True
         return gain - used, used
 
     def balance(self, k: int) -> np.ndarray:

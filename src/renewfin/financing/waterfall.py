@@ -101,13 +101,14 @@ class Periods:
 
 def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> np.ndarray:
     """Reserve target after period ``t``: debt service of the next ``months`` months,
-    whole periods plus a pro-rata share of the last one [money], (S,)."""
+    whole periods plus a pro-rata share of the last one [money], (S,). ``future_service``
+    is in (T, S) layout."""
     n = months * ppy / 12.0
     whole = int(np.floor(n + 1e-12))
     frac = n - whole
-    ahead = future_service[:, t + 1 : t + 1 + whole].sum(axis=1)
-    if frac > 1e-12 and t + 1 + whole < future_service.shape[1]:
-        ahead = ahead + frac * future_service[:, t + 1 + whole]
+    ahead = future_service[t + 1 : t + 1 + whole].sum(axis=0)
+    if frac > 1e-12 and t + 1 + whole < future_service.shape[0]:
+        ahead = ahead + frac * future_service[t + 1 + whole]
     return ahead
 
 
@@ -128,12 +129,21 @@ def run_periods(
     ppy = ops.ppy
     dt = 1.0 / ppy
     nl = len(plan.loans)
-    out = Periods({k: np.zeros((s, n)) for k in LINES})
-    out.loans = [{k: np.zeros((s, n)) for k in LOAN_LINES} for _ in range(nl)]
-    out.fund = {k: np.zeros((s, n)) for k in FUND_LINES}
+    # Work in (T, S) layout so that each period's values are contiguous; outputs are
+    # transposed back to (S, T) at the end.
+    out = Periods({k: np.zeros((n, s)) for k in LINES})
+    out.loans = [{k: np.zeros((n, s)) for k in LOAN_LINES} for _ in range(nl)]
+    out.fund = {k: np.zeros((n, s)) for k in FUND_LINES}
 
     def full(a: np.ndarray | None) -> np.ndarray:
-        return np.broadcast_to(np.zeros((1, n)) if a is None else a, (s, n))
+        a = np.zeros((1, n)) if a is None else np.asarray(a)
+        return np.ascontiguousarray(np.broadcast_to(a, (s, n)).T)
+
+    ops_capex, ops_ocf = full(ops.capex), full(ops.ocf)
+    ops_taxable, ops_untaxed = full(ops.taxable_before_dep), full(ops.untaxed_income)
+    ops_dep, ops_proceeds = full(ops.dep_pre), full(ops.net_proceeds)
+    ops_avail = full(ops.availability.astype(float)) > 0
+    future_service = full(sizes.future_service)
 
     zeros_t = np.zeros((1, n))
     grants = full(sum(plan.grants.values(), zeros_t))
@@ -144,8 +154,8 @@ def run_periods(
     bond_interest = full(sum((tr.schedule.interest for tr in plan.bonds), zeros_t))
     bond_fees = full(sum((tr.schedule.fees for tr in plan.bonds), zeros_t))
     rates = [full(ln.rate) / ppy for ln in plan.loans]
-    sub_share = [np.zeros((s, n)) for _ in range(nl)]
-    sub_taxable = [np.zeros((s, n)) for _ in range(nl)]
+    sub_share = [np.zeros((n, s)) for _ in range(nl)]
+    sub_taxable = [np.zeros((n, s)) for _ in range(nl)]
     for k, share, taxable in plan.interest_subsidies.values():
         sub_share[k] = sub_share[k] + full(share)
         if taxable:
@@ -167,14 +177,14 @@ def run_periods(
     ov = np.where(ops.ov_total > 0, ops.ov_total, 1.0)
 
     for t in range(n):
-        avail = ops.availability[:, t]
+        avail = ops_avail[t]
         expense = ~avail
         closing = t == ops.last_period
         after_end = t > ops.last_period
-        r = [rt[:, t] for rt in rates]
+        r = [rt[t] for rt in rates]
         if fund_spec is not None:
             fund_math.accrue(fstate, fund_spec.senior_return, fund_spec.junior_return, dt)
-            fund_math.invest(fstate, fund_in[:, t], fund_spec.senior_share)
+            fund_math.invest(fstate, fund_in[t], fund_spec.senior_share)
 
         # Fees, interest on opening balances, depreciation and income tax.
         upfront = [ln.upfront_fee_rate * sizes.facility[i] * (t == ln.close)
@@ -183,61 +193,61 @@ def run_periods(
                   * avail for i, ln in enumerate(plan.loans)]
         loan_fees = _total(upfront, s) + _total(commit, s)
         int_open = [r[i] * bal[i] for i in range(nl)]
-        dep = ops.dep_pre[:, t] * (1.0 + capitalised / ov)
+        dep = ops_dep[t] * (1.0 + capitalised / ov)
         acc_dep += dep
         gain = np.zeros(s)
         if ops.exit and closing:
-            gain = ops.net_proceeds[:, t] - (ops.ov_total + capitalised - acc_dep)
-        sub_income = _total([sub_taxable[i][:, t] * int_open[i] for i in range(nl)], s)
-        int_exp = (bond_interest[:, t] + _total(int_open, s)) * expense
-        fee_exp = (bond_fees[:, t] + loan_fees) * expense
-        taxable = ops.taxable_before_dep[:, t] - dep + gain + sub_income - int_exp - fee_exp
+            gain = ops_proceeds[t] - (ops.ov_total + capitalised - acc_dep)
+        sub_income = _total([sub_taxable[i][t] * int_open[i] for i in range(nl)], s)
+        int_exp = (bond_interest[t] + _total(int_open, s)) * expense
+        fee_exp = (bond_fees[t] + loan_fees) * expense
+        taxable = ops_taxable[t] - dep + gain + sub_income - int_exp - fee_exp
         after_loss, used = pool.step(t, taxable)
         tax = ops.tax_rate * after_loss
-        untaxed = ops.untaxed_income[:, t] + _total(
-            [(sub_share[i][:, t] - sub_taxable[i][:, t]) * int_open[i] for i in range(nl)], s)
+        untaxed = ops_untaxed[t] + _total(
+            [(sub_share[i][t] - sub_taxable[i][t]) * int_open[i] for i in range(nl)], s)
         if ops.distributable_share is not None:
             distributable = distributable + ops.distributable_share * (taxable + untaxed - tax)
-        cfads = ops.ocf[:, t] - tax + ops.net_proceeds[:, t]
+        cfads = ops_ocf[t] - tax + ops_proceeds[t]
 
         # Scheduled principal from opening balances (sculpting on the cash left for it).
         principal = []
-        prior = bond_service[:, t].copy()
+        prior = bond_service[t].copy()
         for i, ln in enumerate(plan.loans):
-            sub = sub_share[i][:, t] * int_open[i]
+            sub = sub_share[i][t] * int_open[i]
             due = (bal[i].copy() if closing else
                    loan_math.principal_due(ln.terms, t, bal[i], r[i], cfads + sub - prior))
             principal.append(due)
             prior = prior + int_open[i] - sub + due
 
         # Construction: fill the gap with loans and equity.
-        g0 = (ops.capex[:, t] + bond_service[:, t] + loan_fees + tax - ops.ocf[:, t]
-              - grants[:, t] - inject[:, t] - fund_in[:, t] - bond_issue[:, t] - cash
-              + _total([(1.0 - sub_share[i][:, t]) * int_open[i] + principal[i]
+        g0 = (ops_capex[t] + bond_service[t] + loan_fees + tax - ops_ocf[t]
+              - grants[t] - inject[t] - fund_in[t] - bond_issue[t] - cash
+              + _total([(1.0 - sub_share[i][t]) * int_open[i] + principal[i]
                         for i in range(nl)], s))
         need = avail & (g0 > 0)
-        denom = 1.0 - _total([(1.0 - sub_share[i][:, t]) * r[i] * sizes.share[i] / 2.0
+        denom = 1.0 - _total([(1.0 - sub_share[i][t]) * r[i] * sizes.share[i] / 2.0
                               for i in range(nl)], s)
         gap = np.where(need, g0 / denom, 0.0)
         draws = [np.where(need, np.minimum(sizes.share[i] * gap,
                                            np.maximum(sizes.facility[i] - drawn[i], 0.0)), 0.0)
                  for i in range(nl)]
-        gap = np.where(need, g0 + _total([(1.0 - sub_share[i][:, t]) * r[i] * draws[i] / 2.0
+        gap = np.where(need, g0 + _total([(1.0 - sub_share[i][t]) * r[i] * draws[i] / 2.0
                                           for i in range(nl)], s), 0.0)
         equity = np.maximum(gap - _total(draws, s), 0.0)
         interest = [r[i] * (bal[i] + 0.5 * draws[i]) for i in range(nl)]
-        subsidy = [sub_share[i][:, t] * interest[i] for i in range(nl)]
+        subsidy = [sub_share[i][t] * interest[i] for i in range(nl)]
         for i in range(nl):
             drawn[i] = drawn[i] + draws[i]
-        capitalised = capitalised + avail * (bond_interest[:, t] + _total(interest, s)
-                                             + bond_fees[:, t] + loan_fees)
+        capitalised = capitalised + avail * (bond_interest[t] + _total(interest, s)
+                                             + bond_fees[t] + loan_fees)
 
         # Cash this period: in construction only a surplus of sources is carried.
         cash_t = np.where(
             avail,
             np.maximum(-g0, 0.0),
-            cash + ops.ocf[:, t] - tax + ops.net_proceeds[:, t] + grants[:, t] + inject[:, t]
-            + fund_in[:, t] + bond_issue[:, t] - ops.capex[:, t] + _total(subsidy, s),
+            cash + ops_ocf[t] - tax + ops_proceeds[t] + grants[t] + inject[t]
+            + fund_in[t] + bond_issue[t] - ops_capex[t] + _total(subsidy, s),
         )
         prepay = [np.zeros(s) for _ in range(nl)]
         paid_loans = np.zeros(s)
@@ -246,7 +256,7 @@ def run_periods(
 
         def pay_bond() -> None:
             nonlocal cash_t
-            cash_t = cash_t - np.where(avail, 0.0, bond_service[:, t])
+            cash_t = cash_t - np.where(avail, 0.0, bond_service[t])
 
         def pay_loans() -> None:
             nonlocal cash_t, paid_loans
@@ -258,7 +268,7 @@ def run_periods(
             if dsra_months <= 0:
                 return
             target = (np.zeros(s) if closing or after_end
-                      else dsra_target(sizes.future_service, t, dsra_months, ppy))
+                      else dsra_target(future_service, t, dsra_months, ppy))
             cover = np.minimum(dsra, np.maximum(-cash_t, 0.0))  # meet a shortfall first
             level = dsra - cover
             top_up = np.minimum(np.maximum(target - level, 0.0), np.maximum(cash_t + cover, 0.0))
@@ -266,13 +276,13 @@ def run_periods(
             move = np.where(avail, 0.0, top_up - release)
             new = np.where(avail, dsra, level + move)
             cash_t = cash_t + (dsra - new)
-            out.lines["dsra_change"][:, t] = new - dsra
+            out.lines["dsra_change"][t] = new - dsra
             dsra = new
 
         def locked() -> np.ndarray:
             if lockup_floor is None or closing:
                 return np.zeros(s, dtype=bool)
-            ds = bond_service[:, t] + paid_loans
+            ds = bond_service[t] + paid_loans
             ratio = np.divide(cfads, ds, out=np.full(s, np.inf), where=ds > 0)
             return ratio < lockup_floor
 
@@ -300,7 +310,7 @@ def run_periods(
             distributable = distributable - (pay.senior_return + pay.junior_return + pay.upside)
             for key in ("senior_return", "senior_capital", "junior_return", "junior_capital",
                         "upside"):
-                out.fund[key][:, t] = getattr(pay, key)
+                out.fund[key][t] = getattr(pay, key)
 
         def pay_equity() -> None:
             nonlocal cash_t, dist, distributable
@@ -328,39 +338,42 @@ def run_periods(
             opening = bal[i]
             bal[i] = bal[i] + draws[i] - principal[i] - prepay[i]
             row = out.loans[i]
-            row["opening"][:, t] = opening
-            row["draw"][:, t] = draws[i]
-            row["interest"][:, t] = interest[i]
-            row["principal"][:, t] = principal[i]
-            row["prepayment"][:, t] = prepay[i]
-            row["upfront_fee"][:, t] = upfront[i]
-            row["commitment_fee"][:, t] = commit[i]
-            row["closing"][:, t] = bal[i]
-            row["subsidy"][:, t] = subsidy[i]
+            row["opening"][t] = opening
+            row["draw"][t] = draws[i]
+            row["interest"][t] = interest[i]
+            row["principal"][t] = principal[i]
+            row["prepayment"][t] = prepay[i]
+            row["upfront_fee"][t] = upfront[i]
+            row["commitment_fee"][t] = commit[i]
+            row["closing"][t] = bal[i]
+            row["subsidy"][t] = subsidy[i]
         lines = out.lines
-        lines["cash_open"][:, t] = cash
+        lines["cash_open"][t] = cash
         cash = cash_t
-        lines["cash_close"][:, t] = cash
-        lines["gap"][:, t] = gap
-        lines["equity_in"][:, t] = equity
-        lines["tax"][:, t] = tax
-        lines["taxable"][:, t] = taxable
-        lines["loss_used"][:, t] = used
-        lines["dep"][:, t] = dep
-        capitalised_int = avail * (bond_interest[:, t] + _total(interest, s))
-        lines["interest_capitalised"][:, t] = capitalised_int
-        lines["fees_capitalised"][:, t] = avail * (bond_fees[:, t] + loan_fees)
-        lines["interest_expensed"][:, t] = expense * (bond_interest[:, t] + _total(interest, s))
-        lines["fees_expensed"][:, t] = expense * (bond_fees[:, t] + loan_fees)
-        lines["cfads"][:, t] = cfads + _total(subsidy, s)
-        lines["bond_service"][:, t] = bond_service[:, t]
-        lines["loan_service"][:, t] = _total([interest[i] + principal[i] for i in range(nl)], s)
-        lines["dsra_balance"][:, t] = dsra
-        lines["distribution"][:, t] = dist
-        lines["interest_subsidy"][:, t] = _total(subsidy, s)
-        lines["gain"][:, t] = gain
-        lines["lockup"][:, t] = state["lockup"]
-        lines["book_value"][:, t] = ops.ov_total + capitalised - acc_dep
-        out.fund["contribution"][:, t] = fund_in[:, t]
-        out.fund["claim"][:, t] = fstate.claim
+        lines["cash_close"][t] = cash
+        lines["gap"][t] = gap
+        lines["equity_in"][t] = equity
+        lines["tax"][t] = tax
+        lines["taxable"][t] = taxable
+        lines["loss_used"][t] = used
+        lines["dep"][t] = dep
+        capitalised_int = avail * (bond_interest[t] + _total(interest, s))
+        lines["interest_capitalised"][t] = capitalised_int
+        lines["fees_capitalised"][t] = avail * (bond_fees[t] + loan_fees)
+        lines["interest_expensed"][t] = expense * (bond_interest[t] + _total(interest, s))
+        lines["fees_expensed"][t] = expense * (bond_fees[t] + loan_fees)
+        lines["cfads"][t] = cfads + _total(subsidy, s)
+        lines["bond_service"][t] = bond_service[t]
+        lines["loan_service"][t] = _total([interest[i] + principal[i] for i in range(nl)], s)
+        lines["dsra_balance"][t] = dsra
+        lines["distribution"][t] = dist
+        lines["interest_subsidy"][t] = _total(subsidy, s)
+        lines["gain"][t] = gain
+        lines["lockup"][t] = state["lockup"]
+        lines["book_value"][t] = ops.ov_total + capitalised - acc_dep
+        out.fund["contribution"][t] = fund_in[t]
+        out.fund["claim"][t] = fstate.claim
+    out.lines = {k: np.ascontiguousarray(v.T) for k, v in out.lines.items()}
+    out.loans = [{k: np.ascontiguousarray(v.T) for k, v in row.items()} for row in out.loans]
+    out.fund = {k: np.ascontiguousarray(v.T) for k, v in out.fund.items()}
     return out

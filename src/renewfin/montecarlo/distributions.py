@@ -25,8 +25,11 @@ Parameters are validated on construction; a bad parameter raises
 (``"triangular: low (5) > mode (3)"``).
 
 The inverse CDFs are those of :mod:`scipy.stats` (``norm``, ``lognorm``,
-``triang``, ``beta``, ``uniform``), which are exact closed forms or
-special-function inverses (``ndtri``, ``betaincinv``).
+``beta``, ``uniform``), which are exact closed forms or special-function
+inverses (``ndtri``, ``betaincinv``), except the triangular one, written in
+closed form here (scipy's ``triang.ppf`` is not monotone for a mode extremely
+close to ``low``).  Results of bounded laws are clipped to ``[low, high]``
+against rounding.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def _set(obj: object, name: str, value: Any) -> None:
 
 
 # --------------------------------------------------------------------------- #
-# Protocols and base class
+# Protocols and the scipy-backed mixin
 # --------------------------------------------------------------------------- #
 
 
