@@ -44,14 +44,22 @@ def _dscr_capacity(plan: FundingPlan, periods: Periods, k: int, target: np.ndarr
     ``k``'s repayment window, discounted at its period rate [money], (S,)."""
     ln = plan.loans[k]
     lo, hi = ln.terms.repay_start, ln.terms.maturity
-    avail = periods["cfads"] - periods["bond_service"]
+    avail = periods["cfads"] - periods["bond_service"]  # (T, S)
     for j in range(k):
         row = periods.loans[j]
         avail = avail - row["interest"] - row["principal"]
-    s = avail.shape[0]
-    rate = np.broadcast_to(ln.rate, (s, avail.shape[1]))[:, lo:hi] / ppy
-    factors = np.cumprod(1.0 / (1.0 + rate), axis=1)
-    return (avail[:, lo:hi] / target[:, None] * factors).sum(axis=1)
+    rate = np.asarray(ln.rate).T[lo:hi] / ppy  # (T, 1) or (T, S)
+    factors = np.cumprod(1.0 / (1.0 + rate), axis=0)
+    return sum_periods(avail[lo:hi] / target[None, :] * factors)
+
+
+def sum_periods(x: np.ndarray) -> np.ndarray:
+    """Sum a (T, S) array over periods in order, one period at a time, so that a scenario's
+    total does not depend on how many scenarios run beside it."""
+    acc = np.zeros(x.shape[1:])
+    for row in x:
+        acc = acc + row
+    return acc
 
 
 def size_and_run(
@@ -64,10 +72,13 @@ def size_and_run(
     tol: float = 1e-10,
     max_iter: int = 200,
 ) -> tuple[Periods, Sizing]:
-    """Iterate sizes and the period loop to a fixed point; return the last pass."""
-    s, n = ops.ocf.shape
+    """Iterate sizes and the period loop to a fixed point; return the last pass in (S, T)
+    layout.
+
+    Each scenario stops changing once it has converged (its inputs to the loop are frozen),
+    so a scenario's numbers are the same whether it runs alone or in a batch."""
+    s, n = ops.n_scenarios, ops.ocf.shape[1]
     nl = len(plan.loans)
-    inf = np.full(s, np.inf)
     fixed = sum(
         (np.broadcast_to(a, (s, n)).sum(axis=1) for a in
          [*plan.grants.values(), *plan.injections.values(),
@@ -75,56 +86,60 @@ def size_and_run(
           *(tr.schedule.issue for tr in plan.bonds if tr.refinancing_of is None)]),
         np.zeros(s),
     )
-    gap_total = np.maximum(ops.capex.sum(axis=1) - fixed, 0.0)
-    investment = ops.capex.sum(axis=1)
-    facility = np.zeros((nl, s))
-    future = np.broadcast_to(
-        sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)
-    ).copy()
+    capex_total = np.broadcast_to(ops.capex.sum(axis=1), (s,))
+    gap_total = np.maximum(capex_total - fixed, 0.0)
+    investment = capex_total
+    future = np.ascontiguousarray(np.broadcast_to(
+        sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)).T)
     periods: Periods | None = None
     bounds = np.full((nl, len(BOUNDS), s), np.inf)
+    facility = np.zeros((nl, s))
+    share = np.zeros((nl, s))
+    done = np.zeros(s, dtype=bool)
     residual = np.inf
     it = 0
     for it in range(1, max_iter + 1):
-        bounds = np.full((nl, len(BOUNDS), s), np.inf)
-        before = 0.0
+        new_bounds = np.full((nl, len(BOUNDS), s), np.inf)
+        before = np.zeros(s)
         for k, ln in enumerate(plan.loans):
             if ln.amount_cap is not None:
-                bounds[k, 0] = np.broadcast_to(ln.amount_cap, (s,))
+                new_bounds[k, 0] = np.broadcast_to(ln.amount_cap, (s,))
             if ln.gearing_cap is not None:
-                bounds[k, 1] = ln.gearing_cap * investment
+                new_bounds[k, 1] = ln.gearing_cap * investment
             if ln.dscr_target is not None and periods is not None:
-                bounds[k, 2] = np.maximum(
+                new_bounds[k, 2] = np.maximum(
                     _dscr_capacity(plan, periods, k, np.broadcast_to(ln.dscr_target, (s,)),
                                    ops.ppy), 0.0)
-            elif ln.dscr_target is not None:
-                bounds[k, 2] = inf
-            bounds[k, 3] = np.maximum(gap_total - before, 0.0)
-            facility_k = bounds[k].min(axis=0)
-            facility[k] = facility_k
-            before = before + facility_k
-        share = np.divide(facility, gap_total, out=np.zeros_like(facility),
-                          where=gap_total > 0)
-        sizes = Sizes(facility.copy(), np.minimum(share, 1.0), future)
-        new = run_periods(plan, ops, sizes, fund_spec, priority, dsra_months)
-        new_gap = new["gap"].sum(axis=1)
-        new_investment = (ops.capex + new["interest_capitalised"]
-                          + new["fees_capitalised"]).sum(axis=1)
-        drawn = np.array([row["draw"].sum(axis=1) for row in new.loans]).reshape(nl, s)
+            new_bounds[k, 3] = np.maximum(gap_total - before, 0.0)
+            before = before + new_bounds[k].min(axis=0)
+        bounds = np.where(done[None, None, :], bounds, new_bounds)
+        facility = np.where(done[None, :], facility, bounds.min(axis=1))
+        new_share = np.divide(facility, gap_total, out=np.zeros_like(facility),
+                              where=gap_total > 0)
+        share = np.where(done[None, :], share, np.minimum(new_share, 1.0))
+        new = run_periods(plan, ops, Sizes(facility, share, future), fund_spec, priority,
+                          dsra_months)
+        new_gap = sum_periods(new["gap"])
+        drawn = np.array([sum_periods(row["draw"]) for row in new.loans]).reshape(nl, s)
         scale = np.maximum(1.0, np.abs(new_gap))
         change = np.abs(new_gap - gap_total) / scale
         if nl:
             change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
         if periods is not None and nl:
-            old_cfads = periods["cfads"]
-            change = np.maximum(change, (np.abs(new["cfads"] - old_cfads).max(axis=1) / scale))
+            change = np.maximum(change, np.abs(new["cfads"] - periods["cfads"]).max(axis=0)
+                                / scale)
+        change = np.where(done, 0.0, change)
         residual = float(change.max()) if change.size else 0.0
+        converged_now = (change < tol) & (it > 1)
+        keep = done | converged_now
         periods = new
-        gap_total = new_gap
-        investment = new_investment
-        future = new["bond_service"] + new["loan_service"]
-        if residual < tol and it > 1:
+        gap_total = np.where(done, gap_total, new_gap)
+        investment = np.where(done, investment, capex_total + sum_periods(
+            new["interest_capitalised"] + new["fees_capitalised"]))
+        future = np.where(done[None, :], future, new["bond_service"] + new["loan_service"])
+        done = keep
+        if done.all():
             break
     assert periods is not None
     binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
-    return periods, Sizing(facility, bounds, binding, it, residual)
+    return periods.to_st(), Sizing(facility, bounds, binding, it, residual)

@@ -14,12 +14,12 @@ from renewfin.spec.funding import DistributionPolicy
 
 
 def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> Operations:
-    """What the period loop needs from the operating model, broadcast to (S, T)."""
+    """What the period loop needs from the operating model, (S|1, T) arrays."""
     led, tl = ctx.ledger, ctx.timeline
     s, n = ctx.inputs.n_scenarios, tl.n_periods
 
     def full(id: str) -> np.ndarray:
-        return np.broadcast_to(led.raw(id), (s, n))
+        return led.raw(id)
 
     zeros = np.zeros((1, n))
     subsidies = sum(plan.operating_subsidies.values(), zeros)
@@ -33,10 +33,11 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
     last = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     return Operations(
+        n_scenarios=s,
         capex=full("capex.total"),
-        ocf=np.broadcast_to(ocf, (s, n)),
-        taxable_before_dep=np.broadcast_to(full("pl.ebitda") + taxable_subsidies, (s, n)),
-        untaxed_income=np.broadcast_to(untaxed, (s, n)),
+        ocf=ocf,
+        taxable_before_dep=full("pl.ebitda") + taxable_subsidies,
+        untaxed_income=untaxed,
         dep_pre=full("dep.total"),
         ov_total=np.broadcast_to(ov[:, 0], (s,)),
         net_proceeds=full("reit.net_proceeds"),

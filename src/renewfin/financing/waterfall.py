@@ -30,8 +30,10 @@ from renewfin.spec.funding import Fund, PriorityStep
 
 @dataclass(frozen=True)
 class Operations:
-    """What the loop takes from the operating model, each (S, T) unless noted [money]."""
+    """What the loop takes from the operating model, each (S|1, T) unless noted [money]."""
 
+    n_scenarios: int
+    """S."""
     capex: np.ndarray
     """Construction investment including VAT."""
     ocf: np.ndarray
@@ -72,7 +74,7 @@ class Sizes:
     share: np.ndarray
     """(n_loans, S) share of each period's funding gap drawn from each loan."""
     future_service: np.ndarray
-    """Debt service expected in each period (S, T), for the DSRA target [money]."""
+    """Debt service expected in each period, (T, S) layout, for the DSRA target [money]."""
 
 
 LINES = (
@@ -89,14 +91,26 @@ FUND_LINES = ("contribution", "senior_return", "senior_capital", "junior_return"
 
 @dataclass
 class Periods:
-    """Everything the loop produced: (S, T) arrays by name [money]."""
+    """Everything the loop produced, arrays by name [money]: (T, S) as the loop writes them
+    (``layout == "TS"``), or (S, T) after ``to_st``."""
 
     lines: dict[str, np.ndarray] = field(default_factory=dict)
     loans: list[dict[str, np.ndarray]] = field(default_factory=list)
     fund: dict[str, np.ndarray] = field(default_factory=dict)
+    layout: str = "TS"
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.lines[key]
+
+    def to_st(self) -> Periods:
+        """The same results in (S, T) layout."""
+        if self.layout == "ST":
+            return self
+
+        def tr(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return {k: np.ascontiguousarray(v.T) for k, v in d.items()}
+
+        return Periods(tr(self.lines), [tr(row) for row in self.loans], tr(self.fund), "ST")
 
 
 def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> np.ndarray:
@@ -124,8 +138,9 @@ def run_periods(
     priority: list[PriorityStep],
     dsra_months: float,
 ) -> Periods:
-    """One pass of the period loop for given loan facilities and drawdown shares."""
-    s, n = ops.ocf.shape
+    """One pass of the period loop for given loan facilities and drawdown shares; results in
+    (T, S) layout."""
+    s, n = ops.n_scenarios, ops.ocf.shape[1]
     ppy = ops.ppy
     dt = 1.0 / ppy
     nl = len(plan.loans)
@@ -136,14 +151,17 @@ def run_periods(
     out.fund = {k: np.zeros((n, s)) for k in FUND_LINES}
 
     def full(a: np.ndarray | None) -> np.ndarray:
+        """(T, S) contiguous, or (T, 1) when the same in every scenario."""
         a = np.zeros((1, n)) if a is None else np.asarray(a)
+        if a.ndim == 2 and a.shape[0] == 1:
+            return np.ascontiguousarray(a.T)
         return np.ascontiguousarray(np.broadcast_to(a, (s, n)).T)
 
     ops_capex, ops_ocf = full(ops.capex), full(ops.ocf)
     ops_taxable, ops_untaxed = full(ops.taxable_before_dep), full(ops.untaxed_income)
     ops_dep, ops_proceeds = full(ops.dep_pre), full(ops.net_proceeds)
     ops_avail = full(ops.availability.astype(float)) > 0
-    future_service = full(sizes.future_service)
+    future_service = sizes.future_service
 
     zeros_t = np.zeros((1, n))
     grants = full(sum(plan.grants.values(), zeros_t))
@@ -373,7 +391,4 @@ def run_periods(
         lines["book_value"][t] = ops.ov_total + capitalised - acc_dep
         out.fund["contribution"][t] = fund_in[t]
         out.fund["claim"][t] = fstate.claim
-    out.lines = {k: np.ascontiguousarray(v.T) for k, v in out.lines.items()}
-    out.loans = [{k: np.ascontiguousarray(v.T) for k, v in row.items()} for row in out.loans]
-    out.fund = {k: np.ascontiguousarray(v.T) for k, v in out.fund.items()}
     return out
