@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from renewfin.financing.plan import FundingPlan
-from renewfin.financing.waterfall import Operations, Periods, Sizes, run_periods
+from renewfin.financing.waterfall import Operations, Periods, Sizes, empty_periods, run_periods
 from renewfin.spec.funding import Fund, PriorityStep
 
 BOUNDS = ("amount", "gearing", "dscr", "cost")
@@ -92,6 +92,8 @@ def size_and_run(
     future = np.ascontiguousarray(np.broadcast_to(
         sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)).T)
     periods: Periods | None = None
+    buffer = empty_periods(s, n, nl)
+    old_cfads: np.ndarray | None = None
     bounds = np.full((nl, len(BOUNDS), s), np.inf)
     facility = np.zeros((nl, s))
     share = np.zeros((nl, s))
@@ -118,16 +120,16 @@ def size_and_run(
                               where=gap_total > 0)
         share = np.where(done[None, :], share, np.minimum(new_share, 1.0))
         new = run_periods(plan, ops, Sizes(facility, share, future), fund_spec, priority,
-                          dsra_months)
+                          dsra_months, out=buffer)
         new_gap = sum_periods(new["gap"])
         drawn = np.array([sum_periods(row["draw"]) for row in new.loans]).reshape(nl, s)
         scale = np.maximum(1.0, np.abs(new_gap))
         change = np.abs(new_gap - gap_total) / scale
         if nl:
             change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
-        if periods is not None and nl:
-            change = np.maximum(change, np.abs(new["cfads"] - periods["cfads"]).max(axis=0)
-                                / scale)
+        if old_cfads is not None and nl:
+            change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=0) / scale)
+        old_cfads = new["cfads"].copy()
         change = np.where(done, 0.0, change)
         residual = float(change.max()) if change.size else 0.0
         converged_now = (change < tol) & (it > 1)

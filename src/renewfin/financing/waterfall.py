@@ -113,6 +113,15 @@ class Periods:
         return Periods(tr(self.lines), [tr(row) for row in self.loans], tr(self.fund), "ST")
 
 
+def empty_periods(s: int, n: int, n_loans: int) -> Periods:
+    """Zeroed (T, S) buffers for one pass of the loop."""
+    return Periods(
+        {k: np.zeros((n, s)) for k in LINES},
+        [{k: np.zeros((n, s)) for k in LOAN_LINES} for _ in range(n_loans)],
+        {k: np.zeros((n, s)) for k in FUND_LINES},
+    )
+
+
 def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> np.ndarray:
     """Reserve target after period ``t``: debt service of the next ``months`` months,
     whole periods plus a pro-rata share of the last one [money], (S,). ``future_service``
@@ -137,6 +146,7 @@ def run_periods(
     fund_spec: Fund | None,
     priority: list[PriorityStep],
     dsra_months: float,
+    out: Periods | None = None,
 ) -> Periods:
     """One pass of the period loop for given loan facilities and drawdown shares; results in
     (T, S) layout."""
@@ -144,11 +154,10 @@ def run_periods(
     ppy = ops.ppy
     dt = 1.0 / ppy
     nl = len(plan.loans)
-    # Work in (T, S) layout so that each period's values are contiguous; outputs are
-    # transposed back to (S, T) at the end.
-    out = Periods({k: np.zeros((n, s)) for k in LINES})
-    out.loans = [{k: np.zeros((n, s)) for k in LOAN_LINES} for _ in range(nl)]
-    out.fund = {k: np.zeros((n, s)) for k in FUND_LINES}
+    # Work in (T, S) layout so that each period's values are contiguous. A buffer from an
+    # earlier pass can be reused (``out``): every line is rewritten in every period.
+    if out is None:
+        out = empty_periods(s, n, nl)
 
     def full(a: np.ndarray | None) -> np.ndarray:
         """(T, S) contiguous, or (T, 1) when the same in every scenario."""
