@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from renewfin import __version__
-from renewfin.spec import SpecError, load_spec, project_schema
+from renewfin.spec import SpecError, load_scenario, load_spec, project_schema, scenario_schema
 from renewfin.spec.io import atomic_write
 
 EXIT_INVALID = 2
@@ -42,7 +42,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(project_schema(), ensure_ascii=False, indent=2))
+    schema = scenario_schema() if args.scenario else project_schema()
+    print(json.dumps(schema, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from renewfin.simulation import ProgressBar, simulate, stress_table
+    from renewfin.summary_mc import format_simulation, simulation_document
+
+    spec = load_spec(args.file)
+    scenario = load_scenario(args.scenario)
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    sim = simulate(spec, scenario, n=args.n, seed=args.seed,
+                   progress=ProgressBar() if show else None,
+                   auto_stop=True if args.auto_stop else None)
+    stress = stress_table(spec, scenario) if scenario.stress else None
+    print(format_simulation(sim, stress))
+    if args.json:
+        text = json.dumps(simulation_document(sim, stress), ensure_ascii=False, indent=2) + "\n"
+        atomic_write(args.json, lambda fh: fh.write(text))
+        print(f"\nsimulation results written to {args.json}")
+    if args.csv:
+        atomic_write(args.csv, lambda fh: sim.table().to_csv(fh, index_label="scenario"))
+        print(f"per-scenario table written to {args.csv}")
     return 0
 
 
@@ -64,8 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="write the metrics as JSON to OUT")
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of project specs")
+    p = sub.add_parser("schema", help="print the JSON Schema of project specs (or scenarios)")
+    p.add_argument("--scenario", action="store_true", help="the schema of scenario files")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("simulate", help="Monte Carlo over the full engine")
+    p.add_argument("file", help="project spec (YAML or JSON)")
+    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
+    p.add_argument("-n", type=int, default=None, help="number of scenarios (default: the file's)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
+    p.add_argument("--auto-stop", action="store_true",
+                   help="stop once the file's convergence statistics are within tolerance")
+    p.add_argument("--json", metavar="OUT", help="write summaries as JSON to OUT")
+    p.add_argument("--csv", metavar="OUT", help="write one row per scenario to OUT")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
+    p.set_defaults(func=_cmd_simulate)
     return parser
 
 

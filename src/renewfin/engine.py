@@ -92,6 +92,32 @@ def n_scenarios_of(overrides: Mapping[str, ArrayLike] | None) -> int:
     return sizes.pop() if sizes else 1
 
 
+def run_context(
+    spec: ProjectSpec,
+    overrides: Mapping[str, ArrayLike] | None = None,
+    *,
+    n_scenarios: int | None = None,
+) -> RunContext:
+    """Run the engine and return its context (inputs read, ledger, diagnostics) without
+    computing metrics."""
+    s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
+    ctx = RunContext.create(spec, Inputs(s, overrides))
+    _stages(ctx)
+    return ctx
+
+
+def _stages(ctx: RunContext) -> tuple[FundingPlan, Sizing, dict[str, np.ndarray]]:
+    assets = investment.build(ctx)
+    streams = revenue.build(ctx)
+    opex.build(ctx, streams, assets)
+    tax.build_indirect(ctx, streams, assets)
+    depreciation.build(ctx, assets)
+    reit_values = exit.build(ctx)
+    cashflow.build(ctx)
+    plan, _, sizing = financing.build(ctx, assets)
+    return plan, sizing, reit_values
+
+
 def run(
     spec: ProjectSpec,
     overrides: Mapping[str, ArrayLike] | None = None,
@@ -118,14 +144,7 @@ def run(
     s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
     inputs = Inputs(s, overrides)
     ctx = RunContext.create(spec, inputs)
-    assets = investment.build(ctx)
-    streams = revenue.build(ctx)
-    opex.build(ctx, streams, assets)
-    tax.build_indirect(ctx, streams, assets)
-    depreciation.build(ctx, assets)
-    reit_values = exit.build(ctx)
-    cashflow.build(ctx)
-    plan, _, sizing = financing.build(ctx, assets)
+    plan, sizing, reit_values = _stages(ctx)
     unused = inputs.unused()
     if unused:
         raise KeyError(f"overrides name inputs the engine does not use: {', '.join(unused)}")

@@ -42,6 +42,8 @@ class Inputs:
         self.n_scenarios = n_scenarios
         self._overrides = {k: np.asarray(v, dtype=float) for k, v in (overrides or {}).items()}
         self._used: set[str] = set()
+        self.bases: dict[str, float | list[float]] = {}
+        """Every input read, path → its spec (base) value."""
 
     @property
     def overrides(self) -> dict[str, np.ndarray]:
@@ -51,6 +53,7 @@ class Inputs:
     def scalar(self, path: str, base: float) -> np.ndarray:
         """Value of a scalar input as a column, shape (S, 1) or (1, 1)."""
         self._used.add(path)
+        self.bases[path] = float(base)
         value = self._overrides.get(path)
         if value is None:
             return np.full((1, 1), float(base))
@@ -65,6 +68,7 @@ class Inputs:
     def vector(self, path: str, base: Sequence[float]) -> np.ndarray:
         """Value of a vector input (a schedule, a path of rates), shape (S|1, n)."""
         self._used.add(path)
+        self.bases[path] = [float(b) for b in base]
         value = self._overrides.get(path)
         if value is None:
             return np.asarray(base, dtype=float).reshape(1, -1)

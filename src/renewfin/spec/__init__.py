@@ -19,6 +19,7 @@ from renewfin.spec.model import ProjectSpec
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
 from renewfin.spec.project import CityTier, Phase, ProjectInfo, ProjectKind, Sector, TimelineSpec
 from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream
+from renewfin.spec.scenario import ScenarioSpec
 from renewfin.spec.tax import TaxPreset, TaxRates, TaxSpec, resolve_tax
 
 
@@ -31,6 +32,22 @@ def load_spec(path: str | os.PathLike[str]) -> ProjectSpec:
         Listing every problem with its path, the value and what was expected.
     """
     return load_model(ProjectSpec, path)
+
+
+def load_scenario(path: str | os.PathLike[str]) -> ScenarioSpec:
+    """Load a scenario file (uncertain inputs, correlations, thresholds, stress cases).
+
+    Raises
+    ------
+    SpecError
+        Listing every problem with its path, the value and what was expected.
+    """
+    return load_model(ScenarioSpec, path, what="scenario")
+
+
+def scenario_schema() -> dict[str, object]:
+    """JSON Schema of scenario files."""
+    return ScenarioSpec.model_json_schema()
 
 
 def project_schema() -> dict[str, object]:
@@ -62,6 +79,7 @@ __all__ = [
     "RevenueKind",
     "RevenueStream",
     "Sector",
+    "ScenarioSpec",
     "SpecError",
     "SpecModel",
     "TaxPreset",
@@ -71,8 +89,10 @@ __all__ = [
     "dump",
     "dumps",
     "load_model",
+    "load_scenario",
     "load_spec",
     "project_schema",
     "resolve_tax",
+    "scenario_schema",
     "validate_data",
 ]

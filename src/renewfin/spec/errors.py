@@ -41,11 +41,12 @@ class CrossCheckError(ValueError):
 class SpecError(ValueError):
     """A spec (or scenario, or template) is invalid; ``problems`` lists every problem."""
 
-    def __init__(self, problems: Iterable[Problem], source: str | None = None):
+    def __init__(self, problems: Iterable[Problem], source: str | None = None,
+                 what: str = "spec"):
         self.problems = list(problems)
         self.source = source
         n = len(self.problems)
-        head = f"invalid spec{f' {source}' if source else ''}: {n} problem{'s' * (n != 1)}"
+        head = f"invalid {what}{f' {source}' if source else ''}: {n} problem{'s' * (n != 1)}"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
 

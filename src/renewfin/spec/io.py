@@ -16,7 +16,7 @@ from renewfin.spec.errors import Problem, SpecError, problems_from_validation
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_data(path: str | os.PathLike[str]) -> Any:
+def read_data(path: str | os.PathLike[str], what: str = "spec") -> Any:
     """Parse a YAML (.yaml, .yml) or JSON (.json) file into plain data.
 
     Raises
@@ -28,9 +28,10 @@ def read_data(path: str | os.PathLike[str]) -> Any:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([Problem("", "file not found", str(p))], str(p)) from None
+        raise SpecError([Problem("", "file not found", str(p))], str(p), what) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem("", f"cannot read the file: {exc}", str(p))], str(p)) from None
+        raise SpecError([Problem("", f"cannot read the file: {exc}", str(p))], str(p),
+                        what) from None
     try:
         if p.suffix.lower() == ".json":
             return json.loads(text)
@@ -39,26 +40,28 @@ def read_data(path: str | os.PathLike[str]) -> Any:
         raise SpecError(
             [Problem("", f"not valid {p.suffix.lstrip('.').upper() or 'YAML'}: {exc}",
                      has_value=False)],
-            str(p),
+            str(p), what,
         ) from None
 
 
-def validate_data(model: type[M], data: Any, source: str | None = None) -> M:
-    """Validate plain data into ``model``, raising one ``SpecError`` with every problem."""
+def validate_data(model: type[M], data: Any, source: str | None = None,
+                  what: str = "spec") -> M:
+    """Validate plain data into ``model``, raising one ``SpecError`` with every problem;
+    ``what`` names the kind of document in the message (spec, scenario …)."""
     if not isinstance(data, dict):
         raise SpecError(
             [Problem("", "expected a mapping of sections at the top level", type(data).__name__)],
-            source,
+            source, what,
         )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(problems_from_validation(exc, data), source) from None
+        raise SpecError(problems_from_validation(exc, data), source, what) from None
 
 
-def load_model(model: type[M], path: str | os.PathLike[str]) -> M:
+def load_model(model: type[M], path: str | os.PathLike[str], what: str = "spec") -> M:
     """Load and validate a YAML or JSON file into ``model``."""
-    return validate_data(model, read_data(path), str(path))
+    return validate_data(model, read_data(path, what), str(path), what)
 
 
 def to_data(obj: BaseModel) -> dict[str, Any]:

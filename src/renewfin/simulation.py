@@ -1,0 +1,383 @@
+"""Monte Carlo simulation of the full engine, funding stack and debt sizing included.
+
+The sample is drawn in the unit cube (Latin hypercube by default), mapped through each
+input's inverse CDF, rank-correlated by Iman–Conover (an invalid target matrix is first
+repaired to the nearest correlation matrix, and the repair reported), turned into
+absolute per-scenario values of spec inputs, and evaluated by the engine in chunks so
+that memory stays bounded. The same seed gives the same numbers on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from renewfin import montecarlo as mc
+from renewfin.engine import run
+from renewfin.paths import base_inputs, canonical_path, suggest
+from renewfin.spec.errors import Problem, SpecError
+from renewfin.spec.model import ProjectSpec
+from renewfin.spec.scenario import Apply, Override, ScenarioSpec, Threshold, UncertainInput
+
+DEFAULT_CHUNK = 5000
+"""Scenarios evaluated per engine call."""
+
+Progress = Callable[[int, int], None]
+"""Called with (scenarios done, scenarios in total)."""
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """An uncertain input bound to a spec: canonical path, spec value, distribution."""
+
+    name: str
+    path: str
+    base: float | list[float]
+    dist: Any
+    apply: Apply
+    low: float
+    """Tornado low sample value."""
+    high: float
+    """Tornado high sample value."""
+
+    def values(self, sample: np.ndarray) -> np.ndarray:
+        """Absolute input values for samples (n,): (n,) for scalars, (n, m) for vectors."""
+        base = np.asarray(self.base, dtype=float)
+        x = np.asarray(sample, dtype=float)
+        if base.ndim == 1:
+            x = x[:, None]
+        if self.apply is Apply.MULTIPLY:
+            return base * x
+        if self.apply is Apply.ADD:
+            return base + x
+        return x * np.ones_like(base)
+
+    @property
+    def neutral(self) -> float:
+        """The sample value that leaves the spec unchanged."""
+        return {Apply.MULTIPLY: 1.0, Apply.ADD: 0.0}.get(self.apply, float(np.mean(self.base)))
+
+
+def _override_value(base: float | list[float], o: Override) -> np.ndarray:
+    b = np.asarray(base, dtype=float)
+    if o.set is not None:
+        return b * 0.0 + o.set
+    if o.multiply is not None:
+        return b * o.multiply
+    return b + float(o.add or 0.0)
+
+
+def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
+    """Bind a scenario's inputs to a spec; raise one ``SpecError`` naming every input whose
+    path the engine does not read for this spec."""
+    bases = base_inputs(spec)
+    known = sorted(bases)
+    problems: list[Problem] = []
+    out: list[PreparedInput] = []
+    seen: dict[str, str] = {}
+    for k, inp in enumerate(scenario.inputs):
+        path = canonical_path(spec, inp.path)
+        if path not in bases:
+            problems.append(Problem(f"inputs[{k}].path", "not a numeric input of this spec"
+                                    + suggest(path, known), inp.path))
+            continue
+        if path in seen:
+            problems.append(Problem(f"inputs[{k}].path", f"already varied by input "
+                                    f"{seen[path]!r}", inp.path))
+            continue
+        seen[path] = inp.name
+        out.append(_bind(inp, path, bases[path]))
+    for j, case in enumerate(scenario.stress):
+        for i, o in enumerate(case.overrides):
+            if canonical_path(spec, o.path) not in bases:
+                problems.append(Problem(f"stress[{j}].overrides[{i}].path",
+                                        "not a numeric input of this spec"
+                                        + suggest(canonical_path(spec, o.path), known), o.path))
+    if problems:
+        raise SpecError(problems, what="scenario")
+    return out
+
+
+def _bind(inp: UncertainInput, path: str, base: float | list[float]) -> PreparedInput:
+    dist = inp.math()
+    low = inp.low if inp.low is not None else float(dist.ppf(np.array([0.1]))[0])
+    high = inp.high if inp.high is not None else float(dist.ppf(np.array([0.9]))[0])
+    return PreparedInput(inp.name, path, base, dist, inp.apply, low, high)
+
+
+def correlation_target(scenario: ScenarioSpec, names: list[str]) -> np.ndarray | None:
+    """The target rank-correlation matrix over ``names`` (None when there is none)."""
+    if not scenario.correlations:
+        return None
+    idx = {n: i for i, n in enumerate(names)}
+    c = np.eye(len(names))
+    for corr in scenario.correlations:
+        a, b = idx[corr.a], idx[corr.b]
+        c[a, b] = c[b, a] = corr.rho
+    return c
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Sampled values of the uncertain inputs."""
+
+    values: pd.DataFrame
+    """(n, d) sample values by input name (multipliers, shifts or values per ``apply``)."""
+    repair: mc.CorrelationRepair | None
+    """What the correlation repair did, or None without correlations."""
+    target: np.ndarray | None
+    """The (repaired) target correlation."""
+
+
+def draw(prepared: list[PreparedInput], scenario: ScenarioSpec, n: int,
+         seed: int | np.random.SeedSequence) -> Sample:
+    """Sample n scenarios: unit cube → inverse CDFs → Iman–Conover rank correlation."""
+    names = [p.name for p in prepared]
+    d = len(prepared)
+    seeds = mc.spawn_seeds(seed, 2)
+    if d == 0:
+        return Sample(pd.DataFrame(index=range(n)), None, None)
+    u = mc.unit_sample(n, d, scenario.sampler.value, seeds[0])
+    x = np.column_stack([p.dist.ppf(u[:, j]) for j, p in enumerate(prepared)])
+    target = correlation_target(scenario, names)
+    repair = None
+    if target is not None:
+        target, repair = mc.nearest_correlation(target)
+        if n > d + 1:
+            x = mc.iman_conover(x, target, seed=seeds[1])
+    return Sample(pd.DataFrame(x, columns=names), repair, target)
+
+
+def overrides_for(prepared: list[PreparedInput], sample: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Engine overrides (path → absolute values) for sampled rows."""
+    return {p.path: p.values(sample[p.name].to_numpy()) for p in prepared}
+
+
+def evaluate(
+    spec: ProjectSpec,
+    overrides: dict[str, np.ndarray],
+    n: int,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    done_before: int = 0,
+    total: int | None = None,
+) -> pd.DataFrame:
+    """Metrics of n scenarios given as engine overrides, evaluated in chunks, (n, metrics)."""
+    parts = []
+    for lo in range(0, n, chunk_size):
+        hi = min(n, lo + chunk_size)
+        chunk = {k: v[lo:hi] for k, v in overrides.items()}
+        result = run(spec, chunk, n_scenarios=hi - lo)
+        parts.append(pd.DataFrame(result.values))
+        if progress is not None:
+            progress(done_before + hi, total or n)
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out
+
+
+@dataclass
+class Simulation:
+    """The result of a Monte Carlo run."""
+
+    spec: ProjectSpec
+    scenario: ScenarioSpec
+    inputs: list[PreparedInput]
+    samples: pd.DataFrame
+    """(n, d) sample values by input name."""
+    metrics: pd.DataFrame
+    """(n, metrics) one row per scenario."""
+    seed: int
+    repair: mc.CorrelationRepair | None = None
+    convergence: pd.DataFrame | None = None
+    """History of the auto-stop statistics (one row per batch), when enabled."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent sampling, in the engine, and summarising."""
+
+    @property
+    def n(self) -> int:
+        """Scenarios evaluated."""
+        return len(self.metrics)
+
+    def table(self) -> pd.DataFrame:
+        """One row per scenario: sampled inputs, then metrics."""
+        return pd.concat([self.samples.add_prefix("input:"), self.metrics], axis=1)
+
+    def summary(self, metrics: list[str] | None = None) -> pd.DataFrame:
+        """Mean, std, standard error, P5/P10/P50/P90/P95, min, max and NaN count per metric."""
+        rows = {}
+        for key in metrics or list(self.metrics.columns):
+            rows[key] = mc.summarise(self.metrics[key].to_numpy())
+        return pd.DataFrame(rows).T
+
+    def breaches(self) -> pd.DataFrame:
+        """Breach probability and its Monte Carlo standard error per declared threshold."""
+        return breach_table(self.metrics, self.scenario.thresholds)
+
+    def achieved_correlation(self) -> pd.DataFrame:
+        """Spearman rank correlation of the sampled inputs."""
+        names = list(self.samples.columns)
+        if len(names) < 2 or self.n < 3:
+            return pd.DataFrame(index=names, columns=names, dtype=float)
+        return pd.DataFrame(mc.spearman(self.samples.to_numpy()), index=names, columns=names)
+
+
+def breach_table(metrics: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataFrame:
+    """P(breach) and its standard error for each threshold; NaN metric values are counted
+    apart, never as silent passes."""
+    rows = []
+    for th in thresholds:
+        if th.metric not in metrics:
+            raise SpecError([Problem("thresholds", f"unknown metric; expected one of "
+                                     f"{sorted(metrics.columns)}", th.metric)], what="scenario")
+        bp = mc.breach_probability(metrics[th.metric].to_numpy(), th.op.value, th.value)
+        rows.append({"threshold": th.text, "label": th.label or th.text, "p": bp.p, "se": bp.se,
+                     "n_breach": bp.n_breach, "n": bp.n, "n_nan": bp.n_nan})
+    return pd.DataFrame(rows)
+
+
+def _convergence_row(n: int, metrics: pd.DataFrame, scenario: ScenarioSpec) -> dict[str, Any]:
+    cs = scenario.convergence
+    assert cs is not None
+    row: dict[str, Any] = {"n": n}
+    ok = n >= cs.min_n
+    for key in cs.metrics:
+        c = mc.convergence(metrics[key].to_numpy(), "mean", cs.tolerance, rel=True, min_n=cs.min_n)
+        row[f"{key}:mean"], row[f"{key}:se"] = c.estimate, c.se
+        ok = ok and bool(c.converged)
+    for th in scenario.thresholds:
+        c = mc.convergence(metrics[th.metric].to_numpy(), "p", cs.tolerance, rel=False,
+                           op=th.op.value, threshold=th.value, min_n=cs.min_n)
+        row[f"P({th.text})"], row[f"P({th.text}):se"] = c.estimate, c.se
+        ok = ok and bool(c.converged)
+    row["converged"] = ok
+    return row
+
+
+def simulate(
+    spec: ProjectSpec,
+    scenario: ScenarioSpec,
+    *,
+    n: int | None = None,
+    seed: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    auto_stop: bool | None = None,
+) -> Simulation:
+    """Run the Monte Carlo.
+
+    Parameters
+    ----------
+    n, seed : int, optional
+        Override the scenario file's sample size and seed.
+    chunk_size : int
+        Scenarios per engine call (memory is bounded by this, not by n).
+    progress : callable, optional
+        Called as scenarios complete.
+    auto_stop : bool, optional
+        Stop once the scenario's convergence statistics are within tolerance (default: on
+        when the scenario file has a ``convergence`` section). Each batch is then its own
+        Latin hypercube (replicated LHS), drawn from a child of the seed.
+    """
+    n = scenario.n if n is None else n
+    seed = scenario.seed if seed is None else seed
+    prepared = prepare(spec, scenario)
+    auto = scenario.convergence is not None if auto_stop is None else auto_stop
+    if auto and scenario.convergence is None:
+        raise SpecError([Problem("convergence", "auto-stop needs a convergence section",
+                                 has_value=False)], what="scenario")
+    t_sample = t_engine = 0.0
+    samples, metrics, history = [], [], []
+    repair = None
+    batches = ([n] if not auto else
+               [min(scenario.convergence.batch, n - k)  # type: ignore[union-attr]
+                for k in range(0, n, scenario.convergence.batch)])  # type: ignore[union-attr]
+    seeds = mc.spawn_seeds(seed, len(batches)) if auto else [np.random.SeedSequence(seed)]
+    done = 0
+    for size, child in zip(batches, seeds, strict=True):
+        t0 = time.perf_counter()
+        sample = draw(prepared, scenario, size, child)
+        repair = repair or sample.repair
+        ov = overrides_for(prepared, sample.values)
+        t1 = time.perf_counter()
+        m = evaluate(spec, ov, size, chunk_size=chunk_size, progress=progress,
+                     done_before=done, total=n)
+        t2 = time.perf_counter()
+        t_sample += t1 - t0
+        t_engine += t2 - t1
+        samples.append(sample.values)
+        metrics.append(m)
+        done += size
+        if auto:
+            row = _convergence_row(done, pd.concat(metrics, ignore_index=True), scenario)
+            history.append(row)
+            if row["converged"]:
+                break
+    sim = Simulation(
+        spec, scenario, prepared,
+        pd.concat(samples, ignore_index=True) if samples else pd.DataFrame(),
+        pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(),
+        seed, repair, pd.DataFrame(history) if history else None,
+    )
+    t3 = time.perf_counter()
+    sim.summary()
+    sim.breaches()
+    sim.timings = {"sampling": t_sample, "engine": t_engine,
+                   "summaries": time.perf_counter() - t3}
+    return sim
+
+
+def stress_table(spec: ProjectSpec, scenario: ScenarioSpec) -> pd.DataFrame:
+    """The base case and each named stress case, one row each, all metrics: one batched
+    engine run with S = 1 + cases."""
+    bases = base_inputs(spec)
+    cases = scenario.stress
+    s = 1 + len(cases)
+    overrides: dict[str, np.ndarray] = {}
+    for j, case in enumerate(cases, start=1):
+        for o in case.overrides:
+            path = canonical_path(spec, o.path)
+            if path not in bases:
+                raise SpecError([Problem(f"stress[{j - 1}]", "not a numeric input of this spec"
+                                         + suggest(path, sorted(bases)), o.path)],
+                                what="scenario")
+            base = np.asarray(bases[path], dtype=float)
+            if path not in overrides:
+                overrides[path] = np.repeat(base[None, ...], s, axis=0)
+            overrides[path][j] = _override_value(overrides[path][j], o)
+    result = run(spec, overrides, n_scenarios=s)
+    index = ["基准 Base", *(c.name for c in cases)]
+    return pd.DataFrame(result.values, index=index)
+
+
+class ProgressBar:
+    """A one-line text progress bar on a stream (stderr by default)."""
+
+    def __init__(self, stream: Any = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.start = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        frac = done / total if total else 1.0
+        filled = int(self.width * frac)
+        rate = done / max(time.perf_counter() - self.start, 1e-9)
+        bar = "█" * filled + "·" * (self.width - filled)
+        self.stream.write(f"\r  [{bar}] {frac:6.1%} {done:,}/{total:,} · {rate:,.0f}/s")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def is_finite(x: float) -> bool:
+    """Whether ``x`` is a finite number."""
+    return not (math.isnan(x) or math.isinf(x))

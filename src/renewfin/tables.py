@@ -1,0 +1,1198 @@
+"""The standard evaluation tables of 《建设项目经济评价方法与参数》(第三版).
+
+Each table is a pandas DataFrame for one scenario of a run, read from the ledger
+(``DESIGN.md`` §2: the tables recompute nothing the ledger holds). Layout:
+
+- the index holds a stable row key (the ledger id where the row is one ledger line,
+  e.g. ``revenue.total``; otherwise a short English key such as ``uses.total``);
+- ``序号`` the row number in the textbook style (``1``, ``1.1``, ``1.1.1``; empty for
+  memo rows "其中：…"), ``项目`` and ``Item`` the Chinese and English headings;
+- ``合计 Total`` the sum over the years shown, for flows only (NaN for balances,
+  ratios and heading rows);
+- one column per model year, labelled by the calendar year its first period starts in
+  (``"2026"``). Sub-annual periods are summed for flows; balances take the value at the
+  end of the year and opening balances the value at its start.
+
+``df.attrs`` carries ``id``, ``title_zh``, ``title_en``, ``unit`` (the money unit),
+``scenario``, ``kinds`` (row key → ``flow`` | ``balance`` | ``ratio`` | ``heading``)
+and, for tables that report headline indicators (IRR, NPV, coverage multiples …),
+``indicators``: key → ``{"zh", "en", "value", "unit"}``; ``indicators(df)`` turns them
+into a small footer DataFrame. Ratios are plain fractions or multiples (0.25, not 25 %).
+
+Public API: one function per table (``investment_estimate`` … ``bond_balance``), each
+``f(result, scenario=0) -> DataFrame``; the registry ``TABLES`` (id → ``TableInfo``:
+Chinese title, English title, function); ``standard_tables(result, scenario=0)`` builds
+them all, keyed by id in textbook order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from renewfin import finance
+from renewfin.core.investment import CATEGORY_ZH
+from renewfin.metrics import metric_info
+from renewfin.ratios import safe_ratio, window
+from renewfin.spec.investment import InvestmentCategory
+from renewfin.spec.model import default_asset_class
+from renewfin.spec.opex import OpexBasis
+from renewfin.spec.tax import resolve_tax
+
+if TYPE_CHECKING:
+    from renewfin.engine import Result
+
+__all__ = [
+    "EN",
+    "NO",
+    "SHARE",
+    "TABLES",
+    "TOTAL",
+    "VAT",
+    "ZH",
+    "TableInfo",
+    "balance_sheet",
+    "bond_balance",
+    "construction_interest",
+    "debt_service",
+    "depreciation",
+    "equity_cash_flow",
+    "financial_plan",
+    "indicators",
+    "investment_estimate",
+    "investment_plan",
+    "profit_and_distribution",
+    "project_cash_flow",
+    "revenue_and_taxes",
+    "standard_tables",
+    "total_cost",
+]
+
+NO = "序号"
+"""Column of row numbers (``1``, ``1.1`` …)."""
+ZH = "项目"
+"""Column of Chinese headings."""
+EN = "Item"
+"""Column of English headings."""
+TOTAL = "合计 Total"
+"""Column of totals over the years shown (flows only)."""
+VAT = "其中：可抵扣进项税额 Input VAT"
+"""Investment estimate: deductible input VAT included in each amount."""
+SHARE = "占建设投资比例 Share"
+"""Investment estimate: share of construction investment (a fraction)."""
+
+FLOW, BALANCE, RATIO, HEADING = "flow", "balance", "ratio", "heading"
+
+
+# --------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    key: str
+    zh: str
+    en: str
+    values: np.ndarray
+    """(Y,) values by model year (NaN for a heading)."""
+    kind: str
+    level: int
+    numbered: bool
+
+
+def _numbers(rows: list[tuple[int, bool]]) -> list[str]:
+    """Textbook row numbers from (level, numbered) pairs: 1, 1.1, 1.1.1, 1.2, 2 …"""
+    counters: list[int] = []
+    out = []
+    for level, numbered in rows:
+        if not numbered:
+            out.append("")
+            continue
+        counters = counters[: level + 1]
+        counters += [0] * (level + 1 - len(counters))
+        counters[level] += 1
+        out.append(".".join(str(c) for c in counters))
+    return out
+
+
+@dataclass
+class _Sheet:
+    """One table under construction: period access to the ledger for one scenario, year
+    aggregation, and the rows added so far."""
+
+    result: Result
+    scenario: int
+    table_id: str
+    rows: list[_Row] = field(default_factory=list)
+    indicators: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = self.result.n_scenarios
+        if not 0 <= self.scenario < n:
+            raise IndexError(f"scenario {self.scenario} out of range: the run has {n}")
+        tl = self.result.timeline
+        self.ppy = tl.ppy
+        self.n_periods = tl.n_periods
+        self.year = np.arange(self.n_periods) // self.ppy
+        self.n_years = int(self.year[-1]) + 1
+        self.first = np.arange(self.n_years) * self.ppy
+        self.last = np.minimum(self.first + self.ppy, self.n_periods) - 1
+        starts = tl.starts
+        self.labels = [str(starts[int(f)].year) for f in self.first]
+
+    # -- period series of the scenario ------------------------------------------------
+    def p(self, id: str) -> np.ndarray:
+        """Ledger line ``id`` for this scenario, (T,)."""
+        return np.array(self.result.ledger[id][self.scenario], dtype=float)
+
+    def opt(self, id: str) -> np.ndarray:
+        """Like ``p`` for a line that only some runs record (zeros when absent)."""
+        if id in self.result.ledger:
+            return self.p(id)
+        return np.zeros(self.n_periods)
+
+    def ids(self, prefix: str, suffix: str) -> list[str]:
+        """Names ``x`` of ledger ids ``{prefix}x{suffix}``, in recording order."""
+        return [i[len(prefix) : -len(suffix)] for i in self.result.ledger.ids(prefix=prefix)
+                if i.endswith(suffix)]
+
+    def zeros(self) -> np.ndarray:
+        return np.zeros(self.n_periods)
+
+    # -- year aggregation ---------------------------------------------------------------
+    def flow(self, x: np.ndarray | str) -> np.ndarray:
+        """Sum of a flow over each model year, (Y,)."""
+        v = self.p(x) if isinstance(x, str) else x
+        return np.bincount(self.year, weights=v, minlength=self.n_years)
+
+    def end(self, x: np.ndarray | str) -> np.ndarray:
+        """A balance at the end of each model year, (Y,)."""
+        v = self.p(x) if isinstance(x, str) else x
+        return np.asarray(v, dtype=float)[self.last]
+
+    def start(self, x: np.ndarray | str) -> np.ndarray:
+        """A balance at the start of each model year (an opening line), (Y,)."""
+        v = self.p(x) if isinstance(x, str) else x
+        return np.asarray(v, dtype=float)[self.first]
+
+    def years_with(self, mask: np.ndarray) -> list[int]:
+        """Model years in which any period of ``mask`` (T,) is set."""
+        return sorted({int(y) for y in self.year[np.asarray(mask) > 0]})
+
+    # -- rows -------------------------------------------------------------------------
+    def _add(self, key: str, zh: str, en: str, values: np.ndarray, kind: str, level: int,
+             numbered: bool) -> np.ndarray:
+        if any(r.key == key for r in self.rows):
+            raise KeyError(f"row {key!r} added twice to {self.table_id}")
+        self.rows.append(_Row(key, zh, en, np.asarray(values, dtype=float), kind, level,
+                              numbered))
+        return self.rows[-1].values
+
+    def add_flow(self, key: str, zh: str, en: str, x: np.ndarray | str | None = None,
+                 level: int = 0, numbered: bool = True) -> np.ndarray:
+        """A flow row from a ledger id (``x`` None: the id is ``key``) or a (T,) series."""
+        return self._add(key, zh, en, self.flow(key if x is None else x), FLOW, level,
+                         numbered)
+
+    def add_balance(self, key: str, zh: str, en: str, x: np.ndarray | str | None = None,
+                    level: int = 0, numbered: bool = True, opening: bool = False) -> np.ndarray:
+        """A balance row (year-end value, or year-start value when ``opening``)."""
+        src = key if x is None else x
+        values = self.start(src) if opening else self.end(src)
+        return self._add(key, zh, en, values, BALANCE, level, numbered)
+
+    def add_yearly(self, key: str, zh: str, en: str, values: np.ndarray, kind: str,
+                   level: int = 0, numbered: bool = True) -> np.ndarray:
+        """A row of values already by model year, (Y,)."""
+        return self._add(key, zh, en, values, kind, level, numbered)
+
+    def heading(self, key: str, zh: str, en: str, level: int = 0) -> None:
+        """A heading row without values."""
+        self._add(key, zh, en, np.full(self.n_years, np.nan), HEADING, level, True)
+
+    def row(self, key: str) -> np.ndarray:
+        """Values (Y,) of a row added earlier."""
+        for r in self.rows:
+            if r.key == key:
+                return r.values
+        raise KeyError(key)
+
+    def indicator(self, key: str, value: float, zh: str | None = None, en: str | None = None,
+                  unit: str | None = None) -> None:
+        """A headline indicator for ``attrs["indicators"]``; labels default to the metric's."""
+        info = metric_info(key)
+        self.indicators[key] = {"zh": zh or info.zh, "en": en or info.en,
+                                "value": float(value), "unit": unit or info.unit}
+
+    def metric(self, key: str) -> None:
+        """Report ``result.values[key]`` of this scenario as an indicator (NaN if absent)."""
+        v = self.result.values.get(key)
+        self.indicator(key, float(v[self.scenario]) if v is not None else np.nan)
+
+    # -- output -------------------------------------------------------------------------
+    def frame(self, years: list[int] | None = None) -> pd.DataFrame:
+        """The table as a DataFrame, with year columns for ``years`` (default all)."""
+        ys = list(range(self.n_years)) if years is None else years
+        nums = _numbers([(r.level, r.numbered) for r in self.rows])
+        records = []
+        for num, r in zip(nums, self.rows, strict=True):
+            vals = r.values[ys] if ys else np.zeros(0)
+            total = float(vals.sum()) if r.kind == FLOW else np.nan
+            records.append({NO: num, ZH: r.zh, EN: r.en, TOTAL: total,
+                            **{self.labels[y]: float(v) for y, v in zip(ys, vals, strict=True)}})
+        columns = [NO, ZH, EN, TOTAL, *(self.labels[y] for y in ys)]
+        df = pd.DataFrame(records, columns=columns, index=pd.Index([r.key for r in self.rows],
+                                                                    name="key"))
+        self._attrs(df)
+        df.attrs["kinds"] = {r.key: r.kind for r in self.rows}
+        return df
+
+    def _attrs(self, df: pd.DataFrame) -> None:
+        info = TABLES[self.table_id]
+        df.attrs.update({
+            "id": self.table_id, "title_zh": info.zh, "title_en": info.en,
+            "unit": self.result.ledger.money_unit, "scenario": self.scenario,
+        })
+        if self.indicators:
+            df.attrs["indicators"] = self.indicators
+
+
+def indicators(table: pd.DataFrame) -> pd.DataFrame:
+    """The headline indicators a table carries in ``attrs["indicators"]`` as a footer
+    DataFrame (index: indicator key; columns ``项目``, ``Item``, ``value``, ``unit``)."""
+    items = table.attrs.get("indicators", {})
+    rows = [{ZH: v["zh"], EN: v["en"], "value": v["value"], "unit": v["unit"]}
+            for v in items.values()]
+    return pd.DataFrame(rows, columns=[ZH, EN, "value", "unit"],
+                        index=pd.Index(list(items), name="key"))
+
+
+# --------------------------------------------------------------------------------------
+# Shared readings of the ledger
+# --------------------------------------------------------------------------------------
+
+
+def _item_input_vat_rates(result: Result) -> dict[str, float]:
+    """Deductible input-VAT rate included in each investment item's amount: the item's
+    own rate or the tax preset's rate for its category (as the investment stage uses)."""
+    spec = result.spec
+    rates = resolve_tax(spec.tax, spec.project.city_tier)
+    return {
+        i.name: (i.input_vat_rate if i.input_vat_rate is not None
+                 else rates.capex_input_vat[i.category])
+        for i in spec.investment
+    }
+
+
+def _capital_shares(result: Result) -> tuple[dict[str, bool], dict[str, float]]:
+    """Which capital grants count as project capital, and each bond tranche's capital share
+    (from the compiled funding plan, else from the spec)."""
+    plan = result.plan
+    if plan is not None:
+        return dict(plan.grants_capital), {tr.name: tr.capital_share for tr in plan.bonds}
+    fs = result.spec.funding
+    grants = {f.name: f.counts_as_capital for f in fs.fiscal_funds
+              if f.use.value == "capital_grant"}
+    return grants, {b.name: b.capital_share for b in fs.special_bonds}
+
+
+def _operating_cash_flow(sh: _Sheet) -> np.ndarray:
+    """Operating cash flow before financing and income tax, (T,): revenue + output VAT +
+    operating subsidies − operating costs − their input VAT − VAT payable − taxes and
+    surcharges (the cash the funding stage counts as a construction-period source)."""
+    return (sh.p("revenue.total") + sh.p("tax.output_vat") + sh.p("fiscal.operating_subsidies")
+            - sh.p("opex.total") - sh.p("opex.input_vat") - sh.p("tax.vat_payable")
+            - sh.p("tax.taxes_and_surcharges"))
+
+
+def _lagged(x: np.ndarray) -> np.ndarray:
+    """The previous period's value of a balance (0 before the first period), (T,)."""
+    return np.concatenate([[0.0], x[:-1]])
+
+
+def _ratio_rows(sh: _Sheet) -> np.ndarray:
+    """Model years that are fully out of construction and held (where the bank ratios are
+    assessed, as in ``metrics_funding``), (Y,) bool."""
+    return (sh.flow("flag.construction") == 0) & (sh.flow("flag.held") > 0)
+
+
+# --------------------------------------------------------------------------------------
+# 1. 建设投资估算表
+# --------------------------------------------------------------------------------------
+
+
+def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """建设投资估算表 — construction investment by category and item.
+
+    Static: amounts (VAT included, as spent over construction) in ``合计 Total``, the
+    deductible input VAT they include in ``VAT``, and each row's share of construction
+    investment in ``SHARE``; no year columns. Rows: 1 工程费用 (建安工程费, 设备购置费 and
+    their items), 2 工程建设其他费用 (other costs and land items), 3 预备费 (基本预备费,
+    涨价预备费), 4 建设投资合计 (``capex.total``). Input VAT per item uses the item's rate or
+    the tax preset's rate for its category; their sum is ``capex.input_vat``.
+    """
+    sh = _Sheet(result, scenario, "investment_estimate")
+    spec = result.spec
+    vat_rate = _item_input_vat_rates(result)
+    amount = {i.name: sh.p(f"capex.item[{i.name}]").sum() for i in spec.investment}
+    vat = {n: a * vat_rate[n] / (1.0 + vat_rate[n]) for n, a in amount.items()}
+    total = sh.p("capex.total").sum()
+    rows: list[tuple[str, str, str, float, float, int]] = []
+
+    def items_of(cat: InvestmentCategory) -> list[str]:
+        return [i.name for i in spec.investment if i.category is cat]
+
+    def item_rows(names: list[str], level: int) -> None:
+        for n in names:
+            it = result.ledger.item(f"capex.item[{n}]")
+            rows.append((f"capex.item[{n}]", n, it.en, amount[n], vat[n], level))
+
+    def category_row(cat: InvestmentCategory, level: int, zh: str | None = None,
+                     items: bool = True) -> None:
+        names = items_of(cat)
+        if not names:
+            return
+        rows.append((f"capex.category[{cat.value}]", zh or CATEGORY_ZH[cat],
+                     cat.value.replace("_", " ").capitalize(), sum(amount[n] for n in names),
+                     sum(vat[n] for n in names), level))
+        if items:
+            item_rows(names, level + 1)
+
+    def group(key: str, zh: str, en: str, cats: list[InvestmentCategory]) -> None:
+        names = [n for c in cats for n in items_of(c)]
+        rows.append((key, zh, en, sum(amount[n] for n in names), sum(vat[n] for n in names), 0))
+
+    C = InvestmentCategory
+    group("engineering", "工程费用", "Engineering costs", [C.CONSTRUCTION, C.EQUIPMENT])
+    category_row(C.CONSTRUCTION, 1)
+    category_row(C.EQUIPMENT, 1, "设备及工器具购置费")
+    group("other_costs", "工程建设其他费用", "Other construction costs", [C.OTHER_COSTS, C.LAND])
+    item_rows(items_of(C.OTHER_COSTS), 1)
+    category_row(C.LAND, 1, "建设用地及征拆补偿费")
+    price = sh.p("capex.price_contingency").sum()
+    cont = items_of(C.CONTINGENCY)
+    rows.append(("contingencies", "预备费", "Contingencies",
+                 sum(amount[n] for n in cont) + price, sum(vat[n] for n in cont), 0))
+    category_row(C.CONTINGENCY, 1, "基本预备费", items=len(cont) > 1)
+    if not cont:
+        rows.append(("capex.category[contingency]", "基本预备费", "Basic contingency", 0.0, 0.0,
+                     1))
+    rows.append(("capex.price_contingency", "涨价预备费", "Price contingency", price, 0.0, 1))
+    rows.append(("capex.total", "建设投资合计", "Construction investment", total,
+                 sum(vat.values()), 0))
+
+    nums = _numbers([(r[5], True) for r in rows])
+    records = [{NO: num, ZH: zh, EN: en, TOTAL: float(a), VAT: float(v),
+                SHARE: float(a / total) if abs(total) > 1e-12 else np.nan}
+               for num, (_, zh, en, a, v, _) in zip(nums, rows, strict=True)]
+    df = pd.DataFrame(records, columns=[NO, ZH, EN, TOTAL, VAT, SHARE],
+                      index=pd.Index([r[0] for r in rows], name="key"))
+    sh.metric("total_investment")
+    sh._attrs(df)
+    df.attrs["kinds"] = {r[0]: FLOW for r in rows}
+    return df
+
+
+# --------------------------------------------------------------------------------------
+# 2. 建设期利息估算表
+# --------------------------------------------------------------------------------------
+
+
+def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """建设期利息估算表 — interest and financing fees during construction, by loan and bond.
+
+    Columns: the construction years. For each loan: opening balance, drawdown, principal
+    repaid, interest in construction (capitalised), up-front and commitment fees, closing
+    balance; for each bond tranche the same with issue and issuance/payment fees. Then the
+    totals ``finance.interest_capitalised`` (建设期利息) and ``finance.fees_capitalised``.
+    Interest and fees count only in construction periods (a year that is partly in
+    operation shows the capitalised part); balances and principal are the year's own.
+    """
+    sh = _Sheet(result, scenario, "construction_interest")
+    c = sh.p("flag.construction")
+    for name in sh.ids("loan[", "].opening"):
+        at = f"loan[{name}]"
+        sh.heading(at, name, f"Loan: {name}")
+        sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1,
+                       opening=True)
+        sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
+        sh.add_flow(f"{at}.repaid", "当期还本", "Principal repaid",
+                    sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment"), level=1)
+        sh.add_flow(f"{at}.interest", "当期应计利息（建设期利息）", "Interest during construction",
+                    c * sh.p(f"{at}.interest"), level=1)
+        sh.add_flow(f"{at}.fees", "其他融资费用", "Up-front and commitment fees",
+                    c * (sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee")), level=1)
+        sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
+    for name in sh.ids("bond[", "].opening"):
+        at = f"bond[{name}]"
+        sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
+        sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
+        sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
+        sh.add_flow(f"{at}.principal", "当期还本", "Principal repaid", level=1)
+        sh.add_flow(f"{at}.interest", "当期利息（建设期利息）", "Interest during construction",
+                    c * sh.p(f"{at}.interest"), level=1)
+        sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees",
+                    c * sh.p(f"{at}.fees"), level=1)
+        sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
+    idc = sh.add_flow("finance.interest_capitalised", "建设期利息合计",
+                      "Interest during construction (IDC)")
+    fees = sh.add_flow("finance.fees_capitalised", "建设期融资费用合计",
+                       "Financing fees during construction")
+    sh.add_yearly("total", "合计", "Total capitalised financing costs", idc + fees, FLOW)
+    sh.metric("idc")
+    return sh.frame(sh.years_with(c))
+
+
+# --------------------------------------------------------------------------------------
+# 3. 项目总投资使用计划与资金筹措表
+# --------------------------------------------------------------------------------------
+
+
+def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """项目总投资使用计划与资金筹措表 — uses and sources of funds in the construction years.
+
+    Uses (``su.uses``): construction investment, IDC, financing fees, and — when they fall
+    in construction — debt principal repaid and income tax. Sources (``su.sources``):
+    项目资本金 (sponsor equity, state equity injections, the fund, capital grants counted
+    as capital, the capital share of special bonds), 债务资金 (the rest of the bonds,
+    loans), 其他资金 (grants not counted as capital, operating cash flow and interest
+    subsidies received in construction, cash on hand used). Every row counts construction
+    periods only, so sources equal uses in every column.
+    """
+    sh = _Sheet(result, scenario, "investment_plan")
+    c = sh.p("flag.construction")
+    grant_capital, bond_share = _capital_shares(result)
+    z = sh.zeros()
+
+    sh.add_flow("su.uses", "资金使用合计", "Total uses of funds")
+    sh.add_flow("capex.total", "建设投资", "Construction investment", c * sh.p("capex.total"),
+                level=1)
+    sh.add_flow("finance.interest_capitalised", "建设期利息", "Interest during construction",
+                level=1)
+    sh.add_flow("finance.fees_capitalised", "建设期融资费用", "Financing fees during construction",
+                level=1)
+    sh.add_flow("uses.principal", "建设期偿还债务本金", "Debt principal repaid in construction",
+                c * (sh.p("bond.principal") + sh.p("loan.principal")), level=1)
+    sh.add_flow("uses.income_tax", "建设期所得税", "Income tax paid in construction",
+                c * sh.p("tax.income_tax"), level=1)
+    sh.add_flow("invest.project_total", "其中：项目总投资", "of which: total project investment",
+                c * sh.p("invest.project_total"), level=1, numbered=False)
+
+    capital_grants = sum((sh.p(f"fiscal.grant[{n}]") for n, cap in grant_capital.items()
+                          if cap and f"fiscal.grant[{n}]" in result.ledger), z)
+    other_grants = sh.p("fiscal.grants") - capital_grants
+    bond_capital = sum((share * sh.p(f"bond[{n}].issue") for n, share in bond_share.items()
+                        if f"bond[{n}].issue" in result.ledger), z)
+    cash = sh.p("cash.cumulative_surplus")
+    parts = {
+        "equity.sponsor": ("股东资本金", "Sponsor equity", sh.p("equity.sponsor")),
+        "fiscal.injections": ("财政资本金注入", "State equity injections",
+                              sh.p("fiscal.injections")),
+        "fund.contribution": ("城市更新基金出资", "Fund contribution", sh.p("fund.contribution")),
+        "sources.capital_grants": ("财政资本性补助（计入资本金）",
+                                   "Capital grants counted as capital", capital_grants),
+        "sources.bond_capital": ("专项债券（用作资本金）", "Special bonds used as capital",
+                                 bond_capital),
+        "sources.bonds": ("专项债券", "Special bonds (debt)", sh.p("bond.issue") - bond_capital),
+        "loan.draw": ("银行贷款", "Loans", sh.p("loan.draw")),
+        "sources.other_grants": ("财政资本性补助（不计入资本金）",
+                                 "Capital grants not counted as capital", other_grants),
+        "sources.operating_cash": ("建设期经营净现金流量", "Operating cash flow in construction",
+                                   _operating_cash_flow(sh)),
+        "fiscal.interest_subsidies": ("贴息资金", "Interest subsidies",
+                                      sh.p("fiscal.interest_subsidies")),
+        "sources.cash_used": ("动用期初现金余额", "Cash on hand used (− retained)",
+                              _lagged(cash) - cash),
+    }
+    sections = [
+        ("sources.capital", "项目资本金", "Project capital",
+         ["equity.sponsor", "fiscal.injections", "fund.contribution", "sources.capital_grants",
+          "sources.bond_capital"]),
+        ("sources.debt", "债务资金", "Debt", ["sources.bonds", "loan.draw"]),
+        ("sources.other", "其他资金", "Other sources",
+         ["sources.other_grants", "sources.operating_cash", "fiscal.interest_subsidies",
+          "sources.cash_used"]),
+    ]
+    sh.add_flow("su.sources", "资金筹措合计", "Total sources of funds")
+    for key, zh, en, members in sections:
+        sh.add_flow(key, zh, en, c * sum((parts[m][2] for m in members), z), level=1)
+        for m in members:
+            mzh, men, series = parts[m]
+            sh.add_flow(m, mzh, men, c * series, level=2)
+    sh.metric("total_project_investment")
+    sh.metric("capital_ratio")
+    return sh.frame(sh.years_with(c))
+
+
+# --------------------------------------------------------------------------------------
+# 4. 营业收入、税金及附加和增值税估算表
+# --------------------------------------------------------------------------------------
+
+
+def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """营业收入、税金及附加和增值税估算表 — revenue by stream (excluding VAT), taxes and
+    surcharges (VAT surcharges split into 城建税 / 教育费附加 / 地方教育附加 in proportion to
+    their rates; property tax on rent and on value), and VAT (output, input from
+    construction and operation, payable, input VAT carried forward at year end)."""
+    sh = _Sheet(result, scenario, "revenue_and_taxes")
+    spec = result.spec
+    sh.add_flow("revenue.total", "营业收入", "Operating revenue")
+    for r in spec.revenues:
+        it = result.ledger.item(f"revenue.stream[{r.name}]")
+        sh.add_flow(it.id, it.zh, it.en, level=1)
+
+    sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges")
+    surcharges = sh.add_flow("tax.surcharges", "增值税附加", "VAT surcharges", level=1)
+    rates = resolve_tax(spec.tax, spec.project.city_tier)
+    if rates.surcharge > 0:
+        for key, zh, en, rate in (
+            ("tax.urban_maintenance", "城市维护建设税", "Urban maintenance and construction tax",
+             rates.urban_maintenance),
+            ("tax.education", "教育费附加", "Education surcharge", rates.education),
+            ("tax.local_education", "地方教育附加", "Local education surcharge",
+             rates.local_education),
+        ):
+            sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2)
+    sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
+    sh.add_flow("tax.property_ad_valorem", "房产税（从价计征）", "Property tax on value", level=1)
+
+    sh.add_flow("tax.vat_payable", "增值税（应纳税额）", "VAT payable")
+    sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
+    sh.add_flow("tax.input_vat", "进项税额", "Input VAT", level=1)
+    sh.add_flow("capex.input_vat", "建设投资进项税额", "on construction investment", level=2)
+    sh.add_flow("opex.input_vat", "经营成本进项税额", "on operating costs", level=2)
+    sh.add_balance("tax.vat_credit", "期末留抵进项税额", "Input VAT carried forward", level=1)
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 5. 总成本费用估算表
+# --------------------------------------------------------------------------------------
+
+
+def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """总成本费用估算表 — operating costs (经营成本) by item, depreciation and amortisation
+    (including capitalised financing costs, ``dep_fin.total``), interest expense (bond and
+    loan interest outside construction), financing fees expensed, and total cost
+    (``pl.total_cost``), split into variable costs (operating items proportional to revenue
+    or to a revenue driver) and fixed costs (the rest)."""
+    sh = _Sheet(result, scenario, "total_cost")
+    op = 1.0 - sh.p("flag.construction")
+    sh.add_flow("opex.total", "经营成本", "Operating costs")
+    for o in result.spec.opex:
+        it = result.ledger.item(f"opex.item[{o.name}]")
+        sh.add_flow(it.id, it.zh, it.en, level=1)
+    if "opex.safety" in result.ledger:
+        sh.add_flow("opex.safety", "其中：全生命周期安全费用", "of which: whole-life safety costs",
+                    level=1, numbered=False)
+    sh.add_flow("dep_fin.total", "折旧摊销费", "Depreciation and amortisation")
+    sh.add_flow("finance.interest_expensed", "利息支出", "Interest expense")
+    sh.add_flow("interest.bond", "专项债券利息", "Special-bond interest",
+                op * sh.p("bond.interest"), level=1)
+    sh.add_flow("interest.loan", "贷款利息", "Loan interest", op * sh.p("loan.interest"), level=1)
+    sh.add_flow("finance.fees_expensed", "融资费用", "Financing fees")
+    total = sh.add_flow("pl.total_cost", "总成本费用合计", "Total cost")
+    variable = sum(
+        (sh.p(f"opex.item[{o.name}]") for o in result.spec.opex
+         if o.basis is OpexBasis.REVENUE_SHARE
+         or (o.basis is OpexBasis.PER_UNIT and o.driver is not None)),
+        sh.zeros(),
+    )
+    v = sh.add_flow("cost.variable", "其中：可变成本", "of which: variable costs", variable,
+                    level=1, numbered=False)
+    sh.add_yearly("cost.fixed", "其中：固定成本", "of which: fixed costs", total - v, FLOW,
+                  level=1, numbered=False)
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 6. 折旧摊销估算表
+# --------------------------------------------------------------------------------------
+
+
+def _original_values(result: Result, sh: _Sheet) -> dict[str, float]:
+    """Original value of each asset class excluding deductible input VAT, before
+    capitalised financing costs: the items' amounts net of VAT, by the class each item
+    capitalises into, plus the price contingency in its class [money]."""
+    spec = result.spec
+    vat_rate = _item_input_vat_rates(result)
+    out: dict[str, float] = {}
+    for i in spec.investment:
+        cls = i.asset_class or default_asset_class(i.category)
+        net = sh.p(f"capex.item[{i.name}]").sum() / (1.0 + vat_rate[i.name])
+        out[cls] = out.get(cls, 0.0) + net
+    pc = spec.price_contingency.asset_class or "building"
+    out[pc] = out.get(pc, 0.0) + sh.p("capex.price_contingency").sum()
+    return out
+
+
+def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """折旧摊销估算表 — by asset class: original value, charge for the year and net book
+    value at year end, then the totals.
+
+    Original values exclude deductible input VAT and include the capitalised financing
+    costs (IDC and fees), allocated to classes in proportion to their values; charges are
+    the ledger's ``dep.class[…]`` scaled to ``dep_fin.total`` (the engine spreads financing
+    costs over all assets in proportion to value). Original value and net book value show
+    while the class is in service and held (0 before it enters service and after a REIT
+    exit); the total net book value equals ``bs.fixed_assets`` once construction is over.
+    """
+    sh = _Sheet(result, scenario, "depreciation")
+    pre, fin = sh.p("dep.total"), sh.p("dep_fin.total")
+    scale = np.divide(fin, pre, out=np.zeros_like(fin), where=np.abs(pre) > 1e-12)
+    ov = _original_values(result, sh)
+    ov_total = sum(ov.values())
+    capitalised = (sh.p("finance.interest_capitalised") + sh.p("finance.fees_capitalised")).sum()
+    uplift = 1.0 + (capitalised / ov_total if abs(ov_total) > 1e-12 else 0.0)
+    held = sh.p("flag.held") - sh.opt("reit.flag_exit")
+
+    def block(key: str, zh: str, en: str, original: float, charge: np.ndarray) -> None:
+        sh.heading(key, zh, en)
+        cum = np.cumsum(charge)
+        mask = (cum > 1e-12) * held
+        sh.add_balance(f"{key}.original_value", "原值", "Original value", original * mask,
+                       level=1)
+        sh.add_flow(f"{key}.charge", "当期折旧摊销费", "Charge for the year", charge, level=1)
+        sh.add_balance(f"{key}.net_value", "净值", "Net book value", (original - cum) * mask,
+                       level=1)
+
+    for cls in result.spec.depreciation.classes:
+        id = f"dep.class[{cls.name}]"
+        if id not in result.ledger:
+            continue
+        label = cls.label_zh or cls.name
+        block(id, f"{label}（{cls.life_years:g}年，残值率{cls.residual_rate:.0%}）",
+              f"{cls.name} ({cls.life_years:g} years, residual {cls.residual_rate:.0%})",
+              ov.get(cls.name, 0.0) * uplift, sh.p(id) * scale)
+    block("dep_fin.total", "合计", "Total", ov_total * uplift, fin)
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 7. 借款还本付息计划表
+# --------------------------------------------------------------------------------------
+
+
+def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """借款还本付息计划表 — each loan and bond tranche: opening balance, drawdown or issue,
+    debt service (principal, prepayment, interest), fees, closing balance; the totals; and
+    by year 偿债备付率 (DSCR = ``cash.cfads`` / bond and loan debt service), the loan DSCR
+    after bond service, and 利息备付率 (ICR = ``pl.ebit`` / ``finance.interest_expensed``).
+
+    Ratios show in fully operating, held years with a positive denominator (NaN
+    elsewhere), the years ``min_dscr`` / ``min_icr`` are taken over; those metrics and the
+    LLCR / PLCR are in ``attrs["indicators"]``.
+    """
+    sh = _Sheet(result, scenario, "debt_service")
+    z = sh.zeros()
+    loans = sh.ids("loan[", "].opening")
+    bonds = sh.ids("bond[", "].opening")
+    for name in loans:
+        at = f"loan[{name}]"
+        sh.heading(at, name, f"Loan: {name}")
+        sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
+        sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
+        sh.add_flow(f"{at}.service", "当期还本付息", "Debt service",
+                    sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment") + sh.p(f"{at}.interest"),
+                    level=1)
+        sh.add_flow(f"{at}.principal", "其中：还本", "of which: scheduled principal", level=1,
+                    numbered=False)
+        sh.add_flow(f"{at}.prepayment", "其中：提前还款", "of which: prepayment", level=1,
+                    numbered=False)
+        sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1,
+                    numbered=False)
+        sh.add_flow(f"{at}.fees", "融资费用", "Up-front and commitment fees",
+                    sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee"), level=1)
+        sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
+    for name in bonds:
+        at = f"bond[{name}]"
+        sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
+        sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
+        sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
+        sh.add_flow(f"{at}.service", "当期还本付息", "Debt service",
+                    sh.p(f"{at}.principal") + sh.p(f"{at}.interest"), level=1)
+        sh.add_flow(f"{at}.principal", "其中：还本", "of which: principal", level=1,
+                    numbered=False)
+        sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1,
+                    numbered=False)
+        sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees", level=1)
+        sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
+
+    opening = sum((sh.p(f"loan[{n}].opening") for n in loans), z) + sum(
+        (sh.p(f"bond[{n}].opening") for n in bonds), z)
+    principal = sh.p("loan.principal") + sh.p("loan.prepayment") + sh.p("bond.principal")
+    interest = sh.p("loan.interest") + sh.p("bond.interest")
+    sh.heading("total", "借款及债券合计", "Loans and bonds")
+    sh.add_balance("total.opening", "期初余额", "Opening balance", opening, level=1, opening=True)
+    sh.add_flow("total.draw", "当期借款及发行", "Drawdowns and issues",
+                sh.p("loan.draw") + sh.p("bond.issue"), level=1)
+    sh.add_flow("total.service", "当期还本付息", "Debt service", principal + interest, level=1)
+    sh.add_flow("total.principal", "其中：还本", "of which: principal", principal, level=1,
+                numbered=False)
+    sh.add_flow("total.interest", "其中：付息", "of which: interest", interest, level=1,
+                numbered=False)
+    sh.add_flow("total.fees", "融资费用", "Financing fees",
+                sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee") + sh.p("bond.fees"),
+                level=1)
+    sh.add_balance("total.closing", "期末余额", "Closing balance",
+                   sh.p("loan.closing") + sh.p("bond.closing"), level=1)
+
+    rows = _ratio_rows(sh)
+    cfads = sh.flow("cash.cfads")
+    bond_ds = sh.flow("cash.bond_debt_service")
+    loan_ds = sh.flow("cash.loan_debt_service")
+    sh.add_yearly("dscr", "偿债备付率", "Debt service coverage ratio (DSCR)",
+                  safe_ratio(cfads, bond_ds + loan_ds, rows), RATIO)
+    sh.add_yearly("loan_dscr", "贷款偿债备付率（专项债优先偿付后）",
+                  "Loan DSCR after special-bond service",
+                  safe_ratio(cfads - bond_ds, loan_ds, rows), RATIO)
+    sh.add_yearly("icr", "利息备付率", "Interest coverage ratio (ICR)",
+                  safe_ratio(sh.flow("pl.ebit"), sh.flow("finance.interest_expensed"), rows),
+                  RATIO)
+    for key in ("min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr", "plcr"):
+        sh.metric(key)
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 8. 利润与利润分配表
+# --------------------------------------------------------------------------------------
+
+
+def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """利润与利润分配表 — profit and its distribution.
+
+    Revenue − taxes and surcharges − total cost + subsidy income + gain on disposal =
+    利润总额 (``pl.profit_before_tax``); losses brought forward, taxable income (profit
+    taxable before loss relief, floored at 0 per period, less the losses used), income tax,
+    net profit. Distribution: opening undistributed profit, profit available, the statutory
+    surplus reserve (``funding.statutory_reserve_rate`` of the year's profit after covering
+    past losses — a presentation: the ledger does not record it), profit available to
+    investors, profit paid (shareholder distributions and the fund's preferred returns and
+    upside), undistributed profit. Then EBIT and EBITDA (EBIT + depreciation).
+    """
+    sh = _Sheet(result, scenario, "profit_and_distribution")
+    sh.add_flow("revenue.total", "营业收入", "Operating revenue")
+    sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges")
+    sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
+    sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
+    sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
+    sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
+    sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
+    taxable = np.maximum(sh.p("tax.taxable_income"), 0.0) - sh.p("tax.loss_used")
+    sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable)
+    sh.add_flow("tax.income_tax", "所得税", "Income tax")
+    net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
+
+    fund_profit = (sh.opt("fund.senior_return") + sh.opt("fund.junior_return")
+                   + sh.opt("fund.upside"))
+    dist = sh.flow("equity.distribution")
+    fund_paid = sh.flow(fund_profit)
+    paid = dist + fund_paid
+    rate = result.spec.funding.statutory_reserve_rate
+    n = sh.n_years
+    opening, available, reserve, closing = (np.zeros(n) for _ in range(4))
+    carried = 0.0
+    for y in range(n):
+        opening[y] = carried
+        available[y] = net[y] + carried
+        reserve[y] = rate * max(min(net[y], available[y]), 0.0)
+        closing[y] = available[y] - reserve[y] - paid[y]
+        carried = closing[y]
+    sh.add_yearly("pl.opening_undistributed", "期初未分配利润", "Undistributed profit brought "
+                  "forward", opening, BALANCE)
+    sh.add_yearly("pl.available", "可供分配的利润", "Profit available for distribution",
+                  available, BALANCE)
+    sh.add_yearly("pl.statutory_reserve", "提取法定盈余公积金", "Statutory surplus reserve",
+                  reserve, FLOW)
+    sh.add_yearly("pl.available_to_investors", "可供投资者分配的利润",
+                  "Profit available to investors", available - reserve, BALANCE)
+    sh.add_yearly("pl.paid", "应付投资者各方利润", "Profit paid to investors", paid, FLOW)
+    sh.add_yearly("equity.distribution", "股东分配", "Distributions to shareholders", dist, FLOW,
+                  level=1)
+    sh.add_yearly("fund.profit", "基金收益分配", "Fund preferred returns and upside", fund_paid,
+                  FLOW, level=1)
+    sh.add_yearly("pl.undistributed", "未分配利润", "Undistributed profit", closing, BALANCE)
+    ebit = sh.add_flow("pl.ebit", "息税前利润", "EBIT")
+    sh.add_yearly("pl.ebitda_total", "息税折旧摊销前利润", "EBITDA",
+                  ebit + sh.flow("dep_fin.total"), FLOW)
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 9. 项目投资现金流量表
+# --------------------------------------------------------------------------------------
+
+
+def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """项目投资现金流量表 — the project cash flow before financing (``cf.project.*``):
+    inflows (revenue, output VAT, residual value, REIT exit proceeds), outflows
+    (construction investment, operating costs, their input VAT, VAT payable, taxes and
+    surcharges), net cash flow and its cumulative value before income tax, the adjusted
+    income tax, and net cash flow after tax. ``attrs["indicators"]``: pre- and after-tax
+    FIRR and FNPV, static and discounted payback, the discount rate."""
+    sh = _Sheet(result, scenario, "project_cash_flow")
+    sh.add_flow("cf.project.inflow", "现金流入", "Cash inflow")
+    sh.add_flow("revenue.total", "营业收入", "Operating revenue", level=1)
+    sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
+    sh.add_flow("dep.residual_value", "回收固定资产余值", "Residual value recovered", level=1)
+    sh.add_flow("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds", level=1)
+    sh.add_flow("cf.project.outflow", "现金流出", "Cash outflow")
+    sh.add_flow("capex.total", "建设投资", "Construction investment", level=1)
+    sh.add_flow("opex.total", "经营成本", "Operating costs", level=1)
+    sh.add_flow("opex.input_vat", "进项税额", "Input VAT on operating costs", level=1)
+    sh.add_flow("tax.vat_payable", "应纳增值税", "VAT payable", level=1)
+    sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges", level=1)
+    sh.add_flow("cf.project.pre_tax", "所得税前净现金流量", "Net cash flow before income tax")
+    sh.add_balance("cf.project.pre_tax_cumulative", "累计所得税前净现金流量",
+                   "Cumulative net cash flow before income tax")
+    sh.add_flow("tax.adjusted_income_tax", "调整所得税", "Adjusted income tax")
+    sh.add_flow("cf.project.after_tax", "所得税后净现金流量", "Net cash flow after income tax")
+    sh.add_balance("cf.project.after_tax_cumulative", "累计所得税后净现金流量",
+                   "Cumulative net cash flow after income tax")
+    for key in ("project_irr_pre_tax", "project_irr_after_tax", "project_npv_pre_tax",
+                "project_npv", "payback_pre_tax", "payback_after_tax", "discounted_payback"):
+        sh.metric(key)
+    sh.indicator("discount_rate", result.spec.evaluation.discount_rate, "基准收益率（折现率）",
+                 "Discount rate", "rate")
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 10. 项目资本金现金流量表
+# --------------------------------------------------------------------------------------
+
+
+def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """项目资本金现金流量表 — the cash flow of the project capital (shareholders' view).
+
+    Outflows: capital contributed (``equity.shareholders_in``), bond and loan principal
+    and interest, financing fees, operating costs, their input VAT, VAT payable, taxes and
+    surcharges, income tax, payments to the fund. Inflows: revenue, output VAT, subsidy
+    income, the residual book value (``equity.terminal_value``) and REIT exit proceeds.
+
+    Construction-period debt service, fees, tax and operating cash are met from the
+    sources of the financing table and so are already net in the capital contributed;
+    the operating rows therefore count periods out of construction only. Two rows keep
+    the table whole when a model has them: money received after construction (grants,
+    injections, fund contributions, bond issues) and cash retained (+) or drawn (−) in
+    construction. Over the whole life the net cash flow then sums to distributions +
+    terminal value − capital contributed + cash left at the end.
+
+    ``attrs["indicators"]``: ``equity_irr`` and ``equity_npv`` (the engine's, on
+    distributions to shareholders) and ``equity_irr_cash_flow`` (the IRR of this table's
+    net cash flow, which counts surplus cash when earned rather than when distributed).
+    """
+    sh = _Sheet(result, scenario, "equity_cash_flow")
+    c = sh.p("flag.construction")
+    op = 1.0 - c
+    cash = sh.p("cash.cumulative_surplus")
+    inflows = {
+        "revenue.total": ("营业收入", "Operating revenue", op * sh.p("revenue.total")),
+        "tax.output_vat": ("销项税额", "Output VAT", op * sh.p("tax.output_vat")),
+        "pl.subsidy_income": ("补贴收入", "Subsidy income", op * sh.p("pl.subsidy_income")),
+        "equity.terminal_value": ("回收固定资产余值", "Residual book value",
+                                  sh.p("equity.terminal_value")),
+        "reit.net_proceeds": ("资产处置收入（REITs退出）", "REIT exit net proceeds",
+                              sh.p("reit.net_proceeds")),
+        "in.financing_after_construction": (
+            "建设期后到位资金", "Grants, injections, fund and bonds received after construction",
+            op * (sh.p("fiscal.grants") + sh.p("fiscal.injections") + sh.p("fund.contribution")
+                  + sh.p("bond.issue"))),
+        "in.construction_cash": ("建设期资金结余", "Cash retained (+) / drawn (−) in construction",
+                                 c * (cash - _lagged(cash))),
+    }
+    outflows = {
+        "equity.shareholders_in": ("项目资本金", "Project capital contributed",
+                                   sh.p("equity.shareholders_in")),
+        "out.bond_principal": ("专项债券本金偿还", "Special-bond principal",
+                               op * sh.p("bond.principal")),
+        "out.bond_interest": ("专项债券利息支付", "Special-bond interest",
+                              op * sh.p("bond.interest")),
+        "out.loan_principal": ("借款本金偿还", "Loan principal",
+                               op * (sh.p("loan.principal") + sh.p("loan.prepayment"))),
+        "out.loan_interest": ("借款利息支付", "Loan interest", op * sh.p("loan.interest")),
+        "finance.fees_expensed": ("融资费用", "Financing fees", sh.p("finance.fees_expensed")),
+        "opex.total": ("经营成本", "Operating costs", op * sh.p("opex.total")),
+        "opex.input_vat": ("进项税额", "Input VAT on operating costs", op * sh.p("opex.input_vat")),
+        "tax.vat_payable": ("应纳增值税", "VAT payable", op * sh.p("tax.vat_payable")),
+        "tax.taxes_and_surcharges": ("税金及附加", "Taxes and surcharges",
+                                     op * sh.p("tax.taxes_and_surcharges")),
+        "tax.income_tax": ("所得税", "Income tax", op * sh.p("tax.income_tax")),
+        "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.p("fund.paid")),
+    }
+    z = sh.zeros()
+    total_in = sum((v[2] for v in inflows.values()), z)
+    total_out = sum((v[2] for v in outflows.values()), z)
+    sh.add_flow("in.total", "现金流入", "Cash inflow", total_in)
+    for key, (zh, en, series) in inflows.items():
+        sh.add_flow(key, zh, en, series, level=1)
+    sh.add_flow("out.total", "现金流出", "Cash outflow", total_out)
+    for key, (zh, en, series) in outflows.items():
+        sh.add_flow(key, zh, en, series, level=1)
+    net = sh.add_flow("net", "净现金流量", "Net cash flow", total_in - total_out)
+    sh.add_yearly("net.cumulative", "累计净现金流量", "Cumulative net cash flow", np.cumsum(net),
+                  BALANCE)
+    sh.metric("equity_irr")
+    sh.indicators["equity_irr"]["zh"] = "资本金财务内部收益率（按股东分配）"
+    sh.indicators["equity_irr"]["en"] = "Equity IRR (on distributions)"
+    sh.metric("equity_npv")
+    sh.indicator("equity_irr_cash_flow", float(finance.irr(total_in - total_out, sh.ppy)),
+                 "资本金财务内部收益率（按本表净现金流量）",
+                 "Equity IRR (on this table's net cash flow)", "rate")
+    sh.indicator("equity_discount_rate", result.spec.evaluation.equity_discount_rate,
+                 "资本金基准收益率", "Equity discount rate", "rate")
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 11. 财务计划现金流量表
+# --------------------------------------------------------------------------------------
+
+
+def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """财务计划现金流量表 — cash flows of the project company by activity: operating
+    (revenue, output VAT, subsidy income; operating costs, input VAT, VAT payable, taxes
+    and surcharges, income tax), investing (REIT exit proceeds; construction investment),
+    financing (capital, fund, capital grants, bonds, loans; interest, principal, fees,
+    distributions, payments to the fund); net cash flow and 累计盈余资金
+    (``cash.cumulative_surplus``, cash including reserves), which must stay ≥ 0
+    (财务生存能力). ``attrs["indicators"]``: the minimum cumulative surplus and whether it
+    stays ≥ 0 (1 = yes)."""
+    sh = _Sheet(result, scenario, "financial_plan")
+    z = sh.zeros()
+
+    def section(key: str, zh: str, en: str,
+                inflow: list[tuple[str, str, str, np.ndarray | str]],
+                outflow: list[tuple[str, str, str, np.ndarray | str]]) -> np.ndarray:
+        def series(x: np.ndarray | str) -> np.ndarray:
+            return sh.p(x) if isinstance(x, str) else x
+
+        cin = sum((series(x) for *_, x in inflow), z)
+        cout = sum((series(x) for *_, x in outflow), z)
+        net = sh.add_flow(key, zh, en, cin - cout)
+        sh.add_flow(f"{key}.inflow", "现金流入", "Cash inflow", cin, level=1)
+        for k, kzh, ken, x in inflow:
+            sh.add_flow(k, kzh, ken, x, level=2)
+        sh.add_flow(f"{key}.outflow", "现金流出", "Cash outflow", cout, level=1)
+        for k, kzh, ken, x in outflow:
+            sh.add_flow(k, kzh, ken, x, level=2)
+        return net
+
+    operating = section(
+        "operating", "经营活动净现金流量", "Net cash flow from operating activities",
+        [("revenue.total", "营业收入", "Operating revenue", "revenue.total"),
+         ("tax.output_vat", "增值税销项税额", "Output VAT", "tax.output_vat"),
+         ("pl.subsidy_income", "补贴收入", "Subsidy income", "pl.subsidy_income")],
+        [("opex.total", "经营成本", "Operating costs", "opex.total"),
+         ("opex.input_vat", "增值税进项税额", "Input VAT on operating costs", "opex.input_vat"),
+         ("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges",
+          "tax.taxes_and_surcharges"),
+         ("tax.vat_payable", "增值税", "VAT payable", "tax.vat_payable"),
+         ("tax.income_tax", "所得税", "Income tax", "tax.income_tax")],
+    )
+    investing = section(
+        "investing", "投资活动净现金流量", "Net cash flow from investing activities",
+        [("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds",
+          "reit.net_proceeds")],
+        [("capex.total", "建设投资", "Construction investment", "capex.total")],
+    )
+    financing = section(
+        "financing", "筹资活动净现金流量", "Net cash flow from financing activities",
+        [("equity.shareholders_in", "项目资本金投入", "Shareholder capital",
+          "equity.shareholders_in"),
+         ("fund.contribution", "基金出资", "Fund contribution", "fund.contribution"),
+         ("fiscal.grants", "财政资本性补助", "Capital grants", "fiscal.grants"),
+         ("bond.issue", "专项债券", "Special bonds issued", "bond.issue"),
+         ("loan.draw", "银行贷款", "Loans drawn", "loan.draw")],
+        [("fin.interest", "各种利息支出", "Interest paid",
+          sh.p("bond.interest") + sh.p("loan.interest")),
+         ("fin.principal", "偿还债务本金", "Principal repaid",
+          sh.p("bond.principal") + sh.p("loan.principal") + sh.p("loan.prepayment")),
+         ("fin.fees", "融资费用", "Financing fees",
+          sh.p("bond.fees") + sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee")),
+         ("equity.distribution", "应付利润（股东分配）", "Distributions to shareholders",
+          "equity.distribution"),
+         ("fund.paid", "基金收益及本金分配", "Paid to the fund", "fund.paid")],
+    )
+    sh.add_yearly("net", "净现金流量", "Net cash flow", operating + investing + financing, FLOW)
+    surplus = sh.add_balance("cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus")
+    sh.add_balance("cash.dsra_balance", "其中：偿债准备金", "of which: debt-service reserve",
+                   numbered=False)
+    sh.metric("min_cumulative_cash")
+    low = float(np.min(sh.p("cash.cumulative_surplus"))) if sh.n_periods else 0.0
+    scale = max(1.0, float(np.max(np.abs(surplus)))) if surplus.size else 1.0
+    sh.indicator("viable", float(low >= -1e-9 * scale), "财务生存能力（累计盈余资金≥0）",
+                 "Financially sustainable (cumulative surplus ≥ 0)", "flag")
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 12. 资产负债表
+# --------------------------------------------------------------------------------------
+
+
+def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """资产负债表 — at each year end: assets (cash incl. reserves, VAT credit, fixed
+    assets and construction in progress), liabilities (special bonds, loans), equity
+    (paid-in capital, capital grants, fund capital, retained earnings net of
+    distributions), the difference assets − liabilities − equity (0 when the sheet
+    balances) and 资产负债率 (``bs.debt_ratio``)."""
+    sh = _Sheet(result, scenario, "balance_sheet")
+    assets = sh.add_balance("bs.assets", "资产", "Total assets")
+    sh.add_balance("bs.current", "流动资产", "Current assets",
+                   sh.p("bs.cash") + sh.p("bs.vat_credit"), level=1)
+    sh.add_balance("bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)", level=2)
+    sh.add_balance("cash.dsra_balance", "其中：偿债准备金", "of which: debt-service reserve",
+                   level=2, numbered=False)
+    sh.add_balance("bs.vat_credit", "留抵增值税", "VAT credit", level=2)
+    sh.add_balance("bs.fixed_assets", "固定资产及在建工程净值",
+                   "Fixed assets and construction in progress", level=1)
+    liabilities = sh.end("bs.liabilities")
+    equity = sh.end("bs.equity")
+    sh.add_yearly("bs.liabilities_and_equity", "负债及所有者权益", "Liabilities and equity",
+                  liabilities + equity, BALANCE)
+    sh.add_balance("bs.liabilities", "负债", "Total liabilities", level=1)
+    sh.add_balance("bond.closing", "专项债券", "Special bonds", level=2)
+    sh.add_balance("loan.closing", "银行贷款", "Loans", level=2)
+    sh.add_balance("bs.equity", "所有者权益", "Total equity", level=1)
+    sh.add_balance("equity.paid_in", "实收资本（股东及国有资本金）", "Paid-in capital",
+                   np.cumsum(sh.p("equity.shareholders_in")), level=2)
+    sh.add_balance("equity.grants", "资本公积（财政资本性补助）",
+                   "Capital reserve (capital grants)", np.cumsum(sh.p("fiscal.grants")), level=2)
+    sh.add_balance("equity.fund", "基金出资", "Fund capital", np.cumsum(sh.p("fund.contribution")),
+                   level=2)
+    sh.add_balance("equity.retained", "累计留存收益（扣除分配）",
+                   "Retained earnings net of distributions",
+                   np.cumsum(sh.p("pl.net_profit") - sh.p("equity.distribution")
+                             - sh.p("fund.paid")), level=2)
+    sh.add_yearly("bs.difference", "资产负债表平衡差额", "Balance-sheet difference",
+                  assets - liabilities - equity, BALANCE)
+    sh.add_yearly("bs.debt_ratio", "资产负债率", "Debt-to-assets ratio", sh.end("bs.debt_ratio"),
+                  RATIO)
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# 13. 专项债收益与融资平衡表
+# --------------------------------------------------------------------------------------
+
+
+def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """专项债券项目收益与融资平衡表 — project income for debt service
+    (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
+    their input VAT, less taxes, plus exit proceeds; fiscal subsidies excluded), special-bond
+    principal and interest (``cash.bond_debt_service``), market-financing principal and
+    interest (``cash.loan_debt_service``), the income left after bond service, the year's
+    surplus after all debt service and its cumulative value (偿债准备), the annual coverage
+    by year (bond only; bond and loans), and 累计盈余资金 of the financial plan.
+
+    The annual bond coverage is shown in the years the minimum annual coverage metric
+    reads (fully operating, held years in the bond's life). ``attrs["indicators"]``: the
+    whole-life coverage multiples ``bond_coverage``, ``total_debt_coverage`` and
+    ``residual_coverage`` (sums over the debt's life, not of the columns shown), the
+    minimum annual coverage and cumulative cash, and the covenant floors.
+    """
+    sh = _Sheet(result, scenario, "bond_balance")
+    ni = sh.add_flow("cash.net_income_for_coverage", "项目收益", "Project income for debt service")
+    sh.add_flow("income.revenue", "营业收入（含销项税额）", "Revenue incl. output VAT",
+                sh.p("revenue.total") + sh.p("tax.output_vat"), level=1)
+    sh.add_flow("income.opex", "减：经营成本（含进项税额）",
+                "less: operating costs incl. input VAT",
+                sh.p("opex.total") + sh.p("opex.input_vat"), level=1)
+    sh.add_flow("income.taxes", "减：税金（增值税、税金及附加、所得税）",
+                "less: VAT, taxes and surcharges, income tax",
+                sh.p("tax.vat_payable") + sh.p("tax.taxes_and_surcharges")
+                + sh.p("tax.income_tax"), level=1)
+    sh.add_flow("reit.net_proceeds", "加：资产处置收入（REITs退出）",
+                "plus: REIT exit net proceeds", level=1)
+    bond = sh.add_flow("cash.bond_debt_service", "专项债券还本付息",
+                       "Special-bond principal and interest")
+    sh.add_flow("bond.principal_net", "还本", "Principal (net of refinancing)",
+                sh.p("bond.principal") - sh.p("bond.refinanced"), level=1)
+    sh.add_flow("bond.interest", "付息", "Interest", level=1)
+    loan = sh.add_flow("cash.loan_debt_service", "市场化融资还本付息",
+                       "Market financing principal and interest")
+    sh.add_flow("loan.principal_all", "还本", "Principal (incl. prepayment)",
+                sh.p("loan.principal") + sh.p("loan.prepayment"), level=1)
+    sh.add_flow("loan.interest", "付息", "Interest", level=1)
+    sh.add_yearly("after_bond", "偿还专项债本息后项目收益", "Income left after bond service",
+                  ni - bond, FLOW)
+    surplus = sh.add_yearly("surplus", "当年资金结余", "Surplus after all debt service",
+                            ni - bond - loan, FLOW)
+    sh.add_yearly("surplus.cumulative", "累计资金结余（偿债准备）",
+                  "Cumulative surplus after debt service", np.cumsum(surplus), BALANCE)
+
+    rows = _ratio_rows(sh)
+    bond_pi = sh.p("cash.bond_debt_service")
+    bond_life = window(((sh.p("bond.closing") > 1e-9) | (bond_pi > 1e-9)
+                        | (sh.p("bond.issue") > 0))[None, :])[0]
+    in_life = sh.flow(bond_life.astype(float)) > 0
+    sh.add_yearly("coverage.bond", "年度专项债本息覆盖倍数", "Annual special-bond coverage",
+                  safe_ratio(sh.flow(sh.p("cash.net_income_for_coverage") * bond_life), bond,
+                             in_life & rows), RATIO)
+    sh.add_yearly("coverage.total", "年度全部债务本息覆盖倍数", "Annual total-debt coverage",
+                  safe_ratio(ni, bond + loan, rows), RATIO)
+    sh.add_balance("cash.cumulative_surplus", "累计盈余资金（财务计划现金流量表）",
+                   "Cumulative cash surplus (financial plan)")
+    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage",
+                "min_annual_cash_coverage", "min_cumulative_cash"):
+        sh.metric(key)
+    cov = result.spec.funding.covenants
+    sh.indicator("min_bond_coverage", cov.min_bond_coverage, "专项债本息覆盖倍数下限",
+                 "Floor: bond coverage", "ratio")
+    sh.indicator("min_total_coverage", cov.min_total_coverage, "全部债务本息覆盖倍数下限",
+                 "Floor: total-debt coverage", "ratio")
+    return sh.frame()
+
+
+# --------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------
+
+
+class TableInfo(NamedTuple):
+    """A standard table: its titles and the function that builds it."""
+
+    zh: str
+    """Chinese title (as in 《建设项目经济评价方法与参数》(第三版))."""
+    en: str
+    """English title."""
+    build: Callable[[Result, int], pd.DataFrame]
+    """``build(result, scenario)``."""
+
+
+TABLES: dict[str, TableInfo] = {
+    "investment_estimate": TableInfo("建设投资估算表", "Construction investment estimate",
+                                     investment_estimate),
+    "construction_interest": TableInfo("建设期利息估算表", "Interest during construction",
+                                       construction_interest),
+    "investment_plan": TableInfo("项目总投资使用计划与资金筹措表",
+                                 "Investment plan and financing", investment_plan),
+    "revenue_and_taxes": TableInfo("营业收入、税金及附加和增值税估算表",
+                                   "Revenue, taxes and surcharges, and VAT", revenue_and_taxes),
+    "total_cost": TableInfo("总成本费用估算表", "Total cost estimate", total_cost),
+    "depreciation": TableInfo("折旧摊销估算表", "Depreciation and amortisation", depreciation),
+    "debt_service": TableInfo("借款还本付息计划表", "Debt repayment schedule", debt_service),
+    "profit_and_distribution": TableInfo("利润与利润分配表", "Profit and profit distribution",
+                                         profit_and_distribution),
+    "project_cash_flow": TableInfo("项目投资现金流量表", "Project investment cash flow",
+                                   project_cash_flow),
+    "equity_cash_flow": TableInfo("项目资本金现金流量表", "Project capital cash flow",
+                                  equity_cash_flow),
+    "financial_plan": TableInfo("财务计划现金流量表", "Financial plan cash flow", financial_plan),
+    "balance_sheet": TableInfo("资产负债表", "Balance sheet", balance_sheet),
+    "bond_balance": TableInfo("专项债券项目收益与融资平衡表",
+                              "Special-bond income and financing balance", bond_balance),
+}
+"""The standard tables in textbook order: id → (Chinese title, English title, function)."""
+
+
+def standard_tables(result: Result, scenario: int = 0) -> dict[str, pd.DataFrame]:
+    """Every standard table of one scenario, keyed by the ids of ``TABLES`` in order."""
+    return {key: info.build(result, scenario) for key, info in TABLES.items()}
