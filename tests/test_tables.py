@@ -1,0 +1,668 @@
+"""The standard tables of 《建设项目经济评价方法与参数》(第三版) (``renewfin.tables``).
+
+Every table renders for every model in ``models/`` and for variants of the example that
+exercise the whole funding stack (two phases, land, equity injection, operating and
+interest subsidies, bond capital share and refinancing, DSRA and sweep, fund, REIT exit),
+no funding at all, and quarterly periods. Each table is checked against the ledger lines
+it reads, naming the identity it relies on: the textbook's own (sources = uses,
+assets = liabilities + equity, cumulative = Σ net …) or the ledger's (``capex.total``,
+``revenue.total``, ``result.values`` …).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from numpy.testing import assert_allclose
+
+from renewfin import tables as T
+from renewfin.engine import Result, run
+from renewfin.spec import ProjectSpec, load_spec, validate_data
+from renewfin.spec.tax import resolve_tax
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = sorted((ROOT / "models").glob("*.yaml"))
+EXAMPLE = ROOT / "models" / "old_community.yaml"
+
+
+# --- specs ------------------------------------------------------------------------------
+
+
+def example_data() -> dict[str, Any]:
+    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def rich(d: dict[str, Any]) -> dict[str, Any]:
+    """The example with a second phase, land, an injection, operating and interest
+    subsidies, a bond used partly as capital, a refinanced bond, a DSRA, a cash sweep and
+    a fund; one revenue stream starts with phase 1 so that cash comes in during
+    construction of phase 2."""
+    d = copy.deepcopy(d)
+    d["timeline"]["horizon_years"] = 24
+    d["timeline"]["phases"] = [{"name": "一期", "start_year": 0, "duration_years": 2},
+                               {"name": "二期", "start_year": 2, "duration_years": 1}]
+    d["investment"] += [
+        {"name": "二期工程", "category": "construction", "amount": 2000, "phase": "二期"},
+        {"name": "征拆补偿", "category": "land", "amount": 500, "schedule": [1.0, 0.0],
+         "escalate": False},
+    ]
+    d["depreciation"]["classes"].append(
+        {"name": "land_use_right", "life_years": 40, "residual_rate": 0.0,
+         "label_zh": "土地使用权"})
+    d["price_contingency"] = {"rate": 0.02}
+    d["revenues"][0]["phase"] = "一期"
+    f = d["funding"]
+    f["fiscal_funds"] += [
+        {"name": "国资注资", "use": "equity_injection", "amount": 1000},
+        {"name": "运营补贴", "use": "operating_subsidy", "amount": 200, "years": 10},
+        {"name": "贷款贴息", "use": "interest_subsidy", "loan": "国开行城市更新贷款",
+         "share": 0.3, "years": 5, "taxable": False},
+    ]
+    f["special_bonds"][0]["capital_share"] = 0.2
+    f["special_bonds"].append({"name": "2027年专项债", "amount": 1500, "issue_year": 1,
+                               "tenor_years": 10, "coupon": 0.024, "refinance_share": 0.5})
+    f["loans"][0]["dsra_months"] = 6
+    f["loans"][0]["cash_sweep"] = 0.2
+    f["fund"] = {"amount": 3000, "term_years": 8}
+    return d
+
+
+def reit(d: dict[str, Any]) -> dict[str, Any]:
+    d = rich(d)
+    d["funding"]["reit_exit"] = {"exit_year": 12, "cap_rate": 0.05, "min_size_yi_yuan": 0}
+    return d
+
+
+def unfunded(d: dict[str, Any]) -> dict[str, Any]:
+    """No grants, bonds, loans or fund: the sponsor pays for everything."""
+    d = copy.deepcopy(d)
+    d["funding"] = {}
+    return d
+
+
+def profitable(d: dict[str, Any]) -> dict[str, Any]:
+    """Higher rents and prices, so that the project pays income tax and uses its losses."""
+    d = unfunded(d)
+    for r in d["revenues"]:
+        r["unit_price"] *= 2.5
+    return d
+
+
+def quarterly(d: dict[str, Any]) -> dict[str, Any]:
+    d = copy.deepcopy(d)
+    d["timeline"]["periodicity"] = "quarterly"
+    return d
+
+
+VARIANTS = {
+    "rich": rich,
+    "reit_exit": reit,
+    "unfunded": unfunded,
+    "profitable": profitable,
+    "quarterly": quarterly,
+    "rich_quarterly": lambda d: quarterly(rich(d)),
+    "reit_quarterly": lambda d: quarterly(reit(d)),
+}
+
+
+def run_data(data: dict[str, Any]) -> Result:
+    return run(validate_data(ProjectSpec, data))
+
+
+_CACHE: dict[str, Result] = {}
+
+
+def result_of(name: str) -> Result:
+    """A run of a model file (``model:<stem>``) or of a variant of the example, cached."""
+    if name not in _CACHE:
+        if name.startswith("model:"):
+            _CACHE[name] = run(load_spec(ROOT / "models" / f"{name[6:]}.yaml"))
+        else:
+            _CACHE[name] = run_data(VARIANTS[name](example_data()))
+    return _CACHE[name]
+
+
+CASES = [f"model:{p.stem}" for p in MODELS] + list(VARIANTS)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def yearly(res: Result, id: str | np.ndarray, scenario: int = 0) -> np.ndarray:
+    """A ledger flow summed by model year, the reference the tables must match."""
+    x = res.ledger[id][scenario] if isinstance(id, str) else id
+    ppy = res.timeline.ppy
+    return np.asarray(x, dtype=float).reshape(-1, ppy).sum(axis=1)
+
+
+def year_end(res: Result, id: str, scenario: int = 0) -> np.ndarray:
+    ppy = res.timeline.ppy
+    return np.asarray(res.ledger[id][scenario], dtype=float)[ppy - 1 :: ppy]
+
+
+def years(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if c not in (T.NO, T.ZH, T.EN, T.TOTAL, T.VAT, T.SHARE)]
+
+
+def row(df: pd.DataFrame, key: str) -> np.ndarray:
+    return df.loc[key, years(df)].to_numpy(dtype=float)
+
+
+def close(a: Any, b: Any, scale: float = 1.0) -> None:
+    assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-9,
+                    atol=1e-9 * max(scale, 1.0), equal_nan=True)
+
+
+def money_scale(res: Result) -> float:
+    return float(np.abs(res.ledger["capex.total"]).sum()) + 1.0
+
+
+def nan_min(x: np.ndarray) -> float:
+    return float(np.nanmin(x)) if np.any(~np.isnan(x)) else np.nan
+
+
+# --- every table renders --------------------------------------------------------------
+
+
+def test_models_folder_is_not_empty() -> None:
+    assert MODELS, "models/ holds no YAML file"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_table_renders(case: str) -> None:
+    res = result_of(case)
+    out = T.standard_tables(res)
+    assert list(out) == list(T.TABLES)
+    labels = [str(d.year) for d in res.timeline.starts[:: res.timeline.ppy]]
+    for key, df in out.items():
+        zh, en, _ = T.TABLES[key]
+        assert isinstance(df, pd.DataFrame) and len(df) > 0, key
+        assert df.attrs["id"] == key and df.attrs["title_zh"] == zh and df.attrs["title_en"] == en
+        assert df.attrs["unit"] == res.spec.project.money_unit.value
+        assert list(df.columns[:4]) == [T.NO, T.ZH, T.EN, T.TOTAL], key
+        assert df.index.is_unique, key
+        assert set(df.attrs["kinds"]) == set(df.index), key
+        # Year columns: a subset of the model years, in order.
+        ys = years(df)
+        assert ys == [y for y in labels if y in ys], key
+        numbers = [n for n in df[T.NO] if n]
+        assert len(numbers) == len(set(numbers)), key
+        values = df[[T.TOTAL, *ys]].to_numpy(dtype=float)
+        assert not np.isinf(values).any(), key
+        # Totals only for flows.
+        kinds = df.attrs["kinds"]
+        for k in df.index:
+            assert np.isnan(df.loc[k, T.TOTAL]) == (kinds[k] != "flow"), (key, k)
+    # Yearly tables cover the whole calendar; construction tables the construction years.
+    assert years(out["revenue_and_taxes"]) == labels
+    flag = yearly(res, "flag.construction") > 0
+    assert years(out["investment_plan"]) == [y for y, f in zip(labels, flag, strict=True) if f]
+    assert years(out["construction_interest"]) == years(out["investment_plan"])
+    assert list(out["investment_estimate"].columns) == [T.NO, T.ZH, T.EN, T.TOTAL, T.VAT,
+                                                        T.SHARE]
+
+
+def test_textbook_numbering_of_the_investment_estimate() -> None:
+    # 《建设项目经济评价方法与参数》(第三版) 建设投资估算表: 1 工程费用, 2 工程建设其他费用,
+    # 3 预备费 (基本预备费, 涨价预备费), 4 建设投资合计, with sub-rows numbered 1.1, 1.1.1 …
+    df = T.investment_estimate(result_of("model:old_community"))
+    assert list(df[T.NO]) == ["1", "1.1", "1.1.1", "1.1.2", "1.1.3", "1.2", "1.2.1", "2", "2.1",
+                              "3", "3.1", "3.2", "4"]
+    assert list(df.loc[df[T.NO].isin(["1", "2", "3", "4"]), T.ZH]) == [
+        "工程费用", "工程建设其他费用", "预备费", "建设投资合计"]
+
+
+def test_registry_and_footer() -> None:
+    res = result_of("model:old_community")
+    assert len(T.TABLES) == 13
+    assert T.TABLES["balance_sheet"].zh == "资产负债表"
+    df = T.TABLES["project_cash_flow"].build(res, 0)
+    footer = T.indicators(df)
+    assert list(footer.columns) == [T.ZH, T.EN, "value", "unit"]
+    assert footer.loc["project_irr_after_tax", "value"] == pytest.approx(
+        res.values["project_irr_after_tax"][0], nan_ok=True)
+    assert T.indicators(T.revenue_and_taxes(res)).empty
+
+
+def test_scenario_selects_a_row_of_a_batch() -> None:
+    spec = load_spec(EXAMPLE)
+    res = run(spec, {"risk.capex_overrun": [0.0, 0.2]})
+    base, over = T.investment_estimate(res, 0), T.investment_estimate(res, 1)
+    for s, df in ((0, base), (1, over)):
+        assert df.loc["capex.total", T.TOTAL] == pytest.approx(res.ledger["capex.total"][s].sum())
+        assert df.attrs["scenario"] == s
+    assert over.loc["capex.total", T.TOTAL] > base.loc["capex.total", T.TOTAL]
+    tables = T.standard_tables(res, 1)
+    close(row(tables["revenue_and_taxes"], "revenue.total"), yearly(res, "revenue.total", 1))
+    with pytest.raises(IndexError):
+        T.balance_sheet(res, 2)
+
+
+# --- each table against the ledger --------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_investment_estimate_totals_equal_the_ledger(case: str) -> None:
+    res = result_of(case)
+    df = T.investment_estimate(res)
+    led = res.ledger
+    # Reference: the ledger's capex.total and capex.input_vat summed over the periods.
+    total = led["capex.total"][0].sum()
+    assert df.loc["capex.total", T.TOTAL] == pytest.approx(total, rel=1e-12)
+    assert df.loc["capex.total", T.VAT] == pytest.approx(led["capex.input_vat"][0].sum(),
+                                                         rel=1e-10, abs=1e-9)
+    assert df.loc["capex.total", T.SHARE] == pytest.approx(1.0)
+    # Items listed: all but a lone basic-contingency item (its category row shows it).
+    cont = [i for i in res.spec.investment if i.category.value == "contingency"]
+    items = [k for k in df.index if k.startswith("capex.item[")]
+    assert len(items) == len(res.spec.investment) - (len(cont) == 1)
+    for k in df.index:
+        if k.startswith(("capex.item[", "capex.category[")) and k in led:
+            assert df.loc[k, T.TOTAL] == pytest.approx(led[k][0].sum(), rel=1e-12, abs=1e-9), k
+    # 建设投资 = 工程费用 + 工程建设其他费用 + 预备费; 预备费 = 基本 + 涨价.
+    top = df.loc[["engineering", "other_costs", "contingencies"]]
+    assert top[T.TOTAL].sum() == pytest.approx(total, rel=1e-12)
+    assert top[T.VAT].sum() == pytest.approx(df.loc["capex.total", T.VAT], rel=1e-12, abs=1e-12)
+    assert df.loc["contingencies", T.TOTAL] == pytest.approx(
+        df.loc["capex.category[contingency]", T.TOTAL]
+        + df.loc["capex.price_contingency", T.TOTAL], rel=1e-12, abs=1e-12)
+    assert df.attrs["indicators"]["total_investment"]["value"] == pytest.approx(total)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_construction_interest_totals(case: str) -> None:
+    res = result_of(case)
+    df = T.construction_interest(res)
+    scale = money_scale(res)
+    # Reference: finance.interest_capitalised is the IDC, result.values["idc"] its sum.
+    idc = df.loc["finance.interest_capitalised", T.TOTAL]
+    assert idc == pytest.approx(res.values["idc"][0], rel=1e-10, abs=1e-9)
+    assert df.attrs["indicators"]["idc"]["value"] == pytest.approx(idc, rel=1e-12, abs=1e-12)
+    interest = [k for k in df.index if k.endswith("].idc")]
+    fees = [k for k in df.index if k.endswith("].idc_fees")]
+    close(df.loc[interest, years(df)].sum().to_numpy(), row(df, "finance.interest_capitalised"),
+          scale)
+    close(df.loc[fees, years(df)].sum().to_numpy(), row(df, "finance.fees_capitalised"), scale)
+    close(row(df, "total"), row(df, "finance.interest_capitalised")
+          + row(df, "finance.fees_capitalised"), scale)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_financing_sources_equal_uses_in_every_construction_year(case: str) -> None:
+    res = result_of(case)
+    df = T.investment_plan(res)
+    scale = money_scale(res)
+    # The textbook identity 资金筹措 = 资金使用, and the ledger's su.uses / su.sources.
+    close(row(df, "su.sources"), row(df, "su.uses"), scale)
+    ys = [int(y) - int(res.timeline.starts[0].year) for y in years(df)]
+    close(row(df, "su.uses"), yearly(res, "su.uses")[ys], scale)
+    close(row(df, "su.sources"), yearly(res, "su.sources")[ys], scale)
+    uses = ["capex.total", "finance.interest_capitalised", "finance.fees_capitalised",
+            "uses.principal", "uses.income_tax"]
+    close(df.loc[uses, years(df)].sum().to_numpy(), row(df, "su.uses"), scale)
+    sections = {"sources.capital": ["equity.sponsor", "sources.injections", "sources.fund",
+                                    "sources.capital_grants", "sources.bond_capital"],
+                "sources.debt": ["sources.bonds", "loan.draw"],
+                "sources.other": ["sources.other_grants", "sources.operating_cash",
+                                  "sources.interest_subsidies", "sources.cash_used"]}
+    for key, parts in sections.items():
+        close(df.loc[parts, years(df)].sum().to_numpy(), row(df, key), scale)
+    close(df.loc[list(sections), years(df)].sum().to_numpy(), row(df, "su.sources"), scale)
+    # Bonds split into capital and debt add up to what was issued in construction.
+    close(row(df, "sources.bond_capital") + row(df, "sources.bonds"),
+          yearly(res, res.ledger["bond.issue"][0] * res.ledger["flag.construction"][0])[ys],
+          scale)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_revenue_table_totals_equal_the_ledger(case: str) -> None:
+    res = result_of(case)
+    df = T.revenue_and_taxes(res)
+    scale = money_scale(res)
+    # Reference: revenue.total by year and in total.
+    assert df.loc["revenue.total", T.TOTAL] == pytest.approx(res.ledger["revenue.total"][0].sum(),
+                                                             rel=1e-12, abs=1e-9)
+    close(row(df, "revenue.total"), yearly(res, "revenue.total"), scale)
+    streams = [k for k in df.index if k.startswith("revenue.stream[")]
+    close(df.loc[streams, years(df)].sum().to_numpy(), row(df, "revenue.total"), scale)
+    close(row(df, "tax.taxes_and_surcharges"), row(df, "tax.surcharges")
+          + row(df, "tax.property_rental") + row(df, "tax.property_ad_valorem"), scale)
+    split = [k for k in ("tax.urban_maintenance", "tax.education", "tax.local_education")
+             if k in df.index]
+    if split:
+        close(df.loc[split, years(df)].sum().to_numpy(), row(df, "tax.surcharges"), scale)
+    close(row(df, "tax.input_vat"), row(df, "capex.input_vat") + row(df, "opex.input_vat"), scale)
+    close(row(df, "tax.vat_credit"), year_end(res, "tax.vat_credit"), scale)
+
+
+def test_surcharges_split_by_rate() -> None:
+    # 城建税 7 % (市区), 教育费附加 3 %, 地方教育附加 2 % of the VAT paid (DOMAIN.md §6).
+    res = result_of("profitable")
+    df = T.revenue_and_taxes(res)
+    vat = row(df, "tax.vat_payable")
+    assert vat.sum() > 0
+    close(row(df, "tax.urban_maintenance"), 0.07 * vat, money_scale(res))
+    close(row(df, "tax.education"), 0.03 * vat, money_scale(res))
+    close(row(df, "tax.local_education"), 0.02 * vat, money_scale(res))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_total_cost_adds_up(case: str) -> None:
+    res = result_of(case)
+    df = T.total_cost(res)
+    scale = money_scale(res)
+    # Reference: pl.total_cost = 经营成本 + 折旧摊销 + 利息支出 + 融资费用.
+    close(row(df, "pl.total_cost"), yearly(res, "pl.total_cost"), scale)
+    close(row(df, "opex.total") + row(df, "dep_fin.total") + row(df, "finance.interest_expensed")
+          + row(df, "finance.fees_expensed"), row(df, "pl.total_cost"), scale)
+    items = [k for k in df.index if k.startswith("opex.item[")]
+    close(df.loc[items, years(df)].sum().to_numpy(), row(df, "opex.total"), scale)
+    close(row(df, "interest.bond") + row(df, "interest.loan"),
+          row(df, "finance.interest_expensed"), scale)
+    close(row(df, "cost.variable") + row(df, "cost.fixed"), row(df, "pl.total_cost"), scale)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_depreciation_table(case: str) -> None:
+    res = result_of(case)
+    df = T.depreciation(res)
+    scale = money_scale(res)
+    close(row(df, "dep_fin.total.charge"), yearly(res, "dep_fin.total"), scale)
+    charges = [k for k in df.index if k.startswith("dep.class[") and k.endswith(".charge")]
+    close(df.loc[charges, years(df)].sum().to_numpy(), row(df, "dep_fin.total.charge"), scale)
+    # Original values: construction investment net of input VAT plus capitalised financing
+    # costs (the ledger's capex.total − capex.input_vat + IDC + fees).
+    led = res.ledger
+    ov = (led["capex.total"] - led["capex.input_vat"] + led["finance.interest_capitalised"]
+          + led["finance.fees_capitalised"])[0].sum()
+    assert np.nanmax(row(df, "dep_fin.total.original_value")) == pytest.approx(ov, rel=1e-10)
+    # Net book value = the balance sheet's fixed assets once construction is over and while
+    # the asset is held (before a REIT exit).
+    after = (yearly(res, "flag.construction") == 0) & (year_end(res, "flag.held") > 0)
+    if "reit.flag_exit" in led:
+        after &= np.cumsum(yearly(res, "reit.flag_exit")) == 0
+    after &= np.cumsum(yearly(res, "flag.construction")) > 0
+    close(row(df, "dep_fin.total.net_value")[after], year_end(res, "bs.fixed_assets")[after],
+          scale)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_debt_service_balances_close_and_ratios_match_the_metrics(case: str) -> None:
+    res = result_of(case)
+    df = T.debt_service(res)
+    scale = money_scale(res)
+    closing = [k for k in df.index if k.endswith(".closing")]
+    assert "total.closing" in closing
+    for k in closing:  # every loan and bond is repaid by the end of the model
+        assert abs(df.loc[k, years(df)[-1]]) <= 1e-9 * scale, k
+    # Corkscrew by year: opening + draws − principal = closing, and next opening = closing.
+    for at in [k[: -len(".closing")] for k in closing]:
+        draw = row(df, f"{at}.draw") if f"{at}.draw" in df.index else row(df, f"{at}.issue")
+        repaid = row(df, f"{at}.principal") + (row(df, f"{at}.prepayment")
+                                               if f"{at}.prepayment" in df.index else 0.0)
+        close(row(df, f"{at}.opening") + draw - repaid, row(df, f"{at}.closing"), scale)
+        close(row(df, f"{at}.opening")[1:], row(df, f"{at}.closing")[:-1], scale)
+    close(row(df, "total.closing"), year_end(res, "loan.closing") + year_end(res, "bond.closing"),
+          scale)
+    # Reference: metrics_funding's min/avg DSCR, loan DSCR and ICR over the same years.
+    v = res.values
+    assert nan_min(row(df, "dscr")) == pytest.approx(v["min_dscr"][0], nan_ok=True, rel=1e-12)
+    assert nan_min(row(df, "loan_dscr")) == pytest.approx(v["min_loan_dscr"][0], nan_ok=True,
+                                                          rel=1e-12)
+    assert nan_min(row(df, "icr")) == pytest.approx(v["min_icr"][0], nan_ok=True, rel=1e-12)
+    dscr = row(df, "dscr")
+    if np.any(~np.isnan(dscr)):
+        assert np.nanmean(dscr) == pytest.approx(v["avg_dscr"][0], rel=1e-12)
+    for key in ("min_dscr", "min_icr", "min_llcr", "plcr"):
+        assert df.attrs["indicators"][key]["value"] == pytest.approx(v[key][0], nan_ok=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_profit_table(case: str) -> None:
+    res = result_of(case)
+    df = T.profit_and_distribution(res)
+    scale = money_scale(res)
+    # 利润总额 = 营业收入 − 税金及附加 − 总成本费用 + 补贴收入 (+ 资产处置收益).
+    close(row(df, "revenue.total") - row(df, "tax.taxes_and_surcharges") - row(df, "pl.total_cost")
+          + row(df, "pl.subsidy_income") + row(df, "pl.gain_on_exit"),
+          row(df, "pl.profit_before_tax"), scale)
+    close(row(df, "pl.profit_before_tax") - row(df, "tax.income_tax"), row(df, "pl.net_profit"),
+          scale)
+    close(row(df, "pl.net_profit"), yearly(res, "pl.net_profit"), scale)
+    # 所得税 = 税率 × 应纳税所得额 (企业所得税法: 25 % under the cn_default preset).
+    rate = resolve_tax(res.spec.tax, res.spec.project.city_tier).income_tax
+    close(row(df, "tax.income_tax"), rate * row(df, "tax.taxable_after_losses"), scale)
+    # Distribution corkscrew: undistributed = available − reserve − paid; carried forward.
+    close(row(df, "pl.available"), row(df, "pl.net_profit") + row(df, "pl.opening_undistributed"),
+          scale)
+    close(row(df, "pl.undistributed"), row(df, "pl.available_to_investors") - row(df, "pl.paid"),
+          scale)
+    close(row(df, "pl.opening_undistributed")[1:], row(df, "pl.undistributed")[:-1], scale)
+    close(row(df, "equity.distribution"), yearly(res, "equity.distribution"), scale)
+
+
+def test_profit_table_uses_losses_and_pays_tax() -> None:
+    res = result_of("profitable")
+    df = T.profit_and_distribution(res)
+    assert df.loc["tax.income_tax", T.TOTAL] > 0
+    assert df.loc["tax.loss_used", T.TOTAL] > 0
+    assert df.loc["pl.statutory_reserve", T.TOTAL] > 0
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_project_cash_flow(case: str) -> None:
+    res = result_of(case)
+    df = T.project_cash_flow(res)
+    scale = money_scale(res)
+    # The cumulative rows are the running sums of the net rows (年末累计).
+    close(row(df, "cf.project.pre_tax_cumulative"), np.cumsum(row(df, "cf.project.pre_tax")),
+          scale)
+    close(row(df, "cf.project.after_tax_cumulative"), np.cumsum(row(df, "cf.project.after_tax")),
+          scale)
+    inflow = ["revenue.total", "tax.output_vat", "dep.residual_value", "reit.net_proceeds"]
+    outflow = ["capex.total", "opex.total", "opex.input_vat", "tax.vat_payable",
+               "tax.taxes_and_surcharges"]
+    close(df.loc[inflow, years(df)].sum().to_numpy(), row(df, "cf.project.inflow"), scale)
+    close(df.loc[outflow, years(df)].sum().to_numpy(), row(df, "cf.project.outflow"), scale)
+    close(row(df, "cf.project.inflow") - row(df, "cf.project.outflow"),
+          row(df, "cf.project.pre_tax"), scale)
+    ind = df.attrs["indicators"]
+    for key in ("project_irr_pre_tax", "project_irr_after_tax", "project_npv", "payback_pre_tax"):
+        assert ind[key]["value"] == pytest.approx(res.values[key][0], nan_ok=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_equity_cash_flow(case: str) -> None:
+    res = result_of(case)
+    df = T.equity_cash_flow(res)
+    scale = money_scale(res)
+    close(row(df, "net.cumulative"), np.cumsum(row(df, "net")), scale)
+    ins = [k for k in df.index if df.loc[k, T.NO].startswith("1.")]
+    outs = [k for k in df.index if df.loc[k, T.NO].startswith("2.")]
+    close(df.loc[ins, years(df)].sum().to_numpy(), row(df, "in.total"), scale)
+    close(df.loc[outs, years(df)].sum().to_numpy(), row(df, "out.total"), scale)
+    # Over the whole life the shareholders' net cash flow is what they received less what
+    # they put in, plus any cash left in the company: Σ net = Σ (distributions + terminal
+    # value − contributions) + 累计盈余资金 at the end.
+    led = res.ledger
+    owners = (led["equity.distribution"] + led["equity.terminal_value"]
+              - led["equity.shareholders_in"])[0].sum()
+    assert df.loc["net", T.TOTAL] == pytest.approx(
+        owners + led["cash.cumulative_surplus"][0, -1], rel=1e-9, abs=1e-9 * scale)
+    ind = df.attrs["indicators"]
+    assert ind["equity_irr"]["value"] == pytest.approx(res.values["equity_irr"][0], nan_ok=True)
+    assert ind["equity_npv"]["value"] == pytest.approx(res.values["equity_npv"][0], nan_ok=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_financial_plan_cumulates_its_net_cash_flow(case: str) -> None:
+    res = result_of(case)
+    df = T.financial_plan(res)
+    scale = money_scale(res)
+    # 累计盈余资金 is the running sum of 净现金流量 (the company starts with no cash) and
+    # equals the ledger's cash.cumulative_surplus.
+    close(row(df, "cash.cumulative_surplus"), np.cumsum(row(df, "net")), scale)
+    close(row(df, "cash.cumulative_surplus"), year_end(res, "cash.cumulative_surplus"), scale)
+    close(row(df, "operating") + row(df, "investing") + row(df, "financing"), row(df, "net"),
+          scale)
+    for sec in ("operating", "investing", "financing"):
+        close(row(df, f"{sec}.inflow") - row(df, f"{sec}.outflow"), row(df, sec), scale)
+    ind = df.attrs["indicators"]
+    low = res.values["min_cumulative_cash"][0]
+    assert ind["min_cumulative_cash"]["value"] == pytest.approx(low)
+    assert ind["viable"]["value"] == float(low >= -1e-9 * scale)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_balance_sheet_balances(case: str) -> None:
+    res = result_of(case)
+    df = T.balance_sheet(res)
+    assets = row(df, "bs.assets")
+    scale = max(float(np.abs(assets).max()), 1.0)
+    # 资产 = 负债 + 所有者权益, to a relative 1e-9.
+    assert np.abs(row(df, "bs.difference")).max() <= 1e-9 * scale
+    assert np.abs(assets - row(df, "bs.liabilities_and_equity")).max() <= 1e-9 * scale
+    close(row(df, "bs.current") + row(df, "bs.fixed_assets"), assets, scale)
+    close(row(df, "bs.cash") + row(df, "bs.vat_credit"), row(df, "bs.current"), scale)
+    close(row(df, "bond.closing") + row(df, "loan.closing"), row(df, "bs.liabilities"), scale)
+    parts = ["equity.paid_in", "equity.grants", "equity.fund", "equity.retained"]
+    close(df.loc[parts, years(df)].sum().to_numpy(), row(df, "bs.equity"), scale)
+    close(row(df, "bs.difference"), year_end(res, "bs.check"), scale)
+    ratio = row(df, "bs.debt_ratio")
+    held = np.abs(assets) > 1e-9
+    close(ratio[held], row(df, "bs.liabilities")[held] / assets[held])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bond_balance_table(case: str) -> None:
+    res = result_of(case)
+    df = T.bond_balance(res)
+    scale = money_scale(res)
+    ind = df.attrs["indicators"]
+    # Reference: the whole-life coverage multiples of metrics_funding (DOMAIN.md §3).
+    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage",
+                "min_annual_cash_coverage", "min_cumulative_cash"):
+        assert ind[key]["value"] == pytest.approx(res.values[key][0], nan_ok=True), key
+    assert nan_min(row(df, "coverage.bond")) == pytest.approx(
+        res.values["min_annual_cash_coverage"][0], nan_ok=True, rel=1e-12)
+    close(row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"),
+          scale)
+    close(row(df, "income.revenue") - row(df, "income.opex") - row(df, "income.taxes")
+          + row(df, "reit.net_proceeds"), row(df, "cash.net_income_for_coverage"), scale)
+    close(row(df, "bond.principal_net") + row(df, "bond.interest"),
+          row(df, "cash.bond_debt_service"), scale)
+    close(row(df, "loan.principal_all") + row(df, "loan.interest"),
+          row(df, "cash.loan_debt_service"), scale)
+    close(row(df, "surplus.cumulative"), np.cumsum(row(df, "surplus")), scale)
+    close(row(df, "cash.cumulative_surplus"), year_end(res, "cash.cumulative_surplus"), scale)
+
+
+def test_tables_render_without_debt_or_fund() -> None:
+    res = result_of("unfunded")
+    out = T.standard_tables(res)
+    ds = out["debt_service"]
+    assert not any(k.startswith(("loan[", "bond[")) for k in ds.index)
+    assert np.all(np.isnan(row(ds, "dscr")))
+    assert np.all(row(ds, "total.closing") == 0)
+    assert out["construction_interest"].loc["total", T.TOTAL] == 0
+    bb = out["bond_balance"]
+    assert np.isnan(bb.attrs["indicators"]["bond_coverage"]["value"])
+    plan = out["investment_plan"]
+    assert plan.loc["equity.sponsor", T.TOTAL] == pytest.approx(plan.loc["su.uses", T.TOTAL])
+
+
+# --- years from sub-annual periods ----------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rows_keyed_by_a_ledger_id_are_that_line(case: str) -> None:
+    # The index convention: a row keyed by a ledger id shows that line, summed over each
+    # model year (flows), at the year end (balances, ratios) or at the year start (openings).
+    res = result_of(case)
+    checked = 0
+    for df in T.standard_tables(res).values():
+        if df.attrs["id"] == "investment_estimate":
+            continue  # static: checked against the ledger's totals above
+        ys = [int(y) - res.timeline.starts[0].year for y in years(df)]
+        for key, kind in df.attrs["kinds"].items():
+            if key not in res.ledger or kind == "heading":
+                continue
+            if kind == "flow":
+                want = yearly(res, key)[ys]
+            elif key.endswith(".opening"):
+                want = np.asarray(res.ledger[key][0])[:: res.timeline.ppy][ys]
+            else:
+                want = year_end(res, key)[ys]
+            close(row(df, key), want, money_scale(res))
+            checked += 1
+    assert checked > 50
+
+
+@pytest.mark.parametrize("case", ["quarterly", "rich_quarterly", "reit_quarterly"])
+def test_quarterly_model_aggregates_to_years(case: str) -> None:
+    # Reference: the ledger's own period labels (2026Q1 …), grouped by calendar year.
+    res = result_of(case)
+    assert res.timeline.ppy == 4
+    frame = res.ledger_frame()
+    quarters = [c for c in frame.columns if isinstance(c, str) and "Q" in c]
+    by_year: dict[str, list[str]] = {}
+    for q in quarters:
+        by_year.setdefault(q[:4], []).append(q)
+    assert all(len(v) == 4 for v in by_year.values())
+    checked = 0
+    for df in T.standard_tables(res).values():
+        ys = years(df)
+        for key, kind in df.attrs["kinds"].items():
+            if key not in frame.index or not ys:
+                continue
+            if kind == "flow":
+                # Each year is the sum of its four quarters; 合计 the sum of those periods.
+                want = [frame.loc[key, by_year[y]].sum() for y in ys]
+                close(row(df, key), want, money_scale(res))
+                assert df.loc[key, T.TOTAL] == pytest.approx(sum(want), rel=1e-9, abs=1e-9)
+                checked += 1
+            elif kind == "balance" and not key.endswith(".opening"):
+                # A balance at the end of a year is its fourth quarter's.
+                close(row(df, key), [frame.loc[key, by_year[y][-1]] for y in ys],
+                      money_scale(res))
+                checked += 1
+    assert checked > 50
+
+
+def test_quarterly_and_annual_tables_agree_on_totals() -> None:
+    # With no growth the quarterly model spends, earns and costs the same each year as the
+    # annual one (tests/test_engine.py), so the pre-financing tables agree by year.
+    data = example_data()
+    for r in data["revenues"]:
+        r["growth_rate"] = 0.0
+    for o in data["opex"]:
+        o["growth_rate"] = 0.0
+    data["funding"] = {}
+    a, q = run_data(data), run_data(quarterly(data))
+    for fn, keys in ((T.revenue_and_taxes, ["revenue.total", "tax.output_vat"]),
+                     (T.total_cost, ["opex.total"]),
+                     (T.investment_estimate, [])):
+        ta, tq = fn(a), fn(q)
+        assert list(ta.columns) == list(tq.columns)
+        for key in keys:
+            close(row(tq, key), row(ta, key), money_scale(a))
+    close(T.investment_estimate(q)[T.TOTAL], T.investment_estimate(a)[T.TOTAL], money_scale(a))
+
+
+def test_year_columns_follow_a_mid_year_start() -> None:
+    # A model year starting in July is labelled by the calendar year it starts in and sums
+    # its four quarters (2026Q3 … 2027Q2).
+    data = quarterly(example_data())
+    data["timeline"]["start_date"] = "2026-07-01"
+    res = run_data(data)
+    df = T.revenue_and_taxes(res)
+    assert years(df) == [str(2026 + k) for k in range(res.spec.timeline.horizon_years)]
+    frame = res.ledger_frame()
+    close(row(df, "revenue.total")[3],
+          frame.loc["revenue.total", ["2029Q3", "2029Q4", "2030Q1", "2030Q2"]].sum())
