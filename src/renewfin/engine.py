@@ -85,8 +85,13 @@ class Result:
 
 
 def n_scenarios_of(overrides: Mapping[str, ArrayLike] | None) -> int:
-    """S implied by a set of overrides (1 when there are none or all are scalars)."""
-    sizes = {np.asarray(v).shape[0] for v in (overrides or {}).values() if np.ndim(v) >= 1}
+    """S implied by a set of overrides: the length of 1-D (per-scenario scalar) overrides and
+    the rows of 2-D (per-scenario vector) ones; a (1, n) vector applies to every scenario."""
+    sizes = {
+        np.shape(v)[0]
+        for v in (overrides or {}).values()
+        if np.ndim(v) == 1 or (np.ndim(v) == 2 and np.shape(v)[0] != 1)
+    }
     if len(sizes) > 1:
         raise ValueError(f"overrides disagree on the number of scenarios: {sorted(sizes)}")
     return sizes.pop() if sizes else 1

@@ -20,6 +20,8 @@ RISK_DELAY = "risk.construction_delay_periods"
 RISK_OVERRUN = "risk.capex_overrun"
 """Virtual input: capex overrun as a fraction of the items it applies to [fraction]."""
 VIRTUAL_PATHS = {RISK_DELAY: 0.0, RISK_OVERRUN: 0.0}
+LIMITS = {RISK_DELAY: (0.0, 1200.0), RISK_OVERRUN: (-1.0, 100.0)}
+"""Allowed ranges of the virtual risk inputs."""
 """Inputs that exist in every run without a spec field, with their neutral values."""
 
 
@@ -31,7 +33,7 @@ class Inputs:
     n_scenarios : int
         S, the number of scenarios.
     overrides : mapping of path → array
-        Absolute values: (S,) for scalars, (S, n) or (n,) for vectors.
+        Absolute values: (S,) for scalars, (S, n) or (1, n) for vectors.
     """
 
     def __init__(
@@ -63,6 +65,12 @@ class Inputs:
             raise ValueError(
                 f"override {path}: expected shape ({self.n_scenarios},), got {value.shape}"
             )
+        if path in LIMITS:
+            lo, hi = LIMITS[path]
+            bad = (value < lo) | (value > hi)
+            if bad.any():
+                raise ValueError(f"override {path}: values must lie in [{lo}, {hi}]; got "
+                                 f"{value[bad][0]!r}")
         return value[:, None]
 
     def vector(self, path: str, base: Sequence[float]) -> np.ndarray:
@@ -72,8 +80,13 @@ class Inputs:
         value = self._overrides.get(path)
         if value is None:
             return np.asarray(base, dtype=float).reshape(1, -1)
-        if value.ndim == 1:
-            return value.reshape(1, -1)
+        if value.ndim != 2:
+            raise ValueError(
+                f"override {path}: a vector input needs shape ({self.n_scenarios}, n) or (1, n), "
+                f"got {value.shape}"
+            )
+        if value.shape[0] == 1:
+            return value
         if value.shape[0] != self.n_scenarios:
             raise ValueError(
                 f"override {path}: expected {self.n_scenarios} rows, got {value.shape[0]}"

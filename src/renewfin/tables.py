@@ -162,6 +162,7 @@ class _Sheet:
                 if i.endswith(suffix)]
 
     def zeros(self) -> np.ndarray:
+        """A (T,) series of zeros."""
         return np.zeros(self.n_periods)
 
     # -- year aggregation ---------------------------------------------------------------
@@ -214,13 +215,6 @@ class _Sheet:
     def heading(self, key: str, zh: str, en: str, level: int = 0) -> None:
         """A heading row without values."""
         self._add(key, zh, en, np.full(self.n_years, np.nan), HEADING, level, True)
-
-    def row(self, key: str) -> np.ndarray:
-        """Values (Y,) of a row added earlier."""
-        for r in self.rows:
-            if r.key == key:
-                return r.values
-        raise KeyError(key)
 
     def indicator(self, key: str, value: float, zh: str | None = None, en: str | None = None,
                   unit: str | None = None) -> None:
@@ -423,9 +417,9 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
         sh.add_flow(f"{at}.repaid", "当期还本", "Principal repaid",
                     sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment"), level=1)
-        sh.add_flow(f"{at}.interest", "当期应计利息（建设期利息）", "Interest during construction",
+        sh.add_flow(f"{at}.idc", "当期应计利息（建设期利息）", "Interest during construction",
                     c * sh.p(f"{at}.interest"), level=1)
-        sh.add_flow(f"{at}.fees", "其他融资费用", "Up-front and commitment fees",
+        sh.add_flow(f"{at}.idc_fees", "其他融资费用", "Up-front and commitment fees",
                     c * (sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee")), level=1)
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
     for name in sh.ids("bond[", "].opening"):
@@ -434,9 +428,9 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
         sh.add_flow(f"{at}.principal", "当期还本", "Principal repaid", level=1)
-        sh.add_flow(f"{at}.interest", "当期利息（建设期利息）", "Interest during construction",
+        sh.add_flow(f"{at}.idc", "当期利息（建设期利息）", "Interest during construction",
                     c * sh.p(f"{at}.interest"), level=1)
-        sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees",
+        sh.add_flow(f"{at}.idc_fees", "发行及兑付费", "Issuance and payment fees",
                     c * sh.p(f"{at}.fees"), level=1)
         sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
     idc = sh.add_flow("finance.interest_capitalised", "建设期利息合计",
@@ -491,9 +485,9 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     cash = sh.p("cash.cumulative_surplus")
     parts = {
         "equity.sponsor": ("股东资本金", "Sponsor equity", sh.p("equity.sponsor")),
-        "fiscal.injections": ("财政资本金注入", "State equity injections",
+        "sources.injections": ("财政资本金注入", "State equity injections",
                               sh.p("fiscal.injections")),
-        "fund.contribution": ("城市更新基金出资", "Fund contribution", sh.p("fund.contribution")),
+        "sources.fund": ("城市更新基金出资", "Fund contribution", sh.p("fund.contribution")),
         "sources.capital_grants": ("财政资本性补助（计入资本金）",
                                    "Capital grants counted as capital", capital_grants),
         "sources.bond_capital": ("专项债券（用作资本金）", "Special bonds used as capital",
@@ -504,18 +498,18 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                                  "Capital grants not counted as capital", other_grants),
         "sources.operating_cash": ("建设期经营净现金流量", "Operating cash flow in construction",
                                    _operating_cash_flow(sh)),
-        "fiscal.interest_subsidies": ("贴息资金", "Interest subsidies",
+        "sources.interest_subsidies": ("贴息资金", "Interest subsidies",
                                       sh.p("fiscal.interest_subsidies")),
         "sources.cash_used": ("动用期初现金余额", "Cash on hand used (− retained)",
                               _lagged(cash) - cash),
     }
     sections = [
         ("sources.capital", "项目资本金", "Project capital",
-         ["equity.sponsor", "fiscal.injections", "fund.contribution", "sources.capital_grants",
+         ["equity.sponsor", "sources.injections", "sources.fund", "sources.capital_grants",
           "sources.bond_capital"]),
         ("sources.debt", "债务资金", "Debt", ["sources.bonds", "loan.draw"]),
         ("sources.other", "其他资金", "Other sources",
-         ["sources.other_grants", "sources.operating_cash", "fiscal.interest_subsidies",
+         ["sources.other_grants", "sources.operating_cash", "sources.interest_subsidies",
           "sources.cash_used"]),
     ]
     sh.add_flow("su.sources", "资金筹措合计", "Total sources of funds")
@@ -893,9 +887,9 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     op = 1.0 - c
     cash = sh.p("cash.cumulative_surplus")
     inflows = {
-        "revenue.total": ("营业收入", "Operating revenue", op * sh.p("revenue.total")),
-        "tax.output_vat": ("销项税额", "Output VAT", op * sh.p("tax.output_vat")),
-        "pl.subsidy_income": ("补贴收入", "Subsidy income", op * sh.p("pl.subsidy_income")),
+        "in.revenue": ("营业收入", "Operating revenue", op * sh.p("revenue.total")),
+        "in.output_vat": ("销项税额", "Output VAT", op * sh.p("tax.output_vat")),
+        "in.subsidy_income": ("补贴收入", "Subsidy income", op * sh.p("pl.subsidy_income")),
         "equity.terminal_value": ("回收固定资产余值", "Residual book value",
                                   sh.p("equity.terminal_value")),
         "reit.net_proceeds": ("资产处置收入（REITs退出）", "REIT exit net proceeds",
@@ -918,12 +912,12 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
                                op * (sh.p("loan.principal") + sh.p("loan.prepayment"))),
         "out.loan_interest": ("借款利息支付", "Loan interest", op * sh.p("loan.interest")),
         "finance.fees_expensed": ("融资费用", "Financing fees", sh.p("finance.fees_expensed")),
-        "opex.total": ("经营成本", "Operating costs", op * sh.p("opex.total")),
-        "opex.input_vat": ("进项税额", "Input VAT on operating costs", op * sh.p("opex.input_vat")),
-        "tax.vat_payable": ("应纳增值税", "VAT payable", op * sh.p("tax.vat_payable")),
-        "tax.taxes_and_surcharges": ("税金及附加", "Taxes and surcharges",
+        "out.opex": ("经营成本", "Operating costs", op * sh.p("opex.total")),
+        "out.input_vat": ("进项税额", "Input VAT on operating costs", op * sh.p("opex.input_vat")),
+        "out.vat_payable": ("应纳增值税", "VAT payable", op * sh.p("tax.vat_payable")),
+        "out.taxes_and_surcharges": ("税金及附加", "Taxes and surcharges",
                                      op * sh.p("tax.taxes_and_surcharges")),
-        "tax.income_tax": ("所得税", "Income tax", op * sh.p("tax.income_tax")),
+        "out.income_tax": ("所得税", "Income tax", op * sh.p("tax.income_tax")),
         "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.p("fund.paid")),
     }
     z = sh.zeros()

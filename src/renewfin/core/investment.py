@@ -115,14 +115,16 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         led.add(f"capex.item[{name}]", f"{CATEGORY_ZH[cat]}：{name}", f"Capex: {name}",
                 values, group="investment")
 
-    # Price contingency (涨价预备费): I_t [(1+f)^(m + (t + 0.5)/ppy) − 1].
+    # Price contingency (涨价预备费): I_t [(1+f)^(m + (t − start + 0.5)/ppy) − 1], t from the
+    # start of construction (the textbook (1+f)^m (1+f)^0.5 (1+f)^(t−1) for annual periods).
     pc = spec.price_contingency
     f = inputs.scalar("price_contingency.rate", pc.rate)
     m = inputs.scalar("price_contingency.years_before_start", pc.years_before_start)
-    factor = np.power(1.0 + f, m + (t + 0.5) / ctx.timeline.ppy) - 1.0
+    start = min(p.start for p in ctx.phases.values())  # start of construction
+    factor = np.power(1.0 + f, m + (t - start + 0.5) / ctx.timeline.ppy) - 1.0
     price_cont_by_phase: dict[str, np.ndarray] = {}
     for (name, phase), values in by_phase.items():
-        if items[name].escalate:
+        if items[name].escalates:
             price_cont_by_phase[phase] = price_cont_by_phase.get(phase, zeros) + values * factor
     price_cont = sum(price_cont_by_phase.values(), zeros)
     led.add("capex.price_contingency", "涨价预备费", "Price contingency", price_cont,

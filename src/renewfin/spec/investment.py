@@ -66,8 +66,16 @@ class InvestmentItem(SpecModel):
     input_vat_rate: Share | None = None
     """VAT rate included in the amount and deductible as input VAT (进项税额), e.g. 0.09 for
     works, 0.13 for equipment, 0.06 for services; default from the tax preset."""
-    escalate: bool = True
-    """Whether the item enters the base of the price contingency (涨价预备费)."""
+    escalate: bool | None = None
+    """Whether the item enters the base of the price contingency (涨价预备费); default yes,
+    except land (whose price is fixed by agreement)."""
+
+    @property
+    def escalates(self) -> bool:
+        """``escalate`` after its default."""
+        if self.escalate is not None:
+            return self.escalate
+        return self.category is not InvestmentCategory.LAND
     overrun_applies: bool = True
     """Whether a capex-overrun risk multiplies this item (land is often fixed by agreement)."""
 

@@ -136,8 +136,6 @@ def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
         property_ad_valorem_share=tax.property_tax_ad_valorem_share,
         income_tax=pick(tax.income_tax_rate, 0.25),
         loss_carryforward_years=(
-            tax.loss_carryforward_years
-            if tax.loss_carryforward_years is not None
-            else (5 if default else 0)
+            tax.loss_carryforward_years if tax.loss_carryforward_years is not None else 5
         ),
     )
