@@ -136,7 +136,12 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
 
 
 def _total(arrays: list[np.ndarray], s: int) -> np.ndarray:
-    return sum(arrays, np.zeros(s))
+    """Sum of per-loan (S,) arrays (zeros when there are none)."""
+    if not arrays:
+        return np.zeros(s)
+    if len(arrays) == 1:
+        return arrays[0]
+    return sum(arrays[1:], arrays[0])
 
 
 def run_periods(
