@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from renewfin.core import cashflow, depreciation, exit, investment, opex, revenue, tax
+from renewfin.core import cashflow, depreciation, exit, investment, opex, revenue, subsidy, tax
 from renewfin.core.context import RunContext
 from renewfin.financing import stage as financing
 from renewfin.financing.plan import FundingPlan
@@ -118,6 +118,7 @@ def _stages(ctx: RunContext) -> tuple[FundingPlan, Sizing, dict[str, np.ndarray]
     tax.build_indirect(ctx, streams, assets)
     depreciation.build(ctx, assets)
     reit_values = exit.build(ctx)
+    subsidy.build(ctx)
     cashflow.build(ctx)
     plan, _, sizing = financing.build(ctx, assets)
     return plan, sizing, reit_values

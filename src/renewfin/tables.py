@@ -825,7 +825,7 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     """项目投资现金流量表 — the project cash flow before financing (``cf.project.*``):
-    inflows (revenue, output VAT, residual value, REIT exit proceeds), outflows
+    inflows (revenue, output VAT, subsidy income, residual value, REIT exit proceeds), outflows
     (construction investment, operating costs, their input VAT, VAT payable, taxes and
     surcharges), net cash flow and its cumulative value before income tax, the adjusted
     income tax, and net cash flow after tax. ``attrs["indicators"]``: pre- and after-tax
@@ -834,6 +834,7 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("cf.project.inflow", "现金流入", "Cash inflow")
     sh.add_flow("revenue.total", "营业收入", "Operating revenue", level=1)
     sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
+    sh.add_flow("fiscal.operating_subsidies", "补贴收入", "Subsidy income", level=1)
     sh.add_flow("dep.residual_value", "回收固定资产余值", "Residual value recovered", level=1)
     sh.add_flow("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds", level=1)
     sh.add_flow("cf.project.outflow", "现金流出", "Cash outflow")

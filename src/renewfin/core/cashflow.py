@@ -1,6 +1,7 @@
 """Profit before financing and the project investment cash flow (项目投资现金流量表).
 
-Inflows: operating revenue, output VAT, residual value. Outflows: construction
+Inflows: operating revenue, output VAT, operating subsidies (补贴收入), residual value or
+REIT exit proceeds. Outflows: construction
 investment (incl. VAT), operating costs, input VAT on them, VAT payable, taxes and
 surcharges. After-tax flows deduct the adjusted income tax (调整所得税), the tax on
 EBIT before financing, with losses carried forward.
@@ -24,14 +25,16 @@ def build(ctx: RunContext) -> None:
                      group="profit")
     gain = r("reit.net_proceeds") - r("dep.book_value_at_end") * (ctx.exit_period is not None)
     ebit = led.add("pl.ebit_pre_financing", "息税前利润（融资前）", "EBIT before financing",
-                   ebitda - r("dep.total") + gain, group="profit")
+                   ebitda + r("fiscal.operating_subsidies") - r("dep.total") + gain,
+                   group="profit")
+    untaxed = r("fiscal.operating_subsidies") - r("fiscal.operating_subsidies_taxable")
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
-    adjusted, _, _ = income_tax(ebit, rate, ctx.rates.loss_carryforward_years, tl.ppy)
+    adjusted, _, _ = income_tax(ebit - untaxed, rate, ctx.rates.loss_carryforward_years, tl.ppy)
     led.add("tax.adjusted_income_tax", "调整所得税", "Adjusted income tax (on EBIT)", adjusted,
             group="tax")
     inflow = led.add("cf.project.inflow", "现金流入", "Cash inflow",
-                     r("revenue.total") + r("tax.output_vat") + r("dep.residual_value")
-                     + r("reit.net_proceeds"),
+                     r("revenue.total") + r("tax.output_vat") + r("fiscal.operating_subsidies")
+                     + r("dep.residual_value") + r("reit.net_proceeds"),
                      group="cashflow")
     outflow = led.add(
         "cf.project.outflow", "现金流出", "Cash outflow",

@@ -57,8 +57,6 @@ class FundingPlan:
     grants: dict[str, np.ndarray] = field(default_factory=dict)
     grants_capital: dict[str, bool] = field(default_factory=dict)
     injections: dict[str, np.ndarray] = field(default_factory=dict)
-    operating_subsidies: dict[str, np.ndarray] = field(default_factory=dict)
-    operating_taxable: dict[str, bool] = field(default_factory=dict)
     interest_subsidies: dict[str, tuple[int, np.ndarray, bool]] = field(default_factory=dict)
     """name → (loan index, share-of-interest per period (S|1, T), taxable)."""
     fund_contribution: np.ndarray | None = None
@@ -126,13 +124,7 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
             else:
                 plan.injections[f.name] = flows
         elif f.use is FiscalUse.OPERATING_SUBSIDY:
-            start = ctx.last_phase.completion + tl.periods(f.start_year)
-            flows = grant.operating_subsidy(
-                inputs.scalar(f"{at}.amount", f.amount), start, f.years,
-                inputs.scalar(f"{at}.growth_rate", f.growth_rate), t, tl.ppy, tl.n_periods,
-            )
-            plan.operating_subsidies[f.name] = flows * ctx.held
-            plan.operating_taxable[f.name] = f.taxable
+            continue  # income of the operating model: see renewfin.core.subsidy
         else:
             assert f.loan is not None and f.share is not None
             close = min(p.start for p in ctx.phases.values())

@@ -21,11 +21,8 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
     def full(id: str) -> np.ndarray:
         return led.raw(id)
 
-    zeros = np.zeros((1, n))
-    subsidies = sum(plan.operating_subsidies.values(), zeros)
-    taxable_subsidies = sum(
-        (v for k, v in plan.operating_subsidies.items() if plan.operating_taxable[k]), zeros
-    )
+    subsidies = led.raw("fiscal.operating_subsidies")
+    taxable_subsidies = led.raw("fiscal.operating_subsidies_taxable")
     untaxed = subsidies - taxable_subsidies
     ocf = (full("revenue.total") + full("tax.output_vat") + subsidies - full("opex.total")
            - full("opex.input_vat") - full("tax.vat_payable") - full("tax.taxes_and_surcharges"))
@@ -90,19 +87,16 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
     for name, flows in plan.injections.items():
         add(f"fiscal.injection[{name}]", f"财政资本金注入：{name}", f"Equity injection: {name}",
             flows, group="fiscal")
-    for name, flows in plan.operating_subsidies.items():
-        add(f"fiscal.operating_subsidy[{name}]", f"运营补贴：{name}",
-            f"Operating subsidy: {name}", flows, group="fiscal")
     for name, (k, share, _) in plan.interest_subsidies.items():
         add(f"fiscal.interest_subsidy[{name}]", f"贴息：{name}", f"Interest subsidy: {name}",
             share * p.loans[k]["interest"], group="fiscal")
-    fiscal_ids = led.ids(group="fiscal")
+    fiscal_ids = [i for i in led.ids(group="fiscal")
+                  if i.startswith(("fiscal.grant[", "fiscal.injection[", "fiscal.interest_subsidy[",
+                                   "fiscal.operating_subsidy["))]
     add("fiscal.grants", "资本性补助合计", "Capital grants", _sum(led, led.ids(prefix="fiscal.grant["), n),
         group="fiscal")
     add("fiscal.injections", "财政资本金注入合计", "Equity injections",
         _sum(led, led.ids(prefix="fiscal.injection["), n), group="fiscal")
-    add("fiscal.operating_subsidies", "运营补贴合计", "Operating subsidies",
-        _sum(led, led.ids(prefix="fiscal.operating_subsidy["), n), group="fiscal")
     add("fiscal.interest_subsidies", "贴息合计", "Interest subsidies", p["interest_subsidy"],
         group="fiscal")
     add("fiscal.total", "财政资金支出合计", "Fiscal outlay", _sum(led, fiscal_ids, n), group="fiscal")
