@@ -465,7 +465,8 @@ def test_project_cash_flow(case: str) -> None:
           scale)
     close(row(df, "cf.project.after_tax_cumulative"), np.cumsum(row(df, "cf.project.after_tax")),
           scale)
-    inflow = ["revenue.total", "tax.output_vat", "dep.residual_value", "reit.net_proceeds"]
+    inflow = ["revenue.total", "tax.output_vat", "fiscal.operating_subsidies",
+              "dep.residual_value", "reit.net_proceeds"]
     outflow = ["capex.total", "opex.total", "opex.input_vat", "tax.vat_payable",
                "tax.taxes_and_surcharges"]
     close(df.loc[inflow, years(df)].sum().to_numpy(), row(df, "cf.project.inflow"), scale)
