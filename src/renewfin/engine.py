@@ -7,6 +7,7 @@ per-scenario values of any numeric input by its spec path. Stages run in the ord
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -42,6 +43,8 @@ class Result:
     """The compiled funding plan."""
     sizing: Sizing | None = None
     """Loan sizes, their bounds and the binding one, and the solver residual."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in the engine stages and in the metrics."""
 
     def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
         """Each loan's size, every bound and the binding one, for one scenario."""
@@ -147,10 +150,12 @@ def run(
     KeyError
         When an override names a path the engine does not read.
     """
+    t0 = time.perf_counter()
     s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
     inputs = Inputs(s, overrides)
     ctx = RunContext.create(spec, inputs)
     plan, sizing, reit_values = _stages(ctx)
+    t1 = time.perf_counter()
     unused = inputs.unused()
     if unused:
         raise KeyError(f"overrides name inputs the engine does not use: {', '.join(unused)}")
@@ -160,4 +165,5 @@ def run(
     s_all = ctx.ledger.n_scenarios
     values = {k: np.broadcast_to(np.asarray(v, dtype=float), (s_all,)).copy()
               for k, v in values.items()}
-    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing)
+    timings = {"engine": t1 - t0, "metrics": time.perf_counter() - t1}
+    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings)

@@ -263,7 +263,8 @@ def _factor_overrides(
     mult = np.ones((s, len(paths)))
     for k, f in enumerate(factors):
         rows = np.flatnonzero(which == k)
-        mult[np.ix_(rows, [col[p] for p in f.paths])] = (1.0 + change[rows])[:, None]
+        cols = np.array([col[p] for p in f.paths], dtype=np.int64)
+        mult[np.ix_(rows, cols)] = (1.0 + change[rows])[:, None]
     out = {}
     for p, j in col.items():
         base = np.asarray(bases[p], dtype=float)
