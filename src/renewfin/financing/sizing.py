@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from renewfin.financing.plan import FundingPlan
-from renewfin.financing.waterfall import Operations, Periods, Sizes, empty_periods, run_periods
+from renewfin.financing.waterfall import (
+    LoopInputs,
+    Operations,
+    Periods,
+    Sizes,
+    empty_periods,
+    run_periods,
+)
 from renewfin.spec.funding import Fund, PriorityStep
 
 BOUNDS = ("amount", "gearing", "dscr", "cost")
@@ -93,6 +100,7 @@ def size_and_run(
         sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)).T)
     periods: Periods | None = None
     buffer = empty_periods(s, n, nl)
+    loop_inputs = LoopInputs.build(plan, ops)
     old_cfads: np.ndarray | None = None
     bounds = np.full((nl, len(BOUNDS), s), np.inf)
     facility = np.zeros((nl, s))
@@ -120,7 +128,7 @@ def size_and_run(
                               where=gap_total > 0)
         share = np.where(done[None, :], share, np.minimum(new_share, 1.0))
         new = run_periods(plan, ops, Sizes(facility, share, future), fund_spec, priority,
-                          dsra_months, out=buffer)
+                          dsra_months, out=buffer, loop_inputs=loop_inputs)
         new_gap = sum_periods(new["gap"])
         drawn = np.array([sum_periods(row["draw"]) for row in new.loans]).reshape(nl, s)
         scale = np.maximum(1.0, np.abs(new_gap))

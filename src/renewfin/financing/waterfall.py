@@ -113,6 +113,63 @@ class Periods:
         return Periods(tr(self.lines), [tr(row) for row in self.loans], tr(self.fund), "ST")
 
 
+@dataclass(frozen=True)
+class LoopInputs:
+    """The loop's inputs in period-major (T, S|1) layout, contiguous, built once per solve."""
+
+    capex: np.ndarray
+    ocf: np.ndarray
+    taxable: np.ndarray
+    untaxed: np.ndarray
+    dep: np.ndarray
+    proceeds: np.ndarray
+    avail: np.ndarray
+    grants: np.ndarray
+    inject: np.ndarray
+    fund_in: np.ndarray
+    bond_issue: np.ndarray
+    bond_service: np.ndarray
+    bond_interest: np.ndarray
+    bond_fees: np.ndarray
+    rates: list[np.ndarray]
+    """Per loan: period rate (annual / ppy)."""
+    sub_share: list[np.ndarray]
+    """Per loan: share of its interest paid by interest subsidies."""
+    sub_taxable: list[np.ndarray]
+    """Per loan: the taxable part of that share."""
+
+    @classmethod
+    def build(cls, plan: FundingPlan, ops: Operations) -> LoopInputs:
+        """Transpose the operating lines and scheduled sources once."""
+        n = ops.ocf.shape[1]
+        zeros = np.zeros((1, n))
+
+        def tr(a: np.ndarray | None) -> np.ndarray:
+            return np.ascontiguousarray(np.asarray(zeros if a is None else a, dtype=float).T)
+
+        sub_share = [np.zeros((n, 1)) for _ in plan.loans]
+        sub_taxable = [np.zeros((n, 1)) for _ in plan.loans]
+        for k, share, taxable in plan.interest_subsidies.values():
+            sub_share[k] = sub_share[k] + tr(share)
+            if taxable:
+                sub_taxable[k] = sub_taxable[k] + tr(share)
+        return cls(
+            capex=tr(ops.capex), ocf=tr(ops.ocf), taxable=tr(ops.taxable_before_dep),
+            untaxed=tr(ops.untaxed_income), dep=tr(ops.dep_pre), proceeds=tr(ops.net_proceeds),
+            avail=tr(ops.availability) > 0,
+            grants=tr(sum(plan.grants.values(), zeros)),
+            inject=tr(sum(plan.injections.values(), zeros)),
+            fund_in=tr(plan.fund_contribution),
+            bond_issue=tr(sum((b.schedule.issue for b in plan.bonds), zeros)),
+            bond_service=tr(sum((b.schedule.service for b in plan.bonds), zeros)),
+            bond_interest=tr(sum((b.schedule.interest for b in plan.bonds), zeros)),
+            bond_fees=tr(sum((b.schedule.fees for b in plan.bonds), zeros)),
+            rates=[tr(ln.rate) / ops.ppy for ln in plan.loans],
+            sub_share=sub_share,
+            sub_taxable=sub_taxable,
+        )
+
+
 def empty_periods(s: int, n: int, n_loans: int) -> Periods:
     """Zeroed (T, S) buffers for one pass of the loop."""
     return Periods(
@@ -152,6 +209,7 @@ def run_periods(
     priority: list[PriorityStep],
     dsra_months: float,
     out: Periods | None = None,
+    loop_inputs: LoopInputs | None = None,
 ) -> Periods:
     """One pass of the period loop for given loan facilities and drawdown shares; results in
     (T, S) layout."""
@@ -164,34 +222,14 @@ def run_periods(
     if out is None:
         out = empty_periods(s, n, nl)
 
-    def full(a: np.ndarray | None) -> np.ndarray:
-        """(T, S) contiguous, or (T, 1) when the same in every scenario."""
-        a = np.zeros((1, n)) if a is None else np.asarray(a)
-        if a.ndim == 2 and a.shape[0] == 1:
-            return np.ascontiguousarray(a.T)
-        return np.ascontiguousarray(np.broadcast_to(a, (s, n)).T)
-
-    ops_capex, ops_ocf = full(ops.capex), full(ops.ocf)
-    ops_taxable, ops_untaxed = full(ops.taxable_before_dep), full(ops.untaxed_income)
-    ops_dep, ops_proceeds = full(ops.dep_pre), full(ops.net_proceeds)
-    ops_avail = full(ops.availability.astype(float)) > 0
+    li = loop_inputs if loop_inputs is not None else LoopInputs.build(plan, ops)
+    ops_capex, ops_ocf, ops_taxable, ops_untaxed = li.capex, li.ocf, li.taxable, li.untaxed
+    ops_dep, ops_proceeds, ops_avail = li.dep, li.proceeds, li.avail
+    grants, inject, fund_in = li.grants, li.inject, li.fund_in
+    bond_issue, bond_service = li.bond_issue, li.bond_service
+    bond_interest, bond_fees = li.bond_interest, li.bond_fees
+    rates, sub_share, sub_taxable = li.rates, li.sub_share, li.sub_taxable
     future_service = sizes.future_service
-
-    zeros_t = np.zeros((1, n))
-    grants = full(sum(plan.grants.values(), zeros_t))
-    inject = full(sum(plan.injections.values(), zeros_t))
-    fund_in = full(plan.fund_contribution)
-    bond_issue = full(sum((tr.schedule.issue for tr in plan.bonds), zeros_t))
-    bond_service = full(sum((tr.schedule.service for tr in plan.bonds), zeros_t))
-    bond_interest = full(sum((tr.schedule.interest for tr in plan.bonds), zeros_t))
-    bond_fees = full(sum((tr.schedule.fees for tr in plan.bonds), zeros_t))
-    rates = [full(ln.rate) / ppy for ln in plan.loans]
-    sub_share = [np.zeros((n, s)) for _ in range(nl)]
-    sub_taxable = [np.zeros((n, s)) for _ in range(nl)]
-    for k, share, taxable in plan.interest_subsidies.values():
-        sub_share[k] = sub_share[k] + full(share)
-        if taxable:
-            sub_taxable[k] = sub_taxable[k] + full(share)
     lockup_floor = max((ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr), default=None)
 
     cash = np.zeros(s)
