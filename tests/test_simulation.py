@@ -221,3 +221,15 @@ def test_every_bundled_model_has_a_scenario_file_that_binds_and_runs(name: str) 
     sim = simulate(spec, sc, n=20)
     assert sim.n == 20 and len(sim.breaches()) == len(sc.thresholds)
     assert len(stress_table(spec, sc)) == 1 + len(sc.stress)
+
+
+def test_cli_sensitivity_prints_the_standard_tables_and_writes_json(tmp_path, capsys) -> None:
+    out = tmp_path / "sens.json"
+    code = main(["sensitivity", "models/old_community.yaml", "--scenario",
+                 "scenarios/old_community.yaml", "--json", str(out), "--no-progress"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "敏感性分析表" in text and "临界点" in text and "Tornado" in text
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert {"evaluation", "switching", "tornado", "spider"} <= set(doc["tables"])
+    assert doc["tables"]["evaluation"][0]["factor"] == "基本方案"

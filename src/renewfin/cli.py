@@ -69,6 +69,39 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from renewfin import sensitivity as sens
+    from renewfin.summary_sens import format_sensitivity, sensitivity_document
+
+    spec = load_spec(args.file)
+    scenario = load_scenario(args.scenario)
+    metrics = scenario.sensitivity.metrics
+    tables = {
+        "evaluation": sens.evaluation_table(spec, metrics=tuple(metrics)),
+        "switching": sens.switching_table(spec),
+        "tornado": sens.tornado(spec, scenario, metrics),
+        "spider": sens.spider(spec, sens.scenario_factors(spec, scenario),
+                              steps=tuple(scenario.sensitivity.steps), metrics=metrics),
+    }
+    sim = None
+    if args.global_n:
+        from renewfin.simulation import ProgressBar, simulate
+
+        show = args.progress if args.progress is not None else sys.stderr.isatty()
+        sim = simulate(spec, scenario, n=args.global_n, progress=ProgressBar() if show else None)
+        tables["global"] = sens.global_sensitivity(sim, metrics[0])
+        for th in scenario.thresholds[:3]:
+            tables[f"scenario_analysis:{th.text}"] = sens.scenario_analysis(
+                sim, th.metric, th.op.value, th.value)
+    print(format_sensitivity(spec, scenario, tables))
+    if args.json:
+        text = json.dumps(sensitivity_document(spec, scenario, tables), ensure_ascii=False,
+                          indent=2) + "\n"
+        atomic_write(args.json, lambda fh: fh.write(text))
+        print(f"\nsensitivity results written to {args.json}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``renewfin`` command."""
     parser = argparse.ArgumentParser(
@@ -103,6 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("sensitivity",
+                       help="±10 % table, 敏感度系数, 临界点, tornado and spider (and global)")
+    p.add_argument("file", help="project spec (YAML or JSON)")
+    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
+    p.add_argument("--global", dest="global_n", type=int, default=0, metavar="N",
+                   help="also run N Monte Carlo scenarios for rank correlations, SRRC and "
+                        "scenario analysis of the breaches")
+    p.add_argument("--json", metavar="OUT", help="write every table as JSON to OUT")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
+    p.set_defaults(func=_cmd_sensitivity)
     return parser
 
 

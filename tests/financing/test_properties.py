@@ -159,9 +159,9 @@ def test_all_debt_repaid_by_maturity(data: dict[str, Any]) -> None:
     atol = 1e-9 * _scale(res)
     last = n - 1
     if spec.funding.reit_exit is not None:
-        last = int(round(spec.funding.reit_exit.exit_year * ppy)) - 1
+        last = round(spec.funding.reit_exit.exit_year * ppy) - 1
     for ln in spec.funding.loans:
-        maturity = int(round(ln.tenor_years * ppy)) - 1  # close is period 0
+        maturity = round(ln.tenor_years * ppy) - 1  # close is period 0
         closing = led[f"loan[{ln.name}].closing"][0]
         np.testing.assert_allclose(closing[min(maturity, last):], 0.0, atol=atol)
         draws = led[f"loan[{ln.name}].draw"][0].sum()
@@ -169,7 +169,7 @@ def test_all_debt_repaid_by_maturity(data: dict[str, Any]) -> None:
                   + led[f"loan[{ln.name}].prepayment"][0]).sum()
         assert repaid == pytest.approx(draws, abs=atol)
     for b in spec.funding.special_bonds:
-        issue = int(round(b.issue_year * ppy))
+        issue = round(b.issue_year * ppy)
         maturity = issue + b.tenor_years * ppy - 1
         closing = led[f"bond[{b.name}].closing"][0]
         np.testing.assert_allclose(closing[min(maturity, last):], 0.0, atol=atol)
