@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from renewfin.spec import ProjectSpec, SpecError, load_spec
+from typing import TYPE_CHECKING, Any
+
+from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, load_scenario, load_spec
+
+if TYPE_CHECKING:
+    from renewfin.engine import Result
 
 __version__ = "0.1.0"
 
-__all__ = ["ProjectSpec", "SpecError", "__version__", "load_spec"]
+__all__ = ["ProjectSpec", "ScenarioSpec", "SpecError", "__version__", "load_scenario",
+           "load_spec", "run"]
+
+
+def run(spec: ProjectSpec, overrides: Any = None, **kwargs: Any) -> Result:
+    """Run the engine on a spec (see ``renewfin.engine.run``): a ``Result`` with the ledger,
+    the metrics (``result.metrics``, one row per scenario) and the loan sizing."""
+    from renewfin.engine import run as _run
+
+    return _run(spec, overrides, **kwargs)
