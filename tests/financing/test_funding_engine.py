@@ -54,10 +54,13 @@ def _check_identities(res: Result) -> None:
 # Capex 1,000 in year 0; income 240 in years 1–7 (horizon 8).
 # Bond B: 400 issued in year 0, 5 years, 3 % annual coupon, bullet, no fees:
 #   interest 12 in years 0–4, principal 400 in year 4.
-# Loan L: fixed 5 %, tenor 6 from close, grace 1, 等额本金, amount cap 300:
-#   drawn 300 in year 0, interest 5 % × 300/2 = 7.5; principal 60 in years 1–5,
-#   interest 15, 12, 9, 6, 3.
-# Equity: 1,000 + 12 + 7.5 − 400 − 300 = 319.5; IDC 19.5; total investment 1,019.5.
+# Loan L: fixed 5 %, tenor 6 from close, grace 1, 等额本金, amount cap 300 (the facility
+#   covers its own capitalised construction interest, rolled into the balance):
+#   draw D with D + 5 % × D/2 = 300 → D = 300 / 1.025 = 292.6829, interest 7.3171;
+#   balance 300; principal 60 in years 1–5, interest 15, 12, 9, 6, 3.
+# Bond interest in construction is paid in cash from the sources.
+# Equity: 1,000 + 12 − 400 − D = 319.3171; IDC 12 + 7.3171 = 19.3171;
+# total investment 1,019.3171.
 
 HAND: dict[str, Any] = {
     "timeline": {"horizon_years": 8,
@@ -81,14 +84,19 @@ def test_hand_case_ledger(hand: Result) -> None:
     """The corkscrews, IDC and equity written out in the comment above."""
     assert_allclose(_row(hand, "bond[B].interest"), [12, 12, 12, 12, 12, 0, 0, 0])
     assert_allclose(_row(hand, "bond[B].principal"), [0, 0, 0, 0, 400, 0, 0, 0])
-    assert_allclose(_row(hand, "loan[L].draw"), [300, 0, 0, 0, 0, 0, 0, 0])
-    assert_allclose(_row(hand, "loan[L].interest"), [7.5, 15, 12, 9, 6, 3, 0, 0])
+    d = 300 / 1.025
+    assert_allclose(_row(hand, "loan[L].draw"), [d, 0, 0, 0, 0, 0, 0, 0])
+    assert_allclose(_row(hand, "loan[L].interest"), [0.025 * d, 15, 12, 9, 6, 3, 0, 0])
+    assert_allclose(_row(hand, "loan[L].capitalised"), [0.025 * d, 0, 0, 0, 0, 0, 0, 0])
+    assert_allclose(_row(hand, "loan[L].closing"), [300, 240, 180, 120, 60, 0, 0, 0])
     assert_allclose(_row(hand, "loan[L].principal"), [0, 60, 60, 60, 60, 60, 0, 0])
-    assert_allclose(_row(hand, "finance.interest_capitalised"), [19.5, 0, 0, 0, 0, 0, 0, 0])
-    assert_allclose(_row(hand, "equity.sponsor"), [319.5, 0, 0, 0, 0, 0, 0, 0])
-    assert hand.metric("total_project_investment") == pytest.approx(1019.5)
-    assert hand.metric("idc") == pytest.approx(19.5)
-    assert hand.metric("capital_ratio") == pytest.approx(319.5 / 1019.5)
+    idc = 12 + 0.025 * d
+    assert_allclose(_row(hand, "finance.interest_capitalised"), [idc, 0, 0, 0, 0, 0, 0, 0])
+    equity = 1000 + 12 - 400 - d
+    assert_allclose(_row(hand, "equity.sponsor"), [equity, 0, 0, 0, 0, 0, 0, 0])
+    assert hand.metric("total_project_investment") == pytest.approx(1000 + idc)
+    assert hand.metric("idc") == pytest.approx(idc)
+    assert hand.metric("capital_ratio") == pytest.approx(equity / (1000 + idc))
     _check_identities(hand)
 
 
@@ -108,12 +116,12 @@ def test_hand_case_bank_ratios(hand: Result) -> None:
     """DSCR by year = 240 / (bond + loan service): worst in year 4, 240 / (412 + 66) =
     0.5021; loan DSCR after bond service (240 − 412) / 66 = −2.6061.
     ICR = EBIT / interest expensed; depreciation (building class: 30 years, 5 % residual) on
-    1,000 + IDC 19.5: 950 / 30 × 1.0195 = 32.2842; EBIT 207.7158; worst year 1 with
-    interest 12 + 15 = 27 → 7.6932.
+    1,000 + IDC 19.3171: 950 / 30 × 1.0193171 = 32.2784; EBIT 207.7216; worst year 1 with
+    interest 12 + 15 = 27 → 7.6934.
     LLCR at the start of year 4 (balance 120): (−172 / 1.05 + 240 / 1.05²) / 120 = 0.4490."""
     assert hand.metric("min_dscr") == pytest.approx(240 / 478, rel=1e-12)
     assert hand.metric("min_loan_dscr") == pytest.approx(-172 / 66, rel=1e-12)
-    ebit = 240 - 950 / 30 * 1.0195
+    ebit = 240 - 950 / 30 * (1 + (12 + 0.025 * 300 / 1.025) / 1000)
     assert hand.metric("min_icr") == pytest.approx(ebit / 27, rel=1e-12)
     assert hand.metric("min_llcr") == pytest.approx((-172 / 1.05 + 240 / 1.05**2) / 120,
                                                     rel=1e-12)
@@ -423,9 +431,9 @@ def _reit_case(cap_rate: float) -> Result:
 
 def test_reit_exit_repays_debt_then_fund_then_equity() -> None:
     """Exit at the end of year 6 (period 5) at 240 / 5 % = 4,800, net 4,704. In period 5:
-    bond 300 + 9, loan balance 200 + 4 % × 200 = 8, the fund's whole claim (senior 150 +
-    7.5, junior 50 + 5 = 212.5), the rest to equity: 240 + 4,704 − 309 − 208 − 212.5 =
-    4,214.5. After it: no revenue, no balances."""
+    bond 300 + interest 9; loan balance 200 + interest 4 % × 200 = 8; the fund's whole claim
+    (senior 150 + 7.5, junior 50 + 5 = 212.5); the rest to equity: 240 + 4,704 − 309 − 208
+    − 212.5 = 4,214.5. After it: no revenue, no balances."""
     res = _reit_case(0.05)
     e = 5
     assert_allclose(_row(res, "revenue.total")[e + 1 :], 0.0)

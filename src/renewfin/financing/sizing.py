@@ -4,7 +4,8 @@ Bounds (DOMAIN.md §4): a stated amount; gearing × total investment (including 
 fees); DSCR capacity — PV at the loan's own rate, to the start of its repayment, of the
 cash available to it divided by the target DSCR; and cost — never more than the part of
 the uses left to loans and equity after the scheduled sources (less the loans ranked
-before it). IDC, fees, income tax and the DSRA make the sizes circular, so the period
+before it), plus its own capitalised construction interest. IDC, fees, income tax and
+the DSRA make the sizes circular, so the period
 loop is iterated to a fixed point; the largest relative change of the last iteration
 is reported as the residual.
 """
@@ -105,6 +106,7 @@ def size_and_run(
     bounds = np.full((nl, len(BOUNDS), s), np.inf)
     facility = np.zeros((nl, s))
     share = np.zeros((nl, s))
+    rolled = np.zeros((nl, s))  # each loan's construction interest rolled into its balance
     done = np.zeros(s, dtype=bool)
     residual = np.inf
     it = 0
@@ -120,17 +122,21 @@ def size_and_run(
                 new_bounds[k, 2] = np.maximum(
                     _dscr_capacity(plan, periods, k, np.broadcast_to(ln.dscr_target, (s,)),
                                    ops.ppy), 0.0)
-            new_bounds[k, 3] = np.maximum(gap_total - before, 0.0)
-            before = before + new_bounds[k].min(axis=0)
+            new_bounds[k, 3] = np.maximum(gap_total - before, 0.0) + rolled[k]
+            before = before + np.maximum(new_bounds[k].min(axis=0) - rolled[k], 0.0)
         bounds = np.where(done[None, None, :], bounds, new_bounds)
         facility = np.where(done[None, :], facility, bounds.min(axis=1))
-        new_share = np.divide(facility, gap_total, out=np.zeros_like(facility),
+        cash_part = np.maximum(facility - rolled, 0.0)
+        new_share = np.divide(cash_part, gap_total, out=np.zeros_like(facility),
                               where=gap_total > 0)
         share = np.where(done[None, :], share, np.minimum(new_share, 1.0))
         new = run_periods(plan, ops, Sizes(facility, share, future), fund_spec, priority,
                           dsra_months, out=buffer, loop_inputs=loop_inputs)
         new_gap = sum_periods(new["gap"])
-        drawn = np.array([sum_periods(row["draw"]) for row in new.loans]).reshape(nl, s)
+        drawn = np.array([sum_periods(row["draw"] + row["capitalised"])
+                          for row in new.loans]).reshape(nl, s)
+        new_rolled = np.array([sum_periods(row["capitalised"]) for row in new.loans]).reshape(
+            nl, s)
         scale = np.maximum(1.0, np.abs(new_gap))
         change = np.abs(new_gap - gap_total) / scale
         if nl:
@@ -144,6 +150,7 @@ def size_and_run(
         keep = done | converged_now
         periods = new
         gap_total = np.where(done, gap_total, new_gap)
+        rolled = np.where(done[None, :], rolled, new_rolled)
         investment = np.where(done, investment, capex_total + sum_periods(
             new["interest_capitalised"] + new["fees_capitalised"]))
         future = np.where(done[None, :], future, new["bond_service"] + new["loan_service"])

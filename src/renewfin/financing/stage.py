@@ -132,6 +132,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
         "opening": ("期初余额", "opening balance", Kind.BALANCE),
         "draw": ("提款", "drawdown", Kind.FLOW),
         "interest": ("利息", "interest", Kind.FLOW),
+        "capitalised": ("建设期利息资本化", "interest capitalised into the balance", Kind.FLOW),
         "principal": ("还本", "scheduled principal", Kind.FLOW),
         "prepayment": ("提前还款", "prepayment", Kind.FLOW),
         "upfront_fee": ("前端费", "up-front fee", Kind.FLOW),
@@ -201,7 +202,9 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
     # Profit, tax and cash.
     dep = add("dep_fin.total", "折旧摊销（含资本化融资费用）",
               "Depreciation (incl. capitalised financing costs)", p["dep"], group="depreciation")
-    subsidies = led.raw("fiscal.operating_subsidies") + led.raw("fiscal.interest_subsidies")
+    operating = 1.0 - ops.availability.astype(float)
+    subsidies = (led.raw("fiscal.operating_subsidies")
+                 + led.raw("fiscal.interest_subsidies") * operating)
     add("pl.subsidy_income", "补贴收入", "Subsidy income", subsidies, group="profit")
     add("pl.gain_on_exit", "资产处置收益", "Gain on disposal", p["gain"], group="profit")
     ebit = add("pl.ebit", "息税前利润", "EBIT",
@@ -236,6 +239,10 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
         p["cash_close"] + p["dsra_balance"], group="cash", kind=Kind.BALANCE)
     add("cash.lockup", "分配锁定标志", "Distribution lock-up flag", p["lockup"], group="cash",
         kind=Kind.FLAG)
+    add("cash.bond_shortfall", "专项债还本付息缺口", "Bond service not covered by project cash",
+        p["bond_shortfall"], group="cash")
+    add("cash.loan_shortfall", "贷款还本付息缺口", "Loan service not covered by project cash",
+        p["loan_shortfall"], group="cash")
 
     # Sources and uses in construction.
     constr = ops.availability.astype(float)
@@ -246,8 +253,8 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
     add("su.uses", "资金使用合计（建设期）", "Uses of funds (construction)", uses, group="sources_uses")
     sources = constr * (
         led.raw("fiscal.grants") + injections + led.raw("fund.contribution") + led.raw("bond.issue")
-        + led.raw("loan.draw") + sponsor + ops.ocf + p["interest_subsidy"]
-        + p["cash_open"] - p["cash_close"]
+        + led.raw("loan.draw") + led.raw("loan.capitalised") + sponsor + ops.ocf
+        + p["interest_subsidy"] + p["cash_open"] - p["cash_close"]
     )
     add("su.sources", "资金来源合计（建设期）", "Sources of funds (construction)", sources,
         group="sources_uses")

@@ -81,10 +81,10 @@ LINES = (
     "cash_open", "cash_close", "equity_in", "gap", "tax", "taxable", "loss_used",
     "dep", "interest_capitalised", "fees_capitalised", "interest_expensed", "fees_expensed",
     "cfads", "bond_service", "loan_service", "dsra_balance", "dsra_change", "distribution",
-    "interest_subsidy", "gain", "lockup", "book_value",
+    "interest_subsidy", "gain", "lockup", "book_value", "bond_shortfall", "loan_shortfall",
 )
-LOAN_LINES = ("opening", "draw", "interest", "principal", "prepayment", "upfront_fee",
-              "commitment_fee", "closing", "subsidy")
+LOAN_LINES = ("opening", "draw", "interest", "capitalised", "principal", "prepayment",
+              "upfront_fee", "commitment_fee", "closing", "subsidy")
 FUND_LINES = ("contribution", "senior_return", "senior_capital", "junior_return",
               "junior_capital", "upside", "claim")
 
@@ -252,11 +252,12 @@ def run_periods(
         closing = t == ops.last_period
         after_end = t > ops.last_period
         r = [rt[t] for rt in rates]
-        if fund_spec is not None:
+        if fund_spec is not None and not after_end:
             fund_math.accrue(fstate, fund_spec.senior_return, fund_spec.junior_return, dt)
             fund_math.invest(fstate, fund_in[t], fund_spec.senior_share)
 
-        # Fees, interest on opening balances, depreciation and income tax.
+        # Fees, interest on opening balances, depreciation and income tax. Interest and
+        # subsidies of construction periods are capitalised, not expensed or taxed.
         upfront = [ln.upfront_fee_rate * sizes.facility[i] * (t == ln.close)
                    for i, ln in enumerate(plan.loans)]
         commit = [ln.commitment_fee_rate * dt * np.maximum(sizes.facility[i] - drawn[i], 0.0)
@@ -268,13 +269,13 @@ def run_periods(
         gain = np.zeros(s)
         if ops.exit and closing:
             gain = ops_proceeds[t] - (ops.ov_total + capitalised - acc_dep)
-        sub_income = _total([sub_taxable[i][t] * int_open[i] for i in range(nl)], s)
+        sub_income = expense * _total([sub_taxable[i][t] * int_open[i] for i in range(nl)], s)
         int_exp = (bond_interest[t] + _total(int_open, s)) * expense
         fee_exp = (bond_fees[t] + loan_fees) * expense
         taxable = ops_taxable[t] - dep + gain + sub_income - int_exp - fee_exp
         after_loss, used = pool.step(t, taxable)
         tax = ops.tax_rate * after_loss
-        untaxed = ops_untaxed[t] + _total(
+        untaxed = ops_untaxed[t] + expense * _total(
             [(sub_share[i][t] - sub_taxable[i][t]) * int_open[i] for i in range(nl)], s)
         if ops.distributable_share is not None:
             distributable = distributable + ops.distributable_share * (taxable + untaxed - tax)
@@ -290,26 +291,28 @@ def run_periods(
             principal.append(due)
             prior = prior + int_open[i] - sub + due
 
-        # Construction: fill the gap with loans and equity.
+        # Construction: the cash gap is shared between the loans and equity. Loan interest
+        # of construction periods is rolled into the balance (建设期利息资本化), net of any
+        # interest subsidy, so it bears interest itself from the next period: the textbook
+        # rule q_j = (P_{j-1} + A_j / 2) i, with P including capitalised interest.
         g0 = (ops_capex[t] + bond_service[t] + loan_fees + tax - ops_ocf[t]
               - grants[t] - inject[t] - fund_in[t] - bond_issue[t] - cash
-              + _total([(1.0 - sub_share[i][t]) * int_open[i] + principal[i]
-                        for i in range(nl)], s))
+              + _total([principal[i] for i in range(nl)], s))
         need = avail & (g0 > 0)
-        denom = 1.0 - _total([(1.0 - sub_share[i][t]) * r[i] * sizes.share[i] / 2.0
-                              for i in range(nl)], s)
-        gap = np.where(need, g0 / denom, 0.0)
-        draws = [np.where(need, np.minimum(sizes.share[i] * gap,
-                                           np.maximum(sizes.facility[i] - drawn[i], 0.0)), 0.0)
-                 for i in range(nl)]
-        gap = np.where(need, g0 + _total([(1.0 - sub_share[i][t]) * r[i] * draws[i] / 2.0
-                                          for i in range(nl)], s), 0.0)
+        gap = np.where(need, g0, 0.0)
+        draws = []
+        for i in range(nl):
+            keep = 1.0 - sub_share[i][t]
+            room = np.maximum(sizes.facility[i] - drawn[i] - keep * int_open[i], 0.0) / (
+                1.0 + keep * r[i] / 2.0)
+            draws.append(np.where(need, np.minimum(sizes.share[i] * gap, room), 0.0))
         equity = np.maximum(gap - _total(draws, s), 0.0)
         interest = [r[i] * (bal[i] + 0.5 * draws[i]) for i in range(nl)]
         subsidy = [sub_share[i][t] * interest[i] for i in range(nl)]
+        rolled = [avail * (interest[i] - subsidy[i]) for i in range(nl)]
         for i in range(nl):
-            drawn[i] = drawn[i] + draws[i]
-        capitalised = capitalised + avail * (bond_interest[t] + _total(interest, s)
+            drawn[i] = drawn[i] + draws[i] + rolled[i]
+        capitalised = capitalised + avail * (bond_interest[t] + _total(rolled, s)
                                              + bond_fees[t] + loan_fees)
 
         # Cash this period: in construction only a surplus of sources is carried.
@@ -323,15 +326,20 @@ def run_periods(
         paid_loans = np.zeros(s)
         dist = np.zeros(s)
         state = {"lockup": np.zeros(s, dtype=bool)}
+        shortfall = {"bond": np.zeros(s), "loan": np.zeros(s)}
 
         def pay_bond() -> None:
             nonlocal cash_t
-            cash_t = cash_t - np.where(avail, 0.0, bond_service[t])
+            due = np.where(avail, 0.0, bond_service[t])
+            shortfall["bond"] = due - np.minimum(due, np.maximum(cash_t, 0.0))
+            cash_t = cash_t - due
 
         def pay_loans() -> None:
             nonlocal cash_t, paid_loans
             paid_loans = _total([interest[i] + principal[i] for i in range(nl)], s)
-            cash_t = cash_t - np.where(avail, 0.0, paid_loans + loan_fees)
+            due = np.where(avail, 0.0, paid_loans + loan_fees)
+            shortfall["loan"] = due - np.minimum(due, np.maximum(cash_t, 0.0))
+            cash_t = cash_t - due
 
         def reserves() -> None:
             nonlocal cash_t, dsra
@@ -361,7 +369,7 @@ def run_periods(
             for i, ln in enumerate(plan.loans):
                 if ln.cash_sweep <= 0:
                     continue
-                rest = bal[i] + draws[i] - principal[i]
+                rest = bal[i] + draws[i] + rolled[i] - principal[i]
                 amount = np.minimum(ln.cash_sweep * np.maximum(cash_t - ops.min_cash, 0.0), rest)
                 prepay[i] = np.where(avail, 0.0, amount)
                 cash_t = cash_t - prepay[i]
@@ -374,8 +382,10 @@ def run_periods(
             allowed = ~avail & ~state["lockup"]
             keep = 0.0 if closing else ops.min_cash
             due = np.full(s, closing or t >= fund_end)
+            cap = (None if ops.distributable_share is None or closing
+                   else np.maximum(distributable, 0.0))
             pay, _ = fund_math.distribute(fstate, np.where(allowed, cash_t - keep, 0.0), due,
-                                          fund_spec.upside_share)
+                                          fund_spec.upside_share, returns_cap=cap)
             cash_t = cash_t - pay.total
             distributable = distributable - (pay.senior_return + pay.junior_return + pay.upside)
             for key in ("senior_return", "senior_capital", "junior_return", "junior_capital",
@@ -406,7 +416,7 @@ def run_periods(
 
         for i in range(nl):
             opening = bal[i]
-            bal[i] = bal[i] + draws[i] - principal[i] - prepay[i]
+            bal[i] = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
             row = out.loans[i]
             row["opening"][t] = opening
             row["draw"][t] = draws[i]
@@ -415,6 +425,7 @@ def run_periods(
             row["prepayment"][t] = prepay[i]
             row["upfront_fee"][t] = upfront[i]
             row["commitment_fee"][t] = commit[i]
+            row["capitalised"][t] = rolled[i]
             row["closing"][t] = bal[i]
             row["subsidy"][t] = subsidy[i]
         lines = out.lines
@@ -427,19 +438,20 @@ def run_periods(
         lines["taxable"][t] = taxable
         lines["loss_used"][t] = used
         lines["dep"][t] = dep
-        capitalised_int = avail * (bond_interest[t] + _total(interest, s))
-        lines["interest_capitalised"][t] = capitalised_int
+        lines["interest_capitalised"][t] = avail * (bond_interest[t] + _total(rolled, s))
         lines["fees_capitalised"][t] = avail * (bond_fees[t] + loan_fees)
         lines["interest_expensed"][t] = expense * (bond_interest[t] + _total(interest, s))
         lines["fees_expensed"][t] = expense * (bond_fees[t] + loan_fees)
-        lines["cfads"][t] = cfads + _total(subsidy, s)
+        lines["cfads"][t] = cfads + expense * _total(subsidy, s)
         lines["bond_service"][t] = bond_service[t]
         lines["loan_service"][t] = _total([interest[i] + principal[i] for i in range(nl)], s)
         lines["dsra_balance"][t] = dsra
         lines["distribution"][t] = dist
         lines["interest_subsidy"][t] = _total(subsidy, s)
+        lines["bond_shortfall"][t] = shortfall["bond"]
+        lines["loan_shortfall"][t] = shortfall["loan"]
         lines["gain"][t] = gain
-        lines["lockup"][t] = state["lockup"]
+        lines["lockup"][t] = state["lockup"] & expense
         lines["book_value"][t] = ops.ov_total + capitalised - acc_dep
         out.fund["contribution"][t] = fund_in[t]
         out.fund["claim"][t] = fstate.claim

@@ -78,28 +78,36 @@ def distribute(
     cash: np.ndarray,
     capital_due: np.ndarray | bool,
     upside_share: float,
+    returns_cap: np.ndarray | None = None,
 ) -> tuple[FundPayment, np.ndarray]:
     """Pay the fund from ``cash`` (S,) in waterfall order; return the payment and the cash
     left for sponsor equity. ``capital_due`` (S,) or bool: whether capital may be returned
-    this period (term ended, or an exit). Updates ``state`` in place."""
+    this period (term ended, or an exit). ``returns_cap`` (S,), optional: most that may be
+    paid as returns (preferred returns and upside) — distributable profit when
+    distributions are limited to profit; capital returns are not limited by it. Updates
+    ``state`` in place."""
     left = np.maximum(cash, 0.0)
+    room = np.full_like(left, np.inf) if returns_cap is None else np.maximum(returns_cap, 0.0)
 
-    def take(claim: np.ndarray) -> np.ndarray:
-        nonlocal left
+    def take(claim: np.ndarray, is_return: bool) -> np.ndarray:
+        nonlocal left, room
         paid = np.minimum(claim, left)
+        if is_return:
+            paid = np.minimum(paid, room)
+            room = room - paid
         left = left - paid
         return paid
 
     due = np.asarray(capital_due, dtype=bool)
-    sr = take(state.senior_accrued)
+    sr = take(state.senior_accrued, True)
     state.senior_accrued -= sr
-    sc = take(np.where(due, state.senior_capital, 0.0))
+    sc = take(np.where(due, state.senior_capital, 0.0), False)
     state.senior_capital -= sc
-    jr = take(state.junior_accrued)
+    jr = take(state.junior_accrued, True)
     state.junior_accrued -= jr
-    jc = take(np.where(due, state.junior_capital, 0.0))
+    jc = take(np.where(due, state.junior_capital, 0.0), False)
     state.junior_capital -= jc
     outstanding = (state.junior_capital > 0) & ~due
-    up = np.where(outstanding, left * upside_share, 0.0)
+    up = np.minimum(np.where(outstanding, left * upside_share, 0.0), room)
     left = left - up
     return FundPayment(sr, sc, jr, jc, up), left
