@@ -45,6 +45,8 @@ class Result:
     """Loan sizes, their bounds and the binding one, and the solver residual."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in the engine stages and in the metrics."""
+    inputs: Inputs | None = None
+    """The numeric inputs the engine read (paths, spec values and any overrides)."""
 
     def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
         """Each loan's size, every bound and the binding one, for one scenario."""
@@ -166,4 +168,5 @@ def run(
     values = {k: np.broadcast_to(np.asarray(v, dtype=float), (s_all,)).copy()
               for k, v in values.items()}
     timings = {"engine": t1 - t0, "metrics": time.perf_counter() - t1}
-    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings)
+    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings,
+                  inputs)

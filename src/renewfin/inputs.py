@@ -93,6 +93,17 @@ class Inputs:
             )
         return value
 
+    def value(self, path: str, scenario: int = 0) -> float | list[float]:
+        """The value scenario ``scenario`` used for ``path`` (override or spec value)."""
+        base = self.bases[path]
+        over = self._overrides.get(path)
+        if over is None:
+            return base
+        if isinstance(base, list):
+            row = over if over.ndim == 1 else over[min(scenario, over.shape[0] - 1)]
+            return [float(x) for x in np.atleast_1d(row)]
+        return float(over) if over.ndim == 0 else float(over[scenario])
+
     def unused(self) -> list[str]:
         """Override paths the engine never read."""
         return sorted(set(self._overrides) - self._used)

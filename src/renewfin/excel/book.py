@@ -1,0 +1,218 @@
+"""The model workbook's grid: sheets on one time axis, rows keyed by ledger id, inputs.
+
+Every calculation sheet has the same layout (FAST): column A holds the line id, B the
+Chinese label, C the English label, D the unit, E a constant or the row total, F is an
+empty column that reads as zero for the "previous period" of the first period, and the
+periods run from column G. A row is written from one formula template evaluated at each
+period column, so the formula is the same across the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FIRST = 7
+"""Column of the first period (G)."""
+ZERO_COL = 6
+"""Column F: always empty, the 'previous period' of the first period."""
+HEADER_ROWS = 6
+"""Rows above the first line of a calculation sheet."""
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FONT = Font(color="0000FF")
+SOLVED_FILL = PatternFill("solid", fgColor="E2EFDA")
+HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
+HEAD_FONT = Font(color="FFFFFF", bold=True)
+SECTION_FONT = Font(bold=True, color="1F4E78")
+THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
+MONEY = "#,##0.00;[Red]-#,##0.00"
+RATIO = "0.0000"
+PCT = "0.00%"
+FLAG = "0"
+
+
+def text(value: str) -> str:
+    """A string that Excel must show as text (never evaluate as a formula)."""
+    return value
+
+
+def col(c: int) -> str:
+    """Column letter."""
+    return get_column_letter(c)
+
+
+@dataclass
+class Cell:
+    """Where a line lives."""
+
+    sheet: str
+    row: int
+    constant: bool = False
+    """A single value in column E rather than a period row."""
+
+
+@dataclass
+class At:
+    """Formula context at one period column; builds references."""
+
+    book: Book
+    sheet: str
+    c: int
+
+    def _ref(self, cell: Cell, c: int, absolute: bool = False) -> str:
+        letter = col(c)
+        ref = f"${letter}${cell.row}" if absolute else f"{letter}{cell.row}"
+        return ref if cell.sheet == self.sheet else f"'{cell.sheet}'!{ref}"
+
+    def p(self, id: str) -> str:
+        """The line ``id`` in this period."""
+        cell = self.book.cell(id)
+        if cell.constant:
+            return self._ref(cell, 5, absolute=True)
+        return self._ref(cell, self.c)
+
+    def prev(self, id: str) -> str:
+        """The line ``id`` in the previous period (column F, empty, for the first period)."""
+        return self._ref(self.book.cell(id), self.c - 1)
+
+    def at(self, id: str, offset: int) -> str:
+        """The line ``id`` ``offset`` periods later (beyond the axis: the empty column F)."""
+        c = self.c + offset
+        if c >= FIRST + self.book.n_periods or c < FIRST:
+            c = ZERO_COL
+        return self._ref(self.book.cell(id), c)
+
+    def row_range(self, id: str, absolute: bool = True) -> str:
+        """The whole period row of ``id``."""
+        cell = self.book.cell(id)
+        a, b = col(FIRST), col(FIRST + self.book.n_periods - 1)
+        rng = f"${a}${cell.row}:${b}${cell.row}" if absolute else f"{a}{cell.row}:{b}{cell.row}"
+        return rng if cell.sheet == self.sheet else f"'{cell.sheet}'!{rng}"
+
+    def upto(self, id: str) -> str:
+        """The row of ``id`` from the first period to this one (a growing range)."""
+        cell = self.book.cell(id)
+        rng = f"${col(FIRST)}{cell.row}:{col(self.c)}{cell.row}"
+        return rng if cell.sheet == self.sheet else f"'{cell.sheet}'!{rng}"
+
+    def i(self, path: str) -> str:
+        """An input constant (absolute reference on the Inputs sheet)."""
+        return self.book.input_ref(path)
+
+    def v(self, path: str) -> str:
+        """An input vector's row range on the Inputs sheet."""
+        return self.book.vector_ref(path)
+
+
+Template = Callable[[At], str]
+
+
+@dataclass
+class Book:
+    """A workbook under construction."""
+
+    n_periods: int
+    money_unit: str
+    wb: Workbook = field(default_factory=Workbook)
+    cells: dict[str, Cell] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    vectors: dict[str, str] = field(default_factory=dict)
+    next_row: dict[str, int] = field(default_factory=dict)
+    solved: list[dict[str, Any]] = field(default_factory=list)
+    """Values the engine solved iteratively and the workbook holds as numbers."""
+    pending: list[tuple[str, int, Template, str, bool, bool]] = field(default_factory=list)
+    """Rows declared but not yet written: (sheet, row, template, format, total, constant);
+    formulas are written by ``finish`` so that a row may refer to a later one."""
+
+    def __post_init__(self) -> None:
+        self.wb.remove(self.wb.active)
+
+    def cell(self, id: str) -> Cell:
+        """Where line ``id`` is (KeyError naming it when it was not written)."""
+        try:
+            return self.cells[id]
+        except KeyError:
+            raise KeyError(f"workbook has no row for {id!r}") from None
+
+    def sheet(self, name: str) -> Worksheet:
+        """The sheet ``name``, created on first use."""
+        if name in self.wb.sheetnames:
+            return self.wb[name]
+        ws = self.wb.create_sheet(name)
+        self.next_row[name] = HEADER_ROWS + 1
+        return ws
+
+    def input_ref(self, path: str) -> str:
+        """Absolute reference of a scalar input."""
+        try:
+            return self.inputs[path]
+        except KeyError:
+            raise KeyError(f"workbook has no input {path!r}") from None
+
+    def vector_ref(self, path: str) -> str:
+        """Absolute range of a vector input."""
+        try:
+            return self.vectors[path]
+        except KeyError:
+            raise KeyError(f"workbook has no input vector {path!r}") from None
+
+    def section(self, sheet: str, title: str) -> None:
+        """A bold section heading row."""
+        ws = self.sheet(sheet)
+        r = self.next_row[sheet]
+        ws.cell(r, 2, title).font = SECTION_FONT
+        self.next_row[sheet] = r + 1
+
+    def row(self, sheet: str, id: str, zh: str, en: str, template: Template, *,
+            unit: str | None = None, fmt: str = MONEY, total: bool = True) -> int:
+        """Write a period row from a template; return its row number."""
+        ws = self.sheet(sheet)
+        r = self.next_row[sheet]
+        if id in self.cells:
+            raise KeyError(f"workbook row {id!r} written twice")
+        self.cells[id] = Cell(sheet, r)
+        self._labels(ws, r, id, zh, en, self.money_unit if unit is None else unit)
+        self.pending.append((sheet, r, template, fmt, total, False))
+        self.next_row[sheet] = r + 1
+        return r
+
+    def finish(self) -> None:
+        """Write the formulas of every declared row."""
+        for sheet, r, template, fmt, total, constant in self.pending:
+            ws = self.wb[sheet]
+            if constant:
+                ws.cell(r, 5, template(At(self, sheet, FIRST))).number_format = fmt
+                continue
+            for c in range(FIRST, FIRST + self.n_periods):
+                cell = ws.cell(r, c, template(At(self, sheet, c)))
+                cell.number_format = fmt
+            if total:
+                a, b = col(FIRST), col(FIRST + self.n_periods - 1)
+                ws.cell(r, 5, f"=SUM({a}{r}:{b}{r})").number_format = fmt
+        self.pending.clear()
+
+    def constant(self, sheet: str, id: str, zh: str, en: str, formula: Template, *,
+                 unit: str | None = None, fmt: str = MONEY) -> int:
+        """Write a single calculated value in column E."""
+        ws = self.sheet(sheet)
+        r = self.next_row[sheet]
+        if id in self.cells:
+            raise KeyError(f"workbook row {id!r} written twice")
+        self.cells[id] = Cell(sheet, r, constant=True)
+        self._labels(ws, r, id, zh, en, self.money_unit if unit is None else unit)
+        self.pending.append((sheet, r, formula, fmt, False, True))
+        self.next_row[sheet] = r + 1
+        return r
+
+    def _labels(self, ws: Worksheet, r: int, id: str, zh: str, en: str, unit: str) -> None:
+        for c, value in ((1, id), (2, zh), (3, en), (4, unit)):
+            cell = ws.cell(r, c)
+            cell.value = value
+            cell.data_type = "s"

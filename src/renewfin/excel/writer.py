@@ -1,0 +1,287 @@
+"""Write the model workbook: inputs, time, calculations, outputs, checks, control.
+
+Every calculated cell is a live formula that refers back to the Inputs sheet; values
+the engine solved iteratively (loan sizes and drawdown shares) are written as numbers,
+listed on the Control sheet with their residuals. The test suite recalculates the
+workbook with LibreOffice and compares every line with the engine's ledger.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.styles import Font
+
+from renewfin.excel import operating
+from renewfin.excel.book import (
+    FIRST,
+    HEAD_FILL,
+    HEAD_FONT,
+    INPUT_FILL,
+    INPUT_FONT,
+    Book,
+    col,
+)
+from renewfin.spec.base import PricePer
+from renewfin.spec.funding import FiscalUse
+from renewfin.spec.investment import InvestmentCategory
+from renewfin.spec.revenue import RevenueKind
+
+if TYPE_CHECKING:
+    from renewfin.engine import Result
+
+INPUT_COLUMNS = ("路径 Path", "中文", "English", "单位 Unit", "数值 Value", "说明 Notes")
+
+
+@dataclass
+class ModelWriter:
+    """Builds the workbook of one scenario of a run."""
+
+    result: Result
+    scenario: int = 0
+    book: Book = field(init=False)
+    groups: list[tuple[str, str]] = field(default_factory=list)
+    input_row: int = 2
+
+    def __post_init__(self) -> None:
+        self.book = Book(self.spec.n_periods, self.spec.project.money_unit.value)
+
+    @property
+    def spec(self):  # type: ignore[no-untyped-def]
+        return self.result.spec
+
+    @property
+    def phase_names(self) -> list[str]:
+        return [p.name for p in self.spec.timeline.phases]
+
+    # ------------------------------------------------------------------ inputs
+    def _inputs_sheet(self) -> Any:
+        ws = self.book.sheet("Inputs")
+        if ws.max_row < 2 or ws.cell(1, 1).value is None:
+            for c, h in enumerate(INPUT_COLUMNS, start=1):
+                cell = ws.cell(1, c, h)
+                cell.fill, cell.font = HEAD_FILL, HEAD_FONT
+            ws.freeze_panes = "E2"
+        return ws
+
+    def param(self, path: str, value: float, zh: str = "", en: str = "", unit: str = "",
+              note: str = "") -> str:
+        """Write (once) a scalar input; return its absolute reference."""
+        if path in self.book.inputs:
+            return self.book.inputs[path]
+        ws = self._inputs_sheet()
+        r = self.input_row
+        for c, v in enumerate((path, zh, en, unit), start=1):
+            cell = ws.cell(r, c, v)
+            cell.data_type = "s"
+        cell = ws.cell(r, 5, float(value))
+        cell.fill, cell.font = INPUT_FILL, INPUT_FONT
+        if note:
+            ws.cell(r, 6, note).data_type = "s"
+        self.book.inputs[path] = f"Inputs!$E${r}"
+        self.input_row += 1
+        return self.book.inputs[path]
+
+    def vector(self, path: str, values: list[float], zh: str = "", en: str = "",
+               formulas: list[str] | None = None) -> str:
+        """Write (once) a vector input across columns G…; return its absolute range."""
+        if path in self.book.vectors:
+            return self.book.vectors[path]
+        ws = self._inputs_sheet()
+        r = self.input_row
+        for c, v in enumerate((path, zh, en, "-"), start=1):
+            ws.cell(r, c, v).data_type = "s"
+        n = max(len(values), len(formulas or []), 1)
+        for k in range(n):
+            cell = ws.cell(r, FIRST + k)
+            if formulas is not None:
+                cell.value = formulas[k]
+            else:
+                cell.value = float(values[k]) if k < len(values) else 0.0
+                cell.fill, cell.font = INPUT_FILL, INPUT_FONT
+        self.book.vectors[path] = f"Inputs!${col(FIRST)}${r}:${col(FIRST + n - 1)}${r}"
+        self.input_row += 1
+        return self.book.vectors[path]
+
+    def value(self, path: str) -> float | list[float]:
+        """The value the run used for an engine input."""
+        assert self.result.inputs is not None
+        return self.result.inputs.value(path, self.scenario)
+
+    def engine_inputs(self) -> None:
+        """Every scalar input the engine read, with its value, label and documentation."""
+        assert self.result.inputs is not None
+        for path in self.result.inputs.bases:
+            v = self.value(path)
+            if isinstance(v, list):
+                continue
+            self.param(path, v, *_labels(path), note=_doc(self.spec, path))
+
+    def derived_inputs(self) -> None:
+        """Spec constants the formulas need that the engine does not read as inputs."""
+        spec, tl = self.spec, self.spec.timeline
+        rates = self.result_rates()
+        P = self.param
+        P("timeline.periods_per_year", tl.periods_per_year, "每年期数", "Periods per year", "-")
+        P("xl.n_periods", tl.n_periods, "计算期期数", "Number of periods", "-")
+        last = tl.n_periods - 1
+        if spec.funding.reit_exit is not None:
+            last = round(spec.funding.reit_exit.exit_year * tl.periods_per_year) - 1
+        P("xl.last_held_period", last, "最后持有期", "Last period held", "-",
+          "the horizon, or the REIT exit period")
+        P("xl.has_exit", float(spec.funding.reit_exit is not None), "是否REITs退出",
+          "REIT exit (1 = yes)", "-")
+        for ph in tl.phases:
+            P(f"timeline.phases[{ph.name}].start_year", ph.start_year, f"开工年：{ph.name}",
+              f"Start year: {ph.name}", "yr")
+        for item in spec.investment:
+            if item.category is InvestmentCategory.CONTINGENCY:
+                P(f"xl.capex_vat[{item.name}]", item.input_vat_rate or
+                  rates.capex_input_vat[item.category], f"进项税率：{item.name}",
+                  f"Input VAT rate: {item.name}", "-")
+                continue
+            rate = (item.input_vat_rate if item.input_vat_rate is not None
+                    else rates.capex_input_vat[item.category])
+            P(f"xl.capex_vat[{item.name}]", rate, f"进项税率：{item.name}",
+              f"Input VAT rate: {item.name}", "-")
+            ph = tl.phases[0] if item.phase is None else tl.phase(item.phase)
+            years = ph.duration_years
+            n = math.ceil(years - 1e-9)
+            shares = item.schedule or [min(1.0, years - k) / years for k in range(n)]
+            shares = list(shares) + [0.0] * (n - len(shares))
+            rng = self.vector(f"xl.schedule[{item.name}]", shares, f"年度支出比例：{item.name}",
+                              f"Yearly shares: {item.name}")
+            start = rng.split(":")[0].replace("$", "").split("!")[1]
+            first_col = FIRST
+            row = int("".join(ch for ch in start if ch.isdigit()))
+            cum = ["=0"] + [f"=SUM(Inputs!${col(first_col)}${row}:${col(first_col + k)}${row})"
+                            for k in range(n)]
+            self.vector(f"xl.schedule[{item.name}].cum", [], f"累计比例：{item.name}",
+                        f"Cumulative shares: {item.name}", formulas=cum)
+            dur = self.book.inputs[f"timeline.phases[{ph.name}].duration_years"]
+            seg = [f"=MIN({k + 1},{dur})-{k}" for k in range(n)]
+            self.vector(f"xl.schedule[{item.name}].seg", [], f"年段长度：{item.name}",
+                        f"Segment length: {item.name}", formulas=seg)
+        for r in spec.revenues:
+            P(f"xl.money[{r.name}]", r.price_currency.yuan / spec.project.money_unit.yuan,
+              f"价格单位换算：{r.name}", f"Price unit factor: {r.name}", "-")
+            P(f"xl.per_year[{r.name}]", r.price_per.per_year, f"每年计费次数：{r.name}",
+              f"Price periods per year: {r.name}", "1/yr")
+            P(f"xl.growth_every[{r.name}]", r.growth_every_years, f"调价周期：{r.name}",
+              f"Growth step: {r.name}", "yr")
+            if r.end_year is not None:
+                P(f"xl.end_year[{r.name}]", r.end_year, f"结束年：{r.name}",
+                  f"End year: {r.name}", "yr")
+            vat = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
+            P(f"xl.vat_rate[{r.name}]", vat, f"销项税率：{r.name}", f"Output VAT rate: {r.name}")
+            ptax = r.property_tax_rate
+            if ptax is None:
+                ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
+            P(f"xl.ptax_rate[{r.name}]", ptax, f"房产税率（从租）：{r.name}",
+              f"Property tax rate on rent: {r.name}")
+            if r.kind.one_off:
+                self.vector(f"xl.sales[{r.name}]", list(r.schedule or []) + [0.0],
+                            f"销售进度：{r.name}", f"Sales schedule: {r.name}")
+            else:
+                ramp = self.value(f"revenues[{r.name}].ramp_up")
+                assert isinstance(ramp, list)
+                self.vector(f"revenues[{r.name}].ramp_up.padded", ramp + [1.0],
+                            f"培育期系数：{r.name}", f"Ramp-up factors: {r.name}")
+        for o in spec.opex:
+            if o.every_years is not None:
+                P(f"xl.every[{o.name}]", o.every_years, f"周期：{o.name}", f"Cycle: {o.name}", "yr")
+            if o.unit_cost is not None:
+                P(f"xl.cost_factor[{o.name}]", o.cost_currency.yuan / spec.project.money_unit.yuan
+                  * o.cost_per.per_year, f"单价换算：{o.name}", f"Unit cost factor: {o.name}", "-")
+        P("xl.ptax_value_rate", rates.property_ad_valorem, "房产税率（从价）",
+          "Property tax rate on value")
+        P("xl.ptax_deduction", rates.property_ad_valorem_deduction, "从价扣除比例",
+          "Deduction before the value rate")
+        P("tax.property_tax_ad_valorem_share", rates.property_ad_valorem_share, "从价计税比例",
+          "Share of building value taxed on value")
+        P("xl.carry_years", rates.loss_carryforward_years, "亏损弥补年限",
+          "Loss carry-forward years", "yr")
+        for c in spec.depreciation.classes:
+            P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
+            P(f"xl.residual[{c.name}]", c.residual_rate, f"残值率：{c.name}",
+              f"Residual rate: {c.name}")
+        P("xl.include_residual", float(spec.evaluation.include_residual_value
+                                       and spec.funding.reit_exit is None), "回收余值",
+          "Recover residual value at the horizon (1 = yes; 0 with a REIT exit)", "-")
+        for f in spec.funding.fiscal_funds:
+            if f.use is FiscalUse.OPERATING_SUBSIDY:
+                P(f"funding.fiscal_funds[{f.name}].start_year", f.start_year,
+                  f"补贴起始：{f.name}", f"Subsidy start: {f.name}", "yr")
+                if f.years is not None:
+                    P(f"xl.subsidy_years[{f.name}]", f.years, f"补贴年限：{f.name}",
+                      f"Subsidy years: {f.name}", "yr")
+        if spec.funding.reit_exit is not None:
+            P("xl.reit_cost", spec.funding.reit_exit.transaction_cost_rate, "交易成本率",
+              "Transaction cost rate")
+
+    def result_rates(self):  # type: ignore[no-untyped-def]
+        from renewfin.spec.tax import resolve_tax
+
+        return resolve_tax(self.spec.tax, self.spec.project.city_tier)
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> Book:
+        """Write every sheet."""
+        self.engine_inputs()
+        self.derived_inputs()
+        operating.time_rows(self)
+        operating.investment_rows(self)
+        operating.revenue_rows(self)
+        operating.subsidy_rows(self)
+        operating.opex_rows(self)
+        operating.tax_rows(self)
+        operating.depreciation_rows(self)
+        operating.exit_rows(self)
+        operating.cashflow_rows(self)
+        self.book.finish()
+        self._headers()
+        return self.book
+
+    def _headers(self) -> None:
+        labels = self.result.ledger.labels
+        for name in self.book.wb.sheetnames:
+            if name == "Inputs":
+                continue
+            ws = self.book.wb[name]
+            ws.cell(1, 2, f"{self.spec.project.name} — {name}").font = Font(bold=True, size=13)
+            for c, h in enumerate(("id", "中文", "English", "单位", "合计/值", ""), start=1):
+                cell = ws.cell(5, c, h)
+                cell.fill, cell.font = HEAD_FILL, HEAD_FONT
+            for k, label in enumerate(labels):
+                cell = ws.cell(5, FIRST + k, label)
+                cell.fill, cell.font = HEAD_FILL, HEAD_FONT
+            ws.freeze_panes = ws.cell(6, FIRST)
+            ws.column_dimensions["A"].width = 30
+            ws.column_dimensions["B"].width = 28
+            ws.column_dimensions["C"].width = 30
+            ws.column_dimensions["E"].width = 14
+
+
+def _labels(path: str) -> tuple[str, str]:
+    return path, path
+
+
+def _doc(spec: Any, path: str) -> str:
+    return ""
+
+
+def write_model(result: Result, path: str | os.PathLike[str], scenario: int = 0) -> Path:
+    """Write the model workbook of one scenario of a run to ``path`` (atomically)."""
+    from renewfin.spec.io import atomic_write
+
+    book = ModelWriter(result, scenario).build()
+    atomic_write(path, lambda fh: book.wb.save(fh), mode="wb")
+    return Path(path)
+
+
+Check = Callable[[str], None]
