@@ -102,6 +102,24 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from renewfin.excel.template import write_template
+
+    write_template(args.output, load_spec(args.spec) if args.spec else None)
+    print(f"template written to {args.output}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from renewfin.excel.template import read_template
+    from renewfin.spec import dump
+
+    spec = read_template(args.file)
+    dump(spec, args.output)
+    print(f"spec written to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``renewfin`` command."""
     parser = argparse.ArgumentParser(
@@ -148,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
     p.set_defaults(func=_cmd_sensitivity)
+
+    p = sub.add_parser("template", help="write the Excel input template (fill in, then import)")
+    p.add_argument("-o", "--output", required=True, metavar="XLSX", help="template to write")
+    p.add_argument("--from", dest="spec", metavar="SPEC",
+                   help="pre-fill the template with this spec")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("import", help="read a filled input template into a spec file")
+    p.add_argument("file", help="filled template (.xlsx)")
+    p.add_argument("-o", "--output", required=True, metavar="SPEC",
+                   help="spec to write (.yaml or .json)")
+    p.set_defaults(func=_cmd_import)
     return parser
 
 

@@ -639,13 +639,12 @@ def _write_kv(ws: Worksheet, section: Section, spec: ProjectSpec | None) -> None
     values = _prefill(spec, section)
     dvs = _Validations()
     row = KV_HEADER_ROWS + 1
-    heading_for = {p: True for p, _ in section.nested.items()}
     seen_heads: set[tuple[str, ...]] = set()
     for slot in section.slots:
         # A heading row ("# funding.fund …") before the first field of each nested model.
         for k in range(len(section.path) + 1, len(slot.path)):
             prefix = slot.path[:k]
-            if prefix in heading_for and prefix not in seen_heads:
+            if prefix in section.nested and prefix not in seen_heads:
                 seen_heads.add(prefix)
                 info = _model_field(prefix)
                 _put(ws.cell(row, 1), f"# {'.'.join(prefix)}")
@@ -689,7 +688,7 @@ def _write_table(ws: Worksheet, section: Section, items: list[BaseModel]) -> Non
     first = TABLE_HEADER_ROWS + 1
     last = first + n_rows - 1
     dvs = _Validations()
-    longest = 0
+    longest = 0.0
     for j, slot in enumerate(section.slots, start=1):
         letter = get_column_letter(j)
         description = _describe(slot.info)
@@ -879,9 +878,9 @@ def read_template(path: str | PathLike[str]) -> ProjectSpec:
     problems = list(rd.problems)
     flagged: list[str] = []
     tables = {s.name for s in layout if s.table}
-    for loc, where, message in rd.bad:
+    for loc, cell, message in rd.bad:
         flagged.append(_norm(format_loc(loc)))
-        problems.append(_at(where, format_loc(loc, rd.data), message, where.raw, True))
+        problems.append(_at(cell, format_loc(loc, rd.data), message, cell.raw, True))
     for p in found:
         key = _norm(p.path)
         if any(key == f or key.startswith((f + ".", f + "[")) for f in flagged):
@@ -1028,11 +1027,11 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
         i = len(items)
         item: dict[str, Any] = {}
         items.append(item)
-        base = (*section.path, i)
+        base: tuple[str | int, ...] = (*section.path, i)
         rd.register(base, _Where(name, f"{r}:{r}"))
         for j, slot, raw in cells:
             where = _Where(name, f"{get_column_letter(j + 1)}{r}", raw, exact=True)
-            loc = (*base, *slot.path)
+            loc: tuple[str | int, ...] = (*base, *slot.path)
             rd.register(loc, where)
             for k in range(1, len(slot.path)):
                 rd.register((*base, *slot.path[:k]), where)
