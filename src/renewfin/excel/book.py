@@ -188,7 +188,10 @@ class Book:
         for sheet, r, template, fmt, total, constant in self.pending:
             ws = self.wb[sheet]
             if constant:
-                ws.cell(r, 5, template(At(self, sheet, FIRST))).number_format = fmt
+                cell = ws.cell(r, 5, template(At(self, sheet, FIRST)))
+                cell.number_format = fmt
+                if not isinstance(cell.value, str):  # a solved value written as a number
+                    cell.fill = SOLVED_FILL
                 continue
             for c in range(FIRST, FIRST + self.n_periods):
                 cell = ws.cell(r, c, template(At(self, sheet, c)))

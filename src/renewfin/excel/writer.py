@@ -243,6 +243,15 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
+        from renewfin.excel import funding
+
+        self.param("funding.min_cash_balance", self.spec.funding.min_cash_balance,
+                   "最低现金余额", "Minimum cash balance")
+        funding.fixed_sources(self)
+        funding.bonds(self)
+        funding.loans(self)
+        funding.waterfall(self)
+        funding.records(self)
         self.book.finish()
         self._headers()
         return self.book

@@ -44,6 +44,9 @@ class Sizing:
     iterations: int
     residual: float
     """Largest relative change of sizes and gap in the last iteration."""
+    share: np.ndarray | None = None
+    """(n_loans, S) share of each construction period's funding gap drawn from each loan
+    in the final pass."""
 
 
 def _dscr_capacity(plan: FundingPlan, periods: Periods, k: int, target: np.ndarray,
@@ -143,6 +146,9 @@ def size_and_run(
             change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
         if old_cfads is not None and nl:
             change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=0) / scale)
+        if dsra_months > 0:  # the reserve target reads next periods' service of this pass
+            service = new["bond_service"] + new["loan_service"]
+            change = np.maximum(change, np.abs(service - future).max(axis=0) / scale)
         old_cfads = new["cfads"].copy()
         change = np.where(done, 0.0, change)
         residual = float(change.max()) if change.size else 0.0
@@ -159,4 +165,4 @@ def size_and_run(
             break
     assert periods is not None
     binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
-    return periods.to_st(), Sizing(facility, bounds, binding, it, residual)
+    return periods.to_st(), Sizing(facility, bounds, binding, it, residual, share)
