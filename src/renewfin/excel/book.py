@@ -56,6 +56,8 @@ class Cell:
     row: int
     constant: bool = False
     """A single value in column E rather than a period row."""
+    n: int = 0
+    """Number of columns of the row (periods, or years on a yearly sheet)."""
 
 
 @dataclass
@@ -92,7 +94,7 @@ class At:
     def row_range(self, id: str, absolute: bool = True) -> str:
         """The whole period row of ``id``."""
         cell = self.book.cell(id)
-        a, b = col(FIRST), col(FIRST + self.book.n_periods - 1)
+        a, b = col(FIRST), col(FIRST + (cell.n or self.book.n_periods) - 1)
         rng = f"${a}${cell.row}:${b}${cell.row}" if absolute else f"{a}{cell.row}:{b}{cell.row}"
         return rng if cell.sheet == self.sheet else f"'{cell.sheet}'!{rng}"
 
@@ -127,7 +129,7 @@ class Book:
     next_row: dict[str, int] = field(default_factory=dict)
     solved: list[dict[str, Any]] = field(default_factory=list)
     """Values the engine solved iteratively and the workbook holds as numbers."""
-    pending: list[tuple[str, int, Template, str, bool, bool]] = field(default_factory=list)
+    pending: list[tuple[str, int, Template, str, bool, bool, int]] = field(default_factory=list)
     """Rows declared but not yet written: (sheet, row, template, format, total, constant);
     formulas are written by ``finish`` so that a row may refer to a later one."""
 
@@ -171,21 +173,24 @@ class Book:
         self.next_row[sheet] = r + 1
 
     def row(self, sheet: str, id: str, zh: str, en: str, template: Template, *,
-            unit: str | None = None, fmt: str = MONEY, total: bool = True) -> int:
-        """Write a period row from a template; return its row number."""
+            unit: str | None = None, fmt: str = MONEY, total: bool = True,
+            n: int | None = None) -> int:
+        """Write a row from a template — one column per period, or ``n`` columns (a yearly
+        sheet); return its row number."""
         ws = self.sheet(sheet)
         r = self.next_row[sheet]
         if id in self.cells:
             raise KeyError(f"workbook row {id!r} written twice")
-        self.cells[id] = Cell(sheet, r)
+        n = self.n_periods if n is None else n
+        self.cells[id] = Cell(sheet, r, n=n)
         self._labels(ws, r, id, zh, en, self.money_unit if unit is None else unit)
-        self.pending.append((sheet, r, template, fmt, total, False))
+        self.pending.append((sheet, r, template, fmt, total, False, n))
         self.next_row[sheet] = r + 1
         return r
 
     def finish(self) -> None:
         """Write the formulas of every declared row."""
-        for sheet, r, template, fmt, total, constant in self.pending:
+        for sheet, r, template, fmt, total, constant, n in self.pending:
             ws = self.wb[sheet]
             if constant:
                 cell = ws.cell(r, 5, template(At(self, sheet, FIRST)))
@@ -193,11 +198,11 @@ class Book:
                 if not isinstance(cell.value, str):  # a solved value written as a number
                     cell.fill = SOLVED_FILL
                 continue
-            for c in range(FIRST, FIRST + self.n_periods):
+            for c in range(FIRST, FIRST + n):
                 cell = ws.cell(r, c, template(At(self, sheet, c)))
                 cell.number_format = fmt
             if total:
-                a, b = col(FIRST), col(FIRST + self.n_periods - 1)
+                a, b = col(FIRST), col(FIRST + n - 1)
                 ws.cell(r, 5, f"=SUM({a}{r}:{b}{r})").number_format = fmt
         self.pending.clear()
 
@@ -210,7 +215,7 @@ class Book:
             raise KeyError(f"workbook row {id!r} written twice")
         self.cells[id] = Cell(sheet, r, constant=True)
         self._labels(ws, r, id, zh, en, self.money_unit if unit is None else unit)
-        self.pending.append((sheet, r, formula, fmt, False, True))
+        self.pending.append((sheet, r, formula, fmt, False, True, 1))
         self.next_row[sheet] = r + 1
         return r
 

@@ -48,6 +48,30 @@ def error_cells(path: str | os.PathLike[str]) -> list[str]:
     return out
 
 
+def compare_metrics(result: Result, path: str | os.PathLike[str], scenario: int = 0,
+                    rtol: float = 1e-9) -> tuple[list[str], int]:
+    """Every metric on the recalculated Outputs sheet compared with ``Result.values``
+    (NaN in the engine must show as "n/a")."""
+    wb = load_workbook(path, data_only=True, read_only=True)
+    ws = wb["Outputs"]
+    bad, n = [], 0
+    for row in ws.iter_rows(values_only=True):
+        if not row or not isinstance(row[0], str) or not row[0].startswith("metric."):
+            continue
+        key = row[0][len("metric."):]
+        want = float(result.values[key][scenario])
+        got = row[4]
+        n += 1
+        if math.isnan(want):
+            if got not in ("n/a", None, ""):
+                bad.append(f"{key}: workbook {got!r} vs engine NaN")
+            continue
+        if not isinstance(got, int | float) or abs(float(got) - want) > rtol * max(1.0, abs(want)):
+            bad.append(f"{key}: workbook {got!r} vs engine {want!r}")
+    wb.close()
+    return bad, n
+
+
 def compare_ledger(result: Result, path: str | os.PathLike[str], scenario: int = 0,
                    rtol: float = 1e-9) -> tuple[list[Mismatch], int]:
     """Every ledger line found in the recalculated workbook at ``path`` compared with the

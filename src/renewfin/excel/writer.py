@@ -47,6 +47,8 @@ class ModelWriter:
     book: Book = field(init=False)
     groups: list[tuple[str, str]] = field(default_factory=list)
     input_row: int = 2
+    metric_rows: dict[str, str] = field(default_factory=dict)
+    """Metric key → the workbook row id of its value on the Outputs sheet."""
 
     def __post_init__(self) -> None:
         self.book = Book(self.spec.n_periods, self.spec.project.money_unit.value)
@@ -224,6 +226,16 @@ class ModelWriter:
             P("xl.reit_cost", spec.funding.reit_exit.transaction_cost_rate, "交易成本率",
               "Transaction cost rate")
 
+    def metric_formula(self, key: str, template: Callable[[Any], str]) -> None:
+        """A headline metric on the Outputs sheet (one value, in column E)."""
+        from renewfin.metrics import metric_info
+
+        info = metric_info(key)
+        self.book.constant("Outputs", f"metric.{key}", info.zh, info.en, template,
+                           unit={"money": self.spec.project.money_unit.value}.get(info.unit,
+                                                                                   info.unit))
+        self.metric_rows[key] = f"metric.{key}"
+
     def result_rates(self):  # type: ignore[no-untyped-def]
         from renewfin.spec.tax import resolve_tax
 
@@ -252,7 +264,11 @@ class ModelWriter:
         funding.loans(self)
         funding.waterfall(self)
         funding.records(self)
+        from renewfin.excel import outputs
+
+        outputs.metrics(self)
         self.book.finish()
+        outputs.write_outputs_sheet(self)
         self._headers()
         return self.book
 
