@@ -25,6 +25,7 @@ from renewfin import tables as T
 from renewfin.engine import Result, run
 from renewfin.spec import ProjectSpec, load_spec, validate_data
 from renewfin.spec.tax import resolve_tax
+from renewfin.testing import minimal_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted((ROOT / "models").glob("*.yaml"))
@@ -284,6 +285,7 @@ def test_construction_interest_totals(case: str) -> None:
     idc = df.loc["finance.interest_capitalised", T.TOTAL]
     assert idc == pytest.approx(res.values["idc"][0], rel=1e-10, abs=1e-9)
     assert df.attrs["indicators"]["idc"]["value"] == pytest.approx(idc, rel=1e-12, abs=1e-12)
+    # IDC = Σ bond interest in construction + Σ loan interest rolled into the balances.
     interest = [k for k in df.index if k.endswith("].idc")]
     fees = [k for k in df.index if k.endswith("].idc_fees")]
     close(df.loc[interest, years(df)].sum().to_numpy(), row(df, "finance.interest_capitalised"),
@@ -291,6 +293,18 @@ def test_construction_interest_totals(case: str) -> None:
     close(df.loc[fees, years(df)].sum().to_numpy(), row(df, "finance.fees_capitalised"), scale)
     close(row(df, "total"), row(df, "finance.interest_capitalised")
           + row(df, "finance.fees_capitalised"), scale)
+    # Each loan (建设期利息资本化): capitalised = accrued − 贴息 in every construction year, the
+    # capitalised row is the ledger's loan[…].capitalised, and the corkscrew closes with it:
+    # opening + drawdown + capitalised − repaid = closing.
+    ys = [int(y) - int(res.timeline.starts[0].year) for y in years(df)]
+    for name in [k[len("loan[") : -len("].opening")] for k in df.index
+                 if k.startswith("loan[") and k.endswith("].opening")]:
+        at = f"loan[{name}]"
+        subsidy = row(df, f"{at}.subsidy") if f"{at}.subsidy" in df.index else 0.0
+        close(row(df, f"{at}.accrued") - subsidy, row(df, f"{at}.idc"), scale)
+        close(row(df, f"{at}.idc"), yearly(res, f"{at}.capitalised")[ys], scale)
+        close(row(df, f"{at}.opening") + row(df, f"{at}.draw") + row(df, f"{at}.idc")
+              - row(df, f"{at}.repaid"), row(df, f"{at}.closing"), scale)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -303,12 +317,17 @@ def test_financing_sources_equal_uses_in_every_construction_year(case: str) -> N
     ys = [int(y) - int(res.timeline.starts[0].year) for y in years(df)]
     close(row(df, "su.uses"), yearly(res, "su.uses")[ys], scale)
     close(row(df, "su.sources"), yearly(res, "su.sources")[ys], scale)
-    uses = ["capex.total", "finance.interest_capitalised", "finance.fees_capitalised",
-            "uses.principal", "uses.income_tax"]
+    # Uses: the loan interest of construction is the IDC rolled into the loans plus the
+    # part paid by 贴息 (a source below); only the IDC enters the total investment.
+    uses = ["capex.total", "finance.interest_capitalised", "uses.subsidised_interest",
+            "finance.fees_capitalised", "uses.principal", "uses.income_tax"]
     close(df.loc[uses, years(df)].sum().to_numpy(), row(df, "su.uses"), scale)
+    close(row(df, "capex.total") + row(df, "finance.interest_capitalised")
+          + row(df, "finance.fees_capitalised"), row(df, "invest.project_total"), scale)
+    close(row(df, "uses.subsidised_interest"), row(df, "sources.interest_subsidies"), scale)
     sections = {"sources.capital": ["equity.sponsor", "sources.injections", "sources.fund",
                                     "sources.capital_grants", "sources.bond_capital"],
-                "sources.debt": ["sources.bonds", "loan.draw"],
+                "sources.debt": ["sources.bonds", "loan.draw", "loan.capitalised"],
                 "sources.other": ["sources.other_grants", "sources.operating_cash",
                                   "sources.interest_subsidies", "sources.cash_used"]}
     for key, parts in sections.items():
@@ -401,15 +420,33 @@ def test_debt_service_balances_close_and_ratios_match_the_metrics(case: str) -> 
     assert "total.closing" in closing
     for k in closing:  # every loan and bond is repaid by the end of the model
         assert abs(df.loc[k, years(df)[-1]]) <= 1e-9 * scale, k
-    # Corkscrew by year: opening + draws − principal = closing, and next opening = closing.
+    # Corkscrew by year: opening + draws (+ construction interest capitalised, loans) −
+    # principal = closing, and next opening = closing.
     for at in [k[: -len(".closing")] for k in closing]:
-        draw = row(df, f"{at}.draw") if f"{at}.draw" in df.index else row(df, f"{at}.issue")
+        if f"{at}.draw" in df.index:  # a loan, or the total
+            added = row(df, f"{at}.draw") + row(df, f"{at}.capitalised")
+        else:
+            added = row(df, f"{at}.issue")
         repaid = row(df, f"{at}.principal") + (row(df, f"{at}.prepayment")
                                                if f"{at}.prepayment" in df.index else 0.0)
-        close(row(df, f"{at}.opening") + draw - repaid, row(df, f"{at}.closing"), scale)
+        close(row(df, f"{at}.opening") + added - repaid, row(df, f"{at}.closing"), scale)
         close(row(df, f"{at}.opening")[1:], row(df, f"{at}.closing")[:-1], scale)
+        if f"{at}.interest_paid" in df.index:  # interest paid = accrued − capitalised
+            close(row(df, f"{at}.interest_paid"),
+                  row(df, f"{at}.interest") - row(df, f"{at}.capitalised"), scale)
+            close(row(df, f"{at}.service"), row(df, f"{at}.principal")
+                  + row(df, f"{at}.prepayment") + row(df, f"{at}.interest_paid"), scale)
     close(row(df, "total.closing"), year_end(res, "loan.closing") + year_end(res, "bond.closing"),
           scale)
+    close(row(df, "total.capitalised"), yearly(res, "loan.capitalised"), scale)
+    close(row(df, "total.service"), row(df, "total.principal") + row(df, "total.interest"),
+          scale)
+    # Outside construction nothing is capitalised: the total service is the ledger's debt
+    # service plus the bond principal repaid by refinancing tranches.
+    op = yearly(res, "flag.construction") == 0
+    close(row(df, "total.service")[op], (yearly(res, "cash.bond_debt_service")
+                                         + yearly(res, "cash.loan_debt_service")
+                                         + yearly(res, "bond.refinanced"))[op], scale)
     # Reference: metrics_funding's min/avg DSCR, loan DSCR and ICR over the same years.
     v = res.values
     assert nan_min(row(df, "dscr")) == pytest.approx(v["min_dscr"][0], nan_ok=True, rel=1e-12)
@@ -518,6 +555,16 @@ def test_financial_plan_cumulates_its_net_cash_flow(case: str) -> None:
     low = res.values["min_cumulative_cash"][0]
     assert ind["min_cumulative_cash"]["value"] == pytest.approx(low)
     assert ind["viable"]["value"] == float(low >= -1e-9 * scale)
+    # 各种利息支出 is the whole interest accrued; in construction the loans' part of it is
+    # met by capitalisation into the loans and by 贴息, both shown as financing inflows, so
+    # only the bond interest is paid from the other construction sources.
+    c = yearly(res, "flag.construction") > 0
+    close(row(df, "fin.interest"), yearly(res, "bond.interest") + yearly(res, "loan.interest"),
+          scale)
+    close(row(df, "loan.capitalised")[c] + row(df, "fin.construction_subsidies")[c],
+          yearly(res, res.ledger["loan.interest"][0] * res.ledger["flag.construction"][0])[c],
+          scale)
+    close(row(df, "fin.construction_subsidies")[~c], 0.0, scale)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -558,10 +605,69 @@ def test_bond_balance_table(case: str) -> None:
           + row(df, "reit.net_proceeds"), row(df, "cash.net_income_for_coverage"), scale)
     close(row(df, "bond.principal_net") + row(df, "bond.interest"),
           row(df, "cash.bond_debt_service"), scale)
-    close(row(df, "loan.principal_all") + row(df, "loan.interest"),
+    close(row(df, "loan.principal_all") + row(df, "loan.interest_paid"),
           row(df, "cash.loan_debt_service"), scale)
     close(row(df, "surplus.cumulative"), np.cumsum(row(df, "surplus")), scale)
     close(row(df, "cash.cumulative_surplus"), year_end(res, "cash.cumulative_surplus"), scale)
+
+
+def test_hand_case_construction_interest_and_debt_service() -> None:
+    """One-year build of 1,000 with a 400 bond at 3 % (5 years, bullet, no fees) and a 5 %
+    loan capped at 300 (tenor 6, grace 1, 等额本金), as in tests/financing (hand case):
+    year 0: draw D = 300 / 1.025 = 292.6829, interest 5 % × D / 2 = 7.3171 rolled into the
+    balance (建设期利息资本化), closing 300; bond interest 12. 建设期利息 = 12 + 7.3171 =
+    19.3171. 借款还本付息计划表: the loan's service is 0 in year 0 (nothing paid in cash),
+    then 60 + 15, 60 + 12, … ; its corkscrew 0 + 292.6829 + 7.3171 − 0 = 300.
+    项目总投资使用计划与资金筹措表: uses 1,000 + 19.3171; sources: equity 1,000 + 12 − 400 −
+    D = 319.3171, bond 400, loan drawn D and interest capitalised 7.3171."""
+    res = run_data(minimal_spec(
+        timeline={"horizon_years": 8,
+                  "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
+        investment=[{"name": "建安工程", "category": "construction", "amount": 1000.0}],
+        funding={"special_bonds": [{"name": "B", "amount": 400, "tenor_years": 5,
+                                    "coupon": 0.03, "issuance_fee_rate": 0,
+                                    "payment_fee_rate": 0}],
+                 "loans": [{"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 6,
+                            "grace_years": 1, "sizing": {"amount": 300}}]}))
+    d = 300 / 1.025
+    q = 0.025 * d
+    ci = T.construction_interest(res)
+    assert years(ci) == ["2026"]
+    expected = {"loan[L].opening": 0.0, "loan[L].draw": d, "loan[L].accrued": q,
+                "loan[L].idc": q, "loan[L].repaid": 0.0, "loan[L].closing": 300.0,
+                "bond[B].idc": 12.0, "finance.interest_capitalised": 12 + q, "total": 12 + q}
+    for key, value in expected.items():
+        assert ci.loc[key, "2026"] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+    assert "loan[L].subsidy" not in ci.index  # no 贴息 on this loan
+    ds = T.debt_service(res)
+    assert_allclose(row(ds, "loan[L].capitalised"), [q, 0, 0, 0, 0, 0, 0, 0], atol=1e-12)
+    assert_allclose(row(ds, "loan[L].interest_paid"), [0, 15, 12, 9, 6, 3, 0, 0], atol=1e-12)
+    assert_allclose(row(ds, "loan[L].service"), [0, 75, 72, 69, 66, 63, 0, 0], atol=1e-12)
+    assert_allclose(row(ds, "loan[L].closing"), [300, 240, 180, 120, 60, 0, 0, 0], atol=1e-12)
+    assert_allclose(row(ds, "total.service"), [12, 87, 84, 81, 478, 63, 0, 0], atol=1e-12)
+    ip = T.investment_plan(res)
+    for key, value in {"su.uses": 1000 + 12 + q, "capex.total": 1000.0,
+                       "finance.interest_capitalised": 12 + q, "uses.subsidised_interest": 0.0,
+                       "equity.sponsor": 1000 + 12 - 400 - d, "sources.bonds": 400.0,
+                       "loan.draw": d, "loan.capitalised": q,
+                       "sources.debt": 400 + 300, "su.sources": 1000 + 12 + q}.items():
+        assert ip.loc[key, "2026"] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+
+
+def test_interest_subsidy_rows_in_construction() -> None:
+    """The rich variant has a 30 % 贴息 on its loan for 5 years: in construction the table
+    shows the interest accrued, the 30 % paid by the subsidy and the 70 % capitalised; the
+    subsidised part is a use paid by the 贴息 source of the financing table."""
+    res = result_of("rich")
+    ci = T.construction_interest(res)
+    name = "国开行城市更新贷款"
+    accrued = row(ci, f"loan[{name}].accrued")
+    assert accrued.sum() > 0
+    close(row(ci, f"loan[{name}].subsidy"), 0.3 * accrued, money_scale(res))
+    close(row(ci, f"loan[{name}].idc"), 0.7 * accrued, money_scale(res))
+    ip = T.investment_plan(res)
+    close(row(ip, "uses.subsidised_interest"), 0.3 * accrued, money_scale(res))
+    close(row(ip, "sources.interest_subsidies"), 0.3 * accrued, money_scale(res))
 
 
 def test_tables_render_without_debt_or_fund() -> None:

@@ -49,12 +49,16 @@ class Result:
     """The numeric inputs the engine read (paths, spec values and any overrides)."""
 
     def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
-        """Each loan's size, every bound and the binding one, for one scenario."""
+        """Each loan's size, every bound and the binding one, for one scenario: a row per
+        loan (index ``loan``), columns ``size``, the bounds of ``BOUNDS`` and ``binding``;
+        empty, with the same columns, when the run has no loans."""
         rows = []
-        if self.plan is None or self.sizing is None:
-            return pd.DataFrame(rows)
+        columns = ["size", *BOUNDS, "binding"]
+        if self.plan is None or self.sizing is None or not self.plan.loans:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="loan", dtype=object))
         for k, ln in enumerate(self.plan.loans):
-            row: dict[str, object] = {"loan": ln.name, "size": float(self.sizing.facility[k, scenario])}
+            row: dict[str, object] = {"loan": ln.name,
+                                      "size": float(self.sizing.facility[k, scenario])}
             for b, name in enumerate(BOUNDS):
                 row[name] = float(self.sizing.bounds[k, b, scenario])
             row["binding"] = BOUNDS[int(self.sizing.binding[k, scenario])]

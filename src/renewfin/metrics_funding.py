@@ -50,6 +50,26 @@ def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     return out
 
 
+def loan_discount_rate(plan: FundingPlan, sizing: Sizing, ppy: int,
+                       shape: tuple[int, int]) -> np.ndarray:
+    """Period rate at which LLCR and PLCR discount, (S, T): each loan's contractual period
+    rate (annual rate / ppy, LPR path and spread included) weighted by its facility, in
+    every period — after maturity too, so that the PLCR discounts the whole project life.
+    Loans of zero size get equal weights (the rate only matters where a loan is drawn)."""
+    s = shape[0]
+    if not plan.loans:
+        return np.zeros(shape)
+    size = np.broadcast_to(sizing.facility, (len(plan.loans), s))
+    total = size.sum(axis=0)
+    even = total <= 1e-12
+    weights = np.where(even[None, :], 1.0 / len(plan.loans),
+                       size / np.where(even, 1.0, total)[None, :])
+    rate = np.zeros(shape)
+    for k, ln in enumerate(plan.loans):
+        rate = rate + weights[k][:, None] * np.broadcast_to(ln.rate, shape) / ppy
+    return rate
+
+
 def funding_metrics(
     ledger: Ledger, spec: ProjectSpec, plan: FundingPlan, sizing: Sizing, diagnostics: list[str]
 ) -> dict[str, np.ndarray]:
@@ -87,13 +107,10 @@ def funding_metrics(
     interest = by_year(L("finance.interest_expensed"), ppy)
     out["min_icr"] = nan_min(safe_ratio(by_year(L("pl.ebit"), ppy), interest, rows))
 
-    # LLCR / PLCR on CFADS after bond service, discounted at the loans' average rate.
+    # LLCR / PLCR on CFADS after bond service, discounted at the loans' contractual rates.
     opening = sum((L(f"loan[{ln.name}].opening") + L(f"loan[{ln.name}].draw")
                    for ln in plan.loans), np.zeros_like(L("cash.cfads")))
-    interest_p = sum((L(f"loan[{ln.name}].interest") for ln in plan.loans),
-                     np.zeros_like(opening))
-    rate = safe_ratio(interest_p, opening)
-    rate = np.where(np.isnan(rate), 0.0, rate)
+    rate = loan_discount_rate(plan, sizing, ppy, opening.shape)
     x = L("cash.cfads") - L("cash.bond_debt_service")
     balance_any = opening > 1e-9
     loan_life = window(balance_any)

@@ -309,6 +309,12 @@ def _lagged(x: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], x[:-1]])
 
 
+def _subsidised_loans(result: Result) -> set[str]:
+    """Names of the loans that an interest subsidy (贴息) applies to."""
+    return {f.loan for f in result.spec.funding.fiscal_funds
+            if f.use.value == "interest_subsidy" and f.loan is not None}
+
+
 def _ratio_rows(sh: _Sheet) -> np.ndarray:
     """Model years that are fully out of construction and held (where the bank ratios are
     assessed, as in ``metrics_funding``), (Y,) bool."""
@@ -400,25 +406,40 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
 def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
     """建设期利息估算表 — interest and financing fees during construction, by loan and bond.
 
-    Columns: the construction years. For each loan: opening balance, drawdown, principal
-    repaid, interest in construction (capitalised), up-front and commitment fees, closing
-    balance; for each bond tranche the same with issue and issuance/payment fees. Then the
-    totals ``finance.interest_capitalised`` (建设期利息) and ``finance.fees_capitalised``.
-    Interest and fees count only in construction periods (a year that is partly in
-    operation shows the capitalised part); balances and principal are the year's own.
+    Columns: the construction years. Loan interest of construction periods is rolled into
+    the loan balance (建设期利息资本化, q_j = (P_{j−1} + A_j / 2) · i with P including the
+    interest already rolled), net of any interest subsidy (贴息). For each loan: opening
+    balance, drawdown, interest accrued (``当期应计利息``, gross), the part paid by interest
+    subsidies (memo, when the loan has one), interest capitalised into the balance
+    (``loan[…].capitalised``), principal repaid, up-front and commitment fees, closing
+    balance — so that opening + drawdown + capitalised − repaid = closing. For each bond
+    tranche: opening balance, issue, principal, interest (paid from the construction
+    sources and capitalised into the investment), issuance and payment fees, closing
+    balance. Then the totals ``finance.interest_capitalised`` (建设期利息: bond interest +
+    loan interest rolled in) and ``finance.fees_capitalised``. Interest and fees count
+    only in construction periods (a year that is partly in operation shows the capitalised
+    part); balances and principal are the year's own.
     """
     sh = _Sheet(result, scenario, "construction_interest")
     c = sh.p("flag.construction")
+    subsidised = _subsidised_loans(result)
     for name in sh.ids("loan[", "].opening"):
         at = f"loan[{name}]"
         sh.heading(at, name, f"Loan: {name}")
         sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1,
                        opening=True)
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
+        accrued = c * sh.p(f"{at}.interest")
+        sh.add_flow(f"{at}.accrued", "当期应计利息", "Interest accrued in construction", accrued,
+                    level=1)
+        if name in subsidised:
+            sh.add_flow(f"{at}.subsidy", "其中：财政贴息", "of which: paid by interest subsidies",
+                        accrued - sh.p(f"{at}.capitalised"), level=1, numbered=False)
+        sh.add_flow(f"{at}.idc", "当期利息资本化（建设期利息）",
+                    "Interest capitalised into the balance (IDC)", sh.p(f"{at}.capitalised"),
+                    level=1)
         sh.add_flow(f"{at}.repaid", "当期还本", "Principal repaid",
                     sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment"), level=1)
-        sh.add_flow(f"{at}.idc", "当期应计利息（建设期利息）", "Interest during construction",
-                    c * sh.p(f"{at}.interest"), level=1)
         sh.add_flow(f"{at}.idc_fees", "其他融资费用", "Up-front and commitment fees",
                     c * (sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee")), level=1)
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
@@ -450,13 +471,16 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
 def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     """项目总投资使用计划与资金筹措表 — uses and sources of funds in the construction years.
 
-    Uses (``su.uses``): construction investment, IDC, financing fees, and — when they fall
-    in construction — debt principal repaid and income tax. Sources (``su.sources``):
-    项目资本金 (sponsor equity, state equity injections, the fund, capital grants counted
-    as capital, the capital share of special bonds), 债务资金 (the rest of the bonds,
-    loans), 其他资金 (grants not counted as capital, operating cash flow and interest
-    subsidies received in construction, cash on hand used). Every row counts construction
-    periods only, so sources equal uses in every column.
+    Uses (``su.uses``): construction investment, IDC (``finance.interest_capitalised``:
+    bond interest and the loan interest rolled into the balances), loan interest paid by
+    interest subsidies (贴息; it does not enter the total investment), financing fees, and
+    — when they fall in construction — debt principal repaid and income tax. Sources
+    (``su.sources``): 项目资本金 (sponsor equity, state equity injections, the fund,
+    capital grants counted as capital, the capital share of special bonds), 债务资金 (the
+    rest of the bonds, loan drawings, loan interest capitalised into the balances), 其他资金
+    (grants not counted as capital, operating cash flow and interest subsidies received in
+    construction, cash on hand used). Every row counts construction periods only, so
+    sources equal uses in every column.
     """
     sh = _Sheet(result, scenario, "investment_plan")
     c = sh.p("flag.construction")
@@ -468,6 +492,9 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 level=1)
     sh.add_flow("finance.interest_capitalised", "建设期利息", "Interest during construction",
                 level=1)
+    sh.add_flow("uses.subsidised_interest", "建设期贴息支付的利息",
+                "Loan interest in construction paid by interest subsidies",
+                c * sh.p("loan.interest") - sh.p("loan.capitalised"), level=1)
     sh.add_flow("finance.fees_capitalised", "建设期融资费用", "Financing fees during construction",
                 level=1)
     sh.add_flow("uses.principal", "建设期偿还债务本金", "Debt principal repaid in construction",
@@ -493,7 +520,9 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "sources.bond_capital": ("专项债券（用作资本金）", "Special bonds used as capital",
                                  bond_capital),
         "sources.bonds": ("专项债券", "Special bonds (debt)", sh.p("bond.issue") - bond_capital),
-        "loan.draw": ("银行贷款", "Loans", sh.p("loan.draw")),
+        "loan.draw": ("银行贷款", "Loans drawn", sh.p("loan.draw")),
+        "loan.capitalised": ("建设期利息资本化（计入贷款）", "Loan interest capitalised",
+                             sh.p("loan.capitalised")),
         "sources.other_grants": ("财政资本性补助（不计入资本金）",
                                  "Capital grants not counted as capital", other_grants),
         "sources.operating_cash": ("建设期经营净现金流量", "Operating cash flow in construction",
@@ -507,7 +536,7 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         ("sources.capital", "项目资本金", "Project capital",
          ["equity.sponsor", "sources.injections", "sources.fund", "sources.capital_grants",
           "sources.bond_capital"]),
-        ("sources.debt", "债务资金", "Debt", ["sources.bonds", "loan.draw"]),
+        ("sources.debt", "债务资金", "Debt", ["sources.bonds", "loan.draw", "loan.capitalised"]),
         ("sources.other", "其他资金", "Other sources",
          ["sources.other_grants", "sources.operating_cash", "sources.interest_subsidies",
           "sources.cash_used"]),
@@ -674,9 +703,16 @@ def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
     """借款还本付息计划表 — each loan and bond tranche: opening balance, drawdown or issue,
-    debt service (principal, prepayment, interest), fees, closing balance; the totals; and
-    by year 偿债备付率 (DSCR = ``cash.cfads`` / bond and loan debt service), the loan DSCR
-    after bond service, and 利息备付率 (ICR = ``pl.ebit`` / ``finance.interest_expensed``).
+    for loans the interest accrued and the construction interest capitalised into the
+    balance (建设期利息资本化), debt service (principal, prepayment, interest paid), fees,
+    closing balance; the totals; and by year 偿债备付率 (DSCR = ``cash.cfads`` / bond and
+    loan debt service), the loan DSCR after bond service, and 利息备付率 (ICR = ``pl.ebit``
+    / ``finance.interest_expensed``).
+
+    Each loan's corkscrew closes: opening + drawdown + capitalised − principal − prepayment
+    = closing. Interest paid (``付息``) is the interest accrued less the part capitalised;
+    in construction the rest of it is paid by interest subsidies. Bonds pay their
+    construction interest from the construction sources (nothing is capitalised into a bond).
 
     Ratios show in fully operating, held years with a positive denominator (NaN
     elsewhere), the years ``min_dscr`` / ``min_icr`` are taken over; those metrics and the
@@ -688,18 +724,21 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
     bonds = sh.ids("bond[", "].opening")
     for name in loans:
         at = f"loan[{name}]"
+        paid = sh.p(f"{at}.interest") - sh.p(f"{at}.capitalised")
         sh.heading(at, name, f"Loan: {name}")
         sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
-        sh.add_flow(f"{at}.service", "当期还本付息", "Debt service",
-                    sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment") + sh.p(f"{at}.interest"),
+        sh.add_flow(f"{at}.interest", "当期应计利息", "Interest accrued", level=1)
+        sh.add_flow(f"{at}.capitalised", "建设期利息资本化", "Construction interest capitalised",
                     level=1)
+        sh.add_flow(f"{at}.service", "当期还本付息", "Debt service",
+                    sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment") + paid, level=1)
         sh.add_flow(f"{at}.principal", "其中：还本", "of which: scheduled principal", level=1,
                     numbered=False)
         sh.add_flow(f"{at}.prepayment", "其中：提前还款", "of which: prepayment", level=1,
                     numbered=False)
-        sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1,
-                    numbered=False)
+        sh.add_flow(f"{at}.interest_paid", "其中：付息", "of which: interest paid", paid,
+                    level=1, numbered=False)
         sh.add_flow(f"{at}.fees", "融资费用", "Up-front and commitment fees",
                     sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee"), level=1)
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
@@ -720,15 +759,17 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
     opening = sum((sh.p(f"loan[{n}].opening") for n in loans), z) + sum(
         (sh.p(f"bond[{n}].opening") for n in bonds), z)
     principal = sh.p("loan.principal") + sh.p("loan.prepayment") + sh.p("bond.principal")
-    interest = sh.p("loan.interest") + sh.p("bond.interest")
+    interest = sh.p("loan.interest") - sh.p("loan.capitalised") + sh.p("bond.interest")
     sh.heading("total", "借款及债券合计", "Loans and bonds")
     sh.add_balance("total.opening", "期初余额", "Opening balance", opening, level=1, opening=True)
     sh.add_flow("total.draw", "当期借款及发行", "Drawdowns and issues",
                 sh.p("loan.draw") + sh.p("bond.issue"), level=1)
+    sh.add_flow("total.capitalised", "建设期利息资本化", "Construction interest capitalised",
+                sh.p("loan.capitalised"), level=1)
     sh.add_flow("total.service", "当期还本付息", "Debt service", principal + interest, level=1)
     sh.add_flow("total.principal", "其中：还本", "of which: principal", principal, level=1,
                 numbered=False)
-    sh.add_flow("total.interest", "其中：付息", "of which: interest", interest, level=1,
+    sh.add_flow("total.interest", "其中：付息", "of which: interest paid", interest, level=1,
                 numbered=False)
     sh.add_flow("total.fees", "融资费用", "Financing fees",
                 sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee") + sh.p("bond.fees"),
@@ -954,11 +995,16 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     """财务计划现金流量表 — cash flows of the project company by activity: operating
     (revenue, output VAT, subsidy income; operating costs, input VAT, VAT payable, taxes
     and surcharges, income tax), investing (REIT exit proceeds; construction investment),
-    financing (capital, fund, capital grants, bonds, loans; interest, principal, fees,
-    distributions, payments to the fund); net cash flow and 累计盈余资金
+    financing (capital, fund, capital grants, bonds, loan drawings, loan interest
+    capitalised in construction, interest subsidies received in construction; interest
+    accrued — construction interest included, gross —, principal, fees, distributions,
+    payments to the fund); net cash flow and 累计盈余资金
     (``cash.cumulative_surplus``, cash including reserves), which must stay ≥ 0
-    (财务生存能力). ``attrs["indicators"]``: the minimum cumulative surplus and whether it
-    stays ≥ 0 (1 = yes)."""
+    (财务生存能力). Construction interest capitalised into the loans shows both as a loan
+    inflow and in 各种利息支出, and construction interest subsidies (not income: they reduce
+    the capitalised interest) both as an inflow and in the interest they pay, so that
+    the interest row is the whole interest accrued. ``attrs["indicators"]``: the minimum
+    cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
     sh = _Sheet(result, scenario, "financial_plan")
     z = sh.zeros()
 
@@ -1004,8 +1050,12 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
          ("fund.contribution", "基金出资", "Fund contribution", "fund.contribution"),
          ("fiscal.grants", "财政资本性补助", "Capital grants", "fiscal.grants"),
          ("bond.issue", "专项债券", "Special bonds issued", "bond.issue"),
-         ("loan.draw", "银行贷款", "Loans drawn", "loan.draw")],
-        [("fin.interest", "各种利息支出", "Interest paid",
+         ("loan.draw", "银行贷款", "Loans drawn", "loan.draw"),
+         ("loan.capitalised", "建设期利息资本化（计入贷款）", "Loan interest capitalised",
+          "loan.capitalised"),
+         ("fin.construction_subsidies", "建设期贴息资金", "Interest subsidies in construction",
+          sh.p("flag.construction") * sh.p("fiscal.interest_subsidies"))],
+        [("fin.interest", "各种利息支出", "Interest (incl. construction interest capitalised)",
           sh.p("bond.interest") + sh.p("loan.interest")),
          ("fin.principal", "偿还债务本金", "Principal repaid",
           sh.p("bond.principal") + sh.p("loan.principal") + sh.p("loan.prepayment")),
@@ -1083,9 +1133,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
     (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
     their input VAT, less taxes, plus exit proceeds; fiscal subsidies excluded), special-bond
     principal and interest (``cash.bond_debt_service``), market-financing principal and
-    interest (``cash.loan_debt_service``), the income left after bond service, the year's
-    surplus after all debt service and its cumulative value (偿债准备), the annual coverage
-    by year (bond only; bond and loans), and 累计盈余资金 of the financial plan.
+    interest (``cash.loan_debt_service``; its interest row is that line less the principal,
+    so the two rows add up to the ledger's debt service), the income left after bond
+    service, the year's surplus after all debt service and its cumulative value (偿债准备),
+    the annual coverage by year (bond only; bond and loans), and 累计盈余资金 of the
+    financial plan.
 
     The annual bond coverage is shown in the years the minimum annual coverage metric
     reads (fully operating, held years in the bond's life). ``attrs["indicators"]``: the
@@ -1113,9 +1165,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
     loan = sh.add_flow("cash.loan_debt_service", "市场化融资还本付息",
                        "Market financing principal and interest")
-    sh.add_flow("loan.principal_all", "还本", "Principal (incl. prepayment)",
-                sh.p("loan.principal") + sh.p("loan.prepayment"), level=1)
-    sh.add_flow("loan.interest", "付息", "Interest", level=1)
+    loan_principal = sh.p("loan.principal") + sh.p("loan.prepayment")
+    sh.add_flow("loan.principal_all", "还本", "Principal (incl. prepayment)", loan_principal,
+                level=1)
+    sh.add_flow("loan.interest_paid", "付息", "Interest",
+                sh.p("cash.loan_debt_service") - loan_principal, level=1)
     sh.add_yearly("after_bond", "偿还专项债本息后项目收益", "Income left after bond service",
                   ni - bond, FLOW)
     surplus = sh.add_yearly("surplus", "当年资金结余", "Surplus after all debt service",

@@ -253,11 +253,24 @@ def loans(w: ModelWriter) -> None:
         key = f"loan[{ln.name}]"
         at = f"funding.loans[{ln.name}]"
         # Solved values: the facility and the share of each period's gap it funds.
-        for what, zh, en, value in (
-                ("facility", "贷款额度（引擎求解）", "Facility (solved by the engine)",
-                 float(res.sizing.facility[k, w.scenario])),
-                ("share", "提款比例（引擎求解）", "Share of the gap drawn (solved by the engine)",
-                 float(_share(w, k)))):
+        # The facility is the engine's solved size — live (the input amount) when the amount
+        # bound binds; the pro-rata share of each construction gap it draws is solved too
+        # (debt-first drawing needs no share). Solved values are listed on Control.
+        from renewfin.financing.sizing import BOUNDS
+
+        bound = BOUNDS[int(res.sizing.binding[k, w.scenario])]
+        solved = []
+        if bound == "amount":
+            b.constant(F, f"xl.facility[{ln.name}]", f"贷款额度：{ln.name}",
+                       f"Facility (the amount bound binds): {ln.name}",
+                       lambda x, at=at: f"={x.i(at + '.sizing.amount')}", fmt="#,##0.00")
+        else:
+            solved.append(("facility", "贷款额度（引擎求解）", "Facility (solved by the engine)",
+                           float(res.sizing.facility[k, w.scenario])))
+        if fs.drawdown.value == "pro_rata":
+            solved.append(("share", "提款比例（引擎求解）",
+                           "Share of the gap drawn (solved by the engine)", float(_share(w, k))))
+        for what, zh, en, value in solved:
             r = b.constant(F, f"xl.{what}[{ln.name}]", f"{zh}：{ln.name}", f"{en}: {ln.name}",
                            lambda x, value=value: value,  # type: ignore[arg-type,return-value]
                            fmt=RATIO if what == "share" else "#,##0.00")
@@ -323,9 +336,15 @@ def loans(w: ModelWriter) -> None:
                   f"={closing(x)}*{x.p(f'{key}.opening')}+(1-{closing(x)})*"
                   f"{x.p(f'xl.principal_due[{ln.name}]')}"))
         keep = lambda x, ln=ln: f"(1-{x.p(f'xl.sub_share[{ln.name}]')})"  # noqa: E731
+        if fs.drawdown.value == "pro_rata":
+            want = lambda x, ln=ln: f"{x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')}"  # noqa: E731
+        else:  # debt first: what the loans ranked before it left of the gap
+            before = [f"loan[{o.name}].draw" for o in fs.loans[:k]]
+            want = lambda x, before=before: (  # noqa: E731
+                f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")")
         b.row(F, f"{key}.draw", f"{ln.name}提款", f"{ln.name} drawdown",
-              lambda x, ln=ln, r=r, keep=keep: (
-                  f"={x.p('xl.need')}*MIN({x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')},"
+              lambda x, ln=ln, r=r, keep=keep, want=want: (
+                  f"={x.p('xl.need')}*MIN({want(x)},"
                   f"MAX({x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')}-"
                   f"{keep(x)}*{x.p(f'xl.int_open[{ln.name}]')},0)/(1+{keep(x)}*{r(x)}/2))"))
         b.row(F, f"{key}.interest", f"{ln.name}利息", f"{ln.name} interest",

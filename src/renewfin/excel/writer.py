@@ -44,6 +44,7 @@ class ModelWriter:
 
     result: Result
     scenario: int = 0
+    seed: int | None = None
     book: Book = field(init=False)
     groups: list[tuple[str, str]] = field(default_factory=list)
     input_row: int = 2
@@ -267,9 +268,15 @@ class ModelWriter:
         from renewfin.excel import outputs
 
         outputs.metrics(self)
+        from renewfin.excel import sheets
+
+        sheets.checks(self)
         self.book.finish()
         outputs.write_outputs_sheet(self)
+        sheets.control(self)
         self._headers()
+        sheets.master_check_headers(self)
+        sheets.cover(self)
         return self.book
 
     def _headers(self) -> None:

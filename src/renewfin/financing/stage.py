@@ -10,7 +10,7 @@ from renewfin.financing.plan import FundingPlan, compile_plan
 from renewfin.financing.sizing import Sizing, size_and_run
 from renewfin.financing.waterfall import Operations, Periods
 from renewfin.ledger import Kind, Ledger
-from renewfin.spec.funding import DistributionPolicy
+from renewfin.spec.funding import DistributionPolicy, Drawdown
 
 
 def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> Operations:
@@ -45,6 +45,7 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         carry_years=ctx.rates.loss_carryforward_years,
         ppy=tl.ppy,
         min_cash=ctx.spec.funding.min_cash_balance,
+        debt_first=ctx.spec.funding.drawdown is Drawdown.DEBT_FIRST,
         distributable_share=(
             1.0 - ctx.spec.funding.statutory_reserve_rate
             if ctx.spec.funding.distribution_policy is DistributionPolicy.PROFIT else None

@@ -63,6 +63,8 @@ class Operations:
     distributable_share: float | None
     """Share of net profit that may be distributed (1 − statutory reserve), or None when
     distributions are limited by cash only."""
+    debt_first: bool = False
+    """Loans, in order, fund each construction gap before equity (else pro rata)."""
 
 
 @dataclass
@@ -301,11 +303,14 @@ def run_periods(
         need = avail & (g0 > 0)
         gap = np.where(need, g0, 0.0)
         draws = []
+        left = gap
         for i in range(nl):
             keep = 1.0 - sub_share[i][t]
             room = np.maximum(sizes.facility[i] - drawn[i] - keep * int_open[i], 0.0) / (
                 1.0 + keep * r[i] / 2.0)
-            draws.append(np.where(need, np.minimum(sizes.share[i] * gap, room), 0.0))
+            want = left if ops.debt_first else sizes.share[i] * gap
+            draws.append(np.where(need, np.minimum(want, room), 0.0))
+            left = left - draws[i]
         equity = np.maximum(gap - _total(draws, s), 0.0)
         interest = [r[i] * (bal[i] + 0.5 * draws[i]) for i in range(nl)]
         subsidy = [sub_share[i][t] * interest[i] for i in range(nl)]

@@ -8,7 +8,7 @@ field here with that figure as its default.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -19,9 +19,15 @@ from renewfin.spec.base import (
     Share,
     SpecModel,
     Years,
+    raise_problems,
+    shares_problem,
     shares_sum_to_one,
     unique_names,
 )
+from renewfin.spec.errors import Problem
+
+PositiveRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+"""A rate that must be strictly positive (a divisor: cap rate, valuation discount rate)."""
 
 
 class FiscalSource(StrEnum):
@@ -266,35 +272,37 @@ class Loan(SpecModel):
 
     @model_validator(mode="after")
     def _terms(self) -> Self:
-        problems = []
+        """Each problem at its own field, with its value (``funding.loans[0 L].tenor_years``)."""
+        problems: list[Problem | None] = []
         if self.rate_type is RateType.FIXED and self.rate is None:
-            problems.append("a fixed-rate loan needs `rate`")
+            problems.append(Problem("rate", "a fixed-rate loan needs `rate`", has_value=False))
         if self.rate_type is RateType.LPR and self.rate is not None:
-            problems.append("an LPR loan takes `spread`, not `rate`")
+            problems.append(Problem("rate", "an LPR loan takes `spread`, not `rate`; expected "
+                                    "no rate", self.rate))
         if self.tenor_years <= self.grace_years:
-            problems.append(
-                f"tenor_years ({self.tenor_years:g}) must be > grace_years ({self.grace_years:g})"
-            )
+            problems.append(Problem("tenor_years", f"must be > grace_years "
+                                    f"({self.grace_years:g})", self.tenor_years))
         if self.repayment is LoanRepayment.CUSTOM:
             if self.repayment_schedule is None:
-                problems.append("custom repayment needs `repayment_schedule`")
+                problems.append(Problem("repayment_schedule", "custom repayment needs "
+                                        "`repayment_schedule`", has_value=False))
             else:
                 years = self.tenor_years - self.grace_years
                 if abs(len(self.repayment_schedule) - years) > 1e-9:
-                    problems.append(
-                        f"repayment_schedule has {len(self.repayment_schedule)} shares; expected "
-                        f"one per repayment year ({years:g})"
-                    )
-                try:
-                    shares_sum_to_one(self.repayment_schedule, "repayment_schedule shares")
-                except ValueError as exc:
-                    problems.append(str(exc))
+                    problems.append(Problem(
+                        "repayment_schedule",
+                        f"has {len(self.repayment_schedule)} shares; expected one per "
+                        f"repayment year ({years:g} = tenor_years − grace_years)",
+                        self.repayment_schedule))
+                problems.append(shares_problem(self.repayment_schedule,
+                                               "repayment_schedule shares"))
         elif self.repayment_schedule is not None:
-            problems.append("repayment_schedule needs repayment: custom")
+            problems.append(Problem("repayment_schedule", "needs repayment: custom; expected "
+                                    "no schedule", self.repayment_schedule))
         if self.repayment is LoanRepayment.SCULPTED and self.target_dscr is None:
-            problems.append("a sculpted loan needs `target_dscr`")
-        if problems:
-            raise ValueError("; ".join(problems))
+            problems.append(Problem("target_dscr", "a sculpted loan needs `target_dscr`",
+                                    has_value=False))
+        raise_problems(problems)
         return self
 
 
@@ -364,10 +372,10 @@ class ReitExit(SpecModel):
     """Ownership or concession asset."""
     valuation: ReitValuation = ReitValuation.NOI_CAP
     """Valuation method."""
-    cap_rate: Rate = 0.05
-    """Capitalisation rate on forward NOI [1/yr] (about 4–5.5 %)."""
-    discount_rate: Rate = 0.07
-    """DCF discount rate [1/yr] (6–7.5 % for ownership assets)."""
+    cap_rate: PositiveRate = 0.05
+    """Capitalisation rate on forward NOI [1/yr] (about 4–5.5 %); must be > 0."""
+    discount_rate: PositiveRate = 0.07
+    """DCF discount rate [1/yr] (6–7.5 % for ownership assets); must be > 0."""
     transaction_cost_rate: Share = 0.02
     """Transaction and issuance costs as a share of value."""
     payout_ratio: Share = 0.9
@@ -417,6 +425,16 @@ class DistributionPolicy(StrEnum):
     (the Chinese 利润与利润分配表 and 财务计划现金流量表)."""
     CASH = "cash"
     """All free cash after debt service, reserves and the fund."""
+
+
+class Drawdown(StrEnum):
+    """How loans and equity share each construction period's funding gap."""
+
+    PRO_RATA = "pro_rata"
+    """Each loan funds a fixed share of every gap (its size over the total need), sponsor
+    equity the rest: debt and equity are drawn in step (同比例到位)."""
+    DEBT_FIRST = "debt_first"
+    """Loans, in order, fund each gap until their facilities are used up; equity the rest."""
 
 
 class LprSpec(SpecModel):
@@ -476,6 +494,8 @@ class FundingSpec(SpecModel):
     """Cap on the share of a bond counted as project capital (国办发〔2024〕52号)."""
     min_cash_balance: Money = 0.0
     """Cash kept in the project before any distribution [money]."""
+    drawdown: Drawdown = Drawdown.PRO_RATA
+    """How loans and sponsor equity share the construction funding gap."""
     distribution_policy: DistributionPolicy = DistributionPolicy.PROFIT
     """Whether distributions are limited by distributable profit (default) or only by cash;
     everything left is paid out at the end of the holding."""
@@ -511,7 +531,8 @@ class FundingSpec(SpecModel):
         for f in self.fiscal_funds:
             if f.loan is not None and f.loan not in loans:
                 problems.append(
-                    f"fiscal fund {f.name}: unknown loan {f.loan!r}; expected one of {sorted(loans)}"
+                    f"fiscal fund {f.name}: unknown loan {f.loan!r}; expected one of "
+                    f"{sorted(loans)}"
                 )
         if problems:
             raise ValueError("; ".join(problems))

@@ -185,8 +185,8 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
         check_phase(f"{at}.phase", o.phase)
         if o.driver is not None and o.driver not in streams:
             problems.append(
-                Problem(f"{at}.driver", f"unknown revenue stream; expected one of {sorted(streams)}",
-                        o.driver)
+                Problem(f"{at}.driver",
+                        f"unknown revenue stream; expected one of {sorted(streams)}", o.driver)
             )
         for name in o.revenues or []:
             if name not in streams:
@@ -207,7 +207,9 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
 
 
 def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
-    """Funding instruments must be issued, repaid and exited inside the horizon."""
+    """Funding instruments must be issued, repaid and exited inside the horizon, and a
+    special bond must be issued before a REIT exit. List items are labelled by name as
+    ``format_loc`` does (``funding.special_bonds[0 B].issue_year``)."""
     problems: list[Problem] = []
     fs = spec.funding
     horizon = spec.timeline.horizon_years
@@ -220,12 +222,18 @@ def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
             problems.append(Problem(path, f"not on the {spec.timeline.periodicity.value} period "
                                           f"grid (1/{ppy} yr)", value))
 
+    exit_year = fs.reit_exit.exit_year if fs.reit_exit is not None else None
     for i, b in enumerate(fs.special_bonds):
-        at = f"funding.special_bonds[{i}]"
+        at = f"funding.special_bonds[{i} {b.name}]"
         on_grid(f"{at}.issue_year", b.issue_year)
         if b.issue_year >= horizon:
             problems.append(Problem(f"{at}.issue_year", f"issued at or after the horizon "
                                     f"({horizon} years); expected < {horizon}", b.issue_year))
+            continue
+        if exit_year is not None and b.issue_year >= exit_year:
+            problems.append(Problem(f"{at}.issue_year", f"issued at or after the REIT exit "
+                                    f"(funding.reit_exit.exit_year {exit_year:g}); expected < "
+                                    f"{exit_year:g}", b.issue_year))
             continue
         maturity = b.issue_year + b.tenor_years
         if maturity > horizon:
@@ -239,7 +247,7 @@ def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
                                         f"matures in year {end:g}, after the horizon ({horizon})",
                                         b.refinance_tenor_years or b.tenor_years))
     for i, ln in enumerate(fs.loans):
-        at = f"funding.loans[{i}]"
+        at = f"funding.loans[{i} {ln.name}]"
         on_grid(f"{at}.tenor_years", ln.tenor_years)
         on_grid(f"{at}.grace_years", ln.grace_years)
         if first_start + ln.tenor_years > horizon:
@@ -247,7 +255,7 @@ def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
                                     f"{first_start + ln.tenor_years:g}, after the horizon "
                                     f"({horizon})", ln.tenor_years))
     for i, f in enumerate(fs.fiscal_funds):
-        at = f"funding.fiscal_funds[{i}]"
+        at = f"funding.fiscal_funds[{i} {f.name}]"
         on_grid(f"{at}.start_year", f.start_year)
         if f.schedule is not None and f.start_year + len(f.schedule) > horizon:
             problems.append(Problem(f"{at}.schedule", f"payments run past the horizon "
