@@ -34,6 +34,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     spec = load_spec(args.file)
     result = run(spec)
     print(format_summary(result))
+    if args.output:
+        from renewfin.excel.writer import write_model
+
+        write_model(result, args.output)
+        print(f"\nmodel workbook written to {args.output}")
     if args.json:
         text = json.dumps(json_document(result), ensure_ascii=False, indent=2) + "\n"
         atomic_write(args.json, lambda fh: fh.write(text))
@@ -136,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a project and print its summary")
     p.add_argument("file", help="project spec (YAML or JSON)")
     p.add_argument("--json", metavar="OUT", help="write the metrics as JSON to OUT")
+    p.add_argument("-o", "--output", metavar="XLSX",
+                   help="write the model workbook (live formulas) to XLSX")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("schema", help="print the JSON Schema of project specs (or scenarios)")
