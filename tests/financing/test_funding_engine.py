@@ -746,17 +746,16 @@ def test_priority_decides_whose_service_bears_a_shortfall() -> None:
     assert_allclose(_row(loan_first, "cash.loan_shortfall")[:5], 0.0, atol=1e-9)
 
 
-def test_no_shortfall_when_cash_covers_the_service(hand: Result) -> None:
-    """In construction debt service is met by the funding sources, and in a year whose cash
-    covers the service nothing is short: the hand case (profit policy keeps cash in the
-    company) is short only in year 4, where 240 + the cash kept from years 1–3 < 478."""
-    bond = _row(hand, "cash.bond_shortfall")
-    loan = _row(hand, "cash.loan_shortfall")
-    assert np.all(bond >= 0) and np.all(loan >= 0)
-    assert_allclose(bond[:4], 0.0, atol=1e-12)
-    assert_allclose(loan[:4], 0.0, atol=1e-12)
-    kept = _row(hand, "cash.balance")[3]
-    assert bond[4] == pytest.approx(max(412 - (kept + 240), 0.0), rel=1e-9, abs=1e-9)
+def test_shortfall_lines_of_the_hand_case(hand: Result) -> None:
+    """The hand case under the default policy and priority. In construction the service is
+    met by the funding sources (no shortfall); years 1–3 cover theirs (240 against 12 + 75,
+    72, 69) and pay out the rest (153, 156, 159, within distributable profit), so year 4
+    opens with no cash: bond short 412 − 240 = 172, loan short 66 (as above). Year 5 opens
+    at −238 + 240 = 2 against the loan's 60 + 3 = 63: short 61. Years 6–7: no debt."""
+    assert_allclose(_row(hand, "equity.distribution")[1:4], [153, 156, 159], rtol=1e-12)
+    assert_allclose(_row(hand, "cash.bond_shortfall"), [0, 0, 0, 0, 172, 0, 0, 0], atol=1e-9)
+    assert_allclose(_row(hand, "cash.loan_shortfall"), [0, 0, 0, 0, 66, 61, 0, 0], atol=1e-9)
+    assert_allclose(_row(hand, "cash.balance"), [0, 0, 0, 0, -238, -61, 0, 0], atol=1e-9)
 
 
 # --------------------------------------------------------------------------- #

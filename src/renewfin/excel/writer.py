@@ -70,6 +70,8 @@ class ModelWriter:
                 cell = ws.cell(1, c, h)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT
             ws.freeze_panes = "E2"
+            for c, width in zip("ABCDEF", (46, 30, 32, 8, 14, 90), strict=True):
+                ws.column_dimensions[c].width = width
         return ws
 
     def param(self, path: str, value: float, zh: str = "", en: str = "", unit: str = "",
@@ -117,13 +119,29 @@ class ModelWriter:
         return self.result.inputs.value(path, self.scenario)
 
     def engine_inputs(self) -> None:
-        """Every scalar input the engine read, with its value, label and documentation."""
+        """Every scalar input the engine read, with its value, labels, unit, the spec field's
+        documentation and, where the field has bounds, data validation."""
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        from renewfin.excel.fields import describe
+
         assert self.result.inputs is not None
+        ws = self._inputs_sheet()
         for path in self.result.inputs.bases:
             v = self.value(path)
             if isinstance(v, list):
                 continue
-            self.param(path, v, *_labels(path), note=_doc(self.spec, path))
+            d = describe(path)
+            ref = self.param(path, v, d.zh, d.en, d.unit, d.doc)
+            if d.low is not None or d.high is not None:
+                lo = -1e300 if d.low is None else d.low
+                hi = 1e300 if d.high is None else d.high
+                dv = DataValidation(type="decimal", operator="between", formula1=repr(lo),
+                                    formula2=repr(hi), allow_blank=False, showErrorMessage=True,
+                                    errorTitle="renewfin",
+                                    error=f"{path}: expected a value in [{lo:g}, {hi:g}]")
+                ws.add_data_validation(dv)
+                dv.add(ref.split("!")[1].replace("$", ""))
 
     def derived_inputs(self) -> None:
         """Spec constants the formulas need that the engine does not read as inputs."""
@@ -268,13 +286,15 @@ class ModelWriter:
         from renewfin.excel import outputs
 
         outputs.metrics(self)
-        from renewfin.excel import sheets
+        from renewfin.excel import charts, sheets
 
+        charts.chart_rows(self)
         sheets.checks(self)
         self.book.finish()
         outputs.write_outputs_sheet(self)
         sheets.control(self)
         self._headers()
+        charts.add_charts(self)
         sheets.master_check_headers(self)
         sheets.cover(self)
         return self.book
@@ -297,14 +317,6 @@ class ModelWriter:
             ws.column_dimensions["B"].width = 28
             ws.column_dimensions["C"].width = 30
             ws.column_dimensions["E"].width = 14
-
-
-def _labels(path: str) -> tuple[str, str]:
-    return path, path
-
-
-def _doc(spec: Any, path: str) -> str:
-    return ""
 
 
 def write_model(result: Result, path: str | os.PathLike[str], scenario: int = 0) -> Path:

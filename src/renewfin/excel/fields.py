@@ -1,0 +1,84 @@
+"""Documentation and bounds of spec fields, looked up by input path, for the Inputs sheet."""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+
+from renewfin.spec.model import ProjectSpec
+
+_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
+
+VIRTUAL = {
+    "risk.construction_delay_periods": ("建设延期期数", "Construction delay", "periods",
+                                        "First-class risk: periods added to every phase's "
+                                        "construction (0 in the base case)."),
+    "risk.capex_overrun": ("投资超支比例", "Capex overrun", "-",
+                           "First-class risk: overrun as a fraction of the items it applies to "
+                           "(0 in the base case)."),
+    "tax.surcharge_rate": ("增值税附加税率合计", "VAT surcharges", "-",
+                           "城建税 + 教育费附加 + 地方教育附加, resolved from the tax preset."),
+    "tax.income_tax_rate": ("企业所得税税率", "Income tax rate", "-",
+                            "Resolved from the tax preset and overrides."),
+}
+
+
+@dataclass(frozen=True)
+class FieldDoc:
+    """What the Inputs sheet shows about one input."""
+
+    zh: str
+    en: str
+    unit: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``list[X]``, ``X | None`` …), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        inner = _model_of(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def describe(path: str) -> FieldDoc:
+    """Labels, unit, documentation and bounds of the spec field at ``path``."""
+    if path in VIRTUAL:
+        zh, en, unit, doc = VIRTUAL[path]
+        return FieldDoc(zh, en, unit, doc)
+    model: type[BaseModel] | None = ProjectSpec
+    item = ""
+    info = None
+    for raw in path.split("."):
+        m = _SEGMENT.fullmatch(raw)
+        if m is None or model is None or m.group(1) not in model.model_fields:
+            return FieldDoc(path, path, "", "")
+        info = model.model_fields[m.group(1)]
+        if m.group(2):
+            item = m.group(2)
+        model = _model_of(info.annotation)
+    if info is None:
+        return FieldDoc(path, path, "", "")
+    field = path.rsplit(".", 1)[-1]
+    doc = (info.description or "").strip()
+    unit = re.findall(r"\[([^\]]+)\]", doc)
+    low = high = None
+    for meta in info.metadata:
+        if isinstance(meta, Ge | Gt):
+            low = float(meta.ge if isinstance(meta, Ge) else meta.gt)
+        if isinstance(meta, Le | Lt):
+            high = float(meta.le if isinstance(meta, Le) else meta.lt)
+    en = field.replace("_", " ").capitalize()
+    zh = f"{item}：{en}" if item else en
+    return FieldDoc(zh, f"{en} ({item})" if item else en, unit[-1] if unit else "",
+                    " ".join(doc.split()), low, high)
