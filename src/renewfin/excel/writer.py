@@ -48,6 +48,8 @@ class ModelWriter:
     book: Book = field(init=False)
     groups: list[tuple[str, str]] = field(default_factory=list)
     input_row: int = 2
+    table_numbers: list[tuple[str, int, str]] = field(default_factory=list)
+    """Standard-table cells written as numbers (sheet, row, key), listed on Control."""
     metric_rows: dict[str, str] = field(default_factory=dict)
     """Metric key → the workbook row id of its value on the Outputs sheet."""
 
@@ -292,6 +294,9 @@ class ModelWriter:
         sheets.checks(self)
         self.book.finish()
         outputs.write_outputs_sheet(self)
+        from renewfin.excel import std_tables
+
+        self.table_numbers = std_tables.write(self)
         sheets.control(self)
         self._headers()
         charts.add_charts(self)
