@@ -71,6 +71,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.csv:
         atomic_write(args.csv, lambda fh: sim.table().to_csv(fh, index_label="scenario"))
         print(f"per-scenario table written to {args.csv}")
+    if args.output:
+        from renewfin.excel.risk import write_risk
+        from renewfin.sensitivity import tornado
+
+        write_risk(sim, args.output, tornado=tornado(spec, scenario), stress=stress)
+        print(f"risk workbook written to {args.output}")
     return 0
 
 
@@ -158,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop once the file's convergence statistics are within tolerance")
     p.add_argument("--json", metavar="OUT", help="write summaries as JSON to OUT")
     p.add_argument("--csv", metavar="OUT", help="write one row per scenario to OUT")
+    p.add_argument("-o", "--output", metavar="XLSX",
+                   help="write the model workbook with the risk sheets to XLSX")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
     p.set_defaults(func=_cmd_simulate)

@@ -205,3 +205,28 @@ def test_standard_table_sheets_match_renewfin_tables(model: str, recalculated) -
                 assert abs(got - v) <= 1e-9 * max(1.0, abs(v)) * 100, (tid, key, c, got, v)
                 checked += 1
     assert checked > 500
+
+
+def test_simulate_writes_a_risk_workbook(tmp_path: Path, capsys) -> None:
+    """``renewfin simulate … -o risk.xlsx``: the model workbook plus distributions, breach
+    probabilities, stress cases, histograms, the tornado and the sample; it recalculates
+    without error values, and its numbers are those of the simulation."""
+    import json
+
+    from renewfin.cli import main
+
+    out, js = tmp_path / "risk.xlsx", tmp_path / "mc.json"
+    code = main(["simulate", "models/old_community.yaml", "--scenario",
+                 "scenarios/old_community.yaml", "-n", "200", "--seed", "5", "-o", str(out),
+                 "--json", str(js), "--no-progress"])
+    assert code == 0 and out.exists()
+    recalc = recalculate(out, tmp_path / "risk.recalc.xlsx")
+    assert not error_cells(recalc)
+    wb = load_workbook(recalc, data_only=True)
+    assert {"Risk", "Risk charts", "Tornado", "Sample", "Outputs", "Checks"} <= set(wb.sheetnames)
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    risk = wb["Risk"]
+    row = next(r for r in range(1, risk.max_row + 1) if risk.cell(r, 1).value == "bond_coverage")
+    assert risk.cell(row, 4).value == pytest.approx(doc["summary"]["bond_coverage"]["mean"])
+    assert wb["Sample"].max_row == 201
+    assert wb["Risk charts"]._charts or load_workbook(out)["Risk charts"]._charts
