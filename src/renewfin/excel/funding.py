@@ -576,9 +576,12 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
     whole = int(n + 1e-12)
     frac = n - whole
     sweep = any(ln.cash_sweep > 0 for ln in w.spec.funding.loans)
-    if sweep:
+    ahead = whole + (1 if frac > 1e-12 else 0)
+    if sweep or ahead > 1:
         # With a cash sweep, next periods' service depends on this period's cash through the
-        # prepayment: the engine's solved debt service is written as values (see Control).
+        # prepayment; a target looking two or more periods ahead reads balances that depend
+        # on this period's drawings. Either would be a circular reference, so the engine's
+        # solved debt service is written as values (listed on Control).
         led = w.result.ledger
         values = (led["bond.interest"] + led["bond.principal"] + led["bond.fees"]
                   + led["loan.interest"] + led["loan.principal"])[w.scenario]

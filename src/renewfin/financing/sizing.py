@@ -148,7 +148,8 @@ def size_and_run(
             change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=0) / scale)
         if dsra_months > 0:  # the reserve target reads next periods' service of this pass
             service = new["bond_service"] + new["loan_service"]
-            change = np.maximum(change, np.abs(service - future).max(axis=0) / scale)
+            change = np.maximum(change, np.abs(service - future).max(axis=0)
+                                / np.maximum(1.0, np.abs(service).max(axis=0)))
         old_cfads = new["cfads"].copy()
         change = np.where(done, 0.0, change)
         residual = float(change.max()) if change.size else 0.0
