@@ -25,19 +25,7 @@ from renewfin.testing import minimal_spec
 ANN = lambda r, n: (1 - (1 + r) ** -n) / r  # noqa: E731  annuity factor (Excel PV(r, n, −1))
 
 
-SIZING_CONVERGENCE = pytest.mark.xfail(
-    reason="ENGINE BUG (financing/sizing.size_and_run): with construction interest rolled "
-           "into the loans the funding gap no longer depends on the loans, and a loan whose "
-           "drawdown room binds always shows draws + capitalised = facility, so the loop "
-           "declares convergence after two passes while the capitalised interest (`rolled`) "
-           "and the IDC in the gearing bound still move: the cost bound is short by the "
-           "change in capitalised interest (sponsor equity 1.08 left in a fully loan-funded "
-           "build), the gearing bound is gearing × the previous pass's investment. The "
-           "change of `rolled` and of the investment must enter the residual",
-    strict=True,
-)
-"""Tests that hold once the sizing loop iterates the capitalised interest to its fixed point
-(checked against a copy of the engine with that change; see the reason)."""
+
 
 
 def _run(**sections: Any) -> Result:
@@ -124,15 +112,6 @@ def test_hand_case_coverage_multiples(hand: Result) -> None:
     assert hand.metric("min_annual_cash_coverage") == pytest.approx(240 / 412, rel=1e-12)
 
 
-@pytest.mark.xfail(
-    reason="ENGINE BUG (financing/stage.py): cash.loan_debt_service = loan.interest + "
-           "loan.principal + loan.prepayment counts the construction interest twice now that "
-           "it is rolled into the balance: once as interest (7.3171 in year 0, never paid in "
-           "cash) and again inside the principal that repays it (300 = 292.6829 + 7.3171); it "
-           "should be loan.interest − loan.capitalised + principal + prepayment. Total "
-           "coverage 1200 / 812.3171 = 1.4773 instead of 1200 / 805 = 1.4907",
-    strict=True,
-)
 def test_hand_case_total_and_residual_coverage(hand: Result) -> None:
     """Over the debt life (years 0–5): loan P+I = principal 300 (the draw 292.6829 and the
     capitalised 7.3171) + interest paid 15 + 12 + 9 + 6 + 3 = 45 → 345 (what the lender
@@ -271,7 +250,6 @@ def test_sizing_smallest_bound_binds(sizing: dict[str, float], binding: str) -> 
     _check_identities(res)
 
 
-@SIZING_CONVERGENCE
 @pytest.mark.parametrize("sizing", [{"amount": 400, "gearing": 0.45},
                                     {"gearing": 0.9, "dscr": 1.5}])
 def test_gearing_bound_is_a_share_of_the_final_total_investment(sizing: dict[str, float]) -> None:
@@ -285,7 +263,7 @@ def test_gearing_bound_is_a_share_of_the_final_total_investment(sizing: dict[str
 
 
 @pytest.mark.parametrize("fees", [
-    pytest.param({}, marks=SIZING_CONVERGENCE, id="no-fees"),  # nothing else moves the gap
+    pytest.param({}, id="no-fees"),  # nothing else moves the gap
     pytest.param({"upfront_fee_rate": 0.01, "commitment_fee_rate": 0.005}, id="fees"),
 ])
 def test_sizing_never_above_cost(fees: dict[str, float]) -> None:
@@ -323,7 +301,6 @@ def test_cost_bound_covers_the_capitalised_interest() -> None:
     _check_identities(res)
 
 
-@SIZING_CONVERGENCE
 def test_two_loans_share_the_cost_bound() -> None:
     """Two uncapped loans: the first takes the whole gap (cost), the second's cost bound is
     what is left (0); equity 0."""
@@ -391,7 +368,6 @@ def test_construction_interest_follows_the_half_draw_rule() -> None:
     _check_identities(res)
 
 
-@SIZING_CONVERGENCE
 def test_fully_loan_funded_idc_matches_the_textbook() -> None:
     """建设期利息 example (《建设项目经济评价方法与参数》; 造价工程师教材): 3-year build of
     300 / 600 / 400 fully financed by a 12 % loan whose interest is capitalised:

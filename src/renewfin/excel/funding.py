@@ -841,7 +841,8 @@ def records(w: ModelWriter) -> None:
     b.row(S, "cash.bond_debt_service", "专项债还本付息", "Special-bond principal and interest",
           lambda x: f"={x.p('bond.interest')}+{x.p('bond.principal')}-{x.p('bond.refinanced')}")
     b.row(S, "cash.loan_debt_service", "市场化融资还本付息", "Loan principal and interest",
-          lambda x: f"={x.p('loan.interest')}+{x.p('loan.principal')}+{x.p('loan.prepayment')}")
+          lambda x: (f"={x.p('loan.interest')}-{x.p('loan.capitalised')}+{x.p('loan.principal')}+"
+                     f"{x.p('loan.prepayment')}"))
     b.row(S, "cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus",
           lambda x: f"={x.p('cash.balance')}+{x.p('cash.dsra_balance')}", total=False)
     b.section(S, "建设期资金来源与运用 Sources and uses in construction")

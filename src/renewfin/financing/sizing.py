@@ -142,8 +142,12 @@ def size_and_run(
             nl, s)
         scale = np.maximum(1.0, np.abs(new_gap))
         change = np.abs(new_gap - gap_total) / scale
+        new_investment = capex_total + sum_periods(new["interest_capitalised"]
+                                                   + new["fees_capitalised"])
         if nl:
             change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
+            change = np.maximum(change, (np.abs(new_rolled - rolled) / scale).max(axis=0))
+            change = np.maximum(change, np.abs(new_investment - investment) / scale)
         if old_cfads is not None and nl:
             change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=0) / scale)
         if dsra_months > 0:  # the reserve target reads next periods' service of this pass
@@ -158,9 +162,9 @@ def size_and_run(
         periods = new
         gap_total = np.where(done, gap_total, new_gap)
         rolled = np.where(done[None, :], rolled, new_rolled)
-        investment = np.where(done, investment, capex_total + sum_periods(
-            new["interest_capitalised"] + new["fees_capitalised"]))
-        future = np.where(done[None, :], future, new["bond_service"] + new["loan_service"])
+        investment = np.where(done, investment, new_investment)
+        # A scenario that converged in this pass keeps this pass's inputs from now on.
+        future = np.where(keep[None, :], future, new["bond_service"] + new["loan_service"])
         done = keep
         if done.all():
             break

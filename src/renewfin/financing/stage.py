@@ -228,7 +228,8 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
     add("cash.bond_debt_service", "专项债还本付息", "Special-bond principal and interest",
         led.raw("bond.interest") + led.raw("bond.principal") - refi, group="cash")
     add("cash.loan_debt_service", "市场化融资还本付息", "Loan principal and interest",
-        led.raw("loan.interest") + led.raw("loan.principal") + led.raw("loan.prepayment"),
+        led.raw("loan.interest") - led.raw("loan.capitalised") + led.raw("loan.principal")
+        + led.raw("loan.prepayment"),
         group="cash")
     add("cash.dsra_balance", "偿债准备金余额", "Debt-service reserve (DSRA)", p["dsra_balance"],
         group="cash", kind=Kind.BALANCE)
