@@ -233,3 +233,11 @@ def test_cli_sensitivity_prints_the_standard_tables_and_writes_json(tmp_path, ca
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert {"evaluation", "switching", "tornado", "spider"} <= set(doc["tables"])
     assert doc["tables"]["evaluation"][0]["factor"] == "基本方案"
+
+
+def test_parallel_workers_give_identical_numbers() -> None:
+    """Chunks evaluated in two processes equal the in-process run exactly."""
+    spec, sc = _two_streams(), _scenario(n=300)
+    one = simulate(spec, sc, chunk_size=100)
+    two = simulate(spec, sc, chunk_size=100, workers=2)
+    assert one.metrics.equals(two.metrics)

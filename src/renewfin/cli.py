@@ -61,7 +61,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     sim = simulate(spec, scenario, n=args.n, seed=args.seed,
                    progress=ProgressBar() if show else None,
-                   auto_stop=True if args.auto_stop else None)
+                   auto_stop=True if args.auto_stop else None, workers=args.workers)
     stress = stress_table(spec, scenario) if scenario.stress else None
     print(format_simulation(sim, stress))
     if args.json:
@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
     p.add_argument("-n", type=int, default=None, help="number of scenarios (default: the file's)")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes evaluating chunks in parallel (same numbers; default 1)")
     p.add_argument("--auto-stop", action="store_true",
                    help="stop once the file's convergence statistics are within tolerance")
     p.add_argument("--json", metavar="OUT", help="write summaries as JSON to OUT")

@@ -160,6 +160,12 @@ def overrides_for(prepared: list[PreparedInput], sample: pd.DataFrame) -> dict[s
     return {p.path: p.values(sample[p.name].to_numpy()) for p in prepared}
 
 
+def _run_chunk(spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int
+               ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    result = run(spec, chunk, n_scenarios=n)
+    return result.values, result.timings
+
+
 def evaluate(
     spec: ProjectSpec,
     overrides: dict[str, np.ndarray],
@@ -170,24 +176,38 @@ def evaluate(
     done_before: int = 0,
     total: int | None = None,
     timings: dict[str, float] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Metrics of n scenarios given as engine overrides, evaluated in chunks, (n, metrics).
-    ``timings`` (optional) accumulates the engine's and the metrics' seconds."""
-    parts = []
-    for lo in range(0, n, chunk_size):
-        hi = min(n, lo + chunk_size)
-        chunk = {k: v[lo:hi] for k, v in overrides.items()}
-        result = run(spec, chunk, n_scenarios=hi - lo)
+
+    ``workers`` > 1 evaluates chunks in that many processes; each scenario's numbers do
+    not depend on the chunk it runs in, so the result is identical. ``timings``
+    (optional) accumulates the engine's and the metrics' seconds (summed over workers)."""
+    bounds = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
+    chunks = [({k: v[lo:hi] for k, v in overrides.items()}, hi - lo) for lo, hi in bounds]
+    parts: list[pd.DataFrame] = []
+
+    def collect(values: dict[str, np.ndarray], spent: dict[str, float], hi: int) -> None:
         if timings is not None:
-            for key, value in result.timings.items():
+            for key, value in spent.items():
                 timings[key] = timings.get(key, 0.0) + value
-        parts.append(pd.DataFrame(result.values))
+        parts.append(pd.DataFrame(values))
         if progress is not None:
             progress(done_before + hi, total or n)
+
+    if workers > 1 and len(chunks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_run_chunk, spec, c, m) for c, m in chunks]
+            for fut, (_, hi) in zip(futures, bounds, strict=True):
+                collect(*fut.result(), hi)
+    else:
+        for (c, m), (_, hi) in zip(chunks, bounds, strict=True):
+            collect(*_run_chunk(spec, c, m), hi)
     if not parts:
         return pd.DataFrame()
-    out = pd.concat(parts, ignore_index=True)
-    return out
+    return pd.concat(parts, ignore_index=True)
 
 
 @dataclass
@@ -206,7 +226,8 @@ class Simulation:
     convergence: pd.DataFrame | None = None
     """History of the auto-stop statistics (one row per batch), when enabled."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds spent sampling, in the engine, computing metrics, and summarising."""
+    """Seconds spent sampling, in the engine, computing metrics (summed over workers), and
+    summarising; ``wall`` is the elapsed time of the whole simulation."""
 
     @property
     def n(self) -> int:
@@ -277,6 +298,7 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
     auto_stop: bool | None = None,
+    workers: int = 1,
 ) -> Simulation:
     """Run the Monte Carlo.
 
@@ -292,9 +314,13 @@ def simulate(
         Stop once the scenario's convergence statistics are within tolerance (default: on
         when the scenario file has a ``convergence`` section). Each batch is then its own
         Latin hypercube (replicated LHS), drawn from a child of the seed.
+    workers : int
+        Processes evaluating chunks in parallel (1: in this process); the numbers do not
+        depend on it.
     """
     n = scenario.n if n is None else n
     seed = scenario.seed if seed is None else seed
+    wall = time.perf_counter()
     prepared = prepare(spec, scenario)
     auto = scenario.convergence is not None if auto_stop is None else auto_stop
     if auto and scenario.convergence is None:
@@ -316,7 +342,7 @@ def simulate(
         ov = overrides_for(prepared, sample.values)
         t1 = time.perf_counter()
         m = evaluate(spec, ov, size, chunk_size=chunk_size, progress=progress,
-                     done_before=done, total=n, timings=spent)
+                     done_before=done, total=n, timings=spent, workers=workers)
         t_sample += t1 - t0
         samples.append(sample.values)
         metrics.append(m)
@@ -336,7 +362,8 @@ def simulate(
     sim.summary()
     sim.breaches()
     sim.timings = {"sampling": t_sample, "engine": spent.get("engine", 0.0),
-                   "metrics": spent.get("metrics", 0.0), "summaries": time.perf_counter() - t3}
+                   "metrics": spent.get("metrics", 0.0), "summaries": time.perf_counter() - t3,
+                   "wall": time.perf_counter() - wall}
     return sim
 
 

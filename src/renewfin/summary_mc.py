@@ -88,8 +88,8 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
                       f" after {int(last['n']):,} scenarios"]
     t = sim.timings
     if t:
-        total = sum(t.values())
-        lines += ["", f"用时 Time: {total:.2f} s (sampling {t['sampling']:.2f}, engine "
+        total = t.get("wall", sum(t.values()))
+        lines += ["", f"用时 Time: {total:.2f} s elapsed (sampling {t['sampling']:.2f}, engine "
                       f"{t['engine']:.2f}, metrics {t['metrics']:.2f}, summaries "
                       f"{t['summaries']:.2f}); {sim.n / max(total, 1e-9):,.0f} scenarios/s"]
     return "\n".join(lines)
