@@ -131,6 +131,36 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from renewfin.metrics import metric_info
+    from renewfin.solve import goal_seek
+
+    spec = load_spec(args.file)
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    goal = "root" if args.root else ("min" if args.min else "max")
+    res = goal_seek(spec, args.vary, args.require, lo=args.lo, hi=args.hi, goal=goal,
+                    tol=args.tol, scenario=scenario, n=args.n, seed=args.seed)
+    what = {"max": "最大值 largest value", "min": "最小值 smallest value",
+            "root": "临界值 value"}[goal]
+    print(f"{spec.project.name}\n求解 Goal seek: {what} of {res.path} in [{args.lo:g}, {args.hi:g}]"
+          f" with {', '.join(c for c in res.constraints['constraint'])}")
+    print(f"  结果 Result: {res.value:,.6g}   ({res.status}; tolerance {res.tolerance:g}, "
+          f"{res.evaluations} evaluations)")
+    if res.binding:
+        print(f"  约束 Binding: {res.binding}")
+    for _, row in res.constraints.iterrows():
+        mark = "✓" if row["holds"] else "✗"
+        print(f"  {mark} {row['constraint']}  (margin {row['margin']:+.6g})")
+    if args.json:
+        doc = {"path": res.path, "goal": goal, "value": res.value, "status": res.status,
+               "binding": res.binding, "tolerance": res.tolerance,
+               "constraints": res.constraints.to_dict(orient="records")}
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        atomic_write(args.json, lambda fh: fh.write(text))
+    del metric_info
+    return 0 if res.reached else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``renewfin`` command."""
     parser = argparse.ArgumentParser(
@@ -183,6 +213,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
     p.set_defaults(func=_cmd_sensitivity)
+
+    p = sub.add_parser("solve", help="goal seek: the bond, loan, subsidy or price that meets "
+                                     "targets")
+    p.add_argument("file", help="project spec (YAML or JSON)")
+    p.add_argument("--vary", required=True, metavar="PATH",
+                   help="input to solve for, e.g. 'funding.special_bonds[0].amount'")
+    p.add_argument("--require", required=True, action="append", metavar="CONSTRAINT",
+                   help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
+                        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)")
+    p.add_argument("--lo", type=float, required=True, help="lower end of the search range")
+    p.add_argument("--hi", type=float, required=True, help="upper end of the search range")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--max", action="store_true", help="largest value meeting all (default)")
+    g.add_argument("--min", action="store_true", help="smallest value meeting all")
+    g.add_argument("--root", action="store_true", help="value where one equality holds")
+    p.add_argument("--tol", type=float, default=1e-6, help="absolute tolerance on the value")
+    p.add_argument("--scenario", metavar="FILE", help="scenario file for probabilities")
+    p.add_argument("-n", type=int, default=None, help="Monte Carlo scenarios (default: file's)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
+    p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
+    p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser("template", help="write the Excel input template (fill in, then import)")
     p.add_argument("-o", "--output", required=True, metavar="XLSX", help="template to write")
