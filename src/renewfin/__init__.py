@@ -11,8 +11,15 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = ["ProjectSpec", "ScenarioSpec", "SpecError", "__version__", "load_scenario",
-           "load_spec", "run"]
+__all__ = [
+    "ProjectSpec",
+    "ScenarioSpec",
+    "SpecError",
+    "__version__",
+    "load_scenario",
+    "load_spec",
+    "run",
+]
 
 
 def run(spec: ProjectSpec, overrides: Any = None, **kwargs: Any) -> Result:

@@ -21,9 +21,11 @@ EXIT_INVALID = 2
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     spec = load_spec(args.file)
-    print(f"OK: {args.file} is a valid spec ({spec.project.name}; "
-          f"{len(spec.investment)} investment items, {len(spec.revenues)} revenue streams, "
-          f"{len(spec.opex)} operating costs)")
+    print(
+        f"OK: {args.file} is a valid spec ({spec.project.name}; "
+        f"{len(spec.investment)} investment items, {len(spec.revenues)} revenue streams, "
+        f"{len(spec.opex)} operating costs)"
+    )
     return 0
 
 
@@ -59,9 +61,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
-    sim = simulate(spec, scenario, n=args.n, seed=args.seed,
-                   progress=ProgressBar() if show else None,
-                   auto_stop=True if args.auto_stop else None, workers=args.workers)
+    sim = simulate(
+        spec,
+        scenario,
+        n=args.n,
+        seed=args.seed,
+        progress=ProgressBar() if show else None,
+        auto_stop=True if args.auto_stop else None,
+        workers=args.workers,
+    )
     stress = stress_table(spec, scenario) if scenario.stress else None
     print(format_simulation(sim, stress))
     if args.json:
@@ -91,8 +99,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         "evaluation": sens.evaluation_table(spec, metrics=tuple(metrics)),
         "switching": sens.switching_table(spec),
         "tornado": sens.tornado(spec, scenario, metrics),
-        "spider": sens.spider(spec, sens.scenario_factors(spec, scenario),
-                              steps=tuple(scenario.sensitivity.steps), metrics=metrics),
+        "spider": sens.spider(
+            spec,
+            sens.scenario_factors(spec, scenario),
+            steps=tuple(scenario.sensitivity.steps),
+            metrics=metrics,
+        ),
     }
     sim = None
     if args.global_n:
@@ -103,11 +115,14 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         tables["global"] = sens.global_sensitivity(sim, metrics[0])
         for th in scenario.thresholds[:3]:
             tables[f"scenario_analysis:{th.text}"] = sens.scenario_analysis(
-                sim, th.metric, th.op.value, th.value)
+                sim, th.metric, th.op.value, th.value
+            )
     print(format_sensitivity(spec, scenario, tables))
     if args.json:
-        text = json.dumps(sensitivity_document(spec, scenario, tables), ensure_ascii=False,
-                          indent=2) + "\n"
+        text = (
+            json.dumps(sensitivity_document(spec, scenario, tables), ensure_ascii=False, indent=2)
+            + "\n"
+        )
         atomic_write(args.json, lambda fh: fh.write(text))
         print(f"\nsensitivity results written to {args.json}")
     return 0
@@ -138,23 +153,44 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario) if args.scenario else None
     goal = "root" if args.root else ("min" if args.min else "max")
-    res = goal_seek(spec, args.vary, args.require, lo=args.lo, hi=args.hi, goal=goal,
-                    tol=args.tol, scenario=scenario, n=args.n, seed=args.seed)
-    what = {"max": "最大值 largest value", "min": "最小值 smallest value",
-            "root": "临界值 value"}[goal]
-    print(f"{spec.project.name}\n求解 Goal seek: {what} of {res.path} in [{args.lo:g}, {args.hi:g}]"
-          f" with {', '.join(c for c in res.constraints['constraint'])}")
-    print(f"  结果 Result: {res.value:,.6g}   ({res.status}; tolerance {res.tolerance:g}, "
-          f"{res.evaluations} evaluations)")
+    res = goal_seek(
+        spec,
+        args.vary,
+        args.require,
+        lo=args.lo,
+        hi=args.hi,
+        goal=goal,
+        tol=args.tol,
+        scenario=scenario,
+        n=args.n,
+        seed=args.seed,
+    )
+    what = {"max": "最大值 largest value", "min": "最小值 smallest value", "root": "临界值 value"}[
+        goal
+    ]
+    print(
+        f"{spec.project.name}\n求解 Goal seek: {what} of {res.path} in [{args.lo:g}, {args.hi:g}]"
+        f" with {', '.join(c for c in res.constraints['constraint'])}"
+    )
+    print(
+        f"  结果 Result: {res.value:,.6g}   ({res.status}; tolerance {res.tolerance:g}, "
+        f"{res.evaluations} evaluations)"
+    )
     if res.binding:
         print(f"  约束 Binding: {res.binding}")
     for _, row in res.constraints.iterrows():
         mark = "✓" if row["holds"] else "✗"
         print(f"  {mark} {row['constraint']}  (margin {row['margin']:+.6g})")
     if args.json:
-        doc = {"path": res.path, "goal": goal, "value": res.value, "status": res.status,
-               "binding": res.binding, "tolerance": res.tolerance,
-               "constraints": res.constraints.to_dict(orient="records")}
+        doc = {
+            "path": res.path,
+            "goal": goal,
+            "value": res.value,
+            "status": res.status,
+            "binding": res.binding,
+            "tolerance": res.tolerance,
+            "constraints": res.constraints.to_dict(orient="records"),
+        }
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
         atomic_write(args.json, lambda fh: fh.write(text))
     del metric_info
@@ -177,8 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a project and print its summary")
     p.add_argument("file", help="project spec (YAML or JSON)")
     p.add_argument("--json", metavar="OUT", help="write the metrics as JSON to OUT")
-    p.add_argument("-o", "--output", metavar="XLSX",
-                   help="write the model workbook (live formulas) to XLSX")
+    p.add_argument(
+        "-o", "--output", metavar="XLSX", help="write the model workbook (live formulas) to XLSX"
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("schema", help="print the JSON Schema of project specs (or scenarios)")
@@ -190,38 +227,74 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
     p.add_argument("-n", type=int, default=None, help="number of scenarios (default: the file's)")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes evaluating chunks in parallel (same numbers; default 1)")
-    p.add_argument("--auto-stop", action="store_true",
-                   help="stop once the file's convergence statistics are within tolerance")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes evaluating chunks in parallel (same numbers; default 1)",
+    )
+    p.add_argument(
+        "--auto-stop",
+        action="store_true",
+        help="stop once the file's convergence statistics are within tolerance",
+    )
     p.add_argument("--json", metavar="OUT", help="write summaries as JSON to OUT")
     p.add_argument("--csv", metavar="OUT", help="write one row per scenario to OUT")
-    p.add_argument("-o", "--output", metavar="XLSX",
-                   help="write the model workbook with the risk sheets to XLSX")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: when stderr is a terminal)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="XLSX",
+        help="write the model workbook with the risk sheets to XLSX",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: when stderr is a terminal)",
+    )
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("sensitivity",
-                       help="±10 % table, 敏感度系数, 临界点, tornado and spider (and global)")
+    p = sub.add_parser(
+        "sensitivity", help="±10 % table, 敏感度系数, 临界点, tornado and spider (and global)"
+    )
     p.add_argument("file", help="project spec (YAML or JSON)")
     p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
-    p.add_argument("--global", dest="global_n", type=int, default=0, metavar="N",
-                   help="also run N Monte Carlo scenarios for rank correlations, SRRC and "
-                        "scenario analysis of the breaches")
+    p.add_argument(
+        "--global",
+        dest="global_n",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N Monte Carlo scenarios for rank correlations, SRRC and "
+        "scenario analysis of the breaches",
+    )
     p.add_argument("--json", metavar="OUT", help="write every table as JSON to OUT")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: when stderr is a terminal)",
+    )
     p.set_defaults(func=_cmd_sensitivity)
 
-    p = sub.add_parser("solve", help="goal seek: the bond, loan, subsidy or price that meets "
-                                     "targets")
+    p = sub.add_parser(
+        "solve", help="goal seek: the bond, loan, subsidy or price that meets targets"
+    )
     p.add_argument("file", help="project spec (YAML or JSON)")
-    p.add_argument("--vary", required=True, metavar="PATH",
-                   help="input to solve for, e.g. 'funding.special_bonds[0].amount'")
-    p.add_argument("--require", required=True, action="append", metavar="CONSTRAINT",
-                   help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
-                        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)")
+    p.add_argument(
+        "--vary",
+        required=True,
+        metavar="PATH",
+        help="input to solve for, e.g. 'funding.special_bonds[0].amount'",
+    )
+    p.add_argument(
+        "--require",
+        required=True,
+        action="append",
+        metavar="CONSTRAINT",
+        help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
+        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)",
+    )
     p.add_argument("--lo", type=float, required=True, help="lower end of the search range")
     p.add_argument("--hi", type=float, required=True, help="upper end of the search range")
     g = p.add_mutually_exclusive_group()
@@ -237,14 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="write the Excel input template (fill in, then import)")
     p.add_argument("-o", "--output", required=True, metavar="XLSX", help="template to write")
-    p.add_argument("--from", dest="spec", metavar="SPEC",
-                   help="pre-fill the template with this spec")
+    p.add_argument(
+        "--from", dest="spec", metavar="SPEC", help="pre-fill the template with this spec"
+    )
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("import", help="read a filled input template into a spec file")
     p.add_argument("file", help="filled template (.xlsx)")
-    p.add_argument("-o", "--output", required=True, metavar="SPEC",
-                   help="spec to write (.yaml or .json)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="SPEC", help="spec to write (.yaml or .json)"
+    )
     p.set_defaults(func=_cmd_import)
     return parser
 

@@ -57,8 +57,10 @@ class Result:
         if self.plan is None or self.sizing is None or not self.plan.loans:
             return pd.DataFrame(columns=columns, index=pd.Index([], name="loan", dtype=object))
         for k, ln in enumerate(self.plan.loans):
-            row: dict[str, object] = {"loan": ln.name,
-                                      "size": float(self.sizing.facility[k, scenario])}
+            row: dict[str, object] = {
+                "loan": ln.name,
+                "size": float(self.sizing.facility[k, scenario]),
+            }
             for b, name in enumerate(BOUNDS):
                 row[name] = float(self.sizing.bounds[k, b, scenario])
             row["binding"] = BOUNDS[int(self.sizing.binding[k, scenario])]
@@ -86,8 +88,13 @@ class Result:
     def metrics_table(self, scenario: int = 0) -> pd.DataFrame:
         """Metrics of one scenario with their labels and units."""
         rows = [
-            {"id": k, "zh": metric_info(k).zh, "en": metric_info(k).en,
-             "unit": metric_info(k).unit, "value": float(v[scenario])}
+            {
+                "id": k,
+                "zh": metric_info(k).zh,
+                "en": metric_info(k).en,
+                "unit": metric_info(k).unit,
+                "value": float(v[scenario]),
+            }
             for k, v in self.values.items()
         ]
         return pd.DataFrame(rows).set_index("id")
@@ -169,8 +176,10 @@ def run(
     values.update(funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics))
     values.update(reit_values)
     s_all = ctx.ledger.n_scenarios
-    values = {k: np.broadcast_to(np.asarray(v, dtype=float), (s_all,)).copy()
-              for k, v in values.items()}
+    values = {
+        k: np.broadcast_to(np.asarray(v, dtype=float), (s_all,)).copy() for k, v in values.items()
+    }
     timings = {"engine": t1 - t0, "metrics": time.perf_counter() - t1}
-    return Result(spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings,
-                  inputs)
+    return Result(
+        spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings, inputs
+    )

@@ -69,8 +69,9 @@ class Inputs:
             lo, hi = LIMITS[path]
             bad = (value < lo) | (value > hi)
             if bad.any():
-                raise ValueError(f"override {path}: values must lie in [{lo}, {hi}]; got "
-                                 f"{value[bad][0]!r}")
+                raise ValueError(
+                    f"override {path}: values must lie in [{lo}, {hi}]; got {value[bad][0]!r}"
+                )
         return value[:, None]
 
     def vector(self, path: str, base: Sequence[float]) -> np.ndarray:

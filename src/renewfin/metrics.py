@@ -31,38 +31,49 @@ METRICS: dict[str, MetricInfo] = {
     "total_revenue": MetricInfo("营业收入合计", "Total operating revenue", "money"),
     "total_opex": MetricInfo("经营成本合计", "Total operating costs", "money"),
     "total_taxes": MetricInfo("税费合计", "Total taxes", "money"),
-    "project_irr_pre_tax": MetricInfo("项目投资财务内部收益率（所得税前）",
-                                      "Project IRR before income tax", "rate"),
-    "project_irr_after_tax": MetricInfo("项目投资财务内部收益率（所得税后）",
-                                        "Project IRR after income tax", "rate"),
-    "project_npv_pre_tax": MetricInfo("项目投资财务净现值（所得税前）",
-                                      "Project NPV before income tax", "money"),
-    "project_npv": MetricInfo("项目投资财务净现值（所得税后）", "Project NPV after income tax",
-                              "money"),
-    "payback_pre_tax": MetricInfo("静态投资回收期（所得税前）",
-                                  "Static payback before income tax", "years"),
-    "payback_after_tax": MetricInfo("静态投资回收期（所得税后）",
-                                    "Static payback after income tax", "years"),
-    "discounted_payback": MetricInfo("动态投资回收期（所得税后）",
-                                     "Discounted payback after income tax", "years"),
+    "project_irr_pre_tax": MetricInfo(
+        "项目投资财务内部收益率（所得税前）", "Project IRR before income tax", "rate"
+    ),
+    "project_irr_after_tax": MetricInfo(
+        "项目投资财务内部收益率（所得税后）", "Project IRR after income tax", "rate"
+    ),
+    "project_npv_pre_tax": MetricInfo(
+        "项目投资财务净现值（所得税前）", "Project NPV before income tax", "money"
+    ),
+    "project_npv": MetricInfo(
+        "项目投资财务净现值（所得税后）", "Project NPV after income tax", "money"
+    ),
+    "payback_pre_tax": MetricInfo(
+        "静态投资回收期（所得税前）", "Static payback before income tax", "years"
+    ),
+    "payback_after_tax": MetricInfo(
+        "静态投资回收期（所得税后）", "Static payback after income tax", "years"
+    ),
+    "discounted_payback": MetricInfo(
+        "动态投资回收期（所得税后）", "Discounted payback after income tax", "years"
+    ),
     "total_project_investment": MetricInfo("项目总投资", "Total project investment", "money"),
     "idc": MetricInfo("建设期利息", "Interest during construction", "money"),
     "equity_irr": MetricInfo("资本金财务内部收益率", "Equity IRR", "rate"),
     "equity_npv": MetricInfo("资本金财务净现值", "Equity NPV", "money"),
     "min_dscr": MetricInfo("最低偿债备付率", "Minimum DSCR", "ratio"),
     "avg_dscr": MetricInfo("平均偿债备付率", "Average DSCR", "ratio"),
-    "min_loan_dscr": MetricInfo("最低贷款偿债备付率（专项债优先后）",
-                                "Minimum loan DSCR after bond service", "ratio"),
+    "min_loan_dscr": MetricInfo(
+        "最低贷款偿债备付率（专项债优先后）", "Minimum loan DSCR after bond service", "ratio"
+    ),
     "min_icr": MetricInfo("最低利息备付率", "Minimum ICR", "ratio"),
     "min_llcr": MetricInfo("最低贷款期偿债覆盖率", "Minimum LLCR", "ratio"),
     "plcr": MetricInfo("项目期偿债覆盖率", "PLCR", "ratio"),
     "bond_coverage": MetricInfo("专项债本息覆盖倍数", "Bond coverage multiple", "ratio"),
-    "total_debt_coverage": MetricInfo("全部债务本息覆盖倍数", "Total-debt coverage multiple",
-                                      "ratio"),
-    "residual_coverage": MetricInfo("专项债优先后市场化融资覆盖倍数",
-                                    "Residual coverage after bond-first service", "ratio"),
-    "min_annual_cash_coverage": MetricInfo("最低年度专项债偿债覆盖",
-                                           "Minimum annual bond cash coverage", "ratio"),
+    "total_debt_coverage": MetricInfo(
+        "全部债务本息覆盖倍数", "Total-debt coverage multiple", "ratio"
+    ),
+    "residual_coverage": MetricInfo(
+        "专项债优先后市场化融资覆盖倍数", "Residual coverage after bond-first service", "ratio"
+    ),
+    "min_annual_cash_coverage": MetricInfo(
+        "最低年度专项债偿债覆盖", "Minimum annual bond cash coverage", "ratio"
+    ),
     "min_cumulative_cash": MetricInfo("最低累计盈余资金", "Minimum cumulative cash", "money"),
     "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "share"),
     "fiscal_outlay": MetricInfo("财政资金投入", "Fiscal outlay", "money"),
@@ -71,8 +82,7 @@ METRICS: dict[str, MetricInfo] = {
     "loan_amount": MetricInfo("银行贷款规模", "Loans drawn", "money"),
     "sponsor_equity": MetricInfo("股东资本金", "Sponsor equity", "money"),
     "reit_exit_value": MetricInfo("REITs退出估值", "REIT exit value", "money"),
-    "reit_distribution_yield": MetricInfo("REITs预计现金分派率", "REIT distribution yield",
-                                          "rate"),
+    "reit_distribution_yield": MetricInfo("REITs预计现金分派率", "REIT distribution yield", "rate"),
     "reit_asset_irr": MetricInfo("REITs资产内部收益率", "REIT asset IRR", "rate"),
     "reit_operating_years": MetricInfo("退出前运营年限", "Years operated before exit", "years"),
     "reit_size_yi_yuan": MetricInfo("REITs发行规模（亿元）", "REIT size (亿元)", "ratio"),
@@ -111,7 +121,8 @@ def project_metrics(
         "total_revenue": ledger["revenue.total"].sum(axis=1),
         "total_opex": ledger["opex.total"].sum(axis=1),
         "total_taxes": (
-            ledger["tax.vat_payable"] + ledger["tax.taxes_and_surcharges"]
+            ledger["tax.vat_payable"]
+            + ledger["tax.taxes_and_surcharges"]
             + ledger["tax.adjusted_income_tax"]
         ).sum(axis=1),
     }

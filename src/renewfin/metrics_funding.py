@@ -42,16 +42,23 @@ def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     fund = spec.funding.fund
     if fund is not None:
         contrib = ledger["fund.contribution"]
-        out[f"{fund.name}优先级"] = (-contrib * fund.senior_share + ledger["fund.senior_return"]
-                                  + ledger["fund.senior_capital"])
-        out[f"{fund.name}劣后级"] = (-contrib * (1 - fund.senior_share)
-                                  + ledger["fund.junior_return"] + ledger["fund.junior_capital"]
-                                  + ledger["fund.upside"])
+        out[f"{fund.name}优先级"] = (
+            -contrib * fund.senior_share
+            + ledger["fund.senior_return"]
+            + ledger["fund.senior_capital"]
+        )
+        out[f"{fund.name}劣后级"] = (
+            -contrib * (1 - fund.senior_share)
+            + ledger["fund.junior_return"]
+            + ledger["fund.junior_capital"]
+            + ledger["fund.upside"]
+        )
     return out
 
 
-def loan_discount_rate(plan: FundingPlan, sizing: Sizing, ppy: int,
-                       shape: tuple[int, int]) -> np.ndarray:
+def loan_discount_rate(
+    plan: FundingPlan, sizing: Sizing, ppy: int, shape: tuple[int, int]
+) -> np.ndarray:
     """Period rate at which LLCR and PLCR discount, (S, T): each loan's contractual period
     rate (annual rate / ppy, LPR path and spread included) weighted by its facility, in
     every period — after maturity too, so that the PLCR discounts the whole project life.
@@ -62,8 +69,9 @@ def loan_discount_rate(plan: FundingPlan, sizing: Sizing, ppy: int,
     size = np.broadcast_to(sizing.facility, (len(plan.loans), s))
     total = size.sum(axis=0)
     even = total <= 1e-12
-    weights = np.where(even[None, :], 1.0 / len(plan.loans),
-                       size / np.where(even, 1.0, total)[None, :])
+    weights = np.where(
+        even[None, :], 1.0 / len(plan.loans), size / np.where(even, 1.0, total)[None, :]
+    )
     rate = np.zeros(shape)
     for k, ln in enumerate(plan.loans):
         rate = rate + weights[k][:, None] * np.broadcast_to(ln.rate, shape) / ppy
@@ -108,8 +116,10 @@ def funding_metrics(
     out["min_icr"] = nan_min(safe_ratio(by_year(L("pl.ebit"), ppy), interest, rows))
 
     # LLCR / PLCR on CFADS after bond service, discounted at the loans' contractual rates.
-    opening = sum((L(f"loan[{ln.name}].opening") + L(f"loan[{ln.name}].draw")
-                   for ln in plan.loans), np.zeros_like(L("cash.cfads")))
+    opening = sum(
+        (L(f"loan[{ln.name}].opening") + L(f"loan[{ln.name}].draw") for ln in plan.loans),
+        np.zeros_like(L("cash.cfads")),
+    )
     rate = loan_discount_rate(plan, sizing, ppy, opening.shape)
     x = L("cash.cfads") - L("cash.bond_debt_service")
     balance_any = opening > 1e-9
@@ -132,8 +142,11 @@ def funding_metrics(
     debt_life = window(bond_life | (opening > 1e-9) | (loan_pi > 1e-9))
     cov = coverage_multiples(ni, bond_pi, loan_pi, bond_life, debt_life)
     out["bond_coverage"], out["total_debt_coverage"], out["residual_coverage"] = cov
-    annual = safe_ratio(by_year(ni * bond_life, ppy), by_year(bond_pi, ppy),
-                        (by_year(bond_life.astype(float), ppy) > 0) & rows)
+    annual = safe_ratio(
+        by_year(ni * bond_life, ppy),
+        by_year(bond_pi, ppy),
+        (by_year(bond_life.astype(float), ppy) > 0) & rows,
+    )
     out["min_annual_cash_coverage"] = nan_min(annual)
     out["min_cumulative_cash"] = L("cash.cumulative_surplus").min(axis=1)
 
@@ -145,15 +158,21 @@ def funding_metrics(
     for tr in plan.bonds:
         if tr.capital_share > 0:
             capital = capital + tr.capital_share * np.broadcast_to(
-                tr.schedule.issue, ledger["capex.total"].shape).sum(axis=1)
+                tr.schedule.issue, ledger["capex.total"].shape
+            ).sum(axis=1)
     out["capital_ratio"] = safe_ratio(capital, total_inv)
     out["sponsor_equity"] = L("equity.sponsor").sum(axis=1)
     out["fiscal_outlay"] = L("fiscal.total").sum(axis=1)
     capital_fiscal = (L("fiscal.grants") + L("fiscal.injections")).sum(axis=1)
     out["fiscal_leverage"] = safe_ratio(total_inv, capital_fiscal)
-    out["bond_amount"] = sum((np.broadcast_to(tr.schedule.issue, ledger["capex.total"].shape)
-                              .sum(axis=1) for tr in plan.bonds if tr.refinancing_of is None),
-                             np.zeros(ledger.n_scenarios))
+    out["bond_amount"] = sum(
+        (
+            np.broadcast_to(tr.schedule.issue, ledger["capex.total"].shape).sum(axis=1)
+            for tr in plan.bonds
+            if tr.refinancing_of is None
+        ),
+        np.zeros(ledger.n_scenarios),
+    )
     out["loan_amount"] = L("loan.draw").sum(axis=1)
     for k, ln in enumerate(plan.loans):
         out[f"loan_size[{ln.name}]"] = sizing.facility[k]

@@ -26,8 +26,9 @@ def by_year(x: np.ndarray, ppy: int) -> np.ndarray:
 def safe_ratio(num: np.ndarray, den: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
     """``num / den`` where ``den > 0`` (and ``where``), NaN elsewhere."""
     ok = den > 1e-12 if where is None else (den > 1e-12) & where
-    return np.divide(num, den, out=np.full(np.broadcast_shapes(num.shape, den.shape), np.nan),
-                     where=ok)
+    return np.divide(
+        num, den, out=np.full(np.broadcast_shapes(num.shape, den.shape), np.nan), where=ok
+    )
 
 
 def nan_min(x: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -69,7 +70,10 @@ def window(mask: np.ndarray) -> np.ndarray:
 
 
 def coverage_multiples(
-    net_income: np.ndarray, bond_ds: np.ndarray, loan_ds: np.ndarray, bond_life: np.ndarray,
+    net_income: np.ndarray,
+    bond_ds: np.ndarray,
+    loan_ds: np.ndarray,
+    bond_life: np.ndarray,
     debt_life: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bond-only, total-debt and residual coverage multiples, each (S,).

@@ -141,10 +141,15 @@ class Factor:
 _STANDARD: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("营业收入", "Revenue", re.compile(r"revenues\[.+\]\.unit_price")),
     ("经营成本", "Operating cost", re.compile(r"opex\[.+\]\.(amount|unit_cost|share)")),
-    ("利率", "Interest rate", re.compile(
-        r"funding\.lpr\.(five_year|one_year)"
-        r"|funding\.loans\[.+\]\.rate"
-        r"|funding\.special_bonds\[.+\]\.(coupon|refinance_coupon)")),
+    (
+        "利率",
+        "Interest rate",
+        re.compile(
+            r"funding\.lpr\.(five_year|one_year)"
+            r"|funding\.loans\[.+\]\.rate"
+            r"|funding\.special_bonds\[.+\]\.(coupon|refinance_coupon)"
+        ),
+    ),
     ("专项债规模", "Bond amount", re.compile(r"funding\.special_bonds\[.+\]\.amount")),
     ("建设投资", "Construction investment", re.compile(r"investment\[.+\]\.amount")),
 )
@@ -224,11 +229,15 @@ def scenario_factors(
         known = {p.name for p in prepared}
         unknown = [n for n in chosen if n not in known]
         if unknown:
-            raise ValueError(f"unknown uncertain inputs {unknown}; expected some of "
-                             f"{sorted(known)}")
+            raise ValueError(
+                f"unknown uncertain inputs {unknown}; expected some of {sorted(known)}"
+            )
         return [Factor(p.name, (p.path,)) for p in prepared if p.name in set(chosen)]
-    return [Factor(p.name, (p.path,)) for p in prepared
-            if p.apply is Apply.MULTIPLY or np.any(np.asarray(p.base, dtype=float) != 0)]
+    return [
+        Factor(p.name, (p.path,))
+        for p in prepared
+        if p.apply is Apply.MULTIPLY or np.any(np.asarray(p.base, dtype=float) != 0)
+    ]
 
 
 def _resolve(spec: ProjectSpec, factors: Sequence[Factor], bases: Bases) -> list[Factor]:
@@ -237,8 +246,11 @@ def _resolve(spec: ProjectSpec, factors: Sequence[Factor], bases: Bases) -> list
     known = sorted(bases)
     for f in factors:
         paths = tuple(canonical_path(spec, p) for p in f.paths)
-        problems += [f"factor {f.name!r}: {p} is not a numeric input of this spec"
-                     + suggest(p, known) for p in paths if p not in bases]
+        problems += [
+            f"factor {f.name!r}: {p} is not a numeric input of this spec" + suggest(p, known)
+            for p in paths
+            if p not in bases
+        ]
         out.append(Factor(f.name, paths, f.en))
     names = [f.name for f in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -305,16 +317,21 @@ def _saf(a0: FloatArray, a1: FloatArray, change: FloatArray) -> tuple[FloatArray
     NaN where the base value is 0 (the relative change of the metric is undefined), where
     either value is not finite, or where the change is 0.
     """
-    a0, a1, x = np.broadcast_arrays(np.asarray(a0, float), np.asarray(a1, float),
-                                    np.asarray(change, float))
+    a0, a1, x = np.broadcast_arrays(
+        np.asarray(a0, float), np.asarray(a1, float), np.asarray(change, float)
+    )
     finite = np.isfinite(a0) & np.isfinite(a1)
     ok = finite & (a0 != 0) & (x != 0)
     saf = np.full(a0.shape, np.nan)
     np.divide((a1 - a0), a0 * x, out=saf, where=ok)
     saf += 0.0  # no −0.0 when the metric does not move
-    notes = np.where(~finite, "metric undefined (NaN)",
-                     np.where(a0 == 0, "base value is 0: relative change undefined",
-                              np.where(x == 0, "no change", "")))
+    notes = np.where(
+        ~finite,
+        "metric undefined (NaN)",
+        np.where(
+            a0 == 0, "base value is 0: relative change undefined", np.where(x == 0, "no change", "")
+        ),
+    )
     return saf, [str(n) for n in notes.ravel()]
 
 
@@ -360,12 +377,14 @@ def spider(
     keys = _check_metrics(frame, list(frame.columns) if metrics is None else metrics)
     values = frame[keys].to_numpy()
     s, m = values.shape
-    return pd.DataFrame({
-        "factor": np.repeat([factors[k].name for k in which], m),
-        "step": np.repeat(change, m),
-        "metric": np.tile(keys, s),
-        "value": values.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "factor": np.repeat([factors[k].name for k in which], m),
+            "step": np.repeat(change, m),
+            "metric": np.tile(keys, s),
+            "value": values.ravel(),
+        }
+    )
 
 
 def spider_wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -386,8 +405,9 @@ def spider_wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """
     sub = frame[frame["metric"] == metric]
     if sub.empty:
-        raise KeyError(f"metric {metric!r} not in the spider; it has "
-                       f"{list(dict.fromkeys(frame['metric']))}")
+        raise KeyError(
+            f"metric {metric!r} not in the spider; it has {list(dict.fromkeys(frame['metric']))}"
+        )
     order = list(dict.fromkeys(sub["factor"]))
     wide = sub.pivot(index="factor", columns="step", values="value")
     wide = wide.reindex(order)
@@ -452,16 +472,37 @@ def tornado(
         y = frame[key].to_numpy()
         for i, p in enumerate(prepared):
             lo, hi = y[1 + i], y[1 + d + i]
-            rows.append({"input": p.name, "path": p.path, "metric": key, "base": y[0],
-                         "low_value": lo, "high_value": hi, "swing": abs(hi - lo),
-                         "low_sample": p.low, "high_sample": p.high, "_order": j})
-    columns = ["input", "path", "metric", "base", "low_value", "high_value", "swing",
-               "low_sample", "high_sample"]
+            rows.append(
+                {
+                    "input": p.name,
+                    "path": p.path,
+                    "metric": key,
+                    "base": y[0],
+                    "low_value": lo,
+                    "high_value": hi,
+                    "swing": abs(hi - lo),
+                    "low_sample": p.low,
+                    "high_sample": p.high,
+                    "_order": j,
+                }
+            )
+    columns = [
+        "input",
+        "path",
+        "metric",
+        "base",
+        "low_value",
+        "high_value",
+        "swing",
+        "low_sample",
+        "high_sample",
+    ]
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
-    out = out.sort_values(["_order", "swing"], ascending=[True, False], na_position="last",
-                          kind="stable")
+    out = out.sort_values(
+        ["_order", "swing"], ascending=[True, False], na_position="last", kind="stable"
+    )
     return out[columns].reset_index(drop=True)
 
 
@@ -518,10 +559,20 @@ def elasticities(
         y = frame[key].to_numpy()
         a0 = np.full(2 * nf, y[0])
         saf, notes = _saf(a0, y[1:], x[1:])
-        parts.append(pd.DataFrame({
-            "factor": [factors[k].name for k in which[1:]], "metric": key, "change": x[1:],
-            "base": a0, "value": y[1:], "delta": y[1:] - a0, "saf": saf, "note": notes,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "factor": [factors[k].name for k in which[1:]],
+                    "metric": key,
+                    "change": x[1:],
+                    "base": a0,
+                    "value": y[1:],
+                    "delta": y[1:] - a0,
+                    "saf": saf,
+                    "note": notes,
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     order = {f.name: i for i, f in enumerate(factors)}
     out["_f"] = out["factor"].map(order)
@@ -559,13 +610,15 @@ def _first_crossing(xs: FloatArray, g: FloatArray, i0: int, step: int) -> _Cross
             if np.sign(gi) != s0:
                 j = i - step
                 if prev_finite:
-                    return _Crossing(FOUND, bracket=(float(min(xs[j], xs[i])),
-                                                     float(max(xs[j], xs[i]))))
+                    return _Crossing(
+                        FOUND, bracket=(float(min(xs[j], xs[i])), float(max(xs[j], xs[i])))
+                    )
                 k = j  # last finite point before the gap
                 while not np.isfinite(g[k]):
                     k -= step
-                return _Crossing(UNDEFINED_CROSSING,
-                                 bracket=(float(min(xs[k], xs[i])), float(max(xs[k], xs[i]))))
+                return _Crossing(
+                    UNDEFINED_CROSSING, bracket=(float(min(xs[k], xs[i])), float(max(xs[k], xs[i])))
+                )
             prev_finite = True
         i += step
     return None
@@ -655,13 +708,20 @@ def switching_values(
             crossings.append(_Crossing(AT_THRESHOLD, 0.0))
             continue
         g = y[k] - threshold
-        sides = [c for c in (_first_crossing(xs, g, i0, -1), _first_crossing(xs, g, i0, +1))
-                 if c is not None]
+        sides = [
+            c
+            for c in (_first_crossing(xs, g, i0, -1), _first_crossing(xs, g, i0, +1))
+            if c is not None
+        ]
         if not sides:
             crossings.append(_Crossing(NOT_REACHED))
             continue
-        best = min(sides, key=lambda c: abs(c.change) if c.bracket is None
-                   else min(abs(c.bracket[0]), abs(c.bracket[1])))
+        best = min(
+            sides,
+            key=lambda c: (
+                abs(c.change) if c.bracket is None else min(abs(c.bracket[0]), abs(c.bracket[1]))
+            ),
+        )
         if best.status == FOUND and best.bracket is not None:
             best = _refine(spec, bases, f, metric, threshold, best.bracket, xtol)
         crossings.append(best)
@@ -670,28 +730,51 @@ def switching_values(
     found = np.flatnonzero(np.isfinite(change))
     value_at = np.full(nf, np.nan)
     if found.size:
-        back = _evaluate_factors(spec, bases, factors, found.astype(np.int64), change[found],
-                                 chunk_size)
+        back = _evaluate_factors(
+            spec, bases, factors, found.astype(np.int64), change[found], chunk_size
+        )
         value_at[found] = back[metric].to_numpy()
     rows = []
     for k, (f, c) in enumerate(zip(factors, crossings, strict=True)):
         base_val = np.asarray(bases[f.paths[0]], dtype=float)
         single = len(f.paths) == 1 and base_val.ndim == 0
-        rows.append({
-            "factor": f.name, "metric": metric, "op": op_s, "threshold": float(threshold),
-            "base": y[k, i0], "change": c.change, "multiplier": 1.0 + c.change,
-            "critical_value": float(base_val) * (1.0 + c.change) if single else np.nan,
-            "value_at_change": value_at[k],
-            "direction": ("none" if not np.isfinite(c.change) or c.change == 0
-                          else "decrease" if c.change < 0 else "increase"),
-            "status": c.status, "search_low": lo, "search_high": hi,
-            "value_at_low": y[k, 0], "value_at_high": y[k, -1],
-        })
+        rows.append(
+            {
+                "factor": f.name,
+                "metric": metric,
+                "op": op_s,
+                "threshold": float(threshold),
+                "base": y[k, i0],
+                "change": c.change,
+                "multiplier": 1.0 + c.change,
+                "critical_value": float(base_val) * (1.0 + c.change) if single else np.nan,
+                "value_at_change": value_at[k],
+                "direction": (
+                    "none"
+                    if not np.isfinite(c.change) or c.change == 0
+                    else "decrease"
+                    if c.change < 0
+                    else "increase"
+                ),
+                "status": c.status,
+                "search_low": lo,
+                "search_high": hi,
+                "value_at_low": y[k, 0],
+                "value_at_high": y[k, -1],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _refine(spec: ProjectSpec, bases: Bases, factor: Factor, metric: str, threshold: float,
-            bracket: tuple[float, float], xtol: float) -> _Crossing:
+def _refine(
+    spec: ProjectSpec,
+    bases: Bases,
+    factor: Factor,
+    metric: str,
+    threshold: float,
+    bracket: tuple[float, float],
+    xtol: float,
+) -> _Crossing:
     """brentq on single engine runs inside a bracket found on the grid."""
     base_vals = {p: np.asarray(bases[p], dtype=float) for p in factor.paths}
 
@@ -751,26 +834,26 @@ def evaluation_table(
     if not metrics:
         raise ValueError("evaluation_table needs at least one metric")
     bases = base_inputs(spec)
-    factors = _resolve(spec, standard_factors(spec, bases) if factors is None else factors,
-                       bases)
+    factors = _resolve(spec, standard_factors(spec, bases) if factors is None else factors, bases)
     x = np.asarray(changes, dtype=float)
     which = np.concatenate([[-1], np.repeat(np.arange(len(factors)), x.size)]).astype(np.int64)
     change = np.concatenate([[0.0], np.tile(x, len(factors))])
     frame = _evaluate_factors(spec, bases, factors, which, change, chunk_size)
     keys = _check_metrics(frame, metrics)
-    out = pd.DataFrame({
-        "factor": [BASE_CASE, *(factors[k].name for k in which[1:])],
-        "factor_en": ["Base case", *(factors[k].en for k in which[1:])],
-        "change": change,
-    })
+    out = pd.DataFrame(
+        {
+            "factor": [BASE_CASE, *(factors[k].name for k in which[1:])],
+            "factor_en": ["Base case", *(factors[k].en for k in which[1:])],
+            "change": change,
+        }
+    )
     for key in keys:
         out[key] = frame[key].to_numpy()
     y = frame[keys[0]].to_numpy()
     saf, _ = _saf(np.full(y.size, y[0]), y, change)
     saf[0] = np.nan
     out["saf"] = saf
-    out.attrs.update(title_zh="敏感性分析表", title_en="Sensitivity analysis",
-                     saf_metric=keys[0])
+    out.attrs.update(title_zh="敏感性分析表", title_en="Sensitivity analysis", saf_metric=keys[0])
     return out
 
 
@@ -780,13 +863,23 @@ def default_thresholds(spec: ProjectSpec) -> list[Threshold]:
     ``project_irr_after_tax < evaluation.benchmark_irr``, and, when the project has special
     bonds, ``bond_coverage < funding.covenants.min_bond_coverage``.
     """
-    out = [Threshold(metric="project_irr_after_tax", op=ThresholdOp.LT,
-                     value=spec.evaluation.benchmark_irr,
-                     label="项目投资财务内部收益率（所得税后）低于基准收益率")]
+    out = [
+        Threshold(
+            metric="project_irr_after_tax",
+            op=ThresholdOp.LT,
+            value=spec.evaluation.benchmark_irr,
+            label="项目投资财务内部收益率（所得税后）低于基准收益率",
+        )
+    ]
     if spec.funding.special_bonds:
-        out.append(Threshold(metric="bond_coverage", op=ThresholdOp.LT,
-                             value=spec.funding.covenants.min_bond_coverage,
-                             label="专项债本息覆盖倍数低于下限"))
+        out.append(
+            Threshold(
+                metric="bond_coverage",
+                op=ThresholdOp.LT,
+                value=spec.funding.covenants.min_bond_coverage,
+                label="专项债本息覆盖倍数低于下限",
+            )
+        )
     return out
 
 
@@ -823,8 +916,9 @@ def switching_table(
     thresholds = default_thresholds(spec) if thresholds is None else list(thresholds)
     parts = []
     for th in thresholds:
-        part = switching_values(spec, factors, th.metric, th.op, th.value, search,
-                                grid=grid, xtol=xtol)
+        part = switching_values(
+            spec, factors, th.metric, th.op, th.value, search, grid=grid, xtol=xtol
+        )
         part.insert(0, "threshold_label", th.label or th.text)
         parts.append(part)
     if not parts:
@@ -874,8 +968,17 @@ def global_sensitivity(sim: Simulation, metric: str) -> pd.DataFrame:
         if n > d:
             res = mc.standardised_rank_regression(x, y)
             srrc, r2 = res.coefficients, res.r2
-    out = pd.DataFrame({"input": names, "path": [paths.get(k, "") for k in names],
-                        "spearman": rho, "srrc": srrc, "r2": r2, "n": n, "n_nan": n_nan})
+    out = pd.DataFrame(
+        {
+            "input": names,
+            "path": [paths.get(k, "") for k in names],
+            "spearman": rho,
+            "srrc": srrc,
+            "r2": r2,
+            "n": n,
+            "n_nan": n_nan,
+        }
+    )
     out["_abs"] = out["spearman"].abs()
     out = out.sort_values("_abs", ascending=False, na_position="last", kind="stable")
     return out.drop(columns="_abs").reset_index(drop=True)
@@ -947,10 +1050,17 @@ def sobol(
     frame = evaluate(spec, overrides, total, chunk_size=chunk_size)
     _check_metrics(frame, [metric])
     y = frame[metric].to_numpy(dtype=float)
-    res = mc.sobol_indices(y[:n], y[n:2 * n], y[2 * n:].reshape(d, n),
-                           n_bootstrap=n_bootstrap, seed=seeds[1])
-    out = pd.DataFrame({"input": [p.name for p in prepared], "path": [p.path for p in prepared],
-                        "S1": res.S1, "ST": res.ST})
+    res = mc.sobol_indices(
+        y[:n], y[n : 2 * n], y[2 * n :].reshape(d, n), n_bootstrap=n_bootstrap, seed=seeds[1]
+    )
+    out = pd.DataFrame(
+        {
+            "input": [p.name for p in prepared],
+            "path": [p.path for p in prepared],
+            "S1": res.S1,
+            "ST": res.ST,
+        }
+    )
     if res.S1_ci is not None and res.ST_ci is not None:
         out["S1_low"], out["S1_high"] = res.S1_ci[:, 0], res.S1_ci[:, 1]
         out["ST_low"], out["ST_high"] = res.ST_ci[:, 0], res.ST_ci[:, 1]
@@ -1024,18 +1134,44 @@ def scenario_analysis(
             ks_stat, ks_p = float(ks.statistic), float(ks.pvalue)
         else:
             ks_stat = ks_p = float("nan")
-        rows.append({"input": name, "n_breach": nb, "median_breach": med_b,
-                     "median_all": med_all, "mean_breach": mean_b, "mean_all": mean_all,
-                     "std_all": std, "shift": shift, "median_shift": median_shift,
-                     "ks": ks_stat, "ks_pvalue": ks_p,
-                     "significant": bool(np.isfinite(shift) and abs(shift) > significance)})
-    out = pd.DataFrame(rows, columns=[
-        "input", "n_breach", "median_breach", "median_all", "mean_breach", "mean_all",
-        "std_all", "shift", "median_shift", "ks", "ks_pvalue", "significant"])
+        rows.append(
+            {
+                "input": name,
+                "n_breach": nb,
+                "median_breach": med_b,
+                "median_all": med_all,
+                "mean_breach": mean_b,
+                "mean_all": mean_all,
+                "std_all": std,
+                "shift": shift,
+                "median_shift": median_shift,
+                "ks": ks_stat,
+                "ks_pvalue": ks_p,
+                "significant": bool(np.isfinite(shift) and abs(shift) > significance),
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "input",
+            "n_breach",
+            "median_breach",
+            "median_all",
+            "mean_breach",
+            "mean_all",
+            "std_all",
+            "shift",
+            "median_shift",
+            "ks",
+            "ks_pvalue",
+            "significant",
+        ],
+    )
     out["_abs"] = out["shift"].abs()
     out = out.sort_values("_abs", ascending=False, na_position="last", kind="stable")
     out = out.drop(columns="_abs").reset_index(drop=True)
     n = int(valid.sum())
-    out.attrs.update(n=n, n_breach=nb, n_nan=int((~valid).sum()),
-                     p_breach=nb / n if n else float("nan"))
+    out.attrs.update(
+        n=n, n_breach=nb, n_nan=int((~valid).sum()), p_breach=nb / n if n else float("nan")
+    )
     return out

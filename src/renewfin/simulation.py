@@ -85,21 +85,32 @@ def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
     for k, inp in enumerate(scenario.inputs):
         path = canonical_path(spec, inp.path)
         if path not in bases:
-            problems.append(Problem(f"inputs[{k}].path", "not a numeric input of this spec"
-                                    + suggest(path, known), inp.path))
+            problems.append(
+                Problem(
+                    f"inputs[{k}].path",
+                    "not a numeric input of this spec" + suggest(path, known),
+                    inp.path,
+                )
+            )
             continue
         if path in seen:
-            problems.append(Problem(f"inputs[{k}].path", f"already varied by input "
-                                    f"{seen[path]!r}", inp.path))
+            problems.append(
+                Problem(f"inputs[{k}].path", f"already varied by input {seen[path]!r}", inp.path)
+            )
             continue
         seen[path] = inp.name
         out.append(_bind(inp, path, bases[path]))
     for j, case in enumerate(scenario.stress):
         for i, o in enumerate(case.overrides):
             if canonical_path(spec, o.path) not in bases:
-                problems.append(Problem(f"stress[{j}].overrides[{i}].path",
-                                        "not a numeric input of this spec"
-                                        + suggest(canonical_path(spec, o.path), known), o.path))
+                problems.append(
+                    Problem(
+                        f"stress[{j}].overrides[{i}].path",
+                        "not a numeric input of this spec"
+                        + suggest(canonical_path(spec, o.path), known),
+                        o.path,
+                    )
+                )
     if problems:
         raise SpecError(problems, what="scenario")
     return out
@@ -136,8 +147,12 @@ class Sample:
     """The (repaired) target correlation."""
 
 
-def draw(prepared: list[PreparedInput], scenario: ScenarioSpec, n: int,
-         seed: int | np.random.SeedSequence) -> Sample:
+def draw(
+    prepared: list[PreparedInput],
+    scenario: ScenarioSpec,
+    n: int,
+    seed: int | np.random.SeedSequence,
+) -> Sample:
     """Sample n scenarios: unit cube → inverse CDFs → Iman–Conover rank correlation."""
     names = [p.name for p in prepared]
     d = len(prepared)
@@ -160,8 +175,9 @@ def overrides_for(prepared: list[PreparedInput], sample: pd.DataFrame) -> dict[s
     return {p.path: p.values(sample[p.name].to_numpy()) for p in prepared}
 
 
-def _run_chunk(spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int
-               ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+def _run_chunk(
+    spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     result = run(spec, chunk, n_scenarios=n)
     return result.values, result.timings
 
@@ -263,11 +279,28 @@ def breach_table(metrics: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataF
     rows = []
     for th in thresholds:
         if th.metric not in metrics:
-            raise SpecError([Problem("thresholds", f"unknown metric; expected one of "
-                                     f"{sorted(metrics.columns)}", th.metric)], what="scenario")
+            raise SpecError(
+                [
+                    Problem(
+                        "thresholds",
+                        f"unknown metric; expected one of {sorted(metrics.columns)}",
+                        th.metric,
+                    )
+                ],
+                what="scenario",
+            )
         bp = mc.breach_probability(metrics[th.metric].to_numpy(), th.op.value, th.value)
-        rows.append({"threshold": th.text, "label": th.label or th.text, "p": bp.p, "se": bp.se,
-                     "n_breach": bp.n_breach, "n": bp.n, "n_nan": bp.n_nan})
+        rows.append(
+            {
+                "threshold": th.text,
+                "label": th.label or th.text,
+                "p": bp.p,
+                "se": bp.se,
+                "n_breach": bp.n_breach,
+                "n": bp.n,
+                "n_nan": bp.n_nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -281,8 +314,15 @@ def _convergence_row(n: int, metrics: pd.DataFrame, scenario: ScenarioSpec) -> d
         row[f"{key}:mean"], row[f"{key}:se"] = c.estimate, c.se
         ok = ok and bool(c.converged)
     for th in scenario.thresholds:
-        c = mc.convergence(metrics[th.metric].to_numpy(), "p", cs.tolerance, rel=False,
-                           op=th.op.value, threshold=th.value, min_n=cs.min_n)
+        c = mc.convergence(
+            metrics[th.metric].to_numpy(),
+            "p",
+            cs.tolerance,
+            rel=False,
+            op=th.op.value,
+            threshold=th.value,
+            min_n=cs.min_n,
+        )
         row[f"P({th.text})"], row[f"P({th.text}):se"] = c.estimate, c.se
         ok = ok and bool(c.converged)
     row["converged"] = ok
@@ -324,15 +364,22 @@ def simulate(
     prepared = prepare(spec, scenario)
     auto = scenario.convergence is not None if auto_stop is None else auto_stop
     if auto and scenario.convergence is None:
-        raise SpecError([Problem("convergence", "auto-stop needs a convergence section",
-                                 has_value=False)], what="scenario")
+        raise SpecError(
+            [Problem("convergence", "auto-stop needs a convergence section", has_value=False)],
+            what="scenario",
+        )
     t_sample = 0.0
     spent: dict[str, float] = {}
     samples, metrics, history = [], [], []
     repair = None
-    batches = ([n] if not auto else
-               [min(scenario.convergence.batch, n - k)  # type: ignore[union-attr]
-                for k in range(0, n, scenario.convergence.batch)])  # type: ignore[union-attr]
+    batches = (
+        [n]
+        if not auto
+        else [
+            min(scenario.convergence.batch, n - k)  # type: ignore[union-attr]
+            for k in range(0, n, scenario.convergence.batch)
+        ]
+    )  # type: ignore[union-attr]
     seeds = mc.spawn_seeds(seed, len(batches)) if auto else [np.random.SeedSequence(seed)]
     done = 0
     for size, child in zip(batches, seeds, strict=True):
@@ -341,8 +388,17 @@ def simulate(
         repair = repair or sample.repair
         ov = overrides_for(prepared, sample.values)
         t1 = time.perf_counter()
-        m = evaluate(spec, ov, size, chunk_size=chunk_size, progress=progress,
-                     done_before=done, total=n, timings=spent, workers=workers)
+        m = evaluate(
+            spec,
+            ov,
+            size,
+            chunk_size=chunk_size,
+            progress=progress,
+            done_before=done,
+            total=n,
+            timings=spent,
+            workers=workers,
+        )
         t_sample += t1 - t0
         samples.append(sample.values)
         metrics.append(m)
@@ -353,17 +409,25 @@ def simulate(
             if row["converged"]:
                 break
     sim = Simulation(
-        spec, scenario, prepared,
+        spec,
+        scenario,
+        prepared,
         pd.concat(samples, ignore_index=True) if samples else pd.DataFrame(),
         pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(),
-        seed, repair, pd.DataFrame(history) if history else None,
+        seed,
+        repair,
+        pd.DataFrame(history) if history else None,
     )
     t3 = time.perf_counter()
     sim.summary()
     sim.breaches()
-    sim.timings = {"sampling": t_sample, "engine": spent.get("engine", 0.0),
-                   "metrics": spent.get("metrics", 0.0), "summaries": time.perf_counter() - t3,
-                   "wall": time.perf_counter() - wall}
+    sim.timings = {
+        "sampling": t_sample,
+        "engine": spent.get("engine", 0.0),
+        "metrics": spent.get("metrics", 0.0),
+        "summaries": time.perf_counter() - t3,
+        "wall": time.perf_counter() - wall,
+    }
     return sim
 
 
@@ -378,9 +442,16 @@ def stress_table(spec: ProjectSpec, scenario: ScenarioSpec) -> pd.DataFrame:
         for o in case.overrides:
             path = canonical_path(spec, o.path)
             if path not in bases:
-                raise SpecError([Problem(f"stress[{j - 1}]", "not a numeric input of this spec"
-                                         + suggest(path, sorted(bases)), o.path)],
-                                what="scenario")
+                raise SpecError(
+                    [
+                        Problem(
+                            f"stress[{j - 1}]",
+                            "not a numeric input of this spec" + suggest(path, sorted(bases)),
+                            o.path,
+                        )
+                    ],
+                    what="scenario",
+                )
             base = np.asarray(bases[path], dtype=float)
             if path not in overrides:
                 overrides[path] = np.repeat(base[None, ...], s, axis=0)

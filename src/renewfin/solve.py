@@ -46,7 +46,8 @@ class Goal(StrEnum):
 _OPS = {">=": 1.0, ">": 1.0, "<=": -1.0, "<": -1.0, "=": 1.0, "==": 1.0}
 _PATTERN = re.compile(
     r"^\s*(?:P\(\s*(?P<pm>[\w\[\]\.]+)\s*(?P<pop>>=|<=|>|<)\s*(?P<pv>[-+\d.eE%]+)\s*\)"
-    r"|(?P<m>[\w\[\]\.]+))\s*(?P<op>>=|<=|==|=|>|<)\s*(?P<v>[-+\d.eE%]+)\s*$")
+    r"|(?P<m>[\w\[\]\.]+))\s*(?P<op>>=|<=|==|=|>|<)\s*(?P<v>[-+\d.eE%]+)\s*$"
+)
 
 
 def _number(text: str) -> float:
@@ -70,12 +71,24 @@ class Constraint:
         ``"P(bond_coverage >= 1.1) >= 90%"``."""
         m = _PATTERN.match(text)
         if m is None:
-            raise SpecError([Problem("require", "expected 'metric >= value' or "
-                                     "'P(metric >= value) >= probability'", text)],
-                            what="goal")
+            raise SpecError(
+                [
+                    Problem(
+                        "require",
+                        "expected 'metric >= value' or 'P(metric >= value) >= probability'",
+                        text,
+                    )
+                ],
+                what="goal",
+            )
         if m.group("pm"):
-            return cls(m.group("pm"), m.group("op"), _number(m.group("v")), m.group("pop"),
-                       _number(m.group("pv")))
+            return cls(
+                m.group("pm"),
+                m.group("op"),
+                _number(m.group("v")),
+                m.group("pop"),
+                _number(m.group("pv")),
+            )
         return cls(m.group("m"), m.group("op"), _number(m.group("v")))
 
     @property
@@ -87,8 +100,9 @@ class Constraint:
     def text(self) -> str:
         """Readable form."""
         if self.probabilistic:
-            return (f"P({self.metric} {self.threshold_op} {self.threshold:g}) {self.op} "
-                    f"{self.target:g}")
+            return (
+                f"P({self.metric} {self.threshold_op} {self.threshold:g}) {self.op} {self.target:g}"
+            )
         return f"{self.metric} {self.op} {self.target:g}"
 
     def margin(self, value: np.ndarray) -> np.ndarray:
@@ -125,9 +139,16 @@ class SolveResult:
 class _Evaluator:
     """Metric values at trial values of one input, deterministic or on fixed samples."""
 
-    def __init__(self, spec: ProjectSpec, path: str, constraints: list[Constraint],
-                 scenario: ScenarioSpec | None, n: int | None, seed: int | None,
-                 chunk_size: int) -> None:
+    def __init__(
+        self,
+        spec: ProjectSpec,
+        path: str,
+        constraints: list[Constraint],
+        scenario: ScenarioSpec | None,
+        n: int | None,
+        seed: int | None,
+        chunk_size: int,
+    ) -> None:
         self.spec, self.path, self.constraints = spec, path, constraints
         self.chunk_size = chunk_size
         self.calls = 0
@@ -138,9 +159,17 @@ class _Evaluator:
 
             prepared = prepare(spec, scenario)
             if any(p.path == path for p in prepared):
-                raise SpecError([Problem("vary", "the solved input is also uncertain in the "
-                                         "scenario; drop it from one of them", path)],
-                                what="goal")
+                raise SpecError(
+                    [
+                        Problem(
+                            "vary",
+                            "the solved input is also uncertain in the "
+                            "scenario; drop it from one of them",
+                            path,
+                        )
+                    ],
+                    what="goal",
+                )
             n = scenario.n if n is None else n
             sample = draw(prepared, scenario, n, scenario.seed if seed is None else seed)
             self.overrides = overrides_for(prepared, sample.values)
@@ -162,16 +191,21 @@ class _Evaluator:
                 v = values[c.metric]
                 if c.probabilistic:
                     assert c.threshold is not None and c.threshold_op is not None
-                    hit = {">=": v >= c.threshold, ">": v > c.threshold,
-                           "<=": v <= c.threshold, "<": v < c.threshold}[c.threshold_op]
+                    hit = {
+                        ">=": v >= c.threshold,
+                        ">": v > c.threshold,
+                        "<=": v <= c.threshold,
+                        "<": v < c.threshold,
+                    }[c.threshold_op]
                     out[i, j] = c.margin(np.array([np.mean(hit & ~np.isnan(v))]))[0]
                 else:
                     out[i, j] = c.margin(np.array([np.nanmean(v)]))[0]
         return out
 
 
-def _batched(spec: ProjectSpec, overrides: dict[str, np.ndarray], n: int,
-             chunk: int) -> dict[str, np.ndarray]:
+def _batched(
+    spec: ProjectSpec, overrides: dict[str, np.ndarray], n: int, chunk: int
+) -> dict[str, np.ndarray]:
     parts: dict[str, list[np.ndarray]] = {}
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
@@ -228,24 +262,53 @@ def goal_seek(
         raise SpecError([Problem("lo", f"expected lo < hi ({hi:g})", lo)], what="goal")
     constraints = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in requires]
     if not constraints:
-        raise SpecError([Problem("require", "give at least one constraint", has_value=False)],
-                        what="goal")
+        raise SpecError(
+            [Problem("require", "give at least one constraint", has_value=False)], what="goal"
+        )
     if goal is Goal.ROOT and len(constraints) != 1:
-        raise SpecError([Problem("require", "a root needs exactly one constraint",
-                                 [c.text for c in constraints])], what="goal")
+        raise SpecError(
+            [
+                Problem(
+                    "require", "a root needs exactly one constraint", [c.text for c in constraints]
+                )
+            ],
+            what="goal",
+        )
     if any(c.probabilistic for c in constraints) and scenario is None:
-        raise SpecError([Problem("scenario", "a probability constraint needs a scenario file",
-                                 has_value=False)], what="goal")
+        raise SpecError(
+            [
+                Problem(
+                    "scenario", "a probability constraint needs a scenario file", has_value=False
+                )
+            ],
+            what="goal",
+        )
     bases = base_inputs(spec)
     canon = canonical_path(spec, path)
     if canon not in bases or isinstance(bases[canon], list):
-        raise SpecError([Problem("vary", "not a numeric scalar input of this spec"
-                                 + suggest(canon, sorted(bases)), path)], what="goal")
+        raise SpecError(
+            [
+                Problem(
+                    "vary",
+                    "not a numeric scalar input of this spec" + suggest(canon, sorted(bases)),
+                    path,
+                )
+            ],
+            what="goal",
+        )
     probe = run(spec)
     for c in constraints:
         if c.metric not in probe.values:
-            raise SpecError([Problem("require", f"unknown metric; expected one of "
-                                     f"{sorted(probe.values)}", c.metric)], what="goal")
+            raise SpecError(
+                [
+                    Problem(
+                        "require",
+                        f"unknown metric; expected one of {sorted(probe.values)}",
+                        c.metric,
+                    )
+                ],
+                what="goal",
+            )
     ev = _Evaluator(spec, canon, constraints, scenario, n, seed, chunk_size)
     xs = np.linspace(lo, hi, grid)
     g = ev.margins(xs)
@@ -262,25 +325,56 @@ def goal_seek(
         idx = np.nonzero((sign[:-1] * sign[1:] <= 0) & ~np.isnan(col[:-1]) & ~np.isnan(col[1:]))[0]
         if idx.size == 0:
             best = xs[int(np.nanargmin(np.abs(col)))] if np.any(~np.isnan(col)) else xs[0]
-            return _result(ev, spec, canon, goal, float(best), "unreachable within the search "
-                           "range", None, constraints, tol, table)
+            return _result(
+                ev,
+                spec,
+                canon,
+                goal,
+                float(best),
+                "unreachable within the search range",
+                None,
+                constraints,
+                tol,
+                table,
+            )
         i = int(idx[0])
         x = xs[i] if col[i] == 0 else refine(xs[i], xs[i + 1], 0)
-        return _result(ev, spec, canon, goal, x, "solved", constraints[0].text, constraints,
-                       tol, table)
+        return _result(
+            ev, spec, canon, goal, x, "solved", constraints[0].text, constraints, tol, table
+        )
     if not ok.any():
         worst = np.nanmin(np.where(np.isnan(g), -np.inf, g), axis=1)
         best = float(xs[int(np.argmax(worst))])
-        return _result(ev, spec, canon, goal, best, "unreachable within the search range "
-                       "(the value shown does best on the worst constraint)", None, constraints,
-                       tol, table)
+        return _result(
+            ev,
+            spec,
+            canon,
+            goal,
+            best,
+            "unreachable within the search range "
+            "(the value shown does best on the worst constraint)",
+            None,
+            constraints,
+            tol,
+            table,
+        )
     order = np.arange(grid) if goal is Goal.MIN else np.arange(grid)[::-1]
     first = int(order[np.argmax(ok[order])])  # the feasible grid point nearest the wanted end
     step = -1 if goal is Goal.MIN else 1
     nxt = first + step
     if nxt < 0 or nxt >= grid:
-        return _result(ev, spec, canon, goal, float(xs[first]), "bound by the search range",
-                       None, constraints, tol, table)
+        return _result(
+            ev,
+            spec,
+            canon,
+            goal,
+            float(xs[first]),
+            "bound by the search range",
+            None,
+            constraints,
+            tol,
+            table,
+        )
     failing = [j for j in range(len(constraints)) if not (g[nxt, j] >= 0)]
     # The binding constraint is the one whose boundary is nearest the feasible point.
     best_x, best_j = None, None
@@ -291,22 +385,44 @@ def goal_seek(
         if best_x is None or (goal is Goal.MAX and x < best_x) or (goal is Goal.MIN and x > best_x):
             best_x, best_j = x, j
     if best_x is None:  # the next point is infeasible only because a metric is undefined
-        return _result(ev, spec, canon, goal, float(xs[first]), "solved to the grid (a metric "
-                       "is undefined beyond)", None, constraints, tol, table)
+        return _result(
+            ev,
+            spec,
+            canon,
+            goal,
+            float(xs[first]),
+            "solved to the grid (a metric is undefined beyond)",
+            None,
+            constraints,
+            tol,
+            table,
+        )
     assert best_j is not None
     # brentq lands within tol of the boundary, on either side: step onto the feasible side.
     x = float(best_x)
     if np.any(ev.margins(np.array([x]))[0] < 0):
         x = x - tol if goal is Goal.MAX else x + tol
-    return _result(ev, spec, canon, goal, x, "solved", constraints[best_j].text,
-                   constraints, tol, table)
+    return _result(
+        ev, spec, canon, goal, x, "solved", constraints[best_j].text, constraints, tol, table
+    )
 
 
-def _result(ev: _Evaluator, spec: ProjectSpec, path: str, goal: Goal, x: float, status: str,
-            binding: str | None, constraints: list[Constraint], tol: float,
-            table: pd.DataFrame) -> SolveResult:
+def _result(
+    ev: _Evaluator,
+    spec: ProjectSpec,
+    path: str,
+    goal: Goal,
+    x: float,
+    status: str,
+    binding: str | None,
+    constraints: list[Constraint],
+    tol: float,
+    table: pd.DataFrame,
+) -> SolveResult:
     margins = ev.margins(np.array([x]))[0]
-    rows = [{"constraint": c.text, "margin": float(m), "holds": bool(m >= -1e-9)}
-            for c, m in zip(constraints, margins, strict=True)]
+    rows = [
+        {"constraint": c.text, "margin": float(m), "holds": bool(m >= -1e-9)}
+        for c, m in zip(constraints, margins, strict=True)
+    ]
     del spec
     return SolveResult(path, goal, x, status, binding, pd.DataFrame(rows), tol, ev.calls, table)

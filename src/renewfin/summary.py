@@ -11,21 +11,60 @@ if TYPE_CHECKING:
     from renewfin.engine import Result
 
 SECTIONS: list[tuple[str, list[str]]] = [
-    ("投资与资金筹措 Investment and financing", [
-        "total_investment", "idc", "total_project_investment", "fiscal_outlay", "bond_amount",
-        "loan_amount", "sponsor_equity", "capital_ratio", "fiscal_leverage"]),
+    (
+        "投资与资金筹措 Investment and financing",
+        [
+            "total_investment",
+            "idc",
+            "total_project_investment",
+            "fiscal_outlay",
+            "bond_amount",
+            "loan_amount",
+            "sponsor_equity",
+            "capital_ratio",
+            "fiscal_leverage",
+        ],
+    ),
     ("收入与成本 Revenue and costs", ["total_revenue", "total_opex", "total_taxes"]),
-    ("项目与资本金收益 Returns", [
-        "project_irr_pre_tax", "project_irr_after_tax", "project_npv_pre_tax", "project_npv",
-        "payback_pre_tax", "payback_after_tax", "discounted_payback", "equity_irr",
-        "equity_npv"]),
-    ("专项债收益与融资平衡 Special-bond balance", [
-        "bond_coverage", "total_debt_coverage", "residual_coverage", "min_annual_cash_coverage",
-        "min_cumulative_cash"]),
-    ("银行视角 Bank view", ["min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr",
-                          "plcr"]),
-    ("REITs退出 REIT exit", ["reit_exit_value", "reit_distribution_yield", "reit_asset_irr",
-                            "reit_operating_years", "reit_size_yi_yuan", "reit_eligible"]),
+    (
+        "项目与资本金收益 Returns",
+        [
+            "project_irr_pre_tax",
+            "project_irr_after_tax",
+            "project_npv_pre_tax",
+            "project_npv",
+            "payback_pre_tax",
+            "payback_after_tax",
+            "discounted_payback",
+            "equity_irr",
+            "equity_npv",
+        ],
+    ),
+    (
+        "专项债收益与融资平衡 Special-bond balance",
+        [
+            "bond_coverage",
+            "total_debt_coverage",
+            "residual_coverage",
+            "min_annual_cash_coverage",
+            "min_cumulative_cash",
+        ],
+    ),
+    (
+        "银行视角 Bank view",
+        ["min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr", "plcr"],
+    ),
+    (
+        "REITs退出 REIT exit",
+        [
+            "reit_exit_value",
+            "reit_distribution_yield",
+            "reit_asset_irr",
+            "reit_operating_years",
+            "reit_size_yi_yuan",
+            "reit_eligible",
+        ],
+    ),
 ]
 
 
@@ -64,8 +103,10 @@ def format_summary(result: Result, scenario: int = 0) -> str:
     lines = [spec.project.name]
     if spec.project.name_en:
         lines.append(spec.project.name_en)
-    lines.append(f"{tl.start_date.isoformat()} · {tl.periodicity.value} · "
-                 f"{tl.horizon_years} 年 years · {unit}")
+    lines.append(
+        f"{tl.start_date.isoformat()} · {tl.periodicity.value} · "
+        f"{tl.horizon_years} 年 years · {unit}"
+    )
     sections = [(title, [k for k in keys if k in result.values]) for title, keys in SECTIONS]
     parties = [k for k in result.values if k.startswith(("party_irr[", "party_moic["))]
     loans = [k for k in result.values if k.startswith("loan_size[")]
@@ -110,12 +151,16 @@ def json_document(result: Result, scenario: int = 0) -> dict[str, Any]:
         "metrics": {k: clean(float(v[scenario])) for k, v in result.values.items()},
         "units": {k: metric_info(k).unit for k in result.values},
         "loan_sizing": {
-            str(name): {"size": clean(float(row["size"])), "binding": row["binding"],
-                        "bounds": {b: clean(float(row[b]))
-                                   for b in ("amount", "gearing", "dscr", "cost")}}
+            str(name): {
+                "size": clean(float(row["size"])),
+                "binding": row["binding"],
+                "bounds": {b: clean(float(row[b])) for b in ("amount", "gearing", "dscr", "cost")},
+            }
             for name, row in sizing.iterrows()
         },
-        "checks": {c.id: {"passed": bool(c.passed[scenario]), "message": c.message(scenario)}
-                   for c in run_checks(result)},
+        "checks": {
+            c.id: {"passed": bool(c.passed[scenario]), "message": c.message(scenario)}
+            for c in run_checks(result)
+        },
         "diagnostics": list(result.diagnostics),
     }

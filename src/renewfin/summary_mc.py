@@ -14,8 +14,15 @@ from renewfin.simulation import Simulation
 from renewfin.summary import _pad, _width, format_value
 
 HEADLINE = [
-    "project_irr_after_tax", "equity_irr", "project_npv", "bond_coverage",
-    "total_debt_coverage", "min_dscr", "min_llcr", "min_cumulative_cash", "capital_ratio",
+    "project_irr_after_tax",
+    "equity_irr",
+    "project_npv",
+    "bond_coverage",
+    "total_debt_coverage",
+    "min_dscr",
+    "min_llcr",
+    "min_cumulative_cash",
+    "capital_ratio",
     "reit_exit_value",
 ]
 """Metrics shown in the text summary when present."""
@@ -42,16 +49,21 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
     ]
     if sim.repair is not None:
         if sim.repair.repaired:
-            lines.append(f"  correlation matrix was not valid: repaired to the nearest valid one "
-                         f"(Frobenius distance {sim.repair.distance:.4f}, minimum eigenvalue "
-                         f"{sim.repair.min_eigenvalue_before:.4f} → "
-                         f"{sim.repair.min_eigenvalue_after:.4f})")
+            lines.append(
+                f"  correlation matrix was not valid: repaired to the nearest valid one "
+                f"(Frobenius distance {sim.repair.distance:.4f}, minimum eigenvalue "
+                f"{sim.repair.min_eigenvalue_before:.4f} → "
+                f"{sim.repair.min_eigenvalue_after:.4f})"
+            )
         else:
             lines.append("  correlation matrix valid (no repair needed)")
     keys = [k for k in HEADLINE if k in sim.metrics]
     summary = sim.summary(keys)
-    lines += ["", "分布 Distributions          mean            sd            P5           P10"
-                  "           P50           P90           P95"]
+    lines += [
+        "",
+        "分布 Distributions          mean            sd            P5           P10"
+        "           P50           P90           P95",
+    ]
     wz = max(_width(metric_info(k).zh) for k in keys) + 2
     for k in keys:
         info = metric_info(k)
@@ -69,29 +81,52 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
     if len(breaches):
         lines += ["", "违约概率 Breach probabilities (± Monte Carlo standard error)"]
         for _, b in breaches.iterrows():
-            lines.append(f"  {b['label']:<28} P({b['threshold']}) = {b['p']:.2%} ± {b['se']:.2%}"
-                         f"  ({b['n_breach']:,} of {b['n']:,}"
-                         + (f"; {b['n_nan']} n/a" if b["n_nan"] else "") + ")")
+            lines.append(
+                f"  {b['label']:<28} P({b['threshold']}) = {b['p']:.2%} ± {b['se']:.2%}"
+                f"  ({b['n_breach']:,} of {b['n']:,}"
+                + (f"; {b['n_nan']} n/a" if b["n_nan"] else "")
+                + ")"
+            )
     if stress is not None and len(stress):
-        cols = [k for k in ("equity_irr", "project_irr_after_tax", "bond_coverage", "min_dscr",
-                            "min_cumulative_cash") if k in stress]
+        cols = [
+            k
+            for k in (
+                "equity_irr",
+                "project_irr_after_tax",
+                "bond_coverage",
+                "min_dscr",
+                "min_cumulative_cash",
+            )
+            if k in stress
+        ]
         lines += ["", "压力测试 Stress cases"]
         wc = max(_width(str(i)) for i in stress.index) + 2
         lines.append("  " + _pad("", wc) + "".join(f"{c:>22}" for c in cols))
         for name, row in stress.iterrows():
-            lines.append("  " + _pad(str(name), wc) + "".join(
-                f"{format_value(float(row[c]), metric_info(c).unit, '').strip():>22}"
-                for c in cols))
+            lines.append(
+                "  "
+                + _pad(str(name), wc)
+                + "".join(
+                    f"{format_value(float(row[c]), metric_info(c).unit, '').strip():>22}"
+                    for c in cols
+                )
+            )
     if sim.convergence is not None:
         last = sim.convergence.iloc[-1]
-        lines += ["", f"收敛 Convergence: {'reached' if last['converged'] else 'not reached'}"
-                      f" after {int(last['n']):,} scenarios"]
+        lines += [
+            "",
+            f"收敛 Convergence: {'reached' if last['converged'] else 'not reached'}"
+            f" after {int(last['n']):,} scenarios",
+        ]
     t = sim.timings
     if t:
         total = t.get("wall", sum(t.values()))
-        lines += ["", f"用时 Time: {total:.2f} s elapsed (sampling {t['sampling']:.2f}, engine "
-                      f"{t['engine']:.2f}, metrics {t['metrics']:.2f}, summaries "
-                      f"{t['summaries']:.2f}); {sim.n / max(total, 1e-9):,.0f} scenarios/s"]
+        lines += [
+            "",
+            f"用时 Time: {total:.2f} s elapsed (sampling {t['sampling']:.2f}, engine "
+            f"{t['engine']:.2f}, metrics {t['metrics']:.2f}, summaries "
+            f"{t['summaries']:.2f}); {sim.n / max(total, 1e-9):,.0f} scenarios/s",
+        ]
     return "\n".join(lines)
 
 
@@ -105,14 +140,18 @@ def simulation_document(sim: Simulation, stress: pd.DataFrame | None = None) -> 
         "seed": sim.seed,
         "sampler": sim.scenario.sampler.value,
         "inputs": [{"name": p.name, "path": p.path, "apply": p.apply.value} for p in sim.inputs],
-        "correlation_repair": None if sim.repair is None else {
-            k: _clean(v) for k, v in dataclasses.asdict(sim.repair).items()},
+        "correlation_repair": None
+        if sim.repair is None
+        else {k: _clean(v) for k, v in dataclasses.asdict(sim.repair).items()},
         "summary": {k: {c: _clean(v) for c, v in row.items()} for k, row in summary.iterrows()},
-        "breaches": [{c: _clean(v) for c, v in row.items()}
-                     for _, row in sim.breaches().iterrows()],
-        "stress": None if stress is None else {
-            str(i): {c: _clean(v) for c, v in row.items()} for i, row in stress.iterrows()},
-        "convergence": None if sim.convergence is None else [
-            {c: _clean(v) for c, v in row.items()} for _, row in sim.convergence.iterrows()],
+        "breaches": [
+            {c: _clean(v) for c, v in row.items()} for _, row in sim.breaches().iterrows()
+        ],
+        "stress": None
+        if stress is None
+        else {str(i): {c: _clean(v) for c, v in row.items()} for i, row in stress.iterrows()},
+        "convergence": None
+        if sim.convergence is None
+        else [{c: _clean(v) for c, v in row.items()} for _, row in sim.convergence.iterrows()],
         "timings": sim.timings,
     }

@@ -158,8 +158,11 @@ class _Sheet:
 
     def ids(self, prefix: str, suffix: str) -> list[str]:
         """Names ``x`` of ledger ids ``{prefix}x{suffix}``, in recording order."""
-        return [i[len(prefix) : -len(suffix)] for i in self.result.ledger.ids(prefix=prefix)
-                if i.endswith(suffix)]
+        return [
+            i[len(prefix) : -len(suffix)]
+            for i in self.result.ledger.ids(prefix=prefix)
+            if i.endswith(suffix)
+        ]
 
     def zeros(self) -> np.ndarray:
         """A (T,) series of zeros."""
@@ -186,29 +189,51 @@ class _Sheet:
         return sorted({int(y) for y in self.year[np.asarray(mask) > 0]})
 
     # -- rows -------------------------------------------------------------------------
-    def _add(self, key: str, zh: str, en: str, values: np.ndarray, kind: str, level: int,
-             numbered: bool) -> np.ndarray:
+    def _add(
+        self, key: str, zh: str, en: str, values: np.ndarray, kind: str, level: int, numbered: bool
+    ) -> np.ndarray:
         if any(r.key == key for r in self.rows):
             raise KeyError(f"row {key!r} added twice to {self.table_id}")
-        self.rows.append(_Row(key, zh, en, np.asarray(values, dtype=float), kind, level,
-                              numbered))
+        self.rows.append(_Row(key, zh, en, np.asarray(values, dtype=float), kind, level, numbered))
         return self.rows[-1].values
 
-    def add_flow(self, key: str, zh: str, en: str, x: np.ndarray | str | None = None,
-                 level: int = 0, numbered: bool = True) -> np.ndarray:
+    def add_flow(
+        self,
+        key: str,
+        zh: str,
+        en: str,
+        x: np.ndarray | str | None = None,
+        level: int = 0,
+        numbered: bool = True,
+    ) -> np.ndarray:
         """A flow row from a ledger id (``x`` None: the id is ``key``) or a (T,) series."""
-        return self._add(key, zh, en, self.flow(key if x is None else x), FLOW, level,
-                         numbered)
+        return self._add(key, zh, en, self.flow(key if x is None else x), FLOW, level, numbered)
 
-    def add_balance(self, key: str, zh: str, en: str, x: np.ndarray | str | None = None,
-                    level: int = 0, numbered: bool = True, opening: bool = False) -> np.ndarray:
+    def add_balance(
+        self,
+        key: str,
+        zh: str,
+        en: str,
+        x: np.ndarray | str | None = None,
+        level: int = 0,
+        numbered: bool = True,
+        opening: bool = False,
+    ) -> np.ndarray:
         """A balance row (year-end value, or year-start value when ``opening``)."""
         src = key if x is None else x
         values = self.start(src) if opening else self.end(src)
         return self._add(key, zh, en, values, BALANCE, level, numbered)
 
-    def add_yearly(self, key: str, zh: str, en: str, values: np.ndarray, kind: str,
-                   level: int = 0, numbered: bool = True) -> np.ndarray:
+    def add_yearly(
+        self,
+        key: str,
+        zh: str,
+        en: str,
+        values: np.ndarray,
+        kind: str,
+        level: int = 0,
+        numbered: bool = True,
+    ) -> np.ndarray:
         """A row of values already by model year, (Y,)."""
         return self._add(key, zh, en, values, kind, level, numbered)
 
@@ -216,12 +241,22 @@ class _Sheet:
         """A heading row without values."""
         self._add(key, zh, en, np.full(self.n_years, np.nan), HEADING, level, True)
 
-    def indicator(self, key: str, value: float, zh: str | None = None, en: str | None = None,
-                  unit: str | None = None) -> None:
+    def indicator(
+        self,
+        key: str,
+        value: float,
+        zh: str | None = None,
+        en: str | None = None,
+        unit: str | None = None,
+    ) -> None:
         """A headline indicator for ``attrs["indicators"]``; labels default to the metric's."""
         info = metric_info(key)
-        self.indicators[key] = {"zh": zh or info.zh, "en": en or info.en,
-                                "value": float(value), "unit": unit or info.unit}
+        self.indicators[key] = {
+            "zh": zh or info.zh,
+            "en": en or info.en,
+            "value": float(value),
+            "unit": unit or info.unit,
+        }
 
     def metric(self, key: str) -> None:
         """Report ``result.values[key]`` of this scenario as an indicator (NaN if absent)."""
@@ -237,21 +272,34 @@ class _Sheet:
         for num, r in zip(nums, self.rows, strict=True):
             vals = r.values[ys] if ys else np.zeros(0)
             total = float(vals.sum()) if r.kind == FLOW else np.nan
-            records.append({NO: num, ZH: r.zh, EN: r.en, TOTAL: total,
-                            **{self.labels[y]: float(v) for y, v in zip(ys, vals, strict=True)}})
+            records.append(
+                {
+                    NO: num,
+                    ZH: r.zh,
+                    EN: r.en,
+                    TOTAL: total,
+                    **{self.labels[y]: float(v) for y, v in zip(ys, vals, strict=True)},
+                }
+            )
         columns = [NO, ZH, EN, TOTAL, *(self.labels[y] for y in ys)]
-        df = pd.DataFrame(records, columns=columns, index=pd.Index([r.key for r in self.rows],
-                                                                    name="key"))
+        df = pd.DataFrame(
+            records, columns=columns, index=pd.Index([r.key for r in self.rows], name="key")
+        )
         self._attrs(df)
         df.attrs["kinds"] = {r.key: r.kind for r in self.rows}
         return df
 
     def _attrs(self, df: pd.DataFrame) -> None:
         info = TABLES[self.table_id]
-        df.attrs.update({
-            "id": self.table_id, "title_zh": info.zh, "title_en": info.en,
-            "unit": self.result.ledger.money_unit, "scenario": self.scenario,
-        })
+        df.attrs.update(
+            {
+                "id": self.table_id,
+                "title_zh": info.zh,
+                "title_en": info.en,
+                "unit": self.result.ledger.money_unit,
+                "scenario": self.scenario,
+            }
+        )
         if self.indicators:
             df.attrs["indicators"] = self.indicators
 
@@ -260,10 +308,12 @@ def indicators(table: pd.DataFrame) -> pd.DataFrame:
     """The headline indicators a table carries in ``attrs["indicators"]`` as a footer
     DataFrame (index: indicator key; columns ``项目``, ``Item``, ``value``, ``unit``)."""
     items = table.attrs.get("indicators", {})
-    rows = [{ZH: v["zh"], EN: v["en"], "value": v["value"], "unit": v["unit"]}
-            for v in items.values()]
-    return pd.DataFrame(rows, columns=[ZH, EN, "value", "unit"],
-                        index=pd.Index(list(items), name="key"))
+    rows = [
+        {ZH: v["zh"], EN: v["en"], "value": v["value"], "unit": v["unit"]} for v in items.values()
+    ]
+    return pd.DataFrame(
+        rows, columns=[ZH, EN, "value", "unit"], index=pd.Index(list(items), name="key")
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -277,8 +327,9 @@ def _item_input_vat_rates(result: Result) -> dict[str, float]:
     spec = result.spec
     rates = resolve_tax(spec.tax, spec.project.city_tier)
     return {
-        i.name: (i.input_vat_rate if i.input_vat_rate is not None
-                 else rates.capex_input_vat[i.category])
+        i.name: (
+            i.input_vat_rate if i.input_vat_rate is not None else rates.capex_input_vat[i.category]
+        )
         for i in spec.investment
     }
 
@@ -290,8 +341,9 @@ def _capital_shares(result: Result) -> tuple[dict[str, bool], dict[str, float]]:
     if plan is not None:
         return dict(plan.grants_capital), {tr.name: tr.capital_share for tr in plan.bonds}
     fs = result.spec.funding
-    grants = {f.name: f.counts_as_capital for f in fs.fiscal_funds
-              if f.use.value == "capital_grant"}
+    grants = {
+        f.name: f.counts_as_capital for f in fs.fiscal_funds if f.use.value == "capital_grant"
+    }
     return grants, {b.name: b.capital_share for b in fs.special_bonds}
 
 
@@ -299,9 +351,15 @@ def _operating_cash_flow(sh: _Sheet) -> np.ndarray:
     """Operating cash flow before financing and income tax, (T,): revenue + output VAT +
     operating subsidies − operating costs − their input VAT − VAT payable − taxes and
     surcharges (the cash the funding stage counts as a construction-period source)."""
-    return (sh.p("revenue.total") + sh.p("tax.output_vat") + sh.p("fiscal.operating_subsidies")
-            - sh.p("opex.total") - sh.p("opex.input_vat") - sh.p("tax.vat_payable")
-            - sh.p("tax.taxes_and_surcharges"))
+    return (
+        sh.p("revenue.total")
+        + sh.p("tax.output_vat")
+        + sh.p("fiscal.operating_subsidies")
+        - sh.p("opex.total")
+        - sh.p("opex.input_vat")
+        - sh.p("tax.vat_payable")
+        - sh.p("tax.taxes_and_surcharges")
+    )
 
 
 def _lagged(x: np.ndarray) -> np.ndarray:
@@ -311,8 +369,11 @@ def _lagged(x: np.ndarray) -> np.ndarray:
 
 def _subsidised_loans(result: Result) -> set[str]:
     """Names of the loans that an interest subsidy (贴息) applies to."""
-    return {f.loan for f in result.spec.funding.fiscal_funds
-            if f.use.value == "interest_subsidy" and f.loan is not None}
+    return {
+        f.loan
+        for f in result.spec.funding.fiscal_funds
+        if f.use.value == "interest_subsidy" and f.loan is not None
+    }
 
 
 def _ratio_rows(sh: _Sheet) -> np.ndarray:
@@ -352,14 +413,22 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
             it = result.ledger.item(f"capex.item[{n}]")
             rows.append((f"capex.item[{n}]", n, it.en, amount[n], vat[n], level))
 
-    def category_row(cat: InvestmentCategory, level: int, zh: str | None = None,
-                     items: bool = True) -> None:
+    def category_row(
+        cat: InvestmentCategory, level: int, zh: str | None = None, items: bool = True
+    ) -> None:
         names = items_of(cat)
         if not names:
             return
-        rows.append((f"capex.category[{cat.value}]", zh or CATEGORY_ZH[cat],
-                     cat.value.replace("_", " ").capitalize(), sum(amount[n] for n in names),
-                     sum(vat[n] for n in names), level))
+        rows.append(
+            (
+                f"capex.category[{cat.value}]",
+                zh or CATEGORY_ZH[cat],
+                cat.value.replace("_", " ").capitalize(),
+                sum(amount[n] for n in names),
+                sum(vat[n] for n in names),
+                level,
+            )
+        )
         if items:
             item_rows(names, level + 1)
 
@@ -376,22 +445,41 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
     category_row(C.LAND, 1, "建设用地及征拆补偿费")
     price = sh.p("capex.price_contingency").sum()
     cont = items_of(C.CONTINGENCY)
-    rows.append(("contingencies", "预备费", "Contingencies",
-                 sum(amount[n] for n in cont) + price, sum(vat[n] for n in cont), 0))
+    rows.append(
+        (
+            "contingencies",
+            "预备费",
+            "Contingencies",
+            sum(amount[n] for n in cont) + price,
+            sum(vat[n] for n in cont),
+            0,
+        )
+    )
     category_row(C.CONTINGENCY, 1, "基本预备费", items=len(cont) > 1)
     if not cont:
-        rows.append(("capex.category[contingency]", "基本预备费", "Basic contingency", 0.0, 0.0,
-                     1))
+        rows.append(("capex.category[contingency]", "基本预备费", "Basic contingency", 0.0, 0.0, 1))
     rows.append(("capex.price_contingency", "涨价预备费", "Price contingency", price, 0.0, 1))
-    rows.append(("capex.total", "建设投资合计", "Construction investment", total,
-                 sum(vat.values()), 0))
+    rows.append(
+        ("capex.total", "建设投资合计", "Construction investment", total, sum(vat.values()), 0)
+    )
 
     nums = _numbers([(r[5], True) for r in rows])
-    records = [{NO: num, ZH: zh, EN: en, TOTAL: float(a), VAT: float(v),
-                SHARE: float(a / total) if abs(total) > 1e-12 else np.nan}
-               for num, (_, zh, en, a, v, _) in zip(nums, rows, strict=True)]
-    df = pd.DataFrame(records, columns=[NO, ZH, EN, TOTAL, VAT, SHARE],
-                      index=pd.Index([r[0] for r in rows], name="key"))
+    records = [
+        {
+            NO: num,
+            ZH: zh,
+            EN: en,
+            TOTAL: float(a),
+            VAT: float(v),
+            SHARE: float(a / total) if abs(total) > 1e-12 else np.nan,
+        }
+        for num, (_, zh, en, a, v, _) in zip(nums, rows, strict=True)
+    ]
+    df = pd.DataFrame(
+        records,
+        columns=[NO, ZH, EN, TOTAL, VAT, SHARE],
+        index=pd.Index([r[0] for r in rows], name="key"),
+    )
     sh.metric("total_investment")
     sh._attrs(df)
     df.attrs["kinds"] = {r[0]: FLOW for r in rows}
@@ -426,22 +514,42 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
     for name in sh.ids("loan[", "].opening"):
         at = f"loan[{name}]"
         sh.heading(at, name, f"Loan: {name}")
-        sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1,
-                       opening=True)
+        sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
         accrued = c * sh.p(f"{at}.interest")
-        sh.add_flow(f"{at}.accrued", "当期应计利息", "Interest accrued in construction", accrued,
-                    level=1)
+        sh.add_flow(
+            f"{at}.accrued", "当期应计利息", "Interest accrued in construction", accrued, level=1
+        )
         if name in subsidised:
-            sh.add_flow(f"{at}.subsidy", "其中：财政贴息", "of which: paid by interest subsidies",
-                        accrued - sh.p(f"{at}.capitalised"), level=1, numbered=False)
-        sh.add_flow(f"{at}.idc", "当期利息资本化（建设期利息）",
-                    "Interest capitalised into the balance (IDC)", sh.p(f"{at}.capitalised"),
-                    level=1)
-        sh.add_flow(f"{at}.repaid", "当期还本", "Principal repaid",
-                    sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment"), level=1)
-        sh.add_flow(f"{at}.idc_fees", "其他融资费用", "Up-front and commitment fees",
-                    c * (sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee")), level=1)
+            sh.add_flow(
+                f"{at}.subsidy",
+                "其中：财政贴息",
+                "of which: paid by interest subsidies",
+                accrued - sh.p(f"{at}.capitalised"),
+                level=1,
+                numbered=False,
+            )
+        sh.add_flow(
+            f"{at}.idc",
+            "当期利息资本化（建设期利息）",
+            "Interest capitalised into the balance (IDC)",
+            sh.p(f"{at}.capitalised"),
+            level=1,
+        )
+        sh.add_flow(
+            f"{at}.repaid",
+            "当期还本",
+            "Principal repaid",
+            sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment"),
+            level=1,
+        )
+        sh.add_flow(
+            f"{at}.idc_fees",
+            "其他融资费用",
+            "Up-front and commitment fees",
+            c * (sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee")),
+            level=1,
+        )
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
     for name in sh.ids("bond[", "].opening"):
         at = f"bond[{name}]"
@@ -449,15 +557,27 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
         sh.add_flow(f"{at}.principal", "当期还本", "Principal repaid", level=1)
-        sh.add_flow(f"{at}.idc", "当期利息（建设期利息）", "Interest during construction",
-                    c * sh.p(f"{at}.interest"), level=1)
-        sh.add_flow(f"{at}.idc_fees", "发行及兑付费", "Issuance and payment fees",
-                    c * sh.p(f"{at}.fees"), level=1)
+        sh.add_flow(
+            f"{at}.idc",
+            "当期利息（建设期利息）",
+            "Interest during construction",
+            c * sh.p(f"{at}.interest"),
+            level=1,
+        )
+        sh.add_flow(
+            f"{at}.idc_fees",
+            "发行及兑付费",
+            "Issuance and payment fees",
+            c * sh.p(f"{at}.fees"),
+            level=1,
+        )
         sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
-    idc = sh.add_flow("finance.interest_capitalised", "建设期利息合计",
-                      "Interest during construction (IDC)")
-    fees = sh.add_flow("finance.fees_capitalised", "建设期融资费用合计",
-                       "Financing fees during construction")
+    idc = sh.add_flow(
+        "finance.interest_capitalised", "建设期利息合计", "Interest during construction (IDC)"
+    )
+    fees = sh.add_flow(
+        "finance.fees_capitalised", "建设期融资费用合计", "Financing fees during construction"
+    )
     sh.add_yearly("total", "合计", "Total capitalised financing costs", idc + fees, FLOW)
     sh.metric("idc")
     return sh.frame(sh.years_with(c))
@@ -488,58 +608,134 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     z = sh.zeros()
 
     sh.add_flow("su.uses", "资金使用合计", "Total uses of funds")
-    sh.add_flow("capex.total", "建设投资", "Construction investment", c * sh.p("capex.total"),
-                level=1)
-    sh.add_flow("finance.interest_capitalised", "建设期利息", "Interest during construction",
-                level=1)
-    sh.add_flow("uses.subsidised_interest", "建设期贴息支付的利息",
-                "Loan interest in construction paid by interest subsidies",
-                c * sh.p("loan.interest") - sh.p("loan.capitalised"), level=1)
-    sh.add_flow("finance.fees_capitalised", "建设期融资费用", "Financing fees during construction",
-                level=1)
-    sh.add_flow("uses.principal", "建设期偿还债务本金", "Debt principal repaid in construction",
-                c * (sh.p("bond.principal") + sh.p("loan.principal")), level=1)
-    sh.add_flow("uses.income_tax", "建设期所得税", "Income tax paid in construction",
-                c * sh.p("tax.income_tax"), level=1)
-    sh.add_flow("invest.project_total", "其中：项目总投资", "of which: total project investment",
-                c * sh.p("invest.project_total"), level=1, numbered=False)
+    sh.add_flow(
+        "capex.total", "建设投资", "Construction investment", c * sh.p("capex.total"), level=1
+    )
+    sh.add_flow(
+        "finance.interest_capitalised", "建设期利息", "Interest during construction", level=1
+    )
+    sh.add_flow(
+        "uses.subsidised_interest",
+        "建设期贴息支付的利息",
+        "Loan interest in construction paid by interest subsidies",
+        c * sh.p("loan.interest") - sh.p("loan.capitalised"),
+        level=1,
+    )
+    sh.add_flow(
+        "finance.fees_capitalised", "建设期融资费用", "Financing fees during construction", level=1
+    )
+    sh.add_flow(
+        "uses.principal",
+        "建设期偿还债务本金",
+        "Debt principal repaid in construction",
+        c * (sh.p("bond.principal") + sh.p("loan.principal")),
+        level=1,
+    )
+    sh.add_flow(
+        "uses.income_tax",
+        "建设期所得税",
+        "Income tax paid in construction",
+        c * sh.p("tax.income_tax"),
+        level=1,
+    )
+    sh.add_flow(
+        "invest.project_total",
+        "其中：项目总投资",
+        "of which: total project investment",
+        c * sh.p("invest.project_total"),
+        level=1,
+        numbered=False,
+    )
 
-    capital_grants = sum((sh.p(f"fiscal.grant[{n}]") for n, cap in grant_capital.items()
-                          if cap and f"fiscal.grant[{n}]" in result.ledger), z)
+    capital_grants = sum(
+        (
+            sh.p(f"fiscal.grant[{n}]")
+            for n, cap in grant_capital.items()
+            if cap and f"fiscal.grant[{n}]" in result.ledger
+        ),
+        z,
+    )
     other_grants = sh.p("fiscal.grants") - capital_grants
-    bond_capital = sum((share * sh.p(f"bond[{n}].issue") for n, share in bond_share.items()
-                        if f"bond[{n}].issue" in result.ledger), z)
+    bond_capital = sum(
+        (
+            share * sh.p(f"bond[{n}].issue")
+            for n, share in bond_share.items()
+            if f"bond[{n}].issue" in result.ledger
+        ),
+        z,
+    )
     cash = sh.p("cash.cumulative_surplus")
     parts = {
         "equity.sponsor": ("股东资本金", "Sponsor equity", sh.p("equity.sponsor")),
-        "sources.injections": ("财政资本金注入", "State equity injections",
-                              sh.p("fiscal.injections")),
+        "sources.injections": (
+            "财政资本金注入",
+            "State equity injections",
+            sh.p("fiscal.injections"),
+        ),
         "sources.fund": ("城市更新基金出资", "Fund contribution", sh.p("fund.contribution")),
-        "sources.capital_grants": ("财政资本性补助（计入资本金）",
-                                   "Capital grants counted as capital", capital_grants),
-        "sources.bond_capital": ("专项债券（用作资本金）", "Special bonds used as capital",
-                                 bond_capital),
+        "sources.capital_grants": (
+            "财政资本性补助（计入资本金）",
+            "Capital grants counted as capital",
+            capital_grants,
+        ),
+        "sources.bond_capital": (
+            "专项债券（用作资本金）",
+            "Special bonds used as capital",
+            bond_capital,
+        ),
         "sources.bonds": ("专项债券", "Special bonds (debt)", sh.p("bond.issue") - bond_capital),
         "loan.draw": ("银行贷款", "Loans drawn", sh.p("loan.draw")),
-        "loan.capitalised": ("建设期利息资本化（计入贷款）", "Loan interest capitalised",
-                             sh.p("loan.capitalised")),
-        "sources.other_grants": ("财政资本性补助（不计入资本金）",
-                                 "Capital grants not counted as capital", other_grants),
-        "sources.operating_cash": ("建设期经营净现金流量", "Operating cash flow in construction",
-                                   _operating_cash_flow(sh)),
-        "sources.interest_subsidies": ("贴息资金", "Interest subsidies",
-                                      sh.p("fiscal.interest_subsidies")),
-        "sources.cash_used": ("动用期初现金余额", "Cash on hand used (− retained)",
-                              _lagged(cash) - cash),
+        "loan.capitalised": (
+            "建设期利息资本化（计入贷款）",
+            "Loan interest capitalised",
+            sh.p("loan.capitalised"),
+        ),
+        "sources.other_grants": (
+            "财政资本性补助（不计入资本金）",
+            "Capital grants not counted as capital",
+            other_grants,
+        ),
+        "sources.operating_cash": (
+            "建设期经营净现金流量",
+            "Operating cash flow in construction",
+            _operating_cash_flow(sh),
+        ),
+        "sources.interest_subsidies": (
+            "贴息资金",
+            "Interest subsidies",
+            sh.p("fiscal.interest_subsidies"),
+        ),
+        "sources.cash_used": (
+            "动用期初现金余额",
+            "Cash on hand used (− retained)",
+            _lagged(cash) - cash,
+        ),
     }
     sections = [
-        ("sources.capital", "项目资本金", "Project capital",
-         ["equity.sponsor", "sources.injections", "sources.fund", "sources.capital_grants",
-          "sources.bond_capital"]),
+        (
+            "sources.capital",
+            "项目资本金",
+            "Project capital",
+            [
+                "equity.sponsor",
+                "sources.injections",
+                "sources.fund",
+                "sources.capital_grants",
+                "sources.bond_capital",
+            ],
+        ),
         ("sources.debt", "债务资金", "Debt", ["sources.bonds", "loan.draw", "loan.capitalised"]),
-        ("sources.other", "其他资金", "Other sources",
-         ["sources.other_grants", "sources.operating_cash", "sources.interest_subsidies",
-          "sources.cash_used"]),
+        (
+            "sources.other",
+            "其他资金",
+            "Other sources",
+            [
+                "sources.other_grants",
+                "sources.operating_cash",
+                "sources.interest_subsidies",
+                "sources.cash_used",
+            ],
+        ),
     ]
     sh.add_flow("su.sources", "资金筹措合计", "Total sources of funds")
     for key, zh, en, members in sections:
@@ -574,11 +770,19 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     rates = resolve_tax(spec.tax, spec.project.city_tier)
     if rates.surcharge > 0:
         for key, zh, en, rate in (
-            ("tax.urban_maintenance", "城市维护建设税", "Urban maintenance and construction tax",
-             rates.urban_maintenance),
+            (
+                "tax.urban_maintenance",
+                "城市维护建设税",
+                "Urban maintenance and construction tax",
+                rates.urban_maintenance,
+            ),
             ("tax.education", "教育费附加", "Education surcharge", rates.education),
-            ("tax.local_education", "地方教育附加", "Local education surcharge",
-             rates.local_education),
+            (
+                "tax.local_education",
+                "地方教育附加",
+                "Local education surcharge",
+                rates.local_education,
+            ),
         ):
             sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2)
     sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
@@ -611,25 +815,51 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
         it = result.ledger.item(f"opex.item[{o.name}]")
         sh.add_flow(it.id, it.zh, it.en, level=1)
     if "opex.safety" in result.ledger:
-        sh.add_flow("opex.safety", "其中：全生命周期安全费用", "of which: whole-life safety costs",
-                    level=1, numbered=False)
+        sh.add_flow(
+            "opex.safety",
+            "其中：全生命周期安全费用",
+            "of which: whole-life safety costs",
+            level=1,
+            numbered=False,
+        )
     sh.add_flow("dep_fin.total", "折旧摊销费", "Depreciation and amortisation")
     sh.add_flow("finance.interest_expensed", "利息支出", "Interest expense")
-    sh.add_flow("interest.bond", "专项债券利息", "Special-bond interest",
-                op * sh.p("bond.interest"), level=1)
+    sh.add_flow(
+        "interest.bond",
+        "专项债券利息",
+        "Special-bond interest",
+        op * sh.p("bond.interest"),
+        level=1,
+    )
     sh.add_flow("interest.loan", "贷款利息", "Loan interest", op * sh.p("loan.interest"), level=1)
     sh.add_flow("finance.fees_expensed", "融资费用", "Financing fees")
     total = sh.add_flow("pl.total_cost", "总成本费用合计", "Total cost")
     variable = sum(
-        (sh.p(f"opex.item[{o.name}]") for o in result.spec.opex
-         if o.basis is OpexBasis.REVENUE_SHARE
-         or (o.basis is OpexBasis.PER_UNIT and o.driver is not None)),
+        (
+            sh.p(f"opex.item[{o.name}]")
+            for o in result.spec.opex
+            if o.basis is OpexBasis.REVENUE_SHARE
+            or (o.basis is OpexBasis.PER_UNIT and o.driver is not None)
+        ),
         sh.zeros(),
     )
-    v = sh.add_flow("cost.variable", "其中：可变成本", "of which: variable costs", variable,
-                    level=1, numbered=False)
-    sh.add_yearly("cost.fixed", "其中：固定成本", "of which: fixed costs", total - v, FLOW,
-                  level=1, numbered=False)
+    v = sh.add_flow(
+        "cost.variable",
+        "其中：可变成本",
+        "of which: variable costs",
+        variable,
+        level=1,
+        numbered=False,
+    )
+    sh.add_yearly(
+        "cost.fixed",
+        "其中：固定成本",
+        "of which: fixed costs",
+        total - v,
+        FLOW,
+        level=1,
+        numbered=False,
+    )
     return sh.frame()
 
 
@@ -678,20 +908,24 @@ def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.heading(key, zh, en)
         cum = np.cumsum(charge)
         mask = (cum > 1e-12) * held
-        sh.add_balance(f"{key}.original_value", "原值", "Original value", original * mask,
-                       level=1)
+        sh.add_balance(f"{key}.original_value", "原值", "Original value", original * mask, level=1)
         sh.add_flow(f"{key}.charge", "当期折旧摊销费", "Charge for the year", charge, level=1)
-        sh.add_balance(f"{key}.net_value", "净值", "Net book value", (original - cum) * mask,
-                       level=1)
+        sh.add_balance(
+            f"{key}.net_value", "净值", "Net book value", (original - cum) * mask, level=1
+        )
 
     for cls in result.spec.depreciation.classes:
         id = f"dep.class[{cls.name}]"
         if id not in result.ledger:
             continue
         label = cls.label_zh or cls.name
-        block(id, f"{label}（{cls.life_years:g}年，残值率{cls.residual_rate:.0%}）",
-              f"{cls.name} ({cls.life_years:g} years, residual {cls.residual_rate:.0%})",
-              ov.get(cls.name, 0.0) * uplift, sh.p(id) * scale)
+        block(
+            id,
+            f"{label}（{cls.life_years:g}年，残值率{cls.residual_rate:.0%}）",
+            f"{cls.name} ({cls.life_years:g} years, residual {cls.residual_rate:.0%})",
+            ov.get(cls.name, 0.0) * uplift,
+            sh.p(id) * scale,
+        )
     block("dep_fin.total", "合计", "Total", ov_total * uplift, fin)
     return sh.frame()
 
@@ -729,66 +963,127 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
         sh.add_flow(f"{at}.interest", "当期应计利息", "Interest accrued", level=1)
-        sh.add_flow(f"{at}.capitalised", "建设期利息资本化", "Construction interest capitalised",
-                    level=1)
-        sh.add_flow(f"{at}.service", "当期还本付息", "Debt service",
-                    sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment") + paid, level=1)
-        sh.add_flow(f"{at}.principal", "其中：还本", "of which: scheduled principal", level=1,
-                    numbered=False)
-        sh.add_flow(f"{at}.prepayment", "其中：提前还款", "of which: prepayment", level=1,
-                    numbered=False)
-        sh.add_flow(f"{at}.interest_paid", "其中：付息", "of which: interest paid", paid,
-                    level=1, numbered=False)
-        sh.add_flow(f"{at}.fees", "融资费用", "Up-front and commitment fees",
-                    sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee"), level=1)
+        sh.add_flow(
+            f"{at}.capitalised", "建设期利息资本化", "Construction interest capitalised", level=1
+        )
+        sh.add_flow(
+            f"{at}.service",
+            "当期还本付息",
+            "Debt service",
+            sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment") + paid,
+            level=1,
+        )
+        sh.add_flow(
+            f"{at}.principal",
+            "其中：还本",
+            "of which: scheduled principal",
+            level=1,
+            numbered=False,
+        )
+        sh.add_flow(
+            f"{at}.prepayment", "其中：提前还款", "of which: prepayment", level=1, numbered=False
+        )
+        sh.add_flow(
+            f"{at}.interest_paid",
+            "其中：付息",
+            "of which: interest paid",
+            paid,
+            level=1,
+            numbered=False,
+        )
+        sh.add_flow(
+            f"{at}.fees",
+            "融资费用",
+            "Up-front and commitment fees",
+            sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee"),
+            level=1,
+        )
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
     for name in bonds:
         at = f"bond[{name}]"
         sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
         sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
-        sh.add_flow(f"{at}.service", "当期还本付息", "Debt service",
-                    sh.p(f"{at}.principal") + sh.p(f"{at}.interest"), level=1)
-        sh.add_flow(f"{at}.principal", "其中：还本", "of which: principal", level=1,
-                    numbered=False)
-        sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1,
-                    numbered=False)
+        sh.add_flow(
+            f"{at}.service",
+            "当期还本付息",
+            "Debt service",
+            sh.p(f"{at}.principal") + sh.p(f"{at}.interest"),
+            level=1,
+        )
+        sh.add_flow(f"{at}.principal", "其中：还本", "of which: principal", level=1, numbered=False)
+        sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1, numbered=False)
         sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees", level=1)
         sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
 
     opening = sum((sh.p(f"loan[{n}].opening") for n in loans), z) + sum(
-        (sh.p(f"bond[{n}].opening") for n in bonds), z)
+        (sh.p(f"bond[{n}].opening") for n in bonds), z
+    )
     principal = sh.p("loan.principal") + sh.p("loan.prepayment") + sh.p("bond.principal")
     interest = sh.p("loan.interest") - sh.p("loan.capitalised") + sh.p("bond.interest")
     sh.heading("total", "借款及债券合计", "Loans and bonds")
     sh.add_balance("total.opening", "期初余额", "Opening balance", opening, level=1, opening=True)
-    sh.add_flow("total.draw", "当期借款及发行", "Drawdowns and issues",
-                sh.p("loan.draw") + sh.p("bond.issue"), level=1)
-    sh.add_flow("total.capitalised", "建设期利息资本化", "Construction interest capitalised",
-                sh.p("loan.capitalised"), level=1)
+    sh.add_flow(
+        "total.draw",
+        "当期借款及发行",
+        "Drawdowns and issues",
+        sh.p("loan.draw") + sh.p("bond.issue"),
+        level=1,
+    )
+    sh.add_flow(
+        "total.capitalised",
+        "建设期利息资本化",
+        "Construction interest capitalised",
+        sh.p("loan.capitalised"),
+        level=1,
+    )
     sh.add_flow("total.service", "当期还本付息", "Debt service", principal + interest, level=1)
-    sh.add_flow("total.principal", "其中：还本", "of which: principal", principal, level=1,
-                numbered=False)
-    sh.add_flow("total.interest", "其中：付息", "of which: interest paid", interest, level=1,
-                numbered=False)
-    sh.add_flow("total.fees", "融资费用", "Financing fees",
-                sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee") + sh.p("bond.fees"),
-                level=1)
-    sh.add_balance("total.closing", "期末余额", "Closing balance",
-                   sh.p("loan.closing") + sh.p("bond.closing"), level=1)
+    sh.add_flow(
+        "total.principal", "其中：还本", "of which: principal", principal, level=1, numbered=False
+    )
+    sh.add_flow(
+        "total.interest", "其中：付息", "of which: interest paid", interest, level=1, numbered=False
+    )
+    sh.add_flow(
+        "total.fees",
+        "融资费用",
+        "Financing fees",
+        sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee") + sh.p("bond.fees"),
+        level=1,
+    )
+    sh.add_balance(
+        "total.closing",
+        "期末余额",
+        "Closing balance",
+        sh.p("loan.closing") + sh.p("bond.closing"),
+        level=1,
+    )
 
     rows = _ratio_rows(sh)
     cfads = sh.flow("cash.cfads")
     bond_ds = sh.flow("cash.bond_debt_service")
     loan_ds = sh.flow("cash.loan_debt_service")
-    sh.add_yearly("dscr", "偿债备付率", "Debt service coverage ratio (DSCR)",
-                  safe_ratio(cfads, bond_ds + loan_ds, rows), RATIO)
-    sh.add_yearly("loan_dscr", "贷款偿债备付率（专项债优先偿付后）",
-                  "Loan DSCR after special-bond service",
-                  safe_ratio(cfads - bond_ds, loan_ds, rows), RATIO)
-    sh.add_yearly("icr", "利息备付率", "Interest coverage ratio (ICR)",
-                  safe_ratio(sh.flow("pl.ebit"), sh.flow("finance.interest_expensed"), rows),
-                  RATIO)
+    sh.add_yearly(
+        "dscr",
+        "偿债备付率",
+        "Debt service coverage ratio (DSCR)",
+        safe_ratio(cfads, bond_ds + loan_ds, rows),
+        RATIO,
+    )
+    sh.add_yearly(
+        "loan_dscr",
+        "贷款偿债备付率（专项债优先偿付后）",
+        "Loan DSCR after special-bond service",
+        safe_ratio(cfads - bond_ds, loan_ds, rows),
+        RATIO,
+    )
+    sh.add_yearly(
+        "icr",
+        "利息备付率",
+        "Interest coverage ratio (ICR)",
+        safe_ratio(sh.flow("pl.ebit"), sh.flow("finance.interest_expensed"), rows),
+        RATIO,
+    )
     for key in ("min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr", "plcr"):
         sh.metric(key)
     return sh.frame()
@@ -824,8 +1119,9 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("tax.income_tax", "所得税", "Income tax")
     net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
 
-    fund_profit = (sh.opt("fund.senior_return") + sh.opt("fund.junior_return")
-                   + sh.opt("fund.upside"))
+    fund_profit = (
+        sh.opt("fund.senior_return") + sh.opt("fund.junior_return") + sh.opt("fund.upside")
+    )
     dist = sh.flow("equity.distribution")
     fund_paid = sh.flow(fund_profit)
     paid = dist + fund_paid
@@ -839,23 +1135,38 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         reserve[y] = rate * max(min(net[y], available[y]), 0.0)
         closing[y] = available[y] - reserve[y] - paid[y]
         carried = closing[y]
-    sh.add_yearly("pl.opening_undistributed", "期初未分配利润", "Undistributed profit brought "
-                  "forward", opening, BALANCE)
-    sh.add_yearly("pl.available", "可供分配的利润", "Profit available for distribution",
-                  available, BALANCE)
-    sh.add_yearly("pl.statutory_reserve", "提取法定盈余公积金", "Statutory surplus reserve",
-                  reserve, FLOW)
-    sh.add_yearly("pl.available_to_investors", "可供投资者分配的利润",
-                  "Profit available to investors", available - reserve, BALANCE)
+    sh.add_yearly(
+        "pl.opening_undistributed",
+        "期初未分配利润",
+        "Undistributed profit brought forward",
+        opening,
+        BALANCE,
+    )
+    sh.add_yearly(
+        "pl.available", "可供分配的利润", "Profit available for distribution", available, BALANCE
+    )
+    sh.add_yearly(
+        "pl.statutory_reserve", "提取法定盈余公积金", "Statutory surplus reserve", reserve, FLOW
+    )
+    sh.add_yearly(
+        "pl.available_to_investors",
+        "可供投资者分配的利润",
+        "Profit available to investors",
+        available - reserve,
+        BALANCE,
+    )
     sh.add_yearly("pl.paid", "应付投资者各方利润", "Profit paid to investors", paid, FLOW)
-    sh.add_yearly("equity.distribution", "股东分配", "Distributions to shareholders", dist, FLOW,
-                  level=1)
-    sh.add_yearly("fund.profit", "基金收益分配", "Fund preferred returns and upside", fund_paid,
-                  FLOW, level=1)
+    sh.add_yearly(
+        "equity.distribution", "股东分配", "Distributions to shareholders", dist, FLOW, level=1
+    )
+    sh.add_yearly(
+        "fund.profit", "基金收益分配", "Fund preferred returns and upside", fund_paid, FLOW, level=1
+    )
     sh.add_yearly("pl.undistributed", "未分配利润", "Undistributed profit", closing, BALANCE)
     ebit = sh.add_flow("pl.ebit", "息税前利润", "EBIT")
-    sh.add_yearly("pl.ebitda_total", "息税折旧摊销前利润", "EBITDA",
-                  ebit + sh.flow("dep_fin.total"), FLOW)
+    sh.add_yearly(
+        "pl.ebitda_total", "息税折旧摊销前利润", "EBITDA", ebit + sh.flow("dep_fin.total"), FLOW
+    )
     return sh.frame()
 
 
@@ -885,17 +1196,35 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("tax.vat_payable", "应纳增值税", "VAT payable", level=1)
     sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges", level=1)
     sh.add_flow("cf.project.pre_tax", "所得税前净现金流量", "Net cash flow before income tax")
-    sh.add_balance("cf.project.pre_tax_cumulative", "累计所得税前净现金流量",
-                   "Cumulative net cash flow before income tax")
+    sh.add_balance(
+        "cf.project.pre_tax_cumulative",
+        "累计所得税前净现金流量",
+        "Cumulative net cash flow before income tax",
+    )
     sh.add_flow("tax.adjusted_income_tax", "调整所得税", "Adjusted income tax")
     sh.add_flow("cf.project.after_tax", "所得税后净现金流量", "Net cash flow after income tax")
-    sh.add_balance("cf.project.after_tax_cumulative", "累计所得税后净现金流量",
-                   "Cumulative net cash flow after income tax")
-    for key in ("project_irr_pre_tax", "project_irr_after_tax", "project_npv_pre_tax",
-                "project_npv", "payback_pre_tax", "payback_after_tax", "discounted_payback"):
+    sh.add_balance(
+        "cf.project.after_tax_cumulative",
+        "累计所得税后净现金流量",
+        "Cumulative net cash flow after income tax",
+    )
+    for key in (
+        "project_irr_pre_tax",
+        "project_irr_after_tax",
+        "project_npv_pre_tax",
+        "project_npv",
+        "payback_pre_tax",
+        "payback_after_tax",
+        "discounted_payback",
+    ):
         sh.metric(key)
-    sh.indicator("discount_rate", result.spec.evaluation.discount_rate, "基准收益率（折现率）",
-                 "Discount rate", "rate")
+    sh.indicator(
+        "discount_rate",
+        result.spec.evaluation.discount_rate,
+        "基准收益率（折现率）",
+        "Discount rate",
+        "rate",
+    )
     return sh.frame()
 
 
@@ -932,33 +1261,64 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
         "in.revenue": ("营业收入", "Operating revenue", op * sh.p("revenue.total")),
         "in.output_vat": ("销项税额", "Output VAT", op * sh.p("tax.output_vat")),
         "in.subsidy_income": ("补贴收入", "Subsidy income", op * sh.p("pl.subsidy_income")),
-        "equity.terminal_value": ("回收固定资产余值", "Residual book value",
-                                  sh.p("equity.terminal_value")),
-        "reit.net_proceeds": ("资产处置收入（REITs退出）", "REIT exit net proceeds",
-                              sh.p("reit.net_proceeds")),
+        "equity.terminal_value": (
+            "回收固定资产余值",
+            "Residual book value",
+            sh.p("equity.terminal_value"),
+        ),
+        "reit.net_proceeds": (
+            "资产处置收入（REITs退出）",
+            "REIT exit net proceeds",
+            sh.p("reit.net_proceeds"),
+        ),
         "in.financing_after_construction": (
-            "建设期后到位资金", "Grants, injections, fund and bonds received after construction",
-            op * (sh.p("fiscal.grants") + sh.p("fiscal.injections") + sh.p("fund.contribution")
-                  + sh.p("bond.issue"))),
-        "in.construction_cash": ("建设期资金结余", "Cash retained (+) / drawn (−) in construction",
-                                 c * (cash - _lagged(cash))),
+            "建设期后到位资金",
+            "Grants, injections, fund and bonds received after construction",
+            op
+            * (
+                sh.p("fiscal.grants")
+                + sh.p("fiscal.injections")
+                + sh.p("fund.contribution")
+                + sh.p("bond.issue")
+            ),
+        ),
+        "in.construction_cash": (
+            "建设期资金结余",
+            "Cash retained (+) / drawn (−) in construction",
+            c * (cash - _lagged(cash)),
+        ),
     }
     outflows = {
-        "equity.shareholders_in": ("项目资本金", "Project capital contributed",
-                                   sh.p("equity.shareholders_in")),
-        "out.bond_principal": ("专项债券本金偿还", "Special-bond principal",
-                               op * sh.p("bond.principal")),
-        "out.bond_interest": ("专项债券利息支付", "Special-bond interest",
-                              op * sh.p("bond.interest")),
-        "out.loan_principal": ("借款本金偿还", "Loan principal",
-                               op * (sh.p("loan.principal") + sh.p("loan.prepayment"))),
+        "equity.shareholders_in": (
+            "项目资本金",
+            "Project capital contributed",
+            sh.p("equity.shareholders_in"),
+        ),
+        "out.bond_principal": (
+            "专项债券本金偿还",
+            "Special-bond principal",
+            op * sh.p("bond.principal"),
+        ),
+        "out.bond_interest": (
+            "专项债券利息支付",
+            "Special-bond interest",
+            op * sh.p("bond.interest"),
+        ),
+        "out.loan_principal": (
+            "借款本金偿还",
+            "Loan principal",
+            op * (sh.p("loan.principal") + sh.p("loan.prepayment")),
+        ),
         "out.loan_interest": ("借款利息支付", "Loan interest", op * sh.p("loan.interest")),
         "finance.fees_expensed": ("融资费用", "Financing fees", sh.p("finance.fees_expensed")),
         "out.opex": ("经营成本", "Operating costs", op * sh.p("opex.total")),
         "out.input_vat": ("进项税额", "Input VAT on operating costs", op * sh.p("opex.input_vat")),
         "out.vat_payable": ("应纳增值税", "VAT payable", op * sh.p("tax.vat_payable")),
-        "out.taxes_and_surcharges": ("税金及附加", "Taxes and surcharges",
-                                     op * sh.p("tax.taxes_and_surcharges")),
+        "out.taxes_and_surcharges": (
+            "税金及附加",
+            "Taxes and surcharges",
+            op * sh.p("tax.taxes_and_surcharges"),
+        ),
         "out.income_tax": ("所得税", "Income tax", op * sh.p("tax.income_tax")),
         "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.p("fund.paid")),
     }
@@ -972,17 +1332,27 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     for key, (zh, en, series) in outflows.items():
         sh.add_flow(key, zh, en, series, level=1)
     net = sh.add_flow("net", "净现金流量", "Net cash flow", total_in - total_out)
-    sh.add_yearly("net.cumulative", "累计净现金流量", "Cumulative net cash flow", np.cumsum(net),
-                  BALANCE)
+    sh.add_yearly(
+        "net.cumulative", "累计净现金流量", "Cumulative net cash flow", np.cumsum(net), BALANCE
+    )
     sh.metric("equity_irr")
     sh.indicators["equity_irr"]["zh"] = "资本金财务内部收益率（按股东分配）"
     sh.indicators["equity_irr"]["en"] = "Equity IRR (on distributions)"
     sh.metric("equity_npv")
-    sh.indicator("equity_irr_cash_flow", float(finance.irr(total_in - total_out, sh.ppy)),
-                 "资本金财务内部收益率（按本表净现金流量）",
-                 "Equity IRR (on this table's net cash flow)", "rate")
-    sh.indicator("equity_discount_rate", result.spec.evaluation.equity_discount_rate,
-                 "资本金基准收益率", "Equity discount rate", "rate")
+    sh.indicator(
+        "equity_irr_cash_flow",
+        float(finance.irr(total_in - total_out, sh.ppy)),
+        "资本金财务内部收益率（按本表净现金流量）",
+        "Equity IRR (on this table's net cash flow)",
+        "rate",
+    )
+    sh.indicator(
+        "equity_discount_rate",
+        result.spec.evaluation.equity_discount_rate,
+        "资本金基准收益率",
+        "Equity discount rate",
+        "rate",
+    )
     return sh.frame()
 
 
@@ -1008,9 +1378,13 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh = _Sheet(result, scenario, "financial_plan")
     z = sh.zeros()
 
-    def section(key: str, zh: str, en: str,
-                inflow: list[tuple[str, str, str, np.ndarray | str]],
-                outflow: list[tuple[str, str, str, np.ndarray | str]]) -> np.ndarray:
+    def section(
+        key: str,
+        zh: str,
+        en: str,
+        inflow: list[tuple[str, str, str, np.ndarray | str]],
+        outflow: list[tuple[str, str, str, np.ndarray | str]],
+    ) -> np.ndarray:
         def series(x: np.ndarray | str) -> np.ndarray:
             return sh.p(x) if isinstance(x, str) else x
 
@@ -1026,54 +1400,112 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         return net
 
     operating = section(
-        "operating", "经营活动净现金流量", "Net cash flow from operating activities",
-        [("revenue.total", "营业收入", "Operating revenue", "revenue.total"),
-         ("tax.output_vat", "增值税销项税额", "Output VAT", "tax.output_vat"),
-         ("pl.subsidy_income", "补贴收入", "Subsidy income", "pl.subsidy_income")],
-        [("opex.total", "经营成本", "Operating costs", "opex.total"),
-         ("opex.input_vat", "增值税进项税额", "Input VAT on operating costs", "opex.input_vat"),
-         ("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges",
-          "tax.taxes_and_surcharges"),
-         ("tax.vat_payable", "增值税", "VAT payable", "tax.vat_payable"),
-         ("tax.income_tax", "所得税", "Income tax", "tax.income_tax")],
+        "operating",
+        "经营活动净现金流量",
+        "Net cash flow from operating activities",
+        [
+            ("revenue.total", "营业收入", "Operating revenue", "revenue.total"),
+            ("tax.output_vat", "增值税销项税额", "Output VAT", "tax.output_vat"),
+            ("pl.subsidy_income", "补贴收入", "Subsidy income", "pl.subsidy_income"),
+        ],
+        [
+            ("opex.total", "经营成本", "Operating costs", "opex.total"),
+            ("opex.input_vat", "增值税进项税额", "Input VAT on operating costs", "opex.input_vat"),
+            (
+                "tax.taxes_and_surcharges",
+                "税金及附加",
+                "Taxes and surcharges",
+                "tax.taxes_and_surcharges",
+            ),
+            ("tax.vat_payable", "增值税", "VAT payable", "tax.vat_payable"),
+            ("tax.income_tax", "所得税", "Income tax", "tax.income_tax"),
+        ],
     )
     investing = section(
-        "investing", "投资活动净现金流量", "Net cash flow from investing activities",
-        [("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds",
-          "reit.net_proceeds")],
+        "investing",
+        "投资活动净现金流量",
+        "Net cash flow from investing activities",
+        [
+            (
+                "reit.net_proceeds",
+                "资产处置收入（REITs退出）",
+                "REIT exit net proceeds",
+                "reit.net_proceeds",
+            )
+        ],
         [("capex.total", "建设投资", "Construction investment", "capex.total")],
     )
     financing = section(
-        "financing", "筹资活动净现金流量", "Net cash flow from financing activities",
-        [("equity.shareholders_in", "项目资本金投入", "Shareholder capital",
-          "equity.shareholders_in"),
-         ("fund.contribution", "基金出资", "Fund contribution", "fund.contribution"),
-         ("fiscal.grants", "财政资本性补助", "Capital grants", "fiscal.grants"),
-         ("bond.issue", "专项债券", "Special bonds issued", "bond.issue"),
-         ("loan.draw", "银行贷款", "Loans drawn", "loan.draw"),
-         ("loan.capitalised", "建设期利息资本化（计入贷款）", "Loan interest capitalised",
-          "loan.capitalised"),
-         ("fin.construction_subsidies", "建设期贴息资金", "Interest subsidies in construction",
-          sh.p("flag.construction") * sh.p("fiscal.interest_subsidies"))],
-        [("fin.interest", "各种利息支出", "Interest (incl. construction interest capitalised)",
-          sh.p("bond.interest") + sh.p("loan.interest")),
-         ("fin.principal", "偿还债务本金", "Principal repaid",
-          sh.p("bond.principal") + sh.p("loan.principal") + sh.p("loan.prepayment")),
-         ("fin.fees", "融资费用", "Financing fees",
-          sh.p("bond.fees") + sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee")),
-         ("equity.distribution", "应付利润（股东分配）", "Distributions to shareholders",
-          "equity.distribution"),
-         ("fund.paid", "基金收益及本金分配", "Paid to the fund", "fund.paid")],
+        "financing",
+        "筹资活动净现金流量",
+        "Net cash flow from financing activities",
+        [
+            (
+                "equity.shareholders_in",
+                "项目资本金投入",
+                "Shareholder capital",
+                "equity.shareholders_in",
+            ),
+            ("fund.contribution", "基金出资", "Fund contribution", "fund.contribution"),
+            ("fiscal.grants", "财政资本性补助", "Capital grants", "fiscal.grants"),
+            ("bond.issue", "专项债券", "Special bonds issued", "bond.issue"),
+            ("loan.draw", "银行贷款", "Loans drawn", "loan.draw"),
+            (
+                "loan.capitalised",
+                "建设期利息资本化（计入贷款）",
+                "Loan interest capitalised",
+                "loan.capitalised",
+            ),
+            (
+                "fin.construction_subsidies",
+                "建设期贴息资金",
+                "Interest subsidies in construction",
+                sh.p("flag.construction") * sh.p("fiscal.interest_subsidies"),
+            ),
+        ],
+        [
+            (
+                "fin.interest",
+                "各种利息支出",
+                "Interest (incl. construction interest capitalised)",
+                sh.p("bond.interest") + sh.p("loan.interest"),
+            ),
+            (
+                "fin.principal",
+                "偿还债务本金",
+                "Principal repaid",
+                sh.p("bond.principal") + sh.p("loan.principal") + sh.p("loan.prepayment"),
+            ),
+            (
+                "fin.fees",
+                "融资费用",
+                "Financing fees",
+                sh.p("bond.fees") + sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee"),
+            ),
+            (
+                "equity.distribution",
+                "应付利润（股东分配）",
+                "Distributions to shareholders",
+                "equity.distribution",
+            ),
+            ("fund.paid", "基金收益及本金分配", "Paid to the fund", "fund.paid"),
+        ],
     )
     sh.add_yearly("net", "净现金流量", "Net cash flow", operating + investing + financing, FLOW)
     surplus = sh.add_balance("cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus")
-    sh.add_balance("cash.dsra_balance", "其中：偿债准备金", "of which: debt-service reserve",
-                   numbered=False)
+    sh.add_balance(
+        "cash.dsra_balance", "其中：偿债准备金", "of which: debt-service reserve", numbered=False
+    )
     sh.metric("min_cumulative_cash")
     low = float(np.min(sh.p("cash.cumulative_surplus"))) if sh.n_periods else 0.0
     scale = max(1.0, float(np.max(np.abs(surplus)))) if surplus.size else 1.0
-    sh.indicator("viable", float(low >= -1e-9 * scale), "财务生存能力（累计盈余资金≥0）",
-                 "Financially sustainable (cumulative surplus ≥ 0)", "flag")
+    sh.indicator(
+        "viable",
+        float(low >= -1e-9 * scale),
+        "财务生存能力（累计盈余资金≥0）",
+        "Financially sustainable (cumulative surplus ≥ 0)",
+        "flag",
+    )
     return sh.frame()
 
 
@@ -1090,36 +1522,71 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     balances) and 资产负债率 (``bs.debt_ratio``)."""
     sh = _Sheet(result, scenario, "balance_sheet")
     assets = sh.add_balance("bs.assets", "资产", "Total assets")
-    sh.add_balance("bs.current", "流动资产", "Current assets",
-                   sh.p("bs.cash") + sh.p("bs.vat_credit"), level=1)
+    sh.add_balance(
+        "bs.current", "流动资产", "Current assets", sh.p("bs.cash") + sh.p("bs.vat_credit"), level=1
+    )
     sh.add_balance("bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)", level=2)
-    sh.add_balance("cash.dsra_balance", "其中：偿债准备金", "of which: debt-service reserve",
-                   level=2, numbered=False)
+    sh.add_balance(
+        "cash.dsra_balance",
+        "其中：偿债准备金",
+        "of which: debt-service reserve",
+        level=2,
+        numbered=False,
+    )
     sh.add_balance("bs.vat_credit", "留抵增值税", "VAT credit", level=2)
-    sh.add_balance("bs.fixed_assets", "固定资产及在建工程净值",
-                   "Fixed assets and construction in progress", level=1)
+    sh.add_balance(
+        "bs.fixed_assets",
+        "固定资产及在建工程净值",
+        "Fixed assets and construction in progress",
+        level=1,
+    )
     liabilities = sh.end("bs.liabilities")
     equity = sh.end("bs.equity")
-    sh.add_yearly("bs.liabilities_and_equity", "负债及所有者权益", "Liabilities and equity",
-                  liabilities + equity, BALANCE)
+    sh.add_yearly(
+        "bs.liabilities_and_equity",
+        "负债及所有者权益",
+        "Liabilities and equity",
+        liabilities + equity,
+        BALANCE,
+    )
     sh.add_balance("bs.liabilities", "负债", "Total liabilities", level=1)
     sh.add_balance("bond.closing", "专项债券", "Special bonds", level=2)
     sh.add_balance("loan.closing", "银行贷款", "Loans", level=2)
     sh.add_balance("bs.equity", "所有者权益", "Total equity", level=1)
-    sh.add_balance("equity.paid_in", "实收资本（股东及国有资本金）", "Paid-in capital",
-                   np.cumsum(sh.p("equity.shareholders_in")), level=2)
-    sh.add_balance("equity.grants", "资本公积（财政资本性补助）",
-                   "Capital reserve (capital grants)", np.cumsum(sh.p("fiscal.grants")), level=2)
-    sh.add_balance("equity.fund", "基金出资", "Fund capital", np.cumsum(sh.p("fund.contribution")),
-                   level=2)
-    sh.add_balance("equity.retained", "累计留存收益（扣除分配）",
-                   "Retained earnings net of distributions",
-                   np.cumsum(sh.p("pl.net_profit") - sh.p("equity.distribution")
-                             - sh.p("fund.paid")), level=2)
-    sh.add_yearly("bs.difference", "资产负债表平衡差额", "Balance-sheet difference",
-                  assets - liabilities - equity, BALANCE)
-    sh.add_yearly("bs.debt_ratio", "资产负债率", "Debt-to-assets ratio", sh.end("bs.debt_ratio"),
-                  RATIO)
+    sh.add_balance(
+        "equity.paid_in",
+        "实收资本（股东及国有资本金）",
+        "Paid-in capital",
+        np.cumsum(sh.p("equity.shareholders_in")),
+        level=2,
+    )
+    sh.add_balance(
+        "equity.grants",
+        "资本公积（财政资本性补助）",
+        "Capital reserve (capital grants)",
+        np.cumsum(sh.p("fiscal.grants")),
+        level=2,
+    )
+    sh.add_balance(
+        "equity.fund", "基金出资", "Fund capital", np.cumsum(sh.p("fund.contribution")), level=2
+    )
+    sh.add_balance(
+        "equity.retained",
+        "累计留存收益（扣除分配）",
+        "Retained earnings net of distributions",
+        np.cumsum(sh.p("pl.net_profit") - sh.p("equity.distribution") - sh.p("fund.paid")),
+        level=2,
+    )
+    sh.add_yearly(
+        "bs.difference",
+        "资产负债表平衡差额",
+        "Balance-sheet difference",
+        assets - liabilities - equity,
+        BALANCE,
+    )
+    sh.add_yearly(
+        "bs.debt_ratio", "资产负债率", "Debt-to-assets ratio", sh.end("bs.debt_ratio"), RATIO
+    )
     return sh.frame()
 
 
@@ -1147,56 +1614,120 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
     """
     sh = _Sheet(result, scenario, "bond_balance")
     ni = sh.add_flow("cash.net_income_for_coverage", "项目收益", "Project income for debt service")
-    sh.add_flow("income.revenue", "营业收入（含销项税额）", "Revenue incl. output VAT",
-                sh.p("revenue.total") + sh.p("tax.output_vat"), level=1)
-    sh.add_flow("income.opex", "减：经营成本（含进项税额）",
-                "less: operating costs incl. input VAT",
-                sh.p("opex.total") + sh.p("opex.input_vat"), level=1)
-    sh.add_flow("income.taxes", "减：税金（增值税、税金及附加、所得税）",
-                "less: VAT, taxes and surcharges, income tax",
-                sh.p("tax.vat_payable") + sh.p("tax.taxes_and_surcharges")
-                + sh.p("tax.income_tax"), level=1)
-    sh.add_flow("reit.net_proceeds", "加：资产处置收入（REITs退出）",
-                "plus: REIT exit net proceeds", level=1)
-    bond = sh.add_flow("cash.bond_debt_service", "专项债券还本付息",
-                       "Special-bond principal and interest")
-    sh.add_flow("bond.principal_net", "还本", "Principal (net of refinancing)",
-                sh.p("bond.principal") - sh.p("bond.refinanced"), level=1)
+    sh.add_flow(
+        "income.revenue",
+        "营业收入（含销项税额）",
+        "Revenue incl. output VAT",
+        sh.p("revenue.total") + sh.p("tax.output_vat"),
+        level=1,
+    )
+    sh.add_flow(
+        "income.opex",
+        "减：经营成本（含进项税额）",
+        "less: operating costs incl. input VAT",
+        sh.p("opex.total") + sh.p("opex.input_vat"),
+        level=1,
+    )
+    sh.add_flow(
+        "income.taxes",
+        "减：税金（增值税、税金及附加、所得税）",
+        "less: VAT, taxes and surcharges, income tax",
+        sh.p("tax.vat_payable") + sh.p("tax.taxes_and_surcharges") + sh.p("tax.income_tax"),
+        level=1,
+    )
+    sh.add_flow(
+        "reit.net_proceeds",
+        "加：资产处置收入（REITs退出）",
+        "plus: REIT exit net proceeds",
+        level=1,
+    )
+    bond = sh.add_flow(
+        "cash.bond_debt_service", "专项债券还本付息", "Special-bond principal and interest"
+    )
+    sh.add_flow(
+        "bond.principal_net",
+        "还本",
+        "Principal (net of refinancing)",
+        sh.p("bond.principal") - sh.p("bond.refinanced"),
+        level=1,
+    )
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
-    loan = sh.add_flow("cash.loan_debt_service", "市场化融资还本付息",
-                       "Market financing principal and interest")
+    loan = sh.add_flow(
+        "cash.loan_debt_service", "市场化融资还本付息", "Market financing principal and interest"
+    )
     loan_principal = sh.p("loan.principal") + sh.p("loan.prepayment")
-    sh.add_flow("loan.principal_all", "还本", "Principal (incl. prepayment)", loan_principal,
-                level=1)
-    sh.add_flow("loan.interest_paid", "付息", "Interest",
-                sh.p("cash.loan_debt_service") - loan_principal, level=1)
-    sh.add_yearly("after_bond", "偿还专项债本息后项目收益", "Income left after bond service",
-                  ni - bond, FLOW)
-    surplus = sh.add_yearly("surplus", "当年资金结余", "Surplus after all debt service",
-                            ni - bond - loan, FLOW)
-    sh.add_yearly("surplus.cumulative", "累计资金结余（偿债准备）",
-                  "Cumulative surplus after debt service", np.cumsum(surplus), BALANCE)
+    sh.add_flow(
+        "loan.principal_all", "还本", "Principal (incl. prepayment)", loan_principal, level=1
+    )
+    sh.add_flow(
+        "loan.interest_paid",
+        "付息",
+        "Interest",
+        sh.p("cash.loan_debt_service") - loan_principal,
+        level=1,
+    )
+    sh.add_yearly(
+        "after_bond", "偿还专项债本息后项目收益", "Income left after bond service", ni - bond, FLOW
+    )
+    surplus = sh.add_yearly(
+        "surplus", "当年资金结余", "Surplus after all debt service", ni - bond - loan, FLOW
+    )
+    sh.add_yearly(
+        "surplus.cumulative",
+        "累计资金结余（偿债准备）",
+        "Cumulative surplus after debt service",
+        np.cumsum(surplus),
+        BALANCE,
+    )
 
     rows = _ratio_rows(sh)
     bond_pi = sh.p("cash.bond_debt_service")
-    bond_life = window(((sh.p("bond.closing") > 1e-9) | (bond_pi > 1e-9)
-                        | (sh.p("bond.issue") > 0))[None, :])[0]
+    bond_life = window(
+        ((sh.p("bond.closing") > 1e-9) | (bond_pi > 1e-9) | (sh.p("bond.issue") > 0))[None, :]
+    )[0]
     in_life = sh.flow(bond_life.astype(float)) > 0
-    sh.add_yearly("coverage.bond", "年度专项债本息覆盖倍数", "Annual special-bond coverage",
-                  safe_ratio(sh.flow(sh.p("cash.net_income_for_coverage") * bond_life), bond,
-                             in_life & rows), RATIO)
-    sh.add_yearly("coverage.total", "年度全部债务本息覆盖倍数", "Annual total-debt coverage",
-                  safe_ratio(ni, bond + loan, rows), RATIO)
-    sh.add_balance("cash.cumulative_surplus", "累计盈余资金（财务计划现金流量表）",
-                   "Cumulative cash surplus (financial plan)")
-    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage",
-                "min_annual_cash_coverage", "min_cumulative_cash"):
+    sh.add_yearly(
+        "coverage.bond",
+        "年度专项债本息覆盖倍数",
+        "Annual special-bond coverage",
+        safe_ratio(sh.flow(sh.p("cash.net_income_for_coverage") * bond_life), bond, in_life & rows),
+        RATIO,
+    )
+    sh.add_yearly(
+        "coverage.total",
+        "年度全部债务本息覆盖倍数",
+        "Annual total-debt coverage",
+        safe_ratio(ni, bond + loan, rows),
+        RATIO,
+    )
+    sh.add_balance(
+        "cash.cumulative_surplus",
+        "累计盈余资金（财务计划现金流量表）",
+        "Cumulative cash surplus (financial plan)",
+    )
+    for key in (
+        "bond_coverage",
+        "total_debt_coverage",
+        "residual_coverage",
+        "min_annual_cash_coverage",
+        "min_cumulative_cash",
+    ):
         sh.metric(key)
     cov = result.spec.funding.covenants
-    sh.indicator("min_bond_coverage", cov.min_bond_coverage, "专项债本息覆盖倍数下限",
-                 "Floor: bond coverage", "ratio")
-    sh.indicator("min_total_coverage", cov.min_total_coverage, "全部债务本息覆盖倍数下限",
-                 "Floor: total-debt coverage", "ratio")
+    sh.indicator(
+        "min_bond_coverage",
+        cov.min_bond_coverage,
+        "专项债本息覆盖倍数下限",
+        "Floor: bond coverage",
+        "ratio",
+    )
+    sh.indicator(
+        "min_total_coverage",
+        cov.min_total_coverage,
+        "全部债务本息覆盖倍数下限",
+        "Floor: total-debt coverage",
+        "ratio",
+    )
     return sh.frame()
 
 
@@ -1217,27 +1748,37 @@ class TableInfo(NamedTuple):
 
 
 TABLES: dict[str, TableInfo] = {
-    "investment_estimate": TableInfo("建设投资估算表", "Construction investment estimate",
-                                     investment_estimate),
-    "construction_interest": TableInfo("建设期利息估算表", "Interest during construction",
-                                       construction_interest),
-    "investment_plan": TableInfo("项目总投资使用计划与资金筹措表",
-                                 "Investment plan and financing", investment_plan),
-    "revenue_and_taxes": TableInfo("营业收入、税金及附加和增值税估算表",
-                                   "Revenue, taxes and surcharges, and VAT", revenue_and_taxes),
+    "investment_estimate": TableInfo(
+        "建设投资估算表", "Construction investment estimate", investment_estimate
+    ),
+    "construction_interest": TableInfo(
+        "建设期利息估算表", "Interest during construction", construction_interest
+    ),
+    "investment_plan": TableInfo(
+        "项目总投资使用计划与资金筹措表", "Investment plan and financing", investment_plan
+    ),
+    "revenue_and_taxes": TableInfo(
+        "营业收入、税金及附加和增值税估算表",
+        "Revenue, taxes and surcharges, and VAT",
+        revenue_and_taxes,
+    ),
     "total_cost": TableInfo("总成本费用估算表", "Total cost estimate", total_cost),
     "depreciation": TableInfo("折旧摊销估算表", "Depreciation and amortisation", depreciation),
     "debt_service": TableInfo("借款还本付息计划表", "Debt repayment schedule", debt_service),
-    "profit_and_distribution": TableInfo("利润与利润分配表", "Profit and profit distribution",
-                                         profit_and_distribution),
-    "project_cash_flow": TableInfo("项目投资现金流量表", "Project investment cash flow",
-                                   project_cash_flow),
-    "equity_cash_flow": TableInfo("项目资本金现金流量表", "Project capital cash flow",
-                                  equity_cash_flow),
+    "profit_and_distribution": TableInfo(
+        "利润与利润分配表", "Profit and profit distribution", profit_and_distribution
+    ),
+    "project_cash_flow": TableInfo(
+        "项目投资现金流量表", "Project investment cash flow", project_cash_flow
+    ),
+    "equity_cash_flow": TableInfo(
+        "项目资本金现金流量表", "Project capital cash flow", equity_cash_flow
+    ),
     "financial_plan": TableInfo("财务计划现金流量表", "Financial plan cash flow", financial_plan),
     "balance_sheet": TableInfo("资产负债表", "Balance sheet", balance_sheet),
-    "bond_balance": TableInfo("专项债券项目收益与融资平衡表",
-                              "Special-bond income and financing balance", bond_balance),
+    "bond_balance": TableInfo(
+        "专项债券项目收益与融资平衡表", "Special-bond income and financing balance", bond_balance
+    ),
 }
 """The standard tables in textbook order: id → (Chinese title, English title, function)."""
 

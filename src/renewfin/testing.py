@@ -29,12 +29,16 @@ _MINIMAL: dict[str, Any] = {
         "phases": [{"name": "一期", "start_year": 0, "duration_years": 2}],
     },
     "investment": [
-        {"name": "建安工程", "category": "construction", "amount": 1000.0,
-         "schedule": [0.4, 0.6]},
+        {"name": "建安工程", "category": "construction", "amount": 1000.0, "schedule": [0.4, 0.6]},
     ],
     "revenues": [
-        {"name": "停车位", "kind": "parking", "quantity": 500, "unit_price": 400.0,
-         "price_per": "month"},
+        {
+            "name": "停车位",
+            "kind": "parking",
+            "quantity": 500,
+            "unit_price": 400.0,
+            "price_per": "month",
+        },
     ],
     "opex": [],
     "tax": {"preset": "none"},

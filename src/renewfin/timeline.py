@@ -100,9 +100,7 @@ def elapsed_years(t: np.ndarray, origin: np.ndarray | int, ppy: int) -> np.ndarr
     return np.maximum((t - origin) // ppy, 0)
 
 
-def step_index(
-    rate: np.ndarray | float, years: np.ndarray, every: int = 1
-) -> np.ndarray:
+def step_index(rate: np.ndarray | float, years: np.ndarray, every: int = 1) -> np.ndarray:
     """Escalation index ``(1 + rate) ** (every * floor(years / every))`` [dimensionless].
 
     ``rate`` (S, 1) annual growth; ``years`` whole years elapsed (S|1, T); prices step up

@@ -46,8 +46,9 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Re
     tmp = tmp_path_factory.mktemp("models")
     results = {m: run(renewfin.load_spec(f"models/{m}.yaml")) for m in MODELS}
     with ThreadPoolExecutor(max_workers=2) as pool:  # one private LibreOffice profile per call
-        paths = dict(zip(MODELS, pool.map(lambda m: _recalc(results[m], tmp, m), MODELS),
-                         strict=True))
+        paths = dict(
+            zip(MODELS, pool.map(lambda m: _recalc(results[m], tmp, m), MODELS), strict=True)
+        )
     return {m: (results[m], paths[m]) for m in MODELS}
 
 
@@ -64,8 +65,11 @@ def test_checks_sheet_agrees_with_the_engine(model: str, recalculated) -> None:
 
     result, path = recalculated[model]
     ws = load_workbook(path, data_only=True)["Checks"]
-    got = {ws.cell(r, 1).value[6:]: ws.cell(r, 5).value for r in range(1, ws.max_row + 1)
-           if isinstance(ws.cell(r, 1).value, str) and ws.cell(r, 1).value.startswith("check.")}
+    got = {
+        ws.cell(r, 1).value[6:]: ws.cell(r, 5).value
+        for r in range(1, ws.max_row + 1)
+        if isinstance(ws.cell(r, 1).value, str) and ws.cell(r, 1).value.startswith("check.")
+    }
     checks = run_checks(result)
     for c in checks:
         assert got[c.id] == int(bool(c.passed[0])), c.id
@@ -94,8 +98,10 @@ def test_every_calculated_cell_is_a_formula(model: str, recalculated, tmp_path: 
                 if cell.value is None or cell.column == 6:
                     continue
                 if isinstance(cell.value, int | float):
-                    assert (f"{name}!{cell.coordinate}" in listed
-                            or f"{name}!{cell.row}:{cell.row}" in listed), f"{name}!{cell.coordinate}"
+                    assert (
+                        f"{name}!{cell.coordinate}" in listed
+                        or f"{name}!{cell.row}:{cell.row}" in listed
+                    ), f"{name}!{cell.coordinate}"
                 else:
                     assert str(cell.value).startswith("="), f"{name}!{cell.coordinate}"
     assert {"total_investment", "equity_irr", "min_dscr", "bond_coverage"} <= set(wb.defined_names)
@@ -106,8 +112,14 @@ def _editable() -> ProjectSpec:
     first, so that the workbook's facility and drawings are live formulas too."""
     data = renewfin.load_spec("models/old_community.yaml").model_dump(mode="json")
     loan = data["funding"]["loans"][0]
-    loan.update({"rate_type": "fixed", "rate": 0.031, "spread": 0.0,
-                 "sizing": {"amount": 2500.0, "gearing": None, "dscr": None}})
+    loan.update(
+        {
+            "rate_type": "fixed",
+            "rate": 0.031,
+            "spread": 0.0,
+            "sizing": {"amount": 2500.0, "gearing": None, "dscr": None},
+        }
+    )
     data["funding"]["drawdown"] = "debt_first"
     return validate_data(ProjectSpec, data)
 
@@ -115,14 +127,18 @@ def _editable() -> ProjectSpec:
 EDITS = [
     ("revenues[社区配套用房租金].unit_price", 61.0, ("revenues", 4, "unit_price")),
     ("funding.loans[国开行城市更新贷款].rate", 0.036, ("funding", "loans", 0, "rate")),
-    ("funding.special_bonds[2026年城市更新专项债（一期）].coupon", 0.028,
-     ("funding", "special_bonds", 0, "coupon")),
+    (
+        "funding.special_bonds[2026年城市更新专项债（一期）].coupon",
+        0.028,
+        ("funding", "special_bonds", 0, "coupon"),
+    ),
 ]
 
 
 @pytest.mark.parametrize("path, value, where", EDITS, ids=["rent", "loan_rate", "bond_coupon"])
 def test_editing_an_input_cell_matches_the_engine_on_the_edited_spec(
-        path: str, value: float, where: tuple, tmp_path: Path) -> None:
+    path: str, value: float, where: tuple, tmp_path: Path
+) -> None:
     """Change one input cell, recalculate, and compare with the engine run on the equally
     edited spec (a rent, a loan rate, a bond coupon)."""
     spec = _editable()
@@ -179,7 +195,8 @@ def test_cli_run_writes_the_workbook(tmp_path: Path, capsys) -> None:
     assert main(["run", "models/old_factory_park.yaml", "-o", str(out)]) == 0
     assert out.exists() and "model workbook written" in capsys.readouterr().out
     assert {"Cover", "Inputs", "Time", "Funding", "Outputs", "Checks", "Control"} <= set(
-        load_workbook(out, read_only=True).sheetnames)
+        load_workbook(out, read_only=True).sheetnames
+    )
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -216,9 +233,23 @@ def test_simulate_writes_a_risk_workbook(tmp_path: Path, capsys) -> None:
     from renewfin.cli import main
 
     out, js = tmp_path / "risk.xlsx", tmp_path / "mc.json"
-    code = main(["simulate", "models/old_community.yaml", "--scenario",
-                 "scenarios/old_community.yaml", "-n", "200", "--seed", "5", "-o", str(out),
-                 "--json", str(js), "--no-progress"])
+    code = main(
+        [
+            "simulate",
+            "models/old_community.yaml",
+            "--scenario",
+            "scenarios/old_community.yaml",
+            "-n",
+            "200",
+            "--seed",
+            "5",
+            "-o",
+            str(out),
+            "--json",
+            str(js),
+            "--no-progress",
+        ]
+    )
     assert code == 0 and out.exists()
     recalc = recalculate(out, tmp_path / "risk.recalc.xlsx")
     assert not error_cells(recalc)
@@ -232,10 +263,12 @@ def test_simulate_writes_a_risk_workbook(tmp_path: Path, capsys) -> None:
     assert wb["Risk charts"]._charts or load_workbook(out)["Risk charts"]._charts
 
 
-@pytest.mark.parametrize("model, periodicity", [("old_factory_park", "quarterly"),
-                                                ("old_community", "semiannual")])
-def test_sub_annual_workbooks_reproduce_the_engine(model: str, periodicity: str,
-                                                   tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "model, periodicity", [("old_factory_park", "quarterly"), ("old_community", "semiannual")]
+)
+def test_sub_annual_workbooks_reproduce_the_engine(
+    model: str, periodicity: str, tmp_path: Path
+) -> None:
     """The same proof on quarterly and semiannual versions of the examples (reserve targets
     looking several periods ahead are written as the engine's values, listed on Control)."""
     data = renewfin.load_spec(f"models/{model}.yaml").model_dump(mode="json")

@@ -20,35 +20,80 @@ def build(ctx: RunContext) -> None:
     """Record EBITDA, EBIT before financing, adjusted income tax and the project cash flow."""
     led, tl = ctx.ledger, ctx.timeline
     r = led.raw
-    ebitda = led.add("pl.ebitda", "息税折旧摊销前利润", "EBITDA",
-                     r("revenue.total") - r("opex.total") - r("tax.taxes_and_surcharges"),
-                     group="profit")
+    ebitda = led.add(
+        "pl.ebitda",
+        "息税折旧摊销前利润",
+        "EBITDA",
+        r("revenue.total") - r("opex.total") - r("tax.taxes_and_surcharges"),
+        group="profit",
+    )
     gain = r("reit.net_proceeds") - r("dep.book_value_at_end") * (ctx.exit_period is not None)
-    ebit = led.add("pl.ebit_pre_financing", "息税前利润（融资前）", "EBIT before financing",
-                   ebitda + r("fiscal.operating_subsidies") - r("dep.total") + gain,
-                   group="profit")
+    ebit = led.add(
+        "pl.ebit_pre_financing",
+        "息税前利润（融资前）",
+        "EBIT before financing",
+        ebitda + r("fiscal.operating_subsidies") - r("dep.total") + gain,
+        group="profit",
+    )
     untaxed = r("fiscal.operating_subsidies") - r("fiscal.operating_subsidies_taxable")
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     adjusted, _, _ = income_tax(ebit - untaxed, rate, ctx.rates.loss_carryforward_years, tl.ppy)
-    led.add("tax.adjusted_income_tax", "调整所得税", "Adjusted income tax (on EBIT)", adjusted,
-            group="tax")
-    inflow = led.add("cf.project.inflow", "现金流入", "Cash inflow",
-                     r("revenue.total") + r("tax.output_vat") + r("fiscal.operating_subsidies")
-                     + r("dep.residual_value") + r("reit.net_proceeds"),
-                     group="cashflow")
+    led.add(
+        "tax.adjusted_income_tax",
+        "调整所得税",
+        "Adjusted income tax (on EBIT)",
+        adjusted,
+        group="tax",
+    )
+    inflow = led.add(
+        "cf.project.inflow",
+        "现金流入",
+        "Cash inflow",
+        r("revenue.total")
+        + r("tax.output_vat")
+        + r("fiscal.operating_subsidies")
+        + r("dep.residual_value")
+        + r("reit.net_proceeds"),
+        group="cashflow",
+    )
     outflow = led.add(
-        "cf.project.outflow", "现金流出", "Cash outflow",
-        r("capex.total") + r("opex.total") + r("opex.input_vat") + r("tax.vat_payable")
+        "cf.project.outflow",
+        "现金流出",
+        "Cash outflow",
+        r("capex.total")
+        + r("opex.total")
+        + r("opex.input_vat")
+        + r("tax.vat_payable")
         + r("tax.taxes_and_surcharges"),
         group="cashflow",
     )
-    pre = led.add("cf.project.pre_tax", "所得税前净现金流量", "Net cash flow before income tax",
-                  inflow - outflow, group="cashflow")
-    led.add("cf.project.pre_tax_cumulative", "累计所得税前净现金流量",
-            "Cumulative net cash flow before income tax", np.cumsum(pre, axis=1),
-            group="cashflow", kind=Kind.BALANCE)
-    after = led.add("cf.project.after_tax", "所得税后净现金流量", "Net cash flow after income tax",
-                    pre - adjusted, group="cashflow")
-    led.add("cf.project.after_tax_cumulative", "累计所得税后净现金流量",
-            "Cumulative net cash flow after income tax", np.cumsum(after, axis=1),
-            group="cashflow", kind=Kind.BALANCE)
+    pre = led.add(
+        "cf.project.pre_tax",
+        "所得税前净现金流量",
+        "Net cash flow before income tax",
+        inflow - outflow,
+        group="cashflow",
+    )
+    led.add(
+        "cf.project.pre_tax_cumulative",
+        "累计所得税前净现金流量",
+        "Cumulative net cash flow before income tax",
+        np.cumsum(pre, axis=1),
+        group="cashflow",
+        kind=Kind.BALANCE,
+    )
+    after = led.add(
+        "cf.project.after_tax",
+        "所得税后净现金流量",
+        "Net cash flow after income tax",
+        pre - adjusted,
+        group="cashflow",
+    )
+    led.add(
+        "cf.project.after_tax_cumulative",
+        "累计所得税后净现金流量",
+        "Cumulative net cash flow after income tax",
+        np.cumsum(after, axis=1),
+        group="cashflow",
+        kind=Kind.BALANCE,
+    )

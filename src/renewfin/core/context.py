@@ -68,25 +68,53 @@ class RunContext:
             start = int(tl.periods(ph.start_year))
             ctx.phases[ph.name] = PhaseTiming(ph.name, start, ph.duration_years, duration)
         t = tl.t
-        ledger.add("time.period", "期数", "Period number", t.astype(float),
-                   group="timeline", kind=Kind.INDEX)
-        ledger.add("time.year", "年份序号", "Model year", tl.year[None, :].astype(float),
-                   group="timeline", kind=Kind.INDEX)
+        ledger.add(
+            "time.period",
+            "期数",
+            "Period number",
+            t.astype(float),
+            group="timeline",
+            kind=Kind.INDEX,
+        )
+        ledger.add(
+            "time.year",
+            "年份序号",
+            "Model year",
+            tl.year[None, :].astype(float),
+            group="timeline",
+            kind=Kind.INDEX,
+        )
         for ph in ctx.phases.values():
-            ledger.add(f"flag.construction[{ph.name}]", f"建设期标志 {ph.name}",
-                       f"Construction flag {ph.name}", window(t, ph.start, ph.completion),
-                       group="timeline", kind=Kind.FLAG)
+            ledger.add(
+                f"flag.construction[{ph.name}]",
+                f"建设期标志 {ph.name}",
+                f"Construction flag {ph.name}",
+                window(t, ph.start, ph.completion),
+                group="timeline",
+                kind=Kind.FLAG,
+            )
         if spec.funding.reit_exit is not None:
             ctx.exit_period = int(tl.periods(spec.funding.reit_exit.exit_year)) - 1
         last = ctx.last_phase
-        ledger.add("flag.construction", "建设期标志", "Construction flag",
-                   window(t, min(p.start for p in ctx.phases.values()), last.completion),
-                   group="timeline", kind=Kind.FLAG)
-        ledger.add("flag.operation", "运营期标志", "Operation flag",
-                   window(t, last.completion, tl.n_periods) * ctx.held, group="timeline",
-                   kind=Kind.FLAG)
-        ledger.add("flag.held", "持有期标志", "Asset held flag", ctx.held, group="timeline",
-                   kind=Kind.FLAG)
+        ledger.add(
+            "flag.construction",
+            "建设期标志",
+            "Construction flag",
+            window(t, min(p.start for p in ctx.phases.values()), last.completion),
+            group="timeline",
+            kind=Kind.FLAG,
+        )
+        ledger.add(
+            "flag.operation",
+            "运营期标志",
+            "Operation flag",
+            window(t, last.completion, tl.n_periods) * ctx.held,
+            group="timeline",
+            kind=Kind.FLAG,
+        )
+        ledger.add(
+            "flag.held", "持有期标志", "Asset held flag", ctx.held, group="timeline", kind=Kind.FLAG
+        )
         return ctx
 
     @property

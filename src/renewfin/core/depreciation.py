@@ -49,16 +49,16 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     book_value_end = np.zeros((1, 1))
     sales = _one_off_revenue(ctx)
     total_sales = sales.sum(axis=1, keepdims=True)
-    sold_share = np.divide(sales, total_sales, out=np.zeros_like(sales),
-                           where=total_sales > 0)
+    sold_share = np.divide(sales, total_sales, out=np.zeros_like(sales), where=total_sales > 0)
     for g in assets:
         cls = ctx.spec.depreciation.get(g.asset_class)
         if cls.inventory:
             dep = g.original_value * sold_share
         else:
             life = cls.life_years * tl.ppy
-            dep = held * straight_line(t, g.original_value, ctx.phases[g.phase].completion,
-                                       life, cls.residual_rate)
+            dep = held * straight_line(
+                t, g.original_value, ctx.phases[g.phase].completion, life, cls.residual_rate
+            )
         by_class[g.asset_class] = by_class.get(g.asset_class, zeros) + dep
         book_value_end = book_value_end + g.original_value - dep.sum(axis=1, keepdims=True)
     suffix = "" if prefix == "dep" else "（含建设期利息）"
@@ -66,18 +66,37 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     for c in ctx.spec.depreciation.classes:
         if c.name in by_class:
             zh = c.label_zh or c.name
-            led.add(f"{prefix}.class[{c.name}]", f"折旧摊销：{zh}{suffix}",
-                    f"Depreciation: {c.name}{suffix_en}", by_class[c.name], group="depreciation")
+            led.add(
+                f"{prefix}.class[{c.name}]",
+                f"折旧摊销：{zh}{suffix}",
+                f"Depreciation: {c.name}{suffix_en}",
+                by_class[c.name],
+                group="depreciation",
+            )
     total = sum(by_class.values(), zeros)
-    led.add(f"{prefix}.total", f"折旧摊销合计{suffix}", f"Depreciation and amortisation{suffix_en}",
-            total, group="depreciation")
+    led.add(
+        f"{prefix}.total",
+        f"折旧摊销合计{suffix}",
+        f"Depreciation and amortisation{suffix_en}",
+        total,
+        group="depreciation",
+    )
     end = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
     at_end = (t == end).astype(float)
-    led.add(f"{prefix}.book_value_at_end", f"期末固定资产净值{suffix}",
-            f"Net book value at the end of holding{suffix_en}", book_value_end * at_end,
-            group="depreciation", kind=Kind.BALANCE)
+    led.add(
+        f"{prefix}.book_value_at_end",
+        f"期末固定资产净值{suffix}",
+        f"Net book value at the end of holding{suffix_en}",
+        book_value_end * at_end,
+        group="depreciation",
+        kind=Kind.BALANCE,
+    )
     include = ctx.spec.evaluation.include_residual_value and ctx.exit_period is None
-    led.add(f"{prefix}.residual_value", f"回收固定资产余值{suffix}",
-            f"Residual value recovered{suffix_en}", float(include) * book_value_end * at_end,
-            group="depreciation")
+    led.add(
+        f"{prefix}.residual_value",
+        f"回收固定资产余值{suffix}",
+        f"Residual value recovered{suffix_en}",
+        float(include) * book_value_end * at_end,
+        group="depreciation",
+    )
     return total

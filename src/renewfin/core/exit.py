@@ -22,14 +22,16 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     zeros = np.zeros((1, tl.n_periods))
     if rx is None or ctx.exit_period is None:
         led.add("reit.value", "REITs估值", "REIT exit value", zeros, group="reit")
-        led.add("reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds", zeros,
-                group="reit")
+        led.add(
+            "reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds", zeros, group="reit"
+        )
         return {}
     e = ctx.exit_period
     p = ctx.projection
     noi = p["revenue"] - p["opex"] - p["property_tax"]
-    led.add("reit.noi_projection", "资产净营业收入预测", "Projected NOI of the asset",
-            noi, group="reit")
+    led.add(
+        "reit.noi_projection", "资产净营业收入预测", "Projected NOI of the asset", noi, group="reit"
+    )
     after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 :]
     cap = inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]
     rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
@@ -41,8 +43,13 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     at_exit = (tl.t == e).astype(float)
     led.add("reit.value", "REITs估值", "REIT exit value", value[:, None] * at_exit, group="reit")
     net = value * (1.0 - rx.transaction_cost_rate)
-    led.add("reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds",
-            net[:, None] * at_exit, group="reit")
+    led.add(
+        "reit.net_proceeds",
+        "REITs退出净收入",
+        "REIT exit net proceeds",
+        net[:, None] * at_exit,
+        group="reit",
+    )
     rates = reit.distribution_rates(after, value, rx.payout_ratio, tl.ppy)
     irr = reit.asset_irr(after, value, tl.ppy)
     op_years = (e + 1 - ctx.last_phase.completion[:, 0]) / tl.ppy
@@ -53,8 +60,9 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     ok_irr = irr >= rx.min_irr if not ownership else True
     ok_size = size >= rx.min_size_yi_yuan - 1e-12
     eligible = ok_years & ok_yield & ok_irr & ok_size
-    led.add("reit.flag_exit", "REITs退出标志", "REIT exit flag", at_exit, group="reit",
-            kind=Kind.FLAG)
+    led.add(
+        "reit.flag_exit", "REITs退出标志", "REIT exit flag", at_exit, group="reit", kind=Kind.FLAG
+    )
     s = value.shape[0]
     return {
         "reit_exit_value": value,

@@ -36,9 +36,7 @@ class AssetGroup:
     """Original value excluding deductible input VAT [money], (S|1, 1)."""
 
 
-def spend_profile(
-    t: np.ndarray, phase: PhaseTiming, schedule: list[float] | None
-) -> np.ndarray:
+def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | None) -> np.ndarray:
     """Share of an item spent in each period, (S|1, T), summing to 1 over the phase.
 
     ``schedule`` gives shares per construction year of the phase's spec duration; the
@@ -107,13 +105,16 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         capex[item.name] = total
 
     items = {i.name: i for i in spec.investment}
-    vat_rates = {
-        name: _input_vat_rate(ctx, items[name]) for name in capex
-    }
+    vat_rates = {name: _input_vat_rate(ctx, items[name]) for name in capex}
     for name, values in capex.items():
         cat = items[name].category
-        led.add(f"capex.item[{name}]", f"{CATEGORY_ZH[cat]}：{name}", f"Capex: {name}",
-                values, group="investment")
+        led.add(
+            f"capex.item[{name}]",
+            f"{CATEGORY_ZH[cat]}：{name}",
+            f"Capex: {name}",
+            values,
+            group="investment",
+        )
 
     # Price contingency (涨价预备费): I_t [(1+f)^(m + (t − start + 0.5)/ppy) − 1], t from the
     # start of construction (the textbook (1+f)^m (1+f)^0.5 (1+f)^(t−1) for annual periods).
@@ -127,22 +128,31 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         if items[name].escalates:
             price_cont_by_phase[phase] = price_cont_by_phase.get(phase, zeros) + values * factor
     price_cont = sum(price_cont_by_phase.values(), zeros)
-    led.add("capex.price_contingency", "涨价预备费", "Price contingency", price_cont,
-            group="investment")
+    led.add(
+        "capex.price_contingency", "涨价预备费", "Price contingency", price_cont, group="investment"
+    )
 
     total = sum(capex.values(), zeros) + price_cont
     led.add("capex.total", "建设投资", "Construction investment", total, group="investment")
     for cat in InvestmentCategory:
         names = [n for n in capex if items[n].category is cat]
         if names:
-            led.add(f"capex.category[{cat.value}]", CATEGORY_ZH[cat], cat.value.replace("_", " "),
-                    sum((capex[n] for n in names), zeros), group="investment")
+            led.add(
+                f"capex.category[{cat.value}]",
+                CATEGORY_ZH[cat],
+                cat.value.replace("_", " "),
+                sum((capex[n] for n in names), zeros),
+                group="investment",
+            )
 
-    input_vat = sum(
-        (capex[n] * (vat_rates[n] / (1.0 + vat_rates[n])) for n in capex), zeros
+    input_vat = sum((capex[n] * (vat_rates[n] / (1.0 + vat_rates[n])) for n in capex), zeros)
+    led.add(
+        "capex.input_vat",
+        "建设投资进项税额",
+        "Input VAT in construction investment",
+        input_vat,
+        group="investment",
     )
-    led.add("capex.input_vat", "建设投资进项税额", "Input VAT in construction investment",
-            input_vat, group="investment")
 
     groups: dict[tuple[str, str], np.ndarray] = {}
     for (name, phase), values in by_phase.items():

@@ -68,9 +68,7 @@ def item_cost(
     return share * value * index * active / ppy
 
 
-def build(
-    ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]
-) -> None:
+def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]) -> None:
     """Record operating costs by item, in total, and their input VAT."""
     led = ctx.ledger
     zeros = np.zeros((1, ctx.timeline.n_periods))
@@ -79,19 +77,34 @@ def build(
     held = ctx.held
     for o in ctx.spec.opex:
         cost = item_cost(ctx, o, streams, assets)
-        led.add(f"opex.item[{o.name}]", f"{CATEGORY_ZH[o.category]}：{o.name}", f"Opex: {o.name}",
-                cost * held, group="opex")
+        led.add(
+            f"opex.item[{o.name}]",
+            f"{CATEGORY_ZH[o.category]}：{o.name}",
+            f"Opex: {o.name}",
+            cost * held,
+            group="opex",
+        )
         total = total + cost
         vat_rate = ctx.inputs.scalar(f"opex[{o.name}].input_vat_rate", o.input_vat_rate)
         input_vat = input_vat + cost * vat_rate * held
     safety = [o.name for o in ctx.spec.opex if o.category in SAFETY]
     if safety:
-        led.add("opex.safety", "全生命周期安全费用", "Whole-life building-safety costs",
-                sum((led.raw(f"opex.item[{n}]") for n in safety), zeros), group="opex")
+        led.add(
+            "opex.safety",
+            "全生命周期安全费用",
+            "Whole-life building-safety costs",
+            sum((led.raw(f"opex.item[{n}]") for n in safety), zeros),
+            group="opex",
+        )
     ctx.projection["opex"] = total
     led.add("opex.total", "经营成本", "Operating costs", total * held, group="opex")
-    led.add("opex.input_vat", "经营成本进项税额", "Input VAT on operating costs", input_vat,
-            group="opex")
+    led.add(
+        "opex.input_vat",
+        "经营成本进项税额",
+        "Input VAT on operating costs",
+        input_vat,
+        group="opex",
+    )
 
 
 SAFETY = (OpexCategory.SAFETY_INSPECTION, OpexCategory.SAFETY_FUND, OpexCategory.INSURANCE)

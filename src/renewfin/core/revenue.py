@@ -77,10 +77,22 @@ def build(ctx: RunContext) -> dict[str, StreamResult]:
     for r in ctx.spec.revenues:
         res = stream(ctx, r)
         out[r.name] = res
-        led.add(f"revenue.stream[{r.name}]", f"{KIND_ZH[r.kind]}：{r.name}", f"Revenue: {r.name}",
-                res.revenue * held, group="revenue")
-        led.add(f"revenue.units[{r.name}]", f"计费数量：{r.name}", f"Utilised units: {r.name}",
-                res.units * held, group="revenue", kind=Kind.QUANTITY, unit=r.quantity_unit)
+        led.add(
+            f"revenue.stream[{r.name}]",
+            f"{KIND_ZH[r.kind]}：{r.name}",
+            f"Revenue: {r.name}",
+            res.revenue * held,
+            group="revenue",
+        )
+        led.add(
+            f"revenue.units[{r.name}]",
+            f"计费数量：{r.name}",
+            f"Utilised units: {r.name}",
+            res.units * held,
+            group="revenue",
+            kind=Kind.QUANTITY,
+            unit=r.quantity_unit,
+        )
     projected = sum((o.revenue for o in out.values()), zeros)
     ctx.projection["revenue"] = projected
     led.add("revenue.total", "营业收入", "Operating revenue", projected * held, group="revenue")

@@ -24,16 +24,35 @@ def build(ctx: RunContext) -> None:
             continue
         at = f"funding.fiscal_funds[{f.name}]"
         start = ctx.last_phase.completion + tl.periods(f.start_year)
-        flows = grant.operating_subsidy(
-            inputs.scalar(f"{at}.amount", f.amount), start, f.years,
-            inputs.scalar(f"{at}.growth_rate", f.growth_rate), tl.t, tl.ppy, tl.n_periods,
-        ) * ctx.held
-        led.add(f"fiscal.operating_subsidy[{f.name}]", f"运营补贴：{f.name}",
-                f"Operating subsidy: {f.name}", flows, group="fiscal")
+        flows = (
+            grant.operating_subsidy(
+                inputs.scalar(f"{at}.amount", f.amount),
+                start,
+                f.years,
+                inputs.scalar(f"{at}.growth_rate", f.growth_rate),
+                tl.t,
+                tl.ppy,
+                tl.n_periods,
+            )
+            * ctx.held
+        )
+        led.add(
+            f"fiscal.operating_subsidy[{f.name}]",
+            f"运营补贴：{f.name}",
+            f"Operating subsidy: {f.name}",
+            flows,
+            group="fiscal",
+        )
         total = total + flows
         if f.taxable:
             taxable = taxable + flows
-    led.add("fiscal.operating_subsidies", "运营补贴合计", "Operating subsidies", total,
-            group="fiscal")
-    led.add("fiscal.operating_subsidies_taxable", "应税运营补贴", "Taxable operating subsidies",
-            taxable, group="fiscal")
+    led.add(
+        "fiscal.operating_subsidies", "运营补贴合计", "Operating subsidies", total, group="fiscal"
+    )
+    led.add(
+        "fiscal.operating_subsidies_taxable",
+        "应税运营补贴",
+        "Taxable operating subsidies",
+        taxable,
+        group="fiscal",
+    )

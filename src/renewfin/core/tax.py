@@ -113,13 +113,19 @@ def build_indirect(
     led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
     payable, credit = vat_payable(output_vat, input_vat)
     led.add("tax.vat_payable", "应纳增值税", "VAT payable", payable, group="tax")
-    led.add("tax.vat_credit", "留抵进项税额", "Input VAT carried forward", credit, group="tax",
-            kind=Kind.BALANCE)
+    led.add(
+        "tax.vat_credit",
+        "留抵进项税额",
+        "Input VAT carried forward",
+        credit,
+        group="tax",
+        kind=Kind.BALANCE,
+    )
     surcharge_rate = inputs.scalar("tax.surcharge_rate", rates.surcharge)
-    led.add("tax.surcharges", "增值税附加", "VAT surcharges", payable * surcharge_rate,
-            group="tax")
-    led.add("tax.property_rental", "房产税（从租）", "Property tax on rent", rental * held,
-            group="tax")
+    led.add("tax.surcharges", "增值税附加", "VAT surcharges", payable * surcharge_rate, group="tax")
+    led.add(
+        "tax.property_rental", "房产税（从租）", "Property tax on rent", rental * held, group="tax"
+    )
     t = tl.t
     base = zeros
     for g in assets:
@@ -133,7 +139,17 @@ def build_indirect(
         / tl.ppy
     )
     ctx.projection["property_tax"] = rental + ad_valorem
-    led.add("tax.property_ad_valorem", "房产税（从价）", "Property tax on value",
-            ad_valorem * held, group="tax")
-    led.add("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges",
-            led.raw("tax.surcharges") + (rental + ad_valorem) * held, group="tax")
+    led.add(
+        "tax.property_ad_valorem",
+        "房产税（从价）",
+        "Property tax on value",
+        ad_valorem * held,
+        group="tax",
+    )
+    led.add(
+        "tax.taxes_and_surcharges",
+        "税金及附加",
+        "Taxes and surcharges",
+        led.raw("tax.surcharges") + (rental + ad_valorem) * held,
+        group="tax",
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -172,9 +172,19 @@ class Book:
         ws.cell(r, 2, title).font = SECTION_FONT
         self.next_row[sheet] = r + 1
 
-    def row(self, sheet: str, id: str, zh: str, en: str, template: Template, *,
-            unit: str | None = None, fmt: str = MONEY, total: bool = True,
-            n: int | None = None) -> int:
+    def row(
+        self,
+        sheet: str,
+        id: str,
+        zh: str,
+        en: str,
+        template: Template,
+        *,
+        unit: str | None = None,
+        fmt: str = MONEY,
+        total: bool = True,
+        n: int | None = None,
+    ) -> int:
         """Write a row from a template — one column per period, or ``n`` columns (a yearly
         sheet); return its row number."""
         ws = self.sheet(sheet)
@@ -206,8 +216,17 @@ class Book:
                 ws.cell(r, 5, f"=SUM({a}{r}:{b}{r})").number_format = fmt
         self.pending.clear()
 
-    def constant(self, sheet: str, id: str, zh: str, en: str, formula: Template, *,
-                 unit: str | None = None, fmt: str = MONEY) -> int:
+    def constant(
+        self,
+        sheet: str,
+        id: str,
+        zh: str,
+        en: str,
+        formula: Template,
+        *,
+        unit: str | None = None,
+        fmt: str = MONEY,
+    ) -> int:
         """Write a single calculated value in column E."""
         ws = self.sheet(sheet)
         r = self.next_row[sheet]

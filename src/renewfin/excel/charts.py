@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl.chart import BarChart, LineChart, Reference
 
-from renewfin.excel.book import FIRST, MONEY, At
+from renewfin.excel.book import FIRST, MONEY
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -32,25 +32,48 @@ def chart_rows(w: ModelWriter) -> None:
         ("chart.debt_service", "还本付息", "Debt service", "xl.chart_debt", -1),
         ("chart.distributions", "股东及基金分配", "Distributions", "xl.chart_dist", -1),
     ]
-    b.row("Metrics", "xl.chart_taxes", "税金（图表）", "Taxes (chart)",
-          lambda x: (f"={x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}+"
-                     f"{x.p('tax.income_tax')}"))
-    b.row("Metrics", "xl.chart_debt", "还本付息（图表）", "Debt service (chart)",
-          lambda x: f"={x.p('cash.bond_debt_service')}+{x.p('cash.loan_debt_service')}")
-    b.row("Metrics", "xl.chart_dist", "分配（图表）", "Distributions (chart)",
-          lambda x: f"={x.p('equity.distribution')}+{x.p('fund.paid')}")
+    b.row(
+        "Metrics",
+        "xl.chart_taxes",
+        "税金（图表）",
+        "Taxes (chart)",
+        lambda x: (
+            f"={x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}+{x.p('tax.income_tax')}"
+        ),
+    )
+    b.row(
+        "Metrics",
+        "xl.chart_debt",
+        "还本付息（图表）",
+        "Debt service (chart)",
+        lambda x: f"={x.p('cash.bond_debt_service')}+{x.p('cash.loan_debt_service')}",
+    )
+    b.row(
+        "Metrics",
+        "xl.chart_dist",
+        "分配（图表）",
+        "Distributions (chart)",
+        lambda x: f"={x.p('equity.distribution')}+{x.p('fund.paid')}",
+    )
     for id, zh, en, src, sign in flows:
         _yearly(w, id + ".abs", zh, en, src)
-        b.row(R, id, zh, en, lambda x, id=id, sign=sign: f"={'-' if sign < 0 else ''}"
-                                                       f"{x.p(id + '.abs')}", n=n)
+        b.row(
+            R,
+            id,
+            zh,
+            en,
+            lambda x, id=id, sign=sign: f"={'-' if sign < 0 else ''}{x.p(id + '.abs')}",
+            n=n,
+        )
 
     def year_end(src: str) -> callable:  # type: ignore[valid-type]
-        return lambda x: (f"=INDEX({x.row_range(src)},({x.p('ratio.year')}+1)*"
-                          f"{x.i(PPY)})")
+        return lambda x: f"=INDEX({x.row_range(src)},({x.p('ratio.year')}+1)*{x.i(PPY)})"
 
-    for id, zh, en, src in (("chart.cash", "累计盈余资金", "Cumulative cash", "cash.cumulative_surplus"),
-                            ("chart.bonds", "专项债余额", "Special-bond balance", "bond.closing"),
-                            ("chart.loans", "贷款余额", "Loan balance", "loan.closing")):
+    for id, zh, en, src in (
+        ("chart.cash", "累计盈余资金", "Cumulative cash", "cash.cumulative_surplus"),
+        ("chart.bonds", "专项债余额", "Special-bond balance", "bond.closing"),
+        ("chart.loans", "贷款余额", "Loan balance", "loan.closing"),
+    ):
         b.row(R, id, zh, en, year_end(src), fmt=MONEY, total=False, n=n)
 
 
@@ -81,8 +104,18 @@ def add_charts(w: ModelWriter) -> None:
     bar.type, bar.grouping, bar.overlap = "col", "stacked", 100
     bar.title = "现金流量构成 Cash flow by year"
     bar.y_axis.title = w.spec.project.money_unit.value
-    add(bar, ["chart.revenue", "chart.subsidy", "chart.exit", "chart.opex", "chart.taxes",
-              "chart.debt_service", "chart.distributions"])
+    add(
+        bar,
+        [
+            "chart.revenue",
+            "chart.subsidy",
+            "chart.exit",
+            "chart.opex",
+            "chart.taxes",
+            "chart.debt_service",
+            "chart.distributions",
+        ],
+    )
     line = LineChart()
     add(line, ["chart.cash"])
     bar += line
@@ -101,4 +134,3 @@ def add_charts(w: ModelWriter) -> None:
     add(ratios, ["ratio.dscr", "ratio.annual_cover"])
     ratios.width, ratios.height = 26, 10
     ws.add_chart(ratios, "B50")
-

@@ -15,16 +15,30 @@ from renewfin.spec.model import ProjectSpec
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 
 VIRTUAL = {
-    "risk.construction_delay_periods": ("建设延期期数", "Construction delay", "periods",
-                                        "First-class risk: periods added to every phase's "
-                                        "construction (0 in the base case)."),
-    "risk.capex_overrun": ("投资超支比例", "Capex overrun", "-",
-                           "First-class risk: overrun as a fraction of the items it applies to "
-                           "(0 in the base case)."),
-    "tax.surcharge_rate": ("增值税附加税率合计", "VAT surcharges", "-",
-                           "城建税 + 教育费附加 + 地方教育附加, resolved from the tax preset."),
-    "tax.income_tax_rate": ("企业所得税税率", "Income tax rate", "-",
-                            "Resolved from the tax preset and overrides."),
+    "risk.construction_delay_periods": (
+        "建设延期期数",
+        "Construction delay",
+        "periods",
+        "First-class risk: periods added to every phase's construction (0 in the base case).",
+    ),
+    "risk.capex_overrun": (
+        "投资超支比例",
+        "Capex overrun",
+        "-",
+        "First-class risk: overrun as a fraction of the items it applies to (0 in the base case).",
+    ),
+    "tax.surcharge_rate": (
+        "增值税附加税率合计",
+        "VAT surcharges",
+        "-",
+        "城建税 + 教育费附加 + 地方教育附加, resolved from the tax preset.",
+    ),
+    "tax.income_tax_rate": (
+        "企业所得税税率",
+        "Income tax rate",
+        "-",
+        "Resolved from the tax preset and overrides.",
+    ),
 }
 
 
@@ -80,5 +94,11 @@ def describe(path: str) -> FieldDoc:
             high = float(meta.le if isinstance(meta, Le) else meta.lt)
     en = field.replace("_", " ").capitalize()
     zh = f"{item}：{en}" if item else en
-    return FieldDoc(zh, f"{en} ({item})" if item else en, unit[-1] if unit else "",
-                    " ".join(doc.split()), low, high)
+    return FieldDoc(
+        zh,
+        f"{en} ({item})" if item else en,
+        unit[-1] if unit else "",
+        " ".join(doc.split()),
+        low,
+        high,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import FLAG, RATIO, SOLVED_FILL, At
+from renewfin.excel.book import FLAG, RATIO, At
 from renewfin.financing.plan import Tranche
 from renewfin.spec.funding import (
     DistributionPolicy,
@@ -35,13 +35,16 @@ def fixed_sources(w: ModelWriter) -> None:
     b, spec = w.book, w.spec
     b.section(F, "财政资金与基金出资 Fiscal funds and fund contributions")
 
-    def disbursement(key: str, schedule: list[float] | None, start_year_path: str,
-                     amount_path: str) -> Callable[[At], str]:
+    def disbursement(
+        key: str, schedule: list[float] | None, start_year_path: str, amount_path: str
+    ) -> Callable[[At], str]:
         if schedule is None:
-            return lambda x: (f"={x.i(amount_path)}*{x.p('capex.total')}/"
-                              f"SUM({x.row_range('capex.total')})")
-        w.vector(f"xl.disburse[{key}]", list(schedule), f"拨付比例：{key}",
-                 f"Disbursement shares: {key}")
+            return lambda x: (
+                f"={x.i(amount_path)}*{x.p('capex.total')}/SUM({x.row_range('capex.total')})"
+            )
+        w.vector(
+            f"xl.disburse[{key}]", list(schedule), f"拨付比例：{key}", f"Disbursement shares: {key}"
+        )
         w.param(start_year_path, _start_year(w, key), f"拨付起始：{key}", f"Start: {key}", "yr")
         n = len(schedule)
 
@@ -49,29 +52,51 @@ def fixed_sources(w: ModelWriter) -> None:
             start = f"ROUND({x.i(start_year_path)}*{x.i(PPY)},0)"
             k = f"INT(({x.p('time.period')}-{start})/{x.i(PPY)})"
             on = f"({x.p('time.period')}>={start})*({x.p('time.period')}<{start}+{n}*{x.i(PPY)})"
-            return (f"={x.i(amount_path)}*INDEX({x.v(f'xl.disburse[{key}]')},"
-                    f"MIN(MAX({k},0),{n - 1})+1)/{x.i(PPY)}*{on}")
+            return (
+                f"={x.i(amount_path)}*INDEX({x.v(f'xl.disburse[{key}]')},"
+                f"MIN(MAX({k},0),{n - 1})+1)/{x.i(PPY)}*{on}"
+            )
+
         return f
 
     grants, injections = [], []
     for f in spec.funding.fiscal_funds:
         at = f"funding.fiscal_funds[{f.name}]"
         if f.use is FiscalUse.CAPITAL_GRANT:
-            b.row(F, f"fiscal.grant[{f.name}]", f"资本性补助：{f.name}", f"Capital grant: {f.name}",
-                  disbursement(f.name, f.schedule, at + ".start_year", at + ".amount"))
+            b.row(
+                F,
+                f"fiscal.grant[{f.name}]",
+                f"资本性补助：{f.name}",
+                f"Capital grant: {f.name}",
+                disbursement(f.name, f.schedule, at + ".start_year", at + ".amount"),
+            )
             grants.append(f"fiscal.grant[{f.name}]")
         elif f.use is FiscalUse.EQUITY_INJECTION:
-            b.row(F, f"fiscal.injection[{f.name}]", f"财政资本金注入：{f.name}",
-                  f"Equity injection: {f.name}",
-                  disbursement(f.name, f.schedule, at + ".start_year", at + ".amount"))
+            b.row(
+                F,
+                f"fiscal.injection[{f.name}]",
+                f"财政资本金注入：{f.name}",
+                f"Equity injection: {f.name}",
+                disbursement(f.name, f.schedule, at + ".start_year", at + ".amount"),
+            )
             injections.append(f"fiscal.injection[{f.name}]")
     b.row(F, "fiscal.grants", "资本性补助合计", "Capital grants", lambda x: "=" + _sum(x, grants))
-    b.row(F, "fiscal.injections", "财政资本金注入合计", "Equity injections",
-          lambda x: "=" + _sum(x, injections))
+    b.row(
+        F,
+        "fiscal.injections",
+        "财政资本金注入合计",
+        "Equity injections",
+        lambda x: "=" + _sum(x, injections),
+    )
     fund = spec.funding.fund
     if fund is not None:
-        b.row(F, "fund.contribution", "基金出资", "Fund contribution",
-              disbursement("fund", fund.schedule, "funding.fund.start_year", "funding.fund.amount"))
+        b.row(
+            F,
+            "fund.contribution",
+            "基金出资",
+            "Fund contribution",
+            disbursement("fund", fund.schedule, "funding.fund.start_year", "funding.fund.amount"),
+        )
     else:
         b.row(F, "fund.contribution", "基金出资", "Fund contribution", lambda x: "=0")
     loans = {ln.name: k for k, ln in enumerate(spec.funding.loans)}
@@ -81,29 +106,60 @@ def fixed_sources(w: ModelWriter) -> None:
             continue
         at = f"funding.fiscal_funds[{f.name}]"
         if f.years is not None:
-            w.param(f"xl.subsidy_years[{f.name}]", f.years, f"贴息年限：{f.name}",
-                    f"Subsidy years: {f.name}", "yr")
-        b.row(F, f"xl.subsidy_share[{f.name}]", f"贴息比例：{f.name}",
-              f"Interest subsidy share: {f.name}",
-              lambda x, f=f, at=at: (
-                  f"={x.i(at + '.share')}*({x.p('time.period')}>="
-                  f"{x.p(f'xl.phase_start[{first}]')})"
-                  + ("" if f.years is None else
-                     f"*({x.p('time.period')}<{x.p(f'xl.phase_start[{first}]')}+ROUND("
-                     f"{x.i(f'xl.subsidy_years[{f.name}]')}*{x.i(PPY)},0))")),
-              unit="-", fmt=RATIO, total=False)
+            w.param(
+                f"xl.subsidy_years[{f.name}]",
+                f.years,
+                f"贴息年限：{f.name}",
+                f"Subsidy years: {f.name}",
+                "yr",
+            )
+        b.row(
+            F,
+            f"xl.subsidy_share[{f.name}]",
+            f"贴息比例：{f.name}",
+            f"Interest subsidy share: {f.name}",
+            lambda x, f=f, at=at: (
+                f"={x.i(at + '.share')}*({x.p('time.period')}>="
+                f"{x.p(f'xl.phase_start[{first}]')})"
+                + (
+                    ""
+                    if f.years is None
+                    else f"*({x.p('time.period')}<{x.p(f'xl.phase_start[{first}]')}+ROUND("
+                    f"{x.i(f'xl.subsidy_years[{f.name}]')}*{x.i(PPY)},0))"
+                )
+            ),
+            unit="-",
+            fmt=RATIO,
+            total=False,
+        )
     for ln in spec.funding.loans:
-        subs = [f for f in spec.funding.fiscal_funds
-                if f.use is FiscalUse.INTEREST_SUBSIDY and f.loan == ln.name]
-        b.row(F, f"xl.sub_share[{ln.name}]", f"贴息比例合计：{ln.name}",
-              f"Subsidised share of interest: {ln.name}",
-              lambda x, subs=subs: "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs]),
-              unit="-", fmt=RATIO, total=False)
-        b.row(F, f"xl.sub_taxable[{ln.name}]", f"应税贴息比例：{ln.name}",
-              f"Taxable subsidised share: {ln.name}",
-              lambda x, subs=subs: "=" + _sum(
-                  x, [f"xl.subsidy_share[{f.name}]" for f in subs if f.taxable]),
-              unit="-", fmt=RATIO, total=False)
+        subs = [
+            f
+            for f in spec.funding.fiscal_funds
+            if f.use is FiscalUse.INTEREST_SUBSIDY and f.loan == ln.name
+        ]
+        b.row(
+            F,
+            f"xl.sub_share[{ln.name}]",
+            f"贴息比例合计：{ln.name}",
+            f"Subsidised share of interest: {ln.name}",
+            lambda x, subs=subs: "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs]),
+            unit="-",
+            fmt=RATIO,
+            total=False,
+        )
+        b.row(
+            F,
+            f"xl.sub_taxable[{ln.name}]",
+            f"应税贴息比例：{ln.name}",
+            f"Taxable subsidised share: {ln.name}",
+            lambda x, subs=subs: (
+                "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs if f.taxable])
+            ),
+            unit="-",
+            fmt=RATIO,
+            total=False,
+        )
     del loans
 
 
@@ -127,19 +183,42 @@ def bonds(w: ModelWriter) -> None:
         src = originals[tr.refinancing_of or tr.name]
         _tranche(w, tr, src)
     names = [tr.name for tr in plan.bonds]
-    for key, zh, en in (("issue", "专项债发行", "Special-bond issues"),
-                        ("interest", "专项债付息", "Special-bond interest"),
-                        ("principal", "专项债还本", "Special-bond principal"),
-                        ("fees", "专项债发行及兑付费", "Special-bond fees")):
-        b.row(F, f"bond.{key}", zh, en,
-              lambda x, key=key: "=" + _sum(x, [f"bond[{n}].{key}" for n in names]))
-    b.row(F, "bond.closing", "专项债余额", "Special-bond balance",
-          lambda x: "=" + _sum(x, [f"bond[{n}].closing" for n in names]), total=False)
+    for key, zh, en in (
+        ("issue", "专项债发行", "Special-bond issues"),
+        ("interest", "专项债付息", "Special-bond interest"),
+        ("principal", "专项债还本", "Special-bond principal"),
+        ("fees", "专项债发行及兑付费", "Special-bond fees"),
+    ):
+        b.row(
+            F,
+            f"bond.{key}",
+            zh,
+            en,
+            lambda x, key=key: "=" + _sum(x, [f"bond[{n}].{key}" for n in names]),
+        )
+    b.row(
+        F,
+        "bond.closing",
+        "专项债余额",
+        "Special-bond balance",
+        lambda x: "=" + _sum(x, [f"bond[{n}].closing" for n in names]),
+        total=False,
+    )
     refi = [tr.name for tr in plan.bonds if tr.refinanced_principal is not None]
-    b.row(F, "bond.refinanced", "再融资偿还本金", "Principal repaid by refinancing",
-          lambda x: "=" + _sum(x, [f"xl.bond_refi[{n}]" for n in refi]))
-    b.row(F, "xl.bond_service", "专项债还本付息及费用", "Special-bond service",
-          lambda x: f"={x.p('bond.interest')}+{x.p('bond.principal')}+{x.p('bond.fees')}")
+    b.row(
+        F,
+        "bond.refinanced",
+        "再融资偿还本金",
+        "Principal repaid by refinancing",
+        lambda x: "=" + _sum(x, [f"xl.bond_refi[{n}]" for n in refi]),
+    )
+    b.row(
+        F,
+        "xl.bond_service",
+        "专项债还本付息及费用",
+        "Special-bond service",
+        lambda x: f"={x.p('bond.interest')}+{x.p('bond.principal')}+{x.p('bond.fees')}",
+    )
 
 
 def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyped-def]
@@ -148,94 +227,213 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
     key = f"bond[{tr.name}]"
     refi = tr.refinancing_of is not None
     tenor = src.refinance_tenor_years or src.tenor_years if refi else src.tenor_years
-    shares = ([0.0] * (tenor - 1) + [1.0] if refi or src.repayment_schedule is None
-              else list(src.repayment_schedule))
-    w.vector(f"xl.bond_shares[{tr.name}]", shares, f"还本比例：{tr.name}",
-             f"Principal shares: {tr.name}")
-    w.param(f"{at}.issue_year", src.issue_year, f"发行年：{src.name}", f"Issue year: {src.name}",
-            "yr")
+    shares = (
+        [0.0] * (tenor - 1) + [1.0]
+        if refi or src.repayment_schedule is None
+        else list(src.repayment_schedule)
+    )
+    w.vector(
+        f"xl.bond_shares[{tr.name}]", shares, f"还本比例：{tr.name}", f"Principal shares: {tr.name}"
+    )
+    w.param(
+        f"{at}.issue_year", src.issue_year, f"发行年：{src.name}", f"Issue year: {src.name}", "yr"
+    )
     w.param(f"{at}.tenor_years", src.tenor_years, f"期限：{src.name}", f"Tenor: {src.name}", "yr")
-    w.param(f"xl.coupons_per_year[{src.name}]", src.frequency.per_year, f"付息次数：{src.name}",
-            f"Coupons per year: {src.name}", "1/yr")
-    w.param(f"{at}.issuance_fee_rate", src.issuance_fee_rate, f"发行费率：{src.name}",
-            f"Issuance fee rate: {src.name}")
-    w.param(f"{at}.payment_fee_rate", src.payment_fee_rate, f"兑付费率：{src.name}",
-            f"Payment fee rate: {src.name}")
+    w.param(
+        f"xl.coupons_per_year[{src.name}]",
+        src.frequency.per_year,
+        f"付息次数：{src.name}",
+        f"Coupons per year: {src.name}",
+        "1/yr",
+    )
+    w.param(
+        f"{at}.issuance_fee_rate",
+        src.issuance_fee_rate,
+        f"发行费率：{src.name}",
+        f"Issuance fee rate: {src.name}",
+    )
+    w.param(
+        f"{at}.payment_fee_rate",
+        src.payment_fee_rate,
+        f"兑付费率：{src.name}",
+        f"Payment fee rate: {src.name}",
+    )
     if refi:
-        w.param(f"{at}.refinance_share", src.refinance_share, f"再融资比例：{src.name}",
-                f"Refinanced share: {src.name}")
-        w.param(f"xl.refi_tenor[{src.name}]", tenor, f"再融资期限：{src.name}",
-                f"Refinancing tenor: {src.name}", "yr")
+        w.param(
+            f"{at}.refinance_share",
+            src.refinance_share,
+            f"再融资比例：{src.name}",
+            f"Refinanced share: {src.name}",
+        )
+        w.param(
+            f"xl.refi_tenor[{src.name}]",
+            tenor,
+            f"再融资期限：{src.name}",
+            f"Refinancing tenor: {src.name}",
+            "yr",
+        )
         coupon = f"{at}.refinance_coupon"
     else:
         coupon = f"{at}.coupon"
-    issue_period = (lambda x: f"ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)")
+    issue_period = lambda x: f"ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)"
     if refi:
-        issue_period = (lambda x: f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+"
-                                  f"{x.i(at + '.tenor_years')}*{x.i(PPY)}-1)")
-    tenor_ref = (lambda x: x.i(f"xl.refi_tenor[{src.name}]")) if refi else \
-        (lambda x: x.i(at + ".tenor_years"))
+        issue_period = lambda x: (
+            f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+"
+            f"{x.i(at + '.tenor_years')}*{x.i(PPY)}-1)"
+        )
+    tenor_ref = (
+        (lambda x: x.i(f"xl.refi_tenor[{src.name}]"))
+        if refi
+        else (lambda x: x.i(at + ".tenor_years"))
+    )
     start = (lambda x: f"({issue_period(x)}+{1 if refi else 0})") if refi else issue_period
-    t = lambda x: x.p("time.period")  # noqa: E731
-    k = lambda x: f"({t(x)}-{start(x)})"  # noqa: E731
+    t = lambda x: x.p("time.period")
+    k = lambda x: f"({t(x)}-{start(x)})"
     if refi:
         orig = f"bond[{src.name}]"
-        b.constant(F, f"xl.refi_amount[{tr.name}]", f"再融资金额：{tr.name}",
-                   f"Refinancing amount: {tr.name}",
-                   lambda x: f"={x.i(at + '.refinance_share')}*SUMPRODUCT("
-                             f"{x.row_range(orig + '.principal_base')},"
-                             f"--({x.row_range('time.period')}={issue_period(x)}))")
-        amount = lambda x: x.p(f"xl.refi_amount[{tr.name}]")  # noqa: E731
+        b.constant(
+            F,
+            f"xl.refi_amount[{tr.name}]",
+            f"再融资金额：{tr.name}",
+            f"Refinancing amount: {tr.name}",
+            lambda x: (
+                f"={x.i(at + '.refinance_share')}*SUMPRODUCT("
+                f"{x.row_range(orig + '.principal_base')},"
+                f"--({x.row_range('time.period')}={issue_period(x)}))"
+            ),
+        )
+        amount = lambda x: x.p(f"xl.refi_amount[{tr.name}]")
     else:
-        amount = lambda x: x.i(at + ".amount")  # noqa: E731
-    b.row(F, f"{key}.issue", f"专项债{tr.name}发行", f"Special bond {tr.name} issue",
-          lambda x: f"={amount(x)}*({t(x)}={issue_period(x)})*{x.p('flag.held')}")
-    b.row(F, f"{key}.principal_base", f"到期还本（提前赎回前）：{tr.name}",
-          f"Scheduled principal: {tr.name}",
-          lambda x: (f"={amount(x)}*({k(x)}>=0)*(MOD({k(x)}+1,{x.i(PPY)})=0)*({k(x)}+1<="
-                     f"{tenor_ref(x)}*{x.i(PPY)})*INDEX({x.v(f'xl.bond_shares[{tr.name}]')},"
-                     f"MIN(MAX(INT(({k(x)}+1)/{x.i(PPY)}),1),{len(shares)}))"))
-    out_for_interest = ((lambda x: x.p(f"{key}.opening")) if refi else
-                        (lambda x: f"({x.p(f'{key}.opening')}+{x.p(f'{key}.issue')})"))
-    b.row(F, f"{key}.accrued", f"应计利息：{tr.name}", f"Coupon accrued: {tr.name}",
-          lambda x: f"={x.i(coupon)}*{out_for_interest(x)}/{x.i(PPY)}")
-    step = lambda x: f"MAX(1,INT({x.i(PPY)}/{x.i(f'xl.coupons_per_year[{src.name}]')}))"  # noqa
-    b.row(F, f"xl.bond_payflag[{tr.name}]", f"付息标志：{tr.name}", f"Coupon date: {tr.name}",
-          lambda x: (f"=({k(x)}>=0)*MIN(1,(MOD({k(x)}+1,{step(x)})=0)+({k(x)}+1="
-                     f"{tenor_ref(x)}*{x.i(PPY)}))"), unit="-", fmt=FLAG, total=False)
-    b.row(F, f"xl.bond_paid_base[{tr.name}]", f"付息（提前赎回前）：{tr.name}",
-          f"Coupon paid before redemption: {tr.name}",
-          lambda x: f"={x.p(f'xl.bond_payflag[{tr.name}]')}*({x.prev(f'xl.bond_unpaid[{tr.name}]')}"
-                    f"+{x.p(f'{key}.accrued')})")
-    b.row(F, f"xl.bond_unpaid[{tr.name}]", f"未付应计利息：{tr.name}",
-          f"Accrued coupon unpaid: {tr.name}",
-          lambda x: f"={x.prev(f'xl.bond_unpaid[{tr.name}]')}+{x.p(f'{key}.accrued')}-"
-                    f"{x.p(f'xl.bond_paid_base[{tr.name}]')}", total=False)
-    ex = lambda x: f"({t(x)}={x.p('xl.last_held')})*{x.i('xl.has_exit')}"  # noqa: E731
-    held = lambda x: x.p("flag.held")  # noqa: E731
-    b.row(F, f"{key}.opening", f"专项债{tr.name}期初余额", f"Special bond {tr.name} opening balance",
-          lambda x: f"={x.prev(f'{key}.closing')}", total=False)
-    b.row(F, f"{key}.principal", f"专项债{tr.name}还本", f"Special bond {tr.name} principal",
-          lambda x: (f"={held(x)}*({x.p(f'{key}.principal_base')}+{ex(x)}*("
-                     f"{x.p(f'{key}.opening')}+{x.p(f'{key}.issue')}-"
-                     f"{x.p(f'{key}.principal_base')}))"))
-    b.row(F, f"{key}.interest", f"专项债{tr.name}付息", f"Special bond {tr.name} interest",
-          lambda x: (f"={held(x)}*({ex(x)}*({x.prev(f'xl.bond_unpaid[{tr.name}]')}+"
-                     f"{x.p(f'{key}.accrued')})+(1-{ex(x)})*{x.p(f'xl.bond_paid_base[{tr.name}]')})"))
-    b.row(F, f"{key}.fees", f"专项债{tr.name}发行及兑付费", f"Special bond {tr.name} fees",
-          lambda x: (f"={held(x)}*({x.i(at + '.issuance_fee_rate')}*{x.p(f'{key}.issue')}+"
-                     f"{x.i(at + '.payment_fee_rate')}*({x.p(f'{key}.interest')}+"
-                     f"{x.p(f'{key}.principal')}))"))
-    b.row(F, f"{key}.closing", f"专项债{tr.name}期末余额", f"Special bond {tr.name} closing balance",
-          lambda x: f"={x.p(f'{key}.opening')}+{x.p(f'{key}.issue')}-{x.p(f'{key}.principal')}",
-          total=False)
+        amount = lambda x: x.i(at + ".amount")
+    b.row(
+        F,
+        f"{key}.issue",
+        f"专项债{tr.name}发行",
+        f"Special bond {tr.name} issue",
+        lambda x: f"={amount(x)}*({t(x)}={issue_period(x)})*{x.p('flag.held')}",
+    )
+    b.row(
+        F,
+        f"{key}.principal_base",
+        f"到期还本（提前赎回前）：{tr.name}",
+        f"Scheduled principal: {tr.name}",
+        lambda x: (
+            f"={amount(x)}*({k(x)}>=0)*(MOD({k(x)}+1,{x.i(PPY)})=0)*({k(x)}+1<="
+            f"{tenor_ref(x)}*{x.i(PPY)})*INDEX({x.v(f'xl.bond_shares[{tr.name}]')},"
+            f"MIN(MAX(INT(({k(x)}+1)/{x.i(PPY)}),1),{len(shares)}))"
+        ),
+    )
+    out_for_interest = (
+        (lambda x: x.p(f"{key}.opening"))
+        if refi
+        else (lambda x: f"({x.p(f'{key}.opening')}+{x.p(f'{key}.issue')})")
+    )
+    b.row(
+        F,
+        f"{key}.accrued",
+        f"应计利息：{tr.name}",
+        f"Coupon accrued: {tr.name}",
+        lambda x: f"={x.i(coupon)}*{out_for_interest(x)}/{x.i(PPY)}",
+    )
+    step = lambda x: f"MAX(1,INT({x.i(PPY)}/{x.i(f'xl.coupons_per_year[{src.name}]')}))"
+    b.row(
+        F,
+        f"xl.bond_payflag[{tr.name}]",
+        f"付息标志：{tr.name}",
+        f"Coupon date: {tr.name}",
+        lambda x: (
+            f"=({k(x)}>=0)*MIN(1,(MOD({k(x)}+1,{step(x)})=0)+({k(x)}+1={tenor_ref(x)}*{x.i(PPY)}))"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        F,
+        f"xl.bond_paid_base[{tr.name}]",
+        f"付息（提前赎回前）：{tr.name}",
+        f"Coupon paid before redemption: {tr.name}",
+        lambda x: (
+            f"={x.p(f'xl.bond_payflag[{tr.name}]')}*({x.prev(f'xl.bond_unpaid[{tr.name}]')}"
+            f"+{x.p(f'{key}.accrued')})"
+        ),
+    )
+    b.row(
+        F,
+        f"xl.bond_unpaid[{tr.name}]",
+        f"未付应计利息：{tr.name}",
+        f"Accrued coupon unpaid: {tr.name}",
+        lambda x: (
+            f"={x.prev(f'xl.bond_unpaid[{tr.name}]')}+{x.p(f'{key}.accrued')}-"
+            f"{x.p(f'xl.bond_paid_base[{tr.name}]')}"
+        ),
+        total=False,
+    )
+    ex = lambda x: f"({t(x)}={x.p('xl.last_held')})*{x.i('xl.has_exit')}"
+    held = lambda x: x.p("flag.held")
+    b.row(
+        F,
+        f"{key}.opening",
+        f"专项债{tr.name}期初余额",
+        f"Special bond {tr.name} opening balance",
+        lambda x: f"={x.prev(f'{key}.closing')}",
+        total=False,
+    )
+    b.row(
+        F,
+        f"{key}.principal",
+        f"专项债{tr.name}还本",
+        f"Special bond {tr.name} principal",
+        lambda x: (
+            f"={held(x)}*({x.p(f'{key}.principal_base')}+{ex(x)}*("
+            f"{x.p(f'{key}.opening')}+{x.p(f'{key}.issue')}-"
+            f"{x.p(f'{key}.principal_base')}))"
+        ),
+    )
+    b.row(
+        F,
+        f"{key}.interest",
+        f"专项债{tr.name}付息",
+        f"Special bond {tr.name} interest",
+        lambda x: (
+            f"={held(x)}*({ex(x)}*({x.prev(f'xl.bond_unpaid[{tr.name}]')}+"
+            f"{x.p(f'{key}.accrued')})+(1-{ex(x)})*{x.p(f'xl.bond_paid_base[{tr.name}]')})"
+        ),
+    )
+    b.row(
+        F,
+        f"{key}.fees",
+        f"专项债{tr.name}发行及兑付费",
+        f"Special bond {tr.name} fees",
+        lambda x: (
+            f"={held(x)}*({x.i(at + '.issuance_fee_rate')}*{x.p(f'{key}.issue')}+"
+            f"{x.i(at + '.payment_fee_rate')}*({x.p(f'{key}.interest')}+"
+            f"{x.p(f'{key}.principal')}))"
+        ),
+    )
+    b.row(
+        F,
+        f"{key}.closing",
+        f"专项债{tr.name}期末余额",
+        f"Special bond {tr.name} closing balance",
+        lambda x: f"={x.p(f'{key}.opening')}+{x.p(f'{key}.issue')}-{x.p(f'{key}.principal')}",
+        total=False,
+    )
     if tr.refinanced_principal is not None:
-        maturity = (lambda x: f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+"
-                              f"{x.i(at + '.tenor_years')}*{x.i(PPY)}-1)")
-        b.row(F, f"xl.bond_refi[{tr.name}]", f"再融资偿还本金：{tr.name}",
-              f"Principal repaid by refinancing: {tr.name}",
-              lambda x: (f"={x.i(at + '.refinance_share')}*{x.p(f'{key}.principal_base')}*"
-                         f"({t(x)}={maturity(x)})"))
+        maturity = lambda x: (
+            f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+"
+            f"{x.i(at + '.tenor_years')}*{x.i(PPY)}-1)"
+        )
+        b.row(
+            F,
+            f"xl.bond_refi[{tr.name}]",
+            f"再融资偿还本金：{tr.name}",
+            f"Principal repaid by refinancing: {tr.name}",
+            lambda x: (
+                f"={x.i(at + '.refinance_share')}*{x.p(f'{key}.principal_base')}*"
+                f"({t(x)}={maturity(x)})"
+            ),
+        )
 
 
 def loans(w: ModelWriter) -> None:
@@ -246,8 +444,8 @@ def loans(w: ModelWriter) -> None:
     assert res.sizing is not None and res.plan is not None
     fs = spec.funding
     b.section(F, "银行贷款 Loans")
-    avail = lambda x: x.p("flag.construction")  # noqa: E731
-    t = lambda x: x.p("time.period")  # noqa: E731
+    avail = lambda x: x.p("flag.construction")
+    t = lambda x: x.p("time.period")
     first = min(spec.timeline.phases, key=lambda p: p.start_year).name
     for k, ln in enumerate(fs.loans):
         key = f"loan[{ln.name}]"
@@ -261,23 +459,52 @@ def loans(w: ModelWriter) -> None:
         bound = BOUNDS[int(res.sizing.binding[k, w.scenario])]
         solved = []
         if bound == "amount":
-            b.constant(F, f"xl.facility[{ln.name}]", f"贷款额度：{ln.name}",
-                       f"Facility (the amount bound binds): {ln.name}",
-                       lambda x, at=at: f"={x.i(at + '.sizing.amount')}", fmt="#,##0.00")
+            b.constant(
+                F,
+                f"xl.facility[{ln.name}]",
+                f"贷款额度：{ln.name}",
+                f"Facility (the amount bound binds): {ln.name}",
+                lambda x, at=at: f"={x.i(at + '.sizing.amount')}",
+                fmt="#,##0.00",
+            )
         else:
-            solved.append(("facility", "贷款额度（引擎求解）", "Facility (solved by the engine)",
-                           float(res.sizing.facility[k, w.scenario])))
+            solved.append(
+                (
+                    "facility",
+                    "贷款额度（引擎求解）",
+                    "Facility (solved by the engine)",
+                    float(res.sizing.facility[k, w.scenario]),
+                )
+            )
         if fs.drawdown.value == "pro_rata":
-            solved.append(("share", "提款比例（引擎求解）",
-                           "Share of the gap drawn (solved by the engine)", float(_share(w, k))))
+            solved.append(
+                (
+                    "share",
+                    "提款比例（引擎求解）",
+                    "Share of the gap drawn (solved by the engine)",
+                    float(_share(w, k)),
+                )
+            )
         for what, zh, en, value in solved:
-            r = b.constant(F, f"xl.{what}[{ln.name}]", f"{zh}：{ln.name}", f"{en}: {ln.name}",
-                           lambda x, value=value: value,  # type: ignore[arg-type,return-value]
-                           fmt=RATIO if what == "share" else "#,##0.00")
-            b.solved.append({"sheet": F, "row": r, "name": f"{en}: {ln.name}", "value": value,
-                             "residual": float(res.sizing.residual)})
+            r = b.constant(
+                F,
+                f"xl.{what}[{ln.name}]",
+                f"{zh}：{ln.name}",
+                f"{en}: {ln.name}",
+                lambda x, value=value: value,  # type: ignore[arg-type,return-value]
+                fmt=RATIO if what == "share" else "#,##0.00",
+            )
+            b.solved.append(
+                {
+                    "sheet": F,
+                    "row": r,
+                    "name": f"{en}: {ln.name}",
+                    "value": value,
+                    "residual": float(res.sizing.residual),
+                }
+            )
         if ln.rate_type is RateType.FIXED:
-            rate = lambda x, at=at: x.i(at + ".rate")  # noqa: E731
+            rate = lambda x, at=at: x.i(at + ".rate")
         else:
             five = ln.lpr_tenor is LprTenor.FIVE_YEAR
             name = "five_year" if five else "one_year"
@@ -286,108 +513,256 @@ def loans(w: ModelWriter) -> None:
             w.param(f"xl.lpr_level.{name}", level, "LPR基准水平", "LPR level of the spec")
             w.vector(f"xl.lpr_path.{name}", list(path), "LPR路径（按年）", "LPR path by year")
             n = len(path)
-            rate = (lambda x, at=at, name=name, n=n: (
+            rate = lambda x, at=at, name=name, n=n: (
                 f"(INDEX({x.v(f'xl.lpr_path.{name}')},MIN({x.p('time.year')}+1,{n}))+"
                 f"{x.i(f'funding.lpr.{name}')}-{x.i(f'xl.lpr_level.{name}')}+"
-                f"{x.i(at + '.spread')})"))
-        b.row(F, f"xl.rate[{ln.name}]", f"期利率：{ln.name}", f"Period rate: {ln.name}",
-              lambda x, rate=rate: f"={rate(x)}/{x.i(PPY)}", unit="-", fmt="0.000000",
-              total=False)
+                f"{x.i(at + '.spread')})"
+            )
+        b.row(
+            F,
+            f"xl.rate[{ln.name}]",
+            f"期利率：{ln.name}",
+            f"Period rate: {ln.name}",
+            lambda x, rate=rate: f"={rate(x)}/{x.i(PPY)}",
+            unit="-",
+            fmt="0.000000",
+            total=False,
+        )
         terms = res.plan.loans[k].terms
-        w.param(f"xl.repay_start[{ln.name}]", terms.repay_start, f"首个还款期：{ln.name}",
-                f"First repayment period: {ln.name}", "-")
-        w.param(f"xl.maturity[{ln.name}]", terms.maturity, f"到期期数：{ln.name}",
-                f"Maturity period: {ln.name}", "-")
-        w.param(f"{at}.upfront_fee_rate", ln.upfront_fee_rate, f"前端费率：{ln.name}",
-                f"Up-front fee rate: {ln.name}")
-        w.param(f"{at}.commitment_fee_rate", ln.commitment_fee_rate, f"承诺费率：{ln.name}",
-                f"Commitment fee rate: {ln.name}")
+        w.param(
+            f"xl.repay_start[{ln.name}]",
+            terms.repay_start,
+            f"首个还款期：{ln.name}",
+            f"First repayment period: {ln.name}",
+            "-",
+        )
+        w.param(
+            f"xl.maturity[{ln.name}]",
+            terms.maturity,
+            f"到期期数：{ln.name}",
+            f"Maturity period: {ln.name}",
+            "-",
+        )
+        w.param(
+            f"{at}.upfront_fee_rate",
+            ln.upfront_fee_rate,
+            f"前端费率：{ln.name}",
+            f"Up-front fee rate: {ln.name}",
+        )
+        w.param(
+            f"{at}.commitment_fee_rate",
+            ln.commitment_fee_rate,
+            f"承诺费率：{ln.name}",
+            f"Commitment fee rate: {ln.name}",
+        )
         if terms.weights is not None:
-            w.vector(f"xl.weights[{ln.name}]", list(terms.weights), f"还款权重：{ln.name}",
-                     f"Repayment weights: {ln.name}")
-            w.vector(f"xl.weights_left[{ln.name}]", list(terms.remaining_weights()),
-                     f"剩余还款权重：{ln.name}", f"Remaining weights: {ln.name}")
+            w.vector(
+                f"xl.weights[{ln.name}]",
+                list(terms.weights),
+                f"还款权重：{ln.name}",
+                f"Repayment weights: {ln.name}",
+            )
+            w.vector(
+                f"xl.weights_left[{ln.name}]",
+                list(terms.remaining_weights()),
+                f"剩余还款权重：{ln.name}",
+                f"Remaining weights: {ln.name}",
+            )
         if terms.target_dscr is not None:
-            w.param(f"xl.target_dscr[{ln.name}]", terms.target_dscr, f"目标DSCR：{ln.name}",
-                    f"Target DSCR: {ln.name}", "-")
+            w.param(
+                f"xl.target_dscr[{ln.name}]",
+                terms.target_dscr,
+                f"目标DSCR：{ln.name}",
+                f"Target DSCR: {ln.name}",
+                "-",
+            )
         if ln.cash_sweep > 0:
-            w.param(f"{at}.cash_sweep", ln.cash_sweep, f"现金扫款比例：{ln.name}",
-                    f"Cash sweep: {ln.name}")
-        r = lambda x, ln=ln: x.p(f"xl.rate[{ln.name}]")  # noqa: E731
-        b.row(F, f"{key}.opening", f"{ln.name}期初余额", f"{ln.name} opening balance",
-              lambda x, key=key: f"={x.prev(f'{key}.closing')}", total=False)
-        b.row(F, f"{key}.upfront_fee", f"{ln.name}前端费", f"{ln.name} up-front fee",
-              lambda x, ln=ln, at=at: (
-                  f"={x.i(at + '.upfront_fee_rate')}*{x.p(f'xl.facility[{ln.name}]')}*"
-                  f"({t(x)}={x.p(f'xl.phase_start[{first}]')})"))
-        b.row(F, f"{key}.commitment_fee", f"{ln.name}承诺费", f"{ln.name} commitment fee",
-              lambda x, ln=ln, at=at: (
-                  f"={x.i(at + '.commitment_fee_rate')}/{x.i(PPY)}*MAX("
-                  f"{x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')},0)*"
-                  f"{avail(x)}"))
-        b.row(F, f"xl.int_open[{ln.name}]", f"期初余额利息：{ln.name}",
-              f"Interest on the opening balance: {ln.name}",
-              lambda x, key=key, r=r: f"={r(x)}*{x.p(f'{key}.opening')}")
-        b.row(F, f"xl.principal_due[{ln.name}]", f"应还本金（按还款方式）：{ln.name}",
-              f"Principal due by profile: {ln.name}", _profile(w, k))
-        closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"  # noqa: E731
-        b.row(F, f"{key}.principal", f"{ln.name}还本", f"{ln.name} scheduled principal",
-              lambda x, key=key, ln=ln: (
-                  f"={closing(x)}*{x.p(f'{key}.opening')}+(1-{closing(x)})*"
-                  f"{x.p(f'xl.principal_due[{ln.name}]')}"))
-        keep = lambda x, ln=ln: f"(1-{x.p(f'xl.sub_share[{ln.name}]')})"  # noqa: E731
+            w.param(
+                f"{at}.cash_sweep",
+                ln.cash_sweep,
+                f"现金扫款比例：{ln.name}",
+                f"Cash sweep: {ln.name}",
+            )
+        r = lambda x, ln=ln: x.p(f"xl.rate[{ln.name}]")
+        b.row(
+            F,
+            f"{key}.opening",
+            f"{ln.name}期初余额",
+            f"{ln.name} opening balance",
+            lambda x, key=key: f"={x.prev(f'{key}.closing')}",
+            total=False,
+        )
+        b.row(
+            F,
+            f"{key}.upfront_fee",
+            f"{ln.name}前端费",
+            f"{ln.name} up-front fee",
+            lambda x, ln=ln, at=at: (
+                f"={x.i(at + '.upfront_fee_rate')}*{x.p(f'xl.facility[{ln.name}]')}*"
+                f"({t(x)}={x.p(f'xl.phase_start[{first}]')})"
+            ),
+        )
+        b.row(
+            F,
+            f"{key}.commitment_fee",
+            f"{ln.name}承诺费",
+            f"{ln.name} commitment fee",
+            lambda x, ln=ln, at=at: (
+                f"={x.i(at + '.commitment_fee_rate')}/{x.i(PPY)}*MAX("
+                f"{x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')},0)*"
+                f"{avail(x)}"
+            ),
+        )
+        b.row(
+            F,
+            f"xl.int_open[{ln.name}]",
+            f"期初余额利息：{ln.name}",
+            f"Interest on the opening balance: {ln.name}",
+            lambda x, key=key, r=r: f"={r(x)}*{x.p(f'{key}.opening')}",
+        )
+        b.row(
+            F,
+            f"xl.principal_due[{ln.name}]",
+            f"应还本金（按还款方式）：{ln.name}",
+            f"Principal due by profile: {ln.name}",
+            _profile(w, k),
+        )
+        closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"
+        b.row(
+            F,
+            f"{key}.principal",
+            f"{ln.name}还本",
+            f"{ln.name} scheduled principal",
+            lambda x, key=key, ln=ln, closing=closing: (
+                f"={closing(x)}*{x.p(f'{key}.opening')}+(1-{closing(x)})*"
+                f"{x.p(f'xl.principal_due[{ln.name}]')}"
+            ),
+        )
+        keep = lambda x, ln=ln: f"(1-{x.p(f'xl.sub_share[{ln.name}]')})"
         if fs.drawdown.value == "pro_rata":
-            want = lambda x, ln=ln: f"{x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')}"  # noqa: E731
+            want = lambda x, ln=ln: f"{x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')}"
         else:  # debt first: what the loans ranked before it left of the gap
             before = [f"loan[{o.name}].draw" for o in fs.loans[:k]]
-            want = lambda x, before=before: (  # noqa: E731
-                f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")")
-        b.row(F, f"{key}.draw", f"{ln.name}提款", f"{ln.name} drawdown",
-              lambda x, ln=ln, r=r, keep=keep, want=want: (
-                  f"={x.p('xl.need')}*MIN({want(x)},"
-                  f"MAX({x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')}-"
-                  f"{keep(x)}*{x.p(f'xl.int_open[{ln.name}]')},0)/(1+{keep(x)}*{r(x)}/2))"))
-        b.row(F, f"{key}.interest", f"{ln.name}利息", f"{ln.name} interest",
-              lambda x, key=key, r=r: f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})")
-        b.row(F, f"{key}.subsidy", f"{ln.name}贴息", f"{ln.name} interest subsidy",
-              lambda x, key=key, ln=ln: f"={x.p(f'xl.sub_share[{ln.name}]')}*{x.p(f'{key}.interest')}")
-        b.row(F, f"{key}.capitalised", f"{ln.name}建设期利息资本化",
-              f"{ln.name} interest capitalised into the balance",
-              lambda x, key=key: f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})")
-        b.row(F, f"xl.used[{ln.name}]", f"已用额度：{ln.name}", f"Facility used: {ln.name}",
-              lambda x, key=key, ln=ln: (
-                  f"={x.prev(f'xl.used[{ln.name}]')}+{x.p(f'{key}.draw')}+"
-                  f"{x.p(f'{key}.capitalised')}"), total=False)
+            want = lambda x, before=before: (
+                f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")"
+            )
+        b.row(
+            F,
+            f"{key}.draw",
+            f"{ln.name}提款",
+            f"{ln.name} drawdown",
+            lambda x, ln=ln, r=r, keep=keep, want=want: (
+                f"={x.p('xl.need')}*MIN({want(x)},"
+                f"MAX({x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')}-"
+                f"{keep(x)}*{x.p(f'xl.int_open[{ln.name}]')},0)/(1+{keep(x)}*{r(x)}/2))"
+            ),
+        )
+        b.row(
+            F,
+            f"{key}.interest",
+            f"{ln.name}利息",
+            f"{ln.name} interest",
+            lambda x, key=key, r=r: f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})",
+        )
+        b.row(
+            F,
+            f"{key}.subsidy",
+            f"{ln.name}贴息",
+            f"{ln.name} interest subsidy",
+            lambda x, key=key, ln=ln: (
+                f"={x.p(f'xl.sub_share[{ln.name}]')}*{x.p(f'{key}.interest')}"
+            ),
+        )
+        b.row(
+            F,
+            f"{key}.capitalised",
+            f"{ln.name}建设期利息资本化",
+            f"{ln.name} interest capitalised into the balance",
+            lambda x, key=key: f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})",
+        )
+        b.row(
+            F,
+            f"xl.used[{ln.name}]",
+            f"已用额度：{ln.name}",
+            f"Facility used: {ln.name}",
+            lambda x, key=key, ln=ln: (
+                f"={x.prev(f'xl.used[{ln.name}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
+            ),
+            total=False,
+        )
         if ln.cash_sweep > 0:
-            b.row(F, f"{key}.prepayment", f"{ln.name}提前还款", f"{ln.name} prepayment",
-                  lambda x, key=key, at=at: (
-                      f"=(1-{avail(x)})*MIN({x.i(at + '.cash_sweep')}*MAX("
-                      f"{x.p('xl.cash_before_sweep')}-{x.i('funding.min_cash_balance')},0),"
-                      f"{x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}-"
-                      f"{x.p(f'{key}.principal')})"))
+            b.row(
+                F,
+                f"{key}.prepayment",
+                f"{ln.name}提前还款",
+                f"{ln.name} prepayment",
+                lambda x, key=key, at=at: (
+                    f"=(1-{avail(x)})*MIN({x.i(at + '.cash_sweep')}*MAX("
+                    f"{x.p('xl.cash_before_sweep')}-{x.i('funding.min_cash_balance')},0),"
+                    f"{x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}-"
+                    f"{x.p(f'{key}.principal')})"
+                ),
+            )
         else:
-            b.row(F, f"{key}.prepayment", f"{ln.name}提前还款", f"{ln.name} prepayment",
-                  lambda x: "=0")
-        b.row(F, f"{key}.closing", f"{ln.name}期末余额", f"{ln.name} closing balance",
-              lambda x, key=key: (f"={x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+"
-                                  f"{x.p(f'{key}.capitalised')}-{x.p(f'{key}.principal')}-"
-                                  f"{x.p(f'{key}.prepayment')}"), total=False)
+            b.row(
+                F,
+                f"{key}.prepayment",
+                f"{ln.name}提前还款",
+                f"{ln.name} prepayment",
+                lambda x: "=0",
+            )
+        b.row(
+            F,
+            f"{key}.closing",
+            f"{ln.name}期末余额",
+            f"{ln.name} closing balance",
+            lambda x, key=key: (
+                f"={x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+"
+                f"{x.p(f'{key}.capitalised')}-{x.p(f'{key}.principal')}-"
+                f"{x.p(f'{key}.prepayment')}"
+            ),
+            total=False,
+        )
     names = [ln.name for ln in fs.loans]
-    for key, zh, en in (("draw", "提款", "drawdown"), ("interest", "利息", "interest"),
-                        ("capitalised", "建设期利息资本化", "interest capitalised"),
-                        ("principal", "还本", "scheduled principal"),
-                        ("prepayment", "提前还款", "prepayment"), ("upfront_fee", "前端费",
-                                                                  "up-front fee"),
-                        ("commitment_fee", "承诺费", "commitment fee"),
-                        ("subsidy", "贴息", "interest subsidy")):
-        b.row(F, f"loan.{key}", f"贷款{zh}合计", f"Loans {en}",
-              lambda x, key=key: "=" + _sum(x, [f"loan[{n}].{key}" for n in names]))
-    b.row(F, "loan.closing", "贷款期末余额合计", "Loans closing balance",
-          lambda x: "=" + _sum(x, [f"loan[{n}].closing" for n in names]), total=False)
-    b.row(F, "xl.loan_fees", "贷款费用", "Loan fees",
-          lambda x: f"={x.p('loan.upfront_fee')}+{x.p('loan.commitment_fee')}")
-    b.row(F, "xl.int_open", "期初余额利息合计", "Interest on opening balances",
-          lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]))
+    for key, zh, en in (
+        ("draw", "提款", "drawdown"),
+        ("interest", "利息", "interest"),
+        ("capitalised", "建设期利息资本化", "interest capitalised"),
+        ("principal", "还本", "scheduled principal"),
+        ("prepayment", "提前还款", "prepayment"),
+        ("upfront_fee", "前端费", "up-front fee"),
+        ("commitment_fee", "承诺费", "commitment fee"),
+        ("subsidy", "贴息", "interest subsidy"),
+    ):
+        b.row(
+            F,
+            f"loan.{key}",
+            f"贷款{zh}合计",
+            f"Loans {en}",
+            lambda x, key=key: "=" + _sum(x, [f"loan[{n}].{key}" for n in names]),
+        )
+    b.row(
+        F,
+        "loan.closing",
+        "贷款期末余额合计",
+        "Loans closing balance",
+        lambda x: "=" + _sum(x, [f"loan[{n}].closing" for n in names]),
+        total=False,
+    )
+    b.row(
+        F,
+        "xl.loan_fees",
+        "贷款费用",
+        "Loan fees",
+        lambda x: f"={x.p('loan.upfront_fee')}+{x.p('loan.commitment_fee')}",
+    )
+    b.row(
+        F,
+        "xl.int_open",
+        "期初余额利息合计",
+        "Interest on opening balances",
+        lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
+    )
 
 
 def _share(w: ModelWriter, k: int) -> float:
@@ -403,7 +778,7 @@ def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
     ln = w.spec.funding.loans[k]
     key = f"loan[{ln.name}]"
     prof = ln.repayment
-    t = lambda x: x.p("time.period")  # noqa: E731
+    t = lambda x: x.p("time.period")
 
     def f(x: At) -> str:
         rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
@@ -417,14 +792,17 @@ def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
             due = f"-PMT({r},MAX({mat}-{t(x)},1),{op})-{op}*{r}"
         elif prof is LoanRepayment.CUSTOM:
             idx = f"MIN(MAX({t(x)}-{rs}+1,1),{mat}-{rs})"
-            due = (f"{op}*INDEX({x.v(f'xl.weights[{ln.name}]')},{idx})/MAX(INDEX("
-                   f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)")
+            due = (
+                f"{op}*INDEX({x.v(f'xl.weights[{ln.name}]')},{idx})/MAX(INDEX("
+                f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)"
+            )
         elif prof is LoanRepayment.BULLET:
             due = "0"
         else:
             avail = x.p(f"xl.available[{ln.name}]")
             due = f"{avail}/{x.i(f'xl.target_dscr[{ln.name}]')}-{op}*{r}"
         return f"={win}*({last}*{op}+(1-{last})*MIN(MAX({due},0),{op}))"
+
     return f
 
 
@@ -434,111 +812,264 @@ def waterfall(w: ModelWriter) -> None:
     b, spec = w.book, w.spec
     fs = spec.funding
     names = [ln.name for ln in fs.loans]
-    avail = lambda x: x.p("flag.construction")  # noqa: E731
-    exp = lambda x: f"(1-{avail(x)})"  # noqa: E731
-    t = lambda x: x.p("time.period")  # noqa: E731
-    closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"  # noqa: E731
+    avail = lambda x: x.p("flag.construction")
+    exp = lambda x: f"(1-{avail(x)})"
+    t = lambda x: x.p("time.period")
+    closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"
     b.section(F, "折旧与所得税（含融资） Depreciation and income tax with financing")
-    b.row(F, "xl.cap_flow", "本期资本化融资费用", "Financing costs capitalised this period",
-          lambda x: f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
-                    f"{x.p('bond.fees')}+{x.p('xl.loan_fees')})")
-    b.row(F, "xl.cap_cum", "累计资本化融资费用", "Capitalised financing costs to date",
-          lambda x: f"={x.prev('xl.cap_cum')}+{x.p('xl.cap_flow')}", total=False)
-    b.row(F, "dep_fin.total", "折旧摊销（含资本化融资费用）",
-          "Depreciation (incl. capitalised financing costs)",
-          lambda x: f"={x.p('dep.total')}*(1+{x.prev('xl.cap_cum')}/IF({x.p('xl.ov_total')}>0,"
-                    f"{x.p('xl.ov_total')},1))")
-    b.row(F, "xl.acc_dep", "累计折旧摊销", "Accumulated depreciation",
-          lambda x: f"={x.prev('xl.acc_dep')}+{x.p('dep_fin.total')}", total=False)
-    b.row(F, "pl.gain_on_exit", "资产处置收益", "Gain on disposal",
-          lambda x: f"={x.i('xl.has_exit')}*{closing(x)}*({x.p('reit.net_proceeds')}-("
-                    f"{x.p('xl.ov_total')}+{x.prev('xl.cap_cum')}-{x.p('xl.acc_dep')}))")
-    b.row(F, "xl.sub_income", "应税贴息收入", "Taxable interest subsidy",
-          lambda x: f"={exp(x)}*(" + ("+".join(
-              f"{x.p(f'xl.sub_taxable[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in names) or "0")
-          + ")")
-    b.row(F, "xl.untaxed", "不征税收入", "Income not taxed",
-          lambda x: (f"={x.p('fiscal.operating_subsidies')}-"
-                     f"{x.p('fiscal.operating_subsidies_taxable')}+{exp(x)}*(" + ("+".join(
-                         f"({x.p(f'xl.sub_share[{n}]')}-{x.p(f'xl.sub_taxable[{n}]')})*"
-                         f"{x.p(f'xl.int_open[{n}]')}" for n in names) or "0") + ")"))
-    b.row(F, "tax.taxable_income", "应纳税所得额（弥补亏损前）", "Taxable income before loss relief",
-          lambda x: (f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}-"
-                     f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}-"
-                     f"{exp(x)}*({x.p('bond.interest')}+{x.p('xl.int_open')})-"
-                     f"{exp(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})"))
+    b.row(
+        F,
+        "xl.cap_flow",
+        "本期资本化融资费用",
+        "Financing costs capitalised this period",
+        lambda x: (
+            f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
+            f"{x.p('bond.fees')}+{x.p('xl.loan_fees')})"
+        ),
+    )
+    b.row(
+        F,
+        "xl.cap_cum",
+        "累计资本化融资费用",
+        "Capitalised financing costs to date",
+        lambda x: f"={x.prev('xl.cap_cum')}+{x.p('xl.cap_flow')}",
+        total=False,
+    )
+    b.row(
+        F,
+        "dep_fin.total",
+        "折旧摊销（含资本化融资费用）",
+        "Depreciation (incl. capitalised financing costs)",
+        lambda x: (
+            f"={x.p('dep.total')}*(1+{x.prev('xl.cap_cum')}/IF({x.p('xl.ov_total')}>0,"
+            f"{x.p('xl.ov_total')},1))"
+        ),
+    )
+    b.row(
+        F,
+        "xl.acc_dep",
+        "累计折旧摊销",
+        "Accumulated depreciation",
+        lambda x: f"={x.prev('xl.acc_dep')}+{x.p('dep_fin.total')}",
+        total=False,
+    )
+    b.row(
+        F,
+        "pl.gain_on_exit",
+        "资产处置收益",
+        "Gain on disposal",
+        lambda x: (
+            f"={x.i('xl.has_exit')}*{closing(x)}*({x.p('reit.net_proceeds')}-("
+            f"{x.p('xl.ov_total')}+{x.prev('xl.cap_cum')}-{x.p('xl.acc_dep')}))"
+        ),
+    )
+    b.row(
+        F,
+        "xl.sub_income",
+        "应税贴息收入",
+        "Taxable interest subsidy",
+        lambda x: (
+            f"={exp(x)}*("
+            + (
+                "+".join(f"{x.p(f'xl.sub_taxable[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in names)
+                or "0"
+            )
+            + ")"
+        ),
+    )
+    b.row(
+        F,
+        "xl.untaxed",
+        "不征税收入",
+        "Income not taxed",
+        lambda x: (
+            f"={x.p('fiscal.operating_subsidies')}-"
+            f"{x.p('fiscal.operating_subsidies_taxable')}+{exp(x)}*("
+            + (
+                "+".join(
+                    f"({x.p(f'xl.sub_share[{n}]')}-{x.p(f'xl.sub_taxable[{n}]')})*"
+                    f"{x.p(f'xl.int_open[{n}]')}"
+                    for n in names
+                )
+                or "0"
+            )
+            + ")"
+        ),
+    )
+    b.row(
+        F,
+        "tax.taxable_income",
+        "应纳税所得额（弥补亏损前）",
+        "Taxable income before loss relief",
+        lambda x: (
+            f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}-"
+            f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}-"
+            f"{exp(x)}*({x.p('bond.interest')}+{x.p('xl.int_open')})-"
+            f"{exp(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})"
+        ),
+    )
     from renewfin.excel.operating import loss_pool
 
     loss_pool(w, F, "fin", "tax.taxable_income", "tax.income_tax_rate", "tax.income_tax")
-    b.row(F, "tax.loss_used", "弥补以前年度亏损", "Losses used",
-          lambda x: f"={x.p('xl.fin.used')}")
-    b.row(F, "xl.ocf", "经营活动现金流（税前）", "Operating cash flow before income tax",
-          lambda x: (f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
-                     f"{x.p('fiscal.operating_subsidies')}-{x.p('opex.total')}-"
-                     f"{x.p('opex.input_vat')}-{x.p('tax.vat_payable')}-"
-                     f"{x.p('tax.taxes_and_surcharges')}"))
-    b.row(F, "xl.cfads", "可用于偿债的现金流（不含贴息）", "CFADS before interest subsidies",
-          lambda x: f"={x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}")
+    b.row(F, "tax.loss_used", "弥补以前年度亏损", "Losses used", lambda x: f"={x.p('xl.fin.used')}")
+    b.row(
+        F,
+        "xl.ocf",
+        "经营活动现金流（税前）",
+        "Operating cash flow before income tax",
+        lambda x: (
+            f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
+            f"{x.p('fiscal.operating_subsidies')}-{x.p('opex.total')}-"
+            f"{x.p('opex.input_vat')}-{x.p('tax.vat_payable')}-"
+            f"{x.p('tax.taxes_and_surcharges')}"
+        ),
+    )
+    b.row(
+        F,
+        "xl.cfads",
+        "可用于偿债的现金流（不含贴息）",
+        "CFADS before interest subsidies",
+        lambda x: f"={x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}",
+    )
     # Sculpting: cash available to each loan after the debt ranked before it.
     prior = ["xl.bond_service"]
     for n in names:
-        b.row(F, f"xl.available[{n}]", f"可用于{n}的现金", f"Cash available to {n}",
-              lambda x, n=n, prior=tuple(prior): (
-                  f"={x.p('xl.cfads')}+{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}-"
-                  + "-".join(x.p(p) for p in prior)))
-        b.row(F, f"xl.service_open[{n}]", f"{n}本期偿债（期初计息）", f"{n} service on opening",
-              lambda x, n=n: (f"={x.p(f'xl.int_open[{n}]')}*(1-{x.p(f'xl.sub_share[{n}]')})+"
-                              f"{x.p(f'loan[{n}].principal')}"))
+        b.row(
+            F,
+            f"xl.available[{n}]",
+            f"可用于{n}的现金",
+            f"Cash available to {n}",
+            lambda x, n=n, prior=tuple(prior): (
+                f"={x.p('xl.cfads')}+{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}-"
+                + "-".join(x.p(p) for p in prior)
+            ),
+        )
+        b.row(
+            F,
+            f"xl.service_open[{n}]",
+            f"{n}本期偿债（期初计息）",
+            f"{n} service on opening",
+            lambda x, n=n: (
+                f"={x.p(f'xl.int_open[{n}]')}*(1-{x.p(f'xl.sub_share[{n}]')})+"
+                f"{x.p(f'loan[{n}].principal')}"
+            ),
+        )
         prior.append(f"xl.service_open[{n}]")
     b.section(F, "建设期资金缺口 Construction funding gap")
-    b.row(F, "xl.g0", "资金缺口（贷款及资本金前）", "Funding gap before loans and equity",
-          lambda x: (f"={x.p('capex.total')}+{x.p('xl.bond_service')}+{x.p('xl.loan_fees')}+"
-                     f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
-                     f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
-                     f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}"))
-    b.row(F, "xl.need", "需要融资标志", "Funding needed flag",
-          lambda x: f"={avail(x)}*({x.p('xl.g0')}>0)", unit="-", fmt=FLAG, total=False)
+    b.row(
+        F,
+        "xl.g0",
+        "资金缺口（贷款及资本金前）",
+        "Funding gap before loans and equity",
+        lambda x: (
+            f"={x.p('capex.total')}+{x.p('xl.bond_service')}+{x.p('xl.loan_fees')}+"
+            f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
+            f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
+            f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}"
+        ),
+    )
+    b.row(
+        F,
+        "xl.need",
+        "需要融资标志",
+        "Funding needed flag",
+        lambda x: f"={avail(x)}*({x.p('xl.g0')}>0)",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     b.row(F, "xl.gap", "资金缺口", "Funding gap", lambda x: f"={x.p('xl.need')}*{x.p('xl.g0')}")
-    b.row(F, "equity.sponsor", "股东资本金投入", "Sponsor equity",
-          lambda x: f"=MAX({x.p('xl.gap')}-{x.p('loan.draw')},0)")
+    b.row(
+        F,
+        "equity.sponsor",
+        "股东资本金投入",
+        "Sponsor equity",
+        lambda x: f"=MAX({x.p('xl.gap')}-{x.p('loan.draw')},0)",
+    )
     b.section(F, "现金流量瀑布 Cash waterfall")
-    b.row(F, "xl.cash0", "本期可用现金（瀑布前）", "Cash before the waterfall",
-          lambda x: (f"={avail(x)}*MAX(-{x.p('xl.g0')},0)+{exp(x)}*({x.prev('cash.balance')}+"
-                     f"{x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}+"
-                     f"{x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
-                     f"{x.p('fund.contribution')}+{x.p('bond.issue')}-{x.p('capex.total')}+"
-                     f"{x.p('loan.subsidy')})"))
-    b.row(F, "cash.cfads", "可用于偿债的现金流", "Cash flow available for debt service (CFADS)",
-          lambda x: f"={x.p('xl.cfads')}+{exp(x)}*{x.p('loan.subsidy')}")
+    b.row(
+        F,
+        "xl.cash0",
+        "本期可用现金（瀑布前）",
+        "Cash before the waterfall",
+        lambda x: (
+            f"={avail(x)}*MAX(-{x.p('xl.g0')},0)+{exp(x)}*({x.prev('cash.balance')}+"
+            f"{x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}+"
+            f"{x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
+            f"{x.p('fund.contribution')}+{x.p('bond.issue')}-{x.p('capex.total')}+"
+            f"{x.p('loan.subsidy')})"
+        ),
+    )
+    b.row(
+        F,
+        "cash.cfads",
+        "可用于偿债的现金流",
+        "Cash flow available for debt service (CFADS)",
+        lambda x: f"={x.p('xl.cfads')}+{exp(x)}*{x.p('loan.subsidy')}",
+    )
     prev = "xl.cash0"
     loans_paid_before = False
     floors = [ln.lockup_dscr for ln in fs.loans if ln.lockup_dscr]
     for step in fs.priority:
         out = f"xl.cash_after_{step.value}"
         if step is PriorityStep.BOND:
-            b.row(F, "cash.bond_shortfall", "专项债还本付息缺口",
-                  "Bond service not covered by project cash",
-                  lambda x, prev=prev: (f"={exp(x)}*{x.p('xl.bond_service')}-MIN({exp(x)}*"
-                                        f"{x.p('xl.bond_service')},MAX({x.p(prev)},0))"))
-            b.row(F, out, "偿还专项债后现金", "Cash after bond service",
-                  lambda x, prev=prev: f"={x.p(prev)}-{exp(x)}*{x.p('xl.bond_service')}",
-                  total=False)
+            b.row(
+                F,
+                "cash.bond_shortfall",
+                "专项债还本付息缺口",
+                "Bond service not covered by project cash",
+                lambda x, prev=prev: (
+                    f"={exp(x)}*{x.p('xl.bond_service')}-MIN({exp(x)}*"
+                    f"{x.p('xl.bond_service')},MAX({x.p(prev)},0))"
+                ),
+            )
+            b.row(
+                F,
+                out,
+                "偿还专项债后现金",
+                "Cash after bond service",
+                lambda x, prev=prev: f"={x.p(prev)}-{exp(x)}*{x.p('xl.bond_service')}",
+                total=False,
+            )
         elif step is PriorityStep.LOAN:
-            due = (lambda x: f"{exp(x)}*({x.p('loan.interest')}+{x.p('loan.principal')}+"
-                             f"{x.p('xl.loan_fees')})")
-            b.row(F, "cash.loan_shortfall", "贷款还本付息缺口",
-                  "Loan service not covered by project cash",
-                  lambda x, prev=prev, due=due: f"={due(x)}-MIN({due(x)},MAX({x.p(prev)},0))")
-            b.row(F, out, "偿还贷款后现金", "Cash after loan service",
-                  lambda x, prev=prev, due=due: f"={x.p(prev)}-{due(x)}", total=False)
+            due = lambda x: (
+                f"{exp(x)}*({x.p('loan.interest')}+{x.p('loan.principal')}+{x.p('xl.loan_fees')})"
+            )
+            b.row(
+                F,
+                "cash.loan_shortfall",
+                "贷款还本付息缺口",
+                "Loan service not covered by project cash",
+                lambda x, prev=prev, due=due: f"={due(x)}-MIN({due(x)},MAX({x.p(prev)},0))",
+            )
+            b.row(
+                F,
+                out,
+                "偿还贷款后现金",
+                "Cash after loan service",
+                lambda x, prev=prev, due=due: f"={x.p(prev)}-{due(x)}",
+                total=False,
+            )
             loans_paid_before = True
         elif step is PriorityStep.RESERVES:
             _reserves(w, prev, out)
         elif step is PriorityStep.SWEEP:
-            b.row(F, "xl.cash_before_sweep", "扫款前现金", "Cash before the sweep",
-                  lambda x, prev=prev: f"={x.p(prev)}", total=False)
-            b.row(F, out, "扫款后现金", "Cash after the sweep",
-                  lambda x, prev=prev: f"={x.p(prev)}-{x.p('loan.prepayment')}", total=False)
+            b.row(
+                F,
+                "xl.cash_before_sweep",
+                "扫款前现金",
+                "Cash before the sweep",
+                lambda x, prev=prev: f"={x.p(prev)}",
+                total=False,
+            )
+            b.row(
+                F,
+                out,
+                "扫款后现金",
+                "Cash after the sweep",
+                lambda x, prev=prev: f"={x.p(prev)}-{x.p('loan.prepayment')}",
+                total=False,
+            )
         elif step is PriorityStep.FUND:
             _lockup(w, "fund", floors, loans_paid_before)
             _fund(w, prev, out)
@@ -546,15 +1077,29 @@ def waterfall(w: ModelWriter) -> None:
             _lockup(w, "equity", floors, loans_paid_before)
             _equity(w, prev, out)
         prev = out
-    b.row(F, "cash.balance", "货币资金余额", "Cash balance", lambda x: f"={x.p(prev)}",
-          total=False)
+    b.row(F, "cash.balance", "货币资金余额", "Cash balance", lambda x: f"={x.p(prev)}", total=False)
     if PriorityStep.RESERVES not in fs.priority or not _dsra_months(w):
-        b.row(F, "cash.dsra_balance", "偿债准备金余额", "Debt-service reserve (DSRA)",
-              lambda x: "=0", total=False)
-        b.row(F, "cash.dsra_change", "偿债准备金变动", "DSRA top-up (+) / release (−)",
-              lambda x: "=0")
-    b.row(F, "cash.lockup", "分配锁定标志", "Distribution lock-up flag",
-          lambda x: f"={exp(x)}*{x.p('xl.lockup_equity')}", unit="-", fmt=FLAG, total=False)
+        b.row(
+            F,
+            "cash.dsra_balance",
+            "偿债准备金余额",
+            "Debt-service reserve (DSRA)",
+            lambda x: "=0",
+            total=False,
+        )
+        b.row(
+            F, "cash.dsra_change", "偿债准备金变动", "DSRA top-up (+) / release (−)", lambda x: "=0"
+        )
+    b.row(
+        F,
+        "cash.lockup",
+        "分配锁定标志",
+        "Distribution lock-up flag",
+        lambda x: f"={exp(x)}*{x.p('xl.lockup_equity')}",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
 
 
 def _dsra_months(w: ModelWriter) -> int:
@@ -566,10 +1111,9 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
     target of the next months' debt service (renewfin.financing.waterfall.dsra_target)."""
     b = w.book
     months = _dsra_months(w)
-    avail = lambda x: x.p("flag.construction")  # noqa: E731
+    avail = lambda x: x.p("flag.construction")
     if months <= 0:
-        b.row(F, out, "准备金后现金", "Cash after reserves", lambda x: f"={x.p(prev)}",
-              total=False)
+        b.row(F, out, "准备金后现金", "Cash after reserves", lambda x: f"={x.p(prev)}", total=False)
         return
     ppy = w.spec.periods_per_year
     n = months * ppy / 12.0
@@ -583,20 +1127,39 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         # on this period's drawings. Either would be a circular reference, so the engine's
         # solved debt service is written as values (listed on Control).
         led = w.result.ledger
-        values = (led["bond.interest"] + led["bond.principal"] + led["bond.fees"]
-                  + led["loan.interest"] + led["loan.principal"])[w.scenario]
-        r = b.row(F, "xl.debt_service", "债务还本付息（引擎求解）",
-                  "Debt service for the DSRA target (solved by the engine)",
-                  lambda x: float(values[x.c - 7]))  # type: ignore[arg-type,return-value]
-        b.solved.append({"sheet": F, "row": r, "name": "Debt service for the DSRA target",
-                         "value": float(values.sum()),
-                         "residual": float(w.result.sizing.residual)})  # type: ignore
+        values = (
+            led["bond.interest"]
+            + led["bond.principal"]
+            + led["bond.fees"]
+            + led["loan.interest"]
+            + led["loan.principal"]
+        )[w.scenario]
+        r = b.row(
+            F,
+            "xl.debt_service",
+            "债务还本付息（引擎求解）",
+            "Debt service for the DSRA target (solved by the engine)",
+            lambda x: float(values[x.c - 7]),
+        )  # type: ignore[arg-type,return-value]
+        b.solved.append(
+            {
+                "sheet": F,
+                "row": r,
+                "name": "Debt service for the DSRA target",
+                "value": float(values.sum()),
+                "residual": float(w.result.sizing.residual),
+            }
+        )  # type: ignore
     else:
         # Service on opening balances: equal to the debt service whenever nothing is drawn
         # (operation), and free of a circular reference through this period's drawings.
-        b.row(F, "xl.debt_service", "债务还本付息（用于准备金目标）",
-              "Debt service for the DSRA target",
-              lambda x: f"={x.p('xl.bond_service')}+{x.p('xl.int_open')}+{x.p('loan.principal')}")
+        b.row(
+            F,
+            "xl.debt_service",
+            "债务还本付息（用于准备金目标）",
+            "Debt service for the DSRA target",
+            lambda x: f"={x.p('xl.bond_service')}+{x.p('xl.int_open')}+{x.p('loan.principal')}",
+        )
 
     def target(x: At) -> str:
         parts = [x.at("xl.debt_service", j) for j in range(1, whole + 1)]
@@ -606,37 +1169,86 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         return f"={on}*(" + ("+".join(parts) or "0") + ")"
 
     b.row(F, "xl.dsra_target", "偿债准备金目标", "DSRA target", target, total=False)
-    b.row(F, "xl.dsra_cover", "准备金弥补缺口", "DSRA drawn for a shortfall",
-          lambda x: f"=MIN({x.prev('cash.dsra_balance')},MAX(-{x.p(prev)},0))")
-    b.row(F, "xl.dsra_level", "弥补后准备金", "DSRA after covering",
-          lambda x: f"={x.prev('cash.dsra_balance')}-{x.p('xl.dsra_cover')}", total=False)
-    b.row(F, "xl.dsra_move", "准备金补足(+)/释放(−)", "DSRA top-up (+) / release (−)",
-          lambda x: (f"=(1-{avail(x)})*(MIN(MAX({x.p('xl.dsra_target')}-{x.p('xl.dsra_level')},0),"
-                     f"MAX({x.p(prev)}+{x.p('xl.dsra_cover')},0))-MAX({x.p('xl.dsra_level')}-"
-                     f"{x.p('xl.dsra_target')},0))"))
-    b.row(F, "cash.dsra_balance", "偿债准备金余额", "Debt-service reserve (DSRA)",
-          lambda x: (f"={avail(x)}*{x.prev('cash.dsra_balance')}+(1-{avail(x)})*("
-                     f"{x.p('xl.dsra_level')}+{x.p('xl.dsra_move')})"), total=False)
-    b.row(F, "cash.dsra_change", "偿债准备金变动", "DSRA top-up (+) / release (−)",
-          lambda x: f"={x.p('cash.dsra_balance')}-{x.prev('cash.dsra_balance')}")
-    b.row(F, out, "准备金后现金", "Cash after reserves",
-          lambda x: f"={x.p(prev)}-{x.p('cash.dsra_change')}", total=False)
+    b.row(
+        F,
+        "xl.dsra_cover",
+        "准备金弥补缺口",
+        "DSRA drawn for a shortfall",
+        lambda x: f"=MIN({x.prev('cash.dsra_balance')},MAX(-{x.p(prev)},0))",
+    )
+    b.row(
+        F,
+        "xl.dsra_level",
+        "弥补后准备金",
+        "DSRA after covering",
+        lambda x: f"={x.prev('cash.dsra_balance')}-{x.p('xl.dsra_cover')}",
+        total=False,
+    )
+    b.row(
+        F,
+        "xl.dsra_move",
+        "准备金补足(+)/释放(−)",
+        "DSRA top-up (+) / release (−)",
+        lambda x: (
+            f"=(1-{avail(x)})*(MIN(MAX({x.p('xl.dsra_target')}-{x.p('xl.dsra_level')},0),"
+            f"MAX({x.p(prev)}+{x.p('xl.dsra_cover')},0))-MAX({x.p('xl.dsra_level')}-"
+            f"{x.p('xl.dsra_target')},0))"
+        ),
+    )
+    b.row(
+        F,
+        "cash.dsra_balance",
+        "偿债准备金余额",
+        "Debt-service reserve (DSRA)",
+        lambda x: (
+            f"={avail(x)}*{x.prev('cash.dsra_balance')}+(1-{avail(x)})*("
+            f"{x.p('xl.dsra_level')}+{x.p('xl.dsra_move')})"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        "cash.dsra_change",
+        "偿债准备金变动",
+        "DSRA top-up (+) / release (−)",
+        lambda x: f"={x.p('cash.dsra_balance')}-{x.prev('cash.dsra_balance')}",
+    )
+    b.row(
+        F,
+        out,
+        "准备金后现金",
+        "Cash after reserves",
+        lambda x: f"={x.p(prev)}-{x.p('cash.dsra_change')}",
+        total=False,
+    )
 
 
 def _lockup(w: ModelWriter, where: str, floors: list[float], loans_paid: bool) -> None:
     """Lock-up flag before a distribution step: DSCR of the period below the floor."""
     b = w.book
     if not floors:
-        b.row(F, f"xl.lockup_{where}", "分配锁定", "Lock-up", lambda x: "=0", unit="-",
-              fmt=FLAG, total=False)
+        b.row(
+            F,
+            f"xl.lockup_{where}",
+            "分配锁定",
+            "Lock-up",
+            lambda x: "=0",
+            unit="-",
+            fmt=FLAG,
+            total=False,
+        )
         return
     w.param("xl.lockup_dscr", max(floors), "分配锁定DSCR", "Lock-up DSCR", "-")
 
     def f(x: At) -> str:
         ds = f"({x.p('xl.bond_service')}" + (
-            f"+{x.p('loan.interest')}+{x.p('loan.principal')})" if loans_paid else ")")
-        return (f"=(1-({x.p('time.period')}={x.p('xl.last_held')}))*({ds}>0)*("
-                f"{x.p('xl.cfads')}<{x.i('xl.lockup_dscr')}*{ds})")
+            f"+{x.p('loan.interest')}+{x.p('loan.principal')})" if loans_paid else ")"
+        )
+        return (
+            f"=(1-({x.p('time.period')}={x.p('xl.last_held')}))*({ds}>0)*("
+            f"{x.p('xl.cfads')}<{x.i('xl.lockup_dscr')}*{ds})"
+        )
+
     b.row(F, f"xl.lockup_{where}", "分配锁定", "Lock-up", f, unit="-", fmt=FLAG, total=False)
 
 
@@ -644,12 +1256,25 @@ def _distributable_pre(w: ModelWriter) -> None:
     b = w.book
     policy = w.spec.funding.distribution_policy is DistributionPolicy.PROFIT
     w.param("xl.profit_policy", float(policy), "按可供分配利润分配", "Profit policy (1 = yes)", "-")
-    w.param("xl.distributable_share", 1.0 - w.spec.funding.statutory_reserve_rate,
-            "可分配比例", "Share of net profit distributable", "-")
-    b.row(F, "xl.distributable_pre", "可供分配利润（分配前）", "Distributable before payments",
-          lambda x: (f"={x.prev('xl.distributable')}+{x.i('xl.profit_policy')}*"
-                     f"{x.i('xl.distributable_share')}*({x.p('tax.taxable_income')}+"
-                     f"{x.p('xl.untaxed')}-{x.p('tax.income_tax')})"), total=False)
+    w.param(
+        "xl.distributable_share",
+        1.0 - w.spec.funding.statutory_reserve_rate,
+        "可分配比例",
+        "Share of net profit distributable",
+        "-",
+    )
+    b.row(
+        F,
+        "xl.distributable_pre",
+        "可供分配利润（分配前）",
+        "Distributable before payments",
+        lambda x: (
+            f"={x.prev('xl.distributable')}+{x.i('xl.profit_policy')}*"
+            f"{x.i('xl.distributable_share')}*({x.p('tax.taxable_income')}+"
+            f"{x.p('xl.untaxed')}-{x.p('tax.income_tax')})"
+        ),
+        total=False,
+    )
 
 
 def _fund(w: ModelWriter, prev: str, out: str) -> None:
@@ -660,85 +1285,205 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         _distributable_pre(w)
     if fund is None:
         b.row(F, "fund.paid", "基金分配合计", "Paid to the fund", lambda x: "=0")
-        b.row(F, "xl.distributable_after_fund", "基金分配后可供分配利润",
-              "Distributable after the fund", lambda x: f"={x.p('xl.distributable_pre')}",
-              total=False)
-        b.row(F, out, "基金分配后现金", "Cash after the fund", lambda x: f"={x.p(prev)}",
-              total=False)
+        b.row(
+            F,
+            "xl.distributable_after_fund",
+            "基金分配后可供分配利润",
+            "Distributable after the fund",
+            lambda x: f"={x.p('xl.distributable_pre')}",
+            total=False,
+        )
+        b.row(
+            F, out, "基金分配后现金", "Cash after the fund", lambda x: f"={x.p(prev)}", total=False
+        )
         return
     w.param("funding.fund.senior_share", fund.senior_share, "优先级比例", "Senior share")
     w.param("funding.fund.senior_return", fund.senior_return, "优先级收益率", "Senior return")
     w.param("funding.fund.junior_return", fund.junior_return, "劣后级收益率", "Junior return")
     w.param("funding.fund.upside_share", fund.upside_share, "劣后级超额分成", "Junior upside")
-    w.param("xl.fund_end", round((fund.start_year + fund.term_years) * spec.periods_per_year) - 1,
-            "基金期满期", "Last period of the fund term", "-")
-    t = lambda x: x.p("time.period")  # noqa: E731
-    avail = lambda x: x.p("flag.construction")  # noqa: E731
-    live = lambda x: f"({t(x)}<={x.p('xl.last_held')})"  # noqa: E731
-    closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"  # noqa: E731
+    w.param(
+        "xl.fund_end",
+        round((fund.start_year + fund.term_years) * spec.periods_per_year) - 1,
+        "基金期满期",
+        "Last period of the fund term",
+        "-",
+    )
+    t = lambda x: x.p("time.period")
+    avail = lambda x: x.p("flag.construction")
+    live = lambda x: f"({t(x)}<={x.p('xl.last_held')})"
+    closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"
     ppy = PPY
-    for tier, share in (("senior", "funding.fund.senior_share"),
-                        ("junior", "funding.fund.senior_share")):
+    for tier, share in (
+        ("senior", "funding.fund.senior_share"),
+        ("junior", "funding.fund.senior_share"),
+    ):
         rate = f"funding.fund.{tier}_return"
-        b.row(F, f"xl.{tier}_accrued_in", f"{tier} accrued before payment",
-              f"{tier} accrued before payment",
-              lambda x, tier=tier, rate=rate: (
-                  f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*{x.prev(f'xl.{tier}_capital')}*"
-                  f"{x.i(rate)}/{x.i(ppy)}"), total=False)
-        b.row(F, f"xl.{tier}_capital_in", f"{tier} capital before payment",
-              f"{tier} capital before payment",
-              lambda x, tier=tier, share=share: (
-                  f"={x.prev(f'xl.{tier}_capital')}+{live(x)}*{x.p('fund.contribution')}*"
-                  + (f"{x.i(share)}" if tier == "senior" else f"(1-{x.i(share)})")),
-              total=False)
-    b.row(F, "xl.fund_cash", "可用于基金分配的现金", "Cash available to the fund",
-          lambda x: (f"=MAX((1-{avail(x)})*(1-{x.p('xl.lockup_fund')})*({x.p(prev)}-(1-"
-                     f"{closing(x)})*{x.i('funding.min_cash_balance')}),0)"), total=False)
-    b.row(F, "xl.fund_room", "收益分配上限", "Cap on returns",
-          lambda x: (f"=IF({x.i('xl.profit_policy')}*(1-{closing(x)}),MAX("
-                     f"{x.p('xl.distributable_pre')},0),{x.p('xl.fund_cash')})"), total=False)
-    b.row(F, "xl.fund_due", "基金本金返还标志", "Fund capital due flag",
-          lambda x: f"=MIN(1,{closing(x)}+({t(x)}>={x.i('xl.fund_end')}))", unit="-", fmt=FLAG,
-          total=False)
-    b.row(F, "fund.senior_return", "优先级收益分配", "Senior preferred return",
-          lambda x: (f"=MIN({x.p('xl.senior_accrued_in')},{x.p('xl.fund_cash')},"
-                     f"{x.p('xl.fund_room')})"))
-    b.row(F, "fund.senior_capital", "优先级本金返还", "Senior capital returned",
-          lambda x: (f"=MIN({x.p('xl.fund_due')}*{x.p('xl.senior_capital_in')},"
-                     f"{x.p('xl.fund_cash')}-{x.p('fund.senior_return')})"))
-    left2 = (lambda x: f"({x.p('xl.fund_cash')}-{x.p('fund.senior_return')}-"
-                       f"{x.p('fund.senior_capital')})")
-    b.row(F, "fund.junior_return", "劣后级收益分配", "Junior preferred return",
-          lambda x: (f"=MIN({x.p('xl.junior_accrued_in')},{left2(x)},{x.p('xl.fund_room')}-"
-                     f"{x.p('fund.senior_return')})"))
-    b.row(F, "fund.junior_capital", "劣后级本金返还", "Junior capital returned",
-          lambda x: (f"=MIN({x.p('xl.fund_due')}*{x.p('xl.junior_capital_in')},{left2(x)}-"
-                     f"{x.p('fund.junior_return')})"))
+        b.row(
+            F,
+            f"xl.{tier}_accrued_in",
+            f"{tier} accrued before payment",
+            f"{tier} accrued before payment",
+            lambda x, tier=tier, rate=rate: (
+                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*{x.prev(f'xl.{tier}_capital')}*"
+                f"{x.i(rate)}/{x.i(ppy)}"
+            ),
+            total=False,
+        )
+        b.row(
+            F,
+            f"xl.{tier}_capital_in",
+            f"{tier} capital before payment",
+            f"{tier} capital before payment",
+            lambda x, tier=tier, share=share: (
+                f"={x.prev(f'xl.{tier}_capital')}+{live(x)}*{x.p('fund.contribution')}*"
+                + (f"{x.i(share)}" if tier == "senior" else f"(1-{x.i(share)})")
+            ),
+            total=False,
+        )
+    b.row(
+        F,
+        "xl.fund_cash",
+        "可用于基金分配的现金",
+        "Cash available to the fund",
+        lambda x: (
+            f"=MAX((1-{avail(x)})*(1-{x.p('xl.lockup_fund')})*({x.p(prev)}-(1-"
+            f"{closing(x)})*{x.i('funding.min_cash_balance')}),0)"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        "xl.fund_room",
+        "收益分配上限",
+        "Cap on returns",
+        lambda x: (
+            f"=IF({x.i('xl.profit_policy')}*(1-{closing(x)}),MAX("
+            f"{x.p('xl.distributable_pre')},0),{x.p('xl.fund_cash')})"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        "xl.fund_due",
+        "基金本金返还标志",
+        "Fund capital due flag",
+        lambda x: f"=MIN(1,{closing(x)}+({t(x)}>={x.i('xl.fund_end')}))",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        F,
+        "fund.senior_return",
+        "优先级收益分配",
+        "Senior preferred return",
+        lambda x: (
+            f"=MIN({x.p('xl.senior_accrued_in')},{x.p('xl.fund_cash')},{x.p('xl.fund_room')})"
+        ),
+    )
+    b.row(
+        F,
+        "fund.senior_capital",
+        "优先级本金返还",
+        "Senior capital returned",
+        lambda x: (
+            f"=MIN({x.p('xl.fund_due')}*{x.p('xl.senior_capital_in')},"
+            f"{x.p('xl.fund_cash')}-{x.p('fund.senior_return')})"
+        ),
+    )
+    left2 = lambda x: (
+        f"({x.p('xl.fund_cash')}-{x.p('fund.senior_return')}-{x.p('fund.senior_capital')})"
+    )
+    b.row(
+        F,
+        "fund.junior_return",
+        "劣后级收益分配",
+        "Junior preferred return",
+        lambda x: (
+            f"=MIN({x.p('xl.junior_accrued_in')},{left2(x)},{x.p('xl.fund_room')}-"
+            f"{x.p('fund.senior_return')})"
+        ),
+    )
+    b.row(
+        F,
+        "fund.junior_capital",
+        "劣后级本金返还",
+        "Junior capital returned",
+        lambda x: (
+            f"=MIN({x.p('xl.fund_due')}*{x.p('xl.junior_capital_in')},{left2(x)}-"
+            f"{x.p('fund.junior_return')})"
+        ),
+    )
     for tier in ("senior", "junior"):
-        b.row(F, f"xl.{tier}_accrued", f"{tier} accrued", f"{tier} accrued",
-              lambda x, tier=tier: f"={x.p(f'xl.{tier}_accrued_in')}-{x.p(f'fund.{tier}_return')}",
-              total=False)
-        b.row(F, f"xl.{tier}_capital", f"{tier} capital", f"{tier} capital",
-              lambda x, tier=tier: f"={x.p(f'xl.{tier}_capital_in')}-{x.p(f'fund.{tier}_capital')}",
-              total=False)
-    b.row(F, "fund.upside", "劣后级超额收益", "Junior upside",
-          lambda x: (f"=MIN(({x.p('xl.junior_capital')}>0)*(1-{x.p('xl.fund_due')})*("
-                     f"{left2(x)}-{x.p('fund.junior_return')}-{x.p('fund.junior_capital')})*"
-                     f"{x.i('funding.fund.upside_share')},{x.p('xl.fund_room')}-"
-                     f"{x.p('fund.senior_return')}-{x.p('fund.junior_return')})"))
-    b.row(F, "fund.paid", "基金分配合计", "Paid to the fund",
-          lambda x: (f"={x.p('fund.senior_return')}+{x.p('fund.senior_capital')}+"
-                     f"{x.p('fund.junior_return')}+{x.p('fund.junior_capital')}+"
-                     f"{x.p('fund.upside')}"))
-    b.row(F, "fund.claim", "基金未偿权益", "Fund claims outstanding",
-          lambda x: (f"={x.p('xl.senior_capital')}+{x.p('xl.senior_accrued')}+"
-                     f"{x.p('xl.junior_capital')}+{x.p('xl.junior_accrued')}"), total=False)
-    b.row(F, "xl.distributable_after_fund", "基金分配后可供分配利润",
-          "Distributable after the fund",
-          lambda x: (f"={x.p('xl.distributable_pre')}-{x.p('fund.senior_return')}-"
-                     f"{x.p('fund.junior_return')}-{x.p('fund.upside')}"), total=False)
-    b.row(F, out, "基金分配后现金", "Cash after the fund",
-          lambda x: f"={x.p(prev)}-{x.p('fund.paid')}", total=False)
+        b.row(
+            F,
+            f"xl.{tier}_accrued",
+            f"{tier} accrued",
+            f"{tier} accrued",
+            lambda x, tier=tier: f"={x.p(f'xl.{tier}_accrued_in')}-{x.p(f'fund.{tier}_return')}",
+            total=False,
+        )
+        b.row(
+            F,
+            f"xl.{tier}_capital",
+            f"{tier} capital",
+            f"{tier} capital",
+            lambda x, tier=tier: f"={x.p(f'xl.{tier}_capital_in')}-{x.p(f'fund.{tier}_capital')}",
+            total=False,
+        )
+    b.row(
+        F,
+        "fund.upside",
+        "劣后级超额收益",
+        "Junior upside",
+        lambda x: (
+            f"=MIN(({x.p('xl.junior_capital')}>0)*(1-{x.p('xl.fund_due')})*("
+            f"{left2(x)}-{x.p('fund.junior_return')}-{x.p('fund.junior_capital')})*"
+            f"{x.i('funding.fund.upside_share')},{x.p('xl.fund_room')}-"
+            f"{x.p('fund.senior_return')}-{x.p('fund.junior_return')})"
+        ),
+    )
+    b.row(
+        F,
+        "fund.paid",
+        "基金分配合计",
+        "Paid to the fund",
+        lambda x: (
+            f"={x.p('fund.senior_return')}+{x.p('fund.senior_capital')}+"
+            f"{x.p('fund.junior_return')}+{x.p('fund.junior_capital')}+"
+            f"{x.p('fund.upside')}"
+        ),
+    )
+    b.row(
+        F,
+        "fund.claim",
+        "基金未偿权益",
+        "Fund claims outstanding",
+        lambda x: (
+            f"={x.p('xl.senior_capital')}+{x.p('xl.senior_accrued')}+"
+            f"{x.p('xl.junior_capital')}+{x.p('xl.junior_accrued')}"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        "xl.distributable_after_fund",
+        "基金分配后可供分配利润",
+        "Distributable after the fund",
+        lambda x: (
+            f"={x.p('xl.distributable_pre')}-{x.p('fund.senior_return')}-"
+            f"{x.p('fund.junior_return')}-{x.p('fund.upside')}"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        out,
+        "基金分配后现金",
+        "Cash after the fund",
+        lambda x: f"={x.p(prev)}-{x.p('fund.paid')}",
+        total=False,
+    )
 
 
 def _equity(w: ModelWriter, prev: str, out: str) -> None:
@@ -748,22 +1493,53 @@ def _equity(w: ModelWriter, prev: str, out: str) -> None:
     if "xl.distributable_pre" not in b.cells:
         _distributable_pre(w)
     if "xl.distributable_after_fund" not in b.cells:
-        b.row(F, "xl.distributable_after_fund", "基金分配后可供分配利润",
-              "Distributable after the fund", lambda x: f"={x.p('xl.distributable_pre')}",
-              total=False)
-    avail = lambda x: x.p("flag.construction")  # noqa: E731
-    closing = lambda x: f"({x.p('time.period')}={x.p('xl.last_held')})"  # noqa: E731
-    b.row(F, "xl.equity_cash", "可分配现金", "Cash available to shareholders",
-          lambda x: (f"=(1-{avail(x)})*(1-{x.p('xl.lockup_equity')})*MAX({x.p(prev)}-(1-"
-                     f"{closing(x)})*{x.i('funding.min_cash_balance')},0)"), total=False)
-    b.row(F, "equity.distribution", "股东分配", "Distributions to shareholders",
-          lambda x: (f"=IF({x.i('xl.profit_policy')}*(1-{closing(x)}),MIN({x.p('xl.equity_cash')},"
-                     f"MAX({x.p('xl.distributable_after_fund')},0)),{x.p('xl.equity_cash')})"))
-    b.row(F, "xl.distributable", "可供分配利润余额", "Distributable profit left",
-          lambda x: f"={x.p('xl.distributable_after_fund')}-{x.p('equity.distribution')}",
-          total=False)
-    b.row(F, out, "分配后现金", "Cash after distributions",
-          lambda x: f"={x.p(prev)}-{x.p('equity.distribution')}", total=False)
+        b.row(
+            F,
+            "xl.distributable_after_fund",
+            "基金分配后可供分配利润",
+            "Distributable after the fund",
+            lambda x: f"={x.p('xl.distributable_pre')}",
+            total=False,
+        )
+    avail = lambda x: x.p("flag.construction")
+    closing = lambda x: f"({x.p('time.period')}={x.p('xl.last_held')})"
+    b.row(
+        F,
+        "xl.equity_cash",
+        "可分配现金",
+        "Cash available to shareholders",
+        lambda x: (
+            f"=(1-{avail(x)})*(1-{x.p('xl.lockup_equity')})*MAX({x.p(prev)}-(1-"
+            f"{closing(x)})*{x.i('funding.min_cash_balance')},0)"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        "equity.distribution",
+        "股东分配",
+        "Distributions to shareholders",
+        lambda x: (
+            f"=IF({x.i('xl.profit_policy')}*(1-{closing(x)}),MIN({x.p('xl.equity_cash')},"
+            f"MAX({x.p('xl.distributable_after_fund')},0)),{x.p('xl.equity_cash')})"
+        ),
+    )
+    b.row(
+        F,
+        "xl.distributable",
+        "可供分配利润余额",
+        "Distributable profit left",
+        lambda x: f"={x.p('xl.distributable_after_fund')}-{x.p('equity.distribution')}",
+        total=False,
+    )
+    b.row(
+        F,
+        out,
+        "分配后现金",
+        "Cash after distributions",
+        lambda x: f"={x.p(prev)}-{x.p('equity.distribution')}",
+        total=False,
+    )
 
 
 def records(w: ModelWriter) -> None:
@@ -772,118 +1548,314 @@ def records(w: ModelWriter) -> None:
     b, spec = w.book, w.spec
     fs = spec.funding
     S = "Statements"
-    avail = lambda x: x.p("flag.construction")  # noqa: E731
-    t = lambda x: x.p("time.period")  # noqa: E731
+    avail = lambda x: x.p("flag.construction")
+    t = lambda x: x.p("time.period")
     loans = {ln.name: ln for ln in fs.loans}
     b.section(S, "财政资金 Fiscal funds")
     subs = [f for f in fs.fiscal_funds if f.use is FiscalUse.INTEREST_SUBSIDY]
     for f in subs:
-        b.row(S, f"fiscal.interest_subsidy[{f.name}]", f"贴息：{f.name}",
-              f"Interest subsidy: {f.name}",
-              lambda x, f=f: f"={x.p(f'xl.subsidy_share[{f.name}]')}*"
-                             f"{x.p(f'loan[{f.loan}].interest')}")
+        b.row(
+            S,
+            f"fiscal.interest_subsidy[{f.name}]",
+            f"贴息：{f.name}",
+            f"Interest subsidy: {f.name}",
+            lambda x, f=f: (
+                f"={x.p(f'xl.subsidy_share[{f.name}]')}*{x.p(f'loan[{f.loan}].interest')}"
+            ),
+        )
     del loans
-    b.row(S, "fiscal.interest_subsidies", "贴息合计", "Interest subsidies",
-          lambda x: f"={x.p('loan.subsidy')}")
-    ids = ([f"fiscal.grant[{f.name}]" for f in fs.fiscal_funds
-            if f.use is FiscalUse.CAPITAL_GRANT]
-           + [f"fiscal.injection[{f.name}]" for f in fs.fiscal_funds
-              if f.use is FiscalUse.EQUITY_INJECTION]
-           + [f"fiscal.interest_subsidy[{f.name}]" for f in subs]
-           + [f"fiscal.operating_subsidy[{f.name}]" for f in fs.fiscal_funds
-              if f.use is FiscalUse.OPERATING_SUBSIDY])
+    b.row(
+        S,
+        "fiscal.interest_subsidies",
+        "贴息合计",
+        "Interest subsidies",
+        lambda x: f"={x.p('loan.subsidy')}",
+    )
+    ids = (
+        [f"fiscal.grant[{f.name}]" for f in fs.fiscal_funds if f.use is FiscalUse.CAPITAL_GRANT]
+        + [
+            f"fiscal.injection[{f.name}]"
+            for f in fs.fiscal_funds
+            if f.use is FiscalUse.EQUITY_INJECTION
+        ]
+        + [f"fiscal.interest_subsidy[{f.name}]" for f in subs]
+        + [
+            f"fiscal.operating_subsidy[{f.name}]"
+            for f in fs.fiscal_funds
+            if f.use is FiscalUse.OPERATING_SUBSIDY
+        ]
+    )
     b.row(S, "fiscal.total", "财政资金支出合计", "Fiscal outlay", lambda x: "=" + _sum(x, ids))
     b.section(S, "融资费用 Financing costs")
-    b.row(S, "finance.interest_capitalised", "建设期利息", "Interest during construction (IDC)",
-          lambda x: f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')})")
-    b.row(S, "finance.fees_capitalised", "建设期融资费用", "Financing fees during construction",
-          lambda x: f"={avail(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})")
-    b.row(S, "finance.interest_expensed", "利息支出", "Interest expense",
-          lambda x: f"=(1-{avail(x)})*({x.p('bond.interest')}+{x.p('loan.interest')})")
-    b.row(S, "finance.fees_expensed", "融资费用", "Financing fees expensed",
-          lambda x: f"=(1-{avail(x)})*({x.p('bond.fees')}+{x.p('xl.loan_fees')})")
-    b.row(S, "invest.project_total", "项目总投资", "Total project investment",
-          lambda x: (f"={x.p('capex.total')}+{x.p('finance.interest_capitalised')}+"
-                     f"{x.p('finance.fees_capitalised')}"))
+    b.row(
+        S,
+        "finance.interest_capitalised",
+        "建设期利息",
+        "Interest during construction (IDC)",
+        lambda x: f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')})",
+    )
+    b.row(
+        S,
+        "finance.fees_capitalised",
+        "建设期融资费用",
+        "Financing fees during construction",
+        lambda x: f"={avail(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})",
+    )
+    b.row(
+        S,
+        "finance.interest_expensed",
+        "利息支出",
+        "Interest expense",
+        lambda x: f"=(1-{avail(x)})*({x.p('bond.interest')}+{x.p('loan.interest')})",
+    )
+    b.row(
+        S,
+        "finance.fees_expensed",
+        "融资费用",
+        "Financing fees expensed",
+        lambda x: f"=(1-{avail(x)})*({x.p('bond.fees')}+{x.p('xl.loan_fees')})",
+    )
+    b.row(
+        S,
+        "invest.project_total",
+        "项目总投资",
+        "Total project investment",
+        lambda x: (
+            f"={x.p('capex.total')}+{x.p('finance.interest_capitalised')}+"
+            f"{x.p('finance.fees_capitalised')}"
+        ),
+    )
     b.section(S, "股东与基金 Shareholders and fund")
     for party in fs.equity_parties:
-        w.param(f"xl.party_share[{party.name}]", party.share, f"出资比例：{party.name}",
-                f"Equity share: {party.name}")
-        b.row(S, f"equity.party[{party.name}].contribution", f"{party.name}出资",
-              f"{party.name} contribution",
-              lambda x, party=party: (f"={x.p('equity.sponsor')}*"
-                                      f"{x.i(f'xl.party_share[{party.name}]')}"))
-    b.row(S, "equity.shareholders_in", "股东出资合计", "Shareholder contributions",
-          lambda x: f"={x.p('equity.sponsor')}+{x.p('fiscal.injections')}")
-    b.row(S, "equity.terminal_value", "期末资产余值（归属股东）",
-          "Terminal book value to shareholders",
-          lambda x: (f"={x.i('xl.include_residual')}*({t(x)}={x.i('xl.n_periods')}-1)*("
-                     f"{x.p('xl.ov_total')}+{x.p('xl.cap_cum')}-{x.p('xl.acc_dep')})"))
+        w.param(
+            f"xl.party_share[{party.name}]",
+            party.share,
+            f"出资比例：{party.name}",
+            f"Equity share: {party.name}",
+        )
+        b.row(
+            S,
+            f"equity.party[{party.name}].contribution",
+            f"{party.name}出资",
+            f"{party.name} contribution",
+            lambda x, party=party: (
+                f"={x.p('equity.sponsor')}*{x.i(f'xl.party_share[{party.name}]')}"
+            ),
+        )
+    b.row(
+        S,
+        "equity.shareholders_in",
+        "股东出资合计",
+        "Shareholder contributions",
+        lambda x: f"={x.p('equity.sponsor')}+{x.p('fiscal.injections')}",
+    )
+    b.row(
+        S,
+        "equity.terminal_value",
+        "期末资产余值（归属股东）",
+        "Terminal book value to shareholders",
+        lambda x: (
+            f"={x.i('xl.include_residual')}*({t(x)}={x.i('xl.n_periods')}-1)*("
+            f"{x.p('xl.ov_total')}+{x.p('xl.cap_cum')}-{x.p('xl.acc_dep')})"
+        ),
+    )
     b.section(S, "利润 Profit")
-    b.row(S, "pl.subsidy_income", "补贴收入", "Subsidy income",
-          lambda x: (f"={x.p('fiscal.operating_subsidies')}+(1-{avail(x)})*"
-                     f"{x.p('fiscal.interest_subsidies')}"))
-    b.row(S, "pl.ebit", "息税前利润", "EBIT",
-          lambda x: (f"={x.p('pl.ebitda')}+{x.p('pl.subsidy_income')}-{x.p('dep_fin.total')}+"
-                     f"{x.p('pl.gain_on_exit')}"))
-    b.row(S, "pl.profit_before_tax", "利润总额", "Profit before tax",
-          lambda x: (f"={x.p('pl.ebit')}-{x.p('finance.interest_expensed')}-"
-                     f"{x.p('finance.fees_expensed')}"))
-    b.row(S, "pl.net_profit", "净利润", "Net profit",
-          lambda x: f"={x.p('pl.profit_before_tax')}-{x.p('tax.income_tax')}")
-    b.row(S, "pl.total_cost", "总成本费用", "Total cost",
-          lambda x: (f"={x.p('opex.total')}+{x.p('dep_fin.total')}+"
-                     f"{x.p('finance.interest_expensed')}+{x.p('finance.fees_expensed')}"))
+    b.row(
+        S,
+        "pl.subsidy_income",
+        "补贴收入",
+        "Subsidy income",
+        lambda x: (
+            f"={x.p('fiscal.operating_subsidies')}+(1-{avail(x)})*"
+            f"{x.p('fiscal.interest_subsidies')}"
+        ),
+    )
+    b.row(
+        S,
+        "pl.ebit",
+        "息税前利润",
+        "EBIT",
+        lambda x: (
+            f"={x.p('pl.ebitda')}+{x.p('pl.subsidy_income')}-{x.p('dep_fin.total')}+"
+            f"{x.p('pl.gain_on_exit')}"
+        ),
+    )
+    b.row(
+        S,
+        "pl.profit_before_tax",
+        "利润总额",
+        "Profit before tax",
+        lambda x: (
+            f"={x.p('pl.ebit')}-{x.p('finance.interest_expensed')}-{x.p('finance.fees_expensed')}"
+        ),
+    )
+    b.row(
+        S,
+        "pl.net_profit",
+        "净利润",
+        "Net profit",
+        lambda x: f"={x.p('pl.profit_before_tax')}-{x.p('tax.income_tax')}",
+    )
+    b.row(
+        S,
+        "pl.total_cost",
+        "总成本费用",
+        "Total cost",
+        lambda x: (
+            f"={x.p('opex.total')}+{x.p('dep_fin.total')}+"
+            f"{x.p('finance.interest_expensed')}+{x.p('finance.fees_expensed')}"
+        ),
+    )
     b.section(S, "偿债现金流 Debt service cash flow")
-    b.row(S, "cash.net_income_for_coverage", "项目收益（扣除财政补贴）",
-          "Project net income for coverage (excl. subsidies)",
-          lambda x: f"={x.p('cash.cfads')}-{x.p('pl.subsidy_income')}")
-    b.row(S, "cash.bond_debt_service", "专项债还本付息", "Special-bond principal and interest",
-          lambda x: f"={x.p('bond.interest')}+{x.p('bond.principal')}-{x.p('bond.refinanced')}")
-    b.row(S, "cash.loan_debt_service", "市场化融资还本付息", "Loan principal and interest",
-          lambda x: (f"={x.p('loan.interest')}-{x.p('loan.capitalised')}+{x.p('loan.principal')}+"
-                     f"{x.p('loan.prepayment')}"))
-    b.row(S, "cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus",
-          lambda x: f"={x.p('cash.balance')}+{x.p('cash.dsra_balance')}", total=False)
+    b.row(
+        S,
+        "cash.net_income_for_coverage",
+        "项目收益（扣除财政补贴）",
+        "Project net income for coverage (excl. subsidies)",
+        lambda x: f"={x.p('cash.cfads')}-{x.p('pl.subsidy_income')}",
+    )
+    b.row(
+        S,
+        "cash.bond_debt_service",
+        "专项债还本付息",
+        "Special-bond principal and interest",
+        lambda x: f"={x.p('bond.interest')}+{x.p('bond.principal')}-{x.p('bond.refinanced')}",
+    )
+    b.row(
+        S,
+        "cash.loan_debt_service",
+        "市场化融资还本付息",
+        "Loan principal and interest",
+        lambda x: (
+            f"={x.p('loan.interest')}-{x.p('loan.capitalised')}+{x.p('loan.principal')}+"
+            f"{x.p('loan.prepayment')}"
+        ),
+    )
+    b.row(
+        S,
+        "cash.cumulative_surplus",
+        "累计盈余资金",
+        "Cumulative cash surplus",
+        lambda x: f"={x.p('cash.balance')}+{x.p('cash.dsra_balance')}",
+        total=False,
+    )
     b.section(S, "建设期资金来源与运用 Sources and uses in construction")
-    b.row(S, "su.uses", "资金使用合计（建设期）", "Uses of funds (construction)",
-          lambda x: (f"={x.p('capex.total')}+{avail(x)}*({x.p('bond.interest')}+"
-                     f"{x.p('loan.interest')}+{x.p('bond.fees')}+{x.p('xl.loan_fees')}+"
-                     f"{x.p('bond.principal')}+{x.p('loan.principal')}+{x.p('tax.income_tax')})"))
-    b.row(S, "su.sources", "资金来源合计（建设期）", "Sources of funds (construction)",
-          lambda x: (f"={avail(x)}*({x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
-                     f"{x.p('fund.contribution')}+{x.p('bond.issue')}+{x.p('loan.draw')}+"
-                     f"{x.p('loan.capitalised')}+{x.p('equity.sponsor')}+{x.p('xl.ocf')}+"
-                     f"{x.p('fiscal.interest_subsidies')}+{x.prev('cash.balance')}-"
-                     f"{x.p('cash.balance')})"))
+    b.row(
+        S,
+        "su.uses",
+        "资金使用合计（建设期）",
+        "Uses of funds (construction)",
+        lambda x: (
+            f"={x.p('capex.total')}+{avail(x)}*({x.p('bond.interest')}+"
+            f"{x.p('loan.interest')}+{x.p('bond.fees')}+{x.p('xl.loan_fees')}+"
+            f"{x.p('bond.principal')}+{x.p('loan.principal')}+{x.p('tax.income_tax')})"
+        ),
+    )
+    b.row(
+        S,
+        "su.sources",
+        "资金来源合计（建设期）",
+        "Sources of funds (construction)",
+        lambda x: (
+            f"={avail(x)}*({x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
+            f"{x.p('fund.contribution')}+{x.p('bond.issue')}+{x.p('loan.draw')}+"
+            f"{x.p('loan.capitalised')}+{x.p('equity.sponsor')}+{x.p('xl.ocf')}+"
+            f"{x.p('fiscal.interest_subsidies')}+{x.prev('cash.balance')}-"
+            f"{x.p('cash.balance')})"
+        ),
+    )
     b.section(S, "资产负债表 Balance sheet")
-    held_assets = (lambda x: f"{x.p('flag.held')}*(1-{x.i('xl.has_exit')}*({t(x)}>="
-                             f"{x.p('xl.last_held')}))")
-    b.row(S, "xl.fixed_cost", "固定资产及在建工程（累计）", "Fixed assets before derecognition",
-          lambda x: (f"={x.prev('xl.fixed_cost')}+{x.p('capex.total')}-{x.p('capex.input_vat')}+"
-                     f"{x.p('finance.interest_capitalised')}+{x.p('finance.fees_capitalised')}-"
-                     f"{x.p('dep_fin.total')}"), total=False)
-    b.row(S, "bs.fixed_assets", "固定资产及在建工程净值", "Fixed assets and construction in progress",
-          lambda x: f"={x.p('xl.fixed_cost')}*{held_assets(x)}", total=False)
-    b.row(S, "bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)",
-          lambda x: f"={x.p('cash.cumulative_surplus')}", total=False)
-    b.row(S, "bs.vat_credit", "留抵增值税", "VAT credit", lambda x: f"={x.p('tax.vat_credit')}",
-          total=False)
-    b.row(S, "bs.assets", "资产合计", "Total assets",
-          lambda x: f"={x.p('bs.fixed_assets')}+{x.p('bs.cash')}+{x.p('bs.vat_credit')}",
-          total=False)
-    b.row(S, "bs.liabilities", "负债合计", "Total liabilities",
-          lambda x: f"={x.p('bond.closing')}+{x.p('loan.closing')}", total=False)
-    b.row(S, "xl.paid_in", "实收资本及资本公积（累计）", "Capital paid in to date",
-          lambda x: (f"={x.prev('xl.paid_in')}+{x.p('equity.sponsor')}+"
-                     f"{x.p('fiscal.injections')}+{x.p('fund.contribution')}+"
-                     f"{x.p('fiscal.grants')}-{x.p('equity.distribution')}-{x.p('fund.paid')}+"
-                     f"{x.p('pl.net_profit')}"), total=False)
-    b.row(S, "bs.equity", "所有者权益合计", "Total equity", lambda x: f"={x.p('xl.paid_in')}",
-          total=False)
-    b.row(S, "bs.check", "资产负债表平衡差额", "Balance-sheet difference",
-          lambda x: f"={x.p('bs.assets')}-{x.p('bs.liabilities')}-{x.p('bs.equity')}",
-          total=False)
-    b.row(S, "bs.debt_ratio", "资产负债率", "Debt-to-assets ratio",
-          lambda x: (f"=IF(ABS({x.p('bs.assets')})>1E-9,{x.p('bs.liabilities')}/"
-                     f"{x.p('bs.assets')},0)"), unit="-", fmt="0.00%", total=False)
+    held_assets = lambda x: (
+        f"{x.p('flag.held')}*(1-{x.i('xl.has_exit')}*({t(x)}>={x.p('xl.last_held')}))"
+    )
+    b.row(
+        S,
+        "xl.fixed_cost",
+        "固定资产及在建工程（累计）",
+        "Fixed assets before derecognition",
+        lambda x: (
+            f"={x.prev('xl.fixed_cost')}+{x.p('capex.total')}-{x.p('capex.input_vat')}+"
+            f"{x.p('finance.interest_capitalised')}+{x.p('finance.fees_capitalised')}-"
+            f"{x.p('dep_fin.total')}"
+        ),
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.fixed_assets",
+        "固定资产及在建工程净值",
+        "Fixed assets and construction in progress",
+        lambda x: f"={x.p('xl.fixed_cost')}*{held_assets(x)}",
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.cash",
+        "货币资金（含偿债准备金）",
+        "Cash (incl. reserves)",
+        lambda x: f"={x.p('cash.cumulative_surplus')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.vat_credit",
+        "留抵增值税",
+        "VAT credit",
+        lambda x: f"={x.p('tax.vat_credit')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.assets",
+        "资产合计",
+        "Total assets",
+        lambda x: f"={x.p('bs.fixed_assets')}+{x.p('bs.cash')}+{x.p('bs.vat_credit')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.liabilities",
+        "负债合计",
+        "Total liabilities",
+        lambda x: f"={x.p('bond.closing')}+{x.p('loan.closing')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "xl.paid_in",
+        "实收资本及资本公积（累计）",
+        "Capital paid in to date",
+        lambda x: (
+            f"={x.prev('xl.paid_in')}+{x.p('equity.sponsor')}+"
+            f"{x.p('fiscal.injections')}+{x.p('fund.contribution')}+"
+            f"{x.p('fiscal.grants')}-{x.p('equity.distribution')}-{x.p('fund.paid')}+"
+            f"{x.p('pl.net_profit')}"
+        ),
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.equity",
+        "所有者权益合计",
+        "Total equity",
+        lambda x: f"={x.p('xl.paid_in')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.check",
+        "资产负债表平衡差额",
+        "Balance-sheet difference",
+        lambda x: f"={x.p('bs.assets')}-{x.p('bs.liabilities')}-{x.p('bs.equity')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "bs.debt_ratio",
+        "资产负债率",
+        "Debt-to-assets ratio",
+        lambda x: f"=IF(ABS({x.p('bs.assets')})>1E-9,{x.p('bs.liabilities')}/{x.p('bs.assets')},0)",
+        unit="-",
+        fmt="0.00%",
+        total=False,
+    )

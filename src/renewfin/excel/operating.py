@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import FLAG, PCT, RATIO, At
+from renewfin.excel.book import FLAG, RATIO, At
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
@@ -23,45 +23,114 @@ def time_rows(w: ModelWriter) -> None:
     b, spec = w.book, w.spec
     S = "Time"
     b.section(S, "时间轴 Time axis")
-    b.row(S, "time.period", "期数", "Period number", lambda x: "=COLUMN()-COLUMN($G$1)",
-          unit="-", fmt=FLAG, total=False)
-    b.row(S, "time.year", "年份序号", "Model year",
-          lambda x: f"=INT({x.p('time.period')}/{x.i('timeline.periods_per_year')})",
-          unit="-", fmt=FLAG, total=False)
+    b.row(
+        S,
+        "time.period",
+        "期数",
+        "Period number",
+        lambda x: "=COLUMN()-COLUMN($G$1)",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "time.year",
+        "年份序号",
+        "Model year",
+        lambda x: f"=INT({x.p('time.period')}/{x.i('timeline.periods_per_year')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     b.section(S, "建设期分期 Construction phases")
     delay = "ROUND(MAX({d},0),0)"
     for ph in spec.timeline.phases:
         at = f"timeline.phases[{ph.name}]"
-        b.constant(S, f"xl.phase_start[{ph.name}]", f"开工期：{ph.name}", f"First period: {ph.name}",
-                   lambda x, at=at: f"=ROUND({x.i(at + '.start_year')}*"
-                                    f"{x.i('timeline.periods_per_year')},0)", unit="-", fmt=FLAG)
-        b.constant(S, f"xl.phase_completion[{ph.name}]", f"完工期：{ph.name}",
-                   f"First operating period: {ph.name}",
-                   lambda x, at=at, ph=ph: (
-                       f"={x.p(f'xl.phase_start[{ph.name}]')}+MAX(ROUND("
-                       f"{x.i(at + '.duration_years')}*{x.i('timeline.periods_per_year')},0),1)+"
-                       + delay.format(d=x.i("risk.construction_delay_periods"))),
-                   unit="-", fmt=FLAG)
+        b.constant(
+            S,
+            f"xl.phase_start[{ph.name}]",
+            f"开工期：{ph.name}",
+            f"First period: {ph.name}",
+            lambda x, at=at: (
+                f"=ROUND({x.i(at + '.start_year')}*{x.i('timeline.periods_per_year')},0)"
+            ),
+            unit="-",
+            fmt=FLAG,
+        )
+        b.constant(
+            S,
+            f"xl.phase_completion[{ph.name}]",
+            f"完工期：{ph.name}",
+            f"First operating period: {ph.name}",
+            lambda x, at=at, ph=ph: (
+                f"={x.p(f'xl.phase_start[{ph.name}]')}+MAX(ROUND("
+                f"{x.i(at + '.duration_years')}*{x.i('timeline.periods_per_year')},0),1)+"
+                + delay.format(d=x.i("risk.construction_delay_periods"))
+            ),
+            unit="-",
+            fmt=FLAG,
+        )
     for ph in spec.timeline.phases:
-        b.row(S, f"flag.construction[{ph.name}]", f"建设期标志 {ph.name}",
-              f"Construction flag {ph.name}",
-              lambda x, ph=ph: f"=({x.p('time.period')}>={x.p(f'xl.phase_start[{ph.name}]')})*"
-                               f"({x.p('time.period')}<{x.p(f'xl.phase_completion[{ph.name}]')})",
-              unit="-", fmt=FLAG, total=False)
+        b.row(
+            S,
+            f"flag.construction[{ph.name}]",
+            f"建设期标志 {ph.name}",
+            f"Construction flag {ph.name}",
+            lambda x, ph=ph: (
+                f"=({x.p('time.period')}>={x.p(f'xl.phase_start[{ph.name}]')})*"
+                f"({x.p('time.period')}<{x.p(f'xl.phase_completion[{ph.name}]')})"
+            ),
+            unit="-",
+            fmt=FLAG,
+            total=False,
+        )
     last = spec.timeline.phase(None).name
-    b.row(S, "flag.construction", "建设期标志", "Construction flag",
-          lambda x: (f"=({x.p('time.period')}>=MIN("
-                     + ",".join(x.p(f"xl.phase_start[{p.name}]") for p in spec.timeline.phases)
-                     + f"))*({x.p('time.period')}<{x.p(f'xl.phase_completion[{last}]')})"),
-          unit="-", fmt=FLAG, total=False)
-    b.constant(S, "xl.last_held", "最后持有期", "Last period held",
-               lambda x: f"={x.i('xl.last_held_period')}", unit="-", fmt=FLAG)
-    b.row(S, "flag.held", "持有期标志", "Asset held flag",
-          lambda x: f"=({x.p('time.period')}<={x.p('xl.last_held')})", unit="-", fmt=FLAG,
-          total=False)
-    b.row(S, "flag.operation", "运营期标志", "Operation flag",
-          lambda x: f"=({x.p('time.period')}>={x.p(f'xl.phase_completion[{last}]')})*"
-                    f"{x.p('flag.held')}", unit="-", fmt=FLAG, total=False)
+    b.row(
+        S,
+        "flag.construction",
+        "建设期标志",
+        "Construction flag",
+        lambda x: (
+            f"=({x.p('time.period')}>=MIN("
+            + ",".join(x.p(f"xl.phase_start[{p.name}]") for p in spec.timeline.phases)
+            + f"))*({x.p('time.period')}<{x.p(f'xl.phase_completion[{last}]')})"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.constant(
+        S,
+        "xl.last_held",
+        "最后持有期",
+        "Last period held",
+        lambda x: f"={x.i('xl.last_held_period')}",
+        unit="-",
+        fmt=FLAG,
+    )
+    b.row(
+        S,
+        "flag.held",
+        "持有期标志",
+        "Asset held flag",
+        lambda x: f"=({x.p('time.period')}<={x.p('xl.last_held')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "flag.operation",
+        "运营期标志",
+        "Operation flag",
+        lambda x: (
+            f"=({x.p('time.period')}>={x.p(f'xl.phase_completion[{last}]')})*{x.p('flag.held')}"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
 
 
 def investment_rows(w: ModelWriter) -> None:
@@ -81,55 +150,97 @@ def investment_rows(w: ModelWriter) -> None:
         n = math.ceil(years - 1e-9)
         sched = f"xl.schedule[{item.name}]"
 
-        def frac(x: At, off: int, ph: str = ph.name, n: int = n, sched: str = sched,
-                 years_path: str = f"timeline.phases[{ph.name}].duration_years") -> str:
+        def frac(
+            x: At,
+            off: int,
+            ph: str = ph.name,
+            n: int = n,
+            sched: str = sched,
+            years_path: str = f"timeline.phases[{ph.name}].duration_years",
+        ) -> str:
             start = x.p(f"xl.phase_start[{ph}]")
             dur = f"({x.p(f'xl.phase_completion[{ph}]')}-{start})"
             xx = f"MIN(MAX(({x.p('time.period')}+{off}-{start})/{dur},0),1)"
             p = f"({xx}*{x.i(years_path)})"
             k = f"MIN(INT({p}),{n - 1})"
-            return (f"(INDEX({x.v(sched + '.cum')},{k}+1)+({p}-{k})/"
-                    f"INDEX({x.v(sched + '.seg')},{k}+1)*INDEX({x.v(sched)},{k}+1))")
+            return (
+                f"(INDEX({x.v(sched + '.cum')},{k}+1)+({p}-{k})/"
+                f"INDEX({x.v(sched + '.seg')},{k}+1)*INDEX({x.v(sched)},{k}+1))"
+            )
 
-        b.row(S, f"xl.profile[{item.name}]", f"支出比例：{item.name}", f"Spend share: {item.name}",
-              lambda x, f=frac: f"={f(x, 1)}-{f(x, 0)}", unit="-", fmt=RATIO)
+        b.row(
+            S,
+            f"xl.profile[{item.name}]",
+            f"支出比例：{item.name}",
+            f"Spend share: {item.name}",
+            lambda x, f=frac: f"={f(x, 1)}-{f(x, 0)}",
+            unit="-",
+            fmt=RATIO,
+        )
     b.section(S, "建设投资 Construction investment")
     from renewfin.core.investment import CATEGORY_ZH
 
     for item in spec.investment:
         if item.category is InvestmentCategory.CONTINGENCY:
             continue
-        over = f"*(1+{{o}})" if item.overrun_applies else ""
-        b.row(S, f"capex.item[{item.name}]", f"{CATEGORY_ZH[item.category]}：{item.name}",
-              f"Capex: {item.name}",
-              lambda x, item=item, over=over: (
-                  f"={x.i(f'investment[{item.name}].amount')}"
-                  + over.format(o=x.i("risk.capex_overrun"))
-                  + f"*{x.p(f'xl.profile[{item.name}]')}"))
+        over = "*(1+{o})" if item.overrun_applies else ""
+        b.row(
+            S,
+            f"capex.item[{item.name}]",
+            f"{CATEGORY_ZH[item.category]}：{item.name}",
+            f"Capex: {item.name}",
+            lambda x, item=item, over=over: (
+                f"={x.i(f'investment[{item.name}].amount')}"
+                + over.format(o=x.i("risk.capex_overrun"))
+                + f"*{x.p(f'xl.profile[{item.name}]')}"
+            ),
+        )
     for item in spec.investment:
         if item.category is not InvestmentCategory.CONTINGENCY:
             continue
         base = [o.name for o in spec.investment if o.category in item.base_categories]
         for ph in sorted({phase_of[n] for n in base}, key=list(w.phase_names).index):
             parts = [n for n in base if phase_of[n] == ph]
-            b.row(S, f"xl.contingency[{item.name}|{ph}]", f"基本预备费 {item.name}（{ph}）",
-                  f"Contingency {item.name} ({ph})",
-                  lambda x, item=item, parts=parts: (
-                      f"={x.i(f'investment[{item.name}].rate')}*("
-                      + "+".join(x.p(f"capex.item[{n}]") for n in parts) + ")" if parts
-                      else "=0"))
-        ids = [f"xl.contingency[{item.name}|{ph}]"
-               for ph in sorted({phase_of[n] for n in base}, key=list(w.phase_names).index)]
-        b.row(S, f"capex.item[{item.name}]", f"{CATEGORY_ZH[item.category]}：{item.name}",
-              f"Capex: {item.name}",
-              lambda x, ids=ids: "=" + ("+".join(x.p(i) for i in ids) if ids else "0"))
+            b.row(
+                S,
+                f"xl.contingency[{item.name}|{ph}]",
+                f"基本预备费 {item.name}（{ph}）",
+                f"Contingency {item.name} ({ph})",
+                lambda x, item=item, parts=parts: (
+                    f"={x.i(f'investment[{item.name}].rate')}*("
+                    + "+".join(x.p(f"capex.item[{n}]") for n in parts)
+                    + ")"
+                    if parts
+                    else "=0"
+                ),
+            )
+        ids = [
+            f"xl.contingency[{item.name}|{ph}]"
+            for ph in sorted({phase_of[n] for n in base}, key=list(w.phase_names).index)
+        ]
+        b.row(
+            S,
+            f"capex.item[{item.name}]",
+            f"{CATEGORY_ZH[item.category]}：{item.name}",
+            f"Capex: {item.name}",
+            lambda x, ids=ids: "=" + ("+".join(x.p(i) for i in ids) if ids else "0"),
+        )
         for ph in {phase_of[n] for n in base}:
             phase_of[f"{item.name}|{ph}"] = ph
     first = min(spec.timeline.phases, key=lambda p: p.start_year).name
-    b.row(S, "xl.pc_factor", "涨价预备费系数", "Price-contingency factor",
-          lambda x: (f"=(1+{x.i('price_contingency.rate')})^({x.i('price_contingency.years_before_start')}"
-                     f"+({x.p('time.period')}-{x.p(f'xl.phase_start[{first}]')}+0.5)/{x.i(ppy)})-1"),
-          unit="-", fmt=RATIO, total=False)
+    b.row(
+        S,
+        "xl.pc_factor",
+        "涨价预备费系数",
+        "Price-contingency factor",
+        lambda x: (
+            f"=(1+{x.i('price_contingency.rate')})^({x.i('price_contingency.years_before_start')}"
+            f"+({x.p('time.period')}-{x.p(f'xl.phase_start[{first}]')}+0.5)/{x.i(ppy)})-1"
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
     pc_parts: dict[str, list[str]] = {}
     for name, it in items.items():
         if it.category is InvestmentCategory.CONTINGENCY:
@@ -140,23 +251,55 @@ def investment_rows(w: ModelWriter) -> None:
         elif it.escalates:
             pc_parts.setdefault(phase_of[name], []).append(f"capex.item[{name}]")
     for ph, parts in pc_parts.items():
-        b.row(S, f"xl.pc[{ph}]", f"涨价预备费（{ph}）", f"Price contingency ({ph})",
-              lambda x, parts=parts: "=(" + "+".join(x.p(p) for p in parts) + f")*"
-                                     f"{x.p('xl.pc_factor')}")
-    b.row(S, "capex.price_contingency", "涨价预备费", "Price contingency",
-          lambda x: "=" + ("+".join(x.p(f"xl.pc[{ph}]") for ph in pc_parts) or "0"))
-    b.row(S, "capex.total", "建设投资", "Construction investment",
-          lambda x: "=" + "+".join([x.p(f"capex.item[{n}]") for n in items]
-                                   + [x.p("capex.price_contingency")]))
+        b.row(
+            S,
+            f"xl.pc[{ph}]",
+            f"涨价预备费（{ph}）",
+            f"Price contingency ({ph})",
+            lambda x, parts=parts: (
+                "=(" + "+".join(x.p(p) for p in parts) + f")*{x.p('xl.pc_factor')}"
+            ),
+        )
+    b.row(
+        S,
+        "capex.price_contingency",
+        "涨价预备费",
+        "Price contingency",
+        lambda x: "=" + ("+".join(x.p(f"xl.pc[{ph}]") for ph in pc_parts) or "0"),
+    )
+    b.row(
+        S,
+        "capex.total",
+        "建设投资",
+        "Construction investment",
+        lambda x: (
+            "="
+            + "+".join([x.p(f"capex.item[{n}]") for n in items] + [x.p("capex.price_contingency")])
+        ),
+    )
     for cat in InvestmentCategory:
         names = [n for n, it in items.items() if it.category is cat]
         if names:
-            b.row(S, f"capex.category[{cat.value}]", CATEGORY_ZH[cat], cat.value.replace("_", " "),
-                  lambda x, names=names: "=" + "+".join(x.p(f"capex.item[{n}]") for n in names))
-    b.row(S, "capex.input_vat", "建设投资进项税额", "Input VAT in construction investment",
-          lambda x: "=" + "+".join(
-              f"{x.p(f'capex.item[{n}]')}*{x.i(f'xl.capex_vat[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
-              for n in items))
+            b.row(
+                S,
+                f"capex.category[{cat.value}]",
+                CATEGORY_ZH[cat],
+                cat.value.replace("_", " "),
+                lambda x, names=names: "=" + "+".join(x.p(f"capex.item[{n}]") for n in names),
+            )
+    b.row(
+        S,
+        "capex.input_vat",
+        "建设投资进项税额",
+        "Input VAT in construction investment",
+        lambda x: (
+            "="
+            + "+".join(
+                f"{x.p(f'capex.item[{n}]')}*{x.i(f'xl.capex_vat[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
+                for n in items
+            )
+        ),
+    )
     # Original values by asset class and phase (net of deductible input VAT).
     b.section(S, "固定资产原值 Original values (excl. financing costs)")
     groups: dict[tuple[str, str], list[Callable[[At], str]]] = {}
@@ -176,13 +319,24 @@ def investment_rows(w: ModelWriter) -> None:
     pc_class = spec.price_contingency.asset_class or "building"
     for ph in pc_parts:
         groups.setdefault((pc_class, ph), []).append(
-            lambda x, ph=ph: f"SUM({x.row_range(f'xl.pc[{ph}]')})")
+            lambda x, ph=ph: f"SUM({x.row_range(f'xl.pc[{ph}]')})"
+        )
     w.groups = list(groups)
     for (cls, ph), terms in groups.items():
-        b.constant(S, f"xl.ov[{cls}|{ph}]", f"原值：{cls}（{ph}）", f"Original value: {cls} ({ph})",
-                   lambda x, terms=terms: "=" + "+".join(t(x) for t in terms))
-    b.constant(S, "xl.ov_total", "原值合计", "Original value, total",
-               lambda x: "=" + "+".join(x.p(f"xl.ov[{c}|{p}]") for c, p in groups))
+        b.constant(
+            S,
+            f"xl.ov[{cls}|{ph}]",
+            f"原值：{cls}（{ph}）",
+            f"Original value: {cls} ({ph})",
+            lambda x, terms=terms: "=" + "+".join(t(x) for t in terms),
+        )
+    b.constant(
+        S,
+        "xl.ov_total",
+        "原值合计",
+        "Original value, total",
+        lambda x: "=" + "+".join(x.p(f"xl.ov[{c}|{p}]") for c, p in groups),
+    )
 
 
 def revenue_rows(w: ModelWriter) -> None:
@@ -196,75 +350,171 @@ def revenue_rows(w: ModelWriter) -> None:
         at = f"revenues[{r.name}]"
         ph = spec.timeline.phase(r.phase).name
         b.section(S, f"{r.name}")
-        b.constant(S, f"xl.start[{r.name}]", f"开始期：{r.name}", f"First period: {r.name}",
-                   lambda x, at=at, ph=ph: f"={x.p(f'xl.phase_completion[{ph}]')}+ROUND("
-                                           f"{x.i(at + '.start_after_years')}*{x.i(ppy)},0)",
-                   unit="-", fmt=FLAG)
-        end = (f"ROUND({{e}}*{{p}},0)" if r.end_year is not None else "{n}")
-        b.row(S, f"xl.active[{r.name}]", f"运营标志：{r.name}", f"Active flag: {r.name}",
-              lambda x, r=r, end=end: (
-                  f"=({x.p('time.period')}>={x.p(f'xl.start[{r.name}]')})*({x.p('time.period')}<"
-                  + end.format(e=x.i(f"xl.end_year[{r.name}]") if r.end_year is not None else "",
-                               p=x.i(ppy), n=x.i("xl.n_periods")) + ")"),
-              unit="-", fmt=FLAG, total=False)
-        origin = (lambda x, r=r: x.p(f"xl.start[{r.name}]")) if r.growth_from is GrowthFrom.OPERATION \
+        b.constant(
+            S,
+            f"xl.start[{r.name}]",
+            f"开始期：{r.name}",
+            f"First period: {r.name}",
+            lambda x, at=at, ph=ph: (
+                f"={x.p(f'xl.phase_completion[{ph}]')}+ROUND("
+                f"{x.i(at + '.start_after_years')}*{x.i(ppy)},0)"
+            ),
+            unit="-",
+            fmt=FLAG,
+        )
+        end = "ROUND({e}*{p},0)" if r.end_year is not None else "{n}"
+        b.row(
+            S,
+            f"xl.active[{r.name}]",
+            f"运营标志：{r.name}",
+            f"Active flag: {r.name}",
+            lambda x, r=r, end=end: (
+                f"=({x.p('time.period')}>={x.p(f'xl.start[{r.name}]')})*({x.p('time.period')}<"
+                + end.format(
+                    e=x.i(f"xl.end_year[{r.name}]") if r.end_year is not None else "",
+                    p=x.i(ppy),
+                    n=x.i("xl.n_periods"),
+                )
+                + ")"
+            ),
+            unit="-",
+            fmt=FLAG,
+            total=False,
+        )
+        origin = (
+            (lambda x, r=r: x.p(f"xl.start[{r.name}]"))
+            if r.growth_from is GrowthFrom.OPERATION
             else (lambda x: "0")
-        b.row(S, f"xl.index[{r.name}]", f"价格指数：{r.name}", f"Price index: {r.name}",
-              lambda x, at=at, origin=origin, r=r: (
-                  f"=(1+{x.i(at + '.growth_rate')})^({x.i(f'xl.growth_every[{r.name}]')}*INT("
-                  f"MAX(INT(({x.p('time.period')}-{origin(x)})/{x.i(ppy)}),0)/"
-                  f"{x.i(f'xl.growth_every[{r.name}]')}))"),
-              unit="-", fmt=RATIO, total=False)
-        k = (lambda x, r=r: f"MAX(INT(({x.p('time.period')}-{x.p(f'xl.start[{r.name}]')})/"
-                            f"{x.i(ppy)}),0)")
-        price = (lambda x, at=at, r=r: f"{x.i(at + '.unit_price')}*{x.i(f'xl.money[{r.name}]')}")
+        )
+        b.row(
+            S,
+            f"xl.index[{r.name}]",
+            f"价格指数：{r.name}",
+            f"Price index: {r.name}",
+            lambda x, at=at, origin=origin, r=r: (
+                f"=(1+{x.i(at + '.growth_rate')})^({x.i(f'xl.growth_every[{r.name}]')}*INT("
+                f"MAX(INT(({x.p('time.period')}-{origin(x)})/{x.i(ppy)}),0)/"
+                f"{x.i(f'xl.growth_every[{r.name}]')}))"
+            ),
+            unit="-",
+            fmt=RATIO,
+            total=False,
+        )
+        k = lambda x, r=r: (
+            f"MAX(INT(({x.p('time.period')}-{x.p(f'xl.start[{r.name}]')})/{x.i(ppy)}),0)"
+        )
+        price = lambda x, at=at, r=r: f"{x.i(at + '.unit_price')}*{x.i(f'xl.money[{r.name}]')}"
         if r.kind.one_off:
             n = len(r.schedule or [])
-            b.row(S, f"xl.sold[{r.name}]", f"销售量：{r.name}", f"Units sold: {r.name}",
-                  lambda x, at=at, r=r, n=n, k=k: (
-                      f"={x.i(at + '.quantity')}*INDEX({x.v(f'xl.sales[{r.name}]')},"
-                      f"MIN({k(x)},{n})+1)*{x.p(f'xl.active[{r.name}]')}/{x.i(ppy)}"),
-                  unit=r.quantity_unit, fmt=RATIO)
-            b.row(S, f"xl.revenue_projected[{r.name}]", f"营业收入（持有至期末）：{r.name}",
-                  f"Revenue if held: {r.name}",
-                  lambda x, at=at, r=r, price=price: (
-                      f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}*"
-                      f"(1-{x.i(at + '.set_aside_rate')})"))
-            b.row(S, f"revenue.stream[{r.name}]", f"{KIND_ZH[r.kind]}：{r.name}",
-                  f"Revenue: {r.name}",
-                  lambda x, r=r: f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}")
-            b.row(S, f"xl.units[{r.name}]", f"计费数量（持有至期末）：{r.name}",
-                  f"Units if held: {r.name}",
-                  lambda x, r=r: f"={x.p(f'xl.sold[{r.name}]')}*{x.i(ppy)}",
-                  unit=r.quantity_unit, fmt=RATIO, total=False)
-            b.row(S, f"revenue.units[{r.name}]", f"计费数量：{r.name}", f"Utilised units: {r.name}",
-                  lambda x, r=r: f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}",
-                  unit=r.quantity_unit, fmt=RATIO, total=False)
+            b.row(
+                S,
+                f"xl.sold[{r.name}]",
+                f"销售量：{r.name}",
+                f"Units sold: {r.name}",
+                lambda x, at=at, r=r, n=n, k=k: (
+                    f"={x.i(at + '.quantity')}*INDEX({x.v(f'xl.sales[{r.name}]')},"
+                    f"MIN({k(x)},{n})+1)*{x.p(f'xl.active[{r.name}]')}/{x.i(ppy)}"
+                ),
+                unit=r.quantity_unit,
+                fmt=RATIO,
+            )
+            b.row(
+                S,
+                f"xl.revenue_projected[{r.name}]",
+                f"营业收入（持有至期末）：{r.name}",
+                f"Revenue if held: {r.name}",
+                lambda x, at=at, r=r, price=price: (
+                    f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}*"
+                    f"(1-{x.i(at + '.set_aside_rate')})"
+                ),
+            )
+            b.row(
+                S,
+                f"revenue.stream[{r.name}]",
+                f"{KIND_ZH[r.kind]}：{r.name}",
+                f"Revenue: {r.name}",
+                lambda x, r=r: f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}",
+            )
+            b.row(
+                S,
+                f"xl.units[{r.name}]",
+                f"计费数量（持有至期末）：{r.name}",
+                f"Units if held: {r.name}",
+                lambda x, r=r: f"={x.p(f'xl.sold[{r.name}]')}*{x.i(ppy)}",
+                unit=r.quantity_unit,
+                fmt=RATIO,
+                total=False,
+            )
+            b.row(
+                S,
+                f"revenue.units[{r.name}]",
+                f"计费数量：{r.name}",
+                f"Utilised units: {r.name}",
+                lambda x, r=r: f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}",
+                unit=r.quantity_unit,
+                fmt=RATIO,
+                total=False,
+            )
             continue
         n = len(r.ramp_up)
-        b.row(S, f"xl.units[{r.name}]", f"计费数量（持有前）：{r.name}", f"Utilised units: {r.name}",
-              lambda x, at=at, r=r, n=n, k=k: (
-                  f"={x.i(at + '.quantity')}*{x.i(at + '.utilisation')}*"
-                  f"INDEX({x.v(at + '.ramp_up.padded')},MIN({k(x)},{n})+1)*"
-                  f"{x.p(f'xl.active[{r.name}]')}"),
-              unit=r.quantity_unit, fmt=RATIO, total=False)
-        b.row(S, f"xl.revenue_projected[{r.name}]", f"营业收入（持有至期末）：{r.name}",
-              f"Revenue if held: {r.name}",
-              lambda x, r=r, price=price: (
-                  f"={x.p(f'xl.units[{r.name}]')}*{price(x)}*{x.i(f'xl.per_year[{r.name}]')}*"
-                  f"{x.p(f'xl.index[{r.name}]')}/{x.i(ppy)}"))
-        b.row(S, f"revenue.stream[{r.name}]", f"{KIND_ZH[r.kind]}：{r.name}", f"Revenue: {r.name}",
-              lambda x, r=r: f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}")
-        b.row(S, f"revenue.units[{r.name}]", f"计费数量：{r.name}", f"Utilised units: {r.name}",
-              lambda x, r=r: f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}",
-              unit=r.quantity_unit, fmt=RATIO, total=False)
+        b.row(
+            S,
+            f"xl.units[{r.name}]",
+            f"计费数量（持有前）：{r.name}",
+            f"Utilised units: {r.name}",
+            lambda x, at=at, r=r, n=n, k=k: (
+                f"={x.i(at + '.quantity')}*{x.i(at + '.utilisation')}*"
+                f"INDEX({x.v(at + '.ramp_up.padded')},MIN({k(x)},{n})+1)*"
+                f"{x.p(f'xl.active[{r.name}]')}"
+            ),
+            unit=r.quantity_unit,
+            fmt=RATIO,
+            total=False,
+        )
+        b.row(
+            S,
+            f"xl.revenue_projected[{r.name}]",
+            f"营业收入（持有至期末）：{r.name}",
+            f"Revenue if held: {r.name}",
+            lambda x, r=r, price=price: (
+                f"={x.p(f'xl.units[{r.name}]')}*{price(x)}*{x.i(f'xl.per_year[{r.name}]')}*"
+                f"{x.p(f'xl.index[{r.name}]')}/{x.i(ppy)}"
+            ),
+        )
+        b.row(
+            S,
+            f"revenue.stream[{r.name}]",
+            f"{KIND_ZH[r.kind]}：{r.name}",
+            f"Revenue: {r.name}",
+            lambda x, r=r: f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}",
+        )
+        b.row(
+            S,
+            f"revenue.units[{r.name}]",
+            f"计费数量：{r.name}",
+            f"Utilised units: {r.name}",
+            lambda x, r=r: f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}",
+            unit=r.quantity_unit,
+            fmt=RATIO,
+            total=False,
+        )
     b.section(S, "营业收入合计 Total")
-    b.row(S, "revenue.total", "营业收入", "Operating revenue",
-          lambda x: "=" + ("+".join(x.p(f"revenue.stream[{r.name}]") for r in spec.revenues)
-                           or "0"))
-    b.row(S, "xl.revenue_projected", "营业收入（持有至期末）", "Revenue if held to the horizon",
-          lambda x: "=" + ("+".join(
-              x.p(f"xl.revenue_projected[{r.name}]") for r in spec.revenues) or "0"))
+    b.row(
+        S,
+        "revenue.total",
+        "营业收入",
+        "Operating revenue",
+        lambda x: "=" + ("+".join(x.p(f"revenue.stream[{r.name}]") for r in spec.revenues) or "0"),
+    )
+    b.row(
+        S,
+        "xl.revenue_projected",
+        "营业收入（持有至期末）",
+        "Revenue if held to the horizon",
+        lambda x: (
+            "=" + ("+".join(x.p(f"xl.revenue_projected[{r.name}]") for r in spec.revenues) or "0")
+        ),
+    )
 
 
 def opex_rows(w: ModelWriter) -> None:
@@ -283,53 +533,102 @@ def opex_rows(w: ModelWriter) -> None:
         else:
             origin = f"xl.phase_completion[{ph}]"
             active = None
-        years = (lambda x, origin=origin: f"MAX(INT(({x.p('time.period')}-{x.p(origin)})/"
-                                          f"{x.i(ppy)}),0)")
-        act = ((lambda x, active=active: x.p(active)) if active
-               else (lambda x, origin=origin: f"({x.p('time.period')}>={x.p(origin)})"))
-        index = (lambda x, at=at, years=years: f"(1+{x.i(at + '.growth_rate')})^{years(x)}")
+        years = lambda x, origin=origin: (
+            f"MAX(INT(({x.p('time.period')}-{x.p(origin)})/{x.i(ppy)}),0)"
+        )
+        act = (
+            (lambda x, active=active: x.p(active))
+            if active
+            else (lambda x, origin=origin: f"({x.p('time.period')}>={x.p(origin)})")
+        )
+        index = lambda x, at=at, years=years: f"(1+{x.i(at + '.growth_rate')})^{years(x)}"
         if o.basis is OpexBasis.FIXED and o.every_years is not None:
-            f = (lambda x, at=at, o=o, years=years, act=act, index=index, origin=origin: (
+            f = lambda x, at=at, o=o, years=years, act=act, index=index, origin=origin: (
                 f"={x.i(at + '.amount')}*{index(x)}*{act(x)}*(MOD({years(x)}+1,"
                 f"{x.i(f'xl.every[{o.name}]')})=0)*(MOD({x.p('time.period')}-{x.p(origin)},"
-                f"{x.i(ppy)})=0)"))
+                f"{x.i(ppy)})=0)"
+            )
         elif o.basis is OpexBasis.FIXED:
-            f = (lambda x, at=at, act=act, index=index: (
-                f"={x.i(at + '.amount')}*{index(x)}*{act(x)}/{x.i(ppy)}"))
+            f = lambda x, at=at, act=act, index=index: (
+                f"={x.i(at + '.amount')}*{index(x)}*{act(x)}/{x.i(ppy)}"
+            )
         elif o.basis is OpexBasis.PER_UNIT and o.driver is not None:
-            f = (lambda x, at=at, o=o, index=index: (
+            f = lambda x, at=at, o=o, index=index: (
                 f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
-                f"{x.p(f'xl.units[{o.driver}]')}*{index(x)}/{x.i(ppy)}"))
+                f"{x.p(f'xl.units[{o.driver}]')}*{index(x)}/{x.i(ppy)}"
+            )
         elif o.basis is OpexBasis.PER_UNIT:
-            f = (lambda x, at=at, o=o, act=act, index=index: (
+            f = lambda x, at=at, o=o, act=act, index=index: (
                 f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
-                f"{x.i(at + '.quantity')}*{index(x)}*{act(x)}/{x.i(ppy)}"))
+                f"{x.i(at + '.quantity')}*{index(x)}*{act(x)}/{x.i(ppy)}"
+            )
         elif o.basis is OpexBasis.REVENUE_SHARE:
             names = o.revenues if o.revenues is not None else [r.name for r in spec.revenues]
-            f = (lambda x, at=at, names=names: (
-                f"={x.i(at + '.share')}*(" + ("+".join(
-                    x.p(f"xl.revenue_projected[{n}]") for n in names) or "0") + ")"))
+            f = lambda x, at=at, names=names: (
+                f"={x.i(at + '.share')}*("
+                + ("+".join(x.p(f"xl.revenue_projected[{n}]") for n in names) or "0")
+                + ")"
+            )
         else:
             ovs = [f"xl.ov[{c}|{p}]" for c, p in w.groups if c == o.asset_class]
-            f = (lambda x, at=at, act=act, index=index, ovs=ovs: (
-                f"={x.i(at + '.share')}*(" + ("+".join(x.p(v) for v in ovs) or "0")
-                + f")*{index(x)}*{act(x)}/{x.i(ppy)}"))
-        b.row(S, f"xl.opex[{o.name}]", f"{CATEGORY_ZH[o.category]}（持有至期末）：{o.name}",
-              f"Opex if held: {o.name}", f)
-        b.row(S, f"opex.item[{o.name}]", f"{CATEGORY_ZH[o.category]}：{o.name}", f"Opex: {o.name}",
-              lambda x, o=o: f"={x.p(f'xl.opex[{o.name}]')}*{x.p('flag.held')}")
+            f = lambda x, at=at, act=act, index=index, ovs=ovs: (
+                f"={x.i(at + '.share')}*("
+                + ("+".join(x.p(v) for v in ovs) or "0")
+                + f")*{index(x)}*{act(x)}/{x.i(ppy)}"
+            )
+        b.row(
+            S,
+            f"xl.opex[{o.name}]",
+            f"{CATEGORY_ZH[o.category]}（持有至期末）：{o.name}",
+            f"Opex if held: {o.name}",
+            f,
+        )
+        b.row(
+            S,
+            f"opex.item[{o.name}]",
+            f"{CATEGORY_ZH[o.category]}：{o.name}",
+            f"Opex: {o.name}",
+            lambda x, o=o: f"={x.p(f'xl.opex[{o.name}]')}*{x.p('flag.held')}",
+        )
     safety = [o.name for o in spec.opex if o.category in SAFETY]
     if safety:
-        b.row(S, "opex.safety", "全生命周期安全费用", "Whole-life building-safety costs",
-              lambda x: "=" + "+".join(x.p(f"opex.item[{n}]") for n in safety))
-    b.row(S, "opex.total", "经营成本", "Operating costs",
-          lambda x: "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0"))
-    b.row(S, "xl.opex_projected", "经营成本（持有至期末）", "Operating costs if held",
-          lambda x: "=" + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0"))
-    b.row(S, "opex.input_vat", "经营成本进项税额", "Input VAT on operating costs",
-          lambda x: "=" + ("+".join(f"{x.p(f'opex.item[{o.name}]')}*"
-                                    f"{x.i(f'opex[{o.name}].input_vat_rate')}"
-                                    for o in spec.opex) or "0"))
+        b.row(
+            S,
+            "opex.safety",
+            "全生命周期安全费用",
+            "Whole-life building-safety costs",
+            lambda x: "=" + "+".join(x.p(f"opex.item[{n}]") for n in safety),
+        )
+    b.row(
+        S,
+        "opex.total",
+        "经营成本",
+        "Operating costs",
+        lambda x: "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0"),
+    )
+    b.row(
+        S,
+        "xl.opex_projected",
+        "经营成本（持有至期末）",
+        "Operating costs if held",
+        lambda x: "=" + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0"),
+    )
+    b.row(
+        S,
+        "opex.input_vat",
+        "经营成本进项税额",
+        "Input VAT on operating costs",
+        lambda x: (
+            "="
+            + (
+                "+".join(
+                    f"{x.p(f'opex.item[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}"
+                    for o in spec.opex
+                )
+                or "0"
+            )
+        ),
+    )
 
 
 def tax_rows(w: ModelWriter) -> None:
@@ -339,39 +638,116 @@ def tax_rows(w: ModelWriter) -> None:
     S = "Tax"
     ppy = "timeline.periods_per_year"
     b.section(S, "增值税 VAT")
-    b.row(S, "tax.output_vat", "销项税额", "Output VAT",
-          lambda x: "=" + ("+".join(f"{x.p(f'revenue.stream[{r.name}]')}*"
-                                    f"{x.i(f'xl.vat_rate[{r.name}]')}" for r in spec.revenues)
-                           or "0"))
-    b.row(S, "tax.input_vat", "进项税额", "Input VAT",
-          lambda x: f"={x.p('capex.input_vat')}+{x.p('opex.input_vat')}")
-    b.row(S, "tax.vat_payable", "应纳增值税", "VAT payable",
-          lambda x: f"=MAX({x.p('tax.output_vat')}-{x.p('tax.input_vat')}-"
-                    f"{x.prev('tax.vat_credit')},0)")
-    b.row(S, "tax.vat_credit", "留抵进项税额", "Input VAT carried forward",
-          lambda x: f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-"
-                    f"{x.p('tax.output_vat')},0)", total=False)
+    b.row(
+        S,
+        "tax.output_vat",
+        "销项税额",
+        "Output VAT",
+        lambda x: (
+            "="
+            + (
+                "+".join(
+                    f"{x.p(f'revenue.stream[{r.name}]')}*{x.i(f'xl.vat_rate[{r.name}]')}"
+                    for r in spec.revenues
+                )
+                or "0"
+            )
+        ),
+    )
+    b.row(
+        S,
+        "tax.input_vat",
+        "进项税额",
+        "Input VAT",
+        lambda x: f"={x.p('capex.input_vat')}+{x.p('opex.input_vat')}",
+    )
+    b.row(
+        S,
+        "tax.vat_payable",
+        "应纳增值税",
+        "VAT payable",
+        lambda x: (
+            f"=MAX({x.p('tax.output_vat')}-{x.p('tax.input_vat')}-{x.prev('tax.vat_credit')},0)"
+        ),
+    )
+    b.row(
+        S,
+        "tax.vat_credit",
+        "留抵进项税额",
+        "Input VAT carried forward",
+        lambda x: (
+            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')},0)"
+        ),
+        total=False,
+    )
     b.section(S, "税金及附加 Taxes and surcharges")
-    b.row(S, "tax.surcharges", "增值税附加", "VAT surcharges",
-          lambda x: f"={x.p('tax.vat_payable')}*{x.i('tax.surcharge_rate')}")
-    b.row(S, "xl.property_rental", "房产税（从租，持有至期末）", "Property tax on rent if held",
-          lambda x: "=" + ("+".join(f"{x.p(f'xl.revenue_projected[{r.name}]')}*"
-                                    f"{x.i(f'xl.ptax_rate[{r.name}]')}"
-                                    for r in spec.revenues) or "0"))
+    b.row(
+        S,
+        "tax.surcharges",
+        "增值税附加",
+        "VAT surcharges",
+        lambda x: f"={x.p('tax.vat_payable')}*{x.i('tax.surcharge_rate')}",
+    )
+    b.row(
+        S,
+        "xl.property_rental",
+        "房产税（从租，持有至期末）",
+        "Property tax on rent if held",
+        lambda x: (
+            "="
+            + (
+                "+".join(
+                    f"{x.p(f'xl.revenue_projected[{r.name}]')}*{x.i(f'xl.ptax_rate[{r.name}]')}"
+                    for r in spec.revenues
+                )
+                or "0"
+            )
+        ),
+    )
     buildings = [(c, p) for c, p in w.groups if c == "building"]
-    b.row(S, "xl.property_value", "房产税（从价，持有至期末）", "Property tax on value if held",
-          lambda x: "=(" + ("+".join(
-              f"{x.p(f'xl.ov[{c}|{p}]')}*({x.p('time.period')}>="
-              f"{x.p(f'xl.phase_completion[{p}]')})" for c, p in buildings) or "0")
-          + f")*{x.i('xl.ptax_value_rate')}*(1-{x.i('xl.ptax_deduction')})*"
-            f"{x.i('tax.property_tax_ad_valorem_share')}/{x.i(ppy)}")
-    b.row(S, "tax.property_rental", "房产税（从租）", "Property tax on rent",
-          lambda x: f"={x.p('xl.property_rental')}*{x.p('flag.held')}")
-    b.row(S, "tax.property_ad_valorem", "房产税（从价）", "Property tax on value",
-          lambda x: f"={x.p('xl.property_value')}*{x.p('flag.held')}")
-    b.row(S, "tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges",
-          lambda x: f"={x.p('tax.surcharges')}+{x.p('tax.property_rental')}+"
-                    f"{x.p('tax.property_ad_valorem')}")
+    b.row(
+        S,
+        "xl.property_value",
+        "房产税（从价，持有至期末）",
+        "Property tax on value if held",
+        lambda x: (
+            "=("
+            + (
+                "+".join(
+                    f"{x.p(f'xl.ov[{c}|{p}]')}*({x.p('time.period')}>="
+                    f"{x.p(f'xl.phase_completion[{p}]')})"
+                    for c, p in buildings
+                )
+                or "0"
+            )
+            + f")*{x.i('xl.ptax_value_rate')}*(1-{x.i('xl.ptax_deduction')})*"
+            f"{x.i('tax.property_tax_ad_valorem_share')}/{x.i(ppy)}"
+        ),
+    )
+    b.row(
+        S,
+        "tax.property_rental",
+        "房产税（从租）",
+        "Property tax on rent",
+        lambda x: f"={x.p('xl.property_rental')}*{x.p('flag.held')}",
+    )
+    b.row(
+        S,
+        "tax.property_ad_valorem",
+        "房产税（从价）",
+        "Property tax on value",
+        lambda x: f"={x.p('xl.property_value')}*{x.p('flag.held')}",
+    )
+    b.row(
+        S,
+        "tax.taxes_and_surcharges",
+        "税金及附加",
+        "Taxes and surcharges",
+        lambda x: (
+            f"={x.p('tax.surcharges')}+{x.p('tax.property_rental')}+"
+            f"{x.p('tax.property_ad_valorem')}"
+        ),
+    )
 
 
 def depreciation_rows(w: ModelWriter) -> None:
@@ -382,37 +758,70 @@ def depreciation_rows(w: ModelWriter) -> None:
     ppy = "timeline.periods_per_year"
     one_off = [r.name for r in spec.revenues if r.kind.one_off]
     if one_off:
-        b.row(S, "xl.sales", "一次性销售收入", "One-off sales revenue",
-              lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off))
+        b.row(
+            S,
+            "xl.sales",
+            "一次性销售收入",
+            "One-off sales revenue",
+            lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
+        )
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"
         if c.inventory:
-            f = (lambda x, ov=ov: f"={x.p(ov)}*{x.p('xl.sales')}/SUM({x.row_range('xl.sales')})")
+            f = lambda x, ov=ov: f"={x.p(ov)}*{x.p('xl.sales')}/SUM({x.row_range('xl.sales')})"
         else:
+
             def f(x: At, ov: str = ov, ph: str = ph, cls: str = cls) -> str:
                 start = x.p(f"xl.phase_completion[{ph}]")
                 life = f"({x.i(f'xl.life[{cls}]')}*{x.i(ppy)})"
                 t = x.p("time.period")
                 used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
-                return (f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/"
-                        f"{life}*{used}")
-        b.row(S, f"xl.dep[{cls}|{ph}]", f"折旧摊销：{cls}（{ph}）", f"Depreciation: {cls} ({ph})", f)
+                return (
+                    f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
+                )
+
+        b.row(
+            S, f"xl.dep[{cls}|{ph}]", f"折旧摊销：{cls}（{ph}）", f"Depreciation: {cls} ({ph})", f
+        )
     for c in spec.depreciation.classes:
         parts = [f"xl.dep[{cls}|{ph}]" for cls, ph in w.groups if cls == c.name]
         if parts:
-            b.row(S, f"dep.class[{c.name}]", f"折旧摊销：{c.label_zh or c.name}",
-                  f"Depreciation: {c.name}",
-                  lambda x, parts=parts: "=" + "+".join(x.p(p) for p in parts))
-    classes = [c.name for c in spec.depreciation.classes
-               if any(cls == c.name for cls, _ in w.groups)]
-    b.row(S, "dep.total", "折旧摊销合计", "Depreciation and amortisation",
-          lambda x: "=" + ("+".join(x.p(f"dep.class[{c}]") for c in classes) or "0"))
-    b.row(S, "dep.book_value_at_end", "期末固定资产净值", "Net book value at the end of holding",
-          lambda x: f"=({x.p('xl.ov_total')}-SUM({x.row_range('dep.total')}))*"
-                    f"({x.p('time.period')}={x.p('xl.last_held')})", total=False)
-    b.row(S, "dep.residual_value", "回收固定资产余值", "Residual value recovered",
-          lambda x: f"={x.i('xl.include_residual')}*{x.p('dep.book_value_at_end')}")
+            b.row(
+                S,
+                f"dep.class[{c.name}]",
+                f"折旧摊销：{c.label_zh or c.name}",
+                f"Depreciation: {c.name}",
+                lambda x, parts=parts: "=" + "+".join(x.p(p) for p in parts),
+            )
+    classes = [
+        c.name for c in spec.depreciation.classes if any(cls == c.name for cls, _ in w.groups)
+    ]
+    b.row(
+        S,
+        "dep.total",
+        "折旧摊销合计",
+        "Depreciation and amortisation",
+        lambda x: "=" + ("+".join(x.p(f"dep.class[{c}]") for c in classes) or "0"),
+    )
+    b.row(
+        S,
+        "dep.book_value_at_end",
+        "期末固定资产净值",
+        "Net book value at the end of holding",
+        lambda x: (
+            f"=({x.p('xl.ov_total')}-SUM({x.row_range('dep.total')}))*"
+            f"({x.p('time.period')}={x.p('xl.last_held')})"
+        ),
+        total=False,
+    )
+    b.row(
+        S,
+        "dep.residual_value",
+        "回收固定资产余值",
+        "Residual value recovered",
+        lambda x: f"={x.i('xl.include_residual')}*{x.p('dep.book_value_at_end')}",
+    )
 
 
 def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: str) -> None:
@@ -422,27 +831,61 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
     tax; the tax goes to row ``out``."""
     b = w.book
     years = w.spec.timeline.horizon_years
-    b.row(S, f"xl.{key}.gain", "应税利润（弥补前）", "Taxable profit before loss relief",
-          lambda x: f"=MAX({x.p(taxable)},0)")
+    b.row(
+        S,
+        f"xl.{key}.gain",
+        "应税利润（弥补前）",
+        "Taxable profit before loss relief",
+        lambda x: f"=MAX({x.p(taxable)},0)",
+    )
     for v in range(years):
         left = f"xl.{key}.left{v}"
-        b.row(S, left, f"可弥补余额（{v}年前）", f"Profit left before vintage {v}",
-              (lambda x, v=v: f"={x.p(f'xl.{key}.gain')}") if v == 0 else
-              (lambda x, v=v: f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"),
-              total=False)
-        b.row(S, f"xl.{key}.used{v}", f"弥补第{v}年亏损", f"Loss of year {v} used",
-              lambda x, v=v: (
-                  f"=MIN({x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
-                  f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
-                  f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"))
-        b.row(S, f"xl.{key}.rem{v}", f"第{v}年亏损余额", f"Loss of year {v} remaining",
-              lambda x, v=v: (
-                  f"={x.prev(f'xl.{key}.rem{v}')}-{x.p(f'xl.{key}.used{v}')}+"
-                  f"MAX(-{x.p(taxable)},0)*({x.p('time.year')}={v})"), total=False)
-    b.row(S, f"xl.{key}.used", "弥补以前年度亏损", "Losses used",
-          lambda x: "=" + "+".join(x.p(f"xl.{key}.used{v}") for v in range(years)))
-    b.row(S, out, "所得税", "Income tax",
-          lambda x: f"={x.i(rate)}*({x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used')})")
+        b.row(
+            S,
+            left,
+            f"可弥补余额（{v}年前）",
+            f"Profit left before vintage {v}",
+            (lambda x, v=v: f"={x.p(f'xl.{key}.gain')}")
+            if v == 0
+            else (lambda x, v=v: f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"),
+            total=False,
+        )
+        b.row(
+            S,
+            f"xl.{key}.used{v}",
+            f"弥补第{v}年亏损",
+            f"Loss of year {v} used",
+            lambda x, v=v: (
+                f"=MIN({x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
+                f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
+                f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"
+            ),
+        )
+        b.row(
+            S,
+            f"xl.{key}.rem{v}",
+            f"第{v}年亏损余额",
+            f"Loss of year {v} remaining",
+            lambda x, v=v: (
+                f"={x.prev(f'xl.{key}.rem{v}')}-{x.p(f'xl.{key}.used{v}')}+"
+                f"MAX(-{x.p(taxable)},0)*({x.p('time.year')}={v})"
+            ),
+            total=False,
+        )
+    b.row(
+        S,
+        f"xl.{key}.used",
+        "弥补以前年度亏损",
+        "Losses used",
+        lambda x: "=" + "+".join(x.p(f"xl.{key}.used{v}") for v in range(years)),
+    )
+    b.row(
+        S,
+        out,
+        "所得税",
+        "Income tax",
+        lambda x: f"={x.i(rate)}*({x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used')})",
+    )
 
 
 def cashflow_rows(w: ModelWriter) -> None:
@@ -451,38 +894,88 @@ def cashflow_rows(w: ModelWriter) -> None:
     b = w.book
     S = "CashFlow"
     b.section(S, "融资前利润 Profit before financing")
-    b.row(S, "pl.ebitda", "息税折旧摊销前利润", "EBITDA",
-          lambda x: f"={x.p('revenue.total')}-{x.p('opex.total')}-"
-                    f"{x.p('tax.taxes_and_surcharges')}")
-    gain = (lambda x: f"({x.p('reit.net_proceeds')}-{x.p('dep.book_value_at_end')}*"
-                      f"{x.i('xl.has_exit')})")
-    b.row(S, "pl.ebit_pre_financing", "息税前利润（融资前）", "EBIT before financing",
-          lambda x: f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies')}-{x.p('dep.total')}+"
-                    f"{gain(x)}")
-    b.row(S, "xl.adj.base", "调整所得税税基", "Base of the adjusted income tax",
-          lambda x: f"={x.p('pl.ebit_pre_financing')}-({x.p('fiscal.operating_subsidies')}-"
-                    f"{x.p('fiscal.operating_subsidies_taxable')})")
+    b.row(
+        S,
+        "pl.ebitda",
+        "息税折旧摊销前利润",
+        "EBITDA",
+        lambda x: f"={x.p('revenue.total')}-{x.p('opex.total')}-{x.p('tax.taxes_and_surcharges')}",
+    )
+    gain = lambda x: (
+        f"({x.p('reit.net_proceeds')}-{x.p('dep.book_value_at_end')}*{x.i('xl.has_exit')})"
+    )
+    b.row(
+        S,
+        "pl.ebit_pre_financing",
+        "息税前利润（融资前）",
+        "EBIT before financing",
+        lambda x: (
+            f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies')}-{x.p('dep.total')}+{gain(x)}"
+        ),
+    )
+    b.row(
+        S,
+        "xl.adj.base",
+        "调整所得税税基",
+        "Base of the adjusted income tax",
+        lambda x: (
+            f"={x.p('pl.ebit_pre_financing')}-({x.p('fiscal.operating_subsidies')}-"
+            f"{x.p('fiscal.operating_subsidies_taxable')})"
+        ),
+    )
     loss_pool(w, S, "adj", "xl.adj.base", "tax.income_tax_rate", "tax.adjusted_income_tax")
     b.section(S, "项目投资现金流量表 Project cash flow")
-    b.row(S, "cf.project.inflow", "现金流入", "Cash inflow",
-          lambda x: f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
-                    f"{x.p('fiscal.operating_subsidies')}+{x.p('dep.residual_value')}+"
-                    f"{x.p('reit.net_proceeds')}")
-    b.row(S, "cf.project.outflow", "现金流出", "Cash outflow",
-          lambda x: f"={x.p('capex.total')}+{x.p('opex.total')}+{x.p('opex.input_vat')}+"
-                    f"{x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}")
-    b.row(S, "cf.project.pre_tax", "所得税前净现金流量", "Net cash flow before income tax",
-          lambda x: f"={x.p('cf.project.inflow')}-{x.p('cf.project.outflow')}")
-    b.row(S, "cf.project.pre_tax_cumulative", "累计所得税前净现金流量",
-          "Cumulative net cash flow before income tax",
-          lambda x: f"={x.prev('cf.project.pre_tax_cumulative')}+{x.p('cf.project.pre_tax')}",
-          total=False)
-    b.row(S, "cf.project.after_tax", "所得税后净现金流量", "Net cash flow after income tax",
-          lambda x: f"={x.p('cf.project.pre_tax')}-{x.p('tax.adjusted_income_tax')}")
-    b.row(S, "cf.project.after_tax_cumulative", "累计所得税后净现金流量",
-          "Cumulative net cash flow after income tax",
-          lambda x: f"={x.prev('cf.project.after_tax_cumulative')}+{x.p('cf.project.after_tax')}",
-          total=False)
+    b.row(
+        S,
+        "cf.project.inflow",
+        "现金流入",
+        "Cash inflow",
+        lambda x: (
+            f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
+            f"{x.p('fiscal.operating_subsidies')}+{x.p('dep.residual_value')}+"
+            f"{x.p('reit.net_proceeds')}"
+        ),
+    )
+    b.row(
+        S,
+        "cf.project.outflow",
+        "现金流出",
+        "Cash outflow",
+        lambda x: (
+            f"={x.p('capex.total')}+{x.p('opex.total')}+{x.p('opex.input_vat')}+"
+            f"{x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}"
+        ),
+    )
+    b.row(
+        S,
+        "cf.project.pre_tax",
+        "所得税前净现金流量",
+        "Net cash flow before income tax",
+        lambda x: f"={x.p('cf.project.inflow')}-{x.p('cf.project.outflow')}",
+    )
+    b.row(
+        S,
+        "cf.project.pre_tax_cumulative",
+        "累计所得税前净现金流量",
+        "Cumulative net cash flow before income tax",
+        lambda x: f"={x.prev('cf.project.pre_tax_cumulative')}+{x.p('cf.project.pre_tax')}",
+        total=False,
+    )
+    b.row(
+        S,
+        "cf.project.after_tax",
+        "所得税后净现金流量",
+        "Net cash flow after income tax",
+        lambda x: f"={x.p('cf.project.pre_tax')}-{x.p('tax.adjusted_income_tax')}",
+    )
+    b.row(
+        S,
+        "cf.project.after_tax_cumulative",
+        "累计所得税后净现金流量",
+        "Cumulative net cash flow after income tax",
+        lambda x: f"={x.prev('cf.project.after_tax_cumulative')}+{x.p('cf.project.after_tax')}",
+        total=False,
+    )
 
 
 def subsidy_rows(w: ModelWriter) -> None:
@@ -499,22 +992,48 @@ def subsidy_rows(w: ModelWriter) -> None:
         at = f"funding.fiscal_funds[{f.name}]"
 
         def g(x: At, at: str = at, f=f) -> str:  # type: ignore[no-untyped-def]
-            start = (f"({x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
-                     f"{x.i(ppy)},0))")
+            start = (
+                f"({x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
+                f"{x.i(ppy)},0))"
+            )
             t = x.p("time.period")
-            end = (x.i("xl.n_periods") if f.years is None
-                   else f"({start}+ROUND({x.i(f'xl.subsidy_years[{f.name}]')}*{x.i(ppy)},0))")
-            return (f"={x.i(at + '.amount')}*(1+{x.i(at + '.growth_rate')})^MAX(INT(({t}-{start})/"
-                    f"{x.i(ppy)}),0)*({t}>={start})*({t}<{end})/{x.i(ppy)}*{x.p('flag.held')}")
+            end = (
+                x.i("xl.n_periods")
+                if f.years is None
+                else f"({start}+ROUND({x.i(f'xl.subsidy_years[{f.name}]')}*{x.i(ppy)},0))"
+            )
+            return (
+                f"={x.i(at + '.amount')}*(1+{x.i(at + '.growth_rate')})^MAX(INT(({t}-{start})/"
+                f"{x.i(ppy)}),0)*({t}>={start})*({t}<{end})/{x.i(ppy)}*{x.p('flag.held')}"
+            )
 
-        b.row(S, f"fiscal.operating_subsidy[{f.name}]", f"运营补贴：{f.name}",
-              f"Operating subsidy: {f.name}", g)
-    b.row(S, "fiscal.operating_subsidies", "运营补贴合计", "Operating subsidies",
-          lambda x: "=" + ("+".join(x.p(f"fiscal.operating_subsidy[{f.name}]") for f in subs)
-                           or "0"))
-    b.row(S, "fiscal.operating_subsidies_taxable", "应税运营补贴", "Taxable operating subsidies",
-          lambda x: "=" + ("+".join(x.p(f"fiscal.operating_subsidy[{f.name}]")
-                                    for f in subs if f.taxable) or "0"))
+        b.row(
+            S,
+            f"fiscal.operating_subsidy[{f.name}]",
+            f"运营补贴：{f.name}",
+            f"Operating subsidy: {f.name}",
+            g,
+        )
+    b.row(
+        S,
+        "fiscal.operating_subsidies",
+        "运营补贴合计",
+        "Operating subsidies",
+        lambda x: "=" + ("+".join(x.p(f"fiscal.operating_subsidy[{f.name}]") for f in subs) or "0"),
+    )
+    b.row(
+        S,
+        "fiscal.operating_subsidies_taxable",
+        "应税运营补贴",
+        "Taxable operating subsidies",
+        lambda x: (
+            "="
+            + (
+                "+".join(x.p(f"fiscal.operating_subsidy[{f.name}]") for f in subs if f.taxable)
+                or "0"
+            )
+        ),
+    )
 
 
 def exit_rows(w: ModelWriter) -> None:
@@ -530,45 +1049,103 @@ def exit_rows(w: ModelWriter) -> None:
     from renewfin.spec.funding import ReitAssetType, ReitValuation
 
     ppy = "timeline.periods_per_year"
-    b.row(S, "reit.noi_projection", "资产净营业收入预测", "Projected NOI of the asset",
-          lambda x: f"={x.p('xl.revenue_projected')}-{x.p('xl.opex_projected')}-"
-                    f"{x.p('xl.property_rental')}-{x.p('xl.property_value')}")
-    b.row(S, "xl.after_exit", "退出后标志", "After-exit flag",
-          lambda x: f"=({x.p('time.period')}>{x.p('xl.last_held')})", unit="-", fmt=FLAG,
-          total=False)
-    b.row(S, "xl.first_year_after", "退出后首年标志", "First year after exit flag",
-          lambda x: f"={x.p('xl.after_exit')}*({x.p('time.period')}<={x.p('xl.last_held')}+"
-                    f"{x.i(ppy)})", unit="-", fmt=FLAG, total=False)
+    b.row(
+        S,
+        "reit.noi_projection",
+        "资产净营业收入预测",
+        "Projected NOI of the asset",
+        lambda x: (
+            f"={x.p('xl.revenue_projected')}-{x.p('xl.opex_projected')}-"
+            f"{x.p('xl.property_rental')}-{x.p('xl.property_value')}"
+        ),
+    )
+    b.row(
+        S,
+        "xl.after_exit",
+        "退出后标志",
+        "After-exit flag",
+        lambda x: f"=({x.p('time.period')}>{x.p('xl.last_held')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "xl.first_year_after",
+        "退出后首年标志",
+        "First year after exit flag",
+        lambda x: (
+            f"={x.p('xl.after_exit')}*({x.p('time.period')}<={x.p('xl.last_held')}+{x.i(ppy)})"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     if rx.valuation is ReitValuation.NOI_CAP:
-        value = (lambda x: f"SUMPRODUCT({x.row_range('reit.noi_projection')},"
-                           f"{x.row_range('xl.first_year_after')})/"
-                           f"{x.i('funding.reit_exit.cap_rate')}")
+        value = lambda x: (
+            f"SUMPRODUCT({x.row_range('reit.noi_projection')},"
+            f"{x.row_range('xl.first_year_after')})/"
+            f"{x.i('funding.reit_exit.cap_rate')}"
+        )
     else:
         terminal = rx.asset_type is ReitAssetType.OWNERSHIP
-        b.row(S, "xl.dcf_factor", "折现系数", "Discount factor",
-              lambda x: f"={x.p('xl.after_exit')}/(1+{x.i('funding.reit_exit.discount_rate')})^"
-                        f"(({x.p('time.period')}-{x.p('xl.last_held')})/{x.i(ppy)})",
-              unit="-", fmt=RATIO, total=False)
-        b.row(S, "xl.last_year", "末年标志", "Last year flag",
-              lambda x: f"=({x.p('time.period')}>{x.i('xl.n_periods')}-1-{x.i(ppy)})",
-              unit="-", fmt=FLAG, total=False)
+        b.row(
+            S,
+            "xl.dcf_factor",
+            "折现系数",
+            "Discount factor",
+            lambda x: (
+                f"={x.p('xl.after_exit')}/(1+{x.i('funding.reit_exit.discount_rate')})^"
+                f"(({x.p('time.period')}-{x.p('xl.last_held')})/{x.i(ppy)})"
+            ),
+            unit="-",
+            fmt=RATIO,
+            total=False,
+        )
+        b.row(
+            S,
+            "xl.last_year",
+            "末年标志",
+            "Last year flag",
+            lambda x: f"=({x.p('time.period')}>{x.i('xl.n_periods')}-1-{x.i(ppy)})",
+            unit="-",
+            fmt=FLAG,
+            total=False,
+        )
 
         def value(x: At) -> str:
-            pv = (f"SUMPRODUCT({x.row_range('reit.noi_projection')},"
-                  f"{x.row_range('xl.dcf_factor')})")
+            pv = f"SUMPRODUCT({x.row_range('reit.noi_projection')},{x.row_range('xl.dcf_factor')})"
             if not terminal:
                 return pv
             n = f"(({x.i('xl.n_periods')}-1-{x.p('xl.last_held')})/{x.i(ppy)})"
-            last = (f"SUMPRODUCT({x.row_range('reit.noi_projection')},"
-                    f"{x.row_range('xl.last_year')})")
-            return (f"{pv}+{last}/{x.i('funding.reit_exit.cap_rate')}/"
-                    f"(1+{x.i('funding.reit_exit.discount_rate')})^{n}")
-    b.constant(S, "xl.reit_value", "REITs估值", "REIT exit value", lambda x: f"={value(x)}")
-    b.row(S, "reit.value", "REITs估值", "REIT exit value",
-          lambda x: f"={x.p('xl.reit_value')}*({x.p('time.period')}={x.p('xl.last_held')})")
-    b.row(S, "reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds",
-          lambda x: f"={x.p('reit.value')}*(1-{x.i('xl.reit_cost')})")
-    b.row(S, "reit.flag_exit", "REITs退出标志", "REIT exit flag",
-          lambda x: f"=({x.p('time.period')}={x.p('xl.last_held')})", unit="-", fmt=FLAG,
-          total=False)
+            last = f"SUMPRODUCT({x.row_range('reit.noi_projection')},{x.row_range('xl.last_year')})"
+            return (
+                f"{pv}+{last}/{x.i('funding.reit_exit.cap_rate')}/"
+                f"(1+{x.i('funding.reit_exit.discount_rate')})^{n}"
+            )
 
+    b.constant(S, "xl.reit_value", "REITs估值", "REIT exit value", lambda x: f"={value(x)}")
+    b.row(
+        S,
+        "reit.value",
+        "REITs估值",
+        "REIT exit value",
+        lambda x: f"={x.p('xl.reit_value')}*({x.p('time.period')}={x.p('xl.last_held')})",
+    )
+    b.row(
+        S,
+        "reit.net_proceeds",
+        "REITs退出净收入",
+        "REIT exit net proceeds",
+        lambda x: f"={x.p('reit.value')}*(1-{x.i('xl.reit_cost')})",
+    )
+    b.row(
+        S,
+        "reit.flag_exit",
+        "REITs退出标志",
+        "REIT exit flag",
+        lambda x: f"=({x.p('time.period')}={x.p('xl.last_held')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 M = "Metrics"
 R = "Ratios"
-O = "Outputs"
 PPY = "timeline.periods_per_year"
 NA = '"n/a"'
 
@@ -30,7 +29,7 @@ def defined_name(key: str) -> str:
 
 
 def _irr(x: At, row: str, guess: str) -> str:
-    return (f"IFERROR((1+IRR({x.row_range(row)},{x.i(guess)}))^{x.i(PPY)}-1,{NA})")
+    return f"IFERROR((1+IRR({x.row_range(row)},{x.i(guess)}))^{x.i(PPY)}-1,{NA})"
 
 
 def _npv(x: At, rate: str, row: str) -> str:
@@ -45,45 +44,93 @@ def _payback(w: ModelWriter, flows: str, key: str, discount: str | None = None) 
         src = flows
     else:
         src = f"xl.disc[{key}]"
-        b.row(M, src, f"折现现金流：{key}", f"Discounted flow: {key}",
-              lambda x: (f"={x.p(flows)}*(1+{x.i(discount)})^(-({x.p('time.period')}+1)/"
-                         f"{x.i(PPY)})"))
+        b.row(
+            M,
+            src,
+            f"折现现金流：{key}",
+            f"Discounted flow: {key}",
+            lambda x: f"={x.p(flows)}*(1+{x.i(discount)})^(-({x.p('time.period')}+1)/{x.i(PPY)})",
+        )
     cum = f"xl.cum[{key}]"
-    b.row(M, cum, f"累计：{key}", f"Cumulative: {key}",
-          lambda x: f"={x.prev(cum)}+{x.p(src)}", total=False)
-    w.metric_formula(key, lambda x: (
-        f"=IF(COUNTIF({x.row_range(cum)},\"<0\")=0,0,IF(SUMPRODUCT(MAX(("
-        f"{x.row_range(cum)}<0)*{x.row_range('time.period')}))+1>={x.i('xl.n_periods')},{NA},"
-        f"(SUMPRODUCT(MAX(({x.row_range(cum)}<0)*{x.row_range('time.period')}))+1-INDEX("
-        f"{x.row_range(cum)},SUMPRODUCT(MAX(({x.row_range(cum)}<0)*"
-        f"{x.row_range('time.period')}))+1)/INDEX({x.row_range(src)},SUMPRODUCT(MAX(("
-        f"{x.row_range(cum)}<0)*{x.row_range('time.period')}))+2))/{x.i(PPY)}))"))
+    b.row(
+        M,
+        cum,
+        f"累计：{key}",
+        f"Cumulative: {key}",
+        lambda x: f"={x.prev(cum)}+{x.p(src)}",
+        total=False,
+    )
+    w.metric_formula(
+        key,
+        lambda x: (
+            f'=IF(COUNTIF({x.row_range(cum)},"<0")=0,0,IF(SUMPRODUCT(MAX(('
+            f"{x.row_range(cum)}<0)*{x.row_range('time.period')}))+1>={x.i('xl.n_periods')},{NA},"
+            f"(SUMPRODUCT(MAX(({x.row_range(cum)}<0)*{x.row_range('time.period')}))+1-INDEX("
+            f"{x.row_range(cum)},SUMPRODUCT(MAX(({x.row_range(cum)}<0)*"
+            f"{x.row_range('time.period')}))+1)/INDEX({x.row_range(src)},SUMPRODUCT(MAX(("
+            f"{x.row_range(cum)}<0)*{x.row_range('time.period')}))+2))/{x.i(PPY)}))"
+        ),
+    )
 
 
 def _window(w: ModelWriter, key: str, cond: Callable[[At], str]) -> str:
     """A flag from the first to the last period where ``cond`` holds (ratios.window)."""
     b = w.book
-    b.row(M, f"xl.cond[{key}]", f"条件：{key}", f"Condition: {key}",
-          lambda x: f"=({cond(x)})*1", unit="-", fmt=FLAG, total=False)
-    b.row(M, f"xl.started[{key}]", f"已开始：{key}", f"Started: {key}",
-          lambda x: f"=MAX({x.prev(f'xl.started[{key}]')},{x.p(f'xl.cond[{key}]')})",
-          unit="-", fmt=FLAG, total=False)
-    b.row(M, f"xl.later[{key}]", f"尚未结束：{key}", f"Not yet over: {key}",
-          lambda x: f"=MAX({x.at(f'xl.later[{key}]', 1)},{x.p(f'xl.cond[{key}]')})",
-          unit="-", fmt=FLAG, total=False)
-    b.row(M, f"xl.window[{key}]", f"期间：{key}", f"Window: {key}",
-          lambda x: f"={x.p(f'xl.started[{key}]')}*{x.p(f'xl.later[{key}]')}",
-          unit="-", fmt=FLAG, total=False)
+    b.row(
+        M,
+        f"xl.cond[{key}]",
+        f"条件：{key}",
+        f"Condition: {key}",
+        lambda x: f"=({cond(x)})*1",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        M,
+        f"xl.started[{key}]",
+        f"已开始：{key}",
+        f"Started: {key}",
+        lambda x: f"=MAX({x.prev(f'xl.started[{key}]')},{x.p(f'xl.cond[{key}]')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        M,
+        f"xl.later[{key}]",
+        f"尚未结束：{key}",
+        f"Not yet over: {key}",
+        lambda x: f"=MAX({x.at(f'xl.later[{key}]', 1)},{x.p(f'xl.cond[{key}]')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        M,
+        f"xl.window[{key}]",
+        f"期间：{key}",
+        f"Window: {key}",
+        lambda x: f"={x.p(f'xl.started[{key}]')}*{x.p(f'xl.later[{key}]')}",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     return f"xl.window[{key}]"
 
 
-def _yearly(w: ModelWriter, id: str, zh: str, en: str, source: str,
-            fmt: str = MONEY) -> None:
+def _yearly(w: ModelWriter, id: str, zh: str, en: str, source: str, fmt: str = MONEY) -> None:
     b = w.book
     n = w.spec.timeline.horizon_years
-    b.row(R, id, zh, en,
-          lambda x: (f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},"
-                     f"{x.row_range(source)})"), fmt=fmt, n=n)
+    b.row(
+        R,
+        id,
+        zh,
+        en,
+        lambda x: f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},{x.row_range(source)})",
+        fmt=fmt,
+        n=n,
+    )
 
 
 def metrics(w: ModelWriter) -> None:
@@ -92,8 +139,12 @@ def metrics(w: ModelWriter) -> None:
     years = spec.timeline.horizon_years
     ev = spec.evaluation
     w.param("evaluation.discount_rate", ev.discount_rate, "财务基准收益率", "Discount rate")
-    w.param("evaluation.equity_discount_rate", ev.equity_discount_rate, "资本金折现率",
-            "Equity discount rate")
+    w.param(
+        "evaluation.equity_discount_rate",
+        ev.equity_discount_rate,
+        "资本金折现率",
+        "Equity discount rate",
+    )
     # IRR guesses: the engine's roots as period rates, so that Excel's Newton iteration
     # lands on the same root when the flows change sign more than once.
     ppy = spec.periods_per_year
@@ -102,34 +153,66 @@ def metrics(w: ModelWriter) -> None:
         v = float(res.values[key][w.scenario]) if key in res.values else float("nan")
         g = (1 + v) ** (1 / ppy) - 1 if v == v and v > -1 else 0.1
         path = f"xl.irr_guess[{key}]"
-        w.param(path, g, f"IRR初值：{key}", f"IRR starting guess: {key}", "-",
-                "engine's root as a period rate; Excel's IRR starts from it")
+        w.param(
+            path,
+            g,
+            f"IRR初值：{key}",
+            f"IRR starting guess: {key}",
+            "-",
+            "engine's root as a period rate; Excel's IRR starts from it",
+        )
         return path
 
-    b.row(R, "ratio.year", "年份序号", "Model year", lambda x: "=COLUMN()-COLUMN($G$1)",
-          unit="-", fmt=FLAG, total=False, n=years)
-    S = lambda key: f"SUM({{x}})"  # noqa: E731,F841
+    b.row(
+        R,
+        "ratio.year",
+        "年份序号",
+        "Model year",
+        lambda x: "=COLUMN()-COLUMN($G$1)",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+        n=years,
+    )
+    S = lambda key: "SUM({x})"  # noqa: F841
     W = w.metric_formula
     W("total_investment", lambda x: f"=SUM({x.row_range('capex.total')})")
     W("total_revenue", lambda x: f"=SUM({x.row_range('revenue.total')})")
     W("total_opex", lambda x: f"=SUM({x.row_range('opex.total')})")
-    W("total_taxes", lambda x: (f"=SUM({x.row_range('tax.vat_payable')})+SUM("
-                                f"{x.row_range('tax.taxes_and_surcharges')})+SUM("
-                                f"{x.row_range('tax.adjusted_income_tax')})"))
-    for key, row in (("project_irr_pre_tax", "cf.project.pre_tax"),
-                     ("project_irr_after_tax", "cf.project.after_tax")):
+    W(
+        "total_taxes",
+        lambda x: (
+            f"=SUM({x.row_range('tax.vat_payable')})+SUM("
+            f"{x.row_range('tax.taxes_and_surcharges')})+SUM("
+            f"{x.row_range('tax.adjusted_income_tax')})"
+        ),
+    )
+    for key, row in (
+        ("project_irr_pre_tax", "cf.project.pre_tax"),
+        ("project_irr_after_tax", "cf.project.after_tax"),
+    ):
         g = guess(key)
         W(key, lambda x, row=row, g=g: f"={_irr(x, row, g)}")
-    W("project_npv_pre_tax", lambda x: f"={_npv(x, 'evaluation.discount_rate', 'cf.project.pre_tax')}")
+    W(
+        "project_npv_pre_tax",
+        lambda x: f"={_npv(x, 'evaluation.discount_rate', 'cf.project.pre_tax')}",
+    )
     W("project_npv", lambda x: f"={_npv(x, 'evaluation.discount_rate', 'cf.project.after_tax')}")
     _payback(w, "cf.project.pre_tax", "payback_pre_tax")
     _payback(w, "cf.project.after_tax", "payback_after_tax")
     _payback(w, "cf.project.after_tax", "discounted_payback", "evaluation.discount_rate")
     W("total_project_investment", lambda x: f"=SUM({x.row_range('invest.project_total')})")
     W("idc", lambda x: f"=SUM({x.row_range('finance.interest_capitalised')})")
-    b.row(M, "xl.owners", "股东现金流", "Shareholders' cash flow",
-          lambda x: (f"=-{x.p('equity.shareholders_in')}+{x.p('equity.distribution')}+"
-                     f"{x.p('equity.terminal_value')}"))
+    b.row(
+        M,
+        "xl.owners",
+        "股东现金流",
+        "Shareholders' cash flow",
+        lambda x: (
+            f"=-{x.p('equity.shareholders_in')}+{x.p('equity.distribution')}+"
+            f"{x.p('equity.terminal_value')}"
+        ),
+    )
     g = guess("equity_irr")
     W("equity_irr", lambda x: f"={_irr(x, 'xl.owners', g)}")
     W("equity_npv", lambda x: f"={_npv(x, 'evaluation.equity_discount_rate', 'xl.owners')}")
@@ -144,34 +227,63 @@ def metrics(w: ModelWriter) -> None:
 def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
     b, spec = w.book, w.spec
     W = w.metric_formula
-    contributions = [(p.name, f"equity.party[{p.name}].contribution")
-                     for p in spec.funding.equity_parties]
-    contributions += [(f.name, f"fiscal.injection[{f.name}]") for f in spec.funding.fiscal_funds
-                      if f"fiscal.injection[{f.name}]" in b.cells]
+    contributions = [
+        (p.name, f"equity.party[{p.name}].contribution") for p in spec.funding.equity_parties
+    ]
+    contributions += [
+        (f.name, f"fiscal.injection[{f.name}]")
+        for f in spec.funding.fiscal_funds
+        if f"fiscal.injection[{f.name}]" in b.cells
+    ]
     names = list(party_flows(w.result.ledger, spec))
-    total = lambda x: "(" + "+".join(f"SUM({x.row_range(c)})" for _, c in contributions) + ")"  # noqa
+    total = lambda x: "(" + "+".join(f"SUM({x.row_range(c)})" for _, c in contributions) + ")"
     for name, c in contributions:
-        b.row(M, f"xl.party[{name}]", f"{name}现金流", f"Cash flow: {name}",
-              lambda x, c=c: (f"=-{x.p(c)}+({x.p('equity.distribution')}+"
-                              f"{x.p('equity.terminal_value')})*IF({total(x)}<>0,"
-                              f"SUM({x.row_range(c)})/{total(x)},0)"))
+        b.row(
+            M,
+            f"xl.party[{name}]",
+            f"{name}现金流",
+            f"Cash flow: {name}",
+            lambda x, c=c: (
+                f"=-{x.p(c)}+({x.p('equity.distribution')}+"
+                f"{x.p('equity.terminal_value')})*IF({total(x)}<>0,"
+                f"SUM({x.row_range(c)})/{total(x)},0)"
+            ),
+        )
     fund = spec.funding.fund
     if fund is not None:
         share = "funding.fund.senior_share"
-        b.row(M, f"xl.party[{fund.name}优先级]", "基金优先级现金流", "Cash flow: senior tier",
-              lambda x: (f"=-{x.p('fund.contribution')}*{x.i(share)}+"
-                         f"{x.p('fund.senior_return')}+{x.p('fund.senior_capital')}"))
-        b.row(M, f"xl.party[{fund.name}劣后级]", "基金劣后级现金流", "Cash flow: junior tier",
-              lambda x: (f"=-{x.p('fund.contribution')}*(1-{x.i(share)})+"
-                         f"{x.p('fund.junior_return')}+{x.p('fund.junior_capital')}+"
-                         f"{x.p('fund.upside')}"))
+        b.row(
+            M,
+            f"xl.party[{fund.name}优先级]",
+            "基金优先级现金流",
+            "Cash flow: senior tier",
+            lambda x: (
+                f"=-{x.p('fund.contribution')}*{x.i(share)}+"
+                f"{x.p('fund.senior_return')}+{x.p('fund.senior_capital')}"
+            ),
+        )
+        b.row(
+            M,
+            f"xl.party[{fund.name}劣后级]",
+            "基金劣后级现金流",
+            "Cash flow: junior tier",
+            lambda x: (
+                f"=-{x.p('fund.contribution')}*(1-{x.i(share)})+"
+                f"{x.p('fund.junior_return')}+{x.p('fund.junior_capital')}+"
+                f"{x.p('fund.upside')}"
+            ),
+        )
     for name in names:
         row = f"xl.party[{name}]"
         g = guess(f"party_irr[{name}]")
         W(f"party_irr[{name}]", lambda x, row=row, g=g: f"={_irr(x, row, g)}")
-        W(f"party_moic[{name}]", lambda x, row=row: (
-            f"=IF(SUMIF({x.row_range(row)},\"<0\")<0,SUMIF({x.row_range(row)},\">0\")/"
-            f"-SUMIF({x.row_range(row)},\"<0\"),{NA})"))
+        W(
+            f"party_moic[{name}]",
+            lambda x, row=row: (
+                f'=IF(SUMIF({x.row_range(row)},"<0")<0,SUMIF({x.row_range(row)},">0")/'
+                f'-SUMIF({x.row_range(row)},"<0"),{NA})'
+            ),
+        )
 
 
 def _bank_ratios(w: ModelWriter) -> None:
@@ -180,33 +292,69 @@ def _bank_ratios(w: ModelWriter) -> None:
     n = spec.timeline.horizon_years
     W = w.metric_formula
     for id, zh, en, src in (
-            ("ratio.construction", "建设期期数", "Construction periods", "flag.construction"),
-            ("ratio.held", "持有期数", "Periods held", "flag.held"),
-            ("ratio.cfads", "可用于偿债的现金流", "CFADS", "cash.cfads"),
-            ("ratio.bond_ds", "专项债还本付息", "Bond P+I", "cash.bond_debt_service"),
-            ("ratio.loan_ds", "贷款还本付息", "Loan P+I", "cash.loan_debt_service"),
-            ("ratio.interest", "利息支出", "Interest expense", "finance.interest_expensed"),
-            ("ratio.ebit", "息税前利润", "EBIT", "pl.ebit")):
+        ("ratio.construction", "建设期期数", "Construction periods", "flag.construction"),
+        ("ratio.held", "持有期数", "Periods held", "flag.held"),
+        ("ratio.cfads", "可用于偿债的现金流", "CFADS", "cash.cfads"),
+        ("ratio.bond_ds", "专项债还本付息", "Bond P+I", "cash.bond_debt_service"),
+        ("ratio.loan_ds", "贷款还本付息", "Loan P+I", "cash.loan_debt_service"),
+        ("ratio.interest", "利息支出", "Interest expense", "finance.interest_expensed"),
+        ("ratio.ebit", "息税前利润", "EBIT", "pl.ebit"),
+    ):
         _yearly(w, id, zh, en, src, fmt=FLAG if "construction" in id or "held" in id else MONEY)
-    rows = lambda x: f"({x.p('ratio.construction')}=0)*({x.p('ratio.held')}>0)"  # noqa: E731
-    b.row(R, "ratio.dscr", "偿债备付率", "DSCR",
-          lambda x: (f"=IF({rows(x)}*({x.p('ratio.bond_ds')}+{x.p('ratio.loan_ds')}>1E-12),"
-                     f"{x.p('ratio.cfads')}/({x.p('ratio.bond_ds')}+{x.p('ratio.loan_ds')}),\"\")"),
-          unit="-", fmt=RATIO, total=False, n=n)
-    b.row(R, "ratio.loan_dscr", "贷款偿债备付率（专项债优先后）", "Loan DSCR after bond service",
-          lambda x: (f"=IF({rows(x)}*({x.p('ratio.loan_ds')}>1E-12),({x.p('ratio.cfads')}-"
-                     f"{x.p('ratio.bond_ds')})/{x.p('ratio.loan_ds')},\"\")"),
-          unit="-", fmt=RATIO, total=False, n=n)
-    b.row(R, "ratio.icr", "利息备付率", "ICR",
-          lambda x: (f"=IF({rows(x)}*({x.p('ratio.interest')}>1E-12),{x.p('ratio.ebit')}/"
-                     f"{x.p('ratio.interest')},\"\")"), unit="-", fmt=RATIO, total=False, n=n)
+    rows = lambda x: f"({x.p('ratio.construction')}=0)*({x.p('ratio.held')}>0)"
+    b.row(
+        R,
+        "ratio.dscr",
+        "偿债备付率",
+        "DSCR",
+        lambda x: (
+            f"=IF({rows(x)}*({x.p('ratio.bond_ds')}+{x.p('ratio.loan_ds')}>1E-12),"
+            f'{x.p("ratio.cfads")}/({x.p("ratio.bond_ds")}+{x.p("ratio.loan_ds")}),"")'
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+        n=n,
+    )
+    b.row(
+        R,
+        "ratio.loan_dscr",
+        "贷款偿债备付率（专项债优先后）",
+        "Loan DSCR after bond service",
+        lambda x: (
+            f"=IF({rows(x)}*({x.p('ratio.loan_ds')}>1E-12),({x.p('ratio.cfads')}-"
+            f'{x.p("ratio.bond_ds")})/{x.p("ratio.loan_ds")},"")'
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+        n=n,
+    )
+    b.row(
+        R,
+        "ratio.icr",
+        "利息备付率",
+        "ICR",
+        lambda x: (
+            f"=IF({rows(x)}*({x.p('ratio.interest')}>1E-12),{x.p('ratio.ebit')}/"
+            f'{x.p("ratio.interest")},"")'
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+        n=n,
+    )
 
     def mn(row: str) -> Callable[[At], str]:
         return lambda x: f"=IF(COUNT({x.row_range(row)})=0,{NA},MIN({x.row_range(row)}))"
 
     W("min_dscr", mn("ratio.dscr"))
-    W("avg_dscr", lambda x: (f"=IF(COUNT({x.row_range('ratio.dscr')})=0,{NA},"
-                             f"AVERAGE({x.row_range('ratio.dscr')}))"))
+    W(
+        "avg_dscr",
+        lambda x: (
+            f"=IF(COUNT({x.row_range('ratio.dscr')})=0,{NA},AVERAGE({x.row_range('ratio.dscr')}))"
+        ),
+    )
     W("min_loan_dscr", mn("ratio.loan_dscr"))
     W("min_icr", mn("ratio.icr"))
     # LLCR / PLCR (renewfin.metrics_funding.loan_discount_rate and ratios.pv_from).
@@ -215,85 +363,197 @@ def _bank_ratios(w: ModelWriter) -> None:
         W("min_llcr", lambda x: f"={NA}")
         W("plcr", lambda x: f"={NA}")
         return
-    b.row(M, "xl.loan_open", "贷款期初余额（含本期提款）", "Loan opening balance incl. drawings",
-          lambda x: "=" + "+".join(f"{x.p(f'loan[{ln.name}].opening')}+"
-                                   f"{x.p(f'loan[{ln.name}].draw')}" for ln in loans))
-    total = lambda x: "(" + "+".join(x.p(f"xl.facility[{ln.name}]") for ln in loans) + ")"  # noqa
+    b.row(
+        M,
+        "xl.loan_open",
+        "贷款期初余额（含本期提款）",
+        "Loan opening balance incl. drawings",
+        lambda x: (
+            "="
+            + "+".join(
+                f"{x.p(f'loan[{ln.name}].opening')}+{x.p(f'loan[{ln.name}].draw')}" for ln in loans
+            )
+        ),
+    )
+    total = lambda x: "(" + "+".join(x.p(f"xl.facility[{ln.name}]") for ln in loans) + ")"
 
     def rate(x: At) -> str:
         parts = []
         for ln in loans:
-            wgt = (f"IF({total(x)}>1E-12,{x.p(f'xl.facility[{ln.name}]')}/{total(x)},"
-                   f"1/{len(loans)})")
+            wgt = f"IF({total(x)}>1E-12,{x.p(f'xl.facility[{ln.name}]')}/{total(x)},1/{len(loans)})"
             parts.append(f"{wgt}*{x.p(f'xl.rate[{ln.name}]')}")
         return "=" + "+".join(parts)
 
-    b.row(M, "xl.llcr_rate", "折现率（贷款加权）", "Discount rate (loans, facility-weighted)", rate,
-          unit="-", fmt="0.000000", total=False)
-    cond = lambda x: f"{x.p('xl.loan_open')}>1E-9"  # noqa: E731
+    b.row(
+        M,
+        "xl.llcr_rate",
+        "折现率（贷款加权）",
+        "Discount rate (loans, facility-weighted)",
+        rate,
+        unit="-",
+        fmt="0.000000",
+        total=False,
+    )
+    cond = lambda x: f"{x.p('xl.loan_open')}>1E-9"
     life = _window(w, "loan_life", cond)
-    b.row(M, "xl.llcr_x", "专项债后CFADS", "CFADS after bond service",
-          lambda x: f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}")
-    b.row(M, "xl.pv_loan", "贷款期现值", "PV over the loan life",
-          lambda x: (f"=({x.p('xl.llcr_x')}*{x.p(life)}+{x.at('xl.pv_loan', 1)})/"
-                     f"(1+{x.p('xl.llcr_rate')})"), total=False)
-    b.row(M, "xl.pv_project", "项目期现值", "PV over the project life",
-          lambda x: (f"=({x.p('xl.llcr_x')}*({x.p('flag.held')}>0)+{x.at('xl.pv_project', 1)})/"
-                     f"(1+{x.p('xl.llcr_rate')})"), total=False)
-    b.row(M, "xl.repaying", "贷款期年初标志", "Loan year start flag",
-          lambda x: (f"={x.p(life)}*(MOD({x.p('time.period')},{x.i(PPY)})=0)*"
-                     f"({x.p('flag.construction')}=0)"), unit="-", fmt=FLAG, total=False)
-    b.row(M, "xl.llcr", "LLCR", "LLCR",
-          lambda x: (f"=IF({x.p('xl.repaying')}*({x.p('xl.loan_open')}>1E-12),"
-                     f"{x.p('xl.pv_loan')}/{x.p('xl.loan_open')},\"\")"), unit="-", fmt=RATIO,
-          total=False)
-    W("min_llcr", lambda x: (f"=IF(COUNT({x.row_range('xl.llcr')})=0,{NA},"
-                             f"MIN({x.row_range('xl.llcr')}))"))
-    b.row(M, "xl.first_repaying", "首个贷款年初", "First loan year start",
-          lambda x: (f"={x.p('xl.repaying')}*(SUM({x.upto('xl.repaying')})=1)"), unit="-",
-          fmt=FLAG, total=False)
-    W("plcr", lambda x: (
-        f"=IF(SUM({x.row_range('xl.first_repaying')})=0,{NA},IF(SUMPRODUCT("
-        f"{x.row_range('xl.first_repaying')},{x.row_range('xl.loan_open')})>1E-12,"
-        f"SUMPRODUCT({x.row_range('xl.first_repaying')},{x.row_range('xl.pv_project')})/"
-        f"SUMPRODUCT({x.row_range('xl.first_repaying')},{x.row_range('xl.loan_open')}),{NA}))"))
+    b.row(
+        M,
+        "xl.llcr_x",
+        "专项债后CFADS",
+        "CFADS after bond service",
+        lambda x: f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}",
+    )
+    b.row(
+        M,
+        "xl.pv_loan",
+        "贷款期现值",
+        "PV over the loan life",
+        lambda x: (
+            f"=({x.p('xl.llcr_x')}*{x.p(life)}+{x.at('xl.pv_loan', 1)})/(1+{x.p('xl.llcr_rate')})"
+        ),
+        total=False,
+    )
+    b.row(
+        M,
+        "xl.pv_project",
+        "项目期现值",
+        "PV over the project life",
+        lambda x: (
+            f"=({x.p('xl.llcr_x')}*({x.p('flag.held')}>0)+{x.at('xl.pv_project', 1)})/"
+            f"(1+{x.p('xl.llcr_rate')})"
+        ),
+        total=False,
+    )
+    b.row(
+        M,
+        "xl.repaying",
+        "贷款期年初标志",
+        "Loan year start flag",
+        lambda x: (
+            f"={x.p(life)}*(MOD({x.p('time.period')},{x.i(PPY)})=0)*({x.p('flag.construction')}=0)"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        M,
+        "xl.llcr",
+        "LLCR",
+        "LLCR",
+        lambda x: (
+            f"=IF({x.p('xl.repaying')}*({x.p('xl.loan_open')}>1E-12),"
+            f'{x.p("xl.pv_loan")}/{x.p("xl.loan_open")},"")'
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    W(
+        "min_llcr",
+        lambda x: f"=IF(COUNT({x.row_range('xl.llcr')})=0,{NA},MIN({x.row_range('xl.llcr')}))",
+    )
+    b.row(
+        M,
+        "xl.first_repaying",
+        "首个贷款年初",
+        "First loan year start",
+        lambda x: f"={x.p('xl.repaying')}*(SUM({x.upto('xl.repaying')})=1)",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    W(
+        "plcr",
+        lambda x: (
+            f"=IF(SUM({x.row_range('xl.first_repaying')})=0,{NA},IF(SUMPRODUCT("
+            f"{x.row_range('xl.first_repaying')},{x.row_range('xl.loan_open')})>1E-12,"
+            f"SUMPRODUCT({x.row_range('xl.first_repaying')},{x.row_range('xl.pv_project')})/"
+            f"SUMPRODUCT({x.row_range('xl.first_repaying')},{x.row_range('xl.loan_open')}),{NA}))"
+        ),
+    )
 
 
 def _coverage(w: ModelWriter) -> None:
     """本息覆盖倍数 over the bond and debt lives (renewfin.ratios.coverage_multiples)."""
     b, spec = w.book, w.spec
     W = w.metric_formula
-    bond = _window(w, "bond_life", lambda x: (
-        f"({x.p('bond.closing')}>1E-9)+({x.p('cash.bond_debt_service')}>1E-9)+"
-        f"({x.p('bond.issue')}>0)>0"))
+    bond = _window(
+        w,
+        "bond_life",
+        lambda x: (
+            f"({x.p('bond.closing')}>1E-9)+({x.p('cash.bond_debt_service')}>1E-9)+"
+            f"({x.p('bond.issue')}>0)>0"
+        ),
+    )
     has_loans = bool(spec.funding.loans)
-    debt = _window(w, "debt_life", lambda x: (
-        f"({x.p(bond)}>0)" + (f"+({x.p('xl.loan_open')}>1E-9)" if has_loans else "")
-        + f"+({x.p('cash.loan_debt_service')}>1E-9)>0"))
-    sp = lambda x, a, c: f"SUMPRODUCT({x.row_range(a)},{x.row_range(c)})"  # noqa: E731
-    ni, bpi, lpi = "cash.net_income_for_coverage", "cash.bond_debt_service", "cash.loan_debt_service"
-    W("bond_coverage", lambda x: f"=IF({sp(x, bpi, bond)}>1E-12,{sp(x, ni, bond)}/"
-                                 f"{sp(x, bpi, bond)},{NA})")
-    W("total_debt_coverage", lambda x: (
-        f"=IF({sp(x, bpi, debt)}+{sp(x, lpi, debt)}>1E-12,{sp(x, ni, debt)}/({sp(x, bpi, debt)}+"
-        f"{sp(x, lpi, debt)}),{NA})"))
-    W("residual_coverage", lambda x: (
-        f"=IF({sp(x, lpi, debt)}>1E-12,({sp(x, ni, debt)}-{sp(x, bpi, debt)})/"
-        f"{sp(x, lpi, debt)},{NA})"))
-    b.row(M, "xl.ni_bond", "专项债期间项目收益", "Project income over the bond life",
-          lambda x: f"={x.p(ni)}*{x.p(bond)}")
-    _yearly(w, "ratio.ni_bond", "专项债期间项目收益", "Project income over the bond life",
-            "xl.ni_bond")
+    debt = _window(
+        w,
+        "debt_life",
+        lambda x: (
+            f"({x.p(bond)}>0)"
+            + (f"+({x.p('xl.loan_open')}>1E-9)" if has_loans else "")
+            + f"+({x.p('cash.loan_debt_service')}>1E-9)>0"
+        ),
+    )
+    sp = lambda x, a, c: f"SUMPRODUCT({x.row_range(a)},{x.row_range(c)})"
+    ni, bpi, lpi = (
+        "cash.net_income_for_coverage",
+        "cash.bond_debt_service",
+        "cash.loan_debt_service",
+    )
+    W(
+        "bond_coverage",
+        lambda x: f"=IF({sp(x, bpi, bond)}>1E-12,{sp(x, ni, bond)}/{sp(x, bpi, bond)},{NA})",
+    )
+    W(
+        "total_debt_coverage",
+        lambda x: (
+            f"=IF({sp(x, bpi, debt)}+{sp(x, lpi, debt)}>1E-12,{sp(x, ni, debt)}/("
+            f"{sp(x, bpi, debt)}+{sp(x, lpi, debt)}),{NA})"
+        ),
+    )
+    W(
+        "residual_coverage",
+        lambda x: (
+            f"=IF({sp(x, lpi, debt)}>1E-12,({sp(x, ni, debt)}-{sp(x, bpi, debt)})/"
+            f"{sp(x, lpi, debt)},{NA})"
+        ),
+    )
+    b.row(
+        M,
+        "xl.ni_bond",
+        "专项债期间项目收益",
+        "Project income over the bond life",
+        lambda x: f"={x.p(ni)}*{x.p(bond)}",
+    )
+    _yearly(
+        w, "ratio.ni_bond", "专项债期间项目收益", "Project income over the bond life", "xl.ni_bond"
+    )
     _yearly(w, "ratio.bond_life", "专项债存续期数", "Periods in the bond life", bond, fmt=FLAG)
     n = spec.timeline.horizon_years
-    b.row(R, "ratio.annual_cover", "年度专项债偿债覆盖", "Annual bond cash coverage",
-          lambda x: (f"=IF(({x.p('ratio.bond_life')}>0)*({x.p('ratio.construction')}=0)*("
-                     f"{x.p('ratio.held')}>0)*({x.p('ratio.bond_ds')}>1E-12),"
-                     f"{x.p('ratio.ni_bond')}/{x.p('ratio.bond_ds')},\"\")"), unit="-",
-          fmt=RATIO, total=False, n=n)
-    W("min_annual_cash_coverage", lambda x: (
-        f"=IF(COUNT({x.row_range('ratio.annual_cover')})=0,{NA},"
-        f"MIN({x.row_range('ratio.annual_cover')}))"))
+    b.row(
+        R,
+        "ratio.annual_cover",
+        "年度专项债偿债覆盖",
+        "Annual bond cash coverage",
+        lambda x: (
+            f"=IF(({x.p('ratio.bond_life')}>0)*({x.p('ratio.construction')}=0)*("
+            f"{x.p('ratio.held')}>0)*({x.p('ratio.bond_ds')}>1E-12),"
+            f'{x.p("ratio.ni_bond")}/{x.p("ratio.bond_ds")},"")'
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+        n=n,
+    )
+    W(
+        "min_annual_cash_coverage",
+        lambda x: (
+            f"=IF(COUNT({x.row_range('ratio.annual_cover')})=0,{NA},"
+            f"MIN({x.row_range('ratio.annual_cover')}))"
+        ),
+    )
     W("min_cumulative_cash", lambda x: f"=MIN({x.row_range('cash.cumulative_surplus')})")
 
 
@@ -303,30 +563,54 @@ def _capital(w: ModelWriter) -> None:
     W = w.metric_formula
 
     def capital(x: At) -> str:
-        parts = [f"SUM({x.row_range(r)})" for r in ("equity.sponsor", "fiscal.injections",
-                                                     "fund.contribution")]
-        parts += [f"SUM({x.row_range(f'fiscal.grant[{n}]')})"
-                  for n, cap in plan.grants_capital.items() if cap]
+        parts = [
+            f"SUM({x.row_range(r)})"
+            for r in ("equity.sponsor", "fiscal.injections", "fund.contribution")
+        ]
+        parts += [
+            f"SUM({x.row_range(f'fiscal.grant[{n}]')})"
+            for n, cap in plan.grants_capital.items()
+            if cap
+        ]
         for tr in plan.bonds:
             if tr.capital_share > 0:
-                w.param(f"funding.special_bonds[{tr.name}].capital_share", tr.capital_share,
-                        f"作资本金比例：{tr.name}", f"Capital share: {tr.name}")
-                parts.append(f"{x.i(f'funding.special_bonds[{tr.name}].capital_share')}*"
-                             f"SUM({x.row_range(f'bond[{tr.name}].issue')})")
+                w.param(
+                    f"funding.special_bonds[{tr.name}].capital_share",
+                    tr.capital_share,
+                    f"作资本金比例：{tr.name}",
+                    f"Capital share: {tr.name}",
+                )
+                parts.append(
+                    f"{x.i(f'funding.special_bonds[{tr.name}].capital_share')}*"
+                    f"SUM({x.row_range(f'bond[{tr.name}].issue')})"
+                )
         return "+".join(parts)
 
-    W("capital_ratio", lambda x: (f"=IF(ABS(SUM({x.row_range('invest.project_total')}))>1E-12,("
-                                  f"{capital(x)})/SUM({x.row_range('invest.project_total')}),"
-                                  f"{NA})"))
+    W(
+        "capital_ratio",
+        lambda x: (
+            f"=IF(ABS(SUM({x.row_range('invest.project_total')}))>1E-12,("
+            f"{capital(x)})/SUM({x.row_range('invest.project_total')}),"
+            f"{NA})"
+        ),
+    )
     W("sponsor_equity", lambda x: f"=SUM({x.row_range('equity.sponsor')})")
     W("fiscal_outlay", lambda x: f"=SUM({x.row_range('fiscal.total')})")
-    W("fiscal_leverage", lambda x: (
-        f"=IF(SUM({x.row_range('fiscal.grants')})+SUM({x.row_range('fiscal.injections')})>1E-12,"
-        f"SUM({x.row_range('invest.project_total')})/(SUM({x.row_range('fiscal.grants')})+"
-        f"SUM({x.row_range('fiscal.injections')})),{NA})"))
+    W(
+        "fiscal_leverage",
+        lambda x: (
+            f"=IF(SUM({x.row_range('fiscal.grants')})+SUM({x.row_range('fiscal.injections')})>1E-12,"
+            f"SUM({x.row_range('invest.project_total')})/(SUM({x.row_range('fiscal.grants')})+"
+            f"SUM({x.row_range('fiscal.injections')})),{NA})"
+        ),
+    )
     originals = [tr.name for tr in plan.bonds if tr.refinancing_of is None]
-    W("bond_amount", lambda x: "=" + ("+".join(
-        f"SUM({x.row_range(f'bond[{n}].issue')})" for n in originals) or "0"))
+    W(
+        "bond_amount",
+        lambda x: (
+            "=" + ("+".join(f"SUM({x.row_range(f'bond[{n}].issue')})" for n in originals) or "0")
+        ),
+    )
     W("loan_amount", lambda x: f"=SUM({x.row_range('loan.draw')})")
     for ln in spec.funding.loans:
         W(f"loan_size[{ln.name}]", lambda x, ln=ln: f"={x.p(f'xl.facility[{ln.name}]')}")
@@ -341,44 +625,68 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
     assert rx is not None
     W = w.metric_formula
     for path, value, zh, en in (
-            ("xl.reit_payout", rx.payout_ratio, "分派比例", "Payout ratio"),
-            ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
-            ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield"),
-            ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"),
-            ("xl.reit_min_size", rx.min_size_yi_yuan, "最低规模（亿元）", "Minimum size (亿元)"),
-            ("xl.money_yi", spec.project.money_unit.yuan / 1e8, "货币单位折合亿元",
-             "亿元 per money unit")):
+        ("xl.reit_payout", rx.payout_ratio, "分派比例", "Payout ratio"),
+        ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
+        ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield"),
+        ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"),
+        ("xl.reit_min_size", rx.min_size_yi_yuan, "最低规模（亿元）", "Minimum size (亿元)"),
+        (
+            "xl.money_yi",
+            spec.project.money_unit.yuan / 1e8,
+            "货币单位折合亿元",
+            "亿元 per money unit",
+        ),
+    ):
         w.param(path, value, zh, en)
     last = "xl.last_held"
     for y in range(3):
-        b.row(M, f"xl.reit_year{y}", f"退出后第{y + 1}年标志", f"Year {y + 1} after exit",
-              lambda x, y=y: (f"=({x.p('time.period')}>{x.p(last)}+{y}*{x.i(PPY)})*("
-                              f"{x.p('time.period')}<={x.p(last)}+{y + 1}*{x.i(PPY)})"),
-              unit="-", fmt=FLAG, total=False)
-    rate = lambda x, y: (  # noqa: E731
+        b.row(
+            M,
+            f"xl.reit_year{y}",
+            f"退出后第{y + 1}年标志",
+            f"Year {y + 1} after exit",
+            lambda x, y=y: (
+                f"=({x.p('time.period')}>{x.p(last)}+{y}*{x.i(PPY)})*("
+                f"{x.p('time.period')}<={x.p(last)}+{y + 1}*{x.i(PPY)})"
+            ),
+            unit="-",
+            fmt=FLAG,
+            total=False,
+        )
+    rate = lambda x, y: (
         f"IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,{x.i('xl.reit_payout')}*"
         f"SUMPRODUCT({x.row_range('reit.noi_projection')},{x.row_range(f'xl.reit_year{y}')})/"
-        f"{x.p('xl.reit_value')},{NA})")
+        f"{x.p('xl.reit_value')},{NA})"
+    )
     W("reit_exit_value", lambda x: f"={x.p('xl.reit_value')}")
     W("reit_distribution_yield", lambda x: f"={rate(x, 0)}")
-    b.row(M, "xl.reit_asset_flow", "REITs资产现金流", "REIT asset cash flow",
-          lambda x: (f"=-{x.p('xl.reit_value')}*({x.p('time.period')}={x.p(last)})+"
-                     f"{x.p('reit.noi_projection')}*({x.p('time.period')}>{x.p(last)})"))
+    b.row(
+        M,
+        "xl.reit_asset_flow",
+        "REITs资产现金流",
+        "REIT asset cash flow",
+        lambda x: (
+            f"=-{x.p('xl.reit_value')}*({x.p('time.period')}={x.p(last)})+"
+            f"{x.p('reit.noi_projection')}*({x.p('time.period')}>{x.p(last)})"
+        ),
+    )
     g = guess("reit_asset_irr")
     W("reit_asset_irr", lambda x: f"={_irr(x, 'xl.reit_asset_flow', g)}")
     first = spec.timeline.phase(None).name
-    W("reit_operating_years", lambda x: (f"=({x.p(last)}+1-"
-                                         f"{x.p(f'xl.phase_completion[{first}]')})/{x.i(PPY)}"))
+    W(
+        "reit_operating_years",
+        lambda x: f"=({x.p(last)}+1-{x.p(f'xl.phase_completion[{first}]')})/{x.i(PPY)}",
+    )
     W("reit_size_yi_yuan", lambda x: f"={x.p('xl.reit_value')}*{x.i('xl.money_yi')}")
     ownership = rx.asset_type.value == "ownership"
 
     def eligible(x: At) -> str:
-        years = (f"({x.p(_out('reit_operating_years', w))}>="
-                 f"{x.i('xl.reit_min_years')}-1E-9)")
+        years = f"({x.p(_out('reit_operating_years', w))}>={x.i('xl.reit_min_years')}-1E-9)"
         size = f"({x.p(_out('reit_size_yi_yuan', w))}>={x.i('xl.reit_min_size')}-1E-12)"
         if ownership:
-            test = "*".join(f"IFERROR(({rate(x, y)})>={x.i('xl.reit_min_yield')},0)"
-                            for y in range(3))
+            test = "*".join(
+                f"IFERROR(({rate(x, y)})>={x.i('xl.reit_min_yield')},0)" for y in range(3)
+            )
         else:
             test = f"IFERROR(({x.p(_out('reit_asset_irr', w))})>={x.i('xl.reit_min_irr')},0)"
         return f"={years}*{size}*{test}"

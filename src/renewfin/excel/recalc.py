@@ -39,8 +39,9 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def recalculate(src: str | os.PathLike[str], dst: str | os.PathLike[str],
-                timeout: float = 300.0) -> Path:
+def recalculate(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], timeout: float = 300.0
+) -> Path:
     """Open ``src`` in LibreOffice headless, recalculate every formula, save as xlsx at
     ``dst``; return ``dst``. Raises ``RecalcError`` when the output is missing."""
     exe = soffice()
@@ -53,15 +54,25 @@ def recalculate(src: str | os.PathLike[str], dst: str | os.PathLike[str],
         (profile / "user" / "registrymodifications.xcu").write_text(REGISTRY, encoding="utf-8")
         outdir = Path(tmp) / "out"
         outdir.mkdir()
-        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
-               "--outdir", str(outdir), str(src)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        cmd = [
+            exe,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         produced = outdir / (src.stem + ".xlsx")
         if not produced.exists():
-            raise RecalcError(f"LibreOffice produced no file (exit {proc.returncode}): "
-                              f"{proc.stderr.strip() or proc.stdout.strip()}")
+            raise RecalcError(
+                f"LibreOffice produced no file (exit {proc.returncode}): "
+                f"{proc.stderr.strip() or proc.stdout.strip()}"
+            )
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(produced), dst)
     return dst

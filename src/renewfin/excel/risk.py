@@ -22,9 +22,18 @@ if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
     from renewfin.simulation import Simulation
 
-HEADLINE = ["project_irr_after_tax", "equity_irr", "project_npv", "bond_coverage",
-            "total_debt_coverage", "min_dscr", "min_llcr", "min_cumulative_cash",
-            "capital_ratio", "reit_exit_value"]
+HEADLINE = [
+    "project_irr_after_tax",
+    "equity_irr",
+    "project_npv",
+    "bond_coverage",
+    "total_debt_coverage",
+    "min_dscr",
+    "min_llcr",
+    "min_cumulative_cash",
+    "capital_ratio",
+    "reit_exit_value",
+]
 
 
 def _fmt(key: str) -> str:
@@ -37,21 +46,46 @@ def _header(ws, row: int, labels: list[str]) -> None:  # type: ignore[no-untyped
         cell.fill, cell.font = HEAD_FILL, HEAD_FONT
 
 
-def add_risk_sheets(w: ModelWriter, sim: Simulation, tornado: pd.DataFrame | None = None,
-                    stress: pd.DataFrame | None = None, sample_rows: int | None = None) -> None:
+def add_risk_sheets(
+    w: ModelWriter,
+    sim: Simulation,
+    tornado: pd.DataFrame | None = None,
+    stress: pd.DataFrame | None = None,
+    sample_rows: int | None = None,
+) -> None:
     """Append the risk sheets to a model workbook under construction."""
     wb = w.book.wb
     keys = [k for k in HEADLINE if k in sim.metrics]
     ws = wb.create_sheet("Risk")
     ws.cell(1, 1, f"{sim.spec.project.name} — {sim.scenario.name}").font = Font(bold=True, size=13)
-    ws.cell(2, 1, f"蒙特卡洛 Monte Carlo: n = {sim.n:,}, sampler {sim.scenario.sampler.value}, "
-                  f"seed {sim.seed}, {len(sim.inputs)} inputs, "
-                  f"{len(sim.scenario.correlations)} correlations")
+    ws.cell(
+        2,
+        1,
+        f"蒙特卡洛 Monte Carlo: n = {sim.n:,}, sampler {sim.scenario.sampler.value}, "
+        f"seed {sim.seed}, {len(sim.inputs)} inputs, "
+        f"{len(sim.scenario.correlations)} correlations",
+    )
     if sim.repair is not None and sim.repair.repaired:
-        ws.cell(3, 1, f"相关矩阵已修复 Correlation matrix repaired to the nearest valid one "
-                      f"(Frobenius distance {sim.repair.distance:.4f})")
-    cols = ["metric", "指标", "Metric", "mean", "std", "sem", "P5", "P10", "P50", "P90", "P95",
-            "n/a"]
+        ws.cell(
+            3,
+            1,
+            f"相关矩阵已修复 Correlation matrix repaired to the nearest valid one "
+            f"(Frobenius distance {sim.repair.distance:.4f})",
+        )
+    cols = [
+        "metric",
+        "指标",
+        "Metric",
+        "mean",
+        "std",
+        "sem",
+        "P5",
+        "P10",
+        "P50",
+        "P90",
+        "P95",
+        "n/a",
+    ]
     _header(ws, 5, cols)
     summary = sim.summary(keys)
     for i, k in enumerate(keys):
@@ -60,14 +94,15 @@ def add_risk_sheets(w: ModelWriter, sim: Simulation, tornado: pd.DataFrame | Non
         for c, v in enumerate((k, info.zh, info.en), start=1):
             ws.cell(r, c, v).data_type = "s"
         row = summary.loc[k]
-        for c, name in enumerate(("mean", "std", "sem", "p5", "p10", "p50", "p90", "p95"),
-                                 start=4):
+        for c, name in enumerate(("mean", "std", "sem", "p5", "p10", "p50", "p90", "p95"), start=4):
             v = float(row[name])
             if math.isfinite(v):
                 ws.cell(r, c, v).number_format = _fmt(k)
         ws.cell(r, 12, int(row["n_nan"]))
     r = 8 + len(keys)
-    ws.cell(r, 1, "违约概率 Breach probabilities (± Monte Carlo standard error)").font = Font(bold=True)
+    ws.cell(r, 1, "违约概率 Breach probabilities (± Monte Carlo standard error)").font = Font(
+        bold=True
+    )
     _header(ws, r + 1, ["threshold", "说明 Label", "", "P", "SE", "breaches", "n", "n/a"])
     for i, b in enumerate(sim.breaches().itertuples()):
         rr = r + 2 + i
@@ -130,16 +165,25 @@ def _tornado(wb, tornado: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
     for i, row in enumerate(part.itertuples()):
         r = 2 + i
         ws.cell(r, 1, str(row.input)).data_type = "s"
-        for c, v in enumerate((row.low_value - row.base, row.high_value - row.base, row.base,
-                               row.low_value, row.high_value), start=2):
+        for c, v in enumerate(
+            (
+                row.low_value - row.base,
+                row.high_value - row.base,
+                row.base,
+                row.low_value,
+                row.high_value,
+            ),
+            start=2,
+        ):
             if math.isfinite(float(v)):
                 ws.cell(r, c, float(v)).number_format = _fmt(metric)
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "bar", "clustered", 100
     chart.title = f"龙卷风图 Tornado — {metric_info(metric).zh}"
     n = len(part)
-    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=1 + n),
-                   titles_from_data=True)
+    chart.add_data(
+        Reference(ws, min_col=2, max_col=3, min_row=1, max_row=1 + n), titles_from_data=True
+    )
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + n))
     chart.width, chart.height = 18, 10
     ws.add_chart(chart, "H2")
@@ -159,8 +203,14 @@ def _sample(wb, sim: Simulation, keys: list[str], limit: int | None) -> None:  #
     ws.freeze_panes = "B2"
 
 
-def write_risk(sim: Simulation, path: str | os.PathLike[str], *, tornado: pd.DataFrame | None = None,
-               stress: pd.DataFrame | None = None, sample_rows: int | None = None) -> Path:
+def write_risk(
+    sim: Simulation,
+    path: str | os.PathLike[str],
+    *,
+    tornado: pd.DataFrame | None = None,
+    stress: pd.DataFrame | None = None,
+    sample_rows: int | None = None,
+) -> Path:
     """The model workbook of the base case plus the risk sheets, written atomically."""
     from renewfin.engine import run
     from renewfin.excel.writer import ModelWriter

@@ -27,19 +27,29 @@ def checks(w: ModelWriter) -> None:
     cov = spec.funding.covenants
     w.param(TOL, 1e-6, "检查容差（相对总投资）", "Check tolerance (share of total investment)")
     floors = {
-        "xl.floor.capital_ratio": (minimum_capital_ratio(res), "最低资本金比例",
-                                   "Minimum capital ratio"),
-        "xl.floor.bond_coverage": (cov.min_bond_coverage, "专项债覆盖倍数下限", "Bond coverage floor"),
-        "xl.floor.total_coverage": (cov.min_total_coverage, "全部债务覆盖倍数下限",
-                                    "Total-debt coverage floor"),
+        "xl.floor.capital_ratio": (
+            minimum_capital_ratio(res),
+            "最低资本金比例",
+            "Minimum capital ratio",
+        ),
+        "xl.floor.bond_coverage": (
+            cov.min_bond_coverage,
+            "专项债覆盖倍数下限",
+            "Bond coverage floor",
+        ),
+        "xl.floor.total_coverage": (
+            cov.min_total_coverage,
+            "全部债务覆盖倍数下限",
+            "Total-debt coverage floor",
+        ),
         "xl.floor.dscr": (cov.min_dscr, "DSCR下限", "DSCR floor"),
         "xl.floor.icr": (cov.min_icr, "ICR下限", "ICR floor"),
         "xl.floor.llcr": (cov.min_llcr, "LLCR下限", "LLCR floor"),
     }
     for path, (value, zh, en) in floors.items():
         w.param(path, value, zh, en, "-")
-    scale = lambda x: f"MAX(1,ABS({x.p('metric.total_project_investment')}))"  # noqa: E731
-    tol = lambda x: f"{x.i(TOL)}*{scale(x)}"  # noqa: E731
+    scale = lambda x: f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
+    tol = lambda x: f"{x.i(TOL)}*{scale(x)}"
 
     def series(expr: str) -> callable:  # type: ignore[valid-type]
         return lambda x: f"=(SUMPRODUCT(--({expr.format(**_ranges(x))}))=0)*1"
@@ -51,52 +61,127 @@ def checks(w: ModelWriter) -> None:
         return out
 
     def floor(metric: str, path: str) -> callable:  # type: ignore[valid-type]
-        return lambda x: (f"=IF(ISNUMBER({x.p(f'metric.{metric}')}),"
-                          f"({x.p(f'metric.{metric}')}>={x.i(path)}-1E-12)*1,1)")
+        return lambda x: (
+            f"=IF(ISNUMBER({x.p(f'metric.{metric}')}),"
+            f"({x.p(f'metric.{metric}')}>={x.i(path)}-1E-12)*1,1)"
+        )
 
     rows = [
-        ("sources_uses", "资金来源与运用平衡", "Sources equal uses",
-         series("ABS({su_sources}-{su_uses})>{tol}")),
-        ("balance_sheet", "资产负债表平衡", "Balance sheet balances",
-         series("ABS({bs_check})>{tol}")),
-        ("cumulative_cash", "财务生存能力（累计盈余资金非负）", "Cumulative cash never negative",
-         series("{cash_cumulative_surplus}<-{tol}")),
+        (
+            "sources_uses",
+            "资金来源与运用平衡",
+            "Sources equal uses",
+            series("ABS({su_sources}-{su_uses})>{tol}"),
+        ),
+        (
+            "balance_sheet",
+            "资产负债表平衡",
+            "Balance sheet balances",
+            series("ABS({bs_check})>{tol}"),
+        ),
+        (
+            "cumulative_cash",
+            "财务生存能力（累计盈余资金非负）",
+            "Cumulative cash never negative",
+            series("{cash_cumulative_surplus}<-{tol}"),
+        ),
         ("negative_equity", "所有者权益非负", "Equity not negative", series("{bs_equity}<-{tol}")),
-        ("debt_repaid", "债务到期全部偿还", "All debt repaid",
-         lambda x: (f"=((INDEX({x.row_range('bond.closing')},{x.i('xl.n_periods')})+"
-                    f"INDEX({x.row_range('loan.closing')},{x.i('xl.n_periods')}))<={tol(x)})*1")),
-        ("debt_above_cost", "债务不超过总投资", "Debt not above cost",
-         lambda x: (f"=({x.p('metric.bond_amount')}+{x.p('metric.loan_amount')}<="
-                    f"{x.p('metric.total_project_investment')}*(1+1E-9))*1")),
-        ("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
-         floor("capital_ratio", "xl.floor.capital_ratio")),
-        ("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
-         floor("bond_coverage", "xl.floor.bond_coverage")),
-        ("total_debt_coverage", "全部债务覆盖倍数达标", "Total-debt coverage at least the floor",
-         floor("total_debt_coverage", "xl.floor.total_coverage")),
+        (
+            "debt_repaid",
+            "债务到期全部偿还",
+            "All debt repaid",
+            lambda x: (
+                f"=((INDEX({x.row_range('bond.closing')},{x.i('xl.n_periods')})+"
+                f"INDEX({x.row_range('loan.closing')},{x.i('xl.n_periods')}))<={tol(x)})*1"
+            ),
+        ),
+        (
+            "debt_above_cost",
+            "债务不超过总投资",
+            "Debt not above cost",
+            lambda x: (
+                f"=({x.p('metric.bond_amount')}+{x.p('metric.loan_amount')}<="
+                f"{x.p('metric.total_project_investment')}*(1+1E-9))*1"
+            ),
+        ),
+        (
+            "capital_ratio",
+            "资本金比例达标",
+            "Capital ratio at least the sector minimum",
+            floor("capital_ratio", "xl.floor.capital_ratio"),
+        ),
+        (
+            "bond_coverage",
+            "专项债本息覆盖倍数达标",
+            "Bond coverage at least the floor",
+            floor("bond_coverage", "xl.floor.bond_coverage"),
+        ),
+        (
+            "total_debt_coverage",
+            "全部债务覆盖倍数达标",
+            "Total-debt coverage at least the floor",
+            floor("total_debt_coverage", "xl.floor.total_coverage"),
+        ),
         ("dscr", "偿债备付率达标", "DSCR at least the floor", floor("min_dscr", "xl.floor.dscr")),
         ("icr", "利息备付率达标", "ICR at least the floor", floor("min_icr", "xl.floor.icr")),
         ("llcr", "LLCR达标", "LLCR at least the floor", floor("min_llcr", "xl.floor.llcr")),
     ]
     if "reit_eligible" in res.values:
-        rows.append(("reit_eligible", "REITs发行条件", "REIT eligibility",
-                     lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1"))
+        rows.append(
+            (
+                "reit_eligible",
+                "REITs发行条件",
+                "REIT eligibility",
+                lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1",
+            )
+        )
     if spec.funding.equity_commitment is not None:
-        w.param("funding.equity_commitment", spec.funding.equity_commitment, "股东出资承诺",
-                "Equity commitment")
-        rows.append(("equity_commitment", "股东出资承诺足额", "Equity within commitment",
-                     lambda x: (f"=({x.p('metric.sponsor_equity')}<="
-                                f"{x.i('funding.equity_commitment')}*(1+1E-9)+1E-9)*1")))
-    rows.append(("funding_converged", "融资方案迭代收敛", "Funding solve converged",
-                 lambda x: f"=({x.i('xl.solver_residual')}<=1E-8)*1"))
-    w.param("xl.solver_residual", float(res.sizing.residual) if res.sizing else 0.0,
-            "融资求解残差", "Funding solver residual", "-", "reported by the engine")
+        w.param(
+            "funding.equity_commitment",
+            spec.funding.equity_commitment,
+            "股东出资承诺",
+            "Equity commitment",
+        )
+        rows.append(
+            (
+                "equity_commitment",
+                "股东出资承诺足额",
+                "Equity within commitment",
+                lambda x: (
+                    f"=({x.p('metric.sponsor_equity')}<="
+                    f"{x.i('funding.equity_commitment')}*(1+1E-9)+1E-9)*1"
+                ),
+            )
+        )
+    rows.append(
+        (
+            "funding_converged",
+            "融资方案迭代收敛",
+            "Funding solve converged",
+            lambda x: f"=({x.i('xl.solver_residual')}<=1E-8)*1",
+        )
+    )
+    w.param(
+        "xl.solver_residual",
+        float(res.sizing.residual) if res.sizing else 0.0,
+        "融资求解残差",
+        "Funding solver residual",
+        "-",
+        "reported by the engine",
+    )
     b.section(C, "检查 Checks (1 = passed, 0 = failed)")
     for id, zh, en, f in rows:
         b.constant(C, f"check.{id}", zh, en, f, unit="-", fmt=FLAG)
     ids = [f"check.{r[0]}" for r in rows]
-    b.constant(C, "check.master", "总检查", "Master check (1 = all passed)",
-               lambda x: "=" + "*".join(x.p(i) for i in ids), unit="-", fmt=FLAG)
+    b.constant(
+        C,
+        "check.master",
+        "总检查",
+        "Master check (1 = all passed)",
+        lambda x: "=" + "*".join(x.p(i) for i in ids),
+        unit="-",
+        fmt=FLAG,
+    )
 
 
 def master_check_headers(w: ModelWriter) -> None:
@@ -115,11 +200,14 @@ def control(w: ModelWriter) -> None:
     """Spec hash, seed, versions, and every value the engine solved and wrote as a number."""
     ws = w.book.sheet("Control")
     spec = w.spec
-    digest = hashlib.sha256(json.dumps(spec.model_dump(mode="json"), sort_keys=True,
-                                       ensure_ascii=False).encode()).hexdigest()
-    rows = [("规格哈希 Spec hash (SHA-256)", digest),
-            ("情景 Scenario", str(w.scenario)),
-            ("随机种子 Seed", "n/a (deterministic run)" if w.seed is None else str(w.seed))]
+    digest = hashlib.sha256(
+        json.dumps(spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    rows = [
+        ("规格哈希 Spec hash (SHA-256)", digest),
+        ("情景 Scenario", str(w.scenario)),
+        ("随机种子 Seed", "n/a (deterministic run)" if w.seed is None else str(w.seed)),
+    ]
     for pkg in ("renewfin", "numpy", "pandas", "scipy", "openpyxl", "pydantic"):
         try:
             rows.append((f"版本 {pkg}", metadata.version(pkg)))
@@ -131,11 +219,13 @@ def control(w: ModelWriter) -> None:
         ws.cell(r, 5, value).data_type = "s"
         r += 1
     r += 1
-    ws.cell(r, 2, "引擎求解并以数值写入的单元格 Values solved by the engine and written as numbers"
-            ).font = Font(bold=True)
+    ws.cell(
+        r, 2, "引擎求解并以数值写入的单元格 Values solved by the engine and written as numbers"
+    ).font = Font(bold=True)
     r += 1
-    for c, h in enumerate(("", "名称 Name", "位置 Cell", "", "数值 Value", "残差 Residual"),
-                          start=1):
+    for c, h in enumerate(
+        ("", "名称 Name", "位置 Cell", "", "数值 Value", "残差 Residual"), start=1
+    ):
         cell = ws.cell(r, c, h)
         cell.fill, cell.font = HEAD_FILL, HEAD_FONT
     r += 1
@@ -147,13 +237,20 @@ def control(w: ModelWriter) -> None:
         ws.cell(r, 6, item["residual"])
         r += 1
     r += 1
-    ws.cell(r, 2, "IRR starting guesses (Inputs, xl.irr_guess[...]) are the engine's roots, "
-            "so that Excel's IRR finds the same root when cash flows change sign more than once."
-            ).data_type = "s"
+    ws.cell(
+        r,
+        2,
+        "IRR starting guesses (Inputs, xl.irr_guess[...]) are the engine's roots, "
+        "so that Excel's IRR finds the same root when cash flows change sign more than once.",
+    ).data_type = "s"
     rows = sorted({(sheet, row, key) for sheet, row, key in w.table_numbers})
     r += 2
-    ws.cell(r, 2, f"标准报表中以数值写入的行 Standard-table rows written as numbers "
-                  f"({len(rows)}; derived by renewfin.tables, green cells)").font = Font(bold=True)
+    ws.cell(
+        r,
+        2,
+        f"标准报表中以数值写入的行 Standard-table rows written as numbers "
+        f"({len(rows)}; derived by renewfin.tables, green cells)",
+    ).font = Font(bold=True)
     for sheet, row, key in rows:
         r += 1
         ws.cell(r, 2, key).data_type = "s"
@@ -170,9 +267,12 @@ def cover(w: ModelWriter) -> None:
     ws.cell(1, 2, spec.project.name).font = Font(bold=True, size=16)
     ws.cell(1, 2).data_type = "s"
     ws.cell(3, 2, spec.project.name_en or "").data_type = "s"
-    ws.cell(4, 2, f"{spec.timeline.start_date.isoformat()} · {spec.timeline.periodicity.value} · "
-                  f"{spec.timeline.horizon_years} 年 years · {spec.project.money_unit.value}"
-            ).data_type = "s"
+    ws.cell(
+        4,
+        2,
+        f"{spec.timeline.start_date.isoformat()} · {spec.timeline.periodicity.value} · "
+        f"{spec.timeline.horizon_years} 年 years · {spec.project.money_unit.value}",
+    ).data_type = "s"
     notes = [
         "黄色单元格为输入（可修改）；绿色为引擎求解值（见 Control）；其余均为公式。",
         "Yellow cells are inputs you may change; green cells are values the engine solved "

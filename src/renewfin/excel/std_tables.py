@@ -30,7 +30,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
     ppy = b.input_ref("timeline.periods_per_year")
     year_row = b.cell("time.year")
     n = w.spec.n_periods
-    year_range = (f"'Time'!${col(FIRST)}${year_row.row}:${col(FIRST + n - 1)}${year_row.row}")
+    year_range = f"'Time'!${col(FIRST)}${year_row.row}:${col(FIRST + n - 1)}${year_row.row}"
     numbers: list[tuple[str, int, str]] = []
     for k, (tid, info) in enumerate(TABLES.items(), start=1):
         df = frames[tid]
@@ -61,16 +61,19 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                 if j in year_cols and linked:
                     y = year_cols.index(j)
                     cell = b.cells[src]
-                    rng = (f"'{cell.sheet}'!${col(FIRST)}${cell.row}:"
-                           f"${col(FIRST + (cell.n or n) - 1)}${cell.row}")
+                    rng = (
+                        f"'{cell.sheet}'!${col(FIRST)}${cell.row}:"
+                        f"${col(FIRST + (cell.n or n) - 1)}${cell.row}"
+                    )
                     if cell.sheet == "Ratios":
                         target.value = f"='Ratios'!{col(FIRST + y)}{cell.row}"
                     elif kind == "balance":
                         target.value = f"=INDEX({rng},({y}+1)*{ppy})"
                     else:
                         target.value = f"=SUMIF({year_range},{y},{rng})"
-                elif j == 3 and linked and kind not in ("balance", "ratio", "heading") and \
-                        year_cols:
+                elif (
+                    j == 3 and linked and kind not in ("balance", "ratio", "heading") and year_cols
+                ):
                     a, z = col(year_cols[0] + 2), col(year_cols[-1] + 2)
                     target.value = f"=SUM({a}{r}:{z}{r})"
                 else:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,8 +31,10 @@ class Mismatch:
     engine: float
 
     def __str__(self) -> str:
-        return (f"{self.sheet}!row {self.row} {self.id} period {self.period}: workbook "
-                f"{self.workbook!r} vs engine {self.engine!r}")
+        return (
+            f"{self.sheet}!row {self.row} {self.id} period {self.period}: workbook "
+            f"{self.workbook!r} vs engine {self.engine!r}"
+        )
 
 
 def error_cells(path: str | os.PathLike[str]) -> list[str]:
@@ -49,8 +51,9 @@ def error_cells(path: str | os.PathLike[str]) -> list[str]:
     return out
 
 
-def compare_metrics(result: Result, path: str | os.PathLike[str], scenario: int = 0,
-                    rtol: float = 1e-9) -> tuple[list[str], int]:
+def compare_metrics(
+    result: Result, path: str | os.PathLike[str], scenario: int = 0, rtol: float = 1e-9
+) -> tuple[list[str], int]:
     """Every metric on the recalculated Outputs sheet compared with ``Result.values``
     (NaN in the engine must show as "n/a")."""
     wb = load_workbook(path, data_only=True, read_only=True)
@@ -59,7 +62,7 @@ def compare_metrics(result: Result, path: str | os.PathLike[str], scenario: int 
     for row in ws.iter_rows(values_only=True):
         if not row or not isinstance(row[0], str) or not row[0].startswith("metric."):
             continue
-        key = row[0][len("metric."):]
+        key = row[0][len("metric.") :]
         want = float(result.values[key][scenario])
         got = row[4]
         n += 1
@@ -73,8 +76,9 @@ def compare_metrics(result: Result, path: str | os.PathLike[str], scenario: int 
     return bad, n
 
 
-def compare_ledger(result: Result, path: str | os.PathLike[str], scenario: int = 0,
-                   rtol: float = 1e-9) -> tuple[list[Mismatch], int]:
+def compare_ledger(
+    result: Result, path: str | os.PathLike[str], scenario: int = 0, rtol: float = 1e-9
+) -> tuple[list[Mismatch], int]:
     """Every ledger line found in the recalculated workbook at ``path`` compared with the
     engine (relative tolerance ``rtol`` on the line's scale); returns the mismatches and
     the number of lines compared."""
@@ -98,8 +102,11 @@ def compare_ledger(result: Result, path: str | os.PathLike[str], scenario: int =
                 gv = 0.0 if g is None else g
                 if isinstance(gv, bool):
                     gv = float(gv)
-                if not isinstance(gv, int | float) or not math.isfinite(float(gv)) or \
-                        abs(float(gv) - float(e)) > rtol * scale:
+                if (
+                    not isinstance(gv, int | float)
+                    or not math.isfinite(float(gv))
+                    or abs(float(gv) - float(e)) > rtol * scale
+                ):
                     bad.append(Mismatch(id, ws.title, r, t, g, float(e)))
                     break
     wb.close()

@@ -27,7 +27,6 @@ from renewfin.excel.book import (
     Book,
     col,
 )
-from renewfin.spec.base import PricePer
 from renewfin.spec.funding import FiscalUse
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.revenue import RevenueKind
@@ -76,8 +75,9 @@ class ModelWriter:
                 ws.column_dimensions[c].width = width
         return ws
 
-    def param(self, path: str, value: float, zh: str = "", en: str = "", unit: str = "",
-              note: str = "") -> str:
+    def param(
+        self, path: str, value: float, zh: str = "", en: str = "", unit: str = "", note: str = ""
+    ) -> str:
         """Write (once) a scalar input; return its absolute reference."""
         if path in self.book.inputs:
             return self.book.inputs[path]
@@ -94,8 +94,14 @@ class ModelWriter:
         self.input_row += 1
         return self.book.inputs[path]
 
-    def vector(self, path: str, values: list[float], zh: str = "", en: str = "",
-               formulas: list[str] | None = None) -> str:
+    def vector(
+        self,
+        path: str,
+        values: list[float],
+        zh: str = "",
+        en: str = "",
+        formulas: list[str] | None = None,
+    ) -> str:
         """Write (once) a vector input across columns G…; return its absolute range."""
         if path in self.book.vectors:
             return self.book.vectors[path]
@@ -138,10 +144,16 @@ class ModelWriter:
             if d.low is not None or d.high is not None:
                 lo = -1e300 if d.low is None else d.low
                 hi = 1e300 if d.high is None else d.high
-                dv = DataValidation(type="decimal", operator="between", formula1=repr(lo),
-                                    formula2=repr(hi), allow_blank=False, showErrorMessage=True,
-                                    errorTitle="renewfin",
-                                    error=f"{path}: expected a value in [{lo:g}, {hi:g}]")
+                dv = DataValidation(
+                    type="decimal",
+                    operator="between",
+                    formula1=repr(lo),
+                    formula2=repr(hi),
+                    allow_blank=False,
+                    showErrorMessage=True,
+                    errorTitle="renewfin",
+                    error=f"{path}: expected a value in [{lo:g}, {hi:g}]",
+                )
                 ws.add_data_validation(dv)
                 dv.add(ref.split("!")[1].replace("$", ""))
 
@@ -155,106 +167,231 @@ class ModelWriter:
         last = tl.n_periods - 1
         if spec.funding.reit_exit is not None:
             last = round(spec.funding.reit_exit.exit_year * tl.periods_per_year) - 1
-        P("xl.last_held_period", last, "最后持有期", "Last period held", "-",
-          "the horizon, or the REIT exit period")
-        P("xl.has_exit", float(spec.funding.reit_exit is not None), "是否REITs退出",
-          "REIT exit (1 = yes)", "-")
+        P(
+            "xl.last_held_period",
+            last,
+            "最后持有期",
+            "Last period held",
+            "-",
+            "the horizon, or the REIT exit period",
+        )
+        P(
+            "xl.has_exit",
+            float(spec.funding.reit_exit is not None),
+            "是否REITs退出",
+            "REIT exit (1 = yes)",
+            "-",
+        )
         for ph in tl.phases:
-            P(f"timeline.phases[{ph.name}].start_year", ph.start_year, f"开工年：{ph.name}",
-              f"Start year: {ph.name}", "yr")
+            P(
+                f"timeline.phases[{ph.name}].start_year",
+                ph.start_year,
+                f"开工年：{ph.name}",
+                f"Start year: {ph.name}",
+                "yr",
+            )
         for item in spec.investment:
             if item.category is InvestmentCategory.CONTINGENCY:
-                P(f"xl.capex_vat[{item.name}]", item.input_vat_rate or
-                  rates.capex_input_vat[item.category], f"进项税率：{item.name}",
-                  f"Input VAT rate: {item.name}", "-")
+                P(
+                    f"xl.capex_vat[{item.name}]",
+                    item.input_vat_rate or rates.capex_input_vat[item.category],
+                    f"进项税率：{item.name}",
+                    f"Input VAT rate: {item.name}",
+                    "-",
+                )
                 continue
-            rate = (item.input_vat_rate if item.input_vat_rate is not None
-                    else rates.capex_input_vat[item.category])
-            P(f"xl.capex_vat[{item.name}]", rate, f"进项税率：{item.name}",
-              f"Input VAT rate: {item.name}", "-")
+            rate = (
+                item.input_vat_rate
+                if item.input_vat_rate is not None
+                else rates.capex_input_vat[item.category]
+            )
+            P(
+                f"xl.capex_vat[{item.name}]",
+                rate,
+                f"进项税率：{item.name}",
+                f"Input VAT rate: {item.name}",
+                "-",
+            )
             ph = tl.phases[0] if item.phase is None else tl.phase(item.phase)
             years = ph.duration_years
             n = math.ceil(years - 1e-9)
             shares = item.schedule or [min(1.0, years - k) / years for k in range(n)]
             shares = list(shares) + [0.0] * (n - len(shares))
-            rng = self.vector(f"xl.schedule[{item.name}]", shares, f"年度支出比例：{item.name}",
-                              f"Yearly shares: {item.name}")
+            rng = self.vector(
+                f"xl.schedule[{item.name}]",
+                shares,
+                f"年度支出比例：{item.name}",
+                f"Yearly shares: {item.name}",
+            )
             start = rng.split(":")[0].replace("$", "").split("!")[1]
             first_col = FIRST
             row = int("".join(ch for ch in start if ch.isdigit()))
-            cum = ["=0"] + [f"=SUM(Inputs!${col(first_col)}${row}:${col(first_col + k)}${row})"
-                            for k in range(n)]
-            self.vector(f"xl.schedule[{item.name}].cum", [], f"累计比例：{item.name}",
-                        f"Cumulative shares: {item.name}", formulas=cum)
+            cum = ["=0"] + [
+                f"=SUM(Inputs!${col(first_col)}${row}:${col(first_col + k)}${row})"
+                for k in range(n)
+            ]
+            self.vector(
+                f"xl.schedule[{item.name}].cum",
+                [],
+                f"累计比例：{item.name}",
+                f"Cumulative shares: {item.name}",
+                formulas=cum,
+            )
             dur = self.book.inputs[f"timeline.phases[{ph.name}].duration_years"]
             seg = [f"=MIN({k + 1},{dur})-{k}" for k in range(n)]
-            self.vector(f"xl.schedule[{item.name}].seg", [], f"年段长度：{item.name}",
-                        f"Segment length: {item.name}", formulas=seg)
+            self.vector(
+                f"xl.schedule[{item.name}].seg",
+                [],
+                f"年段长度：{item.name}",
+                f"Segment length: {item.name}",
+                formulas=seg,
+            )
         for r in spec.revenues:
-            P(f"xl.money[{r.name}]", r.price_currency.yuan / spec.project.money_unit.yuan,
-              f"价格单位换算：{r.name}", f"Price unit factor: {r.name}", "-")
-            P(f"xl.per_year[{r.name}]", r.price_per.per_year, f"每年计费次数：{r.name}",
-              f"Price periods per year: {r.name}", "1/yr")
-            P(f"xl.growth_every[{r.name}]", r.growth_every_years, f"调价周期：{r.name}",
-              f"Growth step: {r.name}", "yr")
+            P(
+                f"xl.money[{r.name}]",
+                r.price_currency.yuan / spec.project.money_unit.yuan,
+                f"价格单位换算：{r.name}",
+                f"Price unit factor: {r.name}",
+                "-",
+            )
+            P(
+                f"xl.per_year[{r.name}]",
+                r.price_per.per_year,
+                f"每年计费次数：{r.name}",
+                f"Price periods per year: {r.name}",
+                "1/yr",
+            )
+            P(
+                f"xl.growth_every[{r.name}]",
+                r.growth_every_years,
+                f"调价周期：{r.name}",
+                f"Growth step: {r.name}",
+                "yr",
+            )
             if r.end_year is not None:
-                P(f"xl.end_year[{r.name}]", r.end_year, f"结束年：{r.name}",
-                  f"End year: {r.name}", "yr")
+                P(
+                    f"xl.end_year[{r.name}]",
+                    r.end_year,
+                    f"结束年：{r.name}",
+                    f"End year: {r.name}",
+                    "yr",
+                )
             vat = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
             P(f"xl.vat_rate[{r.name}]", vat, f"销项税率：{r.name}", f"Output VAT rate: {r.name}")
             ptax = r.property_tax_rate
             if ptax is None:
                 ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
-            P(f"xl.ptax_rate[{r.name}]", ptax, f"房产税率（从租）：{r.name}",
-              f"Property tax rate on rent: {r.name}")
+            P(
+                f"xl.ptax_rate[{r.name}]",
+                ptax,
+                f"房产税率（从租）：{r.name}",
+                f"Property tax rate on rent: {r.name}",
+            )
             if r.kind.one_off:
-                self.vector(f"xl.sales[{r.name}]", list(r.schedule or []) + [0.0],
-                            f"销售进度：{r.name}", f"Sales schedule: {r.name}")
+                self.vector(
+                    f"xl.sales[{r.name}]",
+                    [*list(r.schedule or []), 0.0],
+                    f"销售进度：{r.name}",
+                    f"Sales schedule: {r.name}",
+                )
             else:
                 ramp = self.value(f"revenues[{r.name}].ramp_up")
                 assert isinstance(ramp, list)
-                self.vector(f"revenues[{r.name}].ramp_up.padded", ramp + [1.0],
-                            f"培育期系数：{r.name}", f"Ramp-up factors: {r.name}")
+                self.vector(
+                    f"revenues[{r.name}].ramp_up.padded",
+                    [*ramp, 1.0],
+                    f"培育期系数：{r.name}",
+                    f"Ramp-up factors: {r.name}",
+                )
         for o in spec.opex:
             if o.every_years is not None:
                 P(f"xl.every[{o.name}]", o.every_years, f"周期：{o.name}", f"Cycle: {o.name}", "yr")
             if o.unit_cost is not None:
-                P(f"xl.cost_factor[{o.name}]", o.cost_currency.yuan / spec.project.money_unit.yuan
-                  * o.cost_per.per_year, f"单价换算：{o.name}", f"Unit cost factor: {o.name}", "-")
-        P("xl.ptax_value_rate", rates.property_ad_valorem, "房产税率（从价）",
-          "Property tax rate on value")
-        P("xl.ptax_deduction", rates.property_ad_valorem_deduction, "从价扣除比例",
-          "Deduction before the value rate")
-        P("tax.property_tax_ad_valorem_share", rates.property_ad_valorem_share, "从价计税比例",
-          "Share of building value taxed on value")
-        P("xl.carry_years", rates.loss_carryforward_years, "亏损弥补年限",
-          "Loss carry-forward years", "yr")
+                P(
+                    f"xl.cost_factor[{o.name}]",
+                    o.cost_currency.yuan / spec.project.money_unit.yuan * o.cost_per.per_year,
+                    f"单价换算：{o.name}",
+                    f"Unit cost factor: {o.name}",
+                    "-",
+                )
+        P(
+            "xl.ptax_value_rate",
+            rates.property_ad_valorem,
+            "房产税率（从价）",
+            "Property tax rate on value",
+        )
+        P(
+            "xl.ptax_deduction",
+            rates.property_ad_valorem_deduction,
+            "从价扣除比例",
+            "Deduction before the value rate",
+        )
+        P(
+            "tax.property_tax_ad_valorem_share",
+            rates.property_ad_valorem_share,
+            "从价计税比例",
+            "Share of building value taxed on value",
+        )
+        P(
+            "xl.carry_years",
+            rates.loss_carryforward_years,
+            "亏损弥补年限",
+            "Loss carry-forward years",
+            "yr",
+        )
         for c in spec.depreciation.classes:
             P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
-            P(f"xl.residual[{c.name}]", c.residual_rate, f"残值率：{c.name}",
-              f"Residual rate: {c.name}")
-        P("xl.include_residual", float(spec.evaluation.include_residual_value
-                                       and spec.funding.reit_exit is None), "回收余值",
-          "Recover residual value at the horizon (1 = yes; 0 with a REIT exit)", "-")
+            P(
+                f"xl.residual[{c.name}]",
+                c.residual_rate,
+                f"残值率：{c.name}",
+                f"Residual rate: {c.name}",
+            )
+        P(
+            "xl.include_residual",
+            float(spec.evaluation.include_residual_value and spec.funding.reit_exit is None),
+            "回收余值",
+            "Recover residual value at the horizon (1 = yes; 0 with a REIT exit)",
+            "-",
+        )
         for f in spec.funding.fiscal_funds:
             if f.use is FiscalUse.OPERATING_SUBSIDY:
-                P(f"funding.fiscal_funds[{f.name}].start_year", f.start_year,
-                  f"补贴起始：{f.name}", f"Subsidy start: {f.name}", "yr")
+                P(
+                    f"funding.fiscal_funds[{f.name}].start_year",
+                    f.start_year,
+                    f"补贴起始：{f.name}",
+                    f"Subsidy start: {f.name}",
+                    "yr",
+                )
                 if f.years is not None:
-                    P(f"xl.subsidy_years[{f.name}]", f.years, f"补贴年限：{f.name}",
-                      f"Subsidy years: {f.name}", "yr")
+                    P(
+                        f"xl.subsidy_years[{f.name}]",
+                        f.years,
+                        f"补贴年限：{f.name}",
+                        f"Subsidy years: {f.name}",
+                        "yr",
+                    )
         if spec.funding.reit_exit is not None:
-            P("xl.reit_cost", spec.funding.reit_exit.transaction_cost_rate, "交易成本率",
-              "Transaction cost rate")
+            P(
+                "xl.reit_cost",
+                spec.funding.reit_exit.transaction_cost_rate,
+                "交易成本率",
+                "Transaction cost rate",
+            )
 
     def metric_formula(self, key: str, template: Callable[[Any], str]) -> None:
         """A headline metric on the Outputs sheet (one value, in column E)."""
         from renewfin.metrics import metric_info
 
         info = metric_info(key)
-        self.book.constant("Outputs", f"metric.{key}", info.zh, info.en, template,
-                           unit={"money": self.spec.project.money_unit.value}.get(info.unit,
-                                                                                   info.unit))
+        self.book.constant(
+            "Outputs",
+            f"metric.{key}",
+            info.zh,
+            info.en,
+            template,
+            unit={"money": self.spec.project.money_unit.value}.get(info.unit, info.unit),
+        )
         self.metric_rows[key] = f"metric.{key}"
 
     def result_rates(self):  # type: ignore[no-untyped-def]
@@ -278,8 +415,12 @@ class ModelWriter:
         operating.cashflow_rows(self)
         from renewfin.excel import funding
 
-        self.param("funding.min_cash_balance", self.spec.funding.min_cash_balance,
-                   "最低现金余额", "Minimum cash balance")
+        self.param(
+            "funding.min_cash_balance",
+            self.spec.funding.min_cash_balance,
+            "最低现金余额",
+            "Minimum cash balance",
+        )
         funding.fixed_sources(self)
         funding.bonds(self)
         funding.loans(self)

@@ -64,8 +64,9 @@ class FundingPlan:
     loans: list[LoanPlan] = field(default_factory=list)
 
 
-def _disbursement(ctx: RunContext, schedule: list[float] | None, start_year: float,
-                  spend_share: np.ndarray) -> np.ndarray:
+def _disbursement(
+    ctx: RunContext, schedule: list[float] | None, start_year: float, spend_share: np.ndarray
+) -> np.ndarray:
     tl = ctx.timeline
     if schedule is None:
         return spend_share
@@ -80,9 +81,16 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     issue = int(tl.periods(b.issue_year))
     shares = special_bond.principal_shares(b.tenor_years, b.repayment_schedule)
     sched = special_bond.schedule(
-        amount, issue, b.tenor_years, coupon, tl.ppy, tl.n_periods,
-        coupons_per_year=b.frequency.per_year, shares=shares,
-        issuance_fee_rate=b.issuance_fee_rate, payment_fee_rate=b.payment_fee_rate,
+        amount,
+        issue,
+        b.tenor_years,
+        coupon,
+        tl.ppy,
+        tl.n_periods,
+        coupons_per_year=b.frequency.per_year,
+        shares=shares,
+        issuance_fee_rate=b.issuance_fee_rate,
+        payment_fee_rate=b.payment_fee_rate,
     )
     if b.refinance_share <= 0:
         return [Tranche(b.name, sched, b.capital_share)]
@@ -91,10 +99,15 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     refi = due * b.refinance_share
     tenor = b.refinance_tenor_years or b.tenor_years
     new = special_bond.schedule(
-        refi, maturity, tenor,
+        refi,
+        maturity,
+        tenor,
         inputs.scalar(f"{at}.refinance_coupon", b.refinance_coupon or b.coupon),
-        tl.ppy, tl.n_periods, coupons_per_year=b.frequency.per_year,
-        issuance_fee_rate=b.issuance_fee_rate, payment_fee_rate=b.payment_fee_rate,
+        tl.ppy,
+        tl.n_periods,
+        coupons_per_year=b.frequency.per_year,
+        issuance_fee_rate=b.issuance_fee_rate,
+        payment_fee_rate=b.payment_fee_rate,
         proceeds_at_end=True,
     )
     mask = np.zeros((1, tl.n_periods))
@@ -134,14 +147,19 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
     if fs.fund is not None:
         fund = fs.fund
         amount = inputs.scalar("funding.fund.amount", fund.amount)
-        plan.fund_contribution = amount * _disbursement(ctx, fund.schedule, fund.start_year,
-                                                        spend_share)
+        plan.fund_contribution = amount * _disbursement(
+            ctx, fund.schedule, fund.start_year, spend_share
+        )
     for b in fs.special_bonds:
         for tr in _tranches(ctx, b):
             if ctx.exit_period is not None:  # exit proceeds redeem what is outstanding
-                tr = Tranche(tr.name, special_bond.prepay_at(tr.schedule, ctx.exit_period,
-                                                             b.payment_fee_rate),
-                             tr.capital_share, tr.refinancing_of, tr.refinanced_principal)
+                tr = Tranche(
+                    tr.name,
+                    special_bond.prepay_at(tr.schedule, ctx.exit_period, b.payment_fee_rate),
+                    tr.capital_share,
+                    tr.refinancing_of,
+                    tr.refinanced_principal,
+                )
             plan.bonds.append(tr)
     close = min(p.start for p in ctx.phases.values())
     for i, ln in enumerate(fs.loans):
@@ -171,19 +189,22 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
                 name=ln.name,
                 index=i,
                 rate=rate,
-                terms=RepaymentTerms(ln.repayment, repay_start, maturity, weights,
-                                     ln.target_dscr),
+                terms=RepaymentTerms(ln.repayment, repay_start, maturity, weights, ln.target_dscr),
                 close=close,
-                amount_cap=None if sz.amount is None
+                amount_cap=None
+                if sz.amount is None
                 else inputs.scalar(f"{at}.sizing.amount", sz.amount)[:, 0],
-                gearing_cap=None if sz.gearing is None
+                gearing_cap=None
+                if sz.gearing is None
                 else inputs.scalar(f"{at}.sizing.gearing", sz.gearing)[:, 0],
-                dscr_target=None if dscr is None
+                dscr_target=None
+                if dscr is None
                 else inputs.scalar(f"{at}.sizing.dscr", dscr)[:, 0],
                 upfront_fee_rate=inputs.scalar(f"{at}.upfront_fee_rate", ln.upfront_fee_rate)[:, 0],
-                commitment_fee_rate=inputs.scalar(f"{at}.commitment_fee_rate",
-                                                  ln.commitment_fee_rate)[:, 0],
-                dsra_periods=int(round(ln.dsra_months * tl.ppy / 12)),
+                commitment_fee_rate=inputs.scalar(
+                    f"{at}.commitment_fee_rate", ln.commitment_fee_rate
+                )[:, 0],
+                dsra_periods=round(ln.dsra_months * tl.ppy / 12),
                 cash_sweep=ln.cash_sweep,
                 lockup_dscr=ln.lockup_dscr,
             )

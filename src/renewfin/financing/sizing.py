@@ -49,8 +49,9 @@ class Sizing:
     in the final pass."""
 
 
-def _dscr_capacity(plan: FundingPlan, periods: Periods, k: int, target: np.ndarray,
-                   ppy: int) -> np.ndarray:
+def _dscr_capacity(
+    plan: FundingPlan, periods: Periods, k: int, target: np.ndarray, ppy: int
+) -> np.ndarray:
     """PV, at the start of repayment, of (CFADS − prior debt service) / target over loan
     ``k``'s repayment window, discounted at its period rate [money], (S,)."""
     ln = plan.loans[k]
@@ -91,17 +92,23 @@ def size_and_run(
     s, n = ops.n_scenarios, ops.ocf.shape[1]
     nl = len(plan.loans)
     fixed = sum(
-        (np.broadcast_to(a, (s, n)).sum(axis=1) for a in
-         [*plan.grants.values(), *plan.injections.values(),
-          *([plan.fund_contribution] if plan.fund_contribution is not None else []),
-          *(tr.schedule.issue for tr in plan.bonds if tr.refinancing_of is None)]),
+        (
+            np.broadcast_to(a, (s, n)).sum(axis=1)
+            for a in [
+                *plan.grants.values(),
+                *plan.injections.values(),
+                *([plan.fund_contribution] if plan.fund_contribution is not None else []),
+                *(tr.schedule.issue for tr in plan.bonds if tr.refinancing_of is None),
+            ]
+        ),
         np.zeros(s),
     )
     capex_total = np.broadcast_to(ops.capex.sum(axis=1), (s,))
     gap_total = np.maximum(capex_total - fixed, 0.0)
     investment = capex_total
-    future = np.ascontiguousarray(np.broadcast_to(
-        sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)).T)
+    future = np.ascontiguousarray(
+        np.broadcast_to(sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)).T
+    )
     periods: Periods | None = None
     buffer = empty_periods(s, n, nl)
     loop_inputs = LoopInputs.build(plan, ops)
@@ -123,27 +130,40 @@ def size_and_run(
                 new_bounds[k, 1] = ln.gearing_cap * investment
             if ln.dscr_target is not None and periods is not None:
                 new_bounds[k, 2] = np.maximum(
-                    _dscr_capacity(plan, periods, k, np.broadcast_to(ln.dscr_target, (s,)),
-                                   ops.ppy), 0.0)
+                    _dscr_capacity(
+                        plan, periods, k, np.broadcast_to(ln.dscr_target, (s,)), ops.ppy
+                    ),
+                    0.0,
+                )
             new_bounds[k, 3] = np.maximum(gap_total - before, 0.0) + rolled[k]
             before = before + np.maximum(new_bounds[k].min(axis=0) - rolled[k], 0.0)
         bounds = np.where(done[None, None, :], bounds, new_bounds)
         facility = np.where(done[None, :], facility, bounds.min(axis=1))
         cash_part = np.maximum(facility - rolled, 0.0)
-        new_share = np.divide(cash_part, gap_total, out=np.zeros_like(facility),
-                              where=gap_total > 0)
+        new_share = np.divide(
+            cash_part, gap_total, out=np.zeros_like(facility), where=gap_total > 0
+        )
         share = np.where(done[None, :], share, np.minimum(new_share, 1.0))
-        new = run_periods(plan, ops, Sizes(facility, share, future), fund_spec, priority,
-                          dsra_months, out=buffer, loop_inputs=loop_inputs)
+        new = run_periods(
+            plan,
+            ops,
+            Sizes(facility, share, future),
+            fund_spec,
+            priority,
+            dsra_months,
+            out=buffer,
+            loop_inputs=loop_inputs,
+        )
         new_gap = sum_periods(new["gap"])
-        drawn = np.array([sum_periods(row["draw"] + row["capitalised"])
-                          for row in new.loans]).reshape(nl, s)
-        new_rolled = np.array([sum_periods(row["capitalised"]) for row in new.loans]).reshape(
-            nl, s)
+        drawn = np.array(
+            [sum_periods(row["draw"] + row["capitalised"]) for row in new.loans]
+        ).reshape(nl, s)
+        new_rolled = np.array([sum_periods(row["capitalised"]) for row in new.loans]).reshape(nl, s)
         scale = np.maximum(1.0, np.abs(new_gap))
         change = np.abs(new_gap - gap_total) / scale
-        new_investment = capex_total + sum_periods(new["interest_capitalised"]
-                                                   + new["fees_capitalised"])
+        new_investment = capex_total + sum_periods(
+            new["interest_capitalised"] + new["fees_capitalised"]
+        )
         if nl:
             change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
             change = np.maximum(change, (np.abs(new_rolled - rolled) / scale).max(axis=0))
@@ -152,8 +172,10 @@ def size_and_run(
             change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=0) / scale)
         if dsra_months > 0:  # the reserve target reads next periods' service of this pass
             service = new["bond_service"] + new["loan_service"]
-            change = np.maximum(change, np.abs(service - future).max(axis=0)
-                                / np.maximum(1.0, np.abs(service).max(axis=0)))
+            change = np.maximum(
+                change,
+                np.abs(service - future).max(axis=0) / np.maximum(1.0, np.abs(service).max(axis=0)),
+            )
         old_cfads = new["cfads"].copy()
         change = np.where(done, 0.0, change)
         residual = float(change.max()) if change.size else 0.0

@@ -16,7 +16,7 @@ from renewfin.spec.funding import DistributionPolicy, Drawdown
 def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> Operations:
     """What the period loop needs from the operating model, (S|1, T) arrays."""
     led, tl = ctx.ledger, ctx.timeline
-    s, n = ctx.inputs.n_scenarios, tl.n_periods
+    s, _n = ctx.inputs.n_scenarios, tl.n_periods
 
     def full(id: str) -> np.ndarray:
         return led.raw(id)
@@ -24,8 +24,15 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
     subsidies = led.raw("fiscal.operating_subsidies")
     taxable_subsidies = led.raw("fiscal.operating_subsidies_taxable")
     untaxed = subsidies - taxable_subsidies
-    ocf = (full("revenue.total") + full("tax.output_vat") + subsidies - full("opex.total")
-           - full("opex.input_vat") - full("tax.vat_payable") - full("tax.taxes_and_surcharges"))
+    ocf = (
+        full("revenue.total")
+        + full("tax.output_vat")
+        + subsidies
+        - full("opex.total")
+        - full("opex.input_vat")
+        - full("tax.vat_payable")
+        - full("tax.taxes_and_surcharges")
+    )
     ov = sum((g.original_value for g in assets), np.zeros((1, 1)))
     last = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
@@ -48,7 +55,8 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         debt_first=ctx.spec.funding.drawdown is Drawdown.DEBT_FIRST,
         distributable_share=(
             1.0 - ctx.spec.funding.statutory_reserve_rate
-            if ctx.spec.funding.distribution_policy is DistributionPolicy.PROFIT else None
+            if ctx.spec.funding.distribution_policy is DistributionPolicy.PROFIT
+            else None
         ),
     )
 
@@ -73,8 +81,7 @@ def _sum(ledger: Ledger, ids: list[str], n: int) -> np.ndarray:
     return sum((ledger.raw(i) for i in ids), np.zeros((1, n)))
 
 
-def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
-           ops: Operations) -> None:
+def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: Operations) -> None:
     """Write the funding stack's lines into the ledger."""
     led, tl, spec = ctx.ledger, ctx.timeline, ctx.spec
     n = tl.n_periods
@@ -83,24 +90,69 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
 
     # Fiscal funds.
     for name, flows in plan.grants.items():
-        add(f"fiscal.grant[{name}]", f"资本性补助：{name}", f"Capital grant: {name}", flows,
-            group="fiscal")
+        add(
+            f"fiscal.grant[{name}]",
+            f"资本性补助：{name}",
+            f"Capital grant: {name}",
+            flows,
+            group="fiscal",
+        )
     for name, flows in plan.injections.items():
-        add(f"fiscal.injection[{name}]", f"财政资本金注入：{name}", f"Equity injection: {name}",
-            flows, group="fiscal")
+        add(
+            f"fiscal.injection[{name}]",
+            f"财政资本金注入：{name}",
+            f"Equity injection: {name}",
+            flows,
+            group="fiscal",
+        )
     for name, (k, share, _) in plan.interest_subsidies.items():
-        add(f"fiscal.interest_subsidy[{name}]", f"贴息：{name}", f"Interest subsidy: {name}",
-            share * p.loans[k]["interest"], group="fiscal")
-    fiscal_ids = [i for i in led.ids(group="fiscal")
-                  if i.startswith(("fiscal.grant[", "fiscal.injection[", "fiscal.interest_subsidy[",
-                                   "fiscal.operating_subsidy["))]
-    add("fiscal.grants", "资本性补助合计", "Capital grants", _sum(led, led.ids(prefix="fiscal.grant["), n),
-        group="fiscal")
-    add("fiscal.injections", "财政资本金注入合计", "Equity injections",
-        _sum(led, led.ids(prefix="fiscal.injection["), n), group="fiscal")
-    add("fiscal.interest_subsidies", "贴息合计", "Interest subsidies", p["interest_subsidy"],
-        group="fiscal")
-    add("fiscal.total", "财政资金支出合计", "Fiscal outlay", _sum(led, fiscal_ids, n), group="fiscal")
+        add(
+            f"fiscal.interest_subsidy[{name}]",
+            f"贴息：{name}",
+            f"Interest subsidy: {name}",
+            share * p.loans[k]["interest"],
+            group="fiscal",
+        )
+    fiscal_ids = [
+        i
+        for i in led.ids(group="fiscal")
+        if i.startswith(
+            (
+                "fiscal.grant[",
+                "fiscal.injection[",
+                "fiscal.interest_subsidy[",
+                "fiscal.operating_subsidy[",
+            )
+        )
+    ]
+    add(
+        "fiscal.grants",
+        "资本性补助合计",
+        "Capital grants",
+        _sum(led, led.ids(prefix="fiscal.grant["), n),
+        group="fiscal",
+    )
+    add(
+        "fiscal.injections",
+        "财政资本金注入合计",
+        "Equity injections",
+        _sum(led, led.ids(prefix="fiscal.injection["), n),
+        group="fiscal",
+    )
+    add(
+        "fiscal.interest_subsidies",
+        "贴息合计",
+        "Interest subsidies",
+        p["interest_subsidy"],
+        group="fiscal",
+    )
+    add(
+        "fiscal.total",
+        "财政资金支出合计",
+        "Fiscal outlay",
+        _sum(led, fiscal_ids, n),
+        group="fiscal",
+    )
 
     # Special bonds.
     for tr in plan.bonds:
@@ -113,8 +165,14 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
             ("fees", "发行及兑付费", "fees", Kind.FLOW),
             ("closing", "期末余额", "closing balance", Kind.BALANCE),
         ):
-            add(f"bond[{tr.name}].{key}", f"专项债{tr.name}{zh}", f"Special bond {tr.name} {en}",
-                getattr(sc, key), group="bond", kind=kind)
+            add(
+                f"bond[{tr.name}].{key}",
+                f"专项债{tr.name}{zh}",
+                f"Special bond {tr.name} {en}",
+                getattr(sc, key),
+                group="bond",
+                kind=kind,
+            )
     for key, zh, en, kind in (
         ("issue", "专项债发行", "Special-bond issues", Kind.FLOW),
         ("interest", "专项债付息", "Special-bond interest", Kind.FLOW),
@@ -122,10 +180,17 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
         ("fees", "专项债发行及兑付费", "Special-bond fees", Kind.FLOW),
         ("closing", "专项债余额", "Special-bond balance", Kind.BALANCE),
     ):
-        add(f"bond.{key}", zh, en, sum((getattr(tr.schedule, key) for tr in plan.bonds), zeros),
-            group="bond", kind=kind)
-    refi = sum((tr.refinanced_principal for tr in plan.bonds
-                if tr.refinanced_principal is not None), zeros)
+        add(
+            f"bond.{key}",
+            zh,
+            en,
+            sum((getattr(tr.schedule, key) for tr in plan.bonds), zeros),
+            group="bond",
+            kind=kind,
+        )
+    refi = sum(
+        (tr.refinanced_principal for tr in plan.bonds if tr.refinanced_principal is not None), zeros
+    )
     add("bond.refinanced", "再融资偿还本金", "Principal repaid by refinancing", refi, group="bond")
 
     # Loans.
@@ -142,44 +207,95 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
     }
     for ln, row in zip(plan.loans, p.loans, strict=True):
         for key, (zh, en, kind) in labels.items():
-            add(f"loan[{ln.name}].{key}", f"{ln.name}{zh}", f"{ln.name} {en}", row[key],
-                group="loan", kind=kind)
+            add(
+                f"loan[{ln.name}].{key}",
+                f"{ln.name}{zh}",
+                f"{ln.name} {en}",
+                row[key],
+                group="loan",
+                kind=kind,
+            )
     for key, (zh, en, kind) in labels.items():
         if key == "opening":
             continue
-        add(f"loan.{key}", f"贷款{zh}合计", f"Loans {en}", sum((r[key] for r in p.loans), zeros),
-            group="loan", kind=kind)
+        add(
+            f"loan.{key}",
+            f"贷款{zh}合计",
+            f"Loans {en}",
+            sum((r[key] for r in p.loans), zeros),
+            group="loan",
+            kind=kind,
+        )
 
     # Financing costs in construction and operation.
-    add("finance.interest_capitalised", "建设期利息", "Interest during construction (IDC)",
-        p["interest_capitalised"], group="financing")
-    add("finance.fees_capitalised", "建设期融资费用", "Financing fees during construction",
-        p["fees_capitalised"], group="financing")
-    add("finance.interest_expensed", "利息支出", "Interest expense", p["interest_expensed"],
-        group="financing")
-    add("finance.fees_expensed", "融资费用", "Financing fees expensed", p["fees_expensed"],
-        group="financing")
-    add("invest.project_total", "项目总投资", "Total project investment",
+    add(
+        "finance.interest_capitalised",
+        "建设期利息",
+        "Interest during construction (IDC)",
+        p["interest_capitalised"],
+        group="financing",
+    )
+    add(
+        "finance.fees_capitalised",
+        "建设期融资费用",
+        "Financing fees during construction",
+        p["fees_capitalised"],
+        group="financing",
+    )
+    add(
+        "finance.interest_expensed",
+        "利息支出",
+        "Interest expense",
+        p["interest_expensed"],
+        group="financing",
+    )
+    add(
+        "finance.fees_expensed",
+        "融资费用",
+        "Financing fees expensed",
+        p["fees_expensed"],
+        group="financing",
+    )
+    add(
+        "invest.project_total",
+        "项目总投资",
+        "Total project investment",
         led.raw("capex.total") + p["interest_capitalised"] + p["fees_capitalised"],
-        group="financing")
+        group="financing",
+    )
 
     # Equity, fund and distributions.
     parties = spec.funding.equity_parties
     sponsor = p["equity_in"]
     add("equity.sponsor", "股东资本金投入", "Sponsor equity", sponsor, group="equity")
     for party in parties:
-        add(f"equity.party[{party.name}].contribution", f"{party.name}出资",
-            f"{party.name} contribution", sponsor * party.share, group="equity")
+        add(
+            f"equity.party[{party.name}].contribution",
+            f"{party.name}出资",
+            f"{party.name} contribution",
+            sponsor * party.share,
+            group="equity",
+        )
     injections = led.raw("fiscal.injections")
     owners_in = sponsor + injections
-    add("equity.shareholders_in", "股东出资合计", "Shareholder contributions", owners_in,
-        group="equity")
+    add(
+        "equity.shareholders_in",
+        "股东出资合计",
+        "Shareholder contributions",
+        owners_in,
+        group="equity",
+    )
     dist = p["distribution"]
     add("equity.distribution", "股东分配", "Distributions to shareholders", dist, group="equity")
     book_end = p["book_value"] * ((tl.t == n - 1) & (ctx.exit_period is None))
     include = float(spec.evaluation.include_residual_value)
-    add("equity.terminal_value", "期末资产余值（归属股东）", "Terminal book value to shareholders",
-        include * book_end, group="equity")
+    add(
+        "equity.terminal_value",
+        "期末资产余值（归属股东）",
+        "Terminal book value to shareholders",
+        include * book_end,
+        group="equity",
+    )
     fund = spec.funding.fund
     if fund is not None:
         for key, zh, en in (
@@ -191,103 +307,287 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing,
             ("upside", "劣后级超额收益", "Junior upside"),
         ):
             add(f"fund.{key}", zh, en, p.fund[key], group="fund")
-        add("fund.claim", "基金未偿权益", "Fund claims outstanding", p.fund["claim"],
-            group="fund", kind=Kind.BALANCE)
-        add("fund.paid", "基金分配合计", "Paid to the fund",
-            sum((p.fund[k] for k in ("senior_return", "senior_capital", "junior_return",
-                                     "junior_capital", "upside")), zeros), group="fund")
+        add(
+            "fund.claim",
+            "基金未偿权益",
+            "Fund claims outstanding",
+            p.fund["claim"],
+            group="fund",
+            kind=Kind.BALANCE,
+        )
+        add(
+            "fund.paid",
+            "基金分配合计",
+            "Paid to the fund",
+            sum(
+                (
+                    p.fund[k]
+                    for k in (
+                        "senior_return",
+                        "senior_capital",
+                        "junior_return",
+                        "junior_capital",
+                        "upside",
+                    )
+                ),
+                zeros,
+            ),
+            group="fund",
+        )
     else:
         add("fund.contribution", "基金出资", "Fund contribution", zeros, group="fund")
         add("fund.paid", "基金分配合计", "Paid to the fund", zeros, group="fund")
 
     # Profit, tax and cash.
-    dep = add("dep_fin.total", "折旧摊销（含资本化融资费用）",
-              "Depreciation (incl. capitalised financing costs)", p["dep"], group="depreciation")
+    dep = add(
+        "dep_fin.total",
+        "折旧摊销（含资本化融资费用）",
+        "Depreciation (incl. capitalised financing costs)",
+        p["dep"],
+        group="depreciation",
+    )
     operating = 1.0 - ops.availability.astype(float)
-    subsidies = (led.raw("fiscal.operating_subsidies")
-                 + led.raw("fiscal.interest_subsidies") * operating)
+    subsidies = (
+        led.raw("fiscal.operating_subsidies") + led.raw("fiscal.interest_subsidies") * operating
+    )
     add("pl.subsidy_income", "补贴收入", "Subsidy income", subsidies, group="profit")
     add("pl.gain_on_exit", "资产处置收益", "Gain on disposal", p["gain"], group="profit")
-    ebit = add("pl.ebit", "息税前利润", "EBIT",
-               led.raw("pl.ebitda") + subsidies - dep + p["gain"], group="profit")
-    pbt = add("pl.profit_before_tax", "利润总额", "Profit before tax",
-              ebit - p["interest_expensed"] - p["fees_expensed"], group="profit")
-    add("tax.taxable_income", "应纳税所得额（弥补亏损前）", "Taxable income before loss relief",
-        p["taxable"], group="tax")
+    ebit = add(
+        "pl.ebit",
+        "息税前利润",
+        "EBIT",
+        led.raw("pl.ebitda") + subsidies - dep + p["gain"],
+        group="profit",
+    )
+    pbt = add(
+        "pl.profit_before_tax",
+        "利润总额",
+        "Profit before tax",
+        ebit - p["interest_expensed"] - p["fees_expensed"],
+        group="profit",
+    )
+    add(
+        "tax.taxable_income",
+        "应纳税所得额（弥补亏损前）",
+        "Taxable income before loss relief",
+        p["taxable"],
+        group="tax",
+    )
     add("tax.loss_used", "弥补以前年度亏损", "Losses used", p["loss_used"], group="tax")
     tax = add("tax.income_tax", "所得税", "Income tax", p["tax"], group="tax")
     add("pl.net_profit", "净利润", "Net profit", pbt - tax, group="profit")
-    add("pl.total_cost", "总成本费用", "Total cost",
+    add(
+        "pl.total_cost",
+        "总成本费用",
+        "Total cost",
         led.raw("opex.total") + dep + p["interest_expensed"] + p["fees_expensed"],
-        group="profit")
-    add("cash.cfads", "可用于偿债的现金流", "Cash flow available for debt service (CFADS)",
-        p["cfads"], group="cash")
+        group="profit",
+    )
+    add(
+        "cash.cfads",
+        "可用于偿债的现金流",
+        "Cash flow available for debt service (CFADS)",
+        p["cfads"],
+        group="cash",
+    )
     net_income = p["cfads"] - subsidies
-    add("cash.net_income_for_coverage", "项目收益（扣除财政补贴）",
-        "Project net income for coverage (excl. subsidies)", net_income, group="cash")
-    add("cash.bond_debt_service", "专项债还本付息", "Special-bond principal and interest",
-        led.raw("bond.interest") + led.raw("bond.principal") - refi, group="cash")
-    add("cash.loan_debt_service", "市场化融资还本付息", "Loan principal and interest",
-        led.raw("loan.interest") - led.raw("loan.capitalised") + led.raw("loan.principal")
+    add(
+        "cash.net_income_for_coverage",
+        "项目收益（扣除财政补贴）",
+        "Project net income for coverage (excl. subsidies)",
+        net_income,
+        group="cash",
+    )
+    add(
+        "cash.bond_debt_service",
+        "专项债还本付息",
+        "Special-bond principal and interest",
+        led.raw("bond.interest") + led.raw("bond.principal") - refi,
+        group="cash",
+    )
+    add(
+        "cash.loan_debt_service",
+        "市场化融资还本付息",
+        "Loan principal and interest",
+        led.raw("loan.interest")
+        - led.raw("loan.capitalised")
+        + led.raw("loan.principal")
         + led.raw("loan.prepayment"),
-        group="cash")
-    add("cash.dsra_balance", "偿债准备金余额", "Debt-service reserve (DSRA)", p["dsra_balance"],
-        group="cash", kind=Kind.BALANCE)
-    add("cash.dsra_change", "偿债准备金变动", "DSRA top-up (+) / release (−)", p["dsra_change"],
-        group="cash")
-    add("cash.balance", "货币资金余额", "Cash balance", p["cash_close"], group="cash",
-        kind=Kind.BALANCE)
-    add("cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus",
-        p["cash_close"] + p["dsra_balance"], group="cash", kind=Kind.BALANCE)
-    add("cash.lockup", "分配锁定标志", "Distribution lock-up flag", p["lockup"], group="cash",
-        kind=Kind.FLAG)
-    add("cash.bond_shortfall", "专项债还本付息缺口", "Bond service not covered by project cash",
-        p["bond_shortfall"], group="cash")
-    add("cash.loan_shortfall", "贷款还本付息缺口", "Loan service not covered by project cash",
-        p["loan_shortfall"], group="cash")
+        group="cash",
+    )
+    add(
+        "cash.dsra_balance",
+        "偿债准备金余额",
+        "Debt-service reserve (DSRA)",
+        p["dsra_balance"],
+        group="cash",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "cash.dsra_change",
+        "偿债准备金变动",
+        "DSRA top-up (+) / release (−)",
+        p["dsra_change"],
+        group="cash",
+    )
+    add(
+        "cash.balance",
+        "货币资金余额",
+        "Cash balance",
+        p["cash_close"],
+        group="cash",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "cash.cumulative_surplus",
+        "累计盈余资金",
+        "Cumulative cash surplus",
+        p["cash_close"] + p["dsra_balance"],
+        group="cash",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "cash.lockup",
+        "分配锁定标志",
+        "Distribution lock-up flag",
+        p["lockup"],
+        group="cash",
+        kind=Kind.FLAG,
+    )
+    add(
+        "cash.bond_shortfall",
+        "专项债还本付息缺口",
+        "Bond service not covered by project cash",
+        p["bond_shortfall"],
+        group="cash",
+    )
+    add(
+        "cash.loan_shortfall",
+        "贷款还本付息缺口",
+        "Loan service not covered by project cash",
+        p["loan_shortfall"],
+        group="cash",
+    )
 
     # Sources and uses in construction.
     constr = ops.availability.astype(float)
     loan_fees = led.raw("loan.upfront_fee") + led.raw("loan.commitment_fee")
-    uses = (led.raw("capex.total") + constr * (led.raw("bond.interest") + led.raw("loan.interest")
-            + led.raw("bond.fees") + loan_fees + led.raw("bond.principal")
-            + led.raw("loan.principal") + p["tax"]))
-    add("su.uses", "资金使用合计（建设期）", "Uses of funds (construction)", uses, group="sources_uses")
-    sources = constr * (
-        led.raw("fiscal.grants") + injections + led.raw("fund.contribution") + led.raw("bond.issue")
-        + led.raw("loan.draw") + led.raw("loan.capitalised") + sponsor + ops.ocf
-        + p["interest_subsidy"] + p["cash_open"] - p["cash_close"]
+    uses = led.raw("capex.total") + constr * (
+        led.raw("bond.interest")
+        + led.raw("loan.interest")
+        + led.raw("bond.fees")
+        + loan_fees
+        + led.raw("bond.principal")
+        + led.raw("loan.principal")
+        + p["tax"]
     )
-    add("su.sources", "资金来源合计（建设期）", "Sources of funds (construction)", sources,
-        group="sources_uses")
+    add(
+        "su.uses",
+        "资金使用合计（建设期）",
+        "Uses of funds (construction)",
+        uses,
+        group="sources_uses",
+    )
+    sources = constr * (
+        led.raw("fiscal.grants")
+        + injections
+        + led.raw("fund.contribution")
+        + led.raw("bond.issue")
+        + led.raw("loan.draw")
+        + led.raw("loan.capitalised")
+        + sponsor
+        + ops.ocf
+        + p["interest_subsidy"]
+        + p["cash_open"]
+        - p["cash_close"]
+    )
+    add(
+        "su.sources",
+        "资金来源合计（建设期）",
+        "Sources of funds (construction)",
+        sources,
+        group="sources_uses",
+    )
 
     # Balance sheet (资产负债表).
-    held_assets = ctx.held * (1.0 if ctx.exit_period is None
-                              else (tl.t < ctx.exit_period).astype(float))
+    held_assets = ctx.held * (
+        1.0 if ctx.exit_period is None else (tl.t < ctx.exit_period).astype(float)
+    )
     net_capex = led.raw("capex.total") - led.raw("capex.input_vat")
-    fixed = (np.cumsum(net_capex + p["interest_capitalised"] + p["fees_capitalised"]
-                       - p["dep"], axis=1)) * held_assets
-    add("bs.fixed_assets", "固定资产及在建工程净值", "Fixed assets and construction in progress",
-        fixed, group="balance_sheet", kind=Kind.BALANCE)
-    add("bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)",
-        p["cash_close"] + p["dsra_balance"], group="balance_sheet", kind=Kind.BALANCE)
-    add("bs.vat_credit", "留抵增值税", "VAT credit", led.raw("tax.vat_credit"),
-        group="balance_sheet", kind=Kind.BALANCE)
-    assets_total = add("bs.assets", "资产合计", "Total assets",
-                       fixed + p["cash_close"] + p["dsra_balance"] + led.raw("tax.vat_credit"),
-                       group="balance_sheet", kind=Kind.BALANCE)
-    debt = add("bs.liabilities", "负债合计", "Total liabilities",
-               led.raw("bond.closing") + led.raw("loan.closing"),
-               group="balance_sheet", kind=Kind.BALANCE)
-    paid_in = np.cumsum(sponsor + injections + led.raw("fund.contribution")
-                        + led.raw("fiscal.grants"), axis=1)
+    fixed = (
+        np.cumsum(net_capex + p["interest_capitalised"] + p["fees_capitalised"] - p["dep"], axis=1)
+    ) * held_assets
+    add(
+        "bs.fixed_assets",
+        "固定资产及在建工程净值",
+        "Fixed assets and construction in progress",
+        fixed,
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "bs.cash",
+        "货币资金（含偿债准备金）",
+        "Cash (incl. reserves)",
+        p["cash_close"] + p["dsra_balance"],
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "bs.vat_credit",
+        "留抵增值税",
+        "VAT credit",
+        led.raw("tax.vat_credit"),
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    assets_total = add(
+        "bs.assets",
+        "资产合计",
+        "Total assets",
+        fixed + p["cash_close"] + p["dsra_balance"] + led.raw("tax.vat_credit"),
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    debt = add(
+        "bs.liabilities",
+        "负债合计",
+        "Total liabilities",
+        led.raw("bond.closing") + led.raw("loan.closing"),
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    paid_in = np.cumsum(
+        sponsor + injections + led.raw("fund.contribution") + led.raw("fiscal.grants"), axis=1
+    )
     paid_out = np.cumsum(dist + led.raw("fund.paid"), axis=1)
     retained = np.cumsum(pbt - tax, axis=1)
-    equity = add("bs.equity", "所有者权益合计", "Total equity", paid_in - paid_out + retained,
-                 group="balance_sheet", kind=Kind.BALANCE)
-    add("bs.check", "资产负债表平衡差额", "Balance-sheet difference", assets_total - debt - equity,
-        group="balance_sheet", kind=Kind.BALANCE)
-    add("bs.debt_ratio", "资产负债率", "Debt-to-assets ratio",
-        np.divide(debt, assets_total, out=np.zeros(np.broadcast_shapes(debt.shape,
-                  assets_total.shape)), where=np.abs(assets_total) > 1e-9),
-        group="balance_sheet", kind=Kind.RATIO)
+    equity = add(
+        "bs.equity",
+        "所有者权益合计",
+        "Total equity",
+        paid_in - paid_out + retained,
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "bs.check",
+        "资产负债表平衡差额",
+        "Balance-sheet difference",
+        assets_total - debt - equity,
+        group="balance_sheet",
+        kind=Kind.BALANCE,
+    )
+    add(
+        "bs.debt_ratio",
+        "资产负债率",
+        "Debt-to-assets ratio",
+        np.divide(
+            debt,
+            assets_total,
+            out=np.zeros(np.broadcast_shapes(debt.shape, assets_total.shape)),
+            where=np.abs(assets_total) > 1e-9,
+        ),
+        group="balance_sheet",
+        kind=Kind.RATIO,
+    )

@@ -80,15 +80,52 @@ class Sizes:
 
 
 LINES = (
-    "cash_open", "cash_close", "equity_in", "gap", "tax", "taxable", "loss_used",
-    "dep", "interest_capitalised", "fees_capitalised", "interest_expensed", "fees_expensed",
-    "cfads", "bond_service", "loan_service", "dsra_balance", "dsra_change", "distribution",
-    "interest_subsidy", "gain", "lockup", "book_value", "bond_shortfall", "loan_shortfall",
+    "cash_open",
+    "cash_close",
+    "equity_in",
+    "gap",
+    "tax",
+    "taxable",
+    "loss_used",
+    "dep",
+    "interest_capitalised",
+    "fees_capitalised",
+    "interest_expensed",
+    "fees_expensed",
+    "cfads",
+    "bond_service",
+    "loan_service",
+    "dsra_balance",
+    "dsra_change",
+    "distribution",
+    "interest_subsidy",
+    "gain",
+    "lockup",
+    "book_value",
+    "bond_shortfall",
+    "loan_shortfall",
 )
-LOAN_LINES = ("opening", "draw", "interest", "capitalised", "principal", "prepayment",
-              "upfront_fee", "commitment_fee", "closing", "subsidy")
-FUND_LINES = ("contribution", "senior_return", "senior_capital", "junior_return",
-              "junior_capital", "upside", "claim")
+LOAN_LINES = (
+    "opening",
+    "draw",
+    "interest",
+    "capitalised",
+    "principal",
+    "prepayment",
+    "upfront_fee",
+    "commitment_fee",
+    "closing",
+    "subsidy",
+)
+FUND_LINES = (
+    "contribution",
+    "senior_return",
+    "senior_capital",
+    "junior_return",
+    "junior_capital",
+    "upside",
+    "claim",
+)
 
 
 @dataclass
@@ -156,8 +193,12 @@ class LoopInputs:
             if taxable:
                 sub_taxable[k] = sub_taxable[k] + tr(share)
         return cls(
-            capex=tr(ops.capex), ocf=tr(ops.ocf), taxable=tr(ops.taxable_before_dep),
-            untaxed=tr(ops.untaxed_income), dep=tr(ops.dep_pre), proceeds=tr(ops.net_proceeds),
+            capex=tr(ops.capex),
+            ocf=tr(ops.ocf),
+            taxable=tr(ops.taxable_before_dep),
+            untaxed=tr(ops.untaxed_income),
+            dep=tr(ops.dep_pre),
+            proceeds=tr(ops.net_proceeds),
             avail=tr(ops.availability) > 0,
             grants=tr(sum(plan.grants.values(), zeros)),
             inject=tr(sum(plan.injections.values(), zeros)),
@@ -243,9 +284,7 @@ def run_periods(
     pool = LossPool(s, n, ppy, ops.carry_years)
     fstate = fund_math.FundState.zeros(s)
     distributable = np.zeros(s)
-    fund_end = (
-        int(round((fund_spec.start_year + fund_spec.term_years) * ppy)) - 1 if fund_spec else n
-    )
+    fund_end = round((fund_spec.start_year + fund_spec.term_years) * ppy) - 1 if fund_spec else n
     ov = np.where(ops.ov_total > 0, ops.ov_total, 1.0)
 
     for t in range(n):
@@ -260,10 +299,14 @@ def run_periods(
 
         # Fees, interest on opening balances, depreciation and income tax. Interest and
         # subsidies of construction periods are capitalised, not expensed or taxed.
-        upfront = [ln.upfront_fee_rate * sizes.facility[i] * (t == ln.close)
-                   for i, ln in enumerate(plan.loans)]
-        commit = [ln.commitment_fee_rate * dt * np.maximum(sizes.facility[i] - drawn[i], 0.0)
-                  * avail for i, ln in enumerate(plan.loans)]
+        upfront = [
+            ln.upfront_fee_rate * sizes.facility[i] * (t == ln.close)
+            for i, ln in enumerate(plan.loans)
+        ]
+        commit = [
+            ln.commitment_fee_rate * dt * np.maximum(sizes.facility[i] - drawn[i], 0.0) * avail
+            for i, ln in enumerate(plan.loans)
+        ]
         loan_fees = _total(upfront, s) + _total(commit, s)
         int_open = [r[i] * bal[i] for i in range(nl)]
         dep = ops_dep[t] * (1.0 + capitalised / ov)
@@ -278,7 +321,8 @@ def run_periods(
         after_loss, used = pool.step(t, taxable)
         tax = ops.tax_rate * after_loss
         untaxed = ops_untaxed[t] + expense * _total(
-            [(sub_share[i][t] - sub_taxable[i][t]) * int_open[i] for i in range(nl)], s)
+            [(sub_share[i][t] - sub_taxable[i][t]) * int_open[i] for i in range(nl)], s
+        )
         if ops.distributable_share is not None:
             distributable = distributable + ops.distributable_share * (taxable + untaxed - tax)
         cfads = ops_ocf[t] - tax + ops_proceeds[t]
@@ -288,8 +332,11 @@ def run_periods(
         prior = bond_service[t].copy()
         for i, ln in enumerate(plan.loans):
             sub = sub_share[i][t] * int_open[i]
-            due = (bal[i].copy() if closing else
-                   loan_math.principal_due(ln.terms, t, bal[i], r[i], cfads + sub - prior))
+            due = (
+                bal[i].copy()
+                if closing
+                else loan_math.principal_due(ln.terms, t, bal[i], r[i], cfads + sub - prior)
+            )
             principal.append(due)
             prior = prior + int_open[i] - sub + due
 
@@ -297,9 +344,19 @@ def run_periods(
         # of construction periods is rolled into the balance (建设期利息资本化), net of any
         # interest subsidy, so it bears interest itself from the next period: the textbook
         # rule q_j = (P_{j-1} + A_j / 2) i, with P including capitalised interest.
-        g0 = (ops_capex[t] + bond_service[t] + loan_fees + tax - ops_ocf[t]
-              - grants[t] - inject[t] - fund_in[t] - bond_issue[t] - cash
-              + _total([principal[i] for i in range(nl)], s))
+        g0 = (
+            ops_capex[t]
+            + bond_service[t]
+            + loan_fees
+            + tax
+            - ops_ocf[t]
+            - grants[t]
+            - inject[t]
+            - fund_in[t]
+            - bond_issue[t]
+            - cash
+            + _total([principal[i] for i in range(nl)], s)
+        )
         need = avail & (g0 > 0)
         gap = np.where(need, g0, 0.0)
         draws = []
@@ -307,7 +364,8 @@ def run_periods(
         for i in range(nl):
             keep = 1.0 - sub_share[i][t]
             room = np.maximum(sizes.facility[i] - drawn[i] - keep * int_open[i], 0.0) / (
-                1.0 + keep * r[i] / 2.0)
+                1.0 + keep * r[i] / 2.0
+            )
             want = left if ops.debt_first else sizes.share[i] * gap
             draws.append(np.where(need, np.minimum(want, room), 0.0))
             left = left - draws[i]
@@ -317,15 +375,24 @@ def run_periods(
         rolled = [avail * (interest[i] - subsidy[i]) for i in range(nl)]
         for i in range(nl):
             drawn[i] = drawn[i] + draws[i] + rolled[i]
-        capitalised = capitalised + avail * (bond_interest[t] + _total(rolled, s)
-                                             + bond_fees[t] + loan_fees)
+        capitalised = capitalised + avail * (
+            bond_interest[t] + _total(rolled, s) + bond_fees[t] + loan_fees
+        )
 
         # Cash this period: in construction only a surplus of sources is carried.
         cash_t = np.where(
             avail,
             np.maximum(-g0, 0.0),
-            cash + ops_ocf[t] - tax + ops_proceeds[t] + grants[t] + inject[t]
-            + fund_in[t] + bond_issue[t] - ops_capex[t] + _total(subsidy, s),
+            cash
+            + ops_ocf[t]
+            - tax
+            + ops_proceeds[t]
+            + grants[t]
+            + inject[t]
+            + fund_in[t]
+            + bond_issue[t]
+            - ops_capex[t]
+            + _total(subsidy, s),
         )
         prepay = [np.zeros(s) for _ in range(nl)]
         paid_loans = np.zeros(s)
@@ -350,8 +417,11 @@ def run_periods(
             nonlocal cash_t, dsra
             if dsra_months <= 0:
                 return
-            target = (np.zeros(s) if closing or after_end
-                      else dsra_target(future_service, t, dsra_months, ppy))
+            target = (
+                np.zeros(s)
+                if closing or after_end
+                else dsra_target(future_service, t, dsra_months, ppy)
+            )
             cover = np.minimum(dsra, np.maximum(-cash_t, 0.0))  # meet a shortfall first
             level = dsra - cover
             top_up = np.minimum(np.maximum(target - level, 0.0), np.maximum(cash_t + cover, 0.0))
@@ -387,14 +457,27 @@ def run_periods(
             allowed = ~avail & ~state["lockup"]
             keep = 0.0 if closing else ops.min_cash
             due = np.full(s, closing or t >= fund_end)
-            cap = (None if ops.distributable_share is None or closing
-                   else np.maximum(distributable, 0.0))
-            pay, _ = fund_math.distribute(fstate, np.where(allowed, cash_t - keep, 0.0), due,
-                                          fund_spec.upside_share, returns_cap=cap)
+            cap = (
+                None
+                if ops.distributable_share is None or closing
+                else np.maximum(distributable, 0.0)
+            )
+            pay, _ = fund_math.distribute(
+                fstate,
+                np.where(allowed, cash_t - keep, 0.0),
+                due,
+                fund_spec.upside_share,
+                returns_cap=cap,
+            )
             cash_t = cash_t - pay.total
             distributable = distributable - (pay.senior_return + pay.junior_return + pay.upside)
-            for key in ("senior_return", "senior_capital", "junior_return", "junior_capital",
-                        "upside"):
+            for key in (
+                "senior_return",
+                "senior_capital",
+                "junior_return",
+                "junior_capital",
+                "upside",
+            ):
                 out.fund[key][t] = getattr(pay, key)
 
         def pay_equity() -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def yearly_profile(
-    shares: list[float], start_period: int, ppy: int, n_periods: int
-) -> np.ndarray:
+def yearly_profile(shares: list[float], start_period: int, ppy: int, n_periods: int) -> np.ndarray:
     """Share of an amount paid in each period (1, T): ``shares`` per year from
     ``start_period``, spread evenly over each year's periods."""
     out = np.zeros((1, n_periods))
@@ -35,7 +33,7 @@ def operating_subsidy(
 ) -> np.ndarray:
     """A yearly subsidy from period ``start`` (S|1, 1) for ``years`` years, growing at
     ``growth`` per year, paid evenly over each year's periods [money], (S|1, T)."""
-    end = n_periods if years is None else start + int(round(years * ppy))
+    end = n_periods if years is None else start + round(years * ppy)
     active = (t >= start) & (t < end)
     elapsed = np.maximum((t - start) // ppy, 0)
     return amount * np.power(1.0 + growth, elapsed) * active / ppy

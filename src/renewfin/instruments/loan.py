@@ -47,34 +47,59 @@ def custom_weights(year_shares: list[float], ppy: int) -> np.ndarray:
 Due = Callable[[RepaymentTerms, int, np.ndarray, np.ndarray, np.ndarray | None], np.ndarray]
 
 
-def _equal_principal(terms: RepaymentTerms, t: int, opening: np.ndarray, rate: np.ndarray,
-                     available: np.ndarray | None) -> np.ndarray:
+def _equal_principal(
+    terms: RepaymentTerms,
+    t: int,
+    opening: np.ndarray,
+    rate: np.ndarray,
+    available: np.ndarray | None,
+) -> np.ndarray:
     return opening / (terms.maturity - t)
 
 
-def _annuity(terms: RepaymentTerms, t: int, opening: np.ndarray, rate: np.ndarray,
-             available: np.ndarray | None) -> np.ndarray:
+def _annuity(
+    terms: RepaymentTerms,
+    t: int,
+    opening: np.ndarray,
+    rate: np.ndarray,
+    available: np.ndarray | None,
+) -> np.ndarray:
     n = terms.maturity - t
     safe = np.where(rate == 0.0, 1.0, rate)
     payment = np.where(rate == 0.0, opening / n, opening * safe / (1.0 - (1.0 + safe) ** -n))
     return payment - opening * rate
 
 
-def _custom(terms: RepaymentTerms, t: int, opening: np.ndarray, rate: np.ndarray,
-            available: np.ndarray | None) -> np.ndarray:
+def _custom(
+    terms: RepaymentTerms,
+    t: int,
+    opening: np.ndarray,
+    rate: np.ndarray,
+    available: np.ndarray | None,
+) -> np.ndarray:
     k = t - terms.repay_start
     assert terms.weights is not None
     rest = terms.remaining_weights()[k]
     return opening * (terms.weights[k] / rest) if rest > 0 else np.zeros_like(opening)
 
 
-def _bullet(terms: RepaymentTerms, t: int, opening: np.ndarray, rate: np.ndarray,
-            available: np.ndarray | None) -> np.ndarray:
+def _bullet(
+    terms: RepaymentTerms,
+    t: int,
+    opening: np.ndarray,
+    rate: np.ndarray,
+    available: np.ndarray | None,
+) -> np.ndarray:
     return np.zeros_like(opening)
 
 
-def _sculpted(terms: RepaymentTerms, t: int, opening: np.ndarray, rate: np.ndarray,
-              available: np.ndarray | None) -> np.ndarray:
+def _sculpted(
+    terms: RepaymentTerms,
+    t: int,
+    opening: np.ndarray,
+    rate: np.ndarray,
+    available: np.ndarray | None,
+) -> np.ndarray:
     assert terms.target_dscr is not None and available is not None
     return available / terms.target_dscr - opening * rate
 

@@ -122,7 +122,6 @@ def schedule(
     return BondSchedule(opening, issue, interest, principal, fees, closing, accrued)
 
 
-
 def prepay_at(sched: BondSchedule, period: int, payment_fee_rate: float = 0.0) -> BondSchedule:
     """The schedule with everything outstanding repaid at the end of ``period`` (an early
     redemption, e.g. from REIT exit proceeds), coupons accrued but unpaid paid with it, and
@@ -138,6 +137,11 @@ def prepay_at(sched: BondSchedule, period: int, payment_fee_rate: float = 0.0) -
     fees = np.where(after, 0.0, sched.fees + payment_fee_rate * extra)
     zero_after = lambda a: np.where(after, 0.0, a)  # noqa: E731
     return BondSchedule(
-        zero_after(sched.opening), zero_after(sched.issue), interest, principal, fees,
-        np.where(after | at, 0.0, sched.closing), zero_after(sched.accrued),
+        zero_after(sched.opening),
+        zero_after(sched.issue),
+        interest,
+        principal,
+        fees,
+        np.where(after | at, 0.0, sched.closing),
+        zero_after(sched.accrued),
     )

@@ -41,8 +41,7 @@ class CrossCheckError(ValueError):
 class SpecError(ValueError):
     """A spec (or scenario, or template) is invalid; ``problems`` lists every problem."""
 
-    def __init__(self, problems: Iterable[Problem], source: str | None = None,
-                 what: str = "spec"):
+    def __init__(self, problems: Iterable[Problem], source: str | None = None, what: str = "spec"):
         self.problems = list(problems)
         self.source = source
         n = len(self.problems)

@@ -277,31 +277,52 @@ class Loan(SpecModel):
         if self.rate_type is RateType.FIXED and self.rate is None:
             problems.append(Problem("rate", "a fixed-rate loan needs `rate`", has_value=False))
         if self.rate_type is RateType.LPR and self.rate is not None:
-            problems.append(Problem("rate", "an LPR loan takes `spread`, not `rate`; expected "
-                                    "no rate", self.rate))
+            problems.append(
+                Problem(
+                    "rate", "an LPR loan takes `spread`, not `rate`; expected no rate", self.rate
+                )
+            )
         if self.tenor_years <= self.grace_years:
-            problems.append(Problem("tenor_years", f"must be > grace_years "
-                                    f"({self.grace_years:g})", self.tenor_years))
+            problems.append(
+                Problem(
+                    "tenor_years", f"must be > grace_years ({self.grace_years:g})", self.tenor_years
+                )
+            )
         if self.repayment is LoanRepayment.CUSTOM:
             if self.repayment_schedule is None:
-                problems.append(Problem("repayment_schedule", "custom repayment needs "
-                                        "`repayment_schedule`", has_value=False))
+                problems.append(
+                    Problem(
+                        "repayment_schedule",
+                        "custom repayment needs `repayment_schedule`",
+                        has_value=False,
+                    )
+                )
             else:
                 years = self.tenor_years - self.grace_years
                 if abs(len(self.repayment_schedule) - years) > 1e-9:
-                    problems.append(Problem(
-                        "repayment_schedule",
-                        f"has {len(self.repayment_schedule)} shares; expected one per "
-                        f"repayment year ({years:g} = tenor_years − grace_years)",
-                        self.repayment_schedule))
-                problems.append(shares_problem(self.repayment_schedule,
-                                               "repayment_schedule shares"))
+                    problems.append(
+                        Problem(
+                            "repayment_schedule",
+                            f"has {len(self.repayment_schedule)} shares; expected one per "
+                            f"repayment year ({years:g} = tenor_years − grace_years)",
+                            self.repayment_schedule,
+                        )
+                    )
+                problems.append(
+                    shares_problem(self.repayment_schedule, "repayment_schedule shares")
+                )
         elif self.repayment_schedule is not None:
-            problems.append(Problem("repayment_schedule", "needs repayment: custom; expected "
-                                    "no schedule", self.repayment_schedule))
+            problems.append(
+                Problem(
+                    "repayment_schedule",
+                    "needs repayment: custom; expected no schedule",
+                    self.repayment_schedule,
+                )
+            )
         if self.repayment is LoanRepayment.SCULPTED and self.target_dscr is None:
-            problems.append(Problem("target_dscr", "a sculpted loan needs `target_dscr`",
-                                    has_value=False))
+            problems.append(
+                Problem("target_dscr", "a sculpted loan needs `target_dscr`", has_value=False)
+            )
         raise_problems(problems)
         return self
 
@@ -537,4 +558,3 @@ class FundingSpec(SpecModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
-

@@ -76,6 +76,7 @@ class InvestmentItem(SpecModel):
         if self.escalate is not None:
             return self.escalate
         return self.category is not InvestmentCategory.LAND
+
     overrun_applies: bool = True
     """Whether a capex-overrun risk multiplies this item (land is often fixed by agreement)."""
 
@@ -84,25 +85,48 @@ class InvestmentItem(SpecModel):
         problems: list[Problem | None] = []
         if self.category is InvestmentCategory.CONTINGENCY:
             if self.rate is None:
-                problems.append(Problem("rate", "a contingency item needs `rate` (e.g. 0.05)",
-                                        has_value=False))
+                problems.append(
+                    Problem("rate", "a contingency item needs `rate` (e.g. 0.05)", has_value=False)
+                )
             if self.amount is not None:
-                problems.append(Problem("amount", "a contingency item takes `rate`, not "
-                                        "`amount`; expected no amount", self.amount))
+                problems.append(
+                    Problem(
+                        "amount",
+                        "a contingency item takes `rate`, not `amount`; expected no amount",
+                        self.amount,
+                    )
+                )
             if InvestmentCategory.CONTINGENCY in self.base_categories:
-                problems.append(Problem("base_categories", "a contingency cannot be a base of "
-                                        "itself", [c.value for c in self.base_categories]))
+                problems.append(
+                    Problem(
+                        "base_categories",
+                        "a contingency cannot be a base of itself",
+                        [c.value for c in self.base_categories],
+                    )
+                )
             for field in ("schedule", "phase"):
                 if getattr(self, field) is not None:
-                    problems.append(Problem(field, "a contingency follows the spending of its "
-                                            f"base; expected no `{field}`", getattr(self, field)))
+                    problems.append(
+                        Problem(
+                            field,
+                            "a contingency follows the spending of its "
+                            f"base; expected no `{field}`",
+                            getattr(self, field),
+                        )
+                    )
         else:
             if self.amount is None:
-                problems.append(Problem("amount", f"`amount` is required for a "
-                                        f"{self.category.value} item", has_value=False))
+                problems.append(
+                    Problem(
+                        "amount",
+                        f"`amount` is required for a {self.category.value} item",
+                        has_value=False,
+                    )
+                )
             if self.rate is not None:
-                problems.append(Problem("rate", "`rate` applies only to contingency items",
-                                        self.rate))
+                problems.append(
+                    Problem("rate", "`rate` applies only to contingency items", self.rate)
+                )
         problems.append(shares_problem(self.schedule, "schedule shares"))
         raise_problems(problems)
         return self

@@ -30,28 +30,35 @@ def read_data(path: str | os.PathLike[str], what: str = "spec") -> Any:
     except FileNotFoundError:
         raise SpecError([Problem("", "file not found", str(p))], str(p), what) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem("", f"cannot read the file: {exc}", str(p))], str(p),
-                        what) from None
+        raise SpecError(
+            [Problem("", f"cannot read the file: {exc}", str(p))], str(p), what
+        ) from None
     try:
         if p.suffix.lower() == ".json":
             return json.loads(text)
         return yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise SpecError(
-            [Problem("", f"not valid {p.suffix.lstrip('.').upper() or 'YAML'}: {exc}",
-                     has_value=False)],
-            str(p), what,
+            [
+                Problem(
+                    "",
+                    f"not valid {p.suffix.lstrip('.').upper() or 'YAML'}: {exc}",
+                    has_value=False,
+                )
+            ],
+            str(p),
+            what,
         ) from None
 
 
-def validate_data(model: type[M], data: Any, source: str | None = None,
-                  what: str = "spec") -> M:
+def validate_data(model: type[M], data: Any, source: str | None = None, what: str = "spec") -> M:
     """Validate plain data into ``model``, raising one ``SpecError`` with every problem;
     ``what`` names the kind of document in the message (spec, scenario …)."""
     if not isinstance(data, dict):
         raise SpecError(
             [Problem("", "expected a mapping of sections at the top level", type(data).__name__)],
-            source, what,
+            source,
+            what,
         )
     try:
         return model.model_validate(data)

@@ -105,8 +105,12 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
     def check_grid(path: str, value: float | None) -> None:
         if value is not None and abs(value * ppy - round(value * ppy)) > 1e-9:
             problems.append(
-                Problem(path, f"is not a whole number of {tl.periodicity.value} periods; "
-                        f"expected a multiple of 1/{ppy} yr", value)
+                Problem(
+                    path,
+                    f"is not a whole number of {tl.periodicity.value} periods; "
+                    f"expected a multiple of 1/{ppy} yr",
+                    value,
+                )
             )
 
     def check_phase(path: str, name: str | None) -> bool:
@@ -136,9 +140,7 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
                     )
                 )
         check_class(f"{at}.asset_class", item.asset_class or default_asset_class(item.category))
-    check_class(
-        "price_contingency.asset_class", spec.price_contingency.asset_class or "building"
-    )
+    check_class("price_contingency.asset_class", spec.price_contingency.asset_class or "building")
 
     for i, r in enumerate(spec.revenues):
         at = f"revenues[{i} {r.name}]"
@@ -185,23 +187,34 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
         check_phase(f"{at}.phase", o.phase)
         if o.driver is not None and o.driver not in streams:
             problems.append(
-                Problem(f"{at}.driver",
-                        f"unknown revenue stream; expected one of {sorted(streams)}", o.driver)
+                Problem(
+                    f"{at}.driver",
+                    f"unknown revenue stream; expected one of {sorted(streams)}",
+                    o.driver,
+                )
             )
         for name in o.revenues or []:
             if name not in streams:
                 problems.append(
-                    Problem(f"{at}.revenues", f"unknown revenue stream; expected one of "
-                            f"{sorted(streams)}", name)
+                    Problem(
+                        f"{at}.revenues",
+                        f"unknown revenue stream; expected one of {sorted(streams)}",
+                        name,
+                    )
                 )
         if o.basis is OpexBasis.ASSET_SHARE:
             check_class(f"{at}.asset_class", o.asset_class)
     if any(c.inventory for c in spec.depreciation.classes) and not any(
         r.kind.one_off for r in spec.revenues
     ):
-        problems.append(Problem("depreciation.classes", "an inventory class needs a one-off "
-                                "revenue stream (sale or land_transfer) to charge it against",
-                                [c.name for c in spec.depreciation.classes if c.inventory]))
+        problems.append(
+            Problem(
+                "depreciation.classes",
+                "an inventory class needs a one-off "
+                "revenue stream (sale or land_transfer) to charge it against",
+                [c.name for c in spec.depreciation.classes if c.inventory],
+            )
+        )
     problems += _check_funding_timing(spec)
     return problems
 
@@ -219,58 +232,106 @@ def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
 
     def on_grid(path: str, value: float) -> None:
         if abs(value * ppy - round(value * ppy)) > 1e-9:
-            problems.append(Problem(path, f"not on the {spec.timeline.periodicity.value} period "
-                                          f"grid (1/{ppy} yr)", value))
+            problems.append(
+                Problem(
+                    path,
+                    f"not on the {spec.timeline.periodicity.value} period grid (1/{ppy} yr)",
+                    value,
+                )
+            )
 
     exit_year = fs.reit_exit.exit_year if fs.reit_exit is not None else None
     for i, b in enumerate(fs.special_bonds):
         at = f"funding.special_bonds[{i} {b.name}]"
         on_grid(f"{at}.issue_year", b.issue_year)
         if b.issue_year >= horizon:
-            problems.append(Problem(f"{at}.issue_year", f"issued at or after the horizon "
-                                    f"({horizon} years); expected < {horizon}", b.issue_year))
+            problems.append(
+                Problem(
+                    f"{at}.issue_year",
+                    f"issued at or after the horizon ({horizon} years); expected < {horizon}",
+                    b.issue_year,
+                )
+            )
             continue
         if exit_year is not None and b.issue_year >= exit_year:
-            problems.append(Problem(f"{at}.issue_year", f"issued at or after the REIT exit "
-                                    f"(funding.reit_exit.exit_year {exit_year:g}); expected < "
-                                    f"{exit_year:g}", b.issue_year))
+            problems.append(
+                Problem(
+                    f"{at}.issue_year",
+                    f"issued at or after the REIT exit "
+                    f"(funding.reit_exit.exit_year {exit_year:g}); expected < "
+                    f"{exit_year:g}",
+                    b.issue_year,
+                )
+            )
             continue
         maturity = b.issue_year + b.tenor_years
         if maturity > horizon:
-            problems.append(Problem(f"{at}.tenor_years", f"matures in year {maturity:g}, after the "
-                                    f"horizon ({horizon}); extend timeline.horizon_years",
-                                    b.tenor_years))
+            problems.append(
+                Problem(
+                    f"{at}.tenor_years",
+                    f"matures in year {maturity:g}, after the "
+                    f"horizon ({horizon}); extend timeline.horizon_years",
+                    b.tenor_years,
+                )
+            )
         elif b.refinance_share > 0:
             end = maturity + (b.refinance_tenor_years or b.tenor_years)
             if end > horizon:
-                problems.append(Problem(f"{at}.refinance_tenor_years", f"the refinancing tranche "
-                                        f"matures in year {end:g}, after the horizon ({horizon})",
-                                        b.refinance_tenor_years or b.tenor_years))
+                problems.append(
+                    Problem(
+                        f"{at}.refinance_tenor_years",
+                        f"the refinancing tranche "
+                        f"matures in year {end:g}, after the horizon ({horizon})",
+                        b.refinance_tenor_years or b.tenor_years,
+                    )
+                )
     for i, ln in enumerate(fs.loans):
         at = f"funding.loans[{i} {ln.name}]"
         on_grid(f"{at}.tenor_years", ln.tenor_years)
         on_grid(f"{at}.grace_years", ln.grace_years)
         if first_start + ln.tenor_years > horizon:
-            problems.append(Problem(f"{at}.tenor_years", f"matures in year "
-                                    f"{first_start + ln.tenor_years:g}, after the horizon "
-                                    f"({horizon})", ln.tenor_years))
+            problems.append(
+                Problem(
+                    f"{at}.tenor_years",
+                    f"matures in year "
+                    f"{first_start + ln.tenor_years:g}, after the horizon "
+                    f"({horizon})",
+                    ln.tenor_years,
+                )
+            )
     for i, f in enumerate(fs.fiscal_funds):
         at = f"funding.fiscal_funds[{i} {f.name}]"
         on_grid(f"{at}.start_year", f.start_year)
         if f.schedule is not None and f.start_year + len(f.schedule) > horizon:
-            problems.append(Problem(f"{at}.schedule", f"payments run past the horizon "
-                                    f"({horizon})", f.schedule))
+            problems.append(
+                Problem(f"{at}.schedule", f"payments run past the horizon ({horizon})", f.schedule)
+            )
     if fs.fund is not None and fs.fund.schedule is not None:
         if fs.fund.start_year + len(fs.fund.schedule) > horizon:
-            problems.append(Problem("funding.fund.schedule", f"payments run past the horizon "
-                                    f"({horizon})", fs.fund.schedule))
+            problems.append(
+                Problem(
+                    "funding.fund.schedule",
+                    f"payments run past the horizon ({horizon})",
+                    fs.fund.schedule,
+                )
+            )
     if fs.reit_exit is not None:
         year = fs.reit_exit.exit_year
         on_grid("funding.reit_exit.exit_year", year)
         if year <= completion:
-            problems.append(Problem("funding.reit_exit.exit_year", f"exit before completion "
-                                    f"(year {completion:g}); expected > {completion:g}", year))
+            problems.append(
+                Problem(
+                    "funding.reit_exit.exit_year",
+                    f"exit before completion (year {completion:g}); expected > {completion:g}",
+                    year,
+                )
+            )
         elif year >= horizon:
-            problems.append(Problem("funding.reit_exit.exit_year", f"expected < the horizon "
-                                    f"({horizon}) so that the exit falls inside the model", year))
+            problems.append(
+                Problem(
+                    "funding.reit_exit.exit_year",
+                    f"expected < the horizon ({horizon}) so that the exit falls inside the model",
+                    year,
+                )
+            )
     return problems

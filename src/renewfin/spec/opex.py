@@ -120,17 +120,33 @@ class OpexItem(SpecModel):
         ]
         if self.basis is OpexBasis.PER_UNIT:
             if self.quantity is None and self.driver is None:
-                problems.append(Problem("quantity", "basis per_unit needs exactly one of "
-                                        "`quantity` or `driver`", has_value=False))
+                problems.append(
+                    Problem(
+                        "quantity",
+                        "basis per_unit needs exactly one of `quantity` or `driver`",
+                        has_value=False,
+                    )
+                )
             elif self.quantity is not None and self.driver is not None:
-                problems.append(Problem("driver", "basis per_unit needs exactly one of "
-                                        "`quantity` or `driver`; both are given", self.driver))
+                problems.append(
+                    Problem(
+                        "driver",
+                        "basis per_unit needs exactly one of "
+                        "`quantity` or `driver`; both are given",
+                        self.driver,
+                    )
+                )
             if self.cost_per is PricePer.ONCE:
-                problems.append(Problem("cost_per", "expected year, month or day",
-                                        self.cost_per.value))
+                problems.append(
+                    Problem("cost_per", "expected year, month or day", self.cost_per.value)
+                )
         if self.every_years is not None and self.basis is not OpexBasis.FIXED:
-            problems.append(Problem("every_years", f"a cyclical cost needs basis fixed, not "
-                                    f"{basis}", self.every_years))
+            problems.append(
+                Problem(
+                    "every_years",
+                    f"a cyclical cost needs basis fixed, not {basis}",
+                    self.every_years,
+                )
+            )
         raise_problems(problems)
         return self
-

@@ -79,7 +79,8 @@ class ProjectInfo(SpecModel):
 
 
 class Phase(SpecModel):
-    """A construction phase (建设期分期): spending happens in it, assets enter service at its end."""
+    """A construction phase (建设期分期): spending happens in it, assets enter service at its
+    end."""
 
     name: Name
     """Phase name (e.g. 一期), referenced by investment items and revenue streams."""

@@ -119,21 +119,42 @@ class RevenueStream(SpecModel):
         problems: list[Problem | None] = []
         if self.kind.one_off:
             if self.price_per is not PricePer.ONCE:
-                problems.append(Problem("price_per", f"a {kind} stream is one-off; expected "
-                                        "`once`", self.price_per.value))
+                problems.append(
+                    Problem(
+                        "price_per",
+                        f"a {kind} stream is one-off; expected `once`",
+                        self.price_per.value,
+                    )
+                )
             if self.schedule is None:
-                problems.append(Problem("schedule", f"a {kind} stream needs a sales `schedule`",
-                                        has_value=False))
+                problems.append(
+                    Problem(
+                        "schedule", f"a {kind} stream needs a sales `schedule`", has_value=False
+                    )
+                )
             if self.ramp_up:
-                problems.append(Problem("ramp_up", "applies to recurring streams only; "
-                                        "expected none", self.ramp_up))
+                problems.append(
+                    Problem(
+                        "ramp_up", "applies to recurring streams only; expected none", self.ramp_up
+                    )
+                )
         else:
             if self.price_per is PricePer.ONCE:
-                problems.append(Problem("price_per", f"a recurring {kind} stream needs "
-                                        "year, month or day", self.price_per.value))
+                problems.append(
+                    Problem(
+                        "price_per",
+                        f"a recurring {kind} stream needs year, month or day",
+                        self.price_per.value,
+                    )
+                )
             if self.schedule is not None:
-                problems.append(Problem("schedule", "applies to one-off streams (sale, "
-                                        "land_transfer); expected none", self.schedule))
+                problems.append(
+                    Problem(
+                        "schedule",
+                        "applies to one-off streams (sale, land_transfer); expected none",
+                        self.schedule,
+                    )
+                )
         problems.append(shares_problem(self.schedule, "schedule shares"))
         raise_problems(problems)
         return self

@@ -9,10 +9,9 @@ and says how each varies: a distribution of a multiplier of the spec value
 from __future__ import annotations
 
 from enum import StrEnum
-
-import numpy as np
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from renewfin.spec.base import Name, SpecModel, unique_names
@@ -302,15 +301,26 @@ class ScenarioSpec(SpecModel):
         for k, c in enumerate(self.correlations):
             for side in ("a", "b"):
                 if getattr(c, side) not in names:
-                    problems.append(Problem(f"correlations[{k}].{side}", f"unknown input; "
-                                            f"expected one of {sorted(names)}", getattr(c, side)))
+                    problems.append(
+                        Problem(
+                            f"correlations[{k}].{side}",
+                            f"unknown input; expected one of {sorted(names)}",
+                            getattr(c, side),
+                        )
+                    )
             if c.a == c.b:
-                problems.append(Problem(f"correlations[{k}]", "an input cannot correlate with "
-                                        "itself", c.a))
+                problems.append(
+                    Problem(f"correlations[{k}]", "an input cannot correlate with itself", c.a)
+                )
         for name in self.sensitivity.inputs or []:
             if name not in names:
-                problems.append(Problem("sensitivity.inputs", f"unknown input; expected one of "
-                                        f"{sorted(names)}", name))
+                problems.append(
+                    Problem(
+                        "sensitivity.inputs",
+                        f"unknown input; expected one of {sorted(names)}",
+                        name,
+                    )
+                )
         if problems:
             raise CrossCheckError(problems)
         return self
