@@ -128,6 +128,38 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_district(args: argparse.Namespace) -> int:
+    from renewfin.district import load_district, run_district
+    from renewfin.district.summary import district_document, format_district
+
+    result = run_district(load_district(args.file))
+    print(format_district(result, scale_funding=args.scale_funding))
+    if args.json:
+        doc = district_document(result, scale_funding=args.scale_funding)
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        atomic_write(args.json, lambda fh: fh.write(text))
+        print(f"\ndistrict results written to {args.json}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from renewfin.report import FontNotFoundError, write_report
+    from renewfin.simulation import ProgressBar
+
+    spec = load_spec(args.file)
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    try:
+        path = write_report(args.output, spec, scenario, args.n, args.lang, seed=args.seed,
+                            workers=args.workers,
+                            progress=ProgressBar() if show and scenario else None)
+    except FontNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {path}")
+    return 0
+
+
 def _cmd_template(args: argparse.Namespace) -> int:
     from renewfin.excel.template import write_template
 
@@ -195,6 +227,51 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         atomic_write(args.json, lambda fh: fh.write(text))
     del metric_info
     return 0 if res.reached else 1
+
+
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from renewfin.portfolio import load_portfolio, simulate_portfolio
+    from renewfin.simulation import ProgressBar
+
+    portfolio = load_portfolio(args.file)
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    progress = ProgressBar() if show else None
+    base = Path(args.file).parent
+    if args.scheduler.startswith("dask-local"):
+        from dask.distributed import Client, LocalCluster
+
+        workers = int(args.scheduler.split(":")[1]) if ":" in args.scheduler else 2
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            res = simulate_portfolio(portfolio, base, n=args.n, seed=args.seed, client=client,
+                                     progress=progress)
+    else:
+        res = simulate_portfolio(portfolio, base, n=args.n, seed=args.seed,
+                                 scheduler=args.scheduler, progress=progress)
+    print(f"{portfolio.name}: {len(res.keys)} projects × {res.n:,} scenarios "
+          f"(scheduler {args.scheduler})")
+    print("\n组合合计 Portfolio totals [万元]")
+    print(res.totals_summary()[["mean", "std", "p5", "p50", "p95"]].round(1).to_string())
+    if res.thresholds:
+        print("\n违约项目数 Projects breaching")
+        print(res.breach_summary().round(3).to_string())
+    print("\n项目 Projects")
+    print(res.projects.round(4).to_string())
+    print(f"\n项目间相关性 Correlation across projects ({portfolio.correlation_metric})")
+    print(res.correlation.round(3).to_string())
+    if args.json:
+        def clean(df):  # type: ignore[no-untyped-def]
+            return json.loads(df.to_json(force_ascii=False))
+
+        doc = {"portfolio": portfolio.name, "n": res.n, "projects": res.keys,
+               "totals": clean(res.totals_summary()), "breaches": clean(res.breach_summary())
+               if res.thresholds else {}, "per_project": clean(res.projects),
+               "correlation": clean(res.correlation)}
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        atomic_write(args.json, lambda fh: fh.write(text))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -277,6 +354,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_sensitivity)
 
+    p = sub.add_parser("district",
+                       help="run a district (片区): the bundle as one company, each member "
+                            "alone, and each member's contribution")
+    p.add_argument("file", help="district spec (YAML or JSON)")
+    p.add_argument("--json", metavar="OUT", help="write the district results as JSON to OUT")
+    p.add_argument("--scale-funding", action="store_true",
+                   help="in the with/without comparison, scale the district funding to the "
+                        "remaining members' share (default: as stated)")
+    p.set_defaults(func=_cmd_district)
+
     p = sub.add_parser(
         "solve", help="goal seek: the bond, loan, subsidy or price that meets targets"
     )
@@ -307,6 +394,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
     p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("simulate-portfolio",
+                       help="Monte Carlo of many projects with shared risk factors")
+    p.add_argument("file", help="portfolio file (YAML)")
+    p.add_argument("-n", type=int, default=None, help="scenarios per project")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
+    p.add_argument("--scheduler", default="local",
+                   help="'local' (in-process, default), 'dask-local[:N]' (a LocalCluster of N "
+                        "worker processes) or a Dask scheduler address such as "
+                        "tcp://host:8786; the numbers are the same")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
+    p.set_defaults(func=_cmd_portfolio)
+
+    p = sub.add_parser("report", help="write the evaluation report (财务评价报告) as one "
+                                      "self-contained HTML file")
+    p.add_argument("file", help="project spec (YAML or JSON)")
+    p.add_argument("--scenario", metavar="FILE",
+                   help="scenario file: adds the Monte Carlo risk analysis")
+    p.add_argument("-n", type=int, default=None,
+                   help="number of scenarios simulated (default: the scenario file's)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes evaluating the simulation (same numbers; default 1)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="language of the report (default: zh)")
+    p.add_argument("-o", "--output", required=True, metavar="HTML", help="report to write")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("template", help="write the Excel input template (fill in, then import)")
     p.add_argument("-o", "--output", required=True, metavar="XLSX", help="template to write")

@@ -20,6 +20,14 @@ member behaves in the district as it does alone:
   member's own spending (its yearly shares), not the district's;
 - a member's operating subsidy keeps its start after the member's completion.
 
+What still differs from the member alone, by the nature of one company (each is listed in
+``Combination.notes`` when it applies): loans and interest subsidies run from the
+district's financial close (its first construction start); taxes, loss carry-forward, VAT
+credit, debt sizing and the waterfall are the company's; a member with a shorter horizon
+operates to the district's; an operating subsidy cannot start before the district's
+completion; inventory (开发成本) is charged against the one-off revenue of all members; in
+sub-annual models the converted contingencies and grants are even within each year.
+
 Funding rules are documented on ``DistrictSpec.funding``. The result is validated as any
 project spec; a problem is reported at the district path it comes from.
 """
@@ -33,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from renewfin.district.spec import FUNDING_LISTS, SEP, member_path, prefixed
 from renewfin.spec.errors import Problem, SpecError
 from renewfin.spec.funding import FiscalUse
 from renewfin.spec.investment import InvestmentCategory
@@ -44,8 +53,6 @@ from renewfin.spec.tax import TaxRates, resolve_tax
 if TYPE_CHECKING:
     from renewfin.core.context import RunContext
     from renewfin.district.spec import DistrictMember, DistrictSpec
-
-from renewfin.district.spec import FUNDING_LISTS, SEP, member_path, prefixed
 
 POLICY_FIELDS = (
     "lpr", "priority", "min_capital_ratio", "bond_capital_cap", "min_cash_balance", "drawdown",
@@ -103,13 +110,16 @@ def member_shares(district: DistrictSpec) -> dict[str, float]:
 
 
 def _spending_schedule(capex: np.ndarray, ppy: int) -> tuple[float, list[float]] | None:
-    """First year and yearly shares of a spending profile (T,), or None without spending."""
-    years = capex.reshape(-1, ppy).sum(axis=1)
-    spent = np.nonzero(years > 1e-12)[0]
+    """Start (in years, on the period grid) and yearly shares of a spending profile (T,),
+    the years counted from the first period with spending; None without spending. Exact for
+    annual models; a sub-annual grant paid on it is spread evenly within each such year."""
+    spent = np.nonzero(capex > 1e-12)[0]
     if spent.size == 0:
         return None
-    part = years[spent[0] : spent[-1] + 1]
-    return float(spent[0]), [float(x) for x in part / part.sum()]
+    first, last = int(spent[0]), int(spent[-1])
+    n = (last - first) // ppy + 1
+    part = np.array([capex[first + k * ppy : first + (k + 1) * ppy].sum() for k in range(n)])
+    return first / ppy, [float(x) for x in part / part.sum()]
 
 
 def _even_schedule(years: float) -> list[float]:
@@ -127,7 +137,7 @@ def _contingency_items(spec: ProjectSpec, rates: TaxRates) -> dict[str, list[dic
     for c in spec.investment:
         if c.category is not InvestmentCategory.CONTINGENCY:
             continue
-        parts = []
+        parts: list[dict[str, Any]] = []
         for ph in tl.phases:
             n = math.ceil(ph.duration_years - 1e-9)
             vec = np.zeros(n)
@@ -193,10 +203,10 @@ def _price_contingency_items(spec: ProjectSpec) -> list[dict[str, Any]]:
                 base[phase] = base.get(phase, zeros) + float(item.rate or 0.0) * values
     out = []
     phases = [p for p in spec.timeline.phases if p.name in base]
-    for ph in phases:
-        timing = ctx.phases[ph.name]
-        flows = (base[ph.name] * factor)[0]
-        n = math.ceil(ph.duration_years - 1e-9)
+    for phase_spec in phases:
+        timing = ctx.phases[phase_spec.name]
+        flows = (base[phase_spec.name] * factor)[0]
+        n = math.ceil(phase_spec.duration_years - 1e-9)
         lo, hi = timing.start, int(timing.completion[0, 0])
         yearly = np.array([flows[lo + k * ppy : min(lo + (k + 1) * ppy, hi)].sum()
                            for k in range(n)])
@@ -204,9 +214,9 @@ def _price_contingency_items(spec: ProjectSpec) -> list[dict[str, Any]]:
         if total <= 0:
             continue
         out.append({
-            "name": "涨价预备费" if len(phases) == 1 else f"涨价预备费（{ph.name}）",
+            "name": "涨价预备费" if len(phases) == 1 else f"涨价预备费（{phase_spec.name}）",
             "category": InvestmentCategory.OTHER_COSTS.value, "amount": total,
-            "phase": ph.name, "schedule": [float(x) for x in yearly / total],
+            "phase": phase_spec.name, "schedule": [float(x) for x in yearly / total],
             "asset_class": pc.asset_class or "building", "input_vat_rate": 0.0,
             "escalate": False, "overrun_applies": False,
         })
@@ -385,7 +395,8 @@ def scaled_funding_item(kind: str, item: dict[str, Any], factor: float) -> dict[
     return out
 
 
-def scaled_district_funding(district: DistrictSpec, factor: float) -> dict[str, list[dict[str, Any]]]:
+def scaled_district_funding(district: DistrictSpec,
+                            factor: float) -> dict[str, list[dict[str, Any]]]:
     """The district's fiscal funds, bonds and loans as plain data, amounts times ``factor``
     (loans keep their gearing and DSCR bounds); interest subsidies of dropped loans go too."""
     data = district.funding.model_dump(mode="json")
@@ -409,7 +420,8 @@ def _map_problem(problem: Problem, provenance: dict[str, str]) -> Problem:
                 or problem.path.startswith(k + "[")), key=len, default=None)
     if best is not None:
         path = provenance[best] + problem.path[len(best):]
-        return Problem(path, problem.message, problem.value, problem.has_value)
+        return Problem(path, f"{problem.message} (in the combined district model, as {best})",
+                       problem.value, problem.has_value)
     if problem.path.startswith("funding.") and SEP not in problem.path:
         return problem
     return Problem(problem.path, f"{problem.message} (in the combined district model)",
@@ -511,7 +523,8 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
         "evaluation": (district.evaluation or first.evaluation).model_dump(mode="json"),
         "funding": funding,
     }
-    inventory = [m.key for _, m in members if any(c.inventory for c in m.project.depreciation.classes)]
+    inventory = [m.key for _, m in members
+                 if any(c.inventory for c in m.project.depreciation.classes)]
     sellers = [m.key for _, m in members if any(r.kind.one_off for r in m.project.revenues)]
     if inventory and len(sellers) > 1:
         parts.notes.append(f"inventory of members {', '.join(inventory)} is charged against the "

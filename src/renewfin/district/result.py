@@ -169,8 +169,8 @@ def run_district(district: DistrictSpec) -> DistrictResult:
     Raises
     ------
     SpecError
-        When a member's allocated view is not a valid spec (e.g. a district bond issued
-        after the member's loans mature is fine, but one that cannot fit its calendar is not).
+        When a member's allocated view is not a valid spec (for instance a member whose
+        bond capital cap is below a district bond's capital share).
     """
     combo = combine(district)
     shares = member_shares(district)

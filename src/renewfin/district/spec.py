@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from renewfin.spec.base import MoneyUnit, Name, Periodicity, Share, SpecModel
 from renewfin.spec.errors import CrossCheckError, Problem, SpecError
@@ -155,15 +155,6 @@ class DistrictSpec(SpecModel):
     """Tax preset and overrides of the combined company; default the members' (which must
     then be identical, since taxes change the cash)."""
 
-    @field_validator("projects")
-    @classmethod
-    def _unique_keys(cls, members: list[DistrictMember]) -> list[DistrictMember]:
-        keys = [m.key for m in members]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"member keys must be unique; repeated: {', '.join(dupes)}")
-        return members
-
     @model_validator(mode="after")
     def _members_fit(self) -> Self:
         problems = calendar_problems(self)
@@ -194,11 +185,18 @@ def member_path(index: int, key: str) -> str:
 
 
 def calendar_problems(district: DistrictSpec) -> list[Problem]:
-    """Members that disagree with the district on start date, periodicity or money unit,
-    run past its horizon, or (with no district ``tax``) differ in taxes; and member funds
-    that cannot be combined. Each problem names the member and the field."""
+    """Members with a repeated key; members that disagree with the district on start date,
+    periodicity or money unit, run past its horizon, or (with no district ``tax``) differ in
+    taxes; member funds that cannot be combined; funding shares given for some members only
+    or not summing to 100 %; district funding names a member also uses. Each problem names
+    the member and the field."""
     problems: list[Problem] = []
     tl, info = district.timeline, district.district
+    keys = district.keys
+    for i, k in enumerate(keys):
+        if k in keys[:i]:
+            problems.append(Problem(f"{member_path(i, k)}.key", f"member keys must be unique; "
+                                    f"{k} is also the key of {member_path(keys.index(k), k)}", k))
     first_tax: tuple[int, str, TaxSpec] | None = None
     funds: list[str] = []
     for i, m in enumerate(district.projects):
@@ -317,8 +315,9 @@ def district_from_data(data: Any, base_dir: str | os.PathLike[str] | None = None
                     try:
                         raw = {**raw, "spec": read_data(path)}
                     except SpecError as exc:
-                        problems += [Problem(f"{at}.file", f"{p.message} ({path})",
-                                             p.value, p.has_value) for p in exc.problems]
+                        problems += [Problem(f"{at}.file", p.message if p.has_value
+                                             else f"{p.message} ({path})", p.value, p.has_value)
+                                     for p in exc.problems]
             members.append(raw)
         data["projects"] = members
     if problems:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from renewfin.report.i18n import Lang
 
@@ -21,7 +21,13 @@ Kind = Literal["money", "rate", "share", "ratio", "years", "flag", "number"]
 (percent), ratio (a multiple), years, flag (yes/no) or a plain number."""
 
 DEFAULT_DECIMALS: dict[str, int] = {
-    "money": 2, "rate": 2, "share": 2, "ratio": 2, "years": 2, "flag": 0, "number": 2,
+    "money": 2,
+    "rate": 2,
+    "share": 2,
+    "ratio": 2,
+    "years": 2,
+    "flag": 0,
+    "number": 2,
 }
 """Decimals shown by kind (percent kinds: decimals of the percentage)."""
 
@@ -38,8 +44,11 @@ def kind_of(unit: str) -> Kind:
 
 def attrs(**values: object) -> str:
     """HTML attributes ``data-<name>="value"`` (underscores become hyphens), escaped."""
-    return "".join(f' data-{k.replace("_", "-")}="{html.escape(str(v), quote=True)}"'
-                   for k, v in values.items() if v is not None)
+    return "".join(
+        f' data-{k.replace("_", "-")}="{html.escape(str(v), quote=True)}"'
+        for k, v in values.items()
+        if v is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,9 @@ class Formatter:
     lang: Lang
     money_unit: str
 
-    def text(self, value: float | None, kind: Kind, decimals: int | None = None,
-             unit: bool = True) -> str:
+    def text(
+        self, value: float | None, kind: Kind, decimals: int | None = None, unit: bool = True
+    ) -> str:
         """``value`` as text: ``12,345.68 万元``, ``8.07%``, ``1.35``, ``8.50 年``, ``是``.
 
         NaN and None give :data:`MISSING`; infinity ``∞``. ``unit`` False leaves the money
@@ -71,8 +81,9 @@ class Formatter:
         if math.isinf(v):
             return "∞" if v > 0 else "-∞"
         if kind == "flag":
-            return ("是" if v > 0.5 else "否") if self.lang == "zh" else (
-                "yes" if v > 0.5 else "no")
+            return (
+                ("是" if v > 0.5 else "否") if self.lang == "zh" else ("yes" if v > 0.5 else "no")
+            )
         if kind in ("rate", "share"):
             return f"{v * 100:,.{d}f}%"
         body = f"{v:,.{d}f}"
@@ -84,9 +95,17 @@ class Formatter:
             return f"{body} {'年' if self.lang == 'zh' else 'years'}"
         return body
 
-    def fig(self, value: float | None, kind: Kind, *, tag: str = "span",
-            decimals: int | None = None, unit: bool = True, cls: str = "fig",
-            **locator: object) -> str:
+    def fig(
+        self,
+        value: float | None,
+        kind: Kind,
+        *,
+        tag: str = "span",
+        decimals: int | None = None,
+        unit: bool = True,
+        cls: str = "fig",
+        **locator: object,
+    ) -> str:
         """A quoted figure: ``<span class="fig" data-value=… data-fmt=… data-metric=…>``.
 
         Parameters
@@ -109,13 +128,18 @@ class Formatter:
         v = float("nan") if value is None else float(value)
         d = DEFAULT_DECIMALS[kind] if decimals is None else decimals
         neg = " neg" if v < 0 and kind in ("money", "number", "ratio") else ""
-        return (f'<{tag} class="{cls}{neg}"{attrs(**locator)} data-value="{v!r}" '
-                f'data-fmt="{kind}:{d}">{html.escape(self.text(v, kind, d, unit))}</{tag}>')
+        return (
+            f'<{tag} class="{cls}{neg}"{attrs(**locator)} data-value="{v!r}" '
+            f'data-fmt="{kind}:{d}">{html.escape(self.text(v, kind, d, unit))}</{tag}>'
+        )
 
-    def vector(self, values: list[float], kind: Kind, decimals: int | None = None,
-               **locator: object) -> str:
+    def vector(
+        self, values: list[float], kind: Kind, decimals: int | None = None, **locator: Any
+    ) -> str:
         """A short list of figures (a schedule, ramp-up factors), each a figure with
         ``data-index``."""
-        items = [self.fig(v, kind, decimals=decimals, unit=False, index=k, **locator)
-                 for k, v in enumerate(values)]
+        items = [
+            self.fig(v, kind, decimals=decimals, unit=False, index=k, **locator)
+            for k, v in enumerate(values)
+        ]
         return "[" + ", ".join(items) + "]"

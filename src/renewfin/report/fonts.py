@@ -78,9 +78,15 @@ def _entries() -> list[tuple[str, str, int, float]]:
     """(family, file, face index, weight) of every font matplotlib's manager lists."""
     from matplotlib import font_manager
 
-    return [(f.name, f.fname, int(getattr(f, "index", 0) or 0), float(f.weight)
-             if isinstance(f.weight, int | float) else 400.0)
-            for f in font_manager.fontManager.ttflist]
+    return [
+        (
+            f.name,
+            f.fname,
+            int(getattr(f, "index", 0) or 0),
+            float(f.weight) if isinstance(f.weight, int | float) else 400.0,
+        )
+        for f in font_manager.fontManager.ttflist
+    ]
 
 
 def _register_system_cjk_fonts() -> None:

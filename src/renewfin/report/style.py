@@ -15,10 +15,10 @@ PALETTE: dict[str, str] = {
 }
 """Colours shared by the charts and the stylesheet."""
 
-CSS = """
+_TEMPLATE = """
 @page { size: A4; margin: 16mm 14mm 16mm 14mm; }
-:root { --blue: %(blue)s; --teal: %(teal)s; --red: %(red)s; --grey: %(grey)s;
-        --light: %(light)s; }
+:root { --blue: @blue@; --teal: @teal@; --red: @red@; --grey: @grey@;
+        --light: @light@; }
 * { box-sizing: border-box; }
 body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
        "Microsoft YaHei", "PingFang SC", sans-serif; color: #1b1b1b; line-height: 1.55;
@@ -56,7 +56,7 @@ span.fig { font-weight: 600; white-space: nowrap; }
 .bad { color: var(--red); font-weight: 600; }
 .note { color: #444; font-size: 12px; }
 figure { margin: 8px 0 16px 0; break-inside: avoid; text-align: center; }
-figure img { max-width: 100%%; height: auto; border: 1px solid #eef1f4; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eef1f4; }
 figcaption { font-size: 12px; color: #444; margin-top: 2px; }
 .table-unit { font-size: 11px; color: var(--grey); text-align: right; margin: 0; }
 .block { overflow-x: auto; }
@@ -69,5 +69,15 @@ section.appendix-table { break-before: page; }
   .block { overflow: visible; }
   a { color: inherit; text-decoration: none; }
 }
-""" % PALETTE
+"""
+
+
+def _css() -> str:
+    text = _TEMPLATE
+    for name, colour in PALETTE.items():
+        text = text.replace(f"@{name}@", colour)
+    return text
+
+
+CSS = _css()
 """Inline stylesheet: A4 pages, wide tables split in column blocks, figures kept whole."""

@@ -1,0 +1,757 @@
+"""The sections of the report that describe the project and its base case: overview,
+investment and financing, revenue and costs, the special-bond balance, the bank view and
+the investor view."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renewfin.checks import minimum_capital_ratio
+from renewfin.report import charts
+from renewfin.report.basis import decimals_for
+from renewfin.report.context import Ctx
+from renewfin.report.fmt import Kind
+from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
+from renewfin.report.i18n import enum_label
+
+FLOOR_KEYS = {"bond_coverage": "min_bond_coverage", "total_debt_coverage": "min_total_coverage"}
+"""Coverage metrics and the covenant that sets their floor."""
+
+
+def _input_or_spec(
+    ctx: Ctx, path: str, value: float, kind: Kind, *, tag: str = "td", unit: bool = False
+) -> str:
+    """A value located by ``data-input`` when the engine read it, else by ``data-spec``."""
+    inputs = ctx.data.result.inputs
+    d = decimals_for(float(value), kind)
+    if inputs is not None and path in inputs.bases:
+        return ctx.fmt.fig(float(value), kind, tag=tag, decimals=d, unit=unit, input=path)
+    return ctx.spec_fig(path, float(value), kind, tag=tag, decimals=d, unit=unit)
+
+
+def ledger_by_year(ctx: Ctx, id: str) -> np.ndarray:
+    """A ledger flow summed by model year for the base run, (Y,)."""
+    r = ctx.data.result
+    year = np.arange(r.ledger.n_periods) // r.timeline.ppy
+    return np.bincount(year, weights=np.asarray(r.ledger[id][0], dtype=float))
+
+
+# ------------------------------------------------------------------------- overview
+
+
+def overview_section(ctx: Ctx) -> str:
+    """Project facts, headline figures and key findings."""
+    spec = ctx.data.spec
+    p, tl = spec.project, spec.timeline
+    rows = [
+        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if p.name_en else ""), "text")]),
+        tr([td(ctx.t("ov.kind")), td(enum_label(p.kind, ctx.lang), "text")]),
+    ]
+    if p.location:
+        rows.append(tr([td(ctx.t("ov.location")), td(p.location, "text")]))
+    rows += [
+        tr([td(ctx.t("ov.sector")), td(enum_label(p.sector, ctx.lang), "text")]),
+        tr([td(ctx.t("ov.city_tier")), td(enum_label(p.city_tier, ctx.lang), "text")]),
+    ]
+    if p.description:
+        rows.append(tr([td(ctx.t("ov.description")), td(p.description, "text")]))
+    rows += [
+        tr([td(ctx.t("ov.start")), td(tl.start_date.isoformat(), "text")]),
+        tr([td(ctx.t("ov.periodicity")), td(ctx.t(f"periodicity.{tl.periodicity.value}"), "text")]),
+        tr(
+            [
+                td(ctx.t("ov.horizon")),
+                ctx.spec_fig(
+                    "timeline.horizon_years", tl.horizon_years, "years", tag="td", decimals=0
+                ),
+            ]
+        ),
+        tr([td(ctx.t("col.unit")), td(p.money_unit.value, "text")]),
+    ]
+    for ph in tl.phases:
+        path = f"timeline.phases[{ph.name}]"
+        start = ctx.spec_fig(path + ".start_year", ph.start_year, "number", decimals=0)
+        duration = _input_or_spec(
+            ctx, path + ".duration_years", ph.duration_years, "years", tag="span", unit=True
+        )
+        cell = f'<td class="text">{esc(ph.name)}: {start} → {duration}</td>'
+        rows.append(tr([td(ctx.t("ov.phases")), cell]))
+    out = [table([ctx.t("col.item"), ctx.t("col.value")], rows, cls="overview")]
+
+    out.append(f"<h3>{esc(ctx.t('ov.headline'))}</h3>")
+    keys = [
+        "total_project_investment",
+        "total_investment",
+        "project_irr_after_tax",
+        "project_npv",
+        "equity_irr",
+        "capital_ratio",
+        "bond_coverage",
+        "total_debt_coverage",
+        "min_dscr",
+        "fiscal_outlay",
+        "fiscal_leverage",
+        "min_cumulative_cash",
+        "reit_exit_value",
+    ]
+    fiscal = bool(spec.funding.fiscal_funds)
+    out.append(
+        ctx.cards(
+            [
+                k
+                for k in keys
+                if ctx.has(k) and (fiscal or k not in ("fiscal_outlay", "fiscal_leverage"))
+            ]
+        )
+    )
+    out.append(f"<h3>{esc(ctx.t('ov.conclusion'))}</h3><ul>{''.join(_findings(ctx))}</ul>")
+    return "".join(out)
+
+
+def _findings(ctx: Ctx) -> list[str]:
+    spec = ctx.data.spec
+    items = []
+    failed = [c for c in ctx.data.checks if not bool(c.passed[0])]
+    if failed:
+        names = (
+            "、".join(ctx.pick(c.zh, c.en) for c in failed)
+            if ctx.lang == "zh"
+            else ", ".join(c.en for c in failed)
+        )
+        items.append(
+            f'<li class="bad">{esc(ctx.t("ov.checks_failed", n=len(failed), names=names))}</li>'
+        )
+    else:
+        items.append(f'<li class="ok">{esc(ctx.t("ov.checks_ok", n=len(ctx.data.checks)))}</li>')
+    irr = ctx.value("project_irr_after_tax")
+    bench = spec.evaluation.benchmark_irr
+    if np.isfinite(irr):
+        key = "ov.irr_ok" if irr >= bench else "ov.irr_bad"
+        items.append(
+            "<li>"
+            + _sentence(
+                ctx,
+                key,
+                value=ctx.metric("project_irr_after_tax"),
+                floor=ctx.spec_fig("evaluation.benchmark_irr", bench, "rate"),
+            )
+            + "</li>"
+        )
+    if spec.funding.special_bonds and ctx.has("bond_coverage"):
+        floor = spec.funding.covenants.min_bond_coverage
+        key = "ov.cover_ok" if ctx.value("bond_coverage") >= floor else "ov.cover_bad"
+        items.append(
+            "<li>"
+            + _sentence(
+                ctx,
+                key,
+                value=ctx.metric("bond_coverage"),
+                floor=ctx.spec_fig("funding.covenants.min_bond_coverage", floor, "ratio"),
+            )
+            + "</li>"
+        )
+    cash = ctx.value("min_cumulative_cash")
+    key = "ov.cash_ok" if cash >= -1e-6 else "ov.cash_bad"
+    items.append("<li>" + _sentence(ctx, key, value=ctx.metric("min_cumulative_cash")) + "</li>")
+    sim = ctx.data.simulation
+    if sim is not None and sim.scenario.thresholds:
+        br = sim.breaches()
+        i = int(np.nanargmax(br["p"].to_numpy(float))) if len(br) else 0
+        row = br.iloc[i]
+        items.append(
+            "<li>"
+            + _sentence(
+                ctx,
+                "ov.risk",
+                n=ctx.fmt.fig(sim.n, "number", decimals=0, calc="sim_n"),
+                label=esc(row["label"]),
+                p=ctx.fmt.fig(row["p"], "share", breach=i, stat="p"),
+                se=ctx.fmt.fig(row["se"], "share", breach=i, stat="se"),
+            )
+            + "</li>"
+        )
+    return items
+
+
+def _sentence(ctx: Ctx, key: str, **figures: str) -> str:
+    """A text with pre-rendered figures put into its fields (the text itself escaped)."""
+    marks = {k: f"\x00{k}\x00" for k in figures}
+    text = esc(ctx.t(key, **marks))
+    for k, html_fig in figures.items():
+        text = text.replace(f"\x00{k}\x00", html_fig)
+    return text
+
+
+# ------------------------------------------------------------- investment and financing
+
+
+def investment_section(ctx: Ctx) -> str:
+    """Investment estimate, sources and uses, capital and fiscal funds, bonds and loans."""
+    d = ctx.data
+    spec = d.spec
+    fs = spec.funding
+    out = [
+        f"<h3>{esc(ctx.t('inv.estimate'))}</h3>",
+        standard_table(d.tables["investment_estimate"], ctx.fmt, ctx.lang),
+    ]
+    plan = d.tables["investment_plan"]
+    out.append(f"<h3>{esc(ctx.t('inv.sources_uses'))}</h3>")
+    out.append(standard_table(plan, ctx.fmt, ctx.lang, years=[]))
+    parts = {}
+    label_col = "项目" if ctx.lang == "zh" else "Item"
+    for key in (
+        "equity.sponsor",
+        "sources.injections",
+        "sources.fund",
+        "sources.capital_grants",
+        "sources.bond_capital",
+        "sources.bonds",
+        "loan.draw",
+        "loan.capitalised",
+        "sources.other_grants",
+        "sources.operating_cash",
+        "sources.interest_subsidies",
+    ):
+        if key in plan.index:
+            parts[str(plan.loc[key, label_col])] = float(plan.loc[key, "合计 Total"])
+    chart = charts.funding_chart(parts, ctx.money_unit, ctx.lang)
+    if chart is not None:
+        ctx.charts[chart.id] = chart
+        out.append(figure(chart))
+
+    out.append(f"<h3>{esc(ctx.t('inv.capital'))}</h3>")
+    floor = minimum_capital_ratio(d.result)
+    keys = [
+        "total_project_investment",
+        "idc",
+        "capital_ratio",
+        "sponsor_equity",
+        "fiscal_outlay",
+        "fiscal_leverage",
+        "bond_amount",
+        "loan_amount",
+    ]
+    out.append(ctx.metric_table(keys))
+    out.append(
+        '<p class="note">'
+        + _sentence(
+            ctx, "inv.capital_note", floor=ctx.fmt.fig(floor, "share", calc="minimum_capital_ratio")
+        )
+        + "</p>"
+    )
+
+    out.append(f"<h3>{esc(ctx.t('inv.fiscal'))}</h3>")
+    if fs.fiscal_funds:
+        rows = []
+        for f in fs.fiscal_funds:
+            path = f"funding.fiscal_funds[{f.name}].amount"
+            rows.append(
+                tr(
+                    [
+                        td(f.name),
+                        td(enum_label(f.source, ctx.lang), "text"),
+                        td(enum_label(f.use, ctx.lang), "text"),
+                        _input_or_spec(ctx, path, f.amount, "money"),
+                        td(ctx.t("yes" if f.counts_as_capital else "no"), "text"),
+                    ]
+                )
+            )
+        out.append(
+            table(
+                [
+                    ctx.t("col.item"),
+                    ctx.t("inv.fiscal_source"),
+                    ctx.t("inv.fiscal_use"),
+                    ctx.t("col.value"),
+                    ctx.t("inv.counts_capital"),
+                ],
+                rows,
+                unit=ctx.t("money_unit", unit=ctx.money_unit),
+            )
+        )
+    else:
+        out.append(f'<p class="note">{esc(ctx.t("inv.fiscal_none"))}</p>')
+
+    if fs.special_bonds:
+        out.append(f"<h3>{esc(ctx.t('inv.bonds'))}</h3>")
+        rows = []
+        for b in fs.special_bonds:
+            at = f"funding.special_bonds[{b.name}]"
+            rows.append(
+                tr(
+                    [
+                        td(b.name),
+                        _input_or_spec(ctx, at + ".amount", b.amount, "money"),
+                        ctx.spec_fig(
+                            at + ".issue_year", b.issue_year, "number", tag="td", decimals=0
+                        ),
+                        ctx.spec_fig(
+                            at + ".tenor_years", b.tenor_years, "number", tag="td", decimals=0
+                        ),
+                        _input_or_spec(ctx, at + ".coupon", b.coupon, "share"),
+                        td(enum_label(b.repayment, ctx.lang), "text"),
+                        ctx.spec_fig(at + ".capital_share", b.capital_share, "share", tag="td"),
+                    ]
+                )
+            )
+        out.append(
+            table(
+                [
+                    ctx.t("col.item"),
+                    ctx.t("col.value"),
+                    ctx.t("bond.issue_year"),
+                    ctx.t("bond.tenor"),
+                    ctx.t("bond.coupon"),
+                    ctx.t("bond.repayment"),
+                    ctx.t("bond.capital_share"),
+                ],
+                rows,
+                unit=ctx.t("money_unit", unit=ctx.money_unit),
+            )
+        )
+    if fs.loans:
+        out.append(f"<h3>{esc(ctx.t('inv.loans'))}</h3>")
+        rows = []
+        for ln in fs.loans:
+            at = f"funding.loans[{ln.name}]"
+            if ln.rate_type.value == "fixed" and ln.rate is not None:
+                rate = _input_or_spec(ctx, at + ".rate", ln.rate, "share", tag="span")
+            else:
+                spread = _input_or_spec(ctx, at + ".spread", ln.spread, "share", tag="span")
+                rate = f"LPR({esc(ln.lpr_tenor.value)}) + {spread}"
+            rows.append(
+                tr(
+                    [
+                        td(ln.name),
+                        td(ln.lender or "", "text"),
+                        f'<td class="num">{rate}</td>',
+                        '<td class="num">'
+                        + ctx.spec_fig(at + ".tenor_years", ln.tenor_years, "number", decimals=0)
+                        + " / "
+                        + ctx.spec_fig(at + ".grace_years", ln.grace_years, "number", decimals=0)
+                        + "</td>",
+                        td(enum_label(ln.repayment, ctx.lang), "text"),
+                        ctx.metric(f"loan_size[{ln.name}]", tag="td"),
+                    ]
+                )
+            )
+        out.append(
+            table(
+                [
+                    ctx.t("col.item"),
+                    ctx.t("loan.lender"),
+                    ctx.t("loan.rate"),
+                    ctx.t("loan.tenor"),
+                    ctx.t("loan.repayment"),
+                    ctx.t("loan.size"),
+                ],
+                rows,
+                unit=ctx.t("money_unit", unit=ctx.money_unit),
+            )
+        )
+        sizing = d.result.loan_sizing()
+        rows = []
+        for name, r in sizing.iterrows():
+            cells = [td(name)]
+            for bound in ("amount", "gearing", "dscr", "cost"):
+                cells.append(
+                    ctx.fmt.fig(
+                        float(r[bound]), "money", tag="td", unit=False, sizing=name, col=bound
+                    )
+                )
+            cells.append(td(ctx.t(f"bound.{r['binding']}"), "text"))
+            rows.append(tr(cells))
+        out.append(f"<h3>{esc(ctx.t('inv.loan_sizing'))}</h3>")
+        out.append(
+            table(
+                [
+                    ctx.t("col.item"),
+                    *(ctx.t(f"bound.{b}") for b in ("amount", "gearing", "dscr", "cost")),
+                    ctx.t("inv.binding"),
+                ],
+                rows,
+                unit=ctx.t("money_unit", unit=ctx.money_unit),
+            )
+        )
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ revenue and costs
+
+
+def revenue_section(ctx: Ctx) -> str:
+    """Revenue drivers and forecast, cost drivers and forecast, and the cash flow."""
+    d = ctx.data
+    spec = d.spec
+    out = []
+    if spec.revenues:
+        out.append(f"<h3>{esc(ctx.t('rev.drivers'))}</h3>")
+        rows = []
+        for r in spec.revenues:
+            at = f"revenues[{r.name}]"
+            per = enum_label(r.price_per, ctx.lang)
+            price_unit = f"{r.price_currency.value}/{r.quantity_unit}" + (
+                f"/{per}" if r.price_per.value != "once" else ""
+            )
+            growth = _input_or_spec(ctx, at + ".growth_rate", r.growth_rate, "share", tag="span")
+            if r.growth_every_years > 1:
+                growth += "，" if ctx.lang == "zh" else ", "
+                growth += _sentence(
+                    ctx,
+                    "rev.growth_every",
+                    n=ctx.spec_fig(
+                        at + ".growth_every_years", r.growth_every_years, "number", decimals=0
+                    ),
+                )
+            ramp = (
+                ctx.fmt.vector(
+                    list(r.ramp_up), "share", decimals=0, **_vector_locator(ctx, at + ".ramp_up")
+                )
+                if r.ramp_up
+                else "—"
+            )
+            rows.append(
+                tr(
+                    [
+                        td(r.name),
+                        td(enum_label(r.kind, ctx.lang, "revenue."), "text"),
+                        '<td class="num">'
+                        + _input_or_spec(ctx, at + ".quantity", r.quantity, "number", tag="span")
+                        + f" {esc(r.quantity_unit)}</td>",
+                        '<td class="num">'
+                        + _input_or_spec(
+                            ctx, at + ".unit_price", r.unit_price, "number", tag="span"
+                        )
+                        + f" {esc(price_unit)}</td>",
+                        _input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
+                        f'<td class="num">{growth}</td>',
+                        f'<td class="num">{ramp}</td>',
+                    ]
+                )
+            )
+        out.append(
+            table(
+                [
+                    ctx.t("col.item"),
+                    ctx.t("col.section"),
+                    ctx.t("rev.quantity"),
+                    ctx.t("rev.price"),
+                    ctx.t("rev.utilisation"),
+                    ctx.t("rev.growth"),
+                    ctx.t("rev.ramp"),
+                ],
+                rows,
+            )
+        )
+    rev = d.tables["revenue_and_taxes"]
+    chart = charts.revenue_chart(rev, d.years, ctx.money_unit, ctx.lang)
+    if chart is not None:
+        ctx.charts[chart.id] = chart
+        out.append(figure(chart))
+    out.append(f"<h3>{esc(ctx.t('rev.by_year'))}</h3>")
+    keys = [k for k in rev.index if k == "revenue.total" or k.startswith("revenue.stream[")]
+    out.append(standard_table(rev, ctx.fmt, ctx.lang, keys=keys))
+
+    if spec.opex:
+        out.append(f"<h3>{esc(ctx.t('cost.drivers'))}</h3>")
+        rows = []
+        for o in spec.opex:
+            at = f"opex[{o.name}]"
+            if o.basis.value == "fixed" and o.amount is not None:
+                param = _input_or_spec(
+                    ctx, at + ".amount", o.amount, "money", tag="span", unit=True
+                )
+            elif o.basis.value == "per_unit" and o.unit_cost is not None:
+                param = (
+                    _input_or_spec(ctx, at + ".unit_cost", o.unit_cost, "number", tag="span")
+                    + f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
+                )
+            elif o.share is not None:
+                param = _input_or_spec(ctx, at + ".share", o.share, "share", tag="span")
+            else:
+                param = "—"
+            if o.every_years:
+                param += " · " + _sentence(
+                    ctx,
+                    "opex.every",
+                    n=ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0),
+                )
+            rows.append(
+                tr(
+                    [
+                        td(o.name),
+                        td(enum_label(o.basis, ctx.lang), "text"),
+                        f'<td class="num">{param}</td>',
+                        _input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
+                    ]
+                )
+            )
+        out.append(
+            table(
+                [
+                    ctx.t("col.item"),
+                    ctx.t("cost.basis"),
+                    ctx.t("cost.parameter"),
+                    ctx.t("rev.growth"),
+                ],
+                rows,
+            )
+        )
+    cost = d.tables["total_cost"]
+    out.append(f"<h3>{esc(ctx.t('cost.by_year'))}</h3>")
+    keys = [
+        k for k in cost.index if k in ("opex.total", "opex.safety") or k.startswith("opex.item[")
+    ]
+    out.append(standard_table(cost, ctx.fmt, ctx.lang, keys=keys))
+    out.append(f"<h3>{esc(ctx.t('rev.totals'))}</h3>")
+    out.append(ctx.metric_table(["total_revenue", "total_opex", "total_taxes"]))
+    chart = charts.cash_flow_chart(
+        d.tables["project_cash_flow"], d.tables["financial_plan"], d.years, ctx.money_unit, ctx.lang
+    )
+    ctx.charts[chart.id] = chart
+    out.append(figure(chart))
+    return "".join(out)
+
+
+def _vector_locator(ctx: Ctx, path: str) -> dict[str, object]:
+    inputs = ctx.data.result.inputs
+    if inputs is not None and path in inputs.bases:
+        return {"input": path}
+    return {"spec": path}
+
+
+# ------------------------------------------------------------------ special bonds
+
+
+def bond_section(ctx: Ctx) -> str:
+    """Coverage multiples against their floors, the annual cash test and cumulative cash."""
+    d = ctx.data
+    fs = d.spec.funding
+    if not fs.special_bonds:
+        return f'<p class="note">{esc(ctx.t("bond.none"))}</p>'
+    out = [f"<h3>{esc(ctx.t('bond.multiples'))}</h3>"]
+    rows = []
+    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage"):
+        cells = [td(ctx.label(key)), ctx.metric(key, tag="td")]
+        floor_key = FLOOR_KEYS.get(key)
+        if floor_key is not None:
+            floor = float(getattr(fs.covenants, floor_key))
+            cells.append(ctx.spec_fig(f"funding.covenants.{floor_key}", floor, "ratio", tag="td"))
+            ok = ctx.value(key) >= floor
+            cells.append(
+                f'<td class="{"ok" if ok else "bad"}">{esc(ctx.t("pass" if ok else "fail"))}</td>'
+            )
+        else:
+            cells += ["<td></td>", "<td></td>"]
+        rows.append(tr(cells))
+    out.append(
+        table(
+            [ctx.t("col.metric"), ctx.t("col.value"), ctx.t("bond.floor"), ctx.t("col.status")],
+            rows,
+        )
+    )
+    out.append(f'<p class="note">{esc(ctx.t("bond.note"))}</p>')
+    out.append(f"<h3>{esc(ctx.t('bond.annual'))}</h3>")
+    out.append(ctx.metric_table(["min_annual_cash_coverage", "min_cumulative_cash"]))
+    out.append(standard_table(d.tables["bond_balance"], ctx.fmt, ctx.lang))
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------ bank view
+
+
+def bank_section(ctx: Ctx) -> str:
+    """DSCR, ICR and LLCR by year, minimums against covenants, debt profiles."""
+    d = ctx.data
+    cov = d.spec.funding.covenants
+    out = [f"<h3>{esc(ctx.t('bank.ratios'))}</h3>"]
+    debt = d.tables["debt_service"]
+    out.append(
+        standard_table(debt, ctx.fmt, ctx.lang, keys=["dscr", "loan_dscr", "icr"], total=False)
+    )
+    if d.spec.funding.loans:
+        blocks = [list(range(i, min(i + 12, len(d.years)))) for i in range(0, len(d.years), 12)]
+        for idx in blocks:
+            rows = [
+                tr(
+                    [td(ctx.t("bank.llcr"))]
+                    + [
+                        ctx.fmt.fig(
+                            float(d.llcr[i]), "ratio", tag="td", calc="llcr", col=d.years[i]
+                        )
+                        for i in idx
+                    ]
+                )
+            ]
+            out.append(table([ctx.t("col.item"), *(d.years[i] for i in idx)], rows))
+    else:
+        out.append(f'<p class="note">{esc(ctx.t("bank.none"))}</p>')
+    floors = [
+        (
+            ctx.t("bank.covenants") + " DSCR",
+            ctx.spec_fig("funding.covenants.min_dscr", cov.min_dscr, "ratio", tag="td"),
+        ),
+        (
+            ctx.t("bank.covenants") + " ICR",
+            ctx.spec_fig("funding.covenants.min_icr", cov.min_icr, "ratio", tag="td"),
+        ),
+        (
+            ctx.t("bank.covenants") + " LLCR",
+            ctx.spec_fig("funding.covenants.min_llcr", cov.min_llcr, "ratio", tag="td"),
+        ),
+    ]
+    out.append(
+        ctx.metric_table(
+            ["min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr", "plcr"], floors
+        )
+    )
+    out.append(f'<p class="note">{esc(ctx.t("bank.norms"))}</p>')
+    floor_values = {"min_dscr": cov.min_dscr, "min_bond_coverage": cov.min_bond_coverage}
+    chart = charts.coverage_chart(
+        debt, d.tables["bond_balance"], d.llcr, d.years, floor_values, ctx.lang
+    )
+    if chart is not None:
+        ctx.charts[chart.id] = chart
+        out.append(figure(chart))
+    out.append(f"<h3>{esc(ctx.t('bank.profile'))}</h3>")
+    chart = charts.debt_chart(debt, d.years, ctx.money_unit, ctx.lang)
+    if chart is not None:
+        ctx.charts[chart.id] = chart
+        out.append(figure(chart))
+    keys = [k for k in debt.index if k.startswith("total")]
+    out.append(standard_table(debt, ctx.fmt, ctx.lang, keys=keys))
+    return "".join(out)
+
+
+# -------------------------------------------------------------------- investor view
+
+
+FUND_LINES = (
+    "fund.contribution",
+    "fund.senior_return",
+    "fund.senior_capital",
+    "fund.junior_return",
+    "fund.junior_capital",
+    "fund.upside",
+    "fund.paid",
+)
+"""Ledger lines of the fund waterfall shown by year."""
+
+
+def investor_section(ctx: Ctx) -> str:
+    """Project and equity returns, each party's IRR and MOIC, the fund waterfall and the
+    REIT exit."""
+    d = ctx.data
+    fs = d.spec.funding
+    out = [
+        f"<h3>{esc(ctx.t('inv.returns'))}</h3>",
+        ctx.metric_table(
+            [
+                "project_irr_pre_tax",
+                "project_irr_after_tax",
+                "project_npv_pre_tax",
+                "project_npv",
+                "payback_pre_tax",
+                "payback_after_tax",
+                "discounted_payback",
+                "equity_irr",
+                "equity_npv",
+            ]
+        ),
+    ]
+    parties = [k[len("party_irr[") : -1] for k in ctx.values if k.startswith("party_irr[")]
+    if parties:
+        rows = [
+            tr(
+                [
+                    td(p),
+                    ctx.metric(f"party_irr[{p}]", tag="td"),
+                    ctx.metric(f"party_moic[{p}]", tag="td"),
+                ]
+            )
+            for p in parties
+        ]
+        out.append(f"<h3>{esc(ctx.t('inv.parties'))}</h3>")
+        out.append(table([ctx.t("inv.party"), "IRR", "MOIC"], rows))
+    out.append(f"<h3>{esc(ctx.t('inv.fund'))}</h3>")
+    if fs.fund is not None:
+        f = fs.fund
+        out.append(
+            "<p>"
+            + _sentence(
+                ctx,
+                "inv.fund_terms",
+                senior=ctx.spec_fig("funding.fund.senior_share", f.senior_share, "share"),
+                junior=ctx.fmt.fig(1.0 - f.senior_share, "share", calc="fund_junior_share"),
+                sr=ctx.spec_fig("funding.fund.senior_return", f.senior_return, "rate"),
+                jr=ctx.spec_fig("funding.fund.junior_return", f.junior_return, "rate"),
+                term=ctx.spec_fig("funding.fund.term_years", f.term_years, "number", decimals=0),
+            )
+            + "</p>"
+        )
+        led = d.result.ledger
+        lines = [i for i in FUND_LINES if i in led]
+        for start in range(0, len(d.years), 12):
+            cols = list(range(start, min(start + 12, len(d.years))))
+            rows = []
+            for id in lines:
+                item = led.item(id)
+                by_year = ledger_by_year(ctx, id)
+                rows.append(
+                    tr(
+                        [td(ctx.pick(item.zh, item.en))]
+                        + [
+                            ctx.fmt.fig(
+                                float(by_year[i]),
+                                "money",
+                                tag="td",
+                                unit=False,
+                                ledger=id,
+                                col=d.years[i],
+                            )
+                            for i in cols
+                        ]
+                    )
+                )
+            out.append(
+                table(
+                    [ctx.t("col.item"), *(d.years[i] for i in cols)],
+                    rows,
+                    unit=ctx.t("money_unit", unit=ctx.money_unit) if start == 0 else "",
+                )
+            )
+    else:
+        out.append(f'<p class="note">{esc(ctx.t("inv.fund_none"))}</p>')
+    out.append(f"<h3>{esc(ctx.t('inv.reit'))}</h3>")
+    if fs.reit_exit is not None:
+        out.append(
+            ctx.metric_table(
+                [
+                    "reit_exit_value",
+                    "reit_distribution_yield",
+                    "reit_asset_irr",
+                    "reit_operating_years",
+                    "reit_size_yi_yuan",
+                    "reit_eligible",
+                ]
+            )
+        )
+        check = next((c for c in d.checks if c.id == "reit_eligible"), None)
+        if check is not None:
+            ok = bool(check.passed[0])
+            text = ctx.t("inv.reit_ok") if ok else check.message(0)
+            out.append(f'<p class="{"ok" if ok else "bad"}">{esc(text)}</p>')
+    else:
+        out.append(f'<p class="note">{esc(ctx.t("inv.reit_none"))}</p>')
+    return "".join(out)
+
+
+__all__ = [
+    "bank_section",
+    "bond_section",
+    "indicator_table",
+    "investment_section",
+    "investor_section",
+    "overview_section",
+    "revenue_section",
+]

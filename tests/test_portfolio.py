@@ -1,0 +1,129 @@
+"""Portfolio Monte Carlo: identical numbers in-process and on a Dask LocalCluster with
+several worker processes, also when a worker is killed mid-run; shared factors induce
+correlation between projects; bad portfolio files are named."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from renewfin.portfolio import load_portfolio, simulate_portfolio
+from renewfin.portfolio.spec import PortfolioSpec
+from renewfin.spec import SpecError, validate_data
+
+FILE = Path("scenarios/portfolio_city.yaml")
+N = 400
+
+
+def _equal(a, b) -> None:  # type: ignore[no-untyped-def]
+    pd.testing.assert_frame_equal(a.totals, b.totals, check_exact=True)
+    pd.testing.assert_frame_equal(a.breach_counts, b.breach_counts, check_exact=True)
+    pd.testing.assert_frame_equal(a.projects, b.projects, check_exact=True)
+    np.testing.assert_array_equal(a.correlation.to_numpy(), b.correlation.to_numpy())
+
+
+@pytest.fixture(scope="module")
+def in_process():  # type: ignore[no-untyped-def]
+    return simulate_portfolio(load_portfolio(FILE), FILE.parent, n=N)
+
+
+@pytest.fixture(scope="module")
+def cluster():  # type: ignore[no-untyped-def]
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as c, Client(c) as client:
+        yield client
+
+
+def test_dask_gives_identical_numbers(in_process, cluster) -> None:  # type: ignore[no-untyped-def]
+    on_dask = simulate_portfolio(load_portfolio(FILE), FILE.parent, n=N, client=cluster)
+    _equal(in_process, on_dask)
+
+
+def test_a_worker_killed_mid_run_loses_and_double_counts_nothing(in_process, cluster,  # type: ignore[no-untyped-def]
+                                                               tmp_path: Path) -> None:
+    """Kill one worker process while tasks run: Dask recomputes its tasks (they are pure
+    and keyed by their inputs) and the results equal the in-process run."""
+    # A different seed so that nothing is cached from the previous test.
+    data = load_portfolio(FILE).model_dump(mode="json")
+    data["seed"] = 7
+    portfolio = validate_data(PortfolioSpec, data, what="portfolio")
+    expected = simulate_portfolio(portfolio, FILE.parent, n=N)
+    victim = sorted(cluster.scheduler_info()["workers"])[0]
+    pid = cluster.run(os.getpid, workers=[victim])[victim]
+    killed = []
+
+    def kill() -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:  # wait until the victim holds finished results
+            held = cluster.has_what().get(victim, ())
+            if any(str(k).startswith("project_chunk") for k in held):
+                break
+            time.sleep(0.02)
+        os.kill(pid, signal.SIGKILL)  # the nanny starts a fresh worker
+        killed.append(victim)
+
+    killer = threading.Thread(target=kill, daemon=True)
+    killer.start()
+    got = simulate_portfolio(portfolio, FILE.parent, n=N, client=cluster)
+    killer.join(timeout=60)
+    assert killed, "the worker was killed during the run"
+    _equal(expected, got)
+
+
+def test_shared_factors_correlate_projects(in_process) -> None:  # type: ignore[no-untyped-def]
+    """With the shared factors removed the projects are independent (correlation ≈ 0 within
+    sampling error ~ 3/√n); with them, every pair correlates positively."""
+    data = load_portfolio(FILE).model_dump(mode="json")
+    data["shared_factors"] = []
+    alone = simulate_portfolio(validate_data(PortfolioSpec, data, what="portfolio"),
+                               FILE.parent, n=N)
+    off = alone.correlation.to_numpy()[~np.eye(4, dtype=bool)]
+    on = in_process.correlation.to_numpy()[~np.eye(4, dtype=bool)]
+    assert np.all(np.abs(off) < 3 / np.sqrt(N))
+    assert np.all(on > 0) and on.mean() > off.mean() + 0.05
+
+
+def test_portfolio_totals_are_sums_of_projects(in_process) -> None:  # type: ignore[no-untyped-def]
+    """The fiscal outlay does not vary here: the portfolio total is the sum of the four
+    projects' fiscal outlays (in 万元)."""
+    per_project = in_process.projects["fiscal_outlay:mean"].sum()
+    assert in_process.totals["fiscal_outlay"].iloc[0] == pytest.approx(per_project)
+    counts = in_process.breach_counts["min_dscr < 1"]
+    assert counts.mean() == pytest.approx(in_process.projects["P(min_dscr < 1)"].sum())
+
+
+def test_bad_portfolio_files_are_named(tmp_path: Path) -> None:
+    bad = {"name": "x", "projects": [{"key": "a", "spec": "../models/old_community.yaml"},
+                                     {"key": "a", "spec": "../models/urban_village.yaml"}],
+           "shared_factors": [{"name": "f", "distribution": {"type": "uniform", "low": 0.9,
+                                                              "high": 1.1},
+                               "targets": [{"path": "x", "projects": ["zz"]}]}]}
+    with pytest.raises(SpecError) as err:
+        validate_data(PortfolioSpec, bad, what="portfolio")
+    paths = {p.path for p in err.value.problems}
+    assert "projects" in paths and "shared_factors[0].targets[0].projects" in paths
+    good = dict(bad, projects=bad["projects"][:1],
+                shared_factors=[dict(bad["shared_factors"][0],
+                                     targets=[{"path": "revenues[nope].unit_price",
+                                               "projects": ["a"]}])])
+    with pytest.raises(SpecError) as err:
+        simulate_portfolio(validate_data(PortfolioSpec, good, what="portfolio"), FILE.parent,
+                           n=10)
+    assert err.value.problems[0].path == "shared_factors[0].targets"
+
+
+def test_cli(capsys) -> None:  # type: ignore[no-untyped-def]
+    from renewfin.cli import main
+
+    assert main(["simulate-portfolio", str(FILE), "-n", "100", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "Portfolio totals" in out and "Correlation across projects" in out
