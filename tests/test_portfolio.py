@@ -127,3 +127,18 @@ def test_cli(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["simulate-portfolio", str(FILE), "-n", "100", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "Portfolio totals" in out and "Correlation across projects" in out
+
+
+def test_a_district_can_be_a_member(tmp_path: Path) -> None:
+    """A district file in a portfolio runs as its merged project."""
+    from renewfin.district import combined_spec, load_district
+    from renewfin.engine import run
+
+    doc = {"name": "d", "n": 20, "chunk_size": 10,
+           "projects": [{"key": "城南片区", "spec": str(Path("models/districts/chengnan.yaml")
+                                                       .resolve())}],
+           "thresholds": [{"metric": "bond_coverage", "op": "<", "value": 1.1}]}
+    res = simulate_portfolio(validate_data(PortfolioSpec, doc, what="portfolio"), tmp_path)
+    merged = run(combined_spec(load_district("models/districts/chengnan.yaml")))
+    assert res.projects.loc["城南片区", "bond_coverage:mean"] == pytest.approx(
+        merged.metric("bond_coverage"))

@@ -69,6 +69,19 @@ class Plan:
         return [(lo, min(self.n, lo + self.chunk_size)) for lo in range(0, self.n, self.chunk_size)]
 
 
+def load_member(path: Path) -> ProjectSpec:
+    """A member's spec: a project spec, or a district file merged into one project
+    (renewfin.district.combined_spec)."""
+    from renewfin.spec.io import read_data
+
+    data = read_data(path)
+    if isinstance(data, dict) and "projects" in data and "investment" not in data:
+        from renewfin.district import combined_spec, load_district
+
+        return combined_spec(load_district(path))
+    return load_spec(path)
+
+
 def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
                  n: int | None = None, seed: int | None = None) -> tuple[Plan, list[Job]]:
     """Load the projects and bind the shared factors to their paths."""
@@ -76,7 +89,7 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
     jobs: list[Job] = []
     problems: list[Problem] = []
     for i, m in enumerate(members):
-        spec = load_spec(Path(base) / m.spec)
+        spec = load_member(Path(base) / m.spec)
         scenario = load_scenario(Path(base) / m.scenario) if m.scenario else None
         bases = base_inputs(spec)
         targets = []

@@ -21,7 +21,8 @@ class Member(SpecModel):
     key: Name
     """Short unique key (used in tables and seeds)."""
     spec: str
-    """Project spec file, relative to the portfolio file."""
+    """Project spec file, or a district file (merged into one project), relative to the
+    portfolio file."""
     scenario: str | None = None
     """Scenario file for the project's own uncertainty, relative to the portfolio file;
     without one only the shared factors vary."""
