@@ -419,6 +419,22 @@ def spider_wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- tornado
 
 
+TORNADO_COLUMNS = ["input", "path", "metric", "base", "low_value", "high_value", "swing",
+                   "low_sample", "high_sample"]
+"""Columns of a tornado table."""
+
+
+def tornado_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Tornado rows as a table sorted by metric (in ``_order``) then by swing, largest
+    first."""
+    if not rows:
+        return pd.DataFrame(columns=TORNADO_COLUMNS)
+    out = pd.DataFrame(rows).sort_values(
+        ["_order", "swing"], ascending=[True, False], na_position="last", kind="stable"
+    )
+    return out[TORNADO_COLUMNS].reset_index(drop=True)
+
+
 def tornado(
     spec: ProjectSpec,
     scenario: ScenarioSpec,
@@ -486,24 +502,7 @@ def tornado(
                     "_order": j,
                 }
             )
-    columns = [
-        "input",
-        "path",
-        "metric",
-        "base",
-        "low_value",
-        "high_value",
-        "swing",
-        "low_sample",
-        "high_sample",
-    ]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    out = pd.DataFrame(rows)
-    out = out.sort_values(
-        ["_order", "swing"], ascending=[True, False], na_position="last", kind="stable"
-    )
-    return out[columns].reset_index(drop=True)
+    return tornado_frame(rows)
 
 
 # ------------------------------------------------------------------------ elasticities

@@ -22,18 +22,7 @@ if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
     from renewfin.simulation import Simulation
 
-HEADLINE = [
-    "project_irr_after_tax",
-    "equity_irr",
-    "project_npv",
-    "bond_coverage",
-    "total_debt_coverage",
-    "min_dscr",
-    "min_llcr",
-    "min_cumulative_cash",
-    "capital_ratio",
-    "reit_exit_value",
-]
+from renewfin.summary_mc import HEADLINE
 
 
 def _fmt(key: str) -> str:

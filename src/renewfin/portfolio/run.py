@@ -48,6 +48,10 @@ class Job:
     """(shared factor index, canonical path) pairs acting on this project."""
     money_yuan: float
     """元 per unit of the project's money unit (totals are added in 万元)."""
+    prepared: tuple[Any, ...] = ()
+    """The project's uncertain inputs bound to its spec (simulation.PreparedInput)."""
+    target_bases: tuple[float, ...] = ()
+    """Spec values of the factor targets, in ``targets`` order."""
 
 
 @dataclass(frozen=True)
@@ -103,12 +107,14 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
                 elif t.projects is not None:
                     problems.append(Problem(f"shared_factors[{j}].targets", f"project {m.key} "
                                             "has no numeric input at this path", t.path))
+        prepared: tuple[Any, ...] = ()
         if scenario is not None:
             from renewfin.simulation import prepare
 
-            prepare(spec, scenario)  # fails early, naming the bad path
+            prepared = tuple(prepare(spec, scenario))  # fails early, naming the bad path
         jobs.append(Job(i, m.key, spec, scenario, tuple(targets),
-                        spec.project.money_unit.yuan))
+                        spec.project.money_unit.yuan, prepared,
+                        tuple(float(bases[p]) for _, p in targets)))  # type: ignore[arg-type]
     if problems:
         raise SpecError(problems, what="portfolio")
     plan = Plan(
@@ -135,19 +141,18 @@ def factor_sample(plan: Plan, chunk: int) -> np.ndarray:
 
 def project_chunk(plan: Plan, job: Job, chunk: int) -> dict[str, Any]:
     """One task: the project's scenarios of one chunk through the full engine."""
-    from renewfin.simulation import draw, overrides_for, prepare
+    from renewfin.simulation import draw, overrides_for
 
     lo, hi = plan.chunks[chunk]
     m = hi - lo
     overrides: dict[str, np.ndarray] = {}
-    if job.scenario is not None and job.scenario.inputs:
-        prepared = prepare(job.spec, job.scenario)
+    if job.scenario is not None and job.prepared:
+        prepared = list(job.prepared)
         seq = np.random.SeedSequence(plan.seed, spawn_key=(1, job.index, chunk))
         overrides = overrides_for(prepared, draw(prepared, job.scenario, m, seq).values)
     factors = factor_sample(plan, chunk)
-    bases = base_inputs(job.spec) if job.targets else {}
-    for k, path in job.targets:
-        current = overrides.get(path, np.full(m, float(bases[path])))  # type: ignore[arg-type]
+    for (k, path), base in zip(job.targets, job.target_bases, strict=True):
+        current = overrides.get(path, np.full(m, base))
         f = factors[:, k]
         apply = plan.applies[k]
         overrides[path] = (current * f if apply is Apply.MULTIPLY

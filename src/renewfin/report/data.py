@@ -19,6 +19,7 @@ from renewfin.engine import Result, run
 from renewfin.metrics_funding import loan_discount_rate
 from renewfin.paths import base_inputs
 from renewfin.ratios import pv_from, safe_ratio, window
+from renewfin.sensitivity import tornado_frame
 from renewfin.simulation import (
     DEFAULT_CHUNK,
     Progress,
@@ -221,23 +222,7 @@ def _standard_tornado(evaluation: pd.DataFrame, change: float = 0.10) -> pd.Data
                     "_order": j,
                 }
             )
-    columns = [
-        "input",
-        "path",
-        "metric",
-        "base",
-        "low_value",
-        "high_value",
-        "swing",
-        "low_sample",
-        "high_sample",
-    ]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    out = pd.DataFrame(rows).sort_values(
-        ["_order", "swing"], ascending=[True, False], na_position="last", kind="stable"
-    )
-    return out[columns].reset_index(drop=True)
+    return tornado_frame(rows)
 
 
 def collect(
