@@ -92,25 +92,39 @@ def main() -> None:
             a = simulate_portfolio(portfolio, path.parent)
             base = time.perf_counter() - t
             print(f"  in-process      : {base:8.1f} s   {total / base:10,.0f} project-scenarios/s")
-        from dask.distributed import Client, LocalCluster
-
-        t = time.perf_counter()
         if args.scheduler:
+            from dask.distributed import Client
+
+            t = time.perf_counter()
             with Client(args.scheduler) as client:
                 workers = len(client.scheduler_info()["workers"])
                 b = simulate_portfolio(portfolio, path.parent, client=client)
+            secs = time.perf_counter() - t
+            print(f"  Dask, {workers} workers : {secs:8.1f} s   {total / secs:10,.0f} "
+                  f"project-scenarios/s")
         else:
-            workers = args.workers
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cl, Client(cl) as client:
-                b = simulate_portfolio(portfolio, path.parent, client=client)
-        secs = time.perf_counter() - t
-        print(f"  Dask, {workers} workers : {secs:8.1f} s   {total / secs:10,.0f} "
-              f"project-scenarios/s (cluster start-up included)")
+            one = None
+            for workers in sorted({1, args.workers}):
+                b, secs = run_local(portfolio, path.parent, workers)
+                print(f"  Dask, {workers} worker(s): {secs:8.1f} s   {total / secs:10,.0f} "
+                      f"project-scenarios/s (cluster start-up included)")
+                one = secs if workers == 1 else one
+            if args.workers > 1:
+                print(f"  worker scaling  : {one / secs:.2f}x from 1 to {args.workers} workers")
         if base is not None:
-            print(f"  scaling         : {base / secs:.2f}x on {workers} workers; identical "
-                  f"numbers: {a.totals.equals(b.totals)}")
+            print(f"  vs in-process   : {base / secs:.2f}x; identical numbers: "
+                  f"{a.totals.equals(b.totals)}")
 
+
+def run_local(portfolio, folder: Path, workers: int):
+    """Run the portfolio on a fresh LocalCluster; return (result, seconds incl. start-up)."""
+    from dask.distributed import Client, LocalCluster
+
+    t = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cl, Client(cl) as client:
+        result = simulate_portfolio(portfolio, folder, client=client)
+    return result, time.perf_counter() - t
 
 if __name__ == "__main__":
     main()

@@ -14,8 +14,10 @@ Each table is a pandas DataFrame for one scenario of a run, read from the ledger
   end of the year and opening balances the value at its start.
 
 ``df.attrs`` carries ``id``, ``title_zh``, ``title_en``, ``unit`` (the money unit),
-``scenario``, ``kinds`` (row key → ``flow`` | ``balance`` | ``ratio`` | ``heading``)
-and, for tables that report headline indicators (IRR, NPV, coverage multiples …),
+``scenario``, ``kinds`` (row key → ``flow`` | ``balance`` | ``ratio`` | ``heading``),
+``formulas`` (row key → ``("flow" | "end" | "start", terms)`` for rows that are a signed
+sum of ledger lines, optionally masked by a flag line — the workbook writes those rows as
+formulas) and, for tables that report headline indicators (IRR, NPV, coverage multiples …),
 ``indicators``: key → ``{"zh", "en", "value", "unit"}``; ``indicators(df)`` turns them
 into a small footer DataFrame. Ratios are plain fractions or multiples (0.25, not 25 %).
 
@@ -54,6 +56,7 @@ __all__ = [
     "TOTAL",
     "VAT",
     "ZH",
+    "Lines",
     "TableInfo",
     "balance_sheet",
     "bond_balance",
@@ -86,11 +89,47 @@ SHARE = "占建设投资比例 Share"
 """Investment estimate: share of construction investment (a fraction)."""
 
 FLOW, BALANCE, RATIO, HEADING = "flow", "balance", "ratio", "heading"
+C = "flag.construction"
+"""The ledger flag of construction periods (1 in construction, else 0)."""
 
 
 # --------------------------------------------------------------------------------------
 # Building blocks
 # --------------------------------------------------------------------------------------
+
+
+Term = tuple[float, str, str | None]
+"""``(coefficient, ledger id, flag id or None)``: coefficient × flag × line, per period."""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A signed sum of ledger lines, each optionally masked by a 0/1 flag line
+    (Σ coefficient · flag · line, per period). A row built from one records it, so that
+    the workbook rebuilds the row as a formula on those lines instead of a number."""
+
+    terms: tuple[Term, ...] = ()
+
+    def __add__(self, other: Lines) -> Lines:
+        return Lines(self.terms + other.terms)
+
+    def __neg__(self) -> Lines:
+        return Lines(tuple((-c, i, m) for c, i, m in self.terms))
+
+    def __sub__(self, other: Lines) -> Lines:
+        return self + (-other)
+
+    def masked(self, flag: str) -> Lines:
+        """The same lines counted only in periods where ``flag`` is 1."""
+        if any(m is not None for _, _, m in self.terms):
+            raise ValueError("a Lines term is masked twice")
+        return Lines(tuple((c, i, flag) for c, i, _ in self.terms))
+
+
+Formula = tuple[str, tuple[Term, ...]]
+"""How a row derives: from ledger lines, ``("flow" | "end" | "start", terms)``; from rows
+of its table, ``("rows", terms)`` (a signed sum, ids are row keys) or ``("cumsum",
+((1.0, key, None),))`` (the running total of one row)."""
 
 
 @dataclass
@@ -103,6 +142,14 @@ class _Row:
     kind: str
     level: int
     numbered: bool
+    formula: Formula | None = None
+
+
+def _as_lines(x: np.ndarray | str | Lines) -> Lines | None:
+    """A ledger id or Lines as Lines; None for a computed series."""
+    if isinstance(x, str):
+        return Lines(((1.0, x, None),))
+    return x if isinstance(x, Lines) else None
 
 
 def _numbers(rows: list[tuple[int, bool]]) -> list[str]:
@@ -168,21 +215,38 @@ class _Sheet:
         """A (T,) series of zeros."""
         return np.zeros(self.n_periods)
 
+    def lines(self, *ids: str, optional: bool = False) -> Lines:
+        """The sum of ledger lines ``ids`` (with ``optional``, lines absent from the run
+        are left out, as zeros)."""
+        led = self.result.ledger
+        for i in ids:
+            if not optional and i not in led:
+                raise KeyError(f"ledger has no line {i!r}")
+        return Lines(tuple((1.0, i, None) for i in ids if i in led))
+
+    def series(self, x: np.ndarray | str | Lines) -> np.ndarray:
+        """A (T,) series from a ledger id, a Lines sum or a series."""
+        if isinstance(x, str):
+            return self.p(x)
+        if isinstance(x, Lines):
+            out = self.zeros()
+            for c, i, m in x.terms:
+                out += c * self.p(i) * (self.p(m) if m is not None else 1.0)
+            return out
+        return np.asarray(x, dtype=float)
+
     # -- year aggregation ---------------------------------------------------------------
-    def flow(self, x: np.ndarray | str) -> np.ndarray:
+    def flow(self, x: np.ndarray | str | Lines) -> np.ndarray:
         """Sum of a flow over each model year, (Y,)."""
-        v = self.p(x) if isinstance(x, str) else x
-        return np.bincount(self.year, weights=v, minlength=self.n_years)
+        return np.bincount(self.year, weights=self.series(x), minlength=self.n_years)
 
-    def end(self, x: np.ndarray | str) -> np.ndarray:
+    def end(self, x: np.ndarray | str | Lines) -> np.ndarray:
         """A balance at the end of each model year, (Y,)."""
-        v = self.p(x) if isinstance(x, str) else x
-        return np.asarray(v, dtype=float)[self.last]
+        return self.series(x)[self.last]
 
-    def start(self, x: np.ndarray | str) -> np.ndarray:
+    def start(self, x: np.ndarray | str | Lines) -> np.ndarray:
         """A balance at the start of each model year (an opening line), (Y,)."""
-        v = self.p(x) if isinstance(x, str) else x
-        return np.asarray(v, dtype=float)[self.first]
+        return self.series(x)[self.first]
 
     def years_with(self, mask: np.ndarray) -> list[int]:
         """Model years in which any period of ``mask`` (T,) is set."""
@@ -190,39 +254,55 @@ class _Sheet:
 
     # -- rows -------------------------------------------------------------------------
     def _add(
-        self, key: str, zh: str, en: str, values: np.ndarray, kind: str, level: int, numbered: bool
+        self,
+        key: str,
+        zh: str,
+        en: str,
+        values: np.ndarray,
+        kind: str,
+        level: int,
+        numbered: bool,
+        formula: Formula | None = None,
     ) -> np.ndarray:
         if any(r.key == key for r in self.rows):
             raise KeyError(f"row {key!r} added twice to {self.table_id}")
-        self.rows.append(_Row(key, zh, en, np.asarray(values, dtype=float), kind, level, numbered))
-        return self.rows[-1].values
+        row = _Row(key, zh, en, np.asarray(values, dtype=float), kind, level, numbered, formula)
+        self.rows.append(row)
+        return row.values
 
     def add_flow(
         self,
         key: str,
         zh: str,
         en: str,
-        x: np.ndarray | str | None = None,
+        x: np.ndarray | str | Lines | None = None,
         level: int = 0,
         numbered: bool = True,
     ) -> np.ndarray:
-        """A flow row from a ledger id (``x`` None: the id is ``key``) or a (T,) series."""
-        return self._add(key, zh, en, self.flow(key if x is None else x), FLOW, level, numbered)
+        """A flow row from a ledger id (``x`` None: the id is ``key``), a Lines sum or a
+        (T,) series (a row the workbook shows as a number)."""
+        src = _as_lines(key if x is None else x)
+        values = self.flow(src if src is not None else x)  # type: ignore[arg-type]
+        formula = ("flow", src.terms) if src is not None else None
+        return self._add(key, zh, en, values, FLOW, level, numbered, formula)
 
     def add_balance(
         self,
         key: str,
         zh: str,
         en: str,
-        x: np.ndarray | str | None = None,
+        x: np.ndarray | str | Lines | None = None,
         level: int = 0,
         numbered: bool = True,
         opening: bool = False,
     ) -> np.ndarray:
         """A balance row (year-end value, or year-start value when ``opening``)."""
-        src = key if x is None else x
-        values = self.start(src) if opening else self.end(src)
-        return self._add(key, zh, en, values, BALANCE, level, numbered)
+        src = _as_lines(key if x is None else x)
+        series = src if src is not None else x
+        values = self.start(series) if opening else self.end(series)  # type: ignore[arg-type]
+        how = "start" if opening else "end"
+        formula = (how, src.terms) if src is not None else None
+        return self._add(key, zh, en, values, BALANCE, level, numbered, formula)
 
     def add_yearly(
         self,
@@ -236,6 +316,46 @@ class _Sheet:
     ) -> np.ndarray:
         """A row of values already by model year, (Y,)."""
         return self._add(key, zh, en, values, kind, level, numbered)
+
+    def add_sum(
+        self,
+        key: str,
+        zh: str,
+        en: str,
+        plus: list[str],
+        minus: list[str] | None = None,
+        level: int = 0,
+        numbered: bool = True,
+    ) -> None:
+        """A flow row that is the sum of rows ``plus`` less rows ``minus`` of this table,
+        which may be added before or after it (the workbook writes it as a sum of those
+        rows). Its values are filled in when the table is framed."""
+        terms = tuple((1.0, k, None) for k in plus) + tuple((-1.0, k, None) for k in minus or ())
+        self._add(key, zh, en, np.full(self.n_years, np.nan), FLOW, level, numbered)
+        self.rows[-1].formula = ("rows", terms)
+
+    def add_cumulative(self, key: str, zh: str, en: str, of: str, level: int = 0) -> None:
+        """The running total over the years of flow row ``of`` (a balance; filled in when
+        the table is framed)."""
+        self._add(key, zh, en, np.full(self.n_years, np.nan), BALANCE, level, True)
+        self.rows[-1].formula = ("cumsum", ((1.0, of, None),))
+
+    def _values(self, key: str, seen: tuple[str, ...] = ()) -> np.ndarray:
+        """Values of row ``key``, computing sum and running-total rows from their rows."""
+        row = next((r for r in self.rows if r.key == key), None)
+        if row is None:
+            raise KeyError(f"{self.table_id} has no row {key!r}")
+        if key in seen:
+            raise ValueError(f"{self.table_id}: row {key!r} sums itself")
+        how = row.formula[0] if row.formula else None
+        if how == "rows":
+            terms = row.formula[1]  # type: ignore[index]
+            row.values = sum(
+                (c * self._values(k, (*seen, key)) for c, k, _ in terms), np.zeros(self.n_years)
+            )
+        elif how == "cumsum":
+            row.values = np.cumsum(self._values(row.formula[1][0][1], (*seen, key)))  # type: ignore[index]
+        return row.values
 
     def heading(self, key: str, zh: str, en: str, level: int = 0) -> None:
         """A heading row without values."""
@@ -267,6 +387,8 @@ class _Sheet:
     def frame(self, years: list[int] | None = None) -> pd.DataFrame:
         """The table as a DataFrame, with year columns for ``years`` (default all)."""
         ys = list(range(self.n_years)) if years is None else years
+        for r in self.rows:
+            self._values(r.key)
         nums = _numbers([(r.level, r.numbered) for r in self.rows])
         records = []
         for num, r in zip(nums, self.rows, strict=True):
@@ -287,6 +409,7 @@ class _Sheet:
         )
         self._attrs(df)
         df.attrs["kinds"] = {r.key: r.kind for r in self.rows}
+        df.attrs["formulas"] = {r.key: r.formula for r in self.rows if r.formula is not None}
         return df
 
     def _attrs(self, df: pd.DataFrame) -> None:
@@ -347,19 +470,23 @@ def _capital_shares(result: Result) -> tuple[dict[str, bool], dict[str, float]]:
     return grants, {b.name: b.capital_share for b in fs.special_bonds}
 
 
-def _operating_cash_flow(sh: _Sheet) -> np.ndarray:
-    """Operating cash flow before financing and income tax, (T,): revenue + output VAT +
+def _operating_cash_flow(sh: _Sheet) -> Lines:
+    """Operating cash flow before financing and income tax: revenue + output VAT +
     operating subsidies − operating costs − their input VAT − VAT payable − taxes and
     surcharges (the cash the funding stage counts as a construction-period source)."""
-    return (
-        sh.p("revenue.total")
-        + sh.p("tax.output_vat")
-        + sh.p("fiscal.operating_subsidies")
-        - sh.p("opex.total")
-        - sh.p("opex.input_vat")
-        - sh.p("tax.vat_payable")
-        - sh.p("tax.taxes_and_surcharges")
+    return sh.lines("revenue.total", "tax.output_vat", "fiscal.operating_subsidies") - sh.lines(
+        "opex.total", "opex.input_vat", "tax.vat_payable", "tax.taxes_and_surcharges"
     )
+
+
+def _masked(sh: _Sheet, x: Lines | np.ndarray, flag: str) -> Lines | np.ndarray:
+    """``x`` counted only where ``flag`` is 1 (Lines stay Lines)."""
+    return x.masked(flag) if isinstance(x, Lines) else sh.p(flag) * x
+
+
+def _outside_construction(x: Lines) -> Lines:
+    """``x`` counted only outside construction periods."""
+    return x - x.masked(C)
 
 
 def _lagged(x: np.ndarray) -> np.ndarray:
@@ -516,7 +643,7 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.heading(at, name, f"Loan: {name}")
         sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
-        accrued = c * sh.p(f"{at}.interest")
+        accrued = sh.lines(f"{at}.interest").masked(C)
         sh.add_flow(
             f"{at}.accrued", "当期应计利息", "Interest accrued in construction", accrued, level=1
         )
@@ -525,7 +652,7 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
                 f"{at}.subsidy",
                 "其中：财政贴息",
                 "of which: paid by interest subsidies",
-                accrued - sh.p(f"{at}.capitalised"),
+                accrued - sh.lines(f"{at}.capitalised"),
                 level=1,
                 numbered=False,
             )
@@ -533,21 +660,21 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.idc",
             "当期利息资本化（建设期利息）",
             "Interest capitalised into the balance (IDC)",
-            sh.p(f"{at}.capitalised"),
+            f"{at}.capitalised",
             level=1,
         )
         sh.add_flow(
             f"{at}.repaid",
             "当期还本",
             "Principal repaid",
-            sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment"),
+            sh.lines(f"{at}.principal", f"{at}.prepayment"),
             level=1,
         )
         sh.add_flow(
             f"{at}.idc_fees",
             "其他融资费用",
             "Up-front and commitment fees",
-            c * (sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee")),
+            sh.lines(f"{at}.upfront_fee", f"{at}.commitment_fee").masked(C),
             level=1,
         )
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
@@ -561,24 +688,29 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.idc",
             "当期利息（建设期利息）",
             "Interest during construction",
-            c * sh.p(f"{at}.interest"),
+            sh.lines(f"{at}.interest").masked(C),
             level=1,
         )
         sh.add_flow(
             f"{at}.idc_fees",
             "发行及兑付费",
             "Issuance and payment fees",
-            c * sh.p(f"{at}.fees"),
+            sh.lines(f"{at}.fees").masked(C),
             level=1,
         )
         sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
-    idc = sh.add_flow(
+    sh.add_flow(
         "finance.interest_capitalised", "建设期利息合计", "Interest during construction (IDC)"
     )
-    fees = sh.add_flow(
+    sh.add_flow(
         "finance.fees_capitalised", "建设期融资费用合计", "Financing fees during construction"
     )
-    sh.add_yearly("total", "合计", "Total capitalised financing costs", idc + fees, FLOW)
+    sh.add_flow(
+        "total",
+        "合计",
+        "Total capitalised financing costs",
+        sh.lines("finance.interest_capitalised", "finance.fees_capitalised"),
+    )
     sh.metric("idc")
     return sh.frame(sh.years_with(c))
 
@@ -609,7 +741,11 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 
     sh.add_flow("su.uses", "资金使用合计", "Total uses of funds")
     sh.add_flow(
-        "capex.total", "建设投资", "Construction investment", c * sh.p("capex.total"), level=1
+        "capex.total",
+        "建设投资",
+        "Construction investment",
+        sh.lines("capex.total").masked(C),
+        level=1,
     )
     sh.add_flow(
         "finance.interest_capitalised", "建设期利息", "Interest during construction", level=1
@@ -618,7 +754,7 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "uses.subsidised_interest",
         "建设期贴息支付的利息",
         "Loan interest in construction paid by interest subsidies",
-        c * sh.p("loan.interest") - sh.p("loan.capitalised"),
+        sh.lines("loan.interest").masked(C) - sh.lines("loan.capitalised"),
         level=1,
     )
     sh.add_flow(
@@ -628,34 +764,29 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "uses.principal",
         "建设期偿还债务本金",
         "Debt principal repaid in construction",
-        c * (sh.p("bond.principal") + sh.p("loan.principal")),
+        sh.lines("bond.principal", "loan.principal").masked(C),
         level=1,
     )
     sh.add_flow(
         "uses.income_tax",
         "建设期所得税",
         "Income tax paid in construction",
-        c * sh.p("tax.income_tax"),
+        sh.lines("tax.income_tax").masked(C),
         level=1,
     )
     sh.add_flow(
         "invest.project_total",
         "其中：项目总投资",
         "of which: total project investment",
-        c * sh.p("invest.project_total"),
+        sh.lines("invest.project_total").masked(C),
         level=1,
         numbered=False,
     )
 
-    capital_grants = sum(
-        (
-            sh.p(f"fiscal.grant[{n}]")
-            for n, cap in grant_capital.items()
-            if cap and f"fiscal.grant[{n}]" in result.ledger
-        ),
-        z,
+    capital_grants = sh.lines(
+        *(f"fiscal.grant[{n}]" for n, cap in grant_capital.items() if cap), optional=True
     )
-    other_grants = sh.p("fiscal.grants") - capital_grants
+    other_grants = sh.lines("fiscal.grants") - capital_grants
     bond_capital = sum(
         (
             share * sh.p(f"bond[{n}].issue")
@@ -666,13 +797,13 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     )
     cash = sh.p("cash.cumulative_surplus")
     parts = {
-        "equity.sponsor": ("股东资本金", "Sponsor equity", sh.p("equity.sponsor")),
+        "equity.sponsor": ("股东资本金", "Sponsor equity", sh.lines("equity.sponsor")),
         "sources.injections": (
             "财政资本金注入",
             "State equity injections",
-            sh.p("fiscal.injections"),
+            sh.lines("fiscal.injections"),
         ),
-        "sources.fund": ("城市更新基金出资", "Fund contribution", sh.p("fund.contribution")),
+        "sources.fund": ("城市更新基金出资", "Fund contribution", sh.lines("fund.contribution")),
         "sources.capital_grants": (
             "财政资本性补助（计入资本金）",
             "Capital grants counted as capital",
@@ -684,11 +815,11 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             bond_capital,
         ),
         "sources.bonds": ("专项债券", "Special bonds (debt)", sh.p("bond.issue") - bond_capital),
-        "loan.draw": ("银行贷款", "Loans drawn", sh.p("loan.draw")),
+        "loan.draw": ("银行贷款", "Loans drawn", sh.lines("loan.draw")),
         "loan.capitalised": (
             "建设期利息资本化（计入贷款）",
             "Loan interest capitalised",
-            sh.p("loan.capitalised"),
+            sh.lines("loan.capitalised"),
         ),
         "sources.other_grants": (
             "财政资本性补助（不计入资本金）",
@@ -703,7 +834,7 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "sources.interest_subsidies": (
             "贴息资金",
             "Interest subsidies",
-            sh.p("fiscal.interest_subsidies"),
+            sh.lines("fiscal.interest_subsidies"),
         ),
         "sources.cash_used": (
             "动用期初现金余额",
@@ -739,10 +870,10 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     ]
     sh.add_flow("su.sources", "资金筹措合计", "Total sources of funds")
     for key, zh, en, members in sections:
-        sh.add_flow(key, zh, en, c * sum((parts[m][2] for m in members), z), level=1)
+        sh.add_sum(key, zh, en, members, level=1)
         for m in members:
             mzh, men, series = parts[m]
-            sh.add_flow(m, mzh, men, c * series, level=2)
+            sh.add_flow(m, mzh, men, _masked(sh, series, C), level=2)
     sh.metric("total_project_investment")
     sh.metric("capital_ratio")
     return sh.frame(sh.years_with(c))
@@ -809,7 +940,6 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
     (``pl.total_cost``), split into variable costs (operating items proportional to revenue
     or to a revenue driver) and fixed costs (the rest)."""
     sh = _Sheet(result, scenario, "total_cost")
-    op = 1.0 - sh.p("flag.construction")
     sh.add_flow("opex.total", "经营成本", "Operating costs")
     for o in result.spec.opex:
         it = result.ledger.item(f"opex.item[{o.name}]")
@@ -828,22 +958,27 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
         "interest.bond",
         "专项债券利息",
         "Special-bond interest",
-        op * sh.p("bond.interest"),
+        _outside_construction(sh.lines("bond.interest")),
         level=1,
     )
-    sh.add_flow("interest.loan", "贷款利息", "Loan interest", op * sh.p("loan.interest"), level=1)
+    sh.add_flow(
+        "interest.loan",
+        "贷款利息",
+        "Loan interest",
+        _outside_construction(sh.lines("loan.interest")),
+        level=1,
+    )
     sh.add_flow("finance.fees_expensed", "融资费用", "Financing fees")
-    total = sh.add_flow("pl.total_cost", "总成本费用合计", "Total cost")
-    variable = sum(
-        (
-            sh.p(f"opex.item[{o.name}]")
+    sh.add_flow("pl.total_cost", "总成本费用合计", "Total cost")
+    variable = sh.lines(
+        *(
+            f"opex.item[{o.name}]"
             for o in result.spec.opex
             if o.basis is OpexBasis.REVENUE_SHARE
             or (o.basis is OpexBasis.PER_UNIT and o.driver is not None)
-        ),
-        sh.zeros(),
+        )
     )
-    v = sh.add_flow(
+    sh.add_flow(
         "cost.variable",
         "其中：可变成本",
         "of which: variable costs",
@@ -851,12 +986,11 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
         level=1,
         numbered=False,
     )
-    sh.add_yearly(
+    sh.add_flow(
         "cost.fixed",
         "其中：固定成本",
         "of which: fixed costs",
-        total - v,
-        FLOW,
+        sh.lines("pl.total_cost") - variable,
         level=1,
         numbered=False,
     )
@@ -953,12 +1087,11 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
     LLCR / PLCR are in ``attrs["indicators"]``.
     """
     sh = _Sheet(result, scenario, "debt_service")
-    z = sh.zeros()
     loans = sh.ids("loan[", "].opening")
     bonds = sh.ids("bond[", "].opening")
     for name in loans:
         at = f"loan[{name}]"
-        paid = sh.p(f"{at}.interest") - sh.p(f"{at}.capitalised")
+        paid = sh.lines(f"{at}.interest") - sh.lines(f"{at}.capitalised")
         sh.heading(at, name, f"Loan: {name}")
         sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
         sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
@@ -970,7 +1103,7 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.service",
             "当期还本付息",
             "Debt service",
-            sh.p(f"{at}.principal") + sh.p(f"{at}.prepayment") + paid,
+            sh.lines(f"{at}.principal", f"{at}.prepayment") + paid,
             level=1,
         )
         sh.add_flow(
@@ -995,7 +1128,7 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.fees",
             "融资费用",
             "Up-front and commitment fees",
-            sh.p(f"{at}.upfront_fee") + sh.p(f"{at}.commitment_fee"),
+            sh.lines(f"{at}.upfront_fee", f"{at}.commitment_fee"),
             level=1,
         )
         sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
@@ -1008,7 +1141,7 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.service",
             "当期还本付息",
             "Debt service",
-            sh.p(f"{at}.principal") + sh.p(f"{at}.interest"),
+            sh.lines(f"{at}.principal", f"{at}.interest"),
             level=1,
         )
         sh.add_flow(f"{at}.principal", "其中：还本", "of which: principal", level=1, numbered=False)
@@ -1016,25 +1149,25 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees", level=1)
         sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
 
-    opening = sum((sh.p(f"loan[{n}].opening") for n in loans), z) + sum(
-        (sh.p(f"bond[{n}].opening") for n in bonds), z
+    opening = sh.lines(*(f"loan[{n}].opening" for n in loans)) + sh.lines(
+        *(f"bond[{n}].opening" for n in bonds)
     )
-    principal = sh.p("loan.principal") + sh.p("loan.prepayment") + sh.p("bond.principal")
-    interest = sh.p("loan.interest") - sh.p("loan.capitalised") + sh.p("bond.interest")
+    principal = sh.lines("loan.principal", "loan.prepayment", "bond.principal")
+    interest = sh.lines("loan.interest", "bond.interest") - sh.lines("loan.capitalised")
     sh.heading("total", "借款及债券合计", "Loans and bonds")
     sh.add_balance("total.opening", "期初余额", "Opening balance", opening, level=1, opening=True)
     sh.add_flow(
         "total.draw",
         "当期借款及发行",
         "Drawdowns and issues",
-        sh.p("loan.draw") + sh.p("bond.issue"),
+        sh.lines("loan.draw", "bond.issue"),
         level=1,
     )
     sh.add_flow(
         "total.capitalised",
         "建设期利息资本化",
         "Construction interest capitalised",
-        sh.p("loan.capitalised"),
+        "loan.capitalised",
         level=1,
     )
     sh.add_flow("total.service", "当期还本付息", "Debt service", principal + interest, level=1)
@@ -1048,14 +1181,14 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
         "total.fees",
         "融资费用",
         "Financing fees",
-        sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee") + sh.p("bond.fees"),
+        sh.lines("loan.upfront_fee", "loan.commitment_fee", "bond.fees"),
         level=1,
     )
     sh.add_balance(
         "total.closing",
         "期末余额",
         "Closing balance",
-        sh.p("loan.closing") + sh.p("bond.closing"),
+        sh.lines("loan.closing", "bond.closing"),
         level=1,
     )
 
@@ -1119,12 +1252,9 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("tax.income_tax", "所得税", "Income tax")
     net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
 
-    fund_profit = (
-        sh.opt("fund.senior_return") + sh.opt("fund.junior_return") + sh.opt("fund.upside")
-    )
-    dist = sh.flow("equity.distribution")
-    fund_paid = sh.flow(fund_profit)
-    paid = dist + fund_paid
+    fund_profit = sh.lines("fund.senior_return", "fund.junior_return", "fund.upside", optional=True)
+    paid_lines = sh.lines("equity.distribution") + fund_profit
+    paid = sh.flow(paid_lines)
     rate = result.spec.funding.statutory_reserve_rate
     n = sh.n_years
     opening, available, reserve, closing = (np.zeros(n) for _ in range(4))
@@ -1155,17 +1285,15 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         available - reserve,
         BALANCE,
     )
-    sh.add_yearly("pl.paid", "应付投资者各方利润", "Profit paid to investors", paid, FLOW)
-    sh.add_yearly(
-        "equity.distribution", "股东分配", "Distributions to shareholders", dist, FLOW, level=1
-    )
-    sh.add_yearly(
-        "fund.profit", "基金收益分配", "Fund preferred returns and upside", fund_paid, FLOW, level=1
+    sh.add_flow("pl.paid", "应付投资者各方利润", "Profit paid to investors", paid_lines)
+    sh.add_flow("equity.distribution", "股东分配", "Distributions to shareholders", level=1)
+    sh.add_flow(
+        "fund.profit", "基金收益分配", "Fund preferred returns and upside", fund_profit, level=1
     )
     sh.add_yearly("pl.undistributed", "未分配利润", "Undistributed profit", closing, BALANCE)
-    ebit = sh.add_flow("pl.ebit", "息税前利润", "EBIT")
-    sh.add_yearly(
-        "pl.ebitda_total", "息税折旧摊销前利润", "EBITDA", ebit + sh.flow("dep_fin.total"), FLOW
+    sh.add_flow("pl.ebit", "息税前利润", "EBIT")
+    sh.add_flow(
+        "pl.ebitda_total", "息税折旧摊销前利润", "EBITDA", sh.lines("pl.ebit", "dep_fin.total")
     )
     return sh.frame()
 
@@ -1254,33 +1382,30 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     net cash flow, which counts surplus cash when earned rather than when distributed).
     """
     sh = _Sheet(result, scenario, "equity_cash_flow")
-    c = sh.p("flag.construction")
-    op = 1.0 - c
+    c = sh.p(C)
     cash = sh.p("cash.cumulative_surplus")
-    inflows = {
-        "in.revenue": ("营业收入", "Operating revenue", op * sh.p("revenue.total")),
-        "in.output_vat": ("销项税额", "Output VAT", op * sh.p("tax.output_vat")),
-        "in.subsidy_income": ("补贴收入", "Subsidy income", op * sh.p("pl.subsidy_income")),
+
+    def op(*ids: str) -> Lines:
+        return _outside_construction(sh.lines(*ids))
+
+    inflows: dict[str, tuple[str, str, Lines | np.ndarray]] = {
+        "in.revenue": ("营业收入", "Operating revenue", op("revenue.total")),
+        "in.output_vat": ("销项税额", "Output VAT", op("tax.output_vat")),
+        "in.subsidy_income": ("补贴收入", "Subsidy income", op("pl.subsidy_income")),
         "equity.terminal_value": (
             "回收固定资产余值",
             "Residual book value",
-            sh.p("equity.terminal_value"),
+            sh.lines("equity.terminal_value"),
         ),
         "reit.net_proceeds": (
             "资产处置收入（REITs退出）",
             "REIT exit net proceeds",
-            sh.p("reit.net_proceeds"),
+            sh.lines("reit.net_proceeds"),
         ),
         "in.financing_after_construction": (
             "建设期后到位资金",
             "Grants, injections, fund and bonds received after construction",
-            op
-            * (
-                sh.p("fiscal.grants")
-                + sh.p("fiscal.injections")
-                + sh.p("fund.contribution")
-                + sh.p("bond.issue")
-            ),
+            op("fiscal.grants", "fiscal.injections", "fund.contribution", "bond.issue"),
         ),
         "in.construction_cash": (
             "建设期资金结余",
@@ -1288,53 +1413,47 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             c * (cash - _lagged(cash)),
         ),
     }
-    outflows = {
+    outflows: dict[str, tuple[str, str, Lines | np.ndarray]] = {
         "equity.shareholders_in": (
             "项目资本金",
             "Project capital contributed",
-            sh.p("equity.shareholders_in"),
+            sh.lines("equity.shareholders_in"),
         ),
-        "out.bond_principal": (
-            "专项债券本金偿还",
-            "Special-bond principal",
-            op * sh.p("bond.principal"),
-        ),
-        "out.bond_interest": (
-            "专项债券利息支付",
-            "Special-bond interest",
-            op * sh.p("bond.interest"),
-        ),
+        "out.bond_principal": ("专项债券本金偿还", "Special-bond principal", op("bond.principal")),
+        "out.bond_interest": ("专项债券利息支付", "Special-bond interest", op("bond.interest")),
         "out.loan_principal": (
             "借款本金偿还",
             "Loan principal",
-            op * (sh.p("loan.principal") + sh.p("loan.prepayment")),
+            op("loan.principal", "loan.prepayment"),
         ),
-        "out.loan_interest": ("借款利息支付", "Loan interest", op * sh.p("loan.interest")),
-        "finance.fees_expensed": ("融资费用", "Financing fees", sh.p("finance.fees_expensed")),
-        "out.opex": ("经营成本", "Operating costs", op * sh.p("opex.total")),
-        "out.input_vat": ("进项税额", "Input VAT on operating costs", op * sh.p("opex.input_vat")),
-        "out.vat_payable": ("应纳增值税", "VAT payable", op * sh.p("tax.vat_payable")),
+        "out.loan_interest": ("借款利息支付", "Loan interest", op("loan.interest")),
+        "finance.fees_expensed": (
+            "融资费用",
+            "Financing fees",
+            sh.lines("finance.fees_expensed"),
+        ),
+        "out.opex": ("经营成本", "Operating costs", op("opex.total")),
+        "out.input_vat": ("进项税额", "Input VAT on operating costs", op("opex.input_vat")),
+        "out.vat_payable": ("应纳增值税", "VAT payable", op("tax.vat_payable")),
         "out.taxes_and_surcharges": (
             "税金及附加",
             "Taxes and surcharges",
-            op * sh.p("tax.taxes_and_surcharges"),
+            op("tax.taxes_and_surcharges"),
         ),
-        "out.income_tax": ("所得税", "Income tax", op * sh.p("tax.income_tax")),
-        "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.p("fund.paid")),
+        "out.income_tax": ("所得税", "Income tax", op("tax.income_tax")),
+        "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.lines("fund.paid")),
     }
-    z = sh.zeros()
-    total_in = sum((v[2] for v in inflows.values()), z)
-    total_out = sum((v[2] for v in outflows.values()), z)
-    sh.add_flow("in.total", "现金流入", "Cash inflow", total_in)
-    for key, (zh, en, series) in inflows.items():
-        sh.add_flow(key, zh, en, series, level=1)
-    sh.add_flow("out.total", "现金流出", "Cash outflow", total_out)
-    for key, (zh, en, series) in outflows.items():
-        sh.add_flow(key, zh, en, series, level=1)
-    net = sh.add_flow("net", "净现金流量", "Net cash flow", total_in - total_out)
-    sh.add_yearly(
-        "net.cumulative", "累计净现金流量", "Cumulative net cash flow", np.cumsum(net), BALANCE
-    )
+    total_in = sum((sh.series(v[2]) for v in inflows.values()), sh.zeros())
+    total_out = sum((sh.series(v[2]) for v in outflows.values()), sh.zeros())
+    for key, zh, en, rows in (
+        ("in.total", "现金流入", "Cash inflow", inflows),
+        ("out.total", "现金流出", "Cash outflow", outflows),
+    ):
+        sh.add_sum(key, zh, en, list(rows))
+        for k, (kzh, ken, series) in rows.items():
+            sh.add_flow(k, kzh, ken, series, level=1)
+    sh.add_sum("net", "净现金流量", "Net cash flow", ["in.total"], ["out.total"])
+    sh.add_cumulative("net.cumulative", "累计净现金流量", "Cumulative net cash flow", "net")
     sh.metric("equity_irr")
     sh.indicators["equity_irr"]["zh"] = "资本金财务内部收益率（按股东分配）"
     sh.indicators["equity_irr"]["en"] = "Equity IRR (on distributions)"
@@ -1376,30 +1495,24 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     the interest row is the whole interest accrued. ``attrs["indicators"]``: the minimum
     cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
     sh = _Sheet(result, scenario, "financial_plan")
-    z = sh.zeros()
 
     def section(
         key: str,
         zh: str,
         en: str,
-        inflow: list[tuple[str, str, str, np.ndarray | str]],
-        outflow: list[tuple[str, str, str, np.ndarray | str]],
-    ) -> np.ndarray:
-        def series(x: np.ndarray | str) -> np.ndarray:
-            return sh.p(x) if isinstance(x, str) else x
+        inflow: list[tuple[str, str, str, Lines | str]],
+        outflow: list[tuple[str, str, str, Lines | str]],
+    ) -> None:
+        sh.add_sum(key, zh, en, [f"{key}.inflow"], [f"{key}.outflow"])
+        for side, zh_side, en_side, rows in (
+            ("inflow", "现金流入", "Cash inflow", inflow),
+            ("outflow", "现金流出", "Cash outflow", outflow),
+        ):
+            sh.add_sum(f"{key}.{side}", zh_side, en_side, [r[0] for r in rows], level=1)
+            for k, kzh, ken, x in rows:
+                sh.add_flow(k, kzh, ken, x, level=2)
 
-        cin = sum((series(x) for *_, x in inflow), z)
-        cout = sum((series(x) for *_, x in outflow), z)
-        net = sh.add_flow(key, zh, en, cin - cout)
-        sh.add_flow(f"{key}.inflow", "现金流入", "Cash inflow", cin, level=1)
-        for k, kzh, ken, x in inflow:
-            sh.add_flow(k, kzh, ken, x, level=2)
-        sh.add_flow(f"{key}.outflow", "现金流出", "Cash outflow", cout, level=1)
-        for k, kzh, ken, x in outflow:
-            sh.add_flow(k, kzh, ken, x, level=2)
-        return net
-
-    operating = section(
+    section(
         "operating",
         "经营活动净现金流量",
         "Net cash flow from operating activities",
@@ -1421,7 +1534,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             ("tax.income_tax", "所得税", "Income tax", "tax.income_tax"),
         ],
     )
-    investing = section(
+    section(
         "investing",
         "投资活动净现金流量",
         "Net cash flow from investing activities",
@@ -1435,7 +1548,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         ],
         [("capex.total", "建设投资", "Construction investment", "capex.total")],
     )
-    financing = section(
+    section(
         "financing",
         "筹资活动净现金流量",
         "Net cash flow from financing activities",
@@ -1460,7 +1573,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 "fin.construction_subsidies",
                 "建设期贴息资金",
                 "Interest subsidies in construction",
-                sh.p("flag.construction") * sh.p("fiscal.interest_subsidies"),
+                sh.lines("fiscal.interest_subsidies").masked(C),
             ),
         ],
         [
@@ -1468,19 +1581,19 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 "fin.interest",
                 "各种利息支出",
                 "Interest (incl. construction interest capitalised)",
-                sh.p("bond.interest") + sh.p("loan.interest"),
+                sh.lines("bond.interest", "loan.interest"),
             ),
             (
                 "fin.principal",
                 "偿还债务本金",
                 "Principal repaid",
-                sh.p("bond.principal") + sh.p("loan.principal") + sh.p("loan.prepayment"),
+                sh.lines("bond.principal", "loan.principal", "loan.prepayment"),
             ),
             (
                 "fin.fees",
                 "融资费用",
                 "Financing fees",
-                sh.p("bond.fees") + sh.p("loan.upfront_fee") + sh.p("loan.commitment_fee"),
+                sh.lines("bond.fees", "loan.upfront_fee", "loan.commitment_fee"),
             ),
             (
                 "equity.distribution",
@@ -1491,7 +1604,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             ("fund.paid", "基金收益及本金分配", "Paid to the fund", "fund.paid"),
         ],
     )
-    sh.add_yearly("net", "净现金流量", "Net cash flow", operating + investing + financing, FLOW)
+    sh.add_sum("net", "净现金流量", "Net cash flow", ["operating", "investing", "financing"])
     surplus = sh.add_balance("cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus")
     sh.add_balance(
         "cash.dsra_balance", "其中：偿债准备金", "of which: debt-service reserve", numbered=False

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from openpyxl.styles import Font
 
 from renewfin.excel.book import FIRST, HEAD_FILL, HEAD_FONT, MONEY, SOLVED_FILL, col
-from renewfin.tables import TABLES, standard_tables
+from renewfin.tables import TABLES, Formula, Term, standard_tables
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -22,15 +22,76 @@ if TYPE_CHECKING:
 RATIO_ROWS = {"dscr": "ratio.dscr", "loan_dscr": "ratio.loan_dscr", "icr": "ratio.icr"}
 
 
+def _coef(c: float) -> str:
+    """A term's sign and coefficient as formula text."""
+    if c == 1.0:
+        return "+"
+    if c == -1.0:
+        return "-"
+    return f"+{c!r}*" if c > 0 else f"-{-c!r}*"
+
+
+class _Years:
+    """Year formulas on model lines of the workbook: flows summed by model year, balances
+    at the start or end of the year."""
+
+    def __init__(self, w: ModelWriter) -> None:
+        b = self.book = w.book
+        self.ppy = b.input_ref("timeline.periods_per_year")
+        self.n = w.spec.n_periods
+        year_row = b.cell("time.year").row
+        self.years = f"'Time'!${col(FIRST)}${year_row}:${col(FIRST + self.n - 1)}${year_row}"
+        tl = w.result.timeline
+        self.of_label = {str(tl.starts[p].year): p // tl.ppy for p in range(0, self.n, tl.ppy)}
+        """Model year of each year column label (the calendar year it starts in)."""
+
+    def linked(self, id: str) -> bool:
+        """Whether ``id`` is a calculated line of the workbook."""
+        return id in self.book.cells and not self.book.cells[id].constant
+
+    def range(self, id: str) -> str:
+        cell = self.book.cells[id]
+        last = FIRST + (cell.n or self.n) - 1
+        return f"'{cell.sheet}'!${col(FIRST)}${cell.row}:${col(last)}${cell.row}"
+
+    def formula(self, how: str, terms: tuple[Term, ...], y: int) -> str:
+        """The value of model year ``y`` of a row ``Σ coef · flag · line``."""
+        parts = []
+        for c, id, flag in terms:
+            rng = self.range(id)
+            if how == "flow" and flag is None:
+                t = f"SUMIF({self.years},{y},{rng})"
+            elif how == "flow":
+                t = f"SUMPRODUCT(({self.years}={y})*{self.range(flag)}*{rng})"
+            elif how == "start":
+                t = f"INDEX({rng},{y}*{self.ppy}+1)"
+            else:
+                t = f"INDEX({rng},MIN(({y}+1)*{self.ppy},{self.n}))"
+            parts.append(_coef(c) + t)
+        return "=" + ("".join(parts).removeprefix("+") if parts else "0")
+
+
+def _formula_of(
+    key: str, kind: str, formulas: dict[str, Formula], years: _Years
+) -> Formula | None:
+    """How row ``key`` is written as a formula, or None when it is written as a number."""
+    if kind == "ratio" and key in RATIO_ROWS and years.linked(RATIO_ROWS[key]):
+        return ("ratio", ((1.0, RATIO_ROWS[key], None),))
+    f = formulas.get(key)
+    if f is None or kind == "ratio":
+        return None
+    if f[0] in ("rows", "cumsum"):
+        return f
+    ids = [i for _, line, flag in f[1] for i in (line, flag) if i is not None]
+    return f if all(years.linked(i) for i in ids) else None
+
+
 def write(w: ModelWriter) -> list[tuple[str, int, str]]:
     """Write one sheet per standard table; return the rows written as numbers
     (sheet, row, key)."""
     b = w.book
     frames = standard_tables(w.result, w.scenario)
-    ppy = b.input_ref("timeline.periods_per_year")
-    year_row = b.cell("time.year")
-    n = w.spec.n_periods
-    year_range = f"'Time'!${col(FIRST)}${year_row.row}:${col(FIRST + n - 1)}${year_row.row}"
+    years = _Years(w)
     numbers: list[tuple[str, int, str]] = []
     for k, (tid, info) in enumerate(TABLES.items(), start=1):
         df = frames[tid]
@@ -44,13 +105,18 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             cell.fill, cell.font = HEAD_FILL, HEAD_FONT
             cell.data_type = "s"
         kinds = df.attrs.get("kinds", {})
+        formulas = df.attrs.get("formulas", {})
         year_cols = [j for j, c in enumerate(cols) if str(c).isdigit()]
+        model_years = [years.of_label[str(c)] for c in cols if str(c).isdigit()]
+        row_of = {str(key): 6 + i for i, key in enumerate(df.index)}
+        all_years = model_years == list(range(len(model_years)))
         for i, (key, row) in enumerate(df.iterrows()):
             r = 6 + i
             ws.cell(r, 1, str(key)).data_type = "s"
             kind = kinds.get(key, "flow")
-            src = RATIO_ROWS.get(str(key), str(key))
-            linked = src in b.cells and not b.cells[src].constant
+            f = _formula_of(str(key), kind, formulas, years)
+            if f is not None and f[0] == "cumsum" and not all_years:
+                f = None  # the years shown do not start at the first: keep the numbers
             for j, c in enumerate(cols):
                 value = row[c]
                 target = ws.cell(r, j + 2)
@@ -58,22 +124,20 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                     target.value = "" if value is None or value != value else str(value)
                     target.data_type = "s"
                     continue
-                if j in year_cols and linked:
-                    y = year_cols.index(j)
-                    cell = b.cells[src]
-                    rng = (
-                        f"'{cell.sheet}'!${col(FIRST)}${cell.row}:"
-                        f"${col(FIRST + (cell.n or n) - 1)}${cell.row}"
-                    )
-                    if cell.sheet == "Ratios":
-                        target.value = f"='Ratios'!{col(FIRST + y)}{cell.row}"
-                    elif kind == "balance":
-                        target.value = f"=INDEX({rng},({y}+1)*{ppy})"
+                if j in year_cols and f is not None:
+                    y = model_years[year_cols.index(j)]
+                    here = col(j + 2)
+                    if f[0] == "ratio":
+                        target.value = f"='Ratios'!{col(FIRST + y)}{b.cells[f[1][0][1]].row}"
+                    elif f[0] == "rows":
+                        terms = "".join(_coef(c) + f"{here}{row_of[k]}" for c, k, _ in f[1])
+                        target.value = "=" + (terms.removeprefix("+") or "0")
+                    elif f[0] == "cumsum":
+                        prev = f"{col(j + 1)}{r}+" if j != year_cols[0] else ""
+                        target.value = f"={prev}{here}{row_of[f[1][0][1]]}"
                     else:
-                        target.value = f"=SUMIF({year_range},{y},{rng})"
-                elif (
-                    j == 3 and linked and kind not in ("balance", "ratio", "heading") and year_cols
-                ):
+                        target.value = years.formula(f[0], f[1], y)
+                elif j == 3 and f is not None and kind == "flow" and year_cols:
                     a, z = col(year_cols[0] + 2), col(year_cols[-1] + 2)
                     target.value = f"=SUM({a}{r}:{z}{r})"
                 else:
