@@ -127,7 +127,8 @@ class Lines:
 
 
 Formula = tuple[str, tuple[Term, ...]]
-"""How a row derives: from ledger lines, ``("flow" | "end" | "start", terms)``; from rows
+"""How a row derives: from ledger lines, ``("flow" | "end" | "start" | "upto", terms)``
+(``upto``: the running total of flows to the year end); from rows
 of its table, ``("rows", terms)`` (a signed sum, ids are row keys) or ``("cumsum",
 ((1.0, key, None),))`` (the running total of one row)."""
 
@@ -295,14 +296,24 @@ class _Sheet:
         level: int = 0,
         numbered: bool = True,
         opening: bool = False,
+        kind: str = BALANCE,
     ) -> np.ndarray:
-        """A balance row (year-end value, or year-start value when ``opening``)."""
+        """A balance row (year-end value, or year-start value when ``opening``; ``kind``
+        RATIO for a ratio line of the ledger)."""
         src = _as_lines(key if x is None else x)
         series = src if src is not None else x
         values = self.start(series) if opening else self.end(series)  # type: ignore[arg-type]
         how = "start" if opening else "end"
         formula = (how, src.terms) if src is not None else None
-        return self._add(key, zh, en, values, BALANCE, level, numbered, formula)
+        return self._add(key, zh, en, values, kind, level, numbered, formula)
+
+    def add_running(
+        self, key: str, zh: str, en: str, x: Lines, level: int = 0, numbered: bool = True
+    ) -> np.ndarray:
+        """A balance row: the running total of flow ``x`` from the first period to each
+        year end."""
+        values = np.cumsum(self.series(x))[self.last]
+        return self._add(key, zh, en, values, BALANCE, level, numbered, ("upto", x.terms))
 
     def add_yearly(
         self,
@@ -326,12 +337,14 @@ class _Sheet:
         minus: list[str] | None = None,
         level: int = 0,
         numbered: bool = True,
+        kind: str = FLOW,
     ) -> None:
-        """A flow row that is the sum of rows ``plus`` less rows ``minus`` of this table,
-        which may be added before or after it (the workbook writes it as a sum of those
-        rows). Its values are filled in when the table is framed."""
+        """A row (a flow, or a balance of balances) that is the sum of rows ``plus`` less
+        rows ``minus`` of this table, which may be added before or after it (the workbook
+        writes it as a sum of those rows). Its values are filled in when the table is
+        framed."""
         terms = tuple((1.0, k, None) for k in plus) + tuple((-1.0, k, None) for k in minus or ())
-        self._add(key, zh, en, np.full(self.n_years, np.nan), FLOW, level, numbered)
+        self._add(key, zh, en, np.full(self.n_years, np.nan), kind, level, numbered)
         self.rows[-1].formula = ("rows", terms)
 
     def add_cumulative(self, key: str, zh: str, en: str, of: str, level: int = 0) -> None:
@@ -1634,9 +1647,9 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     distributions), the difference assets − liabilities − equity (0 when the sheet
     balances) and 资产负债率 (``bs.debt_ratio``)."""
     sh = _Sheet(result, scenario, "balance_sheet")
-    assets = sh.add_balance("bs.assets", "资产", "Total assets")
+    sh.add_balance("bs.assets", "资产", "Total assets")
     sh.add_balance(
-        "bs.current", "流动资产", "Current assets", sh.p("bs.cash") + sh.p("bs.vat_credit"), level=1
+        "bs.current", "流动资产", "Current assets", sh.lines("bs.cash", "bs.vat_credit"), level=1
     )
     sh.add_balance("bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)", level=2)
     sh.add_balance(
@@ -1653,53 +1666,50 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
         "Fixed assets and construction in progress",
         level=1,
     )
-    liabilities = sh.end("bs.liabilities")
-    equity = sh.end("bs.equity")
-    sh.add_yearly(
+    sh.add_sum(
         "bs.liabilities_and_equity",
         "负债及所有者权益",
         "Liabilities and equity",
-        liabilities + equity,
-        BALANCE,
+        ["bs.liabilities", "bs.equity"],
+        kind=BALANCE,
     )
     sh.add_balance("bs.liabilities", "负债", "Total liabilities", level=1)
     sh.add_balance("bond.closing", "专项债券", "Special bonds", level=2)
     sh.add_balance("loan.closing", "银行贷款", "Loans", level=2)
     sh.add_balance("bs.equity", "所有者权益", "Total equity", level=1)
-    sh.add_balance(
+    sh.add_running(
         "equity.paid_in",
         "实收资本（股东及国有资本金）",
         "Paid-in capital",
-        np.cumsum(sh.p("equity.shareholders_in")),
+        sh.lines("equity.shareholders_in"),
         level=2,
     )
-    sh.add_balance(
+    sh.add_running(
         "equity.grants",
         "资本公积（财政资本性补助）",
         "Capital reserve (capital grants)",
-        np.cumsum(sh.p("fiscal.grants")),
+        sh.lines("fiscal.grants"),
         level=2,
     )
-    sh.add_balance(
-        "equity.fund", "基金出资", "Fund capital", np.cumsum(sh.p("fund.contribution")), level=2
+    sh.add_running(
+        "equity.fund", "基金出资", "Fund capital", sh.lines("fund.contribution"), level=2
     )
-    sh.add_balance(
+    sh.add_running(
         "equity.retained",
         "累计留存收益（扣除分配）",
         "Retained earnings net of distributions",
-        np.cumsum(sh.p("pl.net_profit") - sh.p("equity.distribution") - sh.p("fund.paid")),
+        sh.lines("pl.net_profit") - sh.lines("equity.distribution", "fund.paid"),
         level=2,
     )
-    sh.add_yearly(
+    sh.add_sum(
         "bs.difference",
         "资产负债表平衡差额",
         "Balance-sheet difference",
-        assets - liabilities - equity,
-        BALANCE,
+        ["bs.assets"],
+        ["bs.liabilities", "bs.equity"],
+        kind=BALANCE,
     )
-    sh.add_yearly(
-        "bs.debt_ratio", "资产负债率", "Debt-to-assets ratio", sh.end("bs.debt_ratio"), RATIO
-    )
+    sh.add_balance("bs.debt_ratio", "资产负债率", "Debt-to-assets ratio", kind=RATIO)
     return sh.frame()
 
 
@@ -1731,21 +1741,21 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         "income.revenue",
         "营业收入（含销项税额）",
         "Revenue incl. output VAT",
-        sh.p("revenue.total") + sh.p("tax.output_vat"),
+        sh.lines("revenue.total", "tax.output_vat"),
         level=1,
     )
     sh.add_flow(
         "income.opex",
         "减：经营成本（含进项税额）",
         "less: operating costs incl. input VAT",
-        sh.p("opex.total") + sh.p("opex.input_vat"),
+        sh.lines("opex.total", "opex.input_vat"),
         level=1,
     )
     sh.add_flow(
         "income.taxes",
         "减：税金（增值税、税金及附加、所得税）",
         "less: VAT, taxes and surcharges, income tax",
-        sh.p("tax.vat_payable") + sh.p("tax.taxes_and_surcharges") + sh.p("tax.income_tax"),
+        sh.lines("tax.vat_payable", "tax.taxes_and_surcharges", "tax.income_tax"),
         level=1,
     )
     sh.add_flow(
@@ -1761,14 +1771,14 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         "bond.principal_net",
         "还本",
         "Principal (net of refinancing)",
-        sh.p("bond.principal") - sh.p("bond.refinanced"),
+        sh.lines("bond.principal") - sh.lines("bond.refinanced"),
         level=1,
     )
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
     loan = sh.add_flow(
         "cash.loan_debt_service", "市场化融资还本付息", "Market financing principal and interest"
     )
-    loan_principal = sh.p("loan.principal") + sh.p("loan.prepayment")
+    loan_principal = sh.lines("loan.principal", "loan.prepayment")
     sh.add_flow(
         "loan.principal_all", "还本", "Principal (incl. prepayment)", loan_principal, level=1
     )
@@ -1776,21 +1786,29 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         "loan.interest_paid",
         "付息",
         "Interest",
-        sh.p("cash.loan_debt_service") - loan_principal,
+        sh.lines("cash.loan_debt_service") - loan_principal,
         level=1,
     )
-    sh.add_yearly(
-        "after_bond", "偿还专项债本息后项目收益", "Income left after bond service", ni - bond, FLOW
+    income, bond_ds, loan_ds = (
+        "cash.net_income_for_coverage",
+        "cash.bond_debt_service",
+        "cash.loan_debt_service",
     )
-    surplus = sh.add_yearly(
-        "surplus", "当年资金结余", "Surplus after all debt service", ni - bond - loan, FLOW
+    sh.add_sum(
+        "after_bond",
+        "偿还专项债本息后项目收益",
+        "Income left after bond service",
+        [income],
+        [bond_ds],
     )
-    sh.add_yearly(
+    sh.add_sum(
+        "surplus", "当年资金结余", "Surplus after all debt service", [income], [bond_ds, loan_ds]
+    )
+    sh.add_cumulative(
         "surplus.cumulative",
         "累计资金结余（偿债准备）",
         "Cumulative surplus after debt service",
-        np.cumsum(surplus),
-        BALANCE,
+        "surplus",
     )
 
     rows = _ratio_rows(sh)

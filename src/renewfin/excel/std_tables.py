@@ -59,10 +59,11 @@ class _Years:
         parts = []
         for c, id, flag in terms:
             rng = self.range(id)
-            if how == "flow" and flag is None:
-                t = f"SUMIF({self.years},{y},{rng})"
-            elif how == "flow":
-                t = f"SUMPRODUCT(({self.years}={y})*{self.range(flag)}*{rng})"
+            op = "<=" if how == "upto" else "="  # upto: every year to y
+            if how in ("flow", "upto") and flag is None:
+                t = f'SUMIF({self.years},"{op}{y}",{rng})'
+            elif how in ("flow", "upto"):
+                t = f"SUMPRODUCT(({self.years}{op}{y})*{self.range(flag)}*{rng})"
             elif how == "start":
                 t = f"INDEX({rng},{y}*{self.ppy}+1)"
             else:
@@ -71,14 +72,12 @@ class _Years:
         return "=" + ("".join(parts).removeprefix("+") if parts else "0")
 
 
-def _formula_of(
-    key: str, kind: str, formulas: dict[str, Formula], years: _Years
-) -> Formula | None:
+def _formula_of(key: str, kind: str, formulas: dict[str, Formula], years: _Years) -> Formula | None:
     """How row ``key`` is written as a formula, or None when it is written as a number."""
     if kind == "ratio" and key in RATIO_ROWS and years.linked(RATIO_ROWS[key]):
         return ("ratio", ((1.0, RATIO_ROWS[key], None),))
     f = formulas.get(key)
-    if f is None or kind == "ratio":
+    if f is None:
         return None
     if f[0] in ("rows", "cumsum"):
         return f
