@@ -130,7 +130,9 @@ Formula = tuple[str, tuple[Term, ...]]
 """How a row derives: from ledger lines, ``("flow" | "end" | "start" | "upto", terms)``
 (``upto``: the running total of flows to the year end); from rows
 of its table, ``("rows", terms)`` (a signed sum, ids are row keys) or ``("cumsum",
-((1.0, key, None),))`` (the running total of one row)."""
+((1.0, key, None),))`` (the running total of one row), ``("lag", ((1.0, key, None),))``
+(the row's value in the year before, 0 in the first) or ``("reserve", ((1.0, net, None),
+(1.0, available, None)))`` (the statutory reserve rate × max(min(net, available), 0))."""
 
 
 @dataclass
@@ -324,9 +326,11 @@ class _Sheet:
         kind: str,
         level: int = 0,
         numbered: bool = True,
+        formula: Formula | None = None,
     ) -> np.ndarray:
-        """A row of values already by model year, (Y,)."""
-        return self._add(key, zh, en, values, kind, level, numbered)
+        """A row of values already by model year, (Y,), with the formula (on rows of this
+        table) that computes them, if any."""
+        return self._add(key, zh, en, values, kind, level, numbered, formula)
 
     def add_sum(
         self,
@@ -1051,9 +1055,9 @@ def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
     uplift = 1.0 + (capitalised / ov_total if abs(ov_total) > 1e-12 else 0.0)
     held = sh.p("flag.held") - sh.opt("reit.flag_exit")
 
-    def block(key: str, zh: str, en: str, original: float, charge: np.ndarray) -> None:
+    def block(key: str, zh: str, en: str, original: float, charge: np.ndarray | str) -> None:
         sh.heading(key, zh, en)
-        cum = np.cumsum(charge)
+        cum = np.cumsum(sh.series(charge))
         mask = (cum > 1e-12) * held
         sh.add_balance(f"{key}.original_value", "原值", "Original value", original * mask, level=1)
         sh.add_flow(f"{key}.charge", "当期折旧摊销费", "Charge for the year", charge, level=1)
@@ -1073,7 +1077,7 @@ def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
             ov.get(cls.name, 0.0) * uplift,
             sh.p(id) * scale,
         )
-    block("dep_fin.total", "合计", "Total", ov_total * uplift, fin)
+    block("dep_fin.total", "合计", "Total", ov_total * uplift, "dep_fin.total")
     return sh.frame()
 
 
@@ -1278,18 +1282,33 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         reserve[y] = rate * max(min(net[y], available[y]), 0.0)
         closing[y] = available[y] - reserve[y] - paid[y]
         carried = closing[y]
+
+    def rows(*plus: str, minus: tuple[str, ...] = ()) -> Formula:
+        return ("rows", tuple((1.0, k, None) for k in plus) + tuple((-1.0, k, None) for k in minus))
+
     sh.add_yearly(
         "pl.opening_undistributed",
         "期初未分配利润",
         "Undistributed profit brought forward",
         opening,
         BALANCE,
+        formula=("lag", ((1.0, "pl.undistributed", None),)),
     )
     sh.add_yearly(
-        "pl.available", "可供分配的利润", "Profit available for distribution", available, BALANCE
+        "pl.available",
+        "可供分配的利润",
+        "Profit available for distribution",
+        available,
+        BALANCE,
+        formula=rows("pl.net_profit", "pl.opening_undistributed"),
     )
     sh.add_yearly(
-        "pl.statutory_reserve", "提取法定盈余公积金", "Statutory surplus reserve", reserve, FLOW
+        "pl.statutory_reserve",
+        "提取法定盈余公积金",
+        "Statutory surplus reserve",
+        reserve,
+        FLOW,
+        formula=("reserve", ((1.0, "pl.net_profit", None), (1.0, "pl.available", None))),
     )
     sh.add_yearly(
         "pl.available_to_investors",
@@ -1297,13 +1316,21 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         "Profit available to investors",
         available - reserve,
         BALANCE,
+        formula=rows("pl.available", minus=("pl.statutory_reserve",)),
     )
     sh.add_flow("pl.paid", "应付投资者各方利润", "Profit paid to investors", paid_lines)
     sh.add_flow("equity.distribution", "股东分配", "Distributions to shareholders", level=1)
     sh.add_flow(
         "fund.profit", "基金收益分配", "Fund preferred returns and upside", fund_profit, level=1
     )
-    sh.add_yearly("pl.undistributed", "未分配利润", "Undistributed profit", closing, BALANCE)
+    sh.add_yearly(
+        "pl.undistributed",
+        "未分配利润",
+        "Undistributed profit",
+        closing,
+        BALANCE,
+        formula=rows("pl.available_to_investors", minus=("pl.paid",)),
+    )
     sh.add_flow("pl.ebit", "息税前利润", "EBIT")
     sh.add_flow(
         "pl.ebitda_total", "息税折旧摊销前利润", "EBITDA", sh.lines("pl.ebit", "dep_fin.total")

@@ -1252,17 +1252,23 @@ def _lockup(w: ModelWriter, where: str, floors: list[float], loans_paid: bool) -
     b.row(F, f"xl.lockup_{where}", "分配锁定", "Lock-up", f, unit="-", fmt=FLAG, total=False)
 
 
-def _distributable_pre(w: ModelWriter) -> None:
-    b = w.book
-    policy = w.spec.funding.distribution_policy is DistributionPolicy.PROFIT
-    w.param("xl.profit_policy", float(policy), "按可供分配利润分配", "Profit policy (1 = yes)", "-")
-    w.param(
+def distributable_share(w: ModelWriter) -> str:
+    """The input 1 − statutory surplus reserve rate (share of a year's net profit that can
+    be distributed); returns its reference."""
+    return w.param(
         "xl.distributable_share",
         1.0 - w.spec.funding.statutory_reserve_rate,
         "可分配比例",
         "Share of net profit distributable",
         "-",
     )
+
+
+def _distributable_pre(w: ModelWriter) -> None:
+    b = w.book
+    policy = w.spec.funding.distribution_policy is DistributionPolicy.PROFIT
+    w.param("xl.profit_policy", float(policy), "按可供分配利润分配", "Profit policy (1 = yes)", "-")
+    distributable_share(w)
     b.row(
         F,
         "xl.distributable_pre",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl.styles import Font
 
+from renewfin.excel import funding
 from renewfin.excel.book import FIRST, HEAD_FILL, HEAD_FONT, MONEY, SOLVED_FILL, col
 from renewfin.tables import TABLES, Formula, Term, standard_tables
 
@@ -79,7 +80,7 @@ def _formula_of(key: str, kind: str, formulas: dict[str, Formula], years: _Years
     f = formulas.get(key)
     if f is None:
         return None
-    if f[0] in ("rows", "cumsum"):
+    if f[0] in ("rows", "cumsum", "lag", "reserve"):
         return f
     ids = [i for _, line, flag in f[1] for i in (line, flag) if i is not None]
     return f if all(years.linked(i) for i in ids) else None
@@ -114,7 +115,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             ws.cell(r, 1, str(key)).data_type = "s"
             kind = kinds.get(key, "flow")
             f = _formula_of(str(key), kind, formulas, years)
-            if f is not None and f[0] == "cumsum" and not all_years:
+            if f is not None and f[0] in ("cumsum", "lag") and not all_years:
                 f = None  # the years shown do not start at the first: keep the numbers
             for j, c in enumerate(cols):
                 value = row[c]
@@ -134,6 +135,13 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                     elif f[0] == "cumsum":
                         prev = f"{col(j + 1)}{r}+" if j != year_cols[0] else ""
                         target.value = f"={prev}{here}{row_of[f[1][0][1]]}"
+                    elif f[0] == "lag":
+                        first = j == year_cols[0]
+                        target.value = "=0" if first else f"={col(j + 1)}{row_of[f[1][0][1]]}"
+                    elif f[0] == "reserve":  # 法定盈余公积: rate × max(min(net, available), 0)
+                        net, avail = (f"{here}{row_of[k]}" for _, k, _ in f[1])
+                        share = funding.distributable_share(w)
+                        target.value = f"=(1-{share})*MAX(MIN({net},{avail}),0)"
                     else:
                         target.value = years.formula(f[0], f[1], y)
                 elif j == 3 and f is not None and kind == "flow" and year_cols:
