@@ -540,6 +540,9 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
     their items), 2 工程建设其他费用 (other costs and land items), 3 预备费 (基本预备费,
     涨价预备费), 4 建设投资合计 (``capex.total``). Input VAT per item uses the item's rate or
     the tax preset's rate for its category; their sum is ``capex.input_vat``.
+    ``attrs["levels"]`` gives each row's level (a row sums the rows one level below it
+    that follow it; 建设投资合计 sums the level-0 rows) and ``attrs["leaves"]`` the
+    investment items each row without sub-rows shows.
     """
     sh = _Sheet(result, scenario, "investment_estimate")
     spec = result.spec
@@ -548,6 +551,7 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
     vat = {n: a * vat_rate[n] / (1.0 + vat_rate[n]) for n, a in amount.items()}
     total = sh.p("capex.total").sum()
     rows: list[tuple[str, str, str, float, float, int]] = []
+    leaves: dict[str, list[str]] = {}  # row key → investment items it shows (no sub-rows)
 
     def items_of(cat: InvestmentCategory) -> list[str]:
         return [i.name for i in spec.investment if i.category is cat]
@@ -556,6 +560,7 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
         for n in names:
             it = result.ledger.item(f"capex.item[{n}]")
             rows.append((f"capex.item[{n}]", n, it.en, amount[n], vat[n], level))
+            leaves[f"capex.item[{n}]"] = [n]
 
     def category_row(
         cat: InvestmentCategory, level: int, zh: str | None = None, items: bool = True
@@ -575,6 +580,8 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
         )
         if items:
             item_rows(names, level + 1)
+        else:
+            leaves[rows[-1][0]] = names
 
     def group(key: str, zh: str, en: str, cats: list[InvestmentCategory]) -> None:
         names = [n for c in cats for n in items_of(c)]
@@ -602,7 +609,9 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
     category_row(C.CONTINGENCY, 1, "基本预备费", items=len(cont) > 1)
     if not cont:
         rows.append(("capex.category[contingency]", "基本预备费", "Basic contingency", 0.0, 0.0, 1))
+        leaves["capex.category[contingency]"] = []
     rows.append(("capex.price_contingency", "涨价预备费", "Price contingency", price, 0.0, 1))
+    leaves["capex.price_contingency"] = []
     rows.append(
         ("capex.total", "建设投资合计", "Construction investment", total, sum(vat.values()), 0)
     )
@@ -627,6 +636,8 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.metric("total_investment")
     sh._attrs(df)
     df.attrs["kinds"] = {r[0]: FLOW for r in rows}
+    df.attrs["levels"] = {r[0]: r[5] for r in rows}
+    df.attrs["leaves"] = leaves
     return df
 
 

@@ -15,9 +15,12 @@ from openpyxl.styles import Font
 
 from renewfin.excel import funding
 from renewfin.excel.book import FIRST, HEAD_FILL, HEAD_FONT, MONEY, SOLVED_FILL, col
-from renewfin.tables import TABLES, Formula, Term, standard_tables
+from renewfin.tables import SHARE, TABLES, VAT, Formula, Term, standard_tables
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from renewfin.excel.writer import ModelWriter
 
 RATIO_ROWS = {"dscr": "ratio.dscr", "loan_dscr": "ratio.loan_dscr", "icr": "ratio.icr"}
@@ -104,6 +107,10 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             cell = ws.cell(5, j, str(c))
             cell.fill, cell.font = HEAD_FILL, HEAD_FONT
             cell.data_type = "s"
+        if tid == "investment_estimate":
+            numbers += _investment_estimate(w, ws, df, name)
+            _layout(ws)
+            continue
         kinds = df.attrs.get("kinds", {})
         formulas = df.attrs.get("formulas", {})
         year_cols = [j for j, c in enumerate(cols) if str(c).isdigit()]
@@ -155,8 +162,76 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                         target.fill = SOLVED_FILL
                         numbers.append((name, r, str(key)))
                 target.number_format = MONEY if kind != "ratio" else "0.000"
-        ws.freeze_panes = ws.cell(6, 5)
-        ws.column_dimensions["A"].hidden = True
-        ws.column_dimensions["C"].width = 34
-        ws.column_dimensions["D"].width = 34
+        _layout(ws)
+    return numbers
+
+
+def _layout(ws: Worksheet) -> None:
+    ws.freeze_panes = ws.cell(6, 5)
+    ws.column_dimensions["A"].hidden = True
+    ws.column_dimensions["C"].width = 34
+    ws.column_dimensions["D"].width = 34
+
+
+def _investment_estimate(
+    w: ModelWriter, ws: Worksheet, df: pd.DataFrame, name: str
+) -> list[tuple[str, int, str]]:
+    """建设投资估算表 (no year columns): items and the price contingency sum their model
+    lines over construction, their input VAT uses the item's rate input, each other row
+    sums the rows one level below it, and each share is the row over 建设投资合计."""
+    years = _Years(w)
+    keys = [str(k) for k in df.index]
+    levels: dict[str, int] = df.attrs["levels"]
+    leaves: dict[str, list[str]] = df.attrs["leaves"]
+    row_of = {k: 6 + i for i, k in enumerate(keys)}
+    total_r = row_of["capex.total"]
+    numbers: list[tuple[str, int, str]] = []
+
+    def children(i: int) -> list[str]:
+        if keys[i] == "capex.total":
+            return [k for k in keys[:i] if levels[k] == 0]
+        out = []
+        for k in keys[i + 1 :]:
+            if levels[k] <= levels[keys[i]]:
+                break
+            if levels[k] == levels[keys[i]] + 1:
+                out.append(k)
+        return out
+
+    def vat(n: str) -> str:
+        rate = w.book.input_ref(f"xl.capex_vat[{n}]")
+        return f"SUM({years.range(f'capex.item[{n}]')})*{rate}/(1+{rate})"
+
+    for i, key in enumerate(keys):
+        r = row_of[key]
+        ws.cell(r, 1, key).data_type = "s"
+        for j, c in enumerate(df.columns):
+            value = df.iloc[i, j]
+            target = ws.cell(r, j + 2)
+            if j < 3:
+                target.value = "" if value is None or value != value else str(value)
+                target.data_type = "s"
+                continue
+            if isinstance(value, float) and math.isnan(value):
+                continue
+            letter = col(j + 2)
+            if c == SHARE:
+                target.value = f"={col(5)}{r}/{col(5)}{total_r}"
+                target.number_format = "0.00%"
+                continue
+            if key in leaves and c == VAT:
+                parts = [vat(n) for n in leaves[key]]
+            elif key in leaves:
+                lines = [f"capex.item[{n}]" for n in leaves[key]] or (
+                    ["capex.price_contingency"] if key == "capex.price_contingency" else []
+                )
+                parts = [f"SUM({years.range(x)})" for x in lines if years.linked(x)]
+                if len(parts) != len(lines):
+                    target.value, target.fill = float(value), SOLVED_FILL
+                    numbers.append((name, r, key))
+                    continue
+            else:
+                parts = [f"{letter}{row_of[k]}" for k in children(i)]
+            target.value = "=" + ("+".join(parts) or "0")
+            target.number_format = MONEY
     return numbers
