@@ -1,9 +1,15 @@
 """The standard evaluation tables (renewfin.tables) as workbook sheets, by model year.
 
-A row that is a line of the model links to it — flows summed by year (SUMIF on the model
-year), balances at year end, ratios from the Ratios sheet — so it updates with the
-inputs. Rows that renewfin.tables derives by its own arithmetic (subtotals, the
-profit-distribution rows …) are written as numbers and listed on the Control sheet.
+Every row that renewfin.tables builds from model lines or from its own rows is a live
+formula: a line of the model, or a signed sum of lines (optionally counted only in
+construction periods), summed by model year (SUMIF / SUMPRODUCT on the model year),
+taken at the start or end of the year, or run up to the year end; sums of rows of the
+same table, running totals and the year-before value; the statutory reserve from the
+distributable-share input; the investment estimate from the item lines and their VAT
+rate inputs. The few rows renewfin.tables computes otherwise (period-wise maxima, the
+split of VAT surcharges by rate, the capital share of bonds, the change of cash in
+construction, the depreciation by asset class, the coverage ratios shown in selected
+years) are written as numbers and listed on the Control sheet.
 """
 
 from __future__ import annotations
