@@ -118,11 +118,10 @@ def main() -> None:
 
 def run_local(portfolio, folder: Path, workers: int):
     """Run the portfolio on a fresh LocalCluster; return (result, seconds incl. start-up)."""
-    from dask.distributed import Client, LocalCluster
+    from renewfin.portfolio.distributed import local_cluster
 
     t = time.perf_counter()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cl, Client(cl) as client:
+    with local_cluster(workers) as client:
         result = simulate_portfolio(portfolio, folder, client=client)
     return result, time.perf_counter() - t
 

@@ -36,10 +36,9 @@ def in_process():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def cluster():  # type: ignore[no-untyped-def]
-    from dask.distributed import Client, LocalCluster
+    from renewfin.portfolio.distributed import local_cluster
 
-    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as c, Client(c) as client:
+    with local_cluster(3) as client:
         yield client
 
 

@@ -240,11 +240,10 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     progress = ProgressBar() if show else None
     base = Path(args.file).parent
     if args.scheduler.startswith("dask-local"):
-        from dask.distributed import Client, LocalCluster
+        from renewfin.portfolio.distributed import local_cluster
 
         workers = int(args.scheduler.split(":")[1]) if ":" in args.scheduler else 2
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+        with local_cluster(workers) as client:
             res = simulate_portfolio(portfolio, base, n=args.n, seed=args.seed, client=client,
                                      progress=progress)
     else:

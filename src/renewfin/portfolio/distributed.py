@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from renewfin.portfolio.run import Job, Plan, project_chunk, reduce_chunk
+
+NANNY_ENV = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+"""Dask config that stops the nanny setting ``MALLOC_TRIM_THRESHOLD_`` in workers.
+Setting it turns off glibc's dynamic mmap threshold, so every large numpy temporary is
+mapped and unmapped afresh: the engine ran 1.55× slower per task (measured: 0.148 s →
+0.231 s for 2,000 scenarios of one project). Put the same setting in the Dask config of
+the machines of a real cluster."""
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[Any]:
+    """A Dask ``LocalCluster`` of ``workers`` single-threaded worker processes on this
+    machine, with a client; yields the client."""
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    with dask.config.set(NANNY_ENV), LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, Client(cluster) as client:
+        yield client
 
 
 def run_on_dask(plan: Plan, jobs: list[Job], scheduler: str, client: Any = None,
