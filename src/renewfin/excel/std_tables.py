@@ -64,20 +64,21 @@ class _Years:
         last = FIRST + (cell.n or self.n) - 1
         return f"'{cell.sheet}'!${col(FIRST)}${cell.row}:${col(last)}${cell.row}"
 
-    def formula(self, how: str, terms: tuple[Term, ...], y: int) -> str:
-        """The value of model year ``y`` of a row ``Σ coef · flag · line``."""
+    def formula(self, how: str, terms: tuple[Term, ...], y: str) -> str:
+        """The value of a model year of a row ``Σ coef · flag · line``; ``y`` is the
+        reference of the cell holding the model year (0 = the first)."""
         parts = []
         for c, id, flag in terms:
             rng = self.range(id)
             op = "<=" if how == "upto" else "="  # upto: every year to y
             if how in ("flow", "upto") and flag is None:
-                t = f'SUMIF({self.years},"{op}{y}",{rng})'
+                t = f'SUMIF({self.years},"{op}"&{y},{rng})'
             elif how in ("flow", "upto"):
                 t = f"SUMPRODUCT(({self.years}{op}{y})*{self.range(flag)}*{rng})"
             elif how == "start":
                 t = f"INDEX({rng},{y}*{self.ppy}+1)"
             else:
-                t = f"INDEX({rng},MIN(({y}+1)*{self.ppy},{self.n}))"
+                t = f"INDEX({rng},MIN(({y}+1)*{self.ppy},COLUMNS({rng})))"
             parts.append(_coef(c) + t)
         return "=" + ("".join(parts).removeprefix("+") if parts else "0")
 
@@ -123,6 +124,10 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
         model_years = [years.of_label[str(c)] for c in cols if str(c).isdigit()]
         row_of = {str(key): 6 + i for i, key in enumerate(df.index)}
         all_years = model_years == list(range(len(model_years)))
+        if year_cols:  # the model year of each column, which the formulas read
+            ws.cell(4, 3, "模型年 Model year (0 = first)").data_type = "s"
+            for j, y in zip(year_cols, model_years, strict=True):
+                ws.cell(4, j + 2, y).font = Font(italic=True, color="808080")
         for i, (key, row) in enumerate(df.iterrows()):
             r = 6 + i
             ws.cell(r, 1, str(key)).data_type = "s"
@@ -156,7 +161,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                         share = funding.distributable_share(w)
                         target.value = f"=(1-{share})*MAX(MIN({net},{avail}),0)"
                     else:
-                        target.value = years.formula(f[0], f[1], y)
+                        target.value = years.formula(f[0], f[1], f"{here}$4")
                 elif j == 3 and f is not None and kind == "flow" and year_cols:
                     a, z = col(year_cols[0] + 2), col(year_cols[-1] + 2)
                     target.value = f"=SUM({a}{r}:{z}{r})"
