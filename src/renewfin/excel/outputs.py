@@ -547,6 +547,22 @@ def _coverage(w: ModelWriter) -> None:
         total=False,
         n=n,
     )
+    _yearly(w, "ratio.ni", "项目收益", "Project income for debt service", ni)
+    b.row(
+        R,
+        "ratio.total_cover",
+        "年度全部债务本息覆盖倍数",
+        "Annual total-debt coverage",
+        lambda x: (
+            f"=IF(({x.p('ratio.construction')}=0)*({x.p('ratio.held')}>0)*("
+            f"{x.p('ratio.bond_ds')}+{x.p('ratio.loan_ds')}>1E-12),"
+            f'{x.p("ratio.ni")}/({x.p("ratio.bond_ds")}+{x.p("ratio.loan_ds")}),"")'
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+        n=n,
+    )
     W(
         "min_annual_cash_coverage",
         lambda x: (

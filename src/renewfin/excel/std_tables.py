@@ -8,8 +8,8 @@ same table, running totals and the year-before value; the statutory reserve from
 distributable-share input; the investment estimate from the item lines and their VAT
 rate inputs. The few rows renewfin.tables computes otherwise (period-wise maxima, the
 split of VAT surcharges by rate, the capital share of bonds, the change of cash in
-construction, the depreciation by asset class, the coverage ratios shown in selected
-years) are written as numbers and listed on the Control sheet.
+construction, the depreciation by asset class) are written as numbers and listed on the
+Control sheet. Ratio rows read the Ratios sheet.
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     from renewfin.excel.writer import ModelWriter
 
-RATIO_ROWS = {"dscr": "ratio.dscr", "loan_dscr": "ratio.loan_dscr", "icr": "ratio.icr"}
+RATIO_ROWS = {
+    "dscr": "ratio.dscr",
+    "loan_dscr": "ratio.loan_dscr",
+    "icr": "ratio.icr",
+    "coverage.bond": "ratio.annual_cover",
+    "coverage.total": "ratio.total_cover",
+}
+"""Ratio rows of the standard tables that are rows of the Ratios sheet (by model year)."""
 
 
 def _coef(c: float) -> str:
