@@ -951,7 +951,7 @@ def global_sensitivity(sim: Simulation, metric: str) -> pd.DataFrame:
         ``n_nan``; sorted by |spearman|, largest first (NaN last).
     """
     if metric not in sim.metrics:
-        raise KeyError(f"unknown metric {metric!r}; expected one of {sorted(sim.metrics)}")
+        raise KeyError(f"unknown metric {metric!r}; expected one of {sorted(sim.metrics.columns)}")
     names = list(sim.samples.columns)
     paths = {p.name: p.path for p in sim.inputs}
     x = sim.samples.to_numpy(dtype=float)
@@ -1111,7 +1111,7 @@ def scenario_analysis(
     """
     compare = _compare(op)
     if metric not in sim.metrics:
-        raise KeyError(f"unknown metric {metric!r}; expected one of {sorted(sim.metrics)}")
+        raise KeyError(f"unknown metric {metric!r}; expected one of {sorted(sim.metrics.columns)}")
     y = sim.metrics[metric].to_numpy(dtype=float)
     valid = ~np.isnan(y)
     breach = valid & compare(np.where(valid, y, 0.0), float(value))

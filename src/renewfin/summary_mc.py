@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,7 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
     wz = max(_width(metric_info(k).zh) for k in keys) + 2
     for k in keys:
         info = metric_info(k)
-        row = summary.loc[k]
+        row = cast("pd.Series[float]", summary.loc[k])  # the statistics of metric k
         u = info.unit
 
         def f(v: float, u: str = u) -> str:

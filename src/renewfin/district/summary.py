@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -100,7 +100,7 @@ def district_document(result: DistrictResult, scale_funding: bool = False) -> di
         "contributions": {
             "scale_funding": scale_funding,
             "metrics": list(HEADLINE),
-            "members": {k: {m: {c: _clean(float(contrib.loc[(k, m), c]))
+            "members": {k: {m: {c: _clean(float(cast(float, contrib.loc[(k, m), c])))
                                 for c in ("with", "without", "contribution")}
                             for m in HEADLINE} for k in result.keys},
         },

@@ -134,7 +134,9 @@ class Book:
     formulas are written by ``finish`` so that a row may refer to a later one."""
 
     def __post_init__(self) -> None:
-        self.wb.remove(self.wb.active)
+        default = self.wb.active  # the sheet a new Workbook starts with
+        assert default is not None
+        self.wb.remove(default)
 
     def cell(self, id: str) -> Cell:
         """Where line ``id`` is (KeyError naming it when it was not written)."""

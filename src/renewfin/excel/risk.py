@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -80,11 +80,11 @@ def add_risk_sheets(
     for i, k in enumerate(keys):
         r = 6 + i
         info = metric_info(k)
-        for c, v in enumerate((k, info.zh, info.en), start=1):
-            ws.cell(r, c, v).data_type = "s"
-        row = summary.loc[k]
-        for c, name in enumerate(("mean", "std", "sem", "p5", "p10", "p50", "p90", "p95"), start=4):
-            v = float(row[name])
+        for c, text in enumerate((k, info.zh, info.en), start=1):
+            ws.cell(r, c, text).data_type = "s"
+        row = cast("pd.Series[float]", summary.loc[k])  # the statistics of metric k
+        for c, stat in enumerate(("mean", "std", "sem", "p5", "p10", "p50", "p90", "p95"), start=4):
+            v = float(row[stat])
             if math.isfinite(v):
                 ws.cell(r, c, v).number_format = _fmt(k)
         ws.cell(r, 12, int(row["n_nan"]))
@@ -93,6 +93,7 @@ def add_risk_sheets(
         bold=True
     )
     _header(ws, r + 1, ["threshold", "说明 Label", "", "P", "SE", "breaches", "n", "n/a"])
+    b: Any  # a row of sim.breaches(): threshold, label, p, se, n_breach, n, n_nan
     for i, b in enumerate(sim.breaches().itertuples()):
         rr = r + 2 + i
         ws.cell(rr, 1, b.threshold).data_type = "s"
@@ -150,6 +151,7 @@ def _tornado(wb, tornado: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
     ws = wb.create_sheet("Tornado")
     metric = str(tornado["metric"].iloc[0])
     part = tornado[tornado["metric"] == metric]
+    row: Any  # a row of the tornado: input, base, low_value, high_value, ...
     _header(ws, 1, ["input", "low − base", "high − base", "base", "low value", "high value"])
     for i, row in enumerate(part.itertuples()):
         r = 2 + i

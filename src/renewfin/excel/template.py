@@ -47,7 +47,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -538,8 +538,9 @@ def _prefill(root: BaseModel | None, section: Section) -> dict[tuple[str, ...], 
     return out
 
 
-def _put(cell: Cell, value: Any) -> None:
+def _put(cell: Cell | MergedCell, value: Any) -> None:
     """Write ``value``; text always as text, never as a formula."""
+    assert isinstance(cell, Cell)  # the template's sheets merge no cells
     if isinstance(value, str):
         cell.value = value
         cell.data_type = "s"
@@ -563,7 +564,7 @@ def _cell_value(ft: FieldType, value: Any) -> Any:
     return value
 
 
-def _style_input(cell: Cell, ft: FieldType) -> None:
+def _style_input(cell: Cell | MergedCell, ft: FieldType) -> None:
     cell.fill = _INPUT_FILL
     cell.font = _INPUT_FONT
     cell.border = _INPUT_BORDER
@@ -573,7 +574,7 @@ def _style_input(cell: Cell, ft: FieldType) -> None:
         cell.number_format = "@"
 
 
-def _header(cell: Cell, text: str) -> None:
+def _header(cell: Cell | MergedCell, text: str) -> None:
     _put(cell, text)
     cell.fill = _HEADER_FILL
     cell.font = _HEADER_FONT

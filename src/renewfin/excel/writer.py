@@ -71,8 +71,8 @@ class ModelWriter:
                 cell = ws.cell(1, c, h)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT
             ws.freeze_panes = "E2"
-            for c, width in zip("ABCDEF", (46, 30, 32, 8, 14, 90), strict=True):
-                ws.column_dimensions[c].width = width
+            for letter, width in zip("ABCDEF", (46, 30, 32, 8, 14, 90), strict=True):
+                ws.column_dimensions[letter].width = width
         return ws
 
     def param(
@@ -458,7 +458,7 @@ class ModelWriter:
             for k, label in enumerate(labels):
                 cell = ws.cell(5, FIRST + k, label)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT
-            ws.freeze_panes = ws.cell(6, FIRST)
+            ws.freeze_panes = ws.cell(6, FIRST).coordinate
             ws.column_dimensions["A"].width = 30
             ws.column_dimensions["B"].width = 28
             ws.column_dimensions["C"].width = 30

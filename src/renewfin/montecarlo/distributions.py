@@ -434,7 +434,8 @@ class PERT(_ScipyBacked):
         """
         uu = _unit(u)
         # Boost's "root finding ... giving up" warning comes with a NaN, handled below.
-        with warnings.catch_warnings(), special.errstate(all="ignore"):
+        # (scipy-stubs misspells the "ignore" option of special.errstate as "ignored".)
+        with warnings.catch_warnings(), special.errstate(all="ignore"):  # type: ignore[arg-type]
             warnings.simplefilter("ignore", RuntimeWarning)
             x = np.asarray(self.to_scipy().ppf(uu), dtype=np.float64)
         bad = np.isnan(x) & ~np.isnan(uu)

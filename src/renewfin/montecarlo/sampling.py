@@ -28,7 +28,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,7 +129,8 @@ def _sobol(n: int, d: int, rng: np.random.Generator) -> FloatArray:
         )
     # scipy >= 1.15 names the generator argument ``rng``; older versions ``seed``.
     key = "rng" if "rng" in inspect.signature(qmc.Sobol).parameters else "seed"
-    engine = qmc.Sobol(d, scramble=True, **{key: rng})
+    generator: dict[str, Any] = {key: rng}
+    engine = qmc.Sobol(d, scramble=True, **generator)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
         return np.asarray(engine.random(n), dtype=np.float64)

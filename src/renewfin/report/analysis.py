@@ -3,6 +3,8 @@ qualifications, and the appendix of standard tables."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from renewfin import __version__
@@ -256,7 +258,9 @@ def risk_section(ctx: Ctx) -> str:
             tr(
                 [td(ctx.label(k)), ctx.metric(k, tag="td")]
                 + [
-                    ctx.fmt.fig(float(summary.loc[k, s]), kind, tag="td", sim=k, stat=s)
+                    ctx.fmt.fig(
+                        float(cast(float, summary.loc[k, s])), kind, tag="td", sim=k, stat=s
+                    )
                     for s in SUMMARY_STATS
                 ]
             )

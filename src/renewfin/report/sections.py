@@ -4,6 +4,8 @@ the investor view."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from renewfin.checks import minimum_capital_ratio
@@ -213,7 +215,7 @@ def investment_section(ctx: Ctx) -> str:
         "sources.interest_subsidies",
     ):
         if key in plan.index:
-            parts[str(plan.loc[key, label_col])] = float(plan.loc[key, "合计 Total"])
+            parts[str(plan.loc[key, label_col])] = float(cast(float, plan.loc[key, "合计 Total"]))
     chart = charts.funding_chart(parts, ctx.money_unit, ctx.lang)
     if chart is not None:
         ctx.charts[chart.id] = chart
