@@ -68,7 +68,7 @@ def _series_check(
 ) -> Check:
     labels, unit = result.ledger.labels, result.ledger.money_unit
     return Check(
-        id, zh, en, ~mask.any(axis=1), lambda s: _first(mask, values, labels, what, unit, s)
+        id, zh, en, ~np.any(mask, axis=1), lambda s: _first(mask, values, labels, what, unit, s)
     )
 
 

@@ -127,14 +127,15 @@ def project_metrics(
         ).sum(axis=1),
     }
     for key, flows in (("project_irr_pre_tax", pre), ("project_irr_after_tax", after)):
+        # The ledger's flows are (S, T), so the finance functions return (S,) arrays.
         values, reasons = finance.irr(flows, ppy, with_reason=True)
-        out[key] = values
-        note_reasons(diagnostics, key, reasons)
-    out["project_npv_pre_tax"] = finance.npv(rate, pre, ppy)
-    out["project_npv"] = finance.npv(rate, after, ppy)
-    out["payback_pre_tax"] = finance.payback_period(pre, ppy)
-    out["payback_after_tax"] = finance.payback_period(after, ppy)
-    out["discounted_payback"] = finance.payback_period(after, ppy, discount_rate=rate)
+        out[key] = np.asarray(values)
+        note_reasons(diagnostics, key, np.asarray(reasons))
+    out["project_npv_pre_tax"] = np.asarray(finance.npv(rate, pre, ppy))
+    out["project_npv"] = np.asarray(finance.npv(rate, after, ppy))
+    out["payback_pre_tax"] = np.asarray(finance.payback_period(pre, ppy))
+    out["payback_after_tax"] = np.asarray(finance.payback_period(after, ppy))
+    out["discounted_payback"] = np.asarray(finance.payback_period(after, ppy, discount_rate=rate))
     return out
 
 

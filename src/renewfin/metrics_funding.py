@@ -91,12 +91,13 @@ def funding_metrics(
     out["idc"] = L("finance.interest_capitalised").sum(axis=1)
 
     owners = -L("equity.shareholders_in") + L("equity.distribution") + L("equity.terminal_value")
+    # The ledger's flows are (S, T), so the finance functions return (S,) arrays.
     irr, reasons = finance.irr(owners, ppy, with_reason=True)
-    note_reasons(diagnostics, "equity_irr", reasons)
-    out["equity_irr"] = irr
-    out["equity_npv"] = finance.npv(ev.equity_discount_rate, owners, ppy)
+    note_reasons(diagnostics, "equity_irr", np.asarray(reasons))
+    out["equity_irr"] = np.asarray(irr)
+    out["equity_npv"] = np.asarray(finance.npv(ev.equity_discount_rate, owners, ppy))
     for name, flows in party_flows(ledger, spec).items():
-        out[f"party_irr[{name}]"] = finance.irr(flows, ppy)
+        out[f"party_irr[{name}]"] = np.asarray(finance.irr(flows, ppy))
         paid_in = np.maximum(-flows, 0.0).sum(axis=1)
         out[f"party_moic[{name}]"] = safe_ratio(np.maximum(flows, 0.0).sum(axis=1), paid_in)
 

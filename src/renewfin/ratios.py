@@ -65,7 +65,7 @@ def window(mask: np.ndarray) -> np.ndarray:
     first = np.argmax(mask, axis=1)
     last = mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)
     t = np.arange(mask.shape[1])[None, :]
-    any_ = mask.any(axis=1)[:, None]
+    any_ = np.any(mask, axis=1)[:, None]
     return any_ & (t >= first[:, None]) & (t <= last[:, None])
 
 

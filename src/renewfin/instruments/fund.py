@@ -61,7 +61,9 @@ class FundPayment:
         return self.senior + self.junior
 
 
-def accrue(state: FundState, senior_rate: np.ndarray, junior_rate: np.ndarray, dt: float) -> None:
+def accrue(
+    state: FundState, senior_rate: np.ndarray | float, junior_rate: np.ndarray | float, dt: float
+) -> None:
     """Accrue one period of preferred return on unreturned capital (in place)."""
     state.senior_accrued += state.senior_capital * senior_rate * dt
     state.junior_accrued += state.junior_capital * junior_rate * dt

@@ -30,7 +30,7 @@ def dcf_value(
 
     ``noi_after`` (S, n) NOI of the periods after the exit [money]."""
     rate = np.asarray(rate, dtype=float).reshape(-1)
-    value = finance.npv(rate, noi_after, ppy)
+    value = np.asarray(finance.npv(rate, noi_after, ppy))  # (S,): noi_after is (S, n)
     if terminal_cap_rate is not None and noi_after.shape[1] >= ppy:
         last_year = noi_after[:, -ppy:].sum(axis=1)
         n = noi_after.shape[1] / ppy
@@ -76,4 +76,4 @@ def distribution_rates(
 def asset_irr(noi_after: np.ndarray, value: np.ndarray, ppy: int) -> np.ndarray:
     """IRR of buying the asset at ``value`` and receiving its NOI to the end, (S,)."""
     flows = np.concatenate([-value[:, None], noi_after], axis=1)
-    return finance.irr(flows, ppy)
+    return np.asarray(finance.irr(flows, ppy))  # (S,): flows are (S, 1 + n)
