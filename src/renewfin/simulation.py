@@ -372,14 +372,12 @@ def simulate(
     spent: dict[str, float] = {}
     samples, metrics, history = [], [], []
     repair = None
+    conv = scenario.convergence
     batches = (
         [n]
-        if not auto
-        else [
-            min(scenario.convergence.batch, n - k)  # type: ignore[union-attr]
-            for k in range(0, n, scenario.convergence.batch)
-        ]
-    )  # type: ignore[union-attr]
+        if not auto or conv is None  # auto implies a convergence section (checked above)
+        else [min(conv.batch, n - k) for k in range(0, n, conv.batch)]
+    )
     seeds = mc.spawn_seeds(seed, len(batches)) if auto else [np.random.SeedSequence(seed)]
     done = 0
     for size, child in zip(batches, seeds, strict=True):

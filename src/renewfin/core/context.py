@@ -84,12 +84,12 @@ class RunContext:
             group="timeline",
             kind=Kind.INDEX,
         )
-        for ph in ctx.phases.values():
+        for timing in ctx.phases.values():
             ledger.add(
-                f"flag.construction[{ph.name}]",
-                f"建设期标志 {ph.name}",
-                f"Construction flag {ph.name}",
-                window(t, ph.start, ph.completion),
+                f"flag.construction[{timing.name}]",
+                f"建设期标志 {timing.name}",
+                f"Construction flag {timing.name}",
+                window(t, timing.start, timing.completion),
                 group="timeline",
                 kind=Kind.FLAG,
             )

@@ -33,6 +33,7 @@ def item_cost(
     t, ppy = tl.t, tl.ppy
     at = f"opex[{o.name}]"
     ph = ctx.phase(o.phase)
+    origin: np.ndarray | int
     if o.timing is OpexTiming.CONSTRUCTION:
         origin, active = ph.start, window(t, ph.start, ph.completion)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
@@ -85,19 +85,20 @@ def describe(path: str) -> FieldDoc:
         return FieldDoc(path, path, "", "")
     field = path.rsplit(".", 1)[-1]
     doc = (info.description or "").strip()
-    unit = re.findall(r"\[([^\]]+)\]", doc)
+    units = re.findall(r"\[([^\]]+)\]", doc)
     low = high = None
     for meta in info.metadata:
+        # annotated_types types a bound as any comparable; the spec's bounds are numbers.
         if isinstance(meta, Ge | Gt):
-            low = float(meta.ge if isinstance(meta, Ge) else meta.gt)
+            low = float(cast(float, meta.ge if isinstance(meta, Ge) else meta.gt))
         if isinstance(meta, Le | Lt):
-            high = float(meta.le if isinstance(meta, Le) else meta.lt)
+            high = float(cast(float, meta.le if isinstance(meta, Le) else meta.lt))
     en = field.replace("_", " ").capitalize()
     zh = f"{item}：{en}" if item else en
     return FieldDoc(
         zh,
         f"{en} ({item})" if item else en,
-        unit[-1] if unit else "",
+        units[-1] if units else "",
         " ".join(doc.split()),
         low,
         high,

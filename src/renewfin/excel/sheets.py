@@ -243,15 +243,15 @@ def control(w: ModelWriter) -> None:
         "IRR starting guesses (Inputs, xl.irr_guess[...]) are the engine's roots, "
         "so that Excel's IRR finds the same root when cash flows change sign more than once.",
     ).data_type = "s"
-    rows = sorted({(sheet, row, key) for sheet, row, key in w.table_numbers})
+    numbers = sorted({(sheet, row, key) for sheet, row, key in w.table_numbers})
     r += 2
     ws.cell(
         r,
         2,
         f"标准报表中以数值写入的行 Standard-table rows written as numbers "
-        f"({len(rows)}; derived by renewfin.tables, green cells)",
+        f"({len(numbers)}; derived by renewfin.tables, green cells)",
     ).font = Font(bold=True)
-    for sheet, row, key in rows:
+    for sheet, row, key in numbers:
         r += 1
         ws.cell(r, 2, key).data_type = "s"
         ws.cell(r, 3, f"{sheet}!{row}:{row}").data_type = "s"

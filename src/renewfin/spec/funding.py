@@ -8,9 +8,9 @@ field here with that figure as its default.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from renewfin.spec.base import (
     Money,
@@ -527,7 +527,7 @@ class FundingSpec(SpecModel):
 
     @field_validator("fiscal_funds", "special_bonds", "loans", "equity_parties")
     @classmethod
-    def _unique(cls, items: list, info) -> list:  # type: ignore[no-untyped-def, type-arg]
+    def _unique(cls, items: list[Any], info: ValidationInfo) -> list[Any]:
         return unique_names(items, str(info.field_name).rstrip("s"))
 
     @model_validator(mode="after")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from renewfin.spec.base import SpecModel, unique_names
 from renewfin.spec.errors import CrossCheckError, Problem
@@ -62,8 +62,8 @@ class ProjectSpec(SpecModel):
 
     @field_validator("investment", "revenues", "opex")
     @classmethod
-    def _unique(cls, items: list, info) -> list:  # type: ignore[no-untyped-def, type-arg]
-        return unique_names(items, info.field_name.rstrip("s"))
+    def _unique(cls, items: list[Any], info: ValidationInfo) -> list[Any]:
+        return unique_names(items, str(info.field_name).rstrip("s"))
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:

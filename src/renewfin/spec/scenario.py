@@ -9,10 +9,10 @@ and says how each varies: a distribution of a multiplier of the spec value
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from renewfin.spec.base import Name, SpecModel, unique_names
 from renewfin.spec.errors import CrossCheckError, Problem
@@ -156,7 +156,7 @@ class UncertainInput(SpecModel):
         if d.truncate_low is not None or d.truncate_high is not None:
             lo = -np.inf if d.truncate_low is None else d.truncate_low
             hi = np.inf if d.truncate_high is None else d.truncate_high
-            return md.Truncated(base, lo, hi)  # type: ignore[arg-type]
+            return md.Truncated(base, lo, hi)
         return base
 
 
@@ -291,7 +291,7 @@ class ScenarioSpec(SpecModel):
 
     @field_validator("inputs", "stress")
     @classmethod
-    def _unique(cls, items: list, info) -> list:  # type: ignore[no-untyped-def, type-arg]
+    def _unique(cls, items: list[Any], info: ValidationInfo) -> list[Any]:
         return unique_names(items, str(info.field_name).rstrip("s"))
 
     @model_validator(mode="after")
