@@ -15,7 +15,7 @@ Control sheet. Ratio rows read the Ratios sheet.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.styles import Font
 
@@ -80,7 +80,7 @@ class _Years:
             op = "<=" if how == "upto" else "="  # upto: every year to y
             if how in ("flow", "upto") and flag is None:
                 t = f'SUMIF({self.years},"{op}"&{y},{rng})'
-            elif how in ("flow", "upto"):
+            elif how in ("flow", "upto") and flag is not None:
                 t = f"SUMPRODUCT(({self.years}{op}{y})*{self.range(flag)}*{rng})"
             elif how == "start":
                 t = f"INDEX({rng},{y}*{self.ppy}+1)"
@@ -185,7 +185,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
 
 
 def _layout(ws: Worksheet) -> None:
-    ws.freeze_panes = ws.cell(6, 5)
+    ws.freeze_panes = ws.cell(6, 5).coordinate
     ws.column_dimensions["A"].hidden = True
     ws.column_dimensions["C"].width = 34
     ws.column_dimensions["D"].width = 34
@@ -224,7 +224,7 @@ def _investment_estimate(
         r = row_of[key]
         ws.cell(r, 1, key).data_type = "s"
         for j, c in enumerate(df.columns):
-            value = df.iloc[i, j]
+            value: Any = df.iloc[i, j]  # text in the first three columns, else a number
             target = ws.cell(r, j + 2)
             if j < 3:
                 target.value = "" if value is None or value != value else str(value)
