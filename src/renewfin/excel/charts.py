@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl.chart import BarChart, LineChart, Reference
 
-from renewfin.excel.book import FIRST, MONEY
+from renewfin.excel.book import FIRST, MONEY, At, Template
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -57,16 +57,13 @@ def chart_rows(w: ModelWriter) -> None:
     )
     for id, zh, en, src, sign in flows:
         _yearly(w, id + ".abs", zh, en, src)
-        b.row(
-            R,
-            id,
-            zh,
-            en,
-            lambda x, id=id, sign=sign: f"={'-' if sign < 0 else ''}{x.p(id + '.abs')}",
-            n=n,
-        )
 
-    def year_end(src: str) -> callable:  # type: ignore[valid-type]
+        def signed(x: At, id: str = id, sign: int = sign) -> str:
+            return f"={'-' if sign < 0 else ''}{x.p(id + '.abs')}"
+
+        b.row(R, id, zh, en, signed, n=n)
+
+    def year_end(src: str) -> Template:
         return lambda x: f"=INDEX({x.row_range(src)},({x.p('ratio.year')}+1)*{x.i(PPY)})"
 
     for id, zh, en, src in (

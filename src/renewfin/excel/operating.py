@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import FLAG, RATIO, At
+from renewfin.excel.book import FLAG, RATIO, At, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
@@ -16,6 +16,10 @@ from renewfin.spec.revenue import GrowthFrom
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
+    from renewfin.spec.investment import InvestmentItem
+    from renewfin.spec.opex import OpexItem
+    from renewfin.spec.project import Phase
+    from renewfin.spec.revenue import RevenueStream
 
 
 def time_rows(w: ModelWriter) -> None:
@@ -47,40 +51,50 @@ def time_rows(w: ModelWriter) -> None:
     delay = "ROUND(MAX({d},0),0)"
     for ph in spec.timeline.phases:
         at = f"timeline.phases[{ph.name}]"
+
+        def phase_start(x: At, at: str = at) -> str:
+            return f"=ROUND({x.i(at + '.start_year')}*{x.i('timeline.periods_per_year')},0)"
+
         b.constant(
             S,
             f"xl.phase_start[{ph.name}]",
             f"开工期：{ph.name}",
             f"First period: {ph.name}",
-            lambda x, at=at: (
-                f"=ROUND({x.i(at + '.start_year')}*{x.i('timeline.periods_per_year')},0)"
-            ),
+            phase_start,
             unit="-",
             fmt=FLAG,
         )
+
+        def phase_completion(x: At, at: str = at, ph: Phase = ph) -> str:
+            return (
+                f"={x.p(f'xl.phase_start[{ph.name}]')}+MAX(ROUND("
+                f"{x.i(at + '.duration_years')}*{x.i('timeline.periods_per_year')},0),1)+"
+                + delay.format(d=x.i("risk.construction_delay_periods"))
+            )
+
         b.constant(
             S,
             f"xl.phase_completion[{ph.name}]",
             f"完工期：{ph.name}",
             f"First operating period: {ph.name}",
-            lambda x, at=at, ph=ph: (
-                f"={x.p(f'xl.phase_start[{ph.name}]')}+MAX(ROUND("
-                f"{x.i(at + '.duration_years')}*{x.i('timeline.periods_per_year')},0),1)+"
-                + delay.format(d=x.i("risk.construction_delay_periods"))
-            ),
+            phase_completion,
             unit="-",
             fmt=FLAG,
         )
     for ph in spec.timeline.phases:
+
+        def construction_flag(x: At, ph: Phase = ph) -> str:
+            return (
+                f"=({x.p('time.period')}>={x.p(f'xl.phase_start[{ph.name}]')})*"
+                f"({x.p('time.period')}<{x.p(f'xl.phase_completion[{ph.name}]')})"
+            )
+
         b.row(
             S,
             f"flag.construction[{ph.name}]",
             f"建设期标志 {ph.name}",
             f"Construction flag {ph.name}",
-            lambda x, ph=ph: (
-                f"=({x.p('time.period')}>={x.p(f'xl.phase_start[{ph.name}]')})*"
-                f"({x.p('time.period')}<{x.p(f'xl.phase_completion[{ph.name}]')})"
-            ),
+            construction_flag,
             unit="-",
             fmt=FLAG,
             total=False,
@@ -168,12 +182,15 @@ def investment_rows(w: ModelWriter) -> None:
                 f"INDEX({x.v(sched + '.seg')},{k}+1)*INDEX({x.v(sched)},{k}+1))"
             )
 
+        def profile(x: At, f: Callable[[At, int], str] = frac) -> str:
+            return f"={f(x, 1)}-{f(x, 0)}"
+
         b.row(
             S,
             f"xl.profile[{item.name}]",
             f"支出比例：{item.name}",
             f"Spend share: {item.name}",
-            lambda x, f=frac: f"={f(x, 1)}-{f(x, 0)}",
+            profile,
             unit="-",
             fmt=RATIO,
         )
@@ -184,16 +201,20 @@ def investment_rows(w: ModelWriter) -> None:
         if item.category is InvestmentCategory.CONTINGENCY:
             continue
         over = "*(1+{o})" if item.overrun_applies else ""
+
+        def capex_item(x: At, item: InvestmentItem = item, over: str = over) -> str:
+            return (
+                f"={x.i(f'investment[{item.name}].amount')}"
+                + over.format(o=x.i("risk.capex_overrun"))
+                + f"*{x.p(f'xl.profile[{item.name}]')}"
+            )
+
         b.row(
             S,
             f"capex.item[{item.name}]",
             f"{CATEGORY_ZH[item.category]}：{item.name}",
             f"Capex: {item.name}",
-            lambda x, item=item, over=over: (
-                f"={x.i(f'investment[{item.name}].amount')}"
-                + over.format(o=x.i("risk.capex_overrun"))
-                + f"*{x.p(f'xl.profile[{item.name}]')}"
-            ),
+            capex_item,
         )
     for item in spec.investment:
         if item.category is not InvestmentCategory.CONTINGENCY:
@@ -201,29 +222,37 @@ def investment_rows(w: ModelWriter) -> None:
         base = [o.name for o in spec.investment if o.category in item.base_categories]
         for ph in sorted({phase_of[n] for n in base}, key=list(w.phase_names).index):
             parts = [n for n in base if phase_of[n] == ph]
-            b.row(
-                S,
-                f"xl.contingency[{item.name}|{ph}]",
-                f"基本预备费 {item.name}（{ph}）",
-                f"Contingency {item.name} ({ph})",
-                lambda x, item=item, parts=parts: (
+
+            def contingency(x: At, item: InvestmentItem = item, parts: list[str] = parts) -> str:
+                return (
                     f"={x.i(f'investment[{item.name}].rate')}*("
                     + "+".join(x.p(f"capex.item[{n}]") for n in parts)
                     + ")"
                     if parts
                     else "=0"
-                ),
+                )
+
+            b.row(
+                S,
+                f"xl.contingency[{item.name}|{ph}]",
+                f"基本预备费 {item.name}（{ph}）",
+                f"Contingency {item.name} ({ph})",
+                contingency,
             )
         ids = [
             f"xl.contingency[{item.name}|{ph}]"
             for ph in sorted({phase_of[n] for n in base}, key=list(w.phase_names).index)
         ]
+
+        def contingency_total(x: At, ids: list[str] = ids) -> str:
+            return "=" + ("+".join(x.p(i) for i in ids) if ids else "0")
+
         b.row(
             S,
             f"capex.item[{item.name}]",
             f"{CATEGORY_ZH[item.category]}：{item.name}",
             f"Capex: {item.name}",
-            lambda x, ids=ids: "=" + ("+".join(x.p(i) for i in ids) if ids else "0"),
+            contingency_total,
         )
         for ph in {phase_of[n] for n in base}:
             phase_of[f"{item.name}|{ph}"] = ph
@@ -251,14 +280,16 @@ def investment_rows(w: ModelWriter) -> None:
         elif it.escalates:
             pc_parts.setdefault(phase_of[name], []).append(f"capex.item[{name}]")
     for ph, parts in pc_parts.items():
+
+        def price_contingency(x: At, parts: list[str] = parts) -> str:
+            return "=(" + "+".join(x.p(p) for p in parts) + f")*{x.p('xl.pc_factor')}"
+
         b.row(
             S,
             f"xl.pc[{ph}]",
             f"涨价预备费（{ph}）",
             f"Price contingency ({ph})",
-            lambda x, parts=parts: (
-                "=(" + "+".join(x.p(p) for p in parts) + f")*{x.p('xl.pc_factor')}"
-            ),
+            price_contingency,
         )
     b.row(
         S,
@@ -280,12 +311,16 @@ def investment_rows(w: ModelWriter) -> None:
     for cat in InvestmentCategory:
         names = [n for n, it in items.items() if it.category is cat]
         if names:
+
+            def category_total(x: At, names: list[str] = names) -> str:
+                return "=" + "+".join(x.p(f"capex.item[{n}]") for n in names)
+
             b.row(
                 S,
                 f"capex.category[{cat.value}]",
                 CATEGORY_ZH[cat],
                 cat.value.replace("_", " "),
-                lambda x, names=names: "=" + "+".join(x.p(f"capex.item[{n}]") for n in names),
+                category_total,
             )
     b.row(
         S,
@@ -318,17 +353,23 @@ def investment_rows(w: ModelWriter) -> None:
             groups.setdefault((cls, phase_of[name]), []).append(net(f"capex.item[{name}]", vat))
     pc_class = spec.price_contingency.asset_class or "building"
     for ph in pc_parts:
-        groups.setdefault((pc_class, ph), []).append(
-            lambda x, ph=ph: f"SUM({x.row_range(f'xl.pc[{ph}]')})"
-        )
+
+        def pc_value(x: At, ph: str = ph) -> str:
+            return f"SUM({x.row_range(f'xl.pc[{ph}]')})"
+
+        groups.setdefault((pc_class, ph), []).append(pc_value)
     w.groups = list(groups)
     for (cls, ph), terms in groups.items():
+
+        def original_value(x: At, terms: list[Template] = terms) -> str:
+            return "=" + "+".join(t(x) for t in terms)
+
         b.constant(
             S,
             f"xl.ov[{cls}|{ph}]",
             f"原值：{cls}（{ph}）",
             f"Original value: {cls} ({ph})",
-            lambda x, terms=terms: "=" + "+".join(t(x) for t in terms),
+            original_value,
         )
     b.constant(
         S,
@@ -350,25 +391,26 @@ def revenue_rows(w: ModelWriter) -> None:
         at = f"revenues[{r.name}]"
         ph = spec.timeline.phase(r.phase).name
         b.section(S, f"{r.name}")
+
+        def start(x: At, at: str = at, ph: str = ph) -> str:
+            return (
+                f"={x.p(f'xl.phase_completion[{ph}]')}+ROUND("
+                f"{x.i(at + '.start_after_years')}*{x.i(ppy)},0)"
+            )
+
         b.constant(
             S,
             f"xl.start[{r.name}]",
             f"开始期：{r.name}",
             f"First period: {r.name}",
-            lambda x, at=at, ph=ph: (
-                f"={x.p(f'xl.phase_completion[{ph}]')}+ROUND("
-                f"{x.i(at + '.start_after_years')}*{x.i(ppy)},0)"
-            ),
+            start,
             unit="-",
             fmt=FLAG,
         )
         end = "ROUND({e}*{p},0)" if r.end_year is not None else "{n}"
-        b.row(
-            S,
-            f"xl.active[{r.name}]",
-            f"运营标志：{r.name}",
-            f"Active flag: {r.name}",
-            lambda x, r=r, end=end: (
+
+        def active(x: At, r: RevenueStream = r, end: str = end) -> str:
+            return (
                 f"=({x.p('time.period')}>={x.p(f'xl.start[{r.name}]')})*({x.p('time.period')}<"
                 + end.format(
                     e=x.i(f"xl.end_year[{r.name}]") if r.end_year is not None else "",
@@ -376,7 +418,14 @@ def revenue_rows(w: ModelWriter) -> None:
                     n=x.i("xl.n_periods"),
                 )
                 + ")"
-            ),
+            )
+
+        b.row(
+            S,
+            f"xl.active[{r.name}]",
+            f"运营标志：{r.name}",
+            f"Active flag: {r.name}",
+            active,
             unit="-",
             fmt=FLAG,
             total=False,
@@ -386,16 +435,22 @@ def revenue_rows(w: ModelWriter) -> None:
             if r.growth_from is GrowthFrom.OPERATION
             else (lambda x: "0")
         )
+
+        def price_index(
+            x: At, at: str = at, origin: Template = origin, r: RevenueStream = r
+        ) -> str:
+            return (
+                f"=(1+{x.i(at + '.growth_rate')})^({x.i(f'xl.growth_every[{r.name}]')}*INT("
+                f"MAX(INT(({x.p('time.period')}-{origin(x)})/{x.i(ppy)}),0)/"
+                f"{x.i(f'xl.growth_every[{r.name}]')}))"
+            )
+
         b.row(
             S,
             f"xl.index[{r.name}]",
             f"价格指数：{r.name}",
             f"Price index: {r.name}",
-            lambda x, at=at, origin=origin, r=r: (
-                f"=(1+{x.i(at + '.growth_rate')})^({x.i(f'xl.growth_every[{r.name}]')}*INT("
-                f"MAX(INT(({x.p('time.period')}-{origin(x)})/{x.i(ppy)}),0)/"
-                f"{x.i(f'xl.growth_every[{r.name}]')}))"
-            ),
+            price_index,
             unit="-",
             fmt=RATIO,
             total=False,
@@ -406,94 +461,134 @@ def revenue_rows(w: ModelWriter) -> None:
         price = lambda x, at=at, r=r: f"{x.i(at + '.unit_price')}*{x.i(f'xl.money[{r.name}]')}"
         if r.kind.one_off:
             n = len(r.schedule or [])
+
+            def sold(x: At, at: str = at, r: RevenueStream = r, n: int = n, k: Template = k) -> str:
+                return (
+                    f"={x.i(at + '.quantity')}*INDEX({x.v(f'xl.sales[{r.name}]')},"
+                    f"MIN({k(x)},{n})+1)*{x.p(f'xl.active[{r.name}]')}/{x.i(ppy)}"
+                )
+
             b.row(
                 S,
                 f"xl.sold[{r.name}]",
                 f"销售量：{r.name}",
                 f"Units sold: {r.name}",
-                lambda x, at=at, r=r, n=n, k=k: (
-                    f"={x.i(at + '.quantity')}*INDEX({x.v(f'xl.sales[{r.name}]')},"
-                    f"MIN({k(x)},{n})+1)*{x.p(f'xl.active[{r.name}]')}/{x.i(ppy)}"
-                ),
+                sold,
                 unit=r.quantity_unit,
                 fmt=RATIO,
             )
+
+            def sales_revenue(
+                x: At, at: str = at, r: RevenueStream = r, price: Template = price
+            ) -> str:
+                return (
+                    f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}*"
+                    f"(1-{x.i(at + '.set_aside_rate')})"
+                )
+
             b.row(
                 S,
                 f"xl.revenue_projected[{r.name}]",
                 f"营业收入（持有至期末）：{r.name}",
                 f"Revenue if held: {r.name}",
-                lambda x, at=at, r=r, price=price: (
-                    f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}*"
-                    f"(1-{x.i(at + '.set_aside_rate')})"
-                ),
+                sales_revenue,
             )
+
+            def revenue(x: At, r: RevenueStream = r) -> str:
+                return f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}"
+
             b.row(
                 S,
                 f"revenue.stream[{r.name}]",
                 f"{KIND_ZH[r.kind]}：{r.name}",
                 f"Revenue: {r.name}",
-                lambda x, r=r: f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}",
+                revenue,
             )
+
+            def units_if_held(x: At, r: RevenueStream = r) -> str:
+                return f"={x.p(f'xl.sold[{r.name}]')}*{x.i(ppy)}"
+
             b.row(
                 S,
                 f"xl.units[{r.name}]",
                 f"计费数量（持有至期末）：{r.name}",
                 f"Units if held: {r.name}",
-                lambda x, r=r: f"={x.p(f'xl.sold[{r.name}]')}*{x.i(ppy)}",
+                units_if_held,
                 unit=r.quantity_unit,
                 fmt=RATIO,
                 total=False,
             )
+
+            def units(x: At, r: RevenueStream = r) -> str:
+                return f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}"
+
             b.row(
                 S,
                 f"revenue.units[{r.name}]",
                 f"计费数量：{r.name}",
                 f"Utilised units: {r.name}",
-                lambda x, r=r: f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}",
+                units,
                 unit=r.quantity_unit,
                 fmt=RATIO,
                 total=False,
             )
             continue
         n = len(r.ramp_up)
+
+        def utilised_if_held(
+            x: At, at: str = at, r: RevenueStream = r, n: int = n, k: Template = k
+        ) -> str:
+            return (
+                f"={x.i(at + '.quantity')}*{x.i(at + '.utilisation')}*"
+                f"INDEX({x.v(at + '.ramp_up.padded')},MIN({k(x)},{n})+1)*"
+                f"{x.p(f'xl.active[{r.name}]')}"
+            )
+
         b.row(
             S,
             f"xl.units[{r.name}]",
             f"计费数量（持有前）：{r.name}",
             f"Utilised units: {r.name}",
-            lambda x, at=at, r=r, n=n, k=k: (
-                f"={x.i(at + '.quantity')}*{x.i(at + '.utilisation')}*"
-                f"INDEX({x.v(at + '.ramp_up.padded')},MIN({k(x)},{n})+1)*"
-                f"{x.p(f'xl.active[{r.name}]')}"
-            ),
+            utilised_if_held,
             unit=r.quantity_unit,
             fmt=RATIO,
             total=False,
         )
+
+        def revenue_if_held(x: At, r: RevenueStream = r, price: Template = price) -> str:
+            return (
+                f"={x.p(f'xl.units[{r.name}]')}*{price(x)}*{x.i(f'xl.per_year[{r.name}]')}*"
+                f"{x.p(f'xl.index[{r.name}]')}/{x.i(ppy)}"
+            )
+
         b.row(
             S,
             f"xl.revenue_projected[{r.name}]",
             f"营业收入（持有至期末）：{r.name}",
             f"Revenue if held: {r.name}",
-            lambda x, r=r, price=price: (
-                f"={x.p(f'xl.units[{r.name}]')}*{price(x)}*{x.i(f'xl.per_year[{r.name}]')}*"
-                f"{x.p(f'xl.index[{r.name}]')}/{x.i(ppy)}"
-            ),
+            revenue_if_held,
         )
+
+        def revenue(x: At, r: RevenueStream = r) -> str:
+            return f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}"
+
         b.row(
             S,
             f"revenue.stream[{r.name}]",
             f"{KIND_ZH[r.kind]}：{r.name}",
             f"Revenue: {r.name}",
-            lambda x, r=r: f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}",
+            revenue,
         )
+
+        def units(x: At, r: RevenueStream = r) -> str:
+            return f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}"
+
         b.row(
             S,
             f"revenue.units[{r.name}]",
             f"计费数量：{r.name}",
             f"Utilised units: {r.name}",
-            lambda x, r=r: f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}",
+            units,
             unit=r.quantity_unit,
             fmt=RATIO,
             total=False,
@@ -542,40 +637,81 @@ def opex_rows(w: ModelWriter) -> None:
             else (lambda x, origin=origin: f"({x.p('time.period')}>={x.p(origin)})")
         )
         index = lambda x, at=at, years=years: f"(1+{x.i(at + '.growth_rate')})^{years(x)}"
+        f: Template
         if o.basis is OpexBasis.FIXED and o.every_years is not None:
-            f = lambda x, at=at, o=o, years=years, act=act, index=index, origin=origin: (
-                f"={x.i(at + '.amount')}*{index(x)}*{act(x)}*(MOD({years(x)}+1,"
-                f"{x.i(f'xl.every[{o.name}]')})=0)*(MOD({x.p('time.period')}-{x.p(origin)},"
-                f"{x.i(ppy)})=0)"
-            )
+
+            def every_years(
+                x: At,
+                at: str = at,
+                o: OpexItem = o,
+                years: Template = years,
+                act: Template = act,
+                index: Template = index,
+                origin: str = origin,
+            ) -> str:
+                return (
+                    f"={x.i(at + '.amount')}*{index(x)}*{act(x)}*(MOD({years(x)}+1,"
+                    f"{x.i(f'xl.every[{o.name}]')})=0)*(MOD({x.p('time.period')}-{x.p(origin)},"
+                    f"{x.i(ppy)})=0)"
+                )
+
+            f = every_years
         elif o.basis is OpexBasis.FIXED:
-            f = lambda x, at=at, act=act, index=index: (
-                f"={x.i(at + '.amount')}*{index(x)}*{act(x)}/{x.i(ppy)}"
-            )
+
+            def fixed(x: At, at: str = at, act: Template = act, index: Template = index) -> str:
+                return f"={x.i(at + '.amount')}*{index(x)}*{act(x)}/{x.i(ppy)}"
+
+            f = fixed
         elif o.basis is OpexBasis.PER_UNIT and o.driver is not None:
-            f = lambda x, at=at, o=o, index=index: (
-                f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
-                f"{x.p(f'xl.units[{o.driver}]')}*{index(x)}/{x.i(ppy)}"
-            )
+
+            def per_driver_unit(
+                x: At, at: str = at, o: OpexItem = o, index: Template = index
+            ) -> str:
+                return (
+                    f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
+                    f"{x.p(f'xl.units[{o.driver}]')}*{index(x)}/{x.i(ppy)}"
+                )
+
+            f = per_driver_unit
         elif o.basis is OpexBasis.PER_UNIT:
-            f = lambda x, at=at, o=o, act=act, index=index: (
-                f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
-                f"{x.i(at + '.quantity')}*{index(x)}*{act(x)}/{x.i(ppy)}"
-            )
+
+            def per_unit(
+                x: At, at: str = at, o: OpexItem = o, act: Template = act, index: Template = index
+            ) -> str:
+                return (
+                    f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
+                    f"{x.i(at + '.quantity')}*{index(x)}*{act(x)}/{x.i(ppy)}"
+                )
+
+            f = per_unit
         elif o.basis is OpexBasis.REVENUE_SHARE:
             names = o.revenues if o.revenues is not None else [r.name for r in spec.revenues]
-            f = lambda x, at=at, names=names: (
-                f"={x.i(at + '.share')}*("
-                + ("+".join(x.p(f"xl.revenue_projected[{n}]") for n in names) or "0")
-                + ")"
-            )
+
+            def revenue_share(x: At, at: str = at, names: list[str] = names) -> str:
+                return (
+                    f"={x.i(at + '.share')}*("
+                    + ("+".join(x.p(f"xl.revenue_projected[{n}]") for n in names) or "0")
+                    + ")"
+                )
+
+            f = revenue_share
         else:
             ovs = [f"xl.ov[{c}|{p}]" for c, p in w.groups if c == o.asset_class]
-            f = lambda x, at=at, act=act, index=index, ovs=ovs: (
-                f"={x.i(at + '.share')}*("
-                + ("+".join(x.p(v) for v in ovs) or "0")
-                + f")*{index(x)}*{act(x)}/{x.i(ppy)}"
-            )
+
+            def value_share(
+                x: At,
+                at: str = at,
+                act: Template = act,
+                index: Template = index,
+                ovs: list[str] = ovs,
+            ) -> str:
+                return (
+                    f"={x.i(at + '.share')}*("
+                    + ("+".join(x.p(v) for v in ovs) or "0")
+                    + f")*{index(x)}*{act(x)}/{x.i(ppy)}"
+                )
+
+            f = value_share
         b.row(
             S,
             f"xl.opex[{o.name}]",
@@ -583,12 +719,16 @@ def opex_rows(w: ModelWriter) -> None:
             f"Opex if held: {o.name}",
             f,
         )
+
+        def opex_item(x: At, o: OpexItem = o) -> str:
+            return f"={x.p(f'xl.opex[{o.name}]')}*{x.p('flag.held')}"
+
         b.row(
             S,
             f"opex.item[{o.name}]",
             f"{CATEGORY_ZH[o.category]}：{o.name}",
             f"Opex: {o.name}",
-            lambda x, o=o: f"={x.p(f'xl.opex[{o.name}]')}*{x.p('flag.held')}",
+            opex_item,
         )
     safety = [o.name for o in spec.opex if o.category in SAFETY]
     if safety:
@@ -787,12 +927,16 @@ def depreciation_rows(w: ModelWriter) -> None:
     for c in spec.depreciation.classes:
         parts = [f"xl.dep[{cls}|{ph}]" for cls, ph in w.groups if cls == c.name]
         if parts:
+
+            def dep_class(x: At, parts: list[str] = parts) -> str:
+                return "=" + "+".join(x.p(p) for p in parts)
+
             b.row(
                 S,
                 f"dep.class[{c.name}]",
                 f"折旧摊销：{c.label_zh or c.name}",
                 f"Depreciation: {c.name}",
-                lambda x, parts=parts: "=" + "+".join(x.p(p) for p in parts),
+                dep_class,
             )
     classes = [
         c.name for c in spec.depreciation.classes if any(cls == c.name for cls, _ in w.groups)
@@ -840,36 +984,49 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
     )
     for v in range(years):
         left = f"xl.{key}.left{v}"
+
+        def left_first(x: At) -> str:
+            return f"={x.p(f'xl.{key}.gain')}"
+
+        def left_next(x: At, v: int = v) -> str:
+            return f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"
+
         b.row(
             S,
             left,
             f"可弥补余额（{v}年前）",
             f"Profit left before vintage {v}",
-            (lambda x, v=v: f"={x.p(f'xl.{key}.gain')}")
-            if v == 0
-            else (lambda x, v=v: f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"),
+            left_first if v == 0 else left_next,
             total=False,
         )
+
+        def used(x: At, v: int = v) -> str:
+            return (
+                f"=MIN({x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
+                f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
+                f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"
+            )
+
         b.row(
             S,
             f"xl.{key}.used{v}",
             f"弥补第{v}年亏损",
             f"Loss of year {v} used",
-            lambda x, v=v: (
-                f"=MIN({x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
-                f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
-                f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"
-            ),
+            used,
         )
+
+        def remaining(x: At, v: int = v) -> str:
+            return (
+                f"={x.prev(f'xl.{key}.rem{v}')}-{x.p(f'xl.{key}.used{v}')}+"
+                f"MAX(-{x.p(taxable)},0)*({x.p('time.year')}={v})"
+            )
+
         b.row(
             S,
             f"xl.{key}.rem{v}",
             f"第{v}年亏损余额",
             f"Loss of year {v} remaining",
-            lambda x, v=v: (
-                f"={x.prev(f'xl.{key}.rem{v}')}-{x.p(f'xl.{key}.used{v}')}+"
-                f"MAX(-{x.p(taxable)},0)*({x.p('time.year')}={v})"
-            ),
+            remaining,
             total=False,
         )
     b.row(

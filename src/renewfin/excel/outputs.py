@@ -15,6 +15,7 @@ from renewfin.metrics_funding import party_flows
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
+    from renewfin.spec.funding import Loan
 
 M = "Metrics"
 R = "Ratios"
@@ -192,7 +193,11 @@ def metrics(w: ModelWriter) -> None:
         ("project_irr_after_tax", "cf.project.after_tax"),
     ):
         g = guess(key)
-        W(key, lambda x, row=row, g=g: f"={_irr(x, row, g)}")
+
+        def project_irr(x: At, row: str = row, g: str = g) -> str:
+            return f"={_irr(x, row, g)}"
+
+        W(key, project_irr)
     W(
         "project_npv_pre_tax",
         lambda x: f"={_npv(x, 'evaluation.discount_rate', 'cf.project.pre_tax')}",
@@ -238,17 +243,15 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
     names = list(party_flows(w.result.ledger, spec))
     total = lambda x: "(" + "+".join(f"SUM({x.row_range(c)})" for _, c in contributions) + ")"
     for name, c in contributions:
-        b.row(
-            M,
-            f"xl.party[{name}]",
-            f"{name}现金流",
-            f"Cash flow: {name}",
-            lambda x, c=c: (
+
+        def party_flow(x: At, c: str = c) -> str:
+            return (
                 f"=-{x.p(c)}+({x.p('equity.distribution')}+"
                 f"{x.p('equity.terminal_value')})*IF({total(x)}<>0,"
                 f"SUM({x.row_range(c)})/{total(x)},0)"
-            ),
-        )
+            )
+
+        b.row(M, f"xl.party[{name}]", f"{name}现金流", f"Cash flow: {name}", party_flow)
     fund = spec.funding.fund
     if fund is not None:
         share = "funding.fund.senior_share"
@@ -276,14 +279,18 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
     for name in names:
         row = f"xl.party[{name}]"
         g = guess(f"party_irr[{name}]")
-        W(f"party_irr[{name}]", lambda x, row=row, g=g: f"={_irr(x, row, g)}")
-        W(
-            f"party_moic[{name}]",
-            lambda x, row=row: (
+
+        def party_irr(x: At, row: str = row, g: str = g) -> str:
+            return f"={_irr(x, row, g)}"
+
+        def party_moic(x: At, row: str = row) -> str:
+            return (
                 f'=IF(SUMIF({x.row_range(row)},"<0")<0,SUMIF({x.row_range(row)},">0")/'
                 f'-SUMIF({x.row_range(row)},"<0"),{NA})'
-            ),
-        )
+            )
+
+        W(f"party_irr[{name}]", party_irr)
+        W(f"party_moic[{name}]", party_moic)
 
 
 def _bank_ratios(w: ModelWriter) -> None:
@@ -629,7 +636,11 @@ def _capital(w: ModelWriter) -> None:
     )
     W("loan_amount", lambda x: f"=SUM({x.row_range('loan.draw')})")
     for ln in spec.funding.loans:
-        W(f"loan_size[{ln.name}]", lambda x, ln=ln: f"={x.p(f'xl.facility[{ln.name}]')}")
+
+        def loan_size(x: At, ln: Loan = ln) -> str:
+            return f"={x.p(f'xl.facility[{ln.name}]')}"
+
+        W(f"loan_size[{ln.name}]", loan_size)
     del b
 
 
@@ -656,15 +667,19 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
         w.param(path, value, zh, en)
     last = "xl.last_held"
     for y in range(3):
+
+        def year_flag(x: At, y: int = y) -> str:
+            return (
+                f"=({x.p('time.period')}>{x.p(last)}+{y}*{x.i(PPY)})*("
+                f"{x.p('time.period')}<={x.p(last)}+{y + 1}*{x.i(PPY)})"
+            )
+
         b.row(
             M,
             f"xl.reit_year{y}",
             f"退出后第{y + 1}年标志",
             f"Year {y + 1} after exit",
-            lambda x, y=y: (
-                f"=({x.p('time.period')}>{x.p(last)}+{y}*{x.i(PPY)})*("
-                f"{x.p('time.period')}<={x.p(last)}+{y + 1}*{x.i(PPY)})"
-            ),
+            year_flag,
             unit="-",
             fmt=FLAG,
             total=False,

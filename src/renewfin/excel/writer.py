@@ -25,6 +25,7 @@ from renewfin.excel.book import (
     INPUT_FILL,
     INPUT_FONT,
     Book,
+    Template,
     col,
 )
 from renewfin.spec.funding import FiscalUse
@@ -379,7 +380,7 @@ class ModelWriter:
                 "Transaction cost rate",
             )
 
-    def metric_formula(self, key: str, template: Callable[[Any], str]) -> None:
+    def metric_formula(self, key: str, template: Template) -> None:
         """A headline metric on the Outputs sheet (one value, in column E)."""
         from renewfin.metrics import metric_info
 
