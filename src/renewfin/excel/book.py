@@ -114,6 +114,9 @@ class At:
 
 
 Template = Callable[[At], str]
+"""A row's formula at one period column."""
+ValueTemplate = Callable[[At], str | float]
+"""A formula, or a value the engine solved (written as a number), at one column."""
 
 
 @dataclass
@@ -129,7 +132,9 @@ class Book:
     next_row: dict[str, int] = field(default_factory=dict)
     solved: list[dict[str, Any]] = field(default_factory=list)
     """Values the engine solved iteratively and the workbook holds as numbers."""
-    pending: list[tuple[str, int, Template, str, bool, bool, int]] = field(default_factory=list)
+    pending: list[tuple[str, int, ValueTemplate, str, bool, bool, int]] = field(
+        default_factory=list
+    )
     """Rows declared but not yet written: (sheet, row, template, format, total, constant);
     formulas are written by ``finish`` so that a row may refer to a later one."""
 
@@ -180,7 +185,7 @@ class Book:
         id: str,
         zh: str,
         en: str,
-        template: Template,
+        template: ValueTemplate,
         *,
         unit: str | None = None,
         fmt: str = MONEY,
@@ -224,7 +229,7 @@ class Book:
         id: str,
         zh: str,
         en: str,
-        formula: Template,
+        formula: ValueTemplate,
         *,
         unit: str | None = None,
         fmt: str = MONEY,

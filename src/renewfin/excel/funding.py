@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import FLAG, RATIO, At
+from renewfin.excel.book import FLAG, RATIO, At, Template
 from renewfin.financing.plan import Tranche
 from renewfin.spec.funding import (
     DistributionPolicy,
+    EquityParty,
+    FiscalFund,
     FiscalUse,
+    Loan,
     LoanRepayment,
     LprTenor,
     PriorityStep,
@@ -113,12 +116,9 @@ def fixed_sources(w: ModelWriter) -> None:
                 f"Subsidy years: {f.name}",
                 "yr",
             )
-        b.row(
-            F,
-            f"xl.subsidy_share[{f.name}]",
-            f"贴息比例：{f.name}",
-            f"Interest subsidy share: {f.name}",
-            lambda x, f=f, at=at: (
+
+        def subsidy_share(x: At, f: FiscalFund = f, at: str = at) -> str:
+            return (
                 f"={x.i(at + '.share')}*({x.p('time.period')}>="
                 f"{x.p(f'xl.phase_start[{first}]')})"
                 + (
@@ -127,7 +127,14 @@ def fixed_sources(w: ModelWriter) -> None:
                     else f"*({x.p('time.period')}<{x.p(f'xl.phase_start[{first}]')}+ROUND("
                     f"{x.i(f'xl.subsidy_years[{f.name}]')}*{x.i(PPY)},0))"
                 )
-            ),
+            )
+
+        b.row(
+            F,
+            f"xl.subsidy_share[{f.name}]",
+            f"贴息比例：{f.name}",
+            f"Interest subsidy share: {f.name}",
+            subsidy_share,
             unit="-",
             fmt=RATIO,
             total=False,
@@ -138,24 +145,30 @@ def fixed_sources(w: ModelWriter) -> None:
             for f in spec.funding.fiscal_funds
             if f.use is FiscalUse.INTEREST_SUBSIDY and f.loan == ln.name
         ]
+
+        def subsidised_share(x: At, subs: list[FiscalFund] = subs) -> str:
+            return "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs])
+
         b.row(
             F,
             f"xl.sub_share[{ln.name}]",
             f"贴息比例合计：{ln.name}",
             f"Subsidised share of interest: {ln.name}",
-            lambda x, subs=subs: "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs]),
+            subsidised_share,
             unit="-",
             fmt=RATIO,
             total=False,
         )
+
+        def taxable_share(x: At, subs: list[FiscalFund] = subs) -> str:
+            return "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs if f.taxable])
+
         b.row(
             F,
             f"xl.sub_taxable[{ln.name}]",
             f"应税贴息比例：{ln.name}",
             f"Taxable subsidised share: {ln.name}",
-            lambda x, subs=subs: (
-                "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs if f.taxable])
-            ),
+            taxable_share,
             unit="-",
             fmt=RATIO,
             total=False,
@@ -189,12 +202,16 @@ def bonds(w: ModelWriter) -> None:
         ("principal", "专项债还本", "Special-bond principal"),
         ("fees", "专项债发行及兑付费", "Special-bond fees"),
     ):
+
+        def bond_total(x: At, key: str = key) -> str:
+            return "=" + _sum(x, [f"bond[{n}].{key}" for n in names])
+
         b.row(
             F,
             f"bond.{key}",
             zh,
             en,
-            lambda x, key=key: "=" + _sum(x, [f"bond[{n}].{key}" for n in names]),
+            bond_total,
         )
     b.row(
         F,
@@ -459,12 +476,16 @@ def loans(w: ModelWriter) -> None:
         bound = BOUNDS[int(res.sizing.binding[k, w.scenario])]
         solved = []
         if bound == "amount":
+
+            def facility(x: At, at: str = at) -> str:
+                return f"={x.i(at + '.sizing.amount')}"
+
             b.constant(
                 F,
                 f"xl.facility[{ln.name}]",
                 f"贷款额度：{ln.name}",
                 f"Facility (the amount bound binds): {ln.name}",
-                lambda x, at=at: f"={x.i(at + '.sizing.amount')}",
+                facility,
                 fmt="#,##0.00",
             )
         else:
@@ -486,25 +507,34 @@ def loans(w: ModelWriter) -> None:
                 )
             )
         for what, zh, en, value in solved:
-            r = b.constant(
+
+            def solved_value(x: At, value: float = value) -> float:
+                return value
+
+            row = b.constant(
                 F,
                 f"xl.{what}[{ln.name}]",
                 f"{zh}：{ln.name}",
                 f"{en}: {ln.name}",
-                lambda x, value=value: value,  # type: ignore[arg-type,return-value]
+                solved_value,
                 fmt=RATIO if what == "share" else "#,##0.00",
             )
             b.solved.append(
                 {
                     "sheet": F,
-                    "row": r,
+                    "row": row,
                     "name": f"{en}: {ln.name}",
                     "value": value,
                     "residual": float(res.sizing.residual),
                 }
             )
+        rate: Template
         if ln.rate_type is RateType.FIXED:
-            rate = lambda x, at=at: x.i(at + ".rate")
+
+            def fixed_rate(x: At, at: str = at) -> str:
+                return x.i(at + ".rate")
+
+            rate = fixed_rate
         else:
             five = ln.lpr_tenor is LprTenor.FIVE_YEAR
             name = "five_year" if five else "one_year"
@@ -513,17 +543,25 @@ def loans(w: ModelWriter) -> None:
             w.param(f"xl.lpr_level.{name}", level, "LPR基准水平", "LPR level of the spec")
             w.vector(f"xl.lpr_path.{name}", list(path), "LPR路径（按年）", "LPR path by year")
             n = len(path)
-            rate = lambda x, at=at, name=name, n=n: (
-                f"(INDEX({x.v(f'xl.lpr_path.{name}')},MIN({x.p('time.year')}+1,{n}))+"
-                f"{x.i(f'funding.lpr.{name}')}-{x.i(f'xl.lpr_level.{name}')}+"
-                f"{x.i(at + '.spread')})"
-            )
+
+            def lpr_rate(x: At, at: str = at, name: str = name, n: int = n) -> str:
+                return (
+                    f"(INDEX({x.v(f'xl.lpr_path.{name}')},MIN({x.p('time.year')}+1,{n}))+"
+                    f"{x.i(f'funding.lpr.{name}')}-{x.i(f'xl.lpr_level.{name}')}+"
+                    f"{x.i(at + '.spread')})"
+                )
+
+            rate = lpr_rate
+
+        def period_rate(x: At, rate: Template = rate) -> str:
+            return f"={rate(x)}/{x.i(PPY)}"
+
         b.row(
             F,
             f"xl.rate[{ln.name}]",
             f"期利率：{ln.name}",
             f"Period rate: {ln.name}",
-            lambda x, rate=rate: f"={rate(x)}/{x.i(PPY)}",
+            period_rate,
             unit="-",
             fmt="0.000000",
             total=False,
@@ -584,41 +622,57 @@ def loans(w: ModelWriter) -> None:
                 f"Cash sweep: {ln.name}",
             )
         r = lambda x, ln=ln: x.p(f"xl.rate[{ln.name}]")
+
+        def opening(x: At, key: str = key) -> str:
+            return f"={x.prev(f'{key}.closing')}"
+
         b.row(
             F,
             f"{key}.opening",
             f"{ln.name}期初余额",
             f"{ln.name} opening balance",
-            lambda x, key=key: f"={x.prev(f'{key}.closing')}",
+            opening,
             total=False,
         )
+
+        def upfront_fee(x: At, ln: Loan = ln, at: str = at) -> str:
+            return (
+                f"={x.i(at + '.upfront_fee_rate')}*{x.p(f'xl.facility[{ln.name}]')}*"
+                f"({t(x)}={x.p(f'xl.phase_start[{first}]')})"
+            )
+
         b.row(
             F,
             f"{key}.upfront_fee",
             f"{ln.name}前端费",
             f"{ln.name} up-front fee",
-            lambda x, ln=ln, at=at: (
-                f"={x.i(at + '.upfront_fee_rate')}*{x.p(f'xl.facility[{ln.name}]')}*"
-                f"({t(x)}={x.p(f'xl.phase_start[{first}]')})"
-            ),
+            upfront_fee,
         )
+
+        def commitment_fee(x: At, ln: Loan = ln, at: str = at) -> str:
+            return (
+                f"={x.i(at + '.commitment_fee_rate')}/{x.i(PPY)}*MAX("
+                f"{x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')},0)*"
+                f"{avail(x)}"
+            )
+
         b.row(
             F,
             f"{key}.commitment_fee",
             f"{ln.name}承诺费",
             f"{ln.name} commitment fee",
-            lambda x, ln=ln, at=at: (
-                f"={x.i(at + '.commitment_fee_rate')}/{x.i(PPY)}*MAX("
-                f"{x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')},0)*"
-                f"{avail(x)}"
-            ),
+            commitment_fee,
         )
+
+        def interest_on_opening(x: At, key: str = key, r: Template = r) -> str:
+            return f"={r(x)}*{x.p(f'{key}.opening')}"
+
         b.row(
             F,
             f"xl.int_open[{ln.name}]",
             f"期初余额利息：{ln.name}",
             f"Interest on the opening balance: {ln.name}",
-            lambda x, key=key, r=r: f"={r(x)}*{x.p(f'{key}.opening')}",
+            interest_on_opening,
         )
         b.row(
             F,
@@ -628,80 +682,118 @@ def loans(w: ModelWriter) -> None:
             _profile(w, k),
         )
         closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"
+
+        def principal(x: At, key: str = key, ln: Loan = ln, closing: Template = closing) -> str:
+            return (
+                f"={closing(x)}*{x.p(f'{key}.opening')}+(1-{closing(x)})*"
+                f"{x.p(f'xl.principal_due[{ln.name}]')}"
+            )
+
         b.row(
             F,
             f"{key}.principal",
             f"{ln.name}还本",
             f"{ln.name} scheduled principal",
-            lambda x, key=key, ln=ln, closing=closing: (
-                f"={closing(x)}*{x.p(f'{key}.opening')}+(1-{closing(x)})*"
-                f"{x.p(f'xl.principal_due[{ln.name}]')}"
-            ),
+            principal,
         )
-        keep = lambda x, ln=ln: f"(1-{x.p(f'xl.sub_share[{ln.name}]')})"
+
+        def keep(x: At, ln: Loan = ln) -> str:
+            return f"(1-{x.p(f'xl.sub_share[{ln.name}]')})"
+
+        want: Template
         if fs.drawdown.value == "pro_rata":
-            want = lambda x, ln=ln: f"{x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')}"
+
+            def want_share(x: At, ln: Loan = ln) -> str:
+                return f"{x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')}"
+
+            want = want_share
         else:  # debt first: what the loans ranked before it left of the gap
             before = [f"loan[{o.name}].draw" for o in fs.loans[:k]]
-            want = lambda x, before=before: (
-                f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")"
+
+            def want_rest(x: At, before: list[str] = before) -> str:
+                return f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")"
+
+            want = want_rest
+
+        def draw(
+            x: At, ln: Loan = ln, r: Template = r, keep: Template = keep, want: Template = want
+        ) -> str:
+            return (
+                f"={x.p('xl.need')}*MIN({want(x)},"
+                f"MAX({x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')}-"
+                f"{keep(x)}*{x.p(f'xl.int_open[{ln.name}]')},0)/(1+{keep(x)}*{r(x)}/2))"
             )
+
         b.row(
             F,
             f"{key}.draw",
             f"{ln.name}提款",
             f"{ln.name} drawdown",
-            lambda x, ln=ln, r=r, keep=keep, want=want: (
-                f"={x.p('xl.need')}*MIN({want(x)},"
-                f"MAX({x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')}-"
-                f"{keep(x)}*{x.p(f'xl.int_open[{ln.name}]')},0)/(1+{keep(x)}*{r(x)}/2))"
-            ),
+            draw,
         )
+
+        def interest(x: At, key: str = key, r: Template = r) -> str:
+            return f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})"
+
         b.row(
             F,
             f"{key}.interest",
             f"{ln.name}利息",
             f"{ln.name} interest",
-            lambda x, key=key, r=r: f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})",
+            interest,
         )
+
+        def subsidy(x: At, key: str = key, ln: Loan = ln) -> str:
+            return f"={x.p(f'xl.sub_share[{ln.name}]')}*{x.p(f'{key}.interest')}"
+
         b.row(
             F,
             f"{key}.subsidy",
             f"{ln.name}贴息",
             f"{ln.name} interest subsidy",
-            lambda x, key=key, ln=ln: (
-                f"={x.p(f'xl.sub_share[{ln.name}]')}*{x.p(f'{key}.interest')}"
-            ),
+            subsidy,
         )
+
+        def capitalised(x: At, key: str = key) -> str:
+            return f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})"
+
         b.row(
             F,
             f"{key}.capitalised",
             f"{ln.name}建设期利息资本化",
             f"{ln.name} interest capitalised into the balance",
-            lambda x, key=key: f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})",
+            capitalised,
         )
+
+        def used(x: At, key: str = key, ln: Loan = ln) -> str:
+            return (
+                f"={x.prev(f'xl.used[{ln.name}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
+            )
+
         b.row(
             F,
             f"xl.used[{ln.name}]",
             f"已用额度：{ln.name}",
             f"Facility used: {ln.name}",
-            lambda x, key=key, ln=ln: (
-                f"={x.prev(f'xl.used[{ln.name}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
-            ),
+            used,
             total=False,
         )
         if ln.cash_sweep > 0:
+
+            def prepayment(x: At, key: str = key, at: str = at) -> str:
+                return (
+                    f"=(1-{avail(x)})*MIN({x.i(at + '.cash_sweep')}*MAX("
+                    f"{x.p('xl.cash_before_sweep')}-{x.i('funding.min_cash_balance')},0),"
+                    f"{x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}-"
+                    f"{x.p(f'{key}.principal')})"
+                )
+
             b.row(
                 F,
                 f"{key}.prepayment",
                 f"{ln.name}提前还款",
                 f"{ln.name} prepayment",
-                lambda x, key=key, at=at: (
-                    f"=(1-{avail(x)})*MIN({x.i(at + '.cash_sweep')}*MAX("
-                    f"{x.p('xl.cash_before_sweep')}-{x.i('funding.min_cash_balance')},0),"
-                    f"{x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}-"
-                    f"{x.p(f'{key}.principal')})"
-                ),
+                prepayment,
             )
         else:
             b.row(
@@ -711,16 +803,20 @@ def loans(w: ModelWriter) -> None:
                 f"{ln.name} prepayment",
                 lambda x: "=0",
             )
+
+        def closing_balance(x: At, key: str = key) -> str:
+            return (
+                f"={x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+"
+                f"{x.p(f'{key}.capitalised')}-{x.p(f'{key}.principal')}-"
+                f"{x.p(f'{key}.prepayment')}"
+            )
+
         b.row(
             F,
             f"{key}.closing",
             f"{ln.name}期末余额",
             f"{ln.name} closing balance",
-            lambda x, key=key: (
-                f"={x.p(f'{key}.opening')}+{x.p(f'{key}.draw')}+"
-                f"{x.p(f'{key}.capitalised')}-{x.p(f'{key}.principal')}-"
-                f"{x.p(f'{key}.prepayment')}"
-            ),
+            closing_balance,
             total=False,
         )
     names = [ln.name for ln in fs.loans]
@@ -734,12 +830,16 @@ def loans(w: ModelWriter) -> None:
         ("commitment_fee", "承诺费", "commitment fee"),
         ("subsidy", "贴息", "interest subsidy"),
     ):
+
+        def loan_total(x: At, key: str = key) -> str:
+            return "=" + _sum(x, [f"loan[{n}].{key}" for n in names])
+
         b.row(
             F,
             f"loan.{key}",
             f"贷款{zh}合计",
             f"Loans {en}",
-            lambda x, key=key: "=" + _sum(x, [f"loan[{n}].{key}" for n in names]),
+            loan_total,
         )
     b.row(
         F,
@@ -934,25 +1034,33 @@ def waterfall(w: ModelWriter) -> None:
     # Sculpting: cash available to each loan after the debt ranked before it.
     prior = ["xl.bond_service"]
     for n in names:
+
+        def available(x: At, n: str = n, prior: tuple[str, ...] = tuple(prior)) -> str:
+            return (
+                f"={x.p('xl.cfads')}+{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}-"
+                + "-".join(x.p(p) for p in prior)
+            )
+
         b.row(
             F,
             f"xl.available[{n}]",
             f"可用于{n}的现金",
             f"Cash available to {n}",
-            lambda x, n=n, prior=tuple(prior): (
-                f"={x.p('xl.cfads')}+{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}-"
-                + "-".join(x.p(p) for p in prior)
-            ),
+            available,
         )
+
+        def service_open(x: At, n: str = n) -> str:
+            return (
+                f"={x.p(f'xl.int_open[{n}]')}*(1-{x.p(f'xl.sub_share[{n}]')})+"
+                f"{x.p(f'loan[{n}].principal')}"
+            )
+
         b.row(
             F,
             f"xl.service_open[{n}]",
             f"{n}本期偿债（期初计息）",
             f"{n} service on opening",
-            lambda x, n=n: (
-                f"={x.p(f'xl.int_open[{n}]')}*(1-{x.p(f'xl.sub_share[{n}]')})+"
-                f"{x.p(f'loan[{n}].principal')}"
-            ),
+            service_open,
         )
         prior.append(f"xl.service_open[{n}]")
     b.section(F, "建设期资金缺口 Construction funding gap")
@@ -1013,61 +1121,85 @@ def waterfall(w: ModelWriter) -> None:
     for step in fs.priority:
         out = f"xl.cash_after_{step.value}"
         if step is PriorityStep.BOND:
+
+            def bond_shortfall(x: At, prev: str = prev) -> str:
+                return (
+                    f"={exp(x)}*{x.p('xl.bond_service')}-MIN({exp(x)}*"
+                    f"{x.p('xl.bond_service')},MAX({x.p(prev)},0))"
+                )
+
             b.row(
                 F,
                 "cash.bond_shortfall",
                 "专项债还本付息缺口",
                 "Bond service not covered by project cash",
-                lambda x, prev=prev: (
-                    f"={exp(x)}*{x.p('xl.bond_service')}-MIN({exp(x)}*"
-                    f"{x.p('xl.bond_service')},MAX({x.p(prev)},0))"
-                ),
+                bond_shortfall,
             )
+
+            def after_bond(x: At, prev: str = prev) -> str:
+                return f"={x.p(prev)}-{exp(x)}*{x.p('xl.bond_service')}"
+
             b.row(
                 F,
                 out,
                 "偿还专项债后现金",
                 "Cash after bond service",
-                lambda x, prev=prev: f"={x.p(prev)}-{exp(x)}*{x.p('xl.bond_service')}",
+                after_bond,
                 total=False,
             )
         elif step is PriorityStep.LOAN:
             due = lambda x: (
                 f"{exp(x)}*({x.p('loan.interest')}+{x.p('loan.principal')}+{x.p('xl.loan_fees')})"
             )
+
+            def loan_shortfall(x: At, prev: str = prev, due: Template = due) -> str:
+                return f"={due(x)}-MIN({due(x)},MAX({x.p(prev)},0))"
+
             b.row(
                 F,
                 "cash.loan_shortfall",
                 "贷款还本付息缺口",
                 "Loan service not covered by project cash",
-                lambda x, prev=prev, due=due: f"={due(x)}-MIN({due(x)},MAX({x.p(prev)},0))",
+                loan_shortfall,
             )
+
+            def after_loan(x: At, prev: str = prev, due: Template = due) -> str:
+                return f"={x.p(prev)}-{due(x)}"
+
             b.row(
                 F,
                 out,
                 "偿还贷款后现金",
                 "Cash after loan service",
-                lambda x, prev=prev, due=due: f"={x.p(prev)}-{due(x)}",
+                after_loan,
                 total=False,
             )
             loans_paid_before = True
         elif step is PriorityStep.RESERVES:
             _reserves(w, prev, out)
         elif step is PriorityStep.SWEEP:
+
+            def before_sweep(x: At, prev: str = prev) -> str:
+                return f"={x.p(prev)}"
+
             b.row(
                 F,
                 "xl.cash_before_sweep",
                 "扫款前现金",
                 "Cash before the sweep",
-                lambda x, prev=prev: f"={x.p(prev)}",
+                before_sweep,
                 total=False,
             )
+
+            def after_sweep(x: At, prev: str = prev) -> str:
+                return f"={x.p(prev)}-{x.p('loan.prepayment')}"
+
             b.row(
                 F,
                 out,
                 "扫款后现金",
                 "Cash after the sweep",
-                lambda x, prev=prev: f"={x.p(prev)}-{x.p('loan.prepayment')}",
+                after_sweep,
                 total=False,
             )
         elif step is PriorityStep.FUND:
@@ -1140,16 +1272,18 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
             "债务还本付息（引擎求解）",
             "Debt service for the DSRA target (solved by the engine)",
             lambda x: float(values[x.c - 7]),
-        )  # type: ignore[arg-type,return-value]
+        )
+        sizing = w.result.sizing
+        assert sizing is not None
         b.solved.append(
             {
                 "sheet": F,
                 "row": r,
                 "name": "Debt service for the DSRA target",
                 "value": float(values.sum()),
-                "residual": float(w.result.sizing.residual),
+                "residual": float(sizing.residual),
             }
-        )  # type: ignore
+        )
     else:
         # Service on opening balances: equal to the debt service whenever nothing is drawn
         # (operation), and free of a circular reference through this period's drawings.
@@ -1324,26 +1458,33 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         ("junior", "funding.fund.senior_share"),
     ):
         rate = f"funding.fund.{tier}_return"
+
+        def accrued_in(x: At, tier: str = tier, rate: str = rate) -> str:
+            return (
+                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*{x.prev(f'xl.{tier}_capital')}*"
+                f"{x.i(rate)}/{x.i(ppy)}"
+            )
+
         b.row(
             F,
             f"xl.{tier}_accrued_in",
             f"{tier} accrued before payment",
             f"{tier} accrued before payment",
-            lambda x, tier=tier, rate=rate: (
-                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*{x.prev(f'xl.{tier}_capital')}*"
-                f"{x.i(rate)}/{x.i(ppy)}"
-            ),
+            accrued_in,
             total=False,
         )
+
+        def capital_in(x: At, tier: str = tier, share: str = share) -> str:
+            return f"={x.prev(f'xl.{tier}_capital')}+{live(x)}*{x.p('fund.contribution')}*" + (
+                f"{x.i(share)}" if tier == "senior" else f"(1-{x.i(share)})"
+            )
+
         b.row(
             F,
             f"xl.{tier}_capital_in",
             f"{tier} capital before payment",
             f"{tier} capital before payment",
-            lambda x, tier=tier, share=share: (
-                f"={x.prev(f'xl.{tier}_capital')}+{live(x)}*{x.p('fund.contribution')}*"
-                + (f"{x.i(share)}" if tier == "senior" else f"(1-{x.i(share)})")
-            ),
+            capital_in,
             total=False,
         )
     b.row(
@@ -1421,20 +1562,28 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         ),
     )
     for tier in ("senior", "junior"):
+
+        def accrued(x: At, tier: str = tier) -> str:
+            return f"={x.p(f'xl.{tier}_accrued_in')}-{x.p(f'fund.{tier}_return')}"
+
         b.row(
             F,
             f"xl.{tier}_accrued",
             f"{tier} accrued",
             f"{tier} accrued",
-            lambda x, tier=tier: f"={x.p(f'xl.{tier}_accrued_in')}-{x.p(f'fund.{tier}_return')}",
+            accrued,
             total=False,
         )
+
+        def capital(x: At, tier: str = tier) -> str:
+            return f"={x.p(f'xl.{tier}_capital_in')}-{x.p(f'fund.{tier}_capital')}"
+
         b.row(
             F,
             f"xl.{tier}_capital",
             f"{tier} capital",
             f"{tier} capital",
-            lambda x, tier=tier: f"={x.p(f'xl.{tier}_capital_in')}-{x.p(f'fund.{tier}_capital')}",
+            capital,
             total=False,
         )
     b.row(
@@ -1560,14 +1709,16 @@ def records(w: ModelWriter) -> None:
     b.section(S, "财政资金 Fiscal funds")
     subs = [f for f in fs.fiscal_funds if f.use is FiscalUse.INTEREST_SUBSIDY]
     for f in subs:
+
+        def interest_subsidy(x: At, f: FiscalFund = f) -> str:
+            return f"={x.p(f'xl.subsidy_share[{f.name}]')}*{x.p(f'loan[{f.loan}].interest')}"
+
         b.row(
             S,
             f"fiscal.interest_subsidy[{f.name}]",
             f"贴息：{f.name}",
             f"Interest subsidy: {f.name}",
-            lambda x, f=f: (
-                f"={x.p(f'xl.subsidy_share[{f.name}]')}*{x.p(f'loan[{f.loan}].interest')}"
-            ),
+            interest_subsidy,
         )
     del loans
     b.row(
@@ -1639,14 +1790,16 @@ def records(w: ModelWriter) -> None:
             f"出资比例：{party.name}",
             f"Equity share: {party.name}",
         )
+
+        def contribution(x: At, party: EquityParty = party) -> str:
+            return f"={x.p('equity.sponsor')}*{x.i(f'xl.party_share[{party.name}]')}"
+
         b.row(
             S,
             f"equity.party[{party.name}].contribution",
             f"{party.name}出资",
             f"{party.name} contribution",
-            lambda x, party=party: (
-                f"={x.p('equity.sponsor')}*{x.i(f'xl.party_share[{party.name}]')}"
-            ),
+            contribution,
         )
     b.row(
         S,
