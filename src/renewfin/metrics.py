@@ -89,6 +89,19 @@ METRICS: dict[str, MetricInfo] = {
     "reit_eligible": MetricInfo("REITs发行条件是否满足", "REIT eligible (1 = yes)", "flag"),
 }
 
+PROJECT_RETURNS = (
+    "project_irr_pre_tax",
+    "project_irr_after_tax",
+    "project_npv_pre_tax",
+    "project_npv",
+    "payback_pre_tax",
+    "payback_after_tax",
+    "discounted_payback",
+)
+"""The project-investment return metrics (项目投资现金流量表), in reporting order."""
+EQUITY_RETURNS = ("equity_irr", "equity_npv")
+"""The project-capital return metrics (on distributions to shareholders)."""
+
 
 def metric_info(key: str) -> MetricInfo:
     """Labels and unit of a metric, including per-party and per-loan keys such as

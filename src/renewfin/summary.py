@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from renewfin.metrics import metric_info
+from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS, metric_info
 
 if TYPE_CHECKING:
     from renewfin.engine import Result
@@ -28,17 +28,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("收入与成本 Revenue and costs", ["total_revenue", "total_opex", "total_taxes"]),
     (
         "项目与资本金收益 Returns",
-        [
-            "project_irr_pre_tax",
-            "project_irr_after_tax",
-            "project_npv_pre_tax",
-            "project_npv",
-            "payback_pre_tax",
-            "payback_after_tax",
-            "discounted_payback",
-            "equity_irr",
-            "equity_npv",
-        ],
+        [*PROJECT_RETURNS, *EQUITY_RETURNS],
     ),
     (
         "专项债收益与融资平衡 Special-bond balance",

@@ -38,7 +38,7 @@ import pandas as pd
 
 from renewfin import finance
 from renewfin.core.investment import CATEGORY_ZH
-from renewfin.metrics import metric_info
+from renewfin.metrics import PROJECT_RETURNS, metric_info
 from renewfin.ratios import safe_ratio, window
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
@@ -1387,15 +1387,7 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
         "累计所得税后净现金流量",
         "Cumulative net cash flow after income tax",
     )
-    for key in (
-        "project_irr_pre_tax",
-        "project_irr_after_tax",
-        "project_npv_pre_tax",
-        "project_npv",
-        "payback_pre_tax",
-        "payback_after_tax",
-        "discounted_payback",
-    ):
+    for key in PROJECT_RETURNS:
         sh.metric(key)
     sh.indicator(
         "discount_rate",
@@ -1551,75 +1543,55 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         key: str,
         zh: str,
         en: str,
-        inflow: list[tuple[str, str, str, Lines | str]],
-        outflow: list[tuple[str, str, str, Lines | str]],
+        inflow: list[tuple[str, str, str] | tuple[str, str, str, Lines]],
+        outflow: list[tuple[str, str, str] | tuple[str, str, str, Lines]],
     ) -> None:
+        """Net flow of an activity, its inflows and outflows; each row is (key, Chinese,
+        English[, Lines]) — without Lines the row is the ledger line ``key``."""
         sh.add_sum(key, zh, en, [f"{key}.inflow"], [f"{key}.outflow"])
         for side, zh_side, en_side, rows in (
             ("inflow", "现金流入", "Cash inflow", inflow),
             ("outflow", "现金流出", "Cash outflow", outflow),
         ):
             sh.add_sum(f"{key}.{side}", zh_side, en_side, [r[0] for r in rows], level=1)
-            for k, kzh, ken, x in rows:
-                sh.add_flow(k, kzh, ken, x, level=2)
+            for k, kzh, ken, *x in rows:
+                sh.add_flow(k, kzh, ken, x[0] if x else None, level=2)
 
     section(
         "operating",
         "经营活动净现金流量",
         "Net cash flow from operating activities",
         [
-            ("revenue.total", "营业收入", "Operating revenue", "revenue.total"),
-            ("tax.output_vat", "增值税销项税额", "Output VAT", "tax.output_vat"),
-            ("pl.subsidy_income", "补贴收入", "Subsidy income", "pl.subsidy_income"),
+            ("revenue.total", "营业收入", "Operating revenue"),
+            ("tax.output_vat", "增值税销项税额", "Output VAT"),
+            ("pl.subsidy_income", "补贴收入", "Subsidy income"),
         ],
         [
-            ("opex.total", "经营成本", "Operating costs", "opex.total"),
-            ("opex.input_vat", "增值税进项税额", "Input VAT on operating costs", "opex.input_vat"),
-            (
-                "tax.taxes_and_surcharges",
-                "税金及附加",
-                "Taxes and surcharges",
-                "tax.taxes_and_surcharges",
-            ),
-            ("tax.vat_payable", "增值税", "VAT payable", "tax.vat_payable"),
-            ("tax.income_tax", "所得税", "Income tax", "tax.income_tax"),
+            ("opex.total", "经营成本", "Operating costs"),
+            ("opex.input_vat", "增值税进项税额", "Input VAT on operating costs"),
+            ("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges"),
+            ("tax.vat_payable", "增值税", "VAT payable"),
+            ("tax.income_tax", "所得税", "Income tax"),
         ],
     )
     section(
         "investing",
         "投资活动净现金流量",
         "Net cash flow from investing activities",
-        [
-            (
-                "reit.net_proceeds",
-                "资产处置收入（REITs退出）",
-                "REIT exit net proceeds",
-                "reit.net_proceeds",
-            )
-        ],
-        [("capex.total", "建设投资", "Construction investment", "capex.total")],
+        [("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds")],
+        [("capex.total", "建设投资", "Construction investment")],
     )
     section(
         "financing",
         "筹资活动净现金流量",
         "Net cash flow from financing activities",
         [
-            (
-                "equity.shareholders_in",
-                "项目资本金投入",
-                "Shareholder capital",
-                "equity.shareholders_in",
-            ),
-            ("fund.contribution", "基金出资", "Fund contribution", "fund.contribution"),
-            ("fiscal.grants", "财政资本性补助", "Capital grants", "fiscal.grants"),
-            ("bond.issue", "专项债券", "Special bonds issued", "bond.issue"),
-            ("loan.draw", "银行贷款", "Loans drawn", "loan.draw"),
-            (
-                "loan.capitalised",
-                "建设期利息资本化（计入贷款）",
-                "Loan interest capitalised",
-                "loan.capitalised",
-            ),
+            ("equity.shareholders_in", "项目资本金投入", "Shareholder capital"),
+            ("fund.contribution", "基金出资", "Fund contribution"),
+            ("fiscal.grants", "财政资本性补助", "Capital grants"),
+            ("bond.issue", "专项债券", "Special bonds issued"),
+            ("loan.draw", "银行贷款", "Loans drawn"),
+            ("loan.capitalised", "建设期利息资本化（计入贷款）", "Loan interest capitalised"),
             (
                 "fin.construction_subsidies",
                 "建设期贴息资金",
@@ -1646,13 +1618,8 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 "Financing fees",
                 sh.lines("bond.fees", "loan.upfront_fee", "loan.commitment_fee"),
             ),
-            (
-                "equity.distribution",
-                "应付利润（股东分配）",
-                "Distributions to shareholders",
-                "equity.distribution",
-            ),
-            ("fund.paid", "基金收益及本金分配", "Paid to the fund", "fund.paid"),
+            ("equity.distribution", "应付利润（股东分配）", "Distributions to shareholders"),
+            ("fund.paid", "基金收益及本金分配", "Paid to the fund"),
         ],
     )
     sh.add_sum("net", "净现金流量", "Net cash flow", ["operating", "investing", "financing"])

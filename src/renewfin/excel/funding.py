@@ -32,6 +32,19 @@ def _sum(x: At, ids: list[str]) -> str:
     return "(" + "+".join(x.p(i) for i in ids) + ")" if ids else "0"
 
 
+def _totals(
+    w: ModelWriter, kind: str, names: list[str], rows: list[tuple[str, str, str, bool]]
+) -> None:
+    """Rows ``{kind}.{key}`` = Σ over instruments ``{kind}[name].{key}``, for each
+    (key, Chinese label, English label, flow?) of ``rows`` (a balance has no total)."""
+    for key, zh, en, flow in rows:
+
+        def total(x: At, key: str = key) -> str:
+            return "=" + _sum(x, [f"{kind}[{n}].{key}" for n in names])
+
+        w.book.row(F, f"{kind}.{key}", zh, en, total, total=flow)
+
+
 def fixed_sources(w: ModelWriter) -> None:
     """Grants, injections, fund contributions and interest-subsidy shares
     (renewfin.financing.plan.compile_plan)."""
@@ -195,31 +208,17 @@ def bonds(w: ModelWriter) -> None:
     for tr in plan.bonds:
         src = originals[tr.refinancing_of or tr.name]
         _tranche(w, tr, src)
-    names = [tr.name for tr in plan.bonds]
-    for key, zh, en in (
-        ("issue", "专项债发行", "Special-bond issues"),
-        ("interest", "专项债付息", "Special-bond interest"),
-        ("principal", "专项债还本", "Special-bond principal"),
-        ("fees", "专项债发行及兑付费", "Special-bond fees"),
-    ):
-
-        def bond_total(x: At, key: str = key) -> str:
-            return "=" + _sum(x, [f"bond[{n}].{key}" for n in names])
-
-        b.row(
-            F,
-            f"bond.{key}",
-            zh,
-            en,
-            bond_total,
-        )
-    b.row(
-        F,
-        "bond.closing",
-        "专项债余额",
-        "Special-bond balance",
-        lambda x: "=" + _sum(x, [f"bond[{n}].closing" for n in names]),
-        total=False,
+    _totals(
+        w,
+        "bond",
+        [tr.name for tr in plan.bonds],
+        [
+            ("issue", "专项债发行", "Special-bond issues", True),
+            ("interest", "专项债付息", "Special-bond interest", True),
+            ("principal", "专项债还本", "Special-bond principal", True),
+            ("fees", "专项债发行及兑付费", "Special-bond fees", True),
+            ("closing", "专项债余额", "Special-bond balance", False),
+        ],
     )
     refi = [tr.name for tr in plan.bonds if tr.refinanced_principal is not None]
     b.row(
@@ -820,34 +819,24 @@ def loans(w: ModelWriter) -> None:
             total=False,
         )
     names = [ln.name for ln in fs.loans]
-    for key, zh, en in (
-        ("draw", "提款", "drawdown"),
-        ("interest", "利息", "interest"),
-        ("capitalised", "建设期利息资本化", "interest capitalised"),
-        ("principal", "还本", "scheduled principal"),
-        ("prepayment", "提前还款", "prepayment"),
-        ("upfront_fee", "前端费", "up-front fee"),
-        ("commitment_fee", "承诺费", "commitment fee"),
-        ("subsidy", "贴息", "interest subsidy"),
-    ):
-
-        def loan_total(x: At, key: str = key) -> str:
-            return "=" + _sum(x, [f"loan[{n}].{key}" for n in names])
-
-        b.row(
-            F,
-            f"loan.{key}",
-            f"贷款{zh}合计",
-            f"Loans {en}",
-            loan_total,
-        )
-    b.row(
-        F,
-        "loan.closing",
-        "贷款期末余额合计",
-        "Loans closing balance",
-        lambda x: "=" + _sum(x, [f"loan[{n}].closing" for n in names]),
-        total=False,
+    _totals(
+        w,
+        "loan",
+        names,
+        [
+            (key, f"贷款{zh}合计", f"Loans {en}", key != "closing")
+            for key, zh, en in (
+                ("draw", "提款", "drawdown"),
+                ("interest", "利息", "interest"),
+                ("capitalised", "建设期利息资本化", "interest capitalised"),
+                ("principal", "还本", "scheduled principal"),
+                ("prepayment", "提前还款", "prepayment"),
+                ("upfront_fee", "前端费", "up-front fee"),
+                ("commitment_fee", "承诺费", "commitment fee"),
+                ("subsidy", "贴息", "interest subsidy"),
+                ("closing", "期末余额", "closing balance"),
+            )
+        ],
     )
     b.row(
         F,

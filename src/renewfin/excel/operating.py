@@ -8,7 +8,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import FLAG, RATIO, At, Template
+from renewfin.core.revenue import KIND_ZH
+from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
@@ -380,10 +381,31 @@ def investment_rows(w: ModelWriter) -> None:
     )
 
 
+def _held_revenue_rows(b: Book, r: RevenueStream) -> None:
+    """A stream's revenue and units while the asset is held: the projections × the held
+    flag (both are 0 after a REIT exit)."""
+    for id, src, zh, en, money in (
+        (f"revenue.stream[{r.name}]", "xl.revenue_projected", KIND_ZH[r.kind], "Revenue", True),
+        (f"revenue.units[{r.name}]", "xl.units", "计费数量", "Utilised units", False),
+    ):
+
+        def held(x: At, src: str = f"{src}[{r.name}]") -> str:
+            return f"={x.p(src)}*{x.p('flag.held')}"
+
+        b.row(
+            "Revenue",
+            id,
+            f"{zh}：{r.name}",
+            f"{en}: {r.name}",
+            held,
+            unit=None if money else r.quantity_unit,
+            fmt=MONEY if money else RATIO,
+            total=money,
+        )
+
+
 def revenue_rows(w: ModelWriter) -> None:
     """Revenue by stream (renewfin.core.revenue)."""
-    from renewfin.core.revenue import KIND_ZH
-
     b, spec = w.book, w.spec
     S = "Revenue"
     ppy = "timeline.periods_per_year"
@@ -494,17 +516,6 @@ def revenue_rows(w: ModelWriter) -> None:
                 sales_revenue,
             )
 
-            def revenue(x: At, r: RevenueStream = r) -> str:
-                return f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}"
-
-            b.row(
-                S,
-                f"revenue.stream[{r.name}]",
-                f"{KIND_ZH[r.kind]}：{r.name}",
-                f"Revenue: {r.name}",
-                revenue,
-            )
-
             def units_if_held(x: At, r: RevenueStream = r) -> str:
                 return f"={x.p(f'xl.sold[{r.name}]')}*{x.i(ppy)}"
 
@@ -518,20 +529,7 @@ def revenue_rows(w: ModelWriter) -> None:
                 fmt=RATIO,
                 total=False,
             )
-
-            def units(x: At, r: RevenueStream = r) -> str:
-                return f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}"
-
-            b.row(
-                S,
-                f"revenue.units[{r.name}]",
-                f"计费数量：{r.name}",
-                f"Utilised units: {r.name}",
-                units,
-                unit=r.quantity_unit,
-                fmt=RATIO,
-                total=False,
-            )
+            _held_revenue_rows(b, r)
             continue
         n = len(r.ramp_up)
 
@@ -568,31 +566,7 @@ def revenue_rows(w: ModelWriter) -> None:
             f"Revenue if held: {r.name}",
             revenue_if_held,
         )
-
-        def revenue(x: At, r: RevenueStream = r) -> str:
-            return f"={x.p(f'xl.revenue_projected[{r.name}]')}*{x.p('flag.held')}"
-
-        b.row(
-            S,
-            f"revenue.stream[{r.name}]",
-            f"{KIND_ZH[r.kind]}：{r.name}",
-            f"Revenue: {r.name}",
-            revenue,
-        )
-
-        def units(x: At, r: RevenueStream = r) -> str:
-            return f"={x.p(f'xl.units[{r.name}]')}*{x.p('flag.held')}"
-
-        b.row(
-            S,
-            f"revenue.units[{r.name}]",
-            f"计费数量：{r.name}",
-            f"Utilised units: {r.name}",
-            units,
-            unit=r.quantity_unit,
-            fmt=RATIO,
-            total=False,
-        )
+        _held_revenue_rows(b, r)
     b.section(S, "营业收入合计 Total")
     b.row(
         S,

@@ -122,7 +122,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             cell.fill, cell.font = HEAD_FILL, HEAD_FONT
             cell.data_type = "s"
         if tid == "investment_estimate":
-            numbers += _investment_estimate(w, ws, df, name)
+            numbers += _investment_estimate(w, years, ws, df, name)
             _layout(ws)
             continue
         kinds = df.attrs.get("kinds", {})
@@ -192,12 +192,11 @@ def _layout(ws: Worksheet) -> None:
 
 
 def _investment_estimate(
-    w: ModelWriter, ws: Worksheet, df: pd.DataFrame, name: str
+    w: ModelWriter, years: _Years, ws: Worksheet, df: pd.DataFrame, name: str
 ) -> list[tuple[str, int, str]]:
     """建设投资估算表 (no year columns): items and the price contingency sum their model
     lines over construction, their input VAT uses the item's rate input, each other row
     sums the rows one level below it, and each share is the row over 建设投资合计."""
-    years = _Years(w)
     keys = [str(k) for k in df.index]
     levels: dict[str, int] = df.attrs["levels"]
     leaves: dict[str, list[str]] = df.attrs["leaves"]

@@ -170,18 +170,7 @@ def basis_section(ctx: Ctx) -> str:
     inputs = ctx.data.result.inputs
     bases = dict(inputs.bases) if inputs is not None else {}
     out.append(f'<p class="note">{esc(ctx.t("basis.intro", n=len(bases)))}</p>')
-    order = [
-        "timeline",
-        "risk",
-        "investment",
-        "price_contingency",
-        "revenues",
-        "opex",
-        "tax",
-        "depreciation",
-        "funding",
-        "evaluation",
-    ]
+    order = SECTIONS[1:]  # the project's own fields are shown above
     grouped: dict[str, list[str]] = {}
     for path in bases:
         sec = section_of(path)
@@ -230,19 +219,18 @@ def basis_section(ctx: Ctx) -> str:
     return "".join(out)
 
 
-_GROUPS = {
-    f"group.{s}"
-    for s in (
-        "project",
-        "timeline",
-        "risk",
-        "investment",
-        "price_contingency",
-        "revenues",
-        "opex",
-        "tax",
-        "depreciation",
-        "funding",
-        "evaluation",
-    )
-}
+SECTIONS = (
+    "project",
+    "timeline",
+    "risk",
+    "investment",
+    "price_contingency",
+    "revenues",
+    "opex",
+    "tax",
+    "depreciation",
+    "funding",
+    "evaluation",
+)
+"""Top-level sections of a spec, in the order the basis lists the inputs."""
+_GROUPS = {f"group.{s}" for s in SECTIONS}

@@ -9,6 +9,7 @@ from typing import cast
 import numpy as np
 
 from renewfin.checks import minimum_capital_ratio
+from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
 from renewfin.report import charts
 from renewfin.report.basis import decimals_for
 from renewfin.report.context import Ctx
@@ -647,19 +648,7 @@ def investor_section(ctx: Ctx) -> str:
     fs = d.spec.funding
     out = [
         f"<h3>{esc(ctx.t('inv.returns'))}</h3>",
-        ctx.metric_table(
-            [
-                "project_irr_pre_tax",
-                "project_irr_after_tax",
-                "project_npv_pre_tax",
-                "project_npv",
-                "payback_pre_tax",
-                "payback_after_tax",
-                "discounted_payback",
-                "equity_irr",
-                "equity_npv",
-            ]
-        ),
+        ctx.metric_table([*PROJECT_RETURNS, *EQUITY_RETURNS]),
     ]
     parties = [k[len("party_irr[") : -1] for k in ctx.values if k.startswith("party_irr[")]
     if parties:
