@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from renewfin.compiled import kernel
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
@@ -30,6 +31,38 @@ def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarr
     return payable, credit
 
 
+@kernel
+def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> tuple[float, float]:
+    """One period of one scenario: use earlier losses against a profit, oldest first, or
+    add a loss. ``losses`` (years,) losses by the model year they arose in [money],
+    updated in place; ``y`` this period's model year; ``taxable`` profit before tax
+    [money]. Returns (taxable after losses, loss used) [money]."""
+    gain = max(taxable, 0.0)
+    used = 0.0
+    if carry_years > 0:
+        left = gain
+        for b in range(max(0, y - carry_years), y + 1):
+            take = min(losses[b], left)
+            losses[b] -= take
+            left -= take
+        used = gain - left
+    loss = max(-taxable, 0.0)
+    if loss > 0.0:
+        losses[y] += loss
+    return gain - used, used
+
+
+@kernel
+def _use_losses_all(
+    losses: np.ndarray, y: int, carry_years: int, taxable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    after = np.empty(taxable.shape[0])
+    used = np.empty(taxable.shape[0])
+    for j in range(taxable.shape[0]):
+        after[j], used[j] = use_losses(losses[j], y, carry_years, taxable[j])
+    return after, used
+
+
 class LossPool:
     """Tax losses by the model year they arose in, used oldest first.
 
@@ -40,26 +73,12 @@ class LossPool:
         self.ppy = ppy
         self.carry_years = carry_years
         self.losses = np.zeros((n_scenarios, (n_periods - 1) // ppy + 1))
-        self.any_losses = False
 
     def step(self, k: int, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Period ``k``: use losses against a profit, or add a loss. ``taxable`` (S,) profit
-        before tax [money]. Returns (taxable after losses, loss used), each (S,)."""
-        y = k // self.ppy
-        gain = np.maximum(taxable, 0.0)
-        used = np.zeros_like(gain)
-        if self.carry_years > 0 and self.any_losses:
-            left = gain.copy()
-            for b in range(max(0, y - self.carry_years), y + 1):  # oldest first
-                take = np.minimum(self.losses[:, b], left)
-                self.losses[:, b] -= take
-                left -= take
-            used = gain - left
-        loss = np.maximum(-taxable, 0.0)
-        if loss.any():
-            self.losses[:, y] += loss
-            self.any_losses = True
-        return gain - used, used
+        """Period ``k``: ``use_losses`` in each scenario. ``taxable`` (S,) profit before tax
+        [money]. Returns (taxable after losses, loss used), each (S,)."""
+        x = np.ascontiguousarray(np.broadcast_to(taxable, self.losses.shape[:1]), dtype=float)
+        return _use_losses_all(self.losses, k // self.ppy, self.carry_years, x)
 
     def balance(self, k: int) -> np.ndarray:
         """Losses still usable after period ``k`` (S,) [money]."""

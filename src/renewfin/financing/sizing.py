@@ -18,11 +18,11 @@ import numpy as np
 
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
+    Buffers,
     LoopInputs,
     Operations,
     Periods,
     Sizes,
-    empty_periods,
     run_periods,
 )
 from renewfin.spec.funding import Fund, PriorityStep
@@ -56,21 +56,21 @@ def _dscr_capacity(
     ``k``'s repayment window, discounted at its period rate [money], (S,)."""
     ln = plan.loans[k]
     lo, hi = ln.terms.repay_start, ln.terms.maturity
-    avail = periods["cfads"] - periods["bond_service"]  # (T, S)
+    avail = periods["cfads"] - periods["bond_service"]  # (S, T)
     for j in range(k):
         row = periods.loans[j]
         avail = avail - row["interest"] - row["principal"]
-    rate = np.asarray(ln.rate).T[lo:hi] / ppy  # (T, 1) or (T, S)
-    factors = np.cumprod(1.0 / (1.0 + rate), axis=0)
-    return sum_periods(avail[lo:hi] / target[None, :] * factors)
+    rate = np.asarray(ln.rate)[:, lo:hi] / ppy  # (1, T) or (S, T)
+    factors = np.cumprod(1.0 / (1.0 + rate), axis=1)
+    return sum_periods(avail[:, lo:hi] / target[:, None] * factors)
 
 
 def sum_periods(x: np.ndarray) -> np.ndarray:
-    """Sum a (T, S) array over periods in order, one period at a time, so that a scenario's
-    total does not depend on how many scenarios run beside it."""
-    acc = np.zeros(x.shape[1:])
-    for row in x:
-        acc = acc + row
+    """Sum an (S, T) array over periods in order, one period at a time, so that a
+    scenario's total does not depend on how many scenarios run beside it."""
+    acc = np.zeros(x.shape[0])
+    for t in range(x.shape[1]):
+        acc = acc + x[:, t]
     return acc
 
 
@@ -84,11 +84,11 @@ def size_and_run(
     tol: float = 1e-10,
     max_iter: int = 200,
 ) -> tuple[Periods, Sizing]:
-    """Iterate sizes and the period loop to a fixed point; return the last pass in (S, T)
-    layout.
+    """Iterate sizes and the period loop to a fixed point; return the last pass.
 
-    Each scenario stops changing once it has converged (its inputs to the loop are frozen),
-    so a scenario's numbers are the same whether it runs alone or in a batch."""
+    A scenario that has converged is not computed again (its results stay those of the
+    pass it converged in), so its numbers are the same whether it runs alone or in a
+    batch."""
     s, n = ops.n_scenarios, ops.ocf.shape[1]
     nl = len(plan.loans)
     fixed = sum(
@@ -107,11 +107,11 @@ def size_and_run(
     gap_total = np.maximum(capex_total - fixed, 0.0)
     investment = capex_total
     future = np.ascontiguousarray(
-        np.broadcast_to(sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n)).T
+        np.broadcast_to(sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n))
     )
     periods: Periods | None = None
-    buffer = empty_periods(s, n, nl)
-    loop_inputs = LoopInputs.build(plan, ops)
+    buffer = Buffers.zeros(s, n, nl)
+    loop_inputs = LoopInputs.build(plan, ops, priority)
     old_cfads: np.ndarray | None = None
     bounds = np.full((nl, len(BOUNDS), s), np.inf)
     facility = np.zeros((nl, s))
@@ -153,6 +153,7 @@ def size_and_run(
             dsra_months,
             out=buffer,
             loop_inputs=loop_inputs,
+            active=~done,
         )
         new_gap = sum_periods(new["gap"])
         drawn = np.array(
@@ -169,12 +170,12 @@ def size_and_run(
             change = np.maximum(change, (np.abs(new_rolled - rolled) / scale).max(axis=0))
             change = np.maximum(change, np.abs(new_investment - investment) / scale)
         if old_cfads is not None and nl:
-            change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=0) / scale)
+            change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=1) / scale)
         if dsra_months > 0:  # the reserve target reads next periods' service of this pass
             service = new["bond_service"] + new["loan_service"]
             change = np.maximum(
                 change,
-                np.abs(service - future).max(axis=0) / np.maximum(1.0, np.abs(service).max(axis=0)),
+                np.abs(service - future).max(axis=1) / np.maximum(1.0, np.abs(service).max(axis=1)),
             )
         old_cfads = new["cfads"].copy()
         change = np.where(done, 0.0, change)
@@ -186,10 +187,10 @@ def size_and_run(
         rolled = np.where(done[None, :], rolled, new_rolled)
         investment = np.where(done, investment, new_investment)
         # A scenario that converged in this pass keeps this pass's inputs from now on.
-        future = np.where(keep[None, :], future, new["bond_service"] + new["loan_service"])
+        future = np.where(keep[:, None], future, new["bond_service"] + new["loan_service"])
         done = keep
         if done.all():
             break
     assert periods is not None
     binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
-    return periods.to_st(), Sizing(facility, bounds, binding, it, residual, share)
+    return periods, Sizing(facility, bounds, binding, it, residual, share)

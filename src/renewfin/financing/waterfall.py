@@ -16,12 +16,12 @@ remaining cash goes to the fund and the shareholders.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from renewfin.core.tax import LossPool
+from renewfin.compiled import kernel
+from renewfin.core import tax as tax_math
 from renewfin.financing.plan import FundingPlan
 from renewfin.instruments import fund as fund_math
 from renewfin.instruments import loan as loan_math
@@ -76,7 +76,7 @@ class Sizes:
     share: np.ndarray
     """(n_loans, S) share of each period's funding gap drawn from each loan."""
     future_service: np.ndarray
-    """Debt service expected in each period, (T, S) layout, for the DSRA target [money]."""
+    """(S, T) debt service expected in each period, for the DSRA target [money]."""
 
 
 LINES = (
@@ -130,118 +130,502 @@ FUND_LINES = (
 
 @dataclass
 class Periods:
-    """Everything the loop produced, arrays by name [money]: (T, S) as the loop writes them
-    (``layout == "TS"``), or (S, T) after ``to_st``."""
+    """Everything the loop produced, arrays by name [money], each (S, T)."""
 
     lines: dict[str, np.ndarray] = field(default_factory=dict)
     loans: list[dict[str, np.ndarray]] = field(default_factory=list)
     fund: dict[str, np.ndarray] = field(default_factory=dict)
-    layout: str = "TS"
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.lines[key]
 
-    def to_st(self) -> Periods:
-        """The same results in (S, T) layout."""
-        if self.layout == "ST":
-            return self
 
-        def tr(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-            return {k: np.ascontiguousarray(v.T) for k, v in d.items()}
+@dataclass(frozen=True)
+class Buffers:
+    """The loop's outputs as three blocks, rewritten by every pass; ``periods`` views them
+    by name."""
 
-        return Periods(tr(self.lines), [tr(row) for row in self.loans], tr(self.fund), "ST")
+    lines: np.ndarray
+    """(len(LINES), S, T)."""
+    loans: np.ndarray
+    """(n_loans, len(LOAN_LINES), S, T)."""
+    fund: np.ndarray
+    """(len(FUND_LINES), S, T)."""
+
+    @classmethod
+    def zeros(cls, s: int, n: int, n_loans: int) -> Buffers:
+        """Zeroed buffers for S scenarios, T periods and ``n_loans`` loans."""
+        return cls(
+            np.zeros((len(LINES), s, n)),
+            np.zeros((n_loans, len(LOAN_LINES), s, n)),
+            np.zeros((len(FUND_LINES), s, n)),
+        )
+
+    @property
+    def periods(self) -> Periods:
+        """Views of the blocks by line name."""
+        return Periods(
+            dict(zip(LINES, self.lines, strict=True)),
+            [dict(zip(LOAN_LINES, block, strict=True)) for block in self.loans],
+            dict(zip(FUND_LINES, self.fund, strict=True)),
+        )
+
+
+OPS = (
+    "capex",
+    "ocf",
+    "taxable",
+    "untaxed",
+    "dep",
+    "proceeds",
+    "avail",
+    "grants",
+    "inject",
+    "fund_in",
+    "bond_issue",
+    "bond_service",
+    "bond_interest",
+    "bond_fees",
+)
+"""Per-period inputs of the loop, in the order of ``LoopInputs.ops``."""
+STEP_CODES: dict[PriorityStep, int] = {
+    PriorityStep.BOND: 0,
+    PriorityStep.LOAN: 1,
+    PriorityStep.RESERVES: 2,
+    PriorityStep.SWEEP: 3,
+    PriorityStep.FUND: 4,
+    PriorityStep.EQUITY: 5,
+}
+"""Integer code of each waterfall step, as the compiled loop reads it."""
 
 
 @dataclass(frozen=True)
 class LoopInputs:
-    """The loop's inputs in period-major (T, S|1) layout, contiguous, built once per solve."""
+    """Everything fixed over the passes of one solve, as contiguous arrays for the compiled
+    loop."""
 
-    capex: np.ndarray
-    ocf: np.ndarray
-    taxable: np.ndarray
-    untaxed: np.ndarray
-    dep: np.ndarray
-    proceeds: np.ndarray
-    avail: np.ndarray
-    grants: np.ndarray
-    inject: np.ndarray
-    fund_in: np.ndarray
-    bond_issue: np.ndarray
-    bond_service: np.ndarray
-    bond_interest: np.ndarray
-    bond_fees: np.ndarray
-    rates: list[np.ndarray]
-    """Per loan: period rate (annual / ppy)."""
-    sub_share: list[np.ndarray]
-    """Per loan: share of its interest paid by interest subsidies."""
-    sub_taxable: list[np.ndarray]
-    """Per loan: the taxable part of that share."""
+    ops: np.ndarray
+    """(S, T, len(OPS)): the operating lines and scheduled sources [money]; ``avail`` is
+    the construction flag as 0/1."""
+    rates: np.ndarray
+    """(n_loans, S, T): period rate (annual / ppy)."""
+    sub_share: np.ndarray
+    """(n_loans, S, T): share of each loan's interest paid by interest subsidies."""
+    sub_taxable: np.ndarray
+    """(n_loans, S, T): the taxable part of that share."""
+    loan_ints: np.ndarray
+    """(n_loans, 4): financial close, first repayment period, maturity, profile code."""
+    loan_floats: np.ndarray
+    """(n_loans, 2): target DSCR of a sculpted profile (NaN otherwise), cash-sweep share."""
+    custom: np.ndarray
+    """(n_loans, 2, T): custom profile's weight of each period and Σ of the weights from
+    it to maturity."""
+    fees: np.ndarray
+    """(n_loans, 2, S): up-front and commitment fee rates."""
+    ov_total: np.ndarray
+    """(S,) original value of the assets without financing costs [money]."""
+    tax_rate: np.ndarray
+    """(S,) income-tax rate."""
+    priority: np.ndarray
+    """Step codes (``STEP_CODES``) in the order of the waterfall."""
 
     @classmethod
-    def build(cls, plan: FundingPlan, ops: Operations) -> LoopInputs:
-        """Transpose the operating lines and scheduled sources once."""
-        n = ops.ocf.shape[1]
+    def build(cls, plan: FundingPlan, ops: Operations, priority: list[PriorityStep]) -> LoopInputs:
+        """Broadcast the operating lines, scheduled sources and loan terms once."""
+        s, n = ops.n_scenarios, ops.ocf.shape[1]
+        nl = len(plan.loans)
         zeros = np.zeros((1, n))
 
-        def tr(a: np.ndarray | None) -> np.ndarray:
-            return np.ascontiguousarray(np.asarray(zeros if a is None else a, dtype=float).T)
+        def full(a: np.ndarray | None) -> np.ndarray:
+            return np.broadcast_to(np.asarray(zeros if a is None else a, dtype=float), (s, n))
 
-        sub_share = [np.zeros((n, 1)) for _ in plan.loans]
-        sub_taxable = [np.zeros((n, 1)) for _ in plan.loans]
+        sub_share = np.zeros((nl, s, n))
+        sub_taxable = np.zeros((nl, s, n))
         for k, share, taxable in plan.interest_subsidies.values():
-            sub_share[k] = sub_share[k] + tr(share)
+            sub_share[k] += full(share)
             if taxable:
-                sub_taxable[k] = sub_taxable[k] + tr(share)
+                sub_taxable[k] += full(share)
+        lines = {
+            "capex": ops.capex,
+            "ocf": ops.ocf,
+            "taxable": ops.taxable_before_dep,
+            "untaxed": ops.untaxed_income,
+            "dep": ops.dep_pre,
+            "proceeds": ops.net_proceeds,
+            "avail": ops.availability,
+            "grants": sum(plan.grants.values(), zeros),
+            "inject": sum(plan.injections.values(), zeros),
+            "fund_in": plan.fund_contribution,
+            "bond_issue": sum((b.schedule.issue for b in plan.bonds), zeros),
+            "bond_service": sum((b.schedule.service for b in plan.bonds), zeros),
+            "bond_interest": sum((b.schedule.interest for b in plan.bonds), zeros),
+            "bond_fees": sum((b.schedule.fees for b in plan.bonds), zeros),
+        }
+        rates = np.zeros((nl, s, n))
+        fees = np.zeros((nl, 2, s))
+        custom = np.zeros((nl, 2, n))
+        for k, ln in enumerate(plan.loans):
+            rates[k] = full(ln.rate) / ops.ppy
+            fees[k, 0] = np.broadcast_to(ln.upfront_fee_rate, (s,))
+            fees[k, 1] = np.broadcast_to(ln.commitment_fee_rate, (s,))
+            for t in range(n):
+                custom[k, :, t] = ln.terms.custom_share(t)
         return cls(
-            capex=tr(ops.capex),
-            ocf=tr(ops.ocf),
-            taxable=tr(ops.taxable_before_dep),
-            untaxed=tr(ops.untaxed_income),
-            dep=tr(ops.dep_pre),
-            proceeds=tr(ops.net_proceeds),
-            avail=tr(ops.availability) > 0,
-            grants=tr(sum(plan.grants.values(), zeros)),
-            inject=tr(sum(plan.injections.values(), zeros)),
-            fund_in=tr(plan.fund_contribution),
-            bond_issue=tr(sum((b.schedule.issue for b in plan.bonds), zeros)),
-            bond_service=tr(sum((b.schedule.service for b in plan.bonds), zeros)),
-            bond_interest=tr(sum((b.schedule.interest for b in plan.bonds), zeros)),
-            bond_fees=tr(sum((b.schedule.fees for b in plan.bonds), zeros)),
-            rates=[tr(ln.rate) / ops.ppy for ln in plan.loans],
+            ops=np.ascontiguousarray(np.stack([full(lines[k]) for k in OPS], axis=-1)),
+            rates=rates,
             sub_share=sub_share,
             sub_taxable=sub_taxable,
+            loan_ints=np.array(
+                [
+                    [ln.close, ln.terms.repay_start, ln.terms.maturity,
+                     loan_math.PROFILE_CODES[ln.terms.profile]]
+                    for ln in plan.loans
+                ],
+                dtype=np.int64,
+            ).reshape(nl, 4),
+            loan_floats=np.array(
+                [[ln.terms.target_dscr_value, ln.cash_sweep] for ln in plan.loans], dtype=float
+            ).reshape(nl, 2),
+            custom=custom,
+            fees=fees,
+            ov_total=np.ascontiguousarray(np.broadcast_to(ops.ov_total, (s,)), dtype=float),
+            tax_rate=np.ascontiguousarray(np.broadcast_to(ops.tax_rate, (s,)), dtype=float),
+            priority=np.array([STEP_CODES[p] for p in priority], dtype=np.int64),
         )
 
 
-def empty_periods(s: int, n: int, n_loans: int) -> Periods:
-    """Zeroed (T, S) buffers for one pass of the loop."""
-    return Periods(
-        {k: np.zeros((n, s)) for k in LINES},
-        [{k: np.zeros((n, s)) for k in LOAN_LINES} for _ in range(n_loans)],
-        {k: np.zeros((n, s)) for k in FUND_LINES},
-    )
-
-
-def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> np.ndarray:
-    """Reserve target after period ``t``: debt service of the next ``months`` months,
-    whole periods plus a pro-rata share of the last one [money], (S,). ``future_service``
-    is in (T, S) layout."""
+@kernel
+def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> float:
+    """Reserve target after period ``t`` in one scenario: debt service of the next
+    ``months`` months, whole periods plus a pro-rata share of the last one [money].
+    ``future_service`` (T,) expected debt service of each period [money]."""
     n = months * ppy / 12.0
     whole = int(np.floor(n + 1e-12))
     frac = n - whole
-    ahead = future_service[t + 1 : t + 1 + whole].sum(axis=0)
+    last = min(t + 1 + whole, future_service.shape[0])
+    ahead = 0.0
+    for k in range(t + 1, last):
+        ahead += future_service[k]
     if frac > 1e-12 and t + 1 + whole < future_service.shape[0]:
         ahead = ahead + frac * future_service[t + 1 + whole]
     return ahead
 
 
-def _total(arrays: list[np.ndarray], s: int) -> np.ndarray:
-    """Sum of per-loan (S,) arrays (zeros when there are none)."""
-    if not arrays:
-        return np.zeros(s)
-    if len(arrays) == 1:
-        return arrays[0]
-    return sum(arrays[1:], arrays[0])
+# Positions in the output blocks (LINES, LOAN_LINES, FUND_LINES) and the inputs (OPS).
+(CASH_OPEN, CASH_CLOSE, EQUITY_IN, GAP, TAX, TAXABLE, LOSS_USED, DEP, INTEREST_CAPITALISED,
+ FEES_CAPITALISED, INTEREST_EXPENSED, FEES_EXPENSED, CFADS, BOND_SERVICE, LOAN_SERVICE,
+ DSRA_BALANCE, DSRA_CHANGE, DISTRIBUTION, INTEREST_SUBSIDY, GAIN, LOCKUP, BOOK_VALUE,
+ BOND_SHORTFALL, LOAN_SHORTFALL) = range(len(LINES))
+(OPENING, DRAW, INTEREST, CAPITALISED, PRINCIPAL, PREPAYMENT, UPFRONT_FEE, COMMITMENT_FEE,
+ CLOSING, SUBSIDY) = range(len(LOAN_LINES))
+(CONTRIBUTION, F_SENIOR_RETURN, F_SENIOR_CAPITAL, F_JUNIOR_RETURN, F_JUNIOR_CAPITAL, F_UPSIDE,
+ CLAIM) = range(len(FUND_LINES))
+(I_CAPEX, I_OCF, I_TAXABLE, I_UNTAXED, I_DEP, I_PROCEEDS, I_AVAIL, I_GRANTS, I_INJECT,
+ I_FUND_IN, I_BOND_ISSUE, I_BOND_SERVICE, I_BOND_INTEREST, I_BOND_FEES) = range(len(OPS))
+BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
+
+
+@kernel
+def _pass(
+    active: np.ndarray,
+    x: np.ndarray,
+    rates: np.ndarray,
+    sub_share: np.ndarray,
+    sub_taxable: np.ndarray,
+    loan_ints: np.ndarray,
+    loan_floats: np.ndarray,
+    custom: np.ndarray,
+    fees: np.ndarray,
+    facility: np.ndarray,
+    share: np.ndarray,
+    ov_total: np.ndarray,
+    tax_rate: np.ndarray,
+    future_service: np.ndarray,
+    priority: np.ndarray,
+    ppy: int,
+    last_period: int,
+    is_exit: bool,
+    carry_years: int,
+    min_cash: float,
+    distributable_share: float,
+    debt_first: bool,
+    dsra_months: float,
+    lockup_floor: float,
+    fund_on: bool,
+    fund_end: int,
+    fund_terms: np.ndarray,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    out_fund: np.ndarray,
+) -> None:
+    """One pass of the period loop over the scenarios with ``active`` set; see
+    ``run_periods`` for the arguments and the module docstring for the rules."""
+    s, n = x.shape[0], x.shape[1]
+    nl = rates.shape[0]
+    dt = 1.0 / ppy
+    limited = not np.isnan(distributable_share)
+    has_floor = not np.isnan(lockup_floor)
+    senior_rate, junior_rate, senior_share, upside_share = (
+        fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
+    )
+    bal = np.zeros(nl)
+    drawn = np.zeros(nl)
+    upfront = np.zeros(nl)
+    commit = np.zeros(nl)
+    int_open = np.zeros(nl)
+    principal = np.zeros(nl)
+    draws = np.zeros(nl)
+    interest = np.zeros(nl)
+    subsidy = np.zeros(nl)
+    rolled = np.zeros(nl)
+    prepay = np.zeros(nl)
+    losses = np.zeros((n - 1) // ppy + 1)
+    fstate = np.zeros(4)
+    paid = np.zeros(5)
+    for j in range(s):
+        if not active[j]:
+            continue
+        cash = 0.0
+        dsra = 0.0
+        bal[:] = 0.0
+        drawn[:] = 0.0
+        capitalised = 0.0
+        acc_dep = 0.0
+        losses[:] = 0.0
+        fstate[:] = 0.0
+        distributable = 0.0
+        ov = ov_total[j] if ov_total[j] > 0 else 1.0
+        for t in range(n):
+            xa = x[j, t]
+            af = 1.0 if xa[I_AVAIL] > 0 else 0.0  # construction period
+            ef = 1.0 - af  # operating period: interest and fees expensed
+            avail = af > 0
+            closing = t == last_period
+            after_end = t > last_period
+            if fund_on and not after_end:
+                fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
+                fund_math.invest_one(fstate, xa[I_FUND_IN], senior_share)
+
+            # Fees, interest on opening balances, depreciation and income tax. Interest
+            # and subsidies of construction periods are capitalised, not expensed or taxed.
+            upfront_total = 0.0
+            commit_total = 0.0
+            sub_income = 0.0
+            sub_untaxed = 0.0
+            open_total = 0.0
+            for i in range(nl):
+                r = rates[i, j, t]
+                upfront[i] = fees[i, 0, j] * facility[i, j] * (1.0 if t == loan_ints[i, 0] else 0.0)
+                commit[i] = fees[i, 1, j] * dt * max(facility[i, j] - drawn[i], 0.0) * af
+                int_open[i] = r * bal[i]
+                sub_income += sub_taxable[i, j, t] * int_open[i]
+                sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
+                open_total += int_open[i]
+                upfront_total += upfront[i]
+                commit_total += commit[i]
+            loan_fees = upfront_total + commit_total
+            dep = xa[I_DEP] * (1.0 + capitalised / ov)
+            acc_dep += dep
+            gain = 0.0
+            if is_exit and closing:
+                gain = xa[I_PROCEEDS] - (ov_total[j] + capitalised - acc_dep)
+            int_exp = (xa[I_BOND_INTEREST] + open_total) * ef
+            fee_exp = (xa[I_BOND_FEES] + loan_fees) * ef
+            taxable = xa[I_TAXABLE] - dep + gain + ef * sub_income - int_exp - fee_exp
+            after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
+            tax = tax_rate[j] * after_loss
+            untaxed = xa[I_UNTAXED] + ef * sub_untaxed
+            if limited:
+                distributable = distributable + distributable_share * (taxable + untaxed - tax)
+            cfads = xa[I_OCF] - tax + xa[I_PROCEEDS]
+
+            # Scheduled principal from opening balances (sculpting on the cash left for it).
+            prior = xa[I_BOND_SERVICE]
+            principal_total = 0.0
+            for i in range(nl):
+                sub = sub_share[i, j, t] * int_open[i]
+                if closing:
+                    due = bal[i]
+                else:
+                    due = loan_math.due(
+                        loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
+                        custom[i, 1, t], loan_floats[i, 0], bal[i], rates[i, j, t],
+                        cfads + sub - prior,
+                    )
+                principal[i] = due
+                principal_total += due
+                prior = prior + int_open[i] - sub + due
+
+            # Construction: the cash gap is shared between the loans and equity. Loan
+            # interest of construction periods is rolled into the balance net of any
+            # interest subsidy (q_j = (P_{j-1} + A_j / 2) i, P including capitalised
+            # interest).
+            g0 = (
+                xa[I_CAPEX] + xa[I_BOND_SERVICE] + loan_fees + tax - xa[I_OCF] - xa[I_GRANTS]
+                - xa[I_INJECT] - xa[I_FUND_IN] - xa[I_BOND_ISSUE] - cash + principal_total
+            )
+            need = avail and g0 > 0
+            gap = g0 if need else 0.0
+            left = gap
+            drawn_total = 0.0
+            rolled_total = 0.0
+            subsidy_total = 0.0
+            interest_total = 0.0
+            for i in range(nl):
+                r = rates[i, j, t]
+                keep = 1.0 - sub_share[i, j, t]
+                room = max(facility[i, j] - drawn[i] - keep * int_open[i], 0.0) / (
+                    1.0 + keep * r / 2.0
+                )
+                want = left if debt_first else share[i, j] * gap
+                draws[i] = min(want, room) if need else 0.0
+                left = left - draws[i]
+                drawn_total += draws[i]
+                interest[i] = r * (bal[i] + 0.5 * draws[i])
+                subsidy[i] = sub_share[i, j, t] * interest[i]
+                rolled[i] = af * (interest[i] - subsidy[i])
+                drawn[i] = drawn[i] + draws[i] + rolled[i]
+                rolled_total += rolled[i]
+                subsidy_total += subsidy[i]
+                interest_total += interest[i]
+                prepay[i] = 0.0
+            equity = max(gap - drawn_total, 0.0)
+            capitalised = capitalised + af * (
+                xa[I_BOND_INTEREST] + rolled_total + xa[I_BOND_FEES] + loan_fees
+            )
+
+            # Cash this period: in construction only a surplus of sources is carried.
+            if avail:
+                cash_t = max(-g0, 0.0)
+            else:
+                cash_t = (
+                    cash + xa[I_OCF] - tax + xa[I_PROCEEDS] + xa[I_GRANTS] + xa[I_INJECT]
+                    + xa[I_FUND_IN] + xa[I_BOND_ISSUE] - xa[I_CAPEX] + subsidy_total
+                )
+            loan_service = interest_total + principal_total
+            paid_loans = 0.0
+            dist = 0.0
+            lockup = False
+            bond_short = 0.0
+            loan_short = 0.0
+            dsra_change = 0.0
+            paid[:] = 0.0
+            for step in priority:
+                if step == BOND:
+                    owed = 0.0 if avail else xa[I_BOND_SERVICE]
+                    bond_short = owed - min(owed, max(cash_t, 0.0))
+                    cash_t = cash_t - owed
+                elif step == LOAN:
+                    paid_loans = loan_service
+                    owed = 0.0 if avail else paid_loans + loan_fees
+                    loan_short = owed - min(owed, max(cash_t, 0.0))
+                    cash_t = cash_t - owed
+                elif step == RESERVES:
+                    if dsra_months <= 0:
+                        continue
+                    target = (
+                        0.0
+                        if closing or after_end
+                        else dsra_target(future_service[j], t, dsra_months, ppy)
+                    )
+                    cover = min(dsra, max(-cash_t, 0.0))  # meet a shortfall first
+                    level = dsra - cover
+                    top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
+                    release = max(level - target, 0.0)
+                    new = dsra if avail else level + (top_up - release)
+                    cash_t = cash_t + (dsra - new)
+                    dsra_change = new - dsra
+                    dsra = new
+                elif step == SWEEP:
+                    for i in range(nl):
+                        if loan_floats[i, 1] <= 0:
+                            continue
+                        rest = bal[i] + draws[i] + rolled[i] - principal[i]
+                        amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
+                        prepay[i] = 0.0 if avail else amount
+                        cash_t = cash_t - prepay[i]
+                else:  # FUND or EQUITY: distributions, unless locked up
+                    if step == FUND and not fund_on:
+                        continue
+                    lockup = False
+                    if has_floor and not closing:
+                        ds = xa[I_BOND_SERVICE] + paid_loans
+                        lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
+                    allowed = not avail and not lockup
+                    keep_cash = 0.0 if closing else min_cash
+                    if step == FUND:
+                        room = (
+                            np.inf if not limited or closing else max(distributable, 0.0)
+                        )
+                        fund_math.pay_one(
+                            fstate,
+                            cash_t - keep_cash if allowed else 0.0,
+                            closing or t >= fund_end,
+                            upside_share,
+                            room,
+                            paid,
+                        )
+                        cash_t = cash_t - (
+                            (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
+                            + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
+                               + paid[fund_math.UPSIDE])
+                        )
+                        distributable = distributable - (
+                            paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
+                            + paid[fund_math.UPSIDE]
+                        )
+                    else:
+                        dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
+                        if limited and not closing:
+                            dist = min(dist, max(distributable, 0.0))
+                        distributable = distributable - dist
+                        cash_t = cash_t - dist
+
+            for i in range(nl):
+                row = out_loans[i]
+                row[OPENING, j, t] = bal[i]
+                bal[i] = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
+                row[DRAW, j, t] = draws[i]
+                row[INTEREST, j, t] = interest[i]
+                row[PRINCIPAL, j, t] = principal[i]
+                row[PREPAYMENT, j, t] = prepay[i]
+                row[UPFRONT_FEE, j, t] = upfront[i]
+                row[COMMITMENT_FEE, j, t] = commit[i]
+                row[CAPITALISED, j, t] = rolled[i]
+                row[CLOSING, j, t] = bal[i]
+                row[SUBSIDY, j, t] = subsidy[i]
+            out[CASH_OPEN, j, t] = cash
+            cash = cash_t
+            out[CASH_CLOSE, j, t] = cash
+            out[GAP, j, t] = gap
+            out[EQUITY_IN, j, t] = equity
+            out[TAX, j, t] = tax
+            out[TAXABLE, j, t] = taxable
+            out[LOSS_USED, j, t] = used
+            out[DEP, j, t] = dep
+            out[INTEREST_CAPITALISED, j, t] = af * (xa[I_BOND_INTEREST] + rolled_total)
+            out[FEES_CAPITALISED, j, t] = af * (xa[I_BOND_FEES] + loan_fees)
+            out[INTEREST_EXPENSED, j, t] = ef * (xa[I_BOND_INTEREST] + interest_total)
+            out[FEES_EXPENSED, j, t] = ef * (xa[I_BOND_FEES] + loan_fees)
+            out[CFADS, j, t] = cfads + ef * subsidy_total
+            out[BOND_SERVICE, j, t] = xa[I_BOND_SERVICE]
+            out[LOAN_SERVICE, j, t] = loan_service
+            out[DSRA_BALANCE, j, t] = dsra
+            out[DSRA_CHANGE, j, t] = dsra_change
+            out[DISTRIBUTION, j, t] = dist
+            out[INTEREST_SUBSIDY, j, t] = subsidy_total
+            out[BOND_SHORTFALL, j, t] = bond_short
+            out[LOAN_SHORTFALL, j, t] = loan_short
+            out[GAIN, j, t] = gain
+            out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
+            out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
+            out_fund[CONTRIBUTION, j, t] = xa[I_FUND_IN]
+            out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
+            out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
+            out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
+            out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
+            out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
+            out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
 
 
 def run_periods(
@@ -251,296 +635,59 @@ def run_periods(
     fund_spec: Fund | None,
     priority: list[PriorityStep],
     dsra_months: float,
-    out: Periods | None = None,
+    out: Buffers | None = None,
     loop_inputs: LoopInputs | None = None,
+    active: np.ndarray | None = None,
 ) -> Periods:
-    """One pass of the period loop for given loan facilities and drawdown shares; results in
-    (T, S) layout."""
+    """One pass of the period loop for given loan facilities and drawdown shares.
+
+    Only the scenarios with ``active`` set (default all) are computed; the others keep
+    what ``out`` (buffers of an earlier pass, reused) holds for them. Results (S, T)."""
     s, n = ops.n_scenarios, ops.ocf.shape[1]
-    ppy = ops.ppy
-    dt = 1.0 / ppy
     nl = len(plan.loans)
-    # Work in (T, S) layout so that each period's values are contiguous. A buffer from an
-    # earlier pass can be reused (``out``): every line is rewritten in every period.
     if out is None:
-        out = empty_periods(s, n, nl)
-
-    li = loop_inputs if loop_inputs is not None else LoopInputs.build(plan, ops)
-    ops_capex, ops_ocf, ops_taxable, ops_untaxed = li.capex, li.ocf, li.taxable, li.untaxed
-    ops_dep, ops_proceeds, ops_avail = li.dep, li.proceeds, li.avail
-    grants, inject, fund_in = li.grants, li.inject, li.fund_in
-    bond_issue, bond_service = li.bond_issue, li.bond_service
-    bond_interest, bond_fees = li.bond_interest, li.bond_fees
-    rates, sub_share, sub_taxable = li.rates, li.sub_share, li.sub_taxable
-    future_service = sizes.future_service
-    lockup_floor = max((ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr), default=None)
-
-    cash = np.zeros(s)
-    dsra = np.zeros(s)
-    bal = [np.zeros(s) for _ in range(nl)]
-    drawn = [np.zeros(s) for _ in range(nl)]
-    capitalised = np.zeros(s)
-    acc_dep = np.zeros(s)
-    pool = LossPool(s, n, ppy, ops.carry_years)
-    fstate = fund_math.FundState.zeros(s)
-    distributable = np.zeros(s)
-    fund_end = round((fund_spec.start_year + fund_spec.term_years) * ppy) - 1 if fund_spec else n
-    ov = np.where(ops.ov_total > 0, ops.ov_total, 1.0)
-
-    for t in range(n):
-        avail = ops_avail[t]
-        expense = ~avail
-        closing = t == ops.last_period
-        after_end = t > ops.last_period
-        r = [rt[t] for rt in rates]
-        if fund_spec is not None and not after_end:
-            fund_math.accrue(fstate, fund_spec.senior_return, fund_spec.junior_return, dt)
-            fund_math.invest(fstate, fund_in[t], fund_spec.senior_share)
-
-        # Fees, interest on opening balances, depreciation and income tax. Interest and
-        # subsidies of construction periods are capitalised, not expensed or taxed.
-        upfront = [
-            ln.upfront_fee_rate * sizes.facility[i] * (t == ln.close)
-            for i, ln in enumerate(plan.loans)
-        ]
-        commit = [
-            ln.commitment_fee_rate * dt * np.maximum(sizes.facility[i] - drawn[i], 0.0) * avail
-            for i, ln in enumerate(plan.loans)
-        ]
-        loan_fees = _total(upfront, s) + _total(commit, s)
-        int_open = [r[i] * bal[i] for i in range(nl)]
-        dep = ops_dep[t] * (1.0 + capitalised / ov)
-        acc_dep += dep
-        gain = np.zeros(s)
-        if ops.exit and closing:
-            gain = ops_proceeds[t] - (ops.ov_total + capitalised - acc_dep)
-        sub_income = expense * _total([sub_taxable[i][t] * int_open[i] for i in range(nl)], s)
-        int_exp = (bond_interest[t] + _total(int_open, s)) * expense
-        fee_exp = (bond_fees[t] + loan_fees) * expense
-        taxable = ops_taxable[t] - dep + gain + sub_income - int_exp - fee_exp
-        after_loss, used = pool.step(t, taxable)
-        tax = ops.tax_rate * after_loss
-        untaxed = ops_untaxed[t] + expense * _total(
-            [(sub_share[i][t] - sub_taxable[i][t]) * int_open[i] for i in range(nl)], s
-        )
-        if ops.distributable_share is not None:
-            distributable = distributable + ops.distributable_share * (taxable + untaxed - tax)
-        cfads = ops_ocf[t] - tax + ops_proceeds[t]
-
-        # Scheduled principal from opening balances (sculpting on the cash left for it).
-        principal = []
-        prior = bond_service[t].copy()
-        for i, ln in enumerate(plan.loans):
-            sub = sub_share[i][t] * int_open[i]
-            due = (
-                bal[i].copy()
-                if closing
-                else loan_math.principal_due(ln.terms, t, bal[i], r[i], cfads + sub - prior)
-            )
-            principal.append(due)
-            prior = prior + int_open[i] - sub + due
-
-        # Construction: the cash gap is shared between the loans and equity. Loan interest
-        # of construction periods is rolled into the balance (建设期利息资本化), net of any
-        # interest subsidy, so it bears interest itself from the next period: the textbook
-        # rule q_j = (P_{j-1} + A_j / 2) i, with P including capitalised interest.
-        g0 = (
-            ops_capex[t]
-            + bond_service[t]
-            + loan_fees
-            + tax
-            - ops_ocf[t]
-            - grants[t]
-            - inject[t]
-            - fund_in[t]
-            - bond_issue[t]
-            - cash
-            + _total([principal[i] for i in range(nl)], s)
-        )
-        need = avail & (g0 > 0)
-        gap = np.where(need, g0, 0.0)
-        draws = []
-        left = gap
-        for i in range(nl):
-            keep = 1.0 - sub_share[i][t]
-            room = np.maximum(sizes.facility[i] - drawn[i] - keep * int_open[i], 0.0) / (
-                1.0 + keep * r[i] / 2.0
-            )
-            want = left if ops.debt_first else sizes.share[i] * gap
-            draws.append(np.where(need, np.minimum(want, room), 0.0))
-            left = left - draws[i]
-        equity = np.maximum(gap - _total(draws, s), 0.0)
-        interest = [r[i] * (bal[i] + 0.5 * draws[i]) for i in range(nl)]
-        subsidy = [sub_share[i][t] * interest[i] for i in range(nl)]
-        rolled = [avail * (interest[i] - subsidy[i]) for i in range(nl)]
-        for i in range(nl):
-            drawn[i] = drawn[i] + draws[i] + rolled[i]
-        capitalised = capitalised + avail * (
-            bond_interest[t] + _total(rolled, s) + bond_fees[t] + loan_fees
-        )
-
-        # Cash this period: in construction only a surplus of sources is carried.
-        cash_t = np.where(
-            avail,
-            np.maximum(-g0, 0.0),
-            cash
-            + ops_ocf[t]
-            - tax
-            + ops_proceeds[t]
-            + grants[t]
-            + inject[t]
-            + fund_in[t]
-            + bond_issue[t]
-            - ops_capex[t]
-            + _total(subsidy, s),
-        )
-        prepay = [np.zeros(s) for _ in range(nl)]
-        paid_loans = np.zeros(s)
-        dist = np.zeros(s)
-        state = {"lockup": np.zeros(s, dtype=bool)}
-        shortfall = {"bond": np.zeros(s), "loan": np.zeros(s)}
-
-        def pay_bond() -> None:
-            nonlocal cash_t
-            due = np.where(avail, 0.0, bond_service[t])
-            shortfall["bond"] = due - np.minimum(due, np.maximum(cash_t, 0.0))
-            cash_t = cash_t - due
-
-        def pay_loans() -> None:
-            nonlocal cash_t, paid_loans
-            paid_loans = _total([interest[i] + principal[i] for i in range(nl)], s)
-            due = np.where(avail, 0.0, paid_loans + loan_fees)
-            shortfall["loan"] = due - np.minimum(due, np.maximum(cash_t, 0.0))
-            cash_t = cash_t - due
-
-        def reserves() -> None:
-            nonlocal cash_t, dsra
-            if dsra_months <= 0:
-                return
-            target = (
-                np.zeros(s)
-                if closing or after_end
-                else dsra_target(future_service, t, dsra_months, ppy)
-            )
-            cover = np.minimum(dsra, np.maximum(-cash_t, 0.0))  # meet a shortfall first
-            level = dsra - cover
-            top_up = np.minimum(np.maximum(target - level, 0.0), np.maximum(cash_t + cover, 0.0))
-            release = np.maximum(level - target, 0.0)
-            move = np.where(avail, 0.0, top_up - release)
-            new = np.where(avail, dsra, level + move)
-            cash_t = cash_t + (dsra - new)
-            out.lines["dsra_change"][t] = new - dsra
-            dsra = new
-
-        def locked() -> np.ndarray:
-            if lockup_floor is None or closing:
-                return np.zeros(s, dtype=bool)
-            ds = bond_service[t] + paid_loans
-            ratio = np.divide(cfads, ds, out=np.full(s, np.inf), where=ds > 0)
-            return ratio < lockup_floor
-
-        def sweep() -> None:
-            nonlocal cash_t
-            for i, ln in enumerate(plan.loans):
-                if ln.cash_sweep <= 0:
-                    continue
-                rest = bal[i] + draws[i] + rolled[i] - principal[i]
-                amount = np.minimum(ln.cash_sweep * np.maximum(cash_t - ops.min_cash, 0.0), rest)
-                prepay[i] = np.where(avail, 0.0, amount)
-                cash_t = cash_t - prepay[i]
-
-        def pay_fund() -> None:
-            nonlocal cash_t, distributable
-            if fund_spec is None:
-                return
-            state["lockup"] = locked()
-            allowed = ~avail & ~state["lockup"]
-            keep = 0.0 if closing else ops.min_cash
-            due = np.full(s, closing or t >= fund_end)
-            cap = (
-                None
-                if ops.distributable_share is None or closing
-                else np.maximum(distributable, 0.0)
-            )
-            pay, _ = fund_math.distribute(
-                fstate,
-                np.where(allowed, cash_t - keep, 0.0),
-                due,
-                fund_spec.upside_share,
-                returns_cap=cap,
-            )
-            cash_t = cash_t - pay.total
-            distributable = distributable - (pay.senior_return + pay.junior_return + pay.upside)
-            for key in (
-                "senior_return",
-                "senior_capital",
-                "junior_return",
-                "junior_capital",
-                "upside",
-            ):
-                out.fund[key][t] = getattr(pay, key)
-
-        def pay_equity() -> None:
-            nonlocal cash_t, dist, distributable
-            state["lockup"] = locked()
-            allowed = ~avail & ~state["lockup"]
-            keep = 0.0 if closing else ops.min_cash
-            dist = np.where(allowed, np.maximum(cash_t - keep, 0.0), 0.0)
-            if ops.distributable_share is not None and not closing:
-                dist = np.minimum(dist, np.maximum(distributable, 0.0))
-            distributable = distributable - dist
-            cash_t = cash_t - dist
-
-        steps: dict[PriorityStep, Callable[[], None]] = {
-            PriorityStep.BOND: pay_bond,
-            PriorityStep.LOAN: pay_loans,
-            PriorityStep.RESERVES: reserves,
-            PriorityStep.SWEEP: sweep,
-            PriorityStep.FUND: pay_fund,
-            PriorityStep.EQUITY: pay_equity,
-        }
-        for step in priority:
-            steps[step]()
-
-        for i in range(nl):
-            opening = bal[i]
-            bal[i] = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
-            row = out.loans[i]
-            row["opening"][t] = opening
-            row["draw"][t] = draws[i]
-            row["interest"][t] = interest[i]
-            row["principal"][t] = principal[i]
-            row["prepayment"][t] = prepay[i]
-            row["upfront_fee"][t] = upfront[i]
-            row["commitment_fee"][t] = commit[i]
-            row["capitalised"][t] = rolled[i]
-            row["closing"][t] = bal[i]
-            row["subsidy"][t] = subsidy[i]
-        lines = out.lines
-        lines["cash_open"][t] = cash
-        cash = cash_t
-        lines["cash_close"][t] = cash
-        lines["gap"][t] = gap
-        lines["equity_in"][t] = equity
-        lines["tax"][t] = tax
-        lines["taxable"][t] = taxable
-        lines["loss_used"][t] = used
-        lines["dep"][t] = dep
-        lines["interest_capitalised"][t] = avail * (bond_interest[t] + _total(rolled, s))
-        lines["fees_capitalised"][t] = avail * (bond_fees[t] + loan_fees)
-        lines["interest_expensed"][t] = expense * (bond_interest[t] + _total(interest, s))
-        lines["fees_expensed"][t] = expense * (bond_fees[t] + loan_fees)
-        lines["cfads"][t] = cfads + expense * _total(subsidy, s)
-        lines["bond_service"][t] = bond_service[t]
-        lines["loan_service"][t] = _total([interest[i] + principal[i] for i in range(nl)], s)
-        lines["dsra_balance"][t] = dsra
-        lines["distribution"][t] = dist
-        lines["interest_subsidy"][t] = _total(subsidy, s)
-        lines["bond_shortfall"][t] = shortfall["bond"]
-        lines["loan_shortfall"][t] = shortfall["loan"]
-        lines["gain"][t] = gain
-        lines["lockup"][t] = state["lockup"] & expense
-        lines["book_value"][t] = ops.ov_total + capitalised - acc_dep
-        out.fund["contribution"][t] = fund_in[t]
-        out.fund["claim"][t] = fstate.claim
-    return out
+        out = Buffers.zeros(s, n, nl)
+    li = loop_inputs if loop_inputs is not None else LoopInputs.build(plan, ops, priority)
+    floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
+    fund_end = (
+        round((fund_spec.start_year + fund_spec.term_years) * ops.ppy) - 1 if fund_spec else n
+    )
+    fund_terms = (
+        np.array([fund_spec.senior_return, fund_spec.junior_return, fund_spec.senior_share,
+                  fund_spec.upside_share], dtype=float)
+        if fund_spec is not None
+        else np.zeros(4)
+    )
+    _pass(
+        np.ones(s, dtype=bool) if active is None else np.ascontiguousarray(active, dtype=bool),
+        li.ops,
+        li.rates,
+        li.sub_share,
+        li.sub_taxable,
+        li.loan_ints,
+        li.loan_floats,
+        li.custom,
+        li.fees,
+        np.ascontiguousarray(np.broadcast_to(sizes.facility, (nl, s)), dtype=float),
+        np.ascontiguousarray(np.broadcast_to(sizes.share, (nl, s)), dtype=float),
+        li.ov_total,
+        li.tax_rate,
+        np.ascontiguousarray(np.broadcast_to(sizes.future_service, (s, n)), dtype=float),
+        li.priority,
+        ops.ppy,
+        ops.last_period,
+        ops.exit,
+        ops.carry_years,
+        float(ops.min_cash),
+        np.nan if ops.distributable_share is None else float(ops.distributable_share),
+        ops.debt_first,
+        float(dsra_months),
+        max(floors) if floors else np.nan,
+        fund_spec is not None,
+        fund_end,
+        fund_terms,
+        out.lines,
+        out.loans,
+        out.fund,
+    )
+    return out.periods

@@ -14,25 +14,102 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from renewfin.compiled import kernel
+
+SENIOR_CAPITAL, SENIOR_ACCRUED, JUNIOR_CAPITAL, JUNIOR_ACCRUED = range(4)
+"""Positions of the fund's balances in a scenario's state vector."""
+SENIOR_RETURN, SENIOR_REPAID, JUNIOR_RETURN, JUNIOR_REPAID, UPSIDE = range(5)
+"""Positions of a period's payments in a scenario's payment vector."""
+
+
+@kernel
+def accrue_one(b: np.ndarray, senior_rate: float, junior_rate: float, dt: float) -> None:
+    """Accrue one period of preferred return on unreturned capital: ``b`` (4,) balances of
+    one scenario [money], rates [1/yr], ``dt`` period length [yr] (in place)."""
+    b[SENIOR_ACCRUED] += b[SENIOR_CAPITAL] * senior_rate * dt
+    b[JUNIOR_ACCRUED] += b[JUNIOR_CAPITAL] * junior_rate * dt
+
+
+@kernel
+def invest_one(b: np.ndarray, amount: float, senior_share: float) -> None:
+    """Add a contribution [money] to one scenario's balances, split senior / junior."""
+    b[SENIOR_CAPITAL] += amount * senior_share
+    b[JUNIOR_CAPITAL] += amount * (1.0 - senior_share)
+
+
+@kernel
+def claim_one(b: np.ndarray) -> float:
+    """Everything the fund is still owed in one scenario: capital and accrued returns."""
+    return b[SENIOR_CAPITAL] + b[SENIOR_ACCRUED] + b[JUNIOR_CAPITAL] + b[JUNIOR_ACCRUED]
+
+
+@kernel
+def pay_one(
+    b: np.ndarray,
+    cash: float,
+    capital_due: bool,
+    upside_share: float,
+    returns_room: float,
+    paid: np.ndarray,
+) -> float:
+    """Pay one scenario's fund from ``cash`` [money] in waterfall order: senior return,
+    senior capital (if due), junior return, junior capital (if due), then the upside share
+    of what is left while junior capital is outstanding and not due. Returns and upside
+    together take at most ``returns_room`` [money] (``inf`` when unlimited); capital is
+    not limited by it. Writes the five payments into ``paid`` (5,), updates ``b`` and
+    returns the cash left [money]."""
+    left = max(cash, 0.0)
+    room = returns_room
+    for k in range(4):  # senior return, senior capital, junior return, junior capital
+        tier = (SENIOR_ACCRUED, SENIOR_CAPITAL, JUNIOR_ACCRUED, JUNIOR_CAPITAL)[k]
+        is_return = k % 2 == 0
+        amount = min(b[tier] if is_return or capital_due else 0.0, left)
+        if is_return:
+            amount = min(amount, room)
+            room = room - amount
+        left = left - amount
+        b[tier] -= amount
+        paid[(SENIOR_RETURN, SENIOR_REPAID, JUNIOR_RETURN, JUNIOR_REPAID)[k]] = amount
+    up = min(left * upside_share if b[JUNIOR_CAPITAL] > 0 and not capital_due else 0.0, room)
+    paid[UPSIDE] = up
+    return left - up
+
 
 @dataclass
 class FundState:
-    """Balances of the fund's claims, each (S,) [money]."""
+    """Balances of the fund's claims for S scenarios, (S, 4) [money]."""
 
-    senior_capital: np.ndarray
-    senior_accrued: np.ndarray
-    junior_capital: np.ndarray
-    junior_accrued: np.ndarray
+    balances: np.ndarray
 
     @classmethod
     def zeros(cls, s: int) -> FundState:
         """An empty fund for S scenarios."""
-        return cls(np.zeros(s), np.zeros(s), np.zeros(s), np.zeros(s))
+        return cls(np.zeros((s, 4)))
+
+    @property
+    def senior_capital(self) -> np.ndarray:
+        """Unreturned senior capital (S,) [money]."""
+        return self.balances[:, SENIOR_CAPITAL]
+
+    @property
+    def senior_accrued(self) -> np.ndarray:
+        """Unpaid senior preferred return (S,) [money]."""
+        return self.balances[:, SENIOR_ACCRUED]
+
+    @property
+    def junior_capital(self) -> np.ndarray:
+        """Unreturned junior capital (S,) [money]."""
+        return self.balances[:, JUNIOR_CAPITAL]
+
+    @property
+    def junior_accrued(self) -> np.ndarray:
+        """Unpaid junior preferred return (S,) [money]."""
+        return self.balances[:, JUNIOR_ACCRUED]
 
     @property
     def claim(self) -> np.ndarray:
         """Everything the fund is still owed: capital and accrued returns [money]."""
-        return self.senior_capital + self.senior_accrued + self.junior_capital + self.junior_accrued
+        return np.array([claim_one(b) for b in self.balances])
 
 
 @dataclass(frozen=True)
@@ -61,18 +138,25 @@ class FundPayment:
         return self.senior + self.junior
 
 
+def _per_scenario(x: np.ndarray | float, s: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(x, dtype=float), (s,))
+
+
 def accrue(
     state: FundState, senior_rate: np.ndarray | float, junior_rate: np.ndarray | float, dt: float
 ) -> None:
     """Accrue one period of preferred return on unreturned capital (in place)."""
-    state.senior_accrued += state.senior_capital * senior_rate * dt
-    state.junior_accrued += state.junior_capital * junior_rate * dt
+    s = state.balances.shape[0]
+    sr, jr = _per_scenario(senior_rate, s), _per_scenario(junior_rate, s)
+    for j in range(s):
+        accrue_one(state.balances[j], sr[j], jr[j], dt)
 
 
 def invest(state: FundState, amount: np.ndarray, senior_share: float) -> None:
-    """Add a contribution, split senior / junior (in place)."""
-    state.senior_capital += amount * senior_share
-    state.junior_capital += amount * (1.0 - senior_share)
+    """Add a contribution (S,) [money], split senior / junior (in place)."""
+    a = _per_scenario(amount, state.balances.shape[0])
+    for j, b in enumerate(state.balances):
+        invest_one(b, a[j], senior_share)
 
 
 def distribute(
@@ -82,34 +166,23 @@ def distribute(
     upside_share: float,
     returns_cap: np.ndarray | None = None,
 ) -> tuple[FundPayment, np.ndarray]:
-    """Pay the fund from ``cash`` (S,) in waterfall order; return the payment and the cash
-    left for sponsor equity. ``capital_due`` (S,) or bool: whether capital may be returned
-    this period (term ended, or an exit). ``returns_cap`` (S,), optional: most that may be
-    paid as returns (preferred returns and upside) — distributable profit when
-    distributions are limited to profit; capital returns are not limited by it. Updates
-    ``state`` in place."""
-    left = np.maximum(cash, 0.0)
-    room = np.full_like(left, np.inf) if returns_cap is None else np.maximum(returns_cap, 0.0)
-
-    def take(claim: np.ndarray, is_return: bool) -> np.ndarray:
-        nonlocal left, room
-        paid = np.minimum(claim, left)
-        if is_return:
-            paid = np.minimum(paid, room)
-            room = room - paid
-        left = left - paid
-        return paid
-
-    due = np.asarray(capital_due, dtype=bool)
-    sr = take(state.senior_accrued, True)
-    state.senior_accrued -= sr
-    sc = take(np.where(due, state.senior_capital, 0.0), False)
-    state.senior_capital -= sc
-    jr = take(state.junior_accrued, True)
-    state.junior_accrued -= jr
-    jc = take(np.where(due, state.junior_capital, 0.0), False)
-    state.junior_capital -= jc
-    outstanding = (state.junior_capital > 0) & ~due
-    up = np.minimum(np.where(outstanding, left * upside_share, 0.0), room)
-    left = left - up
-    return FundPayment(sr, sc, jr, jc, up), left
+    """Pay the fund from ``cash`` (S,) in waterfall order (``pay_one``); return the payment
+    and the cash left for sponsor equity. ``capital_due`` (S,) or bool: whether capital may
+    be returned this period (term ended, or an exit). ``returns_cap`` (S,), optional: most
+    that may be paid as returns (preferred returns and upside) — distributable profit when
+    distributions are limited to profit. Updates ``state`` in place."""
+    s = state.balances.shape[0]
+    c = _per_scenario(cash, s)
+    due = np.broadcast_to(np.asarray(capital_due, dtype=bool), (s,))
+    room = (
+        np.full(s, np.inf)
+        if returns_cap is None
+        else np.maximum(_per_scenario(returns_cap, s), 0.0)
+    )
+    paid = np.zeros((5, s))
+    left = np.zeros(s)
+    row = np.zeros(5)
+    for j in range(s):
+        left[j] = pay_one(state.balances[j], c[j], bool(due[j]), upside_share, room[j], row)
+        paid[:, j] = row
+    return FundPayment(*paid), left

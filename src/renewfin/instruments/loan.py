@@ -11,11 +11,11 @@ re-amortises after a prepayment (cash sweep).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from renewfin.compiled import kernel
 from renewfin.spec.funding import LoanRepayment
 
 
@@ -38,79 +38,105 @@ class RepaymentTerms:
         assert self.weights is not None
         return np.cumsum(self.weights[::-1])[::-1]
 
+    def custom_share(self, t: int) -> tuple[float, float]:
+        """Custom profile: (weight of period ``t``, Σ of the weights from ``t`` to
+        maturity); (0, 0) for other profiles or outside the repayment window."""
+        k = t - self.repay_start
+        if self.weights is None or not 0 <= k < self.weights.size:
+            return 0.0, 0.0
+        return float(self.weights[k]), float(self.remaining_weights()[k])
+
+    @property
+    def target_dscr_value(self) -> float:
+        """Sculpted profile's target DSCR; NaN for other profiles."""
+        return float("nan") if self.target_dscr is None else float(self.target_dscr)
+
 
 def custom_weights(year_shares: list[float], ppy: int) -> np.ndarray:
     """Spread yearly custom shares evenly over the periods of each year."""
     return np.repeat(np.asarray(year_shares, dtype=float) / ppy, ppy)
 
 
-Due = Callable[[RepaymentTerms, int, np.ndarray, np.ndarray, np.ndarray | None], np.ndarray]
-
-
-def _equal_principal(
-    terms: RepaymentTerms,
-    t: int,
-    opening: np.ndarray,
-    rate: np.ndarray,
-    available: np.ndarray | None,
-) -> np.ndarray:
-    return opening / (terms.maturity - t)
-
-
-def _annuity(
-    terms: RepaymentTerms,
-    t: int,
-    opening: np.ndarray,
-    rate: np.ndarray,
-    available: np.ndarray | None,
-) -> np.ndarray:
-    n = terms.maturity - t
-    safe = np.where(rate == 0.0, 1.0, rate)
-    payment = np.where(rate == 0.0, opening / n, opening * safe / (1.0 - (1.0 + safe) ** -n))
-    return payment - opening * rate
-
-
-def _custom(
-    terms: RepaymentTerms,
-    t: int,
-    opening: np.ndarray,
-    rate: np.ndarray,
-    available: np.ndarray | None,
-) -> np.ndarray:
-    k = t - terms.repay_start
-    assert terms.weights is not None
-    rest = terms.remaining_weights()[k]
-    return opening * (terms.weights[k] / rest) if rest > 0 else np.zeros_like(opening)
-
-
-def _bullet(
-    terms: RepaymentTerms,
-    t: int,
-    opening: np.ndarray,
-    rate: np.ndarray,
-    available: np.ndarray | None,
-) -> np.ndarray:
-    return np.zeros_like(opening)
-
-
-def _sculpted(
-    terms: RepaymentTerms,
-    t: int,
-    opening: np.ndarray,
-    rate: np.ndarray,
-    available: np.ndarray | None,
-) -> np.ndarray:
-    assert terms.target_dscr is not None and available is not None
-    return available / terms.target_dscr - opening * rate
-
-
-PROFILES: dict[LoanRepayment, Due] = {
-    LoanRepayment.EQUAL_PRINCIPAL: _equal_principal,
-    LoanRepayment.ANNUITY: _annuity,
-    LoanRepayment.CUSTOM: _custom,
-    LoanRepayment.BULLET: _bullet,
-    LoanRepayment.SCULPTED: _sculpted,
+PROFILE_CODES: dict[LoanRepayment, int] = {
+    LoanRepayment.EQUAL_PRINCIPAL: 0,
+    LoanRepayment.ANNUITY: 1,
+    LoanRepayment.CUSTOM: 2,
+    LoanRepayment.BULLET: 3,
+    LoanRepayment.SCULPTED: 4,
 }
+"""Integer code of each profile, as the compiled loop reads it."""
+
+
+@kernel
+def due(
+    profile: int,
+    t: int,
+    repay_start: int,
+    maturity: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: float,
+    rate: float,
+    available: float,
+) -> float:
+    """Scheduled principal of period ``t`` for one scenario [money].
+
+    ``profile`` a code of ``PROFILE_CODES``; ``weight`` and ``rest`` the custom profile's
+    share of this period and the sum of the shares from this period to maturity;
+    ``target_dscr`` and ``available`` (cash available for this loan's debt service
+    [money]) for a sculpted profile; ``opening`` balance [money]; ``rate`` period rate.
+    Nothing is due before ``repay_start`` or from ``maturity``; everything left is due in
+    the last period; the result is clipped to ``[0, opening]``.
+
+    - 等额本金: opening / periods left;
+    - 等额本息: annuity payment on the opening balance over the periods left, less interest;
+    - custom: opening × weight / rest;
+    - bullet: nothing before the last period;
+    - sculpted: available / target DSCR − interest on the opening balance.
+    """
+    if t < repay_start or t >= maturity:
+        return 0.0
+    if t == maturity - 1:
+        return opening
+    n = maturity - t
+    if profile == 0:
+        amount = opening / n
+    elif profile == 1:
+        if rate == 0.0:
+            payment = opening / n
+        else:
+            payment = opening * rate / (1.0 - (1.0 + rate) ** float(-n))
+        amount = payment - opening * rate
+    elif profile == 2:
+        amount = opening * (weight / rest) if rest > 0 else 0.0
+    elif profile == 3:
+        amount = 0.0
+    else:
+        amount = available / target_dscr - opening * rate
+    return min(max(amount, 0.0), opening)
+
+
+@kernel
+def _due_all(
+    profile: int,
+    t: int,
+    repay_start: int,
+    maturity: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: np.ndarray,
+    rate: np.ndarray,
+    available: np.ndarray,
+) -> np.ndarray:
+    out = np.empty(opening.shape[0])
+    for j in range(opening.shape[0]):
+        out[j] = due(
+            profile, t, repay_start, maturity, weight, rest, target_dscr, opening[j], rate[j],
+            available[j],
+        )
+    return out
 
 
 def principal_due(
@@ -120,18 +146,27 @@ def principal_due(
     rate: np.ndarray,
     available: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Scheduled principal of period ``t`` [money], (S,).
+    """Scheduled principal of period ``t`` [money], (S,): ``due`` for each scenario.
 
     ``opening`` (S,) balance [money]; ``rate`` (S,) period rate; ``available`` (S,) cash
-    available for this loan's debt service (sculpted profile only). Nothing is due before
-    ``repay_start``; everything left is due in the last period; the result is clipped to
-    ``[0, opening]``."""
-    if t < terms.repay_start or t >= terms.maturity:
-        return np.zeros_like(opening)
-    if t == terms.maturity - 1:
-        return opening.copy()
-    due = PROFILES[terms.profile](terms, t, opening, rate, available)
-    return np.clip(due, 0.0, opening)
+    available for this loan's debt service (sculpted profile only)."""
+    opening = np.ascontiguousarray(opening, dtype=float)
+    s = opening.shape[0]
+    weight, rest = terms.custom_share(t)
+    return _due_all(
+        PROFILE_CODES[terms.profile],
+        t,
+        terms.repay_start,
+        terms.maturity,
+        weight,
+        rest,
+        terms.target_dscr_value,
+        opening,
+        np.ascontiguousarray(np.broadcast_to(rate, (s,)), dtype=float),
+        np.ascontiguousarray(
+            np.zeros(s) if available is None else np.broadcast_to(available, (s,)), dtype=float
+        ),
+    )
 
 
 def interest(opening: np.ndarray, draw: np.ndarray, rate: np.ndarray) -> np.ndarray:
