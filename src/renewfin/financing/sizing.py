@@ -16,14 +16,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from renewfin.compiled import kernel
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
+    BOND_SERVICE,
+    CAPITALISED,
+    CFADS,
+    DRAW,
+    FEES_CAPITALISED,
+    GAP,
+    INTEREST,
+    INTEREST_CAPITALISED,
+    LOAN_SERVICE,
+    PRINCIPAL,
     Buffers,
     LoopInputs,
     Operations,
     Periods,
-    Sizes,
-    run_periods,
+    Workspace,
+    scenario_pass,
 )
 from renewfin.spec.funding import Fund, PriorityStep
 
@@ -42,36 +53,131 @@ class Sizing:
     binding: np.ndarray
     """(n_loans, S) index into ``BOUNDS`` of the binding bound."""
     iterations: int
+    """Most passes of the period loop any scenario needed."""
     residual: float
-    """Largest relative change of sizes and gap in the last iteration."""
+    """Largest relative change of sizes and gap in a scenario's last pass."""
     share: np.ndarray | None = None
     """(n_loans, S) share of each construction period's funding gap drawn from each loan
     in the final pass."""
 
 
-def _dscr_capacity(
-    plan: FundingPlan, periods: Periods, k: int, target: np.ndarray, ppy: int
-) -> np.ndarray:
-    """PV, at the start of repayment, of (CFADS − prior debt service) / target over loan
-    ``k``'s repayment window, discounted at its period rate [money], (S,)."""
-    ln = plan.loans[k]
-    lo, hi = ln.terms.repay_start, ln.terms.maturity
-    avail = periods["cfads"] - periods["bond_service"]  # (S, T)
-    for j in range(k):
-        row = periods.loans[j]
-        avail = avail - row["interest"] - row["principal"]
-    rate = np.asarray(ln.rate)[:, lo:hi] / ppy  # (1, T) or (S, T)
-    factors = np.cumprod(1.0 / (1.0 + rate), axis=1)
-    return sum_periods(avail[:, lo:hi] / target[:, None] * factors)
+@kernel
+def dscr_capacity(
+    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float
+) -> float:
+    """PV, at the start of repayment, of (CFADS − bond service − service of the loans
+    ranked before loan ``k``) / target over loan ``k``'s repayment window, discounted at its
+    period rate, in scenario ``j`` of the last pass [money]."""
+    factor = 1.0
+    total = 0.0
+    for t in range(li.loan_ints[k, 1], li.loan_ints[k, 2]):
+        avail = out[CFADS, j, t] - out[BOND_SERVICE, j, t]
+        for i in range(k):
+            avail = avail - out_loans[i, INTEREST, j, t] - out_loans[i, PRINCIPAL, j, t]
+        factor = factor * (1.0 / (1.0 + li.rates[k, j, t]))
+        total += avail / target * factor
+    return total
 
 
-def sum_periods(x: np.ndarray) -> np.ndarray:
-    """Sum an (S, T) array over periods in order, one period at a time, so that a
-    scenario's total does not depend on how many scenarios run beside it."""
-    acc = np.zeros(x.shape[0])
-    for t in range(x.shape[1]):
-        acc = acc + x[:, t]
-    return acc
+@kernel
+def _solve(
+    li: LoopInputs,
+    work: Workspace,
+    caps: np.ndarray,
+    gap0: np.ndarray,
+    capex_total: np.ndarray,
+    bond_service: np.ndarray,
+    tol: float,
+    max_iter: int,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    out_fund: np.ndarray,
+    facility: np.ndarray,
+    bounds: np.ndarray,
+    share: np.ndarray,
+    iterations: np.ndarray,
+    residual: np.ndarray,
+) -> None:
+    """Size the loans of every scenario by iterating its sizes and the period loop
+    (``scenario_pass``) to a fixed point; see ``size_and_run``."""
+    s, n = li.ops.shape[0], li.ops.shape[1]
+    nl = li.rates.shape[0]
+    fac = np.zeros(nl)
+    shr = np.zeros(nl)
+    rolled = np.zeros(nl)
+    new_rolled = np.zeros(nl)
+    drawn = np.zeros(nl)
+    future = np.zeros(n)
+    old_cfads = np.zeros(n)
+    for j in range(s):
+        gap_total = gap0[j]
+        investment = capex_total[j]
+        future[:] = bond_service[j]
+        rolled[:] = 0.0
+        change = np.inf
+        it = 0
+        while it < max_iter:
+            it += 1
+            before = 0.0
+            for k in range(nl):
+                amount, gearing, target = caps[k, 0, j], caps[k, 1, j], caps[k, 2, j]
+                bounds[k, 0, j] = np.inf if np.isnan(amount) else amount
+                bounds[k, 1, j] = np.inf if np.isnan(gearing) else gearing * investment
+                bounds[k, 2, j] = (
+                    np.inf
+                    if np.isnan(target) or it == 1
+                    else max(dscr_capacity(li, out, out_loans, k, j, target), 0.0)
+                )
+                bounds[k, 3, j] = max(gap_total - before, 0.0) + rolled[k]
+                fac[k] = min(bounds[k, 0, j], bounds[k, 1, j], bounds[k, 2, j], bounds[k, 3, j])
+                before = before + max(fac[k] - rolled[k], 0.0)
+                cash_part = max(fac[k] - rolled[k], 0.0)
+                shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
+            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund)
+
+            # Totals of this pass, summed over periods in order.
+            new_gap = 0.0
+            financing = 0.0
+            for t in range(n):
+                new_gap += out[GAP, j, t]
+                financing += out[INTEREST_CAPITALISED, j, t] + out[FEES_CAPITALISED, j, t]
+            new_investment = capex_total[j] + financing
+            scale = max(1.0, abs(new_gap))
+            change = abs(new_gap - gap_total) / scale
+            for k in range(nl):
+                drawn[k] = 0.0
+                new_rolled[k] = 0.0
+                for t in range(n):
+                    drawn[k] += out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
+                    new_rolled[k] += out_loans[k, CAPITALISED, j, t]
+                change = max(change, abs(drawn[k] - fac[k]) / scale)
+                change = max(change, abs(new_rolled[k] - rolled[k]) / scale)
+            if nl:
+                change = max(change, abs(new_investment - investment) / scale)
+                if it > 1:
+                    for t in range(n):
+                        change = max(change, abs(out[CFADS, j, t] - old_cfads[t]) / scale)
+            if li.dsra_months > 0:  # the reserve target reads next periods' service
+                top = 1.0
+                for t in range(n):
+                    top = max(top, abs(out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]))
+                for t in range(n):
+                    service = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
+                    change = max(change, abs(service - future[t]) / top)
+            for t in range(n):
+                old_cfads[t] = out[CFADS, j, t]
+            gap_total = new_gap
+            investment = new_investment
+            rolled[:] = new_rolled
+            if change < tol and it > 1:
+                break
+            # Not converged: the next pass reads this pass's debt service.
+            for t in range(n):
+                future[t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
+        facility[:, j] = fac
+        share[:, j] = shr
+        iterations[j] = it
+        residual[j] = change
 
 
 def size_and_run(
@@ -84,11 +190,15 @@ def size_and_run(
     tol: float = 1e-10,
     max_iter: int = 200,
 ) -> tuple[Periods, Sizing]:
-    """Iterate sizes and the period loop to a fixed point; return the last pass.
+    """Iterate each scenario's loan sizes and the period loop to a fixed point; return the
+    last pass.
 
-    A scenario that has converged is not computed again (its results stay those of the
-    pass it converged in), so its numbers are the same whether it runs alone or in a
-    batch."""
+    Each pass sets every loan to the smallest of its bounds, shares each construction gap
+    between the loans by their cash parts, and runs the period loop; the pass is repeated
+    until the funding gap, each loan's drawings and capitalised interest, the total
+    investment, CFADS and (with a DSRA) the debt service change by less than ``tol``
+    relative to the gap. Scenarios are solved one by one, so a scenario's numbers are the
+    same whether it runs alone or in a batch."""
     s, n = ops.n_scenarios, ops.ocf.shape[1]
     nl = len(plan.loans)
     fixed = sum(
@@ -103,94 +213,44 @@ def size_and_run(
         ),
         np.zeros(s),
     )
-    capex_total = np.broadcast_to(ops.capex.sum(axis=1), (s,))
-    gap_total = np.maximum(capex_total - fixed, 0.0)
-    investment = capex_total
-    future = np.ascontiguousarray(
-        np.broadcast_to(sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n))), (s, n))
-    )
-    periods: Periods | None = None
-    buffer = Buffers.zeros(s, n, nl)
-    loop_inputs = LoopInputs.build(plan, ops, priority)
-    old_cfads: np.ndarray | None = None
-    bounds = np.full((nl, len(BOUNDS), s), np.inf)
+    capex_total = np.ascontiguousarray(np.broadcast_to(ops.capex.sum(axis=1), (s,)), dtype=float)
+    gap0 = np.maximum(capex_total - fixed, 0.0)
+    service = sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n)))
+    caps = np.full((nl, 3, s), np.nan)
+    for k, ln in enumerate(plan.loans):
+        for c, cap in enumerate((ln.amount_cap, ln.gearing_cap, ln.dscr_target)):
+            if cap is not None:
+                caps[k, c] = np.broadcast_to(cap, (s,))
+    buffers = Buffers.zeros(s, n, nl)
     facility = np.zeros((nl, s))
+    bounds = np.full((nl, len(BOUNDS), s), np.inf)
     share = np.zeros((nl, s))
-    rolled = np.zeros((nl, s))  # each loan's construction interest rolled into its balance
-    done = np.zeros(s, dtype=bool)
-    residual = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
-        new_bounds = np.full((nl, len(BOUNDS), s), np.inf)
-        before = np.zeros(s)
-        for k, ln in enumerate(plan.loans):
-            if ln.amount_cap is not None:
-                new_bounds[k, 0] = np.broadcast_to(ln.amount_cap, (s,))
-            if ln.gearing_cap is not None:
-                new_bounds[k, 1] = ln.gearing_cap * investment
-            if ln.dscr_target is not None and periods is not None:
-                new_bounds[k, 2] = np.maximum(
-                    _dscr_capacity(
-                        plan, periods, k, np.broadcast_to(ln.dscr_target, (s,)), ops.ppy
-                    ),
-                    0.0,
-                )
-            new_bounds[k, 3] = np.maximum(gap_total - before, 0.0) + rolled[k]
-            before = before + np.maximum(new_bounds[k].min(axis=0) - rolled[k], 0.0)
-        bounds = np.where(done[None, None, :], bounds, new_bounds)
-        facility = np.where(done[None, :], facility, bounds.min(axis=1))
-        cash_part = np.maximum(facility - rolled, 0.0)
-        new_share = np.divide(
-            cash_part, gap_total, out=np.zeros_like(facility), where=gap_total > 0
-        )
-        share = np.where(done[None, :], share, np.minimum(new_share, 1.0))
-        new = run_periods(
-            plan,
-            ops,
-            Sizes(facility, share, future),
-            fund_spec,
-            priority,
-            dsra_months,
-            out=buffer,
-            loop_inputs=loop_inputs,
-            active=~done,
-        )
-        new_gap = sum_periods(new["gap"])
-        drawn = np.array(
-            [sum_periods(row["draw"] + row["capitalised"]) for row in new.loans]
-        ).reshape(nl, s)
-        new_rolled = np.array([sum_periods(row["capitalised"]) for row in new.loans]).reshape(nl, s)
-        scale = np.maximum(1.0, np.abs(new_gap))
-        change = np.abs(new_gap - gap_total) / scale
-        new_investment = capex_total + sum_periods(
-            new["interest_capitalised"] + new["fees_capitalised"]
-        )
-        if nl:
-            change = np.maximum(change, (np.abs(drawn - facility) / scale).max(axis=0))
-            change = np.maximum(change, (np.abs(new_rolled - rolled) / scale).max(axis=0))
-            change = np.maximum(change, np.abs(new_investment - investment) / scale)
-        if old_cfads is not None and nl:
-            change = np.maximum(change, np.abs(new["cfads"] - old_cfads).max(axis=1) / scale)
-        if dsra_months > 0:  # the reserve target reads next periods' service of this pass
-            service = new["bond_service"] + new["loan_service"]
-            change = np.maximum(
-                change,
-                np.abs(service - future).max(axis=1) / np.maximum(1.0, np.abs(service).max(axis=1)),
-            )
-        old_cfads = new["cfads"].copy()
-        change = np.where(done, 0.0, change)
-        residual = float(change.max()) if change.size else 0.0
-        converged_now = (change < tol) & (it > 1)
-        keep = done | converged_now
-        periods = new
-        gap_total = np.where(done, gap_total, new_gap)
-        rolled = np.where(done[None, :], rolled, new_rolled)
-        investment = np.where(done, investment, new_investment)
-        # A scenario that converged in this pass keeps this pass's inputs from now on.
-        future = np.where(keep[:, None], future, new["bond_service"] + new["loan_service"])
-        done = keep
-        if done.all():
-            break
-    assert periods is not None
+    iterations = np.zeros(s, dtype=np.int64)
+    residual = np.zeros(s)
+    _solve(
+        LoopInputs.build(plan, ops, fund_spec, priority, dsra_months),
+        Workspace.create(nl, n, ops.ppy),
+        caps,
+        gap0,
+        capex_total,
+        np.ascontiguousarray(np.broadcast_to(service, (s, n)), dtype=float),
+        tol,
+        max_iter,
+        buffers.lines,
+        buffers.loans,
+        buffers.fund,
+        facility,
+        bounds,
+        share,
+        iterations,
+        residual,
+    )
     binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
-    return periods, Sizing(facility, bounds, binding, it, residual, share)
+    return buffers.periods, Sizing(
+        facility,
+        bounds,
+        binding,
+        int(iterations.max(initial=0)),
+        float(residual.max(initial=0.0)),
+        share,
+    )

@@ -17,6 +17,7 @@ remaining cash goes to the fund and the shareholders.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -65,18 +66,6 @@ class Operations:
     distributions are limited by cash only."""
     debt_first: bool = False
     """Loans, in order, fund each construction gap before equity (else pro rata)."""
-
-
-@dataclass
-class Sizes:
-    """Loan facilities and drawdown shares for one pass."""
-
-    facility: np.ndarray
-    """(n_loans, S) [money]."""
-    share: np.ndarray
-    """(n_loans, S) share of each period's funding gap drawn from each loan."""
-    future_service: np.ndarray
-    """(S, T) debt service expected in each period, for the DSRA target [money]."""
 
 
 LINES = (
@@ -199,10 +188,9 @@ STEP_CODES: dict[PriorityStep, int] = {
 """Integer code of each waterfall step, as the compiled loop reads it."""
 
 
-@dataclass(frozen=True)
-class LoopInputs:
-    """Everything fixed over the passes of one solve, as contiguous arrays for the compiled
-    loop."""
+class LoopInputs(NamedTuple):
+    """Everything fixed over the passes of one solve, as contiguous arrays and plain
+    numbers that the compiled loop reads."""
 
     ops: np.ndarray
     """(S, T, len(OPS)): the operating lines and scheduled sources [money]; ``avail`` is
@@ -228,9 +216,33 @@ class LoopInputs:
     """(S,) income-tax rate."""
     priority: np.ndarray
     """Step codes (``STEP_CODES``) in the order of the waterfall."""
+    ppy: int
+    last_period: int
+    """Last period the asset is held (the horizon or the REIT exit)."""
+    is_exit: bool
+    carry_years: int
+    min_cash: float
+    distributable_share: float
+    """Share of net profit that may be distributed; NaN when limited by cash only."""
+    debt_first: bool
+    dsra_months: float
+    lockup_floor: float
+    """Highest distribution lock-up DSCR of the loans; NaN when none."""
+    fund_on: bool
+    fund_end: int
+    """Last period of the fund's term."""
+    fund_terms: np.ndarray
+    """(4,) senior and junior preferred returns [1/yr], senior share, upside share."""
 
     @classmethod
-    def build(cls, plan: FundingPlan, ops: Operations, priority: list[PriorityStep]) -> LoopInputs:
+    def build(
+        cls,
+        plan: FundingPlan,
+        ops: Operations,
+        fund_spec: Fund | None,
+        priority: list[PriorityStep],
+        dsra_months: float,
+    ) -> LoopInputs:
         """Broadcast the operating lines, scheduled sources and loan terms once."""
         s, n = ops.n_scenarios, ops.ocf.shape[1]
         nl = len(plan.loans)
@@ -270,6 +282,7 @@ class LoopInputs:
             fees[k, 1] = np.broadcast_to(ln.commitment_fee_rate, (s,))
             for t in range(n):
                 custom[k, :, t] = ln.terms.custom_share(t)
+        floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
         return cls(
             ops=np.ascontiguousarray(np.stack([full(lines[k]) for k in OPS], axis=-1)),
             rates=rates,
@@ -291,6 +304,52 @@ class LoopInputs:
             ov_total=np.ascontiguousarray(np.broadcast_to(ops.ov_total, (s,)), dtype=float),
             tax_rate=np.ascontiguousarray(np.broadcast_to(ops.tax_rate, (s,)), dtype=float),
             priority=np.array([STEP_CODES[p] for p in priority], dtype=np.int64),
+            ppy=int(ops.ppy),
+            last_period=int(ops.last_period),
+            is_exit=bool(ops.exit),
+            carry_years=int(ops.carry_years),
+            min_cash=float(ops.min_cash),
+            distributable_share=(
+                np.nan if ops.distributable_share is None else float(ops.distributable_share)
+            ),
+            debt_first=bool(ops.debt_first),
+            dsra_months=float(dsra_months),
+            lockup_floor=float(max(floors)) if floors else np.nan,
+            fund_on=fund_spec is not None,
+            fund_end=(
+                round((fund_spec.start_year + fund_spec.term_years) * ops.ppy) - 1
+                if fund_spec is not None
+                else n
+            ),
+            fund_terms=(
+                np.array(
+                    [fund_spec.senior_return, fund_spec.junior_return, fund_spec.senior_share,
+                     fund_spec.upside_share],
+                    dtype=float,
+                )
+                if fund_spec is not None
+                else np.zeros(4)
+            ),
+        )
+
+
+class Workspace(NamedTuple):
+    """Scratch state of one scenario's pass, reused from scenario to scenario."""
+
+    loans: np.ndarray
+    """(11, n_loans): balances, drawn, fees, interest, principal, draws … of each loan."""
+    losses: np.ndarray
+    """(years,) tax losses by the model year they arose in [money]."""
+    fund: np.ndarray
+    """(4,) the fund's balances (``renewfin.instruments.fund``)."""
+    paid: np.ndarray
+    """(5,) the fund's payments of a period."""
+
+    @classmethod
+    def create(cls, n_loans: int, n_periods: int, ppy: int) -> Workspace:
+        """Scratch arrays for ``n_loans`` loans over ``n_periods`` periods."""
+        return cls(
+            np.zeros((11, n_loans)), np.zeros((n_periods - 1) // ppy + 1), np.zeros(4), np.zeros(5)
         )
 
 
@@ -326,41 +385,31 @@ BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
 @kernel
-def _pass(
-    active: np.ndarray,
-    x: np.ndarray,
-    rates: np.ndarray,
-    sub_share: np.ndarray,
-    sub_taxable: np.ndarray,
-    loan_ints: np.ndarray,
-    loan_floats: np.ndarray,
-    custom: np.ndarray,
-    fees: np.ndarray,
+def scenario_pass(
+    li: LoopInputs,
+    j: int,
     facility: np.ndarray,
     share: np.ndarray,
-    ov_total: np.ndarray,
-    tax_rate: np.ndarray,
     future_service: np.ndarray,
-    priority: np.ndarray,
-    ppy: int,
-    last_period: int,
-    is_exit: bool,
-    carry_years: int,
-    min_cash: float,
-    distributable_share: float,
-    debt_first: bool,
-    dsra_months: float,
-    lockup_floor: float,
-    fund_on: bool,
-    fund_end: int,
-    fund_terms: np.ndarray,
+    work: Workspace,
     out: np.ndarray,
     out_loans: np.ndarray,
     out_fund: np.ndarray,
 ) -> None:
-    """One pass of the period loop over the scenarios with ``active`` set; see
-    ``run_periods`` for the arguments and the module docstring for the rules."""
-    s, n = x.shape[0], x.shape[1]
+    """One pass of the period loop for scenario ``j`` (the module docstring gives the
+    rules), writing its rows of the output blocks ``out`` (len(LINES), S, T),
+    ``out_loans`` (n_loans, len(LOAN_LINES), S, T) and ``out_fund`` (len(FUND_LINES), S,
+    T) [money]. ``facility`` and ``share`` (n_loans,) are the loans' sizes [money] and
+    shares of each construction gap; ``future_service`` (T,) the debt service the DSRA
+    target reads [money]."""
+    x, rates, sub_share, sub_taxable = li.ops, li.rates, li.sub_share, li.sub_taxable
+    loan_ints, loan_floats, custom, fees = li.loan_ints, li.loan_floats, li.custom, li.fees
+    ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
+    last_period, is_exit, carry_years = li.last_period, li.is_exit, li.carry_years
+    min_cash, distributable_share = li.min_cash, li.distributable_share
+    debt_first, dsra_months, lockup_floor = li.debt_first, li.dsra_months, li.lockup_floor
+    fund_on, fund_end, fund_terms = li.fund_on, li.fund_end, li.fund_terms
+    n = x.shape[1]
     nl = rates.shape[0]
     dt = 1.0 / ppy
     limited = not np.isnan(distributable_share)
@@ -368,326 +417,248 @@ def _pass(
     senior_rate, junior_rate, senior_share, upside_share = (
         fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
     )
-    bal = np.zeros(nl)
-    drawn = np.zeros(nl)
-    upfront = np.zeros(nl)
-    commit = np.zeros(nl)
-    int_open = np.zeros(nl)
-    principal = np.zeros(nl)
-    draws = np.zeros(nl)
-    interest = np.zeros(nl)
-    subsidy = np.zeros(nl)
-    rolled = np.zeros(nl)
-    prepay = np.zeros(nl)
-    losses = np.zeros((n - 1) // ppy + 1)
-    fstate = np.zeros(4)
-    paid = np.zeros(5)
-    for j in range(s):
-        if not active[j]:
-            continue
-        cash = 0.0
-        dsra = 0.0
-        bal[:] = 0.0
-        drawn[:] = 0.0
-        capitalised = 0.0
-        acc_dep = 0.0
-        losses[:] = 0.0
-        fstate[:] = 0.0
-        distributable = 0.0
-        ov = ov_total[j] if ov_total[j] > 0 else 1.0
-        for t in range(n):
-            xa = x[j, t]
-            af = 1.0 if xa[I_AVAIL] > 0 else 0.0  # construction period
-            ef = 1.0 - af  # operating period: interest and fees expensed
-            avail = af > 0
-            closing = t == last_period
-            after_end = t > last_period
-            if fund_on and not after_end:
-                fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
-                fund_math.invest_one(fstate, xa[I_FUND_IN], senior_share)
+    bal, drawn, upfront, commit = work.loans[0], work.loans[1], work.loans[2], work.loans[3]
+    int_open, principal, draws, interest = work.loans[4], work.loans[5], work.loans[6], work.loans[7]
+    subsidy, rolled, prepay = work.loans[8], work.loans[9], work.loans[10]
+    losses, fstate, paid = work.losses, work.fund, work.paid
+    cash = 0.0
+    dsra = 0.0
+    bal[:] = 0.0
+    drawn[:] = 0.0
+    capitalised = 0.0
+    acc_dep = 0.0
+    losses[:] = 0.0
+    fstate[:] = 0.0
+    distributable = 0.0
+    ov = ov_total[j] if ov_total[j] > 0 else 1.0
+    for t in range(n):
+        xa = x[j, t]
+        af = 1.0 if xa[I_AVAIL] > 0 else 0.0  # construction period
+        ef = 1.0 - af  # operating period: interest and fees expensed
+        avail = af > 0
+        closing = t == last_period
+        after_end = t > last_period
+        if fund_on and not after_end:
+            fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
+            fund_math.invest_one(fstate, xa[I_FUND_IN], senior_share)
 
-            # Fees, interest on opening balances, depreciation and income tax. Interest
-            # and subsidies of construction periods are capitalised, not expensed or taxed.
-            upfront_total = 0.0
-            commit_total = 0.0
-            sub_income = 0.0
-            sub_untaxed = 0.0
-            open_total = 0.0
-            for i in range(nl):
-                r = rates[i, j, t]
-                upfront[i] = fees[i, 0, j] * facility[i, j] * (1.0 if t == loan_ints[i, 0] else 0.0)
-                commit[i] = fees[i, 1, j] * dt * max(facility[i, j] - drawn[i], 0.0) * af
-                int_open[i] = r * bal[i]
-                sub_income += sub_taxable[i, j, t] * int_open[i]
-                sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
-                open_total += int_open[i]
-                upfront_total += upfront[i]
-                commit_total += commit[i]
-            loan_fees = upfront_total + commit_total
-            dep = xa[I_DEP] * (1.0 + capitalised / ov)
-            acc_dep += dep
-            gain = 0.0
-            if is_exit and closing:
-                gain = xa[I_PROCEEDS] - (ov_total[j] + capitalised - acc_dep)
-            int_exp = (xa[I_BOND_INTEREST] + open_total) * ef
-            fee_exp = (xa[I_BOND_FEES] + loan_fees) * ef
-            taxable = xa[I_TAXABLE] - dep + gain + ef * sub_income - int_exp - fee_exp
-            after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
-            tax = tax_rate[j] * after_loss
-            untaxed = xa[I_UNTAXED] + ef * sub_untaxed
-            if limited:
-                distributable = distributable + distributable_share * (taxable + untaxed - tax)
-            cfads = xa[I_OCF] - tax + xa[I_PROCEEDS]
+        # Fees, interest on opening balances, depreciation and income tax. Interest
+        # and subsidies of construction periods are capitalised, not expensed or taxed.
+        upfront_total = 0.0
+        commit_total = 0.0
+        sub_income = 0.0
+        sub_untaxed = 0.0
+        open_total = 0.0
+        for i in range(nl):
+            r = rates[i, j, t]
+            upfront[i] = fees[i, 0, j] * facility[i] * (1.0 if t == loan_ints[i, 0] else 0.0)
+            commit[i] = fees[i, 1, j] * dt * max(facility[i] - drawn[i], 0.0) * af
+            int_open[i] = r * bal[i]
+            sub_income += sub_taxable[i, j, t] * int_open[i]
+            sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
+            open_total += int_open[i]
+            upfront_total += upfront[i]
+            commit_total += commit[i]
+        loan_fees = upfront_total + commit_total
+        dep = xa[I_DEP] * (1.0 + capitalised / ov)
+        acc_dep += dep
+        gain = 0.0
+        if is_exit and closing:
+            gain = xa[I_PROCEEDS] - (ov_total[j] + capitalised - acc_dep)
+        int_exp = (xa[I_BOND_INTEREST] + open_total) * ef
+        fee_exp = (xa[I_BOND_FEES] + loan_fees) * ef
+        taxable = xa[I_TAXABLE] - dep + gain + ef * sub_income - int_exp - fee_exp
+        after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
+        tax = tax_rate[j] * after_loss
+        untaxed = xa[I_UNTAXED] + ef * sub_untaxed
+        if limited:
+            distributable = distributable + distributable_share * (taxable + untaxed - tax)
+        cfads = xa[I_OCF] - tax + xa[I_PROCEEDS]
 
-            # Scheduled principal from opening balances (sculpting on the cash left for it).
-            prior = xa[I_BOND_SERVICE]
-            principal_total = 0.0
-            for i in range(nl):
-                sub = sub_share[i, j, t] * int_open[i]
-                if closing:
-                    due = bal[i]
-                else:
-                    due = loan_math.due(
-                        loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
-                        custom[i, 1, t], loan_floats[i, 0], bal[i], rates[i, j, t],
-                        cfads + sub - prior,
-                    )
-                principal[i] = due
-                principal_total += due
-                prior = prior + int_open[i] - sub + due
-
-            # Construction: the cash gap is shared between the loans and equity. Loan
-            # interest of construction periods is rolled into the balance net of any
-            # interest subsidy (q_j = (P_{j-1} + A_j / 2) i, P including capitalised
-            # interest).
-            g0 = (
-                xa[I_CAPEX] + xa[I_BOND_SERVICE] + loan_fees + tax - xa[I_OCF] - xa[I_GRANTS]
-                - xa[I_INJECT] - xa[I_FUND_IN] - xa[I_BOND_ISSUE] - cash + principal_total
-            )
-            need = avail and g0 > 0
-            gap = g0 if need else 0.0
-            left = gap
-            drawn_total = 0.0
-            rolled_total = 0.0
-            subsidy_total = 0.0
-            interest_total = 0.0
-            for i in range(nl):
-                r = rates[i, j, t]
-                keep = 1.0 - sub_share[i, j, t]
-                room = max(facility[i, j] - drawn[i] - keep * int_open[i], 0.0) / (
-                    1.0 + keep * r / 2.0
-                )
-                want = left if debt_first else share[i, j] * gap
-                draws[i] = min(want, room) if need else 0.0
-                left = left - draws[i]
-                drawn_total += draws[i]
-                interest[i] = r * (bal[i] + 0.5 * draws[i])
-                subsidy[i] = sub_share[i, j, t] * interest[i]
-                rolled[i] = af * (interest[i] - subsidy[i])
-                drawn[i] = drawn[i] + draws[i] + rolled[i]
-                rolled_total += rolled[i]
-                subsidy_total += subsidy[i]
-                interest_total += interest[i]
-                prepay[i] = 0.0
-            equity = max(gap - drawn_total, 0.0)
-            capitalised = capitalised + af * (
-                xa[I_BOND_INTEREST] + rolled_total + xa[I_BOND_FEES] + loan_fees
-            )
-
-            # Cash this period: in construction only a surplus of sources is carried.
-            if avail:
-                cash_t = max(-g0, 0.0)
+        # Scheduled principal from opening balances (sculpting on the cash left for it).
+        prior = xa[I_BOND_SERVICE]
+        principal_total = 0.0
+        for i in range(nl):
+            sub = sub_share[i, j, t] * int_open[i]
+            if closing:
+                due = bal[i]
             else:
-                cash_t = (
-                    cash + xa[I_OCF] - tax + xa[I_PROCEEDS] + xa[I_GRANTS] + xa[I_INJECT]
-                    + xa[I_FUND_IN] + xa[I_BOND_ISSUE] - xa[I_CAPEX] + subsidy_total
+                due = loan_math.due(
+                    loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
+                    custom[i, 1, t], loan_floats[i, 0], bal[i], rates[i, j, t],
+                    cfads + sub - prior,
                 )
-            loan_service = interest_total + principal_total
-            paid_loans = 0.0
-            dist = 0.0
-            lockup = False
-            bond_short = 0.0
-            loan_short = 0.0
-            dsra_change = 0.0
-            paid[:] = 0.0
-            for step in priority:
-                if step == BOND:
-                    owed = 0.0 if avail else xa[I_BOND_SERVICE]
-                    bond_short = owed - min(owed, max(cash_t, 0.0))
-                    cash_t = cash_t - owed
-                elif step == LOAN:
-                    paid_loans = loan_service
-                    owed = 0.0 if avail else paid_loans + loan_fees
-                    loan_short = owed - min(owed, max(cash_t, 0.0))
-                    cash_t = cash_t - owed
-                elif step == RESERVES:
-                    if dsra_months <= 0:
+            principal[i] = due
+            principal_total += due
+            prior = prior + int_open[i] - sub + due
+
+        # Construction: the cash gap is shared between the loans and equity. Loan
+        # interest of construction periods is rolled into the balance net of any
+        # interest subsidy (q_j = (P_{j-1} + A_j / 2) i, P including capitalised
+        # interest).
+        g0 = (
+            xa[I_CAPEX] + xa[I_BOND_SERVICE] + loan_fees + tax - xa[I_OCF] - xa[I_GRANTS]
+            - xa[I_INJECT] - xa[I_FUND_IN] - xa[I_BOND_ISSUE] - cash + principal_total
+        )
+        need = avail and g0 > 0
+        gap = g0 if need else 0.0
+        left = gap
+        drawn_total = 0.0
+        rolled_total = 0.0
+        subsidy_total = 0.0
+        interest_total = 0.0
+        for i in range(nl):
+            r = rates[i, j, t]
+            keep = 1.0 - sub_share[i, j, t]
+            room = max(facility[i] - drawn[i] - keep * int_open[i], 0.0) / (
+                1.0 + keep * r / 2.0
+            )
+            want = left if debt_first else share[i] * gap
+            draws[i] = min(want, room) if need else 0.0
+            left = left - draws[i]
+            drawn_total += draws[i]
+            interest[i] = r * (bal[i] + 0.5 * draws[i])
+            subsidy[i] = sub_share[i, j, t] * interest[i]
+            rolled[i] = af * (interest[i] - subsidy[i])
+            drawn[i] = drawn[i] + draws[i] + rolled[i]
+            rolled_total += rolled[i]
+            subsidy_total += subsidy[i]
+            interest_total += interest[i]
+            prepay[i] = 0.0
+        equity = max(gap - drawn_total, 0.0)
+        capitalised = capitalised + af * (
+            xa[I_BOND_INTEREST] + rolled_total + xa[I_BOND_FEES] + loan_fees
+        )
+
+        # Cash this period: in construction only a surplus of sources is carried.
+        if avail:
+            cash_t = max(-g0, 0.0)
+        else:
+            cash_t = (
+                cash + xa[I_OCF] - tax + xa[I_PROCEEDS] + xa[I_GRANTS] + xa[I_INJECT]
+                + xa[I_FUND_IN] + xa[I_BOND_ISSUE] - xa[I_CAPEX] + subsidy_total
+            )
+        loan_service = interest_total + principal_total
+        paid_loans = 0.0
+        dist = 0.0
+        lockup = False
+        bond_short = 0.0
+        loan_short = 0.0
+        dsra_change = 0.0
+        paid[:] = 0.0
+        for step in priority:
+            if step == BOND:
+                owed = 0.0 if avail else xa[I_BOND_SERVICE]
+                bond_short = owed - min(owed, max(cash_t, 0.0))
+                cash_t = cash_t - owed
+            elif step == LOAN:
+                paid_loans = loan_service
+                owed = 0.0 if avail else paid_loans + loan_fees
+                loan_short = owed - min(owed, max(cash_t, 0.0))
+                cash_t = cash_t - owed
+            elif step == RESERVES:
+                if dsra_months <= 0:
+                    continue
+                target = (
+                    0.0
+                    if closing or after_end
+                    else dsra_target(future_service, t, dsra_months, ppy)
+                )
+                cover = min(dsra, max(-cash_t, 0.0))  # meet a shortfall first
+                level = dsra - cover
+                top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
+                release = max(level - target, 0.0)
+                new = dsra if avail else level + (top_up - release)
+                cash_t = cash_t + (dsra - new)
+                dsra_change = new - dsra
+                dsra = new
+            elif step == SWEEP:
+                for i in range(nl):
+                    if loan_floats[i, 1] <= 0:
                         continue
-                    target = (
-                        0.0
-                        if closing or after_end
-                        else dsra_target(future_service[j], t, dsra_months, ppy)
+                    rest = bal[i] + draws[i] + rolled[i] - principal[i]
+                    amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
+                    prepay[i] = 0.0 if avail else amount
+                    cash_t = cash_t - prepay[i]
+            else:  # FUND or EQUITY: distributions, unless locked up
+                if step == FUND and not fund_on:
+                    continue
+                lockup = False
+                if has_floor and not closing:
+                    ds = xa[I_BOND_SERVICE] + paid_loans
+                    lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
+                allowed = not avail and not lockup
+                keep_cash = 0.0 if closing else min_cash
+                if step == FUND:
+                    room = (
+                        np.inf if not limited or closing else max(distributable, 0.0)
                     )
-                    cover = min(dsra, max(-cash_t, 0.0))  # meet a shortfall first
-                    level = dsra - cover
-                    top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
-                    release = max(level - target, 0.0)
-                    new = dsra if avail else level + (top_up - release)
-                    cash_t = cash_t + (dsra - new)
-                    dsra_change = new - dsra
-                    dsra = new
-                elif step == SWEEP:
-                    for i in range(nl):
-                        if loan_floats[i, 1] <= 0:
-                            continue
-                        rest = bal[i] + draws[i] + rolled[i] - principal[i]
-                        amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
-                        prepay[i] = 0.0 if avail else amount
-                        cash_t = cash_t - prepay[i]
-                else:  # FUND or EQUITY: distributions, unless locked up
-                    if step == FUND and not fund_on:
-                        continue
-                    lockup = False
-                    if has_floor and not closing:
-                        ds = xa[I_BOND_SERVICE] + paid_loans
-                        lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
-                    allowed = not avail and not lockup
-                    keep_cash = 0.0 if closing else min_cash
-                    if step == FUND:
-                        room = (
-                            np.inf if not limited or closing else max(distributable, 0.0)
-                        )
-                        fund_math.pay_one(
-                            fstate,
-                            cash_t - keep_cash if allowed else 0.0,
-                            closing or t >= fund_end,
-                            upside_share,
-                            room,
-                            paid,
-                        )
-                        cash_t = cash_t - (
-                            (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
-                            + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
-                               + paid[fund_math.UPSIDE])
-                        )
-                        distributable = distributable - (
-                            paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
-                            + paid[fund_math.UPSIDE]
-                        )
-                    else:
-                        dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
-                        if limited and not closing:
-                            dist = min(dist, max(distributable, 0.0))
-                        distributable = distributable - dist
-                        cash_t = cash_t - dist
+                    fund_math.pay_one(
+                        fstate,
+                        cash_t - keep_cash if allowed else 0.0,
+                        closing or t >= fund_end,
+                        upside_share,
+                        room,
+                        paid,
+                    )
+                    cash_t = cash_t - (
+                        (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
+                        + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
+                           + paid[fund_math.UPSIDE])
+                    )
+                    distributable = distributable - (
+                        paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
+                        + paid[fund_math.UPSIDE]
+                    )
+                else:
+                    dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
+                    if limited and not closing:
+                        dist = min(dist, max(distributable, 0.0))
+                    distributable = distributable - dist
+                    cash_t = cash_t - dist
 
-            for i in range(nl):
-                row = out_loans[i]
-                row[OPENING, j, t] = bal[i]
-                bal[i] = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
-                row[DRAW, j, t] = draws[i]
-                row[INTEREST, j, t] = interest[i]
-                row[PRINCIPAL, j, t] = principal[i]
-                row[PREPAYMENT, j, t] = prepay[i]
-                row[UPFRONT_FEE, j, t] = upfront[i]
-                row[COMMITMENT_FEE, j, t] = commit[i]
-                row[CAPITALISED, j, t] = rolled[i]
-                row[CLOSING, j, t] = bal[i]
-                row[SUBSIDY, j, t] = subsidy[i]
-            out[CASH_OPEN, j, t] = cash
-            cash = cash_t
-            out[CASH_CLOSE, j, t] = cash
-            out[GAP, j, t] = gap
-            out[EQUITY_IN, j, t] = equity
-            out[TAX, j, t] = tax
-            out[TAXABLE, j, t] = taxable
-            out[LOSS_USED, j, t] = used
-            out[DEP, j, t] = dep
-            out[INTEREST_CAPITALISED, j, t] = af * (xa[I_BOND_INTEREST] + rolled_total)
-            out[FEES_CAPITALISED, j, t] = af * (xa[I_BOND_FEES] + loan_fees)
-            out[INTEREST_EXPENSED, j, t] = ef * (xa[I_BOND_INTEREST] + interest_total)
-            out[FEES_EXPENSED, j, t] = ef * (xa[I_BOND_FEES] + loan_fees)
-            out[CFADS, j, t] = cfads + ef * subsidy_total
-            out[BOND_SERVICE, j, t] = xa[I_BOND_SERVICE]
-            out[LOAN_SERVICE, j, t] = loan_service
-            out[DSRA_BALANCE, j, t] = dsra
-            out[DSRA_CHANGE, j, t] = dsra_change
-            out[DISTRIBUTION, j, t] = dist
-            out[INTEREST_SUBSIDY, j, t] = subsidy_total
-            out[BOND_SHORTFALL, j, t] = bond_short
-            out[LOAN_SHORTFALL, j, t] = loan_short
-            out[GAIN, j, t] = gain
-            out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
-            out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
-            out_fund[CONTRIBUTION, j, t] = xa[I_FUND_IN]
-            out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
-            out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
-            out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
-            out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
-            out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
-            out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
-
-
-def run_periods(
-    plan: FundingPlan,
-    ops: Operations,
-    sizes: Sizes,
-    fund_spec: Fund | None,
-    priority: list[PriorityStep],
-    dsra_months: float,
-    out: Buffers | None = None,
-    loop_inputs: LoopInputs | None = None,
-    active: np.ndarray | None = None,
-) -> Periods:
-    """One pass of the period loop for given loan facilities and drawdown shares.
-
-    Only the scenarios with ``active`` set (default all) are computed; the others keep
-    what ``out`` (buffers of an earlier pass, reused) holds for them. Results (S, T)."""
-    s, n = ops.n_scenarios, ops.ocf.shape[1]
-    nl = len(plan.loans)
-    if out is None:
-        out = Buffers.zeros(s, n, nl)
-    li = loop_inputs if loop_inputs is not None else LoopInputs.build(plan, ops, priority)
-    floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
-    fund_end = (
-        round((fund_spec.start_year + fund_spec.term_years) * ops.ppy) - 1 if fund_spec else n
-    )
-    fund_terms = (
-        np.array([fund_spec.senior_return, fund_spec.junior_return, fund_spec.senior_share,
-                  fund_spec.upside_share], dtype=float)
-        if fund_spec is not None
-        else np.zeros(4)
-    )
-    _pass(
-        np.ones(s, dtype=bool) if active is None else np.ascontiguousarray(active, dtype=bool),
-        li.ops,
-        li.rates,
-        li.sub_share,
-        li.sub_taxable,
-        li.loan_ints,
-        li.loan_floats,
-        li.custom,
-        li.fees,
-        np.ascontiguousarray(np.broadcast_to(sizes.facility, (nl, s)), dtype=float),
-        np.ascontiguousarray(np.broadcast_to(sizes.share, (nl, s)), dtype=float),
-        li.ov_total,
-        li.tax_rate,
-        np.ascontiguousarray(np.broadcast_to(sizes.future_service, (s, n)), dtype=float),
-        li.priority,
-        ops.ppy,
-        ops.last_period,
-        ops.exit,
-        ops.carry_years,
-        float(ops.min_cash),
-        np.nan if ops.distributable_share is None else float(ops.distributable_share),
-        ops.debt_first,
-        float(dsra_months),
-        max(floors) if floors else np.nan,
-        fund_spec is not None,
-        fund_end,
-        fund_terms,
-        out.lines,
-        out.loans,
-        out.fund,
-    )
-    return out.periods
+        for i in range(nl):
+            row = out_loans[i]
+            row[OPENING, j, t] = bal[i]
+            bal[i] = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
+            row[DRAW, j, t] = draws[i]
+            row[INTEREST, j, t] = interest[i]
+            row[PRINCIPAL, j, t] = principal[i]
+            row[PREPAYMENT, j, t] = prepay[i]
+            row[UPFRONT_FEE, j, t] = upfront[i]
+            row[COMMITMENT_FEE, j, t] = commit[i]
+            row[CAPITALISED, j, t] = rolled[i]
+            row[CLOSING, j, t] = bal[i]
+            row[SUBSIDY, j, t] = subsidy[i]
+        out[CASH_OPEN, j, t] = cash
+        cash = cash_t
+        out[CASH_CLOSE, j, t] = cash
+        out[GAP, j, t] = gap
+        out[EQUITY_IN, j, t] = equity
+        out[TAX, j, t] = tax
+        out[TAXABLE, j, t] = taxable
+        out[LOSS_USED, j, t] = used
+        out[DEP, j, t] = dep
+        out[INTEREST_CAPITALISED, j, t] = af * (xa[I_BOND_INTEREST] + rolled_total)
+        out[FEES_CAPITALISED, j, t] = af * (xa[I_BOND_FEES] + loan_fees)
+        out[INTEREST_EXPENSED, j, t] = ef * (xa[I_BOND_INTEREST] + interest_total)
+        out[FEES_EXPENSED, j, t] = ef * (xa[I_BOND_FEES] + loan_fees)
+        out[CFADS, j, t] = cfads + ef * subsidy_total
+        out[BOND_SERVICE, j, t] = xa[I_BOND_SERVICE]
+        out[LOAN_SERVICE, j, t] = loan_service
+        out[DSRA_BALANCE, j, t] = dsra
+        out[DSRA_CHANGE, j, t] = dsra_change
+        out[DISTRIBUTION, j, t] = dist
+        out[INTEREST_SUBSIDY, j, t] = subsidy_total
+        out[BOND_SHORTFALL, j, t] = bond_short
+        out[LOAN_SHORTFALL, j, t] = loan_short
+        out[GAIN, j, t] = gain
+        out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
+        out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
+        out_fund[CONTRIBUTION, j, t] = xa[I_FUND_IN]
+        out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
+        out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
+        out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
+        out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
+        out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
+        out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
