@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba
+import numpy as np
+from numpy.typing import ArrayLike
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,3 +24,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 def kernel(fn: F) -> F:
     """Compile ``fn`` in nopython mode, cached on disk, releasing the GIL."""
     return cast(F, numba.njit(cache=True, nogil=True)(fn))
+
+
+def owned(a: ArrayLike, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """``a`` as a C-contiguous, writeable float64 array (broadcast to ``shape`` first, and
+    copied only when needed), so that a kernel always sees one array type and is compiled
+    once per signature rather than once per memory layout."""
+    x = np.asarray(a, dtype=float)
+    if shape is not None:
+        x = np.broadcast_to(x, shape)
+    return np.require(x, dtype=float, requirements=["C", "W"])

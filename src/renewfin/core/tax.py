@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from renewfin.compiled import kernel
+from renewfin.compiled import kernel, owned
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
@@ -77,7 +77,7 @@ class LossPool:
     def step(self, k: int, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Period ``k``: ``use_losses`` in each scenario. ``taxable`` (S,) profit before tax
         [money]. Returns (taxable after losses, loss used), each (S,)."""
-        x = np.ascontiguousarray(np.broadcast_to(taxable, self.losses.shape[:1]), dtype=float)
+        x = owned(taxable, self.losses.shape[:1])
         return _use_losses_all(self.losses, k // self.ppy, self.carry_years, x)
 
     def balance(self, k: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renewfin.compiled import kernel
+from renewfin.compiled import kernel, owned
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
     BOND_SERVICE,
@@ -213,8 +213,8 @@ def size_and_run(
         ),
         np.zeros(s),
     )
-    capex_total = np.ascontiguousarray(np.broadcast_to(ops.capex.sum(axis=1), (s,)), dtype=float)
-    gap0 = np.maximum(capex_total - fixed, 0.0)
+    capex_total = owned(ops.capex.sum(axis=1), (s,))
+    gap0 = owned(np.maximum(capex_total - fixed, 0.0), (s,))
     service = sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n)))
     caps = np.full((nl, 3, s), np.nan)
     for k, ln in enumerate(plan.loans):
@@ -233,7 +233,7 @@ def size_and_run(
         caps,
         gap0,
         capex_total,
-        np.ascontiguousarray(np.broadcast_to(service, (s, n)), dtype=float),
+        owned(service, (s, n)),
         tol,
         max_iter,
         buffers.lines,

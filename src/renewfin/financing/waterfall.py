@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from renewfin.compiled import kernel
+from renewfin.compiled import kernel, owned
 from renewfin.core import tax as tax_math
 from renewfin.financing.plan import FundingPlan
 from renewfin.instruments import fund as fund_math
@@ -284,7 +284,7 @@ class LoopInputs(NamedTuple):
                 custom[k, :, t] = ln.terms.custom_share(t)
         floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
         return cls(
-            ops=np.ascontiguousarray(np.stack([full(lines[k]) for k in OPS], axis=-1)),
+            ops=owned(np.stack([full(lines[k]) for k in OPS], axis=-1)),
             rates=rates,
             sub_share=sub_share,
             sub_taxable=sub_taxable,
@@ -301,8 +301,8 @@ class LoopInputs(NamedTuple):
             ).reshape(nl, 2),
             custom=custom,
             fees=fees,
-            ov_total=np.ascontiguousarray(np.broadcast_to(ops.ov_total, (s,)), dtype=float),
-            tax_rate=np.ascontiguousarray(np.broadcast_to(ops.tax_rate, (s,)), dtype=float),
+            ov_total=owned(ops.ov_total, (s,)),
+            tax_rate=owned(ops.tax_rate, (s,)),
             priority=np.array([STEP_CODES[p] for p in priority], dtype=np.int64),
             ppy=int(ops.ppy),
             last_period=int(ops.last_period),
@@ -417,9 +417,8 @@ def scenario_pass(
     senior_rate, junior_rate, senior_share, upside_share = (
         fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
     )
-    bal, drawn, upfront, commit = work.loans[0], work.loans[1], work.loans[2], work.loans[3]
-    int_open, principal, draws, interest = work.loans[4], work.loans[5], work.loans[6], work.loans[7]
-    subsidy, rolled, prepay = work.loans[8], work.loans[9], work.loans[10]
+    bal, drawn, upfront, commit, int_open, principal = work.loans[:6]
+    draws, interest, subsidy, rolled, prepay = work.loans[6:]
     losses, fstate, paid = work.losses, work.fund, work.paid
     cash = 0.0
     dsra = 0.0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renewfin.compiled import kernel
+from renewfin.compiled import kernel, owned
 from renewfin.spec.funding import LoanRepayment
 
 
@@ -150,7 +150,7 @@ def principal_due(
 
     ``opening`` (S,) balance [money]; ``rate`` (S,) period rate; ``available`` (S,) cash
     available for this loan's debt service (sculpted profile only)."""
-    opening = np.ascontiguousarray(opening, dtype=float)
+    opening = owned(opening)
     s = opening.shape[0]
     weight, rest = terms.custom_share(t)
     return _due_all(
@@ -162,10 +162,8 @@ def principal_due(
         rest,
         terms.target_dscr_value,
         opening,
-        np.ascontiguousarray(np.broadcast_to(rate, (s,)), dtype=float),
-        np.ascontiguousarray(
-            np.zeros(s) if available is None else np.broadcast_to(available, (s,)), dtype=float
-        ),
+        owned(rate, (s,)),
+        owned(np.zeros(s) if available is None else available, (s,)),
     )
 
 
