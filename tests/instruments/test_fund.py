@@ -114,3 +114,23 @@ def test_distribute_is_vectorised_with_capital_due_by_scenario() -> None:
     assert_allclose(pay.total, [74.4, 1068.0], rtol=1e-14)
     assert_allclose(left, [25.6, 932.0], rtol=1e-14)
     assert_allclose(pay.upside, [6.4, 0.0], rtol=1e-14)
+
+
+def test_returns_limited_by_distributable_profit_but_capital_is_not() -> None:
+    """Senior 800 at 6 %, junior 200 at 10 %, one year accrued (48 / 20); cash 1,000,
+    capital due, returns capped at 50 of distributable profit (by hand):
+    senior return 48 (room 2 left) → senior capital 800 → junior return min(20, 2) = 2 →
+    junior capital min(200, 1000 − 48 − 800 − 2 = 150) = 150; nothing left, no upside.
+    Still owed: junior return 18 and junior capital 50."""
+    st = _state()
+    fund.accrue(st, np.array([0.06]), np.array([0.10]), 1.0)
+    pay, left = fund.distribute(st, np.array([1000.0]), True, 0.2, returns_cap=np.array([50.0]))
+    assert_allclose(
+        [pay.senior_return, pay.senior_capital, pay.junior_return, pay.junior_capital,
+         pay.upside],
+        [[48.0], [800.0], [2.0], [150.0], [0.0]],
+    )
+    assert_allclose(left, [0.0])
+    assert_allclose(st.junior_accrued, [18.0])
+    assert_allclose(st.junior_capital, [50.0])
+    assert_allclose(st.claim, [68.0])

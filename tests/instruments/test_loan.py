@@ -253,3 +253,14 @@ def test_lpr_rates_level_and_path() -> None:
     assert_allclose(loan.lpr_rates(0.035, None, 2, 6), [[0.035] * 6])
     got = loan.lpr_rates(0.035, [0.035, 0.032, 0.03], 2, 10)
     assert_allclose(got, [[0.035, 0.035, 0.032, 0.032, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03]])
+
+
+def test_custom_share_reads_the_weight_and_the_weights_left() -> None:
+    """Custom 50 / 30 / 20 % over periods 2–4: period 3 repays 30 % of the 50 % still
+    outstanding (weight 0.3, rest 0.5); outside the window nothing (0, 0)."""
+    terms = RepaymentTerms(LoanRepayment.CUSTOM, 2, 5, weights=np.array([0.5, 0.3, 0.2]))
+    assert terms.custom_share(3) == pytest.approx((0.3, 0.5))
+    assert terms.custom_share(1) == (0.0, 0.0)
+    assert terms.custom_share(5) == (0.0, 0.0)
+    # 600 outstanding at period 3 → 600 × 0.3 / 0.5 = 360
+    assert_allclose(loan.principal_due(terms, 3, np.array([600.0]), np.array([0.05])), [360.0])
