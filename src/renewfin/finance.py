@@ -815,6 +815,15 @@ def payback_period(
 # --------------------------------------------------------------------------- #
 
 
+def _excel_arguments(when: When, *values: ArrayLike) -> list[NDArray[np.float64]]:
+    """The numeric arguments of an Excel payment function as float arrays, and the
+    payment timing as 0/1, broadcast together."""
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in values), _when_to_int(when)
+    )
+    return [np.asarray(a, dtype=np.float64) for a in arrays]
+
+
 def _when_to_int(when: When) -> NDArray[np.float64]:
     if isinstance(when, str):
         key = when.lower()
@@ -892,9 +901,7 @@ def pmt(
     float or array (broadcast shape)
         Payment per period [currency/period].
     """
-    r, n, p, f, w = np.broadcast_arrays(
-        *(np.asarray(a, dtype=np.float64) for a in (rate, nper, pv, fv)), _when_to_int(when)
-    )
+    r, n, p, f, w = _excel_arguments(when, rate, nper, pv, fv)
     return _scalar_or_array(np.asarray(_pmt(r, n, p, f, w)))
 
 
@@ -934,9 +941,7 @@ def ipmt(
     float or array (broadcast shape)
         Interest payment [currency/period].
     """
-    r, k, n, p, f, w = np.broadcast_arrays(
-        *(np.asarray(a, dtype=np.float64) for a in (rate, per, nper, pv, fv)), _when_to_int(when)
-    )
+    r, k, n, p, f, w = _excel_arguments(when, rate, per, nper, pv, fv)
     return _scalar_or_array(np.asarray(_ipmt(r, k, n, p, f, w)))
 
 
@@ -986,8 +991,6 @@ def ppmt(
     float or array (broadcast shape)
         Principal repayment [currency/period].
     """
-    r, k, n, p, f, w = np.broadcast_arrays(
-        *(np.asarray(a, dtype=np.float64) for a in (rate, per, nper, pv, fv)), _when_to_int(when)
-    )
+    r, k, n, p, f, w = _excel_arguments(when, rate, per, nper, pv, fv)
     out = _pmt(r, n, p, f, w) - _ipmt(r, k, n, p, f, w)
     return _scalar_or_array(np.asarray(out))
