@@ -100,7 +100,7 @@ def _solve(
 ) -> None:
     """Size the loans of every scenario by iterating its sizes and the period loop
     (``scenario_pass``) to a fixed point; see ``size_and_run``."""
-    s, n = li.ops.shape[0], li.ops.shape[1]
+    s, n = li.ops.shape[1], li.ops.shape[2]
     nl = li.rates.shape[0]
     fac = np.zeros(nl)
     shr = np.zeros(nl)

@@ -193,7 +193,7 @@ class LoopInputs(NamedTuple):
     numbers that the compiled loop reads."""
 
     ops: np.ndarray
-    """(S, T, len(OPS)): the operating lines and scheduled sources [money]; ``avail`` is
+    """(len(OPS), S, T): the operating lines and scheduled sources [money]; ``avail`` is
     the construction flag as 0/1."""
     rates: np.ndarray
     """(n_loans, S, T): period rate (annual / ppy)."""
@@ -284,7 +284,7 @@ class LoopInputs(NamedTuple):
                 custom[k, :, t] = ln.terms.custom_share(t)
         floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
         return cls(
-            ops=owned(np.stack([full(lines[k]) for k in OPS], axis=-1)),
+            ops=owned(np.stack([full(lines[k]) for k in OPS])),
             rates=rates,
             sub_share=sub_share,
             sub_taxable=sub_taxable,
@@ -409,7 +409,7 @@ def scenario_pass(
     min_cash, distributable_share = li.min_cash, li.distributable_share
     debt_first, dsra_months, lockup_floor = li.debt_first, li.dsra_months, li.lockup_floor
     fund_on, fund_end, fund_terms = li.fund_on, li.fund_end, li.fund_terms
-    n = x.shape[1]
+    n = x.shape[2]
     nl = rates.shape[0]
     dt = 1.0 / ppy
     limited = not np.isnan(distributable_share)
@@ -431,15 +431,14 @@ def scenario_pass(
     distributable = 0.0
     ov = ov_total[j] if ov_total[j] > 0 else 1.0
     for t in range(n):
-        xa = x[j, t]
-        af = 1.0 if xa[I_AVAIL] > 0 else 0.0  # construction period
+        af = 1.0 if x[I_AVAIL, j, t] > 0 else 0.0  # construction period
         ef = 1.0 - af  # operating period: interest and fees expensed
         avail = af > 0
         closing = t == last_period
         after_end = t > last_period
         if fund_on and not after_end:
             fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
-            fund_math.invest_one(fstate, xa[I_FUND_IN], senior_share)
+            fund_math.invest_one(fstate, x[I_FUND_IN, j, t], senior_share)
 
         # Fees, interest on opening balances, depreciation and income tax. Interest
         # and subsidies of construction periods are capitalised, not expensed or taxed.
@@ -459,23 +458,23 @@ def scenario_pass(
             upfront_total += upfront[i]
             commit_total += commit[i]
         loan_fees = upfront_total + commit_total
-        dep = xa[I_DEP] * (1.0 + capitalised / ov)
+        dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
         acc_dep += dep
         gain = 0.0
         if is_exit and closing:
-            gain = xa[I_PROCEEDS] - (ov_total[j] + capitalised - acc_dep)
-        int_exp = (xa[I_BOND_INTEREST] + open_total) * ef
-        fee_exp = (xa[I_BOND_FEES] + loan_fees) * ef
-        taxable = xa[I_TAXABLE] - dep + gain + ef * sub_income - int_exp - fee_exp
+            gain = x[I_PROCEEDS, j, t] - (ov_total[j] + capitalised - acc_dep)
+        int_exp = (x[I_BOND_INTEREST, j, t] + open_total) * ef
+        fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * ef
+        taxable = x[I_TAXABLE, j, t] - dep + gain + ef * sub_income - int_exp - fee_exp
         after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
         tax = tax_rate[j] * after_loss
-        untaxed = xa[I_UNTAXED] + ef * sub_untaxed
+        untaxed = x[I_UNTAXED, j, t] + ef * sub_untaxed
         if limited:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)
-        cfads = xa[I_OCF] - tax + xa[I_PROCEEDS]
+        cfads = x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t]
 
         # Scheduled principal from opening balances (sculpting on the cash left for it).
-        prior = xa[I_BOND_SERVICE]
+        prior = x[I_BOND_SERVICE, j, t]
         principal_total = 0.0
         for i in range(nl):
             sub = sub_share[i, j, t] * int_open[i]
@@ -496,8 +495,9 @@ def scenario_pass(
         # interest subsidy (q_j = (P_{j-1} + A_j / 2) i, P including capitalised
         # interest).
         g0 = (
-            xa[I_CAPEX] + xa[I_BOND_SERVICE] + loan_fees + tax - xa[I_OCF] - xa[I_GRANTS]
-            - xa[I_INJECT] - xa[I_FUND_IN] - xa[I_BOND_ISSUE] - cash + principal_total
+            x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] + loan_fees + tax - x[I_OCF, j, t]
+            - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t] - x[I_BOND_ISSUE, j, t]
+            - cash + principal_total
         )
         need = avail and g0 > 0
         gap = g0 if need else 0.0
@@ -526,7 +526,7 @@ def scenario_pass(
             prepay[i] = 0.0
         equity = max(gap - drawn_total, 0.0)
         capitalised = capitalised + af * (
-            xa[I_BOND_INTEREST] + rolled_total + xa[I_BOND_FEES] + loan_fees
+            x[I_BOND_INTEREST, j, t] + rolled_total + x[I_BOND_FEES, j, t] + loan_fees
         )
 
         # Cash this period: in construction only a surplus of sources is carried.
@@ -534,8 +534,9 @@ def scenario_pass(
             cash_t = max(-g0, 0.0)
         else:
             cash_t = (
-                cash + xa[I_OCF] - tax + xa[I_PROCEEDS] + xa[I_GRANTS] + xa[I_INJECT]
-                + xa[I_FUND_IN] + xa[I_BOND_ISSUE] - xa[I_CAPEX] + subsidy_total
+                cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
+                + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
+                + subsidy_total
             )
         loan_service = interest_total + principal_total
         paid_loans = 0.0
@@ -547,7 +548,7 @@ def scenario_pass(
         paid[:] = 0.0
         for step in priority:
             if step == BOND:
-                owed = 0.0 if avail else xa[I_BOND_SERVICE]
+                owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
                 bond_short = owed - min(owed, max(cash_t, 0.0))
                 cash_t = cash_t - owed
             elif step == LOAN:
@@ -584,7 +585,7 @@ def scenario_pass(
                     continue
                 lockup = False
                 if has_floor and not closing:
-                    ds = xa[I_BOND_SERVICE] + paid_loans
+                    ds = x[I_BOND_SERVICE, j, t] + paid_loans
                     lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
                 allowed = not avail and not lockup
                 keep_cash = 0.0 if closing else min_cash
@@ -638,12 +639,12 @@ def scenario_pass(
         out[TAXABLE, j, t] = taxable
         out[LOSS_USED, j, t] = used
         out[DEP, j, t] = dep
-        out[INTEREST_CAPITALISED, j, t] = af * (xa[I_BOND_INTEREST] + rolled_total)
-        out[FEES_CAPITALISED, j, t] = af * (xa[I_BOND_FEES] + loan_fees)
-        out[INTEREST_EXPENSED, j, t] = ef * (xa[I_BOND_INTEREST] + interest_total)
-        out[FEES_EXPENSED, j, t] = ef * (xa[I_BOND_FEES] + loan_fees)
+        out[INTEREST_CAPITALISED, j, t] = af * (x[I_BOND_INTEREST, j, t] + rolled_total)
+        out[FEES_CAPITALISED, j, t] = af * (x[I_BOND_FEES, j, t] + loan_fees)
+        out[INTEREST_EXPENSED, j, t] = ef * (x[I_BOND_INTEREST, j, t] + interest_total)
+        out[FEES_EXPENSED, j, t] = ef * (x[I_BOND_FEES, j, t] + loan_fees)
         out[CFADS, j, t] = cfads + ef * subsidy_total
-        out[BOND_SERVICE, j, t] = xa[I_BOND_SERVICE]
+        out[BOND_SERVICE, j, t] = x[I_BOND_SERVICE, j, t]
         out[LOAN_SERVICE, j, t] = loan_service
         out[DSRA_BALANCE, j, t] = dsra
         out[DSRA_CHANGE, j, t] = dsra_change
@@ -654,7 +655,7 @@ def scenario_pass(
         out[GAIN, j, t] = gain
         out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
         out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
-        out_fund[CONTRIBUTION, j, t] = xa[I_FUND_IN]
+        out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
         out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
         out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
         out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
