@@ -34,21 +34,25 @@ def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarr
 @kernel
 def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> tuple[float, float]:
     """One period of one scenario: use earlier losses against a profit, oldest first, or
-    add a loss. ``losses`` (years,) losses by the model year they arose in [money],
-    updated in place; ``y`` this period's model year; ``taxable`` profit before tax
-    [money]. Returns (taxable after losses, loss used) [money]."""
+    add a loss. ``losses`` (years + 1,) losses by the model year they arose in [money],
+    then the last model year a loss arose in (0 when none; no earlier bucket is read once
+    that year's losses have expired), updated in place; ``y`` this period's model year;
+    ``taxable`` profit before tax [money]. Returns (taxable after losses, loss used)
+    [money]."""
     gain = max(taxable, 0.0)
     used = 0.0
-    if carry_years > 0:
+    if carry_years > 0 and gain > 0.0 and y - carry_years <= losses[-1]:
         left = gain
         for b in range(max(0, y - carry_years), y + 1):
-            take = min(losses[b], left)
-            losses[b] -= take
-            left -= take
+            if losses[b] > 0.0:
+                take = min(losses[b], left)
+                losses[b] -= take
+                left -= take
         used = gain - left
     loss = max(-taxable, 0.0)
     if loss > 0.0:
         losses[y] += loss
+        losses[-1] = max(losses[-1], float(y))
     return gain - used, used
 
 
@@ -67,12 +71,13 @@ class LossPool:
     """Tax losses by the model year they arose in, used oldest first.
 
     A loss made in model year y offsets profits of later periods of year y and of years
-    y+1 … y+carry_years (企业所得税法 第十八条: five years). State is (S, years) [money]."""
+    y+1 … y+carry_years (企业所得税法 第十八条: five years). State is (S, years + 1): the
+    losses [money] and the last year one arose in (``use_losses``)."""
 
     def __init__(self, n_scenarios: int, n_periods: int, ppy: int, carry_years: int):
         self.ppy = ppy
         self.carry_years = carry_years
-        self.losses = np.zeros((n_scenarios, (n_periods - 1) // ppy + 1))
+        self.losses = np.zeros((n_scenarios, (n_periods - 1) // ppy + 2))
 
     def step(self, k: int, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Period ``k``: ``use_losses`` in each scenario. ``taxable`` (S,) profit before tax

@@ -59,18 +59,24 @@ def pay_one(
     not limited by it. Writes the five payments into ``paid`` (5,), updates ``b`` and
     returns the cash left [money]."""
     left = max(cash, 0.0)
-    room = returns_room
-    for k in range(4):  # senior return, senior capital, junior return, junior capital
-        tier = (SENIOR_ACCRUED, SENIOR_CAPITAL, JUNIOR_ACCRUED, JUNIOR_CAPITAL)[k]
-        is_return = k % 2 == 0
-        amount = min(b[tier] if is_return or capital_due else 0.0, left)
-        if is_return:
-            amount = min(amount, room)
-            room = room - amount
-        left = left - amount
-        b[tier] -= amount
-        paid[(SENIOR_RETURN, SENIOR_REPAID, JUNIOR_RETURN, JUNIOR_REPAID)[k]] = amount
+    senior_return = min(b[SENIOR_ACCRUED], left, returns_room)
+    left -= senior_return
+    senior_capital = min(b[SENIOR_CAPITAL], left) if capital_due else 0.0
+    left -= senior_capital
+    junior_return = min(b[JUNIOR_ACCRUED], left, returns_room - senior_return)
+    left -= junior_return
+    junior_capital = min(b[JUNIOR_CAPITAL], left) if capital_due else 0.0
+    left -= junior_capital
+    b[SENIOR_ACCRUED] -= senior_return
+    b[SENIOR_CAPITAL] -= senior_capital
+    b[JUNIOR_ACCRUED] -= junior_return
+    b[JUNIOR_CAPITAL] -= junior_capital
+    room = returns_room - senior_return - junior_return
     up = min(left * upside_share if b[JUNIOR_CAPITAL] > 0 and not capital_due else 0.0, room)
+    paid[SENIOR_RETURN] = senior_return
+    paid[SENIOR_REPAID] = senior_capital
+    paid[JUNIOR_RETURN] = junior_return
+    paid[JUNIOR_REPAID] = junior_capital
     paid[UPSIDE] = up
     return left - up
 
