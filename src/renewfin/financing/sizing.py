@@ -38,6 +38,10 @@ from renewfin.financing.waterfall import (
 )
 from renewfin.spec.funding import Fund, PriorityStep
 
+LAST_PASS_AHEAD = 1e2
+"""A pass writes every line when the change of the pass before it is below this multiple
+of the tolerance (each pass gains about two orders of magnitude); a pass that converges
+without them is followed by one that writes them."""
 BOUNDS = ("amount", "gearing", "dscr", "cost")
 """Names of the sizing bounds, in the order of ``Sizing.bound`` codes."""
 
@@ -118,6 +122,8 @@ def _solve(
         it = 0
         while it < max_iter:
             it += 1
+            # Every line is written only in a pass likely to be the last one.
+            full = change < tol * LAST_PASS_AHEAD or it == max_iter
             before = 0.0
             for k in range(nl):
                 amount, gearing, target = caps[k, 0, j], caps[k, 1, j], caps[k, 2, j]
@@ -133,7 +139,7 @@ def _solve(
                 before = before + max(fac[k] - rolled[k], 0.0)
                 cash_part = max(fac[k] - rolled[k], 0.0)
                 shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
-            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund)
+            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund, full)
 
             # Totals of this pass, summed over periods in order.
             new_gap = 0.0
@@ -169,7 +175,7 @@ def _solve(
             gap_total = new_gap
             investment = new_investment
             rolled[:] = new_rolled
-            if change < tol and it > 1:
+            if change < tol and it > 1 and full:
                 break
             # Not converged: the next pass reads this pass's debt service.
             for t in range(n):

@@ -396,13 +396,16 @@ def scenario_pass(
     out: np.ndarray,
     out_loans: np.ndarray,
     out_fund: np.ndarray,
+    full: bool,
 ) -> None:
     """One pass of the period loop for scenario ``j`` (the module docstring gives the
     rules), writing its rows of the output blocks ``out`` (len(LINES), S, T),
     ``out_loans`` (n_loans, len(LOAN_LINES), S, T) and ``out_fund`` (len(FUND_LINES), S,
     T) [money]. ``facility`` and ``share`` (n_loans,) are the loans' sizes [money] and
     shares of each construction gap; ``future_service`` (T,) the debt service the DSRA
-    target reads [money]."""
+    target reads [money]. Without ``full`` only the lines the sizing reads are written
+    (gap, capitalised interest and fees, CFADS, debt service, and each loan's drawings,
+    interest, capitalised interest and principal)."""
     x, rates, sub_share, sub_taxable = li.ops, li.rates, li.sub_share, li.sub_taxable
     loan_ints, loan_floats, custom, fees = li.loan_ints, li.loan_floats, li.custom, li.fees
     ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
@@ -431,13 +434,22 @@ def scenario_pass(
     fstate[:] = 0.0
     distributable = 0.0
     ov = ov_total[j] if ov_total[j] > 0 else 1.0
+    # The cash left after debt service reaches the debt only through a cash sweep, or as
+    # cash carried into a construction period that follows a period of operation (in
+    # construction nothing is paid out). Without either, a pass that does not write every
+    # line skips the rest of the waterfall (reserves, sweep, fund and distributions).
+    waterfall = full
+    for i in range(nl):
+        waterfall = waterfall or loan_floats[i, 1] > 0
+    for t in range(1, n):
+        waterfall = waterfall or (x[I_AVAIL, j, t] > 0 and not x[I_AVAIL, j, t - 1] > 0)
     for t in range(n):
         af = 1.0 if x[I_AVAIL, j, t] > 0 else 0.0  # construction period
         ef = 1.0 - af  # operating period: interest and fees expensed
         avail = af > 0
         closing = t == last_period
         after_end = t > last_period
-        if fund_on and not after_end:
+        if fund_on and not after_end and waterfall:
             fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
             fund_math.invest_one(fstate, x[I_FUND_IN, j, t], senior_share)
 
@@ -470,7 +482,7 @@ def scenario_pass(
         after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
         tax = tax_rate[j] * after_loss
         untaxed = x[I_UNTAXED, j, t] + ef * sub_untaxed
-        if limited:
+        if limited and waterfall:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)
         cfads = x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t]
 
@@ -547,119 +559,124 @@ def scenario_pass(
         loan_short = 0.0
         dsra_change = 0.0
         paid[:] = 0.0
-        for step in priority:
-            if step == BOND:
-                owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
-                bond_short = owed - min(owed, max(cash_t, 0.0))
-                cash_t = cash_t - owed
-            elif step == LOAN:
-                paid_loans = loan_service
-                owed = 0.0 if avail else paid_loans + loan_fees
-                loan_short = owed - min(owed, max(cash_t, 0.0))
-                cash_t = cash_t - owed
-            elif step == RESERVES:
-                if dsra_months <= 0:
-                    continue
-                target = (
-                    0.0
-                    if closing or after_end
-                    else dsra_target(future_service, t, dsra_months, ppy)
-                )
-                cover = min(dsra, max(-cash_t, 0.0))  # meet a shortfall first
-                level = dsra - cover
-                top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
-                release = max(level - target, 0.0)
-                new = dsra if avail else level + (top_up - release)
-                cash_t = cash_t + (dsra - new)
-                dsra_change = new - dsra
-                dsra = new
-            elif step == SWEEP:
-                for i in range(nl):
-                    if loan_floats[i, 1] <= 0:
+        if waterfall:
+            for step in priority:
+                if step == BOND:
+                    owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
+                    bond_short = owed - min(owed, max(cash_t, 0.0))
+                    cash_t = cash_t - owed
+                elif step == LOAN:
+                    paid_loans = loan_service
+                    owed = 0.0 if avail else paid_loans + loan_fees
+                    loan_short = owed - min(owed, max(cash_t, 0.0))
+                    cash_t = cash_t - owed
+                elif step == RESERVES:
+                    if dsra_months <= 0:
                         continue
-                    rest = bal[i] + draws[i] + rolled[i] - principal[i]
-                    amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
-                    prepay[i] = 0.0 if avail else amount
-                    cash_t = cash_t - prepay[i]
-            else:  # FUND or EQUITY: distributions, unless locked up
-                if step == FUND and not fund_on:
-                    continue
-                lockup = False
-                if has_floor and not closing:
-                    ds = x[I_BOND_SERVICE, j, t] + paid_loans
-                    lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
-                allowed = not avail and not lockup
-                keep_cash = 0.0 if closing else min_cash
-                if step == FUND:
-                    room = (
-                        np.inf if not limited or closing else max(distributable, 0.0)
+                    target = (
+                        0.0
+                        if closing or after_end
+                        else dsra_target(future_service, t, dsra_months, ppy)
                     )
-                    fund_math.pay_one(
-                        fstate,
-                        cash_t - keep_cash if allowed else 0.0,
-                        closing or t >= fund_end,
-                        upside_share,
-                        room,
-                        paid,
-                    )
-                    cash_t = cash_t - (
-                        (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
-                        + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
-                           + paid[fund_math.UPSIDE])
-                    )
-                    distributable = distributable - (
-                        paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
-                        + paid[fund_math.UPSIDE]
-                    )
-                else:
-                    dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
-                    if limited and not closing:
-                        dist = min(dist, max(distributable, 0.0))
-                    distributable = distributable - dist
-                    cash_t = cash_t - dist
+                    cover = min(dsra, max(-cash_t, 0.0))  # meet a shortfall first
+                    level = dsra - cover
+                    top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
+                    release = max(level - target, 0.0)
+                    new = dsra if avail else level + (top_up - release)
+                    cash_t = cash_t + (dsra - new)
+                    dsra_change = new - dsra
+                    dsra = new
+                elif step == SWEEP:
+                    for i in range(nl):
+                        if loan_floats[i, 1] <= 0:
+                            continue
+                        rest = bal[i] + draws[i] + rolled[i] - principal[i]
+                        amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
+                        prepay[i] = 0.0 if avail else amount
+                        cash_t = cash_t - prepay[i]
+                else:  # FUND or EQUITY: distributions, unless locked up
+                    if step == FUND and not fund_on:
+                        continue
+                    lockup = False
+                    if has_floor and not closing:
+                        ds = x[I_BOND_SERVICE, j, t] + paid_loans
+                        lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
+                    allowed = not avail and not lockup
+                    keep_cash = 0.0 if closing else min_cash
+                    if step == FUND:
+                        room = (
+                            np.inf if not limited or closing else max(distributable, 0.0)
+                        )
+                        fund_math.pay_one(
+                            fstate,
+                            cash_t - keep_cash if allowed else 0.0,
+                            closing or t >= fund_end,
+                            upside_share,
+                            room,
+                            paid,
+                        )
+                        cash_t = cash_t - (
+                            (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
+                            + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
+                               + paid[fund_math.UPSIDE])
+                        )
+                        distributable = distributable - (
+                            paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
+                            + paid[fund_math.UPSIDE]
+                        )
+                    else:
+                        dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
+                        if limited and not closing:
+                            dist = min(dist, max(distributable, 0.0))
+                        distributable = distributable - dist
+                        cash_t = cash_t - dist
 
+        # The lines the sizing reads are written in every pass, the others in the last.
         for i in range(nl):
             row = out_loans[i]
-            row[OPENING, j, t] = bal[i]
-            bal[i] = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
             row[DRAW, j, t] = draws[i]
             row[INTEREST, j, t] = interest[i]
-            row[PRINCIPAL, j, t] = principal[i]
-            row[PREPAYMENT, j, t] = prepay[i]
-            row[UPFRONT_FEE, j, t] = upfront[i]
-            row[COMMITMENT_FEE, j, t] = commit[i]
             row[CAPITALISED, j, t] = rolled[i]
-            row[CLOSING, j, t] = bal[i]
-            row[SUBSIDY, j, t] = subsidy[i]
-        out[CASH_OPEN, j, t] = cash
-        cash = cash_t
-        out[CASH_CLOSE, j, t] = cash
+            row[PRINCIPAL, j, t] = principal[i]
+            closing_balance = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
+            if full:
+                row[OPENING, j, t] = bal[i]
+                row[PREPAYMENT, j, t] = prepay[i]
+                row[UPFRONT_FEE, j, t] = upfront[i]
+                row[COMMITMENT_FEE, j, t] = commit[i]
+                row[CLOSING, j, t] = closing_balance
+                row[SUBSIDY, j, t] = subsidy[i]
+            bal[i] = closing_balance
         out[GAP, j, t] = gap
-        out[EQUITY_IN, j, t] = equity
-        out[TAX, j, t] = tax
-        out[TAXABLE, j, t] = taxable
-        out[LOSS_USED, j, t] = used
-        out[DEP, j, t] = dep
         out[INTEREST_CAPITALISED, j, t] = af * (x[I_BOND_INTEREST, j, t] + rolled_total)
         out[FEES_CAPITALISED, j, t] = af * (x[I_BOND_FEES, j, t] + loan_fees)
-        out[INTEREST_EXPENSED, j, t] = ef * (x[I_BOND_INTEREST, j, t] + interest_total)
-        out[FEES_EXPENSED, j, t] = ef * (x[I_BOND_FEES, j, t] + loan_fees)
         out[CFADS, j, t] = cfads + ef * subsidy_total
         out[BOND_SERVICE, j, t] = x[I_BOND_SERVICE, j, t]
         out[LOAN_SERVICE, j, t] = loan_service
-        out[DSRA_BALANCE, j, t] = dsra
-        out[DSRA_CHANGE, j, t] = dsra_change
-        out[DISTRIBUTION, j, t] = dist
-        out[INTEREST_SUBSIDY, j, t] = subsidy_total
-        out[BOND_SHORTFALL, j, t] = bond_short
-        out[LOAN_SHORTFALL, j, t] = loan_short
-        out[GAIN, j, t] = gain
-        out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
-        out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
-        out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
-        out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
-        out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
-        out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
-        out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
-        out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
-        out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
+        if full:
+            out[CASH_OPEN, j, t] = cash
+            out[CASH_CLOSE, j, t] = cash_t
+            out[EQUITY_IN, j, t] = equity
+            out[TAX, j, t] = tax
+            out[TAXABLE, j, t] = taxable
+            out[LOSS_USED, j, t] = used
+            out[DEP, j, t] = dep
+            out[INTEREST_EXPENSED, j, t] = ef * (x[I_BOND_INTEREST, j, t] + interest_total)
+            out[FEES_EXPENSED, j, t] = ef * (x[I_BOND_FEES, j, t] + loan_fees)
+            out[DSRA_BALANCE, j, t] = dsra
+            out[DSRA_CHANGE, j, t] = dsra_change
+            out[DISTRIBUTION, j, t] = dist
+            out[INTEREST_SUBSIDY, j, t] = subsidy_total
+            out[BOND_SHORTFALL, j, t] = bond_short
+            out[LOAN_SHORTFALL, j, t] = loan_short
+            out[GAIN, j, t] = gain
+            out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
+            out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
+            out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
+            out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
+            out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
+            out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
+            out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
+            out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
+            out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
+        cash = cash_t
