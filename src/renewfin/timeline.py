@@ -7,6 +7,7 @@ Shapes: ``T`` periods; per-scenario timing (a construction delay) makes flags
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -54,10 +55,7 @@ class Timeline:
     @property
     def starts(self) -> pd.DatetimeIndex:
         """First day of each period."""
-        months = 12 // self.ppy
-        return pd.DatetimeIndex(
-            [self.start + pd.DateOffset(months=months * i) for i in range(self.n_periods)]
-        )
+        return _starts(self.start, 12 // self.ppy, self.n_periods)
 
     @property
     def ends(self) -> pd.DatetimeIndex:
@@ -76,18 +74,28 @@ class Timeline:
 
         Labels use the calendar of each period's first day; a model year that does not start
         in January is labelled by the calendar year it starts in."""
-        starts = self.starts
-        if self.ppy == 1:
-            return [f"{d.year}" for d in starts]
-        if self.ppy == 2:
-            return [f"{d.year}H{1 + (d.month - 1) // 6}" for d in starts]
-        if self.ppy == 4:
-            return [f"{d.year}Q{1 + (d.month - 1) // 3}" for d in starts]
-        return [f"{d.year}-{d.month:02d}" for d in starts]
+        return list(_labels(self.start, self.ppy, self.n_periods))
 
     def periods(self, years: float | np.ndarray) -> np.ndarray:
         """Convert a span in years to a whole number of periods (rounded to nearest)."""
         return np.rint(np.asarray(years, dtype=float) * self.ppy).astype(np.int64)
+
+
+@lru_cache(maxsize=64)
+def _starts(start: pd.Timestamp, months: int, n_periods: int) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex([start + pd.DateOffset(months=months * i) for i in range(n_periods)])
+
+
+@lru_cache(maxsize=64)
+def _labels(start: pd.Timestamp, ppy: int, n_periods: int) -> tuple[str, ...]:
+    starts = _starts(start, 12 // ppy, n_periods)
+    if ppy == 1:
+        return tuple(f"{d.year}" for d in starts)
+    if ppy == 2:
+        return tuple(f"{d.year}H{1 + (d.month - 1) // 6}" for d in starts)
+    if ppy == 4:
+        return tuple(f"{d.year}Q{1 + (d.month - 1) // 3}" for d in starts)
+    return tuple(f"{d.year}-{d.month:02d}" for d in starts)
 
 
 def window(t: np.ndarray, start: np.ndarray | int, end: np.ndarray | int) -> np.ndarray:
@@ -97,7 +105,8 @@ def window(t: np.ndarray, start: np.ndarray | int, end: np.ndarray | int) -> np.
 
 def elapsed_years(t: np.ndarray, origin: np.ndarray | int, ppy: int) -> np.ndarray:
     """Whole years elapsed since ``origin`` (a period number) at each period, floored at 0."""
-    return np.maximum((t - origin) // ppy, 0)
+    periods = np.maximum(t - origin, 0)
+    return periods if ppy == 1 else periods // ppy
 
 
 def step_index(rate: np.ndarray | float, years: np.ndarray, every: int = 1) -> np.ndarray:
@@ -105,8 +114,8 @@ def step_index(rate: np.ndarray | float, years: np.ndarray, every: int = 1) -> n
 
     ``rate`` (S, 1) annual growth; ``years`` whole years elapsed (S|1, T); prices step up
     every ``every`` years by the compound growth of the whole step."""
-    steps = (years // every) * every
-    return np.power(1.0 + np.asarray(rate, dtype=float), steps)
+    steps = years if every == 1 else (years // every) * every
+    return np.exp(steps * np.log1p(np.asarray(rate, dtype=float)))
 
 
 def ramp_factor(ramp: np.ndarray, k: np.ndarray) -> np.ndarray:

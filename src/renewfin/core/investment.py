@@ -51,9 +51,8 @@ def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | Non
     cum = np.concatenate([[0.0], np.cumsum(schedule)])
     cum = np.concatenate([cum, np.full(n + 1 - cum.size, cum[-1])])
     dur = phase.duration.astype(float)
-    x0 = np.clip((t - phase.start) / dur, 0.0, 1.0)
-    x1 = np.clip((t + 1 - phase.start) / dur, 0.0, 1.0)
-    return np.interp(x1, knots, cum) - np.interp(x0, knots, cum)
+    edges = np.concatenate([t, t[:, -1:] + 1], axis=1)  # period boundaries, (1, T + 1)
+    return np.diff(np.interp(np.clip((edges - phase.start) / dur, 0.0, 1.0), knots, cum), axis=1)
 
 
 def build(ctx: RunContext) -> list[AssetGroup]:
@@ -65,6 +64,7 @@ def build(ctx: RunContext) -> list[AssetGroup]:
 
     base: dict[str, np.ndarray] = {}
     phase_of: dict[str, str] = {}
+    profiles: dict[tuple[str, tuple[float, ...] | None], np.ndarray] = {}
     for item in spec.investment:
         if item.category is InvestmentCategory.CONTINGENCY:
             continue
@@ -72,7 +72,10 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         amount = inputs.scalar(f"investment[{item.name}].amount", float(item.amount or 0.0))
         if item.overrun_applies:
             amount = amount * (1.0 + overrun)
-        profile = spend_profile(t, ph, item.schedule)
+        key = (ph.name, None if item.schedule is None else tuple(item.schedule))
+        if key not in profiles:
+            profiles[key] = spend_profile(t, ph, item.schedule)
+        profile = profiles[key]
         base[item.name] = amount * profile
         phase_of[item.name] = ph.name
         unspent = 1.0 - profile.sum(axis=1)
