@@ -25,6 +25,7 @@ from renewfin.financing.waterfall import (
     DRAW,
     FEES_CAPITALISED,
     GAP,
+    I_AVAIL,
     INTEREST,
     INTEREST_CAPITALISED,
     LOAN_SERVICE,
@@ -118,12 +119,25 @@ def _solve(
         investment = capex_total[j]
         future[:] = bond_service[j]
         rolled[:] = 0.0
+        # The construction periods alone fix the gap, the drawings and the capitalised
+        # interest and fees (the loop is causal and nothing is paid out in construction).
+        # Passes first stop at the end of construction until those converge; the DSCR
+        # bound, CFADS and the debt service then need passes over every period.
+        end = 0
+        for t in range(n):
+            if li.ops[I_AVAIL, j, t] > 0:
+                end = t + 1
+        stop = end if nl and 0 < end < n else n
+        whole = 0  # passes over every period so far
         change = np.inf
+        debt_change = np.inf
         it = 0
         while it < max_iter:
             it += 1
             # Every line is written only in a pass likely to be the last one.
-            full = change < tol * LAST_PASS_AHEAD or it == max_iter
+            full = stop == n and (
+                (whole > 0 and debt_change < tol * LAST_PASS_AHEAD) or it == max_iter
+            )
             before = 0.0
             for k in range(nl):
                 amount, gearing, target = caps[k, 0, j], caps[k, 1, j], caps[k, 2, j]
@@ -131,7 +145,7 @@ def _solve(
                 bounds[k, 1, j] = np.inf if np.isnan(gearing) else gearing * investment
                 bounds[k, 2, j] = (
                     np.inf
-                    if np.isnan(target) or it == 1
+                    if np.isnan(target) or whole == 0
                     else max(dscr_capacity(li, out, out_loans, k, j, target), 0.0)
                 )
                 bounds[k, 3, j] = max(gap_total - before, 0.0) + rolled[k]
@@ -139,30 +153,39 @@ def _solve(
                 before = before + max(fac[k] - rolled[k], 0.0)
                 cash_part = max(fac[k] - rolled[k], 0.0)
                 shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
-            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund, full)
+            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund, full, stop)
 
-            # Totals of this pass, summed over periods in order.
+            # Totals of this pass, summed over periods in order (construction only).
             new_gap = 0.0
             financing = 0.0
-            for t in range(n):
+            for t in range(stop):
                 new_gap += out[GAP, j, t]
                 financing += out[INTEREST_CAPITALISED, j, t] + out[FEES_CAPITALISED, j, t]
             new_investment = capex_total[j] + financing
             scale = max(1.0, abs(new_gap))
-            change = abs(new_gap - gap_total) / scale
+            debt_change = abs(new_gap - gap_total) / scale
             for k in range(nl):
                 drawn[k] = 0.0
                 new_rolled[k] = 0.0
-                for t in range(n):
+                for t in range(stop):
                     drawn[k] += out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
                     new_rolled[k] += out_loans[k, CAPITALISED, j, t]
-                change = max(change, abs(drawn[k] - fac[k]) / scale)
-                change = max(change, abs(new_rolled[k] - rolled[k]) / scale)
+                debt_change = max(debt_change, abs(drawn[k] - fac[k]) / scale)
+                debt_change = max(debt_change, abs(new_rolled[k] - rolled[k]) / scale)
             if nl:
-                change = max(change, abs(new_investment - investment) / scale)
-                if it > 1:
-                    for t in range(n):
-                        change = max(change, abs(out[CFADS, j, t] - old_cfads[t]) / scale)
+                debt_change = max(debt_change, abs(new_investment - investment) / scale)
+            gap_total = new_gap
+            investment = new_investment
+            rolled[:] = new_rolled
+            if stop < n:
+                if debt_change < tol and it > 1:
+                    stop = n
+                continue
+            whole += 1
+            if nl and whole > 1:
+                for t in range(n):
+                    debt_change = max(debt_change, abs(out[CFADS, j, t] - old_cfads[t]) / scale)
+            change = debt_change
             if li.dsra_months > 0:  # the reserve target reads next periods' service
                 top = 1.0
                 for t in range(n):
@@ -172,9 +195,6 @@ def _solve(
                     change = max(change, abs(service - future[t]) / top)
             for t in range(n):
                 old_cfads[t] = out[CFADS, j, t]
-            gap_total = new_gap
-            investment = new_investment
-            rolled[:] = new_rolled
             if change < tol and it > 1 and full:
                 break
             # Not converged: the next pass reads this pass's debt service.

@@ -397,6 +397,7 @@ def scenario_pass(
     out_loans: np.ndarray,
     out_fund: np.ndarray,
     full: bool,
+    stop: int,
 ) -> None:
     """One pass of the period loop for scenario ``j`` (the module docstring gives the
     rules), writing its rows of the output blocks ``out`` (len(LINES), S, T),
@@ -405,7 +406,7 @@ def scenario_pass(
     shares of each construction gap; ``future_service`` (T,) the debt service the DSRA
     target reads [money]. Without ``full`` only the lines the sizing reads are written
     (gap, capitalised interest and fees, CFADS, debt service, and each loan's drawings,
-    interest, capitalised interest and principal)."""
+    interest, capitalised interest and principal). The pass stops before period ``stop``."""
     x, rates, sub_share, sub_taxable = li.ops, li.rates, li.sub_share, li.sub_taxable
     loan_ints, loan_floats, custom, fees = li.loan_ints, li.loan_floats, li.custom, li.fees
     ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
@@ -441,9 +442,9 @@ def scenario_pass(
     waterfall = full
     for i in range(nl):
         waterfall = waterfall or loan_floats[i, 1] > 0
-    for t in range(1, n):
+    for t in range(1, stop):
         waterfall = waterfall or (x[I_AVAIL, j, t] > 0 and not x[I_AVAIL, j, t - 1] > 0)
-    for t in range(n):
+    for t in range(stop):
         af = 1.0 if x[I_AVAIL, j, t] > 0 else 0.0  # construction period
         ef = 1.0 - af  # operating period: interest and fees expensed
         avail = af > 0
