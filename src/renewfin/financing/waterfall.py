@@ -414,7 +414,6 @@ def scenario_pass(
     min_cash, distributable_share = li.min_cash, li.distributable_share
     debt_first, dsra_months, lockup_floor = li.debt_first, li.dsra_months, li.lockup_floor
     fund_on, fund_end, fund_terms = li.fund_on, li.fund_end, li.fund_terms
-    n = x.shape[2]
     nl = rates.shape[0]
     dt = 1.0 / ppy
     limited = not np.isnan(distributable_share)
