@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import numpy as np  # noqa: E402
 
 import renewfin  # noqa: E402
+from renewfin.allocator import keep_freed_memory  # noqa: E402
 from renewfin.engine import run  # noqa: E402
 from renewfin.simulation import draw, overrides_for, prepare  # noqa: E402
 from renewfin.spec import load_scenario  # noqa: E402
@@ -51,6 +52,7 @@ def main() -> None:
     ap.add_argument("--quarterly", type=int, default=20_000)
     args = ap.parse_args()
 
+    kept = keep_freed_memory()  # as the CLI and the worker processes do
     spec = renewfin.load_spec(ROOT / "models/industrial_park_reit.yaml")
     scenario = load_scenario(ROOT / "scenarios/industrial_park_reit.yaml")
     prepared = prepare(spec, scenario)
@@ -65,7 +67,8 @@ def main() -> None:
           f"{len(prepared)} uncertain inputs, full funding stack)")
     print(f"  batched: {args.n:,} scenarios in {secs:.2f} s = {rate:,.0f} scenarios/s "
           f"(chunks of {args.chunk:,})")
-    print(f"  peak memory (RSS): {peak_mb():,.0f} MB")
+    print(f"  peak memory (RSS): {peak_mb():,.0f} MB; freed memory kept by the allocator "
+          f"(renewfin.allocator): {'yes' if kept else 'no (not glibc)'}")
 
     t = time.perf_counter()
     for i in range(args.loop):

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from renewfin import __version__
+from renewfin.allocator import keep_freed_memory
 from renewfin.spec import SpecError, load_scenario, load_spec, project_schema, scenario_schema
 from renewfin.spec.io import atomic_write
 
@@ -445,6 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``renewfin`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_freed_memory()  # batch commands allocate the same large arrays chunk after chunk
     try:
         return int(args.func(args))
     except SpecError as exc:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin import montecarlo as mc
+from renewfin.allocator import keep_freed_memory
 from renewfin.engine import run
 from renewfin.paths import base_inputs, canonical_path, suggest
 from renewfin.spec.errors import Problem, SpecError
@@ -214,7 +215,7 @@ def evaluate(
     if workers > 1 and len(chunks) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory) as pool:
             futures = [pool.submit(_run_chunk, spec, c, m) for c, m in chunks]
             for fut, (_, hi) in zip(futures, bounds, strict=True):
                 collect(*fut.result(), hi)
