@@ -31,6 +31,8 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from renewfin.compiled import kernel, owned
+
 __all__ = [
     "IrrReason",
     "annualise",
@@ -271,115 +273,77 @@ _EPS = float(np.finfo(np.float64).eps)
 _TINY = 1e-300
 
 
-def _horner_with_derivative(ct: FloatArray, z: FloatArray, p: FloatArray, dp: FloatArray) -> None:
-    """Evaluate ``p(z)`` and ``p'(z)`` in place; ``ct[0]`` is the leading coefficient.
+@kernel
+def _newton_bisect_one(c: FloatArray, lo: float, hi: float, s_lo: float, z: float) -> float:
+    """Safeguarded Newton-bisection on one bracketed polynomial root.
 
-    ``ct`` is (T, n) with contiguous rows (row ``k`` multiplies ``z**(T-1-k)``);
-    ``z``, ``p``, ``dp`` are (n,).  A loop over ``T`` only.
-    """
-    np.copyto(p, ct[0])
-    dp.fill(0.0)
-    for k in range(1, ct.shape[0]):
-        dp *= z
-        dp += p
-        p *= z
-        p += ct[k]
+    ``c`` (T,) coefficients, leading (highest degree) first; the bracket ``0 <= lo < hi``
+    contains exactly the root sought; ``s_lo`` (+-1) is the sign of the polynomial just
+    right of ``lo`` (opposite at ``hi``); ``z`` a starting point inside ``(lo, hi)``.
+    Every evaluation (Horner, with the derivative) replaces one end of the bracket; the
+    Newton step is taken when it stays strictly inside the bracket and is at most 0.9
+    times the previous step, otherwise the bracket is bisected (geometrically while it
+    spans orders of magnitude). Converged when the Newton step is below
+    ``_NEWTON_RTOL * z`` (the polished update is returned) or the bracket is a few ulps
+    wide."""
+    dx_old = hi - lo
+    for _ in range(_MAX_ITER):
+        p = c[0]
+        dp = 0.0
+        for k in range(1, c.shape[0]):
+            dp = dp * z + p
+            p = p * z + c[k]
+        if p * s_lo > 0.0:
+            lo = z
+        else:
+            hi = z
+        if dp != 0.0:
+            step = p / dp
+        else:  # as IEEE division: +-inf, or NaN for 0 / 0
+            step = np.nan if p == 0.0 else np.copysign(np.inf, p) * np.copysign(1.0, dp)
+        z_newton = z - step
+        abs_step = abs(step)
+        if z_newton > lo and z_newton < hi and abs_step <= 0.9 * abs(dx_old):
+            z_next = z_newton
+        elif lo >= 0.25 * hi:
+            z_next = 0.5 * (lo + hi)
+        else:  # roots near z = 0, i.e. huge rates or r near -1
+            z_next = np.sqrt(max(lo, _TINY) * hi)
+        exact = p == 0.0
+        converged = exact or abs_step <= _NEWTON_RTOL * z
+        if converged:
+            return z if exact else min(max(z_newton, lo), hi)
+        if hi - lo <= 4.0 * _EPS * hi:
+            return z_next
+        dx_old = z_next - z
+        z = z_next
+    return z
+
+
+@kernel
+def _newton_bisect_columns(
+    ct: FloatArray, lo: FloatArray, hi: FloatArray, s_lo: FloatArray, z: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``_newton_bisect_one`` on each column of ``ct`` (T, n) into ``out`` (n,)."""
+    coef = np.empty(ct.shape[0])
+    for j in range(ct.shape[1]):
+        for k in range(ct.shape[0]):
+            coef[k] = ct[k, j]
+        out[j] = _newton_bisect_one(coef, lo[j], hi[j], s_lo[j], z[j])
 
 
 def _newton_bisect(
-    ct: FloatArray,
-    lo: FloatArray,
-    hi: FloatArray,
-    s_lo: FloatArray,
-    z: FloatArray,
+    ct: FloatArray, lo: FloatArray, hi: FloatArray, s_lo: FloatArray, z: FloatArray
 ) -> FloatArray:
-    """Safeguarded Newton-bisection on bracketed polynomial roots, vectorised over columns.
-
-    Parameters
-    ----------
-    ct : (T, n) array
-        Polynomial coefficients, leading (highest degree) first, one column
-        per row; rows of `ct` must be contiguous (a reversed view is fine).
-    lo, hi : (n,) arrays
-        Bracket ``0 <= lo < hi`` containing exactly the root sought.
-    s_lo : (n,) array of +-1
-        Sign of the polynomial just right of `lo` (opposite sign at `hi`).
-    z : (n,) array
-        Starting points inside ``(lo, hi)``.
-
-    Returns
-    -------
-    (n,) array
-        Roots.  Every evaluation replaces one end of the bracket; the Newton
-        step is taken when it stays strictly inside the bracket and is at most
-        0.9 times the previous step, otherwise the bracket is bisected
-        (geometrically while it spans orders of magnitude).  A column has
-        converged when its Newton step is below ``_NEWTON_RTOL * z`` (the
-        polished update is returned) or its bracket is a few ulps wide.
-        Columns leave the work arrays as they converge.
-    """
+    """Roots of the columns of ``ct`` (T, n), leading coefficient first, each in its bracket
+    ``[lo, hi]`` (n,) (``_newton_bisect_one``)."""
     n = ct.shape[1]
-    result = np.full(n, np.nan)
-    if n == 0:
-        return result
-    lo = lo.copy()
-    hi = hi.copy()
-    s_lo = s_lo.copy()
-    z = z.copy()
-    pos = np.arange(n)  # output position of each work column
-    finished = np.zeros(n, dtype=bool)
-    n_fin = 0
-    dx_old = hi - lo
-    p_buf = np.empty(n)
-    dp_buf = np.empty(n)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for _ in range(_MAX_ITER):
-            m = pos.size
-            p = p_buf[:m]
-            dp = dp_buf[:m]
-            _horner_with_derivative(ct, z, p, dp)
-            lo_side = p * s_lo > 0.0
-            np.copyto(lo, z, where=lo_side)
-            np.copyto(hi, z, where=~lo_side)
-            step = p / dp
-            z_newton = z - step
-            abs_step = np.abs(step)
-            newton_ok = (z_newton > lo) & (z_newton < hi) & (abs_step <= 0.9 * np.abs(dx_old))
-            z_next = z_newton.copy()
-            bis = np.flatnonzero(~newton_ok)
-            if bis.size:
-                # bisection: arithmetic midpoint, or geometric when the bracket spans
-                # orders of magnitude (roots near z = 0, i.e. huge rates or r near -1)
-                lo_b, hi_b = lo[bis], hi[bis]
-                z_next[bis] = np.where(
-                    lo_b >= 0.25 * hi_b,
-                    0.5 * (lo_b + hi_b),
-                    np.sqrt(np.maximum(lo_b, _TINY) * hi_b),
-                )
-            exact = p == 0.0
-            converged = exact | (abs_step <= _NEWTON_RTOL * z)
-            done = converged | (hi - lo <= 4.0 * _EPS * hi)
-            new = np.flatnonzero(done & ~finished) if n_fin else np.flatnonzero(done)
-            if new.size:
-                # converged: polished Newton update (kept in the bracket); else midpoint
-                polished = np.where(exact[new], z[new], np.clip(z_newton[new], lo[new], hi[new]))
-                result[pos[new]] = np.where(converged[new], polished, z_next[new])
-                finished[new] = True
-                n_fin += new.size
-                if n_fin == m:
-                    return result
-                if 2 * n_fin >= m:  # compact the work arrays to the unconverged columns
-                    keep = np.flatnonzero(~finished)
-                    pos = pos[keep]
-                    ct = ct.take(keep, axis=1)
-                    lo, hi, s_lo, z, z_next = (x[keep] for x in (lo, hi, s_lo, z, z_next))
-                    finished = np.zeros(keep.size, dtype=bool)
-                    n_fin = 0
-            dx_old = z_next - z
-            z = z_next
-    rest = np.flatnonzero(~finished)
-    result[pos[rest]] = z[rest]
-    return result
+    out = np.empty(n)
+    _newton_bisect_columns(
+        owned(ct), owned(lo, (n,)), owned(hi, (n,)), owned(s_lo, (n,)), owned(z, (n,)), out
+    )
+    return out
 
 
 def _sign_structure(
@@ -410,24 +374,21 @@ def _sign_structure(
     return has_change, conventional, first_sign, last_sign
 
 
-def _initial_log_rate(vt: FloatArray) -> FloatArray:
-    """Starting value for ``rho = log(1 + r)`` of conventional rows.
+@kernel
+def _initial_log_rate(v: FloatArray) -> float:
+    """Starting value for ``rho = log(1 + r)`` of one conventional row ``v`` (T,).
 
     Second-order expansion of ``log PV+(rho) - log PV-(rho) = 0`` around
     ``rho = 0``, where ``PV+`` / ``PV-`` are the present values of the
     inflows / outflows: ``c - b rho + a rho**2 = 0`` with ``c = log(P+/P-)``,
     ``b`` the difference of their durations and ``a`` half the difference of
     their time variances.  Only a starting point; accuracy comes from Newton.
-    ``vt`` is (T, S); the moments are accumulated in a loop over ``T`` so that
-    each row's result does not depend on the other rows.
+    NaN where the expansion has no usable root.
     """
-    s = vt.shape[1]
-    a_pos, d_pos, q_pos, a_neg, d_neg, q_neg = (np.zeros(s) for _ in range(6))
-    v_pos = np.empty(s)
-    v_neg = np.empty(s)
-    for k in range(vt.shape[0]):
-        np.maximum(vt[k], 0.0, out=v_pos)
-        np.subtract(v_pos, vt[k], out=v_neg)  # max(-v, 0), exact
+    a_pos = d_pos = q_pos = a_neg = d_neg = q_neg = 0.0
+    for k in range(v.shape[0]):
+        v_pos = max(v[k], 0.0)
+        v_neg = v_pos - v[k]  # max(-v, 0), exact
         a_pos += v_pos
         a_neg += v_neg
         if k:
@@ -435,18 +396,56 @@ def _initial_log_rate(vt: FloatArray) -> FloatArray:
             d_neg += k * v_neg
             q_pos += (k * k) * v_pos
             q_neg += (k * k) * v_neg
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        dur_pos = d_pos / a_pos
-        dur_neg = d_neg / a_neg
-        var_pos = q_pos / a_pos - dur_pos * dur_pos
-        var_neg = q_neg / a_neg - dur_neg * dur_neg
-        c = np.log(a_pos / a_neg)
-        b = dur_pos - dur_neg
-        a = 0.5 * (var_pos - var_neg)
-        disc = b * b - 4.0 * a * c
-        # root of a rho^2 - b rho + c = 0 nearest the first-order root c / b
-        second = 2.0 * c / (b + np.sign(b) * np.sqrt(np.maximum(disc, 0.0)))
-        return np.where(disc >= 0.0, second, c / b)
+    if a_pos <= 0.0 or a_neg <= 0.0:
+        return np.nan
+    dur_pos = d_pos / a_pos
+    dur_neg = d_neg / a_neg
+    var_pos = q_pos / a_pos - dur_pos * dur_pos
+    var_neg = q_neg / a_neg - dur_neg * dur_neg
+    c = np.log(a_pos / a_neg)
+    b = dur_pos - dur_neg
+    a = 0.5 * (var_pos - var_neg)
+    disc = b * b - 4.0 * a * c
+    # root of a rho^2 - b rho + c = 0 nearest the first-order root c / b
+    den = b + np.sign(b) * np.sqrt(max(disc, 0.0)) if disc >= 0.0 else b
+    num = 2.0 * c if disc >= 0.0 else c
+    return num / den if den != 0.0 else np.nan
+
+
+@kernel
+def _conventional_rows(
+    v: FloatArray, p1: FloatArray, first_sign: FloatArray, last_sign: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Periodic IRR of each row of ``v`` (S, T) into ``out`` (S,); see
+    ``_solve_conventional``."""
+    t = v.shape[1]
+    coef = np.empty(t)
+    for j in range(v.shape[0]):
+        sign_p1 = np.sign(p1[j])
+        case_pos = sign_p1 == -first_sign[j]  # root at r > 0: solve P(x)
+        case_neg = sign_p1 == first_sign[j]  # root at r < 0: solve Q(y)
+        if not (case_pos or case_neg):  # p1 == 0: r = 0 exactly
+            out[j] = 0.0
+            continue
+        rho0 = _initial_log_rate(v[j])
+        if case_pos:  # P(x) has leading coefficient v_{T-1}
+            for k in range(t):
+                coef[k] = v[j, t - 1 - k]
+            s_lo = first_sign[j]
+            z0 = np.exp(-rho0)
+        else:  # Q(y) has leading coefficient v_0
+            for k in range(t):
+                coef[k] = v[j, k]
+            s_lo = last_sign[j]
+            z0 = np.exp(rho0)
+        if not (z0 > 0.0 and z0 < 1.0):
+            z0 = 0.5
+        z = _newton_bisect_one(coef, 0.0, 1.0, s_lo, z0)
+        if case_neg:
+            out[j] = z - 1.0
+        else:
+            out[j] = 1.0 / z - 1.0 if z != 0.0 else np.inf
 
 
 def _solve_conventional(
@@ -461,37 +460,15 @@ def _solve_conventional(
     ``r in (-1, 0)`` and the reversed polynomial ``Q(y) = y**(T-1) P(1/y)``
     with ``y = 1 + r in (0, 1)`` is solved instead (sign at ``y -> 0+`` is that
     of the last non-zero value).  Both unknowns live in ``(0, 1)``, so nothing
-    overflows whatever the rate.
+    overflows whatever the rate.  Each row is solved on its own (compiled), from
+    the starting point of ``_initial_log_rate``.
     """
     s = v.shape[0]
-    sign_p1 = np.sign(p1)
-    case_pos = sign_p1 == -first_sign  # root at r > 0: solve P(x)
-    case_neg = sign_p1 == first_sign  # root at r < 0: solve Q(y); p1 == 0 -> neither
-    vt = np.ascontiguousarray(v.T)  # (T, S): contiguous rows for Horner
-    rho0 = _initial_log_rate(vt)
-    if case_pos.all():
-        ct, s_lo, z0 = vt[::-1], first_sign, np.exp(-rho0)
-    else:
-        # per column: P(x) has leading coefficient v_{T-1}, Q(y) has v_0
-        ct = np.where(case_pos, vt[::-1], vt)
-        s_lo = np.where(case_pos, first_sign, last_sign)
-        z0 = np.exp(np.where(case_pos, -rho0, rho0))
-    z0 = np.where((z0 > 0.0) & (z0 < 1.0), z0, 0.5)
-    solve = case_pos | case_neg
-    if solve.all():
-        z = _newton_bisect(ct, np.zeros(s), np.ones(s), s_lo, z0)
-    else:
-        n_solve = int(np.count_nonzero(solve))
-        z = np.ones(s)  # z = 1 <=> r = 0 exactly when p1 == 0
-        z[solve] = _newton_bisect(
-            np.compress(solve, ct, axis=1),
-            np.zeros(n_solve),
-            np.ones(n_solve),
-            s_lo[solve],
-            z0[solve],
-        )
-    with np.errstate(divide="ignore", over="ignore"):
-        return np.where(case_neg, z - 1.0, 1.0 / z - 1.0)
+    out = np.empty(s)
+    _conventional_rows(
+        owned(v), owned(p1, (s,)), owned(first_sign, (s,)), owned(last_sign, (s,)), out
+    )
+    return out
 
 
 def _scan_side(
