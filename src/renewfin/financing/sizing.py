@@ -247,7 +247,7 @@ def size_and_run(
         for c, cap in enumerate((ln.amount_cap, ln.gearing_cap, ln.dscr_target)):
             if cap is not None:
                 caps[k, c] = np.broadcast_to(cap, (s,))
-    buffers = Buffers.zeros(s, n, nl)
+    buffers = Buffers.empty(s, n, nl)
     facility = np.zeros((nl, s))
     bounds = np.full((nl, len(BOUNDS), s), np.inf)
     share = np.zeros((nl, s))

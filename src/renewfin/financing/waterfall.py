@@ -142,12 +142,14 @@ class Buffers:
     """(len(FUND_LINES), S, T)."""
 
     @classmethod
-    def zeros(cls, s: int, n: int, n_loans: int) -> Buffers:
-        """Zeroed buffers for S scenarios, T periods and ``n_loans`` loans."""
+    def empty(cls, s: int, n: int, n_loans: int) -> Buffers:
+        """Uninitialised buffers for S scenarios, T periods and ``n_loans`` loans: a solve's
+        last pass of each scenario writes every line of every period (``scenario_pass``
+        with ``full``), so nothing needs zeroing first."""
         return cls(
-            np.zeros((len(LINES), s, n)),
-            np.zeros((n_loans, len(LOAN_LINES), s, n)),
-            np.zeros((len(FUND_LINES), s, n)),
+            np.empty((len(LINES), s, n)),
+            np.empty((n_loans, len(LOAN_LINES), s, n)),
+            np.empty((len(FUND_LINES), s, n)),
         )
 
     @property
