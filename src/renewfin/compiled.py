@@ -3,7 +3,7 @@
 The period loop is sequential in time but independent across scenarios, so its rules are
 written once, as scalar functions of one scenario and one period, and compiled with numba.
 The array functions of the instruments (``renewfin.instruments.loan.principal_due``,
-``renewfin.instruments.fund.distribute``, ``renewfin.core.tax.LossPool``) and the period
+``renewfin.instruments.fund.distribute``, ``renewfin.core.tax.income_tax``) and the period
 loop (``renewfin.financing.waterfall``) all call these same functions, so each rule has one
 implementation. Compiled code is cached on disk (numba's ``cache=True``): the first run in
 a fresh environment compiles for a few seconds, later runs load the cache.

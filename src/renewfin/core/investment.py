@@ -50,9 +50,11 @@ def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | Non
     knots = np.array([min(k, years) / years for k in range(n + 1)])
     cum = np.concatenate([[0.0], np.cumsum(schedule)])
     cum = np.concatenate([cum, np.full(n + 1 - cum.size, cum[-1])])
-    dur = phase.duration.astype(float)
+    # Durations take a few values (whole periods of delay): one profile per value.
+    durations, which = np.unique(phase.duration.ravel(), return_inverse=True)
     edges = np.concatenate([t, t[:, -1:] + 1], axis=1)  # period boundaries, (1, T + 1)
-    return np.diff(np.interp(np.clip((edges - phase.start) / dur, 0.0, 1.0), knots, cum), axis=1)
+    elapsed = np.clip((edges - phase.start) / durations[:, None].astype(float), 0.0, 1.0)
+    return np.diff(np.interp(elapsed, knots, cum), axis=1)[which.ravel()]
 
 
 def build(ctx: RunContext) -> list[AssetGroup]:

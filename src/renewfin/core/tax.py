@@ -57,41 +57,25 @@ def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> 
 
 
 @kernel
-def _use_losses_all(
-    losses: np.ndarray, y: int, carry_years: int, taxable: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    after = np.empty(taxable.shape[0])
-    used = np.empty(taxable.shape[0])
-    for j in range(taxable.shape[0]):
-        after[j], used[j] = use_losses(losses[j], y, carry_years, taxable[j])
-    return after, used
-
-
-class LossPool:
-    """Tax losses by the model year they arose in, used oldest first.
-
-    A loss made in model year y offsets profits of later periods of year y and of years
-    y+1 … y+carry_years (企业所得税法 第十八条: five years). State is (S, years + 1): the
-    losses [money] and the last year one arose in (``use_losses``)."""
-
-    def __init__(self, n_scenarios: int, n_periods: int, ppy: int, carry_years: int):
-        self.ppy = ppy
-        self.carry_years = carry_years
-        self.losses = np.zeros((n_scenarios, (n_periods - 1) // ppy + 2))
-
-    def step(self, k: int, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Period ``k``: ``use_losses`` in each scenario. ``taxable`` (S,) profit before tax
-        [money]. Returns (taxable after losses, loss used), each (S,)."""
-        x = owned(taxable, self.losses.shape[:1])
-        return _use_losses_all(self.losses, k // self.ppy, self.carry_years, x)
-
-    def balance(self, k: int) -> np.ndarray:
-        """Losses still usable after period ``k`` (S,) [money]."""
-        if self.carry_years <= 0:
-            return np.zeros(self.losses.shape[0])
-        y = k // self.ppy
-        lo = max(0, (k + 1) // self.ppy - self.carry_years)
-        return self.losses[:, lo : y + 1].sum(axis=1)
+def _loss_relief_rows(
+    x: np.ndarray, carry_years: int, ppy: int, after: np.ndarray, used: np.ndarray,
+    balance: np.ndarray,
+) -> None:
+    """``use_losses`` period by period in each row of ``x`` (S, T) [money], writing the
+    taxable profit after losses, the loss used and the losses still usable at each period's
+    end into ``after``, ``used`` and ``balance`` (S, T) [money]."""
+    s, n = x.shape
+    losses = np.empty((n - 1) // ppy + 2)
+    for j in range(s):
+        losses[:] = 0.0
+        for k in range(n):
+            y = k // ppy
+            after[j, k], used[j, k] = use_losses(losses, y, carry_years, x[j, k])
+            usable = 0.0
+            if carry_years > 0:
+                for b in range(max(0, (k + 1) // ppy - carry_years), y + 1):
+                    usable += losses[b]
+            balance[j, k] = usable
 
 
 def income_tax(
@@ -99,18 +83,17 @@ def income_tax(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Income tax with losses carried forward ``carry_years`` years, oldest first.
 
-    ``taxable`` (S|1, T) profit before tax [money]; ``rate`` (S|1, 1) or scalar. Returns
-    (tax, loss used, loss balance available at period end), each (S|1, T) [money].
-    See ``LossPool`` for the rule."""
-    x = np.asarray(taxable, dtype=float)
+    A loss made in model year y offsets profits of later periods of year y and of years
+    y+1 … y+carry_years (企业所得税法 第十八条: five years); ``use_losses`` applies the rule
+    period by period. ``taxable`` (S|1, T) profit before tax [money]; ``rate`` (S|1, 1) or
+    scalar. Returns (tax, loss used, loss balance available at period end), each (S|1, T)
+    [money]."""
+    x = owned(taxable)
     s, n = x.shape
-    pool = LossPool(s, n, ppy, carry_years)
-    after = np.zeros((s, n))
-    used = np.zeros((s, n))
-    balance = np.zeros((s, n))
-    for k in range(n):
-        after[:, k], used[:, k] = pool.step(k, x[:, k])
-        balance[:, k] = pool.balance(k)
+    after = np.empty((s, n))
+    used = np.empty((s, n))
+    balance = np.empty((s, n))
+    _loss_relief_rows(x, carry_years, ppy, after, used, balance)
     return np.asarray(rate) * after, used, balance
 
 

@@ -944,7 +944,7 @@ def depreciation_rows(w: ModelWriter) -> None:
 
 def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: str) -> None:
     """Income tax with losses carried forward by model-year vintage, oldest first, as
-    renewfin.core.tax.LossPool: for each vintage v a row of losses used, the gain left for
+    renewfin.core.tax.income_tax: for each vintage v a row of losses used, the gain left for
     younger vintages, and the remaining balance. ``taxable`` is the row of profit before
     tax; the tax goes to row ``out``."""
     b = w.book
