@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from renewfin.compiled import kernel, owned
+
 
 def by_year(x: np.ndarray, ppy: int) -> np.ndarray:
     """Sum (S, T) period values into (S, Y) model-year values."""
@@ -33,30 +35,32 @@ def safe_ratio(num: np.ndarray, den: np.ndarray, where: np.ndarray | None = None
 
 def nan_min(x: np.ndarray, axis: int = 1) -> np.ndarray:
     """Minimum ignoring NaN; NaN where every value is NaN."""
-    has = ~np.all(np.isnan(x), axis=axis)
-    out = np.full(x.shape[0], np.nan)
-    out[has] = np.nanmin(x[has], axis=axis)
-    return out
+    return np.fmin.reduce(x, axis=axis)
 
 
 def nan_mean(x: np.ndarray, axis: int = 1) -> np.ndarray:
     """Mean ignoring NaN; NaN where every value is NaN."""
-    has = ~np.all(np.isnan(x), axis=axis)
-    out = np.full(x.shape[0], np.nan)
-    out[has] = np.nanmean(x[has], axis=axis)
-    return out
+    missing = np.isnan(x)
+    count = x.shape[axis] - missing.sum(axis=axis)
+    total = np.where(missing, 0.0, x).sum(axis=axis)
+    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+
+
+@kernel
+def _pv_rows(x: np.ndarray, rate: np.ndarray, out: np.ndarray) -> None:
+    for j in range(x.shape[0]):
+        acc = 0.0
+        for t in range(x.shape[1] - 1, -1, -1):
+            acc = (x[j, t] + acc) / (1.0 + rate[j, t])
+            out[j, t] = acc
 
 
 def pv_from(x: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """PV at the start of each period of the flows from that period on (end-of-period
     discounting at the period rates ``rate``), (S, T): PV_t = (x_t + PV_{t+1}) / (1 + r_t)."""
     s, n = x.shape
-    r = np.broadcast_to(rate, (s, n))
-    out = np.zeros((s, n))
-    acc = np.zeros(s)
-    for t in range(n - 1, -1, -1):
-        acc = (x[:, t] + acc) / (1.0 + r[:, t])
-        out[:, t] = acc
+    out = np.empty((s, n))
+    _pv_rows(owned(x), owned(rate, (s, n)), out)
     return out
 
 
