@@ -274,13 +274,40 @@ _TINY = 1e-300
 
 
 @kernel
+def _poly_and_slope(c: FloatArray, z: float) -> tuple[float, float]:
+    """``p(z)`` and ``p'(z)`` of the polynomial with coefficients ``c`` (T,), leading
+    first. Its leading half H and trailing half L are evaluated by Horner side by side
+    (two independent chains) and joined: ``p = H z**q + L``, ``p' = H' z**q + q H z**(q-1)
+    + L'`` with ``q`` the length of L."""
+    n = c.shape[0]
+    m = n // 2  # coefficients in the leading half
+    q = n - m
+    hp = c[0]
+    hd = 0.0
+    lp = c[m]
+    ld = 0.0
+    zq1 = 1.0  # z ** (q - 1) at the end
+    for k in range(1, q):
+        ld = ld * z + lp
+        lp = lp * z + c[m + k]
+        if k < m:
+            hd = hd * z + hp
+            hp = hp * z + c[k]
+        zq1 = zq1 * z
+    if m == 0:
+        return lp, ld
+    zq = zq1 * z
+    return hp * zq + lp, hd * zq + q * hp * zq1 + ld
+
+
+@kernel
 def _newton_bisect_one(c: FloatArray, lo: float, hi: float, s_lo: float, z: float) -> float:
     """Safeguarded Newton-bisection on one bracketed polynomial root.
 
     ``c`` (T,) coefficients, leading (highest degree) first; the bracket ``0 <= lo < hi``
     contains exactly the root sought; ``s_lo`` (+-1) is the sign of the polynomial just
     right of ``lo`` (opposite at ``hi``); ``z`` a starting point inside ``(lo, hi)``.
-    Every evaluation (Horner, with the derivative) replaces one end of the bracket; the
+    Every evaluation (``_poly_and_slope``) replaces one end of the bracket; the
     Newton step is taken when it stays strictly inside the bracket and is at most 0.9
     times the previous step, otherwise the bracket is bisected (geometrically while it
     spans orders of magnitude). Converged when the Newton step is below
@@ -288,11 +315,7 @@ def _newton_bisect_one(c: FloatArray, lo: float, hi: float, s_lo: float, z: floa
     wide."""
     dx_old = hi - lo
     for _ in range(_MAX_ITER):
-        p = c[0]
-        dp = 0.0
-        for k in range(1, c.shape[0]):
-            dp = dp * z + p
-            p = p * z + c[k]
+        p, dp = _poly_and_slope(c, z)
         if p * s_lo > 0.0:
             lo = z
         else:
