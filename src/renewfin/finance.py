@@ -369,6 +369,34 @@ def _newton_bisect(
     return out
 
 
+@kernel
+def _sign_rows(
+    v: FloatArray, has_change: NDArray[np.bool_], conventional: NDArray[np.bool_],
+    first_sign: FloatArray, last_sign: FloatArray,
+) -> None:
+    s, t = v.shape
+    for j in range(s):
+        first_pos = first_neg = t
+        last_pos = last_neg = -1
+        for k in range(t):
+            if v[j, k] > 0.0:
+                if first_pos == t:
+                    first_pos = k
+                last_pos = k
+            elif v[j, k] < 0.0:
+                if first_neg == t:
+                    first_neg = k
+                last_neg = k
+        has_pos = last_pos >= 0
+        has_neg = last_neg >= 0
+        has_change[j] = has_pos and has_neg
+        # Exactly one sign change: all values of one sign precede all of the other.
+        conventional[j] = has_change[j] and (last_neg < first_pos or last_pos < first_neg)
+        neg_sign = -1.0 if has_neg else 0.0
+        first_sign[j] = 1.0 if has_pos and (not has_neg or first_pos < first_neg) else neg_sign
+        last_sign[j] = 1.0 if has_pos and (not has_neg or last_pos > last_neg) else neg_sign
+
+
 def _sign_structure(
     v: FloatArray,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], FloatArray, FloatArray]:
@@ -378,22 +406,12 @@ def _sign_structure(
     non-zero values change sign at all, whether they change sign exactly once,
     and the signs (+-1, 0 for all-zero rows) of the first and last non-zero value.
     """
-    s, t = v.shape
-    rows = np.arange(s)
-    pos = v > 0.0
-    neg = v < 0.0
-    first_pos = np.argmax(pos, axis=1)
-    first_neg = np.argmax(neg, axis=1)
-    has_pos = pos[rows, first_pos]
-    has_neg = neg[rows, first_neg]
-    last_pos = t - 1 - np.argmax(pos[:, ::-1], axis=1)
-    last_neg = t - 1 - np.argmax(neg[:, ::-1], axis=1)
-    has_change = has_pos & has_neg
-    # Exactly one sign change: all values of one sign precede all of the other.
-    conventional = has_change & ((last_neg < first_pos) | (last_pos < first_neg))
-    neg_sign = np.where(has_neg, -1.0, 0.0)
-    first_sign = np.where(has_pos & (~has_neg | (first_pos < first_neg)), 1.0, neg_sign)
-    last_sign = np.where(has_pos & (~has_neg | (last_pos > last_neg)), 1.0, neg_sign)
+    s = v.shape[0]
+    has_change = np.empty(s, dtype=np.bool_)
+    conventional = np.empty(s, dtype=np.bool_)
+    first_sign = np.empty(s)
+    last_sign = np.empty(s)
+    _sign_rows(owned(v), has_change, conventional, first_sign, last_sign)
     return has_change, conventional, first_sign, last_sign
 
 
