@@ -1,10 +1,13 @@
-"""Kernel arguments (renewfin.compiled.owned): one array type whatever the caller passes."""
+"""Kernel arguments (renewfin.compiled.owned): one array type whatever the caller passes;
+and the compiled-code cache, which must not outlive a change to any kernel source."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from renewfin.compiled import owned
+from renewfin.compiled import drop_stale_cache, owned
 
 
 def test_owned_copies_read_only_and_broadcast_views_only() -> None:
@@ -18,3 +21,36 @@ def test_owned_copies_read_only_and_broadcast_views_only() -> None:
     ready = np.zeros((3, 2))
     assert owned(ready) is ready
     np.testing.assert_array_equal(owned([1, 2], (2, 2)), [[1.0, 2.0], [1.0, 2.0]])
+
+
+def test_cached_code_is_dropped_when_any_kernel_source_changes(tmp_path: Path) -> None:
+    """numba checks only a function's own file; a kernel that calls (or inlines) kernels of
+    another module must be recompiled when that module changes, so every cached file of
+    the package goes whenever a kernel source changes, and stays otherwise."""
+    (tmp_path / "sub").mkdir()
+    caller = tmp_path / "caller.py"
+    callee = tmp_path / "sub" / "callee.py"
+    caller.write_text("@kernel\ndef f(): return g()\n")
+    callee.write_text("@kernel\ndef g(): return 1\n")
+    (tmp_path / "plain.py").write_text("x = 1\n")
+
+    def cache_files() -> list[Path]:
+        files = []
+        for d in (tmp_path / "__pycache__", tmp_path / "sub" / "__pycache__"):
+            d.mkdir(exist_ok=True)
+            for name in ("f-1.py311.nbi", "f-1.py311.1.nbc"):
+                (d / name).write_text("compiled")
+                files.append(d / name)
+        return files
+
+    files = cache_files()
+    assert drop_stale_cache(tmp_path)  # no fingerprint yet: everything cached is dropped
+    assert not any(f.exists() for f in files)
+    files = cache_files()
+    assert not drop_stale_cache(tmp_path)  # unchanged sources: the cache stays
+    assert all(f.exists() for f in files)
+    (tmp_path / "plain.py").write_text("x = 2\n")  # not a kernel source
+    assert not drop_stale_cache(tmp_path)
+    callee.write_text("@kernel\ndef g(): return 2\n")  # a callee in another module
+    assert drop_stale_cache(tmp_path)
+    assert not any(f.exists() for f in files)

@@ -11,7 +11,9 @@ a fresh environment compiles for a few seconds, later runs load the cache.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
@@ -20,10 +22,59 @@ from numpy.typing import ArrayLike
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+PACKAGE = Path(__file__).resolve().parent
+STAMP = "renewfin-kernels.sha256"
+"""File in the package's ``__pycache__`` holding the fingerprint of the kernel sources the
+cached compiled code was built from."""
+
+
+def sources_fingerprint(package: Path = PACKAGE) -> str:
+    """SHA-256 of every module of ``package`` that defines kernels (file names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_bytes()
+        if b"@kernel" in text:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + text)
+    return digest.hexdigest()
+
+
+def drop_stale_cache(package: Path = PACKAGE) -> bool:
+    """Delete numba's cached code of ``package`` when any kernel source changed since it was
+    built; returns whether anything was deleted.
+
+    numba invalidates a cached function only when its own file changes, but a kernel's
+    compiled code also contains the kernels it calls from other modules (the period loop
+    inlines the loan, fund and tax rules), so an edit there would leave stale code in use.
+    Only the in-tree cache (``__pycache__`` next to the sources, numba's default where
+    writable) is checked; an install that is not writable is replaced whole on upgrade."""
+    stamp = package / "__pycache__" / STAMP
+    try:
+        current = sources_fingerprint(package)
+        if stamp.exists() and stamp.read_text() == current:
+            return False
+        stale = [p for ext in ("nbi", "nbc") for p in package.rglob(f"__pycache__/*.{ext}")]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(current)
+        return bool(stale)
+    except OSError:  # read-only install: numba caches in the user directory instead
+        return False
+
+
+drop_stale_cache()
+
 
 def kernel(fn: F) -> F:
     """Compile ``fn`` in nopython mode, cached on disk, releasing the GIL."""
     return cast(F, numba.njit(cache=True, nogil=True)(fn))
+
+
+def inlined_kernel(fn: F) -> F:
+    """``kernel``, and inlined into the kernels that call it (numba ``inline="always"``):
+    for a function called once per pass with many arguments, so that the call does not
+    copy them."""
+    return cast(F, numba.njit(cache=True, nogil=True, inline="always")(fn))
 
 
 def owned(a: ArrayLike, shape: tuple[int, ...] | None = None) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from renewfin.compiled import kernel, owned
+from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.core import tax as tax_math
 from renewfin.financing.plan import FundingPlan
 from renewfin.instruments import fund as fund_math
@@ -387,7 +387,7 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
 BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
-@kernel
+@inlined_kernel
 def scenario_pass(
     li: LoopInputs,
     j: int,
