@@ -40,9 +40,10 @@ from renewfin.financing.waterfall import (
 from renewfin.spec.funding import Fund, PriorityStep
 
 LAST_PASS_AHEAD = 1e2
-"""A pass writes every line when the change of the pass before it is below this multiple
-of the tolerance (each pass gains about two orders of magnitude); a pass that converges
-without them is followed by one that writes them."""
+"""A pass is expected to converge when the change of the pass before it is below this
+multiple of the tolerance (each pass gains about two orders of magnitude): the passes over
+the construction periods then give way to passes over every period, and those write every
+line; a pass that converges without writing them is followed by one that does."""
 BOUNDS = ("amount", "gearing", "dscr", "cost")
 """Names of the sizing bounds, in the order of ``Sizing.bound`` codes."""
 
@@ -177,8 +178,8 @@ def _solve(
             gap_total = new_gap
             investment = new_investment
             rolled[:] = new_rolled
-            if stop < n:
-                if debt_change < tol and it > 1:
+            if stop < n:  # whole passes from the one likely to converge
+                if debt_change < tol * LAST_PASS_AHEAD and it > 1:
                     stop = n
                 continue
             whole += 1
