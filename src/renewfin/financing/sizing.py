@@ -5,9 +5,14 @@ fees); DSCR capacity — PV at the loan's own rate, to the start of its repaymen
 cash available to it divided by the target DSCR; and cost — never more than the part of
 the uses left to loans and equity after the scheduled sources (less the loans ranked
 before it), plus its own capitalised construction interest. IDC, fees, income tax and
-the DSRA make the sizes circular, so the period
-loop is iterated to a fixed point; the largest relative change of the last iteration
-is reported as the residual.
+the DSRA make the sizes circular, so the period loop is iterated to a fixed point; the
+largest relative change of the last iteration is reported as the residual.
+
+Each scenario is solved on its own, in compiled code: first with passes that stop at the
+end of construction (which alone fix the gap, the drawings and the capitalised costs),
+then with passes over every period for the DSCR bound, CFADS and the reserve. Passes
+write only the lines the sizing reads and skip the cash waterfall where it cannot reach
+the debt; the last pass writes every line.
 """
 
 from __future__ import annotations
@@ -59,7 +64,8 @@ class Sizing:
     binding: np.ndarray
     """(n_loans, S) index into ``BOUNDS`` of the binding bound."""
     iterations: int
-    """Most passes of the period loop any scenario needed."""
+    """Most passes of the period loop any scenario needed (those over the construction
+    periods only included)."""
     residual: float
     """Largest relative change of sizes and gap in a scenario's last pass."""
     share: np.ndarray | None = None
