@@ -1,6 +1,6 @@
 """The period loop: construction funding and the operating cash waterfall.
 
-One pass over the periods, vectorised over scenarios. In a construction period the
+One pass over the periods of one scenario (compiled). In a construction period the
 uses (construction investment, interest, fees, debt service and tax) are met first by
 the scheduled sources (grants, injections, bond proceeds, fund) and cash in hand; the
 rest is the funding gap, shared between the loans (each a fixed share ``g_k`` of the
