@@ -36,6 +36,7 @@ from renewfin.compiled import kernel, owned
 __all__ = [
     "IrrReason",
     "annualise",
+    "cumulative",
     "discount_factors",
     "ipmt",
     "irr",
@@ -747,6 +748,25 @@ def irr(
 # --------------------------------------------------------------------------- #
 
 
+@kernel
+def _cumulative_rows(v: FloatArray, out: FloatArray) -> None:
+    for j in range(v.shape[0]):
+        acc = 0.0
+        for t in range(v.shape[1]):
+            acc += v[j, t]
+            out[j, t] = acc
+
+
+def cumulative(values: ArrayLike) -> FloatArray:
+    """Running total of each row over the periods, (S, T) → (S, T) [as ``values``]:
+    ``np.cumsum(values, axis=1)`` (the same additions in the same order), compiled,
+    since numpy accumulates a short row at a time."""
+    v = owned(np.atleast_2d(np.asarray(values, dtype=np.float64)))
+    out = np.empty(v.shape)
+    _cumulative_rows(v, out)
+    return out
+
+
 def payback_period(
     values: ArrayLike,
     periods_per_year: float = 1,
@@ -809,7 +829,7 @@ def payback_period(
     if t == 0:
         out = np.full(s, np.nan)
         return float(out[0]) if scalar_out and s == 1 else out
-    cum = np.cumsum(v, axis=1)
+    cum = cumulative(v)
     negative = cum < 0.0
     any_negative = negative.any(axis=1)
     # index of the last negative cumulative; k = that + 1 is the crossing period

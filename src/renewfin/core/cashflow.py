@@ -9,10 +9,9 @@ EBIT before financing, with losses carried forward.
 
 from __future__ import annotations
 
-import numpy as np
-
 from renewfin.core.context import RunContext
 from renewfin.core.tax import income_tax
+from renewfin.finance import cumulative
 from renewfin.ledger import Kind
 
 
@@ -78,7 +77,7 @@ def build(ctx: RunContext) -> None:
         "cf.project.pre_tax_cumulative",
         "累计所得税前净现金流量",
         "Cumulative net cash flow before income tax",
-        np.cumsum(pre, axis=1),
+        cumulative(pre),
         group="cashflow",
         kind=Kind.BALANCE,
     )
@@ -93,7 +92,7 @@ def build(ctx: RunContext) -> None:
         "cf.project.after_tax_cumulative",
         "累计所得税后净现金流量",
         "Cumulative net cash flow after income tax",
-        np.cumsum(after, axis=1),
+        cumulative(after),
         group="cashflow",
         kind=Kind.BALANCE,
     )

@@ -6,6 +6,7 @@ import numpy as np
 
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
+from renewfin.finance import cumulative
 from renewfin.financing.plan import FundingPlan, compile_plan
 from renewfin.financing.sizing import Sizing, size_and_run
 from renewfin.financing.waterfall import Operations, Periods
@@ -515,7 +516,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
     )
     net_capex = led.raw("capex.total") - led.raw("capex.input_vat")
     fixed = (
-        np.cumsum(net_capex + p["interest_capitalised"] + p["fees_capitalised"] - p["dep"], axis=1)
+        cumulative(net_capex + p["interest_capitalised"] + p["fees_capitalised"] - p["dep"])
     ) * held_assets
     add(
         "bs.fixed_assets",
@@ -557,11 +558,11 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         group="balance_sheet",
         kind=Kind.BALANCE,
     )
-    paid_in = np.cumsum(
-        sponsor + injections + led.raw("fund.contribution") + led.raw("fiscal.grants"), axis=1
+    paid_in = cumulative(
+        sponsor + injections + led.raw("fund.contribution") + led.raw("fiscal.grants")
     )
-    paid_out = np.cumsum(dist + led.raw("fund.paid"), axis=1)
-    retained = np.cumsum(pbt - tax, axis=1)
+    paid_out = cumulative(dist + led.raw("fund.paid"))
+    retained = cumulative(pbt - tax)
     equity = add(
         "bs.equity",
         "所有者权益合计",
