@@ -368,5 +368,7 @@ def iman_conover(
     p = np.linalg.cholesky(target)
     # T = M (F^-1)' P' = M Z with F' Z = P' (F lower triangular).
     t = m @ linalg.solve_triangular(f.T, p.T, lower=False)
-    rank = np.argsort(np.argsort(t, axis=0, kind="stable"), axis=0, kind="stable")
+    order = np.argsort(t, axis=0, kind="stable")
+    rank = np.empty_like(order)  # the inverse permutation of each column: its ranks
+    np.put_along_axis(rank, order, np.arange(n)[:, None], axis=0)
     return np.take_along_axis(np.sort(a, axis=0), rank, axis=0)
