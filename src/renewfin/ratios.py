@@ -33,17 +33,40 @@ def safe_ratio(num: np.ndarray, den: np.ndarray, where: np.ndarray | None = None
     )
 
 
-def nan_min(x: np.ndarray, axis: int = 1) -> np.ndarray:
-    """Minimum ignoring NaN; NaN where every value is NaN."""
-    return np.fmin.reduce(x, axis=axis)
+@kernel
+def _nan_min_mean_rows(x: np.ndarray, low: np.ndarray, mean: np.ndarray) -> None:
+    for j in range(x.shape[0]):
+        lo = np.nan
+        total = 0.0
+        count = 0
+        for t in range(x.shape[1]):
+            v = x[j, t]
+            if not np.isnan(v):
+                lo = v if count == 0 or v < lo else lo
+                total += v
+                count += 1
+        low[j] = lo
+        mean[j] = total / count if count else np.nan
 
 
-def nan_mean(x: np.ndarray, axis: int = 1) -> np.ndarray:
-    """Mean ignoring NaN; NaN where every value is NaN."""
-    missing = np.isnan(x)
-    count = x.shape[axis] - missing.sum(axis=axis)
-    total = np.where(missing, 0.0, x).sum(axis=axis)
-    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+def _nan_min_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and mean of each row of ``x`` (S, n) ignoring NaN; NaN where a row is all
+    NaN."""
+    s = x.shape[0]
+    low = np.empty(s)
+    mean = np.empty(s)
+    _nan_min_mean_rows(owned(x), low, mean)
+    return low, mean
+
+
+def nan_min(x: np.ndarray) -> np.ndarray:
+    """Minimum of each row of ``x`` (S, n) ignoring NaN; NaN where every value is NaN."""
+    return _nan_min_mean(x)[0]
+
+
+def nan_mean(x: np.ndarray) -> np.ndarray:
+    """Mean of each row of ``x`` (S, n) ignoring NaN; NaN where every value is NaN."""
+    return _nan_min_mean(x)[1]
 
 
 @kernel
