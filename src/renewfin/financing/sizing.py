@@ -75,14 +75,16 @@ class Sizing:
 
 @kernel
 def dscr_capacity(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float
+    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
+    horizon: int,
 ) -> float:
     """PV, at the start of repayment, of (CFADS − bond service − service of the loans
     ranked before loan ``k``) / target over loan ``k``'s repayment window, discounted at its
-    period rate, in scenario ``j`` of the last pass [money]."""
+    period rate, in scenario ``j`` of the last pass [money]; nothing flows from period
+    ``horizon`` on."""
     factor = 1.0
     total = 0.0
-    for t in range(li.loan_ints[k, 1], li.loan_ints[k, 2]):
+    for t in range(li.loan_ints[k, 1], min(li.loan_ints[k, 2], horizon)):
         avail = out[CFADS, j, t] - out[BOND_SERVICE, j, t]
         for i in range(k):
             avail = avail - out_loans[i, INTEREST, j, t] - out_loans[i, PRINCIPAL, j, t]
@@ -135,6 +137,17 @@ def _solve(
             if li.ops[I_AVAIL, j, t] > 0:
                 end = t + 1
         stop = end if nl and 0 < end < n else n
+        # After the last period the asset is held nothing flows when no input does (every
+        # loan is repaid there): passes that do not write every line then stop at it.
+        horizon = n
+        quiet = li.last_period + 1 < n
+        for k in range(nl):
+            quiet = quiet and li.loan_ints[k, 0] <= li.last_period
+        for line in range(li.ops.shape[0]):
+            for t in range(li.last_period + 1, n):
+                quiet = quiet and li.ops[line, j, t] == 0.0
+        if quiet:
+            horizon = li.last_period + 1
         whole = 0  # passes over every period so far
         change = np.inf
         debt_change = np.inf
@@ -153,19 +166,20 @@ def _solve(
                 bounds[k, 2, j] = (
                     np.inf
                     if np.isnan(target) or whole == 0
-                    else max(dscr_capacity(li, out, out_loans, k, j, target), 0.0)
+                    else max(dscr_capacity(li, out, out_loans, k, j, target, horizon), 0.0)
                 )
                 bounds[k, 3, j] = max(gap_total - before, 0.0) + rolled[k]
                 fac[k] = min(bounds[k, 0, j], bounds[k, 1, j], bounds[k, 2, j], bounds[k, 3, j])
                 before = before + max(fac[k] - rolled[k], 0.0)
                 cash_part = max(fac[k] - rolled[k], 0.0)
                 shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
-            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund, full, stop)
+            length = stop if stop < n else (n if full else horizon)
+            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund, full, length)
 
             # Totals of this pass, summed over periods in order (construction only).
             new_gap = 0.0
             financing = 0.0
-            for t in range(stop):
+            for t in range(length):
                 new_gap += out[GAP, j, t]
                 financing += out[INTEREST_CAPITALISED, j, t] + out[FEES_CAPITALISED, j, t]
             new_investment = capex_total[j] + financing
@@ -174,7 +188,7 @@ def _solve(
             for k in range(nl):
                 drawn[k] = 0.0
                 new_rolled[k] = 0.0
-                for t in range(stop):
+                for t in range(length):
                     drawn[k] += out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
                     new_rolled[k] += out_loans[k, CAPITALISED, j, t]
                 debt_change = max(debt_change, abs(drawn[k] - fac[k]) / scale)
@@ -190,22 +204,22 @@ def _solve(
                 continue
             whole += 1
             if nl and whole > 1:
-                for t in range(n):
+                for t in range(horizon):
                     debt_change = max(debt_change, abs(out[CFADS, j, t] - old_cfads[t]) / scale)
             change = debt_change
             if li.dsra_months > 0:  # the reserve target reads next periods' service
                 top = 1.0
-                for t in range(n):
+                for t in range(horizon):
                     top = max(top, abs(out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]))
-                for t in range(n):
+                for t in range(horizon):
                     service = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
                     change = max(change, abs(service - future[t]) / top)
-            for t in range(n):
+            for t in range(horizon):
                 old_cfads[t] = out[CFADS, j, t]
             if change < tol and it > 1 and full:
                 break
             # Not converged: the next pass reads this pass's debt service.
-            for t in range(n):
+            for t in range(horizon):
                 future[t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
         facility[:, j] = fac
         share[:, j] = shr

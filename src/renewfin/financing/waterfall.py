@@ -16,6 +16,7 @@ remaining cash goes to the fund and the shareholders.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -145,11 +146,18 @@ class Buffers:
     def empty(cls, s: int, n: int, n_loans: int) -> Buffers:
         """Uninitialised buffers for S scenarios, T periods and ``n_loans`` loans: a solve's
         last pass of each scenario writes every line of every period (``scenario_pass``
-        with ``full``), so nothing needs zeroing first."""
+        with ``full``), so nothing needs zeroing first. With the environment variable
+        ``RENEWFIN_CHECK_UNWRITTEN`` set (the test suite sets it) they are filled with NaN
+        instead, so that a value read before it is written shows in the results."""
+        fill = np.nan if os.environ.get("RENEWFIN_CHECK_UNWRITTEN") else None
+
+        def make(shape: tuple[int, ...]) -> np.ndarray:
+            return np.empty(shape) if fill is None else np.full(shape, fill)
+
         return cls(
-            np.empty((len(LINES), s, n)),
-            np.empty((n_loans, len(LOAN_LINES), s, n)),
-            np.empty((len(FUND_LINES), s, n)),
+            make((len(LINES), s, n)),
+            make((n_loans, len(LOAN_LINES), s, n)),
+            make((len(FUND_LINES), s, n)),
         )
 
     @property
