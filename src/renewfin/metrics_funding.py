@@ -13,8 +13,8 @@ from renewfin.metrics import note_reasons
 from renewfin.ratios import (
     by_year,
     coverage_multiples,
-    nan_mean,
     nan_min,
+    nan_min_mean,
     pv_from,
     safe_ratio,
     window,
@@ -110,8 +110,7 @@ def funding_metrics(
     ds = bond_ds + loan_ds
     rows = operating & held
     dscr = safe_ratio(cfads, ds, rows)
-    out["min_dscr"] = nan_min(dscr)
-    out["avg_dscr"] = nan_mean(dscr)
+    out["min_dscr"], out["avg_dscr"] = nan_min_mean(dscr)
     out["min_loan_dscr"] = nan_min(safe_ratio(cfads - bond_ds, loan_ds, rows))
     interest = by_year(L("finance.interest_expensed"), ppy)
     out["min_icr"] = nan_min(safe_ratio(by_year(L("pl.ebit"), ppy), interest, rows))

@@ -49,9 +49,9 @@ def _nan_min_mean_rows(x: np.ndarray, low: np.ndarray, mean: np.ndarray) -> None
         mean[j] = total / count if count else np.nan
 
 
-def _nan_min_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Minimum and mean of each row of ``x`` (S, n) ignoring NaN; NaN where a row is all
-    NaN."""
+def nan_min_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and mean of each row of ``x`` (S, n) ignoring NaN, each (S,); NaN where a
+    row is all NaN."""
     s = x.shape[0]
     low = np.empty(s)
     mean = np.empty(s)
@@ -61,12 +61,7 @@ def _nan_min_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def nan_min(x: np.ndarray) -> np.ndarray:
     """Minimum of each row of ``x`` (S, n) ignoring NaN; NaN where every value is NaN."""
-    return _nan_min_mean(x)[0]
-
-
-def nan_mean(x: np.ndarray) -> np.ndarray:
-    """Mean of each row of ``x`` (S, n) ignoring NaN; NaN where every value is NaN."""
-    return _nan_min_mean(x)[1]
+    return nan_min_mean(x)[0]
 
 
 @kernel

@@ -348,7 +348,7 @@ def test_solved_sizes_are_a_fixed_point_of_the_whole_period_loop(data: dict[str,
     for j in range(out.shape[1]):
         waterfall.scenario_pass(li, j, owned(facility[:, j], facility.shape[:1]),
                                 owned(share[:, j], share.shape[:1]), owned(service[j], (n,)),
-                                work, again.lines, again.loans, again.fund, True, n)
+                                work, again.lines, again.loans, again.fund, True, n, True)
     atol = 1e-9 * _scale(res)
     for name, block, redo in (("lines", out, again.lines), ("loans", out_loans, again.loans),
                               ("fund", out_fund, again.fund)):

@@ -30,7 +30,6 @@ from renewfin.financing.waterfall import (
     DRAW,
     FEES_CAPITALISED,
     GAP,
-    I_AVAIL,
     INTEREST,
     INTEREST_CAPITALISED,
     LOAN_SERVICE,
@@ -41,6 +40,7 @@ from renewfin.financing.waterfall import (
     Periods,
     Workspace,
     scenario_pass,
+    scenario_shape,
 )
 from renewfin.spec.funding import Fund, PriorityStep
 
@@ -128,26 +128,11 @@ def _solve(
         investment = capex_total[j]
         future[:] = bond_service[j]
         rolled[:] = 0.0
-        # The construction periods alone fix the gap, the drawings and the capitalised
-        # interest and fees (the loop is causal and nothing is paid out in construction).
-        # Passes first stop at the end of construction until those converge; the DSCR
-        # bound, CFADS and the debt service then need passes over every period.
-        end = 0
-        for t in range(n):
-            if li.ops[I_AVAIL, j, t] > 0:
-                end = t + 1
+        # Passes first stop at the end of construction until what it fixes converges;
+        # passes over every period then bring in the DSCR bound, CFADS and the debt
+        # service. Passes that do not write every line stop at the horizon.
+        end, horizon, reaches = scenario_shape(li, j)
         stop = end if nl and 0 < end < n else n
-        # After the last period the asset is held nothing flows when no input does (every
-        # loan is repaid there): passes that do not write every line then stop at it.
-        horizon = n
-        quiet = li.last_period + 1 < n
-        for k in range(nl):
-            quiet = quiet and li.loan_ints[k, 0] <= li.last_period
-        for line in range(li.ops.shape[0]):
-            for t in range(li.last_period + 1, n):
-                quiet = quiet and li.ops[line, j, t] == 0.0
-        if quiet:
-            horizon = li.last_period + 1
         whole = 0  # passes over every period so far
         change = np.inf
         debt_change = np.inf
@@ -174,7 +159,9 @@ def _solve(
                 cash_part = max(fac[k] - rolled[k], 0.0)
                 shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
             length = stop if stop < n else (n if full else horizon)
-            scenario_pass(li, j, fac, shr, future, work, out, out_loans, out_fund, full, length)
+            scenario_pass(
+                li, j, fac, shr, future, work, out, out_loans, out_fund, full, length, reaches
+            )
 
             # Totals of this pass, summed over periods in order (construction only).
             new_gap = 0.0

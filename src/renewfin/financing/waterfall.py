@@ -395,6 +395,39 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
 BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
+@kernel
+def scenario_shape(li: LoopInputs, j: int) -> tuple[int, int, bool]:
+    """What the passes of scenario ``j`` may leave out, as (construction end, horizon, cash
+    reaches debt):
+
+    - construction end: 1 + the last construction period (0 without one). The loop is
+      causal and nothing is paid out in construction, so the periods before it alone fix
+      the funding gap, the drawings and the capitalised interest and fees;
+    - horizon: the period after the last one the asset is held when no input flows after
+      it and no loan closes after it (every loan is repaid there, so CFADS and debt
+      service are zero from it on); T otherwise;
+    - cash reaches debt: whether the cash left after debt service can change the debt,
+      through a cash sweep or as cash carried into a construction period that follows a
+      period of operation. Without either, the rest of the waterfall (reserves, sweep,
+      fund and distributions) does not change what the sizing reads."""
+    x = li.ops
+    n = x.shape[2]
+    end = 0
+    reaches = False
+    for t in range(n):
+        if x[I_AVAIL, j, t] > 0:
+            end = t + 1
+            reaches = reaches or (t > 0 and not x[I_AVAIL, j, t - 1] > 0)
+    quiet = li.last_period + 1 < n
+    for k in range(li.loan_ints.shape[0]):
+        reaches = reaches or li.loan_floats[k, 1] > 0
+        quiet = quiet and li.loan_ints[k, 0] <= li.last_period
+    for line in range(x.shape[0]):
+        for t in range(li.last_period + 1, n):
+            quiet = quiet and x[line, j, t] == 0.0
+    return end, li.last_period + 1 if quiet else n, reaches
+
+
 @inlined_kernel
 def scenario_pass(
     li: LoopInputs,
@@ -408,6 +441,7 @@ def scenario_pass(
     out_fund: np.ndarray,
     full: bool,
     stop: int,
+    cash_reaches_debt: bool,
 ) -> None:
     """One pass of the period loop for scenario ``j`` (the module docstring gives the
     rules), writing its rows of the output blocks ``out`` (len(LINES), S, T),
@@ -416,7 +450,9 @@ def scenario_pass(
     shares of each construction gap; ``future_service`` (T,) the debt service the DSRA
     target reads [money]. Without ``full`` only the lines the sizing reads are written
     (gap, capitalised interest and fees, CFADS, debt service, and each loan's drawings,
-    interest, capitalised interest and principal). The pass stops before period ``stop``."""
+    interest, capitalised interest and principal), and the cash waterfall after debt
+    service is skipped unless ``cash_reaches_debt`` (``scenario_shape``). The pass stops
+    before period ``stop``."""
     x, rates, sub_share, sub_taxable = li.ops, li.rates, li.sub_share, li.sub_taxable
     loan_ints, loan_floats, custom, fees = li.loan_ints, li.loan_floats, li.custom, li.fees
     ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
@@ -444,15 +480,7 @@ def scenario_pass(
     fstate[:] = 0.0
     distributable = 0.0
     ov = ov_total[j] if ov_total[j] > 0 else 1.0
-    # The cash left after debt service reaches the debt only through a cash sweep, or as
-    # cash carried into a construction period that follows a period of operation (in
-    # construction nothing is paid out). Without either, a pass that does not write every
-    # line skips the rest of the waterfall (reserves, sweep, fund and distributions).
-    waterfall = full
-    for i in range(nl):
-        waterfall = waterfall or loan_floats[i, 1] > 0
-    for t in range(1, stop):
-        waterfall = waterfall or (x[I_AVAIL, j, t] > 0 and not x[I_AVAIL, j, t - 1] > 0)
+    waterfall = full or cash_reaches_debt  # else skip reserves, sweep, fund, distributions
     for t in range(stop):
         af = 1.0 if x[I_AVAIL, j, t] > 0 else 0.0  # construction period
         ef = 1.0 - af  # operating period: interest and fees expensed
