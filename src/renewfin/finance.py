@@ -3,7 +3,8 @@
 Every cash-flow series in renewfin is an array of shape ``(S, T)``: ``S``
 scenarios by ``T`` periods (a deterministic run is ``S = 1``).  The functions in
 this module work on the whole batch at once; they never loop over scenarios in
-Python (loops over periods ``T`` or over a fixed rate grid are allowed).
+Python (loops over periods ``T`` or over a fixed rate grid are allowed; row-by-row work
+such as the IRR's root finding runs in compiled kernels, ``renewfin.compiled``).
 
 Conventions
 -----------
@@ -660,8 +661,8 @@ def irr(
       ``r -> -1`` (last non-zero value); the root is refined with a
       safeguarded Newton-bisection on ``x = 1/(1+r)`` in ``(0, 1]`` when
       ``r >= 0`` or on ``y = 1 + r`` in ``(0, 1)`` when ``r < 0`` (Horner
-      evaluation, a loop over ``T`` only, iterating only on unconverged
-      rows).  Converged when the Newton step is below ``1e-9 z``; the
+      evaluation, each row on its own in compiled code).  Converged when
+      the Newton step is below ``1e-9 z``; the
       returned update then agrees with ``numpy_financial.irr`` to ~1e-14 on
       ordinary flows.  The root is returned even outside -99% .. +1000%
       (when ``1 + r`` is below float resolution the rate rounds to -1.0).
