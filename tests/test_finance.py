@@ -279,6 +279,48 @@ def test_irr_matches_pyxirr() -> None:
     np.testing.assert_allclose(irr(batch), ref, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("pad", [0, 1, 2, 5, 30, 200])
+def test_irr_low_rates_padded_with_zeros_batched_equals_row_by_row(pad: int) -> None:
+    """Rows whose IRR is -50 % or lower, followed by ``pad`` zero periods (a batch of rows
+    of different lengths, or the periods after a REIT exit), give the IRR of the unpadded
+    row. References: numpy_financial.irr on each unpadded row (roots of the NPV
+    polynomial, unaffected by padding), and two hand values: [-100, 40] has 1 + r = 0.4
+    (r = -60 %); [-100, 20, 10] has 100 y² - 20 y - 10 = 0 with y = 1 + r, so
+    y = (20 + sqrt(4400)) / 200 and r = -56.8337520964...%. Before the fix, up to 133 of
+    these 2,000 rows (pad 200) came back as -100 % with reason OK: the padding zeros are
+    roots at 1 + r = 0 that the search met once (1 + r) ** pad underflowed."""
+    rng = np.random.default_rng(20260101)
+    n = 2000
+    lengths = rng.integers(2, 12, n)
+    rows = [
+        np.concatenate([[-rng.uniform(50.0, 200.0)], rng.uniform(0.0, 10.0, k - 1)])
+        for k in lengths
+    ]
+    rows[0] = np.array([-100.0, 40.0])
+    rows[1] = np.array([-100.0, 20.0, 10.0])
+    batch = np.zeros((n, int(lengths.max()) + pad))
+    for i, row in enumerate(rows):
+        batch[i, : row.size] = row
+    rates, reasons = irr(batch, with_reason=True)
+    ref = np.array([npf_irr(row) for row in rows])
+    assert np.count_nonzero(ref <= -0.5) > 500  # the rows this test is about
+    assert np.all(reasons == IrrReason.OK)
+    np.testing.assert_allclose(rates, ref, rtol=1e-9, atol=1e-12)
+    assert rates[0] == pytest.approx(-0.6, abs=1e-14)
+    assert rates[1] == pytest.approx((20.0 + math.sqrt(4400.0)) / 200.0 - 1.0, abs=1e-14)
+    # Row by row, unpadded, the same answers.
+    np.testing.assert_allclose([irr(row) for row in rows[:50]], rates[:50], rtol=0, atol=1e-13)
+
+
+def test_irr_high_rates_after_leading_zeros() -> None:
+    """Leading zeros (a project starting late in the horizon) do not move a very high IRR:
+    hand value [-1, 50] has r = 49 (4,900 %) whatever the zeros before it."""
+    for lead in (0, 3, 40, 300):
+        flows = np.zeros(lead + 2)
+        flows[lead:] = [-1.0, 50.0]
+        assert irr(flows) == pytest.approx(49.0, rel=1e-12)
+
+
 def test_irr_borrower_perspective_and_extremes() -> None:
     """Sign-flipped flows (loan from the borrower side) have the same IRR; rates close to
     -100% and far above +1000% are still found for conventional flows (decimal reference).

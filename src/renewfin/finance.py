@@ -461,7 +461,10 @@ def _conventional_rows(
     out: FloatArray,
 ) -> None:
     """Periodic IRR of each row of ``v`` (S, T) into ``out`` (S,); see
-    ``_solve_conventional``."""
+    ``_solve_conventional``. Each row is trimmed of its leading and trailing zeros first:
+    they do not move the IRR, but each one is a root of the polynomial at ``z = 0`` that
+    the search would otherwise approach (and meet once ``z ** k`` underflows) when the
+    rate is very high or very low."""
     t = v.shape[1]
     coef = np.empty(t)
     for j in range(v.shape[0]):
@@ -471,20 +474,28 @@ def _conventional_rows(
         if not (case_pos or case_neg):  # p1 == 0: r = 0 exactly
             out[j] = 0.0
             continue
-        rho0 = _initial_log_rate(v[j])
-        if case_pos:  # P(x) has leading coefficient v_{T-1}
-            for k in range(t):
-                coef[k] = v[j, t - 1 - k]
+        first = 0
+        while v[j, first] == 0.0:  # a conventional row has two non-zero values
+            first += 1
+        last = t - 1
+        while v[j, last] == 0.0:
+            last -= 1
+        m = last - first + 1
+        row = v[j, first : last + 1]
+        rho0 = _initial_log_rate(row)
+        if case_pos:  # P(x) has leading coefficient v_last
+            for k in range(m):
+                coef[k] = row[m - 1 - k]
             s_lo = first_sign[j]
             z0 = np.exp(-rho0)
-        else:  # Q(y) has leading coefficient v_0
-            for k in range(t):
-                coef[k] = v[j, k]
+        else:  # Q(y) has leading coefficient v_first
+            for k in range(m):
+                coef[k] = row[k]
             s_lo = last_sign[j]
             z0 = np.exp(rho0)
         if not (z0 > 0.0 and z0 < 1.0):
             z0 = 0.5
-        z = _newton_bisect_one(coef, 0.0, 1.0, s_lo, z0)
+        z = _newton_bisect_one(coef[:m], 0.0, 1.0, s_lo, z0)
         if case_neg:
             out[j] = z - 1.0
         else:
@@ -677,7 +688,10 @@ def irr(
       including all zero), ``NO_ROOT_IN_RANGE`` (several sign changes but no
       NPV sign change on the grid), ``INVALID_INPUT`` (any NaN/inf value,
       a row sum overflowing, or ``T = 0``).  Leading and trailing zeros are
-      allowed; an NPV of exactly 0 at r = 0 gives 0.
+      allowed and do not move the root: a conventional row is solved on the span
+      from its first to its last non-zero value, so a batch of rows padded with
+      zeros (periods after a REIT exit) gives the row-by-row answers.  An NPV of
+      exactly 0 at r = 0 gives 0.
 
     Parameters
     ----------
