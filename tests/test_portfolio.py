@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from distributed import WorkerPlugin
 
 from renewfin.portfolio import load_portfolio, simulate_portfolio
 from renewfin.portfolio.spec import PortfolioSpec
 from renewfin.spec import SpecError, validate_data
 
-FILE = Path("scenarios/portfolio_city.yaml")
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository (tests find its files from here, not from the working directory)."""
+
+FILE = ROOT / "scenarios/portfolio_city.yaml"
 N = 400
 
 
@@ -47,34 +49,51 @@ def test_dask_gives_identical_numbers(in_process, cluster) -> None:  # type: ign
     _equal(in_process, on_dask)
 
 
+class KillOnceAfterResult(WorkerPlugin):
+    """Worker plugin: the first worker to finish a ``project_chunk`` task kills its own
+    process (SIGKILL) while holding that result, once per flag file. Nothing is timed: the
+    kill happens on the task transition itself, so it always falls mid-run (the chunk's
+    reduction still needs that result)."""
+
+    name = "renewfin-test-kill-once"
+
+    def __init__(self, flag: str) -> None:
+        self.flag = flag
+
+    def setup(self, worker) -> None:  # type: ignore[no-untyped-def]
+        self.address = worker.address
+
+    def transition(self, key, start, finish, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if finish != "memory" or not str(key).startswith("project_chunk"):
+            return
+        try:  # exactly one worker, exactly once: the flag file is created atomically
+            fd = os.open(self.flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.write(fd, self.address.encode())
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)  # the nanny starts a fresh worker
+
+
 def test_a_worker_killed_mid_run_loses_and_double_counts_nothing(in_process, cluster,  # type: ignore[no-untyped-def]
                                                                tmp_path: Path) -> None:
-    """Kill one worker process while tasks run: Dask recomputes its tasks (they are pure
-    and keyed by their inputs) and the results equal the in-process run."""
+    """Kill a worker process while it holds a finished task and others remain: Dask
+    recomputes what it held (tasks are pure and keyed by their inputs) and the results
+    equal the in-process run."""
     # A different seed so that nothing is cached from the previous test.
     data = load_portfolio(FILE).model_dump(mode="json")
     data["seed"] = 7
     portfolio = validate_data(PortfolioSpec, data, what="portfolio")
     expected = simulate_portfolio(portfolio, FILE.parent, n=N)
-    victim = sorted(cluster.scheduler_info()["workers"])[0]
-    pid = cluster.run(os.getpid, workers=[victim])[victim]
-    killed = []
-
-    def kill() -> None:
-        deadline = time.time() + 60
-        while time.time() < deadline:  # wait until the victim holds finished results
-            held = cluster.has_what().get(victim, ())
-            if any(str(k).startswith("project_chunk") for k in held):
-                break
-            time.sleep(0.02)
-        os.kill(pid, signal.SIGKILL)  # the nanny starts a fresh worker
-        killed.append(victim)
-
-    killer = threading.Thread(target=kill, daemon=True)
-    killer.start()
-    got = simulate_portfolio(portfolio, FILE.parent, n=N, client=cluster)
-    killer.join(timeout=60)
-    assert killed, "the worker was killed during the run"
+    flag = tmp_path / "killed"
+    cluster.register_plugin(KillOnceAfterResult(str(flag)))
+    try:
+        got = simulate_portfolio(portfolio, FILE.parent, n=N, client=cluster)
+    finally:
+        cluster.unregister_worker_plugin(KillOnceAfterResult.name)
+    assert flag.exists(), "a worker was killed during the run"
+    victim = flag.read_text()
+    assert victim not in cluster.scheduler_info()["workers"], "the killed worker is gone"
     _equal(expected, got)
 
 
@@ -134,10 +153,10 @@ def test_a_district_can_be_a_member(tmp_path: Path) -> None:
     from renewfin.engine import run
 
     doc = {"name": "d", "n": 20, "chunk_size": 10,
-           "projects": [{"key": "城南片区", "spec": str(Path("models/districts/chengnan.yaml")
+           "projects": [{"key": "城南片区", "spec": str((ROOT / "models/districts/chengnan.yaml")
                                                        .resolve())}],
            "thresholds": [{"metric": "bond_coverage", "op": "<", "value": 1.1}]}
     res = simulate_portfolio(validate_data(PortfolioSpec, doc, what="portfolio"), tmp_path)
-    merged = run(combined_spec(load_district("models/districts/chengnan.yaml")))
+    merged = run(combined_spec(load_district(str(ROOT / "models/districts/chengnan.yaml"))))
     assert res.projects.loc["城南片区", "bond_coverage:mean"] == pytest.approx(
         merged.metric("bond_coverage"))

@@ -4,6 +4,7 @@ deterministic engine, bounded chunks, and clear errors for bad scenario files.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,9 @@ from renewfin.engine import run
 from renewfin.simulation import prepare, simulate, stress_table
 from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository (tests find its files from here, not from the working directory)."""
 
 
 def _two_streams() -> ProjectSpec:
@@ -77,8 +81,8 @@ def test_chunking_does_not_change_the_numbers() -> None:
 def test_batched_engine_equals_single_runs_for_the_same_inputs() -> None:
     """The S = 1 engine and the batched engine give identical numbers (issue: Monte Carlo,
     item 7) on the full funding stack of the REIT example."""
-    spec = renewfin.load_spec("models/industrial_park_reit.yaml")
-    sc = renewfin.spec.load_scenario("scenarios/industrial_park_reit.yaml")
+    spec = renewfin.load_spec(str(ROOT / "models/industrial_park_reit.yaml"))
+    sc = renewfin.spec.load_scenario(str(ROOT / "scenarios/industrial_park_reit.yaml"))
     sim = simulate(spec, sc, n=40)
     prepared = prepare(spec, sc)
     for row in (0, 17, 39):
@@ -136,8 +140,8 @@ def test_auto_stop_ends_early_once_the_mean_is_precise() -> None:
 
 
 def test_stress_base_row_equals_the_deterministic_run() -> None:
-    spec = renewfin.load_spec("models/industrial_park_reit.yaml")
-    sc = renewfin.spec.load_scenario("scenarios/industrial_park_reit.yaml")
+    spec = renewfin.load_spec(str(ROOT / "models/industrial_park_reit.yaml"))
+    sc = renewfin.spec.load_scenario(str(ROOT / "scenarios/industrial_park_reit.yaml"))
     table = stress_table(spec, sc)
     base = run(spec)
     for key in ("equity_irr", "min_dscr", "bond_coverage"):
@@ -188,8 +192,8 @@ def test_impossible_parameters_and_unknown_correlations_are_named() -> None:
 
 def test_cli_simulate_prints_and_writes_json(tmp_path, capsys) -> None:
     out = tmp_path / "sim.json"
-    code = main(["simulate", "models/old_community.yaml", "--scenario",
-                 "scenarios/old_community.yaml", "-n", "64", "--seed", "3", "--json", str(out),
+    code = main(["simulate", str(ROOT / "models/old_community.yaml"), "--scenario",
+                 str(ROOT / "scenarios/old_community.yaml"), "-n", "64", "--seed", "3", "--json", str(out),
                  "--no-progress"])
     assert code == 0
     text = capsys.readouterr().out
@@ -204,7 +208,7 @@ def test_cli_simulate_rejects_a_bad_scenario_without_traceback(tmp_path, capsys)
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ninputs:\n  - {name: a, path: 'nope.x', distribution: "
                    "{type: uniform, low: 1, high: 2}}\n", encoding="utf-8")
-    code = main(["simulate", "models/old_community.yaml", "--scenario", str(bad), "-n", "5",
+    code = main(["simulate", str(ROOT / "models/old_community.yaml"), "--scenario", str(bad), "-n", "5",
                  "--no-progress"])
     assert code == 2
     err = capsys.readouterr().err
@@ -214,8 +218,8 @@ def test_cli_simulate_rejects_a_bad_scenario_without_traceback(tmp_path, capsys)
 @pytest.mark.parametrize("name", ["old_community", "old_factory_park", "urban_village",
                                   "industrial_park_reit"])
 def test_every_bundled_model_has_a_scenario_file_that_binds_and_runs(name: str) -> None:
-    spec = renewfin.load_spec(f"models/{name}.yaml")
-    sc = renewfin.spec.load_scenario(f"scenarios/{name}.yaml")
+    spec = renewfin.load_spec(str(ROOT / f"models/{name}.yaml"))
+    sc = renewfin.spec.load_scenario(str(ROOT / f"scenarios/{name}.yaml"))
     assert len(prepare(spec, sc)) == len(sc.inputs) >= 4
     assert all(i.basis for i in sc.inputs), "every range states its basis"
     sim = simulate(spec, sc, n=20)
@@ -225,8 +229,8 @@ def test_every_bundled_model_has_a_scenario_file_that_binds_and_runs(name: str) 
 
 def test_cli_sensitivity_prints_the_standard_tables_and_writes_json(tmp_path, capsys) -> None:
     out = tmp_path / "sens.json"
-    code = main(["sensitivity", "models/old_community.yaml", "--scenario",
-                 "scenarios/old_community.yaml", "--json", str(out), "--no-progress"])
+    code = main(["sensitivity", str(ROOT / "models/old_community.yaml"), "--scenario",
+                 str(ROOT / "scenarios/old_community.yaml"), "--json", str(out), "--no-progress"])
     assert code == 0
     text = capsys.readouterr().out
     assert "敏感性分析表" in text and "临界点" in text and "Tornado" in text

@@ -5,6 +5,7 @@ tightest of several constraints binds."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,12 +15,15 @@ from renewfin.engine import run
 from renewfin.solve import Constraint, goal_seek
 from renewfin.spec import ProjectSpec, SpecError, validate_data
 
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository (tests find its files from here, not from the working directory)."""
+
 BOND = "funding.special_bonds[0].amount"
 
 
 @pytest.fixture(scope="module")
 def spec() -> ProjectSpec:
-    return renewfin.load_spec("models/old_community.yaml")
+    return renewfin.load_spec(str(ROOT / "models/old_community.yaml"))
 
 
 def _with(spec: ProjectSpec, path: str, value: float) -> ProjectSpec:
@@ -87,7 +91,7 @@ def test_break_even_rent(spec: ProjectSpec) -> None:
 
 def test_largest_loan_for_a_dscr_covenant() -> None:
     """A loan sized by amount: the largest amount with min_dscr ≥ 1.3."""
-    data = renewfin.load_spec("models/old_factory_park.yaml").model_dump(mode="json")
+    data = renewfin.load_spec(str(ROOT / "models/old_factory_park.yaml")).model_dump(mode="json")
     data["funding"]["loans"] = data["funding"]["loans"][:1]
     data["funding"]["loans"][0]["sizing"] = {"amount": 20000}
     spec = validate_data(ProjectSpec, data)
@@ -103,7 +107,7 @@ def test_probabilistic_target_uses_common_random_numbers(spec: ProjectSpec) -> N
     value, so two solves agree exactly and the probability holds at the answer."""
     from renewfin.spec import load_scenario
 
-    sc = load_scenario("scenarios/old_community.yaml")
+    sc = load_scenario(str(ROOT / "scenarios/old_community.yaml"))
     a = goal_seek(spec, BOND, ["P(bond_coverage >= 1.1) >= 90%"], lo=1000, hi=12000,
                   scenario=sc, n=150, tol=1e-3)
     b = goal_seek(spec, BOND, ["P(bond_coverage >= 1.1) >= 90%"], lo=1000, hi=12000,
@@ -137,9 +141,9 @@ def test_cli_solve(tmp_path, capsys) -> None:
     from renewfin.cli import main
 
     out = tmp_path / "s.json"
-    code = main(["solve", "models/old_community.yaml", "--vary", BOND, "--require",
+    code = main(["solve", str(ROOT / "models/old_community.yaml"), "--vary", BOND, "--require",
                  "bond_coverage>=1.2", "--lo", "1000", "--hi", "12000", "--json", str(out)])
     assert code == 0 and "Binding" in capsys.readouterr().out
     assert json.loads(out.read_text(encoding="utf-8"))["status"] == "solved"
-    assert main(["solve", "models/old_community.yaml", "--vary", BOND, "--require",
+    assert main(["solve", str(ROOT / "models/old_community.yaml"), "--vary", BOND, "--require",
                  "bond_coverage>=50", "--lo", "1000", "--hi", "12000"]) == 1

@@ -17,7 +17,10 @@ from renewfin.excel.verify import compare_ledger, compare_metrics, error_cells
 from renewfin.excel.writer import write_model
 from renewfin.spec import ProjectSpec, validate_data
 
-MODELS = sorted(p.stem for p in Path("models").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository (tests find its files from here, not from the working directory)."""
+
+MODELS = sorted(p.stem for p in (ROOT / "models").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,7 +47,7 @@ def _assert_matches(result: Result, path: Path) -> None:
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Result, Path]]:
     tmp = tmp_path_factory.mktemp("models")
-    results = {m: run(renewfin.load_spec(f"models/{m}.yaml")) for m in MODELS}
+    results = {m: run(renewfin.load_spec(str(ROOT / f"models/{m}.yaml"))) for m in MODELS}
     with ThreadPoolExecutor(max_workers=2) as pool:  # one private LibreOffice profile per call
         paths = dict(
             zip(MODELS, pool.map(lambda m: _recalc(results[m], tmp, m), MODELS), strict=True)
@@ -110,7 +113,7 @@ def test_every_calculated_cell_is_a_formula(model: str, recalculated, tmp_path: 
 def _editable() -> ProjectSpec:
     """The old-community example with its loan fixed-rate, sized by amount and drawn debt
     first, so that the workbook's facility and drawings are live formulas too."""
-    data = renewfin.load_spec("models/old_community.yaml").model_dump(mode="json")
+    data = renewfin.load_spec(str(ROOT / "models/old_community.yaml")).model_dump(mode="json")
     loan = data["funding"]["loans"][0]
     loan.update(
         {
@@ -163,7 +166,7 @@ def test_editing_an_input_cell_matches_the_engine_on_the_edited_spec(
 
 def test_text_from_the_spec_stays_text(tmp_path: Path) -> None:
     """A project named like a formula is written as text, before and after LibreOffice."""
-    data = renewfin.load_spec("models/urban_village.yaml").model_dump(mode="json")
+    data = renewfin.load_spec(str(ROOT / "models/urban_village.yaml")).model_dump(mode="json")
     data["project"]["name"] = '=HYPERLINK("http://example.com","x")'
     data["project"]["name_en"] = "@SUM(A1)"
     result = run(validate_data(ProjectSpec, data))
@@ -185,7 +188,7 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(Workbook, "save", boom)
     target = tmp_path / "model.xlsx"
     with pytest.raises(OSError):
-        write_model(run(renewfin.load_spec("models/old_community.yaml")), target)
+        write_model(run(renewfin.load_spec(str(ROOT / "models/old_community.yaml"))), target)
     assert not target.exists()
     assert not list(tmp_path.iterdir())
 
@@ -194,7 +197,7 @@ def test_cli_run_writes_the_workbook(tmp_path: Path, capsys) -> None:
     from renewfin.cli import main
 
     out = tmp_path / "model.xlsx"
-    assert main(["run", "models/old_factory_park.yaml", "-o", str(out)]) == 0
+    assert main(["run", str(ROOT / "models/old_factory_park.yaml"), "-o", str(out)]) == 0
     assert out.exists() and "model workbook written" in capsys.readouterr().out
     assert {"Cover", "Inputs", "Time", "Funding", "Outputs", "Checks", "Control"} <= set(
         load_workbook(out, read_only=True).sheetnames
@@ -263,9 +266,9 @@ def test_simulate_writes_a_risk_workbook(tmp_path: Path, capsys) -> None:
     code = main(
         [
             "simulate",
-            "models/old_community.yaml",
+            str(ROOT / "models/old_community.yaml"),
             "--scenario",
-            "scenarios/old_community.yaml",
+            str(ROOT / "scenarios/old_community.yaml"),
             "-n",
             "200",
             "--seed",
@@ -298,7 +301,7 @@ def test_sub_annual_workbooks_reproduce_the_engine(
 ) -> None:
     """The same proof on quarterly and semiannual versions of the examples (reserve targets
     looking several periods ahead are written as the engine's values, listed on Control)."""
-    data = renewfin.load_spec(f"models/{model}.yaml").model_dump(mode="json")
+    data = renewfin.load_spec(str(ROOT / f"models/{model}.yaml")).model_dump(mode="json")
     data["timeline"]["periodicity"] = periodicity
     result = run(validate_data(ProjectSpec, data))
     _assert_matches(result, _recalc(result, tmp_path, model))
