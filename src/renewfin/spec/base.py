@@ -7,8 +7,9 @@ CLI help and the comments column of the Excel inputs sheet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,7 +32,11 @@ Name = Annotated[str, Field(min_length=1, max_length=120)]
 
 
 class SpecModel(BaseModel):
-    """Base of every spec model: frozen, unknown keys rejected, documented fields."""
+    """Base of every spec model: frozen, unknown keys rejected, documented fields.
+
+    Change a spec with ``with_changes`` (or ``model_copy(update=…)``, which does the same):
+    both return a re-validated copy. ``model_construct`` skips validation by design and
+    is not for specs."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -40,6 +45,27 @@ class SpecModel(BaseModel):
         validate_default=True,
         str_strip_whitespace=True,
     )
+
+    def with_changes(self, changes: Mapping[str, Any] | None = None, /, **fields: Any) -> Self:
+        """A re-validated copy with the values at the given paths replaced
+        (``spec.with_changes({"funding.loans[0].spread": -0.004})``; keyword arguments are
+        fields of this model); see ``renewfin.spec.changes``.
+
+        Raises
+        ------
+        SpecError
+            Naming each path, the value and what was expected.
+        """
+        from renewfin.spec.changes import with_changes
+
+        return with_changes(self, {**(changes or {}), **fields})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` (field → value), a re-validated one (``with_changes``),
+        so that an update can never produce a spec that breaks its own rules."""
+        if update:
+            return self.with_changes(update)
+        return super().model_copy(deep=deep)
 
 
 class MoneyUnit(StrEnum):
