@@ -1,6 +1,6 @@
 """Engine invariants (DESIGN.md §2, STYLE.md "property tests"): totals equal the sum of
-their parts, S = 1 equals row 0 of a batch, overrides the engine does not read are
-rejected, runs are deterministic, the money unit and the period length change nothing
+their parts, S = 1 equals row 0 of a batch, overrides are checked as the spec is (paths
+from the spec models, bounds, rules across fields), runs are deterministic, the money unit and the period length change nothing
 but the scale and the grid. References: the accounting identities of the 项目投资现金流量表
 (《建设项目经济评价方法与参数》(第三版)) and the hand calculations written out below."""
 
@@ -19,7 +19,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from renewfin.engine import Result, run
 from renewfin.ledger import Kind
 from renewfin.metrics import METRICS, metric_info
-from renewfin.spec import ProjectSpec, load_spec, validate_data
+from renewfin.spec import ProjectSpec, SpecError, load_spec, validate_data
+from renewfin.spec.registry import UnknownInputError
 from renewfin.testing import assert_ledger_close, minimal_spec
 
 FAST = settings(max_examples=15, deadline=None,
@@ -265,24 +266,67 @@ def test_n_scenarios_without_overrides_broadcasts() -> None:
         assert_array_equal(values, np.repeat(values[0], 3), err_msg=key)
 
 
-# --- overrides the engine does not read -----------------------------------------------
+# --- overrides: one registry of paths, the spec's own checks --------------------------
 
 
 @pytest.mark.parametrize("path", [
     "revenues[不存在].unit_price",        # no such stream
     "revenues[停车位].unit_prize",        # misspelt field
     "risk.capex_overun",                  # misspelt risk input
-    "evaluation.discount_rate",           # a real field the engine reads elsewhere
+    "project.name",                       # a field, but not a number
 ])
-def test_unused_override_raises_key_error(path: str) -> None:
+def test_unknown_override_path_is_named_with_suggestions(path: str) -> None:
+    """Reference: the spec models (renewfin.spec.registry), not what one run reads."""
     spec = spec_of(minimal_spec())
-    with pytest.raises(KeyError, match=r"do(es)? not use"):
+    with pytest.raises(UnknownInputError, match="not a numeric input of this spec") as info:
         run(spec, {path: np.array([0.1, 0.2])})
+    assert isinstance(info.value, KeyError) and isinstance(info.value, SpecError)
+    assert path in str(info.value)
+
+
+@pytest.mark.parametrize("value", [-5.0, [0.1, -5.0], np.array([0.0, np.nan])])
+def test_override_outside_bounds_is_rejected_scalar_or_array(value: Any) -> None:
+    """The same check for a plain number and an array (issue 13 item 5: -5 as a number
+    used to run and give a capex of -4,000); the virtual input's bound is > -1."""
+    spec = spec_of(minimal_spec())
+    with pytest.raises(SpecError, match=r"risk\.capex_overrun: expected a finite number > -1"):
+        run(spec, {"risk.capex_overrun": value})
+
+
+def test_override_bounds_come_from_the_field() -> None:
+    """revenues[*].utilisation is a Share (0..1 in renewfin.spec.base), whole numbers for
+    int fields, and rules across fields through the changed spec (grace < tenor)."""
+    spec = spec_of(rich_spec())
+    with pytest.raises(SpecError, match=r"utilisation: expected a finite number >= 0 and <= 1"):
+        run(spec, {"revenues[0].utilisation": [0.5, 1.2]})
+    with pytest.raises(SpecError, match="whole number"):
+        run(spec, {"risk.construction_delay_periods": [0.0, 1.5]})
+
+
+def test_index_and_name_paths_are_the_same_input() -> None:
+    spec = spec_of(minimal_spec())
+    by_name = run(spec, {"revenues[停车位].unit_price": [300.0, 400.0]})
+    by_index = run(spec, {"revenues[0].unit_price": [300.0, 400.0]})
+    assert_same_metrics(by_name, by_index)
+    with pytest.raises(SpecError, match="the same input"):
+        run(spec, {"revenues[0].unit_price": 1.0, "revenues[停车位].unit_price": 2.0})
+
+
+def test_discount_rate_override_equals_the_changed_spec() -> None:
+    """Reference: the spec with the rate changed, run alone (``with_changes``)."""
+    spec = spec_of(rich_spec())
+    batch = run(spec, {"evaluation.discount_rate": [0.04, 0.09],
+                       "evaluation.equity_discount_rate": [0.07, 0.12]})
+    for k, (rate, equity) in enumerate([(0.04, 0.07), (0.09, 0.12)]):
+        alone = run(spec.with_changes({"evaluation.discount_rate": rate,
+                                       "evaluation.equity_discount_rate": equity}))
+        for key in ("project_npv", "project_npv_pre_tax", "equity_npv", "discounted_payback"):
+            assert_array_equal(batch.values[key][k], alone.values[key][0], err_msg=key)
 
 
 def test_override_shape_mismatch_raises() -> None:
     spec = spec_of(minimal_spec())
-    with pytest.raises(ValueError, match="disagree"):
+    with pytest.raises(SpecError, match="disagree"):
         run(spec, {"risk.capex_overrun": [0.0, 0.1], "price_contingency.rate": [0.0] * 3})
 
 

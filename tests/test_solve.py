@@ -77,10 +77,21 @@ def test_smallest_grant_for_non_negative_cash(spec: ProjectSpec) -> None:
     """The smallest municipal grant that keeps cumulative cash ≥ 0 and equity IRR ≥ −3 %."""
     path = "funding.fiscal_funds[市级财政配套].amount"
     res = goal_seek(spec, path, ["equity_irr >= -3%", "min_cumulative_cash >= 0"],
-                    lo=0.0, hi=15000, goal="min")
+                    lo=1.0, hi=15000, goal="min")
     assert res.status == "solved"
     assert _metric(spec, path, res.value, "equity_irr") >= -0.03 - 1e-9
     assert _metric(spec, path, res.value - 1.0, "equity_irr") < -0.03
+
+
+def test_search_range_the_spec_refuses_is_named(spec: ProjectSpec) -> None:
+    """A capital grant needs an amount > 0 (renewfin.spec.funding): a range starting at 0
+    is refused before any run, naming ``lo`` and the rule; so is a tolerance of 0."""
+    path = "funding.fiscal_funds[市级财政配套].amount"
+    with pytest.raises(SpecError, match=r"lo: .*needs `amount` > 0") as info:
+        goal_seek(spec, path, ["min_cumulative_cash >= 0"], lo=0.0, hi=15000, goal="min")
+    assert "hi:" not in str(info.value)
+    with pytest.raises(SpecError, match="tol: expected a tolerance > 0"):
+        goal_seek(spec, path, ["min_cumulative_cash >= 0"], lo=1.0, hi=15000, tol=0.0)
 
 
 def test_break_even_rent(spec: ProjectSpec) -> None:

@@ -24,6 +24,7 @@ from renewfin.inputs import Inputs
 from renewfin.ledger import Ledger
 from renewfin.metrics import metric_info, project_metrics
 from renewfin.metrics_funding import funding_metrics
+from renewfin.overrides import Overrides, check_overrides
 from renewfin.spec.model import ProjectSpec
 from renewfin.timeline import Timeline
 
@@ -100,19 +101,6 @@ class Result:
         return pd.DataFrame(rows).set_index("id")
 
 
-def n_scenarios_of(overrides: Mapping[str, ArrayLike] | None) -> int:
-    """S implied by a set of overrides: the length of 1-D (per-scenario scalar) overrides and
-    the rows of 2-D (per-scenario vector) ones; a (1, n) vector applies to every scenario."""
-    sizes = {
-        np.shape(v)[0]
-        for v in (overrides or {}).values()
-        if np.ndim(v) == 1 or (np.ndim(v) == 2 and np.shape(v)[0] != 1)
-    }
-    if len(sizes) > 1:
-        raise ValueError(f"overrides disagree on the number of scenarios: {sorted(sizes)}")
-    return sizes.pop() if sizes else 1
-
-
 def run_context(
     spec: ProjectSpec,
     overrides: Mapping[str, ArrayLike] | None = None,
@@ -120,10 +108,11 @@ def run_context(
     n_scenarios: int | None = None,
 ) -> RunContext:
     """Run the engine and return its context (inputs read, ledger, diagnostics) without
-    computing metrics."""
-    s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
-    ctx = RunContext.create(spec, Inputs(s, overrides))
+    computing metrics; ``overrides`` are checked as by ``run``."""
+    checked = check_overrides(spec, overrides, n_scenarios)
+    ctx = RunContext.create(spec, Inputs(checked.n_scenarios, checked.values))
     _stages(ctx)
+    _discount_rates(ctx)
     return ctx
 
 
@@ -140,6 +129,14 @@ def _stages(ctx: RunContext) -> tuple[FundingPlan, Sizing, dict[str, np.ndarray]
     return plan, sizing, reit_values
 
 
+def _discount_rates(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
+    """The project and equity discount rates, (S,) or (1,) [1/yr]."""
+    ev = ctx.spec.evaluation
+    project = ctx.inputs.scalar("evaluation.discount_rate", ev.discount_rate)[:, 0]
+    equity = ctx.inputs.scalar("evaluation.equity_discount_rate", ev.equity_discount_rate)
+    return project, equity[:, 0]
+
+
 def run(
     spec: ProjectSpec,
     overrides: Mapping[str, ArrayLike] | None = None,
@@ -152,28 +149,43 @@ def run(
     ----------
     spec : ProjectSpec
         The validated project.
-    overrides : mapping of spec path → (S,) or (S, n) array, optional
-        Per-scenario absolute values of numeric inputs (``revenues[停车位].unit_price``,
-        ``risk.construction_delay_periods`` …).
+    overrides : mapping of spec path → number, (S,) or (S, n) array, optional
+        Per-scenario absolute values of any numeric input (``revenues[停车位].unit_price``
+        or ``revenues[0].unit_price``, ``evaluation.discount_rate``,
+        ``risk.construction_delay_periods`` …; ``renewfin.spec.registry`` lists them),
+        checked against the spec's bounds and rules first
+        (``renewfin.overrides.check_overrides``). Inputs the engine reads per scenario run
+        in one batch; inputs that set the spec's structure (tenors, issue years, lives,
+        schedules …) run once per distinct value on the spec changed to it
+        (``spec.with_changes``), and the scenarios are put back in order.
     n_scenarios : int, optional
         S; inferred from ``overrides`` when omitted.
 
     Raises
     ------
-    KeyError
-        When an override names a path the engine does not read.
+    SpecError
+        Listing every bad override: an unknown path (``UnknownInputError``, also a
+        ``KeyError``), a wrong shape, a value outside its field's bounds or breaking a rule
+        of the spec, each with its path and value.
     """
+    return run_checked(spec, check_overrides(spec, overrides, n_scenarios))
+
+
+def run_checked(spec: ProjectSpec, overrides: Overrides) -> Result:
+    """``run`` on overrides already checked by ``check_overrides``."""
     t0 = time.perf_counter()
-    s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
-    inputs = Inputs(s, overrides)
+    inputs = Inputs(overrides.n_scenarios, overrides.values)
     ctx = RunContext.create(spec, inputs)
     plan, sizing, reit_values = _stages(ctx)
+    rate, equity_rate = _discount_rates(ctx)
+    structural = inputs.unused()
+    if structural:
+        from renewfin.spec_runs import run_by_spec_values
+
+        return run_by_spec_values(spec, overrides, structural)
     t1 = time.perf_counter()
-    unused = inputs.unused()
-    if unused:
-        raise KeyError(f"overrides name inputs the engine does not use: {', '.join(unused)}")
-    values = project_metrics(ctx.ledger, spec, ctx.diagnostics)
-    values.update(funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics))
+    values = project_metrics(ctx.ledger, spec, ctx.diagnostics, discount_rate=rate)
+    values.update(funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics, equity_rate))
     values.update(reit_values)
     s_all = ctx.ledger.n_scenarios
     values = {

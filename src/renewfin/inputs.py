@@ -4,8 +4,10 @@ The engine reads every number it uses through ``Inputs.scalar`` or ``Inputs.vect
 with the number's spec path (``revenues[停车位].unit_price``). Without an override the
 value is the spec's and the array has one row, broadcasting over scenarios; with an
 override (a Monte Carlo sample, a stress case) it has one row per scenario. Overrides
-that the engine never reads are reported by ``unused``, so a misspelt path cannot pass
-silently.
+reach it checked (``renewfin.overrides.check_overrides``: canonical paths, shapes, the
+spec's bounds and rules); those the engine never reads are reported by ``unused`` (inputs
+that set the spec's structure, which ``renewfin.engine.run`` then applies to the spec
+itself).
 """
 
 from __future__ import annotations
@@ -15,14 +17,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-RISK_DELAY = "risk.construction_delay_periods"
-"""Virtual input: construction delay added to every phase [periods]."""
-RISK_OVERRUN = "risk.capex_overrun"
-"""Virtual input: capex overrun as a fraction of the items it applies to [fraction]."""
-VIRTUAL_PATHS = {RISK_DELAY: 0.0, RISK_OVERRUN: 0.0}
-LIMITS = {RISK_DELAY: (0.0, 1200.0), RISK_OVERRUN: (-1.0, 100.0)}
-"""Allowed ranges of the virtual risk inputs."""
-"""Inputs that exist in every run without a spec field, with their neutral values."""
+from renewfin.spec.registry import RISK_DELAY, RISK_OVERRUN
+
+__all__ = ["RISK_DELAY", "RISK_OVERRUN", "Inputs"]
 
 
 class Inputs:
@@ -65,13 +62,6 @@ class Inputs:
             raise ValueError(
                 f"override {path}: expected shape ({self.n_scenarios},), got {value.shape}"
             )
-        if path in LIMITS:
-            lo, hi = LIMITS[path]
-            bad = (value < lo) | (value > hi)
-            if bad.any():
-                raise ValueError(
-                    f"override {path}: values must lie in [{lo}, {hi}]; got {value[bad][0]!r}"
-                )
         return value[:, None]
 
     def vector(self, path: str, base: Sequence[float]) -> np.ndarray:
@@ -93,6 +83,13 @@ class Inputs:
                 f"override {path}: expected {self.n_scenarios} rows, got {value.shape[0]}"
             )
         return value
+
+    def note(self, path: str, base: float | list[float] | None) -> None:
+        """Record that ``path`` was read with spec value ``base`` without reading it (a run
+        stitched from several, ``renewfin.spec_runs``)."""
+        self._used.add(path)
+        if base is not None:
+            self.bases[path] = base
 
     def value(self, path: str, scenario: int = 0) -> float | list[float]:
         """The value scenario ``scenario`` used for ``path`` (override or spec value)."""

@@ -119,14 +119,18 @@ def metric_info(key: str) -> MetricInfo:
 
 
 def project_metrics(
-    ledger: Ledger, spec: ProjectSpec, diagnostics: list[str]
+    ledger: Ledger,
+    spec: ProjectSpec,
+    diagnostics: list[str],
+    discount_rate: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Pre-financing metrics of a run, each (S,).
 
     NPVs discount each period's flow at its end (Excel ``NPV()`` convention) at
-    ``evaluation.discount_rate``; paybacks are in years from the start of period 0."""
+    ``discount_rate`` ((S,) or (1,) [1/yr]; default ``evaluation.discount_rate``); paybacks
+    are in years from the start of period 0."""
     ppy = spec.periods_per_year
-    rate = spec.evaluation.discount_rate
+    rate = spec.evaluation.discount_rate if discount_rate is None else discount_rate
     pre = ledger["cf.project.pre_tax"]
     after = ledger["cf.project.after_tax"]
     out: dict[str, np.ndarray] = {

@@ -79,9 +79,15 @@ def loan_discount_rate(
 
 
 def funding_metrics(
-    ledger: Ledger, spec: ProjectSpec, plan: FundingPlan, sizing: Sizing, diagnostics: list[str]
+    ledger: Ledger,
+    spec: ProjectSpec,
+    plan: FundingPlan,
+    sizing: Sizing,
+    diagnostics: list[str],
+    equity_discount_rate: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Metrics of the funding stack, each (S,)."""
+    """Metrics of the funding stack, each (S,); the equity NPV at ``equity_discount_rate``
+    ((S,) or (1,) [1/yr]; default ``evaluation.equity_discount_rate``)."""
     ppy = spec.periods_per_year
     ev = spec.evaluation
     out: dict[str, np.ndarray] = {}
@@ -95,7 +101,8 @@ def funding_metrics(
     irr, reasons = finance.irr(owners, ppy, with_reason=True)
     note_reasons(diagnostics, "equity_irr", np.asarray(reasons))
     out["equity_irr"] = np.asarray(irr)
-    out["equity_npv"] = np.asarray(finance.npv(ev.equity_discount_rate, owners, ppy))
+    rate = ev.equity_discount_rate if equity_discount_rate is None else equity_discount_rate
+    out["equity_npv"] = np.asarray(finance.npv(rate, owners, ppy))
     for name, flows in party_flows(ledger, spec).items():
         out[f"party_irr[{name}]"] = np.asarray(finance.irr(flows, ppy))
         paid_in = np.maximum(-flows, 0.0).sum(axis=1)

@@ -1,53 +1,32 @@
-"""Spec paths of numeric inputs: the canonical form the engine reads, and their base values.
+"""Spec paths of numeric inputs: their canonical form, and the values the engine uses.
 
-The engine reads every number through ``Inputs`` with a canonical path that names list
-items (``revenues[停车位].unit_price``); users may also write indices
-(``revenues[0].unit_price``). ``base_inputs`` runs the engine once and returns every path
-it read with the spec's value, so a path is valid exactly when the engine uses it.
+The valid paths are those of ``renewfin.spec.registry`` (generated from the spec models;
+list items by name, ``revenues[停车位].unit_price``, or by position,
+``revenues[0].unit_price``). ``base_inputs`` gives the inputs the engine reads per
+scenario with the values it uses (defaults filled in: ``tax.income_tax_rate`` 0.25 when
+the spec leaves it empty); ``input_values`` gives every path of the registry, the others
+with their spec values.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from typing import Any
-
 from renewfin.spec.model import ProjectSpec
+from renewfin.spec.registry import registry, suggest
 
-_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
+__all__ = ["base_inputs", "canonical_path", "input_values", "suggest"]
+
+Value = float | list[float] | None
 
 
 def canonical_path(spec: ProjectSpec, path: str) -> str:
-    """``path`` with list indices replaced by item names where the spec has them."""
-    node: Any = spec
-    parts = []
-    for raw in path.strip().split("."):
-        m = _SEGMENT.fullmatch(raw.strip())
-        if m is None:
-            return path.strip()
-        attr, sel = m.group(1), m.group(2)
-        node = getattr(node, attr, None) if node is not None else None
-        if sel is None:
-            parts.append(attr)
-            continue
-        sel = sel.strip()
-        if isinstance(node, list):
-            item = None
-            if re.fullmatch(r"-?\d+", sel) and -len(node) <= int(sel) < len(node):
-                item = node[int(sel)]
-            else:
-                item = next((x for x in node if getattr(x, "name", None) == sel), None)
-            if item is not None and getattr(item, "name", None) is not None:
-                sel = item.name
-            node = item
-        else:
-            node = None
-        parts.append(f"{attr}[{sel}]")
-    return ".".join(parts)
+    """``path`` in its canonical spelling (list items by name where they have one); a path
+    that names no input comes back stripped, for the caller to report."""
+    entry = registry(spec).find(path)
+    return entry.path if entry is not None else path.strip()
 
 
 def base_inputs(spec: ProjectSpec) -> dict[str, float | list[float]]:
-    """Every input path the engine reads for this spec, with its spec value."""
+    """The inputs the engine reads per scenario for this spec, with the values it uses."""
     from renewfin.core.context import RunContext
     from renewfin.engine import run_context
 
@@ -55,7 +34,16 @@ def base_inputs(spec: ProjectSpec) -> dict[str, float | list[float]]:
     return dict(ctx.inputs.bases)
 
 
-def suggest(path: str, known: list[str]) -> str:
-    """A hint naming the closest known paths."""
-    close = difflib.get_close_matches(path, known, n=3, cutoff=0.5)
-    return f"; did you mean {' or '.join(close)}?" if close else ""
+def input_values(
+    spec: ProjectSpec, engine: dict[str, float | list[float]] | None = None
+) -> dict[str, Value]:
+    """Every input path of the spec with its value: the engine's (``base_inputs``, or
+    ``engine`` when at hand) where it reads the path per scenario, else the spec's (``None``
+    for an optional field left empty)."""
+    engine = base_inputs(spec) if engine is None else engine
+    out: dict[str, Value] = {}
+    for path, entry in registry(spec).items():
+        base = entry.base
+        out[path] = list(base) if isinstance(base, tuple) else base
+    out.update(engine)
+    return out

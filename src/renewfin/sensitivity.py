@@ -44,6 +44,7 @@ from renewfin.engine import run
 from renewfin.paths import base_inputs, canonical_path, suggest
 from renewfin.simulation import DEFAULT_CHUNK, Simulation, evaluate, prepare
 from renewfin.spec.model import ProjectSpec
+from renewfin.spec.registry import registry
 from renewfin.spec.scenario import Apply, ScenarioSpec, Threshold, ThresholdOp
 
 __all__ = [
@@ -292,9 +293,36 @@ def _evaluate_factors(
     change: FloatArray,
     chunk_size: int = DEFAULT_CHUNK,
 ) -> pd.DataFrame:
-    """Metrics (S, metrics) at S factor points, in one batched engine run per chunk."""
+    """Metrics (S, metrics) at S factor points, in one batched engine run per chunk; a
+    point that takes an input outside its field's bounds (an opex share above 100 %, a
+    negative price) is not run and its metrics are NaN."""
     overrides = _factor_overrides(bases, factors, which, change)
-    return evaluate(spec, overrides, which.size, chunk_size=chunk_size)
+    reg = registry(spec)
+    ok = np.ones(which.size, dtype=bool)
+    for path, values in overrides.items():
+        bad = reg[path].bounds.outside(values)
+        ok &= ~(bad.reshape(which.size, -1).any(axis=1))
+    if ok.all():
+        return evaluate(spec, overrides, which.size, chunk_size=chunk_size)
+    rows = np.flatnonzero(ok)
+    frame = evaluate(spec, {p: v[rows] for p, v in overrides.items()}, rows.size,
+                     chunk_size=chunk_size)
+    return frame.set_axis(rows).reindex(np.arange(which.size))
+
+
+def _admissible(spec: ProjectSpec, bases: Bases, factor: Factor, lo: float, hi: float
+                ) -> tuple[float, float]:
+    """The part of the relative changes [lo, hi] that keeps every input of ``factor``
+    inside its field's bounds (a change ``c`` scales a value ``b`` to ``b (1 + c)``)."""
+    reg = registry(spec)
+    for path in factor.paths:
+        bounds = reg[path].bounds
+        for b in np.atleast_1d(np.asarray(bases[path], dtype=float)):
+            if b == 0.0:
+                continue
+            ends = sorted(((bounds.lo / b) - 1.0, (bounds.hi / b) - 1.0))
+            lo, hi = max(lo, ends[0]), min(hi, ends[1])
+    return lo, hi
 
 
 def _check_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
@@ -658,7 +686,9 @@ def switching_values(
     threshold : float
         Threshold [the metric's unit].
     search : (float, float)
-        Range of relative changes searched [fraction], default −90 % … +200 %.
+        Range of relative changes searched [fraction], default −90 % … +200 %; for each
+        factor, narrowed to the changes that keep its inputs inside their fields' bounds
+        (``search_low`` / ``search_high`` in the result).
     grid : int
         Grid points over ``search`` (≥ 2).
     xtol : float
@@ -687,15 +717,18 @@ def switching_values(
         raise ValueError(f"grid must be >= 2, got {grid}")
     bases = base_inputs(spec)
     factors = _resolve(spec, factors, bases)
-    xs = np.union1d(np.linspace(lo, hi, grid), [0.0])
-    i0 = int(np.flatnonzero(xs == 0.0)[0])
-    nf, nx = len(factors), xs.size
+    grid_xs = np.union1d(np.linspace(lo, hi, grid), [0.0])
+    i0 = int(np.flatnonzero(grid_xs == 0.0)[0])
+    nf, nx = len(factors), grid_xs.size
+    limits = [_admissible(spec, bases, f, lo, hi) for f in factors]
+    xk = np.stack([np.clip(grid_xs, a, b) for a, b in limits])  # (nf, nx)
     which = np.repeat(np.arange(nf), nx)
-    frame = _evaluate_factors(spec, bases, factors, which, np.tile(xs, nf), chunk_size)
+    frame = _evaluate_factors(spec, bases, factors, which, xk.ravel(), chunk_size)
     _check_metrics(frame, [metric])
     y = frame[metric].to_numpy().reshape(nf, nx)
     crossings: list[_Crossing] = []
     for k, f in enumerate(factors):
+        xs = xk[k]
         base = y[k, i0]
         if not np.isfinite(base):
             crossings.append(_Crossing(UNDEFINED_AT_BASE))
@@ -756,8 +789,8 @@ def switching_values(
                     else "increase"
                 ),
                 "status": c.status,
-                "search_low": lo,
-                "search_high": hi,
+                "search_low": limits[k][0],
+                "search_high": limits[k][1],
                 "value_at_low": y[k, 0],
                 "value_at_high": y[k, -1],
             }

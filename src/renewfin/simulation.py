@@ -22,7 +22,8 @@ import pandas as pd
 from renewfin import montecarlo as mc
 from renewfin.allocator import keep_freed_memory
 from renewfin.engine import run
-from renewfin.paths import base_inputs, canonical_path, suggest
+from renewfin.overrides import check_overrides
+from renewfin.paths import canonical_path, input_values, suggest
 from renewfin.spec.errors import Problem, SpecError
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import Apply, Override, ScenarioSpec, Threshold, UncertainInput
@@ -76,23 +77,17 @@ def _override_value(base: float | list[float], o: Override) -> np.ndarray:
 
 
 def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
-    """Bind a scenario's inputs to a spec; raise one ``SpecError`` naming every input whose
-    path the engine does not read for this spec."""
-    bases = base_inputs(spec)
-    known = sorted(bases)
+    """Bind a scenario's inputs to a spec; raise one ``SpecError`` naming every input or
+    stress override whose path is no numeric input of the spec (``renewfin.spec.registry``)
+    or has no value to multiply or shift."""
+    bases = input_values(spec)
     problems: list[Problem] = []
     out: list[PreparedInput] = []
     seen: dict[str, str] = {}
     for k, inp in enumerate(scenario.inputs):
-        path = canonical_path(spec, inp.path)
-        if path not in bases:
-            problems.append(
-                Problem(
-                    f"inputs[{k}].path",
-                    "not a numeric input of this spec" + suggest(path, known),
-                    inp.path,
-                )
-            )
+        path, problem = _bound_path(spec, bases, inp.path, inp.apply, f"inputs[{k}].path")
+        if problem is not None:
+            problems.append(problem)
             continue
         if path in seen:
             problems.append(
@@ -103,22 +98,48 @@ def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
         out.append(_bind(inp, path, bases[path]))
     for j, case in enumerate(scenario.stress):
         for i, o in enumerate(case.overrides):
-            if canonical_path(spec, o.path) not in bases:
-                problems.append(
-                    Problem(
-                        f"stress[{j}].overrides[{i}].path",
-                        "not a numeric input of this spec"
-                        + suggest(canonical_path(spec, o.path), known),
-                        o.path,
-                    )
-                )
+            how = Apply.SET if o.set is not None else Apply.MULTIPLY
+            where = f"stress[{j}].overrides[{i}].path"
+            problems += [p for p in [_bound_path(spec, bases, o.path, how, where)[1]] if p]
     if problems:
         raise SpecError(problems, what="scenario")
     return out
 
 
-def _bind(inp: UncertainInput, path: str, base: float | list[float]) -> PreparedInput:
+def _bound_path(
+    spec: ProjectSpec, bases: dict[str, Any], path: str, apply: Apply, where: str
+) -> tuple[str, Problem | None]:
+    """The canonical path, or the problem: no such input, or no spec value to change."""
+    canon = canonical_path(spec, path)
+    if canon not in bases:
+        return canon, Problem(where, "not a numeric input of this spec"
+                              + suggest(canon, sorted(bases)), path)
+    if bases[canon] is None and apply is not Apply.SET:
+        return canon, Problem(where, f"has no value in this spec to {apply.value}; give a "
+                                     "value in the spec, or use `set`", path)
+    return canon, None
+
+
+def _named_by_input(exc: SpecError, prepared: list[PreparedInput]) -> SpecError:
+    """``exc`` about sampled values, each problem named by the scenario input behind it."""
+    index = {p.path: (k, p) for k, p in enumerate(prepared)}
+    problems = []
+    for problem in exc.problems:
+        k, inp = index.get(problem.path, (None, None))
+        if inp is None:
+            problems.append(problem)
+            continue
+        problems.append(Problem(f"inputs[{k}] {inp.name}", f"sampled values of {inp.path} "
+                                f"(apply: {inp.apply.value}): {problem.message}",
+                                problem.value, problem.has_value))
+    return SpecError(problems, what="scenario")
+
+
+def _bind(inp: UncertainInput, path: str, base: float | list[float] | None) -> PreparedInput:
+    """``inp`` bound to its spec value (an empty optional field, which only ``set`` may
+    vary, counts as 0 for the shape of the values)."""
     dist = inp.math()
+    base = 0.0 if base is None else base
     low = inp.low if inp.low is not None else float(dist.ppf(np.array([0.1]))[0])
     high = inp.high if inp.high is not None else float(dist.ppf(np.array([0.9]))[0])
     return PreparedInput(inp.name, path, base, dist, inp.apply, low, high)
@@ -199,7 +220,14 @@ def evaluate(
 
     ``workers`` > 1 evaluates chunks in that many processes; each scenario's numbers do
     not depend on the chunk it runs in, so the result is identical. ``timings``
-    (optional) accumulates the engine's and the metrics' seconds (summed over workers)."""
+    (optional) accumulates the engine's and the metrics' seconds (summed over workers).
+
+    Raises
+    ------
+    SpecError
+        Before any chunk runs, when an override breaks the spec's bounds or rules
+        (``renewfin.overrides.check_overrides``)."""
+    check_overrides(spec, overrides, n)
     bounds = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
     chunks = [({k: v[lo:hi] for k, v in overrides.items()}, hi - lo) for lo, hi in bounds]
     parts: list[pd.DataFrame] = []
@@ -387,17 +415,20 @@ def simulate(
         repair = repair or sample.repair
         ov = overrides_for(prepared, sample.values)
         t1 = time.perf_counter()
-        m = evaluate(
-            spec,
-            ov,
-            size,
-            chunk_size=chunk_size,
-            progress=progress,
-            done_before=done,
-            total=n,
-            timings=spent,
-            workers=workers,
-        )
+        try:
+            m = evaluate(
+                spec,
+                ov,
+                size,
+                chunk_size=chunk_size,
+                progress=progress,
+                done_before=done,
+                total=n,
+                timings=spent,
+                workers=workers,
+            )
+        except SpecError as exc:
+            raise _named_by_input(exc, prepared) from None
         t_sample += t1 - t0
         samples.append(sample.values)
         metrics.append(m)
@@ -433,25 +464,15 @@ def simulate(
 def stress_table(spec: ProjectSpec, scenario: ScenarioSpec) -> pd.DataFrame:
     """The base case and each named stress case, one row each, all metrics: one batched
     engine run with S = 1 + cases."""
-    bases = base_inputs(spec)
+    prepare(spec, scenario)  # every override path checked, named by its place in the file
+    bases = input_values(spec)
     cases = scenario.stress
     s = 1 + len(cases)
     overrides: dict[str, np.ndarray] = {}
     for j, case in enumerate(cases, start=1):
         for o in case.overrides:
             path = canonical_path(spec, o.path)
-            if path not in bases:
-                raise SpecError(
-                    [
-                        Problem(
-                            f"stress[{j - 1}]",
-                            "not a numeric input of this spec" + suggest(path, sorted(bases)),
-                            o.path,
-                        )
-                    ],
-                    what="scenario",
-                )
-            base = np.asarray(bases[path], dtype=float)
+            base = np.asarray(0.0 if bases[path] is None else bases[path], dtype=float)
             if path not in overrides:
                 overrides[path] = np.repeat(base[None, ...], s, axis=0)
             overrides[path][j] = _override_value(overrides[path][j], o)

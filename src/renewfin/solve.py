@@ -23,7 +23,8 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from renewfin.engine import run
-from renewfin.paths import base_inputs, canonical_path, suggest
+from renewfin.overrides import check_overrides
+from renewfin.paths import canonical_path, input_values, suggest
 from renewfin.spec.errors import Problem, SpecError
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import ScenarioSpec
@@ -215,6 +216,19 @@ def _batched(
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
+def _check_ends(spec: ProjectSpec, path: str, lo: float, hi: float) -> None:
+    """Both ends of the search range must be values the spec admits at ``path``."""
+    problems = []
+    for name, value in (("lo", lo), ("hi", hi)):
+        try:
+            check_overrides(spec, {path: value})
+        except SpecError as exc:
+            why = "; ".join(p.message for p in exc.problems)
+            problems.append(Problem(name, f"{path} cannot take this value: {why}", value))
+    if problems:
+        raise SpecError(problems, what="goal")
+
+
 def goal_seek(
     spec: ProjectSpec,
     path: str,
@@ -283,7 +297,9 @@ def goal_seek(
             ],
             what="goal",
         )
-    bases = base_inputs(spec)
+    if not tol > 0:
+        raise SpecError([Problem("tol", "expected a tolerance > 0", tol)], what="goal")
+    bases = input_values(spec)
     canon = canonical_path(spec, path)
     if canon not in bases or isinstance(bases[canon], list):
         raise SpecError(
@@ -309,6 +325,7 @@ def goal_seek(
                 ],
                 what="goal",
             )
+    _check_ends(spec, canon, lo, hi)
     ev = _Evaluator(spec, canon, constraints, scenario, n, seed, chunk_size)
     xs = np.linspace(lo, hi, grid)
     g = ev.margins(xs)

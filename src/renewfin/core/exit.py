@@ -40,6 +40,8 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     else:
         terminal = cap if rx.asset_type is ReitAssetType.OWNERSHIP else None
         value = reit.dcf_value(after, rate, tl.ppy, terminal)
+    # A per-scenario rate over a NOI equal in every scenario: both to (S, ·).
+    after = np.broadcast_to(after, (max(after.shape[0], value.shape[0]), after.shape[1]))
     at_exit = (tl.t == e).astype(float)
     led.add("reit.value", "REITs估值", "REIT exit value", value[:, None] * at_exit, group="reit")
     net = value * (1.0 - rx.transaction_cost_rate)

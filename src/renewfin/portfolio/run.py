@@ -22,7 +22,7 @@ import pandas as pd
 
 from renewfin import montecarlo as mc
 from renewfin.engine import run
-from renewfin.paths import base_inputs, canonical_path
+from renewfin.paths import canonical_path, input_values
 from renewfin.portfolio.spec import PortfolioSpec
 from renewfin.spec import load_scenario, load_spec
 from renewfin.spec.errors import Problem, SpecError
@@ -95,14 +95,14 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
     for i, m in enumerate(members):
         spec = load_member(Path(base) / m.spec)
         scenario = load_scenario(Path(base) / m.scenario) if m.scenario else None
-        bases = base_inputs(spec)
+        bases = input_values(spec)
         targets = []
         for j, f in enumerate(portfolio.shared_factors):
             for t in f.targets:
                 if t.projects is not None and m.key not in t.projects:
                     continue
                 path = canonical_path(spec, t.path)
-                if path in bases and not isinstance(bases[path], list):
+                if isinstance(bases.get(path), float):
                     targets.append((j, path))
                 elif t.projects is not None:
                     problems.append(Problem(f"shared_factors[{j}].targets", f"project {m.key} "

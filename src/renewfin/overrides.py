@@ -1,0 +1,211 @@
+"""Per-scenario overrides of numeric inputs, checked before the engine runs.
+
+``check_overrides(spec, overrides)`` turns the mapping a caller passes to
+``renewfin.engine.run`` (path → number, list or array) into canonical paths
+(``renewfin.spec.registry``: ``[0]`` and ``[name]`` both accepted) and float arrays of a
+checked shape, and applies the same rules as the spec: every value against its field's
+bounds (NaN and infinities never pass), whole numbers for whole-number fields, and the
+rules across fields (a loan's grace shorter than its tenor, a stream that starts inside
+the horizon …) by validating the spec changed to the value (``with_changes``) — for
+every distinct value when there are at most ``EXACT_DISTINCT`` of them, else at the
+smallest and the largest. A plain number is checked like an array of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from renewfin.spec.errors import Problem, SpecError
+from renewfin.spec.model import ProjectSpec
+from renewfin.spec.registry import InputPath, Shape, registry
+
+EXACT_DISTINCT = 8
+"""Up to this many distinct values of an input, the changed spec is validated at each."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Checked overrides of one run."""
+
+    values: dict[str, np.ndarray]
+    """Canonical path → float array: () or (S,) for scalars, (1, n) or (S, n) for vectors."""
+    n_scenarios: int
+    """S."""
+
+    def rows(self, index: np.ndarray) -> dict[str, np.ndarray]:
+        """The overrides of scenarios ``index`` only (inputs equal in every scenario as
+        they are)."""
+        out = {}
+        for path, v in self.values.items():
+            per_scenario = v.ndim == 1 or (v.ndim == 2 and v.shape[0] > 1)
+            out[path] = v[index] if per_scenario and self.n_scenarios > 1 else v
+        return out
+
+
+def check_overrides(
+    spec: ProjectSpec,
+    overrides: Mapping[str, ArrayLike] | None,
+    n_scenarios: int | None = None,
+    *,
+    what: str = "override",
+) -> Overrides:
+    """Canonical, checked overrides (see the module docstring).
+
+    Parameters
+    ----------
+    spec : ProjectSpec
+        The spec the overrides apply to.
+    overrides : mapping of path → number, (S,) array (scalars) or (n,), (1, n), (S, n)
+        array (vectors), optional
+        Absolute values of numeric inputs.
+    n_scenarios : int, optional
+        S; by default the length of the per-scenario overrides (1 without any).
+
+    Raises
+    ------
+    SpecError
+        One error listing every problem: unknown paths (``UnknownInputError``, also a
+        ``KeyError``, when every problem is one), shapes, values outside a field's bounds,
+        rules of the spec the values break.
+    """
+    reg = registry(spec)
+    problems: list[Problem] = []
+    values: dict[str, np.ndarray] = {}
+    given: dict[str, str] = {}
+    for raw, value in (overrides or {}).items():
+        entry = reg.find(str(raw))
+        if entry is None:
+            problems.append(reg.problem(str(raw)))
+            continue
+        if entry.path in given:
+            problems.append(
+                Problem(str(raw), f"the same input as {given[entry.path]!r}", has_value=False)
+            )
+            continue
+        given[entry.path] = str(raw)
+        arr, problem = _array(entry, value)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            values[entry.path] = arr
+    if problems and all(p.message.startswith("not a numeric input") for p in problems):
+        from renewfin.spec.registry import UnknownInputError
+
+        raise UnknownInputError(problems, what=what)
+    s = _n_scenarios(values, n_scenarios, problems)
+    for path, arr in values.items():
+        problems += _check(spec, reg[path], arr, s)
+    if problems:
+        raise SpecError(problems, what=what)
+    return Overrides(values, s)
+
+
+def _array(entry: InputPath, value: Any) -> tuple[np.ndarray, Problem | None]:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        text = f"expected a number or an array of numbers for a {entry.shape.value} input"
+        return np.empty(0), Problem(entry.path, text, value)
+    if entry.shape is Shape.SCALAR and arr.ndim > 1:
+        return arr, Problem(
+            entry.path,
+            f"a scalar input takes a number or one per scenario, shape (S,); got shape {arr.shape}",
+            has_value=False,
+        )
+    if entry.shape is Shape.VECTOR:
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2:
+            return arr, Problem(
+                entry.path,
+                "a list input takes a list, shape (n,), or one "
+                f"per scenario, (S, n); got shape {arr.shape}",
+                has_value=False,
+            )
+    return arr, None
+
+
+def _n_scenarios(
+    values: dict[str, np.ndarray], n_scenarios: int | None, problems: list[Problem]
+) -> int:
+    sizes = {
+        p: v.shape[0] for p, v in values.items() if v.ndim == 1 or (v.ndim == 2 and v.shape[0] != 1)
+    }
+    distinct = sorted(set(sizes.values()))
+    if n_scenarios is not None:
+        if n_scenarios < 1:
+            problems.append(Problem("n_scenarios", "expected >= 1", n_scenarios))
+        wrong = {p: k for p, k in sizes.items() if k != n_scenarios}
+        problems += [
+            Problem(p, f"has {k} scenarios, expected {n_scenarios}", has_value=False)
+            for p, k in wrong.items()
+        ]
+        return max(int(n_scenarios), 1)
+    if len(distinct) > 1:
+        problems.append(
+            Problem(
+                "",
+                f"overrides disagree on the number of scenarios: {distinct} ({sizes})",
+                has_value=False,
+            )
+        )
+    return distinct[0] if distinct else 1
+
+
+def _check(spec: ProjectSpec, entry: InputPath, arr: np.ndarray, s: int) -> list[Problem]:
+    bad = entry.bounds.outside(arr)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        where = f" in scenario {first[0]}" if arr.ndim >= 1 and s > 1 else ""
+        count = f"{int(bad.sum())} of {bad.size} values; first" if bad.size > 1 else "got"
+        return [
+            Problem(
+                entry.path,
+                f"expected {entry.bounds.expected()} ({count} {float(arr[tuple(first)])!r}{where})",
+                has_value=False,
+            )
+        ]
+    if entry.per_run and np.unique(arr).size > 1:
+        return [
+            Problem(
+                entry.path,
+                "sets the number of periods, so it cannot differ between "
+                "the scenarios of one run; run each value apart "
+                "(spec.with_changes)",
+                has_value=False,
+            )
+        ]
+    if entry.virtual:
+        return []
+    problems = []
+    for value in _probes(entry, arr):
+        try:
+            spec.with_changes({entry.path: value})
+        except SpecError as exc:
+            shown = value if not isinstance(value, list) else [f"{x:g}" for x in value]
+            reasons = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:3])
+            problems.append(
+                Problem(
+                    entry.path,
+                    f"with the value {shown} the spec is invalid: {reasons}",
+                    has_value=False,
+                )
+            )
+            break
+    return problems
+
+
+def _probes(entry: InputPath, arr: np.ndarray) -> list[Any]:
+    """The values at which the changed spec is validated (see the module docstring)."""
+    if entry.shape is Shape.VECTOR:
+        rows = np.unique(arr, axis=0)
+        return [[float(x) for x in row] for row in rows[:EXACT_DISTINCT]]
+    flat = np.unique(arr.ravel())
+    if flat.size > EXACT_DISTINCT:
+        flat = flat[[0, -1]]
+    return [float(x) for x in flat]
