@@ -20,6 +20,7 @@ import difflib
 import math
 import re
 import typing
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
@@ -181,12 +182,23 @@ def suggest(path: str, known: list[str]) -> str:
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
+_BUILT: dict[int, tuple[weakref.ref[BaseModel], Registry]] = {}
+"""Registries of the specs alive, by ``id`` (specs are frozen, so a registry never goes
+stale; an entry leaves with its spec)."""
+
+
 def registry(spec: BaseModel) -> Registry:
     """Every numeric input of ``spec`` (a ``ProjectSpec``), with the virtual ones."""
+    key = id(spec)
+    hit = _BUILT.get(key)
+    if hit is not None and hit[0]() is spec:
+        return hit[1]
     entries: list[InputPath] = []
     _walk(spec, "", "", entries)
     entries += _virtual(spec)
-    return Registry(entries)
+    built = Registry(entries)
+    _BUILT[key] = (weakref.ref(spec, lambda _, key=key: _BUILT.pop(key, None)), built)
+    return built
 
 
 def _virtual(spec: Any) -> list[InputPath]:
