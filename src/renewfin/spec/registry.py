@@ -197,7 +197,11 @@ def registry(spec: BaseModel) -> Registry:
     _walk(spec, "", "", entries)
     entries += _virtual(spec)
     built = Registry(entries)
-    _BUILT[key] = (weakref.ref(spec, lambda _, key=key: _BUILT.pop(key, None)), built)
+
+    def forget(_: weakref.ref[BaseModel]) -> None:
+        _BUILT.pop(key, None)
+
+    _BUILT[key] = (weakref.ref(spec, forget), built)
     return built
 
 
