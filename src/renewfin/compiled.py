@@ -6,17 +6,22 @@ The array functions of the instruments (``renewfin.instruments.loan.principal_du
 ``renewfin.instruments.fund.distribute``, ``renewfin.core.tax.income_tax``) and the period
 loop (``renewfin.financing.waterfall``) all call these same functions, so each rule has one
 implementation. Compiled code is cached on disk (numba's ``cache=True``): the first run in
-a fresh environment compiles for a few seconds, later runs load the cache.
+a fresh environment compiles for about 10 seconds (``compile_notice`` says so; the
+``renewfin`` command uses it), later runs load the cache. Kernels avoid whole-array
+assignments (``a[:] = b``), whose shape-mismatch error message numba would compile too.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TextIO, TypeVar, cast
 
 import numba
+import numba.core.event
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -75,6 +80,45 @@ def inlined_kernel(fn: F) -> F:
     for a function called once per pass with many arguments, so that the call does not
     copy them."""
     return cast(F, numba.njit(cache=True, nogil=True, inline="always")(fn))
+
+
+COMPILE_NOTICE = (
+    "renewfin: compiling the engine, first run only (about 10 s; cached for later runs) …"
+)
+"""What ``compile_notice`` prints."""
+
+
+class _Notice(numba.core.event.Listener):
+    """Prints ``COMPILE_NOTICE`` when numba starts compiling a renewfin kernel (a cache
+    miss; loading the cache is silent), once."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.said = False
+
+    def on_start(self, event: Any) -> None:
+        if self.said:
+            return
+        dispatcher = event.data.get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        if module.startswith("renewfin."):
+            self.said = True
+            print(COMPILE_NOTICE, file=self.stream, flush=True)
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@contextmanager
+def compile_notice(stream: TextIO | None = None) -> Iterator[None]:
+    """While inside, say on ``stream`` (default stderr) when the kernels compile, so that
+    the first command in a fresh environment is not silent for seconds."""
+    listener = _Notice(stream or sys.stderr)
+    numba.core.event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        numba.core.event.unregister("numba:compile", listener)
 
 
 def owned(a: ArrayLike, shape: tuple[int, ...] | None = None) -> np.ndarray:

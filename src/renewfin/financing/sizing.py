@@ -126,7 +126,8 @@ def _solve(
     for j in range(s):
         gap_total = gap0[j]
         investment = capex_total[j]
-        future[:] = bond_service[j]
+        for t in range(n):  # a loop: an array assignment compiles numba's shape-error
+            future[t] = bond_service[j, t]  # message (about 3 s of the first run)
         rolled[:] = 0.0
         # Passes first stop at the end of construction until what it fixes converges;
         # passes over every period then bring in the DSCR bound, CFADS and the debt
@@ -184,7 +185,8 @@ def _solve(
                 debt_change = max(debt_change, abs(new_investment - investment) / scale)
             gap_total = new_gap
             investment = new_investment
-            rolled[:] = new_rolled
+            for k in range(nl):
+                rolled[k] = new_rolled[k]
             if stop < n:  # whole passes from the one likely to converge
                 if debt_change < tol * LAST_PASS_AHEAD and it > 1:
                     stop = n
@@ -208,8 +210,9 @@ def _solve(
             # Not converged: the next pass reads this pass's debt service.
             for t in range(horizon):
                 future[t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
-        facility[:, j] = fac
-        share[:, j] = shr
+        for k in range(nl):
+            facility[k, j] = fac[k]
+            share[k, j] = shr[k]
         iterations[j] = it
         residual[j] = change
 
