@@ -29,9 +29,9 @@ from renewfin.spec.model import ProjectSpec
 from renewfin.timeline import Timeline
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
-    """Everything a run produced."""
+    """Everything a run produced (``repr`` and the notebook view are short summaries)."""
 
     spec: ProjectSpec
     timeline: Timeline
@@ -83,8 +83,28 @@ class Result:
         return float(self.values[key][scenario])
 
     def ledger_frame(self, scenario: int = 0) -> pd.DataFrame:
-        """The ledger of one scenario (a row per line item, a column per period)."""
+        """The ledger of one scenario (a row per line item, label columns, a column per
+        period label); ``ledger_table`` is the tidy form."""
         return self.ledger.to_frame(scenario)
+
+    def ledger_table(self, scenario: int = 0, *, long: bool = False) -> pd.DataFrame:
+        """The ledger of one scenario as a tidy frame: a row per period (index ``start``,
+        the period's first day), a column per line item labelled by (id, zh, en, unit);
+        ``long=True`` gives a row per (period, line item) with the labels as columns
+        (``renewfin.ledger_table``)."""
+        from renewfin.ledger_table import ledger_table
+
+        return ledger_table(self.ledger, self.timeline.starts, scenario, long=long)
+
+    def __repr__(self) -> str:
+        from renewfin.display import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        from renewfin.display import result_html
+
+        return result_html(self)
 
     def metrics_table(self, scenario: int = 0) -> pd.DataFrame:
         """Metrics of one scenario with their labels and units."""
