@@ -1,7 +1,7 @@
 """Engine invariants (DESIGN.md §2, STYLE.md "property tests"): totals equal the sum of
 their parts, S = 1 equals row 0 of a batch, overrides are checked as the spec is (paths
-from the spec models, bounds, rules across fields), runs are deterministic, the money unit and the period length change nothing
-but the scale and the grid. References: the accounting identities of the 项目投资现金流量表
+from the spec models, bounds, rules across fields), runs are deterministic, the money unit
+and the period length change nothing but the scale and the grid. References: the accounting identities of the 项目投资现金流量表
 (《建设项目经济评价方法与参数》(第三版)) and the hand calculations written out below."""
 
 from __future__ import annotations

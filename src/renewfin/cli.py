@@ -1,23 +1,63 @@
-"""Command line: ``renewfin validate | run | schema``.
+"""Command line: ``renewfin validate | run | simulate | sensitivity | solve | district |
+simulate-portfolio | report | template | import | schema``.
 
-Thin: parses arguments, calls the library, prints. Bad input ends with a readable
-message and a non-zero exit, never a traceback.
+Thin: parses arguments (``renewfin.cli_args``: every value checked before anything
+runs), calls the library, prints. Every failure ends with a one-paragraph message on
+stderr and a documented exit status (``renewfin --help``), never a traceback; an output
+file is written whole or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from renewfin import __version__
 from renewfin.allocator import keep_freed_memory
+from renewfin.cli_args import (
+    EXIT_CODES_HELP,
+    EXIT_ENVIRONMENT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_NEGATIVE,
+    finite_float,
+    output,
+    positive_float,
+    positive_int,
+    scheduler,
+    seed,
+)
 from renewfin.spec import SpecError, load_scenario, load_spec, project_schema, scenario_schema
 from renewfin.spec.io import atomic_write
 
-EXIT_INVALID = 2
-"""Exit status for invalid input (a bad spec or file)."""
+__all__ = ["EXIT_INVALID", "build_parser", "main"]
+
+
+class EnvironmentProblem(RuntimeError):
+    """Something outside renewfin is missing or failed (exit status 3)."""
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    atomic_write(path, lambda fh: fh.write(text))
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    from renewfin.simulation import ProgressBar
+
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    return ProgressBar() if show else None
+
+
+# ------------------------------------------------------------------------------ commands
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -27,15 +67,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{len(spec.investment)} investment items, {len(spec.revenues)} revenue streams, "
         f"{len(spec.opex)} operating costs)"
     )
+    if args.scenario:
+        from renewfin.simulation import check_scenario, prepare
+
+        scenario = load_scenario(args.scenario)
+        check_scenario(spec, scenario)
+        print(f"OK: {args.scenario} is a valid scenario for it ({len(prepare(spec, scenario))} "
+              f"uncertain inputs, {len(scenario.stress)} stress cases)")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from renewfin.checks import run_checks
     from renewfin.engine import run
     from renewfin.summary import format_summary, json_document
 
-    spec = load_spec(args.file)
-    result = run(spec)
+    result = run(load_spec(args.file))
     print(format_summary(result))
     if args.output:
         from renewfin.excel.writer import write_model
@@ -43,10 +90,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_model(result, args.output)
         print(f"\nmodel workbook written to {args.output}")
     if args.json:
-        text = json.dumps(json_document(result), ensure_ascii=False, indent=2) + "\n"
-        atomic_write(args.json, lambda fh: fh.write(text))
+        _write_json(args.json, json_document(result))
         print(f"\nmetrics written to {args.json}")
-    return 0
+    if args.csv:
+        table = result.ledger_table(long=True)
+        atomic_write(args.csv, lambda fh: table.to_csv(fh, index=False))
+        print(f"ledger written to {args.csv}")
+    failed = [c for c in run_checks(result) if not bool(c.passed[0])]
+    return EXIT_NEGATIVE if args.strict and failed else 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -56,26 +107,18 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from renewfin.simulation import ProgressBar, simulate, stress_table
-    from renewfin.summary_mc import format_simulation, simulation_document
+    from renewfin.simulation import simulate, stress_table
+    from renewfin.summary_mc import format_simulation, format_timings, simulation_document
 
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario)
-    show = args.progress if args.progress is not None else sys.stderr.isatty()
-    sim = simulate(
-        spec,
-        scenario,
-        n=args.n,
-        seed=args.seed,
-        progress=ProgressBar() if show else None,
-        auto_stop=True if args.auto_stop else None,
-        workers=args.workers,
-    )
+    sim = simulate(spec, scenario, n=args.n, seed=args.seed, progress=_progress(args),
+                   auto_stop=True if args.auto_stop else None, workers=args.workers)
     stress = stress_table(spec, scenario) if scenario.stress else None
     print(format_simulation(sim, stress))
+    print(format_timings(sim), file=sys.stderr)
     if args.json:
-        text = json.dumps(simulation_document(sim, stress), ensure_ascii=False, indent=2) + "\n"
-        atomic_write(args.json, lambda fh: fh.write(text))
+        _write_json(args.json, simulation_document(sim, stress, timings=args.timings))
         print(f"\nsimulation results written to {args.json}")
     if args.csv:
         atomic_write(args.csv, lambda fh: sim.table().to_csv(fh, index_label="scenario"))
@@ -91,28 +134,25 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from renewfin import sensitivity as sens
+    from renewfin.simulation import check_scenario
     from renewfin.summary_sens import format_sensitivity, sensitivity_document
 
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario)
+    check_scenario(spec, scenario)
     metrics = scenario.sensitivity.metrics
     tables = {
         "evaluation": sens.evaluation_table(spec, metrics=tuple(metrics)),
         "switching": sens.switching_table(spec),
         "tornado": sens.tornado(spec, scenario, metrics),
-        "spider": sens.spider(
-            spec,
-            sens.scenario_factors(spec, scenario),
-            steps=tuple(scenario.sensitivity.steps),
-            metrics=metrics,
-        ),
+        "spider": sens.spider(spec, sens.scenario_factors(spec, scenario),
+                              steps=tuple(scenario.sensitivity.steps), metrics=metrics),
     }
-    sim = None
-    if args.global_n:
-        from renewfin.simulation import ProgressBar, simulate
+    if args.n:
+        from renewfin.simulation import simulate
 
-        show = args.progress if args.progress is not None else sys.stderr.isatty()
-        sim = simulate(spec, scenario, n=args.global_n, progress=ProgressBar() if show else None)
+        sim = simulate(spec, scenario, n=args.n, seed=args.seed, progress=_progress(args),
+                       workers=args.workers)
         tables["global"] = sens.global_sensitivity(sim, metrics[0])
         for th in scenario.thresholds[:3]:
             tables[f"scenario_analysis:{th.text}"] = sens.scenario_analysis(
@@ -120,11 +160,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             )
     print(format_sensitivity(spec, scenario, tables))
     if args.json:
-        text = (
-            json.dumps(sensitivity_document(spec, scenario, tables), ensure_ascii=False, indent=2)
-            + "\n"
-        )
-        atomic_write(args.json, lambda fh: fh.write(text))
+        _write_json(args.json, sensitivity_document(spec, scenario, tables))
         print(f"\nsensitivity results written to {args.json}")
     return 0
 
@@ -136,27 +172,26 @@ def _cmd_district(args: argparse.Namespace) -> int:
     result = run_district(load_district(args.file))
     print(format_district(result, scale_funding=args.scale_funding))
     if args.json:
-        doc = district_document(result, scale_funding=args.scale_funding)
-        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(args.json, lambda fh: fh.write(text))
+        _write_json(args.json, district_document(result, scale_funding=args.scale_funding))
         print(f"\ndistrict results written to {args.json}")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from renewfin.report import FontNotFoundError, write_report
-    from renewfin.simulation import ProgressBar
 
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario) if args.scenario else None
-    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if scenario is not None:
+        from renewfin.simulation import check_scenario
+
+        check_scenario(spec, scenario)
     try:
         path = write_report(args.output, spec, scenario, args.n, args.lang, seed=args.seed,
                             workers=args.workers,
-                            progress=ProgressBar() if show and scenario else None)
+                            progress=_progress(args) if scenario else None)
     except FontNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        raise EnvironmentProblem(str(exc)) from None
     print(f"report written to {path}")
     return 0
 
@@ -180,98 +215,76 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from renewfin.metrics import metric_info
     from renewfin.solve import goal_seek
+    from renewfin.summary_solve import format_goal, goal_document
 
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario) if args.scenario else None
     goal = "root" if args.root else ("min" if args.min else "max")
-    res = goal_seek(
-        spec,
-        args.vary,
-        args.require,
-        lo=args.lo,
-        hi=args.hi,
-        goal=goal,
-        tol=args.tol,
-        scenario=scenario,
-        n=args.n,
-        seed=args.seed,
-    )
-    what = {"max": "最大值 largest value", "min": "最小值 smallest value", "root": "临界值 value"}[
-        goal
-    ]
-    print(
-        f"{spec.project.name}\n求解 Goal seek: {what} of {res.path} in [{args.lo:g}, {args.hi:g}]"
-        f" with {', '.join(c for c in res.constraints['constraint'])}"
-    )
-    print(
-        f"  结果 Result: {res.value:,.6g}   ({res.status}; tolerance {res.tolerance:g}, "
-        f"{res.evaluations} evaluations)"
-    )
-    if res.binding:
-        print(f"  约束 Binding: {res.binding}")
-    for _, row in res.constraints.iterrows():
-        mark = "✓" if row["holds"] else "✗"
-        print(f"  {mark} {row['constraint']}  (margin {row['margin']:+.6g})")
+    res = goal_seek(spec, args.vary, args.require, lo=args.lo, hi=args.hi, goal=goal,
+                    tol=args.tol, scenario=scenario, n=args.n, seed=args.seed)
+    print(format_goal(spec, res, goal, args.lo, args.hi))
     if args.json:
-        doc = {
-            "path": res.path,
-            "goal": goal,
-            "value": res.value,
-            "status": res.status,
-            "binding": res.binding,
-            "tolerance": res.tolerance,
-            "constraints": res.constraints.to_dict(orient="records"),
-        }
-        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(args.json, lambda fh: fh.write(text))
-    del metric_info
-    return 0 if res.reached else 1
+        _write_json(args.json, goal_document(res, goal))
+        print(f"\ngoal seek result written to {args.json}")
+    return 0 if res.reached else EXIT_NEGATIVE
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from renewfin.portfolio import load_portfolio, simulate_portfolio
-    from renewfin.simulation import ProgressBar
+    from renewfin.portfolio.summary import format_portfolio, portfolio_document
 
     portfolio = load_portfolio(args.file)
-    show = args.progress if args.progress is not None else sys.stderr.isatty()
-    progress = ProgressBar() if show else None
     base = Path(args.file).parent
-    if args.scheduler.startswith("dask-local"):
-        from renewfin.portfolio.distributed import local_cluster
-
-        workers = int(args.scheduler.split(":")[1]) if ":" in args.scheduler else 2
-        with local_cluster(workers) as client:
-            res = simulate_portfolio(portfolio, base, n=args.n, seed=args.seed, client=client,
-                                     progress=progress)
+    run: Callable[..., Any] = simulate_portfolio
+    kwargs = {"n": args.n, "seed": args.seed, "progress": _progress(args)}
+    where = args.scheduler
+    if where.kind == "dask-local":
+        with _dask_cluster(where.workers) as client:
+            res = run(portfolio, base, client=client, **kwargs)
+    elif where.kind == "address":
+        with _dask_client(where.address) as client:
+            res = run(portfolio, base, client=client, **kwargs)
     else:
-        res = simulate_portfolio(portfolio, base, n=args.n, seed=args.seed,
-                                 scheduler=args.scheduler, progress=progress)
-    print(f"{portfolio.name}: {len(res.keys)} projects × {res.n:,} scenarios "
-          f"(scheduler {args.scheduler})")
-    print("\n组合合计 Portfolio totals [万元]")
-    print(res.totals_summary()[["mean", "std", "p5", "p50", "p95"]].round(1).to_string())
-    if res.thresholds:
-        print("\n违约项目数 Projects breaching")
-        print(res.breach_summary().round(3).to_string())
-    print("\n项目 Projects")
-    print(res.projects.round(4).to_string())
-    print(f"\n项目间相关性 Correlation across projects ({portfolio.correlation_metric})")
-    print(res.correlation.round(3).to_string())
+        res = run(portfolio, base, **kwargs)
+    print(format_portfolio(portfolio, res, str(where)))
     if args.json:
-        def clean(df):  # type: ignore[no-untyped-def]
-            return json.loads(df.to_json(force_ascii=False))
-
-        doc = {"portfolio": portfolio.name, "n": res.n, "projects": res.keys,
-               "totals": clean(res.totals_summary()), "breaches": clean(res.breach_summary())
-               if res.thresholds else {}, "per_project": clean(res.projects),
-               "correlation": clean(res.correlation)}
-        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(args.json, lambda fh: fh.write(text))
+        _write_json(args.json, portfolio_document(portfolio, res))
+        print(f"\nportfolio results written to {args.json}")
+    if args.csv:
+        atomic_write(args.csv, lambda fh: res.projects.to_csv(fh, index_label="project"))
+        print(f"per-project table written to {args.csv}")
     return 0
+
+
+@contextmanager
+def _dask_cluster(workers: int) -> Iterator[Any]:
+    try:
+        from renewfin.portfolio.distributed import local_cluster
+    except ImportError as exc:
+        raise EnvironmentProblem(_NO_DASK.format(exc=exc)) from None
+    with local_cluster(workers, quiet=True) as client:
+        yield client
+
+
+@contextmanager
+def _dask_client(address: str) -> Iterator[Any]:
+    try:
+        from renewfin.portfolio.distributed import connect
+    except ImportError as exc:
+        raise EnvironmentProblem(_NO_DASK.format(exc=exc)) from None
+    try:
+        client = connect(address)
+    except (OSError, TimeoutError) as exc:
+        raise EnvironmentProblem(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    with client:
+        yield client
+
+
+_NO_DASK = ("Dask is not installed ({exc}); install the extra: pip install 'renewfin[dask]'")
+
+
+# -------------------------------------------------------------------------------- parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,182 +292,279 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="renewfin",
         description="Financial modelling for urban-renewal (城市更新) projects.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"renewfin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_validate, _run, _simulate, _sensitivity, _solve, _district, _portfolio,
+                _report, _template, _import, _schema):
+        add(sub)
+    return parser
 
-    p = sub.add_parser("validate", help="check a project spec and list every problem")
+
+def _command(sub: Any, name: str, help: str, func: Callable[[argparse.Namespace], int],
+             description: str | None = None) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=description or help, epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(func=func, engine=name not in _NO_ENGINE)
+    return p
+
+
+_NO_ENGINE = frozenset({"schema", "template", "import"})
+"""Commands that never run the engine (no compile notice, no numba import)."""
+
+
+def _spec_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="project spec (YAML or JSON)")
-    p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("run", help="run a project and print its summary")
-    p.add_argument("file", help="project spec (YAML or JSON)")
-    p.add_argument("--json", metavar="OUT", help="write the metrics as JSON to OUT")
-    p.add_argument(
-        "-o", "--output", metavar="XLSX", help="write the model workbook (live formulas) to XLSX"
-    )
-    p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of project specs (or scenarios)")
-    p.add_argument("--scenario", action="store_true", help="the schema of scenario files")
-    p.set_defaults(func=_cmd_schema)
+def _scenario_opt(p: argparse.ArgumentParser, required: bool, what: str) -> None:
+    p.add_argument("--scenario", metavar="FILE", required=required, help=what)
 
-    p = sub.add_parser("simulate", help="Monte Carlo over the full engine")
-    p.add_argument("file", help="project spec (YAML or JSON)")
-    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
-    p.add_argument("-n", type=int, default=None, help="number of scenarios (default: the file's)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="processes evaluating chunks in parallel (same numbers; default 1)",
-    )
-    p.add_argument(
-        "--auto-stop",
-        action="store_true",
-        help="stop once the file's convergence statistics are within tolerance",
-    )
-    p.add_argument("--json", metavar="OUT", help="write summaries as JSON to OUT")
-    p.add_argument("--csv", metavar="OUT", help="write one row per scenario to OUT")
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="XLSX",
-        help="write the model workbook with the risk sheets to XLSX",
-    )
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="show a progress bar (default: when stderr is a terminal)",
-    )
-    p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser(
-        "sensitivity", help="±10 % table, 敏感度系数, 临界点, tornado and spider (and global)"
-    )
-    p.add_argument("file", help="project spec (YAML or JSON)")
-    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file")
-    p.add_argument(
-        "--global",
-        dest="global_n",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also run N Monte Carlo scenarios for rank correlations, SRRC and "
-        "scenario analysis of the breaches",
-    )
-    p.add_argument("--json", metavar="OUT", help="write every table as JSON to OUT")
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="show a progress bar (default: when stderr is a terminal)",
-    )
-    p.set_defaults(func=_cmd_sensitivity)
+def _n_opt(p: argparse.ArgumentParser, what: str, *aliases: str) -> None:
+    p.add_argument("-n", *aliases, dest="n", type=positive_int, default=None, metavar="N",
+                   help=what)
 
-    p = sub.add_parser("district",
-                       help="run a district (片区): the bundle as one company, each member "
-                            "alone, and each member's contribution")
-    p.add_argument("file", help="district spec (YAML or JSON)")
-    p.add_argument("--json", metavar="OUT", help="write the district results as JSON to OUT")
-    p.add_argument("--scale-funding", action="store_true",
-                   help="in the with/without comparison, scale the district funding to the "
-                        "remaining members' share (default: as stated)")
-    p.set_defaults(func=_cmd_district)
 
-    p = sub.add_parser(
-        "solve", help="goal seek: the bond, loan, subsidy or price that meets targets"
-    )
-    p.add_argument("file", help="project spec (YAML or JSON)")
-    p.add_argument(
-        "--vary",
-        required=True,
-        metavar="PATH",
-        help="input to solve for, e.g. 'funding.special_bonds[0].amount'",
-    )
-    p.add_argument(
-        "--require",
-        required=True,
-        action="append",
-        metavar="CONSTRAINT",
-        help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
-        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)",
-    )
-    p.add_argument("--lo", type=float, required=True, help="lower end of the search range")
-    p.add_argument("--hi", type=float, required=True, help="upper end of the search range")
+def _seed_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=seed, default=None, help="seed, >= 0 (default: the file's)")
+
+
+def _workers_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                   help="processes evaluating the scenarios (same numbers; default 1)")
+
+
+def _json_opt(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--json", metavar="OUT", type=output(".json"), help=f"write {what} to OUT")
+
+
+def _csv_opt(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--csv", metavar="OUT", type=output(".csv"), help=f"write {what} to OUT")
+
+
+def _output_opt(p: argparse.ArgumentParser, what: str, *suffixes: str,
+                required: bool = False) -> None:
+    meta = suffixes[0].lstrip(".").upper()
+    p.add_argument("-o", "--output", metavar=meta, type=output(*suffixes), required=required,
+                   help=f"write {what} ({' or '.join(suffixes)})")
+
+
+def _progress_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar on stderr (default: when stderr is a terminal)")
+
+
+def _validate(sub: Any) -> None:
+    p = _command(sub, "validate", "check a project spec (and a scenario file) and list every "
+                                  "problem", _cmd_validate)
+    _spec_arg(p)
+    _scenario_opt(p, False, "also check this scenario file against the spec")
+
+
+def _run(sub: Any) -> None:
+    p = _command(sub, "run", "run a project and print its summary", _cmd_run)
+    _spec_arg(p)
+    _json_opt(p, "the metrics as JSON")
+    _csv_opt(p, "the ledger (one row per line item and period, with labels and units)")
+    _output_opt(p, "the model workbook (live formulas)", ".xlsx")
+    p.add_argument("--strict", action="store_true",
+                   help=f"exit {EXIT_NEGATIVE} when a check or covenant fails")
+
+
+def _simulate(sub: Any) -> None:
+    p = _command(sub, "simulate", "Monte Carlo over the full engine", _cmd_simulate)
+    _spec_arg(p)
+    _scenario_opt(p, True, "scenario file (uncertain inputs, thresholds, stress cases)")
+    _n_opt(p, "number of scenarios, >= 1 (default: the file's)")
+    _seed_opt(p)
+    _workers_opt(p)
+    p.add_argument("--auto-stop", action="store_true",
+                   help="stop once the file's convergence statistics are within tolerance")
+    _json_opt(p, "the summaries as JSON (the same bytes for the same inputs and seed)")
+    p.add_argument("--timings", action="store_true",
+                   help="include the seconds spent in the JSON (they differ run to run; "
+                        "they are always printed on stderr)")
+    _csv_opt(p, "one row per scenario")
+    _output_opt(p, "the model workbook with the risk sheets", ".xlsx")
+    _progress_opt(p)
+
+
+def _sensitivity(sub: Any) -> None:
+    p = _command(sub, "sensitivity",
+                 "the ±10%% table, 敏感度系数, 临界点, tornado and spider (and global)",
+                 _cmd_sensitivity)
+    _spec_arg(p)
+    _scenario_opt(p, True, "scenario file (inputs of the tornado and spider, metrics)")
+    _n_opt(p, "also run N Monte Carlo scenarios for rank correlations, SRRC and scenario "
+              "analysis of the breaches (--global N is the same)", "--global")
+    _seed_opt(p)
+    _workers_opt(p)
+    _json_opt(p, "every table as JSON")
+    _progress_opt(p)
+
+
+def _solve(sub: Any) -> None:
+    p = _command(sub, "solve", "goal seek: the bond, loan, subsidy or price that meets "
+                               "targets", _cmd_solve)
+    _spec_arg(p)
+    p.add_argument("--vary", required=True, metavar="PATH",
+                   help="input to solve for, e.g. 'funding.special_bonds[0].amount'")
+    p.add_argument("--require", required=True, action="append", metavar="CONSTRAINT",
+                   help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
+                        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)")
+    p.add_argument("--lo", type=finite_float, required=True, help="lower end of the range")
+    p.add_argument("--hi", type=finite_float, required=True, help="upper end of the range")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--max", action="store_true", help="largest value meeting all (default)")
     g.add_argument("--min", action="store_true", help="smallest value meeting all")
     g.add_argument("--root", action="store_true", help="value where one equality holds")
-    p.add_argument("--tol", type=float, default=1e-6, help="absolute tolerance on the value")
-    p.add_argument("--scenario", metavar="FILE", help="scenario file for probabilities")
-    p.add_argument("-n", type=int, default=None, help="Monte Carlo scenarios (default: file's)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
-    p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
-    p.set_defaults(func=_cmd_solve)
+    p.add_argument("--tol", type=positive_float, default=1e-6,
+                   help="absolute tolerance on the value, > 0 (default 1e-6)")
+    _scenario_opt(p, False, "scenario file, for probability constraints")
+    _n_opt(p, "Monte Carlo scenarios for probabilities, >= 1 (default: the file's)")
+    _seed_opt(p)
+    _json_opt(p, "the result as JSON")
 
-    p = sub.add_parser("simulate-portfolio",
-                       help="Monte Carlo of many projects with shared risk factors")
+
+def _district(sub: Any) -> None:
+    p = _command(sub, "district", "run a district (片区): the bundle as one company, each "
+                                  "member alone, and each member's contribution", _cmd_district)
+    p.add_argument("file", help="district spec (YAML or JSON)")
+    _json_opt(p, "the district results as JSON")
+    p.add_argument("--scale-funding", action="store_true",
+                   help="in the with/without comparison, scale the district funding to the "
+                        "remaining members' share (default: as stated)")
+
+
+def _portfolio(sub: Any) -> None:
+    p = _command(sub, "simulate-portfolio",
+                 "Monte Carlo of many projects with shared risk factors", _cmd_portfolio)
     p.add_argument("file", help="portfolio file (YAML)")
-    p.add_argument("-n", type=int, default=None, help="scenarios per project")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
-    p.add_argument("--scheduler", default="local",
+    _n_opt(p, "scenarios per project, >= 1 (default: the file's)")
+    _seed_opt(p)
+    p.add_argument("--scheduler", type=scheduler, default=scheduler("local"),
                    help="'local' (in-process, default), 'dask-local[:N]' (a LocalCluster of N "
-                        "worker processes) or a Dask scheduler address such as "
-                        "tcp://host:8786; the numbers are the same")
-    p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: when stderr is a terminal)")
-    p.set_defaults(func=_cmd_portfolio)
+                        ">= 1 worker processes, default 2) or a Dask scheduler address such "
+                        "as tcp://host:8786; the numbers are the same")
+    _json_opt(p, "the results as JSON")
+    _csv_opt(p, "one row per project")
+    _progress_opt(p)
 
-    p = sub.add_parser("report", help="write the evaluation report (财务评价报告) as one "
-                                      "self-contained HTML file")
-    p.add_argument("file", help="project spec (YAML or JSON)")
-    p.add_argument("--scenario", metavar="FILE",
-                   help="scenario file: adds the Monte Carlo risk analysis")
-    p.add_argument("-n", type=int, default=None,
-                   help="number of scenarios simulated (default: the scenario file's)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the file's)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes evaluating the simulation (same numbers; default 1)")
+
+def _report(sub: Any) -> None:
+    p = _command(sub, "report", "write the evaluation report (财务评价报告) as one "
+                                "self-contained HTML file", _cmd_report)
+    _spec_arg(p)
+    _scenario_opt(p, False, "scenario file: adds the Monte Carlo risk analysis")
+    _n_opt(p, "number of scenarios simulated, >= 1 (default: the scenario file's)")
+    _seed_opt(p)
+    _workers_opt(p)
     p.add_argument("--lang", choices=["zh", "en"], default="zh",
                    help="language of the report (default: zh)")
-    p.add_argument("-o", "--output", required=True, metavar="HTML", help="report to write")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: when stderr is a terminal)")
-    p.set_defaults(func=_cmd_report)
+    _output_opt(p, "the report", ".html", required=True)
+    _progress_opt(p)
 
-    p = sub.add_parser("template", help="write the Excel input template (fill in, then import)")
-    p.add_argument("-o", "--output", required=True, metavar="XLSX", help="template to write")
-    p.add_argument(
-        "--from", dest="spec", metavar="SPEC", help="pre-fill the template with this spec"
-    )
-    p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("import", help="read a filled input template into a spec file")
+def _template(sub: Any) -> None:
+    p = _command(sub, "template", "write the Excel input template (fill in, then import)",
+                 _cmd_template)
+    _output_opt(p, "the template", ".xlsx", required=True)
+    p.add_argument("--from", dest="spec", metavar="SPEC",
+                   help="pre-fill the template with this spec")
+
+
+def _import(sub: Any) -> None:
+    p = _command(sub, "import", "read a filled input template into a spec file", _cmd_import)
     p.add_argument("file", help="filled template (.xlsx)")
-    p.add_argument(
-        "-o", "--output", required=True, metavar="SPEC", help="spec to write (.yaml or .json)"
-    )
-    p.set_defaults(func=_cmd_import)
-    return parser
+    _output_opt(p, "the spec", ".yaml", ".yml", ".json", required=True)
+
+
+def _schema(sub: Any) -> None:
+    p = _command(sub, "schema", "print the JSON Schema of project specs (or scenarios)",
+                 _cmd_schema)
+    p.add_argument("--scenario", action="store_true", help="the schema of scenario files")
+
+
+# ---------------------------------------------------------------------------------- main
+
+
+def _error(message: str, status: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    gc.collect()  # what the failed command left half-done is cleaned up quietly, now
+    return status
+
+
+_BAD_PATH = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def _os_error(exc: OSError) -> int:
+    """A path that cannot be read or written is bad input (2); anything else the
+    system could not do (disk full, I/O error) is the environment (3)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    text = f"{exc.strerror or exc}{':' + where if where else ''}"
+    return _error(text, EXIT_INVALID if isinstance(exc, _BAD_PATH) else EXIT_ENVIRONMENT)
+
+
+@contextmanager
+def _quiet_unraisable() -> Iterator[None]:
+    """Objects that fail again while being cleaned up after an error that was already
+    reported (a half-written zip file closing on a full disk) print nothing."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+def _is_illegal_text(exc: Exception) -> bool:
+    """openpyxl refusing a control character in a cell (user text in a name)."""
+    module = sys.modules.get("openpyxl.utils.exceptions")
+    return module is not None and isinstance(exc, module.IllegalCharacterError)
+
+
+@contextmanager
+def _engine_notice(engine: bool) -> Iterator[None]:
+    """The compile notice on stderr (``renewfin.compiled.compile_notice``) for commands
+    that run the engine."""
+    if not engine:
+        yield
+        return
+    from renewfin.compiled import compile_notice
+
+    with compile_notice():
+        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``renewfin`` command; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of the ``renewfin`` command; returns the exit status (``--help``)."""
+    args = build_parser().parse_args(argv)
     keep_freed_memory()  # batch commands allocate the same large arrays chunk after chunk
-    try:
-        return int(args.func(args))
-    except SpecError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+    debug = bool(os.environ.get("RENEWFIN_DEBUG"))
+    with _quiet_unraisable(), _engine_notice(args.engine):
+        try:
+            return int(args.func(args))
+        except SpecError as exc:
+            return _error(str(exc), EXIT_INVALID)
+        except EnvironmentProblem as exc:
+            return _error(str(exc), EXIT_ENVIRONMENT)
+        except OSError as exc:
+            return _os_error(exc)
+        except KeyboardInterrupt:
+            return _error("interrupted", EXIT_INTERRUPTED)
+        except Exception as exc:
+            if _is_illegal_text(exc):
+                return _error(f"text a workbook cannot hold (a control character in a name "
+                              f"or label?): {exc}", EXIT_INVALID)
+            if debug:
+                raise
+            return _error(f"internal error ({type(exc).__name__}: {exc}); please report it "
+                          "(RENEWFIN_DEBUG=1 shows the traceback)", EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,38 @@ def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
     return out
 
 
+def check_scenario(spec: ProjectSpec, scenario: ScenarioSpec) -> None:
+    """Check a scenario file against a spec before anything runs: every input and stress
+    path (``prepare``) and every metric it names (thresholds, sensitivity, convergence).
+
+    Raises
+    ------
+    SpecError
+        Naming each bad entry by its place in the file.
+    """
+    prepare(spec, scenario)
+    check_metrics(spec, scenario)
+
+
+def check_metrics(spec: ProjectSpec, scenario: ScenarioSpec) -> None:
+    """Every metric a scenario names is a metric of the spec (see ``check_scenario``)."""
+    known = list(run(spec).values)
+    named = [(f"thresholds[{i}].metric", t.metric) for i, t in enumerate(scenario.thresholds)]
+    named += [(f"sensitivity.metrics[{i}]", m) for i, m in enumerate(scenario.sensitivity.metrics)]
+    if scenario.convergence is not None:
+        named += [(f"convergence.metrics[{i}]", m)
+                  for i, m in enumerate(scenario.convergence.metrics)]
+    problems = [unknown_metric(where, m, known) for where, m in named if m not in known]
+    if problems:
+        raise SpecError(problems, what="scenario")
+
+
+def unknown_metric(where: str, metric: str, known: list[str]) -> Problem:
+    """The problem of a metric id that is not one of ``known``."""
+    return Problem(where, "unknown metric" + suggest(metric, known)
+                   + f" (metrics: {', '.join(sorted(known))})", metric)
+
+
 def _bound_path(
     spec: ProjectSpec, bases: dict[str, Any], path: str, apply: Apply, where: str
 ) -> tuple[str, Problem | None]:
@@ -255,9 +287,10 @@ def evaluate(
     return pd.concat(parts, ignore_index=True)
 
 
-@dataclass
+@dataclass(repr=False)
 class Simulation:
-    """The result of a Monte Carlo run."""
+    """The result of a Monte Carlo run (``repr`` and the notebook view are short
+    summaries)."""
 
     spec: ProjectSpec
     scenario: ScenarioSpec
@@ -278,6 +311,16 @@ class Simulation:
     def n(self) -> int:
         """Scenarios evaluated."""
         return len(self.metrics)
+
+    def __repr__(self) -> str:
+        from renewfin.display import simulation_repr
+
+        return simulation_repr(self)
+
+    def _repr_html_(self) -> str:
+        from renewfin.display import simulation_html
+
+        return simulation_html(self)
 
     def table(self) -> pd.DataFrame:
         """One row per scenario: sampled inputs, then metrics."""
@@ -391,6 +434,7 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     wall = time.perf_counter()
     prepared = prepare(spec, scenario)
+    check_metrics(spec, scenario)
     auto = scenario.convergence is not None if auto_stop is None else auto_stop
     if auto and scenario.convergence is None:
         raise SpecError(

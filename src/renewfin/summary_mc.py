@@ -118,22 +118,30 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
             f"收敛 Convergence: {'reached' if last['converged'] else 'not reached'}"
             f" after {int(last['n']):,} scenarios",
         ]
-    t = sim.timings
-    if t:
-        total = t.get("wall", sum(t.values()))
-        lines += [
-            "",
-            f"用时 Time: {total:.2f} s elapsed (sampling {t['sampling']:.2f}, engine "
-            f"{t['engine']:.2f}, metrics {t['metrics']:.2f}, summaries "
-            f"{t['summaries']:.2f}); {sim.n / max(total, 1e-9):,.0f} scenarios/s",
-        ]
     return "\n".join(lines)
 
 
-def simulation_document(sim: Simulation, stress: pd.DataFrame | None = None) -> dict[str, Any]:
-    """A JSON-ready document of a simulation: settings, summaries, breaches, stress cases."""
+def format_timings(sim: Simulation) -> str:
+    """Where the time went (it differs from run to run, so ``format_simulation`` and the
+    JSON document leave it out unless asked)."""
+    t = sim.timings
+    if not t:
+        return ""
+    total = t.get("wall", sum(t.values()))
+    return (
+        f"用时 Time: {total:.2f} s elapsed (sampling {t['sampling']:.2f}, engine "
+        f"{t['engine']:.2f}, metrics {t['metrics']:.2f}, summaries "
+        f"{t['summaries']:.2f}); {sim.n / max(total, 1e-9):,.0f} scenarios/s"
+    )
+
+
+def simulation_document(
+    sim: Simulation, stress: pd.DataFrame | None = None, *, timings: bool = False
+) -> dict[str, Any]:
+    """A JSON-ready document of a simulation: settings, summaries, breaches, stress cases;
+    the same for the same inputs and seed, unless ``timings`` adds the seconds spent."""
     summary = sim.summary()
-    return {
+    doc = {
         "project": sim.spec.project.name,
         "scenario": sim.scenario.name,
         "n": sim.n,
@@ -153,5 +161,7 @@ def simulation_document(sim: Simulation, stress: pd.DataFrame | None = None) -> 
         "convergence": None
         if sim.convergence is None
         else [{c: _clean(v) for c, v in row.items()} for _, row in sim.convergence.iterrows()],
-        "timings": sim.timings,
     }
+    if timings:
+        doc["timings"] = sim.timings
+    return doc

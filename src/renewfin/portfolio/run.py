@@ -109,9 +109,11 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
                                             "has no numeric input at this path", t.path))
         prepared: tuple[Any, ...] = ()
         if scenario is not None:
-            from renewfin.simulation import prepare
+            from renewfin.simulation import check_scenario, prepare
 
-            prepared = tuple(prepare(spec, scenario))  # fails early, naming the bad path
+            check_scenario(spec, scenario)  # fails early, naming the bad path or metric
+            prepared = tuple(prepare(spec, scenario))
+        problems += _metric_problems(portfolio, m.key, spec)
         jobs.append(Job(i, m.key, spec, scenario, tuple(targets),
                         spec.project.money_unit.yuan, prepared,
                         tuple(float(bases[p]) for _, p in targets)))  # type: ignore[arg-type]
@@ -127,6 +129,20 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
         correlation_metric=portfolio.correlation_metric,
     )
     return plan, jobs
+
+
+def _metric_problems(portfolio: PortfolioSpec, key: str, spec: ProjectSpec) -> list[Problem]:
+    """The portfolio's thresholds and correlation metric must be metrics of each project."""
+    from renewfin.simulation import unknown_metric
+
+    known = list(run(spec).values)
+    named = [(f"thresholds[{i}].metric", t.metric) for i, t in enumerate(portfolio.thresholds)]
+    named.append(("correlation_metric", portfolio.correlation_metric))
+    return [
+        unknown_metric(f"{where} (project {key})", metric, known)
+        for where, metric in named
+        if metric not in known
+    ]
 
 
 def factor_sample(plan: Plan, chunk: int) -> np.ndarray:
