@@ -1,0 +1,93 @@
+"""The README's commands run as written (issue 13 item 2): its two quick-start commands are
+the setup-and-run and the install-and-test commands, ``.ci/run`` runs exactly the second,
+and every ``renewfin`` command of its code blocks runs, in a fresh directory that holds
+only the bundled ``models/`` and ``scenarios/``. Reference: README.md itself."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from renewfin.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
+
+
+def _section(title: str) -> str:
+    start = README.index(f"## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start:end]
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip() for block in BLOCK.findall(text) for ln in block.splitlines()
+            if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _renewfin_commands() -> list[list[str]]:
+    """Each ``renewfin`` command of every bash block (``a && b`` gives two), as argv."""
+    out = []
+    for line in _lines(README):
+        for part in line.split("&&"):
+            words = shlex.split(part, comments=True)
+            if words and Path(words[0]).name == "renewfin":
+                out.append(words[1:])
+    return out
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
+    setup, tests = _lines(_section("Quick start"))  # exactly two
+    assert setup.startswith("sh tools/install.sh && .venv/bin/renewfin run models/")
+    assert tests == "sh tools/install.sh --tests && .venv/bin/python -m pytest"
+    ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+          if ln and not ln.startswith(("#", "set ", "cd "))]
+    assert ci == [tests]
+
+
+def test_install_script_installs_what_the_tests_need() -> None:
+    """The system packages behind the tests that need LibreOffice (workbook recalculation),
+    Chromium (report rendering) and the CJK fonts (report charts)."""
+    script = (ROOT / "tools" / "install.sh").read_text()
+    for package in ("python3-venv", "libreoffice-calc-nogui", "chromium", "fonts-noto-cjk"):
+        assert package in script
+    assert "pip install -q -e \".$extra\"" in script and 'extra="[test]"' in script
+    assert subprocess.run(["sh", "-n", str(ROOT / "tools" / "install.sh")],
+                          check=False).returncode == 0
+    bad = subprocess.run(["sh", str(ROOT / "tools" / "install.sh"), "--bogus"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "usage:" in bad.stderr
+
+
+COMMANDS = _renewfin_commands()
+
+
+def test_the_readme_shows_the_commands() -> None:
+    names = {argv[0] for argv in COMMANDS}
+    assert names >= {"validate", "run", "simulate", "sensitivity", "solve", "district",
+                     "simulate-portfolio", "report", "template", "import", "schema"}
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("models", "scenarios"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_every_readme_command_runs_as_written(checkout: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """In order, as a reader would (``import`` reads what ``template`` wrote)."""
+    for argv in COMMANDS:
+        build_parser().parse_args(argv)
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 0, f"renewfin {shlex.join(argv)} exited {code}: {err[-2000:]}"
+        assert "Traceback" not in err
+    assert (checkout / "spec.yaml").exists() and (checkout / "report.html").exists()
