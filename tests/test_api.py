@@ -36,8 +36,9 @@ def test_result_repr_is_one_short_line(result: renewfin.Result) -> None:
 
 
 def test_result_html_escapes_user_text() -> None:
-    spec = renewfin.spec.validate_data(renewfin.ProjectSpec, minimal_spec(
-        project={"name": "<b>A&B</b>"}))
+    spec = renewfin.spec.validate_data(
+        renewfin.ProjectSpec, minimal_spec(project={"name": "<b>A&B</b>"})
+    )
     page = run(spec, {"revenues[0].unit_price": [300.0, 400.0]})._repr_html_()
     assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in page and "<b>A" not in page
     assert "scenario 0" in page and "scenario 1" in page and len(page) < 5000
@@ -45,8 +46,9 @@ def test_result_html_escapes_user_text() -> None:
 
 def test_simulation_repr_and_html_are_short() -> None:
     spec = renewfin.load_spec(MODEL)
-    sim = simulate(spec, renewfin.load_scenario(ROOT / "scenarios" / "old_community.yaml"),
-                   n=64, seed=1)
+    sim = simulate(
+        spec, renewfin.load_scenario(ROOT / "scenarios" / "old_community.yaml"), n=64, seed=1
+    )
     text = repr(sim)
     assert "\n" not in text and len(text) < 400 and "n=64, seed 1, 8 inputs" in text
     assert f"P({sim.scenario.thresholds[0].text})=" in text
@@ -57,17 +59,24 @@ def test_simulation_repr_and_html_are_short() -> None:
 def test_documented_names_reachable_from_import_renewfin() -> None:
     """``renewfin.tables`` failed unless imported explicitly; a fresh interpreter proves
     nothing else imported it first."""
-    code = ("import renewfin, sys\n"
-            "assert 'renewfin.tables' not in sys.modules\n"
-            "r = renewfin.run(renewfin.load_spec(sys.argv[1]))\n"
-            "assert callable(renewfin.tables.standard_tables)\n"
-            "assert renewfin.simulate is renewfin.simulation.simulate\n"
-            "assert renewfin.Result is type(r)\n"
-            "missing = [n for n in renewfin.__all__ if not hasattr(renewfin, n)]\n"
-            "assert not missing, missing\n"
-            "assert {'tables', 'simulation', 'sensitivity', 'solve'} <= set(dir(renewfin))\n")
-    proc = subprocess.run([sys.executable, "-c", code, str(MODEL)], capture_output=True,
-                          text=True, timeout=300, check=False)
+    code = (
+        "import renewfin, sys\n"
+        "assert 'renewfin.tables' not in sys.modules\n"
+        "r = renewfin.run(renewfin.load_spec(sys.argv[1]))\n"
+        "assert callable(renewfin.tables.standard_tables)\n"
+        "assert renewfin.simulate is renewfin.simulation.simulate\n"
+        "assert renewfin.Result is type(r)\n"
+        "missing = [n for n in renewfin.__all__ if not hasattr(renewfin, n)]\n"
+        "assert not missing, missing\n"
+        "assert {'tables', 'simulation', 'sensitivity', 'solve'} <= set(dir(renewfin))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(MODEL)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         renewfin.nope  # noqa: B018

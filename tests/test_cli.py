@@ -49,8 +49,10 @@ def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     data = yaml.safe_load(MODEL.read_text(encoding="utf-8"))
     assert out.startswith(f"OK: {MODEL} is a valid spec ({data['project']['name']}; ")
-    assert (f"{len(data['investment'])} investment items, {len(data['revenues'])} revenue "
-            f"streams, {len(data['opex'])} operating costs") in out
+    assert (
+        f"{len(data['investment'])} investment items, {len(data['revenues'])} revenue "
+        f"streams, {len(data['opex'])} operating costs"
+    ) in out
 
 
 def test_validate_bad_file_lists_every_problem(
@@ -124,7 +126,7 @@ def _walk(node: Any, defs: dict[str, Any], where: str = "#") -> None:
     if isinstance(node, dict):
         if "$ref" in node:
             ref = node["$ref"]
-            assert ref.startswith("#/$defs/") and ref[len("#/$defs/"):] in defs, (where, ref)
+            assert ref.startswith("#/$defs/") and ref[len("#/$defs/") :] in defs, (where, ref)
         if "type" in node:
             kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
             assert set(kinds) <= types, (where, node["type"])
@@ -167,8 +169,14 @@ def test_console_script_reports_problems_without_traceback(bad_spec: Path) -> No
     exe = Path(sys.executable).with_name("renewfin")
     if not exe.exists():
         pytest.skip("the renewfin console script is not installed beside the interpreter")
-    proc = subprocess.run([str(exe), "validate", str(bad_spec)], capture_output=True,
-                          text=True, encoding="utf-8", timeout=60, check=False)
+    proc = subprocess.run(
+        [str(exe), "validate", str(bad_spec)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "3 problems" in proc.stderr
@@ -186,10 +194,11 @@ def _commands() -> list[str]:
     return sorted(sub.choices)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["-h"], *([c, "--help"] for c in _commands()),
-                                  *([c, "-h"] for c in _commands())])
-def test_every_help_prints_and_exits_0(argv: list[str], capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["-h"], *([c, "--help"] for c in _commands()), *([c, "-h"] for c in _commands())],
+)
+def test_every_help_prints_and_exits_0(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 13 item 1: ``renewfin --help`` crashed on the '%' of '±10 %'."""
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -204,8 +213,9 @@ def test_console_script_help_exits_0() -> None:
     exe = Path(sys.executable).with_name("renewfin")
     if not exe.exists():
         pytest.skip("the renewfin console script is not installed beside the interpreter")
-    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60,
-                          check=False)
+    proc = subprocess.run(
+        [str(exe), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 0 and "exit status:" in proc.stdout and proc.stderr == ""
 
 
@@ -215,8 +225,15 @@ def test_the_same_idea_has_the_same_flag_in_every_command() -> None:
     from renewfin.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    spelling = {"n": "-n", "seed": "--seed", "json": "--json", "csv": "--csv",
-                "output": "-o", "workers": "--workers", "progress": "--progress"}
+    spelling = {
+        "n": "-n",
+        "seed": "--seed",
+        "json": "--json",
+        "csv": "--csv",
+        "output": "-o",
+        "workers": "--workers",
+        "progress": "--progress",
+    }
     seen: dict[str, set[str]] = {}
     for name, parser in sub.choices.items():
         for action in parser._actions:
@@ -226,10 +243,17 @@ def test_the_same_idea_has_the_same_flag_in_every_command() -> None:
             if action.dest == "scenario" and name != "schema":
                 assert action.option_strings == ["--scenario"] and action.metavar == "FILE"
     assert seen["n"] >= {"simulate", "sensitivity", "solve", "simulate-portfolio", "report"}
-    assert seen["json"] >= {"run", "simulate", "sensitivity", "solve", "district",
-                            "simulate-portfolio"}
-    args = build_parser().parse_args(["sensitivity", "x.yaml", "--scenario", "s.yaml",
-                                      "--global", "7"])
+    assert seen["json"] >= {
+        "run",
+        "simulate",
+        "sensitivity",
+        "solve",
+        "district",
+        "simulate-portfolio",
+    }
+    args = build_parser().parse_args(
+        ["sensitivity", "x.yaml", "--scenario", "s.yaml", "--global", "7"]
+    )
     assert args.n == 7
 
 
@@ -239,25 +263,59 @@ PORTFOLIO = str(MODEL.parents[1] / "scenarios" / "portfolio_city.yaml")
 BOND = "funding.special_bonds[0].amount"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["simulate", SPEC, "--scenario", SC, "-n", "0"], "argument -n: expected a whole number >= 1"),
-    (["simulate", SPEC, "--scenario", SC, "--seed", "-1"], "argument --seed: expected"),
-    (["simulate", SPEC, "--scenario", SC, "--workers", "0"], "argument --workers"),
-    (["simulate-portfolio", PORTFOLIO, "-n", "-1"], "argument -n"),
-    (["simulate-portfolio", PORTFOLIO, "--scheduler", "bogus"], "a Dask scheduler address"),
-    (["simulate-portfolio", PORTFOLIO, "--scheduler", "dask-local:abc"], "needs N >= 1"),
-    (["simulate-portfolio", PORTFOLIO, "--scheduler", "dask-local:0"], "needs N >= 1"),
-    (["simulate-portfolio", PORTFOLIO, "--scheduler", "tcp://host:99999"], "scheduler address"),
-    (["solve", SPEC, "--vary", BOND, "--require", "bond_coverage>=1.2", "--lo", "1000",
-      "--hi", "12000", "--tol", "0"], "argument --tol: expected a number > 0"),
-    (["solve", SPEC, "--vary", BOND, "--require", "bond_coverage>=1.2", "--lo", "nan",
-      "--hi", "12000"], "argument --lo: expected a finite number"),
-    (["report", SPEC, "-o", "r.pdf"], "renewfin writes .html here; 'r.pdf' has the suffix"),
-    (["run", SPEC, "-o", "model.xls"], "renewfin writes .xlsx here"),
-    (["run", SPEC, "--json", "out"], "renewfin writes .json here; 'out' has no suffix"),
-    (["template", "-o", "t.csv"], "renewfin writes .xlsx here"),
-    (["import", "t.xlsx", "-o", "spec.txt"], "renewfin writes .yaml or .yml or .json here"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["simulate", SPEC, "--scenario", SC, "-n", "0"],
+            "argument -n: expected a whole number >= 1",
+        ),
+        (["simulate", SPEC, "--scenario", SC, "--seed", "-1"], "argument --seed: expected"),
+        (["simulate", SPEC, "--scenario", SC, "--workers", "0"], "argument --workers"),
+        (["simulate-portfolio", PORTFOLIO, "-n", "-1"], "argument -n"),
+        (["simulate-portfolio", PORTFOLIO, "--scheduler", "bogus"], "a Dask scheduler address"),
+        (["simulate-portfolio", PORTFOLIO, "--scheduler", "dask-local:abc"], "needs N >= 1"),
+        (["simulate-portfolio", PORTFOLIO, "--scheduler", "dask-local:0"], "needs N >= 1"),
+        (["simulate-portfolio", PORTFOLIO, "--scheduler", "tcp://host:99999"], "scheduler address"),
+        (
+            [
+                "solve",
+                SPEC,
+                "--vary",
+                BOND,
+                "--require",
+                "bond_coverage>=1.2",
+                "--lo",
+                "1000",
+                "--hi",
+                "12000",
+                "--tol",
+                "0",
+            ],
+            "argument --tol: expected a number > 0",
+        ),
+        (
+            [
+                "solve",
+                SPEC,
+                "--vary",
+                BOND,
+                "--require",
+                "bond_coverage>=1.2",
+                "--lo",
+                "nan",
+                "--hi",
+                "12000",
+            ],
+            "argument --lo: expected a finite number",
+        ),
+        (["report", SPEC, "-o", "r.pdf"], "renewfin writes .html here; 'r.pdf' has the suffix"),
+        (["run", SPEC, "-o", "model.xls"], "renewfin writes .xlsx here"),
+        (["run", SPEC, "--json", "out"], "renewfin writes .json here; 'out' has no suffix"),
+        (["template", "-o", "t.csv"], "renewfin writes .xlsx here"),
+        (["import", "t.xlsx", "-o", "spec.txt"], "renewfin writes .yaml or .yml or .json here"),
+    ],
+)
 def test_bad_options_are_refused_before_anything_runs(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -275,28 +333,72 @@ def _scenario_with(tmp_path: Path, **changes: Any) -> Path:
     return write(tmp_path / "scenario.yaml", data)
 
 
-@pytest.mark.parametrize("command, changes, where", [
-    ("simulate", {"thresholds": [{"metric": "bogus", "op": "<", "value": 1}]},
-     "thresholds[0].metric: unknown metric"),
-    ("sensitivity", {"sensitivity": {"metrics": ["bond_coverag"]}},
-     "sensitivity.metrics[0]: unknown metric; did you mean bond_coverage"),
-    ("simulate", {"inputs": [{"name": "超支", "path": "risk.capex_overrun", "apply": "set",
-                              "distribution": {"type": "uniform", "low": -5, "high": 0}}],
-                  "correlations": []},
-     "inputs[0] 超支: sampled values of risk.capex_overrun (apply: set): expected a finite "
-     "number > -1"),
-    ("simulate", {"stress": [{"name": "x", "overrides": [{"path": "revenues[停车].unit_price",
-                                                          "multiply": 0.9}]}]},
-     "stress[0].overrides[0].path: not a numeric input of this spec; did you mean"),
-])
-def test_bad_scenario_contents_are_named(command: str, changes: dict[str, Any], where: str,
-                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
+@pytest.mark.parametrize(
+    "command, changes, where",
+    [
+        (
+            "simulate",
+            {"thresholds": [{"metric": "bogus", "op": "<", "value": 1}]},
+            "thresholds[0].metric: unknown metric",
+        ),
+        (
+            "sensitivity",
+            {"sensitivity": {"metrics": ["bond_coverag"]}},
+            "sensitivity.metrics[0]: unknown metric; did you mean bond_coverage",
+        ),
+        (
+            "simulate",
+            {
+                "inputs": [
+                    {
+                        "name": "超支",
+                        "path": "risk.capex_overrun",
+                        "apply": "set",
+                        "distribution": {"type": "uniform", "low": -5, "high": 0},
+                    }
+                ],
+                "correlations": [],
+            },
+            "inputs[0] 超支: sampled values of risk.capex_overrun (apply: set): expected a finite "
+            "number > -1",
+        ),
+        (
+            "simulate",
+            {
+                "stress": [
+                    {
+                        "name": "x",
+                        "overrides": [{"path": "revenues[停车].unit_price", "multiply": 0.9}],
+                    }
+                ]
+            },
+            "stress[0].overrides[0].path: not a numeric input of this spec; did you mean",
+        ),
+    ],
+)
+def test_bad_scenario_contents_are_named(
+    command: str,
+    changes: dict[str, Any],
+    where: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Issue 14 item 5: an unknown metric in sensitivity or a threshold, an out-of-range
     capex overrun, a misspelt path: a clear message, exit 2, no traceback, no file."""
     out = tmp_path / "out.json"
-    code = main([command, SPEC, "--scenario", str(_scenario_with(tmp_path, **changes)),
-                 "-n", "20", "--json", str(out), "--no-progress"])
+    code = main(
+        [
+            command,
+            SPEC,
+            "--scenario",
+            str(_scenario_with(tmp_path, **changes)),
+            "-n",
+            "20",
+            "--json",
+            str(out),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == EXIT_INVALID, err
     assert where in err and "Traceback" not in err
@@ -317,8 +419,9 @@ def test_unknown_threshold_metric_in_a_portfolio_is_named(
     assert "thresholds[0].metric (project 老旧小区): unknown metric; did you mean min_dscr" in err
 
 
-def test_a_name_a_workbook_cannot_hold_is_bad_input(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_name_a_workbook_cannot_hold_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = yaml.safe_load(MODEL.read_text(encoding="utf-8"))
     data["project"]["name"] = "bad\x01name"
     out = tmp_path / "model.xlsx"
@@ -341,8 +444,13 @@ sys.exit(main(sys.argv[1:]))
 def test_a_full_disk_gives_one_message_and_exit_3(tmp_path: Path) -> None:
     """Issue 14: a ``ZipFile.__del__`` traceback followed the clean error."""
     out = tmp_path / "model.xlsx"
-    proc = subprocess.run([sys.executable, "-c", _FULL_DISK, "run", SPEC, "-o", str(out)],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, "run", SPEC, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 3
     assert proc.stderr.strip() == "error: No space left on device"
     assert not out.exists()
@@ -383,8 +491,25 @@ def test_simulate_json_is_byte_identical_for_the_same_seed(tmp_path: Path) -> No
     outs = [tmp_path / f"mc{i}.json" for i in range(3)]
     for i, out in enumerate(outs):
         extra = ["--timings"] if i == 2 else []
-        assert main(["simulate", SPEC, "--scenario", SC, "-n", "64", "--seed", "9", "--json",
-                     str(out), "--no-progress", *extra]) == 0
+        assert (
+            main(
+                [
+                    "simulate",
+                    SPEC,
+                    "--scenario",
+                    SC,
+                    "-n",
+                    "64",
+                    "--seed",
+                    "9",
+                    "--json",
+                    str(out),
+                    "--no-progress",
+                    *extra,
+                ]
+            )
+            == 0
+        )
     assert outs[0].read_bytes() == outs[1].read_bytes()
     docs = [json.loads(o.read_text(encoding="utf-8")) for o in outs]
     assert "timings" not in docs[0] and set(docs[2]["timings"]) >= {"engine", "wall"}
@@ -398,8 +523,17 @@ def test_run_csv_is_the_tidy_ledger(tmp_path: Path) -> None:
     assert main(["run", SPEC, "--csv", str(out)]) == 0
     table = pd.read_csv(out)
     result = run(load_spec(MODEL))
-    assert list(table.columns) == ["start", "period", "id", "group", "zh", "en", "unit",
-                                   "kind", "value"]
+    assert list(table.columns) == [
+        "start",
+        "period",
+        "id",
+        "group",
+        "zh",
+        "en",
+        "unit",
+        "kind",
+        "value",
+    ]
     assert len(table) == len(result.ledger) * result.timeline.n_periods
     capex = table[table["id"] == "capex.total"]
     np.testing.assert_allclose(capex["value"], result.ledger["capex.total"][0], rtol=1e-15)
@@ -454,9 +588,26 @@ def test_dask_local_runs_and_shuts_down_without_a_traceback(tmp_path: Path) -> N
     outs = {s: tmp_path / f"{s.replace(':', '_')}.json" for s in ("local", "dask-local:2")}
     for scheduler, out in outs.items():
         proc = subprocess.run(
-            [sys.executable, "-m", "renewfin.cli", "simulate-portfolio", PORTFOLIO, "-n", "100",
-             "--scheduler", scheduler, "--json", str(out), "--no-progress"],
-            capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)
+            [
+                sys.executable,
+                "-m",
+                "renewfin.cli",
+                "simulate-portfolio",
+                PORTFOLIO,
+                "-n",
+                "100",
+                "--scheduler",
+                scheduler,
+                "--json",
+                str(out),
+                "--no-progress",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr
     docs = [json.loads(o.read_text(encoding="utf-8")) for o in outs.values()]

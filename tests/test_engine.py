@@ -1,8 +1,9 @@
 """Engine invariants (DESIGN.md §2, STYLE.md "property tests"): totals equal the sum of
 their parts, S = 1 equals row 0 of a batch, overrides are checked as the spec is (paths
 from the spec models, bounds, rules across fields), runs are deterministic, the money unit
-and the period length change nothing but the scale and the grid. References: the accounting identities of the 项目投资现金流量表
-(《建设项目经济评价方法与参数》(第三版)) and the hand calculations written out below."""
+and the period length change nothing but the scale and the grid. References: the
+accounting identities of the 项目投资现金流量表 (《建设项目经济评价方法与参数》(第三版)) and
+the hand calculations written out below."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ from renewfin.spec import ProjectSpec, SpecError, load_spec, validate_data
 from renewfin.spec.registry import UnknownInputError
 from renewfin.testing import assert_ledger_close, minimal_spec
 
-FAST = settings(max_examples=15, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def spec_of(data: dict[str, Any]) -> ProjectSpec:
@@ -35,35 +39,73 @@ def rich_spec(**overrides: Any) -> dict[str, Any]:
     """A minimal spec with two phases and a bit of everything, taxes on; ``overrides``
     update its sections (a mapping updates a section, anything else replaces it)."""
     data = minimal_spec(
-        timeline={"horizon_years": 12, "phases": [
-            {"name": "一期", "duration_years": 2},
-            {"name": "二期", "start_year": 1, "duration_years": 2}]},
+        timeline={
+            "horizon_years": 12,
+            "phases": [
+                {"name": "一期", "duration_years": 2},
+                {"name": "二期", "start_year": 1, "duration_years": 2},
+            ],
+        },
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 1090,
-             "schedule": [0.4, 0.6]},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1090,
+                "schedule": [0.4, 0.6],
+            },
             {"name": "二期工程", "category": "construction", "amount": 545, "phase": "二期"},
             {"name": "设备", "category": "equipment", "amount": 226, "schedule": [0.0, 1.0]},
-            {"name": "征拆补偿", "category": "land", "amount": 300, "schedule": [1.0],
-             "escalate": False, "overrun_applies": False},
+            {
+                "name": "征拆补偿",
+                "category": "land",
+                "amount": 300,
+                "schedule": [1.0],
+                "escalate": False,
+                "overrun_applies": False,
+            },
             {"name": "基本预备费", "category": "contingency", "rate": 0.05},
         ],
         price_contingency={"rate": 0.03, "years_before_start": 0.5},
         revenues=[
-            {"name": "停车位", "kind": "parking", "quantity": 500, "unit_price": 400,
-             "ramp_up": [0.6, 0.8], "growth_rate": 0.02, "growth_every_years": 3},
-            {"name": "商铺", "kind": "rent", "quantity": 2000, "unit_price": 60,
-             "utilisation": 0.9, "phase": "一期", "growth_rate": 0.03},
-            {"name": "广告位", "kind": "advertising", "quantity": 50, "unit_price": 5000,
-             "price_per": "year", "end_year": 9},
+            {
+                "name": "停车位",
+                "kind": "parking",
+                "quantity": 500,
+                "unit_price": 400,
+                "ramp_up": [0.6, 0.8],
+                "growth_rate": 0.02,
+                "growth_every_years": 3,
+            },
+            {
+                "name": "商铺",
+                "kind": "rent",
+                "quantity": 2000,
+                "unit_price": 60,
+                "utilisation": 0.9,
+                "phase": "一期",
+                "growth_rate": 0.03,
+            },
+            {
+                "name": "广告位",
+                "kind": "advertising",
+                "quantity": 50,
+                "unit_price": 5000,
+                "price_per": "year",
+                "end_year": 9,
+            },
         ],
         opex=[
             {"name": "管理费", "amount": 60, "growth_rate": 0.025, "input_vat_rate": 0.06},
-            {"name": "停车运营", "basis": "revenue_share", "share": 0.15,
-             "revenues": ["停车位"]},
+            {"name": "停车运营", "basis": "revenue_share", "share": 0.15, "revenues": ["停车位"]},
             {"name": "车位维护", "basis": "per_unit", "unit_cost": 80, "driver": "停车位"},
             {"name": "维修", "category": "maintenance", "basis": "asset_share", "share": 0.004},
-            {"name": "保险", "category": "insurance", "basis": "asset_share",
-             "asset_class": "equipment", "share": 0.003},
+            {
+                "name": "保险",
+                "category": "insurance",
+                "basis": "asset_share",
+                "asset_class": "equipment",
+                "share": 0.003,
+            },
             {"name": "大修", "category": "major_maintenance", "amount": 120, "every_years": 4},
         ],
         tax={"preset": "cn_default"},
@@ -82,9 +124,17 @@ def items(res: Result, prefix: str) -> np.ndarray:
 
 
 PROJECT_METRICS = [
-    "total_investment", "total_revenue", "total_opex", "total_taxes",
-    "project_irr_pre_tax", "project_irr_after_tax", "project_npv_pre_tax", "project_npv",
-    "payback_pre_tax", "payback_after_tax", "discounted_payback",
+    "total_investment",
+    "total_revenue",
+    "total_opex",
+    "total_taxes",
+    "project_irr_pre_tax",
+    "project_irr_after_tax",
+    "project_npv_pre_tax",
+    "project_npv",
+    "payback_pre_tax",
+    "payback_after_tax",
+    "discounted_payback",
 ]
 """The pre-financing metrics, every run has them."""
 
@@ -100,21 +150,24 @@ def check_identities(res: Result) -> None:
     close(items(res, "capex.category["), items(res, "capex.item["))
     close(led["revenue.total"], items(res, "revenue.stream["))
     close(led["opex.total"], items(res, "opex.item["))
-    close(led["tax.taxes_and_surcharges"], led["tax.surcharges"] + led["tax.property_rental"]
-          + led["tax.property_ad_valorem"])
+    close(
+        led["tax.taxes_and_surcharges"],
+        led["tax.surcharges"] + led["tax.property_rental"] + led["tax.property_ad_valorem"],
+    )
     close(led["tax.input_vat"], led["capex.input_vat"] + led["opex.input_vat"])
     # VAT: payable − output + input accumulates as the input credit carried forward.
-    close(np.cumsum(led["tax.vat_payable"] - led["tax.output_vat"] + led["tax.input_vat"],
-                    axis=1), led["tax.vat_credit"])
+    close(
+        np.cumsum(led["tax.vat_payable"] - led["tax.output_vat"] + led["tax.input_vat"], axis=1),
+        led["tax.vat_credit"],
+    )
     close(led["dep.total"], items(res, "dep.class["))
-    close(led["pl.ebitda"], led["revenue.total"] - led["opex.total"]
-          - led["tax.taxes_and_surcharges"])
+    close(
+        led["pl.ebitda"], led["revenue.total"] - led["opex.total"] - led["tax.taxes_and_surcharges"]
+    )
     close(led["cf.project.pre_tax"], led["cf.project.inflow"] - led["cf.project.outflow"])
-    close(led["cf.project.after_tax"],
-          led["cf.project.pre_tax"] - led["tax.adjusted_income_tax"])
+    close(led["cf.project.after_tax"], led["cf.project.pre_tax"] - led["tax.adjusted_income_tax"])
     close(led["cf.project.pre_tax_cumulative"], np.cumsum(led["cf.project.pre_tax"], axis=1))
-    close(led["cf.project.after_tax_cumulative"],
-          np.cumsum(led["cf.project.after_tax"], axis=1))
+    close(led["cf.project.after_tax_cumulative"], np.cumsum(led["cf.project.after_tax"], axis=1))
     v = res.values
     close(v["total_investment"], led["capex.total"].sum(axis=1))
     close(v["total_revenue"], led["revenue.total"].sum(axis=1))
@@ -138,7 +191,8 @@ def test_identities_on_the_example_model(old_community_data: dict[str, Any]) -> 
     # first ramp factor, in 万元 (1150 × 220 × 12 × 0.8 × 0.75 / 10,000 = 182.16 at 220 元).
     p = next(r for r in data["revenues"] if r["name"] == "停车位")
     assert res.ledger["revenue.stream[停车位]"][0, 2] == pytest.approx(
-        p["quantity"] * p["unit_price"] * 12 * p["utilisation"] * p["ramp_up"][0] / 10_000)
+        p["quantity"] * p["unit_price"] * 12 * p["utilisation"] * p["ramp_up"][0] / 10_000
+    )
 
 
 MODELS = sorted((Path(__file__).resolve().parents[1] / "models").glob("*.yaml"))
@@ -160,14 +214,30 @@ def test_identities_on_a_rich_spec() -> None:
 
 @FAST
 @given(
-    amount=st.floats(0, 5e4), rate=st.floats(0, 0.2), f=st.floats(0, 0.1),
-    price=st.floats(0, 2000), util=st.floats(0, 1), growth=st.floats(-0.05, 0.1),
-    share=st.floats(0, 0.5), opex=st.floats(0, 500), delay=st.integers(0, 3),
-    overrun=st.floats(-0.2, 0.5), periodicity=st.sampled_from(["annual", "quarterly"]),
+    amount=st.floats(0, 5e4),
+    rate=st.floats(0, 0.2),
+    f=st.floats(0, 0.1),
+    price=st.floats(0, 2000),
+    util=st.floats(0, 1),
+    growth=st.floats(-0.05, 0.1),
+    share=st.floats(0, 0.5),
+    opex=st.floats(0, 500),
+    delay=st.integers(0, 3),
+    overrun=st.floats(-0.2, 0.5),
+    periodicity=st.sampled_from(["annual", "quarterly"]),
 )
 def test_identities_hold_for_generated_inputs(
-    amount: float, rate: float, f: float, price: float, util: float, growth: float,
-    share: float, opex: float, delay: int, overrun: float, periodicity: str,
+    amount: float,
+    rate: float,
+    f: float,
+    price: float,
+    util: float,
+    growth: float,
+    share: float,
+    opex: float,
+    delay: int,
+    overrun: float,
+    periodicity: str,
 ) -> None:
     data = rich_spec(price_contingency={"rate": f})
     data["timeline"]["periodicity"] = periodicity
@@ -177,8 +247,13 @@ def test_identities_hold_for_generated_inputs(
     data["opex"][0]["amount"] = opex
     data["opex"][1]["share"] = share
     # Two scenarios: the spec as is, and a delayed, overrun one.
-    res = run(spec_of(data), {"risk.construction_delay_periods": [0.0, float(delay)],
-                              "risk.capex_overrun": [0.0, overrun]})
+    res = run(
+        spec_of(data),
+        {
+            "risk.construction_delay_periods": [0.0, float(delay)],
+            "risk.capex_overrun": [0.0, overrun],
+        },
+    )
     check_identities(res)
     # Total capex before price contingency: a delay moves spending, never changes it.
     items_total = items(res, "capex.item[").sum(axis=1)
@@ -231,14 +306,19 @@ def test_single_run_equals_row_0_of_a_batch() -> None:
 
 
 def test_single_run_equals_row_0_on_the_example_with_funding(
-    old_community_data: dict[str, Any]
+    old_community_data: dict[str, Any],
 ) -> None:
     # The whole engine, funding stack included: row 0 carries the spec's own values.
     spec = spec_of(old_community_data)
     price = spec.revenue("停车位").unit_price
-    batch = run(spec, {"revenues[停车位].unit_price": [price, 1.2 * price, 0.8 * price, price],
-                       "risk.construction_delay_periods": [0.0, 1.0, 2.0, 0.0],
-                       "risk.capex_overrun": [0.0, 0.1, 0.2, -0.1]})
+    batch = run(
+        spec,
+        {
+            "revenues[停车位].unit_price": [price, 1.2 * price, 0.8 * price, price],
+            "risk.construction_delay_periods": [0.0, 1.0, 2.0, 0.0],
+            "risk.capex_overrun": [0.0, 0.1, 0.2, -0.1],
+        },
+    )
     single = run(spec)
     assert_ledger_close(single, batch, rtol=0.0, atol=0.0, scenario=0)
     assert_same_metrics(single, batch)
@@ -250,8 +330,13 @@ def test_single_run_equals_row_0_property(s: int, data: st.DataObject) -> None:
     price = data.draw(st.lists(st.floats(0, 2000), min_size=s - 1, max_size=s - 1))
     delay = data.draw(st.lists(st.integers(0, 4), min_size=s - 1, max_size=s - 1))
     spec = spec_of(rich_spec())
-    batch = run(spec, {"revenues[商铺].unit_price": [60.0, *price],
-                       "risk.construction_delay_periods": [0.0, *map(float, delay)]})
+    batch = run(
+        spec,
+        {
+            "revenues[商铺].unit_price": [60.0, *price],
+            "risk.construction_delay_periods": [0.0, *map(float, delay)],
+        },
+    )
     single = run(spec)
     assert_ledger_close(single, batch, rtol=0.0, atol=0.0, scenario=0)
     assert_same_metrics(single, batch)
@@ -269,12 +354,15 @@ def test_n_scenarios_without_overrides_broadcasts() -> None:
 # --- overrides: one registry of paths, the spec's own checks --------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "revenues[不存在].unit_price",        # no such stream
-    "revenues[停车位].unit_prize",        # misspelt field
-    "risk.capex_overun",                  # misspelt risk input
-    "project.name",                       # a field, but not a number
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "revenues[不存在].unit_price",  # no such stream
+        "revenues[停车位].unit_prize",  # misspelt field
+        "risk.capex_overun",  # misspelt risk input
+        "project.name",  # a field, but not a number
+    ],
+)
 def test_unknown_override_path_is_named_with_suggestions(path: str) -> None:
     """Reference: the spec models (renewfin.spec.registry), not what one run reads."""
     spec = spec_of(minimal_spec())
@@ -315,11 +403,16 @@ def test_index_and_name_paths_are_the_same_input() -> None:
 def test_discount_rate_override_equals_the_changed_spec() -> None:
     """Reference: the spec with the rate changed, run alone (``with_changes``)."""
     spec = spec_of(rich_spec())
-    batch = run(spec, {"evaluation.discount_rate": [0.04, 0.09],
-                       "evaluation.equity_discount_rate": [0.07, 0.12]})
+    batch = run(
+        spec,
+        {"evaluation.discount_rate": [0.04, 0.09], "evaluation.equity_discount_rate": [0.07, 0.12]},
+    )
     for k, (rate, equity) in enumerate([(0.04, 0.07), (0.09, 0.12)]):
-        alone = run(spec.with_changes({"evaluation.discount_rate": rate,
-                                       "evaluation.equity_discount_rate": equity}))
+        alone = run(
+            spec.with_changes(
+                {"evaluation.discount_rate": rate, "evaluation.equity_discount_rate": equity}
+            )
+        )
         for key in ("project_npv", "project_npv_pre_tax", "equity_npv", "discounted_payback"):
             assert_array_equal(batch.values[key][k], alone.values[key][0], err_msg=key)
 
@@ -370,13 +463,24 @@ def test_money_unit_scales_money_and_leaves_irr(
         money = item.kind in (Kind.FLOW, Kind.BALANCE) and item.unit == "万元"
         assert other.unit == ("元" if money else item.unit), item.id
         factor = 10_000.0 if money else 1.0
-        assert_allclose(yuan.ledger[item.id], factor * wan.ledger[item.id], rtol=1e-12,
-                        atol=atol if money else 1e-12, err_msg=item.id)
+        assert_allclose(
+            yuan.ledger[item.id],
+            factor * wan.ledger[item.id],
+            rtol=1e-12,
+            atol=atol if money else 1e-12,
+            err_msg=item.id,
+        )
     assert list(yuan.values) == list(wan.values)
     for key in wan.values:
         factor = 10_000.0 if metric_info(key).unit == "money" else 1.0
-        assert_allclose(yuan.values[key], factor * wan.values[key], rtol=1e-9, atol=1e-12,
-                        equal_nan=True, err_msg=key)
+        assert_allclose(
+            yuan.values[key],
+            factor * wan.values[key],
+            rtol=1e-9,
+            atol=1e-12,
+            equal_nan=True,
+            err_msg=key,
+        )
 
 
 def test_irr_defined_and_unchanged_by_money_unit() -> None:
@@ -397,8 +501,7 @@ def test_annual_and_sub_annual_give_the_same_totals(
     # amounts whatever the period length: ramp-up and growth step by whole operating years,
     # which start on year boundaries here. The price contingency is off: it escalates to
     # each period's midpoint, so it legitimately differs between period lengths.
-    annual = rich_spec(price_contingency={"rate": 0.0}) if source == "rich" \
-        else old_community_data
+    annual = rich_spec(price_contingency={"rate": 0.0}) if source == "rich" else old_community_data
     if not growth:
         for r in annual["revenues"]:
             r["growth_rate"] = 0.0
@@ -443,15 +546,27 @@ def test_assert_ledger_close_names_what_differs() -> None:
     base = run(spec_of(minimal_spec()))
     assert_ledger_close(base, run(spec_of(minimal_spec())), rtol=0.0, atol=0.0)
     assert_ledger_close(base.ledger, base.ledger)  # ledgers work as well as results
-    dearer = run(spec_of(minimal_spec(investment=[
-        {"name": "建安工程", "category": "construction", "amount": 1000.001,
-         "schedule": [0.4, 0.6]}])))
+    dearer = run(
+        spec_of(
+            minimal_spec(
+                investment=[
+                    {
+                        "name": "建安工程",
+                        "category": "construction",
+                        "amount": 1000.001,
+                        "schedule": [0.4, 0.6],
+                    }
+                ]
+            )
+        )
+    )
     with pytest.raises(AssertionError, match=r"capex\.total: values differ"):
         assert_ledger_close(dearer, base)
     assert_ledger_close(dearer, base, rtol=1e-5, atol=1e-2)
     with pytest.raises(AssertionError, match=r"missing line items: .*opex\.item\[管理费\]"):
-        assert_ledger_close(base, run(spec_of(minimal_spec(opex=[{"name": "管理费",
-                                                                  "amount": 1}]))))
+        assert_ledger_close(
+            base, run(spec_of(minimal_spec(opex=[{"name": "管理费", "amount": 1}])))
+        )
     batch = run(spec_of(minimal_spec()), {"risk.capex_overrun": [0.0, 0.1]})
     with pytest.raises(AssertionError, match="differ in scenarios"):
         assert_ledger_close(base, batch)

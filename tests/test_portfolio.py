@@ -75,8 +75,11 @@ class KillOnceAfterResult(WorkerPlugin):
         os.kill(os.getpid(), signal.SIGKILL)  # the nanny starts a fresh worker
 
 
-def test_a_worker_killed_mid_run_loses_and_double_counts_nothing(in_process, cluster,  # type: ignore[no-untyped-def]
-                                                               tmp_path: Path) -> None:
+def test_a_worker_killed_mid_run_loses_and_double_counts_nothing(
+    in_process,
+    cluster,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     """Kill a worker process while it holds a finished task and others remain: Dask
     recomputes what it held (tasks are pure and keyed by their inputs) and the results
     equal the in-process run."""
@@ -102,8 +105,9 @@ def test_shared_factors_correlate_projects(in_process) -> None:  # type: ignore[
     sampling error ~ 3/√n); with them, every pair correlates positively."""
     data = load_portfolio(FILE).model_dump(mode="json")
     data["shared_factors"] = []
-    alone = simulate_portfolio(validate_data(PortfolioSpec, data, what="portfolio"),
-                               FILE.parent, n=N)
+    alone = simulate_portfolio(
+        validate_data(PortfolioSpec, data, what="portfolio"), FILE.parent, n=N
+    )
     off = alone.correlation.to_numpy()[~np.eye(4, dtype=bool)]
     on = in_process.correlation.to_numpy()[~np.eye(4, dtype=bool)]
     assert np.all(np.abs(off) < 3 / np.sqrt(N))
@@ -120,22 +124,36 @@ def test_portfolio_totals_are_sums_of_projects(in_process) -> None:  # type: ign
 
 
 def test_bad_portfolio_files_are_named(tmp_path: Path) -> None:
-    bad = {"name": "x", "projects": [{"key": "a", "spec": "../models/old_community.yaml"},
-                                     {"key": "a", "spec": "../models/urban_village.yaml"}],
-           "shared_factors": [{"name": "f", "distribution": {"type": "uniform", "low": 0.9,
-                                                              "high": 1.1},
-                               "targets": [{"path": "x", "projects": ["zz"]}]}]}
+    bad = {
+        "name": "x",
+        "projects": [
+            {"key": "a", "spec": "../models/old_community.yaml"},
+            {"key": "a", "spec": "../models/urban_village.yaml"},
+        ],
+        "shared_factors": [
+            {
+                "name": "f",
+                "distribution": {"type": "uniform", "low": 0.9, "high": 1.1},
+                "targets": [{"path": "x", "projects": ["zz"]}],
+            }
+        ],
+    }
     with pytest.raises(SpecError) as err:
         validate_data(PortfolioSpec, bad, what="portfolio")
     paths = {p.path for p in err.value.problems}
     assert "projects" in paths and "shared_factors[0].targets[0].projects" in paths
-    good = dict(bad, projects=bad["projects"][:1],
-                shared_factors=[dict(bad["shared_factors"][0],
-                                     targets=[{"path": "revenues[nope].unit_price",
-                                               "projects": ["a"]}])])
+    good = dict(
+        bad,
+        projects=bad["projects"][:1],
+        shared_factors=[
+            dict(
+                bad["shared_factors"][0],
+                targets=[{"path": "revenues[nope].unit_price", "projects": ["a"]}],
+            )
+        ],
+    )
     with pytest.raises(SpecError) as err:
-        simulate_portfolio(validate_data(PortfolioSpec, good, what="portfolio"), FILE.parent,
-                           n=10)
+        simulate_portfolio(validate_data(PortfolioSpec, good, what="portfolio"), FILE.parent, n=10)
     assert err.value.problems[0].path == "shared_factors[0].targets"
 
 
@@ -152,11 +170,17 @@ def test_a_district_can_be_a_member(tmp_path: Path) -> None:
     from renewfin.district import combined_spec, load_district
     from renewfin.engine import run
 
-    doc = {"name": "d", "n": 20, "chunk_size": 10,
-           "projects": [{"key": "城南片区", "spec": str((ROOT / "models/districts/chengnan.yaml")
-                                                       .resolve())}],
-           "thresholds": [{"metric": "bond_coverage", "op": "<", "value": 1.1}]}
+    doc = {
+        "name": "d",
+        "n": 20,
+        "chunk_size": 10,
+        "projects": [
+            {"key": "城南片区", "spec": str((ROOT / "models/districts/chengnan.yaml").resolve())}
+        ],
+        "thresholds": [{"metric": "bond_coverage", "op": "<", "value": 1.1}],
+    }
     res = simulate_portfolio(validate_data(PortfolioSpec, doc, what="portfolio"), tmp_path)
     merged = run(combined_spec(load_district(str(ROOT / "models/districts/chengnan.yaml"))))
     assert res.projects.loc["城南片区", "bond_coverage:mean"] == pytest.approx(
-        merged.metric("bond_coverage"))
+        merged.metric("bond_coverage")
+    )

@@ -26,8 +26,12 @@ def _section(title: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    return [ln.strip() for block in BLOCK.findall(text) for ln in block.splitlines()
-            if ln.strip() and not ln.strip().startswith("#")]
+    return [
+        ln.strip()
+        for block in BLOCK.findall(text)
+        for ln in block.splitlines()
+        if ln.strip() and not ln.strip().startswith("#")
+    ]
 
 
 def _renewfin_commands() -> list[list[str]]:
@@ -45,8 +49,11 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     setup, tests = _lines(_section("Quick start"))  # exactly two
     assert setup.startswith("sh tools/install.sh && .venv/bin/renewfin run models/")
     assert tests == "sh tools/install.sh --tests && .venv/bin/python -m pytest"
-    ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines()
-          if ln and not ln.startswith(("#", "set ", "cd "))]
+    ci = [
+        ln
+        for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+        if ln and not ln.startswith(("#", "set ", "cd "))
+    ]
     assert ci == [tests]
 
 
@@ -56,11 +63,17 @@ def test_install_script_installs_what_the_tests_need() -> None:
     script = (ROOT / "tools" / "install.sh").read_text()
     for package in ("python3-venv", "libreoffice-calc-nogui", "chromium", "fonts-noto-cjk"):
         assert package in script
-    assert "pip install -q -e \".$extra\"" in script and 'extra="[test]"' in script
-    assert subprocess.run(["sh", "-n", str(ROOT / "tools" / "install.sh")],
-                          check=False).returncode == 0
-    bad = subprocess.run(["sh", str(ROOT / "tools" / "install.sh"), "--bogus"],
-                         capture_output=True, text=True, check=False)
+    assert 'pip install -q -e ".$extra"' in script and 'extra="[test]"' in script
+    assert (
+        subprocess.run(["sh", "-n", str(ROOT / "tools" / "install.sh")], check=False).returncode
+        == 0
+    )
+    bad = subprocess.run(
+        ["sh", str(ROOT / "tools" / "install.sh"), "--bogus"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2 and "usage:" in bad.stderr
 
 
@@ -69,8 +82,19 @@ COMMANDS = _renewfin_commands()
 
 def test_the_readme_shows_the_commands() -> None:
     names = {argv[0] for argv in COMMANDS}
-    assert names >= {"validate", "run", "simulate", "sensitivity", "solve", "district",
-                     "simulate-portfolio", "report", "template", "import", "schema"}
+    assert names >= {
+        "validate",
+        "run",
+        "simulate",
+        "sensitivity",
+        "solve",
+        "district",
+        "simulate-portfolio",
+        "report",
+        "template",
+        "import",
+        "schema",
+    }
 
 
 @pytest.fixture
@@ -81,8 +105,9 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_every_readme_command_runs_as_written(checkout: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_readme_command_runs_as_written(
+    checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """In order, as a reader would (``import`` reads what ``template`` wrote)."""
     for argv in COMMANDS:
         build_parser().parse_args(argv)

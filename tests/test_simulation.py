@@ -22,23 +22,43 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _two_streams() -> ProjectSpec:
     """No tax, no funding beyond equity: total revenue is linear in each stream's price."""
-    data = minimal_spec(revenues=[
-        {"name": "A", "kind": "parking", "quantity": 100, "unit_price": 100.0,
-         "price_per": "month"},
-        {"name": "B", "kind": "rent", "quantity": 1000, "unit_price": 50.0,
-         "price_per": "month"},
-    ])
+    data = minimal_spec(
+        revenues=[
+            {
+                "name": "A",
+                "kind": "parking",
+                "quantity": 100,
+                "unit_price": 100.0,
+                "price_per": "month",
+            },
+            {
+                "name": "B",
+                "kind": "rent",
+                "quantity": 1000,
+                "unit_price": 50.0,
+                "price_per": "month",
+            },
+        ]
+    )
     return validate_data(ProjectSpec, data)
 
 
 def _scenario(**over: object) -> ScenarioSpec:
     data = {
-        "name": "test", "n": 4000, "seed": 7,
+        "name": "test",
+        "n": 4000,
+        "seed": 7,
         "inputs": [
-            {"name": "pa", "path": "revenues[A].unit_price",
-             "distribution": {"type": "normal", "mean": 1.0, "std": 0.1}},
-            {"name": "pb", "path": "revenues[1].unit_price",
-             "distribution": {"type": "uniform", "low": 0.8, "high": 1.2}},
+            {
+                "name": "pa",
+                "path": "revenues[A].unit_price",
+                "distribution": {"type": "normal", "mean": 1.0, "std": 0.1},
+            },
+            {
+                "name": "pb",
+                "path": "revenues[1].unit_price",
+                "distribution": {"type": "uniform", "low": 0.8, "high": 1.2},
+            },
         ],
     }
     data.update(over)
@@ -86,8 +106,7 @@ def test_batched_engine_equals_single_runs_for_the_same_inputs() -> None:
     sim = simulate(spec, sc, n=40)
     prepared = prepare(spec, sc)
     for row in (0, 17, 39):
-        ov = {p.path: p.values(sim.samples[p.name].to_numpy()[row : row + 1])
-              for p in prepared}
+        ov = {p.path: p.values(sim.samples[p.name].to_numpy()[row : row + 1]) for p in prepared}
         single = run(spec, ov, n_scenarios=1)
         for key, value in single.values.items():
             np.testing.assert_array_equal(value[0], sim.metrics[key].iloc[row], err_msg=key)
@@ -105,13 +124,24 @@ def test_achieved_rank_correlation_is_within_sampling_tolerance() -> None:
 
 def test_an_invalid_correlation_matrix_is_repaired_and_reported() -> None:
     inputs = [
-        {"name": n, "path": f"revenues[{i}].unit_price",
-         "distribution": {"type": "uniform", "low": 0.9, "high": 1.1}}
+        {
+            "name": n,
+            "path": f"revenues[{i}].unit_price",
+            "distribution": {"type": "uniform", "low": 0.9, "high": 1.1},
+        }
         for i, n in enumerate(["x", "y"])
-    ] + [{"name": "z", "path": "revenues[0].quantity",
-          "distribution": {"type": "uniform", "low": 0.9, "high": 1.1}}]
-    corr = [{"a": "x", "b": "y", "rho": 0.9}, {"a": "y", "b": "z", "rho": 0.9},
-            {"a": "x", "b": "z", "rho": -0.9}]
+    ] + [
+        {
+            "name": "z",
+            "path": "revenues[0].quantity",
+            "distribution": {"type": "uniform", "low": 0.9, "high": 1.1},
+        }
+    ]
+    corr = [
+        {"a": "x", "b": "y", "rho": 0.9},
+        {"a": "y", "b": "z", "rho": 0.9},
+        {"a": "x", "b": "z", "rho": -0.9},
+    ]
     sim = simulate(_two_streams(), _scenario(n=500, inputs=inputs, correlations=corr))
     assert sim.repair is not None and sim.repair.repaired
     assert sim.repair.min_eigenvalue_before < 0 <= sim.repair.min_eigenvalue_after + 1e-12
@@ -119,15 +149,19 @@ def test_an_invalid_correlation_matrix_is_repaired_and_reported() -> None:
 
 def test_breach_probabilities_carry_the_binomial_standard_error() -> None:
     """Reference: the standard error of a proportion, √(p(1 − p)/n)."""
-    th = [{"metric": "total_revenue", "op": "<", "value": 0.0},
-          {"metric": "project_npv", "op": "<", "value": 1e12}]
+    th = [
+        {"metric": "total_revenue", "op": "<", "value": 0.0},
+        {"metric": "project_npv", "op": "<", "value": 1e12},
+    ]
     sim = simulate(_two_streams(), _scenario(n=400, thresholds=th))
     table = sim.breaches()
     assert table.loc[0, "p"] == 0.0 and table.loc[1, "p"] == 1.0
     m = sim.metrics["total_revenue"].to_numpy()
     median = float(np.median(m))
-    sim2 = simulate(_two_streams(), _scenario(
-        n=400, thresholds=[{"metric": "total_revenue", "op": "<", "value": median}]))
+    sim2 = simulate(
+        _two_streams(),
+        _scenario(n=400, thresholds=[{"metric": "total_revenue", "op": "<", "value": median}]),
+    )
     p = sim2.breaches().loc[0, "p"]
     assert sim2.breaches().loc[0, "se"] == pytest.approx(np.sqrt(p * (1 - p) / 400))
 
@@ -149,12 +183,31 @@ def test_stress_base_row_equals_the_deterministic_run() -> None:
     assert table.loc["利率上浮100bp", "equity_irr"] < table["equity_irr"].iloc[0]
 
 
-@pytest.mark.parametrize("inputs, path", [
-    ([{"name": "bad", "path": "revenues[不存在].unit_price",
-       "distribution": {"type": "uniform", "low": 0.9, "high": 1.1}}], "inputs[0].path"),
-    ([{"name": "bad", "path": "revenues[A].unit_pric",
-       "distribution": {"type": "uniform", "low": 0.9, "high": 1.1}}], "inputs[0].path"),
-])
+@pytest.mark.parametrize(
+    "inputs, path",
+    [
+        (
+            [
+                {
+                    "name": "bad",
+                    "path": "revenues[不存在].unit_price",
+                    "distribution": {"type": "uniform", "low": 0.9, "high": 1.1},
+                }
+            ],
+            "inputs[0].path",
+        ),
+        (
+            [
+                {
+                    "name": "bad",
+                    "path": "revenues[A].unit_pric",
+                    "distribution": {"type": "uniform", "low": 0.9, "high": 1.1},
+                }
+            ],
+            "inputs[0].path",
+        ),
+    ],
+)
 def test_a_path_that_does_not_exist_is_named(inputs: list, path: str) -> None:
     with pytest.raises(SpecError) as err:
         simulate(_two_streams(), _scenario(inputs=inputs))
@@ -166,10 +219,16 @@ def test_impossible_parameters_and_unknown_correlations_are_named() -> None:
     data = {
         "name": "bad",
         "inputs": [
-            {"name": "a", "path": "revenues[A].unit_price",
-             "distribution": {"type": "triangular", "low": 1.2, "mode": 1.0, "high": 1.1}},
-            {"name": "b", "path": "revenues[B].unit_price",
-             "distribution": {"type": "normal", "mean": 1.0, "std": -0.1}},
+            {
+                "name": "a",
+                "path": "revenues[A].unit_price",
+                "distribution": {"type": "triangular", "low": 1.2, "mode": 1.0, "high": 1.1},
+            },
+            {
+                "name": "b",
+                "path": "revenues[B].unit_price",
+                "distribution": {"type": "normal", "mean": 1.0, "std": -0.1},
+            },
         ],
         "correlations": [{"a": "a", "b": "nope", "rho": 0.3}],
     }
@@ -181,8 +240,7 @@ def test_impossible_parameters_and_unknown_correlations_are_named() -> None:
     assert any(p.startswith("inputs[0") for p in paths)
     assert any("std" in p for p in paths)
     # Cross references are checked once the fields are valid.
-    data["inputs"][0]["distribution"] = {"type": "triangular", "low": 0.9, "mode": 1.0,
-                                         "high": 1.1}
+    data["inputs"][0]["distribution"] = {"type": "triangular", "low": 0.9, "mode": 1.0, "high": 1.1}
     data["inputs"][1]["distribution"] = {"type": "normal", "mean": 1.0, "std": 0.1}
     with pytest.raises(SpecError) as err:
         validate_data(ScenarioSpec, data, what="scenario")
@@ -192,9 +250,21 @@ def test_impossible_parameters_and_unknown_correlations_are_named() -> None:
 
 def test_cli_simulate_prints_and_writes_json(tmp_path, capsys) -> None:
     out = tmp_path / "sim.json"
-    code = main(["simulate", str(ROOT / "models/old_community.yaml"), "--scenario",
-                 str(ROOT / "scenarios/old_community.yaml"), "-n", "64", "--seed", "3", "--json", str(out),
-                 "--no-progress"])
+    code = main(
+        [
+            "simulate",
+            str(ROOT / "models/old_community.yaml"),
+            "--scenario",
+            str(ROOT / "scenarios/old_community.yaml"),
+            "-n",
+            "64",
+            "--seed",
+            "3",
+            "--json",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "Breach probabilities" in text and "Stress cases" in text
@@ -206,17 +276,30 @@ def test_cli_simulate_prints_and_writes_json(tmp_path, capsys) -> None:
 
 def test_cli_simulate_rejects_a_bad_scenario_without_traceback(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\ninputs:\n  - {name: a, path: 'nope.x', distribution: "
-                   "{type: uniform, low: 1, high: 2}}\n", encoding="utf-8")
-    code = main(["simulate", str(ROOT / "models/old_community.yaml"), "--scenario", str(bad), "-n", "5",
-                 "--no-progress"])
+    bad.write_text(
+        "name: x\ninputs:\n  - {name: a, path: 'nope.x', distribution: "
+        "{type: uniform, low: 1, high: 2}}\n",
+        encoding="utf-8",
+    )
+    code = main(
+        [
+            "simulate",
+            str(ROOT / "models/old_community.yaml"),
+            "--scenario",
+            str(bad),
+            "-n",
+            "5",
+            "--no-progress",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "inputs[0].path" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("name", ["old_community", "old_factory_park", "urban_village",
-                                  "industrial_park_reit"])
+@pytest.mark.parametrize(
+    "name", ["old_community", "old_factory_park", "urban_village", "industrial_park_reit"]
+)
 def test_every_bundled_model_has_a_scenario_file_that_binds_and_runs(name: str) -> None:
     spec = renewfin.load_spec(str(ROOT / f"models/{name}.yaml"))
     sc = renewfin.spec.load_scenario(str(ROOT / f"scenarios/{name}.yaml"))
@@ -229,8 +312,17 @@ def test_every_bundled_model_has_a_scenario_file_that_binds_and_runs(name: str) 
 
 def test_cli_sensitivity_prints_the_standard_tables_and_writes_json(tmp_path, capsys) -> None:
     out = tmp_path / "sens.json"
-    code = main(["sensitivity", str(ROOT / "models/old_community.yaml"), "--scenario",
-                 str(ROOT / "scenarios/old_community.yaml"), "--json", str(out), "--no-progress"])
+    code = main(
+        [
+            "sensitivity",
+            str(ROOT / "models/old_community.yaml"),
+            "--scenario",
+            str(ROOT / "scenarios/old_community.yaml"),
+            "--json",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "敏感性分析表" in text and "临界点" in text and "Tornado" in text

@@ -58,8 +58,10 @@ def test_more_revenue_carries_a_larger_bond(spec: ProjectSpec) -> None:
 
 
 def test_the_tightest_of_several_constraints_binds(spec: ProjectSpec) -> None:
-    alone = {c: goal_seek(spec, BOND, [c], lo=1000, hi=12000).value
-             for c in ("bond_coverage >= 1.2", "total_debt_coverage >= 1.0")}
+    alone = {
+        c: goal_seek(spec, BOND, [c], lo=1000, hi=12000).value
+        for c in ("bond_coverage >= 1.2", "total_debt_coverage >= 1.0")
+    }
     both = goal_seek(spec, BOND, list(alone), lo=1000, hi=12000)
     assert both.value == pytest.approx(min(alone.values()), abs=1e-5)
     assert both.binding == Constraint.parse(min(alone, key=alone.get)).text
@@ -76,8 +78,9 @@ def test_an_unreachable_target_says_so_with_the_best_value(spec: ProjectSpec) ->
 def test_smallest_grant_for_non_negative_cash(spec: ProjectSpec) -> None:
     """The smallest municipal grant that keeps cumulative cash ≥ 0 and equity IRR ≥ −3 %."""
     path = "funding.fiscal_funds[市级财政配套].amount"
-    res = goal_seek(spec, path, ["equity_irr >= -3%", "min_cumulative_cash >= 0"],
-                    lo=1.0, hi=15000, goal="min")
+    res = goal_seek(
+        spec, path, ["equity_irr >= -3%", "min_cumulative_cash >= 0"], lo=1.0, hi=15000, goal="min"
+    )
     assert res.status == "solved"
     assert _metric(spec, path, res.value, "equity_irr") >= -0.03 - 1e-9
     assert _metric(spec, path, res.value - 1.0, "equity_irr") < -0.03
@@ -119,22 +122,41 @@ def test_probabilistic_target_uses_common_random_numbers(spec: ProjectSpec) -> N
     from renewfin.spec import load_scenario
 
     sc = load_scenario(str(ROOT / "scenarios/old_community.yaml"))
-    a = goal_seek(spec, BOND, ["P(bond_coverage >= 1.1) >= 90%"], lo=1000, hi=12000,
-                  scenario=sc, n=150, tol=1e-3)
-    b = goal_seek(spec, BOND, ["P(bond_coverage >= 1.1) >= 90%"], lo=1000, hi=12000,
-                  scenario=sc, n=150, tol=1e-3)
+    a = goal_seek(
+        spec,
+        BOND,
+        ["P(bond_coverage >= 1.1) >= 90%"],
+        lo=1000,
+        hi=12000,
+        scenario=sc,
+        n=150,
+        tol=1e-3,
+    )
+    b = goal_seek(
+        spec,
+        BOND,
+        ["P(bond_coverage >= 1.1) >= 90%"],
+        lo=1000,
+        hi=12000,
+        scenario=sc,
+        n=150,
+        tol=1e-3,
+    )
     assert a.value == b.value and a.status == "solved"
     assert a.constraints["margin"].iloc[0] >= 0
     det = goal_seek(spec, BOND, ["bond_coverage >= 1.1"], lo=1000, hi=12000)
     assert a.value < det.value  # a 90 % requirement is stricter than the base case
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"path": "revenues[不存在].unit_price", "requires": ["bond_coverage >= 1"]}, "vary"),
-    ({"path": BOND, "requires": ["no_such_metric >= 1"]}, "require"),
-    ({"path": BOND, "requires": ["bond_coverage about 1"]}, "require"),
-    ({"path": BOND, "requires": ["P(bond_coverage >= 1) >= 0.9"]}, "scenario"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"path": "revenues[不存在].unit_price", "requires": ["bond_coverage >= 1"]}, "vary"),
+        ({"path": BOND, "requires": ["no_such_metric >= 1"]}, "require"),
+        ({"path": BOND, "requires": ["bond_coverage about 1"]}, "require"),
+        ({"path": BOND, "requires": ["P(bond_coverage >= 1) >= 0.9"]}, "scenario"),
+    ],
+)
 def test_bad_requests_are_named(spec: ProjectSpec, kwargs: dict, field: str) -> None:
     with pytest.raises(SpecError) as err:
         goal_seek(spec, kwargs["path"], kwargs["requires"], lo=0, hi=1)
@@ -144,7 +166,12 @@ def test_bad_requests_are_named(spec: ProjectSpec, kwargs: dict, field: str) -> 
 def test_constraint_parsing() -> None:
     c = Constraint.parse("P(bond_coverage >= 1.1) >= 90%")
     assert (c.metric, c.threshold_op, c.threshold, c.op, c.target) == (
-        "bond_coverage", ">=", 1.1, ">=", 0.9)
+        "bond_coverage",
+        ">=",
+        1.1,
+        ">=",
+        0.9,
+    )
     assert Constraint.parse("equity_irr>=6%").target == pytest.approx(0.06)
 
 
@@ -152,9 +179,38 @@ def test_cli_solve(tmp_path, capsys) -> None:
     from renewfin.cli import main
 
     out = tmp_path / "s.json"
-    code = main(["solve", str(ROOT / "models/old_community.yaml"), "--vary", BOND, "--require",
-                 "bond_coverage>=1.2", "--lo", "1000", "--hi", "12000", "--json", str(out)])
+    code = main(
+        [
+            "solve",
+            str(ROOT / "models/old_community.yaml"),
+            "--vary",
+            BOND,
+            "--require",
+            "bond_coverage>=1.2",
+            "--lo",
+            "1000",
+            "--hi",
+            "12000",
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 0 and "Binding" in capsys.readouterr().out
     assert json.loads(out.read_text(encoding="utf-8"))["status"] == "solved"
-    assert main(["solve", str(ROOT / "models/old_community.yaml"), "--vary", BOND, "--require",
-                 "bond_coverage>=50", "--lo", "1000", "--hi", "12000"]) == 1
+    assert (
+        main(
+            [
+                "solve",
+                str(ROOT / "models/old_community.yaml"),
+                "--vary",
+                BOND,
+                "--require",
+                "bond_coverage>=50",
+                "--lo",
+                "1000",
+                "--hi",
+                "12000",
+            ]
+        )
+        == 1
+    )

@@ -18,12 +18,39 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-SUBMODULES = frozenset({
-    "allocator", "checks", "cli", "compiled", "district", "display", "engine", "excel",
-    "finance", "inputs", "instruments", "ledger", "ledger_table", "metrics", "montecarlo",
-    "overrides", "paths", "portfolio", "ratios", "report", "sensitivity", "simulation",
-    "solve", "spec", "spec_runs", "summary", "tables", "testing", "timeline",
-})
+SUBMODULES = frozenset(
+    {
+        "allocator",
+        "checks",
+        "cli",
+        "compiled",
+        "district",
+        "display",
+        "engine",
+        "excel",
+        "finance",
+        "inputs",
+        "instruments",
+        "ledger",
+        "ledger_table",
+        "metrics",
+        "montecarlo",
+        "overrides",
+        "paths",
+        "portfolio",
+        "ratios",
+        "report",
+        "sensitivity",
+        "simulation",
+        "solve",
+        "spec",
+        "spec_runs",
+        "summary",
+        "tables",
+        "testing",
+        "timeline",
+    }
+)
 """Submodules reachable as attributes of the package."""
 
 NAMES = {

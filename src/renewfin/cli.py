@@ -72,8 +72,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
         scenario = load_scenario(args.scenario)
         check_scenario(spec, scenario)
-        print(f"OK: {args.scenario} is a valid scenario for it ({len(prepare(spec, scenario))} "
-              f"uncertain inputs, {len(scenario.stress)} stress cases)")
+        print(
+            f"OK: {args.scenario} is a valid scenario for it ({len(prepare(spec, scenario))} "
+            f"uncertain inputs, {len(scenario.stress)} stress cases)"
+        )
     return 0
 
 
@@ -112,8 +114,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario)
-    sim = simulate(spec, scenario, n=args.n, seed=args.seed, progress=_progress(args),
-                   auto_stop=True if args.auto_stop else None, workers=args.workers)
+    sim = simulate(
+        spec,
+        scenario,
+        n=args.n,
+        seed=args.seed,
+        progress=_progress(args),
+        auto_stop=True if args.auto_stop else None,
+        workers=args.workers,
+    )
     stress = stress_table(spec, scenario) if scenario.stress else None
     print(format_simulation(sim, stress))
     print(format_timings(sim), file=sys.stderr)
@@ -145,14 +154,19 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         "evaluation": sens.evaluation_table(spec, metrics=tuple(metrics)),
         "switching": sens.switching_table(spec),
         "tornado": sens.tornado(spec, scenario, metrics),
-        "spider": sens.spider(spec, sens.scenario_factors(spec, scenario),
-                              steps=tuple(scenario.sensitivity.steps), metrics=metrics),
+        "spider": sens.spider(
+            spec,
+            sens.scenario_factors(spec, scenario),
+            steps=tuple(scenario.sensitivity.steps),
+            metrics=metrics,
+        ),
     }
     if args.n:
         from renewfin.simulation import simulate
 
-        sim = simulate(spec, scenario, n=args.n, seed=args.seed, progress=_progress(args),
-                       workers=args.workers)
+        sim = simulate(
+            spec, scenario, n=args.n, seed=args.seed, progress=_progress(args), workers=args.workers
+        )
         tables["global"] = sens.global_sensitivity(sim, metrics[0])
         for th in scenario.thresholds[:3]:
             tables[f"scenario_analysis:{th.text}"] = sens.scenario_analysis(
@@ -187,9 +201,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         check_scenario(spec, scenario)
     try:
-        path = write_report(args.output, spec, scenario, args.n, args.lang, seed=args.seed,
-                            workers=args.workers,
-                            progress=_progress(args) if scenario else None)
+        path = write_report(
+            args.output,
+            spec,
+            scenario,
+            args.n,
+            args.lang,
+            seed=args.seed,
+            workers=args.workers,
+            progress=_progress(args) if scenario else None,
+        )
     except FontNotFoundError as exc:
         raise EnvironmentProblem(str(exc)) from None
     print(f"report written to {path}")
@@ -221,8 +242,18 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario) if args.scenario else None
     goal = "root" if args.root else ("min" if args.min else "max")
-    res = goal_seek(spec, args.vary, args.require, lo=args.lo, hi=args.hi, goal=goal,
-                    tol=args.tol, scenario=scenario, n=args.n, seed=args.seed)
+    res = goal_seek(
+        spec,
+        args.vary,
+        args.require,
+        lo=args.lo,
+        hi=args.hi,
+        goal=goal,
+        tol=args.tol,
+        scenario=scenario,
+        n=args.n,
+        seed=args.seed,
+    )
     print(format_goal(spec, res, goal, args.lo, args.hi))
     if args.json:
         _write_json(args.json, goal_document(res, goal))
@@ -281,7 +312,7 @@ def _dask_client(address: str) -> Iterator[Any]:
         yield client
 
 
-_NO_DASK = ("Dask is not installed ({exc}); install the extra: pip install 'renewfin[dask]'")
+_NO_DASK = "Dask is not installed ({exc}); install the extra: pip install 'renewfin[dask]'"
 
 
 # -------------------------------------------------------------------------------- parser
@@ -297,16 +328,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"renewfin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_validate, _run, _simulate, _sensitivity, _solve, _district, _portfolio,
-                _report, _template, _import, _schema):
+    for add in (
+        _validate,
+        _run,
+        _simulate,
+        _sensitivity,
+        _solve,
+        _district,
+        _portfolio,
+        _report,
+        _template,
+        _import,
+        _schema,
+    ):
         add(sub)
     return parser
 
 
-def _command(sub: Any, name: str, help: str, func: Callable[[argparse.Namespace], int],
-             description: str | None = None) -> argparse.ArgumentParser:
+def _command(
+    sub: Any,
+    name: str,
+    help: str,
+    func: Callable[[argparse.Namespace], int],
+    description: str | None = None,
+) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
-        name, help=help, description=description or help, epilog=EXIT_CODES_HELP,
+        name,
+        help=help,
+        description=description or help,
+        epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.set_defaults(func=func, engine=name not in _NO_ENGINE)
@@ -326,8 +376,9 @@ def _scenario_opt(p: argparse.ArgumentParser, required: bool, what: str) -> None
 
 
 def _n_opt(p: argparse.ArgumentParser, what: str, *aliases: str) -> None:
-    p.add_argument("-n", *aliases, dest="n", type=positive_int, default=None, metavar="N",
-                   help=what)
+    p.add_argument(
+        "-n", *aliases, dest="n", type=positive_int, default=None, metavar="N", help=what
+    )
 
 
 def _seed_opt(p: argparse.ArgumentParser) -> None:
@@ -335,8 +386,13 @@ def _seed_opt(p: argparse.ArgumentParser) -> None:
 
 
 def _workers_opt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=positive_int, default=1, metavar="N",
-                   help="processes evaluating the scenarios (same numbers; default 1)")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="processes evaluating the scenarios (same numbers; default 1)",
+    )
 
 
 def _json_opt(p: argparse.ArgumentParser, what: str) -> None:
@@ -347,21 +403,36 @@ def _csv_opt(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--csv", metavar="OUT", type=output(".csv"), help=f"write {what} to OUT")
 
 
-def _output_opt(p: argparse.ArgumentParser, what: str, *suffixes: str,
-                required: bool = False) -> None:
+def _output_opt(
+    p: argparse.ArgumentParser, what: str, *suffixes: str, required: bool = False
+) -> None:
     meta = suffixes[0].lstrip(".").upper()
-    p.add_argument("-o", "--output", metavar=meta, type=output(*suffixes), required=required,
-                   help=f"write {what} ({' or '.join(suffixes)})")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar=meta,
+        type=output(*suffixes),
+        required=required,
+        help=f"write {what} ({' or '.join(suffixes)})",
+    )
 
 
 def _progress_opt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: when stderr is a terminal)",
+    )
 
 
 def _validate(sub: Any) -> None:
-    p = _command(sub, "validate", "check a project spec (and a scenario file) and list every "
-                                  "problem", _cmd_validate)
+    p = _command(
+        sub,
+        "validate",
+        "check a project spec (and a scenario file) and list every problem",
+        _cmd_validate,
+    )
     _spec_arg(p)
     _scenario_opt(p, False, "also check this scenario file against the spec")
 
@@ -372,8 +443,9 @@ def _run(sub: Any) -> None:
     _json_opt(p, "the metrics as JSON")
     _csv_opt(p, "the ledger (one row per line item and period, with labels and units)")
     _output_opt(p, "the model workbook (live formulas)", ".xlsx")
-    p.add_argument("--strict", action="store_true",
-                   help=f"exit {EXIT_NEGATIVE} when a check or covenant fails")
+    p.add_argument(
+        "--strict", action="store_true", help=f"exit {EXIT_NEGATIVE} when a check or covenant fails"
+    )
 
 
 def _simulate(sub: Any) -> None:
@@ -383,25 +455,38 @@ def _simulate(sub: Any) -> None:
     _n_opt(p, "number of scenarios, >= 1 (default: the file's)")
     _seed_opt(p)
     _workers_opt(p)
-    p.add_argument("--auto-stop", action="store_true",
-                   help="stop once the file's convergence statistics are within tolerance")
+    p.add_argument(
+        "--auto-stop",
+        action="store_true",
+        help="stop once the file's convergence statistics are within tolerance",
+    )
     _json_opt(p, "the summaries as JSON (the same bytes for the same inputs and seed)")
-    p.add_argument("--timings", action="store_true",
-                   help="include the seconds spent in the JSON (they differ run to run; "
-                        "they are always printed on stderr)")
+    p.add_argument(
+        "--timings",
+        action="store_true",
+        help="include the seconds spent in the JSON (they differ run to run; "
+        "they are always printed on stderr)",
+    )
     _csv_opt(p, "one row per scenario")
     _output_opt(p, "the model workbook with the risk sheets", ".xlsx")
     _progress_opt(p)
 
 
 def _sensitivity(sub: Any) -> None:
-    p = _command(sub, "sensitivity",
-                 "the ±10%% table, 敏感度系数, 临界点, tornado and spider (and global)",
-                 _cmd_sensitivity)
+    p = _command(
+        sub,
+        "sensitivity",
+        "the ±10%% table, 敏感度系数, 临界点, tornado and spider (and global)",
+        _cmd_sensitivity,
+    )
     _spec_arg(p)
     _scenario_opt(p, True, "scenario file (inputs of the tornado and spider, metrics)")
-    _n_opt(p, "also run N Monte Carlo scenarios for rank correlations, SRRC and scenario "
-              "analysis of the breaches (--global N is the same)", "--global")
+    _n_opt(
+        p,
+        "also run N Monte Carlo scenarios for rank correlations, SRRC and scenario "
+        "analysis of the breaches (--global N is the same)",
+        "--global",
+    )
     _seed_opt(p)
     _workers_opt(p)
     _json_opt(p, "every table as JSON")
@@ -409,22 +494,36 @@ def _sensitivity(sub: Any) -> None:
 
 
 def _solve(sub: Any) -> None:
-    p = _command(sub, "solve", "goal seek: the bond, loan, subsidy or price that meets "
-                               "targets", _cmd_solve)
+    p = _command(
+        sub, "solve", "goal seek: the bond, loan, subsidy or price that meets targets", _cmd_solve
+    )
     _spec_arg(p)
-    p.add_argument("--vary", required=True, metavar="PATH",
-                   help="input to solve for, e.g. 'funding.special_bonds[0].amount'")
-    p.add_argument("--require", required=True, action="append", metavar="CONSTRAINT",
-                   help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
-                        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)")
+    p.add_argument(
+        "--vary",
+        required=True,
+        metavar="PATH",
+        help="input to solve for, e.g. 'funding.special_bonds[0].amount'",
+    )
+    p.add_argument(
+        "--require",
+        required=True,
+        action="append",
+        metavar="CONSTRAINT",
+        help="'bond_coverage>=1.2', 'equity_irr>=6%%', 'project_npv=0' or "
+        "'P(bond_coverage>=1.1)>=90%%' (repeatable: the tightest binds)",
+    )
     p.add_argument("--lo", type=finite_float, required=True, help="lower end of the range")
     p.add_argument("--hi", type=finite_float, required=True, help="upper end of the range")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--max", action="store_true", help="largest value meeting all (default)")
     g.add_argument("--min", action="store_true", help="smallest value meeting all")
     g.add_argument("--root", action="store_true", help="value where one equality holds")
-    p.add_argument("--tol", type=positive_float, default=1e-6,
-                   help="absolute tolerance on the value, > 0 (default 1e-6)")
+    p.add_argument(
+        "--tol",
+        type=positive_float,
+        default=1e-6,
+        help="absolute tolerance on the value, > 0 (default 1e-6)",
+    )
     _scenario_opt(p, False, "scenario file, for probability constraints")
     _n_opt(p, "Monte Carlo scenarios for probabilities, >= 1 (default: the file's)")
     _seed_opt(p)
@@ -432,50 +531,73 @@ def _solve(sub: Any) -> None:
 
 
 def _district(sub: Any) -> None:
-    p = _command(sub, "district", "run a district (片区): the bundle as one company, each "
-                                  "member alone, and each member's contribution", _cmd_district)
+    p = _command(
+        sub,
+        "district",
+        "run a district (片区): the bundle as one company, each "
+        "member alone, and each member's contribution",
+        _cmd_district,
+    )
     p.add_argument("file", help="district spec (YAML or JSON)")
     _json_opt(p, "the district results as JSON")
-    p.add_argument("--scale-funding", action="store_true",
-                   help="in the with/without comparison, scale the district funding to the "
-                        "remaining members' share (default: as stated)")
+    p.add_argument(
+        "--scale-funding",
+        action="store_true",
+        help="in the with/without comparison, scale the district funding to the "
+        "remaining members' share (default: as stated)",
+    )
 
 
 def _portfolio(sub: Any) -> None:
-    p = _command(sub, "simulate-portfolio",
-                 "Monte Carlo of many projects with shared risk factors", _cmd_portfolio)
+    p = _command(
+        sub,
+        "simulate-portfolio",
+        "Monte Carlo of many projects with shared risk factors",
+        _cmd_portfolio,
+    )
     p.add_argument("file", help="portfolio file (YAML)")
     _n_opt(p, "scenarios per project, >= 1 (default: the file's)")
     _seed_opt(p)
-    p.add_argument("--scheduler", type=scheduler, default=scheduler("local"),
-                   help="'local' (in-process, default), 'dask-local[:N]' (a LocalCluster of N "
-                        ">= 1 worker processes, default 2) or a Dask scheduler address such "
-                        "as tcp://host:8786; the numbers are the same")
+    p.add_argument(
+        "--scheduler",
+        type=scheduler,
+        default=scheduler("local"),
+        help="'local' (in-process, default), 'dask-local[:N]' (a LocalCluster of N "
+        ">= 1 worker processes, default 2) or a Dask scheduler address such "
+        "as tcp://host:8786; the numbers are the same",
+    )
     _json_opt(p, "the results as JSON")
     _csv_opt(p, "one row per project")
     _progress_opt(p)
 
 
 def _report(sub: Any) -> None:
-    p = _command(sub, "report", "write the evaluation report (财务评价报告) as one "
-                                "self-contained HTML file", _cmd_report)
+    p = _command(
+        sub,
+        "report",
+        "write the evaluation report (财务评价报告) as one self-contained HTML file",
+        _cmd_report,
+    )
     _spec_arg(p)
     _scenario_opt(p, False, "scenario file: adds the Monte Carlo risk analysis")
     _n_opt(p, "number of scenarios simulated, >= 1 (default: the scenario file's)")
     _seed_opt(p)
     _workers_opt(p)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh",
-                   help="language of the report (default: zh)")
+    p.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help="language of the report (default: zh)"
+    )
     _output_opt(p, "the report", ".html", required=True)
     _progress_opt(p)
 
 
 def _template(sub: Any) -> None:
-    p = _command(sub, "template", "write the Excel input template (fill in, then import)",
-                 _cmd_template)
+    p = _command(
+        sub, "template", "write the Excel input template (fill in, then import)", _cmd_template
+    )
     _output_opt(p, "the template", ".xlsx", required=True)
-    p.add_argument("--from", dest="spec", metavar="SPEC",
-                   help="pre-fill the template with this spec")
+    p.add_argument(
+        "--from", dest="spec", metavar="SPEC", help="pre-fill the template with this spec"
+    )
 
 
 def _import(sub: Any) -> None:
@@ -485,8 +607,9 @@ def _import(sub: Any) -> None:
 
 
 def _schema(sub: Any) -> None:
-    p = _command(sub, "schema", "print the JSON Schema of project specs (or scenarios)",
-                 _cmd_schema)
+    p = _command(
+        sub, "schema", "print the JSON Schema of project specs (or scenarios)", _cmd_schema
+    )
     p.add_argument("--scenario", action="store_true", help="the schema of scenario files")
 
 
@@ -559,12 +682,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error("interrupted", EXIT_INTERRUPTED)
         except Exception as exc:
             if _is_illegal_text(exc):
-                return _error(f"text a workbook cannot hold (a control character in a name "
-                              f"or label?): {exc}", EXIT_INVALID)
+                return _error(
+                    f"text a workbook cannot hold (a control character in a name or label?): {exc}",
+                    EXIT_INVALID,
+                )
             if debug:
                 raise
-            return _error(f"internal error ({type(exc).__name__}: {exc}); please report it "
-                          "(RENEWFIN_DEBUG=1 shows the traceback)", EXIT_INTERNAL)
+            return _error(
+                f"internal error ({type(exc).__name__}: {exc}); please report it "
+                "(RENEWFIN_DEBUG=1 shows the traceback)",
+                EXIT_INTERNAL,
+            )
 
 
 if __name__ == "__main__":

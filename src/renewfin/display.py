@@ -54,16 +54,21 @@ def result_repr(result: Result) -> str:
     35 metrics; project_irr_after_tax=-7.01%, …>`` (scenario 0, or the mean when S > 1)."""
     money = result.spec.project.money_unit.value
     s = result.n_scenarios
-    stat = (lambda v: v[0]) if s == 1 else (lambda v: float(np.nanmean(v)) if
-                                             np.isfinite(v).any() else math.nan)
+    stat = (
+        (lambda v: v[0])
+        if s == 1
+        else (lambda v: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan)
+    )
     shown = ", ".join(
         f"{k}={_fmt(stat(result.values[k]), metric_info(k).unit, money)}"
         for k in _headline(result.values)[:_SHORT]
     )
     mean = " (means)" if s > 1 else ""
-    return (f"<renewfin.Result {result.spec.project.name!r}: S={s}, {_periods(result)}, "
-            f"{len(result.ledger)} line items, {len(result.values)} metrics; "
-            f"{shown}{mean}>")
+    return (
+        f"<renewfin.Result {result.spec.project.name!r}: S={s}, {_periods(result)}, "
+        f"{len(result.ledger)} line items, {len(result.values)} metrics; "
+        f"{shown}{mean}>"
+    )
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -85,16 +90,22 @@ def result_html(result: Result) -> str:
         cols = [[result.values[k][j] for j in range(s)] for k in keys]
     else:
         head = ["指标", "metric", "mean", "P5", "P50", "P95"]
-        cols = [[float(np.nanmean(v)), *np.nanpercentile(v, [5, 50, 95])]
-                if np.isfinite(v).any() else [math.nan] * 4
-                for v in (result.values[k] for k in keys)]
-    rows = [[metric_info(k).zh, metric_info(k).en,
-             *(_fmt(x, metric_info(k).unit, money) for x in c)] for k, c in zip(keys, cols,
-                                                                               strict=True)]
+        cols = [
+            [float(np.nanmean(v)), *np.nanpercentile(v, [5, 50, 95])]
+            if np.isfinite(v).any()
+            else [math.nan] * 4
+            for v in (result.values[k] for k in keys)
+        ]
+    rows = [
+        [metric_info(k).zh, metric_info(k).en, *(_fmt(x, metric_info(k).unit, money) for x in c)]
+        for k, c in zip(keys, cols, strict=True)
+    ]
     title = html.escape(result.spec.project.name)
-    return (f"<div><strong>renewfin.Result</strong> · {title} · S={s} · "
-            f"{html.escape(_periods(result))} · {len(result.ledger)} line items · "
-            f"{len(result.values)} metrics{_table(head, rows)}</div>")
+    return (
+        f"<div><strong>renewfin.Result</strong> · {title} · S={s} · "
+        f"{html.escape(_periods(result))} · {len(result.ledger)} line items · "
+        f"{len(result.values)} metrics{_table(head, rows)}</div>"
+    )
 
 
 def simulation_repr(sim: Simulation) -> str:
@@ -103,9 +114,11 @@ def simulation_repr(sim: Simulation) -> str:
     breaches = sim.breaches()
     shown = ", ".join(f"P({r['threshold']})={r['p']:.2%}" for _, r in breaches.head(2).iterrows())
     tail = f"; {shown}" if shown else ""
-    return (f"<renewfin.Simulation {sim.spec.project.name!r} — {sim.scenario.name!r}: "
-            f"n={sim.n:,}, seed {sim.seed}, {len(sim.inputs)} inputs, "
-            f"{len(sim.metrics.columns)} metrics{tail}>")
+    return (
+        f"<renewfin.Simulation {sim.spec.project.name!r} — {sim.scenario.name!r}: "
+        f"n={sim.n:,}, seed {sim.seed}, {len(sim.inputs)} inputs, "
+        f"{len(sim.metrics.columns)} metrics{tail}>"
+    )
 
 
 def simulation_html(sim: Simulation) -> str:
@@ -113,15 +126,28 @@ def simulation_html(sim: Simulation) -> str:
     money = sim.spec.project.money_unit.value
     keys = [k for k in HEADLINE if k in sim.metrics]
     stats = sim.summary(keys)[["mean", "p5", "p50", "p95"]].to_numpy(dtype=float)
-    rows = [[metric_info(k).zh, metric_info(k).en,
-             *(_fmt(x, metric_info(k).unit, money) for x in stats[i])]
-            for i, k in enumerate(keys)]
+    rows = [
+        [
+            metric_info(k).zh,
+            metric_info(k).en,
+            *(_fmt(x, metric_info(k).unit, money) for x in stats[i]),
+        ]
+        for i, k in enumerate(keys)
+    ]
     parts = [_table(["指标", "metric", "mean", "P5", "P50", "P95"], rows)]
     breaches = sim.breaches()
     if len(breaches):
-        parts.append(_table(["threshold", "P(breach)", "± s.e."],
-                            [[str(r["label"]), f"{r['p']:.2%}", f"{r['se']:.2%}"]
-                             for _, r in breaches.iterrows()]))
+        parts.append(
+            _table(
+                ["threshold", "P(breach)", "± s.e."],
+                [
+                    [str(r["label"]), f"{r['p']:.2%}", f"{r['se']:.2%}"]
+                    for _, r in breaches.iterrows()
+                ],
+            )
+        )
     title = f"{html.escape(sim.spec.project.name)} — {html.escape(sim.scenario.name)}"
-    return (f"<div><strong>renewfin.Simulation</strong> · {title} · n={sim.n:,} · "
-            f"seed {sim.seed} · {len(sim.inputs)} inputs{''.join(parts)}</div>")
+    return (
+        f"<div><strong>renewfin.Simulation</strong> · {title} · n={sim.n:,} · "
+        f"seed {sim.seed} · {len(sim.inputs)} inputs{''.join(parts)}</div>"
+    )

@@ -347,7 +347,11 @@ def _newton_bisect_one(c: FloatArray, lo: float, hi: float, s_lo: float, z: floa
 
 @kernel
 def _newton_bisect_columns(
-    ct: FloatArray, lo: FloatArray, hi: FloatArray, s_lo: FloatArray, z: FloatArray,
+    ct: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    s_lo: FloatArray,
+    z: FloatArray,
     out: FloatArray,
 ) -> None:
     """``_newton_bisect_one`` on each column of ``ct`` (T, n) into ``out`` (n,)."""
@@ -373,8 +377,11 @@ def _newton_bisect(
 
 @kernel
 def _sign_rows(
-    v: FloatArray, has_change: NDArray[np.bool_], conventional: NDArray[np.bool_],
-    first_sign: FloatArray, last_sign: FloatArray,
+    v: FloatArray,
+    has_change: NDArray[np.bool_],
+    conventional: NDArray[np.bool_],
+    first_sign: FloatArray,
+    last_sign: FloatArray,
 ) -> None:
     s, t = v.shape
     for j in range(s):
@@ -457,7 +464,10 @@ def _initial_log_rate(v: FloatArray) -> float:
 
 @kernel
 def _conventional_rows(
-    v: FloatArray, p1: FloatArray, first_sign: FloatArray, last_sign: FloatArray,
+    v: FloatArray,
+    p1: FloatArray,
+    first_sign: FloatArray,
+    last_sign: FloatArray,
     out: FloatArray,
 ) -> None:
     """Periodic IRR of each row of ``v`` (S, T) into ``out`` (S,); see

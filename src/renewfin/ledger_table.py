@@ -42,20 +42,23 @@ def ledger_table(
     items = list(ledger)
     values = np.stack([it.data[min(scenario, it.data.shape[0] - 1)] for it in items], axis=1)
     index = pd.DatetimeIndex(starts, name="start")
-    columns = pd.MultiIndex.from_tuples([(it.id, it.zh, it.en, it.unit) for it in items],
-                                        names=list(LEVELS))
+    columns = pd.MultiIndex.from_tuples(
+        [(it.id, it.zh, it.en, it.unit) for it in items], names=list(LEVELS)
+    )
     wide = pd.DataFrame(values, index=index, columns=columns)
     if not long:
         return wide
     t = len(index)
-    return pd.DataFrame({
-        "start": np.tile(index.to_numpy(), len(items)),
-        "period": np.tile(np.asarray(ledger.labels, dtype=object), len(items)),
-        "id": np.repeat([it.id for it in items], t),
-        "group": np.repeat([it.group for it in items], t),
-        "zh": np.repeat([it.zh for it in items], t),
-        "en": np.repeat([it.en for it in items], t),
-        "unit": np.repeat([it.unit for it in items], t),
-        "kind": np.repeat([it.kind.value for it in items], t),
-        "value": values.T.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "start": np.tile(index.to_numpy(), len(items)),
+            "period": np.tile(np.asarray(ledger.labels, dtype=object), len(items)),
+            "id": np.repeat([it.id for it in items], t),
+            "group": np.repeat([it.group for it in items], t),
+            "zh": np.repeat([it.zh for it in items], t),
+            "en": np.repeat([it.en for it in items], t),
+            "unit": np.repeat([it.unit for it in items], t),
+            "kind": np.repeat([it.kind.value for it in items], t),
+            "value": values.T.ravel(),
+        }
+    )

@@ -305,13 +305,15 @@ def _evaluate_factors(
     if ok.all():
         return evaluate(spec, overrides, which.size, chunk_size=chunk_size)
     rows = np.flatnonzero(ok)
-    frame = evaluate(spec, {p: v[rows] for p, v in overrides.items()}, rows.size,
-                     chunk_size=chunk_size)
+    frame = evaluate(
+        spec, {p: v[rows] for p, v in overrides.items()}, rows.size, chunk_size=chunk_size
+    )
     return frame.set_axis(rows).reindex(np.arange(which.size))
 
 
-def _admissible(spec: ProjectSpec, bases: Bases, factor: Factor, lo: float, hi: float
-                ) -> tuple[float, float]:
+def _admissible(
+    spec: ProjectSpec, bases: Bases, factor: Factor, lo: float, hi: float
+) -> tuple[float, float]:
     """The part of the relative changes [lo, hi] that keeps every input of ``factor``
     inside its field's bounds (a change ``c`` scales a value ``b`` to ``b (1 + c)``)."""
     reg = registry(spec)
@@ -447,8 +449,17 @@ def spider_wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- tornado
 
 
-TORNADO_COLUMNS = ["input", "path", "metric", "base", "low_value", "high_value", "swing",
-                   "low_sample", "high_sample"]
+TORNADO_COLUMNS = [
+    "input",
+    "path",
+    "metric",
+    "base",
+    "low_value",
+    "high_value",
+    "swing",
+    "low_sample",
+    "high_sample",
+]
 """Columns of a tornado table."""
 
 

@@ -125,8 +125,9 @@ def check_metrics(spec: ProjectSpec, scenario: ScenarioSpec) -> None:
     named = [(f"thresholds[{i}].metric", t.metric) for i, t in enumerate(scenario.thresholds)]
     named += [(f"sensitivity.metrics[{i}]", m) for i, m in enumerate(scenario.sensitivity.metrics)]
     if scenario.convergence is not None:
-        named += [(f"convergence.metrics[{i}]", m)
-                  for i, m in enumerate(scenario.convergence.metrics)]
+        named += [
+            (f"convergence.metrics[{i}]", m) for i, m in enumerate(scenario.convergence.metrics)
+        ]
     problems = [unknown_metric(where, m, known) for where, m in named if m not in known]
     if problems:
         raise SpecError(problems, what="scenario")
@@ -134,8 +135,11 @@ def check_metrics(spec: ProjectSpec, scenario: ScenarioSpec) -> None:
 
 def unknown_metric(where: str, metric: str, known: list[str]) -> Problem:
     """The problem of a metric id that is not one of ``known``."""
-    return Problem(where, "unknown metric" + suggest(metric, known)
-                   + f" (metrics: {', '.join(sorted(known))})", metric)
+    return Problem(
+        where,
+        "unknown metric" + suggest(metric, known) + f" (metrics: {', '.join(sorted(known))})",
+        metric,
+    )
 
 
 def _bound_path(
@@ -144,11 +148,15 @@ def _bound_path(
     """The canonical path, or the problem: no such input, or no spec value to change."""
     canon = canonical_path(spec, path)
     if canon not in bases:
-        return canon, Problem(where, "not a numeric input of this spec"
-                              + suggest(canon, sorted(bases)), path)
+        return canon, Problem(
+            where, "not a numeric input of this spec" + suggest(canon, sorted(bases)), path
+        )
     if bases[canon] is None and apply is not Apply.SET:
-        return canon, Problem(where, f"has no value in this spec to {apply.value}; give a "
-                                     "value in the spec, or use `set`", path)
+        return canon, Problem(
+            where,
+            f"has no value in this spec to {apply.value}; give a value in the spec, or use `set`",
+            path,
+        )
     return canon, None
 
 
@@ -161,9 +169,14 @@ def _named_by_input(exc: SpecError, prepared: list[PreparedInput]) -> SpecError:
         if inp is None:
             problems.append(problem)
             continue
-        problems.append(Problem(f"inputs[{k}] {inp.name}", f"sampled values of {inp.path} "
-                                f"(apply: {inp.apply.value}): {problem.message}",
-                                problem.value, problem.has_value))
+        problems.append(
+            Problem(
+                f"inputs[{k}] {inp.name}",
+                f"sampled values of {inp.path} (apply: {inp.apply.value}): {problem.message}",
+                problem.value,
+                problem.has_value,
+            )
+        )
     return SpecError(problems, what="scenario")
 
 

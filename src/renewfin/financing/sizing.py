@@ -75,7 +75,12 @@ class Sizing:
 
 @kernel
 def dscr_capacity(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    target: float,
     horizon: int,
 ) -> float:
     """PV, at the start of repayment, of (CFADS − bond service − service of the loans

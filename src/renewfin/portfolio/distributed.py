@@ -33,10 +33,18 @@ def local_cluster(workers: int, quiet: bool = False) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     level = logging.CRITICAL if quiet else logging.WARNING
-    with _log_level("distributed", level), dask.config.set(NANNY_ENV), LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=level,
-    ) as cluster, Client(cluster) as client:
+    with (
+        _log_level("distributed", level),
+        dask.config.set(NANNY_ENV),
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=level,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
@@ -59,8 +67,9 @@ def _log_level(name: str, level: int) -> Iterator[None]:
         logger.setLevel(before)
 
 
-def run_on_dask(plan: Plan, jobs: list[Job], scheduler: str, client: Any = None,
-                progress: Any = None) -> list[dict[str, Any]]:
+def run_on_dask(
+    plan: Plan, jobs: list[Job], scheduler: str, client: Any = None, progress: Any = None
+) -> list[dict[str, Any]]:
     """Submit every task; return the per-chunk reductions (small) in chunk order.
 
     Tasks are pure: a task lost with a worker is recomputed by Dask and counted once."""

@@ -31,8 +31,15 @@ from renewfin.spec.scenario import Apply, ScenarioSpec
 
 TOTALS = ("fiscal_outlay", "debt_service", "total_revenue")
 """Portfolio totals summed across projects, per scenario [money]."""
-STATS = ("bond_coverage", "total_debt_coverage", "min_dscr", "equity_irr",
-         "project_irr_after_tax", "min_cumulative_cash", "fiscal_outlay")
+STATS = (
+    "bond_coverage",
+    "total_debt_coverage",
+    "min_dscr",
+    "equity_irr",
+    "project_irr_after_tax",
+    "min_cumulative_cash",
+    "fiscal_outlay",
+)
 """Metrics summarised per project (mean, standard deviation, min, max)."""
 
 
@@ -86,8 +93,12 @@ def load_member(path: Path) -> ProjectSpec:
     return load_spec(path)
 
 
-def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
-                 n: int | None = None, seed: int | None = None) -> tuple[Plan, list[Job]]:
+def prepare_plan(
+    portfolio: PortfolioSpec,
+    base: str | os.PathLike[str],
+    n: int | None = None,
+    seed: int | None = None,
+) -> tuple[Plan, list[Job]]:
     """Load the projects and bind the shared factors to their paths."""
     members = portfolio.members(base)
     jobs: list[Job] = []
@@ -105,8 +116,13 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
                 if isinstance(bases.get(path), float):
                     targets.append((j, path))
                 elif t.projects is not None:
-                    problems.append(Problem(f"shared_factors[{j}].targets", f"project {m.key} "
-                                            "has no numeric input at this path", t.path))
+                    problems.append(
+                        Problem(
+                            f"shared_factors[{j}].targets",
+                            f"project {m.key} has no numeric input at this path",
+                            t.path,
+                        )
+                    )
         prepared: tuple[Any, ...] = ()
         if scenario is not None:
             from renewfin.simulation import check_scenario, prepare
@@ -114,9 +130,18 @@ def prepare_plan(portfolio: PortfolioSpec, base: str | os.PathLike[str],
             check_scenario(spec, scenario)  # fails early, naming the bad path or metric
             prepared = tuple(prepare(spec, scenario))
         problems += _metric_problems(portfolio, m.key, spec)
-        jobs.append(Job(i, m.key, spec, scenario, tuple(targets),
-                        spec.project.money_unit.yuan, prepared,
-                        tuple(float(bases[p]) for _, p in targets)))  # type: ignore[arg-type]
+        jobs.append(
+            Job(
+                i,
+                m.key,
+                spec,
+                scenario,
+                tuple(targets),
+                spec.project.money_unit.yuan,
+                prepared,
+                tuple(float(bases[p]) for _, p in targets),
+            )
+        )  # type: ignore[arg-type]
     if problems:
         raise SpecError(problems, what="portfolio")
     plan = Plan(
@@ -171,8 +196,13 @@ def project_chunk(plan: Plan, job: Job, chunk: int) -> dict[str, Any]:
         current = overrides.get(path, np.full(m, base))
         f = factors[:, k]
         apply = plan.applies[k]
-        overrides[path] = (current * f if apply is Apply.MULTIPLY
-                           else current + f if apply is Apply.ADD else f.copy())
+        overrides[path] = (
+            current * f
+            if apply is Apply.MULTIPLY
+            else current + f
+            if apply is Apply.ADD
+            else f.copy()
+        )
     res = run(job.spec, overrides, n_scenarios=m)
     led, v = res.ledger, res.values
     to_wan = job.money_yuan / 1e4
@@ -192,12 +222,18 @@ def project_chunk(plan: Plan, job: Job, chunk: int) -> dict[str, Any]:
         if key in v:
             rs = mc.RunningStats()
             rs.update(v[key])
-            stats[key] = (rs, float(np.nanmin(v[key])) if np.any(~np.isnan(v[key])) else np.nan,
-                          float(np.nanmax(v[key])) if np.any(~np.isnan(v[key])) else np.nan)
+            stats[key] = (
+                rs,
+                float(np.nanmin(v[key])) if np.any(~np.isnan(v[key])) else np.nan,
+                float(np.nanmax(v[key])) if np.any(~np.isnan(v[key])) else np.nan,
+            )
     return {
-        "project": job.index, "chunk": chunk, "totals": totals,
+        "project": job.index,
+        "chunk": chunk,
+        "totals": totals,
         "breaches": np.array(breaches, dtype=bool).reshape(len(plan.thresholds), m),
-        "corr": v.get(plan.correlation_metric, np.full(m, np.nan)), "stats": stats,
+        "corr": v.get(plan.correlation_metric, np.full(m, np.nan)),
+        "stats": stats,
     }
 
 
@@ -216,7 +252,9 @@ def reduce_chunk(plan: Plan, chunk: int, parts: list[dict[str, Any]]) -> dict[st
     ok = ~np.any(np.isnan(x), axis=1)
     xs = x[ok]
     return {
-        "chunk": chunk, "totals": totals, "counts": counts,
+        "chunk": chunk,
+        "totals": totals,
+        "counts": counts,
         "breach_by_project": np.array([p["breaches"].sum(axis=1) for p in parts]),
         "co": (int(ok.sum()), xs.sum(axis=0), xs.T @ xs),
         "stats": [p["stats"] for p in parts],
@@ -250,20 +288,27 @@ class PortfolioResult:
         rows = {}
         for t in self.thresholds:
             c = self.breach_counts[t].to_numpy()
-            rows[t] = {"mean": c.mean(), "p50": np.percentile(c, 50),
-                       "p95": np.percentile(c, 95), "max": c.max(),
-                       "P(at least one)": float(np.mean(c > 0))}
+            rows[t] = {
+                "mean": c.mean(),
+                "p50": np.percentile(c, 50),
+                "p95": np.percentile(c, 95),
+                "max": c.max(),
+                "P(at least one)": float(np.mean(c > 0)),
+            }
         return pd.DataFrame(rows).T
 
 
 def combine(plan: Plan, jobs: list[Job], reduced: list[dict[str, Any]]) -> PortfolioResult:
     """Assemble the per-chunk reductions (in chunk order) into a result."""
     reduced = sorted(reduced, key=lambda r: r["chunk"])
-    totals = pd.DataFrame({k: np.concatenate([r["totals"][k] for r in reduced])
-                           for k in TOTALS})
+    totals = pd.DataFrame({k: np.concatenate([r["totals"][k] for r in reduced]) for k in TOTALS})
     names = [f"{m} {op} {v:g}" for m, op, v in plan.thresholds]
-    counts = pd.DataFrame(np.concatenate([r["counts"] for r in reduced], axis=1).T
-                          if reduced else np.zeros((0, len(names))), columns=names)
+    counts = pd.DataFrame(
+        np.concatenate([r["counts"] for r in reduced], axis=1).T
+        if reduced
+        else np.zeros((0, len(names))),
+        columns=names,
+    )
     rows = []
     for i, job in enumerate(jobs):
         row: dict[str, Any] = {"project": job.key}
@@ -295,14 +340,27 @@ def combine(plan: Plan, jobs: list[Job], reduced: list[dict[str, Any]]) -> Portf
             corr = cov / np.outer(sd, sd)
     else:
         corr = np.full((len(keys), len(keys)), np.nan)
-    return PortfolioResult(keys, plan.n, totals, counts, pd.DataFrame(rows).set_index("project"),
-                           pd.DataFrame(corr, index=keys, columns=keys), names)
+    return PortfolioResult(
+        keys,
+        plan.n,
+        totals,
+        counts,
+        pd.DataFrame(rows).set_index("project"),
+        pd.DataFrame(corr, index=keys, columns=keys),
+        names,
+    )
 
 
-def simulate_portfolio(portfolio: PortfolioSpec, base: str | os.PathLike[str], *,
-                       n: int | None = None, seed: int | None = None,
-                       scheduler: str = "local", client: Any = None,
-                       progress: Any = None) -> PortfolioResult:
+def simulate_portfolio(
+    portfolio: PortfolioSpec,
+    base: str | os.PathLike[str],
+    *,
+    n: int | None = None,
+    seed: int | None = None,
+    scheduler: str = "local",
+    client: Any = None,
+    progress: Any = None,
+) -> PortfolioResult:
     """Run a portfolio.
 
     Parameters

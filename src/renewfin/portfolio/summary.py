@@ -14,16 +14,18 @@ from renewfin.portfolio.spec import PortfolioSpec
 def format_portfolio(portfolio: PortfolioSpec, res: PortfolioResult, scheduler: str) -> str:
     """Totals, breach counts, per-project summaries and the cross-project correlation."""
     lines = [
-        f"{portfolio.name}: {len(res.keys)} projects × {res.n:,} scenarios "
-        f"(scheduler {scheduler})",
+        f"{portfolio.name}: {len(res.keys)} projects × {res.n:,} scenarios (scheduler {scheduler})",
         "\n组合合计 Portfolio totals [万元]",
         res.totals_summary()[["mean", "std", "p5", "p50", "p95"]].round(1).to_string(),
     ]
     if res.thresholds:
         lines += ["\n违约项目数 Projects breaching", res.breach_summary().round(3).to_string()]
-    lines += ["\n项目 Projects", res.projects.round(4).to_string(),
-              f"\n项目间相关性 Correlation across projects ({portfolio.correlation_metric})",
-              res.correlation.round(3).to_string()]
+    lines += [
+        "\n项目 Projects",
+        res.projects.round(4).to_string(),
+        f"\n项目间相关性 Correlation across projects ({portfolio.correlation_metric})",
+        res.correlation.round(3).to_string(),
+    ]
     return "\n".join(lines)
 
 

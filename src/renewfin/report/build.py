@@ -246,8 +246,10 @@ def write_report(
         anything is computed.
     """
     if Path(path).suffix.lower() != ".html":
-        raise ValueError(f"the report is written as HTML: expected a path ending in .html, "
-                         f"got {os.fspath(path)!r}")
+        raise ValueError(
+            f"the report is written as HTML: expected a path ending in .html, "
+            f"got {os.fspath(path)!r}"
+        )
     text = build_report(spec, scenario, n, lang, **kwargs)  # type: ignore[arg-type]
     atomic_write(path, lambda fh: fh.write(text))
     umask = os.umask(0)
