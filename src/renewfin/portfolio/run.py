@@ -139,9 +139,9 @@ def prepare_plan(
                 tuple(targets),
                 spec.project.money_unit.yuan,
                 prepared,
-                tuple(float(bases[p]) for _, p in targets),
+                tuple(float(bases[p]) for _, p in targets),  # type: ignore[arg-type]
             )
-        )  # type: ignore[arg-type]
+        )
     if problems:
         raise SpecError(problems, what="portfolio")
     plan = Plan(
