@@ -40,26 +40,24 @@ EXIT_CODES_HELP = f"""exit status:
   {EXIT_INTERRUPTED} interrupted"""
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1 (scenario counts, workers)."""
+def _whole(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+        value = None
+    if value is None or value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (scenario counts, workers)."""
+    return _whole(text, 1)
 
 
 def seed(text: str) -> int:
     """A seed: an integer >= 0 (numpy ``SeedSequence``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
+    return _whole(text, 0)
 
 
 def finite_float(text: str) -> float:
