@@ -12,6 +12,7 @@ settings every test runs under.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from renewfin.spec import ProjectSpec, validate_data
@@ -30,6 +32,9 @@ if TYPE_CHECKING:  # the engine (and renewfin.finance) load only in tests that r
 ROOT = Path(__file__).resolve().parents[1]
 """The repository."""
 
+# Hypothesis keeps caches (unicode tables) in its home directory, by default
+# ``.hypothesis`` in the working directory: put it in the system's temporary directory.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "renewfin-hypothesis"))
 settings.register_profile(
     "ci",
     derandomize=True,
