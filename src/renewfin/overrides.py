@@ -6,9 +6,11 @@
 checked shape, and applies the same rules as the spec: every value against its field's
 bounds (NaN and infinities never pass), whole numbers for whole-number fields, and the
 rules across fields (a loan's grace shorter than its tenor, a stream that starts inside
-the horizon …) by validating the spec changed to the value (``with_changes``) — for
-every distinct value when there are at most ``EXACT_DISTINCT`` of them, else at the
-smallest and the largest. A plain number is checked like an array of one.
+the horizon …) by validating the spec changed to the values (``with_changes``): once,
+with every override, when each holds one value (a single run, a goal-seek trial: exact);
+otherwise input by input, at every distinct value when there are at most
+``EXACT_DISTINCT`` of them, else at the smallest and the largest. A plain number is
+checked like an array of one.
 """
 
 from __future__ import annotations
@@ -99,10 +101,49 @@ def check_overrides(
         raise UnknownInputError(problems, what=what)
     s = _n_scenarios(values, n_scenarios, problems)
     for path, arr in values.items():
-        problems += _check(spec, reg[path], arr, s)
+        problems += _check_values(reg[path], arr, s)
+    if not problems:
+        problems += _check_rules(spec, {p: reg[p] for p in values}, values)
     if problems:
         raise SpecError(problems, what=what)
     return Overrides(values, s)
+
+
+def _check_rules(
+    spec: ProjectSpec, entries: dict[str, InputPath], values: dict[str, np.ndarray]
+) -> list[Problem]:
+    """The spec's rules across fields. When every override holds one value (a single run,
+    a goal-seek trial), the spec changed to all of them is validated once: exact. Else each
+    input is probed on its own (``_probes``)."""
+    fields = {p: e for p, e in entries.items() if not e.virtual}
+    probes = {p: _probes(e, values[p]) for p, e in fields.items()}
+    if all(len(v) == 1 for v in probes.values()):
+        if not probes:
+            return []
+        problem = _rules_problem(spec, {p: v[0] for p, v in probes.items()})
+        return [problem] if problem is not None else []
+    problems = []
+    for path, candidates in probes.items():
+        for value in candidates:
+            problem = _rules_problem(spec, {path: value})
+            if problem is not None:
+                problems.append(problem)
+                break
+    return problems
+
+
+def _rules_problem(spec: ProjectSpec, changes: dict[str, Any]) -> Problem | None:
+    try:
+        spec.with_changes(changes)
+    except SpecError as exc:
+        shown = ", ".join(
+            f"{p} = {v:g}" if not isinstance(v, list) else f"{p} = {[f'{x:g}' for x in v]}"
+            for p, v in changes.items()
+        )
+        reasons = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:3])
+        where = next(iter(changes)) if len(changes) == 1 else "overrides"
+        return Problem(where, f"with {shown} the spec is invalid: {reasons}", has_value=False)
+    return None
 
 
 def _array(entry: InputPath, value: Any) -> tuple[np.ndarray, Problem | None]:
@@ -157,7 +198,8 @@ def _n_scenarios(
     return distinct[0] if distinct else 1
 
 
-def _check(spec: ProjectSpec, entry: InputPath, arr: np.ndarray, s: int) -> list[Problem]:
+def _check_values(entry: InputPath, arr: np.ndarray, s: int) -> list[Problem]:
+    """The field's own bounds (and one value per run where the field sets T)."""
     bad = entry.bounds.outside(arr)
     if bad.any():
         first = np.argwhere(bad)[0]
@@ -180,24 +222,7 @@ def _check(spec: ProjectSpec, entry: InputPath, arr: np.ndarray, s: int) -> list
                 has_value=False,
             )
         ]
-    if entry.virtual:
-        return []
-    problems = []
-    for value in _probes(entry, arr):
-        try:
-            spec.with_changes({entry.path: value})
-        except SpecError as exc:
-            shown = value if not isinstance(value, list) else [f"{x:g}" for x in value]
-            reasons = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:3])
-            problems.append(
-                Problem(
-                    entry.path,
-                    f"with the value {shown} the spec is invalid: {reasons}",
-                    has_value=False,
-                )
-            )
-            break
-    return problems
+    return []
 
 
 def _probes(entry: InputPath, arr: np.ndarray) -> list[Any]:
