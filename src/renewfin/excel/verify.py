@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ import numpy as np
 from openpyxl import load_workbook
 
 from renewfin.excel.book import FIRST
+from renewfin.spec.base import MoneyUnit
 
 if TYPE_CHECKING:
     from renewfin.engine import Result
@@ -76,14 +78,37 @@ def compare_metrics(
     return bad, n
 
 
+def ledger_tolerance(result: Result, scenario: int = 0) -> tuple[float, float]:
+    """The smallest scale a ledger line is compared at and the absolute slack added to the
+    relative tolerance, both in the project's money unit.
+
+    - The scale floor is 1 万元 in the project's unit (1e4 in a 元 model, 1e-4 in a 亿元
+      one): a line near zero (the balance-sheet difference) is the remainder of large
+      amounts and carries their rounding, whatever unit they are counted in.
+    - The slack is the engine's reported solver residual (the largest relative change of
+      loan sizes and gap in its last pass, ``Sizing.residual``) times the total investment:
+      the engine's ledger is a fixed point only to that residual (a reserve target read
+      from the next period's debt service is the previous pass's), while the workbook
+      evaluates its formulas exactly at the final sizes. It is 0 without a solve.
+    """
+    floor = MoneyUnit.WAN_YUAN.yuan / result.spec.project.money_unit.yuan
+    slack = 0.0
+    if result.sizing is not None:
+        total = abs(float(result.values["total_project_investment"][scenario]))
+        slack = float(result.sizing.residual) * max(floor, total)
+    return floor, slack
+
+
 def compare_ledger(
     result: Result, path: str | os.PathLike[str], scenario: int = 0, rtol: float = 1e-9
 ) -> tuple[list[Mismatch], int]:
     """Every ledger line found in the recalculated workbook at ``path`` compared with the
-    engine (relative tolerance ``rtol`` on the line's scale); returns the mismatches and
-    the number of lines compared."""
+    engine (relative tolerance ``rtol`` on the line's scale, at least the floor of
+    ``ledger_tolerance``, plus its solver slack); returns the mismatches and the number of
+    lines compared."""
     wb = load_workbook(path, data_only=True, read_only=True)
     led = result.ledger
+    floor, slack = ledger_tolerance(result, scenario)
     bad: list[Mismatch] = []
     compared = 0
     skip = {"Inputs", "Cover", "Control", "Checks", "Outputs", "Ratios", "Charts"}
@@ -96,7 +121,7 @@ def compare_ledger(
             id = row[0]
             want = led.item(id).data[min(scenario, led.item(id).data.shape[0] - 1)]
             got = row[FIRST - 1 : FIRST - 1 + len(want)]
-            scale = max(1.0, float(np.max(np.abs(want))) if len(want) else 1.0)
+            scale = max(floor, float(np.max(np.abs(want))) if len(want) else 1.0)
             compared += 1
             for t, (g, e) in enumerate(zip(got, want, strict=False)):
                 gv = 0.0 if g is None else g
@@ -105,9 +130,94 @@ def compare_ledger(
                 if (
                     not isinstance(gv, int | float)
                     or not math.isfinite(float(gv))
-                    or abs(float(gv) - float(e)) > rtol * scale
+                    or abs(float(gv) - float(e)) > rtol * scale + slack
                 ):
                     bad.append(Mismatch(id, ws.title, r, t, g, float(e)))
                     break
     wb.close()
     return bad, compared
+
+
+def compare_checks(
+    result: Result, path: str | os.PathLike[str], scenario: int = 0
+) -> tuple[list[str], int]:
+    """Every check of ``renewfin.checks.run_checks`` on the recalculated Checks sheet (1 when
+    it passes, 0 when not) compared with the engine, and the master check with all of them;
+    returns the mismatches and the number of checks compared."""
+    from renewfin.checks import run_checks
+
+    wb = load_workbook(path, data_only=True, read_only=True)
+    got = {
+        str(row[0])[len("check.") :]: row[4]
+        for row in wb["Checks"].iter_rows(values_only=True)
+        if row and isinstance(row[0], str) and row[0].startswith("check.") and len(row) > 4
+    }
+    wb.close()
+    checks = run_checks(result)
+    want = {c.id: int(bool(c.passed[min(scenario, len(c.passed) - 1)])) for c in checks}
+    want["master"] = int(all(want.values()))
+    bad = [
+        f"check {id}: workbook {got.get(id, 'missing')!r} vs engine {v}"
+        for id, v in want.items()
+        if got.get(id) != v
+    ]
+    return bad, len(want)
+
+
+def listed_table_rows(path: str | os.PathLike[str]) -> set[tuple[str, int]]:
+    """(sheet, row) of the standard-table rows the Control sheet lists as numbers."""
+    wb = load_workbook(path, read_only=True)
+    out = set()
+    for row in wb["Control"].iter_rows(values_only=True):
+        ref = row[2] if len(row) > 2 else None
+        if isinstance(ref, str) and ref.startswith("T") and "!" in ref:
+            sheet, rows = ref.split("!")
+            out.add((sheet, int(rows.split(":")[0])))
+    wb.close()
+    return out
+
+
+TABLE_FIRST_ROW = 6
+"""Row of a standard-table sheet holding the table's first row."""
+
+
+def compare_tables(
+    result: Result,
+    path: str | os.PathLike[str],
+    skip: Collection[tuple[str, int]] = frozenset(),
+    scenario: int = 0,
+    rtol: float = 1e-7,
+) -> tuple[list[str], int]:
+    """The standard-table sheets of the recalculated workbook at ``path`` compared with
+    ``renewfin.tables.standard_tables`` cell by cell (rows in ``skip`` left out, label
+    columns and empty cells too); returns the mismatches and the number of cells compared.
+
+    The tolerance is relative to ``max(1, |value|)``, 1e-7 by default: a table cell sums or
+    divides ledger lines that each agree to 1e-9 of their own scale, so a row of ratios or
+    a subtotal can gather more rounding than one line.
+    """
+    from renewfin.tables import standard_tables
+
+    wb = load_workbook(path, data_only=True, read_only=True)
+    bad: list[str] = []
+    checked = 0
+    for k, (tid, df) in enumerate(standard_tables(result, scenario).items(), start=1):
+        name = next(s for s in wb.sheetnames if s.startswith(f"T{k:02d} "))
+        rows = list(wb[name].iter_rows(min_row=TABLE_FIRST_ROW, values_only=True))
+        for i, (key, row) in enumerate(df.iterrows()):
+            cells = rows[i] if i < len(rows) else ()
+            if not cells or cells[0] != str(key):
+                bad.append(f"{tid} row {i}: workbook {cells[:1]!r} vs table key {key!r}")
+                continue
+            if (name, TABLE_FIRST_ROW + i) in skip:
+                continue
+            for j, c in enumerate(df.columns):
+                v = row[c]
+                if j < 3 or v is None or v != v:
+                    continue
+                got = cells[j + 1] if j + 1 < len(cells) else None
+                checked += 1
+                if not isinstance(got, int | float) or abs(got - v) > rtol * max(1.0, abs(v)):
+                    bad.append(f"{tid} {key} {c}: workbook {got!r} vs table {v!r}")
+    wb.close()
+    return bad, checked
