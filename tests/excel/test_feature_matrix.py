@@ -59,8 +59,22 @@ documents), so draw timing is one branch. Interest is capitalised during constru
 and paid in cash after; the spec has no switch for paying it in cash during
 construction.
 
-Workbooks are recalculated in batches, one LibreOffice process per batch
-(``renewfin.excel.recalc.recalculate_many``), two batches at a time.
+Interactions: sub-annual timing (delayed and ending streams, calendar-indexed growth,
+cyclical and construction-time costs, scheduled grants and subsidies from later periods,
+mid-year bond issues, fractional grace), land inventory with sales and short loss
+carry-forward on semiannual periods, monthly sculpting with a DSRA and a sweep, two delayed
+quarterly phases with an overrun, a REIT exit repaying a reserved and swept loan after a
+bond refinancing, cash distributions with a fund and a lock-up, a quarterly concession
+exit with a scheduled fund, 元 on quarterly periods with a price contingency.
+
+Known failures, each a strict xfail naming the line, the period and both values
+(``Case.xfail`` for the workbook, ``Case.engine_bug`` for the engine's own run): the cost
+bound's round-off equity IRR; a debt-first facility used up before construction ends.
+
+Workbooks are written and recalculated in overlapping chunks, one LibreOffice process per
+chunk (``renewfin.excel.recalc.recalculate_many``), two processes at a time; each
+recalculated workbook is read once (``renewfin.excel.verify.read_values``). The whole
+matrix takes about three minutes on two shared cores.
 """
 
 from __future__ import annotations
@@ -85,6 +99,7 @@ from renewfin.excel.verify import (
     compare_tables,
     error_cells,
     listed_table_rows,
+    read_values,
 )
 from renewfin.excel.writer import write_model
 from renewfin.spec import ProjectSpec, SpecError, validate_data
@@ -105,17 +120,20 @@ INTEGRITY = ("sources_uses", "balance_sheet", "debt_repaid", "debt_above_cost", 
 viability tests, which a plausible project may fail."""
 WORKERS = 2
 """LibreOffice processes run at once (one per core of the test machine)."""
+CHUNK = 10
+"""Workbooks per LibreOffice process: starting one costs about three small workbooks'
+recalculation, and smaller chunks overlap more with the writing."""
 
 
-def _params() -> list[object]:
-    return [
-        pytest.param(
-            c.id,
-            id=c.id,
-            marks=[pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [],
-        )
-        for c in CASES
-    ]
+def _params(parity: bool) -> list[object]:
+    """The case ids, each a strict xfail where the engine (or, for the parity test, the
+    workbook) is known to be wrong."""
+    out: list[object] = []
+    for c in CASES:
+        reason = c.engine_bug or (c.xfail if parity else None)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(c.id, id=c.id, marks=marks))
+    return out
 
 
 def run_case(case: Case) -> Result:
@@ -143,8 +161,11 @@ def libreoffice() -> None:
 def matrix(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Recalculated]:
-    """Every selected case run, written and recalculated (in batches, two at a time);
-    prints the time it took."""
+    """Every selected case run, written and recalculated; prints the time it took.
+
+    Writing (Python) and recalculating (LibreOffice processes) overlap: each chunk of
+    ``CHUNK`` written workbooks goes to one of ``WORKERS`` LibreOffice processes while the
+    next chunk is written."""
     selected = {
         item.callspec.params["case"]
         for item in request.session.items
@@ -155,40 +176,46 @@ def matrix(
     tmp = tmp_path_factory.mktemp("matrix")
     t0 = time.perf_counter()
     out: dict[str, Recalculated] = {}
-    pairs = []
-    for case in CASES:
-        if case.id not in selected:
-            continue
-        try:
-            result = run_case(case)
-            src = write_model(result, tmp / f"{case.id}.xlsx", case.scenario)
-        except Exception as exc:  # reported by the case's own test
-            out[case.id] = Recalculated(None, None, exc)
-            continue
-        out[case.id] = Recalculated(result, tmp / f"{case.id}.recalc.xlsx")
-        pairs.append((case.id, src))
-    t1 = time.perf_counter()
-    batches = [pairs[k::WORKERS] for k in range(WORKERS)]
 
-    def recalc(batch: list[tuple[str, Path]]) -> None:
+    def recalc(chunk: list[str]) -> None:
         try:
-            recalculate_many([(src, tmp / f"{id}.recalc.xlsx") for id, src in batch])
-        except Exception as exc:
-            for id, _ in batch:
+            recalculate_many([(tmp / f"{id}.xlsx", tmp / f"{id}.recalc.xlsx") for id in chunk])
+        except Exception as exc:  # reported by the tests of the cases it lost
+            for id in chunk:
                 if not (tmp / f"{id}.recalc.xlsx").exists():
                     out[id].error = exc
 
+    chunk: list[str] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        list(pool.map(recalc, [b for b in batches if b]))
+        jobs = []
+        for case in CASES:
+            if case.id not in selected:
+                continue
+            try:
+                result = run_case(case)
+                write_model(result, tmp / f"{case.id}.xlsx", case.scenario)
+            except Exception as exc:  # reported by the case's own test
+                out[case.id] = Recalculated(None, None, exc)
+                continue
+            out[case.id] = Recalculated(result, tmp / f"{case.id}.recalc.xlsx")
+            chunk.append(case.id)
+            if len(chunk) == CHUNK:
+                jobs.append(pool.submit(recalc, chunk))
+                chunk = []
+        if chunk:
+            jobs.append(pool.submit(recalc, chunk))
+        t1 = time.perf_counter()
+        for job in jobs:
+            job.result()
     t2 = time.perf_counter()
     print(
-        f"\nfeature matrix: {len(out)} cases, engine + write {t1 - t0:.1f} s, "
-        f"LibreOffice {t2 - t1:.1f} s"
+        f"\nfeature matrix: {len(out)} cases written in {t1 - t0:.1f} s, all recalculated "
+        f"by LibreOffice after {t2 - t0:.1f} s"
     )
     return out
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", _params(parity=True))
 def test_workbook_reproduces_the_engine(case: str, matrix: dict[str, Recalculated]) -> None:
     """Every ledger line, metric and check of the recalculated workbook equals the engine
     (the standard tables too, except the rows listed on Control as numbers)."""
@@ -196,23 +223,24 @@ def test_workbook_reproduces_the_engine(case: str, matrix: dict[str, Recalculate
     if got.error is not None:
         raise got.error
     assert got.result is not None and got.path is not None
-    result, path, s = got.result, got.path, BY_ID[case].scenario
+    result, s = got.result, BY_ID[case].scenario
+    values = read_values(got.path)
     problems: list[str] = []
-    bad, compared = compare_ledger(result, path, s)
+    bad, compared = compare_ledger(result, values, s)
     if compared != len(result.ledger):
         problems.append(f"{len(result.ledger) - compared} ledger lines not in the workbook")
     problems += [str(m) for m in bad]
-    bad_m, n = compare_metrics(result, path, s)
+    bad_m, n = compare_metrics(result, values, s)
     if n != len(result.values):
         problems.append(f"{len(result.values) - n} metrics not on the Outputs sheet")
     problems += bad_m
-    problems += compare_checks(result, path, s)[0]
-    problems += compare_tables(result, path, listed_table_rows(path), s)[0]
-    problems += [f"error value {e}" for e in error_cells(path)]
+    problems += compare_checks(result, values, s)[0]
+    problems += compare_tables(result, values, listed_table_rows(values), s)[0]
+    problems += [f"error value {e}" for e in error_cells(values)]
     assert not problems, "\n".join(problems[:30])
 
 
-@pytest.mark.parametrize("case", [c.id for c in CASES])
+@pytest.mark.parametrize("case", _params(parity=False))
 def test_case_is_a_plausible_project(case: str) -> None:
     """Each case is a valid spec whose sources equal its uses and whose integrity checks
     pass (covenants and viability may fail: a weak project is still a model), whose first
