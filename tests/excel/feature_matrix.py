@@ -1465,6 +1465,136 @@ CASES: list[Case] = [
             },
         ),
     ),
+    Case(
+        "priority-sweep-first",
+        "a waterfall sweeping and reserving before debt service: sweep, reserves, loan, "
+        "bond, fund, equity",
+        merged(
+            loans(loan(dsra_months=3, cash_sweep=0.5)),
+            {
+                "funding": {
+                    "fund": FUND,
+                    "priority": ["sweep", "reserves", "loan", "bond", "fund", "equity"],
+                }
+            },
+        ),
+    ),
+    Case(
+        "grants-into-operation",
+        "a grant paid partly after completion and an equity injection paced by spending",
+        {
+            "funding": {
+                "fiscal_funds": [
+                    {
+                        "name": "市级补助",
+                        "use": "capital_grant",
+                        "amount": 1500.0,
+                        "schedule": [0.3, 0.3, 0.4],
+                    },
+                    {"name": "国资注资", "use": "equity_injection", "amount": 800.0},
+                ]
+            }
+        },
+    ),
+    Case(
+        "bond-issued-in-operation",
+        "a second bond issued in year 3, after completion, refinancing nothing",
+        bonds(
+            bond(),
+            bond(
+                name="运营期专项债",
+                amount=600.0,
+                issue_year=3,
+                tenor_years=6,
+                repayment="custom",
+                repayment_schedule=[0, 0, 0.2, 0.2, 0.3, 0.3],
+            ),
+        ),
+    ),
+    Case(
+        "loans-two-sculpted-second",
+        "a senior 等额本金 loan and a junior loan sculpted on the cash left after it",
+        loans(
+            loan(sizing={"gearing": 0.25, "dscr": 1.6}),
+            loan(
+                name="次级贷款",
+                rate_type="fixed",
+                rate=0.045,
+                spread=0.0,
+                repayment="sculpted",
+                target_dscr=1.4,
+                sizing={"gearing": 0.2, "dscr": 1.4},
+            ),
+        ),
+    ),
+    Case(
+        "loan-bullet-dsra-subsidy",
+        "a bullet loan with a DSRA and an interest subsidy to the end",
+        merged(
+            loans(loan(repayment="bullet", dsra_months=12, sizing={"gearing": 0.3, "dscr": None})),
+            {
+                "funding": {
+                    "fiscal_funds": [
+                        *BASE["funding"]["fiscal_funds"],
+                        {"name": "贴息", "use": "interest_subsidy", "loan": LOAN, "share": 0.4},
+                    ]
+                }
+            },
+        ),
+    ),
+    Case(
+        "reit-subsidy-no-residual",
+        "a REIT exit with an operating subsidy and an interest subsidy running past it, no "
+        "residual value",
+        merged(
+            reit(valuation="noi_cap"),
+            {
+                "evaluation": {"include_residual_value": False},
+                "funding": {
+                    "fiscal_funds": [
+                        *BASE["funding"]["fiscal_funds"],
+                        {"name": "运营补贴", "use": "operating_subsidy", "amount": 60.0},
+                        {"name": "贴息", "use": "interest_subsidy", "loan": LOAN, "share": 0.2},
+                    ]
+                },
+            },
+        ),
+    ),
+    Case(
+        "sale-after-delay-cyclical-construction",
+        "a sale starting a year after completion, and a cyclical cost during construction of "
+        "a 3-year phase",
+        {
+            "timeline": {"phases": [{"name": "一期", "start_year": 0, "duration_years": 3}]},
+            "revenues": [
+                *BASE_REVENUES,
+                {
+                    "name": "住宅销售",
+                    "kind": "sale",
+                    "quantity": 1000,
+                    "unit_price": 12000.0,
+                    "price_per": "once",
+                    "start_after_years": 1,
+                    "schedule": [0.6, 0.4],
+                },
+            ],
+            "opex": [
+                *BASE_OPEX,
+                {
+                    "name": "围挡维护",
+                    "basis": "fixed",
+                    "amount": 30.0,
+                    "every_years": 2,
+                    "timing": "construction",
+                },
+            ],
+        },
+    ),
+    Case(
+        "tax-none-with-overrides",
+        "preset none with a few rates switched back on",
+        {"tax": {"preset": "none", "vat_rates": {"rent": 0.09}, "income_tax_rate": 0.25}},
+    ),
     # --- district ----------------------------------------------------------------------
     Case(
         "district",
