@@ -170,6 +170,13 @@ FUND: dict[str, Any] = {
     "upside_share": 0.2,
 }
 
+
+def reordered(priority: list[str], **loan_changes: Any) -> dict[str, Any]:
+    """A patch with the waterfall in ``priority`` order, a fund, and the base loan with
+    ``loan_changes`` (a DSRA and a sweep, so that every step moves cash)."""
+    return merged(loans(loan(**loan_changes)), {"funding": {"fund": FUND, "priority": priority}})
+
+
 MONEY_FIELDS = (
     ("investment", "amount"),
     ("opex", "amount"),
@@ -1086,14 +1093,8 @@ CASES: list[Case] = [
         "priority-custom-order",
         "a non-default waterfall: loan, reserves, bond, fund, "
         "sweep, equity (with a DSRA, a sweep and a fund)",
-        merged(
-            loans(loan(dsra_months=6, cash_sweep=0.3)),
-            {
-                "funding": {
-                    "fund": FUND,
-                    "priority": ["loan", "reserves", "bond", "fund", "sweep", "equity"],
-                }
-            },
+        reordered(
+            ["loan", "reserves", "bond", "fund", "sweep", "equity"], dsra_months=6, cash_sweep=0.3
         ),
     ),
     Case(
@@ -1469,14 +1470,8 @@ CASES: list[Case] = [
         "priority-sweep-first",
         "a waterfall sweeping and reserving before debt service: sweep, reserves, loan, "
         "bond, fund, equity",
-        merged(
-            loans(loan(dsra_months=3, cash_sweep=0.5)),
-            {
-                "funding": {
-                    "fund": FUND,
-                    "priority": ["sweep", "reserves", "loan", "bond", "fund", "equity"],
-                }
-            },
+        reordered(
+            ["sweep", "reserves", "loan", "bond", "fund", "equity"], dsra_months=3, cash_sweep=0.5
         ),
     ),
     Case(
