@@ -18,7 +18,7 @@ from renewfin.ledger import Ledger
 if TYPE_CHECKING:
     from renewfin.engine import Result
 
-__all__ = ["assert_ledger_close", "minimal_spec"]
+__all__ = ["assert_ledger_close", "merge_data", "minimal_spec"]
 
 _MINIMAL: dict[str, Any] = {
     "project": {"name": "测试项目", "name_en": "Test project", "money_unit": "万元"},
@@ -46,11 +46,27 @@ _MINIMAL: dict[str, Any] = {
 }
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge_data(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` merged in: a mapping is merged into the mapping of the same key,
+    recursively; anything else, lists included, replaces it (``None`` included). ``base`` is
+    not changed; the values taken from ``over`` are deep copies.
+
+    Parameters
+    ----------
+    base : mapping
+        Plain spec data (or any nested mapping).
+    over : mapping
+        The patch.
+
+    Returns
+    -------
+    dict
+        The merged data (``base``'s untouched branches are shared, not copied).
+    """
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_data(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -78,7 +94,7 @@ def minimal_spec(**overrides: Any) -> dict[str, Any]:
     dict
         A fresh deep copy, ready for ``renewfin.spec.validate_data(ProjectSpec, data)``.
     """
-    return _merge(copy.deepcopy(_MINIMAL), overrides)
+    return merge_data(copy.deepcopy(_MINIMAL), overrides)
 
 
 def _ledger(x: Result | Ledger) -> Ledger:

@@ -13,7 +13,14 @@ from openpyxl import load_workbook
 import renewfin
 from renewfin.engine import Result, run
 from renewfin.excel.recalc import recalculate, soffice
-from renewfin.excel.verify import compare_ledger, compare_metrics, error_cells
+from renewfin.excel.verify import (
+    compare_checks,
+    compare_ledger,
+    compare_metrics,
+    compare_tables,
+    error_cells,
+    listed_table_rows,
+)
 from renewfin.excel.writer import write_model
 from renewfin.spec import ProjectSpec, validate_data
 
@@ -64,19 +71,9 @@ def test_recalculated_workbook_reproduces_the_engine(model: str, recalculated) -
 
 @pytest.mark.parametrize("model", MODELS)
 def test_checks_sheet_agrees_with_the_engine(model: str, recalculated) -> None:
-    from renewfin.checks import run_checks
-
     result, path = recalculated[model]
-    ws = load_workbook(path, data_only=True)["Checks"]
-    got = {
-        ws.cell(r, 1).value[6:]: ws.cell(r, 5).value
-        for r in range(1, ws.max_row + 1)
-        if isinstance(ws.cell(r, 1).value, str) and ws.cell(r, 1).value.startswith("check.")
-    }
-    checks = run_checks(result)
-    for c in checks:
-        assert got[c.id] == int(bool(c.passed[0])), c.id
-    assert got["master"] == int(all(bool(c.passed[0]) for c in checks))
+    bad, n = compare_checks(result, path)
+    assert n > 10 and not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -161,7 +158,7 @@ def test_editing_an_input_cell_matches_the_engine_on_the_edited_spec(
     assert edited.metric("equity_irr") != run(spec).metric("equity_irr")
     _assert_matches(edited, out)
     # the standard tables follow the edit too, except the rows listed as numbers
-    assert _compare_tables(edited, out, _listed_table_rows(out)) > 500
+    assert _compare_tables(edited, out, listed_table_rows(out)) > 500
 
 
 def test_text_from_the_spec_stays_text(tmp_path: Path) -> None:
@@ -204,39 +201,11 @@ def test_cli_run_writes_the_workbook(tmp_path: Path, capsys) -> None:
     )
 
 
-def _listed_table_rows(path: Path) -> set[tuple[str, int]]:
-    """(sheet, row) of the standard-table rows the Control sheet lists as numbers."""
-    ctrl = load_workbook(path, read_only=True)["Control"]
-    out = set()
-    for row in ctrl.iter_rows(values_only=True):
-        ref = row[2] if len(row) > 2 else None
-        if isinstance(ref, str) and ref.startswith("T") and "!" in ref:
-            sheet, rows = ref.split("!")
-            out.add((sheet, int(rows.split(":")[0])))
-    return out
-
-
 def _compare_tables(result: Result, path: Path, skip: set[tuple[str, int]] = frozenset()) -> int:
     """Assert that the standard-table sheets of the recalculated workbook ``path`` equal
     renewfin.tables of ``result`` (rows in ``skip`` left out); return the cells compared."""
-    from renewfin.tables import standard_tables
-
-    wb = load_workbook(path, data_only=True)
-    checked = 0
-    for k, (tid, df) in enumerate(standard_tables(result).items(), start=1):
-        ws = next(wb[s] for s in wb.sheetnames if s.startswith(f"T{k:02d} "))
-        for i, (key, row) in enumerate(df.iterrows()):
-            assert ws.cell(6 + i, 1).value == str(key)
-            if (ws.title, 6 + i) in skip:
-                continue
-            for j, c in enumerate(df.columns):
-                v = row[c]
-                if j < 3 or v is None or v != v:
-                    continue
-                got = ws.cell(6 + i, j + 2).value
-                assert isinstance(got, int | float), (tid, key, c, got)
-                assert abs(got - v) <= 1e-9 * max(1.0, abs(v)) * 100, (tid, key, c, got, v)
-                checked += 1
+    bad, checked = compare_tables(result, path, skip)
+    assert not bad, "\n".join(bad[:20])
     return checked
 
 
@@ -250,7 +219,7 @@ def test_standard_table_sheets_match_renewfin_tables(model: str, recalculated) -
     from renewfin.tables import standard_tables
 
     rows = sum(len(df) for df in standard_tables(result).values())
-    listed = _listed_table_rows(path)
+    listed = listed_table_rows(path)
     assert 0 < len(listed) < 0.15 * rows, (len(listed), rows)
 
 
