@@ -205,6 +205,11 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "upfront_fee": ("前端费", "up-front fee", Kind.FLOW),
         "commitment_fee": ("承诺费", "commitment fee", Kind.FLOW),
         "closing": ("期末余额", "closing balance", Kind.BALANCE),
+        "idc_paid": (
+            "建设期利息（超出贷款额度，现金支付）",
+            "construction interest beyond the facility, paid in cash",
+            Kind.FLOW,
+        ),
     }
     for ln, row in zip(plan.loans, p.loans, strict=True):
         for key, (zh, en, kind) in labels.items():
