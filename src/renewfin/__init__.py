@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from renewfin.errors import ConvergenceError, RenewfinError
 from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, load_scenario, load_spec
 
 if TYPE_CHECKING:
@@ -12,7 +13,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConvergenceError",
     "ProjectSpec",
+    "RenewfinError",
     "ScenarioSpec",
     "SpecError",
     "__version__",
@@ -24,7 +27,9 @@ __all__ = [
 
 def run(spec: ProjectSpec, overrides: Any = None, **kwargs: Any) -> Result:
     """Run the engine on a spec (see ``renewfin.engine.run``): a ``Result`` with the ledger,
-    the metrics (``result.metrics``, one row per scenario) and the loan sizing."""
+    the metrics (``result.metrics``, one row per scenario) and the loan sizing. Raises
+    ``ConvergenceError`` when the funding solve does not converge, unless called with
+    ``allow_unconverged=True``."""
     from renewfin.engine import run as _run
 
     return _run(spec, overrides, **kwargs)

@@ -13,11 +13,15 @@ from collections.abc import Sequence
 
 from renewfin import __version__
 from renewfin.allocator import keep_freed_memory
+from renewfin.errors import ConvergenceError
 from renewfin.spec import SpecError, load_scenario, load_spec, project_schema, scenario_schema
 from renewfin.spec.io import atomic_write
 
 EXIT_INVALID = 2
 """Exit status for invalid input (a bad spec or file)."""
+EXIT_UNCONVERGED = 3
+"""Exit status when the funding solve did not converge (``renewfin.errors.ConvergenceError``):
+no figure is printed, only the message naming the loan, the residual and what to change."""
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -443,7 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``renewfin`` command; returns the exit status."""
+    """Entry point of the ``renewfin`` command; returns the exit status: 0 on success, 1
+    when a command reports a failure, ``EXIT_INVALID`` (2) for invalid input,
+    ``EXIT_UNCONVERGED`` (3) when the funding solve did not converge."""
     parser = build_parser()
     args = parser.parse_args(argv)
     keep_freed_memory()  # batch commands allocate the same large arrays chunk after chunk
@@ -452,6 +458,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except ConvergenceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNCONVERGED
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -68,6 +68,15 @@ class Result:
         return pd.DataFrame(rows).set_index("loan")
 
     @property
+    def converged(self) -> np.ndarray:
+        """(S,) whether each scenario's funding solve converged; the figures of a scenario
+        that did not are unreliable (only a run with ``allow_unconverged=True`` returns
+        one, and says so in ``diagnostics``)."""
+        if self.sizing is None:
+            return np.ones(self.n_scenarios, dtype=bool)
+        return self.sizing.converged
+
+    @property
     def n_scenarios(self) -> int:
         """S."""
         return self.ledger.n_scenarios
@@ -145,6 +154,7 @@ def run(
     overrides: Mapping[str, ArrayLike] | None = None,
     *,
     n_scenarios: int | None = None,
+    allow_unconverged: bool = False,
 ) -> Result:
     """Run the engine on a spec.
 
@@ -157,17 +167,27 @@ def run(
         ``risk.construction_delay_periods`` …).
     n_scenarios : int, optional
         S; inferred from ``overrides`` when omitted.
+    allow_unconverged : bool
+        Return the result even when the funding solve of some scenario did not converge;
+        those scenarios are flagged (``Result.converged``, a ``funding_converged`` check
+        that fails) and ``diagnostics`` says that their figures are unreliable.
 
     Raises
     ------
     KeyError
         When an override names a path the engine does not read.
+    ConvergenceError
+        When the funding solve of a scenario did not converge (unless
+        ``allow_unconverged``): the message names the loan, the residual, the iteration
+        count and what to change.
     """
     t0 = time.perf_counter()
     s = n_scenarios if n_scenarios is not None else n_scenarios_of(overrides)
     inputs = Inputs(s, overrides)
     ctx = RunContext.create(spec, inputs)
     plan, sizing, reit_values = _stages(ctx)
+    if not allow_unconverged and not sizing.converged.all():
+        raise sizing.error([ln.name for ln in plan.loans])
     t1 = time.perf_counter()
     unused = inputs.unused()
     if unused:

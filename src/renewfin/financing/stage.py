@@ -70,10 +70,10 @@ def build(ctx: RunContext, assets: list[AssetGroup]) -> tuple[FundingPlan, Perio
     months = max((ln.dsra_months for ln in spec.funding.loans), default=0)
     periods, sizing = size_and_run(plan, ops, spec.funding.fund, spec.funding.priority, months)
     record(ctx, plan, periods, sizing, ops)
-    if sizing.residual > 1e-8:
+    if not sizing.converged.all():
         ctx.diagnostics.append(
-            f"funding: sizes and the funding gap converged only to a relative residual of "
-            f"{sizing.residual:.2e} after {sizing.iterations} iterations"
+            "UNCONVERGED: " + sizing.failure([ln.name for ln in plan.loans])
+            + " Every figure of the failed scenarios is unreliable."
         )
     return plan, periods, sizing
 
