@@ -252,3 +252,29 @@ def test_monte_carlo_keeps_converged_scenarios() -> None:
     sim = simulate(renewfin.load_spec(GEARED), scenario)
     assert sim.failed == []
     assert np.isfinite(sim.metrics["total_project_investment"]).all()
+
+
+REPAYING = FIXTURES / "repaying_in_construction.yaml"
+
+
+def test_a_structure_that_does_not_converge_fails_loudly() -> None:
+    """Loans repaying during their own construction drawdown, with DSCR sizing, DSRA and a
+    cash sweep (the fixture's header): no fixed point is reached in 200 passes. The error
+    names the residual and passes, and says which loans repay before completion."""
+    with pytest.raises(ConvergenceError) as info:
+        run(renewfin.load_spec(REPAYING))
+    err = info.value
+    assert err.iterations == 200 and err.residual > 1e-6
+    text = str(err)
+    assert "after 200 iterations" in text
+    assert "funding.loans[L0].grace_years" in text and "funding.loans[L1].grace_years" in text
+
+
+def test_the_same_structure_converges_with_grace_to_completion() -> None:
+    """The hint of the error works: grace periods to the end of construction (year 4)."""
+    data = renewfin.load_spec(REPAYING).model_dump(mode="json")
+    for loan in data["funding"]["loans"]:
+        loan["grace_years"] = 4
+    res = run(validate_data(ProjectSpec, data))
+    assert bool(res.converged.all())
+    assert res.sizing is not None and res.sizing.repaying == ()

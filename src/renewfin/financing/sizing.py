@@ -6,7 +6,11 @@ cash available to it divided by the target DSCR; and cost — never more than th
 the uses left to loans and equity after the scheduled sources (less the loans ranked
 before it), plus its own capitalised construction interest. IDC, fees, income tax and
 the DSRA make the sizes circular, so the period loop is iterated to a fixed point; the
-largest relative change of the last iteration is reported as the residual.
+largest relative change of the last iteration is reported as the residual. After a few
+plain passes the state each pass hands the next (gap, investment, capitalised interest,
+the reserve's debt-service forecast) is relaxed by Wegstein's method, which speeds up a
+slow monotone sequence and damps an oscillating one (loans repaying during construction
+feed their own gaps and tend to oscillate).
 
 Construction interest is capitalised into a loan only while it fits in the facility; a
 loan used up before construction ends pays the rest of its construction interest in cash,
@@ -55,6 +59,12 @@ from renewfin.financing.waterfall import (
 )
 from renewfin.spec.funding import Fund, PriorityStep
 
+ACCELERATE_AFTER = 5
+"""Passes of plain fixed-point iteration before the inputs of each pass are relaxed by
+Wegstein's method (``_wegstein``)."""
+Q_MIN, Q_MAX = -5.0, 0.8
+"""Bounds of Wegstein's weight q: below 0 it extrapolates a slow monotone sequence, above 0
+it damps an oscillating one."""
 LAST_PASS_AHEAD = 1e2
 """A pass is expected to converge when the change of the pass before it is below this
 multiple of the tolerance (each pass gains about two orders of magnitude): the passes over
@@ -115,6 +125,9 @@ class Sizing:
     index (−1 for none)."""
     tol: float = 1e-10
     """Tolerance the residuals were solved to."""
+    repaying: tuple[int, ...] = ()
+    """Loans whose repayment starts before construction ends: their debt service is part of
+    the construction gaps they finance, the loop that the solve finds hardest."""
 
     @property
     def converged(self) -> np.ndarray:
@@ -153,10 +166,17 @@ class Sizing:
         passes = self.iterations if self.passes is None else int(self.passes[j])
         who = f"loan {loan}, bound by its {BOUNDS[int(self.binding[k, j])]}; " if k >= 0 else ""
         more = f" ({bad.size} of {self.converged.size} scenarios failed)" if bad.size > 1 else ""
+        grace = "".join(
+            f" Loan {loans[i]} starts repaying before construction ends, so its debt service "
+            f"is part of the gaps it finances: a grace period to the end of construction "
+            f"(funding.loans[{loans[i]}].grace_years) removes that loop."
+            for i in self.repaying
+            if i < len(loans)
+        )
         return (
             f"the funding solve did not converge in scenario {j}{more}: the {WHAT[what]} "
             f"still moved by a relative {res:.2e} after {passes} iterations ({who}tolerance "
-            f"{self.tol:.0e}). To fix: {HINTS[what].format(loan=loan)}."
+            f"{self.tol:.0e}). To fix: {HINTS[what].format(loan=loan)}.{grace}"
         )
 
     def error(self, loans: list[str]) -> ConvergenceError:
@@ -207,6 +227,34 @@ def _worse(state: np.ndarray, value: float, what: int, loan: int) -> None:
 
 
 @kernel
+def _wegstein(x: float, g: float, x_prev: float, g_prev: float) -> float:
+    """The next input of a fixed point x = g(x) by Wegstein's method: the slope
+    s = Δg / Δx of the last two passes gives q = s / (s − 1), bounded to [Q_MIN, Q_MAX], and
+    the next input q·x + (1 − q)·g (plain iteration, g, when the slope is unknown)."""
+    dx = x - x_prev
+    if dx == 0.0 or not np.isfinite(dx) or not np.isfinite(g - g_prev):
+        return g
+    slope = (g - g_prev) / dx
+    q = Q_MIN if slope == 1.0 else min(max(slope / (slope - 1.0), Q_MIN), Q_MAX)
+    return q * x + (1.0 - q) * g
+
+
+@kernel
+def _relax(
+    x: np.ndarray, g: np.ndarray, x_prev: np.ndarray, g_prev: np.ndarray, m: int,
+    accelerate: bool,
+) -> None:
+    """Replace the pass outputs ``g`` (the first ``m`` of them) by the next inputs, from
+    the inputs ``x`` the pass read; keep both for the next call in ``x_prev``, ``g_prev``.
+    Plain iteration (the next input is ``g``) unless ``accelerate``."""
+    for i in range(m):
+        new = _wegstein(x[i], g[i], x_prev[i], g_prev[i]) if accelerate else g[i]
+        x_prev[i] = x[i]
+        g_prev[i] = g[i]
+        g[i] = new
+
+
+@kernel
 def _set_sizes(
     li: LoopInputs, caps: np.ndarray, j: int, gap_total: float, investment: float,
     rolled: np.ndarray, use_dscr: bool, out: np.ndarray, out_loans: np.ndarray, horizon: int,
@@ -237,35 +285,34 @@ def _set_sizes(
 @kernel
 def _construction_change(
     j: int, length: int, out: np.ndarray, out_loans: np.ndarray, capex: float,
-    fac: np.ndarray, rolled: np.ndarray, gap_total: float, investment: float,
-    state: np.ndarray,
-) -> tuple[float, float]:
-    """The gap and total investment [money] of the pass just run (its first ``length``
-    periods, summed in order), with each loan's capitalised interest written to
-    ``rolled``; the relative changes from the pass before (gap, each loan's drawings
-    against its size ``fac`` and its capitalised interest, the investment) go to
-    ``state`` (``_worse``)."""
+    fac: np.ndarray, x: np.ndarray, g: np.ndarray, state: np.ndarray,
+) -> None:
+    """What the pass just run fixed in its first ``length`` periods (summed in order), as
+    outputs ``g`` of the inputs ``x`` it read, both laid out as ``_solve``'s state (gap,
+    total investment [money], each loan's capitalised interest [money]); the relative
+    changes (gap, each loan's drawings against its size ``fac`` and its capitalised
+    interest, the investment) go to ``state`` (``_worse``)."""
     new_gap = 0.0
     financing = 0.0
     for t in range(length):
         new_gap += out[GAP, j, t]
         financing += out[INTEREST_CAPITALISED, j, t] + out[FEES_CAPITALISED, j, t]
     scale = max(1.0, abs(new_gap))
-    _worse(state, abs(new_gap - gap_total) / scale, W_GAP, -1)
+    _worse(state, abs(new_gap - x[0]) / scale, W_GAP, -1)
     nl = fac.shape[0]
     for k in range(nl):
         drawn = 0.0
-        new_rolled = 0.0
+        rolled = 0.0
         for t in range(length):
             drawn += out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
-            new_rolled += out_loans[k, CAPITALISED, j, t]
+            rolled += out_loans[k, CAPITALISED, j, t]
         _worse(state, abs(drawn - fac[k]) / scale, W_DRAWN, k)
-        _worse(state, abs(new_rolled - rolled[k]) / scale, W_ROLLED, k)
-        rolled[k] = new_rolled
-    new_investment = capex + financing
+        _worse(state, abs(rolled - x[2 + k]) / scale, W_ROLLED, k)
+        g[2 + k] = rolled
+    g[0] = new_gap
+    g[1] = capex + financing
     if nl:
-        _worse(state, abs(new_investment - investment) / scale, W_INVESTMENT, -1)
-    return new_gap, new_investment
+        _worse(state, abs(g[1] - x[1]) / scale, W_INVESTMENT, -1)
 
 
 @kernel
@@ -307,20 +354,29 @@ def _solve(
 ) -> None:
     """Size the loans of every scenario by iterating its sizes and the period loop
     (``scenario_pass``) to a fixed point; see ``size_and_run``. The last pass of each
-    scenario writes every line, also when it stops at ``max_iter`` unconverged."""
+    scenario writes every line, also when it stops at ``max_iter`` unconverged.
+
+    The state a pass reads from the one before is a vector ``x``: the funding gap and the
+    total investment [money], each loan's capitalised interest [money] and, after the
+    passes over construction only, the debt service of each period the reserve target
+    reads [money]. A pass turns it into ``g``; the next pass reads ``g`` (plain
+    iteration), or after ``ACCELERATE_AFTER`` passes its relaxation by Wegstein's method."""
     s, n = li.ops.shape[1], li.ops.shape[2]
     nl = li.rates.shape[0]
     fac = np.zeros(nl)
     shr = np.zeros(nl)
-    rolled = np.zeros(nl)
-    future = np.zeros(n)
+    x = np.zeros(2 + nl + n)
+    g = np.zeros(2 + nl + n)
+    x_prev = np.zeros(2 + nl + n)
+    g_prev = np.zeros(2 + nl + n)
     old_cfads = np.zeros(n)
     state = np.zeros(3)
     for j in range(s):
-        gap_total = gap0[j]
-        investment = capex_total[j]
-        future[:] = bond_service[j]
-        rolled[:] = 0.0
+        x[:] = 0.0
+        x_prev[:] = np.nan  # no slope known yet: plain iteration first
+        x[0] = gap0[j]
+        x[1] = capex_total[j]
+        x[2 + nl:] = bond_service[j]
         # Passes first stop at the end of construction until what it fixes converges;
         # passes over every period then bring in the DSCR bound, CFADS and the debt
         # service. Passes that do not write every line stop at the horizon.
@@ -337,36 +393,36 @@ def _solve(
             full = stop == n and (
                 (whole > 0 and debt_change < tol * LAST_PASS_AHEAD) or it == max_iter
             )
-            _set_sizes(li, caps, j, gap_total, investment, rolled, whole > 0, out, out_loans,
+            _set_sizes(li, caps, j, x[0], x[1], x[2:2 + nl], whole > 0, out, out_loans,
                        horizon, fac, shr, bounds)
             length = stop if stop < n else (n if full else horizon)
-            scenario_pass(
-                li, j, fac, shr, future, work, out, out_loans, out_fund, full, length, reaches
-            )
+            scenario_pass(li, j, fac, shr, x[2 + nl:], work, out, out_loans, out_fund, full,
+                          length, reaches)
             state[0], state[1], state[2] = 0.0, W_GAP, -1.0
-            gap_total, investment = _construction_change(
-                j, length, out, out_loans, capex_total[j], fac, rolled, gap_total, investment,
-                state,
-            )
+            g[2 + nl:] = x[2 + nl:]
+            _construction_change(j, length, out, out_loans, capex_total[j], fac, x, g, state)
             if stop < n:  # whole passes from the one likely to converge
                 if state[0] < tol * LAST_PASS_AHEAD and it > 1:
                     stop = n
                 debt_change = state[0]
-                continue
-            whole += 1
-            if nl and whole > 1:
-                scale = max(1.0, abs(gap_total))
+            else:
+                whole += 1
+                if nl and whole > 1:
+                    scale = max(1.0, abs(g[0]))
+                    for t in range(horizon):
+                        _worse(state, abs(out[CFADS, j, t] - old_cfads[t]) / scale, W_CFADS, -1)
+                debt_change = state[0]
+                _service_change(li, j, horizon, out, x[2 + nl:], state)
                 for t in range(horizon):
-                    _worse(state, abs(out[CFADS, j, t] - old_cfads[t]) / scale, W_CFADS, -1)
-            debt_change = state[0]
-            _service_change(li, j, horizon, out, future, state)
-            for t in range(horizon):
-                old_cfads[t] = out[CFADS, j, t]
-            if state[0] < tol and it > 1 and full:
-                break
-            # Not converged: the next pass reads this pass's debt service.
-            for t in range(horizon):
-                future[t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
+                    old_cfads[t] = out[CFADS, j, t]
+                if state[0] < tol and it > 1 and full:
+                    break
+                # Not converged: the next pass reads this pass's debt service.
+                for t in range(horizon):
+                    g[2 + nl + t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
+            m = 2 + nl + (horizon if whole > 0 and li.dsra_months > 0 else 0)
+            _relax(x, g, x_prev, g_prev, m, it > ACCELERATE_AFTER)
+            x[:m] = g[:m]
         facility[:, j] = fac
         share[:, j] = shr
         iterations[j] = it
@@ -392,8 +448,17 @@ def size_and_run(
     between the loans by their cash parts, and runs the period loop; the pass is repeated
     until the funding gap, each loan's drawings and capitalised interest, the total
     investment, CFADS and (with a DSRA) the debt service change by less than ``tol``
-    relative to the gap. Scenarios are solved one by one, so a scenario's numbers are the
-    same whether it runs alone or in a batch."""
+    relative to the gap, or ``max_iter`` passes have run (the last writes every line; the
+    scenario is then unconverged: ``Sizing.converged``, ``Sizing.failure``). Scenarios are
+    solved one by one, so a scenario's numbers are the same whether it runs alone or in a
+    batch.
+
+    Returns
+    -------
+    Periods
+        Every line of the last pass, (S, T) arrays [money].
+    Sizing
+        Sizes, bounds, binding bounds, shares, and each scenario's residual and passes."""
     s, n = ops.n_scenarios, ops.ocf.shape[1]
     nl = len(plan.loans)
     fixed = sum(
@@ -443,6 +508,9 @@ def size_and_run(
         worst,
     )
     binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
+    built = np.broadcast_to(ops.availability, (s, n)).any(axis=0)
+    end = int(np.flatnonzero(built)[-1]) + 1 if built.any() else 0
+    repaying = tuple(k for k, ln in enumerate(plan.loans) if ln.terms.repay_start < end)
     return buffers.periods, Sizing(
         facility,
         bounds,
@@ -454,4 +522,5 @@ def size_and_run(
         iterations,
         worst.astype(np.int64),
         tol,
+        repaying,
     )
