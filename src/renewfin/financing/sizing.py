@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renewfin.compiled import kernel, owned
+from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.errors import ConvergenceError
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
@@ -215,7 +215,15 @@ def dscr_capacity(
     return total
 
 
-@kernel
+@inlined_kernel
+def _larger(a: float, b: float) -> float:
+    """The larger of ``a`` and ``b``, a NaN counting as infinite."""
+    if b != b:
+        return np.inf
+    return b if b > a else a
+
+
+@inlined_kernel
 def _worse(state: np.ndarray, value: float, what: int, loan: int) -> None:
     """Keep in ``state`` (3,) the largest relative change of a pass so far, the ``WHAT``
     code of the quantity that moved and its loan (−1 for none); NaN counts as infinite."""
@@ -226,7 +234,7 @@ def _worse(state: np.ndarray, value: float, what: int, loan: int) -> None:
         state[2] = loan
 
 
-@kernel
+@inlined_kernel
 def _wegstein(x: float, g: float, x_prev: float, g_prev: float) -> float:
     """The next input of a fixed point x = g(x) by Wegstein's method: the slope
     s = Δg / Δx of the last two passes gives q = s / (s − 1), bounded to [Q_MIN, Q_MAX], and
@@ -239,7 +247,7 @@ def _wegstein(x: float, g: float, x_prev: float, g_prev: float) -> float:
     return q * x + (1.0 - q) * g
 
 
-@kernel
+@inlined_kernel
 def _relax(
     x: np.ndarray, g: np.ndarray, x_prev: np.ndarray, g_prev: np.ndarray, m: int,
     accelerate: bool,
@@ -254,17 +262,18 @@ def _relax(
         g[i] = new
 
 
-@kernel
+@inlined_kernel
 def _set_sizes(
-    li: LoopInputs, caps: np.ndarray, j: int, gap_total: float, investment: float,
-    rolled: np.ndarray, use_dscr: bool, out: np.ndarray, out_loans: np.ndarray, horizon: int,
-    fac: np.ndarray, shr: np.ndarray, bounds: np.ndarray,
+    li: LoopInputs, caps: np.ndarray, j: int, x: np.ndarray, use_dscr: bool,
+    out: np.ndarray, out_loans: np.ndarray, horizon: int, fac: np.ndarray, shr: np.ndarray,
+    bounds: np.ndarray,
 ) -> None:
     """Each loan's bounds (``bounds`` (n_loans, 4, S), scenario ``j``), its size ``fac``
     (n_loans,) [money], the smallest of them, and its share ``shr`` (n_loans,) of each
-    construction gap, from the last pass's gap, investment and capitalised interest
-    ``rolled`` (n_loans,) [money]; the DSCR bound only with ``use_dscr`` (after a pass
+    construction gap, from the state ``x`` (``_solve``: gap, investment, each loan's
+    capitalised interest [money]); the DSCR bound only with ``use_dscr`` (after a pass
     over every period)."""
+    gap_total, investment = x[0], x[1]
     before = 0.0
     for k in range(li.rates.shape[0]):
         amount, gearing, target = caps[k, 0, j], caps[k, 1, j], caps[k, 2, j]
@@ -275,61 +284,66 @@ def _set_sizes(
             if np.isnan(target) or not use_dscr
             else max(dscr_capacity(li, out, out_loans, k, j, target, horizon), 0.0)
         )
-        bounds[k, 3, j] = max(gap_total - before, 0.0) + rolled[k]
+        bounds[k, 3, j] = max(gap_total - before, 0.0) + x[2 + k]
         fac[k] = min(bounds[k, 0, j], bounds[k, 1, j], bounds[k, 2, j], bounds[k, 3, j])
-        cash_part = max(fac[k] - rolled[k], 0.0)
+        cash_part = max(fac[k] - x[2 + k], 0.0)
         before = before + cash_part
         shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
 
 
-@kernel
+@inlined_kernel
 def _construction_change(
     j: int, length: int, out: np.ndarray, out_loans: np.ndarray, capex: float,
-    fac: np.ndarray, x: np.ndarray, g: np.ndarray, state: np.ndarray,
-) -> None:
+    fac: np.ndarray, x: np.ndarray, g: np.ndarray,
+) -> tuple[float, int, int]:
     """What the pass just run fixed in its first ``length`` periods (summed in order), as
     outputs ``g`` of the inputs ``x`` it read, both laid out as ``_solve``'s state (gap,
-    total investment [money], each loan's capitalised interest [money]); the relative
-    changes (gap, each loan's drawings against its size ``fac`` and its capitalised
-    interest, the investment) go to ``state`` (``_worse``)."""
+    total investment [money], each loan's capitalised interest [money]); returns the
+    largest relative change (gap, each loan's drawings against its size ``fac`` and its
+    capitalised interest, the investment), its ``WHAT`` code and its loan (−1: none)."""
     new_gap = 0.0
     financing = 0.0
     for t in range(length):
         new_gap += out[GAP, j, t]
         financing += out[INTEREST_CAPITALISED, j, t] + out[FEES_CAPITALISED, j, t]
     scale = max(1.0, abs(new_gap))
-    _worse(state, abs(new_gap - x[0]) / scale, W_GAP, -1)
-    nl = fac.shape[0]
-    for k in range(nl):
+    change, what, loan = _larger(0.0, abs(new_gap - x[0]) / scale), W_GAP, -1
+    for k in range(fac.shape[0]):
         drawn = 0.0
         rolled = 0.0
         for t in range(length):
             drawn += out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
             rolled += out_loans[k, CAPITALISED, j, t]
-        _worse(state, abs(drawn - fac[k]) / scale, W_DRAWN, k)
-        _worse(state, abs(rolled - x[2 + k]) / scale, W_ROLLED, k)
+        d = _larger(0.0, abs(drawn - fac[k]) / scale)
+        if d > change:
+            change, what, loan = d, W_DRAWN, k
+        d = _larger(0.0, abs(rolled - x[2 + k]) / scale)
+        if d > change:
+            change, what, loan = d, W_ROLLED, k
         g[2 + k] = rolled
     g[0] = new_gap
     g[1] = capex + financing
-    if nl:
-        _worse(state, abs(g[1] - x[1]) / scale, W_INVESTMENT, -1)
+    if fac.shape[0]:
+        d = _larger(0.0, abs(g[1] - x[1]) / scale)
+        if d > change:
+            change, what, loan = d, W_INVESTMENT, -1
+    return change, what, loan
 
 
-@kernel
+@inlined_kernel
 def _service_change(
-    li: LoopInputs, j: int, horizon: int, out: np.ndarray, future: np.ndarray,
-    state: np.ndarray,
+    j: int, horizon: int, out: np.ndarray, future: np.ndarray, state: np.ndarray
 ) -> None:
-    """With a DSRA, the relative change of each period's debt service from the forecast
-    ``future`` (T,) [money] the pass read for the reserve target, to ``state``."""
-    if li.dsra_months <= 0:
-        return
+    """The relative change of each period's debt service from the forecast ``future``
+    (T,) [money] the pass read for the reserve target, to ``state``."""
     top = 1.0
     for t in range(horizon):
         top = max(top, abs(out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]))
+    change = 0.0
     for t in range(horizon):
         service = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
-        _worse(state, abs(service - future[t]) / top, W_SERVICE, -1)
+        change = _larger(change, abs(service - future[t]))
+    _worse(state, change / top, W_SERVICE, -1)
 
 
 @kernel
@@ -365,18 +379,19 @@ def _solve(
     nl = li.rates.shape[0]
     fac = np.zeros(nl)
     shr = np.zeros(nl)
-    x = np.zeros(2 + nl + n)
-    g = np.zeros(2 + nl + n)
-    x_prev = np.zeros(2 + nl + n)
-    g_prev = np.zeros(2 + nl + n)
+    # The state, inputs and outputs of a pass and of the one before: (gap, investment,
+    # capitalised interest of each loan) and the debt service of each period.
+    x, g, x_prev, g_prev = np.zeros(2 + nl), np.zeros(2 + nl), np.zeros(2 + nl), np.zeros(2 + nl)
+    xf, gf, xf_prev, gf_prev = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     old_cfads = np.zeros(n)
     state = np.zeros(3)
     for j in range(s):
         x[:] = 0.0
-        x_prev[:] = np.nan  # no slope known yet: plain iteration first
         x[0] = gap0[j]
         x[1] = capex_total[j]
-        x[2 + nl:] = bond_service[j]
+        xf[:] = bond_service[j]
+        x_prev[:] = np.nan  # no slope known yet: plain iteration first
+        xf_prev[:] = np.nan
         # Passes first stop at the end of construction until what it fixes converges;
         # passes over every period then bring in the DSCR bound, CFADS and the debt
         # service. Passes that do not write every line stop at the horizon.
@@ -393,14 +408,15 @@ def _solve(
             full = stop == n and (
                 (whole > 0 and debt_change < tol * LAST_PASS_AHEAD) or it == max_iter
             )
-            _set_sizes(li, caps, j, x[0], x[1], x[2:2 + nl], whole > 0, out, out_loans,
-                       horizon, fac, shr, bounds)
+            _set_sizes(li, caps, j, x, whole > 0, out, out_loans, horizon, fac, shr, bounds)
             length = stop if stop < n else (n if full else horizon)
-            scenario_pass(li, j, fac, shr, x[2 + nl:], work, out, out_loans, out_fund, full,
-                          length, reaches)
-            state[0], state[1], state[2] = 0.0, W_GAP, -1.0
-            g[2 + nl:] = x[2 + nl:]
-            _construction_change(j, length, out, out_loans, capex_total[j], fac, x, g, state)
+            scenario_pass(li, j, fac, shr, xf, work, out, out_loans, out_fund, full, length,
+                          reaches)
+            change, what, loan = _construction_change(
+                j, length, out, out_loans, capex_total[j], fac, x, g
+            )
+            state[0], state[1], state[2] = change, what, loan
+            relax = it >= ACCELERATE_AFTER  # history from the pass before the first relaxed
             if stop < n:  # whole passes from the one likely to converge
                 if state[0] < tol * LAST_PASS_AHEAD and it > 1:
                     stop = n
@@ -408,21 +424,28 @@ def _solve(
             else:
                 whole += 1
                 if nl and whole > 1:
-                    scale = max(1.0, abs(g[0]))
+                    change = 0.0
                     for t in range(horizon):
-                        _worse(state, abs(out[CFADS, j, t] - old_cfads[t]) / scale, W_CFADS, -1)
+                        change = _larger(change, abs(out[CFADS, j, t] - old_cfads[t]))
+                    _worse(state, change / max(1.0, abs(g[0])), W_CFADS, -1)
                 debt_change = state[0]
-                _service_change(li, j, horizon, out, x[2 + nl:], state)
+                if li.dsra_months > 0:  # the reserve target reads next periods' service
+                    _service_change(j, horizon, out, xf, state)
                 for t in range(horizon):
                     old_cfads[t] = out[CFADS, j, t]
                 if state[0] < tol and it > 1 and full:
                     break
-                # Not converged: the next pass reads this pass's debt service.
-                for t in range(horizon):
-                    g[2 + nl + t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
-            m = 2 + nl + (horizon if whole > 0 and li.dsra_months > 0 else 0)
-            _relax(x, g, x_prev, g_prev, m, it > ACCELERATE_AFTER)
-            x[:m] = g[:m]
+                if li.dsra_months > 0:  # the next pass reads this pass's debt service
+                    for t in range(horizon):
+                        gf[t] = out[BOND_SERVICE, j, t] + out[LOAN_SERVICE, j, t]
+                    if relax:
+                        _relax(xf, gf, xf_prev, gf_prev, horizon, it > ACCELERATE_AFTER)
+                    for t in range(horizon):
+                        xf[t] = gf[t]
+            if relax:
+                _relax(x, g, x_prev, g_prev, 2 + nl, it > ACCELERATE_AFTER)
+            for i in range(2 + nl):
+                x[i] = g[i]
         facility[:, j] = fac
         share[:, j] = shr
         iterations[j] = it

@@ -522,9 +522,13 @@ def scenario_pass(
             commit[i] = fees[i, 1, j] * dt * max(facility[i] - drawn[i], 0.0) * af
             int_open[i] = r * bal[i]
             # Construction interest that no longer fits in the facility is paid in cash.
-            keep = 1.0 - sub_share[i, j, t]
-            spill[i] = af * max(keep * int_open[i] - max(facility[i] - drawn[i], 0.0), 0.0)
-            spill_total += spill[i]
+            spill[i] = 0.0
+            if avail:
+                owed = (1.0 - sub_share[i, j, t]) * int_open[i]
+                head = facility[i] - drawn[i]
+                if owed > head:
+                    spill[i] = owed - max(head, 0.0)
+                    spill_total += spill[i]
             sub_income += sub_taxable[i, j, t] * int_open[i]
             sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
             open_total += int_open[i]
