@@ -278,3 +278,19 @@ def test_the_same_structure_converges_with_grace_to_completion() -> None:
     res = run(validate_data(ProjectSpec, data))
     assert bool(res.converged.all())
     assert res.sizing is not None and res.sizing.repaying == ()
+
+
+def test_an_unconverged_summary_says_so_first(three_passes: None) -> None:
+    """The text summary and the JSON document of an unconverged result mark it."""
+    from renewfin.summary import format_summary, json_document
+
+    res = run(renewfin.load_spec(GEARED), allow_unconverged=True)
+    assert format_summary(res).startswith("未收敛 UNCONVERGED")
+    assert json_document(res)["converged"] is False
+
+
+def test_a_converged_summary_carries_no_mark(one: Result) -> None:
+    from renewfin.summary import format_summary, json_document
+
+    assert "UNCONVERGED" not in format_summary(one)
+    assert json_document(one)["converged"] is True
