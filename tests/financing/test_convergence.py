@@ -221,17 +221,19 @@ def test_cli_run_exits_3_with_the_message_and_prints_no_figure(
     assert "Traceback" not in err and "loan 贷款" in err
 
 
-def test_monte_carlo_reports_unconverged_scenarios_as_failed(
-    three_passes: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _rates(low: float, high: float) -> ScenarioSpec:
+    """Eight scenarios of the geared fixture with the loan rate uniform on [low, high]."""
+    return validate_data(ScenarioSpec, {
+        "name": "t", "n": 8, "seed": 1,
+        "inputs": [{"name": "r", "path": "funding.loans[贷款].rate", "apply": "set",
+                    "distribution": {"type": "uniform", "low": low, "high": high}}],
+    }, what="scenario")
+
+
+def test_monte_carlo_reports_unconverged_scenarios_as_failed(three_passes: None) -> None:
     """Every scenario of this Monte Carlo fails (three passes): each is counted as failed,
     its metrics are NaN and no statistic averages it in."""
-    scenario = validate_data(ScenarioSpec, {
-        "name": "t", "n": 8, "seed": 1,
-        "inputs": [{"name": "r", "path": "funding.loans[贷款].rate",
-                    "distribution": {"type": "uniform", "low": 0.03, "high": 0.05}}],
-    }, what="scenario")
-    sim = simulate(renewfin.load_spec(GEARED), scenario)
+    sim = simulate(renewfin.load_spec(GEARED), _rates(0.03, 0.05))
     assert sim.failed == list(range(8))
     assert sim.metrics.isna().all().all()
     summary = sim.summary()
@@ -242,14 +244,31 @@ def test_monte_carlo_reports_unconverged_scenarios_as_failed(
     assert json.loads(json.dumps(simulation_document(sim)))["n_unconverged"] == 8
 
 
+def test_monte_carlo_leaves_out_only_the_failed_scenarios(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With five passes allowed, scenarios whose rate needs more (above about 1.5 % here)
+    fail and the others keep their numbers: the failed rows are exactly the unconverged
+    ones of an engine run on the same sample."""
+    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run,
+                                                                  max_iter=5))
+    spec = renewfin.load_spec(GEARED)
+    sim = simulate(spec, _rates(0.0, 0.03))
+    rates = sim.samples["r"].to_numpy()
+    direct = run(spec, {"funding.loans[贷款].rate": rates}, allow_unconverged=True)
+    assert sim.failed == [int(k) for k in np.flatnonzero(~direct.converged)]
+    assert 0 < len(sim.failed) < 8
+    kept = np.setdiff1d(np.arange(8), sim.failed)
+    np.testing.assert_array_equal(
+        sim.metrics["total_project_investment"].to_numpy()[kept],
+        direct.values["total_project_investment"][kept],
+    )
+    assert sim.metrics.iloc[sim.failed].isna().all().all()
+
+
 def test_monte_carlo_keeps_converged_scenarios() -> None:
     """Without the limit the same Monte Carlo has no failure and finite metrics."""
-    scenario = validate_data(ScenarioSpec, {
-        "name": "t", "n": 8, "seed": 1,
-        "inputs": [{"name": "r", "path": "funding.loans[贷款].rate",
-                    "distribution": {"type": "uniform", "low": 0.03, "high": 0.05}}],
-    }, what="scenario")
-    sim = simulate(renewfin.load_spec(GEARED), scenario)
+    sim = simulate(renewfin.load_spec(GEARED), _rates(0.03, 0.05))
     assert sim.failed == []
     assert np.isfinite(sim.metrics["total_project_investment"]).all()
 
