@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from renewfin.errors import ConvergenceError, RenewfinError
 from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, load_scenario, load_spec
 
 if TYPE_CHECKING:
@@ -73,7 +74,9 @@ NAMES = {
 """Functions and classes reachable from the package, by the module that defines them."""
 
 __all__ = [
+    "ConvergenceError",
     "ProjectSpec",
+    "RenewfinError",
     "ScenarioSpec",
     "SpecError",
     "__version__",
@@ -86,7 +89,9 @@ __all__ = [
 
 def run(spec: ProjectSpec, overrides: Any = None, **kwargs: Any) -> Result:
     """Run the engine on a spec (see ``renewfin.engine.run``): a ``Result`` with the ledger,
-    the metrics (``result.metrics``, one row per scenario) and the loan sizing."""
+    the metrics (``result.metrics``, one row per scenario) and the loan sizing. Raises
+    ``ConvergenceError`` when the funding solve does not converge, unless called with
+    ``allow_unconverged=True``."""
     from renewfin.engine import run as _run
 
     return _run(spec, overrides, **kwargs)

@@ -231,20 +231,48 @@ def run_checks(result: Result) -> list[Check]:
             )
         )
     if result.sizing is not None:
-        res = result.sizing.residual
-        out.append(
-            Check(
-                "funding_converged",
-                "融资方案迭代收敛",
-                "Funding solve converged",
-                np.full(led.n_scenarios, res <= 1e-8),
-                lambda s: (
-                    f"relative residual {res:.2e} after "
-                    f"{result.sizing.iterations if result.sizing else 0} iterations"
-                ),
-            )
-        )
+        out.append(funding_converged(result, scale[:, 0]))
     return out
+
+
+SOLVE_TOL = 1e-8
+"""Largest gap between a loan's drawings plus capitalised interest and its solved size,
+relative to the total investment, that the ``funding_converged`` check accepts."""
+
+
+def facility_gaps(result: Result, scale: np.ndarray) -> np.ndarray:
+    """(S,) the largest gap, over the loans, between what the ledger shows drawn from a loan
+    (drawings plus construction interest capitalised into it) and the size the solve gave
+    it, relative to ``scale`` (S,) [money]: zero at the solve's fixed point."""
+    sizing, led = result.sizing, result.ledger
+    worst = np.zeros(led.n_scenarios)
+    if sizing is None or result.plan is None:
+        return worst
+    for k, ln in enumerate(result.plan.loans):
+        used = (led[f"loan[{ln.name}].draw"] + led[f"loan[{ln.name}].capitalised"]).sum(axis=1)
+        worst = np.maximum(worst, np.abs(used - sizing.facility[k]) / scale)
+    return worst
+
+
+def funding_converged(result: Result, scale: np.ndarray) -> Check:
+    """The funding solve converged: it met its tolerance (``Sizing.converged``) and, read
+    from the ledger, every loan's drawings plus capitalised interest equal its solved size
+    (``facility_gaps`` ≤ ``SOLVE_TOL``); ``scale`` (S,) is the total investment [money]."""
+    sizing = result.sizing
+    assert sizing is not None
+    names = [ln.name for ln in result.plan.loans] if result.plan is not None else []
+    gaps = facility_gaps(result, scale)
+    ok = sizing.converged & (gaps <= SOLVE_TOL)
+
+    def detail(s: int) -> str:
+        if not bool(sizing.converged[s]):
+            return sizing.failure(names, s)
+        return (
+            f"a loan's drawings and capitalised interest differ from its solved size by "
+            f"{gaps[s]:.2e} of the total investment"
+        )
+
+    return Check("funding_converged", "融资方案迭代收敛", "Funding solve converged", ok, detail)
 
 
 def _reit_reasons(result: Result, s: int) -> str:

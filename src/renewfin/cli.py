@@ -28,6 +28,7 @@ from renewfin.cli_args import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_NEGATIVE,
+    EXIT_UNCONVERGED,
     finite_float,
     output,
     positive_float,
@@ -35,6 +36,7 @@ from renewfin.cli_args import (
     scheduler,
     seed,
 )
+from renewfin.errors import ConvergenceError
 from renewfin.spec import SpecError, load_scenario, load_spec, project_schema, scenario_schema
 from renewfin.spec.io import atomic_write
 
@@ -674,6 +676,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args))
         except SpecError as exc:
             return _error(str(exc), EXIT_INVALID)
+        except ConvergenceError as exc:
+            return _error(str(exc), EXIT_UNCONVERGED)
         except EnvironmentProblem as exc:
             return _error(str(exc), EXIT_ENVIRONMENT)
         except OSError as exc:

@@ -26,6 +26,9 @@ cannot be read or written."""
 EXIT_ENVIRONMENT = 3
 """Something outside renewfin is missing or failed: the CJK font of the report, the Dask
 extra or scheduler, the disk (full, I/O error)."""
+EXIT_UNCONVERGED = 4
+"""The funding solve did not converge (``renewfin.errors.ConvergenceError``): no figure
+is printed, only the message naming the loan, the residual and what to change."""
 EXIT_INTERNAL = 70
 """A bug in renewfin (``RENEWFIN_DEBUG=1`` shows the traceback); please report it."""
 EXIT_INTERRUPTED = 130
@@ -36,6 +39,7 @@ EXIT_CODES_HELP = f"""exit status:
   {EXIT_NEGATIVE}   ran, but the answer is no (solve: targets not met; --strict: a check failed)
   {EXIT_INVALID}   bad input: spec, scenario or option (the message names it); nothing written
   {EXIT_ENVIRONMENT}   missing or failing environment: font, Dask, scheduler, disk
+  {EXIT_UNCONVERGED}   the funding solve did not converge (the message names the loan); no figures
   {EXIT_INTERNAL}  internal error (a bug; RENEWFIN_DEBUG=1 shows the traceback)
   {EXIT_INTERRUPTED} interrupted"""
 

@@ -69,6 +69,15 @@ class Result:
         return pd.DataFrame(rows).set_index("loan")
 
     @property
+    def converged(self) -> np.ndarray:
+        """(S,) whether each scenario's funding solve converged; the figures of a scenario
+        that did not are unreliable (only a run with ``allow_unconverged=True`` returns
+        one, and says so in ``diagnostics``)."""
+        if self.sizing is None:
+            return np.ones(self.n_scenarios, dtype=bool)
+        return self.sizing.converged
+
+    @property
     def n_scenarios(self) -> int:
         """S."""
         return self.ledger.n_scenarios
@@ -162,6 +171,7 @@ def run(
     overrides: Mapping[str, ArrayLike] | None = None,
     *,
     n_scenarios: int | None = None,
+    allow_unconverged: bool = False,
 ) -> Result:
     """Run the engine on a spec.
 
@@ -180,6 +190,10 @@ def run(
         (``spec.with_changes``), and the scenarios are put back in order.
     n_scenarios : int, optional
         S; inferred from ``overrides`` when omitted.
+    allow_unconverged : bool
+        Return the result even when the funding solve of some scenario did not converge;
+        those scenarios are flagged (``Result.converged``, a ``funding_converged`` check
+        that fails) and ``diagnostics`` says that their figures are unreliable.
 
     Raises
     ------
@@ -187,11 +201,18 @@ def run(
         Listing every bad override: an unknown path (``UnknownInputError``, also a
         ``KeyError``), a wrong shape, a value outside its field's bounds or breaking a rule
         of the spec, each with its path and value.
+    ConvergenceError
+        When the funding solve of a scenario did not converge (unless
+        ``allow_unconverged``): the message names the loan, the residual, the iteration
+        count and what to change.
     """
-    return run_checked(spec, check_overrides(spec, overrides, n_scenarios))
+    checked = check_overrides(spec, overrides, n_scenarios)
+    return run_checked(spec, checked, allow_unconverged=allow_unconverged)
 
 
-def run_checked(spec: ProjectSpec, overrides: Overrides) -> Result:
+def run_checked(
+    spec: ProjectSpec, overrides: Overrides, *, allow_unconverged: bool = False
+) -> Result:
     """``run`` on overrides already checked by ``check_overrides``."""
     t0 = time.perf_counter()
     inputs = Inputs(overrides.n_scenarios, overrides.values)
@@ -202,7 +223,11 @@ def run_checked(spec: ProjectSpec, overrides: Overrides) -> Result:
     if structural:
         from renewfin.spec_runs import run_by_spec_values
 
-        return run_by_spec_values(spec, overrides, structural)
+        return run_by_spec_values(
+            spec, overrides, structural, allow_unconverged=allow_unconverged
+        )
+    if not allow_unconverged and not sizing.converged.all():
+        raise sizing.error([ln.name for ln in plan.loans])
     t1 = time.perf_counter()
     values = project_metrics(ctx.ledger, spec, ctx.diagnostics, discount_rate=rate)
     values.update(funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics, equity_rate))

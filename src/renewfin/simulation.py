@@ -5,6 +5,11 @@ input's inverse CDF, rank-correlated by Iman–Conover (an invalid target matrix
 repaired to the nearest correlation matrix, and the repair reported), turned into
 absolute per-scenario values of spec inputs, and evaluated by the engine in chunks so
 that memory stays bounded. The same seed gives the same numbers on any machine.
+
+A scenario whose funding solve does not converge is reported as failed: its metrics are
+NaN (so no statistic averages it in: summaries count it among the NaNs, breach
+probabilities among ``n_nan``), its index is in ``Simulation.failed`` and the summary
+says how many failed.
 """
 
 from __future__ import annotations
@@ -121,7 +126,7 @@ def check_scenario(spec: ProjectSpec, scenario: ScenarioSpec) -> None:
 
 def check_metrics(spec: ProjectSpec, scenario: ScenarioSpec) -> None:
     """Every metric a scenario names is a metric of the spec (see ``check_scenario``)."""
-    known = list(run(spec).values)
+    known = list(run(spec, allow_unconverged=True).values)
     named = [(f"thresholds[{i}].metric", t.metric) for i, t in enumerate(scenario.thresholds)]
     named += [(f"sensitivity.metrics[{i}]", m) for i, m in enumerate(scenario.sensitivity.metrics)]
     if scenario.convergence is not None:
@@ -244,9 +249,17 @@ def overrides_for(prepared: list[PreparedInput], sample: pd.DataFrame) -> dict[s
 
 def _run_chunk(
     spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    result = run(spec, chunk, n_scenarios=n)
-    return result.values, result.timings
+) -> tuple[dict[str, np.ndarray], dict[str, float], np.ndarray]:
+    """Metrics of a chunk of n scenarios (NaN for those whose funding solve did not
+    converge), the engine's timings, and the (k,) indices of those failed scenarios."""
+    result = run(spec, chunk, n_scenarios=n, allow_unconverged=True)
+    failed = np.flatnonzero(~result.converged)
+    values = result.values
+    if failed.size:
+        values = {k: v.copy() for k, v in values.items()}
+        for v in values.values():
+            v[failed] = np.nan
+    return values, result.timings, failed
 
 
 def evaluate(
@@ -260,12 +273,15 @@ def evaluate(
     total: int | None = None,
     timings: dict[str, float] | None = None,
     workers: int = 1,
+    failed: list[int] | None = None,
 ) -> pd.DataFrame:
     """Metrics of n scenarios given as engine overrides, evaluated in chunks, (n, metrics).
 
     ``workers`` > 1 evaluates chunks in that many processes; each scenario's numbers do
     not depend on the chunk it runs in, so the result is identical. ``timings``
     (optional) accumulates the engine's and the metrics' seconds (summed over workers).
+    Scenarios whose funding solve did not converge have NaN metrics; ``failed``
+    (optional) collects their indices (counted from ``done_before``).
 
     Raises
     ------
@@ -277,7 +293,11 @@ def evaluate(
     chunks = [({k: v[lo:hi] for k, v in overrides.items()}, hi - lo) for lo, hi in bounds]
     parts: list[pd.DataFrame] = []
 
-    def collect(values: dict[str, np.ndarray], spent: dict[str, float], hi: int) -> None:
+    def collect(
+        values: dict[str, np.ndarray], spent: dict[str, float], bad: np.ndarray, lo: int, hi: int
+    ) -> None:
+        if failed is not None:
+            failed.extend(int(done_before + lo + b) for b in bad)
         if timings is not None:
             for key, value in spent.items():
                 timings[key] = timings.get(key, 0.0) + value
@@ -290,11 +310,11 @@ def evaluate(
 
         with ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory) as pool:
             futures = [pool.submit(_run_chunk, spec, c, m) for c, m in chunks]
-            for fut, (_, hi) in zip(futures, bounds, strict=True):
-                collect(*fut.result(), hi)
+            for fut, (lo, hi) in zip(futures, bounds, strict=True):
+                collect(*fut.result(), lo, hi)
     else:
-        for (c, m), (_, hi) in zip(chunks, bounds, strict=True):
-            collect(*_run_chunk(spec, c, m), hi)
+        for (c, m), (lo, hi) in zip(chunks, bounds, strict=True):
+            collect(*_run_chunk(spec, c, m), lo, hi)
     if not parts:
         return pd.DataFrame()
     return pd.concat(parts, ignore_index=True)
@@ -319,6 +339,9 @@ class Simulation:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent sampling, in the engine, computing metrics (summed over workers), and
     summarising; ``wall`` is the elapsed time of the whole simulation."""
+    failed: list[int] = field(default_factory=list)
+    """Rows of the scenarios whose funding solve did not converge (their metrics are NaN,
+    left out of every statistic)."""
 
     @property
     def n(self) -> int:
@@ -457,6 +480,7 @@ def simulate(
     t_sample = 0.0
     spent: dict[str, float] = {}
     samples, metrics, history = [], [], []
+    failed: list[int] = []
     repair = None
     conv = scenario.convergence
     batches = (
@@ -483,6 +507,7 @@ def simulate(
                 total=n,
                 timings=spent,
                 workers=workers,
+                failed=failed,
             )
         except SpecError as exc:
             raise _named_by_input(exc, prepared) from None
@@ -504,6 +529,7 @@ def simulate(
         seed,
         repair,
         pd.DataFrame(history) if history else None,
+        failed=failed,
     )
     t3 = time.perf_counter()
     sim.summary()

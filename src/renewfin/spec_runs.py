@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 _ZERO_KINDS = (Kind.FLOW, Kind.BALANCE, Kind.FLAG, Kind.QUANTITY)
 
 
-def run_by_spec_values(spec: ProjectSpec, overrides: Overrides, paths: list[str]) -> Result:
+def run_by_spec_values(
+    spec: ProjectSpec, overrides: Overrides, paths: list[str], *, allow_unconverged: bool = False
+) -> Result:
     """Run ``overrides`` whose ``paths`` the engine reads from the spec (see the module
     docstring).
 
@@ -53,7 +55,10 @@ def run_by_spec_values(spec: ProjectSpec, overrides: Overrides, paths: list[str]
         rows = np.flatnonzero(group == g)
         changed = spec.with_changes(_changes(overrides, paths, combo))
         rest = {p: v for p, v in overrides.rows(rows).items() if p not in paths}
-        parts.append((rows, run_checked(changed, Overrides(rest, rows.size))))
+        part = run_checked(
+            changed, Overrides(rest, rows.size), allow_unconverged=allow_unconverged
+        )
+        parts.append((rows, part))
     if len(parts) == 1:
         return parts[0][1]
     return _stitch(spec, overrides, paths, parts)
@@ -159,4 +164,24 @@ def _stitch_sizing(parts: list[tuple[np.ndarray, Result]], s: int) -> Sizing | N
         iterations=max(z.iterations for _, z in sizings),
         residual=max(z.residual for _, z in sizings),
         share=join("share", float) if shares else None,
+        residuals=_join_optional(sizings, "residuals", s),
+        passes=_join_optional(sizings, "passes", s),
+        worst=_join_optional(sizings, "worst", s),
+        tol=min(z.tol for _, z in sizings),
+        repaying=tuple(sorted({k for _, z in sizings for k in z.repaying})),
     )
+
+
+def _join_optional(
+    sizings: list[tuple[np.ndarray, Sizing]], name: str, s: int
+) -> np.ndarray | None:
+    """A per-scenario ``Sizing`` field (last axis S) put back in scenario order; None when
+    some group did not record it."""
+    arrays = [(rows, getattr(z, name)) for rows, z in sizings]
+    if any(a is None for _, a in arrays):
+        return None
+    first = np.asarray(arrays[0][1])
+    out = np.zeros((*first.shape[:-1], s), dtype=first.dtype)
+    for rows, a in arrays:
+        out[..., rows] = np.broadcast_to(a, (*first.shape[:-1], rows.size))
+    return out

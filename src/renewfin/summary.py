@@ -91,6 +91,9 @@ def format_summary(result: Result, scenario: int = 0) -> str:
     unit = spec.project.money_unit.value
     tl = spec.timeline
     lines = [spec.project.name]
+    if not bool(result.converged[scenario]):
+        lines.insert(0, "未收敛 UNCONVERGED: the funding solve did not converge; no figure below "
+                        "can be trusted (see the notes)")
     if spec.project.name_en:
         lines.append(spec.project.name_en)
     lines.append(
@@ -153,4 +156,5 @@ def json_document(result: Result, scenario: int = 0) -> dict[str, Any]:
             for c in run_checks(result)
         },
         "diagnostics": list(result.diagnostics),
+        "converged": bool(result.converged[scenario]),
     }

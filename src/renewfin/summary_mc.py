@@ -57,6 +57,12 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
             )
         else:
             lines.append("  correlation matrix valid (no repair needed)")
+    if sim.failed:
+        lines.append(
+            f"  未收敛 UNCONVERGED: the funding solve failed in {len(sim.failed):,} of "
+            f"{sim.n:,} scenarios; their metrics are NaN and left out of every statistic "
+            f"(first: scenario {sim.failed[0]})"
+        )
     keys = [k for k in HEADLINE if k in sim.metrics]
     summary = sim.summary(keys)
     lines += [
@@ -145,6 +151,7 @@ def simulation_document(
         "project": sim.spec.project.name,
         "scenario": sim.scenario.name,
         "n": sim.n,
+        "n_unconverged": len(sim.failed),
         "seed": sim.seed,
         "sampler": sim.scenario.sampler.value,
         "inputs": [{"name": p.name, "path": p.path, "apply": p.apply.value} for p in sim.inputs],

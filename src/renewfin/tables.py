@@ -654,12 +654,15 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
     interest already rolled), net of any interest subsidy (贴息). For each loan: opening
     balance, drawdown, interest accrued (``当期应计利息``, gross), the part paid by interest
     subsidies (memo, when the loan has one), interest capitalised into the balance
-    (``loan[…].capitalised``), principal repaid, up-front and commitment fees, closing
-    balance — so that opening + drawdown + capitalised − repaid = closing. For each bond
+    (``loan[…].capitalised``), the construction interest that no longer fitted in the
+    facility and was paid in cash (``loan[…].idc_paid``, shown when a loan has any),
+    principal repaid, up-front and commitment fees, closing balance — so that opening +
+    drawdown + capitalised − repaid = closing. For each bond
     tranche: opening balance, issue, principal, interest (paid from the construction
     sources and capitalised into the investment), issuance and payment fees, closing
     balance. Then the totals ``finance.interest_capitalised`` (建设期利息: bond interest +
-    loan interest rolled in) and ``finance.fees_capitalised``. Interest and fees count
+    loan interest net of subsidies, rolled in or paid in cash) and
+    ``finance.fees_capitalised``. Interest and fees count
     only in construction periods (a year that is partly in operation shows the capitalised
     part); balances and principal are the year's own.
     """
@@ -680,7 +683,7 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
                 f"{at}.subsidy",
                 "其中：财政贴息",
                 "of which: paid by interest subsidies",
-                accrued - sh.lines(f"{at}.capitalised"),
+                accrued - sh.lines(f"{at}.capitalised", f"{at}.idc_paid"),
                 level=1,
                 numbered=False,
             )
@@ -691,6 +694,13 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.capitalised",
             level=1,
         )
+        if np.any(result.ledger[f"{at}.idc_paid"] != 0):
+            sh.add_flow(
+                f"{at}.idc_paid",
+                "当期现金支付的建设期利息（超出贷款额度）",
+                "Construction interest paid in cash (beyond the facility)",
+                level=1,
+            )
         sh.add_flow(
             f"{at}.repaid",
             "当期还本",
@@ -752,7 +762,8 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     """项目总投资使用计划与资金筹措表 — uses and sources of funds in the construction years.
 
     Uses (``su.uses``): construction investment, IDC (``finance.interest_capitalised``:
-    bond interest and the loan interest rolled into the balances), loan interest paid by
+    bond interest and the loan interest net of subsidies, rolled into the balances or —
+    beyond a facility — paid in cash), loan interest paid by
     interest subsidies (贴息; it does not enter the total investment), financing fees, and
     — when they fall in construction — debt principal repaid and income tax. Sources
     (``su.sources``): 项目资本金 (sponsor equity, state equity injections, the fund,
@@ -782,7 +793,7 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "uses.subsidised_interest",
         "建设期贴息支付的利息",
         "Loan interest in construction paid by interest subsidies",
-        sh.lines("loan.interest").masked(C) - sh.lines("loan.capitalised"),
+        sh.lines("loan.interest").masked(C) - sh.lines("loan.capitalised", "loan.idc_paid"),
         level=1,
     )
     sh.add_flow(

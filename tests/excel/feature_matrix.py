@@ -307,17 +307,6 @@ TWO_LOANS = (
     ),
 )
 
-DEBT_FIRST_BUG = (
-    "engine (financing/sizing.py::_solve): once a debt-first loan's facility is used up "
-    "before the last construction period, the later construction periods still roll "
-    "interest into its balance, so drawings + capitalised interest exceed the facility "
-    "(here by {excess}); the convergence test |drawn + capitalised - facility| / gap "
-    "stays at {change} for 200 passes, the loop never leaves its construction-only passes "
-    "(residual inf, check funding_converged fails), and every line after construction is "
-    "never written: NaN under RENEWFIN_CHECK_UNWRITTEN, uninitialised memory otherwise"
-)
-"""The engine bug the debt-first cases below expose (see ``Case.engine_bug``)."""
-
 CASES: list[Case] = [
     Case(
         "base",
@@ -968,13 +957,6 @@ CASES: list[Case] = [
         "only a large amount: the cost bound binds",
         loans(loan(sizing={"amount": 99999.0, "gearing": None, "dscr": None})),
         binds="cost",
-        xfail="engine: at the cost bound the loan funds the whole gap and sponsor equity is "
-        "round-off (equity.sponsor period 1: engine 2.6621e-9 万元, workbook 2.6630e-9: "
-        "equal to 1e-12, as the ledger compares); equity_irr and party_irr[项目公司股东] are "
-        "the IRR of that dust (engine 147750.004 = 14.8 million %, workbook 147724.771) and "
-        "party_moic[项目公司股东] its multiple (engine 2.2565e12, workbook 2.2557e12); every "
-        "ledger line and check agrees. The engine should treat equity below its tolerance "
-        "as none (IRR and MOIC n/a)",
     ),
     # --- loans: fees, reserves, sweep, lock-up, draws ------------------------------------
     Case(
@@ -1012,9 +994,6 @@ CASES: list[Case] = [
                 loan(sizing={"gearing": None, "dscr": None, "amount": 2500.0}),
                 drawdown="debt_first",
             ),
-        ),
-        engine_bug=DEBT_FIRST_BUG.format(
-            excess="75.00 万元, the interest of year 3 on 2,500", change="0.0108"
         ),
     ),
     Case(
@@ -1430,9 +1409,6 @@ CASES: list[Case] = [
                     ]
                 }
             },
-        ),
-        engine_bug=DEBT_FIRST_BUG.format(
-            excess="47.29 万元 on 银行贷款's 3,152.93", change="0.0075"
         ),
     ),
     Case(

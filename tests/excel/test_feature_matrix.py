@@ -67,9 +67,8 @@ quarterly phases with an overrun, a REIT exit repaying a reserved and swept loan
 bond refinancing, cash distributions with a fund and a lock-up, a quarterly concession
 exit with a scheduled fund, 元 on quarterly periods with a price contingency.
 
-Known failures, each a strict xfail naming the line, the period and both values
-(``Case.xfail`` for the workbook, ``Case.engine_bug`` for the engine's own run): the cost
-bound's round-off equity IRR; a debt-first facility used up before construction ends.
+Known failures are strict xfails naming the line, the period and both values
+(``Case.xfail`` for the workbook, ``Case.engine_bug`` for the engine's own run); none today.
 
 Workbooks are written and recalculated in overlapping chunks, one LibreOffice process per
 chunk (``renewfin.excel.recalc.recalculate_many``), two processes at a time; each

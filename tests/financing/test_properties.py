@@ -341,7 +341,9 @@ def test_solved_sizes_are_a_fixed_point_of_the_whole_period_loop(data: dict[str,
     finally:
         sizing_module._solve = original
     assert res.sizing is not None and captured
-    li, work, *_, out, out_loans, out_fund, facility, _bounds, share, _it, _res = captured[-1]
+    li, work, *_, out, out_loans, out_fund, facility, _bounds, share, _it, _res, _worst = (
+        captured[-1]
+    )
     n = out.shape[2]
     again = Buffers(np.zeros_like(out), np.zeros_like(out_loans), np.zeros_like(out_fund))
     service = out[waterfall.BOND_SERVICE] + out[waterfall.LOAN_SERVICE]

@@ -696,87 +696,7 @@ def loans(w: ModelWriter) -> None:
             principal,
         )
 
-        def keep(x: At, ln: Loan = ln) -> str:
-            return f"(1-{x.p(f'xl.sub_share[{ln.name}]')})"
-
-        want: Template
-        if fs.drawdown.value == "pro_rata":
-
-            def want_share(x: At, ln: Loan = ln) -> str:
-                return f"{x.p(f'xl.share[{ln.name}]')}*{x.p('xl.gap')}"
-
-            want = want_share
-        else:  # debt first: what the loans ranked before it left of the gap
-            before = [f"loan[{o.name}].draw" for o in fs.loans[:k]]
-
-            def want_rest(x: At, before: list[str] = before) -> str:
-                return f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")"
-
-            want = want_rest
-
-        def draw(
-            x: At, ln: Loan = ln, r: Template = r, keep: Template = keep, want: Template = want
-        ) -> str:
-            return (
-                f"={x.p('xl.need')}*MIN({want(x)},"
-                f"MAX({x.p(f'xl.facility[{ln.name}]')}-{x.prev(f'xl.used[{ln.name}]')}-"
-                f"{keep(x)}*{x.p(f'xl.int_open[{ln.name}]')},0)/(1+{keep(x)}*{r(x)}/2))"
-            )
-
-        b.row(
-            F,
-            f"{key}.draw",
-            f"{ln.name}提款",
-            f"{ln.name} drawdown",
-            draw,
-        )
-
-        def interest(x: At, key: str = key, r: Template = r) -> str:
-            return f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})"
-
-        b.row(
-            F,
-            f"{key}.interest",
-            f"{ln.name}利息",
-            f"{ln.name} interest",
-            interest,
-        )
-
-        def subsidy(x: At, key: str = key, ln: Loan = ln) -> str:
-            return f"={x.p(f'xl.sub_share[{ln.name}]')}*{x.p(f'{key}.interest')}"
-
-        b.row(
-            F,
-            f"{key}.subsidy",
-            f"{ln.name}贴息",
-            f"{ln.name} interest subsidy",
-            subsidy,
-        )
-
-        def capitalised(x: At, key: str = key) -> str:
-            return f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})"
-
-        b.row(
-            F,
-            f"{key}.capitalised",
-            f"{ln.name}建设期利息资本化",
-            f"{ln.name} interest capitalised into the balance",
-            capitalised,
-        )
-
-        def used(x: At, key: str = key, ln: Loan = ln) -> str:
-            return (
-                f"={x.prev(f'xl.used[{ln.name}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
-            )
-
-        b.row(
-            F,
-            f"xl.used[{ln.name}]",
-            f"已用额度：{ln.name}",
-            f"Facility used: {ln.name}",
-            used,
-            total=False,
-        )
+        _drawings(w, k, r)
         if ln.cash_sweep > 0:
 
             def prepayment(x: At, key: str = key, at: str = at) -> str:
@@ -834,6 +754,7 @@ def loans(w: ModelWriter) -> None:
                 ("upfront_fee", "前端费", "up-front fee"),
                 ("commitment_fee", "承诺费", "commitment fee"),
                 ("subsidy", "贴息", "interest subsidy"),
+                ("idc_paid", "建设期利息（现金支付）", "construction interest paid in cash"),
                 ("closing", "期末余额", "closing balance"),
             )
         ],
@@ -851,6 +772,79 @@ def loans(w: ModelWriter) -> None:
         "期初余额利息合计",
         "Interest on opening balances",
         lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
+    )
+
+
+def _drawings(w: ModelWriter, k: int, r: Template) -> None:
+    """Loan ``k``'s construction rows (renewfin.financing.waterfall.scenario_pass): its
+    drawing of each gap (its pro-rata share, or what the loans ranked before it left) within
+    the room its facility leaves for the period's interest; interest; subsidy; the
+    construction interest that no longer fits in the facility, paid in cash (``idc_paid``);
+    the interest capitalised into the balance; the facility used. ``r`` is the loan's
+    period-rate template."""
+    b, fs = w.book, w.spec.funding
+    ln = fs.loans[k]
+    key, n = f"loan[{ln.name}]", ln.name
+    avail = lambda x: x.p("flag.construction")
+    keep = lambda x: f"(1-{x.p(f'xl.sub_share[{n}]')})"
+    headroom = lambda x: f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')},0)"
+    if fs.drawdown.value == "pro_rata":
+        want = lambda x: f"{x.p(f'xl.share[{n}]')}*{x.p('xl.gap')}"
+    else:  # debt first: what the loans ranked before it left of the gap
+        before = [f"loan[{o.name}].draw" for o in fs.loans[:k]]
+        want = lambda x: f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")"
+    rows: list[tuple[str, str, str, Template]] = [
+        (
+            "draw",
+            "提款",
+            "drawdown",
+            lambda x: (
+                f"={x.p('xl.need')}*MIN({want(x)},"
+                f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')}-"
+                f"{keep(x)}*{x.p(f'xl.int_open[{n}]')},0)/(1+{keep(x)}*{r(x)}/2))"
+            ),
+        ),
+        (
+            "interest",
+            "利息",
+            "interest",
+            lambda x: f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})",
+        ),
+        (
+            "subsidy",
+            "贴息",
+            "interest subsidy",
+            lambda x: f"={x.p(f'xl.sub_share[{n}]')}*{x.p(f'{key}.interest')}",
+        ),
+        (
+            "idc_paid",
+            "建设期利息（超出贷款额度，现金支付）",
+            "construction interest beyond the facility, paid in cash",
+            lambda x: (
+                f"={avail(x)}*MAX({keep(x)}*{x.p(f'xl.int_open[{n}]')}-{headroom(x)},0)"
+            ),
+        ),
+        (
+            "capitalised",
+            "建设期利息资本化",
+            "interest capitalised into the balance",
+            lambda x: (
+                f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})-"
+                f"{x.p(f'{key}.idc_paid')}"
+            ),
+        ),
+    ]
+    for what, zh, en, formula in rows:
+        b.row(F, f"{key}.{what}", f"{n}{zh}", f"{n} {en}", formula)
+    b.row(
+        F,
+        f"xl.used[{n}]",
+        f"已用额度：{n}",
+        f"Facility used: {n}",
+        lambda x: (
+            f"={x.prev(f'xl.used[{n}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
+        ),
+        total=False,
     )
 
 
@@ -913,7 +907,7 @@ def waterfall(w: ModelWriter) -> None:
         "Financing costs capitalised this period",
         lambda x: (
             f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
-            f"{x.p('bond.fees')}+{x.p('xl.loan_fees')})"
+            f"{x.p('loan.idc_paid')}+{x.p('bond.fees')}+{x.p('xl.loan_fees')})"
         ),
     )
     b.row(
@@ -1062,7 +1056,8 @@ def waterfall(w: ModelWriter) -> None:
             f"={x.p('capex.total')}+{x.p('xl.bond_service')}+{x.p('xl.loan_fees')}+"
             f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
             f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
-            f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}"
+            f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}+"
+            f"{x.p('loan.idc_paid')}"
         ),
     )
     b.row(
@@ -1268,6 +1263,7 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
             {
                 "sheet": F,
                 "row": r,
+                "id": "xl.debt_service",
                 "name": "Debt service for the DSRA target",
                 "value": float(values.sum()),
                 "residual": float(sizing.residual),
@@ -1738,7 +1734,10 @@ def records(w: ModelWriter) -> None:
         "finance.interest_capitalised",
         "建设期利息",
         "Interest during construction (IDC)",
-        lambda x: f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')})",
+        lambda x: (
+            f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
+            f"{x.p('loan.idc_paid')})"
+        ),
     )
     b.row(
         S,

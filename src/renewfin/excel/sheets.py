@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from importlib import metadata
 from typing import TYPE_CHECKING
 
 from openpyxl.styles import Font
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from renewfin.checks import minimum_capital_ratio
+from renewfin.checks import SOLVE_TOL, minimum_capital_ratio
 from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At
 
 if TYPE_CHECKING:
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
 
 C = "Checks"
 TOL = "xl.check_tol"
+LIVE = "xl.solve_residual"
+"""The workbook's own (live) residual of the funding solve, on the Checks sheet."""
+SOLVER_ROWS = 7
+"""First row of the funding-solve block at the top of the Control sheet."""
+CONTROL_ROWS = SOLVER_ROWS + 6
+"""First row of the rest of the Control sheet (spec hash, versions, solved values)."""
 
 
 def checks(w: ModelWriter) -> None:
@@ -153,21 +160,14 @@ def checks(w: ModelWriter) -> None:
                 ),
             )
         )
+    converged = solver(w)
     rows.append(
         (
             "funding_converged",
             "融资方案迭代收敛",
             "Funding solve converged",
-            lambda x: f"=({x.i('xl.solver_residual')}<=1E-8)*1",
+            lambda x: f"=({x.p(LIVE)}<={SOLVE_TOL!r})*{converged}",
         )
-    )
-    w.param(
-        "xl.solver_residual",
-        float(res.sizing.residual) if res.sizing else 0.0,
-        "融资求解残差",
-        "Funding solver residual",
-        "-",
-        "reported by the engine",
     )
     b.section(C, "检查 Checks (1 = passed, 0 = failed)")
     for id, zh, en, f in rows:
@@ -182,6 +182,74 @@ def checks(w: ModelWriter) -> None:
         unit="-",
         fmt=FLAG,
     )
+
+
+def _live_residual(w: ModelWriter) -> Callable[[At], str]:
+    """Formula of the workbook's live residual of the funding solve: the largest gap,
+    relative to the total investment, between what the workbook draws from a loan
+    (drawings plus capitalised interest, from its own live rows) and the loan's solved size,
+    and between a pasted debt-service forecast of the reserve target (when the workbook
+    holds one) and the workbook's live debt service. 0 at the engine's fixed point; an edit
+    that moves what the solve fixed makes it positive."""
+    loans = [ln.name for ln in w.spec.funding.loans]
+    pasted = any(item.get("id") == "xl.debt_service" for item in w.book.solved)
+
+    def formula(x: At) -> str:
+        scale = f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
+        n = x.i("xl.n_periods")
+        terms = [
+            f"ABS(INDEX({x.row_range(f'xl.used[{k}]')},{n})-{x.p(f'xl.facility[{k}]')})"
+            for k in loans
+        ]
+        if pasted:
+            live = "+".join(
+                x.row_range(i)
+                for i in ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
+                          "loan.principal")
+            )
+            terms.append(f"SUMPRODUCT(ABS({x.row_range('xl.debt_service')}-({live})))")
+        return f"=MAX(0,{','.join(terms) or '0'})/{scale}"
+
+    return formula
+
+
+def solver(w: ModelWriter) -> str:
+    """The funding solve on the Control sheet (iterations, the engine's residual and
+    whether it converged, written by the engine) and its live residual on the Checks sheet
+    (``_live_residual``); returns the absolute reference of the engine's converged flag."""
+    b, sizing = w.book, w.result.sizing
+    b.constant(
+        C,
+        LIVE,
+        "融资求解残差（工作簿实时计算）",
+        "Funding solve residual, recomputed live by the workbook",
+        _live_residual(w),
+        unit="-",
+        fmt="0.00E+00",
+    )
+    ws = b.sheet("Control")
+    s = w.scenario
+    rows = [
+        ("融资求解 Funding solve", None),
+        ("迭代次数 Iterations (passes of the period loop)",
+         int(sizing.passes[s]) if sizing is not None and sizing.passes is not None else 0),
+        ("引擎残差 Engine residual (relative change in the last pass)",
+         float(sizing.residuals[s]) if sizing is not None and sizing.residuals is not None
+         else 0.0),
+        ("引擎已收敛 Engine converged (1 = yes)",
+         int(bool(sizing.converged[s])) if sizing is not None else 1),
+        ("工作簿实时残差 Workbook residual (live, on Checks)",
+         f"='{b.cell(LIVE).sheet}'!$E${b.cell(LIVE).row}"),
+    ]
+    for k, (label, value) in enumerate(rows):
+        r = SOLVER_ROWS + k
+        cell = ws.cell(r, 2, label)
+        cell.data_type = "s"
+        if value is None:
+            cell.font = Font(bold=True)
+            continue
+        ws.cell(r, 5, value).number_format = "0.00E+00" if isinstance(value, float) else "0"
+    return f"'Control'!$E${SOLVER_ROWS + 3}"
 
 
 def master_check_headers(w: ModelWriter) -> None:
@@ -213,7 +281,7 @@ def control(w: ModelWriter) -> None:
             rows.append((f"版本 {pkg}", metadata.version(pkg)))
         except metadata.PackageNotFoundError:
             rows.append((f"版本 {pkg}", "not installed"))
-    r = 7
+    r = CONTROL_ROWS
     for label, value in rows:
         ws.cell(r, 2, label).data_type = "s"
         ws.cell(r, 5, value).data_type = "s"

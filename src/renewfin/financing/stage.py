@@ -70,10 +70,10 @@ def build(ctx: RunContext, assets: list[AssetGroup]) -> tuple[FundingPlan, Perio
     months = max((ln.dsra_months for ln in spec.funding.loans), default=0)
     periods, sizing = size_and_run(plan, ops, spec.funding.fund, spec.funding.priority, months)
     record(ctx, plan, periods, sizing, ops)
-    if sizing.residual > 1e-8:
+    if not sizing.converged.all():
         ctx.diagnostics.append(
-            f"funding: sizes and the funding gap converged only to a relative residual of "
-            f"{sizing.residual:.2e} after {sizing.iterations} iterations"
+            "UNCONVERGED: " + sizing.failure([ln.name for ln in plan.loans])
+            + " Every figure of the failed scenarios is unreliable."
         )
     return plan, periods, sizing
 
@@ -205,6 +205,11 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "upfront_fee": ("前端费", "up-front fee", Kind.FLOW),
         "commitment_fee": ("承诺费", "commitment fee", Kind.FLOW),
         "closing": ("期末余额", "closing balance", Kind.BALANCE),
+        "idc_paid": (
+            "建设期利息（超出贷款额度，现金支付）",
+            "construction interest beyond the facility, paid in cash",
+            Kind.FLOW,
+        ),
     }
     for ln, row in zip(plan.loans, p.loans, strict=True):
         for key, (zh, en, kind) in labels.items():

@@ -5,8 +5,20 @@ uses (construction investment, interest, fees, debt service and tax) are met fir
 the scheduled sources (grants, injections, bond proceeds, fund) and cash in hand; the
 rest is the funding gap, shared between the loans (each a fixed share ``g_k`` of the
 gap, up to its facility) and sponsor equity. Interest on the period's own drawings
-(charged on half of them) makes the gap circular; it is solved in closed form:
-``gap = G₀ / (1 − Σ_k (1 − s_k) r_k g_k / 2)`` with ``s_k`` an interest subsidy share.
+(charged on half of them) is capitalised with them: a loan draws at most what leaves room
+in its facility for that interest.
+
+Construction interest and the facility (建设期利息与贷款额度): construction interest, net
+of any interest subsidy, is capitalised into the loan's balance (建设期利息资本化) as long as
+it fits in the facility (drawings plus capitalised interest never exceed it). Once the
+facility is used up, the interest that no longer fits is paid in cash in that period: it
+is a use of the period like a fee, so it joins the funding gap and is met by the next
+source in the drawdown order — cash in hand, then (``debt_first``) the loans ranked after
+it, then sponsor equity. It is still construction interest: it counts in the IDC and the
+total investment. The part paid in cash is the line ``idc_paid`` of each loan:
+``max((1 − s) · r · P_open − max(F − U, 0), 0)`` with ``F`` the facility, ``U`` the
+facility used before the period (drawings and capitalised interest), ``P_open`` the
+opening balance and ``s`` the subsidised share.
 In operation, cash flows through the configured priority: bond service, loan service,
 reserves, sweep, fund, equity. Debt service is always paid; a shortfall shows as
 negative cash (财务生存能力 fails) and is reported by the checks. At the last period
@@ -106,7 +118,10 @@ LOAN_LINES = (
     "commitment_fee",
     "closing",
     "subsidy",
+    "idc_paid",
 )
+"""Each loan's lines; ``idc_paid`` is its construction interest that no longer fits in
+the facility, paid in cash (see the module docstring)."""
 FUND_LINES = (
     "contribution",
     "senior_return",
@@ -146,9 +161,11 @@ class Buffers:
     def empty(cls, s: int, n: int, n_loans: int) -> Buffers:
         """Uninitialised buffers for S scenarios, T periods and ``n_loans`` loans: a solve's
         last pass of each scenario writes every line of every period (``scenario_pass``
-        with ``full``), so nothing needs zeroing first. With the environment variable
-        ``RENEWFIN_CHECK_UNWRITTEN`` set (the test suite sets it) they are filled with NaN
-        instead, so that a value read before it is written shows in the results."""
+        with ``full``), whether the solve converged or stopped at its iteration limit
+        (``renewfin.financing.sizing``), so nothing needs zeroing first. With the
+        environment variable ``RENEWFIN_CHECK_UNWRITTEN`` set (the test suite sets it) they
+        are filled with NaN instead, so that a value read before it is written shows in the
+        results."""
         fill = np.nan if os.environ.get("RENEWFIN_CHECK_UNWRITTEN") else None
 
         def make(shape: tuple[int, ...]) -> np.ndarray:
@@ -347,7 +364,7 @@ class Workspace(NamedTuple):
     """Scratch state of one scenario's pass, reused from scenario to scenario."""
 
     loans: np.ndarray
-    """(11, n_loans): balances, drawn, fees, interest, principal, draws … of each loan."""
+    """(12, n_loans): balances, drawn, fees, interest, principal, draws … of each loan."""
     losses: np.ndarray
     """(years + 1,) tax losses by the model year they arose in [money] and the last year
     one arose in (``renewfin.core.tax.use_losses``)."""
@@ -360,7 +377,7 @@ class Workspace(NamedTuple):
     def create(cls, n_loans: int, n_periods: int, ppy: int) -> Workspace:
         """Scratch arrays for ``n_loans`` loans over ``n_periods`` periods."""
         return cls(
-            np.zeros((11, n_loans)), np.zeros((n_periods - 1) // ppy + 2), np.zeros(4), np.zeros(5)
+            np.zeros((12, n_loans)), np.zeros((n_periods - 1) // ppy + 2), np.zeros(4), np.zeros(5)
         )
 
 
@@ -387,7 +404,7 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
  DSRA_BALANCE, DSRA_CHANGE, DISTRIBUTION, INTEREST_SUBSIDY, GAIN, LOCKUP, BOOK_VALUE,
  BOND_SHORTFALL, LOAN_SHORTFALL) = range(len(LINES))
 (OPENING, DRAW, INTEREST, CAPITALISED, PRINCIPAL, PREPAYMENT, UPFRONT_FEE, COMMITMENT_FEE,
- CLOSING, SUBSIDY) = range(len(LOAN_LINES))
+ CLOSING, SUBSIDY, IDC_PAID) = range(len(LOAN_LINES))
 (CONTRIBUTION, F_SENIOR_RETURN, F_SENIOR_CAPITAL, F_JUNIOR_RETURN, F_JUNIOR_CAPITAL, F_UPSIDE,
  CLAIM) = range(len(FUND_LINES))
 (I_CAPEX, I_OCF, I_TAXABLE, I_UNTAXED, I_DEP, I_PROCEEDS, I_AVAIL, I_GRANTS, I_INJECT,
@@ -468,7 +485,7 @@ def scenario_pass(
         fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
     )
     bal, drawn, upfront, commit, int_open, principal = work.loans[:6]
-    draws, interest, subsidy, rolled, prepay = work.loans[6:]
+    draws, interest, subsidy, rolled, prepay, spill = work.loans[6:]
     losses, fstate, paid = work.losses, work.fund, work.paid
     cash = 0.0
     dsra = 0.0
@@ -498,11 +515,20 @@ def scenario_pass(
         sub_income = 0.0
         sub_untaxed = 0.0
         open_total = 0.0
+        spill_total = 0.0
         for i in range(nl):
             r = rates[i, j, t]
             upfront[i] = fees[i, 0, j] * facility[i] * (1.0 if t == loan_ints[i, 0] else 0.0)
             commit[i] = fees[i, 1, j] * dt * max(facility[i] - drawn[i], 0.0) * af
             int_open[i] = r * bal[i]
+            # Construction interest that no longer fits in the facility is paid in cash.
+            spill[i] = 0.0
+            if avail:
+                owed = (1.0 - sub_share[i, j, t]) * int_open[i]
+                head = facility[i] - drawn[i]
+                if owed > head:
+                    spill[i] = owed - max(head, 0.0)
+                    spill_total += spill[i]
             sub_income += sub_taxable[i, j, t] * int_open[i]
             sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
             open_total += int_open[i]
@@ -544,11 +570,11 @@ def scenario_pass(
         # Construction: the cash gap is shared between the loans and equity. Loan
         # interest of construction periods is rolled into the balance net of any
         # interest subsidy (q_j = (P_{j-1} + A_j / 2) i, P including capitalised
-        # interest).
+        # interest), up to the facility; what does not fit is paid in cash (spill).
         g0 = (
             x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] + loan_fees + tax - x[I_OCF, j, t]
             - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t] - x[I_BOND_ISSUE, j, t]
-            - cash + principal_total
+            - cash + principal_total + spill_total
         )
         need = avail and g0 > 0
         gap = g0 if need else 0.0
@@ -569,7 +595,7 @@ def scenario_pass(
             drawn_total += draws[i]
             interest[i] = r * (bal[i] + 0.5 * draws[i])
             subsidy[i] = sub_share[i, j, t] * interest[i]
-            rolled[i] = af * (interest[i] - subsidy[i])
+            rolled[i] = af * (interest[i] - subsidy[i]) - spill[i]
             drawn[i] = drawn[i] + draws[i] + rolled[i]
             rolled_total += rolled[i]
             subsidy_total += subsidy[i]
@@ -577,7 +603,8 @@ def scenario_pass(
             prepay[i] = 0.0
         equity = max(gap - drawn_total, 0.0)
         capitalised = capitalised + af * (
-            x[I_BOND_INTEREST, j, t] + rolled_total + x[I_BOND_FEES, j, t] + loan_fees
+            x[I_BOND_INTEREST, j, t] + rolled_total + spill_total + x[I_BOND_FEES, j, t]
+            + loan_fees
         )
 
         # Cash this period: in construction only a surplus of sources is carried.
@@ -684,9 +711,11 @@ def scenario_pass(
                 row[COMMITMENT_FEE, j, t] = commit[i]
                 row[CLOSING, j, t] = closing_balance
                 row[SUBSIDY, j, t] = subsidy[i]
+                row[IDC_PAID, j, t] = spill[i]
             bal[i] = closing_balance
         out[GAP, j, t] = gap
-        out[INTEREST_CAPITALISED, j, t] = af * (x[I_BOND_INTEREST, j, t] + rolled_total)
+        out[INTEREST_CAPITALISED, j, t] = af * (x[I_BOND_INTEREST, j, t] + rolled_total
+                                                + spill_total)
         out[FEES_CAPITALISED, j, t] = af * (x[I_BOND_FEES, j, t] + loan_fees)
         out[CFADS, j, t] = cfads + ef * subsidy_total
         out[BOND_SERVICE, j, t] = x[I_BOND_SERVICE, j, t]

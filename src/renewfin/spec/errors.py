@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from renewfin.errors import RenewfinError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -38,7 +40,7 @@ class CrossCheckError(ValueError):
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
-class SpecError(ValueError):
+class SpecError(RenewfinError, ValueError):
     """A spec (or scenario, or template) is invalid; ``problems`` lists every problem."""
 
     def __init__(self, problems: Iterable[Problem], source: str | None = None, what: str = "spec"):

@@ -218,7 +218,9 @@ class LoanSizing(SpecModel):
     """Bounds on a loan's size; the loan is the smallest of them (and never above cost)."""
 
     amount: Money | None = None
-    """Maximum amount [money]."""
+    """Maximum amount [money]: drawings plus construction interest capitalised into the
+    balance never exceed it; construction interest that no longer fits is paid in cash by
+    the next source in the drawdown order (see ``Loan``)."""
     gearing: Share | None = None
     """Maximum loan as a share of total investment (including IDC and fees)."""
     dscr: float | None = Field(default=None, gt=0, le=10)
@@ -233,7 +235,17 @@ class LoanSizing(SpecModel):
 
 
 class Loan(SpecModel):
-    """One loan tranche (项目贷款)."""
+    """One loan tranche (项目贷款).
+
+    Construction interest (建设期利息), net of any interest subsidy, is capitalised into the
+    balance while it fits in the facility (the loan's size): each period the loan draws at
+    most what leaves room for that period's interest. Once the facility is used up, the
+    interest that no longer fits is paid in cash in that period, as a construction use met
+    by the next source in the drawdown order (cash in hand, then the loans ranked after it
+    under ``debt_first``, then sponsor equity); it still counts as IDC in the total
+    investment (ledger line ``loan[name].idc_paid``). So the balance at completion is at
+    most the facility, and equals it when the facility was used up.
+    """
 
     name: Name
     """Tranche name (e.g. 国开行项目贷款)."""
@@ -455,7 +467,9 @@ class Drawdown(StrEnum):
     """Each loan funds a fixed share of every gap (its size over the total need), sponsor
     equity the rest: debt and equity are drawn in step (同比例到位)."""
     DEBT_FIRST = "debt_first"
-    """Loans, in order, fund each gap until their facilities are used up; equity the rest."""
+    """Loans, in order, fund each gap until their facilities are used up; equity the rest.
+    The construction interest of a loan already used up is part of the next gaps (see
+    ``Loan``)."""
 
 
 class LprSpec(SpecModel):
