@@ -10,6 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from renewfin.errors import RenewfinError
+from renewfin.spec.limits import excerpt
+
+MAX_SHOWN = 50
+"""Problems listed in a ``SpecError``'s message at most (``problems`` holds them all)."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,14 @@ class SpecError(RenewfinError, ValueError):
         self.source = source
         n = len(self.problems)
         head = f"invalid {what}{f' {source}' if source else ''}: {n} problem{'s' * (n != 1)}"
-        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+        lines = [head, *(f"  - {p}" for p in self.problems[:MAX_SHOWN])]
+        if n > MAX_SHOWN:
+            lines.append(f"  … and {n - MAX_SHOWN:,} more (every problem is in .problems)")
+        super().__init__("\n".join(lines))
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return excerpt(value)
 
 
 def format_loc(loc: Sequence[str | int], data: Any = None) -> str:

@@ -12,43 +12,77 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from renewfin.spec.errors import Problem, SpecError, problems_from_validation
+from renewfin.spec.limits import MAX_TEXT_BYTES, excerpt, shorten, size_text
+from renewfin.spec.safe_load import LimitError, load_json, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_data(path: str | os.PathLike[str], what: str = "spec") -> Any:
-    """Parse a YAML (.yaml, .yml) or JSON (.json) file into plain data.
+    """Parse a YAML (.yaml, .yml) or JSON (.json) file into plain data, within the limits
+    of ``renewfin.spec.limits`` (size, nesting, aliases, values, duplicate keys).
 
     Raises
     ------
     SpecError
-        When the file is missing, unreadable or not valid YAML/JSON.
+        When the file is missing, unreadable, too large, not valid YAML/JSON, or breaks a
+        limit; the message quotes at most a short excerpt of the input.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([Problem("", "file not found", str(p))], str(p), what) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(
-            [Problem("", f"cannot read the file: {exc}", str(p))], str(p), what
-        ) from None
+    text = read_text(p, what)
     try:
         if p.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+            return load_json(text)
+        return load_yaml(text)
+    except LimitError as exc:
+        raise SpecError([Problem("", str(exc), has_value=False)], str(p), what) from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        kind = "JSON" if p.suffix.lower() == ".json" else "YAML"
         raise SpecError(
-            [
-                Problem(
-                    "",
-                    f"not valid {p.suffix.lstrip('.').upper() or 'YAML'}: {exc}",
-                    has_value=False,
-                )
-            ],
-            str(p),
-            what,
+            [Problem("", f"not valid {kind}: {_parse_error(exc)}", has_value=False)], str(p), what
         ) from None
+
+
+def read_text(path: Path, what: str = "spec", limit: int = MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of ``path``, read no further than ``limit`` bytes.
+
+    Raises
+    ------
+    SpecError
+        When the file is missing, unreadable, not UTF-8 or larger than ``limit``.
+    """
+
+    def fail(message: str, value: Any = None, has_value: bool = False) -> SpecError:
+        return SpecError([Problem("", message, value, has_value)], str(path), what)
+
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise fail("file not found", str(path), True) from None
+    except OSError as exc:
+        raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
+    if len(raw) > limit:
+        raise fail(f"the file is larger than {size_text(limit)}; expected a spec of ordinary "
+                   "size")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text (byte {exc.start:,}: {excerpt(raw[exc.start:exc.start + 8])})"
+                   ) from None
+
+
+def _parse_error(exc: Exception) -> str:
+    """A parser's message and positions, with any quoted input cut to a short excerpt."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+    parts = []
+    for text, mark in ((getattr(exc, "context", None), getattr(exc, "context_mark", None)),
+                       (getattr(exc, "problem", None), getattr(exc, "problem_mark", None))):
+        if text:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            parts.append(shorten(str(text), 120) + where)
+    return ", ".join(parts) or shorten(str(exc), 200)
 
 
 def validate_data(model: type[M], data: Any, source: str | None = None, what: str = "spec") -> M:
