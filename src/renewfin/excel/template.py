@@ -26,9 +26,10 @@ mapping as ``key=value; key=value``; booleans as TRUE / FALSE; dates as dates
 Reading is the inverse: ``read_template`` rebuilds the plain data, validates it with the
 spec models and reports every problem in one ``SpecError`` whose paths name the sheet and
 cell (``revenues!E4 (revenues[0 停车位].unit_price)``), the value found and what was
-expected. Files are opened with openpyxl in read-only, values-only mode; openpyxl parses
-the XML through ``defusedxml`` (a core dependency), so entity-expansion attacks are
-refused.
+expected. Files are read by ``renewfin.excel.template_cells``: the archive's sizes and
+compression ratios are checked first (limits in ``renewfin.spec.limits``), then openpyxl
+reads it in read-only mode through ``defusedxml`` (a core dependency), so entity-expansion
+attacks are refused; a formula cell without a stored value is refused with its cell.
 """
 
 from __future__ import annotations
@@ -37,26 +38,24 @@ import csv
 import datetime as dt
 import re
 import types
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
-from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from renewfin.excel.template_cells import MAX_COLUMNS, is_empty, load_rows
 from renewfin.spec.errors import Problem, SpecError, format_loc, problems_from_validation
 from renewfin.spec.io import atomic_write
 from renewfin.spec.model import SCHEMA_VERSION, ProjectSpec
@@ -86,10 +85,6 @@ SPARE_ROWS = 20
 """Formatted empty rows offered below the items of a table sheet."""
 MIN_TABLE_ROWS = 30
 """A table sheet offers at least this many formatted item rows."""
-MAX_ROWS = 10_000
-"""Rows read from one sheet at most; content beyond is reported, not silently dropped."""
-MAX_COLUMNS = 256
-"""Columns read from one table sheet at most."""
 
 _KV_COLUMNS = (
     ("字段 field", 36),
@@ -858,7 +853,8 @@ def read_template(path: str | PathLike[str]) -> ProjectSpec:
     """
     source = str(path)
     layout = template_layout()
-    rows = _load_rows(Path(path), {s.name: s for s in layout}, source)
+    widths = {s.name: MAX_COLUMNS if s.table else 2 for s in layout}
+    rows = load_rows(Path(path), widths, source)
     rd = _Reader(source)
     for name, info in ProjectSpec.model_fields.items():
         if info.is_required() and _field_type(info.annotation).kind == "model":
@@ -915,54 +911,6 @@ def _position(path: str, order: dict[str, int]) -> tuple[int, int, int]:
     return (order[m.group("sheet")], row, col)
 
 
-def _load_rows(path: Path, sections: dict[str, Section],
-               source: str) -> dict[str, list[tuple[Any, ...]]]:
-    """The raw cell values of every template sheet in the workbook (read-only, values)."""
-
-    def fail(message: str, value: Any = None, has_value: bool = True) -> SpecError:
-        return SpecError([Problem("", message, value, has_value)], source, "template")
-
-    if not path.is_file():
-        raise fail("file not found", source)
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            for name in wb.sheetnames:
-                section = sections.get(name)
-                if section is None:
-                    continue
-                ws = wb[name]
-                if hasattr(ws, "reset_dimensions"):
-                    ws.reset_dimensions()
-                width = 2 if not section.table else MAX_COLUMNS
-                out[name] = list(_bounded_rows(ws.iter_rows(max_col=width, values_only=True),
-                                               name, source))
-        finally:
-            wb.close()
-    except SpecError:
-        raise
-    except (InvalidFileException, zipfile.BadZipFile) as exc:
-        raise fail(f"not an .xlsx workbook ({exc})", has_value=False) from None
-    except (ValueError, KeyError, ParseError, OSError) as exc:
-        # defusedxml refuses entity declarations with a ValueError subclass.
-        raise fail(f"the workbook cannot be read safely: {type(exc).__name__}: {exc}",
-                   has_value=False) from None
-    return out
-
-
-def _bounded_rows(rows: Iterable[tuple[Any, ...]], sheet: str,
-                  source: str) -> Iterator[tuple[Any, ...]]:
-    for i, row in enumerate(rows, start=1):
-        if i > MAX_ROWS:
-            if any(not _empty(v) for v in row):
-                raise SpecError([Problem(f"{sheet}!A{i}", f"the sheet has more than {MAX_ROWS} "
-                                         "rows; expected a template of ordinary size",
-                                         has_value=False)], source, "template")
-            continue
-        yield row
-
-
 def _read_kv(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> None:
     by_key = {slot.key: slot for slot in section.slots}
     seen: dict[str, int] = {}
@@ -971,8 +919,8 @@ def _read_kv(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> None
         if r <= KV_HEADER_ROWS:
             continue
         key, raw = (*row, None, None)[:2]
-        if _empty(key) or (isinstance(key, str) and key.strip().startswith("#")):
-            if _empty(key) and not _empty(raw):
+        if is_empty(key) or (isinstance(key, str) and key.strip().startswith("#")):
+            if is_empty(key) and not is_empty(raw):
                 rd.problems.append(Problem(f"{name}!B{r}", "a value without a field path in "
                                            "column A; expected the field path beside it", raw))
             continue
@@ -1002,7 +950,7 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
     columns: list[tuple[int, Slot]] = []
     seen: set[str] = set()
     for j, h in enumerate(header):
-        if _empty(h):
+        if is_empty(h):
             continue
         text = str(h).strip()
         letter = get_column_letter(j + 1)
@@ -1023,7 +971,7 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
         if r < first:
             continue
         cells = [(j, slot, row[j] if j < len(row) else None) for j, slot in columns]
-        if all(_empty(raw) for _, _, raw in cells):
+        if all(is_empty(raw) for _, _, raw in cells):
             continue
         i = len(items)
         item: dict[str, Any] = {}
@@ -1046,7 +994,7 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
 def _take(rd: _Reader, slot: Slot, raw: Any, path: tuple[str, ...], target: dict[str, Any],
           loc: tuple[str | int, ...], where: _Where) -> None:
     """Convert one cell and store it at ``path`` in ``target``; empty cells are skipped."""
-    if _empty(raw):
+    if is_empty(raw):
         return
     value, error = _convert(slot.ftype, raw)
     if error is not None:
@@ -1059,10 +1007,6 @@ def _set_in(target: dict[str, Any], path: Sequence[str], value: Any) -> None:
     for part in path[:-1]:
         node = node.setdefault(part, {})
     node[path[-1]] = value
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 _NUMBER_SPLIT = re.compile(r"[,，;；\s]+")

@@ -30,10 +30,10 @@ class Problem:
     """False when no value applies (a missing field)."""
 
     def __str__(self) -> str:
-        where = self.path or "(spec)"
+        where = f"{self.path}: " if self.path else ""
         if self.has_value:
-            return f"{where}: {self.message} (got {_show(self.value)})"
-        return f"{where}: {self.message}"
+            return f"{where}{self.message} (got {_show(self.value)})"
+        return f"{where}{self.message}"
 
 
 class CrossCheckError(ValueError):
