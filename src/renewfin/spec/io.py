@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from renewfin.spec.atomic import atomic_write
 from renewfin.spec.errors import Problem, SpecError, problems_from_validation
 from renewfin.spec.limits import MAX_TEXT_BYTES, excerpt, shorten, size_text
 from renewfin.spec.safe_load import LimitError, load_json, load_yaml
@@ -116,25 +116,6 @@ def dumps(obj: BaseModel, fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-
-
-def atomic_write(path: str | os.PathLike[str], write: Any, mode: str = "w") -> None:
-    """Write a file through ``write(fileobj)`` into a temporary file beside ``path``, then
-    rename it into place, so that a failure never leaves a half-written file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8"}
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            write(fh)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def dump(obj: BaseModel, path: str | os.PathLike[str]) -> None:
