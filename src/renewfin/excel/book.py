@@ -38,9 +38,25 @@ PCT = "0.00%"
 FLAG = "0"
 
 
-def text(value: str) -> str:
-    """A string that Excel must show as text (never evaluate as a formula)."""
-    return value
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Leading characters that a spreadsheet may read as the start of a formula."""
+
+
+def set_text(cell: Any, value: str) -> Any:
+    """Write ``value`` into ``cell`` as text: data type string, never a formula (openpyxl
+    would store a string starting with ``=`` as one), with Excel's quote prefix when it
+    starts like a formula so that editing the cell keeps it text. Every cell the
+    workbooks fill with words (labels, names, headers) is written through here."""
+    cell.value = value
+    cell.data_type = "s"
+    if value.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
+def put_text(ws: Worksheet, row: int, column: int, value: str) -> Any:
+    """Write ``value`` as text (``set_text``) in the cell at ``row``, ``column`` of ``ws``."""
+    return set_text(ws.cell(row, column), value)
 
 
 def col(c: int) -> str:
@@ -176,7 +192,7 @@ class Book:
         """A bold section heading row."""
         ws = self.sheet(sheet)
         r = self.next_row[sheet]
-        ws.cell(r, 2, title).font = SECTION_FONT
+        put_text(ws, r, 2, title).font = SECTION_FONT
         self.next_row[sheet] = r + 1
 
     def row(
@@ -247,6 +263,4 @@ class Book:
 
     def _labels(self, ws: Worksheet, r: int, id: str, zh: str, en: str, unit: str) -> None:
         for c, value in ((1, id), (2, zh), (3, en), (4, unit)):
-            cell = ws.cell(r, c)
-            cell.value = value
-            cell.data_type = "s"
+            put_text(ws, r, c, value)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl.workbook.defined_name import DefinedName
 
-from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At
+from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At, put_text
 from renewfin.metrics import metric_info
 from renewfin.metrics_funding import party_flows
 
@@ -738,7 +738,7 @@ def write_outputs_sheet(w: ModelWriter) -> None:
         ref = f"'{cell.sheet}'!$E${cell.row}"
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
         ws = wb[cell.sheet]
-        ws.cell(cell.row, 6, name).data_type = "s"
+        put_text(ws, cell.row, 6, name)
         info = metric_info(key)
         fmt = {"rate": PCT, "share": PCT, "money": MONEY}.get(info.unit, RATIO)
         ws.cell(cell.row, 5).number_format = fmt

@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
-from renewfin.excel.book import HEAD_FILL, HEAD_FONT, MONEY, PCT, RATIO
+from renewfin.excel.book import HEAD_FILL, HEAD_FONT, MONEY, PCT, RATIO, put_text
 from renewfin.metrics import metric_info
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _fmt(key: str) -> str:
 
 def _header(ws, row: int, labels: list[str]) -> None:  # type: ignore[no-untyped-def]
     for c, h in enumerate(labels, start=1):
-        cell = ws.cell(row, c, h)
+        cell = put_text(ws, row, c, h)
         cell.fill, cell.font = HEAD_FILL, HEAD_FONT
 
 
@@ -46,7 +46,8 @@ def add_risk_sheets(
     wb = w.book.wb
     keys = [k for k in HEADLINE if k in sim.metrics]
     ws = wb.create_sheet("Risk")
-    ws.cell(1, 1, f"{sim.spec.project.name} — {sim.scenario.name}").font = Font(bold=True, size=13)
+    title = f"{sim.spec.project.name} — {sim.scenario.name}"
+    put_text(ws, 1, 1, title).font = Font(bold=True, size=13)
     ws.cell(
         2,
         1,
@@ -81,7 +82,7 @@ def add_risk_sheets(
         r = 6 + i
         info = metric_info(k)
         for c, text in enumerate((k, info.zh, info.en), start=1):
-            ws.cell(r, c, text).data_type = "s"
+            put_text(ws, r, c, text)
         row = cast("pd.Series[float]", summary.loc[k])  # the statistics of metric k
         for c, stat in enumerate(("mean", "std", "sem", "p5", "p10", "p50", "p90", "p95"), start=4):
             v = float(row[stat])
@@ -96,8 +97,8 @@ def add_risk_sheets(
     b: Any  # a row of sim.breaches(): threshold, label, p, se, n_breach, n, n_nan
     for i, b in enumerate(sim.breaches().itertuples()):
         rr = r + 2 + i
-        ws.cell(rr, 1, b.threshold).data_type = "s"
-        ws.cell(rr, 2, b.label).data_type = "s"
+        put_text(ws, rr, 1, b.threshold)
+        put_text(ws, rr, 2, b.label)
         ws.cell(rr, 4, float(b.p)).number_format = "0.00%"
         ws.cell(rr, 5, float(b.se)).number_format = "0.00%"
         ws.cell(rr, 6, int(b.n_breach))
@@ -108,7 +109,7 @@ def add_risk_sheets(
         ws.cell(r, 1, "压力测试 Stress cases").font = Font(bold=True)
         _header(ws, r + 1, ["case", *keys])
         for i, (name, row) in enumerate(stress.iterrows()):
-            ws.cell(r + 2 + i, 1, str(name)).data_type = "s"
+            put_text(ws, r + 2 + i, 1, str(name))
             for c, k in enumerate(keys, start=2):
                 v = float(row[k])
                 if math.isfinite(v):
@@ -131,8 +132,8 @@ def _histograms(wb, sim: Simulation, keys: list[str]) -> None:  # type: ignore[n
         if v.size == 0:
             continue
         counts, edges = np.histogram(v, bins=30)
-        ws.cell(1, col, f"{metric_info(k).en} bin").data_type = "s"
-        ws.cell(1, col + 1, "count").data_type = "s"
+        put_text(ws, 1, col, f"{metric_info(k).en} bin")
+        put_text(ws, 1, col + 1, "count")
         for i, (lo, hi, c) in enumerate(zip(edges[:-1], edges[1:], counts, strict=True)):
             ws.cell(2 + i, col, float((lo + hi) / 2)).number_format = _fmt(k)
             ws.cell(2 + i, col + 1, int(c))
@@ -155,7 +156,7 @@ def _tornado(wb, tornado: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
     _header(ws, 1, ["input", "low − base", "high − base", "base", "low value", "high value"])
     for i, row in enumerate(part.itertuples()):
         r = 2 + i
-        ws.cell(r, 1, str(row.input)).data_type = "s"
+        put_text(ws, r, 1, str(row.input))
         for c, v in enumerate(
             (
                 row.low_value - row.base,

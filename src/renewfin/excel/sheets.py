@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from renewfin.checks import SOLVE_TOL, minimum_capital_ratio
-from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At
+from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, put_text
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -283,8 +283,8 @@ def control(w: ModelWriter) -> None:
             rows.append((f"版本 {pkg}", "not installed"))
     r = CONTROL_ROWS
     for label, value in rows:
-        ws.cell(r, 2, label).data_type = "s"
-        ws.cell(r, 5, value).data_type = "s"
+        put_text(ws, r, 2, label)
+        put_text(ws, r, 5, value)
         r += 1
     r += 1
     ws.cell(
@@ -298,19 +298,20 @@ def control(w: ModelWriter) -> None:
         cell.fill, cell.font = HEAD_FILL, HEAD_FONT
     r += 1
     for item in w.book.solved:
-        ws.cell(r, 2, item["name"]).data_type = "s"
-        ws.cell(r, 3, f"{item['sheet']}!E{item['row']}").data_type = "s"
+        put_text(ws, r, 2, item["name"])
+        put_text(ws, r, 3, f"{item['sheet']}!E{item['row']}")
         cell = ws.cell(r, 5, item["value"])
         cell.fill = SOLVED_FILL
         ws.cell(r, 6, item["residual"])
         r += 1
     r += 1
-    ws.cell(
+    put_text(
+        ws,
         r,
         2,
         "IRR starting guesses (Inputs, xl.irr_guess[...]) are the engine's roots, "
         "so that Excel's IRR finds the same root when cash flows change sign more than once.",
-    ).data_type = "s"
+    )
     numbers = sorted({(sheet, row, key) for sheet, row, key in w.table_numbers})
     r += 2
     ws.cell(
@@ -321,8 +322,8 @@ def control(w: ModelWriter) -> None:
     ).font = Font(bold=True)
     for sheet, row, key in numbers:
         r += 1
-        ws.cell(r, 2, key).data_type = "s"
-        ws.cell(r, 3, f"{sheet}!{row}:{row}").data_type = "s"
+        put_text(ws, r, 2, key)
+        put_text(ws, r, 3, f"{sheet}!{row}:{row}")
     ws.column_dimensions["B"].width = 46
     ws.column_dimensions["E"].width = 70
 
@@ -332,15 +333,15 @@ def cover(w: ModelWriter) -> None:
     wb = w.book.wb
     ws = wb.create_sheet("Cover", 0)
     spec = w.spec
-    ws.cell(1, 2, spec.project.name).font = Font(bold=True, size=16)
-    ws.cell(1, 2).data_type = "s"
-    ws.cell(3, 2, spec.project.name_en or "").data_type = "s"
-    ws.cell(
+    put_text(ws, 1, 2, spec.project.name).font = Font(bold=True, size=16)
+    put_text(ws, 3, 2, spec.project.name_en or "")
+    put_text(
+        ws,
         4,
         2,
         f"{spec.timeline.start_date.isoformat()} · {spec.timeline.periodicity.value} · "
         f"{spec.timeline.horizon_years} 年 years · {spec.project.money_unit.value}",
-    ).data_type = "s"
+    )
     notes = [
         "黄色单元格为输入（可修改）；绿色为引擎求解值（见 Control）；其余均为公式。",
         "Yellow cells are inputs you may change; green cells are values the engine solved "
@@ -350,7 +351,7 @@ def cover(w: ModelWriter) -> None:
         " each row has one formula.",
     ]
     for k, text in enumerate(notes):
-        ws.cell(6 + k, 2, text).data_type = "s"
+        put_text(ws, 6 + k, 2, text)
     ws.cell(11, 2, "目录 Contents").font = Font(bold=True)
     for k, name in enumerate(n for n in wb.sheetnames if n != "Cover"):
         cell = ws.cell(12 + k, 2, name)

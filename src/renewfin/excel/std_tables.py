@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any
 from openpyxl.styles import Font
 
 from renewfin.excel import funding
-from renewfin.excel.book import FIRST, HEAD_FILL, HEAD_FONT, MONEY, SOLVED_FILL, col
+from renewfin.excel.book import (
+    FIRST,
+    HEAD_FILL,
+    HEAD_FONT,
+    MONEY,
+    SOLVED_FILL,
+    col,
+    put_text,
+    set_text,
+)
 from renewfin.tables import SHARE, TABLES, VAT, Formula, Term, standard_tables
 
 if TYPE_CHECKING:
@@ -114,13 +123,12 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
         df = frames[tid]
         name = f"T{k:02d} {info.zh}"[:31]
         ws = b.wb.create_sheet(name)
-        ws.cell(1, 2, f"{info.zh} {info.en}").font = Font(bold=True, size=13)
-        ws.cell(3, 2, f"单位 Unit: {df.attrs.get('unit', w.spec.project.money_unit.value)}")
+        put_text(ws, 1, 2, f"{info.zh} {info.en}").font = Font(bold=True, size=13)
+        put_text(ws, 3, 2, f"单位 Unit: {df.attrs.get('unit', w.spec.project.money_unit.value)}")
         cols = list(df.columns)
         for j, c in enumerate(["key", *cols], start=1):
-            cell = ws.cell(5, j, str(c))
+            cell = put_text(ws, 5, j, str(c))
             cell.fill, cell.font = HEAD_FILL, HEAD_FONT
-            cell.data_type = "s"
         if tid == "investment_estimate":
             numbers += _investment_estimate(w, years, ws, df, name)
             _layout(ws)
@@ -132,12 +140,12 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
         row_of = {str(key): 6 + i for i, key in enumerate(df.index)}
         all_years = model_years == list(range(len(model_years)))
         if year_cols:  # the model year of each column, which the formulas read
-            ws.cell(4, 3, "模型年 Model year (0 = first)").data_type = "s"
+            put_text(ws, 4, 3, "模型年 Model year (0 = first)")
             for j, y in zip(year_cols, model_years, strict=True):
                 ws.cell(4, j + 2, y).font = Font(italic=True, color="808080")
         for i, (key, row) in enumerate(df.iterrows()):
             r = 6 + i
-            ws.cell(r, 1, str(key)).data_type = "s"
+            put_text(ws, r, 1, str(key))
             kind = kinds.get(key, "flow")
             f = _formula_of(str(key), kind, formulas, years)
             if f is not None and f[0] in ("cumsum", "lag") and not all_years:
@@ -146,8 +154,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                 value = row[c]
                 target = ws.cell(r, j + 2)
                 if j < 3:  # 序号, 项目, Item
-                    target.value = "" if value is None or value != value else str(value)
-                    target.data_type = "s"
+                    set_text(target, "" if value is None or value != value else str(value))
                     continue
                 if j in year_cols and f is not None:
                     y = model_years[year_cols.index(j)]
@@ -175,7 +182,10 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                 else:
                     if value is None or (isinstance(value, float) and math.isnan(value)):
                         continue
-                    target.value = float(value) if isinstance(value, int | float) else str(value)
+                    if isinstance(value, int | float):
+                        target.value = float(value)
+                    else:
+                        set_text(target, str(value))
                     if isinstance(value, int | float):
                         target.fill = SOLVED_FILL
                         numbers.append((name, r, str(key)))
@@ -221,13 +231,12 @@ def _investment_estimate(
 
     for i, key in enumerate(keys):
         r = row_of[key]
-        ws.cell(r, 1, key).data_type = "s"
+        put_text(ws, r, 1, key)
         for j, c in enumerate(df.columns):
             value: Any = df.iloc[i, j]  # text in the first three columns, else a number
             target = ws.cell(r, j + 2)
             if j < 3:
-                target.value = "" if value is None or value != value else str(value)
-                target.data_type = "s"
+                set_text(target, "" if value is None or value != value else str(value))
                 continue
             if isinstance(value, float) and math.isnan(value):
                 continue

@@ -55,6 +55,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from renewfin.excel.book import set_text
 from renewfin.excel.template_cells import MAX_COLUMNS, is_empty, load_rows
 from renewfin.spec.errors import Problem, SpecError, format_loc, problems_from_validation
 from renewfin.spec.io import atomic_write
@@ -107,8 +108,6 @@ _THIN = Side(style="thin", color="BFBFBF")
 _INPUT_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
-_FORMULA_START = ("=", "+", "-", "@")
-"""Leading characters that a spreadsheet may read as the start of a formula."""
 
 
 # --------------------------------------------------------------------------------------
@@ -537,10 +536,7 @@ def _put(cell: Cell | MergedCell, value: Any) -> None:
     """Write ``value``; text always as text, never as a formula."""
     assert isinstance(cell, Cell)  # the template's sheets merge no cells
     if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_START):
-            cell.quotePrefix = True
+        set_text(cell, value)
     else:
         cell.value = value
 

@@ -27,6 +27,7 @@ from renewfin.excel.book import (
     Book,
     Template,
     col,
+    put_text,
 )
 from renewfin.spec.funding import FiscalUse
 from renewfin.spec.investment import InvestmentCategory
@@ -85,12 +86,11 @@ class ModelWriter:
         ws = self._inputs_sheet()
         r = self.input_row
         for c, v in enumerate((path, zh, en, unit), start=1):
-            cell = ws.cell(r, c, v)
-            cell.data_type = "s"
+            put_text(ws, r, c, v)
         cell = ws.cell(r, 5, float(value))
         cell.fill, cell.font = INPUT_FILL, INPUT_FONT
         if note:
-            ws.cell(r, 6, note).data_type = "s"
+            put_text(ws, r, 6, note)
         self.book.inputs[path] = f"Inputs!$E${r}"
         self.input_row += 1
         return self.book.inputs[path]
@@ -109,7 +109,7 @@ class ModelWriter:
         ws = self._inputs_sheet()
         r = self.input_row
         for c, v in enumerate((path, zh, en, "-"), start=1):
-            ws.cell(r, c, v).data_type = "s"
+            put_text(ws, r, c, v)
         n = max(len(values), len(formulas or []), 1)
         for k in range(n):
             cell = ws.cell(r, FIRST + k)
@@ -452,7 +452,7 @@ class ModelWriter:
             if name == "Inputs":
                 continue
             ws = self.book.wb[name]
-            ws.cell(1, 2, f"{self.spec.project.name} — {name}").font = Font(bold=True, size=13)
+            put_text(ws, 1, 2, f"{self.spec.project.name} — {name}").font = Font(bold=True, size=13)
             for c, h in enumerate(("id", "中文", "English", "单位", "合计/值", ""), start=1):
                 cell = ws.cell(5, c, h)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from renewfin.spec.errors import CrossCheckError, Problem
+from renewfin.spec.text import check_name, check_texts
 
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 """A non-negative amount of money in the spec's money unit."""
@@ -27,8 +28,8 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Years = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 """A span of time in years (may be fractional: 0.25 = one quarter)."""
 
-Name = Annotated[str, Field(min_length=1, max_length=120)]
-"""A human-readable name, unique within its list."""
+Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(check_name)]
+"""A human-readable name, unique within its list, of visible characters only."""
 
 
 class SpecModel(BaseModel):
@@ -66,6 +67,11 @@ class SpecModel(BaseModel):
         if update:
             return self.with_changes(update)
         return super().model_copy(deep=deep)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _visible_text(cls, value: Any) -> Any:
+        return check_texts(value)
 
 
 class MoneyUnit(StrEnum):

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from renewfin.errors import RenewfinError
-from renewfin.spec.limits import excerpt
+from renewfin.spec.limits import excerpt, shorten
 
 MAX_SHOWN = 50
 """Problems listed in a ``SpecError``'s message at most (``problems`` holds them all)."""
@@ -73,7 +73,7 @@ def format_loc(loc: Sequence[str | int], data: Any = None) -> str:
             if isinstance(node, list) and 0 <= part < len(node):
                 node = node[part]
                 if isinstance(node, dict) and isinstance(node.get("name"), str):
-                    label = f" {node['name']}"
+                    label = f" {shorten(node['name'], 40)}"
             else:
                 node = None
             out += f"[{part}{label}]"
