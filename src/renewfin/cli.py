@@ -111,6 +111,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from renewfin.csv_safe import write_csv
     from renewfin.simulation import simulate, stress_table
     from renewfin.summary_mc import format_simulation, format_timings, simulation_document
 
@@ -132,7 +133,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         _write_json(args.json, simulation_document(sim, stress, timings=args.timings))
         print(f"\nsimulation results written to {args.json}")
     if args.csv:
-        atomic_write(args.csv, lambda fh: sim.table().to_csv(fh, index_label="scenario"))
+        atomic_write(args.csv, lambda fh: write_csv(sim.table(), fh, index_label="scenario"))
         print(f"per-scenario table written to {args.csv}")
     if args.output:
         from renewfin.excel.risk import write_risk
