@@ -29,6 +29,7 @@ from renewfin.allocator import keep_freed_memory
 from renewfin.engine import run
 from renewfin.overrides import check_overrides
 from renewfin.paths import canonical_path, input_values, suggest
+from renewfin.scenario_bounds import scenario_problems
 from renewfin.spec.errors import Problem, SpecError
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import Apply, Override, ScenarioSpec, Threshold, UncertainInput
@@ -106,6 +107,10 @@ def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
             how = Apply.SET if o.set is not None else Apply.MULTIPLY
             where = f"stress[{j}].overrides[{i}].path"
             problems += [p for p in [_bound_path(spec, bases, o.path, how, where)[1]] if p]
+    written = [inp.path for inp in scenario.inputs]
+    written += [o.path for case in scenario.stress for o in case.overrides]
+    problems += scenario_problems(spec, scenario, bases,
+                                  {w: canonical_path(spec, w) for w in written})
     if problems:
         raise SpecError(problems, what="scenario")
     return out

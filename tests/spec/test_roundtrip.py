@@ -58,6 +58,8 @@ finite = {"allow_nan": False, "allow_infinity": False}
 money = st.floats(min_value=0, max_value=1e12, **finite)
 share = st.floats(min_value=0, max_value=1, **finite)
 rate = st.floats(min_value=-1, max_value=10, **finite)
+discount = st.floats(min_value=-0.1, max_value=0.3, **finite)
+"""Within the default plausibility bounds (renewfin.spec.plausibility)."""
 
 
 @st.composite
@@ -105,7 +107,7 @@ def small_specs(draw: st.DrawFn) -> dict[str, Any]:
              "income_tax_rate": draw(st.none() | share),
              "loss_carryforward_years": draw(st.none() | st.integers(0, 10)),
              "vat_rates": {"rent": draw(share)}},
-        evaluation={"discount_rate": draw(rate), "include_residual_value": draw(st.booleans())},
+        evaluation={"discount_rate": draw(discount), "include_residual_value": draw(st.booleans())},
     )
 
 

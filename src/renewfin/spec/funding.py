@@ -514,7 +514,10 @@ class FundingSpec(SpecModel):
     )
     """Sponsors sharing the balancing equity (项目资本金)."""
     equity_commitment: Money | None = None
-    """Most sponsor equity available [money]; a plan that needs more is rejected."""
+    """Most sponsor equity available [money]. The equity a plan needs is known only once
+    the engine has sized the debt (per scenario in a simulation), so a plan that needs more
+    is not refused when the spec is read: it fails the ``equity_commitment`` check, which
+    names the amount needed (summary, Checks sheet, JSON)."""
     fund: Fund | None = None
     """An urban-renewal fund, if any."""
     reit_exit: ReitExit | None = None

@@ -18,6 +18,7 @@ from renewfin.spec.investment import (
     PriceContingency,
 )
 from renewfin.spec.opex import OpexBasis, OpexItem
+from renewfin.spec.plausibility import Plausibility, plausibility_problems
 from renewfin.spec.project import ProjectInfo, TimelineSpec
 from renewfin.spec.revenue import RevenueStream
 from renewfin.spec.tax import TaxSpec
@@ -59,6 +60,9 @@ class ProjectSpec(SpecModel):
     """Discount rates and benchmarks."""
     funding: FundingSpec = Field(default_factory=FundingSpec)
     """The funding stack: fiscal funds, special bonds, loans, equity, fund, REIT exit."""
+    plausibility: Plausibility = Field(default_factory=Plausibility)
+    """Bounds beyond which a rate or an amount is taken for a mistake (raise one for a
+    genuinely unusual project)."""
 
     @field_validator("investment", "revenues", "opex")
     @classmethod
@@ -216,6 +220,7 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
             )
         )
     problems += _check_funding_timing(spec)
+    problems += plausibility_problems(spec)
     return problems
 
 
