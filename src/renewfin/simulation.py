@@ -237,19 +237,70 @@ def draw(
     if d == 0:
         return Sample(pd.DataFrame(index=range(n)), None, None)
     u = mc.unit_sample(n, d, scenario.sampler.value, seeds[0])
-    x = np.column_stack([p.dist.ppf(u[:, j]) for j, p in enumerate(prepared)])
+    x = np.empty_like(u)
+    for j, p in enumerate(prepared):  # one column at a time: no (n, d) temporaries
+        x[:, j] = p.dist.ppf(u[:, j])
+    del u
     target = correlation_target(scenario, names)
     repair = None
     if target is not None:
         target, repair = mc.nearest_correlation(target)
         if n > d + 1:
             x = mc.iman_conover(x, target, seed=seeds[1])
-    return Sample(pd.DataFrame(x, columns=names), repair, target)
+    return Sample(pd.DataFrame(x, columns=names, copy=False), repair, target)
 
 
 def overrides_for(prepared: list[PreparedInput], sample: pd.DataFrame) -> dict[str, np.ndarray]:
     """Engine overrides (path → absolute values) for sampled rows."""
     return {p.path: p.values(sample[p.name].to_numpy()) for p in prepared}
+
+
+CHECK_VALUES = 16 * 1024**2
+"""Override values checked at once by ``check_sample`` (a block of rows of the sample)."""
+
+
+def check_sample(spec: ProjectSpec, prepared: list[PreparedInput], sample: pd.DataFrame) -> None:
+    """Check the overrides of a whole sample against the spec's bounds and rules
+    (``check_overrides``), in blocks of at most ``CHECK_VALUES`` values so that vector inputs
+    are never built for every scenario at once (scalar inputs fit in one block up to
+    millions of scenarios)."""
+    n = len(sample)
+    width = sum(max(np.size(p.base), 1) for p in prepared) or 1
+    rows = max(1, CHECK_VALUES // width)
+    for lo in range(0, n, rows):
+        block = sample.iloc[lo:lo + rows]
+        check_overrides(spec, overrides_for(prepared, block), len(block))
+
+
+def _lazy_overrides(prepared: list[PreparedInput],
+                    sample: pd.DataFrame) -> Callable[[int, int], dict[str, np.ndarray]]:
+    """``overrides_for`` one chunk of rows at a time (a vector input is (rows, m))."""
+    return lambda lo, hi: overrides_for(prepared, sample.iloc[lo:hi])
+
+
+CHUNK_MEMORY = 64 * 1024**2
+"""Memory one engine call (one chunk of scenarios) may take [bytes]; a spec whose
+``chunk_size`` scenarios would need more runs in smaller chunks."""
+LINE_BYTES_FACTOR = 1.5
+"""Engine memory per scenario, as a multiple of 8 bytes × periods × ledger lines (measured
+0.9–1.0 on the bundled models; the margin covers the loop's temporaries)."""
+
+Overrides = dict[str, np.ndarray] | Callable[[int, int], dict[str, np.ndarray]]
+"""Engine overrides of n scenarios: arrays (S rows each), or a function of (lo, hi) giving
+the overrides of scenarios lo … hi − 1 (built chunk by chunk, never for all n at once)."""
+
+
+def bytes_per_scenario(spec: ProjectSpec) -> int:
+    """Estimated engine memory of one scenario [bytes]: 8 × T × ledger lines × margin."""
+    lines = len(run(spec).ledger.ids())
+    return int(8 * spec.n_periods * lines * LINE_BYTES_FACTOR)
+
+
+def chunk_for(spec: ProjectSpec, chunk_size: int = DEFAULT_CHUNK,
+              budget: int = CHUNK_MEMORY) -> int:
+    """Scenarios per engine call: ``chunk_size``, or fewer when that many would need more
+    than ``budget`` bytes (at least one)."""
+    return max(1, min(chunk_size, budget // max(bytes_per_scenario(spec), 1)))
 
 
 def _run_chunk(
@@ -267,9 +318,35 @@ def _run_chunk(
     return values, result.timings, failed
 
 
+def _chunk_overrides(overrides: Overrides, lo: int, hi: int) -> dict[str, np.ndarray]:
+    if callable(overrides):
+        return overrides(lo, hi)
+    return {k: v[lo:hi] for k, v in overrides.items()}
+
+
+class _Columns:
+    """Per-scenario metrics filled chunk by chunk into arrays allocated once (n,)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.columns: dict[str, np.ndarray] = {}
+
+    def put(self, values: dict[str, np.ndarray], lo: int, hi: int) -> None:
+        for key, v in values.items():
+            col = self.columns.get(key)
+            if col is None:
+                v = np.asarray(v)
+                col = np.full(self.n, np.nan) if v.dtype.kind == "f" else np.empty(self.n, v.dtype)
+                self.columns[key] = col
+            col[lo:hi] = v
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns, copy=False) if self.columns else pd.DataFrame()
+
+
 def evaluate(
     spec: ProjectSpec,
-    overrides: dict[str, np.ndarray],
+    overrides: Overrides,
     n: int,
     *,
     chunk_size: int = DEFAULT_CHUNK,
@@ -282,21 +359,29 @@ def evaluate(
 ) -> pd.DataFrame:
     """Metrics of n scenarios given as engine overrides, evaluated in chunks, (n, metrics).
 
-    ``workers`` > 1 evaluates chunks in that many processes; each scenario's numbers do
-    not depend on the chunk it runs in, so the result is identical. ``timings``
-    (optional) accumulates the engine's and the metrics' seconds (summed over workers).
-    Scenarios whose funding solve did not converge have NaN metrics; ``failed``
-    (optional) collects their indices (counted from ``done_before``).
+    Memory is one chunk plus the (n, metrics) result: ``overrides`` may be a function of
+    (lo, hi) so that they too are built one chunk at a time, and a chunk is cut below
+    ``chunk_size`` when it would need more than ``CHUNK_MEMORY`` (``chunk_for``).
+    ``workers`` > 1 evaluates chunks in that many processes (at most two chunks each in
+    flight); each scenario's numbers do not depend on the chunk it runs in, so the result
+    is identical. ``timings`` (optional) accumulates the engine's and the metrics' seconds
+    (summed over workers). Scenarios whose funding solve did not
+    converge have NaN metrics; ``failed`` (optional) collects their indices (counted from
+    ``done_before``).
 
     Raises
     ------
     SpecError
-        Before any chunk runs, when an override breaks the spec's bounds or rules
-        (``renewfin.overrides.check_overrides``)."""
-    check_overrides(spec, overrides, n)
-    bounds = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
-    chunks = [({k: v[lo:hi] for k, v in overrides.items()}, hi - lo) for lo, hi in bounds]
-    parts: list[pd.DataFrame] = []
+        Before any chunk runs, when an override given as arrays breaks the spec's bounds or
+        rules (``renewfin.overrides.check_overrides``); overrides given as a function are
+        the caller's to check (``simulate`` checks its sample with ``check_sample``)."""
+    if not callable(overrides):
+        check_overrides(spec, overrides, n)
+    if n <= 0:
+        return pd.DataFrame()
+    size = chunk_for(spec, chunk_size)
+    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+    out = _Columns(n)
 
     def collect(
         values: dict[str, np.ndarray], spent: dict[str, float], bad: np.ndarray, lo: int, hi: int
@@ -306,23 +391,35 @@ def evaluate(
         if timings is not None:
             for key, value in spent.items():
                 timings[key] = timings.get(key, 0.0) + value
-        parts.append(pd.DataFrame(values))
+        out.put(values, lo, hi)
         if progress is not None:
             progress(done_before + hi, total or n)
 
-    if workers > 1 and len(chunks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory) as pool:
-            futures = [pool.submit(_run_chunk, spec, c, m) for c, m in chunks]
-            for fut, (lo, hi) in zip(futures, bounds, strict=True):
-                collect(*fut.result(), lo, hi)
+    if workers > 1 and len(bounds) > 1:
+        _evaluate_parallel(spec, overrides, bounds, workers, collect)
     else:
-        for (c, m), (lo, hi) in zip(chunks, bounds, strict=True):
-            collect(*_run_chunk(spec, c, m), lo, hi)
-    if not parts:
-        return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+        for lo, hi in bounds:
+            collect(*_run_chunk(spec, _chunk_overrides(overrides, lo, hi), hi - lo), lo, hi)
+    return out.frame()
+
+
+def _evaluate_parallel(spec: ProjectSpec, overrides: Overrides, bounds: list[tuple[int, int]],
+                       workers: int, collect: Callable[..., None]) -> None:
+    """Chunks in a process pool, in order, with at most 2 × ``workers`` submitted."""
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory) as pool:
+        pending: deque[tuple[Any, int, int]] = deque()
+        for lo, hi in bounds:
+            chunk = _chunk_overrides(overrides, lo, hi)
+            pending.append((pool.submit(_run_chunk, spec, chunk, hi - lo), lo, hi))
+            if len(pending) >= 2 * workers:
+                fut, a, b = pending.popleft()
+                collect(*fut.result(), a, b)
+        while pending:
+            fut, a, b = pending.popleft()
+            collect(*fut.result(), a, b)
 
 
 @dataclass(repr=False)
@@ -499,12 +596,12 @@ def simulate(
         t0 = time.perf_counter()
         sample = draw(prepared, scenario, size, child)
         repair = repair or sample.repair
-        ov = overrides_for(prepared, sample.values)
         t1 = time.perf_counter()
         try:
+            check_sample(spec, prepared, sample.values)
             m = evaluate(
                 spec,
-                ov,
+                _lazy_overrides(prepared, sample.values),
                 size,
                 chunk_size=chunk_size,
                 progress=progress,
@@ -529,8 +626,8 @@ def simulate(
         spec,
         scenario,
         prepared,
-        pd.concat(samples, ignore_index=True) if samples else pd.DataFrame(),
-        pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(),
+        _joined(samples),
+        _joined(metrics),
         seed,
         repair,
         pd.DataFrame(history) if history else None,
@@ -547,6 +644,13 @@ def simulate(
         "wall": time.perf_counter() - wall,
     }
     return sim
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one below the other (one frame as it is, not copied)."""
+    if not frames:
+        return pd.DataFrame()
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def stress_table(spec: ProjectSpec, scenario: ScenarioSpec) -> pd.DataFrame:

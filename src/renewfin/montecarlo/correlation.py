@@ -368,7 +368,10 @@ def iman_conover(
     p = np.linalg.cholesky(target)
     # T = M (F^-1)' P' = M Z with F' Z = P' (F lower triangular).
     t = m @ linalg.solve_triangular(f.T, p.T, lower=False)
-    order = np.argsort(t, axis=0, kind="stable")
-    rank = np.empty_like(order)  # the inverse permutation of each column: its ranks
-    np.put_along_axis(rank, order, np.arange(n)[:, None], axis=0)
-    return np.take_along_axis(np.sort(a, axis=0), rank, axis=0)
+    del m
+    # Column by column (memory: one (n,) column of temporaries, not (n, d) arrays): the
+    # row holding the k-th smallest target score gets the k-th smallest value of x.
+    out = np.empty_like(a)
+    for j in range(d):
+        out[np.argsort(t[:, j], kind="stable"), j] = np.sort(a[:, j])
+    return out
