@@ -73,7 +73,7 @@ def format_loc(loc: Sequence[str | int], data: Any = None) -> str:
             if isinstance(node, list) and 0 <= part < len(node):
                 node = node[part]
                 if isinstance(node, dict) and isinstance(node.get("name"), str):
-                    label = f" {shorten(node['name'], 40)}"
+                    label = f" {shorten(node['name'], 40, lines=False)}"
             else:
                 node = None
             out += f"[{part}{label}]"

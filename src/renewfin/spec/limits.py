@@ -109,11 +109,13 @@ def _container(value: list[Any] | tuple[Any, ...] | dict[Any, Any] | set[Any], l
     return out + close
 
 
-def shorten(text: str, limit: int = EXCERPT_CHARS) -> str:
+def shorten(text: str, limit: int = EXCERPT_CHARS, lines: bool = True) -> str:
     """Plain ``text`` cut to ``limit`` characters (``...`` marks a cut), control characters
-    shown as escapes so that a message stays on its lines."""
+    (and line breaks unless ``lines``) shown as escapes so that a message stays on its
+    lines."""
     cut = text[: limit + 1]
-    shown = "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in cut)
+    keep = "\n" if lines else ""
+    shown = "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in cut)
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
