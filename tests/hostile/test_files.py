@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.hostile.conftest import MODELS, ROOT, SCENARIOS, assert_refused, renewfin
+from .conftest import MODELS, ROOT, SCENARIOS, assert_refused, renewfin
 
 SPEC = MODELS / "old_community.yaml"
 SCENARIO = SCENARIOS / "old_community.yaml"
@@ -37,7 +37,8 @@ def with_duplicate_amount() -> str:
 
 YAML_CASES: dict[str, tuple[Callable[[], str], tuple[str, ...]]] = {
     "alias bomb": (laughs, ("values once aliases are expanded",)),
-    "recursive alias": (lambda: "project: &p {name: *p}\n", ("refers to a value that contains it",)),
+    "recursive alias": (lambda: "project: &p {name: *p}\n",
+                        ("refers to a value that contains it",)),
     "deep block nesting": (lambda: "".join("  " * i + "a:\n" for i in range(200)),
                            ("nested more than 64 levels deep",)),
     "deep flow nesting": (lambda: "[" * 20000 + "]" * 20000, ("not valid YAML",)),

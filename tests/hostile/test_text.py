@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, validate_data
-from tests.hostile.conftest import MODELS, SCENARIOS, renewfin
+
+from .conftest import MODELS, SCENARIOS, renewfin
 
 MARK = "ZZINJ"
 PAYLOAD = f'=HYPERLINK("x","{MARK}")&"<b>{MARK}</b>'
