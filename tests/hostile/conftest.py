@@ -26,7 +26,11 @@ _RUNNER = """
 import json, resource, sys
 from renewfin.cli import main
 rc = main(sys.argv[2:])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # VmHWM: this process's own peak (ru_maxrss may count the parent's image at fork)
+    with open("/proc/self/status") as fh:
+        peak = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM:")) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 open(sys.argv[1], "w").write(json.dumps({"rc": rc, "peak_mb": peak}))
 """
 

@@ -43,8 +43,9 @@ class Plausibility(SpecModel):
     """Highest capital grants and equity injections of fiscal funds, as a share of the
     construction investment (建设投资: amounts plus basic contingency)."""
     max_sources_ratio: float = Field(default=1.5, gt=0, le=100)
-    """Highest fixed sources (capital grants and injections, special bonds, loans of a fixed
-    amount, the fund), as a multiple of the construction investment."""
+    """Highest fixed sources (capital grants and injections, special bonds, the fund), as a
+    multiple of the construction investment. Loans are not counted: their amount is a cap,
+    and a loan is never sized above cost."""
 
 
 def construction_investment(items: list[InvestmentItem]) -> float:
@@ -126,12 +127,11 @@ def _source_problems(fs: FundingSpec, investment: float, b: Plausibility) -> lis
             f"investment of {investment:,.2f}; expected amounts in the spec's money unit",
             [f.name for f in capital]))
     sources = grants + sum(x.amount for x in fs.special_bonds)
-    sources += sum(ln.sizing.amount or 0.0 for ln in fs.loans)  # an upper bound when given
     sources += fs.fund.amount if fs.fund is not None else 0.0
     if investment > 0 and sources > b.max_sources_ratio * investment and not problems:
         problems.append(Problem(
-            "funding", f"fixed sources of {sources:,.2f} (grants, bonds, loans of a fixed "
-            f"amount, fund) exceed plausibility.max_sources_ratio ({b.max_sources_ratio:g}) "
-            f"× the construction investment of {investment:,.2f}; expected sources in "
-            "proportion to the uses", has_value=False))
+            "funding", f"fixed sources of {sources:,.2f} (capital grants and injections, "
+            "special bonds, the fund) exceed plausibility.max_sources_ratio "
+            f"({b.max_sources_ratio:g}) × the construction investment of {investment:,.2f}; "
+            "expected sources in proportion to the uses", has_value=False))
     return problems
