@@ -29,7 +29,7 @@ from renewfin.allocator import keep_freed_memory
 from renewfin.engine import run
 from renewfin.overrides import check_overrides
 from renewfin.paths import canonical_path, input_values, suggest
-from renewfin.scenario_bounds import scenario_problems
+from renewfin.scenario_delays import scenario_problems
 from renewfin.spec.errors import Problem, SpecError
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import Apply, Override, ScenarioSpec, Threshold, UncertainInput

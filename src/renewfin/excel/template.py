@@ -60,6 +60,7 @@ from renewfin.excel.template_cells import MAX_COLUMNS, is_empty, load_rows
 from renewfin.spec.errors import Problem, SpecError, format_loc, problems_from_validation
 from renewfin.spec.io import atomic_write
 from renewfin.spec.model import SCHEMA_VERSION, ProjectSpec
+from renewfin.spec.plausibility import plausibility_problems
 
 __all__ = [
     "BUNDLED_TEMPLATE",
@@ -867,7 +868,7 @@ def read_template(path: str | PathLike[str]) -> ProjectSpec:
     except ValidationError as exc:
         found = problems_from_validation(exc, rd.data)
     else:
-        found = []
+        found = plausibility_problems(spec)
     problems = list(rd.problems)
     flagged: list[str] = []
     tables = {s.name for s in layout if s.table}

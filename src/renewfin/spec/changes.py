@@ -57,7 +57,7 @@ def with_changes(model: M, changes: Mapping[str, Any], *, what: str = "spec") ->
             problems.append(problem)
     if problems:
         raise SpecError(problems, what=what)
-    return validate_data(type(model), data, what=what)
+    return validate_data(type(model), data, what=what, plausible=False)
 
 
 def _plain(value: Any) -> Any:

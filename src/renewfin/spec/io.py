@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from renewfin.spec.atomic import atomic_write
 from renewfin.spec.errors import Problem, SpecError, problems_from_validation
 from renewfin.spec.limits import MAX_TEXT_BYTES, excerpt, shorten, size_text
+from renewfin.spec.plausibility import Plausibility, plausibility_problems
 from renewfin.spec.safe_load import LimitError, load_json, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -85,9 +86,12 @@ def _parse_error(exc: Exception) -> str:
     return ", ".join(parts) or shorten(str(exc), 200)
 
 
-def validate_data(model: type[M], data: Any, source: str | None = None, what: str = "spec") -> M:
+def validate_data(model: type[M], data: Any, source: str | None = None, what: str = "spec",
+                  *, plausible: bool = True) -> M:
     """Validate plain data into ``model``, raising one ``SpecError`` with every problem;
-    ``what`` names the kind of document in the message (spec, scenario …)."""
+    ``what`` names the kind of document in the message (spec, scenario …). A project spec
+    is also held to its plausibility bounds (``renewfin.spec.plausibility``) unless
+    ``plausible`` is False (the values an analysis explores from a spec)."""
     if not isinstance(data, dict):
         raise SpecError(
             [Problem("", "expected a mapping of sections at the top level", type(data).__name__)],
@@ -95,9 +99,21 @@ def validate_data(model: type[M], data: Any, source: str | None = None, what: st
             what,
         )
     try:
-        return model.model_validate(data)
+        obj = model.model_validate(data)
     except ValidationError as exc:
         raise SpecError(problems_from_validation(exc, data), source, what) from None
+    if plausible:
+        check_plausible(obj, source, what)
+    return obj
+
+
+def check_plausible(obj: BaseModel, source: str | None = None, what: str = "spec") -> None:
+    """Raise one ``SpecError`` listing every input of a project spec beyond its
+    plausibility bounds (other documents pass)."""
+    if isinstance(getattr(obj, "plausibility", None), Plausibility):
+        problems = plausibility_problems(obj)  # type: ignore[arg-type]
+        if problems:
+            raise SpecError(problems, source, what)
 
 
 def load_model(model: type[M], path: str | os.PathLike[str], what: str = "spec") -> M:

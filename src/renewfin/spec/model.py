@@ -18,7 +18,7 @@ from renewfin.spec.investment import (
     PriceContingency,
 )
 from renewfin.spec.opex import OpexBasis, OpexItem
-from renewfin.spec.plausibility import Plausibility, plausibility_problems
+from renewfin.spec.plausibility import Plausibility, rate_floor_problems
 from renewfin.spec.project import ProjectInfo, TimelineSpec
 from renewfin.spec.revenue import RevenueStream
 from renewfin.spec.tax import TaxSpec
@@ -220,7 +220,7 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
             )
         )
     problems += _check_funding_timing(spec)
-    problems += plausibility_problems(spec)
+    problems += rate_floor_problems(spec)
     return problems
 
 

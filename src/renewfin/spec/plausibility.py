@@ -5,8 +5,11 @@ investment are typing mistakes (a rate in percent, an amount in 元 for 万元),
 model built on them prints confident nonsense. ``ProjectSpec.plausibility`` holds the
 bounds (defaults generous for Chinese urban-renewal projects; raise one in the spec for a
 genuinely unusual project); ``plausibility_problems`` reports every input beyond them with
-the bound in the message. A discount rate at or below −100 % is refused whatever the
-bounds: its discount factors are undefined.
+the bound in the message. The bounds apply to a spec as it is read (a file, a template,
+``validate_data``), not to the values an analysis explores from it (a sensitivity at
+−90 %, a goal seek, Monte Carlo samples, which keep only the fields' own bounds). A
+discount rate at or below −100 % is refused always (``rate_floor_problems``, a rule of the
+spec model): its discount factors are undefined.
 """
 
 from __future__ import annotations
@@ -91,19 +94,28 @@ def _rate_problems(spec: ProjectSpec, b: Plausibility) -> Iterator[Problem]:
         for tier in ("senior_return", "junior_return"):
             yield from _above(f"funding.fund.{tier}", getattr(fs.fund, tier),
                               b.max_fund_return, "max_fund_return")
-    rates = [(f"evaluation.{k}", getattr(spec.evaluation, k))
-             for k in ("discount_rate", "benchmark_irr", "equity_discount_rate")]
-    if fs.reit_exit is not None:
-        rates.append(("funding.reit_exit.discount_rate", fs.reit_exit.discount_rate))
-    for path, rate in rates:
-        if rate <= -1:
-            yield Problem(path, "a discount rate at or below -100% has no discount factors; "
-                          "expected > -1 (a fraction: 0.06 = 6%)", rate)
-        elif rate < b.min_discount_rate:
+    for path, rate in discount_rates(spec):
+        if rate < b.min_discount_rate and rate > -1:
             yield Problem(path, f"below the plausible bound plausibility.min_discount_rate "
                           f"({b.min_discount_rate:g}); expected a fraction such as 0.06", rate)
-        else:
+        elif rate > -1:
             yield from _above(path, rate, b.max_discount_rate, "max_discount_rate")
+
+
+def discount_rates(spec: ProjectSpec) -> list[tuple[str, float]]:
+    """Every discount or benchmark rate of the spec, by path."""
+    rates = [(f"evaluation.{k}", float(getattr(spec.evaluation, k)))
+             for k in ("discount_rate", "benchmark_irr", "equity_discount_rate")]
+    if spec.funding.reit_exit is not None:
+        rates.append(("funding.reit_exit.discount_rate", spec.funding.reit_exit.discount_rate))
+    return rates
+
+
+def rate_floor_problems(spec: ProjectSpec) -> list[Problem]:
+    """Discount rates at or below −100 %, whose discount factors are undefined."""
+    return [Problem(path, "a discount rate at or below -100% has no discount factors; "
+                    "expected > -1 (a fraction: 0.06 = 6%)", rate)
+            for path, rate in discount_rates(spec) if rate <= -1]
 
 
 def _above(path: str, value: float, bound: float, name: str,

@@ -1,12 +1,12 @@
-"""Scenario values a spec cannot take: checked when a scenario file is bound to a spec.
+"""Construction delays a scenario file cannot ask for: checked when a scenario is bound to
+a spec.
 
-A distribution or a stress override must keep each input inside the range its spec field
-allows (a price, quantity or amount stays ≥ 0; a rate above −100 %): an input whose
-distribution falls below the field's lower bound with a probability above ``TAIL`` is
-refused, naming the input, the bound and the value reached, rather than producing
-negative prices in some scenarios. A construction delay must be a whole number of periods
-(a discrete distribution of whole values) that leaves at least one operating period
-inside the horizon.
+The engine delays construction by whole periods. A delay in a scenario file (an uncertain
+input or a stress override on ``risk.construction_delay_periods``) must therefore be a
+discrete distribution of whole numbers, or a whole number, and leave at least one
+operating period inside the horizon; otherwise it is refused naming the input and the
+value, rather than rounded or run past the end of the model. (Every other input's range is
+the field's own, checked on the sampled values by ``renewfin.overrides``.)
 """
 
 from __future__ import annotations
@@ -20,21 +20,7 @@ from renewfin.inputs import RISK_DELAY
 from renewfin.montecarlo import distributions as md
 from renewfin.spec.errors import Problem
 from renewfin.spec.model import ProjectSpec
-from renewfin.spec.registry import registry
 from renewfin.spec.scenario import Apply, Override, ScenarioSpec, UncertainInput
-
-TAIL = 1e-6
-"""Probability below which a distribution's tail beyond a bound is tolerated (a normal
-distribution is unbounded, but 1e-6 of it is never sampled in practice)."""
-
-
-def lower_bound(spec: ProjectSpec, path: str) -> tuple[float, bool] | None:
-    """The lower bound of the input at ``path`` (``renewfin.spec.registry``) and whether it
-    is strict, or None when it has none."""
-    entry = registry(spec).find(path)
-    if entry is None or not math.isfinite(entry.bounds.lo):
-        return None
-    return entry.bounds.lo, entry.bounds.lo_open
 
 
 def input_problems(spec: ProjectSpec, k: int, inp: UncertainInput, path: str,
@@ -42,11 +28,9 @@ def input_problems(spec: ProjectSpec, k: int, inp: UncertainInput, path: str,
     """Problems of uncertain input ``k`` bound to ``path`` (its spec value ``base``)."""
     at = f"inputs[{k} {inp.name}]"
     dist = inp.math()
-    if path == RISK_DELAY:
-        return _delay_problems(spec, f"{at}.distribution", dist, inp.apply, base)
-    reach = _apply(inp.apply, base, dist.ppf(np.array([TAIL]))[0])
-    return _below(spec, path, reach, f"{at}.distribution",
-                  f"can make {path} {{value}} (at its {TAIL:g} quantile)", inp)
+    if path != RISK_DELAY:
+        return []
+    return _delay_problems(spec, f"{at}.distribution", dist, inp.apply, base)
 
 
 def override_problems(spec: ProjectSpec, j: int, i: int, o: Override, path: str,
@@ -56,9 +40,9 @@ def override_problems(spec: ProjectSpec, j: int, i: int, o: Override, path: str,
     apply, x = ((Apply.SET, o.set) if o.set is not None else
                 (Apply.MULTIPLY, o.multiply) if o.multiply is not None else (Apply.ADD, o.add))
     assert x is not None  # an override gives exactly one of set, multiply, add
-    if path == RISK_DELAY:
-        return _delay_problems(spec, at, md.Discrete([x], [1.0]), apply, base)
-    return _below(spec, path, _apply(apply, base, x), at, f"makes {path} {{value}}", o)
+    if path != RISK_DELAY:
+        return []
+    return _delay_problems(spec, at, md.Discrete([x], [1.0]), apply, base)
 
 
 def _apply(apply: Apply, base: float | list[float] | None, x: float) -> float:
@@ -69,24 +53,6 @@ def _apply(apply: Apply, base: float | list[float] | None, x: float) -> float:
     b = np.asarray(base, dtype=float)
     value = b * x if apply is Apply.MULTIPLY else b + x if apply is Apply.ADD else b * 0 + x
     return float(np.min(value)) if value.size else math.inf
-
-
-def _below(spec: ProjectSpec, path: str, reach: float, at: str, what: str,
-           value: Any) -> list[Problem]:
-    bound = lower_bound(spec, path)
-    if bound is None:
-        return []
-    lo, strict = bound
-    if reach > lo or (reach == lo and not strict):
-        return []
-    sign = ">" if strict else "≥"
-    return [Problem(at, what.format(value=f"{reach:.6g}") + f"; the field must stay {sign} "
-                    f"{lo:g}", _short(value), True)]
-
-
-def _short(value: Any) -> Any:
-    d = getattr(value, "distribution", None)
-    return d.model_dump(exclude_none=True) if d is not None else value.model_dump(exclude_none=True)
 
 
 def _delay_problems(spec: ProjectSpec, at: str, dist: Any, apply: Apply,
