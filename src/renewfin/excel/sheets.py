@@ -243,8 +243,7 @@ def solver(w: ModelWriter) -> str:
     ]
     for k, (label, value) in enumerate(rows):
         r = SOLVER_ROWS + k
-        cell = ws.cell(r, 2, label)
-        cell.data_type = "s"
+        cell = put_text(ws, r, 2, label)
         if value is None:
             cell.font = Font(bold=True)
             continue
