@@ -117,6 +117,8 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
         revenues=revenues,
         tax={"preset": draw(st.sampled_from(["none", "cn_default"]))},
         funding=funding,
+        # stacks far above the uses are explored on purpose (renewfin.spec.plausibility)
+        plausibility={"max_grant_share": 100, "max_sources_ratio": 100},
     )
 
 
