@@ -13,6 +13,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from renewfin.spec.base import (
+    InterestRate,
     Money,
     Name,
     Rate,
@@ -138,7 +139,7 @@ class SpecialBond(SpecModel):
     """Issue date, in years from the project start (on the period grid) [yr]."""
     tenor_years: int = Field(ge=1, le=30)
     """Tenor (期限) [yr]."""
-    coupon: Rate = 0.025
+    coupon: InterestRate = 0.025
     """Coupon rate (票面利率) [1/yr] (2025 new issues averaged 2.02 %)."""
     interest_frequency: InterestFrequency | None = None
     """Coupon frequency; default semiannual for tenors of 10 years and more, else annual."""
@@ -157,7 +158,7 @@ class SpecialBond(SpecModel):
     """Share of principal due at maturity refinanced by a new tranche (再融资)."""
     refinance_tenor_years: int | None = Field(default=None, ge=1, le=30)
     """Tenor of the refinancing tranche [yr]; default the original tenor."""
-    refinance_coupon: Rate | None = None
+    refinance_coupon: InterestRate | None = None
     """Coupon of the refinancing tranche [1/yr]; default the original coupon."""
 
     @model_validator(mode="after")
@@ -253,7 +254,7 @@ class Loan(SpecModel):
     """Lender, for labels (国开行, 农发行, a commercial bank)."""
     rate_type: RateType = RateType.LPR
     """Fixed rate or LPR + spread."""
-    rate: Rate | None = None
+    rate: InterestRate | None = None
     """Fixed annual rate [1/yr] (rate_type fixed)."""
     lpr_tenor: LprTenor = LprTenor.FIVE_YEAR
     """LPR the loan is priced on (rate_type lpr)."""
@@ -364,9 +365,9 @@ class Fund(SpecModel):
     """First year of investment, from the project start (with a schedule) [yr]."""
     senior_share: Share = 0.8
     """Senior (优先级) share of the commitment (3–4 : 1 → 0.75–0.8)."""
-    senior_return: Rate = 0.055
+    senior_return: InterestRate = 0.055
     """Senior preferred return [1/yr], accrued on unreturned capital and paid when cash allows."""
-    junior_return: Rate = 0.10
+    junior_return: InterestRate = 0.10
     """Junior (劣后级) preferred return [1/yr]."""
     term_years: float = Field(default=7.0, gt=0, le=30)
     """Term from the start of investment; capital is returned from cash at and after the
@@ -475,13 +476,13 @@ class Drawdown(StrEnum):
 class LprSpec(SpecModel):
     """Loan prime rates (贷款市场报价利率): a level, or a path by year."""
 
-    one_year: Rate = 0.030
+    one_year: InterestRate = 0.030
     """1-year LPR [1/yr] (3.00 % since 2025-05-20)."""
-    five_year: Rate = 0.035
+    five_year: InterestRate = 0.035
     """5-year-plus LPR [1/yr] (3.50 % since 2025-05-20)."""
-    one_year_path: list[Rate] | None = None
+    one_year_path: list[InterestRate] | None = None
     """1-year LPR in each model year (the last value holds after the path ends)."""
-    five_year_path: list[Rate] | None = None
+    five_year_path: list[InterestRate] | None = None
     """5-year LPR in each model year (the last value holds after the path ends)."""
 
 
