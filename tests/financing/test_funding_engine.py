@@ -125,16 +125,23 @@ def test_hand_case_total_and_residual_coverage(hand: Result) -> None:
 
 
 def test_hand_case_bank_ratios(hand: Result) -> None:
-    """DSCR by year = 240 / (bond + loan service): worst in year 4, 240 / (412 + 66) =
-    0.5021; loan DSCR after bond service (240 − 412) / 66 = −2.6061.
-    ICR = EBIT / interest expensed; depreciation (building class: 30 years, 5 % residual) on
-    1,000 + IDC 19.3171: 950 / 30 × 1.0193171 = 32.2784; EBIT 207.7216; worst year 1 with
-    interest 12 + 15 = 27 → 7.6934.
-    LLCR at the start of year 4 (balance 120): (−172 / 1.05 + 240 / 1.05²) / 120 = 0.4490."""
+    """DSCR by year = 240 / (bond + loan service): worst in year 4 (2030), 240 / (412 +
+    66) = 0.5021; loan DSCR after bond service (240 − 412) / 66 would be −2.6061: a negative
+    cover is no ratio, so the minimum is n/a with the year.
+    利息备付率 (第三版) = EBIT / interest; depreciation (building class: 30 years, 5 %
+    residual) on 1,000 + IDC 19.3171: 950 / 30 × 1.0193171 = 32.2784; EBIT 207.7216; worst
+    year 1 with interest 12 + 15 = 27 → 7.6934.
+    LLCR at the start of year 4 (balance 120): (−172 / 1.05 + 240 / 1.05²) / 120 = 0.4490
+    (no cash is held for the bullet: every year's free cash was distributed)."""
     assert hand.metric("min_dscr") == pytest.approx(240 / 478, rel=1e-12)
-    assert hand.metric("min_loan_dscr") == pytest.approx(-172 / 66, rel=1e-12)
+    assert hand.notes.year("min_dscr") == 2030
+    assert np.isnan(hand.metric("min_loan_dscr"))
+    assert hand.notes.reason("min_loan_dscr") == (
+        "n/a — CFADS after bond service negative in 2030"
+    )
     ebit = 240 - 950 / 30 * (1 + (12 + 0.025 * 300 / 1.025) / 1000)
     assert hand.metric("min_icr") == pytest.approx(ebit / 27, rel=1e-12)
+    assert hand.notes.year("min_icr") == 2027
     assert hand.metric("min_llcr") == pytest.approx((-172 / 1.05 + 240 / 1.05**2) / 120,
                                                     rel=1e-12)
 
@@ -319,7 +326,10 @@ def test_loan_sizing_without_loans_is_empty() -> None:
     raise KeyError "None of ['loan'] are in the columns")."""
     table = _run().loan_sizing()
     assert table.empty
-    assert list(table.columns) == ["size", "amount", "gearing", "dscr", "cost", "binding"]
+    assert list(table.columns) == [
+        "size", "amount", "gearing", "dscr", "llcr", "cost", "binding", "binding_year",
+        "dscr_year", "llcr_year",
+    ]
     assert table.index.name == "loan"
 
 
