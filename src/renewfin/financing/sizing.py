@@ -1,17 +1,16 @@
 """Debt sizing: each loan is the smallest of its bounds, solved with the period loop.
 
-Bounds (DOMAIN.md §4): a stated amount; gearing × total investment (including IDC and
-fees); the DSCR bound — the largest facility whose debt service meets the target DSCR in
-every test year (``renewfin.financing.bounds``: period by period for every profile; PV ÷
-target for a sculpted loan); the optional LLCR bound; and cost — never more than the part
-of the uses left to loans and equity after the scheduled sources (less the loans ranked
-before it), plus its own capitalised construction interest. IDC, fees, income tax (the
-interest tax shield), interest on cash and the DSRA make the sizes circular, so the period
-loop is iterated to a fixed point; the largest relative change of the last iteration is
-reported as the residual. After a few plain passes the state each pass hands the next (gap, investment, capitalised interest,
-the reserve's debt-service forecast) is relaxed by Wegstein's method, which speeds up a
-slow monotone sequence and damps an oscillating one (loans repaying during construction
-feed their own gaps and tend to oscillate).
+Bounds (DOMAIN.md §4): a stated amount; gearing × total investment (including IDC and fees); the
+DSCR bound — the largest facility whose debt service meets the target DSCR in every test year
+(``renewfin.financing.bounds``: period by period for every profile; PV ÷ target for a sculpted
+loan); the optional LLCR bound; and cost — never more than the part of the uses left to loans and
+equity after the scheduled sources (less the loans ranked before it), plus its own capitalised
+construction interest. IDC, fees, income tax (the interest tax shield), interest on cash and the
+DSRA make the sizes circular, so the period loop is iterated to a fixed point; the largest relative
+change of the last iteration is reported as the residual. After a few plain passes the state each
+pass hands the next (gap, investment, capitalised interest, the reserve's debt-service forecast) is
+relaxed by Wegstein's method, which speeds up a slow monotone sequence and damps an oscillating one
+(loans repaying during construction feed their own gaps and tend to oscillate).
 
 Construction interest is capitalised into a loan only while it fits in the facility; a
 loan used up before construction ends pays the rest of its construction interest in cash,

@@ -304,16 +304,16 @@ class LoanSizing(SpecModel):
 class Loan(SpecModel):
     """One loan tranche (项目贷款).
 
-    Construction interest (建设期利息), net of any interest subsidy, is capitalised into the
-    balance (``construction_interest: capitalised``, the default) while it fits in the
-    facility (the loan's size): each period the loan draws at most what leaves room for
-    that period's interest. With ``construction_interest: paid`` it is paid in cash from
-    the project's own funds instead, and the whole facility funds construction. Once the
-    facility is used up, the interest that no longer fits is paid in cash in that period,
-    as a construction use met by the next source in the drawdown order (cash in hand, then the loans ranked after it
-    under ``debt_first``, then sponsor equity); it still counts as IDC in the total
-    investment (ledger line ``loan[name].idc_paid``). So the balance at completion is at
-    most the facility, and equals it when the facility was used up.
+    Construction interest (建设期利息), net of any interest subsidy, is capitalised into the balance
+    (``construction_interest: capitalised``, the default) while it fits in the facility (the loan's
+    size): each period the loan draws at most what leaves room for that period's interest. With
+    ``construction_interest: paid`` it is paid in cash from the project's own funds instead, and the
+    whole facility funds construction. Once the facility is used up, the interest that no longer
+    fits is paid in cash in that period, as a construction use met by the next source in the
+    drawdown order (cash in hand, then the loans ranked after it under ``debt_first``, then sponsor
+    equity); it still counts as IDC in the total investment (ledger line ``loan[name].idc_paid``).
+    So the balance at completion is at most the facility, and equals it when the facility was used
+    up.
     """
 
     name: Name
