@@ -133,8 +133,8 @@ def _metric_floor(result: Result, id: str, zh: str, en: str, key: str, floor: fl
     nothing is due or what is due is negligible, and fails when its numerator is negative
     (a negative cover is below any floor), with its reason."""
     v = result.values[key]
-    why = result.notes.why.get(key, np.zeros(v.shape, dtype=np.int8))
-    why = np.broadcast_to(why, v.shape)
+    noted = result.notes.why.get(key)
+    why = np.broadcast_to(np.full(v.shape, Why.NOT_DUE) if noted is None else noted, v.shape)
     undefined_ok = np.isin(why, (Why.NOT_DUE, Why.TINY))
     ok = np.where(np.isnan(v), undefined_ok, v >= floor - 1e-12)
 

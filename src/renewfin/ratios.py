@@ -174,6 +174,17 @@ class Minimum:
     """Mean over the same periods; NaN where undefined."""
 
 
+def shown(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``num / den`` where it is shown as a ratio, NaN elsewhere (S, n): where ``rows``
+    holds, the denominator is due (``den > 0``), the numerator is not negative and the
+    ratio is at most ``CAP`` (``minimum`` takes its minimum over these)."""
+    num, den, rows = np.broadcast_arrays(
+        np.asarray(num, dtype=float), np.asarray(den, dtype=float), np.asarray(rows, dtype=bool)
+    )
+    fine = rows & (den > 1e-12) & (num >= 0) & (num <= CAP * den)
+    return np.where(fine, num / np.where(fine, den, 1.0), np.nan)
+
+
 def minimum(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> Minimum:
     """The minimum of ``num / den`` over the columns where ``rows`` holds and ``den > 0``
     (the denominator is due), each column (S, n) or broadcastable.
@@ -187,8 +198,8 @@ def minimum(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> Minimum:
     )
     due = rows & (den > 1e-12)
     negative = due & (num < 0)
-    fine = due & ~negative & (num <= CAP * den)
-    ratio = np.where(fine, num / np.where(due, den, 1.0), np.nan)
+    ratio = shown(num, den, rows)
+    fine = ~np.isnan(ratio)
     low, mean = nan_min_mean(ratio)
     at = np.where(fine.any(axis=1), np.argmin(np.where(fine, ratio, np.inf), axis=1), -1)
     why = np.full(low.shape, Why.OK, dtype=np.int8)
