@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from renewfin.excel.book import FLAG, RATIO, At, Template
 from renewfin.financing.plan import Tranche
 from renewfin.financing.stage import IDC_PAID_LABELS
-from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.funding import (
     ConstructionInterest,
     DistributionPolicy,
@@ -25,6 +24,7 @@ from renewfin.spec.funding import (
     PriorityStep,
     RateType,
 )
+from renewfin.spec.investment import InvestmentCategory
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -871,7 +871,7 @@ def _drawings(w: ModelWriter, k: int, r: Template) -> None:
         ),
     ]
     for what, zh, en, formula in rows:
-        b.row(F, f"{key}.{what}", f"{n}{zh}", f"{n} {en}", formula)  # type: ignore[arg-type]
+        b.row(F, f"{key}.{what}", f"{n}{zh}", f"{n} {en}", formula)
     b.row(
         F,
         f"xl.used[{n}]",
@@ -1302,12 +1302,15 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
     sweep = any(ln.cash_sweep > 0 for ln in w.spec.funding.loans)
     ahead = whole + (1 if frac > 1e-12 else 0)
     plan_funds = w.spec.funding.dsra_funding is DsraFunding.CONSTRUCTION
-    if sweep or ahead > 1 or plan_funds:
+    sculpted = any(ln.repayment is LoanRepayment.SCULPTED for ln in w.spec.funding.loans)
+    if sweep or ahead > 1 or plan_funds or sculpted:
         # With a cash sweep, next periods' service depends on this period's cash through the
         # prepayment; a target looking two or more periods ahead reads balances that depend
         # on this period's drawings; a reserve funded at completion is part of the gap that
-        # sets those drawings. Each would be a circular reference, so the engine's solved
-        # debt service is written as values (listed on Control).
+        # sets those drawings; a sculpted loan's next service depends on next CFADS, which
+        # holds the interest earned on this period's cash. Each would be a circular
+        # reference, so the engine's solved debt service is written as values (listed on
+        # Control).
         led = w.result.ledger
         values = (
             led["bond.interest"]
@@ -1366,15 +1369,17 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         fmt=FLAG,
         total=False,
     )
+    # Funded from cash, the reserve takes nothing from the funding gap: a zero row (a
+    # formula reading the target would close a circle through the drawings).
     b.row(
         F,
         "xl.dsra_fund",
         "建设期末计提偿债准备金",
         "DSRA funded at completion",
-        lambda x: (
+        (lambda x: (
             f"={x.i('xl.dsra_from_plan')}*{x.p('xl.completion')}*MAX({x.p('xl.dsra_target')}-"
             f"{x.prev('cash.dsra_balance')},0)"
-        ),
+        )) if plan_funds else (lambda x: "=0"),
     )
     b.row(
         F,
@@ -2194,11 +2199,13 @@ def _capitalisation_share(w: ModelWriter) -> None:
         def phase_capex(x: At, rows: list[str] = rows) -> str:
             return "=" + _sum(x, rows)
 
+        def phase_cum(x: At, ph: str = ph) -> str:
+            return f"={x.prev(f'xl.phase_cum[{ph}]')}+{x.p(f'capex.phase[{ph}]')}"
+
         b.row(F, f"capex.phase[{ph}]", f"建设投资：{ph}", f"Construction investment: {ph}",
               phase_capex)
         b.row(F, f"xl.phase_cum[{ph}]", f"累计建设投资：{ph}", f"Investment to date: {ph}",
-              lambda x, ph=ph: f"={x.prev(f'xl.phase_cum[{ph}]')}+{x.p(f'capex.phase[{ph}]')}",
-              total=False)
+              phase_cum, total=False)
     names = [p.name for p in phases]
 
     def share(x: At) -> str:
@@ -2250,6 +2257,7 @@ def _maintenance_reserve(w: ModelWriter) -> None:
                     f"{x.p('reserve.mmra.release')}"), False),
     ]
     for id, zh, en, formula, flow in rows:
-        money = flow or id == "reserve.mmra.balance"
-        b.row(F, id, zh, en, formula, total=flow, **({} if money else {"unit": "-",
-                                                                      "fmt": FLAG}))
+        if flow or id == "reserve.mmra.balance":
+            b.row(F, id, zh, en, formula, total=flow)
+        else:
+            b.row(F, id, zh, en, formula, unit="-", fmt=FLAG, total=False)

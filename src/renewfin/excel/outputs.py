@@ -250,6 +250,7 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
         if f"fiscal.injection[{f.name}]" in b.cells
     ]
     names = list(party_flows(w.result.ledger, spec))
+    no_equity = _text(reason_text("equity_irr", Why.NO_EQUITY))
     total = lambda x: "(" + "+".join(f"SUM({x.row_range(c)})" for _, c in contributions) + ")"
     for name, c in contributions:
 
@@ -297,8 +298,6 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
                 f"({paid_in(x)}>=0.001*MAX(ABS(SUM({x.row_range('invest.project_total')})),"
                 "1E-12))"
             )
-
-        no_equity = _text(reason_text("equity_irr", Why.NO_EQUITY))
 
         def party_irr(x: At, row: str = row, g: str = g) -> str:
             return f"=IF({at_risk(x)},{_irr(x, row, g)},{no_equity})"
@@ -390,7 +389,7 @@ def _minimum(
         f"=IF({x.p(f'{row}.due')}*(({num(x)})>=0)*(({num(x)})<=1000*({den(x)})),"
         f"({num(x)})/({den(x)}),\"\")"), fmt=RATIO, **kw)  # type: ignore[arg-type]
     why = _reasons(key)
-    rng = lambda x, r: x.row_range(r)  # noqa: E731
+    rng = lambda x, r: x.row_range(r)
 
     def undefined(x: At) -> str:
         first = f"INDEX({rng(x, years)},MATCH(1,{rng(x, f'{row}.neg')},0))"
@@ -399,7 +398,7 @@ def _minimum(
             f"IF(SUM({rng(x, f'{row}.due')})=0,{why[Why.NOT_DUE]},{why[Why.TINY]}))"
         )
 
-    defined = lambda x: f"(SUM({rng(x, f'{row}.neg')})=0)*(COUNT({rng(x, row)})>0)"  # noqa: E731
+    defined = lambda x: f"(SUM({rng(x, f'{row}.neg')})=0)*(COUNT({rng(x, row)})>0)"
     w.metric_formula(key, lambda x: f"=IF({defined(x)},MIN({rng(x, row)}),{undefined(x)})")
     if avg is not None:
         w.metric_formula(avg, lambda x: (
@@ -435,8 +434,8 @@ def _bank_ratios(w: ModelWriter) -> None:
          "xl.ebitda_tax"),
     ):
         _yearly(w, id, zh, en, src)
-    p = lambda id: (lambda x: x.p(id))  # noqa: E731
-    debt = lambda x: f"{x.p('ratio.bond_ds')}+{x.p('ratio.loan_ds')}"  # noqa: E731
+    p = lambda id: (lambda x: x.p(id))
+    debt = lambda x: f"{x.p('ratio.bond_ds')}+{x.p('ratio.loan_ds')}"
     for key, row, num, den, zh, en, avg in (
         ("min_dscr_cn", "ratio.dscr_cn", p("ratio.ebitda_tax"), debt, "偿债备付率",
          "Debt service coverage ratio (第三版)", None),

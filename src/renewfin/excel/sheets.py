@@ -45,10 +45,10 @@ def checks(w: ModelWriter) -> None:
         b.section(C, title)
         for id, zh_, en_, f in rows:
             b.constant(C, f"check.{id}", zh_, en_, f, unit="-", fmt=FLAG)
-        ids = [f"check.{r[0]}" for r in rows]
-        b.constant(C, total, zh, en,
-                   lambda x, ids=ids: "=" + ("*".join(x.p(i) for i in ids) or "1"),
-                   unit="-", fmt=FLAG)
+        def product(x: At, ids: tuple[str, ...] = tuple(f"check.{r[0]}" for r in rows)) -> str:
+            return "=" + ("*".join(x.p(i) for i in ids) or "1")
+
+        b.constant(C, total, zh, en, product, unit="-", fmt=FLAG)
 
 
 CheckRow = tuple[str, str, str, Callable[[At], str]]
@@ -68,7 +68,7 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     """Sources = uses, balance sheet, corkscrews, debt repaid and not above cost, funding
     solve, sizing targets (renewfin.checks._integrity_checks)."""
     tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
-    r = lambda x, id: x.row_range(id)  # noqa: E731
+    r = lambda x, id: x.row_range(id)
     rows: list[CheckRow] = [
         ("sources_uses", "资金来源与运用平衡", "Sources equal uses",
          _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{tol(x)}")),
@@ -112,7 +112,7 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
 def _corkscrew_gap(w: ModelWriter, x: At) -> str:
     """Σ |opening + flows − closing| of every loan and bond tranche and of the reserves, as
     an array over the periods (renewfin.checks.corkscrew_gaps)."""
-    r = lambda id: x.row_range(id)  # noqa: E731
+    r = lambda id: x.row_range(id)
     parts = []
     for ln in w.spec.funding.loans:
         k = f"loan[{ln.name}]"
@@ -130,56 +130,68 @@ def _corkscrew_gap(w: ModelWriter, x: At) -> str:
     return "(" + ("+".join(parts) or "0*" + r("time.period")) + ")"
 
 
+def _loan_cover_rows(w: ModelWriter) -> None:
+    """Each loan's debt service due and the cash available to it, by period (Metrics) and
+    by model year (Ratios) (renewfin.checks.loan_cover)."""
+    b = w.book
+    n = w.spec.timeline.horizon_years
+    names = [ln.name for ln in w.spec.funding.loans]
+    for k, name in enumerate(names):
+
+        def due(x: At, name: str = name) -> str:
+            return (
+                f"={x.p(f'loan[{name}].interest')}-{x.p(f'loan[{name}].capitalised')}"
+                f"+{x.p(f'loan[{name}].principal')}"
+            )
+
+        def avail(x: At, before: tuple[str, ...] = tuple(names[:k])) -> str:
+            return f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}" + "".join(
+                f"-{x.p(f'xl.loan_due[{o}]')}" for o in before
+            )
+
+        b.row("Metrics", f"xl.loan_due[{name}]", f"应还本付息：{name}",
+              f"Debt service due: {name}", due)
+        b.row("Metrics", f"xl.loan_avail[{name}]", f"可用于{name}的现金",
+              f"Cash available to {name}", avail)
+        for src, zh, en in (("loan_avail", "可用现金", "cash available"),
+                            ("loan_due", "应还本付息", "debt service due")):
+
+            def yearly(x: At, row: str = f"xl.{src}[{name}]") -> str:
+                return (
+                    f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},"
+                    f"{x.row_range(row)})"
+                )
+
+            b.row("Ratios", f"ratio.{src}[{name}]", f"{zh}：{name}", f"{en}: {name}", yearly,
+                  n=n)
+
+
 def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
     """Every loan sized on a DSCR meets it in every test year: cash available to it (CFADS
     less bond service and the service due of the loans before it) ≥ target × its service
     due, by model year (renewfin.checks.sizing_targets)."""
     from renewfin.checks import TARGET_TOL
 
-    b, res = w.book, w.result
+    res = w.result
     assert res.plan is not None
-    n = w.spec.timeline.horizon_years
-    loans = [ln.name for ln in res.plan.loans]
+    _loan_cover_rows(w)
     terms = []
-    for k, ln in enumerate(res.plan.loans):
+    for ln in res.plan.loans:
         if ln.dscr_target is None:
             continue
-        target = w.param(f"xl.sizing_dscr[{ln.name}]", float(np.ravel(ln.dscr_target)[
-            min(w.scenario, np.size(ln.dscr_target) - 1)]), f"测算DSCR：{ln.name}",
-            f"DSCR the loan is sized on: {ln.name}", "-")
-        before = loans[:k]
-
-        def avail(x: At, before: list[str] = before) -> str:
-            return f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}" + "".join(
-                f"-{x.p(f'xl.loan_due[{o}]')}" for o in before)
-
-        if f"xl.loan_due[{ln.name}]" not in b.cells:
-            for name in loans:
-                if f"xl.loan_due[{name}]" in b.cells:
-                    continue
-                b.row("Metrics", f"xl.loan_due[{name}]", f"应还本付息：{name}",
-                      f"Debt service due: {name}", lambda x, name=name: (
-                          f"={x.p(f'loan[{name}].interest')}-{x.p(f'loan[{name}].capitalised')}"
-                          f"+{x.p(f'loan[{name}].principal')}"))
-        b.row("Metrics", f"xl.loan_avail[{ln.name}]", f"可用于{ln.name}的现金（DSCR）",
-              f"Cash available to {ln.name} (DSCR)", avail)
-        for src in ("loan_avail", "loan_due"):
-            b.row("Ratios", f"ratio.{src}[{ln.name}]", f"{src}：{ln.name}", f"{src}: {ln.name}",
-                  lambda x, src=src, name=ln.name: (
-                      f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},"
-                      f"{x.row_range(f'xl.{src}[{name}]')})"), n=n)
+        value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
+        target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
+                         f"DSCR the loan is sized on: {ln.name}", "-")
         terms.append((ln.name, target))
 
     def formula(x: At) -> str:
-        if not terms:
-            return "=1"
         parts = [
             f"SUMPRODUCT({x.row_range('ratio.test')}*({x.row_range(f'ratio.loan_due[{name}]')}"
             f">1E-9)*({x.row_range(f'ratio.loan_avail[{name}]')}<{target}*"
             f"{x.row_range(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9))"
             for name, target in terms
         ]
-        return f"=(({'+'.join(parts)})=0)*1"
+        return f"=(({'+'.join(parts) or '0'})=0)*1"
 
     return formula
 
@@ -208,13 +220,13 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
         w.param(path, value, zh, en, "-")
 
     def floor(metric: str, path: str) -> Callable[[At], str]:
-        m = lambda x: x.p(f"metric.{metric}")  # noqa: E731
+        m = lambda x: x.p(f"metric.{metric}")
         return lambda x: (
             f"=IF(ISNUMBER({m(x)}),({m(x)}>={x.i(path)}-1E-12)*1,IF(OR(ISNUMBER(SEARCH("
             f"\" negative\",{m(x)})),ISNUMBER(SEARCH(\"no revenue\",{m(x)}))),0,1))"
         )
 
-    r = lambda x, id: x.row_range(id)  # noqa: E731
+    r = lambda x, id: x.row_range(id)
     rows: list[CheckRow] = [
         ("cumulative_cash", "财务生存能力（累计盈余资金非负）", "Cumulative cash never negative",
          _series(lambda x: f"{r(x, 'cash.cumulative_surplus')}<-{tol(x)}")),
