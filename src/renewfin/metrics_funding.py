@@ -17,6 +17,7 @@ from renewfin.ratios import (
     by_year,
     cover,
     coverage_sums,
+    first_at_minimum,
     minimum,
     pv_from,
     safe_ratio,
@@ -278,7 +279,7 @@ def _coverage(
     notes.note(
         "min_cumulative_cash",
         np.where(any_op, Why.OK, Why.NOT_DUE),
-        np.where(any_op, np.argmin(cash, axis=1), -1),
+        np.where(any_op, first_at_minimum(cash), -1),
     )
 
 

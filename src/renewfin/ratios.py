@@ -185,6 +185,22 @@ def shown(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.where(fine, num / np.where(fine, den, 1.0), np.nan)
 
 
+TIE = 1e-9
+"""Values within this (relative to the minimum, at least 1 absolute for money) of the
+minimum count as the minimum: the year of a minimum is the first of them, so that values
+equal up to rounding (a sculpted loan at its target every year) give the same year in the
+engine and in the workbook."""
+
+
+def first_at_minimum(x: np.ndarray) -> np.ndarray:
+    """(S,) index of the first column of ``x`` (S, n) within ``TIE`` of its row's minimum
+    (NaN and inf left out); 0 for a row with no value."""
+    finite = np.isfinite(x)
+    low = np.where(finite, x, np.inf).min(axis=1, keepdims=True)
+    near = finite & (x <= low + TIE * np.maximum(np.abs(low), 1.0))
+    return np.argmax(near, axis=1)
+
+
 def minimum(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> Minimum:
     """The minimum of ``num / den`` over the columns where ``rows`` holds and ``den > 0``
     (the denominator is due), each column (S, n) or broadcastable.
@@ -201,7 +217,7 @@ def minimum(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> Minimum:
     ratio = shown(num, den, rows)
     fine = ~np.isnan(ratio)
     low, mean = nan_min_mean(ratio)
-    at = np.where(fine.any(axis=1), np.argmin(np.where(fine, ratio, np.inf), axis=1), -1)
+    at = np.where(fine.any(axis=1), first_at_minimum(ratio), -1)
     why = np.full(low.shape, Why.OK, dtype=np.int8)
     why[~fine.any(axis=1)] = Why.TINY
     why[~due.any(axis=1)] = Why.NOT_DUE

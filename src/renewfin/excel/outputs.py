@@ -13,7 +13,7 @@ from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At
 from renewfin.metrics import metric_info
 from renewfin.metrics_funding import party_flows
 from renewfin.notes import reason_text
-from renewfin.ratios import Why
+from renewfin.ratios import TIE, Why
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -388,6 +388,7 @@ def _minimum(
     b.row(sheet, row, zh, en, lambda x: (
         f"=IF({x.p(f'{row}.due')}*(({num(x)})>=0)*(({num(x)})<=1000*({den(x)})),"
         f"({num(x)})/({den(x)}),\"\")"), fmt=RATIO, **kw)  # type: ignore[arg-type]
+    _near_minimum(w, f"{row}.low", row, sheet, n)
     why = _reasons(key)
     rng = lambda x, r: x.row_range(r)
 
@@ -404,10 +405,25 @@ def _minimum(
         w.metric_formula(avg, lambda x: (
             f"=IF({defined(x)},AVERAGE({rng(x, row)}),{undefined(x)})"))
     w.metric_year(key, lambda x: (
-        f"=IF({defined(x)},INDEX({rng(x, years)},MATCH(MIN({rng(x, row)}),{rng(x, row)},0)),"
+        f"=IF({defined(x)},INDEX({rng(x, years)},MATCH(1,{rng(x, f'{row}.low')},0)),"
         f"IF(SUM({rng(x, f'{row}.neg')})>0,INDEX({rng(x, years)},MATCH(1,"
         f"{rng(x, f'{row}.neg')},0)),\"\"))"
     ))
+
+
+def _near_minimum(w: ModelWriter, id: str, row: str, sheet: str, n: int | None) -> None:
+    """Row ``id``: 1 where ``row`` holds a number within ``TIE`` of its minimum (the year
+    of a minimum is the first of them: renewfin.ratios.first_at_minimum)."""
+    tie = repr(TIE)
+
+    def near(x: At) -> str:
+        low = f"MIN({x.row_range(row)})"
+        return (
+            f"=IF(ISNUMBER({x.p(row)}),({x.p(row)}<={low}+{tie}*MAX(ABS({low}),1))*1,0)"
+        )
+
+    w.book.row(sheet, id, "最小值标志", "At the minimum", near, unit="-", fmt=FLAG, total=False,
+               n=n)
 
 
 def _bank_ratios(w: ModelWriter) -> None:
@@ -610,13 +626,14 @@ def _coverage(w: ModelWriter) -> None:
         f"=IF((1-{x.p('flag.construction')})*({x.p('flag.held')}>0)*({x.p('time.period')}<"
         f"{x.p('xl.last_held')}),{x.p('cash.cumulative_surplus')},\"\")"
     ), total=False)
+    _near_minimum(w, "xl.cash_low", "xl.cash_op", M, None)
     none = _reasons("min_cumulative_cash")[Why.NOT_DUE]
     W("min_cumulative_cash", lambda x: (
         f"=IF(COUNT({x.row_range('xl.cash_op')})=0,{none},MIN({x.row_range('xl.cash_op')}))"
     ))
     w.metric_year("min_cumulative_cash", lambda x: (
         f"=IF(COUNT({x.row_range('xl.cash_op')})=0,\"\",INDEX({x.row_range('xl.period_year')},"
-        f"MATCH(MIN({x.row_range('xl.cash_op')}),{x.row_range('xl.cash_op')},0)))"
+        f"MATCH(1,{x.row_range('xl.cash_low')},0)))"
     ))
 
 
