@@ -97,3 +97,18 @@ class MetricNotes:
             {k: v[np.minimum(index, v.size - 1)] for k, v in self.why.items()},
             {k: v[np.minimum(index, v.size - 1)] for k, v in self.at.items()},
         )
+
+
+def tested(values: np.ndarray, why: np.ndarray | None) -> np.ndarray:
+    """``values`` (S,) as a floor or a cap is tested against: an undefined cover whose
+    numerator is negative (or that has no revenue) is below any floor (−inf); one with
+    nothing due, or a negligible denominator, is above any (+inf); other NaN (an IRR with
+    no root, an unconverged solve) stays NaN. ``why`` (S,) are the ``Why`` codes (None: no
+    notes, the values unchanged)."""
+    values = np.asarray(values, dtype=float)
+    if why is None:
+        return values
+    why = np.broadcast_to(why, values.shape)
+    nan = np.isnan(values)
+    out = np.where(nan & np.isin(why, (Why.NEGATIVE, Why.NO_REVENUE)), -np.inf, values)
+    return np.where(nan & np.isin(why, (Why.NOT_DUE, Why.TINY)), np.inf, out)

@@ -84,8 +84,8 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
             years = tenor - grace
             raw = draw(st.lists(st.integers(1, 4), min_size=years, max_size=years))
             loan["repayment_schedule"] = [x / sum(raw) for x in raw]
-        if repayment == "sculpted":
-            loan["target_dscr"] = draw(st.floats(1.1, 1.6))
+        if repayment == "sculpted":  # sized on the DSCR it is sculpted to, when on DSCR
+            loan["target_dscr"] = loan["sizing"].get("dscr") or draw(st.floats(1.1, 1.6))
         loans.append(loan)
     funding["loans"] = loans
     if draw(st.booleans()):

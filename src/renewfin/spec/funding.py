@@ -410,6 +410,22 @@ class Loan(SpecModel):
             problems.append(
                 Problem("target_dscr", "a sculpted loan needs `target_dscr`", has_value=False)
             )
+        sized = self.sizing.dscr
+        if (
+            self.repayment is LoanRepayment.SCULPTED
+            and self.target_dscr is not None
+            and sized is not None
+            and abs(sized - self.target_dscr) > 1e-12
+        ):
+            problems.append(
+                Problem(
+                    "sizing.dscr",
+                    f"a sculpted loan is sized on the DSCR it is sculpted to (target_dscr "
+                    f"{self.target_dscr:g}): leave sizing.dscr out or set it to "
+                    f"{self.target_dscr:g}",
+                    sized,
+                )
+            )
         raise_problems(problems)
         return self
 
