@@ -10,6 +10,9 @@ for the loan is 188, 149.2, 151.6, 154, 116.4, 240, 240 in 2027–2033.
 
 The loan L: fixed 5 %, tenor 8 years from financial close, one year of grace (repayment in
 2027–2033, 7 years), sized on a DSCR of 1.3 on the cash left after the bond (债贷组合).
+The engine's DSCR and LLCR bounds are smaller than the exact ones by a relative 1e-8
+(``renewfin.financing.bounds.SAFETY``), so that the ratio holds to the solve's tolerance:
+sizes and binding ratios are compared to 2e-8.
 References: DOMAIN.md §4 (DSCR sizing holds period by period: the bound is min over the
 repayment years of cash available / (target × debt service of a unit facility); sculpted:
 PV ÷ target); 《建设项目经济评价方法与参数》(第三版) for 偿债备付率 = (EBITDA − 所得税) / 应还
@@ -90,11 +93,11 @@ def test_equal_principal_sized_year_by_year() -> None:
     assert bound == pytest.approx(116.4 * 7 / (1.3 * 1.15), rel=1e-12)
     row = res.loan_sizing().loc["L"]
     assert row["binding"] == "dscr" and row["binding_year"] == 2031
-    assert row["size"] == pytest.approx(bound, rel=1e-9)
+    assert row["size"] == pytest.approx(bound, rel=2e-8)
     dscr = _loan_dscr(res)
     assert np.all(dscr >= 1.3 - 1e-9)
-    assert dscr[4] == pytest.approx(1.3, rel=1e-9)
-    assert res.metric("min_loan_dscr") == pytest.approx(1.3, rel=1e-9)
+    assert dscr[4] == pytest.approx(1.3, rel=2e-8)
+    assert res.metric("min_loan_dscr") == pytest.approx(1.3, rel=2e-8)
     assert res.notes.year("min_loan_dscr") == 2031
     pv = float(np.sum(AVAIL / 1.3 / 1.05 ** k))
     assert pv == pytest.approx(779.14, abs=0.01)
@@ -134,10 +137,10 @@ def test_each_profile_sized_year_by_year(loan: dict[str, Any], unit: np.ndarray,
     bound = float(np.min(AVAIL / (1.3 * unit)))
     row = res.loan_sizing().loc["L"]
     assert row["binding"] == "dscr" and row["binding_year"] == year
-    assert row["size"] == pytest.approx(bound, rel=1e-9)
+    assert row["size"] == pytest.approx(bound, rel=2e-8)
     dscr = _loan_dscr(res)
     assert np.all(dscr >= 1.3 - 1e-9)
-    assert dscr[year - 2027] == pytest.approx(1.3, rel=1e-9)
+    assert dscr[year - 2027] == pytest.approx(1.3, rel=2e-8)
 
 
 def test_sculpted_loan_holds_the_target_every_year_and_llcr_equals_dscr() -> None:
@@ -149,10 +152,13 @@ def test_sculpted_loan_holds_the_target_every_year_and_llcr_equals_dscr() -> Non
                funding={"distribution_policy": "cash"})
     k = np.arange(1, 8)
     size = float(np.sum(AVAIL / 1.3 / 1.05 ** k))
-    assert res.loan_sizing().loc["L", "size"] == pytest.approx(size, rel=1e-9)
-    assert_allclose(_loan_dscr(res), 1.3, rtol=1e-9)
-    assert res.metric("min_llcr") == pytest.approx(1.3, rel=1e-9)
-    assert res.metric("min_loan_dscr") == pytest.approx(1.3, rel=1e-9)
+    assert res.loan_sizing().loc["L", "size"] == pytest.approx(size, rel=2e-8)
+    # The 1e-8 margin leaves the last balloon smaller by (P − size) × 1.05^6: still 1.3 to
+    # 1e-7, never below it.
+    assert_allclose(_loan_dscr(res), 1.3, rtol=1e-7)
+    assert np.all(_loan_dscr(res) >= 1.3 - 1e-9)
+    assert res.metric("min_llcr") == pytest.approx(1.3, rel=2e-8)
+    assert res.metric("min_loan_dscr") == pytest.approx(1.3, rel=2e-8)
 
 
 def test_a_year_without_cash_allows_no_facility_and_says_why() -> None:
@@ -185,7 +191,7 @@ def test_llcr_bound_by_hand() -> None:
     bound = float(np.min(pv / (1.6 * balance)))
     row = res.loan_sizing().loc["L"]
     assert row["binding"] == "llcr"
-    assert row["size"] == pytest.approx(bound, rel=1e-9)
+    assert row["size"] == pytest.approx(bound, rel=2e-8)
     assert row["llcr_year"] == 2027 + int(np.argmin(pv / balance))
     assert res.metric("min_llcr") >= 1.6 - 1e-9
 

@@ -28,7 +28,11 @@ so the bounds are too.
 - LLCR bound: at the start of each test year with a balance, PV at the loan rate of the
   cash available to the loan to its maturity ÷ (target × the balance of a unit facility);
   cash already held is left out, so the LLCR the metrics report (which counts it) is at
-  least the target.
+  least the target. A sculpted loan's balance is affine in its size (above), which bounds
+  it the same way.
+
+Both bounds are reduced by ``SAFETY`` (a relative 1e-8), so that the ratios they promise
+hold to the solve's tolerance.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ SCULPTED = loan_math.PROFILE_CODES[loan_math.LoanRepayment.SCULPTED]
 TINY = 1e-9
 """A facility below this [money] has no debt service to scale: the unit schedule is the
 profile's."""
+SAFETY = 1e-8
+"""The DSCR and LLCR bounds are reduced by this share (100 × the solve's tolerance): the
+cash they are sized on is a fixed point only to that tolerance, and the ratio must hold to
+the last digit the solve settles."""
 
 
 @inlined_kernel
@@ -181,26 +189,17 @@ def dscr_bound(
     return best, at, cash
 
 
-@kernel
-def _sculpted_bound(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
-    facility: float, scratch: np.ndarray,
-) -> tuple[float, int, float]:
-    """``dscr_bound`` of a sculpted loan (module docstring), per period; ``scratch``
-    (3, T): row 2 receives the PV of cash available ÷ target from each period to
-    maturity."""
+@inlined_kernel
+def _sculpted_start(
+    li: LoopInputs, out_loans: np.ndarray, k: int, j: int
+) -> tuple[int, int, int, float]:
+    """Where a sculpted loan ``k`` of scenario ``j`` is assessed: its first period of
+    operation, its first repayment period in operation, one past its last (``life_end``)
+    and its balance at the first period of operation per unit drawn (1 unless principal was
+    repaid in construction), from the last pass."""
     t0 = first_operating(li, j, k)
     s0 = max(li.loan_ints[k, 1], t0)
     stop = life_end(li, k)
-    if s0 >= stop:
-        return np.inf, -1, np.nan
-    pv = scratch[2]
-    acc = 0.0
-    for t in range(stop - 1, s0 - 1, -1):
-        acc = (available(li, out, out_loans, k, j, t) / target + acc) / (1.0 + li.rates[k, j, t])
-        pv[t] = acc
-    # Balance at the start of repayment per unit of facility (1 unless principal was
-    # repaid in construction).
     beta = 1.0
     used = facility_used(out_loans, k, j, t0)
     if used > TINY:
@@ -209,6 +208,35 @@ def _sculpted_bound(
             bal += (out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
                     - out_loans[k, PRINCIPAL, j, t])
         beta = max(bal / used, TINY)
+    return t0, s0, stop, beta
+
+
+@inlined_kernel
+def _present_values(
+    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, lo: int, stop: int,
+    scale: float, pv: np.ndarray,
+) -> None:
+    """``pv[t]`` (t in [lo, stop)): the PV at loan ``k``'s rate, at the start of period
+    ``t``, of the cash available to it × ``scale`` over [t, stop)."""
+    acc = 0.0
+    for t in range(stop - 1, lo - 1, -1):
+        acc = (available(li, out, out_loans, k, j, t) * scale + acc) / (1.0 + li.rates[k, j, t])
+        pv[t] = acc
+
+
+@kernel
+def _sculpted_bound(
+    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
+    facility: float, scratch: np.ndarray,
+) -> tuple[float, int, float]:
+    """``dscr_bound`` of a sculpted loan (module docstring), per period; ``scratch``
+    (3, T): row 2 receives the PV of cash available ÷ target from each period to
+    maturity."""
+    t0, s0, stop, beta = _sculpted_start(li, out_loans, k, j)
+    if s0 >= stop:
+        return np.inf, -1, np.nan
+    pv = scratch[2]
+    _present_values(li, out, out_loans, k, j, s0, stop, 1.0 / target, pv)
     best, at, cash = pv[s0], -1, np.nan
     for t in range(t0, s0):  # interest only in operation before repayment
         a = available(li, out, out_loans, k, j, t)
@@ -230,12 +258,42 @@ def _sculpted_bound(
 
 
 @kernel
+def _sculpted_llcr(
+    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, llcr: float,
+    scratch: np.ndarray,
+) -> tuple[float, int]:
+    """``llcr_bound`` of a sculpted loan: its balance is ``P_t + (B_0 − P_0) G_t`` (module
+    docstring), so LLCR_t = V_t / B_t ≥ ``llcr`` at the start of each test year bounds
+    ``B_0`` by ``P_0 + (V_t / llcr − P_t) / G_t`` (by ``V_t / llcr`` before repayment), with
+    ``V_t`` the PV of the cash available to maturity; ``scratch`` (3, T) rows 0 and 2."""
+    t0, s0, stop, beta = _sculpted_start(li, out_loans, k, j)
+    if s0 >= stop:
+        return np.inf, -1
+    target = li.loan_floats[k, 0]
+    p, v = scratch[2], scratch[0]
+    _present_values(li, out, out_loans, k, j, s0, stop, 1.0 / target, p)
+    _present_values(li, out, out_loans, k, j, t0, stop, 1.0, v)
+    best, at = np.inf, -1
+    growth = 1.0
+    for t in range(t0, stop):
+        if t % li.ppy == 0 and test_year(li, j, t // li.ppy):
+            lim = v[t] / llcr if t < s0 else p[s0] + (v[t] / llcr - p[t]) / growth
+            if lim < best:
+                best, at = lim, t
+        if t >= s0:
+            growth *= 1.0 + li.rates[k, j, t]
+    return max(best, 0.0) / beta, at
+
+
+@kernel
 def llcr_bound(
     li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
     facility: float, unit: np.ndarray,
 ) -> tuple[float, int]:
     """Loan ``k``'s LLCR bound in scenario ``j`` from the last pass (module docstring) and
     the period where it binds (−1: none) [money]; ``unit`` (3, T) scratch."""
+    if li.loan_ints[k, 3] == SCULPTED:
+        return _sculpted_llcr(li, out, out_loans, k, j, target, unit)
     unit_schedule(li, out_loans, k, j, facility, unit)
     n = li.ops.shape[2]
     mat = life_end(li, k)

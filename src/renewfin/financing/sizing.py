@@ -37,7 +37,7 @@ import numpy as np
 
 from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.errors import ConvergenceError
-from renewfin.financing.bounds import dscr_bound, llcr_bound
+from renewfin.financing.bounds import SAFETY, dscr_bound, llcr_bound
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
     BOND_SERVICE,
@@ -271,12 +271,12 @@ def _set_sizes(
         bounds[k, B_LLCR, j] = np.inf
         if use_cash and not np.isnan(target):
             b, at, cash = dscr_bound(li, out, out_loans, k, j, target, fac[k], unit)
-            bounds[k, B_DSCR, j] = max(b, 0.0)
+            bounds[k, B_DSCR, j] = max(b, 0.0) * (1.0 - SAFETY)
             periods[k, 0, j] = at
             dscr_cash[k, j] = cash
         if use_cash and not np.isnan(llcr):
             b, at = llcr_bound(li, out, out_loans, k, j, llcr, fac[k], unit)
-            bounds[k, B_LLCR, j] = max(b, 0.0)
+            bounds[k, B_LLCR, j] = max(b, 0.0) * (1.0 - SAFETY)
             periods[k, 1, j] = at
         bounds[k, B_COST, j] = max(gap_total - before, 0.0) + x[2 + k]
         fac[k] = min(
