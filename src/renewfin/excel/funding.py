@@ -1059,19 +1059,22 @@ def waterfall(w: ModelWriter) -> None:
             f"{x.p('finance.interest_income')}"
         ),
     )
-    # Sculpting: cash available to each loan after the debt ranked before it (CFADS with
-    # the interest subsidies of operation, less bond service and the service due of the
-    # loans before it; renewfin.financing.waterfall._scheduled_principal).
+    # Sculpting: cash available to each loan on the cumulative basis (CFADS with the
+    # interest subsidies of operation, less bond service, less the loan's target DSCR ×
+    # the service due of the loans before it; renewfin.financing.waterfall.
+    # _scheduled_principal).
     subsidies = lambda x: "+".join(
         f"{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in names
     )
-    prior = ["cash.bond_debt_service"]
+    prior: list[str] = []
     for n in names:
+        scale = w.book.inputs.get(f"xl.target_dscr[{n}]", "0")  # sculpted loans have one
 
-        def available(x: At, prior: tuple[str, ...] = tuple(prior)) -> str:
+        def available(x: At, prior: tuple[str, ...] = tuple(prior), scale: str = scale) -> str:
+            senior = "+".join(x.p(p) for p in prior) or "0"
             return (
                 f"={x.p('xl.cfads')}+{exp(x)}*({subsidies(x)})-"
-                + "-".join(x.p(p) for p in prior)
+                f"{x.p('cash.bond_debt_service')}-{scale}*({senior})"
             )
 
         b.row(

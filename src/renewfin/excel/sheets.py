@@ -131,45 +131,55 @@ def _corkscrew_gap(w: ModelWriter, x: At) -> str:
 
 
 def _loan_cover_rows(w: ModelWriter) -> None:
-    """Each loan's debt service due and the cash available to it, by period (Metrics) and
-    by model year (Ratios) (renewfin.checks.loan_cover)."""
+    """The cumulative cover of each loan (renewfin.checks.loan_cover): by period
+    (Metrics) and by model year (Ratios), the debt service due of the loan and of the loans
+    before it, and the cash for the loans (CFADS less special-bond service)."""
     b = w.book
     n = w.spec.timeline.horizon_years
     names = [ln.name for ln in w.spec.funding.loans]
+
+    def yearly(x: At, row: str) -> str:
+        return f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},{x.row_range(row)})"
+
+    b.row("Metrics", "xl.loan_cash", "可用于贷款偿债的现金", "Cash for the loans (after bonds)",
+          lambda x: f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}")
+    b.row("Ratios", "ratio.loan_cash", "可用于贷款偿债的现金", "Cash for the loans (after bonds)",
+          lambda x: yearly(x, "xl.loan_cash"), n=n)
     for k, name in enumerate(names):
 
-        def due(x: At, name: str = name) -> str:
+        def due(x: At, upto: tuple[str, ...] = tuple(names[: k + 1])) -> str:
+            return "=" + "+".join(
+                f"{x.p(f'loan[{o}].interest')}-{x.p(f'loan[{o}].capitalised')}+"
+                f"{x.p(f'loan[{o}].principal')}"
+                for o in upto
+            )
+
+        def own(x: At, name: str = name) -> str:
             return (
-                f"={x.p(f'loan[{name}].interest')}-{x.p(f'loan[{name}].capitalised')}"
-                f"+{x.p(f'loan[{name}].principal')}"
+                f"={x.p(f'loan[{name}].interest')}-{x.p(f'loan[{name}].capitalised')}+"
+                f"{x.p(f'loan[{name}].principal')}"
             )
 
-        def avail(x: At, before: tuple[str, ...] = tuple(names[:k])) -> str:
-            return f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}" + "".join(
-                f"-{x.p(f'xl.loan_due[{o}]')}" for o in before
-            )
+        def own_by_year(x: At, row: str = f"xl.loan_own[{name}]") -> str:
+            return yearly(x, row)
 
-        b.row("Metrics", f"xl.loan_due[{name}]", f"应还本付息：{name}",
-              f"Debt service due: {name}", due)
-        b.row("Metrics", f"xl.loan_avail[{name}]", f"可用于{name}的现金",
-              f"Cash available to {name}", avail)
-        for src, zh, en in (("loan_avail", "可用现金", "cash available"),
-                            ("loan_due", "应还本付息", "debt service due")):
+        b.row("Metrics", f"xl.loan_own[{name}]", f"应还本付息：{name}",
+              f"Debt service due: {name}", own)
+        b.row("Ratios", f"ratio.loan_own[{name}]", f"应还本付息：{name}",
+              f"Debt service due: {name}", own_by_year, n=n)
+        b.row("Metrics", f"xl.loan_due[{name}]", f"应还本付息（累计至{name}）",
+              f"Debt service due, {name} and the loans before it", due)
+        def due_by_year(x: At, row: str = f"xl.loan_due[{name}]") -> str:
+            return yearly(x, row)
 
-            def yearly(x: At, row: str = f"xl.{src}[{name}]") -> str:
-                return (
-                    f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},"
-                    f"{x.row_range(row)})"
-                )
-
-            b.row("Ratios", f"ratio.{src}[{name}]", f"{zh}：{name}", f"{en}: {name}", yearly,
-                  n=n)
+        b.row("Ratios", f"ratio.loan_due[{name}]", f"应还本付息（累计至{name}）",
+              f"Debt service due, {name} and the loans before it", due_by_year, n=n)
 
 
 def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
-    """Every loan sized on a DSCR meets it in every test year: cash available to it (CFADS
-    less bond service and the service due of the loans before it) ≥ target × its service
-    due, by model year (renewfin.checks.sizing_targets)."""
+    """Every loan sized on a DSCR meets it in every test year on the cumulative basis: cash
+    for the loans ≥ target × its debt service due and that of the loans before it, by model
+    year (renewfin.checks.sizing_targets)."""
     from renewfin.checks import TARGET_TOL
 
     res = w.result
@@ -186,9 +196,9 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
 
     def formula(x: At) -> str:
         parts = [
-            f"SUMPRODUCT({x.row_range('ratio.test')}*({x.row_range(f'ratio.loan_due[{name}]')}"
-            f">1E-9)*({x.row_range(f'ratio.loan_avail[{name}]')}<{target}*"
-            f"{x.row_range(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9))"
+            f"SUMPRODUCT({x.row_range('ratio.test')}*({x.row_range(f'ratio.loan_own[{name}]')}"
+            f">1E-7*MAX({x.p(f'xl.facility[{name}]')},1))*({x.row_range('ratio.loan_cash')}<"
+            f"{target}*{x.row_range(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9))"
             for name, target in terms
         ]
         return f"=(({'+'.join(parts) or '0'})=0)*1"

@@ -1,21 +1,25 @@
 """The DSCR and LLCR bounds of debt sizing, computed from the last pass of the period loop.
 
-Definitions (``DOMAIN.md`` §4; ``renewfin.spec.funding.LoanSizing``): the cash available to
-loan ``k`` in a period is CFADS (with interest subsidies and interest earned on cash) less
-the special-bond debt service (interest and principal, less principal repaid by a
-refinancing tranche) and the debt service (interest and scheduled principal) of the loans
-listed before it. A *test year* is a model year fully in operation, held, and not the
-year of a REIT exit; the bank DSCR is assessed on test years (``renewfin.metrics_funding``),
-so the bounds are too.
+Definitions (``DOMAIN.md`` §4; ``renewfin.spec.funding.LoanSizing``): the cash for the loans
+in a period is CFADS (with interest subsidies and interest earned on cash) less the
+special-bond debt service (interest and principal, less principal repaid by a refinancing
+tranche), which is paid first (债贷组合). Loans listed after others are tested as junior lenders
+test them, on the cumulative basis: cash for the loans / (the loan's debt service + that of
+the loans before it) ≥ its target ``T``, so the cash *available* to loan ``k`` is the cash
+for the loans less ``T`` × the debt service (interest and scheduled principal) of the loans
+before it, and every cover below is of that. A *test year* is a model year fully in
+operation, held, and not the year of a REIT exit; the bank DSCR is assessed on test years
+(``renewfin.metrics_funding``), so the bounds are too.
 
 - DSCR bound, every profile but sculpted: debt service is proportional to the facility
   (at the fixed point the balance in operation is the facility less what was repaid in
   construction), so with ``u_y`` the debt service of a unit facility in test year ``y``
-  the bound is ``min_y A_y / (target · u_y)`` over the test years with ``u_y > 0``, and 0
-  when ``A_y ≤ 0`` in such a year. ``u`` is the last pass's debt service per unit of its
-  facility — exact at the fixed point, whatever the profile, grace (interest-only years in
-  operation count), sweep or rate path — or, for a facility of zero, the profile's
-  schedule of a unit balance from the first period of operation.
+  and ``A_y`` the cash available, the bound is ``min_y A_y / (target · u_y)`` over the
+  test years with ``u_y > 0``, and 0 when ``A_y ≤ 0`` in such a year. ``u`` is the
+  profile's schedule (``renewfin.instruments.loan.due``, no prepayment) of the balance
+  the last pass's drawings build, per unit drawn — exact at the fixed point, whatever the
+  profile, grace (interest-only years in operation count) or rate path; a cash sweep only
+  lowers the debt service due.
 - DSCR bound, sculpted: principal ``A_t / target − interest`` from the first repayment
   period holds the DSCR at the target in every period exactly when it is never negative
   and the balance is repaid by maturity: with ``P_t`` the PV at the loan rate of
@@ -64,14 +68,16 @@ the last digit the solve settles."""
 
 @inlined_kernel
 def available(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, t: int
+    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, t: int,
+    target: float,
 ) -> float:
-    """Cash available to loan ``k`` in period ``t`` of scenario ``j`` of the last pass
-    [money] (module docstring)."""
-    a = out[CFADS, j, t] - li.ops[I_BOND_DS, j, t]
+    """Cash available to loan ``k`` in period ``t`` of scenario ``j`` of the last pass, for
+    a cover of ``target`` on the cumulative basis: CFADS less special-bond service, less
+    ``target`` × the service of the loans before it [money] (module docstring)."""
+    senior = 0.0
     for i in range(k):
-        a = a - out_loans[i, INTEREST, j, t] - out_loans[i, PRINCIPAL, j, t]
-    return a
+        senior += out_loans[i, INTEREST, j, t] + out_loans[i, PRINCIPAL, j, t]
+    return out[CFADS, j, t] - li.ops[I_BOND_DS, j, t] - target * senior
 
 
 @inlined_kernel
@@ -177,7 +183,7 @@ def dscr_bound(
         a = 0.0
         u = 0.0
         for t in range(y * ppy, (y + 1) * ppy):
-            a += available(li, out, out_loans, k, j, t)
+            a += available(li, out, out_loans, k, j, t, target)
             u += unit[0, t]
         if u <= 1e-12:
             continue
@@ -214,13 +220,15 @@ def _sculpted_start(
 @inlined_kernel
 def _present_values(
     li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, lo: int, stop: int,
-    scale: float, pv: np.ndarray,
+    target: float, scale: float, pv: np.ndarray,
 ) -> None:
     """``pv[t]`` (t in [lo, stop)): the PV at loan ``k``'s rate, at the start of period
-    ``t``, of the cash available to it × ``scale`` over [t, stop)."""
+    ``t``, of the cash available to it for a cover of ``target`` × ``scale`` over [t,
+    stop)."""
     acc = 0.0
     for t in range(stop - 1, lo - 1, -1):
-        acc = (available(li, out, out_loans, k, j, t) * scale + acc) / (1.0 + li.rates[k, j, t])
+        a = available(li, out, out_loans, k, j, t, target)
+        acc = (a * scale + acc) / (1.0 + li.rates[k, j, t])
         pv[t] = acc
 
 
@@ -236,17 +244,17 @@ def _sculpted_bound(
     if s0 >= stop:
         return np.inf, -1, np.nan
     pv = scratch[2]
-    _present_values(li, out, out_loans, k, j, s0, stop, 1.0 / target, pv)
-    best, at, cash = pv[s0], -1, np.nan
+    _present_values(li, out, out_loans, k, j, s0, stop, target, 1.0 / target, pv)
+    best, at, cash = pv[s0], s0, np.nan  # the PV over the whole repayment binds
     for t in range(t0, s0):  # interest only in operation before repayment
-        a = available(li, out, out_loans, k, j, t)
+        a = available(li, out, out_loans, k, j, t, target)
         r = li.rates[k, j, t]
         lim = np.inf if r <= 0.0 and a > 0.0 else (max(a, 0.0) / (target * r) if r > 0 else 0.0)
         if lim < best:
             best, at, cash = lim, t, a
     growth = 1.0
     for t in range(s0, stop):
-        a = available(li, out, out_loans, k, j, t)
+        a = available(li, out, out_loans, k, j, t, target)
         r = li.rates[k, j, t]
         if r > 0.0 or a <= 0.0:
             cap = max(a, 0.0) / (target * r) if r > 0.0 else 0.0
@@ -271,8 +279,8 @@ def _sculpted_llcr(
         return np.inf, -1
     target = li.loan_floats[k, 0]
     p, v = scratch[2], scratch[0]
-    _present_values(li, out, out_loans, k, j, s0, stop, 1.0 / target, p)
-    _present_values(li, out, out_loans, k, j, t0, stop, 1.0, v)
+    _present_values(li, out, out_loans, k, j, s0, stop, target, 1.0 / target, p)
+    _present_values(li, out, out_loans, k, j, t0, stop, llcr, 1.0, v)
     best, at = np.inf, -1
     growth = 1.0
     for t in range(t0, stop):
@@ -299,11 +307,8 @@ def llcr_bound(
     mat = life_end(li, k)
     ppy = li.ppy
     # PV at the loan rate, at the start of each period, of the cash available to maturity.
-    acc = 0.0
     pv = unit[2]
-    for t in range(mat - 1, -1, -1):
-        acc = (available(li, out, out_loans, k, j, t) + acc) / (1.0 + li.rates[k, j, t])
-        pv[t] = acc
+    _present_values(li, out, out_loans, k, j, 0, mat, target, 1.0, pv)
     best, at = np.inf, -1
     for y in range(n // ppy):
         t = y * ppy

@@ -127,7 +127,7 @@ def zero_dscr_bounds(ctx: RunContext, plan: FundingPlan, sizing: Sizing) -> list
             )
         hints.append("or more revenue, less cost or a smaller special bond ahead of the loan")
         more = f" (in {int(zero.sum())} of {zero.size} scenarios)" if zero.size > 1 else ""
-        senior = " and the loans listed before it" if k else ""
+        senior = f" and {target:g} × the service of the loans listed before it" if k else ""
         out.append(
             f"funding.loans[{ln.name}].sizing.dscr: the DSCR bound is 0{more}: in {year} the "
             f"cash available to the loan (CFADS less special-bond service{senior}) is "

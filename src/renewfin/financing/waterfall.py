@@ -536,23 +536,28 @@ def _scheduled_principal(
     li: LoopInputs, j: int, t: int, work: Workspace, closing: bool, available: float
 ) -> float:
     """Each loan's principal due in period ``t`` of scenario ``j`` from its opening balance
-    (``work.loans``; everything at the last period held); a sculpted loan sculpts on
-    ``available`` [money] — CFADS with interest subsidies less special-bond service —
-    less the service of the loans ranked before it. Returns the total [money]."""
+    (``work.loans``; everything at the last period held). A sculpted loan sculpts to its
+    target DSCR ``T`` on the cumulative basis of senior and junior debt: its debt service is
+    ``available / T`` less the service of the loans ranked before it, ``available`` [money]
+    being CFADS with interest subsidies less special-bond service. Returns the total
+    [money]."""
     bal, int_open, principal = work.loans[0], work.loans[4], work.loans[5]
     loan_ints, loan_floats, custom = li.loan_ints, li.loan_floats, li.custom
     total = 0.0
+    prior = 0.0  # debt service of the loans ranked before
     for i in range(li.rates.shape[0]):
         if closing:
             due = bal[i]
         else:
+            target = loan_floats[i, 0]
+            cash = available - target * prior if target == target else available
             due = loan_math.due(
                 loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
-                custom[i, 1, t], loan_floats[i, 0], bal[i], li.rates[i, j, t], available,
+                custom[i, 1, t], target, bal[i], li.rates[i, j, t], cash,
             )
         principal[i] = due
         total += due
-        available = available - int_open[i] - due
+        prior += int_open[i] + due
     return total
 
 

@@ -281,14 +281,15 @@ class LoanSizing(SpecModel):
     """Maximum loan as a share of total investment (including IDC and fees)."""
     dscr: float | None = Field(default=None, gt=0, le=10)
     """Target DSCR (> 0; banks use 1.2–1.3): the largest facility whose debt service meets
-    it in every period it is due in operation, on the cash available to the loan (CFADS
-    less special-bond service and the service of the loans listed before it). For a
-    sculpted loan this is PV(cash available over the repayment periods, at the loan rate)
-    / dscr; for the other profiles it is the smallest, over those periods, of cash
-    available / (dscr × debt service of a unit facility), and 0 when cash available is
-    not positive in a period with debt service due (``Result.loan_sizing`` names the
-    period). Interest-only (grace) periods in operation count as periods with debt
-    service due."""
+    it in every year it is due in operation, on CFADS less special-bond service (paid
+    first, 债贷组合) over the loan's debt service plus that of the loans listed before it
+    (the cumulative DSCR a junior lender tests). For a sculpted loan this is PV(cash
+    available over the repayment periods, at the loan rate) / dscr; for the other profiles
+    it is the smallest, over those years, of cash available / (dscr × debt service of a
+    unit facility), and 0 when cash available is not positive in a year with debt service
+    due (``Result.loan_sizing`` names the year). Interest-only (grace) years in operation
+    count as years with debt service due. ``renewfin.financing.bounds`` has the
+    formulas."""
     llcr: float | None = Field(default=None, gt=0, le=10)
     """Target LLCR (optional, > 0): the largest facility whose LLCR — PV at the loan rate
     of the cash available to it over its remaining life / its balance — meets it at the
