@@ -241,7 +241,7 @@ def _cover_ratios(
     value, why = cover(pv_project[idx, first], opening[idx, first])
     has = rows.any(axis=1)
     out["plcr"] = np.where(has, value, np.nan)
-    notes.note("plcr", np.where(has, why, Why.NOT_DUE), np.where(has, first, -1))
+    notes.note("plcr", np.where(has, why, Why.NOT_DUE))
 
 
 def _coverage(
