@@ -474,13 +474,25 @@ def test_an_unexpected_failure_is_an_internal_error_without_traceback(
         main(["run", SPEC])
 
 
-def test_run_strict_exits_1_when_a_check_fails(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_strict_exits_1_when_a_check_fails(tmp_path: Path) -> None:
+    """``--strict`` exits 1 when a covenant fails; without it the failures are printed and
+    the run exits 0. The bundled model passes its covenants (issue 16.6); the failing case
+    is old_community with its parking fee halved."""
+    import yaml
+
     from renewfin.checks import run_checks
 
-    failed = [c.id for c in run_checks(run(load_spec(MODEL))) if not bool(c.passed[0])]
-    assert failed, "the old-community example fails a check (its own comments say so)"
-    assert main(["run", SPEC]) == 0
-    assert main(["run", SPEC, "--strict"]) == 1
+    base = load_spec(MODEL)
+    price = next(r.unit_price for r in base.revenues if r.name == "停车位")
+    weak = base.with_changes({"revenues[停车位].unit_price": 0.5 * price})
+    failed = [c.id for c in run_checks(run(weak)) if not bool(c.passed[0])]
+    assert failed, "halving the parking fee should breach a covenant"
+    path = tmp_path / "weak.yaml"
+    path.write_text(yaml.safe_dump(weak.model_dump(mode="json"), allow_unicode=True),
+                    encoding="utf-8")
+    assert main(["run", str(path)]) == 0
+    assert main(["run", str(path), "--strict"]) == 1
+    assert main(["run", SPEC, "--strict"]) == 0
 
 
 # --- reproducible outputs ------------------------------------------------------------------
