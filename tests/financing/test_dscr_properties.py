@@ -129,6 +129,9 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
         opex=opex,
         tax={"preset": draw(st.sampled_from(["none", "cn_default"]))},
         funding=funding,
+        # grants and bonds up to twice the works are explored on purpose
+        # (renewfin.spec.plausibility refuses such stacks in files)
+        plausibility={"max_grant_share": 100, "max_sources_ratio": 100},
     )
 
 

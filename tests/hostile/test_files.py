@@ -30,9 +30,22 @@ def spec_text() -> str:
     return SPEC.read_text(encoding="utf-8")
 
 
+def _first_amount_line() -> int:
+    """Index of the bundled spec's first ``    amount:`` line (its first investment item)."""
+    return next(i for i, line in enumerate(spec_text().splitlines())
+                if line.startswith("    amount: "))
+
+
 def with_duplicate_amount() -> str:
-    """The bundled spec with a second ``amount:`` in its first investment item."""
-    return spec_text().replace("    amount: 18600 ", "    amount: 18600\n    amount: 99999 ", 1)
+    """The bundled spec with a second ``amount:`` after the first one of its first
+    investment item."""
+    lines = spec_text().splitlines()
+    k = _first_amount_line()
+    return "\n".join([*lines[: k + 1], "    amount: 99999", *lines[k + 1 :]]) + "\n"
+
+
+DUPLICATE_LINES = (_first_amount_line() + 1, _first_amount_line() + 2)
+"""The 1-based lines of the two ``amount:`` keys of ``with_duplicate_amount``."""
 
 
 YAML_CASES: dict[str, tuple[Callable[[], str], tuple[str, ...]]] = {
@@ -43,7 +56,8 @@ YAML_CASES: dict[str, tuple[Callable[[], str], tuple[str, ...]]] = {
                            ("nested more than 64 levels deep",)),
     "deep flow nesting": (lambda: "[" * 20000 + "]" * 20000, ("not valid YAML",)),
     "many values": (lambda: "[" + "1," * 1_500_000 + "1]", ("more than 200,000 values",)),
-    "duplicate key": (with_duplicate_amount, ("duplicate key 'amount' on lines 31 and 32",)),
+    "duplicate key": (with_duplicate_amount,
+                      ("duplicate key 'amount' on lines {} and {}".format(*DUPLICATE_LINES),)),
     "duplicate section": (lambda: spec_text() + "funding: {}\n", ("duplicate key 'funding'",)),
     "too large": (lambda: "# " + "x" * (9 * 1024 * 1024), ("larger than 8 MB",)),
     "huge name": (lambda: spec_text().replace("  name: 滨江区", "  name: " + "滨" * 2_000_000, 1),
@@ -62,7 +76,8 @@ def test_hostile_spec_yaml_is_refused(case: str, tmp: Path) -> None:
 def test_duplicate_key_message_names_both_lines(tmp: Path) -> None:
     lines = with_duplicate_amount().splitlines()
     first, second = [i + 1 for i, line in enumerate(lines) if line.startswith("    amount:")][:2]
-    assert (first, second) == (31, 32) and "18600" in lines[30] and "99999" in lines[31]
+    assert (first, second) == DUPLICATE_LINES and "99999" in lines[second - 1]
+    assert lines[first - 1] == spec_text().splitlines()[first - 1]
 
 
 @pytest.mark.parametrize("case", ["deep", "duplicate", "many values"])

@@ -395,7 +395,8 @@ def control(w: ModelWriter) -> None:
     r += 1
     for item in w.book.solved:
         put_text(ws, r, 2, item["name"])
-        put_text(ws, r, 3, f"{item['sheet']}!E{item['row']}")
+        where = f"{item['row']}:{item['row']}" if item.get("whole_row") else f"E{item['row']}"
+        put_text(ws, r, 3, f"{item['sheet']}!{where}")
         cell = ws.cell(r, 5, item["value"])
         cell.fill = SOLVED_FILL
         ws.cell(r, 6, item["residual"])

@@ -528,9 +528,24 @@ def _prefill(root: BaseModel | None, section: Section) -> dict[tuple[str, ...], 
         if not any(s.path in out for s in group):
             for s in group:
                 value = _resolve(root, s.path)
+                if value is None and s.path in _RESOLVED_DEFAULTS:
+                    value = _RESOLVED_DEFAULTS[s.path](root)
                 if value is not None:
                     out[s.path] = value
     return out
+
+
+def _mmra_items(root: BaseModel) -> list[str]:
+    from renewfin.spec.model import ProjectSpec, mmra_items
+
+    return mmra_items(root) if isinstance(root, ProjectSpec) else []
+
+
+_RESOLVED_DEFAULTS: dict[tuple[str, ...], Any] = {("funding", "mmra", "items"): _mmra_items}
+"""Fields whose default (None) is resolved from the rest of the spec, written by their
+resolved value when a present optional model would otherwise show no cell: a maintenance
+reserve given as ``mmra: {}`` is written with the names of the cyclical items it funds, so
+that it reads back present and funding the same items."""
 
 
 def _put(cell: Cell | MergedCell, value: Any) -> None:
