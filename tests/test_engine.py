@@ -188,10 +188,11 @@ def test_identities_on_the_example_model(old_community_data: dict[str, Any]) -> 
     (cont,) = [i["rate"] for i in data["investment"] if i["category"] == "contingency"]
     assert res.values["total_investment"][0] == pytest.approx(amounts * (1 + cont))
     # Parking in its first operating year (2028): spaces × 元/month × 12 × utilisation ×
-    # first ramp factor, in 万元 (1150 × 220 × 12 × 0.8 × 0.75 / 10,000 = 182.16 at 220 元).
+    # first ramp factor (1 without a ramp), in 万元 (1150 × 260 × 12 × 0.8 / 10,000 = 287.04).
     p = next(r for r in data["revenues"] if r["name"] == "停车位")
+    ramp = p.get("ramp_up", [1.0])[0]
     assert res.ledger["revenue.stream[停车位]"][0, 2] == pytest.approx(
-        p["quantity"] * p["unit_price"] * 12 * p["utilisation"] * p["ramp_up"][0] / 10_000
+        p["quantity"] * p["unit_price"] * 12 * p["utilisation"] * ramp / 10_000
     )
 
 

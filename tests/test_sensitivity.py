@@ -260,7 +260,8 @@ def test_switching_table_defaults(park: ProjectSpec) -> None:
     """Benchmark IRR and the bond-coverage floor (the park has a special bond)."""
     th = sv.default_thresholds(park)
     assert [(t.metric, t.value) for t in th] == [
-        ("project_irr_after_tax", 0.06), ("bond_coverage", 1.1)]
+        ("project_irr_after_tax", 0.06),
+        ("bond_coverage", park.funding.covenants.min_bond_coverage)]
     table = sv.switching_table(park, grid=31)
     assert len(table) == 2 * len(sv.standard_factors(park))
     found = table[table["status"] == "found"]

@@ -13,7 +13,7 @@ import renewfin
 from renewfin.cli import main
 from renewfin.engine import run
 from renewfin.simulation import prepare, simulate, stress_table
-from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, validate_data
+from renewfin.spec import ProjectSpec, ScenarioSpec, SpecError, load_scenario, validate_data
 from renewfin.testing import minimal_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,7 +271,8 @@ def test_cli_simulate_prints_and_writes_json(tmp_path, capsys) -> None:
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["n"] == 64 and doc["seed"] == 3
     assert {"bond_coverage", "min_dscr"} <= set(doc["summary"])
-    assert doc["breaches"][0]["threshold"] == "bond_coverage < 1.1"
+    first = load_scenario(ROOT / "scenarios/old_community.yaml").thresholds[0]
+    assert doc["breaches"][0]["threshold"] == f"{first.metric} < {first.value:g}"
 
 
 def test_cli_simulate_rejects_a_bad_scenario_without_traceback(tmp_path, capsys) -> None:

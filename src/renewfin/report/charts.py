@@ -462,6 +462,18 @@ def spider_chart(
         return _render(fig, "spider", title)
 
 
+def _hist_range(v: np.ndarray) -> tuple[float, float]:
+    """The x range of a histogram of ``v`` (finite, non-empty): its own range, widened to
+    ±0.1 % of its magnitude (at least ±1e-9) when the values are (nearly) all equal, so
+    that a metric the simulated inputs do not move still draws one bar."""
+    lo, hi = float(v.min()), float(v.max())
+    pad = max(1e-3 * max(abs(lo), abs(hi)), 1e-9)
+    if hi - lo < pad:
+        mid = 0.5 * (lo + hi)
+        return mid - pad, mid + pad
+    return lo, hi
+
+
 def histogram_chart(
     values: dict[str, np.ndarray],
     base: dict[str, float],
@@ -484,7 +496,11 @@ def histogram_chart(
             scale = 100.0 if unit in ("rate", "share") else 1.0
             v = values[k][np.isfinite(values[k])] * scale
             ax.hist(
-                v, bins=min(40, max(10, int(np.sqrt(v.size)))), color=PALETTE["blue"], alpha=0.85
+                v,
+                bins=min(40, max(10, int(np.sqrt(v.size)))),
+                range=_hist_range(v),
+                color=PALETTE["blue"],
+                alpha=0.85,
             )
             b = base.get(k, np.nan)
             if np.isfinite(b):
