@@ -52,7 +52,7 @@ def _handlers(app: FastAPI) -> None:
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
             Problem(
-                format_loc([p for p in e["loc"] if p not in ("path", "query")]),
+                format_loc([p for p in e["loc"] if p not in ("path", "query", "body")]),
                 e["msg"],
                 e.get("input"),
             )
@@ -97,14 +97,16 @@ def create_app(
     examples_root : Path
         The folder holding the bundled ``models/`` and ``scenarios/``.
     jobs : JobManager, optional
-        The job manager to use (default: a new one with ``workers``).
+        The job manager to use (default: a new one with ``workers``, shut down with the
+        application; one passed in is left running).
     """
     manager = jobs or JobManager(workers=workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        manager.shutdown()
+        if jobs is None:
+            manager.shutdown()
 
     app = FastAPI(
         title="renewfin",

@@ -120,8 +120,12 @@ def sensitivity_task(payload: dict[str, Any], out: Path, progress: Progress) -> 
     charts, notes = sensitivity_charts(
         tables["tornado"], tables["spider"], payload.get("lang", "zh")
     )
+    from renewfin.metrics import metric_info
+
+    labels = {m: {"zh": metric_info(m).zh, "en": metric_info(m).en} for m in metrics}
     return {
         "metrics": metrics,
+        "labels": labels,
         "tables": {k: records(t) for k, t in tables.items() if k != "spider"},
         "charts": charts,
         "chart_notes": notes,

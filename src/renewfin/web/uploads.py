@@ -71,10 +71,17 @@ def _through_file(data: bytes, suffix: str, read: Callable[[Path], T], name: str
             return read(path)
         except SpecError as exc:
             problems = [
-                Problem(p.path, p.message.replace(str(path), name), p.value, p.has_value)
+                Problem(
+                    p.path, _named(p.message, path, name), _named(p.value, path, name), p.has_value
+                )
                 for p in exc.problems
             ]
             raise SpecError(problems, name, what) from None
+
+
+def _named(value: Any, path: Path, name: str) -> Any:
+    """``value`` with the temporary ``path`` replaced by the upload's ``name``."""
+    return value.replace(str(path), name) if isinstance(value, str) else value
 
 
 def _read_template(path: Path) -> ProjectSpec:

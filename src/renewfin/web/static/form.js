@@ -157,7 +157,8 @@ export class SpecForm {
       const labels = n["x-labels"] || {};
       const options = [];
       if (k.nullable || value === undefined || value === null) options.push(el("option", { value: "" }, t("edit.default")));
-      for (const v of n.enum) options.push(el("option", { value: String(v) }, LANG === "zh" ? `${labels[v] || v}（${v}）` : String(v)));
+      const text = (v) => (LANG === "zh" && labels[v] && labels[v] !== String(v) ? `${labels[v]}（${v}）` : String(v));
+      for (const v of n.enum) options.push(el("option", { value: String(v) }, text(v)));
       if (value !== undefined && value !== null && !n.enum.includes(value)) options.push(el("option", { value: String(value) }, String(value)));
       const sel = el("select", { id, onchange: () => set(sel.value === "" ? undefined : sel.value) }, options);
       sel.value = value === undefined || value === null ? "" : String(value);
@@ -174,9 +175,12 @@ export class SpecForm {
       return box;
     }
     const numeric = n.type === "number" || n.type === "integer";
-    const input = el("input", {
+    const long = !numeric && (parts[parts.length - 1] === "description" || (n.maxLength || 0) > 200);
+    const input = el(long ? "textarea" : "input", {
       id,
-      type: n.format === "date" ? "date" : "text",
+      class: numeric ? "" : "wide",
+      rows: long ? 2 : undefined,
+      type: long ? undefined : n.format === "date" ? "date" : "text",
       inputMode: numeric ? "decimal" : undefined,
       value: value === undefined || value === null ? "" : String(value),
       placeholder: prop.default !== undefined && prop.default !== null ? String(prop.default) : "",

@@ -112,7 +112,8 @@ export function renderSimulation(node, result, mu) {
 export function renderSensitivity(node, result) {
   const ev = result.tables.evaluation;
   const metrics = result.metrics.filter((m) => ev.length && m in ev[0]);
-  const evTable = table([t("risk.factor"), t("risk.change"), ...metrics, t("risk.saf")], ev.map((r) => [
+  const names = metrics.map((m) => (result.labels && result.labels[m] ? label(result.labels[m]) : m));
+  const evTable = table([t("risk.factor"), t("risk.change"), ...names, t("risk.saf")], ev.map((r) => [
     LANG === "zh" ? r.factor : r.factor_en || r.factor,
     r.change ? `${(r.change * 100).toFixed(0)}%` : "",
     ...metrics.map((m) => el("td", { class: "num" }, r[m] === null ? "n/a" : r[m].toFixed(4))),
