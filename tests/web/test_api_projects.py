@@ -162,7 +162,10 @@ def test_an_invalid_file_on_disk_opens_with_its_problems(
     client: TestClient, project: str, workspace: Path
 ) -> None:
     path = workspace / project / "spec.yaml"
-    path.write_text(MODEL.read_text(encoding="utf-8").replace("horizon_years: 22", "horizon_years: -1"), encoding="utf-8")
+    path.write_text(
+        MODEL.read_text(encoding="utf-8").replace("horizon_years: 22", "horizon_years: -1"),
+        encoding="utf-8",
+    )
     doc = client.get(f"/api/projects/{project}").json()
     assert not doc["valid"] and doc["spec"]["timeline"]["horizon_years"] == -1
     assert [p["field"] for p in doc["problems"]][0] == "timeline.horizon_years"
@@ -192,7 +195,9 @@ def test_duplicate_rename_delete(client: TestClient, project: str, workspace: Pa
     r = client.post(f"/api/projects/{project}/duplicate", json={"name": "副本"})
     assert r.status_code == 201 and (workspace / "副本" / "scenario.yaml").is_file()
     assert_error(client.post(f"/api/projects/{project}/duplicate", json={"name": "副本"}), 409)
-    assert_error(client.post(f"/api/projects/{project}/duplicate", json={"name": ".."}), 422, "name")
+    assert_error(
+        client.post(f"/api/projects/{project}/duplicate", json={"name": ".."}), 422, "name"
+    )
     assert_error(client.post(f"/api/projects/{project}/duplicate", json={}), 422, "name")
     r = client.post("/api/projects/副本/rename", json={"name": "改名"})
     assert r.status_code == 200 and r.json()["name"] == "改名"
@@ -207,14 +212,18 @@ def test_replace_and_remove_the_scenario(client: TestClient, project: str, works
     scenario["n"] = 123
     r = client.put(
         f"/api/projects/{project}/scenario",
-        files={"file": ("s.yaml", io.BytesIO(yaml.safe_dump(scenario, allow_unicode=True).encode()))},
+        files={
+            "file": ("s.yaml", io.BytesIO(yaml.safe_dump(scenario, allow_unicode=True).encode()))
+        },
     )
     assert r.status_code == 200, r.text
     assert client.get(f"/api/projects/{project}").json()["scenario"]["n"] == 123
     scenario["inputs"][0]["path"] = "revenues[nope].unit_price"
     r = client.put(
         f"/api/projects/{project}/scenario",
-        files={"file": ("s.yaml", io.BytesIO(yaml.safe_dump(scenario, allow_unicode=True).encode()))},
+        files={
+            "file": ("s.yaml", io.BytesIO(yaml.safe_dump(scenario, allow_unicode=True).encode()))
+        },
     )
     assert_error(r, 422)
     assert client.get(f"/api/projects/{project}").json()["scenario"]["n"] == 123  # kept

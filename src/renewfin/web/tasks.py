@@ -140,7 +140,7 @@ def solve_task(payload: dict[str, Any], out: Path, progress: Progress) -> dict[s
     spec = _spec(payload)
     opts = payload["solve"]
     probabilistic = any(str(r).strip().upper().startswith("P(") for r in opts["require"])
-    scenario = _scenario(payload, required=probabilistic)
+    scenario = _scenario(payload) if probabilistic else None  # as `renewfin solve` without it
     res = goal_seek(
         spec,
         opts["vary"],
