@@ -24,7 +24,6 @@ from renewfin import __version__
 from renewfin.allocator import keep_freed_memory
 from renewfin.cli_args import (
     EXIT_CODES_HELP,
-    host,
     EXIT_ENVIRONMENT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -32,9 +31,10 @@ from renewfin.cli_args import (
     EXIT_NEGATIVE,
     EXIT_UNCONVERGED,
     finite_float,
+    host,
     output,
-    positive_float,
     port,
+    positive_float,
     positive_int,
     scheduler,
     seed,

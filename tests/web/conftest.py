@@ -4,7 +4,10 @@ and one job manager (worker processes) shared by the session."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +70,36 @@ def project(client: TestClient) -> str:
     r = client.post("/api/projects", json={"example": "old_community", "name": "老旧小区"})
     assert r.status_code == 201, r.text
     return str(r.json()["name"])
+
+
+@contextmanager
+def serving(workspace: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``renewfin serve --port 0`` in a subprocess: (its address, the process); stopped
+    (SIGINT, then killed if need be) whatever happens."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "renewfin.cli",
+            "serve",
+            "--port",
+            "0",
+            "--workspace",
+            str(workspace),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("renewfin serves http://127.0.0.1:"), line
+        yield line.split()[2], proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(2)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)

@@ -101,6 +101,13 @@ def test_run_shows_the_engines_numbers(client: TestClient, project: str) -> None
     assert english.json()["charts"] == []
 
 
+def test_charts_of_a_run(client: TestClient, project: str) -> None:
+    doc = client.post("/api/charts", json={"project": project, "lang": "en"}).json()
+    assert [c["id"] for c in doc["charts"]] == ["cash_flow", "debt", "coverage"]
+    assert doc["charts"][0]["title"] == "Cash flow by year"  # the English labels
+    assert_error(client.post("/api/charts", json={"project": project, "lang": "xx"}), 422, "lang")
+
+
 def test_run_an_inline_spec(client: TestClient) -> None:
     data = to_data(load_spec(MODEL))
     data["revenues"][4]["unit_price"] *= 2
@@ -168,34 +175,22 @@ def test_sensitivity_job(client: TestClient, project: str) -> None:
     assert {c["id"] for c in res["charts"]} == {"tornado", "spider"}
 
 
+SOLVE: dict[str, Any] = {
+    "vary": "funding.special_bonds[0].amount",
+    "require": ["bond_coverage>=1.2"],
+    "lo": 1000,
+    "hi": 12000,
+}
+"""The goal seek of the README: the bond amount for a coverage of 1.2."""
+
+
 def test_solve_matches_the_cli(client: TestClient, project: str) -> None:
-    body = {
-        "project": project,
-        "vary": "funding.special_bonds[0].amount",
-        "require": ["bond_coverage>=1.2"],
-        "lo": 1000,
-        "hi": 12000,
-    }
+    vary = SOLVE["vary"]
+    body = {"project": project, **SOLVE}
     doc = client.post("/api/solve", json=body).json()
-    assert (
-        main(
-            [
-                "solve",
-                str(MODEL),
-                "--vary",
-                body["vary"],
-                "--require",
-                "bond_coverage>=1.2",
-                "--lo",
-                "1000",
-                "--hi",
-                "12000",
-                "--json",
-                "solve.json",
-            ]
-        )
-        == 0
-    )
+    lo, hi = str(SOLVE["lo"]), str(SOLVE["hi"])
+    argv = ["solve", str(MODEL), "--vary", vary, "--require", *SOLVE["require"], "--lo", lo]
+    assert main([*argv, "--hi", hi, "--json", "solve.json"]) == 0
     cli = json.loads(Path("solve.json").read_text(encoding="utf-8"))
     assert doc["value"] == pytest.approx(cli["value"], abs=1e-6)
     assert doc["binding"] == cli["binding"] and doc["status"] == cli["status"] and doc["reached"]
@@ -216,14 +211,7 @@ def test_solve_matches_the_cli(client: TestClient, project: str) -> None:
 def test_solve_refuses_bad_requests(
     client: TestClient, project: str, change: dict[str, Any], field: str
 ) -> None:
-    body = {
-        "project": project,
-        "vary": "funding.special_bonds[0].amount",
-        "require": ["bond_coverage>=1.2"],
-        "lo": 1000,
-        "hi": 12000,
-        **change,
-    }
+    body = {"project": project, **SOLVE, **change}
     error = assert_error(client.post("/api/solve", json=body), 422)
     assert any(p["field"].startswith(field) for p in error["problems"]), error
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,7 +24,7 @@ MODEL = ROOT / "models" / "old_community.yaml"
 SCENARIO = ROOT / "scenarios" / "old_community.yaml"
 
 
-def _upload(client: TestClient, name: str, data: bytes, **extra: tuple[str, bytes]) -> object:
+def _upload(client: TestClient, name: str, data: bytes, **extra: tuple[str, bytes]) -> Any:
     files = {"file": (name, io.BytesIO(data))}
     files.update({k: (v[0], io.BytesIO(v[1])) for k, v in extra.items()})
     return client.post("/api/projects/upload", files=files)
@@ -168,7 +169,7 @@ def test_an_invalid_file_on_disk_opens_with_its_problems(
     )
     doc = client.get(f"/api/projects/{project}").json()
     assert not doc["valid"] and doc["spec"]["timeline"]["horizon_years"] == -1
-    assert [p["field"] for p in doc["problems"]][0] == "timeline.horizon_years"
+    assert doc["problems"][0]["field"] == "timeline.horizon_years"
     path.write_text("{ broken", encoding="utf-8")
     doc = client.get(f"/api/projects/{project}").json()
     assert doc["spec"] is None and doc["problems"]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,23 +25,21 @@ import yaml
 from renewfin.cli import main
 from renewfin.spec import load_spec
 from renewfin.spec.io import to_data
+from report.test_render import CHROMIUM
+from report.test_render import FLAGS as CHROMIUM_FLAGS
 
-from .conftest import ROOT
+from .conftest import ROOT, serving
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-]
+FLAGS = [*CHROMIUM_FLAGS, "--window-size=1400,1000"]
 MODEL = ROOT / "models" / "old_community.yaml"
+OPEN_AND_SHOW = """
+for (let d = arguments[0].closest('details'); d; d = d.parentElement.closest('details')) {
+  d.open = true;
+}
+arguments[0].scrollIntoView({block: 'center'});
+"""
+"""Opens the collapsed sections around an element and scrolls to it."""
 WAIT = 120.0
 """Longest wait for anything the page does [s]."""
 
@@ -52,32 +48,8 @@ WAIT = 120.0
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``renewfin serve`` on a free port over a fresh workspace: (address, workspace)."""
     workspace = tmp_path_factory.mktemp("browser") / "workspace"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "renewfin.cli",
-            "serve",
-            "--port",
-            "0",
-            "--workspace",
-            str(workspace),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("renewfin serves http://127.0.0.1:"), line
-        yield line.split()[2], workspace
-    finally:
-        proc.send_signal(2)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with serving(workspace) as (url, _):
+        yield url, workspace
 
 
 @pytest.fixture(scope="module")
@@ -174,10 +146,7 @@ def tab(driver: Any, name: str) -> None:
 def field(driver: Any, path: str) -> Any:
     """The input of the form field at ``path``, its section opened."""
     row = css(driver, f'[data-path="{path}"]')
-    driver.execute_script(
-        "for (let d = arguments[0].closest('details'); d; d = d.parentElement.closest('details')) d.open = true; arguments[0].scrollIntoView({block: 'center'});",
-        row,
-    )
+    driver.execute_script(OPEN_AND_SHOW, row)
     return row.find_element("css selector", "input, select, textarea")
 
 
@@ -216,6 +185,7 @@ def test_edit_a_rent_validate_run_and_see_the_coverage_change(
     css(browser, "#btn-run").click()
     before = run_and_read(browser, "bond_coverage")
     seconds = float(until(lambda: css(browser, "#run-time").text.split()[1], what="run time"))
+    until(lambda: len(browser.find_elements("css selector", "#run-charts img")) == 3, what="charts")
     with capsys.disabled():
         print(f"\n[web] deterministic run of old_community shown in {seconds:.2f} s (page timing)")
 
@@ -260,7 +230,8 @@ def _latency(driver: Any, n: int = 5) -> list[float]:
     return [
         driver.execute_async_script(
             "const done = arguments[0]; const t = performance.now();"
-            "fetch('/api/projects').then(r => r.json()).then(() => done((performance.now() - t) / 1000));"
+            "fetch('/api/projects').then(r => r.json())"
+            ".then(() => done((performance.now() - t) / 1000));"
         )
         for _ in range(n)
     ]
@@ -276,7 +247,9 @@ def test_monte_carlo_with_a_moving_progress_bar_and_cancel(
     type_into(browser, css(browser, "#mc-n"), "2000")
     _progress_log(browser)
     css(browser, "#btn-mc").click()
-    until(lambda: css(browser, "#mc-progress-text").text.startswith("完成："), what="the Monte Carlo")
+    until(
+        lambda: css(browser, "#mc-progress-text").text.startswith("完成："), what="the Monte Carlo"
+    )
     log = browser.execute_script("return window.__progress")
     values = [v for v, m in log if m == 2000]
     assert values and max(values) == 2000
@@ -359,8 +332,10 @@ def test_upload_duplicate_rename_delete(
     assert "改名后" in css(browser, "#dialog-text").text
     answer(None)
     until(lambda: not (workspace / "改名后").exists(), what="deleted")
-    until(lambda: not browser.find_elements("css selector", '#project-list a[data-project="改名后"]'),
-          what="the list without it")
+    until(
+        lambda: not browser.find_elements("css selector", '#project-list a[data-project="改名后"]'),
+        what="the list without it",
+    )
 
     css(browser, "#upload-file").send_keys(str(ROOT / "pyproject.toml"))
     css(browser, "#upload-form button").click()

@@ -6,6 +6,7 @@ page keeps to its own scripts."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,7 @@ def test_a_body_over_the_limit_is_refused(client: TestClient) -> None:
     r = client.post("/api/validate", content=big, headers={"content-type": "application/json"})
     assert_error(r, 413)
 
-    def chunks() -> object:
+    def chunks() -> Iterator[bytes]:
         for _ in range(MAX_BODY_BYTES // (1 << 20) + 1):
             yield b"x" * (1 << 20)
 

@@ -3,8 +3,6 @@ answers, and stops; a port in use or a bad host is a clear error with its exit s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -13,6 +11,8 @@ import pytest
 from renewfin.cli import main
 from renewfin.cli_args import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID
 from renewfin.web.server import bind, is_loopback, url_of
+
+from .conftest import serving
 
 
 def test_check_serves_and_stops(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,30 +73,8 @@ def test_loopback_and_urls() -> None:
 def test_serve_runs_until_interrupted(tmp_path: Path) -> None:
     """The real command in a subprocess: it prints its address, answers, and stops on
     SIGINT (Ctrl-C) with the exit status of an interrupted command."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "renewfin.cli",
-            "serve",
-            "--port",
-            "0",
-            "--workspace",
-            str(tmp_path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("renewfin serves http://127.0.0.1:"), line
-        url = line.split()[2]
+    with serving(tmp_path) as (url, proc):
         with urllib.request.urlopen(url + "api/health", timeout=30) as r:
             assert b'"ok":true' in r.read()
         proc.send_signal(2)
         assert proc.wait(timeout=60) == EXIT_INTERRUPTED
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)

@@ -97,6 +97,25 @@ async def run_project(request: Request) -> dict[str, Any]:
     return await run_in_threadpool(_run_view, project, body.lang, body.charts)
 
 
+def _charts(project: Project, lang: str) -> dict[str, Any]:
+    from renewfin.engine import run
+    from renewfin.tables import standard_tables
+    from renewfin.web.charts import run_charts
+
+    result = run(project.spec)
+    charts, notes = run_charts(result, standard_tables(result), lang)
+    return {"charts": charts, "chart_notes": notes}
+
+
+@router.post("/charts", summary="The charts of a run", openapi_extra=openapi_body(Source))
+async def charts(request: Request) -> dict[str, Any]:
+    """Cash flows, debt balances, and DSCR and annual coverage against their floors, as
+    PNG ``data:`` URIs (the page asks for them after the summary, which comes faster)."""
+    body = await json_body(request, Source)
+    project = project_of(body, _ws(request))
+    return await run_in_threadpool(_charts, project, body.lang)
+
+
 @router.post(
     "/simulate",
     status_code=202,

@@ -90,7 +90,7 @@ def _annotate(name: str, model: dict[str, Any]) -> None:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    schema = copy.deepcopy(project_schema())
+    schema: dict[str, Any] = copy.deepcopy(project_schema())
     _annotate(str(schema.get("title", "ProjectSpec")), schema)
     for name, model in schema.get("$defs", {}).items():
         _annotate(name, model)

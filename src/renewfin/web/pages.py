@@ -58,8 +58,9 @@ def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for path, item in doc.get("paths", {}).items():
         for method, op in item.items():
-            body = op.get("requestBody", {}).get("content", {})
-            schema = next(iter(body.values()), {}).get("schema") if body else None
+            body: dict[str, Any] = op.get("requestBody", {}).get("content", {})
+            first: dict[str, Any] = next(iter(body.values()), {})
+            schema = first.get("schema")
             out.append(
                 {
                     "method": method.upper(),

@@ -32,6 +32,13 @@ MAX_SCENARIOS = 1_000_000
 Lang = Literal["zh", "en"]
 
 
+def _either(first: Any, spec: Any, name: str, what: str) -> None:
+    """Refuse a request that gives both ``name`` and ``spec``, or neither."""
+    if (first is None) == (spec is None):
+        problem = Problem(name, f"give either {name} ({what}) or spec (a spec)", has_value=False)
+        raise CrossCheckError([problem])
+
+
 class Body(BaseModel):
     """Base of the request bodies: unknown fields refused."""
 
@@ -52,10 +59,7 @@ class Source(Body):
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.project is None) == (self.spec is None):
-            raise CrossCheckError(
-                [Problem("project", "give either project (a name) or spec (a spec)", False, False)]
-            )
+        _either(self.project, self.spec, "project", "a name")
         return self
 
 
@@ -132,10 +136,7 @@ class CreateRequest(Body):
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.example is None) == (self.spec is None):
-            raise CrossCheckError(
-                [Problem("example", "give either example (an id) or spec (a spec)", False, False)]
-            )
+        _either(self.example, self.spec, "example", "an id")
         return self
 
 

@@ -76,6 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "edit.list_hint": ("以逗号分隔", "comma-separated"),
     "run.go": ("运行", "Run"),
     "run.running": ("计算中…", "Running…"),
+    "run.drawing": ("图表绘制中…", "Drawing the charts…"),
     "run.none": ("尚未运行。", "Not run yet."),
     "run.seconds": ("用时 {s} 秒", "{s} s"),
     "run.headline": ("主要指标", "Key figures"),

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,18 @@ class Workspace:
         tmp.mkdir()
         return tmp, target
 
+    def _make(self, name: str, fill: Callable[[Path], None]) -> ProjectInfo:
+        """A new project ``name`` whose files ``fill`` writes into a hidden folder, renamed
+        into place once complete (a failure leaves nothing)."""
+        tmp, target = self._fresh(name)
+        try:
+            fill(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._publish(tmp, target)
+        return self.info(name)
+
     def _publish(self, tmp: Path, target: Path) -> None:
         try:
             if target.exists():
@@ -196,16 +209,13 @@ class Workspace:
     ) -> ProjectInfo:
         """A new project from a spec and an optional scenario, each a model (written as
         YAML) or the text of a valid file (copied as it is, comments included)."""
-        tmp, target = self._fresh(name)
-        try:
-            _write(tmp / SPEC_FILE, spec)
+
+        def fill(folder: Path) -> None:
+            _write(folder / SPEC_FILE, spec)
             if scenario is not None:
-                _write(tmp / SCENARIO_FILE, scenario)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        self._publish(tmp, target)
-        return self.info(name)
+                _write(folder / SCENARIO_FILE, scenario)
+
+        return self._make(name, fill)
 
     def save_spec(self, name: str, spec: ProjectSpec) -> ProjectInfo:
         """Replace the spec of project ``name`` (atomically) by a validated one."""
@@ -224,16 +234,13 @@ class Workspace:
     def duplicate(self, name: str, new: str) -> ProjectInfo:
         """A copy of project ``name`` called ``new``."""
         source = self._folder(name)
-        tmp, target = self._fresh(new)
-        try:
+
+        def fill(folder: Path) -> None:
             for filename in (SPEC_FILE, SCENARIO_FILE):
                 if (source / filename).is_file() and not (source / filename).is_symlink():
-                    shutil.copyfile(source / filename, tmp / filename)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        self._publish(tmp, target)
-        return self.info(new)
+                    shutil.copyfile(source / filename, folder / filename)
+
+        return self._make(new, fill)
 
     def rename(self, name: str, new: str) -> ProjectInfo:
         """Project ``name`` renamed ``new`` (one rename of its folder)."""

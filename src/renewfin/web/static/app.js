@@ -4,7 +4,7 @@
 import { api, errorText, followJob, projectUrl } from "./api.js";
 import { LANG, el, fill, t } from "./dom.js";
 import { SpecForm } from "./form.js";
-import { renderRun, renderSensitivity, renderSimulation, renderSolve } from "./views.js";
+import { renderRun, renderSensitivity, renderSimulation, renderSolve, showCharts } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { name: null, info: null, form: null, dirty: false, job: null, workspace: "", check: 0 };
@@ -172,10 +172,13 @@ async function runNow() {
   switchTab("run");
   $("run-status").textContent = t("run.running");
   const started = performance.now();
-  const r = await api("POST", "/api/run", { project: state.name, lang: LANG });
-  $("run-status").textContent = "";
-  if (!r.ok) return showError(r);
+  const r = await api("POST", "/api/run", { project: state.name, lang: LANG, charts: false });
+  if (!r.ok) { $("run-status").textContent = ""; return showError(r); }
   renderRun($("run-output"), r.data, (performance.now() - started) / 1000);
+  $("run-status").textContent = t("run.drawing");
+  const c = await api("POST", "/api/charts", { project: state.name, lang: LANG });
+  $("run-status").textContent = "";
+  if (c.ok) showCharts(c.data);
 }
 
 // ---------------------------------------------------------------------- risk

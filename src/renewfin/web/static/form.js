@@ -37,6 +37,10 @@ function setAt(obj, parts, value) {
   } else o[last] = value;
 }
 
+function english(prop, key) {
+  return prop.title || key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
 function cleanDoc(text) {
   return (text || "").replaceAll("``", "").replace(/\s+/g, " ").trim();
 }
@@ -103,7 +107,8 @@ export class SpecForm {
         const cur = owner.price_currency || owner.cost_currency || "元";
         const per = owner.price_per || owner.cost_per || "month";
         const perZh = { year: "年", month: "月", day: "天", once: "次" }[per] || per;
-        return zh ? `${cur}/单位/${perZh}` : `${cur} per unit per ${per}`;
+        const unit = owner.quantity_unit && owner.quantity_unit !== "unit" ? owner.quantity_unit : zh ? "单位" : "unit";
+        return zh ? `${cur}/${unit}/${perZh}` : `${cur} per ${unit} per ${per}`;
       }
       default: return unit || "";
     }
@@ -113,7 +118,7 @@ export class SpecForm {
   row(prop, key, parts, control, id) {
     const path = pathText(parts);
     const zh = prop["x-zh"] || key;
-    const en = prop.title || key;
+    const en = english(prop, key);
     const unit = this.unitText(prop["x-unit"], parts);
     const node = el(
       "div",
@@ -253,7 +258,7 @@ export class SpecForm {
   }
 
   title(prop, key) {
-    return LANG === "zh" ? prop["x-zh"] || key : prop.title || key;
+    return LANG === "zh" ? prop["x-zh"] || key : english(prop, key);
   }
 
   optionalModel(prop, key, parts, k) {

@@ -72,7 +72,7 @@ export function renderRun(node, view, seconds) {
       table([t("col.item"), t("col.value"), t("run.binding")],
         sizing.map(([name, s]) => [name, formatValue(s.size, "money", mu), s.binding]))) : null,
     view.diagnostics.length ? el("div", {}, el("h3", {}, t("run.notes")), el("ul", {}, view.diagnostics.map((d) => el("li", {}, d)))) : null,
-    el("h3", {}, t("run.charts")), charts(view.charts, view.chart_notes),
+    el("h3", {}, t("run.charts")), el("div", { id: "run-charts" }, charts(view.charts, view.chart_notes)),
     el("h3", {}, t("run.sections")),
     view.sections.map((s) => el("section", { class: "metrics" }, el("h4", {}, label(s)),
       table([t("col.metric"), t("col.value"), t("run.floor"), t("col.status")], s.metrics.map((m) => [
@@ -83,6 +83,12 @@ export function renderRun(node, view, seconds) {
 }
 
 const STATS = ["mean", "std", "p5", "p10", "p50", "p90", "p95"];
+
+/** The charts of a run, once drawn. */
+export function showCharts(data) {
+  const node = document.getElementById("run-charts");
+  if (node) fill(node, charts(data.charts, data.chart_notes));
+}
 
 /** The Monte Carlo results: percentiles, breach probabilities, stress cases, charts. */
 export function renderSimulation(node, result, mu) {
