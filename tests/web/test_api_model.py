@@ -255,6 +255,17 @@ def test_export_refuses_bad_requests(client: TestClient, project: str) -> None:
     assert_error(client.get(f"/api/projects/{project}/export/html?risk=true"), 422, "scenario")
 
 
+def test_a_solve_that_does_not_converge_is_a_clear_422(client: TestClient) -> None:
+    """Issue 23's reproduction: the funding solve does not settle, and the run says what to
+    change instead of showing numbers (``renewfin run`` exits 4 on it)."""
+    spec = load_spec(ROOT / "tests" / "financing" / "fixtures" / "repaying_in_construction.yaml")
+    r = client.post("/api/run", json={"spec": to_data(spec)})
+    error = assert_error(r, 422)
+    assert error["code"] == "unconverged" and "did not converge" in error["message"]
+    r = client.post("/api/export", json={"spec": to_data(spec), "format": "xlsx"})
+    assert assert_error(r, 422)["code"] == "unconverged"  # the same from a worker process
+
+
 def test_an_unexpected_error_is_a_json_500_without_traceback(
     client: TestClient, project: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,9 +23,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from renewfin import __version__
+from renewfin.errors import RenewfinError
 from renewfin.spec import SpecError
 from renewfin.spec.errors import Problem, format_loc
-from renewfin.web.errors import ApiError, error_body, spec_error_body
+from renewfin.web.errors import ApiError, error_body, renewfin_error_body, spec_error_body
 from renewfin.web.examples import EXAMPLES
 from renewfin.web.jobs import JobManager
 from renewfin.web.security import Guard
@@ -40,9 +41,9 @@ log = logging.getLogger("renewfin.web")
 
 
 def _handlers(app: FastAPI) -> None:
-    @app.exception_handler(SpecError)
-    async def spec_error(request: Request, exc: SpecError) -> JSONResponse:
-        return JSONResponse(spec_error_body(exc), status_code=422)
+    @app.exception_handler(RenewfinError)
+    async def renewfin_error(request: Request, exc: RenewfinError) -> JSONResponse:
+        return JSONResponse(renewfin_error_body(exc), status_code=422)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -12,9 +12,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from renewfin.errors import ConvergenceError, RenewfinError
 from renewfin.spec.errors import Problem, SpecError
 
-__all__ = ["ApiError", "error_body", "field_path", "problem_json", "spec_error_body"]
+__all__ = [
+    "ApiError",
+    "error_body",
+    "field_path",
+    "problem_json",
+    "renewfin_error_body",
+    "spec_error_body",
+]
 
 _LABEL = re.compile(r"\[(\d+) [^\]]*\]")
 
@@ -98,3 +106,13 @@ def error_body(
 def spec_error_body(exc: SpecError, status: int = 422) -> dict[str, Any]:
     """The JSON document of an invalid spec, scenario or request."""
     return error_body(status, "invalid", str(exc), exc.problems)
+
+
+def renewfin_error_body(exc: RenewfinError) -> dict[str, Any]:
+    """The JSON document of an error renewfin raises on purpose: an invalid spec (every
+    problem), or a funding solve that did not converge (what to change) — both 422, the
+    answer to this input."""
+    if isinstance(exc, SpecError):
+        return spec_error_body(exc)
+    code = "unconverged" if isinstance(exc, ConvergenceError) else "refused"
+    return error_body(422, code, str(exc))

@@ -78,9 +78,9 @@ class Job:
 def work(kind: str, payload: dict[str, Any], folder: str, counters: Any) -> None:
     """The body of a worker process: run the task, leave its answer in ``folder``."""
     from renewfin.allocator import keep_freed_memory
-    from renewfin.spec import SpecError
+    from renewfin.errors import RenewfinError
     from renewfin.spec.io import atomic_write
-    from renewfin.web.errors import error_body, spec_error_body
+    from renewfin.web.errors import error_body, renewfin_error_body
     from renewfin.web.tasks import TASKS
 
     def progress(done: int, total: int) -> None:
@@ -90,8 +90,8 @@ def work(kind: str, payload: dict[str, Any], folder: str, counters: Any) -> None
     out = Path(folder)
     try:
         doc, name = TASKS[kind](payload, out, progress), "result.json"
-    except SpecError as exc:
-        doc, name = spec_error_body(exc), "error.json"
+    except RenewfinError as exc:  # a bad spec, or a solve that did not converge
+        doc, name = renewfin_error_body(exc), "error.json"
     except Exception as exc:  # a bug: said, never shown as a traceback
         doc = error_body(500, "internal", f"internal error ({type(exc).__name__}: {exc})")
         name = "error.json"
