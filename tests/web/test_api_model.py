@@ -240,6 +240,20 @@ def load_spec_text(text: str) -> Any:
     return load_spec(path)
 
 
+def test_every_report_format_downloads(client: TestClient, project: str) -> None:
+    """HTML, and whatever else ``renewfin.report`` declares it writes (Word, PDF)."""
+    from renewfin.web.exports import formats, report_formats
+
+    listed = client.get("/api/formats").json()
+    assert listed["reports"] == list(report_formats()) and "html" in listed["reports"]
+    assert listed["files"] == list(formats())
+    for fmt in report_formats():
+        r = client.get(f"/api/projects/{project}/export/{fmt}")
+        assert r.status_code == 200, (fmt, r.text[:300])
+        assert r.headers["content-disposition"].endswith(f"-report.{fmt}"), fmt
+        assert len(r.content) > 1000
+
+
 def test_export_a_report_with_the_monte_carlo(client: TestClient, project: str) -> None:
     r = client.get(f"/api/projects/{project}/export/html?risk=true&n=300")
     assert r.status_code == 200, r.text[:500]
@@ -247,7 +261,8 @@ def test_export_a_report_with_the_monte_carlo(client: TestClient, project: str) 
 
 
 def test_export_refuses_bad_requests(client: TestClient, project: str) -> None:
-    assert_error(client.get(f"/api/projects/{project}/export/pdf"), 422, "fmt")
+    assert_error(client.get(f"/api/projects/{project}/export/exe"), 422, "format")
+    assert_error(client.post("/api/export", json={"project": project, "format": "x" * 9}), 422)
     assert_error(client.get(f"/api/projects/{project}/export/html?n=0"), 422, "n")
     assert_error(client.get(f"/api/projects/{project}/export/html?lang=de"), 422, "lang")
     assert_error(client.post("/api/export", json={"project": project}), 422, "format")

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from renewfin.spec import SpecError, validate_data
 from renewfin.spec.io import to_data
 from renewfin.spec.model import ProjectSpec
-from renewfin.web.bodies import json_body, openapi_body
+from renewfin.web.bodies import json_body, openapi_body, workspace_of
 from renewfin.web.errors import ApiError, problem_json
 from renewfin.web.examples import example, examples
 from renewfin.web.form_schema import form_schema
@@ -27,11 +27,6 @@ router = APIRouter(prefix="/api", tags=["projects"])
 
 MAX_UPLOAD_BYTES = 8 << 20
 """Largest uploaded file [bytes] (the spec readers' own limits are smaller for text)."""
-
-
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.workspace
-    return ws
 
 
 def _info(info: Any) -> dict[str, Any]:
@@ -64,7 +59,7 @@ def list_examples(request: Request) -> list[dict[str, Any]]:
 @router.get("/projects", summary="The projects of the workspace")
 def list_projects(request: Request) -> dict[str, Any]:
     """Each project's name, title, validity and whether it has a scenario file."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     return {"workspace": str(ws.root), "projects": [_info(p) for p in ws.projects()]}
 
 
@@ -78,7 +73,7 @@ async def create_project(request: Request) -> dict[str, Any]:
     """The example's spec and scenario are copied as they are (comments included); an
     inline spec is validated and written as YAML."""
     body = await json_body(request, CreateRequest)
-    ws = _ws(request)
+    ws = workspace_of(request)
     if body.example is not None:
         ex = example(body.example, request.app.state.examples_root)
         name = ws.unique_name(ex.title) if body.name is None else body.name
@@ -111,7 +106,7 @@ async def upload_project(
     scen = None
     if scenario is not None and scenario.filename:
         scen = read_scenario_upload(await _read(scenario), scenario.filename)
-    ws = _ws(request)
+    ws = workspace_of(request)
     return _info(ws.create(name or ws.unique_name(spec.project.name), spec, scen))
 
 
@@ -119,7 +114,7 @@ async def upload_project(
 def get_project(request: Request, name: str) -> dict[str, Any]:
     """``spec`` is the validated spec with every default filled in, or (for a file that is
     not valid) the file's data as it is, with ``problems``."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     info = _info(ws.info(name))
     scenario = ws.scenario_path(name)
     try:
@@ -163,7 +158,7 @@ async def save_project(request: Request, name: str) -> dict[str, Any]:
     """An invalid spec is refused with every problem (422) and the file is left as it
     was."""
     body = await json_body(request, SaveRequest)
-    ws = _ws(request)
+    ws = workspace_of(request)
     ws.spec_path(name)  # 404 before validating
     spec = validate_data(ProjectSpec, body.spec, name)
     return {**_info(ws.save_spec(name, spec)), "spec": to_data(spec)}
@@ -178,7 +173,7 @@ async def save_project(request: Request, name: str) -> dict[str, Any]:
 async def duplicate_project(request: Request, name: str) -> dict[str, Any]:
     """The copy gets the spec and scenario files as they are."""
     body = await json_body(request, NameRequest)
-    return _info(_ws(request).duplicate(name, body.name))
+    return _info(workspace_of(request).duplicate(name, body.name))
 
 
 @router.post(
@@ -187,13 +182,13 @@ async def duplicate_project(request: Request, name: str) -> dict[str, Any]:
 async def rename_project(request: Request, name: str) -> dict[str, Any]:
     """One rename of the project's folder."""
     body = await json_body(request, NameRequest)
-    return _info(_ws(request).rename(name, body.name))
+    return _info(workspace_of(request).rename(name, body.name))
 
 
 @router.delete("/projects/{name}", summary="Delete a project")
 def delete_project(request: Request, name: str) -> JSONResponse:
     """The project's folder and files are removed."""
-    _ws(request).delete(name)
+    workspace_of(request).delete(name)
     return JSONResponse({"deleted": name})
 
 
@@ -206,7 +201,7 @@ async def put_scenario(
     """Checked against the project's spec before it replaces the old one."""
     from renewfin.simulation import check_scenario
 
-    ws = _ws(request)
+    ws = workspace_of(request)
     ws.spec_path(name)
     scenario = read_scenario_upload(await _read(file), file.filename)
     check_scenario(ws.load(name), scenario)
@@ -216,7 +211,7 @@ async def put_scenario(
 @router.delete("/projects/{name}/scenario", summary="Remove a project's scenario file")
 def delete_scenario(request: Request, name: str) -> dict[str, Any]:
     """The project keeps its spec."""
-    return _info(_ws(request).save_scenario(name, None))
+    return _info(workspace_of(request).save_scenario(name, None))
 
 
 @router.get("/projects/{name}/inputs", summary="The numeric inputs of a project")
@@ -227,7 +222,7 @@ def inputs(request: Request, name: str) -> list[dict[str, Any]]:
     from renewfin.web.labels import field_label
 
     out = []
-    for path, entry in registry(_ws(request).load(name)).items():
+    for path, entry in registry(workspace_of(request).load(name)).items():
         if entry.shape is not Shape.SCALAR or entry.per_run:
             continue
         model, _, field = entry.field.partition(".")

@@ -127,10 +127,11 @@ def create_app(
     app.state.jobs = manager
     app.state.examples_root = examples_root
     _handlers(app)
-    from renewfin.web import api_model, api_projects, pages
+    from renewfin.web import api_model, api_projects, exports, pages
 
     app.include_router(api_projects.router)
     app.include_router(api_model.router)
+    app.include_router(exports.router)
     app.include_router(pages.router)
 
     @app.get("/api/health", tags=["server"], summary="Whether the server answers")

@@ -12,13 +12,26 @@ from pydantic import BaseModel
 from renewfin.spec import ProjectSpec, ScenarioSpec, validate_data
 from renewfin.spec.io import to_data
 from renewfin.web.errors import ApiError
+from renewfin.web.jobs import JobManager
 from renewfin.web.requests import Source
 from renewfin.web.uploads import parse_json
 from renewfin.web.workspace import Workspace
 
-__all__ = ["Project", "json_body", "openapi_body", "project_of"]
+__all__ = ["Project", "jobs_of", "json_body", "openapi_body", "project_of", "workspace_of"]
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def workspace_of(request: Request) -> Workspace:
+    """The workspace of the application serving ``request``."""
+    ws: Workspace = request.app.state.workspace
+    return ws
+
+
+def jobs_of(request: Request) -> JobManager:
+    """The job manager of the application serving ``request``."""
+    jobs: JobManager = request.app.state.jobs
+    return jobs
 
 
 def openapi_body(model: type[BaseModel]) -> dict[str, Any]:

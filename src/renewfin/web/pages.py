@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from renewfin import __version__
+from renewfin.web.exports import report_formats
 from renewfin.web.ui_text import lang_of, texts
 
 __all__ = ["router", "templates"]
@@ -23,6 +24,9 @@ __all__ = ["router", "templates"]
 router = APIRouter(include_in_schema=False)
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+FORMAT_NAMES = {"html": "HTML", "docx": "Word", "pdf": "PDF"}
+"""How the Downloads tab names a report format."""
 
 
 def templates() -> Environment:
@@ -46,7 +50,13 @@ def index(
     """The app."""
     lg = _lang(request, lang)
     t = texts(lg)  # type: ignore[arg-type]
-    html = templates().get_template("index.html").render(lang=lg, t=t, version=__version__)
+    html = templates().get_template("index.html").render(
+        lang=lg,
+        t=t,
+        version=__version__,
+        report_formats=report_formats(),
+        format_names=FORMAT_NAMES,
+    )
     response = HTMLResponse(html)
     if lang is not None:
         response.set_cookie("renewfin_lang", lg, samesite="strict", httponly=True)

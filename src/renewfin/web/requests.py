@@ -104,8 +104,9 @@ class SolveRequest(Source):
 class ExportRequest(Source):
     """A file: the model workbook, the report, the metrics or the spec."""
 
-    format: Literal["xlsx", "html", "json", "yaml"]
-    """``xlsx`` the live-formula workbook, ``html`` the evaluation report, ``json`` the
+    format: str = Field(max_length=8)
+    """``xlsx`` the live-formula workbook, ``html`` the evaluation report (``docx`` and
+    ``pdf`` too where the report module writes them: ``GET /api/formats``), ``json`` the
     metrics (``renewfin run --json``), ``yaml`` the spec."""
     risk: bool = False
     """Report only: add the Monte Carlo section (needs a scenario)."""

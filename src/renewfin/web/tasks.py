@@ -178,8 +178,9 @@ def report_task(payload: dict[str, Any], out: Path, progress: Progress) -> dict[
     spec = _spec(payload)
     scenario = _scenario(payload, required=False) if payload.get("risk") else None
     n = payload.get("n")
+    name = f"report.{payload.get('format', 'html')}"  # the suffix chooses the format
     write_report(
-        out / "report.html",
+        out / name,
         spec,
         scenario,
         n,
@@ -188,7 +189,7 @@ def report_task(payload: dict[str, Any], out: Path, progress: Progress) -> dict[
         progress=progress if scenario else None,
     )
     progress(1, 1)
-    return {"file": "report.html"}
+    return {"file": name}
 
 
 TASKS: dict[str, Task] = {

@@ -147,7 +147,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "solve.margin": ("余量", "Margin"),
     "solve.holds": ("满足", "holds"),
     "download.workbook": ("模型工作簿（Excel，含公式）", "Model workbook (Excel, live formulas)"),
-    "download.report": ("财务评价报告（HTML）", "Evaluation report (HTML)"),
+    "download.report": ("财务评价报告", "Evaluation report"),
     "download.report_risk": ("报告含蒙特卡洛风险分析", "Report with the Monte Carlo risk analysis"),
     "download.metrics": ("指标（JSON）", "Metrics (JSON)"),
     "download.spec": (

@@ -280,11 +280,18 @@ async function solveNow(e) {
 
 // ----------------------------------------------------------------- downloads
 
+function downloadLinks() {
+  const risk = $("dl-risk").checked ? "&risk=true" : "";
+  for (const a of document.querySelectorAll("#downloads a[data-format]")) {
+    const extra = a.dataset.report ? risk : "";
+    a.href = `${projectUrl(state.name, "export", a.dataset.format)}?lang=${LANG}${extra}`;
+  }
+}
+
 function setDownloads() {
-  const q = `?lang=${LANG}`;
-  for (const fmt of ["xlsx", "html", "json", "yaml"]) $(`dl-${fmt}`).href = projectUrl(state.name, "export", fmt) + q;
   $("dl-risk").checked = false;
   $("dl-risk").disabled = !(state.info.scenario && state.info.scenario.valid);
+  downloadLinks();
   const dir = `${state.workspace}/${state.name}`;
   $("cli-lines").textContent = [
     `renewfin run "${dir}/spec.yaml" -o model.xlsx`,
@@ -334,9 +341,7 @@ async function init() {
   $("btn-sens").addEventListener("click", sensitivityNow);
   $("solve-vary").addEventListener("change", suggestRange);
   $("solve-form").addEventListener("submit", solveNow);
-  $("dl-risk").addEventListener("change", () => {
-    $("dl-html").href = projectUrl(state.name, "export", "html") + `?lang=${LANG}${$("dl-risk").checked ? "&risk=true" : ""}`;
-  });
+  $("dl-risk").addEventListener("change", downloadLinks);
   await Promise.all([loadExamples(), loadProjects()]);
   document.body.dataset.ready = "1";
 }
