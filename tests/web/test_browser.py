@@ -214,6 +214,37 @@ def test_edit_a_rent_validate_run_and_see_the_coverage_change(
     browser.save_screenshot(str(tmp_path / "run.png"))
 
 
+def test_add_and_remove_a_list_item_and_solve(server: tuple[str, Path], browser: Any) -> None:
+    """A new loan shows what it lacks at its own fields; removing it clears them; the goal
+    seek answers with its binding target."""
+    url, workspace = server
+    name = open_example(browser, url)
+    loans = css(browser, '[data-path="funding.loans"]')
+    count = len(load_spec(workspace / name / "spec.yaml").funding.loans)
+    add = loans.find_element("css selector", ":scope > button.add")
+    browser.execute_script(OPEN_AND_SHOW, add)
+    add.click()
+    row = until(lambda: css(browser, f'[data-path="funding.loans[{count}].name"]'), what="new loan")
+    until(
+        lambda: "required field is missing" in row.find_element("css selector", ".problem").text,
+        what="the missing name at its field",
+    )
+    assert "问题" in css(browser, "#edit-status").text
+    block = css(browser, f'fieldset[data-path="funding.loans[{count}]"]')
+    block.find_element("css selector", "legend button.remove").click()
+    until(lambda: "校验通过" in css(browser, "#edit-status").text, what="valid without it")
+    assert not browser.find_elements("css selector", f'[data-path="funding.loans[{count}]"]')
+
+    tab(browser, "solve")
+    until(
+        lambda: "special_bonds" in css(browser, "#solve-vary").get_attribute("value"), what="inputs"
+    )
+    css(browser, "#btn-solve").click()
+    card = until(lambda: css(browser, "#solve-value"), what="the answer")
+    assert "funding.special_bonds" in card.text
+    assert "bond_coverage >= 1.2" in css(browser, "#solve-output").text
+
+
 def _progress_log(driver: Any) -> None:
     driver.execute_script(
         """

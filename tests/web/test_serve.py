@@ -3,6 +3,7 @@ answers, and stops; a port in use or a bad host is a clear error with its exit s
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from pathlib import Path
 
@@ -78,3 +79,61 @@ def test_serve_runs_until_interrupted(tmp_path: Path) -> None:
             assert b'"ok":true' in r.read()
         proc.send_signal(2)
         assert proc.wait(timeout=60) == EXIT_INTERRUPTED
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_no_job_outlives_a_killed_server(tmp_path: Path) -> None:
+    """A server killed outright (SIGKILL, no shutdown) leaves no worker computing on."""
+    import json
+
+    with serving(tmp_path) as (url, proc):
+
+        def post(path: str, body: object) -> dict[str, object]:
+            req = urllib.request.Request(url + path, json.dumps(body).encode(), method="POST")
+            req.add_header("Content-Type", "application/json")
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return dict(json.loads(r.read()))
+
+        post("api/projects", {"example": "old_community", "name": "p"})
+        job = post("api/simulate", {"project": "p", "n": 1_000_000})
+        deadline = time.monotonic() + 120
+        while True:
+            with urllib.request.urlopen(f"{url}api/jobs/{job['id']}", timeout=30) as r:
+                if json.loads(r.read())["done"] > 0:
+                    break
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        below = _descendants(proc.pid)
+        assert below  # the fork server and the job
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(_running(p) for p in below):
+            assert time.monotonic() < deadline, [p for p in below if _running(p)]
+            time.sleep(0.2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import shutil
 import tempfile
 import threading
@@ -75,8 +76,26 @@ class Job:
         }
 
 
-def work(kind: str, payload: dict[str, Any], folder: str, counters: Any) -> None:
-    """The body of a worker process: run the task, leave its answer in ``folder``."""
+def _end_with(server: int, every: float = 1.0) -> None:
+    """End this process as soon as process ``server`` is gone (killed), so that no job
+    outlives the server that started it (a daemon thread that looks once a second)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, but not ours to signal
+                pass
+
+    threading.Thread(target=watch, name="renewfin-watch-server", daemon=True).start()
+
+
+def work(kind: str, payload: dict[str, Any], folder: str, counters: Any, server: int) -> None:
+    """The body of a worker process: run the task, leave its answer in ``folder``; end
+    early if the process ``server`` ends."""
     from renewfin.allocator import keep_freed_memory
     from renewfin.errors import RenewfinError
     from renewfin.spec.io import atomic_write
@@ -86,6 +105,7 @@ def work(kind: str, payload: dict[str, Any], folder: str, counters: Any) -> None
     def progress(done: int, total: int) -> None:
         counters[0], counters[1] = done, total
 
+    _end_with(server)
     keep_freed_memory()  # a Monte Carlo allocates the same chunk arrays again and again
     out = Path(folder)
     try:
@@ -222,7 +242,7 @@ class JobManager:
         job.counters = self._ctx.Array("q", 2, lock=False)
         job.process = self._ctx.Process(
             target=work,
-            args=(job.kind, job.payload, str(job.folder), job.counters),
+            args=(job.kind, job.payload, str(job.folder), job.counters, os.getpid()),
             name=f"renewfin-{job.kind}",
             daemon=True,
         )
