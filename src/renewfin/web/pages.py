@@ -50,12 +50,16 @@ def index(
     """The app."""
     lg = _lang(request, lang)
     t = texts(lg)  # type: ignore[arg-type]
-    html = templates().get_template("index.html").render(
-        lang=lg,
-        t=t,
-        version=__version__,
-        report_formats=report_formats(),
-        format_names=FORMAT_NAMES,
+    html = (
+        templates()
+        .get_template("index.html")
+        .render(
+            lang=lg,
+            t=t,
+            version=__version__,
+            report_formats=report_formats(),
+            format_names=FORMAT_NAMES,
+        )
     )
     response = HTMLResponse(html)
     if lang is not None:

@@ -127,6 +127,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "risk.saf": ("敏感度系数", "SAF"),
     "risk.switching": ("临界点", "Switching values"),
     "risk.switch_at": ("临界变化", "Change at the threshold"),
+    "switch.found": ("已找到", "found"),
+    "switch.breached at base": ("基准方案已越过阈值", "breached at base"),
+    "switch.not reached within the search range": (
+        "搜索范围内未越过",
+        "not reached within the search range",
+    ),
     "solve.vary": ("求解的输入", "Input to solve for"),
     "solve.targets": ("目标（约束）", "Targets"),
     "solve.target_hint": (

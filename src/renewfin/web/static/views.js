@@ -127,7 +127,8 @@ export function renderSensitivity(node, result) {
   ]));
   const sw = table([t("risk.threshold"), t("risk.factor"), t("risk.switch_at"), t("solve.status")],
     result.tables.switching.map((r) => [r.threshold_label, r.factor,
-      el("td", { class: "num" }, r.status === "found" ? `${(r.change * 100).toFixed(2)}%` : ""), r.status]));
+      el("td", { class: "num" }, r.status === "found" ? `${(r.change * 100).toFixed(2)}%` : ""),
+      t(`switch.${r.status}`) === `switch.${r.status}` ? r.status : t(`switch.${r.status}`)]));
   fill(node, el("h4", {}, t("risk.evaluation")), el("div", { class: "table-wrap" }, evTable),
     el("h4", {}, t("risk.switching")), el("div", { class: "table-wrap", id: "switching" }, sw),
     charts(result.charts, result.chart_notes));
