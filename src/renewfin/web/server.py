@@ -108,7 +108,29 @@ def serve(
     out: TextIO | None = None,
 ) -> int:
     """Serve the app on ``host``:``port`` until interrupted (or, with ``check``, prove it
-    answers and stop). Returns 0.
+    answers and stop).
+
+    Parameters
+    ----------
+    workspace : path
+        Folder of the projects (``~`` expanded; created on the first save).
+    host : str
+        Address to bind: 127.0.0.1 (this machine only) unless told otherwise.
+    port : int
+        TCP port; 0 takes any free one (the address printed says which).
+    workers : int
+        Jobs running at once, each in its own process.
+    open_browser : bool
+        Open the page in the default browser.
+    check : bool
+        Start, fetch the page and ``/api/health``, print what was found, stop.
+    out : text stream, optional
+        Where the address (or the check) is printed (default stdout).
+
+    Returns
+    -------
+    int
+        0 (Uvicorn handles Ctrl-C; the command line reports the interruption).
 
     Raises
     ------
