@@ -52,6 +52,8 @@ FIELD_UNITS = {
     "ReitExit.min_distribution_rate": "share",
     "ReitExit.min_irr": "1/yr",
     "TaxSpec.loss_carryforward_years": "yr",
+    "Plausibility.max_grant_share": "share",
+    "Plausibility.max_sources_ratio": "ratio",
 }
 """Units of the fields whose documentation does not end in one, by ``Model.field``."""
 

@@ -23,6 +23,7 @@ FIELDS: dict[str, str] = {
     "tax": "税费",
     "evaluation": "评价参数",
     "funding": "资金筹措",
+    "plausibility": "合理性界限",
     # common names
     "name": "名称",
     "name_en": "英文名称",
@@ -199,6 +200,14 @@ FIELDS: dict[str, str] = {
     "min_distribution_rate": "最低现金分派率",
     "min_irr": "最低内部收益率（特许经营类）",
     "min_size_yi_yuan": "最低首发规模（亿元）",
+    # plausibility bounds
+    "max_coupon": "专项债票面利率上限",
+    "max_loan_rate": "贷款利率上限",
+    "max_fund_return": "基金预期收益率上限",
+    "min_discount_rate": "折现率下限",
+    "max_discount_rate": "折现率上限",
+    "max_grant_share": "财政补助占建设投资比例上限",
+    "max_sources_ratio": "固定资金来源占建设投资倍数上限",
     # covenants
     "min_bond_coverage": "专项债本息覆盖倍数下限",
     "min_total_coverage": "全部债务覆盖倍数下限",
