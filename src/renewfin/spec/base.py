@@ -22,6 +22,10 @@ Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Rate = Annotated[float, Field(ge=-1, le=10, allow_inf_nan=False)]
 """A rate as a fraction (0.05 = 5 %)."""
 
+InterestRate = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+"""A contractual interest rate or return as a fraction (an LPR, a coupon, a loan's fixed
+rate, a fund's preferred return): never negative [1/yr]."""
+
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 """A share between 0 and 1."""
 
