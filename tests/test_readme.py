@@ -1,7 +1,10 @@
-"""The README's commands run as written (issue 13 item 2): its two quick-start commands are
-the setup-and-run and the install-and-test commands, ``.ci/run`` runs exactly the second,
-and every ``renewfin`` command of its code blocks runs, in a fresh directory that holds
-only the bundled ``models/`` and ``scenarios/``. Reference: README.md itself."""
+"""The README's commands run as written (issue 13 item 2): its quick-start commands are the
+setup-and-run and the install-and-test commands, then (issue 21) the setup-and-serve one
+of the web app; ``.ci/run`` runs exactly the second, and every ``renewfin`` command of its
+code blocks runs, in a fresh directory that holds only the bundled ``models/`` and
+``scenarios/``. A command that serves until interrupted (``renewfin serve``) runs with
+``--check --port 0``: it starts on a free port, checks that the page and the API answer,
+and stops. Reference: README.md itself."""
 
 from __future__ import annotations
 
@@ -45,10 +48,11 @@ def _renewfin_commands() -> list[list[str]]:
     return out
 
 
-def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
-    setup, tests = _lines(_section("Quick start"))  # exactly two
+def test_quick_start_is_three_commands_and_ci_runs_the_second() -> None:
+    setup, tests, web = _lines(_section("Quick start"))  # exactly three
     assert setup.startswith("sh tools/install.sh && .venv/bin/renewfin run models/")
     assert tests == "sh tools/install.sh --tests && .venv/bin/python -m pytest"
+    assert web == "sh tools/install.sh && .venv/bin/renewfin serve"
     ci = [
         ln
         for ln in (ROOT / ".ci" / "run").read_text().splitlines()
@@ -59,9 +63,11 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
 
 def test_install_script_installs_what_the_tests_need() -> None:
     """The system packages behind the tests that need LibreOffice (workbook recalculation),
-    Chromium (report rendering) and the CJK fonts (report charts)."""
+    Chromium (report rendering), its driver (the web app's end-to-end tests) and the CJK
+    fonts (report charts)."""
     script = (ROOT / "tools" / "install.sh").read_text()
-    for package in ("python3-venv", "libreoffice-calc-nogui", "chromium", "fonts-noto-cjk"):
+    packages = ("python3-venv", "libreoffice-calc-nogui", "chromium", "chromium-driver")
+    for package in (*packages, "fonts-noto-cjk"):
         assert package in script
     assert 'pip install -q -e ".$extra"' in script and 'extra="[test]"' in script
     assert (
@@ -78,6 +84,8 @@ def test_install_script_installs_what_the_tests_need() -> None:
 
 
 COMMANDS = _renewfin_commands()
+SERVES = frozenset({"serve"})
+"""Commands that run until interrupted: run with ``--check --port 0``."""
 
 
 def test_the_readme_shows_the_commands() -> None:
@@ -94,6 +102,7 @@ def test_the_readme_shows_the_commands() -> None:
         "template",
         "import",
         "schema",
+        "serve",
     }
 
 
@@ -110,6 +119,8 @@ def test_every_readme_command_runs_as_written(
 ) -> None:
     """In order, as a reader would (``import`` reads what ``template`` wrote)."""
     for argv in COMMANDS:
+        if argv[0] in SERVES:
+            argv = [*argv, "--check", "--port", "0"]
         build_parser().parse_args(argv)
         code = main(argv)
         err = capsys.readouterr().err

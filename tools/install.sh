@@ -5,7 +5,8 @@
 #   sh tools/install.sh           renewfin itself (python3-venv; pip install -e .)
 #   sh tools/install.sh --tests   and everything the test suite needs: LibreOffice Calc
 #                                 (recalculates the workbooks), Chromium (renders the
-#                                 reports), the Noto CJK fonts (report charts);
+#                                 reports) and its driver (drives the web app in the
+#                                 end-to-end tests), the Noto CJK fonts (report charts);
 #                                 pip install -e '.[test]'
 #
 # Packages already installed are not touched; apt-get runs (through sudo when not root)
@@ -19,7 +20,7 @@ case "${1-}" in
   "") ;;
   --tests)
     extra="[test]"
-    packages="$packages libreoffice-calc-nogui chromium fonts-noto-cjk"
+    packages="$packages libreoffice-calc-nogui chromium chromium-driver fonts-noto-cjk"
     ;;
   *)
     echo "usage: sh tools/install.sh [--tests]" >&2

@@ -1,5 +1,5 @@
 """Command line: ``renewfin validate | run | simulate | sensitivity | solve | district |
-simulate-portfolio | report | template | import | schema``.
+simulate-portfolio | report | template | import | schema | serve``.
 
 Thin: parses arguments (``renewfin.cli_args``: every value checked before anything
 runs), calls the library, prints. Every failure ends with a one-paragraph message on
@@ -13,6 +13,7 @@ import argparse
 import gc
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,9 @@ from renewfin.cli_args import (
     EXIT_NEGATIVE,
     EXIT_UNCONVERGED,
     finite_float,
+    host,
     output,
+    port,
     positive_float,
     positive_int,
     scheduler,
@@ -317,6 +320,32 @@ def _dask_client(address: str) -> Iterator[Any]:
         yield client
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from renewfin.web.server import is_loopback, serve
+
+    if args.host is not None and not is_loopback(args.host):
+        print(
+            f"warning: serving on {args.host}: anyone who can reach this address can read, "
+            "change and delete the projects in the workspace (renewfin has no login)",
+            file=sys.stderr,
+        )
+    try:
+        return serve(
+            args.workspace,
+            args.host or "127.0.0.1",
+            args.port,
+            workers=args.jobs,
+            open_browser=args.open,
+            check=args.check,
+        )
+    except socket.gaierror as exc:
+        return _error(f"--host {args.host!r}: {exc.strerror or exc}", EXIT_INVALID)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot serve on {args.host or '127.0.0.1'}:{args.port}: {exc.strerror or exc}"
+        ) from None
+
+
 _NO_DASK = "Dask is not installed ({exc}); install the extra: pip install 'renewfin[dask]'"
 
 
@@ -345,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         _template,
         _import,
         _schema,
+        _serve,
     ):
         add(sub)
     return parser
@@ -619,6 +649,50 @@ def _schema(sub: Any) -> None:
         sub, "schema", "print the JSON Schema of project specs (or scenarios)", _cmd_schema
     )
     p.add_argument("--scenario", action="store_true", help="the schema of scenario files")
+
+
+def _serve(sub: Any) -> None:
+    from renewfin.web.server import DEFAULT_PORT, DEFAULT_WORKSPACE
+
+    p = _command(
+        sub,
+        "serve",
+        "the local web app: projects, edit form, run, risk, solve and downloads in a browser",
+        _cmd_serve,
+        description="Serve the web app on this machine (http://127.0.0.1:8765/ by default) "
+        "until Ctrl-C; projects are kept as spec YAML files in the workspace folder.",
+    )
+    p.add_argument(
+        "--port", type=port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})"
+    )
+    p.add_argument(
+        "--host",
+        type=host,
+        default=None,
+        help="address to serve on (default 127.0.0.1, this machine only; another address "
+        "lets other machines in, with a warning)",
+    )
+    p.add_argument(
+        "--workspace",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_WORKSPACE,
+        help=f"folder of the projects (default {DEFAULT_WORKSPACE}; created on the first save)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="long jobs (Monte Carlo, sensitivity, files) running at once, each in its own "
+        "process (default 2)",
+    )
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="start, check that the page and the API answer, and stop (exit 0)",
+    )
 
 
 # ---------------------------------------------------------------------------------- main

@@ -83,6 +83,24 @@ def positive_float(text: str) -> float:
     return value
 
 
+def port(text: str) -> int:
+    """A TCP port: an integer from 0 (any free port) to 65535."""
+    value = _whole(text, 0)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return value
+
+
+def host(text: str) -> str:
+    """A host name or IP address to serve on (no scheme, no port, no spaces)."""
+    value = text.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+|\[?[0-9A-Fa-f:.]+\]?", value):
+        raise argparse.ArgumentTypeError(
+            f"expected a host name or IP address such as 127.0.0.1 or 0.0.0.0, got {text!r}"
+        )
+    return value
+
+
 def output(*suffixes: str) -> Callable[[str], Path]:
     """An argparse type: a path whose suffix is one of ``suffixes`` (``.xlsx`` …)."""
 
