@@ -12,13 +12,18 @@ import math
 import warnings
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import numpy_financial as npf
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
+from renewfin.excel.recalc import recalculate, soffice
+from renewfin.excel.verify import read_values
 from renewfin.finance import (
     IrrReason,
     annualise,
@@ -32,6 +37,7 @@ from renewfin.finance import (
     pmt,
     ppmt,
 )
+from renewfin.testing import equity_flow_mix
 
 # --------------------------------------------------------------------------- #
 # Independent references
@@ -374,19 +380,62 @@ def test_irr_nan_reasons() -> None:
     assert np.all(np.isnan(empty_rates)) and np.all(empty_reasons == IrrReason.INVALID_INPUT)
 
 
-def test_irr_two_roots_returns_closest_to_zero() -> None:
+def libreoffice_irr(values: np.ndarray, guess: float = 0.1) -> float:
+    """Reference: a line-by-line transcription of LibreOffice's ScIRR
+    (sc/source/core/tool/interpr2.cxx), which follows Excel's IRR: Newton's method on the
+    rate from ``guess``, the NPV and its derivative summed term by term with ``pow``, at
+    most 20 steps, converged when a step is below 1e-7 (NaN for #NUM!)."""
+    x, eps, iterations = guess, 1.0, 0
+    with np.errstate(all="ignore"):
+        while eps > 1e-7 and iterations < 20:
+            nom = denom = np.float64(0.0)
+            for count, value in enumerate(np.asarray(values, dtype=np.float64)):
+                nom += value / np.power(1.0 + x, count)
+                denom += -count * value / np.power(1.0 + x, count + 1.0)
+            x_new = x - nom / denom
+            iterations += 1
+            eps = abs(x_new - x)
+            x = float(x_new)
+    return x if eps < 1e-7 else math.nan
+
+
+def real_roots(values: np.ndarray) -> np.ndarray:
+    """Reference: the real rates r > -1 where the NPV of ``values`` vanishes, from the roots
+    of its polynomial in x = 1 / (1 + r) (numpy.roots), ascending."""
+    roots = np.roots(np.trim_zeros(values)[::-1])
+    x = roots[(np.abs(roots.imag) < 1e-12) & (roots.real > 0)].real
+    return np.sort(1.0 / x - 1.0)
+
+
+def test_irr_two_roots_returns_excels() -> None:
     """-100 + 230x - 132x^2 = -100 (1 - 1.1x)(1 - 1.2x), x = 1/(1+r): IRRs 10% and 20%;
-    numpy_financial returns the one closest to zero (10%)."""
-    r, why = irr([-100.0, 230.0, -132.0], with_reason=True)
-    assert why is IrrReason.MULTIPLE_SIGN_CHANGES
-    assert r == pytest.approx(0.10, abs=1e-13)
-    assert r == pytest.approx(npf_irr(np.array([-100.0, 230.0, -132.0])), abs=1e-13)
-    # numpy_financial docstring examples with several sign changes
+    Excel's iteration starts at 10%, a root, and stays there; from the flows reversed in
+    sign the same. numpy_financial's docstring examples with several sign changes give
+    its published roots (-8.33%, 8.86%), which the LibreOffice transcription also finds."""
+    for sign in (1.0, -1.0):
+        r, why = irr([-100.0 * sign, 230.0 * sign, -132.0 * sign], with_reason=True)
+        assert why is IrrReason.MULTIPLE_SIGN_CHANGES
+        assert r == pytest.approx(0.10, abs=1e-14)
     for flows, published in (([-100, 100, 0, -7], -0.0833), ([-5, 10.5, 1, -8, 1], 0.0886)):
         r, why = irr(flows, with_reason=True)
         assert why is IrrReason.MULTIPLE_SIGN_CHANGES
         assert round(r, 4) == published
-        assert r == pytest.approx(npf_irr(np.array(flows, dtype=float)), abs=1e-12)
+        assert r == pytest.approx(libreoffice_irr(np.array(flows, dtype=float)), abs=1e-12)
+
+
+def test_irr_where_excel_finds_none_returns_the_root_nearest_ten_percent() -> None:
+    """Non-conventional equity flows (``equity_flow_mix``) on which Excel's iteration finds
+    no rate above -100% (the LibreOffice transcription gives NaN or <= -100%): the result
+    is the real root of the NPV polynomial (numpy.roots) nearest 10%."""
+    v = equity_flow_mix(20_000, 30, seed=3)
+    rates, reasons = irr(v, with_reason=True)
+    rows = np.flatnonzero(reasons == IrrReason.MULTIPLE_SIGN_CHANGES_NO_EXCEL)
+    assert rows.size > 50
+    for j in rows[:100]:
+        excel = libreoffice_irr(v[j])
+        assert math.isnan(excel) or excel <= -1.0
+        roots = real_roots(v[j])
+        assert rates[j] == pytest.approx(roots[np.argmin(np.abs(roots - 0.1))], abs=1e-9)
 
 
 def test_irr_no_root_in_range() -> None:
@@ -395,24 +444,149 @@ def test_irr_no_root_in_range() -> None:
     assert math.isnan(r) and why is IrrReason.NO_ROOT_IN_RANGE
 
 
-def test_irr_mixed_batch_and_nonconventional_vs_npf() -> None:
-    """Reference numpy_financial.irr on random flows with several sign changes, where its
-    root lies on the scanned range and is separated from other roots (resolved by the grid)."""
+def test_irr_random_nonconventional_equals_excel_iteration() -> None:
+    """Random flows with several sign changes (and zeros): where the LibreOffice
+    transcription (Excel's iteration) converges to a rate above -100%, the same root to
+    1e-9 (reason MULTIPLE_SIGN_CHANGES); elsewhere reason MULTIPLE_SIGN_CHANGES_NO_EXCEL
+    with a real root of the NPV polynomial (numpy.roots), or NO_ROOT_IN_RANGE and no real
+    root between -99% and +1000% a year."""
     rng = np.random.default_rng(2024)
-    batch = rng.normal(size=(400, 6)) * rng.lognormal(0.0, 1.0, (400, 6))
+    batch = rng.normal(size=(600, 6)) * rng.lognormal(0.0, 1.0, (600, 6))
+    batch[rng.random((600, 6)) < 0.1] = 0.0
     rates, reasons = irr(batch, with_reason=True)
+    seen = set()
     for row, rate, why in zip(batch, rates, reasons, strict=True):
-        ref = npf_irr(row)
-        roots = np.roots(row[::-1])
-        real = roots[(roots.imag == 0) & (roots.real > 0)].real
-        all_rates = np.sort(1 / real - 1)
-        resolved = np.all(np.diff(all_rates) > 0.06) if all_rates.size > 1 else True
-        if why == IrrReason.MULTIPLE_SIGN_CHANGES and -0.99 < ref < 10 and resolved:
-            assert rate == pytest.approx(ref, abs=1e-9)
-        if why == IrrReason.OK:
-            assert rate == pytest.approx(ref, abs=1e-9)
-        if why == IrrReason.NO_ROOT_IN_RANGE:
-            assert not np.any((all_rates > -0.99) & (all_rates < 10)) or not resolved
+        if why in (IrrReason.OK, IrrReason.NO_SIGN_CHANGE):
+            continue
+        seen.add(int(why))
+        excel, roots = libreoffice_irr(row), real_roots(row)
+        if why == IrrReason.MULTIPLE_SIGN_CHANGES:
+            assert rate == pytest.approx(excel, abs=1e-9)
+        elif why == IrrReason.MULTIPLE_SIGN_CHANGES_NO_EXCEL:
+            assert math.isnan(excel) or excel <= -1.0
+            assert np.min(np.abs(roots - rate)) < 1e-9
+        else:
+            assert why == IrrReason.NO_ROOT_IN_RANGE and math.isnan(rate)
+            assert math.isnan(excel) or excel <= -1.0
+            assert not np.any((roots > -0.99) & (roots < 10.0))
+    assert seen == {1, 3, 5}
+
+
+def mix_sample(rng: np.random.Generator) -> list[np.ndarray]:
+    """Rows of ``equity_flow_mix`` of every class (by reason), some shifted by leading
+    zeros and some padded with 1 to 40 trailing zeros."""
+    v = equity_flow_mix(40_000, 30, seed=22)
+    _, reasons = irr(v, with_reason=True)
+    rows = []
+    for code, k in ((1, 300), (5, 100), (3, 10), (0, 80), (2, 20)):
+        idx = np.flatnonzero(reasons == code)
+        for j in rng.choice(idx, min(k, idx.size), replace=False):
+            lead = int(rng.integers(1, 4)) if rng.random() < 0.3 else 0
+            trail = int(rng.choice([0, 0, 1, 7, 40]))
+            rows.append(np.concatenate([np.zeros(lead), v[j], np.zeros(trail)]))
+    return rows
+
+
+def libreoffice_irrs(rows: list[np.ndarray], tmp: Path) -> list[object]:
+    """Reference: LibreOffice's IRR (which follows Excel), ``=IRR(range)`` with the default
+    guess on each row, written with openpyxl and recalculated headlessly
+    (``renewfin.excel.recalc``); a number, or an error string for #NUM!."""
+    book = Workbook()
+    sheet = book.active
+    for i, row in enumerate(rows, start=1):
+        for k, value in enumerate(row):
+            sheet.cell(i, k + 2, float(value))
+        sheet.cell(i, 1, f"=IRR(B{i}:{get_column_letter(row.size + 1)}{i})")
+    book.save(tmp / "irr.xlsx")
+    recalculate(tmp / "irr.xlsx", tmp / "irr.recalc.xlsx")
+    return [line[0] for line in read_values(tmp / "irr.recalc.xlsx")["Sheet"]]
+
+
+def test_irr_equals_libreoffice_irr(tmp_path: Path) -> None:
+    """Reference LibreOffice Calc's IRR, recalculated: on ~500 rows of the equity mix (every
+    class, leading and trailing zeros), quarterly as well. Where LibreOffice returns a rate
+    above -100% on a row with several sign changes, the same root to 1e-9 (reason
+    MULTIPLE_SIGN_CHANGES); on a conventional row the unique root wherever it finds one;
+    MULTIPLE_SIGN_CHANGES_NO_EXCEL and NaN reasons only where LibreOffice gives #NUM! or a
+    rate of -100% or below; NO_SIGN_CHANGE rows are #NUM! too."""
+    if soffice() is None:
+        pytest.fail("LibreOffice (soffice) is required: .ci/run installs libreoffice-calc-nogui")
+    rows = mix_sample(np.random.default_rng(7))
+    found = libreoffice_irrs(rows, tmp_path)
+    counts: dict[tuple[str, bool], int] = {}
+    for ppy in (1, 4):
+        for row, lo in zip(rows, found, strict=True):
+            rate, why = irr(row, ppy, with_reason=True)
+            number = isinstance(lo, float | int) and not isinstance(lo, bool)
+            if number and lo > -1.0 and why in (IrrReason.OK, IrrReason.MULTIPLE_SIGN_CHANGES):
+                assert (1.0 + rate) ** (1.0 / ppy) - 1.0 == pytest.approx(lo, abs=1e-9)
+            else:
+                assert why != IrrReason.MULTIPLE_SIGN_CHANGES
+                assert not number or lo <= -1.0 or why == IrrReason.OK
+            key = (why.name, number)
+            counts[key] = counts.get(key, 0) + 1
+    assert counts[("MULTIPLE_SIGN_CHANGES", True)] > 500
+    assert counts[("MULTIPLE_SIGN_CHANGES_NO_EXCEL", False)] > 100
+    assert counts[("NO_SIGN_CHANGE", False)] == 40
+
+
+def sign_changes(values: np.ndarray) -> int:
+    """Reference (Descartes' count, numpy): how many times the non-zero values change sign."""
+    nonzero = values[values != 0.0]
+    return int(np.count_nonzero(np.diff(np.sign(nonzero)) != 0))
+
+
+def expected_irr(values: np.ndarray) -> tuple[float, IrrReason]:
+    """The periodic IRR and reason the documented rules give for one row, from independent
+    references only: no sign change -> NaN; one -> the unique root (numpy_financial.irr, the
+    real root of the NPV polynomial closest to zero, which is the only one); several -> the
+    rate the LibreOffice transcription of Excel's iteration converges to from 10% where it
+    is above -100%, else the real root nearest 10% (numpy.roots), else NaN."""
+    changes = sign_changes(values)
+    if changes == 0:
+        return math.nan, IrrReason.NO_SIGN_CHANGE
+    if changes == 1:
+        return npf_irr(values), IrrReason.OK
+    excel = libreoffice_irr(values)
+    if excel > -1.0:
+        return excel, IrrReason.MULTIPLE_SIGN_CHANGES
+    roots = real_roots(values)
+    roots = roots[(roots > -0.99) & (roots < 10.0)]
+    if roots.size == 0:
+        return math.nan, IrrReason.NO_ROOT_IN_RANGE
+    return float(roots[np.argmin(np.abs(roots - 0.1))]), IrrReason.MULTIPLE_SIGN_CHANGES_NO_EXCEL
+
+
+@pytest.fixture(scope="module")
+def equity_mix_expected() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """3,000 rows of ``equity_flow_mix`` (seed 5, half of them ending in zeros after an
+    exit) with the rate and reason ``expected_irr`` gives each."""
+    v = equity_flow_mix(3_000, 30, seed=5)
+    expected = [expected_irr(row) for row in v]
+    rates = np.array([rate for rate, _ in expected])
+    reasons = np.array([int(why) for _, why in expected], dtype=np.int8)
+    return v, rates, reasons
+
+
+@pytest.mark.parametrize("pad", [0, 1, 7, 200, 5000])
+def test_irr_rows_padded_with_trailing_zeros_follow_the_rules(
+    pad: int, equity_mix_expected: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> None:
+    """Rows of the equity mix of every class, batched with ``pad`` more zeros after their
+    last value (a batch of rows of different lengths), give the rate and reason of the
+    documented rules (``expected_irr``: numpy_financial, the LibreOffice transcription of
+    Excel's IRR, numpy.roots) to 1e-9, whatever the padding; and (the property) bit for bit
+    what the unpadded batch gives."""
+    v, want, want_reasons = equity_mix_expected
+    padded = np.concatenate([v, np.zeros((v.shape[0], pad))], axis=1)
+    got, got_reasons = irr(padded, with_reason=True)
+    np.testing.assert_array_equal(got_reasons, want_reasons)
+    assert set(np.unique(want_reasons).tolist()) >= {0, 1, 2, 5}
+    np.testing.assert_allclose(got, want, rtol=0.0, atol=1e-9)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    rates, reasons = irr(v, with_reason=True)
+    np.testing.assert_array_equal(got, rates)
+    np.testing.assert_array_equal(got_reasons, reasons)
 
 
 def test_irr_reason_text() -> None:
@@ -470,6 +644,12 @@ def test_property_npv_at_irr_is_zero(flows: np.ndarray, ppy: int) -> None:
     rate = irr(flows, ppy)
     assert np.isfinite(rate) and rate >= -1.0
     assume(rate > -1.0)  # 1 + r below float resolution: nothing left to check
+    assert_npv_vanishes(flows, rate, ppy)
+
+
+def assert_npv_vanishes(flows: np.ndarray, rate: float, ppy: int) -> None:
+    """NPV of ``flows`` at the annual ``rate`` is zero relative to the discounted gross
+    flows, allowing for the rounding of the rate itself (see above)."""
     df = discount_factors(rate, flows.size, ppy)[0]
     scale = float(np.sum(np.abs(flows) * df))
     times = np.arange(1, flows.size + 1) / ppy
@@ -477,6 +657,45 @@ def test_property_npv_at_irr_is_zero(flows: np.ndarray, ppy: int) -> None:
     assume(np.isfinite(scale) and np.isfinite(slope) and scale > 0)
     tol = 1e-9 * scale + 8 * np.finfo(float).eps * (1 + abs(rate)) * slope
     assert abs(npv(rate, flows, ppy)) <= tol
+
+
+signed_magnitudes = st.one_of(st.just(0.0), magnitudes, magnitudes.map(lambda x: -x))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(signed_magnitudes, min_size=3, max_size=30), st.sampled_from([1, 4]))
+def test_property_any_flows_follow_the_rules(flows: list[float], ppy: int) -> None:
+    """Whatever the sign pattern (zeros anywhere, magnitudes 0.01 .. 1e6): one sign change
+    (numpy count) gives reason OK and a root (NPV, end-of-period convention, zero as
+    above); several give the rate the LibreOffice transcription of Excel's IRR converges to
+    from 10% a period where it finds one above -100% (reason MULTIPLE_SIGN_CHANGES, to
+    1e-9 relative to 1 + r), else a root with reason MULTIPLE_SIGN_CHANGES_NO_EXCEL or NaN
+    with NO_ROOT_IN_RANGE; none give NaN with NO_SIGN_CHANGE. Wherever the transcription
+    converges above -100% on a row with one sign change, it is the same (unique) root."""
+    values = np.array(flows)
+    rate, why = irr(values, ppy, with_reason=True)
+    event(why.name)
+    changes = sign_changes(values)
+    if changes == 0:
+        assert math.isnan(rate) and why is IrrReason.NO_SIGN_CHANGE
+        return
+    excel = libreoffice_irr(values)
+    excel_annual = (1.0 + excel) ** ppy - 1.0 if excel > -1.0 else math.nan
+    if changes == 1:
+        assert why is IrrReason.OK
+    elif excel > -1.0:
+        assert why is IrrReason.MULTIPLE_SIGN_CHANGES
+    else:
+        assert why in (IrrReason.MULTIPLE_SIGN_CHANGES_NO_EXCEL, IrrReason.NO_ROOT_IN_RANGE)
+        if why is IrrReason.NO_ROOT_IN_RANGE:
+            assert math.isnan(rate)
+            return
+    assert np.isfinite(rate) and rate >= -1.0
+    if excel > -1.0 and why in (IrrReason.OK, IrrReason.MULTIPLE_SIGN_CHANGES):
+        assert (1.0 + rate) ** (1.0 / ppy) == pytest.approx(1.0 + excel, rel=1e-9)
+        assert rate == pytest.approx(excel_annual, rel=1e-8, abs=1e-9)
+    assume(rate > -1.0)
+    assert_npv_vanishes(values, rate, ppy)
 
 
 @settings(max_examples=100, deadline=None)
