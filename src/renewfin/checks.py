@@ -1,6 +1,15 @@
 """Model checks with diagnostics: each check passes or fails per scenario and, when it
 fails, names the first period and the amount.
 
+Two kinds (``DESIGN.md`` §6): **integrity** checks say the model is broken — sources ≠
+uses, a corkscrew that does not close, a balance sheet that does not balance, debt left
+unpaid or above cost, a solve that did not converge or a loan sized on a DSCR (LLCR)
+target that misses it — and make the master check; **covenant and policy** tests say the
+project is weak — the bank DSCR and LLCR, 偿债备付率 and 利息备付率, the coverage
+multiples, the annual cash test (财务生存能力), equity, the capital ratio, REIT
+eligibility, the equity commitment — and are reported apart (``renewfin run --strict``
+exits 1 when one fails).
+
 A check reads the ledger and the metrics; it never changes them.
 """
 
@@ -8,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from renewfin.ratios import Why, by_year
 from renewfin.spec.project import Sector
 
 if TYPE_CHECKING:
@@ -20,6 +31,18 @@ if TYPE_CHECKING:
 
 TOL = 1e-6
 """Absolute tolerance on money checks, relative to the project's total investment."""
+TARGET_TOL = 1e-9
+"""Relative slack of the sizing-target check: a loan sized on a DSCR or LLCR target meets
+it to the solve's tolerance."""
+
+
+class CheckKind(StrEnum):
+    """What a failed check means."""
+
+    INTEGRITY = "integrity"
+    """The model is broken."""
+    COVENANT = "covenant"
+    """The project is weak: a covenant or policy floor is not met."""
 
 
 @dataclass(frozen=True)
@@ -33,12 +56,33 @@ class Check:
     """(S,) bool."""
     detail: Callable[[int], str]
     """What failed in a scenario (first period and amount), or '' when it passed."""
+    kind: CheckKind = CheckKind.INTEGRITY
+    """Integrity check or covenant / policy test."""
 
     def message(self, scenario: int = 0) -> str:
         """Readable result for one scenario."""
         if bool(self.passed[scenario]):
             return "OK"
         return self.detail(scenario)
+
+
+def integrity(checks: list[Check]) -> list[Check]:
+    """The integrity checks of ``checks`` (the master check)."""
+    return [c for c in checks if c.kind is CheckKind.INTEGRITY]
+
+
+def covenants(checks: list[Check]) -> list[Check]:
+    """The covenant and policy tests of ``checks``."""
+    return [c for c in checks if c.kind is CheckKind.COVENANT]
+
+
+def status(checks: list[Check], scenario: int = 0) -> dict[str, bool]:
+    """Whether every integrity check (``integrity``) and every covenant and policy test
+    (``covenants``) passed in ``scenario``."""
+    return {
+        kind.value: all(bool(c.passed[scenario]) for c in checks if c.kind is kind)
+        for kind in CheckKind
+    }
 
 
 def minimum_capital_ratio(result: Result) -> float:
@@ -64,27 +108,58 @@ def _first(
 
 
 def _series_check(
-    result: Result, id: str, zh: str, en: str, mask: np.ndarray, values: np.ndarray, what: str
+    result: Result,
+    id: str,
+    zh: str,
+    en: str,
+    mask: np.ndarray,
+    values: np.ndarray,
+    what: str,
+    kind: CheckKind = CheckKind.INTEGRITY,
 ) -> Check:
     labels, unit = result.ledger.labels, result.ledger.money_unit
     return Check(
-        id, zh, en, ~np.any(mask, axis=1), lambda s: _first(mask, values, labels, what, unit, s)
+        id,
+        zh,
+        en,
+        ~np.any(mask, axis=1),
+        lambda s: _first(mask, values, labels, what, unit, s),
+        kind,
     )
 
 
 def _metric_floor(result: Result, id: str, zh: str, en: str, key: str, floor: float) -> Check:
+    """A covenant test: metric ``key`` at least ``floor``. An undefined metric passes when
+    nothing is due or what is due is negligible, and fails when its numerator is negative
+    (a negative cover is below any floor), with its reason."""
     v = result.values[key]
-    ok = np.isnan(v) | (v >= floor - 1e-12)
-    return Check(id, zh, en, ok, lambda s: f"{key} = {v[s]:.4f} is below the floor {floor:g}")
+    noted = result.notes.why.get(key)
+    why = np.broadcast_to(np.full(v.shape, Why.NOT_DUE) if noted is None else noted, v.shape)
+    undefined_ok = np.isin(why, (Why.NOT_DUE, Why.TINY))
+    ok = np.where(np.isnan(v), undefined_ok, v >= floor - 1e-12)
+
+    def detail(s: int) -> str:
+        year = result.notes.year(key, s)
+        if np.isnan(v[s]):
+            return f"{key}: {result.notes.reason(key, s)} (floor {floor:g})"
+        where = f" in {year}" if year is not None else ""
+        return f"{key} = {v[s]:.4f}{where} is below the floor {floor:g}"
+
+    return Check(id, zh, en, ok, detail, CheckKind.COVENANT)
 
 
 def run_checks(result: Result) -> list[Check]:
-    """Every check of a run."""
-    led, vals, spec = result.ledger, result.values, result.spec
+    """Every check of a run: the integrity checks, then the covenant and policy tests."""
+    return _integrity_checks(result) + _covenant_checks(result)
+
+
+def _integrity_checks(result: Result) -> list[Check]:
+    """Sources = uses, the balance sheet, the corkscrews, debt repaid and not above cost,
+    the funding solve and the sizing targets."""
+    led, vals = result.ledger, result.values
     scale = np.maximum(1.0, np.abs(vals["total_project_investment"]))[:, None]
-    out: list[Check] = []
     diff = led["su.sources"] - led["su.uses"]
-    out.append(
+    out = [
         _series_check(
             result,
             "sources_uses",
@@ -94,7 +169,7 @@ def run_checks(result: Result) -> list[Check]:
             diff,
             "sources minus uses",
         )
-    )
+    ]
     bs = led["bs.check"]
     out.append(
         _series_check(
@@ -107,28 +182,16 @@ def run_checks(result: Result) -> list[Check]:
             "assets minus liabilities and equity",
         )
     )
-    cash = led["cash.cumulative_surplus"]
+    gap = corkscrew_gaps(result)
     out.append(
         _series_check(
             result,
-            "cumulative_cash",
-            "财务生存能力（累计盈余资金非负）",
-            "Cumulative cash never negative",
-            cash < -TOL * scale,
-            cash,
-            "cumulative cash below zero",
-        )
-    )
-    equity = led["bs.equity"]
-    out.append(
-        _series_check(
-            result,
-            "negative_equity",
-            "所有者权益非负",
-            "Equity not negative",
-            equity < -TOL * scale,
-            equity,
-            "negative equity",
+            "corkscrews",
+            "债务及准备金余额勾稽",
+            "Debt and reserve corkscrews close",
+            np.abs(gap) > TOL * scale,
+            gap,
+            "a balance differs from its opening plus its flows by",
         )
     )
     end = led["bond.closing"][:, -1:] + led["loan.closing"][:, -1:]
@@ -157,53 +220,60 @@ def run_checks(result: Result) -> list[Check]:
             ),
         )
     )
-    floor = minimum_capital_ratio(result)
-    out.append(
-        _metric_floor(
+    if result.sizing is not None:
+        out.append(funding_converged(result, scale[:, 0]))
+        out.append(sizing_targets(result))
+    return out
+
+
+def _covenant_checks(result: Result) -> list[Check]:
+    """Financial survival, equity, the capital ratio, the coverage floors, the bank and the
+    第三版 ratios, REIT eligibility and the equity commitment."""
+    led, vals, spec = result.ledger, result.values, result.spec
+    scale = np.maximum(1.0, np.abs(vals["total_project_investment"]))[:, None]
+    cash = led["cash.cumulative_surplus"]
+    out = [
+        _series_check(
             result,
-            "capital_ratio",
-            "资本金比例达标",
-            "Capital ratio at least the sector minimum",
-            "capital_ratio",
-            floor,
+            "cumulative_cash",
+            "财务生存能力（累计盈余资金非负）",
+            "Cumulative cash never negative",
+            cash < -TOL * scale,
+            cash,
+            "cumulative cash below zero",
+            CheckKind.COVENANT,
+        )
+    ]
+    equity = led["bs.equity"]
+    out.append(
+        _series_check(
+            result,
+            "negative_equity",
+            "所有者权益非负",
+            "Equity not negative",
+            equity < -TOL * scale,
+            equity,
+            "negative equity",
+            CheckKind.COVENANT,
         )
     )
     cov = spec.funding.covenants
-    out.append(
-        _metric_floor(
-            result,
-            "bond_coverage",
-            "专项债本息覆盖倍数达标",
-            "Bond coverage at least the floor",
-            "bond_coverage",
-            cov.min_bond_coverage,
-        )
-    )
-    out.append(
-        _metric_floor(
-            result,
-            "total_debt_coverage",
-            "全部债务覆盖倍数达标",
-            "Total-debt coverage at least the floor",
-            "total_debt_coverage",
-            cov.min_total_coverage,
-        )
-    )
-    out.append(
-        _metric_floor(
-            result, "dscr", "偿债备付率达标", "DSCR at least the floor", "min_dscr", cov.min_dscr
-        )
-    )
-    out.append(
-        _metric_floor(
-            result, "icr", "利息备付率达标", "ICR at least the floor", "min_icr", cov.min_icr
-        )
-    )
-    out.append(
-        _metric_floor(
-            result, "llcr", "LLCR达标", "LLCR at least the floor", "min_llcr", cov.min_llcr
-        )
-    )
+    for id, zh, en, key, floor in (
+        ("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
+         "capital_ratio", minimum_capital_ratio(result)),
+        ("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
+         "bond_coverage", cov.min_bond_coverage),
+        ("total_debt_coverage", "全部债务覆盖倍数达标", "Total-debt coverage at least the floor",
+         "total_debt_coverage", cov.min_total_coverage),
+        ("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
+         "min_loan_dscr", cov.min_dscr),
+        ("llcr", "LLCR达标", "LLCR at least the floor", "min_llcr", cov.llcr_floor),
+        ("dscr_cn", "偿债备付率达标（第三版）", "偿债备付率 at least the floor (第三版)",
+         "min_dscr_cn", cov.min_dscr_cn),
+        ("icr", "利息备付率达标（第三版）", "利息备付率 at least the floor (第三版)", "min_icr",
+         cov.min_icr),
+    ):
+        out.append(_metric_floor(result, id, zh, en, key, floor))
     if "reit_eligible" in vals:
         ok = vals["reit_eligible"] > 0.5
         out.append(
@@ -213,6 +283,7 @@ def run_checks(result: Result) -> list[Check]:
                 "REIT eligibility",
                 ok,
                 lambda s: _reit_reasons(result, s),
+                CheckKind.COVENANT,
             )
         )
     commitment = spec.funding.equity_commitment
@@ -228,11 +299,107 @@ def run_checks(result: Result) -> list[Check]:
                     f"the plan needs {need[s]:,.2f} of sponsor equity; "
                     f"funding.equity_commitment is {commitment:,.2f}"
                 ),
+                CheckKind.COVENANT,
             )
         )
-    if result.sizing is not None:
-        out.append(funding_converged(result, scale[:, 0]))
     return out
+
+
+def corkscrew_gaps(result: Result) -> np.ndarray:
+    """(S, T) the sum over the loans, the bond tranches and the reserves of |opening +
+    flows − closing| and |opening − closing of the period before| [money]: zero when every
+    corkscrew closes."""
+    led = result.ledger
+    gap = np.zeros((led.n_scenarios, led.n_periods))
+
+    def prev(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros_like(x[:, :1]), x[:, :-1]], axis=1)
+
+    for key in led.ids(prefix="loan["):
+        if not key.endswith("].closing"):
+            continue
+        at = key[: -len(".closing")]
+        opening, closing = led[f"{at}.opening"], led[key]
+        flows = (
+            led[f"{at}.draw"] + led[f"{at}.capitalised"] - led[f"{at}.principal"]
+            - led[f"{at}.prepayment"]
+        )
+        gap = gap + np.abs(opening + flows - closing) + np.abs(opening - prev(closing))
+    for key in led.ids(prefix="bond["):
+        if not key.endswith("].closing"):
+            continue
+        at = key[: -len(".closing")]
+        opening, closing = led[f"{at}.opening"], led[key]
+        gap = gap + np.abs(opening - prev(closing))
+    reserves = [("cash.dsra_balance", led["cash.dsra_change"])]
+    if "reserve.mmra.balance" in led:
+        flow = led["reserve.mmra.contribution"] - led["reserve.mmra.release"]
+        reserves.append(("reserve.mmra.balance", flow))
+    for key, flow in reserves:
+        balance = led[key]
+        gap = gap + np.abs(prev(balance) + flow - balance)
+    return gap
+
+
+def loan_cover(result: Result, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cumulative cover of loan ``k`` by model year, each (S, Y) [money]: the cash for
+    the loans (CFADS less special-bond service), the debt service due (interest and
+    scheduled principal) of loan ``k`` and of the loans before it, and loan ``k``'s own
+    (``renewfin.financing.bounds``)."""
+    led, ppy = result.ledger, result.spec.periods_per_year
+    assert result.plan is not None
+    due = np.zeros(led["cash.cfads"].shape)
+    own = due
+    for ln in result.plan.loans[: k + 1]:
+        at = f"loan[{ln.name}]"
+        own = led[f"{at}.interest"] - led[f"{at}.capitalised"] + led[f"{at}.principal"]
+        due = due + own
+    avail = led["cash.cfads"] - led["cash.bond_debt_service"]
+    return by_year(avail, ppy), by_year(due, ppy), by_year(own, ppy)
+
+
+def sizing_targets(result: Result) -> Check:
+    """Every loan sized on a DSCR target meets it in every test year (cash for the loans /
+    its debt service due and that of the loans before it ≥ target, ``loan_cover``), to the
+    solve's tolerance: the DSCR bound guarantees it, so a miss is a broken model."""
+    from renewfin.metrics_funding import test_years
+
+    plan, sizing = result.plan, result.sizing
+    assert plan is not None and sizing is not None
+    s = result.n_scenarios
+    ok = np.ones(s, dtype=bool)
+    worst: list[tuple[str, np.ndarray, np.ndarray, float]] = []
+    rows = test_years(result.ledger, result.spec.periods_per_year)
+    for k, ln in enumerate(plan.loans):
+        if ln.dscr_target is None:
+            continue
+        target = np.broadcast_to(ln.dscr_target, (s,))[:, None]
+        avail, due, own = loan_cover(result, k)
+        # A year counts where the loan itself has debt service due (beyond the rounding
+        # of a loan repaid early: 1e-7 of its size).
+        owes = own > 1e-7 * np.maximum(sizing.facility[k], 1.0)[:, None]
+        short = rows & owes & (avail < target * due * (1 - TARGET_TOL) - 1e-9)
+        ok &= ~short.any(axis=1)
+        worst.append((ln.name, short, avail / np.where(due > 0, due, 1.0), float(target[0, 0])))
+
+    def detail(j: int) -> str:
+        for name, short, ratio, target in worst:
+            if short[j].any():
+                y = int(np.argmax(short[j]))
+                year = int(result.timeline.starts[y * result.spec.periods_per_year].year)
+                return (
+                    f"loan {name} is sized on a DSCR of {target:g} but shows {ratio[j, y]:.4f} "
+                    f"in {year}: the DSCR bound did not hold (a bug; please report it)"
+                )
+        return ""
+
+    return Check(
+        "sizing_targets",
+        "按DSCR测算的贷款逐年达标",
+        "Loans sized on DSCR meet it every year",
+        ok,
+        detail,
+    )
 
 
 SOLVE_TOL = 1e-8
@@ -299,10 +466,12 @@ def _reit_reasons(result: Result, s: int) -> str:
 
 
 def checks_frame(result: Result, scenario: int = 0) -> pd.DataFrame:
-    """The checks of one scenario: id, labels, passed, message; and the pass rate over S."""
+    """The checks of one scenario: id, kind (integrity or covenant), labels, passed,
+    message; and the pass rate over S."""
     rows = [
         {
             "id": c.id,
+            "kind": c.kind.value,
             "zh": c.zh,
             "en": c.en,
             "passed": bool(c.passed[scenario]),

@@ -100,6 +100,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         table = result.ledger_table(long=True)
         atomic_write(args.csv, lambda fh: table.to_csv(fh, index=False))
         print(f"ledger written to {args.csv}")
+    # A weak project (a covenant or policy test failed) is not a broken model: the
+    # failures are printed and the run succeeds, unless --strict asks for exit 1.
     failed = [c for c in run_checks(result) if not bool(c.passed[0])]
     return EXIT_NEGATIVE if args.strict and failed else 0
 
@@ -447,7 +449,10 @@ def _run(sub: Any) -> None:
     _csv_opt(p, "the ledger (one row per line item and period, with labels and units)")
     _output_opt(p, "the model workbook (live formulas)", ".xlsx")
     p.add_argument(
-        "--strict", action="store_true", help=f"exit {EXIT_NEGATIVE} when a check or covenant fails"
+        "--strict",
+        action="store_true",
+        help=f"exit {EXIT_NEGATIVE} when a covenant or policy test (or an integrity check) "
+        "fails; without it the failures are printed and the exit status is 0",
     )
 
 

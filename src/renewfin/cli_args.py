@@ -36,7 +36,7 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = f"""exit status:
   {EXIT_OK}   success
-  {EXIT_NEGATIVE}   ran, but the answer is no (solve: targets not met; --strict: a check failed)
+  {EXIT_NEGATIVE}   ran, but the answer is no (solve: targets not met; --strict: a covenant failed)
   {EXIT_INVALID}   bad input: spec, scenario or option (the message names it); nothing written
   {EXIT_ENVIRONMENT}   missing or failing environment: font, Dask, scheduler, disk
   {EXIT_UNCONVERGED}   the funding solve did not converge (the message names the loan); no figures

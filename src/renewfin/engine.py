@@ -24,6 +24,7 @@ from renewfin.inputs import Inputs
 from renewfin.ledger import Ledger
 from renewfin.metrics import metric_info, project_metrics
 from renewfin.metrics_funding import funding_metrics
+from renewfin.notes import MetricNotes
 from renewfin.overrides import Overrides, check_overrides
 from renewfin.spec.model import ProjectSpec
 from renewfin.timeline import Timeline
@@ -48,25 +49,37 @@ class Result:
     """Seconds spent in the engine stages and in the metrics."""
     inputs: Inputs | None = None
     """The numeric inputs the engine read (paths, spec values and any overrides)."""
+    notes: MetricNotes = field(default_factory=lambda: MetricNotes(np.zeros(0)))
+    """Why each undefined metric is NaN and where each minimum falls
+    (``renewfin.notes``)."""
 
     def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
         """Each loan's size, every bound and the binding one, for one scenario: a row per
-        loan (index ``loan``), columns ``size``, the bounds of ``BOUNDS`` and ``binding``;
-        empty, with the same columns, when the run has no loans."""
+        loan (index ``loan``), columns ``size``, the bounds of ``BOUNDS`` [money] (inf where
+        not set), ``binding`` (the name of the smallest bound), ``binding_year`` (the
+        calendar year that binds it, for the DSCR and LLCR bounds; None otherwise) and
+        ``dscr_year`` / ``llcr_year`` (where those bounds bind, None when not set); empty,
+        with the same columns, when the run has no loans."""
         rows = []
-        columns = ["size", *BOUNDS, "binding"]
+        columns = ["size", *BOUNDS, "binding", "binding_year", "dscr_year", "llcr_year"]
         if self.plan is None or self.sizing is None or not self.plan.loans:
             return pd.DataFrame(columns=columns, index=pd.Index([], name="loan", dtype=object))
+        sizing = self.sizing
         for k, ln in enumerate(self.plan.loans):
             row: dict[str, object] = {
                 "loan": ln.name,
-                "size": float(self.sizing.facility[k, scenario]),
+                "size": float(sizing.facility[k, scenario]),
             }
             for b, name in enumerate(BOUNDS):
-                row[name] = float(self.sizing.bounds[k, b, scenario])
-            row["binding"] = BOUNDS[int(self.sizing.binding[k, scenario])]
+                row[name] = float(sizing.bounds[k, b, scenario])
+            binding = BOUNDS[int(sizing.binding[k, scenario])]
+            row["binding"] = binding
+            for c, name in enumerate(("dscr", "llcr")):
+                p = -1 if sizing.periods is None else int(sizing.periods[k, c, scenario])
+                row[f"{name}_year"] = int(self.timeline.starts[p].year) if p >= 0 else None
+            row["binding_year"] = row.get(f"{binding}_year")
             rows.append(row)
-        return pd.DataFrame(rows).set_index("loan")
+        return pd.DataFrame(rows, columns=["loan", *columns]).set_index("loan")
 
     @property
     def converged(self) -> np.ndarray:
@@ -230,7 +243,10 @@ def run_checked(
         raise sizing.error([ln.name for ln in plan.loans])
     t1 = time.perf_counter()
     values = project_metrics(ctx.ledger, spec, ctx.diagnostics, discount_rate=rate)
-    values.update(funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics, equity_rate))
+    notes = MetricNotes(np.asarray(ctx.timeline.starts.year))
+    values.update(
+        funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics, equity_rate, notes)
+    )
     values.update(reit_values)
     s_all = ctx.ledger.n_scenarios
     values = {
@@ -238,5 +254,6 @@ def run_checked(
     }
     timings = {"engine": t1 - t0, "metrics": time.perf_counter() - t1}
     return Result(
-        spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings, inputs
+        spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings, inputs,
+        notes,
     )

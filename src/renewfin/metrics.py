@@ -56,14 +56,30 @@ METRICS: dict[str, MetricInfo] = {
     "idc": MetricInfo("建设期利息", "Interest during construction", "money"),
     "equity_irr": MetricInfo("资本金财务内部收益率", "Equity IRR", "rate"),
     "equity_npv": MetricInfo("资本金财务净现值", "Equity NPV", "money"),
-    "min_dscr": MetricInfo("最低偿债备付率", "Minimum DSCR", "ratio"),
-    "avg_dscr": MetricInfo("平均偿债备付率", "Average DSCR", "ratio"),
-    "min_loan_dscr": MetricInfo(
-        "最低贷款偿债备付率（专项债优先后）", "Minimum loan DSCR after bond service", "ratio"
+    "min_dscr_cn": MetricInfo(
+        "最低偿债备付率",
+        "Min. debt service coverage (第三版)",
+        "ratio",
     ),
-    "min_icr": MetricInfo("最低利息备付率", "Minimum ICR", "ratio"),
-    "min_llcr": MetricInfo("最低贷款期偿债覆盖率", "Minimum LLCR", "ratio"),
-    "plcr": MetricInfo("项目期偿债覆盖率", "PLCR", "ratio"),
+    "min_icr": MetricInfo(
+        "最低利息备付率", "Min. interest coverage (第三版)", "ratio"
+    ),
+    "min_dscr": MetricInfo(
+        "最低DSCR（银行口径，全部债务）",
+        "Min. DSCR, all debt (bank)",
+        "ratio",
+    ),
+    "avg_dscr": MetricInfo(
+        "平均DSCR（银行口径，全部债务）", "Avg. DSCR, all debt (bank)",
+        "ratio",
+    ),
+    "min_loan_dscr": MetricInfo(
+        "最低贷款DSCR（专项债优先后）",
+        "Min. loan DSCR after bonds (bank)",
+        "ratio",
+    ),
+    "min_llcr": MetricInfo("最低LLCR（贷款期偿债覆盖率）", "Min. LLCR (bank)", "ratio"),
+    "plcr": MetricInfo("PLCR（项目期偿债覆盖率）", "PLCR (bank)", "ratio"),
     "bond_coverage": MetricInfo("专项债本息覆盖倍数", "Bond coverage multiple", "ratio"),
     "total_debt_coverage": MetricInfo(
         "全部债务本息覆盖倍数", "Total-debt coverage multiple", "ratio"

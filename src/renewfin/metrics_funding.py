@@ -10,11 +10,15 @@ from renewfin.financing.plan import FundingPlan
 from renewfin.financing.sizing import Sizing
 from renewfin.ledger import Ledger
 from renewfin.metrics import note_reasons
+from renewfin.notes import MetricNotes
 from renewfin.ratios import (
+    Minimum,
+    Why,
     by_year,
-    coverage_multiples,
-    nan_min,
-    nan_min_mean,
+    cover,
+    coverage_sums,
+    first_at_minimum,
+    minimum,
     pv_from,
     safe_ratio,
     window,
@@ -85,87 +89,221 @@ def funding_metrics(
     sizing: Sizing,
     diagnostics: list[str],
     equity_discount_rate: np.ndarray | None = None,
+    notes: MetricNotes | None = None,
 ) -> dict[str, np.ndarray]:
     """Metrics of the funding stack, each (S,); the equity NPV at ``equity_discount_rate``
-    ((S,) or (1,) [1/yr]; default ``evaluation.equity_discount_rate``)."""
-    ppy = spec.periods_per_year
-    ev = spec.evaluation
+    ((S,) or (1,) [1/yr]; default ``evaluation.equity_discount_rate``). Why a ratio is
+    undefined and where each minimum falls go to ``notes``."""
+    notes = MetricNotes(np.zeros(ledger.n_periods)) if notes is None else notes
     out: dict[str, np.ndarray] = {}
     L = ledger.__getitem__
     total_inv = L("invest.project_total").sum(axis=1)
     out["total_project_investment"] = total_inv
     out["idc"] = L("finance.interest_capitalised").sum(axis=1)
+    _returns(ledger, spec, diagnostics, equity_discount_rate, notes, out)
+    _bank_ratios(ledger, spec, notes, out)
+    _cn_ratios(ledger, spec, notes, out)
+    _cover_ratios(ledger, plan, sizing, spec.periods_per_year, notes, out)
+    _coverage(ledger, spec, notes, out)
+    _capital(ledger, plan, sizing, out)
+    return out
 
+
+def _returns(
+    ledger: Ledger,
+    spec: ProjectSpec,
+    diagnostics: list[str],
+    equity_discount_rate: np.ndarray | None,
+    notes: MetricNotes,
+    out: dict[str, np.ndarray],
+) -> None:
+    """Equity IRR and NPV, and each party's IRR and MOIC, into ``out``: NaN with "no equity
+    at risk" where what a party paid in is below 0.1 % of the total investment."""
+    ppy = spec.periods_per_year
+    L = ledger.__getitem__
+    scale = np.maximum(np.abs(L("invest.project_total").sum(axis=1)), 1e-12)
     owners = -L("equity.shareholders_in") + L("equity.distribution") + L("equity.terminal_value")
-    # The ledger's flows are (S, T), so the finance functions return (S,) arrays.
     irr, reasons = finance.irr(owners, ppy, with_reason=True)
-    note_reasons(diagnostics, "equity_irr", np.asarray(reasons))
-    out["equity_irr"] = np.asarray(irr)
+    at_risk = L("equity.shareholders_in").sum(axis=1) >= 1e-3 * scale
+    note_reasons(diagnostics, "equity_irr", np.where(at_risk, np.asarray(reasons), 0))
+    out["equity_irr"] = np.where(at_risk, np.asarray(irr), np.nan)
+    notes.note("equity_irr", np.where(at_risk, Why.OK, Why.NO_EQUITY))
+    ev = spec.evaluation
     rate = ev.equity_discount_rate if equity_discount_rate is None else equity_discount_rate
     out["equity_npv"] = np.asarray(finance.npv(rate, owners, ppy))
     for name, flows in party_flows(ledger, spec).items():
-        out[f"party_irr[{name}]"] = np.asarray(finance.irr(flows, ppy))
         paid_in = np.maximum(-flows, 0.0).sum(axis=1)
-        out[f"party_moic[{name}]"] = safe_ratio(np.maximum(flows, 0.0).sum(axis=1), paid_in)
+        risk = paid_in >= 1e-3 * scale
+        why = np.where(risk, Why.OK, Why.NO_EQUITY)
+        out[f"party_irr[{name}]"] = np.where(risk, np.asarray(finance.irr(flows, ppy)), np.nan)
+        moic = safe_ratio(np.maximum(flows, 0.0).sum(axis=1), paid_in)
+        out[f"party_moic[{name}]"] = np.where(risk, moic, np.nan)
+        notes.note(f"party_irr[{name}]", why)
+        notes.note(f"party_moic[{name}]", why)
 
-    # Bank ratios by model year, over fully operating years with debt service.
-    operating = by_year(L("flag.construction"), ppy) == 0
-    held = by_year(L("flag.held"), ppy) > 0
-    cfads = by_year(L("cash.cfads"), ppy)
-    bond_ds = by_year(L("cash.bond_debt_service"), ppy)
-    loan_ds = by_year(L("cash.loan_debt_service"), ppy)
-    ds = bond_ds + loan_ds
-    rows = operating & held
-    dscr = safe_ratio(cfads, ds, rows)
-    out["min_dscr"], out["avg_dscr"] = nan_min_mean(dscr)
-    out["min_loan_dscr"] = nan_min(safe_ratio(cfads - bond_ds, loan_ds, rows))
-    interest = by_year(L("finance.interest_expensed"), ppy)
-    out["min_icr"] = nan_min(safe_ratio(by_year(L("pl.ebit"), ppy), interest, rows))
 
-    # LLCR / PLCR on CFADS after bond service, discounted at the loans' contractual rates.
+def test_years(ledger: Ledger, ppy: int) -> np.ndarray:
+    """(S|1, Y) model years in which the ratios are assessed: fully in operation, held,
+    and not the year of a REIT exit (``renewfin.financing.bounds.test_year``)."""
+    operating = by_year(ledger["flag.construction"], ppy) == 0
+    held = by_year(ledger["flag.held"], ppy) >= ppy - 1e-9
+    exit_year = by_year(ledger["reit.net_proceeds"], ppy) > 0
+    return operating & held & ~exit_year
+
+
+def _noted(
+    out: dict[str, np.ndarray], notes: MetricNotes, key: str, m: Minimum, ppy: int
+) -> None:
+    """``out[key]`` = the minimum ``m`` (by model year), its reasons and binding years."""
+    out[key] = m.value
+    notes.note(key, m.why, np.where(m.at >= 0, m.at * ppy, -1))
+
+
+def _bank_ratios(
+    ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
+) -> None:
+    """Bank DSCR on CFADS by model year over the test years: all debt (``min_dscr``,
+    ``avg_dscr``) and the loans after special-bond service (``min_loan_dscr``); debt service
+    due is interest and scheduled principal (no prepayment)."""
+    ppy = spec.periods_per_year
+    rows = test_years(ledger, ppy)
+    cfads = by_year(ledger["cash.cfads"], ppy)
+    bond_ds = by_year(ledger["cash.bond_debt_service"], ppy)
+    loan_ds = by_year(ledger["cash.loan_service_due"], ppy)
+    m = minimum(cfads, bond_ds + loan_ds, rows)
+    _noted(out, notes, "min_dscr", m, ppy)
+    out["avg_dscr"] = m.mean
+    notes.note("avg_dscr", m.why)
+    _noted(out, notes, "min_loan_dscr", minimum(cfads - bond_ds, loan_ds, rows), ppy)
+
+
+def cn_numerators(ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
+    """The numerators of the 第三版 ratios by period, (S, T) [money]: EBIT = 利润总额 + 计入
+    总成本费用的利息支出, and EBITDA − 所得税 = EBIT + 折旧摊销 − 所得税."""
+    ebit = ledger["pl.profit_before_tax"] + ledger["finance.interest_expensed"]
+    return ebit, ebit + ledger["dep_fin.total"] - ledger["tax.income_tax"]
+
+
+def _cn_ratios(
+    ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
+) -> None:
+    """The ratios of 《建设项目经济评价方法与参数》(第三版) by model year over the test years:
+    偿债备付率 (``min_dscr_cn``) = (EBITDA − 所得税) / 当期应还本付息额 (bonds and loans) and
+    利息备付率 (``min_icr``) = EBIT / 当期应付利息."""
+    ppy = spec.periods_per_year
+    rows = test_years(ledger, ppy)
+    ebit, ebitda_less_tax = (by_year(x, ppy) for x in cn_numerators(ledger))
+    due = by_year(ledger["cash.bond_debt_service"] + ledger["cash.loan_service_due"], ppy)
+    interest = by_year(ledger["finance.interest_expensed"], ppy)
+    _noted(out, notes, "min_dscr_cn", minimum(ebitda_less_tax, due, rows), ppy)
+    _noted(out, notes, "min_icr", minimum(ebit, interest, rows), ppy)
+
+
+def cash_for_loans(ledger: Ledger) -> np.ndarray:
+    """Cash held at the start of each period for the debt, (S, T) [money]: cash and the
+    reserves (偿债准备: the DSRA, cash kept for a bullet bond) at the end of the period
+    before, never below 0."""
+    held = ledger["cash.cumulative_surplus"]
+    opening = np.concatenate([np.zeros_like(held[:, :1]), held[:, :-1]], axis=1)
+    return np.maximum(opening, 0.0)
+
+
+def _cover_ratios(
+    ledger: Ledger,
+    plan: FundingPlan,
+    sizing: Sizing,
+    ppy: int,
+    notes: MetricNotes,
+    out: dict[str, np.ndarray],
+) -> None:
+    """LLCR and PLCR: (PV at the loans' contractual rates of CFADS after bond service over
+    the loan life, or the project life, + cash held for the debt) / loan balance, at the
+    start of each test year with a balance (LLCR: the minimum; PLCR: at the first)."""
+    L = ledger.__getitem__
+    shape = L("cash.cfads").shape
     opening = sum(
         (L(f"loan[{ln.name}].opening") + L(f"loan[{ln.name}].draw") for ln in plan.loans),
-        np.zeros_like(L("cash.cfads")),
+        np.zeros(shape),
     )
-    rate = loan_discount_rate(plan, sizing, ppy, opening.shape)
+    rate = loan_discount_rate(plan, sizing, ppy, shape)
     x = L("cash.cfads") - L("cash.bond_debt_service")
-    balance_any = opening > 1e-9
-    loan_life = window(balance_any)
-    pv_loan = pv_from(x * loan_life, rate)
-    starts = (np.arange(opening.shape[1]) % ppy == 0)[None, :]
-    repaying = loan_life & starts & (L("flag.construction") == 0)
-    out["min_llcr"] = nan_min(safe_ratio(pv_loan, opening, repaying))
-    pv_project = pv_from(x * (L("flag.held") > 0), rate)
-    first = np.argmax(repaying, axis=1)
-    has = repaying.any(axis=1)
-    idx = np.arange(opening.shape[0])
-    out["plcr"] = np.where(has, safe_ratio(pv_project[idx, first], opening[idx, first]), np.nan)
+    loan_life = window(opening > 1e-9)
+    held = cash_for_loans(ledger)
+    starts = np.zeros(shape, dtype=bool)
+    starts[:, ::ppy] = test_years(ledger, ppy)
+    rows = loan_life & starts
+    m = minimum(pv_from(x * loan_life, rate) + held, opening, rows)
+    out["min_llcr"] = m.value
+    notes.note("min_llcr", m.why, m.at)
+    pv_project = pv_from(x * (L("flag.held") > 0), rate) + held
+    first = np.argmax(rows, axis=1)
+    idx = np.arange(shape[0])
+    value, why = cover(pv_project[idx, first], opening[idx, first])
+    has = rows.any(axis=1)
+    out["plcr"] = np.where(has, value, np.nan)
+    notes.note("plcr", np.where(has, why, Why.NOT_DUE))
 
-    # Coverage multiples over the debt's life.
+
+def _coverage(
+    ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
+) -> None:
+    """本息覆盖倍数 over the debt's life (NaN with a reason when income is negative or the
+    service negligible), the annual bond cash test and the minimum cumulative cash over the
+    periods of operation."""
+    ppy = spec.periods_per_year
+    L = ledger.__getitem__
     ni = L("cash.net_income_for_coverage")
     bond_pi = L("cash.bond_debt_service")
     loan_pi = L("cash.loan_debt_service")
+    opening = (
+        L("loan.closing") + L("loan.principal") + L("loan.prepayment") - L("loan.capitalised")
+    )  # opening balances with the period's drawings
     bond_life = window((L("bond.closing") > 1e-9) | (bond_pi > 1e-9) | (L("bond.issue") > 0))
     debt_life = window(bond_life | (opening > 1e-9) | (loan_pi > 1e-9))
-    cov = coverage_multiples(ni, bond_pi, loan_pi, bond_life, debt_life)
-    out["bond_coverage"], out["total_debt_coverage"], out["residual_coverage"] = cov
-    annual = safe_ratio(
-        by_year(ni * bond_life, ppy),
-        by_year(bond_pi, ppy),
-        (by_year(bond_life.astype(float), ppy) > 0) & rows,
+    sums = coverage_sums(ni, bond_pi, loan_pi, bond_life, debt_life)
+    no_revenue = np.abs(L("revenue.total")).sum(axis=1) <= 1e-12
+    for key, (num, den) in sums.items():
+        value, why = cover(num, den)
+        why = np.where(no_revenue & (why == Why.NEGATIVE), Why.NO_REVENUE, why)
+        out[key] = value
+        notes.note(key, why)
+    rows = test_years(ledger, ppy) & (by_year(bond_life.astype(float), ppy) > 0)
+    annual = minimum(by_year(ni * bond_life, ppy), by_year(bond_pi, ppy), rows)
+    _noted(out, notes, "min_annual_cash_coverage", annual, ppy)
+    # Cumulative cash in operation, before the last period held (which pays out all).
+    last = np.arange(ledger.n_periods)[None, :] >= held_until(ledger)[:, None]
+    operating = (L("flag.construction") == 0) & (L("flag.held") > 0) & ~last
+    cash = np.where(operating, L("cash.cumulative_surplus"), np.inf)
+    any_op = operating.any(axis=1)
+    out["min_cumulative_cash"] = np.where(any_op, cash.min(axis=1), np.nan)
+    notes.note(
+        "min_cumulative_cash",
+        np.where(any_op, Why.OK, Why.NOT_DUE),
+        np.where(any_op, first_at_minimum(cash), -1),
     )
-    out["min_annual_cash_coverage"] = nan_min(annual)
-    out["min_cumulative_cash"] = L("cash.cumulative_surplus").min(axis=1)
 
-    # Capital and the fiscal view.
+
+def held_until(ledger: Ledger) -> np.ndarray:
+    """(S,) the last period the asset is held."""
+    held = np.broadcast_to(ledger["flag.held"] > 0, (ledger.n_scenarios, ledger.n_periods))
+    return ledger.n_periods - 1 - np.argmax(held[:, ::-1], axis=1)
+
+
+def _capital(
+    ledger: Ledger, plan: FundingPlan, sizing: Sizing, out: dict[str, np.ndarray]
+) -> None:
+    """Capital ratio, the fiscal view and the amounts raised, into ``out``."""
+    L = ledger.__getitem__
+    total_inv = out["total_project_investment"]
+    shape = L("capex.total").shape
     capital = (L("equity.sponsor") + L("fiscal.injections") + L("fund.contribution")).sum(axis=1)
     for name, flows in plan.grants.items():
         if plan.grants_capital[name]:
-            capital = capital + np.broadcast_to(flows, ledger["capex.total"].shape).sum(axis=1)
+            capital = capital + np.broadcast_to(flows, shape).sum(axis=1)
     for tr in plan.bonds:
         if tr.capital_share > 0:
             capital = capital + tr.capital_share * np.broadcast_to(
-                tr.schedule.issue, ledger["capex.total"].shape
+                tr.schedule.issue, shape
             ).sum(axis=1)
     out["capital_ratio"] = safe_ratio(capital, total_inv)
     out["sponsor_equity"] = L("equity.sponsor").sum(axis=1)
@@ -174,7 +312,7 @@ def funding_metrics(
     out["fiscal_leverage"] = safe_ratio(total_inv, capital_fiscal)
     out["bond_amount"] = sum(
         (
-            np.broadcast_to(tr.schedule.issue, ledger["capex.total"].shape).sum(axis=1)
+            np.broadcast_to(tr.schedule.issue, shape).sum(axis=1)
             for tr in plan.bonds
             if tr.refinancing_of is None
         ),
@@ -183,4 +321,3 @@ def funding_metrics(
     out["loan_amount"] = L("loan.draw").sum(axis=1)
     for k, ln in enumerate(plan.loans):
         out[f"loan_size[{ln.name}]"] = sizing.facility[k]
-    return out

@@ -14,6 +14,9 @@ year), which for an annual model are the period values. Definitions (DOMAIN.md �
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import IntEnum
+
 import numpy as np
 
 from renewfin.compiled import kernel, owned
@@ -91,14 +94,17 @@ def window(mask: np.ndarray) -> np.ndarray:
     return any_ & (t >= first[:, None]) & (t <= last[:, None])
 
 
-def coverage_multiples(
+def coverage_sums(
     net_income: np.ndarray,
     bond_ds: np.ndarray,
     loan_ds: np.ndarray,
     bond_life: np.ndarray,
     debt_life: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bond-only, total-debt and residual coverage multiples, each (S,).
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Numerator and denominator (S,) of each coverage multiple, by metric id:
+    ``bond_coverage`` Σ NI / Σ bond P+I over the bond life; ``total_debt_coverage`` Σ NI /
+    Σ (bond + loan P+I) and ``residual_coverage`` (Σ NI − Σ bond P+I) / Σ loan P+I over the
+    debt life.
 
     ``net_income`` (S, T) project income available for debt service; ``bond_ds`` and
     ``loan_ds`` (S, T) principal + interest; ``bond_life`` and ``debt_life`` (S, T) bool
@@ -108,7 +114,132 @@ def coverage_multiples(
     b = (bond_ds * bond_life).sum(axis=1)
     b_all = (bond_ds * debt_life).sum(axis=1)
     m = (loan_ds * debt_life).sum(axis=1)
-    bond_only = safe_ratio(ni_bond, b)
-    total = safe_ratio(ni_debt, b_all + m)
-    residual = safe_ratio(ni_debt - b_all, m)
-    return bond_only, total, residual
+    return {
+        "bond_coverage": (ni_bond, b),
+        "total_debt_coverage": (ni_debt, b_all + m),
+        "residual_coverage": (ni_debt - b_all, m),
+    }
+
+
+def coverage_multiples(
+    net_income: np.ndarray,
+    bond_ds: np.ndarray,
+    loan_ds: np.ndarray,
+    bond_life: np.ndarray,
+    debt_life: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bond-only, total-debt and residual coverage multiples, each (S,), NaN where the
+    denominator is not positive (``coverage_sums`` gives the terms; the metrics also leave
+    out negative and negligible covers, ``cover``)."""
+    sums = coverage_sums(net_income, bond_ds, loan_ds, bond_life, debt_life)
+    b, t, r = (safe_ratio(*sums[k]) for k in ("bond_coverage", "total_debt_coverage",
+                                              "residual_coverage"))
+    return b, t, r
+
+
+CAP = 1000.0
+"""A ratio above this is a denominator below 0.1 % of its numerator: not shown (the debt or
+the equity it measures is negligible)."""
+
+
+class Why(IntEnum):
+    """Why a ratio metric is undefined (NaN), or ``OK``; ``MetricNotes`` turns a code into
+    text."""
+
+    OK = 0
+    NOT_DUE = 1
+    """The denominator is never due (no debt service, no balance, no equity)."""
+    NEGATIVE = 2
+    """The numerator is negative in a period where the denominator is due."""
+    TINY = 3
+    """The denominator is below 0.1 % of the numerator wherever it is due."""
+    NO_EQUITY = 4
+    """The equity paid in is below 0.1 % of the total investment."""
+    NO_REVENUE = 5
+    """No revenue at all."""
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """The minimum of a ratio over the periods its denominator is due, each (S,)."""
+
+    value: np.ndarray
+    """The minimum; NaN where undefined."""
+    at: np.ndarray
+    """Index (year or period) of the minimum, or of the first negative numerator; −1 when
+    none."""
+    why: np.ndarray
+    """``Why`` codes (int8)."""
+    mean: np.ndarray
+    """Mean over the same periods; NaN where undefined."""
+
+
+def shown(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``num / den`` where it is shown as a ratio, NaN elsewhere (S, n): where ``rows``
+    holds, the denominator is due (``den > 0``), the numerator is not negative and the
+    ratio is at most ``CAP`` (``minimum`` takes its minimum over these)."""
+    num, den, rows = np.broadcast_arrays(
+        np.asarray(num, dtype=float), np.asarray(den, dtype=float), np.asarray(rows, dtype=bool)
+    )
+    fine = rows & (den > 1e-12) & (num >= 0) & (num <= CAP * den)
+    return np.where(fine, num / np.where(fine, den, 1.0), np.nan)
+
+
+TIE = 1e-9
+"""Values within this (relative to the minimum, at least 1 absolute for money) of the
+minimum count as the minimum: the year of a minimum is the first of them, so that values
+equal up to rounding (a sculpted loan at its target every year) give the same year in the
+engine and in the workbook."""
+
+
+def first_at_minimum(x: np.ndarray) -> np.ndarray:
+    """(S,) index of the first column of ``x`` (S, n) within ``TIE`` of its row's minimum
+    (NaN and inf left out); 0 for a row with no value."""
+    finite = np.isfinite(x)
+    low = np.where(finite, x, np.inf).min(axis=1, keepdims=True)
+    near = finite & (x <= low + TIE * np.maximum(np.abs(low), 1.0))
+    return np.argmax(near, axis=1)
+
+
+def minimum(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> Minimum:
+    """The minimum of ``num / den`` over the columns where ``rows`` holds and ``den > 0``
+    (the denominator is due), each column (S, n) or broadcastable.
+
+    A due column with ``num < 0`` makes the minimum NaN (``Why.NEGATIVE``, ``at`` the first
+    such column): a negative cover is not a ratio. Columns where the ratio exceeds ``CAP``
+    (a negligible denominator) are left out; when nothing is left the minimum is NaN
+    (``Why.TINY``, or ``Why.NOT_DUE`` when nothing was ever due)."""
+    num, den, rows = np.broadcast_arrays(
+        np.asarray(num, dtype=float), np.asarray(den, dtype=float), np.asarray(rows, dtype=bool)
+    )
+    due = rows & (den > 1e-12)
+    negative = due & (num < 0)
+    ratio = shown(num, den, rows)
+    fine = ~np.isnan(ratio)
+    low, mean = nan_min_mean(ratio)
+    at = np.where(fine.any(axis=1), first_at_minimum(ratio), -1)
+    why = np.full(low.shape, Why.OK, dtype=np.int8)
+    why[~fine.any(axis=1)] = Why.TINY
+    why[~due.any(axis=1)] = Why.NOT_DUE
+    bad = negative.any(axis=1)
+    why[bad] = Why.NEGATIVE
+    at = np.where(bad, np.argmax(negative, axis=1), at)
+    undefined = why != Why.OK
+    return Minimum(
+        np.where(undefined, np.nan, low), at, why, np.where(undefined, np.nan, mean)
+    )
+
+
+def cover(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A whole-life cover ``num / den`` (S,), NaN where ``den`` is not positive
+    (``Why.NOT_DUE``), ``num`` is negative (``Why.NEGATIVE``) or the ratio exceeds ``CAP``
+    (``Why.TINY``); returns the cover and its ``Why`` codes."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    why = np.full(np.broadcast_shapes(num.shape, den.shape), Why.OK, dtype=np.int8)
+    due = den > 1e-12
+    why[due & (num > CAP * den)] = Why.TINY
+    why[due & (num < 0)] = Why.NEGATIVE
+    why[~due] = Why.NOT_DUE
+    value = np.where(why == Why.OK, num / np.where(due, den, 1.0), np.nan)
+    return value, why

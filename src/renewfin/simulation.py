@@ -27,6 +27,7 @@ import pandas as pd
 from renewfin import montecarlo as mc
 from renewfin.allocator import keep_freed_memory
 from renewfin.engine import run
+from renewfin.notes import tested
 from renewfin.overrides import check_overrides
 from renewfin.paths import canonical_path, input_values, suggest
 from renewfin.scenario_delays import scenario_problems
@@ -314,17 +315,21 @@ def chunk_for(spec: ProjectSpec, chunk_size: int = DEFAULT_CHUNK,
 
 def _run_chunk(
     spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int
-) -> tuple[dict[str, np.ndarray], dict[str, float], np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, float], np.ndarray, dict[str, np.ndarray]]:
     """Metrics of a chunk of n scenarios (NaN for those whose funding solve did not
-    converge), the engine's timings, and the (k,) indices of those failed scenarios."""
+    converge), the engine's timings, the (k,) indices of those failed scenarios, and why
+    each undefined metric is NaN (``renewfin.notes``: (n,) codes by metric)."""
     result = run(spec, chunk, n_scenarios=n, allow_unconverged=True)
     failed = np.flatnonzero(~result.converged)
     values = result.values
+    why = {k: np.broadcast_to(w, (n,)).copy() for k, w in result.notes.why.items()}
     if failed.size:
         values = {k: v.copy() for k, v in values.items()}
         for v in values.values():
             v[failed] = np.nan
-    return values, result.timings, failed
+        for w in why.values():
+            w[failed] = 0
+    return values, result.timings, failed, why
 
 
 def _chunk_overrides(overrides: Overrides, lo: int, hi: int) -> dict[str, np.ndarray]:
@@ -365,6 +370,7 @@ def evaluate(
     timings: dict[str, float] | None = None,
     workers: int = 1,
     failed: list[int] | None = None,
+    why: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Metrics of n scenarios given as engine overrides, evaluated in chunks, (n, metrics).
 
@@ -374,9 +380,10 @@ def evaluate(
     ``workers`` > 1 evaluates chunks in that many processes (at most two chunks each in
     flight); each scenario's numbers do not depend on the chunk it runs in, so the result
     is identical. ``timings`` (optional) accumulates the engine's and the metrics' seconds
-    (summed over workers). Scenarios whose funding solve did not
-    converge have NaN metrics; ``failed`` (optional) collects their indices (counted from
-    ``done_before``).
+    (summed over workers). Scenarios whose funding solve did not converge have NaN
+    metrics; ``failed`` (optional) collects their indices (counted from ``done_before``);
+    ``why`` (optional) collects, chunk by chunk, why each undefined metric is NaN
+    (``renewfin.notes``).
 
     Raises
     ------
@@ -393,8 +400,15 @@ def evaluate(
     out = _Columns(n)
 
     def collect(
-        values: dict[str, np.ndarray], spent: dict[str, float], bad: np.ndarray, lo: int, hi: int
+        values: dict[str, np.ndarray],
+        spent: dict[str, float],
+        bad: np.ndarray,
+        codes: dict[str, np.ndarray],
+        lo: int,
+        hi: int,
     ) -> None:
+        if why is not None:
+            why.append(pd.DataFrame(codes))
         if failed is not None:
             failed.extend(int(done_before + lo + b) for b in bad)
         if timings is not None:
@@ -453,6 +467,9 @@ class Simulation:
     failed: list[int] = field(default_factory=list)
     """Rows of the scenarios whose funding solve did not converge (their metrics are NaN,
     left out of every statistic)."""
+    why: pd.DataFrame | None = None
+    """(n, noted metrics) why each undefined metric is NaN (``renewfin.notes.Why``): a
+    threshold counts a negative cover as a breach of a floor (``breach_table``)."""
 
     @property
     def n(self) -> int:
@@ -482,7 +499,7 @@ class Simulation:
 
     def breaches(self) -> pd.DataFrame:
         """Breach probability and its Monte Carlo standard error per declared threshold."""
-        return breach_table(self.metrics, self.scenario.thresholds)
+        return breach_table(self.metrics, self.scenario.thresholds, self.why)
 
     def achieved_correlation(self) -> pd.DataFrame:
         """Spearman rank correlation of the sampled inputs."""
@@ -492,9 +509,19 @@ class Simulation:
         return pd.DataFrame(mc.spearman(self.samples.to_numpy()), index=names, columns=names)
 
 
-def breach_table(metrics: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataFrame:
-    """P(breach) and its standard error for each threshold; NaN metric values are counted
-    apart, never as silent passes."""
+def _tested(metrics: pd.DataFrame, why: pd.DataFrame | None, key: str) -> np.ndarray:
+    """A metric's values as thresholds test them (``renewfin.notes.tested``)."""
+    codes = why[key].to_numpy() if why is not None and key in why else None
+    return tested(metrics[key].to_numpy(), codes)
+
+
+def breach_table(
+    metrics: pd.DataFrame, thresholds: list[Threshold], why: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """P(breach) and its standard error for each threshold: an undefined cover counts by
+    its reason (``why``: a negative one breaches a floor, one with nothing due does not);
+    other NaN values (an IRR with no root, an unconverged solve) are counted apart, never
+    as silent passes."""
     rows = []
     for th in thresholds:
         if th.metric not in metrics:
@@ -508,7 +535,7 @@ def breach_table(metrics: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataF
                 ],
                 what="scenario",
             )
-        bp = mc.breach_probability(metrics[th.metric].to_numpy(), th.op.value, th.value)
+        bp = mc.breach_probability(_tested(metrics, why, th.metric), th.op.value, th.value)
         rows.append(
             {
                 "threshold": th.text,
@@ -523,7 +550,9 @@ def breach_table(metrics: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def _convergence_row(n: int, metrics: pd.DataFrame, scenario: ScenarioSpec) -> dict[str, Any]:
+def _convergence_row(
+    n: int, metrics: pd.DataFrame, scenario: ScenarioSpec, why: pd.DataFrame | None = None
+) -> dict[str, Any]:
     cs = scenario.convergence
     assert cs is not None
     row: dict[str, Any] = {"n": n}
@@ -534,7 +563,7 @@ def _convergence_row(n: int, metrics: pd.DataFrame, scenario: ScenarioSpec) -> d
         ok = ok and bool(c.converged)
     for th in scenario.thresholds:
         c = mc.convergence(
-            metrics[th.metric].to_numpy(),
+            _tested(metrics, why, th.metric),
             "p",
             cs.tolerance,
             rel=False,
@@ -592,6 +621,7 @@ def simulate(
     spent: dict[str, float] = {}
     samples, metrics, history = [], [], []
     failed: list[int] = []
+    why: list[pd.DataFrame] = []
     repair = None
     conv = scenario.convergence
     batches = (
@@ -619,6 +649,7 @@ def simulate(
                 timings=spent,
                 workers=workers,
                 failed=failed,
+                why=why,
             )
         except SpecError as exc:
             raise _named_by_input(exc, prepared) from None
@@ -627,7 +658,12 @@ def simulate(
         metrics.append(m)
         done += size
         if auto:
-            row = _convergence_row(done, pd.concat(metrics, ignore_index=True), scenario)
+            row = _convergence_row(
+                done,
+                pd.concat(metrics, ignore_index=True),
+                scenario,
+                pd.concat(why, ignore_index=True) if why else None,
+            )
             history.append(row)
             if row["converged"]:
                 break
@@ -641,6 +677,7 @@ def simulate(
         repair,
         pd.DataFrame(history) if history else None,
         failed=failed,
+        why=pd.concat(why, ignore_index=True).fillna(0).astype(np.int8) if why else None,
     )
     t3 = time.perf_counter()
     sim.summary()

@@ -92,6 +92,7 @@ def _stitch(
     parts: list[tuple[np.ndarray, Result]],
 ) -> Result:
     from renewfin.engine import Result
+    from renewfin.notes import MetricNotes
 
     s = overrides.n_scenarios
     first = next(r for rows, r in parts if rows[0] == 0)
@@ -112,6 +113,15 @@ def _stitch(
     for path in paths:
         spec_value = reg[path].base
         inputs.note(path, list(spec_value) if isinstance(spec_value, tuple) else spec_value)
+    notes = MetricNotes(first.notes.years)
+    for key in first.notes.why:
+        why = np.zeros(s, dtype=np.int8)
+        at = np.full(s, -1, dtype=np.int64)
+        for rows, r in parts:
+            why[rows] = r.notes.why.get(key, np.zeros(1, dtype=np.int8))
+            if key in r.notes.at:
+                at[rows] = r.notes.at[key]
+        notes.note(key, why, at if key in first.notes.at else None)
     return Result(
         spec,
         first.timeline,
@@ -122,6 +132,7 @@ def _stitch(
         _stitch_sizing(parts, s),
         timings,
         inputs,
+        notes,
     )
 
 
@@ -169,6 +180,8 @@ def _stitch_sizing(parts: list[tuple[np.ndarray, Result]], s: int) -> Sizing | N
         worst=_join_optional(sizings, "worst", s),
         tol=min(z.tol for _, z in sizings),
         repaying=tuple(sorted({k for _, z in sizings for k in z.repaying})),
+        periods=_join_optional(sizings, "periods", s),
+        dscr_cash=_join_optional(sizings, "dscr_cash", s),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from renewfin.financing.sizing import BOUNDS
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS, metric_info
 
 if TYPE_CHECKING:
@@ -41,8 +42,12 @@ SECTIONS: list[tuple[str, list[str]]] = [
         ],
     ),
     (
-        "银行视角 Bank view",
-        ["min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr", "plcr"],
+        "偿债能力（第三版）Debt service capacity (第三版)",
+        ["min_dscr_cn", "min_icr"],
+    ),
+    (
+        "银行视角 Bank view (CFADS)",
+        ["min_loan_dscr", "min_dscr", "avg_dscr", "min_llcr", "plcr"],
     ),
     (
         "REITs退出 REIT exit",
@@ -83,10 +88,9 @@ def _pad(text: str, width: int) -> str:
 
 
 def format_summary(result: Result, scenario: int = 0) -> str:
-    """A bilingual plain-text summary of one scenario of a run: headline metrics by section,
-    loan sizing and the checks that failed."""
-    from renewfin.checks import run_checks
-
+    """A bilingual plain-text summary of one scenario of a run: headline metrics by section
+    (an undefined one as ``n/a — reason``, a minimum with its year), loan sizing with every
+    bound, the integrity checks and the covenant and policy tests that failed."""
     spec = result.spec
     unit = spec.project.money_unit.value
     tl = spec.timeline
@@ -114,47 +118,112 @@ def format_summary(result: Result, scenario: int = 0) -> str:
         lines += ["", title]
         for k in keys:
             info = metric_info(k)
-            value = format_value(result.metric(k, scenario), info.unit, unit)
+            value = shown_value(result, k, scenario)
             lines.append(f"  {_pad(info.zh, wz)}{_pad(info.en, we)}{value:>20}")
-    sizing = result.loan_sizing(scenario)
-    if len(sizing):
-        lines += ["", "贷款规模约束 Loan sizing (binding bound)"]
-        for name, row in sizing.iterrows():
-            lines.append(f"  {name}: {row['size']:,.2f} {unit} — {row['binding']}")
-    failed = [c for c in run_checks(result) if not bool(c.passed[scenario])]
-    lines += ["", f"检查 Checks: {len(failed)} failed" if failed else "检查 Checks: all passed"]
-    lines += [f"  ✗ {c.zh} {c.en}: {c.message(scenario)}" for c in failed]
+    lines += _sizing_lines(result, scenario)
+    lines += _check_lines(result, scenario)
     if result.diagnostics:
         lines += ["", "注意 Notes:"] + [f"  - {d}" for d in result.diagnostics]
     return "\n".join(lines)
 
 
+def shown_value(result: Result, key: str, scenario: int = 0) -> str:
+    """A metric as the summary shows it: its value with its unit and, for a minimum, the
+    year it falls in; an undefined one as ``n/a — reason``."""
+    unit = result.spec.project.money_unit.value
+    v = result.metric(key, scenario)
+    if math.isnan(v):
+        return result.notes.reason(key, scenario) or "n/a"
+    text = format_value(v, metric_info(key).unit, unit)
+    year = result.notes.year(key, scenario)
+    return f"{text} ({year})" if year is not None else text
+
+
+def _sizing_lines(result: Result, scenario: int) -> list[str]:
+    """The loan-sizing block: each loan's size, the binding bound and its year, and every
+    bound that was set."""
+    sizing = result.loan_sizing(scenario)
+    if not len(sizing):
+        return []
+    unit = result.spec.project.money_unit.value
+    lines = ["", "贷款规模约束 Loan sizing (the smallest bound binds)"]
+    for name, row in sizing.iterrows():
+        year = f" in {row['binding_year']}" if row["binding_year"] is not None else ""
+        lines.append(f"  {name}: {row['size']:,.2f} {unit} — {row['binding']}{year}")
+        bounds = []
+        for b in BOUNDS:
+            value = float(row[b])
+            if math.isinf(value):
+                continue
+            at = row.get(f"{b}_year")
+            bounds.append(f"{b} {value:,.2f}" + (f" ({at})" if at is not None else ""))
+        lines.append("    bounds: " + "; ".join(bounds))
+    return lines
+
+
+def _check_lines(result: Result, scenario: int) -> list[str]:
+    """The integrity checks (the master check) and the covenant and policy tests, each
+    with its failures."""
+    from renewfin.checks import covenants, integrity, run_checks
+
+    checks = run_checks(result)
+    lines: list[str] = []
+    for title, group in (
+        ("检查（模型完整性）Integrity checks", integrity(checks)),
+        ("契约与政策测试 Covenant and policy tests", covenants(checks)),
+    ):
+        failed = [c for c in group if not bool(c.passed[scenario])]
+        lines += ["", f"{title}: {len(failed)} failed" if failed else f"{title}: all passed"]
+        lines += [f"  ✗ {c.zh} {c.en}: {c.message(scenario)}" for c in failed]
+    return lines
+
+
 def json_document(result: Result, scenario: int = 0) -> dict[str, Any]:
     """Metrics, loan sizing and checks of one scenario as a JSON-ready document (NaN becomes
-    null)."""
-    from renewfin.checks import run_checks
+    null): ``metrics`` (value or null), ``metric_notes`` (for each undefined metric its
+    ``n/a — reason``, for each minimum its ``year``), ``loan_sizing`` (size, binding bound
+    and year, every bound), ``checks`` (the integrity checks, whose conjunction is the
+    master check) and ``covenants`` (the covenant and policy tests), each with ``passed``
+    and ``message``, and ``status`` (whether each group passed)."""
+    from renewfin.checks import covenants, integrity, run_checks, status
 
     def clean(v: float) -> float | None:
         return None if math.isnan(v) or math.isinf(v) else v
 
+    notes: dict[str, dict[str, Any]] = {}
+    for k in result.values:
+        reason = result.notes.reason(k, scenario)
+        year = result.notes.year(k, scenario)
+        if reason or year is not None:
+            notes[k] = {"reason": reason or None, "year": year}
     sizing = result.loan_sizing(scenario)
+    checks = run_checks(result)
+
+    def group(items: list[Any]) -> dict[str, Any]:
+        return {
+            c.id: {"passed": bool(c.passed[scenario]), "message": c.message(scenario)}
+            for c in items
+        }
+
     return {
         "project": result.spec.project.name,
         "money_unit": result.spec.project.money_unit.value,
         "metrics": {k: clean(float(v[scenario])) for k, v in result.values.items()},
+        "metric_notes": notes,
         "units": {k: metric_info(k).unit for k in result.values},
         "loan_sizing": {
             str(name): {
                 "size": clean(float(row["size"])),
                 "binding": row["binding"],
-                "bounds": {b: clean(float(row[b])) for b in ("amount", "gearing", "dscr", "cost")},
+                "binding_year": row["binding_year"],
+                "bounds": {b: clean(float(row[b])) for b in BOUNDS},
+                "years": {b: row[f"{b}_year"] for b in ("dscr", "llcr")},
             }
             for name, row in sizing.iterrows()
         },
-        "checks": {
-            c.id: {"passed": bool(c.passed[scenario]), "message": c.message(scenario)}
-            for c in run_checks(result)
-        },
+        "checks": group(integrity(checks)),
+        "covenants": group(covenants(checks)),
+        "status": status(checks, scenario),
         "diagnostics": list(result.diagnostics),
         "converged": bool(result.converged[scenario]),
     }

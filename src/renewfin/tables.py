@@ -39,7 +39,8 @@ import pandas as pd
 from renewfin import finance
 from renewfin.core.investment import CATEGORY_ZH
 from renewfin.metrics import PROJECT_RETURNS, metric_info
-from renewfin.ratios import safe_ratio, window
+from renewfin.metrics_funding import cn_numerators, test_years
+from renewfin.ratios import safe_ratio, shown, window
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis
@@ -521,9 +522,10 @@ def _subsidised_loans(result: Result) -> set[str]:
 
 
 def _ratio_rows(sh: _Sheet) -> np.ndarray:
-    """Model years that are fully out of construction and held (where the bank ratios are
-    assessed, as in ``metrics_funding``), (Y,) bool."""
-    return (sh.flow("flag.construction") == 0) & (sh.flow("flag.held") > 0)
+    """The test years (fully in operation, held, not the year of a REIT exit), where the
+    ratios are assessed (``metrics_funding.test_years``), (Y,) bool."""
+    rows = test_years(sh.result.ledger, sh.ppy)
+    return np.asarray(rows[min(sh.scenario, rows.shape[0] - 1)], dtype=bool)
 
 
 # --------------------------------------------------------------------------------------
@@ -1231,34 +1233,38 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
         level=1,
     )
 
+    _debt_ratios(sh)
+    return sh.frame()
+
+
+def _debt_ratios(sh: _Sheet) -> None:
+    """The ratio rows of 借款还本付息计划表 by year, over the test years (fully in
+    operation, held, no exit; ``metrics_funding.test_years``), NaN where the denominator is
+    not due or the ratio is not shown (a negative numerator, a negligible denominator:
+    ``ratios.shown``): the 第三版 偿债备付率 = (EBITDA − 所得税) / 当期应还本付息额 and 利息备付率
+    = EBIT / 当期应付利息 (EBIT = 利润总额 + 利息支出), then the bank's DSCR on CFADS (all debt,
+    and the loans after special-bond service)."""
+    result = sh.result
     rows = _ratio_rows(sh)
+    ebit, ebitda_less_tax = cn_numerators(result.ledger)
+    s = sh.scenario
     cfads = sh.flow("cash.cfads")
     bond_ds = sh.flow("cash.bond_debt_service")
-    loan_ds = sh.flow("cash.loan_debt_service")
-    sh.add_yearly(
-        "dscr",
-        "偿债备付率",
-        "Debt service coverage ratio (DSCR)",
-        safe_ratio(cfads, bond_ds + loan_ds, rows),
-        RATIO,
-    )
-    sh.add_yearly(
-        "loan_dscr",
-        "贷款偿债备付率（专项债优先偿付后）",
-        "Loan DSCR after special-bond service",
-        safe_ratio(cfads - bond_ds, loan_ds, rows),
-        RATIO,
-    )
-    sh.add_yearly(
-        "icr",
-        "利息备付率",
-        "Interest coverage ratio (ICR)",
-        safe_ratio(sh.flow("pl.ebit"), sh.flow("finance.interest_expensed"), rows),
-        RATIO,
-    )
-    for key in ("min_dscr", "avg_dscr", "min_loan_dscr", "min_icr", "min_llcr", "plcr"):
+    loan_ds = sh.flow("cash.loan_service_due")
+    for key, zh, en, num, den in (
+        ("dscr_cn", "偿债备付率", "Debt service coverage ratio (第三版)",
+         sh.flow(ebitda_less_tax[min(s, ebit.shape[0] - 1)]), bond_ds + loan_ds),
+        ("icr", "利息备付率", "Interest coverage ratio (第三版)",
+         sh.flow(ebit[min(s, ebit.shape[0] - 1)]), sh.flow("finance.interest_expensed")),
+        ("dscr", "DSCR（银行口径，全部债务）", "DSCR (bank: CFADS / all debt service due)",
+         cfads, bond_ds + loan_ds),
+        ("loan_dscr", "贷款DSCR（专项债优先偿付后）", "Loan DSCR after special-bond service (bank)",
+         cfads - bond_ds, loan_ds),
+    ):
+        sh.add_yearly(key, zh, en, shown(num[None, :], den[None, :], rows[None, :])[0], RATIO)
+    for key in ("min_dscr_cn", "min_icr", "min_loan_dscr", "min_dscr", "avg_dscr", "min_llcr",
+                "plcr"):
         sh.metric(key)
-    return sh.frame()
 
 
 # --------------------------------------------------------------------------------------
@@ -1284,6 +1290,7 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
     sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
+    sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
     sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
     sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
     taxable = np.maximum(sh.p("tax.taxable_income"), 0.0) - sh.p("tax.loss_used")
@@ -1353,9 +1360,17 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         BALANCE,
         formula=rows("pl.available_to_investors", minus=("pl.paid",)),
     )
-    sh.add_flow("pl.ebit", "息税前利润", "EBIT")
     sh.add_flow(
-        "pl.ebitda_total", "息税折旧摊销前利润", "EBITDA", sh.lines("pl.ebit", "dep_fin.total")
+        "pl.ebit_cn",
+        "息税前利润（利润总额＋利息支出）",
+        "EBIT (profit before tax + interest expense)",
+        sh.lines("pl.profit_before_tax", "finance.interest_expensed"),
+    )
+    sh.add_flow(
+        "pl.ebitda_total",
+        "息税折旧摊销前利润",
+        "EBITDA",
+        sh.lines("pl.profit_before_tax", "finance.interest_expensed", "dep_fin.total"),
     )
     return sh.frame()
 
@@ -1837,7 +1852,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         "coverage.bond",
         "年度专项债本息覆盖倍数",
         "Annual special-bond coverage",
-        safe_ratio(sh.flow(sh.p("cash.net_income_for_coverage") * bond_life), bond, in_life & rows),
+        shown(
+            sh.flow(sh.p("cash.net_income_for_coverage") * bond_life)[None, :],
+            bond[None, :],
+            (in_life & rows)[None, :],
+        )[0],
         RATIO,
     )
     sh.add_yearly(

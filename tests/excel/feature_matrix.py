@@ -684,6 +684,38 @@ CASES: list[Case] = [
             ],
         },
     ),
+    Case(
+        "two-phases-idc-by-phase",
+        "phase 2 built after phase 1 has opened, a price contingency and an interest "
+        "subsidy: construction interest on the debt of the completed phase is expensed "
+        "(issue 17)",
+        {
+            "timeline": {
+                "horizon_years": 14,
+                "phases": [
+                    {"name": "一期", "start_year": 0, "duration_years": 2},
+                    {"name": "二期", "start_year": 2, "duration_years": 2},
+                ],
+            },
+            "investment": [
+                merge_data(BASE_INVESTMENT[0], {"phase": "一期"}),
+                merge_data(BASE_INVESTMENT[1], {"phase": "二期", "schedule": [0.5, 0.5]}),
+                {"name": "二期配套", "category": "construction", "amount": 3000.0,
+                 "phase": "二期", "schedule": [0.4, 0.6]},
+                *BASE_INVESTMENT[2:],
+            ],
+            "price_contingency": {"rate": 0.02},
+            "revenues": [merge_data(BASE_REVENUES[0], {"phase": "一期"}), BASE_REVENUES[1]],
+            "funding": {
+                "fiscal_funds": [
+                    {"name": "市级补助", "use": "capital_grant", "amount": 1500.0},
+                    {"name": "贴息", "use": "interest_subsidy", "loan": LOAN, "share": 0.3,
+                     "taxable": False},
+                ],
+                "loans": [loan(tenor_years=12, grace_years=4)],
+            },
+        },
+    ),
     # --- taxes and evaluation ----------------------------------------------------------
     Case("tax-none", "no taxes at all (preset none)", {"tax": {"preset": "none"}}),
     Case(
@@ -957,6 +989,124 @@ CASES: list[Case] = [
         "only a large amount: the cost bound binds",
         loans(loan(sizing={"amount": 99999.0, "gearing": None, "dscr": None})),
         binds="cost",
+    ),
+    Case(
+        "loan-size-llcr",
+        "the optional LLCR bound binds (above the DSCR bound's facility)",
+        loans(loan(sizing={"gearing": 0.6, "dscr": 1.2, "llcr": 2.2})),
+        binds="llcr",
+    ),
+    Case(
+        "loan-size-dscr-zero",
+        "a bullet bond leaves no cash for the loan in its maturity year: DSCR bound 0",
+        merged(
+            bonds(bond(repayment="bullet", repayment_schedule=None, amount=2500.0)),
+            loans(loan(sizing={"gearing": 0.6, "dscr": 1.3})),
+        ),
+        binds="dscr",
+    ),
+    # --- loans: draw timing and construction interest (issue 16) ---------------------------
+    Case(
+        "loan-draw-start",
+        "drawn at the start of each period: interest on the whole drawing",
+        loans(loan(draw_timing="start")),
+    ),
+    Case(
+        "loan-draw-end",
+        "drawn at the end of each period: no interest in the period drawn",
+        loans(loan(draw_timing="end")),
+    ),
+    Case(
+        "loan-interest-paid",
+        "construction interest paid in cash from own funds (债贷组合), drawn at the start",
+        loans(loan(construction_interest="paid", draw_timing="start")),
+    ),
+    Case(
+        "loan-interest-paid-debt-first-subsidy",
+        "two loans drawn debt first, the second paying construction interest in cash, with "
+        "an interest subsidy on it",
+        merged(
+            loans(
+                loan(sizing={"gearing": 0.25, "dscr": None}),
+                loan(name="商业银行贷款", rate_type="fixed", rate=0.036, spread=0.0,
+                     construction_interest="paid", sizing={"gearing": 0.15, "dscr": None},
+                     lender=None),
+                drawdown="debt_first",
+            ),
+            {"funding": {"fiscal_funds": [
+                {"name": "市级补助", "use": "capital_grant", "amount": 1500.0},
+                {"name": "贴息", "use": "interest_subsidy", "loan": "商业银行贷款", "share": 0.5,
+                 "years": 4},
+            ]}},
+        ),
+    ),
+    Case(
+        "bond-issue-end",
+        "a bond issued at the end of its period (outstanding from the next)",
+        bonds(bond(draw_timing="end")),
+    ),
+    Case(
+        "bond-end-refinanced",
+        "an end-issued bullet bond, 40 % refinanced at maturity",
+        merged(
+            {"timeline": {"horizon_years": 16}},
+            bonds(bond(draw_timing="end", repayment="bullet", repayment_schedule=None,
+                       tenor_years=8, refinance_share=0.4, refinance_tenor_years=5)),
+        ),
+    ),
+    Case(
+        "bond-interest-paid",
+        "bond coupons of construction paid from own funds",
+        bonds(bond(construction_interest="paid")),
+    ),
+    # --- reserves (issue 16) ----------------------------------------------------------------
+    Case(
+        "mmra",
+        "a maintenance reserve funding a major-maintenance cycle every 3 operating years",
+        merged(
+            plus_opex({"name": "大中修", "category": "major_maintenance", "basis": "fixed",
+                       "amount": 400.0, "every_years": 3, "growth_rate": 0.02}),
+            {"funding": {"mmra": {}}},
+        ),
+    ),
+    Case(
+        "mmra-items",
+        "a maintenance reserve for named cyclical items (one not major maintenance)",
+        merged(
+            plus_opex(
+                {"name": "大中修", "category": "major_maintenance", "basis": "fixed",
+                 "amount": 300.0, "every_years": 4},
+                {"name": "安全体检", "category": "safety_inspection", "basis": "fixed",
+                 "amount": 60.0, "every_years": 2},
+            ),
+            {"funding": {"mmra": {"items": ["大中修", "安全体检"]}}},
+        ),
+    ),
+    Case(
+        "dsra-funded-at-completion",
+        "a 12-month DSRA filled at completion by the funding plan",
+        merged(loans(loan(dsra_months=12)), {"funding": {"dsra_funding": "construction"}}),
+    ),
+    Case(
+        "reserve-interest",
+        "interest on cash, the DSRA and the MMRA at 1.5 %",
+        merged(
+            plus_opex({"name": "大中修", "category": "major_maintenance", "basis": "fixed",
+                       "amount": 400.0, "every_years": 4}),
+            loans(loan(dsra_months=6)),
+            {"funding": {"mmra": {}, "cash_interest_rate": 0.015}},
+        ),
+    ),
+    Case(
+        "reserve-interest-sculpted",
+        "interest on cash with a sculpted loan and a DSRA (the reserve's forecast is pasted)",
+        merged(
+            loans(loan(repayment="sculpted", target_dscr=1.35, sizing={"dscr": None,
+                                                                          "gearing": 0.6},
+                       dsra_months=6)),
+            {"funding": {"cash_interest_rate": 0.01,
+                         "covenants": {"min_llcr": 1.25, "min_dscr_cn": 1.1, "min_icr": 1.5}}},
+        ),
     ),
     # --- loans: fees, reserves, sweep, lock-up, draws ------------------------------------
     Case(
@@ -1708,6 +1858,10 @@ IMPOSSIBLE: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
             },
         ),
     ),
+    "SpecialBond.draw_timing": (
+        "middle",
+        lambda: merge_data(BASE, bonds(bond(draw_timing="middle"))),
+    ),
     "OpexItem.cost_per": (
         "once",
         lambda: merge_data(
@@ -1726,5 +1880,5 @@ IMPOSSIBLE: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         ),
     ),
 }
-"""States validation refuses (a contingency on itself; a one-off unit cost), each with the
-spec data that tries it (a test checks that it is refused)."""
+"""States validation refuses (a contingency on itself; a one-off unit cost; a bond issued
+over a period), each with the spec data that tries it (a test checks that it is refused)."""

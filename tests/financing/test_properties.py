@@ -84,8 +84,8 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
             years = tenor - grace
             raw = draw(st.lists(st.integers(1, 4), min_size=years, max_size=years))
             loan["repayment_schedule"] = [x / sum(raw) for x in raw]
-        if repayment == "sculpted":
-            loan["target_dscr"] = draw(st.floats(1.1, 1.6))
+        if repayment == "sculpted":  # sized on the DSCR it is sculpted to, when on DSCR
+            loan["target_dscr"] = loan["sizing"].get("dscr") or draw(st.floats(1.1, 1.6))
         loans.append(loan)
     funding["loans"] = loans
     if draw(st.booleans()):
@@ -278,9 +278,13 @@ def test_single_run_equals_row_zero_to_1e12_with_a_sized_loan() -> None:
     """A bond, a DSCR/gearing-sized LPR loan with DSRA and fees, a grant and a fund: row 0
     of a batch (coupons 3 %, 2.5 %, 4 %) against the S = 1 run at 3 %, 1e-12 relative. (The
     sizing loop used to stop on the worst scenario of the batch — S = 1 after 5 iterations,
-    the batch after 6 — and row 0 differed by ~1e-9; each scenario now stops on its own.)"""
+    the batch after 6 — and row 0 differed by ~1e-9; each scenario now stops on its own.)
+    The bond amortises from year 3 (a bullet of 300 in year 7 would leave no cash for the
+    loan that year, and its DSCR bound would be 0 in every scenario)."""
     data = minimal_spec(funding={
-        "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03}],
+        "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03,
+                           "repayment": "custom",
+                           "repayment_schedule": [0, 0, 0.2, 0.2, 0.2, 0.2, 0.2]}],
         "loans": [{"name": "L", "rate_type": "lpr", "spread": -0.003, "tenor_years": 8,
                    "grace_years": 2, "sizing": {"gearing": 0.4, "dscr": 1.3},
                    "dsra_months": 6, "upfront_fee_rate": 0.002}],
@@ -341,7 +345,7 @@ def test_solved_sizes_are_a_fixed_point_of_the_whole_period_loop(data: dict[str,
     finally:
         sizing_module._solve = original
     assert res.sizing is not None and captured
-    li, work, *_, out, out_loans, out_fund, facility, _bounds, share, _it, _res, _worst = (
+    li, work, *_, out, out_loans, out_fund, facility, _bounds, share, _it, _res, _worst, _p, _c = (
         captured[-1]
     )
     n = out.shape[2]

@@ -139,6 +139,16 @@ def build(ctx: RunContext) -> list[AssetGroup]:
 
     total = sum(capex.values(), zeros) + price_cont
     led.add("capex.total", "建设投资", "Construction investment", total, group="investment")
+    if len(ctx.phases) > 1:  # which phase each period's spending builds (IDC by phase)
+        for phase in ctx.phases:
+            parts = [v for (_, p), v in by_phase.items() if p == phase]
+            led.add(
+                f"capex.phase[{phase}]",
+                f"建设投资：{phase}",
+                f"Construction investment: {phase}",
+                sum(parts, zeros) + price_cont_by_phase.get(phase, zeros),
+                group="investment",
+            )
     for cat in InvestmentCategory:
         names = [n for n in capex if items[n].category is cat]
         if names:

@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, RATIO, At, Template
 from renewfin.financing.plan import Tranche
+from renewfin.financing.stage import IDC_PAID_LABELS
 from renewfin.spec.funding import (
+    ConstructionInterest,
     DistributionPolicy,
+    DrawTiming,
+    DsraFunding,
     EquityParty,
     FiscalFund,
     FiscalUse,
@@ -20,6 +24,7 @@ from renewfin.spec.funding import (
     PriorityStep,
     RateType,
 )
+from renewfin.spec.investment import InvestmentCategory
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -235,6 +240,14 @@ def bonds(w: ModelWriter) -> None:
         "Special-bond service",
         lambda x: f"={x.p('bond.interest')}+{x.p('bond.principal')}+{x.p('bond.fees')}",
     )
+    own = [f"bond[{tr.name}].interest" for tr in plan.bonds if tr.paid_interest]
+    b.row(
+        F,
+        "xl.bond_own",
+        "自有资金支付的专项债利息",
+        "Bond coupons paid from own funds in construction",
+        lambda x: f"={x.p('flag.construction')}*" + _sum(x, own),
+    )
 
 
 def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyped-def]
@@ -291,10 +304,14 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
         coupon = f"{at}.refinance_coupon"
     else:
         coupon = f"{at}.coupon"
+    # Issued at the end of its period (a refinancing tranche always), a tranche is
+    # outstanding from the next period (renewfin.spec.funding.DrawTiming).
+    late = int(src.draw_timing is DrawTiming.END)
+    at_end = refi or bool(late)
     issue_period = lambda x: f"ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)"
     if refi:
         issue_period = lambda x: (
-            f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+"
+            f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+{late}+"
             f"{x.i(at + '.tenor_years')}*{x.i(PPY)}-1)"
         )
     tenor_ref = (
@@ -302,7 +319,7 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
         if refi
         else (lambda x: x.i(at + ".tenor_years"))
     )
-    start = (lambda x: f"({issue_period(x)}+{1 if refi else 0})") if refi else issue_period
+    start = (lambda x: f"({issue_period(x)}+1)") if at_end else issue_period
     t = lambda x: x.p("time.period")
     k = lambda x: f"({t(x)}-{start(x)})"
     if refi:
@@ -341,7 +358,7 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
     )
     out_for_interest = (
         (lambda x: x.p(f"{key}.opening"))
-        if refi
+        if at_end
         else (lambda x: f"({x.p(f'{key}.opening')}+{x.p(f'{key}.issue')})")
     )
     b.row(
@@ -437,7 +454,7 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
     )
     if tr.refinanced_principal is not None:
         maturity = lambda x: (
-            f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+"
+            f"(ROUND({x.i(at + '.issue_year')}*{x.i(PPY)},0)+{late}+"
             f"{x.i(at + '.tenor_years')}*{x.i(PPY)}-1)"
         )
         b.row(
@@ -788,6 +805,22 @@ def _drawings(w: ModelWriter, k: int, r: Template) -> None:
     avail = lambda x: x.p("flag.construction")
     keep = lambda x: f"(1-{x.p(f'xl.sub_share[{n}]')})"
     headroom = lambda x: f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')},0)"
+    paid = ln.construction_interest is ConstructionInterest.PAID
+    wgt = w.param(
+        f"xl.draw_weight[{n}]",
+        ln.draw_timing.weight,
+        f"提款计息比例：{n}",
+        f"Share of a period drawings bear interest: {n}",
+        "-",
+        "draw timing: start 1, middle 0.5, end 0",
+    )
+    if paid:  # the whole facility funds construction; its interest is paid from own funds
+        room = headroom
+    else:
+        room = lambda x: (
+            f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')}-"
+            f"{keep(x)}*{x.p(f'xl.int_open[{n}]')},0)/(1+{keep(x)}*{r(x)}*{wgt})"
+        )
     if fs.drawdown.value == "pro_rata":
         want = lambda x: f"{x.p(f'xl.share[{n}]')}*{x.p('xl.gap')}"
     else:  # debt first: what the loans ranked before it left of the gap
@@ -798,17 +831,13 @@ def _drawings(w: ModelWriter, k: int, r: Template) -> None:
             "draw",
             "提款",
             "drawdown",
-            lambda x: (
-                f"={x.p('xl.need')}*MIN({want(x)},"
-                f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')}-"
-                f"{keep(x)}*{x.p(f'xl.int_open[{n}]')},0)/(1+{keep(x)}*{r(x)}/2))"
-            ),
+            lambda x: f"={x.p('xl.need')}*MIN({want(x)},{room(x)})",
         ),
         (
             "interest",
             "利息",
             "interest",
-            lambda x: f"={r(x)}*({x.p(f'{key}.opening')}+0.5*{x.p(f'{key}.draw')})",
+            lambda x: f"={r(x)}*({x.p(f'{key}.opening')}+{wgt}*{x.p(f'{key}.draw')})",
         ),
         (
             "subsidy",
@@ -818,19 +847,26 @@ def _drawings(w: ModelWriter, k: int, r: Template) -> None:
         ),
         (
             "idc_paid",
-            "建设期利息（超出贷款额度，现金支付）",
-            "construction interest beyond the facility, paid in cash",
-            lambda x: (
-                f"={avail(x)}*MAX({keep(x)}*{x.p(f'xl.int_open[{n}]')}-{headroom(x)},0)"
+            *IDC_PAID_LABELS[paid][:2],
+            (lambda x: f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})")
+            if paid
+            else (
+                lambda x: (
+                    f"={avail(x)}*MAX({keep(x)}*{x.p(f'xl.int_open[{n}]')}-{headroom(x)},0)"
+                )
             ),
         ),
         (
             "capitalised",
             "建设期利息资本化",
             "interest capitalised into the balance",
-            lambda x: (
-                f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})-"
-                f"{x.p(f'{key}.idc_paid')}"
+            (lambda x: "=0")
+            if paid
+            else (
+                lambda x: (
+                    f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})-"
+                    f"{x.p(f'{key}.idc_paid')}"
+                )
             ),
         ),
     ]
@@ -900,14 +936,15 @@ def waterfall(w: ModelWriter) -> None:
     t = lambda x: x.p("time.period")
     closing = lambda x: f"({t(x)}={x.p('xl.last_held')})"
     b.section(F, "折旧与所得税（含融资） Depreciation and income tax with financing")
+    xe = lambda x: f"(1-{avail(x)}*{x.p('xl.cap_share')})"  # share of interest expensed
     b.row(
         F,
         "xl.cap_flow",
         "本期资本化融资费用",
         "Financing costs capitalised this period",
         lambda x: (
-            f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
-            f"{x.p('loan.idc_paid')}+{x.p('bond.fees')}+{x.p('xl.loan_fees')})"
+            f"={x.p('finance.interest_capitalised')}+{avail(x)}*({x.p('bond.fees')}+"
+            f"{x.p('xl.loan_fees')})"
         ),
     )
     b.row(
@@ -952,7 +989,7 @@ def waterfall(w: ModelWriter) -> None:
         "应税贴息收入",
         "Taxable interest subsidy",
         lambda x: (
-            f"={exp(x)}*("
+            f"={xe(x)}*("
             + (
                 "+".join(f"{x.p(f'xl.sub_taxable[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in names)
                 or "0"
@@ -967,7 +1004,7 @@ def waterfall(w: ModelWriter) -> None:
         "Income not taxed",
         lambda x: (
             f"={x.p('fiscal.operating_subsidies')}-"
-            f"{x.p('fiscal.operating_subsidies_taxable')}+{exp(x)}*("
+            f"{x.p('fiscal.operating_subsidies_taxable')}+{xe(x)}*("
             + (
                 "+".join(
                     f"({x.p(f'xl.sub_share[{n}]')}-{x.p(f'xl.sub_taxable[{n}]')})*"
@@ -986,8 +1023,8 @@ def waterfall(w: ModelWriter) -> None:
         "Taxable income before loss relief",
         lambda x: (
             f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}-"
-            f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}-"
-            f"{exp(x)}*({x.p('bond.interest')}+{x.p('xl.int_open')})-"
+            f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}+"
+            f"{x.p('finance.interest_income')}-{x.p('finance.interest_expensed')}-"
             f"{exp(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})"
         ),
     )
@@ -1005,6 +1042,11 @@ def waterfall(w: ModelWriter) -> None:
             f"{x.p('fiscal.operating_subsidies')}-{x.p('opex.total')}-"
             f"{x.p('opex.input_vat')}-{x.p('tax.vat_payable')}-"
             f"{x.p('tax.taxes_and_surcharges')}"
+            + (
+                f"-{x.p('reserve.mmra.contribution')}+{x.p('reserve.mmra.release')}"
+                if fs.mmra is not None
+                else ""
+            )
         ),
     )
     b.row(
@@ -1012,16 +1054,27 @@ def waterfall(w: ModelWriter) -> None:
         "xl.cfads",
         "可用于偿债的现金流（不含贴息）",
         "CFADS before interest subsidies",
-        lambda x: f"={x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}",
+        lambda x: (
+            f"={x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}+"
+            f"{x.p('finance.interest_income')}"
+        ),
     )
-    # Sculpting: cash available to each loan after the debt ranked before it.
-    prior = ["xl.bond_service"]
+    # Sculpting: cash available to each loan on the cumulative basis (CFADS with the
+    # interest subsidies of operation, less bond service, less the loan's target DSCR ×
+    # the service due of the loans before it; renewfin.financing.waterfall.
+    # _scheduled_principal).
+    subsidies = lambda x: "+".join(
+        f"{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in names
+    )
+    prior: list[str] = []
     for n in names:
+        scale = w.book.inputs.get(f"xl.target_dscr[{n}]", "0")  # sculpted loans have one
 
-        def available(x: At, n: str = n, prior: tuple[str, ...] = tuple(prior)) -> str:
+        def available(x: At, prior: tuple[str, ...] = tuple(prior), scale: str = scale) -> str:
+            senior = "+".join(x.p(p) for p in prior) or "0"
             return (
-                f"={x.p('xl.cfads')}+{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}-"
-                + "-".join(x.p(p) for p in prior)
+                f"={x.p('xl.cfads')}+{exp(x)}*({subsidies(x)})-"
+                f"{x.p('cash.bond_debt_service')}-{scale}*({senior})"
             )
 
         b.row(
@@ -1033,10 +1086,7 @@ def waterfall(w: ModelWriter) -> None:
         )
 
         def service_open(x: At, n: str = n) -> str:
-            return (
-                f"={x.p(f'xl.int_open[{n}]')}*(1-{x.p(f'xl.sub_share[{n}]')})+"
-                f"{x.p(f'loan[{n}].principal')}"
-            )
+            return f"={x.p(f'xl.int_open[{n}]')}+{x.p(f'loan[{n}].principal')}"
 
         b.row(
             F,
@@ -1053,11 +1103,13 @@ def waterfall(w: ModelWriter) -> None:
         "资金缺口（贷款及资本金前）",
         "Funding gap before loans and equity",
         lambda x: (
-            f"={x.p('capex.total')}+{x.p('xl.bond_service')}+{x.p('xl.loan_fees')}+"
+            f"={x.p('capex.total')}+{x.p('xl.bond_service')}-{x.p('xl.bond_own')}+"
+            f"{x.p('xl.loan_fees')}+"
             f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
             f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
             f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}+"
-            f"{x.p('loan.idc_paid')}"
+            + _sum(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not _paid(ln)])
+            + f"-{x.p('finance.interest_income')}+{x.p('xl.dsra_fund')}"
         ),
     )
     b.row(
@@ -1071,12 +1123,20 @@ def waterfall(w: ModelWriter) -> None:
         total=False,
     )
     b.row(F, "xl.gap", "资金缺口", "Funding gap", lambda x: f"={x.p('xl.need')}*{x.p('xl.g0')}")
+    own = lambda x: (
+        f"({x.p('xl.bond_own')}+"
+        + _sum(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if _paid(ln)])
+        + ")"
+    )
+    surplus = lambda x: f"{avail(x)}*MAX(-{x.p('xl.g0')},0)"
     b.row(
         F,
         "equity.sponsor",
         "股东资本金投入",
         "Sponsor equity",
-        lambda x: f"=MAX({x.p('xl.gap')}-{x.p('loan.draw')},0)",
+        lambda x: (
+            f"=MAX({x.p('xl.gap')}-{x.p('loan.draw')},0)+MAX({own(x)}-{surplus(x)},0)"
+        ),
     )
     b.section(F, "现金流量瀑布 Cash waterfall")
     b.row(
@@ -1085,11 +1145,11 @@ def waterfall(w: ModelWriter) -> None:
         "本期可用现金（瀑布前）",
         "Cash before the waterfall",
         lambda x: (
-            f"={avail(x)}*MAX(-{x.p('xl.g0')},0)+{exp(x)}*({x.prev('cash.balance')}+"
+            f"={avail(x)}*MAX({surplus(x)}-{own(x)},0)+{exp(x)}*({x.prev('cash.balance')}+"
             f"{x.p('xl.ocf')}-{x.p('tax.income_tax')}+{x.p('reit.net_proceeds')}+"
             f"{x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
             f"{x.p('fund.contribution')}+{x.p('bond.issue')}-{x.p('capex.total')}+"
-            f"{x.p('loan.subsidy')})"
+            f"{x.p('loan.subsidy')}+{x.p('finance.interest_income')})"
         ),
     )
     b.row(
@@ -1195,6 +1255,8 @@ def waterfall(w: ModelWriter) -> None:
         prev = out
     b.row(F, "cash.balance", "货币资金余额", "Cash balance", lambda x: f"={x.p(prev)}", total=False)
     if PriorityStep.RESERVES not in fs.priority or not _dsra_months(w):
+        b.row(F, "xl.dsra_fund", "建设期末计提偿债准备金", "DSRA funded at completion",
+              lambda x: "=0")
         b.row(
             F,
             "cash.dsra_balance",
@@ -1222,6 +1284,11 @@ def _dsra_months(w: ModelWriter) -> int:
     return max((ln.dsra_months for ln in w.spec.funding.loans), default=0)
 
 
+def _paid(ln: Loan) -> bool:
+    """Whether loan ``ln`` pays its construction interest from own funds."""
+    return ln.construction_interest is ConstructionInterest.PAID
+
+
 def _reserves(w: ModelWriter, prev: str, out: str) -> None:
     """The debt-service reserve: meet a shortfall, then top up to or release down to the
     target of the next months' debt service (renewfin.financing.waterfall.dsra_target)."""
@@ -1237,11 +1304,16 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
     frac = n - whole
     sweep = any(ln.cash_sweep > 0 for ln in w.spec.funding.loans)
     ahead = whole + (1 if frac > 1e-12 else 0)
-    if sweep or ahead > 1:
+    plan_funds = w.spec.funding.dsra_funding is DsraFunding.CONSTRUCTION
+    sculpted = any(ln.repayment is LoanRepayment.SCULPTED for ln in w.spec.funding.loans)
+    if sweep or ahead > 1 or plan_funds or sculpted:
         # With a cash sweep, next periods' service depends on this period's cash through the
         # prepayment; a target looking two or more periods ahead reads balances that depend
-        # on this period's drawings. Either would be a circular reference, so the engine's
-        # solved debt service is written as values (listed on Control).
+        # on this period's drawings; a reserve funded at completion is part of the gap that
+        # sets those drawings; a sculpted loan's next service depends on next CFADS, which
+        # holds the interest earned on this period's cash. Each would be a circular
+        # reference, so the engine's solved debt service is written as values (listed on
+        # Control).
         led = w.result.ledger
         values = (
             led["bond.interest"]
@@ -1288,6 +1360,30 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         return f"={on}*(" + ("+".join(parts) or "0") + ")"
 
     b.row(F, "xl.dsra_target", "偿债准备金目标", "DSRA target", target, total=False)
+    w.param("xl.dsra_from_plan", float(plan_funds), "偿债准备金由建设期资金计提", "DSRA funded at "
+            "completion by the funding plan (1 = yes)", "-")
+    b.row(
+        F,
+        "xl.completion",
+        "建设期末标志",
+        "Last construction period",
+        lambda x: f"={avail(x)}*(1-{x.at('flag.construction', 1)})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    # Funded from cash, the reserve takes nothing from the funding gap: a zero row (a
+    # formula reading the target would close a circle through the drawings).
+    b.row(
+        F,
+        "xl.dsra_fund",
+        "建设期末计提偿债准备金",
+        "DSRA funded at completion",
+        (lambda x: (
+            f"={x.i('xl.dsra_from_plan')}*{x.p('xl.completion')}*MAX({x.p('xl.dsra_target')}-"
+            f"{x.prev('cash.dsra_balance')},0)"
+        )) if plan_funds else (lambda x: "=0"),
+    )
     b.row(
         F,
         "xl.dsra_cover",
@@ -1320,7 +1416,7 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         "偿债准备金余额",
         "Debt-service reserve (DSRA)",
         lambda x: (
-            f"={avail(x)}*{x.prev('cash.dsra_balance')}+(1-{avail(x)})*("
+            f"={avail(x)}*({x.prev('cash.dsra_balance')}+{x.p('xl.dsra_fund')})+(1-{avail(x)})*("
             f"{x.p('xl.dsra_level')}+{x.p('xl.dsra_move')})"
         ),
         total=False,
@@ -1337,7 +1433,8 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         out,
         "准备金后现金",
         "Cash after reserves",
-        lambda x: f"={x.p(prev)}-{x.p('cash.dsra_change')}",
+        # a reserve funded at completion is met by the funding gap, not by cash
+        lambda x: f"={x.p(prev)}-{x.p('cash.dsra_change')}+{x.p('xl.dsra_fund')}",
         total=False,
     )
 
@@ -1691,6 +1788,7 @@ def records(w: ModelWriter) -> None:
     avail = lambda x: x.p("flag.construction")
     t = lambda x: x.p("time.period")
     loans = {ln.name: ln for ln in fs.loans}
+    loan_names = list(loans)
     b.section(S, "财政资金 Fiscal funds")
     subs = [f for f in fs.fiscal_funds if f.use is FiscalUse.INTEREST_SUBSIDY]
     for f in subs:
@@ -1729,6 +1827,12 @@ def records(w: ModelWriter) -> None:
     )
     b.row(S, "fiscal.total", "财政资金支出合计", "Fiscal outlay", lambda x: "=" + _sum(x, ids))
     b.section(S, "融资费用 Financing costs")
+    # Interest on opening balances is capitalised on the share of the investment spent on
+    # phases still being built (xl.cap_share); the rest is expensed (issue 17).
+    open_net = lambda x: "+".join(
+        [f"{x.p(f'xl.int_open[{n}]')}*(1-{x.p(f'xl.sub_share[{n}]')})" for n in loan_names]
+        or ["0"]
+    )
     b.row(
         S,
         "finance.interest_capitalised",
@@ -1736,7 +1840,8 @@ def records(w: ModelWriter) -> None:
         "Interest during construction (IDC)",
         lambda x: (
             f"={avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
-            f"{x.p('loan.idc_paid')})"
+            f"{x.p('loan.idc_paid')})-{avail(x)}*(1-{x.p('xl.cap_share')})*("
+            f"{x.p('bond.interest')}+{open_net(x)})"
         ),
     )
     b.row(
@@ -1751,7 +1856,10 @@ def records(w: ModelWriter) -> None:
         "finance.interest_expensed",
         "利息支出",
         "Interest expense",
-        lambda x: f"=(1-{avail(x)})*({x.p('bond.interest')}+{x.p('loan.interest')})",
+        lambda x: (
+            f"=(1-{avail(x)}*{x.p('xl.cap_share')})*({x.p('bond.interest')}+"
+            f"{x.p('xl.int_open')})"
+        ),
     )
     b.row(
         S,
@@ -1813,8 +1921,12 @@ def records(w: ModelWriter) -> None:
         "补贴收入",
         "Subsidy income",
         lambda x: (
-            f"={x.p('fiscal.operating_subsidies')}+(1-{avail(x)})*"
-            f"{x.p('fiscal.interest_subsidies')}"
+            f"={x.p('fiscal.operating_subsidies')}+(1-{avail(x)}*{x.p('xl.cap_share')})*("
+            + "+".join(
+                [f"{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in loan_names]
+                or ["0"]
+            )
+            + ")"
         ),
     )
     b.row(
@@ -1833,7 +1945,8 @@ def records(w: ModelWriter) -> None:
         "利润总额",
         "Profit before tax",
         lambda x: (
-            f"={x.p('pl.ebit')}-{x.p('finance.interest_expensed')}-{x.p('finance.fees_expensed')}"
+            f"={x.p('pl.ebit')}+{x.p('finance.interest_income')}-"
+            f"{x.p('finance.interest_expensed')}-{x.p('finance.fees_expensed')}"
         ),
     )
     b.row(
@@ -1880,10 +1993,21 @@ def records(w: ModelWriter) -> None:
     )
     b.row(
         S,
+        "cash.loan_service_due",
+        "贷款当期应还本付息",
+        "Loan debt service due (interest and scheduled principal, no prepayment)",
+        lambda x: f"={x.p('loan.interest')}-{x.p('loan.capitalised')}+{x.p('loan.principal')}",
+    )
+    mmra = "" if fs.mmra is None else "reserve.mmra.balance"
+    b.row(
+        S,
         "cash.cumulative_surplus",
         "累计盈余资金",
         "Cumulative cash surplus",
-        lambda x: f"={x.p('cash.balance')}+{x.p('cash.dsra_balance')}",
+        lambda x: (
+            f"={x.p('cash.balance')}+{x.p('cash.dsra_balance')}"
+            + (f"+{x.p(mmra)}" if mmra else "")
+        ),
         total=False,
     )
     b.section(S, "建设期资金来源与运用 Sources and uses in construction")
@@ -1895,7 +2019,8 @@ def records(w: ModelWriter) -> None:
         lambda x: (
             f"={x.p('capex.total')}+{avail(x)}*({x.p('bond.interest')}+"
             f"{x.p('loan.interest')}+{x.p('bond.fees')}+{x.p('xl.loan_fees')}+"
-            f"{x.p('bond.principal')}+{x.p('loan.principal')}+{x.p('tax.income_tax')})"
+            f"{x.p('bond.principal')}+{x.p('loan.principal')}+{x.p('tax.income_tax')}+"
+            f"{x.p('cash.dsra_change')})"
         ),
     )
     b.row(
@@ -1907,8 +2032,8 @@ def records(w: ModelWriter) -> None:
             f"={avail(x)}*({x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
             f"{x.p('fund.contribution')}+{x.p('bond.issue')}+{x.p('loan.draw')}+"
             f"{x.p('loan.capitalised')}+{x.p('equity.sponsor')}+{x.p('xl.ocf')}+"
-            f"{x.p('fiscal.interest_subsidies')}+{x.prev('cash.balance')}-"
-            f"{x.p('cash.balance')})"
+            f"{x.p('fiscal.interest_subsidies')}+{x.p('finance.interest_income')}+"
+            f"{x.prev('cash.balance')}-{x.p('cash.balance')})"
         ),
     )
     b.section(S, "资产负债表 Balance sheet")
@@ -2006,3 +2131,136 @@ def records(w: ModelWriter) -> None:
         fmt="0.00%",
         total=False,
     )
+
+
+def reserves_and_phases(w: ModelWriter) -> None:
+    """The capitalisation share of construction interest by phase, the maintenance reserve
+    and the interest earned on cash and reserves (renewfin.instruments.reserve,
+    renewfin.financing.waterfall)."""
+    b = w.book
+    b.section(F, "建设期利息资本化与准备金 Interest capitalisation and reserves")
+    _capitalisation_share(w)
+    if w.spec.funding.mmra is not None:
+        _maintenance_reserve(w)
+    w.param(
+        "funding.cash_interest_rate",
+        w.spec.funding.cash_interest_rate,
+        "货币资金及准备金利率",
+        "Interest rate on cash and reserves",
+        "1/yr",
+    )
+    mmra = w.spec.funding.mmra is not None
+
+    def earned(x: At) -> str:
+        reserve = f"+{x.prev('reserve.mmra.balance')}" if mmra else ""
+        return (
+            f"={x.i('funding.cash_interest_rate')}/{x.i(PPY)}*(MAX({x.prev('cash.balance')},0)+"
+            f"{x.prev('cash.dsra_balance')}{reserve})"
+        )
+
+    b.row(
+        F,
+        "finance.interest_income",
+        "利息收入（货币资金及准备金）",
+        "Interest earned on cash and reserves",
+        earned,
+    )
+
+
+def _phase_of(w: ModelWriter) -> dict[str, list[str]]:
+    """The rows of the Investment sheet whose spending builds each phase: its items, its
+    part of each contingency and its price contingency (renewfin.core.investment)."""
+    spec, cells = w.spec, w.book.cells
+    first = spec.timeline.phases[0].name
+    out: dict[str, list[str]] = {p.name: [] for p in spec.timeline.phases}
+    for item in spec.investment:
+        if item.category is not InvestmentCategory.CONTINGENCY:
+            out[item.phase or first].append(f"capex.item[{item.name}]")
+    for item in spec.investment:
+        if item.category is InvestmentCategory.CONTINGENCY:
+            for ph in out:
+                if f"xl.contingency[{item.name}|{ph}]" in cells:
+                    out[ph].append(f"xl.contingency[{item.name}|{ph}]")
+    for ph in out:
+        if f"xl.pc[{ph}]" in cells:
+            out[ph].append(f"xl.pc[{ph}]")
+    return out
+
+
+def _capitalisation_share(w: ModelWriter) -> None:
+    """``xl.cap_share``: the share of construction-period interest on opening balances that
+    is capitalised — 1 with one phase; with several, the investment spent before the period
+    on phases still under construction over all spent before it
+    (renewfin.instruments.reserve.capitalisation_share)."""
+    b, phases = w.book, w.spec.timeline.phases
+    if len(phases) < 2:
+        b.row(F, "xl.cap_share", "建设期利息资本化比例", "Share of construction interest "
+              "capitalised", lambda x: "=1", unit="-", fmt=RATIO, total=False)
+        return
+    for ph, rows in _phase_of(w).items():
+
+        def phase_capex(x: At, rows: list[str] = rows) -> str:
+            return "=" + _sum(x, rows)
+
+        def phase_cum(x: At, ph: str = ph) -> str:
+            return f"={x.prev(f'xl.phase_cum[{ph}]')}+{x.p(f'capex.phase[{ph}]')}"
+
+        b.row(F, f"capex.phase[{ph}]", f"建设投资：{ph}", f"Construction investment: {ph}",
+              phase_capex)
+        b.row(F, f"xl.phase_cum[{ph}]", f"累计建设投资：{ph}", f"Investment to date: {ph}",
+              phase_cum, total=False)
+    names = [p.name for p in phases]
+
+    def share(x: At) -> str:
+        total = "+".join(x.prev(f"xl.phase_cum[{p}]") for p in names)
+        building = "+".join(
+            f"{x.p(f'flag.construction[{p}]')}*{x.prev(f'xl.phase_cum[{p}]')}" for p in names
+        )
+        return f"=IF({total}>1E-12,({building})/({total}),1)"
+
+    b.row(F, "xl.cap_share", "建设期利息资本化比例", "Share of construction interest capitalised",
+          share, unit="-", fmt=RATIO, total=False)
+
+
+def _maintenance_reserve(w: ModelWriter) -> None:
+    """The MMRA (renewfin.instruments.reserve.maintenance_reserve): each occurrence of the
+    reserved cyclical costs funded in equal parts since the break before it, released to
+    pay it."""
+    from renewfin.spec.model import mmra_items
+
+    b, n = w.book, w.spec.n_periods
+    t = lambda x: x.p("time.period")
+    rows: list[tuple[str, str, str, Callable[[At], str], bool]] = [
+        ("xl.mm_on", "运营期标志（准备金）", "In operation (reserve)",
+         lambda x: f"=(1-{x.p('flag.construction')})*{x.p('flag.held')}", False),
+        ("xl.mm_cost", "大中修费用（准备金覆盖）", "Cyclical costs reserved for",
+         lambda x: "=" + _sum(x, [f"opex.item[{i}]" for i in mmra_items(w.spec)])
+         + f"*{x.p('xl.mm_on')}", True),
+        ("xl.mm_occ", "大中修发生标志", "Occurrence",
+         lambda x: f"=({x.p('xl.mm_cost')}>0)*1", False),
+        ("xl.mm_break", "分段标志", "Break (occurrence or not in operation)",
+         lambda x: f"=MAX({x.p('xl.mm_occ')},1-{x.p('xl.mm_on')})", False),
+        ("xl.mm_last", "上一分段期", "Last break before",
+         lambda x: (f"=IF({t(x)}=0,-1,IF({x.prev('xl.mm_break')}=1,{t(x)}-1,"
+                    f"{x.prev('xl.mm_last')}))"), False),
+        ("xl.mm_next", "下一分段期", "Next break after",
+         lambda x: (f"=IF({t(x)}={n - 1},{n},IF({x.at('xl.mm_break', 1)}=1,{t(x)}+1,"
+                    f"{x.at('xl.mm_next', 1)}))"), False),
+        ("xl.mm_ahead", "下一次大中修费用", "Cost of the next occurrence",
+         lambda x: (f"=IF({t(x)}={n - 1},0,IF({x.at('xl.mm_break', 1)}=1,"
+                    f"{x.at('xl.mm_occ', 1)}*{x.at('xl.mm_cost', 1)},{x.at('xl.mm_ahead', 1)}))"),
+         False),
+        ("reserve.mmra.contribution", "大中修准备金计提", "MMRA contribution",
+         lambda x: (f"={x.p('xl.mm_on')}*(1-{x.p('xl.mm_occ')})*{x.p('xl.mm_ahead')}/MAX("
+                    f"{x.p('xl.mm_next')}-{x.p('xl.mm_last')}-1,1)"), True),
+        ("reserve.mmra.release", "大中修准备金使用", "MMRA release",
+         lambda x: f"={x.p('xl.mm_occ')}*{x.prev('reserve.mmra.balance')}", True),
+        ("reserve.mmra.balance", "大中修准备金余额", "Maintenance reserve (MMRA) balance",
+         lambda x: (f"={x.prev('reserve.mmra.balance')}+{x.p('reserve.mmra.contribution')}-"
+                    f"{x.p('reserve.mmra.release')}"), False),
+    ]
+    for id, zh, en, formula, flow in rows:
+        if flow or id == "reserve.mmra.balance":
+            b.row(F, id, zh, en, formula, total=flow)
+        else:
+            b.row(F, id, zh, en, formula, unit="-", fmt=FLAG, total=False)

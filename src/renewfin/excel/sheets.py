@@ -8,6 +8,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import TYPE_CHECKING
 
+import numpy as np
 from openpyxl.styles import Font
 from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -28,78 +29,60 @@ CONTROL_ROWS = SOLVER_ROWS + 6
 
 
 def checks(w: ModelWriter) -> None:
-    """Each check of renewfin.checks as a row whose value is 1 when it passes; the master
-    check is their product."""
-    b, spec, res = w.book, w.spec, w.result
-    cov = spec.funding.covenants
+    """Each check of renewfin.checks as a row whose value is 1 when it passes: the
+    integrity checks, whose product is the master check (shown on every sheet), and the
+    covenant and policy tests, whose product is the covenant status."""
+    b = w.book
     w.param(TOL, 1e-6, "检查容差（相对总投资）", "Check tolerance (share of total investment)")
-    floors = {
-        "xl.floor.capital_ratio": (
-            minimum_capital_ratio(res),
-            "最低资本金比例",
-            "Minimum capital ratio",
-        ),
-        "xl.floor.bond_coverage": (
-            cov.min_bond_coverage,
-            "专项债覆盖倍数下限",
-            "Bond coverage floor",
-        ),
-        "xl.floor.total_coverage": (
-            cov.min_total_coverage,
-            "全部债务覆盖倍数下限",
-            "Total-debt coverage floor",
-        ),
-        "xl.floor.dscr": (cov.min_dscr, "DSCR下限", "DSCR floor"),
-        "xl.floor.icr": (cov.min_icr, "ICR下限", "ICR floor"),
-        "xl.floor.llcr": (cov.min_llcr, "LLCR下限", "LLCR floor"),
-    }
-    for path, (value, zh, en) in floors.items():
-        w.param(path, value, zh, en, "-")
-    scale = lambda x: f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
-    tol = lambda x: f"{x.i(TOL)}*{scale(x)}"
+    integrity = _integrity_rows(w)
+    covenants = _covenant_rows(w)
+    for title, rows, total, zh, en in (
+        ("检查（模型完整性） Integrity checks (1 = passed, 0 = failed)", integrity,
+         "check.master", "总检查", "Master check: the model is sound (1 = all passed)"),
+        ("契约与政策测试 Covenant and policy tests (1 = passed, 0 = failed)", covenants,
+         "check.covenants", "契约与政策测试总体", "Covenant status (1 = all met)"),
+    ):
+        b.section(C, title)
+        for id, zh_, en_, f in rows:
+            b.constant(C, f"check.{id}", zh_, en_, f, unit="-", fmt=FLAG)
+        def product(x: At, ids: tuple[str, ...] = tuple(f"check.{r[0]}" for r in rows)) -> str:
+            return "=" + ("*".join(x.p(i) for i in ids) or "1")
 
-    def series(expr: str) -> callable:  # type: ignore[valid-type]
-        return lambda x: f"=(SUMPRODUCT(--({expr.format(**_ranges(x))}))=0)*1"
+        b.constant(C, total, zh, en, product, unit="-", fmt=FLAG)
 
-    def _ranges(x: At) -> dict[str, str]:
-        ids = ("su.sources", "su.uses", "bs.check", "cash.cumulative_surplus", "bs.equity")
-        out = {k.replace(".", "_"): x.row_range(k) for k in ids}
-        out["tol"] = tol(x)
-        return out
 
-    def floor(metric: str, path: str) -> callable:  # type: ignore[valid-type]
-        return lambda x: (
-            f"=IF(ISNUMBER({x.p(f'metric.{metric}')}),"
-            f"({x.p(f'metric.{metric}')}>={x.i(path)}-1E-12)*1,1)"
-        )
+CheckRow = tuple[str, str, str, Callable[[At], str]]
+"""A check row: id, Chinese and English labels, formula (1 when it passes)."""
 
-    rows = [
-        (
-            "sources_uses",
-            "资金来源与运用平衡",
-            "Sources equal uses",
-            series("ABS({su_sources}-{su_uses})>{tol}"),
-        ),
-        (
-            "balance_sheet",
-            "资产负债表平衡",
-            "Balance sheet balances",
-            series("ABS({bs_check})>{tol}"),
-        ),
-        (
-            "cumulative_cash",
-            "财务生存能力（累计盈余资金非负）",
-            "Cumulative cash never negative",
-            series("{cash_cumulative_surplus}<-{tol}"),
-        ),
-        ("negative_equity", "所有者权益非负", "Equity not negative", series("{bs_equity}<-{tol}")),
+
+def _scale(x: At) -> str:
+    return f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
+
+
+def _series(expr: Callable[[At], str]) -> Callable[[At], str]:
+    """A check that no period of ``expr`` (an array condition) holds."""
+    return lambda x: f"=(SUMPRODUCT(--({expr(x)}))=0)*1"
+
+
+def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
+    """Sources = uses, balance sheet, corkscrews, debt repaid and not above cost, funding
+    solve, sizing targets (renewfin.checks._integrity_checks)."""
+    tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
+    r = lambda x, id: x.row_range(id)
+    rows: list[CheckRow] = [
+        ("sources_uses", "资金来源与运用平衡", "Sources equal uses",
+         _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{tol(x)}")),
+        ("balance_sheet", "资产负债表平衡", "Balance sheet balances",
+         _series(lambda x: f"ABS({r(x, 'bs.check')})>{tol(x)}")),
+        ("corkscrews", "债务及准备金余额勾稽", "Debt and reserve corkscrews close",
+         _series(lambda x: f"{_corkscrew_gap(w, x)}>{tol(x)}")),
         (
             "debt_repaid",
             "债务到期全部偿还",
             "All debt repaid",
             lambda x: (
-                f"=((INDEX({x.row_range('bond.closing')},{x.i('xl.n_periods')})+"
-                f"INDEX({x.row_range('loan.closing')},{x.i('xl.n_periods')}))<={tol(x)})*1"
+                f"=((INDEX({r(x, 'bond.closing')},{x.i('xl.n_periods')})+"
+                f"INDEX({r(x, 'loan.closing')},{x.i('xl.n_periods')}))<={tol(x)})*1"
             ),
         ),
         (
@@ -111,55 +94,7 @@ def checks(w: ModelWriter) -> None:
                 f"{x.p('metric.total_project_investment')}*(1+1E-9))*1"
             ),
         ),
-        (
-            "capital_ratio",
-            "资本金比例达标",
-            "Capital ratio at least the sector minimum",
-            floor("capital_ratio", "xl.floor.capital_ratio"),
-        ),
-        (
-            "bond_coverage",
-            "专项债本息覆盖倍数达标",
-            "Bond coverage at least the floor",
-            floor("bond_coverage", "xl.floor.bond_coverage"),
-        ),
-        (
-            "total_debt_coverage",
-            "全部债务覆盖倍数达标",
-            "Total-debt coverage at least the floor",
-            floor("total_debt_coverage", "xl.floor.total_coverage"),
-        ),
-        ("dscr", "偿债备付率达标", "DSCR at least the floor", floor("min_dscr", "xl.floor.dscr")),
-        ("icr", "利息备付率达标", "ICR at least the floor", floor("min_icr", "xl.floor.icr")),
-        ("llcr", "LLCR达标", "LLCR at least the floor", floor("min_llcr", "xl.floor.llcr")),
     ]
-    if "reit_eligible" in res.values:
-        rows.append(
-            (
-                "reit_eligible",
-                "REITs发行条件",
-                "REIT eligibility",
-                lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1",
-            )
-        )
-    if spec.funding.equity_commitment is not None:
-        w.param(
-            "funding.equity_commitment",
-            spec.funding.equity_commitment,
-            "股东出资承诺",
-            "Equity commitment",
-        )
-        rows.append(
-            (
-                "equity_commitment",
-                "股东出资承诺足额",
-                "Equity within commitment",
-                lambda x: (
-                    f"=({x.p('metric.sponsor_equity')}<="
-                    f"{x.i('funding.equity_commitment')}*(1+1E-9)+1E-9)*1"
-                ),
-            )
-        )
     converged = solver(w)
     rows.append(
         (
@@ -169,19 +104,174 @@ def checks(w: ModelWriter) -> None:
             lambda x: f"=({x.p(LIVE)}<={SOLVE_TOL!r})*{converged}",
         )
     )
-    b.section(C, "检查 Checks (1 = passed, 0 = failed)")
-    for id, zh, en, f in rows:
-        b.constant(C, f"check.{id}", zh, en, f, unit="-", fmt=FLAG)
-    ids = [f"check.{r[0]}" for r in rows]
-    b.constant(
-        C,
-        "check.master",
-        "总检查",
-        "Master check (1 = all passed)",
-        lambda x: "=" + "*".join(x.p(i) for i in ids),
-        unit="-",
-        fmt=FLAG,
-    )
+    rows.append(("sizing_targets", "按DSCR测算的贷款逐年达标",
+                 "Loans sized on DSCR meet it every year", _sizing_targets(w)))
+    return rows
+
+
+def _corkscrew_gap(w: ModelWriter, x: At) -> str:
+    """Σ |opening + flows − closing| of every loan and bond tranche and of the reserves, as
+    an array over the periods (renewfin.checks.corkscrew_gaps)."""
+    r = lambda id: x.row_range(id)
+    parts = []
+    for ln in w.spec.funding.loans:
+        k = f"loan[{ln.name}]"
+        parts.append(
+            f"ABS({r(k + '.opening')}+{r(k + '.draw')}+{r(k + '.capitalised')}-"
+            f"{r(k + '.principal')}-{r(k + '.prepayment')}-{r(k + '.closing')})"
+        )
+    assert w.result.plan is not None
+    for tr in w.result.plan.bonds:
+        k = f"bond[{tr.name}]"
+        parts.append(
+            f"ABS({r(k + '.opening')}+{r(k + '.issue')}-{r(k + '.principal')}-"
+            f"{r(k + '.closing')})"
+        )
+    return "(" + ("+".join(parts) or "0*" + r("time.period")) + ")"
+
+
+def _loan_cover_rows(w: ModelWriter) -> None:
+    """The cumulative cover of each loan (renewfin.checks.loan_cover): by period
+    (Metrics) and by model year (Ratios), the debt service due of the loan and of the loans
+    before it, and the cash for the loans (CFADS less special-bond service)."""
+    b = w.book
+    n = w.spec.timeline.horizon_years
+    names = [ln.name for ln in w.spec.funding.loans]
+
+    def yearly(x: At, row: str) -> str:
+        return f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},{x.row_range(row)})"
+
+    b.row("Metrics", "xl.loan_cash", "可用于贷款偿债的现金", "Cash for the loans (after bonds)",
+          lambda x: f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}")
+    b.row("Ratios", "ratio.loan_cash", "可用于贷款偿债的现金", "Cash for the loans (after bonds)",
+          lambda x: yearly(x, "xl.loan_cash"), n=n)
+    for k, name in enumerate(names):
+
+        def due(x: At, upto: tuple[str, ...] = tuple(names[: k + 1])) -> str:
+            return "=" + "+".join(
+                f"{x.p(f'loan[{o}].interest')}-{x.p(f'loan[{o}].capitalised')}+"
+                f"{x.p(f'loan[{o}].principal')}"
+                for o in upto
+            )
+
+        def own(x: At, name: str = name) -> str:
+            return (
+                f"={x.p(f'loan[{name}].interest')}-{x.p(f'loan[{name}].capitalised')}+"
+                f"{x.p(f'loan[{name}].principal')}"
+            )
+
+        def own_by_year(x: At, row: str = f"xl.loan_own[{name}]") -> str:
+            return yearly(x, row)
+
+        b.row("Metrics", f"xl.loan_own[{name}]", f"应还本付息：{name}",
+              f"Debt service due: {name}", own)
+        b.row("Ratios", f"ratio.loan_own[{name}]", f"应还本付息：{name}",
+              f"Debt service due: {name}", own_by_year, n=n)
+        b.row("Metrics", f"xl.loan_due[{name}]", f"应还本付息（累计至{name}）",
+              f"Debt service due, {name} and the loans before it", due)
+        def due_by_year(x: At, row: str = f"xl.loan_due[{name}]") -> str:
+            return yearly(x, row)
+
+        b.row("Ratios", f"ratio.loan_due[{name}]", f"应还本付息（累计至{name}）",
+              f"Debt service due, {name} and the loans before it", due_by_year, n=n)
+
+
+def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
+    """Every loan sized on a DSCR meets it in every test year on the cumulative basis: cash
+    for the loans ≥ target × its debt service due and that of the loans before it, by model
+    year (renewfin.checks.sizing_targets)."""
+    from renewfin.checks import TARGET_TOL
+
+    res = w.result
+    assert res.plan is not None
+    _loan_cover_rows(w)
+    terms = []
+    for ln in res.plan.loans:
+        if ln.dscr_target is None:
+            continue
+        value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
+        target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
+                         f"DSCR the loan is sized on: {ln.name}", "-")
+        terms.append((ln.name, target))
+
+    def formula(x: At) -> str:
+        parts = [
+            f"SUMPRODUCT({x.row_range('ratio.test')}*({x.row_range(f'ratio.loan_own[{name}]')}"
+            f">1E-7*MAX({x.p(f'xl.facility[{name}]')},1))*({x.row_range('ratio.loan_cash')}<"
+            f"{target}*{x.row_range(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9))"
+            for name, target in terms
+        ]
+        return f"=(({'+'.join(parts) or '0'})=0)*1"
+
+    return formula
+
+
+def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
+    """Financial survival, equity, the capital ratio, the coverage floors, the bank and the
+    第三版 ratios, REIT eligibility, the equity commitment (renewfin.checks.
+    _covenant_checks): a floor passes on a number at least the floor and on an undefined
+    metric unless its numerator was negative (or there was no revenue)."""
+    spec, res = w.spec, w.result
+    cov = spec.funding.covenants
+    tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
+    floors = {
+        "xl.floor.capital_ratio": (minimum_capital_ratio(res), "最低资本金比例",
+                                   "Minimum capital ratio"),
+        "xl.floor.bond_coverage": (cov.min_bond_coverage, "专项债覆盖倍数下限",
+                                   "Bond coverage floor"),
+        "xl.floor.total_coverage": (cov.min_total_coverage, "全部债务覆盖倍数下限",
+                                    "Total-debt coverage floor"),
+        "xl.floor.dscr": (cov.min_dscr, "贷款DSCR下限（银行口径）", "Loan DSCR floor (bank)"),
+        "xl.floor.llcr": (cov.llcr_floor, "LLCR下限", "LLCR floor"),
+        "xl.floor.dscr_cn": (cov.min_dscr_cn, "偿债备付率下限", "偿债备付率 floor"),
+        "xl.floor.icr": (cov.min_icr, "利息备付率下限", "利息备付率 floor"),
+    }
+    for path, (value, zh, en) in floors.items():
+        w.param(path, value, zh, en, "-")
+
+    def floor(metric: str, path: str) -> Callable[[At], str]:
+        m = lambda x: x.p(f"metric.{metric}")
+        return lambda x: (
+            f"=IF(ISNUMBER({m(x)}),({m(x)}>={x.i(path)}-1E-12)*1,IF(OR(ISNUMBER(SEARCH("
+            f"\" negative\",{m(x)})),ISNUMBER(SEARCH(\"no revenue\",{m(x)}))),0,1))"
+        )
+
+    r = lambda x, id: x.row_range(id)
+    rows: list[CheckRow] = [
+        ("cumulative_cash", "财务生存能力（累计盈余资金非负）", "Cumulative cash never negative",
+         _series(lambda x: f"{r(x, 'cash.cumulative_surplus')}<-{tol(x)}")),
+        ("negative_equity", "所有者权益非负", "Equity not negative",
+         _series(lambda x: f"{r(x, 'bs.equity')}<-{tol(x)}")),
+        ("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
+         floor("capital_ratio", "xl.floor.capital_ratio")),
+        ("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
+         floor("bond_coverage", "xl.floor.bond_coverage")),
+        ("total_debt_coverage", "全部债务覆盖倍数达标", "Total-debt coverage at least the floor",
+         floor("total_debt_coverage", "xl.floor.total_coverage")),
+        ("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
+         floor("min_loan_dscr", "xl.floor.dscr")),
+        ("llcr", "LLCR达标", "LLCR at least the floor", floor("min_llcr", "xl.floor.llcr")),
+        ("dscr_cn", "偿债备付率达标（第三版）", "偿债备付率 at least the floor (第三版)",
+         floor("min_dscr_cn", "xl.floor.dscr_cn")),
+        ("icr", "利息备付率达标（第三版）", "利息备付率 at least the floor (第三版)",
+         floor("min_icr", "xl.floor.icr")),
+    ]
+    if "reit_eligible" in res.values:
+        rows.append(("reit_eligible", "REITs发行条件", "REIT eligibility",
+                     lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1"))
+    if spec.funding.equity_commitment is not None:
+        w.param("funding.equity_commitment", spec.funding.equity_commitment, "股东出资承诺",
+                "Equity commitment")
+        rows.append((
+            "equity_commitment",
+            "股东出资承诺足额",
+            "Equity within commitment",
+            lambda x: (
+                f"=({x.p('metric.sponsor_equity')}<="
+                f"{x.i('funding.equity_commitment')}*(1+1E-9)+1E-9)*1"
+            ),
+        ))
+    return rows
 
 
 def _live_residual(w: ModelWriter) -> Callable[[At], str]:
@@ -252,15 +342,22 @@ def solver(w: ModelWriter) -> str:
 
 
 def master_check_headers(w: ModelWriter) -> None:
-    """Show the master check at the top of every sheet."""
-    cell = w.book.cell("check.master")
-    ref = f"'{cell.sheet}'!$E${cell.row}"
+    """Show the master check (integrity) and the covenant status at the top of every
+    sheet."""
+    refs = []
+    for id in ("check.master", "check.covenants"):
+        cell = w.book.cell(id)
+        refs.append(f"'{cell.sheet}'!$E${cell.row}")
     for ws in w.book.wb.worksheets:
         row, label, value = (1, 8, 9) if ws.title == "Inputs" else (2, 2, 5)
         ws.cell(row, label, "总检查 Master check (1 = all passed)").font = Font(bold=True)
-        c = ws.cell(row, value, f"={ref}")
+        c = ws.cell(row, value, f"={refs[0]}")
         c.number_format = FLAG
         c.font = Font(bold=True, color="C00000")
+        ws.cell(row, value + 1, "契约 Covenants").font = Font(bold=True)
+        c = ws.cell(row, value + 2, f"={refs[1]}")
+        c.number_format = FLAG
+        c.font = Font(bold=True, color="C07000")
 
 
 def control(w: ModelWriter) -> None:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
 
 RATIO_ROWS = {
+    "dscr_cn": "ratio.dscr_cn",
     "dscr": "ratio.dscr",
     "loan_dscr": "ratio.loan_dscr",
     "icr": "ratio.icr",

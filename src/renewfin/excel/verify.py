@@ -75,19 +75,32 @@ def error_cells(book: Book) -> list[str]:
 def compare_metrics(
     result: Result, book: Book, scenario: int = 0, rtol: float = 1e-9
 ) -> tuple[list[str], int]:
-    """Every metric on the recalculated Outputs sheet compared with ``Result.values``
-    (NaN in the engine must show as "n/a")."""
+    """Every metric on the recalculated Outputs sheet compared with ``Result.values``: a
+    NaN in the engine must show its reason (``n/a — reason``, ``Result.notes``) or "n/a";
+    the year of each minimum (rows ``year.<key>``) must be the engine's."""
     bad, n = [], 0
     for row in _values(book)["Outputs"]:
-        if not row or not isinstance(row[0], str) or not row[0].startswith("metric."):
+        if not row or not isinstance(row[0], str):
+            continue
+        if row[0].startswith("year."):
+            key = row[0][len("year.") :]
+            year = result.notes.year(key, scenario)
+            got_year = row[4] if row[4] not in ("", None) else None
+            if (year is None) != (got_year is None) or (
+                year is not None and abs(float(got_year) - year) > 1e-9  # type: ignore[arg-type]
+            ):
+                bad.append(f"year of {key}: workbook {row[4]!r} vs engine {year!r}")
+            continue
+        if not row[0].startswith("metric."):
             continue
         key = row[0][len("metric.") :]
         want = float(result.values[key][scenario])
         got = row[4]
         n += 1
         if math.isnan(want):
-            if got not in ("n/a", None, ""):
-                bad.append(f"{key}: workbook {got!r} vs engine NaN")
+            reason = result.notes.reason(key, scenario) or "n/a"
+            if got != reason and not (reason == "n/a" and got in (None, "")):
+                bad.append(f"{key}: workbook {got!r} vs engine NaN ({reason})")
             continue
         if not isinstance(got, int | float) or abs(float(got) - want) > rtol * max(1.0, abs(want)):
             bad.append(f"{key}: workbook {got!r} vs engine {want!r}")
@@ -165,9 +178,12 @@ def compare_checks(result: Result, book: Book, scenario: int = 0) -> tuple[list[
         for row in _values(book)["Checks"]
         if row and isinstance(row[0], str) and row[0].startswith("check.") and len(row) > 4
     }
+    from renewfin.checks import CheckKind
+
     checks = run_checks(result)
     want = {c.id: int(bool(c.passed[min(scenario, len(c.passed) - 1)])) for c in checks}
-    want["master"] = int(all(want.values()))
+    want["master"] = int(all(want[c.id] for c in checks if c.kind is CheckKind.INTEGRITY))
+    want["covenants"] = int(all(want[c.id] for c in checks if c.kind is CheckKind.COVENANT))
     bad = [
         f"check {id}: workbook {got.get(id, 'missing')!r} vs engine {v}"
         for id, v in want.items()

@@ -395,6 +395,23 @@ class ModelWriter:
         )
         self.metric_rows[key] = f"metric.{key}"
 
+    def metric_year(self, key: str, template: Template) -> None:
+        """The calendar year a minimum metric falls in (or its first negative numerator),
+        on the Outputs sheet below the metrics; '' when there is none
+        (``renewfin.notes.MetricNotes.year``)."""
+        from renewfin.metrics import metric_info
+
+        info = metric_info(key)
+        self.book.constant(
+            "Outputs",
+            f"year.{key}",
+            f"{info.zh}所在年份",
+            f"Year of: {info.en}",
+            template,
+            unit="yr",
+            fmt="0",
+        )
+
     def result_rates(self):  # type: ignore[no-untyped-def]
         from renewfin.spec.tax import resolve_tax
 
@@ -425,6 +442,7 @@ class ModelWriter:
         funding.fixed_sources(self)
         funding.bonds(self)
         funding.loans(self)
+        funding.reserves_and_phases(self)
         funding.waterfall(self)
         funding.records(self)
         from renewfin.excel import outputs

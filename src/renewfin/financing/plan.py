@@ -14,7 +14,17 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.instruments import grant, special_bond
 from renewfin.instruments.loan import RepaymentTerms, custom_weights, lpr_rates
-from renewfin.spec.funding import FiscalUse, LoanRepayment, LprTenor, RateType, SpecialBond
+from renewfin.instruments.reserve import ReserveSchedule, capitalisation_share, maintenance_reserve
+from renewfin.spec.funding import (
+    ConstructionInterest,
+    DrawTiming,
+    FiscalUse,
+    LoanRepayment,
+    LprTenor,
+    RateType,
+    SpecialBond,
+)
+from renewfin.spec.model import mmra_items
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,9 @@ class Tranche:
     refinancing_of: str | None = None
     refinanced_principal: np.ndarray | None = None
     """Principal of this tranche repaid by a refinancing tranche (S|1, T) [money]."""
+    paid_interest: bool = False
+    """Coupons of construction periods paid from the project's own funds
+    (``ConstructionInterest.PAID``) rather than financed with the construction cost."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,12 @@ class LoanPlan:
     dsra_periods: int
     cash_sweep: float
     lockup_dscr: float | None
+    llcr_target: np.ndarray | None = None
+    """(S,) target LLCR of the optional LLCR bound."""
+    draw_weight: float = 0.5
+    """Share of a period the period's drawings are outstanding (``DrawTiming.weight``)."""
+    paid_interest: bool = False
+    """Construction interest paid in cash from own funds (``ConstructionInterest.PAID``)."""
 
 
 @dataclass
@@ -62,6 +81,13 @@ class FundingPlan:
     fund_contribution: np.ndarray | None = None
     bonds: list[Tranche] = field(default_factory=list)
     loans: list[LoanPlan] = field(default_factory=list)
+    cap_share: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))
+    """(S|1, T|1) share of construction-period interest on opening balances capitalised
+    (``renewfin.instruments.reserve.capitalisation_share``); 1 with a single phase."""
+    mmra: ReserveSchedule | None = None
+    """The maintenance reserve, when the spec has one."""
+    cash_rate: np.ndarray = field(default_factory=lambda: np.zeros((1, 1)))
+    """(S|1, 1) interest earned on cash and reserve balances [1/yr]."""
 
 
 def _disbursement(
@@ -80,6 +106,7 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     coupon = inputs.scalar(f"{at}.coupon", b.coupon)
     issue = int(tl.periods(b.issue_year))
     shares = special_bond.principal_shares(b.tenor_years, b.repayment_schedule)
+    at_end = b.draw_timing is DrawTiming.END
     sched = special_bond.schedule(
         amount,
         issue,
@@ -91,10 +118,12 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
         shares=shares,
         issuance_fee_rate=b.issuance_fee_rate,
         payment_fee_rate=b.payment_fee_rate,
+        proceeds_at_end=at_end,
     )
+    paid = b.construction_interest is ConstructionInterest.PAID
     if b.refinance_share <= 0:
-        return [Tranche(b.name, sched, b.capital_share)]
-    maturity = issue + b.tenor_years * tl.ppy - 1
+        return [Tranche(b.name, sched, b.capital_share, paid_interest=paid)]
+    maturity = issue + int(at_end) + b.tenor_years * tl.ppy - 1
     due = sched.principal[:, maturity : maturity + 1]
     refi = due * b.refinance_share
     tenor = b.refinance_tenor_years or b.tenor_years
@@ -113,8 +142,9 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     mask = np.zeros((1, tl.n_periods))
     mask[0, maturity] = 1.0
     return [
-        Tranche(b.name, sched, b.capital_share, refinanced_principal=refi * mask),
-        Tranche(f"{b.name}（再融资）", new, 0.0, refinancing_of=b.name),
+        Tranche(b.name, sched, b.capital_share, refinanced_principal=refi * mask,
+                paid_interest=paid),
+        Tranche(f"{b.name}（再融资）", new, 0.0, refinancing_of=b.name, paid_interest=paid),
     ]
 
 
@@ -159,6 +189,7 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
                     tr.capital_share,
                     tr.refinancing_of,
                     tr.refinanced_principal,
+                    tr.paid_interest,
                 )
             plan.bonds.append(tr)
     close = min(p.start for p in ctx.phases.values())
@@ -207,6 +238,39 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
                 dsra_periods=round(ln.dsra_months * tl.ppy / 12),
                 cash_sweep=ln.cash_sweep,
                 lockup_dscr=ln.lockup_dscr,
+                llcr_target=None
+                if sz.llcr is None
+                else inputs.scalar(f"{at}.sizing.llcr", sz.llcr)[:, 0],
+                draw_weight=ln.draw_timing.weight,
+                paid_interest=ln.construction_interest is ConstructionInterest.PAID,
             )
         )
+    plan.cap_share = _capitalisation_share(ctx)
+    plan.mmra = _mmra(ctx)
+    plan.cash_rate = inputs.scalar("funding.cash_interest_rate", fs.cash_interest_rate)
     return plan
+
+
+def _capitalisation_share(ctx: RunContext) -> np.ndarray:
+    """Share of construction-period interest on opening balances that is capitalised,
+    (S|1, T): 1 with one phase; with several, the share of the investment spent so far on
+    phases still under construction (``capitalisation_share``)."""
+    led = ctx.ledger
+    if len(ctx.phases) < 2:
+        return np.ones((1, ctx.timeline.n_periods))
+    return capitalisation_share(
+        [led.raw(f"capex.phase[{p}]") for p in ctx.phases],
+        [led.raw(f"flag.construction[{p}]") for p in ctx.phases],
+    )
+
+
+def _mmra(ctx: RunContext) -> ReserveSchedule | None:
+    """The maintenance reserve of the spec's cyclical costs (``funding.mmra``), or None."""
+    names = mmra_items(ctx.spec)
+    if ctx.spec.funding.mmra is None:
+        return None
+    led = ctx.ledger
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    cost = sum((led.raw(f"opex.item[{n}]") for n in names), zeros)
+    operating = (1.0 - led.raw("flag.construction")) * led.raw("flag.held")
+    return maintenance_reserve(cost, operating)

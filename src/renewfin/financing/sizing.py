@@ -1,16 +1,16 @@
 """Debt sizing: each loan is the smallest of its bounds, solved with the period loop.
 
-Bounds (DOMAIN.md §4): a stated amount; gearing × total investment (including IDC and
-fees); DSCR capacity — PV at the loan's own rate, to the start of its repayment, of the
-cash available to it divided by the target DSCR; and cost — never more than the part of
-the uses left to loans and equity after the scheduled sources (less the loans ranked
-before it), plus its own capitalised construction interest. IDC, fees, income tax and
-the DSRA make the sizes circular, so the period loop is iterated to a fixed point; the
-largest relative change of the last iteration is reported as the residual. After a few
-plain passes the state each pass hands the next (gap, investment, capitalised interest,
-the reserve's debt-service forecast) is relaxed by Wegstein's method, which speeds up a
-slow monotone sequence and damps an oscillating one (loans repaying during construction
-feed their own gaps and tend to oscillate).
+Bounds (DOMAIN.md §4): a stated amount; gearing × total investment (including IDC and fees); the
+DSCR bound — the largest facility whose debt service meets the target DSCR in every test year
+(``renewfin.financing.bounds``: period by period for every profile; PV ÷ target for a sculpted
+loan); the optional LLCR bound; and cost — never more than the part of the uses left to loans and
+equity after the scheduled sources (less the loans ranked before it), plus its own capitalised
+construction interest. IDC, fees, income tax (the interest tax shield), interest on cash and the
+DSRA make the sizes circular, so the period loop is iterated to a fixed point; the largest relative
+change of the last iteration is reported as the residual. After a few plain passes the state each
+pass hands the next (gap, investment, capitalised interest, the reserve's debt-service forecast) is
+relaxed by Wegstein's method, which speeds up a slow monotone sequence and damps an oscillating one
+(loans repaying during construction feed their own gaps and tend to oscillate).
 
 Construction interest is capitalised into a loan only while it fits in the facility; a
 loan used up before construction ends pays the rest of its construction interest in cash,
@@ -37,6 +37,7 @@ import numpy as np
 
 from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.errors import ConvergenceError
+from renewfin.financing.bounds import SAFETY, dscr_bound, llcr_bound
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
     BOND_SERVICE,
@@ -45,10 +46,8 @@ from renewfin.financing.waterfall import (
     DRAW,
     FEES_CAPITALISED,
     GAP,
-    INTEREST,
     INTEREST_CAPITALISED,
     LOAN_SERVICE,
-    PRINCIPAL,
     Buffers,
     LoopInputs,
     Operations,
@@ -70,8 +69,9 @@ LAST_PASS_AHEAD = 1e2
 multiple of the tolerance (each pass gains about two orders of magnitude): the passes over
 the construction periods then give way to passes over every period, and those write every
 line; a pass that converges without writing them is followed by one that does."""
-BOUNDS = ("amount", "gearing", "dscr", "cost")
+BOUNDS = ("amount", "gearing", "dscr", "llcr", "cost")
 """Names of the sizing bounds, in the order of ``Sizing.bound`` codes."""
+B_AMOUNT, B_GEARING, B_DSCR, B_LLCR, B_COST = range(len(BOUNDS))
 WHAT = (
     "funding gap",
     "drawings and capitalised interest against the facility",
@@ -90,8 +90,9 @@ HINTS = (
     "fix the loan's size (funding.loans[{loan}].sizing.amount) or shorten its construction "
     "drawdown",
     "size the loan by amount rather than by gearing (funding.loans[{loan}].sizing.amount)",
-    "the DSCR bound moves the cash it is sized on (tax, sweep, reserve): give the loan an "
-    "amount or gearing bound below it (funding.loans[{loan}].sizing), or drop its cash sweep",
+    "the DSCR or LLCR bound moves the cash it is sized on (tax, sweep, reserve, interest on "
+    "cash): give the loan an amount or gearing bound below it (funding.loans[{loan}].sizing), "
+    "or drop its cash sweep",
     "the reserve target and the debt service it covers move each other: lower "
     "funding.loans[{loan}].dsra_months or size the loans by amount",
 )
@@ -105,7 +106,7 @@ class Sizing:
     facility: np.ndarray
     """(n_loans, S) loan sizes [money]."""
     bounds: np.ndarray
-    """(n_loans, 4, S) each bound (inf where not set) [money]."""
+    """(n_loans, len(BOUNDS), S) each bound (inf where not set) [money]."""
     binding: np.ndarray
     """(n_loans, S) index into ``BOUNDS`` of the binding bound."""
     iterations: int
@@ -128,6 +129,12 @@ class Sizing:
     repaying: tuple[int, ...] = ()
     """Loans whose repayment starts before construction ends: their debt service is part of
     the construction gaps they finance, the loop that the solve finds hardest."""
+    periods: np.ndarray | None = None
+    """(n_loans, 2, S) the period where the DSCR and the LLCR bound bind (the first period
+    of the test year; −1 where the bound is not set or nothing binds)."""
+    dscr_cash: np.ndarray | None = None
+    """(n_loans, S) cash available to the loan in the test year that binds its DSCR bound
+    [money]; not positive where that bound is 0."""
 
     @property
     def converged(self) -> np.ndarray:
@@ -145,8 +152,8 @@ class Sizing:
         what, k = int(self.worst[0, scenario]), int(self.worst[1, scenario])
         if k >= 0:
             return k
-        bound = {W_INVESTMENT: 1, W_CFADS: 2}.get(what, -1)
-        binds = np.flatnonzero(self.binding[:, scenario] == bound)
+        bound = {W_INVESTMENT: (B_GEARING,), W_CFADS: (B_DSCR, B_LLCR)}.get(what, ())
+        binds = np.flatnonzero(np.isin(self.binding[:, scenario], bound))
         if binds.size:
             return int(binds[0])
         return 0 if self.facility.shape[0] == 1 else -1
@@ -193,26 +200,6 @@ class Sizing:
             iterations=self.iterations if self.passes is None else int(self.passes[j]),
             scenarios=[int(b) for b in bad],
         )
-
-
-@kernel
-def dscr_capacity(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
-    horizon: int,
-) -> float:
-    """PV, at the start of repayment, of (CFADS − bond service − service of the loans
-    ranked before loan ``k``) / target over loan ``k``'s repayment window, discounted at its
-    period rate, in scenario ``j`` of the last pass [money]; nothing flows from period
-    ``horizon`` on."""
-    factor = 1.0
-    total = 0.0
-    for t in range(li.loan_ints[k, 1], min(li.loan_ints[k, 2], horizon)):
-        avail = out[CFADS, j, t] - out[BOND_SERVICE, j, t]
-        for i in range(k):
-            avail = avail - out_loans[i, INTEREST, j, t] - out_loans[i, PRINCIPAL, j, t]
-        factor = factor * (1.0 / (1.0 + li.rates[k, j, t]))
-        total += avail / target * factor
-    return total
 
 
 @inlined_kernel
@@ -264,28 +251,38 @@ def _relax(
 
 @inlined_kernel
 def _set_sizes(
-    li: LoopInputs, caps: np.ndarray, j: int, x: np.ndarray, use_dscr: bool,
-    out: np.ndarray, out_loans: np.ndarray, horizon: int, fac: np.ndarray, shr: np.ndarray,
-    bounds: np.ndarray,
+    li: LoopInputs, caps: np.ndarray, j: int, x: np.ndarray, use_cash: bool,
+    out: np.ndarray, out_loans: np.ndarray, fac: np.ndarray, shr: np.ndarray,
+    bounds: np.ndarray, periods: np.ndarray, dscr_cash: np.ndarray, unit: np.ndarray,
 ) -> None:
-    """Each loan's bounds (``bounds`` (n_loans, 4, S), scenario ``j``), its size ``fac``
-    (n_loans,) [money], the smallest of them, and its share ``shr`` (n_loans,) of each
-    construction gap, from the state ``x`` (``_solve``: gap, investment, each loan's
-    capitalised interest [money]); the DSCR bound only with ``use_dscr`` (after a pass
-    over every period)."""
+    """Each loan's bounds (``bounds`` (n_loans, len(BOUNDS), S), scenario ``j``), its size
+    ``fac`` (n_loans,) [money], the smallest of them, and its share ``shr`` (n_loans,) of
+    each construction gap, from the state ``x`` (``_solve``: gap, investment, each loan's
+    capitalised interest [money]); the DSCR and LLCR bounds (``renewfin.financing.bounds``,
+    with their binding periods and cash in ``periods``, ``dscr_cash``) only with
+    ``use_cash`` (after a pass over every period), from that pass and its sizes ``fac``."""
     gap_total, investment = x[0], x[1]
     before = 0.0
     for k in range(li.rates.shape[0]):
-        amount, gearing, target = caps[k, 0, j], caps[k, 1, j], caps[k, 2, j]
-        bounds[k, 0, j] = np.inf if np.isnan(amount) else amount
-        bounds[k, 1, j] = np.inf if np.isnan(gearing) else gearing * investment
-        bounds[k, 2, j] = (
-            np.inf
-            if np.isnan(target) or not use_dscr
-            else max(dscr_capacity(li, out, out_loans, k, j, target, horizon), 0.0)
+        amount, gearing, target, llcr = caps[k, 0, j], caps[k, 1, j], caps[k, 2, j], caps[k, 3, j]
+        bounds[k, B_AMOUNT, j] = np.inf if np.isnan(amount) else amount
+        bounds[k, B_GEARING, j] = np.inf if np.isnan(gearing) else gearing * investment
+        bounds[k, B_DSCR, j] = np.inf
+        bounds[k, B_LLCR, j] = np.inf
+        if use_cash and not np.isnan(target):
+            b, at, cash = dscr_bound(li, out, out_loans, k, j, target, fac[k], unit)
+            bounds[k, B_DSCR, j] = max(b, 0.0) * (1.0 - SAFETY)
+            periods[k, 0, j] = at
+            dscr_cash[k, j] = cash
+        if use_cash and not np.isnan(llcr):
+            b, at = llcr_bound(li, out, out_loans, k, j, llcr, fac[k], unit)
+            bounds[k, B_LLCR, j] = max(b, 0.0) * (1.0 - SAFETY)
+            periods[k, 1, j] = at
+        bounds[k, B_COST, j] = max(gap_total - before, 0.0) + x[2 + k]
+        fac[k] = min(
+            bounds[k, B_AMOUNT, j], bounds[k, B_GEARING, j], bounds[k, B_DSCR, j],
+            bounds[k, B_LLCR, j], bounds[k, B_COST, j],
         )
-        bounds[k, 3, j] = max(gap_total - before, 0.0) + x[2 + k]
-        fac[k] = min(bounds[k, 0, j], bounds[k, 1, j], bounds[k, 2, j], bounds[k, 3, j])
         cash_part = max(fac[k] - x[2 + k], 0.0)
         before = before + cash_part
         shr[k] = min(cash_part / gap_total, 1.0) if gap_total > 0 else 0.0
@@ -365,6 +362,8 @@ def _solve(
     iterations: np.ndarray,
     residual: np.ndarray,
     worst: np.ndarray,
+    periods: np.ndarray,
+    dscr_cash: np.ndarray,
 ) -> None:
     """Size the loans of every scenario by iterating its sizes and the period loop
     (``scenario_pass``) to a fixed point; see ``size_and_run``. The last pass of each
@@ -385,8 +384,10 @@ def _solve(
     xf, gf, xf_prev, gf_prev = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     old_cfads = np.zeros(n)
     state = np.zeros(3)
+    unit = np.zeros((3, n))
     for j in range(s):
         x[:] = 0.0
+        fac[:] = 0.0
         x[0] = gap0[j]
         x[1] = capex_total[j]
         for t in range(n):  # a loop: an array assignment compiles numba's shape-error
@@ -409,7 +410,8 @@ def _solve(
             full = stop == n and (
                 (whole > 0 and debt_change < tol * LAST_PASS_AHEAD) or it == max_iter
             )
-            _set_sizes(li, caps, j, x, whole > 0, out, out_loans, horizon, fac, shr, bounds)
+            _set_sizes(li, caps, j, x, whole > 0, out, out_loans, fac, shr, bounds, periods,
+                       dscr_cash, unit)
             length = stop if stop < n else (n if full else horizon)
             scenario_pass(li, j, fac, shr, xf, work, out, out_loans, out_fund, full, length,
                           reaches)
@@ -463,6 +465,7 @@ def size_and_run(
     priority: list[PriorityStep],
     dsra_months: float,
     *,
+    dsra_from_plan: bool = False,
     tol: float = 1e-10,
     max_iter: int = 200,
 ) -> tuple[Periods, Sizing]:
@@ -501,9 +504,9 @@ def size_and_run(
     capex_total = owned(ops.capex.sum(axis=1), (s,))
     gap0 = owned(np.maximum(capex_total - fixed, 0.0), (s,))
     service = sum((tr.schedule.service for tr in plan.bonds), np.zeros((1, n)))
-    caps = np.full((nl, 3, s), np.nan)
+    caps = np.full((nl, 4, s), np.nan)
     for k, ln in enumerate(plan.loans):
-        for c, cap in enumerate((ln.amount_cap, ln.gearing_cap, ln.dscr_target)):
+        for c, cap in enumerate((ln.amount_cap, ln.gearing_cap, ln.dscr_target, ln.llcr_target)):
             if cap is not None:
                 caps[k, c] = np.broadcast_to(cap, (s,))
     buffers = Buffers.empty(s, n, nl)
@@ -513,8 +516,10 @@ def size_and_run(
     iterations = np.zeros(s, dtype=np.int64)
     residual = np.zeros(s)
     worst = np.zeros((2, s))
+    periods = np.full((nl, 2, s), -1, dtype=np.int64)
+    dscr_cash = np.full((nl, s), np.nan)
     _solve(
-        LoopInputs.build(plan, ops, fund_spec, priority, dsra_months),
+        LoopInputs.build(plan, ops, fund_spec, priority, dsra_months, dsra_from_plan),
         Workspace.create(nl, n, ops.ppy),
         caps,
         gap0,
@@ -531,6 +536,8 @@ def size_and_run(
         iterations,
         residual,
         worst,
+        periods,
+        dscr_cash,
     )
     binding = np.argmin(bounds, axis=1) if nl else np.zeros((0, s), dtype=int)
     built = np.broadcast_to(ops.availability, (s, n)).any(axis=0)
@@ -548,4 +555,6 @@ def size_and_run(
         worst.astype(np.int64),
         tol,
         repaying,
+        periods,
+        dscr_cash,
     )

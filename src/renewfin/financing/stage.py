@@ -11,7 +11,7 @@ from renewfin.financing.plan import FundingPlan, compile_plan
 from renewfin.financing.sizing import Sizing, size_and_run
 from renewfin.financing.waterfall import Operations, Periods
 from renewfin.ledger import Kind, Ledger
-from renewfin.spec.funding import DistributionPolicy, Drawdown
+from renewfin.spec.funding import DistributionPolicy, Drawdown, DsraFunding
 
 
 def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> Operations:
@@ -34,6 +34,8 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         - full("tax.vat_payable")
         - full("tax.taxes_and_surcharges")
     )
+    if plan.mmra is not None:  # the reserve takes its contributions before debt service
+        ocf = ocf - plan.mmra.net
     ov = sum((g.original_value for g in assets), np.zeros((1, 1)))
     last = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
@@ -68,14 +70,104 @@ def build(ctx: RunContext, assets: list[AssetGroup]) -> tuple[FundingPlan, Perio
     plan = compile_plan(ctx)
     ops = operations(ctx, plan, assets)
     months = max((ln.dsra_months for ln in spec.funding.loans), default=0)
-    periods, sizing = size_and_run(plan, ops, spec.funding.fund, spec.funding.priority, months)
+    periods, sizing = size_and_run(
+        plan,
+        ops,
+        spec.funding.fund,
+        spec.funding.priority,
+        months,
+        dsra_from_plan=spec.funding.dsra_funding is DsraFunding.CONSTRUCTION,
+    )
     record(ctx, plan, periods, sizing, ops)
+    ctx.diagnostics.extend(zero_dscr_bounds(ctx, plan, sizing))
     if not sizing.converged.all():
         ctx.diagnostics.append(
             "UNCONVERGED: " + sizing.failure([ln.name for ln in plan.loans])
             + " Every figure of the failed scenarios is unreliable."
         )
     return plan, periods, sizing
+
+
+def zero_dscr_bounds(ctx: RunContext, plan: FundingPlan, sizing: Sizing) -> list[str]:
+    """A note for each loan whose DSCR bound is 0 because the cash available to it is not
+    positive in a test year with debt service due: the year, the cash, and what would lift
+    it (a maintenance reserve for a major-maintenance year, another profile, sculpting);
+    for S > 1 the first scenario and how many."""
+    if sizing.periods is None or sizing.dscr_cash is None:
+        return []
+    spec, tl = ctx.spec, ctx.timeline
+    unit = spec.project.money_unit.value
+    cyclical = [o.name for o in spec.opex if o.every_years is not None]
+    out = []
+    for k, ln in enumerate(plan.loans):
+        zero = (sizing.bounds[k, 2] <= 0) & (sizing.dscr_cash[k] <= 0) & (sizing.periods[k, 0] >= 0)
+        if ln.dscr_target is None or not zero.any():
+            continue
+        j = int(np.argmax(zero))
+        p = int(sizing.periods[k, 0, j])
+        year = int(tl.starts[p].year)
+        cash = float(sizing.dscr_cash[k, j])
+        target = float(np.broadcast_to(ln.dscr_target, zero.shape)[j])
+        spell = slice(p, p + tl.ppy)
+        repairs = sum(
+            (float(np.broadcast_to(ctx.ledger.raw(f"opex.item[{n}]"), (zero.size, tl.n_periods))
+                   [j, spell].sum()) for n in cyclical),
+            0.0,
+        )
+        hints = []
+        if repairs > 0 and spec.funding.mmra is None:
+            hints.append(
+                f"a maintenance reserve (funding.mmra) would fund that year's cyclical "
+                f"maintenance ({repairs:,.2f} {unit}) over the years before it"
+            )
+        if ln.terms.profile.value != "sculpted":
+            hints.append(
+                "a sculpted profile (repayment: sculpted) repays only from the cash each "
+                "year leaves, and a custom profile (repayment_schedule) can lighten that year"
+            )
+        hints.append("or more revenue, less cost or a smaller special bond ahead of the loan")
+        more = f" (in {int(zero.sum())} of {zero.size} scenarios)" if zero.size > 1 else ""
+        senior = f" and {target:g} × the service of the loans listed before it" if k else ""
+        out.append(
+            f"funding.loans[{ln.name}].sizing.dscr: the DSCR bound is 0{more}: in {year} the "
+            f"cash available to the loan (CFADS less special-bond service{senior}) is "
+            f"{cash:,.2f} {unit} while debt service is due, so no facility meets a DSCR of "
+            f"{target:g}. To lift it: " + "; ".join(hints) + "."
+        )
+    return out
+
+
+IDC_PAID_LABELS = {
+    False: (
+        "建设期利息（超出贷款额度，现金支付）",
+        "construction interest beyond the facility, paid in cash",
+        Kind.FLOW,
+    ),
+    True: ("建设期利息（现金支付）", "construction interest paid in cash", Kind.FLOW),
+}
+"""Labels of a loan's ``idc_paid`` line, by whether it pays construction interest."""
+
+
+def _record_mmra(ctx: RunContext, plan: FundingPlan) -> np.ndarray:
+    """The maintenance reserve's lines (``reserve.mmra.*``), when the spec has one; returns
+    its balance (zeros without one), (S|1, T) [money]."""
+    if plan.mmra is None:
+        return np.zeros((1, ctx.timeline.n_periods))
+    add = ctx.ledger.add
+    for key, zh, en in (
+        ("contribution", "大中修准备金计提", "MMRA contribution"),
+        ("release", "大中修准备金使用", "MMRA release"),
+    ):
+        add(f"reserve.mmra.{key}", zh, en, getattr(plan.mmra, key), group="cash")
+    add(
+        "reserve.mmra.balance",
+        "大中修准备金余额",
+        "Maintenance reserve (MMRA) balance",
+        plan.mmra.balance,
+        group="cash",
+        kind=Kind.BALANCE,
+    )
+    return plan.mmra.balance
 
 
 def _sum(ledger: Ledger, ids: list[str], n: int) -> np.ndarray:
@@ -205,14 +297,12 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "upfront_fee": ("前端费", "up-front fee", Kind.FLOW),
         "commitment_fee": ("承诺费", "commitment fee", Kind.FLOW),
         "closing": ("期末余额", "closing balance", Kind.BALANCE),
-        "idc_paid": (
-            "建设期利息（超出贷款额度，现金支付）",
-            "construction interest beyond the facility, paid in cash",
-            Kind.FLOW,
-        ),
+        "idc_paid": IDC_PAID_LABELS[False],
     }
     for ln, row in zip(plan.loans, p.loans, strict=True):
         for key, (zh, en, kind) in labels.items():
+            if key == "idc_paid":
+                zh, en, kind = IDC_PAID_LABELS[ln.paid_interest]
             add(
                 f"loan[{ln.name}].{key}",
                 f"{ln.name}{zh}",
@@ -221,6 +311,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
                 group="loan",
                 kind=kind,
             )
+    labels["idc_paid"] = ("建设期利息（现金支付）", "construction interest paid in cash", Kind.FLOW)
     for key, (zh, en, kind) in labels.items():
         if key == "opening":
             continue
@@ -260,6 +351,13 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "融资费用",
         "Financing fees expensed",
         p["fees_expensed"],
+        group="financing",
+    )
+    add(
+        "finance.interest_income",
+        "利息收入（货币资金及准备金）",
+        "Interest earned on cash and reserves",
+        p["interest_income"],
         group="financing",
     )
     add(
@@ -352,10 +450,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         p["dep"],
         group="depreciation",
     )
-    operating = 1.0 - ops.availability.astype(float)
-    subsidies = (
-        led.raw("fiscal.operating_subsidies") + led.raw("fiscal.interest_subsidies") * operating
-    )
+    subsidies = led.raw("fiscal.operating_subsidies") + p["subsidy_income"]
     add("pl.subsidy_income", "补贴收入", "Subsidy income", subsidies, group="profit")
     add("pl.gain_on_exit", "资产处置收益", "Gain on disposal", p["gain"], group="profit")
     ebit = add(
@@ -369,7 +464,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "pl.profit_before_tax",
         "利润总额",
         "Profit before tax",
-        ebit - p["interest_expensed"] - p["fees_expensed"],
+        ebit + p["interest_income"] - p["interest_expensed"] - p["fees_expensed"],
         group="profit",
     )
     add(
@@ -411,16 +506,22 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         led.raw("bond.interest") + led.raw("bond.principal") - refi,
         group="cash",
     )
+    paid_interest = led.raw("loan.interest") - led.raw("loan.capitalised")
     add(
         "cash.loan_debt_service",
         "市场化融资还本付息",
         "Loan principal and interest",
-        led.raw("loan.interest")
-        - led.raw("loan.capitalised")
-        + led.raw("loan.principal")
-        + led.raw("loan.prepayment"),
+        paid_interest + led.raw("loan.principal") + led.raw("loan.prepayment"),
         group="cash",
     )
+    add(
+        "cash.loan_service_due",
+        "贷款当期应还本付息",
+        "Loan debt service due (interest and scheduled principal, no prepayment)",
+        paid_interest + led.raw("loan.principal"),
+        group="cash",
+    )
+    reserve = _record_mmra(ctx, plan)
     add(
         "cash.dsra_balance",
         "偿债准备金余额",
@@ -448,7 +549,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "cash.cumulative_surplus",
         "累计盈余资金",
         "Cumulative cash surplus",
-        p["cash_close"] + p["dsra_balance"],
+        p["cash_close"] + p["dsra_balance"] + reserve,
         group="cash",
         kind=Kind.BALANCE,
     )
@@ -486,6 +587,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         + led.raw("bond.principal")
         + led.raw("loan.principal")
         + p["tax"]
+        + p["dsra_change"]
     )
     add(
         "su.uses",
@@ -504,6 +606,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         + sponsor
         + ops.ocf
         + p["interest_subsidy"]
+        + p["interest_income"]
         + p["cash_open"]
         - p["cash_close"]
     )
@@ -531,11 +634,12 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         group="balance_sheet",
         kind=Kind.BALANCE,
     )
+    cash_all = p["cash_close"] + p["dsra_balance"] + reserve
     add(
         "bs.cash",
         "货币资金（含偿债准备金）",
         "Cash (incl. reserves)",
-        p["cash_close"] + p["dsra_balance"],
+        cash_all,
         group="balance_sheet",
         kind=Kind.BALANCE,
     )
@@ -551,7 +655,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "bs.assets",
         "资产合计",
         "Total assets",
-        fixed + p["cash_close"] + p["dsra_balance"] + led.raw("tax.vat_credit"),
+        fixed + cash_all + led.raw("tax.vat_credit"),
         group="balance_sheet",
         kind=Kind.BALANCE,
     )

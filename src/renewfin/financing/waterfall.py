@@ -106,6 +106,8 @@ LINES = (
     "book_value",
     "bond_shortfall",
     "loan_shortfall",
+    "interest_income",
+    "subsidy_income",
 )
 LOAN_LINES = (
     "opening",
@@ -120,8 +122,9 @@ LOAN_LINES = (
     "subsidy",
     "idc_paid",
 )
-"""Each loan's lines; ``idc_paid`` is its construction interest that no longer fits in
-the facility, paid in cash (see the module docstring)."""
+"""Each loan's lines; ``idc_paid`` is its construction interest paid in cash: all of it
+when the loan pays construction interest, else the part that no longer fits in the
+facility (see the module docstring)."""
 FUND_LINES = (
     "contribution",
     "senior_return",
@@ -202,8 +205,17 @@ OPS = (
     "bond_service",
     "bond_interest",
     "bond_fees",
+    "bond_ds",
+    "bond_own",
+    "cap_share",
+    "reserve_open",
 )
-"""Per-period inputs of the loop, in the order of ``LoopInputs.ops``."""
+"""Per-period inputs of the loop, in the order of ``LoopInputs.ops``: ``bond_ds`` is the
+special-bond debt service on the basis of the ratios (interest and principal, less
+principal a refinancing tranche repays), ``bond_own`` the coupons of tranches that pay
+construction interest from own funds, ``cap_share`` the share of construction interest on
+opening balances that is capitalised (``renewfin.instruments.reserve``), ``reserve_open``
+the maintenance reserve's opening balance (it earns interest)."""
 STEP_CODES: dict[PriorityStep, int] = {
     PriorityStep.BOND: 0,
     PriorityStep.LOAN: 1,
@@ -231,7 +243,9 @@ class LoopInputs(NamedTuple):
     loan_ints: np.ndarray
     """(n_loans, 4): financial close, first repayment period, maturity, profile code."""
     loan_floats: np.ndarray
-    """(n_loans, 2): target DSCR of a sculpted profile (NaN otherwise), cash-sweep share."""
+    """(n_loans, 4): target DSCR of a sculpted profile (NaN otherwise), cash-sweep share,
+    share of a period its drawings are outstanding (``DrawTiming.weight``), 1 when it pays
+    construction interest from own funds (else 0)."""
     custom: np.ndarray
     """(n_loans, 2, T): custom profile's weight of each period and Σ of the weights from
     it to maturity."""
@@ -241,6 +255,8 @@ class LoopInputs(NamedTuple):
     """(S,) original value of the assets without financing costs [money]."""
     tax_rate: np.ndarray
     """(S,) income-tax rate."""
+    cash_rate: np.ndarray
+    """(S,) period rate earned on cash and reserve balances."""
     priority: np.ndarray
     """Step codes (``STEP_CODES``) in the order of the waterfall."""
     ppy: int
@@ -253,6 +269,8 @@ class LoopInputs(NamedTuple):
     """Share of net profit that may be distributed; NaN when limited by cash only."""
     debt_first: bool
     dsra_months: float
+    dsra_from_plan: bool
+    """The DSRA is first filled at completion as a use of the funding plan."""
     lockup_floor: float
     """Highest distribution lock-up DSCR of the loans; NaN when none."""
     fund_on: bool
@@ -269,6 +287,7 @@ class LoopInputs(NamedTuple):
         fund_spec: Fund | None,
         priority: list[PriorityStep],
         dsra_months: float,
+        dsra_from_plan: bool = False,
     ) -> LoopInputs:
         """Broadcast the operating lines, scheduled sources and loan terms once."""
         s, n = ops.n_scenarios, ops.ocf.shape[1]
@@ -299,6 +318,18 @@ class LoopInputs(NamedTuple):
             "bond_service": sum((b.schedule.service for b in plan.bonds), zeros),
             "bond_interest": sum((b.schedule.interest for b in plan.bonds), zeros),
             "bond_fees": sum((b.schedule.fees for b in plan.bonds), zeros),
+            "bond_ds": sum(
+                (
+                    b.schedule.interest
+                    + b.schedule.principal
+                    - (0.0 if b.refinanced_principal is None else b.refinanced_principal)
+                    for b in plan.bonds
+                ),
+                zeros,
+            ),
+            "bond_own": sum((b.schedule.interest for b in plan.bonds if b.paid_interest), zeros),
+            "cap_share": plan.cap_share,
+            "reserve_open": zeros if plan.mmra is None else plan.mmra.opening,
         }
         rates = np.zeros((nl, s, n))
         fees = np.zeros((nl, 2, s))
@@ -324,12 +355,18 @@ class LoopInputs(NamedTuple):
                 dtype=np.int64,
             ).reshape(nl, 4),
             loan_floats=np.array(
-                [[ln.terms.target_dscr_value, ln.cash_sweep] for ln in plan.loans], dtype=float
-            ).reshape(nl, 2),
+                [
+                    [ln.terms.target_dscr_value, ln.cash_sweep, ln.draw_weight,
+                     float(ln.paid_interest)]
+                    for ln in plan.loans
+                ],
+                dtype=float,
+            ).reshape(nl, 4),
             custom=custom,
             fees=fees,
             ov_total=owned(ops.ov_total, (s,)),
             tax_rate=owned(ops.tax_rate, (s,)),
+            cash_rate=owned(np.broadcast_to(plan.cash_rate[:, 0], (s,)) / ops.ppy, (s,)),
             priority=np.array([STEP_CODES[p] for p in priority], dtype=np.int64),
             ppy=int(ops.ppy),
             last_period=int(ops.last_period),
@@ -341,6 +378,7 @@ class LoopInputs(NamedTuple):
             ),
             debt_first=bool(ops.debt_first),
             dsra_months=float(dsra_months),
+            dsra_from_plan=bool(dsra_from_plan and dsra_months > 0),
             lockup_floor=float(max(floors)) if floors else np.nan,
             fund_on=fund_spec is not None,
             fund_end=(
@@ -402,13 +440,14 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
 (CASH_OPEN, CASH_CLOSE, EQUITY_IN, GAP, TAX, TAXABLE, LOSS_USED, DEP, INTEREST_CAPITALISED,
  FEES_CAPITALISED, INTEREST_EXPENSED, FEES_EXPENSED, CFADS, BOND_SERVICE, LOAN_SERVICE,
  DSRA_BALANCE, DSRA_CHANGE, DISTRIBUTION, INTEREST_SUBSIDY, GAIN, LOCKUP, BOOK_VALUE,
- BOND_SHORTFALL, LOAN_SHORTFALL) = range(len(LINES))
+ BOND_SHORTFALL, LOAN_SHORTFALL, INTEREST_INCOME, SUBSIDY_INCOME) = range(len(LINES))
 (OPENING, DRAW, INTEREST, CAPITALISED, PRINCIPAL, PREPAYMENT, UPFRONT_FEE, COMMITMENT_FEE,
  CLOSING, SUBSIDY, IDC_PAID) = range(len(LOAN_LINES))
 (CONTRIBUTION, F_SENIOR_RETURN, F_SENIOR_CAPITAL, F_JUNIOR_RETURN, F_JUNIOR_CAPITAL, F_UPSIDE,
  CLAIM) = range(len(FUND_LINES))
 (I_CAPEX, I_OCF, I_TAXABLE, I_UNTAXED, I_DEP, I_PROCEEDS, I_AVAIL, I_GRANTS, I_INJECT,
- I_FUND_IN, I_BOND_ISSUE, I_BOND_SERVICE, I_BOND_INTEREST, I_BOND_FEES) = range(len(OPS))
+ I_FUND_IN, I_BOND_ISSUE, I_BOND_SERVICE, I_BOND_INTEREST, I_BOND_FEES, I_BOND_DS, I_BOND_OWN,
+ I_CAP_SHARE, I_RESERVE_OPEN) = range(len(OPS))
 BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
@@ -436,6 +475,7 @@ def scenario_shape(li: LoopInputs, j: int) -> tuple[int, int, bool]:
             end = t + 1
             reaches = reaches or (t > 0 and not x[I_AVAIL, j, t - 1] > 0)
     quiet = li.last_period + 1 < n
+    reaches = reaches or li.cash_rate[j] > 0  # interest on cash is part of CFADS
     for k in range(li.loan_ints.shape[0]):
         reaches = reaches or li.loan_floats[k, 1] > 0
         quiet = quiet and li.loan_ints[k, 0] <= li.last_period
@@ -443,6 +483,183 @@ def scenario_shape(li: LoopInputs, j: int) -> tuple[int, int, bool]:
         for t in range(li.last_period + 1, n):
             quiet = quiet and x[line, j, t] == 0.0
     return end, li.last_period + 1 if quiet else n, reaches
+
+
+@inlined_kernel
+def _fees_and_interest(
+    li: LoopInputs, j: int, t: int, facility: np.ndarray, work: Workspace, af: float,
+    xe: float,
+) -> tuple[float, float, float, float, float, float, float]:
+    """Each loan's fees and interest on its opening balance in period ``t`` of scenario
+    ``j`` (written to ``work.loans``), and the construction interest that no longer fits in
+    a capitalising loan's facility, paid in cash (``spill``). ``af`` is 1 in construction;
+    ``xe`` the share of interest on opening balances expensed. Returns the loan fees, the
+    interest on opening balances (gross, and net of interest subsidies), the interest that
+    no longer fits, the taxable and the untaxed subsidy income (of the expensed interest),
+    and every subsidy on opening balances [money]."""
+    rates, sub_share, sub_taxable, fees = li.rates, li.sub_share, li.sub_taxable, li.fees
+    bal, drawn, upfront, commit, int_open = work.loans[:5]
+    spill = work.loans[11]
+    dt = 1.0 / li.ppy
+    loan_fees = 0.0
+    open_total = 0.0
+    open_net = 0.0
+    spill_total = 0.0
+    sub_income = 0.0
+    sub_untaxed = 0.0
+    sub_all = 0.0
+    for i in range(rates.shape[0]):
+        upfront[i] = fees[i, 0, j] * facility[i] * (1.0 if t == li.loan_ints[i, 0] else 0.0)
+        commit[i] = fees[i, 1, j] * dt * max(facility[i] - drawn[i], 0.0) * af
+        int_open[i] = rates[i, j, t] * bal[i]
+        keep = 1.0 - sub_share[i, j, t]
+        # Construction interest that no longer fits in the facility is paid in cash.
+        spill[i] = 0.0
+        if af > 0 and li.loan_floats[i, 3] == 0.0:
+            owed = keep * int_open[i]
+            head = facility[i] - drawn[i]
+            if owed > head:
+                spill[i] = owed - max(head, 0.0)
+                spill_total += spill[i]
+        sub_income += sub_taxable[i, j, t] * int_open[i]
+        sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
+        sub_all += sub_share[i, j, t] * int_open[i]
+        open_total += int_open[i]
+        open_net += keep * int_open[i]
+        loan_fees += upfront[i] + commit[i]
+    return (loan_fees, open_total, open_net, spill_total, xe * sub_income, xe * sub_untaxed,
+            sub_all)
+
+
+@inlined_kernel
+def _scheduled_principal(
+    li: LoopInputs, j: int, t: int, work: Workspace, closing: bool, available: float
+) -> float:
+    """Each loan's principal due in period ``t`` of scenario ``j`` from its opening balance
+    (``work.loans``; everything at the last period held). A sculpted loan sculpts to its
+    target DSCR ``T`` on the cumulative basis of senior and junior debt: its debt service is
+    ``available / T`` less the service of the loans ranked before it, ``available`` [money]
+    being CFADS with interest subsidies less special-bond service. Returns the total
+    [money]."""
+    bal, int_open, principal = work.loans[0], work.loans[4], work.loans[5]
+    loan_ints, loan_floats, custom = li.loan_ints, li.loan_floats, li.custom
+    total = 0.0
+    prior = 0.0  # debt service of the loans ranked before
+    for i in range(li.rates.shape[0]):
+        if closing:
+            due = bal[i]
+        else:
+            target = loan_floats[i, 0]
+            cash = available - target * prior if target == target else available
+            due = loan_math.due(
+                loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
+                custom[i, 1, t], target, bal[i], li.rates[i, j, t], cash,
+            )
+        principal[i] = due
+        total += due
+        prior += int_open[i] + due
+    return total
+
+
+@inlined_kernel
+def _draw_loans(
+    li: LoopInputs, j: int, t: int, facility: np.ndarray, share: np.ndarray, work: Workspace,
+    need: bool, gap: float, af: float,
+) -> tuple[float, float, float, float, float]:
+    """Each loan's drawing of the construction gap ``gap`` of period ``t`` [money] (its
+    pro-rata share, or what the loans before it left under ``debt_first``) within the room
+    its facility leaves for the period's capitalised interest; its interest, on the opening
+    balance and on the part of the period its drawings are outstanding; the subsidy; and
+    its construction interest capitalised into the balance (what fits, net of the
+    subsidy) or paid in cash from own funds. Returns the drawings, the capitalised and the
+    own-funded interest, the subsidies and the interest [money]."""
+    rates, sub_share, loan_floats = li.rates, li.sub_share, li.loan_floats
+    bal, drawn, int_open = work.loans[0], work.loans[1], work.loans[4]
+    draws, interest, subsidy, rolled, prepay, spill = work.loans[6:]
+    left = gap
+    drawn_total = 0.0
+    rolled_total = 0.0
+    own_total = 0.0
+    subsidy_total = 0.0
+    interest_total = 0.0
+    for i in range(rates.shape[0]):
+        r = rates[i, j, t]
+        keep = 1.0 - sub_share[i, j, t]
+        w = loan_floats[i, 2]
+        paid = loan_floats[i, 3] > 0.0
+        if paid:
+            room = max(facility[i] - drawn[i], 0.0)
+        else:
+            room = max(facility[i] - drawn[i] - keep * int_open[i], 0.0) / (1.0 + keep * r * w)
+        want = left if li.debt_first else share[i] * gap
+        draws[i] = min(want, room) if need else 0.0
+        left = left - draws[i]
+        drawn_total += draws[i]
+        interest[i] = r * (bal[i] + w * draws[i])
+        subsidy[i] = sub_share[i, j, t] * interest[i]
+        if paid:
+            spill[i] = af * (interest[i] - subsidy[i])
+            own_total += spill[i]
+            rolled[i] = 0.0
+        else:
+            rolled[i] = af * (interest[i] - subsidy[i]) - spill[i]
+        drawn[i] = drawn[i] + draws[i] + rolled[i]
+        rolled_total += rolled[i]
+        subsidy_total += subsidy[i]
+        interest_total += interest[i]
+        prepay[i] = 0.0
+    return drawn_total, rolled_total, own_total, subsidy_total, interest_total
+
+
+@inlined_kernel
+def _completion(li: LoopInputs, j: int, t: int) -> bool:
+    """Whether period ``t`` of scenario ``j`` is the last of a construction spell."""
+    x = li.ops
+    return x[I_AVAIL, j, t] > 0 and (t + 1 == x.shape[2] or not x[I_AVAIL, j, t + 1] > 0)
+
+
+@inlined_kernel
+def _write_loans(
+    out_loans: np.ndarray, work: Workspace, j: int, t: int, full: bool
+) -> None:
+    """Write each loan's lines of period ``t`` of scenario ``j`` (those the sizing reads in
+    every pass, the others with ``full``) and roll its balance on."""
+    bal, upfront, commit, principal = work.loans[0], work.loans[2], work.loans[3], work.loans[5]
+    draws, _, subsidy, rolled, prepay, spill = work.loans[6:]
+    interest = work.loans[7]
+    for i in range(out_loans.shape[0]):
+        row = out_loans[i]
+        row[DRAW, j, t] = draws[i]
+        row[INTEREST, j, t] = interest[i]
+        row[CAPITALISED, j, t] = rolled[i]
+        row[PRINCIPAL, j, t] = principal[i]
+        closing_balance = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
+        if full:
+            row[OPENING, j, t] = bal[i]
+            row[PREPAYMENT, j, t] = prepay[i]
+            row[UPFRONT_FEE, j, t] = upfront[i]
+            row[COMMITMENT_FEE, j, t] = commit[i]
+            row[CLOSING, j, t] = closing_balance
+            row[SUBSIDY, j, t] = subsidy[i]
+            row[IDC_PAID, j, t] = spill[i]
+        bal[i] = closing_balance
+
+
+@inlined_kernel
+def _reserve_step(
+    dsra: float, cash_t: float, target: float, avail: bool
+) -> tuple[float, float]:
+    """The DSRA after the reserves step of an operating period (meet a shortfall first,
+    then top up to or release down to ``target``) and the cash after it [money]; nothing
+    moves in construction."""
+    if avail:
+        return dsra, cash_t
+    cover = min(dsra, max(-cash_t, 0.0))
+    level = dsra - cover
+    top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
+    release = max(level - target, 0.0)
+    new = level + (top_up - release)
+    return new, cash_t + (dsra - new)
 
 
 @inlined_kernel
@@ -470,22 +687,22 @@ def scenario_pass(
     interest, capitalised interest and principal), and the cash waterfall after debt
     service is skipped unless ``cash_reaches_debt`` (``scenario_shape``). The pass stops
     before period ``stop``."""
-    x, rates, sub_share, sub_taxable = li.ops, li.rates, li.sub_share, li.sub_taxable
-    loan_ints, loan_floats, custom, fees = li.loan_ints, li.loan_floats, li.custom, li.fees
+    x = li.ops
+    loan_floats = li.loan_floats
     ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
     last_period, is_exit, carry_years = li.last_period, li.is_exit, li.carry_years
     min_cash, distributable_share = li.min_cash, li.distributable_share
-    debt_first, dsra_months, lockup_floor = li.debt_first, li.dsra_months, li.lockup_floor
+    dsra_months, lockup_floor = li.dsra_months, li.lockup_floor
     fund_on, fund_end, fund_terms = li.fund_on, li.fund_end, li.fund_terms
-    nl = rates.shape[0]
+    nl = li.rates.shape[0]
     dt = 1.0 / ppy
     limited = not np.isnan(distributable_share)
     has_floor = not np.isnan(lockup_floor)
     senior_rate, junior_rate, senior_share, upside_share = (
         fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
     )
-    bal, drawn, upfront, commit, int_open, principal = work.loans[:6]
-    draws, interest, subsidy, rolled, prepay, spill = work.loans[6:]
+    bal, drawn, principal = work.loans[0], work.loans[1], work.loans[5]
+    draws, rolled, prepay = work.loans[6], work.loans[9], work.loans[10]
     losses, fstate, paid = work.losses, work.fund, work.paid
     cash = 0.0
     dsra = 0.0
@@ -508,113 +725,68 @@ def scenario_pass(
             fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
             fund_math.invest_one(fstate, x[I_FUND_IN, j, t], senior_share)
 
-        # Fees, interest on opening balances, depreciation and income tax. Interest
-        # and subsidies of construction periods are capitalised, not expensed or taxed.
-        upfront_total = 0.0
-        commit_total = 0.0
-        sub_income = 0.0
-        sub_untaxed = 0.0
-        open_total = 0.0
-        spill_total = 0.0
-        for i in range(nl):
-            r = rates[i, j, t]
-            upfront[i] = fees[i, 0, j] * facility[i] * (1.0 if t == loan_ints[i, 0] else 0.0)
-            commit[i] = fees[i, 1, j] * dt * max(facility[i] - drawn[i], 0.0) * af
-            int_open[i] = r * bal[i]
-            # Construction interest that no longer fits in the facility is paid in cash.
-            spill[i] = 0.0
-            if avail:
-                owed = (1.0 - sub_share[i, j, t]) * int_open[i]
-                head = facility[i] - drawn[i]
-                if owed > head:
-                    spill[i] = owed - max(head, 0.0)
-                    spill_total += spill[i]
-            sub_income += sub_taxable[i, j, t] * int_open[i]
-            sub_untaxed += (sub_share[i, j, t] - sub_taxable[i, j, t]) * int_open[i]
-            open_total += int_open[i]
-            upfront_total += upfront[i]
-            commit_total += commit[i]
-        loan_fees = upfront_total + commit_total
+        # Fees, interest on opening balances, depreciation and income tax. Construction
+        # interest is capitalised (not expensed or taxed) on the share of the investment
+        # spent on phases still under construction; the rest is expensed.
+        xe = 1.0 - af * x[I_CAP_SHARE, j, t]
+        loan_fees, open_total, open_net, spill_total, sub_income, sub_untaxed, sub_all = (
+            _fees_and_interest(li, j, t, facility, work, af, xe)
+        )
+        earned = li.cash_rate[j] * (max(cash, 0.0) + dsra + x[I_RESERVE_OPEN, j, t])
         dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
         acc_dep += dep
         gain = 0.0
         if is_exit and closing:
             gain = x[I_PROCEEDS, j, t] - (ov_total[j] + capitalised - acc_dep)
-        int_exp = (x[I_BOND_INTEREST, j, t] + open_total) * ef
+        int_exp = xe * (x[I_BOND_INTEREST, j, t] + open_total)
         fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * ef
-        taxable = x[I_TAXABLE, j, t] - dep + gain + ef * sub_income - int_exp - fee_exp
+        taxable = x[I_TAXABLE, j, t] - dep + gain + sub_income + earned - int_exp - fee_exp
         after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
         tax = tax_rate[j] * after_loss
-        untaxed = x[I_UNTAXED, j, t] + ef * sub_untaxed
+        untaxed = x[I_UNTAXED, j, t] + sub_untaxed
         if limited and waterfall:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)
-        cfads = x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t]
+        cfads = x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + earned
 
         # Scheduled principal from opening balances (sculpting on the cash left for it).
-        prior = x[I_BOND_SERVICE, j, t]
-        principal_total = 0.0
-        for i in range(nl):
-            sub = sub_share[i, j, t] * int_open[i]
-            if closing:
-                due = bal[i]
-            else:
-                due = loan_math.due(
-                    loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
-                    custom[i, 1, t], loan_floats[i, 0], bal[i], rates[i, j, t],
-                    cfads + sub - prior,
-                )
-            principal[i] = due
-            principal_total += due
-            prior = prior + int_open[i] - sub + due
+        principal_total = _scheduled_principal(
+            li, j, t, work, closing, cfads + ef * sub_all - x[I_BOND_DS, j, t]
+        )
 
-        # Construction: the cash gap is shared between the loans and equity. Loan
-        # interest of construction periods is rolled into the balance net of any
-        # interest subsidy (q_j = (P_{j-1} + A_j / 2) i, P including capitalised
-        # interest), up to the facility; what does not fit is paid in cash (spill).
+        # Construction: the cash gap is shared between the loans and equity (see
+        # ``_draw_loans``); interest paid from own funds is met by cash in hand, then equity.
+        # A DSRA funded by the plan is filled at completion, as a use of the period.
+        dsra_fund = 0.0
+        if li.dsra_from_plan and _completion(li, j, t):
+            dsra_fund = max(dsra_target(future_service, t, dsra_months, ppy) - dsra, 0.0)
+            dsra = dsra + dsra_fund
         g0 = (
-            x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] + loan_fees + tax - x[I_OCF, j, t]
-            - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t] - x[I_BOND_ISSUE, j, t]
-            - cash + principal_total + spill_total
+            x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] - af * x[I_BOND_OWN, j, t] + loan_fees
+            + tax - x[I_OCF, j, t] - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t]
+            - x[I_BOND_ISSUE, j, t] - cash + principal_total + spill_total - earned + dsra_fund
         )
         need = avail and g0 > 0
         gap = g0 if need else 0.0
-        left = gap
-        drawn_total = 0.0
-        rolled_total = 0.0
-        subsidy_total = 0.0
-        interest_total = 0.0
-        for i in range(nl):
-            r = rates[i, j, t]
-            keep = 1.0 - sub_share[i, j, t]
-            room = max(facility[i] - drawn[i] - keep * int_open[i], 0.0) / (
-                1.0 + keep * r / 2.0
-            )
-            want = left if debt_first else share[i] * gap
-            draws[i] = min(want, room) if need else 0.0
-            left = left - draws[i]
-            drawn_total += draws[i]
-            interest[i] = r * (bal[i] + 0.5 * draws[i])
-            subsidy[i] = sub_share[i, j, t] * interest[i]
-            rolled[i] = af * (interest[i] - subsidy[i]) - spill[i]
-            drawn[i] = drawn[i] + draws[i] + rolled[i]
-            rolled_total += rolled[i]
-            subsidy_total += subsidy[i]
-            interest_total += interest[i]
-            prepay[i] = 0.0
-        equity = max(gap - drawn_total, 0.0)
-        capitalised = capitalised + af * (
-            x[I_BOND_INTEREST, j, t] + rolled_total + spill_total + x[I_BOND_FEES, j, t]
-            + loan_fees
+        drawn_total, rolled_total, own_total, subsidy_total, interest_total = _draw_loans(
+            li, j, t, facility, share, work, need, gap, af
         )
+        own = af * x[I_BOND_OWN, j, t] + own_total
+        surplus = max(-g0, 0.0) if avail else 0.0
+        equity = max(gap - drawn_total, 0.0) + max(own - surplus, 0.0)
+        bond_interest = x[I_BOND_INTEREST, j, t]
+        cap_interest = af * (bond_interest + rolled_total + spill_total + own_total) - (
+            af - af * x[I_CAP_SHARE, j, t]
+        ) * (bond_interest + open_net)
+        capitalised = capitalised + cap_interest + af * (x[I_BOND_FEES, j, t] + loan_fees)
 
         # Cash this period: in construction only a surplus of sources is carried.
         if avail:
-            cash_t = max(-g0, 0.0)
+            cash_t = max(surplus - own, 0.0)
         else:
             cash_t = (
                 cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
                 + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
-                + subsidy_total
+                + subsidy_total + earned
             )
         loan_service = interest_total + principal_total
         paid_loans = 0.0
@@ -622,7 +794,7 @@ def scenario_pass(
         lockup = False
         bond_short = 0.0
         loan_short = 0.0
-        dsra_change = 0.0
+        dsra_change = dsra_fund
         paid[:] = 0.0
         if waterfall:
             for step in priority:
@@ -636,19 +808,14 @@ def scenario_pass(
                     loan_short = owed - min(owed, max(cash_t, 0.0))
                     cash_t = cash_t - owed
                 elif step == RESERVES:
-                    if dsra_months <= 0:
+                    if dsra_months <= 0 or avail:
                         continue
                     target = (
                         0.0
                         if closing or after_end
                         else dsra_target(future_service, t, dsra_months, ppy)
                     )
-                    cover = min(dsra, max(-cash_t, 0.0))  # meet a shortfall first
-                    level = dsra - cover
-                    top_up = min(max(target - level, 0.0), max(cash_t + cover, 0.0))
-                    release = max(level - target, 0.0)
-                    new = dsra if avail else level + (top_up - release)
-                    cash_t = cash_t + (dsra - new)
+                    new, cash_t = _reserve_step(dsra, cash_t, target, avail)
                     dsra_change = new - dsra
                     dsra = new
                 elif step == SWEEP:
@@ -697,25 +864,9 @@ def scenario_pass(
                         cash_t = cash_t - dist
 
         # The lines the sizing reads are written in every pass, the others in the last.
-        for i in range(nl):
-            row = out_loans[i]
-            row[DRAW, j, t] = draws[i]
-            row[INTEREST, j, t] = interest[i]
-            row[CAPITALISED, j, t] = rolled[i]
-            row[PRINCIPAL, j, t] = principal[i]
-            closing_balance = bal[i] + draws[i] + rolled[i] - principal[i] - prepay[i]
-            if full:
-                row[OPENING, j, t] = bal[i]
-                row[PREPAYMENT, j, t] = prepay[i]
-                row[UPFRONT_FEE, j, t] = upfront[i]
-                row[COMMITMENT_FEE, j, t] = commit[i]
-                row[CLOSING, j, t] = closing_balance
-                row[SUBSIDY, j, t] = subsidy[i]
-                row[IDC_PAID, j, t] = spill[i]
-            bal[i] = closing_balance
+        _write_loans(out_loans, work, j, t, full)
         out[GAP, j, t] = gap
-        out[INTEREST_CAPITALISED, j, t] = af * (x[I_BOND_INTEREST, j, t] + rolled_total
-                                                + spill_total)
+        out[INTEREST_CAPITALISED, j, t] = cap_interest
         out[FEES_CAPITALISED, j, t] = af * (x[I_BOND_FEES, j, t] + loan_fees)
         out[CFADS, j, t] = cfads + ef * subsidy_total
         out[BOND_SERVICE, j, t] = x[I_BOND_SERVICE, j, t]
@@ -728,8 +879,8 @@ def scenario_pass(
             out[TAXABLE, j, t] = taxable
             out[LOSS_USED, j, t] = used
             out[DEP, j, t] = dep
-            out[INTEREST_EXPENSED, j, t] = ef * (x[I_BOND_INTEREST, j, t] + interest_total)
-            out[FEES_EXPENSED, j, t] = ef * (x[I_BOND_FEES, j, t] + loan_fees)
+            out[INTEREST_EXPENSED, j, t] = int_exp
+            out[FEES_EXPENSED, j, t] = fee_exp
             out[DSRA_BALANCE, j, t] = dsra
             out[DSRA_CHANGE, j, t] = dsra_change
             out[DISTRIBUTION, j, t] = dist
@@ -739,6 +890,8 @@ def scenario_pass(
             out[GAIN, j, t] = gain
             out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
             out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
+            out[INTEREST_INCOME, j, t] = earned
+            out[SUBSIDY_INCOME, j, t] = sub_income + sub_untaxed
             out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
             out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
             out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]

@@ -22,6 +22,7 @@ import pandas as pd
 
 from renewfin import montecarlo as mc
 from renewfin.engine import run
+from renewfin.notes import tested
 from renewfin.paths import canonical_path, input_values
 from renewfin.portfolio.spec import PortfolioSpec
 from renewfin.spec import load_scenario, load_spec
@@ -214,7 +215,7 @@ def project_chunk(plan: Plan, job: Job, chunk: int) -> dict[str, Any]:
     }
     breaches = []
     for metric, op, value in plan.thresholds:
-        x = v[metric]
+        x = tested(v[metric], res.notes.why.get(metric))  # a negative cover breaches
         hit = {"<": x < value, "<=": x <= value, ">": x > value, ">=": x >= value}[op]
         breaches.append(hit & ~np.isnan(x))
     stats = {}

@@ -600,7 +600,7 @@ def bank_section(ctx: Ctx) -> str:
         ),
         (
             ctx.t("bank.covenants") + " LLCR",
-            ctx.spec_fig("funding.covenants.min_llcr", cov.min_llcr, "ratio", tag="td"),
+            ctx.spec_fig("funding.covenants.min_llcr", cov.llcr_floor, "ratio", tag="td"),
         ),
     ]
     out.append(

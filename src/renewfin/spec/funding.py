@@ -119,6 +119,45 @@ class InterestFrequency(StrEnum):
         return 1 if self is InterestFrequency.ANNUAL else 2
 
 
+class DrawTiming(StrEnum):
+    """When in a period a loan is drawn or a bond is issued: one convention for every
+    instrument. It sets the interest of that period on the amount drawn; repayments are
+    always at the end of a period.
+
+    - ``start``: outstanding for the whole period (interest on all of it);
+    - ``middle``: outstanding for half the period (interest on half of it: 当年借款按半年
+      计息, the textbook 建设期利息 convention ``q = (P + A/2)·i``);
+    - ``end``: outstanding from the next period (no interest in the period drawn).
+
+    A loan may be drawn at any of the three; a special bond is issued on one date, at the
+    start or at the end of its issue period, never spread over it."""
+
+    START = "start"
+    MIDDLE = "middle"
+    END = "end"
+
+    @property
+    def weight(self) -> float:
+        """Share of the period an amount drawn in it is outstanding (1, ½ or 0)."""
+        return {"start": 1.0, "middle": 0.5, "end": 0.0}[self.value]
+
+
+class ConstructionInterest(StrEnum):
+    """How an instrument's interest of construction periods is met (建设期利息). Either way
+    it is construction interest: it counts in the IDC and the total investment and is
+    capitalised into the assets (while the phase it finances is being built)."""
+
+    CAPITALISED = "capitalised"
+    """Financed as part of the construction cost: a loan rolls it into its balance while it
+    fits in the facility (the rest is met by the next source in the drawdown order, see
+    ``Loan``); a bond's coupons join the funding gap that the loans and sponsor equity
+    meet."""
+    PAID = "paid"
+    """Paid in cash in each construction period from the project's own funds — cash in hand,
+    then sponsor equity — never from a loan (债贷组合 practice: the bank and the bond
+    holders are paid interest from the first period)."""
+
+
 class BondRepayment(StrEnum):
     """How a special bond's principal is repaid."""
 
@@ -160,6 +199,12 @@ class SpecialBond(SpecModel):
     """Tenor of the refinancing tranche [yr]; default the original tenor."""
     refinance_coupon: InterestRate | None = None
     """Coupon of the refinancing tranche [1/yr]; default the original coupon."""
+    draw_timing: DrawTiming = DrawTiming.START
+    """When in its issue period the tranche is issued (``DrawTiming``): ``start`` (coupons
+    accrue from the start of the period) or ``end`` (from the next period); a bond is
+    issued on one date, so ``middle`` is refused."""
+    construction_interest: ConstructionInterest = ConstructionInterest.CAPITALISED
+    """How its coupons of construction periods are met (``ConstructionInterest``)."""
 
     @model_validator(mode="after")
     def _repayment(self) -> Self:
@@ -174,6 +219,17 @@ class SpecialBond(SpecModel):
             shares_sum_to_one(self.repayment_schedule, "repayment_schedule shares")
         elif self.repayment_schedule is not None:
             raise ValueError("repayment_schedule needs repayment: custom")
+        if self.draw_timing is DrawTiming.MIDDLE:
+            raise_problems(
+                [
+                    Problem(
+                        "draw_timing",
+                        "a special bond is issued on one date: expected start or end of its "
+                        "issue period",
+                        self.draw_timing.value,
+                    )
+                ]
+            )
         return self
 
     @property
@@ -225,27 +281,41 @@ class LoanSizing(SpecModel):
     gearing: Share | None = None
     """Maximum loan as a share of total investment (including IDC and fees)."""
     dscr: float | None = Field(default=None, gt=0, le=10)
-    """Size so that PV of (CFADS after prior debt service) / dscr over the repayment
-    period, at the loan rate, repays the loan."""
+    """Target DSCR (> 0; banks use 1.2–1.3): the largest facility whose debt service meets
+    it in every year it is due in operation, on CFADS less special-bond service (paid
+    first, 债贷组合) over the loan's debt service plus that of the loans listed before it
+    (the cumulative DSCR a junior lender tests). For a sculpted loan this is PV(cash
+    available over the repayment periods, at the loan rate) / dscr; for the other profiles
+    it is the smallest, over those years, of cash available / (dscr × debt service of a
+    unit facility), and 0 when cash available is not positive in a year with debt service
+    due (``Result.loan_sizing`` names the year). Interest-only (grace) years in operation
+    count as years with debt service due. ``renewfin.financing.bounds`` has the
+    formulas."""
+    llcr: float | None = Field(default=None, gt=0, le=10)
+    """Target LLCR (optional, > 0): the largest facility whose LLCR — PV at the loan rate
+    of the cash available to it over its remaining life / its balance — meets it at the
+    start of every period of operation with a balance."""
 
     @model_validator(mode="after")
     def _one_bound(self) -> Self:
-        if self.amount is None and self.gearing is None and self.dscr is None:
-            raise ValueError("give at least one of amount, gearing or dscr")
+        if all(v is None for v in (self.amount, self.gearing, self.dscr, self.llcr)):
+            raise ValueError("give at least one of amount, gearing, dscr or llcr")
         return self
 
 
 class Loan(SpecModel):
     """One loan tranche (项目贷款).
 
-    Construction interest (建设期利息), net of any interest subsidy, is capitalised into the
-    balance while it fits in the facility (the loan's size): each period the loan draws at
-    most what leaves room for that period's interest. Once the facility is used up, the
-    interest that no longer fits is paid in cash in that period, as a construction use met
-    by the next source in the drawdown order (cash in hand, then the loans ranked after it
-    under ``debt_first``, then sponsor equity); it still counts as IDC in the total
-    investment (ledger line ``loan[name].idc_paid``). So the balance at completion is at
-    most the facility, and equals it when the facility was used up.
+    Construction interest (建设期利息), net of any interest subsidy, is capitalised into the balance
+    (``construction_interest: capitalised``, the default) while it fits in the facility (the loan's
+    size): each period the loan draws at most what leaves room for that period's interest. With
+    ``construction_interest: paid`` it is paid in cash from the project's own funds instead, and the
+    whole facility funds construction. Once the facility is used up, the interest that no longer
+    fits is paid in cash in that period, as a construction use met by the next source in the
+    drawdown order (cash in hand, then the loans ranked after it under ``debt_first``, then sponsor
+    equity); it still counts as IDC in the total investment (ledger line ``loan[name].idc_paid``).
+    So the balance at completion is at most the facility, and equals it when the facility was used
+    up.
     """
 
     name: Name
@@ -272,6 +342,12 @@ class Loan(SpecModel):
     """Sculpted profile: the DSCR every repayment period should show."""
     sizing: LoanSizing
     """Bounds on the loan's size."""
+    draw_timing: DrawTiming = DrawTiming.MIDDLE
+    """When in a period the loan is drawn (``DrawTiming``): sets the interest on each
+    period's drawings."""
+    construction_interest: ConstructionInterest = ConstructionInterest.CAPITALISED
+    """How its interest of construction periods is met (``ConstructionInterest``):
+    rolled into the balance, or paid in cash from the project's own funds."""
     upfront_fee_rate: Share = 0.0
     """Up-front fee as a share of the facility, paid at financial close."""
     commitment_fee_rate: Share = 0.0
@@ -335,6 +411,22 @@ class Loan(SpecModel):
         if self.repayment is LoanRepayment.SCULPTED and self.target_dscr is None:
             problems.append(
                 Problem("target_dscr", "a sculpted loan needs `target_dscr`", has_value=False)
+            )
+        sized = self.sizing.dscr
+        if (
+            self.repayment is LoanRepayment.SCULPTED
+            and self.target_dscr is not None
+            and sized is not None
+            and abs(sized - self.target_dscr) > 1e-12
+        ):
+            problems.append(
+                Problem(
+                    "sizing.dscr",
+                    f"a sculpted loan is sized on the DSCR it is sculpted to (target_dscr "
+                    f"{self.target_dscr:g}): leave sizing.dscr out or set it to "
+                    f"{self.target_dscr:g}",
+                    sized,
+                )
             )
         raise_problems(problems)
         return self
@@ -487,18 +579,53 @@ class LprSpec(SpecModel):
 
 
 class Covenants(SpecModel):
-    """Floors the checks compare the results with (param)."""
+    """Floors of the covenant and policy tests (param): a project below one is weak, not a
+    broken model (``renewfin.checks``). The defaults do not contradict each other: the LLCR
+    of a loan whose DSCR meets a floor in every period meets the same floor (at the loan
+    rate), so the LLCR floor defaults to the DSCR floor."""
 
     min_bond_coverage: float = Field(default=1.1, ge=0)
-    """Bond-only coverage multiple (本息覆盖倍数) floor; 1.0 is the legal minimum."""
+    """Bond-only coverage multiple (本息覆盖倍数) floor; 1.0 is the legal minimum, 1.1 the
+    common screening norm."""
     min_total_coverage: float = Field(default=1.0, ge=0)
     """Total-debt coverage floor."""
     min_dscr: float = Field(default=1.2, ge=0)
-    """Minimum DSCR (偿债备付率)."""
-    min_icr: float = Field(default=1.0, ge=0)
-    """Minimum interest cover (利息备付率)."""
-    min_llcr: float = Field(default=1.3, ge=0)
-    """Minimum LLCR."""
+    """Bank DSCR floor: CFADS less special-bond service / loan debt service due, in every
+    operating year (banks: 1.2–1.3)."""
+    min_llcr: float | None = Field(default=None, ge=0)
+    """Bank LLCR floor; default the DSCR floor (banks: 1.3–1.4; a floor above the DSCR
+    target of a sculpted loan fails it by construction)."""
+    min_dscr_cn: float = Field(default=1.3, ge=0)
+    """偿债备付率 floor (《建设项目经济评价方法与参数》第三版: > 1, generally ≥ 1.3)."""
+    min_icr: float = Field(default=2.0, ge=0)
+    """利息备付率 floor (第三版: > 1, generally ≥ 2)."""
+
+    @property
+    def llcr_floor(self) -> float:
+        """The LLCR floor after the default rule."""
+        return self.min_dscr if self.min_llcr is None else self.min_llcr
+
+
+class DsraFunding(StrEnum):
+    """How the debt-service reserve (DSRA) is first filled."""
+
+    CASH = "cash"
+    """From operating cash after debt service, from the first period of operation."""
+    CONSTRUCTION = "construction"
+    """Filled to its target at completion (the last period of construction) as a use of the
+    funding plan, met like any construction cost; then kept at its target from cash."""
+
+
+class MaintenanceReserve(SpecModel):
+    """Maintenance reserve account (MMRA, 大中修准备金): each occurrence of a cyclical
+    major-maintenance cost is funded in equal parts over the operating periods since the
+    one before it (the first from the start of operation), and released to pay it. The
+    contributions come out of CFADS before debt service, the release goes back into it, so
+    the cycle's cost is smoothed over the years before it."""
+
+    items: list[str] | None = None
+    """Names of the cyclical operating costs (``opex`` items with ``every_years``) reserved
+    for; default every cyclical item of category ``major_maintenance``."""
 
 
 class FundingSpec(SpecModel):
@@ -541,7 +668,14 @@ class FundingSpec(SpecModel):
     statutory_reserve_rate: Share = 0.10
     """法定盈余公积: share of net profit set aside before distribution (profit policy)."""
     covenants: Covenants = Field(default_factory=Covenants)
-    """Floors for the checks."""
+    """Floors of the covenant and policy tests."""
+    dsra_funding: DsraFunding = DsraFunding.CASH
+    """How the DSRA (``Loan.dsra_months``) is first filled."""
+    mmra: MaintenanceReserve | None = None
+    """A maintenance reserve account for cyclical major maintenance, if any."""
+    cash_interest_rate: float = Field(default=0.0, ge=0, le=0.2, allow_inf_nan=False)
+    """Interest earned on cash and reserve balances (the opening balance of each period)
+    [1/yr]; taxable income, part of CFADS."""
 
     @field_validator("fiscal_funds", "special_bonds", "loans", "equity_parties")
     @classmethod

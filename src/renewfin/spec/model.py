@@ -17,7 +17,7 @@ from renewfin.spec.investment import (
     InvestmentItem,
     PriceContingency,
 )
-from renewfin.spec.opex import OpexBasis, OpexItem
+from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem
 from renewfin.spec.plausibility import Plausibility, rate_floor_problems
 from renewfin.spec.project import ProjectInfo, TimelineSpec
 from renewfin.spec.revenue import RevenueStream
@@ -221,6 +221,62 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
         )
     problems += _check_funding_timing(spec)
     problems += rate_floor_problems(spec)
+    problems += _check_mmra(spec)
+    return problems
+
+
+def mmra_items(spec: ProjectSpec) -> list[str]:
+    """Names of the cyclical operating costs the maintenance reserve (``funding.mmra``)
+    funds: the items it names, else every cyclical ``major_maintenance`` item; [] without
+    a reserve."""
+    mmra = spec.funding.mmra
+    if mmra is None:
+        return []
+    if mmra.items is not None:
+        return list(mmra.items)
+    return [
+        o.name
+        for o in spec.opex
+        if o.category is OpexCategory.MAJOR_MAINTENANCE and o.every_years is not None
+    ]
+
+
+def _check_mmra(spec: ProjectSpec) -> list[Problem]:
+    """A maintenance reserve needs cyclical costs to fund: each item it names must be an
+    operating cost with ``every_years``, and by default there must be at least one."""
+    mmra = spec.funding.mmra
+    if mmra is None:
+        return []
+    cyclical = {o.name: o for o in spec.opex if o.every_years is not None}
+    if mmra.items is None:
+        if not mmra_items(spec):
+            return [
+                Problem(
+                    "funding.mmra",
+                    "a maintenance reserve needs a maintenance cycle: no opex item of "
+                    "category major_maintenance has every_years; add one or list the "
+                    "cyclical items in funding.mmra.items",
+                    has_value=False,
+                )
+            ]
+        return []
+    names = {o.name for o in spec.opex}
+    problems = []
+    for name in mmra.items:
+        if name not in names:
+            problems.append(
+                Problem("funding.mmra.items", f"unknown opex item; expected one of "
+                        f"{sorted(cyclical) or sorted(names)}", name)
+            )
+        elif name not in cyclical:
+            problems.append(
+                Problem("funding.mmra.items", "not a cyclical cost (no every_years): a "
+                        "maintenance reserve funds a maintenance cycle", name)
+            )
+    if not mmra.items:
+        problems.append(
+            Problem("funding.mmra.items", "expected at least one cyclical opex item", [])
+        )
     return problems
 
 
@@ -269,8 +325,9 @@ def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
                 )
             )
             continue
-        maturity = b.issue_year + b.tenor_years
-        if maturity > horizon:
+        # Issued at the end of its period, a tranche runs from the next one.
+        maturity = b.issue_year + b.tenor_years + (b.draw_timing.weight == 0) / ppy
+        if maturity > horizon + 1e-9:
             problems.append(
                 Problem(
                     f"{at}.tenor_years",
@@ -281,7 +338,7 @@ def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:
             )
         elif b.refinance_share > 0:
             end = maturity + (b.refinance_tenor_years or b.tenor_years)
-            if end > horizon:
+            if end > horizon + 1e-9:
                 problems.append(
                     Problem(
                         f"{at}.refinance_tenor_years",
