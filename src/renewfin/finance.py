@@ -209,6 +209,7 @@ class IrrReason(IntEnum):
     NO_SIGN_CHANGE = 2
     NO_ROOT_IN_RANGE = 3
     INVALID_INPUT = 4
+    MULTIPLE_SIGN_CHANGES_NO_EXCEL = 5
 
 
 _REASON_TEXT: dict[IrrReason, str] = {
@@ -216,8 +217,8 @@ _REASON_TEXT: dict[IrrReason, str] = {
         "The cash flows change sign exactly once, so the IRR is the unique root and was found."
     ),
     IrrReason.MULTIPLE_SIGN_CHANGES: (
-        "The cash flows change sign more than once, so several IRRs may exist; the root "
-        "closest to zero found on the scanned rate grid was returned."
+        "The cash flows change sign more than once, so several IRRs may exist; the one "
+        "returned is the root Excel's IRR finds from its default guess of 10%."
     ),
     IrrReason.NO_SIGN_CHANGE: (
         "All cash flows are non-negative or all are non-positive, so no IRR exists."
@@ -228,6 +229,11 @@ _REASON_TEXT: dict[IrrReason, str] = {
     ),
     IrrReason.INVALID_INPUT: (
         "The cash flows contain NaN or infinite values (or are empty), so no IRR can be computed."
+    ),
+    IrrReason.MULTIPLE_SIGN_CHANGES_NO_EXCEL: (
+        "The cash flows change sign more than once and Excel's IRR finds no rate above -100% "
+        "from its default guess of 10% (#NUM!); the root nearest 10% on a scanned rate grid "
+        "was returned."
     ),
 }
 
@@ -269,10 +275,21 @@ _IRR_GRID: FloatArray = _irr_grid()
 # converged; the returned Newton update then has error ~ |p'' / 2p'| * step**2.
 _NEWTON_RTOL = 1e-9
 _MAX_ITER = 200
-# Work-array budget (elements) for the grid scan of non-conventional flows.
-_SCAN_BUDGET = 1 << 21
 _EPS = float(np.finfo(np.float64).eps)
 _TINY = 1e-300
+# Excel's IRR (as LibreOffice's ScIRR, which follows it): Newton's method on the periodic
+# rate from the guess, at most 20 steps, converged when a step is below 1e-7.
+_EXCEL_GUESS = 0.1
+_EXCEL_TOL = 1e-7
+_EXCEL_MAX_ITER = 20
+_POLISH_ITER = 8
+# Reason codes as plain integers for the kernels.
+_OK = int(IrrReason.OK)
+_MULTI = int(IrrReason.MULTIPLE_SIGN_CHANGES)
+_NO_CHANGE = int(IrrReason.NO_SIGN_CHANGE)
+_NO_ROOT = int(IrrReason.NO_ROOT_IN_RANGE)
+_INVALID = int(IrrReason.INVALID_INPUT)
+_MULTI_GRID = int(IrrReason.MULTIPLE_SIGN_CHANGES_NO_EXCEL)
 
 
 @kernel
@@ -346,85 +363,6 @@ def _newton_bisect_one(c: FloatArray, lo: float, hi: float, s_lo: float, z: floa
 
 
 @kernel
-def _newton_bisect_columns(
-    ct: FloatArray,
-    lo: FloatArray,
-    hi: FloatArray,
-    s_lo: FloatArray,
-    z: FloatArray,
-    out: FloatArray,
-) -> None:
-    """``_newton_bisect_one`` on each column of ``ct`` (T, n) into ``out`` (n,)."""
-    coef = np.empty(ct.shape[0])
-    for j in range(ct.shape[1]):
-        for k in range(ct.shape[0]):
-            coef[k] = ct[k, j]
-        out[j] = _newton_bisect_one(coef, lo[j], hi[j], s_lo[j], z[j])
-
-
-def _newton_bisect(
-    ct: FloatArray, lo: FloatArray, hi: FloatArray, s_lo: FloatArray, z: FloatArray
-) -> FloatArray:
-    """Roots of the columns of ``ct`` (T, n), leading coefficient first, each in its bracket
-    ``[lo, hi]`` (n,) (``_newton_bisect_one``)."""
-    n = ct.shape[1]
-    out = np.empty(n)
-    _newton_bisect_columns(
-        owned(ct), owned(lo, (n,)), owned(hi, (n,)), owned(s_lo, (n,)), owned(z, (n,)), out
-    )
-    return out
-
-
-@kernel
-def _sign_rows(
-    v: FloatArray,
-    has_change: NDArray[np.bool_],
-    conventional: NDArray[np.bool_],
-    first_sign: FloatArray,
-    last_sign: FloatArray,
-) -> None:
-    s, t = v.shape
-    for j in range(s):
-        first_pos = first_neg = t
-        last_pos = last_neg = -1
-        for k in range(t):
-            if v[j, k] > 0.0:
-                if first_pos == t:
-                    first_pos = k
-                last_pos = k
-            elif v[j, k] < 0.0:
-                if first_neg == t:
-                    first_neg = k
-                last_neg = k
-        has_pos = last_pos >= 0
-        has_neg = last_neg >= 0
-        has_change[j] = has_pos and has_neg
-        # Exactly one sign change: all values of one sign precede all of the other.
-        conventional[j] = has_change[j] and (last_neg < first_pos or last_pos < first_neg)
-        neg_sign = -1.0 if has_neg else 0.0
-        first_sign[j] = 1.0 if has_pos and (not has_neg or first_pos < first_neg) else neg_sign
-        last_sign[j] = 1.0 if has_pos and (not has_neg or last_pos > last_neg) else neg_sign
-
-
-def _sign_structure(
-    v: FloatArray,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], FloatArray, FloatArray]:
-    """Classify rows of finite cash flows ``v`` (S, T).
-
-    Returns ``(has_change, conventional, first_sign, last_sign)``: whether the
-    non-zero values change sign at all, whether they change sign exactly once,
-    and the signs (+-1, 0 for all-zero rows) of the first and last non-zero value.
-    """
-    s = v.shape[0]
-    has_change = np.empty(s, dtype=np.bool_)
-    conventional = np.empty(s, dtype=np.bool_)
-    first_sign = np.empty(s)
-    last_sign = np.empty(s)
-    _sign_rows(owned(v), has_change, conventional, first_sign, last_sign)
-    return has_change, conventional, first_sign, last_sign
-
-
-@kernel
 def _initial_log_rate(v: FloatArray) -> float:
     """Starting value for ``rho = log(1 + r)`` of one conventional row ``v`` (T,).
 
@@ -463,191 +401,296 @@ def _initial_log_rate(v: FloatArray) -> float:
 
 
 @kernel
-def _conventional_rows(
+def _conventional_one(row: FloatArray, p1: float, coef: FloatArray) -> float:
+    """Periodic IRR of one row with exactly one sign change, ``row`` (m,) trimmed of its
+    leading and trailing zeros (they do not move the IRR, but each one is a root of the
+    polynomial at ``z = 0`` that the search would otherwise approach, and meet once
+    ``z ** k`` underflows, when the rate is very high or very low); ``p1`` the row's sum
+    (its NPV at r = 0); ``coef`` (>= m,) scratch.
+
+    With ``x = 1 / (1 + r)`` the NPV is the polynomial ``P(x) = sum_t v_t x**t``; its sign
+    at ``x -> 0+`` is that of the first value, and at ``x = 1`` (r = 0) it is ``p1``. If
+    these differ the root is in ``x in (0, 1)`` (r > 0) and ``P`` is solved there;
+    otherwise it is in ``r in (-1, 0)`` and the reversed polynomial
+    ``Q(y) = y**(m-1) P(1/y)`` with ``y = 1 + r in (0, 1)`` is solved instead (sign at
+    ``y -> 0+`` is that of the last value). Both unknowns live in ``(0, 1)``, so nothing
+    overflows whatever the rate; the search starts from ``_initial_log_rate``."""
+    m = row.shape[0]
+    first_sign = np.sign(row[0])
+    sign_p1 = np.sign(p1)
+    if sign_p1 == 0.0:  # r = 0 exactly
+        return 0.0
+    rho0 = _initial_log_rate(row)
+    case_pos = sign_p1 == -first_sign  # root at r > 0: solve P(x)
+    if case_pos:  # P(x) has leading coefficient v_last
+        for k in range(m):
+            coef[k] = row[m - 1 - k]
+        s_lo = first_sign
+        z0 = np.exp(-rho0)
+    else:  # Q(y) has leading coefficient v_first
+        for k in range(m):
+            coef[k] = row[k]
+        s_lo = -first_sign
+        z0 = np.exp(rho0)
+    if not (z0 > 0.0 and z0 < 1.0):
+        z0 = 0.5
+    z = _newton_bisect_one(coef[:m], 0.0, 1.0, s_lo, z0)
+    if not case_pos:
+        return z - 1.0
+    return 1.0 / z - 1.0 if z != 0.0 else np.inf
+
+
+@kernel
+def _newton_step(c_x: FloatArray, r: float) -> float:
+    """Newton's step ``f(r) / f'(r)`` on the NPV ``f(r) = sum_k v_k (1 + r) ** -k`` of a row,
+    given as ``c_x`` (m,), the coefficients of ``P(x) = f`` in ``x = 1 / (1 + r)`` leading
+    first (the row reversed): ``f' = -x**2 P'(x)``. Any ``r != -1``, as the terms of Excel's
+    iteration; NaN where ``1 + r`` or ``f'(r)`` is zero (Excel cannot take the step
+    either)."""
+    if 1.0 + r == 0.0:
+        return np.nan
+    x = 1.0 / (1.0 + r)
+    p, dp = _poly_and_slope(c_x, x)
+    slope = -x * x * dp
+    return p / slope if slope != 0.0 else np.nan
+
+
+@kernel
+def _excel_irr(c_x: FloatArray, guess: float) -> float:
+    """The periodic rate Excel's ``IRR(values, guess)`` returns for a row whose NPV
+    polynomial is ``c_x`` (``_newton_step``; the row's zeros included except the trailing
+    ones, which add nothing to the NPV), or NaN for #NUM!.
+
+    Newton's method on ``f(r)`` from ``guess``, as LibreOffice's ScIRR (which follows Excel)
+    does: at most ``_EXCEL_MAX_ITER`` steps, converged when a step is below
+    ``_EXCEL_TOL``; the rate after the converging step is returned."""
+    r = guess
+    eps = 1.0
+    it = 0
+    while eps > _EXCEL_TOL and it < _EXCEL_MAX_ITER:
+        r_new = r - _newton_step(c_x, r)
+        it += 1
+        eps = abs(r_new - r)
+        r = r_new
+    return r if eps < _EXCEL_TOL else np.nan
+
+
+@kernel
+def _polish(c_x: FloatArray, r: float) -> float:
+    """Newton's method (``_newton_step``) continued from the rate ``r`` Excel's iteration
+    converged to (within 1e-7 of a root), up to ``_POLISH_ITER`` steps while the steps
+    shrink: the same root to full precision."""
+    last = np.inf
+    for _ in range(_POLISH_ITER):
+        step = _newton_step(c_x, r)
+        if not abs(step) < last:  # stalled at rounding level (or NaN)
+            break
+        r -= step
+        last = abs(step)
+        if last <= 4.0 * _EPS * (1.0 + abs(r)):
+            break
+    return r
+
+
+@kernel
+def _npv_sign(c_x: FloatArray, c_y: FloatArray, r: float) -> float:
+    """Sign (+-1, or 0 at an exact root) of the NPV at the periodic rate ``r > -1`` of a
+    trimmed row whose polynomials are ``c_x`` (``P(x)``, leading coefficient the last
+    value) and ``c_y`` (``Q(y)``, the row itself): ``P(1 / (1 + r))`` for ``r >= 0``,
+    ``Q(1 + r)`` below, both on ``(0, 1]`` so that nothing overflows."""
+    if r >= 0.0:
+        p, _ = _poly_and_slope(c_x, 1.0 / (1.0 + r))
+    else:
+        p, _ = _poly_and_slope(c_y, 1.0 + r)
+    return np.sign(p)
+
+
+@kernel
+def _root_between(c_x: FloatArray, c_y: FloatArray, a: float, b: float, s_a: float) -> float:
+    """The root in ``(a, b)`` (periodic rates, both >= 0 or both <= 0) where the NPV of the
+    row of ``c_x`` / ``c_y`` (``_npv_sign``) changes sign from ``s_a`` at ``a``;
+    ``_newton_bisect_one`` on ``x = 1 / (1 + r)`` or ``y = 1 + r``."""
+    if b > 0.0:
+        lo = 1.0 / (1.0 + b)
+        hi = 1.0 / (1.0 + a)
+        z = _newton_bisect_one(c_x, lo, hi, -s_a, 0.5 * (lo + hi))
+        return 1.0 / z - 1.0
+    z = _newton_bisect_one(c_y, 1.0 + a, 1.0 + b, s_a, 1.0 + 0.5 * (a + b))
+    return z - 1.0
+
+
+@kernel
+def _npv_signs(c_x: FloatArray, c_y: FloatArray, rates: FloatArray, out: FloatArray) -> None:
+    """``_npv_sign`` at the periodic rates ``rates`` (4,) (all >= 0 or all < 0) into
+    ``out`` (4,): four Horner chains side by side."""
+    nonneg = rates[0] >= 0.0
+    c = c_x if nonneg else c_y
+    z0 = 1.0 / (1.0 + rates[0]) if nonneg else 1.0 + rates[0]
+    z1 = 1.0 / (1.0 + rates[1]) if nonneg else 1.0 + rates[1]
+    z2 = 1.0 / (1.0 + rates[2]) if nonneg else 1.0 + rates[2]
+    z3 = 1.0 / (1.0 + rates[3]) if nonneg else 1.0 + rates[3]
+    p0 = p1 = p2 = p3 = c[0]
+    for k in range(1, c.shape[0]):
+        p0 = p0 * z0 + c[k]
+        p1 = p1 * z1 + c[k]
+        p2 = p2 * z2 + c[k]
+        p3 = p3 * z3 + c[k]
+    out[0] = np.sign(p0)
+    out[1] = np.sign(p1)
+    out[2] = np.sign(p2)
+    out[3] = np.sign(p3)
+
+
+@kernel
+def _grid_block(
+    c_x: FloatArray,
+    c_y: FloatArray,
+    grid: FloatArray,
+    i: int,
+    di: int,
+    rates: FloatArray,
+    signs: FloatArray,
+) -> int:
+    """The NPV signs at up to four grid points ``grid[i], grid[i + di], ...`` that exist and
+    lie on the same side of zero as the first into ``signs`` (4,), their rates into
+    ``rates`` (4,); returns how many."""
+    n = grid.shape[0]
+    k = 0
+    nonneg = grid[i] >= 0.0
+    while k < 4 and 0 <= i + k * di < n and (grid[i + k * di] >= 0.0) == nonneg:
+        rates[k] = grid[i + k * di]
+        k += 1
+    for j in range(k, 4):
+        rates[j] = rates[k - 1]
+    _npv_signs(c_x, c_y, rates, signs)
+    return k
+
+
+@kernel
+def _nearest_root(c_x: FloatArray, c_y: FloatArray, grid: FloatArray, guess: float) -> float:
+    """The root of the NPV of a trimmed row (``_npv_sign``) nearest the periodic rate
+    ``guess`` (> 0) among those the ascending grid of periodic rates ``grid`` (n,)
+    (containing 0) resolves, or NaN: on each side of ``guess`` (0 above, 1 below) the grid
+    is walked outward, four points at a time, the side with the nearer next point first,
+    to the first point where the NPV changes sign (two roots within one grid step cancel
+    out and are not seen); the nearer of the two sides' finds is refined (above on a
+    tie)."""
+    s_guess = _npv_sign(c_x, c_y, guess)
+    if s_guess == 0.0:
+        return guess
+    n = grid.shape[0]
+    up = 0
+    while up < n and grid[up] <= guess:
+        up += 1
+    down = up - 1
+    while down >= 0 and grid[down] >= guess:
+        down -= 1
+    pos = np.array([up, down])
+    step = np.array([1, -1])
+    prev = np.array([guess, guess])  # the last point walked on each side, and its sign
+    sign = np.array([s_guess, s_guess])
+    dist = np.array([np.inf, np.inf])  # distance from guess of each side's find
+    at = np.empty(2)  # the point of each side's find, and its sign
+    at_sign = np.empty(2)
+    rates = np.empty(4)
+    signs = np.empty(4)
+    while True:
+        side = -1
+        d_side = np.inf
+        for q in range(2):
+            if dist[q] == np.inf and 0 <= pos[q] < n:
+                d = abs(grid[pos[q]] - guess)
+                if d < d_side and (d < dist[1 - q] or (d == dist[1 - q] and q == 0)):
+                    side, d_side = q, d
+        if side < 0:
+            break
+        k = _grid_block(c_x, c_y, grid, pos[side], step[side], rates, signs)
+        for j in range(k):
+            if signs[j] != sign[side]:
+                dist[side] = abs(rates[j] - guess)
+                at[side] = rates[j]
+                at_sign[side] = signs[j]
+                break
+            prev[side] = rates[j]
+        pos[side] += k * step[side]
+    q = 0 if dist[0] <= dist[1] else 1
+    if dist[q] == np.inf:
+        return np.nan
+    if at_sign[q] == 0.0:
+        return at[q]
+    if q == 0:
+        return _root_between(c_x, c_y, prev[0], at[0], sign[0])
+    return _root_between(c_x, c_y, at[1], prev[1], at_sign[1])
+
+
+@kernel
+def _nonzero_span(row: FloatArray) -> tuple[int, int, int]:
+    """First and last index of the non-zero values of ``row`` (T,) and how many times they
+    change sign (``-1, -1, 0`` for an all-zero row)."""
+    first = last = -1
+    changes = 0
+    prev = 0.0
+    for k in range(row.shape[0]):
+        x = row[k]
+        if x != 0.0:
+            if first < 0:
+                first = k
+            elif (x > 0.0) != (prev > 0.0):
+                changes += 1
+            prev = x
+            last = k
+    return first, last, changes
+
+
+@kernel
+def _irr_row(
+    row: FloatArray, p1: float, guess: float, grid: FloatArray, coef: FloatArray
+) -> tuple[float, int]:
+    """Periodic IRR and reason code of one row ``row`` (T,) of finite values summing to
+    ``p1``; ``grid`` the periodic rates of ``_IRR_GRID``, ``coef`` (T,) scratch
+    (see :func:`irr`)."""
+    first, last, changes = _nonzero_span(row)
+    if changes == 0:
+        return np.nan, _NO_CHANGE
+    trimmed = row[first : last + 1]
+    if changes == 1:
+        return _conventional_one(trimmed, p1, coef), _OK
+    for k in range(last + 1):  # P(x) of the row with its leading zeros, as Excel sees it
+        coef[k] = row[last - k]
+    r = _excel_irr(coef[: last + 1], guess)
+    if r > -1.0:
+        return _polish(coef[: last + 1], r), _MULTI
+    r = _nearest_root(coef[: last + 1 - first], trimmed, grid, guess)
+    return r, (_NO_ROOT if np.isnan(r) else _MULTI_GRID)
+
+
+@kernel
+def _irr_rows(
     v: FloatArray,
     p1: FloatArray,
-    first_sign: FloatArray,
-    last_sign: FloatArray,
-    out: FloatArray,
+    guess: float,
+    grid: FloatArray,
+    rate: FloatArray,
+    reason: NDArray[np.int8],
 ) -> None:
-    """Periodic IRR of each row of ``v`` (S, T) into ``out`` (S,); see
-    ``_solve_conventional``. Each row is trimmed of its leading and trailing zeros first:
-    they do not move the IRR, but each one is a root of the polynomial at ``z = 0`` that
-    the search would otherwise approach (and meet once ``z ** k`` underflows) when the
-    rate is very high or very low."""
-    t = v.shape[1]
-    coef = np.empty(t)
+    """``_irr_row`` on each row of ``v`` (S, T) with sums ``p1`` (S,) into ``rate`` (S,)
+    and ``reason`` (S,); a row whose sum is not finite (a NaN or infinite value, or an
+    overflow) is ``INVALID_INPUT``."""
+    coef = np.empty(v.shape[1])
     for j in range(v.shape[0]):
-        sign_p1 = np.sign(p1[j])
-        case_pos = sign_p1 == -first_sign[j]  # root at r > 0: solve P(x)
-        case_neg = sign_p1 == first_sign[j]  # root at r < 0: solve Q(y)
-        if not (case_pos or case_neg):  # p1 == 0: r = 0 exactly
-            out[j] = 0.0
-            continue
-        first = 0
-        while v[j, first] == 0.0:  # a conventional row has two non-zero values
-            first += 1
-        last = t - 1
-        while v[j, last] == 0.0:
-            last -= 1
-        m = last - first + 1
-        row = v[j, first : last + 1]
-        rho0 = _initial_log_rate(row)
-        if case_pos:  # P(x) has leading coefficient v_last
-            for k in range(m):
-                coef[k] = row[m - 1 - k]
-            s_lo = first_sign[j]
-            z0 = np.exp(-rho0)
-        else:  # Q(y) has leading coefficient v_first
-            for k in range(m):
-                coef[k] = row[k]
-            s_lo = last_sign[j]
-            z0 = np.exp(rho0)
-        if not (z0 > 0.0 and z0 < 1.0):
-            z0 = 0.5
-        z = _newton_bisect_one(coef[:m], 0.0, 1.0, s_lo, z0)
-        if case_neg:
-            out[j] = z - 1.0
+        if np.isfinite(p1[j]):
+            r, why = _irr_row(v[j], p1[j], guess, grid, coef)
         else:
-            out[j] = 1.0 / z - 1.0 if z != 0.0 else np.inf
+            r, why = np.nan, _INVALID
+        rate[j] = r
+        reason[j] = why
 
 
-def _solve_conventional(
-    v: FloatArray, p1: FloatArray, first_sign: FloatArray, last_sign: FloatArray
-) -> FloatArray:
-    """Periodic IRR of rows with exactly one sign change (unique root on r > -1).
-
-    With ``x = 1 / (1 + r)`` the NPV is the polynomial ``P(x) = sum_t v_t x**t``;
-    its sign at ``x -> 0+`` is that of the first non-zero value, and at
-    ``x = 1`` (r = 0) it is ``p1 = sum(v)``.  If these differ the root is in
-    ``x in (0, 1)`` (r > 0) and ``P`` is solved there; otherwise it is in
-    ``r in (-1, 0)`` and the reversed polynomial ``Q(y) = y**(T-1) P(1/y)``
-    with ``y = 1 + r in (0, 1)`` is solved instead (sign at ``y -> 0+`` is that
-    of the last non-zero value).  Both unknowns live in ``(0, 1)``, so nothing
-    overflows whatever the rate.  Each row is solved on its own (compiled), from
-    the starting point of ``_initial_log_rate``.
-    """
-    s = v.shape[0]
-    out = np.empty(s)
-    _conventional_rows(
-        owned(v), owned(p1, (s,)), owned(first_sign, (s,)), owned(last_sign, (s,)), out
-    )
-    return out
-
-
-def _scan_side(
-    ct: FloatArray, p_at_one: FloatArray, zgrid: FloatArray
-) -> tuple[
-    NDArray[np.bool_],
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    NDArray[np.bool_],
-    NDArray[np.intp],
-]:
-    """Scan a polynomial outward from z = 1 along a descending grid ``zgrid`` in (0, 1).
-
-    ``ct`` is (T, n) (leading coefficient first) and ``p_at_one`` (n,) its value
-    at z = 1.  Returns ``(found, lo, hi, z0, s_lo, exact, index)``: whether a
-    sign change (or an exact zero) was met, the bracket ``[lo, hi]`` = [grid
-    point where it was met, previous grid point], a regula-falsi starting
-    point, the sign of the polynomial at ``lo``, whether the polynomial is
-    exactly zero at ``lo``, and the grid index of ``lo``.  The grid is
-    evaluated in chunks of at most ``_SCAN_BUDGET`` elements (rows x points)
-    and rows leave the scan as soon as their nearest bracket is found.
-    """
-    t, n = ct.shape
-    found = np.zeros(n, dtype=bool)
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    p_lo = np.full(n, np.nan)
-    p_hi = np.full(n, np.nan)
-    index = np.full(n, -1, dtype=np.intp)
-    active = np.arange(n)
-    prev_p = p_at_one.copy()
-    prev_z = np.ones(n)
-    g_total = zgrid.size
-    start = 0
-    while start < g_total and active.size:
-        width = max(1, min(g_total - start, _SCAN_BUDGET // max(active.size, 1)))
-        zc = zgrid[start : start + width]
-        cta = ct[:, active]
-        vals = np.repeat(cta[0][:, None], width, axis=1)
-        for k in range(1, t):
-            vals *= zc
-            vals += cta[k][:, None]
-        both = np.concatenate([prev_p[:, None], vals], axis=1)
-        hit = (np.sign(both[:, :-1]) * np.sign(both[:, 1:]) < 0.0) | (both[:, 1:] == 0.0)
-        any_hit = hit.any(axis=1)
-        j = np.argmax(hit, axis=1)
-        rows = np.arange(active.size)
-        h_rows = active[any_hit]
-        jh = j[any_hit]
-        rh = rows[any_hit]
-        found[h_rows] = True
-        lo[h_rows] = zc[jh]
-        hi[h_rows] = np.where(jh == 0, prev_z[rh], zc[np.maximum(jh - 1, 0)])
-        p_lo[h_rows] = vals[rh, jh]
-        p_hi[h_rows] = both[rh, jh]
-        index[h_rows] = start + jh
-        keep = ~any_hit
-        prev_p = vals[keep, -1]
-        prev_z = np.full(int(np.count_nonzero(keep)), zc[-1])
-        active = active[keep]
-        start += width
-    exact = found & (p_lo == 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z0 = lo - p_lo * (hi - lo) / (p_hi - p_lo)
-    z0 = np.where((z0 > lo) & (z0 < hi), z0, 0.5 * (lo + hi))
-    return found, lo, hi, z0, np.sign(p_lo), exact, index
-
-
-def _solve_nonconventional(v: FloatArray, ppy: float) -> FloatArray:
-    """Periodic IRR closest to zero among roots resolved by the annual grid; NaN if none.
-
-    The grid ``_IRR_GRID`` (annual rates, -99% .. +1000%, 0.1% steps on
-    -20% .. 50%) is scanned outward from r = 0 on both sides; the nearest
-    bracket on each side is refined by Newton-bisection and the root with the
-    smaller absolute value is kept.
-    """
-    s, t = v.shape
-    vt = np.ascontiguousarray(v.T)
-    p1 = vt[0].copy()
-    for k in range(1, t):
-        p1 += vt[k]
-    rate = np.full(s, np.nan)
-    at_zero = p1 == 0.0
-    rate[at_zero] = 0.0
-    todo = np.flatnonzero(~at_zero)
-    if todo.size == 0:
-        return rate
-    grid = _IRR_GRID
-    pos_annual = grid[grid > 0.0]  # ascending -> x descending from 1
-    neg_annual = grid[grid < 0.0][::-1]  # descending -> y descending from 1
-    x_grid = np.exp(-np.log1p(pos_annual) / ppy)
-    y_grid = np.exp(np.log1p(neg_annual) / ppy)
-    sides = (
-        (np.ascontiguousarray(vt[::-1][:, todo]), x_grid, pos_annual, True),
-        (np.ascontiguousarray(vt[:, todo]), y_grid, neg_annual, False),
-    )
-    best = np.full(todo.size, np.nan)
-    for ct, zgrid, annual, is_pos in sides:
-        found, lo, hi, z0, s_lo, exact, index = _scan_side(ct, p1[todo], zgrid)
-        z = np.full(todo.size, np.nan)
-        z[exact] = lo[exact]
-        solve = found & ~exact
-        if solve.any():
-            z[solve] = _newton_bisect(ct[:, solve], lo[solve], hi[solve], s_lo[solve], z0[solve])
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            r = (1.0 / z - 1.0) if is_pos else (z - 1.0)
-        # an exact zero on the grid maps back to the grid rate itself
-        r_exact = np.expm1(np.log1p(annual[index[exact]]) / ppy)
-        r[exact] = r_exact
-        closer = np.isnan(best) | (np.abs(r) < np.abs(best))
-        best = np.where(found & closer, r, best)
-    rate[todo] = best
-    return rate
+def _periodic_grid(ppy: float) -> FloatArray:
+    """``_IRR_GRID`` as periodic rates (n,) for ``ppy`` periods a year, ascending, with 0."""
+    if ppy == 1.0:
+        return _IRR_GRID.copy()
+    return np.expm1(np.log1p(_IRR_GRID) / ppy)
 
 
 @overload
@@ -674,34 +717,39 @@ def irr(
     the effective annual rate ``(1 + r_p) ** periods_per_year - 1``.  For
     ``periods_per_year = 1`` this is Excel ``IRR`` / ``numpy_financial.irr``.
 
-    Algorithm (no Python loop over scenarios):
+    Each row is solved on its own in compiled code (no Python loop over scenarios),
+    by the number of sign changes of its non-zero values:
 
-    * Conventional rows (exactly one sign change, zeros ignored) have a unique
-      root on ``r > -1``.  The bracket is found from the signs of the NPV
-      polynomial at ``r -> inf`` (first non-zero value), ``r = 0`` (sum) and
-      ``r -> -1`` (last non-zero value); the root is refined with a
-      safeguarded Newton-bisection on ``x = 1/(1+r)`` in ``(0, 1]`` when
-      ``r >= 0`` or on ``y = 1 + r`` in ``(0, 1)`` when ``r < 0`` (Horner
-      evaluation, each row on its own in compiled code).  Converged when
-      the Newton step is below ``1e-9 z``; the
-      returned update then agrees with ``numpy_financial.irr`` to ~1e-14 on
-      ordinary flows.  The root is returned even outside -99% .. +1000%
-      (when ``1 + r`` is below float resolution the rate rounds to -1.0).
-    * Non-conventional rows (several sign changes) are scanned on a grid of
-      annual rates from -99% to +1000% (step 0.1% on -20% .. 50%, 1% below,
-      5% above), outward from 0; the root closest to zero among the brackets
-      found is refined and returned (``numpy_financial.irr`` also returns the
-      real root closest to zero) with reason ``MULTIPLE_SIGN_CHANGES``.  Two
-      roots closer than one grid step may be missed, and roots outside the
-      grid are not considered for these rows.
-    * NaN otherwise: ``NO_SIGN_CHANGE`` (all values >= 0 or all <= 0,
-      including all zero), ``NO_ROOT_IN_RANGE`` (several sign changes but no
-      NPV sign change on the grid), ``INVALID_INPUT`` (any NaN/inf value,
-      a row sum overflowing, or ``T = 0``).  Leading and trailing zeros are
-      allowed and do not move the root: a conventional row is solved on the span
-      from its first to its last non-zero value, so a batch of rows padded with
-      zeros (periods after a REIT exit) gives the row-by-row answers.  An NPV of
-      exactly 0 at r = 0 gives 0.
+    * **One** (conventional): the root on ``r > -1`` is unique; it is bracketed by
+      the signs of the NPV polynomial at ``r -> inf`` (first non-zero value),
+      ``r = 0`` (sum) and ``r -> -1`` (last non-zero value) and refined with a
+      safeguarded Newton-bisection on ``x = 1/(1+r)`` in ``(0, 1]`` when ``r >= 0``
+      or on ``y = 1 + r`` in ``(0, 1)`` when ``r < 0``, on the span from the first to
+      the last non-zero value (so zero padding, as in a batch of rows of different
+      lengths or the periods after a REIT exit, does not move it).  Converged when the
+      Newton step is below ``1e-9 z``; it then agrees with ``numpy_financial.irr`` and
+      ``pyxirr.irr`` to ~1e-14 on ordinary flows.  The root is returned even outside
+      -99% .. +1000% (when ``1 + r`` is below float resolution it rounds to -1.0).
+      This is Excel's answer wherever Excel's iteration converges to a rate above -100%.
+    * **Several** (non-conventional; several IRRs may exist): the root **Excel's**
+      ``IRR(values)`` **finds with its default guess of 10% per period**: Newton's
+      method on the periodic rate from 0.1, at most 20 steps, converged when a step is
+      below 1e-7 (as LibreOffice's ScIRR, which follows Excel, and which the tests
+      recalculate), then continued to full precision (reason
+      ``MULTIPLE_SIGN_CHANGES``).  Where Excel finds none (#NUM!) or converges to a
+      rate of -100% or below, the root nearest 10% a period on a grid of annual rates
+      from -99% to +1000% (step 0.1% on -20% .. 50%, 1% below, 5% above), walked
+      outward from 10%, is refined and returned (reason
+      ``MULTIPLE_SIGN_CHANGES_NO_EXCEL``); two roots within one grid step of each other
+      cancel out and are not seen.
+    * **None**: NaN, ``NO_SIGN_CHANGE`` (all values >= 0 or all <= 0, including all
+      zero); also NaN: ``NO_ROOT_IN_RANGE`` (several sign changes, Excel finds no
+      root, and the NPV does not change sign on the grid) and ``INVALID_INPUT`` (any
+      NaN/inf value, a row sum overflowing, or ``T = 0``).
+
+    Zeros after the last non-zero value never change the result; zeros before the
+    first do not move a root but, as in Excel, are part of the Newton iteration of a
+    non-conventional row.  An NPV of exactly 0 at r = 0 gives 0 on a conventional row.
 
     Parameters
     ----------
@@ -724,36 +772,13 @@ def irr(
     one_d = v.ndim == 1
     if v.ndim not in (1, 2):
         raise ValueError(f"values must be (T,) or (S, T), got shape {v.shape}")
-    v = np.ascontiguousarray(np.atleast_2d(v))
+    v = owned(np.atleast_2d(v))
     s, t = v.shape
     rate_p = np.full(s, np.nan)
     reason = np.full(s, IrrReason.INVALID_INPUT, dtype=np.int8)
-    p1 = v.sum(axis=1)  # NPV at r = 0; non-finite iff a value is NaN/inf (or it overflows)
-    valid = np.isfinite(p1) if t > 0 else np.zeros(s, dtype=bool)
-    if valid.any():
-        all_valid = bool(valid.all())
-        vv, pv1 = (v, p1) if all_valid else (v[valid], p1[valid])
-        has_change, conventional, first_sign, last_sign = _sign_structure(vv)
-        why = np.where(has_change, IrrReason.OK, IrrReason.NO_SIGN_CHANGE).astype(np.int8)
-        if conventional.all():
-            r_sub = _solve_conventional(vv, pv1, first_sign, last_sign)
-        else:
-            r_sub = np.full(vv.shape[0], np.nan)
-            if conventional.any():
-                c = conventional
-                r_sub[c] = _solve_conventional(vv[c], pv1[c], first_sign[c], last_sign[c])
-            multi = has_change & ~conventional
-            if multi.any():
-                r_multi = _solve_nonconventional(vv[multi], ppy)
-                r_sub[multi] = r_multi
-                why[multi] = np.where(
-                    np.isnan(r_multi), IrrReason.NO_ROOT_IN_RANGE, IrrReason.MULTIPLE_SIGN_CHANGES
-                )
-        if all_valid:
-            rate_p, reason = r_sub, why
-        else:
-            rate_p[valid] = r_sub
-            reason[valid] = why
+    if t > 0:
+        p1 = v.sum(axis=1)  # NPV at r = 0; non-finite iff a value is NaN/inf (or it overflows)
+        _irr_rows(v, p1, _EXCEL_GUESS, _periodic_grid(ppy), rate_p, reason)
     if ppy == 1.0:
         rates = rate_p
     else:

@@ -462,16 +462,15 @@ def spider_chart(
         return _render(fig, "spider", title)
 
 
-def _hist_range(v: np.ndarray) -> tuple[float, float]:
-    """The x range of a histogram of ``v`` (finite, non-empty): its own range, widened to
-    ±0.1 % of its magnitude (at least ±1e-9) when the values are (nearly) all equal, so
-    that a metric the simulated inputs do not move still draws one bar."""
+def _hist_bins(v: np.ndarray) -> dict[str, Any]:
+    """Bins for a histogram of the finite values ``v`` (n,): 10 to 40 of them over the data,
+    or one bar when the values agree to rounding (a sculpted loan's DSCR equals its target
+    in every scenario up to 1e-16, too narrow a range for 40 distinct bin edges)."""
     lo, hi = float(v.min()), float(v.max())
-    pad = max(1e-3 * max(abs(lo), abs(hi)), 1e-9)
-    if hi - lo < pad:
-        mid = 0.5 * (lo + hi)
-        return mid - pad, mid + pad
-    return lo, hi
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):
+        half = 0.5 * max(1.0, abs(lo)) * 1e-3
+        return {"bins": 1, "range": (lo - half, hi + half)}
+    return {"bins": min(40, max(10, int(np.sqrt(v.size))))}
 
 
 def histogram_chart(
@@ -495,13 +494,7 @@ def histogram_chart(
             label, unit = labels[k]
             scale = 100.0 if unit in ("rate", "share") else 1.0
             v = values[k][np.isfinite(values[k])] * scale
-            ax.hist(
-                v,
-                bins=min(40, max(10, int(np.sqrt(v.size)))),
-                range=_hist_range(v),
-                color=PALETTE["blue"],
-                alpha=0.85,
-            )
+            ax.hist(v, **_hist_bins(v), color=PALETTE["blue"], alpha=0.85)
             b = base.get(k, np.nan)
             if np.isfinite(b):
                 ax.axvline(b * scale, color="black", linewidth=1.0, label=t("ch.base", lang))
