@@ -219,6 +219,13 @@ class _Sheet:
         """A (T,) series of zeros."""
         return np.zeros(self.n_periods)
 
+    def nonzero(self, x: np.ndarray | str | Lines) -> bool:
+        """Whether a ledger line, Lines sum or series is non-zero in any period (rows a
+        run does not need are left out)."""
+        if isinstance(x, str) and x not in self.result.ledger:
+            return False
+        return bool(np.any(np.abs(self.series(x)) > 1e-12))
+
     def lines(self, *ids: str, optional: bool = False) -> Lines:
         """The sum of ledger lines ``ids`` (with ``optional``, lines absent from the run
         are left out, as zeros)."""
@@ -512,6 +519,21 @@ def _lagged(x: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], x[:-1]])
 
 
+def _expensed_construction_interest(sh: _Sheet) -> Lines:
+    """Construction-period interest, net of interest subsidies, that is not IDC because it
+    is interest on the investment of phases already in operation (expensed, issue 17.6):
+    bond interest and loan interest rolled into the balances or paid in cash in
+    construction, less ``finance.interest_capitalised``. Zero with a single phase."""
+    return sh.lines("bond.interest", "loan.capitalised", "loan.idc_paid").masked(C) - sh.lines(
+        "finance.interest_capitalised"
+    )
+
+
+def _paid_interest_loans(result: Result) -> set[str]:
+    """Names of the loans that pay their construction interest in cash."""
+    return {ln.name for ln in result.spec.funding.loans if ln.construction_interest.value == "paid"}
+
+
 def _subsidised_loans(result: Result) -> set[str]:
     """Names of the loans that an interest subsidy (贴息) applies to."""
     return {
@@ -656,21 +678,24 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
     interest already rolled), net of any interest subsidy (贴息). For each loan: opening
     balance, drawdown, interest accrued (``当期应计利息``, gross), the part paid by interest
     subsidies (memo, when the loan has one), interest capitalised into the balance
-    (``loan[…].capitalised``), the construction interest that no longer fitted in the
-    facility and was paid in cash (``loan[…].idc_paid``, shown when a loan has any),
-    principal repaid, up-front and commitment fees, closing balance — so that opening +
-    drawdown + capitalised − repaid = closing. For each bond
-    tranche: opening balance, issue, principal, interest (paid from the construction
-    sources and capitalised into the investment), issuance and payment fees, closing
-    balance. Then the totals ``finance.interest_capitalised`` (建设期利息: bond interest +
-    loan interest net of subsidies, rolled in or paid in cash) and
-    ``finance.fees_capitalised``. Interest and fees count
-    only in construction periods (a year that is partly in operation shows the capitalised
-    part); balances and principal are the year's own.
+    (``loan[…].capitalised``), the construction interest paid in cash
+    (``loan[…].idc_paid``: all of it for a loan with ``construction_interest: paid``, else
+    the part that no longer fitted in the facility, shown when there is any), principal
+    repaid, up-front and commitment fees, closing balance — so that opening + drawdown +
+    capitalised − repaid = closing and accrued − subsidy = capitalised + paid in cash. For
+    each bond tranche: opening balance, issue, principal, interest (paid from the
+    construction sources or from own funds), issuance and payment fees, closing balance.
+    With several phases, the construction-period interest on the investment of phases
+    already in operation is expensed, not capitalised (issue 17.6): ``idc.expensed`` (shown
+    when there is any) takes it off. Then the totals ``finance.interest_capitalised``
+    (建设期利息 = bond interest + loan interest net of subsidies, rolled in or paid in cash,
+    − ``idc.expensed``) and ``finance.fees_capitalised``. Interest and fees count only in
+    construction periods; balances and principal are the year's own.
     """
     sh = _Sheet(result, scenario, "construction_interest")
     c = sh.p("flag.construction")
     subsidised = _subsidised_loans(result)
+    paid_loans = _paid_interest_loans(result)
     for name in sh.ids("loan[", "].opening"):
         at = f"loan[{name}]"
         sh.heading(at, name, f"Loan: {name}")
@@ -696,7 +721,14 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
             f"{at}.capitalised",
             level=1,
         )
-        if np.any(result.ledger[f"{at}.idc_paid"] != 0):
+        if name in paid_loans:
+            sh.add_flow(
+                f"{at}.idc_paid",
+                "当期现金支付的建设期利息",
+                "Construction interest paid in cash",
+                level=1,
+            )
+        elif sh.nonzero(f"{at}.idc_paid"):
             sh.add_flow(
                 f"{at}.idc_paid",
                 "当期现金支付的建设期利息（超出贷款额度）",
@@ -739,6 +771,14 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
             level=1,
         )
         sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
+    expensed = _expensed_construction_interest(sh)
+    if sh.nonzero(expensed):
+        sh.add_flow(
+            "idc.expensed",
+            "减：已投入运营分期的利息（计入当期费用）",
+            "less: interest on phases already in operation (expensed)",
+            expensed,
+        )
     sh.add_flow(
         "finance.interest_capitalised", "建设期利息合计", "Interest during construction (IDC)"
     )
@@ -764,16 +804,18 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     """项目总投资使用计划与资金筹措表 — uses and sources of funds in the construction years.
 
     Uses (``su.uses``): construction investment, IDC (``finance.interest_capitalised``:
-    bond interest and the loan interest net of subsidies, rolled into the balances or —
-    beyond a facility — paid in cash), loan interest paid by
-    interest subsidies (贴息; it does not enter the total investment), financing fees, and
-    — when they fall in construction — debt principal repaid and income tax. Sources
+    bond interest and the loan interest net of subsidies, rolled into the balances or paid
+    in cash), loan interest paid by interest subsidies (贴息; it does not enter the total
+    investment), the construction-period interest on phases already in operation (expensed,
+    not IDC; with several phases), financing fees, the DSRA funded at completion
+    (``funding.dsra_funding: construction``), and — when they fall in construction — debt
+    principal repaid and income tax. Sources
     (``su.sources``): 项目资本金 (sponsor equity, state equity injections, the fund,
     capital grants counted as capital, the capital share of special bonds), 债务资金 (the
     rest of the bonds, loan drawings, loan interest capitalised into the balances), 其他资金
-    (grants not counted as capital, operating cash flow and interest subsidies received in
-    construction, cash on hand used). Every row counts construction periods only, so
-    sources equal uses in every column.
+    (grants not counted as capital, operating cash flow, interest subsidies and interest on
+    cash received in construction, cash on hand used). Every row counts construction
+    periods only, so sources equal uses in every column.
     """
     sh = _Sheet(result, scenario, "investment_plan")
     c = sh.p("flag.construction")
@@ -798,9 +840,27 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.lines("loan.interest").masked(C) - sh.lines("loan.capitalised", "loan.idc_paid"),
         level=1,
     )
+    expensed = _expensed_construction_interest(sh)
+    if sh.nonzero(expensed):
+        sh.add_flow(
+            "uses.expensed_interest",
+            "建设期已投入运营分期的利息（计入当期费用）",
+            "Construction-period interest on phases in operation (expensed)",
+            expensed,
+            level=1,
+        )
     sh.add_flow(
         "finance.fees_capitalised", "建设期融资费用", "Financing fees during construction", level=1
     )
+    dsra = sh.lines("cash.dsra_change").masked(C)
+    if sh.nonzero(dsra):
+        sh.add_flow(
+            "uses.dsra",
+            "完工时存入偿债准备金（DSRA）",
+            "Debt-service reserve funded at completion",
+            dsra,
+            level=1,
+        )
     sh.add_flow(
         "uses.principal",
         "建设期偿还债务本金",
@@ -836,7 +896,9 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         ),
         z,
     )
-    cash = sh.p("cash.cumulative_surplus")
+    # Cash on hand, reserves excluded: a DSRA funded at completion is a use above.
+    cash = sh.p("cash.balance")
+    interest_income = sh.lines("finance.interest_income").masked(C)
     parts = {
         "equity.sponsor": ("股东资本金", "Sponsor equity", sh.lines("equity.sponsor")),
         "sources.injections": (
@@ -877,6 +939,11 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             "Interest subsidies",
             sh.lines("fiscal.interest_subsidies"),
         ),
+        "sources.interest_income": (
+            "建设期利息收入",
+            "Interest earned in construction",
+            sh.lines("finance.interest_income"),
+        ),
         "sources.cash_used": (
             "动用期初现金余额",
             "Cash on hand used (− retained)",
@@ -905,6 +972,7 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 "sources.other_grants",
                 "sources.operating_cash",
                 "sources.interest_subsidies",
+                *(["sources.interest_income"] if sh.nonzero(interest_income) else []),
                 "sources.cash_used",
             ],
         ),
@@ -977,7 +1045,8 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
 def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
     """总成本费用估算表 — operating costs (经营成本) by item, depreciation and amortisation
     (including capitalised financing costs, ``dep_fin.total``), interest expense (bond and
-    loan interest outside construction), financing fees expensed, and total cost
+    loan interest outside construction and, with several phases, the construction-period
+    interest on the phases already in operation), financing fees expensed, and total cost
     (``pl.total_cost``), split into variable costs (operating items proportional to revenue
     or to a revenue driver) and fixed costs (the rest)."""
     sh = _Sheet(result, scenario, "total_cost")
@@ -1009,6 +1078,15 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
         _outside_construction(sh.lines("loan.interest")),
         level=1,
     )
+    in_construction = sh.lines("finance.interest_expensed").masked(C)
+    if sh.nonzero(in_construction):
+        sh.add_flow(
+            "interest.construction",
+            "建设期已投入运营分期的利息",
+            "Construction-period interest on phases in operation",
+            in_construction,
+            level=1,
+        )
     sh.add_flow("finance.fees_expensed", "融资费用", "Financing fees")
     sh.add_flow("pl.total_cost", "总成本费用合计", "Total cost")
     variable = sh.lines(
@@ -1461,6 +1539,17 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
         "in.revenue": ("营业收入", "Operating revenue", op("revenue.total")),
         "in.output_vat": ("销项税额", "Output VAT", op("tax.output_vat")),
         "in.subsidy_income": ("补贴收入", "Subsidy income", op("pl.subsidy_income")),
+        **(
+            {
+                "in.interest_income": (
+                    "利息收入",
+                    "Interest earned on cash and reserves",
+                    op("finance.interest_income"),
+                )
+            }
+            if sh.nonzero("finance.interest_income")
+            else {}
+        ),
         "equity.terminal_value": (
             "回收固定资产余值",
             "Residual book value",
@@ -1556,12 +1645,15 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     financing (capital, fund, capital grants, bonds, loan drawings, loan interest
     capitalised in construction, interest subsidies received in construction; interest
     accrued — construction interest included, gross —, principal, fees, distributions,
-    payments to the fund); net cash flow and 累计盈余资金
+    payments to the fund; interest earned on cash is an operating inflow); net cash flow
+    and 累计盈余资金
     (``cash.cumulative_surplus``, cash including reserves), which must stay ≥ 0
     (财务生存能力). Construction interest capitalised into the loans shows both as a loan
-    inflow and in 各种利息支出, and construction interest subsidies (not income: they reduce
-    the capitalised interest) both as an inflow and in the interest they pay, so that
-    the interest row is the whole interest accrued. ``attrs["indicators"]``: the minimum
+    inflow and in 各种利息支出, and construction interest subsidies (they reduce the
+    capitalised interest) both as an inflow, in full, and in the interest they pay, so that
+    the interest row is the whole interest accrued; the operating 补贴收入 leaves out the
+    part of them that is subsidy income. Construction interest paid in cash is met by the
+    other inflows (capital, grants, bonds). ``attrs["indicators"]``: the minimum
     cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
     sh = _Sheet(result, scenario, "financial_plan")
 
@@ -1590,7 +1682,22 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         [
             ("revenue.total", "营业收入", "Operating revenue"),
             ("tax.output_vat", "增值税销项税额", "Output VAT"),
-            ("pl.subsidy_income", "补贴收入", "Subsidy income"),
+            (
+                "operating.subsidy_income",
+                "补贴收入",
+                "Subsidy income",
+                # 贴息 of construction periods is a financing inflow below, in full (the part
+                # on interest expensed for a phase in operation is subsidy income too).
+                sh.lines("pl.subsidy_income")
+                - (sh.lines("pl.subsidy_income") - sh.lines("fiscal.operating_subsidies")).masked(
+                    C
+                ),
+            ),
+            *(
+                [("finance.interest_income", "利息收入", "Interest earned on cash and reserves")]
+                if sh.nonzero("finance.interest_income")
+                else []
+            ),
         ],
         [
             ("opex.total", "经营成本", "Operating costs"),
@@ -1752,7 +1859,9 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
 def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
     """专项债券项目收益与融资平衡表 — project income for debt service
     (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
-    their input VAT, less taxes, plus exit proceeds; fiscal subsidies excluded), special-bond
+    their input VAT, less taxes, plus exit proceeds and interest earned on cash, less the
+    maintenance reserve's contributions net of its releases; fiscal subsidies excluded),
+    special-bond
     principal and interest (``cash.bond_debt_service``), market-financing principal and
     interest (``cash.loan_debt_service``; its interest row is that line less the principal,
     so the two rows add up to the ledger's debt service), the income left after bond
@@ -1795,6 +1904,21 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         "plus: REIT exit net proceeds",
         level=1,
     )
+    if sh.nonzero("finance.interest_income"):
+        sh.add_flow(
+            "finance.interest_income",
+            "加：利息收入（货币资金及准备金）",
+            "plus: interest earned on cash and reserves",
+            level=1,
+        )
+    if "reserve.mmra.contribution" in result.ledger:
+        sh.add_flow(
+            "income.mmra",
+            "减：大中修准备金计提（扣除使用）",
+            "less: maintenance reserve contributions net of releases",
+            sh.lines("reserve.mmra.contribution") - sh.lines("reserve.mmra.release"),
+            level=1,
+        )
     bond = sh.add_flow(
         "cash.bond_debt_service", "专项债券还本付息", "Special-bond principal and interest"
     )

@@ -1973,7 +1973,12 @@ def records(w: ModelWriter) -> None:
         "cash.net_income_for_coverage",
         "项目收益（扣除财政补贴）",
         "Project net income for coverage (excl. subsidies)",
-        lambda x: f"={x.p('cash.cfads')}-{x.p('pl.subsidy_income')}",
+        # CFADS holds interest subsidies in operation only (in construction they are a
+        # source of the funding plan): take off the subsidy income it holds.
+        lambda x: (
+            f"={x.p('cash.cfads')}-{x.p('fiscal.operating_subsidies')}-(1-{x.p('flag.construction')})*"
+            f"({x.p('pl.subsidy_income')}-{x.p('fiscal.operating_subsidies')})"
+        ),
     )
     b.row(
         S,

@@ -491,7 +491,13 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         p["cfads"],
         group="cash",
     )
-    net_income = p["cfads"] - subsidies
+    # CFADS holds the operating subsidies and, in operation only, the interest subsidies
+    # (in construction they are a source of the funding plan, not CFADS, though the part on
+    # interest expensed for a phase in operation is subsidy income): take off what it holds.
+    in_operation = 1.0 - ops.availability.astype(float)
+    net_income = p["cfads"] - led.raw("fiscal.operating_subsidies") - in_operation * p[
+        "subsidy_income"
+    ]
     add(
         "cash.net_income_for_coverage",
         "项目收益（扣除财政补贴）",
