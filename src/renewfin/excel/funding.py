@@ -1336,7 +1336,7 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
                 "sheet": F,
                 "row": r,
                 "id": "xl.debt_service",
-                "name": "Debt service for the DSRA target (every period; its total here)",
+                "name": "Debt service for the DSRA target",
                 "whole_row": True,
                 "value": float(values.sum()),
                 "residual": float(sizing.residual),
