@@ -280,9 +280,10 @@ def test_export_refuses_bad_requests(client: TestClient, project: str) -> None:
 
 
 def test_a_solve_that_does_not_converge_is_a_clear_422(client: TestClient) -> None:
-    """Issue 23's reproduction: the funding solve does not settle, and the run says what to
-    change instead of showing numbers (``renewfin run`` exits 4 on it)."""
-    spec = load_spec(ROOT / "tests" / "financing" / "fixtures" / "repaying_in_construction.yaml")
+    """A structure whose funding solve does not settle (a DSRA loop in construction, see
+    the fixture): the run says what to change instead of showing numbers (``renewfin run``
+    exits 4 on it). Issue 23's first reproduction converges since issue 16."""
+    spec = load_spec(Path(__file__).parent / "fixtures" / "dsra_loop_in_construction.yaml")
     r = client.post("/api/run", json={"spec": to_data(spec)})
     error = assert_error(r, 422)
     assert error["code"] == "unconverged" and "did not converge" in error["message"]
