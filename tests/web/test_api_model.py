@@ -87,11 +87,20 @@ def test_run_shows_the_engines_numbers(client: TestClient, project: str) -> None
     assert view["metrics"] == expected["metrics"]
     shown = {m["key"]: m for s in view["sections"] for m in s["metrics"]}
     assert set(shown) == set(result.values)  # every metric of the registry, new ones too
+    covenants = result.spec.funding.covenants
     cov = shown["bond_coverage"]
-    assert cov["zh"] == metric_info("bond_coverage").zh and cov["floor"] == 1.1
-    assert cov["ok"] == (cov["value"] >= 1.1)
-    checks = view["checks"]["integrity"] + view["checks"]["covenant"]
-    assert {c["id"] for c in checks} == set(expected["checks"])
+    floor = covenants.min_bond_coverage
+    assert cov["zh"] == metric_info("bond_coverage").zh and cov["floor"] == floor
+    assert cov["ok"] == (cov["value"] >= floor)
+    # each floor is the one its covenant test of renewfin.checks applies
+    assert shown["min_loan_dscr"]["floor"] == covenants.min_dscr
+    assert shown["min_llcr"]["floor"] == covenants.llcr_floor
+    assert shown["min_dscr_cn"]["floor"] == covenants.min_dscr_cn
+    assert shown["min_icr"]["floor"] == covenants.min_icr
+    assert "floor" not in shown["min_dscr"]  # all-debt DSCR: no covenant tests it
+    # the split of the JSON document: integrity checks apart from covenant and policy tests
+    assert {c["id"] for c in view["checks"]["integrity"]} == set(expected["checks"])
+    assert {c["id"] for c in view["checks"]["covenant"]} == set(expected["covenants"])
     assert {c["id"] for c in view["checks"]["integrity"]} >= {"sources_uses", "balance_sheet"}
     assert "dscr" in {c["id"] for c in view["checks"]["covenant"]}
     assert len(view["tables"]) == 13 and view["tables"][0]["zh"] == "建设投资估算表"
@@ -271,9 +280,10 @@ def test_export_refuses_bad_requests(client: TestClient, project: str) -> None:
 
 
 def test_a_solve_that_does_not_converge_is_a_clear_422(client: TestClient) -> None:
-    """Issue 23's reproduction: the funding solve does not settle, and the run says what to
-    change instead of showing numbers (``renewfin run`` exits 4 on it)."""
-    spec = load_spec(ROOT / "tests" / "financing" / "fixtures" / "repaying_in_construction.yaml")
+    """A structure whose funding solve does not settle (a DSRA loop in construction, see
+    the fixture): the run says what to change instead of showing numbers (``renewfin run``
+    exits 4 on it). Issue 23's first reproduction converges since issue 16."""
+    spec = load_spec(Path(__file__).parent / "fixtures" / "dsra_loop_in_construction.yaml")
     r = client.post("/api/run", json={"spec": to_data(spec)})
     error = assert_error(r, 422)
     assert error["code"] == "unconverged" and "did not converge" in error["message"]

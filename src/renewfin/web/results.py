@@ -35,12 +35,15 @@ __all__ = [
 FLOORS = {
     "bond_coverage": "min_bond_coverage",
     "total_debt_coverage": "min_total_coverage",
-    "min_dscr": "min_dscr",
+    "min_loan_dscr": "min_dscr",
+    "min_llcr": "llcr_floor",
+    "min_dscr_cn": "min_dscr_cn",
     "min_icr": "min_icr",
-    "min_llcr": "min_llcr",
 }
-"""Metric → the field of ``funding.covenants`` that sets its floor (a field the spec no
-longer has is skipped)."""
+"""Metric → the attribute of ``funding.covenants`` that sets its floor, as the covenant
+tests of ``renewfin.checks`` pair them (the bank DSCR floor ``min_dscr`` is tested on the
+loan DSCR after special-bond service, the LLCR on ``llcr_floor``, the DSCR floor when
+``min_llcr`` is not given); an attribute the spec no longer has is skipped."""
 
 INTEGRITY_CHECKS = frozenset({"sources_uses", "balance_sheet", "funding_converged"})
 """Checks that say the model is broken (DESIGN §6), for checks that do not say their kind

@@ -7,7 +7,7 @@ import { LANG, el, fill, formatCell, formatValue, label, t, table } from "./dom.
 const HEADLINE = [
   "total_project_investment", "total_investment", "fiscal_outlay", "bond_amount", "loan_amount",
   "sponsor_equity", "bond_coverage", "total_debt_coverage", "residual_coverage",
-  "min_dscr", "min_llcr", "project_irr_after_tax", "equity_irr",
+  "min_dscr", "min_loan_dscr", "min_llcr", "project_irr_after_tax", "equity_irr",
 ];
 
 function status(ok) {
