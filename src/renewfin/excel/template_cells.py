@@ -78,8 +78,9 @@ def _value_at(rows: list[tuple[Any, ...]], r: int, c: int) -> Any:
     return rows[r - 1][c - 1]
 
 
-def _read(path: Path, widths: dict[str, int], source: str, data_only: bool) -> Rows:
-    out: Rows = {}
+def _sheets(path: Path, widths: dict[str, int], data_only: bool) -> Iterator[tuple[str, Any]]:
+    """(name, worksheet) of each sheet of ``widths`` in the workbook at ``path``, read-only
+    with its stated dimensions ignored; the workbook is closed when the iteration ends."""
     wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
         for name in wb.sheetnames:
@@ -88,10 +89,16 @@ def _read(path: Path, widths: dict[str, int], source: str, data_only: bool) -> R
             ws = wb[name]
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()
-            rows = ws.iter_rows(max_col=widths[name], values_only=True)
-            out[name] = list(_bounded_rows(rows, name, source))
+            yield name, ws
     finally:
         wb.close()
+
+
+def _read(path: Path, widths: dict[str, int], source: str, data_only: bool) -> Rows:
+    out: Rows = {}
+    for name, ws in _sheets(path, widths, data_only):
+        rows = ws.iter_rows(max_col=widths[name], values_only=True)
+        out[name] = list(_bounded_rows(rows, name, source))
     return out
 
 
@@ -99,22 +106,12 @@ def _formula_cells(path: Path, widths: dict[str, int],
                    source: str) -> list[tuple[str, str, int, int, str]]:
     """(sheet, cell, row, column, formula) of every formula cell in the sheets read."""
     found = []
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        for name in wb.sheetnames:
-            if name not in widths:
-                continue
-            ws = wb[name]
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()
-            for r, row in enumerate(ws.iter_rows(max_row=MAX_ROWS, max_col=widths[name]), 1):
-                for c, cell in enumerate(row, 1):
-                    if getattr(cell, "data_type", None) == "f":
-                        text = getattr(cell.value, "text", cell.value)
-                        found.append((name, f"{get_column_letter(c)}{r}", r, c,
-                                      shorten(str(text))))
-    finally:
-        wb.close()
+    for name, ws in _sheets(path, widths, data_only=False):
+        for r, row in enumerate(ws.iter_rows(max_row=MAX_ROWS, max_col=widths[name]), 1):
+            for c, cell in enumerate(row, 1):
+                if getattr(cell, "data_type", None) == "f":
+                    text = getattr(cell.value, "text", cell.value)
+                    found.append((name, f"{get_column_letter(c)}{r}", r, c, shorten(str(text))))
     return found
 
 
