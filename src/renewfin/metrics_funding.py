@@ -208,6 +208,38 @@ def cash_for_loans(ledger: Ledger) -> np.ndarray:
     return np.maximum(opening, 0.0)
 
 
+def llcr_terms(
+    ledger: Ledger, plan: FundingPlan, sizing: Sizing, ppy: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms of the LLCR in each period, each (S, T): its numerator (PV at the loans'
+    contractual rates of CFADS after special-bond service over the loan life, + cash held
+    for the debt, ``cash_for_loans``) [money], its denominator (the loans' opening balance
+    with the period's drawings) [money], and the periods it is tested on (the start of each
+    test year with a balance). ``min_llcr`` is the minimum of their ratio over those
+    periods; the report's LLCR by year reads the same terms."""
+    L = ledger.__getitem__
+    shape = L("cash.cfads").shape
+    opening = sum(
+        (L(f"loan[{ln.name}].opening") + L(f"loan[{ln.name}].draw") for ln in plan.loans),
+        np.zeros(shape),
+    )
+    rate = loan_discount_rate(plan, sizing, ppy, shape)
+    x = L("cash.cfads") - L("cash.bond_debt_service")
+    loan_life = window(opening > 1e-9)
+    starts = np.zeros(shape, dtype=bool)
+    starts[:, ::ppy] = test_years(ledger, ppy)
+    value = pv_from(x * loan_life, rate) + cash_for_loans(ledger)
+    return value, opening, loan_life & starts
+
+
+def cash_test_periods(ledger: Ledger) -> np.ndarray:
+    """(S, T) the periods ``min_cumulative_cash`` is taken over: in operation, held, and
+    before the last period held (which pays out everything)."""
+    L = ledger.__getitem__
+    last = np.arange(ledger.n_periods)[None, :] >= held_until(ledger)[:, None]
+    return np.asarray((L("flag.construction") == 0) & (L("flag.held") > 0) & ~last)
+
+
 def _cover_ratios(
     ledger: Ledger,
     plan: FundingPlan,
@@ -221,21 +253,13 @@ def _cover_ratios(
     start of each test year with a balance (LLCR: the minimum; PLCR: at the first)."""
     L = ledger.__getitem__
     shape = L("cash.cfads").shape
-    opening = sum(
-        (L(f"loan[{ln.name}].opening") + L(f"loan[{ln.name}].draw") for ln in plan.loans),
-        np.zeros(shape),
-    )
-    rate = loan_discount_rate(plan, sizing, ppy, shape)
-    x = L("cash.cfads") - L("cash.bond_debt_service")
-    loan_life = window(opening > 1e-9)
-    held = cash_for_loans(ledger)
-    starts = np.zeros(shape, dtype=bool)
-    starts[:, ::ppy] = test_years(ledger, ppy)
-    rows = loan_life & starts
-    m = minimum(pv_from(x * loan_life, rate) + held, opening, rows)
+    value, opening, rows = llcr_terms(ledger, plan, sizing, ppy)
+    m = minimum(value, opening, rows)
     out["min_llcr"] = m.value
     notes.note("min_llcr", m.why, m.at)
-    pv_project = pv_from(x * (L("flag.held") > 0), rate) + held
+    rate = loan_discount_rate(plan, sizing, ppy, shape)
+    x = L("cash.cfads") - L("cash.bond_debt_service")
+    pv_project = pv_from(x * (L("flag.held") > 0), rate) + cash_for_loans(ledger)
     first = np.argmax(rows, axis=1)
     idx = np.arange(shape[0])
     value, why = cover(pv_project[idx, first], opening[idx, first])
@@ -270,9 +294,7 @@ def _coverage(
     rows = test_years(ledger, ppy) & (by_year(bond_life.astype(float), ppy) > 0)
     annual = minimum(by_year(ni * bond_life, ppy), by_year(bond_pi, ppy), rows)
     _noted(out, notes, "min_annual_cash_coverage", annual, ppy)
-    # Cumulative cash in operation, before the last period held (which pays out all).
-    last = np.arange(ledger.n_periods)[None, :] >= held_until(ledger)[:, None]
-    operating = (L("flag.construction") == 0) & (L("flag.held") > 0) & ~last
+    operating = cash_test_periods(ledger)
     cash = np.where(operating, L("cash.cumulative_surplus"), np.inf)
     any_op = operating.any(axis=1)
     out["min_cumulative_cash"] = np.where(any_op, cash.min(axis=1), np.nan)

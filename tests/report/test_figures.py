@@ -158,7 +158,6 @@ def test_english_report_without_scenario_quotes_the_engine() -> None:
     assert 'lang="en"' in html and "Financial evaluation report" in html
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 changed the metric's periods; the report's own recomputation is fixed on branch i20 (ef3c807), not yet merged")
 def test_llcr_by_year_has_the_metric_as_its_minimum() -> None:
     for name in MODELS:
         data, _ = built(name)
@@ -170,7 +169,6 @@ def test_llcr_by_year_has_the_metric_as_its_minimum() -> None:
             assert np.isnan(metric)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 changed the metric's periods; the report's own recomputation is fixed on branch i20 (ef3c807), not yet merged")
 def test_fan_minimum_equals_the_simulated_minimum_cumulative_cash() -> None:
     data, _ = built("industrial_park_reit")
     assert data.fan is not None and data.simulation is not None

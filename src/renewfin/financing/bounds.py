@@ -27,7 +27,9 @@ operation, held, and not the year of a REIT exit; the bank DSCR is assessed on t
   the start of repayment, the balance is ``B_t = P_t + (B_0 − P_0) G_t``, and the bound on
   ``B_0`` is ``min(P_0, min_t P_0 + (max(A_t, 0) / (target · r_t) − P_t) / G_t)``. With
   ``A_t > 0`` everywhere this is ``P_0`` (PV ÷ target, the LLCR bound); a period with
-  ``A_t ≤ 0`` limits the loan to what the cash before it repays. Interest-only periods in
+  ``A_t ≤ 0`` limits the loan to what the cash before its *year* repays (``B = 0`` at the
+  year's first period: the DSCR is tested on the year, so in a sub-annual model a period
+  short of cash would otherwise pull the year below the target). Interest-only periods in
   operation before repayment add ``B ≤ A_t / (target · r_t)``.
 - LLCR bound: at the start of each test year with a balance, PV at the loan rate of the
   cash available to the loan to its maturity ÷ (target × the balance of a unit facility);
@@ -252,16 +254,24 @@ def _sculpted_bound(
         lim = np.inf if r <= 0.0 and a > 0.0 else (max(a, 0.0) / (target * r) if r > 0 else 0.0)
         if lim < best:
             best, at, cash = lim, t, a
-    growth = 1.0
+    growth = scratch[0]  # growth of the balance from s0 to the start of each period
+    g = 1.0
     for t in range(s0, stop):
+        growth[t] = g
         a = available(li, out, out_loans, k, j, t, target)
         r = li.rates[k, j, t]
-        if r > 0.0 or a <= 0.0:
-            cap = max(a, 0.0) / (target * r) if r > 0.0 else 0.0
-            lim = pv[s0] + (cap - pv[t]) / growth
+        if a <= 0.0:
+            # No service fits this period, and the DSCR is tested on the year: the loan is
+            # repaid before the year begins (a sub-annual period's cash is netted in it).
+            ts = max(s0, (t // li.ppy) * li.ppy)
+            lim = pv[s0] - pv[ts] / growth[ts]
+            if lim < best:
+                best, at, cash = lim, ts, a
+        elif r > 0.0:
+            lim = pv[s0] + (a / (target * r) - pv[t]) / g
             if lim < best:
                 best, at, cash = lim, t, a
-        growth *= 1.0 + r
+        g *= 1.0 + r
     return max(best, 0.0) / beta, at, cash
 
 

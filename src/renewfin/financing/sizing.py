@@ -426,6 +426,9 @@ def _solve(
                 debt_change = state[0]
             else:
                 whole += 1
+                if whole == 2:  # the first pass to read the cash bounds: new slopes
+                    x_prev[:] = np.nan
+                    xf_prev[:] = np.nan
                 if nl and whole > 1:
                     change = 0.0
                     for t in range(horizon):

@@ -16,9 +16,9 @@ import pandas as pd
 from renewfin import sensitivity as sens
 from renewfin.checks import Check, run_checks
 from renewfin.engine import Result, run
-from renewfin.metrics_funding import loan_discount_rate
+from renewfin.metrics_funding import cash_test_periods, llcr_terms
 from renewfin.paths import base_inputs
-from renewfin.ratios import pv_from, safe_ratio, window
+from renewfin.ratios import safe_ratio
 from renewfin.sensitivity import tornado_frame
 from renewfin.simulation import (
     DEFAULT_CHUNK,
@@ -127,32 +127,20 @@ def year_ends(n_periods: int, ppy: int) -> np.ndarray:
 
 
 def llcr_by_year(result: Result) -> np.ndarray:
-    """LLCR at the start of each model year, (Y,), as ``min_llcr`` reads it.
-
-    PV of CFADS after special-bond service over the remaining loan life, discounted at the
-    loans' contractual rates (``metrics_funding.loan_discount_rate``), over the opening loan
-    balance plus the period's drawdown; shown at the first period of each year that is out
-    of construction and inside the loan life, NaN elsewhere. Its minimum is the metric
-    ``min_llcr`` (a test checks this).
+    """LLCR at the start of each model year, (Y,), as ``min_llcr`` reads it: the terms of
+    ``metrics_funding.llcr_terms`` (PV of CFADS after special-bond service over the loan
+    life at the loans' contractual rates, + cash held for the debt, over the opening loan
+    balance with the period's drawings), at the first period of each test year with a
+    balance, NaN elsewhere. Its minimum is the metric ``min_llcr`` (a test checks this).
     """
     led = result.ledger
     ppy = result.timeline.ppy
-    n = led.n_periods
-    starts = np.arange(0, n, ppy)
+    starts = np.arange(0, led.n_periods, ppy)
     plan, sizing = result.plan, result.sizing
     if plan is None or sizing is None or not plan.loans:
         return np.full(starts.size, np.nan)
-    opening = sum(
-        (led[f"loan[{ln.name}].opening"] + led[f"loan[{ln.name}].draw"] for ln in plan.loans),
-        np.zeros((led.n_scenarios, n)),
-    )
-    rate = loan_discount_rate(plan, sizing, ppy, opening.shape)
-    x = led["cash.cfads"] - led["cash.bond_debt_service"]
-    life = window(opening > 1e-9)
-    pv = pv_from(x * life, rate)
-    at_start = (np.arange(n) % ppy == 0)[None, :]
-    repaying = life & at_start & (led["flag.construction"] == 0)
-    llcr = safe_ratio(pv, opening, repaying)
+    value, opening, rows = llcr_terms(led, plan, sizing, ppy)
+    llcr = safe_ratio(value, opening, rows)
     return np.asarray(llcr[0, starts], dtype=float)
 
 
@@ -172,7 +160,8 @@ def cumulative_cash_fan(
     Returns
     -------
     Fan
-        Percentiles (P, Y), the paths (n, Y) and each scenario's minimum over periods.
+        Percentiles (P, Y), the paths (n, Y) and each scenario's minimum over the periods
+        ``min_cumulative_cash`` is taken over (``metrics_funding.cash_test_periods``).
     """
     prepared = prepare(spec, sim.scenario)
     overrides = overrides_for(prepared, sim.samples)
@@ -185,7 +174,9 @@ def cumulative_cash_fan(
         cash = np.asarray(res.ledger["cash.cumulative_surplus"], dtype=float)
         ends = year_ends(cash.shape[1], res.timeline.ppy)
         paths.append(cash[:, ends])
-        minimum.append(cash.min(axis=1))
+        tested = cash_test_periods(res.ledger)
+        minimum.append(np.where(tested.any(axis=1), np.where(tested, cash, np.inf).min(axis=1),
+                                np.nan))
         starts = res.timeline.starts
         labels = [str(starts[int(e) - (int(e) % res.timeline.ppy)].year) for e in ends]
     all_paths = np.vstack(paths) if paths else np.zeros((0, 0))
