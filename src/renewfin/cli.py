@@ -130,6 +130,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         progress=_progress(args),
         auto_stop=True if args.auto_stop else None,
         workers=args.workers,
+        lines=args.lines,
     )
     stress = stress_table(spec, scenario) if scenario.stress else None
     print(format_simulation(sim, stress))
@@ -140,6 +141,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.csv:
         atomic_write(args.csv, lambda fh: write_csv(sim.table(), fh, index_label="scenario"))
         print(f"per-scenario table written to {args.csv}")
+    if args.lines_csv:
+        import pandas as pd
+
+        from renewfin.simulation_lines import line_rows
+
+        frame = pd.DataFrame(line_rows(sim.lines))
+        atomic_write(args.lines_csv, lambda fh: write_csv(frame, fh, index=False))
+        print(f"per-period percentiles written to {args.lines_csv}")
     if args.output:
         from renewfin.excel.risk import write_risk
         from renewfin.sensitivity import tornado
@@ -506,8 +515,29 @@ def _simulate(sub: Any) -> None:
         "they are always printed on stderr)",
     )
     _csv_opt(p, "one row per scenario")
+    p.add_argument(
+        "--lines",
+        metavar="LINE,…",
+        type=_line_list,
+        default=(),
+        help="per-period percentiles (P5…P95) of these ledger lines or annual ratios "
+        "(ratio.dscr, ratio.loan_dscr, ratio.dscr_cn, ratio.icr, ratio.bond_cover), "
+        "collected chunk by chunk, in the JSON, --lines-csv and the workbook",
+    )
+    p.add_argument(
+        "--lines-csv",
+        metavar="OUT",
+        type=output(".csv"),
+        help="write the per-period percentiles of --lines to OUT (one row per line and "
+        "period)",
+    )
     _output_opt(p, "the model workbook with the risk sheets", ".xlsx")
     _progress_opt(p)
+
+
+def _line_list(text: str) -> tuple[str, ...]:
+    """``--lines a,b,c`` as a tuple of names (blank items dropped)."""
+    return tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
 
 
 def _sensitivity(sub: Any) -> None:

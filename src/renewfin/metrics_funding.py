@@ -101,8 +101,7 @@ def funding_metrics(
     out["total_project_investment"] = total_inv
     out["idc"] = L("finance.interest_capitalised").sum(axis=1)
     _returns(ledger, spec, diagnostics, equity_discount_rate, notes, out)
-    _bank_ratios(ledger, spec, notes, out)
-    _cn_ratios(ledger, spec, notes, out)
+    _annual_ratios(ledger, spec, notes, out)
     _cover_ratios(ledger, plan, sizing, spec.periods_per_year, notes, out)
     _coverage(ledger, spec, notes, out)
     _capital(ledger, plan, sizing, out)
@@ -159,22 +158,68 @@ def _noted(
     notes.note(key, m.why, np.where(m.at >= 0, m.at * ppy, -1))
 
 
-def _bank_ratios(
+def bond_life(ledger: Ledger) -> np.ndarray:
+    """(S, T) the periods from a special bond's issue to its last service."""
+    L = ledger.__getitem__
+    return window(
+        (L("bond.closing") > 1e-9) | (L("cash.bond_debt_service") > 1e-9) | (L("bond.issue") > 0)
+    )
+
+
+def annual_cover_terms(
+    ledger: Ledger, spec: ProjectSpec
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The annual covers by model year as (numerator (S, Y) [money], denominator (S, Y)
+    [money], the years tested (S|1, Y)); each metric's minimum is taken over these:
+
+    - ``dscr``: bank DSCR, CFADS / (bond + loan service due) (``min_dscr``, ``avg_dscr``);
+    - ``loan_dscr``: (CFADS − bond service) / loan service due (``min_loan_dscr``);
+    - ``dscr_cn``: 偿债备付率 (第三版), (EBITDA − 所得税) / 应还本付息额 (``min_dscr_cn``);
+    - ``icr``: 利息备付率 (第三版), EBIT / 应付利息 (``min_icr``);
+    - ``bond_cover``: net income for coverage / special-bond service, in the bond's life
+      (``min_annual_cash_coverage``).
+
+    Debt service due is interest and scheduled principal (no prepayment); the test years
+    are ``test_years``."""
+    ppy = spec.periods_per_year
+    L = ledger.__getitem__
+    rows = test_years(ledger, ppy)
+    cfads = by_year(L("cash.cfads"), ppy)
+    bond_ds = by_year(L("cash.bond_debt_service"), ppy)
+    loan_ds = by_year(L("cash.loan_service_due"), ppy)
+    ebit, ebitda_less_tax = (by_year(x, ppy) for x in cn_numerators(ledger))
+    interest = by_year(L("finance.interest_expensed"), ppy)
+    life = bond_life(ledger)
+    return {
+        "dscr": (cfads, bond_ds + loan_ds, rows),
+        "loan_dscr": (cfads - bond_ds, loan_ds, rows),
+        "dscr_cn": (ebitda_less_tax, bond_ds + loan_ds, rows),
+        "icr": (ebit, interest, rows),
+        "bond_cover": (
+            by_year(L("cash.net_income_for_coverage") * life, ppy),
+            bond_ds,
+            rows & (by_year(life.astype(float), ppy) > 0),
+        ),
+    }
+
+
+def _annual_ratios(
     ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
 ) -> None:
-    """Bank DSCR on CFADS by model year over the test years: all debt (``min_dscr``,
-    ``avg_dscr``) and the loans after special-bond service (``min_loan_dscr``); debt service
-    due is interest and scheduled principal (no prepayment)."""
+    """The minima of the annual covers (``annual_cover_terms``) over their test years: the
+    bank DSCR on CFADS of all debt (``min_dscr``, ``avg_dscr``) and of the loans after
+    special-bond service (``min_loan_dscr``); the 第三版 ratios 偿债备付率 (``min_dscr_cn``)
+    and 利息备付率 (``min_icr``); the special bond's annual cash cover
+    (``min_annual_cash_coverage``)."""
     ppy = spec.periods_per_year
-    rows = test_years(ledger, ppy)
-    cfads = by_year(ledger["cash.cfads"], ppy)
-    bond_ds = by_year(ledger["cash.bond_debt_service"], ppy)
-    loan_ds = by_year(ledger["cash.loan_service_due"], ppy)
-    m = minimum(cfads, bond_ds + loan_ds, rows)
+    terms = annual_cover_terms(ledger, spec)
+    m = minimum(*terms["dscr"])
     _noted(out, notes, "min_dscr", m, ppy)
     out["avg_dscr"] = m.mean
     notes.note("avg_dscr", m.why)
-    _noted(out, notes, "min_loan_dscr", minimum(cfads - bond_ds, loan_ds, rows), ppy)
+    for key, name in (("loan_dscr", "min_loan_dscr"), ("dscr_cn", "min_dscr_cn"),
+                      ("icr", "min_icr"), ("bond_cover", "min_annual_cash_coverage")):
+        _noted(out, notes, name, minimum(*terms[key]), ppy)
 
 
 def cn_numerators(ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
@@ -182,21 +227,6 @@ def cn_numerators(ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
     总成本费用的利息支出, and EBITDA − 所得税 = EBIT + 折旧摊销 − 所得税."""
     ebit = ledger["pl.profit_before_tax"] + ledger["finance.interest_expensed"]
     return ebit, ebit + ledger["dep_fin.total"] - ledger["tax.income_tax"]
-
-
-def _cn_ratios(
-    ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
-) -> None:
-    """The ratios of 《建设项目经济评价方法与参数》(第三版) by model year over the test years:
-    偿债备付率 (``min_dscr_cn``) = (EBITDA − 所得税) / 当期应还本付息额 (bonds and loans) and
-    利息备付率 (``min_icr``) = EBIT / 当期应付利息."""
-    ppy = spec.periods_per_year
-    rows = test_years(ledger, ppy)
-    ebit, ebitda_less_tax = (by_year(x, ppy) for x in cn_numerators(ledger))
-    due = by_year(ledger["cash.bond_debt_service"] + ledger["cash.loan_service_due"], ppy)
-    interest = by_year(ledger["finance.interest_expensed"], ppy)
-    _noted(out, notes, "min_dscr_cn", minimum(ebitda_less_tax, due, rows), ppy)
-    _noted(out, notes, "min_icr", minimum(ebit, interest, rows), ppy)
 
 
 def cash_for_loans(ledger: Ledger) -> np.ndarray:
@@ -272,9 +302,8 @@ def _coverage(
     ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
 ) -> None:
     """本息覆盖倍数 over the debt's life (NaN with a reason when income is negative or the
-    service negligible), the annual bond cash test and the minimum cumulative cash over the
-    periods of operation."""
-    ppy = spec.periods_per_year
+    service negligible) and the minimum cumulative cash over the periods of operation
+    (``cash_test_periods``)."""
     L = ledger.__getitem__
     ni = L("cash.net_income_for_coverage")
     bond_pi = L("cash.bond_debt_service")
@@ -282,18 +311,15 @@ def _coverage(
     opening = (
         L("loan.closing") + L("loan.principal") + L("loan.prepayment") - L("loan.capitalised")
     )  # opening balances with the period's drawings
-    bond_life = window((L("bond.closing") > 1e-9) | (bond_pi > 1e-9) | (L("bond.issue") > 0))
-    debt_life = window(bond_life | (opening > 1e-9) | (loan_pi > 1e-9))
-    sums = coverage_sums(ni, bond_pi, loan_pi, bond_life, debt_life)
+    life = bond_life(ledger)
+    debt_life = window(life | (opening > 1e-9) | (loan_pi > 1e-9))
+    sums = coverage_sums(ni, bond_pi, loan_pi, life, debt_life)
     no_revenue = np.abs(L("revenue.total")).sum(axis=1) <= 1e-12
     for key, (num, den) in sums.items():
         value, why = cover(num, den)
         why = np.where(no_revenue & (why == Why.NEGATIVE), Why.NO_REVENUE, why)
         out[key] = value
         notes.note(key, why)
-    rows = test_years(ledger, ppy) & (by_year(bond_life.astype(float), ppy) > 0)
-    annual = minimum(by_year(ni * bond_life, ppy), by_year(bond_pi, ppy), rows)
-    _noted(out, notes, "min_annual_cash_coverage", annual, ppy)
     operating = cash_test_periods(ledger)
     cash = np.where(operating, L("cash.cumulative_surplus"), np.inf)
     any_op = operating.any(axis=1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin import montecarlo as mc
+from renewfin import simulation_lines as sim_lines
 from renewfin.allocator import keep_freed_memory
 from renewfin.engine import run
 from renewfin.notes import tested
@@ -313,23 +314,34 @@ def chunk_for(spec: ProjectSpec, chunk_size: int = DEFAULT_CHUNK,
     return max(1, min(chunk_size, budget // max(bytes_per_scenario(spec), 1)))
 
 
+ChunkOut = tuple[
+    dict[str, np.ndarray], dict[str, float], np.ndarray, dict[str, np.ndarray],
+    dict[str, np.ndarray], dict[str, list[str]],
+]
+"""What a chunk gives back (``_run_chunk``)."""
+
+
 def _run_chunk(
-    spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int
-) -> tuple[dict[str, np.ndarray], dict[str, float], np.ndarray, dict[str, np.ndarray]]:
+    spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int, lines: tuple[str, ...] = ()
+) -> ChunkOut:
     """Metrics of a chunk of n scenarios (NaN for those whose funding solve did not
-    converge), the engine's timings, the (k,) indices of those failed scenarios, and why
-    each undefined metric is NaN (``renewfin.notes``: (n,) codes by metric)."""
+    converge), the engine's timings, the (k,) indices of those failed scenarios, why each
+    undefined metric is NaN (``renewfin.notes``: (n,) codes by metric), the values of each
+    of ``lines`` ((n, C), NaN rows for the failed; ``renewfin.simulation_lines``) and their
+    column labels."""
     result = run(spec, chunk, n_scenarios=n, allow_unconverged=True)
     failed = np.flatnonzero(~result.converged)
     values = result.values
     why = {k: np.broadcast_to(w, (n,)).copy() for k, w in result.notes.why.items()}
+    per_period = sim_lines.series(result, lines, n)
     if failed.size:
         values = {k: v.copy() for k, v in values.items()}
-        for v in values.values():
+        for v in (*values.values(), *per_period.values()):
             v[failed] = np.nan
         for w in why.values():
             w[failed] = 0
-    return values, result.timings, failed, why
+    labels = {line: sim_lines.columns(result, line) for line in lines}
+    return values, result.timings, failed, why, per_period, labels
 
 
 def _chunk_overrides(overrides: Overrides, lo: int, hi: int) -> dict[str, np.ndarray]:
@@ -371,6 +383,7 @@ def evaluate(
     workers: int = 1,
     failed: list[int] | None = None,
     why: list[pd.DataFrame] | None = None,
+    lines: sim_lines.LineCollector | None = None,
 ) -> pd.DataFrame:
     """Metrics of n scenarios given as engine overrides, evaluated in chunks, (n, metrics).
 
@@ -383,7 +396,8 @@ def evaluate(
     (summed over workers). Scenarios whose funding solve did not converge have NaN
     metrics; ``failed`` (optional) collects their indices (counted from ``done_before``);
     ``why`` (optional) collects, chunk by chunk, why each undefined metric is NaN
-    (``renewfin.notes``).
+    (``renewfin.notes``); ``lines`` (optional) collects the per-period values of its lines
+    (``renewfin.simulation_lines``).
 
     Raises
     ------
@@ -399,14 +413,20 @@ def evaluate(
     bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
     out = _Columns(n)
 
+    wanted = tuple(lines.lines) if lines is not None else ()
+
     def collect(
         values: dict[str, np.ndarray],
         spent: dict[str, float],
         bad: np.ndarray,
         codes: dict[str, np.ndarray],
+        per_period: dict[str, np.ndarray],
+        labels: dict[str, list[str]],
         lo: int,
         hi: int,
     ) -> None:
+        if lines is not None:
+            lines.put(per_period, done_before + lo, labels.__getitem__)
         if why is not None:
             why.append(pd.DataFrame(codes))
         if failed is not None:
@@ -419,15 +439,17 @@ def evaluate(
             progress(done_before + hi, total or n)
 
     if workers > 1 and len(bounds) > 1:
-        _evaluate_parallel(spec, overrides, bounds, workers, collect)
+        _evaluate_parallel(spec, overrides, bounds, workers, collect, wanted)
     else:
         for lo, hi in bounds:
-            collect(*_run_chunk(spec, _chunk_overrides(overrides, lo, hi), hi - lo), lo, hi)
+            chunk = _chunk_overrides(overrides, lo, hi)
+            collect(*_run_chunk(spec, chunk, hi - lo, wanted), lo, hi)
     return out.frame()
 
 
 def _evaluate_parallel(spec: ProjectSpec, overrides: Overrides, bounds: list[tuple[int, int]],
-                       workers: int, collect: Callable[..., None]) -> None:
+                       workers: int, collect: Callable[..., None],
+                       lines: tuple[str, ...] = ()) -> None:
     """Chunks in a process pool, in order, with at most 2 × ``workers`` submitted."""
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -436,7 +458,7 @@ def _evaluate_parallel(spec: ProjectSpec, overrides: Overrides, bounds: list[tup
         pending: deque[tuple[Any, int, int]] = deque()
         for lo, hi in bounds:
             chunk = _chunk_overrides(overrides, lo, hi)
-            pending.append((pool.submit(_run_chunk, spec, chunk, hi - lo), lo, hi))
+            pending.append((pool.submit(_run_chunk, spec, chunk, hi - lo, lines), lo, hi))
             if len(pending) >= 2 * workers:
                 fut, a, b = pending.popleft()
                 collect(*fut.result(), a, b)
@@ -470,6 +492,8 @@ class Simulation:
     why: pd.DataFrame | None = None
     """(n, noted metrics) why each undefined metric is NaN (``renewfin.notes.Why``): a
     threshold counts a negative cover as a breach of a floor (``breach_table``)."""
+    lines: dict[str, sim_lines.LineBands] = field(default_factory=dict)
+    """Per-period percentiles of the lines asked for (``simulate(lines=…)``)."""
 
     @property
     def n(self) -> int:
@@ -587,6 +611,7 @@ def simulate(
     progress: Progress | None = None,
     auto_stop: bool | None = None,
     workers: int = 1,
+    lines: Sequence[str] = (),
 ) -> Simulation:
     """Run the Monte Carlo.
 
@@ -605,12 +630,16 @@ def simulate(
     workers : int
         Processes evaluating chunks in parallel (1: in this process); the numbers do not
         depend on it.
+    lines : sequence of str
+        Ledger lines and annual ratios whose per-period percentiles to collect chunk by
+        chunk (``renewfin.simulation_lines``; ``Simulation.lines``).
     """
     n = scenario.n if n is None else n
     seed = scenario.seed if seed is None else seed
     wall = time.perf_counter()
     prepared = prepare(spec, scenario)
     check_metrics(spec, scenario)
+    sim_lines.check_lines(spec, lines)
     auto = scenario.convergence is not None if auto_stop is None else auto_stop
     if auto and scenario.convergence is None:
         raise SpecError(
@@ -631,6 +660,7 @@ def simulate(
     )
     seeds = mc.spawn_seeds(seed, len(batches)) if auto else [np.random.SeedSequence(seed)]
     done = 0
+    collector = sim_lines.LineCollector(lines, n) if lines else None
     for size, child in zip(batches, seeds, strict=True):
         t0 = time.perf_counter()
         sample = draw(prepared, scenario, size, child)
@@ -650,6 +680,7 @@ def simulate(
                 workers=workers,
                 failed=failed,
                 why=why,
+                lines=collector,
             )
         except SpecError as exc:
             raise _named_by_input(exc, prepared) from None
@@ -678,6 +709,7 @@ def simulate(
         pd.DataFrame(history) if history else None,
         failed=failed,
         why=pd.concat(why, ignore_index=True).fillna(0).astype(np.int8) if why else None,
+        lines=collector.bands() if collector is not None else {},
     )
     t3 = time.perf_counter()
     sim.summary()

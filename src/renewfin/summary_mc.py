@@ -11,6 +11,7 @@ import pandas as pd
 
 from renewfin.metrics import metric_info
 from renewfin.simulation import Simulation
+from renewfin.simulation_lines import line_document
 from renewfin.summary import _pad, _width, format_value
 
 HEADLINE = [
@@ -124,6 +125,13 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
             f"收敛 Convergence: {'reached' if last['converged'] else 'not reached'}"
             f" after {int(last['n']):,} scenarios",
         ]
+    if sim.lines:
+        methods = sorted({b.method for b in sim.lines.values()})
+        lines += [
+            "",
+            f"逐期分位数 Per-period percentiles ({', '.join(methods)}): "
+            + ", ".join(sim.lines),
+        ]
     return "\n".join(lines)
 
 
@@ -169,6 +177,8 @@ def simulation_document(
         if sim.convergence is None
         else [{c: _clean(v) for c, v in row.items()} for _, row in sim.convergence.iterrows()],
     }
+    if sim.lines:
+        doc["lines"] = line_document(sim.lines)
     if timings:
         doc["timings"] = sim.timings
     return doc

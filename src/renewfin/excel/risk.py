@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 
 from renewfin.excel.book import HEAD_FILL, HEAD_FONT, MONEY, PCT, RATIO, put_text
@@ -120,7 +120,43 @@ def add_risk_sheets(
     _histograms(wb, sim, keys)
     if tornado is not None and len(tornado):
         _tornado(wb, tornado)
+    if sim.lines:
+        _fans(wb, sim)
     _sample(wb, sim, keys, sample_rows)
+
+
+def _fans(wb, sim: Simulation) -> None:  # type: ignore[no-untyped-def]
+    """The per-period percentiles of ``sim.lines`` (``renewfin.simulation_lines``): a table
+    per line (percentiles down, periods across) and its fan as a line chart."""
+    from renewfin.simulation_lines import RATIO_LABELS
+
+    ws = wb.create_sheet("Fan")
+    put_text(ws, 1, 1, "逐期分位数 Per-period percentiles").font = Font(bold=True, size=13)
+    r = 3
+    for line, b in sim.lines.items():
+        fmt = RATIO if line in RATIO_LABELS else MONEY
+        put_text(ws, r, 1, f"{line} — {RATIO_LABELS.get(line, 'ledger line')} ({b.method})")
+        ws.cell(r, 1).font = Font(bold=True)
+        _header(ws, r + 1, ["", *b.columns])
+        names = [*(f"P{q}" for q in b.percentiles), "mean"]
+        rows = [*b.bands, b.mean]
+        for i, (name, values) in enumerate(zip(names, rows, strict=True)):
+            put_text(ws, r + 2 + i, 1, name)
+            for j, v in enumerate(values):
+                if math.isfinite(float(v)):
+                    ws.cell(r + 2 + i, 2 + j, float(v)).number_format = fmt
+        chart = LineChart()
+        chart.title = line
+        last = r + 1 + len(b.percentiles)
+        chart.add_data(
+            Reference(ws, min_col=1, max_col=1 + len(b.columns), min_row=r + 2, max_row=last),
+            from_rows=True, titles_from_data=True,
+        )
+        chart.set_categories(Reference(ws, min_col=2, max_col=1 + len(b.columns), min_row=r + 1))
+        chart.width, chart.height = 22, 9
+        ws.add_chart(chart, f"A{last + 3}")
+        r = last + 24
+    ws.column_dimensions["A"].width = 14
 
 
 def _histograms(wb, sim: Simulation, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
