@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin import finance
-from renewfin.core.investment import CATEGORY_ZH
+from renewfin.core.investment import CATEGORY_ZH, input_vat_credited
 from renewfin.metrics import PROJECT_RETURNS, metric_info
 from renewfin.metrics_funding import cn_numerators, test_years
 from renewfin.ratios import safe_ratio, shown, window
@@ -471,13 +471,16 @@ def indicators(table: pd.DataFrame) -> pd.DataFrame:
 
 def _item_input_vat_rates(result: Result) -> dict[str, float]:
     """Deductible input-VAT rate included in each investment item's amount: the item's
-    own rate or the tax preset's rate for its category (as the investment stage uses)."""
+    own rate or the tax preset's rate for its category, 0 when its input VAT is not
+    credited (``core.investment.input_vat_credited``: handed-over works, or every stream on
+    the simplified method), as the investment stage uses."""
     spec = result.spec
     rates = resolve_tax(spec.tax, spec.project.city_tier)
     return {
         i.name: (
             i.input_vat_rate if i.input_vat_rate is not None else rates.capex_input_vat[i.category]
         )
+        * input_vat_credited(spec, i)
         for i in spec.investment
     }
 
@@ -1054,6 +1057,9 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
     for o in result.spec.opex:
         it = result.ledger.item(f"opex.item[{o.name}]")
         sh.add_flow(it.id, it.zh, it.en, level=1)
+    if "opex.vat_not_creditable" in result.ledger:
+        it = result.ledger.item("opex.vat_not_creditable")
+        sh.add_flow(it.id, it.zh, it.en, level=1)
     if "opex.safety" in result.ledger:
         sh.add_flow(
             "opex.safety",
@@ -1124,11 +1130,14 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
 def _original_values(result: Result, sh: _Sheet) -> dict[str, float]:
     """Original value of each asset class excluding deductible input VAT, before
     capitalised financing costs: the items' amounts net of VAT, by the class each item
-    capitalises into, plus the price contingency in its class [money]."""
+    capitalises into, plus the price contingency in its class [money]. Works handed over
+    to residents or the government are not company assets."""
     spec = result.spec
     vat_rate = _item_input_vat_rates(result)
     out: dict[str, float] = {}
     for i in spec.investment:
+        if not i.ownership.kept:
+            continue
         cls = i.asset_class or default_asset_class(i.category)
         net = sh.p(f"capex.item[{i.name}]").sum() / (1.0 + vat_rate[i.name])
         out[cls] = out.get(cls, 0.0) + net

@@ -542,6 +542,46 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "vat-simplified-mixed",
+        "rent on the simplified method (简易计税 5 %, preset levy rate) beside general-method "
+        "parking: opex input VAT apportioned by revenue, the non-credited part a cost",
+        {
+            "revenues": [
+                merge_data(BASE_REVENUES[0], {"vat_method": "simplified"}),
+                BASE_REVENUES[1],
+            ],
+            "opex": [merge_data(BASE_OPEX[0], {"input_vat_rate": 0.06}), BASE_OPEX[1]],
+        },
+    ),
+    Case(
+        "vat-all-simplified",
+        "every stream simplified (parking at its own 3 % levy rate): no construction input "
+        "VAT credited, the VAT stays in the assets' cost",
+        {
+            "revenues": [
+                merge_data(BASE_REVENUES[0], {"vat_method": "simplified"}),
+                merge_data(BASE_REVENUES[1], {"vat_method": "simplified", "vat_rate": 0.03}),
+            ],
+            "tax": {"simplified_vat_rates": {"rent": 0.05}},
+        },
+    ),
+    Case(
+        "capex-handed-over",
+        "works handed over to residents and a contingency to the government: no input VAT "
+        "credit, no asset, no depreciation",
+        {
+            "investment": [
+                BASE_INVESTMENT[0],
+                BASE_INVESTMENT[1],
+                merge_data(BASE_INVESTMENT[2], {"ownership": "residents"}),
+                {"name": "外立面改造", "category": "construction", "amount": 1500.0,
+                 "ownership": "residents"},
+                merge_data(BASE_INVESTMENT[3], {"ownership": "government"}),
+            ],
+            "tax": {"property_tax_ad_valorem_share": 0.5},
+        },
+    ),
+    Case(
         "revenue-sale",
         "one-off sale of units over two years (real-estate sector, 25 % capital floor)",
         merged(

@@ -15,7 +15,8 @@ import numpy as np
 from renewfin.core.context import PhaseTiming, RunContext
 from renewfin.inputs import RISK_OVERRUN
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
-from renewfin.spec.model import default_asset_class
+from renewfin.spec.model import ProjectSpec, default_asset_class
+from renewfin.spec.revenue import VatMethod
 
 CATEGORY_ZH = {
     InvestmentCategory.CONSTRUCTION: "建安工程费",
@@ -34,6 +35,19 @@ class AssetGroup:
     phase: str
     original_value: np.ndarray
     """Original value excluding deductible input VAT [money], (S|1, 1)."""
+
+
+def input_vat_credited(spec: ProjectSpec, item: InvestmentItem) -> bool:
+    """Whether the input VAT included in ``item`` is credited (进项税额抵扣).
+
+    Not when the company hands the works over (``ownership`` residents or government: not a
+    purchase for its own taxable activity), nor when every revenue stream is on the
+    simplified method (增值税法 第二十二条(一): input VAT of simplified-method items is not
+    credited; fixed assets used for both methods are credited in full, 财税〔2016〕36号
+    附件1 第二十七条(一)). Non-credited VAT stays in the cost of a kept asset."""
+    if not item.ownership.kept:
+        return False
+    return not spec.revenues or any(r.vat_method is VatMethod.GENERAL for r in spec.revenues)
 
 
 def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | None) -> np.ndarray:
@@ -111,6 +125,7 @@ def build(ctx: RunContext) -> list[AssetGroup]:
 
     items = {i.name: i for i in spec.investment}
     vat_rates = {name: _input_vat_rate(ctx, items[name]) for name in capex}
+    credit = {name: float(input_vat_credited(spec, items[name])) for name in capex}
     for name, values in capex.items():
         cat = items[name].category
         led.add(
@@ -160,19 +175,34 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 group="investment",
             )
 
-    input_vat = sum((capex[n] * (vat_rates[n] / (1.0 + vat_rates[n])) for n in capex), zeros)
+    input_vat = sum(
+        (capex[n] * (vat_rates[n] * credit[n] / (1.0 + vat_rates[n])) for n in capex), zeros
+    )
     led.add(
         "capex.input_vat",
-        "建设投资进项税额",
-        "Input VAT in construction investment",
+        "建设投资进项税额（可抵扣）",
+        "Creditable input VAT in construction investment",
         input_vat,
         group="investment",
     )
+    handed = [n for n in capex if not items[n].ownership.kept]
+    if handed:
+        led.add(
+            "capex.handed_over",
+            "移交资产投资（不形成企业资产）",
+            "Works handed over (not company assets)",
+            sum((capex[n] for n in handed), zeros),
+            group="investment",
+        )
 
+    # Original values of the assets the company keeps, net of credited input VAT (VAT not
+    # credited stays in the cost).
     groups: dict[tuple[str, str], np.ndarray] = {}
     for (name, phase), values in by_phase.items():
+        if not items[name].ownership.kept:
+            continue
         cls = items[name].asset_class or default_asset_class(items[name].category)
-        net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name])
+        net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name] * credit[name])
         groups[(cls, phase)] = groups.get((cls, phase), 0.0) + net
     pc_class = pc.asset_class or "building"
     for phase, values in price_cont_by_phase.items():

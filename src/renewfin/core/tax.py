@@ -108,7 +108,7 @@ def build_indirect(
     rental = zeros
     held = ctx.held
     for r in spec.revenues:
-        rate = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
+        rate = rates.output_vat_rate(r)
         output_vat = output_vat + streams[r.name].revenue * rate
         ptax = r.property_tax_rate
         if ptax is None:

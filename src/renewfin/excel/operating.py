@@ -13,7 +13,7 @@ from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom
+from renewfin.spec.revenue import GrowthFrom, VatMethod
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -323,35 +323,49 @@ def investment_rows(w: ModelWriter) -> None:
                 cat.value.replace("_", " "),
                 category_total,
             )
+
+    def credited(x: At, n: str) -> str:
+        return f"{x.i(f'xl.capex_vat[{n}]')}*{x.i(f'xl.capex_credit[{n}]')}"
+
     b.row(
         S,
         "capex.input_vat",
-        "建设投资进项税额",
-        "Input VAT in construction investment",
+        "建设投资进项税额（可抵扣）",
+        "Creditable input VAT in construction investment",
         lambda x: (
             "="
             + "+".join(
-                f"{x.p(f'capex.item[{n}]')}*{x.i(f'xl.capex_vat[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
-                for n in items
+                f"{x.p(f'capex.item[{n}]')}*{credited(x, n)}/(1+{credited(x, n)})" for n in items
             )
         ),
     )
-    # Original values by asset class and phase (net of deductible input VAT).
+    handed = [n for n, it in items.items() if not it.ownership.kept]
+    if handed:
+        b.row(
+            S,
+            "capex.handed_over",
+            "移交资产投资（不形成企业资产）",
+            "Works handed over (not company assets)",
+            lambda x: "=" + "+".join(x.p(f"capex.item[{n}]") for n in handed),
+        )
+    # Original values by asset class and phase of the assets the company keeps (net of
+    # credited input VAT).
     b.section(S, "固定资产原值 Original values (excl. financing costs)")
     groups: dict[tuple[str, str], list[Callable[[At], str]]] = {}
 
-    def net(row: str, vat: str) -> Callable[[At], str]:
-        return lambda x: f"SUM({x.row_range(row)})/(1+{x.i(vat)})"
+    def net(row: str, n: str) -> Callable[[At], str]:
+        return lambda x: f"SUM({x.row_range(row)})/(1+{credited(x, n)})"
 
     for name, it in items.items():
+        if not it.ownership.kept:
+            continue
         cls = it.asset_class or default_asset_class(it.category)
-        vat = f"xl.capex_vat[{name}]"
         if it.category is InvestmentCategory.CONTINGENCY:
             for key, ph in phase_of.items():
                 if key.startswith(f"{name}|"):
-                    groups.setdefault((cls, ph), []).append(net(f"xl.contingency[{key}]", vat))
+                    groups.setdefault((cls, ph), []).append(net(f"xl.contingency[{key}]", name))
         else:
-            groups.setdefault((cls, phase_of[name]), []).append(net(f"capex.item[{name}]", vat))
+            groups.setdefault((cls, phase_of[name]), []).append(net(f"capex.item[{name}]", name))
     pc_class = spec.price_contingency.asset_class or "building"
     for ph in pc_parts:
 
@@ -377,7 +391,7 @@ def investment_rows(w: ModelWriter) -> None:
         "xl.ov_total",
         "原值合计",
         "Original value, total",
-        lambda x: "=" + "+".join(x.p(f"xl.ov[{c}|{p}]") for c, p in groups),
+        lambda x: "=" + ("+".join(x.p(f"xl.ov[{c}|{p}]") for c, p in groups) or "0"),
     )
 
 
@@ -713,35 +727,72 @@ def opex_rows(w: ModelWriter) -> None:
             "Whole-life building-safety costs",
             lambda x: "=" + "+".join(x.p(f"opex.item[{n}]") for n in safety),
         )
+    simplified = [r.name for r in spec.revenues if r.vat_method is VatMethod.SIMPLIFIED]
+    items_vat = lambda x, src: (  # Σ cost × its input-VAT rate, on rows ``src[name]``
+        "+".join(
+            f"{x.p(f'{src}[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}" for o in spec.opex
+        )
+        or "0"
+    )
+    extra = lambda x: ""  # the input VAT not credited, a cost (renewfin.core.opex.build)
+    extra_projected = lambda x: ""
+    if simplified:
+        b.row(
+            S,
+            "xl.simplified_share",
+            "简易计税收入占比",
+            "Share of revenue on the simplified method",
+            lambda x: (
+                f"=IF({x.p('xl.revenue_projected')}>0,("
+                + "+".join(x.p(f"xl.revenue_projected[{n}]") for n in simplified)
+                + f")/{x.p('xl.revenue_projected')},0)"
+            ),
+            fmt=RATIO,
+            total=False,
+        )
+        b.row(
+            S,
+            "xl.vat_not_creditable",
+            "不得抵扣的进项税额（持有至期末）",
+            "Input VAT not credited if held",
+            lambda x: f"=({items_vat(x, 'xl.opex')})*{x.p('xl.simplified_share')}",
+        )
+        b.row(
+            S,
+            "opex.vat_not_creditable",
+            "不得抵扣的进项税额（简易计税）",
+            "Input VAT not credited (simplified method)",
+            lambda x: f"={x.p('xl.vat_not_creditable')}*{x.p('flag.held')}",
+        )
+        extra = lambda x: f"+{x.p('opex.vat_not_creditable')}"
+        extra_projected = lambda x: f"+{x.p('xl.vat_not_creditable')}"
     b.row(
         S,
         "opex.total",
         "经营成本",
         "Operating costs",
-        lambda x: "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0"),
+        lambda x: (
+            "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0") + extra(x)
+        ),
     )
     b.row(
         S,
         "xl.opex_projected",
         "经营成本（持有至期末）",
         "Operating costs if held",
-        lambda x: "=" + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0"),
+        lambda x: (
+            "="
+            + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0")
+            + extra_projected(x)
+        ),
     )
+    minus = lambda x: "-" + x.p("opex.vat_not_creditable") if simplified else ""
     b.row(
         S,
         "opex.input_vat",
-        "经营成本进项税额",
-        "Input VAT on operating costs",
-        lambda x: (
-            "="
-            + (
-                "+".join(
-                    f"{x.p(f'opex.item[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}"
-                    for o in spec.opex
-                )
-                or "0"
-            )
-        ),
+        "经营成本进项税额（可抵扣）",
+        "Creditable input VAT on operating costs",
+        lambda x: f"={items_vat(x, 'opex.item')}{minus(x)}",
     )
 
 

@@ -228,7 +228,8 @@ def _investment_estimate(
 
     def vat(n: str) -> str:
         rate = w.book.input_ref(f"xl.capex_vat[{n}]")
-        return f"SUM({years.range(f'capex.item[{n}]')})*{rate}/(1+{rate})"
+        cr = w.book.input_ref(f"xl.capex_credit[{n}]")
+        return f"SUM({years.range(f'capex.item[{n}]')})*{rate}*{cr}/(1+{rate}*{cr})"
 
     for i, key in enumerate(keys):
         r = row_of[key]

@@ -49,6 +49,21 @@ class RevenueKind(StrEnum):
         return self in (RevenueKind.SALE, RevenueKind.LAND_TRANSFER)
 
 
+class VatMethod(StrEnum):
+    """How a stream's VAT is computed (增值税法 第十一条、第二十二条; 财税〔2016〕36号 附件2)."""
+
+    GENERAL = "general"
+    """一般计税: output VAT at the general rate, input VAT credited."""
+    SIMPLIFIED = "simplified"
+    """简易计税: VAT at the levy rate (征收率) on sales, 5 % for real property (old
+    property let or sold, 财税〔2016〕36号 附件2) or 3 % (增值税法 第十一条), and no input
+    credit for what the stream uses (增值税法 第二十二条(一))."""
+
+
+GENERAL_VAT_RATES = (0.06, 0.09, 0.13)
+"""The general-method VAT rates (增值税法 第十条), refused on a simplified stream."""
+
+
 class GrowthFrom(StrEnum):
     """Origin of a price-growth index."""
 
@@ -104,8 +119,15 @@ class RevenueStream(SpecModel):
     schedule: list[Share] | None = None
     """One-off streams only: shares of ``quantity`` sold in each year from the start
     (sum 100 %)."""
+    vat_method: VatMethod = VatMethod.GENERAL
+    """VAT method (计税方法): ``general`` (一般计税, input VAT credited) or ``simplified``
+    (简易计税, levy rate 5 % or 3 %, no input credit for the inputs attributable to it:
+    增值税法 第二十二条(一); the input VAT of operating costs that serve all streams is
+    apportioned by revenue, 财税〔2016〕36号 附件1 第二十九条, and construction input VAT is
+    not credited when every stream is simplified)."""
     vat_rate: Share | None = None
-    """Output VAT rate (销项税率); default by kind from the tax preset."""
+    """Output VAT rate (销项税率) or, for the simplified method, the levy rate (征收率);
+    default by kind from the tax preset (``vat_rates`` or ``simplified_vat_rates``)."""
     set_aside_rate: Share = 0.0
     """Land transfer: share of the income set aside by statute before it reaches the project
     (计提: 农田水利建设资金, 教育资金, 保障性安居工程资金 …)."""
@@ -155,6 +177,18 @@ class RevenueStream(SpecModel):
                         self.schedule,
                     )
                 )
+        if self.vat_method is VatMethod.SIMPLIFIED and self.vat_rate is not None and any(
+            abs(self.vat_rate - g) < 1e-12 for g in GENERAL_VAT_RATES
+        ):
+            problems.append(
+                Problem(
+                    "vat_rate",
+                    "a general-method rate (6 %, 9 %, 13 %, which goes with input credit) on a "
+                    "simplified (简易计税) stream; expected the levy rate 0.05 or 0.03, or "
+                    "vat_method general",
+                    self.vat_rate,
+                )
+            )
         problems.append(shares_problem(self.schedule, "schedule shares"))
         raise_problems(problems)
         return self

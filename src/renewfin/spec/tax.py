@@ -14,7 +14,7 @@ from pydantic import Field
 from renewfin.spec.base import Share, SpecModel
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.project import CityTier
-from renewfin.spec.revenue import RevenueKind
+from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
 
 
 class TaxPreset(StrEnum):
@@ -40,6 +40,21 @@ CN_VAT_RATES: dict[RevenueKind, float] = {
 """Output VAT by revenue kind: leasing of real property and parking 9 %, electricity 13 %,
 services 6 %; government land-transfer income is outside VAT."""
 
+CN_SIMPLIFIED_VAT_RATES: dict[RevenueKind, float] = {
+    RevenueKind.RENT: 0.05,
+    RevenueKind.PARKING: 0.05,
+    RevenueKind.EV_CHARGING: 0.03,
+    RevenueKind.PROPERTY_SERVICES: 0.03,
+    RevenueKind.ADVERTISING: 0.03,
+    RevenueKind.SALE: 0.05,
+    RevenueKind.LAND_TRANSFER: 0.0,
+    RevenueKind.OPERATING_SUBSIDY: 0.03,
+    RevenueKind.OTHER: 0.03,
+}
+"""Levy rate (征收率) of the simplified method (简易计税) by revenue kind: 5 % for the lease
+and sale of real property acquired before the reform (财税〔2016〕36号 附件2 一(九)(十)), 3 %
+otherwise (增值税法 第十一条); land-transfer income is outside VAT."""
+
 CN_CAPEX_INPUT_VAT: dict[InvestmentCategory, float] = {
     InvestmentCategory.CONSTRUCTION: 0.09,
     InvestmentCategory.EQUIPMENT: 0.13,
@@ -63,7 +78,11 @@ class TaxSpec(SpecModel):
     preset: TaxPreset = TaxPreset.CN_DEFAULT
     """Source of default rates: ``cn_default`` or ``none``."""
     vat_rates: dict[RevenueKind, Share] = Field(default_factory=dict)
-    """Output VAT rate by revenue kind, overriding the preset (a stream's own ``vat_rate``
+    """Output VAT rate by revenue kind for the general method (一般计税), overriding the
+    preset (a stream's own ``vat_rate`` overrides both)."""
+    simplified_vat_rates: dict[RevenueKind, Share] = Field(default_factory=dict)
+    """Levy rate (征收率) by revenue kind for streams on the simplified method (简易计税),
+    overriding the preset (5 % real property, 3 % otherwise; a stream's own ``vat_rate``
     overrides both)."""
     capex_input_vat_rates: dict[InvestmentCategory, Share] = Field(default_factory=dict)
     """Input VAT rate included in investment amounts, by category, overriding the preset."""
@@ -94,6 +113,7 @@ class TaxRates:
     """Tax rates resolved from a ``TaxSpec`` and the project's city tier [fractions]."""
 
     vat: dict[RevenueKind, float]
+    simplified_vat: dict[RevenueKind, float]
     capex_input_vat: dict[InvestmentCategory, float]
     urban_maintenance: float
     education: float
@@ -104,6 +124,14 @@ class TaxRates:
     property_ad_valorem_share: float
     income_tax: float
     loss_carryforward_years: int
+
+    def output_vat_rate(self, stream: RevenueStream) -> float:
+        """The VAT rate (or simplified levy rate) of ``stream``: its own, else the preset's
+        for its kind and method [fraction]."""
+        if stream.vat_rate is not None:
+            return stream.vat_rate
+        table = self.simplified_vat if stream.vat_method is VatMethod.SIMPLIFIED else self.vat
+        return table[stream.kind]
 
     @property
     def surcharge(self) -> float:
@@ -122,10 +150,13 @@ def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
 
     vat = {k: (CN_VAT_RATES[k] if default else 0.0) for k in RevenueKind}
     vat.update(tax.vat_rates)
+    simplified = {k: (CN_SIMPLIFIED_VAT_RATES[k] if default else 0.0) for k in RevenueKind}
+    simplified.update(tax.simplified_vat_rates)
     capex = {k: (CN_CAPEX_INPUT_VAT[k] if default else 0.0) for k in InvestmentCategory}
     capex.update(tax.capex_input_vat_rates)
     return TaxRates(
         vat=vat,
+        simplified_vat=simplified,
         capex_input_vat=capex,
         urban_maintenance=pick(tax.urban_maintenance_rate, CN_URBAN_MAINTENANCE[city_tier]),
         education=pick(tax.education_surcharge_rate, 0.03),
