@@ -999,7 +999,8 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     """营业收入、税金及附加和增值税估算表 — revenue by stream (excluding VAT), taxes and
     surcharges (VAT surcharges split into 城建税 / 教育费附加 / 地方教育附加 in proportion to
-    their rates; property tax on rent and on value), and VAT (output, input from
+    their rates; property tax on rent and on value; 土地增值税 prepaid and settled, when a
+    stream bears it), and VAT (output, input from
     construction and operation, payable, input VAT carried forward at year end)."""
     sh = _Sheet(result, scenario, "revenue_and_taxes")
     spec = result.spec
@@ -1030,6 +1031,10 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2)
     sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
     sh.add_flow("tax.property_ad_valorem", "房产税（从价计征）", "Property tax on value", level=1)
+    if "tax.land_appreciation" in result.ledger:
+        sh.add_flow("tax.land_appreciation", "土地增值税", "Land appreciation tax", level=1)
+        sh.add_flow("tax.lat_prepaid", "预缴", "prepaid", level=2)
+        sh.add_flow("tax.lat_settlement", "清算补（退）税", "settled (refund < 0)", level=2)
 
     sh.add_flow("tax.vat_payable", "增值税（应纳税额）", "VAT payable")
     sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
@@ -1374,6 +1379,14 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh = _Sheet(result, scenario, "profit_and_distribution")
     sh.add_flow("revenue.total", "营业收入", "Operating revenue")
     sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges")
+    if "tax.land_appreciation" in result.ledger:
+        sh.add_flow(
+            "tax.land_appreciation",
+            "其中：土地增值税",
+            "of which: land appreciation tax",
+            level=1,
+            numbered=False,
+        )
     sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
     sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")

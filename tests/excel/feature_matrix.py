@@ -627,6 +627,61 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "lat-land-transfer",
+        "土地增值税 on a land-use-right transfer by the company (switched on), no developer "
+        "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale",
+        merged(
+            plus_revenues(
+                {
+                    "name": "土地使用权转让",
+                    "kind": "land_transfer",
+                    "quantity": 30,
+                    "quantity_unit": "亩",
+                    "unit_price": 450.0,
+                    "price_currency": "万元",
+                    "price_per": "once",
+                    "schedule": [0.6, 0.4],
+                    "land_appreciation_tax": True,
+                }
+            ),
+            plus_investment(
+                {"name": "土地取得", "category": "land", "amount": 3000.0, "schedule": [1.0]}
+            ),
+            {
+                "tax": {
+                    "land_appreciation": {
+                        "enabled": True,
+                        "prepayment_rate": 0.03,
+                        "settlement_lag_years": 0,
+                        "cost_share": 0.6,
+                        "expense_rate": 0.05,
+                        "developer_uplift": False,
+                        "ordinary_housing": True,
+                        "exemption_ratio": 0.2,
+                    }
+                }
+            },
+        ),
+    ),
+    Case(
+        "lat-off",
+        "土地增值税 switched off (a sale that bears none, and LAT disabled for the project)",
+        merged(
+            plus_revenues(
+                {
+                    "name": "车位销售",
+                    "kind": "sale",
+                    "quantity": 100,
+                    "unit_price": 150000.0,
+                    "price_per": "once",
+                    "schedule": [1.0],
+                    "land_appreciation_tax": False,
+                }
+            ),
+            {"tax": {"land_appreciation": {"enabled": False}}},
+        ),
+    ),
+    Case(
         "land-inventory",
         "land development held as inventory (开发成本) and charged to "
         "cost of sales with land transfers",

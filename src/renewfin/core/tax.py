@@ -3,13 +3,16 @@ with loss carry-forward. The period loops run over T only, vectorised over scena
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from renewfin.compiled import kernel, owned
 from renewfin.core.context import RunContext
-from renewfin.core.investment import AssetGroup
-from renewfin.core.revenue import StreamResult
+from renewfin.core.investment import AssetGroup, input_vat_credited
+from renewfin.core.revenue import StreamResult, stream_start
 from renewfin.ledger import Kind
+from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.revenue import RevenueKind
 
 
@@ -58,7 +61,11 @@ def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> 
 
 @kernel
 def _loss_relief_rows(
-    x: np.ndarray, carry_years: int, ppy: int, after: np.ndarray, used: np.ndarray,
+    x: np.ndarray,
+    carry_years: int,
+    ppy: int,
+    after: np.ndarray,
+    used: np.ndarray,
     balance: np.ndarray,
 ) -> None:
     """``use_losses`` period by period in each row of ``x`` (S, T) [money], writing the
@@ -95,6 +102,123 @@ def income_tax(
     balance = np.empty((s, n))
     _loss_relief_rows(x, carry_years, ppy, after, used, balance)
     return np.asarray(rate) * after, used, balance
+
+
+def lat_due(
+    proceeds: np.ndarray | float,
+    deductions: np.ndarray | float,
+    brackets: Sequence[tuple[float | None, float, float]],
+    ordinary_housing: bool = False,
+    exemption_ratio: float = 0.2,
+) -> np.ndarray:
+    """土地增值税 on a settlement unit (土地增值税暂行条例 第七条、第八条; 实施细则 第十条).
+
+    Appreciation X = proceeds − deductions; in the bracket whose appreciation ratio X ÷ D
+    contains it, tax = X × rate − D × quick deduction; 0 when X ≤ 0, and 0 for ordinary
+    housing with X ≤ ``exemption_ratio`` × D. ``brackets`` (up_to, rate, quick deduction)
+    in increasing order, the last with up_to None. Bracket edges are tested as X > lo × D
+    and X ≤ hi × D, so D = 0 falls in the top bracket. ``proceeds``, ``deductions`` any
+    broadcastable shapes [money]; returns the tax in their broadcast shape [money].
+    """
+    p, d = np.broadcast_arrays(np.asarray(proceeds, dtype=float), np.asarray(deductions, float))
+    x = p - d
+    tax = np.zeros(x.shape)
+    lo = 0.0
+    for up_to, rate, quick in brackets:
+        inside = (x > lo * d) & (x > 0) if up_to is None else (x > lo * d) & (x <= up_to * d)
+        tax = tax + inside * (x * rate - d * quick)
+        lo = up_to if up_to is not None else lo
+    if ordinary_housing:
+        tax = tax * ~(x <= exemption_ratio * d)
+    return tax
+
+
+def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None:
+    """Record 土地增值税 prepaid on proceeds, its settlement (top-up or refund) and the
+    deductions and appreciation at settlement; return the LAT paid per period (S|1, T), or
+    None when no stream bears it."""
+    spec, led, rates, tl = ctx.spec, ctx.ledger, ctx.rates, ctx.timeline
+    lat = spec.tax.land_appreciation
+    subject = [r for r in spec.revenues if rates.lat_applies(r)]
+    if not subject:
+        return None
+    held = ctx.held
+    zeros = np.zeros((1, tl.n_periods))
+    proceeds = sum((streams[r.name].revenue for r in subject), zeros) * held
+    vat = sum((streams[r.name].revenue * rates.output_vat_rate(r) for r in subject), zeros) * held
+    # Settlement period: the period after the last scheduled sale plus the lag, at the end
+    # of holding at the latest (ROUND half up, as the workbook).
+    last_sale = np.max(
+        [stream_start(ctx, r) + len(r.schedule or []) * tl.ppy - 1 for r in subject], axis=0
+    )
+    end = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
+    settle = np.minimum(last_sale + np.floor(lat.settlement_lag_years * tl.ppy + 0.5), end)
+    at_settle = (tl.t == settle).astype(float)
+    # 扣除项目 (实施细则 第七条): land (一) and development cost (二) attributable to what is
+    # sold, net of credited input VAT (works handed over to the government are deductible,
+    # 国税发〔2006〕187号 第四条(三)); development expenses (三) as a share of them; the
+    # surcharges on the transfer's VAT (五); the developers' 20 % uplift (六).
+    items = {i.name: i for i in spec.investment}
+    land = np.zeros((1, 1))
+    development = led.raw("capex.price_contingency").sum(axis=1, keepdims=True)
+    for name, item in items.items():
+        rate = item.input_vat_rate
+        if rate is None:
+            rate = rates.capex_input_vat[item.category]
+        rate = rate * input_vat_credited(spec, item)
+        net = led.raw(f"capex.item[{name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
+        if item.category is InvestmentCategory.LAND:
+            land = land + net
+        else:
+            development = development + net
+    cost = lat.cost_share * (land + development)
+    surcharge = ctx.inputs.scalar("tax.surcharge_rate", rates.surcharge)
+    deductions = cost * (1.0 + lat.expense_rate + 0.2 * lat.developer_uplift) + surcharge * vat.sum(
+        axis=1, keepdims=True
+    )
+    total_proceeds = proceeds.sum(axis=1, keepdims=True)
+    due = lat_due(
+        total_proceeds,
+        deductions,
+        [(b.up_to, b.rate, b.quick_deduction) for b in lat.brackets],
+        lat.ordinary_housing,
+        lat.exemption_ratio,
+    )
+    prepaid = led.add(
+        "tax.lat_prepaid",
+        "土地增值税预缴",
+        "Land appreciation tax prepaid",
+        proceeds * rates.lat_prepayment,
+        group="tax",
+    )
+    settlement = led.add(
+        "tax.lat_settlement",
+        "土地增值税清算补（退）税",
+        "Land appreciation tax settled (top-up, or refund if negative)",
+        at_settle * (due - prepaid.sum(axis=1, keepdims=True)),
+        group="tax",
+    )
+    led.add(
+        "tax.lat_deductions",
+        "土地增值税扣除项目金额（清算期）",
+        "LAT deductions (in the settlement period)",
+        at_settle * deductions,
+        group="tax",
+    )
+    led.add(
+        "tax.lat_appreciation",
+        "土地增值额（清算期）",
+        "Land appreciation (in the settlement period)",
+        at_settle * (total_proceeds - deductions),
+        group="tax",
+    )
+    return led.add(
+        "tax.land_appreciation",
+        "土地增值税",
+        "Land appreciation tax",
+        prepaid + settlement,
+        group="tax",
+    )
 
 
 def build_indirect(
@@ -153,10 +277,11 @@ def build_indirect(
         ad_valorem * held,
         group="tax",
     )
+    lat = _lat(ctx, streams)
     led.add(
         "tax.taxes_and_surcharges",
         "税金及附加",
         "Taxes and surcharges",
-        led.raw("tax.surcharges") + (rental + ad_valorem) * held,
+        led.raw("tax.surcharges") + (rental + ad_valorem) * held + (0.0 if lat is None else lat),
         group="tax",
     )

@@ -903,6 +903,7 @@ def tax_rows(w: ModelWriter) -> None:
         "Property tax on value",
         lambda x: f"={x.p('xl.property_value')}*{x.p('flag.held')}",
     )
+    has_lat = lat_rows(w)
     b.row(
         S,
         "tax.taxes_and_surcharges",
@@ -911,8 +912,192 @@ def tax_rows(w: ModelWriter) -> None:
         lambda x: (
             f"={x.p('tax.surcharges')}+{x.p('tax.property_rental')}+"
             f"{x.p('tax.property_ad_valorem')}"
+            + (f"+{x.p('tax.land_appreciation')}" if has_lat else "")
         ),
     )
+
+
+def lat_rows(w: ModelWriter) -> bool:
+    """土地增值税: prepaid on proceeds, settled in one period on the appreciation by
+    bracket (renewfin.core.tax._lat and lat_due). Returns whether any stream bears it."""
+    b, spec = w.book, w.spec
+    rates = w.result_rates()
+    lat = spec.tax.land_appreciation
+    subject = [r for r in spec.revenues if rates.lat_applies(r)]
+    if not subject:
+        return False
+    S = "Tax"
+    ppy = "timeline.periods_per_year"
+    P = w.param
+    b.section(S, "土地增值税 Land appreciation tax")
+    P("xl.lat_prepayment", rates.lat_prepayment, "土地增值税预征率", "LAT prepayment rate")
+    P(
+        "xl.lat_lag",
+        lat.settlement_lag_years,
+        "清算滞后年数",
+        "Years from the last sale to settlement",
+        "yr",
+    )
+    P("xl.lat_cost_share", lat.cost_share, "扣除成本分摊比例", "Share of cost attributable")
+    P("xl.lat_expense_rate", lat.expense_rate, "开发费用扣除比例", "Development-expense rate")
+    P("xl.lat_uplift", float(lat.developer_uplift), "加计扣除（1 = 是）", "20 % uplift (1 = yes)")
+    P("xl.lat_ordinary", float(lat.ordinary_housing), "普通住宅（1 = 是）", "Ordinary housing")
+    P("xl.lat_exemption", lat.exemption_ratio, "普通住宅免税增值率", "Exemption ratio")
+    for k, br in enumerate(lat.brackets):
+        if br.up_to is not None:
+            P(f"xl.lat_up[{k}]", br.up_to, f"增值率上限 {k + 1}", f"Bracket {k + 1} up to")
+        P(f"xl.lat_rate[{k}]", br.rate, f"税率 {k + 1}", f"Bracket {k + 1} rate")
+        P(f"xl.lat_quick[{k}]", br.quick_deduction, f"速算扣除系数 {k + 1}", f"Quick {k + 1}")
+    for r in subject:
+        P(
+            f"xl.sales_years[{r.name}]",
+            len(r.schedule or []),
+            f"销售年数：{r.name}",
+            f"Sales years: {r.name}",
+            "yr",
+        )
+    b.row(
+        S,
+        "xl.lat_proceeds",
+        "土地增值税应税收入",
+        "Proceeds subject to LAT",
+        lambda x: "=" + "+".join(x.p(f"revenue.stream[{r.name}]") for r in subject),
+    )
+    b.row(
+        S,
+        "xl.lat_vat",
+        "转让收入销项税额",
+        "Output VAT on the transfer",
+        lambda x: (
+            "="
+            + "+".join(
+                f"{x.p(f'revenue.stream[{r.name}]')}*{x.i(f'xl.vat_rate[{r.name}]')}"
+                for r in subject
+            )
+        ),
+    )
+    b.constant(
+        S,
+        "xl.lat_settle",
+        "清算期",
+        "Settlement period",
+        lambda x: (
+            "=MIN(MAX("
+            + ",".join(
+                f"{x.p(f'xl.start[{r.name}]')}+{x.i(f'xl.sales_years[{r.name}]')}*{x.i(ppy)}-1"
+                for r in subject
+            )
+            + f")+ROUND({x.i('xl.lat_lag')}*{x.i(ppy)},0),{x.p('xl.last_held')})"
+        ),
+        unit="-",
+        fmt=FLAG,
+    )
+    items = spec.investment
+
+    def cost(x: At, land: bool) -> str:
+        terms = []
+        for it in items:
+            if (it.category is InvestmentCategory.LAND) is not land:
+                continue
+            cr = f"{x.i(f'xl.capex_vat[{it.name}]')}*{x.i(f'xl.capex_credit[{it.name}]')}"
+            terms.append(f"SUM({x.row_range(f'capex.item[{it.name}]')})/(1+{cr})")
+        if not land:
+            terms.append(f"SUM({x.row_range('capex.price_contingency')})")
+        return "+".join(terms) or "0"
+
+    b.constant(
+        S,
+        "xl.lat_cost",
+        "取得土地及开发成本（分摊）",
+        "Land and development cost attributable",
+        lambda x: f"={x.i('xl.lat_cost_share')}*({cost(x, True)}+{cost(x, False)})",
+    )
+    b.constant(
+        S,
+        "xl.lat_deductions",
+        "扣除项目金额",
+        "Deductions",
+        lambda x: (
+            f"={x.p('xl.lat_cost')}*(1+{x.i('xl.lat_expense_rate')}+0.2*{x.i('xl.lat_uplift')})+"
+            f"{x.i('tax.surcharge_rate')}*SUM({x.row_range('xl.lat_vat')})"
+        ),
+    )
+    b.constant(
+        S,
+        "xl.lat_x",
+        "土地增值额",
+        "Appreciation",
+        lambda x: f"=SUM({x.row_range('xl.lat_proceeds')})-{x.p('xl.lat_deductions')}",
+    )
+    brackets = lat.brackets
+
+    def due(x: At) -> str:
+        X, D = x.p("xl.lat_x"), x.p("xl.lat_deductions")
+        parts = []
+        lo = "0"
+        for k, br in enumerate(brackets):
+            upper = f"({X}>0)" if br.up_to is None else f"({X}<={x.i(f'xl.lat_up[{k}]')}*{D})"
+            parts.append(
+                f"({X}>{lo}*{D})*{upper}*({X}*{x.i(f'xl.lat_rate[{k}]')}-"
+                f"{D}*{x.i(f'xl.lat_quick[{k}]')})"
+            )
+            if br.up_to is not None:
+                lo = x.i(f"xl.lat_up[{k}]")
+        return (
+            f"=(1-{x.i('xl.lat_ordinary')}*({X}<={x.i('xl.lat_exemption')}*{D}))*("
+            + "+".join(parts)
+            + ")"
+        )
+
+    b.constant(S, "xl.lat_due", "应纳土地增值税（清算）", "LAT due on settlement", due)
+    b.row(
+        S,
+        "xl.lat_flag",
+        "清算期标志",
+        "Settlement flag",
+        lambda x: f"=({x.p('time.period')}={x.p('xl.lat_settle')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "tax.lat_prepaid",
+        "土地增值税预缴",
+        "Land appreciation tax prepaid",
+        lambda x: f"={x.p('xl.lat_proceeds')}*{x.i('xl.lat_prepayment')}",
+    )
+    b.row(
+        S,
+        "tax.lat_settlement",
+        "土地增值税清算补（退）税",
+        "Land appreciation tax settled (top-up, or refund if negative)",
+        lambda x: (
+            f"={x.p('xl.lat_flag')}*({x.p('xl.lat_due')}-SUM({x.row_range('tax.lat_prepaid')}))"
+        ),
+    )
+    b.row(
+        S,
+        "tax.lat_deductions",
+        "土地增值税扣除项目金额（清算期）",
+        "LAT deductions (in the settlement period)",
+        lambda x: f"={x.p('xl.lat_flag')}*{x.p('xl.lat_deductions')}",
+    )
+    b.row(
+        S,
+        "tax.lat_appreciation",
+        "土地增值额（清算期）",
+        "Land appreciation (in the settlement period)",
+        lambda x: f"={x.p('xl.lat_flag')}*{x.p('xl.lat_x')}",
+    )
+    b.row(
+        S,
+        "tax.land_appreciation",
+        "土地增值税",
+        "Land appreciation tax",
+        lambda x: f"={x.p('tax.lat_prepaid')}+{x.p('tax.lat_settlement')}",
+    )
+    return True
 
 
 def depreciation_rows(w: ModelWriter) -> None:

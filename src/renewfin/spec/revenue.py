@@ -128,6 +128,11 @@ class RevenueStream(SpecModel):
     vat_rate: Share | None = None
     """Output VAT rate (销项税率) or, for the simplified method, the levy rate (征收率);
     default by kind from the tax preset (``vat_rates`` or ``simplified_vat_rates``)."""
+    land_appreciation_tax: bool | None = None
+    """Whether the proceeds bear 土地增值税 (``tax.land_appreciation``); default yes for a
+    ``sale`` (transfer of property), no for ``land_transfer`` (出让 by the state is not a
+    transfer by a taxpayer, 土地增值税暂行条例 第二条; set yes when the company itself
+    transfers land use rights). One-off streams only."""
     set_aside_rate: Share = 0.0
     """Land transfer: share of the income set aside by statute before it reaches the project
     (计提: 农田水利建设资金, 教育资金, 保障性安居工程资金 …)."""
@@ -177,6 +182,14 @@ class RevenueStream(SpecModel):
                         self.schedule,
                     )
                 )
+        if self.land_appreciation_tax and not self.kind.one_off:
+            problems.append(
+                Problem(
+                    "land_appreciation_tax",
+                    "土地增值税 applies to transfers (sale, land_transfer); expected no or unset",
+                    self.land_appreciation_tax,
+                )
+            )
         if self.vat_method is VatMethod.SIMPLIFIED and self.vat_rate is not None and any(
             abs(self.vat_rate - g) < 1e-12 for g in GENERAL_VAT_RATES
         ):

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from renewfin.spec.base import Share, SpecModel
+from renewfin.spec.base import Share, SpecModel, raise_problems
+from renewfin.spec.errors import Problem
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.project import CityTier
 from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
@@ -72,6 +75,98 @@ CN_URBAN_MAINTENANCE: dict[CityTier, float] = {
 """城市维护建设税 on VAT paid, by location."""
 
 
+class LatBracket(SpecModel):
+    """One bracket of 土地增值税: the rate on the whole appreciation and the quick-deduction
+    factor on the deductions, for appreciation ratios up to ``up_to`` (土地增值税暂行条例
+    第七条; 实施细则 第十条: 税额 = 增值额 × 税率 − 扣除项目金额 × 速算扣除系数)."""
+
+    up_to: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    """Upper end of the bracket as appreciation ÷ deductions (0.5 for 50 %); none for the
+    top bracket."""
+    rate: Share
+    """Rate on the appreciation (增值额) [fraction]."""
+    quick_deduction: Share = 0.0
+    """Quick-deduction factor (速算扣除系数) on the deductions (扣除项目金额) [fraction]."""
+
+
+def _statutory_brackets() -> list[LatBracket]:
+    return [
+        LatBracket(up_to=0.5, rate=0.30, quick_deduction=0.0),
+        LatBracket(up_to=1.0, rate=0.40, quick_deduction=0.05),
+        LatBracket(up_to=2.0, rate=0.50, quick_deduction=0.15),
+        LatBracket(up_to=None, rate=0.60, quick_deduction=0.35),
+    ]
+
+
+LAT_EXPENSE_CAP = 0.10
+"""Statutory cap of 房地产开发费用 as a share of land and development cost when interest is
+not allocated to the project (土地增值税暂行条例实施细则 第七条(三): 10 %; 5 % plus the interest
+when it is)."""
+
+
+class LandAppreciationTaxSpec(SpecModel):
+    """土地增值税 (LAT) on the transfer of property and land use rights (土地增值税暂行条例,
+    实施细则, 国税发〔2006〕187号 on settlement, 国税发〔2010〕53号 on prepayment). All streams
+    subject to it form one settlement unit (清算单位): prepaid on each period's proceeds,
+    settled in one period with the top-up or refund."""
+
+    enabled: bool | None = None
+    """Whether LAT applies; default yes under ``cn_default``, no under ``none``."""
+    prepayment_rate: Share | None = None
+    """预征率 on proceeds excluding VAT as they are received (provincial; 国税发〔2010〕53号
+    floors: east 2 %, centre and north-east 1.5 %, west 1 %; 保障性住房 may be exempt);
+    default 2 %."""
+    settlement_lag_years: float = Field(default=1.0, ge=0, le=10, allow_inf_nan=False)
+    """清算: years after the period of the last scheduled sale in which LAT is settled (国税发
+    〔2006〕187号 第二条: once the project is sold, settlement within 90 days of notice)
+    [yr]; settled at the end of holding at the latest."""
+    cost_share: Share = 1.0
+    """Share of the project's land and development cost attributable to the property
+    transferred (by floor area, 国税发〔2006〕187号 第四条), e.g. the surplus flats sold
+    among the flats built."""
+    expense_rate: Share = LAT_EXPENSE_CAP
+    """房地产开发费用 deducted as a share of land and development cost (实施细则 第七条(三):
+    at most 10 % when interest is not allocated to the project)."""
+    developer_uplift: bool = True
+    """加计扣除: a developer (从事房地产开发的纳税人) deducts a further 20 % of land and
+    development cost (实施细则 第七条(六))."""
+    ordinary_housing: bool = False
+    """The property sold is ordinary housing (普通标准住宅): exempt when the appreciation
+    is at most 20 % of the deductions (土地增值税暂行条例 第八条(一))."""
+    exemption_ratio: Share = 0.20
+    """Appreciation ratio up to which ordinary housing is exempt (条例 第八条(一): 20 %)."""
+    brackets: list[LatBracket] = Field(default_factory=_statutory_brackets, min_length=1)
+    """Progressive brackets (条例 第七条): ≤ 50 % 30 %; 50–100 % 40 % − 5 %; 100–200 % 50 % −
+    15 %; > 200 % 60 % − 35 % of deductions."""
+
+    @model_validator(mode="after")
+    def _statutory(self) -> Self:
+        problems: list[Problem | None] = []
+        if self.expense_rate > LAT_EXPENSE_CAP + 1e-12:
+            problems.append(
+                Problem(
+                    "expense_rate",
+                    "房地产开发费用 may be deducted at most at 10 % of land and development cost "
+                    "(土地增值税暂行条例实施细则 第七条(三)); a deduction above the cap would "
+                    "shrink the taxable appreciation below what the statute allows",
+                    self.expense_rate,
+                )
+            )
+        ups = [b.up_to for b in self.brackets]
+        if ups[-1] is not None or any(u is None for u in ups[:-1]):
+            problems.append(
+                Problem("brackets", "only the last bracket has no `up_to`", ups)
+            )
+        else:
+            bounded = [u for u in ups[:-1] if u is not None]
+            if any(b <= a for a, b in pairwise(bounded)):
+                problems.append(
+                    Problem("brackets", "`up_to` must increase from bracket to bracket", bounded)
+                )
+        raise_problems(problems)
+        return self
+
+
 class TaxSpec(SpecModel):
     """Tax rates: a preset, then any override."""
 
@@ -106,6 +201,9 @@ class TaxSpec(SpecModel):
     """企业所得税 rate on taxable profit; default 25 %."""
     loss_carryforward_years: int | None = Field(default=None, ge=0, le=10)
     """Years a tax loss may be carried forward (亏损弥补年限); default 5."""
+    land_appreciation: LandAppreciationTaxSpec = Field(default_factory=LandAppreciationTaxSpec)
+    """土地增值税 on sales of property and land use rights (streams with
+    ``land_appreciation_tax``)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +222,17 @@ class TaxRates:
     property_ad_valorem_share: float
     income_tax: float
     loss_carryforward_years: int
+    lat_enabled: bool
+    lat_prepayment: float
+
+    def lat_applies(self, stream: RevenueStream) -> bool:
+        """Whether ``stream``'s proceeds bear 土地增值税: its own switch, else sales while LAT
+        is enabled."""
+        if not self.lat_enabled:
+            return False
+        if stream.land_appreciation_tax is not None:
+            return stream.land_appreciation_tax
+        return stream.kind is RevenueKind.SALE
 
     def output_vat_rate(self, stream: RevenueStream) -> float:
         """The VAT rate (or simplified levy rate) of ``stream``: its own, else the preset's
@@ -168,5 +277,13 @@ def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
         income_tax=pick(tax.income_tax_rate, 0.25),
         loss_carryforward_years=(
             tax.loss_carryforward_years if tax.loss_carryforward_years is not None else 5
+        ),
+        lat_enabled=(
+            tax.land_appreciation.enabled if tax.land_appreciation.enabled is not None else default
+        ),
+        lat_prepayment=(
+            tax.land_appreciation.prepayment_rate
+            if tax.land_appreciation.prepayment_rate is not None
+            else 0.02
         ),
     )
