@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin import finance
-from renewfin.core.investment import CATEGORY_ZH, input_vat_credited
+from renewfin.core.investment import CATEGORY_ZH, deed_taxed, input_vat_credited
 from renewfin.metrics import PROJECT_RETURNS, metric_info
 from renewfin.metrics_funding import cn_numerators, test_years
 from renewfin.ratios import safe_ratio, shown, window
@@ -610,17 +610,28 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
         else:
             leaves[rows[-1][0]] = names
 
-    def group(key: str, zh: str, en: str, cats: list[InvestmentCategory]) -> None:
+    def group(
+        key: str, zh: str, en: str, cats: list[InvestmentCategory], extra: float = 0.0
+    ) -> None:
         names = [n for c in cats for n in items_of(c)]
-        rows.append((key, zh, en, sum(amount[n] for n in names), sum(vat[n] for n in names), 0))
+        rows.append(
+            (key, zh, en, sum(amount[n] for n in names) + extra, sum(vat[n] for n in names), 0)
+        )
+
+    deed = sh.p("capex.deed_tax").sum() if "capex.deed_tax" in result.ledger else 0.0
 
     C = InvestmentCategory
     group("engineering", "工程费用", "Engineering costs", [C.CONSTRUCTION, C.EQUIPMENT])
     category_row(C.CONSTRUCTION, 1)
     category_row(C.EQUIPMENT, 1, "设备及工器具购置费")
-    group("other_costs", "工程建设其他费用", "Other construction costs", [C.OTHER_COSTS, C.LAND])
+    group(
+        "other_costs", "工程建设其他费用", "Other construction costs", [C.OTHER_COSTS, C.LAND], deed
+    )
     item_rows(items_of(C.OTHER_COSTS), 1)
     category_row(C.LAND, 1, "建设用地及征拆补偿费")
+    if "capex.deed_tax" in result.ledger:
+        rows.append(("capex.deed_tax", "契税", "Deed tax on land", deed, 0.0, 1))
+        leaves["capex.deed_tax"] = []
     price = sh.p("capex.price_contingency").sum()
     cont = items_of(C.CONTINGENCY)
     rows.append(
@@ -1031,6 +1042,11 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2)
     sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
     sh.add_flow("tax.property_ad_valorem", "房产税（从价计征）", "Property tax on value", level=1)
+    sh.add_flow("tax.land_use", "城镇土地使用税", "Urban land-use tax", level=1)
+    sh.add_flow("tax.stamp_duty", "印花税", "Stamp duty", level=1)
+    sh.add_flow("tax.stamp_lease", "租赁合同", "leases", level=2)
+    sh.add_flow("tax.stamp_construction", "建设工程及采购合同", "construction contracts", level=2)
+    sh.add_flow("tax.stamp_transfer", "产权转移书据", "transfer deeds", level=2)
     if "tax.land_appreciation" in result.ledger:
         sh.add_flow("tax.land_appreciation", "土地增值税", "Land appreciation tax", level=1)
         sh.add_flow("tax.lat_prepaid", "预缴", "prepaid", level=2)
@@ -1148,6 +1164,17 @@ def _original_values(result: Result, sh: _Sheet) -> dict[str, float]:
         out[cls] = out.get(cls, 0.0) + net
     pc = spec.price_contingency.asset_class or "building"
     out[pc] = out.get(pc, 0.0) + sh.p("capex.price_contingency").sum()
+    if "capex.deed_tax" in result.ledger:  # 契税 capitalised into the land it is paid on
+        rates = resolve_tax(spec.tax, spec.project.city_tier)
+        items = {i.name: i for i in spec.investment}
+        for n in deed_taxed(spec):
+            it = items[n]
+            vat = it.input_vat_rate
+            if vat is None:
+                vat = rates.capex_input_vat[it.category]
+            cls = it.asset_class or default_asset_class(it.category)
+            paid = sh.p(f"capex.item[{n}]").sum() / (1.0 + vat) * rates.deed
+            out[cls] = out.get(cls, 0.0) + paid
     return out
 
 

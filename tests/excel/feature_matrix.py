@@ -841,6 +841,63 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "tax-land-use-acquisition",
+        "城镇土地使用税 from acquisition in a medium city at its own rate, 契税 at 4 % on a "
+        "land item, every 印花税 rate overridden, a sale (transfer deed)",
+        merged(
+            plus_investment(
+                {"name": "土地出让金", "category": "land", "amount": 2000.0, "schedule": [1.0]}
+            ),
+            plus_revenues(
+                {
+                    "name": "车位销售",
+                    "kind": "sale",
+                    "quantity": 100,
+                    "unit_price": 150000.0,
+                    "price_per": "once",
+                    "schedule": [1.0],
+                }
+            ),
+            {
+                "tax": {
+                    "land_use_tax_area": 30000,
+                    "land_use_tax_grade": "medium_city",
+                    "land_use_tax_rate": 8.0,
+                    "land_use_tax_from": "acquisition",
+                    "deed_tax_rate": 0.04,
+                    "stamp_duty_lease_rate": 0.002,
+                    "stamp_duty_construction_rate": 0.0005,
+                    "stamp_duty_transfer_rate": 0.001,
+                }
+            },
+        ),
+    ),
+    Case(
+        "tax-land-use-small-city",
+        "城镇土地使用税 from completion at the small-city preset rate; compensation that bears "
+        "no 契税 (deed_taxable no)",
+        merged(
+            plus_investment(
+                {
+                    "name": "征收补偿",
+                    "category": "land",
+                    "amount": 1500.0,
+                    "schedule": [1.0],
+                    "deed_taxable": False,
+                }
+            ),
+            {"tax": {"land_use_tax_area": 20000, "land_use_tax_grade": "small_city"}},
+        ),
+    ),
+    Case(
+        "tax-land-use-county",
+        "城镇土地使用税 in a county town, semiannual periods",
+        {
+            "timeline": {"periodicity": "semiannual"},
+            "tax": {"land_use_tax_area": 15000, "land_use_tax_grade": "county_town"},
+        },
+    ),
+    Case(
         "tax-loss-carryforward",
         "tax losses from fast depreciation, carried forward 3 years",
         {

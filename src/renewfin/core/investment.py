@@ -50,6 +50,15 @@ def input_vat_credited(spec: ProjectSpec, item: InvestmentItem) -> bool:
     return not spec.revenues or any(r.vat_method is VatMethod.GENERAL for r in spec.revenues)
 
 
+def deed_taxed(spec: ProjectSpec) -> list[str]:
+    """Names of the land items that bear 契税: kept by the company and ``deed_taxable``."""
+    return [
+        i.name
+        for i in spec.investment
+        if i.category is InvestmentCategory.LAND and i.deed_taxable and i.ownership.kept
+    ]
+
+
 def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | None) -> np.ndarray:
     """Share of an item spent in each period, (S|1, T), summing to 1 over the phase.
 
@@ -152,7 +161,17 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         "capex.price_contingency", "涨价预备费", "Price contingency", price_cont, group="investment"
     )
 
-    total = sum(capex.values(), zeros) + price_cont
+    # 契税 on the land the company acquires, capitalised into the land (DOMAIN.md §6).
+    deed = {n: capex[n] / (1.0 + vat_rates[n]) * ctx.rates.deed for n in deed_taxed(spec)}
+    if deed:
+        led.add(
+            "capex.deed_tax",
+            "契税",
+            "Deed tax on land acquired",
+            sum(deed.values(), zeros),
+            group="investment",
+        )
+    total = sum(capex.values(), zeros) + price_cont + sum(deed.values(), zeros)
     led.add("capex.total", "建设投资", "Construction investment", total, group="investment")
     if len(ctx.phases) > 1:  # which phase each period's spending builds (IDC by phase)
         for phase in ctx.phases:
@@ -161,7 +180,9 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 f"capex.phase[{phase}]",
                 f"建设投资：{phase}",
                 f"Construction investment: {phase}",
-                sum(parts, zeros) + price_cont_by_phase.get(phase, zeros),
+                sum(parts, zeros)
+                + price_cont_by_phase.get(phase, zeros)
+                + sum((v for n, v in deed.items() if phase_of[n] == phase), zeros),
                 group="investment",
             )
     for cat in InvestmentCategory:
@@ -204,6 +225,10 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         cls = items[name].asset_class or default_asset_class(items[name].category)
         net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name] * credit[name])
         groups[(cls, phase)] = groups.get((cls, phase), 0.0) + net
+    for name, values in deed.items():
+        cls = items[name].asset_class or default_asset_class(items[name].category)
+        group = (cls, phase_of[name])
+        groups[group] = groups.get(group, 0.0) + values.sum(axis=1, keepdims=True)
     pc_class = pc.asset_class or "building"
     for phase, values in price_cont_by_phase.items():
         groups[(pc_class, phase)] = groups.get((pc_class, phase), 0.0) + values.sum(

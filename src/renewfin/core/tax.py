@@ -13,7 +13,8 @@ from renewfin.core.investment import AssetGroup, input_vat_credited
 from renewfin.core.revenue import StreamResult, stream_start
 from renewfin.ledger import Kind
 from renewfin.spec.investment import InvestmentCategory
-from renewfin.spec.revenue import RevenueKind
+from renewfin.spec.revenue import RevenueKind, RevenueStream
+from renewfin.spec.tax import LandUseTaxFrom
 
 
 def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,6 +172,8 @@ def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None
             land = land + net
         else:
             development = development + net
+    if "capex.deed_tax" in led:  # 契税 is part of the land's cost (实施细则 第七条(一))
+        land = land + led.raw("capex.deed_tax").sum(axis=1, keepdims=True)
     cost = lat.cost_share * (land + development)
     surcharge = ctx.inputs.scalar("tax.surcharge_rate", rates.surcharge)
     deductions = cost * (1.0 + lat.expense_rate + 0.2 * lat.developer_uplift) + surcharge * vat.sum(
@@ -277,11 +280,89 @@ def build_indirect(
         ad_valorem * held,
         group="tax",
     )
+    land_use = _land_use(ctx)
+    stamp = _stamp_duty(ctx, streams)
     lat = _lat(ctx, streams)
     led.add(
         "tax.taxes_and_surcharges",
         "税金及附加",
         "Taxes and surcharges",
-        led.raw("tax.surcharges") + (rental + ad_valorem) * held + (0.0 if lat is None else lat),
+        led.raw("tax.surcharges")
+        + (rental + ad_valorem) * held
+        + land_use
+        + stamp
+        + (0.0 if lat is None else lat),
         group="tax",
     )
+
+
+def _land_use(ctx: RunContext) -> np.ndarray:
+    """Record 城镇土地使用税: taxable area × annual rate [元/m²/yr] in the money unit, per
+    period from the start of construction or the completion of the last phase while held
+    (城镇土地使用税暂行条例 第三条、第四条); return it (S|1, T)."""
+    spec, tl = ctx.spec, ctx.timeline
+    tax = spec.tax
+    start: np.ndarray | int = ctx.phase(None).completion
+    if tax.land_use_tax_from is LandUseTaxFrom.ACQUISITION:
+        start = min(p.start for p in ctx.phases.values())
+    annual = tax.land_use_tax_area * ctx.rates.land_use * ctx.money(1.0)
+    return ctx.ledger.add(
+        "tax.land_use",
+        "城镇土地使用税",
+        "Urban land-use tax",
+        annual * (tl.t >= start) * ctx.held / tl.ppy,
+        group="tax",
+    )
+
+
+def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
+    """Record 印花税 (印花税法, 税目税率表; bases exclude VAT, 第五条): on leases (rent), on
+    construction, purchase and design contracts (the investment except land, as spent), and
+    on property transfer deeds (land acquired, as spent, and sale proceeds); return the
+    total (S|1, T)."""
+    spec, led, rates = ctx.spec, ctx.ledger, ctx.rates
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    held = ctx.held
+    rent = sum(
+        (streams[r.name].revenue for r in spec.revenues if r.kind is RevenueKind.RENT), zeros
+    )
+    sold = sum((streams[r.name].revenue for r in spec.revenues if transfers(r)), zeros)
+    works = led.raw("capex.price_contingency")
+    land = zeros
+    for item in spec.investment:
+        vat = item.input_vat_rate
+        if vat is None:
+            vat = rates.capex_input_vat[item.category]
+        net = led.raw(f"capex.item[{item.name}]") / (1.0 + vat)
+        if item.category is InvestmentCategory.LAND:
+            land = land + net
+        else:
+            works = works + net
+    lease = led.add(
+        "tax.stamp_lease",
+        "印花税：租赁合同",
+        "Stamp duty: leases",
+        rent * held * rates.stamp_lease,
+        group="tax",
+    )
+    build = led.add(
+        "tax.stamp_construction",
+        "印花税：建设工程及采购合同",
+        "Stamp duty: construction and purchase contracts",
+        works * rates.stamp_construction,
+        group="tax",
+    )
+    deeds = led.add(
+        "tax.stamp_transfer",
+        "印花税：产权转移书据",
+        "Stamp duty: transfer deeds",
+        (land + sold * held) * rates.stamp_transfer,
+        group="tax",
+    )
+    return led.add("tax.stamp_duty", "印花税", "Stamp duty", lease + build + deeds, group="tax")
+
+
+def transfers(r: RevenueStream) -> bool:
+    """Whether a stream is a transfer of property by the company (a transfer deed, 产权转移
+    书据): a sale, or a land transfer that bears 土地增值税 by its own switch."""
+    return r.kind is RevenueKind.SALE or bool(r.land_appreciation_tax)

@@ -299,6 +299,34 @@ def investment_rows(w: ModelWriter) -> None:
         "Price contingency",
         lambda x: "=" + ("+".join(x.p(f"xl.pc[{ph}]") for ph in pc_parts) or "0"),
     )
+    from renewfin.core.investment import deed_taxed
+
+    deeds = deed_taxed(spec)
+    if deeds:  # 契税 on land acquired, capitalised (renewfin.core.investment.build)
+        w.param(
+            "xl.deed_rate",
+            w.result_rates().deed,
+            "契税税率",
+            "Deed tax rate",
+            "-",
+            "契税法 第三条: 3–5 % by province",
+        )
+        for n in deeds:
+
+            def deed_row(x: At, n: str = n) -> str:
+                return (
+                    f"={x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})*"
+                    f"{x.i('xl.deed_rate')}"
+                )
+
+            b.row(S, f"xl.deed[{n}]", f"契税：{n}", f"Deed tax: {n}", deed_row)
+        b.row(
+            S,
+            "capex.deed_tax",
+            "契税",
+            "Deed tax on land acquired",
+            lambda x: "=" + "+".join(x.p(f"xl.deed[{n}]") for n in deeds),
+        )
     b.row(
         S,
         "capex.total",
@@ -306,7 +334,11 @@ def investment_rows(w: ModelWriter) -> None:
         "Construction investment",
         lambda x: (
             "="
-            + "+".join([x.p(f"capex.item[{n}]") for n in items] + [x.p("capex.price_contingency")])
+            + "+".join(
+                [x.p(f"capex.item[{n}]") for n in items]
+                + [x.p("capex.price_contingency")]
+                + ([x.p("capex.deed_tax")] if deeds else [])
+            )
         ),
     )
     for cat in InvestmentCategory:
@@ -366,6 +398,14 @@ def investment_rows(w: ModelWriter) -> None:
                     groups.setdefault((cls, ph), []).append(net(f"xl.contingency[{key}]", name))
         else:
             groups.setdefault((cls, phase_of[name]), []).append(net(f"capex.item[{name}]", name))
+    for n in deeds:
+        it = items[n]
+
+        def deed_value(x: At, n: str = n) -> str:
+            return f"SUM({x.row_range(f'xl.deed[{n}]')})"
+
+        cls = it.asset_class or default_asset_class(it.category)
+        groups.setdefault((cls, phase_of[n]), []).append(deed_value)
     pc_class = spec.price_contingency.asset_class or "building"
     for ph in pc_parts:
 
@@ -903,6 +943,7 @@ def tax_rows(w: ModelWriter) -> None:
         "Property tax on value",
         lambda x: f"={x.p('xl.property_value')}*{x.p('flag.held')}",
     )
+    land_use_and_stamp_rows(w)
     has_lat = lat_rows(w)
     b.row(
         S,
@@ -911,8 +952,120 @@ def tax_rows(w: ModelWriter) -> None:
         "Taxes and surcharges",
         lambda x: (
             f"={x.p('tax.surcharges')}+{x.p('tax.property_rental')}+"
-            f"{x.p('tax.property_ad_valorem')}"
+            f"{x.p('tax.property_ad_valorem')}+{x.p('tax.land_use')}+{x.p('tax.stamp_duty')}"
             + (f"+{x.p('tax.land_appreciation')}" if has_lat else "")
+        ),
+    )
+
+
+def land_use_and_stamp_rows(w: ModelWriter) -> None:
+    """城镇土地使用税 and 印花税 (renewfin.core.tax._land_use, _stamp_duty)."""
+    from renewfin.core.tax import transfers
+    from renewfin.spec.revenue import RevenueKind
+    from renewfin.spec.tax import LandUseTaxFrom
+
+    b, spec = w.book, w.spec
+    rates = w.result_rates()
+    S = "Tax"
+    ppy = "timeline.periods_per_year"
+    P = w.param
+    tax = spec.tax
+    b.section(S, "城镇土地使用税、印花税 Land-use tax and stamp duty")
+    P("xl.land_use_area", tax.land_use_tax_area, "应税土地面积", "Taxable land area", "m²")
+    P(
+        "xl.land_use_rate",
+        rates.land_use,
+        "城镇土地使用税单位税额",
+        "Land-use tax per m² a year",
+        "元/m²/yr",
+        "城镇土地使用税暂行条例 第四条: by city size",
+    )
+    P(
+        "xl.yuan",
+        1.0 / spec.project.money_unit.yuan,
+        "元换算",
+        "元 to the money unit",
+        "-",
+    )
+    if tax.land_use_tax_from is LandUseTaxFrom.ACQUISITION:
+        start = lambda x: (
+            "MIN(" + ",".join(x.p(f"xl.phase_start[{p.name}]") for p in spec.timeline.phases) + ")"
+        )
+    else:
+        last = spec.timeline.phase(None).name
+        start = lambda x: x.p(f"xl.phase_completion[{last}]")
+    b.row(
+        S,
+        "tax.land_use",
+        "城镇土地使用税",
+        "Urban land-use tax",
+        lambda x: (
+            f"={x.i('xl.land_use_area')}*{x.i('xl.land_use_rate')}*{x.i('xl.yuan')}*"
+            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}"
+        ),
+    )
+    P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
+    P(
+        "xl.stamp_construction",
+        rates.stamp_construction,
+        "印花税率：建设工程合同",
+        "Stamp duty rate: construction contracts",
+    )
+    P(
+        "xl.stamp_transfer",
+        rates.stamp_transfer,
+        "印花税率：产权转移书据",
+        "Stamp duty rate: transfer deeds",
+    )
+    rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
+    sold = [r.name for r in spec.revenues if transfers(r)]
+    land = [i.name for i in spec.investment if i.category is InvestmentCategory.LAND]
+    works = [i.name for i in spec.investment if i.category is not InvestmentCategory.LAND]
+    b.row(
+        S,
+        "tax.stamp_lease",
+        "印花税：租赁合同",
+        "Stamp duty: leases",
+        lambda x: (
+            "=("
+            + ("+".join(x.p(f"revenue.stream[{n}]") for n in rents) or "0")
+            + f")*{x.i('xl.stamp_lease')}"
+        ),
+    )
+    net = lambda x, n: f"{x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
+    b.row(
+        S,
+        "tax.stamp_construction",
+        "印花税：建设工程及采购合同",
+        "Stamp duty: construction and purchase contracts",
+        lambda x: (
+            "=("
+            + "+".join([net(x, n) for n in works] + [x.p("capex.price_contingency")])
+            + f")*{x.i('xl.stamp_construction')}"
+        ),
+    )
+    b.row(
+        S,
+        "tax.stamp_transfer",
+        "印花税：产权转移书据",
+        "Stamp duty: transfer deeds",
+        lambda x: (
+            "=("
+            + (
+                "+".join([net(x, n) for n in land] + [x.p(f"revenue.stream[{n}]") for n in sold])
+                or "0"
+            )
+            + f")*{x.i('xl.stamp_transfer')}"
+        ),
+    )
+    b.row(
+        S,
+        "tax.stamp_duty",
+        "印花税",
+        "Stamp duty",
+        lambda x: (
+            f"={x.p('tax.stamp_lease')}+{x.p('tax.stamp_construction')}+"
+            f"{x.p('tax.stamp_transfer')}"
         ),
     )
 
@@ -1003,6 +1156,8 @@ def lat_rows(w: ModelWriter) -> bool:
             terms.append(f"SUM({x.row_range(f'capex.item[{it.name}]')})/(1+{cr})")
         if not land:
             terms.append(f"SUM({x.row_range('capex.price_contingency')})")
+        elif "capex.deed_tax" in b.cells:  # 契税 is part of the land's cost
+            terms.append(f"SUM({x.row_range('capex.deed_tax')})")
         return "+".join(terms) or "0"
 
     b.constant(

@@ -251,7 +251,7 @@ def _investment_estimate(
                 parts = [vat(n) for n in leaves[key]]
             elif key in leaves:
                 lines = [f"capex.item[{n}]" for n in leaves[key]] or (
-                    ["capex.price_contingency"] if key == "capex.price_contingency" else []
+                    [key] if key in ("capex.price_contingency", "capex.deed_tax") else []
                 )
                 parts = [f"SUM({years.range(x)})" for x in lines if years.linked(x)]
                 if len(parts) != len(lines):

@@ -88,6 +88,10 @@ class InvestmentItem(SpecModel):
     """VAT rate included in the amount (含税), deductible as input VAT (进项税额) when the
     company keeps the asset, e.g. 0.09 for works, 0.13 for equipment, 0.06 for services;
     default from the tax preset."""
+    deed_taxable: bool = True
+    """Land items only: whether the item acquires land use rights and bears 契税 (契税法
+    第一条; ``tax.deed_tax_rate``), capitalised into its cost; set no for compensation paid
+    to former occupants (征收补偿), which transfers no title to the company."""
     ownership: AssetOwnership = AssetOwnership.KEPT
     """Who owns the works once complete: ``kept`` by the company, or handed over to
     ``residents`` or the ``government`` (no input VAT credit, not capitalised as a company

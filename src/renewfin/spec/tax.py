@@ -75,6 +75,39 @@ CN_URBAN_MAINTENANCE: dict[CityTier, float] = {
 """城市维护建设税 on VAT paid, by location."""
 
 
+class LandGrade(StrEnum):
+    """City size for 城镇土地使用税 (城镇土地使用税暂行条例 第四条, annual 元/m² ranges)."""
+
+    LARGE_CITY = "large_city"
+    """大城市: 1.5–30 元/m²."""
+    MEDIUM_CITY = "medium_city"
+    """中等城市: 1.2–24 元/m²."""
+    SMALL_CITY = "small_city"
+    """小城市: 0.9–18 元/m²."""
+    COUNTY_TOWN = "county_town"
+    """县城、建制镇、工矿区: 0.6–12 元/m²."""
+
+
+LAND_USE_RANGES: dict[LandGrade, tuple[float, float]] = {
+    LandGrade.LARGE_CITY: (1.5, 30.0),
+    LandGrade.MEDIUM_CITY: (1.2, 24.0),
+    LandGrade.SMALL_CITY: (0.9, 18.0),
+    LandGrade.COUNTY_TOWN: (0.6, 12.0),
+}
+"""Statutory annual ranges of the land-use tax by grade [元/m²/yr] (条例 第四条); the preset
+takes the middle of the range, to be replaced by the city's 土地等级 rate."""
+
+
+class LandUseTaxFrom(StrEnum):
+    """When 城镇土地使用税 starts."""
+
+    ACQUISITION = "acquisition"
+    """From the start of construction (land acquired by 出让 is taxed from the month after
+    its delivery, 财税〔2006〕186号 第二条)."""
+    COMPLETION = "completion"
+    """From the completion of the last phase (when the estate is in use)."""
+
+
 class LatBracket(SpecModel):
     """One bracket of 土地增值税: the rate on the whole appreciation and the quick-deduction
     factor on the deductions, for appreciation ratios up to ``up_to`` (土地增值税暂行条例
@@ -201,9 +234,51 @@ class TaxSpec(SpecModel):
     """企业所得税 rate on taxable profit; default 25 %."""
     loss_carryforward_years: int | None = Field(default=None, ge=0, le=10)
     """Years a tax loss may be carried forward (亏损弥补年限); default 5."""
+    land_use_tax_area: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
+    """Taxable land area for 城镇土地使用税 (实际占用的土地面积, 城镇土地使用税暂行条例 第三条)
+    [m²]; 0 when the company occupies no taxable land."""
+    land_use_tax_grade: LandGrade = LandGrade.LARGE_CITY
+    """City size setting the statutory range of the land-use tax rate (条例 第四条):
+    ``large_city``, ``medium_city``, ``small_city`` or ``county_town``."""
+    land_use_tax_rate: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    """城镇土地使用税 per m² per year [元/m²/yr]; default the middle of the grade's range
+    (large 15.75, medium 12.6, small 9.45, county and town 6.3), to be set from the city's
+    土地等级; at least 30 % of the range's floor (条例 第五条)."""
+    land_use_tax_from: LandUseTaxFrom = LandUseTaxFrom.COMPLETION
+    """When the land-use tax starts: ``acquisition`` (start of construction) or
+    ``completion`` (of the last phase)."""
+    stamp_duty_lease_rate: Share | None = None
+    """印花税 on leases (租赁合同) as a share of rent excluding VAT (印花税法 税目税率表: 1‰);
+    default 0.001."""
+    stamp_duty_construction_rate: Share | None = None
+    """印花税 on construction, purchase and design contracts (建设工程合同、买卖合同: 0.3‰)
+    on the investment excluding VAT (印花税法 第五条), except land; default 0.0003."""
+    stamp_duty_transfer_rate: Share | None = None
+    """印花税 on property and land-use-right transfer deeds (产权转移书据: 0.5‰), paid by
+    both parties: on land acquired (land items excl. VAT) and on sale proceeds; default
+    0.0005."""
+    deed_tax_rate: Share | None = None
+    """契税 on land acquired (land items the company keeps and marks ``deed_taxable``),
+    3–5 % by province (契税法 第三条), capitalised into the land's cost; default 3 %."""
     land_appreciation: LandAppreciationTaxSpec = Field(default_factory=LandAppreciationTaxSpec)
     """土地增值税 on sales of property and land use rights (streams with
     ``land_appreciation_tax``)."""
+
+    @model_validator(mode="after")
+    def _land_use_floor(self) -> Self:
+        low = 0.3 * LAND_USE_RANGES[self.land_use_tax_grade][0]
+        if self.land_use_tax_rate is not None and self.land_use_tax_rate < low - 1e-12:
+            raise_problems(
+                [
+                    Problem(
+                        "land_use_tax_rate",
+                        f"below 30 % of the {self.land_use_tax_grade.value} floor "
+                        f"({low:g} 元/m²/yr, 城镇土地使用税暂行条例 第五条)",
+                        self.land_use_tax_rate,
+                    )
+                ]
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -224,6 +299,12 @@ class TaxRates:
     loss_carryforward_years: int
     lat_enabled: bool
     lat_prepayment: float
+    land_use: float
+    """城镇土地使用税 per m² per year [元/m²/yr]."""
+    stamp_lease: float
+    stamp_construction: float
+    stamp_transfer: float
+    deed: float
 
     def lat_applies(self, stream: RevenueStream) -> bool:
         """Whether ``stream``'s proceeds bear 土地增值税: its own switch, else sales while LAT
@@ -278,6 +359,11 @@ def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
         loss_carryforward_years=(
             tax.loss_carryforward_years if tax.loss_carryforward_years is not None else 5
         ),
+        land_use=pick(tax.land_use_tax_rate, sum(LAND_USE_RANGES[tax.land_use_tax_grade]) / 2),
+        stamp_lease=pick(tax.stamp_duty_lease_rate, 0.001),
+        stamp_construction=pick(tax.stamp_duty_construction_rate, 0.0003),
+        stamp_transfer=pick(tax.stamp_duty_transfer_rate, 0.0005),
+        deed=pick(tax.deed_tax_rate, 0.03),
         lat_enabled=(
             tax.land_appreciation.enabled if tax.land_appreciation.enabled is not None else default
         ),
