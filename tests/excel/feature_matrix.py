@@ -898,6 +898,51 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "property-tax-land-vacancy",
+        "房产税 从价 with the land in the base (财税〔2010〕121号) on the self-used share and on "
+        "the vacant part of the leasable share during the ramp-up; flats let to individuals "
+        "at 4 % 从租",
+        merged(
+            plus_investment(
+                {"name": "土地出让金", "category": "land", "amount": 2000.0, "schedule": [1.0]}
+            ),
+            plus_revenues(
+                {
+                    "name": "租赁住房",
+                    "kind": "rent",
+                    "quantity": 5000,
+                    "quantity_unit": "m²",
+                    "unit_price": 40.0,
+                    "utilisation": 0.9,
+                    "ramp_up": [0.5],
+                    "housing_to_individuals": True,
+                }
+            ),
+            {
+                "tax": {
+                    "property_tax_ad_valorem_share": 0.2,
+                    "property_tax_leasable_share": 0.7,
+                    "property_tax_rental_housing_rate": 0.04,
+                }
+            },
+        ),
+    ),
+    Case(
+        "property-tax-without-land",
+        "房产税 从价 on the buildings only (property_tax_includes_land no)",
+        merged(
+            plus_investment(
+                {"name": "土地出让金", "category": "land", "amount": 2000.0, "schedule": [1.0]}
+            ),
+            {
+                "tax": {
+                    "property_tax_ad_valorem_share": 0.3,
+                    "property_tax_includes_land": False,
+                }
+            },
+        ),
+    ),
+    Case(
         "tax-loss-carryforward",
         "tax losses from fast depreciation, carried forward 3 years",
         {

@@ -13,6 +13,7 @@ from renewfin.core.investment import AssetGroup, input_vat_credited
 from renewfin.core.revenue import StreamResult, stream_start
 from renewfin.ledger import Kind
 from renewfin.spec.investment import InvestmentCategory
+from renewfin.spec.model import ProjectSpec, default_asset_class
 from renewfin.spec.revenue import RevenueKind, RevenueStream
 from renewfin.spec.tax import LandUseTaxFrom
 
@@ -237,10 +238,7 @@ def build_indirect(
     for r in spec.revenues:
         rate = rates.output_vat_rate(r)
         output_vat = output_vat + streams[r.name].revenue * rate
-        ptax = r.property_tax_rate
-        if ptax is None:
-            ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
-        rental = rental + streams[r.name].revenue * ptax
+        rental = rental + streams[r.name].revenue * rates.rental_property_rate(r)
     output_vat = output_vat * held
     led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
     input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
@@ -260,16 +258,23 @@ def build_indirect(
     led.add(
         "tax.property_rental", "房产税（从租）", "Property tax on rent", rental * held, group="tax"
     )
+    # 从价: original value of the buildings in service, with the land's cost when the base
+    # includes it (财税〔2010〕121号), on the self-used share and the vacant part of the
+    # leasable share (房产税暂行条例 第三条).
     t = tl.t
     base = zeros
+    taxed = property_value_classes(spec)
     for g in assets:
-        if g.asset_class == "building":
+        if g.asset_class in taxed:
             base = base + g.original_value * (t >= ctx.phases[g.phase].completion)
+    taxed_share = rates.property_ad_valorem_share + rates.property_leasable_share * vacancy(
+        ctx, streams
+    )
     ad_valorem = (
         base
         * rates.property_ad_valorem
         * (1.0 - rates.property_ad_valorem_deduction)
-        * rates.property_ad_valorem_share
+        * taxed_share
         / tl.ppy
     )
     ctx.projection["property_tax"] = rental + ad_valorem
@@ -294,6 +299,33 @@ def build_indirect(
         + (0.0 if lat is None else lat),
         group="tax",
     )
+
+
+def property_value_classes(spec: ProjectSpec) -> set[str]:
+    """Asset classes in the 房产税 从价 base: ``building``, and the classes of the land items
+    when ``tax.property_tax_includes_land`` (not a class held as inventory for sale)."""
+    out = {"building"}
+    if spec.tax.property_tax_includes_land:
+        for i in spec.investment:
+            if i.category is InvestmentCategory.LAND:
+                cls = i.asset_class or default_asset_class(i.category)
+                if not spec.depreciation.get(cls).inventory:
+                    out.add(cls)
+    return out
+
+
+def vacancy(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
+    """Vacant share of the lettable area of the rent streams in each period: 1 − Σ let
+    units ÷ Σ quantity (1 before the streams start or with no rent stream), (S|1, T)."""
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    rents = [r for r in ctx.spec.revenues if r.kind is RevenueKind.RENT]
+    let = sum((streams[r.name].units for r in rents), zeros)
+    area = sum(
+        (ctx.inputs.scalar(f"revenues[{r.name}].quantity", r.quantity) for r in rents),
+        np.zeros((1, 1)),
+    )
+    let, area = np.broadcast_arrays(let, area)
+    return 1.0 - np.divide(let, area, out=np.zeros(let.shape), where=area > 0)
 
 
 def _land_use(ctx: RunContext) -> np.ndarray:

@@ -13,7 +13,7 @@ from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom, VatMethod
+from renewfin.spec.revenue import GrowthFrom, RevenueKind, VatMethod
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -909,7 +909,37 @@ def tax_rows(w: ModelWriter) -> None:
             )
         ),
     )
-    buildings = [(c, p) for c, p in w.groups if c == "building"]
+    from renewfin.core.tax import property_value_classes
+
+    taxed = property_value_classes(spec)
+    buildings = [(c, p) for c, p in w.groups if c in taxed]
+    rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
+    w.param(
+        "xl.ptax_leasable_share",
+        w.result_rates().property_leasable_share,
+        "出租部分比例（空置从价计征）",
+        "Leasable share of building value (vacant part taxed on value)",
+    )
+    b.row(
+        S,
+        "xl.vacancy",
+        "可出租面积空置率",
+        "Vacant share of the lettable area",
+        lambda x: (
+            (
+                "=1-("
+                + "+".join(x.p(f"xl.units[{n}]") for n in rents)
+                + ")/("
+                + "+".join(x.i(f"revenues[{n}].quantity") for n in rents)
+                + ")"
+            )
+            if rents
+            else "=1"
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
     b.row(
         S,
         "xl.property_value",
@@ -926,7 +956,8 @@ def tax_rows(w: ModelWriter) -> None:
                 or "0"
             )
             + f")*{x.i('xl.ptax_value_rate')}*(1-{x.i('xl.ptax_deduction')})*"
-            f"{x.i('tax.property_tax_ad_valorem_share')}/{x.i(ppy)}"
+            f"({x.i('tax.property_tax_ad_valorem_share')}+{x.i('xl.ptax_leasable_share')}*"
+            f"{x.p('xl.vacancy')})/{x.i(ppy)}"
         ),
     )
     b.row(
@@ -961,7 +992,6 @@ def tax_rows(w: ModelWriter) -> None:
 def land_use_and_stamp_rows(w: ModelWriter) -> None:
     """城镇土地使用税 and 印花税 (renewfin.core.tax._land_use, _stamp_duty)."""
     from renewfin.core.tax import transfers
-    from renewfin.spec.revenue import RevenueKind
     from renewfin.spec.tax import LandUseTaxFrom
 
     b, spec = w.book, w.spec

@@ -32,7 +32,6 @@ from renewfin.excel.book import (
 )
 from renewfin.spec.funding import FiscalUse
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
-from renewfin.spec.revenue import RevenueKind
 
 if TYPE_CHECKING:
     from renewfin.engine import Result
@@ -295,9 +294,7 @@ class ModelWriter:
                 )
             vat = rates.output_vat_rate(r)
             P(f"xl.vat_rate[{r.name}]", vat, f"销项税率：{r.name}", f"Output VAT rate: {r.name}")
-            ptax = r.property_tax_rate
-            if ptax is None:
-                ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
+            ptax = rates.rental_property_rate(r)
             P(
                 f"xl.ptax_rate[{r.name}]",
                 ptax,

@@ -136,9 +136,12 @@ class RevenueStream(SpecModel):
     set_aside_rate: Share = 0.0
     """Land transfer: share of the income set aside by statute before it reaches the project
     (计提: 农田水利建设资金, 教育资金, 保障性安居工程资金 …)."""
+    housing_to_individuals: bool = False
+    """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
+    ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
     property_tax_rate: Share | None = None
     """Property tax (房产税) on this rent as a share of revenue excluding VAT; default 12 %
-    for rent, 0 otherwise (use 0.04 for housing let to individuals)."""
+    for rent (4 % for housing let to individuals), 0 otherwise."""
 
     @model_validator(mode="after")
     def _one_off_consistent(self) -> Self:
@@ -182,6 +185,14 @@ class RevenueStream(SpecModel):
                         self.schedule,
                     )
                 )
+        if self.housing_to_individuals and self.kind is not RevenueKind.RENT:
+            problems.append(
+                Problem(
+                    "housing_to_individuals",
+                    "applies to rent streams only; expected no",
+                    self.housing_to_individuals,
+                )
+            )
         if self.land_appreciation_tax and not self.kind.one_off:
             problems.append(
                 Problem(

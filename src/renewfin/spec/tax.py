@@ -230,6 +230,17 @@ class TaxSpec(SpecModel):
     property_tax_ad_valorem_share: Share = 0.0
     """Share of the building class's original value that is self-operated and taxed 从价
     (e.g. a self-run car park); 0 when all space is let (taxed 从租)."""
+    property_tax_leasable_share: Share = 0.0
+    """Share of the building class's original value that is let by area (the ``rent``
+    streams): its vacant part, 1 − let area ÷ lettable area of the rent streams in the
+    period, is taxed 从价 (房产税暂行条例 第三条: property not let is taxed on its value);
+    0 to tax no vacancy."""
+    property_tax_rental_housing_rate: Share | None = None
+    """房产税 (从租) on housing let to individuals (rent streams with
+    ``housing_to_individuals``): 4 % (财政部 税务总局公告2021年第24号); default 4 %."""
+    property_tax_includes_land: bool = True
+    """Whether the 从价 base includes the land's cost (land items' asset class; 财税〔2010〕
+    121号 第三条: 房产原值均应包含地价)."""
     income_tax_rate: Share | None = None
     """企业所得税 rate on taxable profit; default 25 %."""
     loss_carryforward_years: int | None = Field(default=None, ge=0, le=10)
@@ -265,6 +276,23 @@ class TaxSpec(SpecModel):
     ``land_appreciation_tax``)."""
 
     @model_validator(mode="after")
+    def _shares(self) -> Self:
+        total = self.property_tax_ad_valorem_share + self.property_tax_leasable_share
+        if total > 1 + 1e-12:
+            raise_problems(
+                [
+                    Problem(
+                        "property_tax_leasable_share",
+                        "the self-used and the leasable shares of the buildings' value add up "
+                        f"to more than 1 (with property_tax_ad_valorem_share "
+                        f"{self.property_tax_ad_valorem_share:g})",
+                        self.property_tax_leasable_share,
+                    )
+                ]
+            )
+        return self
+
+    @model_validator(mode="after")
     def _land_use_floor(self) -> Self:
         low = 0.3 * LAND_USE_RANGES[self.land_use_tax_grade][0]
         if self.land_use_tax_rate is not None and self.land_use_tax_rate < low - 1e-12:
@@ -295,6 +323,8 @@ class TaxRates:
     property_ad_valorem: float
     property_ad_valorem_deduction: float
     property_ad_valorem_share: float
+    property_leasable_share: float
+    property_rental_housing: float
     income_tax: float
     loss_carryforward_years: int
     lat_enabled: bool
@@ -305,6 +335,17 @@ class TaxRates:
     stamp_construction: float
     stamp_transfer: float
     deed: float
+
+    def rental_property_rate(self, stream: RevenueStream) -> float:
+        """房产税 (从租) rate on ``stream``'s rent: its own, else 4 % for housing let to
+        individuals and 12 % for other rent, 0 for other kinds [fraction]."""
+        if stream.property_tax_rate is not None:
+            return stream.property_tax_rate
+        if stream.kind is not RevenueKind.RENT:
+            return 0.0
+        if stream.housing_to_individuals:
+            return self.property_rental_housing
+        return self.property_rental
 
     def lat_applies(self, stream: RevenueStream) -> bool:
         """Whether ``stream``'s proceeds bear 土地增值税: its own switch, else sales while LAT
@@ -355,6 +396,8 @@ def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
         property_ad_valorem=pick(tax.property_tax_ad_valorem_rate, 0.012),
         property_ad_valorem_deduction=pick(tax.property_tax_ad_valorem_deduction, 0.30),
         property_ad_valorem_share=tax.property_tax_ad_valorem_share,
+        property_leasable_share=tax.property_tax_leasable_share,
+        property_rental_housing=pick(tax.property_tax_rental_housing_rate, 0.04),
         income_tax=pick(tax.income_tax_rate, 0.25),
         loss_carryforward_years=(
             tax.loss_carryforward_years if tax.loss_carryforward_years is not None else 5
