@@ -129,3 +129,24 @@ def test_an_unknown_ownership_is_refused() -> None:
     with pytest.raises(SpecError) as err:
         validate_data(ProjectSpec, data)
     assert "ownership" in str(err.value)
+
+
+def test_exempt_community_care_earns_no_vat_and_no_credit() -> None:
+    # Community elderly-care income 60 exempt (2019年第76号 第一条): no output VAT; parking 240
+    # at 9 % = 21.6. Opex input VAT 6 serving both: not credited 6 × 60 / 300 = 1.2 (36号 附件1
+    # 第二十九条 counts exempt sales with simplified ones), credited 4.8.
+    care = {"name": "社区养老服务", "kind": "other", "quantity": 1, "unit_price": 600000,
+            "price_per": "year", "vat_method": "exempt"}
+    res = run_with(tax=CN, investment=[WORKS_1090], revenues=[PARKING, care],
+                   opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}])
+    led = res.ledger
+    assert_allclose(led["tax.output_vat"][0], 21.6 * OPERATING, rtol=1e-12)
+    assert_allclose(led["opex.vat_not_creditable"][0], 1.2 * OPERATING, rtol=1e-12)
+    assert_allclose(led["opex.input_vat"][0], 4.8 * OPERATING, rtol=1e-12)
+
+
+def test_a_rate_on_an_exempt_stream_is_refused() -> None:
+    data = minimal_spec(revenues=[{**PARKING, "vat_method": "exempt", "vat_rate": 0.06}])
+    with pytest.raises(SpecError) as err:
+        validate_data(ProjectSpec, data)
+    assert "vat_rate" in str(err.value) and "exempt" in str(err.value)

@@ -566,6 +566,25 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "vat-exempt-community-care",
+        "community elderly-care income exempt from VAT (免征, 2019年第76号): no output VAT, "
+        "its share of the opex input VAT not credited",
+        merged(
+            plus_revenues(
+                {
+                    "name": "社区养老服务",
+                    "kind": "other",
+                    "quantity": 1,
+                    "unit_price": 300.0,
+                    "price_currency": "万元",
+                    "price_per": "year",
+                    "vat_method": "exempt",
+                }
+            ),
+            {"opex": [merge_data(BASE_OPEX[0], {"input_vat_rate": 0.06}), BASE_OPEX[1]]},
+        ),
+    ),
+    Case(
         "capex-handed-over",
         "works handed over to residents and a contingency to the government: no input VAT "
         "credit, no asset, no depreciation",

@@ -16,7 +16,6 @@ from renewfin.core.context import PhaseTiming, RunContext
 from renewfin.inputs import RISK_OVERRUN
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 from renewfin.spec.model import ProjectSpec, default_asset_class
-from renewfin.spec.revenue import VatMethod
 
 CATEGORY_ZH = {
     InvestmentCategory.CONSTRUCTION: "建安工程费",
@@ -42,12 +41,12 @@ def input_vat_credited(spec: ProjectSpec, item: InvestmentItem) -> bool:
 
     Not when the company hands the works over (``ownership`` residents or government: not a
     purchase for its own taxable activity), nor when every revenue stream is on the
-    simplified method (增值税法 第二十二条(一): input VAT of simplified-method items is not
-    credited; fixed assets used for both methods are credited in full, 财税〔2016〕36号
-    附件1 第二十七条(一)). Non-credited VAT stays in the cost of a kept asset."""
+    simplified method or exempt (增值税法 第二十二条(一)(二): input VAT of simplified-method
+    and exempt items is not credited; fixed assets used for both are credited in full,
+    财税〔2016〕36号 附件1 第二十七条(一)). Non-credited VAT stays in the cost of a kept asset."""
     if not item.ownership.kept:
         return False
-    return not spec.revenues or any(r.vat_method is VatMethod.GENERAL for r in spec.revenues)
+    return not spec.revenues or any(r.vat_method.credits_input for r in spec.revenues)
 
 
 def deed_taxed(spec: ProjectSpec) -> list[str]:

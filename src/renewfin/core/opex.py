@@ -8,7 +8,6 @@ from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
-from renewfin.spec.revenue import VatMethod
 from renewfin.timeline import elapsed_years, step_index, window
 
 CATEGORY_ZH = {
@@ -71,17 +70,18 @@ def item_cost(
 
 
 def simplified_share(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
-    """Share of each period's revenue earned by simplified-method streams (简易计税), 0 in a
-    period with no revenue, (S|1, T) [fraction]. The input VAT of operating costs that serve
-    every stream is not credited in this share (不得抵扣的进项税额 = 当期无法划分的全部进项税额
-    × 简易计税方法计税项目销售额 ÷ 当期全部销售额, 财税〔2016〕36号 附件1 第二十九条)."""
+    """Share of each period's revenue earned by simplified-method (简易计税) and exempt (免征)
+    streams, 0 in a period with no revenue, (S|1, T) [fraction]. The input VAT of operating
+    costs that serve every stream is not credited in this share (不得抵扣的进项税额 =
+    当期无法划分的全部进项税额 × (简易计税方法计税项目销售额 + 免征增值税项目销售额) ÷
+    当期全部销售额, 财税〔2016〕36号 附件1 第二十九条)."""
     zeros = np.zeros((1, ctx.timeline.n_periods))
     total = sum((streams[r.name].revenue for r in ctx.spec.revenues), zeros)
     simple = sum(
         (
             streams[r.name].revenue
             for r in ctx.spec.revenues
-            if r.vat_method is VatMethod.SIMPLIFIED
+            if not r.vat_method.credits_input
         ),
         zeros,
     )
@@ -119,7 +119,7 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
             sum((led.raw(f"opex.item[{n}]") for n in safety), zeros),
             group="opex",
         )
-    if any(r.vat_method is VatMethod.SIMPLIFIED for r in ctx.spec.revenues):
+    if any(not r.vat_method.credits_input for r in ctx.spec.revenues):
         not_credited = input_vat * simplified_share(ctx, streams)
         led.add(
             "opex.vat_not_creditable",

@@ -13,7 +13,7 @@ from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom, RevenueKind, VatMethod
+from renewfin.spec.revenue import GrowthFrom, RevenueKind
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -767,7 +767,7 @@ def opex_rows(w: ModelWriter) -> None:
             "Whole-life building-safety costs",
             lambda x: "=" + "+".join(x.p(f"opex.item[{n}]") for n in safety),
         )
-    simplified = [r.name for r in spec.revenues if r.vat_method is VatMethod.SIMPLIFIED]
+    simplified = [r.name for r in spec.revenues if not r.vat_method.credits_input]
     items_vat = lambda x, src: (  # Σ cost × its input-VAT rate, on rows ``src[name]``
         "+".join(
             f"{x.p(f'{src}[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}" for o in spec.opex

@@ -58,6 +58,17 @@ class VatMethod(StrEnum):
     """简易计税: VAT at the levy rate (征收率) on sales, 5 % for real property (old
     property let or sold, 财税〔2016〕36号 附件2) or 3 % (增值税法 第十一条), and no input
     credit for what the stream uses (增值税法 第二十二条(一))."""
+    EXEMPT = "exempt"
+    """免征增值税: no output VAT and no input credit for what the stream uses (增值税法
+    第二十二条(二)); e.g. community elderly-care, childcare and housekeeping services
+    (财政部 税务总局 发展改革委 民政部 商务部 卫生健康委公告2019年第76号 第一条), or
+    resettlement-housing sales where the province exempts them. ``vat_rate`` must be unset
+    or 0."""
+
+    @property
+    def credits_input(self) -> bool:
+        """Whether the inputs the stream uses earn an input VAT credit."""
+        return self is VatMethod.GENERAL
 
 
 GENERAL_VAT_RATES = (0.06, 0.09, 0.13)
@@ -210,6 +221,14 @@ class RevenueStream(SpecModel):
                     "a general-method rate (6 %, 9 %, 13 %, which goes with input credit) on a "
                     "simplified (简易计税) stream; expected the levy rate 0.05 or 0.03, or "
                     "vat_method general",
+                    self.vat_rate,
+                )
+            )
+        if self.vat_method is VatMethod.EXEMPT and self.vat_rate:
+            problems.append(
+                Problem(
+                    "vat_rate",
+                    "an exempt (免征) stream levies no VAT; expected no vat_rate or 0",
                     self.vat_rate,
                 )
             )

@@ -359,6 +359,8 @@ class TaxRates:
     def output_vat_rate(self, stream: RevenueStream) -> float:
         """The VAT rate (or simplified levy rate) of ``stream``: its own, else the preset's
         for its kind and method [fraction]."""
+        if stream.vat_method is VatMethod.EXEMPT:
+            return 0.0
         if stream.vat_rate is not None:
             return stream.vat_rate
         table = self.simplified_vat if stream.vat_method is VatMethod.SIMPLIFIED else self.vat
