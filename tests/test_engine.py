@@ -146,13 +146,28 @@ def check_identities(res: Result) -> None:
     def close(a: np.ndarray, b: np.ndarray) -> None:
         assert_allclose(a, b, rtol=1e-10, atol=1e-9)
 
-    close(led["capex.total"], items(res, "capex.item[") + led["capex.price_contingency"])
+    def line(id: str) -> np.ndarray:  # a line recorded only when its feature is present
+        return led[id] if id in led else np.zeros(led["capex.total"].shape)
+
+    close(
+        led["capex.total"],
+        items(res, "capex.item[") + led["capex.price_contingency"] + line("capex.deed_tax"),
+    )
     close(items(res, "capex.category["), items(res, "capex.item["))
     close(led["revenue.total"], items(res, "revenue.stream["))
-    close(led["opex.total"], items(res, "opex.item["))
+    close(led["opex.total"], items(res, "opex.item[") + line("opex.vat_not_creditable"))
     close(
         led["tax.taxes_and_surcharges"],
-        led["tax.surcharges"] + led["tax.property_rental"] + led["tax.property_ad_valorem"],
+        led["tax.surcharges"]
+        + led["tax.property_rental"]
+        + led["tax.property_ad_valorem"]
+        + led["tax.land_use"]
+        + led["tax.stamp_duty"]
+        + line("tax.land_appreciation"),
+    )
+    close(
+        led["tax.stamp_duty"],
+        led["tax.stamp_lease"] + led["tax.stamp_construction"] + led["tax.stamp_transfer"],
     )
     close(led["tax.input_vat"], led["capex.input_vat"] + led["opex.input_vat"])
     # VAT: payable − output + input accumulates as the input credit carried forward.

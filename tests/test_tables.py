@@ -392,8 +392,12 @@ def test_revenue_table_totals_equal_the_ledger(case: str) -> None:
     close(row(df, "revenue.total"), yearly(res, "revenue.total"), scale)
     streams = [k for k in df.index if k.startswith("revenue.stream[")]
     close(df.loc[streams, years(df)].sum().to_numpy(), row(df, "revenue.total"), scale)
+    lat = row(df, "tax.land_appreciation") if "tax.land_appreciation" in df.index else 0.0
     close(row(df, "tax.taxes_and_surcharges"), row(df, "tax.surcharges")
-          + row(df, "tax.property_rental") + row(df, "tax.property_ad_valorem"), scale)
+          + row(df, "tax.property_rental") + row(df, "tax.property_ad_valorem")
+          + row(df, "tax.land_use") + row(df, "tax.stamp_duty") + lat, scale)
+    close(row(df, "tax.stamp_duty"), row(df, "tax.stamp_lease")
+          + row(df, "tax.stamp_construction") + row(df, "tax.stamp_transfer"), scale)
     split = [k for k in ("tax.urban_maintenance", "tax.education", "tax.local_education")
              if k in df.index]
     if split:
@@ -794,7 +798,10 @@ def test_tables_render_without_debt_or_fund() -> None:
     bb = out["bond_balance"]
     assert np.isnan(bb.attrs["indicators"]["bond_coverage"]["value"])
     plan = out["investment_plan"]
-    assert plan.loc["equity.sponsor", T.TOTAL] == pytest.approx(plan.loc["su.uses", T.TOTAL])
+    # Sources = uses: equity meets the uses and the construction-period operating cash
+    # outflow (印花税 on the construction contracts).
+    assert plan.loc["equity.sponsor", T.TOTAL] == pytest.approx(
+        plan.loc["su.uses", T.TOTAL] - plan.loc["sources.operating_cash", T.TOTAL])
 
 
 # --- years from sub-annual periods ----------------------------------------------------

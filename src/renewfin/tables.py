@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin import finance
-from renewfin.core.investment import CATEGORY_ZH
+from renewfin.core.investment import CATEGORY_ZH, deed_taxed, input_vat_credited
 from renewfin.metrics import PROJECT_RETURNS, metric_info
 from renewfin.metrics_funding import cn_numerators, test_years
 from renewfin.ratios import safe_ratio, shown, window
@@ -471,13 +471,16 @@ def indicators(table: pd.DataFrame) -> pd.DataFrame:
 
 def _item_input_vat_rates(result: Result) -> dict[str, float]:
     """Deductible input-VAT rate included in each investment item's amount: the item's
-    own rate or the tax preset's rate for its category (as the investment stage uses)."""
+    own rate or the tax preset's rate for its category, 0 when its input VAT is not
+    credited (``core.investment.input_vat_credited``: handed-over works, or every stream on
+    the simplified method), as the investment stage uses."""
     spec = result.spec
     rates = resolve_tax(spec.tax, spec.project.city_tier)
     return {
         i.name: (
             i.input_vat_rate if i.input_vat_rate is not None else rates.capex_input_vat[i.category]
         )
+        * input_vat_credited(spec, i)
         for i in spec.investment
     }
 
@@ -607,17 +610,28 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
         else:
             leaves[rows[-1][0]] = names
 
-    def group(key: str, zh: str, en: str, cats: list[InvestmentCategory]) -> None:
+    def group(
+        key: str, zh: str, en: str, cats: list[InvestmentCategory], extra: float = 0.0
+    ) -> None:
         names = [n for c in cats for n in items_of(c)]
-        rows.append((key, zh, en, sum(amount[n] for n in names), sum(vat[n] for n in names), 0))
+        rows.append(
+            (key, zh, en, sum(amount[n] for n in names) + extra, sum(vat[n] for n in names), 0)
+        )
+
+    deed = sh.p("capex.deed_tax").sum() if "capex.deed_tax" in result.ledger else 0.0
 
     C = InvestmentCategory
     group("engineering", "工程费用", "Engineering costs", [C.CONSTRUCTION, C.EQUIPMENT])
     category_row(C.CONSTRUCTION, 1)
     category_row(C.EQUIPMENT, 1, "设备及工器具购置费")
-    group("other_costs", "工程建设其他费用", "Other construction costs", [C.OTHER_COSTS, C.LAND])
+    group(
+        "other_costs", "工程建设其他费用", "Other construction costs", [C.OTHER_COSTS, C.LAND], deed
+    )
     item_rows(items_of(C.OTHER_COSTS), 1)
     category_row(C.LAND, 1, "建设用地及征拆补偿费")
+    if "capex.deed_tax" in result.ledger:
+        rows.append(("capex.deed_tax", "契税", "Deed tax on land", deed, 0.0, 1))
+        leaves["capex.deed_tax"] = []
     price = sh.p("capex.price_contingency").sum()
     cont = items_of(C.CONTINGENCY)
     rows.append(
@@ -996,7 +1010,8 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     """营业收入、税金及附加和增值税估算表 — revenue by stream (excluding VAT), taxes and
     surcharges (VAT surcharges split into 城建税 / 教育费附加 / 地方教育附加 in proportion to
-    their rates; property tax on rent and on value), and VAT (output, input from
+    their rates; property tax on rent and on value; 土地增值税 prepaid and settled, when a
+    stream bears it), and VAT (output, input from
     construction and operation, payable, input VAT carried forward at year end)."""
     sh = _Sheet(result, scenario, "revenue_and_taxes")
     spec = result.spec
@@ -1027,6 +1042,15 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2)
     sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
     sh.add_flow("tax.property_ad_valorem", "房产税（从价计征）", "Property tax on value", level=1)
+    sh.add_flow("tax.land_use", "城镇土地使用税", "Urban land-use tax", level=1)
+    sh.add_flow("tax.stamp_duty", "印花税", "Stamp duty", level=1)
+    sh.add_flow("tax.stamp_lease", "租赁合同", "leases", level=2)
+    sh.add_flow("tax.stamp_construction", "建设工程及采购合同", "construction contracts", level=2)
+    sh.add_flow("tax.stamp_transfer", "产权转移书据", "transfer deeds", level=2)
+    if "tax.land_appreciation" in result.ledger:
+        sh.add_flow("tax.land_appreciation", "土地增值税", "Land appreciation tax", level=1)
+        sh.add_flow("tax.lat_prepaid", "预缴", "prepaid", level=2)
+        sh.add_flow("tax.lat_settlement", "清算补（退）税", "settled (refund < 0)", level=2)
 
     sh.add_flow("tax.vat_payable", "增值税（应纳税额）", "VAT payable")
     sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
@@ -1053,6 +1077,9 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("opex.total", "经营成本", "Operating costs")
     for o in result.spec.opex:
         it = result.ledger.item(f"opex.item[{o.name}]")
+        sh.add_flow(it.id, it.zh, it.en, level=1)
+    if "opex.vat_not_creditable" in result.ledger:
+        it = result.ledger.item("opex.vat_not_creditable")
         sh.add_flow(it.id, it.zh, it.en, level=1)
     if "opex.safety" in result.ledger:
         sh.add_flow(
@@ -1124,16 +1151,30 @@ def total_cost(result: Result, scenario: int = 0) -> pd.DataFrame:
 def _original_values(result: Result, sh: _Sheet) -> dict[str, float]:
     """Original value of each asset class excluding deductible input VAT, before
     capitalised financing costs: the items' amounts net of VAT, by the class each item
-    capitalises into, plus the price contingency in its class [money]."""
+    capitalises into, plus the price contingency in its class [money]. Works handed over
+    to residents or the government are not company assets."""
     spec = result.spec
     vat_rate = _item_input_vat_rates(result)
     out: dict[str, float] = {}
     for i in spec.investment:
+        if not i.ownership.kept:
+            continue
         cls = i.asset_class or default_asset_class(i.category)
         net = sh.p(f"capex.item[{i.name}]").sum() / (1.0 + vat_rate[i.name])
         out[cls] = out.get(cls, 0.0) + net
     pc = spec.price_contingency.asset_class or "building"
     out[pc] = out.get(pc, 0.0) + sh.p("capex.price_contingency").sum()
+    if "capex.deed_tax" in result.ledger:  # 契税 capitalised into the land it is paid on
+        rates = resolve_tax(spec.tax, spec.project.city_tier)
+        items = {i.name: i for i in spec.investment}
+        for n in deed_taxed(spec):
+            it = items[n]
+            vat = it.input_vat_rate
+            if vat is None:
+                vat = rates.capex_input_vat[it.category]
+            cls = it.asset_class or default_asset_class(it.category)
+            paid = sh.p(f"capex.item[{n}]").sum() / (1.0 + vat) * rates.deed
+            out[cls] = out.get(cls, 0.0) + paid
     return out
 
 
@@ -1365,6 +1406,14 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh = _Sheet(result, scenario, "profit_and_distribution")
     sh.add_flow("revenue.total", "营业收入", "Operating revenue")
     sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges")
+    if "tax.land_appreciation" in result.ledger:
+        sh.add_flow(
+            "tax.land_appreciation",
+            "其中：土地增值税",
+            "of which: land appreciation tax",
+            level=1,
+            numbered=False,
+        )
     sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
     sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")

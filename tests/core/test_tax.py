@@ -113,7 +113,8 @@ def test_property_tax_ad_valorem_on_self_used_share() -> None:
     assert_allclose(res.ledger["tax.property_ad_valorem"][0], [0, 0] + [4.2] * 8,
                     rtol=1e-12)
     total = res.ledger["tax.taxes_and_surcharges"][0]
-    assert_allclose(total, res.ledger["tax.surcharges"][0] + 4.2 * (np.arange(10) >= 2))
+    stamp = res.ledger["tax.stamp_duty"][0]  # 印花税 (tests/core/test_land_use_stamp_deed.py)
+    assert_allclose(total, res.ledger["tax.surcharges"][0] + 4.2 * (np.arange(10) >= 2) + stamp)
 
 
 # --- income tax -----------------------------------------------------------------------

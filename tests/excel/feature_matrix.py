@@ -542,6 +542,65 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "vat-simplified-mixed",
+        "rent on the simplified method (简易计税 5 %, preset levy rate) beside general-method "
+        "parking: opex input VAT apportioned by revenue, the non-credited part a cost",
+        {
+            "revenues": [
+                merge_data(BASE_REVENUES[0], {"vat_method": "simplified"}),
+                BASE_REVENUES[1],
+            ],
+            "opex": [merge_data(BASE_OPEX[0], {"input_vat_rate": 0.06}), BASE_OPEX[1]],
+        },
+    ),
+    Case(
+        "vat-all-simplified",
+        "every stream simplified (parking at its own 3 % levy rate): no construction input "
+        "VAT credited, the VAT stays in the assets' cost",
+        {
+            "revenues": [
+                merge_data(BASE_REVENUES[0], {"vat_method": "simplified"}),
+                merge_data(BASE_REVENUES[1], {"vat_method": "simplified", "vat_rate": 0.03}),
+            ],
+            "tax": {"simplified_vat_rates": {"rent": 0.05}},
+        },
+    ),
+    Case(
+        "vat-exempt-community-care",
+        "community elderly-care income exempt from VAT (免征, 2019年第76号): no output VAT, "
+        "its share of the opex input VAT not credited",
+        merged(
+            plus_revenues(
+                {
+                    "name": "社区养老服务",
+                    "kind": "other",
+                    "quantity": 1,
+                    "unit_price": 300.0,
+                    "price_currency": "万元",
+                    "price_per": "year",
+                    "vat_method": "exempt",
+                }
+            ),
+            {"opex": [merge_data(BASE_OPEX[0], {"input_vat_rate": 0.06}), BASE_OPEX[1]]},
+        ),
+    ),
+    Case(
+        "capex-handed-over",
+        "works handed over to residents and a contingency to the government: no input VAT "
+        "credit, no asset, no depreciation",
+        {
+            "investment": [
+                BASE_INVESTMENT[0],
+                BASE_INVESTMENT[1],
+                merge_data(BASE_INVESTMENT[2], {"ownership": "residents"}),
+                {"name": "外立面改造", "category": "construction", "amount": 1500.0,
+                 "ownership": "residents"},
+                merge_data(BASE_INVESTMENT[3], {"ownership": "government"}),
+            ],
+            "tax": {"property_tax_ad_valorem_share": 0.5},
+        },
+    ),
+    Case(
         "revenue-sale",
         "one-off sale of units over two years (real-estate sector, 25 % capital floor)",
         merged(
@@ -584,6 +643,61 @@ CASES: list[Case] = [
                     "overrun_applies": False,
                 }
             ),
+        ),
+    ),
+    Case(
+        "lat-land-transfer",
+        "土地增值税 on a land-use-right transfer by the company (switched on), no developer "
+        "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale",
+        merged(
+            plus_revenues(
+                {
+                    "name": "土地使用权转让",
+                    "kind": "land_transfer",
+                    "quantity": 30,
+                    "quantity_unit": "亩",
+                    "unit_price": 450.0,
+                    "price_currency": "万元",
+                    "price_per": "once",
+                    "schedule": [0.6, 0.4],
+                    "land_appreciation_tax": True,
+                }
+            ),
+            plus_investment(
+                {"name": "土地取得", "category": "land", "amount": 3000.0, "schedule": [1.0]}
+            ),
+            {
+                "tax": {
+                    "land_appreciation": {
+                        "enabled": True,
+                        "prepayment_rate": 0.03,
+                        "settlement_lag_years": 0,
+                        "cost_share": 0.6,
+                        "expense_rate": 0.05,
+                        "developer_uplift": False,
+                        "ordinary_housing": True,
+                        "exemption_ratio": 0.2,
+                    }
+                }
+            },
+        ),
+    ),
+    Case(
+        "lat-off",
+        "土地增值税 switched off (a sale that bears none, and LAT disabled for the project)",
+        merged(
+            plus_revenues(
+                {
+                    "name": "车位销售",
+                    "kind": "sale",
+                    "quantity": 100,
+                    "unit_price": 150000.0,
+                    "price_per": "once",
+                    "schedule": [1.0],
+                    "land_appreciation_tax": False,
+                }
+            ),
+            {"tax": {"land_appreciation": {"enabled": False}}},
         ),
     ),
     Case(
@@ -744,6 +858,108 @@ CASES: list[Case] = [
                 "property_tax_ad_valorem_deduction": 0.2,
             }
         },
+    ),
+    Case(
+        "tax-land-use-acquisition",
+        "城镇土地使用税 from acquisition in a medium city at its own rate, 契税 at 4 % on a "
+        "land item, every 印花税 rate overridden, a sale (transfer deed)",
+        merged(
+            plus_investment(
+                {"name": "土地出让金", "category": "land", "amount": 2000.0, "schedule": [1.0]}
+            ),
+            plus_revenues(
+                {
+                    "name": "车位销售",
+                    "kind": "sale",
+                    "quantity": 100,
+                    "unit_price": 150000.0,
+                    "price_per": "once",
+                    "schedule": [1.0],
+                }
+            ),
+            {
+                "tax": {
+                    "land_use_tax_area": 30000,
+                    "land_use_tax_grade": "medium_city",
+                    "land_use_tax_rate": 8.0,
+                    "land_use_tax_from": "acquisition",
+                    "deed_tax_rate": 0.04,
+                    "stamp_duty_lease_rate": 0.002,
+                    "stamp_duty_construction_rate": 0.0005,
+                    "stamp_duty_transfer_rate": 0.001,
+                }
+            },
+        ),
+    ),
+    Case(
+        "tax-land-use-small-city",
+        "城镇土地使用税 from completion at the small-city preset rate; compensation that bears "
+        "no 契税 (deed_taxable no)",
+        merged(
+            plus_investment(
+                {
+                    "name": "征收补偿",
+                    "category": "land",
+                    "amount": 1500.0,
+                    "schedule": [1.0],
+                    "deed_taxable": False,
+                }
+            ),
+            {"tax": {"land_use_tax_area": 20000, "land_use_tax_grade": "small_city"}},
+        ),
+    ),
+    Case(
+        "tax-land-use-county",
+        "城镇土地使用税 in a county town, semiannual periods",
+        {
+            "timeline": {"periodicity": "semiannual"},
+            "tax": {"land_use_tax_area": 15000, "land_use_tax_grade": "county_town"},
+        },
+    ),
+    Case(
+        "property-tax-land-vacancy",
+        "房产税 从价 with the land in the base (财税〔2010〕121号) on the self-used share and on "
+        "the vacant part of the leasable share during the ramp-up; flats let to individuals "
+        "at 4 % 从租",
+        merged(
+            plus_investment(
+                {"name": "土地出让金", "category": "land", "amount": 2000.0, "schedule": [1.0]}
+            ),
+            plus_revenues(
+                {
+                    "name": "租赁住房",
+                    "kind": "rent",
+                    "quantity": 5000,
+                    "quantity_unit": "m²",
+                    "unit_price": 40.0,
+                    "utilisation": 0.9,
+                    "ramp_up": [0.5],
+                    "housing_to_individuals": True,
+                }
+            ),
+            {
+                "tax": {
+                    "property_tax_ad_valorem_share": 0.2,
+                    "property_tax_leasable_share": 0.7,
+                    "property_tax_rental_housing_rate": 0.04,
+                }
+            },
+        ),
+    ),
+    Case(
+        "property-tax-without-land",
+        "房产税 从价 on the buildings only (property_tax_includes_land no)",
+        merged(
+            plus_investment(
+                {"name": "土地出让金", "category": "land", "amount": 2000.0, "schedule": [1.0]}
+            ),
+            {
+                "tax": {
+                    "property_tax_ad_valorem_share": 0.3,
+                    "property_tax_includes_land": False,
+                }
+            },
+        ),
     ),
     Case(
         "tax-loss-carryforward",

@@ -15,7 +15,7 @@ import numpy as np
 from renewfin.core.context import PhaseTiming, RunContext
 from renewfin.inputs import RISK_OVERRUN
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
-from renewfin.spec.model import default_asset_class
+from renewfin.spec.model import ProjectSpec, default_asset_class
 
 CATEGORY_ZH = {
     InvestmentCategory.CONSTRUCTION: "建安工程费",
@@ -34,6 +34,28 @@ class AssetGroup:
     phase: str
     original_value: np.ndarray
     """Original value excluding deductible input VAT [money], (S|1, 1)."""
+
+
+def input_vat_credited(spec: ProjectSpec, item: InvestmentItem) -> bool:
+    """Whether the input VAT included in ``item`` is credited (进项税额抵扣).
+
+    Not when the company hands the works over (``ownership`` residents or government: not a
+    purchase for its own taxable activity), nor when every revenue stream is on the
+    simplified method or exempt (增值税法 第二十二条(一)(二): input VAT of simplified-method
+    and exempt items is not credited; fixed assets used for both are credited in full,
+    财税〔2016〕36号 附件1 第二十七条(一)). Non-credited VAT stays in the cost of a kept asset."""
+    if not item.ownership.kept:
+        return False
+    return not spec.revenues or any(r.vat_method.credits_input for r in spec.revenues)
+
+
+def deed_taxed(spec: ProjectSpec) -> list[str]:
+    """Names of the land items that bear 契税: kept by the company and ``deed_taxable``."""
+    return [
+        i.name
+        for i in spec.investment
+        if i.category is InvestmentCategory.LAND and i.deed_taxable and i.ownership.kept
+    ]
 
 
 def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | None) -> np.ndarray:
@@ -111,6 +133,7 @@ def build(ctx: RunContext) -> list[AssetGroup]:
 
     items = {i.name: i for i in spec.investment}
     vat_rates = {name: _input_vat_rate(ctx, items[name]) for name in capex}
+    credit = {name: float(input_vat_credited(spec, items[name])) for name in capex}
     for name, values in capex.items():
         cat = items[name].category
         led.add(
@@ -137,7 +160,17 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         "capex.price_contingency", "涨价预备费", "Price contingency", price_cont, group="investment"
     )
 
-    total = sum(capex.values(), zeros) + price_cont
+    # 契税 on the land the company acquires, capitalised into the land (DOMAIN.md §6).
+    deed = {n: capex[n] / (1.0 + vat_rates[n]) * ctx.rates.deed for n in deed_taxed(spec)}
+    if deed:
+        led.add(
+            "capex.deed_tax",
+            "契税",
+            "Deed tax on land acquired",
+            sum(deed.values(), zeros),
+            group="investment",
+        )
+    total = sum(capex.values(), zeros) + price_cont + sum(deed.values(), zeros)
     led.add("capex.total", "建设投资", "Construction investment", total, group="investment")
     if len(ctx.phases) > 1:  # which phase each period's spending builds (IDC by phase)
         for phase in ctx.phases:
@@ -146,7 +179,9 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 f"capex.phase[{phase}]",
                 f"建设投资：{phase}",
                 f"Construction investment: {phase}",
-                sum(parts, zeros) + price_cont_by_phase.get(phase, zeros),
+                sum(parts, zeros)
+                + price_cont_by_phase.get(phase, zeros)
+                + sum((v for n, v in deed.items() if phase_of[n] == phase), zeros),
                 group="investment",
             )
     for cat in InvestmentCategory:
@@ -160,20 +195,39 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 group="investment",
             )
 
-    input_vat = sum((capex[n] * (vat_rates[n] / (1.0 + vat_rates[n])) for n in capex), zeros)
+    input_vat = sum(
+        (capex[n] * (vat_rates[n] * credit[n] / (1.0 + vat_rates[n])) for n in capex), zeros
+    )
     led.add(
         "capex.input_vat",
-        "建设投资进项税额",
-        "Input VAT in construction investment",
+        "建设投资进项税额（可抵扣）",
+        "Creditable input VAT in construction investment",
         input_vat,
         group="investment",
     )
+    handed = [n for n in capex if not items[n].ownership.kept]
+    if handed:
+        led.add(
+            "capex.handed_over",
+            "移交资产投资（不形成企业资产）",
+            "Works handed over (not company assets)",
+            sum((capex[n] for n in handed), zeros),
+            group="investment",
+        )
 
+    # Original values of the assets the company keeps, net of credited input VAT (VAT not
+    # credited stays in the cost).
     groups: dict[tuple[str, str], np.ndarray] = {}
     for (name, phase), values in by_phase.items():
+        if not items[name].ownership.kept:
+            continue
         cls = items[name].asset_class or default_asset_class(items[name].category)
-        net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name])
+        net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name] * credit[name])
         groups[(cls, phase)] = groups.get((cls, phase), 0.0) + net
+    for name, values in deed.items():
+        cls = items[name].asset_class or default_asset_class(items[name].category)
+        group = (cls, phase_of[name])
+        groups[group] = groups.get(group, 0.0) + values.sum(axis=1, keepdims=True)
     pc_class = pc.asset_class or "building"
     for phase, values in price_cont_by_phase.items():
         groups[(pc_class, phase)] = groups.get((pc_class, phase), 0.0) + values.sum(

@@ -69,8 +69,30 @@ def item_cost(
     return share * value * index * active / ppy
 
 
+def simplified_share(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
+    """Share of each period's revenue earned by simplified-method (简易计税) and exempt (免征)
+    streams, 0 in a period with no revenue, (S|1, T) [fraction]. The input VAT of operating
+    costs that serve every stream is not credited in this share (不得抵扣的进项税额 =
+    当期无法划分的全部进项税额 × (简易计税方法计税项目销售额 + 免征增值税项目销售额) ÷
+    当期全部销售额, 财税〔2016〕36号 附件1 第二十九条)."""
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    total = sum((streams[r.name].revenue for r in ctx.spec.revenues), zeros)
+    simple = sum(
+        (
+            streams[r.name].revenue
+            for r in ctx.spec.revenues
+            if not r.vat_method.credits_input
+        ),
+        zeros,
+    )
+    total, simple = np.broadcast_arrays(total, simple)
+    return np.divide(simple, total, out=np.zeros(total.shape), where=total > 0)
+
+
 def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]) -> None:
-    """Record operating costs by item, in total, and their input VAT."""
+    """Record operating costs by item, in total, and their input VAT: the creditable part,
+    and with simplified-method streams the part not credited, which is a cost (in
+    ``opex.total``)."""
     led = ctx.ledger
     zeros = np.zeros((1, ctx.timeline.n_periods))
     total = zeros
@@ -87,7 +109,7 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
         )
         total = total + cost
         vat_rate = ctx.inputs.scalar(f"opex[{o.name}].input_vat_rate", o.input_vat_rate)
-        input_vat = input_vat + cost * vat_rate * held
+        input_vat = input_vat + cost * vat_rate
     safety = [o.name for o in ctx.spec.opex if o.category in SAFETY]
     if safety:
         led.add(
@@ -97,13 +119,24 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
             sum((led.raw(f"opex.item[{n}]") for n in safety), zeros),
             group="opex",
         )
+    if any(not r.vat_method.credits_input for r in ctx.spec.revenues):
+        not_credited = input_vat * simplified_share(ctx, streams)
+        led.add(
+            "opex.vat_not_creditable",
+            "不得抵扣的进项税额（简易计税）",
+            "Input VAT not credited (simplified method)",
+            not_credited * held,
+            group="opex",
+        )
+        total = total + not_credited
+        input_vat = input_vat - not_credited
     ctx.projection["opex"] = total
     led.add("opex.total", "经营成本", "Operating costs", total * held, group="opex")
     led.add(
         "opex.input_vat",
-        "经营成本进项税额",
-        "Input VAT on operating costs",
-        input_vat,
+        "经营成本进项税额（可抵扣）",
+        "Creditable input VAT on operating costs",
+        input_vat * held,
         group="opex",
     )
 

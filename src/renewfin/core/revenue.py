@@ -35,6 +35,13 @@ class StreamResult:
     """Utilised units per year while active [quantity_unit], (S|1, T)."""
 
 
+def stream_start(ctx: RunContext, r: RevenueStream) -> np.ndarray:
+    """First period of a stream: its phase's completion plus its delay, (S|1, 1)."""
+    at = f"revenues[{r.name}]"
+    start_after = ctx.inputs.scalar(f"{at}.start_after_years", r.start_after_years)
+    return ctx.phase(r.phase).completion + ctx.timeline.periods(start_after)
+
+
 def stream(ctx: RunContext, r: RevenueStream) -> StreamResult:
     """Revenue of one stream per period, excluding VAT."""
     tl, inputs = ctx.timeline, ctx.inputs
@@ -43,8 +50,7 @@ def stream(ctx: RunContext, r: RevenueStream) -> StreamResult:
     quantity = inputs.scalar(f"{at}.quantity", r.quantity)
     price = inputs.scalar(f"{at}.unit_price", r.unit_price) * ctx.money(r.price_currency.yuan)
     growth = inputs.scalar(f"{at}.growth_rate", r.growth_rate)
-    start_after = inputs.scalar(f"{at}.start_after_years", r.start_after_years)
-    start = ctx.phase(r.phase).completion + tl.periods(start_after)
+    start = stream_start(ctx, r)
     end = tl.n_periods if r.end_year is None else int(tl.periods(r.end_year))
     active = window(t, start, end)
     origin = start if r.growth_from is GrowthFrom.OPERATION else 0

@@ -3,14 +3,19 @@ with loss carry-forward. The period loops run over T only, vectorised over scena
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from renewfin.compiled import kernel, owned
 from renewfin.core.context import RunContext
-from renewfin.core.investment import AssetGroup
-from renewfin.core.revenue import StreamResult
+from renewfin.core.investment import AssetGroup, input_vat_credited
+from renewfin.core.revenue import StreamResult, stream_start
 from renewfin.ledger import Kind
-from renewfin.spec.revenue import RevenueKind
+from renewfin.spec.investment import InvestmentCategory
+from renewfin.spec.model import ProjectSpec, default_asset_class
+from renewfin.spec.revenue import RevenueKind, RevenueStream
+from renewfin.spec.tax import LandUseTaxFrom
 
 
 def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +63,11 @@ def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> 
 
 @kernel
 def _loss_relief_rows(
-    x: np.ndarray, carry_years: int, ppy: int, after: np.ndarray, used: np.ndarray,
+    x: np.ndarray,
+    carry_years: int,
+    ppy: int,
+    after: np.ndarray,
+    used: np.ndarray,
     balance: np.ndarray,
 ) -> None:
     """``use_losses`` period by period in each row of ``x`` (S, T) [money], writing the
@@ -97,6 +106,125 @@ def income_tax(
     return np.asarray(rate) * after, used, balance
 
 
+def lat_due(
+    proceeds: np.ndarray | float,
+    deductions: np.ndarray | float,
+    brackets: Sequence[tuple[float | None, float, float]],
+    ordinary_housing: bool = False,
+    exemption_ratio: float = 0.2,
+) -> np.ndarray:
+    """土地增值税 on a settlement unit (土地增值税暂行条例 第七条、第八条; 实施细则 第十条).
+
+    Appreciation X = proceeds − deductions; in the bracket whose appreciation ratio X ÷ D
+    contains it, tax = X × rate − D × quick deduction; 0 when X ≤ 0, and 0 for ordinary
+    housing with X ≤ ``exemption_ratio`` × D. ``brackets`` (up_to, rate, quick deduction)
+    in increasing order, the last with up_to None. Bracket edges are tested as X > lo × D
+    and X ≤ hi × D, so D = 0 falls in the top bracket. ``proceeds``, ``deductions`` any
+    broadcastable shapes [money]; returns the tax in their broadcast shape [money].
+    """
+    p, d = np.broadcast_arrays(np.asarray(proceeds, dtype=float), np.asarray(deductions, float))
+    x = p - d
+    tax = np.zeros(x.shape)
+    lo = 0.0
+    for up_to, rate, quick in brackets:
+        inside = (x > lo * d) & (x > 0) if up_to is None else (x > lo * d) & (x <= up_to * d)
+        tax = tax + inside * (x * rate - d * quick)
+        lo = up_to if up_to is not None else lo
+    if ordinary_housing:
+        tax = tax * ~(x <= exemption_ratio * d)
+    return tax
+
+
+def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None:
+    """Record 土地增值税 prepaid on proceeds, its settlement (top-up or refund) and the
+    deductions and appreciation at settlement; return the LAT paid per period (S|1, T), or
+    None when no stream bears it."""
+    spec, led, rates, tl = ctx.spec, ctx.ledger, ctx.rates, ctx.timeline
+    lat = spec.tax.land_appreciation
+    subject = [r for r in spec.revenues if rates.lat_applies(r)]
+    if not subject:
+        return None
+    held = ctx.held
+    zeros = np.zeros((1, tl.n_periods))
+    proceeds = sum((streams[r.name].revenue for r in subject), zeros) * held
+    vat = sum((streams[r.name].revenue * rates.output_vat_rate(r) for r in subject), zeros) * held
+    # Settlement period: the period after the last scheduled sale plus the lag, at the end
+    # of holding at the latest (ROUND half up, as the workbook).
+    last_sale = np.max(
+        [stream_start(ctx, r) + len(r.schedule or []) * tl.ppy - 1 for r in subject], axis=0
+    )
+    end = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
+    settle = np.minimum(last_sale + np.floor(lat.settlement_lag_years * tl.ppy + 0.5), end)
+    at_settle = (tl.t == settle).astype(float)
+    # 扣除项目 (实施细则 第七条): land (一) and development cost (二) attributable to what is
+    # sold, net of credited input VAT (works handed over to the government are deductible,
+    # 国税发〔2006〕187号 第四条(三)); development expenses (三) as a share of them; the
+    # surcharges on the transfer's VAT (五); the developers' 20 % uplift (六).
+    items = {i.name: i for i in spec.investment}
+    land = np.zeros((1, 1))
+    development = led.raw("capex.price_contingency").sum(axis=1, keepdims=True)
+    for name, item in items.items():
+        rate = item.input_vat_rate
+        if rate is None:
+            rate = rates.capex_input_vat[item.category]
+        rate = rate * input_vat_credited(spec, item)
+        net = led.raw(f"capex.item[{name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
+        if item.category is InvestmentCategory.LAND:
+            land = land + net
+        else:
+            development = development + net
+    if "capex.deed_tax" in led:  # 契税 is part of the land's cost (实施细则 第七条(一))
+        land = land + led.raw("capex.deed_tax").sum(axis=1, keepdims=True)
+    cost = lat.cost_share * (land + development)
+    surcharge = ctx.inputs.scalar("tax.surcharge_rate", rates.surcharge)
+    deductions = cost * (1.0 + lat.expense_rate + 0.2 * lat.developer_uplift) + surcharge * vat.sum(
+        axis=1, keepdims=True
+    )
+    total_proceeds = proceeds.sum(axis=1, keepdims=True)
+    due = lat_due(
+        total_proceeds,
+        deductions,
+        [(b.up_to, b.rate, b.quick_deduction) for b in lat.brackets],
+        lat.ordinary_housing,
+        lat.exemption_ratio,
+    )
+    prepaid = led.add(
+        "tax.lat_prepaid",
+        "土地增值税预缴",
+        "Land appreciation tax prepaid",
+        proceeds * rates.lat_prepayment,
+        group="tax",
+    )
+    settlement = led.add(
+        "tax.lat_settlement",
+        "土地增值税清算补（退）税",
+        "Land appreciation tax settled (top-up, or refund if negative)",
+        at_settle * (due - prepaid.sum(axis=1, keepdims=True)),
+        group="tax",
+    )
+    led.add(
+        "tax.lat_deductions",
+        "土地增值税扣除项目金额（清算期）",
+        "LAT deductions (in the settlement period)",
+        at_settle * deductions,
+        group="tax",
+    )
+    led.add(
+        "tax.lat_appreciation",
+        "土地增值额（清算期）",
+        "Land appreciation (in the settlement period)",
+        at_settle * (total_proceeds - deductions),
+        group="tax",
+    )
+    return led.add(
+        "tax.land_appreciation",
+        "土地增值税",
+        "Land appreciation tax",
+        prepaid + settlement,
+        group="tax",
+    )
+
+
 def build_indirect(
     ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]
 ) -> None:
@@ -108,12 +236,9 @@ def build_indirect(
     rental = zeros
     held = ctx.held
     for r in spec.revenues:
-        rate = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
+        rate = rates.output_vat_rate(r)
         output_vat = output_vat + streams[r.name].revenue * rate
-        ptax = r.property_tax_rate
-        if ptax is None:
-            ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
-        rental = rental + streams[r.name].revenue * ptax
+        rental = rental + streams[r.name].revenue * rates.rental_property_rate(r)
     output_vat = output_vat * held
     led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
     input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
@@ -133,16 +258,23 @@ def build_indirect(
     led.add(
         "tax.property_rental", "房产税（从租）", "Property tax on rent", rental * held, group="tax"
     )
+    # 从价: original value of the buildings in service, with the land's cost when the base
+    # includes it (财税〔2010〕121号), on the self-used share and the vacant part of the
+    # leasable share (房产税暂行条例 第三条).
     t = tl.t
     base = zeros
+    taxed = property_value_classes(spec)
     for g in assets:
-        if g.asset_class == "building":
+        if g.asset_class in taxed:
             base = base + g.original_value * (t >= ctx.phases[g.phase].completion)
+    taxed_share = rates.property_ad_valorem_share + rates.property_leasable_share * vacancy(
+        ctx, streams
+    )
     ad_valorem = (
         base
         * rates.property_ad_valorem
         * (1.0 - rates.property_ad_valorem_deduction)
-        * rates.property_ad_valorem_share
+        * taxed_share
         / tl.ppy
     )
     ctx.projection["property_tax"] = rental + ad_valorem
@@ -153,10 +285,116 @@ def build_indirect(
         ad_valorem * held,
         group="tax",
     )
+    land_use = _land_use(ctx)
+    stamp = _stamp_duty(ctx, streams)
+    lat = _lat(ctx, streams)
     led.add(
         "tax.taxes_and_surcharges",
         "税金及附加",
         "Taxes and surcharges",
-        led.raw("tax.surcharges") + (rental + ad_valorem) * held,
+        led.raw("tax.surcharges")
+        + (rental + ad_valorem) * held
+        + land_use
+        + stamp
+        + (0.0 if lat is None else lat),
         group="tax",
     )
+
+
+def property_value_classes(spec: ProjectSpec) -> set[str]:
+    """Asset classes in the 房产税 从价 base: ``building``, and the classes of the land items
+    when ``tax.property_tax_includes_land`` (not a class held as inventory for sale)."""
+    out = {"building"}
+    if spec.tax.property_tax_includes_land:
+        for i in spec.investment:
+            if i.category is InvestmentCategory.LAND:
+                cls = i.asset_class or default_asset_class(i.category)
+                if not spec.depreciation.get(cls).inventory:
+                    out.add(cls)
+    return out
+
+
+def vacancy(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
+    """Vacant share of the lettable area of the rent streams in each period: 1 − Σ let
+    units ÷ Σ quantity (1 before the streams start or with no rent stream), (S|1, T)."""
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    rents = [r for r in ctx.spec.revenues if r.kind is RevenueKind.RENT]
+    let = sum((streams[r.name].units for r in rents), zeros)
+    area = sum(
+        (ctx.inputs.scalar(f"revenues[{r.name}].quantity", r.quantity) for r in rents),
+        np.zeros((1, 1)),
+    )
+    let, area = np.broadcast_arrays(let, area)
+    return 1.0 - np.divide(let, area, out=np.zeros(let.shape), where=area > 0)
+
+
+def _land_use(ctx: RunContext) -> np.ndarray:
+    """Record 城镇土地使用税: taxable area × annual rate [元/m²/yr] in the money unit, per
+    period from the start of construction or the completion of the last phase while held
+    (城镇土地使用税暂行条例 第三条、第四条); return it (S|1, T)."""
+    spec, tl = ctx.spec, ctx.timeline
+    tax = spec.tax
+    start: np.ndarray | int = ctx.phase(None).completion
+    if tax.land_use_tax_from is LandUseTaxFrom.ACQUISITION:
+        start = min(p.start for p in ctx.phases.values())
+    annual = tax.land_use_tax_area * ctx.rates.land_use * ctx.money(1.0)
+    return ctx.ledger.add(
+        "tax.land_use",
+        "城镇土地使用税",
+        "Urban land-use tax",
+        annual * (tl.t >= start) * ctx.held / tl.ppy,
+        group="tax",
+    )
+
+
+def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
+    """Record 印花税 (印花税法, 税目税率表; bases exclude VAT, 第五条): on leases (rent), on
+    construction, purchase and design contracts (the investment except land, as spent), and
+    on property transfer deeds (land acquired, as spent, and sale proceeds); return the
+    total (S|1, T)."""
+    spec, led, rates = ctx.spec, ctx.ledger, ctx.rates
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    held = ctx.held
+    rent = sum(
+        (streams[r.name].revenue for r in spec.revenues if r.kind is RevenueKind.RENT), zeros
+    )
+    sold = sum((streams[r.name].revenue for r in spec.revenues if transfers(r)), zeros)
+    works = led.raw("capex.price_contingency")
+    land = zeros
+    for item in spec.investment:
+        vat = item.input_vat_rate
+        if vat is None:
+            vat = rates.capex_input_vat[item.category]
+        net = led.raw(f"capex.item[{item.name}]") / (1.0 + vat)
+        if item.category is InvestmentCategory.LAND:
+            land = land + net
+        else:
+            works = works + net
+    lease = led.add(
+        "tax.stamp_lease",
+        "印花税：租赁合同",
+        "Stamp duty: leases",
+        rent * held * rates.stamp_lease,
+        group="tax",
+    )
+    build = led.add(
+        "tax.stamp_construction",
+        "印花税：建设工程及采购合同",
+        "Stamp duty: construction and purchase contracts",
+        works * rates.stamp_construction,
+        group="tax",
+    )
+    deeds = led.add(
+        "tax.stamp_transfer",
+        "印花税：产权转移书据",
+        "Stamp duty: transfer deeds",
+        (land + sold * held) * rates.stamp_transfer,
+        group="tax",
+    )
+    return led.add("tax.stamp_duty", "印花税", "Stamp duty", lease + build + deeds, group="tax")
+
+
+def transfers(r: RevenueStream) -> bool:
+    """Whether a stream is a transfer of property by the company (a transfer deed, 产权转移
+    书据): a sale, or a land transfer that bears 土地增值税 by its own switch."""
+    return r.kind is RevenueKind.SALE or bool(r.land_appreciation_tax)

@@ -160,7 +160,7 @@ def _contingency_items(spec: ProjectSpec, rates: TaxRates) -> dict[str, list[dic
             {"name": c.name if len(parts) == 1 else f"{c.name}（{p['phase']}）",
              "category": InvestmentCategory.OTHER_COSTS.value, "amount": p["amount"],
              "phase": p["phase"], "schedule": p["schedule"], "asset_class": cls,
-             "input_vat_rate": vat, "escalate": c.escalates,
+             "input_vat_rate": vat, "escalate": c.escalates, "ownership": c.ownership.value,
              "overrun_applies": p["overrun_applies"]}
             for p in parts if p["amount"] > 0
         ]

@@ -2190,6 +2190,9 @@ def _phase_of(w: ModelWriter) -> dict[str, list[str]]:
     for ph in out:
         if f"xl.pc[{ph}]" in cells:
             out[ph].append(f"xl.pc[{ph}]")
+    for item in spec.investment:  # 契税 on land, spent with the land item
+        if f"xl.deed[{item.name}]" in cells:
+            out[item.phase or first].append(f"xl.deed[{item.name}]")
     return out
 
 

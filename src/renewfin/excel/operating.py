@@ -13,7 +13,7 @@ from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom
+from renewfin.spec.revenue import GrowthFrom, RevenueKind
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -299,6 +299,34 @@ def investment_rows(w: ModelWriter) -> None:
         "Price contingency",
         lambda x: "=" + ("+".join(x.p(f"xl.pc[{ph}]") for ph in pc_parts) or "0"),
     )
+    from renewfin.core.investment import deed_taxed
+
+    deeds = deed_taxed(spec)
+    if deeds:  # 契税 on land acquired, capitalised (renewfin.core.investment.build)
+        w.param(
+            "xl.deed_rate",
+            w.result_rates().deed,
+            "契税税率",
+            "Deed tax rate",
+            "-",
+            "契税法 第三条: 3–5 % by province",
+        )
+        for n in deeds:
+
+            def deed_row(x: At, n: str = n) -> str:
+                return (
+                    f"={x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})*"
+                    f"{x.i('xl.deed_rate')}"
+                )
+
+            b.row(S, f"xl.deed[{n}]", f"契税：{n}", f"Deed tax: {n}", deed_row)
+        b.row(
+            S,
+            "capex.deed_tax",
+            "契税",
+            "Deed tax on land acquired",
+            lambda x: "=" + "+".join(x.p(f"xl.deed[{n}]") for n in deeds),
+        )
     b.row(
         S,
         "capex.total",
@@ -306,7 +334,11 @@ def investment_rows(w: ModelWriter) -> None:
         "Construction investment",
         lambda x: (
             "="
-            + "+".join([x.p(f"capex.item[{n}]") for n in items] + [x.p("capex.price_contingency")])
+            + "+".join(
+                [x.p(f"capex.item[{n}]") for n in items]
+                + [x.p("capex.price_contingency")]
+                + ([x.p("capex.deed_tax")] if deeds else [])
+            )
         ),
     )
     for cat in InvestmentCategory:
@@ -323,35 +355,57 @@ def investment_rows(w: ModelWriter) -> None:
                 cat.value.replace("_", " "),
                 category_total,
             )
+
+    def credited(x: At, n: str) -> str:
+        return f"{x.i(f'xl.capex_vat[{n}]')}*{x.i(f'xl.capex_credit[{n}]')}"
+
     b.row(
         S,
         "capex.input_vat",
-        "建设投资进项税额",
-        "Input VAT in construction investment",
+        "建设投资进项税额（可抵扣）",
+        "Creditable input VAT in construction investment",
         lambda x: (
             "="
             + "+".join(
-                f"{x.p(f'capex.item[{n}]')}*{x.i(f'xl.capex_vat[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
-                for n in items
+                f"{x.p(f'capex.item[{n}]')}*{credited(x, n)}/(1+{credited(x, n)})" for n in items
             )
         ),
     )
-    # Original values by asset class and phase (net of deductible input VAT).
+    handed = [n for n, it in items.items() if not it.ownership.kept]
+    if handed:
+        b.row(
+            S,
+            "capex.handed_over",
+            "移交资产投资（不形成企业资产）",
+            "Works handed over (not company assets)",
+            lambda x: "=" + "+".join(x.p(f"capex.item[{n}]") for n in handed),
+        )
+    # Original values by asset class and phase of the assets the company keeps (net of
+    # credited input VAT).
     b.section(S, "固定资产原值 Original values (excl. financing costs)")
     groups: dict[tuple[str, str], list[Callable[[At], str]]] = {}
 
-    def net(row: str, vat: str) -> Callable[[At], str]:
-        return lambda x: f"SUM({x.row_range(row)})/(1+{x.i(vat)})"
+    def net(row: str, n: str) -> Callable[[At], str]:
+        return lambda x: f"SUM({x.row_range(row)})/(1+{credited(x, n)})"
 
     for name, it in items.items():
+        if not it.ownership.kept:
+            continue
         cls = it.asset_class or default_asset_class(it.category)
-        vat = f"xl.capex_vat[{name}]"
         if it.category is InvestmentCategory.CONTINGENCY:
             for key, ph in phase_of.items():
                 if key.startswith(f"{name}|"):
-                    groups.setdefault((cls, ph), []).append(net(f"xl.contingency[{key}]", vat))
+                    groups.setdefault((cls, ph), []).append(net(f"xl.contingency[{key}]", name))
         else:
-            groups.setdefault((cls, phase_of[name]), []).append(net(f"capex.item[{name}]", vat))
+            groups.setdefault((cls, phase_of[name]), []).append(net(f"capex.item[{name}]", name))
+    for n in deeds:
+        it = items[n]
+
+        def deed_value(x: At, n: str = n) -> str:
+            return f"SUM({x.row_range(f'xl.deed[{n}]')})"
+
+        cls = it.asset_class or default_asset_class(it.category)
+        groups.setdefault((cls, phase_of[n]), []).append(deed_value)
     pc_class = spec.price_contingency.asset_class or "building"
     for ph in pc_parts:
 
@@ -377,7 +431,7 @@ def investment_rows(w: ModelWriter) -> None:
         "xl.ov_total",
         "原值合计",
         "Original value, total",
-        lambda x: "=" + "+".join(x.p(f"xl.ov[{c}|{p}]") for c, p in groups),
+        lambda x: "=" + ("+".join(x.p(f"xl.ov[{c}|{p}]") for c, p in groups) or "0"),
     )
 
 
@@ -713,35 +767,72 @@ def opex_rows(w: ModelWriter) -> None:
             "Whole-life building-safety costs",
             lambda x: "=" + "+".join(x.p(f"opex.item[{n}]") for n in safety),
         )
+    simplified = [r.name for r in spec.revenues if not r.vat_method.credits_input]
+    items_vat = lambda x, src: (  # Σ cost × its input-VAT rate, on rows ``src[name]``
+        "+".join(
+            f"{x.p(f'{src}[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}" for o in spec.opex
+        )
+        or "0"
+    )
+    extra = lambda x: ""  # the input VAT not credited, a cost (renewfin.core.opex.build)
+    extra_projected = lambda x: ""
+    if simplified:
+        b.row(
+            S,
+            "xl.simplified_share",
+            "简易计税收入占比",
+            "Share of revenue on the simplified method",
+            lambda x: (
+                f"=IF({x.p('xl.revenue_projected')}>0,("
+                + "+".join(x.p(f"xl.revenue_projected[{n}]") for n in simplified)
+                + f")/{x.p('xl.revenue_projected')},0)"
+            ),
+            fmt=RATIO,
+            total=False,
+        )
+        b.row(
+            S,
+            "xl.vat_not_creditable",
+            "不得抵扣的进项税额（持有至期末）",
+            "Input VAT not credited if held",
+            lambda x: f"=({items_vat(x, 'xl.opex')})*{x.p('xl.simplified_share')}",
+        )
+        b.row(
+            S,
+            "opex.vat_not_creditable",
+            "不得抵扣的进项税额（简易计税）",
+            "Input VAT not credited (simplified method)",
+            lambda x: f"={x.p('xl.vat_not_creditable')}*{x.p('flag.held')}",
+        )
+        extra = lambda x: f"+{x.p('opex.vat_not_creditable')}"
+        extra_projected = lambda x: f"+{x.p('xl.vat_not_creditable')}"
     b.row(
         S,
         "opex.total",
         "经营成本",
         "Operating costs",
-        lambda x: "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0"),
+        lambda x: (
+            "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0") + extra(x)
+        ),
     )
     b.row(
         S,
         "xl.opex_projected",
         "经营成本（持有至期末）",
         "Operating costs if held",
-        lambda x: "=" + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0"),
+        lambda x: (
+            "="
+            + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0")
+            + extra_projected(x)
+        ),
     )
+    minus = lambda x: "-" + x.p("opex.vat_not_creditable") if simplified else ""
     b.row(
         S,
         "opex.input_vat",
-        "经营成本进项税额",
-        "Input VAT on operating costs",
-        lambda x: (
-            "="
-            + (
-                "+".join(
-                    f"{x.p(f'opex.item[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}"
-                    for o in spec.opex
-                )
-                or "0"
-            )
-        ),
+        "经营成本进项税额（可抵扣）",
+        "Creditable input VAT on operating costs",
+        lambda x: f"={items_vat(x, 'opex.item')}{minus(x)}",
     )
 
 
@@ -818,7 +909,37 @@ def tax_rows(w: ModelWriter) -> None:
             )
         ),
     )
-    buildings = [(c, p) for c, p in w.groups if c == "building"]
+    from renewfin.core.tax import property_value_classes
+
+    taxed = property_value_classes(spec)
+    buildings = [(c, p) for c, p in w.groups if c in taxed]
+    rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
+    w.param(
+        "xl.ptax_leasable_share",
+        w.result_rates().property_leasable_share,
+        "出租部分比例（空置从价计征）",
+        "Leasable share of building value (vacant part taxed on value)",
+    )
+    b.row(
+        S,
+        "xl.vacancy",
+        "可出租面积空置率",
+        "Vacant share of the lettable area",
+        lambda x: (
+            (
+                "=1-("
+                + "+".join(x.p(f"xl.units[{n}]") for n in rents)
+                + ")/("
+                + "+".join(x.i(f"revenues[{n}].quantity") for n in rents)
+                + ")"
+            )
+            if rents
+            else "=1"
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
     b.row(
         S,
         "xl.property_value",
@@ -835,7 +956,8 @@ def tax_rows(w: ModelWriter) -> None:
                 or "0"
             )
             + f")*{x.i('xl.ptax_value_rate')}*(1-{x.i('xl.ptax_deduction')})*"
-            f"{x.i('tax.property_tax_ad_valorem_share')}/{x.i(ppy)}"
+            f"({x.i('tax.property_tax_ad_valorem_share')}+{x.i('xl.ptax_leasable_share')}*"
+            f"{x.p('xl.vacancy')})/{x.i(ppy)}"
         ),
     )
     b.row(
@@ -852,6 +974,8 @@ def tax_rows(w: ModelWriter) -> None:
         "Property tax on value",
         lambda x: f"={x.p('xl.property_value')}*{x.p('flag.held')}",
     )
+    land_use_and_stamp_rows(w)
+    has_lat = lat_rows(w)
     b.row(
         S,
         "tax.taxes_and_surcharges",
@@ -859,9 +983,306 @@ def tax_rows(w: ModelWriter) -> None:
         "Taxes and surcharges",
         lambda x: (
             f"={x.p('tax.surcharges')}+{x.p('tax.property_rental')}+"
-            f"{x.p('tax.property_ad_valorem')}"
+            f"{x.p('tax.property_ad_valorem')}+{x.p('tax.land_use')}+{x.p('tax.stamp_duty')}"
+            + (f"+{x.p('tax.land_appreciation')}" if has_lat else "")
         ),
     )
+
+
+def land_use_and_stamp_rows(w: ModelWriter) -> None:
+    """城镇土地使用税 and 印花税 (renewfin.core.tax._land_use, _stamp_duty)."""
+    from renewfin.core.tax import transfers
+    from renewfin.spec.tax import LandUseTaxFrom
+
+    b, spec = w.book, w.spec
+    rates = w.result_rates()
+    S = "Tax"
+    ppy = "timeline.periods_per_year"
+    P = w.param
+    tax = spec.tax
+    b.section(S, "城镇土地使用税、印花税 Land-use tax and stamp duty")
+    P("xl.land_use_area", tax.land_use_tax_area, "应税土地面积", "Taxable land area", "m²")
+    P(
+        "xl.land_use_rate",
+        rates.land_use,
+        "城镇土地使用税单位税额",
+        "Land-use tax per m² a year",
+        "元/m²/yr",
+        "城镇土地使用税暂行条例 第四条: by city size",
+    )
+    P(
+        "xl.yuan",
+        1.0 / spec.project.money_unit.yuan,
+        "元换算",
+        "元 to the money unit",
+        "-",
+    )
+    if tax.land_use_tax_from is LandUseTaxFrom.ACQUISITION:
+        start = lambda x: (
+            "MIN(" + ",".join(x.p(f"xl.phase_start[{p.name}]") for p in spec.timeline.phases) + ")"
+        )
+    else:
+        last = spec.timeline.phase(None).name
+        start = lambda x: x.p(f"xl.phase_completion[{last}]")
+    b.row(
+        S,
+        "tax.land_use",
+        "城镇土地使用税",
+        "Urban land-use tax",
+        lambda x: (
+            f"={x.i('xl.land_use_area')}*{x.i('xl.land_use_rate')}*{x.i('xl.yuan')}*"
+            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}"
+        ),
+    )
+    P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
+    P(
+        "xl.stamp_construction",
+        rates.stamp_construction,
+        "印花税率：建设工程合同",
+        "Stamp duty rate: construction contracts",
+    )
+    P(
+        "xl.stamp_transfer",
+        rates.stamp_transfer,
+        "印花税率：产权转移书据",
+        "Stamp duty rate: transfer deeds",
+    )
+    rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
+    sold = [r.name for r in spec.revenues if transfers(r)]
+    land = [i.name for i in spec.investment if i.category is InvestmentCategory.LAND]
+    works = [i.name for i in spec.investment if i.category is not InvestmentCategory.LAND]
+    b.row(
+        S,
+        "tax.stamp_lease",
+        "印花税：租赁合同",
+        "Stamp duty: leases",
+        lambda x: (
+            "=("
+            + ("+".join(x.p(f"revenue.stream[{n}]") for n in rents) or "0")
+            + f")*{x.i('xl.stamp_lease')}"
+        ),
+    )
+    net = lambda x, n: f"{x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
+    b.row(
+        S,
+        "tax.stamp_construction",
+        "印花税：建设工程及采购合同",
+        "Stamp duty: construction and purchase contracts",
+        lambda x: (
+            "=("
+            + "+".join([net(x, n) for n in works] + [x.p("capex.price_contingency")])
+            + f")*{x.i('xl.stamp_construction')}"
+        ),
+    )
+    b.row(
+        S,
+        "tax.stamp_transfer",
+        "印花税：产权转移书据",
+        "Stamp duty: transfer deeds",
+        lambda x: (
+            "=("
+            + (
+                "+".join([net(x, n) for n in land] + [x.p(f"revenue.stream[{n}]") for n in sold])
+                or "0"
+            )
+            + f")*{x.i('xl.stamp_transfer')}"
+        ),
+    )
+    b.row(
+        S,
+        "tax.stamp_duty",
+        "印花税",
+        "Stamp duty",
+        lambda x: (
+            f"={x.p('tax.stamp_lease')}+{x.p('tax.stamp_construction')}+"
+            f"{x.p('tax.stamp_transfer')}"
+        ),
+    )
+
+
+def lat_rows(w: ModelWriter) -> bool:
+    """土地增值税: prepaid on proceeds, settled in one period on the appreciation by
+    bracket (renewfin.core.tax._lat and lat_due). Returns whether any stream bears it."""
+    b, spec = w.book, w.spec
+    rates = w.result_rates()
+    lat = spec.tax.land_appreciation
+    subject = [r for r in spec.revenues if rates.lat_applies(r)]
+    if not subject:
+        return False
+    S = "Tax"
+    ppy = "timeline.periods_per_year"
+    P = w.param
+    b.section(S, "土地增值税 Land appreciation tax")
+    P("xl.lat_prepayment", rates.lat_prepayment, "土地增值税预征率", "LAT prepayment rate")
+    P(
+        "xl.lat_lag",
+        lat.settlement_lag_years,
+        "清算滞后年数",
+        "Years from the last sale to settlement",
+        "yr",
+    )
+    P("xl.lat_cost_share", lat.cost_share, "扣除成本分摊比例", "Share of cost attributable")
+    P("xl.lat_expense_rate", lat.expense_rate, "开发费用扣除比例", "Development-expense rate")
+    P("xl.lat_uplift", float(lat.developer_uplift), "加计扣除（1 = 是）", "20 % uplift (1 = yes)")
+    P("xl.lat_ordinary", float(lat.ordinary_housing), "普通住宅（1 = 是）", "Ordinary housing")
+    P("xl.lat_exemption", lat.exemption_ratio, "普通住宅免税增值率", "Exemption ratio")
+    for k, br in enumerate(lat.brackets):
+        if br.up_to is not None:
+            P(f"xl.lat_up[{k}]", br.up_to, f"增值率上限 {k + 1}", f"Bracket {k + 1} up to")
+        P(f"xl.lat_rate[{k}]", br.rate, f"税率 {k + 1}", f"Bracket {k + 1} rate")
+        P(f"xl.lat_quick[{k}]", br.quick_deduction, f"速算扣除系数 {k + 1}", f"Quick {k + 1}")
+    for r in subject:
+        P(
+            f"xl.sales_years[{r.name}]",
+            len(r.schedule or []),
+            f"销售年数：{r.name}",
+            f"Sales years: {r.name}",
+            "yr",
+        )
+    b.row(
+        S,
+        "xl.lat_proceeds",
+        "土地增值税应税收入",
+        "Proceeds subject to LAT",
+        lambda x: "=" + "+".join(x.p(f"revenue.stream[{r.name}]") for r in subject),
+    )
+    b.row(
+        S,
+        "xl.lat_vat",
+        "转让收入销项税额",
+        "Output VAT on the transfer",
+        lambda x: (
+            "="
+            + "+".join(
+                f"{x.p(f'revenue.stream[{r.name}]')}*{x.i(f'xl.vat_rate[{r.name}]')}"
+                for r in subject
+            )
+        ),
+    )
+    b.constant(
+        S,
+        "xl.lat_settle",
+        "清算期",
+        "Settlement period",
+        lambda x: (
+            "=MIN(MAX("
+            + ",".join(
+                f"{x.p(f'xl.start[{r.name}]')}+{x.i(f'xl.sales_years[{r.name}]')}*{x.i(ppy)}-1"
+                for r in subject
+            )
+            + f")+ROUND({x.i('xl.lat_lag')}*{x.i(ppy)},0),{x.p('xl.last_held')})"
+        ),
+        unit="-",
+        fmt=FLAG,
+    )
+    items = spec.investment
+
+    def cost(x: At, land: bool) -> str:
+        terms = []
+        for it in items:
+            if (it.category is InvestmentCategory.LAND) is not land:
+                continue
+            cr = f"{x.i(f'xl.capex_vat[{it.name}]')}*{x.i(f'xl.capex_credit[{it.name}]')}"
+            terms.append(f"SUM({x.row_range(f'capex.item[{it.name}]')})/(1+{cr})")
+        if not land:
+            terms.append(f"SUM({x.row_range('capex.price_contingency')})")
+        elif "capex.deed_tax" in b.cells:  # 契税 is part of the land's cost
+            terms.append(f"SUM({x.row_range('capex.deed_tax')})")
+        return "+".join(terms) or "0"
+
+    b.constant(
+        S,
+        "xl.lat_cost",
+        "取得土地及开发成本（分摊）",
+        "Land and development cost attributable",
+        lambda x: f"={x.i('xl.lat_cost_share')}*({cost(x, True)}+{cost(x, False)})",
+    )
+    b.constant(
+        S,
+        "xl.lat_deductions",
+        "扣除项目金额",
+        "Deductions",
+        lambda x: (
+            f"={x.p('xl.lat_cost')}*(1+{x.i('xl.lat_expense_rate')}+0.2*{x.i('xl.lat_uplift')})+"
+            f"{x.i('tax.surcharge_rate')}*SUM({x.row_range('xl.lat_vat')})"
+        ),
+    )
+    b.constant(
+        S,
+        "xl.lat_x",
+        "土地增值额",
+        "Appreciation",
+        lambda x: f"=SUM({x.row_range('xl.lat_proceeds')})-{x.p('xl.lat_deductions')}",
+    )
+    brackets = lat.brackets
+
+    def due(x: At) -> str:
+        X, D = x.p("xl.lat_x"), x.p("xl.lat_deductions")
+        parts = []
+        lo = "0"
+        for k, br in enumerate(brackets):
+            upper = f"({X}>0)" if br.up_to is None else f"({X}<={x.i(f'xl.lat_up[{k}]')}*{D})"
+            parts.append(
+                f"({X}>{lo}*{D})*{upper}*({X}*{x.i(f'xl.lat_rate[{k}]')}-"
+                f"{D}*{x.i(f'xl.lat_quick[{k}]')})"
+            )
+            if br.up_to is not None:
+                lo = x.i(f"xl.lat_up[{k}]")
+        return (
+            f"=(1-{x.i('xl.lat_ordinary')}*({X}<={x.i('xl.lat_exemption')}*{D}))*("
+            + "+".join(parts)
+            + ")"
+        )
+
+    b.constant(S, "xl.lat_due", "应纳土地增值税（清算）", "LAT due on settlement", due)
+    b.row(
+        S,
+        "xl.lat_flag",
+        "清算期标志",
+        "Settlement flag",
+        lambda x: f"=({x.p('time.period')}={x.p('xl.lat_settle')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "tax.lat_prepaid",
+        "土地增值税预缴",
+        "Land appreciation tax prepaid",
+        lambda x: f"={x.p('xl.lat_proceeds')}*{x.i('xl.lat_prepayment')}",
+    )
+    b.row(
+        S,
+        "tax.lat_settlement",
+        "土地增值税清算补（退）税",
+        "Land appreciation tax settled (top-up, or refund if negative)",
+        lambda x: (
+            f"={x.p('xl.lat_flag')}*({x.p('xl.lat_due')}-SUM({x.row_range('tax.lat_prepaid')}))"
+        ),
+    )
+    b.row(
+        S,
+        "tax.lat_deductions",
+        "土地增值税扣除项目金额（清算期）",
+        "LAT deductions (in the settlement period)",
+        lambda x: f"={x.p('xl.lat_flag')}*{x.p('xl.lat_deductions')}",
+    )
+    b.row(
+        S,
+        "tax.lat_appreciation",
+        "土地增值额（清算期）",
+        "Land appreciation (in the settlement period)",
+        lambda x: f"={x.p('xl.lat_flag')}*{x.p('xl.lat_x')}",
+    )
+    b.row(
+        S,
+        "tax.land_appreciation",
+        "土地增值税",
+        "Land appreciation tax",
+        lambda x: f"={x.p('tax.lat_prepaid')}+{x.p('tax.lat_settlement')}",
+    )
+    return True
 
 
 def depreciation_rows(w: ModelWriter) -> None:

@@ -228,7 +228,8 @@ def _investment_estimate(
 
     def vat(n: str) -> str:
         rate = w.book.input_ref(f"xl.capex_vat[{n}]")
-        return f"SUM({years.range(f'capex.item[{n}]')})*{rate}/(1+{rate})"
+        cr = w.book.input_ref(f"xl.capex_credit[{n}]")
+        return f"SUM({years.range(f'capex.item[{n}]')})*{rate}*{cr}/(1+{rate}*{cr})"
 
     for i, key in enumerate(keys):
         r = row_of[key]
@@ -250,7 +251,7 @@ def _investment_estimate(
                 parts = [vat(n) for n in leaves[key]]
             elif key in leaves:
                 lines = [f"capex.item[{n}]" for n in leaves[key]] or (
-                    ["capex.price_contingency"] if key == "capex.price_contingency" else []
+                    [key] if key in ("capex.price_contingency", "capex.deed_tax") else []
                 )
                 parts = [f"SUM({years.range(x)})" for x in lines if years.linked(x)]
                 if len(parts) != len(lines):

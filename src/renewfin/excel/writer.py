@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.styles import Font
 
+from renewfin.core.investment import input_vat_credited
 from renewfin.excel import operating
 from renewfin.excel.book import (
     FIRST,
@@ -30,8 +31,7 @@ from renewfin.excel.book import (
     put_text,
 )
 from renewfin.spec.funding import FiscalUse
-from renewfin.spec.investment import InvestmentCategory
-from renewfin.spec.revenue import RevenueKind
+from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 
 if TYPE_CHECKING:
     from renewfin.engine import Result
@@ -191,15 +191,29 @@ class ModelWriter:
                 f"Start year: {ph.name}",
                 "yr",
             )
+        def credit_input(item: InvestmentItem) -> None:
+            P(
+                f"xl.capex_credit[{item.name}]",
+                float(input_vat_credited(spec, item)),
+                f"进项税可抵扣：{item.name}",
+                f"Input VAT credited: {item.name} (1 = yes)",
+                "-",
+                "0 for works handed over to residents or the government, or when every "
+                "revenue stream is on the simplified method (增值税法 第二十二条)",
+            )
+
         for item in spec.investment:
             if item.category is InvestmentCategory.CONTINGENCY:
                 P(
                     f"xl.capex_vat[{item.name}]",
-                    item.input_vat_rate or rates.capex_input_vat[item.category],
+                    item.input_vat_rate
+                    if item.input_vat_rate is not None
+                    else rates.capex_input_vat[item.category],
                     f"进项税率：{item.name}",
                     f"Input VAT rate: {item.name}",
                     "-",
                 )
+                credit_input(item)
                 continue
             rate = (
                 item.input_vat_rate
@@ -213,6 +227,7 @@ class ModelWriter:
                 f"Input VAT rate: {item.name}",
                 "-",
             )
+            credit_input(item)
             ph = tl.phases[0] if item.phase is None else tl.phase(item.phase)
             years = ph.duration_years
             n = math.ceil(years - 1e-9)
@@ -277,11 +292,9 @@ class ModelWriter:
                     f"End year: {r.name}",
                     "yr",
                 )
-            vat = r.vat_rate if r.vat_rate is not None else rates.vat[r.kind]
+            vat = rates.output_vat_rate(r)
             P(f"xl.vat_rate[{r.name}]", vat, f"销项税率：{r.name}", f"Output VAT rate: {r.name}")
-            ptax = r.property_tax_rate
-            if ptax is None:
-                ptax = rates.property_rental if r.kind is RevenueKind.RENT else 0.0
+            ptax = rates.rental_property_rate(r)
             P(
                 f"xl.ptax_rate[{r.name}]",
                 ptax,

@@ -35,6 +35,27 @@ class InvestmentCategory(StrEnum):
     """基本预备费: basic contingency, a rate on the engineering and other costs."""
 
 
+class AssetOwnership(StrEnum):
+    """Who owns what an investment item builds once it is complete."""
+
+    KEPT = "kept"
+    """The project company keeps and operates the asset: its input VAT is credited and it
+    is depreciated."""
+    RESIDENTS = "residents"
+    """Handed over to the residents (works on their buildings, e.g. 老旧小区 facades, pipes,
+    lifts): no input VAT credit (增值税法 第二十二条 — not a purchase for the company's own
+    taxable activity) and not an asset of the company, so not depreciated (企业会计准则—基本准则
+    第二十条: an asset is a resource the enterprise owns or controls)."""
+    GOVERNMENT = "government"
+    """Handed over to a government department (roads, public space, municipal networks):
+    treated like ``residents``."""
+
+    @property
+    def kept(self) -> bool:
+        """Whether the company keeps the asset."""
+        return self is AssetOwnership.KEPT
+
+
 class InvestmentItem(SpecModel):
     """One line of the investment estimate, spent over its phase's construction period."""
 
@@ -64,8 +85,17 @@ class InvestmentItem(SpecModel):
     """Asset class the item capitalises into (see ``depreciation.classes``); default
     ``building`` (``equipment`` for equipment, ``land_use_right`` for land if defined)."""
     input_vat_rate: Share | None = None
-    """VAT rate included in the amount and deductible as input VAT (进项税额), e.g. 0.09 for
-    works, 0.13 for equipment, 0.06 for services; default from the tax preset."""
+    """VAT rate included in the amount (含税), deductible as input VAT (进项税额) when the
+    company keeps the asset, e.g. 0.09 for works, 0.13 for equipment, 0.06 for services;
+    default from the tax preset."""
+    deed_taxable: bool = True
+    """Land items only: whether the item acquires land use rights and bears 契税 (契税法
+    第一条; ``tax.deed_tax_rate``), capitalised into its cost; set no for compensation paid
+    to former occupants (征收补偿), which transfers no title to the company."""
+    ownership: AssetOwnership = AssetOwnership.KEPT
+    """Who owns the works once complete: ``kept`` by the company, or handed over to
+    ``residents`` or the ``government`` (no input VAT credit, not capitalised as a company
+    asset, not depreciated). A contingency item's ownership applies to all of it."""
     escalate: bool | None = None
     """Whether the item enters the base of the price contingency (涨价预备费); default yes,
     except land (whose price is fixed by agreement)."""

@@ -49,6 +49,32 @@ class RevenueKind(StrEnum):
         return self in (RevenueKind.SALE, RevenueKind.LAND_TRANSFER)
 
 
+class VatMethod(StrEnum):
+    """How a stream's VAT is computed (增值税法 第十一条、第二十二条; 财税〔2016〕36号 附件2)."""
+
+    GENERAL = "general"
+    """一般计税: output VAT at the general rate, input VAT credited."""
+    SIMPLIFIED = "simplified"
+    """简易计税: VAT at the levy rate (征收率) on sales, 5 % for real property (old
+    property let or sold, 财税〔2016〕36号 附件2) or 3 % (增值税法 第十一条), and no input
+    credit for what the stream uses (增值税法 第二十二条(一))."""
+    EXEMPT = "exempt"
+    """免征增值税: no output VAT and no input credit for what the stream uses (增值税法
+    第二十二条(二)); e.g. community elderly-care, childcare and housekeeping services
+    (财政部 税务总局 发展改革委 民政部 商务部 卫生健康委公告2019年第76号 第一条), or
+    resettlement-housing sales where the province exempts them. ``vat_rate`` must be unset
+    or 0."""
+
+    @property
+    def credits_input(self) -> bool:
+        """Whether the inputs the stream uses earn an input VAT credit."""
+        return self is VatMethod.GENERAL
+
+
+GENERAL_VAT_RATES = (0.06, 0.09, 0.13)
+"""The general-method VAT rates (增值税法 第十条), refused on a simplified stream."""
+
+
 class GrowthFrom(StrEnum):
     """Origin of a price-growth index."""
 
@@ -104,14 +130,29 @@ class RevenueStream(SpecModel):
     schedule: list[Share] | None = None
     """One-off streams only: shares of ``quantity`` sold in each year from the start
     (sum 100 %)."""
+    vat_method: VatMethod = VatMethod.GENERAL
+    """VAT method (计税方法): ``general`` (一般计税, input VAT credited) or ``simplified``
+    (简易计税, levy rate 5 % or 3 %, no input credit for the inputs attributable to it:
+    增值税法 第二十二条(一); the input VAT of operating costs that serve all streams is
+    apportioned by revenue, 财税〔2016〕36号 附件1 第二十九条, and construction input VAT is
+    not credited when every stream is simplified)."""
     vat_rate: Share | None = None
-    """Output VAT rate (销项税率); default by kind from the tax preset."""
+    """Output VAT rate (销项税率) or, for the simplified method, the levy rate (征收率);
+    default by kind from the tax preset (``vat_rates`` or ``simplified_vat_rates``)."""
+    land_appreciation_tax: bool | None = None
+    """Whether the proceeds bear 土地增值税 (``tax.land_appreciation``); default yes for a
+    ``sale`` (transfer of property), no for ``land_transfer`` (出让 by the state is not a
+    transfer by a taxpayer, 土地增值税暂行条例 第二条; set yes when the company itself
+    transfers land use rights). One-off streams only."""
     set_aside_rate: Share = 0.0
     """Land transfer: share of the income set aside by statute before it reaches the project
     (计提: 农田水利建设资金, 教育资金, 保障性安居工程资金 …)."""
+    housing_to_individuals: bool = False
+    """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
+    ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
     property_tax_rate: Share | None = None
     """Property tax (房产税) on this rent as a share of revenue excluding VAT; default 12 %
-    for rent, 0 otherwise (use 0.04 for housing let to individuals)."""
+    for rent (4 % for housing let to individuals), 0 otherwise."""
 
     @model_validator(mode="after")
     def _one_off_consistent(self) -> Self:
@@ -155,6 +196,42 @@ class RevenueStream(SpecModel):
                         self.schedule,
                     )
                 )
+        if self.housing_to_individuals and self.kind is not RevenueKind.RENT:
+            problems.append(
+                Problem(
+                    "housing_to_individuals",
+                    "applies to rent streams only; expected no",
+                    self.housing_to_individuals,
+                )
+            )
+        if self.land_appreciation_tax and not self.kind.one_off:
+            problems.append(
+                Problem(
+                    "land_appreciation_tax",
+                    "土地增值税 applies to transfers (sale, land_transfer); expected no or unset",
+                    self.land_appreciation_tax,
+                )
+            )
+        if self.vat_method is VatMethod.SIMPLIFIED and self.vat_rate is not None and any(
+            abs(self.vat_rate - g) < 1e-12 for g in GENERAL_VAT_RATES
+        ):
+            problems.append(
+                Problem(
+                    "vat_rate",
+                    "a general-method rate (6 %, 9 %, 13 %, which goes with input credit) on a "
+                    "simplified (简易计税) stream; expected the levy rate 0.05 or 0.03, or "
+                    "vat_method general",
+                    self.vat_rate,
+                )
+            )
+        if self.vat_method is VatMethod.EXEMPT and self.vat_rate:
+            problems.append(
+                Problem(
+                    "vat_rate",
+                    "an exempt (免征) stream levies no VAT; expected no vat_rate or 0",
+                    self.vat_rate,
+                )
+            )
         problems.append(shares_problem(self.schedule, "schedule shares"))
         raise_problems(problems)
         return self
