@@ -261,6 +261,7 @@ def compare_tables(
                     continue
                 got = cells[j + 1] if j + 1 < len(cells) else None
                 checked += 1
-                if not isinstance(got, int | float) or abs(got - v) > rtol * max(1.0, abs(v)) + slack:
+                tol = rtol * max(1.0, abs(v)) + slack
+                if not isinstance(got, int | float) or abs(got - v) > tol:
                     bad.append(f"{tid} {key} {c}: workbook {got!r} vs table {v!r}")
     return bad, checked

@@ -53,6 +53,8 @@ class ModelWriter:
     """Standard-table cells written as numbers (sheet, row, key), listed on Control."""
     metric_rows: dict[str, str] = field(default_factory=dict)
     """Metric key → the workbook row id of its value on the Outputs sheet."""
+    table_sheets: set[str] = field(default_factory=set)
+    """Names of the standard-table sheets, which carry their own (yearly) header row."""
 
     def __post_init__(self) -> None:
         self.book = Book(self.spec.n_periods, self.spec.project.money_unit.value)
@@ -467,8 +469,8 @@ class ModelWriter:
     def _headers(self) -> None:
         labels = self.result.ledger.labels
         for name in self.book.wb.sheetnames:
-            if name == "Inputs":
-                continue
+            if name == "Inputs" or name in self.table_sheets:
+                continue  # the standard tables head their own columns by calendar year
             ws = self.book.wb[name]
             put_text(ws, 1, 2, f"{self.spec.project.name} — {name}").font = Font(bold=True, size=13)
             for c, h in enumerate(("id", "中文", "English", "单位", "合计/值", ""), start=1):
