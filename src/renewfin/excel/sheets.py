@@ -9,11 +9,13 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
-from openpyxl.styles import Font
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
 
 from renewfin.checks import SOLVE_TOL, minimum_capital_ratio
-from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, put_text
+from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, col, put_text
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -106,6 +108,9 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     )
     rows.append(("sizing_targets", "按DSCR测算的贷款逐年达标",
                  "Loans sized on DSCR meet it every year", _sizing_targets(w)))
+    from renewfin.excel.drift import drift_rows
+
+    rows.append(drift_rows(w))
     return rows
 
 
@@ -185,13 +190,19 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
     res = w.result
     assert res.plan is not None
     _loan_cover_rows(w)
+    from renewfin.excel.drift import sizing_dscr
+
     terms = []
-    for ln in res.plan.loans:
+    for k, ln in enumerate(res.plan.loans):
         if ln.dscr_target is None:
             continue
-        value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
-        target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
-                         f"DSCR the loan is sized on: {ln.name}", "-")
+        path = sizing_dscr(w, k)
+        if path is not None and path in w.book.inputs:
+            target = w.book.input_ref(path)  # the sizing input itself, so that edits follow
+        else:
+            value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
+            target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
+                             f"DSCR the loan is sized on: {ln.name}", "-")
         terms.append((ln.name, target))
 
     def formula(x: At) -> str:
@@ -344,8 +355,10 @@ def solver(w: ModelWriter) -> str:
 def master_check_headers(w: ModelWriter) -> None:
     """Show the master check (integrity) and the covenant status at the top of every
     sheet."""
+    from renewfin.excel.drift import MESSAGE
+
     refs = []
-    for id in ("check.master", "check.covenants"):
+    for id in ("check.master", "check.covenants", MESSAGE):
         cell = w.book.cell(id)
         refs.append(f"'{cell.sheet}'!$E${cell.row}")
     for ws in w.book.wb.worksheets:
@@ -358,6 +371,26 @@ def master_check_headers(w: ModelWriter) -> None:
         c = ws.cell(row, value + 2, f"={refs[1]}")
         c.number_format = FLAG
         c.font = Font(bold=True, color="C07000")
+        ws.cell(row, value + 3, f"={refs[2]}").font = Font(bold=True, color="C00000")
+        _pass_fail(ws, f"{col(value)}{row}")
+        _pass_fail(ws, f"{col(value + 2)}{row}")
+    checks = w.book.wb[C]
+    flags = [cell.row for id, cell in w.book.cells.items() if id.startswith("check.")]
+    for r in flags:
+        _pass_fail(checks, f"E{r}")
+
+
+PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
+FAIL_FILL = PatternFill("solid", fgColor="FF9999")
+
+
+def _pass_fail(ws: Worksheet, ref: str) -> None:
+    """Conditional formatting of a check cell: green when it reads 1, red when 0."""
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"],
+                                                  fill=PASS_FILL))
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["0"],
+                                                  fill=FAIL_FILL, font=Font(bold=True,
+                                                                            color="9C0006")))
 
 
 def control(w: ModelWriter) -> None:
