@@ -202,6 +202,8 @@ def _layout(ws: Worksheet) -> None:
     ws.column_dimensions["A"].hidden = True
     ws.column_dimensions["C"].width = 34
     ws.column_dimensions["D"].width = 34
+    for c in range(5, ws.max_column + 1):  # the total and the year columns
+        ws.column_dimensions[col(c)].width = 14
 
 
 def _investment_estimate(
