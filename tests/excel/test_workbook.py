@@ -274,3 +274,42 @@ def test_sub_annual_workbooks_reproduce_the_engine(
     data["timeline"]["periodicity"] = periodicity
     result = run(validate_data(ProjectSpec, data))
     _assert_matches(result, _recalc(result, tmp_path, model))
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_standard_table_year_headers_sit_over_their_year(model: str, recalculated) -> None:
+    """Each calendar-year header of the standard tables sits over that year's figures: on
+    T07 (loan drawdown, interest, principal) and T04 (operating revenue), the recalculated
+    value below each header equals the engine's ledger line summed over the periods whose
+    label falls in the header's year (the label is the engine's period label)."""
+    result, path = recalculated[model]
+    led = result.ledger
+    years = [lab[:4] for lab in led.labels]  # "2026", or "2026H1", "2026Q3" …
+    wb = load_workbook(path, data_only=True)
+    lines = {
+        "T07": [i for i in led.ids() if i.startswith("loan[") and i.endswith(
+            (".draw", ".interest", ".principal"))],
+        "T04": ["revenue.total"],
+    }
+    checked = 0
+    for prefix, ids in lines.items():
+        ws = wb[next(n for n in wb.sheetnames if n.startswith(prefix + " "))]
+        keys = {ws.cell(r, 1).value: r for r in range(6, ws.max_row + 1)}
+        headers = {c: ws.cell(5, c).value for c in range(1, ws.max_column + 1)}
+        year_cols = {c: str(h) for c, h in headers.items() if str(h).isdigit()}
+        assert year_cols, f"{prefix}: no year headers"
+        for id in ids:
+            if id not in keys:
+                continue
+            v = led[id][0]
+            by_year = {y: float(v[[k for k, yy in enumerate(years) if yy == y]].sum())
+                       for y in set(years)}
+            assert len({round(x, 6) for x in by_year.values()}) > 1, id  # discriminating
+            for c, y in year_cols.items():
+                got = ws.cell(keys[id], c).value
+                assert got == pytest.approx(by_year[y], rel=1e-9, abs=1e-9), (
+                    f"{prefix} {id}: column {c} headed {y} holds {got}, the engine's {y} is "
+                    f"{by_year[y]}"
+                )
+                checked += 1
+    assert checked > 20

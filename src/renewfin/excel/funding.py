@@ -583,20 +583,7 @@ def loans(w: ModelWriter) -> None:
             total=False,
         )
         terms = res.plan.loans[k].terms
-        w.param(
-            f"xl.repay_start[{ln.name}]",
-            terms.repay_start,
-            f"首个还款期：{ln.name}",
-            f"First repayment period: {ln.name}",
-            "-",
-        )
-        w.param(
-            f"xl.maturity[{ln.name}]",
-            terms.maturity,
-            f"到期期数：{ln.name}",
-            f"Maturity period: {ln.name}",
-            "-",
-        )
+        _tenor_inputs(w, ln, terms.repay_start, terms.maturity)
         w.param(
             f"{at}.upfront_fee_rate",
             ln.upfront_fee_rate,
@@ -630,6 +617,9 @@ def loans(w: ModelWriter) -> None:
                 f"Target DSCR: {ln.name}",
                 "-",
             )
+            sized = f"{at}.sizing.dscr"
+            if sized in b.inputs:  # a sculpted loan is sized on the DSCR it is sculpted to
+                _derived(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
         if ln.cash_sweep > 0:
             w.param(
                 f"{at}.cash_sweep",
@@ -790,6 +780,43 @@ def loans(w: ModelWriter) -> None:
         "Interest on opening balances",
         lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
     )
+
+
+def _tenor_inputs(w: ModelWriter, ln: Loan, repay_start: int, maturity: int) -> None:
+    """Loan tenor and grace as inputs [yr], and the first repayment period and the maturity
+    period as formulas on the Inputs sheet (``renewfin.financing.plan``: financial close,
+    the first phase's start, plus the grace or the tenor in whole periods)."""
+    b = w.book
+    at = f"funding.loans[{ln.name}]"
+    w.param(f"{at}.grace_years", ln.grace_years, f"宽限期：{ln.name}", f"Grace: {ln.name}",
+            "年 yr", "interest only from financial close; repayment starts after it")
+    w.param(f"{at}.tenor_years", ln.tenor_years, f"贷款期限：{ln.name}", f"Tenor: {ln.name}",
+            "年 yr", "from financial close (the first phase's start) to maturity")
+    starts = ",".join(
+        f"'{b.cells[f'xl.phase_start[{p.name}]'].sheet}'!$E$"
+        f"{b.cells[f'xl.phase_start[{p.name}]'].row}"
+        for p in w.spec.timeline.phases
+    )
+    ppy = b.input_ref(PPY)
+    for path, years, value, zh, en in (
+        ("xl.repay_start", "grace_years", repay_start, "首个还款期", "First repayment period"),
+        ("xl.maturity", "tenor_years", maturity, "到期期数", "Maturity period"),
+    ):
+        w.param(f"{path}[{ln.name}]", value, f"{zh}：{ln.name}", f"{en}: {ln.name}",
+                "期 period", f"formula: financial close + {years.replace('_', ' ')}")
+        _derived(w, f"{path}[{ln.name}]",
+                 f"=MIN({starts})+ROUND({b.input_ref(f'{at}.{years}')}*{ppy},0)")
+
+
+def _derived(w: ModelWriter, path: str, formula: str) -> None:
+    """Turn the Inputs cell of ``path`` into a calculation (``formula``), styled as one:
+    a value the formulas need that follows from other inputs."""
+    from openpyxl.styles import Font, PatternFill
+
+    ref = w.book.input_ref(path)
+    cell = w.book.wb["Inputs"][ref.split("!")[1].replace("$", "")]
+    cell.value = formula
+    cell.fill, cell.font = PatternFill(fill_type=None), Font(color="000000")
 
 
 def _drawings(w: ModelWriter, k: int, r: Template) -> None:

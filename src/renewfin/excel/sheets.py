@@ -9,11 +9,14 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
-from openpyxl.styles import Font
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from renewfin.checks import SOLVE_TOL, minimum_capital_ratio
-from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, put_text
+from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, col, put_text
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -106,6 +109,9 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     )
     rows.append(("sizing_targets", "按DSCR测算的贷款逐年达标",
                  "Loans sized on DSCR meet it every year", _sizing_targets(w)))
+    from renewfin.excel.drift import drift_rows
+
+    rows.append(drift_rows(w))
     return rows
 
 
@@ -185,13 +191,19 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
     res = w.result
     assert res.plan is not None
     _loan_cover_rows(w)
+    from renewfin.excel.drift import sizing_dscr
+
     terms = []
-    for ln in res.plan.loans:
+    for k, ln in enumerate(res.plan.loans):
         if ln.dscr_target is None:
             continue
-        value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
-        target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
-                         f"DSCR the loan is sized on: {ln.name}", "-")
+        path = sizing_dscr(w, k)
+        if path is not None and path in w.book.inputs:
+            target = w.book.input_ref(path)  # the sizing input itself, so that edits follow
+        else:
+            value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
+            target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
+                             f"DSCR the loan is sized on: {ln.name}", "-")
         terms.append((ln.name, target))
 
     def formula(x: At) -> str:
@@ -344,8 +356,10 @@ def solver(w: ModelWriter) -> str:
 def master_check_headers(w: ModelWriter) -> None:
     """Show the master check (integrity) and the covenant status at the top of every
     sheet."""
+    from renewfin.excel.drift import MESSAGE
+
     refs = []
-    for id in ("check.master", "check.covenants"):
+    for id in ("check.master", "check.covenants", MESSAGE):
         cell = w.book.cell(id)
         refs.append(f"'{cell.sheet}'!$E${cell.row}")
     for ws in w.book.wb.worksheets:
@@ -358,6 +372,26 @@ def master_check_headers(w: ModelWriter) -> None:
         c = ws.cell(row, value + 2, f"={refs[1]}")
         c.number_format = FLAG
         c.font = Font(bold=True, color="C07000")
+        ws.cell(row, value + 3, f"={refs[2]}").font = Font(bold=True, color="C00000")
+        _pass_fail(ws, f"{col(value)}{row}")
+        _pass_fail(ws, f"{col(value + 2)}{row}")
+    checks = w.book.wb[C]
+    flags = [cell.row for id, cell in w.book.cells.items() if id.startswith("check.")]
+    for r in flags:
+        _pass_fail(checks, f"E{r}")
+
+
+PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
+FAIL_FILL = PatternFill("solid", fgColor="FF9999")
+
+
+def _pass_fail(ws: Worksheet, ref: str) -> None:
+    """Conditional formatting of a check cell: green when it reads 1, red when 0."""
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"],
+                                                  fill=PASS_FILL))
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["0"],
+                                                  fill=FAIL_FILL, font=Font(bold=True,
+                                                                            color="9C0006")))
 
 
 def control(w: ModelWriter) -> None:
@@ -455,3 +489,32 @@ def cover(w: ModelWriter) -> None:
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1")
         cell.font = Font(color="0563C1", underline="single")
     ws.column_dimensions["B"].width = 90
+
+
+def print_setup(w: ModelWriter) -> None:
+    """Every sheet prints on A4 landscape, fitted to the page width: the title and column
+    header rows and the label columns repeat on each page, the header names the project
+    and the sheet, the footer gives the page number, and the print area is the used
+    range."""
+    name = w.spec.project.name
+    for ws in w.book.wb.worksheets:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+        props = ws.sheet_properties
+        if props.pageSetUpPr is None:
+            props.pageSetUpPr = PageSetupProperties()
+        props.pageSetUpPr.fitToPage = True
+        titles = 1 if ws.title == "Inputs" else 5
+        if ws.max_row > titles:
+            ws.print_title_rows = f"1:{titles}"
+        if ws.title not in ("Cover", "Control", "Inputs") and ws.max_column > 5:
+            ws.print_title_cols = "A:E"
+        ws.print_area = f"A1:{col(max(ws.max_column, 1))}{max(ws.max_row, 1)}"
+        head, foot = ws.oddHeader, ws.oddFooter
+        assert head is not None and foot is not None  # openpyxl creates both
+        head.left.text = name.replace("&", "&&")  # '&' starts a header code
+        head.right.text = "&A"
+        foot.left.text = "renewfin"
+        foot.right.text = "第 &P 页 / 共 &N 页  Page &P of &N"

@@ -124,7 +124,9 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
         df = frames[tid]
         name = f"T{k:02d} {info.zh}"[:31]
         ws = b.wb.create_sheet(name)
-        put_text(ws, 1, 2, f"{info.zh} {info.en}").font = Font(bold=True, size=13)
+        w.table_sheets.add(name)
+        title = f"{w.spec.project.name} — {info.zh} {info.en}"
+        put_text(ws, 1, 2, title).font = Font(bold=True, size=13)
         put_text(ws, 3, 2, f"单位 Unit: {df.attrs.get('unit', w.spec.project.money_unit.value)}")
         cols = list(df.columns)
         for j, c in enumerate(["key", *cols], start=1):
@@ -200,6 +202,8 @@ def _layout(ws: Worksheet) -> None:
     ws.column_dimensions["A"].hidden = True
     ws.column_dimensions["C"].width = 34
     ws.column_dimensions["D"].width = 34
+    for c in range(5, ws.max_column + 1):  # the total and the year columns
+        ws.column_dimensions[col(c)].width = 14
 
 
 def _investment_estimate(

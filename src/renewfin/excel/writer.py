@@ -36,6 +36,8 @@ from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 if TYPE_CHECKING:
     from renewfin.engine import Result
 
+PERIOD_WIDTH = 14
+"""Width of a period column: a money figure of 10⁹ with two decimals and a sign fits."""
 INPUT_COLUMNS = ("路径 Path", "中文", "English", "单位 Unit", "数值 Value", "说明 Notes")
 
 
@@ -53,6 +55,8 @@ class ModelWriter:
     """Standard-table cells written as numbers (sheet, row, key), listed on Control."""
     metric_rows: dict[str, str] = field(default_factory=dict)
     """Metric key → the workbook row id of its value on the Outputs sheet."""
+    table_sheets: set[str] = field(default_factory=set)
+    """Names of the standard-table sheets, which carry their own (yearly) header row."""
 
     def __post_init__(self) -> None:
         self.book = Book(self.spec.n_periods, self.spec.project.money_unit.value)
@@ -85,15 +89,32 @@ class ModelWriter:
             return self.book.inputs[path]
         ws = self._inputs_sheet()
         r = self.input_row
+        unit = self._unit(path, unit)
         for c, v in enumerate((path, zh, en, unit), start=1):
             put_text(ws, r, c, v)
         cell = ws.cell(r, 5, float(value))
         cell.fill, cell.font = INPUT_FILL, INPUT_FONT
+        cell.number_format = input_format(path, unit, float(value))
         if note:
             put_text(ws, r, 6, note)
         self.book.inputs[path] = f"Inputs!$E${r}"
         self.input_row += 1
         return self.book.inputs[path]
+
+    def _unit(self, path: str, unit: str) -> str:
+        """The unit shown for an input: the placeholders of the field documentation
+        (``money``, ``quantity_unit``, ``price_currency``) filled from the spec."""
+        spec = self.spec
+        unit = unit.replace("money", spec.project.money_unit.value)
+        if "quantity_unit" in unit or path.endswith(".unit_price"):
+            name = path.split("[", 1)[1].split("]", 1)[0] if "[" in path else ""
+            r = next((x for x in spec.revenues if x.name == name), None)
+            if r is not None:
+                unit = unit.replace("quantity_unit", r.quantity_unit)
+                if path.endswith(".unit_price"):
+                    per = {"year": "年", "month": "月", "day": "天", "once": "次"}
+                    unit = f"{r.price_currency.value}/{r.quantity_unit}/{per[r.price_per.value]}"
+        return unit
 
     def vector(
         self,
@@ -475,13 +496,14 @@ class ModelWriter:
         charts.add_charts(self)
         sheets.master_check_headers(self)
         sheets.cover(self)
+        sheets.print_setup(self)
         return self.book
 
     def _headers(self) -> None:
         labels = self.result.ledger.labels
         for name in self.book.wb.sheetnames:
-            if name == "Inputs":
-                continue
+            if name == "Inputs" or name in self.table_sheets:
+                continue  # the standard tables head their own columns by calendar year
             ws = self.book.wb[name]
             put_text(ws, 1, 2, f"{self.spec.project.name} — {name}").font = Font(bold=True, size=13)
             for c, h in enumerate(("id", "中文", "English", "单位", "合计/值", ""), start=1):
@@ -490,11 +512,35 @@ class ModelWriter:
             for k, label in enumerate(labels):
                 cell = ws.cell(5, FIRST + k, label)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT
+                ws.column_dimensions[col(FIRST + k)].width = PERIOD_WIDTH
             ws.freeze_panes = ws.cell(6, FIRST).coordinate
             ws.column_dimensions["A"].width = 30
             ws.column_dimensions["B"].width = 28
             ws.column_dimensions["C"].width = 30
             ws.column_dimensions["E"].width = 14
+
+
+RATE_ENDINGS = ("rate", "rate]", "share", "gearing", "utilisation", "spread", "coupon",
+                "five_year", "one_year", "capex_overrun", "growth_rate", "tol")
+"""Input paths ending so hold fractions: shown as percentages."""
+
+
+def input_format(path: str, unit: str, value: float) -> str:
+    """The number format of an input cell, by its unit and kind: amounts and prices
+    ``#,##0.00``, rates and shares as percentages (enough decimals for a fee of 0.005 %),
+    ratios (DSCR targets and floors) ``0.00``, whole counts and years as integers."""
+    if path.endswith(("dscr", "llcr", "dscr]")) or path.startswith("xl.floor."):
+        return "0.00"
+    if path == "xl.check_tol":
+        return "0.00E+00"
+    if ("/yr" in unit and "1/yr" not in unit) or path.endswith((".amount", ".unit_price",
+                                                            ".unit_cost", "balance")):
+        return "#,##0.00"
+    if unit == "1/yr" or path.endswith(RATE_ENDINGS) or "_vat" in path or "irr_guess" in path:
+        return "0.00##%"
+    if value.is_integer():
+        return "#,##0" if abs(value) >= 1e4 else "0"
+    return "#,##0.00##"
 
 
 def write_model(result: Result, path: str | os.PathLike[str], scenario: int = 0) -> Path:

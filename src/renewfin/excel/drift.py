@@ -1,0 +1,287 @@
+"""Live targets of the values the engine solved and the workbook holds as numbers, and
+the drift check that compares them (DESIGN.md §6: live or flagged).
+
+A loan's facility, its drawdown share and the reserve's debt-service forecast are solved
+by the engine's fixed point (``renewfin.financing.sizing``) and pasted into the workbook:
+written as formulas they would be circular references. Their *targets* are not circular
+when computed from the workbook's own live rows, which read the pasted values: each bound
+of ``renewfin.financing.sizing._set_sizes`` is written here as a formula —
+
+- amount: the input ``sizing.amount``;
+- gearing: the input ``sizing.gearing`` × the live total investment;
+- DSCR, every profile but sculpted (``renewfin.financing.bounds.dscr_bound``): debt
+  service is proportional to the facility, so with ``A_y`` the cash for the loans less
+  the target × the service of the loans before it and ``D_y`` the loan's own debt
+  service due in test year ``y``, the bound is ``facility × min_y A_y / (target × D_y)``
+  over the test years with debt service, 0 where ``A_y ≤ 0`` in such a year;
+- DSCR, sculpted (``bounds._sculpted_bound``): the PV at the loan rate of ``A / target``
+  over the repayment periods, limited by the interest-only periods in operation and by
+  every period's interest cover, ÷ the balance at the first period of operation per unit
+  drawn;
+- cost: the construction funding gap less the cash parts of the loans before it, plus
+  the loan's own capitalised interest;
+
+the target is the smallest bound (less ``SAFETY``, as in the engine), and the drawdown
+share of a pro-rata loan is its target's cash part over the gap. At the engine's fixed
+point every target equals its pasted value (to rounding); after an edit that moves one,
+the check ``solved_current`` fails (and with it the master check), and the message on
+the Checks sheet and in every sheet's header names each stale value with its live target
+and its pasted value. Pasting the targets over the pasted values and recalculating
+repeats one pass of the engine's fixed point, so a few rounds converge to the engine's
+answer; rerunning renewfin gives it at once.
+
+Not written as a formula: an LLCR sizing bound (the workbook's target leaves it out and
+says so in the row label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from renewfin.excel.book import RATIO, At
+from renewfin.financing.bounds import SAFETY
+from renewfin.spec.funding import LoanRepayment
+
+if TYPE_CHECKING:
+    from renewfin.excel.writer import ModelWriter
+
+F = "Funding"
+C = "Checks"
+R = "Ratios"
+BIG = "1E+300"
+"""Stands for an unset bound (inf) in MIN."""
+DRIFT_TOL = 1e-7
+"""A pasted value is stale when its live target differs by more than this, relative to
+max(1, |pasted|) for money and absolutely for a share. At the fixed point they agree to
+about 1e-12 (the solve's tolerance is 1e-10)."""
+MESSAGE = "xl.stale_message"
+"""The Checks row whose text names every stale solved value ('' when none)."""
+
+
+def sizing_dscr(w: ModelWriter, k: int) -> str | None:
+    """Path of the input holding loan ``k``'s sizing DSCR (None when it has none): the
+    spec's ``sizing.dscr``, or for a sculpted loan without one its target DSCR."""
+    ln = w.spec.funding.loans[k]
+    at = f"funding.loans[{ln.name}]"
+    if ln.sizing.dscr is not None:
+        return f"{at}.sizing.dscr"
+    if ln.repayment is LoanRepayment.SCULPTED and ln.target_dscr is not None:
+        return f"xl.target_dscr[{ln.name}]"
+    return None
+
+
+def _senior(x: At, w: ModelWriter, k: int, target: str, yearly: bool) -> str:
+    """``− target × Σ`` debt service of the loans before loan ``k`` (by year on Ratios, or
+    interest + principal this period), as formula text ('' for the first loan)."""
+    names = [ln.name for ln in w.spec.funding.loans[:k]]
+    if not names:
+        return ""
+    if yearly:
+        return f"-{target}*{x.p(f'ratio.loan_due[{names[-1]}]')}"
+    parts = "+".join(
+        f"{x.p(f'loan[{n}].interest')}+{x.p(f'loan[{n}].principal')}" for n in names
+    )
+    return f"-{target}*({parts})"
+
+
+def _dscr_bound(w: ModelWriter, k: int, target: str) -> str:
+    """Row id of loan ``k``'s live DSCR bound (a constant on Funding)."""
+    b = w.book
+    ln = w.spec.funding.loans[k]
+    n = ln.name
+    fac = f"xl.facility[{n}]"
+    if ln.repayment is not LoanRepayment.SCULPTED:
+        years = w.spec.timeline.horizon_years
+
+        def per_year(x: At) -> str:
+            a = f"({x.p('ratio.loan_cash')}{_senior(x, w, k, target, True)})"
+            own = x.p(f"ratio.loan_own[{n}]")
+            return (
+                f"=IF({x.p('ratio.test')}*({own}>1E-12*{x.p(fac)}),IF({a}<=0,0,"
+                f"{x.p(fac)}*{a}/({target}*{own})),{BIG})"
+            )
+
+        b.row(R, f"xl.dscr_cap[{n}]", f"DSCR测算额度（按年）：{n}",
+              f"Facility the DSCR target allows, by test year: {n}", per_year, n=years,
+              total=False)
+        b.constant(F, f"xl.bound.dscr[{n}]", f"DSCR上限（实时）：{n}",
+                   f"DSCR bound (live): {n}",
+                   lambda x: f"=MIN({x.row_range(f'xl.dscr_cap[{n}]')})*(1-{SAFETY!r})")
+        return f"xl.bound.dscr[{n}]"
+    return _sculpted_bound(w, k, target)
+
+
+def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
+    """Row id of a sculpted loan's live DSCR bound (``bounds._sculpted_bound``)."""
+    b = w.book
+    ln = w.spec.funding.loans[k]
+    n = ln.name
+    key = f"loan[{n}]"
+    first = min(w.spec.timeline.phases, key=lambda p: p.start_year).name
+    t = lambda x: x.p("time.period")
+    r = lambda x: x.p(f"xl.rate[{n}]")
+    s = lambda name: f"xl.sc.{name}[{n}]"
+    b.section(F, f"DSCR上限（雕塑还款，实时） Sculpted DSCR bound (live): {n}")
+    b.row(F, s("op"), "运营期序号", "Period if in operation after close, else n",
+          lambda x: (f"=IF((1-{x.p('flag.construction')})*({t(x)}>="
+                     f"{x.p(f'xl.phase_start[{first}]')}),{t(x)},{x.i('xl.n_periods')})"),
+          unit="-", fmt="0", total=False)
+    b.constant(F, s("t0"), "首个运营期", "First period of operation",
+               lambda x: f"=MIN({x.row_range(s('op'))})", unit="-", fmt="0")
+    b.constant(F, s("s0"), "首个运营还款期", "First repayment period in operation",
+               lambda x: f"=MAX({x.i(f'xl.repay_start[{n}]')},{x.p(s('t0'))})",
+               unit="-", fmt="0")
+    b.constant(F, s("stop"), "测算截止期（不含）", "One past the last period counted",
+               lambda x: (f"=MIN({x.i(f'xl.maturity[{n}]')},{x.i('xl.last_held_period')}"
+                          f"+1-{x.i('xl.has_exit')})"), unit="-", fmt="0")
+    b.row(F, s("a"), "可用现金÷目标DSCR", "Cash available ÷ target DSCR",
+          lambda x: f"=({x.p('xl.loan_cash')}{_senior(x, w, k, target, False)})/{target}")
+    win = lambda x: f"({t(x)}>={x.p(s('s0'))})*({t(x)}<{x.p(s('stop'))})"
+    b.row(F, s("pv"), "现值（至截止期）", "PV at the loan rate to the last period counted",
+          lambda x: f"={win(x)}*({x.p(s('a'))}+{x.at(s('pv'), 1)})/(1+{r(x)})", total=False)
+    b.row(F, s("g"), "余额增长系数", "Growth of the balance from the first repayment",
+          lambda x: f"=IF({t(x)}<={x.p(s('s0'))},1,{x.prev(s('g'))}*(1+{x.prev(f'xl.rate[{n}]')}))",
+          unit="-", fmt=RATIO, total=False)
+    b.constant(F, s("p0"), "首个还款期现值", "PV at the first repayment period",
+               lambda x: f"=SUMPRODUCT(({x.row_range('time.period')}={x.p(s('s0'))})*"
+                         f"{x.row_range(s('pv'))})")
+    b.row(F, s("lim"), "逐期利息覆盖上限", "Limit of each period's interest cover",
+          lambda x: (f"=IF({win(x)}*(({r(x)}>0)+({x.p(s('a'))}<=0)),{x.p(s('p0'))}+(IF("
+                     f"{r(x)}>0,MAX({x.p(s('a'))},0)/{r(x)},0)-{x.p(s('pv'))})/{x.p(s('g'))},"
+                     f"{BIG})"), total=False)
+    b.row(F, s("io"), "运营期只付息上限", "Limit of interest-only periods in operation",
+          lambda x: (f"=IF(({t(x)}>={x.p(s('t0'))})*({t(x)}<{x.p(s('s0'))}),IF({r(x)}>0,"
+                     f"MAX({x.p(s('a'))},0)/{r(x)},IF({x.p(s('a'))}>0,{BIG},0)),{BIG})"),
+          total=False)
+    b.constant(F, s("beta"), "运营初余额÷已提款", "Balance at operation per unit drawn",
+               lambda x: (f"=IF({x.p(s('t0'))}<1,1,IF(INDEX({x.row_range(f'xl.used[{n}]')},"
+                          f"{x.p(s('t0'))})>1E-9,MAX(INDEX({x.row_range(key + '.opening')},"
+                          f"{x.p(s('t0'))}+1)/INDEX({x.row_range(f'xl.used[{n}]')},"
+                          f"{x.p(s('t0'))}),1E-9),1))"), unit="-", fmt=RATIO)
+    b.constant(F, f"xl.bound.dscr[{n}]", f"DSCR上限（实时）：{n}", f"DSCR bound (live): {n}",
+               lambda x: (f"=IF({x.p(s('s0'))}>={x.p(s('stop'))},{BIG},MAX(MIN({x.p(s('p0'))},"
+                          f"MIN({x.row_range(s('lim'))}),MIN({x.row_range(s('io'))})),0)/"
+                          f"{x.p(s('beta'))}*(1-{SAFETY!r}))"))
+    return f"xl.bound.dscr[{n}]"
+
+
+def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
+    """Write each solved value's live target; return (name, pasted row id, target row id,
+    tolerance kind 'money'|'share', whole row) for the drift check."""
+    b, fs = w.book, w.spec.funding
+    sizing = w.result.sizing
+    assert sizing is not None
+    out: list[tuple[str, str, str, str, bool]] = []
+    solved_ids = {item.get("id") for item in b.solved}
+    if fs.loans:
+        b.section(F, "已求解数值的实时目标 Live targets of the solved values (rerun renewfin "
+                     "when they differ)")
+    names = [ln.name for ln in fs.loans]
+    for k, ln in enumerate(fs.loans):
+        n = ln.name
+        at = f"funding.loans[{n}]"
+        bounds: list[str] = []
+        if ln.sizing.amount is not None:
+            bounds.append(f"{at}.sizing.amount")
+        if ln.sizing.gearing is not None:
+
+            def gearing(x: At, at: str = at) -> str:
+                return (f"={x.i(at + '.sizing.gearing')}*"
+                        f"{x.p('metric.total_project_investment')}")
+
+            b.constant(F, f"xl.bound.gearing[{n}]", f"资产负债率上限（实时）：{n}",
+                       f"Gearing bound (live): {n}", gearing)
+            bounds.append(f"xl.bound.gearing[{n}]")
+        target = sizing_dscr(w, k)
+        if target is not None and target in b.inputs:
+            bounds.append(_dscr_bound(w, k, b.input_ref(target)))
+
+        def cost(x: At, k: int = k, n: str = n) -> str:
+            before = "".join(
+                f"-MAX({x.p(f'xl.facility_target[{o}]')}-"
+                f"SUM({x.row_range(f'loan[{o}].capitalised')}),0)"
+                for o in names[:k]
+            )
+            return (f"=MAX(SUM({x.row_range('xl.gap')}){before},0)+"
+                    f"SUM({x.row_range(f'loan[{n}].capitalised')})")
+
+        b.constant(F, f"xl.bound.cost[{n}]", f"总投资上限（实时）：{n}", f"Cost bound (live): {n}",
+                   cost)
+        bounds.append(f"xl.bound.cost[{n}]")
+        llcr = "" if ln.sizing.llcr is None else " (LLCR bound not included)"
+
+        def facility(x: At, bounds: list[str] = bounds) -> str:
+            refs = ",".join(x.i(p) if p in b.inputs else x.p(p) for p in bounds)
+            return f"=MIN({refs})"
+
+        b.constant(F, f"xl.facility_target[{n}]", f"贷款额度实时目标：{n}",
+                   f"Facility target (live){llcr}: {n}", facility)
+        # an amount-bound facility is live, but after an edit another bound may bind
+        out.append((f"贷款额度 Facility {n}", f"xl.facility[{n}]",
+                    f"xl.facility_target[{n}]", "money", False))
+        if f"xl.share[{n}]" in b.cells:
+
+            def share(x: At, n: str = n) -> str:
+                gap = f"SUM({x.row_range('xl.gap')})"
+                rolled = f"SUM({x.row_range(f'loan[{n}].capitalised')})"
+                cash = f"MAX({x.p(f'xl.facility_target[{n}]')}-{rolled},0)"
+                return f"=IF({gap}>0,MIN({cash}/{gap},1),0)"
+
+            b.constant(F, f"xl.share_target[{n}]", f"提款比例实时目标：{n}",
+                       f"Drawdown share target (live): {n}", share, unit="-", fmt="0.000000")
+            out.append((f"提款比例 Drawdown share {n}", f"xl.share[{n}]",
+                        f"xl.share_target[{n}]", "share", False))
+    if "xl.debt_service" in solved_ids:
+        live = ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
+                "loan.principal")
+        b.row(F, "xl.debt_service_target", "债务还本付息（实时）",
+              "Debt service for the DSRA target (live)",
+              lambda x: "=" + "+".join(x.p(i) for i in live))
+        out.append(("准备金目标 Reserve target (debt service forecast)", "xl.debt_service",
+                    "xl.debt_service_target", "money", True))
+    return out
+
+
+def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:
+    """The live targets (``targets``), the Checks row naming every stale solved value
+    (``MESSAGE``), and the integrity check 'solved values current' as a check row
+    (id, labels, formula) for ``renewfin.excel.sheets``."""
+    items = targets(w)
+    b = w.book
+
+    def gap(x: At, pasted: str, target: str, kind: str, whole: bool) -> str:
+        if whole:
+            d = f"SUMPRODUCT(ABS({x.row_range(pasted)}-{x.row_range(target)}))"
+            scale = f"MAX(1,SUMPRODUCT(ABS({x.row_range(pasted)})))"
+        else:
+            d = f"ABS({x.p(target)}-{x.p(pasted)})"
+            scale = "1" if kind == "share" else f"MAX(1,ABS({x.p(pasted)}))"
+        return f"({d}<={DRIFT_TOL!r}*{scale})"
+
+    def text(x: At, name: str, pasted: str, target: str, kind: str, whole: bool) -> str:
+        fmt = '"0.000000"' if kind == "share" else '"#,##0.00"'
+        if whole:
+            live = f"SUM({x.row_range(target)})"
+            was = f"SUM({x.row_range(pasted)})"
+        else:
+            live, was = x.p(target), x.p(pasted)
+        return (f'IF({gap(x, pasted, target, kind, whole)},"","{name}: live target "&'
+                f'TEXT({live},{fmt})&", pasted "&TEXT({was},{fmt})&"; ")')
+
+    def check(x: At) -> str:
+        return "=" + ("*".join(gap(x, *it[1:]) for it in items) or "1") + "*1"
+
+    def message(x: At) -> str:
+        if not items:
+            return '=""'
+        parts = "&".join(text(x, *it) for it in items)
+        return (f'=IF({x.p("check.solved_current")}=1,"","STALE 已失效 — "&{parts}&'
+                f'"rerun renewfin 请重新运行 renewfin")')
+
+    b.constant(C, MESSAGE, "已求解数值失效说明", "Stale solved values (rerun renewfin)",
+               message, unit="-", fmt="General")
+
+    return ("solved_current", "已求解数值与实时目标一致",
+            "Solved values equal their live targets (else rerun renewfin)", check)
+

@@ -1,0 +1,106 @@
+"""The model workbook laid out for people and for printing (issue 19, points 4 and 5):
+inputs formatted by unit with the spec's units filled in, loan tenor and grace as inputs
+that the repayment periods read, wide enough period columns, and a print setup on every
+sheet (A4 landscape, fitted to the width, titles repeated, project and page in the header
+and footer). No LibreOffice: these are properties of the written file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import renewfin
+from renewfin.engine import run
+from renewfin.excel.writer import input_format, write_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    result = run(renewfin.load_spec(str(ROOT / "models/old_community.yaml")))
+    path = write_model(result, tmp_path_factory.mktemp("layout") / "m.xlsx")
+    return result, load_workbook(path)
+
+
+def _inputs(wb) -> dict[str, tuple[int, object, str, str]]:  # type: ignore[no-untyped-def]
+    ws = wb["Inputs"]
+    return {
+        ws.cell(r, 1).value: (r, ws.cell(r, 5).value, ws.cell(r, 5).number_format,
+                              ws.cell(r, 4).value or "")
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, 1).value
+    }
+
+
+def test_inputs_are_formatted_by_unit(book) -> None:  # type: ignore[no-untyped-def]
+    """No scalar input in General format; rates as percentages, amounts with thousands and
+    two decimals, DSCR targets with two decimals; the placeholders 'money' and
+    'quantity_unit' replaced by the spec's units (万元, 个 …)."""
+    result, wb = book
+    rows = _inputs(wb)
+    numbers = {p: v for p, v in rows.items() if isinstance(v[1], int | float)}
+    assert numbers and all(fmt != "General" for _, _, fmt, _ in numbers.values())
+    loan = result.spec.funding.loans[0].name
+    assert rows[f"funding.loans[{loan}].spread"][2].endswith("%")
+    assert rows["funding.lpr.five_year"][2].endswith("%")
+    assert rows[f"funding.loans[{loan}].sizing.dscr"][2] == "0.00"
+    amount = next(p for p in rows if p.startswith("investment[") and p.endswith(".amount"))
+    assert rows[amount][2] == "#,##0.00"
+    units = [u for _, _, _, u in rows.values()]
+    assert not [u for u in units if "money" in u or "quantity_unit" in u]
+    rev = result.spec.revenues[0]
+    assert rows[f"revenues[{rev.name}].quantity"][3] == rev.quantity_unit
+    assert rows[f"revenues[{rev.name}].unit_price"][3].startswith(rev.price_currency.value)
+
+
+def test_input_format_rules() -> None:
+    """Hand cases of ``input_format``: a fee of 0.005 % keeps its digits, a count is an
+    integer, a year span with a fraction keeps it."""
+    assert input_format("funding.loans[x].upfront_fee_rate", "-", 5e-5) == "0.00##%"
+    assert input_format("investment[x].amount", "万元", 86000.0) == "#,##0.00"
+    assert input_format("xl.n_periods", "-", 22.0) == "0"
+    assert input_format("timeline.phases[x].duration_years", "yr", 1.5) == "#,##0.00##"
+
+
+def test_loan_tenor_and_grace_are_inputs_the_periods_read(book) -> None:  # type: ignore[no-untyped-def]
+    """funding.loans[…].tenor_years and grace_years are input cells holding the spec's
+    values; the first repayment period and the maturity are formulas reading them."""
+    result, wb = book
+    rows = _inputs(wb)
+    ln = result.spec.funding.loans[0]
+    at = f"funding.loans[{ln.name}]"
+    assert rows[f"{at}.tenor_years"][1] == ln.tenor_years
+    assert rows[f"{at}.grace_years"][1] == ln.grace_years
+    for derived, years in (("xl.maturity", "tenor_years"), ("xl.repay_start", "grace_years")):
+        formula = rows[f"{derived}[{ln.name}]"][1]
+        assert isinstance(formula, str) and f"$E${rows[f'{at}.{years}'][0]}" in formula
+
+
+def test_every_sheet_prints_landscape_fitted_to_width(book) -> None:  # type: ignore[no-untyped-def]
+    result, wb = book
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_area, ws.title
+        assert result.spec.project.name in ws.oddHeader.left.text
+        assert "&P" in ws.oddFooter.right.text
+    t07 = wb[next(n for n in wb.sheetnames if n.startswith("T07"))]
+    assert t07.print_title_rows == "$1:$5" and t07.print_title_cols == "$A:$E"
+
+
+def test_period_columns_are_wide_enough(book) -> None:  # type: ignore[no-untyped-def]
+    """Every period column of the calculation sheets and every year column of the
+    standard tables is wide enough for its largest figure in #,##0.00 (one character per
+    digit, separator and sign, plus one)."""
+    result, wb = book
+    largest = max(abs(float(v)) for item in result.ledger for v in item.values[0]
+                  if v == v)
+    need = len(f"{-largest:,.2f}") + 1
+    for name in ("Funding", "CashFlow", next(n for n in wb.sheetnames if n.startswith("T07"))):
+        ws = wb[name]
+        for c in range(7, ws.max_column + 1):
+            letter = ws.cell(5, c).column_letter
+            assert ws.column_dimensions[letter].width >= need, (name, letter)
