@@ -962,6 +962,23 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "tax-holiday",
+        "三免三减半 on qualifying public infrastructure (2 years exempt, 4 at half rate), with "
+        "the loans and bonds of the base (the company's income tax and the adjusted tax)",
+        {
+            "tax": {
+                "income_tax_holiday": True,
+                "income_tax_holiday_exempt_years": 2,
+                "income_tax_holiday_half_years": 4,
+            }
+        },
+    ),
+    Case(
+        "tax-holiday-quarterly",
+        "三免三减半 on quarterly periods",
+        {"timeline": {"periodicity": "quarterly"}, "tax": {"income_tax_holiday": True}},
+    ),
+    Case(
         "tax-loss-carryforward",
         "tax losses from fast depreciation, carried forward 3 years",
         {

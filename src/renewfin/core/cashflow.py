@@ -9,10 +9,34 @@ EBIT before financing, with losses carried forward.
 
 from __future__ import annotations
 
+import numpy as np
+
 from renewfin.core.context import RunContext
-from renewfin.core.tax import income_tax
+from renewfin.core.tax import holiday_factor, income_tax
 from renewfin.finance import cumulative
 from renewfin.ledger import Kind
+
+
+def tax_relief(ctx: RunContext) -> np.ndarray | float:
+    """The share of the income-tax rate due each period: 三免三减半 when
+    ``tax.income_tax_holiday`` (recorded as ``tax.holiday_factor``), else 1."""
+    tax = ctx.spec.tax
+    if not tax.income_tax_holiday:
+        return 1.0
+    factor = holiday_factor(
+        ctx.ledger.raw("revenue.total"),
+        ctx.timeline.ppy,
+        tax.income_tax_holiday_exempt_years,
+        tax.income_tax_holiday_half_years,
+    )
+    return ctx.ledger.add(
+        "tax.holiday_factor",
+        "所得税减免系数（三免三减半）",
+        "Income-tax holiday factor (3 years exempt, 3 at half rate)",
+        factor,
+        group="tax",
+        kind=Kind.RATIO,
+    )
 
 
 def build(ctx: RunContext) -> None:
@@ -36,7 +60,10 @@ def build(ctx: RunContext) -> None:
     )
     untaxed = r("fiscal.operating_subsidies") - r("fiscal.operating_subsidies_taxable")
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
-    adjusted, _, _ = income_tax(ebit - untaxed, rate, ctx.rates.loss_carryforward_years, tl.ppy)
+    relief = tax_relief(ctx)
+    adjusted, _, _ = income_tax(
+        ebit - untaxed, rate * relief, ctx.rates.loss_carryforward_years, tl.ppy
+    )
     led.add(
         "tax.adjusted_income_tax",
         "调整所得税",

@@ -87,6 +87,19 @@ def _loss_relief_rows(
             balance[j, k] = usable
 
 
+def holiday_factor(revenue: np.ndarray, ppy: int, exempt: int, half: int) -> np.ndarray:
+    """Share of the income-tax rate due under 三免三减半 (企业所得税法 第二十七条(二), 实施条例
+    第八十七条): 0 in the ``exempt`` tax years from the year of the first operating income,
+    0.5 in the ``half`` years after, 1 otherwise. ``revenue`` (S|1, T) [money]; returns
+    (S|1, T)."""
+    n = revenue.shape[1]
+    year = np.arange(n)[None, :] // ppy
+    started = np.cumsum(revenue > 0, axis=1) > 0
+    first = np.where(started.any(axis=1, keepdims=True), np.argmax(started, axis=1)[:, None], n)
+    k = year - first // ppy
+    return 1.0 - started * (k < exempt) - 0.5 * started * (k >= exempt) * (k < exempt + half)
+
+
 def income_tax(
     taxable: np.ndarray, rate: np.ndarray | float, carry_years: int, ppy: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -975,6 +975,7 @@ def tax_rows(w: ModelWriter) -> None:
         lambda x: f"={x.p('xl.property_value')}*{x.p('flag.held')}",
     )
     land_use_and_stamp_rows(w)
+    holiday_rows(w)
     has_lat = lat_rows(w)
     b.row(
         S,
@@ -1094,9 +1095,62 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         "印花税",
         "Stamp duty",
         lambda x: (
-            f"={x.p('tax.stamp_lease')}+{x.p('tax.stamp_construction')}+"
-            f"{x.p('tax.stamp_transfer')}"
+            f"={x.p('tax.stamp_lease')}+{x.p('tax.stamp_construction')}+{x.p('tax.stamp_transfer')}"
         ),
+    )
+
+
+def holiday_rows(w: ModelWriter) -> None:
+    """三免三减半: the share of the income-tax rate due, from the tax year of the first
+    operating income (renewfin.core.tax.holiday_factor)."""
+    b, tax = w.book, w.spec.tax
+    if not tax.income_tax_holiday:
+        return
+    S = "Tax"
+    b.section(S, "所得税减免 Income-tax holiday")
+    w.param(
+        "xl.holiday_exempt", tax.income_tax_holiday_exempt_years, "免税年数", "Years exempt", "yr"
+    )
+    w.param("xl.holiday_half", tax.income_tax_holiday_half_years, "减半年数", "Years at half", "yr")
+    b.row(
+        S,
+        "xl.rev_started",
+        "已取得经营收入",
+        "Operating income received to date (1 = yes)",
+        lambda x: f"=(({x.prev('xl.rev_started')}+({x.p('revenue.total')}>0))>0)*1",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "xl.first_income_year",
+        "首次取得经营收入年度",
+        "Tax year of the first operating income",
+        lambda x: (
+            f"=IF({x.p('xl.rev_started')}*(1-{x.prev('xl.rev_started')}),{x.p('time.year')},"
+            f"{x.prev('xl.first_income_year')})"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+
+    def factor(x: At) -> str:
+        k = f"({x.p('time.year')}-{x.p('xl.first_income_year')})"
+        on = x.p("xl.rev_started")
+        e, h = x.i("xl.holiday_exempt"), x.i("xl.holiday_half")
+        return f"=1-{on}*({k}<{e})-0.5*{on}*({k}>={e})*({k}<{e}+{h})"
+
+    b.row(
+        S,
+        "tax.holiday_factor",
+        "所得税减免系数（三免三减半）",
+        "Income-tax holiday factor (3 years exempt, 3 at half rate)",
+        factor,
+        unit="-",
+        fmt=RATIO,
+        total=False,
     )
 
 
@@ -1436,7 +1490,10 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
         out,
         "所得税",
         "Income tax",
-        lambda x: f"={x.i(rate)}*({x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used')})",
+        lambda x: (
+            f"={x.i(rate)}*({x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used')})"
+            + (f"*{x.p('tax.holiday_factor')}" if w.spec.tax.income_tax_holiday else "")
+        ),
     )
 
 

@@ -52,6 +52,7 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         last_period=last,
         exit=ctx.exit_period is not None,
         tax_rate=np.broadcast_to(rate[:, 0], (s,)),
+        tax_factor=led.raw("tax.holiday_factor") if "tax.holiday_factor" in led else 1.0,
         carry_years=ctx.rates.loss_carryforward_years,
         ppy=tl.ppy,
         min_cash=ctx.spec.funding.min_cash_balance,

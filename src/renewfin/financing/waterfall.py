@@ -79,6 +79,8 @@ class Operations:
     distributions are limited by cash only."""
     debt_first: bool = False
     """Loans, in order, fund each construction gap before equity (else pro rata)."""
+    tax_factor: np.ndarray | float = 1.0
+    """Share of the income-tax rate due each period (三免三减半), (S|1, T) or 1."""
 
 
 LINES = (
@@ -209,13 +211,15 @@ OPS = (
     "bond_own",
     "cap_share",
     "reserve_open",
+    "tax_factor",
 )
 """Per-period inputs of the loop, in the order of ``LoopInputs.ops``: ``bond_ds`` is the
 special-bond debt service on the basis of the ratios (interest and principal, less
 principal a refinancing tranche repays), ``bond_own`` the coupons of tranches that pay
 construction interest from own funds, ``cap_share`` the share of construction interest on
 opening balances that is capitalised (``renewfin.instruments.reserve``), ``reserve_open``
-the maintenance reserve's opening balance (it earns interest)."""
+the maintenance reserve's opening balance (it earns interest), ``tax_factor`` the share of
+the income-tax rate due (三免三减半, ``renewfin.core.tax.holiday_factor``)."""
 STEP_CODES: dict[PriorityStep, int] = {
     PriorityStep.BOND: 0,
     PriorityStep.LOAN: 1,
@@ -330,6 +334,7 @@ class LoopInputs(NamedTuple):
             "bond_own": sum((b.schedule.interest for b in plan.bonds if b.paid_interest), zeros),
             "cap_share": plan.cap_share,
             "reserve_open": zeros if plan.mmra is None else plan.mmra.opening,
+            "tax_factor": zeros + ops.tax_factor,
         }
         rates = np.zeros((nl, s, n))
         fees = np.zeros((nl, 2, s))
@@ -447,7 +452,7 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
  CLAIM) = range(len(FUND_LINES))
 (I_CAPEX, I_OCF, I_TAXABLE, I_UNTAXED, I_DEP, I_PROCEEDS, I_AVAIL, I_GRANTS, I_INJECT,
  I_FUND_IN, I_BOND_ISSUE, I_BOND_SERVICE, I_BOND_INTEREST, I_BOND_FEES, I_BOND_DS, I_BOND_OWN,
- I_CAP_SHARE, I_RESERVE_OPEN) = range(len(OPS))
+ I_CAP_SHARE, I_RESERVE_OPEN, I_TAX_FACTOR) = range(len(OPS))
 BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
@@ -742,7 +747,7 @@ def scenario_pass(
         fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * ef
         taxable = x[I_TAXABLE, j, t] - dep + gain + sub_income + earned - int_exp - fee_exp
         after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
-        tax = tax_rate[j] * after_loss
+        tax = tax_rate[j] * x[I_TAX_FACTOR, j, t] * after_loss
         untaxed = x[I_UNTAXED, j, t] + sub_untaxed
         if limited and waterfall:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)

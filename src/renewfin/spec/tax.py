@@ -245,6 +245,15 @@ class TaxSpec(SpecModel):
     """企业所得税 rate on taxable profit; default 25 %."""
     loss_carryforward_years: int | None = Field(default=None, ge=0, le=10)
     """Years a tax loss may be carried forward (亏损弥补年限); default 5."""
+    income_tax_holiday: bool = False
+    """三免三减半: income tax exempt for the first three tax years from the year of the
+    first operating income and halved for the next three (企业所得税法 第二十七条(二);
+    实施条例 第八十七条: 国家重点扶持的公共基础设施项目, e.g. qualifying public parking,
+    water, energy and transport projects of the 目录)."""
+    income_tax_holiday_exempt_years: int = Field(default=3, ge=0, le=10)
+    """Tax years exempt under the holiday (实施条例 第八十七条: 3)."""
+    income_tax_holiday_half_years: int = Field(default=3, ge=0, le=10)
+    """Tax years at half the rate after the exempt ones (实施条例 第八十七条: 3)."""
     land_use_tax_area: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
     """Taxable land area for 城镇土地使用税 (实际占用的土地面积, 城镇土地使用税暂行条例 第三条)
     [m²]; 0 when the company occupies no taxable land."""
