@@ -118,8 +118,10 @@ class ModelWriter:
         from openpyxl.worksheet.datavalidation import DataValidation
 
         ws = self._inputs_sheet()
-        rate = input_format(path, unit, value).endswith("%") and "irr_guess" not in path
-        if lo is None and hi is None and rate:
+        rate = input_format(path, unit, value).endswith("%")
+        if lo is None and hi is None and "irr_guess" in path:
+            lo = -1.0  # an IRR starting guess: above −100 %, with no upper bound
+        elif lo is None and hi is None and rate:
             lo, hi = -1.0, 1.0  # a rate or share without stated bounds: a fraction
         if lo is None and hi is None:
             return
