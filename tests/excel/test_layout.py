@@ -104,3 +104,20 @@ def test_period_columns_are_wide_enough(book) -> None:  # type: ignore[no-untype
         for c in range(7, ws.max_column + 1):
             letter = ws.cell(5, c).column_letter
             assert ws.column_dimensions[letter].width >= need, (name, letter)
+
+
+def test_input_validation_has_real_bounds(book) -> None:  # type: ignore[no-untyped-def]
+    """Data validation states only real bounds (a one-sided bound is one-sided, never
+    [0, 1e300]), and every rate or share input (shown as a percentage) is validated."""
+    _, wb = book
+    ws = wb["Inputs"]
+    rules = ws.data_validations.dataValidation
+    covered = set()
+    for dv in rules:
+        for f in (dv.formula1, dv.formula2):
+            assert f is None or abs(float(f)) < 1e12, (dv.sqref, f)
+        covered |= {str(c) for c in str(dv.sqref).split()}
+    rates = [f"E{r}" for r, v, fmt, _ in _inputs(wb).values()
+             if isinstance(v, int | float) and fmt.endswith("%")
+             and ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"]
+    assert rates and not [c for c in rates if c not in covered]

@@ -30,8 +30,10 @@ and its pasted value. Pasting the targets over the pasted values and recalculati
 repeats one pass of the engine's fixed point, so a few rounds converge to the engine's
 answer; rerunning renewfin gives it at once.
 
-Not written as a formula: an LLCR sizing bound (the workbook's target leaves it out and
-says so in the row label).
+- LLCR (``bounds.llcr_bound``): at the start of each test year, the PV at the loan rate
+  of the cash available to maturity ÷ (target × the balance per unit of facility);
+
+Not written as a formula: a sculpted loan's LLCR bound (the engine's value, labelled so).
 """
 
 from __future__ import annotations
@@ -166,6 +168,54 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
     return f"xl.bound.dscr[{n}]"
 
 
+def _llcr_bound(w: ModelWriter, k: int) -> str:
+    """Row id of loan ``k``'s LLCR bound (``renewfin.financing.bounds.llcr_bound``): at
+    the start of each test year with a balance, the PV at the loan rate of the cash
+    available to the loan to its maturity ÷ (target × the balance per unit of facility).
+    Live for every profile but sculpted; a sculpted loan's (whose balance is affine in its
+    size) is the engine's value, labelled so."""
+    b, res = w.book, w.result
+    ln = w.spec.funding.loans[k]
+    n = ln.name
+    key = f"loan[{n}]"
+    at = f"funding.loans[{n}]"
+    sizing = res.sizing
+    assert sizing is not None
+    if ln.repayment is LoanRepayment.SCULPTED or f"{at}.sizing.llcr" not in b.inputs:
+        value = min(float(sizing.bounds[k, 3, w.scenario]), 1e300)
+        row = b.constant(F, f"xl.bound.llcr[{n}]", f"LLCR上限（引擎求解，非实时）：{n}",
+                         f"LLCR bound (the engine's, not live): {n}", lambda x: value)
+        b.solved.append({"sheet": F, "row": row, "name": f"LLCR bound: {n}", "value": value,
+                         "residual": float(sizing.residual)})
+        return f"xl.bound.llcr[{n}]"
+    llcr = b.input_ref(f"{at}.sizing.llcr")
+    t = lambda x: x.p("time.period")
+    s = lambda name: f"xl.ll.{name}[{n}]"
+    b.constant(F, s("stop"), f"LLCR测算截止期（不含）：{n}", f"LLCR: one past the last period: {n}",
+               lambda x: (f"=MIN({x.i(f'xl.maturity[{n}]')},{x.i('xl.last_held_period')}"
+                          f"+1-{x.i('xl.has_exit')})"), unit="-", fmt="0")
+    b.row(F, s("pv"), f"LLCR现值（至到期）：{n}", f"PV of the cash available to maturity: {n}",
+          lambda x: (f"=({t(x)}<{x.p(s('stop'))})*({x.p('xl.loan_cash')}"
+                     f"{_senior(x, w, k, llcr, False)}+{x.at(s('pv'), 1)})/"
+                     f"(1+{x.p(f'xl.rate[{n}]')})"), total=False)
+    ppy = b.input_ref("timeline.periods_per_year")
+
+    def per_year(x: At) -> str:
+        i = f"{x.p('ratio.year')}*{ppy}+1"
+        pv = f"INDEX({x.row_range(s('pv'))},{i})"
+        bal = (f"(INDEX({x.row_range(key + '.opening')},{i})+"
+               f"INDEX({x.row_range(key + '.draw')},{i}))")
+        fac = x.p(f"xl.facility[{n}]")
+        return (f"=IF({x.p('ratio.test')}*({bal}>1E-12*{fac})*({i}-1<{x.p(s('stop'))}),"
+                f"{fac}*MAX({pv},0)/({llcr}*{bal}),{BIG})")
+
+    b.row(R, s("cap"), f"LLCR测算额度（按年）：{n}", f"Facility the LLCR target allows: {n}",
+          per_year, n=w.spec.timeline.horizon_years, total=False)
+    b.constant(F, f"xl.bound.llcr[{n}]", f"LLCR上限（实时）：{n}", f"LLCR bound (live): {n}",
+               lambda x: f"=MIN({x.row_range(s('cap'))})*(1-{SAFETY!r})")
+    return f"xl.bound.llcr[{n}]"
+
+
 def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
     """Write each solved value's live target; return (name, pasted row id, target row id,
     tolerance kind 'money'|'share', whole row) for the drift check."""
@@ -206,10 +256,13 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
             return (f"=MAX(SUM({x.row_range('xl.gap')}){before},0)+"
                     f"SUM({x.row_range(f'loan[{n}].capitalised')})")
 
+        if ln.sizing.llcr is not None:
+            bounds.append(_llcr_bound(w, k))
         b.constant(F, f"xl.bound.cost[{n}]", f"总投资上限（实时）：{n}", f"Cost bound (live): {n}",
                    cost)
         bounds.append(f"xl.bound.cost[{n}]")
-        llcr = "" if ln.sizing.llcr is None else " (LLCR bound not included)"
+        llcr = ("" if ln.sizing.llcr is None or ln.repayment is not LoanRepayment.SCULPTED
+                else " (its LLCR bound the engine's)")
 
         def facility(x: At, bounds: list[str] = bounds) -> str:
             refs = ",".join(x.i(p) if p in b.inputs else x.p(p) for p in bounds)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from openpyxl.styles import Font
 
@@ -82,7 +82,16 @@ class ModelWriter:
         return ws
 
     def param(
-        self, path: str, value: float, zh: str = "", en: str = "", unit: str = "", note: str = ""
+        self,
+        path: str,
+        value: float,
+        zh: str = "",
+        en: str = "",
+        unit: str = "",
+        note: str = "",
+        *,
+        low: float | None = None,
+        high: float | None = None,
     ) -> str:
         """Write (once) a scalar input; return its absolute reference."""
         if path in self.book.inputs:
@@ -98,8 +107,43 @@ class ModelWriter:
         if note:
             put_text(ws, r, 6, note)
         self.book.inputs[path] = f"Inputs!$E${r}"
+        self._validate(path, f"E{r}", unit, float(value), low, high)
         self.input_row += 1
         return self.book.inputs[path]
+
+    def _validate(self, path: str, ref: str, unit: str, value: float,
+                  lo: float | None, hi: float | None) -> None:
+        """Data validation of an input cell on its real bounds: both, one side, or for a
+        rate or share without stated bounds [-1, 1]; none for an unbounded number."""
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        ws = self._inputs_sheet()
+        rate = input_format(path, unit, value).endswith("%")
+        if lo is None and hi is None and "irr_guess" in path:
+            lo = -1.0  # an IRR starting guess: above −100 %, with no upper bound
+        elif lo is None and hi is None and rate:
+            lo, hi = -1.0, 1.0  # a rate or share without stated bounds: a fraction
+        if lo is None and hi is None:
+            return
+        op: Literal["between", "greaterThanOrEqual", "lessThanOrEqual"]
+        if lo is not None and hi is not None:
+            op, f1, f2, what = "between", repr(lo), repr(hi), f"in [{lo:g}, {hi:g}]"
+        elif lo is not None:
+            op, f1, f2, what = "greaterThanOrEqual", repr(lo), None, f"≥ {lo:g}"
+        else:
+            op, f1, f2, what = "lessThanOrEqual", repr(hi), None, f"≤ {hi:g}"
+        dv = DataValidation(
+            type="decimal",
+            operator=op,
+            formula1=f1,
+            formula2=f2,
+            allow_blank=False,
+            showErrorMessage=True,
+            errorTitle="renewfin",
+            error=f"{path}: expected a value {what}",
+        )
+        ws.add_data_validation(dv)
+        dv.add(ref)
 
     def _unit(self, path: str, unit: str) -> str:
         """The unit shown for an input: the placeholders of the field documentation
@@ -151,33 +195,15 @@ class ModelWriter:
     def engine_inputs(self) -> None:
         """Every scalar input the engine read, with its value, labels, unit, the spec field's
         documentation and, where the field has bounds, data validation."""
-        from openpyxl.worksheet.datavalidation import DataValidation
-
         from renewfin.excel.fields import describe
 
         assert self.result.inputs is not None
-        ws = self._inputs_sheet()
         for path in self.result.inputs.bases:
             v = self.value(path)
             if isinstance(v, list):
                 continue
             d = describe(path)
-            ref = self.param(path, v, d.zh, d.en, d.unit, d.doc)
-            if d.low is not None or d.high is not None:
-                lo = -1e300 if d.low is None else d.low
-                hi = 1e300 if d.high is None else d.high
-                dv = DataValidation(
-                    type="decimal",
-                    operator="between",
-                    formula1=repr(lo),
-                    formula2=repr(hi),
-                    allow_blank=False,
-                    showErrorMessage=True,
-                    errorTitle="renewfin",
-                    error=f"{path}: expected a value in [{lo:g}, {hi:g}]",
-                )
-                ws.add_data_validation(dv)
-                dv.add(ref.split("!")[1].replace("$", ""))
+            self.param(path, v, d.zh, d.en, d.unit, d.doc, low=d.low, high=d.high)
 
     def derived_inputs(self) -> None:
         """Spec constants the formulas need that the engine does not read as inputs."""
