@@ -24,7 +24,6 @@ import renewfin  # noqa: E402
 from renewfin.simulation import simulate  # noqa: E402
 from renewfin.spec import load_scenario  # noqa: E402
 
-
 FIVE = ("cash.cumulative_surplus", "cash.cfads", "revenue.total", "ratio.dscr",
         "ratio.bond_cover")
 """The lines of the per-period run."""
