@@ -142,6 +142,9 @@ FIELDS: dict[str, str] = {
     "housing_to_individuals": "向个人出租住房",
     "ownership": "建成资产归属",
     "deed_taxable": "缴纳契税",
+    "income_tax_holiday": "所得税三免三减半",
+    "income_tax_holiday_exempt_years": "免税年数",
+    "income_tax_holiday_half_years": "减半征收年数",
     # evaluation
     "EvaluationSpec.discount_rate": "财务基准收益率（项目折现率）",
     "benchmark_irr": "基准收益率",
