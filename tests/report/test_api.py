@@ -27,6 +27,7 @@ ORDER = [
     "sensitivity",
     "risk",
     "checks",
+    "conclusion",
     "appendix",
 ]
 

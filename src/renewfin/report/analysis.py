@@ -13,7 +13,7 @@ from renewfin.report import charts
 from renewfin.report.context import Ctx
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import enum_label
-from renewfin.report.sections import _sentence
+from renewfin.report.sections import sentence
 from renewfin.tables import TABLES
 
 SUMMARY_STATS = ("mean", "std", "p5", "p10", "p50", "p90", "p95")
@@ -208,7 +208,7 @@ def risk_section(ctx: Ctx) -> str:
     sc = d.scenario
     out = [
         "<p>"
-        + _sentence(
+        + sentence(
             ctx,
             "risk.intro",
             name=esc(sc.name),
