@@ -162,3 +162,34 @@ def test_cli_pdf_without_chromium_is_an_environment_error(
     err = capsys.readouterr().err
     assert "Chromium" in err and "install" in err
     assert not out.exists()
+
+
+ACRONYMS = {"DSCR", "LLCR", "PLCR", "ICR", "IRR", "NPV", "MOIC", "LPR", "REITs", "REIT", "PERT"}
+"""Latin words a Chinese evaluation report uses as they are (ratios, rates, instruments)."""
+
+UNITS = {"kWh", "m²", "m2"}
+
+
+def _developer_words(text: str) -> set[str]:
+    """Latin words of ``text`` that are neither acronyms nor units (spec paths, enum codes,
+    English sentences, key=value parameters)."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*(?:\[|=)?", text))
+    return {w for w in words if w not in ACRONYMS | UNITS}
+
+
+@pytest.mark.parametrize("name", ["old_community", "industrial_park_reit"])
+def test_docx_zh_sections_written_by_renewfin_carry_no_developer_tokens(name: str) -> None:
+    """The sections whose every word renewfin writes (not the user's free text, such as a
+    scenario's basis notes or names) are Chinese: no spec paths, enum codes, English field
+    docs, ``key=value`` distributions, ``∞`` or CLI hints."""
+    data, _ = built(name)
+    d = _doc(name)
+    text = _body_text(d)
+    assert "∞" not in text and "--scenario" not in text and "贷款贷款" not in text
+    assert "type=" not in text and "cn_default" not in text
+    # the inputs table of the basis section: Chinese labels only
+    basis = next(tb for tb in d.tables if tb.rows[0].cells[0].text == t("col.input", "zh"))
+    labels = " ".join(row.cells[0].text for row in basis.rows[1:])
+    user = {w for r in data.spec.revenues for w in re.findall(r"[A-Za-z_]+", r.name)}
+    assert not (_developer_words(labels) - user), _developer_words(labels) - user
+    assert len(basis.rows[0].cells) == 3, "no English documentation column in zh"

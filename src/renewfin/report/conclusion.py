@@ -124,7 +124,7 @@ def _risks(ctx: Ctx) -> list[str]:
                     ctx,
                     "concl.breach",
                     n=n,
-                    label=esc(row["label"]),
+                    label=esc(ctx.breach_label(i)),
                     p=ctx.fmt.fig(row["p"], "share", breach=i, stat="p"),
                 )
             )

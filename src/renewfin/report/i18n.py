@@ -162,7 +162,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "periodicity.monthly": ("按月", "monthly"),
     # basis
     "basis.intro": (
-        "以下为模型计算所读取的全部数值输入（共{n}项），取自项目输入文件；说明来自输入字段的文档。",
+        "以下为模型计算所读取的全部数值输入（共{n}项），取自项目输入文件。",
         "Every numeric input the engine read ({n} in all), from the project spec; "
         "descriptions are the spec fields' documentation.",
     ),
@@ -214,7 +214,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "inv.counts_capital": ("计入资本金", "Counts as capital"),
     "inv.bonds": ("专项债券", "Special bonds"),
     "inv.loans": ("银行贷款", "Loans"),
-    "inv.loan_sizing": ("贷款规模测算（取各约束最小值）", "Loan sizing (the smallest bound binds)"),
+    "inv.loan_sizing": (
+        "贷款授信额度测算（取各约束最小值）",
+        "Loan sizing (the smallest bound binds)",
+    ),
     "inv.binding": ("约束条件", "Binding bound"),
     "bound.amount": ("约定金额", "stated amount"),
     "bound.gearing": ("贷款比例上限", "gearing"),
@@ -229,7 +232,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "loan.rate": ("利率", "Rate"),
     "loan.tenor": ("期限/宽限期（年）", "Tenor / grace (years)"),
     "loan.repayment": ("还款方式", "Repayment"),
-    "loan.size": ("贷款规模", "Facility"),
+    "loan.size": ("贷款授信额度", "Facility"),
     "ch.funding_mix": ("资金筹措结构", "Funding mix"),
     # revenue and costs
     "rev.drivers": ("收入测算依据", "Revenue drivers"),
@@ -336,9 +339,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # risk
     "risk.none": (
-        "未提供风险情景文件，本报告不含蒙特卡洛风险分析（使用 --scenario 生成）。",
-        "No scenario file was given, so the report has no Monte Carlo risk analysis "
-        "(use --scenario).",
+        "未提供风险情景文件，本报告不含蒙特卡洛风险分析。",
+        "No scenario file was given, so the report has no Monte Carlo risk analysis.",
     ),
     "risk.intro": (
         "情景“{name}”：{n} 个情景，抽样方法 {sampler}，随机种子 {seed}。",
@@ -382,7 +384,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "refunded by a later loss.",
     ),
     "chk.limit.3": (
-        "贷款规模、提款比例等为模型求解值，修改输入后需重新计算。",
+        "贷款授信额度、提款比例等为模型求解值，修改输入后需重新计算。",
         "Loan sizes and drawdown shares are solved values: rerun after changing inputs.",
     ),
     "chk.limit.4": (
@@ -438,6 +440,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "commitment_fee_rate": ("承诺费率", "Commitment fee rate"),
     "cap_rate": ("资本化率", "Cap rate"),
     "discount_rate": ("折现率", "Discount rate"),
+    "equity_discount_rate": ("资本金折现率", "Equity discount rate"),
+    "cash_interest_rate": ("现金及储备账户存款利率", "Cash interest rate"),
     "five_year": ("5年期以上LPR", "5-year LPR"),
     "one_year": ("1年期LPR", "1-year LPR"),
     "five_year_path": ("5年期以上LPR路径", "5-year LPR path"),
@@ -493,6 +497,8 @@ def check_lang(lang: str) -> Lang:
 
 
 ENUMS: dict[str, tuple[str, str]] = {
+    "tax.cn_default": ("现行税制默认税率（2025—2026年）", "PRC rates in force 2025–2026"),
+    "tax.none": ("不计税费（税前口径）", "no taxes (pre-tax view)"),
     "old_community": ("老旧小区改造", "old residential communities"),
     "old_district": ("老旧街区改造", "old streets and districts"),
     "old_factory": ("老旧厂区改造", "old factories"),
@@ -558,3 +564,99 @@ def enum_label(value: object, lang: Lang, prefix: str = "") -> str:
     key = str(getattr(value, "value", value))
     zh, en = ENUMS.get(prefix + key, ENUMS.get(key, (key, key)))
     return zh if lang == "zh" else en
+
+
+DISTRIBUTIONS: dict[str, tuple[str, str]] = {
+    "normal": ("正态分布", "normal"),
+    "lognormal": ("对数正态分布", "lognormal"),
+    "triangular": ("三角分布", "triangular"),
+    "pert": ("PERT 分布", "PERT"),
+    "uniform": ("均匀分布", "uniform"),
+    "discrete": ("离散分布", "discrete"),
+}
+"""Names of the scenario distributions."""
+
+DIST_PARAMS: dict[str, tuple[str, str]] = {
+    "low": ("最小", "low"),
+    "mode": ("最可能", "most likely"),
+    "high": ("最大", "high"),
+    "mean": ("均值", "mean"),
+    "std": ("标准差", "std. dev."),
+    "lamb": ("形状参数", "shape"),
+    "truncate_low": ("下限截断", "truncated below at"),
+    "truncate_high": ("上限截断", "truncated above at"),
+    "values": ("取值", "values"),
+    "probabilities": ("概率", "probabilities"),
+}
+"""Names of the distribution parameters, in the order they are described."""
+
+THRESHOLD_OPS: dict[str, tuple[str, str]] = {
+    "<": ("低于", "below"),
+    "<=": ("不高于", "at most"),
+    ">": ("高于", "above"),
+    ">=": ("不低于", "at least"),
+}
+"""Threshold comparisons in words."""
+
+
+def _number(v: float) -> str:
+    text = f"{v:,.4f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−") if text not in ("-0", "") else "0"
+
+
+def _change(v: float, apply: str) -> str:
+    """A sampled value as the change it makes: multipliers and additions as signed
+    changes (``−25%``, ``+0.01``), set values as they are."""
+    if apply == "multiply":
+        pct = round((v - 1.0) * 100, 2)
+        if pct == 0:
+            return "0"
+        return ("+" if pct > 0 else "−") + _number(abs(pct)) + "%"
+    if apply == "add":
+        return "0" if v == 0 else ("+" if v > 0 else "−") + _number(abs(v))
+    return _number(v)
+
+
+def distribution_text(dist: dict[str, object], apply: str, lang: Lang) -> str:
+    """A scenario distribution in words, e.g. ``三角分布，最小 −25%，最可能 0，最大 +10%``
+    (a multiplier shown as the change it makes).
+
+    Parameters
+    ----------
+    dist : dict
+        The distribution's fields (``model_dump(exclude_none=True)``), with ``type``.
+    apply : {"multiply", "add", "set"}
+        How the sample changes the spec value.
+    lang : {"zh", "en"}
+        Language.
+    """
+    kind = str(dist.get("type", ""))
+    name = pick(*DISTRIBUTIONS.get(kind, (kind, kind)), lang)
+    parts = [name]
+    for key, labels in DIST_PARAMS.items():
+        if key not in dist:
+            continue
+        v = dist[key]
+        if key == "lamb":
+            if float(v) == 4.0:  # type: ignore[arg-type]
+                continue
+            shown = _number(float(v))  # type: ignore[arg-type]
+        elif key == "std":
+            f = float(v)  # type: ignore[arg-type]
+            shown = _number(f * 100) + "%" if apply == "multiply" else _number(f)
+        elif isinstance(v, list):
+            if key == "probabilities":
+                shown = "、".join(_number(float(x) * 100) + "%" for x in v)
+            else:
+                shown = "、".join(_change(float(x), apply) for x in v)
+        else:
+            shown = _change(float(v), apply)  # type: ignore[arg-type]
+        parts.append(f"{pick(*labels, lang)} {shown}")
+    return ("，" if lang == "zh" else ", ").join(parts)
+
+
+def threshold_text(metric_label: str, op: str, value: float, lang: Lang) -> str:
+    """A risk threshold in words, e.g. ``专项债本息覆盖倍数低于 1.2``."""
+    word = pick(*THRESHOLD_OPS.get(op, (op, op)), lang)
+    sep = "" if lang == "zh" else " "
+    return f"{metric_label}{sep}{word} {_number(value)}"

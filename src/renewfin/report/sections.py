@@ -46,8 +46,9 @@ def overview_section(ctx: Ctx) -> str:
     """Project facts, headline figures and key findings."""
     spec = ctx.data.spec
     p, tl = spec.project, spec.timeline
+    en_name = bool(p.name_en) and ctx.lang == "en"
     rows = [
-        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if p.name_en else ""), "text")]),
+        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if en_name else ""), "text")]),
         tr([td(ctx.t("ov.kind")), td(enum_label(p.kind, ctx.lang), "text")]),
     ]
     if p.location:
@@ -167,7 +168,7 @@ def _findings(ctx: Ctx) -> list[str]:
                 ctx,
                 "ov.risk",
                 n=ctx.fmt.fig(sim.n, "number", decimals=0, calc="sim_n"),
-                label=esc(row["label"]),
+                label=esc(ctx.breach_label(i)),
                 p=ctx.fmt.fig(row["p"], "share", breach=i, stat="p"),
                 se=ctx.fmt.fig(row["se"], "share", breach=i, stat="se"),
             )
