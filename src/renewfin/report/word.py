@@ -150,7 +150,11 @@ def _footer(doc: DocxDocument, lang: Lang, header: str) -> None:
     doc.sections[0].different_first_page_header_footer = True
     pg = OxmlElement("w:pgNumType")
     pg.set(qn("w:start"), "1")
-    body._sectPr.append(pg)
+    after_it = body._sectPr.find(qn("w:cols"))  # the schema orders pgNumType before cols
+    if after_it is not None:
+        after_it.addprevious(pg)
+    else:
+        body._sectPr.append(pg)
 
 
 def _toc(doc: DocxDocument, lang: Lang) -> None:
