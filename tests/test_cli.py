@@ -309,7 +309,10 @@ BOND = "funding.special_bonds[0].amount"
             ],
             "argument --lo: expected a finite number",
         ),
-        (["report", SPEC, "-o", "r.pdf"], "renewfin writes .html here; 'r.pdf' has the suffix"),
+        (
+            ["report", SPEC, "-o", "r.odt"],
+            "renewfin writes .html or .docx or .pdf here; 'r.odt' has the suffix",
+        ),
         (["run", SPEC, "-o", "model.xls"], "renewfin writes .xlsx here"),
         (["run", SPEC, "--json", "out"], "renewfin writes .json here; 'out' has no suffix"),
         (["template", "-o", "t.csv"], "renewfin writes .xlsx here"),

@@ -210,6 +210,7 @@ def _cmd_district(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from renewfin.report import FontNotFoundError, write_report
+    from renewfin.report.pdf import ConversionError, ConverterNotFoundError
 
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario) if args.scenario else None
@@ -228,7 +229,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=_progress(args) if scenario else None,
         )
-    except FontNotFoundError as exc:
+    except (FontNotFoundError, ConverterNotFoundError, ConversionError) as exc:
         raise EnvironmentProblem(str(exc)) from None
     print(f"report written to {path}")
     return 0
@@ -643,7 +644,8 @@ def _report(sub: Any) -> None:
     p = _command(
         sub,
         "report",
-        "write the evaluation report (财务评价报告) as one self-contained HTML file",
+        "write the evaluation report (财务评价报告) as HTML, Word (.docx) or PDF (the HTML "
+        "printed by headless Chromium), by the suffix of -o",
         _cmd_report,
     )
     _spec_arg(p)
@@ -654,7 +656,7 @@ def _report(sub: Any) -> None:
     p.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="language of the report (default: zh)"
     )
-    _output_opt(p, "the report", ".html", required=True)
+    _output_opt(p, "the report", ".html", ".docx", ".pdf", required=True)
     _progress_opt(p)
 
 

@@ -95,7 +95,7 @@ METRICS: dict[str, MetricInfo] = {
     "fiscal_outlay": MetricInfo("财政资金投入", "Fiscal outlay", "money"),
     "fiscal_leverage": MetricInfo("财政资金撬动比", "Fiscal leverage", "ratio"),
     "bond_amount": MetricInfo("专项债发行规模", "Special bonds issued", "money"),
-    "loan_amount": MetricInfo("银行贷款规模", "Loans drawn", "money"),
+    "loan_amount": MetricInfo("贷款提款额", "Loans drawn", "money"),
     "sponsor_equity": MetricInfo("股东资本金", "Sponsor equity", "money"),
     "reit_exit_value": MetricInfo("REITs退出估值", "REIT exit value", "money"),
     "reit_distribution_yield": MetricInfo("REITs预计现金分派率", "REIT distribution yield", "rate"),
@@ -130,7 +130,7 @@ def metric_info(key: str) -> MetricInfo:
     if key.startswith("party_moic["):
         return MetricInfo(f"{name}投资倍数", f"MOIC: {name}", "ratio")
     if key.startswith("loan_size["):
-        return MetricInfo(f"{name}贷款规模", f"Loan size: {name}", "money")
+        return MetricInfo(f"{name}授信额度", f"Loan facility: {name}", "money")
     return MetricInfo(key, key, "ratio")
 
 

@@ -317,6 +317,9 @@ LABEL_EDITS = {
     "ProjectInfo.kind": ("project", "kind", "heritage"),
     "ProjectInfo.location": ("project", "location", "某省某市"),
     "ProjectInfo.description": ("project", "description", "改造说明"),
+    "ProjectInfo.prepared_by": ("project", "prepared_by", "某某咨询公司"),
+    "ProjectInfo.report_number": ("project", "report_number", "CW-2026-001"),
+    "ProjectInfo.report_date": ("project", "report_date", "2026-06-30"),
     "FiscalFund.source": ("funding.fiscal_funds.0", "source", "central_pilot_subsidy"),
     "Loan.lender": ("funding.loans.0", "lender", "某商业银行"),
 }

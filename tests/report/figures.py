@@ -136,7 +136,7 @@ def text_matches(fig: Figure) -> bool:
     if math.isnan(v):
         return text == "—"
     if math.isinf(v):
-        return text == ("∞" if v > 0 else "-∞")
+        return text in (("无上限", "unbounded") if v > 0 else ("负无穷", "−unbounded"))
     if kind == "flag":
         return text in (("是", "yes") if v > 0.5 else ("否", "no"))
     shown = _number(text)

@@ -27,6 +27,7 @@ ORDER = [
     "sensitivity",
     "risk",
     "checks",
+    "conclusion",
     "appendix",
 ]
 
@@ -66,9 +67,9 @@ def test_build_report_accepts_paths_and_writes_atomically(tmp_path: Path) -> Non
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temporary left
 
 
-def test_without_scenario_the_risk_section_says_how_to_add_it() -> None:
+def test_without_scenario_the_risk_section_says_so_without_a_cli_hint() -> None:
     html = build_report(renewfin.load_spec(model_path("urban_village")))
-    assert "--scenario" in html
+    assert "未提供风险情景文件" in html and "--scenario" not in html
     assert "data-sim=" not in html
 
 

@@ -1,8 +1,10 @@
 """The evaluation report (财务评价报告): a self-contained HTML document with charts, in
 Chinese or English, whose every figure is the engine's value for one run.
 
-``build_report(spec, scenario=None, n=None, lang="zh") -> str`` and
-``write_report(path, spec, ...)``; the CLI is ``renewfin report SPEC -o report.html``.
+``build_report(spec, scenario=None, n=None, lang="zh") -> str`` (HTML),
+``render_docx(data)`` / ``render_pdf(data)`` (Word, and PDF printed by headless Chromium) and
+``write_report(path, spec, ...)`` (format by suffix); the CLI is
+``renewfin report SPEC -o report.html|report.docx|report.pdf``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from renewfin.report.build import (
     RenderedReport,
     build_report,
     render,
+    render_docx,
+    render_pdf,
     render_report,
     write_report,
 )
@@ -25,6 +29,8 @@ __all__ = [
     "cjk_font",
     "collect",
     "render",
+    "render_docx",
+    "render_pdf",
     "render_report",
     "write_report",
 ]

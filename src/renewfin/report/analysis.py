@@ -12,8 +12,8 @@ from renewfin.metrics import metric_info
 from renewfin.report import charts
 from renewfin.report.context import Ctx
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
-from renewfin.report.i18n import enum_label
-from renewfin.report.sections import _sentence
+from renewfin.report.i18n import distribution_text, enum_label
+from renewfin.report.sections import sentence
 from renewfin.tables import TABLES
 
 SUMMARY_STATS = ("mean", "std", "p5", "p10", "p50", "p90", "p95")
@@ -208,7 +208,7 @@ def risk_section(ctx: Ctx) -> str:
     sc = d.scenario
     out = [
         "<p>"
-        + _sentence(
+        + sentence(
             ctx,
             "risk.intro",
             name=esc(sc.name),
@@ -222,12 +222,12 @@ def risk_section(ctx: Ctx) -> str:
     rows = []
     for inp in sc.inputs:
         dist = inp.distribution.model_dump(exclude_none=True)
-        dist_text = ", ".join(f"{k}={v}" for k, v in dist.items())
+        dist_text = distribution_text(dist, str(inp.apply.value), ctx.lang)
         rows.append(
             tr(
                 [
                     td(inp.name),
-                    td(inp.path, "text"),
+                    *([] if ctx.lang == "zh" else [td(inp.path, "text")]),
                     td(dist_text, "text"),
                     td(enum_label(inp.apply, ctx.lang), "text"),
                     td(inp.basis or "", "doc"),
@@ -238,7 +238,7 @@ def risk_section(ctx: Ctx) -> str:
         table(
             [
                 ctx.t("sens.input"),
-                ctx.t("col.path"),
+                *([] if ctx.lang == "zh" else [ctx.t("col.path")]),
                 ctx.t("risk.distribution"),
                 ctx.t("risk.apply"),
                 ctx.t("risk.basis"),
@@ -293,12 +293,12 @@ def risk_section(ctx: Ctx) -> str:
         out.append(f"<h3>{esc(ctx.t('risk.breaches'))}</h3>")
         br = sim.breaches()
         rows = []
-        for i, r in br.iterrows():
+        for j, (i, r) in enumerate(br.iterrows()):
             rows.append(
                 tr(
                     [
-                        td(r["label"]),
-                        td(r["threshold"], "text"),
+                        td(ctx.breach_label(j)),
+                        td(ctx.threshold_text(j), "text"),
                         ctx.fmt.fig(r["p"], "share", tag="td", breach=i, stat="p"),
                         ctx.fmt.fig(r["se"], "share", tag="td", breach=i, stat="se"),
                         ctx.fmt.fig(

@@ -164,9 +164,11 @@ def basis_section(ctx: Ctx) -> str:
         )
         for k in ("discount_rate", "benchmark_irr", "equity_discount_rate")
     ]
-    rows.append(tr([td(ctx.t("basis.tax_preset")), td(spec.tax.preset.value, "text")]))
+    preset = enum_label(spec.tax.preset, ctx.lang, "tax.")
+    rows.append(tr([td(ctx.t("basis.tax_preset")), td(preset, "text")]))
     out.append(table([ctx.t("col.item"), ctx.t("col.value")], rows))
 
+    zh = ctx.lang == "zh"
     inputs = ctx.data.result.inputs
     bases = dict(inputs.bases) if inputs is not None else {}
     out.append(f'<p class="note">{esc(ctx.t("basis.intro", n=len(bases)))}</p>')
@@ -179,7 +181,7 @@ def basis_section(ctx: Ctx) -> str:
     rank = {ctx.t(f"group.{s}"): i for i, s in enumerate(order)}
     body = []
     for title in sorted(grouped, key=lambda g: rank.get(g, len(order))):
-        body.append(tr([f'<td colspan="4">{esc(title)}</td>'], "heading"))
+        body.append(tr([f'<td colspan="{3 if zh else 4}">{esc(title)}</td>'], "heading"))
         for path in grouped[title]:
             doc = describe(path)
             kind, unit = input_kind(spec, path, doc, ctx.lang)
@@ -197,21 +199,18 @@ def basis_section(ctx: Ctx) -> str:
                     unit=False,
                     input=path,
                 )
-            label = f"{esc(input_label(path, doc, ctx.lang))}<br><code>{esc(path)}</code>"
-            body.append(
-                tr(
-                    [
-                        f'<td class="label">{label}</td>',
-                        cell,
-                        td(unit, "unit"),
-                        td(doc.doc.replace("``", ""), "doc"),
-                    ],
-                    "level1",
-                )
-            )
+            # the Chinese report names each input in Chinese; the spec path and the
+            # field documentation (English) are for the English, technical reading
+            label = esc(input_label(path, doc, ctx.lang))
+            cells = [f'<td class="label">{label}</td>', cell, td(unit, "unit")]
+            if not zh:
+                cells[0] = f'<td class="label">{label}<br><code>{esc(path)}</code></td>'
+                cells.append(td(doc.doc.replace("``", ""), "doc"))
+            body.append(tr(cells, "level1"))
     out.append(
         table(
-            [ctx.t("col.input"), ctx.t("col.value"), ctx.t("col.unit"), ctx.t("col.doc")],
+            [ctx.t("col.input"), ctx.t("col.value"), ctx.t("col.unit")]
+            + ([] if zh else [ctx.t("col.doc")]),
             body,
             cls="inputs",
         )

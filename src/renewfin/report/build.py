@@ -35,6 +35,7 @@ tornado data-row=R data-col=C``
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable
@@ -50,8 +51,10 @@ from renewfin.report.analysis import (
 )
 from renewfin.report.basis import basis_section
 from renewfin.report.charts import ChartImage
+from renewfin.report.conclusion import conclusion_section
 from renewfin.report.context import Ctx
 from renewfin.report.data import ReportData, collect
+from renewfin.report.document import sections_of
 from renewfin.report.fmt import Formatter
 from renewfin.report.html import esc
 from renewfin.report.i18n import Lang, check_lang, t
@@ -63,10 +66,13 @@ from renewfin.report.sections import (
     overview_section,
     revenue_section,
 )
-from renewfin.report.style import CSS
+from renewfin.report.style import CSS, print_css
 from renewfin.simulation import DEFAULT_CHUNK, Progress
 from renewfin.spec import ProjectSpec, ScenarioSpec, load_scenario, load_spec
 from renewfin.spec.io import atomic_write, dumps
+
+FORMATS = (".html", ".docx", ".pdf")
+"""Report formats, by file suffix."""
 
 SECTIONS: tuple[tuple[str, Callable[[Ctx], str]], ...] = (
     ("overview", overview_section),
@@ -79,6 +85,7 @@ SECTIONS: tuple[tuple[str, Callable[[Ctx], str]], ...] = (
     ("sensitivity", sensitivity_section),
     ("risk", risk_section),
     ("checks", checks_section),
+    ("conclusion", conclusion_section),
     ("appendix", appendix_section),
 )
 """Section ids (``s.<id>`` titles) and their renderers, in reading order."""
@@ -135,6 +142,10 @@ def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
     name = spec.project.name
     subtitle = spec.project.name_en if lang == "en" and spec.project.name_en else name
     generated = t("generated", lang, version=__version__, digest=spec_digest(spec))
+    cover = "".join(
+        f'<p class="meta">{esc(label)}：{esc(value)}</p>'
+        for label, value in cover_lines(data, lang)
+    )
     html = (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
@@ -142,9 +153,9 @@ def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="renewfin {esc(__version__)}">\n'
         f"<title>{esc(name)} — {esc(t('title', lang))}</title>\n"
-        f"<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<style>{CSS}{print_css(t('cover.page', lang))}</style>\n</head>\n<body>\n"
         f'<header class="cover"><h1>{esc(t("title", lang))}</h1>'
-        f'<p class="subtitle">{esc(subtitle)}</p>'
+        f'<p class="subtitle">{esc(subtitle)}</p>{cover}'
         f'<p class="meta">{esc(generated)} · '
         f"{esc(t('money_unit', lang, unit=data.result.ledger.money_unit))}</p></header>\n"
         f'<nav class="toc"><h2>{esc(t("contents", lang))}</h2><ol>{toc}</ol></nav>\n'
@@ -152,6 +163,85 @@ def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
         + "\n</body>\n</html>\n"
     )
     return RenderedReport(html, dict(ctx.charts))
+
+
+def cover_lines(data: ReportData, lang: Lang = "zh") -> list[tuple[str, str]]:
+    """The cover's (label, value) lines: 编制单位 and 报告编号 when the spec gives them, and
+    the date (the spec's ``project.report_date``, else today)."""
+    p = data.spec.project
+    out = []
+    if p.prepared_by:
+        out.append((t("cover.prepared_by", lang), p.prepared_by))
+    if p.report_number:
+        out.append((t("cover.report_number", lang), p.report_number))
+    day = p.report_date or dt.date.today()
+    date = f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+    out.append((t("cover.date", lang), date))
+    return out
+
+
+def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
+    """The report as a Word document (.docx): the HTML's sections (one document model,
+    :func:`renewfin.report.document.sections_of`) with a cover, a table of contents,
+    numbered headings and page numbers.
+
+    Parameters
+    ----------
+    data : ReportData
+        From :func:`renewfin.report.data.collect`.
+    lang : {"zh", "en"}
+        Language.
+
+    Returns
+    -------
+    bytes
+        The .docx file.
+    """
+    from renewfin.report.word import document
+
+    lang = check_lang(lang)
+    rendered = render_report(data, lang)
+    p = data.spec.project
+    project = p.name_en if lang == "en" and p.name_en else p.name
+    return document(
+        sections_of(rendered.html),
+        rendered.charts,
+        lang=lang,
+        title=t("title", lang),
+        project=project,
+        cover=cover_lines(data, lang),
+    )
+
+
+def render_pdf(data: ReportData, lang: Lang = "zh") -> bytes:
+    """The report as PDF: its HTML (:func:`render`, with print styles: cover page, page
+    numbers, numbered headings) printed by headless Chromium.
+
+    Raises
+    ------
+    renewfin.report.pdf.ConverterNotFoundError
+        When Chromium is not installed.
+    """
+    from renewfin.report.pdf import to_pdf
+
+    return to_pdf(render(data, lang))
+
+
+def report_format(path: str | os.PathLike[str]) -> str:
+    """The format of a report path, from its suffix (``.html``, ``.docx`` or ``.pdf``).
+
+    Raises
+    ------
+    ValueError
+        For any other suffix.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"the report is written as {', '.join(FORMATS)}: expected a path ending in one "
+            f"of them, got {os.fspath(path)!r}"
+        )
+    return suffix
 
 
 def _spec(spec: ProjectSpec | str | os.PathLike[str]) -> ProjectSpec:
@@ -230,9 +320,14 @@ def write_report(
     scenario: ScenarioSpec | str | os.PathLike[str] | None = None,
     n: int | None = None,
     lang: Lang = "zh",
-    **kwargs: object,
+    *,
+    seed: int | None = None,
+    workers: int = 1,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
 ) -> Path:
-    """Build the report (:func:`build_report`) and write it to ``path`` atomically.
+    """Build the report and write it to ``path`` atomically (no partial file), as HTML,
+    Word or PDF by the suffix of ``path`` (:func:`build_report` for the arguments).
 
     Returns
     -------
@@ -242,16 +337,32 @@ def write_report(
     Raises
     ------
     ValueError
-        When ``path`` does not end in ``.html`` (the only format written so far), before
-        anything is computed.
+        When ``path`` does not end in ``.html``, ``.docx`` or ``.pdf``, before anything is
+        computed.
+    renewfin.report.pdf.ConverterNotFoundError
+        For ``.pdf`` without Chromium, before anything is computed.
     """
-    if Path(path).suffix.lower() != ".html":
-        raise ValueError(
-            f"the report is written as HTML: expected a path ending in .html, "
-            f"got {os.fspath(path)!r}"
-        )
-    text = build_report(spec, scenario, n, lang, **kwargs)  # type: ignore[arg-type]
-    atomic_write(path, lambda fh: fh.write(text))
+    fmt = report_format(path)
+    lang = check_lang(lang)
+    if fmt == ".pdf":
+        from renewfin.report.pdf import chromium
+
+        chromium()
+    data = collect(
+        _spec(spec),
+        _scenario(scenario),
+        n=n,
+        seed=seed,
+        workers=workers,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
+    if fmt == ".html":
+        text = render(data, lang)
+        atomic_write(path, lambda fh: fh.write(text))
+    else:
+        blob = render_docx(data, lang) if fmt == ".docx" else render_pdf(data, lang)
+        atomic_write(path, lambda fh: fh.write(blob), "wb")
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)  # a document to share, not a private temporary file

@@ -13,7 +13,7 @@ from renewfin.report.charts import ChartImage
 from renewfin.report.data import ReportData
 from renewfin.report.fmt import Formatter, Kind, kind_of
 from renewfin.report.html import esc, table, td, tr
-from renewfin.report.i18n import Lang, pick, t
+from renewfin.report.i18n import Lang, pick, t, threshold_text
 
 
 @dataclass
@@ -90,6 +90,20 @@ class Ctx:
     ) -> str:
         """A spec value (not an engine input) as a figure located by ``data-spec``."""
         return self.fmt.fig(value, kind, tag=tag, decimals=decimals, unit=unit, spec=path)
+
+    def threshold_text(self, i: int) -> str:
+        """Risk threshold ``i`` of the scenario in words (``专项债本息覆盖倍数低于 1.2``)."""
+        sim = self.data.simulation
+        assert sim is not None
+        th = sim.scenario.thresholds[i]
+        return threshold_text(self.label(th.metric), th.op.value, th.value, self.lang)
+
+    def breach_label(self, i: int) -> str:
+        """Label of risk threshold ``i``: the scenario's own, else :meth:`threshold_text`."""
+        sim = self.data.simulation
+        assert sim is not None
+        th = sim.scenario.thresholds[i]
+        return th.label or self.threshold_text(i)
 
     def metric_table(self, keys: Iterable[str], extra: Sequence[tuple[str, str]] = ()) -> str:
         """A two-column table of metrics (label, value), leaving out absent ones; ``extra``

@@ -51,6 +51,14 @@ def attrs(**values: object) -> str:
     )
 
 
+INFINITE: dict[str, tuple[str, str]] = {
+    "zh": ("无上限", "负无穷"),
+    "en": ("unbounded", "−unbounded"),
+}
+"""How an infinite value is printed (a coverage with nothing to cover, a bound that does
+not bind), positive then negative."""
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats values for one report.
@@ -71,15 +79,15 @@ class Formatter:
     ) -> str:
         """``value`` as text: ``12,345.68 万元``, ``8.07%``, ``1.35``, ``8.50 年``, ``是``.
 
-        NaN and None give :data:`MISSING`; infinity ``∞``. ``unit`` False leaves the money
-        and years unit off (table cells, whose header names the unit).
+        NaN and None give :data:`MISSING`; infinity :data:`INFINITE` (无上限). ``unit``
+        False leaves the money and years unit off (table cells, whose header names the unit).
         """
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return MISSING
         v = float(value)
         d = DEFAULT_DECIMALS[kind] if decimals is None else decimals
         if math.isinf(v):
-            return "∞" if v > 0 else "-∞"
+            return INFINITE[self.lang][v < 0]
         if kind == "flag":
             return (
                 ("是" if v > 0.5 else "否") if self.lang == "zh" else ("yes" if v > 0.5 else "no")

@@ -46,8 +46,9 @@ def overview_section(ctx: Ctx) -> str:
     """Project facts, headline figures and key findings."""
     spec = ctx.data.spec
     p, tl = spec.project, spec.timeline
+    en_name = bool(p.name_en) and ctx.lang == "en"
     rows = [
-        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if p.name_en else ""), "text")]),
+        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if en_name else ""), "text")]),
         tr([td(ctx.t("ov.kind")), td(enum_label(p.kind, ctx.lang), "text")]),
     ]
     if p.location:
@@ -132,7 +133,7 @@ def _findings(ctx: Ctx) -> list[str]:
         key = "ov.irr_ok" if irr >= bench else "ov.irr_bad"
         items.append(
             "<li>"
-            + _sentence(
+            + sentence(
                 ctx,
                 key,
                 value=ctx.metric("project_irr_after_tax"),
@@ -145,7 +146,7 @@ def _findings(ctx: Ctx) -> list[str]:
         key = "ov.cover_ok" if ctx.value("bond_coverage") >= floor else "ov.cover_bad"
         items.append(
             "<li>"
-            + _sentence(
+            + sentence(
                 ctx,
                 key,
                 value=ctx.metric("bond_coverage"),
@@ -155,7 +156,7 @@ def _findings(ctx: Ctx) -> list[str]:
         )
     cash = ctx.value("min_cumulative_cash")
     key = "ov.cash_ok" if cash >= -1e-6 else "ov.cash_bad"
-    items.append("<li>" + _sentence(ctx, key, value=ctx.metric("min_cumulative_cash")) + "</li>")
+    items.append("<li>" + sentence(ctx, key, value=ctx.metric("min_cumulative_cash")) + "</li>")
     sim = ctx.data.simulation
     if sim is not None and sim.scenario.thresholds:
         br = sim.breaches()
@@ -163,11 +164,11 @@ def _findings(ctx: Ctx) -> list[str]:
         row = br.iloc[i]
         items.append(
             "<li>"
-            + _sentence(
+            + sentence(
                 ctx,
                 "ov.risk",
                 n=ctx.fmt.fig(sim.n, "number", decimals=0, calc="sim_n"),
-                label=esc(row["label"]),
+                label=esc(ctx.breach_label(i)),
                 p=ctx.fmt.fig(row["p"], "share", breach=i, stat="p"),
                 se=ctx.fmt.fig(row["se"], "share", breach=i, stat="se"),
             )
@@ -176,7 +177,7 @@ def _findings(ctx: Ctx) -> list[str]:
     return items
 
 
-def _sentence(ctx: Ctx, key: str, **figures: str) -> str:
+def sentence(ctx: Ctx, key: str, **figures: str) -> str:
     """A text with pre-rendered figures put into its fields (the text itself escaped)."""
     marks = {k: f"\x00{k}\x00" for k in figures}
     text = esc(ctx.t(key, **marks))
@@ -237,7 +238,7 @@ def investment_section(ctx: Ctx) -> str:
     out.append(ctx.metric_table(keys))
     out.append(
         '<p class="note">'
-        + _sentence(
+        + sentence(
             ctx, "inv.capital_note", floor=ctx.fmt.fig(floor, "share", calc="minimum_capital_ratio")
         )
         + "</p>"
@@ -399,7 +400,7 @@ def revenue_section(ctx: Ctx) -> str:
             growth = _input_or_spec(ctx, at + ".growth_rate", r.growth_rate, "share", tag="span")
             if r.growth_every_years > 1:
                 growth += "，" if ctx.lang == "zh" else ", "
-                growth += _sentence(
+                growth += sentence(
                     ctx,
                     "rev.growth_every",
                     n=ctx.spec_fig(
@@ -474,7 +475,7 @@ def revenue_section(ctx: Ctx) -> str:
             else:
                 param = "—"
             if o.every_years:
-                param += " · " + _sentence(
+                param += " · " + sentence(
                     ctx,
                     "opex.every",
                     n=ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0),
@@ -669,7 +670,7 @@ def investor_section(ctx: Ctx) -> str:
         f = fs.fund
         out.append(
             "<p>"
-            + _sentence(
+            + sentence(
                 ctx,
                 "inv.fund_terms",
                 senior=ctx.spec_fig("funding.fund.senior_share", f.senior_share, "share"),

@@ -66,6 +66,7 @@ section.appendix-table { break-before: page; }
   body { max-width: none; padding: 0; font-size: 11px; }
   table { font-size: 9px; }
   nav.toc { break-after: page; }
+  header.cover { break-after: page; border: none; padding-top: 30vh; text-align: center; }
   .block { overflow: visible; }
   a { color: inherit; text-decoration: none; }
 }
@@ -81,3 +82,21 @@ def _css() -> str:
 
 CSS = _css()
 """Inline stylesheet: A4 pages, wide tables split in column blocks, figures kept whole."""
+
+
+def print_css(page_label: str) -> str:
+    """Print styles that depend on the language: the page number in the bottom margin of
+    every page but the cover (``page_label`` holds ``{page}``, e.g. ``第 {page} 页``), and
+    numbered section and sub-section headings."""
+    before, _, after = page_label.partition("{page}")
+    content = f'"{before}" counter(page) "{after}"'
+    return (
+        f"@page {{ @bottom-center {{ content: {content}; font-size: 9pt; color: #555; }} }}\n"
+        "@page :first { @bottom-center { content: none; } }\n"
+        "body { counter-reset: sec; }\n"
+        "section[data-section] { counter-reset: sub; }\n"
+        "section[data-section] > h2::before { counter-increment: sec; "
+        'content: counter(sec) " "; }\n'
+        "section[data-section] > h3::before { counter-increment: sub; "
+        'content: counter(sec) "." counter(sub) " "; }\n'
+    )

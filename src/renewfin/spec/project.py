@@ -76,6 +76,13 @@ class ProjectInfo(SpecModel):
     """Location class for the urban maintenance and construction tax (城建税)."""
     money_unit: MoneyUnit = MoneyUnit.WAN_YUAN
     """Unit of every money amount in the spec and the outputs (元, 万元 or 亿元)."""
+    prepared_by: str | None = Field(default=None, min_length=1, max_length=200)
+    """Preparing organisation (编制单位), shown on the report cover; free text."""
+    report_number: str | None = Field(default=None, min_length=1, max_length=100)
+    """Report number (报告编号), shown on the report cover; free text."""
+    report_date: dt.date | None = None
+    """Date of the report (编制日期), ISO date; the cover shows the day it is written when
+    absent."""
 
 
 class Phase(SpecModel):
