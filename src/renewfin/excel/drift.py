@@ -35,7 +35,8 @@ answer; rerunning renewfin gives it at once.
 
 Not written as a formula (the engine's value, labelled so and listed on Control): a
 sculpted loan's LLCR bound, and the DSCR and LLCR bounds of a loan with a cash sweep (the
-engine sizes on its profile without prepayments, a schedule the swept rows do not hold).
+engine sizes on its profile without prepayments, a schedule the swept rows do not hold),
+and the DSCR bound of a loan the engine sized to zero (no schedule to scale).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import RATIO, At
-from renewfin.financing.bounds import SAFETY
+from renewfin.financing.bounds import SAFETY, TINY
 from renewfin.spec.funding import LoanRepayment
 
 if TYPE_CHECKING:
@@ -95,9 +96,13 @@ def _dscr_bound(w: ModelWriter, k: int, target: str) -> str:
     ln = w.spec.funding.loans[k]
     n = ln.name
     fac = f"xl.facility[{n}]"
-    if ln.repayment is not LoanRepayment.SCULPTED and ln.cash_sweep > 0:
+    sizing = w.result.sizing
+    assert sizing is not None
+    empty = float(sizing.facility[k, w.scenario]) <= TINY
+    if ln.repayment is not LoanRepayment.SCULPTED and (ln.cash_sweep > 0 or empty):
         # The engine sizes on the profile without prepayments, a schedule the workbook's
-        # swept rows do not hold: the bound is the engine's value, labelled so.
+        # swept rows do not hold; a loan of zero has no schedule to scale: the bound is
+        # the engine's value, labelled so.
         return _engine_bound(w, k, 2, "dscr", "DSCR")
     if ln.repayment is not LoanRepayment.SCULPTED:
         years = w.spec.timeline.horizon_years
