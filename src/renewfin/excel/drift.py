@@ -33,7 +33,10 @@ answer; rerunning renewfin gives it at once.
 - LLCR (``bounds.llcr_bound``): at the start of each test year, the PV at the loan rate
   of the cash available to maturity ÷ (target × the balance per unit of facility);
 
-Not written as a formula: a sculpted loan's LLCR bound (the engine's value, labelled so).
+Not written as a formula (the engine's value, labelled so and listed on Control): a
+sculpted loan's LLCR bound, and the DSCR and LLCR bounds of a loan with a cash sweep (the
+engine sizes on its profile without prepayments, a schedule the swept rows do not hold),
+and the DSCR bound of a loan the engine sized to zero (no schedule to scale).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import RATIO, At
-from renewfin.financing.bounds import SAFETY
+from renewfin.financing.bounds import SAFETY, TINY
 from renewfin.spec.funding import LoanRepayment
 
 if TYPE_CHECKING:
@@ -93,6 +96,14 @@ def _dscr_bound(w: ModelWriter, k: int, target: str) -> str:
     ln = w.spec.funding.loans[k]
     n = ln.name
     fac = f"xl.facility[{n}]"
+    sizing = w.result.sizing
+    assert sizing is not None
+    empty = float(sizing.facility[k, w.scenario]) <= TINY
+    if ln.repayment is not LoanRepayment.SCULPTED and (ln.cash_sweep > 0 or empty):
+        # The engine sizes on the profile without prepayments, a schedule the workbook's
+        # swept rows do not hold; a loan of zero has no schedule to scale: the bound is
+        # the engine's value, labelled so.
+        return _engine_bound(w, k, 2, "dscr", "DSCR")
     if ln.repayment is not LoanRepayment.SCULPTED:
         years = w.spec.timeline.horizon_years
 
@@ -168,6 +179,20 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
     return f"xl.bound.dscr[{n}]"
 
 
+def _engine_bound(w: ModelWriter, k: int, which: int, id: str, label: str) -> str:
+    """Row id of a bound of loan ``k`` written as the engine's value (index ``which`` of
+    ``Sizing.bounds``), labelled as not live and listed on Control."""
+    b, sizing = w.book, w.result.sizing
+    assert sizing is not None
+    n = w.spec.funding.loans[k].name
+    value = min(float(sizing.bounds[k, which, w.scenario]), 1e300)
+    row = b.constant(F, f"xl.bound.{id}[{n}]", f"{label}上限（引擎求解，非实时）：{n}",
+                     f"{label} bound (the engine's, not live): {n}", lambda x: value)
+    b.solved.append({"sheet": F, "row": row, "name": f"{label} bound: {n}", "value": value,
+                     "residual": float(sizing.residual)})
+    return f"xl.bound.{id}[{n}]"
+
+
 def _llcr_bound(w: ModelWriter, k: int) -> str:
     """Row id of loan ``k``'s LLCR bound (``renewfin.financing.bounds.llcr_bound``): at
     the start of each test year with a balance, the PV at the loan rate of the cash
@@ -181,13 +206,9 @@ def _llcr_bound(w: ModelWriter, k: int) -> str:
     at = f"funding.loans[{n}]"
     sizing = res.sizing
     assert sizing is not None
-    if ln.repayment is LoanRepayment.SCULPTED or f"{at}.sizing.llcr" not in b.inputs:
-        value = min(float(sizing.bounds[k, 3, w.scenario]), 1e300)
-        row = b.constant(F, f"xl.bound.llcr[{n}]", f"LLCR上限（引擎求解，非实时）：{n}",
-                         f"LLCR bound (the engine's, not live): {n}", lambda x: value)
-        b.solved.append({"sheet": F, "row": row, "name": f"LLCR bound: {n}", "value": value,
-                         "residual": float(sizing.residual)})
-        return f"xl.bound.llcr[{n}]"
+    if (ln.repayment is LoanRepayment.SCULPTED or ln.cash_sweep > 0
+            or f"{at}.sizing.llcr" not in b.inputs):
+        return _engine_bound(w, k, 3, "llcr", "LLCR")
     llcr = b.input_ref(f"{at}.sizing.llcr")
     t = lambda x: x.p("time.period")
     s = lambda name: f"xl.ll.{name}[{n}]"
