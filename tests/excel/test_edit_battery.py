@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 
 import renewfin
 from renewfin.engine import Result, run
-from renewfin.excel.drift import DRIFT_TOL
+from renewfin.excel.drift import DRIFT_TOL, loan_tag
 from renewfin.excel.recalc import recalculate_many, soffice
 from renewfin.excel.verify import compare_ledger, compare_metrics
 from renewfin.excel.writer import write_model
@@ -137,10 +137,10 @@ def _solved(result: Result) -> dict[str, float]:
     sizing = result.sizing
     assert sizing is not None
     out: dict[str, float] = {}
-    for k, ln in enumerate(result.spec.funding.loans):
-        out[f"贷款额度 Facility {ln.name}"] = float(sizing.facility[k, 0])
+    for k in range(len(result.spec.funding.loans)):
+        out[f"贷款额度 Facility {loan_tag(k)}"] = float(sizing.facility[k, 0])
         if result.spec.funding.drawdown.value == "pro_rata" and sizing.share is not None:
-            out[f"提款比例 Drawdown share {ln.name}"] = float(sizing.share[k, 0])
+            out[f"提款比例 Drawdown share {loan_tag(k)}"] = float(sizing.share[k, 0])
     if any(ln.dsra_months for ln in result.spec.funding.loans):
         led = result.ledger
         ids = ("bond.interest", "bond.principal", "bond.fees", "loan.interest", "loan.principal")
@@ -151,8 +151,8 @@ def _solved(result: Result) -> dict[str, float]:
 def _where(result: Result, name: str) -> tuple[str, str]:
     """The workbook row prefix ('xl.facility' or 'xl.share') and the loan of a solved
     value's name (``_solved``)."""
-    for ln in result.spec.funding.loans:
-        if name.endswith(f" {ln.name}"):
+    for k, ln in enumerate(result.spec.funding.loans):
+        if name.endswith(f" {loan_tag(k)}"):
             return ("xl.share" if name.startswith("提款") else "xl.facility"), ln.name
     raise KeyError(name)
 

@@ -68,7 +68,7 @@ bond refinancing, cash distributions with a fund and a lock-up, a quarterly conc
 exit with a scheduled fund, 元 on quarterly periods with a price contingency.
 
 Known failures are strict xfails naming the line, the period and both values
-(``Case.xfail`` for the workbook, ``Case.engine_bug`` for the engine's own run); none today.
+(``Case.xfail`` for the workbook, ``Case.engine_bug`` for the engine's own run).
 
 Workbooks are written and recalculated in overlapping chunks, one LibreOffice process per
 chunk (``renewfin.excel.recalc.recalculate_many``), two processes at a time; each

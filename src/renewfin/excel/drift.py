@@ -237,6 +237,12 @@ def _llcr_bound(w: ModelWriter, k: int) -> str:
     return f"xl.bound.llcr[{n}]"
 
 
+def loan_tag(k: int) -> str:
+    """How the drift message names loan ``k`` (its position, never its user-given name: a
+    name is user text and never goes into a formula; the Funding rows carry the names)."""
+    return f"(贷款 loan {k + 1})"
+
+
 def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
     """Write each solved value's live target; return (name, pasted row id, target row id,
     tolerance kind 'money'|'share', whole row) for the drift check."""
@@ -292,7 +298,7 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
         b.constant(F, f"xl.facility_target[{n}]", f"贷款额度实时目标：{n}",
                    f"Facility target (live){llcr}: {n}", facility)
         # an amount-bound facility is live, but after an edit another bound may bind
-        out.append((f"贷款额度 Facility {n}", f"xl.facility[{n}]",
+        out.append((f"贷款额度 Facility {loan_tag(k)}", f"xl.facility[{n}]",
                     f"xl.facility_target[{n}]", "money", False))
         if f"xl.share[{n}]" in b.cells:
 
@@ -304,7 +310,7 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
 
             b.constant(F, f"xl.share_target[{n}]", f"提款比例实时目标：{n}",
                        f"Drawdown share target (live): {n}", share, unit="-", fmt="0.000000")
-            out.append((f"提款比例 Drawdown share {n}", f"xl.share[{n}]",
+            out.append((f"提款比例 Drawdown share {loan_tag(k)}", f"xl.share[{n}]",
                         f"xl.share_target[{n}]", "share", False))
     if "xl.debt_service" in solved_ids:
         live = ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
