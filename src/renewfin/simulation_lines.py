@@ -73,17 +73,17 @@ def check_lines(spec: ProjectSpec, lines: Sequence[str]) -> None:
         )
 
 
-def _ratio(result: Result, line: str) -> np.ndarray:
-    """(S, Y) the annual ratio ``line`` of ``RATIOS``, NaN outside its test years."""
-    num, den, rows = annual_cover_terms(result.ledger, result.spec)[line.removeprefix("ratio.")]
-    return safe_ratio(num, den, rows)
-
-
 def series(result: Result, lines: Sequence[str], n: int) -> dict[str, np.ndarray]:
-    """Each line's values in ``result``, (n, T) for a ledger line, (n, Y) for a ratio."""
+    """Each line's values in ``result``, (n, T) for a ledger line, (n, Y) for an annual
+    ratio of ``RATIOS`` (NaN outside its test years)."""
+    terms = (annual_cover_terms(result.ledger, result.spec)
+             if any(line in RATIO_LABELS for line in lines) else {})
     out = {}
     for line in lines:
-        x = _ratio(result, line) if line in RATIO_LABELS else result.ledger[line]
+        if line in RATIO_LABELS:
+            x = safe_ratio(*terms[line.removeprefix("ratio.")])
+        else:
+            x = result.ledger[line]
         out[line] = np.broadcast_to(np.asarray(x, dtype=float), (n, x.shape[-1])).copy()
     return out
 
