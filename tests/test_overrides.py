@@ -114,8 +114,9 @@ def test_registry_bounds_are_the_fields_own(name: str) -> None:
 
 def _grid_step(entry: InputPath, spec: ProjectSpec) -> float | None:
     """One period [yr] for the fields the spec checks against the period grid."""
-    tail = entry.path.rsplit(".", 1)[-1]
-    if tail.endswith(("_year", "_years")) and not entry.bounds.integer:
+    # by the unit in the field's documentation, not the name: ``funding.lpr.five_year`` is
+    # a rate [1/yr] (drawn as one, it once moved by ±2, i.e. an LPR of 203.5 %)
+    if "[yr]" in entry.doc and not entry.bounds.integer:
         return 1.0 / spec.periods_per_year
     return None
 
@@ -150,24 +151,8 @@ def _rows(entry: InputPath, spec: ProjectSpec, rng: np.random.Generator) -> np.n
     return np.clip(values, lo, hi)
 
 
-NOT_CONVERGING = {
-    ("old_factory_park", "funding.lpr.five_year"): (
-        "the funding solve does not converge when the 5-year LPR moves by a few per cent: "
-        "the DSRA target and the debt service it covers move each other (relative change "
-        "1.0 after 200 passes); it fails loudly (ConvergenceError), a solver weakness left open"
-    ),
-}
-"""Known non-converging overrides (strict xfails)."""
-
-
-def _all_paths() -> list[Any]:
-    return [
-        pytest.param(name, path, marks=pytest.mark.xfail(strict=True, reason=why))
-        if (why := NOT_CONVERGING.get((name, path)))
-        else (name, path)
-        for name in MODELS
-        for path in registry(model(name))
-    ]
+def _all_paths() -> list[tuple[str, str]]:
+    return [(name, path) for name in MODELS for path in registry(model(name))]
 
 
 @pytest.mark.parametrize("name, path", _all_paths())
