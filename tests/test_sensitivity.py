@@ -11,7 +11,7 @@ significant when the breach subset shifts it by more than 0.5 standard deviation
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,12 @@ from renewfin.engine import Result, run
 from renewfin.paths import base_inputs
 from renewfin.simulation import Simulation, simulate
 from renewfin.spec import ProjectSpec, ScenarioSpec, load_scenario, load_spec, validate_data
+from renewfin.spec.base import Money, SpecModel, StandardFactor
+from renewfin.spec.funding import Loan, LprSpec, SpecialBond
+from renewfin.spec.investment import InvestmentItem
+from renewfin.spec.opex import OpexItem
+from renewfin.spec.registry import InputPath, _factor, _numeric, _walk
+from renewfin.spec.revenue import RevenueStream
 from renewfin.testing import minimal_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +98,96 @@ def test_standard_factors_of_the_park_model(park: ProjectSpec) -> None:
              "土地使用权")
     assert set(factors["建设投资"].paths) == {f"investment[{n}].amount" for n in items}
     assert factors["营业收入"].label == "营业收入 Revenue"
+
+
+NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
+    OpexItem: {
+        "quantity": "a driver quantity (m², units), not a cost",
+        "every_years": "the cycle of a periodic cost, not its size",
+        "growth_rate": "escalation, varied as its own input",
+        "input_vat_rate": "a tax rate",
+    },
+    RevenueStream: {
+        "quantity": "units let or sold: volume, not price",
+        "utilisation": "occupancy, a volume driver",
+        "ramp_up": "the ramp-up shares",
+        "growth_rate": "price escalation, varied as its own input",
+        "growth_every_years": "the escalation cycle",
+        "start_after_years": "timing",
+        "end_year": "timing",
+        "schedule": "the sales schedule (shares)",
+        "vat_rate": "a tax rate",
+        "set_aside_rate": "a statutory set-aside rate",
+        "property_tax_rate": "a tax rate",
+    },
+    InvestmentItem: {
+        "rate": "a contingency rate on other items (follows its base)",
+        "schedule": "the spending schedule (shares)",
+        "input_vat_rate": "a tax rate",
+    },
+    SpecialBond: {
+        "issue_year": "timing",
+        "tenor_years": "term",
+        "repayment_schedule": "principal shares",
+        "issuance_fee_rate": "a fee rate",
+        "payment_fee_rate": "a fee rate",
+        "capital_share": "a capital-treatment share",
+        "refinance_share": "a refinancing share",
+        "refinance_tenor_years": "term",
+    },
+    Loan: {
+        "spread": "LPR spreads are not scaled with the LPR level (the factor's rule)",
+        "tenor_years": "term",
+        "grace_years": "term",
+        "repayment_schedule": "principal shares",
+        "target_dscr": "a sculpting target",
+        "upfront_fee_rate": "a fee rate",
+        "commitment_fee_rate": "a fee rate",
+        "dsra_months": "a reserve size",
+        "cash_sweep": "a sweep share",
+        "lockup_dscr": "a covenant",
+    },
+    LprSpec: {
+        "one_year_path": "a path moves with its level's factor (sensitivity._factor_overrides)",
+        "five_year_path": "a path moves with its level's factor (sensitivity._factor_overrides)",
+    },
+}
+"""Numeric fields of the models that hold the standard factors' inputs that are not in a
+factor, each with the reason."""
+
+
+@pytest.mark.parametrize("model", list(NOT_FACTORS), ids=lambda m: m.__name__)
+def test_every_numeric_field_is_a_factor_or_excluded_with_a_reason(
+    model: type[SpecModel],
+) -> None:
+    """A numeric field added to an item that holds a factor's inputs (a new opex amount) can
+    no longer drop out of the ±10 % table silently (issue 15): it carries its
+    ``StandardFactor`` in its annotation, or is listed above with the reason it is not one."""
+    fields = model.model_fields
+    factored = {n for n, i in fields.items() if _factor(i) is not None}
+    numeric = {n for n, i in fields.items() if _numeric(i.annotation, list(i.metadata))}
+    unexplained = numeric - factored - set(NOT_FACTORS[model])
+    assert not unexplained, f"{model.__name__}: a StandardFactor or a reason for {unexplained}"
+    assert not factored & set(NOT_FACTORS[model]), "a field both in a factor and excluded"
+    assert factored <= numeric
+
+
+class _NewCost(SpecModel):
+    """A cost item as a future model change might write it."""
+
+    amount: Annotated[Money, StandardFactor.OPEX] = 10.0
+    cleaning_fee: Annotated[Money | None, StandardFactor.OPEX] = 2.0
+    """A new amount field, declared with its factor and nothing else."""
+    quantity: float = 1.0
+
+
+def test_a_field_declared_with_its_factor_joins_it() -> None:
+    """The registry reads the factor from the annotation, outside or inside ``Optional``:
+    a new field so declared joins its factor with no change elsewhere."""
+    entries: list[InputPath] = []
+    _walk(_NewCost(), "", "", entries)  # the registry's walk of a model's fields
+    assert {e.path: e.factor for e in entries} == {
+        "amount": StandardFactor.OPEX, "cleaning_fee": StandardFactor.OPEX, "quantity": None}
 
 
 def test_standard_factors_omit_what_the_project_lacks(tiny: ProjectSpec) -> None:

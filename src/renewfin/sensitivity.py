@@ -29,7 +29,6 @@ the metric's own unit (``renewfin.metrics.metric_info``); ratios are plain fract
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -43,6 +42,7 @@ from renewfin import montecarlo as mc
 from renewfin.engine import run
 from renewfin.paths import base_inputs, canonical_path, suggest
 from renewfin.simulation import DEFAULT_CHUNK, Simulation, evaluate, prepare
+from renewfin.spec.base import StandardFactor
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.registry import registry
 from renewfin.spec.scenario import Apply, ScenarioSpec, Threshold, ThresholdOp
@@ -139,26 +139,20 @@ class Factor:
         return f"{self.name} {self.en}".strip()
 
 
-_STANDARD: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("营业收入", "Revenue", re.compile(r"revenues\[.+\]\.unit_price")),
-    ("经营成本", "Operating cost", re.compile(r"opex\[.+\]\.(amount|unit_cost|share)")),
-    (
-        "利率",
-        "Interest rate",
-        re.compile(
-            r"funding\.lpr\.(five_year|one_year)"
-            r"|funding\.loans\[.+\]\.rate"
-            r"|funding\.special_bonds\[.+\]\.(coupon|refinance_coupon)"
-        ),
-    ),
-    ("专项债规模", "Bond amount", re.compile(r"funding\.special_bonds\[.+\]\.amount")),
-    ("建设投资", "Construction investment", re.compile(r"investment\[.+\]\.amount")),
+_STANDARD: tuple[tuple[str, str, StandardFactor], ...] = (
+    ("营业收入", "Revenue", StandardFactor.REVENUE),
+    ("经营成本", "Operating cost", StandardFactor.OPEX),
+    ("利率", "Interest rate", StandardFactor.RATE),
+    ("专项债规模", "Bond amount", StandardFactor.BOND),
+    ("建设投资", "Construction investment", StandardFactor.INVESTMENT),
 )
-"""The standard factors: name, English label, and the paths (full match) they vary."""
+"""The standard factors: name, English label, and the ``StandardFactor`` their fields carry
+in the spec models (``renewfin.spec.base.StandardFactor``)."""
 
 
 def standard_factors(spec: ProjectSpec, bases: Bases | None = None) -> list[Factor]:
-    """The factors Chinese evaluation reports (一案两书) vary, built from the engine's inputs.
+    """The factors Chinese evaluation reports (一案两书) vary, built from the engine's inputs
+    whose spec field carries the factor (``StandardFactor`` in its annotation):
 
     - 营业收入 Revenue: every ``revenues[*].unit_price``;
     - 经营成本 Operating cost: every ``opex[*].amount``, ``.unit_cost`` and ``.share`` the
@@ -186,9 +180,10 @@ def standard_factors(spec: ProjectSpec, bases: Bases | None = None) -> list[Fact
         In the order above; paths in the order the engine reads them.
     """
     bases = base_inputs(spec) if bases is None else bases
+    reg = registry(spec)
     out = []
-    for name, en, pattern in _STANDARD:
-        paths = tuple(p for p in bases if pattern.fullmatch(p))
+    for name, en, factor in _STANDARD:
+        paths = tuple(p for p in bases if (e := reg.find(p)) is not None and e.factor is factor)
         if paths:
             out.append(Factor(name, paths, en))
     return out

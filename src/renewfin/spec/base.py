@@ -16,6 +16,26 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from renewfin.spec.errors import CrossCheckError, Problem
 from renewfin.spec.text import check_name, check_texts
 
+
+class StandardFactor(StrEnum):
+    """The five factors a Chinese evaluation report varies in its sensitivity analysis
+    (一案两书). A numeric field joins one by carrying it in its annotation,
+    ``amount: Annotated[Money | None, StandardFactor.OPEX]``, and
+    ``renewfin.sensitivity.standard_factors`` then varies every input of that field: a new
+    field declared so joins its factor with no other change."""
+
+    REVENUE = "revenue"
+    """营业收入: prices of the revenue streams."""
+    OPEX = "opex"
+    """经营成本: the amounts of the operating-cost items."""
+    RATE = "rate"
+    """利率: LPR levels, fixed loan rates, bond coupons."""
+    BOND = "bond"
+    """专项债规模: special-bond amounts."""
+    INVESTMENT = "investment"
+    """建设投资: investment amounts."""
+
+
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 """A non-negative amount of money in the spec's money unit."""
 

@@ -19,6 +19,7 @@ from renewfin.spec.base import (
     Rate,
     Share,
     SpecModel,
+    StandardFactor,
     Years,
     raise_problems,
     shares_problem,
@@ -172,13 +173,13 @@ class SpecialBond(SpecModel):
 
     name: Name
     """Tranche name (e.g. 2026年第一批专项债)."""
-    amount: float = Field(gt=0, allow_inf_nan=False)
+    amount: Annotated[float, Field(gt=0, allow_inf_nan=False), StandardFactor.BOND]
     """Principal issued [money]."""
     issue_year: Years = 0.0
     """Issue date, in years from the project start (on the period grid) [yr]."""
     tenor_years: int = Field(ge=1, le=30)
     """Tenor (期限) [yr]."""
-    coupon: InterestRate = 0.025
+    coupon: Annotated[InterestRate, StandardFactor.RATE] = 0.025
     """Coupon rate (票面利率) [1/yr] (2025 new issues averaged 2.02 %)."""
     interest_frequency: InterestFrequency | None = None
     """Coupon frequency; default semiannual for tenors of 10 years and more, else annual."""
@@ -197,7 +198,7 @@ class SpecialBond(SpecModel):
     """Share of principal due at maturity refinanced by a new tranche (再融资)."""
     refinance_tenor_years: int | None = Field(default=None, ge=1, le=30)
     """Tenor of the refinancing tranche [yr]; default the original tenor."""
-    refinance_coupon: InterestRate | None = None
+    refinance_coupon: Annotated[InterestRate | None, StandardFactor.RATE] = None
     """Coupon of the refinancing tranche [1/yr]; default the original coupon."""
     draw_timing: DrawTiming = DrawTiming.START
     """When in its issue period the tranche is issued (``DrawTiming``): ``start`` (coupons
@@ -324,7 +325,7 @@ class Loan(SpecModel):
     """Lender, for labels (国开行, 农发行, a commercial bank)."""
     rate_type: RateType = RateType.LPR
     """Fixed rate or LPR + spread."""
-    rate: InterestRate | None = None
+    rate: Annotated[InterestRate | None, StandardFactor.RATE] = None
     """Fixed annual rate [1/yr] (rate_type fixed)."""
     lpr_tenor: LprTenor = LprTenor.FIVE_YEAR
     """LPR the loan is priced on (rate_type lpr)."""
@@ -568,9 +569,9 @@ class Drawdown(StrEnum):
 class LprSpec(SpecModel):
     """Loan prime rates (贷款市场报价利率): a level, or a path by year."""
 
-    one_year: InterestRate = 0.030
+    one_year: Annotated[InterestRate, StandardFactor.RATE] = 0.030
     """1-year LPR [1/yr] (3.00 % since 2025-05-20)."""
-    five_year: InterestRate = 0.035
+    five_year: Annotated[InterestRate, StandardFactor.RATE] = 0.035
     """5-year-plus LPR [1/yr] (3.50 % since 2025-05-20)."""
     one_year_path: list[InterestRate] | None = None
     """1-year LPR in each model year (the last value holds after the path ends)."""

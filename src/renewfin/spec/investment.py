@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
@@ -13,6 +13,7 @@ from renewfin.spec.base import (
     Rate,
     Share,
     SpecModel,
+    StandardFactor,
     Years,
     raise_problems,
     shares_problem,
@@ -63,7 +64,7 @@ class InvestmentItem(SpecModel):
     """Item name (e.g. 建安工程费 — 住宅楼改造)."""
     category: InvestmentCategory
     """Estimate line the item belongs to."""
-    amount: Money | None = None
+    amount: Annotated[Money | None, StandardFactor.INVESTMENT] = None
     """Amount including VAT (含税) in the money unit; required unless the category is
     ``contingency``, whose amount is ``rate`` × its base."""
     rate: Share | None = None

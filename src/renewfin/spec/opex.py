@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
@@ -15,6 +15,7 @@ from renewfin.spec.base import (
     Rate,
     Share,
     SpecModel,
+    StandardFactor,
     raise_problems,
 )
 from renewfin.spec.errors import Problem
@@ -72,10 +73,10 @@ class OpexItem(SpecModel):
     """What the cost is for."""
     basis: OpexBasis = OpexBasis.FIXED
     """How the cost is sized."""
-    amount: Money | None = None
+    amount: Annotated[Money | None, StandardFactor.OPEX] = None
     """``fixed``: amount per year in the money unit, or per occurrence when ``every_years``
     is set."""
-    unit_cost: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    unit_cost: Annotated[float | None, Field(ge=0, allow_inf_nan=False), StandardFactor.OPEX] = None
     """``per_unit``: cost per unit in ``cost_currency`` per ``cost_per``."""
     cost_currency: MoneyUnit = MoneyUnit.YUAN
     """Currency unit of ``unit_cost``."""
@@ -85,7 +86,7 @@ class OpexItem(SpecModel):
     """``per_unit``: fixed number of units (m², households …); alternative to ``driver``."""
     driver: str | None = None
     """``per_unit``: name of a revenue stream whose utilised units drive the cost."""
-    share: Share | None = None
+    share: Annotated[Share | None, StandardFactor.OPEX] = None
     """``revenue_share`` or ``asset_share``: the share (e.g. 0.05 of revenue, 0.002 of
     asset value)."""
     revenues: list[str] | None = None

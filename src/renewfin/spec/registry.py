@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from renewfin.spec.base import StandardFactor
 from renewfin.spec.errors import Problem, SpecError
 
 RISK_DELAY = "risk.construction_delay_periods"
@@ -109,6 +110,9 @@ class InputPath:
     """The field's documentation (its unit in brackets)."""
     optional: bool = False
     """The field may be left empty."""
+    factor: StandardFactor | None = None
+    """The standard sensitivity factor the field joins (its annotation's
+    ``StandardFactor``), if any."""
 
     @property
     def virtual(self) -> bool:
@@ -257,6 +261,7 @@ def _walk(model: BaseModel, at: str, at_index: str, out: list[InputPath]) -> Non
                     f"{type(model).__name__}.{name}",
                     doc,
                     optional,
+                    _factor(info),
                 )
             )
         elif isinstance(value, BaseModel):
@@ -293,6 +298,12 @@ def _mapping_entries(model: BaseModel, name: str, info: Any, path: str) -> list[
         )
         for m in key
     ]
+
+
+def _factor(info: Any) -> StandardFactor | None:
+    """The ``StandardFactor`` in a field's metadata (outside or inside ``Optional``)."""
+    found = [*info.metadata, *_unwrap(info.annotation)[1]]
+    return next((m for m in found if isinstance(m, StandardFactor)), None)
 
 
 def _base(value: Any) -> float | tuple[float, ...] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,7 @@ from renewfin.spec.base import (
     Rate,
     Share,
     SpecModel,
+    StandardFactor,
     Years,
     raise_problems,
     shares_problem,
@@ -101,7 +102,7 @@ class RevenueStream(SpecModel):
     m² or 亩 for sale or transfer [quantity_unit]."""
     quantity_unit: str = "unit"
     """Unit of ``quantity`` (m², 个, kWh, 户, 亩 …), for labels only."""
-    unit_price: float = Field(ge=0, allow_inf_nan=False)
+    unit_price: Annotated[float, Field(ge=0, allow_inf_nan=False), StandardFactor.REVENUE]
     """Price per unit excluding VAT, in ``price_currency`` per ``price_per``
     (e.g. 45 元/m²/月)."""
     price_currency: MoneyUnit = MoneyUnit.YUAN
