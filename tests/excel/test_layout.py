@@ -6,6 +6,7 @@ and footer). No LibreOffice: these are properties of the written file."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,23 @@ def test_input_validation_has_real_bounds(book) -> None:  # type: ignore[no-unty
              if isinstance(v, int | float) and fmt.endswith("%")
              and ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"]
     assert rates and not [c for c in rates if c not in covered]
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
+                                   "urban_village"])
+def test_every_row_has_a_chinese_label(model: str, tmp_path: Path) -> None:
+    """The 中文 column (B) of every row with an id, on every sheet, holds Chinese: the
+    spec's fields take the labels of the edit form (``renewfin.web.labels``)."""
+    result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
+    wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
+    missing = [
+        f"{ws.title}!{ws.cell(r, 1).value}: {ws.cell(r, 2).value!r}"
+        for ws in wb.worksheets
+        if ws.title != "Cover" and not re.match(r"T\d\d ", ws.title)
+        for r in range(7, ws.max_row + 1)
+        if ws.cell(r, 1).value and not CJK.search(str(ws.cell(r, 2).value or ""))
+    ]
+    assert not missing, missing[:10]

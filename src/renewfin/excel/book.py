@@ -166,9 +166,9 @@ class Book:
 
     @property
     def integrity_col(self) -> int:
-        """The column, one past a blank after the period axis, that counts each row's
-        cells that are no longer formulas (``integrity_cells``)."""
-        return FIRST + self.n_periods + 1
+        """The column after the period axis that counts each row's cells that are no
+        longer formulas (``integrity_cells``)."""
+        return FIRST + self.n_periods
 
     def __post_init__(self) -> None:
         default = self.wb.active  # the sheet a new Workbook starts with

@@ -525,7 +525,7 @@ def _cover_ratios(w: ModelWriter) -> None:
     _minimum(
         w, "min_llcr", "xl.llcr",
         lambda x: f"{x.p('xl.pv_loan')}+{x.p('xl.held_cash')}", lambda x: x.p("xl.loan_open"),
-        "xl.repaying", "xl.period_year", None, "LLCR", "LLCR",
+        "xl.repaying", "xl.period_year", None, "贷款期偿债覆盖率", "LLCR",
     )
     b.row(M, "xl.first_repaying", "首个贷款测试年初", "First test-year start in the loan life",
           lambda x: f"={x.p('xl.repaying')}*(SUM({x.upto('xl.repaying')})=1)", unit="-",

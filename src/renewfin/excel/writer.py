@@ -546,6 +546,7 @@ class ModelWriter:
                 cell = ws.cell(5, FIRST + k, label)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT
                 ws.column_dimensions[col(FIRST + k)].width = PERIOD_WIDTH
+            ws.column_dimensions[col(self.book.integrity_col)].width = PERIOD_WIDTH
             ws.freeze_panes = ws.cell(6, FIRST).coordinate
             ws.column_dimensions["A"].width = 30
             ws.column_dimensions["B"].width = 28
