@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 
@@ -142,3 +143,31 @@ def test_every_row_has_a_chinese_label(model: str, tmp_path: Path) -> None:
         if ws.cell(r, 1).value and not CJK.search(str(ws.cell(r, 2).value or ""))
     ]
     assert not missing, missing[:10]
+
+
+def test_charts_on_calendar_years_to_the_exit_with_floors(tmp_path: Path) -> None:
+    """Reference: the REIT example (exit in its ninth model year). Every chart's categories
+    are the calendar-year row; the cash-flow charts stop at the exit year (the operating
+    view one year before it, without the exit series); the ratio chart draws the DSCR and
+    coverage floors; every legend is Chinese and English."""
+    result = run(renewfin.load_spec(str(ROOT / "models/industrial_park_reit.yaml")))
+    wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
+    ratios = wb["Ratios"]
+    calendar = next(r for r in range(1, ratios.max_row + 1)
+                    if ratios.cell(r, 1).value == "ratio.calendar")
+    exit_year = int(np.nonzero(result.ledger["reit.flag_exit"][0])[0][0]) // result.timeline.ppy
+    charts = {ch.title.tx.rich.p[0].r[0].t.split()[0]: ch for ch in wb["Charts"]._charts}
+    assert set(charts) >= {"现金流量构成", "运营期现金流量（不含退出年）", "债务余额",
+                           "偿债备付率与专项债年度覆盖"}
+    for title, ch in charts.items():
+        for s in ch.series:
+            cat = (s.cat.numRef or s.cat.strRef).f
+            assert cat.endswith(f"${calendar}"), (title, cat)
+            assert CJK.search(s.tx.v) and re.search(r"[A-Za-z]", s.tx.v), s.tx.v
+    last = lambda ch: {s.val.numRef.f.split(":")[1].split("$")[1] for s in ch.series}  # noqa: E731
+    assert last(charts["现金流量构成"]) == {ratios.cell(1, 7 + exit_year).column_letter}
+    ops = charts["运营期现金流量（不含退出年）"]
+    assert last(ops) == {ratios.cell(1, 6 + exit_year).column_letter}
+    assert not [s for s in ops.series if "REIT" in s.tx.v]
+    floors = [s.tx.v for s in charts["偿债备付率与专项债年度覆盖"].series if "下限" in s.tx.v]
+    assert len(floors) == 2, floors

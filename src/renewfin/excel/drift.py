@@ -360,10 +360,18 @@ def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:
     def check(x: At) -> str:
         return "=" + ("*".join(gap(x, *it[1:]) for it in items) or "1") + "*1"
 
+    for k, it in enumerate(items):
+
+        def part(x: At, it: tuple[str, str, str, str, bool] = it) -> str:
+            return "=" + text(x, *it)
+
+        b.constant(C, f"xl.stale[{k}]", f"失效说明：{it[0]}", f"Stale: {it[0]}", part,
+                   unit="-", fmt="General")
+
     def message(x: At) -> str:
         if not items:
             return '=""'
-        parts = "&".join(text(x, *it) for it in items)
+        parts = "&".join(x.p(f"xl.stale[{k}]") for k in range(len(items)))
         return (f'=IF({x.p("check.solved_current")}=1,"","STALE 已失效 — "&{parts}&'
                 f'"rerun renewfin 请重新运行 renewfin")')
 

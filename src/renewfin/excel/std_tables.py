@@ -121,21 +121,36 @@ class _Years:
 
     def formula(self, how: str, terms: tuple[Term, ...], y: str) -> str:
         """The value of a model year of a row ``Σ coef · flag · line``; ``y`` is the
-        reference of the cell holding the model year (0 = the first)."""
+        reference of the cell holding the model year (0 = the first). Flows of several
+        terms with the same flag are summed in one SUMPRODUCT (short formulas)."""
+        if how in ("flow", "upto"):
+            return "=" + (self._flows(how, terms, y).removeprefix("+") or "0")
         parts = []
-        for c, id, flag in terms:
+        for c, id, _ in terms:
             rng = self.range(id)
-            op = "<=" if how == "upto" else "="  # upto: every year to y
-            if how in ("flow", "upto") and flag is None:
-                t = f'SUMIF({self.years},"{op}"&{y},{rng})'
-            elif how in ("flow", "upto") and flag is not None:
-                t = f"SUMPRODUCT(({self.years}{op}{y})*{'*'.join(self.factors(flag))}*{rng})"
-            elif how == "start":
+            if how == "start":
                 t = f"INDEX({rng},{y}*{self.ppy}+1)"
             else:
                 t = f"INDEX({rng},MIN(({y}+1)*{self.ppy},COLUMNS({rng})))"
             parts.append(_coef(c) + t)
         return "=" + ("".join(parts).removeprefix("+") if parts else "0")
+
+    def _flows(self, how: str, terms: tuple[Term, ...], y: str) -> str:
+        """``formula`` of flows summed by model year (``upto``: every year to ``y``)."""
+        op = "<=" if how == "upto" else "="
+        groups: dict[str | None, list[tuple[float, str]]] = {}
+        for c, id, flag in terms:
+            groups.setdefault(flag, []).append((c, id))
+        out = []
+        for flag, members in groups.items():
+            if flag is None and len(members) == 1:
+                c, id = members[0]
+                out.append(_coef(c) + f'SUMIF({self.years},"{op}"&{y},{self.range(id)})')
+                continue
+            total = "".join(_coef(c) + self.range(id) for c, id in members).removeprefix("+")
+            factors = "".join(f"*{f}" for f in self.factors(flag))
+            out.append(f"+SUMPRODUCT(({self.years}{op}{y}){factors}*({total}))")
+        return "".join(out)
 
 
 def _formula_of(key: str, kind: str, formulas: dict[str, Formula], years: _Years) -> Formula | None:
