@@ -92,6 +92,15 @@ SHARE = "占建设投资比例 Share"
 FLOW, BALANCE, RATIO, HEADING = "flow", "balance", "ratio", "heading"
 C = "flag.construction"
 """The ledger flag of construction periods (1 in construction, else 0)."""
+LAG = "lag:"
+"""Prefix of a term's line id: the line's value in the previous period (0 in the first)."""
+POSITIVE = "pos:"
+"""Prefix of a term's flag: 1 where the line named after the prefix is positive, else 0."""
+INPUT = "in:"
+"""Prefix of a term's flag: a scalar input of the workbook named after the prefix (its
+value in ``attrs["params"]`` of the table)."""
+AND = "&"
+"""Joins the flags of a term counted only where all of them apply (their product)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -100,7 +109,19 @@ C = "flag.construction"
 
 
 Term = tuple[float, str, str | None]
-"""``(coefficient, ledger id, flag id or None)``: coefficient × flag × line, per period."""
+"""``(coefficient, ledger id, flag id or None)``: coefficient × flag × line, per period.
+The id may be ``LAG`` + id (the previous period's value); the flag may be several joined
+by ``AND``, each a flag line, ``POSITIVE`` + id or ``INPUT`` + input path."""
+
+
+def lagged(id: str) -> str:
+    """The term id of line ``id``'s value in the previous period."""
+    return LAG + id
+
+
+def positive(id: str) -> str:
+    """The flag that is 1 where line ``id`` is positive."""
+    return POSITIVE + id
 
 
 @dataclass(frozen=True)
@@ -121,10 +142,9 @@ class Lines:
         return self + (-other)
 
     def masked(self, flag: str) -> Lines:
-        """The same lines counted only in periods where ``flag`` is 1."""
-        if any(m is not None for _, _, m in self.terms):
-            raise ValueError("a Lines term is masked twice")
-        return Lines(tuple((c, i, flag) for c, i, _ in self.terms))
+        """The same lines counted only in periods where ``flag`` is 1 (and where any flag
+        they already carry applies)."""
+        return Lines(tuple((c, i, flag if m is None else m + AND + flag) for c, i, m in self.terms))
 
 
 Formula = tuple[str, tuple[Term, ...]]
@@ -181,6 +201,8 @@ class _Sheet:
     table_id: str
     rows: list[_Row] = field(default_factory=list)
     indicators: dict[str, dict[str, object]] = field(default_factory=dict)
+    params: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    """Scalar inputs the rows' formulas scale by (``INPUT``): path → (value, zh, en)."""
 
     def __post_init__(self) -> None:
         n = self.result.n_scenarios
@@ -242,9 +264,28 @@ class _Sheet:
         if isinstance(x, Lines):
             out = self.zeros()
             for c, i, m in x.terms:
-                out += c * self.p(i) * (self.p(m) if m is not None else 1.0)
+                line = _lagged(self.p(i.removeprefix(LAG))) if i.startswith(LAG) else self.p(i)
+                out += c * line * self.flag(m)
             return out
         return np.asarray(x, dtype=float)
+
+    def flag(self, m: str | None) -> np.ndarray | float:
+        """The value of a term's flag ``m`` (``Term``), (T,) or a scalar; 1 for None."""
+        out: np.ndarray | float = 1.0
+        for part in m.split(AND) if m is not None else ():
+            if part.startswith(POSITIVE):
+                out = out * (self.p(part.removeprefix(POSITIVE)) > 0.0)
+            elif part.startswith(INPUT):
+                out = out * self.params[part.removeprefix(INPUT)][0]
+            else:
+                out = out * self.p(part)
+        return out
+
+    def param(self, path: str, value: float, zh: str, en: str) -> str:
+        """Record the scalar input ``path`` (``value``, labels) that the workbook writes
+        for this table's formulas; return its flag (``INPUT`` + path)."""
+        self.params[path] = (float(value), zh, en)
+        return INPUT + path
 
     # -- year aggregation ---------------------------------------------------------------
     def flow(self, x: np.ndarray | str | Lines) -> np.ndarray:
@@ -376,7 +417,8 @@ class _Sheet:
         if how == "rows":
             terms = row.formula[1]  # type: ignore[index]
             row.values = sum(
-                (c * self._values(k, (*seen, key)) for c, k, _ in terms), np.zeros(self.n_years)
+                (c * self._values(k, (*seen, key)) * self.flag(m) for c, k, m in terms),
+                np.zeros(self.n_years),
             )
         elif how == "cumsum":
             row.values = np.cumsum(self._values(row.formula[1][0][1], (*seen, key)))  # type: ignore[index]
@@ -435,6 +477,7 @@ class _Sheet:
         self._attrs(df)
         df.attrs["kinds"] = {r.key: r.kind for r in self.rows}
         df.attrs["formulas"] = {r.key: r.formula for r in self.rows if r.formula is not None}
+        df.attrs["params"] = dict(self.params)
         return df
 
     def _attrs(self, df: pd.DataFrame) -> None:
@@ -520,6 +563,12 @@ def _outside_construction(x: Lines) -> Lines:
 def _lagged(x: np.ndarray) -> np.ndarray:
     """The previous period's value of a balance (0 before the first period), (T,)."""
     return np.concatenate([[0.0], x[:-1]])
+
+
+def _cash_change(id: str, sign: float) -> Lines:
+    """``sign`` × the change of the cash line ``id`` in each period (its value less its
+    value in the period before)."""
+    return Lines(((sign, id, None), (-sign, lagged(id), None)))
 
 
 def _expensed_construction_interest(sh: _Sheet) -> Lines:
@@ -834,8 +883,6 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh = _Sheet(result, scenario, "investment_plan")
     c = sh.p("flag.construction")
     grant_capital, bond_share = _capital_shares(result)
-    z = sh.zeros()
-
     sh.add_flow("su.uses", "资金使用合计", "Total uses of funds")
     sh.add_flow(
         "capex.total",
@@ -902,16 +949,15 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         *(f"fiscal.grant[{n}]" for n, cap in grant_capital.items() if cap), optional=True
     )
     other_grants = sh.lines("fiscal.grants") - capital_grants
-    bond_capital = sum(
-        (
-            share * sh.p(f"bond[{n}].issue")
+    bond_capital = Lines(
+        tuple(
+            (1.0, f"bond[{n}].issue", sh.param(
+                f"funding.special_bonds[{n}].capital_share", share, f"作资本金比例：{n}",
+                f"Capital share: {n}"))
             for n, share in bond_share.items()
-            if f"bond[{n}].issue" in result.ledger
-        ),
-        z,
+            if share > 0 and f"bond[{n}].issue" in result.ledger
+        )
     )
-    # Cash on hand, reserves excluded: a DSRA funded at completion is a use above.
-    cash = sh.p("cash.balance")
     interest_income = sh.lines("finance.interest_income").masked(C)
     parts = {
         "equity.sponsor": ("股东资本金", "Sponsor equity", sh.lines("equity.sponsor")),
@@ -931,7 +977,9 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             "Special bonds used as capital",
             bond_capital,
         ),
-        "sources.bonds": ("专项债券", "Special bonds (debt)", sh.p("bond.issue") - bond_capital),
+        "sources.bonds": (
+            "专项债券", "Special bonds (debt)", sh.lines("bond.issue") - bond_capital
+        ),
         "loan.draw": ("银行贷款", "Loans drawn", sh.lines("loan.draw")),
         "loan.capitalised": (
             "建设期利息资本化（计入贷款）",
@@ -961,7 +1009,8 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "sources.cash_used": (
             "动用期初现金余额",
             "Cash on hand used (− retained)",
-            _lagged(cash) - cash,
+            # cash on hand, reserves excluded: a DSRA funded at completion is a use above
+            _cash_change("cash.balance", -1.0),
         ),
     }
     sections = [
@@ -1039,7 +1088,12 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
                 rates.local_education,
             ),
         ):
-            sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2)
+            name = key.removeprefix("tax.")
+            share = sh.param(f"xl.surcharge_share[{name}]", rate / rates.surcharge,
+                             f"{zh}占增值税附加比例（由预设税率计算）",
+                             f"Share of the VAT surcharges: {en} (from the preset rates)")
+            sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2,
+                          formula=("rows", ((1.0, "tax.surcharges", share),)))
     sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
     sh.add_flow("tax.property_ad_valorem", "房产税（从价计征）", "Property tax on value", level=1)
     sh.add_flow("tax.land_use", "城镇土地使用税", "Urban land-use tax", level=1)
@@ -1420,7 +1474,9 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
     sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
     sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
-    taxable = np.maximum(sh.p("tax.taxable_income"), 0.0) - sh.p("tax.loss_used")
+    taxable = Lines(
+        ((1.0, "tax.taxable_income", positive("tax.taxable_income")), (-1.0, "tax.loss_used", None))
+    )
     sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable)
     sh.add_flow("tax.income_tax", "所得税", "Income tax")
     net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
@@ -1578,8 +1634,6 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     net cash flow, which counts surplus cash when earned rather than when distributed).
     """
     sh = _Sheet(result, scenario, "equity_cash_flow")
-    c = sh.p(C)
-    cash = sh.p("cash.cumulative_surplus")
 
     def op(*ids: str) -> Lines:
         return _outside_construction(sh.lines(*ids))
@@ -1617,7 +1671,7 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
         "in.construction_cash": (
             "建设期资金结余",
             "Cash retained (+) / drawn (−) in construction",
-            c * (cash - _lagged(cash)),
+            _cash_change("cash.cumulative_surplus", 1.0).masked(C),
         ),
     }
     outflows: dict[str, tuple[str, str, Lines | np.ndarray]] = {

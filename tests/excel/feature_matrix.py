@@ -1711,9 +1711,6 @@ CASES: list[Case] = [
             {"timeline": {"periodicity": "monthly"}},
             loans(loan(repayment="sculpted", target_dscr=1.3, dsra_months=6, cash_sweep=0.3)),
         ),
-        xfail="check master: workbook 0 vs engine 1 — the drift check 'solved values "
-        "current' fires at base on this monthly swept sculpted loan with a DSRA (issue 19 "
-        "open: one of its live targets does not reproduce the engine's here)",
     ),
     Case(
         "quarterly-two-phases-risks",

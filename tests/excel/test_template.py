@@ -218,7 +218,7 @@ def test_template_describes_fields_and_styles_inputs(empty_template: Path) -> No
     row = _kv_row(project, "project.kind")
     value = project[f"B{row}"]
     assert value.fill.fgColor.rgb.endswith("FFFFCC") and value.font.color.rgb.endswith("0000FF")
-    assert project[f"F{row}"].value == ProjectInfo.model_fields["kind"].description
+    assert project[f"F{row}"].value.endswith(f' — {ProjectInfo.model_fields["kind"].description}')
     assert "old_community" in project[f"E{row}"].value
     assert project.freeze_panes == "C2"
     rules = {str(dv.sqref): dv for dv in project.data_validations.dataValidation}
@@ -439,3 +439,48 @@ def test_write_template_rejects_plain_data(tmp_path: Path) -> None:
         write_template(tmp_path / "t.xlsx", copy.deepcopy(minimal_spec()))  # type: ignore[arg-type]
     assert not (tmp_path / "t.xlsx").exists()
 
+
+
+def test_a_percentage_typed_for_a_rate_is_refused_unless_it_says_so(tmp_path: Path) -> None:
+    """Issue 19.8: ``2.2`` in a rate cell (the discount rate, a fraction) is refused with a
+    message naming both ways to enter it; ``2.2%`` is read as 0.022; the same for a list of
+    shares (a schedule typed as ``40, 60``)."""
+    path = tmp_path / "t.xlsx"
+    write_template(path, validate_data(ProjectSpec, minimal_spec()))
+    wb = openpyxl.load_workbook(path)
+    ev, inv = wb["evaluation"], wb["investment"]
+    rate = f"B{_kv_row(ev, 'evaluation.discount_rate')}"
+    schedule = f"{_column(inv, 'schedule')}{TABLE_HEADER_ROWS + 1}"
+    ev[rate], inv[schedule] = 2.2, "40, 60"
+    wb.save(path)
+    with pytest.raises(SpecError) as info:
+        read_template(path)
+    problems = {p.path.split(" ")[0]: p for p in info.value.problems}
+    assert set(problems) == {f"evaluation!{rate}", f"investment!{schedule}"}
+    message = problems[f"evaluation!{rate}"].message
+    assert "percentage" in message and "0.022" in message and "2.2%" in message
+    assert "百分号" in message
+    ev[rate], inv[schedule] = "2.2%", "40%, 60%"
+    wb.save(path)
+    spec = read_template(path)
+    assert spec.evaluation.discount_rate == pytest.approx(0.022)
+    assert spec.investment[0].schedule == pytest.approx([0.4, 0.6])
+
+
+def test_choices_show_chinese_beside_english_and_read_either(tmp_path: Path) -> None:
+    """Choices are listed as ``value（中文）``; a cell holding the Chinese label, or the
+    value with it, reads as the value; descriptions start with the field's Chinese
+    label."""
+    path = tmp_path / "t.xlsx"
+    write_template(path, validate_data(ProjectSpec, minimal_spec()))
+    wb = openpyxl.load_workbook(path)
+    timeline = wb["timeline"]
+    row = _kv_row(timeline, "timeline.periodicity")
+    assert "quarterly（按季）" in str(timeline.cell(row, 5).value)
+    assert str(timeline.cell(row, 6).value).startswith("计算周期 — ")
+    timeline.cell(row, 2).value = "按季"
+    wb.save(path)
+    assert read_template(path).timeline.periodicity.value == "quarterly"
+    timeline.cell(row, 2).value = "semiannual（按半年）"
+    wb.save(path)
+    assert read_template(path).timeline.periodicity.value == "semiannual"

@@ -31,6 +31,8 @@ SOLVED_FILL = PatternFill("solid", fgColor="E2EFDA")
 HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 HEAD_FONT = Font(color="FFFFFF", bold=True)
 SECTION_FONT = Font(bold=True, color="1F4E78")
+NOTE_FONT = Font(italic=True, color="808080")
+"""Cells that audit the model rather than compute it (the integrity column)."""
 THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
 MONEY = "#,##0.00;[Red]-#,##0.00"
 RATIO = "0.0000"
@@ -57,6 +59,11 @@ def set_text(cell: Any, value: str) -> Any:
 def put_text(ws: Worksheet, row: int, column: int, value: str) -> Any:
     """Write ``value`` as text (``set_text``) in the cell at ``row``, ``column`` of ``ws``."""
     return set_text(ws.cell(row, column), value)
+
+
+def _is_formula(value: object) -> bool:
+    """Whether a written cell value is a formula."""
+    return isinstance(value, str) and value.startswith("=")
 
 
 def col(c: int) -> str:
@@ -153,6 +160,15 @@ class Book:
     )
     """Rows declared but not yet written: (sheet, row, template, format, total, constant);
     formulas are written by ``finish`` so that a row may refer to a later one."""
+    formulas: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    """Formula cells ``finish`` wrote in each row (sheet, row) from column E to the row's
+    last column: (their number, that last column), for ``integrity_cells``."""
+
+    @property
+    def integrity_col(self) -> int:
+        """The column after the period axis that counts each row's cells that are no
+        longer formulas (``integrity_cells``)."""
+        return FIRST + self.n_periods
 
     def __post_init__(self) -> None:
         default = self.wb.active  # the sheet a new Workbook starts with
@@ -230,14 +246,44 @@ class Book:
                 cell.number_format = fmt
                 if not isinstance(cell.value, str):  # a solved value written as a number
                     cell.fill = SOLVED_FILL
+                self.formulas[sheet, r] = (int(_is_formula(cell.value)), 5)
                 continue
+            k = 0
             for c in range(FIRST, FIRST + n):
                 cell = ws.cell(r, c, template(At(self, sheet, c)))
                 cell.number_format = fmt
+                k += _is_formula(cell.value)
             if total:
                 a, b = col(FIRST), col(FIRST + n - 1)
                 ws.cell(r, 5, f"=SUM({a}{r}:{b}{r})").number_format = fmt
+                k += 1
+            self.formulas[sheet, r] = (k, FIRST + n - 1)
         self.pending.clear()
+
+    def integrity_cells(self, skip: frozenset[str]) -> None:
+        """In column ``integrity_col`` of every row ``finish`` wrote (sheets ``skip`` left
+        out), the number of its formula cells that are no longer formulas — a number pasted
+        over a calculation: 0 while the row is intact."""
+        c = self.integrity_col
+        for (sheet, r), (k, last) in self.formulas.items():
+            if sheet in skip or not k:
+                continue
+            ws = self.wb[sheet]
+            if ws.cell(HEADER_ROWS - 1, c).value is None:
+                put_text(ws, HEADER_ROWS - 1, c, "非公式单元格 Cells not formulas").font = NOTE_FONT
+            cell = ws.cell(r, c, f"={k}-SUMPRODUCT(_xlfn.ISFORMULA($E{r}:${col(last)}{r})*1)")
+            cell.number_format, cell.font = "0", NOTE_FONT
+
+    def integrity_range(self, sheet: str) -> str:
+        """The integrity column of ``sheet`` over its rows (``integrity_cells``)."""
+        rows = [cell.row for cell in self.cells.values() if cell.sheet == sheet]
+        c = col(self.integrity_col)
+        return f"'{sheet}'!${c}${HEADER_ROWS + 1}:${c}${max(rows)}"
+
+    def sheet_ids(self, sheet: str) -> str:
+        """Column A (the row ids) of ``sheet`` over the rows of ``integrity_range``."""
+        rows = [cell.row for cell in self.cells.values() if cell.sheet == sheet]
+        return f"'{sheet}'!$A${HEADER_ROWS + 1}:$A${max(rows)}"
 
     def constant(
         self,

@@ -16,8 +16,9 @@ of ``renewfin.financing.sizing._set_sizes`` is written here as a formula —
   over the test years with debt service, 0 where ``A_y ≤ 0`` in such a year;
 - DSCR, sculpted (``bounds._sculpted_bound``): the PV at the loan rate of ``A / target``
   over the repayment periods, limited by the interest-only periods in operation and by
-  every period's interest cover, ÷ the balance at the first period of operation per unit
-  drawn;
+  every period's interest cover (a period with no cash for service ends the loan before
+  its year begins: the DSCR is tested on the year), ÷ the balance at the first period of
+  operation per unit drawn;
 - cost: the construction funding gap less the cash parts of the loans before it, plus
   the loan's own capitalised interest;
 
@@ -159,10 +160,17 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
     b.constant(F, s("p0"), "首个还款期现值", "PV at the first repayment period",
                lambda x: f"=SUMPRODUCT(({x.row_range('time.period')}={x.p(s('s0'))})*"
                          f"{x.row_range(s('pv'))})")
+    b.row(F, s("ys"), "年初还款期", "First repayment period of the period's year",
+          lambda x: (f"=MAX({x.p(s('s0'))},{x.p('time.year')}*"
+                     f"{x.i('timeline.periods_per_year')})"), unit="-", fmt="0", total=False)
+    b.row(F, s("short"), "年内现金不足时的余额上限",
+          "Limit where no service fits: repaid before the year begins",
+          lambda x: (f"={x.p(s('p0'))}-INDEX({x.row_range(s('pv'))},{x.p(s('ys'))}+1)/"
+                     f"INDEX({x.row_range(s('g'))},{x.p(s('ys'))}+1)"), total=False)
     b.row(F, s("lim"), "逐期利息覆盖上限", "Limit of each period's interest cover",
-          lambda x: (f"=IF({win(x)}*(({r(x)}>0)+({x.p(s('a'))}<=0)),{x.p(s('p0'))}+(IF("
-                     f"{r(x)}>0,MAX({x.p(s('a'))},0)/{r(x)},0)-{x.p(s('pv'))})/{x.p(s('g'))},"
-                     f"{BIG})"), total=False)
+          lambda x: (f"=IF({win(x)}*(({r(x)}>0)+({x.p(s('a'))}<=0)),IF({x.p(s('a'))}<=0,"
+                     f"{x.p(s('short'))},{x.p(s('p0'))}+(MAX({x.p(s('a'))},0)/{r(x)}-"
+                     f"{x.p(s('pv'))})/{x.p(s('g'))}),{BIG})"), total=False)
     b.row(F, s("io"), "运营期只付息上限", "Limit of interest-only periods in operation",
           lambda x: (f"=IF(({t(x)}>={x.p(s('t0'))})*({t(x)}<{x.p(s('s0'))}),IF({r(x)}>0,"
                      f"MAX({x.p(s('a'))},0)/{r(x)},IF({x.p(s('a'))}>0,{BIG},0)),{BIG})"),
@@ -352,10 +360,18 @@ def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:
     def check(x: At) -> str:
         return "=" + ("*".join(gap(x, *it[1:]) for it in items) or "1") + "*1"
 
+    for k, it in enumerate(items):
+
+        def part(x: At, it: tuple[str, str, str, str, bool] = it) -> str:
+            return "=" + text(x, *it)
+
+        b.constant(C, f"xl.stale[{k}]", f"失效说明：{it[0]}", f"Stale: {it[0]}", part,
+                   unit="-", fmt="General")
+
     def message(x: At) -> str:
         if not items:
             return '=""'
-        parts = "&".join(text(x, *it) for it in items)
+        parts = "&".join(x.p(f"xl.stale[{k}]") for k in range(len(items)))
         return (f'=IF({x.p("check.solved_current")}=1,"","STALE 已失效 — "&{parts}&'
                 f'"rerun renewfin 请重新运行 renewfin")')
 

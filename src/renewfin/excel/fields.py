@@ -11,6 +11,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
 from renewfin.spec.model import ProjectSpec
+from renewfin.web.labels import field_label
 
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 
@@ -73,10 +74,12 @@ def describe(path: str) -> FieldDoc:
     model: type[BaseModel] | None = ProjectSpec
     item = ""
     info = None
+    owner = ""
     for raw in path.split("."):
         m = _SEGMENT.fullmatch(raw)
         if m is None or model is None or m.group(1) not in model.model_fields:
             return FieldDoc(path, path, "", "")
+        owner = model.__name__
         info = model.model_fields[m.group(1)]
         if m.group(2):
             item = m.group(2)
@@ -94,7 +97,8 @@ def describe(path: str) -> FieldDoc:
         if isinstance(meta, Le | Lt):
             high = float(cast(float, meta.le if isinstance(meta, Le) else meta.lt))
     en = field.replace("_", " ").capitalize()
-    zh = f"{item}：{en}" if item else en
+    zh = field_label(owner, field) or en
+    zh = f"{item}：{zh}" if item else zh
     return FieldDoc(
         zh,
         f"{en} ({item})" if item else en,

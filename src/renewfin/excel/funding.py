@@ -33,6 +33,9 @@ F = "Funding"
 PPY = "timeline.periods_per_year"
 
 
+TIER_ZH = {"senior": "优先级", "junior": "劣后级"}
+"""Chinese names of the fund's tiers (DOMAIN.md §5: 优先 / 劣后)."""
+
 def _sum(x: At, ids: list[str]) -> str:
     return "(" + "+".join(x.p(i) for i in ids) + ")" if ids else "0"
 
@@ -1578,7 +1581,7 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         b.row(
             F,
             f"xl.{tier}_accrued_in",
-            f"{tier} accrued before payment",
+            f"{TIER_ZH[tier]}应计收益（分配前）",
             f"{tier} accrued before payment",
             accrued_in,
             total=False,
@@ -1592,7 +1595,7 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         b.row(
             F,
             f"xl.{tier}_capital_in",
-            f"{tier} capital before payment",
+            f"{TIER_ZH[tier]}未返还本金（分配前）",
             f"{tier} capital before payment",
             capital_in,
             total=False,
@@ -1679,7 +1682,7 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         b.row(
             F,
             f"xl.{tier}_accrued",
-            f"{tier} accrued",
+            f"{TIER_ZH[tier]}应计收益（期末）",
             f"{tier} accrued",
             accrued,
             total=False,
@@ -1691,7 +1694,7 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
         b.row(
             F,
             f"xl.{tier}_capital",
-            f"{tier} capital",
+            f"{TIER_ZH[tier]}未返还本金（期末）",
             f"{tier} capital",
             capital,
             total=False,

@@ -165,27 +165,31 @@ def investment_rows(w: ModelWriter) -> None:
         n = math.ceil(years - 1e-9)
         sched = f"xl.schedule[{item.name}]"
 
-        def frac(
-            x: At,
-            off: int,
-            ph: str = ph.name,
-            n: int = n,
-            sched: str = sched,
-            years_path: str = f"timeline.phases[{ph.name}].duration_years",
+        def position(
+            x: At, ph: str = ph.name, years_path: str = f"timeline.phases[{ph.name}].duration_years"
         ) -> str:
             start = x.p(f"xl.phase_start[{ph}]")
             dur = f"({x.p(f'xl.phase_completion[{ph}]')}-{start})"
-            xx = f"MIN(MAX(({x.p('time.period')}+{off}-{start})/{dur},0),1)"
-            p = f"({xx}*{x.i(years_path)})"
+            return (f"=MIN(MAX(({x.p('time.period')}+1-{start})/{dur},0),1)*"
+                    f"{x.i(years_path)}")
+
+        def spent(x: At, n: int = n, sched: str = sched, name: str = item.name) -> str:
+            p = x.p(f"xl.position[{name}]")
             k = f"MIN(INT({p}),{n - 1})"
             return (
-                f"(INDEX({x.v(sched + '.cum')},{k}+1)+({p}-{k})/"
-                f"INDEX({x.v(sched + '.seg')},{k}+1)*INDEX({x.v(sched)},{k}+1))"
+                f"=INDEX({x.v(sched + '.cum')},{k}+1)+({p}-{k})/"
+                f"INDEX({x.v(sched + '.seg')},{k}+1)*INDEX({x.v(sched)},{k}+1)"
             )
 
-        def profile(x: At, f: Callable[[At, int], str] = frac) -> str:
-            return f"={f(x, 1)}-{f(x, 0)}"
+        def profile(x: At, name: str = item.name) -> str:
+            return f"={x.p(f'xl.spent[{name}]')}-{x.prev(f'xl.spent[{name}]')}"
 
+        b.row(S, f"xl.position[{item.name}]", f"期末所处建设年份：{item.name}",
+              f"Construction years elapsed at the period end: {item.name}", position,
+              unit="-", fmt=RATIO, total=False)
+        b.row(S, f"xl.spent[{item.name}]", f"期末累计支出比例：{item.name}",
+              f"Share spent by the period end: {item.name}", spent, unit="-", fmt=RATIO,
+              total=False)
         b.row(
             S,
             f"xl.profile[{item.name}]",

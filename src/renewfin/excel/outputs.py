@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl.workbook.defined_name import DefinedName
 
-from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At, put_text
+from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At, Template, put_text
 from renewfin.metrics import metric_info
 from renewfin.metrics_funding import party_flows
 from renewfin.notes import reason_text
@@ -399,11 +399,15 @@ def _minimum(
             f"IF(SUM({rng(x, f'{row}.due')})=0,{why[Why.NOT_DUE]},{why[Why.TINY]}))"
         )
 
+    info = metric_info(key)
+    why_id = f"xl.why[{key}]"
+    b.constant(M, why_id, f"{info.zh}：无定义时的原因", f"{info.en}: why undefined",
+               lambda x: f"={undefined(x)}", unit="-", fmt="General")
     defined = lambda x: f"(SUM({rng(x, f'{row}.neg')})=0)*(COUNT({rng(x, row)})>0)"
-    w.metric_formula(key, lambda x: f"=IF({defined(x)},MIN({rng(x, row)}),{undefined(x)})")
+    w.metric_formula(key, lambda x: f"=IF({defined(x)},MIN({rng(x, row)}),{x.p(why_id)})")
     if avg is not None:
         w.metric_formula(avg, lambda x: (
-            f"=IF({defined(x)},AVERAGE({rng(x, row)}),{undefined(x)})"))
+            f"=IF({defined(x)},AVERAGE({rng(x, row)}),{x.p(why_id)})"))
     w.metric_year(key, lambda x: (
         f"=IF({defined(x)},INDEX({rng(x, years)},MATCH(1,{rng(x, f'{row}.low')},0)),"
         f"IF(SUM({rng(x, f'{row}.neg')})>0,INDEX({rng(x, years)},MATCH(1,"
@@ -525,20 +529,35 @@ def _cover_ratios(w: ModelWriter) -> None:
     _minimum(
         w, "min_llcr", "xl.llcr",
         lambda x: f"{x.p('xl.pv_loan')}+{x.p('xl.held_cash')}", lambda x: x.p("xl.loan_open"),
-        "xl.repaying", "xl.period_year", None, "LLCR", "LLCR",
+        "xl.repaying", "xl.period_year", None, "贷款期偿债覆盖率", "LLCR",
     )
     b.row(M, "xl.first_repaying", "首个贷款测试年初", "First test-year start in the loan life",
           lambda x: f"={x.p('xl.repaying')}*(SUM({x.upto('xl.repaying')})=1)", unit="-",
           fmt=FLAG, total=False)
     sp = lambda x, r: f"SUMPRODUCT({x.row_range('xl.first_repaying')},{x.row_range(r)})"
     why = _reasons("plcr")
-    num = lambda x: f"({sp(x, 'xl.pv_project')}+{sp(x, 'xl.held_cash')})"
+    n_id, d_id = _terms(w, "plcr", lambda x: f"{sp(x, 'xl.pv_project')}+{sp(x, 'xl.held_cash')}",
+                        lambda x: sp(x, "xl.loan_open"))
     W("plcr", lambda x: (
         f"=IF(SUM({x.row_range('xl.first_repaying')})=0,{why[Why.NOT_DUE]},"
-        f"IF({sp(x, 'xl.loan_open')}<=1E-12,{why[Why.NOT_DUE]},IF({num(x)}<0,"
-        f"{why[Why.NEGATIVE]},IF({num(x)}>1000*{sp(x, 'xl.loan_open')},{why[Why.TINY]},"
-        f"{num(x)}/{sp(x, 'xl.loan_open')}))))"
+        f"IF({x.p(d_id)}<=1E-12,{why[Why.NOT_DUE]},IF({x.p(n_id)}<0,"
+        f"{why[Why.NEGATIVE]},IF({x.p(n_id)}>1000*{x.p(d_id)},{why[Why.TINY]},"
+        f"{x.p(n_id)}/{x.p(d_id)}))))"
     ))
+
+
+def _terms(w: ModelWriter, key: str, num: Template, den: Template) -> tuple[str, str]:
+    """Row ids of the numerator and denominator of metric ``key``, written once on the
+    Metrics sheet (so that the metric's formula names each once: short formulas)."""
+    ids = (f"xl.num[{key}]", f"xl.den[{key}]")
+    info = metric_info(key)
+    for id, f, zh, en in ((ids[0], num, "分子", "numerator"), (ids[1], den, "分母", "denominator")):
+
+        def cell(x: At, f: Template = f) -> str:
+            return "=" + f(x)
+
+        w.book.constant(M, id, f"{info.zh}：{zh}", f"{info.en}: {en}", cell)
+    return ids
 
 
 def _cover(key: str, num: str, den: str, revenue: str) -> str:
@@ -583,14 +602,20 @@ def _coverage(w: ModelWriter) -> None:
         "cash.loan_debt_service",
     )
     rev = lambda x: f"SUM({x.row_range('revenue.total')})"
-    W("bond_coverage", lambda x: _cover("bond_coverage", sp(x, ni, bond), sp(x, bpi, bond),
-                                        rev(x)))
-    W("total_debt_coverage", lambda x: _cover(
-        "total_debt_coverage", sp(x, ni, debt), f"({sp(x, bpi, debt)}+{sp(x, lpi, debt)})",
-        rev(x)))
-    W("residual_coverage", lambda x: _cover(
-        "residual_coverage", f"({sp(x, ni, debt)}-{sp(x, bpi, debt)})", sp(x, lpi, debt),
-        rev(x)))
+    covers: dict[str, tuple[Template, Template]] = {
+        "bond_coverage": (lambda x: sp(x, ni, bond), lambda x: sp(x, bpi, bond)),
+        "total_debt_coverage": (lambda x: sp(x, ni, debt),
+                                lambda x: f"{sp(x, bpi, debt)}+{sp(x, lpi, debt)}"),
+        "residual_coverage": (lambda x: f"{sp(x, ni, debt)}-{sp(x, bpi, debt)}",
+                              lambda x: sp(x, lpi, debt)),
+    }
+    for key, (num, den) in covers.items():
+        n_id, d_id = _terms(w, key, num, den)
+
+        def metric(x: At, key: str = key, n_id: str = n_id, d_id: str = d_id) -> str:
+            return _cover(key, x.p(n_id), x.p(d_id), rev(x))
+
+        W(key, metric)
     b.row(M, "xl.ni_bond", "专项债期间项目收益", "Project income over the bond life",
           lambda x: f"={x.p(ni)}*{x.p(bond)}")
     _yearly(w, "ratio.ni_bond", "专项债期间项目收益", "Project income over the bond life",

@@ -112,7 +112,59 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     from renewfin.excel.drift import drift_rows
 
     rows.append(drift_rows(w))
+    rows.append(_formula_rows(w))
     return rows
+
+
+PASTED = "xl.pasted_message"
+"""The Checks row naming, per sheet, the first calculation row with a cell that is no
+longer a formula ('' when none)."""
+MESSAGES = "xl.check_message"
+"""The Checks row every sheet's header shows: the stale solved values and the pasted rows."""
+
+
+def _formula_rows(w: ModelWriter) -> CheckRow:
+    """Per calculation sheet, the cells of its rows that are no longer formulas (the
+    integrity column, ``Book.integrity_cells``) and the first row holding one; the check
+    'calculation rows are formulas' (a number pasted over a calculation fails it) and the
+    message naming the rows, with the stale solved values, for the sheet headers."""
+    from renewfin.excel.drift import MESSAGE
+
+    b = w.book
+    sheets = sorted({c.sheet for c in b.cells.values()} - {C}, key=b.wb.sheetnames.index)
+    b.section(C, "计算行公式完整性 Formula integrity (a number pasted over a calculation row)")
+    for name in sheets:
+        count, first = f"xl.pasted[{name}]", f"xl.pasted_row[{name}]"
+
+        def total(x: At, name: str = name) -> str:
+            return f"=SUM({b.integrity_range(name)})"
+
+        def row(x: At, name: str = name, count: str = count) -> str:
+            at = f"MATCH(TRUE,INDEX({b.integrity_range(name)}>0,0),0)"
+            return f'=IF({x.p(count)}>0,"{name}!"&INDEX({b.sheet_ids(name)},{at})&"; ","")'
+
+        b.constant(C, count, f"非公式单元格数：{name}", f"Cells no longer formulas: {name}",
+                   total, unit="-", fmt="0")
+        b.constant(C, first, f"首个被粘贴数值的行：{name}", f"First row pasted over: {name}",
+                   row, unit="-", fmt="General")
+
+    def message(x: At) -> str:
+        rows = "&".join(x.p(f"xl.pasted_row[{n}]") for n in sheets) or '""'
+        return (f'=IF({x.p("check.formulas_intact")}=1,"","PASTED 计算行被数值覆盖 — "&{rows}&'
+                f'"restore the formulas 请恢复公式")')
+
+    b.constant(C, PASTED, "被数值覆盖的计算行", "Calculation rows pasted over (restore them)",
+               message, unit="-", fmt="General")
+    b.constant(C, MESSAGES, "检查说明", "What the integrity checks found",
+               lambda x: (f'={x.p(MESSAGE)}&IF(AND({x.p(MESSAGE)}<>"",{x.p(PASTED)}<>""),'
+                          f'" | ","")&{x.p(PASTED)}'), unit="-", fmt="General")
+
+    def check(x: At) -> str:
+        counts = "+".join(x.p(f"xl.pasted[{n}]") for n in sheets) or "0"
+        return f"=(({counts})=0)*1"
+
+    return ("formulas_intact", "计算行均为公式（无粘贴数值）",
+            "Calculation rows are formulas (no number pasted over one)", check)
 
 
 def _corkscrew_gap(w: ModelWriter, x: At) -> str:
@@ -356,10 +408,8 @@ def solver(w: ModelWriter) -> str:
 def master_check_headers(w: ModelWriter) -> None:
     """Show the master check (integrity) and the covenant status at the top of every
     sheet."""
-    from renewfin.excel.drift import MESSAGE
-
     refs = []
-    for id in ("check.master", "check.covenants", MESSAGE):
+    for id in ("check.master", "check.covenants", MESSAGES):
         cell = w.book.cell(id)
         refs.append(f"'{cell.sheet}'!$E${cell.row}")
     for ws in w.book.wb.worksheets:

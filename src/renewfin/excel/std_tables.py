@@ -6,15 +6,19 @@ construction periods), summed by model year (SUMIF / SUMPRODUCT on the model yea
 taken at the start or end of the year, or run up to the year end; sums of rows of the
 same table, running totals and the year-before value; the statutory reserve from the
 distributable-share input; the investment estimate from the item lines and their VAT
-rate inputs. The few rows renewfin.tables computes otherwise (period-wise maxima, the
-split of VAT surcharges by rate, the capital share of bonds, the change of cash in
-construction, the depreciation by asset class) are written as numbers and listed on the
-Control sheet. Ratio rows read the Ratios sheet.
+rate inputs. Terms of ``renewfin.tables.Term`` reach further: a line's previous period
+(the change of cash in construction), a positive-part flag (taxable income after losses)
+and a scalar input (the capital share of bonds; the split of the VAT surcharges by the
+shares of the preset rates, written as engine-internal inputs). The depreciation by asset
+class reads rows of its own on the Funding sheet (``depreciation_rows``). A row none of
+these express is written as a number and listed on the Control sheet (none in the bundled
+models or the feature matrix). Ratio rows read the Ratios sheet.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.styles import Font
@@ -26,11 +30,23 @@ from renewfin.excel.book import (
     HEAD_FONT,
     MONEY,
     SOLVED_FILL,
+    At,
     col,
     put_text,
     set_text,
 )
-from renewfin.tables import SHARE, TABLES, VAT, Formula, Term, standard_tables
+from renewfin.tables import (
+    AND,
+    INPUT,
+    LAG,
+    POSITIVE,
+    SHARE,
+    TABLES,
+    VAT,
+    Formula,
+    Term,
+    standard_tables,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,48 +85,158 @@ class _Years:
         year_row = b.cell("time.year").row
         self.years = f"'Time'!${col(FIRST)}${year_row}:${col(FIRST + self.n - 1)}${year_row}"
         tl = w.result.timeline
+        self.own = w.table_formulas
+        """Rows written from workbook rows of their own (``depreciation_rows``)."""
         self.of_label = {str(tl.starts[p].year): p // tl.ppy for p in range(0, self.n, tl.ppy)}
         """Model year of each year column label (the calendar year it starts in)."""
 
     def linked(self, id: str) -> bool:
-        """Whether ``id`` is a calculated line of the workbook."""
+        """Whether ``id`` (a line, ``LAG`` + line, or a flag of ``renewfin.tables.Term``)
+        is calculated in the workbook."""
+        if id.startswith(INPUT):
+            return id.removeprefix(INPUT) in self.book.inputs
+        id = id.removeprefix(LAG).removeprefix(POSITIVE)
         return id in self.book.cells and not self.book.cells[id].constant
 
     def range(self, id: str) -> str:
-        cell = self.book.cells[id]
-        last = FIRST + (cell.n or self.n) - 1
-        return f"'{cell.sheet}'!${col(FIRST)}${cell.row}:${col(last)}${cell.row}"
+        """The period row of line ``id`` (``LAG`` + id: shifted one period, from the
+        empty column before the first)."""
+        lag = int(id.startswith(LAG))
+        cell = self.book.cells[id.removeprefix(LAG)]
+        last = FIRST + (cell.n or self.n) - 1 - lag
+        return f"'{cell.sheet}'!${col(FIRST - lag)}${cell.row}:${col(last)}${cell.row}"
+
+    def factors(self, flag: str | None) -> list[str]:
+        """A term's flag (``renewfin.tables.Term``) as factors of a product (none for
+        None)."""
+        out = []
+        for part in flag.split(AND) if flag is not None else ():
+            if part.startswith(POSITIVE):
+                out.append(f"({self.range(part.removeprefix(POSITIVE))}>0)")
+            elif part.startswith(INPUT):
+                out.append(self.book.input_ref(part.removeprefix(INPUT)))
+            else:
+                out.append(self.range(part))
+        return out
 
     def formula(self, how: str, terms: tuple[Term, ...], y: str) -> str:
         """The value of a model year of a row ``Σ coef · flag · line``; ``y`` is the
-        reference of the cell holding the model year (0 = the first)."""
+        reference of the cell holding the model year (0 = the first). Flows of several
+        terms with the same flag are summed in one SUMPRODUCT (short formulas)."""
+        if how in ("flow", "upto"):
+            return "=" + (self._flows(how, terms, y).removeprefix("+") or "0")
         parts = []
-        for c, id, flag in terms:
+        for c, id, _ in terms:
             rng = self.range(id)
-            op = "<=" if how == "upto" else "="  # upto: every year to y
-            if how in ("flow", "upto") and flag is None:
-                t = f'SUMIF({self.years},"{op}"&{y},{rng})'
-            elif how in ("flow", "upto") and flag is not None:
-                t = f"SUMPRODUCT(({self.years}{op}{y})*{self.range(flag)}*{rng})"
-            elif how == "start":
+            if how == "start":
                 t = f"INDEX({rng},{y}*{self.ppy}+1)"
             else:
                 t = f"INDEX({rng},MIN(({y}+1)*{self.ppy},COLUMNS({rng})))"
             parts.append(_coef(c) + t)
         return "=" + ("".join(parts).removeprefix("+") if parts else "0")
 
+    def _flows(self, how: str, terms: tuple[Term, ...], y: str) -> str:
+        """``formula`` of flows summed by model year (``upto``: every year to ``y``)."""
+        op = "<=" if how == "upto" else "="
+        groups: dict[str | None, list[tuple[float, str]]] = {}
+        for c, id, flag in terms:
+            groups.setdefault(flag, []).append((c, id))
+        out = []
+        for flag, members in groups.items():
+            if flag is None and len(members) == 1:
+                c, id = members[0]
+                out.append(_coef(c) + f'SUMIF({self.years},"{op}"&{y},{self.range(id)})')
+                continue
+            total = "".join(_coef(c) + self.range(id) for c, id in members).removeprefix("+")
+            factors = "".join(f"*{f}" for f in self.factors(flag))
+            out.append(f"+SUMPRODUCT(({self.years}{op}{y}){factors}*({total}))")
+        return "".join(out)
+
 
 def _formula_of(key: str, kind: str, formulas: dict[str, Formula], years: _Years) -> Formula | None:
     """How row ``key`` is written as a formula, or None when it is written as a number."""
+    if key in years.own:
+        return years.own[key]
     if kind == "ratio" and key in RATIO_ROWS and years.linked(RATIO_ROWS[key]):
         return ("ratio", ((1.0, RATIO_ROWS[key], None),))
     f = formulas.get(key)
     if f is None:
         return None
     if f[0] in ("rows", "cumsum", "lag", "reserve"):
-        return f
-    ids = [i for _, line, flag in f[1] for i in (line, flag) if i is not None]
+        flags = [p for _, _, m in f[1] if m is not None for p in m.split(AND)]
+        return f if all(years.linked(p) for p in flags) else None
+    ids = [line for _, line, _ in f[1]]
+    ids += [p for _, _, m in f[1] if m is not None for p in m.split(AND)]
     return f if all(years.linked(i) for i in ids) else None
+
+
+def depreciation_rows(w: ModelWriter) -> None:
+    """Rows of the Funding sheet for 折旧摊销估算表 by asset class
+    (``renewfin.tables.depreciation``), recorded in ``w.table_formulas``: each class's
+    charge scaled to ``dep_fin.total`` (the capitalised financing costs spread over all
+    assets in proportion to value), its original value with those costs (``xl.ov`` of its
+    groups × (1 + capitalised ÷ ``xl.ov_total``)), and, while it is in service and held,
+    the original and the net book value; the same for the total."""
+    b = w.book
+    F = "Funding"
+    cap = [i for i in ("finance.interest_capitalised", "finance.fees_capitalised")
+           if i in b.cells]
+    exited = "reit.flag_exit" in b.cells
+
+    def held(x: At) -> str:
+        out = x.p("flag.held")
+        return f"({out}-{x.p('reit.flag_exit')})" if exited else out
+
+    def uplift(x: At) -> str:
+        total = x.p("xl.ov_total")
+        sums = "+".join(f"SUM({x.row_range(i)})" for i in cap) or "0"
+        return f"(1+IF(ABS({total})>1E-12,({sums})/{total},0))"
+
+    b.section(F, "折旧摊销按资产类别（含资本化融资费用） Depreciation by asset class, with "
+                 "capitalised financing costs (standard table T06)")
+    blocks = [(c.name, f"dep.class[{c.name}]") for c in w.spec.depreciation.classes
+              if f"dep.class[{c.name}]" in b.cells]
+    for name, id in [*blocks, ("total", "dep_fin.total")]:
+        if name == "total":
+            _class_block(w, name, id, id, ["xl.ov_total"], held, uplift)
+            continue
+        charge = f"xl.t06.charge[{name}]"
+
+        def scaled(x: At, id: str = id) -> str:
+            return (f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p(id)}*{x.p('dep_fin.total')}/"
+                    f"{x.p('dep.total')},0)")
+
+        b.row(F, charge, f"折旧摊销（含资本化融资费用）：{name}",
+              f"Depreciation with capitalised financing costs: {name}", scaled)
+        ovs = [f"xl.ov[{c}|{p}]" for c, p in w.groups if c == name]
+        _class_block(w, name, id, charge, ovs, held, uplift)
+
+
+def _class_block(
+    w: ModelWriter, name: str, id: str, charge: str, ovs: list[str],
+    held: Callable[[At], str], uplift: Callable[[At], str],
+) -> None:
+    """``depreciation_rows`` of one asset class (or the total): original value, running
+    charge, in-service flag, original and net book value in service, and their formulas
+    for the rows of 折旧摊销估算表 (``id`` + ``.original_value`` / ``.charge`` /
+    ``.net_value``)."""
+    b, F = w.book, "Funding"
+    ov, cum, on, orig, net = (f"xl.t06.{part}[{name}]"
+                              for part in ("ov", "cum", "on", "orig", "net"))
+    b.constant(F, ov, f"原值（含资本化融资费用）：{name}",
+               f"Original value with capitalised financing costs: {name}",
+               lambda x: "=(" + ("+".join(x.p(o) for o in ovs) or "0") + f")*{uplift(x)}")
+    b.row(F, cum, f"累计折旧摊销：{name}", f"Accumulated depreciation: {name}",
+          lambda x: f"={x.prev(cum)}+{x.p(charge)}", total=False)
+    b.row(F, on, f"在用且持有：{name}", f"In service and held: {name}",
+          lambda x: f"=({x.p(cum)}>1E-12)*{held(x)}", unit="-", fmt="0", total=False)
+    b.row(F, orig, f"原值（在用）：{name}", f"Original value in service: {name}",
+          lambda x: f"={x.p(ov)}*{x.p(on)}", total=False)
+    b.row(F, net, f"净值（在用）：{name}", f"Net book value in service: {name}",
+          lambda x: f"=({x.p(ov)}-{x.p(cum)})*{x.p(on)}", total=False)
+    w.table_formulas[f"{id}.original_value"] = ("end", ((1.0, orig, None),))
+    w.table_formulas[f"{id}.charge"] = ("flow", ((1.0, charge, None),))
+    w.table_formulas[f"{id}.net_value"] = ("end", ((1.0, net, None),))
 
 
 def write(w: ModelWriter) -> list[tuple[str, int, str]]:
@@ -136,6 +262,8 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             numbers += _investment_estimate(w, years, ws, df, name)
             _layout(ws)
             continue
+        for path, (value, zh, en) in df.attrs.get("params", {}).items():
+            w.param(path, value, zh, en)
         kinds = df.attrs.get("kinds", {})
         formulas = df.attrs.get("formulas", {})
         year_cols = [j for j, c in enumerate(cols) if str(c).isdigit()]
@@ -165,7 +293,10 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                     if f[0] == "ratio":
                         target.value = f"='Ratios'!{col(FIRST + y)}{b.cells[f[1][0][1]].row}"
                     elif f[0] == "rows":
-                        terms = "".join(_coef(c) + f"{here}{row_of[k]}" for c, k, _ in f[1])
+                        terms = "".join(
+                            _coef(c) + "*".join([f"{here}{row_of[k]}", *years.factors(m)])
+                            for c, k, m in f[1]
+                        )
                         target.value = "=" + (terms.removeprefix("+") or "0")
                     elif f[0] == "cumsum":
                         prev = f"{col(j + 1)}{r}+" if j != year_cols[0] else ""

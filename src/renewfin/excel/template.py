@@ -39,7 +39,7 @@ import datetime as dt
 import re
 import types
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from os import PathLike
 from pathlib import Path
@@ -61,6 +61,7 @@ from renewfin.spec.errors import Problem, SpecError, format_loc, problems_from_v
 from renewfin.spec.io import atomic_write
 from renewfin.spec.model import SCHEMA_VERSION, ProjectSpec
 from renewfin.spec.plausibility import plausibility_problems
+from renewfin.web.labels import choice_label, field_label
 
 __all__ = [
     "BUNDLED_TEMPLATE",
@@ -135,6 +136,33 @@ class FieldType:
     """The model of a ``model`` field (or of a ``models`` element, via ``item``)."""
     bounds: tuple[tuple[str, float], ...] = ()
     """Numeric bounds as ``(op, value)`` with op in ``ge``, ``gt``, ``le``, ``lt``."""
+    fraction: bool = False
+    """A rate or share entered as a fraction (``0.022``) or with a percent sign
+    (``2.2%``): a plain number above 1 in size is refused as a likely percentage."""
+
+
+FRACTION_BOUNDS = ({"ge": -1.0, "le": 10.0}, {"ge": 0.0, "le": 10.0}, {"ge": 0.0, "le": 1.0})
+"""Bounds of the spec's rates and shares (``renewfin.spec.base.Rate``, ``InterestRate``,
+``Share``)."""
+
+
+def _fractional(ft: FieldType, name: str) -> FieldType:
+    """``ft`` marked as a fraction when it is a number with the bounds of a rate or share
+    (a span of years with the same bounds excepted), or a list of such numbers."""
+    if ft.kind == "list" and ft.item is not None:
+        return replace(ft, item=_fractional(ft.item, name))
+    if ft.kind == "number" and dict(ft.bounds) in FRACTION_BOUNDS and not name.endswith("years"):
+        return replace(ft, fraction=True)
+    return ft
+
+
+def _percent_error(ft: FieldType, value: float, percent: bool) -> str | None:
+    """The message refusing a plain number above 1 in a fraction field (None if fine)."""
+    if not ft.fraction or percent or abs(value) <= 1:
+        return None
+    return (f"{_num(value)} looks like a percentage: enter it as a fraction "
+            f"({_num(value / 100)}) or with a percent sign ({_num(value)}%) "
+            f"比率请填小数（{_num(value / 100)}）或带百分号（{_num(value)}%）")
 
 
 @dataclass(frozen=True)
@@ -193,7 +221,7 @@ def template_layout(root: type[BaseModel] = ProjectSpec) -> list[Section]:
     sections: list[Section] = []
     root_slots: list[Slot] = []
     for name, info in root.model_fields.items():
-        ft = _field_type(info.annotation, info.metadata)
+        ft = _fractional(_field_type(info.annotation, info.metadata), name)
         path = (name,)
         if ft.kind == "models":
             sections.append(_table_section(path, info, ft))
@@ -230,7 +258,7 @@ def _flatten(model: type[BaseModel], prefix: tuple[str, ...], optional_in: tuple
     """Collect the one-cell fields of ``model`` under ``prefix`` (nested models flattened);
     lists of models become ``tables`` (or are refused when ``tables`` is None)."""
     for name, info in model.model_fields.items():
-        ft = _field_type(info.annotation, info.metadata)
+        ft = _fractional(_field_type(info.annotation, info.metadata), name)
         path = (*prefix, name)
         if ft.kind == "models":
             if tables is None:
@@ -356,6 +384,8 @@ def _type_label(ft: FieldType, description: str) -> str:
         label = "映射 key=value; key=value"
     else:
         label = _KIND_LABEL[ft.kind]
+    if ft.fraction or (ft.item is not None and ft.item.fraction):
+        label += "，小数或百分数 fraction or % (0.022 = 2.2%)"
     unit = re.search(r"\[([^\[\]]{1,24})\]", description)
     if unit and ft.kind in ("number", "integer", "list", "dict"):
         label += f" [{unit.group(1)}]"
@@ -375,10 +405,43 @@ def _bounds_text(bounds: Sequence[tuple[str, float]]) -> str:
     return ""
 
 
+def _choice(enum: type[Enum], value: str) -> str:
+    """A choice as the template shows it: its value, and its Chinese label beside it."""
+    zh = choice_label(enum.__name__, value)
+    return f"{value}（{zh}）" if zh else value
+
+
+def _chosen(enum: type[Enum], text: str) -> str:
+    """The value of a choice entered as its value, as ``value（中文）`` or as its Chinese
+    label alone."""
+    value = text.split("（")[0].strip()
+    by_label = {choice_label(enum.__name__, str(m.value)): str(m.value) for m in enum}
+    return by_label.get(value, value)
+
+
+def _zh_label(path: tuple[str, ...]) -> str:
+    """The Chinese label of the field at ``path`` from the spec root (list items' fields
+    by the item model; ``renewfin.web.labels``), '' if none."""
+    owner: type[BaseModel] | None = ProjectSpec
+    for part in path[:-1]:
+        if owner is None or part not in owner.model_fields:
+            return ""
+        info = owner.model_fields[part]
+        ft = _field_type(info.annotation, info.metadata)
+        owner = ft.item.model if ft.kind == "models" and ft.item is not None else ft.model
+    return field_label(owner.__name__, path[-1]) or "" if owner is not None else ""
+
+
+def _bilingual(path: tuple[str, ...], description: str) -> str:
+    """A field's description with its Chinese label before it."""
+    zh = _zh_label(path)
+    return f"{zh} — {description}" if zh and description else zh or description
+
+
 def _allowed(ft: FieldType) -> str:
     if ft.kind == "enum":
         assert ft.enum is not None
-        return ", ".join(str(m.value) for m in ft.enum)
+        return ", ".join(_choice(ft.enum, str(m.value)) for m in ft.enum)
     if ft.kind == "bool":
         return "TRUE, FALSE"
     if ft.kind in ("number", "integer"):
@@ -669,7 +732,7 @@ def _write_kv(ws: Worksheet, section: Section, spec: ProjectSpec | None) -> None
         _style_input(cell, slot.ftype)
         dvs.add(slot.ftype, cell.coordinate)
         for j, text in ((3, _type_label(slot.ftype, description)), (4, _default_text(slot)),
-                        (5, _allowed(slot.ftype)), (6, description)):
+                        (5, _allowed(slot.ftype)), (6, _bilingual(slot.path, description))):
             c = ws.cell(row, j)
             _put(c, text or None)
             c.font = _NOTE_FONT
@@ -714,6 +777,7 @@ def _write_table(ws: Worksheet, section: Section, items: list[BaseModel]) -> Non
         c2.alignment = _WRAP_TOP
         c2.fill = _SUBHEADER_FILL
         c3 = ws.cell(3, j)
+        description = _bilingual((*section.path, *slot.path), description)
         _put(c3, description or None)
         c3.font = _NOTE_FONT
         c3.alignment = _WRAP_TOP
@@ -1046,10 +1110,10 @@ def _convert(ft: FieldType, raw: Any) -> tuple[Any, str | None]:
             if number is None:
                 what = "an integer 整数" if kind == "integer" else "a number 数值"
                 return raw, f"expected {what}" + _range_hint(ft)
-            return number, None
+            return number, _percent_error(ft, number, raw.endswith(("%", "％")))
         if isinstance(raw, bool | dt.datetime | dt.date | dt.time | dt.timedelta):
             return raw, "expected a number 数值" + _range_hint(ft)
-        return raw, None
+        return raw, _percent_error(ft, raw, False) if isinstance(raw, int | float) else None
     if kind == "bool":
         if isinstance(raw, str):
             low = raw.lower()
@@ -1076,7 +1140,7 @@ def _convert(ft: FieldType, raw: Any) -> tuple[Any, str | None]:
         return raw, "expected a date YYYY-MM-DD (enter it as a date, not a number)"
     if kind == "enum":
         assert ft.enum is not None
-        text = _num(raw) if isinstance(raw, int | float) else str(raw)
+        text = _num(raw) if isinstance(raw, int | float) else _chosen(ft.enum, str(raw))
         return text, None  # the model checks membership (and its aliases)
     if kind == "list":
         assert ft.item is not None
@@ -1113,7 +1177,7 @@ def _parse_list(item: FieldType, raw: Any) -> tuple[Any, str | None]:
     if isinstance(raw, bool) or isinstance(raw, dt.date | dt.datetime):
         return raw, _list_expectation(numeric)
     if isinstance(raw, int | float):
-        return ([raw], None) if numeric else ([_num(raw)], None)
+        return ([raw], _percent_error(item, raw, False)) if numeric else ([_num(raw)], None)
     text = str(raw).strip()
     if text in ("[]", "［］"):
         return [], None
@@ -1125,6 +1189,9 @@ def _parse_list(item: FieldType, raw: Any) -> tuple[Any, str | None]:
             number = _parse_number(token)
             if number is None:
                 return raw, f"{_list_expectation(True)}; {token!r} is not a number"
+            error = _percent_error(item, number, token.endswith(("%", "％")))
+            if error is not None:
+                return raw, error
             out.append(number)
         return out, None
     try:

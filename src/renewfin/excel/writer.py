@@ -56,6 +56,11 @@ class ModelWriter:
     metric_rows: dict[str, str] = field(default_factory=dict)
     """Metric key → the workbook row id of its value on the Outputs sheet."""
     table_sheets: set[str] = field(default_factory=set)
+    table_formulas: dict[str, tuple[str, tuple[tuple[float, str, str | None], ...]]] = field(
+        default_factory=dict
+    )
+    """Standard-table rows written from workbook rows of their own (row key → formula on
+    those rows, ``renewfin.tables.Formula``), e.g. the depreciation by asset class."""
     """Names of the standard-table sheets, which carry their own (yearly) header row."""
 
     def __post_init__(self) -> None:
@@ -505,6 +510,9 @@ class ModelWriter:
         funding.reserves_and_phases(self)
         funding.waterfall(self)
         funding.records(self)
+        from renewfin.excel import std_tables
+
+        std_tables.depreciation_rows(self)
         from renewfin.excel import outputs
 
         outputs.metrics(self)
@@ -513,9 +521,8 @@ class ModelWriter:
         charts.chart_rows(self)
         sheets.checks(self)
         self.book.finish()
+        self.book.integrity_cells(frozenset({"Checks"}))
         outputs.write_outputs_sheet(self)
-        from renewfin.excel import std_tables
-
         self.table_numbers = std_tables.write(self)
         sheets.control(self)
         self._headers()
@@ -539,6 +546,7 @@ class ModelWriter:
                 cell = ws.cell(5, FIRST + k, label)
                 cell.fill, cell.font = HEAD_FILL, HEAD_FONT
                 ws.column_dimensions[col(FIRST + k)].width = PERIOD_WIDTH
+            ws.column_dimensions[col(self.book.integrity_col)].width = PERIOD_WIDTH
             ws.freeze_panes = ws.cell(6, FIRST).coordinate
             ws.column_dimensions["A"].width = 30
             ws.column_dimensions["B"].width = 28
