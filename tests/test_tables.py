@@ -522,9 +522,11 @@ def test_profit_table(case: str) -> None:
     res = result_of(case)
     df = T.profit_and_distribution(res)
     scale = money_scale(res)
-    # 利润总额 = 营业收入 − 税金及附加 − 总成本费用 + 补贴收入 (+ 资产处置收益 + 利息收入).
+    # 利润总额 = 营业收入 − 税金及附加 − 总成本费用 + 补贴收入 (+ 其他收益: deferred grant
+    # income released, 企业会计准则第16号 第八条 + 资产处置收益 + 利息收入).
+    released = row(df, "grant.release") if "grant.release" in df.index else 0.0
     close(row(df, "revenue.total") - row(df, "tax.taxes_and_surcharges") - row(df, "pl.total_cost")
-          + row(df, "pl.subsidy_income") + row(df, "pl.gain_on_exit")
+          + row(df, "pl.subsidy_income") + released + row(df, "pl.gain_on_exit")
           + row(df, "finance.interest_income"), row(df, "pl.profit_before_tax"), scale)
     close(row(df, "pl.profit_before_tax") - row(df, "tax.income_tax"), row(df, "pl.net_profit"),
           scale)
@@ -637,8 +639,11 @@ def test_balance_sheet_balances(case: str) -> None:
     assert np.abs(assets - row(df, "bs.liabilities_and_equity")).max() <= 1e-9 * scale
     close(row(df, "bs.current") + row(df, "bs.fixed_assets"), assets, scale)
     close(row(df, "bs.cash") + row(df, "bs.vat_credit"), row(df, "bs.current"), scale)
-    close(row(df, "bond.closing") + row(df, "loan.closing"), row(df, "bs.liabilities"), scale)
-    parts = ["equity.paid_in", "equity.grants", "equity.fund", "equity.retained"]
+    # 递延收益 of gross-method grants is a liability (企业会计准则第16号 第八条).
+    deferred = row(df, "grant.deferred_income") if "grant.deferred_income" in df.index else 0.0
+    close(row(df, "bond.closing") + row(df, "loan.closing") + deferred, row(df, "bs.liabilities"),
+          scale)
+    parts = ["equity.paid_in", "equity.fund", "equity.retained"]
     close(df.loc[parts, years(df)].sum().to_numpy(), row(df, "bs.equity"), scale)
     close(row(df, "bs.difference"), year_end(res, "bs.check"), scale)
     ratio = row(df, "bs.debt_ratio")

@@ -1394,14 +1394,16 @@ def _debt_ratios(sh: _Sheet) -> None:
 def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     """利润与利润分配表 — profit and its distribution.
 
-    Revenue − taxes and surcharges − total cost + subsidy income + gain on disposal =
-    利润总额 (``pl.profit_before_tax``); losses brought forward, taxable income (profit
+    Revenue − taxes and surcharges − total cost (net of the depreciation that net-method
+    grants bear) + subsidy income + deferred grant income released (总额法, shown when
+    non-zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); losses brought forward, taxable income (profit
     taxable before loss relief, floored at 0 per period, less the losses used), income tax,
     net profit. Distribution: opening undistributed profit, profit available, the statutory
     surplus reserve (``funding.statutory_reserve_rate`` of the year's profit after covering
     past losses — a presentation: the ledger does not record it), profit available to
     investors, profit paid (shareholder distributions and the fund's preferred returns and
-    upside), undistributed profit. Then EBIT and EBITDA (EBIT + depreciation).
+    upside), undistributed profit. Then EBIT and EBITDA (EBIT + depreciation net of what
+    the grants bear − the deferred grant income released).
     """
     sh = _Sheet(result, scenario, "profit_and_distribution")
     sh.add_flow("revenue.total", "营业收入", "Operating revenue")
@@ -1416,6 +1418,10 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         )
     sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
     sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
+    if sh.nonzero("grant.release"):
+        sh.add_flow(
+            "grant.release", "其他收益：递延收益摊销", "Other income: deferred grant income released"
+        )
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
     sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
     sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
@@ -1497,7 +1503,8 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         "pl.ebitda_total",
         "息税折旧摊销前利润",
         "EBITDA",
-        sh.lines("pl.profit_before_tax", "finance.interest_expensed", "dep_fin.total"),
+        sh.lines("pl.profit_before_tax", "finance.interest_expensed", "dep_fin.total")
+        - sh.lines("grant.release", "grant.cost_offset"),
     )
     return sh.frame()
 
@@ -1829,9 +1836,10 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     """资产负债表 — at each year end: assets (cash incl. reserves, VAT credit, fixed
-    assets and construction in progress), liabilities (special bonds, loans), equity
-    (paid-in capital, capital grants, fund capital, retained earnings net of
-    distributions), the difference assets − liabilities − equity (0 when the sheet
+    assets and construction in progress, net of the net-method grants), liabilities
+    (special bonds, loans, the deferred income of gross-method grants), equity (paid-in
+    capital, fund capital, retained earnings net of distributions; capital grants reach
+    equity through profit, 企业会计准则第16号), the difference assets − liabilities − equity (0 when the sheet
     balances) and 资产负债率 (``bs.debt_ratio``)."""
     sh = _Sheet(result, scenario, "balance_sheet")
     sh.add_balance("bs.assets", "资产", "Total assets")
@@ -1863,19 +1871,16 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_balance("bs.liabilities", "负债", "Total liabilities", level=1)
     sh.add_balance("bond.closing", "专项债券", "Special bonds", level=2)
     sh.add_balance("loan.closing", "银行贷款", "Loans", level=2)
+    if sh.nonzero("grant.deferred_income"):
+        sh.add_balance(
+            "grant.deferred_income", "递延收益（政府补助）", "Deferred grant income", level=2
+        )
     sh.add_balance("bs.equity", "所有者权益", "Total equity", level=1)
     sh.add_running(
         "equity.paid_in",
         "实收资本（股东及国有资本金）",
         "Paid-in capital",
         sh.lines("equity.shareholders_in"),
-        level=2,
-    )
-    sh.add_running(
-        "equity.grants",
-        "资本公积（财政资本性补助）",
-        "Capital reserve (capital grants)",
-        sh.lines("fiscal.grants"),
         level=2,
     )
     sh.add_running(

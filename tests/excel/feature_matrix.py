@@ -974,6 +974,35 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "grant-net-method",
+        "the base's capital grant by the net method (净额法: deducted from the assets' cost, "
+        "企业会计准则第16号 第八条), 不征税收入",
+        {"funding": {"fiscal_funds": [
+            {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "grant_method": "net"}
+        ]}},
+    ),
+    Case(
+        "grant-taxable",
+        "the base's capital grant taxable when received (财税〔2008〕151号 第一条), the "
+        "depreciation deductible in full",
+        {"funding": {"fiscal_funds": [
+            {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "taxable": True}
+        ]}},
+    ),
+    Case(
+        "grant-two-methods-reit-exit",
+        "two capital grants, one gross and taxable, one net and 不征税收入, with a REIT exit "
+        "(the unreleased grant goes to profit at the disposal)",
+        merged(
+            {"funding": {"fiscal_funds": [
+                {"name": "市级补助", "use": "capital_grant", "amount": 900.0, "taxable": True},
+                {"name": "中央补助", "use": "capital_grant", "amount": 600.0,
+                 "grant_method": "net", "schedule": [1.0], "start_year": 1},
+            ]}},
+            reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
+        ),
+    ),
+    Case(
         "tax-holiday-quarterly",
         "三免三减半 on quarterly periods",
         {"timeline": {"periodicity": "quarterly"}, "tax": {"income_tax_holiday": True}},

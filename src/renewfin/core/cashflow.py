@@ -58,7 +58,13 @@ def build(ctx: RunContext) -> None:
         ebitda + r("fiscal.operating_subsidies") - r("dep.total") + gain,
         group="profit",
     )
-    untaxed = r("fiscal.operating_subsidies") - r("fiscal.operating_subsidies_taxable")
+    # Taxable: the taxable operating subsidies, and what the capital grants add (taxable
+    # grants received, or the depreciation of 不征税收入-funded assets; renewfin.core.grants).
+    untaxed = (
+        r("fiscal.operating_subsidies")
+        - r("fiscal.operating_subsidies_taxable")
+        - r("grant.tax_adjustment")
+    )
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     relief = tax_relief(ctx)
     adjusted, _, _ = income_tax(

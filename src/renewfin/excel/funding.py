@@ -18,6 +18,7 @@ from renewfin.spec.funding import (
     EquityParty,
     FiscalFund,
     FiscalUse,
+    GrantMethod,
     Loan,
     LoanRepayment,
     LprTenor,
@@ -31,6 +32,90 @@ if TYPE_CHECKING:
 
 F = "Funding"
 PPY = "timeline.periods_per_year"
+
+
+def grant_rows(w: ModelWriter) -> None:
+    """Each capital grant's share of the kept assets' cost, and the release, the net-method
+    offset and the tax adjustment of the grants (renewfin.core.grants)."""
+    b, spec = w.book, w.spec
+    F = "Funding"
+    grants = [f for f in spec.funding.fiscal_funds if f.use is FiscalUse.CAPITAL_GRANT]
+
+    def total(x: At) -> str:
+        return "+".join(f"SUM({x.row_range(f'fiscal.grant[{f.name}]')})" for f in grants)
+
+    def share(name: str) -> Template:
+        def formula(x: At) -> str:
+            base = f"MAX({x.p('xl.ov_total')},{total(x)})"
+            return f"=IF({base}>0,SUM({x.row_range(f'fiscal.grant[{name}]')})/{base},0)"
+
+        return formula
+
+    for f in grants:
+        b.constant(
+            F,
+            f"xl.grant_share[{f.name}]",
+            f"补助占资产原值比例：{f.name}",
+            f"Share of the assets' cost: {f.name}",
+            share(f.name),
+            unit="-",
+            fmt="0.0000",
+        )
+    b.row(
+        F,
+        "xl.grant_consumed",
+        "折旧摊销及处置转出的资产原值",
+        "Asset cost consumed (depreciation, and the book value at a disposal)",
+        lambda x: f"={x.p('dep.total')}+{x.p('dep.book_value_at_end')}*{x.i('xl.has_exit')}",
+    )
+
+    def shares(x: At, keep: Callable[[FiscalFund], bool]) -> str:
+        picked = [x.p(f"xl.grant_share[{f.name}]") for f in grants if keep(f)]
+        return "(" + ("+".join(picked) or "0") + ")"
+
+    gross = lambda f: f.grant_method is GrantMethod.GROSS
+    b.row(
+        F,
+        "grant.release",
+        "递延收益摊销（总额法政府补助）",
+        "Deferred grant income released (gross method)",
+        lambda x: f"={shares(x, gross)}*{x.p('xl.grant_consumed')}",
+    )
+    b.row(
+        F,
+        "grant.cost_offset",
+        "政府补助冲减的折旧摊销（净额法）",
+        "Depreciation and cost borne by grants (net method)",
+        lambda x: f"={shares(x, lambda f: not gross(f))}*{x.p('xl.grant_consumed')}",
+    )
+    b.row(
+        F,
+        "grant.tax_adjustment",
+        "政府补助纳税调整（应税补助收入或不得扣除的折旧）",
+        "Grant tax adjustment (taxable grants received, or depreciation not deductible)",
+        lambda x: (
+            "=" + _sum(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
+            + f"+{shares(x, lambda f: not f.taxable)}*{x.p('xl.grant_consumed')}"
+        ),
+    )
+    for id, zh, en, keep, used in (
+        ("grant.deferred_income", "递延收益（总额法政府补助）",
+         "Deferred grant income (gross method)", gross, "grant.release"),
+        ("grant.asset_reduction", "冲减资产账面价值的政府补助（净额法）",
+         "Grants deducted from the assets' book value (net method)",
+         lambda f: not gross(f), "grant.cost_offset"),
+    ):
+        received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
+        b.row(
+            F,
+            id,
+            zh,
+            en,
+            lambda x, received=received, used=used, id=id: (
+                f"={x.prev(id)}+{_sum(x, received)}-{x.p(used)}"
+            ),
+            total=False,
+        )
 
 
 def _sum(x: At, ids: list[str]) -> str:
@@ -102,6 +187,7 @@ def fixed_sources(w: ModelWriter) -> None:
             )
             injections.append(f"fiscal.injection[{f.name}]")
     b.row(F, "fiscal.grants", "资本性补助合计", "Capital grants", lambda x: "=" + _sum(x, grants))
+    grant_rows(w)
     b.row(
         F,
         "fiscal.injections",
@@ -1031,7 +1117,8 @@ def waterfall(w: ModelWriter) -> None:
         "Income not taxed",
         lambda x: (
             f"={x.p('fiscal.operating_subsidies')}-"
-            f"{x.p('fiscal.operating_subsidies_taxable')}+{xe(x)}*("
+            f"{x.p('fiscal.operating_subsidies_taxable')}+{x.p('grant.release')}+"
+            f"{x.p('grant.cost_offset')}-{x.p('grant.tax_adjustment')}+{xe(x)}*("
             + (
                 "+".join(
                     f"({x.p(f'xl.sub_share[{n}]')}-{x.p(f'xl.sub_taxable[{n}]')})*"
@@ -1049,7 +1136,8 @@ def waterfall(w: ModelWriter) -> None:
         "应纳税所得额（弥补亏损前）",
         "Taxable income before loss relief",
         lambda x: (
-            f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}-"
+            f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}+"
+            f"{x.p('grant.tax_adjustment')}-"
             f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}+"
             f"{x.p('finance.interest_income')}-{x.p('finance.interest_expensed')}-"
             f"{exp(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})"
@@ -1963,8 +2051,8 @@ def records(w: ModelWriter) -> None:
         "息税前利润",
         "EBIT",
         lambda x: (
-            f"={x.p('pl.ebitda')}+{x.p('pl.subsidy_income')}-{x.p('dep_fin.total')}+"
-            f"{x.p('pl.gain_on_exit')}"
+            f"={x.p('pl.ebitda')}+{x.p('pl.subsidy_income')}+{x.p('grant.release')}-"
+            f"{x.p('dep_fin.total')}+{x.p('grant.cost_offset')}+{x.p('pl.gain_on_exit')}"
         ),
     )
     b.row(
@@ -1990,7 +2078,7 @@ def records(w: ModelWriter) -> None:
         "总成本费用",
         "Total cost",
         lambda x: (
-            f"={x.p('opex.total')}+{x.p('dep_fin.total')}+"
+            f"={x.p('opex.total')}+{x.p('dep_fin.total')}-{x.p('grant.cost_offset')}+"
             f"{x.p('finance.interest_expensed')}+{x.p('finance.fees_expensed')}"
         ),
     )
@@ -2090,7 +2178,7 @@ def records(w: ModelWriter) -> None:
         "bs.fixed_assets",
         "固定资产及在建工程净值",
         "Fixed assets and construction in progress",
-        lambda x: f"={x.p('xl.fixed_cost')}*{held_assets(x)}",
+        lambda x: f"={x.p('xl.fixed_cost')}*{held_assets(x)}-{x.p('grant.asset_reduction')}",
         total=False,
     )
     b.row(
@@ -2122,7 +2210,9 @@ def records(w: ModelWriter) -> None:
         "bs.liabilities",
         "负债合计",
         "Total liabilities",
-        lambda x: f"={x.p('bond.closing')}+{x.p('loan.closing')}",
+        lambda x: (
+            f"={x.p('bond.closing')}+{x.p('loan.closing')}+{x.p('grant.deferred_income')}"
+        ),
         total=False,
     )
     b.row(
@@ -2132,8 +2222,8 @@ def records(w: ModelWriter) -> None:
         "Capital paid in to date",
         lambda x: (
             f"={x.prev('xl.paid_in')}+{x.p('equity.sponsor')}+"
-            f"{x.p('fiscal.injections')}+{x.p('fund.contribution')}+"
-            f"{x.p('fiscal.grants')}-{x.p('equity.distribution')}-{x.p('fund.paid')}+"
+            f"{x.p('fiscal.injections')}+{x.p('fund.contribution')}"
+            f"-{x.p('equity.distribution')}-{x.p('fund.paid')}+"
             f"{x.p('pl.net_profit')}"
         ),
         total=False,

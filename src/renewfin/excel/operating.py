@@ -1529,7 +1529,7 @@ def cashflow_rows(w: ModelWriter) -> None:
         "Base of the adjusted income tax",
         lambda x: (
             f"={x.p('pl.ebit_pre_financing')}-({x.p('fiscal.operating_subsidies')}-"
-            f"{x.p('fiscal.operating_subsidies_taxable')})"
+            f"{x.p('fiscal.operating_subsidies_taxable')})+{x.p('grant.tax_adjustment')}"
         ),
     )
     loss_pool(w, S, "adj", "xl.adj.base", "tax.income_tax_rate", "tax.adjusted_income_tax")
