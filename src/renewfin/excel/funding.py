@@ -1505,7 +1505,7 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         "xl.dsra_cover",
         "准备金弥补缺口",
         "DSRA drawn for a shortfall",
-        lambda x: f"=MIN({x.prev('cash.dsra_balance')},MAX(-{x.p(prev)},0))",
+        lambda x: f"=MIN(0+{x.prev('cash.dsra_balance')},MAX(-{x.p(prev)},0))",
     )
     b.row(
         F,

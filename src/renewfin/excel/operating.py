@@ -1450,8 +1450,9 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
         )
 
         def used(x: At, v: int = v) -> str:
+            # 0+: MIN skips a blank cell (the empty column before the first period).
             return (
-                f"=MIN({x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
+                f"=MIN(0+{x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
                 f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
                 f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"
             )
