@@ -184,6 +184,7 @@ FIELDS: dict[str, str] = {
     "FiscalFund.loan": "贴息贷款",
     "FiscalFund.share": "贴息比例",
     "taxable": "计入应税收入",
+    "grant_method": "政府补助会计处理（总额法/净额法）",
     # special bonds
     "SpecialBond.amount": "发行金额",
     "issue_year": "发行年份（自项目开始）",
@@ -286,6 +287,8 @@ CHOICES: dict[str, str] = {
     "FiscalSource.municipal": "市县财政",
     "FiscalSource.other": "其他",
     "FiscalUse.capital_grant": "资本性补助",
+    "GrantMethod.gross": "总额法（递延收益）",
+    "GrantMethod.net": "净额法（冲减资产成本）",
     "FiscalUse.equity_injection": "资本金注入",
     "FiscalUse.operating_subsidy": "运营补贴",
     "FiscalUse.interest_subsidy": "贷款贴息",
