@@ -75,6 +75,10 @@ def rich(d: dict[str, Any]) -> dict[str, Any]:
     # its construction interest would not be exercised.
     f["loans"][0]["sizing"] = {"gearing": 0.12}
     f["fund"] = {"amount": 3000, "term_years": 8}
+    # 流动资金 (第三版 分项详细估算法): 30 days of receivables, 15 of stock, 15 of cash, 30 of
+    # payables, on the operating costs.
+    d["working_capital"] = {"receivable_days": 30, "inventory_days": 15, "cash_days": 15,
+                            "payable_days": 30}
     return d
 
 
@@ -565,6 +569,10 @@ def test_project_cash_flow(case: str) -> None:
               "dep.residual_value", "reit.net_proceeds"]
     outflow = ["capex.total", "opex.total", "opex.input_vat", "tax.vat_payable",
                "tax.taxes_and_surcharges"]
+    if "wc.investment" in df.index:  # 流动资金 and its recovery (第三版)
+        inflow.append("wc.recovery")
+        outflow.append("wc.investment")
+        close(row(df, "wc.recovery").sum(), row(df, "wc.investment").sum(), scale)
     close(df.loc[inflow, years(df)].sum().to_numpy(), row(df, "cf.project.inflow"), scale)
     close(df.loc[outflow, years(df)].sum().to_numpy(), row(df, "cf.project.outflow"), scale)
     close(row(df, "cf.project.inflow") - row(df, "cf.project.outflow"),
@@ -638,7 +646,8 @@ def test_balance_sheet_balances(case: str) -> None:
     assert np.abs(row(df, "bs.difference")).max() <= 1e-9 * scale
     assert np.abs(assets - row(df, "bs.liabilities_and_equity")).max() <= 1e-9 * scale
     close(row(df, "bs.current") + row(df, "bs.fixed_assets"), assets, scale)
-    close(row(df, "bs.cash") + row(df, "bs.vat_credit"), row(df, "bs.current"), scale)
+    wc = row(df, "wc.level") if "wc.level" in df.index else 0.0  # 流动资金 (net)
+    close(row(df, "bs.cash") + row(df, "bs.vat_credit") + wc, row(df, "bs.current"), scale)
     # 递延收益 of gross-method grants is a liability (企业会计准则第16号 第八条).
     deferred = row(df, "grant.deferred_income") if "grant.deferred_income" in df.index else 0.0
     close(row(df, "bond.closing") + row(df, "loan.closing") + deferred, row(df, "bs.liabilities"),
@@ -666,9 +675,12 @@ def test_bond_balance_table(case: str) -> None:
     close(row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"),
           scale)
     # Project income = revenue − costs − taxes + exit proceeds (+ interest on cash − the
-    # maintenance reserve's net contributions, which CFADS takes before debt service).
+    # maintenance reserve's net contributions, which CFADS takes before debt service, and
+    # the working capital invested net of recovered).
     extra = sum((row(df, k) * sign for k, sign in (("finance.interest_income", 1.0),
-                                                    ("income.mmra", -1.0)) if k in df.index),
+                                                    ("income.mmra", -1.0),
+                                                    ("income.working_capital", -1.0))
+                 if k in df.index),
                 np.zeros(len(years(df))))
     if "reserve.mmra.contribution" in res.ledger:
         close(row(df, "income.mmra"), yearly(res, "reserve.mmra.contribution")

@@ -25,6 +25,7 @@ from renewfin.core import (
     revenue,
     subsidy,
     tax,
+    working_capital,
 )
 from renewfin.core.context import RunContext
 from renewfin.financing import stage as financing
@@ -173,6 +174,7 @@ def _stages(ctx: RunContext) -> tuple[FundingPlan, Sizing, dict[str, np.ndarray]
     streams = revenue.build(ctx)
     opex.build(ctx, streams, assets)
     tax.build_indirect(ctx, streams, assets)
+    working_capital.build(ctx)
     depreciation.build(ctx, assets)
     grants.build(ctx, sum((g.original_value for g in assets), np.zeros((1, 1))))
     reit_values = exit.build(ctx)

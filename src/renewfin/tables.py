@@ -500,10 +500,17 @@ def _capital_shares(result: Result) -> tuple[dict[str, bool], dict[str, float]]:
 
 def _operating_cash_flow(sh: _Sheet) -> Lines:
     """Operating cash flow before financing and income tax: revenue + output VAT +
-    operating subsidies − operating costs − their input VAT − VAT payable − taxes and
-    surcharges (the cash the funding stage counts as a construction-period source)."""
-    return sh.lines("revenue.total", "tax.output_vat", "fiscal.operating_subsidies") - sh.lines(
-        "opex.total", "opex.input_vat", "tax.vat_payable", "tax.taxes_and_surcharges"
+    operating subsidies + working capital recovered − operating costs − their input VAT −
+    VAT payable − taxes and surcharges − working capital invested (the cash the funding
+    stage counts as a construction-period source)."""
+    return sh.lines(
+        "revenue.total", "tax.output_vat", "fiscal.operating_subsidies", "wc.recovery"
+    ) - sh.lines(
+        "opex.total",
+        "opex.input_vat",
+        "tax.vat_payable",
+        "tax.taxes_and_surcharges",
+        "wc.investment",
     )
 
 
@@ -1395,15 +1402,16 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     """利润与利润分配表 — profit and its distribution.
 
     Revenue − taxes and surcharges − total cost (net of the depreciation that net-method
-    grants bear) + subsidy income + deferred grant income released (总额法, shown when
-    non-zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); losses brought forward, taxable income (profit
-    taxable before loss relief, floored at 0 per period, less the losses used), income tax,
-    net profit. Distribution: opening undistributed profit, profit available, the statutory
-    surplus reserve (``funding.statutory_reserve_rate`` of the year's profit after covering
-    past losses — a presentation: the ledger does not record it), profit available to
-    investors, profit paid (shareholder distributions and the fund's preferred returns and
-    upside), undistributed profit. Then EBIT and EBITDA (EBIT + depreciation net of what
-    the grants bear − the deferred grant income released).
+    grants bear) + subsidy income + deferred grant income released (总额法, shown when non-
+    zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); losses brought forward,
+    taxable income (profit taxable before loss relief, floored at 0 per period, less the
+    losses used), income tax, net profit. Distribution: opening undistributed profit,
+    profit available, the statutory surplus reserve (``funding.statutory_reserve_rate``
+    of the year's profit after covering past losses — a presentation: the ledger does
+    not record it), profit available to investors, profit paid (shareholder
+    distributions and the fund's preferred returns and upside), undistributed profit.
+    Then EBIT and EBITDA (EBIT + depreciation net of what the grants bear − the deferred
+    grant income released).
     """
     sh = _Sheet(result, scenario, "profit_and_distribution")
     sh.add_flow("revenue.total", "营业收入", "Operating revenue")
@@ -1420,7 +1428,9 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
     if sh.nonzero("grant.release"):
         sh.add_flow(
-            "grant.release", "其他收益：递延收益摊销", "Other income: deferred grant income released"
+            "grant.release",
+            "其他收益：递延收益摊销",
+            "Other income: deferred grant income released",
         )
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
     sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
@@ -1514,6 +1524,12 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+WC_INVESTMENT = ("wc.investment", "流动资金", "Working capital invested")
+"""The row of the working capital invested (第三版: 流动资金, an outflow)."""
+WC_RECOVERY = ("wc.recovery", "回收流动资金", "Working capital recovered")
+"""The row of the working capital recovered in the last period held (an inflow)."""
+
+
 def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     """项目投资现金流量表 — the project cash flow before financing (``cf.project.*``):
     inflows (revenue, output VAT, subsidy income, residual value, REIT exit proceeds), outflows
@@ -1528,8 +1544,13 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("fiscal.operating_subsidies", "补贴收入", "Subsidy income", level=1)
     sh.add_flow("dep.residual_value", "回收固定资产余值", "Residual value recovered", level=1)
     sh.add_flow("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds", level=1)
+    has_wc = sh.nonzero("wc.level")
+    if has_wc:
+        sh.add_flow(*WC_RECOVERY, level=1)
     sh.add_flow("cf.project.outflow", "现金流出", "Cash outflow")
     sh.add_flow("capex.total", "建设投资", "Construction investment", level=1)
+    if has_wc:
+        sh.add_flow(*WC_INVESTMENT, level=1)
     sh.add_flow("opex.total", "经营成本", "Operating costs", level=1)
     sh.add_flow("opex.input_vat", "进项税额", "Input VAT on operating costs", level=1)
     sh.add_flow("tax.vat_payable", "应纳增值税", "VAT payable", level=1)
@@ -1616,6 +1637,12 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             "REIT exit net proceeds",
             sh.lines("reit.net_proceeds"),
         ),
+        **(
+            {"in.working_capital": ("回收流动资金", "Working capital recovered",
+                                    op("wc.recovery"))}
+            if sh.nonzero("wc.level")
+            else {}
+        ),
         "in.financing_after_construction": (
             "建设期后到位资金",
             "Grants, injections, fund and bonds received after construction",
@@ -1655,6 +1682,12 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             op("tax.taxes_and_surcharges"),
         ),
         "out.income_tax": ("所得税", "Income tax", op("tax.income_tax")),
+        **(
+            {"out.working_capital": ("流动资金", "Working capital invested",
+                                     op("wc.investment"))}
+            if sh.nonzero("wc.level")
+            else {}
+        ),
         "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.lines("fund.paid")),
     }
     total_in = sum((sh.series(v[2]) for v in inflows.values()), sh.zeros())
@@ -1712,6 +1745,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     other inflows (capital, grants, bonds). ``attrs["indicators"]``: the minimum
     cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
     sh = _Sheet(result, scenario, "financial_plan")
+    has_wc = sh.nonzero("wc.level")
 
     def section(
         key: str,
@@ -1767,8 +1801,14 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "investing",
         "投资活动净现金流量",
         "Net cash flow from investing activities",
-        [("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds")],
-        [("capex.total", "建设投资", "Construction investment")],
+        [
+            ("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds"),
+            *([WC_RECOVERY] if has_wc else []),
+        ],
+        [
+            ("capex.total", "建设投资", "Construction investment"),
+            *([WC_INVESTMENT] if has_wc else []),
+        ],
     )
     section(
         "financing",
@@ -1839,12 +1879,16 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     assets and construction in progress, net of the net-method grants), liabilities
     (special bonds, loans, the deferred income of gross-method grants), equity (paid-in
     capital, fund capital, retained earnings net of distributions; capital grants reach
-    equity through profit, 企业会计准则第16号), the difference assets − liabilities − equity (0 when the sheet
-    balances) and 资产负债率 (``bs.debt_ratio``)."""
+    equity through profit, 企业会计准则第16号), the difference assets − liabilities −
+    equity (0 when the sheet balances) and 资产负债率 (``bs.debt_ratio``)."""
     sh = _Sheet(result, scenario, "balance_sheet")
     sh.add_balance("bs.assets", "资产", "Total assets")
     sh.add_balance(
-        "bs.current", "流动资产", "Current assets", sh.lines("bs.cash", "bs.vat_credit"), level=1
+        "bs.current",
+        "流动资产",
+        "Current assets",
+        sh.lines("bs.cash", "bs.vat_credit", "wc.level"),
+        level=1,
     )
     sh.add_balance("bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)", level=2)
     sh.add_balance(
@@ -1855,6 +1899,10 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
         numbered=False,
     )
     sh.add_balance("bs.vat_credit", "留抵增值税", "VAT credit", level=2)
+    if sh.nonzero("wc.level"):
+        sh.add_balance(
+            "wc.level", "流动资金（应收、存货、现金减应付）", "Working capital (net)", level=2
+        )
     sh.add_balance(
         "bs.fixed_assets",
         "固定资产及在建工程净值",
@@ -1963,6 +2011,14 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             "finance.interest_income",
             "加：利息收入（货币资金及准备金）",
             "plus: interest earned on cash and reserves",
+            level=1,
+        )
+    if sh.nonzero("wc.level"):
+        sh.add_flow(
+            "income.working_capital",
+            "减：流动资金增加（扣除回收）",
+            "less: working capital invested net of recovered",
+            sh.lines("wc.investment") - sh.lines("wc.recovery"),
             level=1,
         )
     if "reserve.mmra.contribution" in result.ledger:

@@ -974,6 +974,22 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "working-capital",
+        "流动资金 by the 第三版 itemised method (receivable 30, inventory 15, cash 10, payable 20 "
+        "days on the operating costs), invested as costs grow, recovered in the last year",
+        {"working_capital": {"receivable_days": 30, "inventory_days": 15, "cash_days": 10,
+                             "payable_days": 20}},
+    ),
+    Case(
+        "working-capital-reit-exit-quarterly",
+        "流动资金 on quarterly periods, recovered at a REIT exit",
+        merged(
+            {"timeline": {"periodicity": "quarterly"},
+             "working_capital": {"receivable_days": 45, "payable_days": 30}},
+            reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
+        ),
+    ),
+    Case(
         "grant-net-method",
         "the base's capital grant by the net method (净额法: deducted from the assets' cost, "
         "企业会计准则第16号 第八条), 不征税收入",

@@ -1,10 +1,11 @@
 """Profit before financing and the project investment cash flow (项目投资现金流量表).
 
 Inflows: operating revenue, output VAT, operating subsidies (补贴收入), residual value or
-REIT exit proceeds. Outflows: construction
-investment (incl. VAT), operating costs, input VAT on them, VAT payable, taxes and
-surcharges. After-tax flows deduct the adjusted income tax (调整所得税), the tax on
-EBIT before financing, with losses carried forward.
+REIT exit proceeds, working capital recovered (回收流动资金). Outflows:
+construction investment (incl. VAT), working capital invested (流动资金), operating
+costs, input VAT on them, VAT payable, taxes and surcharges. After-tax flows deduct the
+adjusted income tax (调整所得税), the tax on EBIT before financing, with losses carried
+forward.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def build(ctx: RunContext) -> None:
         + r("tax.output_vat")
         + r("fiscal.operating_subsidies")
         + r("dep.residual_value")
-        + r("reit.net_proceeds"),
+        + r("reit.net_proceeds")
+        + r("wc.recovery"),
         group="cashflow",
     )
     outflow = led.add(
@@ -96,7 +98,8 @@ def build(ctx: RunContext) -> None:
         + r("opex.total")
         + r("opex.input_vat")
         + r("tax.vat_payable")
-        + r("tax.taxes_and_surcharges"),
+        + r("tax.taxes_and_surcharges")
+        + r("wc.investment"),
         group="cashflow",
     )
     pre = led.add(

@@ -106,16 +106,16 @@ def grant_rows(w: ModelWriter) -> None:
          lambda f: not gross(f), "grant.cost_offset"),
     ):
         received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
-        b.row(
-            F,
-            id,
-            zh,
-            en,
-            lambda x, received=received, used=used, id=id: (
-                f"={x.prev(id)}+{_sum(x, received)}-{x.p(used)}"
-            ),
-            total=False,
-        )
+        b.row(F, id, zh, en, _corkscrew(id, received, used), total=False)
+
+
+def _corkscrew(id: str, inflows: list[str], outflow: str) -> Template:
+    """A balance row: the one before + the ``inflows`` − the ``outflow``."""
+
+    def formula(x: At) -> str:
+        return f"={x.prev(id)}+{_sum(x, inflows)}-{x.p(outflow)}"
+
+    return formula
 
 
 def _sum(x: At, ids: list[str]) -> str:
@@ -1156,7 +1156,7 @@ def waterfall(w: ModelWriter) -> None:
             f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
             f"{x.p('fiscal.operating_subsidies')}-{x.p('opex.total')}-"
             f"{x.p('opex.input_vat')}-{x.p('tax.vat_payable')}-"
-            f"{x.p('tax.taxes_and_surcharges')}"
+            f"{x.p('tax.taxes_and_surcharges')}-{x.p('wc.investment')}+{x.p('wc.recovery')}"
             + (
                 f"-{x.p('reserve.mmra.contribution')}+{x.p('reserve.mmra.release')}"
                 if fs.mmra is not None
@@ -2202,7 +2202,10 @@ def records(w: ModelWriter) -> None:
         "bs.assets",
         "资产合计",
         "Total assets",
-        lambda x: f"={x.p('bs.fixed_assets')}+{x.p('bs.cash')}+{x.p('bs.vat_credit')}",
+        lambda x: (
+            f"={x.p('bs.fixed_assets')}+{x.p('bs.cash')}+{x.p('bs.vat_credit')}+"
+            f"{x.p('wc.level')}"
+        ),
         total=False,
     )
     b.row(

@@ -1543,7 +1543,7 @@ def cashflow_rows(w: ModelWriter) -> None:
         lambda x: (
             f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
             f"{x.p('fiscal.operating_subsidies')}+{x.p('dep.residual_value')}+"
-            f"{x.p('reit.net_proceeds')}"
+            f"{x.p('reit.net_proceeds')}+{x.p('wc.recovery')}"
         ),
     )
     b.row(
@@ -1553,7 +1553,8 @@ def cashflow_rows(w: ModelWriter) -> None:
         "Cash outflow",
         lambda x: (
             f"={x.p('capex.total')}+{x.p('opex.total')}+{x.p('opex.input_vat')}+"
-            f"{x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}"
+            f"{x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}+"
+            f"{x.p('wc.investment')}"
         ),
     )
     b.row(
@@ -1759,3 +1760,63 @@ def exit_rows(w: ModelWriter) -> None:
         fmt=FLAG,
         total=False,
     )
+
+
+def working_capital_rows(w: ModelWriter) -> None:
+    """流动资金 by the itemised method (renewfin.core.working_capital): each item's balance
+    (the period's operating costs at an annual rate × days ÷ 360, before the last period
+    held), the working capital, its investment and its recovery."""
+    from renewfin.core.working_capital import ITEMS
+
+    b, spec = w.book, w.spec
+    S = "Opex"
+    b.section(S, "流动资金 Working capital (第三版 分项详细估算法)")
+    before_end = lambda x: f"({x.p('time.period')}<{x.p('xl.last_held')})"
+    for key, field, zh, en, _sign in ITEMS:
+        path = f"working_capital.{field}"
+        w.param(path, getattr(spec.working_capital, field), f"{zh}最低周转天数",
+                f"{en}: minimum turnover days", "d", low=0, high=360)
+        b.row(
+            S,
+            f"wc.{key}",
+            zh,
+            en,
+            _wc_item(path, before_end),
+            total=False,
+        )
+    b.row(
+        S,
+        "wc.level",
+        "流动资金（余额）",
+        "Working capital",
+        lambda x: "=" + "".join(
+            f"{'+' if sign > 0 else '-'}{x.p(f'wc.{key}')}" for key, *_, sign in ITEMS
+        ),
+        total=False,
+    )
+    at_end = lambda x: f"({x.p('time.period')}={x.p('xl.last_held')})"
+    b.row(
+        S,
+        "wc.investment",
+        "流动资金",
+        "Working capital invested (its increase)",
+        lambda x: f"=({x.p('wc.level')}-N({x.prev('wc.level')}))*(1-{at_end(x)})",
+    )
+    b.row(
+        S,
+        "wc.recovery",
+        "回收流动资金",
+        "Working capital recovered",
+        lambda x: f"=(N({x.prev('wc.level')})-{x.p('wc.level')})*{at_end(x)}",
+    )
+
+
+def _wc_item(path: str, before_end: Callable[[At], str]) -> Template:
+    """A working-capital item's balance row: operating costs × periods a year × days ÷ 360,
+    before the last period held."""
+
+    def formula(x: At) -> str:
+        annual = f"{x.p('opex.total')}*{x.i('timeline.periods_per_year')}"
+        return f"={annual}*{x.i(path)}/360*{before_end(x)}"
+
+    return formula

@@ -488,6 +488,7 @@ class ModelWriter:
         operating.subsidy_rows(self)
         operating.opex_rows(self)
         operating.tax_rows(self)
+        operating.working_capital_rows(self)
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)

@@ -34,6 +34,8 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         - full("opex.input_vat")
         - full("tax.vat_payable")
         - full("tax.taxes_and_surcharges")
+        - full("wc.investment")
+        + full("wc.recovery")
     )
     if plan.mmra is not None:  # the reserve takes its contributions before debt service
         ocf = ocf - plan.mmra.net
@@ -666,7 +668,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "bs.assets",
         "资产合计",
         "Total assets",
-        fixed + cash_all + led.raw("tax.vat_credit"),
+        fixed + cash_all + led.raw("tax.vat_credit") + led.raw("wc.level"),
         group="balance_sheet",
         kind=Kind.BALANCE,
     )

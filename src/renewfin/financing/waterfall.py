@@ -52,7 +52,8 @@ class Operations:
     """Construction investment including VAT."""
     ocf: np.ndarray
     """Operating cash flow before financing and income tax: revenue + output VAT +
-    operating subsidies − operating costs − input VAT − VAT payable − taxes and surcharges."""
+    operating subsidies − operating costs − input VAT − VAT payable − taxes and surcharges
+    − working capital invested + working capital recovered."""
     taxable_before_dep: np.ndarray
     """EBITDA plus taxable operating subsidies."""
     untaxed_income: np.ndarray

@@ -20,6 +20,7 @@ FIELDS: dict[str, str] = {
     "revenues": "营业收入",
     "opex": "经营成本",
     "depreciation": "折旧摊销",
+    "working_capital": "流动资金",
     "tax": "税费",
     "evaluation": "评价参数",
     "funding": "资金筹措",
@@ -185,6 +186,11 @@ FIELDS: dict[str, str] = {
     "FiscalFund.share": "贴息比例",
     "taxable": "计入应税收入",
     "grant_method": "政府补助会计处理（总额法/净额法）",
+    # working capital
+    "receivable_days": "应收账款最低周转天数",
+    "inventory_days": "存货最低周转天数",
+    "cash_days": "现金最低周转天数",
+    "payable_days": "应付账款最低周转天数",
     # special bonds
     "SpecialBond.amount": "发行金额",
     "issue_year": "发行年份（自项目开始）",
