@@ -1418,73 +1418,86 @@ def depreciation_rows(w: ModelWriter) -> None:
 
 
 def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: str) -> None:
-    """Income tax with losses carried forward by model-year vintage, oldest first, as
-    renewfin.core.tax.income_tax: for each vintage v a row of losses used, the gain left for
-    younger vintages, and the remaining balance. ``taxable`` is the row of profit before
-    tax; the tax goes to row ``out``."""
+    """Income tax on the profit of the tax year to date less the losses of earlier years
+    by model-year vintage, oldest first, as renewfin.core.tax.use_losses: the year's profit
+    to date, for each vintage v its remaining loss at the start of the year (its loss added
+    when year v ends, what the year before used taken off), the profit left for it and
+    what it offsets of the year to date; the losses used and the tax of each period are
+    the changes of the year's to date (a negative tax is a refund of what the year
+    prepaid). ``taxable`` is the row of profit before tax; the tax goes to row ``out``."""
     b = w.book
     years = w.spec.timeline.horizon_years
+    year = lambda x: x.p("time.year")
+    new = lambda x: f"({year(x)}<>N({x.prev('time.year')}))"
+    since = lambda x, id: f"IF({new(x)},0,N({x.prev(id)}))"  # to date of the year before now
+    b.row(
+        S,
+        f"xl.{key}.ytd",
+        "本年累计应税利润（弥补前）",
+        "Taxable profit of the tax year to date, before loss relief",
+        lambda x: f"={since(x, f'xl.{key}.ytd')}+{x.p(taxable)}",
+        total=False,
+    )
     b.row(
         S,
         f"xl.{key}.gain",
-        "应税利润（弥补前）",
-        "Taxable profit before loss relief",
-        lambda x: f"=MAX({x.p(taxable)},0)",
+        "本年累计应税所得（弥补前，不低于0）",
+        "Taxable profit of the year to date before loss relief, at least 0",
+        lambda x: f"=MAX({x.p(f'xl.{key}.ytd')},0)",
+        total=False,
     )
     for v in range(years):
-        left = f"xl.{key}.left{v}"
 
-        def left_first(x: At) -> str:
-            return f"={x.p(f'xl.{key}.gain')}"
+        def opening(x: At, v: int = v) -> str:
+            return (
+                f"=IF({new(x)},N({x.prev(f'xl.{key}.open{v}')})-N({x.prev(f'xl.{key}.used{v}')})"
+                f"+({year(x)}={v + 1})*MAX(-N({x.prev(f'xl.{key}.ytd')}),0),"
+                f"N({x.prev(f'xl.{key}.open{v}')}))"
+            )
 
-        def left_next(x: At, v: int = v) -> str:
+        def left(x: At, v: int = v) -> str:
+            if v == 0:
+                return f"={x.p(f'xl.{key}.gain')}"
             return f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"
 
-        b.row(
-            S,
-            left,
-            f"可弥补余额（{v}年前）",
-            f"Profit left before vintage {v}",
-            left_first if v == 0 else left_next,
-            total=False,
-        )
-
         def used(x: At, v: int = v) -> str:
-            # 0+: MIN skips a blank cell (the empty column before the first period).
             return (
-                f"=MIN(0+{x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
-                f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
-                f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"
+                f"=MIN({x.p(f'xl.{key}.open{v}')},{x.p(f'xl.{key}.left{v}')})*"
+                f"({year(x)}>{v})*({year(x)}-{v}<={x.i('xl.carry_years')})*"
+                f"({x.i('xl.carry_years')}>0)"
             )
 
-        b.row(
-            S,
-            f"xl.{key}.used{v}",
-            f"弥补第{v}年亏损",
-            f"Loss of year {v} used",
-            used,
-        )
-
-        def remaining(x: At, v: int = v) -> str:
-            return (
-                f"={x.prev(f'xl.{key}.rem{v}')}-{x.p(f'xl.{key}.used{v}')}+"
-                f"MAX(-{x.p(taxable)},0)*({x.p('time.year')}={v})"
-            )
-
-        b.row(
-            S,
-            f"xl.{key}.rem{v}",
-            f"第{v}年亏损余额",
-            f"Loss of year {v} remaining",
-            remaining,
-            total=False,
-        )
+        for id, zh, en, f in (
+            (f"xl.{key}.open{v}", f"第{v}年亏损年初余额", f"Loss of year {v} at the year start",
+             opening),
+            (f"xl.{key}.left{v}", f"可弥补余额（{v}年前）", f"Profit left before vintage {v}",
+             left),
+            (f"xl.{key}.used{v}", f"本年累计弥补第{v}年亏损", f"Loss of year {v} used to date",
+             used),
+        ):
+            b.row(S, id, zh, en, f, total=False)
+    b.row(
+        S,
+        f"xl.{key}.used_ytd",
+        "本年累计弥补以前年度亏损",
+        "Losses used in the year to date",
+        lambda x: "=" + "+".join(x.p(f"xl.{key}.used{v}") for v in range(years)),
+        total=False,
+    )
     b.row(
         S,
         f"xl.{key}.used",
         "弥补以前年度亏损",
         "Losses used",
-        lambda x: "=" + "+".join(x.p(f"xl.{key}.used{v}") for v in range(years)),
+        lambda x: f"={x.p(f'xl.{key}.used_ytd')}-{since(x, f'xl.{key}.used_ytd')}",
+    )
+    b.row(
+        S,
+        f"xl.{key}.after",
+        "本年累计应纳税所得额",
+        "Taxable income of the year to date after loss relief",
+        lambda x: f"={x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used_ytd')}",
+        total=False,
     )
     b.row(
         S,
@@ -1492,7 +1505,7 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
         "所得税",
         "Income tax",
         lambda x: (
-            f"={x.i(rate)}*({x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used')})"
+            f"={x.i(rate)}*({x.p(f'xl.{key}.after')}-{since(x, f'xl.{key}.after')})"
             + (f"*{x.p('tax.holiday_factor')}" if w.spec.tax.income_tax_holiday else "")
         ),
     )

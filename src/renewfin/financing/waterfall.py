@@ -410,8 +410,8 @@ class Workspace(NamedTuple):
     loans: np.ndarray
     """(12, n_loans): balances, drawn, fees, interest, principal, draws … of each loan."""
     losses: np.ndarray
-    """(years + 1,) tax losses by the model year they arose in [money] and the last year
-    one arose in (``renewfin.core.tax.use_losses``)."""
+    """The loss state of ``renewfin.core.tax.use_losses``: tax losses by the model year they
+    arose in and the tax year to date (``renewfin.core.tax.loss_state``)."""
     fund: np.ndarray
     """(4,) the fund's balances (``renewfin.instruments.fund``)."""
     paid: np.ndarray
@@ -421,7 +421,7 @@ class Workspace(NamedTuple):
     def create(cls, n_loans: int, n_periods: int, ppy: int) -> Workspace:
         """Scratch arrays for ``n_loans`` loans over ``n_periods`` periods."""
         return cls(
-            np.zeros((12, n_loans)), np.zeros((n_periods - 1) // ppy + 2), np.zeros(4), np.zeros(5)
+            np.zeros((12, n_loans)), tax_math.loss_state(n_periods, ppy), np.zeros(4), np.zeros(5)
         )
 
 
