@@ -1436,8 +1436,10 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
     sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
     sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
-    taxable = np.maximum(sh.p("tax.taxable_income"), 0.0) - sh.p("tax.loss_used")
-    sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable)
+    # The tax year's taxable income (企业所得税法 第五十三条): the year's profit taxable, at
+    # least 0, less the losses used.
+    taxable = np.maximum(sh.flow("tax.taxable_income"), 0.0) - sh.flow("tax.loss_used")
+    sh.add_yearly("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable, FLOW)
     sh.add_flow("tax.income_tax", "所得税", "Income tax")
     net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
 

@@ -160,6 +160,23 @@ def reit(**changes: Any) -> dict[str, Any]:
     return {"funding": {"reit_exit": {"exit_year": 7, **changes}}}
 
 
+TAX_LIVES: dict[str, Any] = {
+    "depreciation": {
+        "classes": [
+            {"name": "building", "life_years": 15, "residual_rate": 0.05,
+             "tax_category": "buildings"},
+            {"name": "equipment", "life_years": 6, "residual_rate": 0.05,
+             "tax_category": "machinery"},
+            {"name": "land_use_right", "life_years": 40, "residual_rate": 0.0,
+             "tax_category": "intangible", "tax_life_years": 50},
+            {"name": "furniture", "life_years": 5, "tax_category": "tools"},
+            {"name": "vehicles", "life_years": 4, "tax_category": "vehicles"},
+            {"name": "computers", "life_years": 3, "tax_category": "electronics"},
+        ]
+    }
+}
+"""Asset classes with book lives shorter than the minimum tax lives."""
+
 FUND: dict[str, Any] = {
     "name": "城市更新基金",
     "amount": 1500.0,
@@ -972,6 +989,19 @@ CASES: list[Case] = [
                 "income_tax_holiday_half_years": 4,
             }
         },
+    ),
+    Case(
+        "tax-depreciation-lives",
+        "book lives shorter than the minimum tax lives (企业所得税法实施条例 第六十条): building "
+        "15 yr taxed over 20, equipment 6 over 10, land 40 over a stated 50; classes of every "
+        "tax category",
+        TAX_LIVES,
+    ),
+    Case(
+        "tax-depreciation-reit-exit",
+        "tax lives apart from book lives with a REIT exit: the difference added back reverses "
+        "at the disposal",
+        merged(TAX_LIVES, reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5)),
     ),
     Case(
         "working-capital",

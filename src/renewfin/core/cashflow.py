@@ -59,12 +59,14 @@ def build(ctx: RunContext) -> None:
         ebitda + r("fiscal.operating_subsidies") - r("dep.total") + gain,
         group="profit",
     )
-    # Taxable: the taxable operating subsidies, and what the capital grants add (taxable
-    # grants received, or the depreciation of 不征税收入-funded assets; renewfin.core.grants).
+    # Taxable: the taxable operating subsidies, what the capital grants add (taxable grants
+    # received, or the depreciation of 不征税收入-funded assets; renewfin.core.grants), and
+    # book less tax depreciation (tax lives, renewfin.core.depreciation).
     untaxed = (
         r("fiscal.operating_subsidies")
         - r("fiscal.operating_subsidies_taxable")
         - r("grant.tax_adjustment")
+        - r("dep_tax.adjustment")
     )
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     relief = tax_relief(ctx)

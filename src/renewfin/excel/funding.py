@@ -1088,6 +1088,26 @@ def waterfall(w: ModelWriter) -> None:
     )
     b.row(
         F,
+        "xl.dep_gap_fin",
+        "税会折旧差异（含资本化融资费用）",
+        "Book less tax depreciation (incl. capitalised financing costs)",
+        lambda x: (
+            f"={x.p('xl.dep_gap')}*(1+{x.prev('xl.cap_cum')}/IF({x.p('xl.ov_total')}>0,"
+            f"{x.p('xl.ov_total')},1))"
+        ),
+    )
+    b.row(
+        F,
+        "tax.depreciation_adjustment",
+        "税会折旧差异纳税调整（含资本化融资费用）",
+        "Book less tax depreciation (incl. capitalised financing costs; reversed at a disposal)",
+        lambda x: (
+            f"={x.p('xl.dep_gap_fin')}-{x.i('xl.has_exit')}*{closing(x)}*"
+            f"SUM({x.upto('xl.dep_gap_fin')})"
+        ),
+    )
+    b.row(
+        F,
         "pl.gain_on_exit",
         "资产处置收益",
         "Gain on disposal",
@@ -1118,7 +1138,8 @@ def waterfall(w: ModelWriter) -> None:
         lambda x: (
             f"={x.p('fiscal.operating_subsidies')}-"
             f"{x.p('fiscal.operating_subsidies_taxable')}+{x.p('grant.release')}+"
-            f"{x.p('grant.cost_offset')}-{x.p('grant.tax_adjustment')}+{xe(x)}*("
+            f"{x.p('grant.cost_offset')}-{x.p('grant.tax_adjustment')}-"
+            f"{x.p('tax.depreciation_adjustment')}+{xe(x)}*("
             + (
                 "+".join(
                     f"({x.p(f'xl.sub_share[{n}]')}-{x.p(f'xl.sub_taxable[{n}]')})*"
@@ -1137,7 +1158,7 @@ def waterfall(w: ModelWriter) -> None:
         "Taxable income before loss relief",
         lambda x: (
             f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}+"
-            f"{x.p('grant.tax_adjustment')}-"
+            f"{x.p('grant.tax_adjustment')}+{x.p('tax.depreciation_adjustment')}-"
             f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}+"
             f"{x.p('finance.interest_income')}-{x.p('finance.interest_expensed')}-"
             f"{exp(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})"

@@ -1344,7 +1344,6 @@ def depreciation_rows(w: ModelWriter) -> None:
     (renewfin.core.depreciation)."""
     b, spec = w.book, w.spec
     S = "Depreciation"
-    ppy = "timeline.periods_per_year"
     one_off = [r.name for r in spec.revenues if r.kind.one_off]
     if one_off:
         b.row(
@@ -1357,22 +1356,17 @@ def depreciation_rows(w: ModelWriter) -> None:
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"
-        if c.inventory:
-            f = lambda x, ov=ov: f"={x.p(ov)}*{x.p('xl.sales')}/SUM({x.row_range('xl.sales')})"
-        else:
-
-            def f(x: At, ov: str = ov, ph: str = ph, cls: str = cls) -> str:
-                start = x.p(f"xl.phase_completion[{ph}]")
-                life = f"({x.i(f'xl.life[{cls}]')}*{x.i(ppy)})"
-                t = x.p("time.period")
-                used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
-                return (
-                    f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
-                )
-
-        b.row(
-            S, f"xl.dep[{cls}|{ph}]", f"折旧摊销：{cls}（{ph}）", f"Depreciation: {cls} ({ph})", f
-        )
+        for key, life_key, zh, en in (
+            ("xl.dep", "xl.life", "折旧摊销", "Depreciation"),
+            ("xl.dep_tax", "xl.tax_life", "税法折旧摊销", "Tax depreciation"),
+        ):
+            b.row(
+                S,
+                f"{key}[{cls}|{ph}]",
+                f"{zh}：{cls}（{ph}）",
+                f"{en}: {cls} ({ph})",
+                _inventory_charge(ov) if c.inventory else _straight_line(ov, ph, cls, life_key),
+            )
     for c in spec.depreciation.classes:
         parts = [f"xl.dep[{cls}|{ph}]" for cls, ph in w.groups if cls == c.name]
         if parts:
@@ -1396,6 +1390,30 @@ def depreciation_rows(w: ModelWriter) -> None:
         "折旧摊销合计",
         "Depreciation and amortisation",
         lambda x: "=" + ("+".join(x.p(f"dep.class[{c}]") for c in classes) or "0"),
+    )
+    b.row(
+        S,
+        "dep_tax.total",
+        "税法折旧摊销（融资前）",
+        "Depreciation for income tax (before financing costs)",
+        lambda x: "=" + ("+".join(x.p(f"xl.dep_tax[{c}|{p}]") for c, p in w.groups) or "0"),
+    )
+    b.row(
+        S,
+        "xl.dep_gap",
+        "税会折旧差异",
+        "Book less tax depreciation",
+        lambda x: f"={x.p('dep.total')}-{x.p('dep_tax.total')}",
+    )
+    b.row(
+        S,
+        "dep_tax.adjustment",
+        "税会折旧差异纳税调整",
+        "Taxable income adjustment: book less tax depreciation (reversed at a disposal)",
+        lambda x: (
+            f"={x.p('xl.dep_gap')}-{x.i('xl.has_exit')}*"
+            f"({x.p('time.period')}={x.p('xl.last_held')})*SUM({x.upto('xl.dep_gap')})"
+        ),
     )
     b.row(
         S,
@@ -1511,6 +1529,30 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
     )
 
 
+def _inventory_charge(ov: str) -> Template:
+    """Inventory (开发成本) charged with the one-off sales: original value × the period's share
+    of the sales."""
+
+    def formula(x: At) -> str:
+        return f"={x.p(ov)}*{x.p('xl.sales')}/SUM({x.row_range('xl.sales')})"
+
+    return formula
+
+
+def _straight_line(ov: str, ph: str, cls: str, life_key: str) -> Template:
+    """Straight-line charge of one asset group over the life input ``life_key[cls]``
+    (renewfin.core.depreciation.straight_line), while held."""
+
+    def formula(x: At) -> str:
+        start = x.p(f"xl.phase_completion[{ph}]")
+        life = f"({x.i(f'{life_key}[{cls}]')}*{x.i('timeline.periods_per_year')})"
+        t = x.p("time.period")
+        used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
+        return f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
+
+    return formula
+
+
 def cashflow_rows(w: ModelWriter) -> None:
     """EBITDA, EBIT before financing, adjusted income tax and the project cash flow
     (renewfin.core.cashflow), and the REIT exit value (renewfin.core.exit)."""
@@ -1543,7 +1585,8 @@ def cashflow_rows(w: ModelWriter) -> None:
         "Base of the adjusted income tax",
         lambda x: (
             f"={x.p('pl.ebit_pre_financing')}-({x.p('fiscal.operating_subsidies')}-"
-            f"{x.p('fiscal.operating_subsidies_taxable')})+{x.p('grant.tax_adjustment')}"
+            f"{x.p('fiscal.operating_subsidies_taxable')})+{x.p('grant.tax_adjustment')}+"
+            f"{x.p('dep_tax.adjustment')}"
         ),
     )
     loss_pool(w, S, "adj", "xl.adj.base", "tax.income_tax_rate", "tax.adjusted_income_tax")

@@ -56,6 +56,7 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         exit=ctx.exit_period is not None,
         tax_rate=np.broadcast_to(rate[:, 0], (s,)),
         tax_factor=led.raw("tax.holiday_factor") if "tax.holiday_factor" in led else 1.0,
+        dep_gap=full("dep.total") - full("dep_tax.total"),
         carry_years=ctx.rates.loss_carryforward_years,
         ppy=tl.ppy,
         min_cash=ctx.spec.funding.min_cash_balance,
@@ -479,6 +480,13 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "应纳税所得额（弥补亏损前）",
         "Taxable income before loss relief",
         p["taxable"],
+        group="tax",
+    )
+    add(
+        "tax.depreciation_adjustment",
+        "税会折旧差异纳税调整（含资本化融资费用）",
+        "Book less tax depreciation (incl. capitalised financing costs; reversed at a disposal)",
+        p["dep_adjustment"],
         group="tax",
     )
     add("tax.loss_used", "弥补以前年度亏损", "Losses used", p["loss_used"], group="tax")
