@@ -926,6 +926,16 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "tax-resettlement-housing",
+        "60 % of the land and works resettlement housing (财税〔2013〕101号): exempt from the "
+        "land-use tax and the stamp duty on its construction contracts and land deed",
+        merged(
+            plus_investment({"name": "安置房用地", "category": "land", "amount": 1500.0,
+                             "schedule": [1.0]}),
+            {"tax": {"land_use_tax_area": 20000, "resettlement_housing_share": 0.6}},
+        ),
+    ),
+    Case(
         "tax-land-use-county",
         "城镇土地使用税 in a county town, semiannual periods",
         {

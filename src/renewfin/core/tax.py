@@ -408,9 +408,16 @@ def _land_use(ctx: RunContext) -> np.ndarray:
         "tax.land_use",
         "城镇土地使用税",
         "Urban land-use tax",
-        annual * (tl.t >= start) * ctx.held / tl.ppy,
+        annual * (tl.t >= start) * ctx.held / tl.ppy * (1.0 - resettlement_share(ctx)),
         group="tax",
     )
+
+
+def resettlement_share(ctx: RunContext) -> np.ndarray:
+    """Share of the land and works that is resettlement housing, exempt from the land-use
+    tax and the stamp duty on its contracts (财税〔2013〕101号 第一条), (S|1, 1)."""
+    path = "tax.resettlement_housing_share"
+    return ctx.inputs.scalar(path, ctx.spec.tax.resettlement_housing_share)
 
 
 def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
@@ -443,18 +450,19 @@ def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray
         rent * held * rates.stamp_lease,
         group="tax",
     )
+    taxed = 1.0 - resettlement_share(ctx)  # 财税〔2013〕101号 第一条(二)
     build = led.add(
         "tax.stamp_construction",
         "印花税：建设工程及采购合同",
         "Stamp duty: construction and purchase contracts",
-        works * rates.stamp_construction,
+        works * rates.stamp_construction * taxed,
         group="tax",
     )
     deeds = led.add(
         "tax.stamp_transfer",
         "印花税：产权转移书据",
         "Stamp duty: transfer deeds",
-        (land + sold * held) * rates.stamp_transfer,
+        (land * taxed + sold * held) * rates.stamp_transfer,
         group="tax",
     )
     return led.add("tax.stamp_duty", "印花税", "Stamp duty", lease + build + deeds, group="tax")

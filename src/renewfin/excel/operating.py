@@ -1002,6 +1002,16 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
     P = w.param
     tax = spec.tax
     b.section(S, "城镇土地使用税、印花税 Land-use tax and stamp duty")
+    exempt = P(
+        "tax.resettlement_housing_share",
+        tax.resettlement_housing_share,
+        "改造安置住房占比（免城镇土地使用税、印花税）",
+        "Resettlement-housing share (exempt from land-use tax and stamp duty)",
+        "-",
+        "财税〔2013〕101号 第一条",
+        low=0,
+        high=1,
+    )
     P("xl.land_use_area", tax.land_use_tax_area, "应税土地面积", "Taxable land area", "m²")
     P(
         "xl.land_use_rate",
@@ -1032,7 +1042,7 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         "Urban land-use tax",
         lambda x: (
             f"={x.i('xl.land_use_area')}*{x.i('xl.land_use_rate')}*{x.i('xl.yuan')}*"
-            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}"
+            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}*(1-{exempt})"
         ),
     )
     P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
@@ -1072,7 +1082,7 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         lambda x: (
             "=("
             + "+".join([net(x, n) for n in works] + [x.p("capex.price_contingency")])
-            + f")*{x.i('xl.stamp_construction')}"
+            + f")*{x.i('xl.stamp_construction')}*(1-{exempt})"
         ),
     )
     b.row(
@@ -1083,7 +1093,10 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         lambda x: (
             "=("
             + (
-                "+".join([net(x, n) for n in land] + [x.p(f"revenue.stream[{n}]") for n in sold])
+                "+".join(
+                    [f"{net(x, n)}*(1-{exempt})" for n in land]
+                    + [x.p(f"revenue.stream[{n}]") for n in sold]
+                )
                 or "0"
             )
             + f")*{x.i('xl.stamp_transfer')}"

@@ -104,6 +104,7 @@ FIELDS: dict[str, str] = {
     "label_zh": "中文名称",
     "inventory": "作为开发成本（存货）",
     "tax_category": "税法资产类别（最低折旧年限）",
+    "resettlement_housing_share": "改造安置住房占比（免城镇土地使用税、印花税）",
     "tax_life_years": "税法折旧/摊销年限",
     # tax
     "preset": "税率预设",
