@@ -122,6 +122,14 @@ def profitable(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def vat_refund(d: dict[str, Any]) -> dict[str, Any]:
+    """增值税留抵退税 (2022年第14号): the construction input VAT refunded as it arises, not
+    carried."""
+    d = copy.deepcopy(d)
+    d.setdefault("tax", {})["vat_credit_refund"] = True
+    return d
+
+
 def quarterly(d: dict[str, Any]) -> dict[str, Any]:
     d = copy.deepcopy(d)
     d["timeline"]["periodicity"] = "quarterly"
@@ -135,6 +143,7 @@ VARIANTS = {
     "unfunded": unfunded,
     "profitable": profitable,
     "quarterly": quarterly,
+    "vat_refund": vat_refund,
     "rich_quarterly": lambda d: quarterly(rich(d)),
     "reit_quarterly": lambda d: quarterly(reit(d)),
     "bank_quarterly": lambda d: quarterly(bank(d)),
@@ -569,6 +578,8 @@ def test_project_cash_flow(case: str) -> None:
               "dep.residual_value", "reit.net_proceeds"]
     outflow = ["capex.total", "opex.total", "opex.input_vat", "tax.vat_payable",
                "tax.taxes_and_surcharges"]
+    if "tax.vat_refund" in df.index:  # 留抵退税 received
+        inflow.append("tax.vat_refund")
     if "wc.investment" in df.index:  # 流动资金 and its recovery (第三版)
         inflow.append("wc.recovery")
         outflow.append("wc.investment")
@@ -679,7 +690,8 @@ def test_bond_balance_table(case: str) -> None:
     # the working capital invested net of recovered).
     extra = sum((row(df, k) * sign for k, sign in (("finance.interest_income", 1.0),
                                                     ("income.mmra", -1.0),
-                                                    ("income.working_capital", -1.0))
+                                                    ("income.working_capital", -1.0),
+                                                    ("tax.vat_refund", 1.0))
                  if k in df.index),
                 np.zeros(len(years(df))))
     if "reserve.mmra.contribution" in res.ledger:

@@ -504,7 +504,11 @@ def _operating_cash_flow(sh: _Sheet) -> Lines:
     VAT payable − taxes and surcharges − working capital invested (the cash the funding
     stage counts as a construction-period source)."""
     return sh.lines(
-        "revenue.total", "tax.output_vat", "fiscal.operating_subsidies", "wc.recovery"
+        "revenue.total",
+        "tax.output_vat",
+        "fiscal.operating_subsidies",
+        "wc.recovery",
+        "tax.vat_refund",
     ) - sh.lines(
         "opex.total",
         "opex.input_vat",
@@ -1529,6 +1533,8 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
 WC_INVESTMENT = ("wc.investment", "流动资金", "Working capital invested")
 """The row of the working capital invested (第三版: 流动资金, an outflow)."""
 WC_RECOVERY = ("wc.recovery", "回收流动资金", "Working capital recovered")
+VAT_REFUND = ("tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit")
+"""The row of the 留抵退税 received (an inflow)."""
 """The row of the working capital recovered in the last period held (an inflow)."""
 
 
@@ -1549,6 +1555,8 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     has_wc = sh.nonzero("wc.level")
     if has_wc:
         sh.add_flow(*WC_RECOVERY, level=1)
+    if sh.nonzero("tax.vat_refund"):
+        sh.add_flow(*VAT_REFUND, level=1)
     sh.add_flow("cf.project.outflow", "现金流出", "Cash outflow")
     sh.add_flow("capex.total", "建设投资", "Construction investment", level=1)
     if has_wc:
@@ -1643,6 +1651,11 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             {"in.working_capital": ("回收流动资金", "Working capital recovered",
                                     op("wc.recovery"))}
             if sh.nonzero("wc.level")
+            else {}
+        ),
+        **(
+            {"in.vat_refund": (VAT_REFUND[1], VAT_REFUND[2], op("tax.vat_refund"))}
+            if sh.nonzero("tax.vat_refund")
             else {}
         ),
         "in.financing_after_construction": (
@@ -1790,6 +1803,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 if sh.nonzero("finance.interest_income")
                 else []
             ),
+            *([VAT_REFUND] if sh.nonzero("tax.vat_refund") else []),
         ],
         [
             ("opex.total", "经营成本", "Operating costs"),
@@ -2013,6 +2027,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             "finance.interest_income",
             "加：利息收入（货币资金及准备金）",
             "plus: interest earned on cash and reserves",
+            level=1,
+        )
+    if sh.nonzero("tax.vat_refund"):
+        sh.add_flow(
+            "tax.vat_refund", "加：增值税留抵退税", "plus: refund of the retained VAT credit",
             level=1,
         )
     if sh.nonzero("wc.level"):

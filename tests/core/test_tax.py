@@ -39,7 +39,7 @@ def test_vat_payable_hand_table() -> None:
     #   4       30       5        0                25                25          0
     output = np.array([[0.0, 40, 60, 50, 30]])
     inp = np.array([[100.0, 5, 5, 10, 5]])
-    payable, credit = vat_payable(output, inp)
+    payable, credit, _ = vat_payable(output, inp)
     assert_allclose(payable, [[0, 0, 0, 30, 25]])
     assert_allclose(credit, [[100, 65, 10, 0, 0]])
 
@@ -48,11 +48,11 @@ def test_vat_payable_vectorised_over_scenarios() -> None:
     # Row 0 is the hand table above; row 1 has no input VAT: payable = output.
     output = np.array([[0.0, 40, 60, 50, 30], [0.0, 40, 60, 50, 30]])
     inp = np.array([[100.0, 5, 5, 10, 5], [0, 0, 0, 0, 0]])
-    payable, credit = vat_payable(output, inp)
+    payable, credit, _ = vat_payable(output, inp)
     assert_allclose(payable, [[0, 0, 0, 30, 25], [0, 40, 60, 50, 30]])
     assert_allclose(credit[1], 0)
     # Broadcasting a (1, T) input against (S, T) output.
-    payable_b, _ = vat_payable(output, inp[:1])
+    payable_b, _, _ = vat_payable(output, inp[:1])
     assert_allclose(payable_b, [[0, 0, 0, 30, 25]] * 2)
 
 
@@ -213,3 +213,23 @@ def test_sub_annual_income_tax_is_the_annual_tax_of_each_year(
     assert_allclose(tax.reshape(-1, ppy).sum(axis=1), annual_tax[0], rtol=1e-9, atol=1e-9)
     assert_allclose(used.reshape(-1, ppy).sum(axis=1), annual_used[0], rtol=1e-9, atol=1e-9)
     assert (tax.reshape(-1, ppy).sum(axis=1) >= -1e-9).all()
+
+
+def test_retained_vat_credit_refunded_by_hand() -> None:
+    """增值税期末留抵退税 (财政部 税务总局公告2022年第14号 第二条: the whole incremental retained
+    credit): input 90 and 60 in two construction periods against no output are refunded as
+    they arise (90, 60) instead of carried; then output 20 a period is paid in full (no
+    credit left), where without the refund the 150 carried would cover 7.5 periods. Over
+    the horizon payments less refunds are the same either way once the credit is used."""
+    output = np.array([[0, 0, 20, 20, 20, 20, 20, 20, 20, 20.0]])
+    inp = np.array([[90, 60, 0, 0, 0, 0, 0, 0, 0, 0.0]])
+    payable, credit, refunded = vat_payable(output, inp, refund=True)
+    assert_allclose(refunded, [[90, 60, 0, 0, 0, 0, 0, 0, 0, 0]])
+    assert_allclose(credit, 0.0)
+    assert_allclose(payable, [[0, 0, 20, 20, 20, 20, 20, 20, 20, 20]])
+    kept, carried, none = vat_payable(output, inp)
+    assert_allclose(none, 0.0)
+    assert_allclose(carried[0, 1], 150.0)
+    # Paid net of refunds: 160 − 150 = 10 with the refund, and 160 − 150 credited = 10
+    # without (the credit is used up by period 9).
+    assert_allclose([payable.sum() - refunded.sum(), kept.sum()], [10.0, 10.0], atol=1e-12)

@@ -936,6 +936,12 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "vat-credit-refund",
+        "增值税留抵退税 (2022年第14号): the construction input VAT refunded as it arises, "
+        "reducing the funding need, not carried against the output VAT",
+        {"tax": {"vat_credit_refund": True}},
+    ),
+    Case(
         "tax-land-use-county",
         "城镇土地使用税 in a county town, semiannual periods",
         {

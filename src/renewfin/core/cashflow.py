@@ -89,7 +89,8 @@ def build(ctx: RunContext) -> None:
         + r("fiscal.operating_subsidies")
         + r("dep.residual_value")
         + r("reit.net_proceeds")
-        + r("wc.recovery"),
+        + r("wc.recovery")
+        + r("tax.vat_refund"),
         group="cashflow",
     )
     outflow = led.add(

@@ -18,22 +18,31 @@ from renewfin.spec.revenue import RevenueKind, RevenueStream
 from renewfin.spec.tax import LandUseTaxFrom
 
 
-def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """VAT payable (应纳增值税) with unused input VAT carried forward (留抵).
+def vat_payable(
+    output_vat: np.ndarray, input_vat: np.ndarray, refund: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """VAT payable (应纳增值税) with unused input VAT carried forward (留抵), or refunded.
 
-    payable_t = max(0, output_t − input_t − credit_{t−1}); credit_t = max(0, credit_{t−1} +
-    input_t − output_t). Shapes (S|1, T) in; (payable, closing credit) (S, T) out [money].
+    payable_t = max(0, output_t − input_t − credit_{t−1}); the credit left, max(0,
+    credit_{t−1} + input_t − output_t), is carried forward, or with ``refund`` refunded in
+    the period (增值税期末留抵退税, 财政部 税务总局公告2022年第14号: the whole incremental
+    credit of a company with no credit before; the refund of a period is taken as received
+    in it). Shapes (S|1, T) in; (payable, closing credit, refund) (S, T) out [money].
     """
     out, inp = np.broadcast_arrays(output_vat, input_vat)
     payable = np.zeros(out.shape)
     credit = np.zeros(out.shape)
+    refunded = np.zeros(out.shape)
     c = np.zeros(out.shape[0])
     for k in range(out.shape[1]):
         net = out[:, k] - inp[:, k] - c
         payable[:, k] = np.maximum(net, 0.0)
         c = np.maximum(-net, 0.0)
+        if refund:
+            refunded[:, k] = c
+            c = np.zeros(out.shape[0])
         credit[:, k] = c
-    return payable, credit
+    return payable, credit, refunded
 
 
 LOSS_STATE = 5
@@ -309,8 +318,12 @@ def build_indirect(
     led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
     input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
     led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
-    payable, credit = vat_payable(output_vat, input_vat)
+    payable, credit, refunded = vat_payable(output_vat, input_vat, spec.tax.vat_credit_refund)
     led.add("tax.vat_payable", "应纳增值税", "VAT payable", payable, group="tax")
+    led.add(
+        "tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit", refunded,
+        group="tax",
+    )
     led.add(
         "tax.vat_credit",
         "留抵进项税额",

@@ -1177,7 +1177,8 @@ def waterfall(w: ModelWriter) -> None:
             f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
             f"{x.p('fiscal.operating_subsidies')}-{x.p('opex.total')}-"
             f"{x.p('opex.input_vat')}-{x.p('tax.vat_payable')}-"
-            f"{x.p('tax.taxes_and_surcharges')}-{x.p('wc.investment')}+{x.p('wc.recovery')}"
+            f"{x.p('tax.taxes_and_surcharges')}+{x.p('tax.vat_refund')}-{x.p('wc.investment')}+"
+            f"{x.p('wc.recovery')}"
             + (
                 f"-{x.p('reserve.mmra.contribution')}+{x.p('reserve.mmra.release')}"
                 if fs.mmra is not None

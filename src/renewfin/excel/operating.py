@@ -875,14 +875,37 @@ def tax_rows(w: ModelWriter) -> None:
             f"=MAX({x.p('tax.output_vat')}-{x.p('tax.input_vat')}-{x.prev('tax.vat_credit')},0)"
         ),
     )
+    refund = w.param(
+        "xl.vat_refund",
+        float(w.spec.tax.vat_credit_refund),
+        "增值税留抵退税（1 = 退还）",
+        "Refund of the retained VAT credit (1 = yes)",
+        "-",
+        "财政部 税务总局公告2022年第14号",
+    )
+    b.row(
+        S,
+        "xl.vat_credit_before_refund",
+        "期末留抵税额（退税前）",
+        "Input VAT credit at the period end, before any refund",
+        lambda x: (
+            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')},0)"
+        ),
+        total=False,
+    )
+    b.row(
+        S,
+        "tax.vat_refund",
+        "增值税留抵退税",
+        "Refund of the retained VAT credit",
+        lambda x: f"={refund}*{x.p('xl.vat_credit_before_refund')}",
+    )
     b.row(
         S,
         "tax.vat_credit",
         "留抵进项税额",
         "Input VAT carried forward",
-        lambda x: (
-            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')},0)"
-        ),
+        lambda x: f"={x.p('xl.vat_credit_before_refund')}-{x.p('tax.vat_refund')}",
         total=False,
     )
     b.section(S, "税金及附加 Taxes and surcharges")
@@ -1612,7 +1635,7 @@ def cashflow_rows(w: ModelWriter) -> None:
         lambda x: (
             f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
             f"{x.p('fiscal.operating_subsidies')}+{x.p('dep.residual_value')}+"
-            f"{x.p('reit.net_proceeds')}+{x.p('wc.recovery')}"
+            f"{x.p('reit.net_proceeds')}+{x.p('wc.recovery')}+{x.p('tax.vat_refund')}"
         ),
     )
     b.row(

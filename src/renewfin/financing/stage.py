@@ -34,6 +34,7 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         - full("opex.input_vat")
         - full("tax.vat_payable")
         - full("tax.taxes_and_surcharges")
+        + full("tax.vat_refund")
         - full("wc.investment")
         + full("wc.recovery")
     )

@@ -105,6 +105,7 @@ FIELDS: dict[str, str] = {
     "inventory": "作为开发成本（存货）",
     "tax_category": "税法资产类别（最低折旧年限）",
     "resettlement_housing_share": "改造安置住房占比（免城镇土地使用税、印花税）",
+    "vat_credit_refund": "增值税留抵退税",
     "tax_life_years": "税法折旧/摊销年限",
     # tax
     "preset": "税率预设",
