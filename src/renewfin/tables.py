@@ -1018,6 +1018,14 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+WC_INVESTMENT = ("wc.investment", "流动资金", "Working capital invested")
+"""The row of the working capital invested (第三版: 流动资金, an outflow)."""
+WC_RECOVERY = ("wc.recovery", "回收流动资金", "Working capital recovered")
+VAT_REFUND = ("tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit")
+"""The row of the 留抵退税 received (an inflow)."""
+"""The row of the working capital recovered in the last period held (an inflow)."""
+
+
 def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     """营业收入、税金及附加和增值税估算表 — revenue by stream (excluding VAT), taxes and
     surcharges (VAT surcharges split into 城建税 / 教育费附加 / 地方教育附加 in proportion to
@@ -1068,6 +1076,8 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("tax.input_vat", "进项税额", "Input VAT", level=1)
     sh.add_flow("capex.input_vat", "建设投资进项税额", "on construction investment", level=2)
     sh.add_flow("opex.input_vat", "经营成本进项税额", "on operating costs", level=2)
+    if sh.nonzero("tax.vat_refund"):
+        sh.add_flow(*VAT_REFUND, level=1)
     sh.add_balance("tax.vat_credit", "期末留抵进项税额", "Input VAT carried forward", level=1)
     return sh.frame()
 
@@ -1528,14 +1538,6 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # 9. 项目投资现金流量表
 # --------------------------------------------------------------------------------------
-
-
-WC_INVESTMENT = ("wc.investment", "流动资金", "Working capital invested")
-"""The row of the working capital invested (第三版: 流动资金, an outflow)."""
-WC_RECOVERY = ("wc.recovery", "回收流动资金", "Working capital recovered")
-VAT_REFUND = ("tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit")
-"""The row of the 留抵退税 received (an inflow)."""
-"""The row of the working capital recovered in the last period held (an inflow)."""
 
 
 def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
