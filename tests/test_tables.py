@@ -75,6 +75,10 @@ def rich(d: dict[str, Any]) -> dict[str, Any]:
     # its construction interest would not be exercised.
     f["loans"][0]["sizing"] = {"gearing": 0.12}
     f["fund"] = {"amount": 3000, "term_years": 8}
+    # 流动资金 (第三版 分项详细估算法): 30 days of receivables, 15 of stock, 15 of cash, 30 of
+    # payables, on the operating costs.
+    d["working_capital"] = {"receivable_days": 30, "inventory_days": 15, "cash_days": 15,
+                            "payable_days": 30}
     return d
 
 
@@ -118,6 +122,14 @@ def profitable(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def vat_refund(d: dict[str, Any]) -> dict[str, Any]:
+    """增值税留抵退税 (2022年第14号): the construction input VAT refunded as it arises, not
+    carried."""
+    d = copy.deepcopy(d)
+    d.setdefault("tax", {})["vat_credit_refund"] = True
+    return d
+
+
 def quarterly(d: dict[str, Any]) -> dict[str, Any]:
     d = copy.deepcopy(d)
     d["timeline"]["periodicity"] = "quarterly"
@@ -131,6 +143,7 @@ VARIANTS = {
     "unfunded": unfunded,
     "profitable": profitable,
     "quarterly": quarterly,
+    "vat_refund": vat_refund,
     "rich_quarterly": lambda d: quarterly(rich(d)),
     "reit_quarterly": lambda d: quarterly(reit(d)),
     "bank_quarterly": lambda d: quarterly(bank(d)),
@@ -522,9 +535,11 @@ def test_profit_table(case: str) -> None:
     res = result_of(case)
     df = T.profit_and_distribution(res)
     scale = money_scale(res)
-    # 利润总额 = 营业收入 − 税金及附加 − 总成本费用 + 补贴收入 (+ 资产处置收益 + 利息收入).
+    # 利润总额 = 营业收入 − 税金及附加 − 总成本费用 + 补贴收入 (+ 其他收益: deferred grant
+    # income released, 企业会计准则第16号 第八条 + 资产处置收益 + 利息收入).
+    released = row(df, "grant.release") if "grant.release" in df.index else 0.0
     close(row(df, "revenue.total") - row(df, "tax.taxes_and_surcharges") - row(df, "pl.total_cost")
-          + row(df, "pl.subsidy_income") + row(df, "pl.gain_on_exit")
+          + row(df, "pl.subsidy_income") + released + row(df, "pl.gain_on_exit")
           + row(df, "finance.interest_income"), row(df, "pl.profit_before_tax"), scale)
     close(row(df, "pl.profit_before_tax") - row(df, "tax.income_tax"), row(df, "pl.net_profit"),
           scale)
@@ -563,6 +578,12 @@ def test_project_cash_flow(case: str) -> None:
               "dep.residual_value", "reit.net_proceeds"]
     outflow = ["capex.total", "opex.total", "opex.input_vat", "tax.vat_payable",
                "tax.taxes_and_surcharges"]
+    if "tax.vat_refund" in df.index:  # 留抵退税 received
+        inflow.append("tax.vat_refund")
+    if "wc.investment" in df.index:  # 流动资金 and its recovery (第三版)
+        inflow.append("wc.recovery")
+        outflow.append("wc.investment")
+        close(row(df, "wc.recovery").sum(), row(df, "wc.investment").sum(), scale)
     close(df.loc[inflow, years(df)].sum().to_numpy(), row(df, "cf.project.inflow"), scale)
     close(df.loc[outflow, years(df)].sum().to_numpy(), row(df, "cf.project.outflow"), scale)
     close(row(df, "cf.project.inflow") - row(df, "cf.project.outflow"),
@@ -636,9 +657,13 @@ def test_balance_sheet_balances(case: str) -> None:
     assert np.abs(row(df, "bs.difference")).max() <= 1e-9 * scale
     assert np.abs(assets - row(df, "bs.liabilities_and_equity")).max() <= 1e-9 * scale
     close(row(df, "bs.current") + row(df, "bs.fixed_assets"), assets, scale)
-    close(row(df, "bs.cash") + row(df, "bs.vat_credit"), row(df, "bs.current"), scale)
-    close(row(df, "bond.closing") + row(df, "loan.closing"), row(df, "bs.liabilities"), scale)
-    parts = ["equity.paid_in", "equity.grants", "equity.fund", "equity.retained"]
+    wc = row(df, "wc.level") if "wc.level" in df.index else 0.0  # 流动资金 (net)
+    close(row(df, "bs.cash") + row(df, "bs.vat_credit") + wc, row(df, "bs.current"), scale)
+    # 递延收益 of gross-method grants is a liability (企业会计准则第16号 第八条).
+    deferred = row(df, "grant.deferred_income") if "grant.deferred_income" in df.index else 0.0
+    close(row(df, "bond.closing") + row(df, "loan.closing") + deferred, row(df, "bs.liabilities"),
+          scale)
+    parts = ["equity.paid_in", "equity.fund", "equity.retained"]
     close(df.loc[parts, years(df)].sum().to_numpy(), row(df, "bs.equity"), scale)
     close(row(df, "bs.difference"), year_end(res, "bs.check"), scale)
     ratio = row(df, "bs.debt_ratio")
@@ -661,9 +686,13 @@ def test_bond_balance_table(case: str) -> None:
     close(row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"),
           scale)
     # Project income = revenue − costs − taxes + exit proceeds (+ interest on cash − the
-    # maintenance reserve's net contributions, which CFADS takes before debt service).
+    # maintenance reserve's net contributions, which CFADS takes before debt service, and
+    # the working capital invested net of recovered).
     extra = sum((row(df, k) * sign for k, sign in (("finance.interest_income", 1.0),
-                                                    ("income.mmra", -1.0)) if k in df.index),
+                                                    ("income.mmra", -1.0),
+                                                    ("income.working_capital", -1.0),
+                                                    ("tax.vat_refund", 1.0))
+                 if k in df.index),
                 np.zeros(len(years(df))))
     if "reserve.mmra.contribution" in res.ledger:
         close(row(df, "income.mmra"), yearly(res, "reserve.mmra.contribution")

@@ -15,7 +15,18 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from renewfin.core import cashflow, depreciation, exit, investment, opex, revenue, subsidy, tax
+from renewfin.core import (
+    cashflow,
+    depreciation,
+    exit,
+    grants,
+    investment,
+    opex,
+    revenue,
+    subsidy,
+    tax,
+    working_capital,
+)
 from renewfin.core.context import RunContext
 from renewfin.financing import stage as financing
 from renewfin.financing.plan import FundingPlan
@@ -163,7 +174,9 @@ def _stages(ctx: RunContext) -> tuple[FundingPlan, Sizing, dict[str, np.ndarray]
     streams = revenue.build(ctx)
     opex.build(ctx, streams, assets)
     tax.build_indirect(ctx, streams, assets)
+    working_capital.build(ctx)
     depreciation.build(ctx, assets)
+    grants.build(ctx, sum((g.original_value for g in assets), np.zeros((1, 1))))
     reit_values = exit.build(ctx)
     subsidy.build(ctx)
     cashflow.build(ctx)

@@ -224,9 +224,11 @@ def _annual_ratios(
 
 def cn_numerators(ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
     """The numerators of the 第三版 ratios by period, (S, T) [money]: EBIT = 利润总额 + 计入
-    总成本费用的利息支出, and EBITDA − 所得税 = EBIT + 折旧摊销 − 所得税."""
+    总成本费用的利息支出, and EBITDA − 所得税 = EBIT + 折旧摊销 − 所得税, the depreciation net of
+    what the grants bear and less the deferred grant income released (both non-cash)."""
     ebit = ledger["pl.profit_before_tax"] + ledger["finance.interest_expensed"]
-    return ebit, ebit + ledger["dep_fin.total"] - ledger["tax.income_tax"]
+    grant_income = ledger["grant.release"] + ledger["grant.cost_offset"]
+    return ebit, ebit + ledger["dep_fin.total"] - grant_income - ledger["tax.income_tax"]
 
 
 def cash_for_loans(ledger: Ledger) -> np.ndarray:

@@ -543,10 +543,21 @@ def _capital_shares(result: Result) -> tuple[dict[str, bool], dict[str, float]]:
 
 def _operating_cash_flow(sh: _Sheet) -> Lines:
     """Operating cash flow before financing and income tax: revenue + output VAT +
-    operating subsidies − operating costs − their input VAT − VAT payable − taxes and
-    surcharges (the cash the funding stage counts as a construction-period source)."""
-    return sh.lines("revenue.total", "tax.output_vat", "fiscal.operating_subsidies") - sh.lines(
-        "opex.total", "opex.input_vat", "tax.vat_payable", "tax.taxes_and_surcharges"
+    operating subsidies + working capital recovered − operating costs − their input VAT −
+    VAT payable − taxes and surcharges − working capital invested (the cash the funding
+    stage counts as a construction-period source)."""
+    return sh.lines(
+        "revenue.total",
+        "tax.output_vat",
+        "fiscal.operating_subsidies",
+        "wc.recovery",
+        "tax.vat_refund",
+    ) - sh.lines(
+        "opex.total",
+        "opex.input_vat",
+        "tax.vat_payable",
+        "tax.taxes_and_surcharges",
+        "wc.investment",
     )
 
 
@@ -1056,6 +1067,14 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+WC_INVESTMENT = ("wc.investment", "流动资金", "Working capital invested")
+"""The row of the working capital invested (第三版: 流动资金, an outflow)."""
+WC_RECOVERY = ("wc.recovery", "回收流动资金", "Working capital recovered")
+VAT_REFUND = ("tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit")
+"""The row of the 留抵退税 received (an inflow)."""
+"""The row of the working capital recovered in the last period held (an inflow)."""
+
+
 def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     """营业收入、税金及附加和增值税估算表 — revenue by stream (excluding VAT), taxes and
     surcharges (VAT surcharges split into 城建税 / 教育费附加 / 地方教育附加 in proportion to
@@ -1111,6 +1130,8 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("tax.input_vat", "进项税额", "Input VAT", level=1)
     sh.add_flow("capex.input_vat", "建设投资进项税额", "on construction investment", level=2)
     sh.add_flow("opex.input_vat", "经营成本进项税额", "on operating costs", level=2)
+    if sh.nonzero("tax.vat_refund"):
+        sh.add_flow(*VAT_REFUND, level=1)
     sh.add_balance("tax.vat_credit", "期末留抵进项税额", "Input VAT carried forward", level=1)
     return sh.frame()
 
@@ -1448,14 +1469,17 @@ def _debt_ratios(sh: _Sheet) -> None:
 def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     """利润与利润分配表 — profit and its distribution.
 
-    Revenue − taxes and surcharges − total cost + subsidy income + gain on disposal =
-    利润总额 (``pl.profit_before_tax``); losses brought forward, taxable income (profit
-    taxable before loss relief, floored at 0 per period, less the losses used), income tax,
-    net profit. Distribution: opening undistributed profit, profit available, the statutory
-    surplus reserve (``funding.statutory_reserve_rate`` of the year's profit after covering
-    past losses — a presentation: the ledger does not record it), profit available to
-    investors, profit paid (shareholder distributions and the fund's preferred returns and
-    upside), undistributed profit. Then EBIT and EBITDA (EBIT + depreciation).
+    Revenue − taxes and surcharges − total cost (net of the depreciation that net-method
+    grants bear) + subsidy income + deferred grant income released (总额法, shown when non-
+    zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); losses brought forward,
+    taxable income (profit taxable before loss relief, floored at 0 per period, less the
+    losses used), income tax, net profit. Distribution: opening undistributed profit,
+    profit available, the statutory surplus reserve (``funding.statutory_reserve_rate``
+    of the year's profit after covering past losses — a presentation: the ledger does
+    not record it), profit available to investors, profit paid (shareholder
+    distributions and the fund's preferred returns and upside), undistributed profit.
+    Then EBIT and EBITDA (EBIT + depreciation net of what the grants bear − the deferred
+    grant income released).
     """
     sh = _Sheet(result, scenario, "profit_and_distribution")
     sh.add_flow("revenue.total", "营业收入", "Operating revenue")
@@ -1470,14 +1494,27 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         )
     sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
     sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
+    if sh.nonzero("grant.release"):
+        sh.add_flow(
+            "grant.release",
+            "其他收益：递延收益摊销",
+            "Other income: deferred grant income released",
+        )
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
     sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
     sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
     sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
-    taxable = Lines(
-        ((1.0, "tax.taxable_income", positive("tax.taxable_income")), (-1.0, "tax.loss_used", None))
-    )
-    sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable)
+    # The tax year's taxable income (企业所得税法 第五十三条): the year's profit taxable, at
+    # least 0, less the losses used; in an annual model a live formula per year.
+    if sh.ppy == 1:
+        taxable_terms = Lines(
+            ((1.0, "tax.taxable_income", positive("tax.taxable_income")),
+             (-1.0, "tax.loss_used", None))
+        )
+        sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable_terms)
+    else:
+        taxable = np.maximum(sh.flow("tax.taxable_income"), 0.0) - sh.flow("tax.loss_used")
+        sh.add_yearly("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable, FLOW)
     sh.add_flow("tax.income_tax", "所得税", "Income tax")
     net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
 
@@ -1553,7 +1590,8 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         "pl.ebitda_total",
         "息税折旧摊销前利润",
         "EBITDA",
-        sh.lines("pl.profit_before_tax", "finance.interest_expensed", "dep_fin.total"),
+        sh.lines("pl.profit_before_tax", "finance.interest_expensed", "dep_fin.total")
+        - sh.lines("grant.release", "grant.cost_offset"),
     )
     return sh.frame()
 
@@ -1577,8 +1615,15 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("fiscal.operating_subsidies", "补贴收入", "Subsidy income", level=1)
     sh.add_flow("dep.residual_value", "回收固定资产余值", "Residual value recovered", level=1)
     sh.add_flow("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds", level=1)
+    has_wc = sh.nonzero("wc.level")
+    if has_wc:
+        sh.add_flow(*WC_RECOVERY, level=1)
+    if sh.nonzero("tax.vat_refund"):
+        sh.add_flow(*VAT_REFUND, level=1)
     sh.add_flow("cf.project.outflow", "现金流出", "Cash outflow")
     sh.add_flow("capex.total", "建设投资", "Construction investment", level=1)
+    if has_wc:
+        sh.add_flow(*WC_INVESTMENT, level=1)
     sh.add_flow("opex.total", "经营成本", "Operating costs", level=1)
     sh.add_flow("opex.input_vat", "进项税额", "Input VAT on operating costs", level=1)
     sh.add_flow("tax.vat_payable", "应纳增值税", "VAT payable", level=1)
@@ -1663,6 +1708,17 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             "REIT exit net proceeds",
             sh.lines("reit.net_proceeds"),
         ),
+        **(
+            {"in.working_capital": ("回收流动资金", "Working capital recovered",
+                                    op("wc.recovery"))}
+            if sh.nonzero("wc.level")
+            else {}
+        ),
+        **(
+            {"in.vat_refund": (VAT_REFUND[1], VAT_REFUND[2], op("tax.vat_refund"))}
+            if sh.nonzero("tax.vat_refund")
+            else {}
+        ),
         "in.financing_after_construction": (
             "建设期后到位资金",
             "Grants, injections, fund and bonds received after construction",
@@ -1702,6 +1758,12 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             op("tax.taxes_and_surcharges"),
         ),
         "out.income_tax": ("所得税", "Income tax", op("tax.income_tax")),
+        **(
+            {"out.working_capital": ("流动资金", "Working capital invested",
+                                     op("wc.investment"))}
+            if sh.nonzero("wc.level")
+            else {}
+        ),
         "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.lines("fund.paid")),
     }
     total_in = sum((sh.series(v[2]) for v in inflows.values()), sh.zeros())
@@ -1759,6 +1821,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
     other inflows (capital, grants, bonds). ``attrs["indicators"]``: the minimum
     cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
     sh = _Sheet(result, scenario, "financial_plan")
+    has_wc = sh.nonzero("wc.level")
 
     def section(
         key: str,
@@ -1801,6 +1864,7 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 if sh.nonzero("finance.interest_income")
                 else []
             ),
+            *([VAT_REFUND] if sh.nonzero("tax.vat_refund") else []),
         ],
         [
             ("opex.total", "经营成本", "Operating costs"),
@@ -1814,8 +1878,14 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         "investing",
         "投资活动净现金流量",
         "Net cash flow from investing activities",
-        [("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds")],
-        [("capex.total", "建设投资", "Construction investment")],
+        [
+            ("reit.net_proceeds", "资产处置收入（REITs退出）", "REIT exit net proceeds"),
+            *([WC_RECOVERY] if has_wc else []),
+        ],
+        [
+            ("capex.total", "建设投资", "Construction investment"),
+            *([WC_INVESTMENT] if has_wc else []),
+        ],
     )
     section(
         "financing",
@@ -1883,14 +1953,19 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     """资产负债表 — at each year end: assets (cash incl. reserves, VAT credit, fixed
-    assets and construction in progress), liabilities (special bonds, loans), equity
-    (paid-in capital, capital grants, fund capital, retained earnings net of
-    distributions), the difference assets − liabilities − equity (0 when the sheet
-    balances) and 资产负债率 (``bs.debt_ratio``)."""
+    assets and construction in progress, net of the net-method grants), liabilities
+    (special bonds, loans, the deferred income of gross-method grants), equity (paid-in
+    capital, fund capital, retained earnings net of distributions; capital grants reach
+    equity through profit, 企业会计准则第16号), the difference assets − liabilities −
+    equity (0 when the sheet balances) and 资产负债率 (``bs.debt_ratio``)."""
     sh = _Sheet(result, scenario, "balance_sheet")
     sh.add_balance("bs.assets", "资产", "Total assets")
     sh.add_balance(
-        "bs.current", "流动资产", "Current assets", sh.lines("bs.cash", "bs.vat_credit"), level=1
+        "bs.current",
+        "流动资产",
+        "Current assets",
+        sh.lines("bs.cash", "bs.vat_credit", "wc.level"),
+        level=1,
     )
     sh.add_balance("bs.cash", "货币资金（含偿债准备金）", "Cash (incl. reserves)", level=2)
     sh.add_balance(
@@ -1901,6 +1976,10 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
         numbered=False,
     )
     sh.add_balance("bs.vat_credit", "留抵增值税", "VAT credit", level=2)
+    if sh.nonzero("wc.level"):
+        sh.add_balance(
+            "wc.level", "流动资金（应收、存货、现金减应付）", "Working capital (net)", level=2
+        )
     sh.add_balance(
         "bs.fixed_assets",
         "固定资产及在建工程净值",
@@ -1917,19 +1996,16 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_balance("bs.liabilities", "负债", "Total liabilities", level=1)
     sh.add_balance("bond.closing", "专项债券", "Special bonds", level=2)
     sh.add_balance("loan.closing", "银行贷款", "Loans", level=2)
+    if sh.nonzero("grant.deferred_income"):
+        sh.add_balance(
+            "grant.deferred_income", "递延收益（政府补助）", "Deferred grant income", level=2
+        )
     sh.add_balance("bs.equity", "所有者权益", "Total equity", level=1)
     sh.add_running(
         "equity.paid_in",
         "实收资本（股东及国有资本金）",
         "Paid-in capital",
         sh.lines("equity.shareholders_in"),
-        level=2,
-    )
-    sh.add_running(
-        "equity.grants",
-        "资本公积（财政资本性补助）",
-        "Capital reserve (capital grants)",
-        sh.lines("fiscal.grants"),
         level=2,
     )
     sh.add_running(
@@ -2012,6 +2088,19 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             "finance.interest_income",
             "加：利息收入（货币资金及准备金）",
             "plus: interest earned on cash and reserves",
+            level=1,
+        )
+    if sh.nonzero("tax.vat_refund"):
+        sh.add_flow(
+            "tax.vat_refund", "加：增值税留抵退税", "plus: refund of the retained VAT credit",
+            level=1,
+        )
+    if sh.nonzero("wc.level"):
+        sh.add_flow(
+            "income.working_capital",
+            "减：流动资金增加（扣除回收）",
+            "less: working capital invested net of recovered",
+            sh.lines("wc.investment") - sh.lines("wc.recovery"),
             level=1,
         )
     if "reserve.mmra.contribution" in result.ledger:

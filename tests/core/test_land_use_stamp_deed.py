@@ -106,3 +106,17 @@ def test_land_use_rate_below_the_statutory_floor_is_refused() -> None:
     with pytest.raises(SpecError) as err:
         validate_data(ProjectSpec, minimal_spec(tax=tax))
     assert "tax.land_use_tax_rate" in str(err.value) and "0.36" in str(err.value)
+
+
+def test_resettlement_housing_exempt_share() -> None:
+    """财税〔2013〕101号 第一条(一)(二): resettlement housing (改造安置住房) of a 棚户区改造 is
+    exempt from 城镇土地使用税 and from the company's 印花税 on its contracts. With 60 % of the
+    land and works for resettlement: land-use tax 40 % × 15.75 = 6.3 a year; construction
+    contracts 40 % × (0.12, 0.18) = 0.048, 0.072; the land's deed 40 % × 0.25 = 0.1; the
+    lease's 0.06 a year is not exempt."""
+    tax = {**CN, "land_use_tax_area": 10000, "resettlement_housing_share": 0.6}
+    led = run_with(tax=tax, investment=[WORKS_1090, LAND_500], revenues=[PARKING, RENT]).ledger
+    assert_allclose(led["tax.land_use"][0], 6.3 * OPERATING, rtol=1e-12)
+    assert_allclose(led["tax.stamp_construction"][0], [0.048, 0.072] + [0] * 8, rtol=1e-12)
+    assert_allclose(led["tax.stamp_transfer"][0], [0.1] + [0] * 9, rtol=1e-12)
+    assert_allclose(led["tax.stamp_lease"][0], 0.06 * OPERATING, rtol=1e-12)

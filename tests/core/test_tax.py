@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from renewfin.core.tax import income_tax, vat_payable
@@ -37,7 +39,7 @@ def test_vat_payable_hand_table() -> None:
     #   4       30       5        0                25                25          0
     output = np.array([[0.0, 40, 60, 50, 30]])
     inp = np.array([[100.0, 5, 5, 10, 5]])
-    payable, credit = vat_payable(output, inp)
+    payable, credit, _ = vat_payable(output, inp)
     assert_allclose(payable, [[0, 0, 0, 30, 25]])
     assert_allclose(credit, [[100, 65, 10, 0, 0]])
 
@@ -46,11 +48,11 @@ def test_vat_payable_vectorised_over_scenarios() -> None:
     # Row 0 is the hand table above; row 1 has no input VAT: payable = output.
     output = np.array([[0.0, 40, 60, 50, 30], [0.0, 40, 60, 50, 30]])
     inp = np.array([[100.0, 5, 5, 10, 5], [0, 0, 0, 0, 0]])
-    payable, credit = vat_payable(output, inp)
+    payable, credit, _ = vat_payable(output, inp)
     assert_allclose(payable, [[0, 0, 0, 30, 25], [0, 40, 60, 50, 30]])
     assert_allclose(credit[1], 0)
     # Broadcasting a (1, T) input against (S, T) output.
-    payable_b, _ = vat_payable(output, inp[:1])
+    payable_b, _, _ = vat_payable(output, inp[:1])
     assert_allclose(payable_b, [[0, 0, 0, 30, 25]] * 2)
 
 
@@ -152,14 +154,24 @@ def test_income_tax_rate_per_scenario() -> None:
 
 
 def test_income_tax_quarterly_within_a_year() -> None:
-    # A loss offsets later periods of the same year: Q1 −40, Q2 +100 → taxable 60, tax 15.
-    # A loss after a profit in the same year is carried into later periods:
-    # Q1 +100 (tax 25), Q2 −40, Q3 0, Q4 0, next Q1 +40 (offset, tax 0).
+    """The tax year is the calendar year (企业所得税法 第五十三条), prepaid quarterly on the
+    profit to date and settled after the year end (第五十四条). A loss offsets later
+    periods of the same year: Q1 −40, Q2 +100 → taxable 60, tax 15 in Q2. A loss after a
+    profit in the same year reduces the year's profit: Q1 +100 (prepaid 25), Q2 −40 (the
+    year to date is 60, tax 15: −10 back), Q3 0, Q4 0; the year is profitable, so nothing
+    is carried forward and next Q1 +40 pays 10 — as the annual model (60 → 15, 40 → 10)."""
     tax, _, _ = income_tax(np.array([[-40.0, 100, 0, 0]]), 0.25, 5, 4)
     assert_allclose(tax, [[0, 15, 0, 0]])
-    tax, used, _ = income_tax(np.array([[100.0, -40, 0, 0, 40]]), 0.25, 5, 4)
-    assert_allclose(tax, [[25, 0, 0, 0, 0]])
-    assert_allclose(used, [[0, 0, 0, 0, 40]])
+    tax, used, balance = income_tax(np.array([[100.0, -40, 0, 0, 40]]), 0.25, 5, 4)
+    assert_allclose(tax, [[25, -10, 0, 0, 10]])
+    assert_allclose(used, 0.0)
+    assert_allclose(balance, 0.0)
+    # A year that ends in a loss carries it, counted in tax years: Q1 +30, Q2 −100 (year
+    # −70, prepaid 7.5 back), the next year +100 uses 70 → tax 7.5 on 30.
+    tax, used, balance = income_tax(np.array([[30.0, -100, 0, 0, 100, 0, 0, 0]]), 0.25, 5, 4)
+    assert_allclose(tax, [[7.5, -7.5, 0, 0, 7.5, 0, 0, 0]])
+    assert_allclose(used, [[0, 0, 0, 0, 70, 0, 0, 0]])
+    assert_allclose(balance, [[0, 70, 70, 70, 0, 0, 0, 0]])
 
 
 def test_engine_adjusted_income_tax_carries_construction_losses() -> None:
@@ -177,3 +189,47 @@ def test_engine_adjusted_income_tax_carries_construction_losses() -> None:
                     [0, 0, 0.25 * (ebit - 200)] + [0.25 * ebit] * 7, rtol=1e-12)
     assert_allclose(led["cf.project.after_tax"][0],
                     led["cf.project.pre_tax"][0] - led["tax.adjusted_income_tax"][0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    profits=st.lists(st.floats(-200, 200, allow_subnormal=False), min_size=4, max_size=48),
+    ppy=st.sampled_from([2, 4, 12]),
+    carry=st.integers(0, 6),
+)
+def test_sub_annual_income_tax_is_the_annual_tax_of_each_year(
+    profits: list[float], ppy: int, carry: int
+) -> None:
+    """Property (企业所得税法 第五十三条、第十八条: the tax year is the calendar year, losses
+    carried forward by tax year): the periods of each year pay together the tax the annual
+    model computes on the year's profit, to 1e-9; the tax of a year is never negative (a
+    period's negative tax is a refund of what the year prepaid)."""
+    n = len(profits) // ppy * ppy
+    if n == 0:
+        return
+    x = np.array([profits[:n]])
+    tax, used, _ = income_tax(x, 0.25, carry, ppy)
+    annual_tax, annual_used, _ = income_tax(x.reshape(-1, ppy).sum(axis=1)[None, :], 0.25, carry, 1)
+    assert_allclose(tax.reshape(-1, ppy).sum(axis=1), annual_tax[0], rtol=1e-9, atol=1e-9)
+    assert_allclose(used.reshape(-1, ppy).sum(axis=1), annual_used[0], rtol=1e-9, atol=1e-9)
+    assert (tax.reshape(-1, ppy).sum(axis=1) >= -1e-9).all()
+
+
+def test_retained_vat_credit_refunded_by_hand() -> None:
+    """增值税期末留抵退税 (财政部 税务总局公告2022年第14号 第二条: the whole incremental retained
+    credit): input 90 and 60 in two construction periods against no output are refunded as
+    they arise (90, 60) instead of carried; then output 20 a period is paid in full (no
+    credit left), where without the refund the 150 carried would cover 7.5 periods. Over
+    the horizon payments less refunds are the same either way once the credit is used."""
+    output = np.array([[0, 0, 20, 20, 20, 20, 20, 20, 20, 20.0]])
+    inp = np.array([[90, 60, 0, 0, 0, 0, 0, 0, 0, 0.0]])
+    payable, credit, refunded = vat_payable(output, inp, refund=True)
+    assert_allclose(refunded, [[90, 60, 0, 0, 0, 0, 0, 0, 0, 0]])
+    assert_allclose(credit, 0.0)
+    assert_allclose(payable, [[0, 0, 20, 20, 20, 20, 20, 20, 20, 20]])
+    kept, carried, none = vat_payable(output, inp)
+    assert_allclose(none, 0.0)
+    assert_allclose(carried[0, 1], 150.0)
+    # Paid net of refunds: 160 − 150 = 10 with the refund, and 160 − 150 credited = 10
+    # without (the credit is used up by period 9).
+    assert_allclose([payable.sum() - refunded.sum(), kept.sum()], [10.0, 10.0], atol=1e-12)

@@ -160,6 +160,23 @@ def reit(**changes: Any) -> dict[str, Any]:
     return {"funding": {"reit_exit": {"exit_year": 7, **changes}}}
 
 
+TAX_LIVES: dict[str, Any] = {
+    "depreciation": {
+        "classes": [
+            {"name": "building", "life_years": 15, "residual_rate": 0.05,
+             "tax_category": "buildings"},
+            {"name": "equipment", "life_years": 6, "residual_rate": 0.05,
+             "tax_category": "machinery"},
+            {"name": "land_use_right", "life_years": 40, "residual_rate": 0.0,
+             "tax_category": "intangible", "tax_life_years": 50},
+            {"name": "furniture", "life_years": 5, "tax_category": "tools"},
+            {"name": "vehicles", "life_years": 4, "tax_category": "vehicles"},
+            {"name": "computers", "life_years": 3, "tax_category": "electronics"},
+        ]
+    }
+}
+"""Asset classes with book lives shorter than the minimum tax lives."""
+
 FUND: dict[str, Any] = {
     "name": "城市更新基金",
     "amount": 1500.0,
@@ -909,6 +926,22 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "tax-resettlement-housing",
+        "60 % of the land and works resettlement housing (财税〔2013〕101号): exempt from the "
+        "land-use tax and the stamp duty on its construction contracts and land deed",
+        merged(
+            plus_investment({"name": "安置房用地", "category": "land", "amount": 1500.0,
+                             "schedule": [1.0]}),
+            {"tax": {"land_use_tax_area": 20000, "resettlement_housing_share": 0.6}},
+        ),
+    ),
+    Case(
+        "vat-credit-refund",
+        "增值税留抵退税 (2022年第14号): the construction input VAT refunded as it arises, "
+        "reducing the funding need, not carried against the output VAT",
+        {"tax": {"vat_credit_refund": True}},
+    ),
+    Case(
         "tax-land-use-county",
         "城镇土地使用税 in a county town, semiannual periods",
         {
@@ -972,6 +1005,64 @@ CASES: list[Case] = [
                 "income_tax_holiday_half_years": 4,
             }
         },
+    ),
+    Case(
+        "tax-depreciation-lives",
+        "book lives shorter than the minimum tax lives (企业所得税法实施条例 第六十条): building "
+        "15 yr taxed over 20, equipment 6 over 10, land 40 over a stated 50; classes of every "
+        "tax category",
+        TAX_LIVES,
+    ),
+    Case(
+        "tax-depreciation-reit-exit",
+        "tax lives apart from book lives with a REIT exit: the difference added back reverses "
+        "at the disposal",
+        merged(TAX_LIVES, reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5)),
+    ),
+    Case(
+        "working-capital",
+        "流动资金 by the 第三版 itemised method (receivable 30, inventory 15, cash 10, payable 20 "
+        "days on the operating costs), invested as costs grow, recovered in the last year",
+        {"working_capital": {"receivable_days": 30, "inventory_days": 15, "cash_days": 10,
+                             "payable_days": 20}},
+    ),
+    Case(
+        "working-capital-reit-exit-quarterly",
+        "流动资金 on quarterly periods, recovered at a REIT exit",
+        merged(
+            {"timeline": {"periodicity": "quarterly"},
+             "working_capital": {"receivable_days": 45, "payable_days": 30}},
+            reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
+        ),
+    ),
+    Case(
+        "grant-net-method",
+        "the base's capital grant by the net method (净额法: deducted from the assets' cost, "
+        "企业会计准则第16号 第八条), 不征税收入",
+        {"funding": {"fiscal_funds": [
+            {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "grant_method": "net"}
+        ]}},
+    ),
+    Case(
+        "grant-taxable",
+        "the base's capital grant taxable when received (财税〔2008〕151号 第一条), the "
+        "depreciation deductible in full",
+        {"funding": {"fiscal_funds": [
+            {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "taxable": True}
+        ]}},
+    ),
+    Case(
+        "grant-two-methods-reit-exit",
+        "two capital grants, one gross and taxable, one net and 不征税收入, with a REIT exit "
+        "(the unreleased grant goes to profit at the disposal)",
+        merged(
+            {"funding": {"fiscal_funds": [
+                {"name": "市级补助", "use": "capital_grant", "amount": 900.0, "taxable": True},
+                {"name": "中央补助", "use": "capital_grant", "amount": 600.0,
+                 "grant_method": "net", "schedule": [1.0], "start_year": 1},
+            ]}},
+            reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
+        ),
     ),
     Case(
         "tax-holiday-quarterly",

@@ -1,10 +1,11 @@
 """Profit before financing and the project investment cash flow (项目投资现金流量表).
 
 Inflows: operating revenue, output VAT, operating subsidies (补贴收入), residual value or
-REIT exit proceeds. Outflows: construction
-investment (incl. VAT), operating costs, input VAT on them, VAT payable, taxes and
-surcharges. After-tax flows deduct the adjusted income tax (调整所得税), the tax on
-EBIT before financing, with losses carried forward.
+REIT exit proceeds, working capital recovered (回收流动资金). Outflows:
+construction investment (incl. VAT), working capital invested (流动资金), operating
+costs, input VAT on them, VAT payable, taxes and surcharges. After-tax flows deduct the
+adjusted income tax (调整所得税), the tax on EBIT before financing, with losses carried
+forward.
 """
 
 from __future__ import annotations
@@ -58,7 +59,15 @@ def build(ctx: RunContext) -> None:
         ebitda + r("fiscal.operating_subsidies") - r("dep.total") + gain,
         group="profit",
     )
-    untaxed = r("fiscal.operating_subsidies") - r("fiscal.operating_subsidies_taxable")
+    # Taxable: the taxable operating subsidies, what the capital grants add (taxable grants
+    # received, or the depreciation of 不征税收入-funded assets; renewfin.core.grants), and
+    # book less tax depreciation (tax lives, renewfin.core.depreciation).
+    untaxed = (
+        r("fiscal.operating_subsidies")
+        - r("fiscal.operating_subsidies_taxable")
+        - r("grant.tax_adjustment")
+        - r("dep_tax.adjustment")
+    )
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     relief = tax_relief(ctx)
     adjusted, _, _ = income_tax(
@@ -79,7 +88,9 @@ def build(ctx: RunContext) -> None:
         + r("tax.output_vat")
         + r("fiscal.operating_subsidies")
         + r("dep.residual_value")
-        + r("reit.net_proceeds"),
+        + r("reit.net_proceeds")
+        + r("wc.recovery")
+        + r("tax.vat_refund"),
         group="cashflow",
     )
     outflow = led.add(
@@ -90,7 +101,8 @@ def build(ctx: RunContext) -> None:
         + r("opex.total")
         + r("opex.input_vat")
         + r("tax.vat_payable")
-        + r("tax.taxes_and_surcharges"),
+        + r("tax.taxes_and_surcharges")
+        + r("wc.investment"),
         group="cashflow",
     )
     pre = led.add(

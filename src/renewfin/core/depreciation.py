@@ -46,6 +46,7 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     held = ctx.held
     zeros = np.zeros((1, tl.n_periods))
     by_class: dict[str, np.ndarray] = {}
+    tax_total = zeros
     book_value_end = np.zeros((1, 1))
     sales = _one_off_revenue(ctx)
     total_sales = sales.sum(axis=1, keepdims=True)
@@ -53,13 +54,15 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     for g in assets:
         cls = ctx.spec.depreciation.get(g.asset_class)
         if cls.inventory:
-            dep = g.original_value * sold_share
+            dep = tax_dep = g.original_value * sold_share
         else:
-            life = cls.life_years * tl.ppy
-            dep = held * straight_line(
-                t, g.original_value, ctx.phases[g.phase].completion, life, cls.residual_rate
+            start = ctx.phases[g.phase].completion
+            dep, tax_dep = (
+                held * straight_line(t, g.original_value, start, life * tl.ppy, cls.residual_rate)
+                for life in (cls.life_years, cls.tax_life)
             )
         by_class[g.asset_class] = by_class.get(g.asset_class, zeros) + dep
+        tax_total = tax_total + tax_dep
         book_value_end = book_value_end + g.original_value - dep.sum(axis=1, keepdims=True)
     suffix = "" if prefix == "dep" else "（含建设期利息）"
     suffix_en = "" if prefix == "dep" else " (incl. capitalised interest)"
@@ -83,6 +86,8 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     )
     end = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
     at_end = (t == end).astype(float)
+    if prefix == "dep":
+        _tax_difference(ctx, total, tax_total, at_end)
     led.add(
         f"{prefix}.book_value_at_end",
         f"期末固定资产净值{suffix}",
@@ -100,3 +105,30 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
         group="depreciation",
     )
     return total
+
+
+def _tax_difference(
+    ctx: RunContext, book: np.ndarray, tax: np.ndarray, at_end: np.ndarray
+) -> None:
+    """Record the depreciation for income tax (``dep_tax.total``: over each class's
+    ``tax_life``, 企业所得税法实施条例 第六十条) and what taxable income adds back
+    (``dep_tax.adjustment``: book − tax depreciation, and at a disposal the difference to
+    date reversed, since the tax basis is the cost less the tax depreciation), (S|1, T)
+    [money]."""
+    led = ctx.ledger
+    led.add(
+        "dep_tax.total",
+        "税法折旧摊销（融资前）",
+        "Depreciation for income tax (before financing costs)",
+        tax,
+        group="depreciation",
+    )
+    gap = book - tax
+    exit = float(ctx.exit_period is not None)
+    led.add(
+        "dep_tax.adjustment",
+        "税会折旧差异纳税调整",
+        "Taxable income adjustment: book less tax depreciation (reversed at a disposal)",
+        gap - exit * at_end * gap.cumsum(axis=1),
+        group="depreciation",
+    )

@@ -18,47 +18,110 @@ from renewfin.spec.revenue import RevenueKind, RevenueStream
 from renewfin.spec.tax import LandUseTaxFrom
 
 
-def vat_payable(output_vat: np.ndarray, input_vat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """VAT payable (应纳增值税) with unused input VAT carried forward (留抵).
+def vat_payable(
+    output_vat: np.ndarray, input_vat: np.ndarray, refund: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """VAT payable (应纳增值税) with unused input VAT carried forward (留抵), or refunded.
 
-    payable_t = max(0, output_t − input_t − credit_{t−1}); credit_t = max(0, credit_{t−1} +
-    input_t − output_t). Shapes (S|1, T) in; (payable, closing credit) (S, T) out [money].
+    payable_t = max(0, output_t − input_t − credit_{t−1}); the credit left, max(0,
+    credit_{t−1} + input_t − output_t), is carried forward, or with ``refund`` refunded in
+    the period (增值税期末留抵退税, 财政部 税务总局公告2022年第14号: the whole incremental
+    credit of a company with no credit before; the refund of a period is taken as received
+    in it). Shapes (S|1, T) in; (payable, closing credit, refund) (S, T) out [money].
     """
     out, inp = np.broadcast_arrays(output_vat, input_vat)
     payable = np.zeros(out.shape)
     credit = np.zeros(out.shape)
+    refunded = np.zeros(out.shape)
     c = np.zeros(out.shape[0])
     for k in range(out.shape[1]):
         net = out[:, k] - inp[:, k] - c
         payable[:, k] = np.maximum(net, 0.0)
         c = np.maximum(-net, 0.0)
+        if refund:
+            refunded[:, k] = c
+            c = np.zeros(out.shape[0])
         credit[:, k] = c
-    return payable, credit
+    return payable, credit, refunded
+
+
+LOSS_STATE = 5
+"""Slots after the yearly loss buckets in a loss state (``loss_state``): the after-loss
+profit of the tax year to date, the losses used in it, the tax year, its profit to date,
+and the last model year a loss arose in."""
+
+
+def loss_state(n_periods: int, ppy: int) -> np.ndarray:
+    """A zeroed loss state for ``use_losses``: one bucket per model year, then
+    ``LOSS_STATE`` slots, (years + LOSS_STATE,) [money, except the two year slots]."""
+    return np.zeros((n_periods - 1) // ppy + 1 + LOSS_STATE)
+
+
+@kernel
+def _close_year(losses: np.ndarray, year: int, carry_years: int) -> None:
+    """Settle tax year ``year`` of a loss state (汇算清缴): take the losses it used from
+    the buckets of the earlier years, oldest first, and add its own loss to its bucket."""
+    n = losses.size
+    left = losses[n - 4]
+    for b in range(max(0, year - carry_years), year):
+        take = min(losses[b], left)
+        losses[b] -= take
+        left -= take
+    if losses[n - 2] < 0.0:
+        losses[year] += -losses[n - 2]
+        losses[n - 1] = float(year)
 
 
 @kernel
 def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> tuple[float, float]:
-    """One period of one scenario: use earlier losses against a profit, oldest first, or
-    add a loss. ``losses`` (years + 1,) losses by the model year they arose in [money],
-    then the last model year a loss arose in (0 when none; no earlier bucket is read once
-    that year's losses have expired), updated in place; ``y`` this period's model year;
-    ``taxable`` profit before tax [money]. Returns (taxable after losses, loss used)
-    [money]."""
-    gain = max(taxable, 0.0)
-    used = 0.0
-    if carry_years > 0 and gain > 0.0 and y - carry_years <= losses[-1]:
-        left = gain
-        for b in range(max(0, y - carry_years), y + 1):
-            if losses[b] > 0.0:
-                take = min(losses[b], left)
-                losses[b] -= take
-                left -= take
-        used = gain - left
-    loss = max(-taxable, 0.0)
-    if loss > 0.0:
-        losses[y] += loss
-        losses[-1] = max(losses[-1], float(y))
-    return gain - used, used
+    """One period of one scenario: income tax is due on the profit of the tax year to date
+    (企业所得税法 第五十三条: the tax year is the calendar year; 第五十四条: 分月或者分季预缴,
+    settled within five months of the year end), less the losses of the ``carry_years``
+    years before, oldest first (第十八条); a year's loss is carried forward when the year
+    is settled. So a period's after-loss profit is the change of the year's to date, and is
+    negative when a loss later in the year reduces what earlier periods prepaid (a refund
+    at the settlement); the periods of a year add up to the annual figure.
+
+    ``losses`` is the state of ``loss_state``, updated in place; ``y`` this period's model
+    year (never decreasing); ``taxable`` the period's profit before tax [money]. Returns
+    (taxable after losses, loss used) of the period [money]."""
+    n = losses.size
+    if y != int(losses[n - 3]):
+        _close_year(losses, int(losses[n - 3]), carry_years)
+        losses[n - 5] = 0.0
+        losses[n - 4] = 0.0
+        losses[n - 2] = 0.0
+        losses[n - 3] = float(y)
+    losses[n - 2] += taxable
+    gain = max(losses[n - 2], 0.0)
+    available = 0.0
+    if carry_years > 0 and gain > 0.0 and y - carry_years <= losses[n - 1]:
+        for b in range(max(0, y - carry_years), y):
+            available += losses[b]
+    used_to_date = min(available, gain)
+    after_to_date = gain - used_to_date
+    after, used = after_to_date - losses[n - 5], used_to_date - losses[n - 4]
+    losses[n - 5] = after_to_date
+    losses[n - 4] = used_to_date
+    return after, used
+
+
+@kernel
+def usable_losses(losses: np.ndarray, y: int, carry_years: int, next_year: int) -> float:
+    """Losses of a loss state still usable in model year ``next_year`` (``y`` or the year
+    after): the earlier buckets less what the year ``y`` to date used (oldest first) and
+    unexpired then, plus the year's own loss to date [money]."""
+    if carry_years <= 0:
+        return 0.0
+    n = losses.size
+    left = losses[n - 4]
+    usable = max(-losses[n - 2], 0.0)
+    for b in range(max(0, y - carry_years), y):
+        take = min(losses[b], left)
+        left -= take
+        if b >= next_year - carry_years:
+            usable += losses[b] - take
+    return usable
 
 
 @kernel
@@ -71,20 +134,17 @@ def _loss_relief_rows(
     balance: np.ndarray,
 ) -> None:
     """``use_losses`` period by period in each row of ``x`` (S, T) [money], writing the
-    taxable profit after losses, the loss used and the losses still usable at each period's
-    end into ``after``, ``used`` and ``balance`` (S, T) [money]."""
+    taxable profit after losses, the loss used and the losses usable after each period
+    (in the year of the next period) into ``after``, ``used`` and ``balance`` (S, T)
+    [money]."""
     s, n = x.shape
-    losses = np.empty((n - 1) // ppy + 2)
+    losses = np.zeros((n - 1) // ppy + 1 + LOSS_STATE)
     for j in range(s):
         losses[:] = 0.0
         for k in range(n):
             y = k // ppy
             after[j, k], used[j, k] = use_losses(losses, y, carry_years, x[j, k])
-            usable = 0.0
-            if carry_years > 0:
-                for b in range(max(0, (k + 1) // ppy - carry_years), y + 1):
-                    usable += losses[b]
-            balance[j, k] = usable
+            balance[j, k] = usable_losses(losses, y, carry_years, (k + 1) // ppy)
 
 
 def holiday_factor(revenue: np.ndarray, ppy: int, exempt: int, half: int) -> np.ndarray:
@@ -105,11 +165,13 @@ def income_tax(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Income tax with losses carried forward ``carry_years`` years, oldest first.
 
-    A loss made in model year y offsets profits of later periods of year y and of years
-    y+1 … y+carry_years (企业所得税法 第十八条: five years); ``use_losses`` applies the rule
-    period by period. ``taxable`` (S|1, T) profit before tax [money]; ``rate`` (S|1, 1) or
-    scalar. Returns (tax, loss used, loss balance available at period end), each (S|1, T)
-    [money]."""
+    The tax of each tax year is due on its whole profit less the losses of the
+    ``carry_years`` years before (企业所得税法 第十八条: five years, counted in tax years),
+    whatever the periodicity; ``use_losses`` applies the rule period by period on the
+    year to date, so a period's tax is negative when a later loss in the year reduces
+    what the earlier periods prepaid (refunded at the settlement, 汇算清缴). ``taxable``
+    (S|1, T) profit before tax [money]; ``rate`` (S|1, 1) or scalar. Returns (tax, loss
+    used, loss balance available at period end), each (S|1, T) [money]."""
     x = owned(taxable)
     s, n = x.shape
     after = np.empty((s, n))
@@ -256,8 +318,12 @@ def build_indirect(
     led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
     input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
     led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
-    payable, credit = vat_payable(output_vat, input_vat)
+    payable, credit, refunded = vat_payable(output_vat, input_vat, spec.tax.vat_credit_refund)
     led.add("tax.vat_payable", "应纳增值税", "VAT payable", payable, group="tax")
+    led.add(
+        "tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit", refunded,
+        group="tax",
+    )
     led.add(
         "tax.vat_credit",
         "留抵进项税额",
@@ -355,9 +421,16 @@ def _land_use(ctx: RunContext) -> np.ndarray:
         "tax.land_use",
         "城镇土地使用税",
         "Urban land-use tax",
-        annual * (tl.t >= start) * ctx.held / tl.ppy,
+        annual * (tl.t >= start) * ctx.held / tl.ppy * (1.0 - resettlement_share(ctx)),
         group="tax",
     )
+
+
+def resettlement_share(ctx: RunContext) -> np.ndarray:
+    """Share of the land and works that is resettlement housing, exempt from the land-use
+    tax and the stamp duty on its contracts (财税〔2013〕101号 第一条), (S|1, 1)."""
+    path = "tax.resettlement_housing_share"
+    return ctx.inputs.scalar(path, ctx.spec.tax.resettlement_housing_share)
 
 
 def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:
@@ -390,18 +463,19 @@ def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray
         rent * held * rates.stamp_lease,
         group="tax",
     )
+    taxed = 1.0 - resettlement_share(ctx)  # 财税〔2013〕101号 第一条(二)
     build = led.add(
         "tax.stamp_construction",
         "印花税：建设工程及采购合同",
         "Stamp duty: construction and purchase contracts",
-        works * rates.stamp_construction,
+        works * rates.stamp_construction * taxed,
         group="tax",
     )
     deeds = led.add(
         "tax.stamp_transfer",
         "印花税：产权转移书据",
         "Stamp duty: transfer deeds",
-        (land + sold * held) * rates.stamp_transfer,
+        (land * taxed + sold * held) * rates.stamp_transfer,
         group="tax",
     )
     return led.add("tax.stamp_duty", "印花税", "Stamp duty", lease + build + deeds, group="tax")

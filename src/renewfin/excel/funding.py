@@ -18,6 +18,7 @@ from renewfin.spec.funding import (
     EquityParty,
     FiscalFund,
     FiscalUse,
+    GrantMethod,
     Loan,
     LoanRepayment,
     LprTenor,
@@ -35,6 +36,91 @@ PPY = "timeline.periods_per_year"
 
 TIER_ZH = {"senior": "优先级", "junior": "劣后级"}
 """Chinese names of the fund's tiers (DOMAIN.md §5: 优先 / 劣后)."""
+
+
+def grant_rows(w: ModelWriter) -> None:
+    """Each capital grant's share of the kept assets' cost, and the release, the net-method
+    offset and the tax adjustment of the grants (renewfin.core.grants)."""
+    b, spec = w.book, w.spec
+    F = "Funding"
+    grants = [f for f in spec.funding.fiscal_funds if f.use is FiscalUse.CAPITAL_GRANT]
+
+    def total(x: At) -> str:
+        return "+".join(f"SUM({x.row_range(f'fiscal.grant[{f.name}]')})" for f in grants)
+
+    def share(name: str) -> Template:
+        def formula(x: At) -> str:
+            base = f"MAX({x.p('xl.ov_total')},{total(x)})"
+            return f"=IF({base}>0,SUM({x.row_range(f'fiscal.grant[{name}]')})/{base},0)"
+
+        return formula
+
+    for f in grants:
+        b.constant(
+            F,
+            f"xl.grant_share[{f.name}]",
+            f"补助占资产原值比例：{f.name}",
+            f"Share of the assets' cost: {f.name}",
+            share(f.name),
+            unit="-",
+            fmt="0.0000",
+        )
+    b.row(
+        F,
+        "xl.grant_consumed",
+        "折旧摊销及处置转出的资产原值",
+        "Asset cost consumed (depreciation, and the book value at a disposal)",
+        lambda x: f"={x.p('dep.total')}+{x.p('dep.book_value_at_end')}*{x.i('xl.has_exit')}",
+    )
+
+    def shares(x: At, keep: Callable[[FiscalFund], bool]) -> str:
+        picked = [x.p(f"xl.grant_share[{f.name}]") for f in grants if keep(f)]
+        return "(" + ("+".join(picked) or "0") + ")"
+
+    gross = lambda f: f.grant_method is GrantMethod.GROSS
+    b.row(
+        F,
+        "grant.release",
+        "递延收益摊销（总额法政府补助）",
+        "Deferred grant income released (gross method)",
+        lambda x: f"={shares(x, gross)}*{x.p('xl.grant_consumed')}",
+    )
+    b.row(
+        F,
+        "grant.cost_offset",
+        "政府补助冲减的折旧摊销（净额法）",
+        "Depreciation and cost borne by grants (net method)",
+        lambda x: f"={shares(x, lambda f: not gross(f))}*{x.p('xl.grant_consumed')}",
+    )
+    b.row(
+        F,
+        "grant.tax_adjustment",
+        "政府补助纳税调整（应税补助收入或不得扣除的折旧）",
+        "Grant tax adjustment (taxable grants received, or depreciation not deductible)",
+        lambda x: (
+            "=" + _sum(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
+            + f"+{shares(x, lambda f: not f.taxable)}*{x.p('xl.grant_consumed')}"
+        ),
+    )
+    for id, zh, en, keep, used in (
+        ("grant.deferred_income", "递延收益（总额法政府补助）",
+         "Deferred grant income (gross method)", gross, "grant.release"),
+        ("grant.asset_reduction", "冲减资产账面价值的政府补助（净额法）",
+         "Grants deducted from the assets' book value (net method)",
+         lambda f: not gross(f), "grant.cost_offset"),
+    ):
+        received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
+        b.row(F, id, zh, en, _corkscrew(id, received, used), total=False)
+
+
+def _corkscrew(id: str, inflows: list[str], outflow: str) -> Template:
+    """A balance row: the one before + the ``inflows`` − the ``outflow``."""
+
+    def formula(x: At) -> str:
+        return f"={x.prev(id)}+{_sum(x, inflows)}-{x.p(outflow)}"
+
+    return formula
+
 
 def _sum(x: At, ids: list[str]) -> str:
     return "(" + "+".join(x.p(i) for i in ids) + ")" if ids else "0"
@@ -105,6 +191,7 @@ def fixed_sources(w: ModelWriter) -> None:
             )
             injections.append(f"fiscal.injection[{f.name}]")
     b.row(F, "fiscal.grants", "资本性补助合计", "Capital grants", lambda x: "=" + _sum(x, grants))
+    grant_rows(w)
     b.row(
         F,
         "fiscal.injections",
@@ -1005,6 +1092,26 @@ def waterfall(w: ModelWriter) -> None:
     )
     b.row(
         F,
+        "xl.dep_gap_fin",
+        "税会折旧差异（含资本化融资费用）",
+        "Book less tax depreciation (incl. capitalised financing costs)",
+        lambda x: (
+            f"={x.p('xl.dep_gap')}*(1+{x.prev('xl.cap_cum')}/IF({x.p('xl.ov_total')}>0,"
+            f"{x.p('xl.ov_total')},1))"
+        ),
+    )
+    b.row(
+        F,
+        "tax.depreciation_adjustment",
+        "税会折旧差异纳税调整（含资本化融资费用）",
+        "Book less tax depreciation (incl. capitalised financing costs; reversed at a disposal)",
+        lambda x: (
+            f"={x.p('xl.dep_gap_fin')}-{x.i('xl.has_exit')}*{closing(x)}*"
+            f"SUM({x.upto('xl.dep_gap_fin')})"
+        ),
+    )
+    b.row(
+        F,
         "pl.gain_on_exit",
         "资产处置收益",
         "Gain on disposal",
@@ -1034,7 +1141,9 @@ def waterfall(w: ModelWriter) -> None:
         "Income not taxed",
         lambda x: (
             f"={x.p('fiscal.operating_subsidies')}-"
-            f"{x.p('fiscal.operating_subsidies_taxable')}+{xe(x)}*("
+            f"{x.p('fiscal.operating_subsidies_taxable')}+{x.p('grant.release')}+"
+            f"{x.p('grant.cost_offset')}-{x.p('grant.tax_adjustment')}-"
+            f"{x.p('tax.depreciation_adjustment')}+{xe(x)}*("
             + (
                 "+".join(
                     f"({x.p(f'xl.sub_share[{n}]')}-{x.p(f'xl.sub_taxable[{n}]')})*"
@@ -1052,7 +1161,8 @@ def waterfall(w: ModelWriter) -> None:
         "应纳税所得额（弥补亏损前）",
         "Taxable income before loss relief",
         lambda x: (
-            f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}-"
+            f"={x.p('pl.ebitda')}+{x.p('fiscal.operating_subsidies_taxable')}+"
+            f"{x.p('grant.tax_adjustment')}+{x.p('tax.depreciation_adjustment')}-"
             f"{x.p('dep_fin.total')}+{x.p('pl.gain_on_exit')}+{x.p('xl.sub_income')}+"
             f"{x.p('finance.interest_income')}-{x.p('finance.interest_expensed')}-"
             f"{exp(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})"
@@ -1071,7 +1181,8 @@ def waterfall(w: ModelWriter) -> None:
             f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
             f"{x.p('fiscal.operating_subsidies')}-{x.p('opex.total')}-"
             f"{x.p('opex.input_vat')}-{x.p('tax.vat_payable')}-"
-            f"{x.p('tax.taxes_and_surcharges')}"
+            f"{x.p('tax.taxes_and_surcharges')}+{x.p('tax.vat_refund')}-{x.p('wc.investment')}+"
+            f"{x.p('wc.recovery')}"
             + (
                 f"-{x.p('reserve.mmra.contribution')}+{x.p('reserve.mmra.release')}"
                 if fs.mmra is not None
@@ -1420,7 +1531,7 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         "xl.dsra_cover",
         "准备金弥补缺口",
         "DSRA drawn for a shortfall",
-        lambda x: f"=MIN({x.prev('cash.dsra_balance')},MAX(-{x.p(prev)},0))",
+        lambda x: f"=MIN(0+{x.prev('cash.dsra_balance')},MAX(-{x.p(prev)},0))",
     )
     b.row(
         F,
@@ -1966,8 +2077,8 @@ def records(w: ModelWriter) -> None:
         "息税前利润",
         "EBIT",
         lambda x: (
-            f"={x.p('pl.ebitda')}+{x.p('pl.subsidy_income')}-{x.p('dep_fin.total')}+"
-            f"{x.p('pl.gain_on_exit')}"
+            f"={x.p('pl.ebitda')}+{x.p('pl.subsidy_income')}+{x.p('grant.release')}-"
+            f"{x.p('dep_fin.total')}+{x.p('grant.cost_offset')}+{x.p('pl.gain_on_exit')}"
         ),
     )
     b.row(
@@ -1993,7 +2104,7 @@ def records(w: ModelWriter) -> None:
         "总成本费用",
         "Total cost",
         lambda x: (
-            f"={x.p('opex.total')}+{x.p('dep_fin.total')}+"
+            f"={x.p('opex.total')}+{x.p('dep_fin.total')}-{x.p('grant.cost_offset')}+"
             f"{x.p('finance.interest_expensed')}+{x.p('finance.fees_expensed')}"
         ),
     )
@@ -2093,7 +2204,7 @@ def records(w: ModelWriter) -> None:
         "bs.fixed_assets",
         "固定资产及在建工程净值",
         "Fixed assets and construction in progress",
-        lambda x: f"={x.p('xl.fixed_cost')}*{held_assets(x)}",
+        lambda x: f"={x.p('xl.fixed_cost')}*{held_assets(x)}-{x.p('grant.asset_reduction')}",
         total=False,
     )
     b.row(
@@ -2117,7 +2228,10 @@ def records(w: ModelWriter) -> None:
         "bs.assets",
         "资产合计",
         "Total assets",
-        lambda x: f"={x.p('bs.fixed_assets')}+{x.p('bs.cash')}+{x.p('bs.vat_credit')}",
+        lambda x: (
+            f"={x.p('bs.fixed_assets')}+{x.p('bs.cash')}+{x.p('bs.vat_credit')}+"
+            f"{x.p('wc.level')}"
+        ),
         total=False,
     )
     b.row(
@@ -2125,7 +2239,9 @@ def records(w: ModelWriter) -> None:
         "bs.liabilities",
         "负债合计",
         "Total liabilities",
-        lambda x: f"={x.p('bond.closing')}+{x.p('loan.closing')}",
+        lambda x: (
+            f"={x.p('bond.closing')}+{x.p('loan.closing')}+{x.p('grant.deferred_income')}"
+        ),
         total=False,
     )
     b.row(
@@ -2135,8 +2251,8 @@ def records(w: ModelWriter) -> None:
         "Capital paid in to date",
         lambda x: (
             f"={x.prev('xl.paid_in')}+{x.p('equity.sponsor')}+"
-            f"{x.p('fiscal.injections')}+{x.p('fund.contribution')}+"
-            f"{x.p('fiscal.grants')}-{x.p('equity.distribution')}-{x.p('fund.paid')}+"
+            f"{x.p('fiscal.injections')}+{x.p('fund.contribution')}"
+            f"-{x.p('equity.distribution')}-{x.p('fund.paid')}+"
             f"{x.p('pl.net_profit')}"
         ),
         total=False,

@@ -879,14 +879,37 @@ def tax_rows(w: ModelWriter) -> None:
             f"=MAX({x.p('tax.output_vat')}-{x.p('tax.input_vat')}-{x.prev('tax.vat_credit')},0)"
         ),
     )
+    refund = w.param(
+        "xl.vat_refund",
+        float(w.spec.tax.vat_credit_refund),
+        "增值税留抵退税（1 = 退还）",
+        "Refund of the retained VAT credit (1 = yes)",
+        "-",
+        "财政部 税务总局公告2022年第14号",
+    )
+    b.row(
+        S,
+        "xl.vat_credit_before_refund",
+        "期末留抵税额（退税前）",
+        "Input VAT credit at the period end, before any refund",
+        lambda x: (
+            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')},0)"
+        ),
+        total=False,
+    )
+    b.row(
+        S,
+        "tax.vat_refund",
+        "增值税留抵退税",
+        "Refund of the retained VAT credit",
+        lambda x: f"={refund}*{x.p('xl.vat_credit_before_refund')}",
+    )
     b.row(
         S,
         "tax.vat_credit",
         "留抵进项税额",
         "Input VAT carried forward",
-        lambda x: (
-            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')},0)"
-        ),
+        lambda x: f"={x.p('xl.vat_credit_before_refund')}-{x.p('tax.vat_refund')}",
         total=False,
     )
     b.section(S, "税金及附加 Taxes and surcharges")
@@ -1006,6 +1029,16 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
     P = w.param
     tax = spec.tax
     b.section(S, "城镇土地使用税、印花税 Land-use tax and stamp duty")
+    exempt = P(
+        "tax.resettlement_housing_share",
+        tax.resettlement_housing_share,
+        "改造安置住房占比（免城镇土地使用税、印花税）",
+        "Resettlement-housing share (exempt from land-use tax and stamp duty)",
+        "-",
+        "财税〔2013〕101号 第一条",
+        low=0,
+        high=1,
+    )
     P("xl.land_use_area", tax.land_use_tax_area, "应税土地面积", "Taxable land area", "m²")
     P(
         "xl.land_use_rate",
@@ -1036,7 +1069,7 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         "Urban land-use tax",
         lambda x: (
             f"={x.i('xl.land_use_area')}*{x.i('xl.land_use_rate')}*{x.i('xl.yuan')}*"
-            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}"
+            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}*(1-{exempt})"
         ),
     )
     P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
@@ -1076,7 +1109,7 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         lambda x: (
             "=("
             + "+".join([net(x, n) for n in works] + [x.p("capex.price_contingency")])
-            + f")*{x.i('xl.stamp_construction')}"
+            + f")*{x.i('xl.stamp_construction')}*(1-{exempt})"
         ),
     )
     b.row(
@@ -1087,7 +1120,10 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         lambda x: (
             "=("
             + (
-                "+".join([net(x, n) for n in land] + [x.p(f"revenue.stream[{n}]") for n in sold])
+                "+".join(
+                    [f"{net(x, n)}*(1-{exempt})" for n in land]
+                    + [x.p(f"revenue.stream[{n}]") for n in sold]
+                )
                 or "0"
             )
             + f")*{x.i('xl.stamp_transfer')}"
@@ -1348,7 +1384,6 @@ def depreciation_rows(w: ModelWriter) -> None:
     (renewfin.core.depreciation)."""
     b, spec = w.book, w.spec
     S = "Depreciation"
-    ppy = "timeline.periods_per_year"
     one_off = [r.name for r in spec.revenues if r.kind.one_off]
     if one_off:
         b.row(
@@ -1361,22 +1396,17 @@ def depreciation_rows(w: ModelWriter) -> None:
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"
-        if c.inventory:
-            f = lambda x, ov=ov: f"={x.p(ov)}*{x.p('xl.sales')}/SUM({x.row_range('xl.sales')})"
-        else:
-
-            def f(x: At, ov: str = ov, ph: str = ph, cls: str = cls) -> str:
-                start = x.p(f"xl.phase_completion[{ph}]")
-                life = f"({x.i(f'xl.life[{cls}]')}*{x.i(ppy)})"
-                t = x.p("time.period")
-                used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
-                return (
-                    f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
-                )
-
-        b.row(
-            S, f"xl.dep[{cls}|{ph}]", f"折旧摊销：{cls}（{ph}）", f"Depreciation: {cls} ({ph})", f
-        )
+        for key, life_key, zh, en in (
+            ("xl.dep", "xl.life", "折旧摊销", "Depreciation"),
+            ("xl.dep_tax", "xl.tax_life", "税法折旧摊销", "Tax depreciation"),
+        ):
+            b.row(
+                S,
+                f"{key}[{cls}|{ph}]",
+                f"{zh}：{cls}（{ph}）",
+                f"{en}: {cls} ({ph})",
+                _inventory_charge(ov) if c.inventory else _straight_line(ov, ph, cls, life_key),
+            )
     for c in spec.depreciation.classes:
         parts = [f"xl.dep[{cls}|{ph}]" for cls, ph in w.groups if cls == c.name]
         if parts:
@@ -1403,6 +1433,30 @@ def depreciation_rows(w: ModelWriter) -> None:
     )
     b.row(
         S,
+        "dep_tax.total",
+        "税法折旧摊销（融资前）",
+        "Depreciation for income tax (before financing costs)",
+        lambda x: "=" + ("+".join(x.p(f"xl.dep_tax[{c}|{p}]") for c, p in w.groups) or "0"),
+    )
+    b.row(
+        S,
+        "xl.dep_gap",
+        "税会折旧差异",
+        "Book less tax depreciation",
+        lambda x: f"={x.p('dep.total')}-{x.p('dep_tax.total')}",
+    )
+    b.row(
+        S,
+        "dep_tax.adjustment",
+        "税会折旧差异纳税调整",
+        "Taxable income adjustment: book less tax depreciation (reversed at a disposal)",
+        lambda x: (
+            f"={x.p('xl.dep_gap')}-{x.i('xl.has_exit')}*"
+            f"({x.p('time.period')}={x.p('xl.last_held')})*SUM({x.upto('xl.dep_gap')})"
+        ),
+    )
+    b.row(
+        S,
         "dep.book_value_at_end",
         "期末固定资产净值",
         "Net book value at the end of holding",
@@ -1422,72 +1476,86 @@ def depreciation_rows(w: ModelWriter) -> None:
 
 
 def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: str) -> None:
-    """Income tax with losses carried forward by model-year vintage, oldest first, as
-    renewfin.core.tax.income_tax: for each vintage v a row of losses used, the gain left for
-    younger vintages, and the remaining balance. ``taxable`` is the row of profit before
-    tax; the tax goes to row ``out``."""
+    """Income tax on the profit of the tax year to date less the losses of earlier years
+    by model-year vintage, oldest first, as renewfin.core.tax.use_losses: the year's profit
+    to date, for each vintage v its remaining loss at the start of the year (its loss added
+    when year v ends, what the year before used taken off), the profit left for it and
+    what it offsets of the year to date; the losses used and the tax of each period are
+    the changes of the year's to date (a negative tax is a refund of what the year
+    prepaid). ``taxable`` is the row of profit before tax; the tax goes to row ``out``."""
     b = w.book
     years = w.spec.timeline.horizon_years
+    year = lambda x: x.p("time.year")
+    new = lambda x: f"({year(x)}<>N({x.prev('time.year')}))"
+    since = lambda x, id: f"IF({new(x)},0,N({x.prev(id)}))"  # to date of the year before now
+    b.row(
+        S,
+        f"xl.{key}.ytd",
+        "本年累计应税利润（弥补前）",
+        "Taxable profit of the tax year to date, before loss relief",
+        lambda x: f"={since(x, f'xl.{key}.ytd')}+{x.p(taxable)}",
+        total=False,
+    )
     b.row(
         S,
         f"xl.{key}.gain",
-        "应税利润（弥补前）",
-        "Taxable profit before loss relief",
-        lambda x: f"=MAX({x.p(taxable)},0)",
+        "本年累计应税所得（弥补前，不低于0）",
+        "Taxable profit of the year to date before loss relief, at least 0",
+        lambda x: f"=MAX({x.p(f'xl.{key}.ytd')},0)",
+        total=False,
     )
     for v in range(years):
-        left = f"xl.{key}.left{v}"
 
-        def left_first(x: At) -> str:
-            return f"={x.p(f'xl.{key}.gain')}"
+        def opening(x: At, v: int = v) -> str:
+            return (
+                f"=IF({new(x)},N({x.prev(f'xl.{key}.open{v}')})-N({x.prev(f'xl.{key}.used{v}')})"
+                f"+({year(x)}={v + 1})*MAX(-N({x.prev(f'xl.{key}.ytd')}),0),"
+                f"N({x.prev(f'xl.{key}.open{v}')}))"
+            )
 
-        def left_next(x: At, v: int = v) -> str:
+        def left(x: At, v: int = v) -> str:
+            if v == 0:
+                return f"={x.p(f'xl.{key}.gain')}"
             return f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"
-
-        b.row(
-            S,
-            left,
-            f"可弥补余额（{v}年前）",
-            f"Profit left before vintage {v}",
-            left_first if v == 0 else left_next,
-            total=False,
-        )
 
         def used(x: At, v: int = v) -> str:
             return (
-                f"=MIN({x.prev(f'xl.{key}.rem{v}')},{x.p(f'xl.{key}.left{v}')})*"
-                f"({x.p('time.year')}>={v})*({x.p('time.year')}-{v}<="
-                f"{x.i('xl.carry_years')})*({x.i('xl.carry_years')}>0)"
+                f"=MIN({x.p(f'xl.{key}.open{v}')},{x.p(f'xl.{key}.left{v}')})*"
+                f"({year(x)}>{v})*({year(x)}-{v}<={x.i('xl.carry_years')})*"
+                f"({x.i('xl.carry_years')}>0)"
             )
 
-        b.row(
-            S,
-            f"xl.{key}.used{v}",
-            f"弥补第{v}年亏损",
-            f"Loss of year {v} used",
-            used,
-        )
-
-        def remaining(x: At, v: int = v) -> str:
-            return (
-                f"={x.prev(f'xl.{key}.rem{v}')}-{x.p(f'xl.{key}.used{v}')}+"
-                f"MAX(-{x.p(taxable)},0)*({x.p('time.year')}={v})"
-            )
-
-        b.row(
-            S,
-            f"xl.{key}.rem{v}",
-            f"第{v}年亏损余额",
-            f"Loss of year {v} remaining",
-            remaining,
-            total=False,
-        )
+        for id, zh, en, f in (
+            (f"xl.{key}.open{v}", f"第{v}年亏损年初余额", f"Loss of year {v} at the year start",
+             opening),
+            (f"xl.{key}.left{v}", f"可弥补余额（{v}年前）", f"Profit left before vintage {v}",
+             left),
+            (f"xl.{key}.used{v}", f"本年累计弥补第{v}年亏损", f"Loss of year {v} used to date",
+             used),
+        ):
+            b.row(S, id, zh, en, f, total=False)
+    b.row(
+        S,
+        f"xl.{key}.used_ytd",
+        "本年累计弥补以前年度亏损",
+        "Losses used in the year to date",
+        lambda x: "=" + "+".join(x.p(f"xl.{key}.used{v}") for v in range(years)),
+        total=False,
+    )
     b.row(
         S,
         f"xl.{key}.used",
         "弥补以前年度亏损",
         "Losses used",
-        lambda x: "=" + "+".join(x.p(f"xl.{key}.used{v}") for v in range(years)),
+        lambda x: f"={x.p(f'xl.{key}.used_ytd')}-{since(x, f'xl.{key}.used_ytd')}",
+    )
+    b.row(
+        S,
+        f"xl.{key}.after",
+        "本年累计应纳税所得额",
+        "Taxable income of the year to date after loss relief",
+        lambda x: f"={x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used_ytd')}",
+        total=False,
     )
     b.row(
         S,
@@ -1495,10 +1563,34 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
         "所得税",
         "Income tax",
         lambda x: (
-            f"={x.i(rate)}*({x.p(f'xl.{key}.gain')}-{x.p(f'xl.{key}.used')})"
+            f"={x.i(rate)}*({x.p(f'xl.{key}.after')}-{since(x, f'xl.{key}.after')})"
             + (f"*{x.p('tax.holiday_factor')}" if w.spec.tax.income_tax_holiday else "")
         ),
     )
+
+
+def _inventory_charge(ov: str) -> Template:
+    """Inventory (开发成本) charged with the one-off sales: original value × the period's share
+    of the sales."""
+
+    def formula(x: At) -> str:
+        return f"={x.p(ov)}*{x.p('xl.sales')}/SUM({x.row_range('xl.sales')})"
+
+    return formula
+
+
+def _straight_line(ov: str, ph: str, cls: str, life_key: str) -> Template:
+    """Straight-line charge of one asset group over the life input ``life_key[cls]``
+    (renewfin.core.depreciation.straight_line), while held."""
+
+    def formula(x: At) -> str:
+        start = x.p(f"xl.phase_completion[{ph}]")
+        life = f"({x.i(f'{life_key}[{cls}]')}*{x.i('timeline.periods_per_year')})"
+        t = x.p("time.period")
+        used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
+        return f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
+
+    return formula
 
 
 def cashflow_rows(w: ModelWriter) -> None:
@@ -1533,7 +1625,8 @@ def cashflow_rows(w: ModelWriter) -> None:
         "Base of the adjusted income tax",
         lambda x: (
             f"={x.p('pl.ebit_pre_financing')}-({x.p('fiscal.operating_subsidies')}-"
-            f"{x.p('fiscal.operating_subsidies_taxable')})"
+            f"{x.p('fiscal.operating_subsidies_taxable')})+{x.p('grant.tax_adjustment')}+"
+            f"{x.p('dep_tax.adjustment')}"
         ),
     )
     loss_pool(w, S, "adj", "xl.adj.base", "tax.income_tax_rate", "tax.adjusted_income_tax")
@@ -1546,7 +1639,7 @@ def cashflow_rows(w: ModelWriter) -> None:
         lambda x: (
             f"={x.p('revenue.total')}+{x.p('tax.output_vat')}+"
             f"{x.p('fiscal.operating_subsidies')}+{x.p('dep.residual_value')}+"
-            f"{x.p('reit.net_proceeds')}"
+            f"{x.p('reit.net_proceeds')}+{x.p('wc.recovery')}+{x.p('tax.vat_refund')}"
         ),
     )
     b.row(
@@ -1556,7 +1649,8 @@ def cashflow_rows(w: ModelWriter) -> None:
         "Cash outflow",
         lambda x: (
             f"={x.p('capex.total')}+{x.p('opex.total')}+{x.p('opex.input_vat')}+"
-            f"{x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}"
+            f"{x.p('tax.vat_payable')}+{x.p('tax.taxes_and_surcharges')}+"
+            f"{x.p('wc.investment')}"
         ),
     )
     b.row(
@@ -1762,3 +1856,63 @@ def exit_rows(w: ModelWriter) -> None:
         fmt=FLAG,
         total=False,
     )
+
+
+def working_capital_rows(w: ModelWriter) -> None:
+    """流动资金 by the itemised method (renewfin.core.working_capital): each item's balance
+    (the period's operating costs at an annual rate × days ÷ 360, before the last period
+    held), the working capital, its investment and its recovery."""
+    from renewfin.core.working_capital import ITEMS
+
+    b, spec = w.book, w.spec
+    S = "Opex"
+    b.section(S, "流动资金 Working capital (第三版 分项详细估算法)")
+    before_end = lambda x: f"({x.p('time.period')}<{x.p('xl.last_held')})"
+    for key, field, zh, en, _sign in ITEMS:
+        path = f"working_capital.{field}"
+        w.param(path, getattr(spec.working_capital, field), f"{zh}最低周转天数",
+                f"{en}: minimum turnover days", "d", low=0, high=360)
+        b.row(
+            S,
+            f"wc.{key}",
+            zh,
+            en,
+            _wc_item(path, before_end),
+            total=False,
+        )
+    b.row(
+        S,
+        "wc.level",
+        "流动资金（余额）",
+        "Working capital",
+        lambda x: "=" + "".join(
+            f"{'+' if sign > 0 else '-'}{x.p(f'wc.{key}')}" for key, *_, sign in ITEMS
+        ),
+        total=False,
+    )
+    at_end = lambda x: f"({x.p('time.period')}={x.p('xl.last_held')})"
+    b.row(
+        S,
+        "wc.investment",
+        "流动资金",
+        "Working capital invested (its increase)",
+        lambda x: f"=({x.p('wc.level')}-N({x.prev('wc.level')}))*(1-{at_end(x)})",
+    )
+    b.row(
+        S,
+        "wc.recovery",
+        "回收流动资金",
+        "Working capital recovered",
+        lambda x: f"=(N({x.prev('wc.level')})-{x.p('wc.level')})*{at_end(x)}",
+    )
+
+
+def _wc_item(path: str, before_end: Callable[[At], str]) -> Template:
+    """A working-capital item's balance row: operating costs × periods a year × days ÷ 360,
+    before the last period held."""
+
+    def formula(x: At) -> str:
+        annual = f"{x.p('opex.total')}*{x.i('timeline.periods_per_year')}"
+        return f"={annual}*{x.i(path)}/360*{before_end(x)}"
+
+    return formula

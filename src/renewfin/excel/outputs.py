@@ -442,8 +442,8 @@ def _bank_ratios(w: ModelWriter) -> None:
           "EBIT (第三版: profit before tax + interest expense)",
           lambda x: f"={x.p('pl.profit_before_tax')}+{x.p('finance.interest_expensed')}")
     b.row(M, "xl.ebitda_tax", "息税折旧摊销前利润－所得税", "EBITDA less income tax",
-          lambda x: (f"={x.p('xl.ebit_cn')}+{x.p('dep_fin.total')}-"
-                     f"{x.p('tax.income_tax')}"))
+          lambda x: (f"={x.p('xl.ebit_cn')}+{x.p('dep_fin.total')}-{x.p('grant.release')}-"
+                     f"{x.p('grant.cost_offset')}-{x.p('tax.income_tax')}"))
     for id, zh, en, src in (
         ("ratio.cfads", "可用于偿债的现金流", "CFADS", "cash.cfads"),
         ("ratio.bond_ds", "专项债还本付息", "Bond P+I", "cash.bond_debt_service"),

@@ -408,6 +408,14 @@ class ModelWriter:
         for c in spec.depreciation.classes:
             P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
             P(
+                f"xl.tax_life[{c.name}]",
+                c.tax_life,
+                f"税法折旧年限：{c.name}",
+                f"Life for income tax: {c.name}",
+                "yr",
+                "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind",
+            )
+            P(
                 f"xl.residual[{c.name}]",
                 c.residual_rate,
                 f"残值率：{c.name}",
@@ -493,6 +501,7 @@ class ModelWriter:
         operating.subsidy_rows(self)
         operating.opex_rows(self)
         operating.tax_rows(self)
+        operating.working_capital_rows(self)
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from renewfin.core.context import RunContext
-from renewfin.instruments import grant, special_bond
+from renewfin.core.grants import disbursement, fiscal_flows
+from renewfin.instruments import special_bond
 from renewfin.instruments.loan import RepaymentTerms, custom_weights, lpr_rates
 from renewfin.instruments.reserve import ReserveSchedule, capitalisation_share, maintenance_reserve
 from renewfin.spec.funding import (
@@ -90,14 +91,6 @@ class FundingPlan:
     """(S|1, 1) interest earned on cash and reserve balances [1/yr]."""
 
 
-def _disbursement(
-    ctx: RunContext, schedule: list[float] | None, start_year: float, spend_share: np.ndarray
-) -> np.ndarray:
-    tl = ctx.timeline
-    if schedule is None:
-        return spend_share
-    return grant.yearly_profile(schedule, int(tl.periods(start_year)), tl.ppy, tl.n_periods)
-
 
 def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     tl, inputs = ctx.timeline, ctx.inputs
@@ -153,14 +146,12 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
     spec, inputs, tl = ctx.spec, ctx.inputs, ctx.timeline
     fs = spec.funding
     plan = FundingPlan()
-    spend_share = grant.with_spending(ctx.ledger.raw("capex.total"))
     loan_index = {ln.name: i for i, ln in enumerate(fs.loans)}
     t = tl.t
     for f in fs.fiscal_funds:
         at = f"funding.fiscal_funds[{f.name}]"
         if f.use in (FiscalUse.CAPITAL_GRANT, FiscalUse.EQUITY_INJECTION):
-            amount = inputs.scalar(f"{at}.amount", f.amount)
-            flows = amount * _disbursement(ctx, f.schedule, f.start_year, spend_share)
+            flows = fiscal_flows(ctx, f)
             if f.use is FiscalUse.CAPITAL_GRANT:
                 plan.grants[f.name] = flows
                 plan.grants_capital[f.name] = f.counts_as_capital
@@ -177,8 +168,8 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
     if fs.fund is not None:
         fund = fs.fund
         amount = inputs.scalar("funding.fund.amount", fund.amount)
-        plan.fund_contribution = amount * _disbursement(
-            ctx, fund.schedule, fund.start_year, spend_share
+        plan.fund_contribution = amount * disbursement(
+            ctx, fund.schedule, fund.start_year
         )
     for b in fs.special_bonds:
         for tr in _tranches(ctx, b):

@@ -24,7 +24,8 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
 
     subsidies = led.raw("fiscal.operating_subsidies")
     taxable_subsidies = led.raw("fiscal.operating_subsidies_taxable")
-    untaxed = subsidies - taxable_subsidies
+    grant_income = led.raw("grant.release") + led.raw("grant.cost_offset")
+    untaxed = subsidies - taxable_subsidies + grant_income - led.raw("grant.tax_adjustment")
     ocf = (
         full("revenue.total")
         + full("tax.output_vat")
@@ -33,6 +34,9 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         - full("opex.input_vat")
         - full("tax.vat_payable")
         - full("tax.taxes_and_surcharges")
+        + full("tax.vat_refund")
+        - full("wc.investment")
+        + full("wc.recovery")
     )
     if plan.mmra is not None:  # the reserve takes its contributions before debt service
         ocf = ocf - plan.mmra.net
@@ -43,7 +47,7 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         n_scenarios=s,
         capex=full("capex.total"),
         ocf=ocf,
-        taxable_before_dep=full("pl.ebitda") + taxable_subsidies,
+        taxable_before_dep=full("pl.ebitda") + taxable_subsidies + full("grant.tax_adjustment"),
         untaxed_income=untaxed,
         dep_pre=full("dep.total"),
         ov_total=np.broadcast_to(ov[:, 0], (s,)),
@@ -53,6 +57,7 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         exit=ctx.exit_period is not None,
         tax_rate=np.broadcast_to(rate[:, 0], (s,)),
         tax_factor=led.raw("tax.holiday_factor") if "tax.holiday_factor" in led else 1.0,
+        dep_gap=full("dep.total") - full("dep_tax.total"),
         carry_years=ctx.rates.loss_carryforward_years,
         ppy=tl.ppy,
         min_cash=ctx.spec.funding.min_cash_balance,
@@ -452,13 +457,16 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         group="depreciation",
     )
     subsidies = led.raw("fiscal.operating_subsidies") + p["subsidy_income"]
+    # Asset-related grants (renewfin.core.grants): the deferred income released (总额法) and
+    # the depreciation the grants bear (净额法, off the total cost).
+    release, offset = led.raw("grant.release"), led.raw("grant.cost_offset")
     add("pl.subsidy_income", "补贴收入", "Subsidy income", subsidies, group="profit")
     add("pl.gain_on_exit", "资产处置收益", "Gain on disposal", p["gain"], group="profit")
     ebit = add(
         "pl.ebit",
         "息税前利润",
         "EBIT",
-        led.raw("pl.ebitda") + subsidies - dep + p["gain"],
+        led.raw("pl.ebitda") + subsidies + release - dep + offset + p["gain"],
         group="profit",
     )
     pbt = add(
@@ -475,6 +483,13 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         p["taxable"],
         group="tax",
     )
+    add(
+        "tax.depreciation_adjustment",
+        "税会折旧差异纳税调整（含资本化融资费用）",
+        "Book less tax depreciation (incl. capitalised financing costs; reversed at a disposal)",
+        p["dep_adjustment"],
+        group="tax",
+    )
     add("tax.loss_used", "弥补以前年度亏损", "Losses used", p["loss_used"], group="tax")
     tax = add("tax.income_tax", "所得税", "Income tax", p["tax"], group="tax")
     add("pl.net_profit", "净利润", "Net profit", pbt - tax, group="profit")
@@ -482,7 +497,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "pl.total_cost",
         "总成本费用",
         "Total cost",
-        led.raw("opex.total") + dep + p["interest_expensed"] + p["fees_expensed"],
+        led.raw("opex.total") + dep - offset + p["interest_expensed"] + p["fees_expensed"],
         group="profit",
     )
     add(
@@ -632,7 +647,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
     net_capex = led.raw("capex.total") - led.raw("capex.input_vat")
     fixed = (
         cumulative(net_capex + p["interest_capitalised"] + p["fees_capitalised"] - p["dep"])
-    ) * held_assets
+    ) * held_assets - led.raw("grant.asset_reduction")
     add(
         "bs.fixed_assets",
         "固定资产及在建工程净值",
@@ -662,7 +677,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "bs.assets",
         "资产合计",
         "Total assets",
-        fixed + cash_all + led.raw("tax.vat_credit"),
+        fixed + cash_all + led.raw("tax.vat_credit") + led.raw("wc.level"),
         group="balance_sheet",
         kind=Kind.BALANCE,
     )
@@ -670,13 +685,13 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "bs.liabilities",
         "负债合计",
         "Total liabilities",
-        led.raw("bond.closing") + led.raw("loan.closing"),
+        led.raw("bond.closing") + led.raw("loan.closing") + led.raw("grant.deferred_income"),
         group="balance_sheet",
         kind=Kind.BALANCE,
     )
-    paid_in = cumulative(
-        sponsor + injections + led.raw("fund.contribution") + led.raw("fiscal.grants")
-    )
+    # Capital grants are deferred income or a reduction of the assets (企业会计准则第16号),
+    # reaching equity only through profit.
+    paid_in = cumulative(sponsor + injections + led.raw("fund.contribution"))
     paid_out = cumulative(dist + led.raw("fund.paid"))
     retained = cumulative(pbt - tax)
     equity = add(

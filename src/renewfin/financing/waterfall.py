@@ -52,7 +52,8 @@ class Operations:
     """Construction investment including VAT."""
     ocf: np.ndarray
     """Operating cash flow before financing and income tax: revenue + output VAT +
-    operating subsidies − operating costs − input VAT − VAT payable − taxes and surcharges."""
+    operating subsidies − operating costs − input VAT − VAT payable − taxes and surcharges
+    − working capital invested + working capital recovered."""
     taxable_before_dep: np.ndarray
     """EBITDA plus taxable operating subsidies."""
     untaxed_income: np.ndarray
@@ -81,6 +82,9 @@ class Operations:
     """Loans, in order, fund each construction gap before equity (else pro rata)."""
     tax_factor: np.ndarray | float = 1.0
     """Share of the income-tax rate due each period (三免三减半), (S|1, T) or 1."""
+    dep_gap: np.ndarray | float = 0.0
+    """Book less tax depreciation on original values without financing costs (tax lives,
+    企业所得税法实施条例 第六十条), (S|1, T) or 0; the loop scales it as the depreciation."""
 
 
 LINES = (
@@ -110,6 +114,7 @@ LINES = (
     "loan_shortfall",
     "interest_income",
     "subsidy_income",
+    "dep_adjustment",
 )
 LOAN_LINES = (
     "opening",
@@ -212,6 +217,7 @@ OPS = (
     "cap_share",
     "reserve_open",
     "tax_factor",
+    "dep_gap",
 )
 """Per-period inputs of the loop, in the order of ``LoopInputs.ops``: ``bond_ds`` is the
 special-bond debt service on the basis of the ratios (interest and principal, less
@@ -219,7 +225,8 @@ principal a refinancing tranche repays), ``bond_own`` the coupons of tranches th
 construction interest from own funds, ``cap_share`` the share of construction interest on
 opening balances that is capitalised (``renewfin.instruments.reserve``), ``reserve_open``
 the maintenance reserve's opening balance (it earns interest), ``tax_factor`` the share of
-the income-tax rate due (三免三减半, ``renewfin.core.tax.holiday_factor``)."""
+the income-tax rate due (三免三减半, ``renewfin.core.tax.holiday_factor``), ``dep_gap``
+the book less the tax depreciation before financing costs (``dep_tax``)."""
 STEP_CODES: dict[PriorityStep, int] = {
     PriorityStep.BOND: 0,
     PriorityStep.LOAN: 1,
@@ -335,6 +342,7 @@ class LoopInputs(NamedTuple):
             "cap_share": plan.cap_share,
             "reserve_open": zeros if plan.mmra is None else plan.mmra.opening,
             "tax_factor": zeros + ops.tax_factor,
+            "dep_gap": zeros + ops.dep_gap,
         }
         rates = np.zeros((nl, s, n))
         fees = np.zeros((nl, 2, s))
@@ -409,8 +417,8 @@ class Workspace(NamedTuple):
     loans: np.ndarray
     """(12, n_loans): balances, drawn, fees, interest, principal, draws … of each loan."""
     losses: np.ndarray
-    """(years + 1,) tax losses by the model year they arose in [money] and the last year
-    one arose in (``renewfin.core.tax.use_losses``)."""
+    """The loss state of ``renewfin.core.tax.use_losses``: tax losses by the model year they
+    arose in and the tax year to date (``renewfin.core.tax.loss_state``)."""
     fund: np.ndarray
     """(4,) the fund's balances (``renewfin.instruments.fund``)."""
     paid: np.ndarray
@@ -420,7 +428,7 @@ class Workspace(NamedTuple):
     def create(cls, n_loans: int, n_periods: int, ppy: int) -> Workspace:
         """Scratch arrays for ``n_loans`` loans over ``n_periods`` periods."""
         return cls(
-            np.zeros((12, n_loans)), np.zeros((n_periods - 1) // ppy + 2), np.zeros(4), np.zeros(5)
+            np.zeros((12, n_loans)), tax_math.loss_state(n_periods, ppy), np.zeros(4), np.zeros(5)
         )
 
 
@@ -445,14 +453,15 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
 (CASH_OPEN, CASH_CLOSE, EQUITY_IN, GAP, TAX, TAXABLE, LOSS_USED, DEP, INTEREST_CAPITALISED,
  FEES_CAPITALISED, INTEREST_EXPENSED, FEES_EXPENSED, CFADS, BOND_SERVICE, LOAN_SERVICE,
  DSRA_BALANCE, DSRA_CHANGE, DISTRIBUTION, INTEREST_SUBSIDY, GAIN, LOCKUP, BOOK_VALUE,
- BOND_SHORTFALL, LOAN_SHORTFALL, INTEREST_INCOME, SUBSIDY_INCOME) = range(len(LINES))
+ BOND_SHORTFALL, LOAN_SHORTFALL, INTEREST_INCOME, SUBSIDY_INCOME, DEP_ADJUSTMENT) = range(
+    len(LINES))
 (OPENING, DRAW, INTEREST, CAPITALISED, PRINCIPAL, PREPAYMENT, UPFRONT_FEE, COMMITMENT_FEE,
  CLOSING, SUBSIDY, IDC_PAID) = range(len(LOAN_LINES))
 (CONTRIBUTION, F_SENIOR_RETURN, F_SENIOR_CAPITAL, F_JUNIOR_RETURN, F_JUNIOR_CAPITAL, F_UPSIDE,
  CLAIM) = range(len(FUND_LINES))
 (I_CAPEX, I_OCF, I_TAXABLE, I_UNTAXED, I_DEP, I_PROCEEDS, I_AVAIL, I_GRANTS, I_INJECT,
  I_FUND_IN, I_BOND_ISSUE, I_BOND_SERVICE, I_BOND_INTEREST, I_BOND_FEES, I_BOND_DS, I_BOND_OWN,
- I_CAP_SHARE, I_RESERVE_OPEN, I_TAX_FACTOR) = range(len(OPS))
+ I_CAP_SHARE, I_RESERVE_OPEN, I_TAX_FACTOR, I_DEP_GAP) = range(len(OPS))
 BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
@@ -715,6 +724,7 @@ def scenario_pass(
     drawn[:] = 0.0
     capitalised = 0.0
     acc_dep = 0.0
+    acc_gap = 0.0
     losses[:] = 0.0
     fstate[:] = 0.0
     distributable = 0.0
@@ -740,15 +750,23 @@ def scenario_pass(
         earned = li.cash_rate[j] * (max(cash, 0.0) + dsra + x[I_RESERVE_OPEN, j, t])
         dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
         acc_dep += dep
+        # Tax depreciation: the taxable income adds back book less tax depreciation, and at a
+        # disposal takes off what it added (the tax basis is cost less tax depreciation).
+        dep_adj = x[I_DEP_GAP, j, t] * (1.0 + capitalised / ov)
+        acc_gap += dep_adj
+        if is_exit and closing:
+            dep_adj -= acc_gap
         gain = 0.0
         if is_exit and closing:
             gain = x[I_PROCEEDS, j, t] - (ov_total[j] + capitalised - acc_dep)
         int_exp = xe * (x[I_BOND_INTEREST, j, t] + open_total)
         fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * ef
-        taxable = x[I_TAXABLE, j, t] - dep + gain + sub_income + earned - int_exp - fee_exp
+        taxable = (
+            x[I_TAXABLE, j, t] - dep + dep_adj + gain + sub_income + earned - int_exp - fee_exp
+        )
         after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
         tax = tax_rate[j] * x[I_TAX_FACTOR, j, t] * after_loss
-        untaxed = x[I_UNTAXED, j, t] + sub_untaxed
+        untaxed = x[I_UNTAXED, j, t] + sub_untaxed - dep_adj  # profit = taxable + untaxed
         if limited and waterfall:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)
         cfads = x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + earned
@@ -897,6 +915,7 @@ def scenario_pass(
             out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
             out[INTEREST_INCOME, j, t] = earned
             out[SUBSIDY_INCOME, j, t] = sub_income + sub_untaxed
+            out[DEP_ADJUSTMENT, j, t] = dep_adj
             out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
             out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
             out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]

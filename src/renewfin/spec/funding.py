@@ -62,6 +62,16 @@ class FiscalUse(StrEnum):
     """贴息: a share of a named loan's interest."""
 
 
+class GrantMethod(StrEnum):
+    """How an asset-related grant is presented (企业会计准则第16号——政府补助 第八条)."""
+
+    GROSS = "gross"
+    """总额法: deferred income (递延收益) released into profit with the depreciation of the
+    assets it paid for."""
+    NET = "net"
+    """净额法: deducted from the assets' cost, so their depreciation is lower."""
+
+
 class FiscalFund(SpecModel):
     """One fiscal fund."""
 
@@ -92,7 +102,30 @@ class FiscalFund(SpecModel):
     share: Share | None = None
     """Interest subsidy: share of that loan's interest paid by the budget (e.g. 0.5)."""
     taxable: bool = True
-    """Operating or interest subsidy: whether it is taxable income (企业所得税)."""
+    """Whether it is taxable income (企业所得税). Operating or interest subsidy: taxed as it
+    is earned; default true. Capital grant: true taxes the grant in the period received
+    (财税〔2008〕151号 第一条) and deducts the depreciation of what it paid for in full;
+    false treats it as 不征税收入 (财税〔2011〕70号 第一条: special-purpose fiscal funds with
+    a 拨付文件, a 管理办法 and separate accounts) — not taxed, and the depreciation and
+    cost of the assets it paid for not deductible (第二条); default false for a capital
+    grant."""
+    grant_method: GrantMethod = GrantMethod.GROSS
+    """Capital grant: ``gross`` (总额法, deferred income released with the depreciation) or
+    ``net`` (净额法, deducted from the assets' cost) (企业会计准则第16号 第八条). The grant
+    relates to the assets the company keeps, pro rata to their original value; profit,
+    taxable income and cash are the same under both, only the presentation differs."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _grant_not_taxed_by_default(cls, data: Any) -> Any:
+        """A capital grant is 不征税收入 unless ``taxable`` is given (财税〔2011〕70号)."""
+        if (
+            isinstance(data, dict)
+            and data.get("use") in (FiscalUse.CAPITAL_GRANT, FiscalUse.CAPITAL_GRANT.value)
+            and "taxable" not in data
+        ):
+            return {**data, "taxable": False}
+        return data
 
     @model_validator(mode="after")
     def _fields_for_use(self) -> Self:

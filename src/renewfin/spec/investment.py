@@ -175,6 +175,35 @@ class PriceContingency(SpecModel):
     """Asset class the price contingency capitalises into; default ``building``."""
 
 
+class TaxAssetCategory(StrEnum):
+    """Kind of asset for the minimum tax lives (企业所得税法实施条例 第六十条, 第六十七条)."""
+
+    BUILDINGS = "buildings"
+    """房屋、建筑物: at least 20 years."""
+    MACHINERY = "machinery"
+    """飞机、火车、轮船、机器、机械和其他生产设备: at least 10 years."""
+    TOOLS = "tools"
+    """与生产经营活动有关的器具、工具、家具等: at least 5 years."""
+    VEHICLES = "vehicles"
+    """飞机、火车、轮船以外的运输工具: at least 4 years."""
+    ELECTRONICS = "electronics"
+    """电子设备: at least 3 years."""
+    INTANGIBLE = "intangible"
+    """无形资产 (e.g. land use rights): at least 10 years (第六十七条)."""
+
+    @property
+    def minimum_life(self) -> float:
+        """Shortest life the tax law allows [yr]."""
+        return {
+            TaxAssetCategory.BUILDINGS: 20.0,
+            TaxAssetCategory.MACHINERY: 10.0,
+            TaxAssetCategory.TOOLS: 5.0,
+            TaxAssetCategory.VEHICLES: 4.0,
+            TaxAssetCategory.ELECTRONICS: 3.0,
+            TaxAssetCategory.INTANGIBLE: 10.0,
+        }[self]
+
+
 class AssetClass(SpecModel):
     """A class of fixed or intangible assets, depreciated straight line (平均年限法)."""
 
@@ -190,13 +219,50 @@ class AssetClass(SpecModel):
     """Development cost held as inventory (开发成本): charged to cost of sales in proportion
     to the one-off revenue (sales, land transfer) instead of depreciated; for land
     development and for-sale projects."""
+    tax_category: TaxAssetCategory | None = None
+    """Kind of asset for the minimum tax life (企业所得税法实施条例 第六十条: buildings 20
+    years, machinery 10, tools and furniture 5, vehicles 4, electronics 3; 第六十七条:
+    intangibles 10); None sets no minimum."""
+    tax_life_years: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    """Life for income tax (税法折旧年限) [yr]: the taxable income deducts depreciation over
+    it while the profit uses ``life_years``; default the book life, raised to the minimum
+    of ``tax_category``. No deferred tax is recorded."""
+
+    @model_validator(mode="after")
+    def _tax_life_at_least_the_minimum(self) -> Self:
+        low = 0.0 if self.tax_category is None else self.tax_category.minimum_life
+        if self.tax_life_years is not None and self.tax_life_years < low - 1e-12:
+            assert self.tax_category is not None
+            raise_problems(
+                [
+                    Problem(
+                        "tax_life_years",
+                        f"shorter than the minimum of {low:g} years for "
+                        f"{self.tax_category.value} (企业所得税法实施条例 第六十条/第六十七条)",
+                        self.tax_life_years,
+                    )
+                ]
+            )
+        return self
+
+    @property
+    def tax_life(self) -> float:
+        """Life for income tax [yr]: ``tax_life_years``, or the book life raised to the
+        category's minimum."""
+        if self.tax_life_years is not None:
+            return self.tax_life_years
+        low = 0.0 if self.tax_category is None else self.tax_category.minimum_life
+        return max(self.life_years, low)
 
 
 def _default_classes() -> list[AssetClass]:
     return [
-        AssetClass(name="building", life_years=30, residual_rate=0.05, label_zh="房屋及构筑物"),
-        AssetClass(name="equipment", life_years=10, residual_rate=0.05, label_zh="机器设备"),
-        AssetClass(name="land_use_right", life_years=40, residual_rate=0.0, label_zh="土地使用权"),
+        AssetClass(name="building", life_years=30, residual_rate=0.05, label_zh="房屋及构筑物",
+                   tax_category=TaxAssetCategory.BUILDINGS),
+        AssetClass(name="equipment", life_years=10, residual_rate=0.05, label_zh="机器设备",
+                   tax_category=TaxAssetCategory.MACHINERY),
+        AssetClass(name="land_use_right", life_years=40, residual_rate=0.0, label_zh="土地使用权",
+                   tax_category=TaxAssetCategory.INTANGIBLE),
     ]
 
 

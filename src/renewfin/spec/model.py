@@ -17,7 +17,7 @@ from renewfin.spec.investment import (
     InvestmentItem,
     PriceContingency,
 )
-from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem
+from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, WorkingCapital
 from renewfin.spec.plausibility import Plausibility, rate_floor_problems
 from renewfin.spec.project import ProjectInfo, TimelineSpec
 from renewfin.spec.revenue import RevenueStream
@@ -54,6 +54,8 @@ class ProjectSpec(SpecModel):
     """Operating costs (经营成本)."""
     depreciation: DepreciationSpec = Field(default_factory=DepreciationSpec)
     """Asset classes for depreciation and amortisation (折旧摊销)."""
+    working_capital: WorkingCapital = Field(default_factory=WorkingCapital)
+    """流动资金: receivable, inventory, cash and payable days (第三版 分项详细估算法)."""
     tax: TaxSpec = Field(default_factory=TaxSpec)
     """Tax preset and overrides."""
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)

@@ -151,3 +151,44 @@ class OpexItem(SpecModel):
             )
         raise_problems(problems)
         return self
+
+
+Days = Annotated[float, Field(ge=0, le=360, allow_inf_nan=False)]
+"""A minimum turnover period in days of a 360-day year (最低周转天数) [d]."""
+
+
+class WorkingCapital(SpecModel):
+    """流动资金 by the itemised method (分项详细估算法, 《建设项目经济评价方法与参数》第三版):
+    each item is a year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数), here on the
+    operating costs (经营成本, excl. VAT) of each period, annualised. The change in the
+    balance is invested (流动资金) and the balance left is recovered in the last period held
+    (回收流动资金); all days 0 (the default) means no working capital."""
+
+    receivable_days: Days = 0.0
+    """应收账款 minimum turnover days, on the operating costs (第三版: 应收账款 = 年经营成本 ÷
+    周转次数) [d]."""
+    inventory_days: Days = 0.0
+    """存货 minimum turnover days (materials, spares and stock), on the operating costs [d]."""
+    cash_days: Days = 0.0
+    """现金 (cash kept for wages and other costs) minimum turnover days, on the operating
+    costs [d]."""
+    payable_days: Days = 0.0
+    """应付账款 minimum turnover days, on the operating costs (第三版: 应付账款 = 外购原材料、
+    燃料动力费 ÷ 周转次数; here all the operating costs) [d]."""
+
+    @model_validator(mode="after")
+    def _payables_within_assets(self) -> Self:
+        assets = self.receivable_days + self.inventory_days + self.cash_days
+        if self.payable_days > assets + 1e-12:
+            raise_problems(
+                [
+                    Problem(
+                        "payable_days",
+                        f"more than the current assets' days ({assets:g} = receivable + "
+                        "inventory + cash days): the working capital would be negative "
+                        "(流动资金 = 流动资产 − 流动负债 ≥ 0)",
+                        self.payable_days,
+                    )
+                ]
+            )
+        return self

@@ -280,6 +280,20 @@ class TaxSpec(SpecModel):
     deed_tax_rate: Share | None = None
     """契税 on land acquired (land items the company keeps and marks ``deed_taxable``),
     3–5 % by province (契税法 第三条), capitalised into the land's cost; default 3 %."""
+    vat_credit_refund: bool = False
+    """增值税期末留抵退税: the input VAT credit left at the end of each period (as on the
+    investment in construction) is refunded in that period instead of carried forward
+    (财政部 税务总局公告2022年第14号 第二条: the whole incremental credit of qualifying
+    companies; a project company has no credit before, so all of it is incremental); the
+    deduction of refunded VAT from the surcharge base (财税〔2018〕80号) is not modelled."""
+    resettlement_housing_share: Share = 0.0
+    """Share of the land and of the construction works that is 改造安置住房 (resettlement
+    housing of a 棚户区改造 on the provincial plan, 财税〔2013〕101号 第五条; 城中村改造 as
+    棚改 where the province lists it): its land is exempt from 城镇土地使用税 (第一条(一)) and
+    the company's contracts for it from 印花税 (第一条(二)) — the land-use tax, the stamp
+    duty on construction contracts and on the land's transfer deed are levied on the rest;
+    sales of other housing are not exempt. 0 when the project builds no resettlement
+    housing."""
     land_appreciation: LandAppreciationTaxSpec = Field(default_factory=LandAppreciationTaxSpec)
     """土地增值税 on sales of property and land use rights (streams with
     ``land_appreciation_tax``)."""
