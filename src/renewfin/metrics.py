@@ -81,6 +81,9 @@ METRICS: dict[str, MetricInfo] = {
     "min_llcr": MetricInfo("最低LLCR（贷款期偿债覆盖率）", "Min. LLCR (bank)", "ratio"),
     "plcr": MetricInfo("PLCR（项目期偿债覆盖率）", "PLCR (bank)", "ratio"),
     "bond_coverage": MetricInfo("专项债本息覆盖倍数", "Bond coverage multiple", "ratio"),
+    "bond_coverage_with_exit": MetricInfo(
+        "专项债本息覆盖倍数（含退出收入）", "Bond coverage incl. exit proceeds", "ratio"
+    ),
     "total_debt_coverage": MetricInfo(
         "全部债务本息覆盖倍数", "Total-debt coverage multiple", "ratio"
     ),

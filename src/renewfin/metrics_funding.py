@@ -302,7 +302,9 @@ def _coverage(
     ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
 ) -> None:
     """本息覆盖倍数 over the debt's life (NaN with a reason when income is negative or the
-    service negligible) and the minimum cumulative cash over the periods of operation
+    service negligible): the bond's on project income, the total-debt and residual ones
+    with the REIT exit proceeds (which repay the loans first), and with an exit the bond's
+    with its proceeds too (``bond_coverage_with_exit``); and the minimum cumulative cash over the periods of operation
     (``cash_test_periods``)."""
     L = ledger.__getitem__
     ni = L("cash.net_income_for_coverage")
@@ -313,7 +315,13 @@ def _coverage(
     )  # opening balances with the period's drawings
     life = bond_life(ledger)
     debt_life = window(life | (opening > 1e-9) | (loan_pi > 1e-9))
-    sums = coverage_sums(ni, bond_pi, loan_pi, life, debt_life)
+    # The bond's multiple on project income, the exit proceeds apart; the loans, which
+    # the proceeds repay first, are covered with them (DOMAIN.md §5).
+    with_exit = coverage_sums(ni + L("reit.net_proceeds"), bond_pi, loan_pi, life, debt_life)
+    sums = {**with_exit, "bond_coverage": coverage_sums(ni, bond_pi, loan_pi, life, debt_life)[
+        "bond_coverage"]}
+    if spec.funding.reit_exit is not None:
+        sums["bond_coverage_with_exit"] = with_exit["bond_coverage"]
     no_revenue = np.abs(L("revenue.total")).sum(axis=1) <= 1e-12
     for key, (num, den) in sums.items():
         value, why = cover(num, den)

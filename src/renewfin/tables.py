@@ -1908,8 +1908,9 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
 def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
     """专项债券项目收益与融资平衡表 — project income for debt service
     (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
-    their input VAT, less taxes, plus exit proceeds and interest earned on cash, less the
-    maintenance reserve's contributions net of its releases; fiscal subsidies excluded),
+    their input VAT, less taxes, plus interest earned on cash, less the maintenance
+    reserve's contributions net of its releases; fiscal subsidies and the REIT exit
+    proceeds excluded), the exit proceeds on a line apart,
     special-bond
     principal and interest (``cash.bond_debt_service``), market-financing principal and
     interest (``cash.loan_debt_service``; its interest row is that line less the principal,
@@ -1947,12 +1948,6 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.lines("tax.vat_payable", "tax.taxes_and_surcharges", "tax.income_tax"),
         level=1,
     )
-    sh.add_flow(
-        "reit.net_proceeds",
-        "加：资产处置收入（REITs退出）",
-        "plus: REIT exit net proceeds",
-        level=1,
-    )
     if sh.nonzero("finance.interest_income"):
         sh.add_flow(
             "finance.interest_income",
@@ -1968,6 +1963,9 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.lines("reserve.mmra.contribution") - sh.lines("reserve.mmra.release"),
             level=1,
         )
+    sh.add_flow(
+        "reit.net_proceeds", "资产处置收入（REITs退出，单列）", "REIT exit net proceeds (apart)"
+    )
     bond = sh.add_flow(
         "cash.bond_debt_service", "专项债券还本付息", "Special-bond principal and interest"
     )
@@ -1979,6 +1977,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         level=1,
     )
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
+    if "escrow.closing" in result.ledger:  # a bond held to maturity after a REIT exit
+        sh.add_flow("escrow.deposit", "偿债准备金专户存入", "Bond-repayment reserve deposit")
+        sh.add_flow("escrow.release", "偿债准备金专户支付专项债本息",
+                    "Bond service paid from the reserve")
+        sh.add_balance("escrow.closing", "偿债准备金专户余额", "Bond-repayment reserve balance")
     loan = sh.add_flow(
         "cash.loan_debt_service", "市场化融资还本付息", "Market financing principal and interest"
     )
@@ -2006,7 +2009,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         [bond_ds],
     )
     sh.add_sum(
-        "surplus", "当年资金结余", "Surplus after all debt service", [income], [bond_ds, loan_ds]
+        "surplus",
+        "当年资金结余",
+        "Surplus after all debt service",
+        [income, "reit.net_proceeds"],
+        [bond_ds, loan_ds],
     )
     sh.add_cumulative(
         "surplus.cumulative",

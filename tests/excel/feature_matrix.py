@@ -1441,6 +1441,16 @@ CASES: list[Case] = [
         reit(asset_type="concession", valuation="dcf", discount_rate=0.065),
     ),
     Case(
+        "reit-bond-escrow",
+        "REIT exit with the bond held to maturity from a reserve earning 1.5 %",
+        reit(escrow_rate=0.015),
+    ),
+    Case(
+        "reit-bond-early-redemption",
+        "REIT exit with the bond redeemed early from the proceeds (提前赎回)",
+        reit(early_redemption=[BOND]),
+    ),
+    Case(
         "fund-reit-exit",
         "a fund repaid from REIT exit proceeds",
         merged({"funding": {"fund": FUND}}, reit()),

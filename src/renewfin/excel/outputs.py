@@ -585,11 +585,16 @@ def _coverage(w: ModelWriter) -> None:
     rev = lambda x: f"SUM({x.row_range('revenue.total')})"
     W("bond_coverage", lambda x: _cover("bond_coverage", sp(x, ni, bond), sp(x, bpi, bond),
                                         rev(x)))
+    if spec.funding.reit_exit is not None:
+        W("bond_coverage_with_exit", lambda x: _cover(
+            "bond_coverage_with_exit", f"({sp(x, ni, bond)}+{sp(x, 'reit.net_proceeds', bond)})",
+            sp(x, bpi, bond), rev(x)))
+    income = lambda x: f"({sp(x, ni, debt)}+{sp(x, 'reit.net_proceeds', debt)})"
     W("total_debt_coverage", lambda x: _cover(
-        "total_debt_coverage", sp(x, ni, debt), f"({sp(x, bpi, debt)}+{sp(x, lpi, debt)})",
+        "total_debt_coverage", income(x), f"({sp(x, bpi, debt)}+{sp(x, lpi, debt)})",
         rev(x)))
     W("residual_coverage", lambda x: _cover(
-        "residual_coverage", f"({sp(x, ni, debt)}-{sp(x, bpi, debt)})", sp(x, lpi, debt),
+        "residual_coverage", f"({income(x)}-{sp(x, bpi, debt)})", sp(x, lpi, debt),
         rev(x)))
     b.row(M, "xl.ni_bond", "专项债期间项目收益", "Project income over the bond life",
           lambda x: f"={x.p(ni)}*{x.p(bond)}")

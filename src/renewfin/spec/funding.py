@@ -514,6 +514,15 @@ class ReitExit(SpecModel):
     """Eligibility (concession): IRR of the asset's remaining cash flows at the exit value."""
     min_size_yi_yuan: float = Field(default=10.0, ge=0)
     """Eligibility: minimum first-issue size [亿元] (8 for 保障性租赁住房)."""
+    early_redemption: list[str] = Field(default_factory=list)
+    """Special bonds redeemed early from the exit proceeds (提前赎回, only with approval).
+    Every other bond is not prepaid: the proceeds attributable to it go to a
+    bond-repayment reserve (偿债准备金专户) that pays its coupons and principal to maturity
+    (DOMAIN.md §5). A refinanced bond (``refinance_share`` > 0) is always redeemed at the
+    exit: the reserve holds a tranche to its own maturity, not its refinancing."""
+    escrow_rate: Rate = 0.0
+    """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
+    exit is the remaining bond service discounted at this rate."""
 
 
 class PriorityStep(StrEnum):
@@ -700,6 +709,7 @@ class FundingSpec(SpecModel):
                     f"special bond {b.name}: capital_share {b.capital_share:.0%} exceeds "
                     f"bond_capital_cap {self.bond_capital_cap:.0%}"
                 )
+        problems += self._exit_problems()
         loans = {ln.name for ln in self.loans}
         for f in self.fiscal_funds:
             if f.loan is not None and f.loan not in loans:
@@ -710,3 +720,17 @@ class FundingSpec(SpecModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _exit_problems(self) -> list[str]:
+        """Bonds named at the REIT exit must exist."""
+        rx = self.reit_exit
+        if rx is None:
+            return []
+        bonds = {b.name: b for b in self.special_bonds}
+        problems = [
+            f"reit_exit.early_redemption: unknown special bond {name!r}; expected one of "
+            f"{sorted(bonds)}"
+            for name in rx.early_redemption
+            if name not in bonds
+        ]
+        return problems
