@@ -35,6 +35,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
         "专项债收益与融资平衡 Special-bond balance",
         [
             "bond_coverage",
+            "bond_coverage_with_exit",
             "total_debt_coverage",
             "residual_coverage",
             "min_annual_cash_coverage",

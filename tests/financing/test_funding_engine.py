@@ -560,21 +560,23 @@ def test_equity_parties_split_contributions() -> None:
 # --------------------------------------------------------------------------- #
 
 
-def _reit_case(cap_rate: float) -> Result:
+def _reit_case(cap_rate: float, **exit: Any) -> Result:
     return _run(funding={
         "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03,
                            "issuance_fee_rate": 0, "payment_fee_rate": 0}],
         "loans": [_loan(rate=0.04, sizing={"amount": 400})],
         "fund": {"amount": 200, "senior_share": 0.75, "senior_return": 0.05,
                  "junior_return": 0.10, "term_years": 7},
-        "reit_exit": {"exit_year": 6, "cap_rate": cap_rate, "min_size_yi_yuan": 0}})
+        "reit_exit": {"exit_year": 6, "cap_rate": cap_rate, "min_size_yi_yuan": 0,
+                      "early_redemption": ["B"], **exit}})
 
 
 def test_reit_exit_repays_debt_then_fund_then_equity() -> None:
     """Exit at the end of year 6 (period 5) at 240 / 5 % = 4,800, net 4,704. In period 5:
-    bond 300 + interest 9; loan balance 200 + interest 4 % × 200 = 8; the fund's whole claim
-    (senior 150 + 7.5, junior 50 + 5 = 212.5); the rest to equity: 240 + 4,704 − 309 − 208
-    − 212.5 = 4,214.5. After it: no revenue, no balances."""
+    bond redeemed early (``early_redemption``), 300 + interest 9; loan balance 200 + interest
+    4 % × 200 = 8; the fund's whole claim (senior 150 + 7.5, junior 50 + 5 = 212.5); the rest
+    to equity: 240 + 4,704 − 309 − 208 − 212.5 = 4,214.5. After it: no revenue, no
+    balances."""
     res = _reit_case(0.05)
     e = 5
     assert_allclose(_row(res, "revenue.total")[e + 1 :], 0.0)
@@ -590,6 +592,29 @@ def test_reit_exit_repays_debt_then_fund_then_equity() -> None:
     assert _row(res, "equity.distribution")[e] == pytest.approx(4214.5)
     assert_allclose(_row(res, "equity.distribution")[e + 1 :], 0.0)
     assert_allclose(_row(res, "cash.balance")[e:], 0.0, atol=1e-9)
+    _check_identities(res)
+
+
+def test_reit_exit_escrows_the_bond_by_default() -> None:
+    """The same exit with the bond not redeemed (the default): the reserve, earning nothing,
+    receives the year-7 service 300 + 9 = 309 at the exit and pays it at the bond's maturity
+    (period 6). The company pays its year-6 coupon 9 and the deposit 309: principal 300
+    (the balance handed over), interest 9 + 309 − 300 = 18; equity gets 9 less than with
+    the redemption: 4,214.5 − 9 = 4,205.5. The bond coverage is on project income (exit
+    proceeds apart): the with-exit multiple exceeds it by the proceeds over the bond
+    service, 4,704 / Σ bond P+I."""
+    res = _reit_case(0.05, early_redemption=[])
+    e = 5
+    assert _row(res, "bond[B].principal")[e] == pytest.approx(300.0)
+    assert _row(res, "bond[B].interest")[e] == pytest.approx(18.0)
+    assert _row(res, "escrow.deposit")[e] == pytest.approx(309.0)
+    assert _row(res, "escrow.release")[e + 1] == pytest.approx(309.0)
+    assert_allclose(_row(res, "escrow.closing"), [0, 0, 0, 0, 0, 309, 0, 0, 0, 0], atol=1e-9)
+    assert _row(res, "equity.distribution")[e] == pytest.approx(4205.5)
+    service = _row(res, "cash.bond_debt_service").sum()
+    v = res.values
+    assert v["bond_coverage_with_exit"][0] - v["bond_coverage"][0] == pytest.approx(
+        4704.0 / service)
     _check_identities(res)
 
 

@@ -535,7 +535,9 @@ def bond_section(ctx: Ctx) -> str:
         return f'<p class="note">{esc(ctx.t("bond.none"))}</p>'
     out = [f"<h3>{esc(ctx.t('bond.multiples'))}</h3>"]
     rows = []
-    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage"):
+    keys = ["bond_coverage", "bond_coverage_with_exit", "total_debt_coverage",
+            "residual_coverage"]
+    for key in (k for k in keys if k in ctx.values):
         cells = [td(ctx.label(key)), ctx.metric(key, tag="td")]
         floor_key = FLOOR_KEYS.get(key)
         if floor_key is not None:

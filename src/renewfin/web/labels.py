@@ -244,6 +244,8 @@ FIELDS: dict[str, str] = {
     "min_distribution_rate": "最低现金分派率",
     "min_irr": "最低内部收益率（特许经营类）",
     "min_size_yi_yuan": "最低首发规模（亿元）",
+    "early_redemption": "退出时提前赎回的专项债（须经批准）",
+    "escrow_rate": "偿债准备金专户利率",
     # plausibility bounds
     "max_coupon": "专项债票面利率上限",
     "max_loan_rate": "贷款利率上限",
