@@ -660,8 +660,9 @@ def test_bond_balance_table(case: str) -> None:
         res.values["min_annual_cash_coverage"][0], nan_ok=True, rel=1e-12)
     close(row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"),
           scale)
-    # Project income = revenue − costs − taxes + exit proceeds (+ interest on cash − the
-    # maintenance reserve's net contributions, which CFADS takes before debt service).
+    # Project income = revenue − costs − taxes (+ interest on cash − the maintenance
+    # reserve's net contributions, which CFADS takes before debt service); the exit
+    # proceeds are a line apart (DOMAIN.md §5) that the surplus adds.
     extra = sum((row(df, k) * sign for k, sign in (("finance.interest_income", 1.0),
                                                     ("income.mmra", -1.0)) if k in df.index),
                 np.zeros(len(years(df))))
@@ -669,7 +670,9 @@ def test_bond_balance_table(case: str) -> None:
         close(row(df, "income.mmra"), yearly(res, "reserve.mmra.contribution")
               - yearly(res, "reserve.mmra.release"), scale)
     close(row(df, "income.revenue") - row(df, "income.opex") - row(df, "income.taxes")
-          + row(df, "reit.net_proceeds") + extra, row(df, "cash.net_income_for_coverage"), scale)
+          + extra, row(df, "cash.net_income_for_coverage"), scale)
+    close(row(df, "surplus"), row(df, "cash.net_income_for_coverage") + row(df, "reit.net_proceeds")
+          - row(df, "cash.bond_debt_service") - row(df, "cash.loan_debt_service"), scale)
     close(row(df, "bond.principal_net") + row(df, "bond.interest"),
           row(df, "cash.bond_debt_service"), scale)
     close(row(df, "loan.principal_all") + row(df, "loan.interest_paid"),

@@ -26,6 +26,16 @@ from renewfin.ratios import (
 from renewfin.spec.model import ProjectSpec
 
 
+def owners_cash(ledger: Ledger) -> np.ndarray:
+    """(S, T) what the shareholders receive [money]: distributions, the terminal book value
+    and, with a REIT exit, their net cash from the retained units and the reinvestment
+    (``equity.reit_units``)."""
+    out = ledger["equity.distribution"] + ledger["equity.terminal_value"]
+    if "equity.reit_units" in ledger:
+        out = out + ledger["equity.reit_units"]
+    return out
+
+
 def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     """Cash flows of each party (contributions negative), name → (S, T) [money].
 
@@ -33,7 +43,7 @@ def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     terminal book value in proportion to what they contributed; fund tiers receive the
     fund waterfall."""
     out: dict[str, np.ndarray] = {}
-    dist = ledger["equity.distribution"] + ledger["equity.terminal_value"]
+    dist = owners_cash(ledger)
     contributions: dict[str, np.ndarray] = {}
     for party in spec.funding.equity_parties:
         contributions[party.name] = ledger[f"equity.party[{party.name}].contribution"]
@@ -121,7 +131,7 @@ def _returns(
     ppy = spec.periods_per_year
     L = ledger.__getitem__
     scale = np.maximum(np.abs(L("invest.project_total").sum(axis=1)), 1e-12)
-    owners = -L("equity.shareholders_in") + L("equity.distribution") + L("equity.terminal_value")
+    owners = -L("equity.shareholders_in") + owners_cash(ledger)
     irr, reasons = finance.irr(owners, ppy, with_reason=True)
     at_risk = L("equity.shareholders_in").sum(axis=1) >= 1e-3 * scale
     note_reasons(diagnostics, "equity_irr", np.where(at_risk, np.asarray(reasons), 0))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from renewfin import metrics_funding
+from renewfin import finance, metrics_funding
 from renewfin.engine import Result, run
 from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
@@ -616,6 +616,41 @@ def test_reit_exit_escrows_the_bond_by_default() -> None:
     assert v["bond_coverage_with_exit"][0] - v["bond_coverage"][0] == pytest.approx(
         4704.0 / service)
     _check_identities(res)
+
+
+def test_reit_exit_with_fees_capex_reserve_and_retained_units() -> None:
+    """The escrowed exit (value 4,800, NOI = revenue = 240 a year) with fees 0.5 % of value
+    (24), a capex reserve of 2 % of revenue (4.8), SPV taxes 10 % of NOI (24) and REIT debt
+    service 12 a year: distributable cash 240 × 0.9 − 4.8 − 24 − 12 = 175.2 a year, a
+    distribution rate of 175.2 / 4,800 = 3.65 % < 3.8 %: not eligible (no longer
+    0.9 × cap = 4.5 %). The owner keeps 20 % of the units for a 2-year lock-up: it pays
+    960 at the exit, receives 20 % × 90 % × 175.2 = 31.536 in years 7 and 8 and sells the
+    units for 960 at the end of year 8 (period 7). Net recovered money: the exit
+    distribution 4,205.5 − 960 = 3,245.5, of which 90 % (2,920.95) is reinvested and left
+    out of the shareholders' cash: their REIT line is −960 − 2,920.95 = −3,880.95, then
+    31.536, then 991.536."""
+    res = _reit_case(0.05, early_redemption=[], management_fee_rate=0.005,
+                     capex_reserve_rate=0.02, spv_tax_rate=0.1, debt_service=12.0,
+                     lockup_years=2)
+    e = 5
+    assert_allclose(_row(res, "reit.distributable")[e + 1 :], 175.2, rtol=1e-12)
+    assert res.values["reit_distribution_yield"][0] == pytest.approx(0.0365)
+    assert res.values["reit_eligible"][0] == 0.0
+    assert _row(res, "equity.distribution")[e] == pytest.approx(4205.5)
+    assert _row(res, "reit.retained_subscription")[e] == pytest.approx(960.0)
+    assert_allclose(_row(res, "reit.retained_distribution"),
+                    [0, 0, 0, 0, 0, 0, 31.536, 31.536, 0, 0], atol=1e-9)
+    assert _row(res, "reit.retained_sale")[7] == pytest.approx(960.0)
+    assert _row(res, "reit.recovered")[e] == pytest.approx(3245.5)
+    assert _row(res, "reit.reinvested")[e] == pytest.approx(2920.95)
+    assert_allclose(_row(res, "equity.reit_units"),
+                    [0, 0, 0, 0, 0, -3880.95, 31.536, 991.536, 0, 0], atol=1e-9)
+    owners = (-_row(res, "equity.shareholders_in") + _row(res, "equity.distribution")
+              + _row(res, "equity.reit_units"))
+    assert res.values["equity_irr"][0] == pytest.approx(float(finance.irr(owners[None], 1)[0]))
+    counted = _reit_case(0.05, early_redemption=[], lockup_years=2,
+                         reinvestment_counts_as_return=True)
+    assert _row(counted, "equity.reit_units")[e] == pytest.approx(-960.0)
 
 
 def test_reit_exit_short_proceeds_reach_the_fund_before_equity() -> None:

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from renewfin.core.exit import OWNER_LINES
 from renewfin.core.revenue import KIND_ZH
 from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
@@ -1757,4 +1758,74 @@ def exit_rows(w: ModelWriter) -> None:
         unit="-",
         fmt=FLAG,
         total=False,
+    )
+    at = "funding.reit_exit"
+    b.row(
+        S,
+        "reit.distributable",
+        "REITs可供分配金额（预测）",
+        "REIT distributable cash (projected)",
+        lambda x: (
+            f"={x.p('xl.after_exit')}*({x.p('reit.noi_projection')}*(1-{x.i(at + '.spv_tax_rate')})-"
+            f"{x.i(at + '.capex_reserve_rate')}*{x.p('xl.revenue_projected')}-"
+            f"({x.i(at + '.management_fee_rate')}*{x.p('xl.reit_value')}+"
+            f"{x.i(at + '.debt_service')})/{x.i(ppy)})"
+        ),
+    )
+    owner_rows(w)
+
+
+def owner_rows(w: ModelWriter) -> None:
+    """What the shareholders do with the REIT exit (renewfin.core.exit.owner_lines): the
+    retained units, their distributions and sale after the lock-up, the net recovered
+    money and its reinvested share, and their net cash ``equity.reit_units``."""
+    b, rx = w.book, w.spec.funding.reit_exit
+    assert rx is not None
+    S, at, ppy = "CashFlow", "funding.reit_exit", "timeline.periods_per_year"
+    for key, value, zh, en, unit in (
+        ("retained_share", rx.retained_share, "原始权益人持有份额比例", "Retained share", ""),
+        ("payout_ratio", rx.payout_ratio, "分派比例", "Payout ratio", ""),
+        ("lockup_years", rx.lockup_years, "份额锁定期", "Lock-up", "yr"),
+        ("reinvestment_share", rx.reinvestment_share, "回收资金再投资比例",
+         "Reinvested share", ""),
+    ):
+        w.param(f"{at}.{key}", value, zh, en, unit)
+    w.param("xl.reinvest_kept", float(not rx.reinvestment_counts_as_return),
+            "再投资资金不计入股东收益", "Reinvestment left out of returns (1 = yes)", "-")
+    period, last = (lambda x: x.p("time.period")), (lambda x: x.p("xl.last_held"))
+    b.row(S, "xl.reit_sale", "锁定期满出售标志", "Retained units sold flag", lambda x: (
+        f"=({period(x)}=MIN({last(x)}+{x.i(at + '.lockup_years')}*{x.i(ppy)},"
+        f"{x.i('xl.n_periods')}-1))"
+    ), unit="-", fmt=FLAG, total=False)
+    b.row(S, "xl.reit_units_held", "持有份额标志", "Retained units held flag", lambda x: (
+        f"={x.p('xl.after_exit')}*({period(x)}<=MIN({last(x)}+"
+        f"{x.i(at + '.lockup_years')}*{x.i(ppy)},{x.i('xl.n_periods')}-1))"
+    ), unit="-", fmt=FLAG, total=False)
+    share = lambda x: x.i(at + ".retained_share")
+    formulas: dict[str, Template] = {
+        "reit.retained_subscription": lambda x: f"={share(x)}*{x.p('reit.value')}",
+        "reit.retained_distribution": lambda x: (
+            f"={share(x)}*{x.i(at + '.payout_ratio')}*{x.p('reit.distributable')}*"
+            f"{x.p('xl.reit_units_held')}"
+        ),
+        "reit.retained_sale": lambda x: f"={share(x)}*{x.p('xl.reit_value')}*{x.p('xl.reit_sale')}",
+        "reit.recovered": lambda x: (
+            f"=MAX({x.p('equity.distribution')}-{x.p('reit.retained_subscription')},0)*"
+            f"{x.p('reit.flag_exit')}"
+        ),
+        "reit.reinvested": lambda x: (
+            f"={x.i(at + '.reinvestment_share')}*{x.p('reit.recovered')}"
+        ),
+    }
+    for id, zh, en in OWNER_LINES:
+        b.row(S, id, zh, en, formulas[id])
+    b.row(
+        S,
+        "equity.reit_units",
+        "REITs份额及回收资金（归属股东）",
+        "Shareholders' net cash from the REIT units and reinvestment",
+        lambda x: (
+            f"=-{x.p('reit.retained_subscription')}+{x.p('reit.retained_distribution')}+"
+            f"{x.p('reit.retained_sale')}-{x.i('xl.reinvest_kept')}*{x.p('reit.reinvested')}"
+        ),
     )

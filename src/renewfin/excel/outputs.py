@@ -215,10 +215,7 @@ def metrics(w: ModelWriter) -> None:
         "xl.owners",
         "股东现金流",
         "Shareholders' cash flow",
-        lambda x: (
-            f"=-{x.p('equity.shareholders_in')}+{x.p('equity.distribution')}+"
-            f"{x.p('equity.terminal_value')}"
-        ),
+        lambda x: f"=-{x.p('equity.shareholders_in')}+{owners_cash(x)}",
     )
     g = guess("equity_irr")
     risk = lambda x, paid: (
@@ -236,6 +233,14 @@ def metrics(w: ModelWriter) -> None:
     _capital(w)
     if spec.funding.reit_exit is not None:
         _reit(w, guess)
+
+
+def owners_cash(x: At) -> str:
+    """What the shareholders receive in a period (renewfin.metrics_funding.owners_cash)."""
+    out = f"{x.p('equity.distribution')}+{x.p('equity.terminal_value')}"
+    if "equity.reit_units" in x.book.cells:
+        out += f"+{x.p('equity.reit_units')}"
+    return out
 
 
 def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
@@ -256,8 +261,7 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
 
         def party_flow(x: At, c: str = c) -> str:
             return (
-                f"=-{x.p(c)}+({x.p('equity.distribution')}+"
-                f"{x.p('equity.terminal_value')})*IF({total(x)}<>0,"
+                f"=-{x.p(c)}+({owners_cash(x)})*IF({total(x)}<>0,"
                 f"SUM({x.row_range(c)})/{total(x)},0)"
             )
 
@@ -707,14 +711,14 @@ def _capital(w: ModelWriter) -> None:
 
 
 def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
-    """REIT metrics (renewfin.core.exit): value, first-year distribution rate, asset IRR,
+    """REIT metrics (renewfin.core.exit): value, first-year distribution rate (distributable
+    cash / value), asset IRR,
     operating years, size and eligibility."""
     b, spec = w.book, w.spec
     rx = spec.funding.reit_exit
     assert rx is not None
     W = w.metric_formula
     for path, value, zh, en in (
-        ("xl.reit_payout", rx.payout_ratio, "分派比例", "Payout ratio"),
         ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
         ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield"),
         ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"),
@@ -747,8 +751,8 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
             total=False,
         )
     rate = lambda x, y: (
-        f"IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,{x.i('xl.reit_payout')}*"
-        f"SUMPRODUCT({x.row_range('reit.noi_projection')},{x.row_range(f'xl.reit_year{y}')})/"
+        f"IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,"
+        f"SUMPRODUCT({x.row_range('reit.distributable')},{x.row_range(f'xl.reit_year{y}')})/"
         f"{x.p('xl.reit_value')},{NA})"
     )
     W("reit_exit_value", lambda x: f"={x.p('xl.reit_value')}")

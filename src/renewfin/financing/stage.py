@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from renewfin.core import exit
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.finance import cumulative
@@ -440,6 +441,14 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         include * book_end,
         group="equity",
     )
+    if ctx.exit_period is not None and spec.funding.reit_exit is not None:
+        add(
+            "equity.reit_units",
+            "REITs份额及回收资金（归属股东）",
+            "Shareholders' net cash from the REIT units and reinvestment",
+            exit.owner_lines(ctx, dist),
+            group="equity",
+        )
     fund = spec.funding.fund
     if fund is not None:
         for key, zh, en in (

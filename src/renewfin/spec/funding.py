@@ -506,6 +506,18 @@ class ReitExit(SpecModel):
     """Transaction and issuance costs as a share of value."""
     payout_ratio: Share = 0.9
     """Share of distributable cash the REIT pays out (at least 90 %)."""
+    management_fee_rate: Share = 0.003
+    """Fund manager, custodian and asset-manager fees a year as a share of the REIT's value
+    [1/yr] (param; about 0.2–0.5 %), taken from the asset's NOI before distribution."""
+    capex_reserve_rate: Share = 0.02
+    """Capital-expenditure reserve as a share of the asset's revenue (param), kept back
+    from distributable cash."""
+    spv_tax_rate: Share = 0.0
+    """Taxes the project company (SPV) pays under the REIT as a share of NOI (param; near
+    0 where shareholder-loan interest shields its income tax; property tax is in NOI)."""
+    debt_service: Money = 0.0
+    """REIT-level debt service a year [money/yr] (borrowing by the REIT, at most 140 % of
+    net assets), paid before distribution."""
     min_operating_years: Years = 3.0
     """Eligibility: years of operation before exit."""
     min_distribution_rate: Rate = 0.038
@@ -514,13 +526,27 @@ class ReitExit(SpecModel):
     """Eligibility (concession): IRR of the asset's remaining cash flows at the exit value."""
     min_size_yi_yuan: float = Field(default=10.0, ge=0)
     """Eligibility: minimum first-issue size [亿元] (8 for 保障性租赁住房)."""
+    retained_share: Share = 0.2
+    """Share of the REIT's units the original owner (原始权益人, the shareholders) subscribes
+    at issue and holds under lock-up (at least 20 %); it pays for them from the proceeds,
+    receives their distributions and sells them at the end of the lock-up at the issue
+    price (no appreciation assumed)."""
+    lockup_years: int = Field(default=5, ge=0, le=30)
+    """Lock-up of the retained units [yr] (60 months for the first 20 %)."""
+    reinvestment_share: Share = 0.9
+    """Share of the net recovered money (回收资金: the shareholders' cash at the exit less
+    the retained units) to be reinvested in new projects (param; about 90 % in earlier
+    NDRC notices)."""
+    reinvestment_counts_as_return: bool = False
+    """Whether the reinvested money counts as a return to the shareholders (their IRR);
+    by default it is shown and left out."""
     early_redemption: list[str] = Field(default_factory=list)
     """Special bonds redeemed early from the exit proceeds (提前赎回, only with approval).
     Every other bond is not prepaid: the proceeds attributable to it go to a
     bond-repayment reserve (偿债准备金专户) that pays its coupons and principal to maturity
     (DOMAIN.md §5). A refinanced bond (``refinance_share`` > 0) is always redeemed at the
     exit: the reserve holds a tranche to its own maturity, not its refinancing."""
-    escrow_rate: Rate = 0.0
+    escrow_rate: Share = 0.0
     """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
     exit is the remaining bond service discounted at this rate."""
 
