@@ -460,8 +460,8 @@ def _reit_reasons(result: Result, s: int) -> str:
         )
     if rx.asset_type.value == "concession" and not v["reit_asset_irr"][s] >= rx.min_irr:
         why.append(f"asset IRR {v['reit_asset_irr'][s]:.2%} (< {rx.min_irr:.2%})")
-    if v["reit_size_yi_yuan"][s] < rx.min_size_yi_yuan:
-        why.append(f"size {v['reit_size_yi_yuan'][s]:.2f} 亿元 (< {rx.min_size_yi_yuan:g})")
+    if v["reit_size_yi_yuan"][s] < rx.size_floor:
+        why.append(f"size {v['reit_size_yi_yuan'][s]:.2f} 亿元 (< {rx.size_floor:g})")
     return "REIT not eligible: " + ("; ".join(why) or "a distribution-rate year fails")
 
 

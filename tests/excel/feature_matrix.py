@@ -1446,6 +1446,20 @@ CASES: list[Case] = [
         reit(escrow_rate=0.015),
     ),
     Case(
+        "reit-costs-retention",
+        "REIT exit with SPV taxes, REIT debt service, 30 % retained units for 3 years and the "
+        "reinvested money counted as a return",
+        reit(spv_tax_rate=0.1, debt_service=20.0, retained_share=0.3, lockup_years=3,
+             reinvestment_counts_as_return=True, management_fee_rate=0.005),
+    ),
+    Case(
+        "reit-concession-end",
+        "REIT exit of a concession (保障性租赁住房 size preset) valued by DCF to the "
+        "concession's end in year 11",
+        reit(asset_type="concession", valuation="dcf", concession_end_year=11,
+             affordable_rental=True),
+    ),
+    Case(
         "reit-bond-early-redemption",
         "REIT exit with the bond redeemed early from the proceeds (提前赎回)",
         reit(early_redemption=[BOND]),

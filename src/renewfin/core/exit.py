@@ -32,7 +32,8 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     led.add(
         "reit.noi_projection", "资产净营业收入预测", "Projected NOI of the asset", noi, group="reit"
     )
-    after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 :]
+    end = rx.last_period(tl.ppy, tl.n_periods)  # the concession's end, or the horizon
+    after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 : end + 1]
     cap = inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]
     rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
     if rx.valuation is ReitValuation.NOI_CAP:
@@ -72,7 +73,7 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     ok_years = op_years >= rx.min_operating_years - 1e-9
     ok_yield = np.all(rates >= rx.min_distribution_rate, axis=1) if ownership else True
     ok_irr = irr >= rx.min_irr if not ownership else True
-    ok_size = size >= rx.min_size_yi_yuan - 1e-12
+    ok_size = size >= rx.size_floor - 1e-12
     eligible = ok_years & ok_yield & ok_irr & ok_size
     led.add(
         "reit.flag_exit", "REITs退出标志", "REIT exit flag", at_exit, group="reit", kind=Kind.FLAG

@@ -1679,13 +1679,26 @@ def exit_rows(w: ModelWriter) -> None:
         fmt=FLAG,
         total=False,
     )
+    w.param("xl.reit_end", rx.last_period(spec.timeline.periods_per_year,
+                                          spec.timeline.n_periods),
+            "REITs估值末期（特许经营期末或计算期末）", "Last period valued (concession end)", "-")
+    b.row(
+        S,
+        "xl.reit_window",
+        "REITs估值期标志",
+        "Periods valued flag",
+        lambda x: f"={x.p('xl.after_exit')}*({x.p('time.period')}<={x.i('xl.reit_end')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     b.row(
         S,
         "xl.first_year_after",
         "退出后首年标志",
         "First year after exit flag",
         lambda x: (
-            f"={x.p('xl.after_exit')}*({x.p('time.period')}<={x.p('xl.last_held')}+{x.i(ppy)})"
+            f"={x.p('xl.reit_window')}*({x.p('time.period')}<={x.p('xl.last_held')}+{x.i(ppy)})"
         ),
         unit="-",
         fmt=FLAG,
@@ -1705,7 +1718,7 @@ def exit_rows(w: ModelWriter) -> None:
             "折现系数",
             "Discount factor",
             lambda x: (
-                f"={x.p('xl.after_exit')}/(1+{x.i('funding.reit_exit.discount_rate')})^"
+                f"={x.p('xl.reit_window')}/(1+{x.i('funding.reit_exit.discount_rate')})^"
                 f"(({x.p('time.period')}-{x.p('xl.last_held')})/{x.i(ppy)})"
             ),
             unit="-",

@@ -722,7 +722,7 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
         ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
         ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield"),
         ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"),
-        ("xl.reit_min_size", rx.min_size_yi_yuan, "最低规模（亿元）", "Minimum size (亿元)"),
+        ("xl.reit_min_size", rx.size_floor, "最低规模（亿元）", "Minimum size (亿元)"),
         (
             "xl.money_yi",
             spec.project.money_unit.yuan / 1e8,
@@ -764,7 +764,7 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
         "REIT asset cash flow",
         lambda x: (
             f"=-{x.p('xl.reit_value')}*({x.p('time.period')}={x.p(last)})+"
-            f"{x.p('reit.noi_projection')}*({x.p('time.period')}>{x.p(last)})"
+            f"{x.p('reit.noi_projection')}*{x.p('xl.reit_window')}"
         ),
     )
     g = guess("reit_asset_irr")

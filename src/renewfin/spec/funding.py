@@ -524,8 +524,15 @@ class ReitExit(SpecModel):
     """Eligibility (ownership): projected distribution rate in each of the next 3 years."""
     min_irr: Rate = 0.05
     """Eligibility (concession): IRR of the asset's remaining cash flows at the exit value."""
-    min_size_yi_yuan: float = Field(default=10.0, ge=0)
-    """Eligibility: minimum first-issue size [亿元] (8 for 保障性租赁住房)."""
+    affordable_rental: bool = False
+    """The asset is 保障性租赁住房, which presets the size floor to 8 亿元 (else 10)."""
+    min_size_yi_yuan: float | None = Field(default=None, ge=0)
+    """Eligibility: minimum first-issue size [亿元]; default 10, or 8 for 保障性租赁住房
+    (``affordable_rental``)."""
+    concession_end_year: float | None = Field(default=None, gt=0, le=80)
+    """End of the concession (特许经营权到期), in years from the project start [yr]; a
+    concession asset is valued and its IRR tested on the NOI to then (default: the
+    horizon)."""
     retained_share: Share = 0.2
     """Share of the REIT's units the original owner (原始权益人, the shareholders) subscribes
     at issue and holds under lock-up (at least 20 %); it pays for them from the proceeds,
@@ -549,6 +556,31 @@ class ReitExit(SpecModel):
     escrow_rate: Share = 0.0
     """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
     exit is the remaining bond service discounted at this rate."""
+
+    @property
+    def size_floor(self) -> float:
+        """The first-issue size floor after the asset-class preset [亿元]."""
+        if self.min_size_yi_yuan is not None:
+            return self.min_size_yi_yuan
+        return 8.0 if self.affordable_rental else 10.0
+
+    @model_validator(mode="after")
+    def _concession_after_exit(self) -> Self:
+        end = self.concession_end_year
+        if end is not None and self.asset_type is not ReitAssetType.CONCESSION:
+            raise ValueError("concession_end_year: only a concession asset has one")
+        if end is not None and end <= self.exit_year:
+            raise ValueError(
+                f"concession_end_year ({end:g}) must be after exit_year ({self.exit_year:g})"
+            )
+        return self
+
+    def last_period(self, ppy: int, n_periods: int) -> int:
+        """The last period whose NOI the REIT values and tests: the concession's end, or the
+        horizon (``n_periods − 1``)."""
+        if self.concession_end_year is None:
+            return n_periods - 1
+        return min(round(self.concession_end_year * ppy) - 1, n_periods - 1)
 
 
 class PriorityStep(StrEnum):
