@@ -274,6 +274,22 @@ def _covenant_checks(result: Result) -> list[Check]:
          cov.min_icr),
     ):
         out.append(_metric_floor(result, id, zh, en, key, floor))
+    if "equity_instrument_share" in vals:
+        cap = spec.funding.equity_instrument_cap
+        share = vals["equity_instrument_share"]
+        out.append(
+            Check(
+                "equity_instrument_cap",
+                "权益型金融工具占资本金比例不超过上限",
+                "Equity-type instruments within their share of capital",
+                ~(share > cap + 1e-12),
+                lambda s: (
+                    f"the fund's equity-type tiers make up {share[s]:.2%} of project capital; "
+                    f"funding.equity_instrument_cap is {cap:.0%} (国发〔2019〕26号)"
+                ),
+                CheckKind.COVENANT,
+            )
+        )
     if "reit_eligible" in vals:
         ok = vals["reit_eligible"] > 0.5
         out.append(

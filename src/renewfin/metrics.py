@@ -95,6 +95,9 @@ METRICS: dict[str, MetricInfo] = {
     ),
     "min_cumulative_cash": MetricInfo("最低累计盈余资金", "Minimum cumulative cash", "money"),
     "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "share"),
+    "equity_instrument_share": MetricInfo(
+        "权益型金融工具占资本金比例", "Equity-type instruments in project capital", "share"
+    ),
     "fiscal_outlay": MetricInfo("财政资金投入", "Fiscal outlay", "money"),
     "fiscal_leverage": MetricInfo("财政资金撬动比", "Fiscal leverage", "ratio"),
     "bond_amount": MetricInfo("专项债发行规模", "Special bonds issued", "money"),

@@ -114,7 +114,7 @@ def funding_metrics(
     _annual_ratios(ledger, spec, notes, out)
     _cover_ratios(ledger, plan, sizing, spec.periods_per_year, notes, out)
     _coverage(ledger, spec, notes, out)
-    _capital(ledger, plan, sizing, out)
+    _capital(ledger, spec, plan, sizing, out)
     return out
 
 
@@ -355,14 +355,29 @@ def held_until(ledger: Ledger) -> np.ndarray:
     return ledger.n_periods - 1 - np.argmax(held[:, ::-1], axis=1)
 
 
+def fund_capital(ledger: Ledger, spec: ProjectSpec) -> np.ndarray:
+    """(S,) the fund's contributions that count as project capital [money]: all but its
+    debt-like tiers (明股实债, ``Fund.debt_like``)."""
+    fund = spec.funding.fund
+    kept = 0.0 if fund is None else 1.0 - fund.debt_like_share
+    return kept * ledger["fund.contribution"].sum(axis=1)
+
+
 def _capital(
-    ledger: Ledger, plan: FundingPlan, sizing: Sizing, out: dict[str, np.ndarray]
+    ledger: Ledger,
+    spec: ProjectSpec,
+    plan: FundingPlan,
+    sizing: Sizing,
+    out: dict[str, np.ndarray],
 ) -> None:
-    """Capital ratio, the fiscal view and the amounts raised, into ``out``."""
+    """Capital ratio (the fund's debt-like tiers left out), the share of it that
+    equity-type instruments make up (``equity_instrument_share``, with a fund), the
+    fiscal view and the amounts raised, into ``out``."""
     L = ledger.__getitem__
     total_inv = out["total_project_investment"]
     shape = L("capex.total").shape
-    capital = (L("equity.sponsor") + L("fiscal.injections") + L("fund.contribution")).sum(axis=1)
+    fund = fund_capital(ledger, spec)
+    capital = (L("equity.sponsor") + L("fiscal.injections")).sum(axis=1) + fund
     for name, flows in plan.grants.items():
         if plan.grants_capital[name]:
             capital = capital + np.broadcast_to(flows, shape).sum(axis=1)
@@ -372,6 +387,8 @@ def _capital(
                 tr.schedule.issue, shape
             ).sum(axis=1)
     out["capital_ratio"] = safe_ratio(capital, total_inv)
+    if spec.funding.fund is not None:
+        out["equity_instrument_share"] = safe_ratio(fund, capital)
     out["sponsor_equity"] = L("equity.sponsor").sum(axis=1)
     out["fiscal_outlay"] = L("fiscal.total").sum(axis=1)
     capital_fiscal = (L("fiscal.grants") + L("fiscal.injections")).sum(axis=1)

@@ -1409,6 +1409,21 @@ CASES: list[Case] = [
         {"funding": {"fund": FUND}},
     ),
     Case(
+        "fund-simple-middle",
+        "a fund whose preferred returns accrue simply, paid in mid-period, its senior tier "
+        "debt-like (明股实债: out of capital)",
+        {"funding": {"fund": merge_data(FUND, {"accrual": "simple", "draw_timing": "middle",
+                                               "debt_like": "senior"})}},
+    ),
+    Case(
+        "fund-start-quarterly-debt-like",
+        "a quarterly fund paid in at the start of each period, compounding, both tiers "
+        "debt-like",
+        merged({"timeline": {"periodicity": "quarterly"}},
+               {"funding": {"fund": merge_data(FUND, {"draw_timing": "start",
+                                                      "debt_like": "all"})}}),
+    ),
+    Case(
         "fund-scheduled",
         "a fund paid in on a schedule from year 1, 5-year term, no upside",
         {

@@ -15,9 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from renewfin import finance, metrics_funding
+from renewfin.checks import run_checks
 from renewfin.engine import Result, run
 from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
@@ -747,11 +750,13 @@ def test_lockup_blocks_distributions_below_the_floor() -> None:
 
 
 def test_priority_fund_before_reserves() -> None:
-    """A 12-month DSRA (target after year 2 = year 3's service 125) and a fund of 200
-    (senior 75 % at 5 %, junior at 10 %: 7.5 + 3 and 5 + 2 accrued by year 2 = 17.5). With the
+    """A 12-month DSRA (target after year 2 = year 3's service 125) and a fund of 200 paid
+    in with spending (80 and 120 at the ends of years 0 and 1; senior 75 % at 5 %, junior
+    at 10 %, compounding): senior 60 × 5 % = 3 in year 1, (150 + 3) × 5 % = 7.65 in year
+    2; junior 20 × 10 % = 2, then (50 + 2) × 10 % = 5.2: 17.85 accrued by year 2. With the
     default order the 110 left after debt service all goes to the reserve and the fund gets
-    nothing; with the fund before the reserves the fund takes its 17.5 first and the reserve
-    92.5. Sources = uses and the balance sheet balances in both."""
+    nothing; with the fund before the reserves the fund takes its 17.85 first and the
+    reserve 92.15. Sources = uses and the balance sheet balances in both."""
     funding = {"loans": [_loan(dsra_months=12)], "distribution_policy": "cash",
                "fund": {"amount": 200, "senior_share": 0.75, "senior_return": 0.05,
                         "junior_return": 0.10, "term_years": 7}}
@@ -760,8 +765,8 @@ def test_priority_fund_before_reserves() -> None:
                                                     "sweep", "equity"]})
     assert _row(default, "fund.paid")[2] == pytest.approx(0.0)
     assert _row(default, "cash.dsra_balance")[2] == pytest.approx(110.0)
-    assert _row(swapped, "fund.paid")[2] == pytest.approx(17.5)
-    assert _row(swapped, "cash.dsra_balance")[2] == pytest.approx(92.5)
+    assert _row(swapped, "fund.paid")[2] == pytest.approx(17.85)
+    assert _row(swapped, "cash.dsra_balance")[2] == pytest.approx(92.15)
     _check_identities(default)
     _check_identities(swapped)
 
@@ -999,3 +1004,67 @@ def test_bond_issued_before_the_reit_exit_is_accepted() -> None:
     assert _row(res, "bond[B].issue")[5] == pytest.approx(300.0)
     assert _row(res, "bond[B].principal")[5] == pytest.approx(300.0)
     assert_allclose(_row(res, "bond[B].closing")[5:], 0.0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- #
+# Fund returns and capital (issue 18)
+# --------------------------------------------------------------------------- #
+
+
+def test_fund_tiers_paid_in_full_earn_exactly_their_rates() -> None:
+    """The REIT case's fund (senior 75 % at 5 %, junior at 10 %, compounding, paid in at the
+    ends of the construction years, returns paid from cash each year and capital at the
+    exit): each tier's IRR on its own flows is exactly its rate, 5.000 % and 10.000 %."""
+    res = _reit_case(0.05)
+    fund = res.spec.funding.fund
+    assert fund is not None
+    assert res.values[f"party_irr[{fund.name}优先级]"][0] == pytest.approx(0.05, abs=1e-10)
+    assert res.values[f"party_irr[{fund.name}劣后级]"][0] == pytest.approx(0.10, abs=1e-10)
+
+
+def _fund_capital_case(debt_like: str, amount: float = 200.0) -> Result:
+    return _run(funding={"fund": {"amount": amount, "senior_share": 0.75, "senior_return": 0.05,
+                                  "junior_return": 0.10, "term_years": 7,
+                                  "debt_like": debt_like}})
+
+
+def test_debt_like_tiers_are_not_capital_and_the_cap_is_checked() -> None:
+    """A fund of 200 in a project of total investment I with sponsor equity E: as equity
+    the fund counts in full (capital ratio (E + 200) / I); with the senior tier debt-like
+    (明股实债, 国发〔2019〕26号) only the junior 50 counts; with both, none. The fund's
+    equity-type share of capital is 200 / (E + 200); a fund of 900 (with the sponsor's
+    equity small beside it) exceeds the 50 % cap and fails ``equity_instrument_cap``."""
+    equity = _fund_capital_case("none")
+    senior = _fund_capital_case("senior")
+    both = _fund_capital_case("all")
+    total = equity.values["total_project_investment"][0]
+    for res, counted in ((equity, 200.0), (senior, 50.0), (both, 0.0)):
+        e = res.values["sponsor_equity"][0]
+        assert res.values["capital_ratio"][0] == pytest.approx((e + counted) / total)
+        share = res.values["equity_instrument_share"][0]
+        assert share == pytest.approx(counted / (e + counted))
+    checks = {c.id: c for c in run_checks(equity)}
+    assert bool(checks["equity_instrument_cap"].passed[0]) is bool(
+        equity.values["equity_instrument_share"][0] <= 0.5)
+    big = {c.id: c for c in run_checks(_fund_capital_case("none", 900.0))}
+    assert not big["equity_instrument_cap"].passed[0]
+    assert "equity_instrument_cap is 50%" in big["equity_instrument_cap"].detail(0)
+
+
+@settings(max_examples=8)
+@given(amount=st.floats(50.0, 600.0), senior=st.floats(0.5, 0.9),
+       debt_like=st.sampled_from(["senior", "all"]))
+def test_a_debt_like_tier_never_counts_as_capital(
+    amount: float, senior: float, debt_like: str
+) -> None:
+    """Property: whatever the fund's size and split, the capital counted from a fund whose
+    senior (or every) tier is debt-like is its other tiers' contributions only: the
+    capital ratio is (sponsor equity + what is left) / total investment."""
+    res = _run(funding={"fund": {"amount": amount, "senior_share": senior,
+                                 "senior_return": 0.05, "junior_return": 0.10,
+                                 "term_years": 7, "debt_like": debt_like}})
+    paid = float(res.ledger["fund.contribution"].sum())
+    counted = paid * (1.0 - senior) if debt_like == "senior" else 0.0
+    total = res.values["total_project_investment"][0]
+    e = res.values["sponsor_equity"][0]
+    assert res.values["capital_ratio"][0] == pytest.approx((e + counted) / total, rel=1e-12)

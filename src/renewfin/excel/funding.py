@@ -19,6 +19,7 @@ from renewfin.spec.funding import (
     EquityParty,
     FiscalFund,
     FiscalUse,
+    FundAccrual,
     Loan,
     LoanRepayment,
     LprTenor,
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 F = "Funding"
 PPY = "timeline.periods_per_year"
+_FW = "xl.fund_draw_weight"
+"""The fund contributions' ``DrawTiming.weight``."""
 
 
 def _sum(x: At, ids: list[str]) -> str:
@@ -1652,6 +1655,10 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
     w.param("funding.fund.senior_return", fund.senior_return, "优先级收益率", "Senior return")
     w.param("funding.fund.junior_return", fund.junior_return, "劣后级收益率", "Junior return")
     w.param("funding.fund.upside_share", fund.upside_share, "劣后级超额分成", "Junior upside")
+    w.param("xl.fund_compound", float(fund.accrual is FundAccrual.COMPOUND),
+            "优先回报复利计息", "Preferred return compounds (1 = yes)", "-")
+    w.param(_FW, fund.draw_timing.weight, "基金出资当期计息比例",
+            "Share of the contribution period accruing", "-")
     w.param(
         "xl.fund_end",
         round((fund.start_year + fund.term_years) * spec.periods_per_year) - 1,
@@ -1670,10 +1677,14 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
     ):
         rate = f"funding.fund.{tier}_return"
 
-        def accrued_in(x: At, tier: str = tier, rate: str = rate) -> str:
+        def accrued_in(x: At, tier: str = tier, rate: str = rate, share: str = share) -> str:
+            c, r = x.i("xl.fund_compound"), x.i(rate)
+            grow = lambda g: f"({c}*((1+{r})^({g})-1)+(1-{c})*{r}*{g})"  # noqa: E731
+            part = x.i(share) if tier == "senior" else f"(1-{x.i(share)})"
             return (
-                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*{x.prev(f'xl.{tier}_capital')}*"
-                f"{x.i(rate)}/{x.i(ppy)}"
+                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*(({x.prev(f'xl.{tier}_capital')}+"
+                f"{c}*{x.prev(f'xl.{tier}_accrued')})*{grow(f'1/{x.i(ppy)}')}+"
+                f"{x.p('fund.contribution')}*{part}*{grow(f'{x.i(_FW)}/{x.i(ppy)}')})"
             )
 
         b.row(

@@ -651,11 +651,18 @@ def _capital(w: ModelWriter) -> None:
     assert plan is not None
     W = w.metric_formula
 
+    fund = spec.funding.fund
+    if fund is not None:
+        w.param("xl.fund_capital_share", 1.0 - fund.debt_like_share, "基金计入资本金比例",
+                "Share of the fund counted as capital (not 明股实债)")
+    fund_capital = lambda x: (
+        f"{x.i('xl.fund_capital_share')}*SUM({x.row_range('fund.contribution')})"
+    )
+
     def capital(x: At) -> str:
-        parts = [
-            f"SUM({x.row_range(r)})"
-            for r in ("equity.sponsor", "fiscal.injections", "fund.contribution")
-        ]
+        parts = [f"SUM({x.row_range(r)})" for r in ("equity.sponsor", "fiscal.injections")]
+        if fund is not None:
+            parts.append(fund_capital(x))
         parts += [
             f"SUM({x.row_range(f'fiscal.grant[{n}]')})"
             for n, cap in plan.grants_capital.items()
@@ -683,6 +690,10 @@ def _capital(w: ModelWriter) -> None:
             f"{NA})"
         ),
     )
+    if fund is not None:
+        W("equity_instrument_share", lambda x: (
+            f"=IF(ABS({capital(x)})>1E-12,{fund_capital(x)}/({capital(x)}),{NA})"
+        ))
     W("sponsor_equity", lambda x: f"=SUM({x.row_range('equity.sponsor')})")
     W("fiscal_outlay", lambda x: f"=SUM({x.row_range('fiscal.total')})")
     W(

@@ -268,6 +268,19 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
         ("icr", "利息备付率达标（第三版）", "利息备付率 at least the floor (第三版)",
          floor("min_icr", "xl.floor.icr")),
     ]
+    if "equity_instrument_share" in res.values:
+        w.param("funding.equity_instrument_cap", spec.funding.equity_instrument_cap,
+                "权益型金融工具占资本金比例上限", "Cap on equity-type instruments in capital")
+        share = lambda x: x.p("metric.equity_instrument_share")
+        rows.append((
+            "equity_instrument_cap",
+            "权益型金融工具占资本金比例不超过上限",
+            "Equity-type instruments within their share of capital",
+            lambda x: (
+                f"=IF(ISNUMBER({share(x)}),({share(x)}<="
+                f"{x.i('funding.equity_instrument_cap')}+1E-12)*1,1)"
+            ),
+        ))
     if "reit_eligible" in res.values:
         rows.append(("reit_eligible", "REITs发行条件", "REIT eligibility",
                      lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1"))

@@ -441,6 +441,27 @@ class EquityParty(SpecModel):
     """Share of sponsor equity contributed and of sponsor distributions received."""
 
 
+class FundAccrual(StrEnum):
+    """How a fund's preferred return accrues (as the partnership agreement says)."""
+
+    COMPOUND = "compound"
+    """Compounding at the effective annual rate on capital and unpaid return: a tier paid
+    in full has an IRR of exactly its rate (DOMAIN.md §5)."""
+    SIMPLE = "simple"
+    """Simple interest on unreturned capital."""
+
+
+class FundDebtLike(StrEnum):
+    """Which fund tiers carry a guaranteed return or a buy-back (明股实债)."""
+
+    NONE = "none"
+    """Neither: the fund is equity-type capital."""
+    SENIOR = "senior"
+    """The senior tier (a sponsor buy-back or guaranteed senior return)."""
+    ALL = "all"
+    """Both tiers."""
+
+
 class Fund(SpecModel):
     """An urban-renewal fund (城市更新基金) investing as preferred equity, with senior and
     junior tiers. Its returns are paid only from cash, in priority to sponsor equity;
@@ -467,6 +488,20 @@ class Fund(SpecModel):
     upside_share: Share = 0.0
     """Share of distributions beyond the preferred returns that goes to the junior tier
     during the term."""
+    accrual: FundAccrual = FundAccrual.COMPOUND
+    """Compounding or simple preferred return."""
+    draw_timing: DrawTiming = DrawTiming.END
+    """When in a period contributions are paid in (``DrawTiming``, as for loans): the
+    return accrues from then; ``end`` (from the next period) dates them as the period's
+    cash flows are dated, so a tier's IRR equals its rate."""
+    debt_like: FundDebtLike = FundDebtLike.NONE
+    """Tiers that are debt in substance (明股实债: a guaranteed return or a buy-back), which
+    are not project capital (国发〔2019〕26号) and are left out of the capital ratio."""
+
+    @property
+    def debt_like_share(self) -> float:
+        """Share of the contributions that is debt-like (0, the senior share, or 1)."""
+        return {"none": 0.0, "senior": self.senior_share, "all": 1.0}[self.debt_like.value]
 
 
 class ReitAssetType(StrEnum):
@@ -723,6 +758,9 @@ class FundingSpec(SpecModel):
     """Order of the operating cash waterfall (default 债贷组合: bonds before loans)."""
     min_capital_ratio: Share | None = None
     """Minimum project-capital ratio; default by sector (20 %, or 25 % for real estate)."""
+    equity_instrument_cap: Share = 0.5
+    """Most of the project capital that equity-type instruments (the fund's tiers that are
+    not debt-like) may make up (国发〔2019〕26号: 50 %); checked."""
     bond_capital_cap: Share = 0.30
     """Cap on the share of a bond counted as project capital (国办发〔2024〕52号)."""
     min_cash_balance: Money = 0.0
