@@ -314,8 +314,8 @@ def _coverage(
     """本息覆盖倍数 over the debt's life (NaN with a reason when income is negative or the
     service negligible): the bond's on project income, the total-debt and residual ones
     with the REIT exit proceeds (which repay the loans first), and with an exit the bond's
-    with its proceeds too (``bond_coverage_with_exit``); and the minimum cumulative cash over the periods of operation
-    (``cash_test_periods``)."""
+    with its proceeds too (``bond_coverage_with_exit``); and the minimum cumulative cash
+    over the periods of operation (``cash_test_periods``)."""
     L = ledger.__getitem__
     ni = L("cash.net_income_for_coverage")
     bond_pi = L("cash.bond_debt_service")

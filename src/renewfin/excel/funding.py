@@ -563,14 +563,12 @@ def escrow_totals(w: ModelWriter) -> None:
         total=False,
     )
     for key, zh, en, kind in ESCROW_LINES:
-        b.row(
-            F,
-            f"escrow.{key}",
-            f"偿债准备金专户{zh}",
-            f"Bond-repayment reserve {en}",
-            lambda x, key=key: "=" + _sum(x, [f"bond[{n}].escrow_{key}" for n in held]),
-            total=kind is Kind.FLOW,
-        )
+
+        def total(x: At, key: str = key) -> str:
+            return "=" + _sum(x, [f"bond[{n}].escrow_{key}" for n in held])
+
+        b.row(F, f"escrow.{key}", f"偿债准备金专户{zh}", f"Bond-repayment reserve {en}", total,
+              total=kind is Kind.FLOW)
 
 
 def loans(w: ModelWriter) -> None:
@@ -1679,7 +1677,7 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
 
         def accrued_in(x: At, tier: str = tier, rate: str = rate, share: str = share) -> str:
             c, r = x.i("xl.fund_compound"), x.i(rate)
-            grow = lambda g: f"({c}*((1+{r})^({g})-1)+(1-{c})*{r}*{g})"  # noqa: E731
+            grow = lambda g: f"({c}*((1+{r})^({g})-1)+(1-{c})*{r}*{g})"
             part = x.i(share) if tier == "senior" else f"(1-{x.i(share)})"
             return (
                 f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*(({x.prev(f'xl.{tier}_capital')}+"

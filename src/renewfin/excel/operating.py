@@ -1779,7 +1779,8 @@ def exit_rows(w: ModelWriter) -> None:
         "REITs可供分配金额（预测）",
         "REIT distributable cash (projected)",
         lambda x: (
-            f"={x.p('xl.after_exit')}*({x.p('reit.noi_projection')}*(1-{x.i(at + '.spv_tax_rate')})-"
+            f"={x.p('xl.after_exit')}*({x.p('reit.noi_projection')}*"
+            f"(1-{x.i(at + '.spv_tax_rate')})-"
             f"{x.i(at + '.capex_reserve_rate')}*{x.p('xl.revenue_projected')}-"
             f"({x.i(at + '.management_fee_rate')}*{x.p('xl.reit_value')}+"
             f"{x.i(at + '.debt_service')})/{x.i(ppy)})"
