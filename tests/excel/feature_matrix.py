@@ -646,6 +646,26 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "land-set-asides",
+        "land-transfer income with each statutory set-aside on its base (农田水利 and 教育 10 % "
+        "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
+        "the gross income) and the land's cost 40 % of the gross",
+        plus_revenues(
+            {
+                "name": "土地出让",
+                "kind": "land_transfer",
+                "quantity": 30,
+                "quantity_unit": "亩",
+                "unit_price": 150.0,
+                "price_currency": "万元",
+                "price_per": "once",
+                "schedule": [0.6, 0.4],
+                "land_cost_rate": 0.4,
+                "set_asides": {"housing": 0.15, "land_fund": 0.02, "agriculture": 0.01},
+            }
+        ),
+    ),
+    Case(
         "lat-land-transfer",
         "土地增值税 on a land-use-right transfer by the company (switched on), no developer "
         "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale",

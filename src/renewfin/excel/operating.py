@@ -14,7 +14,7 @@ from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom, RevenueKind
+from renewfin.spec.revenue import GrowthFrom, RevenueKind, SetAsideBase
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -436,6 +436,45 @@ def investment_rows(w: ModelWriter) -> None:
     )
 
 
+def _land_rows(w: ModelWriter, r: RevenueStream) -> Template:
+    """A land-transfer stream's set-asides on their bases (renewfin.core.revenue.set_asides)
+    and its gross, net-of-cost and set-aside lines while held; returns the formula of its
+    revenue if held: the gross income less the set-asides."""
+    b, at, S = w.book, f"revenues[{r.name}]", "Revenue"
+    gross = lambda x: x.p(f"xl.land_gross[{r.name}]")
+    cost = f"{at}.land_cost_rate"
+    w.param(cost, r.land_cost_rate, f"征地拆迁及开发成本占比：{r.name}",
+            f"Land cost share: {r.name}")
+    items = r.set_aside_items()
+    for path, name, base_kind in items:
+        rate = f"{at}.{path}"
+        w.param(rate, r.set_aside_rate_of(path), f"计提比例：{r.name}{name}",
+                f"Set-aside rate: {name}")
+        base = (
+            (lambda x: "")
+            if base_kind is SetAsideBase.GROSS
+            else (lambda x: f"*(1-{x.i(cost)})")
+        )
+
+        def projected(x: At, rate: str = rate, base: Template = base) -> str:
+            return f"={x.i(rate)}*{gross(x)}{base(x)}"
+
+        b.row(S, f"xl.set_aside_projected[{r.name}][{name}]", f"计提{name}（持有至期末）",
+              f"Set-aside {name} if held", projected)
+    held = lambda src: (lambda x: f"={x.p(src)}*{x.p('flag.held')}")
+    b.row(S, f"revenue.land_gross[{r.name}]", f"土地出让收入（总额）：{r.name}",
+          f"Gross land-transfer income: {r.name}", held(f"xl.land_gross[{r.name}]"))
+    b.row(S, f"revenue.land_net_income[{r.name}]",
+          f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
+          f"Land-transfer income net of the land's cost: {r.name}",
+          lambda x: f"={x.p(f'revenue.land_gross[{r.name}]')}*(1-{x.i(cost)})")
+    for _, name, _ in items:
+        b.row(S, f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
+              f"Set-aside {name}: {r.name}", held(f"xl.set_aside_projected[{r.name}][{name}]"))
+    names = [f"xl.set_aside_projected[{r.name}][{name}]" for _, name, _ in items]
+    return lambda x: f"={gross(x)}" + "".join(f"-{x.p(n)}" for n in names)
+
+
 def _held_revenue_rows(b: Book, r: RevenueStream) -> None:
     """A stream's revenue and units while the asset is held: the projections × the held
     flag (both are 0 after a REIT exit)."""
@@ -555,14 +594,14 @@ def revenue_rows(w: ModelWriter) -> None:
                 fmt=RATIO,
             )
 
-            def sales_revenue(
-                x: At, at: str = at, r: RevenueStream = r, price: Template = price
-            ) -> str:
-                return (
-                    f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}*"
-                    f"(1-{x.i(at + '.set_aside_rate')})"
-                )
+            def gross_revenue(x: At, r: RevenueStream = r, price: Template = price) -> str:
+                return f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}"
 
+            sales_revenue: Template = gross_revenue
+            if r.kind is RevenueKind.LAND_TRANSFER:
+                b.row(S, f"xl.land_gross[{r.name}]", f"土地出让收入（持有至期末）：{r.name}",
+                      f"Gross land income if held: {r.name}", sales_revenue)
+                sales_revenue = _land_rows(w, r)
             b.row(
                 S,
                 f"xl.revenue_projected[{r.name}]",

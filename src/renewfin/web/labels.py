@@ -82,6 +82,13 @@ FIELDS: dict[str, str] = {
     "RevenueStream.schedule": "分年销售比例",
     "vat_rate": "销项税率",
     "set_aside_rate": "计提比例",
+    "set_asides": "土地出让收入计提（逐项）",
+    "land_cost_rate": "征地拆迁及土地开发成本占出让收入比例",
+    "farmland": "农田水利建设资金（占土地出让收益）",
+    "education": "教育资金（占土地出让收益）",
+    "housing": "保障性安居工程资金（占土地出让净收益）",
+    "land_fund": "国有土地收益基金（占土地出让收入）",
+    "agriculture": "农业土地开发资金（占土地出让收入）",
     "property_tax_rate": "房产税率",
     # operating costs
     "basis": "计取方式",
