@@ -104,6 +104,14 @@ METRICS: dict[str, MetricInfo] = {
     "loan_amount": MetricInfo("贷款提款额", "Loans drawn", "money"),
     "sponsor_equity": MetricInfo("股东资本金", "Sponsor equity", "money"),
     "reit_exit_value": MetricInfo("REITs退出估值", "REIT exit value", "money"),
+    "reit_retained_units": MetricInfo(
+        "原始权益人持有REITs份额", "REIT units retained by the owner", "money"
+    ),
+    "reit_reinvested": MetricInfo("回收资金再投资", "Recovered money reinvested", "money"),
+    "escrow_deposit": MetricInfo(
+        "专项债偿债准备金存入额", "Bond-repayment reserve deposit", "money"
+    ),
+    "land_set_asides": MetricInfo("土地出让收入计提合计", "Land-revenue set-asides", "money"),
     "reit_distribution_yield": MetricInfo("REITs预计现金分派率", "REIT distribution yield", "rate"),
     "reit_asset_irr": MetricInfo("REITs资产内部收益率", "REIT asset IRR", "rate"),
     "reit_operating_years": MetricInfo("退出前运营年限", "Years operated before exit", "years"),

@@ -115,6 +115,25 @@ def funding_metrics(
     _cover_ratios(ledger, plan, sizing, spec.periods_per_year, notes, out)
     _coverage(ledger, spec, notes, out)
     _capital(ledger, spec, plan, sizing, out)
+    out.update(line_totals(ledger))
+    return out
+
+
+LINE_TOTALS = (
+    ("escrow_deposit", "escrow.deposit"),
+    ("reit_retained_units", "reit.retained_subscription"),
+    ("reit_reinvested", "reit.reinvested"),
+)
+"""Metrics that are the whole-horizon sum of a line, recorded when the line is."""
+
+
+def line_totals(ledger: Ledger) -> dict[str, np.ndarray]:
+    """(S,) each ``LINE_TOTALS`` line's sum [money] where the ledger has it, and the
+    land-revenue set-asides in all (``land_set_asides``) where there are any."""
+    out = {key: ledger[id].sum(axis=1) for key, id in LINE_TOTALS if id in ledger}
+    ids = ledger.ids(prefix="revenue.set_aside[")
+    if ids:
+        out["land_set_asides"] = sum(ledger[i].sum(axis=1) for i in ids)
     return out
 
 

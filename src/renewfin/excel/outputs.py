@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At, put_text
 from renewfin.metrics import metric_info
-from renewfin.metrics_funding import party_flows
+from renewfin.metrics_funding import LINE_TOTALS, party_flows
 from renewfin.notes import reason_text
 from renewfin.ratios import TIE, Why
 
@@ -233,6 +233,24 @@ def metrics(w: ModelWriter) -> None:
     _capital(w)
     if spec.funding.reit_exit is not None:
         _reit(w, guess)
+    _line_totals(w)
+
+
+def _line_totals(w: ModelWriter) -> None:
+    """The metrics that sum a line (renewfin.metrics_funding.line_totals)."""
+    cells = w.book.cells
+    for key, id in LINE_TOTALS:
+        if id in cells:
+
+            def total(x: At, id: str = id) -> str:
+                return f"=SUM({x.row_range(id)})"
+
+            w.metric_formula(key, total)
+    ids = [i for i in cells if i.startswith("revenue.set_aside[")]
+    if ids:
+        w.metric_formula(
+            "land_set_asides", lambda x: "=" + "+".join(f"SUM({x.row_range(i)})" for i in ids)
+        )
 
 
 def owners_cash(x: At) -> str:
