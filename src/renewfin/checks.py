@@ -274,6 +274,25 @@ def _covenant_checks(result: Result) -> list[Check]:
          cov.min_icr),
     ):
         out.append(_metric_floor(result, id, zh, en, key, floor))
+    gp = spec.funding.government_payment
+    if gp is not None and gp.gap_cap_share is not None:
+        cap = gp.gap_cap_share
+        subsidy = led["fiscal.operating_subsidies"].sum(axis=1)
+        revenue = led["revenue.total"].sum(axis=1)
+        out.append(
+            Check(
+                "viability_gap_cap",
+                "可行性缺口补助不超过上限",
+                "Viability-gap payment within its cap",
+                subsidy <= cap * revenue + TOL * scale[:, 0],
+                lambda s: (
+                    f"operating subsidies {subsidy[s]:,.2f} exceed "
+                    f"funding.government_payment.gap_cap_share {cap:.0%} of operating revenue "
+                    f"{revenue[s]:,.2f}"
+                ),
+                CheckKind.COVENANT,
+            )
+        )
     if "equity_instrument_share" in vals:
         cap = spec.funding.equity_instrument_cap
         share = vals["equity_instrument_share"]

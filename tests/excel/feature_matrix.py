@@ -646,6 +646,42 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "payment-concession",
+        "a new-mechanism concession (特许经营): grantor, 30-year term, a 3 % concession fee "
+        "item, hand-back (no residual value)",
+        merged(
+            plus_opex({"name": "特许经营权使用费", "basis": "revenue_share", "share": 0.03}),
+            {"evaluation": {"include_residual_value": False}},
+            {"funding": {"government_payment": {
+                "model": "concession", "grantor": "市城管局", "term_years": 30,
+                "concession_fee": "特许经营权使用费"}}},
+        ),
+    ),
+    Case(
+        "payment-viability-gap",
+        "可行性缺口补助 of 100 a year capped at 20 % of revenue, outside the new mechanism",
+        {"funding": {
+            "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
+                             {"name": "缺口补助", "use": "operating_subsidy", "amount": 100.0}],
+            "government_payment": {"model": "viability_gap", "gap_cap_share": 0.2,
+                                   "new_mechanism": False, "hand_back": False},
+        }},
+    ),
+    Case(
+        "payment-service-purchase",
+        "政府购买服务 paid as an operating subsidy of 80 a year",
+        {"funding": {
+            "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
+                             {"name": "购买服务", "use": "operating_subsidy", "amount": 80.0}],
+            "government_payment": {"model": "service_purchase"},
+        }},
+    ),
+    Case(
+        "payment-user-pays",
+        "a declared user-pays (使用者付费) project",
+        {"funding": {"government_payment": {"model": "user_pays"}}},
+    ),
+    Case(
         "land-set-asides",
         "land-transfer income with each statutory set-aside on its base (农田水利 and 教育 10 % "
         "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
@@ -668,7 +704,8 @@ CASES: list[Case] = [
     Case(
         "lat-land-transfer",
         "土地增值税 on a land-use-right transfer by the company (switched on), no developer "
-        "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale",
+        "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale; the "
+        "statutory set-asides at their defaults (none of the provincial funds)",
         merged(
             plus_revenues(
                 {
@@ -679,6 +716,7 @@ CASES: list[Case] = [
                     "unit_price": 450.0,
                     "price_currency": "万元",
                     "price_per": "once",
+                    "set_asides": {},
                     "schedule": [0.6, 0.4],
                     "land_appreciation_tax": True,
                 }

@@ -26,6 +26,7 @@ from renewfin.spec.base import (
     unique_names,
 )
 from renewfin.spec.errors import Problem
+from renewfin.spec.payment import GovernmentPayment
 
 PositiveRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 """A rate that must be strictly positive (a divisor: cap rate, valuation discount rate)."""
@@ -752,6 +753,9 @@ class FundingSpec(SpecModel):
     """An urban-renewal fund, if any."""
     reit_exit: ReitExit | None = None
     """A REIT exit, if any."""
+    government_payment: GovernmentPayment | None = None
+    """The government payment model (使用者付费, 可行性缺口补助, 政府购买服务, 特许经营), if
+    declared; the checks hold the spec to it."""
     lpr: LprSpec = Field(default_factory=LprSpec)
     """Loan prime rates for LPR-priced loans."""
     priority: list[PriorityStep] = Field(default_factory=lambda: list(DEFAULT_PRIORITY))
