@@ -61,9 +61,10 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
         distributable,
         group="reit",
     )
+    s = max(value.shape[0], distributable.shape[0])  # per-scenario fees or values: (S, ·)
     rates = reit.distribution_rates(
-        np.broadcast_to(distributable, (value.shape[0], tl.n_periods))[:, e + 1 :],
-        value,
+        np.broadcast_to(distributable, (s, tl.n_periods))[:, e + 1 :],
+        np.broadcast_to(value, (s,)),
         tl.ppy,
     )
     irr = reit.asset_irr(after, value, tl.ppy)
@@ -78,13 +79,12 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     led.add(
         "reit.flag_exit", "REITs退出标志", "REIT exit flag", at_exit, group="reit", kind=Kind.FLAG
     )
-    s = value.shape[0]
     return {
-        "reit_exit_value": value,
+        "reit_exit_value": np.broadcast_to(value, (s,)),
         "reit_distribution_yield": rates[:, 0],
-        "reit_asset_irr": irr,
+        "reit_asset_irr": np.broadcast_to(irr, (s,)),
         "reit_operating_years": np.broadcast_to(op_years, (s,)).astype(float),
-        "reit_size_yi_yuan": size,
+        "reit_size_yi_yuan": np.broadcast_to(size, (s,)),
         "reit_eligible": np.broadcast_to(eligible, (s,)).astype(float),
     }
 
