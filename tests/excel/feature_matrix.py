@@ -677,16 +677,12 @@ CASES: list[Case] = [
         }},
     ),
     Case(
-        "payment-user-pays",
-        "a declared user-pays (使用者付费) project",
-        {"funding": {"government_payment": {"model": "user_pays"}}},
-    ),
-    Case(
         "land-set-asides",
         "land-transfer income with each statutory set-aside on its base (农田水利 and 教育 10 % "
         "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
-        "the gross income) and the land's cost 40 % of the gross",
-        plus_revenues(
+        "the gross income) and the land's cost 40 % of the gross, in a declared user-pays "
+        "(使用者付费) project",
+        merged({"funding": {"government_payment": {"model": "user_pays"}}}, plus_revenues(
             {
                 "name": "土地出让",
                 "kind": "land_transfer",
@@ -699,7 +695,7 @@ CASES: list[Case] = [
                 "land_cost_rate": 0.4,
                 "set_asides": {"housing": 0.15, "land_fund": 0.02, "agriculture": 0.01},
             }
-        ),
+        )),
     ),
     Case(
         "lat-land-transfer",
