@@ -766,7 +766,10 @@ class FundingSpec(SpecModel):
     """Most of the project capital that equity-type instruments (the fund's tiers that are
     not debt-like) may make up (国发〔2019〕26号: 50 %); checked."""
     bond_capital_cap: Share = 0.30
-    """Cap on the share of a bond counted as project capital (国办发〔2024〕52号)."""
+    """Cap on the share of the project's special bonds counted as project capital, over all
+    its tranches [Σ capital_share × amount / Σ amount] (国办发〔2024〕52号 sets 30 % as a
+    provincial ratio, checked across a portfolio by ``renewfin simulate-portfolio``;
+    provinces may set a per-project cap; 1 for none)."""
     min_cash_balance: Money = 0.0
     """Cash kept in the project before any distribution [money]."""
     drawdown: Drawdown = Drawdown.PRO_RATA
@@ -803,12 +806,14 @@ class FundingSpec(SpecModel):
             )
         elif self.priority[-1] is not PriorityStep.EQUITY:
             problems.append("priority must end with equity")
-        for b in self.special_bonds:
-            if b.capital_share > self.bond_capital_cap + 1e-12:
-                problems.append(
-                    f"special bond {b.name}: capital_share {b.capital_share:.0%} exceeds "
-                    f"bond_capital_cap {self.bond_capital_cap:.0%}"
-                )
+        issued = sum(b.amount for b in self.special_bonds)
+        capital = sum(b.amount * b.capital_share for b in self.special_bonds)
+        if issued > 0 and capital > self.bond_capital_cap * issued + 1e-9 * issued:
+            problems.append(
+                f"bond_capital_cap: the special bonds count {capital / issued:.1%} of their "
+                f"{issued:,.2f} as project capital (Σ capital_share × amount); the cap is "
+                f"{self.bond_capital_cap:.0%}"
+            )
         problems += self._exit_problems()
         loans = {ln.name for ln in self.loans}
         for f in self.fiscal_funds:
