@@ -22,6 +22,7 @@ from numpy.testing import assert_allclose
 from renewfin import finance, metrics_funding
 from renewfin.checks import run_checks
 from renewfin.engine import Result, run
+from renewfin.instruments import special_bond as sb
 from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
@@ -1068,3 +1069,38 @@ def test_a_debt_like_tier_never_counts_as_capital(
     total = res.values["total_project_investment"][0]
     e = res.values["sponsor_equity"][0]
     assert res.values["capital_ratio"][0] == pytest.approx((e + counted) / total, rel=1e-12)
+
+
+@settings(max_examples=8)
+@given(tenor=st.integers(7, 15), coupon=st.floats(0.01, 0.05), rate=st.floats(0.0, 0.04),
+       exit_year=st.integers(5, 6), bullet=st.booleans())
+def test_escrow_in_the_engine_never_negative_and_repays_at_maturity(
+    tenor: int, coupon: float, rate: float, exit_year: int, bullet: bool
+) -> None:
+    """Property (engine): a bond of 300 outliving a REIT exit whose proceeds suffice is
+    held to maturity from the reserve: the reserve never goes negative, its releases are
+    the bond's service after the exit — all the principal left at the exit, paid by the
+    bond's maturity — and it is empty from maturity on (a 20-year horizon holds every
+    tenor)."""
+    shares = None if bullet else [1.0 / tenor] * tenor
+    bond = {"name": "B", "amount": 300, "tenor_years": tenor, "coupon": coupon,
+            "repayment": "bullet" if bullet else "custom", "repayment_schedule": shares}
+    res = _run(timeline={"horizon_years": 20}, funding={
+        "special_bonds": [bond],
+        "reit_exit": {"exit_year": exit_year, "cap_rate": 0.05, "min_size_yi_yuan": 0,
+                      "escrow_rate": rate}})
+    led = res.ledger
+    closing = led["escrow.closing"][0]
+    assert closing.min() >= -1e-9 * 300
+    e = exit_year - 1
+    maturity = tenor - 1
+    left = 300.0 * (1.0 if bullet else (tenor - exit_year) / tenor)
+    b = res.spec.funding.special_bonds[0]  # its payment fees (0.005 %) are service too
+    schedule = sb.schedule(300.0, 0, tenor, coupon, 1, 20,
+                           shares=None if bullet else np.array(shares),
+                           issuance_fee_rate=b.issuance_fee_rate,
+                           payment_fee_rate=b.payment_fee_rate)
+    assert_allclose(led["escrow.release"][0], np.where(np.arange(20) > e,
+                                                       schedule.service[0], 0.0), atol=1e-9)
+    assert schedule.principal[0, e + 1 :].sum() == pytest.approx(left)
+    assert_allclose(closing[maturity:], 0.0, atol=1e-9 * 300)
