@@ -21,6 +21,7 @@ import pytest
 import yaml
 from numpy.testing import assert_allclose
 
+from renewfin import metrics_funding
 from renewfin import tables as T
 from renewfin.engine import Result, run
 from renewfin.spec import ProjectSpec, load_spec, validate_data
@@ -584,10 +585,10 @@ def test_equity_cash_flow(case: str) -> None:
     close(df.loc[outs, years(df)].sum().to_numpy(), row(df, "out.total"), scale)
     # Over the whole life the shareholders' net cash flow is what they received less what
     # they put in, plus any cash left in the company: Σ net = Σ (distributions + terminal
-    # value − contributions) + 累计盈余资金 at the end.
+    # value + their net cash from a REIT's retained units and reinvestment − contributions)
+    # + 累计盈余资金 at the end.
     led = res.ledger
-    owners = (led["equity.distribution"] + led["equity.terminal_value"]
-              - led["equity.shareholders_in"])[0].sum()
+    owners = (metrics_funding.owners_cash(led) - led["equity.shareholders_in"])[0].sum()
     assert df.loc["net", T.TOTAL] == pytest.approx(
         owners + led["cash.cumulative_surplus"][0, -1], rel=1e-9, abs=1e-9 * scale)
     ind = df.attrs["indicators"]

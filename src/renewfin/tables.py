@@ -1563,7 +1563,9 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     Outflows: capital contributed (``equity.shareholders_in``), bond and loan principal
     and interest, financing fees, operating costs, their input VAT, VAT payable, taxes and
     surcharges, income tax, payments to the fund. Inflows: revenue, output VAT, subsidy
-    income, the residual book value (``equity.terminal_value``) and REIT exit proceeds.
+    income, the residual book value (``equity.terminal_value``) and REIT exit proceeds,
+    and with a REIT exit the shareholders' net cash from their retained units and the
+    reinvested recovered money (``equity.reit_units``, negative at the exit).
 
     Construction-period debt service, fees, tax and operating cash are met from the
     sources of the financing table and so are already net in the capital contributed;
@@ -1608,6 +1610,17 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
             "资产处置收入（REITs退出）",
             "REIT exit net proceeds",
             sh.lines("reit.net_proceeds"),
+        ),
+        **(
+            {
+                "equity.reit_units": (
+                    "REITs持有份额及回收资金再投资（净额）",
+                    "Retained REIT units and reinvestment (net)",
+                    sh.lines("equity.reit_units"),
+                )
+            }
+            if "equity.reit_units" in result.ledger
+            else {}
         ),
         "in.financing_after_construction": (
             "建设期后到位资金",
