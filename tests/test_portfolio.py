@@ -15,7 +15,7 @@ from distributed import WorkerPlugin
 
 from renewfin.portfolio import load_portfolio, simulate_portfolio
 from renewfin.portfolio.spec import PortfolioSpec
-from renewfin.spec import SpecError, validate_data
+from renewfin.spec import SpecError, load_spec, validate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 """The repository (tests find its files from here, not from the working directory)."""
@@ -184,3 +184,43 @@ def test_a_district_can_be_a_member(tmp_path: Path) -> None:
     assert res.projects.loc["城南片区", "bond_coverage:mean"] == pytest.approx(
         merged.metric("bond_coverage")
     )
+
+
+def test_bond_capital_ratio_across_the_portfolio() -> None:
+    """专项债用作资本金 as a provincial ratio (国办发〔2024〕52号): the city's bonds are
+    老旧小区 1,800 (none as capital), 城中村 60,000 × 20 % + 40,000 × 0 and 产业园 18,000 ×
+    25 %: 16,500 of 119,800 万元 = 13.77 %, within 30 % though 产业园 alone counts 25 %; at
+    a 10 % cap the portfolio exceeds it."""
+    from renewfin.portfolio.capital import bond_capital
+
+    portfolio = load_portfolio(FILE)
+    members = portfolio.members(FILE.parent)
+    specs = [load_spec(FILE.parent / m.spec) for m in members]
+    keys = [m.key for m in members]
+    bc = bond_capital(keys, specs, portfolio.bond_capital_cap)
+    assert bc.table.loc["合计 total", "bonds"] == pytest.approx(119_800.0)
+    assert bc.table.loc["合计 total", "as_capital"] == pytest.approx(16_500.0)
+    assert bc.ratio == pytest.approx(16_500 / 119_800)
+    assert bc.within_cap
+    assert bc.table.loc["产业园", "ratio"] == pytest.approx(0.25)
+    assert np.isnan(bc.table.loc["老厂区", "ratio"])
+    assert not bond_capital(keys, specs, 0.10).within_cap
+
+
+def test_per_project_bond_capital_cap_names_the_field() -> None:
+    """Two tranches of 100 and 300 counting 50 % and 20 %: 110 of 400 = 27.5 % — within the
+    default 30 % though one tranche alone is above it; over a per-project cap of 25 % it is
+    refused, naming ``bond_capital_cap``."""
+    from renewfin.spec import ProjectSpec
+    from renewfin.testing import minimal_spec
+
+    bonds = [{"name": "甲", "amount": 100.0, "tenor_years": 10, "coupon": 0.03,
+              "capital_share": 0.5},
+             {"name": "乙", "amount": 300.0, "tenor_years": 10, "coupon": 0.03,
+              "capital_share": 0.2}]
+    validate_data(ProjectSpec, minimal_spec(funding={"special_bonds": bonds,
+                                                     "bond_capital_cap": 0.5}))
+    validate_data(ProjectSpec, minimal_spec(funding={"special_bonds": bonds}))
+    with pytest.raises(SpecError, match=r"bond_capital_cap: .* 27\.5%"):
+        validate_data(ProjectSpec, minimal_spec(funding={"special_bonds": bonds,
+                                                         "bond_capital_cap": 0.25}))

@@ -21,6 +21,7 @@ import pytest
 import yaml
 from numpy.testing import assert_allclose
 
+from renewfin import metrics_funding
 from renewfin import tables as T
 from renewfin.engine import Result, run
 from renewfin.spec import ProjectSpec, load_spec, validate_data
@@ -605,10 +606,10 @@ def test_equity_cash_flow(case: str) -> None:
     close(df.loc[outs, years(df)].sum().to_numpy(), row(df, "out.total"), scale)
     # Over the whole life the shareholders' net cash flow is what they received less what
     # they put in, plus any cash left in the company: Σ net = Σ (distributions + terminal
-    # value − contributions) + 累计盈余资金 at the end.
+    # value + their net cash from a REIT's retained units and reinvestment − contributions)
+    # + 累计盈余资金 at the end.
     led = res.ledger
-    owners = (led["equity.distribution"] + led["equity.terminal_value"]
-              - led["equity.shareholders_in"])[0].sum()
+    owners = (metrics_funding.owners_cash(led) - led["equity.shareholders_in"])[0].sum()
     assert df.loc["net", T.TOTAL] == pytest.approx(
         owners + led["cash.cumulative_surplus"][0, -1], rel=1e-9, abs=1e-9 * scale)
     ind = df.attrs["indicators"]
@@ -685,9 +686,10 @@ def test_bond_balance_table(case: str) -> None:
         res.values["min_annual_cash_coverage"][0], nan_ok=True, rel=1e-12)
     close(row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"),
           scale)
-    # Project income = revenue − costs − taxes + exit proceeds (+ interest on cash − the
-    # maintenance reserve's net contributions, which CFADS takes before debt service, and
-    # the working capital invested net of recovered).
+    # Project income = revenue − costs − taxes (+ interest on cash − the maintenance
+    # reserve's net contributions, which CFADS takes before debt service, and the working
+    # capital invested net of recovered); the exit proceeds are a line apart (DOMAIN.md §5)
+    # that the surplus adds.
     extra = sum((row(df, k) * sign for k, sign in (("finance.interest_income", 1.0),
                                                     ("income.mmra", -1.0),
                                                     ("income.working_capital", -1.0),
@@ -698,7 +700,9 @@ def test_bond_balance_table(case: str) -> None:
         close(row(df, "income.mmra"), yearly(res, "reserve.mmra.contribution")
               - yearly(res, "reserve.mmra.release"), scale)
     close(row(df, "income.revenue") - row(df, "income.opex") - row(df, "income.taxes")
-          + row(df, "reit.net_proceeds") + extra, row(df, "cash.net_income_for_coverage"), scale)
+          + extra, row(df, "cash.net_income_for_coverage"), scale)
+    close(row(df, "surplus"), row(df, "cash.net_income_for_coverage") + row(df, "reit.net_proceeds")
+          - row(df, "cash.bond_debt_service") - row(df, "cash.loan_debt_service"), scale)
     close(row(df, "bond.principal_net") + row(df, "bond.interest"),
           row(df, "cash.bond_debt_service"), scale)
     close(row(df, "loan.principal_all") + row(df, "loan.interest_paid"),

@@ -274,6 +274,41 @@ def _covenant_checks(result: Result) -> list[Check]:
          cov.min_icr),
     ):
         out.append(_metric_floor(result, id, zh, en, key, floor))
+    gp = spec.funding.government_payment
+    if gp is not None and gp.gap_cap_share is not None:
+        cap = gp.gap_cap_share
+        subsidy = led["fiscal.operating_subsidies"].sum(axis=1)
+        revenue = led["revenue.total"].sum(axis=1)
+        out.append(
+            Check(
+                "viability_gap_cap",
+                "可行性缺口补助不超过上限",
+                "Viability-gap payment within its cap",
+                subsidy <= cap * revenue + TOL * scale[:, 0],
+                lambda s: (
+                    f"operating subsidies {subsidy[s]:,.2f} exceed "
+                    f"funding.government_payment.gap_cap_share {cap:.0%} of operating revenue "
+                    f"{revenue[s]:,.2f}"
+                ),
+                CheckKind.COVENANT,
+            )
+        )
+    if "equity_instrument_share" in vals:
+        cap = spec.funding.equity_instrument_cap
+        share = vals["equity_instrument_share"]
+        out.append(
+            Check(
+                "equity_instrument_cap",
+                "权益型金融工具占资本金比例不超过上限",
+                "Equity-type instruments within their share of capital",
+                ~(share > cap + 1e-12),
+                lambda s: (
+                    f"the fund's equity-type tiers make up {share[s]:.2%} of project capital; "
+                    f"funding.equity_instrument_cap is {cap:.0%} (国发〔2019〕26号)"
+                ),
+                CheckKind.COVENANT,
+            )
+        )
     if "reit_eligible" in vals:
         ok = vals["reit_eligible"] > 0.5
         out.append(
@@ -460,8 +495,8 @@ def _reit_reasons(result: Result, s: int) -> str:
         )
     if rx.asset_type.value == "concession" and not v["reit_asset_irr"][s] >= rx.min_irr:
         why.append(f"asset IRR {v['reit_asset_irr'][s]:.2%} (< {rx.min_irr:.2%})")
-    if v["reit_size_yi_yuan"][s] < rx.min_size_yi_yuan:
-        why.append(f"size {v['reit_size_yi_yuan'][s]:.2f} 亿元 (< {rx.min_size_yi_yuan:g})")
+    if v["reit_size_yi_yuan"][s] < rx.size_floor:
+        why.append(f"size {v['reit_size_yi_yuan'][s]:.2f} 亿元 (< {rx.size_floor:g})")
     return "REIT not eligible: " + ("; ".join(why) or "a distribution-rate year fails")
 
 

@@ -81,6 +81,9 @@ METRICS: dict[str, MetricInfo] = {
     "min_llcr": MetricInfo("最低LLCR（贷款期偿债覆盖率）", "Min. LLCR (bank)", "ratio"),
     "plcr": MetricInfo("PLCR（项目期偿债覆盖率）", "PLCR (bank)", "ratio"),
     "bond_coverage": MetricInfo("专项债本息覆盖倍数", "Bond coverage multiple", "ratio"),
+    "bond_coverage_with_exit": MetricInfo(
+        "专项债本息覆盖倍数（含退出收入）", "Bond coverage incl. exit proceeds", "ratio"
+    ),
     "total_debt_coverage": MetricInfo(
         "全部债务本息覆盖倍数", "Total-debt coverage multiple", "ratio"
     ),
@@ -92,12 +95,23 @@ METRICS: dict[str, MetricInfo] = {
     ),
     "min_cumulative_cash": MetricInfo("最低累计盈余资金", "Minimum cumulative cash", "money"),
     "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "share"),
+    "equity_instrument_share": MetricInfo(
+        "权益型金融工具占资本金比例", "Equity-type instruments in project capital", "share"
+    ),
     "fiscal_outlay": MetricInfo("财政资金投入", "Fiscal outlay", "money"),
     "fiscal_leverage": MetricInfo("财政资金撬动比", "Fiscal leverage", "ratio"),
     "bond_amount": MetricInfo("专项债发行规模", "Special bonds issued", "money"),
     "loan_amount": MetricInfo("贷款提款额", "Loans drawn", "money"),
     "sponsor_equity": MetricInfo("股东资本金", "Sponsor equity", "money"),
     "reit_exit_value": MetricInfo("REITs退出估值", "REIT exit value", "money"),
+    "reit_retained_units": MetricInfo(
+        "原始权益人持有REITs份额", "REIT units retained by the owner", "money"
+    ),
+    "reit_reinvested": MetricInfo("回收资金再投资", "Recovered money reinvested", "money"),
+    "escrow_deposit": MetricInfo(
+        "专项债偿债准备金存入额", "Bond-repayment reserve deposit", "money"
+    ),
+    "land_set_asides": MetricInfo("土地出让收入计提合计", "Land-revenue set-asides", "money"),
     "reit_distribution_yield": MetricInfo("REITs预计现金分派率", "REIT distribution yield", "rate"),
     "reit_asset_irr": MetricInfo("REITs资产内部收益率", "REIT asset IRR", "rate"),
     "reit_operating_years": MetricInfo("退出前运营年限", "Years operated before exit", "years"),

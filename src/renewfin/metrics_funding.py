@@ -26,6 +26,16 @@ from renewfin.ratios import (
 from renewfin.spec.model import ProjectSpec
 
 
+def owners_cash(ledger: Ledger) -> np.ndarray:
+    """(S, T) what the shareholders receive [money]: distributions, the terminal book value
+    and, with a REIT exit, their net cash from the retained units and the reinvestment
+    (``equity.reit_units``)."""
+    out = ledger["equity.distribution"] + ledger["equity.terminal_value"]
+    if "equity.reit_units" in ledger:
+        out = out + ledger["equity.reit_units"]
+    return out
+
+
 def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     """Cash flows of each party (contributions negative), name → (S, T) [money].
 
@@ -33,7 +43,7 @@ def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     terminal book value in proportion to what they contributed; fund tiers receive the
     fund waterfall."""
     out: dict[str, np.ndarray] = {}
-    dist = ledger["equity.distribution"] + ledger["equity.terminal_value"]
+    dist = owners_cash(ledger)
     contributions: dict[str, np.ndarray] = {}
     for party in spec.funding.equity_parties:
         contributions[party.name] = ledger[f"equity.party[{party.name}].contribution"]
@@ -104,7 +114,26 @@ def funding_metrics(
     _annual_ratios(ledger, spec, notes, out)
     _cover_ratios(ledger, plan, sizing, spec.periods_per_year, notes, out)
     _coverage(ledger, spec, notes, out)
-    _capital(ledger, plan, sizing, out)
+    _capital(ledger, spec, plan, sizing, out)
+    out.update(line_totals(ledger))
+    return out
+
+
+LINE_TOTALS = (
+    ("escrow_deposit", "escrow.deposit"),
+    ("reit_retained_units", "reit.retained_subscription"),
+    ("reit_reinvested", "reit.reinvested"),
+)
+"""Metrics that are the whole-horizon sum of a line, recorded when the line is."""
+
+
+def line_totals(ledger: Ledger) -> dict[str, np.ndarray]:
+    """(S,) each ``LINE_TOTALS`` line's sum [money] where the ledger has it, and the
+    land-revenue set-asides in all (``land_set_asides``) where there are any."""
+    out = {key: ledger[id].sum(axis=1) for key, id in LINE_TOTALS if id in ledger}
+    ids = ledger.ids(prefix="revenue.set_aside[")
+    if ids:
+        out["land_set_asides"] = sum(ledger[i].sum(axis=1) for i in ids)
     return out
 
 
@@ -121,7 +150,7 @@ def _returns(
     ppy = spec.periods_per_year
     L = ledger.__getitem__
     scale = np.maximum(np.abs(L("invest.project_total").sum(axis=1)), 1e-12)
-    owners = -L("equity.shareholders_in") + L("equity.distribution") + L("equity.terminal_value")
+    owners = -L("equity.shareholders_in") + owners_cash(ledger)
     irr, reasons = finance.irr(owners, ppy, with_reason=True)
     at_risk = L("equity.shareholders_in").sum(axis=1) >= 1e-3 * scale
     note_reasons(diagnostics, "equity_irr", np.where(at_risk, np.asarray(reasons), 0))
@@ -304,8 +333,10 @@ def _coverage(
     ledger: Ledger, spec: ProjectSpec, notes: MetricNotes, out: dict[str, np.ndarray]
 ) -> None:
     """本息覆盖倍数 over the debt's life (NaN with a reason when income is negative or the
-    service negligible) and the minimum cumulative cash over the periods of operation
-    (``cash_test_periods``)."""
+    service negligible): the bond's on project income, the total-debt and residual ones
+    with the REIT exit proceeds (which repay the loans first), and with an exit the bond's
+    with its proceeds too (``bond_coverage_with_exit``); and the minimum cumulative cash
+    over the periods of operation (``cash_test_periods``)."""
     L = ledger.__getitem__
     ni = L("cash.net_income_for_coverage")
     bond_pi = L("cash.bond_debt_service")
@@ -315,7 +346,13 @@ def _coverage(
     )  # opening balances with the period's drawings
     life = bond_life(ledger)
     debt_life = window(life | (opening > 1e-9) | (loan_pi > 1e-9))
-    sums = coverage_sums(ni, bond_pi, loan_pi, life, debt_life)
+    # The bond's multiple on project income, the exit proceeds apart; the loans, which
+    # the proceeds repay first, are covered with them (DOMAIN.md §5).
+    with_exit = coverage_sums(ni + L("reit.net_proceeds"), bond_pi, loan_pi, life, debt_life)
+    sums = {**with_exit, "bond_coverage": coverage_sums(ni, bond_pi, loan_pi, life, debt_life)[
+        "bond_coverage"]}
+    if spec.funding.reit_exit is not None:
+        sums["bond_coverage_with_exit"] = with_exit["bond_coverage"]
     no_revenue = np.abs(L("revenue.total")).sum(axis=1) <= 1e-12
     for key, (num, den) in sums.items():
         value, why = cover(num, den)
@@ -339,14 +376,29 @@ def held_until(ledger: Ledger) -> np.ndarray:
     return ledger.n_periods - 1 - np.argmax(held[:, ::-1], axis=1)
 
 
+def fund_capital(ledger: Ledger, spec: ProjectSpec) -> np.ndarray:
+    """(S,) the fund's contributions that count as project capital [money]: all but its
+    debt-like tiers (明股实债, ``Fund.debt_like``)."""
+    fund = spec.funding.fund
+    kept = 0.0 if fund is None else 1.0 - fund.debt_like_share
+    return kept * ledger["fund.contribution"].sum(axis=1)
+
+
 def _capital(
-    ledger: Ledger, plan: FundingPlan, sizing: Sizing, out: dict[str, np.ndarray]
+    ledger: Ledger,
+    spec: ProjectSpec,
+    plan: FundingPlan,
+    sizing: Sizing,
+    out: dict[str, np.ndarray],
 ) -> None:
-    """Capital ratio, the fiscal view and the amounts raised, into ``out``."""
+    """Capital ratio (the fund's debt-like tiers left out), the share of it that
+    equity-type instruments make up (``equity_instrument_share``, with a fund), the
+    fiscal view and the amounts raised, into ``out``."""
     L = ledger.__getitem__
     total_inv = out["total_project_investment"]
     shape = L("capex.total").shape
-    capital = (L("equity.sponsor") + L("fiscal.injections") + L("fund.contribution")).sum(axis=1)
+    fund = fund_capital(ledger, spec)
+    capital = (L("equity.sponsor") + L("fiscal.injections")).sum(axis=1) + fund
     for name, flows in plan.grants.items():
         if plan.grants_capital[name]:
             capital = capital + np.broadcast_to(flows, shape).sum(axis=1)
@@ -356,6 +408,8 @@ def _capital(
                 tr.schedule.issue, shape
             ).sum(axis=1)
     out["capital_ratio"] = safe_ratio(capital, total_inv)
+    if spec.funding.fund is not None:
+        out["equity_instrument_share"] = safe_ratio(fund, capital)
     out["sponsor_equity"] = L("equity.sponsor").sum(axis=1)
     out["fiscal_outlay"] = L("fiscal.total").sum(axis=1)
     capital_fiscal = (L("fiscal.grants") + L("fiscal.injections")).sum(axis=1)

@@ -26,7 +26,10 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "fiscal_leverage",
         ],
     ),
-    ("收入与成本 Revenue and costs", ["total_revenue", "total_opex", "total_taxes"]),
+    (
+        "收入与成本 Revenue and costs",
+        ["total_revenue", "land_set_asides", "total_opex", "total_taxes"],
+    ),
     (
         "项目与资本金收益 Returns",
         [*PROJECT_RETURNS, *EQUITY_RETURNS],
@@ -35,9 +38,11 @@ SECTIONS: list[tuple[str, list[str]]] = [
         "专项债收益与融资平衡 Special-bond balance",
         [
             "bond_coverage",
+            "bond_coverage_with_exit",
             "total_debt_coverage",
             "residual_coverage",
             "min_annual_cash_coverage",
+            "escrow_deposit",
             "min_cumulative_cash",
         ],
     ),
@@ -58,6 +63,8 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "reit_operating_years",
             "reit_size_yi_yuan",
             "reit_eligible",
+            "reit_retained_units",
+            "reit_reinvested",
         ],
     ),
 ]

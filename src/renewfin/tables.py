@@ -1664,7 +1664,9 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     Outflows: capital contributed (``equity.shareholders_in``), bond and loan principal
     and interest, financing fees, operating costs, their input VAT, VAT payable, taxes and
     surcharges, income tax, payments to the fund. Inflows: revenue, output VAT, subsidy
-    income, the residual book value (``equity.terminal_value``) and REIT exit proceeds.
+    income, the residual book value (``equity.terminal_value``) and REIT exit proceeds,
+    and with a REIT exit the shareholders' net cash from their retained units and the
+    reinvested recovered money (``equity.reit_units``, negative at the exit).
 
     Construction-period debt service, fees, tax and operating cash are met from the
     sources of the financing table and so are already net in the capital contributed;
@@ -1717,6 +1719,17 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
         **(
             {"in.vat_refund": (VAT_REFUND[1], VAT_REFUND[2], op("tax.vat_refund"))}
             if sh.nonzero("tax.vat_refund")
+            else {}
+        ),
+        **(
+            {
+                "equity.reit_units": (
+                    "REITs持有份额及回收资金再投资（净额）",
+                    "Retained REIT units and reinvestment (net)",
+                    sh.lines("equity.reit_units"),
+                )
+            }
+            if "equity.reit_units" in result.ledger
             else {}
         ),
         "in.financing_after_construction": (
@@ -2038,8 +2051,9 @@ def balance_sheet(result: Result, scenario: int = 0) -> pd.DataFrame:
 def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
     """专项债券项目收益与融资平衡表 — project income for debt service
     (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
-    their input VAT, less taxes, plus exit proceeds and interest earned on cash, less the
-    maintenance reserve's contributions net of its releases; fiscal subsidies excluded),
+    their input VAT, less taxes, plus interest earned on cash, less the maintenance
+    reserve's contributions net of its releases; fiscal subsidies and the REIT exit
+    proceeds excluded), the exit proceeds on a line apart,
     special-bond
     principal and interest (``cash.bond_debt_service``), market-financing principal and
     interest (``cash.loan_debt_service``; its interest row is that line less the principal,
@@ -2077,12 +2091,6 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.lines("tax.vat_payable", "tax.taxes_and_surcharges", "tax.income_tax"),
         level=1,
     )
-    sh.add_flow(
-        "reit.net_proceeds",
-        "加：资产处置收入（REITs退出）",
-        "plus: REIT exit net proceeds",
-        level=1,
-    )
     if sh.nonzero("finance.interest_income"):
         sh.add_flow(
             "finance.interest_income",
@@ -2111,6 +2119,9 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.lines("reserve.mmra.contribution") - sh.lines("reserve.mmra.release"),
             level=1,
         )
+    sh.add_flow(
+        "reit.net_proceeds", "资产处置收入（REITs退出，单列）", "REIT exit net proceeds (apart)"
+    )
     bond = sh.add_flow(
         "cash.bond_debt_service", "专项债券还本付息", "Special-bond principal and interest"
     )
@@ -2122,6 +2133,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         level=1,
     )
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
+    if "escrow.closing" in result.ledger:  # a bond held to maturity after a REIT exit
+        sh.add_flow("escrow.deposit", "偿债准备金专户存入", "Bond-repayment reserve deposit")
+        sh.add_flow("escrow.release", "偿债准备金专户支付专项债本息",
+                    "Bond service paid from the reserve")
+        sh.add_balance("escrow.closing", "偿债准备金专户余额", "Bond-repayment reserve balance")
     loan = sh.add_flow(
         "cash.loan_debt_service", "市场化融资还本付息", "Market financing principal and interest"
     )
@@ -2149,7 +2165,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         [bond_ds],
     )
     sh.add_sum(
-        "surplus", "当年资金结余", "Surplus after all debt service", [income], [bond_ds, loan_ds]
+        "surplus",
+        "当年资金结余",
+        "Surplus after all debt service",
+        [income, "reit.net_proceeds"],
+        [bond_ds, loan_ds],
     )
     sh.add_cumulative(
         "surplus.cumulative",

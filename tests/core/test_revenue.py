@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from renewfin.engine import run
-from renewfin.spec import ProjectSpec, validate_data
+from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 PARKING = {"name": "停车位", "kind": "parking", "quantity": 200, "unit_price": 250,
@@ -125,3 +125,46 @@ def test_total_is_the_sum_of_streams() -> None:
     res = run(validate_data(ProjectSpec, minimal_spec(revenues=[PARKING, ads])))
     assert_allclose(res.ledger["revenue.total"][0], [0, 0] + [78.0] * 8, rtol=1e-12)
     assert res.values["total_revenue"][0] == pytest.approx(78 * 8)
+
+
+LAND = {"name": "土地出让", "kind": "land_transfer", "quantity": 30, "quantity_unit": "亩",
+        "unit_price": 150, "price_currency": "万元", "price_per": "once",
+        "schedule": [0.6, 0.4], "land_cost_rate": 0.4,
+        "set_asides": {"land_fund": 0.02, "agriculture": 0.01}}
+
+
+def test_land_transfer_set_asides_each_on_its_base() -> None:
+    """30 亩 × 150 万元 = 4,500 万元 of gross land-transfer income, sold 60 % / 40 % in the
+    first two operating years (model years 2 and 3): 2,700 and 1,800. The land's cost is
+    40 % of the gross, so 土地出让收益 = 1,620 and 1,080. 农田水利 and 教育资金 10 % of 收益
+    (162 and 108 each; the defaults), 保障性安居工程 10 % of 净收益 (162, 108), 国有土地收益基金
+    2 % of the gross (54, 36), 农业土地开发资金 1 % of the gross (27, 18). Available to the
+    project: 2,700 − 3 × 162 − 54 − 27 = 2,133 and 1,800 − 3 × 108 − 36 − 18 = 1,422 (one
+    rate of 12 % on the gross would have been 2,376 and 1,584)."""
+    res = run(validate_data(ProjectSpec, minimal_spec(revenues=[LAND])))
+    led = res.ledger
+    pad = lambda a, b: [0, 0, a, b] + [0] * 6  # noqa: E731
+    assert_allclose(led["revenue.land_gross[土地出让]"][0], pad(2700, 1800), rtol=1e-12)
+    assert_allclose(led["revenue.land_net_income[土地出让]"][0], pad(1620, 1080), rtol=1e-12)
+    for name in ("农田水利建设资金", "教育资金", "保障性安居工程资金"):
+        assert_allclose(led[f"revenue.set_aside[土地出让][{name}]"][0], pad(162, 108),
+                        rtol=1e-12)
+    assert_allclose(led["revenue.set_aside[土地出让][国有土地收益基金]"][0], pad(54, 36),
+                    rtol=1e-12)
+    assert_allclose(led["revenue.set_aside[土地出让][农业土地开发资金]"][0], pad(27, 18),
+                    rtol=1e-12)
+    assert_allclose(led["revenue.stream[土地出让]"][0], pad(2133, 1422), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"set_aside_rate": 0.1}, "set_aside_rate"),
+        ({"set_asides": {"education": 1.5}}, r"set_asides\.education"),
+    ],
+)
+def test_land_set_asides_given_one_way(patch: dict[str, Any], field: str) -> None:
+    """A single rate and the itemised set-asides together, or a rate above 100 %, is an
+    error naming the field."""
+    with pytest.raises(SpecError, match=rf"revenues\[0 土地出让\]\.{field}"):
+        validate_data(ProjectSpec, minimal_spec(revenues=[{**LAND, **patch}]))

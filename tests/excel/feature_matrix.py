@@ -663,9 +663,62 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "payment-concession",
+        "a new-mechanism concession (特许经营): grantor, 30-year term, a 3 % concession fee "
+        "item, hand-back (no residual value)",
+        merged(
+            plus_opex({"name": "特许经营权使用费", "basis": "revenue_share", "share": 0.03}),
+            {"evaluation": {"include_residual_value": False}},
+            {"funding": {"government_payment": {
+                "model": "concession", "grantor": "市城管局", "term_years": 30,
+                "concession_fee": "特许经营权使用费"}}},
+        ),
+    ),
+    Case(
+        "payment-viability-gap",
+        "可行性缺口补助 of 100 a year capped at 20 % of revenue, outside the new mechanism",
+        {"funding": {
+            "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
+                             {"name": "缺口补助", "use": "operating_subsidy", "amount": 100.0}],
+            "government_payment": {"model": "viability_gap", "gap_cap_share": 0.2,
+                                   "new_mechanism": False, "hand_back": False},
+        }},
+    ),
+    Case(
+        "payment-service-purchase",
+        "政府购买服务 paid as an operating subsidy of 80 a year",
+        {"funding": {
+            "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
+                             {"name": "购买服务", "use": "operating_subsidy", "amount": 80.0}],
+            "government_payment": {"model": "service_purchase"},
+        }},
+    ),
+    Case(
+        "land-set-asides",
+        "land-transfer income with each statutory set-aside on its base (农田水利 and 教育 10 % "
+        "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
+        "the gross income) and the land's cost 40 % of the gross, in a declared user-pays "
+        "(使用者付费) project",
+        merged({"funding": {"government_payment": {"model": "user_pays"}}}, plus_revenues(
+            {
+                "name": "土地出让",
+                "kind": "land_transfer",
+                "quantity": 30,
+                "quantity_unit": "亩",
+                "unit_price": 150.0,
+                "price_currency": "万元",
+                "price_per": "once",
+                "schedule": [0.6, 0.4],
+                "land_cost_rate": 0.4,
+                "set_asides": {"housing": 0.15, "land_fund": 0.02, "agriculture": 0.01},
+            }
+        )),
+    ),
+    Case(
         "lat-land-transfer",
         "土地增值税 on a land-use-right transfer by the company (switched on), no developer "
-        "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale",
+        "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale; the "
+        "statutory set-asides at their defaults (none of the provincial funds)",
         merged(
             plus_revenues(
                 {
@@ -676,6 +729,7 @@ CASES: list[Case] = [
                     "unit_price": 450.0,
                     "price_currency": "万元",
                     "price_per": "once",
+                    "set_asides": {},
                     "schedule": [0.6, 0.4],
                     "land_appreciation_tax": True,
                 }
@@ -1500,6 +1554,21 @@ CASES: list[Case] = [
         {"funding": {"fund": FUND}},
     ),
     Case(
+        "fund-simple-middle",
+        "a fund whose preferred returns accrue simply, paid in mid-period, its senior tier "
+        "debt-like (明股实债: out of capital)",
+        {"funding": {"fund": merge_data(FUND, {"accrual": "simple", "draw_timing": "middle",
+                                               "debt_like": "senior"})}},
+    ),
+    Case(
+        "fund-start-quarterly-debt-like",
+        "a quarterly fund paid in at the start of each period, compounding, both tiers "
+        "debt-like",
+        merged({"timeline": {"periodicity": "quarterly"}},
+               {"funding": {"fund": merge_data(FUND, {"draw_timing": "start",
+                                                      "debt_like": "all"})}}),
+    ),
+    Case(
         "fund-scheduled",
         "a fund paid in on a schedule from year 1, 5-year term, no upside",
         {
@@ -1530,6 +1599,30 @@ CASES: list[Case] = [
         "reit-concession-dcf",
         "REIT exit of a concession asset by DCF to the horizon",
         reit(asset_type="concession", valuation="dcf", discount_rate=0.065),
+    ),
+    Case(
+        "reit-bond-escrow",
+        "REIT exit with the bond held to maturity from a reserve earning 1.5 %",
+        reit(escrow_rate=0.015),
+    ),
+    Case(
+        "reit-costs-retention",
+        "REIT exit with SPV taxes, REIT debt service, 30 % retained units for 3 years and the "
+        "reinvested money counted as a return",
+        reit(spv_tax_rate=0.1, debt_service=20.0, retained_share=0.3, lockup_years=3,
+             reinvestment_counts_as_return=True, management_fee_rate=0.005),
+    ),
+    Case(
+        "reit-concession-end",
+        "REIT exit of a concession (保障性租赁住房 size preset) valued by DCF to the "
+        "concession's end in year 11",
+        reit(asset_type="concession", valuation="dcf", concession_end_year=11,
+             affordable_rental=True),
+    ),
+    Case(
+        "reit-bond-early-redemption",
+        "REIT exit with the bond redeemed early from the proceeds (提前赎回)",
+        reit(early_redemption=[BOND]),
     ),
     Case(
         "fund-reit-exit",

@@ -15,10 +15,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from renewfin import metrics_funding
+from renewfin import finance, metrics_funding
+from renewfin.checks import run_checks
 from renewfin.engine import Result, run
+from renewfin.instruments import special_bond as sb
 from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
@@ -560,21 +564,23 @@ def test_equity_parties_split_contributions() -> None:
 # --------------------------------------------------------------------------- #
 
 
-def _reit_case(cap_rate: float) -> Result:
+def _reit_case(cap_rate: float, **exit: Any) -> Result:
     return _run(funding={
         "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03,
                            "issuance_fee_rate": 0, "payment_fee_rate": 0}],
         "loans": [_loan(rate=0.04, sizing={"amount": 400})],
         "fund": {"amount": 200, "senior_share": 0.75, "senior_return": 0.05,
                  "junior_return": 0.10, "term_years": 7},
-        "reit_exit": {"exit_year": 6, "cap_rate": cap_rate, "min_size_yi_yuan": 0}})
+        "reit_exit": {"exit_year": 6, "cap_rate": cap_rate, "min_size_yi_yuan": 0,
+                      "early_redemption": ["B"], **exit}})
 
 
 def test_reit_exit_repays_debt_then_fund_then_equity() -> None:
     """Exit at the end of year 6 (period 5) at 240 / 5 % = 4,800, net 4,704. In period 5:
-    bond 300 + interest 9; loan balance 200 + interest 4 % × 200 = 8; the fund's whole claim
-    (senior 150 + 7.5, junior 50 + 5 = 212.5); the rest to equity: 240 + 4,704 − 309 − 208
-    − 212.5 = 4,214.5. After it: no revenue, no balances."""
+    bond redeemed early (``early_redemption``), 300 + interest 9; loan balance 200 + interest
+    4 % × 200 = 8; the fund's whole claim (senior 150 + 7.5, junior 50 + 5 = 212.5); the rest
+    to equity: 240 + 4,704 − 309 − 208 − 212.5 = 4,214.5. After it: no revenue, no
+    balances."""
     res = _reit_case(0.05)
     e = 5
     assert_allclose(_row(res, "revenue.total")[e + 1 :], 0.0)
@@ -591,6 +597,64 @@ def test_reit_exit_repays_debt_then_fund_then_equity() -> None:
     assert_allclose(_row(res, "equity.distribution")[e + 1 :], 0.0)
     assert_allclose(_row(res, "cash.balance")[e:], 0.0, atol=1e-9)
     _check_identities(res)
+
+
+def test_reit_exit_escrows_the_bond_by_default() -> None:
+    """The same exit with the bond not redeemed (the default): the reserve, earning nothing,
+    receives the year-7 service 300 + 9 = 309 at the exit and pays it at the bond's maturity
+    (period 6). The company pays its year-6 coupon 9 and the deposit 309: principal 300
+    (the balance handed over), interest 9 + 309 − 300 = 18; equity gets 9 less than with
+    the redemption: 4,214.5 − 9 = 4,205.5. The bond coverage is on project income (exit
+    proceeds apart): the with-exit multiple exceeds it by the proceeds over the bond
+    service, 4,704 / Σ bond P+I."""
+    res = _reit_case(0.05, early_redemption=[])
+    e = 5
+    assert _row(res, "bond[B].principal")[e] == pytest.approx(300.0)
+    assert _row(res, "bond[B].interest")[e] == pytest.approx(18.0)
+    assert _row(res, "escrow.deposit")[e] == pytest.approx(309.0)
+    assert _row(res, "escrow.release")[e + 1] == pytest.approx(309.0)
+    assert_allclose(_row(res, "escrow.closing"), [0, 0, 0, 0, 0, 309, 0, 0, 0, 0], atol=1e-9)
+    assert _row(res, "equity.distribution")[e] == pytest.approx(4205.5)
+    service = _row(res, "cash.bond_debt_service").sum()
+    v = res.values
+    assert v["bond_coverage_with_exit"][0] - v["bond_coverage"][0] == pytest.approx(
+        4704.0 / service)
+    _check_identities(res)
+
+
+def test_reit_exit_with_fees_capex_reserve_and_retained_units() -> None:
+    """The escrowed exit (value 4,800, NOI = revenue = 240 a year) with fees 0.5 % of value
+    (24), a capex reserve of 2 % of revenue (4.8), SPV taxes 10 % of NOI (24) and REIT debt
+    service 12 a year: distributable cash 240 × 0.9 − 4.8 − 24 − 12 = 175.2 a year, a
+    distribution rate of 175.2 / 4,800 = 3.65 % < 3.8 %: not eligible (no longer
+    0.9 × cap = 4.5 %). The owner keeps 20 % of the units for a 2-year lock-up: it pays
+    960 at the exit, receives 20 % × 90 % × 175.2 = 31.536 in years 7 and 8 and sells the
+    units for 960 at the end of year 8 (period 7). Net recovered money: the exit
+    distribution 4,205.5 − 960 = 3,245.5, of which 90 % (2,920.95) is reinvested and left
+    out of the shareholders' cash: their REIT line is −960 − 2,920.95 = −3,880.95, then
+    31.536, then 991.536."""
+    res = _reit_case(0.05, early_redemption=[], management_fee_rate=0.005,
+                     capex_reserve_rate=0.02, spv_tax_rate=0.1, debt_service=12.0,
+                     lockup_years=2)
+    e = 5
+    assert_allclose(_row(res, "reit.distributable")[e + 1 :], 175.2, rtol=1e-12)
+    assert res.values["reit_distribution_yield"][0] == pytest.approx(0.0365)
+    assert res.values["reit_eligible"][0] == 0.0
+    assert _row(res, "equity.distribution")[e] == pytest.approx(4205.5)
+    assert _row(res, "reit.retained_subscription")[e] == pytest.approx(960.0)
+    assert_allclose(_row(res, "reit.retained_distribution"),
+                    [0, 0, 0, 0, 0, 0, 31.536, 31.536, 0, 0], atol=1e-9)
+    assert _row(res, "reit.retained_sale")[7] == pytest.approx(960.0)
+    assert _row(res, "reit.recovered")[e] == pytest.approx(3245.5)
+    assert _row(res, "reit.reinvested")[e] == pytest.approx(2920.95)
+    assert_allclose(_row(res, "equity.reit_units"),
+                    [0, 0, 0, 0, 0, -3880.95, 31.536, 991.536, 0, 0], atol=1e-9)
+    owners = (-_row(res, "equity.shareholders_in") + _row(res, "equity.distribution")
+              + _row(res, "equity.reit_units"))
+    assert res.values["equity_irr"][0] == pytest.approx(float(finance.irr(owners[None], 1)[0]))
+    counted = _reit_case(0.05, early_redemption=[], lockup_years=2,
+                         reinvestment_counts_as_return=True)
+    assert _row(counted, "equity.reit_units")[e] == pytest.approx(-960.0)
 
 
 def test_reit_exit_short_proceeds_reach_the_fund_before_equity() -> None:
@@ -687,11 +751,13 @@ def test_lockup_blocks_distributions_below_the_floor() -> None:
 
 
 def test_priority_fund_before_reserves() -> None:
-    """A 12-month DSRA (target after year 2 = year 3's service 125) and a fund of 200
-    (senior 75 % at 5 %, junior at 10 %: 7.5 + 3 and 5 + 2 accrued by year 2 = 17.5). With the
+    """A 12-month DSRA (target after year 2 = year 3's service 125) and a fund of 200 paid
+    in with spending (80 and 120 at the ends of years 0 and 1; senior 75 % at 5 %, junior
+    at 10 %, compounding): senior 60 × 5 % = 3 in year 1, (150 + 3) × 5 % = 7.65 in year
+    2; junior 20 × 10 % = 2, then (50 + 2) × 10 % = 5.2: 17.85 accrued by year 2. With the
     default order the 110 left after debt service all goes to the reserve and the fund gets
-    nothing; with the fund before the reserves the fund takes its 17.5 first and the reserve
-    92.5. Sources = uses and the balance sheet balances in both."""
+    nothing; with the fund before the reserves the fund takes its 17.85 first and the
+    reserve 92.15. Sources = uses and the balance sheet balances in both."""
     funding = {"loans": [_loan(dsra_months=12)], "distribution_policy": "cash",
                "fund": {"amount": 200, "senior_share": 0.75, "senior_return": 0.05,
                         "junior_return": 0.10, "term_years": 7}}
@@ -700,8 +766,8 @@ def test_priority_fund_before_reserves() -> None:
                                                     "sweep", "equity"]})
     assert _row(default, "fund.paid")[2] == pytest.approx(0.0)
     assert _row(default, "cash.dsra_balance")[2] == pytest.approx(110.0)
-    assert _row(swapped, "fund.paid")[2] == pytest.approx(17.5)
-    assert _row(swapped, "cash.dsra_balance")[2] == pytest.approx(92.5)
+    assert _row(swapped, "fund.paid")[2] == pytest.approx(17.85)
+    assert _row(swapped, "cash.dsra_balance")[2] == pytest.approx(92.15)
     _check_identities(default)
     _check_identities(swapped)
 
@@ -939,3 +1005,102 @@ def test_bond_issued_before_the_reit_exit_is_accepted() -> None:
     assert _row(res, "bond[B].issue")[5] == pytest.approx(300.0)
     assert _row(res, "bond[B].principal")[5] == pytest.approx(300.0)
     assert_allclose(_row(res, "bond[B].closing")[5:], 0.0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- #
+# Fund returns and capital (issue 18)
+# --------------------------------------------------------------------------- #
+
+
+def test_fund_tiers_paid_in_full_earn_exactly_their_rates() -> None:
+    """The REIT case's fund (senior 75 % at 5 %, junior at 10 %, compounding, paid in at the
+    ends of the construction years, returns paid from cash each year and capital at the
+    exit): each tier's IRR on its own flows is exactly its rate, 5.000 % and 10.000 %."""
+    res = _reit_case(0.05)
+    fund = res.spec.funding.fund
+    assert fund is not None
+    assert res.values[f"party_irr[{fund.name}优先级]"][0] == pytest.approx(0.05, abs=1e-10)
+    assert res.values[f"party_irr[{fund.name}劣后级]"][0] == pytest.approx(0.10, abs=1e-10)
+
+
+def _fund_capital_case(debt_like: str, amount: float = 200.0) -> Result:
+    return _run(funding={"fund": {"amount": amount, "senior_share": 0.75, "senior_return": 0.05,
+                                  "junior_return": 0.10, "term_years": 7,
+                                  "debt_like": debt_like}})
+
+
+def test_debt_like_tiers_are_not_capital_and_the_cap_is_checked() -> None:
+    """A fund of 200 in a project of total investment I with sponsor equity E: as equity
+    the fund counts in full (capital ratio (E + 200) / I); with the senior tier debt-like
+    (明股实债, 国发〔2019〕26号) only the junior 50 counts; with both, none. The fund's
+    equity-type share of capital is 200 / (E + 200); a fund of 900 (with the sponsor's
+    equity small beside it) exceeds the 50 % cap and fails ``equity_instrument_cap``."""
+    equity = _fund_capital_case("none")
+    senior = _fund_capital_case("senior")
+    both = _fund_capital_case("all")
+    total = equity.values["total_project_investment"][0]
+    for res, counted in ((equity, 200.0), (senior, 50.0), (both, 0.0)):
+        e = res.values["sponsor_equity"][0]
+        assert res.values["capital_ratio"][0] == pytest.approx((e + counted) / total)
+        share = res.values["equity_instrument_share"][0]
+        assert share == pytest.approx(counted / (e + counted))
+    checks = {c.id: c for c in run_checks(equity)}
+    assert bool(checks["equity_instrument_cap"].passed[0]) is bool(
+        equity.values["equity_instrument_share"][0] <= 0.5)
+    big = {c.id: c for c in run_checks(_fund_capital_case("none", 900.0))}
+    assert not big["equity_instrument_cap"].passed[0]
+    assert "equity_instrument_cap is 50%" in big["equity_instrument_cap"].detail(0)
+
+
+@settings(max_examples=8)
+@given(amount=st.floats(50.0, 600.0), senior=st.floats(0.5, 0.9),
+       debt_like=st.sampled_from(["senior", "all"]))
+def test_a_debt_like_tier_never_counts_as_capital(
+    amount: float, senior: float, debt_like: str
+) -> None:
+    """Property: whatever the fund's size and split, the capital counted from a fund whose
+    senior (or every) tier is debt-like is its other tiers' contributions only: the
+    capital ratio is (sponsor equity + what is left) / total investment."""
+    res = _run(funding={"fund": {"amount": amount, "senior_share": senior,
+                                 "senior_return": 0.05, "junior_return": 0.10,
+                                 "term_years": 7, "debt_like": debt_like}})
+    paid = float(res.ledger["fund.contribution"].sum())
+    counted = paid * (1.0 - senior) if debt_like == "senior" else 0.0
+    total = res.values["total_project_investment"][0]
+    e = res.values["sponsor_equity"][0]
+    assert res.values["capital_ratio"][0] == pytest.approx((e + counted) / total, rel=1e-12)
+
+
+@settings(max_examples=8)
+@given(tenor=st.integers(7, 15), coupon=st.floats(0.01, 0.05), rate=st.floats(0.0, 0.04),
+       exit_year=st.integers(5, 6), bullet=st.booleans())
+def test_escrow_in_the_engine_never_negative_and_repays_at_maturity(
+    tenor: int, coupon: float, rate: float, exit_year: int, bullet: bool
+) -> None:
+    """Property (engine): a bond of 300 outliving a REIT exit whose proceeds suffice is
+    held to maturity from the reserve: the reserve never goes negative, its releases are
+    the bond's service after the exit — all the principal left at the exit, paid by the
+    bond's maturity — and it is empty from maturity on (a 20-year horizon holds every
+    tenor)."""
+    shares = None if bullet else [1.0 / tenor] * tenor
+    bond = {"name": "B", "amount": 300, "tenor_years": tenor, "coupon": coupon,
+            "repayment": "bullet" if bullet else "custom", "repayment_schedule": shares}
+    res = _run(timeline={"horizon_years": 20}, funding={
+        "special_bonds": [bond],
+        "reit_exit": {"exit_year": exit_year, "cap_rate": 0.05, "min_size_yi_yuan": 0,
+                      "escrow_rate": rate}})
+    led = res.ledger
+    closing = led["escrow.closing"][0]
+    assert closing.min() >= -1e-9 * 300
+    e = exit_year - 1
+    maturity = tenor - 1
+    left = 300.0 * (1.0 if bullet else (tenor - exit_year) / tenor)
+    b = res.spec.funding.special_bonds[0]  # its payment fees (0.005 %) are service too
+    schedule = sb.schedule(300.0, 0, tenor, coupon, 1, 20,
+                           shares=None if bullet else np.array(shares),
+                           issuance_fee_rate=b.issuance_fee_rate,
+                           payment_fee_rate=b.payment_fee_rate)
+    assert_allclose(led["escrow.release"][0], np.where(np.arange(20) > e,
+                                                       schedule.service[0], 0.0), atol=1e-9)
+    assert schedule.principal[0, e + 1 :].sum() == pytest.approx(left)
+    assert_allclose(closing[maturity:], 0.0, atol=1e-9 * 300)

@@ -57,11 +57,18 @@ def test_dcf_on_a_semiannual_grid() -> None:
 
 
 def test_distribution_rates_and_missing_years() -> None:
-    """payout × NOI of each year / value: 0.9 × 240 / 4,800 = 4.5 %, 0.9 × 250 / 4,800 =
-    4.6875 %; the third year lies beyond the horizon → NaN."""
-    noi = np.array([[240.0, 250.0]])
-    got = reit.distribution_rates(noi, np.array([4800.0]), 0.9, 1)
-    assert_allclose(got[0, :2], [0.045, 0.046875], rtol=1e-14)
+    """Distributable cash of each year (NOI 240 and 250, revenue 300 and 310, value 4,800):
+    fees 0.3 % × 4,800 = 14.4, capex reserve 2 % of revenue (6 and 6.2), SPV taxes 10 % of
+    NOI (24 and 25), REIT debt service 12: 240 − 24 − 6 − 14.4 − 12 = 183.6 and 250 − 25 −
+    6.2 − 14.4 − 12 = 192.4; rates 183.6 / 4,800 = 3.825 % and 192.4 / 4,800 = 4.00833 %
+    (before the payout share); the third year lies beyond the horizon → NaN."""
+    cash = reit.distributable_cash(
+        np.array([[240.0, 250.0]]), np.array([[300.0, 310.0]]), np.array([4800.0]), 1,
+        fee_rate=0.003, capex_rate=0.02, tax_rate=0.1, debt_service=12.0,
+    )
+    assert_allclose(cash, [[183.6, 192.4]], rtol=1e-12)
+    got = reit.distribution_rates(cash, np.array([4800.0]), 1)
+    assert_allclose(got[0, :2], [0.03825, 192.4 / 4800], rtol=1e-12)
     assert np.isnan(got[0, 2])
 
 
@@ -88,7 +95,9 @@ def _exit(**reit_exit: object) -> Result:
 def test_engine_noi_cap_value_and_proceeds() -> None:
     """Forward NOI 240 / 5 % = 4,800 at the exit period (5); net proceeds after 2 %
     transaction costs 4,704; 4 years of operation (years 2–5); size 4,800 万元 = 0.48 亿元;
-    distribution yield 0.9 × 240 / 4,800 = 4.5 %."""
+    distribution yield from distributable cash (default fees 0.3 % × 4,800 = 14.4, capex
+    reserve 2 % × revenue 240 = 4.8): (240 − 14.4 − 4.8) / 4,800 = 4.6 % (no longer the
+    tautological 0.9 × cap = 4.5 %)."""
     res = _exit(cap_rate=0.05)
     led = res.ledger
     expected = np.zeros(10)
@@ -98,7 +107,7 @@ def test_engine_noi_cap_value_and_proceeds() -> None:
     assert res.metric("reit_exit_value") == pytest.approx(4800.0)
     assert res.metric("reit_operating_years") == pytest.approx(4.0)
     assert res.metric("reit_size_yi_yuan") == pytest.approx(0.48)
-    assert res.metric("reit_distribution_yield") == pytest.approx(0.045)
+    assert res.metric("reit_distribution_yield") == pytest.approx(0.046)
 
 
 def test_engine_dcf_value_for_ownership_and_concession() -> None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from renewfin.engine import run
 from renewfin.instruments import special_bond as sb
 from renewfin.spec import ProjectSpec, validate_data
+from renewfin.spec.errors import SpecError
 from renewfin.spec.funding import InterestFrequency, SpecialBond
 from renewfin.testing import minimal_spec
 
@@ -189,3 +192,74 @@ def test_schedule_is_vectorised_over_amount_and_coupon() -> None:
     s = sb.schedule(np.array([[1000.0], [500.0]]), 0, 3, np.array([[0.03], [0.02]]), 1, 4)
     assert_allclose(s.interest, [[30, 30, 30, 0], [10, 10, 10, 0]])
     assert_allclose(s.principal[:, 2], [1000.0, 500.0])
+
+
+def test_bond_held_to_maturity_from_the_escrow() -> None:
+    """1,000 bullet at 3 % (annual coupons) for 5 years on an annual grid, a REIT exit at
+    the end of year 2 (period 1), the reserve earning 2 %. Remaining service: 30, 30 and
+    1,030 in years 3–5, so the deposit is 30/1.02 + 30/1.02² + 1,030/1.02³ = 29.41176 +
+    28.83506 + 970.59200 = 1,028.83883. The reserve: year 3 opens at 1,028.83883, earns
+    20.57678, pays 30 → 1,019.41561; year 4 earns 20.38831, pays 30 → 1,009.80392; year 5
+    earns 20.19608, pays 1,030 → 0. The company pays its coupon of year 2 (30) and the
+    deposit at the exit: principal 1,000 (the balance handed over), interest 30 + 28.83883,
+    nothing after."""
+    full = sb.schedule(1000.0, 0, 5, 0.03, 1, 7)
+    company, escrow = sb.escrow_at(full, 1, 0.02, 1)
+    deposit = 30 / 1.02 + 30 / 1.02**2 + 1030 / 1.02**3
+    assert_allclose(deposit, 1028.83883, atol=5e-6)
+    assert_allclose(escrow.deposit[0], [0, deposit, 0, 0, 0, 0, 0], rtol=1e-13)
+    assert_allclose(escrow.release[0], [0, 0, 30, 30, 1030, 0, 0], rtol=1e-13)
+    assert_allclose(
+        escrow.closing[0], [0, deposit, 1019.41561, 1009.80392, 0, 0, 0], atol=5e-6
+    )
+    assert_allclose(escrow.earned[0, 2:5], [20.57678, 20.38831, 20.19608], atol=5e-6)
+    assert_allclose(company.principal[0], [0, 1000, 0, 0, 0, 0, 0], atol=1e-12)
+    assert_allclose(company.interest[0], [30, 30 + deposit - 1000, 0, 0, 0, 0, 0], rtol=1e-13)
+    assert_allclose(company.closing[0], [1000, 0, 0, 0, 0, 0, 0], atol=1e-12)
+    assert_allclose(company.service.sum(), 30 + 30 + deposit, rtol=1e-13)
+
+
+@given(
+    amount=st.floats(10.0, 1e5),
+    tenor=st.integers(2, 20),
+    coupon=st.floats(0.0, 0.06),
+    rate=st.floats(0.0, 0.06),
+    ppy=st.sampled_from([1, 2, 4]),
+    exit_share=st.floats(0.0, 1.0),
+    semiannual=st.booleans(),
+)
+def test_escrow_never_negative_and_repays_at_maturity(
+    amount: float,
+    tenor: int,
+    coupon: float,
+    rate: float,
+    ppy: int,
+    exit_share: float,
+    semiannual: bool,
+) -> None:
+    """Property: with the deposit the escrow_at sizes (the proceeds suffice), the reserve
+    never goes negative, pays every coupon and the bullet at the bond's maturity (its
+    releases are the schedule's service after the exit, principal included), and is empty
+    from maturity on."""
+    n = tenor * ppy + 3
+    full = sb.schedule(amount, 0, tenor, coupon, ppy, n, coupons_per_year=2 if semiannual else 1)
+    exit_period = int(exit_share * (tenor * ppy - 2))
+    _, escrow = sb.escrow_at(full, exit_period, rate, ppy)
+    scale = amount * (1 + coupon) ** tenor
+    assert escrow.closing.min() >= -1e-9 * scale
+    maturity = tenor * ppy - 1
+    assert_allclose(escrow.release[0, maturity], full.service[0, maturity], rtol=1e-12)
+    assert full.principal[0, maturity] == pytest.approx(amount)
+    assert_allclose(escrow.closing[0, maturity:], 0.0, atol=1e-9 * scale)
+    assert_allclose(escrow.release.sum(), full.service[0, exit_period + 1 :].sum(), rtol=1e-12)
+
+
+def test_spec_names_an_unknown_bond_for_early_redemption() -> None:
+    """A bond named in ``reit_exit.early_redemption`` that the funding does not have is a
+    clear error naming the field and the bonds there are."""
+    data = minimal_spec(funding={
+        "special_bonds": [{"name": "甲", "amount": 100.0, "tenor_years": 10, "coupon": 0.03}],
+        "reit_exit": {"exit_year": 8, "early_redemption": ["乙"]},
+    })
+    with pytest.raises(SpecError, match=r"reit_exit\.early_redemption: unknown special bond '乙'"):
+        validate_data(ProjectSpec, data)

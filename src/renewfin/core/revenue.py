@@ -8,7 +8,7 @@ import numpy as np
 
 from renewfin.core.context import RunContext
 from renewfin.ledger import Kind
-from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream
+from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream, SetAsideBase
 from renewfin.timeline import elapsed_years, ramp_factor, step_index, window
 
 KIND_ZH = {
@@ -33,6 +33,10 @@ class StreamResult:
     horizon [money], (S|1, T); the ledger records it times the held flag."""
     units: np.ndarray
     """Utilised units per year while active [quantity_unit], (S|1, T)."""
+    gross: np.ndarray | None = None
+    """Land transfer: the gross income before the set-asides [money], (S|1, T)."""
+    set_asides: dict[str, np.ndarray] | None = None
+    """Land transfer: each set-aside on its base [money], (S|1, T), by name."""
 
 
 def stream_start(ctx: RunContext, r: RevenueStream) -> np.ndarray:
@@ -59,13 +63,30 @@ def stream(ctx: RunContext, r: RevenueStream) -> StreamResult:
     if r.kind.one_off:
         shares = np.asarray(r.schedule, dtype=float)[None, :]
         sold = quantity * ramp_factor_zero(shares, k) * active / ppy
-        set_aside = inputs.scalar(f"{at}.set_aside_rate", r.set_aside_rate)
-        return StreamResult(sold * price * index * (1.0 - set_aside), sold * ppy)
+        gross = sold * price * index
+        if r.kind is not RevenueKind.LAND_TRANSFER:
+            return StreamResult(gross, sold * ppy)
+        items = set_asides(ctx, r, gross)
+        net = gross - sum(items.values(), np.zeros_like(gross))
+        return StreamResult(net, sold * ppy, gross, items)
     utilisation = inputs.scalar(f"{at}.utilisation", r.utilisation)
     ramp = inputs.vector(f"{at}.ramp_up", r.ramp_up)
     units = quantity * utilisation * ramp_factor(ramp, k) * active
     annual = units * price * r.price_per.per_year * index
     return StreamResult(annual / ppy, units)
+
+
+def set_asides(ctx: RunContext, r: RevenueStream, gross: np.ndarray) -> dict[str, np.ndarray]:
+    """Each statutory set-aside of a land-transfer stream on its base (DOMAIN.md §5a), name
+    → (S|1, T) [money]: ``rate × gross`` on the gross income, ``rate × gross × (1 −
+    land_cost_rate)`` on 土地出让收益 (the income less the land's cost)."""
+    at = f"revenues[{r.name}]"
+    net = gross * (1.0 - ctx.inputs.scalar(f"{at}.land_cost_rate", r.land_cost_rate))
+    return {
+        name: ctx.inputs.scalar(f"{at}.{path}", r.set_aside_rate_of(path))
+        * (gross if base is SetAsideBase.GROSS else net)
+        for path, name, base in r.set_aside_items()
+    }
 
 
 def ramp_factor_zero(shares: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -90,6 +111,8 @@ def build(ctx: RunContext) -> dict[str, StreamResult]:
             res.revenue * held,
             group="revenue",
         )
+        if res.gross is not None and res.set_asides is not None:
+            _land_lines(ctx, r, res.gross, res.set_asides)
         led.add(
             f"revenue.units[{r.name}]",
             f"计费数量：{r.name}",
@@ -103,3 +126,22 @@ def build(ctx: RunContext) -> dict[str, StreamResult]:
     ctx.projection["revenue"] = projected
     led.add("revenue.total", "营业收入", "Operating revenue", projected * held, group="revenue")
     return out
+
+
+def _land_lines(
+    ctx: RunContext, r: RevenueStream, gross: np.ndarray, items: dict[str, np.ndarray]
+) -> None:
+    """A land-transfer stream's gross income, its 土地出让收益 (net of the land's cost) and
+    each set-aside, while held [money]; the stream's revenue line is what is left, the
+    amount available to the project."""
+    led, held = ctx.ledger, ctx.held
+    led.add(f"revenue.land_gross[{r.name}]", f"土地出让收入（总额）：{r.name}",
+            f"Gross land-transfer income: {r.name}", gross * held, group="revenue")
+    cost = ctx.inputs.scalar(f"revenues[{r.name}].land_cost_rate", r.land_cost_rate)
+    led.add(f"revenue.land_net_income[{r.name}]",
+            f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
+            f"Land-transfer income net of the land's cost: {r.name}",
+            gross * (1.0 - cost) * held, group="revenue")
+    for name, amount in items.items():
+        led.add(f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
+                f"Set-aside {name}: {r.name}", amount * held, group="revenue")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, RATIO, At, Template
 from renewfin.financing.plan import Tranche
-from renewfin.financing.stage import IDC_PAID_LABELS
+from renewfin.financing.stage import ESCROW_LINES, IDC_PAID_LABELS
+from renewfin.ledger import Kind
 from renewfin.spec.funding import (
     ConstructionInterest,
     DistributionPolicy,
@@ -18,6 +19,7 @@ from renewfin.spec.funding import (
     EquityParty,
     FiscalFund,
     FiscalUse,
+    FundAccrual,
     GrantMethod,
     Loan,
     LoanRepayment,
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 F = "Funding"
 PPY = "timeline.periods_per_year"
+_FW = "xl.fund_draw_weight"
+"""The fund contributions' ``DrawTiming.weight``."""
 
 
 TIER_ZH = {"senior": "优先级", "junior": "劣后级"}
@@ -303,6 +307,7 @@ def bonds(w: ModelWriter) -> None:
     for tr in plan.bonds:
         src = originals[tr.refinancing_of or tr.name]
         _tranche(w, tr, src)
+    escrow_totals(w)
     _totals(
         w,
         "bond",
@@ -446,10 +451,18 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
             f"MIN(MAX(INT(({k(x)}+1)/{x.i(PPY)}),1),{len(shares)}))"
         ),
     )
+    opening = f"{key}.opening"
+    if tr.escrow is not None:  # coupons accrue to maturity, after the exit too
+        opening = f"xl.bond_full_open[{tr.name}]"
+        b.row(F, opening, f"到期前期初余额：{tr.name}", f"Opening balance to maturity: {tr.name}",
+              lambda x: (
+                  f"={x.prev(opening)}+{x.prev(f'{key}.issue')}-"
+                  f"{x.prev(f'{key}.principal_base')}"
+              ), total=False)
     out_for_interest = (
-        (lambda x: x.p(f"{key}.opening"))
+        (lambda x: x.p(opening))
         if at_end
-        else (lambda x: f"({x.p(f'{key}.opening')}+{x.p(f'{key}.issue')})")
+        else (lambda x: f"({x.p(opening)}+{x.p(f'{key}.issue')})")
     )
     b.row(
         F,
@@ -494,6 +507,8 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
     )
     ex = lambda x: f"({t(x)}={x.p('xl.last_held')})*{x.i('xl.has_exit')}"
     held = lambda x: x.p("flag.held")
+    if tr.escrow is not None:
+        _escrow(w, tr, at, key)
     b.row(
         F,
         f"{key}.opening",
@@ -513,16 +528,22 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
             f"{x.p(f'{key}.principal_base')}))"
         ),
     )
-    b.row(
-        F,
-        f"{key}.interest",
-        f"专项债{tr.name}付息",
-        f"Special bond {tr.name} interest",
-        lambda x: (
+    paid_base = lambda x: x.p(f"xl.bond_paid_base[{tr.name}]")
+    if tr.escrow is None:  # redeemed at an exit: the coupon accrued to it paid with it
+        interest = lambda x: (
             f"={held(x)}*({ex(x)}*({x.prev(f'xl.bond_unpaid[{tr.name}]')}+"
-            f"{x.p(f'{key}.accrued')})+(1-{ex(x)})*{x.p(f'xl.bond_paid_base[{tr.name}]')})"
-        ),
-    )
+            f"{x.p(f'{key}.accrued')})+(1-{ex(x)})*{paid_base(x)})"
+        )
+        paid = lambda x: f"({x.p(f'{key}.interest')}+{x.p(f'{key}.principal')})"
+    else:  # held to maturity: the exit pays the reserve's deposit less the balance
+        interest = lambda x: (
+            f"={held(x)}*({paid_base(x)}+{ex(x)}*({x.p(f'xl.escrow_deposit[{tr.name}]')}-"
+            f"({x.p(f'{key}.opening')}+{x.p(f'{key}.issue')}-"
+            f"{x.p(f'{key}.principal_base')})))"
+        )
+        paid = lambda x: f"({paid_base(x)}+{x.p(f'{key}.principal_base')})"
+    b.row(F, f"{key}.interest", f"专项债{tr.name}付息", f"Special bond {tr.name} interest",
+          interest)
     b.row(
         F,
         f"{key}.fees",
@@ -530,8 +551,7 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
         f"Special bond {tr.name} fees",
         lambda x: (
             f"={held(x)}*({x.i(at + '.issuance_fee_rate')}*{x.p(f'{key}.issue')}+"
-            f"{x.i(at + '.payment_fee_rate')}*({x.p(f'{key}.interest')}+"
-            f"{x.p(f'{key}.principal')}))"
+            f"{x.i(at + '.payment_fee_rate')}*{paid(x)})"
         ),
     )
     b.row(
@@ -557,6 +577,88 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
                 f"({t(x)}={maturity(x)})"
             ),
         )
+
+
+def _escrow(w: ModelWriter, tr: Tranche, at: str, key: str) -> None:
+    """The bond-repayment reserve of a tranche held to maturity after a REIT exit
+    (renewfin.instruments.special_bond.escrow_at): its service to maturity, the deposit
+    (that service after the exit discounted at the reserve's rate) and its corkscrew."""
+    b = w.book
+    e = f"{key}.escrow"
+    b.row(
+        F,
+        f"xl.bond_service_full[{tr.name}]",
+        f"到期前还本付息及兑付费：{tr.name}",
+        f"Service to maturity: {tr.name}",
+        lambda x: (
+            f"=(1+{x.i(at + '.payment_fee_rate')})*({x.p(f'xl.bond_paid_base[{tr.name}]')}+"
+            f"{x.p(f'{key}.principal_base')})"
+        ),
+    )
+    b.constant(
+        F,
+        f"xl.escrow_deposit[{tr.name}]",
+        f"偿债准备金存入额：{tr.name}",
+        f"Reserve deposit: {tr.name}",
+        lambda x: (
+            f"=SUMPRODUCT({x.row_range(f'xl.bond_service_full[{tr.name}]')},"
+            f"{x.row_range('xl.escrow_factor')})"
+        ),
+    )
+    b.row(F, f"{e}_opening", f"偿债准备金专户期初余额：{tr.name}",
+          f"Bond-repayment reserve opening balance: {tr.name}",
+          lambda x: f"={x.prev(f'{e}_closing')}", total=False)
+    b.row(F, f"{e}_deposit", f"偿债准备金专户存入（退出收入）：{tr.name}",
+          f"Bond-repayment reserve deposit from the exit proceeds: {tr.name}",
+          lambda x: (
+              f"={x.p(f'xl.escrow_deposit[{tr.name}]')}*({x.p('time.period')}="
+              f"{x.p('xl.last_held')})"
+          ))
+    b.row(F, f"{e}_earned", f"偿债准备金专户利息收入：{tr.name}",
+          f"Bond-repayment reserve interest earned: {tr.name}",
+          lambda x: (
+              f"={x.i('funding.reit_exit.escrow_rate')}/{x.i(PPY)}*{x.p(f'{e}_opening')}"
+          ))
+    b.row(F, f"{e}_release", f"偿债准备金专户支付专项债本息：{tr.name}",
+          f"Bond-repayment reserve bond service paid: {tr.name}",
+          lambda x: f"={x.p('xl.after_exit')}*{x.p(f'xl.bond_service_full[{tr.name}]')}")
+    b.row(F, f"{e}_closing", f"偿债准备金专户期末余额：{tr.name}",
+          f"Bond-repayment reserve closing balance: {tr.name}",
+          lambda x: (
+              f"={x.p(f'{e}_opening')}+{x.p(f'{e}_deposit')}+{x.p(f'{e}_earned')}-"
+              f"{x.p(f'{e}_release')}"
+          ), total=False)
+
+
+def escrow_totals(w: ModelWriter) -> None:
+    """The reserve's discount factor and the totals ``escrow.<key>`` over the tranches held
+    to maturity after a REIT exit (renewfin.financing.stage.ESCROW_LINES)."""
+    plan = w.result.plan
+    assert plan is not None
+    held = [tr.name for tr in plan.bonds if tr.escrow is not None]
+    if not held:
+        return
+    b = w.book
+    b.row(
+        F,
+        "xl.escrow_factor",
+        "偿债准备金折现系数",
+        "Reserve discount factor",
+        lambda x: (
+            f"={x.p('xl.after_exit')}/(1+{x.i('funding.reit_exit.escrow_rate')}/{x.i(PPY)})^"
+            f"({x.p('time.period')}-{x.p('xl.last_held')})"
+        ),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    for key, zh, en, kind in ESCROW_LINES:
+
+        def total(x: At, key: str = key) -> str:
+            return "=" + _sum(x, [f"bond[{n}].escrow_{key}" for n in held])
+
+        b.row(F, f"escrow.{key}", f"偿债准备金专户{zh}", f"Bond-repayment reserve {en}", total,
+              total=kind is Kind.FLOW)
 
 
 def loans(w: ModelWriter) -> None:
@@ -1665,6 +1767,10 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
     w.param("funding.fund.senior_return", fund.senior_return, "优先级收益率", "Senior return")
     w.param("funding.fund.junior_return", fund.junior_return, "劣后级收益率", "Junior return")
     w.param("funding.fund.upside_share", fund.upside_share, "劣后级超额分成", "Junior upside")
+    w.param("xl.fund_compound", float(fund.accrual is FundAccrual.COMPOUND),
+            "优先回报复利计息", "Preferred return compounds (1 = yes)", "-")
+    w.param(_FW, fund.draw_timing.weight, "基金出资当期计息比例",
+            "Share of the contribution period accruing", "-")
     w.param(
         "xl.fund_end",
         round((fund.start_year + fund.term_years) * spec.periods_per_year) - 1,
@@ -1683,10 +1789,14 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
     ):
         rate = f"funding.fund.{tier}_return"
 
-        def accrued_in(x: At, tier: str = tier, rate: str = rate) -> str:
+        def accrued_in(x: At, tier: str = tier, rate: str = rate, share: str = share) -> str:
+            c, r = x.i("xl.fund_compound"), x.i(rate)
+            grow = lambda g: f"({c}*((1+{r})^({g})-1)+(1-{c})*{r}*{g})"
+            part = x.i(share) if tier == "senior" else f"(1-{x.i(share)})"
             return (
-                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*{x.prev(f'xl.{tier}_capital')}*"
-                f"{x.i(rate)}/{x.i(ppy)}"
+                f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*(({x.prev(f'xl.{tier}_capital')}+"
+                f"{c}*{x.prev(f'xl.{tier}_accrued')})*{grow(f'1/{x.i(ppy)}')}+"
+                f"{x.p('fund.contribution')}*{part}*{grow(f'{x.i(_FW)}/{x.i(ppy)}')})"
             )
 
         b.row(
@@ -2112,13 +2222,15 @@ def records(w: ModelWriter) -> None:
     b.row(
         S,
         "cash.net_income_for_coverage",
-        "项目收益（扣除财政补贴）",
-        "Project net income for coverage (excl. subsidies)",
+        "项目收益（扣除财政补贴及退出收入）",
+        "Project net income for coverage (excl. subsidies and exit proceeds)",
         # CFADS holds interest subsidies in operation only (in construction they are a
-        # source of the funding plan): take off the subsidy income it holds.
+        # source of the funding plan): take off the subsidy income it holds, and the exit
+        # proceeds (shown apart).
         lambda x: (
             f"={x.p('cash.cfads')}-{x.p('fiscal.operating_subsidies')}-(1-{x.p('flag.construction')})*"
-            f"({x.p('pl.subsidy_income')}-{x.p('fiscal.operating_subsidies')})"
+            f"({x.p('pl.subsidy_income')}-{x.p('fiscal.operating_subsidies')})-"
+            f"{x.p('reit.net_proceeds')}"
         ),
     )
     b.row(

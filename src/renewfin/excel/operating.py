@@ -8,12 +8,13 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from renewfin.core.exit import OWNER_LINES
 from renewfin.core.revenue import KIND_ZH
 from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom, RevenueKind
+from renewfin.spec.revenue import GrowthFrom, RevenueKind, SetAsideBase
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -439,6 +440,45 @@ def investment_rows(w: ModelWriter) -> None:
     )
 
 
+def _land_rows(w: ModelWriter, r: RevenueStream) -> Template:
+    """A land-transfer stream's set-asides on their bases (renewfin.core.revenue.set_asides)
+    and its gross, net-of-cost and set-aside lines while held; returns the formula of its
+    revenue if held: the gross income less the set-asides."""
+    b, at, S = w.book, f"revenues[{r.name}]", "Revenue"
+    gross = lambda x: x.p(f"xl.land_gross[{r.name}]")
+    cost = f"{at}.land_cost_rate"
+    w.param(cost, r.land_cost_rate, f"征地拆迁及开发成本占比：{r.name}",
+            f"Land cost share: {r.name}")
+    items = r.set_aside_items()
+    for path, name, base_kind in items:
+        rate = f"{at}.{path}"
+        w.param(rate, r.set_aside_rate_of(path), f"计提比例：{r.name}{name}",
+                f"Set-aside rate: {name}")
+        base = (
+            (lambda x: "")
+            if base_kind is SetAsideBase.GROSS
+            else (lambda x: f"*(1-{x.i(cost)})")
+        )
+
+        def projected(x: At, rate: str = rate, base: Template = base) -> str:
+            return f"={x.i(rate)}*{gross(x)}{base(x)}"
+
+        b.row(S, f"xl.set_aside_projected[{r.name}][{name}]", f"计提{name}（持有至期末）",
+              f"Set-aside {name} if held", projected)
+    held = lambda src: (lambda x: f"={x.p(src)}*{x.p('flag.held')}")
+    b.row(S, f"revenue.land_gross[{r.name}]", f"土地出让收入（总额）：{r.name}",
+          f"Gross land-transfer income: {r.name}", held(f"xl.land_gross[{r.name}]"))
+    b.row(S, f"revenue.land_net_income[{r.name}]",
+          f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
+          f"Land-transfer income net of the land's cost: {r.name}",
+          lambda x: f"={x.p(f'revenue.land_gross[{r.name}]')}*(1-{x.i(cost)})")
+    for _, name, _ in items:
+        b.row(S, f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
+              f"Set-aside {name}: {r.name}", held(f"xl.set_aside_projected[{r.name}][{name}]"))
+    names = [f"xl.set_aside_projected[{r.name}][{name}]" for _, name, _ in items]
+    return lambda x: f"={gross(x)}" + "".join(f"-{x.p(n)}" for n in names)
+
+
 def _held_revenue_rows(b: Book, r: RevenueStream) -> None:
     """A stream's revenue and units while the asset is held: the projections × the held
     flag (both are 0 after a REIT exit)."""
@@ -558,14 +598,14 @@ def revenue_rows(w: ModelWriter) -> None:
                 fmt=RATIO,
             )
 
-            def sales_revenue(
-                x: At, at: str = at, r: RevenueStream = r, price: Template = price
-            ) -> str:
-                return (
-                    f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}*"
-                    f"(1-{x.i(at + '.set_aside_rate')})"
-                )
+            def gross_revenue(x: At, r: RevenueStream = r, price: Template = price) -> str:
+                return f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}"
 
+            sales_revenue: Template = gross_revenue
+            if r.kind is RevenueKind.LAND_TRANSFER:
+                b.row(S, f"xl.land_gross[{r.name}]", f"土地出让收入（持有至期末）：{r.name}",
+                      f"Gross land income if held: {r.name}", sales_revenue)
+                sales_revenue = _land_rows(w, r)
             b.row(
                 S,
                 f"xl.revenue_projected[{r.name}]",
@@ -1776,13 +1816,26 @@ def exit_rows(w: ModelWriter) -> None:
         fmt=FLAG,
         total=False,
     )
+    w.param("xl.reit_end", rx.last_period(spec.timeline.periods_per_year,
+                                          spec.timeline.n_periods),
+            "REITs估值末期（特许经营期末或计算期末）", "Last period valued (concession end)", "-")
+    b.row(
+        S,
+        "xl.reit_window",
+        "REITs估值期标志",
+        "Periods valued flag",
+        lambda x: f"={x.p('xl.after_exit')}*({x.p('time.period')}<={x.i('xl.reit_end')})",
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     b.row(
         S,
         "xl.first_year_after",
         "退出后首年标志",
         "First year after exit flag",
         lambda x: (
-            f"={x.p('xl.after_exit')}*({x.p('time.period')}<={x.p('xl.last_held')}+{x.i(ppy)})"
+            f"={x.p('xl.reit_window')}*({x.p('time.period')}<={x.p('xl.last_held')}+{x.i(ppy)})"
         ),
         unit="-",
         fmt=FLAG,
@@ -1802,7 +1855,7 @@ def exit_rows(w: ModelWriter) -> None:
             "折现系数",
             "Discount factor",
             lambda x: (
-                f"={x.p('xl.after_exit')}/(1+{x.i('funding.reit_exit.discount_rate')})^"
+                f"={x.p('xl.reit_window')}/(1+{x.i('funding.reit_exit.discount_rate')})^"
                 f"(({x.p('time.period')}-{x.p('xl.last_held')})/{x.i(ppy)})"
             ),
             unit="-",
@@ -1855,6 +1908,77 @@ def exit_rows(w: ModelWriter) -> None:
         unit="-",
         fmt=FLAG,
         total=False,
+    )
+    at = "funding.reit_exit"
+    b.row(
+        S,
+        "reit.distributable",
+        "REITs可供分配金额（预测）",
+        "REIT distributable cash (projected)",
+        lambda x: (
+            f"={x.p('xl.after_exit')}*({x.p('reit.noi_projection')}*"
+            f"(1-{x.i(at + '.spv_tax_rate')})-"
+            f"{x.i(at + '.capex_reserve_rate')}*{x.p('xl.revenue_projected')}-"
+            f"({x.i(at + '.management_fee_rate')}*{x.p('xl.reit_value')}+"
+            f"{x.i(at + '.debt_service')})/{x.i(ppy)})"
+        ),
+    )
+    owner_rows(w)
+
+
+def owner_rows(w: ModelWriter) -> None:
+    """What the shareholders do with the REIT exit (renewfin.core.exit.owner_lines): the
+    retained units, their distributions and sale after the lock-up, the net recovered
+    money and its reinvested share, and their net cash ``equity.reit_units``."""
+    b, rx = w.book, w.spec.funding.reit_exit
+    assert rx is not None
+    S, at, ppy = "CashFlow", "funding.reit_exit", "timeline.periods_per_year"
+    for key, value, zh, en, unit in (
+        ("retained_share", rx.retained_share, "原始权益人持有份额比例", "Retained share", ""),
+        ("payout_ratio", rx.payout_ratio, "分派比例", "Payout ratio", ""),
+        ("lockup_years", rx.lockup_years, "份额锁定期", "Lock-up", "yr"),
+        ("reinvestment_share", rx.reinvestment_share, "回收资金再投资比例",
+         "Reinvested share", ""),
+    ):
+        w.param(f"{at}.{key}", value, zh, en, unit)
+    w.param("xl.reinvest_kept", float(not rx.reinvestment_counts_as_return),
+            "再投资资金不计入股东收益", "Reinvestment left out of returns (1 = yes)", "-")
+    period, last = (lambda x: x.p("time.period")), (lambda x: x.p("xl.last_held"))
+    b.row(S, "xl.reit_sale", "锁定期满出售标志", "Retained units sold flag", lambda x: (
+        f"=({period(x)}=MIN({last(x)}+{x.i(at + '.lockup_years')}*{x.i(ppy)},"
+        f"{x.i('xl.n_periods')}-1))"
+    ), unit="-", fmt=FLAG, total=False)
+    b.row(S, "xl.reit_units_held", "持有份额标志", "Retained units held flag", lambda x: (
+        f"={x.p('xl.after_exit')}*({period(x)}<=MIN({last(x)}+"
+        f"{x.i(at + '.lockup_years')}*{x.i(ppy)},{x.i('xl.n_periods')}-1))"
+    ), unit="-", fmt=FLAG, total=False)
+    share = lambda x: x.i(at + ".retained_share")
+    formulas: dict[str, Template] = {
+        "reit.retained_subscription": lambda x: f"={share(x)}*{x.p('reit.value')}",
+        "reit.retained_distribution": lambda x: (
+            f"={share(x)}*{x.i(at + '.payout_ratio')}*{x.p('reit.distributable')}*"
+            f"{x.p('xl.reit_units_held')}"
+        ),
+        "reit.retained_sale": lambda x: f"={share(x)}*{x.p('xl.reit_value')}*{x.p('xl.reit_sale')}",
+        "reit.recovered": lambda x: (
+            f"=MAX({x.p('equity.distribution')}-{x.p('reit.retained_subscription')},0)*"
+            f"{x.p('reit.flag_exit')}"
+        ),
+        "reit.reinvested": lambda x: (
+            f"={x.i(at + '.reinvestment_share')}*{x.p('reit.recovered')}"
+        ),
+    }
+    for id, zh, en in OWNER_LINES:
+        b.row(S, id, zh, en, formulas[id])
+    b.row(
+        S,
+        "equity.reit_units",
+        "REITs份额及回收资金（归属股东）",
+        "Shareholders' net cash from the REIT units and reinvestment",
+        lambda x: (
+            f"=-{x.p('reit.retained_subscription')}+{x.p('reit.retained_distribution')}+"
+            f"{x.p('reit.retained_sale')}-{x.i('xl.reinvest_kept')}*{x.p('reit.reinvested')}"
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from renewfin.excel.book import FLAG, MONEY, PCT, RATIO, At, Template, put_text
 from renewfin.metrics import metric_info
-from renewfin.metrics_funding import party_flows
+from renewfin.metrics_funding import LINE_TOTALS, party_flows
 from renewfin.notes import reason_text
 from renewfin.ratios import TIE, Why
 
@@ -215,10 +215,7 @@ def metrics(w: ModelWriter) -> None:
         "xl.owners",
         "股东现金流",
         "Shareholders' cash flow",
-        lambda x: (
-            f"=-{x.p('equity.shareholders_in')}+{x.p('equity.distribution')}+"
-            f"{x.p('equity.terminal_value')}"
-        ),
+        lambda x: f"=-{x.p('equity.shareholders_in')}+{owners_cash(x)}",
     )
     g = guess("equity_irr")
     risk = lambda x, paid: (
@@ -236,6 +233,32 @@ def metrics(w: ModelWriter) -> None:
     _capital(w)
     if spec.funding.reit_exit is not None:
         _reit(w, guess)
+    _line_totals(w)
+
+
+def _line_totals(w: ModelWriter) -> None:
+    """The metrics that sum a line (renewfin.metrics_funding.line_totals)."""
+    cells = w.book.cells
+    for key, id in LINE_TOTALS:
+        if id in cells:
+
+            def total(x: At, id: str = id) -> str:
+                return f"=SUM({x.row_range(id)})"
+
+            w.metric_formula(key, total)
+    ids = [i for i in cells if i.startswith("revenue.set_aside[")]
+    if ids:
+        w.metric_formula(
+            "land_set_asides", lambda x: "=" + "+".join(f"SUM({x.row_range(i)})" for i in ids)
+        )
+
+
+def owners_cash(x: At) -> str:
+    """What the shareholders receive in a period (renewfin.metrics_funding.owners_cash)."""
+    out = f"{x.p('equity.distribution')}+{x.p('equity.terminal_value')}"
+    if "equity.reit_units" in x.book.cells:
+        out += f"+{x.p('equity.reit_units')}"
+    return out
 
 
 def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
@@ -256,8 +279,7 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
 
         def party_flow(x: At, c: str = c) -> str:
             return (
-                f"=-{x.p(c)}+({x.p('equity.distribution')}+"
-                f"{x.p('equity.terminal_value')})*IF({total(x)}<>0,"
+                f"=-{x.p(c)}+({owners_cash(x)})*IF({total(x)}<>0,"
                 f"SUM({x.row_range(c)})/{total(x)},0)"
             )
 
@@ -602,13 +624,19 @@ def _coverage(w: ModelWriter) -> None:
         "cash.loan_debt_service",
     )
     rev = lambda x: f"SUM({x.row_range('revenue.total')})"
+    income = lambda x: f"({sp(x, ni, debt)}+{sp(x, 'reit.net_proceeds', debt)})"
     covers: dict[str, tuple[Template, Template]] = {
         "bond_coverage": (lambda x: sp(x, ni, bond), lambda x: sp(x, bpi, bond)),
-        "total_debt_coverage": (lambda x: sp(x, ni, debt),
-                                lambda x: f"{sp(x, bpi, debt)}+{sp(x, lpi, debt)}"),
-        "residual_coverage": (lambda x: f"{sp(x, ni, debt)}-{sp(x, bpi, debt)}",
-                              lambda x: sp(x, lpi, debt)),
     }
+    if spec.funding.reit_exit is not None:
+        covers["bond_coverage_with_exit"] = (
+            lambda x: f"({sp(x, ni, bond)}+{sp(x, 'reit.net_proceeds', bond)})",
+            lambda x: sp(x, bpi, bond),
+        )
+    covers["total_debt_coverage"] = (
+        income, lambda x: f"({sp(x, bpi, debt)}+{sp(x, lpi, debt)})")
+    covers["residual_coverage"] = (
+        lambda x: f"({income(x)}-{sp(x, bpi, debt)})", lambda x: sp(x, lpi, debt))
     for key, (num, den) in covers.items():
         n_id, d_id = _terms(w, key, num, den)
 
@@ -667,11 +695,18 @@ def _capital(w: ModelWriter) -> None:
     assert plan is not None
     W = w.metric_formula
 
+    fund = spec.funding.fund
+    if fund is not None:
+        w.param("xl.fund_capital_share", 1.0 - fund.debt_like_share, "基金计入资本金比例",
+                "Share of the fund counted as capital (not 明股实债)")
+    fund_capital = lambda x: (
+        f"{x.i('xl.fund_capital_share')}*SUM({x.row_range('fund.contribution')})"
+    )
+
     def capital(x: At) -> str:
-        parts = [
-            f"SUM({x.row_range(r)})"
-            for r in ("equity.sponsor", "fiscal.injections", "fund.contribution")
-        ]
+        parts = [f"SUM({x.row_range(r)})" for r in ("equity.sponsor", "fiscal.injections")]
+        if fund is not None:
+            parts.append(fund_capital(x))
         parts += [
             f"SUM({x.row_range(f'fiscal.grant[{n}]')})"
             for n, cap in plan.grants_capital.items()
@@ -699,6 +734,10 @@ def _capital(w: ModelWriter) -> None:
             f"{NA})"
         ),
     )
+    if fund is not None:
+        W("equity_instrument_share", lambda x: (
+            f"=IF(ABS({capital(x)})>1E-12,{fund_capital(x)}/({capital(x)}),{NA})"
+        ))
     W("sponsor_equity", lambda x: f"=SUM({x.row_range('equity.sponsor')})")
     W("fiscal_outlay", lambda x: f"=SUM({x.row_range('fiscal.total')})")
     W(
@@ -727,18 +766,18 @@ def _capital(w: ModelWriter) -> None:
 
 
 def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
-    """REIT metrics (renewfin.core.exit): value, first-year distribution rate, asset IRR,
+    """REIT metrics (renewfin.core.exit): value, first-year distribution rate (distributable
+    cash / value), asset IRR,
     operating years, size and eligibility."""
     b, spec = w.book, w.spec
     rx = spec.funding.reit_exit
     assert rx is not None
     W = w.metric_formula
     for path, value, zh, en in (
-        ("xl.reit_payout", rx.payout_ratio, "分派比例", "Payout ratio"),
         ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
         ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield"),
         ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"),
-        ("xl.reit_min_size", rx.min_size_yi_yuan, "最低规模（亿元）", "Minimum size (亿元)"),
+        ("xl.reit_min_size", rx.size_floor, "最低规模（亿元）", "Minimum size (亿元)"),
         (
             "xl.money_yi",
             spec.project.money_unit.yuan / 1e8,
@@ -767,8 +806,8 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
             total=False,
         )
     rate = lambda x, y: (
-        f"IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,{x.i('xl.reit_payout')}*"
-        f"SUMPRODUCT({x.row_range('reit.noi_projection')},{x.row_range(f'xl.reit_year{y}')})/"
+        f"IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,"
+        f"SUMPRODUCT({x.row_range('reit.distributable')},{x.row_range(f'xl.reit_year{y}')})/"
         f"{x.p('xl.reit_value')},{NA})"
     )
     W("reit_exit_value", lambda x: f"={x.p('xl.reit_value')}")
@@ -780,7 +819,7 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
         "REIT asset cash flow",
         lambda x: (
             f"=-{x.p('xl.reit_value')}*({x.p('time.period')}={x.p(last)})+"
-            f"{x.p('reit.noi_projection')}*({x.p('time.period')}>{x.p(last)})"
+            f"{x.p('reit.noi_projection')}*{x.p('xl.reit_window')}"
         ),
     )
     g = guess("reit_asset_irr")

@@ -320,6 +320,33 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
         ("icr", "利息备付率达标（第三版）", "利息备付率 at least the floor (第三版)",
          floor("min_icr", "xl.floor.icr")),
     ]
+    gp = spec.funding.government_payment
+    if gp is not None and gp.gap_cap_share is not None:
+        w.param("funding.government_payment.gap_cap_share", gp.gap_cap_share,
+                "可行性缺口补助上限（占营业收入）", "Viability-gap cap (share of revenue)")
+        rows.append((
+            "viability_gap_cap",
+            "可行性缺口补助不超过上限",
+            "Viability-gap payment within its cap",
+            lambda x: (
+                f"=(SUM({r(x, 'fiscal.operating_subsidies')})<="
+                f"{x.i('funding.government_payment.gap_cap_share')}*"
+                f"SUM({r(x, 'revenue.total')})+{tol(x)})*1"
+            ),
+        ))
+    if "equity_instrument_share" in res.values:
+        w.param("funding.equity_instrument_cap", spec.funding.equity_instrument_cap,
+                "权益型金融工具占资本金比例上限", "Cap on equity-type instruments in capital")
+        share = lambda x: x.p("metric.equity_instrument_share")
+        rows.append((
+            "equity_instrument_cap",
+            "权益型金融工具占资本金比例不超过上限",
+            "Equity-type instruments within their share of capital",
+            lambda x: (
+                f"=IF(ISNUMBER({share(x)}),({share(x)}<="
+                f"{x.i('funding.equity_instrument_cap')}+1E-12)*1,1)"
+            ),
+        ))
     if "reit_eligible" in res.values:
         rows.append(("reit_eligible", "REITs发行条件", "REIT eligibility",
                      lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1"))

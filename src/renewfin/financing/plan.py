@@ -7,7 +7,7 @@ performance. Loans, equity, reserves and distributions are set in the loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -41,6 +41,9 @@ class Tranche:
     paid_interest: bool = False
     """Coupons of construction periods paid from the project's own funds
     (``ConstructionInterest.PAID``) rather than financed with the construction cost."""
+    escrow: special_bond.EscrowSchedule | None = None
+    """The bond-repayment reserve that holds the tranche to maturity after a REIT exit
+    (``special_bond.escrow_at``), or None (no exit, or redeemed at it)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,20 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     ]
 
 
+def _at_exit(ctx: RunContext, b: SpecialBond, tr: Tranche) -> Tranche:
+    """The tranche at a REIT exit: redeemed from the proceeds when ``b`` is listed in
+    ``reit_exit.early_redemption`` or refinanced, else held to maturity from a
+    bond-repayment reserve (DOMAIN.md §5); unchanged without an exit."""
+    rx, e = ctx.spec.funding.reit_exit, ctx.exit_period
+    if rx is None or e is None:
+        return tr
+    if b.name in rx.early_redemption or b.refinance_share > 0:
+        return replace(tr, schedule=special_bond.prepay_at(tr.schedule, e, b.payment_fee_rate))
+    rate = ctx.inputs.scalar("funding.reit_exit.escrow_rate", rx.escrow_rate)
+    company, escrow = special_bond.escrow_at(tr.schedule, e, rate, ctx.timeline.ppy)
+    return replace(tr, schedule=company, escrow=escrow)
+
+
 def compile_plan(ctx: RunContext) -> FundingPlan:
     """Scheduled sources and instrument terms of the spec's funding stack."""
     spec, inputs, tl = ctx.spec, ctx.inputs, ctx.timeline
@@ -172,17 +189,7 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
             ctx, fund.schedule, fund.start_year
         )
     for b in fs.special_bonds:
-        for tr in _tranches(ctx, b):
-            if ctx.exit_period is not None:  # exit proceeds redeem what is outstanding
-                tr = Tranche(
-                    tr.name,
-                    special_bond.prepay_at(tr.schedule, ctx.exit_period, b.payment_fee_rate),
-                    tr.capital_share,
-                    tr.refinancing_of,
-                    tr.refinanced_principal,
-                    tr.paid_interest,
-                )
-            plan.bonds.append(tr)
+        plan.bonds.extend(_at_exit(ctx, b, tr) for tr in _tranches(ctx, b))
     close = min(p.start for p in ctx.phases.values())
     for i, ln in enumerate(fs.loans):
         at = f"funding.loans[{ln.name}]"

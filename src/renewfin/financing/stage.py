@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from renewfin.core import exit
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.finance import cumulative
@@ -180,6 +181,44 @@ def _sum(ledger: Ledger, ids: list[str], n: int) -> np.ndarray:
     return sum((ledger.raw(i) for i in ids), np.zeros((1, n)))
 
 
+ESCROW_LINES = (
+    ("opening", "期初余额", "opening balance", Kind.BALANCE),
+    ("deposit", "存入（退出收入）", "deposit from the exit proceeds", Kind.FLOW),
+    ("earned", "利息收入", "interest earned", Kind.FLOW),
+    ("release", "支付专项债本息", "bond service paid", Kind.FLOW),
+    ("closing", "期末余额", "closing balance", Kind.BALANCE),
+)
+"""The lines of a bond-repayment reserve (``special_bond.EscrowSchedule``)."""
+
+
+def _escrow_lines(led: Ledger, plan: FundingPlan) -> None:
+    """The bond-repayment reserve (偿债准备金专户) of each tranche held to maturity after a
+    REIT exit, ``bond[name].escrow_<key>``, and their totals ``escrow.<key>`` [money];
+    nothing when no tranche has one."""
+    held = [tr for tr in plan.bonds if tr.escrow is not None]
+    if not held:
+        return
+    zeros = np.zeros((1, led.n_periods))
+    for key, zh, en, kind in ESCROW_LINES:
+        for tr in held:
+            led.add(
+                f"bond[{tr.name}].escrow_{key}",
+                f"偿债准备金专户{zh}：{tr.name}",
+                f"Bond-repayment reserve {en}: {tr.name}",
+                getattr(tr.escrow, key),
+                group="escrow",
+                kind=kind,
+            )
+        led.add(
+            f"escrow.{key}",
+            f"偿债准备金专户{zh}",
+            f"Bond-repayment reserve {en}",
+            sum((getattr(tr.escrow, key) for tr in held if tr.escrow is not None), zeros),
+            group="escrow",
+            kind=kind,
+        )
+
+
 def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: Operations) -> None:
     """Write the funding stack's lines into the ledger."""
     led, tl, spec = ctx.ledger, ctx.timeline, ctx.spec
@@ -291,6 +330,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         (tr.refinanced_principal for tr in plan.bonds if tr.refinanced_principal is not None), zeros
     )
     add("bond.refinanced", "再融资偿还本金", "Principal repaid by refinancing", refi, group="bond")
+    _escrow_lines(led, plan)
 
     # Loans.
     labels = {
@@ -406,6 +446,14 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         include * book_end,
         group="equity",
     )
+    if ctx.exit_period is not None and spec.funding.reit_exit is not None:
+        add(
+            "equity.reit_units",
+            "REITs份额及回收资金（归属股东）",
+            "Shareholders' net cash from the REIT units and reinvestment",
+            exit.owner_lines(ctx, dist),
+            group="equity",
+        )
     fund = spec.funding.fund
     if fund is not None:
         for key, zh, en in (
@@ -510,14 +558,19 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
     # CFADS holds the operating subsidies and, in operation only, the interest subsidies
     # (in construction they are a source of the funding plan, not CFADS, though the part on
     # interest expensed for a phase in operation is subsidy income): take off what it holds.
+    # The exit proceeds are not project income either (DOMAIN.md §5): the coverage
+    # multiples show them apart (``bond_coverage_with_exit``).
     in_operation = 1.0 - ops.availability.astype(float)
-    net_income = p["cfads"] - led.raw("fiscal.operating_subsidies") - in_operation * p[
-        "subsidy_income"
-    ]
+    net_income = (
+        p["cfads"]
+        - led.raw("fiscal.operating_subsidies")
+        - in_operation * p["subsidy_income"]
+        - led.raw("reit.net_proceeds")
+    )
     add(
         "cash.net_income_for_coverage",
-        "项目收益（扣除财政补贴）",
-        "Project net income for coverage (excl. subsidies)",
+        "项目收益（扣除财政补贴及退出收入）",
+        "Project net income for coverage (excl. subsidies and exit proceeds)",
         net_income,
         group="cash",
     )

@@ -39,7 +39,7 @@ from renewfin.core import tax as tax_math
 from renewfin.financing.plan import FundingPlan
 from renewfin.instruments import fund as fund_math
 from renewfin.instruments import loan as loan_math
-from renewfin.spec.funding import Fund, PriorityStep
+from renewfin.spec.funding import Fund, FundAccrual, PriorityStep
 
 
 @dataclass(frozen=True)
@@ -288,7 +288,8 @@ class LoopInputs(NamedTuple):
     fund_end: int
     """Last period of the fund's term."""
     fund_terms: np.ndarray
-    """(4,) senior and junior preferred returns [1/yr], senior share, upside share."""
+    """(6,) senior and junior preferred returns [1/yr], senior share, upside share, 1 when
+    the returns compound (``FundAccrual``), the contributions' ``DrawTiming.weight``."""
 
     @classmethod
     def build(
@@ -402,11 +403,12 @@ class LoopInputs(NamedTuple):
             fund_terms=(
                 np.array(
                     [fund_spec.senior_return, fund_spec.junior_return, fund_spec.senior_share,
-                     fund_spec.upside_share],
+                     fund_spec.upside_share, float(fund_spec.accrual is FundAccrual.COMPOUND),
+                     fund_spec.draw_timing.weight],
                     dtype=float,
                 )
                 if fund_spec is not None
-                else np.zeros(4)
+                else np.zeros(6)
             ),
         )
 
@@ -715,6 +717,7 @@ def scenario_pass(
     senior_rate, junior_rate, senior_share, upside_share = (
         fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
     )
+    compound, stub = fund_terms[4] > 0, fund_terms[5] * dt
     bal, drawn, principal = work.loans[0], work.loans[1], work.loans[5]
     draws, rolled, prepay = work.loans[6], work.loans[9], work.loans[10]
     losses, fstate, paid = work.losses, work.fund, work.paid
@@ -737,8 +740,9 @@ def scenario_pass(
         closing = t == last_period
         after_end = t > last_period
         if fund_on and not after_end and waterfall:
-            fund_math.accrue_one(fstate, senior_rate, junior_rate, dt)
-            fund_math.invest_one(fstate, x[I_FUND_IN, j, t], senior_share)
+            fund_math.accrue_one(fstate, senior_rate, junior_rate, dt, compound)
+            fund_math.invest_one(fstate, x[I_FUND_IN, j, t], senior_share, senior_rate,
+                                 junior_rate, stub, compound)
 
         # Fees, interest on opening balances, depreciation and income tax. Construction
         # interest is capitalised (not expensed or taxed) on the share of the investment

@@ -3,8 +3,10 @@
 The fund holds preferred equity: from the cash the project can distribute it receives,
 in order, the senior preferred return, the junior preferred return, and — once the term
 has ended or at an exit — senior then junior capital; during the term a share of the
-rest (``upside_share``) goes to the junior tier. Preferred returns accrue simply on
-unreturned capital and are paid only from cash: nothing is guaranteed.
+rest (``upside_share``) goes to the junior tier. Preferred returns accrue from each
+contribution date (the loans' intra-period convention), compounding on what is unpaid or
+simply on unreturned capital, as the agreement says, and are paid only from cash:
+nothing is guaranteed.
 Reference: DOMAIN.md §5 (财预〔2017〕50号: no guaranteed return or buy-back).
 """
 
@@ -23,18 +25,47 @@ SENIOR_RETURN, SENIOR_REPAID, JUNIOR_RETURN, JUNIOR_REPAID, UPSIDE = range(5)
 
 
 @kernel
-def accrue_one(b: np.ndarray, senior_rate: float, junior_rate: float, dt: float) -> None:
-    """Accrue one period of preferred return on unreturned capital: ``b`` (4,) balances of
-    one scenario [money], rates [1/yr], ``dt`` period length [yr] (in place)."""
-    b[SENIOR_ACCRUED] += b[SENIOR_CAPITAL] * senior_rate * dt
-    b[JUNIOR_ACCRUED] += b[JUNIOR_CAPITAL] * junior_rate * dt
+def growth(rate: float, years: float, compound: bool) -> float:
+    """Preferred return per unit of capital over ``years`` [yr] at ``rate`` [1/yr]:
+    ``(1 + rate)^years − 1`` compounding (an effective annual rate: a tier paid in full has
+    an IRR of exactly ``rate``), or ``rate × years`` simple."""
+    if compound:
+        return (1.0 + rate) ** years - 1.0
+    return rate * years
 
 
 @kernel
-def invest_one(b: np.ndarray, amount: float, senior_share: float) -> None:
-    """Add a contribution [money] to one scenario's balances, split senior / junior."""
-    b[SENIOR_CAPITAL] += amount * senior_share
-    b[JUNIOR_CAPITAL] += amount * (1.0 - senior_share)
+def accrue_one(
+    b: np.ndarray, senior_rate: float, junior_rate: float, dt: float, compound: bool
+) -> None:
+    """Accrue one period of preferred return on one scenario's balances ``b`` (4,) [money]
+    (in place): on unreturned capital and, compounding, on the return accrued and unpaid
+    too; rates [1/yr], ``dt`` period length [yr]."""
+    base_s = b[SENIOR_CAPITAL] + (b[SENIOR_ACCRUED] if compound else 0.0)
+    base_j = b[JUNIOR_CAPITAL] + (b[JUNIOR_ACCRUED] if compound else 0.0)
+    b[SENIOR_ACCRUED] += base_s * growth(senior_rate, dt, compound)
+    b[JUNIOR_ACCRUED] += base_j * growth(junior_rate, dt, compound)
+
+
+@kernel
+def invest_one(
+    b: np.ndarray,
+    amount: float,
+    senior_share: float,
+    senior_rate: float,
+    junior_rate: float,
+    stub: float,
+    compound: bool,
+) -> None:
+    """Add a contribution [money] to one scenario's balances, split senior / junior, with
+    the return it earns in its own period: over ``stub`` [yr], the part of the period after
+    the contribution date (``DrawTiming.weight × dt``, as for a loan's drawings)."""
+    senior = amount * senior_share
+    junior = amount * (1.0 - senior_share)
+    b[SENIOR_CAPITAL] += senior
+    b[JUNIOR_CAPITAL] += junior
+    b[SENIOR_ACCRUED] += senior * growth(senior_rate, stub, compound)
+    b[JUNIOR_ACCRUED] += junior * growth(junior_rate, stub, compound)
 
 
 @kernel
@@ -149,20 +180,37 @@ def _per_scenario(x: np.ndarray | float, s: int) -> np.ndarray:
 
 
 def accrue(
-    state: FundState, senior_rate: np.ndarray | float, junior_rate: np.ndarray | float, dt: float
+    state: FundState,
+    senior_rate: np.ndarray | float,
+    junior_rate: np.ndarray | float,
+    dt: float,
+    *,
+    compound: bool = True,
 ) -> None:
-    """Accrue one period of preferred return on unreturned capital (in place)."""
+    """Accrue one period of preferred return (in place): ``accrue_one`` for each scenario;
+    rates (S,) or float [1/yr], ``dt`` [yr]."""
     s = state.balances.shape[0]
     sr, jr = _per_scenario(senior_rate, s), _per_scenario(junior_rate, s)
     for j in range(s):
-        accrue_one(state.balances[j], sr[j], jr[j], dt)
+        accrue_one(state.balances[j], sr[j], jr[j], dt, compound)
 
 
-def invest(state: FundState, amount: np.ndarray, senior_share: float) -> None:
-    """Add a contribution (S,) [money], split senior / junior (in place)."""
+def invest(
+    state: FundState,
+    amount: np.ndarray,
+    senior_share: float,
+    *,
+    senior_rate: float = 0.0,
+    junior_rate: float = 0.0,
+    stub: float = 0.0,
+    compound: bool = True,
+) -> None:
+    """Add a contribution (S,) [money], split senior / junior, with its return over the
+    ``stub`` [yr] of its own period after the contribution date (``invest_one``; in
+    place)."""
     a = _per_scenario(amount, state.balances.shape[0])
     for j, b in enumerate(state.balances):
-        invest_one(b, a[j], senior_share)
+        invest_one(b, a[j], senior_share, senior_rate, junior_rate, stub, compound)
 
 
 def distribute(

@@ -59,17 +59,52 @@ class Eligibility:
         return self.years_ok & self.yield_ok & self.irr_ok & self.size_ok
 
 
-def distribution_rates(
-    noi_after: np.ndarray, value: np.ndarray, payout: float, ppy: int
+def distributable_cash(
+    noi: np.ndarray,
+    revenue: np.ndarray,
+    value: np.ndarray,
+    ppy: int,
+    *,
+    fee_rate: np.ndarray | float,
+    capex_rate: np.ndarray | float,
+    tax_rate: np.ndarray | float,
+    debt_service: np.ndarray | float,
 ) -> np.ndarray:
-    """Projected distribution rate of each of the first 3 years after exit: payout × NOI of
-    the year / value, (S, 3) (NaN for years beyond the horizon)."""
-    s = noi_after.shape[0]
+    """The REIT's distributable cash (可供分配金额) of each period, (S, n) [money]:
+    ``NOI × (1 − tax_rate) − capex_rate × revenue − (fee_rate × value + debt_service) / ppy``.
+
+    Parameters
+    ----------
+    noi, revenue : (S|1, n) arrays
+        The asset's NOI and revenue in the periods after the exit [money].
+    value : (S,) array
+        The REIT's value at issue [money].
+    ppy : int
+        Periods per year.
+    fee_rate : float or (S, 1) array
+        Fund and manager fees a year as a share of value [1/yr].
+    capex_rate : float or (S, 1) array
+        Capital-expenditure reserve as a share of revenue.
+    tax_rate : float or (S, 1) array
+        Taxes at the SPV as a share of NOI.
+    debt_service : float or (S, 1) array
+        REIT-level debt service a year [money/yr].
+    """
+    fixed = (np.asarray(fee_rate) * value[:, None] + np.asarray(debt_service)) / ppy
+    return noi * (1.0 - np.asarray(tax_rate)) - np.asarray(capex_rate) * revenue - fixed
+
+
+def distribution_rates(distributable: np.ndarray, value: np.ndarray, ppy: int) -> np.ndarray:
+    """Projected distribution rate (预计现金流分派率) of each of the first 3 years after the
+    exit: the year's distributable cash / value, before the payout share (DOMAIN.md §5),
+    (S, 3) (NaN for years beyond the horizon). ``distributable`` (S, n) [money] of the
+    periods after the exit (``distributable_cash``)."""
+    s = distributable.shape[0]
     out = np.full((s, 3), np.nan)
     for y in range(3):
-        chunk = noi_after[:, y * ppy : (y + 1) * ppy]
+        chunk = distributable[:, y * ppy : (y + 1) * ppy]
         if chunk.shape[1] == ppy:
-            out[:, y] = payout * chunk.sum(axis=1) / value
+            out[:, y] = chunk.sum(axis=1) / value
     return out
 
 

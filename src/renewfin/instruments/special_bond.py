@@ -145,3 +145,89 @@ def prepay_at(sched: BondSchedule, period: int, payment_fee_rate: float = 0.0) -
         np.where(after | at, 0.0, sched.closing),
         zero_after(sched.accrued),
     )
+
+
+@dataclass(frozen=True)
+class EscrowSchedule:
+    """Corkscrew of a bond-repayment reserve (偿债准备金专户), each (S|1, T) [money]."""
+
+    opening: np.ndarray
+    deposit: np.ndarray
+    """Paid in from the exit proceeds at the end of the exit period."""
+    earned: np.ndarray
+    """Interest earned on the opening balance."""
+    release: np.ndarray
+    """Bond service paid from the reserve: coupons, principal and payment fees."""
+    closing: np.ndarray
+
+
+def escrow_at(
+    sched: BondSchedule, period: int, rate: np.ndarray | float, ppy: int
+) -> tuple[BondSchedule, EscrowSchedule]:
+    """A tranche held to maturity from a reserve funded at the end of ``period`` (a REIT
+    exit or asset sale), instead of redeemed (``prepay_at``).
+
+    The reserve receives the remaining service (interest + principal + fees of every period
+    after ``period``) discounted at ``rate`` per period of 1 / ``ppy`` years,
+    ``D = Σ_{t > e} service_t / (1 + rate / ppy)^(t − e)``; it earns ``rate / ppy`` on its
+    opening balance and pays that service, so it closes at zero at maturity. The project
+    company pays its scheduled service through ``period`` and ``D`` at the exit, nothing
+    after: its principal hands over the balance outstanding at the exit (as ``prepay_at``)
+    and its interest of the exit period carries the rest of the deposit, ``D − balance``
+    (the coupons and fees after the exit net of the reserve's earnings).
+
+    Parameters
+    ----------
+    sched : BondSchedule
+        The tranche's schedule to maturity, each (S|1, T) [money].
+    period : int
+        Exit period e.
+    rate : float or (S, 1) array
+        Annual rate the reserve earns [1/yr].
+    ppy : int
+        Periods per year.
+
+    Returns
+    -------
+    (BondSchedule, EscrowSchedule)
+        The project company's schedule and the reserve's corkscrew, each (S|1, T).
+    """
+    n = sched.closing.shape[1]
+    t = np.arange(n)[None, :]
+    after = t > period
+    at = (t == period).astype(float)
+    r = np.asarray(rate, dtype=float).reshape(-1, 1) / ppy
+    release = np.where(after, sched.service, 0.0)
+    factor = np.where(after, (1.0 + r) ** -(t - period).astype(float), 0.0)
+    deposit = (release * factor).sum(axis=1, keepdims=True)
+    held = (t <= period).astype(float)
+    balance = sched.closing[:, period : period + 1]
+    company = BondSchedule(
+        sched.opening * held,
+        sched.issue * held,
+        sched.interest * held + (deposit - balance) * at,
+        sched.principal * held + balance * at,
+        sched.fees * held,
+        sched.closing * (t < period),
+        sched.accrued * held,
+    )
+    return company, _reserve(deposit * at, release, r, period)
+
+
+def _reserve(
+    deposit: np.ndarray, release: np.ndarray, r: np.ndarray, start: int
+) -> EscrowSchedule:
+    """The reserve's corkscrew from ``start``: ``deposit`` and ``release`` (S|1, T)
+    [money], ``r`` (S|1, 1) rate per period."""
+    shape = np.broadcast_shapes(deposit.shape, release.shape, (r.shape[0], 1))
+    dep = np.broadcast_to(deposit, shape)
+    rel = np.broadcast_to(release, shape)
+    rr = np.broadcast_to(r, (shape[0], 1))[:, 0]
+    opening, earned, closing = (np.zeros(shape) for _ in range(3))
+    balance = np.zeros(shape[0])
+    for k in range(start, shape[1]):  # a corkscrew: each balance depends on the last
+        opening[:, k] = balance
+        earned[:, k] = rr * balance
+        balance = balance + earned[:, k] + dep[:, k] - rel[:, k]
+        closing[:, k] = balance
+    return EscrowSchedule(opening, dep.copy(), earned, rel.copy(), closing)

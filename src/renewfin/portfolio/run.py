@@ -13,7 +13,7 @@ scenario — and per-project summaries come back, never the per-project samples.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from renewfin import montecarlo as mc
 from renewfin.engine import run
 from renewfin.notes import tested
 from renewfin.paths import canonical_path, input_values
+from renewfin.portfolio.capital import BondCapital, bond_capital
 from renewfin.portfolio.spec import PortfolioSpec
 from renewfin.spec import load_scenario, load_spec
 from renewfin.spec.errors import Problem, SpecError
@@ -278,6 +279,9 @@ class PortfolioResult:
     correlation: pd.DataFrame
     """Cross-project correlation of ``correlation_metric`` across scenarios."""
     thresholds: list[str] = field(default_factory=list)
+    bond_capital: BondCapital | None = None
+    """The special bonds counted as project capital, per project and over the portfolio,
+    against the provincial cap (``renewfin.portfolio.capital``)."""
 
     def totals_summary(self) -> pd.DataFrame:
         """Mean, std and percentiles of the portfolio totals."""
@@ -376,6 +380,8 @@ def simulate_portfolio(
         An existing client (e.g. on a ``LocalCluster``).
     """
     plan, jobs = prepare_plan(portfolio, base, n, seed)
+    capital = bond_capital([j.key for j in jobs], [j.spec for j in jobs],
+                           portfolio.bond_capital_cap)
     chunks = range(len(plan.chunks))
     if client is None and scheduler == "local":
         reduced = []
@@ -385,7 +391,8 @@ def simulate_portfolio(
             done += plan.chunks[c][1] - plan.chunks[c][0]
             if progress is not None:
                 progress(done, plan.n)
-        return combine(plan, jobs, reduced)
-    from renewfin.portfolio.distributed import run_on_dask
+    else:
+        from renewfin.portfolio.distributed import run_on_dask
 
-    return combine(plan, jobs, run_on_dask(plan, jobs, scheduler, client, progress))
+        reduced = run_on_dask(plan, jobs, scheduler, client, progress)
+    return replace(combine(plan, jobs, reduced), bond_capital=capital)

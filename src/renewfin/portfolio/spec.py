@@ -9,7 +9,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from renewfin.spec.base import Name, SpecModel
+from renewfin.spec.base import Name, Share, SpecModel
 from renewfin.spec.errors import CrossCheckError, Problem
 from renewfin.spec.io import load_model
 from renewfin.spec.scenario import Apply, Distribution, Threshold, UncertainInput
@@ -82,6 +82,10 @@ class PortfolioSpec(SpecModel):
     """Per-project breaches to count across the portfolio (e.g. bond_coverage < 1.1)."""
     correlation_metric: str = "bond_coverage"
     """Metric whose cross-project correlation is reported."""
+    bond_capital_cap: Share = 0.30
+    """Most of the special bonds the portfolio (a province) uses for project construction
+    that may count as project capital (国办发〔2024〕52号: 30 %); checked on the members'
+    bonds."""
 
     @model_validator(mode="after")
     def _members(self) -> Self:

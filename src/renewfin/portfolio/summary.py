@@ -20,6 +20,14 @@ def format_portfolio(portfolio: PortfolioSpec, res: PortfolioResult, scheduler: 
     ]
     if res.thresholds:
         lines += ["\n违约项目数 Projects breaching", res.breach_summary().round(3).to_string()]
+    if res.bond_capital is not None:
+        bc = res.bond_capital
+        verdict = "within" if bc.within_cap else "EXCEEDS"
+        lines += [
+            f"\n专项债用作资本金 Special bonds as project capital [万元] (国办发〔2024〕52号: "
+            f"at most {bc.cap:.0%} of the portfolio's bonds; {verdict} the cap)",
+            bc.table.round(4).to_string(),
+        ]
     lines += [
         "\n项目 Projects",
         res.projects.round(4).to_string(),
@@ -43,4 +51,14 @@ def portfolio_document(portfolio: PortfolioSpec, res: PortfolioResult) -> dict[s
         "breaches": _plain(res.breach_summary()) if res.thresholds else {},
         "per_project": _plain(res.projects),
         "correlation": _plain(res.correlation),
+        "bond_capital": (
+            {
+                "cap": res.bond_capital.cap,
+                "ratio": res.bond_capital.ratio,
+                "within_cap": res.bond_capital.within_cap,
+                "per_project": _plain(res.bond_capital.table),
+            }
+            if res.bond_capital is not None
+            else None
+        ),
     }

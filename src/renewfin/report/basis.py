@@ -52,6 +52,17 @@ PERCENT_FIELDS = {
     "refinance_share",
     "vat_rate",
     "property_tax_rate",
+    "escrow_rate",
+    "management_fee_rate",
+    "capex_reserve_rate",
+    "spv_tax_rate",
+    "land_cost_rate",
+    "farmland",
+    "education",
+    "housing",
+    "land_fund",
+    "agriculture",
+    "gap_cap_share",
 }
 """Fields whose values are fractions, shown as percentages."""
 

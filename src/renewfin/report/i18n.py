@@ -459,6 +459,18 @@ FIELDS: dict[str, tuple[str, str]] = {
     "senior_return": ("优先级收益率", "Senior return"),
     "junior_return": ("劣后级收益率", "Junior return"),
     "rate_path": ("利率路径", "Rate path"),
+    "escrow_rate": ("偿债准备金专户利率", "Bond-repayment reserve rate"),
+    "management_fee_rate": ("REITs管理费及托管费率", "REIT fee rate"),
+    "capex_reserve_rate": ("资本性支出预留比例", "Capex reserve rate"),
+    "spv_tax_rate": ("项目公司税负比例", "SPV tax rate"),
+    "debt_service": ("REITs层面年还本付息", "REIT debt service"),
+    "land_cost_rate": ("征地拆迁及开发成本占比", "Land cost share"),
+    "farmland": ("农田水利建设资金计提比例", "Farmland set-aside"),
+    "education": ("教育资金计提比例", "Education set-aside"),
+    "housing": ("保障性安居工程资金计提比例", "Housing set-aside"),
+    "land_fund": ("国有土地收益基金计提比例", "Land-fund set-aside"),
+    "agriculture": ("农业土地开发资金计提比例", "Agricultural set-aside"),
+    "gap_cap_share": ("可行性缺口补助上限", "Viability-gap cap"),
 }
 """Labels of spec field names (the last segment of an input path)."""
 

@@ -535,7 +535,9 @@ def bond_section(ctx: Ctx) -> str:
         return f'<p class="note">{esc(ctx.t("bond.none"))}</p>'
     out = [f"<h3>{esc(ctx.t('bond.multiples'))}</h3>"]
     rows = []
-    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage"):
+    keys = ["bond_coverage", "bond_coverage_with_exit", "total_debt_coverage",
+            "residual_coverage"]
+    for key in (k for k in keys if k in ctx.values):
         cells = [td(ctx.label(key)), ctx.metric(key, tag="td")]
         floor_key = FLOOR_KEYS.get(key)
         if floor_key is not None:
@@ -556,7 +558,8 @@ def bond_section(ctx: Ctx) -> str:
     )
     out.append(f'<p class="note">{esc(ctx.t("bond.note"))}</p>')
     out.append(f"<h3>{esc(ctx.t('bond.annual'))}</h3>")
-    out.append(ctx.metric_table(["min_annual_cash_coverage", "min_cumulative_cash"]))
+    keys = ["min_annual_cash_coverage", "min_cumulative_cash", "escrow_deposit"]
+    out.append(ctx.metric_table([k for k in keys if k in ctx.values]))
     out.append(standard_table(d.tables["bond_balance"], ctx.fmt, ctx.lang))
     return "".join(out)
 
@@ -725,6 +728,7 @@ def investor_section(ctx: Ctx) -> str:
                     "reit_operating_years",
                     "reit_size_yi_yuan",
                     "reit_eligible",
+                    *(k for k in ("reit_retained_units", "reit_reinvested") if k in ctx.values),
                 ]
             )
         )

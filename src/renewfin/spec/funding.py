@@ -27,6 +27,7 @@ from renewfin.spec.base import (
     unique_names,
 )
 from renewfin.spec.errors import Problem
+from renewfin.spec.payment import GovernmentPayment
 
 PositiveRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 """A rate that must be strictly positive (a divisor: cap rate, valuation discount rate)."""
@@ -475,6 +476,27 @@ class EquityParty(SpecModel):
     """Share of sponsor equity contributed and of sponsor distributions received."""
 
 
+class FundAccrual(StrEnum):
+    """How a fund's preferred return accrues (as the partnership agreement says)."""
+
+    COMPOUND = "compound"
+    """Compounding at the effective annual rate on capital and unpaid return: a tier paid
+    in full has an IRR of exactly its rate (DOMAIN.md §5)."""
+    SIMPLE = "simple"
+    """Simple interest on unreturned capital."""
+
+
+class FundDebtLike(StrEnum):
+    """Which fund tiers carry a guaranteed return or a buy-back (明股实债)."""
+
+    NONE = "none"
+    """Neither: the fund is equity-type capital."""
+    SENIOR = "senior"
+    """The senior tier (a sponsor buy-back or guaranteed senior return)."""
+    ALL = "all"
+    """Both tiers."""
+
+
 class Fund(SpecModel):
     """An urban-renewal fund (城市更新基金) investing as preferred equity, with senior and
     junior tiers. Its returns are paid only from cash, in priority to sponsor equity;
@@ -501,6 +523,20 @@ class Fund(SpecModel):
     upside_share: Share = 0.0
     """Share of distributions beyond the preferred returns that goes to the junior tier
     during the term."""
+    accrual: FundAccrual = FundAccrual.COMPOUND
+    """Compounding or simple preferred return."""
+    draw_timing: DrawTiming = DrawTiming.END
+    """When in a period contributions are paid in (``DrawTiming``, as for loans): the
+    return accrues from then; ``end`` (from the next period) dates them as the period's
+    cash flows are dated, so a tier's IRR equals its rate."""
+    debt_like: FundDebtLike = FundDebtLike.NONE
+    """Tiers that are debt in substance (明股实债: a guaranteed return or a buy-back), which
+    are not project capital (国发〔2019〕26号) and are left out of the capital ratio."""
+
+    @property
+    def debt_like_share(self) -> float:
+        """Share of the contributions that is debt-like (0, the senior share, or 1)."""
+        return {"none": 0.0, "senior": self.senior_share, "all": 1.0}[self.debt_like.value]
 
 
 class ReitAssetType(StrEnum):
@@ -540,14 +576,81 @@ class ReitExit(SpecModel):
     """Transaction and issuance costs as a share of value."""
     payout_ratio: Share = 0.9
     """Share of distributable cash the REIT pays out (at least 90 %)."""
+    management_fee_rate: Share = 0.003
+    """Fund manager, custodian and asset-manager fees a year as a share of the REIT's value
+    [1/yr] (param; about 0.2–0.5 %), taken from the asset's NOI before distribution."""
+    capex_reserve_rate: Share = 0.02
+    """Capital-expenditure reserve as a share of the asset's revenue (param), kept back
+    from distributable cash."""
+    spv_tax_rate: Share = 0.0
+    """Taxes the project company (SPV) pays under the REIT as a share of NOI (param; near
+    0 where shareholder-loan interest shields its income tax; property tax is in NOI)."""
+    debt_service: Money = 0.0
+    """REIT-level debt service a year [money/yr] (borrowing by the REIT, at most 140 % of
+    net assets), paid before distribution."""
     min_operating_years: Years = 3.0
     """Eligibility: years of operation before exit."""
     min_distribution_rate: Rate = 0.038
     """Eligibility (ownership): projected distribution rate in each of the next 3 years."""
     min_irr: Rate = 0.05
     """Eligibility (concession): IRR of the asset's remaining cash flows at the exit value."""
-    min_size_yi_yuan: float = Field(default=10.0, ge=0)
-    """Eligibility: minimum first-issue size [亿元] (8 for 保障性租赁住房)."""
+    affordable_rental: bool = False
+    """The asset is 保障性租赁住房, which presets the size floor to 8 亿元 (else 10)."""
+    min_size_yi_yuan: float | None = Field(default=None, ge=0)
+    """Eligibility: minimum first-issue size [亿元]; default 10, or 8 for 保障性租赁住房
+    (``affordable_rental``)."""
+    concession_end_year: float | None = Field(default=None, gt=0, le=80)
+    """End of the concession (特许经营权到期), in years from the project start [yr]; a
+    concession asset is valued and its IRR tested on the NOI to then (default: the
+    horizon)."""
+    retained_share: Share = 0.2
+    """Share of the REIT's units the original owner (原始权益人, the shareholders) subscribes
+    at issue and holds under lock-up (at least 20 %); it pays for them from the proceeds,
+    receives their distributions and sells them at the end of the lock-up at the issue
+    price (no appreciation assumed)."""
+    lockup_years: int = Field(default=5, ge=0, le=30)
+    """Lock-up of the retained units [yr] (60 months for the first 20 %)."""
+    reinvestment_share: Share = 0.9
+    """Share of the net recovered money (回收资金: the shareholders' cash at the exit less
+    the retained units) to be reinvested in new projects (param; about 90 % in earlier
+    NDRC notices)."""
+    reinvestment_counts_as_return: bool = False
+    """Whether the reinvested money counts as a return to the shareholders (their IRR);
+    by default it is shown and left out."""
+    early_redemption: list[str] = Field(default_factory=list)
+    """Special bonds redeemed early from the exit proceeds (提前赎回, only with approval).
+    Every other bond is not prepaid: the proceeds attributable to it go to a
+    bond-repayment reserve (偿债准备金专户) that pays its coupons and principal to maturity
+    (DOMAIN.md §5). A refinanced bond (``refinance_share`` > 0) is always redeemed at the
+    exit: the reserve holds a tranche to its own maturity, not its refinancing."""
+    escrow_rate: Share = 0.0
+    """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
+    exit is the remaining bond service discounted at this rate."""
+
+    @property
+    def size_floor(self) -> float:
+        """The first-issue size floor after the asset-class preset [亿元]."""
+        if self.min_size_yi_yuan is not None:
+            return self.min_size_yi_yuan
+        return 8.0 if self.affordable_rental else 10.0
+
+    @model_validator(mode="after")
+    def _concession_after_exit(self) -> Self:
+        end = self.concession_end_year
+        if end is not None and self.asset_type is not ReitAssetType.CONCESSION:
+            raise ValueError("concession_end_year: only a concession asset has one")
+        if end is not None and end <= self.exit_year:
+            raise ValueError(
+                f"concession_end_year ({end:g}) must be after exit_year ({self.exit_year:g})"
+            )
+        return self
+
+    def last_period(self, ppy: int, n_periods: int) -> int:
+        """The last period whose NOI the REIT values and tests: the concession's end, or the
+        horizon (``n_periods − 1``)."""
+        if self.concession_end_year is None:
+            return n_periods - 1
+        return min(round(self.concession_end_year * ppy) - 1, n_periods - 1)
 
 
 class PriorityStep(StrEnum):
@@ -684,14 +787,23 @@ class FundingSpec(SpecModel):
     """An urban-renewal fund, if any."""
     reit_exit: ReitExit | None = None
     """A REIT exit, if any."""
+    government_payment: GovernmentPayment | None = None
+    """The government payment model (使用者付费, 可行性缺口补助, 政府购买服务, 特许经营), if
+    declared; the checks hold the spec to it."""
     lpr: LprSpec = Field(default_factory=LprSpec)
     """Loan prime rates for LPR-priced loans."""
     priority: list[PriorityStep] = Field(default_factory=lambda: list(DEFAULT_PRIORITY))
     """Order of the operating cash waterfall (default 债贷组合: bonds before loans)."""
     min_capital_ratio: Share | None = None
     """Minimum project-capital ratio; default by sector (20 %, or 25 % for real estate)."""
+    equity_instrument_cap: Share = 0.5
+    """Most of the project capital that equity-type instruments (the fund's tiers that are
+    not debt-like) may make up (国发〔2019〕26号: 50 %); checked."""
     bond_capital_cap: Share = 0.30
-    """Cap on the share of a bond counted as project capital (国办发〔2024〕52号)."""
+    """Cap on the share of the project's special bonds counted as project capital, over all
+    its tranches [Σ capital_share × amount / Σ amount] (国办发〔2024〕52号 sets 30 % as a
+    provincial ratio, checked across a portfolio by ``renewfin simulate-portfolio``;
+    provinces may set a per-project cap; 1 for none)."""
     min_cash_balance: Money = 0.0
     """Cash kept in the project before any distribution [money]."""
     drawdown: Drawdown = Drawdown.PRO_RATA
@@ -728,12 +840,15 @@ class FundingSpec(SpecModel):
             )
         elif self.priority[-1] is not PriorityStep.EQUITY:
             problems.append("priority must end with equity")
-        for b in self.special_bonds:
-            if b.capital_share > self.bond_capital_cap + 1e-12:
-                problems.append(
-                    f"special bond {b.name}: capital_share {b.capital_share:.0%} exceeds "
-                    f"bond_capital_cap {self.bond_capital_cap:.0%}"
-                )
+        issued = sum(b.amount for b in self.special_bonds)
+        capital = sum(b.amount * b.capital_share for b in self.special_bonds)
+        if issued > 0 and capital > self.bond_capital_cap * issued + 1e-9 * issued:
+            problems.append(
+                f"bond_capital_cap: the special bonds count {capital / issued:.1%} of their "
+                f"{issued:,.2f} as project capital (Σ capital_share × amount); the cap is "
+                f"{self.bond_capital_cap:.0%}"
+            )
+        problems += self._exit_problems()
         loans = {ln.name for ln in self.loans}
         for f in self.fiscal_funds:
             if f.loan is not None and f.loan not in loans:
@@ -744,3 +859,17 @@ class FundingSpec(SpecModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _exit_problems(self) -> list[str]:
+        """Bonds named at the REIT exit must exist."""
+        rx = self.reit_exit
+        if rx is None:
+            return []
+        bonds = {b.name: b for b in self.special_bonds}
+        problems = [
+            f"reit_exit.early_redemption: unknown special bond {name!r}; expected one of "
+            f"{sorted(bonds)}"
+            for name in rx.early_redemption
+            if name not in bonds
+        ]
+        return problems

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from renewfin.spec.base import SpecModel, unique_names
 from renewfin.spec.errors import CrossCheckError, Problem
 from renewfin.spec.evaluation import EvaluationSpec
-from renewfin.spec.funding import FundingSpec
+from renewfin.spec.funding import FiscalUse, FundingSpec
 from renewfin.spec.investment import (
     DepreciationSpec,
     InvestmentCategory,
@@ -18,9 +18,10 @@ from renewfin.spec.investment import (
     PriceContingency,
 )
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, WorkingCapital
+from renewfin.spec.payment import GovernmentPayment, PaymentModel
 from renewfin.spec.plausibility import Plausibility, rate_floor_problems
 from renewfin.spec.project import ProjectInfo, TimelineSpec
-from renewfin.spec.revenue import RevenueStream
+from renewfin.spec.revenue import RevenueKind, RevenueStream
 from renewfin.spec.tax import TaxSpec
 
 SCHEMA_VERSION = 1
@@ -224,6 +225,7 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
     problems += _check_funding_timing(spec)
     problems += rate_floor_problems(spec)
     problems += _check_mmra(spec)
+    problems += _check_payment(spec)
     return problems
 
 
@@ -280,6 +282,61 @@ def _check_mmra(spec: ProjectSpec) -> list[Problem]:
             Problem("funding.mmra.items", "expected at least one cyclical opex item", [])
         )
     return problems
+
+
+def _check_payment(spec: ProjectSpec) -> list[Problem]:
+    """The spec against its declared government payment model (DOMAIN.md §5a): user-pays
+    and new-mechanism concessions take no operating subsidy; a viability-gap or
+    service-purchase project has one; a concession names its grantor, its term and an
+    existing fee item and, under the new mechanism, runs at most
+    ``max_term_years``; a hand-back leaves no residual value."""
+    gp = spec.funding.government_payment
+    if gp is None:
+        return []
+    at = "funding.government_payment"
+    model = gp.model
+    subsidies = [f.name for f in spec.funding.fiscal_funds if f.use is FiscalUse.OPERATING_SUBSIDY]
+    service = any(r.kind is RevenueKind.OPERATING_SUBSIDY for r in spec.revenues)
+    concession = model is PaymentModel.CONCESSION
+    out: list[Problem] = []
+    no_gap = model is PaymentModel.USER_PAYS or (concession and gp.new_mechanism)
+    if no_gap and subsidies:
+        out.append(Problem("funding.fiscal_funds", f"a {model.value} project takes no "
+                           "operating subsidy (可行性缺口补助, 国办函〔2023〕115号); expected none",
+                           subsidies))
+    if model is PaymentModel.VIABILITY_GAP and not subsidies:
+        out.append(Problem(f"{at}.model", "a viability-gap project needs an operating subsidy "
+                           "(funding.fiscal_funds, use operating_subsidy)", model.value))
+    if model is PaymentModel.SERVICE_PURCHASE and not (subsidies or service):
+        out.append(Problem(f"{at}.model", "政府购买服务 needs an operating subsidy or a "
+                           "service-fee revenue (kind operating_subsidy)", model.value))
+    if not concession:
+        out += [Problem(f"{at}.{f}", "applies to a concession only; expected none",
+                        getattr(gp, f)) for f in ("grantor", "term_years", "concession_fee")
+                if getattr(gp, f) is not None]
+        return out
+    return out + _check_concession(spec, gp)
+
+
+def _check_concession(spec: ProjectSpec, gp: GovernmentPayment) -> list[Problem]:
+    """A concession's grantor, term, fee item and hand-back (``_check_payment``)."""
+    at = "funding.government_payment"
+    out: list[Problem] = []
+    if gp.grantor is None:
+        out.append(Problem(f"{at}.grantor", "a concession needs its grantor", has_value=False))
+    term = gp.term_years
+    if term is None:
+        out.append(Problem(f"{at}.term_years", "a concession needs its term", has_value=False))
+    elif gp.new_mechanism and term > gp.max_term_years + 1e-9:
+        out.append(Problem(f"{at}.term_years", f"a new-mechanism concession runs at most "
+                           f"{gp.max_term_years:g} years (国办函〔2023〕115号)", term))
+    if gp.concession_fee is not None and gp.concession_fee not in {o.name for o in spec.opex}:
+        out.append(Problem(f"{at}.concession_fee", "unknown operating cost; expected one of "
+                           f"{sorted(o.name for o in spec.opex)}", gp.concession_fee))
+    if gp.hand_back and spec.evaluation.include_residual_value:
+        out.append(Problem("evaluation.include_residual_value", "a concession handed back at "
+                           "its end leaves no residual value; expected false", True))
+    return out
 
 
 def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:

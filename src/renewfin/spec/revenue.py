@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -85,6 +85,42 @@ class GrowthFrom(StrEnum):
     """The price is that at the project start date and grows with calendar years."""
 
 
+class SetAsideBase(StrEnum):
+    """The base a statutory land-revenue set-aside (计提) is levied on (DOMAIN.md §5a)."""
+
+    GROSS = "gross"
+    """土地出让收入: the gross land-transfer income."""
+    NET = "net"
+    """土地出让收益 / 净收益: the income less the cost of acquiring and preparing the land
+    (``RevenueStream.land_cost_rate``)."""
+
+
+class LandSetAsides(SpecModel):
+    """The statutory set-asides from land-transfer income (计提), each a rate on its base
+    (DOMAIN.md §5a; rates are param)."""
+
+    farmland: Share = 0.10
+    """农田水利建设资金: share of 土地出让收益 (net of the land's cost) (10 %)."""
+    education: Share = 0.10
+    """教育资金: share of 土地出让收益 (10 %)."""
+    housing: Share = 0.10
+    """保障性安居工程资金: share of 土地出让净收益 (at least 10 %)."""
+    land_fund: Share = 0.0
+    """国有土地收益基金: share of the gross income (by provincial rule)."""
+    agriculture: Share = 0.0
+    """农业土地开发资金: share of the gross income (by provincial rule; set per m² of land
+    in most provinces, entered here as its share of the price)."""
+
+    ITEMS: ClassVar[tuple[tuple[str, str, SetAsideBase], ...]] = (
+        ("farmland", "农田水利建设资金", SetAsideBase.NET),
+        ("education", "教育资金", SetAsideBase.NET),
+        ("housing", "保障性安居工程资金", SetAsideBase.NET),
+        ("land_fund", "国有土地收益基金", SetAsideBase.GROSS),
+        ("agriculture", "农业土地开发资金", SetAsideBase.GROSS),
+    )
+    """Each set-aside: field, Chinese name, statutory base."""
+
+
 class RevenueStream(SpecModel):
     """One revenue stream: quantity × unit price × utilisation × ramp-up × growth.
 
@@ -146,8 +182,14 @@ class RevenueStream(SpecModel):
     transfer by a taxpayer, 土地增值税暂行条例 第二条; set yes when the company itself
     transfers land use rights). One-off streams only."""
     set_aside_rate: Share = 0.0
-    """Land transfer: share of the income set aside by statute before it reaches the project
-    (计提: 农田水利建设资金, 教育资金, 保障性安居工程资金 …)."""
+    """Land transfer: one share of the gross income set aside by statute before it reaches
+    the project, when the set-asides are not listed one by one (``set_asides``)."""
+    set_asides: LandSetAsides | None = None
+    """Land transfer: each statutory set-aside (计提) on its base, a line of its own."""
+    land_cost_rate: Share = 0.0
+    """Land transfer: the cost of acquiring and preparing the land (征地拆迁补偿、土地开发
+    支出) as a share of the gross income; the income less it is 土地出让收益, the base of
+    the ``net`` set-asides."""
     housing_to_individuals: bool = False
     """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
     ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
@@ -233,6 +275,36 @@ class RevenueStream(SpecModel):
                     self.vat_rate,
                 )
             )
+        problems += self._land_problems()
         problems.append(shares_problem(self.schedule, "schedule shares"))
         raise_problems(problems)
         return self
+
+    def _land_problems(self) -> list[Problem | None]:
+        """Set-asides apply to land transfers only, listed one way."""
+        land = self.kind is RevenueKind.LAND_TRANSFER
+        out: list[Problem | None] = []
+        for field in ("set_aside_rate", "set_asides", "land_cost_rate"):
+            if getattr(self, field) and not land:
+                out.append(Problem(field, "applies to land_transfer streams only; expected none",
+                                   getattr(self, field)))
+        if self.set_asides is not None and self.set_aside_rate:
+            out.append(Problem("set_aside_rate", "give the set-asides either as one rate or as "
+                               "`set_asides`, not both", self.set_aside_rate))
+        return out
+
+    def set_aside_items(self) -> list[tuple[str, str, SetAsideBase]]:
+        """The set-asides as (input path under the stream, name, base): the single
+        ``set_aside_rate`` on the gross income (named 计提) or each of ``set_asides``."""
+        if self.set_aside_rate:
+            return [("set_aside_rate", "计提", SetAsideBase.GROSS)]
+        if self.set_asides is None:
+            return []
+        return [(f"set_asides.{f}", zh, base) for f, zh, base in LandSetAsides.ITEMS]
+
+    def set_aside_rate_of(self, path: str) -> float:
+        """The rate at ``path`` of ``set_aside_items``."""
+        if path == "set_aside_rate":
+            return self.set_aside_rate
+        assert self.set_asides is not None
+        return float(getattr(self.set_asides, path.removeprefix("set_asides.")))

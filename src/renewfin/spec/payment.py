@@ -1,0 +1,54 @@
+"""Government payment models (政府付费方式) and the 2023 new-mechanism concession.
+
+Rules (DOMAIN.md §5a): 使用者付费 (user pays), 可行性缺口补助 (viability-gap payment, a
+capped operating subsidy), 政府购买服务 (the government buys the service), and since
+国办函〔2023〕115号 new PPP projects are concessions (特许经营) that are user-pays only, with
+no budget gap payment, a term of at most 40 years (param), a concession fee to the
+grantor and hand-back at the end.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from renewfin.spec.base import Name, Share, SpecModel
+
+
+class PaymentModel(StrEnum):
+    """Who pays for the service."""
+
+    USER_PAYS = "user_pays"
+    """使用者付费: revenue from users only; no operating subsidy."""
+    VIABILITY_GAP = "viability_gap"
+    """可行性缺口补助: user revenue topped up by a capped operating subsidy."""
+    SERVICE_PURCHASE = "service_purchase"
+    """政府购买服务: the government pays for the service (an operating subsidy or a
+    service-fee revenue stream)."""
+    CONCESSION = "concession"
+    """特许经营 (国办函〔2023〕115号 new mechanism when ``new_mechanism``): user-pays only."""
+
+
+class GovernmentPayment(SpecModel):
+    """How the project is paid for, and the terms the checks hold it to."""
+
+    model: PaymentModel = PaymentModel.USER_PAYS
+    """The payment model."""
+    new_mechanism: bool = True
+    """The project falls under the 2023 new PPP mechanism (国办函〔2023〕115号)."""
+    grantor: Name | None = None
+    """Concession: the grantor (实施机构 authorised by the government); required."""
+    term_years: float | None = Field(default=None, gt=0, le=99)
+    """Concession: the term from the project start [yr]; required, at most
+    ``max_term_years`` under the new mechanism and within the horizon."""
+    max_term_years: float = Field(default=40.0, gt=0, le=99)
+    """Longest concession term under the new mechanism [yr] (40, param)."""
+    concession_fee: str | None = None
+    """Concession: the operating cost (``opex`` item) that is the fee paid to the grantor."""
+    hand_back: bool = True
+    """Concession: the asset is handed back at the end, free, so no residual value counts
+    (``evaluation.include_residual_value`` must be off)."""
+    gap_cap_share: Share | None = None
+    """Viability gap: the most the operating subsidies may be, as a share of operating
+    revenue over the horizon (the budget cap); default no cap."""
