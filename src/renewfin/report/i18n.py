@@ -86,10 +86,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "{label}为 {value}，低于契约要求 {floor}，不满足。",
         "{label} is {value}, below the covenant of {floor}.",
     ),
-    "concl.cash_gap": (
-        "累计盈余资金最低为 {value}，计算期内存在资金缺口，需安排补足资金。",
-        "Cumulative cash falls to {value}: the plan has a funding gap to be filled.",
-    ),
     "concl.driver": (
         "影响最大的因素为{input}：其在低值与高值之间变动时，{label}变动 {swing}。",
         "The most influential input is {input}: between its low and high values {label} "
@@ -145,12 +141,30 @@ TEXT: dict[str, tuple[str, str]] = {
         "Project IRR after tax {value} is below the benchmark {floor}.",
     ),
     "ov.cash_ok": (
-        "计算期内累计盈余资金最低为 {value}，具备财务生存能力。",
-        "Cumulative cash never falls below {value}: the plan is financially sustainable.",
+        "财务计划现金流量表各年累计盈余资金均不小于零（最低为 {value}，{year}年），"
+        "具备财务生存能力。",
+        "Cumulative cash in the financial plan is never negative (lowest {value}, in {year}):"
+        " the plan is financially sustainable.",
     ),
     "ov.cash_bad": (
-        "累计盈余资金最低为 {value}，出现资金缺口。",
-        "Cumulative cash falls to {value}: the plan has a funding gap.",
+        "财务计划现金流量表{year}年累计盈余资金为 {value}，小于零，出现资金缺口，"
+        "不具备财务生存能力。",
+        "Cumulative cash in the financial plan falls to {value} in {year}: the plan has a"
+        " funding gap and is not financially sustainable.",
+    ),
+    "bond.cum_funded": (
+        "表中累计资金结余（偿债准备）在{year}年最低为 {value}：截至当年项目收益累计不足以"
+        "支付到期的专项债及贷款本息，差额由资金筹措安排，财务计划现金流量表同年累计盈余资金为"
+        " {plan}。",
+        "The cumulative surplus after debt service is lowest in {year} at {value}: income to"
+        " then does not pay the bond and loan service due, the difference is funded by the"
+        " financing plan, whose cumulative cash that year is {plan}.",
+    ),
+    "bond.cum_gap": (
+        "表中累计资金结余（偿债准备）在{year}年最低为 {value}，财务计划现金流量表同年累计"
+        "盈余资金为 {plan}，出现资金缺口。",
+        "The cumulative surplus after debt service is lowest in {year} at {value}, and the"
+        " financial plan's cumulative cash that year is {plan}: a funding gap.",
     ),
     "ov.risk": (
         "在 {n} 个模拟情景中，{label}的概率为 {p}（标准误 {se}）。",

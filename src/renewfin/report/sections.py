@@ -154,9 +154,8 @@ def _findings(ctx: Ctx) -> list[str]:
             )
             + "</li>"
         )
-    cash = ctx.value("min_cumulative_cash")
-    key = "ov.cash_ok" if cash >= -1e-6 else "ov.cash_bad"
-    items.append("<li>" + sentence(ctx, key, value=ctx.metric("min_cumulative_cash")) + "</li>")
+    ok, text = viability(ctx)
+    items.append(f'<li class="{"ok" if ok else "bad"}">{text}</li>')
     sim = ctx.data.simulation
     if sim is not None and sim.scenario.thresholds:
         br = sim.breaches()
@@ -175,6 +174,45 @@ def _findings(ctx: Ctx) -> list[str]:
             + "</li>"
         )
     return items
+
+
+def lowest(ctx: Ctx, table: str, key: str) -> tuple[str, float, str]:
+    """The year a standard-table row is lowest, its value there and that value as a figure
+    located by ``data-table``/``data-key``/``data-col`` (the cell the table shows).
+
+    Parameters
+    ----------
+    ctx : Ctx
+        The report context.
+    table, key : str
+        Standard table and row id (``financial_plan``, ``cash.cumulative_surplus``).
+
+    Returns
+    -------
+    tuple of (str, float, str)
+        Year label, value [money], the figure's HTML.
+    """
+    years = ctx.data.years
+    row = ctx.data.tables[table].loc[key, years].to_numpy(dtype=float)
+    j = int(np.argmin(row))
+    value = float(row[j])
+    return years[j], value, ctx.fmt.fig(value, "money", table=table, key=key, col=years[j])
+
+
+def viability(ctx: Ctx) -> tuple[bool, str]:
+    """The financial-sustainability (财务生存能力) statement, from the figure the 财务计划现金流量表
+    shows: its lowest year-end 累计盈余资金 over the whole computation period, judged by the
+    table's own indicator (``viable``).
+
+    Returns
+    -------
+    tuple of (bool, str)
+        Whether the plan is sustainable, and the sentence (HTML).
+    """
+    plan = ctx.data.tables["financial_plan"]
+    ok = float(plan.attrs["indicators"]["viable"]["value"]) > 0.5
+    year, _, fig = lowest(ctx, "financial_plan", "cash.cumulative_surplus")
+    return ok, sentence(ctx, "ov.cash_ok" if ok else "ov.cash_bad", value=fig, year=esc(year))
 
 
 def sentence(ctx: Ctx, key: str, **figures: str) -> str:
@@ -558,7 +596,26 @@ def bond_section(ctx: Ctx) -> str:
     out.append(f"<h3>{esc(ctx.t('bond.annual'))}</h3>")
     out.append(ctx.metric_table(["min_annual_cash_coverage", "min_cumulative_cash"]))
     out.append(standard_table(d.tables["bond_balance"], ctx.fmt, ctx.lang))
+    note = _cumulative_note(ctx)
+    if note:
+        out.append(f'<p class="note">{note}</p>')
     return "".join(out)
+
+
+def _cumulative_note(ctx: Ctx) -> str:
+    """What a negative 累计资金结余（偿债准备） in the bond table means: funded by the financing
+    plan when the plan's cumulative cash that year is not negative, a gap otherwise ('' when
+    the row never falls below zero)."""
+    year, value, fig = lowest(ctx, "bond_balance", "surplus.cumulative")
+    if value >= -1e-9:
+        return ""
+    plan = ctx.data.tables["financial_plan"].loc["cash.cumulative_surplus", year]
+    cash = float(cast(float, plan))
+    held = ctx.fmt.fig(
+        cash, "money", table="financial_plan", key="cash.cumulative_surplus", col=year
+    )
+    key = "bond.cum_funded" if cash >= -1e-9 else "bond.cum_gap"
+    return sentence(ctx, key, year=esc(year), value=fig, plan=held)
 
 
 # ------------------------------------------------------------------------ bank view
