@@ -29,7 +29,8 @@ tornado data-row=R data-col=C``
 ``data-stress=i data-col=K``        ``stress_table(spec, scenario).iloc[i][K]``
 ``data-calc=NAME [data-col=Y]``     a derived value: ``llcr`` (by year),
                                     ``minimum_capital_ratio``, ``sim_n``,
-                                    ``sizing_iterations``, ``fund_junior_share``
+                                    ``sizing_iterations``, ``fund_junior_share``,
+                                    ``vat_rate`` (``data-row``: the stream)
 ==================================  ===================================================
 """
 
@@ -50,6 +51,7 @@ from renewfin.report.analysis import (
     sensitivity_section,
 )
 from renewfin.report.basis import basis_section
+from renewfin.report.benefits import benefits_section, has_benefits
 from renewfin.report.charts import ChartImage
 from renewfin.report.conclusion import conclusion_section
 from renewfin.report.context import Ctx
@@ -84,11 +86,21 @@ SECTIONS: tuple[tuple[str, Callable[[Ctx], str]], ...] = (
     ("investor", investor_section),
     ("sensitivity", sensitivity_section),
     ("risk", risk_section),
+    ("benefits", benefits_section),
     ("checks", checks_section),
     ("conclusion", conclusion_section),
     ("appendix", appendix_section),
 )
 """Section ids (``s.<id>`` titles) and their renderers, in reading order."""
+
+OPTIONAL: dict[str, Callable[[ProjectSpec], bool]] = {"benefits": has_benefits}
+"""Sections shown only when the spec gives what they report (never invented)."""
+
+
+def sections_for(spec: ProjectSpec) -> tuple[tuple[str, Callable[[Ctx], str]], ...]:
+    """The sections of the report of ``spec``: :data:`SECTIONS` less the optional ones it
+    gives nothing for."""
+    return tuple((k, fn) for k, fn in SECTIONS if k not in OPTIONAL or OPTIONAL[k](spec))
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """Content-Security-Policy of the document: nothing is loaded from outside the file."""
@@ -130,14 +142,15 @@ def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
     lang = check_lang(lang)
     ctx = Ctx(data, lang, Formatter(lang, data.result.ledger.money_unit))
     body = []
-    for key, fn in SECTIONS:
+    sections = sections_for(data.spec)
+    for key, fn in sections:
         body.append(
             f'<section id="s-{key}" data-section="{key}">'
             f"<h2>{esc(t('s.' + key, lang))}</h2>{fn(ctx)}</section>"
         )
     spec = data.spec
     toc = "".join(
-        f'<li><a href="#s-{key}">{esc(t("s." + key, lang))}</a></li>' for key, _ in SECTIONS
+        f'<li><a href="#s-{key}">{esc(t("s." + key, lang))}</a></li>' for key, _ in sections
     )
     name = spec.project.name
     subtitle = spec.project.name_en if lang == "en" and spec.project.name_en else name

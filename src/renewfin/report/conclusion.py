@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from renewfin.report.context import Ctx
+from renewfin.report.context import Ctx, sentence
 from renewfin.report.html import esc
-from renewfin.report.sections import sentence, viability
+from renewfin.report.sections import viability
 
 BANK_TESTS = (
     ("min_loan_dscr", "min_dscr", "min_dscr"),

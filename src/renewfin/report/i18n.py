@@ -42,7 +42,70 @@ TEXT: dict[str, tuple[str, str]] = {
     "s.investor": ("投资人视角：收益与退出", "Investor view: returns and exit"),
     "s.sensitivity": ("敏感性分析", "Sensitivity analysis"),
     "s.risk": ("风险分析（蒙特卡洛模拟）", "Risk analysis (Monte Carlo)"),
+    "s.benefits": ("社会效益与绩效目标", "Social benefits and performance targets"),
     "s.checks": ("模型检查与评价限定", "Model checks and qualifications"),
+    "ben.social": ("社会效益", "Social benefits"),
+    "risk.responses": ("风险应对措施", "Risk responses"),
+    "resp.delay": (
+        "建设进度风险（{inputs}）：优化征收、审批和施工组织，分期实施并设置工期节点考核，"
+        "建设期利息及资金需求按延期情景预留。",
+        "Construction delay ({inputs}): plan acquisition, approvals and works in phases with"
+        " milestones, and provide for the interest and funding of a delay.",
+    ),
+    "resp.capex": (
+        "投资超支风险（{inputs}）：严格执行概算控制和限额设计，预备费专款专用，"
+        "超概部分明确资金来源后方可实施。",
+        "Capex overrun ({inputs}): budget control and design limits, contingencies kept for"
+        " their purpose, any excess funded before it is spent.",
+    ),
+    "resp.price": (
+        "价格风险（{inputs}）：价格依据定期复核，按政策和合同约定调整收费标准，"
+        "签订中长期协议锁定主要收入。",
+        "Price risk ({inputs}): review the price basis regularly, adjust tariffs as policy"
+        " and contracts allow, lock in the main income with longer contracts.",
+    ),
+    "resp.volume": (
+        "需求与运营风险（{inputs}）：提前开展招商和运营策划，引入专业运营机构，"
+        "对培育期和使用率设置监测与预警。",
+        "Demand and operation ({inputs}): market and plan operation early, bring in a"
+        " professional operator, monitor ramp-up and utilisation with warning levels.",
+    ),
+    "resp.cost": (
+        "成本风险（{inputs}）：运营成本实行预算管理和集中采购，控制人员及能耗支出。",
+        "Cost risk ({inputs}): budget and procure operating costs centrally, control staff"
+        " and energy costs.",
+    ),
+    "resp.rate": (
+        "利率风险（{inputs}）：争取政策性银行中长期低成本贷款，合理确定固定与浮动利率结构，"
+        "关注LPR调整并适时调整融资安排。",
+        "Interest-rate risk ({inputs}): seek long-tenor policy-bank credit, balance fixed and"
+        " floating rates, follow LPR changes and adjust the financing.",
+    ),
+    "resp.exit": (
+        "退出风险（{inputs}）：提前规范资产权属与运营数据，满足REITs发行条件，"
+        "并准备资产转让等替代退出方式。",
+        "Exit risk ({inputs}): put title and operating records in order for a REIT, and"
+        " prepare an alternative exit such as an asset sale.",
+    ),
+    "resp.other": (
+        "其他风险（{inputs}）：纳入项目全过程跟踪监测，定期重新测算并报告。",
+        "Other risks ({inputs}): track them over the project's life, re-run and report the"
+        " evaluation regularly.",
+    ),
+    "resp.stress_ok": (
+        "压力情景“{case}”下，{label}为 {value}，不低于 {floor}。",
+        "Under the stress case “{case}”, {label} is {value}, at least {floor}.",
+    ),
+    "resp.stress_bad": (
+        "压力情景“{case}”下，{label}为 {value}，低于 {floor}：需预先安排偿债准备金、"
+        "财政补助或调整融资规模等应对措施。",
+        "Under the stress case “{case}”, {label} is {value}, below {floor}: a debt reserve,"
+        " a fiscal subsidy or a smaller financing must be arranged in advance.",
+    ),
+    "ben.targets": ("绩效目标", "Performance targets"),
+    "ben.category": ("指标类别", "Class"),
+    "ben.indicator": ("绩效指标", "Indicator"),
+    "ben.target": ("指标值", "Target"),
     "s.conclusion": ("结论与建议", "Conclusions"),
     "concl.bond": ("专项债券收益与融资自求平衡", "Special-bond self-balance"),
     "concl.bank": ("银行偿债指标与贷款契约", "Bank ratios against covenants"),
@@ -108,6 +171,13 @@ TEXT: dict[str, tuple[str, str]] = {
     # overview
     "ov.name": ("项目名称", "Project"),
     "ov.kind": ("项目类型", "Project type"),
+    "ov.implementing_entity": ("项目实施主体", "Implementing entity"),
+    "ov.regional_context": (
+        "地区经济、财政与债务情况",
+        "Regional economy, public finances and debt",
+    ),
+    "rev.price_basis": ("定价依据", "Basis of the price"),
+    "cost.cost_basis": ("取费依据", "Basis of the cost"),
     "ov.location": ("建设地点", "Location"),
     "ov.sector": ("行业（资本金比例）", "Sector (capital ratio rule)"),
     "ov.city_tier": ("城建税适用地区", "City tier for the construction tax"),
@@ -181,6 +251,63 @@ TEXT: dict[str, tuple[str, str]] = {
         "descriptions are the spec fields' documentation.",
     ),
     "basis.evaluation": ("评价参数", "Evaluation parameters"),
+    "basis.rules": ("编制依据", "Basis of the evaluation"),
+    "rules.method": (
+        "《建设项目经济评价方法与参数》（第三版）：13张基本财务报表按其格式编制；"
+        "财务基准收益率 {benchmark}，项目投资折现率 {discount}，资本金折现率 {equity}。",
+        "《建设项目经济评价方法与参数》 (3rd edition): the 13 standard tables in its layout;"
+        " benchmark IRR {benchmark}, project discount rate {discount}, equity discount rate"
+        " {equity}.",
+    ),
+    "rules.tax": (
+        "《中华人民共和国增值税法》（2026年1月1日起施行）、《中华人民共和国企业所得税法》"
+        "及其实施条例等现行税收法规，税费参数取{preset}：增值税税率 {vat}；"
+        "城市维护建设税及教育费附加合计为实缴增值税的 {surcharge}；企业所得税税率 {income}。",
+        "The VAT Law (in force 2026-01-01), the Enterprise Income Tax Law and its"
+        " implementing regulations, with {preset}: VAT {vat}; surcharges {surcharge} of the"
+        " VAT paid; income tax {income}.",
+    ),
+    "rules.capital": (
+        "国发〔2019〕26号（固定资产投资项目资本金管理）：本项目最低资本金比例 {floor}。",
+        "国发〔2019〕26号 (project capital): minimum capital ratio {floor}.",
+    ),
+    "rules.bond": (
+        "地方政府专项债券项目收益与融资自求平衡：专项债本息覆盖倍数不低于 {floor}，"
+        "全部债务本息覆盖倍数不低于 {total}。",
+        "Special bonds must be balanced by the project's own income: bond coverage at least"
+        " {floor}, total-debt coverage at least {total}.",
+    ),
+    "rules.bond_capital": (
+        "国办发〔2024〕52号：专项债券用作项目资本金按其范围和比例规定执行，仍以项目收益偿还。",
+        "国办发〔2024〕52号: special bonds used as project capital within its sectors and"
+        " share, still repaid from project income.",
+    ),
+    "rules.combined": (
+        "厅字〔2019〕33号：专项债券与市场化融资组合使用，市场化融资以专项债券偿付后的"
+        "剩余项目收益偿还，不由政府提供担保。",
+        "厅字〔2019〕33号: special bonds combined with market financing, which is repaid from"
+        " the income left after bond service, without a government guarantee.",
+    ),
+    "rules.loan": (
+        "贷款利率参照贷款市场报价利率（LPR）：5年期以上 {five}，1年期 {one}；"
+        "银行口径DSCR契约下限 {dscr}，偿债备付率（第三版）下限 {cn}，利息备付率下限 {icr}。",
+        "Loan rates on the loan prime rate (LPR): 5-year-plus {five}, 1-year {one}; DSCR"
+        " covenant {dscr}, 偿债备付率 (3rd edition) norm {cn}, interest cover norm {icr}.",
+    ),
+    "rules.fund": (
+        "财预〔2017〕50号：政府出资不承诺回购或保底收益，基金优先级收益按分配顺序测算。",
+        "财预〔2017〕50号: no government buy-back or guaranteed return; the fund's senior"
+        " return is a priority in the waterfall.",
+    ),
+    "rules.reit": (
+        "发改投资〔2024〕1014号：基础设施REITs发行条件（运营年限、预计现金流分派率、首发规模）。",
+        "发改投资〔2024〕1014号: the REIT eligibility conditions (years of operation,"
+        " distribution rate, first-issue size).",
+    ),
+    "rules.property_land": (
+        "财税〔2010〕121号：从价计征房产税的房产原值包含地价。",
+        "财税〔2010〕121号: the original value for ad-valorem property tax includes the land.",
+    ),
     "basis.discount_rate": ("财务基准折现率", "Discount rate"),
     "basis.benchmark_irr": ("财务基准收益率", "Benchmark IRR"),
     "basis.equity_discount_rate": ("资本金折现率", "Equity discount rate"),

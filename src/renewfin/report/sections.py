@@ -12,7 +12,7 @@ from renewfin.checks import minimum_capital_ratio
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
 from renewfin.report import charts
 from renewfin.report.basis import decimals_for
-from renewfin.report.context import Ctx
+from renewfin.report.context import Ctx, sentence
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import enum_label
@@ -53,6 +53,8 @@ def overview_section(ctx: Ctx) -> str:
     ]
     if p.location:
         rows.append(tr([td(ctx.t("ov.location")), td(p.location, "text")]))
+    if p.implementing_entity:
+        rows.append(tr([td(ctx.t("ov.implementing_entity")), td(p.implementing_entity, "text")]))
     rows += [
         tr([td(ctx.t("ov.sector")), td(enum_label(p.sector, ctx.lang), "text")]),
         tr([td(ctx.t("ov.city_tier")), td(enum_label(p.city_tier, ctx.lang), "text")]),
@@ -81,6 +83,8 @@ def overview_section(ctx: Ctx) -> str:
         cell = f'<td class="text">{esc(ph.name)}: {start} → {duration}</td>'
         rows.append(tr([td(ctx.t("ov.phases")), cell]))
     out = [table([ctx.t("col.item"), ctx.t("col.value")], rows, cls="overview")]
+    if p.regional_context:
+        out.append(f"<h3>{esc(ctx.t('ov.regional_context'))}</h3><p>{esc(p.regional_context)}</p>")
 
     out.append(f"<h3>{esc(ctx.t('ov.headline'))}</h3>")
     keys = [
@@ -213,15 +217,6 @@ def viability(ctx: Ctx) -> tuple[bool, str]:
     ok = float(plan.attrs["indicators"]["viable"]["value"]) > 0.5
     year, _, fig = lowest(ctx, "financial_plan", "cash.cumulative_surplus")
     return ok, sentence(ctx, "ov.cash_ok" if ok else "ov.cash_bad", value=fig, year=esc(year))
-
-
-def sentence(ctx: Ctx, key: str, **figures: str) -> str:
-    """A text with pre-rendered figures put into its fields (the text itself escaped)."""
-    marks = {k: f"\x00{k}\x00" for k in figures}
-    text = esc(ctx.t(key, **marks))
-    for k, html_fig in figures.items():
-        text = text.replace(f"\x00{k}\x00", html_fig)
-    return text
 
 
 # ------------------------------------------------------------- investment and financing
@@ -428,6 +423,7 @@ def revenue_section(ctx: Ctx) -> str:
     out = []
     if spec.revenues:
         out.append(f"<h3>{esc(ctx.t('rev.drivers'))}</h3>")
+        priced = any(r.price_basis for r in spec.revenues)
         rows = []
         for r in spec.revenues:
             at = f"revenues[{r.name}]"
@@ -468,6 +464,7 @@ def revenue_section(ctx: Ctx) -> str:
                         _input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
                         f'<td class="num">{growth}</td>',
                         f'<td class="num">{ramp}</td>',
+                        *([td(r.price_basis or "—", "doc")] if priced else []),
                     ]
                 )
             )
@@ -481,6 +478,7 @@ def revenue_section(ctx: Ctx) -> str:
                     ctx.t("rev.utilisation"),
                     ctx.t("rev.growth"),
                     ctx.t("rev.ramp"),
+                    *([ctx.t("rev.price_basis")] if priced else []),
                 ],
                 rows,
             )
@@ -496,6 +494,7 @@ def revenue_section(ctx: Ctx) -> str:
 
     if spec.opex:
         out.append(f"<h3>{esc(ctx.t('cost.drivers'))}</h3>")
+        costed = any(o.cost_basis for o in spec.opex)
         rows = []
         for o in spec.opex:
             at = f"opex[{o.name}]"
@@ -525,6 +524,7 @@ def revenue_section(ctx: Ctx) -> str:
                         td(enum_label(o.basis, ctx.lang), "text"),
                         f'<td class="num">{param}</td>',
                         _input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
+                        *([td(o.cost_basis or "—", "doc")] if costed else []),
                     ]
                 )
             )
@@ -535,6 +535,7 @@ def revenue_section(ctx: Ctx) -> str:
                     ctx.t("cost.basis"),
                     ctx.t("cost.parameter"),
                     ctx.t("rev.growth"),
+                    *([ctx.t("cost.cost_basis")] if costed else []),
                 ],
                 rows,
             )
