@@ -1,5 +1,6 @@
-"""评价依据与基本假设: every numeric input the engine read, with its value, unit and the
-spec field's documentation (``renewfin.excel.fields.describe``)."""
+"""编制依据与基本假设: the rules the evaluation applies (:mod:`renewfin.report.rules`), then
+every numeric input the engine read, with its value, unit and the spec field's
+documentation (``renewfin.excel.fields.describe``)."""
 
 from __future__ import annotations
 

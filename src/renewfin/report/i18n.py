@@ -34,7 +34,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "years_unit": ("年", "years"),
     # sections
     "s.overview": ("项目概况", "Project overview"),
-    "s.basis": ("评价依据与基本假设", "Evaluation basis and assumptions"),
+    "s.basis": ("编制依据与基本假设", "Basis of the evaluation and assumptions"),
     "s.investment": ("投资估算与融资方案", "Investment estimate and financing plan"),
     "s.revenue": ("营业收入与成本费用预测", "Revenue and cost forecasts"),
     "s.bond": ("专项债券收益与融资平衡", "Special-bond income and financing balance"),
@@ -251,7 +251,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "descriptions are the spec fields' documentation.",
     ),
     "basis.evaluation": ("评价参数", "Evaluation parameters"),
-    "basis.rules": ("编制依据", "Basis of the evaluation"),
+    "basis.rules": ("政策与规范依据", "Rules and norms applied"),
     "rules.method": (
         "《建设项目经济评价方法与参数》（第三版）：13张基本财务报表按其格式编制；"
         "财务基准收益率 {benchmark}，项目投资折现率 {discount}，资本金折现率 {equity}。",
