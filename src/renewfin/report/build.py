@@ -193,7 +193,7 @@ def cover_lines(data: ReportData, lang: Lang = "zh") -> list[tuple[str, str]]:
     return out
 
 
-def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
+def render_docx(data: ReportData, lang: Lang = "zh", template: bytes | None = None) -> bytes:
     """The report as a Word document (.docx): the HTML's sections (one document model,
     :func:`renewfin.report.document.sections_of`) with a cover, a table of contents,
     numbered headings and page numbers.
@@ -204,6 +204,9 @@ def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
         From :func:`renewfin.report.data.collect`.
     lang : {"zh", "en"}
         Language.
+    template : bytes, optional
+        A Word file (:func:`renewfin.report.word.read_template`) whose styles, page setup,
+        headers and footers the document takes instead of renewfin's.
 
     Returns
     -------
@@ -223,6 +226,7 @@ def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
         title=t("title", lang),
         project=project,
         cover=cover_lines(data, lang),
+        template=template,
     )
 
 
@@ -240,19 +244,32 @@ def render_pdf(data: ReportData, lang: Lang = "zh") -> bytes:
     return to_pdf(render(data, lang))
 
 
-def report_format(path: str | os.PathLike[str]) -> str:
-    """The format of a report path, from its suffix (``.html``, ``.docx`` or ``.pdf``).
+def report_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The format of a report path: ``fmt`` (``html``, ``docx`` or ``pdf``) when given, else
+    the suffix of ``path`` (``.html``, ``.docx`` or ``.pdf``).
 
     Raises
     ------
     ValueError
-        For any other suffix.
+        For an unknown ``fmt``, a suffix that contradicts ``fmt``, or, without ``fmt``, any
+        other suffix.
     """
     suffix = Path(path).suffix.lower()
+    if fmt is not None:
+        want = "." + fmt.lower().lstrip(".")
+        if want not in FORMATS:
+            raise ValueError(f"--format is html, docx or pdf; got {fmt!r}")
+        if suffix in FORMATS and suffix != want:
+            raise ValueError(
+                f"--format {want[1:]} but the output {os.fspath(path)!r} ends in {suffix}: "
+                "give one format"
+            )
+        return want
     if suffix not in FORMATS:
+        found = f"the suffix {suffix!r}" if suffix else "no suffix"
         raise ValueError(
-            f"the report is written as {', '.join(FORMATS)}: expected a path ending in one "
-            f"of them, got {os.fspath(path)!r}"
+            f"renewfin writes {' or '.join(FORMATS)} here; {os.fspath(path)!r} has {found} "
+            "(or name the format with --format)"
         )
     return suffix
 
@@ -338,9 +355,12 @@ def write_report(
     workers: int = 1,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
+    fmt: str | None = None,
+    template: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Build the report and write it to ``path`` atomically (no partial file), as HTML,
-    Word or PDF by the suffix of ``path`` (:func:`build_report` for the arguments).
+    Word or PDF by ``fmt`` or else the suffix of ``path`` (:func:`build_report` for the
+    other arguments); ``template`` is a Word file whose styles the .docx uses.
 
     Returns
     -------
@@ -350,13 +370,20 @@ def write_report(
     Raises
     ------
     ValueError
-        When ``path`` does not end in ``.html``, ``.docx`` or ``.pdf``, before anything is
-        computed.
+        When the format is unknown (:func:`report_format`), or ``template`` is given for
+        another format than Word or is not a readable .docx, before anything is computed.
     renewfin.report.pdf.ConverterNotFoundError
         For ``.pdf`` without Chromium, before anything is computed.
     """
-    fmt = report_format(path)
+    fmt = report_format(path, fmt)
     lang = check_lang(lang)
+    styles = None
+    if template is not None:
+        from renewfin.report.word import read_template
+
+        if fmt != ".docx":
+            raise ValueError(f"--template supplies Word styles: it needs a .docx report, not {fmt}")
+        styles = read_template(template)
     if fmt == ".pdf":
         from renewfin.report.pdf import chromium
 
@@ -374,7 +401,7 @@ def write_report(
         text = render(data, lang)
         atomic_write(path, lambda fh: fh.write(text))
     else:
-        blob = render_docx(data, lang) if fmt == ".docx" else render_pdf(data, lang)
+        blob = render_docx(data, lang, styles) if fmt == ".docx" else render_pdf(data, lang)
         atomic_write(path, lambda fh: fh.write(blob), "wb")
     umask = os.umask(0)
     os.umask(umask)
