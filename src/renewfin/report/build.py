@@ -102,6 +102,7 @@ def sections_for(spec: ProjectSpec) -> tuple[tuple[str, Callable[[Ctx], str]], .
     gives nothing for."""
     return tuple((k, fn) for k, fn in SECTIONS if k not in OPTIONAL or OPTIONAL[k](spec))
 
+
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """Content-Security-Policy of the document: nothing is loaded from outside the file."""
 

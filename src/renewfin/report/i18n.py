@@ -28,6 +28,8 @@ def wording() -> dict[str, tuple[str, str]]:
     from the code that fills in the figures."""
     raw = tomllib.loads(resources.files(__package__).joinpath(WORDING).read_text("utf-8"))
     return {k: (str(v["zh"]), str(v["en"])) for k, v in raw.items()}
+
+
 """Fixed texts: key → (Chinese, English). Texts with ``{name}`` fields are formatted."""
 
 FIELDS: dict[str, tuple[str, str]] = {

@@ -102,8 +102,8 @@ class ProjectInfo(SpecModel):
     """The region's economy, public finances and government debt (地区经济、财政与债务情况:
     general budget revenue, government-fund revenue, debt limit and balance …) as the
     evaluation states them, shown in the report's overview; free text, never computed."""
-    social_benefits: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = (
-        Field(default_factory=list, max_length=50)
+    social_benefits: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
+        default_factory=list, max_length=50
     )
     """Social benefits (社会效益), one statement each, shown in the report; free text. The
     report omits the section when the list is empty."""
