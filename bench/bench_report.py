@@ -3,7 +3,9 @@
 
 Prints the seconds spent running the model and its tables, in the sensitivity analyses,
 in the simulation, in re-running the sample for the cumulative-cash fan, in rendering
-(charts and HTML) and writing, the total, and the size of the file. Never asserts.
+(charts and HTML) and writing, the total, and the size of the file; then the time to lay
+out the same report as Word (.docx) and, when Chromium is installed, to print it as PDF,
+each on top of the collected data. Never asserts.
 
     python bench/bench_report.py [--n 10000] [--lang zh] [--workers 1]
 """
@@ -20,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import renewfin  # noqa: E402
-from renewfin.report import collect, render_report  # noqa: E402
+from renewfin.report import collect, render_docx, render_pdf, render_report  # noqa: E402
+from renewfin.report.pdf import ConverterNotFoundError  # noqa: E402
 from renewfin.spec.io import atomic_write  # noqa: E402
 
 
@@ -50,7 +53,20 @@ def main() -> None:
         print(f"  {key:<12} {value:8.2f} s")
     print(f"  {'render':<12} {t2 - t1:8.2f} s  ({len(rendered.charts)} charts)")
     print(f"  {'write':<12} {t3 - t2:8.2f} s  ({size / 1e6:.1f} MB)")
-    print(f"total: {t3 - t0:.2f} s to write the report")
+    print(f"total: {t3 - t0:.2f} s to write the report (HTML)")
+    t4 = time.perf_counter()
+    blob = render_docx(data, args.lang)
+    t5 = time.perf_counter()
+    print(f"  {'docx':<12} {t5 - t4:8.2f} s  ({len(blob) / 1e6:.1f} MB; render and lay out)")
+    print(f"total: {t1 - t0 + t5 - t4:.2f} s to write the report (Word)")
+    try:
+        pdf = render_pdf(data, args.lang)
+    except ConverterNotFoundError as exc:
+        print(f"  pdf          skipped: {exc}")
+        return
+    t6 = time.perf_counter()
+    print(f"  {'pdf':<12} {t6 - t5:8.2f} s  ({len(pdf) / 1e6:.1f} MB; render and print)")
+    print(f"total: {t1 - t0 + t6 - t5:.2f} s to write the report (PDF)")
 
 
 if __name__ == "__main__":

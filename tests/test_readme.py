@@ -62,11 +62,19 @@ def test_quick_start_is_three_commands_and_ci_runs_the_second() -> None:
 
 
 def test_install_script_installs_what_the_tests_need() -> None:
-    """The system packages behind the tests that need LibreOffice (workbook recalculation),
-    Chromium (report rendering), its driver (the web app's end-to-end tests) and the CJK
-    fonts (report charts)."""
+    """The system packages behind the tests that need LibreOffice (workbook recalculation;
+    Writer opens the Word report), poppler (reads and renders the PDF reports), Chromium
+    (report rendering), its driver (the web app's end-to-end tests) and the CJK fonts
+    (report charts)."""
     script = (ROOT / "tools" / "install.sh").read_text()
-    packages = ("python3-venv", "libreoffice-calc-nogui", "chromium", "chromium-driver")
+    packages = (
+        "python3-venv",
+        "libreoffice-calc-nogui",
+        "libreoffice-writer-nogui",
+        "poppler-utils",
+        "chromium",
+        "chromium-driver",
+    )
     for package in (*packages, "fonts-noto-cjk"):
         assert package in script
     assert 'pip install -q -e ".$extra"' in script and 'extra="[test]"' in script

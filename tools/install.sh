@@ -4,10 +4,11 @@
 #
 #   sh tools/install.sh           renewfin itself (python3-venv; pip install -e .)
 #   sh tools/install.sh --tests   and everything the test suite needs: LibreOffice Calc
-#                                 (recalculates the workbooks), Chromium (renders the
-#                                 reports) and its driver (drives the web app in the
-#                                 end-to-end tests), the Noto CJK fonts (report charts);
-#                                 pip install -e '.[test]'
+#                                 (recalculates the workbooks) and Writer (opens the Word
+#                                 report), poppler (reads and renders the PDF reports),
+#                                 Chromium (renders the reports) and its driver (drives the
+#                                 web app in the end-to-end tests), the Noto CJK fonts
+#                                 (report charts); pip install -e '.[test]'
 #
 # Packages already installed are not touched; apt-get runs (through sudo when not root)
 # only for missing ones. Exit status 2: bad usage; 3: a requirement cannot be installed.
@@ -20,7 +21,8 @@ case "${1-}" in
   "") ;;
   --tests)
     extra="[test]"
-    packages="$packages libreoffice-calc-nogui chromium chromium-driver fonts-noto-cjk"
+    packages="$packages libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils chromium"
+    packages="$packages chromium-driver fonts-noto-cjk"
     ;;
   *)
     echo "usage: sh tools/install.sh [--tests]" >&2

@@ -33,6 +33,7 @@ from renewfin.cli_args import (
     finite_float,
     host,
     output,
+    output_path,
     port,
     positive_float,
     positive_int,
@@ -210,8 +211,15 @@ def _cmd_district(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from renewfin.report import FontNotFoundError, write_report
+    from renewfin.report.build import report_format
     from renewfin.report.pdf import ConversionError, ConverterNotFoundError
 
+    try:
+        fmt = report_format(args.output, args.format)
+        if args.template is not None and fmt != ".docx":
+            raise ValueError("--template supplies Word styles: it needs a .docx report")
+    except ValueError as exc:
+        args.report_parser.error(str(exc))
     spec = load_spec(args.file)
     scenario = load_scenario(args.scenario) if args.scenario else None
     if scenario is not None:
@@ -228,6 +236,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             seed=args.seed,
             workers=args.workers,
             progress=_progress(args) if scenario else None,
+            fmt=fmt[1:],
+            template=args.template,
         )
     except (FontNotFoundError, ConverterNotFoundError, ConversionError) as exc:
         raise EnvironmentProblem(str(exc)) from None
@@ -656,7 +666,25 @@ def _report(sub: Any) -> None:
     p.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="language of the report (default: zh)"
     )
-    _output_opt(p, "the report", ".html", ".docx", ".pdf", required=True)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="REPORT",
+        type=output_path,
+        required=True,
+        help="write the report (.html, .docx or .pdf; another name with --format)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["html", "docx", "pdf"],
+        help="the report's format (default: the suffix of -o)",
+    )
+    p.add_argument(
+        "--template",
+        metavar="DOCX",
+        help="a Word file whose styles, page setup, headers and footers the .docx report uses",
+    )
+    p.set_defaults(report_parser=p)
     _progress_opt(p)
 
 

@@ -120,6 +120,15 @@ def output(*suffixes: str) -> Callable[[str], Path]:
     return check
 
 
+def output_path(text: str) -> Path:
+    """An argparse type: a path to write that is not a directory (any suffix: the command
+    checks it against its formats)."""
+    path = Path(text)
+    if path.exists() and path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory")
+    return path
+
+
 @dataclass(frozen=True)
 class Scheduler:
     """Where a portfolio runs: in this process, on a local Dask cluster, or on a cluster."""

@@ -93,7 +93,9 @@ METRICS: dict[str, MetricInfo] = {
     "min_annual_cash_coverage": MetricInfo(
         "最低年度专项债偿债覆盖", "Minimum annual bond cash coverage", "ratio"
     ),
-    "min_cumulative_cash": MetricInfo("最低累计盈余资金", "Minimum cumulative cash", "money"),
+    "min_cumulative_cash": MetricInfo(
+        "运营期最低累计盈余资金", "Minimum cumulative cash in operation", "money"
+    ),
     "capital_ratio": MetricInfo("资本金比例", "Capital ratio", "share"),
     "equity_instrument_share": MetricInfo(
         "权益型金融工具占资本金比例", "Equity-type instruments in project capital", "share"

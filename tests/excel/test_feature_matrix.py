@@ -320,6 +320,16 @@ LABEL_EDITS = {
     "ProjectInfo.prepared_by": ("project", "prepared_by", "某某咨询公司"),
     "ProjectInfo.report_number": ("project", "report_number", "CW-2026-001"),
     "ProjectInfo.report_date": ("project", "report_date", "2026-06-30"),
+    "ProjectInfo.implementing_entity": ("project", "implementing_entity", "某区城市更新公司"),
+    "ProjectInfo.regional_context": ("project", "regional_context", "某市财政收入稳定"),
+    "ProjectInfo.social_benefits": ("project", "social_benefits", ["改善居住条件"]),
+    "ProjectInfo.performance_targets": (
+        "project",
+        "performance_targets",
+        [{"indicator": "新增停车位", "target": "≥ 100 个", "category": "产出指标"}],
+    ),
+    "RevenueStream.price_basis": ("revenues.0", "price_basis", "周边停车场收费调查"),
+    "OpexItem.cost_basis": ("opex.0", "cost_basis", "物业服务合同"),
     "FiscalFund.source": ("funding.fiscal_funds.0", "source", "central_pilot_subsidy"),
     "Loan.lender": ("funding.loans.0", "lender", "某商业银行"),
 }
@@ -347,7 +357,7 @@ def test_label_fields_change_no_number_and_no_formula(tmp_path: Path) -> None:
     ledger nor any formula or number of the workbook."""
     import copy
 
-    assert set(LABEL_EDITS) | {"AssetClass.label_zh"} == set(LABELS)
+    assert set(LABEL_EDITS) | {"AssetClass.label_zh", "PerformanceTarget.category"} == set(LABELS)
     base = _base()
     reference = _formulas(write_model(base, tmp_path / "base.xlsx"))
     data = copy.deepcopy(BASE)

@@ -244,7 +244,8 @@ def test_bundled_template_is_up_to_date(tmp_path: Path) -> None:
 
 def test_layout_follows_the_models() -> None:
     names = [s.name for s in template_layout()]
-    assert names[:3] == ["project", "timeline", "timeline.phases"]
+    # a list of models has its own sheet after its parent's (the 绩效目标 of the project)
+    assert names[:4] == ["project", "project.performance_targets", "timeline", "timeline.phases"]
     assert {"investment", "revenues", "opex", "depreciation.classes", "tax", "funding",
             "funding.loans", "funding.equity_parties"} <= set(names)
 

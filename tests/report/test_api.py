@@ -11,7 +11,7 @@ import pytest
 import renewfin
 from renewfin.cli import main
 from renewfin.report import build_report, write_report
-from renewfin.report.build import SECTIONS
+from renewfin.report.build import SECTIONS, sections_for
 
 from .conftest import built, model_path, scenario_path
 from .figures import parse
@@ -33,10 +33,11 @@ ORDER = [
 
 
 def test_sections_in_the_evaluators_order_and_self_contained() -> None:
-    _, rendered = built("old_community")
+    data, rendered = built("old_community")
     html = rendered.html
     p = parse(html)
-    assert p.sections == ORDER == [k for k, _ in SECTIONS]
+    assert p.sections == ORDER == [k for k, _ in sections_for(data.spec)]
+    assert [k for k, _ in SECTIONS] == [*ORDER[:9], "benefits", *ORDER[9:]]
     assert p.external == []
     assert "http://" not in html and "https://" not in html
     assert all(img["src"].startswith("data:image/png;base64,") for img in p.images)

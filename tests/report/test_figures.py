@@ -16,6 +16,7 @@ from renewfin.checks import minimum_capital_ratio
 from renewfin.report import collect, render
 from renewfin.report.data import llcr_by_year, year_ends
 from renewfin.simulation import overrides_for, prepare, simulate, stress_table
+from renewfin.spec import resolve_tax
 from renewfin.tables import standard_tables
 
 from .conftest import MODELS, N, built, model_path, scenario_path
@@ -107,6 +108,10 @@ class Engine:
         if calc == "sizing_iterations":
             assert r.sizing is not None
             return float(r.sizing.iterations)
+        if calc == "vat_rate":
+            rates = resolve_tax(self.spec.tax, self.spec.project.city_tier)
+            stream = next(x for x in self.spec.revenues if x.name == f.attrs["data-row"])
+            return rates.output_vat_rate(stream)
         if calc == "fund_junior_share":
             assert self.spec.funding.fund is not None
             return 1.0 - self.spec.funding.fund.senior_share

@@ -18,13 +18,18 @@ import pytest
 from renewfin.cli import main
 from renewfin.cli_args import EXIT_ENVIRONMENT, EXIT_INVALID
 from renewfin.report import render_docx, render_pdf
-from renewfin.report.build import SECTIONS
+from renewfin.report.build import sections_for
 from renewfin.report.fmt import Formatter
 from renewfin.report.i18n import t
 
 from .conftest import built, model_path
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _keys(name: str) -> list[str]:
+    """The section ids of a bundled model's report."""
+    return [k for k, _ in sections_for(built(name)[0].spec)]
 
 
 def _doc(name: str) -> docx.document.Document:
@@ -71,7 +76,7 @@ def test_docx_footer_has_a_page_field_and_headings_are_numbered() -> None:
     assert any(i.strip() == "PAGE" for i in instr)
     assert not list(d.sections[0].footer._element.iter(f"{W}instrText")), "no number on cover"
     h1 = [p.text for p in d.paragraphs if p.style is not None and p.style.name == "Heading 1"]
-    titles = [t("s." + key, "zh") for key, _ in SECTIONS]
+    titles = [t("s." + key, "zh") for key in _keys("old_community")]
     assert h1[1:] == [f"{i} {title}" for i, title in enumerate(titles, 1)]
     h2 = [p.text for p in d.paragraphs if p.style is not None and p.style.name == "Heading 2"]
     assert h2 and all(re.match(r"\d+\.\d+ \S", h) for h in h2)
@@ -91,7 +96,7 @@ def test_docx_conclusion_quotes_the_computed_bond_coverage() -> None:
         data, _ = built(name)
         d = _doc(name)
         texts = [p.text for p in d.paragraphs]
-        start = texts.index(f"{len(SECTIONS) - 1} {t('s.conclusion', 'zh')}")
+        start = texts.index(f"{len(_keys(name)) - 1} {t('s.conclusion', 'zh')}")
         conclusion = "\n".join(texts[start : start + 20])
         value = float(data.result.values["bond_coverage"][0])
         floor = data.spec.funding.covenants.min_bond_coverage
@@ -110,8 +115,9 @@ DEV_TOKENS = re.compile(r"\b(cn_default|none|nan|inf|True|False|None)\b|∞|--[a
 def test_docx_zh_conclusion_has_no_developer_tokens() -> None:
     d = _doc("old_factory_park")
     texts = [p.text for p in d.paragraphs]
-    start = texts.index(f"{len(SECTIONS) - 1} {t('s.conclusion', 'zh')}")
-    end = texts.index(f"{len(SECTIONS)} {t('s.appendix', 'zh')}")
+    n = len(_keys("old_factory_park"))
+    start = texts.index(f"{n - 1} {t('s.conclusion', 'zh')}")
+    end = texts.index(f"{n} {t('s.appendix', 'zh')}")
     body = "\n".join(texts[start:end])
     assert body.strip() and not DEV_TOKENS.search(body), DEV_TOKENS.search(body)
 
@@ -149,7 +155,7 @@ def test_cli_refuses_an_unknown_suffix(
     with pytest.raises(SystemExit) as info:
         main(["report", str(model_path("urban_village")), "-o", str(tmp_path / f"r{suffix}")])
     assert info.value.code == EXIT_INVALID
-    assert ".html or .docx or .pdf" in capsys.readouterr().err
+    assert ".html or .docx or .pdf here" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
 
@@ -193,3 +199,96 @@ def test_docx_zh_sections_written_by_renewfin_carry_no_developer_tokens(name: st
     user = {w for r in data.spec.revenues for w in re.findall(r"[A-Za-z_]+", r.name)}
     assert not (_developer_words(labels) - user), _developer_words(labels) - user
     assert len(basis.rows[0].cells) == 3, "no English documentation column in zh"
+
+
+def test_docx_tables_and_charts_have_numbered_captions() -> None:
+    """A 表 n caption (Caption style, SEQ field) above every table, a 图 n caption under every
+    chart, numbered in order."""
+    _, rendered = built("old_community")
+    d = _doc("old_community")
+    caps = [p for p in d.paragraphs if p.style is not None and p.style.name == "Caption"]
+    tables = [p.text for p in caps if p.text.startswith("表 ")]
+    figures = [p.text for p in caps if p.text.startswith("图 ")]
+    assert [int(x.split()[1]) for x in tables] == list(range(1, len(d.tables) + 1))
+    assert [int(x.split()[1]) for x in figures] == list(range(1, len(rendered.charts) + 1))
+    seq = [el.text.strip() for p in caps for el in p._p.iter(f"{W}instrText")]
+    assert seq.count("SEQ 表 \\* ARABIC") == len(tables) and seq.count("SEQ 图 \\* ARABIC")
+    assert tables[0] == f"表 1 {t('s.overview', 'zh')}"  # the heading it sits under
+
+
+def _template(path: Path) -> Path:
+    """A consultancy's template: its own Heading 1 (楷体, 18 pt), 3 cm margins, a body
+    paragraph that must not survive, and no Caption style."""
+    from docx.shared import Cm, Pt
+
+    doc = docx.Document()
+    doc.styles["Heading 1"].font.size = Pt(18)
+    doc.styles["Heading 1"].font.name = "KaiTi"
+    doc.sections[0].left_margin = Cm(3)
+    doc.add_paragraph("TEMPLATE BODY TEXT")
+    caption = doc.styles["Caption"].element
+    caption.getparent().remove(caption)
+    doc.save(str(path))
+    return path
+
+
+def test_template_supplies_the_styles_and_page_setup(tmp_path: Path) -> None:
+    from docx.shared import Pt
+
+    from renewfin.report.word import read_template
+
+    data, _ = built("old_community")
+    blob = render_docx(data, "zh", read_template(_template(tmp_path / "house.docx")))
+    d = docx.Document(io.BytesIO(blob))
+    assert d.styles["Heading 1"].font.size == Pt(18)
+    assert d.styles["Heading 1"].font.name == "KaiTi"
+    assert round(d.sections[-1].left_margin.cm, 2) == 3.0
+    texts = [p.text for p in d.paragraphs]
+    assert "TEMPLATE BODY TEXT" not in texts
+    assert any(p.style is not None and p.style.name == "Caption" for p in d.paragraphs)
+    assert f"1 {t('s.overview', 'zh')}" in texts
+
+
+def test_cli_template_and_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = _template(tmp_path / "house.docx")
+    out = tmp_path / "report.out"
+    argv = ["report", str(model_path("urban_village")), "-o", str(out), "--format", "docx"]
+    assert main([*argv, "--template", str(template)]) == 0
+    from docx.shared import Pt
+
+    assert docx.Document(str(out)).styles["Heading 1"].font.size == Pt(18)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["house.docx", "report.out"]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["-o", "r.html", "--format", "pdf"], "--format pdf but the output"),
+        (["-o", "r.html", "--template", "t.docx"], "--template supplies Word styles"),
+        (["-o", "r.docx", "--format", "odt"], "invalid choice: 'odt'"),
+    ],
+)
+def test_cli_refuses_a_format_in_conflict(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [str(tmp_path / a) if a.startswith(("r.", "t.")) else a for a in extra]
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(model_path("urban_village")), *argv])
+    assert info.value.code == EXIT_INVALID
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("content", [b"not a zip at all", b"PK\x03\x04broken", None])
+def test_cli_refuses_a_bad_template_naming_it(
+    content: bytes | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "bad.docx"
+    if content is not None:
+        template.write_bytes(content)
+    out = tmp_path / "r.docx"
+    argv = ["report", str(model_path("urban_village")), "-o", str(out), "--template"]
+    assert main([*argv, str(template)]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "bad.docx" in err and "Word template" in err and "Traceback" not in err
+    assert not out.exists()

@@ -27,8 +27,11 @@ SHEET_PREFIX = "xl/worksheets/"
 """Parts under this folder are worksheets, which openpyxl reads as a stream."""
 
 
-def check_xlsx(path: Path, source: str, what: str = "template") -> None:
-    """Refuse an xlsx file that breaks a size or compression limit.
+def check_xlsx(
+    path: Path, source: str, what: str = "template", kind: str = ".xlsx workbook"
+) -> None:
+    """Refuse an xlsx file (or another Office zip file: a .docx) that breaks a size or
+    compression limit.
 
     Parameters
     ----------
@@ -36,6 +39,8 @@ def check_xlsx(path: Path, source: str, what: str = "template") -> None:
         The xlsx file.
     source, what : str
         The file as the user named it and the kind of document, for the message.
+    kind : str
+        What the file should be, for the message when it is not a zip archive.
 
     Raises
     ------
@@ -55,7 +60,7 @@ def check_xlsx(path: Path, source: str, what: str = "template") -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise fail(f"not an .xlsx workbook ({shorten(str(exc))})") from None
+        raise fail(f"not an {kind} ({shorten(str(exc))})") from None
     if len(parts) > MAX_XLSX_PARTS:
         raise fail(f"the archive has {len(parts):,} parts, more than {MAX_XLSX_PARTS:,}; "
                    "expected an ordinary workbook")

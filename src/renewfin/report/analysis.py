@@ -10,10 +10,10 @@ import numpy as np
 from renewfin import __version__
 from renewfin.metrics import metric_info
 from renewfin.report import charts
-from renewfin.report.context import Ctx
+from renewfin.report.context import Ctx, sentence
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import distribution_text, enum_label
-from renewfin.report.sections import sentence
+from renewfin.report.responses import responses_block
 from renewfin.tables import TABLES
 
 SUMMARY_STATS = ("mean", "std", "p5", "p10", "p50", "p90", "p95")
@@ -394,6 +394,7 @@ def risk_section(ctx: Ctx) -> str:
                 )
             )
         out.append(table([ctx.t("risk.case"), *(ctx.label(k) for k in skeys)], rows))
+    out.append(responses_block(ctx))
     return "".join(out)
 
 

@@ -1,5 +1,6 @@
-"""评价依据与基本假设: every numeric input the engine read, with its value, unit and the
-spec field's documentation (``renewfin.excel.fields.describe``)."""
+"""编制依据与基本假设: the rules the evaluation applies (:mod:`renewfin.report.rules`), then
+every numeric input the engine read, with its value, unit and the spec field's
+documentation (``renewfin.excel.fields.describe``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from renewfin.report.context import Ctx
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, table, td, tr
 from renewfin.report.i18n import FIELDS, Lang, enum_label
+from renewfin.report.rules import rules_block
 from renewfin.spec.model import ProjectSpec
 
 _ITEM = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)\[([^\]]+)\]")
@@ -165,7 +167,7 @@ def basis_section(ctx: Ctx) -> str:
     """Evaluation parameters, then every engine input grouped by spec section."""
     spec = ctx.data.spec
     ev = spec.evaluation
-    out = [f"<h3>{esc(ctx.t('basis.evaluation'))}</h3>"]
+    out = [rules_block(ctx), f"<h3>{esc(ctx.t('basis.evaluation'))}</h3>"]
     rows = [
         tr(
             [

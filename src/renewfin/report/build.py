@@ -29,7 +29,8 @@ tornado data-row=R data-col=C``
 ``data-stress=i data-col=K``        ``stress_table(spec, scenario).iloc[i][K]``
 ``data-calc=NAME [data-col=Y]``     a derived value: ``llcr`` (by year),
                                     ``minimum_capital_ratio``, ``sim_n``,
-                                    ``sizing_iterations``, ``fund_junior_share``
+                                    ``sizing_iterations``, ``fund_junior_share``,
+                                    ``vat_rate`` (``data-row``: the stream)
 ==================================  ===================================================
 """
 
@@ -50,6 +51,7 @@ from renewfin.report.analysis import (
     sensitivity_section,
 )
 from renewfin.report.basis import basis_section
+from renewfin.report.benefits import benefits_section, has_benefits
 from renewfin.report.charts import ChartImage
 from renewfin.report.conclusion import conclusion_section
 from renewfin.report.context import Ctx
@@ -84,11 +86,22 @@ SECTIONS: tuple[tuple[str, Callable[[Ctx], str]], ...] = (
     ("investor", investor_section),
     ("sensitivity", sensitivity_section),
     ("risk", risk_section),
+    ("benefits", benefits_section),
     ("checks", checks_section),
     ("conclusion", conclusion_section),
     ("appendix", appendix_section),
 )
 """Section ids (``s.<id>`` titles) and their renderers, in reading order."""
+
+OPTIONAL: dict[str, Callable[[ProjectSpec], bool]] = {"benefits": has_benefits}
+"""Sections shown only when the spec gives what they report (never invented)."""
+
+
+def sections_for(spec: ProjectSpec) -> tuple[tuple[str, Callable[[Ctx], str]], ...]:
+    """The sections of the report of ``spec``: :data:`SECTIONS` less the optional ones it
+    gives nothing for."""
+    return tuple((k, fn) for k, fn in SECTIONS if k not in OPTIONAL or OPTIONAL[k](spec))
+
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """Content-Security-Policy of the document: nothing is loaded from outside the file."""
@@ -130,14 +143,15 @@ def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
     lang = check_lang(lang)
     ctx = Ctx(data, lang, Formatter(lang, data.result.ledger.money_unit))
     body = []
-    for key, fn in SECTIONS:
+    sections = sections_for(data.spec)
+    for key, fn in sections:
         body.append(
             f'<section id="s-{key}" data-section="{key}">'
             f"<h2>{esc(t('s.' + key, lang))}</h2>{fn(ctx)}</section>"
         )
     spec = data.spec
     toc = "".join(
-        f'<li><a href="#s-{key}">{esc(t("s." + key, lang))}</a></li>' for key, _ in SECTIONS
+        f'<li><a href="#s-{key}">{esc(t("s." + key, lang))}</a></li>' for key, _ in sections
     )
     name = spec.project.name
     subtitle = spec.project.name_en if lang == "en" and spec.project.name_en else name
@@ -180,7 +194,7 @@ def cover_lines(data: ReportData, lang: Lang = "zh") -> list[tuple[str, str]]:
     return out
 
 
-def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
+def render_docx(data: ReportData, lang: Lang = "zh", template: bytes | None = None) -> bytes:
     """The report as a Word document (.docx): the HTML's sections (one document model,
     :func:`renewfin.report.document.sections_of`) with a cover, a table of contents,
     numbered headings and page numbers.
@@ -191,6 +205,9 @@ def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
         From :func:`renewfin.report.data.collect`.
     lang : {"zh", "en"}
         Language.
+    template : bytes, optional
+        A Word file (:func:`renewfin.report.word.read_template`) whose styles, page setup,
+        headers and footers the document takes instead of renewfin's.
 
     Returns
     -------
@@ -210,6 +227,7 @@ def render_docx(data: ReportData, lang: Lang = "zh") -> bytes:
         title=t("title", lang),
         project=project,
         cover=cover_lines(data, lang),
+        template=template,
     )
 
 
@@ -227,19 +245,32 @@ def render_pdf(data: ReportData, lang: Lang = "zh") -> bytes:
     return to_pdf(render(data, lang))
 
 
-def report_format(path: str | os.PathLike[str]) -> str:
-    """The format of a report path, from its suffix (``.html``, ``.docx`` or ``.pdf``).
+def report_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The format of a report path: ``fmt`` (``html``, ``docx`` or ``pdf``) when given, else
+    the suffix of ``path`` (``.html``, ``.docx`` or ``.pdf``).
 
     Raises
     ------
     ValueError
-        For any other suffix.
+        For an unknown ``fmt``, a suffix that contradicts ``fmt``, or, without ``fmt``, any
+        other suffix.
     """
     suffix = Path(path).suffix.lower()
+    if fmt is not None:
+        want = "." + fmt.lower().lstrip(".")
+        if want not in FORMATS:
+            raise ValueError(f"--format is html, docx or pdf; got {fmt!r}")
+        if suffix in FORMATS and suffix != want:
+            raise ValueError(
+                f"--format {want[1:]} but the output {os.fspath(path)!r} ends in {suffix}: "
+                "give one format"
+            )
+        return want
     if suffix not in FORMATS:
+        found = f"the suffix {suffix!r}" if suffix else "no suffix"
         raise ValueError(
-            f"the report is written as {', '.join(FORMATS)}: expected a path ending in one "
-            f"of them, got {os.fspath(path)!r}"
+            f"renewfin writes {' or '.join(FORMATS)} here; {os.fspath(path)!r} has {found} "
+            "(or name the format with --format)"
         )
     return suffix
 
@@ -325,9 +356,12 @@ def write_report(
     workers: int = 1,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
+    fmt: str | None = None,
+    template: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Build the report and write it to ``path`` atomically (no partial file), as HTML,
-    Word or PDF by the suffix of ``path`` (:func:`build_report` for the arguments).
+    Word or PDF by ``fmt`` or else the suffix of ``path`` (:func:`build_report` for the
+    other arguments); ``template`` is a Word file whose styles the .docx uses.
 
     Returns
     -------
@@ -337,13 +371,20 @@ def write_report(
     Raises
     ------
     ValueError
-        When ``path`` does not end in ``.html``, ``.docx`` or ``.pdf``, before anything is
-        computed.
+        When the format is unknown (:func:`report_format`), or ``template`` is given for
+        another format than Word or is not a readable .docx, before anything is computed.
     renewfin.report.pdf.ConverterNotFoundError
         For ``.pdf`` without Chromium, before anything is computed.
     """
-    fmt = report_format(path)
+    fmt = report_format(path, fmt)
     lang = check_lang(lang)
+    styles = None
+    if template is not None:
+        from renewfin.report.word import read_template
+
+        if fmt != ".docx":
+            raise ValueError(f"--template supplies Word styles: it needs a .docx report, not {fmt}")
+        styles = read_template(template)
     if fmt == ".pdf":
         from renewfin.report.pdf import chromium
 
@@ -361,7 +402,7 @@ def write_report(
         text = render(data, lang)
         atomic_write(path, lambda fh: fh.write(text))
     else:
-        blob = render_docx(data, lang) if fmt == ".docx" else render_pdf(data, lang)
+        blob = render_docx(data, lang, styles) if fmt == ".docx" else render_pdf(data, lang)
         atomic_write(path, lambda fh: fh.write(blob), "wb")
     umask = os.umask(0)
     os.umask(umask)

@@ -70,6 +70,9 @@ class ChartImage:
         Every non-empty text drawn (titles, labels, ticks, legends, annotations).
     width, height : int
         Size in pixels.
+    legend_overlaps : int
+        (legend, axes) pairs whose boxes intersect in the drawn figure: 0 when every
+        legend is clear of the data.
     """
 
     id: str
@@ -78,6 +81,7 @@ class ChartImage:
     texts: tuple[str, ...] = field(default=())
     width: int = 0
     height: int = 0
+    legend_overlaps: int = 0
 
     def data_uri(self) -> str:
         """The PNG as a ``data:`` URI."""
@@ -128,6 +132,48 @@ def _figure(width: float = WIDTH, height: float = HEIGHT) -> Iterator[object]:
         yield Figure(figsize=(width, height), layout="constrained")
 
 
+def _legend(fig: object, max_cols: int = 3) -> None:
+    """One legend for the whole figure, below the plots and outside every axes (the
+    constrained layout makes room for it), so that it never covers the data; entries of
+    the same label in several panels are shown once."""
+    from matplotlib.figure import Figure
+
+    assert isinstance(fig, Figure)
+    entries: dict[str, Any] = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    if entries:
+        fig.legend(
+            list(entries.values()),
+            list(entries),
+            loc="outside lower center",
+            ncols=min(max_cols, len(entries)),
+        )
+
+
+def _boxes_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two pixel boxes (x0, y0, x1, y1) intersect with a positive area."""
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+
+def _legend_overlaps(fig: object) -> int:
+    """How many (legend, axes) pairs of a drawn figure overlap: a legend over the plotting
+    area of any visible axes covers data."""
+    from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
+
+    assert isinstance(fig, Figure)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    legends = [a for a in fig.findobj(Legend) if a.get_visible()]
+    panes = [ax.get_window_extent(renderer) for ax in fig.axes if ax.get_visible()]
+    return sum(
+        _boxes_overlap(tuple(leg.get_window_extent(renderer).extents), tuple(p.extents))
+        for leg in legends
+        for p in panes
+    )
+
+
 def _render(fig: object, id: str, title: str) -> ChartImage:
     """Draw ``fig`` on an Agg canvas to PNG; raise on missing glyphs."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -156,7 +202,13 @@ def _render(fig: object, id: str, title: str) -> ChartImage:
     )
     width, height = canvas.get_width_height()
     return ChartImage(
-        id, title, buf.getvalue(), texts, int(width * DPI / fig.dpi), int(height * DPI / fig.dpi)
+        id,
+        title,
+        buf.getvalue(),
+        texts,
+        int(width * DPI / fig.dpi),
+        int(height * DPI / fig.dpi),
+        _legend_overlaps(fig),
     )
 
 
@@ -236,7 +288,7 @@ def cash_flow_chart(
         ax.axhline(0.0, color="black", linewidth=0.8)
         _money_axis(ax, unit)
         _year_axis(ax, years)
-        ax.legend(loc="upper left")
+        _legend(fig)
         ax.set_title(title)
         return _render(fig, "cash_flow", title)
 
@@ -262,7 +314,7 @@ def debt_chart(
         ax.stackplot(x, values, labels=labels, colors=SERIES_COLOURS[: len(keys)], alpha=0.85)
         _money_axis(ax, unit)
         _year_axis(ax, years)
-        ax.legend(loc="upper right")
+        _legend(fig)
         ax.set_title(title)
         return _render(fig, "debt", title)
 
@@ -302,6 +354,7 @@ def coverage_chart(
     with _figure(WIDTH, 3.8) as fig:
         panels = [p for p in (left, right) if p]
         axes = fig.subplots(1, len(panels), squeeze=False)[0]  # type: ignore[attr-defined]
+        colours = 0
         for ax, series, floor_key, sub in zip(
             axes,
             panels,
@@ -314,22 +367,26 @@ def coverage_chart(
             ],
             strict=True,
         ):
-            for k, v in series.items():
-                ax.plot(x, v, marker="o", markersize=3, label=k)
+            for k, v in series.items():  # one colour per series across the panels
+                colour = SERIES_COLOURS[colours % len(SERIES_COLOURS)]
+                ax.plot(x, v, marker="o", markersize=3, label=k, color=colour)
+                colours += 1
             floor = floors.get(floor_key)
             if floor is not None:
                 ax.axhline(
                     floor,
                     color=PALETTE["red"],
-                    linestyle="--",
+                    linestyle="--" if floor_key == "min_dscr" else ":",
                     linewidth=1.0,
-                    label=f"{t('ch.floor', lang)} {floor:g}",
+                    label=f"{sub}{t('ch.floor', lang)} {floor:g}"
+                    if lang == "zh"
+                    else f"{sub}: {t('ch.floor', lang)} {floor:g}",
                 )
             _ratio_limits(ax, list(series.values()), [floor] if floor is not None else [])
             ax.set_ylabel(t("ch.ratio", lang))
             _year_axis(ax, years)
             ax.set_title(sub)
-            ax.legend(loc="best")
+        _legend(fig)
         fig.suptitle(title)  # type: ignore[attr-defined]
         return _render(fig, "coverage", title)
 
@@ -360,7 +417,7 @@ def revenue_chart(
             bottom = bottom + v
         _money_axis(ax, unit)
         _year_axis(ax, years)
-        ax.legend(loc="upper left", ncols=min(3, len(keys)))
+        _legend(fig)
         ax.set_title(title)
         return _render(fig, "revenue", title)
 
@@ -421,7 +478,7 @@ def tornado_chart(
             if unit in ("rate", "share"):
                 ax.set_xlabel("%")
             ax.grid(axis="y", visible=False)
-        axes[0].legend(loc="lower right")
+        _legend(fig)
         fig.suptitle(title)  # type: ignore[attr-defined]
         return _render(fig, "tornado", title)
 
@@ -457,7 +514,7 @@ def spider_chart(
                 )
             ax.set_xlabel(f"{t('ch.change', lang)} (%)")
             ax.set_title(label + (" (%)" if scale == 100.0 else ""))
-        axes[0].legend(loc="best")
+        _legend(fig)
         fig.suptitle(title)  # type: ignore[attr-defined]
         return _render(fig, "spider", title)
 
@@ -504,7 +561,7 @@ def histogram_chart(
                     color=PALETTE["red"],
                     linestyle="--",
                     linewidth=1.0,
-                    label=f"{t('ch.floor', lang)} {_fmt_metric(th, unit)}",
+                    label=f"{label}{t('ch.floor', lang)} {_fmt_metric(th, unit)}",
                 )
             ax.set_title(label + (" (%)" if scale == 100.0 else ""))
             ax.set_ylabel(t("ch.scenarios", lang))
@@ -512,9 +569,9 @@ def histogram_chart(
                 from matplotlib.ticker import FuncFormatter
 
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-            ax.legend(loc="best")
         for ax in axes[len(keys) :]:
             ax.set_visible(False)
+        _legend(fig)
         fig.suptitle(title)  # type: ignore[attr-defined]
         return _render(fig, "histograms", title)
 
@@ -564,7 +621,7 @@ def fan_chart(
         ax.axhline(0.0, color=PALETTE["red"], linewidth=0.9)
         _money_axis(ax, unit)
         _year_axis(ax, years)
-        ax.legend(loc="upper left")
+        _legend(fig)
         ax.set_title(title)
         return _render(fig, "fan", title)
 
@@ -594,7 +651,7 @@ def funding_chart(parts: dict[str, float], unit: str, lang: Lang) -> ChartImage 
 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
         ax.set_xlabel(unit)
-        fig.legend(loc="outside lower center", ncols=min(3, len(parts)))  # type: ignore
+        _legend(fig)
         ax.set_title(title)
         return _render(fig, "funding_mix", title)
 

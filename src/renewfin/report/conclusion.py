@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from renewfin.report.context import Ctx
+from renewfin.report.context import Ctx, sentence
 from renewfin.report.html import esc
-from renewfin.report.sections import sentence
+from renewfin.report.sections import viability
 
 BANK_TESTS = (
     ("min_loan_dscr", "min_dscr", "min_dscr"),
@@ -29,8 +29,10 @@ def _li(text: str, cls: str = "") -> str:
 
 def _bond(ctx: Ctx) -> list[str]:
     spec = ctx.data.spec
+    ok, text = viability(ctx)
+    sustainable = _li(text, "ok" if ok else "bad")
     if not spec.funding.special_bonds or not ctx.has("bond_coverage"):
-        return [_li(esc(ctx.t("concl.no_bond")))]
+        return [_li(esc(ctx.t("concl.no_bond"))), sustainable]
     floor = spec.funding.covenants.min_bond_coverage
     ok = ctx.value("bond_coverage") >= floor
     out = [
@@ -44,6 +46,7 @@ def _bond(ctx: Ctx) -> list[str]:
             "ok" if ok else "bad",
         )
     ]
+    out.append(sustainable)
     if ctx.has("min_annual_cash_coverage"):
         annual = ctx.value("min_annual_cash_coverage")
         out.append(
@@ -86,11 +89,6 @@ def _bank(ctx: Ctx) -> list[str]:
 def _risks(ctx: Ctx) -> list[str]:
     d = ctx.data
     out = []
-    cash = ctx.value("min_cumulative_cash")
-    if np.isfinite(cash) and cash < -1e-6:
-        out.append(
-            _li(sentence(ctx, "concl.cash_gap", value=ctx.metric("min_cumulative_cash")), "bad")
-        )
     tor = d.tornado
     if len(tor) and np.isfinite(float(tor.iloc[0]["swing"])):
         r = tor.iloc[0]

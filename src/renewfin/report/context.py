@@ -121,3 +121,12 @@ class Ctx:
             if k in self.values
         ]
         return f'<div class="cards">{"".join(items)}</div>'
+
+
+def sentence(ctx: Ctx, key: str, **figures: str) -> str:
+    """A text with pre-rendered figures put into its fields (the text itself escaped)."""
+    marks = {k: f"\x00{k}\x00" for k in figures}
+    text = esc(ctx.t(key, **marks))
+    for k, html_fig in figures.items():
+        text = text.replace(f"\x00{k}\x00", html_fig)
+    return text

@@ -12,7 +12,7 @@ from renewfin.checks import minimum_capital_ratio
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
 from renewfin.report import charts
 from renewfin.report.basis import decimals_for
-from renewfin.report.context import Ctx
+from renewfin.report.context import Ctx, sentence
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import enum_label
@@ -53,6 +53,8 @@ def overview_section(ctx: Ctx) -> str:
     ]
     if p.location:
         rows.append(tr([td(ctx.t("ov.location")), td(p.location, "text")]))
+    if p.implementing_entity:
+        rows.append(tr([td(ctx.t("ov.implementing_entity")), td(p.implementing_entity, "text")]))
     rows += [
         tr([td(ctx.t("ov.sector")), td(enum_label(p.sector, ctx.lang), "text")]),
         tr([td(ctx.t("ov.city_tier")), td(enum_label(p.city_tier, ctx.lang), "text")]),
@@ -81,6 +83,8 @@ def overview_section(ctx: Ctx) -> str:
         cell = f'<td class="text">{esc(ph.name)}: {start} → {duration}</td>'
         rows.append(tr([td(ctx.t("ov.phases")), cell]))
     out = [table([ctx.t("col.item"), ctx.t("col.value")], rows, cls="overview")]
+    if p.regional_context:
+        out.append(f"<h3>{esc(ctx.t('ov.regional_context'))}</h3><p>{esc(p.regional_context)}</p>")
 
     out.append(f"<h3>{esc(ctx.t('ov.headline'))}</h3>")
     keys = [
@@ -154,9 +158,8 @@ def _findings(ctx: Ctx) -> list[str]:
             )
             + "</li>"
         )
-    cash = ctx.value("min_cumulative_cash")
-    key = "ov.cash_ok" if cash >= -1e-6 else "ov.cash_bad"
-    items.append("<li>" + sentence(ctx, key, value=ctx.metric("min_cumulative_cash")) + "</li>")
+    ok, text = viability(ctx)
+    items.append(f'<li class="{"ok" if ok else "bad"}">{text}</li>')
     sim = ctx.data.simulation
     if sim is not None and sim.scenario.thresholds:
         br = sim.breaches()
@@ -177,13 +180,43 @@ def _findings(ctx: Ctx) -> list[str]:
     return items
 
 
-def sentence(ctx: Ctx, key: str, **figures: str) -> str:
-    """A text with pre-rendered figures put into its fields (the text itself escaped)."""
-    marks = {k: f"\x00{k}\x00" for k in figures}
-    text = esc(ctx.t(key, **marks))
-    for k, html_fig in figures.items():
-        text = text.replace(f"\x00{k}\x00", html_fig)
-    return text
+def lowest(ctx: Ctx, table: str, key: str) -> tuple[str, float, str]:
+    """The year a standard-table row is lowest, its value there and that value as a figure
+    located by ``data-table``/``data-key``/``data-col`` (the cell the table shows).
+
+    Parameters
+    ----------
+    ctx : Ctx
+        The report context.
+    table, key : str
+        Standard table and row id (``financial_plan``, ``cash.cumulative_surplus``).
+
+    Returns
+    -------
+    tuple of (str, float, str)
+        Year label, value [money], the figure's HTML.
+    """
+    years = ctx.data.years
+    row = ctx.data.tables[table].loc[key, years].to_numpy(dtype=float)
+    j = int(np.argmin(row))
+    value = float(row[j])
+    return years[j], value, ctx.fmt.fig(value, "money", table=table, key=key, col=years[j])
+
+
+def viability(ctx: Ctx) -> tuple[bool, str]:
+    """The financial-sustainability (财务生存能力) statement, from the figure the 财务计划现金流量表
+    shows: its lowest year-end 累计盈余资金 over the whole computation period, judged by the
+    table's own indicator (``viable``).
+
+    Returns
+    -------
+    tuple of (bool, str)
+        Whether the plan is sustainable, and the sentence (HTML).
+    """
+    plan = ctx.data.tables["financial_plan"]
+    ok = float(plan.attrs["indicators"]["viable"]["value"]) > 0.5
+    year, _, fig = lowest(ctx, "financial_plan", "cash.cumulative_surplus")
+    return ok, sentence(ctx, "ov.cash_ok" if ok else "ov.cash_bad", value=fig, year=esc(year))
 
 
 # ------------------------------------------------------------- investment and financing
@@ -390,6 +423,7 @@ def revenue_section(ctx: Ctx) -> str:
     out = []
     if spec.revenues:
         out.append(f"<h3>{esc(ctx.t('rev.drivers'))}</h3>")
+        priced = any(r.price_basis for r in spec.revenues)
         rows = []
         for r in spec.revenues:
             at = f"revenues[{r.name}]"
@@ -430,6 +464,7 @@ def revenue_section(ctx: Ctx) -> str:
                         _input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
                         f'<td class="num">{growth}</td>',
                         f'<td class="num">{ramp}</td>',
+                        *([td(r.price_basis or "—", "doc")] if priced else []),
                     ]
                 )
             )
@@ -443,6 +478,7 @@ def revenue_section(ctx: Ctx) -> str:
                     ctx.t("rev.utilisation"),
                     ctx.t("rev.growth"),
                     ctx.t("rev.ramp"),
+                    *([ctx.t("rev.price_basis")] if priced else []),
                 ],
                 rows,
             )
@@ -458,6 +494,7 @@ def revenue_section(ctx: Ctx) -> str:
 
     if spec.opex:
         out.append(f"<h3>{esc(ctx.t('cost.drivers'))}</h3>")
+        costed = any(o.cost_basis for o in spec.opex)
         rows = []
         for o in spec.opex:
             at = f"opex[{o.name}]"
@@ -487,6 +524,7 @@ def revenue_section(ctx: Ctx) -> str:
                         td(enum_label(o.basis, ctx.lang), "text"),
                         f'<td class="num">{param}</td>',
                         _input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
+                        *([td(o.cost_basis or "—", "doc")] if costed else []),
                     ]
                 )
             )
@@ -497,6 +535,7 @@ def revenue_section(ctx: Ctx) -> str:
                     ctx.t("cost.basis"),
                     ctx.t("cost.parameter"),
                     ctx.t("rev.growth"),
+                    *([ctx.t("cost.cost_basis")] if costed else []),
                 ],
                 rows,
             )
@@ -561,7 +600,26 @@ def bond_section(ctx: Ctx) -> str:
     keys = ["min_annual_cash_coverage", "min_cumulative_cash", "escrow_deposit"]
     out.append(ctx.metric_table([k for k in keys if k in ctx.values]))
     out.append(standard_table(d.tables["bond_balance"], ctx.fmt, ctx.lang))
+    note = _cumulative_note(ctx)
+    if note:
+        out.append(f'<p class="note">{note}</p>')
     return "".join(out)
+
+
+def _cumulative_note(ctx: Ctx) -> str:
+    """What a negative 累计资金结余（偿债准备） in the bond table means: funded by the financing
+    plan when the plan's cumulative cash that year is not negative, a gap otherwise ('' when
+    the row never falls below zero)."""
+    year, value, fig = lowest(ctx, "bond_balance", "surplus.cumulative")
+    if value >= -1e-9:
+        return ""
+    plan = ctx.data.tables["financial_plan"].loc["cash.cumulative_surplus", year]
+    cash = float(cast(float, plan))
+    held = ctx.fmt.fig(
+        cash, "money", table="financial_plan", key="cash.cumulative_surplus", col=year
+    )
+    key = "bond.cum_funded" if cash >= -1e-9 else "bond.cum_gap"
+    return sentence(ctx, key, year=esc(year), value=fig, plan=held)
 
 
 # ------------------------------------------------------------------------ bank view

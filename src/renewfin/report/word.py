@@ -4,15 +4,21 @@ The Word file is laid out from the document model (:mod:`renewfin.report.documen
 a cover page (title, project, 编制单位, 报告编号, date), an automatic table of contents
 (a TOC field Word fills on opening, F9), numbered headings in the built-in ``Heading 1``
 and ``Heading 2`` styles, tables whose header row repeats on every page, charts as
-embedded PNGs at print width, and the page number (a PAGE field) in every footer after
-the cover. A consultancy restyles it by editing the built-in styles.
+embedded PNGs at print width, captions numbered by SEQ fields (表 n above each table,
+图 n under each chart), and the page number (a PAGE field) in every footer after the
+cover. A consultancy restyles it by editing the built-in styles, or by giving its own
+Word file as the template (:func:`read_template`): the report then takes that file's
+styles and page setup, and fills its body.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from docx import Document as new_document
@@ -29,12 +35,64 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from renewfin.report.charts import ChartImage
 from renewfin.report.document import Figure, Heading, Paragraph, Section, Table
 from renewfin.report.i18n import Lang, t
+from renewfin.spec.errors import Problem, SpecError
 
 FONT_ZH = "Noto Sans CJK SC"
 """East-Asian font named in the styles (Word substitutes its own SimSun/宋体 when absent)."""
 
 TEXT_WIDTH_CM = 16.0
 """Text width of an A4 page with 2.5 cm margins [cm]; charts are drawn at this width."""
+
+STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid")
+"""The Word styles the report uses; a template lacking one gets python-docx's own."""
+
+# ----------------------------------------------------------------------- template
+
+
+def read_template(path: str | os.PathLike[str]) -> bytes:
+    """A Word file to take the report's styles from, checked as hostile input: the size and
+    compression limits of an Office file (``renewfin.excel.archive``), then opened by
+    python-docx.
+
+    Raises
+    ------
+    renewfin.SpecError
+        Naming the file, when it is missing, too large, a zip bomb, or not a .docx.
+    """
+    from renewfin.excel.archive import check_xlsx
+
+    source = os.fspath(path)
+    p = Path(path)
+
+    def fail(message: str) -> SpecError:
+        return SpecError([Problem("", message, has_value=False)], source, "Word template")
+
+    if not p.is_file():
+        raise fail("no such file (--template names the .docx whose styles the report uses)")
+    check_xlsx(p, source, "Word template", ".docx Word file")
+    blob = p.read_bytes()
+    try:
+        new_document(io.BytesIO(blob))
+    except Exception as exc:  # python-docx raises several kinds on a foreign package
+        raise fail(f"not a .docx Word document ({type(exc).__name__}: {exc})"[:300]) from None
+    return blob
+
+
+def _from_template(blob: bytes) -> DocxDocument:
+    """The template's document with its body emptied (its last section's page setup, headers
+    and footers kept) and any style the report uses added when missing."""
+    doc = new_document(io.BytesIO(blob))
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    names = {s.name for s in doc.styles}
+    default = new_document()
+    for name in STYLES:
+        if name not in names:
+            doc.styles.element.append(copy.deepcopy(default.styles[name].element))
+    return doc
+
 
 # ----------------------------------------------------------------------- fields
 
@@ -163,7 +221,20 @@ def _toc(doc: DocxDocument, lang: Lang) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _table(doc: DocxDocument, block: Table) -> None:
+def _caption(doc: DocxDocument, label: str, number: int, text: str) -> DocxParagraph:
+    """A caption paragraph ``<label> <n> <text>``, numbered by a ``SEQ <label>`` field
+    (whose shown value is ``number``, the count so far)."""
+    p = doc.add_paragraph(style="Caption")
+    p.add_run(f"{label} ")
+    _field(p, f"SEQ {label} \\* ARABIC", str(number))
+    p.add_run(f" {text}" if text else "")
+    return p
+
+
+def _table(doc: DocxDocument, block: Table, caption: tuple[int, str], lang: Lang) -> None:
+    cap = _caption(doc, t("cap.table", lang), *caption)
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cap.paragraph_format.keep_with_next = True
     if block.unit:
         p = doc.add_paragraph(block.unit, style="Caption")
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -198,15 +269,19 @@ def _table(doc: DocxDocument, block: Table) -> None:
     doc.add_paragraph()
 
 
-def _figure(doc: DocxDocument, block: Figure, charts: Mapping[str, ChartImage]) -> None:
+def _figure(
+    doc: DocxDocument, block: Figure, charts: Mapping[str, ChartImage], number: int, lang: Lang
+) -> bool:
+    """The chart of ``block`` with its caption ``图 number``; False when there is no chart."""
     chart = charts.get(block.chart)
     if chart is None:
-        return
+        return False
     doc.add_picture(io.BytesIO(chart.png), width=Cm(TEXT_WIDTH_CM))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    cap = doc.add_paragraph(block.caption, style="Caption")
+    cap = _caption(doc, t("cap.figure", lang), number, block.caption)
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return True
 
 
 def document(
@@ -217,6 +292,7 @@ def document(
     title: str,
     project: str,
     cover: Sequence[tuple[str, str]],
+    template: bytes | None = None,
 ) -> bytes:
     """The report as a .docx file.
 
@@ -232,23 +308,32 @@ def document(
         Report title and project name (cover and page header).
     cover : sequence of (label, value)
         Lines under the title on the cover (编制单位, 报告编号, 日期 …).
+    template : bytes, optional
+        A Word file (:func:`read_template`) whose styles and page setup are used instead
+        of renewfin's.
 
     Returns
     -------
     bytes
         The .docx file.
     """
-    doc = new_document()
-    _styles(doc)
+    if template is None:
+        doc = new_document()
+        _styles(doc)
+    else:
+        doc = _from_template(template)
     _cover(doc, cover, title, project)
     _footer(doc, lang, f"{project} {title}")
     _toc(doc, lang)
+    tables = figures = 0
     for n, section in enumerate(sections, 1):
         doc.add_heading(f"{n} {section.title}", level=1)
         sub = 0
+        caption = section.title  # a table is captioned by the heading it sits under
         for block in section.blocks:
             if isinstance(block, Heading):
                 sub += 1
+                caption = block.text
                 doc.add_heading(f"{n}.{sub} {block.text}", level=2)
             elif isinstance(block, Paragraph):
                 style = "List Bullet" if block.style == "item" else None
@@ -257,9 +342,11 @@ def document(
                     for run in p.runs:
                         run.font.size = Pt(9)
             elif isinstance(block, Table):
-                _table(doc, block)
+                if block.rows or block.head:
+                    tables += 1
+                    _table(doc, block, (tables, caption), lang)
             else:
-                _figure(doc, block, charts)
+                figures += int(_figure(doc, block, charts, figures + 1, lang))
     out = io.BytesIO()
     doc.core_properties.title = f"{project} {title}"
     doc.core_properties.created = dt.datetime.now(dt.UTC).replace(tzinfo=None)

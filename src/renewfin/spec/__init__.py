@@ -17,7 +17,15 @@ from renewfin.spec.investment import (
 from renewfin.spec.io import dump, dumps, load_model, validate_data
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
-from renewfin.spec.project import CityTier, Phase, ProjectInfo, ProjectKind, Sector, TimelineSpec
+from renewfin.spec.project import (
+    CityTier,
+    PerformanceTarget,
+    Phase,
+    ProjectInfo,
+    ProjectKind,
+    Sector,
+    TimelineSpec,
+)
 from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream
 from renewfin.spec.scenario import ScenarioSpec
 from renewfin.spec.tax import TaxPreset, TaxRates, TaxSpec, resolve_tax
@@ -68,6 +76,7 @@ __all__ = [
     "OpexCategory",
     "OpexItem",
     "OpexTiming",
+    "PerformanceTarget",
     "Periodicity",
     "Phase",
     "PriceContingency",

@@ -82,6 +82,9 @@ class OpexItem(SpecModel):
     """Currency unit of ``unit_cost``."""
     cost_per: PricePer = PricePer.YEAR
     """Time basis of ``unit_cost`` (year, month, day)."""
+    cost_basis: str | None = Field(default=None, min_length=1, max_length=1000)
+    """Where the cost assumption comes from (取费依据: a quota, a contract, comparable
+    projects …), shown beside it in the report; free text."""
     quantity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     """``per_unit``: fixed number of units (m², households …); alternative to ``driver``."""
     driver: str | None = None

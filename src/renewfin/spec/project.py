@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from renewfin.spec.base import MoneyUnit, Name, Periodicity, SpecModel, Years
 from renewfin.spec.errors import CrossCheckError, Problem
@@ -57,6 +57,18 @@ class Sector(StrEnum):
     """Other sectors: 20 % minimum unless the spec says otherwise."""
 
 
+class PerformanceTarget(SpecModel):
+    """One performance target (绩效目标) as the project's 绩效目标申报表 states it: an
+    indicator and its target value, free text shown in the report (never computed)."""
+
+    indicator: str = Field(min_length=1, max_length=200)
+    """Indicator (绩效指标), e.g. 新增停车泊位数量."""
+    target: str = Field(min_length=1, max_length=200)
+    """Target value (指标值), e.g. ≥ 420 个; free text."""
+    category: str | None = Field(default=None, min_length=1, max_length=50)
+    """Indicator class (指标类别), e.g. 产出指标, 效益指标, 满意度指标; free text."""
+
+
 class ProjectInfo(SpecModel):
     """Who and what the project is, and how its money is counted."""
 
@@ -83,6 +95,20 @@ class ProjectInfo(SpecModel):
     report_date: dt.date | None = None
     """Date of the report (编制日期), ISO date; the cover shows the day it is written when
     absent."""
+    implementing_entity: str | None = Field(default=None, min_length=1, max_length=200)
+    """Implementing entity (项目实施主体 / 项目单位), shown in the report's overview; free
+    text."""
+    regional_context: str | None = Field(default=None, min_length=1, max_length=4000)
+    """The region's economy, public finances and government debt (地区经济、财政与债务情况:
+    general budget revenue, government-fund revenue, debt limit and balance …) as the
+    evaluation states them, shown in the report's overview; free text, never computed."""
+    social_benefits: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
+        default_factory=list, max_length=50
+    )
+    """Social benefits (社会效益), one statement each, shown in the report; free text. The
+    report omits the section when the list is empty."""
+    performance_targets: list[PerformanceTarget] = Field(default_factory=list, max_length=100)
+    """Performance targets (绩效目标) of the project; the report omits them when empty."""
 
 
 class Phase(SpecModel):

@@ -145,6 +145,9 @@ class RevenueStream(SpecModel):
     """Currency unit of ``unit_price`` (元 by default; converted to the spec's money unit)."""
     price_per: PricePer = PricePer.MONTH
     """Time basis of the price: year, month, day (365 per year) or once (one-off streams)."""
+    price_basis: str | None = Field(default=None, min_length=1, max_length=1000)
+    """Where the price comes from (定价依据: a tariff notice, a market survey of comparable
+    properties, a signed lease …), shown beside the price in the report; free text."""
     utilisation: Share = 1.0
     """Stabilised occupancy or utilisation (出租率/使用率) of the quantity."""
     ramp_up: list[Share] = Field(default_factory=list)
