@@ -119,6 +119,7 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "vat_rate": "a tax rate",
         "set_aside_rate": "a statutory set-aside rate",
         "property_tax_rate": "a tax rate",
+        "land_cost_rate": "the land cost share deducted before the set-asides (a base)",
     },
     InvestmentItem: {
         "rate": "a contingency rate on other items (follows its base)",
