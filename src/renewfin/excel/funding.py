@@ -1789,14 +1789,30 @@ def _fund(w: ModelWriter, prev: str, out: str) -> None:
     ):
         rate = f"funding.fund.{tier}_return"
 
-        def accrued_in(x: At, tier: str = tier, rate: str = rate, share: str = share) -> str:
-            c, r = x.i("xl.fund_compound"), x.i(rate)
-            grow = lambda g: f"({c}*((1+{r})^({g})-1)+(1-{c})*{r}*{g})"
+        def growth(years: Callable[[At], str], rate: str = rate) -> Template:
+            """The return per unit over ``years``: compounding or simple, as chosen."""
+
+            def formula(x: At) -> str:
+                c, r, g = x.i("xl.fund_compound"), x.i(rate), years(x)
+                return f"={c}*((1+{r})^({g})-1)+(1-{c})*{r}*{g}"
+
+            return formula
+
+        for key, years, zh, en in (
+            ("period", lambda x: f"1/{x.i(ppy)}", "每期收益率", "return over a period"),
+            ("contribution", lambda x: f"{x.i(_FW)}/{x.i(ppy)}", "当期出资收益率",
+             "return on a contribution in its period"),
+        ):
+            b.constant(F, f"xl.{tier}_growth_{key}", f"{TIER_ZH[tier]}{zh}", f"{tier} {en}",
+                       growth(years), unit="-", fmt="0.000000")
+
+        def accrued_in(x: At, tier: str = tier, share: str = share) -> str:
+            c = x.i("xl.fund_compound")
             part = x.i(share) if tier == "senior" else f"(1-{x.i(share)})"
             return (
                 f"={x.prev(f'xl.{tier}_accrued')}+{live(x)}*(({x.prev(f'xl.{tier}_capital')}+"
-                f"{c}*{x.prev(f'xl.{tier}_accrued')})*{grow(f'1/{x.i(ppy)}')}+"
-                f"{x.p('fund.contribution')}*{part}*{grow(f'{x.i(_FW)}/{x.i(ppy)}')})"
+                f"{c}*{x.prev(f'xl.{tier}_accrued')})*{x.p(f'xl.{tier}_growth_period')}+"
+                f"{x.p('fund.contribution')}*{part}*{x.p(f'xl.{tier}_growth_contribution')})"
             )
 
         b.row(

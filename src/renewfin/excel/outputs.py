@@ -726,17 +726,19 @@ def _capital(w: ModelWriter) -> None:
                 )
         return "+".join(parts)
 
+    w.book.constant(M, "xl.capital_total", "项目资本金合计", "Project capital (资本金) in all",
+                    lambda x: f"={capital(x)}")
+    cap = lambda x: x.p("xl.capital_total")
     W(
         "capital_ratio",
         lambda x: (
-            f"=IF(ABS(SUM({x.row_range('invest.project_total')}))>1E-12,("
-            f"{capital(x)})/SUM({x.row_range('invest.project_total')}),"
-            f"{NA})"
+            f"=IF(ABS(SUM({x.row_range('invest.project_total')}))>1E-12,"
+            f"{cap(x)}/SUM({x.row_range('invest.project_total')}),{NA})"
         ),
     )
     if fund is not None:
         W("equity_instrument_share", lambda x: (
-            f"=IF(ABS({capital(x)})>1E-12,{fund_capital(x)}/({capital(x)}),{NA})"
+            f"=IF(ABS({cap(x)})>1E-12,{fund_capital(x)}/{cap(x)},{NA})"
         ))
     W("sponsor_equity", lambda x: f"=SUM({x.row_range('equity.sponsor')})")
     W("fiscal_outlay", lambda x: f"=SUM({x.row_range('fiscal.total')})")
