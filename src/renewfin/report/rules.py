@@ -72,12 +72,9 @@ def _bond(ctx: Ctx) -> str:
     )
 
 
-def _bond_capital(ctx: Ctx) -> str:
-    return esc(ctx.t("rules.bond_capital"))
-
-
-def _combined(ctx: Ctx) -> str:
-    return esc(ctx.t("rules.combined"))
+def _wording(key: str) -> Callable[[Ctx], str]:
+    """A rule stated by its wording alone (``rules.<key>`` of the wording templates)."""
+    return lambda ctx: esc(ctx.t(f"rules.{key}"))
 
 
 def _loan(ctx: Ctx) -> str:
@@ -100,18 +97,6 @@ def _loan(ctx: Ctx) -> str:
     )
 
 
-def _fund(ctx: Ctx) -> str:
-    return esc(ctx.t("rules.fund"))
-
-
-def _reit(ctx: Ctx) -> str:
-    return esc(ctx.t("rules.reit"))
-
-
-def _property_land(ctx: Ctx) -> str:
-    return esc(ctx.t("rules.property_land"))
-
-
 def _ad_valorem_on_land(ctx: Ctx) -> bool:
     """Whether the run levies 从价 property tax on a base that includes the land."""
     paid = float(abs(ctx.data.result.ledger["tax.property_ad_valorem"][0]).sum())
@@ -127,16 +112,16 @@ RULES: tuple[Rule, ...] = (
     (lambda ctx: bool(ctx.data.spec.funding.special_bonds), _bond),
     (
         lambda ctx: any(b.capital_share > 0 for b in ctx.data.spec.funding.special_bonds),
-        _bond_capital,
+        _wording("bond_capital"),
     ),
     (
         lambda ctx: bool(ctx.data.spec.funding.special_bonds and ctx.data.spec.funding.loans),
-        _combined,
+        _wording("combined"),
     ),
     (lambda ctx: bool(ctx.data.spec.funding.loans), _loan),
-    (lambda ctx: ctx.data.spec.funding.fund is not None, _fund),
-    (lambda ctx: ctx.data.spec.funding.reit_exit is not None, _reit),
-    (_ad_valorem_on_land, _property_land),
+    (lambda ctx: ctx.data.spec.funding.fund is not None, _wording("fund")),
+    (lambda ctx: ctx.data.spec.funding.reit_exit is not None, _wording("reit")),
+    (_ad_valorem_on_land, _wording("property_land")),
 )
 """(applies to the spec, the statement) of each rule, in the order the basis lists them."""
 
