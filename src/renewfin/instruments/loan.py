@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renewfin.compiled import kernel, owned
+from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.spec.funding import LoanRepayment
 
 
@@ -67,7 +67,7 @@ PROFILE_CODES: dict[LoanRepayment, int] = {
 """Integer code of each profile, as the compiled loop reads it."""
 
 
-@kernel
+@inlined_kernel
 def due(
     profile: int,
     t: int,
