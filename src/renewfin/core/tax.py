@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from renewfin.compiled import kernel, owned
+from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup, input_vat_credited
 from renewfin.core.revenue import StreamResult, stream_start
@@ -72,7 +72,7 @@ def _close_year(losses: np.ndarray, year: int, carry_years: int) -> None:
         losses[n - 1] = float(year)
 
 
-@kernel
+@inlined_kernel
 def use_losses(losses: np.ndarray, y: int, carry_years: int, taxable: float) -> tuple[float, float]:
     """One period of one scenario: income tax is due on the profit of the tax year to date
     (企业所得税法 第五十三条: the tax year is the calendar year; 第五十四条: 分月或者分季预缴,
