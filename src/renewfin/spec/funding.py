@@ -28,6 +28,7 @@ from renewfin.spec.base import (
 )
 from renewfin.spec.errors import Problem
 from renewfin.spec.payment import GovernmentPayment
+from renewfin.spec.revenue import VatMethod
 
 PositiveRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 """A rate that must be strictly positive (a divisor: cap rate, valuation discount rate)."""
@@ -626,6 +627,24 @@ class ReitExit(SpecModel):
     escrow_rate: Share = 0.0
     """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
     exit is the remaining bond service discounted at this rate."""
+    vat_method: VatMethod = VatMethod.GENERAL
+    """VAT on the transfer of the asset at the exit (销售不动产), the exit value being the
+    price including VAT (含税价): ``general`` at the sales rate (``tax.vat_rates[sale]``,
+    9 %) with the input credit left offsetting it; ``simplified`` at the levy rate
+    (``tax.simplified_vat_rates[sale]``, 5 %; only for property acquired before
+    2016-05-01, 财税〔2016〕36号 附件2 一(八)), with no credit; ``exempt`` for none (e.g. a
+    transfer of the project company's shares, outside VAT)."""
+    land_appreciation_tax: bool | None = None
+    """Whether the exit bears 土地增值税 as a transfer of old property (旧房转让, 土地增值税
+    暂行条例实施细则 第七条(四)); default ``tax.land_appreciation.enabled`` (yes under
+    ``cn_default``). False for a share transfer outside LAT."""
+    lat_replacement_cost: Money | None = None
+    """重置成本价 of the buildings for the exit's LAT (实施细则 第七条(四): 评估价格 = 重置成本价
+    × 成新度折扣率) [money]; default their historical cost, the investment other than land
+    excluding the input VAT credited (no price index)."""
+    lat_condition_rate: Share | None = None
+    """成新度折扣率 of the buildings at the exit; default 1 − years operated before the exit
+    ÷ the ``building`` class's life (straight-line wear), at least 0."""
 
     @property
     def size_floor(self) -> float:
