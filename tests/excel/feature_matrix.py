@@ -1625,6 +1625,18 @@ CASES: list[Case] = [
         reit(early_redemption=[BOND]),
     ),
     Case(
+        "reit-exit-simplified-vat-lat-inputs",
+        "REIT exit as an old-property transfer on the simplified 5 % VAT, with LAT on a stated "
+        "重置成本价 and 成新度",
+        reit(vat_method="simplified", land_appreciation_tax=True, lat_replacement_cost=9000.0,
+             lat_condition_rate=0.6),
+    ),
+    Case(
+        "reit-exit-share-transfer",
+        "REIT exit by a share transfer: no VAT and no LAT on it (only the deed's stamp duty)",
+        reit(vat_method="exempt", land_appreciation_tax=False),
+    ),
+    Case(
         "fund-reit-exit",
         "a fund repaid from REIT exit proceeds",
         merged({"funding": {"fund": FUND}}, reit()),

@@ -365,13 +365,14 @@ def _vat(ctx: RunContext, operating: np.ndarray) -> None:
     output_vat = led.add(
         "tax.output_vat", "销项税额", "Output VAT", operating + exit_vat, group="tax"
     )
-    led.add(
-        "tax.exit_output_vat",
-        "资产转让销项税额（退出）",
-        "Output VAT on the asset transfer (exit)",
-        exit_vat,
-        group="tax",
-    )
+    if ctx.exit_period is not None:
+        led.add(
+            "tax.exit_output_vat",
+            "资产转让销项税额（退出）",
+            "Output VAT on the asset transfer (exit)",
+            exit_vat,
+            group="tax",
+        )
     input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
     led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
     creditable = output_vat - simple * exit_vat
@@ -401,13 +402,14 @@ def _vat(ctx: RunContext, operating: np.ndarray) -> None:
         (payable - added) * surcharge_rate,
         group="tax",
     )
-    led.add(
-        "tax.exit_surcharges",
-        "资产转让增值税附加（退出）",
-        "VAT surcharges on the asset transfer (exit)",
-        added * surcharge_rate,
-        group="tax",
-    )
+    if ctx.exit_period is not None:
+        led.add(
+            "tax.exit_surcharges",
+            "资产转让增值税附加（退出）",
+            "VAT surcharges on the asset transfer (exit)",
+            added * surcharge_rate,
+            group="tax",
+        )
 
 
 def _property_tax(
