@@ -296,6 +296,10 @@ FIELDS: dict[str, str] = {
     "hand_back": "期满无偿移交",
     "gap_cap_share": "可行性缺口补助上限（占营业收入）",
     "escrow_rate": "偿债准备金专户利率",
+    "ReitExit.vat_method": "资产转让增值税计税方法（退出）",
+    "ReitExit.land_appreciation_tax": "退出计征土地增值税（旧房转让）",
+    "lat_replacement_cost": "重置成本价（土地增值税，退出）",
+    "lat_condition_rate": "成新度折扣率（土地增值税，退出）",
     # plausibility bounds
     "max_coupon": "专项债票面利率上限",
     "max_loan_rate": "贷款利率上限",
