@@ -1119,6 +1119,22 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "grant-unspent-sixth-year-semiannual",
+        "不征税收入 unspent after 60 months taxed in the sixth year (财税〔2011〕70号 第三条): a "
+        "grant received six years before the works (derived, first in first out) and one "
+        "with a stated unspent share, on semiannual periods",
+        {
+            "timeline": {"periodicity": "semiannual", "horizon_years": 18,
+                         "phases": [{"name": "一期", "start_year": 6, "duration_years": 2}]},
+            "funding": {"fiscal_funds": [
+                {"name": "市级补助", "use": "capital_grant", "amount": 1500.0,
+                 "schedule": [1.0], "start_year": 0},
+                {"name": "中央补助", "use": "capital_grant", "amount": 500.0,
+                 "unspent_share": 0.2},
+            ]},
+        },
+    ),
+    Case(
         "tax-holiday-quarterly",
         "三免三减半 on quarterly periods",
         {"timeline": {"periodicity": "quarterly"}, "tax": {"income_tax_holiday": True}},

@@ -96,6 +96,8 @@ def grant_rows(w: ModelWriter) -> None:
         "Depreciation and cost borne by grants (net method)",
         lambda x: f"={shares(x, lambda f: not gross(f))}*{x.p('xl.grant_consumed')}",
     )
+    _unspent_rows(w, grants)
+    base = lambda x: f"MAX({x.p('xl.ov_total')},{total(x)})" if grants else "1"
     b.row(
         F,
         "grant.tax_adjustment",
@@ -103,7 +105,8 @@ def grant_rows(w: ModelWriter) -> None:
         "Grant tax adjustment (taxable grants received, or depreciation not deductible)",
         lambda x: (
             "=" + _sum(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
-            + f"+{shares(x, lambda f: not f.taxable)}*{x.p('xl.grant_consumed')}"
+            + f"+({shares(x, lambda f: not f.taxable)}-SUM({x.upto('grant.unspent_taxed')})/"
+            f"{base(x)})*{x.p('xl.grant_consumed')}+{x.p('grant.unspent_taxed')}"
         ),
     )
     for id, zh, en, keep, used in (
@@ -115,6 +118,33 @@ def grant_rows(w: ModelWriter) -> None:
     ):
         received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
         b.row(F, id, zh, en, _corkscrew(id, received, used), total=False)
+
+
+def _unspent_rows(w: ModelWriter, grants: list[FiscalFund]) -> None:
+    """不征税收入 unspent after 60 months, taxed in the sixth year (renewfin.core.grants.
+    unspent_taxed): the stated shares of their grants, and for the others the receipts not
+    covered, first in first out, by the investment spent to 60 months after them."""
+    b, F = w.book, "Funding"
+    window = 5 * w.spec.timeline.periods_per_year
+    untaxed = [f for f in grants if not f.taxable]
+    pooled = [f"fiscal.grant[{f.name}]" for f in untaxed if f.unspent_share is None]
+    for f in untaxed:
+        if f.unspent_share is not None:
+            w.param(f"xl.unspent_share[{f.name}]", f.unspent_share,
+                    f"5年未使用比例：{f.name}", f"Unspent share: {f.name}")
+    b.row(F, "xl.grant_pooled", "不征税收入（推算使用情况）", "Non-taxable grants (derived use)",
+          lambda x: "=" + _sum(x, pooled))
+    b.row(F, "xl.capex_spent", "累计建设投资支出", "Investment spent to date",
+          lambda x: f"={x.prev('xl.capex_spent')}+{x.p('capex.total')}", total=False)
+    b.row(F, "xl.grant_unspent", "60个月内未使用的不征税收入（按取得期）",
+          "Non-taxable grants unspent 60 months later (by receipt)", lambda x: (
+              f"=MAX(0,MIN({x.p('xl.grant_pooled')},SUM({x.upto('xl.grant_pooled')})-"
+              f"{x.at('xl.capex_spent', window)}))+"
+              + ("+".join(f"{x.i(f'xl.unspent_share[{f.name}]')}*{x.p(f'fiscal.grant[{f.name}]')}"
+                          for f in untaxed if f.unspent_share is not None) or "0")))
+    b.row(F, "grant.unspent_taxed", "不征税收入5年未使用部分（计入第六年应税收入）",
+          "Non-taxable grants unspent after 60 months, taxed in the sixth year",
+          lambda x: f"={x.at('xl.grant_unspent', -window)}")
 
 
 def _corkscrew(id: str, inflows: list[str], outflow: str) -> Template:

@@ -111,6 +111,13 @@ class FiscalFund(SpecModel):
     a 拨付文件, a 管理办法 and separate accounts) — not taxed, and the depreciation and
     cost of the assets it paid for not deductible (第二条); default false for a capital
     grant."""
+    unspent_share: Share | None = None
+    """Capital grant as 不征税收入: share of each receipt not spent on its purpose within 60
+    months nor returned, taxed as income in the sixth year (the model year five years after
+    the receipt; 财税〔2011〕70号 第三条), after which the depreciation of what it pays for is
+    deductible. Default derived: the non-taxable grants without a stated share count as
+    spent first (first in, first out) as far as the investment spent (``capex.total``) by
+    60 months after each receipt covers them; a grant paid with the spending is spent."""
     grant_method: GrantMethod = GrantMethod.GROSS
     """Capital grant: ``gross`` (总额法, deferred income released with the depreciation) or
     ``net`` (净额法, deducted from the assets' cost) (企业会计准则第16号 第八条). The grant

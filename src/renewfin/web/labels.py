@@ -298,6 +298,7 @@ FIELDS: dict[str, str] = {
     "escrow_rate": "偿债准备金专户利率",
     "ReitExit.vat_method": "资产转让增值税计税方法（退出）",
     "ReitExit.land_appreciation_tax": "退出计征土地增值税（旧房转让）",
+    "unspent_share": "不征税收入60个月内未使用比例（第六年计入应税收入）",
     "lat_replacement_cost": "重置成本价（土地增值税，退出）",
     "lat_condition_rate": "成新度折扣率（土地增值税，退出）",
     # plausibility bounds
