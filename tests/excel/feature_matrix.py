@@ -958,6 +958,7 @@ CASES: list[Case] = [
                     "stamp_duty_lease_rate": 0.002,
                     "stamp_duty_construction_rate": 0.0005,
                     "stamp_duty_transfer_rate": 0.001,
+                    "stamp_duty_loan_rate": 0.0001,
                 }
             },
         ),

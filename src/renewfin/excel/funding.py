@@ -699,6 +699,8 @@ def loans(w: ModelWriter) -> None:
     assert res.sizing is not None and res.plan is not None
     fs = spec.funding
     b.section(F, "银行贷款 Loans")
+    w.param("xl.stamp_loan", w.result_rates().stamp_loan, "印花税率：借款合同",
+            "Stamp duty rate: loan contracts", note="印花税法 税目税率表: 0.05‰")
     avail = lambda x: x.p("flag.construction")
     t = lambda x: x.p("time.period")
     first = min(spec.timeline.phases, key=lambda p: p.start_year).name
@@ -865,15 +867,15 @@ def loans(w: ModelWriter) -> None:
 
         def upfront_fee(x: At, ln: Loan = ln, at: str = at) -> str:
             return (
-                f"={x.i(at + '.upfront_fee_rate')}*{x.p(f'xl.facility[{ln.name}]')}*"
-                f"({t(x)}={x.p(f'xl.phase_start[{first}]')})"
+                f"=({x.i(at + '.upfront_fee_rate')}+{x.i('xl.stamp_loan')})*"
+                f"{x.p(f'xl.facility[{ln.name}]')}*({t(x)}={x.p(f'xl.phase_start[{first}]')})"
             )
 
         b.row(
             F,
             f"{key}.upfront_fee",
-            f"{ln.name}前端费",
-            f"{ln.name} up-front fee",
+            f"{ln.name}前端费（含借款合同印花税）",
+            f"{ln.name} up-front fee (incl. loan stamp duty)",
             upfront_fee,
         )
 
@@ -988,6 +990,7 @@ def loans(w: ModelWriter) -> None:
             )
         ],
     )
+    _stamp_loan_row(w, first)
     b.row(
         F,
         "xl.loan_fees",
@@ -1001,6 +1004,23 @@ def loans(w: ModelWriter) -> None:
         "期初余额利息合计",
         "Interest on opening balances",
         lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
+    )
+
+
+def _stamp_loan_row(w: ModelWriter, first: str) -> None:
+    """印花税 on the loan contracts, 借款合同 rate × each facility in the first construction
+    period, the part of the up-front fees it is (renewfin.financing.stage._stamp_loan)."""
+    b, loans = w.book, w.spec.funding.loans
+    b.row(
+        F,
+        "tax.stamp_loan",
+        "印花税：借款合同（含于贷款前端费）",
+        "Stamp duty: loan contracts (paid with the up-front fees)",
+        lambda x: (
+            f"={x.i('xl.stamp_loan')}*("
+            + ("+".join(x.p(f"xl.facility[{ln.name}]") for ln in loans) or "0")
+            + f")*({x.p('time.period')}={x.p(f'xl.phase_start[{first}]')})"
+        ),
     )
 
 

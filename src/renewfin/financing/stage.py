@@ -340,7 +340,8 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "capitalised": ("建设期利息资本化", "interest capitalised into the balance", Kind.FLOW),
         "principal": ("还本", "scheduled principal", Kind.FLOW),
         "prepayment": ("提前还款", "prepayment", Kind.FLOW),
-        "upfront_fee": ("前端费", "up-front fee", Kind.FLOW),
+        "upfront_fee": ("前端费（含借款合同印花税）", "up-front fee (incl. loan stamp duty)",
+                        Kind.FLOW),
         "commitment_fee": ("承诺费", "commitment fee", Kind.FLOW),
         "closing": ("期末余额", "closing balance", Kind.BALANCE),
         "idc_paid": IDC_PAID_LABELS[False],
@@ -357,6 +358,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
                 group="loan",
                 kind=kind,
             )
+    _stamp_loan(ctx, plan, [row["upfront_fee"] for row in p.loans])
     labels["idc_paid"] = ("建设期利息（现金支付）", "construction interest paid in cash", Kind.FLOW)
     for key, (zh, en, kind) in labels.items():
         if key == "opening":
@@ -775,4 +777,24 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         ),
         group="balance_sheet",
         kind=Kind.RATIO,
+    )
+
+
+def _stamp_loan(ctx: RunContext, plan: FundingPlan, upfront: list[np.ndarray]) -> None:
+    """Record 印花税 on the loan contracts (``tax.stamp_loan``, 借款合同 0.05‰ of the
+    facility): the part of each loan's up-front fee line that is the stamp duty, paid with
+    it in the loan's first period inside the funding solve (``LoanPlan.stamp_duty_rate``),
+    (S|1, T) [money]."""
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    stamp = zeros
+    for ln, fee in zip(plan.loans, upfront, strict=True):
+        total = np.asarray(ln.upfront_fee_rate + ln.stamp_duty_rate)[..., None]
+        share = np.divide(ln.stamp_duty_rate, total, out=np.zeros(total.shape), where=total > 0)
+        stamp = stamp + fee * share
+    ctx.ledger.add(
+        "tax.stamp_loan",
+        "印花税：借款合同（含于贷款前端费）",
+        "Stamp duty: loan contracts (paid with the up-front fees)",
+        stamp,
+        group="tax",
     )
