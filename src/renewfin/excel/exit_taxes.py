@@ -29,18 +29,35 @@ def lat_bracket_params(w: ModelWriter) -> None:
 def lat_cost(w: ModelWriter, x: At, land: bool) -> str:
     """The land cost with its 契税 (``land``), or the development cost with the price
     contingency, of the whole investment net of the input VAT credited
-    (``renewfin.core.tax.lat_costs``), as a formula term."""
-    terms = []
-    for it in w.spec.investment:
-        if (it.category is InvestmentCategory.LAND) is not land:
-            continue
-        cr = f"{x.i(f'xl.capex_vat[{it.name}]')}*{x.i(f'xl.capex_credit[{it.name}]')}"
-        terms.append(f"SUM({x.row_range(f'capex.item[{it.name}]')})/(1+{cr})")
+    (``renewfin.core.tax.lat_costs``), as a formula term over the items' net costs
+    (``lat_item_costs``)."""
+    lat_item_costs(w)
+    terms = [
+        x.p(f"xl.lat_item[{it.name}]")
+        for it in w.spec.investment
+        if (it.category is InvestmentCategory.LAND) is land
+    ]
     if not land:
         terms.append(f"SUM({x.row_range('capex.price_contingency')})")
     elif "capex.deed_tax" in w.book.cells:  # 契税 is part of the land's cost
         terms.append(f"SUM({x.row_range('capex.deed_tax')})")
     return "+".join(terms) or "0"
+
+
+def lat_item_costs(w: ModelWriter) -> None:
+    """Write (once) each investment item's total net of the input VAT credited,
+    ``xl.lat_item[name]``, a constant on the Tax sheet [money]."""
+    for it in w.spec.investment:
+        id = f"xl.lat_item[{it.name}]"
+        if id in w.book.cells:
+            continue
+
+        def net(x: At, name: str = it.name) -> str:
+            cr = f"{x.i(f'xl.capex_vat[{name}]')}*{x.i(f'xl.capex_credit[{name}]')}"
+            return f"=SUM({x.row_range(f'capex.item[{name}]')})/(1+{cr})"
+
+        w.book.constant("Tax", id, f"扣除成本（不含可抵扣进项税）：{it.name}",
+                        f"Cost net of input VAT credited: {it.name}", net)
 
 
 def exit_vat_rows(w: ModelWriter) -> bool:

@@ -1264,6 +1264,16 @@ def waterfall(w: ModelWriter) -> None:
     )
     b.row(
         F,
+        "tax.deferred_tax",
+        "递延所得税资产（负数为递延所得税负债）",
+        "Deferred tax asset on book less tax depreciation (a liability if negative)",
+        lambda x: (
+            f"={x.i('tax.income_tax_rate')}*SUM({x.upto('tax.depreciation_adjustment')})"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
         "pl.gain_on_exit",
         "资产处置收益",
         "Gain on disposal",

@@ -540,6 +540,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         p["dep_adjustment"],
         group="tax",
     )
+    _deferred_tax(ctx, p["dep_adjustment"])
     add("tax.loss_used", "弥补以前年度亏损", "Losses used", p["loss_used"], group="tax")
     tax = add("tax.income_tax", "所得税", "Income tax", p["tax"], group="tax")
     add("pl.net_profit", "净利润", "Net profit", pbt - tax, group="profit")
@@ -797,4 +798,21 @@ def _stamp_loan(ctx: RunContext, plan: FundingPlan, upfront: list[np.ndarray]) -
         "Stamp duty: loan contracts (paid with the up-front fees)",
         stamp,
         group="tax",
+    )
+
+
+def _deferred_tax(ctx: RunContext, adjustment: np.ndarray) -> None:
+    """Record ``tax.deferred_tax``, a disclosure only (企业会计准则第18号): the temporary
+    difference of book less tax depreciation to date (``adjustment`` (S|1, T) [money] each
+    period) × the statutory income-tax rate — a 递延所得税资产 when book depreciation runs
+    ahead, a liability (negative) when tax does; no cash, no recoverability test, the rate
+    without any holiday [money]."""
+    rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
+    ctx.ledger.add(
+        "tax.deferred_tax",
+        "递延所得税资产（负数为递延所得税负债）",
+        "Deferred tax asset on book less tax depreciation (a liability if negative)",
+        rate * cumulative(adjustment),
+        group="tax",
+        kind=Kind.BALANCE,
     )
