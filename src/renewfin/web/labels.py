@@ -147,6 +147,7 @@ FIELDS: dict[str, str] = {
     "stamp_duty_lease_rate": "印花税税率（租赁合同）",
     "stamp_duty_construction_rate": "印花税税率（建设工程合同）",
     "stamp_duty_transfer_rate": "印花税税率（产权转移书据）",
+    "stamp_duty_loan_rate": "印花税税率（借款合同）",
     "deed_tax_rate": "契税税率",
     "land_appreciation": "土地增值税",
     "LandAppreciationTaxSpec.enabled": "计征土地增值税",
