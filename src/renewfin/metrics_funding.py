@@ -245,7 +245,7 @@ def _annual_ratios(
     m = minimum(*terms["dscr"])
     _noted(out, notes, "min_dscr", m, ppy)
     out["avg_dscr"] = m.mean
-    notes.note("avg_dscr", m.why)
+    notes.note("avg_dscr", m.why, np.where(m.at >= 0, m.at * ppy, -1))  # as the workbook
     for key, name in (("loan_dscr", "min_loan_dscr"), ("dscr_cn", "min_dscr_cn"),
                       ("icr", "min_icr"), ("bond_cover", "min_annual_cash_coverage")):
         _noted(out, notes, name, minimum(*terms[key]), ppy)

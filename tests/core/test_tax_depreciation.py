@@ -1,7 +1,8 @@
 """Tax depreciation apart from book depreciation (issue 17.8): the taxable income deducts
 depreciation over lives no shorter than the minimum of 企业所得税法实施条例 第六十条
 (buildings 20 years, machinery 10, tools 5, vehicles 4, electronics 3; intangibles 10,
-第六十七条) while the profit uses the spec's lives; no deferred tax. Expected figures worked
+第六十七条) while the profit uses the spec's lives; the deferred tax on the difference is
+disclosed (企业会计准则第18号), not charged. Expected figures worked
 out by hand in each test.
 
 The project (``renewfin.testing.minimal_spec``): works of 1,000 completed at the end of
@@ -71,3 +72,14 @@ def test_tax_life_below_the_statutory_minimum_names_the_field() -> None:
     with pytest.raises(SpecError, match=r"tax_life_years.*minimum of 20 years.*got 15"):
         validate_data(ProjectSpec, minimal_spec(**building(
             tax_category="buildings", tax_life_years=15)))
+
+
+def test_deferred_tax_asset_disclosed_by_hand() -> None:
+    """递延所得税资产 (disclosure only, 企业会计准则第18号): book depreciation 95 a year runs
+    ahead of the tax depreciation 47.5, a deductible temporary difference of 47.5 a year
+    from year 2: the asset is 25 % × 47.5 × n = 11.875, 23.75, … after n years; cash and
+    the income tax are the same as without it (48.125 a year)."""
+    led = run_with(**building(tax_category="buildings")).ledger
+    expected = np.r_[0, 0, 11.875 * np.arange(1, 9)]
+    assert_allclose(led["tax.deferred_tax"][0], expected, rtol=1e-12, atol=1e-12)
+    assert_allclose(led["tax.income_tax"][0][2:], 48.125, rtol=1e-12)

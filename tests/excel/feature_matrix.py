@@ -958,6 +958,7 @@ CASES: list[Case] = [
                     "stamp_duty_lease_rate": 0.002,
                     "stamp_duty_construction_rate": 0.0005,
                     "stamp_duty_transfer_rate": 0.001,
+                    "stamp_duty_loan_rate": 0.0001,
                 }
             },
         ),
@@ -1117,6 +1118,22 @@ CASES: list[Case] = [
             ]}},
             reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
         ),
+    ),
+    Case(
+        "grant-unspent-sixth-year-semiannual",
+        "不征税收入 unspent after 60 months taxed in the sixth year (财税〔2011〕70号 第三条): a "
+        "grant received six years before the works (derived, first in first out) and one "
+        "with a stated unspent share, on semiannual periods",
+        {
+            "timeline": {"periodicity": "semiannual", "horizon_years": 18,
+                         "phases": [{"name": "一期", "start_year": 6, "duration_years": 2}]},
+            "funding": {"fiscal_funds": [
+                {"name": "市级补助", "use": "capital_grant", "amount": 1500.0,
+                 "schedule": [1.0], "start_year": 0},
+                {"name": "中央补助", "use": "capital_grant", "amount": 500.0,
+                 "unspent_share": 0.2},
+            ]},
+        },
     ),
     Case(
         "tax-holiday-quarterly",
@@ -1623,6 +1640,18 @@ CASES: list[Case] = [
         "reit-bond-early-redemption",
         "REIT exit with the bond redeemed early from the proceeds (提前赎回)",
         reit(early_redemption=[BOND]),
+    ),
+    Case(
+        "reit-exit-simplified-vat-lat-inputs",
+        "REIT exit as an old-property transfer on the simplified 5 % VAT, with LAT on a stated "
+        "重置成本价 and 成新度",
+        reit(vat_method="simplified", land_appreciation_tax=True, lat_replacement_cost=9000.0,
+             lat_condition_rate=0.6),
+    ),
+    Case(
+        "reit-exit-share-transfer",
+        "REIT exit by a share transfer: no VAT and no LAT on it (only the deed's stamp duty)",
+        reit(vat_method="exempt", land_appreciation_tax=False),
     ),
     Case(
         "fund-reit-exit",

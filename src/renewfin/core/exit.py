@@ -10,17 +10,56 @@ from __future__ import annotations
 import numpy as np
 
 from renewfin.core.context import RunContext
+from renewfin.core.tax import lat_costs, lat_due
 from renewfin.instruments import reit
 from renewfin.ledger import Kind
 from renewfin.spec.funding import ReitAssetType, ReitValuation
+from renewfin.spec.revenue import RevenueKind, VatMethod
+
+
+def valuation(ctx: RunContext) -> np.ndarray | None:
+    """The REIT's value of the asset at the exit, (S,) [money], or None without an exit:
+    NOI ÷ cap rate on the first year after the exit, or the DCF of the NOI after it (with a
+    terminal value at the cap rate for an ownership asset). Reads ``ctx.projection``
+    (revenue, opex, property tax as if held), so it runs once the property tax is known."""
+    spec, tl, inputs = ctx.spec, ctx.timeline, ctx.inputs
+    rx = spec.funding.reit_exit
+    if rx is None or ctx.exit_period is None:
+        return None
+    e, p = ctx.exit_period, ctx.projection
+    noi = p["revenue"] - p["opex"] - p["property_tax"]
+    end = rx.last_period(tl.ppy, tl.n_periods)  # the concession's end, or the horizon
+    after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 : end + 1]
+    cap = inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]
+    rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
+    if rx.valuation is ReitValuation.NOI_CAP:
+        return np.asarray(reit.noi_cap_value(after[:, : tl.ppy].sum(axis=1), cap))
+    terminal = cap if rx.asset_type is ReitAssetType.OWNERSHIP else None
+    return np.asarray(reit.dcf_value(after, rate, tl.ppy, terminal))
+
+
+def transfer_vat(ctx: RunContext, value: np.ndarray | None) -> np.ndarray:
+    """Output VAT on the transfer of the asset at the exit, (S|1, T) [money]: the value is
+    the price including VAT (含税价), so VAT = value × r ÷ (1 + r) in the exit period, r the
+    sales rate of ``reit_exit.vat_method`` (general 9 %, simplified 5 %, exempt 0)."""
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    rx = ctx.spec.funding.reit_exit
+    if value is None or rx is None or rx.vat_method is VatMethod.EXEMPT:
+        return zeros
+    rates = ctx.rates
+    table = rates.simplified_vat if rx.vat_method is VatMethod.SIMPLIFIED else rates.vat
+    r = table[RevenueKind.SALE]
+    return np.asarray(value[:, None] * r / (1.0 + r) * (ctx.timeline.t == ctx.exit_period))
 
 
 def build(ctx: RunContext) -> dict[str, np.ndarray]:
-    """Record the exit value and proceeds; return the REIT metrics, each (S,)."""
-    spec, led, tl, inputs = ctx.spec, ctx.ledger, ctx.timeline, ctx.inputs
+    """Record the exit value, the taxes on the transfer and the net proceeds; return the
+    REIT metrics, each (S,)."""
+    spec, led, tl = ctx.spec, ctx.ledger, ctx.timeline
     rx = spec.funding.reit_exit
     zeros = np.zeros((1, tl.n_periods))
-    if rx is None or ctx.exit_period is None:
+    value = valuation(ctx)
+    if rx is None or ctx.exit_period is None or value is None:
         led.add("reit.value", "REITs估值", "REIT exit value", zeros, group="reit")
         led.add(
             "reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds", zeros, group="reit"
@@ -32,25 +71,20 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
     led.add(
         "reit.noi_projection", "资产净营业收入预测", "Projected NOI of the asset", noi, group="reit"
     )
-    end = rx.last_period(tl.ppy, tl.n_periods)  # the concession's end, or the horizon
+    end = rx.last_period(tl.ppy, tl.n_periods)
     after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 : end + 1]
-    cap = inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]
-    rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
-    if rx.valuation is ReitValuation.NOI_CAP:
-        value = reit.noi_cap_value(after[:, : tl.ppy].sum(axis=1), cap)
-    else:
-        terminal = cap if rx.asset_type is ReitAssetType.OWNERSHIP else None
-        value = reit.dcf_value(after, rate, tl.ppy, terminal)
     # A per-scenario rate over a NOI equal in every scenario: both to (S, ·).
     after = np.broadcast_to(after, (max(after.shape[0], value.shape[0]), after.shape[1]))
     at_exit = (tl.t == e).astype(float)
-    led.add("reit.value", "REITs估值", "REIT exit value", value[:, None] * at_exit, group="reit")
-    net = value * (1.0 - rx.transaction_cost_rate)
+    gross = led.add(
+        "reit.value", "REITs估值", "REIT exit value", value[:, None] * at_exit, group="reit"
+    )
+    taxes = transfer_taxes(ctx, gross)
     led.add(
         "reit.net_proceeds",
         "REITs退出净收入",
         "REIT exit net proceeds",
-        net[:, None] * at_exit,
+        gross * (1.0 - rx.transaction_cost_rate) - taxes,
         group="reit",
     )
     distributable = _distributable(ctx, value, e)
@@ -87,6 +121,80 @@ def build(ctx: RunContext) -> dict[str, np.ndarray]:
         "reit_size_yi_yuan": np.broadcast_to(size, (s,)),
         "reit_eligible": np.broadcast_to(eligible, (s,)).astype(float),
     }
+
+
+def transfer_taxes(ctx: RunContext, value: np.ndarray) -> np.ndarray:
+    """Record the taxes on the transfer of the asset at the exit and return their total,
+    which the net proceeds bear (a non-developer's taxes on a disposal go to 固定资产清理,
+    not 税金及附加), (S|1, T) [money]: the output VAT (``tax.exit_output_vat``, from
+    ``tax.build_indirect``), its surcharges (``tax.exit_surcharges``), 印花税 on the transfer
+    deed at the transfer rate on the price excluding VAT (印花税法 第五条), and 土地增值税 on
+    the transfer of old property (``exit_lat``). ``value`` (S|1, T) the exit value, in the
+    exit period [money]."""
+    led, rates = ctx.ledger, ctx.rates
+    vat = led.raw("tax.exit_output_vat")
+    surcharges = led.raw("tax.exit_surcharges")
+    price = value - vat  # 不含增值税 (财税〔2016〕43号 第三条)
+    stamp = led.add(
+        "tax.exit_stamp_duty",
+        "印花税：资产转让产权转移书据（退出）",
+        "Stamp duty on the transfer deed (exit)",
+        price * rates.stamp_transfer,
+        group="tax",
+    )
+    lat = exit_lat(ctx, price, surcharges + stamp)
+    return np.asarray(vat + surcharges + stamp + lat)
+
+
+EXIT_LAT = ("tax.exit_lat", "土地增值税（退出）", "Land appreciation tax on the exit")
+"""Id and labels of the exit's 土地增值税 line."""
+
+
+def exit_lat(ctx: RunContext, price: np.ndarray, transfer_taxes: np.ndarray) -> np.ndarray:
+    """Record 土地增值税 on the exit as a transfer of old property (旧房转让) and return it,
+    (S|1, T) [money], paid in the exit period (土地增值税暂行条例 第十条: no prepayment).
+
+    扣除项目 (条例 第六条(四), 实施细则 第七条(四)): the assessed value of the buildings,
+    重置成本价 (``reit_exit.lat_replacement_cost``, default the non-land investment excl.
+    the input VAT credited) × 成新度折扣率 (``lat_condition_rate``, default 1 − years
+    operated ÷ the ``building`` life); the land's cost with its 契税 (地价款及有关费用); the
+    taxes on the transfer (surcharges and stamp duty; VAT excluded, 财税〔2016〕43号 第三条).
+    No 开发费用 and no 20 % uplift (new property of developers only); no ordinary-housing
+    exemption. The brackets are ``tax.land_appreciation.brackets``. ``price`` the proceeds
+    excl. VAT and ``transfer_taxes`` (S|1, T) in the exit period [money]."""
+    spec, led, tl, rates = ctx.spec, ctx.ledger, ctx.timeline, ctx.rates
+    rx = spec.funding.reit_exit
+    assert rx is not None and ctx.exit_period is not None
+    on = rx.land_appreciation_tax if rx.land_appreciation_tax is not None else rates.lat_enabled
+    if not on:
+        zeros = np.zeros((1, tl.n_periods))
+        return led.add(*EXIT_LAT, zeros, group="tax")
+    at_exit = (tl.t == ctx.exit_period).astype(float)
+    land, works = lat_costs(ctx)
+    cost = works if rx.lat_replacement_cost is None else np.full((1, 1), rx.lat_replacement_cost)
+    condition: np.ndarray | float
+    if rx.lat_condition_rate is not None:
+        condition = rx.lat_condition_rate
+    else:
+        life = spec.depreciation.get("building").life_years
+        years = (ctx.exit_period + 1 - ctx.last_phase.completion) / tl.ppy
+        condition = np.clip(1.0 - years / life, 0.0, 1.0)
+    deductions = led.add(
+        "tax.exit_lat_deductions",
+        "土地增值税扣除项目金额（退出，旧房转让）",
+        "LAT deductions on the exit (old property transfer)",
+        at_exit * (cost * condition + land) + transfer_taxes,
+        group="tax",
+    )
+    led.add(
+        "tax.exit_lat_appreciation",
+        "土地增值额（退出）",
+        "Land appreciation on the exit",
+        price - deductions,
+        group="tax",
+    )
+    brackets = [(b.up_to, b.rate, b.quick_deduction) for b in spec.tax.land_appreciation.brackets]
+    return led.add(*EXIT_LAT, lat_due(price, deductions, brackets), group="tax")
 
 
 def _distributable(ctx: RunContext, value: np.ndarray, e: int) -> np.ndarray:

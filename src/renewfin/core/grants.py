@@ -68,6 +68,37 @@ def grant_shares(amounts: np.ndarray, original_value: np.ndarray) -> np.ndarray:
     return np.divide(amounts, base, out=np.zeros(np.broadcast(amounts, base).shape), where=base > 0)
 
 
+def unspent_taxed(
+    ctx: RunContext, grants: list[FiscalFund], flows: list[np.ndarray]
+) -> np.ndarray:
+    """不征税收入 not spent within 60 months, taxed in the sixth year (财税〔2011〕70号 第三条),
+    (S|1, T) [money], in the period five years after each receipt. A grant's stated
+    ``unspent_share`` × its receipts; for the others, pooled, the receipt of period k is
+    unspent as far as the grants received to k exceed the investment spent to k + 60 months
+    (first in, first out): clip(G(k) − C(k + 5 ppy), 0, g(k)), with the spending to the
+    horizon when the window ends after it (then the tax falls outside the model)."""
+    tl = ctx.timeline
+    zeros = np.zeros((1, tl.n_periods))
+    window = 5 * tl.ppy
+    stated = sum(
+        (f.unspent_share * fl for f, fl in zip(grants, flows, strict=True)
+         if not f.taxable and f.unspent_share is not None),
+        zeros,
+    )
+    pooled = sum(
+        (fl for f, fl in zip(grants, flows, strict=True)
+         if not f.taxable and f.unspent_share is None),
+        zeros,
+    )
+    spent = np.cumsum(ctx.ledger.raw("capex.total"), axis=1)
+    later = spent[:, np.minimum(np.arange(tl.n_periods) + window, tl.n_periods - 1)]
+    derived = np.clip(np.cumsum(pooled, axis=1) - later, 0.0, pooled)
+    unspent = stated + derived
+    taxed = np.zeros(unspent.shape)
+    taxed[:, window:] = unspent[:, : max(tl.n_periods - window, 0)]
+    return taxed
+
+
 def build(ctx: RunContext, original_value: np.ndarray) -> None:
     """Record the grant lines, each (S|1, T) [money]: ``grant.release`` (总额法 deferred
     income released), ``grant.cost_offset`` (净额法 depreciation and cost not charged),
@@ -86,8 +117,10 @@ def build(ctx: RunContext, original_value: np.ndarray) -> None:
         ctx.exit_period is not None
     )
     release = offset = adjustment = received_gross = received_net = zeros
+    taxed = unspent_taxed(ctx, grants, flows)
     if grants:
         amounts = np.stack([fl.sum(axis=1, keepdims=True) for fl in flows])
+        base = np.maximum(original_value, amounts.sum(axis=0))
         shares = grant_shares(amounts, original_value)
         for f, flow, share in zip(grants, flows, shares, strict=True):
             used = share * consumed
@@ -96,6 +129,18 @@ def build(ctx: RunContext, original_value: np.ndarray) -> None:
             else:
                 offset, received_net = offset + used, received_net + flow
             adjustment = adjustment + (flow if f.taxable else used)
+        # Once taxed, the unspent part's expenditure is deductible (第三条): the share of
+        # the depreciation not deductible falls by what has been taxed ÷ the assets' cost.
+        relief = np.divide(np.cumsum(taxed, axis=1), base, out=np.zeros(np.broadcast(
+            taxed, base).shape), where=base > 0)
+        adjustment = adjustment + taxed - relief * consumed
+    led.add(
+        "grant.unspent_taxed",
+        "不征税收入5年未使用部分（计入第六年应税收入）",
+        "Non-taxable grants unspent after 60 months, taxed in the sixth year",
+        taxed,
+        group="fiscal",
+    )
     led.add(
         "grant.release",
         "递延收益摊销（总额法政府补助）",

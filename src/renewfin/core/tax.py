@@ -14,7 +14,7 @@ from renewfin.core.revenue import StreamResult, stream_start
 from renewfin.ledger import Kind
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import ProjectSpec, default_asset_class
-from renewfin.spec.revenue import RevenueKind, RevenueStream
+from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
 from renewfin.spec.tax import LandUseTaxFrom
 
 
@@ -210,6 +210,29 @@ def lat_due(
     return tax
 
 
+def lat_costs(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
+    """The land cost (实施细则 第七条(一): the land items with their 契税) and the
+    development cost (第七条(二): every other item and the price contingency) of the whole
+    investment, net of the input VAT credited (works handed over to the government are
+    deductible, 国税发〔2006〕187号 第四条(三)), each (S|1, 1) [money]."""
+    spec, led, rates = ctx.spec, ctx.ledger, ctx.rates
+    land = np.zeros((1, 1))
+    development = led.raw("capex.price_contingency").sum(axis=1, keepdims=True)
+    for item in spec.investment:
+        rate = item.input_vat_rate
+        if rate is None:
+            rate = rates.capex_input_vat[item.category]
+        rate = rate * input_vat_credited(spec, item)
+        net = led.raw(f"capex.item[{item.name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
+        if item.category is InvestmentCategory.LAND:
+            land = land + net
+        else:
+            development = development + net
+    if "capex.deed_tax" in led:  # 契税 is part of the land's cost (实施细则 第七条(一))
+        land = land + led.raw("capex.deed_tax").sum(axis=1, keepdims=True)
+    return land, development
+
+
 def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None:
     """Record 土地增值税 prepaid on proceeds, its settlement (top-up or refund) and the
     deductions and appreciation at settlement; return the LAT paid per period (S|1, T), or
@@ -232,24 +255,9 @@ def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None
     settle = np.minimum(last_sale + np.floor(lat.settlement_lag_years * tl.ppy + 0.5), end)
     at_settle = (tl.t == settle).astype(float)
     # 扣除项目 (实施细则 第七条): land (一) and development cost (二) attributable to what is
-    # sold, net of credited input VAT (works handed over to the government are deductible,
-    # 国税发〔2006〕187号 第四条(三)); development expenses (三) as a share of them; the
-    # surcharges on the transfer's VAT (五); the developers' 20 % uplift (六).
-    items = {i.name: i for i in spec.investment}
-    land = np.zeros((1, 1))
-    development = led.raw("capex.price_contingency").sum(axis=1, keepdims=True)
-    for name, item in items.items():
-        rate = item.input_vat_rate
-        if rate is None:
-            rate = rates.capex_input_vat[item.category]
-        rate = rate * input_vat_credited(spec, item)
-        net = led.raw(f"capex.item[{name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
-        if item.category is InvestmentCategory.LAND:
-            land = land + net
-        else:
-            development = development + net
-    if "capex.deed_tax" in led:  # 契税 is part of the land's cost (实施细则 第七条(一))
-        land = land + led.raw("capex.deed_tax").sum(axis=1, keepdims=True)
+    # sold; development expenses (三) as a share of them; the surcharges on the transfer's
+    # VAT (五); the developers' 20 % uplift (六).
+    land, development = lat_costs(ctx)
     cost = lat.cost_share * (land + development)
     surcharge = ctx.inputs.scalar("tax.surcharge_rate", rates.surcharge)
     deductions = cost * (1.0 + lat.expense_rate + 0.2 * lat.developer_uplift) + surcharge * vat.sum(
@@ -303,60 +311,20 @@ def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None
 def build_indirect(
     ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]
 ) -> None:
-    """Record output and input VAT, VAT payable, surcharges and property tax."""
-    spec, led, rates, inputs = ctx.spec, ctx.ledger, ctx.rates, ctx.inputs
-    tl = ctx.timeline
-    zeros = np.zeros((1, tl.n_periods))
+    """Record output and input VAT (with the VAT on a REIT exit's transfer), VAT payable,
+    surcharges and property tax."""
+    spec, led, rates = ctx.spec, ctx.ledger, ctx.rates
+    zeros = np.zeros((1, ctx.timeline.n_periods))
     output_vat = zeros
-    rental = zeros
     held = ctx.held
     for r in spec.revenues:
-        rate = rates.output_vat_rate(r)
-        output_vat = output_vat + streams[r.name].revenue * rate
-        rental = rental + streams[r.name].revenue * rates.rental_property_rate(r)
-    output_vat = output_vat * held
-    led.add("tax.output_vat", "销项税额", "Output VAT", output_vat, group="tax")
-    input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
-    led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
-    payable, credit, refunded = vat_payable(output_vat, input_vat, spec.tax.vat_credit_refund)
-    led.add("tax.vat_payable", "应纳增值税", "VAT payable", payable, group="tax")
-    led.add(
-        "tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit", refunded,
-        group="tax",
-    )
-    led.add(
-        "tax.vat_credit",
-        "留抵进项税额",
-        "Input VAT carried forward",
-        credit,
-        group="tax",
-        kind=Kind.BALANCE,
-    )
-    surcharge_rate = inputs.scalar("tax.surcharge_rate", rates.surcharge)
-    led.add("tax.surcharges", "增值税附加", "VAT surcharges", payable * surcharge_rate, group="tax")
+        output_vat = output_vat + streams[r.name].revenue * rates.output_vat_rate(r)
+    rental, ad_valorem = _property_tax(ctx, streams, assets)
+    ctx.projection["property_tax"] = rental + ad_valorem
+    _vat(ctx, output_vat * held)
     led.add(
         "tax.property_rental", "房产税（从租）", "Property tax on rent", rental * held, group="tax"
     )
-    # 从价: original value of the buildings in service, with the land's cost when the base
-    # includes it (财税〔2010〕121号), on the self-used share and the vacant part of the
-    # leasable share (房产税暂行条例 第三条).
-    t = tl.t
-    base = zeros
-    taxed = property_value_classes(spec)
-    for g in assets:
-        if g.asset_class in taxed:
-            base = base + g.original_value * (t >= ctx.phases[g.phase].completion)
-    taxed_share = rates.property_ad_valorem_share + rates.property_leasable_share * vacancy(
-        ctx, streams
-    )
-    ad_valorem = (
-        base
-        * rates.property_ad_valorem
-        * (1.0 - rates.property_ad_valorem_deduction)
-        * taxed_share
-        / tl.ppy
-    )
-    ctx.projection["property_tax"] = rental + ad_valorem
     led.add(
         "tax.property_ad_valorem",
         "房产税（从价）",
@@ -378,6 +346,100 @@ def build_indirect(
         + (0.0 if lat is None else lat),
         group="tax",
     )
+
+
+def _vat(ctx: RunContext, operating: np.ndarray) -> None:
+    """Record output VAT (``operating`` (S|1, T) [money] and the exit's transfer,
+    ``renewfin.core.exit.transfer_vat``), input VAT, VAT payable with the credit carried
+    forward or refunded, and the surcharges: on the operating VAT in 税金及附加, on the VAT
+    the exit adds (``tax.exit_surcharges``) against the exit proceeds. Under the simplified
+    method the exit's VAT is payable in full (no credit); under the general method the
+    credit left offsets it, and the VAT it adds is the period's payable less the payable
+    without it."""
+    from renewfin.core import exit
+
+    spec, led, rates, inputs = ctx.spec, ctx.ledger, ctx.rates, ctx.inputs
+    rx = spec.funding.reit_exit
+    exit_vat = exit.transfer_vat(ctx, exit.valuation(ctx))
+    simple = float(rx is not None and rx.vat_method is VatMethod.SIMPLIFIED)
+    output_vat = led.add(
+        "tax.output_vat", "销项税额", "Output VAT", operating + exit_vat, group="tax"
+    )
+    if ctx.exit_period is not None:
+        led.add(
+            "tax.exit_output_vat",
+            "资产转让销项税额（退出）",
+            "Output VAT on the asset transfer (exit)",
+            exit_vat,
+            group="tax",
+        )
+    input_vat = led.raw("capex.input_vat") + led.raw("opex.input_vat")
+    led.add("tax.input_vat", "进项税额", "Input VAT", input_vat, group="tax")
+    creditable = output_vat - simple * exit_vat
+    payable, credit, refunded = vat_payable(creditable, input_vat, spec.tax.vat_credit_refund)
+    payable = led.add(
+        "tax.vat_payable", "应纳增值税", "VAT payable", payable + simple * exit_vat, group="tax"
+    )
+    led.add(
+        "tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit", refunded,
+        group="tax",
+    )
+    led.add(
+        "tax.vat_credit",
+        "留抵进项税额",
+        "Input VAT carried forward",
+        credit,
+        group="tax",
+        kind=Kind.BALANCE,
+    )
+    before = np.concatenate([np.zeros((credit.shape[0], 1)), credit[:, :-1]], axis=1)
+    added = payable - np.maximum(output_vat - exit_vat - input_vat - before, 0.0)
+    surcharge_rate = inputs.scalar("tax.surcharge_rate", rates.surcharge)
+    led.add(
+        "tax.surcharges",
+        "增值税附加",
+        "VAT surcharges",
+        (payable - added) * surcharge_rate,
+        group="tax",
+    )
+    if ctx.exit_period is not None:
+        led.add(
+            "tax.exit_surcharges",
+            "资产转让增值税附加（退出）",
+            "VAT surcharges on the asset transfer (exit)",
+            added * surcharge_rate,
+            group="tax",
+        )
+
+
+def _property_tax(
+    ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetGroup]
+) -> tuple[np.ndarray, np.ndarray]:
+    """房产税 as if held to the horizon, (从租, 从价) each (S|1, T) [money]. 从租 at the
+    stream's rate on rent; 从价 on the original value of the buildings in service, with the
+    land's cost when the base includes it (财税〔2010〕121号), on the self-used share and the
+    vacant part of the leasable share (房产税暂行条例 第三条)."""
+    spec, rates, tl = ctx.spec, ctx.rates, ctx.timeline
+    zeros = np.zeros((1, tl.n_periods))
+    rental = zeros
+    for r in spec.revenues:
+        rental = rental + streams[r.name].revenue * rates.rental_property_rate(r)
+    base = zeros
+    taxed = property_value_classes(spec)
+    for g in assets:
+        if g.asset_class in taxed:
+            base = base + g.original_value * (tl.t >= ctx.phases[g.phase].completion)
+    taxed_share = rates.property_ad_valorem_share + rates.property_leasable_share * vacancy(
+        ctx, streams
+    )
+    ad_valorem = (
+        base
+        * rates.property_ad_valorem
+        * (1.0 - rates.property_ad_valorem_deduction)
+        * taxed_share
+        / tl.ppy
+    )
+    return rental, ad_valorem
 
 
 def property_value_classes(spec: ProjectSpec) -> set[str]:

@@ -96,6 +96,8 @@ def grant_rows(w: ModelWriter) -> None:
         "Depreciation and cost borne by grants (net method)",
         lambda x: f"={shares(x, lambda f: not gross(f))}*{x.p('xl.grant_consumed')}",
     )
+    _unspent_rows(w, grants)
+    base = lambda x: f"MAX({x.p('xl.ov_total')},{total(x)})" if grants else "1"
     b.row(
         F,
         "grant.tax_adjustment",
@@ -103,7 +105,8 @@ def grant_rows(w: ModelWriter) -> None:
         "Grant tax adjustment (taxable grants received, or depreciation not deductible)",
         lambda x: (
             "=" + _sum(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
-            + f"+{shares(x, lambda f: not f.taxable)}*{x.p('xl.grant_consumed')}"
+            + f"+({shares(x, lambda f: not f.taxable)}-SUM({x.upto('grant.unspent_taxed')})/"
+            f"{base(x)})*{x.p('xl.grant_consumed')}+{x.p('grant.unspent_taxed')}"
         ),
     )
     for id, zh, en, keep, used in (
@@ -115,6 +118,33 @@ def grant_rows(w: ModelWriter) -> None:
     ):
         received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
         b.row(F, id, zh, en, _corkscrew(id, received, used), total=False)
+
+
+def _unspent_rows(w: ModelWriter, grants: list[FiscalFund]) -> None:
+    """不征税收入 unspent after 60 months, taxed in the sixth year (renewfin.core.grants.
+    unspent_taxed): the stated shares of their grants, and for the others the receipts not
+    covered, first in first out, by the investment spent to 60 months after them."""
+    b, F = w.book, "Funding"
+    window = 5 * w.spec.timeline.periods_per_year
+    untaxed = [f for f in grants if not f.taxable]
+    pooled = [f"fiscal.grant[{f.name}]" for f in untaxed if f.unspent_share is None]
+    for f in untaxed:
+        if f.unspent_share is not None:
+            w.param(f"xl.unspent_share[{f.name}]", f.unspent_share,
+                    f"5年未使用比例：{f.name}", f"Unspent share: {f.name}")
+    b.row(F, "xl.grant_pooled", "不征税收入（推算使用情况）", "Non-taxable grants (derived use)",
+          lambda x: "=" + _sum(x, pooled))
+    b.row(F, "xl.capex_spent", "累计建设投资支出", "Investment spent to date",
+          lambda x: f"={x.prev('xl.capex_spent')}+{x.p('capex.total')}", total=False)
+    b.row(F, "xl.grant_unspent", "60个月内未使用的不征税收入（按取得期）",
+          "Non-taxable grants unspent 60 months later (by receipt)", lambda x: (
+              f"=MAX(0,MIN({x.p('xl.grant_pooled')},SUM({x.upto('xl.grant_pooled')})-"
+              f"{x.at('xl.capex_spent', window)}))+"
+              + ("+".join(f"{x.i(f'xl.unspent_share[{f.name}]')}*{x.p(f'fiscal.grant[{f.name}]')}"
+                          for f in untaxed if f.unspent_share is not None) or "0")))
+    b.row(F, "grant.unspent_taxed", "不征税收入5年未使用部分（计入第六年应税收入）",
+          "Non-taxable grants unspent after 60 months, taxed in the sixth year",
+          lambda x: f"={x.at('xl.grant_unspent', -window)}")
 
 
 def _corkscrew(id: str, inflows: list[str], outflow: str) -> Template:
@@ -669,6 +699,8 @@ def loans(w: ModelWriter) -> None:
     assert res.sizing is not None and res.plan is not None
     fs = spec.funding
     b.section(F, "银行贷款 Loans")
+    w.param("xl.stamp_loan", w.result_rates().stamp_loan, "印花税率：借款合同",
+            "Stamp duty rate: loan contracts", note="印花税法 税目税率表: 0.05‰")
     avail = lambda x: x.p("flag.construction")
     t = lambda x: x.p("time.period")
     first = min(spec.timeline.phases, key=lambda p: p.start_year).name
@@ -835,15 +867,15 @@ def loans(w: ModelWriter) -> None:
 
         def upfront_fee(x: At, ln: Loan = ln, at: str = at) -> str:
             return (
-                f"={x.i(at + '.upfront_fee_rate')}*{x.p(f'xl.facility[{ln.name}]')}*"
-                f"({t(x)}={x.p(f'xl.phase_start[{first}]')})"
+                f"=({x.i(at + '.upfront_fee_rate')}+{x.i('xl.stamp_loan')})*"
+                f"{x.p(f'xl.facility[{ln.name}]')}*({t(x)}={x.p(f'xl.phase_start[{first}]')})"
             )
 
         b.row(
             F,
             f"{key}.upfront_fee",
-            f"{ln.name}前端费",
-            f"{ln.name} up-front fee",
+            f"{ln.name}前端费（含借款合同印花税）",
+            f"{ln.name} up-front fee (incl. loan stamp duty)",
             upfront_fee,
         )
 
@@ -958,6 +990,7 @@ def loans(w: ModelWriter) -> None:
             )
         ],
     )
+    _stamp_loan_row(w, first)
     b.row(
         F,
         "xl.loan_fees",
@@ -971,6 +1004,23 @@ def loans(w: ModelWriter) -> None:
         "期初余额利息合计",
         "Interest on opening balances",
         lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
+    )
+
+
+def _stamp_loan_row(w: ModelWriter, first: str) -> None:
+    """印花税 on the loan contracts, 借款合同 rate × each facility in the first construction
+    period, the part of the up-front fees it is (renewfin.financing.stage._stamp_loan)."""
+    b, loans = w.book, w.spec.funding.loans
+    b.row(
+        F,
+        "tax.stamp_loan",
+        "印花税：借款合同（含于贷款前端费）",
+        "Stamp duty: loan contracts (paid with the up-front fees)",
+        lambda x: (
+            f"={x.i('xl.stamp_loan')}*("
+            + ("+".join(x.p(f"xl.facility[{ln.name}]") for ln in loans) or "0")
+            + f")*({x.p('time.period')}={x.p(f'xl.phase_start[{first}]')})"
+        ),
     )
 
 
@@ -1211,6 +1261,16 @@ def waterfall(w: ModelWriter) -> None:
             f"={x.p('xl.dep_gap_fin')}-{x.i('xl.has_exit')}*{closing(x)}*"
             f"SUM({x.upto('xl.dep_gap_fin')})"
         ),
+    )
+    b.row(
+        F,
+        "tax.deferred_tax",
+        "递延所得税资产（负数为递延所得税负债）",
+        "Deferred tax asset on book less tax depreciation (a liability if negative)",
+        lambda x: (
+            f"={x.i('tax.income_tax_rate')}*SUM({x.upto('tax.depreciation_adjustment')})"
+        ),
+        total=False,
     )
     b.row(
         F,

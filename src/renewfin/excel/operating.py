@@ -11,6 +11,13 @@ from typing import TYPE_CHECKING
 from renewfin.core.exit import OWNER_LINES
 from renewfin.core.revenue import KIND_ZH
 from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
+from renewfin.excel.exit_taxes import (
+    exit_simplified_vat,
+    exit_tax_rows,
+    exit_vat_rows,
+    lat_bracket_params,
+    lat_cost,
+)
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
@@ -887,6 +894,8 @@ def tax_rows(w: ModelWriter) -> None:
     S = "Tax"
     ppy = "timeline.periods_per_year"
     b.section(S, "增值税 VAT")
+    ex = exit_vat_rows(w)
+    simple = exit_simplified_vat if ex else (lambda x: "0")
     b.row(
         S,
         "tax.output_vat",
@@ -901,6 +910,7 @@ def tax_rows(w: ModelWriter) -> None:
                 )
                 or "0"
             )
+            + (f"+{x.p('tax.exit_output_vat')}" if ex else "")
         ),
     )
     b.row(
@@ -916,7 +926,8 @@ def tax_rows(w: ModelWriter) -> None:
         "应纳增值税",
         "VAT payable",
         lambda x: (
-            f"=MAX({x.p('tax.output_vat')}-{x.p('tax.input_vat')}-{x.prev('tax.vat_credit')},0)"
+            f"=MAX({x.p('tax.output_vat')}-{simple(x)}-{x.p('tax.input_vat')}-"
+            f"{x.prev('tax.vat_credit')},0)+{simple(x)}"
         ),
     )
     refund = w.param(
@@ -933,7 +944,8 @@ def tax_rows(w: ModelWriter) -> None:
         "期末留抵税额（退税前）",
         "Input VAT credit at the period end, before any refund",
         lambda x: (
-            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')},0)"
+            f"=MAX({x.prev('tax.vat_credit')}+{x.p('tax.input_vat')}-{x.p('tax.output_vat')}+"
+            f"{simple(x)},0)"
         ),
         total=False,
     )
@@ -958,7 +970,11 @@ def tax_rows(w: ModelWriter) -> None:
         "tax.surcharges",
         "增值税附加",
         "VAT surcharges",
-        lambda x: f"={x.p('tax.vat_payable')}*{x.i('tax.surcharge_rate')}",
+        lambda x: (
+            f"=({x.p('tax.vat_payable')}-{x.p('xl.exit_vat_added')})*{x.i('tax.surcharge_rate')}"
+            if ex
+            else f"={x.p('tax.vat_payable')}*{x.i('tax.surcharge_rate')}"
+        ),
     )
     b.row(
         S,
@@ -1260,11 +1276,7 @@ def lat_rows(w: ModelWriter) -> bool:
     P("xl.lat_uplift", float(lat.developer_uplift), "加计扣除（1 = 是）", "20 % uplift (1 = yes)")
     P("xl.lat_ordinary", float(lat.ordinary_housing), "普通住宅（1 = 是）", "Ordinary housing")
     P("xl.lat_exemption", lat.exemption_ratio, "普通住宅免税增值率", "Exemption ratio")
-    for k, br in enumerate(lat.brackets):
-        if br.up_to is not None:
-            P(f"xl.lat_up[{k}]", br.up_to, f"增值率上限 {k + 1}", f"Bracket {k + 1} up to")
-        P(f"xl.lat_rate[{k}]", br.rate, f"税率 {k + 1}", f"Bracket {k + 1} rate")
-        P(f"xl.lat_quick[{k}]", br.quick_deduction, f"速算扣除系数 {k + 1}", f"Quick {k + 1}")
+    lat_bracket_params(w)
     for r in subject:
         P(
             f"xl.sales_years[{r.name}]",
@@ -1309,27 +1321,14 @@ def lat_rows(w: ModelWriter) -> bool:
         unit="-",
         fmt=FLAG,
     )
-    items = spec.investment
-
-    def cost(x: At, land: bool) -> str:
-        terms = []
-        for it in items:
-            if (it.category is InvestmentCategory.LAND) is not land:
-                continue
-            cr = f"{x.i(f'xl.capex_vat[{it.name}]')}*{x.i(f'xl.capex_credit[{it.name}]')}"
-            terms.append(f"SUM({x.row_range(f'capex.item[{it.name}]')})/(1+{cr})")
-        if not land:
-            terms.append(f"SUM({x.row_range('capex.price_contingency')})")
-        elif "capex.deed_tax" in b.cells:  # 契税 is part of the land's cost
-            terms.append(f"SUM({x.row_range('capex.deed_tax')})")
-        return "+".join(terms) or "0"
-
     b.constant(
         S,
         "xl.lat_cost",
         "取得土地及开发成本（分摊）",
         "Land and development cost attributable",
-        lambda x: f"={x.i('xl.lat_cost_share')}*({cost(x, True)}+{cost(x, False)})",
+        lambda x: (
+            f"={x.i('xl.lat_cost_share')}*({lat_cost(w, x, True)}+{lat_cost(w, x, False)})"
+        ),
     )
     b.constant(
         S,
@@ -1897,8 +1896,12 @@ def exit_rows(w: ModelWriter) -> None:
         "reit.net_proceeds",
         "REITs退出净收入",
         "REIT exit net proceeds",
-        lambda x: f"={x.p('reit.value')}*(1-{x.i('xl.reit_cost')})",
+        lambda x: (
+            f"={x.p('reit.value')}*(1-{x.i('xl.reit_cost')})-{x.p('tax.exit_output_vat')}-"
+            f"{x.p('tax.exit_surcharges')}-{x.p('tax.exit_stamp_duty')}-{x.p('tax.exit_lat')}"
+        ),
     )
+    exit_tax_rows(w)
     b.row(
         S,
         "reit.flag_exit",

@@ -67,6 +67,9 @@ class LoanPlan:
     lockup_dscr: float | None
     llcr_target: np.ndarray | None = None
     """(S,) target LLCR of the optional LLCR bound."""
+    stamp_duty_rate: float = 0.0
+    """印花税 on the loan contract as a share of the facility, paid with the up-front fee
+    (``tax.stamp_duty_loan_rate``)."""
     draw_weight: float = 0.5
     """Share of a period the period's drawings are outstanding (``DrawTiming.weight``)."""
     paid_interest: bool = False
@@ -233,6 +236,7 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
                 commitment_fee_rate=inputs.scalar(
                     f"{at}.commitment_fee_rate", ln.commitment_fee_rate
                 )[:, 0],
+                stamp_duty_rate=ctx.rates.stamp_loan,
                 dsra_periods=round(ln.dsra_months * tl.ppy / 12),
                 cash_sweep=ln.cash_sweep,
                 lockup_dscr=ln.lockup_dscr,

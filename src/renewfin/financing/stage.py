@@ -340,7 +340,8 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         "capitalised": ("建设期利息资本化", "interest capitalised into the balance", Kind.FLOW),
         "principal": ("还本", "scheduled principal", Kind.FLOW),
         "prepayment": ("提前还款", "prepayment", Kind.FLOW),
-        "upfront_fee": ("前端费", "up-front fee", Kind.FLOW),
+        "upfront_fee": ("前端费（含借款合同印花税）", "up-front fee (incl. loan stamp duty)",
+                        Kind.FLOW),
         "commitment_fee": ("承诺费", "commitment fee", Kind.FLOW),
         "closing": ("期末余额", "closing balance", Kind.BALANCE),
         "idc_paid": IDC_PAID_LABELS[False],
@@ -357,6 +358,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
                 group="loan",
                 kind=kind,
             )
+    _stamp_loan(ctx, plan, [row["upfront_fee"] for row in p.loans])
     labels["idc_paid"] = ("建设期利息（现金支付）", "construction interest paid in cash", Kind.FLOW)
     for key, (zh, en, kind) in labels.items():
         if key == "opening":
@@ -538,6 +540,7 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         p["dep_adjustment"],
         group="tax",
     )
+    _deferred_tax(ctx, p["dep_adjustment"])
     add("tax.loss_used", "弥补以前年度亏损", "Losses used", p["loss_used"], group="tax")
     tax = add("tax.income_tax", "所得税", "Income tax", p["tax"], group="tax")
     add("pl.net_profit", "净利润", "Net profit", pbt - tax, group="profit")
@@ -775,4 +778,41 @@ def record(ctx: RunContext, plan: FundingPlan, p: Periods, sizing: Sizing, ops: 
         ),
         group="balance_sheet",
         kind=Kind.RATIO,
+    )
+
+
+def _stamp_loan(ctx: RunContext, plan: FundingPlan, upfront: list[np.ndarray]) -> None:
+    """Record 印花税 on the loan contracts (``tax.stamp_loan``, 借款合同 0.05‰ of the
+    facility): the part of each loan's up-front fee line that is the stamp duty, paid with
+    it in the loan's first period inside the funding solve (``LoanPlan.stamp_duty_rate``),
+    (S|1, T) [money]."""
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    stamp = zeros
+    for ln, fee in zip(plan.loans, upfront, strict=True):
+        total = np.asarray(ln.upfront_fee_rate + ln.stamp_duty_rate)[..., None]
+        share = np.divide(ln.stamp_duty_rate, total, out=np.zeros(total.shape), where=total > 0)
+        stamp = stamp + fee * share
+    ctx.ledger.add(
+        "tax.stamp_loan",
+        "印花税：借款合同（含于贷款前端费）",
+        "Stamp duty: loan contracts (paid with the up-front fees)",
+        stamp,
+        group="tax",
+    )
+
+
+def _deferred_tax(ctx: RunContext, adjustment: np.ndarray) -> None:
+    """Record ``tax.deferred_tax``, a disclosure only (企业会计准则第18号): the temporary
+    difference of book less tax depreciation to date (``adjustment`` (S|1, T) [money] each
+    period) × the statutory income-tax rate — a 递延所得税资产 when book depreciation runs
+    ahead, a liability (negative) when tax does; no cash, no recoverability test, the rate
+    without any holiday [money]."""
+    rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
+    ctx.ledger.add(
+        "tax.deferred_tax",
+        "递延所得税资产（负数为递延所得税负债）",
+        "Deferred tax asset on book less tax depreciation (a liability if negative)",
+        rate * cumulative(adjustment),
+        group="tax",
+        kind=Kind.BALANCE,
     )

@@ -350,7 +350,7 @@ class LoopInputs(NamedTuple):
         custom = np.zeros((nl, 2, n))
         for k, ln in enumerate(plan.loans):
             rates[k] = full(ln.rate) / ops.ppy
-            fees[k, 0] = np.broadcast_to(ln.upfront_fee_rate, (s,))
+            fees[k, 0] = np.broadcast_to(ln.upfront_fee_rate + ln.stamp_duty_rate, (s,))
             fees[k, 1] = np.broadcast_to(ln.commitment_fee_rate, (s,))
             for t in range(n):
                 custom[k, :, t] = ln.terms.custom_share(t)

@@ -28,6 +28,7 @@ from renewfin.spec.base import (
 )
 from renewfin.spec.errors import Problem
 from renewfin.spec.payment import GovernmentPayment
+from renewfin.spec.revenue import VatMethod
 
 PositiveRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 """A rate that must be strictly positive (a divisor: cap rate, valuation discount rate)."""
@@ -110,6 +111,13 @@ class FiscalFund(SpecModel):
     a 拨付文件, a 管理办法 and separate accounts) — not taxed, and the depreciation and
     cost of the assets it paid for not deductible (第二条); default false for a capital
     grant."""
+    unspent_share: Share | None = None
+    """Capital grant as 不征税收入: share of each receipt not spent on its purpose within 60
+    months nor returned, taxed as income in the sixth year (the model year five years after
+    the receipt; 财税〔2011〕70号 第三条), after which the depreciation of what it pays for is
+    deductible. Default derived: the non-taxable grants without a stated share count as
+    spent first (first in, first out) as far as the investment spent (``capex.total``) by
+    60 months after each receipt covers them; a grant paid with the spending is spent."""
     grant_method: GrantMethod = GrantMethod.GROSS
     """Capital grant: ``gross`` (总额法, deferred income released with the depreciation) or
     ``net`` (净额法, deducted from the assets' cost) (企业会计准则第16号 第八条). The grant
@@ -626,6 +634,24 @@ class ReitExit(SpecModel):
     escrow_rate: Share = 0.0
     """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
     exit is the remaining bond service discounted at this rate."""
+    vat_method: VatMethod = VatMethod.GENERAL
+    """VAT on the transfer of the asset at the exit (销售不动产), the exit value being the
+    price including VAT (含税价): ``general`` at the sales rate (``tax.vat_rates[sale]``,
+    9 %) with the input credit left offsetting it; ``simplified`` at the levy rate
+    (``tax.simplified_vat_rates[sale]``, 5 %; only for property acquired before
+    2016-05-01, 财税〔2016〕36号 附件2 一(八)), with no credit; ``exempt`` for none (e.g. a
+    transfer of the project company's shares, outside VAT)."""
+    land_appreciation_tax: bool | None = None
+    """Whether the exit bears 土地增值税 as a transfer of old property (旧房转让, 土地增值税
+    暂行条例实施细则 第七条(四)); default ``tax.land_appreciation.enabled`` (yes under
+    ``cn_default``). False for a share transfer outside LAT."""
+    lat_replacement_cost: Money | None = None
+    """重置成本价 of the buildings for the exit's LAT (实施细则 第七条(四): 评估价格 = 重置成本价
+    × 成新度折扣率) [money]; default their historical cost, the investment other than land
+    excluding the input VAT credited (no price index)."""
+    lat_condition_rate: Share | None = None
+    """成新度折扣率 of the buildings at the exit; default 1 − years operated before the exit
+    ÷ the ``building`` class's life (straight-line wear), at least 0."""
 
     @property
     def size_floor(self) -> float:

@@ -273,6 +273,12 @@ class TaxSpec(SpecModel):
     stamp_duty_construction_rate: Share | None = None
     """印花税 on construction, purchase and design contracts (建设工程合同、买卖合同: 0.3‰)
     on the investment excluding VAT (印花税法 第五条), except land; default 0.0003."""
+    stamp_duty_loan_rate: Share | None = None
+    """印花税 on loan contracts (借款合同: 0.05‰ of the amount, 印花税法 税目税率表) with a bank
+    or other financial institution: on each loan's facility, paid with its up-front fee in
+    its first period and so inside the funding solve (the loan is sized for it); shown as
+    ``tax.stamp_loan`` and accounted for with the loan's fees (capitalised while they
+    are); default 0.00005."""
     stamp_duty_transfer_rate: Share | None = None
     """印花税 on property and land-use-right transfer deeds (产权转移书据: 0.5‰), paid by
     both parties: on land acquired (land items excl. VAT) and on sale proceeds; default
@@ -355,6 +361,7 @@ class TaxRates:
     land_use: float
     """城镇土地使用税 per m² per year [元/m²/yr]."""
     stamp_lease: float
+    stamp_loan: float
     stamp_construction: float
     stamp_transfer: float
     deed: float
@@ -429,6 +436,7 @@ def resolve_tax(tax: TaxSpec, city_tier: CityTier) -> TaxRates:
         ),
         land_use=pick(tax.land_use_tax_rate, sum(LAND_USE_RANGES[tax.land_use_tax_grade]) / 2),
         stamp_lease=pick(tax.stamp_duty_lease_rate, 0.001),
+        stamp_loan=pick(tax.stamp_duty_loan_rate, 0.00005),
         stamp_construction=pick(tax.stamp_duty_construction_rate, 0.0003),
         stamp_transfer=pick(tax.stamp_duty_transfer_rate, 0.0005),
         deed=pick(tax.deed_tax_rate, 0.03),
