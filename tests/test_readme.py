@@ -135,3 +135,30 @@ def test_every_readme_command_runs_as_written(
         assert code == 0, f"renewfin {shlex.join(argv)} exited {code}: {err[-2000:]}"
         assert "Traceback" not in err
     assert (checkout / "spec.yaml").exists() and (checkout / "report.html").exists()
+
+
+def test_the_reit_example_figures_are_true() -> None:
+    """The README's figures for ``industrial_park_reit`` (the bundled-examples paragraph)
+    are those the model gives, at the precision written: the reserve, the coverage with and
+    without the exit proceeds, the retained units, the recovered money (the reinvested
+    amount ÷ its 90 % share) and the equity IRR under both reinvestment conventions, the
+    model's (counted) first. Reference: README.md itself."""
+    from renewfin.engine import run
+    from renewfin.spec import load_spec
+
+    text = " ".join(README.split())
+    res = run(load_spec(ROOT / "models" / "industrial_park_reit.yaml"))
+    v = {k: float(a[0]) for k, a in res.values.items()}
+    spec = res.spec.funding.reit_exit
+    assert spec is not None and spec.reinvestment_counts_as_return
+    recovered = v["reit_reinvested"] / spec.reinvestment_share
+    expected = [
+        f"reserve of {v['escrow_deposit']:,.0f} 万元",
+        f"project income is {v['bond_coverage']:.2f} ({v['bond_coverage_with_exit']:.2f} with",
+        f"units ({v['reit_retained_units']:,.0f} 万元)",
+        f"90 % of the {recovered:,.0f} 万元 it recovers",
+        f"equity IRR is {v['equity_irr']:.1%}".replace("%", " %"),
+        f"({v['equity_irr_other_convention']:.1%}".replace("%", " %").replace("-", "−"),
+    ]
+    for phrase in expected:
+        assert phrase in text, phrase

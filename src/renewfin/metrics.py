@@ -110,6 +110,11 @@ METRICS: dict[str, MetricInfo] = {
         "原始权益人持有REITs份额", "REIT units retained by the owner", "money"
     ),
     "reit_reinvested": MetricInfo("回收资金再投资", "Recovered money reinvested", "money"),
+    "equity_irr_other_convention": MetricInfo(
+        "资本金财务内部收益率（再投资另一口径）",
+        "Equity IRR, other reinvestment basis",
+        "rate",
+    ),
     "escrow_deposit": MetricInfo(
         "专项债偿债准备金存入额", "Bond-repayment reserve deposit", "money"
     ),
@@ -131,7 +136,7 @@ PROJECT_RETURNS = (
     "discounted_payback",
 )
 """The project-investment return metrics (项目投资现金流量表), in reporting order."""
-EQUITY_RETURNS = ("equity_irr", "equity_npv")
+EQUITY_RETURNS = ("equity_irr", "equity_irr_other_convention", "equity_npv")
 """The project-capital return metrics (on distributions to shareholders)."""
 
 

@@ -159,6 +159,7 @@ def _returns(
     ev = spec.evaluation
     rate = ev.equity_discount_rate if equity_discount_rate is None else equity_discount_rate
     out["equity_npv"] = np.asarray(finance.npv(rate, owners, ppy))
+    _other_reinvestment_convention(ledger, spec, owners, at_risk, out)
     for name, flows in party_flows(ledger, spec).items():
         paid_in = np.maximum(-flows, 0.0).sum(axis=1)
         risk = paid_in >= 1e-3 * scale
@@ -168,6 +169,27 @@ def _returns(
         out[f"party_moic[{name}]"] = np.where(risk, moic, np.nan)
         notes.note(f"party_irr[{name}]", why)
         notes.note(f"party_moic[{name}]", why)
+
+
+def _other_reinvestment_convention(
+    ledger: Ledger,
+    spec: ProjectSpec,
+    owners: np.ndarray,
+    at_risk: np.ndarray,
+    out: dict[str, np.ndarray],
+) -> None:
+    """``equity_irr_other_convention`` (S,) [1/yr] into ``out`` where the shareholders
+    reinvest recovered REIT money (``reit.reinvested``): the equity IRR with the reinvested
+    money treated the other way than ``reit_exit.reinvestment_counts_as_return`` says, so
+    that both figures can be shown (the reinvested money added back to ``owners`` (S, T)
+    [money] when it is left out, taken off when it counts)."""
+    rx = spec.funding.reit_exit
+    if rx is None or "reit.reinvested" not in ledger:
+        return
+    sign = -1.0 if rx.reinvestment_counts_as_return else 1.0
+    other = owners + sign * ledger["reit.reinvested"]
+    irr = np.asarray(finance.irr(other, spec.periods_per_year))
+    out["equity_irr_other_convention"] = np.where(at_risk, irr, np.nan)
 
 
 def test_years(ledger: Ledger, ppy: int) -> np.ndarray:

@@ -127,11 +127,27 @@ def format_summary(result: Result, scenario: int = 0) -> str:
             info = metric_info(k)
             value = shown_value(result, k, scenario)
             lines.append(f"  {_pad(info.zh, wz)}{_pad(info.en, we)}{value:>20}")
+            if k == "equity_irr_other_convention":
+                lines.append(_reinvestment_convention(result, scenario))
     lines += _sizing_lines(result, scenario)
     lines += _check_lines(result, scenario)
     if result.diagnostics:
         lines += ["", "注意 Notes:"] + [f"  - {d}" for d in result.diagnostics]
     return "\n".join(lines)
+
+
+def _reinvestment_convention(result: Result, scenario: int) -> str:
+    """The line naming how the equity IRR treats the reinvested recovered REIT money
+    (``reit_exit.reinvestment_counts_as_return``), with the figure the other way."""
+    rx = result.spec.funding.reit_exit
+    assert rx is not None
+    irr = shown_value(result, "equity_irr", scenario)
+    other = shown_value(result, "equity_irr_other_convention", scenario)
+    if rx.reinvestment_counts_as_return:
+        return (f"    口径：回收资金再投资计入股东收益 {irr}（不计入时 {other}） — equity IRR "
+                f"{irr} (reinvested recovery counted; {other} if excluded)")
+    return (f"    口径：回收资金再投资不计入股东收益 {irr}（计入时 {other}） — equity IRR "
+            f"{irr} (reinvested recovery excluded; {other} if counted)")
 
 
 def shown_value(result: Result, key: str, scenario: int = 0) -> str:

@@ -657,6 +657,27 @@ def test_reit_exit_with_fees_capex_reserve_and_retained_units() -> None:
     assert _row(counted, "equity.reit_units")[e] == pytest.approx(-960.0)
 
 
+def test_equity_irr_under_the_other_reinvestment_convention() -> None:
+    """The exit of the test above (fees, capex reserve, 20 % retained for 2 years; 2,920.95
+    reinvested at the exit). Left out (the default), the other figure is the IRR of the
+    shareholders' flows with the 2,920.95 added back in the exit period (REIT line −960
+    instead of −3,880.95, by hand); counted, the two figures swap."""
+    terms = dict(early_redemption=[], management_fee_rate=0.005, capex_reserve_rate=0.02,
+                 spv_tax_rate=0.1, debt_service=12.0, lockup_years=2)
+    res = _reit_case(0.05, **terms)
+    e = 5
+    owners = (-_row(res, "equity.shareholders_in") + _row(res, "equity.distribution")
+              + _row(res, "equity.reit_units"))
+    owners[e] += 2920.95
+    other = float(finance.irr(owners[None], 1)[0])
+    assert res.values["equity_irr_other_convention"][0] == pytest.approx(other, abs=1e-10)
+    assert other > res.values["equity_irr"][0]
+    counted = _reit_case(0.05, reinvestment_counts_as_return=True, **terms)
+    assert counted.values["equity_irr"][0] == pytest.approx(other, abs=1e-10)
+    assert counted.values["equity_irr_other_convention"][0] == pytest.approx(
+        res.values["equity_irr"][0], abs=1e-10)
+
+
 def test_reit_exit_short_proceeds_reach_the_fund_before_equity() -> None:
     """Exit value 240 / 60 % = 400, net 392: cash at exit 632; after debt (309 + 208) 115
     is left, all of it to the fund (senior return 7.5, senior capital 107.5 — the senior tier

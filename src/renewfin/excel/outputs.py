@@ -35,6 +35,15 @@ def _irr(x: At, row: str, guess: str) -> str:
     return f"IFERROR((1+IRR({x.row_range(row)},{x.i(guess)}))^{x.i(PPY)}-1,{NA})"
 
 
+def _owners_at_risk(x: At) -> str:
+    """Whether the shareholders paid in at least 0.1 % of the total investment (the
+    engine's "no equity at risk" test, renewfin.metrics_funding._returns)."""
+    return (
+        f"(SUM({x.row_range('equity.shareholders_in')})>="
+        f"0.001*MAX(ABS(SUM({x.row_range('invest.project_total')})),1E-12))"
+    )
+
+
 def _npv(x: At, rate: str, row: str) -> str:
     return f"NPV((1+{x.i(rate)})^(1/{x.i(PPY)})-1,{x.row_range(row)})"
 
@@ -210,23 +219,11 @@ def metrics(w: ModelWriter) -> None:
     _payback(w, "cf.project.after_tax", "discounted_payback", "evaluation.discount_rate")
     W("total_project_investment", lambda x: f"=SUM({x.row_range('invest.project_total')})")
     W("idc", lambda x: f"=SUM({x.row_range('finance.interest_capitalised')})")
-    b.row(
-        M,
-        "xl.owners",
-        "股东现金流",
-        "Shareholders' cash flow",
-        lambda x: f"=-{x.p('equity.shareholders_in')}+{owners_cash(x)}",
-    )
-    g = guess("equity_irr")
-    risk = lambda x, paid: (
-        f"({paid}>=0.001*MAX(ABS(SUM({x.row_range('invest.project_total')})),1E-12))"
-    )
-    no_equity = _text(reason_text("equity_irr", Why.NO_EQUITY))
-    W("equity_irr", lambda x: (
-        f"=IF({risk(x, 'SUM(' + x.row_range('equity.shareholders_in') + ')')},"
-        f"{_irr(x, 'xl.owners', g)},{no_equity})"
-    ))
+    _owners_irr(w, guess, "equity_irr", ("xl.owners", "股东现金流", "Shareholders' cash flow"),
+                lambda x: f"=-{x.p('equity.shareholders_in')}+{owners_cash(x)}")
     W("equity_npv", lambda x: f"={_npv(x, 'evaluation.equity_discount_rate', 'xl.owners')}")
+    if "reit.reinvested" in b.cells:
+        _other_reinvestment_convention(w, guess)
     _parties(w, guess)
     _bank_ratios(w)
     _coverage(w)
@@ -234,6 +231,36 @@ def metrics(w: ModelWriter) -> None:
     if spec.funding.reit_exit is not None:
         _reit(w, guess)
     _line_totals(w)
+
+
+def _owners_irr(
+    w: ModelWriter,
+    guess: Callable[[str], str],
+    key: str,
+    row: tuple[str, str, str],
+    flows: Template,
+) -> None:
+    """A shareholders' cash-flow row (id, zh, en) of formula ``flows`` on the Metrics sheet
+    and the metric ``key``, its IRR where equity is at risk (renewfin.metrics_funding)."""
+    id, zh, en = row
+    w.book.row(M, id, zh, en, flows)
+    g = guess(key)
+    no_equity = _text(reason_text("equity_irr", Why.NO_EQUITY))
+    w.metric_formula(key, lambda x: f"=IF({_owners_at_risk(x)},{_irr(x, id, g)},{no_equity})")
+
+
+def _other_reinvestment_convention(w: ModelWriter, guess: Callable[[str], str]) -> None:
+    """``equity_irr_other_convention`` (renewfin.metrics_funding): the shareholders' cash
+    flow with the reinvested REIT money treated the other way (added back when
+    ``xl.reinvest_kept`` = 1, taken off when 0), and its IRR."""
+    _owners_irr(
+        w,
+        guess,
+        "equity_irr_other_convention",
+        ("xl.owners_other", "股东现金流（再投资另一口径）",
+         "Shareholders' cash flow, reinvestment treated the other way"),
+        lambda x: f"={x.p('xl.owners')}+(2*{x.i('xl.reinvest_kept')}-1)*{x.p('reit.reinvested')}",
+    )
 
 
 def _line_totals(w: ModelWriter) -> None:

@@ -703,6 +703,19 @@ FUND_LINES = (
 """Ledger lines of the fund waterfall shown by year."""
 
 
+def _reinvestment_convention(ctx: Ctx) -> list[str]:
+    """The sentence naming how the equity IRR treats reinvested recovered REIT money, with
+    the figure under the other treatment, where there is any."""
+    rx = ctx.data.spec.funding.reit_exit
+    if rx is None or "equity_irr_other_convention" not in ctx.values:
+        return []
+    key = "inv.reinvest_counted" if rx.reinvestment_counts_as_return else "inv.reinvest_excluded"
+    text = sentence(
+        ctx, key, irr=ctx.metric("equity_irr"), other=ctx.metric("equity_irr_other_convention")
+    )
+    return [f'<p class="note">{text}</p>']
+
+
 def investor_section(ctx: Ctx) -> str:
     """Project and equity returns, each party's IRR and MOIC, the fund waterfall and the
     REIT exit."""
@@ -711,6 +724,7 @@ def investor_section(ctx: Ctx) -> str:
     out = [
         f"<h3>{esc(ctx.t('inv.returns'))}</h3>",
         ctx.metric_table([*PROJECT_RETURNS, *EQUITY_RETURNS]),
+        *_reinvestment_convention(ctx),
     ]
     parties = [k[len("party_irr[") : -1] for k in ctx.values if k.startswith("party_irr[")]
     if parties:
