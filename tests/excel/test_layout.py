@@ -126,13 +126,6 @@ def test_input_validation_has_real_bounds(book) -> None:  # type: ignore[no-unty
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-LONG = ("metric.discounted_payback", "metric.payback_pre_tax", "metric.payback_after_tax",
-        "metric.residual_coverage", "metric.reit_eligible", "check.corkscrews",
-        "check.sizing_targets", "capex.input_vat", "xl.lat_due", "xl.lat_cost",
-        "xl.principal_due[", "xl.stale[")
-"""Rows whose formulas still exceed 300 characters (issue 19.4 open for them); the test
-fails on any other, and on a formula of these over 600."""
-BOND_PRINCIPAL = re.compile(r"bond\[.*\]\.principal_base")
 
 
 @pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
@@ -180,17 +173,15 @@ def test_charts_on_calendar_years_to_the_exit_with_floors(tmp_path: Path) -> Non
     assert len(floors) == 2, floors
 
 
-def _excused(id: str, formula: str) -> bool:
-    """Whether a formula over 300 characters is one of ``LONG`` (and at most 600)."""
-    return len(formula) <= 600 and (id.startswith(LONG) or bool(BOND_PRINCIPAL.fullmatch(id)))
-
-
 @pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
                                    "urban_village"])
-def test_no_formula_over_300_characters_but_the_listed(model: str, tmp_path: Path) -> None:
-    """Long formulas are split into helper rows (the spend profile, the stale message, the
-    whole-life covers, the minima's reasons, the standard tables' flows); the rows of
-    ``LONG`` are the ones left."""
+def test_no_formula_over_300_characters(model: str, tmp_path: Path) -> None:
+    """Long formulas are split into helper rows and constants (the spend profile, the stale
+    message and each solved value's currency, the whole-life covers and their negative
+    reasons, the minima's reasons, the standard tables' flows, the paybacks' last negative
+    period, each bond's first period, a custom profile's share due, the corkscrew gap, each
+    loan's short DSCR years, each item's input-VAT share, each LAT bracket, the REIT
+    yields): none is left over 300 characters."""
     result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
     wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
     long = {
@@ -199,6 +190,5 @@ def test_no_formula_over_300_characters_but_the_listed(model: str, tmp_path: Pat
         for row in ws.iter_rows()
         for cell in row
         if isinstance(cell.value, str) and cell.value.startswith("=") and len(cell.value) > 300
-        and not _excused(str(ws.cell(cell.row, 1).value), cell.value)
     }
     assert not long, sorted(long)[:10]
