@@ -192,3 +192,43 @@ def test_no_formula_over_300_characters(model: str, tmp_path: Path) -> None:
         if isinstance(cell.value, str) and cell.value.startswith("=") and len(cell.value) > 300
     }
     assert not long, sorted(long)[:10]
+
+
+STRING = re.compile(r'"[^"]*"')
+SHEET = re.compile(r"'[^']*'!")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_$.!:])(\d+(?:\.\d+)?)(?![0-9.A-Za-z_(])")
+
+
+def literal_years(formula: str, first: int = 1990, last: int = 2100) -> list[int]:
+    """The whole numbers in ``[first, last]`` that ``formula`` holds as number tokens:
+    outside string literals, sheet names and cell references (``$E$2026``, ``G2030``)."""
+    body = SHEET.sub("S!", STRING.sub('""', formula))
+    return [int(float(m)) for m in NUMBER.findall(body)
+            if float(m).is_integer() and first <= float(m) <= last]
+
+
+def test_literal_years_finds_a_year_token_only() -> None:
+    """Hand cases: a year added to a cell is found; a row 2026 of a reference, a year in a
+    text or in a quoted sheet name, and a decimal are not."""
+    assert literal_years("=IF(A1>2026,2031+B2,0)") == [2026, 2031]
+    assert literal_years("=Inputs!$E$2026+G2030+SUM($G$2027:$H$2027)") == []
+    assert literal_years('="2026年"&\'T07 2027\'!A1+2026.5') == []
+
+
+@pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
+                                   "urban_village"])
+def test_no_literal_model_year_in_any_formula(model: str, tmp_path: Path) -> None:
+    """No formula of the workbook types a calendar year (the loss vintages, the standard
+    tables' year columns, the charts' axis): each reads the year from the timeline row or
+    the first-year input, so that moving the start date moves every year."""
+    result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
+    wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
+    found = [
+        (ws.title, cell.coordinate, literal_years(cell.value))
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("=")
+        and literal_years(cell.value)
+    ]
+    assert not found, found[:10]
