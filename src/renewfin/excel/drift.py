@@ -229,17 +229,24 @@ def _llcr_bound(w: ModelWriter, k: int) -> str:
                      f"(1+{x.p(f'xl.rate[{n}]')})"), total=False)
     ppy = b.input_ref("timeline.periods_per_year")
 
+    def balance(x: At) -> str:
+        i = f"{x.p('ratio.year')}*{ppy}+1"
+        return (f"=INDEX({x.row_range(key + '.opening')},{i})+"
+                f"INDEX({x.row_range(key + '.draw')},{i})")
+
     def per_year(x: At) -> str:
         i = f"{x.p('ratio.year')}*{ppy}+1"
         pv = f"INDEX({x.row_range(s('pv'))},{i})"
-        bal = (f"(INDEX({x.row_range(key + '.opening')},{i})+"
-               f"INDEX({x.row_range(key + '.draw')},{i}))")
-        fac = x.p(f"xl.facility[{n}]")
+        bal, fac = x.p(s("bal")), x.p(f"xl.facility[{n}]")
         return (f"=IF({x.p('ratio.test')}*({bal}>1E-12*{fac})*({i}-1<{x.p(s('stop'))}),"
                 f"{fac}*MAX({pv},0)/({llcr}*{bal}),{BIG})")
 
+    years = w.spec.timeline.horizon_years
+    b.row(R, s("bal"), f"年初贷款余额（含当期提款）：{n}",
+          f"Balance at the start of the year incl. its drawing: {n}", balance, n=years,
+          total=False)
     b.row(R, s("cap"), f"LLCR测算额度（按年）：{n}", f"Facility the LLCR target allows: {n}",
-          per_year, n=w.spec.timeline.horizon_years, total=False)
+          per_year, n=years, total=False)
     b.constant(F, f"xl.bound.llcr[{n}]", f"LLCR上限（实时）：{n}", f"LLCR bound (live): {n}",
                lambda x: f"=MIN({x.row_range(s('cap'))})*(1-{SAFETY!r})")
     return f"xl.bound.llcr[{n}]"

@@ -1736,11 +1736,15 @@ def subsidy_rows(w: ModelWriter) -> None:
     for f in subs:
         at = f"funding.fiscal_funds[{f.name}]"
 
+        def first(x: At, at: str = at) -> str:
+            return (f"={x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
+                    f"{x.i(ppy)},0)")
+
+        b.constant(S, f"xl.subsidy_start[{f.name}]", f"补贴起始期：{f.name}",
+                   f"First subsidy period: {f.name}", first, unit="-", fmt=FLAG)
+
         def g(x: At, at: str = at, f=f) -> str:  # type: ignore[no-untyped-def]
-            start = (
-                f"({x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
-                f"{x.i(ppy)},0))"
-            )
+            start = x.p(f"xl.subsidy_start[{f.name}]")
             t = x.p("time.period")
             end = (
                 x.i("xl.n_periods")

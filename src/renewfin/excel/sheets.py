@@ -387,6 +387,20 @@ def _live_residual(w: ModelWriter) -> Callable[[At], str]:
     that moves what the solve fixed makes it positive."""
     loans = [ln.name for ln in w.spec.funding.loans]
     pasted = any(item.get("id") == "xl.debt_service" for item in w.book.solved)
+    gap = "xl.forecast_gap"
+    if pasted:
+
+        def forecast_gap(x: At) -> str:
+            live = "+".join(
+                x.row_range(i)
+                for i in ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
+                          "loan.principal")
+            )
+            return f"=SUMPRODUCT(ABS({x.row_range('xl.debt_service')}-({live})))"
+
+        w.book.constant(C, gap, "准备金目标所用偿债预测与实时偿债之差",
+                        "Pasted debt-service forecast less the live debt service (Σ |gap|)",
+                        forecast_gap)
 
     def formula(x: At) -> str:
         scale = f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
@@ -394,14 +408,7 @@ def _live_residual(w: ModelWriter) -> Callable[[At], str]:
         terms = [
             f"ABS(INDEX({x.row_range(f'xl.used[{k}]')},{n})-{x.p(f'xl.facility[{k}]')})"
             for k in loans
-        ]
-        if pasted:
-            live = "+".join(
-                x.row_range(i)
-                for i in ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
-                          "loan.principal")
-            )
-            terms.append(f"SUMPRODUCT(ABS({x.row_range('xl.debt_service')}-({live})))")
+        ] + ([x.p(gap)] if pasted else [])
         return f"=MAX(0,{','.join(terms) or '0'})/{scale}"
 
     return formula
