@@ -126,13 +126,6 @@ def test_input_validation_has_real_bounds(book) -> None:  # type: ignore[no-unty
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-LONG = ("metric.discounted_payback", "metric.payback_pre_tax", "metric.payback_after_tax",
-        "metric.residual_coverage", "metric.reit_eligible", "check.corkscrews",
-        "check.sizing_targets", "capex.input_vat", "xl.lat_due", "xl.lat_cost",
-        "xl.principal_due[", "xl.stale[")
-"""Rows whose formulas still exceed 300 characters (issue 19.4 open for them); the test
-fails on any other, and on a formula of these over 600."""
-BOND_PRINCIPAL = re.compile(r"bond\[.*\]\.principal_base")
 
 
 @pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
@@ -180,17 +173,15 @@ def test_charts_on_calendar_years_to_the_exit_with_floors(tmp_path: Path) -> Non
     assert len(floors) == 2, floors
 
 
-def _excused(id: str, formula: str) -> bool:
-    """Whether a formula over 300 characters is one of ``LONG`` (and at most 600)."""
-    return len(formula) <= 600 and (id.startswith(LONG) or bool(BOND_PRINCIPAL.fullmatch(id)))
-
-
 @pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
                                    "urban_village"])
-def test_no_formula_over_300_characters_but_the_listed(model: str, tmp_path: Path) -> None:
-    """Long formulas are split into helper rows (the spend profile, the stale message, the
-    whole-life covers, the minima's reasons, the standard tables' flows); the rows of
-    ``LONG`` are the ones left."""
+def test_no_formula_over_300_characters(model: str, tmp_path: Path) -> None:
+    """Long formulas are split into helper rows and constants (the spend profile, the stale
+    message and each solved value's currency, the whole-life covers and their negative
+    reasons, the minima's reasons, the standard tables' flows, the paybacks' last negative
+    period, each bond's first period, a custom profile's share due, the corkscrew gap, each
+    loan's short DSCR years, each item's input-VAT share, each LAT bracket, the REIT
+    yields): none is left over 300 characters."""
     result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
     wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
     long = {
@@ -199,6 +190,111 @@ def test_no_formula_over_300_characters_but_the_listed(model: str, tmp_path: Pat
         for row in ws.iter_rows()
         for cell in row
         if isinstance(cell.value, str) and cell.value.startswith("=") and len(cell.value) > 300
-        and not _excused(str(ws.cell(cell.row, 1).value), cell.value)
     }
     assert not long, sorted(long)[:10]
+
+
+STRING = re.compile(r'"[^"]*"')
+SHEET = re.compile(r"'[^']*'!")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_$.!:])(\d+(?:\.\d+)?)(?![0-9.A-Za-z_(])")
+
+
+def literal_years(formula: str, first: int = 1990, last: int = 2100) -> list[int]:
+    """The whole numbers in ``[first, last]`` that ``formula`` holds as number tokens:
+    outside string literals, sheet names and cell references (``$E$2026``, ``G2030``)."""
+    body = SHEET.sub("S!", STRING.sub('""', formula))
+    return [int(float(m)) for m in NUMBER.findall(body)
+            if float(m).is_integer() and first <= float(m) <= last]
+
+
+def test_literal_years_finds_a_year_token_only() -> None:
+    """Hand cases: a year added to a cell is found; a row 2026 of a reference, a year in a
+    text or in a quoted sheet name, and a decimal are not."""
+    assert literal_years("=IF(A1>2026,2031+B2,0)") == [2026, 2031]
+    assert literal_years("=Inputs!$E$2026+G2030+SUM($G$2027:$H$2027)") == []
+    assert literal_years('="2026年"&\'T07 2027\'!A1+2026.5') == []
+
+
+@pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
+                                   "urban_village"])
+def test_no_literal_model_year_in_any_formula(model: str, tmp_path: Path) -> None:
+    """No formula of the workbook types a calendar year (the loss vintages, the standard
+    tables' year columns, the charts' axis): each reads the year from the timeline row or
+    the first-year input, so that moving the start date moves every year."""
+    result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
+    wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
+    found = [
+        (ws.title, cell.coordinate, literal_years(cell.value))
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("=")
+        and literal_years(cell.value)
+    ]
+    assert not found, found[:10]
+
+
+def test_inputs_are_grouped_with_the_engine_internal_values_apart(book) -> None:  # type: ignore[no-untyped-def]
+    """Every input row sits under a heading (column B, no id); the spec's inputs come
+    first, grouped by part of the spec (hand examples: a loan's gearing under 贷款 Loans,
+    a stream's price under 收入 Revenues, the first calendar year under 时间与风险); the
+    engine-internal values (IRR starting guesses, period counts, unit factors, the
+    formula-derived repayment periods) follow in one block styled grey, and none of them
+    stands above it among the inputs."""
+    result, wb = book
+    ws = wb["Inputs"]
+    heading, under = None, {}
+    for r in range(2, ws.max_row + 1):
+        a, b = ws.cell(r, 1).value, ws.cell(r, 2).value
+        if a is None and b and ws.cell(r, 7).value is None:
+            heading = str(b)
+        elif a:
+            assert heading is not None, f"row {r} ({a}) is under no heading"
+            under[str(a)] = (heading, r)
+    loan = result.spec.funding.loans[0].name
+    rev = result.spec.revenues[0].name
+    assert under[f"funding.loans[{loan}].sizing.gearing"][0] == "贷款 Loans"
+    assert under[f"revenues[{rev}].unit_price"][0] == "收入 Revenues"
+    assert under["xl.first_year"][0] == "时间与风险 Timeline and risks"
+    internal = [p for p, (h, _) in under.items() if h.startswith("模型内部参数")]
+    for path in ("xl.irr_guess[equity_irr]", "xl.n_periods", f"xl.money[{rev}]",
+                 f"xl.repay_start[{loan}]", f"xl.maturity[{loan}]"):
+        assert path in internal, path
+    top = min(r for p, (_, r) in under.items() if p in internal)
+    assert all(r < top for p, (_, r) in under.items() if p not in internal)
+    for p in internal:
+        cell = ws.cell(under[p][1], 5)
+        if cell.value is not None:
+            assert cell.fill.fgColor.rgb == "00EDEDED", p
+    spec_rows = [r for p, (_, r) in under.items() if not p.startswith("xl.") and r < top]
+    assert spec_rows and all(ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"
+                             for r in spec_rows if ws.cell(r, 5).value is not None)
+
+
+def test_every_time_series_input_has_its_calendar_years_above(tmp_path: Path) -> None:
+    """Above every vector input, a row of the calendar year of each column (formulas on the
+    first-year input), recalculated by LibreOffice. Hand reference (models/old_community:
+    start 2026-01-01, phase 一期 from year 0 for 2 years, 充电桩 from completion with the
+    ramp-up [0.7, 0.9]): the spend shares of 停车设施及充电桩 fall in 2026 and 2027, the
+    ramp-up of 充电桩 in 2028 and 2029 (its padding 1.0 in 2030)."""
+    from renewfin.excel.recalc import recalculate, soffice
+
+    if soffice() is None:
+        pytest.fail("LibreOffice (soffice) is required")
+    result = run(renewfin.load_spec(str(ROOT / "models/old_community.yaml")))
+    src = write_model(result, tmp_path / "m.xlsx")
+    wb = load_workbook(src)
+    ws = wb["Inputs"]
+    vectors = [r for r in range(2, ws.max_row + 1)
+               if ws.cell(r, 1).value and ws.cell(r, 5).value is None
+               and ws.cell(r, 7).value is not None]
+    assert len(vectors) >= 8
+    for r in vectors:
+        assert ws.cell(r - 1, 2).value == "年份 Calendar year", ws.cell(r, 1).value
+        n = sum(ws.cell(r, c).value is not None for c in range(7, ws.max_column + 1))
+        assert all(str(ws.cell(r - 1, c).value).startswith("=") for c in range(7, 7 + n))
+    got = load_workbook(recalculate(src, tmp_path / "r.xlsx"), data_only=True)["Inputs"]
+    row = {got.cell(r, 1).value: r for r in range(2, got.max_row + 1) if got.cell(r, 1).value}
+    years = lambda path, n: [got.cell(row[path] - 1, 7 + k).value for k in range(n)]  # noqa: E731
+    assert years("xl.schedule[停车设施及充电桩]", 2) == [2026, 2027]
+    assert years("revenues[充电桩].ramp_up.padded", 3) == [2028, 2029, 2030]

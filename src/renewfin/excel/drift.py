@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import RATIO, At
+from renewfin.excel.book import FLAG, RATIO, At
 from renewfin.financing.bounds import SAFETY, TINY
 from renewfin.spec.funding import LoanRepayment
 
@@ -229,17 +229,24 @@ def _llcr_bound(w: ModelWriter, k: int) -> str:
                      f"(1+{x.p(f'xl.rate[{n}]')})"), total=False)
     ppy = b.input_ref("timeline.periods_per_year")
 
+    def balance(x: At) -> str:
+        i = f"{x.p('ratio.year')}*{ppy}+1"
+        return (f"=INDEX({x.row_range(key + '.opening')},{i})+"
+                f"INDEX({x.row_range(key + '.draw')},{i})")
+
     def per_year(x: At) -> str:
         i = f"{x.p('ratio.year')}*{ppy}+1"
         pv = f"INDEX({x.row_range(s('pv'))},{i})"
-        bal = (f"(INDEX({x.row_range(key + '.opening')},{i})+"
-               f"INDEX({x.row_range(key + '.draw')},{i}))")
-        fac = x.p(f"xl.facility[{n}]")
+        bal, fac = x.p(s("bal")), x.p(f"xl.facility[{n}]")
         return (f"=IF({x.p('ratio.test')}*({bal}>1E-12*{fac})*({i}-1<{x.p(s('stop'))}),"
                 f"{fac}*MAX({pv},0)/({llcr}*{bal}),{BIG})")
 
+    years = w.spec.timeline.horizon_years
+    b.row(R, s("bal"), f"年初贷款余额（含当期提款）：{n}",
+          f"Balance at the start of the year incl. its drawing: {n}", balance, n=years,
+          total=False)
     b.row(R, s("cap"), f"LLCR测算额度（按年）：{n}", f"Facility the LLCR target allows: {n}",
-          per_year, n=w.spec.timeline.horizon_years, total=False)
+          per_year, n=years, total=False)
     b.constant(F, f"xl.bound.llcr[{n}]", f"LLCR上限（实时）：{n}", f"LLCR bound (live): {n}",
                lambda x: f"=MIN({x.row_range(s('cap'))})*(1-{SAFETY!r})")
     return f"xl.bound.llcr[{n}]"
@@ -347,24 +354,29 @@ def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:
             scale = "1" if kind == "share" else f"MAX(1,ABS({x.p(pasted)}))"
         return f"({d}<={DRIFT_TOL!r}*{scale})"
 
-    def text(x: At, name: str, pasted: str, target: str, kind: str, whole: bool) -> str:
+    def text(x: At, k: int, name: str, pasted: str, target: str, kind: str, whole: bool) -> str:
         fmt = '"0.000000"' if kind == "share" else '"#,##0.00"'
         if whole:
             live = f"SUM({x.row_range(target)})"
             was = f"SUM({x.row_range(pasted)})"
         else:
             live, was = x.p(target), x.p(pasted)
-        return (f'IF({gap(x, pasted, target, kind, whole)},"","{name}: live target "&'
+        return (f'IF({x.p(f"xl.current[{k}]")}=1,"","{name}: live target "&'
                 f'TEXT({live},{fmt})&", pasted "&TEXT({was},{fmt})&"; ")')
 
     def check(x: At) -> str:
-        return "=" + ("*".join(gap(x, *it[1:]) for it in items) or "1") + "*1"
+        return "=" + ("*".join(x.p(f"xl.current[{k}]") for k in range(len(items))) or "1")
 
     for k, it in enumerate(items):
 
-        def part(x: At, it: tuple[str, str, str, str, bool] = it) -> str:
-            return "=" + text(x, *it)
+        def current(x: At, it: tuple[str, str, str, str, bool] = it) -> str:
+            return f"={gap(x, *it[1:])}*1"
 
+        def part(x: At, k: int = k, it: tuple[str, str, str, str, bool] = it) -> str:
+            return "=" + text(x, k, *it)
+
+        b.constant(C, f"xl.current[{k}]", f"与实时目标一致：{it[0]}",
+                   f"Equals its live target: {it[0]}", current, unit="-", fmt=FLAG)
         b.constant(C, f"xl.stale[{k}]", f"失效说明：{it[0]}", f"Stale: {it[0]}", part,
                    unit="-", fmt="General")
 

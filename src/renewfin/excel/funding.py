@@ -444,9 +444,12 @@ def _tranche(w: ModelWriter, tr: Tranche, src) -> None:  # type: ignore[no-untyp
         if refi
         else (lambda x: x.i(at + ".tenor_years"))
     )
-    start = (lambda x: f"({issue_period(x)}+1)") if at_end else issue_period
+    b.constant(F, f"xl.bond_start[{tr.name}]", f"首个计息期：{tr.name}",
+               f"First period outstanding: {tr.name}",
+               lambda x: f"={issue_period(x)}+1" if at_end else f"={issue_period(x)}",
+               unit="-", fmt=FLAG)
     t = lambda x: x.p("time.period")
-    k = lambda x: f"({t(x)}-{start(x)})"
+    k = lambda x: f"({t(x)}-{x.p(f'xl.bond_start[{tr.name}]')})"
     if refi:
         orig = f"bond[{src.name}]"
         b.constant(
@@ -1162,11 +1165,26 @@ def _share(w: ModelWriter, k: int) -> float:
 
 def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
     """Principal due from the opening balance by repayment profile
-    (renewfin.instruments.loan.principal_due)."""
+    (renewfin.instruments.loan.principal_due). For a custom profile, first writes the row of
+    the share of the opening balance due (this period's weight over the weights left)."""
     ln = w.spec.funding.loans[k]
     key = f"loan[{ln.name}]"
     prof = ln.repayment
     t = lambda x: x.p("time.period")
+    share = f"xl.repay_share[{ln.name}]"
+    if prof is LoanRepayment.CUSTOM:
+
+        def weight(x: At) -> str:
+            rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
+            idx = f"MIN(MAX({t(x)}-{rs}+1,1),{mat}-{rs})"
+            return (
+                f"=INDEX({x.v(f'xl.weights[{ln.name}]')},{idx})/MAX(INDEX("
+                f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)"
+            )
+
+        w.book.row(F, share, f"应还比例（占期初余额）：{ln.name}",
+                   f"Share of the opening balance due: {ln.name}", weight, unit="-",
+                   fmt="0.000000", total=False)
 
     def f(x: At) -> str:
         rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
@@ -1179,11 +1197,7 @@ def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
         elif prof is LoanRepayment.ANNUITY:
             due = f"-PMT({r},MAX({mat}-{t(x)},1),{op})-{op}*{r}"
         elif prof is LoanRepayment.CUSTOM:
-            idx = f"MIN(MAX({t(x)}-{rs}+1,1),{mat}-{rs})"
-            due = (
-                f"{op}*INDEX({x.v(f'xl.weights[{ln.name}]')},{idx})/MAX(INDEX("
-                f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)"
-            )
+            due = f"{op}*{x.p(share)}"
         elif prof is LoanRepayment.BULLET:
             due = "0"
         else:

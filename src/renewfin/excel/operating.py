@@ -4,6 +4,7 @@ flow. Each row's formula mirrors the numpy of the module named in its docstring.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -371,6 +372,14 @@ def investment_rows(w: ModelWriter) -> None:
     def credited(x: At, n: str) -> str:
         return f"{x.i(f'xl.capex_vat[{n}]')}*{x.i(f'xl.capex_credit[{n}]')}"
 
+    for n in items:
+
+        def vat_share(x: At, n: str = n) -> str:
+            return f"={credited(x, n)}/(1+{credited(x, n)})"
+
+        b.constant(S, f"xl.capex_vat_share[{n}]", f"可抵扣进项税占含税投资比例：{n}",
+                   f"Creditable input VAT per unit of gross cost: {n}", vat_share, unit="-",
+                   fmt="0.000000")
     b.row(
         S,
         "capex.input_vat",
@@ -378,9 +387,8 @@ def investment_rows(w: ModelWriter) -> None:
         "Creditable input VAT in construction investment",
         lambda x: (
             "="
-            + "+".join(
-                f"{x.p(f'capex.item[{n}]')}*{credited(x, n)}/(1+{credited(x, n)})" for n in items
-            )
+            + "+".join(f"{x.p(f'capex.item[{n}]')}*{x.p(f'xl.capex_vat_share[{n}]')}"
+                       for n in items)
         ),
     )
     handed = [n for n, it in items.items() if not it.ownership.kept]
@@ -1349,23 +1357,22 @@ def lat_rows(w: ModelWriter) -> bool:
     )
     brackets = lat.brackets
 
+    def bracket(x: At, k: int = 0) -> str:
+        """The tax if the appreciation falls in bracket ``k``, else 0."""
+        X, D = x.p("xl.lat_x"), x.p("xl.lat_deductions")
+        lo = "0" if k == 0 else x.i(f"xl.lat_up[{k - 1}]")
+        up = f"({X}>0)" if brackets[k].up_to is None else f"({X}<={x.i(f'xl.lat_up[{k}]')}*{D})"
+        return (f"=({X}>{lo}*{D})*{up}*({X}*{x.i(f'xl.lat_rate[{k}]')}-"
+                f"{D}*{x.i(f'xl.lat_quick[{k}]')})")
+
+    for k in range(len(brackets)):
+        b.constant(S, f"xl.lat_bracket[{k}]", f"第{k + 1}级税额（增值率在本级时）",
+                   f"Tax if in bracket {k + 1}", functools.partial(bracket, k=k))
+
     def due(x: At) -> str:
         X, D = x.p("xl.lat_x"), x.p("xl.lat_deductions")
-        parts = []
-        lo = "0"
-        for k, br in enumerate(brackets):
-            upper = f"({X}>0)" if br.up_to is None else f"({X}<={x.i(f'xl.lat_up[{k}]')}*{D})"
-            parts.append(
-                f"({X}>{lo}*{D})*{upper}*({X}*{x.i(f'xl.lat_rate[{k}]')}-"
-                f"{D}*{x.i(f'xl.lat_quick[{k}]')})"
-            )
-            if br.up_to is not None:
-                lo = x.i(f"xl.lat_up[{k}]")
-        return (
-            f"=(1-{x.i('xl.lat_ordinary')}*({X}<={x.i('xl.lat_exemption')}*{D}))*("
-            + "+".join(parts)
-            + ")"
-        )
+        parts = "+".join(x.p(f"xl.lat_bracket[{k}]") for k in range(len(brackets)))
+        return f"=(1-{x.i('xl.lat_ordinary')}*({X}<={x.i('xl.lat_exemption')}*{D}))*({parts})"
 
     b.constant(S, "xl.lat_due", "应纳土地增值税（清算）", "LAT due on settlement", due)
     b.row(
@@ -1737,11 +1744,15 @@ def subsidy_rows(w: ModelWriter) -> None:
     for f in subs:
         at = f"funding.fiscal_funds[{f.name}]"
 
+        def first(x: At, at: str = at) -> str:
+            return (f"={x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
+                    f"{x.i(ppy)},0)")
+
+        b.constant(S, f"xl.subsidy_start[{f.name}]", f"补贴起始期：{f.name}",
+                   f"First subsidy period: {f.name}", first, unit="-", fmt=FLAG)
+
         def g(x: At, at: str = at, f=f) -> str:  # type: ignore[no-untyped-def]
-            start = (
-                f"({x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
-                f"{x.i(ppy)},0))"
-            )
+            start = x.p(f"xl.subsidy_start[{f.name}]")
             t = x.p("time.period")
             end = (
                 x.i("xl.n_periods")

@@ -72,15 +72,17 @@ def _payback(w: ModelWriter, flows: str, key: str, discount: str | None = None) 
         lambda x: f"={x.prev(cum)}+{x.p(src)}",
         total=False,
     )
+    last = f"xl.last_negative[{key}]"
+    b.constant(M, last, f"累计为负的最后一期：{key}",
+               f"Last period with a negative cumulative: {key}",
+               lambda x: f"=SUMPRODUCT(MAX(({x.row_range(cum)}<0)*{x.row_range('time.period')}))",
+               unit="-", fmt=FLAG)
     w.metric_formula(
         key,
         lambda x: (
-            f'=IF(COUNTIF({x.row_range(cum)},"<0")=0,0,IF(SUMPRODUCT(MAX(('
-            f"{x.row_range(cum)}<0)*{x.row_range('time.period')}))+1>={x.i('xl.n_periods')},{NA},"
-            f"(SUMPRODUCT(MAX(({x.row_range(cum)}<0)*{x.row_range('time.period')}))+1-INDEX("
-            f"{x.row_range(cum)},SUMPRODUCT(MAX(({x.row_range(cum)}<0)*"
-            f"{x.row_range('time.period')}))+1)/INDEX({x.row_range(src)},SUMPRODUCT(MAX(("
-            f"{x.row_range(cum)}<0)*{x.row_range('time.period')}))+2))/{x.i(PPY)}))"
+            f'=IF(COUNTIF({x.row_range(cum)},"<0")=0,0,IF({x.p(last)}+1>={x.i("xl.n_periods")},'
+            f"{NA},({x.p(last)}+1-INDEX({x.row_range(cum)},{x.p(last)}+1)/INDEX("
+            f"{x.row_range(src)},{x.p(last)}+2))/{x.i(PPY)}))"
         ),
     )
 
@@ -609,14 +611,24 @@ def _terms(w: ModelWriter, key: str, num: Template, den: Template) -> tuple[str,
     return ids
 
 
-def _cover(key: str, num: str, den: str, revenue: str) -> str:
-    """A whole-life cover ``num / den`` with its reasons (renewfin.ratios.cover; "no
-    revenue" for a negative cover of a project without revenue)."""
+def _negative_reason(w: ModelWriter, key: str, revenue: Template) -> str:
+    """Write the reason a negative cover ``key`` is undefined ("no revenue" for a project
+    without revenue, else "negative") as a Metrics cell and return its id."""
+    why, info = _reasons(key), metric_info(key)
+    id = f"xl.why_negative[{key}]"
+    w.book.constant(M, id, f"{info.zh}：分子为负时的说明", f"{info.en}: reason when negative",
+                    lambda x: (f"=IF({revenue(x)}<=1E-12,{why[Why.NO_REVENUE]},"
+                               f"{why[Why.NEGATIVE]})"), unit="-", fmt="General")
+    return id
+
+
+def _cover(key: str, num: str, den: str, negative: str) -> str:
+    """A whole-life cover ``num / den`` with its reasons (renewfin.ratios.cover; the
+    reason of a negative cover is the cell ``negative``, ``_negative_reason``)."""
     why = _reasons(key)
     return (
-        f"=IF({den}<=1E-12,{why[Why.NOT_DUE]},IF({num}<0,IF({revenue}<=1E-12,"
-        f"{why[Why.NO_REVENUE]},{why[Why.NEGATIVE]}),IF({num}>1000*{den},{why[Why.TINY]},"
-        f"{num}/{den})))"
+        f"=IF({den}<=1E-12,{why[Why.NOT_DUE]},IF({num}<0,{negative},"
+        f"IF({num}>1000*{den},{why[Why.TINY]},{num}/{den})))"
     )
 
 
@@ -666,9 +678,11 @@ def _coverage(w: ModelWriter) -> None:
         lambda x: f"({income(x)}-{sp(x, bpi, debt)})", lambda x: sp(x, lpi, debt))
     for key, (num, den) in covers.items():
         n_id, d_id = _terms(w, key, num, den)
+        neg = _negative_reason(w, key, rev)
 
-        def metric(x: At, key: str = key, n_id: str = n_id, d_id: str = d_id) -> str:
-            return _cover(key, x.p(n_id), x.p(d_id), rev(x))
+        def metric(x: At, key: str = key, n_id: str = n_id, d_id: str = d_id,
+                   neg: str = neg) -> str:
+            return _cover(key, x.p(n_id), x.p(d_id), x.p(neg))
 
         W(key, metric)
     b.row(M, "xl.ni_bond", "专项债期间项目收益", "Project income over the bond life",
@@ -834,11 +848,18 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
             fmt=FLAG,
             total=False,
         )
-    rate = lambda x, y: (
-        f"IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,"
-        f"SUMPRODUCT({x.row_range('reit.distributable')},{x.row_range(f'xl.reit_year{y}')})/"
-        f"{x.p('xl.reit_value')},{NA})"
-    )
+    for y in range(3):
+
+        def year_yield(x: At, y: int = y) -> str:
+            return (
+                f"=IF({x.p(last)}+{y + 1}*{x.i(PPY)}<={x.i('xl.n_periods')}-1,"
+                f"SUMPRODUCT({x.row_range('reit.distributable')},"
+                f"{x.row_range(f'xl.reit_year{y}')})/{x.p('xl.reit_value')},{NA})"
+            )
+
+        b.constant(M, f"xl.reit_yield[{y}]", f"退出后第{y + 1}年分派率",
+                   f"Distribution yield, year {y + 1} after exit", year_yield, unit="-", fmt=PCT)
+    rate = lambda x, y: x.p(f"xl.reit_yield[{y}]")
     W("reit_exit_value", lambda x: f"={x.p('xl.reit_value')}")
     W("reit_distribution_yield", lambda x: f"={rate(x, 0)}")
     b.row(

@@ -72,13 +72,14 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     solve, sizing targets (renewfin.checks._integrity_checks)."""
     tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
     r = lambda x, id: x.row_range(id)
+    gap = _corkscrew_gap(w)
     rows: list[CheckRow] = [
         ("sources_uses", "资金来源与运用平衡", "Sources equal uses",
          _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{tol(x)}")),
         ("balance_sheet", "资产负债表平衡", "Balance sheet balances",
          _series(lambda x: f"ABS({r(x, 'bs.check')})>{tol(x)}")),
         ("corkscrews", "债务及准备金余额勾稽", "Debt and reserve corkscrews close",
-         _series(lambda x: f"{_corkscrew_gap(w, x)}>{tol(x)}")),
+         _series(lambda x: f"{r(x, gap)}>{tol(x)}")),
         (
             "debt_repaid",
             "债务到期全部偿还",
@@ -167,25 +168,31 @@ def _formula_rows(w: ModelWriter) -> CheckRow:
             "Calculation rows are formulas (no number pasted over one)", check)
 
 
-def _corkscrew_gap(w: ModelWriter, x: At) -> str:
-    """Σ |opening + flows − closing| of every loan and bond tranche and of the reserves, as
-    an array over the periods (renewfin.checks.corkscrew_gaps)."""
-    r = lambda id: x.row_range(id)
-    parts = []
-    for ln in w.spec.funding.loans:
-        k = f"loan[{ln.name}]"
-        parts.append(
-            f"ABS({r(k + '.opening')}+{r(k + '.draw')}+{r(k + '.capitalised')}-"
-            f"{r(k + '.principal')}-{r(k + '.prepayment')}-{r(k + '.closing')})"
-        )
-    assert w.result.plan is not None
-    for tr in w.result.plan.bonds:
-        k = f"bond[{tr.name}]"
-        parts.append(
-            f"ABS({r(k + '.opening')}+{r(k + '.issue')}-{r(k + '.principal')}-"
-            f"{r(k + '.closing')})"
-        )
-    return "(" + ("+".join(parts) or "0*" + r("time.period")) + ")"
+def _corkscrew_gap(w: ModelWriter) -> str:
+    """Write the Metrics row Σ |opening + flows − closing| of every loan and bond tranche
+    by period (renewfin.checks.corkscrew_gaps) and return its id."""
+    id = "xl.corkscrew_gap"
+
+    def gap(x: At) -> str:
+        parts = []
+        for ln in w.spec.funding.loans:
+            k = f"loan[{ln.name}]"
+            parts.append(
+                f"ABS({x.p(k + '.opening')}+{x.p(k + '.draw')}+{x.p(k + '.capitalised')}-"
+                f"{x.p(k + '.principal')}-{x.p(k + '.prepayment')}-{x.p(k + '.closing')})"
+            )
+        assert w.result.plan is not None
+        for tr in w.result.plan.bonds:
+            k = f"bond[{tr.name}]"
+            parts.append(
+                f"ABS({x.p(k + '.opening')}+{x.p(k + '.issue')}-{x.p(k + '.principal')}-"
+                f"{x.p(k + '.closing')})"
+            )
+        return "=" + ("+".join(parts) or "0")
+
+    w.book.row("Metrics", id, "债务余额勾稽差额", "Debt corkscrew gap (should be 0)", gap,
+               total=False)
+    return id
 
 
 def _loan_cover_rows(w: ModelWriter) -> None:
@@ -258,14 +265,20 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
                              f"DSCR the loan is sized on: {ln.name}", "-")
         terms.append((ln.name, target))
 
+    for name, target in terms:
+
+        def short(x: At, name: str = name, target: str = target) -> str:
+            rr = x.row_range
+            due = f"{rr(f'ratio.loan_own[{name}]')}>1E-7*MAX({x.p(f'xl.facility[{name}]')},1)"
+            need = f"{target}*{rr(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9"
+            return f"=SUMPRODUCT({rr('ratio.test')}*({due})*({rr('ratio.loan_cash')}<{need}))"
+
+        w.book.constant(C, f"xl.dscr_short[{name}]", f"未达测算DSCR的年数：{name}",
+                        f"Test years below the sizing DSCR: {name}", short, unit="-", fmt="0")
+
     def formula(x: At) -> str:
-        parts = [
-            f"SUMPRODUCT({x.row_range('ratio.test')}*({x.row_range(f'ratio.loan_own[{name}]')}"
-            f">1E-7*MAX({x.p(f'xl.facility[{name}]')},1))*({x.row_range('ratio.loan_cash')}<"
-            f"{target}*{x.row_range(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9))"
-            for name, target in terms
-        ]
-        return f"=(({'+'.join(parts) or '0'})=0)*1"
+        years = "+".join(x.p(f"xl.dscr_short[{name}]") for name, _ in terms)
+        return f"=(({years or '0'})=0)*1"
 
     return formula
 
@@ -374,6 +387,20 @@ def _live_residual(w: ModelWriter) -> Callable[[At], str]:
     that moves what the solve fixed makes it positive."""
     loans = [ln.name for ln in w.spec.funding.loans]
     pasted = any(item.get("id") == "xl.debt_service" for item in w.book.solved)
+    gap = "xl.forecast_gap"
+    if pasted:
+
+        def forecast_gap(x: At) -> str:
+            live = "+".join(
+                x.row_range(i)
+                for i in ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
+                          "loan.principal")
+            )
+            return f"=SUMPRODUCT(ABS({x.row_range('xl.debt_service')}-({live})))"
+
+        w.book.constant(C, gap, "准备金目标所用偿债预测与实时偿债之差",
+                        "Pasted debt-service forecast less the live debt service (Σ |gap|)",
+                        forecast_gap)
 
     def formula(x: At) -> str:
         scale = f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
@@ -381,14 +408,7 @@ def _live_residual(w: ModelWriter) -> Callable[[At], str]:
         terms = [
             f"ABS(INDEX({x.row_range(f'xl.used[{k}]')},{n})-{x.p(f'xl.facility[{k}]')})"
             for k in loans
-        ]
-        if pasted:
-            live = "+".join(
-                x.row_range(i)
-                for i in ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
-                          "loan.principal")
-            )
-            terms.append(f"SUMPRODUCT(ABS({x.row_range('xl.debt_service')}-({live})))")
+        ] + ([x.p(gap)] if pasted else [])
         return f"=MAX(0,{','.join(terms) or '0'})/{scale}"
 
     return formula

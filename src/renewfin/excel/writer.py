@@ -538,6 +538,9 @@ class ModelWriter:
         charts.add_charts(self)
         sheets.master_check_headers(self)
         sheets.cover(self)
+        from renewfin.excel.inputs_layout import regroup
+
+        regroup(self)
         sheets.print_setup(self)
         return self.book
 
