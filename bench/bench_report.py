@@ -2,7 +2,7 @@
 10,000-scenario simulation.
 
 Prints the seconds spent running the model and its tables, in the sensitivity analyses,
-in the simulation, in re-running the sample for the cumulative-cash fan, in rendering
+in the simulation (which also collects the cumulative-cash fan), in rendering
 (charts and HTML) and writing, the total, and the size of the file; then the time to lay
 out the same report as Word (.docx) and, when Chromium is installed, to print it as PDF,
 each on top of the collected data. Never asserts.

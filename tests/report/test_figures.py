@@ -183,14 +183,27 @@ def test_fan_minimum_equals_the_simulated_minimum_cumulative_cash() -> None:
         rtol=1e-12,
         atol=1e-9,
     )
-    assert data.fan.paths.shape == (N, len(data.years))
+    assert data.fan.years == data.years
+    assert data.fan.method == "exact"
+    np.testing.assert_array_equal(data.fan.count, N)  # every scenario has each year end
     assert np.all(np.diff(data.fan.bands, axis=0) >= -1e-9)  # percentiles ordered
 
 
 def test_fan_does_not_depend_on_the_chunk_size() -> None:
+    from renewfin.report.data import FAN_LINE, cumulative_cash_fan
+
+    data, _ = built("old_community")
+    assert data.simulation is not None and data.fan is not None and data.scenario is not None
+    sim = simulate(data.spec, data.scenario, n=N, chunk_size=64, lines=[FAN_LINE])
+    again = cumulative_cash_fan(data.result, sim)
+    np.testing.assert_allclose(again.bands, data.fan.bands, rtol=1e-12, atol=1e-9)
+
+
+def test_fan_needs_the_collected_line() -> None:
     from renewfin.report.data import cumulative_cash_fan
 
     data, _ = built("old_community")
-    assert data.simulation is not None and data.fan is not None
-    again = cumulative_cash_fan(data.spec, data.simulation, chunk_size=64)
-    np.testing.assert_allclose(again.paths, data.fan.paths, rtol=1e-12, atol=1e-9)
+    assert data.scenario is not None
+    sim = simulate(data.spec, data.scenario, n=8)
+    with pytest.raises(ValueError, match="cash.cumulative_surplus"):
+        cumulative_cash_fan(data.result, sim)

@@ -325,7 +325,7 @@ def risk_section(ctx: Ctx) -> str:
         )
 
     fan = d.fan
-    if fan is not None and fan.paths.size:
+    if fan is not None and fan.bands.size:
         out.append(f"<h3>{esc(ctx.t('risk.fan'))}</h3>")
         plan = d.tables["financial_plan"]
         base = plan.loc["cash.cumulative_surplus", fan.years].to_numpy(float)

@@ -1,5 +1,6 @@
 """Everything a report quotes, computed once: the run, its tables and checks, the
-sensitivity analyses, and — with a scenario — the simulation and the cumulative-cash fan.
+sensitivity analyses, and — with a scenario — the simulation and the cumulative-cash fan
+(from the per-period percentiles the simulation collects, without re-running the engine).
 
 The report renders only what :func:`collect` returns, so the figures in the HTML are the
 engine's values for one run (and one simulation).
@@ -7,7 +8,6 @@ engine's values for one run (and one simulation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 from renewfin import sensitivity as sens
 from renewfin.checks import Check, run_checks
 from renewfin.engine import Result, run
-from renewfin.metrics_funding import cash_test_periods, llcr_terms
+from renewfin.metrics_funding import llcr_terms
 from renewfin.paths import base_inputs
 from renewfin.ratios import safe_ratio
 from renewfin.sensitivity import tornado_frame
@@ -24,8 +24,6 @@ from renewfin.simulation import (
     DEFAULT_CHUNK,
     Progress,
     Simulation,
-    overrides_for,
-    prepare,
     simulate,
     stress_table,
 )
@@ -33,13 +31,13 @@ from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import ScenarioSpec
 from renewfin.tables import standard_tables
 
-FAN_PERCENTILES: tuple[int, ...] = (5, 10, 25, 50, 75, 90, 95)
-"""Percentiles of the cumulative-cash fan chart."""
+FAN_LINE = "cash.cumulative_surplus"
+"""The ledger line of the fan chart, collected by the simulation (``simulate(lines=…)``)."""
 
 
 @dataclass(frozen=True)
 class Fan:
-    """Per-scenario year-end cumulative cash of a simulation and its percentiles.
+    """Percentiles over a simulation's scenarios of year-end cumulative cash.
 
     Attributes
     ----------
@@ -49,17 +47,21 @@ class Fan:
         Percentiles of ``bands``.
     bands : ndarray, shape (P, Y)
         Percentiles of year-end ``cash.cumulative_surplus`` over the scenarios [money].
-    paths : ndarray, shape (n, Y)
-        Year-end cumulative cash of each scenario [money].
+    count : ndarray, shape (Y,)
+        Scenarios with a value at each year end.
+    method : str
+        ``"exact"`` or the subsample the percentiles come from
+        (``renewfin.simulation_lines.LineBands.method``).
     minimum : ndarray, shape (n,)
-        Minimum over all periods of each scenario's cumulative cash [money] (equals the
+        Minimum over the tested periods of each scenario's cumulative cash [money] (the
         simulation's ``min_cumulative_cash``).
     """
 
     years: list[str]
     percentiles: tuple[int, ...]
     bands: np.ndarray
-    paths: np.ndarray
+    count: np.ndarray
+    method: str
     minimum: np.ndarray
 
 
@@ -144,45 +146,33 @@ def llcr_by_year(result: Result) -> np.ndarray:
     return np.asarray(llcr[0, starts], dtype=float)
 
 
-def cumulative_cash_fan(
-    spec: ProjectSpec,
-    sim: Simulation,
-    *,
-    percentiles: Sequence[int] = FAN_PERCENTILES,
-    chunk_size: int = DEFAULT_CHUNK,
-) -> Fan:
-    """Year-end cumulative cash of every simulated scenario and its percentiles.
+def cumulative_cash_fan(result: Result, sim: Simulation) -> Fan:
+    """The fan of year-end cumulative cash from the per-period percentiles the simulation
+    collected (``simulate(lines=[FAN_LINE])``; no engine run): the columns of the last
+    period of each model year.
 
-    Re-runs the engine on the simulation's sample in chunks of ``chunk_size`` (the same
-    overrides ``simulate`` evaluated: ``overrides_for(prepare(spec, scenario), samples)``)
-    and reads ``cash.cumulative_surplus`` at each year end.
+    Parameters
+    ----------
+    result : Result
+        The deterministic run (its timeline names the years).
+    sim : Simulation
+        A simulation run with ``lines`` including :data:`FAN_LINE`.
 
-    Returns
-    -------
-    Fan
-        Percentiles (P, Y), the paths (n, Y) and each scenario's minimum over the periods
-        ``min_cumulative_cash`` is taken over (``metrics_funding.cash_test_periods``).
+    Raises
+    ------
+    ValueError
+        When the simulation did not collect :data:`FAN_LINE`.
     """
-    prepared = prepare(spec, sim.scenario)
-    overrides = overrides_for(prepared, sim.samples)
-    n = sim.n
-    paths, minimum = [], []
-    labels: list[str] = []
-    for lo in range(0, n, chunk_size):
-        hi = min(n, lo + chunk_size)
-        res = run(spec, {k: v[lo:hi] for k, v in overrides.items()}, n_scenarios=hi - lo)
-        cash = np.asarray(res.ledger["cash.cumulative_surplus"], dtype=float)
-        ends = year_ends(cash.shape[1], res.timeline.ppy)
-        paths.append(cash[:, ends])
-        tested = cash_test_periods(res.ledger)
-        minimum.append(np.where(tested.any(axis=1), np.where(tested, cash, np.inf).min(axis=1),
-                                np.nan))
-        starts = res.timeline.starts
-        labels = [str(starts[int(e) - (int(e) % res.timeline.ppy)].year) for e in ends]
-    all_paths = np.vstack(paths) if paths else np.zeros((0, 0))
-    p = tuple(int(q) for q in percentiles)
-    bands = np.percentile(all_paths, p, axis=0) if all_paths.size else np.zeros((len(p), 0))
-    return Fan(labels, p, bands, all_paths, np.concatenate(minimum) if minimum else np.zeros(0))
+    if FAN_LINE not in sim.lines:
+        raise ValueError(f"the simulation did not collect {FAN_LINE!r} (simulate(lines=…))")
+    line = sim.lines[FAN_LINE]
+    timeline = result.timeline
+    ends = year_ends(len(line.columns), timeline.ppy)
+    starts = timeline.starts
+    years = [str(starts[int(e) - int(e) % timeline.ppy].year) for e in ends]
+    minimum = sim.metrics["min_cumulative_cash"].to_numpy(dtype=float)
+    return Fan(years, line.percentiles, line.bands[:, ends], line.count[ends], line.method,
+               minimum)
 
 
 def _standard_tornado(evaluation: pd.DataFrame, change: float = 0.10) -> pd.DataFrame:
@@ -301,11 +291,10 @@ def collect(
             chunk_size=chunk_size,
             workers=workers,
             progress=progress,
+            lines=(FAN_LINE,),
         )
         timings["simulation"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        data.fan = cumulative_cash_fan(spec, data.simulation, chunk_size=chunk_size)
-        timings["fan"] = time.perf_counter() - t0
+        data.fan = cumulative_cash_fan(result, data.simulation)
         if scenario.stress:
             data.stress = stress_table(spec, scenario)
     return data
