@@ -272,6 +272,28 @@ def goal_seek(
         found (where the worst margin is largest).
     """
     goal = Goal(goal)
+    constraints = _checked_constraints(requires, goal, scenario, lo, hi, tol)
+    canon = _checked_path(spec, path, constraints)
+    _check_ends(spec, canon, lo, hi)
+    ev = _Evaluator(spec, canon, constraints, scenario, n, seed, chunk_size)
+    xs = np.linspace(lo, hi, grid)
+    g = ev.margins(xs)
+    table = pd.DataFrame(g, columns=[c.text for c in constraints])
+    table.insert(0, "value", xs)
+    search = _Search(ev, canon, goal, constraints, tol, table, xs, g)
+    return _root(search) if goal is Goal.ROOT else _end(search)
+
+
+def _checked_constraints(
+    requires: list[str | Constraint],
+    goal: Goal,
+    scenario: ScenarioSpec | None,
+    lo: float,
+    hi: float,
+    tol: float,
+) -> list[Constraint]:
+    """The parsed constraints of a goal seek, after the checks of its arguments that need
+    no engine run (``SpecError`` naming the argument otherwise)."""
     if not lo < hi:
         raise SpecError([Problem("lo", f"expected lo < hi ({hi:g})", lo)], what="goal")
     constraints = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in requires]
@@ -299,6 +321,12 @@ def goal_seek(
         )
     if not tol > 0:
         raise SpecError([Problem("tol", "expected a tolerance > 0", tol)], what="goal")
+    return constraints
+
+
+def _checked_path(spec: ProjectSpec, path: str, constraints: list[Constraint]) -> str:
+    """The canonical form of the varied input ``path``, after checking that it is a numeric
+    scalar input of ``spec`` and that every constraint names a metric of its run."""
     bases = input_values(spec)
     canon = canonical_path(spec, path)
     if canon not in bases or isinstance(bases[canon], list):
@@ -325,121 +353,90 @@ def goal_seek(
                 ],
                 what="goal",
             )
-    _check_ends(spec, canon, lo, hi)
-    ev = _Evaluator(spec, canon, constraints, scenario, n, seed, chunk_size)
-    xs = np.linspace(lo, hi, grid)
-    g = ev.margins(xs)
-    table = pd.DataFrame(g, columns=[c.text for c in constraints])
-    table.insert(0, "value", xs)
-    ok = np.all(g >= 0, axis=1) & ~np.any(np.isnan(g), axis=1)
+    return canon
 
-    def refine(a: float, b: float, j: int) -> float:
-        return brentq(lambda x: float(ev.margins(np.array([x]))[0, j]), a, b, xtol=tol)
 
-    if goal is Goal.ROOT:
-        col = g[:, 0]
-        sign = np.sign(col)
-        idx = np.nonzero((sign[:-1] * sign[1:] <= 0) & ~np.isnan(col[:-1]) & ~np.isnan(col[1:]))[0]
-        if idx.size == 0:
-            best = xs[int(np.nanargmin(np.abs(col)))] if np.any(~np.isnan(col)) else xs[0]
-            return _result(
-                ev,
-                spec,
-                canon,
-                goal,
-                float(best),
-                "unreachable within the search range",
-                None,
-                constraints,
-                tol,
-                table,
-            )
-        i = int(idx[0])
-        x = xs[i] if col[i] == 0 else refine(xs[i], xs[i + 1], 0)
-        return _result(
-            ev, spec, canon, goal, x, "solved", constraints[0].text, constraints, tol, table
+@dataclass(frozen=True)
+class _Search:
+    """A goal seek after its grid run: the evaluator, the varied input, the goal and the
+    constraints, the tolerance, and the grid ``xs`` (G,) with its margins ``g`` (G, C)."""
+
+    ev: _Evaluator
+    path: str
+    goal: Goal
+    constraints: list[Constraint]
+    tol: float
+    table: pd.DataFrame
+    xs: np.ndarray
+    g: np.ndarray
+
+    def refine(self, a: float, b: float, j: int) -> float:
+        """The boundary of constraint ``j`` between ``a`` and ``b`` (Brent, to ``tol``)."""
+        return float(
+            brentq(lambda x: float(self.ev.margins(np.array([x]))[0, j]), a, b, xtol=self.tol)
         )
+
+    def result(self, x: float, status: str, binding: str | None) -> SolveResult:
+        """The answer ``x`` with its status, binding constraint and every margin there."""
+        margins = self.ev.margins(np.array([x]))[0]
+        rows = [
+            {"constraint": c.text, "margin": float(m), "holds": bool(m >= -1e-9)}
+            for c, m in zip(self.constraints, margins, strict=True)
+        ]
+        return SolveResult(
+            self.path, self.goal, x, status, binding, pd.DataFrame(rows), self.tol,
+            self.ev.calls, self.table,
+        )
+
+
+def _root(search: _Search) -> SolveResult:
+    """The root of the single equality: the first sign change on the grid, refined; the
+    grid value nearest zero when there is none."""
+    xs, col = search.xs, search.g[:, 0]
+    sign = np.sign(col)
+    idx = np.nonzero((sign[:-1] * sign[1:] <= 0) & ~np.isnan(col[:-1]) & ~np.isnan(col[1:]))[0]
+    if idx.size == 0:
+        best = xs[int(np.nanargmin(np.abs(col)))] if np.any(~np.isnan(col)) else xs[0]
+        return search.result(float(best), "unreachable within the search range", None)
+    i = int(idx[0])
+    x = xs[i] if col[i] == 0 else search.refine(xs[i], xs[i + 1], 0)
+    return search.result(float(x), "solved", search.constraints[0].text)
+
+
+def _end(search: _Search) -> SolveResult:
+    """The largest (``max``) or smallest (``min``) value meeting every constraint: the
+    feasible grid point nearest the wanted end, then the boundary of the constraint that
+    fails first beyond it, refined."""
+    xs, g, goal, tol = search.xs, search.g, search.goal, search.tol
+    ok = np.all(g >= 0, axis=1) & ~np.any(np.isnan(g), axis=1)
     if not ok.any():
         worst = np.nanmin(np.where(np.isnan(g), -np.inf, g), axis=1)
-        best = float(xs[int(np.argmax(worst))])
-        return _result(
-            ev,
-            spec,
-            canon,
-            goal,
-            best,
+        return search.result(
+            float(xs[int(np.argmax(worst))]),
             "unreachable within the search range "
             "(the value shown does best on the worst constraint)",
             None,
-            constraints,
-            tol,
-            table,
         )
+    grid = xs.size
     order = np.arange(grid) if goal is Goal.MIN else np.arange(grid)[::-1]
     first = int(order[np.argmax(ok[order])])  # the feasible grid point nearest the wanted end
-    step = -1 if goal is Goal.MIN else 1
-    nxt = first + step
+    nxt = first + (-1 if goal is Goal.MIN else 1)
     if nxt < 0 or nxt >= grid:
-        return _result(
-            ev,
-            spec,
-            canon,
-            goal,
-            float(xs[first]),
-            "bound by the search range",
-            None,
-            constraints,
-            tol,
-            table,
-        )
-    failing = [j for j in range(len(constraints)) if not (g[nxt, j] >= 0)]
+        return search.result(float(xs[first]), "bound by the search range", None)
     # The binding constraint is the one whose boundary is nearest the feasible point.
     best_x, best_j = None, None
-    for j in failing:
-        if np.isnan(g[nxt, j]):
+    for j in range(g.shape[1]):
+        if g[nxt, j] >= 0 or np.isnan(g[nxt, j]):
             continue
-        x = refine(xs[min(first, nxt)], xs[max(first, nxt)], j)
+        x = search.refine(xs[min(first, nxt)], xs[max(first, nxt)], j)
         if best_x is None or (goal is Goal.MAX and x < best_x) or (goal is Goal.MIN and x > best_x):
             best_x, best_j = x, j
-    if best_x is None:  # the next point is infeasible only because a metric is undefined
-        return _result(
-            ev,
-            spec,
-            canon,
-            goal,
-            float(xs[first]),
-            "solved to the grid (a metric is undefined beyond)",
-            None,
-            constraints,
-            tol,
-            table,
+    if best_x is None or best_j is None:  # infeasible beyond only as a metric is undefined
+        return search.result(
+            float(xs[first]), "solved to the grid (a metric is undefined beyond)", None
         )
-    assert best_j is not None
     # brentq lands within tol of the boundary, on either side: step onto the feasible side.
     x = float(best_x)
-    if np.any(ev.margins(np.array([x]))[0] < 0):
+    if np.any(search.ev.margins(np.array([x]))[0] < 0):
         x = x - tol if goal is Goal.MAX else x + tol
-    return _result(
-        ev, spec, canon, goal, x, "solved", constraints[best_j].text, constraints, tol, table
-    )
-
-
-def _result(
-    ev: _Evaluator,
-    spec: ProjectSpec,
-    path: str,
-    goal: Goal,
-    x: float,
-    status: str,
-    binding: str | None,
-    constraints: list[Constraint],
-    tol: float,
-    table: pd.DataFrame,
-) -> SolveResult:
-    margins = ev.margins(np.array([x]))[0]
-    rows = [
-        {"constraint": c.text, "margin": float(m), "holds": bool(m >= -1e-9)}
-        for c, m in zip(constraints, margins, strict=True)
-    ]
-    del spec
-    return SolveResult(path, goal, x, status, binding, pd.DataFrame(rows), tol, ev.calls, table)
+    return search.result(x, "solved", search.constraints[best_j].text)
