@@ -732,37 +732,10 @@ def switching_values(
     frame = _evaluate_factors(spec, bases, factors, which, xk.ravel(), chunk_size)
     _check_metrics(frame, [metric])
     y = frame[metric].to_numpy().reshape(nf, nx)
-    crossings: list[_Crossing] = []
-    for k, f in enumerate(factors):
-        xs = xk[k]
-        base = y[k, i0]
-        if not np.isfinite(base):
-            crossings.append(_Crossing(UNDEFINED_AT_BASE))
-            continue
-        if bool(compare(np.array(base), threshold)):
-            crossings.append(_Crossing(BREACHED_AT_BASE, 0.0))
-            continue
-        if base == threshold:
-            crossings.append(_Crossing(AT_THRESHOLD, 0.0))
-            continue
-        g = y[k] - threshold
-        sides = [
-            c
-            for c in (_first_crossing(xs, g, i0, -1), _first_crossing(xs, g, i0, +1))
-            if c is not None
-        ]
-        if not sides:
-            crossings.append(_Crossing(NOT_REACHED))
-            continue
-        best = min(
-            sides,
-            key=lambda c: (
-                abs(c.change) if c.bracket is None else min(abs(c.bracket[0]), abs(c.bracket[1]))
-            ),
-        )
-        if best.status == FOUND and best.bracket is not None:
-            best = _refine(spec, bases, f, metric, threshold, best.bracket, xtol)
-        crossings.append(best)
+    crossings = [
+        _crossing(spec, bases, f, metric, compare, threshold, xk[k], y[k], i0, xtol)
+        for k, f in enumerate(factors)
+    ]
     change = np.array([c.change for c in crossings])
     # run back: the metric at every change found, in one batched run
     found = np.flatnonzero(np.isfinite(change))
@@ -772,36 +745,88 @@ def switching_values(
             spec, bases, factors, found.astype(np.int64), change[found], chunk_size
         )
         value_at[found] = back[metric].to_numpy()
-    rows = []
-    for k, (f, c) in enumerate(zip(factors, crossings, strict=True)):
-        base_val = np.asarray(bases[f.paths[0]], dtype=float)
-        single = len(f.paths) == 1 and base_val.ndim == 0
-        rows.append(
-            {
-                "factor": f.name,
-                "metric": metric,
-                "op": op_s,
-                "threshold": float(threshold),
-                "base": y[k, i0],
-                "change": c.change,
-                "multiplier": 1.0 + c.change,
-                "critical_value": float(base_val) * (1.0 + c.change) if single else np.nan,
-                "value_at_change": value_at[k],
-                "direction": (
-                    "none"
-                    if not np.isfinite(c.change) or c.change == 0
-                    else "decrease"
-                    if c.change < 0
-                    else "increase"
-                ),
-                "status": c.status,
-                "search_low": limits[k][0],
-                "search_high": limits[k][1],
-                "value_at_low": y[k, 0],
-                "value_at_high": y[k, -1],
-            }
-        )
+    rows = [
+        _switching_row(f, c, bases, metric, op_s, threshold, y[k], i0, value_at[k], limits[k])
+        for k, (f, c) in enumerate(zip(factors, crossings, strict=True))
+    ]
     return pd.DataFrame(rows)
+
+
+def _crossing(
+    spec: ProjectSpec,
+    bases: Bases,
+    f: Factor,
+    metric: str,
+    compare: Callable[[FloatArray, float], NDArray[np.bool_]],
+    threshold: float,
+    xs: np.ndarray,
+    y: np.ndarray,
+    i0: int,
+    xtol: float,
+) -> _Crossing:
+    """The crossing of one factor nearer the base: from the metric ``y`` (nx,) on its grid
+    of changes ``xs`` (nx,) [fraction], ``i0`` the base; refined on the engine to
+    ``xtol``."""
+    base = y[i0]
+    if not np.isfinite(base):
+        return _Crossing(UNDEFINED_AT_BASE)
+    if bool(compare(np.array(base), threshold)):
+        return _Crossing(BREACHED_AT_BASE, 0.0)
+    if base == threshold:
+        return _Crossing(AT_THRESHOLD, 0.0)
+    g = y - threshold
+    sides = [
+        c for c in (_first_crossing(xs, g, i0, -1), _first_crossing(xs, g, i0, +1)) if c is not None
+    ]
+    if not sides:
+        return _Crossing(NOT_REACHED)
+    best = min(
+        sides,
+        key=lambda c: (
+            abs(c.change) if c.bracket is None else min(abs(c.bracket[0]), abs(c.bracket[1]))
+        ),
+    )
+    if best.status == FOUND and best.bracket is not None:
+        best = _refine(spec, bases, f, metric, threshold, best.bracket, xtol)
+    return best
+
+
+def _switching_row(
+    f: Factor,
+    c: _Crossing,
+    bases: Bases,
+    metric: str,
+    op: str,
+    threshold: float,
+    y: np.ndarray,
+    i0: int,
+    value_at: float,
+    limits: tuple[float, float],
+) -> dict[str, object]:
+    """One row of ``switching_values'``' result (its columns are documented there)."""
+    base_val = np.asarray(bases[f.paths[0]], dtype=float)
+    single = len(f.paths) == 1 and base_val.ndim == 0
+    if not np.isfinite(c.change) or c.change == 0:
+        direction = "none"
+    else:
+        direction = "decrease" if c.change < 0 else "increase"
+    return {
+        "factor": f.name,
+        "metric": metric,
+        "op": op,
+        "threshold": float(threshold),
+        "base": y[i0],
+        "change": c.change,
+        "multiplier": 1.0 + c.change,
+        "critical_value": float(base_val) * (1.0 + c.change) if single else np.nan,
+        "value_at_change": value_at,
+        "direction": direction,
+        "status": c.status,
+        "search_low": limits[0],
+        "search_high": limits[1],
+        "value_at_low": y[0],
+        "value_at_high": y[-1],
+    }
 
 
 def _refine(
