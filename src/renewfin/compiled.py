@@ -6,7 +6,8 @@ The array functions of the instruments (``renewfin.instruments.loan.principal_du
 ``renewfin.instruments.fund.distribute``, ``renewfin.core.tax.income_tax``) and the period
 loop (``renewfin.financing.waterfall``) all call these same functions, so each rule has one
 implementation. Compiled code is cached on disk (numba's ``cache=True``): the first run in
-a fresh environment compiles for about 10 seconds (``compile_notice`` says so; the
+a fresh environment compiles for about half a minute of CPU (32 s on the 2-core reference
+machine, ``bench/bench_run.py``; ``compile_notice`` says so; the
 ``renewfin`` command uses it), later runs load the cache. Kernels avoid whole-array
 assignments (``a[:] = b``), whose shape-mismatch error message numba would compile too.
 """
@@ -89,7 +90,7 @@ def load_array_registry() -> ModuleType:
     """Import numba's array-function registry (``numba.np.arraymath``) without SciPy.
 
     numba imports it when it loads the first cached kernel, and at that import it checks for
-    a BLAS by importing ``scipy.linalg`` (about 0.2 s of CPU, a sixth of a warm
+    a BLAS by importing ``scipy.linalg`` (about 0.16 s of CPU, a tenth of a warm
     ``renewfin run``). No renewfin kernel calls a BLAS routine (no ``np.dot``, ``@`` or
     ``np.linalg`` in compiled code), so the check is made to fail: numba then uses its own
     loop for ``np.convolve`` and ``np.correlate`` in code compiled by this process (the same
@@ -123,7 +124,8 @@ def inlined_kernel(fn: F) -> F:
 
 
 COMPILE_NOTICE = (
-    "renewfin: compiling the engine, first run only (about 10 s; cached for later runs) …"
+    "renewfin: compiling the engine, first run only (about half a minute; cached for later "
+    "runs) …"
 )
 """What ``compile_notice`` prints."""
 
