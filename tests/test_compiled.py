@@ -54,3 +54,34 @@ def test_cached_code_is_dropped_when_any_kernel_source_changes(tmp_path: Path) -
     callee.write_text("@kernel\ndef g(): return 2\n")  # a callee in another module
     assert drop_stale_cache(tmp_path)
     assert not any(f.exists() for f in files)
+
+
+LEAN_RUN = """
+import contextlib, io, sys
+import numpy as np
+from renewfin.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    assert main(["run", sys.argv[1]]) == 0
+print(sorted(m for m in ("pandas", "scipy.linalg", "matplotlib", "openpyxl") if m in sys.modules))
+import numba
+dot = numba.njit(lambda a, b: np.dot(a, b))  # BLAS: numba imports scipy.linalg now
+a = np.arange(6.0).reshape(2, 3)
+print(dot(a, a.T).tolist(), "scipy.linalg" in sys.modules)
+"""
+
+
+def test_renewfin_run_imports_no_pandas_nor_scipy_linalg() -> None:
+    """``renewfin run`` loads the spec, the cached kernels and prints the summary without
+    pandas, SciPy's linear algebra (numba's BLAS check is refused while its array registry
+    loads, ``load_array_registry``), matplotlib or openpyxl; a kernel that does need BLAS
+    compiles afterwards. Reference: [[0,1,2],[3,4,5]] times its transpose by hand is
+    [[0+1+4, 0+4+10], [.., 9+16+25]] = [[5, 14], [14, 50]]."""
+    import subprocess
+    import sys
+
+    model = Path(__file__).resolve().parents[1] / "models" / "old_community.yaml"
+    out = subprocess.run(
+        [sys.executable, "-c", LEAN_RUN, str(model)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[-2] == "[]"
+    assert out[-1] == "[[5.0, 14.0], [14.0, 50.0]] True"

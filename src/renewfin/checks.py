@@ -21,12 +21,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from renewfin.ratios import Why, by_year
 from renewfin.spec.project import Sector
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from renewfin.engine import Result
 
 TOL = 1e-6
@@ -421,7 +422,7 @@ def sizing_targets(result: Result) -> Check:
         for name, short, ratio, target in worst:
             if short[j].any():
                 y = int(np.argmax(short[j]))
-                year = int(result.timeline.starts[y * result.spec.periods_per_year].year)
+                year = int(result.timeline.start_years[y * result.spec.periods_per_year])
                 return (
                     f"loan {name} is sized on a DSCR of {target:g} but shows {ratio[j, y]:.4f} "
                     f"in {year}: the DSCR bound did not hold (a bug; please report it)"
@@ -503,6 +504,10 @@ def _reit_reasons(result: Result, s: int) -> str:
 def checks_frame(result: Result, scenario: int = 0) -> pd.DataFrame:
     """The checks of one scenario: id, kind (integrity or covenant), labels, passed,
     message; and the pass rate over S."""
+
+
+    import pandas as pd  # lazily: ``renewfin run`` does not need pandas
+
     rows = [
         {
             "id": c.id,

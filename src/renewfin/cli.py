@@ -839,5 +839,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
 
 
+def command() -> int:
+    """The ``renewfin`` command: ``main`` on the process's arguments, then the objects built
+    so far are left out of the garbage collections of interpreter shutdown
+    (``gc.freeze``), which otherwise take about 0.15 s of CPU after a ``renewfin run`` (the
+    process ends anyway; ``atexit`` handlers and open files are dealt with as usual)."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command())

@@ -6,7 +6,8 @@ The array functions of the instruments (``renewfin.instruments.loan.principal_du
 ``renewfin.instruments.fund.distribute``, ``renewfin.core.tax.income_tax``) and the period
 loop (``renewfin.financing.waterfall``) all call these same functions, so each rule has one
 implementation. Compiled code is cached on disk (numba's ``cache=True``): the first run in
-a fresh environment compiles for about 10 seconds (``compile_notice`` says so; the
+a fresh environment compiles for about half a minute of CPU (32 s on the 2-core reference
+machine, ``bench/bench_run.py``; ``compile_notice`` says so; the
 ``renewfin`` command uses it), later runs load the cache. Kernels avoid whole-array
 assignments (``a[:] = b``), whose shape-mismatch error message numba would compile too.
 """
@@ -14,10 +15,13 @@ assignments (``a[:] = b``), whose shape-mismatch error message numba would compi
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.abc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO, TypeVar, cast
 
 import numba
@@ -70,6 +74,43 @@ def drop_stale_cache(package: Path = PACKAGE) -> bool:
 drop_stale_cache()
 
 
+class _Refuse(importlib.abc.MetaPathFinder):
+    """Import finder that makes the imports of ``names`` (and their submodules) fail."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        """Raise ``ModuleNotFoundError`` for a refused module; defer on any other."""
+        if any(fullname == n or fullname.startswith(n + ".") for n in self.names):
+            raise ModuleNotFoundError(f"{fullname} not imported while loading kernels")
+
+
+def load_array_registry() -> ModuleType:
+    """Import numba's array-function registry (``numba.np.arraymath``) without SciPy.
+
+    numba imports it when it loads the first cached kernel, and at that import it checks for
+    a BLAS by importing ``scipy.linalg`` (about 0.16 s of CPU, a tenth of a warm
+    ``renewfin run``). No renewfin kernel calls a BLAS routine (no ``np.dot``, ``@`` or
+    ``np.linalg`` in compiled code), so the check is made to fail: numba then uses its own
+    loop for ``np.convolve`` and ``np.correlate`` in code compiled by this process (the same
+    results) and still imports SciPy when a kernel really asks for linear algebra. When
+    SciPy's ``linalg`` is already imported, nothing is refused."""
+    loaded = sys.modules.get("numba.np.arraymath")
+    if loaded is not None:
+        return loaded
+    refused = [n for n in ("scipy", "scipy.linalg") if n not in sys.modules][-1:]
+    finder = _Refuse(refused)
+    sys.meta_path.insert(0, finder)
+    try:
+        return importlib.import_module("numba.np.arraymath")
+    finally:
+        sys.meta_path.remove(finder)
+
+
+load_array_registry()
+
+
 def kernel(fn: F) -> F:
     """Compile ``fn`` in nopython mode, cached on disk, releasing the GIL."""
     return cast(F, numba.njit(cache=True, nogil=True)(fn))
@@ -83,7 +124,8 @@ def inlined_kernel(fn: F) -> F:
 
 
 COMPILE_NOTICE = (
-    "renewfin: compiling the engine, first run only (about 10 s; cached for later runs) …"
+    "renewfin: compiling the engine, first run only (about half a minute; cached for later "
+    "runs) …"
 )
 """What ``compile_notice`` prints."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from renewfin.core import (
@@ -40,6 +40,9 @@ from renewfin.overrides import Overrides, check_overrides
 from renewfin.spec.model import ProjectSpec
 from renewfin.timeline import Timeline
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @dataclass(repr=False)
 class Result:
@@ -64,20 +67,15 @@ class Result:
     """Why each undefined metric is NaN and where each minimum falls
     (``renewfin.notes``)."""
 
-    def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
-        """Each loan's size, every bound and the binding one, for one scenario: a row per
-        loan (index ``loan``), columns ``size``, the bounds of ``BOUNDS`` [money] (inf where
-        not set), ``binding`` (the name of the smallest bound), ``binding_year`` (the
-        calendar year that binds it, for the DSCR and LLCR bounds; None otherwise) and
-        ``dscr_year`` / ``llcr_year`` (where those bounds bind, None when not set); empty,
-        with the same columns, when the run has no loans."""
-        rows = []
-        columns = ["size", *BOUNDS, "binding", "binding_year", "dscr_year", "llcr_year"]
-        if self.plan is None or self.sizing is None or not self.plan.loans:
-            return pd.DataFrame(columns=columns, index=pd.Index([], name="loan", dtype=object))
+    def loan_sizing_rows(self, scenario: int = 0) -> list[dict[str, Any]]:
+        """The rows of ``loan_sizing`` as dicts (key ``loan`` and the columns), without
+        pandas; empty when the run has no loans."""
+        if self.plan is None or self.sizing is None:
+            return []
         sizing = self.sizing
+        rows = []
         for k, ln in enumerate(self.plan.loans):
-            row: dict[str, object] = {
+            row: dict[str, Any] = {
                 "loan": ln.name,
                 "size": float(sizing.facility[k, scenario]),
             }
@@ -87,9 +85,24 @@ class Result:
             row["binding"] = binding
             for c, name in enumerate(("dscr", "llcr")):
                 p = -1 if sizing.periods is None else int(sizing.periods[k, c, scenario])
-                row[f"{name}_year"] = int(self.timeline.starts[p].year) if p >= 0 else None
+                row[f"{name}_year"] = int(self.timeline.start_years[p]) if p >= 0 else None
             row["binding_year"] = row.get(f"{binding}_year")
             rows.append(row)
+        return rows
+
+    def loan_sizing(self, scenario: int = 0) -> pd.DataFrame:
+        """Each loan's size, every bound and the binding one, for one scenario: a row per
+        loan (index ``loan``), columns ``size``, the bounds of ``BOUNDS`` [money] (inf where
+        not set), ``binding`` (the name of the smallest bound), ``binding_year`` (the
+        calendar year that binds it, for the DSCR and LLCR bounds; None otherwise) and
+        ``dscr_year`` / ``llcr_year`` (where those bounds bind, None when not set); empty,
+        with the same columns, when the run has no loans."""
+        import pandas as pd  # lazily: ``renewfin run`` does not need pandas
+
+        columns = ["size", *BOUNDS, "binding", "binding_year", "dscr_year", "llcr_year"]
+        rows = self.loan_sizing_rows(scenario)
+        if not rows:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="loan", dtype=object))
         return pd.DataFrame(rows, columns=["loan", *columns]).set_index("loan")
 
     @property
@@ -109,6 +122,8 @@ class Result:
     @property
     def metrics(self) -> pd.DataFrame:
         """One row per scenario, one column per metric."""
+        import pandas as pd  # lazily: ``renewfin run`` does not need pandas
+
         return pd.DataFrame(self.values)
 
     def metric(self, key: str, scenario: int = 0) -> float:
@@ -141,6 +156,8 @@ class Result:
 
     def metrics_table(self, scenario: int = 0) -> pd.DataFrame:
         """Metrics of one scenario with their labels and units."""
+        import pandas as pd  # lazily: ``renewfin run`` does not need pandas
+
         rows = [
             {
                 "id": k,
@@ -256,7 +273,7 @@ def run_checked(
         raise sizing.error([ln.name for ln in plan.loans])
     t1 = time.perf_counter()
     values = project_metrics(ctx.ledger, spec, ctx.diagnostics, discount_rate=rate)
-    notes = MetricNotes(np.asarray(ctx.timeline.starts.year))
+    notes = MetricNotes(ctx.timeline.start_years)
     values.update(
         funding_metrics(ctx.ledger, spec, plan, sizing, ctx.diagnostics, equity_rate, notes)
     )

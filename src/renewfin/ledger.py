@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Kind(StrEnum):
@@ -129,6 +132,8 @@ class Ledger:
     def to_frame(self, scenario: int = 0, ids: list[str] | None = None) -> pd.DataFrame:
         """One scenario as a table: a row per line item, label columns, then one column per
         period, plus ``total`` for flows."""
+        import pandas as pd  # lazily: ``renewfin run`` does not need pandas
+
         rows = []
         for id in ids or list(self._items):
             it = self._items[id]

@@ -94,7 +94,7 @@ def columns(result: Result, line: str) -> list[str]:
     if line not in RATIO_LABELS:
         return labels
     ppy = result.timeline.ppy
-    return labels[::ppy] if ppy == 1 else [str(s.year) for s in result.timeline.starts[::ppy]]
+    return labels[::ppy] if ppy == 1 else [str(y) for y in result.timeline.start_years[::ppy]]
 
 
 @dataclass(frozen=True)

@@ -165,12 +165,13 @@ def shown_value(result: Result, key: str, scenario: int = 0) -> str:
 def _sizing_lines(result: Result, scenario: int) -> list[str]:
     """The loan-sizing block: each loan's size, the binding bound and its year, and every
     bound that was set."""
-    sizing = result.loan_sizing(scenario)
-    if not len(sizing):
+    sizing = result.loan_sizing_rows(scenario)
+    if not sizing:
         return []
     unit = result.spec.project.money_unit.value
     lines = ["", "贷款规模约束 Loan sizing (the smallest bound binds)"]
-    for name, row in sizing.iterrows():
+    for row in sizing:
+        name = row["loan"]
         year = f" in {row['binding_year']}" if row["binding_year"] is not None else ""
         lines.append(f"  {name}: {row['size']:,.2f} {unit} — {row['binding']}{year}")
         bounds = []
@@ -219,7 +220,7 @@ def json_document(result: Result, scenario: int = 0) -> dict[str, Any]:
         year = result.notes.year(k, scenario)
         if reason or year is not None:
             notes[k] = {"reason": reason or None, "year": year}
-    sizing = result.loan_sizing(scenario)
+    sizing = result.loan_sizing_rows(scenario)
     checks = run_checks(result)
 
     def group(items: list[Any]) -> dict[str, Any]:
@@ -235,14 +236,14 @@ def json_document(result: Result, scenario: int = 0) -> dict[str, Any]:
         "metric_notes": notes,
         "units": {k: metric_info(k).unit for k in result.values},
         "loan_sizing": {
-            str(name): {
+            str(row["loan"]): {
                 "size": clean(float(row["size"])),
                 "binding": row["binding"],
                 "binding_year": row["binding_year"],
                 "bounds": {b: clean(float(row[b])) for b in BOUNDS},
                 "years": {b: row[f"{b}_year"] for b in ("dscr", "llcr")},
             }
-            for name, row in sizing.iterrows()
+            for row in sizing
         },
         "checks": group(integrity(checks)),
         "covenants": group(covenants(checks)),

@@ -7,21 +7,25 @@ Shapes: ``T`` periods; per-scenario timing (a construction delay) makes flags
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from renewfin.spec.base import Periodicity
 from renewfin.spec.project import TimelineSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
 class Timeline:
     """Periods of a run. Period ``t`` covers years ``[t/ppy, (t+1)/ppy)`` after the start."""
 
-    start: pd.Timestamp
-    """First day of period 0."""
+    start: datetime
+    """First day of period 0 (midnight; a ``pandas.Timestamp`` is one too)."""
     periodicity: Periodicity
     """Period length."""
     n_periods: int
@@ -30,7 +34,7 @@ class Timeline:
     @classmethod
     def from_spec(cls, spec: TimelineSpec) -> Timeline:
         """The timeline of a spec's calendar."""
-        return cls(pd.Timestamp(spec.start_date), spec.periodicity, spec.n_periods)
+        return cls(datetime.combine(spec.start_date, time()), spec.periodicity, spec.n_periods)
 
     @property
     def ppy(self) -> int:
@@ -53,6 +57,12 @@ class Timeline:
         return np.arange(self.n_periods) // self.ppy
 
     @property
+    def start_years(self) -> np.ndarray:
+        """Calendar year of each period's first day, shape (T,) (the years of ``starts``,
+        without building the dates)."""
+        return _year_months(self.start, 12 // self.ppy, self.n_periods)[0]
+
+    @property
     def starts(self) -> pd.DatetimeIndex:
         """First day of each period."""
         return _starts(self.start, 12 // self.ppy, self.n_periods)
@@ -60,6 +70,8 @@ class Timeline:
     @property
     def ends(self) -> pd.DatetimeIndex:
         """Last day of each period."""
+        import pandas as pd  # only where dates are shown: ``renewfin run`` does not need it
+
         months = 12 // self.ppy
         return pd.DatetimeIndex(
             [
@@ -82,20 +94,29 @@ class Timeline:
 
 
 @lru_cache(maxsize=64)
-def _starts(start: pd.Timestamp, months: int, n_periods: int) -> pd.DatetimeIndex:
+def _starts(start: datetime, months: int, n_periods: int) -> pd.DatetimeIndex:
+    import pandas as pd
+
     return pd.DatetimeIndex([start + pd.DateOffset(months=months * i) for i in range(n_periods)])
 
 
+def _year_months(start: datetime, months: int, n_periods: int) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar year and month (1–12) of the first day of each of ``n_periods`` periods of
+    ``months`` months from ``start``, shapes (T,)."""
+    index = start.month - 1 + months * np.arange(n_periods)
+    return start.year + index // 12, index % 12 + 1
+
+
 @lru_cache(maxsize=64)
-def _labels(start: pd.Timestamp, ppy: int, n_periods: int) -> tuple[str, ...]:
-    starts = _starts(start, 12 // ppy, n_periods)
+def _labels(start: datetime, ppy: int, n_periods: int) -> tuple[str, ...]:
+    years, months = (a.tolist() for a in _year_months(start, 12 // ppy, n_periods))
     if ppy == 1:
-        return tuple(f"{d.year}" for d in starts)
+        return tuple(f"{y}" for y in years)
     if ppy == 2:
-        return tuple(f"{d.year}H{1 + (d.month - 1) // 6}" for d in starts)
+        return tuple(f"{y}H{1 + (m - 1) // 6}" for y, m in zip(years, months, strict=True))
     if ppy == 4:
-        return tuple(f"{d.year}Q{1 + (d.month - 1) // 3}" for d in starts)
-    return tuple(f"{d.year}-{d.month:02d}" for d in starts)
+        return tuple(f"{y}Q{1 + (m - 1) // 3}" for y, m in zip(years, months, strict=True))
+    return tuple(f"{y}-{m:02d}" for y, m in zip(years, months, strict=True))
 
 
 def window(t: np.ndarray, start: np.ndarray | int, end: np.ndarray | int) -> np.ndarray:

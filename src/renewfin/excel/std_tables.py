@@ -87,7 +87,7 @@ class _Years:
         tl = w.result.timeline
         self.own = w.table_formulas
         """Rows written from workbook rows of their own (``depreciation_rows``)."""
-        self.of_label = {str(tl.starts[p].year): p // tl.ppy for p in range(0, self.n, tl.ppy)}
+        self.of_label = {str(tl.start_years[p]): p // tl.ppy for p in range(0, self.n, tl.ppy)}
         """Model year of each year column label (the calendar year it starts in)."""
 
     def linked(self, id: str) -> bool:

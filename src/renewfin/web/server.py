@@ -13,7 +13,6 @@ import socket
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import TextIO
 
@@ -80,6 +79,8 @@ def _warm(app: object) -> None:
 
 def _check(url: str, timeout: float = 30.0) -> str:
     """Fetch the page and the health check from ``url``; what was found, or raise."""
+    import urllib.request  # here: the ``renewfin`` command imports this module for its defaults
+
     deadline = time.monotonic() + timeout
     while True:
         try:
