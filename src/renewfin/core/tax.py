@@ -225,7 +225,7 @@ def lat_costs(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
         rate = rate * input_vat_credited(spec, item)
         net = led.raw(f"capex.item[{item.name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
         if item.category is InvestmentCategory.LAND:
-            land = land + net
+            land = land + net * item.deed_taxable  # compensation transfers no title
         else:
             development = development + net
     if "capex.deed_tax" in led:  # 契税 is part of the land's cost (实施细则 第七条(一))
@@ -515,7 +515,7 @@ def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray
             vat = rates.capex_input_vat[item.category]
         net = led.raw(f"capex.item[{item.name}]") / (1.0 + vat)
         if item.category is InvestmentCategory.LAND:
-            land = land + net
+            land = land + net * item.deed_taxable  # compensation transfers no title
         else:
             works = works + net
     lease = led.add(

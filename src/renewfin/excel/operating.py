@@ -1157,7 +1157,9 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
     )
     rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
     sold = [r.name for r in spec.revenues if transfers(r)]
-    land = [i.name for i in spec.investment if i.category is InvestmentCategory.LAND]
+    # Land acquired with a title (the transfer deed); compensation transfers none.
+    land = [i.name for i in spec.investment
+            if i.category is InvestmentCategory.LAND and i.deed_taxable]
     works = [i.name for i in spec.investment if i.category is not InvestmentCategory.LAND]
     b.row(
         S,
