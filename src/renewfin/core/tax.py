@@ -225,7 +225,7 @@ def lat_costs(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
         rate = rate * input_vat_credited(spec, item)
         net = led.raw(f"capex.item[{item.name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
         if item.category is InvestmentCategory.LAND:
-            land = land + net * item.deed_taxable  # compensation transfers no title
+            land = land + net
         else:
             development = development + net
     if "capex.deed_tax" in led:  # 契税 is part of the land's cost (实施细则 第七条(一))
