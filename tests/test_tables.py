@@ -422,6 +422,22 @@ def test_revenue_table_totals_equal_the_ledger(case: str) -> None:
     close(row(df, "tax.vat_credit"), year_end(res, "tax.vat_credit"), scale)
 
 
+def test_other_taxes_of_a_reit_exit() -> None:
+    """The taxes outside 税金及附加 are lines of the revenue table under their total: the
+    loan contracts' stamp duty (印花税法: 借款合同 0.05‰ of the facility) and the exit's
+    surcharges, transfer-deed stamp duty (0.5‰ of the price excl. VAT) and 土地增值税; the
+    exit's output VAT is shown within the output VAT."""
+    res = result_of("reit_exit")
+    df = T.revenue_and_taxes(res)
+    scale = money_scale(res)
+    parts = [id for id, *_ in T.OTHER_TAXES if id in df.index]
+    assert {"tax.stamp_loan", "tax.exit_surcharges", "tax.exit_stamp_duty"} <= set(parts)
+    close(row(df, "tax.other"), df.loc[parts, years(df)].sum().to_numpy(), scale)
+    price = yearly(res, "reit.value") - yearly(res, "tax.exit_output_vat")
+    close(row(df, "tax.exit_stamp_duty"), 0.0005 * price, scale)
+    assert row(df, "tax.exit_output_vat").sum() > 0
+
+
 def test_surcharges_split_by_rate() -> None:
     # 城建税 7 % (市区), 教育费附加 3 %, 地方教育附加 2 % of the VAT paid (DOMAIN.md §6).
     res = result_of("profitable")
