@@ -995,6 +995,14 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "tax-community-services",
+        "community elderly-care and childcare premises (2019年第76号): 15 % of the value, within "
+        "the self-used 40 %, and of the land exempt from 房产税 从价 and the land-use tax, "
+        "beside 30 % resettlement housing",
+        {"tax": {"property_tax_ad_valorem_share": 0.4, "community_services_share": 0.15,
+                 "land_use_tax_area": 20000, "resettlement_housing_share": 0.3}},
+    ),
+    Case(
         "vat-credit-refund",
         "增值税留抵退税 (2022年第14号): the construction input VAT refunded as it arises, "
         "reducing the funding need, not carried against the output VAT",

@@ -1053,7 +1053,8 @@ def tax_rows(w: ModelWriter) -> None:
                 or "0"
             )
             + f")*{x.i('xl.ptax_value_rate')}*(1-{x.i('xl.ptax_deduction')})*"
-            f"({x.i('tax.property_tax_ad_valorem_share')}+{x.i('xl.ptax_leasable_share')}*"
+            f"({x.i('tax.property_tax_ad_valorem_share')}-{x.i('tax.community_services_share')}"
+            f"+{x.i('xl.ptax_leasable_share')}*"
             f"{x.p('xl.vacancy')})/{x.i(ppy)}"
         ),
     )
@@ -1139,7 +1140,8 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         "Urban land-use tax",
         lambda x: (
             f"={x.i('xl.land_use_area')}*{x.i('xl.land_use_rate')}*{x.i('xl.yuan')}*"
-            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}*(1-{exempt})"
+            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}*(1-{exempt}"
+            f"-{x.i('tax.community_services_share')})"
         ),
     )
     P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
