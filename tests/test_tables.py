@@ -76,8 +76,10 @@ def rich(d: dict[str, Any]) -> dict[str, Any]:
     # its construction interest would not be exercised.
     f["loans"][0]["sizing"] = {"gearing": 0.12}
     f["fund"] = {"amount": 3000, "term_years": 8}
-    # 流动资金 (第三版 分项详细估算法): 30 days of receivables, 15 of stock, 15 of cash, 30 of
-    # payables, on the operating costs.
+    # 流动资金 (第三版 分项详细估算法): 30 days of receivables, 15 of stock, 15 of cash, on
+    # the operating costs; 30 of payables, on the electricity bought in (外购燃料动力).
+    for o in d["opex"]:
+        o["purchased"] = o["name"] == "充电购电成本"
     d["working_capital"] = {"receivable_days": 30, "inventory_days": 15, "cash_days": 15,
                             "payable_days": 30}
     return d
@@ -418,6 +420,22 @@ def test_revenue_table_totals_equal_the_ledger(case: str) -> None:
         close(df.loc[split, years(df)].sum().to_numpy(), row(df, "tax.surcharges"), scale)
     close(row(df, "tax.input_vat"), row(df, "capex.input_vat") + row(df, "opex.input_vat"), scale)
     close(row(df, "tax.vat_credit"), year_end(res, "tax.vat_credit"), scale)
+
+
+def test_other_taxes_of_a_reit_exit() -> None:
+    """The taxes outside 税金及附加 are lines of the revenue table under their total: the
+    loan contracts' stamp duty (印花税法: 借款合同 0.05‰ of the facility) and the exit's
+    surcharges, transfer-deed stamp duty (0.5‰ of the price excl. VAT) and 土地增值税; the
+    exit's output VAT is shown within the output VAT."""
+    res = result_of("reit_exit")
+    df = T.revenue_and_taxes(res)
+    scale = money_scale(res)
+    parts = [id for id, *_ in T.OTHER_TAXES if id in df.index]
+    assert {"tax.stamp_loan", "tax.exit_surcharges", "tax.exit_stamp_duty"} <= set(parts)
+    close(row(df, "tax.other"), df.loc[parts, years(df)].sum().to_numpy(), scale)
+    price = yearly(res, "reit.value") - yearly(res, "tax.exit_output_vat")
+    close(row(df, "tax.exit_stamp_duty"), 0.0005 * price, scale)
+    assert row(df, "tax.exit_output_vat").sum() > 0
 
 
 def test_surcharges_split_by_rate() -> None:

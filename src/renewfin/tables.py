@@ -1079,8 +1079,10 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     """营业收入、税金及附加和增值税估算表 — revenue by stream (excluding VAT), taxes and
     surcharges (VAT surcharges split into 城建税 / 教育费附加 / 地方教育附加 in proportion to
     their rates; property tax on rent and on value; 土地增值税 prepaid and settled, when a
-    stream bears it), and VAT (output, input from
-    construction and operation, payable, input VAT carried forward at year end)."""
+    stream bears it), the other taxes (stamp duty on the loan contracts, with the fees; the
+    taxes on a REIT exit's transfer, against its proceeds), and VAT (output, of which on the
+    exit, input from construction and operation, payable, input VAT carried forward at year
+    end)."""
     sh = _Sheet(result, scenario, "revenue_and_taxes")
     spec = result.spec
     sh.add_flow("revenue.total", "营业收入", "Operating revenue")
@@ -1124,9 +1126,13 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_flow("tax.land_appreciation", "土地增值税", "Land appreciation tax", level=1)
         sh.add_flow("tax.lat_prepaid", "预缴", "prepaid", level=2)
         sh.add_flow("tax.lat_settlement", "清算补（退）税", "settled (refund < 0)", level=2)
+    _other_taxes(sh)
 
     sh.add_flow("tax.vat_payable", "增值税（应纳税额）", "VAT payable")
     sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
+    if sh.nonzero("tax.exit_output_vat"):
+        sh.add_flow("tax.exit_output_vat", "其中：资产转让（退出）", "of which: exit transfer",
+                    level=2, numbered=False)
     sh.add_flow("tax.input_vat", "进项税额", "Input VAT", level=1)
     sh.add_flow("capex.input_vat", "建设投资进项税额", "on construction investment", level=2)
     sh.add_flow("opex.input_vat", "经营成本进项税额", "on operating costs", level=2)
@@ -1134,6 +1140,31 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.add_flow(*VAT_REFUND, level=1)
     sh.add_balance("tax.vat_credit", "期末留抵进项税额", "Input VAT carried forward", level=1)
     return sh.frame()
+
+
+OTHER_TAXES = (
+    ("tax.stamp_loan", "印花税：借款合同（计入融资费用）",
+     "Stamp duty: loan contracts (in the fees)"),
+    ("tax.exit_surcharges", "资产转让增值税附加（退出）", "VAT surcharges on the exit transfer"),
+    ("tax.exit_stamp_duty", "印花税：资产转让产权转移书据（退出）",
+     "Stamp duty on the exit's transfer deed"),
+    ("tax.exit_lat", "土地增值税（退出，旧房转让）", "Land appreciation tax on the exit"),
+)
+"""The taxes outside 税金及附加: stamp duty on the loan contracts (with the loan fees) and the
+taxes on a REIT exit's transfer (against the proceeds, 固定资产清理); the exit's VAT is in
+the output VAT."""
+
+
+def _other_taxes(sh: _Sheet) -> None:
+    """The rows of ``OTHER_TAXES`` a run bears, under their total."""
+    ids = [id for id, *_ in OTHER_TAXES if sh.nonzero(id)]
+    if not ids:
+        return
+    sh.add_flow("tax.other", "其他税费（不计入税金及附加）",
+                "Other taxes (not in taxes and surcharges)", sh.lines(*ids))
+    for id, zh, en in OTHER_TAXES:
+        if id in ids:
+            sh.add_flow(id, zh, en, level=1)
 
 
 # --------------------------------------------------------------------------------------

@@ -89,9 +89,16 @@ def test_deed_tax_capitalised_into_the_land() -> None:
     assert_allclose(table.loc["other_costs"].iloc[3], 515.0, rtol=1e-12)
 
 
-def test_compensation_bears_no_deed_tax() -> None:
+def test_compensation_bears_no_deed_tax_nor_transfer_stamp_duty() -> None:
+    # 征收补偿 transfers no title to the company (契税法 第一条; 印花税法 税目税率表 产权转移书据
+    # lists transfers of title only): no 契税, and the transfer-deed stamp duty is 0 where
+    # 500 of land acquired bears 500 × 0.5‰ = 0.25 (test_stamp_duty_by_contract); the
+    # construction contract still bears 1,000 × 0.3‰ = 0.3.
     comp = {**LAND_500, "deed_taxable": False}
-    assert "capex.deed_tax" not in run_with(tax=CN, investment=[WORKS_1090, comp]).ledger
+    led = run_with(tax=CN, investment=[WORKS_1090, comp]).ledger
+    assert "capex.deed_tax" not in led
+    assert_allclose(led["tax.stamp_transfer"][0], 0.0, atol=1e-15)
+    assert_allclose(led["tax.stamp_construction"][0].sum(), 0.3, rtol=1e-12)
 
 
 def test_unknown_city_grade_is_refused() -> None:

@@ -72,3 +72,33 @@ def test_housing_flag_on_parking_is_refused() -> None:
     with pytest.raises(SpecError) as err:
         validate_data(ProjectSpec, minimal_spec(revenues=[parking]))
     assert "housing_to_individuals" in str(err.value)
+
+
+def test_community_services_premises_exempt_from_value_tax_and_land_use_tax() -> None:
+    """2019年第76号 第一条: the buildings and land used for community elderly-care, childcare
+    and housekeeping services bear no 房产税 and no 城镇土地使用税. Base 1,515 (as in
+    test_ad_valorem_base_includes_the_land), self-used half, of which 20 % of the value
+    serves community care: 1,515 × 1.2 % × 0.7 × (0.5 − 0.2) = 3.8178 a year; 10,000 m² of
+    land at 15.75 元/m²: 15.75 × (1 − 0.2) = 12.6 a year, and with 60 % resettlement housing
+    as well 15.75 × (1 − 0.6 − 0.2) = 3.15."""
+    tax = {**CN, "property_tax_ad_valorem_share": 0.5, "community_services_share": 0.2,
+           "land_use_tax_area": 10000}
+    led = run_with(tax=tax, investment=[WORKS_1090, LAND_500]).ledger
+    assert_allclose(led["tax.property_ad_valorem"][0], 3.8178 * OPERATING, rtol=1e-12)
+    assert_allclose(led["tax.land_use"][0], 12.6 * OPERATING, rtol=1e-12)
+    both = run_with(tax={**tax, "resettlement_housing_share": 0.6},
+                    investment=[WORKS_1090, LAND_500]).ledger
+    assert_allclose(both["tax.land_use"][0], 3.15 * OPERATING, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [({"community_services_share": 0.6}, "property_tax_ad_valorem_share 0.5"),
+     ({"community_services_share": 0.5, "resettlement_housing_share": 0.6},
+      "resettlement_housing_share 0.6")],
+)
+def test_community_share_beyond_its_bounds_is_refused(extra: dict[str, float], words: str) -> None:
+    tax = {**CN, "property_tax_ad_valorem_share": 0.5, **extra}
+    with pytest.raises(SpecError) as err:
+        validate_data(ProjectSpec, minimal_spec(tax=tax))
+    assert "tax.community_services_share" in str(err.value) and words in str(err.value)

@@ -1,10 +1,13 @@
 """Working capital (issue 17.7): 流动资金 by the itemised method (分项详细估算法) of
-《建设项目经济评价方法与参数》(第三版): each item = a year's operating costs ÷ 周转次数, with
-周转次数 = 360 ÷ 最低周转天数; the increase invested, the balance recovered in the last year
+《建设项目经济评价方法与参数》(第三版): each item = a year's base ÷ 周转次数, with 周转次数 =
+360 ÷ 最低周转天数 — the operating costs (经营成本) for 应收账款, 存货 and 现金, the bought-in
+materials, fuel and power only for 应付账款 (第三版: 应付账款 = 外购原材料、燃料动力及其他材料
+年费用 ÷ 周转次数); the increase invested, the balance recovered in the last year
 (回收流动资金). Expected figures worked out by hand in each test.
 
 The project (``renewfin.testing.minimal_spec``): built in years 0–1, parking of 240 a year
-from year 2, an operating cost of 100 a year from year 2, ten annual periods, no tax.
+from year 2, operating costs from year 2 of 100 a year of management wages and 50 a year
+of electricity and water bought in (``purchased``), ten annual periods, no tax.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from renewfin.spec import ProjectSpec, validate_data
 from renewfin.spec.errors import SpecError
 from renewfin.testing import minimal_spec
 
-OPEX = [{"name": "运营管理", "amount": 100.0}]
+OPEX = [{"name": "运营管理", "amount": 100.0},
+        {"name": "水电能耗", "amount": 50.0, "purchased": True}]
 DAYS = {"receivable_days": 36, "inventory_days": 18, "cash_days": 18, "payable_days": 36}
 
 
@@ -33,20 +37,23 @@ def run_with(days: dict[str, float] | None = None, **overrides: Any) -> Result:
 
 
 def test_itemised_working_capital_by_hand() -> None:
-    """第三版 分项详细估算法 on 100 a year of operating costs: 应收账款 100 ÷ (360 ÷ 36) = 10,
-    存货 100 ÷ 20 = 5, 现金 5, 应付账款 10; 流动资金 = 10 + 5 + 5 − 10 = 10 from year 2 to
-    year 8, 10 invested in year 2 and 10 recovered in year 9 (the last year). The project
-    cash flow before tax falls by 10 in year 2 and rises by 10 in year 9 against the run
-    without working capital; CFADS likewise."""
+    """第三版 分项详细估算法 on 150 a year of operating costs, 50 of them bought in:
+    应收账款 150 ÷ (360 ÷ 36) = 15, 存货 150 ÷ (360 ÷ 18) = 7.5, 现金 7.5, 应付账款 on the
+    bought-in 50 only: 50 ÷ 10 = 5 (on all the costs it would be 15); 流动资金 = 15 + 7.5 +
+    7.5 − 5 = 25 from year 2 to year 8, 25 invested in year 2 and 25 recovered in year 9
+    (the last year). The project cash flow before tax falls by 25 in year 2 and rises by
+    25 in year 9 against the run without working capital; CFADS likewise."""
     led, ref = run_with(DAYS).ledger, run_with().ledger
-    level = np.r_[0, 0, [10.0] * 7, 0]
-    assert_allclose(led["wc.receivables"][0], level, rtol=1e-12, atol=1e-12)
-    assert_allclose(led["wc.inventory"][0], level / 2, rtol=1e-12, atol=1e-12)
-    assert_allclose(led["wc.payables"][0], level, rtol=1e-12, atol=1e-12)
-    assert_allclose(led["wc.level"][0], level, rtol=1e-12, atol=1e-12)
-    assert_allclose(led["wc.investment"][0], np.r_[0, 0, 10.0, [0] * 7], atol=1e-12)
-    assert_allclose(led["wc.recovery"][0], np.r_[[0] * 9, 10.0], atol=1e-12)
-    delta = np.r_[0, 0, -10.0, [0] * 6, 10.0]
+    held = np.r_[0, 0, [1.0] * 7, 0]
+    assert_allclose(led["opex.purchased"][0], np.r_[0, 0, [50.0] * 8], rtol=1e-12, atol=1e-12)
+    assert_allclose(led["wc.receivables"][0], 15 * held, rtol=1e-12, atol=1e-12)
+    assert_allclose(led["wc.inventory"][0], 7.5 * held, rtol=1e-12, atol=1e-12)
+    assert_allclose(led["wc.cash"][0], 7.5 * held, rtol=1e-12, atol=1e-12)
+    assert_allclose(led["wc.payables"][0], 5 * held, rtol=1e-12, atol=1e-12)
+    assert_allclose(led["wc.level"][0], 25 * held, rtol=1e-12, atol=1e-12)
+    assert_allclose(led["wc.investment"][0], np.r_[0, 0, 25.0, [0] * 7], atol=1e-12)
+    assert_allclose(led["wc.recovery"][0], np.r_[[0] * 9, 25.0], atol=1e-12)
+    delta = np.r_[0, 0, -25.0, [0] * 6, 25.0]
     for id in ("cf.project.pre_tax", "cash.cfads"):
         assert_allclose(led[id][0] - ref[id][0], delta, rtol=1e-12, atol=1e-9, err_msg=id)
     assert_allclose(led["bs.check"][0], 0.0, atol=1e-9)
@@ -58,6 +65,15 @@ def test_changes_by_hand() -> None:
     invested, recovered = changes(np.array([[0, 4, 6, 5, 0.0]]), 4)
     assert_allclose(invested, [[0, 4, 2, -1, 0]])
     assert_allclose(recovered, [[0, 0, 0, 0, 5]])
+
+
+def test_payables_without_a_bought_in_cost_are_refused() -> None:
+    """第三版 puts the payables on the bought-in materials, fuel and power: payable days
+    with no operating cost marked ``purchased`` have no base."""
+    with pytest.raises(SpecError, match=r"working_capital\.payable_days.*purchased: true.*got 30"):
+        validate_data(ProjectSpec, minimal_spec(
+            opex=[{"name": "运营管理", "amount": 100.0}],
+            working_capital={"receivable_days": 30, "payable_days": 30}))
 
 
 def test_payables_above_current_assets_are_refused() -> None:
@@ -82,7 +98,7 @@ def test_working_capital_recovered_equals_invested(
     balances."""
     days = {"receivable_days": receivable, "inventory_days": inventory,
             "payable_days": payable_share * (receivable + inventory)}
-    opex = [{"name": "运营管理", "amount": 100.0, "growth_rate": growth}]
+    opex = [{"name": "运营管理", "amount": 100.0, "growth_rate": growth, "purchased": True}]
     led = run(validate_data(ProjectSpec, minimal_spec(
         opex=opex, working_capital=days, timeline={"periodicity": periodicity}))).ledger
     assert_allclose(led["wc.recovery"].sum(), led["wc.investment"].sum(), rtol=1e-12, atol=1e-9)

@@ -137,6 +137,10 @@ def plus_opex(*items: dict[str, Any]) -> dict[str, Any]:
     return {"opex": [*BASE_OPEX, *items]}
 
 
+WC_POWER = plus_opex({"name": "公共能耗", "basis": "fixed", "amount": 40.0, "purchased": True})
+"""Bought-in power (外购燃料动力), the payables' base of the working-capital cases."""
+
+
 def plus_revenues(*items: dict[str, Any]) -> dict[str, Any]:
     """A patch adding revenue streams to the base ones."""
     return {"revenues": [*BASE_REVENUES, *items]}
@@ -991,6 +995,14 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "tax-community-services",
+        "community elderly-care and childcare premises (2019年第76号): 15 % of the value, within "
+        "the self-used 40 %, and of the land exempt from 房产税 从价 and the land-use tax, "
+        "beside 30 % resettlement housing",
+        {"tax": {"property_tax_ad_valorem_share": 0.4, "community_services_share": 0.15,
+                 "land_use_tax_area": 20000, "resettlement_housing_share": 0.3}},
+    ),
+    Case(
         "vat-credit-refund",
         "增值税留抵退税 (2022年第14号): the construction input VAT refunded as it arises, "
         "reducing the funding need, not carried against the output VAT",
@@ -1076,15 +1088,17 @@ CASES: list[Case] = [
     ),
     Case(
         "working-capital",
-        "流动资金 by the 第三版 itemised method (receivable 30, inventory 15, cash 10, payable 20 "
-        "days on the operating costs), invested as costs grow, recovered in the last year",
-        {"working_capital": {"receivable_days": 30, "inventory_days": 15, "cash_days": 10,
-                             "payable_days": 20}},
+        "流动资金 by the 第三版 itemised method (receivable 30, inventory 15, cash 10 days on "
+        "the operating costs, payable 20 on the bought-in power), invested as costs grow, "
+        "recovered in the last year",
+        merged(WC_POWER, {"working_capital": {"receivable_days": 30, "inventory_days": 15,
+                                              "cash_days": 10, "payable_days": 20}}),
     ),
     Case(
         "working-capital-reit-exit-quarterly",
         "流动资金 on quarterly periods, recovered at a REIT exit",
         merged(
+            WC_POWER,
             {"timeline": {"periodicity": "quarterly"},
              "working_capital": {"receivable_days": 45, "payable_days": 30}},
             reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),

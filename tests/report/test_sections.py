@@ -159,3 +159,21 @@ def test_input_paths_map_to_their_kind_of_risk() -> None:
     assert category("funding.lpr.five_year") == "rate"
     assert category("funding.reit_exit.cap_rate") == "exit"
     assert category("evaluation.discount_rate") == "other"
+
+
+def test_revenue_section_shows_each_tax_by_year() -> None:
+    """Issue 17.11: the report shows every tax the model bears, each a row of the
+    营业收入、税金及附加和增值税估算表 (its figures checked against the engine by
+    test_figures.py): on industrial_park_reit the land-use tax, the stamp duties, the
+    property tax, the VAT payable and the REIT exit's 土地增值税, surcharges and deed duty."""
+    data, rendered = built("industrial_park_reit")
+    revenue = _section(rendered.html, "revenue")
+    assert "税金及附加、增值税及其他税费（按年）" in revenue
+    table = revenue.split("税金及附加、增值税及其他税费（按年）", 1)[1]
+    ledger = data.result.ledger
+    for key in ("tax.taxes_and_surcharges", "tax.land_use", "tax.stamp_duty",
+                "tax.property_rental", "tax.vat_payable", "tax.other", "tax.exit_lat",
+                "tax.exit_surcharges", "tax.exit_stamp_duty", "tax.stamp_loan"):
+        assert key == "tax.other" or abs(ledger[key]).sum() > 0, key  # the model bears it
+        assert f'data-key="{key}"' in table, key
+    assert 'data-key="revenue.total"' not in table.split("</table>", 1)[0]

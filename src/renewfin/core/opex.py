@@ -110,6 +110,11 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
         total = total + cost
         vat_rate = ctx.inputs.scalar(f"opex[{o.name}].input_vat_rate", o.input_vat_rate)
         input_vat = input_vat + cost * vat_rate
+    led.add(
+        *PURCHASED,
+        sum((led.raw(f"opex.item[{o.name}]") for o in ctx.spec.opex if o.purchased), zeros),
+        group="opex",
+    )
     safety = [o.name for o in ctx.spec.opex if o.category in SAFETY]
     if safety:
         led.add(
@@ -140,6 +145,9 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
         group="opex",
     )
 
+
+PURCHASED = ("opex.purchased", "外购原材料、燃料及动力费", "Bought-in materials, fuel and power")
+"""Id and labels of the operating costs marked ``purchased``, the payables' base (第三版)."""
 
 SAFETY = (OpexCategory.SAFETY_INSPECTION, OpexCategory.SAFETY_FUND, OpexCategory.INSURANCE)
 """Categories reported together as whole-life building-safety costs."""

@@ -417,8 +417,9 @@ def _property_tax(
 ) -> tuple[np.ndarray, np.ndarray]:
     """房产税 as if held to the horizon, (从租, 从价) each (S|1, T) [money]. 从租 at the
     stream's rate on rent; 从价 on the original value of the buildings in service, with the
-    land's cost when the base includes it (财税〔2010〕121号), on the self-used share and the
-    vacant part of the leasable share (房产税暂行条例 第三条)."""
+    land's cost when the base includes it (财税〔2010〕121号), on the self-used share (less
+    the part used for community services, exempt) and the vacant part of the leasable share
+    (房产税暂行条例 第三条)."""
     spec, rates, tl = ctx.spec, ctx.rates, ctx.timeline
     zeros = np.zeros((1, tl.n_periods))
     rental = zeros
@@ -429,9 +430,11 @@ def _property_tax(
     for g in assets:
         if g.asset_class in taxed:
             base = base + g.original_value * (tl.t >= ctx.phases[g.phase].completion)
-    taxed_share = rates.property_ad_valorem_share + rates.property_leasable_share * vacancy(
-        ctx, streams
+    # The self-used share less the part used for community services (2019年第76号 第一条).
+    self_used = rates.property_ad_valorem_share - ctx.inputs.scalar(
+        "tax.community_services_share", spec.tax.community_services_share
     )
+    taxed_share = self_used + rates.property_leasable_share * vacancy(ctx, streams)
     ad_valorem = (
         base
         * rates.property_ad_valorem
@@ -483,9 +486,18 @@ def _land_use(ctx: RunContext) -> np.ndarray:
         "tax.land_use",
         "城镇土地使用税",
         "Urban land-use tax",
-        annual * (tl.t >= start) * ctx.held / tl.ppy * (1.0 - resettlement_share(ctx)),
+        annual * (tl.t >= start) * ctx.held / tl.ppy * (1.0 - exempt_land_share(ctx)),
         group="tax",
     )
+
+
+def exempt_land_share(ctx: RunContext) -> np.ndarray:
+    """Share of the taxable land exempt from 城镇土地使用税: resettlement housing (财税〔2013〕
+    101号 第一条(一)) and community elderly-care, childcare and housekeeping services
+    (2019年第76号 第一条), (S|1, 1) or scalar."""
+    path = "tax.community_services_share"
+    community = ctx.inputs.scalar(path, ctx.spec.tax.community_services_share)
+    return resettlement_share(ctx) + community
 
 
 def resettlement_share(ctx: RunContext) -> np.ndarray:
@@ -515,7 +527,7 @@ def _stamp_duty(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray
             vat = rates.capex_input_vat[item.category]
         net = led.raw(f"capex.item[{item.name}]") / (1.0 + vat)
         if item.category is InvestmentCategory.LAND:
-            land = land + net
+            land = land + net * item.deed_taxable  # compensation transfers no title
         else:
             works = works + net
     lease = led.add(

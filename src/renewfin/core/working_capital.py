@@ -1,6 +1,7 @@
 """Working capital (流动资金) by the itemised method (分项详细估算法) of《建设项目经济评价方法与
 参数》(第三版): current assets (应收账款, 存货, 现金) less current liabilities (应付账款), each a
-year's operating costs ÷ its turnover (周转次数 = 360 ÷ 最低周转天数).
+year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数): the operating costs, and for the
+payables the bought-in materials, fuel and power among them (``opex.purchased``).
 
 The balance of each period is estimated on that period's operating costs at an annual
 rate; the increase is invested (流动资金, an outflow of the project and the equity cash
@@ -16,12 +17,14 @@ from renewfin.core.context import RunContext
 from renewfin.ledger import Kind
 
 ITEMS = (
-    ("receivables", "receivable_days", "应收账款", "Receivables", 1.0),
-    ("inventory", "inventory_days", "存货", "Inventory", 1.0),
-    ("cash", "cash_days", "现金", "Cash for wages and other costs", 1.0),
-    ("payables", "payable_days", "应付账款", "Payables", -1.0),
+    ("receivables", "receivable_days", "应收账款", "Receivables", "opex.total", 1.0),
+    ("inventory", "inventory_days", "存货", "Inventory", "opex.total", 1.0),
+    ("cash", "cash_days", "现金", "Cash for wages and other costs", "opex.total", 1.0),
+    ("payables", "payable_days", "应付账款", "Payables", "opex.purchased", -1.0),
 )
-"""(key, spec field, zh, en, sign in the working capital) of each item."""
+"""(key, spec field, zh, en, ledger line of its base, sign in the working capital) of each
+item: the payables on the bought-in materials, fuel and power only (第三版: 应付账款 =
+外购原材料、燃料动力及其他材料年费用 ÷ 周转次数), the others on the operating costs."""
 
 
 def balance(
@@ -64,15 +67,16 @@ def build(ctx: RunContext) -> None:
     wc = ctx.spec.working_capital
     last = tl.n_periods - 1 if ctx.exit_period is None else ctx.exit_period
     before_end = (tl.t < last).astype(float)
-    annual_opex = led.raw("opex.total") * tl.ppy
     level = np.zeros((1, tl.n_periods))
-    for key, field, zh, en, sign in ITEMS:
+    for key, field, zh, en, base, sign in ITEMS:
         path = f"working_capital.{field}"
         item = led.add(
             f"wc.{key}",
             zh,
             en,
-            balance(annual_opex, ctx.inputs.scalar(path, getattr(wc, field)), before_end),
+            balance(
+                led.raw(base) * tl.ppy, ctx.inputs.scalar(path, getattr(wc, field)), before_end
+            ),
             group="working_capital",
             kind=Kind.BALANCE,
         )

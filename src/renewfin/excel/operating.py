@@ -701,7 +701,7 @@ def revenue_rows(w: ModelWriter) -> None:
 
 def opex_rows(w: ModelWriter) -> None:
     """Operating costs (renewfin.core.opex)."""
-    from renewfin.core.opex import CATEGORY_ZH, SAFETY
+    from renewfin.core.opex import CATEGORY_ZH, PURCHASED, SAFETY
 
     b, spec = w.book, w.spec
     S = "Opex"
@@ -817,6 +817,12 @@ def opex_rows(w: ModelWriter) -> None:
             f"Opex: {o.name}",
             opex_item,
         )
+    purchased = [o.name for o in spec.opex if o.purchased]
+    b.row(
+        S,
+        *PURCHASED,
+        lambda x: "=" + ("+".join(x.p(f"opex.item[{n}]") for n in purchased) or "0"),
+    )
     safety = [o.name for o in spec.opex if o.category in SAFETY]
     if safety:
         b.row(
@@ -1047,7 +1053,8 @@ def tax_rows(w: ModelWriter) -> None:
                 or "0"
             )
             + f")*{x.i('xl.ptax_value_rate')}*(1-{x.i('xl.ptax_deduction')})*"
-            f"({x.i('tax.property_tax_ad_valorem_share')}+{x.i('xl.ptax_leasable_share')}*"
+            f"({x.i('tax.property_tax_ad_valorem_share')}-{x.i('tax.community_services_share')}"
+            f"+{x.i('xl.ptax_leasable_share')}*"
             f"{x.p('xl.vacancy')})/{x.i(ppy)}"
         ),
     )
@@ -1133,7 +1140,8 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
         "Urban land-use tax",
         lambda x: (
             f"={x.i('xl.land_use_area')}*{x.i('xl.land_use_rate')}*{x.i('xl.yuan')}*"
-            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}*(1-{exempt})"
+            f"({x.p('time.period')}>={start(x)})*{x.p('flag.held')}/{x.i(ppy)}*(1-{exempt}"
+            f"-{x.i('tax.community_services_share')})"
         ),
     )
     P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
@@ -1151,7 +1159,9 @@ def land_use_and_stamp_rows(w: ModelWriter) -> None:
     )
     rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
     sold = [r.name for r in spec.revenues if transfers(r)]
-    land = [i.name for i in spec.investment if i.category is InvestmentCategory.LAND]
+    # Land acquired with a title (the transfer deed); compensation transfers none.
+    land = [i.name for i in spec.investment
+            if i.category is InvestmentCategory.LAND and i.deed_taxable]
     works = [i.name for i in spec.investment if i.category is not InvestmentCategory.LAND]
     b.row(
         S,
@@ -2006,7 +2016,7 @@ def working_capital_rows(w: ModelWriter) -> None:
     S = "Opex"
     b.section(S, "流动资金 Working capital (第三版 分项详细估算法)")
     before_end = lambda x: f"({x.p('time.period')}<{x.p('xl.last_held')})"
-    for key, field, zh, en, _sign in ITEMS:
+    for key, field, zh, en, base, _sign in ITEMS:
         path = f"working_capital.{field}"
         w.param(path, getattr(spec.working_capital, field), f"{zh}最低周转天数",
                 f"{en}: minimum turnover days", "d", low=0, high=360)
@@ -2015,7 +2025,7 @@ def working_capital_rows(w: ModelWriter) -> None:
             f"wc.{key}",
             zh,
             en,
-            _wc_item(path, before_end),
+            _wc_item(path, base, before_end),
             total=False,
         )
     b.row(
@@ -2045,12 +2055,13 @@ def working_capital_rows(w: ModelWriter) -> None:
     )
 
 
-def _wc_item(path: str, before_end: Callable[[At], str]) -> Template:
-    """A working-capital item's balance row: operating costs × periods a year × days ÷ 360,
-    before the last period held."""
+def _wc_item(path: str, base: str, before_end: Callable[[At], str]) -> Template:
+    """A working-capital item's balance row: its base (the row ``base``: operating costs, or
+    the bought-in materials for the payables) × periods a year × days ÷ 360, before the last
+    period held."""
 
     def formula(x: At) -> str:
-        annual = f"{x.p('opex.total')}*{x.i('timeline.periods_per_year')}"
+        annual = f"{x.p(base)}*{x.i('timeline.periods_per_year')}"
         return f"={annual}*{x.i(path)}/360*{before_end(x)}"
 
     return formula

@@ -399,6 +399,17 @@ class ModelWriter:
             "Share of building value taxed on value",
         )
         P(
+            "tax.community_services_share",
+            self.spec.tax.community_services_share,
+            "社区养老托育家政服务用房、用地比例（免房产税、城镇土地使用税）",
+            "Community-services share of the buildings and land (exempt from property and "
+            "land-use tax)",
+            "-",
+            "2019年第76号 第一条",
+            low=0,
+            high=1,
+        )
+        P(
             "xl.carry_years",
             rates.loss_carryforward_years,
             "亏损弥补年限",

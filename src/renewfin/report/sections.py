@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import cast
 
 import numpy as np
+import pandas as pd
 
 from renewfin.checks import minimum_capital_ratio
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
@@ -416,6 +417,20 @@ def investment_section(ctx: Ctx) -> str:
 # ------------------------------------------------------------------ revenue and costs
 
 
+def _taxes_by_year(ctx: Ctx, rev: pd.DataFrame) -> str:
+    """Each tax by year from the 营业收入、税金及附加和增值税估算表 (``rev``): 税金及附加 and
+    its lines, the other taxes (loan contracts' stamp duty, a REIT exit's taxes) and the VAT
+    payable; the revenue rows and the VAT workings (output, input, credit) are left out."""
+    keys = [
+        k for k in rev.index
+        if k.startswith("tax.") and k not in ("tax.output_vat", "tax.input_vat", "tax.vat_credit")
+        and not k.startswith("tax.exit_output_vat")
+    ]
+    return f"<h3>{esc(ctx.t('taxes.by_year'))}</h3>" + standard_table(
+        rev, ctx.fmt, ctx.lang, keys=keys
+    )
+
+
 def revenue_section(ctx: Ctx) -> str:
     """Revenue drivers and forecast, cost drivers and forecast, and the cash flow."""
     d = ctx.data
@@ -546,6 +561,7 @@ def revenue_section(ctx: Ctx) -> str:
         k for k in cost.index if k in ("opex.total", "opex.safety") or k.startswith("opex.item[")
     ]
     out.append(standard_table(cost, ctx.fmt, ctx.lang, keys=keys))
+    out.append(_taxes_by_year(ctx, rev))
     out.append(f"<h3>{esc(ctx.t('rev.totals'))}</h3>")
     out.append(ctx.metric_table(["total_revenue", "total_opex", "total_taxes"]))
     chart = charts.cash_flow_chart(

@@ -91,8 +91,9 @@ class InvestmentItem(SpecModel):
     default from the tax preset."""
     deed_taxable: bool = True
     """Land items only: whether the item acquires land use rights and bears 契税 (契税法
-    第一条; ``tax.deed_tax_rate``), capitalised into its cost; set no for compensation paid
-    to former occupants (征收补偿), which transfers no title to the company."""
+    第一条; ``tax.deed_tax_rate``), capitalised into its cost, and 印花税 on the transfer
+    deed (产权转移书据, ``tax.stamp_duty_transfer_rate``); set no for compensation paid to
+    former occupants (征收补偿), which transfers no title to the company."""
     ownership: AssetOwnership = AssetOwnership.KEPT
     """Who owns the works once complete: ``kept`` by the company, or handed over to
     ``residents`` or the ``government`` (no input VAT credit, not capitalised as a company

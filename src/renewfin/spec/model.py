@@ -226,7 +226,24 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
     problems += rate_floor_problems(spec)
     problems += _check_mmra(spec)
     problems += _check_payment(spec)
+    problems += _check_payables(spec)
     return problems
+
+
+def _check_payables(spec: ProjectSpec) -> list[Problem]:
+    """Payable days need a base: an operating cost marked ``purchased`` (第三版: 应付账款 =
+    外购原材料、燃料动力及其他材料年费用 ÷ 周转次数)."""
+    days = spec.working_capital.payable_days
+    if days == 0 or any(o.purchased for o in spec.opex):
+        return []
+    return [
+        Problem(
+            "working_capital.payable_days",
+            "payables are on the bought-in materials, fuel and power (第三版 应付账款); "
+            "expected an operating cost with `purchased: true`, or 0 days",
+            days,
+        )
+    ]
 
 
 def mmra_items(spec: ProjectSpec) -> list[str]:

@@ -107,6 +107,10 @@ class OpexItem(SpecModel):
     """Phase whose completion (or construction) times the cost; default the last to complete."""
     input_vat_rate: Share = 0.0
     """VAT rate charged on top of the cost and deductible as input VAT (进项税额)."""
+    purchased: bool = False
+    """Whether the cost is bought-in materials, fuel and power (外购原材料、燃料及动力费:
+    utilities, spares, consumables), the base of the payables (应付账款, 第三版); wages,
+    services and fees are not."""
 
     @model_validator(mode="after")
     def _basis_fields(self) -> Self:
@@ -162,8 +166,9 @@ Days = Annotated[float, Field(ge=0, le=360, allow_inf_nan=False)]
 
 class WorkingCapital(SpecModel):
     """流动资金 by the itemised method (分项详细估算法, 《建设项目经济评价方法与参数》第三版):
-    each item is a year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数), here on the
-    operating costs (经营成本, excl. VAT) of each period, annualised. The change in the
+    each item is a year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数): the operating
+    costs (经营成本, excl. VAT) of each period, annualised, and for the payables those of
+    them marked ``purchased`` (外购原材料、燃料及动力). The change in the
     balance is invested (流动资金) and the balance left is recovered in the last period held
     (回收流动资金); all days 0 (the default) means no working capital."""
 
@@ -176,8 +181,9 @@ class WorkingCapital(SpecModel):
     """现金 (cash kept for wages and other costs) minimum turnover days, on the operating
     costs [d]."""
     payable_days: Days = 0.0
-    """应付账款 minimum turnover days, on the operating costs (第三版: 应付账款 = 外购原材料、
-    燃料动力费 ÷ 周转次数; here all the operating costs) [d]."""
+    """应付账款 minimum turnover days, on the bought-in materials, fuel and power only (第三版:
+    应付账款 = 外购原材料、燃料动力及其他材料年费用 ÷ 周转次数): the operating costs marked
+    ``purchased`` [d]."""
 
     @model_validator(mode="after")
     def _payables_within_assets(self) -> Self:

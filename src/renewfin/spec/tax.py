@@ -300,6 +300,15 @@ class TaxSpec(SpecModel):
     duty on construction contracts and on the land's transfer deed are levied on the rest;
     sales of other housing are not exempt. 0 when the project builds no resettlement
     housing."""
+    community_services_share: Share = 0.0
+    """Share of the taxable land and of the buildings' value (within the self-used
+    ``property_tax_ad_valorem_share``) that the company uses itself to provide community
+    elderly-care, childcare and housekeeping services (社区养老、托育、家政服务): exempt
+    from 城镇土地使用税 and from 房产税 从价 (财政部 税务总局 发展改革委 民政部 商务部
+    卫生健康委公告2019年第76号 第一条: 用于提供社区养老、托育、家政服务的房产、土地); the
+    service income's VAT exemption is the stream's ``vat_method: exempt``; the income tax
+    rule of the notice (income counted at 90 %) is not modelled. 0 (the default) when the
+    project provides no such services; with ``resettlement_housing_share`` at most 1."""
     land_appreciation: LandAppreciationTaxSpec = Field(default_factory=LandAppreciationTaxSpec)
     """土地增值税 on sales of property and land use rights (streams with
     ``land_appreciation_tax``)."""
@@ -319,6 +328,24 @@ class TaxSpec(SpecModel):
                     )
                 ]
             )
+        community = self.community_services_share
+        problems: list[Problem | None] = []
+        if community > self.property_tax_ad_valorem_share + 1e-12:
+            problems.append(Problem(
+                "community_services_share",
+                "more than the self-used share of the buildings it is part of (expected at "
+                f"most property_tax_ad_valorem_share {self.property_tax_ad_valorem_share:g})",
+                community,
+            ))
+        if community + self.resettlement_housing_share > 1 + 1e-12:
+            problems.append(Problem(
+                "community_services_share",
+                "with resettlement_housing_share "
+                f"{self.resettlement_housing_share:g} more than all the land (expected a sum "
+                "of at most 1)",
+                community,
+            ))
+        raise_problems(problems)
         return self
 
     @model_validator(mode="after")

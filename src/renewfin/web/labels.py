@@ -57,6 +57,7 @@ FIELDS: dict[str, str] = {
     "category": "类别",
     "asset_class": "资产类别",
     "input_vat_rate": "进项税率",
+    "purchased": "外购原材料、燃料及动力（应付账款基数）",
     "quantity": "数量",
     "discount_rate": "折现率",
     "loan": "贷款",
@@ -121,6 +122,7 @@ FIELDS: dict[str, str] = {
     "inventory": "作为开发成本（存货）",
     "tax_category": "税法资产类别（最低折旧年限）",
     "resettlement_housing_share": "改造安置住房占比（免城镇土地使用税、印花税）",
+    "community_services_share": "社区养老托育家政服务用房、用地占比（免房产税、城镇土地使用税）",
     "vat_credit_refund": "增值税留抵退税",
     "tax_life_years": "税法折旧/摊销年限",
     # tax
