@@ -329,7 +329,7 @@ def _run_chunk(
     undefined metric is NaN (``renewfin.notes``: (n,) codes by metric), the values of each
     of ``lines`` ((n, C), NaN rows for the failed; ``renewfin.simulation_lines``) and their
     column labels."""
-    result = run(spec, chunk, n_scenarios=n, allow_unconverged=True)
+    result = run(spec, chunk, n_scenarios=n, allow_unconverged=True, lean=True, keep=lines)
     failed = np.flatnonzero(~result.converged)
     values = result.values
     why = {k: np.broadcast_to(w, (n,)).copy() for k, w in result.notes.why.items()}

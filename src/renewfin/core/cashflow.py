@@ -17,6 +17,16 @@ from renewfin.core.tax import holiday_factor, income_tax
 from renewfin.finance import cumulative
 from renewfin.ledger import Kind
 
+DETAIL: tuple[str, ...] = (
+    "cf.project.inflow",
+    "cf.project.outflow",
+    "cf.project.pre_tax_cumulative",
+    "cf.project.after_tax_cumulative",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
 
 def tax_relief(ctx: RunContext) -> np.ndarray | float:
     """The share of the income-tax rate due each period: 三免三减半 when

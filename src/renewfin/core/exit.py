@@ -16,6 +16,16 @@ from renewfin.ledger import Kind
 from renewfin.spec.funding import ReitAssetType, ReitValuation
 from renewfin.spec.revenue import RevenueKind, VatMethod
 
+DETAIL: tuple[str, ...] = (
+    "tax.exit_lat",
+    "tax.exit_lat_appreciation",
+    "tax.exit_lat_deductions",
+    "tax.exit_stamp_duty",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
 
 def valuation(ctx: RunContext) -> np.ndarray | None:
     """The REIT's value of the asset at the exit, (S,) [money], or None without an exit:

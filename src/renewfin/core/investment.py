@@ -17,6 +17,14 @@ from renewfin.inputs import RISK_OVERRUN
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 from renewfin.spec.model import ProjectSpec, default_asset_class
 
+DETAIL: tuple[str, ...] = (
+    "capex.category[*]",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
+
 CATEGORY_ZH = {
     InvestmentCategory.CONSTRUCTION: "建安工程费",
     InvestmentCategory.EQUIPMENT: "设备购置费",

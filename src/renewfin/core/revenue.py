@@ -11,6 +11,16 @@ from renewfin.ledger import Kind
 from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream, SetAsideBase
 from renewfin.timeline import elapsed_years, ramp_factor, step_index, window
 
+DETAIL: tuple[str, ...] = (
+    "revenue.units[*]",
+    "revenue.land_gross[*]",
+    "revenue.land_net_income[*]",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
+
 KIND_ZH = {
     RevenueKind.RENT: "租金收入",
     RevenueKind.PARKING: "停车收入",

@@ -17,6 +17,25 @@ from renewfin.spec.model import ProjectSpec, default_asset_class
 from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
 from renewfin.spec.tax import LandUseTaxFrom
 
+DETAIL: tuple[str, ...] = (
+    "tax.input_vat",
+    "tax.land_appreciation",
+    "tax.land_use",
+    "tax.lat_appreciation",
+    "tax.lat_deductions",
+    "tax.lat_prepaid",
+    "tax.lat_settlement",
+    "tax.property_ad_valorem",
+    "tax.property_rental",
+    "tax.stamp_construction",
+    "tax.stamp_duty",
+    "tax.stamp_lease",
+    "tax.stamp_transfer",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
 
 def vat_payable(
     output_vat: np.ndarray, input_vat: np.ndarray, refund: bool = False
