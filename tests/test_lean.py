@@ -95,7 +95,7 @@ def test_declaring_a_line_that_a_metric_reads_fails_loudly(
     lean._detail_pattern.cache_clear()
     try:
         spec = renewfin.load_spec(str(ROOT / "models/industrial_park_reit.yaml"))
-        with pytest.raises(KeyError, match="cash.cumulative_surplus"):
+        with pytest.raises(KeyError, match=r"cash\.cumulative_surplus"):
             run(spec, allow_unconverged=True, lean=True)
     finally:
         monkeypatch.undo()
