@@ -15,10 +15,19 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from renewfin.core import cashflow, exit, investment, revenue, tax
+from renewfin.core import (
+    cashflow,
+    depreciation,
+    exit,
+    investment,
+    opex,
+    revenue,
+    tax,
+    working_capital,
+)
 from renewfin.financing import stage
 
-STAGES = (investment, revenue, tax, exit, cashflow, stage)
+STAGES = (investment, revenue, opex, tax, working_capital, depreciation, exit, cashflow, stage)
 """The stage modules whose ``DETAIL`` lines a lean run leaves out."""
 
 

@@ -8,6 +8,13 @@ from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.ledger import Kind
 
+DETAIL: tuple[str, ...] = (
+    "dep.class[*]",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
 
 def straight_line(
     t: np.ndarray,

@@ -21,6 +21,9 @@ DETAIL: tuple[str, ...] = (
     "tax.exit_lat_appreciation",
     "tax.exit_lat_deductions",
     "tax.exit_stamp_duty",
+    "reit.noi_projection",
+    "reit.recovered",
+    "reit.flag_exit",
 )
 """Lines of this stage that only tables, the workbook and reports show: no later stage,
 metric or check reads them, so a lean run (``renewfin.lean``) does not store them.

@@ -10,6 +10,14 @@ from renewfin.core.revenue import StreamResult
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
 from renewfin.timeline import elapsed_years, step_index, window
 
+DETAIL: tuple[str, ...] = (
+    "opex.safety",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
+
 CATEGORY_ZH = {
     OpexCategory.OPERATIONS: "运营费用",
     OpexCategory.MAINTENANCE: "维修养护费",

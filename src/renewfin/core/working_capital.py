@@ -15,6 +15,17 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.ledger import Kind
 
+DETAIL: tuple[str, ...] = (
+    "wc.receivables",
+    "wc.inventory",
+    "wc.cash",
+    "wc.payables",
+)
+"""Lines of this stage that only tables, the workbook and reports show: no later stage,
+metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
+``*`` stands for any text."""
+
+
 ITEMS = (
     ("receivables", "receivable_days", "应收账款", "Receivables", 1.0),
     ("inventory", "inventory_days", "存货", "Inventory", 1.0),

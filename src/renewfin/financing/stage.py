@@ -44,6 +44,9 @@ DETAIL: tuple[str, ...] = (
     "cash.bond_shortfall",
     "cash.loan_shortfall",
     "bond.refinanced",
+    "fiscal.interest_subsidies",
+    "loan.idc_paid",
+    "fund.claim",
 )
 """Lines of this stage that only tables, the workbook and reports show: no later stage,
 metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
