@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+Detail = tuple[str, ...]
+"""A stage's ``DETAIL``: ids (``*`` for any text) of the lines it records that only tables,
+the workbook and reports show; no later stage, metric or check reads them, so a lean run
+(``renewfin.lean``) does not store them."""
+
+
 class Kind(StrEnum):
     """What a line item measures."""
 

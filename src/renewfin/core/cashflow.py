@@ -15,17 +15,13 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.core.tax import holiday_factor, income_tax
 from renewfin.finance import cumulative
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 
-DETAIL: tuple[str, ...] = (
-    "cf.project.inflow",
-    "cf.project.outflow",
-    "cf.project.pre_tax_cumulative",
+DETAIL: Detail = (
+    "cf.project.inflow", "cf.project.outflow", "cf.project.pre_tax_cumulative",
     "cf.project.after_tax_cumulative",
 )
-"""Lines of this stage that only tables, the workbook and reports show: no later stage,
-metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
-``*`` stands for any text."""
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def tax_relief(ctx: RunContext) -> np.ndarray | float:

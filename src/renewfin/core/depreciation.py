@@ -6,14 +6,10 @@ import numpy as np
 
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 
-DETAIL: tuple[str, ...] = (
-    "dep.class[*]",
-)
-"""Lines of this stage that only tables, the workbook and reports show: no later stage,
-metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
-``*`` stands for any text."""
+DETAIL: Detail = ("dep.class[*]",)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def straight_line(

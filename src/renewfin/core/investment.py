@@ -14,15 +14,12 @@ import numpy as np
 
 from renewfin.core.context import PhaseTiming, RunContext
 from renewfin.inputs import RISK_OVERRUN
+from renewfin.ledger import Detail
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 from renewfin.spec.model import ProjectSpec, default_asset_class
 
-DETAIL: tuple[str, ...] = (
-    "capex.category[*]",
-)
-"""Lines of this stage that only tables, the workbook and reports show: no later stage,
-metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
-``*`` stands for any text."""
+DETAIL: Detail = ("capex.category[*]",)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 CATEGORY_ZH = {

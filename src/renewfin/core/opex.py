@@ -7,15 +7,12 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
+from renewfin.ledger import Detail
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
 from renewfin.timeline import elapsed_years, step_index, window
 
-DETAIL: tuple[str, ...] = (
-    "opex.safety",
-)
-"""Lines of this stage that only tables, the workbook and reports show: no later stage,
-metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
-``*`` stands for any text."""
+DETAIL: Detail = ("opex.safety",)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 CATEGORY_ZH = {

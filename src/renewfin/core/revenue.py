@@ -7,18 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from renewfin.core.context import RunContext
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream, SetAsideBase
 from renewfin.timeline import elapsed_years, ramp_factor, step_index, window
 
-DETAIL: tuple[str, ...] = (
-    "revenue.units[*]",
-    "revenue.land_gross[*]",
-    "revenue.land_net_income[*]",
-)
-"""Lines of this stage that only tables, the workbook and reports show: no later stage,
-metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
-``*`` stands for any text."""
+DETAIL: Detail = ("revenue.units[*]", "revenue.land_gross[*]", "revenue.land_net_income[*]")
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 KIND_ZH = {

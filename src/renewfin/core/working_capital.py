@@ -13,17 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from renewfin.core.context import RunContext
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 
-DETAIL: tuple[str, ...] = (
-    "wc.receivables",
-    "wc.inventory",
-    "wc.cash",
-    "wc.payables",
-)
-"""Lines of this stage that only tables, the workbook and reports show: no later stage,
-metric or check reads them, so a lean run (``renewfin.lean``) does not store them.
-``*`` stands for any text."""
+DETAIL: Detail = ("wc.receivables", "wc.inventory", "wc.cash", "wc.payables")
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 ITEMS = (
