@@ -8,7 +8,7 @@ per-scenario values of any numeric input by its spec path. Stages run in the ord
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from renewfin.financing import stage as financing
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.sizing import BOUNDS, Sizing
 from renewfin.inputs import Inputs
+from renewfin.lean import skip as lean_skip
 from renewfin.ledger import Ledger
 from renewfin.metrics import metric_info, project_metrics
 from renewfin.metrics_funding import funding_metrics
@@ -215,6 +216,8 @@ def run(
     *,
     n_scenarios: int | None = None,
     allow_unconverged: bool = False,
+    lean: bool = False,
+    keep: Sequence[str] = (),
 ) -> Result:
     """Run the engine on a spec.
 
@@ -237,6 +240,12 @@ def run(
         Return the result even when the funding solve of some scenario did not converge;
         those scenarios are flagged (``Result.converged``, a ``funding_converged`` check
         that fails) and ``diagnostics`` says that their figures are unreliable.
+    lean : bool
+        Do not store the ledger lines only tables and reports show (each stage's
+        ``DETAIL``, ``renewfin.lean``): the metrics and checks are the same; the Monte Carlo
+        runs its chunks so.
+    keep : sequence of str
+        In a lean run, ledger lines to store all the same (``simulate(lines=…)``).
 
     Raises
     ------
@@ -250,16 +259,22 @@ def run(
         count and what to change.
     """
     checked = check_overrides(spec, overrides, n_scenarios)
-    return run_checked(spec, checked, allow_unconverged=allow_unconverged)
+    skip = lean_skip(keep) if lean else None
+    return run_checked(spec, checked, allow_unconverged=allow_unconverged, skip=skip)
 
 
 def run_checked(
-    spec: ProjectSpec, overrides: Overrides, *, allow_unconverged: bool = False
+    spec: ProjectSpec,
+    overrides: Overrides,
+    *,
+    allow_unconverged: bool = False,
+    skip: Callable[[str], bool] | None = None,
 ) -> Result:
-    """``run`` on overrides already checked by ``check_overrides``."""
+    """``run`` on overrides already checked by ``check_overrides``; ``skip`` names the
+    ledger lines not stored (``renewfin.lean.skip``)."""
     t0 = time.perf_counter()
     inputs = Inputs(overrides.n_scenarios, overrides.values)
-    ctx = RunContext.create(spec, inputs)
+    ctx = RunContext.create(spec, inputs, skip)
     plan, sizing, reit_values = _stages(ctx)
     rate, equity_rate = _discount_rates(ctx)
     structural = inputs.unused()
@@ -267,7 +282,7 @@ def run_checked(
         from renewfin.spec_runs import run_by_spec_values
 
         return run_by_spec_values(
-            spec, overrides, structural, allow_unconverged=allow_unconverged
+            spec, overrides, structural, allow_unconverged=allow_unconverged, skip=skip
         )
     if not allow_unconverged and not sizing.converged.all():
         raise sizing.error([ln.name for ln in plan.loans])

@@ -7,7 +7,7 @@ workbook and the JSON output read the ledger; none recomputes what it holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -16,6 +16,12 @@ import numpy as np
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+Detail = tuple[str, ...]
+"""A stage's ``DETAIL``: ids (``*`` for any text) of the lines it records that only tables,
+the workbook and reports show; no later stage, metric or check reads them, so a lean run
+(``renewfin.lean``) does not store them."""
 
 
 class Kind(StrEnum):
@@ -63,12 +69,29 @@ class LineItem:
 class Ledger:
     """Ordered line items of one run over S scenarios and T periods."""
 
-    def __init__(self, n_scenarios: int, n_periods: int, money_unit: str, labels: list[str]):
+    def __init__(
+        self,
+        n_scenarios: int,
+        n_periods: int,
+        money_unit: str,
+        labels: list[str],
+        *,
+        skip: Callable[[str], bool] | None = None,
+    ):
         self.n_scenarios = n_scenarios
         self.n_periods = n_periods
         self.money_unit = money_unit
         self.labels = labels
         self._items: dict[str, LineItem] = {}
+        self._skip = skip
+        self.dropped: dict[str, str] = {}
+        """Id → group of lines recorded but not stored (a lean run, ``renewfin.lean``): ``in`` the
+        ledger, so no branch changes; reading one raises ``KeyError``."""
+
+    def mark_dropped(self, dropped: Mapping[str, str]) -> None:
+        """Count ``dropped`` (id → group) as recorded but not stored (a ledger stitched
+        from lean parts)."""
+        self.dropped.update((i, g) for i, g in dropped.items() if i not in self._items)
 
     def add(
         self,
@@ -82,7 +105,7 @@ class Ledger:
         unit: str | None = None,
     ) -> np.ndarray:
         """Record a line item and return its stored array ((S|1, T), float)."""
-        if id in self._items:
+        if id in self._items or id in self.dropped:
             raise KeyError(f"line item {id!r} recorded twice")
         arr = np.asarray(values, dtype=float)
         if arr.ndim < 2:
@@ -94,11 +117,14 @@ class Ledger:
             )
         if unit is None:
             unit = self.money_unit if kind in (Kind.FLOW, Kind.BALANCE) else "-"
-        self._items[id] = LineItem(id, zh, en, unit, kind, group, arr)
+        if self._skip is not None and self._skip(id):
+            self.dropped[id] = group
+        else:
+            self._items[id] = LineItem(id, zh, en, unit, kind, group, arr)
         return arr
 
     def __contains__(self, id: object) -> bool:
-        return id in self._items
+        return id in self._items or id in self.dropped
 
     def __iter__(self) -> Iterator[LineItem]:
         return iter(self._items.values())
@@ -111,6 +137,11 @@ class Ledger:
         try:
             return self._items[id]
         except KeyError:
+            if id in self.dropped:
+                raise KeyError(
+                    f"line item {id!r} is not stored in a lean run; declare it needed "
+                    "(remove it from its stage's DETAIL, renewfin.lean)"
+                ) from None
             raise KeyError(f"no line item {id!r} in the ledger") from None
 
     def __getitem__(self, id: str) -> np.ndarray:
@@ -122,7 +153,21 @@ class Ledger:
         return self.item(id).data
 
     def ids(self, group: str | None = None, prefix: str | None = None) -> list[str]:
-        """Ids in recording order, optionally of one group or with an id prefix."""
+        """Ids in recording order, optionally of one group or with an id prefix.
+
+        Raises
+        ------
+        KeyError
+            In a lean run, when the group or prefix matches a line that was not stored (its sum or
+            list would silently differ from the full run's).
+        """
+        if any(
+            (group is not None or prefix is not None)
+            and (group is None or g == group)
+            and (prefix is None or i.startswith(prefix))
+            for i, g in self.dropped.items()
+        ):
+            raise KeyError(f"lines of {group or prefix!r} are not all stored in a lean run")
         return [
             i.id
             for i in self._items.values()

@@ -324,12 +324,13 @@ ChunkOut = tuple[
 def _run_chunk(
     spec: ProjectSpec, chunk: dict[str, np.ndarray], n: int, lines: tuple[str, ...] = ()
 ) -> ChunkOut:
-    """Metrics of a chunk of n scenarios (NaN for those whose funding solve did not
-    converge), the engine's timings, the (k,) indices of those failed scenarios, why each
+    """Metrics of a chunk of n scenarios, from a lean run that stores only the ledger lines
+    something reads and ``lines`` (``renewfin.lean``; NaN for those whose funding solve did
+    not converge), the engine's timings, the (k,) indices of those failed scenarios, why each
     undefined metric is NaN (``renewfin.notes``: (n,) codes by metric), the values of each
     of ``lines`` ((n, C), NaN rows for the failed; ``renewfin.simulation_lines``) and their
     column labels."""
-    result = run(spec, chunk, n_scenarios=n, allow_unconverged=True)
+    result = run(spec, chunk, n_scenarios=n, allow_unconverged=True, lean=True, keep=lines)
     failed = np.flatnonzero(~result.converged)
     values = result.values
     why = {k: np.broadcast_to(w, (n,)).copy() for k, w in result.notes.why.items()}

@@ -16,6 +16,7 @@ those of scenario 0's group, and the diagnostics are the union of the groups'.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,10 +35,15 @@ _ZERO_KINDS = (Kind.FLOW, Kind.BALANCE, Kind.FLAG, Kind.QUANTITY)
 
 
 def run_by_spec_values(
-    spec: ProjectSpec, overrides: Overrides, paths: list[str], *, allow_unconverged: bool = False
+    spec: ProjectSpec,
+    overrides: Overrides,
+    paths: list[str],
+    *,
+    allow_unconverged: bool = False,
+    skip: Callable[[str], bool] | None = None,
 ) -> Result:
     """Run ``overrides`` whose ``paths`` the engine reads from the spec (see the module
-    docstring).
+    docstring); ``skip`` as for ``run_checked``.
 
     Raises
     ------
@@ -56,7 +62,7 @@ def run_by_spec_values(
         changed = spec.with_changes(_changes(overrides, paths, combo))
         rest = {p: v for p, v in overrides.rows(rows).items() if p not in paths}
         part = run_checked(
-            changed, Overrides(rest, rows.size), allow_unconverged=allow_unconverged
+            changed, Overrides(rest, rows.size), allow_unconverged=allow_unconverged, skip=skip
         )
         parts.append((rows, part))
     if len(parts) == 1:
@@ -149,6 +155,8 @@ def _stitch_ledger(template: Ledger, parts: list[tuple[np.ndarray, Result]], s: 
             if id in r.ledger:
                 data[rows] = r.ledger[id]
         ledger.add(id, item.zh, item.en, data, group=item.group, kind=item.kind, unit=item.unit)
+    for _, r in parts:
+        ledger.mark_dropped(r.ledger.dropped)
     return ledger
 
 

@@ -15,7 +15,13 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.core.tax import holiday_factor, income_tax
 from renewfin.finance import cumulative
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
+
+DETAIL: Detail = (
+    "cf.project.inflow", "cf.project.outflow", "cf.project.pre_tax_cumulative",
+    "cf.project.after_tax_cumulative",
+)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def tax_relief(ctx: RunContext) -> np.ndarray | float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,10 +56,15 @@ class RunContext:
         return (np.arange(n) <= last).astype(float)[None, :]
 
     @classmethod
-    def create(cls, spec: ProjectSpec, inputs: Inputs) -> RunContext:
-        """Build the calendar and phase timings, and record the timing flags."""
+    def create(
+        cls, spec: ProjectSpec, inputs: Inputs, skip: Callable[[str], bool] | None = None
+    ) -> RunContext:
+        """Build the calendar and phase timings, and record the timing flags; ``skip``
+        names the lines the ledger leaves out (a lean run, ``renewfin.lean``)."""
         tl = Timeline.from_spec(spec.timeline)
-        ledger = Ledger(inputs.n_scenarios, tl.n_periods, spec.project.money_unit.value, tl.labels)
+        ledger = Ledger(
+            inputs.n_scenarios, tl.n_periods, spec.project.money_unit.value, tl.labels, skip=skip
+        )
         ctx = cls(spec, inputs, tl, ledger, resolve_tax(spec.tax, spec.project.city_tier))
         delay = np.rint(np.maximum(inputs.scalar(RISK_DELAY, 0.0), 0.0)).astype(np.int64)
         for ph in spec.timeline.phases:

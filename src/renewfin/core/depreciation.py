@@ -6,7 +6,10 @@ import numpy as np
 
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
+
+DETAIL: Detail = ("dep.class[*]",)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def straight_line(

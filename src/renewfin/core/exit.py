@@ -12,9 +12,15 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.core.tax import lat_costs, lat_due
 from renewfin.instruments import reit
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 from renewfin.spec.funding import ReitAssetType, ReitValuation
 from renewfin.spec.revenue import RevenueKind, VatMethod
+
+DETAIL: Detail = (
+    "tax.exit_lat", "tax.exit_lat_appreciation", "tax.exit_lat_deductions",
+    "tax.exit_stamp_duty", "reit.noi_projection", "reit.recovered", "reit.flag_exit",
+)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def valuation(ctx: RunContext) -> np.ndarray | None:

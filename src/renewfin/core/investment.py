@@ -14,8 +14,13 @@ import numpy as np
 
 from renewfin.core.context import PhaseTiming, RunContext
 from renewfin.inputs import RISK_OVERRUN
+from renewfin.ledger import Detail
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 from renewfin.spec.model import ProjectSpec, default_asset_class
+
+DETAIL: Detail = ("capex.category[*]",)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
+
 
 CATEGORY_ZH = {
     InvestmentCategory.CONSTRUCTION: "建安工程费",

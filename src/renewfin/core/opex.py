@@ -7,8 +7,13 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
+from renewfin.ledger import Detail
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
 from renewfin.timeline import elapsed_years, step_index, window
+
+DETAIL: Detail = ("opex.safety",)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
+
 
 CATEGORY_ZH = {
     OpexCategory.OPERATIONS: "运营费用",

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from renewfin.core.context import RunContext
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 from renewfin.spec.revenue import GrowthFrom, RevenueKind, RevenueStream, SetAsideBase
 from renewfin.timeline import elapsed_years, ramp_factor, step_index, window
+
+DETAIL: Detail = ("revenue.units[*]", "revenue.land_gross[*]", "revenue.land_net_income[*]")
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
+
 
 KIND_ZH = {
     RevenueKind.RENT: "租金收入",

@@ -11,11 +11,19 @@ from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup, input_vat_credited
 from renewfin.core.revenue import StreamResult, stream_start
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import ProjectSpec, default_asset_class
 from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
 from renewfin.spec.tax import LandUseTaxFrom
+
+DETAIL: Detail = (
+    "tax.input_vat", "tax.land_appreciation", "tax.land_use", "tax.lat_appreciation",
+    "tax.lat_deductions", "tax.lat_prepaid", "tax.lat_settlement",
+    "tax.property_ad_valorem", "tax.property_rental", "tax.stamp_construction",
+    "tax.stamp_duty", "tax.stamp_lease", "tax.stamp_transfer",
+)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def vat_payable(

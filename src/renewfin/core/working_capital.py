@@ -14,7 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from renewfin.core.context import RunContext
-from renewfin.ledger import Kind
+from renewfin.ledger import Detail, Kind
+
+DETAIL: Detail = ("wc.receivables", "wc.inventory", "wc.cash", "wc.payables")
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
+
 
 ITEMS = (
     ("receivables", "receivable_days", "应收账款", "Receivables", "opex.total", 1.0),

@@ -11,8 +11,21 @@ from renewfin.finance import cumulative
 from renewfin.financing.plan import FundingPlan, compile_plan
 from renewfin.financing.sizing import Sizing, size_and_run
 from renewfin.financing.waterfall import Operations, Periods
-from renewfin.ledger import Kind, Ledger
+from renewfin.ledger import Detail, Kind, Ledger
 from renewfin.spec.funding import DistributionPolicy, Drawdown, DsraFunding
+
+DETAIL: Detail = (
+    "bs.fixed_assets", "bs.cash", "bs.vat_credit", "bs.assets", "bs.liabilities",
+    "bs.debt_ratio", "escrow.opening", "escrow.earned", "escrow.release",
+    "escrow.closing", "pl.ebit", "pl.ebit_pre_financing", "pl.total_cost",
+    "pl.subsidy_income", "pl.gain_on_exit", "pl.net_profit", "tax.taxable_income",
+    "tax.loss_used", "tax.deferred_tax", "tax.depreciation_adjustment",
+    "tax.stamp_loan", "finance.fees_expensed", "finance.fees_capitalised",
+    "finance.interest_income", "cash.balance", "cash.lockup", "cash.bond_shortfall",
+    "cash.loan_shortfall", "bond.refinanced", "fiscal.interest_subsidies",
+    "loan.idc_paid", "fund.claim",
+)
+"""Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
 
 def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> Operations:
