@@ -27,6 +27,24 @@ def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     return result, load_workbook(path)
 
 
+MODELS = ["old_community", "industrial_park_reit", "old_factory_park", "urban_village"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Each bundled model's workbook (formulas), written once for the module."""
+    tmp = tmp_path_factory.mktemp("models")
+    cache: dict[str, object] = {}
+
+    def get(model: str):  # type: ignore[no-untyped-def]
+        if model not in cache:
+            result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
+            cache[model] = load_workbook(write_model(result, tmp / f"{model}.xlsx"))
+        return cache[model]
+
+    return get
+
+
 def _inputs(wb) -> dict[str, tuple[int, object, str, str]]:  # type: ignore[no-untyped-def]
     ws = wb["Inputs"]
     return {
@@ -298,3 +316,96 @@ def test_every_time_series_input_has_its_calendar_years_above(tmp_path: Path) ->
     years = lambda path, n: [got.cell(row[path] - 1, 7 + k).value for k in range(n)]  # noqa: E731
     assert years("xl.schedule[停车设施及充电桩]", 2) == [2026, 2027]
     assert years("revenues[充电桩].ramp_up.padded", 3) == [2028, 2029, 2030]
+
+
+REF = re.compile(r"(?:'?Inputs'?!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+"""A cell or range reference (A1 style, optionally absolute and on a sheet)."""
+
+
+def input_cells_read(formula: str, on_inputs: bool) -> set[tuple[int, int]]:
+    """The Inputs cells (row, column) a formula reads: its references that name the Inputs
+    sheet, and on the Inputs sheet itself its unqualified references too; a range gives
+    every cell it spans. Text in quotes is skipped."""
+    from openpyxl.utils import column_index_from_string as index
+
+    body = STRING.sub('""', formula)
+    out: set[tuple[int, int]] = set()
+    for m in REF.finditer(body):
+        qualified = m.group(0).startswith(("Inputs!", "'Inputs'!"))
+        before = body[max(m.start() - 1, 0)]
+        if not qualified and (not on_inputs or before == "!" or before.isalnum() or
+                              before == "_"):
+            continue
+        c1, r1, c2, r2 = m.groups()
+        rows = range(int(r1), int(r2 or r1) + 1)
+        cols = range(index(c1), index(c2 or c1) + 1)
+        out |= {(r, c) for r in rows for c in cols}
+    return out
+
+
+def test_input_cells_read_hand_cases() -> None:
+    """Hand cases: a qualified cell and range of Inputs are read (the range cell by cell),
+    another sheet's reference is not, an unqualified one only on the Inputs sheet itself, a
+    quoted text never."""
+    f = "=Inputs!$E$12*SUM(Inputs!$G$18:$H$18)+CashFlow!$E$5+E7&\"Inputs!E9\""
+    assert input_cells_read(f, on_inputs=False) == {(12, 5), (18, 7), (18, 8)}
+    assert input_cells_read(f, on_inputs=True) == {(12, 5), (18, 7), (18, 8), (7, 5)}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_input_is_read_by_a_formula(model: str, written) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 point 1: every number on the Inputs sheet (a scalar in column E, a vector's
+    value from column G) is read by at least one formula of the workbook, so that editing
+    it changes the model or trips a check; an input no formula reads (a revenue-share
+    cost's growth, a cap-rate exit's discount rate, the lives of a class without assets,
+    the IRR floor of an ownership REIT) is not written."""
+    wb = written(model)
+    read: set[tuple[int, int]] = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    read |= input_cells_read(cell.value, ws.title == "Inputs")
+    ws = wb["Inputs"]
+    unread = [
+        (ws.cell(r, 1).value, ws.cell(r, c).coordinate, ws.cell(r, c).value)
+        for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value
+        for c in [5, *range(7, ws.max_column + 1)]
+        if isinstance(ws.cell(r, c).value, int | float) and (r, c) not in read
+    ]
+    assert not unread, unread[:10]
+
+
+FUNCTION = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?([A-Z][A-Z0-9.]*)\(")
+"""A function call in a formula (Excel's ``_xlfn.`` prefix of newer functions dropped)."""
+
+
+def test_functions_finds_the_calls_only() -> None:
+    """Hand case: the calls of a formula, ``_xlfn.`` dropped; a name inside a quoted text
+    and a sheet name are not calls."""
+    body = '=IFERROR(_xlfn.ISFORMULA(A1),"SUM(x)")+\'T07 IRR(\'!A1+N(B2)'
+    assert functions(body) == {"IFERROR", "ISFORMULA", "N"}
+
+
+def functions(formula: str) -> set[str]:
+    """The functions a formula calls (outside quoted texts and sheet names)."""
+    return set(FUNCTION.findall(SHEET.sub("S!", STRING.sub('""', formula))))
+
+
+def test_readme_names_every_function_the_workbooks_use(written) -> None:  # type: ignore[no-untyped-def]
+    """The README's section on Microsoft Excel lists the functions the workbooks use, so
+    that what it says about Excel covers them all: every function of every formula of the
+    four bundled models' workbooks is named there (reference: the README itself)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## The workbook in Microsoft Excel\n")
+    section = readme[start:readme.index("\n## ", start + 1)]
+    named = set(re.findall(r"`([A-Z][A-Z0-9.]*)`", section))
+    used: set[str] = set()
+    for model in MODELS:
+        for ws in written(model).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        used |= functions(cell.value)
+    assert {"IRR", "ISFORMULA", "SUMPRODUCT"} <= used
+    assert not used - named, sorted(used - named)

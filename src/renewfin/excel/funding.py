@@ -1678,8 +1678,9 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         return f"={on}*(" + ("+".join(parts) or "0") + ")"
 
     b.row(F, "xl.dsra_target", "偿债准备金目标", "DSRA target", target, total=False)
-    w.param("xl.dsra_from_plan", float(plan_funds), "偿债准备金由建设期资金计提", "DSRA funded at "
-            "completion by the funding plan (1 = yes)", "-")
+    if plan_funds:  # read by the funding row only (from cash it is a zero row)
+        w.param("xl.dsra_from_plan", 1.0, "偿债准备金由建设期资金计提", "DSRA funded at "
+                "completion by the funding plan (1 = yes)", "-")
     b.row(
         F,
         "xl.completion",

@@ -1439,6 +1439,7 @@ def depreciation_rows(w: ModelWriter) -> None:
             "One-off sales revenue",
             lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
         )
+    w.depreciation_inputs({cls for cls, _ in w.groups})
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"

@@ -192,6 +192,21 @@ class ModelWriter:
         self.input_row += 1
         return self.book.vectors[path]
 
+    def depreciation_inputs(self, classes: set[str]) -> None:
+        """Life, tax life and residual rate of each depreciation class that holds an asset
+        (``classes``: the asset classes of the workbook's groups); a class with none is
+        read by no formula and not written."""
+        P = self.param
+        for c in self.spec.depreciation.classes:
+            if c.name not in classes or c.inventory:
+                continue
+            P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
+            P(f"xl.tax_life[{c.name}]", c.tax_life, f"税法折旧年限：{c.name}",
+              f"Life for income tax: {c.name}", "yr",
+              "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind")
+            P(f"xl.residual[{c.name}]", c.residual_rate, f"残值率：{c.name}",
+              f"Residual rate: {c.name}")
+
     def value(self, path: str) -> float | list[float]:
         """The value the run used for an engine input."""
         assert self.result.inputs is not None
@@ -322,13 +337,9 @@ class ModelWriter:
                 f"Price unit factor: {r.name}",
                 "-",
             )
-            P(
-                f"xl.per_year[{r.name}]",
-                r.price_per.per_year,
-                f"每年计费次数：{r.name}",
-                f"Price periods per year: {r.name}",
-                "1/yr",
-            )
+            if not r.kind.one_off:  # a sale's price is per unit sold, read per period
+                P(f"xl.per_year[{r.name}]", r.price_per.per_year, f"每年计费次数：{r.name}",
+                  f"Price periods per year: {r.name}", "1/yr")
             P(
                 f"xl.growth_every[{r.name}]",
                 r.growth_every_years,
@@ -405,22 +416,6 @@ class ModelWriter:
             "Loss carry-forward years",
             "yr",
         )
-        for c in spec.depreciation.classes:
-            P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
-            P(
-                f"xl.tax_life[{c.name}]",
-                c.tax_life,
-                f"税法折旧年限：{c.name}",
-                f"Life for income tax: {c.name}",
-                "yr",
-                "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind",
-            )
-            P(
-                f"xl.residual[{c.name}]",
-                c.residual_rate,
-                f"残值率：{c.name}",
-                f"Residual rate: {c.name}",
-            )
         P(
             "xl.include_residual",
             float(spec.evaluation.include_residual_value and spec.funding.reit_exit is None),
