@@ -784,7 +784,8 @@ def loans(w: ModelWriter) -> None:
             level = fs.lpr.five_year if five else fs.lpr.one_year
             path = (fs.lpr.five_year_path if five else fs.lpr.one_year_path) or [level]
             w.param(f"xl.lpr_level.{name}", level, "LPR基准水平", "LPR level of the spec")
-            w.vector(f"xl.lpr_path.{name}", list(path), "LPR路径（按年）", "LPR path by year")
+            w.vector(f"xl.lpr_path.{name}", list(path), "LPR路径（按年）", "LPR path by year",
+                     low=-1.0, high=1.0)
             n = len(path)
 
             def lpr_rate(x: At, at: str = at, name: str = name, n: int = n) -> str:
@@ -829,12 +830,14 @@ def loans(w: ModelWriter) -> None:
                 list(terms.weights),
                 f"还款权重：{ln.name}",
                 f"Repayment weights: {ln.name}",
+                high=None,
             )
             w.vector(
                 f"xl.weights_left[{ln.name}]",
                 list(terms.remaining_weights()),
                 f"剩余还款权重：{ln.name}",
                 f"Remaining weights: {ln.name}",
+                high=None,
             )
         if terms.target_dscr is not None:
             w.param(
