@@ -203,6 +203,8 @@ def test_every_model_gets_at_least_15_edits(cases: list[Case]) -> None:
     for m in MODELS:
         paths = {c.path for c in cases if c.model == m}
         assert len(paths) >= 15, (m, sorted(paths))
+        assert any(p.startswith("revenues[") and p.endswith(".unit_price") for p in paths), m
+        assert any(p.startswith("investment[") and p.endswith(".amount") for p in paths), m
         assert any(p.endswith(".sizing.gearing") for p in paths), m
         assert any(p.endswith(".sizing.dscr") for p in paths), m
 

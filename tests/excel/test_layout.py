@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 import renewfin
 from renewfin.engine import run
-from renewfin.excel.writer import input_format, write_model
+from renewfin.excel.writer import input_bounds, input_format, write_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +25,31 @@ def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     result = run(renewfin.load_spec(str(ROOT / "models/old_community.yaml")))
     path = write_model(result, tmp_path_factory.mktemp("layout") / "m.xlsx")
     return result, load_workbook(path)
+
+
+MODELS = ["old_community", "industrial_park_reit", "old_factory_park", "urban_village"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Each bundled model's workbook (formulas), written once for the module."""
+    tmp = tmp_path_factory.mktemp("models")
+    cache: dict[str, object] = {}
+
+    def get(model: str):  # type: ignore[no-untyped-def]
+        """A bundled model by name, or a feature-matrix case by ``matrix:<id>``."""
+        if model not in cache:
+            if model.startswith("matrix:"):
+                from .feature_matrix import CASES
+
+                case = next(c for c in CASES if c.id == model.removeprefix("matrix:"))
+                result = run(case.spec())
+            else:
+                result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
+            cache[model] = load_workbook(write_model(result, tmp / f"{len(cache)}.xlsx"))
+        return cache[model]
+
+    return get
 
 
 def _inputs(wb) -> dict[str, tuple[int, object, str, str]]:  # type: ignore[no-untyped-def]
@@ -65,6 +90,14 @@ def test_input_format_rules() -> None:
     assert input_format("investment[x].amount", "万元", 86000.0) == "#,##0.00"
     assert input_format("xl.n_periods", "-", 22.0) == "0"
     assert input_format("timeline.phases[x].duration_years", "yr", 1.5) == "#,##0.00##"
+    # an item's rate and a stamp-duty rate are percentages; a count a year is an integer,
+    # a tax per m² a year an amount; the capital floor a percentage, a DSCR floor a ratio
+    assert input_format("xl.vat_rate[停车位]", "", 0.09) == "0.00##%"
+    assert input_format("xl.stamp_loan", "", 5e-5) == "0.00##%"
+    assert input_format("xl.per_year[停车位]", "1/yr", 12.0) == "0"
+    assert input_format("xl.land_use_rate", "元/m²/yr", 15.75) == "#,##0.00"
+    assert input_format("xl.floor.capital_ratio", "-", 0.2) == "0.00##%"
+    assert input_format("xl.floor.dscr", "-", 1.2) == "0.00"
 
 
 def test_loan_tenor_and_grace_are_inputs_the_periods_read(book) -> None:  # type: ignore[no-untyped-def]
@@ -298,3 +331,216 @@ def test_every_time_series_input_has_its_calendar_years_above(tmp_path: Path) ->
     years = lambda path, n: [got.cell(row[path] - 1, 7 + k).value for k in range(n)]  # noqa: E731
     assert years("xl.schedule[停车设施及充电桩]", 2) == [2026, 2027]
     assert years("revenues[充电桩].ramp_up.padded", 3) == [2028, 2029, 2030]
+
+
+REF = re.compile(r"(?:'?Inputs'?!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+"""A cell or range reference (A1 style, optionally absolute and on a sheet)."""
+
+
+def input_cells_read(formula: str, on_inputs: bool) -> set[tuple[int, int]]:
+    """The Inputs cells (row, column) a formula reads: its references that name the Inputs
+    sheet, and on the Inputs sheet itself its unqualified references too; a range gives
+    every cell it spans. Text in quotes is skipped."""
+    from openpyxl.utils import column_index_from_string as index
+
+    body = STRING.sub('""', formula)
+    out: set[tuple[int, int]] = set()
+    for m in REF.finditer(body):
+        qualified = m.group(0).startswith(("Inputs!", "'Inputs'!"))
+        before = body[max(m.start() - 1, 0)]
+        if not qualified and (not on_inputs or before == "!" or before.isalnum() or
+                              before == "_"):
+            continue
+        c1, r1, c2, r2 = m.groups()
+        rows = range(int(r1), int(r2 or r1) + 1)
+        cols = range(index(c1), index(c2 or c1) + 1)
+        out |= {(r, c) for r in rows for c in cols}
+    return out
+
+
+def test_input_cells_read_hand_cases() -> None:
+    """Hand cases: a qualified cell and range of Inputs are read (the range cell by cell),
+    another sheet's reference is not, an unqualified one only on the Inputs sheet itself, a
+    quoted text never."""
+    f = "=Inputs!$E$12*SUM(Inputs!$G$18:$H$18)+CashFlow!$E$5+E7&\"Inputs!E9\""
+    assert input_cells_read(f, on_inputs=False) == {(12, 5), (18, 7), (18, 8)}
+    assert input_cells_read(f, on_inputs=True) == {(12, 5), (18, 7), (18, 8), (7, 5)}
+
+
+@pytest.mark.parametrize("model", [*MODELS, "matrix:reit-concession-dcf",
+                                   "matrix:reit-exit-simplified-vat-lat-inputs"])
+def test_every_input_is_read_by_a_formula(model: str, written) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 point 1: every number on the Inputs sheet (a scalar in column E, a vector's
+    value from column G) is read by at least one formula of the workbook, so that editing
+    it changes the model or trips a check; an input no formula reads (a revenue-share
+    cost's growth, a cap-rate exit's discount rate, the lives of a class without assets,
+    the IRR floor of an ownership REIT, a concession DCF's cap rate, the building life of
+    an exit whose condition rate is stated) is not written. Also on the two feature-matrix
+    cases that had such inputs (a run of ``renewfin.excel.writer`` over all 156 cases found
+    no other)."""
+    wb = written(model)
+    read: set[tuple[int, int]] = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    read |= input_cells_read(cell.value, ws.title == "Inputs")
+    ws = wb["Inputs"]
+    unread = [
+        (ws.cell(r, 1).value, ws.cell(r, c).coordinate, ws.cell(r, c).value)
+        for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value
+        for c in [5, *range(7, ws.max_column + 1)]
+        if isinstance(ws.cell(r, c).value, int | float) and (r, c) not in read
+    ]
+    assert not unread, unread[:10]
+
+
+FUNCTION = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?([A-Z][A-Z0-9.]*)\(")
+"""A function call in a formula (Excel's ``_xlfn.`` prefix of newer functions dropped)."""
+
+
+def test_functions_finds_the_calls_only() -> None:
+    """Hand case: the calls of a formula, ``_xlfn.`` dropped; a name inside a quoted text
+    and a sheet name are not calls."""
+    body = '=IFERROR(_xlfn.ISFORMULA(A1),"SUM(x)")+\'T07 IRR(\'!A1+N(B2)'
+    assert functions(body) == {"IFERROR", "ISFORMULA", "N"}
+
+
+def functions(formula: str) -> set[str]:
+    """The functions a formula calls (outside quoted texts and sheet names)."""
+    return set(FUNCTION.findall(SHEET.sub("S!", STRING.sub('""', formula))))
+
+
+def test_readme_names_every_function_the_workbooks_use(written) -> None:  # type: ignore[no-untyped-def]
+    """The README's section on Microsoft Excel lists the functions the workbooks use, so
+    that what it says about Excel covers them all: every function of every formula of the
+    four bundled models' workbooks is named there (reference: the README itself)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## The workbook in Microsoft Excel\n")
+    section = readme[start:readme.index("\n## ", start + 1)]
+    named = set(re.findall(r"`([A-Z][A-Z0-9.]*)`", section))
+    used: set[str] = set()
+    for model in MODELS:
+        for ws in written(model).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        used |= functions(cell.value)
+    assert {"IRR", "ISFORMULA", "SUMPRODUCT"} <= used
+    assert not used - named, sorted(used - named)
+
+
+def test_input_bounds_hand_cases() -> None:
+    """Hand cases of ``input_bounds``: a spec field's own bounds (an investment amount, a
+    ``Money | None`` field, ≥ 0; a phase's start year in [0, 100]), a rate [-1, 1], an IRR
+    guess above −100 %, the first calendar year in Excel's dates, a price-step cycle ≥ 1,
+    a life ≥ 0."""
+    assert input_bounds("investment[x].amount", "万元", 86000.0) == (0.0, None)
+    assert input_bounds("timeline.phases[x].start_year", "yr", 0.0) == (0.0, 100.0)
+    assert input_bounds("xl.vat_rate[x]", "-", 0.09) == (-1.0, 1.0)
+    assert input_bounds("xl.irr_guess[equity]", "-", 0.07) == (-1.0, None)
+    assert input_bounds("xl.first_year", "-", 2026.0) == (1900.0, 9999.0)
+    assert input_bounds("xl.growth_every[x]", "yr", 3.0) == (1.0, None)
+    assert input_bounds("xl.life[building]", "yr", 30.0) == (0.0, None)
+
+
+def _validated(ws) -> dict[tuple[int, int], tuple[str, float | None, float | None]]:  # type: ignore[no-untyped-def]
+    """Each cell of the sheet's data validation: (operator, lower, upper bound)."""
+    out: dict[tuple[int, int], tuple[str, float | None, float | None]] = {}
+    for dv in ws.data_validations.dataValidation:
+        f1 = None if dv.formula1 is None else float(dv.formula1)
+        f2 = None if dv.formula2 is None else float(dv.formula2)
+        lo, hi = {"between": (f1, f2), "greaterThanOrEqual": (f1, None),
+                  "lessThanOrEqual": (None, f1)}[dv.operator]
+        for rng in dv.sqref.ranges:
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    out[(r, c)] = (dv.operator, lo, hi)
+    return out
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_input_has_data_validation_it_meets(model: str, written) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 point 4: every number on the Inputs sheet (scalars and typed vector values)
+    has data validation with finite bounds, and the value the engine ran with meets them
+    (the base case opens without a validation error)."""
+    ws = written(model)["Inputs"]
+    rules = _validated(ws)
+    problems = []
+    for r in range(2, ws.max_row + 1):
+        if not ws.cell(r, 1).value:
+            continue
+        for c in [5, *range(7, ws.max_column + 1)]:
+            v = ws.cell(r, c).value
+            if not isinstance(v, int | float):
+                continue
+            rule = rules.get((r, c))
+            where = (ws.cell(r, 1).value, ws.cell(r, c).coordinate, v)
+            if rule is None:
+                problems.append(("no validation", *where))
+                continue
+            _, lo, hi = rule
+            if any(b is not None and abs(b) >= 1e12 for b in (lo, hi)):
+                problems.append(("unreal bound", *where, lo, hi))
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                problems.append(("value outside", *where, lo, hi))
+    assert not problems, problems[:10]
+
+
+def test_master_check_and_covenants_are_apart_coloured_and_on_every_sheet(book) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 point 2: the master check is the product of the integrity checks only
+    (sources = uses, balance sheet, corkscrews, solved values current, calculation rows
+    are formulas …) and the covenant status the product of the covenant tests only; every
+    sheet's header shows both and the checks' message, and conditional formatting colours
+    each check cell green at 1 and red at 0 (on the Checks sheet and in every header)."""
+    from renewfin.checks import CheckKind, run_checks
+
+    result, wb = book
+    ws = wb["Checks"]
+    row = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+    refs = lambda id: {int(m) for m in re.findall(r"\$E\$(\d+)", ws.cell(row[id], 5).value)}  # noqa: E731
+    kinds = {c.id: c.kind for c in run_checks(result)}
+    master = {ws.cell(r, 1).value.removeprefix("check.") for r in refs("check.master")}
+    covenants = {ws.cell(r, 1).value.removeprefix("check.") for r in refs("check.covenants")}
+    assert {"sources_uses", "balance_sheet", "corkscrews", "solved_current",
+            "formulas_intact"} <= master
+    assert not master & covenants and "dscr" in " ".join(covenants)
+    assert all(kinds[k] is CheckKind.INTEGRITY for k in master if k in kinds)
+    assert all(kinds[k] is CheckKind.COVENANT for k in covenants)
+
+    def coloured(sheet, ref: str) -> set[str]:  # type: ignore[no-untyped-def]
+        """The formulas of the cell-is rules on ``ref``."""
+        return {r.formula[0] for cf in sheet.conditional_formatting if str(cf.sqref) == ref
+                for r in cf.rules if r.type == "cellIs" and r.operator == "equal"}
+
+    for id in (k for k in row if str(k).startswith("check.")):
+        assert coloured(ws, f"E{row[id]}") == {"0", "1"}, id
+    targets = {f"'Checks'!$E${row[id]}" for id in ("check.master", "check.covenants",
+                                                    "xl.check_message")}
+    for sheet in wb.worksheets:
+        r, first = (1, 9) if sheet.title == "Inputs" else (2, 5)
+        shown = {str(sheet.cell(r, c).value).removeprefix("=") for c in (first, first + 2,
+                                                                        first + 3)}
+        assert shown == targets, (sheet.title, shown)
+        for c in (first, first + 2):
+            assert coloured(sheet, f"{sheet.cell(r, c).column_letter}{r}") == {"0", "1"}
+
+
+def test_quantity_rows_are_formatted_by_their_unit(written) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 point 4: rows of quantities show by their unit, not with four decimals —
+    counts and energy whole (个, kWh: ``#,##0``), areas with two decimals (m², 亩:
+    ``#,##0.00``); hand cases, then every quantity row of two bundled models' Revenue
+    sheets (old_community: 个 and kWh; urban_village: m² and 亩)."""
+    from renewfin.excel.book import quantity_format
+
+    assert quantity_format("个") == quantity_format("kWh") == "#,##0"
+    assert quantity_format("m²") == quantity_format("亩") == "#,##0.00"
+    for model in ("old_community", "urban_village"):
+        ws = written(model)["Revenue"]
+        spec = renewfin.load_spec(str(ROOT / f"models/{model}.yaml"))
+        units = {r.quantity_unit for r in spec.revenues}
+        rows = [r for r in range(7, ws.max_row + 1) if ws.cell(r, 4).value in units]
+        assert rows, model
+        for r in rows:
+            fmt = ws.cell(r, 7).number_format
+            assert fmt == quantity_format(ws.cell(r, 4).value), (model, ws.cell(r, 1).value, fmt)

@@ -36,11 +36,13 @@ def valuation(ctx: RunContext) -> np.ndarray | None:
     noi = p["revenue"] - p["opex"] - p["property_tax"]
     end = rx.last_period(tl.ppy, tl.n_periods)  # the concession's end, or the horizon
     after = np.broadcast_to(noi, (max(noi.shape[0], 1), tl.n_periods))[:, e + 1 : end + 1]
-    cap = inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]
-    rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
+    # each rate registered only where the valuation reads it: the cap rate for NOI / cap
+    # and an ownership DCF's terminal value, the discount rate for a DCF
+    cap = lambda: inputs.scalar("funding.reit_exit.cap_rate", rx.cap_rate)[:, 0]  # noqa: E731
     if rx.valuation is ReitValuation.NOI_CAP:
-        return np.asarray(reit.noi_cap_value(after[:, : tl.ppy].sum(axis=1), cap))
-    terminal = cap if rx.asset_type is ReitAssetType.OWNERSHIP else None
+        return np.asarray(reit.noi_cap_value(after[:, : tl.ppy].sum(axis=1), cap()))
+    rate = inputs.scalar("funding.reit_exit.discount_rate", rx.discount_rate)[:, 0]
+    terminal = cap() if rx.asset_type is ReitAssetType.OWNERSHIP else None
     return np.asarray(reit.dcf_value(after, rate, tl.ppy, terminal))
 
 

@@ -43,6 +43,10 @@ def item_cost(
         origin, active = ph.start, window(t, ph.start, ph.completion)
     else:
         origin, active = ph.completion, window(t, ph.completion, tl.n_periods)
+    if o.basis is OpexBasis.REVENUE_SHARE:  # follows its revenues: no growth of its own
+        names = o.revenues if o.revenues is not None else list(streams)
+        base = sum((streams[n].revenue for n in names), np.zeros((1, tl.n_periods)))
+        return inputs.scalar(f"{at}.share", float(o.share or 0.0)) * base
     growth = inputs.scalar(f"{at}.growth_rate", o.growth_rate)
     years = elapsed_years(t, origin, ppy)
     index = step_index(growth, years)
@@ -63,10 +67,6 @@ def item_cost(
         quantity = inputs.scalar(f"{at}.quantity", float(o.quantity or 0.0))
         return annual * quantity * index * active / ppy
     share = inputs.scalar(f"{at}.share", float(o.share or 0.0))
-    if o.basis is OpexBasis.REVENUE_SHARE:
-        names = o.revenues if o.revenues is not None else list(streams)
-        base = sum((streams[n].revenue for n in names), np.zeros((1, tl.n_periods)))
-        return share * base
     value = sum(
         (g.original_value for g in assets if g.asset_class == o.asset_class),
         np.zeros((1, 1)),

@@ -36,6 +36,14 @@ NOTE_FONT = Font(italic=True, color="808080")
 THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
 MONEY = "#,##0.00;[Red]-#,##0.00"
 RATIO = "0.0000"
+AREA_UNITS = ("m²", "m2", "亩", "公顷", "ha", "km")
+"""Quantity units of an area or length, shown with two decimals."""
+
+
+def quantity_format(unit: str) -> str:
+    """The number format of a row of quantities in ``unit``: areas and lengths (m², 亩 …)
+    ``#,##0.00``, counts and energy (个, 户, kWh …) whole ``#,##0``."""
+    return "#,##0.00" if any(u in unit for u in AREA_UNITS) else "#,##0"
 PCT = "0.00%"
 FLAG = "0"
 

@@ -125,11 +125,11 @@ def exit_tax_rows(w: ModelWriter) -> None:
         return
     lat_bracket_params(w)
     last = spec.timeline.phase(None).name
-    w.param("xl.exit_building_life", spec.depreciation.get("building").life_years,
-            "房屋折旧年限（成新度）", "Building life (condition rate)", "yr")
     if rx.lat_condition_rate is not None:
         w.param("xl.exit_condition", rx.lat_condition_rate, "成新度折扣率", "Condition rate")
-    else:
+    else:  # the condition rate from the building's life (read by this formula only)
+        w.param("xl.exit_building_life", spec.depreciation.get("building").life_years,
+                "房屋折旧年限（成新度）", "Building life (condition rate)", "yr")
         b.constant(S, "xl.exit_condition", "成新度折扣率", "Condition rate", lambda x: (
             f"=MAX(0,MIN(1,1-({x.p('xl.last_held')}+1-"
             f"{x.p(f'xl.phase_completion[{last}]')})/{x.i(ppy)}/{x.i('xl.exit_building_life')}))"

@@ -66,6 +66,28 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _optional_metadata(annotation: Any) -> list[Any]:
+    """The constraints of an optional field's type (``Money | None``: the bounds sit on the
+    ``Annotated`` inside the union, not on the field)."""
+    out: list[Any] = []
+    for arg in typing.get_args(annotation):
+        for meta in getattr(arg, "__metadata__", ()):
+            out.extend(getattr(meta, "metadata", [meta]))
+    return out
+
+
+def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
+    """Lower and upper bound of a field from its constraints (None where there is none)."""
+    low = high = None
+    for meta in metadata:
+        # annotated_types types a bound as any comparable; the spec's bounds are numbers.
+        if isinstance(meta, Ge | Gt):
+            low = float(cast(float, meta.ge if isinstance(meta, Ge) else meta.gt))
+        if isinstance(meta, Le | Lt):
+            high = float(cast(float, meta.le if isinstance(meta, Le) else meta.lt))
+    return low, high
+
+
 def describe(path: str) -> FieldDoc:
     """Labels, unit, documentation and bounds of the spec field at ``path``."""
     if path in VIRTUAL:
@@ -89,13 +111,7 @@ def describe(path: str) -> FieldDoc:
     field = path.rsplit(".", 1)[-1]
     doc = (info.description or "").strip()
     units = re.findall(r"\[([^\]]+)\]", doc)
-    low = high = None
-    for meta in info.metadata:
-        # annotated_types types a bound as any comparable; the spec's bounds are numbers.
-        if isinstance(meta, Ge | Gt):
-            low = float(cast(float, meta.ge if isinstance(meta, Ge) else meta.gt))
-        if isinstance(meta, Le | Lt):
-            high = float(cast(float, meta.le if isinstance(meta, Le) else meta.lt))
+    low, high = _bounds([*info.metadata, *_optional_metadata(info.annotation)])
     en = field.replace("_", " ").capitalize()
     zh = field_label(owner, field) or en
     zh = f"{item}：{zh}" if item else zh

@@ -784,7 +784,8 @@ def loans(w: ModelWriter) -> None:
             level = fs.lpr.five_year if five else fs.lpr.one_year
             path = (fs.lpr.five_year_path if five else fs.lpr.one_year_path) or [level]
             w.param(f"xl.lpr_level.{name}", level, "LPR基准水平", "LPR level of the spec")
-            w.vector(f"xl.lpr_path.{name}", list(path), "LPR路径（按年）", "LPR path by year")
+            w.vector(f"xl.lpr_path.{name}", list(path), "LPR路径（按年）", "LPR path by year",
+                     low=-1.0, high=1.0)
             n = len(path)
 
             def lpr_rate(x: At, at: str = at, name: str = name, n: int = n) -> str:
@@ -829,12 +830,14 @@ def loans(w: ModelWriter) -> None:
                 list(terms.weights),
                 f"还款权重：{ln.name}",
                 f"Repayment weights: {ln.name}",
+                high=None,
             )
             w.vector(
                 f"xl.weights_left[{ln.name}]",
                 list(terms.remaining_weights()),
                 f"剩余还款权重：{ln.name}",
                 f"Remaining weights: {ln.name}",
+                high=None,
             )
         if terms.target_dscr is not None:
             w.param(
@@ -1678,8 +1681,9 @@ def _reserves(w: ModelWriter, prev: str, out: str) -> None:
         return f"={on}*(" + ("+".join(parts) or "0") + ")"
 
     b.row(F, "xl.dsra_target", "偿债准备金目标", "DSRA target", target, total=False)
-    w.param("xl.dsra_from_plan", float(plan_funds), "偿债准备金由建设期资金计提", "DSRA funded at "
-            "completion by the funding plan (1 = yes)", "-")
+    if plan_funds:  # read by the funding row only (from cash it is a zero row)
+        w.param("xl.dsra_from_plan", 1.0, "偿债准备金由建设期资金计提", "DSRA funded at "
+                "completion by the funding plan (1 = yes)", "-")
     b.row(
         F,
         "xl.completion",

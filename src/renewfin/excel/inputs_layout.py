@@ -146,7 +146,9 @@ def _remap_everything(w: ModelWriter, moved: dict[int, int]) -> None:
     for dv in ws.data_validations.dataValidation:
         cells = []
         for rng in dv.sqref.ranges:
-            cells.append(f"{col(rng.min_col)}{moved.get(rng.min_row, rng.min_row)}")
+            r = moved.get(rng.min_row, rng.min_row)  # one row: a cell or a vector's span
+            end = f":{col(rng.max_col)}{r}" if rng.max_col > rng.min_col else ""
+            cells.append(f"{col(rng.min_col)}{r}{end}")
         dv.sqref = MultiCellRange(" ".join(cells))
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from renewfin.core.exit import OWNER_LINES
 from renewfin.core.revenue import KIND_ZH
-from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template
+from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template, quantity_format
 from renewfin.excel.exit_taxes import (
     exit_simplified_vat,
     exit_tax_rows,
@@ -512,7 +512,7 @@ def _held_revenue_rows(b: Book, r: RevenueStream) -> None:
             f"{en}: {r.name}",
             held,
             unit=None if money else r.quantity_unit,
-            fmt=MONEY if money else RATIO,
+            fmt=MONEY if money else quantity_format(r.quantity_unit),
             total=money,
         )
 
@@ -610,7 +610,7 @@ def revenue_rows(w: ModelWriter) -> None:
                 f"Units sold: {r.name}",
                 sold,
                 unit=r.quantity_unit,
-                fmt=RATIO,
+                fmt=quantity_format(r.quantity_unit),
             )
 
             def gross_revenue(x: At, r: RevenueStream = r, price: Template = price) -> str:
@@ -639,7 +639,7 @@ def revenue_rows(w: ModelWriter) -> None:
                 f"Units if held: {r.name}",
                 units_if_held,
                 unit=r.quantity_unit,
-                fmt=RATIO,
+                fmt=quantity_format(r.quantity_unit),
                 total=False,
             )
             _held_revenue_rows(b, r)
@@ -662,7 +662,7 @@ def revenue_rows(w: ModelWriter) -> None:
             f"Utilised units: {r.name}",
             utilised_if_held,
             unit=r.quantity_unit,
-            fmt=RATIO,
+            fmt=quantity_format(r.quantity_unit),
             total=False,
         )
 
@@ -1449,6 +1449,7 @@ def depreciation_rows(w: ModelWriter) -> None:
             "One-off sales revenue",
             lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
         )
+    w.depreciation_inputs({cls for cls, _ in w.groups})
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"

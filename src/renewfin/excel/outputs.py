@@ -816,10 +816,13 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
     rx = spec.funding.reit_exit
     assert rx is not None
     W = w.metric_formula
+    ownership = rx.asset_type.value == "ownership"
+    # the floor its eligibility test reads: the yield of an ownership asset, else the IRR
+    floor = (("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield")
+             if ownership else ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"))
     for path, value, zh, en in (
         ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
-        ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield"),
-        ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"),
+        floor,
         ("xl.reit_min_size", rx.size_floor, "最低规模（亿元）", "Minimum size (亿元)"),
         (
             "xl.money_yi",
@@ -880,7 +883,6 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
         lambda x: f"=({x.p(last)}+1-{x.p(f'xl.phase_completion[{first}]')})/{x.i(PPY)}",
     )
     W("reit_size_yi_yuan", lambda x: f"={x.p('xl.reit_value')}*{x.i('xl.money_yi')}")
-    ownership = rx.asset_type.value == "ownership"
 
     def eligible(x: At) -> str:
         years = f"({x.p(_out('reit_operating_years', w))}>={x.i('xl.reit_min_years')}-1E-9)"

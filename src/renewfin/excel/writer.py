@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,22 +113,21 @@ class ModelWriter:
         if note:
             put_text(ws, r, 6, note)
         self.book.inputs[path] = f"Inputs!$E${r}"
+        if low is None and high is None and "(1 = yes)" in en:
+            low, high = 0.0, 1.0  # a switch
         self._validate(path, f"E{r}", unit, float(value), low, high)
         self.input_row += 1
         return self.book.inputs[path]
 
     def _validate(self, path: str, ref: str, unit: str, value: float,
                   lo: float | None, hi: float | None) -> None:
-        """Data validation of an input cell on its real bounds: both, one side, or for a
-        rate or share without stated bounds [-1, 1]; none for an unbounded number."""
+        """Data validation of an input cell (or range) on its real bounds: those stated, or
+        else ``input_bounds``; none only for a number no bound applies to."""
         from openpyxl.worksheet.datavalidation import DataValidation
 
         ws = self._inputs_sheet()
-        rate = input_format(path, unit, value).endswith("%")
-        if lo is None and hi is None and "irr_guess" in path:
-            lo = -1.0  # an IRR starting guess: above −100 %, with no upper bound
-        elif lo is None and hi is None and rate:
-            lo, hi = -1.0, 1.0  # a rate or share without stated bounds: a fraction
+        if lo is None and hi is None:
+            lo, hi = input_bounds(path, unit, value)
         if lo is None and hi is None:
             return
         op: Literal["between", "greaterThanOrEqual", "lessThanOrEqual"]
@@ -172,8 +172,12 @@ class ModelWriter:
         zh: str = "",
         en: str = "",
         formulas: list[str] | None = None,
+        *,
+        low: float | None = 0.0,
+        high: float | None = 1.0,
     ) -> str:
-        """Write (once) a vector input across columns G…; return its absolute range."""
+        """Write (once) a vector input across columns G…; return its absolute range. Typed
+        values are validated on [``low``, ``high``] (by default shares, [0, 1])."""
         if path in self.book.vectors:
             return self.book.vectors[path]
         ws = self._inputs_sheet()
@@ -189,8 +193,26 @@ class ModelWriter:
                 cell.value = float(values[k]) if k < len(values) else 0.0
                 cell.fill, cell.font = INPUT_FILL, INPUT_FONT
         self.book.vectors[path] = f"Inputs!${col(FIRST)}${r}:${col(FIRST + n - 1)}${r}"
+        if formulas is None and (low is not None or high is not None):
+            self._validate(path, f"{col(FIRST)}{r}:{col(FIRST + n - 1)}{r}", "-", 0.0, low,
+                           high)
         self.input_row += 1
         return self.book.vectors[path]
+
+    def depreciation_inputs(self, classes: set[str]) -> None:
+        """Life, tax life and residual rate of each depreciation class that holds an asset
+        (``classes``: the asset classes of the workbook's groups); a class with none is
+        read by no formula and not written."""
+        P = self.param
+        for c in self.spec.depreciation.classes:
+            if c.name not in classes or c.inventory:
+                continue
+            P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
+            P(f"xl.tax_life[{c.name}]", c.tax_life, f"税法折旧年限：{c.name}",
+              f"Life for income tax: {c.name}", "yr",
+              "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind")
+            P(f"xl.residual[{c.name}]", c.residual_rate, f"残值率：{c.name}",
+              f"Residual rate: {c.name}")
 
     def value(self, path: str) -> float | list[float]:
         """The value the run used for an engine input."""
@@ -322,13 +344,9 @@ class ModelWriter:
                 f"Price unit factor: {r.name}",
                 "-",
             )
-            P(
-                f"xl.per_year[{r.name}]",
-                r.price_per.per_year,
-                f"每年计费次数：{r.name}",
-                f"Price periods per year: {r.name}",
-                "1/yr",
-            )
+            if not r.kind.one_off:  # a sale's price is per unit sold, read per period
+                P(f"xl.per_year[{r.name}]", r.price_per.per_year, f"每年计费次数：{r.name}",
+                  f"Price periods per year: {r.name}", "1/yr")
             P(
                 f"xl.growth_every[{r.name}]",
                 r.growth_every_years,
@@ -416,22 +434,6 @@ class ModelWriter:
             "Loss carry-forward years",
             "yr",
         )
-        for c in spec.depreciation.classes:
-            P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
-            P(
-                f"xl.tax_life[{c.name}]",
-                c.tax_life,
-                f"税法折旧年限：{c.name}",
-                f"Life for income tax: {c.name}",
-                "yr",
-                "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind",
-            )
-            P(
-                f"xl.residual[{c.name}]",
-                c.residual_rate,
-                f"残值率：{c.name}",
-                f"Residual rate: {c.name}",
-            )
         P(
             "xl.include_residual",
             float(spec.evaluation.include_residual_value and spec.funding.reit_exit is None),
@@ -547,8 +549,8 @@ class ModelWriter:
         sheets.control(self)
         self._headers()
         charts.add_charts(self)
-        sheets.master_check_headers(self)
         sheets.cover(self)
+        sheets.master_check_headers(self)  # on the cover too
         from renewfin.excel.inputs_layout import regroup
 
         regroup(self)
@@ -578,22 +580,55 @@ class ModelWriter:
 
 
 RATE_ENDINGS = ("rate", "rate]", "share", "gearing", "utilisation", "spread", "coupon",
-                "five_year", "one_year", "capex_overrun", "growth_rate", "tol")
-"""Input paths ending so hold fractions: shown as percentages."""
+                "five_year", "one_year", "capex_overrun", "growth_rate", "tol", "_return",
+                "_ratio", "_yield", "_cap", "residual", "reit_cost", "prepayment", "exemption",
+                "deduction", "lat_up", "lat_quick", "draw_weight")
+"""Input paths ending so (before an item's ``[name]``) hold fractions: percentages."""
+RATE_PREFIXES = ("xl.stamp_", "xl.floor.capital_ratio")
+"""Input paths starting so hold fractions too (the stamp-duty rates, the capital floor)."""
+ABOVE_ONE = ("xl.lat_up[",)
+"""Percentages that may exceed 100 % (the LAT brackets' upper bounds: 50 %, 100 %, 200 %)."""
+
+
+def input_bounds(path: str, unit: str, value: float) -> tuple[float | None, float | None]:
+    """The bounds of an input without stated ones: a spec field's own (``describe``); an
+    IRR starting guess above −100 %; a rate or share [-1, 1]; the first calendar year
+    [1900, 9999] (Excel's dates); a step or cycle in years at least 1; any other
+    non-negative number (an amount, area, life, count or factor) at least 0."""
+    from renewfin.excel.fields import describe
+
+    if not path.startswith(("xl.", "risk.")):
+        d = describe(path)
+        if d.low is not None or d.high is not None:
+            return d.low, d.high
+    if "irr_guess" in path:
+        return -1.0, None
+    if input_format(path, unit, value).endswith("%"):
+        return (0.0, None) if path.startswith(ABOVE_ONE) else (-1.0, 1.0)
+    if path == "xl.first_year":
+        return 1900.0, 9999.0
+    if path.startswith(("xl.growth_every[", "xl.every[")):
+        return 1.0, None
+    return (0.0, None) if value >= 0 else (None, None)
 
 
 def input_format(path: str, unit: str, value: float) -> str:
     """The number format of an input cell, by its unit and kind: amounts and prices
     ``#,##0.00``, rates and shares as percentages (enough decimals for a fee of 0.005 %),
     ratios (DSCR targets and floors) ``0.00``, whole counts and years as integers."""
-    if path.endswith(("dscr", "llcr", "dscr]")) or path.startswith("xl.floor."):
+    base = re.sub(r"\[[^\]]*\]$", "", path)  # an item's name dropped
+    if path.endswith(("dscr", "llcr", "dscr]")) or (path.startswith("xl.floor.")
+                                                    and not path.startswith(RATE_PREFIXES)):
         return "0.00"
     if path == "xl.check_tol":
         return "0.00E+00"
     if ("/yr" in unit and "1/yr" not in unit) or path.endswith((".amount", ".unit_price",
                                                             ".unit_cost", "balance")):
         return "#,##0.00"
-    if unit == "1/yr" or path.endswith(RATE_ENDINGS) or "_vat" in path or "irr_guess" in path:
+    if base.endswith("per_year"):  # a count a year (price periods, coupons)
+        return "0"
+    if (unit == "1/yr" or path.startswith(RATE_PREFIXES) or base.endswith(RATE_ENDINGS)
+            or "_vat" in path or "irr_guess" in path):
         return "0.00##%"
     if value.is_integer():
         return "#,##0" if abs(value) >= 1e4 else "0"
