@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 import warnings
+from pathlib import Path
 
 import matplotlib
 import pandas as pd
@@ -13,6 +14,8 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
+from renewfin.cli import main
+from renewfin.cli_args import EXIT_ENVIRONMENT
 from renewfin.report import charts, fonts
 from renewfin.report.data import collect
 
@@ -102,3 +105,26 @@ def test_charts_leave_global_matplotlib_state_alone() -> None:
     after = dict(matplotlib.rcParams)
     assert {k for k in before if before[k] != after[k]} == set()
     assert matplotlib.get_backend() == backend
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".html"])
+def test_cli_without_cjk_font_says_what_to_install(
+    suffix: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``renewfin report`` on a machine without a CJK font: exit status 3 (environment),
+    the Debian package to install named, no traceback and no file written."""
+    monkeypatch.setattr(fonts, "_entries", lambda: [])
+    monkeypatch.setattr(fonts, "_register_system_cjk_fonts", lambda: None)
+    fonts.cjk_font.cache_clear()
+    out = tmp_path / f"r{suffix}"
+    try:
+        code = main(["report", str(model_path("urban_village")), "-o", str(out)])
+    finally:
+        fonts.cjk_font.cache_clear()
+    err = capsys.readouterr().err
+    assert code == EXIT_ENVIRONMENT
+    assert "apt-get install fonts-noto-cjk" in err and "Traceback" not in err
+    assert not out.exists()

@@ -12,7 +12,7 @@ from renewfin.metrics import metric_info
 from renewfin.report import charts
 from renewfin.report.context import Ctx, sentence
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
-from renewfin.report.i18n import distribution_text, enum_label
+from renewfin.report.i18n import distribution_text, enum_label, threshold_text
 from renewfin.report.responses import responses_block
 from renewfin.tables import TABLES
 
@@ -74,8 +74,8 @@ def sensitivity_section(ctx: Ctx) -> str:
             rows.append(
                 tr(
                     [
-                        td(r["threshold_label"]),
-                        td(r["factor"]),
+                        td(_switching_threshold(ctx, r["threshold_label"], r)),
+                        td(_factor_name(ctx, str(r["factor"]))),
                         ctx.fmt.fig(
                             r["threshold"], kind, tag="td", sens="switching", row=i, col="threshold"
                         ),
@@ -386,7 +386,7 @@ def risk_section(ctx: Ctx) -> str:
         for i, (name, r) in enumerate(d.stress.iterrows()):
             rows.append(
                 tr(
-                    [td(name)]
+                    [td(ctx.t("ch.base") if i == 0 else name)]  # row 0: 基准 Base
                     + [
                         ctx.fmt.fig(float(r[k]), ctx.kind(k), tag="td", stress=i, col=k)
                         for k in skeys
@@ -396,6 +396,27 @@ def risk_section(ctx: Ctx) -> str:
         out.append(table([ctx.t("risk.case"), *(ctx.label(k) for k in skeys)], rows))
     out.append(responses_block(ctx))
     return "".join(out)
+
+
+def _factor_name(ctx: Ctx, factor: str) -> str:
+    """A sensitivity factor (its Chinese name, as the switching table holds it) in the
+    report's language, from the evaluation table's ``factor_en``."""
+    if ctx.lang == "zh":
+        return factor
+    ev = ctx.data.evaluation
+    en = ev.loc[ev["factor"] == factor, "factor_en"]
+    return str(en.iloc[0]) if len(en) and en.iloc[0] else factor
+
+
+def _switching_threshold(ctx: Ctx, label: object, row: object) -> str:
+    """The threshold of a switching-table row: its label in Chinese, else the metric and
+    bound in words (``Project IRR (after tax) below 0.05``)."""
+    if ctx.lang == "zh":
+        return str(label)
+    r = cast("dict[str, object]", row)
+    value = r["threshold"]
+    assert isinstance(value, int | float)
+    return threshold_text(ctx.label(str(r["metric"])), str(r["op"]), float(value), ctx.lang)
 
 
 # ---------------------------------------------------------------------------- checks

@@ -139,8 +139,19 @@ def render(data: ReportData, lang: Lang = "zh") -> str:
 
 
 def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
-    """Like :func:`render`, also returning the charts drawn (for checks of their text)."""
+    """Like :func:`render`, also returning the charts drawn (for checks of their text).
+
+    The rendering is kept on ``data`` (``data.rendered``): the HTML, Word and PDF outputs
+    of one collection share its text and charts, each chart drawn once per language."""
     lang = check_lang(lang)
+    done = data.rendered.get(lang)
+    if done is None:
+        done = data.rendered[lang] = _render_report(data, lang)
+    assert isinstance(done, RenderedReport)
+    return done
+
+
+def _render_report(data: ReportData, lang: Lang) -> RenderedReport:
     ctx = Ctx(data, lang, Formatter(lang, data.result.ledger.money_unit))
     body = []
     sections = sections_for(data.spec)

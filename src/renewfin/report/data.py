@@ -9,6 +9,7 @@ engine's values for one run (and one simulation).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,12 @@ class ReportData:
         Cumulative cash of the simulated scenarios.
     stress : DataFrame or None
         ``simulation.stress_table`` when the scenario defines stress cases.
+    timings : dict of str → float
+        Seconds spent collecting, by stage.
+    rendered : dict of str → RenderedReport
+        The report rendered from this data, by language (``renewfin.report.build``): its
+        text and charts are made once and shared by the HTML, Word and PDF outputs. Not an
+        init field, so ``dataclasses.replace`` starts without.
     """
 
     spec: ProjectSpec
@@ -120,6 +127,7 @@ class ReportData:
     fan: Fan | None = None
     stress: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    rendered: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def year_ends(n_periods: int, ppy: int) -> np.ndarray:

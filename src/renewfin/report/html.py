@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as _html
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,20 @@ def _levels(numbers: Sequence[str]) -> list[int]:
     return out
 
 
+def bare(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without its ``attrs`` (a shallow copy): pandas deep-copies a frame's attrs into
+    every row, slice and column it hands out, which costs more than the data in a loop."""
+    out = df.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
+def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` as column → value dicts (cheaper than ``iterrows``)."""
+    columns = list(df.columns)
+    return [dict(zip(columns, values, strict=True)) for values in df.itertuples(index=False)]
+
+
 def cell_kind(key: str, kind: str, column: str = "") -> Kind:
     """Display kind of a standard-table cell."""
     if key in SHARE_ROWS or column in SHARE_COLUMNS:
@@ -126,7 +141,9 @@ def standard_table(
     kinds: dict[str, str] = df.attrs.get("kinds", {})
     all_years = [c for c in df.columns if c not in LABEL_COLUMNS]
     ys = list(all_years if years is None else years)
-    sub = df if keys is None else df.loc[[k for k in df.index if k in set(keys)]]
+    sub = bare(df)  # pandas deep-copies attrs on every row and slice otherwise
+    if keys is not None:
+        sub = sub.loc[[k for k in sub.index if k in set(keys)]]
     levels = _levels([str(n) for n in sub["序号"]])
     label_col = "项目" if lang == "zh" else "Item"
     blocks = [ys[i : i + block] for i in range(0, len(ys), block)] or [[]]
@@ -137,6 +154,7 @@ def standard_table(
     )
     unit = t("money_unit", lang, unit=df.attrs.get("unit", fmt.money_unit)) if money else ""
     out = []
+    records = _rows(sub)
     for b, cols in enumerate(blocks):
         show_total = total and b == 0
         head = ["序号" if lang == "zh" else "No.", t("col.item", lang)]
@@ -144,7 +162,7 @@ def standard_table(
             pick(*COLUMN_LABELS[c], lang) if c in COLUMN_LABELS else c for c in cols
         ]
         rows = []
-        for (key, r), level in zip(sub.iterrows(), levels, strict=True):
+        for key, r, level in zip(sub.index, records, levels, strict=True):
             kind = kinds.get(str(key), "flow")
             cells = [td(r["序号"], "no"), td(r[label_col])]
             cls = f"level{min(level, 3)}"

@@ -17,19 +17,18 @@ import copy
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document as new_document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table as DocxTable
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from renewfin.report.charts import ChartImage
@@ -120,21 +119,83 @@ def _field(paragraph: DocxParagraph, instruction: str, placeholder: str = "") ->
     run._r.append(end)
 
 
-def _repeat_header(table: DocxTable) -> None:
-    """Mark the first row of ``table`` as a header row repeated on every page."""
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+def _style_ids(doc: DocxDocument) -> dict[str, str]:
+    """Style id of each of :data:`STYLES` by name (looked up once: python-docx searches
+    every style on each lookup by name)."""
+    return {name: doc.styles[name].style_id for name in STYLES}
 
 
-def _shade(cell_xml: Any, fill: str) -> None:
-    tc_pr = cell_xml.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+def _add(doc: DocxDocument, text: str = "", style: str = "") -> DocxParagraph:
+    """A paragraph of ``text`` at the end of the body, in the style of id ``style``
+    (``""``: Normal)."""
+    p = doc.add_paragraph(text)
+    if style:
+        p._p.get_or_add_pPr().style = style
+    return p
+
+
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold."""
+
+
+def _cell_xml(text: str, width: int, *, head: bool, numeric: bool, bad: bool, size: int) -> str:
+    """One ``w:tc`` of a report table: ``width`` [twips], font size ``size`` [half-points];
+    a header cell is bold and shaded, a number right-aligned, a failed check red."""
+    shade = '<w:shd w:val="clear" w:color="auto" w:fill="DCE6F0"/>' if head else ""
+    jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if numeric else ""
+    r_pr = ("<w:b/>" if head else "") + ('<w:color w:val="B01E1E"/>' if bad else "")
+    body = escape(_BAD_XML.sub("", text))
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr><w:p>{jc}'
+        f'<w:r><w:rPr>{r_pr}<w:sz w:val="{size}"/></w:rPr>'
+        f'<w:t xml:space="preserve">{body}</w:t></w:r></w:p></w:tc>'
+    )
+
+
+def _text_width(doc: DocxDocument) -> int:
+    """Width between the margins of the last section [twips] (:data:`TEXT_WIDTH_CM` when the
+    template leaves the page size unstated)."""
+    section = doc.sections[-1]
+    page, left, right = section.page_width, section.left_margin, section.right_margin
+    if page is None or left is None or right is None:
+        return int(Cm(TEXT_WIDTH_CM).twips)
+    return int(Emu(page - left - right).twips)
+
+
+def _table_xml(block: Table, style_id: str, width: int) -> str:
+    """The ``w:tbl`` of ``block``: style ``style_id``, centred, ``width`` [twips] shared
+    evenly by the columns, the header row (if any) repeated on every page. Written as one
+    XML text (python-docx's cell-by-cell API costs seconds on the appendix tables)."""
+    ncols = max([len(block.head), *(len(r) for r in block.rows)])
+    col = width // ncols
+    size = 16 if ncols > 8 else 18
+    grid = "".join(f'<w:gridCol w:w="{col}"/>' for _ in range(ncols))
+    rows = []
+    if block.head:
+        cells = list(block.head) + [""] * (ncols - len(block.head))
+        rows.append(
+            '<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>'
+            + "".join(
+                _cell_xml(h, col, head=True, numeric=False, bad=False, size=size) for h in cells
+            )
+            + "</w:tr>"
+        )
+    for row in block.rows:
+        cells_xml = [
+            _cell_xml(c.text, col, head=False, numeric=c.numeric, bad=c.status == "bad", size=size)
+            for c in row[:ncols]
+        ]
+        cells_xml += [_cell_xml("", col, head=False, numeric=False, bad=False, size=size)] * (
+            ncols - len(cells_xml)
+        )
+        rows.append("<w:tr>" + "".join(cells_xml) + "</w:tr>")
+    return (
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id}"/>'
+        '<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
+        '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
+        'w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+    )
 
 
 # ----------------------------------------------------------------------- styles
@@ -172,12 +233,18 @@ def _styles(doc: DocxDocument) -> None:
 # ----------------------------------------------------------------------- parts
 
 
-def _cover(doc: DocxDocument, cover: Sequence[tuple[str, str]], title: str, project: str) -> None:
+def _cover(
+    doc: DocxDocument,
+    cover: Sequence[tuple[str, str]],
+    title: str,
+    project: str,
+    ids: Mapping[str, str],
+) -> None:
     for _ in range(6):
         doc.add_paragraph()
-    p = doc.add_paragraph(project, style="Title")
+    p = _add(doc, project, ids["Title"])
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p = doc.add_paragraph(title, style="Title")
+    p = _add(doc, title, ids["Title"])
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for _ in range(8):
         doc.add_paragraph()
@@ -215,62 +282,49 @@ def _footer(doc: DocxDocument, lang: Lang, header: str) -> None:
         body._sectPr.append(pg)
 
 
-def _toc(doc: DocxDocument, lang: Lang) -> None:
-    doc.add_paragraph(t("contents", lang), style="Heading 1").paragraph_format.keep_with_next = True
+def _toc(doc: DocxDocument, lang: Lang, ids: Mapping[str, str]) -> None:
+    _add(doc, t("contents", lang), ids["Heading 1"]).paragraph_format.keep_with_next = True
     _field(doc.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', "—")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _caption(doc: DocxDocument, label: str, number: int, text: str) -> DocxParagraph:
+def _caption(
+    doc: DocxDocument, label: str, number: int, text: str, ids: Mapping[str, str]
+) -> DocxParagraph:
     """A caption paragraph ``<label> <n> <text>``, numbered by a ``SEQ <label>`` field
     (whose shown value is ``number``, the count so far)."""
-    p = doc.add_paragraph(style="Caption")
+    p = _add(doc, "", ids["Caption"])
     p.add_run(f"{label} ")
     _field(p, f"SEQ {label} \\* ARABIC", str(number))
     p.add_run(f" {text}" if text else "")
     return p
 
 
-def _table(doc: DocxDocument, block: Table, caption: tuple[int, str], lang: Lang) -> None:
-    cap = _caption(doc, t("cap.table", lang), *caption)
+def _table(
+    doc: DocxDocument, block: Table, caption: tuple[int, str], lang: Lang, ids: Mapping[str, str]
+) -> None:
+    cap = _caption(doc, t("cap.table", lang), *caption, ids)
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
     cap.paragraph_format.keep_with_next = True
     if block.unit:
-        p = doc.add_paragraph(block.unit, style="Caption")
+        p = _add(doc, block.unit, ids["Caption"])
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.keep_with_next = True
     ncols = max([len(block.head), *(len(r) for r in block.rows)])
-    nrows = len(block.rows) + (1 if block.head else 0)
-    if ncols == 0 or nrows == 0:
+    if ncols == 0 or not (block.rows or block.head):
         return
-    table = doc.add_table(rows=nrows, cols=ncols)
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    small = Pt(8 if ncols > 8 else 9)
-    offset = 0
-    if block.head:
-        for j, text in enumerate(block.head):
-            cell = table.rows[0].cells[j]
-            run = cell.paragraphs[0].add_run(text)
-            run.bold, run.font.size = True, small
-            _shade(cell._tc, "DCE6F0")
-        _repeat_header(table)
-        offset = 1
-    for i, row in enumerate(block.rows):
-        cells = table.rows[i + offset].cells
-        for j, c in enumerate(row[:ncols]):
-            para = cells[j].paragraphs[0]
-            run = para.add_run(c.text)
-            run.font.size = small
-            if c.status == "bad":
-                run.font.color.rgb = RGBColor(0xB0, 0x1E, 0x1E)
-            if c.numeric:
-                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.add_paragraph()
+    width = _text_width(doc)
+    after = doc.add_paragraph()  # the space under the table; the table goes before it
+    after._p.addprevious(parse_xml(_table_xml(block, ids["Table Grid"], width)))
 
 
 def _figure(
-    doc: DocxDocument, block: Figure, charts: Mapping[str, ChartImage], number: int, lang: Lang
+    doc: DocxDocument,
+    block: Figure,
+    charts: Mapping[str, ChartImage],
+    number: int,
+    lang: Lang,
+    ids: Mapping[str, str],
 ) -> bool:
     """The chart of ``block`` with its caption ``图 number``; False when there is no chart."""
     chart = charts.get(block.chart)
@@ -279,7 +333,7 @@ def _figure(
     doc.add_picture(io.BytesIO(chart.png), width=Cm(TEXT_WIDTH_CM))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    cap = _caption(doc, t("cap.figure", lang), number, block.caption)
+    cap = _caption(doc, t("cap.figure", lang), number, block.caption, ids)
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
     return True
 
@@ -322,31 +376,31 @@ def document(
         _styles(doc)
     else:
         doc = _from_template(template)
-    _cover(doc, cover, title, project)
+    ids = _style_ids(doc)
+    _cover(doc, cover, title, project, ids)
     _footer(doc, lang, f"{project} {title}")
-    _toc(doc, lang)
+    _toc(doc, lang, ids)
     tables = figures = 0
     for n, section in enumerate(sections, 1):
-        doc.add_heading(f"{n} {section.title}", level=1)
+        _add(doc, f"{n} {section.title}", ids["Heading 1"])
         sub = 0
         caption = section.title  # a table is captioned by the heading it sits under
         for block in section.blocks:
             if isinstance(block, Heading):
                 sub += 1
                 caption = block.text
-                doc.add_heading(f"{n}.{sub} {block.text}", level=2)
+                _add(doc, f"{n}.{sub} {block.text}", ids["Heading 2"])
             elif isinstance(block, Paragraph):
-                style = "List Bullet" if block.style == "item" else None
-                p = doc.add_paragraph(block.text, style=style)
+                p = _add(doc, block.text, ids["List Bullet"] if block.style == "item" else "")
                 if block.style == "note":
                     for run in p.runs:
                         run.font.size = Pt(9)
             elif isinstance(block, Table):
                 if block.rows or block.head:
                     tables += 1
-                    _table(doc, block, (tables, caption), lang)
+                    _table(doc, block, (tables, caption), lang, ids)
             else:
-                figures += int(_figure(doc, block, charts, figures + 1, lang))
+                figures += int(_figure(doc, block, charts, figures + 1, lang, ids))
     out = io.BytesIO()
     doc.core_properties.title = f"{project} {title}"
     doc.core_properties.created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
