@@ -636,8 +636,10 @@ CASES: list[Case] = [
     ),
     Case(
         "land-transfer",
-        "land-transfer income with statutory set-asides, a land item",
+        "land-transfer income with statutory set-asides, a land item, booked by a financing "
+        "platform (城投) that also borrows and distributes: the policy test platform_land_loan",
         merged(
+            {"project": {"implementing_entity_type": "financing_platform"}},
             plus_revenues(
                 {
                     "name": "土地出让",
@@ -669,6 +671,7 @@ CASES: list[Case] = [
         merged(
             plus_opex({"name": "特许经营权使用费", "basis": "revenue_share", "share": 0.03}),
             {"evaluation": {"include_residual_value": False}},
+            {"project": {"implementing_entity_type": "private"}},
             {"funding": {"government_payment": {
                 "model": "concession", "grantor": "市城管局", "term_years": 30,
                 "concession_fee": "特许经营权使用费"}}},
@@ -686,8 +689,8 @@ CASES: list[Case] = [
     ),
     Case(
         "payment-service-purchase",
-        "政府购买服务 paid as an operating subsidy of 80 a year",
-        {"funding": {
+        "政府购买服务 paid as an operating subsidy of 80 a year, to a 事业单位",
+        {"project": {"implementing_entity_type": "public_institution"}, "funding": {
             "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
                              {"name": "购买服务", "use": "operating_subsidy", "amount": 80.0}],
             "government_payment": {"model": "service_purchase"},
@@ -699,7 +702,8 @@ CASES: list[Case] = [
         "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
         "the gross income) and the land's cost 40 % of the gross, in a declared user-pays "
         "(使用者付费) project",
-        merged({"funding": {"government_payment": {"model": "user_pays"}}}, plus_revenues(
+        merged({"funding": {"government_payment": {"model": "user_pays"}},
+                "project": {"implementing_entity_type": "state_owned"}}, plus_revenues(
             {
                 "name": "土地出让",
                 "kind": "land_transfer",

@@ -205,5 +205,5 @@ def test_fan_needs_the_collected_line() -> None:
     data, _ = built("old_community")
     assert data.scenario is not None
     sim = simulate(data.spec, data.scenario, n=8)
-    with pytest.raises(ValueError, match="cash.cumulative_surplus"):
+    with pytest.raises(ValueError, match=r"cash\.cumulative_surplus"):
         cumulative_cash_fan(data.result, sim)
