@@ -56,3 +56,16 @@ def test_market_entity_is_not_tested() -> None:
     assert _check("state_owned", loans=[LOAN])[1] is None
     assert _check(None, loans=[LOAN])[1] is None
 
+
+
+def test_land_the_government_books_is_not_the_platforms() -> None:
+    """The lawful route: the government books the land income and repays the 城投 its cost
+    (成本返还, 40 % of the gross); the company's income is no land revenue, so the test does
+    not apply although it borrows and distributes."""
+    data = minimal_spec(project={"implementing_entity_type": "financing_platform"},
+                        revenues=[*minimal_spec()["revenues"],
+                                  {**LAND, "booked_by": "government", "land_cost_rate": 0.4}],
+                        funding={"loans": [LOAN]})
+    result = run(validate_data(ProjectSpec, data))
+    assert result.ledger["loan.draw"].sum() > 0
+    assert "platform_land_loan" not in {c.id for c in run_checks(result)}

@@ -25,7 +25,7 @@ import pandas as pd
 
 from renewfin.ratios import Why, by_year
 from renewfin.spec.project import EntityType, Sector
-from renewfin.spec.revenue import RevenueKind
+from renewfin.spec.revenue import LandBooking, RevenueKind
 
 if TYPE_CHECKING:
     from renewfin.engine import Result
@@ -345,13 +345,14 @@ def _covenant_checks(result: Result) -> list[Check]:
 def platform_land_streams(result: Result) -> list[str]:
     """Ledger ids of the land-transfer streams whose income a financing-platform
     implementing entity books as its own revenue (``_platform_land_loan``); none unless
-    ``project.implementing_entity_type`` is ``financing_platform``."""
+    ``project.implementing_entity_type`` is ``financing_platform``; a stream the government
+    books (``booked_by: government``, the company paid 成本返还) is not the company's."""
     if result.spec.project.implementing_entity_type is not EntityType.FINANCING_PLATFORM:
         return []
     return [
         f"revenue.stream[{r.name}]"
         for r in result.spec.revenues
-        if r.kind is RevenueKind.LAND_TRANSFER
+        if r.kind is RevenueKind.LAND_TRANSFER and r.booked_by is LandBooking.COMPANY
     ]
 
 

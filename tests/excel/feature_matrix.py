@@ -719,6 +719,20 @@ CASES: list[Case] = [
         )),
     ),
     Case(
+        "land-booked-by-government",
+        "land-transfer income booked by the government (土地储备): the company, a financing "
+        "platform, receives 成本返还 of the land's cost (35 % of the gross) and a 2 % "
+        "management fee; the set-asides are the government's",
+        merged(
+            {"project": {"implementing_entity_type": "financing_platform"}},
+            plus_revenues({"name": "储备地块出让", "kind": "land_transfer", "quantity": 40,
+                           "quantity_unit": "亩", "unit_price": 120.0, "price_currency": "万元",
+                           "price_per": "once", "schedule": [0.5, 0.5], "set_aside_rate": 0.15,
+                           "land_cost_rate": 0.35, "booked_by": "government",
+                           "management_fee_rate": 0.02}),
+        ),
+    ),
+    Case(
         "lat-land-transfer",
         "土地增值税 on a land-use-right transfer by the company (switched on), no developer "
         "uplift, ordinary housing, 3 % prepaid, settled in the year of the last sale; the "

@@ -22,7 +22,7 @@ from renewfin.excel.exit_taxes import (
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom, RevenueKind, SetAsideBase
+from renewfin.spec.revenue import GrowthFrom, LandBooking, RevenueKind, SetAsideBase
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -490,8 +490,37 @@ def _land_rows(w: ModelWriter, r: RevenueStream) -> Template:
     for _, name, _ in items:
         b.row(S, f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
               f"Set-aside {name}: {r.name}", held(f"xl.set_aside_projected[{r.name}][{name}]"))
+    if r.booked_by is LandBooking.GOVERNMENT:
+        return _reimbursement_rows(w, r, cost)
     names = [f"xl.set_aside_projected[{r.name}][{name}]" for _, name, _ in items]
     return lambda x: f"={gross(x)}" + "".join(f"-{x.p(n)}" for n in names)
+
+
+def _reimbursement_rows(w: ModelWriter, r: RevenueStream, cost: str) -> Template:
+    """Land booked by the government (renewfin.core.revenue.cost_reimbursement): the
+    成本返还 (land cost share × gross income) and the management fee (its rate × the
+    reimbursement), projected and while held; returns the formula of the stream's revenue
+    if held, their sum."""
+    b, S = w.book, "Revenue"
+    fee = f"revenues[{r.name}].management_fee_rate"
+    w.param(fee, r.management_fee_rate, f"管理费率（占成本返还）：{r.name}",
+            f"Management fee (share of the reimbursed cost): {r.name}")
+    paid, fees = f"xl.land_reimbursement[{r.name}]", f"xl.land_management_fee[{r.name}]"
+    b.row(S, paid, f"政府成本返还（持有至期末）：{r.name}", f"Cost reimbursement if held: {r.name}",
+          lambda x: f"={x.p(f'xl.land_gross[{r.name}]')}*{x.i(cost)}")
+    b.row(S, fees, f"政府支付管理费（持有至期末）：{r.name}",
+          f"Management fee if held: {r.name}", lambda x: f"={x.p(paid)}*{x.i(fee)}")
+    for id, src, zh, en in (
+        (f"revenue.land_reimbursement[{r.name}]", paid, "政府成本返还",
+         "Cost reimbursement by the government"),
+        (f"revenue.land_management_fee[{r.name}]", fees, "政府支付管理费",
+         "Management fee paid by the government"),
+    ):
+        def held(x: At, src: str = src) -> str:
+            return f"={x.p(src)}*{x.p('flag.held')}"
+
+        b.row(S, id, f"{zh}：{r.name}", f"{en}: {r.name}", held)
+    return lambda x: f"={x.p(paid)}+{x.p(fees)}"
 
 
 def _held_revenue_rows(b: Book, r: RevenueStream) -> None:
