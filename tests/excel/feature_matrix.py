@@ -678,6 +678,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "payment-concession-fee-rate",
+        "a 10-year concession in a 12-year horizon: a computed fee of 4 % of revenue to the "
+        "grantor while it runs, the streams ending with it and the assets handed back at "
+        "its end",
+        {
+            "revenues": [{**r, "end_year": 10} for r in BASE_REVENUES],
+            "evaluation": {"include_residual_value": False},
+            "funding": {"government_payment": {
+                "model": "concession", "grantor": "市交通局", "term_years": 10,
+                "concession_fee_rate": 0.04}},
+        },
+    ),
+    Case(
         "payment-viability-gap",
         "可行性缺口补助 of 100 a year capped at 20 % of revenue, outside the new mechanism",
         {"funding": {
@@ -730,6 +743,21 @@ CASES: list[Case] = [
                            "price_per": "once", "schedule": [0.5, 0.5], "set_aside_rate": 0.15,
                            "land_cost_rate": 0.35, "booked_by": "government",
                            "management_fee_rate": 0.02}),
+        ),
+    ),
+    Case(
+        "resettlement-housing",
+        "安置房 allocated to 300 relocated households over two years (95 m² flats against an "
+        "80 m² entitlement), the 差价 at 2,800 元/m² exempt from VAT, the flats' cost "
+        "allocated from their own investment item",
+        merged(
+            plus_investment({"name": "安置房建设", "category": "construction", "amount": 4500.0,
+                             "schedule": [0.5, 0.5]}),
+            plus_revenues({"name": "安置房差价", "kind": "sale", "quantity": 300,
+                           "quantity_unit": "户", "unit_price": 2800.0, "price_per": "once",
+                           "schedule": [0.6, 0.4], "vat_method": "exempt",
+                           "resettlement": {"area_per_household": 95, "entitled_area": 80,
+                                            "cost_item": "安置房建设"}}),
         ),
     ),
     Case(

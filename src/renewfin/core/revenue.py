@@ -62,6 +62,8 @@ def stream(ctx: RunContext, r: RevenueStream) -> StreamResult:
     at = f"revenues[{r.name}]"
     quantity = inputs.scalar(f"{at}.quantity", r.quantity)
     price = inputs.scalar(f"{at}.unit_price", r.unit_price) * ctx.money(r.price_currency.yuan)
+    if r.resettlement is not None:  # 差价 per m² × the area above each entitlement
+        price = price * r.resettlement.extra_area
     growth = inputs.scalar(f"{at}.growth_rate", r.growth_rate)
     start = stream_start(ctx, r)
     end = tl.n_periods if r.end_year is None else int(tl.periods(r.end_year))
@@ -138,6 +140,8 @@ def build(ctx: RunContext) -> dict[str, StreamResult]:
             _land_lines(ctx, r, res.gross, res.set_asides)
         if res.reimbursed is not None:
             _reimbursement_lines(ctx, r, res.reimbursed)
+        if r.resettlement is not None:
+            _resettlement_lines(ctx, r, res.units / ctx.timeline.ppy)
         led.add(
             f"revenue.units[{r.name}]",
             f"计费数量：{r.name}",
@@ -184,4 +188,24 @@ def _reimbursement_lines(
             group="revenue")
     led.add(f"revenue.land_management_fee[{r.name}]", f"政府支付管理费：{r.name}",
             f"Management fee paid by the government: {r.name}", paid[1] * held,
+            group="revenue")
+
+
+def _resettlement_lines(ctx: RunContext, r: RevenueStream, households: np.ndarray) -> None:
+    """Resettlement housing allocated to relocated households (``r.resettlement``;
+    ``households`` allocated in each period, (S|1, T)), while held: the area allocated
+    [m²] (households × ``area_per_household``) and the construction cost of the flats
+    allocated [money] (the cost item's total × households / ``quantity``); the stream's
+    revenue is the 差价."""
+    rs, led, held = r.resettlement, ctx.ledger, ctx.held
+    assert rs is not None
+    quantity = ctx.inputs.scalar(f"revenues[{r.name}].quantity", r.quantity)
+    share = np.divide(households, quantity, out=np.zeros_like(households * quantity),
+                      where=quantity > 0)
+    cost = led.raw(f"capex.item[{rs.cost_item}]").sum(axis=1, keepdims=True)
+    led.add(f"revenue.resettlement_area[{r.name}]", f"安置面积：{r.name}",
+            f"Resettlement area allocated: {r.name}", households * rs.area_per_household * held,
+            group="revenue", kind=Kind.QUANTITY, unit="m²")
+    led.add(f"revenue.resettlement_cost[{r.name}]", f"分配安置房建设成本：{r.name}",
+            f"Construction cost of the flats allocated: {r.name}", cost * share * held,
             group="revenue")

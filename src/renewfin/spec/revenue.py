@@ -134,6 +134,35 @@ class LandSetAsides(SpecModel):
     """Each set-aside: field, Chinese name, statutory base."""
 
 
+class ResettlementHousing(SpecModel):
+    """Resettlement housing (安置房) allocated to relocated households (DOMAIN.md §5a): the
+    stream's ``quantity`` is the households (户) allocated a flat on its ``schedule`` and
+    its ``unit_price`` the price difference (差价) per m² each pays on the area above its
+    entitlement."""
+
+    area_per_household: float = Field(gt=0, le=1000, allow_inf_nan=False)
+    """Area of the flat allocated to each household [m²]."""
+    entitled_area: float = Field(ge=0, le=1000, allow_inf_nan=False)
+    """Area each household's compensation entitles it to without payment (产权调换, e.g. the
+    demolished area 1:1) [m²]; at most ``area_per_household``."""
+    cost_item: str
+    """The investment item that builds the flats (安置房建设); its cost is allocated to the
+    households in proportion to the flats allocated."""
+
+    @model_validator(mode="after")
+    def _entitled_within_area(self) -> Self:
+        if self.entitled_area > self.area_per_household + 1e-12:
+            raise_problems([Problem("entitled_area", "a household's entitlement above the "
+                                    f"flat it is allocated ({self.area_per_household:g} m²)",
+                                    self.entitled_area)])
+        return self
+
+    @property
+    def extra_area(self) -> float:
+        """Area above the entitlement each household pays the difference on [m²]."""
+        return self.area_per_household - self.entitled_area
+
+
 class RevenueStream(SpecModel):
     """One revenue stream: quantity × unit price × utilisation × ramp-up × growth.
 
@@ -214,6 +243,9 @@ class RevenueStream(SpecModel):
     """Land transfer booked by the government: the management fee (管理费) the government
     pays the company, as a share of the reimbursed cost, as the land-reserve agreement
     states it."""
+    resettlement: ResettlementHousing | None = None
+    """Sale only: the stream is resettlement housing allocated to relocated households, its
+    revenue the price difference (差价) on the area above each one's entitlement."""
     housing_to_individuals: bool = False
     """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
     ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
@@ -312,6 +344,12 @@ class RevenueStream(SpecModel):
             if getattr(self, field) and not land:
                 out.append(Problem(field, "applies to land_transfer streams only; expected none",
                                    getattr(self, field)))
+        if self.resettlement is not None and self.kind is not RevenueKind.SALE:
+            out.append(Problem("resettlement", "resettlement housing is allocated by a sale "
+                               "stream; expected kind sale", self.kind.value))
+        if self.resettlement is not None and not self.quantity:
+            out.append(Problem("quantity", "resettlement housing needs the households "
+                               "allocated; expected > 0", self.quantity))
         if self.booked_by is LandBooking.GOVERNMENT and not land:
             out.append(Problem("booked_by", "applies to land_transfer streams only; expected "
                                "company", self.booked_by.value))
