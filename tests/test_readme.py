@@ -162,3 +162,18 @@ def test_the_reit_example_figures_are_true() -> None:
     ]
     for phrase in expected:
         assert phrase in text, phrase
+
+
+def test_the_urban_village_figures_are_true() -> None:
+    """The README's land figures for ``urban_village``: the gross land income and its
+    itemised set-asides, at the precision written (hand check: 0.3 × 260,000 × (1 − 0.55)
+    = 35,100). Reference: README.md itself."""
+    from renewfin.engine import run
+    from renewfin.spec import load_spec
+
+    text = " ".join(README.split())
+    res = run(load_spec(ROOT / "models" / "urban_village.yaml"))
+    gross = float(res.ledger["revenue.land_gross[经营性用地出让]"].sum())
+    set_asides = float(res.values["land_set_asides"][0])
+    assert set_asides == pytest.approx(0.3 * 260_000 * (1 - 0.55), rel=1e-12)
+    assert f"its {gross:,.0f} 万元 of land income bears {set_asides:,.0f} 万元 of" in text

@@ -120,6 +120,7 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "set_aside_rate": "a statutory set-aside rate",
         "property_tax_rate": "a tax rate",
         "land_cost_rate": "the land cost share deducted before the set-asides (a base)",
+        "management_fee_rate": "the land-reserve management fee on the reimbursed cost",
     },
     InvestmentItem: {
         "rate": "a contingency rate on other items (follows its base)",

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from renewfin.ratios import Why, by_year
-from renewfin.spec.project import Sector
+from renewfin.spec.project import EntityType, Sector
+from renewfin.spec.revenue import LandBooking, RevenueKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -294,6 +295,7 @@ def _covenant_checks(result: Result) -> list[Check]:
                 CheckKind.COVENANT,
             )
         )
+    out += _platform_land_loan(result)
     if "equity_instrument_share" in vals:
         cap = spec.funding.equity_instrument_cap
         share = vals["equity_instrument_share"]
@@ -339,6 +341,59 @@ def _covenant_checks(result: Result) -> list[Check]:
             )
         )
     return out
+
+
+def platform_land_streams(result: Result) -> list[str]:
+    """Ledger ids of the land-transfer streams whose income a financing-platform
+    implementing entity books as its own revenue (``_platform_land_loan``); none unless
+    ``project.implementing_entity_type`` is ``financing_platform``; a stream the government
+    books (``booked_by: government``, the company paid 成本返还) is not the company's."""
+    if result.spec.project.implementing_entity_type is not EntityType.FINANCING_PLATFORM:
+        return []
+    return [
+        f"revenue.stream[{r.name}]"
+        for r in result.spec.revenues
+        if r.kind is RevenueKind.LAND_TRANSFER and r.booked_by is LandBooking.COMPANY
+    ]
+
+
+def _platform_land_loan(result: Result) -> list[Check]:
+    """The policy test ``platform_land_loan`` (DOMAIN.md §5a): where the implementing entity
+    is a financing platform (``project.implementing_entity_type``) and the company books
+    land-transfer income, it fails in a scenario where that company both draws a market
+    (bank) loan and pays its shareholders a distribution: land revenue that repays a market
+    loan and earns a platform company an equity return is the hidden-debt pattern the
+    land-reserve rules forbid (财预〔2017〕50号, 财综〔2016〕4号). A covenant / policy test,
+    not an integrity error; the lawful route is 成本返还 by the government."""
+    land = platform_land_streams(result)
+    if not land:
+        return []
+    led = result.ledger
+    income = sum(led[i].sum(axis=1) for i in land)
+    loans = led["loan.draw"].sum(axis=1)
+    paid = led["equity.distribution"].sum(axis=1)
+    scale = TOL * np.maximum(1.0, np.abs(result.values["total_project_investment"]))
+    bad = (income > scale) & (loans > scale) & (paid > scale)
+    return [
+        Check(
+            "platform_land_loan",
+            "融资平台公司土地出让收入不同时偿还市场化贷款并分配股东回报",
+            "Land revenue of a platform company not both repaying a market loan and paying "
+            "an equity return",
+            ~bad,
+            lambda s: (
+                f"土地出让收入 {income[s]:,.2f} 由融资平台公司（project.implementing_entity_type）"
+                f"入账，既偿还市场化贷款（提款 {loans[s]:,.2f}）又向股东分配 {paid[s]:,.2f}，"
+                "属财预〔2017〕50号禁止的隐性债务模式 / the financing platform "
+                f"books land-transfer income of {income[s]:,.2f} that services a market "
+                f"loan (drawn {loans[s]:,.2f}) and pays its shareholders {paid[s]:,.2f}: "
+                "the hidden-debt pattern the land-reserve rules forbid (财预〔2017〕50号); "
+                "let the government book the land revenue and repay the company's cost "
+                "(成本返还 plus a management fee), or fund the works without the loan"
+            ),
+            CheckKind.COVENANT,
+        )
+    ]
 
 
 def corkscrew_gaps(result: Result) -> np.ndarray:

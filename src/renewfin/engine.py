@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from renewfin.core import (
     cashflow,
+    concession,
     depreciation,
     exit,
     grants,
@@ -199,6 +200,7 @@ def _stages(ctx: RunContext) -> tuple[FundingPlan, Sizing, dict[str, np.ndarray]
     subsidy.build(ctx)
     cashflow.build(ctx)
     plan, _, sizing = financing.build(ctx, assets)
+    concession.hand_back(ctx)
     return plan, sizing, reit_values
 
 

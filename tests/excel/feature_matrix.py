@@ -640,8 +640,10 @@ CASES: list[Case] = [
     ),
     Case(
         "land-transfer",
-        "land-transfer income with statutory set-asides, a land item",
+        "land-transfer income with statutory set-asides, a land item, booked by a financing "
+        "platform (城投) that also borrows and distributes: the policy test platform_land_loan",
         merged(
+            {"project": {"implementing_entity_type": "financing_platform"}},
             plus_revenues(
                 {
                     "name": "土地出让",
@@ -673,10 +675,24 @@ CASES: list[Case] = [
         merged(
             plus_opex({"name": "特许经营权使用费", "basis": "revenue_share", "share": 0.03}),
             {"evaluation": {"include_residual_value": False}},
+            {"project": {"implementing_entity_type": "private"}},
             {"funding": {"government_payment": {
                 "model": "concession", "grantor": "市城管局", "term_years": 30,
                 "concession_fee": "特许经营权使用费"}}},
         ),
+    ),
+    Case(
+        "payment-concession-fee-rate",
+        "a 10-year concession in a 12-year horizon: a computed fee of 4 % of revenue to the "
+        "grantor while it runs, the streams ending with it and the assets handed back at "
+        "its end",
+        {
+            "revenues": [{**r, "end_year": 10} for r in BASE_REVENUES],
+            "evaluation": {"include_residual_value": False},
+            "funding": {"government_payment": {
+                "model": "concession", "grantor": "市交通局", "term_years": 10,
+                "concession_fee_rate": 0.04}},
+        },
     ),
     Case(
         "payment-viability-gap",
@@ -690,8 +706,8 @@ CASES: list[Case] = [
     ),
     Case(
         "payment-service-purchase",
-        "政府购买服务 paid as an operating subsidy of 80 a year",
-        {"funding": {
+        "政府购买服务 paid as an operating subsidy of 80 a year, to a 事业单位",
+        {"project": {"implementing_entity_type": "public_institution"}, "funding": {
             "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
                              {"name": "购买服务", "use": "operating_subsidy", "amount": 80.0}],
             "government_payment": {"model": "service_purchase"},
@@ -703,7 +719,8 @@ CASES: list[Case] = [
         "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
         "the gross income) and the land's cost 40 % of the gross, in a declared user-pays "
         "(使用者付费) project",
-        merged({"funding": {"government_payment": {"model": "user_pays"}}}, plus_revenues(
+        merged({"funding": {"government_payment": {"model": "user_pays"}},
+                "project": {"implementing_entity_type": "state_owned"}}, plus_revenues(
             {
                 "name": "土地出让",
                 "kind": "land_transfer",
@@ -717,6 +734,35 @@ CASES: list[Case] = [
                 "set_asides": {"housing": 0.15, "land_fund": 0.02, "agriculture": 0.01},
             }
         )),
+    ),
+    Case(
+        "land-booked-by-government",
+        "land-transfer income booked by the government (土地储备): the company, a financing "
+        "platform, receives 成本返还 of the land's cost (35 % of the gross) and a 2 % "
+        "management fee; the set-asides are the government's",
+        merged(
+            {"project": {"implementing_entity_type": "financing_platform"}},
+            plus_revenues({"name": "储备地块出让", "kind": "land_transfer", "quantity": 40,
+                           "quantity_unit": "亩", "unit_price": 120.0, "price_currency": "万元",
+                           "price_per": "once", "schedule": [0.5, 0.5], "set_aside_rate": 0.15,
+                           "land_cost_rate": 0.35, "booked_by": "government",
+                           "management_fee_rate": 0.02}),
+        ),
+    ),
+    Case(
+        "resettlement-housing",
+        "安置房 allocated to 300 relocated households over two years (95 m² flats against an "
+        "80 m² entitlement), the 差价 at 2,800 元/m² exempt from VAT, the flats' cost "
+        "allocated from their own investment item",
+        merged(
+            plus_investment({"name": "安置房建设", "category": "construction", "amount": 4500.0,
+                             "schedule": [0.5, 0.5]}),
+            plus_revenues({"name": "安置房差价", "kind": "sale", "quantity": 300,
+                           "quantity_unit": "户", "unit_price": 2800.0, "price_per": "once",
+                           "schedule": [0.6, 0.4], "vat_method": "exempt",
+                           "resettlement": {"area_per_household": 95, "entitled_area": 80,
+                                            "cost_item": "安置房建设"}}),
+        ),
     ),
     Case(
         "lat-land-transfer",

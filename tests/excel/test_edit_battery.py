@@ -79,6 +79,7 @@ def _edits(result: Result) -> list[tuple[str, float]]:
         (nth("funding.special_bonds[", ".amount"), 0.9),
         (nth("revenues[", ".utilisation"), 0.9),
         (nth("revenues[", ".set_aside_rate"), 0.02),
+        (nth("revenues[", ".set_asides.farmland"), 0.02),  # an itemised set-aside
         (nth("investment[", ".amount", 1), 0.9),
         (nth("opex[", ".growth_rate"), 0.01),
         ("funding.reit_exit.cap_rate", 0.005),
@@ -94,7 +95,8 @@ def _edits(result: Result) -> list[tuple[str, float]]:
             continue
         # a float below 1 on a rate-like field is added; a factor on amounts and prices
         additive = path.endswith(("rate", "growth_rate", "spread", "coupon", "five_year",
-                                  "capex_overrun", ".dscr", "set_aside_rate"))
+                                  "capex_overrun", ".dscr", "set_aside_rate",
+                                  ".farmland"))
         out.append((path, v + float(change) if additive else v * float(change)))  # type: ignore[arg-type]
     # the tenor of the first loan not on a custom schedule (whose weights are per year of
     # its tenor): an input of the workbook, not of the engine's registry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from renewfin.core import concession
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
@@ -120,6 +121,12 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
         sum((led.raw(f"opex.item[{o.name}]") for o in ctx.spec.opex if o.purchased), zeros),
         group="opex",
     )
+    fee = concession.fee(ctx, ctx.projection["revenue"])
+    if fee is not None:
+        grantor = ctx.spec.funding.government_payment.grantor  # type: ignore[union-attr]
+        led.add("opex.concession_fee", f"特许经营权使用费（付{grantor}）",
+                f"Concession fee (to {grantor})", fee * held, group="opex")
+        total = total + fee
     safety = [o.name for o in ctx.spec.opex if o.category in SAFETY]
     if safety:
         led.add(

@@ -2625,3 +2625,20 @@ def _maintenance_reserve(w: ModelWriter) -> None:
             b.row(F, id, zh, en, formula, total=flow)
         else:
             b.row(F, id, zh, en, formula, unit="-", fmt=FLAG, total=False)
+
+
+def hand_back(w: ModelWriter) -> None:
+    """The concession's hand-back (renewfin.core.concession.hand_back): the fixed assets'
+    net book value in the term's last period, on the Statements sheet."""
+    from renewfin.core.concession import concession_of
+    from renewfin.excel.operating import concession_term_row
+
+    gp = concession_of(w.spec)
+    if gp is None or not gp.hand_back:
+        return
+    term = concession_term_row(w)
+    w.book.row("Statements", "concession.hand_back",
+               f"期满无偿移交资产净值（移交{gp.grantor}）",
+               f"Assets handed back free at the end of the term (to {gp.grantor})",
+               lambda x: f"={x.p('bs.fixed_assets')}*({x.p(term)}-{x.at(term, 1)})",
+               total=False)

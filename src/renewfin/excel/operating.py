@@ -22,7 +22,8 @@ from renewfin.excel.exit_taxes import (
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
 from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.revenue import GrowthFrom, RevenueKind, SetAsideBase
+from renewfin.spec.payment import PaymentModel
+from renewfin.spec.revenue import GrowthFrom, LandBooking, RevenueKind, SetAsideBase
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -490,8 +491,61 @@ def _land_rows(w: ModelWriter, r: RevenueStream) -> Template:
     for _, name, _ in items:
         b.row(S, f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
               f"Set-aside {name}: {r.name}", held(f"xl.set_aside_projected[{r.name}][{name}]"))
+    if r.booked_by is LandBooking.GOVERNMENT:
+        return _reimbursement_rows(w, r, cost)
     names = [f"xl.set_aside_projected[{r.name}][{name}]" for _, name, _ in items]
     return lambda x: f"={gross(x)}" + "".join(f"-{x.p(n)}" for n in names)
+
+
+def _resettlement_rows(w: ModelWriter, r: RevenueStream, gross: Template) -> Template:
+    """Resettlement housing (renewfin.core.revenue._resettlement_lines): the area allocated
+    and the construction cost of the flats allocated, while held; returns the formula of
+    the stream's revenue if held, the 差价: households × price × index × the area above
+    each entitlement."""
+    rs, b, at, S = r.resettlement, w.book, f"revenues[{r.name}]", "Revenue"
+    assert rs is not None
+    area, entitled = f"{at}.resettlement.area_per_household", f"{at}.resettlement.entitled_area"
+    w.param(area, rs.area_per_household, f"户均安置面积：{r.name}",
+            f"Area allocated per household: {r.name}", "m²")
+    w.param(entitled, rs.entitled_area, f"户均产权调换面积：{r.name}",
+            f"Area each household is entitled to: {r.name}", "m²")
+    sold = lambda x: x.p(f"xl.sold[{r.name}]")
+    held = lambda x: x.p("flag.held")
+    b.row(S, f"revenue.resettlement_area[{r.name}]", f"安置面积：{r.name}",
+          f"Resettlement area allocated: {r.name}",
+          lambda x: f"={sold(x)}*{x.i(area)}*{held(x)}", unit="m²", fmt=RATIO)
+    b.row(S, f"revenue.resettlement_cost[{r.name}]", f"分配安置房建设成本：{r.name}",
+          f"Construction cost of the flats allocated: {r.name}", lambda x: (
+              f"=SUM({x.row_range(f'capex.item[{rs.cost_item}]')})*{sold(x)}/"
+              f"{x.i(at + '.quantity')}*{held(x)}"))
+    return lambda x: f"{gross(x)}*({x.i(area)}-{x.i(entitled)})"
+
+
+def _reimbursement_rows(w: ModelWriter, r: RevenueStream, cost: str) -> Template:
+    """Land booked by the government (renewfin.core.revenue.cost_reimbursement): the
+    成本返还 (land cost share × gross income) and the management fee (its rate × the
+    reimbursement), projected and while held; returns the formula of the stream's revenue
+    if held, their sum."""
+    b, S = w.book, "Revenue"
+    fee = f"revenues[{r.name}].management_fee_rate"
+    w.param(fee, r.management_fee_rate, f"管理费率（占成本返还）：{r.name}",
+            f"Management fee (share of the reimbursed cost): {r.name}")
+    paid, fees = f"xl.land_reimbursement[{r.name}]", f"xl.land_management_fee[{r.name}]"
+    b.row(S, paid, f"政府成本返还（持有至期末）：{r.name}", f"Cost reimbursement if held: {r.name}",
+          lambda x: f"={x.p(f'xl.land_gross[{r.name}]')}*{x.i(cost)}")
+    b.row(S, fees, f"政府支付管理费（持有至期末）：{r.name}",
+          f"Management fee if held: {r.name}", lambda x: f"={x.p(paid)}*{x.i(fee)}")
+    for id, src, zh, en in (
+        (f"revenue.land_reimbursement[{r.name}]", paid, "政府成本返还",
+         "Cost reimbursement by the government"),
+        (f"revenue.land_management_fee[{r.name}]", fees, "政府支付管理费",
+         "Management fee paid by the government"),
+    ):
+        def held(x: At, src: str = src) -> str:
+            return f"={x.p(src)}*{x.p('flag.held')}"
+
+        b.row(S, id, f"{zh}：{r.name}", f"{en}: {r.name}", held)
+    return lambda x: f"={x.p(paid)}+{x.p(fees)}"
 
 
 def _held_revenue_rows(b: Book, r: RevenueStream) -> None:
@@ -617,6 +671,8 @@ def revenue_rows(w: ModelWriter) -> None:
                 return f"={x.p(f'xl.sold[{r.name}]')}*{price(x)}*{x.p(f'xl.index[{r.name}]')}"
 
             sales_revenue: Template = gross_revenue
+            if r.resettlement is not None:
+                sales_revenue = _resettlement_rows(w, r, gross_revenue)
             if r.kind is RevenueKind.LAND_TRANSFER:
                 b.row(S, f"xl.land_gross[{r.name}]", f"土地出让收入（持有至期末）：{r.name}",
                       f"Gross land income if held: {r.name}", sales_revenue)
@@ -839,8 +895,9 @@ def opex_rows(w: ModelWriter) -> None:
         )
         or "0"
     )
-    extra = lambda x: ""  # the input VAT not credited, a cost (renewfin.core.opex.build)
-    extra_projected = lambda x: ""
+    fee, fee_projected = _concession_fee_rows(w)
+    extra = fee  # the input VAT not credited, a cost (renewfin.core.opex.build)
+    extra_projected = fee_projected
     if simplified:
         b.row(
             S,
@@ -869,8 +926,8 @@ def opex_rows(w: ModelWriter) -> None:
             "Input VAT not credited (simplified method)",
             lambda x: f"={x.p('xl.vat_not_creditable')}*{x.p('flag.held')}",
         )
-        extra = lambda x: f"+{x.p('opex.vat_not_creditable')}"
-        extra_projected = lambda x: f"+{x.p('xl.vat_not_creditable')}"
+        extra = lambda x: f"{fee(x)}+{x.p('opex.vat_not_creditable')}"
+        extra_projected = lambda x: f"{fee_projected(x)}+{x.p('xl.vat_not_creditable')}"
     b.row(
         S,
         "opex.total",
@@ -899,6 +956,43 @@ def opex_rows(w: ModelWriter) -> None:
         "Creditable input VAT on operating costs",
         lambda x: f"={items_vat(x, 'opex.item')}{minus(x)}",
     )
+
+
+def concession_term_row(w: ModelWriter) -> str:
+    """The flag row ``xl.concession_term`` (1 while the concession runs: the period index
+    below the term's periods, at most the horizon; renewfin.core.concession.term_periods)
+    on the Opex sheet, once; returns its id."""
+    id = "xl.concession_term"
+    if id not in w.book.cells:
+        gp = w.spec.funding.government_payment
+        assert gp is not None and gp.term_years is not None
+        w.param("funding.government_payment.term_years", gp.term_years, "特许经营期限",
+                "Concession term", "yr")
+        w.book.row("Opex", id, "特许经营期内", "Within the concession term", lambda x: (
+            f"=({x.p('time.period')}<MIN(ROUND({x.i('funding.government_payment.term_years')}"
+            f"*{x.i('timeline.periods_per_year')},0),{x.i('xl.n_periods')}))*1"), total=False)
+    return id
+
+
+def _concession_fee_rows(w: ModelWriter) -> tuple[Template, Template]:
+    """The concession fee to the grantor (renewfin.core.concession.fee): its rate × the
+    revenue if held × the term flag, and while held; returns the terms it adds to the
+    operating costs, held and projected ("" without a stated rate)."""
+    from renewfin.core.concession import FEE_RATE
+
+    gp = w.spec.funding.government_payment
+    if gp is None or gp.model is not PaymentModel.CONCESSION or gp.concession_fee_rate is None:
+        return (lambda x: ""), (lambda x: "")
+    b, S = w.book, "Opex"
+    w.param(FEE_RATE, gp.concession_fee_rate, "特许经营权使用费率（占营业收入）",
+            "Concession fee (share of revenue)")
+    term = concession_term_row(w)
+    b.row(S, "xl.concession_fee", "特许经营权使用费（持有至期末）", "Concession fee if held",
+          lambda x: f"={x.i(FEE_RATE)}*{x.p('xl.revenue_projected')}*{x.p(term)}")
+    b.row(S, "opex.concession_fee", f"特许经营权使用费（付{gp.grantor}）",
+          f"Concession fee (to {gp.grantor})",
+          lambda x: f"={x.p('xl.concession_fee')}*{x.p('flag.held')}")
+    return (lambda x: f"+{x.p('opex.concession_fee')}"), (lambda x: f"+{x.p('xl.concession_fee')}")
 
 
 def tax_rows(w: ModelWriter) -> None:

@@ -15,7 +15,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from renewfin.checks import SOLVE_TOL, minimum_capital_ratio
+from renewfin.checks import SOLVE_TOL, minimum_capital_ratio, platform_land_streams
 from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, col, put_text
 
 if TYPE_CHECKING:
@@ -360,6 +360,7 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
                 f"{x.i('funding.equity_instrument_cap')}+1E-12)*1,1)"
             ),
         ))
+    rows += _platform_land_row(w)
     if "reit_eligible" in res.values:
         rows.append(("reit_eligible", "REITs发行条件", "REIT eligibility",
                      lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1"))
@@ -376,6 +377,26 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
             ),
         ))
     return rows
+
+
+def _platform_land_row(w: ModelWriter) -> list[CheckRow]:
+    """The policy test ``platform_land_loan`` (renewfin.checks._platform_land_loan): 0 when
+    a financing platform's booked land revenue, its loan drawings and its distributions to
+    shareholders are each above the tolerance."""
+    ids = platform_land_streams(w.result)
+    if not ids:
+        return []
+    tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
+    above = lambda x, lines: "(" + "+".join(f"SUM({x.row_range(i)})" for i in lines) + (
+        f">{tol(x)})")
+    return [(
+        "platform_land_loan",
+        "融资平台公司土地出让收入不同时偿还市场化贷款并分配股东回报",
+        "Land revenue of a platform company not both repaying a market loan and paying an "
+        "equity return",
+        lambda x: (f"=1-{above(x, ids)}*{above(x, ['loan.draw'])}*"
+                   f"{above(x, ['equity.distribution'])}"),
+    )]
 
 
 def _live_residual(w: ModelWriter) -> Callable[[At], str]:

@@ -532,6 +532,7 @@ class ModelWriter:
         funding.reserves_and_phases(self)
         funding.waterfall(self)
         funding.records(self)
+        funding.hand_back(self)
         from renewfin.excel import std_tables
 
         std_tables.depreciation_rows(self)

@@ -563,7 +563,7 @@ def revenue_section(ctx: Ctx) -> str:
     out.append(standard_table(cost, ctx.fmt, ctx.lang, keys=keys))
     out.append(_taxes_by_year(ctx, rev))
     out.append(f"<h3>{esc(ctx.t('rev.totals'))}</h3>")
-    out.append(ctx.metric_table(["total_revenue", "total_opex", "total_taxes"]))
+    out.append(ctx.metric_table(["total_revenue", "land_set_asides", "total_opex", "total_taxes"]))
     chart = charts.cash_flow_chart(
         d.tables["project_cash_flow"], d.tables["financial_plan"], d.years, ctx.money_unit, ctx.lang
     )

@@ -898,4 +898,11 @@ class FundingSpec(SpecModel):
             for name in rx.early_redemption
             if name not in bonds
         ]
+        held = [b for b in bonds if b not in rx.early_redemption]
+        if rx.escrow_rate and not held:
+            problems.append(
+                f"reit_exit.escrow_rate: {rx.escrow_rate:g} for a bond-repayment reserve, but "
+                "no special bond is left to it (none, or all redeemed "
+                "early); expected 0 or a special bond held to maturity"
+            )
         return problems

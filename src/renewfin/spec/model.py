@@ -149,8 +149,13 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
         check_class(f"{at}.asset_class", item.asset_class or default_asset_class(item.category))
     check_class("price_contingency.asset_class", spec.price_contingency.asset_class or "building")
 
+    items = {item.name for item in spec.investment}
     for i, r in enumerate(spec.revenues):
         at = f"revenues[{i} {r.name}]"
+        if r.resettlement is not None and r.resettlement.cost_item not in items:
+            problems.append(Problem(f"{at}.resettlement.cost_item", "unknown investment item; "
+                                    f"expected one of {sorted(items)}",
+                                    r.resettlement.cost_item))
         check_grid(f"{at}.start_after_years", r.start_after_years)
         check_grid(f"{at}.end_year", r.end_year)
         if not check_phase(f"{at}.phase", r.phase):
@@ -329,7 +334,8 @@ def _check_payment(spec: ProjectSpec) -> list[Problem]:
                            "service-fee revenue (kind operating_subsidy)", model.value))
     if not concession:
         out += [Problem(f"{at}.{f}", "applies to a concession only; expected none",
-                        getattr(gp, f)) for f in ("grantor", "term_years", "concession_fee")
+                        getattr(gp, f))
+                for f in ("grantor", "term_years", "concession_fee", "concession_fee_rate")
                 if getattr(gp, f) is not None]
         return out
     return out + _check_concession(spec, gp)
@@ -353,7 +359,27 @@ def _check_concession(spec: ProjectSpec, gp: GovernmentPayment) -> list[Problem]
     if gp.hand_back and spec.evaluation.include_residual_value:
         out.append(Problem("evaluation.include_residual_value", "a concession handed back at "
                            "its end leaves no residual value; expected false", True))
-    return out
+    if gp.concession_fee is not None and gp.concession_fee_rate is not None:
+        out.append(Problem(f"{at}.concession_fee_rate", "give the concession fee either as "
+                           "a rate or as an opex item (concession_fee), not both",
+                           gp.concession_fee_rate))
+    return out + _handed_back_revenues(spec, gp)
+
+
+def _handed_back_revenues(spec: ProjectSpec, gp: GovernmentPayment) -> list[Problem]:
+    """A concession handed back before the horizon: the recurring revenue streams must
+    end by the term (``end_year`` ≤ ``term_years``), the company operating nothing it has
+    handed back."""
+    term = gp.term_years
+    if not gp.hand_back or term is None or term >= spec.timeline.horizon_years - 1e-9:
+        return []
+    return [
+        Problem(f"revenues[{i} {r.name}].end_year", f"the concession is handed back after {term:g} "
+                "years (funding.government_payment.term_years); expected the stream to end "
+                "by then", r.end_year, has_value=r.end_year is not None)
+        for i, r in enumerate(spec.revenues)
+        if not r.kind.one_off and (r.end_year is None or r.end_year > term + 1e-9)
+    ]
 
 
 def _check_funding_timing(spec: ProjectSpec) -> list[Problem]:

@@ -46,6 +46,11 @@ class GovernmentPayment(SpecModel):
     """Longest concession term under the new mechanism [yr] (40, param)."""
     concession_fee: str | None = None
     """Concession: the operating cost (``opex`` item) that is the fee paid to the grantor."""
+    concession_fee_rate: Share | None = None
+    """Concession: the fee paid to the grantor (特许经营权使用费) as a share of operating
+    revenue excluding VAT while the term runs, as the concession agreement states it,
+    computed as the line ``opex.concession_fee`` (no input VAT credited on it); give it
+    either so or as an ``opex`` item (``concession_fee``), not both."""
     hand_back: bool = True
     """Concession: the asset is handed back at the end, free, so no residual value counts
     (``evaluation.include_residual_value`` must be off)."""

@@ -57,6 +57,21 @@ class Sector(StrEnum):
     """Other sectors: 20 % minimum unless the spec says otherwise."""
 
 
+class EntityType(StrEnum):
+    """What kind of body the implementing entity (项目实施主体) is."""
+
+    FINANCING_PLATFORM = "financing_platform"
+    """融资平台公司 (城投): a local-government financing platform; land revenue it books
+    that both repays a market loan and pays it an equity return is warned against
+    (财预〔2017〕50号, the policy test ``platform_land_loan``)."""
+    STATE_OWNED = "state_owned"
+    """国有企业 operating on market terms, not a financing platform."""
+    PRIVATE = "private"
+    """民营企业 or other social capital."""
+    PUBLIC_INSTITUTION = "public_institution"
+    """机关或事业单位."""
+
+
 class PerformanceTarget(SpecModel):
     """One performance target (绩效目标) as the project's 绩效目标申报表 states it: an
     indicator and its target value, free text shown in the report (never computed)."""
@@ -98,6 +113,9 @@ class ProjectInfo(SpecModel):
     implementing_entity: str | None = Field(default=None, min_length=1, max_length=200)
     """Implementing entity (项目实施主体 / 项目单位), shown in the report's overview; free
     text."""
+    implementing_entity_type: EntityType | None = None
+    """Kind of the implementing entity; ``financing_platform`` (城投) turns on the policy
+    test ``platform_land_loan`` (DOMAIN.md §5a). Default: not stated (no check)."""
     regional_context: str | None = Field(default=None, min_length=1, max_length=4000)
     """The region's economy, public finances and government debt (地区经济、财政与债务情况:
     general budget revenue, government-fund revenue, debt limit and balance …) as the

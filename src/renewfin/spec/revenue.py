@@ -95,6 +95,19 @@ class SetAsideBase(StrEnum):
     (``RevenueStream.land_cost_rate``)."""
 
 
+class LandBooking(StrEnum):
+    """Who books a land-transfer stream's income (DOMAIN.md §5a)."""
+
+    COMPANY = "company"
+    """The project company books the land income as its own revenue, less the set-asides
+    (a company that itself transfers land use rights)."""
+    GOVERNMENT = "government"
+    """The government books it as government-fund revenue (土地储备: the income goes to the
+    treasury); the company receives 成本返还, the land's cost (``land_cost_rate`` of the
+    gross income) as the plots are sold, plus a management fee
+    (``management_fee_rate`` of that cost)."""
+
+
 class LandSetAsides(SpecModel):
     """The statutory set-asides from land-transfer income (计提), each a rate on its base
     (DOMAIN.md §5a; rates are param)."""
@@ -119,6 +132,35 @@ class LandSetAsides(SpecModel):
         ("agriculture", "农业土地开发资金", SetAsideBase.GROSS),
     )
     """Each set-aside: field, Chinese name, statutory base."""
+
+
+class ResettlementHousing(SpecModel):
+    """Resettlement housing (安置房) allocated to relocated households (DOMAIN.md §5a): the
+    stream's ``quantity`` is the households (户) allocated a flat on its ``schedule`` and
+    its ``unit_price`` the price difference (差价) per m² each pays on the area above its
+    entitlement."""
+
+    area_per_household: float = Field(gt=0, le=1000, allow_inf_nan=False)
+    """Area of the flat allocated to each household [m²]."""
+    entitled_area: float = Field(ge=0, le=1000, allow_inf_nan=False)
+    """Area each household's compensation entitles it to without payment (产权调换, e.g. the
+    demolished area 1:1) [m²]; at most ``area_per_household``."""
+    cost_item: str
+    """The investment item that builds the flats (安置房建设); its cost is allocated to the
+    households in proportion to the flats allocated."""
+
+    @model_validator(mode="after")
+    def _entitled_within_area(self) -> Self:
+        if self.entitled_area > self.area_per_household + 1e-12:
+            raise_problems([Problem("entitled_area", "a household's entitlement above the "
+                                    f"flat it is allocated ({self.area_per_household:g} m²)",
+                                    self.entitled_area)])
+        return self
+
+    @property
+    def extra_area(self) -> float:
+        """Area above the entitlement each household pays the difference on [m²]."""
+        return self.area_per_household - self.entitled_area
 
 
 class RevenueStream(SpecModel):
@@ -193,6 +235,17 @@ class RevenueStream(SpecModel):
     """Land transfer: the cost of acquiring and preparing the land (征地拆迁补偿、土地开发
     支出) as a share of the gross income; the income less it is 土地出让收益, the base of
     the ``net`` set-asides."""
+    booked_by: LandBooking = LandBooking.COMPANY
+    """Land transfer: who books the income, the ``company`` (its revenue is the income less
+    the set-asides) or the ``government`` (its revenue is 成本返还 plus a management fee;
+    the gross income and the set-asides are the government's, shown for reference)."""
+    management_fee_rate: Share = 0.0
+    """Land transfer booked by the government: the management fee (管理费) the government
+    pays the company, as a share of the reimbursed cost, as the land-reserve agreement
+    states it."""
+    resettlement: ResettlementHousing | None = None
+    """Sale only: the stream is resettlement housing allocated to relocated households, its
+    revenue the price difference (差价) on the area above each one's entitlement."""
     housing_to_individuals: bool = False
     """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
     ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
@@ -291,6 +344,27 @@ class RevenueStream(SpecModel):
             if getattr(self, field) and not land:
                 out.append(Problem(field, "applies to land_transfer streams only; expected none",
                                    getattr(self, field)))
+        if self.resettlement is not None and self.kind is not RevenueKind.SALE:
+            out.append(Problem("resettlement", "resettlement housing is allocated by a sale "
+                               "stream; expected kind sale", self.kind.value))
+        if self.resettlement is not None and not self.quantity:
+            out.append(Problem("quantity", "resettlement housing needs the households "
+                               "allocated; expected > 0", self.quantity))
+        if self.booked_by is LandBooking.GOVERNMENT and not land:
+            out.append(Problem("booked_by", "applies to land_transfer streams only; expected "
+                               "company", self.booked_by.value))
+        if self.booked_by is LandBooking.GOVERNMENT and land and not self.land_cost_rate:
+            out.append(Problem("land_cost_rate", "land booked by the government repays the "
+                               "company its cost (成本返还); expected the land's cost as a "
+                               "share of the gross income, > 0", self.land_cost_rate))
+        if self.booked_by is LandBooking.GOVERNMENT and self.land_appreciation_tax:
+            out.append(Problem("land_appreciation_tax", "land the government books is not "
+                               "transferred by the company; expected no or unset",
+                               self.land_appreciation_tax))
+        if self.management_fee_rate and self.booked_by is not LandBooking.GOVERNMENT:
+            out.append(Problem("management_fee_rate", "a management fee is paid on land booked "
+                               "by the government; expected 0 or booked_by government",
+                               self.management_fee_rate))
         if self.set_asides is not None and self.set_aside_rate:
             out.append(Problem("set_aside_rate", "give the set-asides either as one rate or as "
                                "`set_asides`, not both", self.set_aside_rate))
