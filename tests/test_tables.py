@@ -76,8 +76,9 @@ def rich(d: dict[str, Any]) -> dict[str, Any]:
     # its construction interest would not be exercised.
     f["loans"][0]["sizing"] = {"gearing": 0.12}
     f["fund"] = {"amount": 3000, "term_years": 8}
-    # 流动资金 (第三版 分项详细估算法): 30 days of receivables, 15 of stock, 15 of cash, on
-    # the operating costs; 30 of payables, on the electricity bought in (外购燃料动力).
+    # 流动资金 (第三版 分项详细估算法): 30 days of receivables on the operating costs, 15 of
+    # stock and 30 of payables on the electricity bought in (外购燃料动力), 15 of cash on
+    # the wages and other costs (the rest but maintenance).
     for o in d["opex"]:
         o["purchased"] = o["name"] == "充电购电成本"
     d["working_capital"] = {"receivable_days": 30, "inventory_days": 15, "cash_days": 15,

@@ -1134,9 +1134,9 @@ CASES: list[Case] = [
     ),
     Case(
         "working-capital",
-        "流动资金 by the 第三版 itemised method (receivable 30, inventory 15, cash 10 days on "
-        "the operating costs, payable 20 on the bought-in power), invested as costs grow, "
-        "recovered in the last year",
+        "流动资金 by the 第三版 itemised method (receivable 30 days on the operating costs, "
+        "inventory 15 and payable 20 on the bought-in power, cash 10 on the wages and other "
+        "costs), invested as costs grow, recovered in the last year",
         merged(WC_POWER, {"working_capital": {"receivable_days": 30, "inventory_days": 15,
                                               "cash_days": 10, "payable_days": 20}}),
     ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from renewfin.core import concession
@@ -116,11 +118,9 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
         total = total + cost
         vat_rate = ctx.inputs.scalar(f"opex[{o.name}].input_vat_rate", o.input_vat_rate)
         input_vat = input_vat + cost * vat_rate
-    led.add(
-        *PURCHASED,
-        sum((led.raw(f"opex.item[{o.name}]") for o in ctx.spec.opex if o.purchased), zeros),
-        group="opex",
-    )
+    for id, zh, en, member in SUBTOTALS:
+        members = (led.raw(f"opex.item[{o.name}]") for o in ctx.spec.opex if member(o))
+        led.add(id, zh, en, sum(members, zeros), group="opex")
     fee = concession.fee(ctx, ctx.projection["revenue"])
     if fee is not None:
         grantor = ctx.spec.funding.government_payment.grantor  # type: ignore[union-attr]
@@ -158,8 +158,15 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
     )
 
 
-PURCHASED = ("opex.purchased", "外购原材料、燃料及动力费", "Bought-in materials, fuel and power")
-"""Id and labels of the operating costs marked ``purchased``, the payables' base (第三版)."""
+SUBTOTALS: tuple[tuple[str, str, str, Callable[[OpexItem], bool]], ...] = (
+    ("opex.purchased", "外购原材料、燃料及动力费", "Bought-in materials, fuel and power",
+     lambda o: o.purchased),
+    ("opex.wages_other", "工资及福利费和其他费用", "Wages and welfare and other costs",
+     lambda o: o.in_cash_base),
+)
+"""(id, zh, en, membership) of the working capital's bases among the operating costs
+(第三版 分项详细估算法): the ``purchased`` ones for the inventory and the payables, the
+wages and other costs (``OpexItem.in_cash_base``) for the cash."""
 
 SAFETY = (OpexCategory.SAFETY_INSPECTION, OpexCategory.SAFETY_FUND, OpexCategory.INSURANCE)
 """Categories reported together as whole-life building-safety costs."""

@@ -1,7 +1,9 @@
 """Working capital (流动资金) by the itemised method (分项详细估算法) of《建设项目经济评价方法与
 参数》(第三版): current assets (应收账款, 存货, 现金) less current liabilities (应付账款), each a
-year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数): the operating costs, and for the
-payables the bought-in materials, fuel and power among them (``opex.purchased``).
+year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数): the operating costs for the
+receivables, the bought-in materials, fuel and power among them (``opex.purchased``) for
+the inventory and the payables, the wages and other costs (``opex.wages_other``) for the
+cash.
 
 The balance of each period is estimated on that period's operating costs at an annual
 rate; the increase is invested (流动资金, an outflow of the project and the equity cash
@@ -22,13 +24,16 @@ DETAIL: Detail = ("wc.receivables", "wc.inventory", "wc.cash", "wc.payables")
 
 ITEMS = (
     ("receivables", "receivable_days", "应收账款", "Receivables", "opex.total", 1.0),
-    ("inventory", "inventory_days", "存货", "Inventory", "opex.total", 1.0),
-    ("cash", "cash_days", "现金", "Cash for wages and other costs", "opex.total", 1.0),
+    ("inventory", "inventory_days", "存货", "Inventory", "opex.purchased", 1.0),
+    ("cash", "cash_days", "现金", "Cash for wages and other costs", "opex.wages_other", 1.0),
     ("payables", "payable_days", "应付账款", "Payables", "opex.purchased", -1.0),
 )
 """(key, spec field, zh, en, ledger line of its base, sign in the working capital) of each
-item: the payables on the bought-in materials, fuel and power only (第三版: 应付账款 =
-外购原材料、燃料动力及其他材料年费用 ÷ 周转次数), the others on the operating costs."""
+item (第三版): the receivables on the operating costs (应收账款 = 年经营成本 ÷ 周转次数), the
+inventory on the bought-in materials and fuel (存货: 外购原材料、燃料; 在产品 and 产成品 not
+modelled), the cash on the wages and other costs (现金 = (年工资及福利费 + 年其他费用) ÷
+周转次数), the payables on the bought-in materials, fuel and power (应付账款 = 外购原材料、
+燃料动力及其他材料年费用 ÷ 周转次数)."""
 
 
 def balance(

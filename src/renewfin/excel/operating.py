@@ -757,7 +757,7 @@ def revenue_rows(w: ModelWriter) -> None:
 
 def opex_rows(w: ModelWriter) -> None:
     """Operating costs (renewfin.core.opex)."""
-    from renewfin.core.opex import CATEGORY_ZH, PURCHASED, SAFETY
+    from renewfin.core.opex import CATEGORY_ZH, SAFETY, SUBTOTALS
 
     b, spec = w.book, w.spec
     S = "Opex"
@@ -873,12 +873,8 @@ def opex_rows(w: ModelWriter) -> None:
             f"Opex: {o.name}",
             opex_item,
         )
-    purchased = [o.name for o in spec.opex if o.purchased]
-    b.row(
-        S,
-        *PURCHASED,
-        lambda x: "=" + ("+".join(x.p(f"opex.item[{n}]") for n in purchased) or "0"),
-    )
+    for id, zh, en, member in SUBTOTALS:
+        b.row(S, id, zh, en, _sum_of_items([o.name for o in spec.opex if member(o)]))
     safety = [o.name for o in spec.opex if o.category in SAFETY]
     if safety:
         b.row(
@@ -2103,7 +2099,7 @@ def owner_rows(w: ModelWriter) -> None:
 
 def working_capital_rows(w: ModelWriter) -> None:
     """流动资金 by the itemised method (renewfin.core.working_capital): each item's balance
-    (the period's operating costs at an annual rate × days ÷ 360, before the last period
+    (the period's base at an annual rate × days ÷ 360, before the last period
     held), the working capital, its investment and its recovery."""
     from renewfin.core.working_capital import ITEMS
 
@@ -2150,10 +2146,15 @@ def working_capital_rows(w: ModelWriter) -> None:
     )
 
 
+def _sum_of_items(names: list[str]) -> Template:
+    """A row summing the operating-cost rows ``opex.item[name]`` of ``names`` (0 if none)."""
+    return lambda x: "=" + ("+".join(x.p(f"opex.item[{n}]") for n in names) or "0")
+
+
 def _wc_item(path: str, base: str, before_end: Callable[[At], str]) -> Template:
-    """A working-capital item's balance row: its base (the row ``base``: operating costs, or
-    the bought-in materials for the payables) × periods a year × days ÷ 360, before the last
-    period held."""
+    """A working-capital item's balance row: its base (the row ``base``: operating costs, the
+    bought-in materials, or the wages and other costs) × periods a year × days ÷ 360, before
+    the last period held."""
 
     def formula(x: At) -> str:
         annual = f"{x.p(base)}*{x.i('timeline.periods_per_year')}"

@@ -236,18 +236,27 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
 
 
 def _check_payables(spec: ProjectSpec) -> list[Problem]:
-    """Payable days need a base: an operating cost marked ``purchased`` (第三版: 应付账款 =
-    外购原材料、燃料动力及其他材料年费用 ÷ 周转次数)."""
-    days = spec.working_capital.payable_days
-    if days == 0 or any(o.purchased for o in spec.opex):
-        return []
+    """Working-capital days need a base (第三版 分项详细估算法): inventory and payable days an
+    operating cost marked ``purchased`` (存货 外购原材料、燃料; 应付账款 = 外购原材料、燃料动力及
+    其他材料年费用 ÷ 周转次数), cash days one of wages or other costs (现金 = (工资及福利费 +
+    其他费用) ÷ 周转次数)."""
+    wc = spec.working_capital
+    purchased = any(o.purchased for o in spec.opex)
+    wages_or_other = any(o.in_cash_base for o in spec.opex)
+    needs = (
+        ("inventory_days", purchased, "存货 外购原材料、燃料", "`purchased: true`"),
+        ("payable_days", purchased, "应付账款 外购原材料、燃料及动力", "`purchased: true`"),
+        ("cash_days", wages_or_other, "现金 工资及福利费 + 其他费用",
+         "`wages_or_other` (not purchased, not maintenance)"),
+    )
     return [
         Problem(
-            "working_capital.payable_days",
-            "payables are on the bought-in materials, fuel and power (第三版 应付账款); "
-            "expected an operating cost with `purchased: true`, or 0 days",
-            days,
+            f"working_capital.{field}",
+            f"its base is {base} (第三版); expected an operating cost with {flag}, or 0 days",
+            getattr(wc, field),
         )
+        for field, has_base, base, flag in needs
+        if getattr(wc, field) != 0 and not has_base
     ]
 
 

@@ -109,8 +109,14 @@ class OpexItem(SpecModel):
     """VAT rate charged on top of the cost and deductible as input VAT (进项税额)."""
     purchased: bool = False
     """Whether the cost is bought-in materials, fuel and power (外购原材料、燃料及动力费:
-    utilities, spares, consumables), the base of the payables (应付账款, 第三版); wages,
-    services and fees are not."""
+    utilities, spares, consumables), the base of the inventory (存货) and the payables
+    (应付账款, 第三版); wages, services and fees are not."""
+    wages_or_other: bool | None = None
+    """Whether the cost is wages and welfare (工资及福利费) or other costs (其他费用), the
+    base of the cash (现金 = (年工资及福利费 + 年其他费用) ÷ 周转次数, 第三版 分项详细估算法);
+    default: yes unless ``purchased`` or a maintenance category (``maintenance``,
+    ``major_maintenance``: 修理费, which 第三版 leaves out of 其他费用). Cannot be true
+    on a ``purchased`` cost."""
 
     @model_validator(mode="after")
     def _basis_fields(self) -> Self:
@@ -156,8 +162,29 @@ class OpexItem(SpecModel):
                     self.every_years,
                 )
             )
+        if self.purchased and self.wages_or_other:
+            problems.append(
+                Problem(
+                    "wages_or_other",
+                    "a cost bought in (`purchased: true`, 外购原材料、燃料及动力) is not wages "
+                    "or other costs (工资及福利费、其他费用); expected false or unset",
+                    self.wages_or_other,
+                )
+            )
         raise_problems(problems)
         return self
+
+    @property
+    def in_cash_base(self) -> bool:
+        """Whether the cost is in the cash's base (工资及福利费 + 其他费用): ``wages_or_other``,
+        by default every cost neither ``purchased`` nor repairs (修理费)."""
+        if self.wages_or_other is not None:
+            return self.wages_or_other
+        return not self.purchased and self.category not in REPAIRS
+
+
+REPAIRS = (OpexCategory.MAINTENANCE, OpexCategory.MAJOR_MAINTENANCE)
+"""Categories that are repairs (修理费), outside 其他费用 and so the cash's base (第三版)."""
 
 
 Days = Annotated[float, Field(ge=0, le=360, allow_inf_nan=False)]
@@ -166,9 +193,10 @@ Days = Annotated[float, Field(ge=0, le=360, allow_inf_nan=False)]
 
 class WorkingCapital(SpecModel):
     """流动资金 by the itemised method (分项详细估算法, 《建设项目经济评价方法与参数》第三版):
-    each item is a year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数): the operating
-    costs (经营成本, excl. VAT) of each period, annualised, and for the payables those of
-    them marked ``purchased`` (外购原材料、燃料及动力). The change in the
+    each item is a year's base ÷ its turnover (周转次数 = 360 ÷ 最低周转天数), the base being
+    operating costs (经营成本, excl. VAT) of each period, annualised: all of them for the
+    receivables, those marked ``purchased`` (外购原材料、燃料及动力) for the inventory and
+    the payables, the wages and other costs (``wages_or_other``) for the cash. The change in the
     balance is invested (流动资金) and the balance left is recovered in the last period held
     (回收流动资金); all days 0 (the default) means no working capital."""
 
@@ -176,10 +204,14 @@ class WorkingCapital(SpecModel):
     """应收账款 minimum turnover days, on the operating costs (第三版: 应收账款 = 年经营成本 ÷
     周转次数) [d]."""
     inventory_days: Days = 0.0
-    """存货 minimum turnover days (materials, spares and stock), on the operating costs [d]."""
+    """存货 minimum turnover days, on the bought-in materials and fuel (第三版: 外购原材料、
+    燃料 = 年外购费用 ÷ 周转次数): the operating costs marked ``purchased``. 第三版's 在产品
+    and 产成品 (work in progress, finished goods) are not modelled: an operated property
+    makes no goods [d]."""
     cash_days: Days = 0.0
-    """现金 (cash kept for wages and other costs) minimum turnover days, on the operating
-    costs [d]."""
+    """现金 minimum turnover days, on the wages and welfare plus other costs (第三版: 现金 =
+    (年工资及福利费 + 年其他费用) ÷ 周转次数): the operating costs ``wages_or_other`` (by
+    default all but the bought-in and the repairs) [d]."""
     payable_days: Days = 0.0
     """应付账款 minimum turnover days, on the bought-in materials, fuel and power only (第三版:
     应付账款 = 外购原材料、燃料动力及其他材料年费用 ÷ 周转次数): the operating costs marked
@@ -187,15 +219,17 @@ class WorkingCapital(SpecModel):
 
     @model_validator(mode="after")
     def _payables_within_assets(self) -> Self:
-        assets = self.receivable_days + self.inventory_days + self.cash_days
+        # the receivables (on all the costs) and the inventory (on the bought-in ones) both
+        # cover the payables' base; the cash (on the others) does not
+        assets = self.receivable_days + self.inventory_days
         if self.payable_days > assets + 1e-12:
             raise_problems(
                 [
                     Problem(
                         "payable_days",
-                        f"more than the current assets' days ({assets:g} = receivable + "
-                        "inventory + cash days): the working capital would be negative "
-                        "(流动资金 = 流动资产 − 流动负债 ≥ 0)",
+                        f"more than the receivable + inventory days ({assets:g}), the current "
+                        "assets on a base including the bought-in costs: the working capital "
+                        "could be negative (流动资金 = 流动资产 − 流动负债 ≥ 0)",
                         self.payable_days,
                     )
                 ]
