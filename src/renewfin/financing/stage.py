@@ -14,8 +14,8 @@ from renewfin.financing.waterfall import Operations, Periods
 from renewfin.ledger import Detail, Kind, Ledger
 from renewfin.spec.funding import DistributionPolicy, Drawdown, DsraFunding
 
-DETAIL: Detail = (
-    "bs.fixed_assets", "bs.cash", "bs.vat_credit", "bs.assets", "bs.liabilities",
+DETAIL: Detail = (  # bs.fixed_assets is read: a concession hands back its net book value
+    "bs.cash", "bs.vat_credit", "bs.assets", "bs.liabilities",
     "bs.debt_ratio", "escrow.opening", "escrow.earned", "escrow.release",
     "escrow.closing", "pl.ebit", "pl.ebit_pre_financing", "pl.total_cost",
     "pl.subsidy_income", "pl.gain_on_exit", "pl.net_profit", "tax.taxable_income",
