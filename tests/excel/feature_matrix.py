@@ -1136,9 +1136,18 @@ CASES: list[Case] = [
         "working-capital",
         "流动资金 by the 第三版 itemised method (receivable 30 days on the operating costs, "
         "inventory 15 and payable 20 on the bought-in power, cash 10 on the wages and other "
-        "costs), invested as costs grow, recovered in the last year",
-        merged(WC_POWER, {"working_capital": {"receivable_days": 30, "inventory_days": 15,
-                                              "cash_days": 10, "payable_days": 20}}),
+        "costs, here with the repair staff's wages stated as such and the power stated "
+        "not), invested as costs grow, recovered in the last year",
+        merged(
+            plus_opex(
+                {"name": "公共能耗", "basis": "fixed", "amount": 40.0, "purchased": True,
+                 "wages_or_other": False},
+                {"name": "维修人工", "basis": "fixed", "amount": 20.0,
+                 "category": "maintenance", "wages_or_other": True},
+            ),
+            {"working_capital": {"receivable_days": 30, "inventory_days": 15,
+                                 "cash_days": 10, "payable_days": 20}},
+        ),
     ),
     Case(
         "working-capital-reit-exit-quarterly",
