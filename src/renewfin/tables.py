@@ -37,7 +37,12 @@ import numpy as np
 import pandas as pd
 
 from renewfin import finance
-from renewfin.core.investment import CATEGORY_ZH, deed_taxed, input_vat_credited
+from renewfin.core.investment import (
+    CATEGORY_ZH,
+    credited_vat_per_gross,
+    deed_taxed,
+    input_vat_credit_share,
+)
 from renewfin.metrics import PROJECT_RETURNS, metric_info
 from renewfin.metrics_funding import cn_numerators, test_years
 from renewfin.ratios import safe_ratio, shown, window
@@ -512,18 +517,18 @@ def indicators(table: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def _item_input_vat_rates(result: Result) -> dict[str, float]:
-    """Deductible input-VAT rate included in each investment item's amount: the item's
-    own rate or the tax preset's rate for its category, 0 when its input VAT is not
-    credited (``core.investment.input_vat_credited``: handed-over works, or every stream on
-    the simplified method), as the investment stage uses."""
+def _item_credited_vat(result: Result) -> dict[str, float]:
+    """Input VAT credited per unit of each investment item's amount (incl. VAT): the
+    item's own rate or the tax preset's rate for its category, times the share credited
+    (``core.investment.input_vat_credit_share``: 0 for handed-over works or when every
+    stream is on the simplified method), as the investment stage uses [fraction]."""
     spec = result.spec
     rates = resolve_tax(spec.tax, spec.project.city_tier)
     return {
-        i.name: (
-            i.input_vat_rate if i.input_vat_rate is not None else rates.capex_input_vat[i.category]
+        i.name: credited_vat_per_gross(
+            i.input_vat_rate if i.input_vat_rate is not None else rates.capex_input_vat[i.category],
+            input_vat_credit_share(spec, i),
         )
-        * input_vat_credited(spec, i)
         for i in spec.investment
     }
 
@@ -633,9 +638,9 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
     """
     sh = _Sheet(result, scenario, "investment_estimate")
     spec = result.spec
-    vat_rate = _item_input_vat_rates(result)
+    credited = _item_credited_vat(result)
     amount = {i.name: sh.p(f"capex.item[{i.name}]").sum() for i in spec.investment}
-    vat = {n: a * vat_rate[n] / (1.0 + vat_rate[n]) for n, a in amount.items()}
+    vat = {n: a * credited[n] for n, a in amount.items()}
     total = sh.p("capex.total").sum()
     rows: list[tuple[str, str, str, float, float, int]] = []
     leaves: dict[str, list[str]] = {}  # row key → investment items it shows (no sub-rows)
@@ -1260,13 +1265,13 @@ def _original_values(result: Result, sh: _Sheet) -> dict[str, float]:
     capitalises into, plus the price contingency in its class [money]. Works handed over
     to residents or the government are not company assets."""
     spec = result.spec
-    vat_rate = _item_input_vat_rates(result)
+    credited = _item_credited_vat(result)
     out: dict[str, float] = {}
     for i in spec.investment:
         if not i.ownership.kept:
             continue
         cls = i.asset_class or default_asset_class(i.category)
-        net = sh.p(f"capex.item[{i.name}]").sum() / (1.0 + vat_rate[i.name])
+        net = sh.p(f"capex.item[{i.name}]").sum() * (1.0 - credited[i.name])
         out[cls] = out.get(cls, 0.0) + net
     pc = spec.price_contingency.asset_class or "building"
     out[pc] = out.get(pc, 0.0) + sh.p("capex.price_contingency").sum()

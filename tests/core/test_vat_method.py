@@ -4,7 +4,9 @@ References, by test: 增值税法 第十一条 (simplified levy rate 3 %) and �
 一(九)(十) (5 % for old real property let or sold); 增值税法 第二十二条(一) (no credit for the
 input VAT of simplified-method items); 财税〔2016〕36号 附件1 第二十九条 (input VAT that serves
 both methods is not credited in the share of simplified-method sales in the period's sales);
-企业会计准则—基本准则 第二十条 (works handed over are not the company's assets). Every expected
+企业会计准则—基本准则 第二十条 (works handed over are not the company's assets); 国家税务总局
+公告2016年第18号 第十三条 (a developer's input VAT that cannot be split is credited by floor
+area, 建设规模). Every expected
 figure is worked out by hand in the test's comments.
 """
 
@@ -103,6 +105,29 @@ def test_works_handed_over_earn_no_credit_and_are_not_depreciated() -> None:
     assert_allclose(led["capex.handed_over"][0], [218, 327] + [0] * 8, rtol=1e-12)
     assert_allclose(led["dep.total"][0], 1000 * 0.95 / 30 * OPERATING, rtol=1e-12)
     assert_allclose(led["tax.property_ad_valorem"][0], 4.2 * OPERATING, rtol=1e-12)
+
+
+def test_a_stated_share_of_the_works_input_vat_is_credited() -> None:
+    # Works 1090 incl. 9 % VAT (90 of VAT) serve 2,500 m² let on the general method and
+    # 7,500 m² handed over free: credited by 建设规模 (国家税务总局公告2016年第18号 第十三条)
+    # 90 × 2,500 / 10,000 = 22.5, i.e. 9 in year 0 (40 %) and 13.5 in year 1 (60 %).
+    # The 67.5 not credited stays in the building: 1090 − 22.5 = 1067.5, depreciated over
+    # 30 years to 5 %: 1067.5 × 0.95 / 30 = 33.804 166… a year. Parking 240 at 9 % = 21.6:
+    # credit c/f 9, 22.5, then 22.5 − 21.6 = 0.9 in year 2; payable 0, 0, 0, then
+    # 21.6 − 0.9 = 20.7 in year 3 and 21.6 after.
+    res = run_with(tax=CN, investment=[{**WORKS_1090, "input_vat_credit_share": 0.25}])
+    led = res.ledger
+    assert_allclose(led["capex.input_vat"][0], [9, 13.5] + [0] * 8, rtol=1e-12)
+    assert_allclose(led["tax.vat_credit"][0], [9, 22.5, 0.9] + [0] * 7, atol=1e-9)
+    assert_allclose(led["tax.vat_payable"][0], [0, 0, 0, 20.7] + [21.6] * 6, atol=1e-9)
+    assert_allclose(led["dep.total"][0], 1067.5 * 0.95 / 30 * OPERATING, rtol=1e-12)
+
+
+def test_a_credit_share_above_one_is_refused() -> None:
+    data = minimal_spec(investment=[{**WORKS_1090, "input_vat_credit_share": 1.2}])
+    with pytest.raises(SpecError) as err:
+        validate_data(ProjectSpec, data)
+    assert "input_vat_credit_share" in str(err.value) and "1.2" in str(err.value)
 
 
 def test_a_contingency_handed_over_to_the_government() -> None:

@@ -622,6 +622,32 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "capex-vat-credit-share",
+        "works serving a general-method sale and flats handed over free: 30 % of their input "
+        "VAT credited (by 建设规模, 国家税务总局公告2016年第18号 第十三条), the rest in the "
+        "asset's cost and in the 土地增值税 deductions",
+        merged(
+            plus_revenues(
+                {
+                    "name": "剩余房源销售",
+                    "kind": "sale",
+                    "quantity": 3000,
+                    "unit_price": 12000.0,
+                    "price_per": "once",
+                    "schedule": [0.5, 0.5],
+                }
+            ),
+            {
+                "project": {"sector": "real_estate"},
+                "investment": [
+                    merge_data(BASE_INVESTMENT[0], {"input_vat_credit_share": 0.3}),
+                    *BASE_INVESTMENT[1:],
+                ],
+                "tax": {"land_appreciation": {"enabled": True, "cost_share": 0.3}},
+            },
+        ),
+    ),
+    Case(
         "revenue-sale",
         "one-off sale of units over two years (real-estate sector, 25 % capital floor)",
         merged(

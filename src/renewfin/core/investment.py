@@ -41,17 +41,28 @@ class AssetGroup:
     """Original value excluding deductible input VAT [money], (S|1, 1)."""
 
 
-def input_vat_credited(spec: ProjectSpec, item: InvestmentItem) -> bool:
-    """Whether the input VAT included in ``item`` is credited (进项税额抵扣).
+def input_vat_credit_share(spec: ProjectSpec, item: InvestmentItem) -> float:
+    """Share of the input VAT included in ``item`` that is credited (进项税额抵扣) [fraction].
 
-    Not when the company hands the works over (``ownership`` residents or government: not a
-    purchase for its own taxable activity), nor when every revenue stream is on the
+    None when the company hands the works over (``ownership`` residents or government: not
+    a purchase for its own taxable activity), nor when every revenue stream is on the
     simplified method or exempt (增值税法 第二十二条(一)(二): input VAT of simplified-method
     and exempt items is not credited; fixed assets used for both are credited in full,
-    财税〔2016〕36号 附件1 第二十七条(一)). Non-credited VAT stays in the cost of a kept asset."""
+    财税〔2016〕36号 附件1 第二十七条(一)); otherwise the item's stated
+    ``input_vat_credit_share`` (the part attributable to a creditable use, by floor area
+    or by sales). Non-credited VAT stays in the cost of a kept asset."""
     if not item.ownership.kept:
-        return False
-    return not spec.revenues or any(r.vat_method.credits_input for r in spec.revenues)
+        return 0.0
+    if spec.revenues and not any(r.vat_method.credits_input for r in spec.revenues):
+        return 0.0
+    return item.input_vat_credit_share
+
+
+def credited_vat_per_gross(rate: float, share: float) -> float:
+    """Input VAT credited per unit of an amount including VAT at ``rate`` of which
+    ``share`` of the VAT is credited: share × rate ÷ (1 + rate) [fraction]; the amount net
+    of the credited VAT is (1 − this) × the amount."""
+    return share * rate / (1.0 + rate)
 
 
 def deed_taxed(spec: ProjectSpec) -> list[str]:
@@ -138,7 +149,10 @@ def build(ctx: RunContext) -> list[AssetGroup]:
 
     items = {i.name: i for i in spec.investment}
     vat_rates = {name: _input_vat_rate(ctx, items[name]) for name in capex}
-    credit = {name: float(input_vat_credited(spec, items[name])) for name in capex}
+    credited = {
+        n: credited_vat_per_gross(vat_rates[n], input_vat_credit_share(spec, items[n]))
+        for n in capex
+    }
     for name, values in capex.items():
         cat = items[name].category
         led.add(
@@ -200,9 +214,7 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 group="investment",
             )
 
-    input_vat = sum(
-        (capex[n] * (vat_rates[n] * credit[n] / (1.0 + vat_rates[n])) for n in capex), zeros
-    )
+    input_vat = sum((capex[n] * credited[n] for n in capex), zeros)
     led.add(
         "capex.input_vat",
         "建设投资进项税额（可抵扣）",
@@ -227,7 +239,7 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         if not items[name].ownership.kept:
             continue
         cls = items[name].asset_class or default_asset_class(items[name].category)
-        net = values.sum(axis=1, keepdims=True) / (1.0 + vat_rates[name] * credit[name])
+        net = values.sum(axis=1, keepdims=True) * (1.0 - credited[name])
         groups[(cls, phase)] = groups.get((cls, phase), 0.0) + net
     for name, values in deed.items():
         cls = items[name].asset_class or default_asset_class(items[name].category)

@@ -9,7 +9,7 @@ import numpy as np
 
 from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.core.context import RunContext
-from renewfin.core.investment import AssetGroup, input_vat_credited
+from renewfin.core.investment import AssetGroup, credited_vat_per_gross, input_vat_credit_share
 from renewfin.core.revenue import StreamResult, stream_start
 from renewfin.ledger import Detail, Kind
 from renewfin.spec.investment import InvestmentCategory
@@ -230,8 +230,8 @@ def lat_costs(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
         rate = item.input_vat_rate
         if rate is None:
             rate = rates.capex_input_vat[item.category]
-        rate = rate * input_vat_credited(spec, item)
-        net = led.raw(f"capex.item[{item.name}]").sum(axis=1, keepdims=True) / (1.0 + rate)
+        credited = credited_vat_per_gross(rate, input_vat_credit_share(spec, item))
+        net = led.raw(f"capex.item[{item.name}]").sum(axis=1, keepdims=True) * (1.0 - credited)
         if item.category is InvestmentCategory.LAND:
             land = land + net
         else:

@@ -44,6 +44,19 @@ def lat_cost(w: ModelWriter, x: At, land: bool) -> str:
     return "+".join(terms) or "0"
 
 
+def credited_vat(rate: str, share: str) -> str:
+    """The formula of the input VAT credited per unit of an item's amount incl. VAT, from
+    references to its rate and its credited share (``core.investment.credited_vat_per_gross``:
+    share × rate ÷ (1 + rate))."""
+    return f"{rate}*{share}/(1+{rate})"
+
+
+def credited_per_gross(x: At, name: str) -> str:
+    """``credited_vat`` of investment item ``name`` from its inputs ``xl.capex_vat`` and
+    ``xl.capex_credit``."""
+    return credited_vat(x.i(f"xl.capex_vat[{name}]"), x.i(f"xl.capex_credit[{name}]"))
+
+
 def lat_item_costs(w: ModelWriter) -> None:
     """Write (once) each investment item's total net of the input VAT credited,
     ``xl.lat_item[name]``, a constant on the Tax sheet [money]."""
@@ -53,8 +66,7 @@ def lat_item_costs(w: ModelWriter) -> None:
             continue
 
         def net(x: At, name: str = it.name) -> str:
-            cr = f"{x.i(f'xl.capex_vat[{name}]')}*{x.i(f'xl.capex_credit[{name}]')}"
-            return f"=SUM({x.row_range(f'capex.item[{name}]')})/(1+{cr})"
+            return f"=SUM({x.row_range(f'capex.item[{name}]')})*(1-{credited_per_gross(x, name)})"
 
         w.book.constant("Tax", id, f"扣除成本（不含可抵扣进项税）：{it.name}",
                         f"Cost net of input VAT credited: {it.name}", net)

@@ -13,6 +13,7 @@ from renewfin.core.exit import OWNER_LINES
 from renewfin.core.revenue import KIND_ZH
 from renewfin.excel.book import FLAG, MONEY, RATIO, At, Book, Template, quantity_format
 from renewfin.excel.exit_taxes import (
+    credited_per_gross,
     exit_simplified_vat,
     exit_tax_rows,
     exit_vat_rows,
@@ -370,13 +371,10 @@ def investment_rows(w: ModelWriter) -> None:
                 category_total,
             )
 
-    def credited(x: At, n: str) -> str:
-        return f"{x.i(f'xl.capex_vat[{n}]')}*{x.i(f'xl.capex_credit[{n}]')}"
-
     for n in items:
 
         def vat_share(x: At, n: str = n) -> str:
-            return f"={credited(x, n)}/(1+{credited(x, n)})"
+            return f"={credited_per_gross(x, n)}"
 
         b.constant(S, f"xl.capex_vat_share[{n}]", f"可抵扣进项税占含税投资比例：{n}",
                    f"Creditable input VAT per unit of gross cost: {n}", vat_share, unit="-",
@@ -407,7 +405,7 @@ def investment_rows(w: ModelWriter) -> None:
     groups: dict[tuple[str, str], list[Callable[[At], str]]] = {}
 
     def net(row: str, n: str) -> Callable[[At], str]:
-        return lambda x: f"SUM({x.row_range(row)})/(1+{credited(x, n)})"
+        return lambda x: f"SUM({x.row_range(row)})*(1-{x.p(f'xl.capex_vat_share[{n}]')})"
 
     for name, it in items.items():
         if not it.ownership.kept:

@@ -35,6 +35,7 @@ from renewfin.excel.book import (
     put_text,
     set_text,
 )
+from renewfin.excel.exit_taxes import credited_vat
 from renewfin.tables import (
     AND,
     INPUT,
@@ -364,7 +365,7 @@ def _investment_estimate(
     def vat(n: str) -> str:
         rate = w.book.input_ref(f"xl.capex_vat[{n}]")
         cr = w.book.input_ref(f"xl.capex_credit[{n}]")
-        return f"SUM({years.range(f'capex.item[{n}]')})*{rate}*{cr}/(1+{rate}*{cr})"
+        return f"SUM({years.range(f'capex.item[{n}]')})*{credited_vat(rate, cr)}"
 
     for i, key in enumerate(keys):
         r = row_of[key]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from openpyxl.styles import Font
 
-from renewfin.core.investment import input_vat_credited
+from renewfin.core.investment import input_vat_credit_share
 from renewfin.excel import operating
 from renewfin.excel.book import (
     FIRST,
@@ -268,12 +268,13 @@ class ModelWriter:
         def credit_input(item: InvestmentItem) -> None:
             P(
                 f"xl.capex_credit[{item.name}]",
-                float(input_vat_credited(spec, item)),
-                f"进项税可抵扣：{item.name}",
-                f"Input VAT credited: {item.name} (1 = yes)",
+                input_vat_credit_share(spec, item),
+                f"进项税可抵扣比例：{item.name}",
+                f"Share of input VAT credited: {item.name}",
                 "-",
                 "0 for works handed over to residents or the government, or when every "
-                "revenue stream is on the simplified method (增值税法 第二十二条)",
+                "revenue stream is on the simplified method (增值税法 第二十二条); else the "
+                "stated share (by 建设规模, 国家税务总局公告2016年第18号 第十三条, or by sales)",
             )
 
         for item in spec.investment:

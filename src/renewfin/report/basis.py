@@ -25,6 +25,7 @@ PERCENT_FIELDS = {
     "ramp_up",
     "share",
     "input_vat_rate",
+    "input_vat_credit_share",
     "coupon",
     "refinance_coupon",
     "spread",

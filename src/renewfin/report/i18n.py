@@ -44,6 +44,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "share": ("比例", "Share"),
     "unit_cost": ("单位成本", "Unit cost"),
     "input_vat_rate": ("进项税率", "Input VAT rate"),
+    "input_vat_credit_share": ("进项税可抵扣比例", "Share of input VAT credited"),
     "coupon": ("票面利率", "Coupon"),
     "refinance_coupon": ("再融资利率", "Refinancing coupon"),
     "spread": ("利率加减点", "Spread over LPR"),

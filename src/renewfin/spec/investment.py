@@ -89,6 +89,16 @@ class InvestmentItem(SpecModel):
     """VAT rate included in the amount (含税), deductible as input VAT (进项税额) when the
     company keeps the asset, e.g. 0.09 for works, 0.13 for equipment, 0.06 for services;
     default from the tax preset."""
+    input_vat_credit_share: Share = 1.0
+    """Share of the item's input VAT that is credited when the company keeps it but it
+    serves both a creditable use (sales or leases on the general method) and a use that
+    earns no credit (flats handed over free, simplified-method or exempt streams) and the
+    invoices cannot be split; the rest stays in the item's cost. State it on the
+    convention that applies: for a developer's project, by floor area (建设规模:
+    不得抵扣的进项税额 = 无法划分的进项税额 × 简易计税、免税房地产项目建设规模 ÷ 总建设规模,
+    国家税务总局公告2016年第18号 第十三条); otherwise by sales (财税〔2016〕36号 附件1
+    第二十九条: × 简易计税、免税项目销售额 ÷ 全部销售额). Default 1: all credited (a
+    fixed asset used for both is credited in full, 第二十七条(一))."""
     deed_taxable: bool = True
     """Land items only: whether the item acquires land use rights and bears 契税 (契税法
     第一条; ``tax.deed_tax_rate``), capitalised into its cost, and 印花税 on the transfer

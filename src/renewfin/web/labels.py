@@ -177,6 +177,7 @@ FIELDS: dict[str, str] = {
     "housing_to_individuals": "向个人出租住房",
     "ownership": "建成资产归属",
     "deed_taxable": "缴纳契税",
+    "input_vat_credit_share": "进项税可抵扣比例",
     "income_tax_holiday": "所得税三免三减半",
     "income_tax_holiday_exempt_years": "免税年数",
     "income_tax_holiday_half_years": "减半征收年数",
