@@ -1507,7 +1507,8 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
 
     Revenue − taxes and surcharges − total cost (net of the depreciation that net-method
     grants bear) + subsidy income + deferred grant income released (总额法, shown when non-
-    zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); losses brought forward,
+    zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); the community-services
+    income not counted (减计收入, shown when there is any); losses brought forward,
     taxable income (profit taxable before loss relief, floored at 0 per period, less the
     losses used), income tax, net profit. Distribution: opening undistributed profit,
     profit available, the statutory surplus reserve (``funding.statutory_reserve_rate``
@@ -1539,6 +1540,12 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
     sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
     sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
+    if "tax.income_reduction" in result.ledger:  # 2019年第76号 第一条(二)
+        sh.add_flow(
+            "tax.income_reduction",
+            "减计收入（社区养老、托育、家政服务收入的10%）",
+            "Income not counted: 10 % of community-services income",
+        )
     sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
     # The tax year's taxable income (企业所得税法 第五十三条): the year's profit taxable, at
     # least 0, less the losses used; in an annual model a live formula per year.

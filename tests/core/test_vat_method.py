@@ -6,7 +6,8 @@ input VAT of simplified-method items); 财税〔2016〕36号 附件1 第二十�
 both methods is not credited in the share of simplified-method sales in the period's sales);
 企业会计准则—基本准则 第二十条 (works handed over are not the company's assets); 国家税务总局
 公告2016年第18号 第十三条 (a developer's input VAT that cannot be split is credited by floor
-area, 建设规模). Every expected
+area, 建设规模); 2019年第76号 第一条(二) (community-services income counted at 90 % for income
+tax). Every expected
 figure is worked out by hand in the test's comments.
 """
 
@@ -168,6 +169,38 @@ def test_exempt_community_care_earns_no_vat_and_no_credit() -> None:
     assert_allclose(led["tax.output_vat"][0], 21.6 * OPERATING, rtol=1e-12)
     assert_allclose(led["opex.vat_not_creditable"][0], 1.2 * OPERATING, rtol=1e-12)
     assert_allclose(led["opex.input_vat"][0], 4.8 * OPERATING, rtol=1e-12)
+
+
+def test_community_care_income_counts_at_90_percent_for_income_tax() -> None:
+    # 2019年第76号 第一条(二): community elderly-care income is counted at 90 % in 收入总额.
+    # Income 60 a year from year 2: 减计收入 (1 − 0.9) × 60 = 6 a year, in profit (利润总额
+    # keeps all 60) but not in taxable income: taxable = profit before tax − 6, and the
+    # income tax 25 % × (taxable − losses used), e.g. 1.5 less than on the full income.
+    # The adjusted income tax of the project cash flow deducts it too.
+    care = {"name": "社区养老服务", "kind": "other", "quantity": 1, "unit_price": 600000,
+            "price_per": "year", "vat_method": "exempt", "community_services": True}
+    res = run_with(tax=CN, investment=[WORKS_1090], revenues=[PARKING, care])
+    led = res.ledger
+    assert_allclose(led["tax.income_reduction"][0], 6.0 * OPERATING, rtol=1e-12)
+    assert_allclose(led["tax.taxable_income"][0],
+                    led["pl.profit_before_tax"][0] - 6.0 * OPERATING, atol=1e-9)
+    taxed = led["tax.taxable_income"][0] - led["tax.loss_used"][0]
+    paying = led["tax.taxable_income"][0] > 0
+    assert paying[2:].all()
+    assert_allclose(led["tax.income_tax"][0][paying], 0.25 * taxed[paying], rtol=1e-12)
+    full = run_with(tax=CN, investment=[WORKS_1090],
+                    revenues=[PARKING, {**care, "community_services": False}]).ledger
+    assert_allclose(full["tax.adjusted_income_tax"][0] - led["tax.adjusted_income_tax"][0],
+                    1.5 * OPERATING, atol=1e-9)
+    assert_allclose(led["pl.profit_before_tax"][0], full["pl.profit_before_tax"][0], atol=1e-9)
+
+
+def test_community_services_on_a_taxed_stream_is_refused() -> None:
+    data = minimal_spec(revenues=[{**PARKING, "community_services": True}])
+    with pytest.raises(SpecError) as err:
+        validate_data(ProjectSpec, data)
+    text = str(err.value)
+    assert "vat_method" in text and "exempt" in text and "general" in text
 
 
 def test_a_rate_on_an_exempt_stream_is_refused() -> None:

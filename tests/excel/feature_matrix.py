@@ -589,7 +589,8 @@ CASES: list[Case] = [
     Case(
         "vat-exempt-community-care",
         "community elderly-care income exempt from VAT (免征, 2019年第76号): no output VAT, "
-        "its share of the opex input VAT not credited",
+        "its share of the opex input VAT not credited, and counted at 90 % in taxable income "
+        "(减计收入 10 %)",
         merged(
             plus_revenues(
                 {
@@ -600,6 +601,7 @@ CASES: list[Case] = [
                     "price_currency": "万元",
                     "price_per": "year",
                     "vat_method": "exempt",
+                    "community_services": True,
                 }
             ),
             {"opex": [merge_data(BASE_OPEX[0], {"input_vat_rate": 0.06}), BASE_OPEX[1]]},

@@ -67,12 +67,14 @@ def build(ctx: RunContext) -> None:
     )
     # Taxable: the taxable operating subsidies, what the capital grants add (taxable grants
     # received, or the depreciation of 不征税收入-funded assets; renewfin.core.grants), and
-    # book less tax depreciation (tax lives, renewfin.core.depreciation).
+    # book less tax depreciation (tax lives, renewfin.core.depreciation); the community-
+    # services income not counted (减计收入, 2019年第76号 第一条(二)) is not taxable.
     untaxed = (
         r("fiscal.operating_subsidies")
         - r("fiscal.operating_subsidies_taxable")
         - r("grant.tax_adjustment")
         - r("dep_tax.adjustment")
+        + (r("tax.income_reduction") if "tax.income_reduction" in led else 0.0)
     )
     rate = ctx.inputs.scalar("tax.income_tax_rate", ctx.rates.income_tax)
     relief = tax_relief(ctx)

@@ -354,6 +354,30 @@ def build_indirect(
         + (0.0 if lat is None else lat),
         group="tax",
     )
+    _income_reduction(ctx)
+
+
+def _income_reduction(ctx: RunContext) -> None:
+    """Record 减计收入 ``tax.income_reduction``, the part of the community-services income
+    not counted in taxable income (2019年第76号 第一条(二): 减按90%计入收入总额): (1 −
+    ``tax.community_services_income_share``) × the revenue of the ``community_services``
+    streams, (S|1, T) [money]; nothing when no stream is one. Taxable income (the funding
+    stage and the adjusted income tax) deducts it; profit does not."""
+    names = [r.name for r in ctx.spec.revenues if r.community_services]
+    if not names:
+        return
+    led = ctx.ledger
+    share = ctx.inputs.scalar(
+        "tax.community_services_income_share", ctx.spec.tax.community_services_income_share
+    )
+    income = sum((led.raw(f"revenue.stream[{n}]") for n in names), np.zeros((1, 1)))
+    led.add(
+        "tax.income_reduction",
+        "减计收入（社区养老、托育、家政服务收入的10%）",
+        "Income not counted: 10 % of community-services income",
+        (1.0 - share) * income,
+        group="tax",
+    )
 
 
 def _vat(ctx: RunContext, operating: np.ndarray) -> None:

@@ -168,6 +168,8 @@ class Book:
     )
     """Rows declared but not yet written: (sheet, row, template, format, total, constant);
     formulas are written by ``finish`` so that a row may refer to a later one."""
+    extra_terms: dict[str, list[Template]] = field(default_factory=dict)
+    """Terms appended to the formula of a declared row (``extend``), by row id."""
     formulas: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
     """Formula cells ``finish`` wrote in each row (sheet, row) from column E to the row's
     last column: (their number, that last column), for ``integrity_cells``."""
@@ -245,9 +247,32 @@ class Book:
         self.next_row[sheet] = r + 1
         return r
 
+    def extend(self, id: str, more: Template) -> None:
+        """Append the terms ``more`` writes (each starting with its sign) to the formula of
+        row ``id``, declared before or after; for a rule that adds a term to a row another
+        module writes (e.g. 减计收入 to the funding sheet's taxable income)."""
+        self.extra_terms.setdefault(id, []).append(more)
+
+    def _with_extra_terms(self, sheet: str, r: int, template: ValueTemplate) -> ValueTemplate:
+        """``template`` followed by the terms ``extend`` gave the row at ``sheet``, ``r``."""
+        ids = [i for i in self.extra_terms if self.cells[i].sheet == sheet
+               and self.cells[i].row == r]
+        if not ids:
+            return template
+        more = self.extra_terms[ids[0]]
+
+        def joined(x: At) -> str:
+            head = template(x)
+            if not (isinstance(head, str) and head.startswith("=")):
+                raise TypeError(f"row {ids[0]!r} is not a formula: it cannot be extended")
+            return head + "".join(m(x) for m in more)
+
+        return joined
+
     def finish(self) -> None:
-        """Write the formulas of every declared row."""
+        """Write the formulas of every declared row (with the terms ``extend`` added)."""
         for sheet, r, template, fmt, total, constant, n in self.pending:
+            template = self._with_extra_terms(sheet, r, template)
             ws = self.wb[sheet]
             if constant:
                 cell = ws.cell(r, 5, template(At(self, sheet, FIRST)))

@@ -1162,6 +1162,7 @@ def tax_rows(w: ModelWriter) -> None:
     )
     land_use_and_stamp_rows(w)
     holiday_rows(w)
+    income_reduction_rows(w)
     has_lat = lat_rows(w)
     b.row(
         S,
@@ -1354,6 +1355,42 @@ def holiday_rows(w: ModelWriter) -> None:
         fmt=RATIO,
         total=False,
     )
+
+
+def income_reduction_rows(w: ModelWriter) -> None:
+    """减计收入 (renewfin.core.tax._income_reduction): the community-services income not
+    counted in taxable income, deducted from the funding sheet's taxable income and from
+    the base of the adjusted income tax, and kept in the income not taxed."""
+    b, spec = w.book, w.spec
+    names = [r.name for r in spec.revenues if r.community_services]
+    if not names:
+        return
+    S = "Tax"
+    b.section(S, "减计收入 Community-services income not counted (2019年第76号)")
+    w.param(
+        "tax.community_services_income_share",
+        spec.tax.community_services_income_share,
+        "社区养老托育家政服务收入计入收入总额比例",
+        "Share of community-services income counted in taxable income",
+        "-",
+        "2019年第76号 第一条(二): 减按90%计入收入总额",
+        low=0,
+        high=1,
+    )
+    b.row(
+        S,
+        "tax.income_reduction",
+        "减计收入（社区养老、托育、家政服务收入的10%）",
+        "Income not counted: 10 % of community-services income",
+        lambda x: (
+            f"=(1-{x.i('tax.community_services_income_share')})*("
+            + "+".join(x.p(f"revenue.stream[{n}]") for n in names)
+            + ")"
+        ),
+    )
+    b.extend("tax.taxable_income", lambda x: f"-{x.p('tax.income_reduction')}")
+    b.extend("xl.untaxed", lambda x: f"+{x.p('tax.income_reduction')}")
+    b.extend("xl.adj.base", lambda x: f"-{x.p('tax.income_reduction')}")
 
 
 def lat_rows(w: ModelWriter) -> bool:

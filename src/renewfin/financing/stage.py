@@ -39,7 +39,11 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
     subsidies = led.raw("fiscal.operating_subsidies")
     taxable_subsidies = led.raw("fiscal.operating_subsidies_taxable")
     grant_income = led.raw("grant.release") + led.raw("grant.cost_offset")
-    untaxed = subsidies - taxable_subsidies + grant_income - led.raw("grant.tax_adjustment")
+    # 减计收入 (2019年第76号) is in profit but not in taxable income.
+    reduction = led.raw("tax.income_reduction") if "tax.income_reduction" in led else 0.0
+    untaxed = (
+        subsidies - taxable_subsidies + grant_income - led.raw("grant.tax_adjustment") + reduction
+    )
     ocf = (
         full("revenue.total")
         + full("tax.output_vat")
@@ -61,7 +65,10 @@ def operations(ctx: RunContext, plan: FundingPlan, assets: list[AssetGroup]) -> 
         n_scenarios=s,
         capex=full("capex.total"),
         ocf=ocf,
-        taxable_before_dep=full("pl.ebitda") + taxable_subsidies + full("grant.tax_adjustment"),
+        taxable_before_dep=full("pl.ebitda")
+        + taxable_subsidies
+        + full("grant.tax_adjustment")
+        - reduction,
         untaxed_income=untaxed,
         dep_pre=full("dep.total"),
         ov_total=np.broadcast_to(ov[:, 0], (s,)),

@@ -246,6 +246,13 @@ class RevenueStream(SpecModel):
     resettlement: ResettlementHousing | None = None
     """Sale only: the stream is resettlement housing allocated to relocated households, its
     revenue the price difference (差价) on the area above each one's entitlement."""
+    community_services: bool = False
+    """Income from community elderly-care, childcare and housekeeping services (社区养老、
+    托育、家政服务, 财政部 税务总局 发展改革委 民政部 商务部 卫生健康委公告2019年第76号
+    第一条): exempt from VAT (第一条(一); the stream must be ``vat_method: exempt``) and
+    counted at ``tax.community_services_income_share`` (90 %, 第一条(二): 减按90%计入收入总额)
+    in taxable income for income tax. The notice runs to 2025-12-31 (第六条) unless extended:
+    set it only for the years a notice in force covers."""
     housing_to_individuals: bool = False
     """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
     ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
@@ -329,6 +336,15 @@ class RevenueStream(SpecModel):
                     "vat_rate",
                     "an exempt (免征) stream levies no VAT; expected no vat_rate or 0",
                     self.vat_rate,
+                )
+            )
+        if self.community_services and self.vat_method is not VatMethod.EXEMPT:
+            problems.append(
+                Problem(
+                    "vat_method",
+                    "community-services income is exempt from VAT (2019年第76号 第一条(一)); "
+                    "expected vat_method exempt with community_services",
+                    self.vat_method.value,
                 )
             )
         problems += self._land_problems()

@@ -306,9 +306,13 @@ class TaxSpec(SpecModel):
     elderly-care, childcare and housekeeping services (社区养老、托育、家政服务): exempt
     from 城镇土地使用税 and from 房产税 从价 (财政部 税务总局 发展改革委 民政部 商务部
     卫生健康委公告2019年第76号 第一条: 用于提供社区养老、托育、家政服务的房产、土地); the
-    service income's VAT exemption is the stream's ``vat_method: exempt``; the income tax
-    rule of the notice (income counted at 90 %) is not modelled. 0 (the default) when the
+    service income's VAT exemption and its income counted at 90 % for income tax are the
+    stream's ``community_services`` (with ``vat_method: exempt``). 0 (the default) when the
     project provides no such services; with ``resettlement_housing_share`` at most 1."""
+    community_services_income_share: Share = 0.9
+    """Share of the income of ``community_services`` streams counted in taxable income for
+    income tax (收入总额): 90 % (2019年第76号 第一条(二): 减按90%计入收入总额); the rest,
+    ``tax.income_reduction`` (减计收入), is deducted from taxable income, not from profit."""
     land_appreciation: LandAppreciationTaxSpec = Field(default_factory=LandAppreciationTaxSpec)
     """土地增值税 on sales of property and land use rights (streams with
     ``land_appreciation_tax``)."""

@@ -131,6 +131,7 @@ FIELDS: dict[str, str] = {
     "tax_category": "税法资产类别（最低折旧年限）",
     "resettlement_housing_share": "改造安置住房占比（免城镇土地使用税、印花税）",
     "community_services_share": "社区养老托育家政服务用房、用地占比（免房产税、城镇土地使用税）",
+    "community_services_income_share": "社区养老托育家政服务收入计入收入总额比例（减按90%）",
     "vat_credit_refund": "增值税留抵退税",
     "tax_life_years": "税法折旧/摊销年限",
     # tax
@@ -175,6 +176,7 @@ FIELDS: dict[str, str] = {
     "vat_method": "增值税计税方法",
     "land_appreciation_tax": "计征土地增值税",
     "housing_to_individuals": "向个人出租住房",
+    "community_services": "社区养老、托育、家政服务收入（免增值税，减按90%计入收入总额）",
     "ownership": "建成资产归属",
     "deed_taxable": "缴纳契税",
     "input_vat_credit_share": "进项税可抵扣比例",
