@@ -123,3 +123,18 @@ def test_hand_back_property_balance_sheet_balances(
     assert led["concession.hand_back"][0][k] == pytest.approx(
         led["bs.fixed_assets"][0][k - 1] - ordinary + led["capex.total"][0][k], abs=1e-6)
     np.testing.assert_allclose(led["dep_fin.total"][0][k + 1:], 0.0, atol=1e-9)
+
+
+def test_depreciation_table_shows_nothing_left_after_the_hand_back() -> None:
+    """折旧摊销估算表 (renewfin.tables.depreciation) of the hand case: the building's net
+    book value is 1,000 − 100 × k in service, and 0 (not shown) from the hand-back on; the
+    total's charge in year 9 is 100 + 200 written off."""
+    from renewfin.tables import depreciation
+
+    t = depreciation(_handed_back_in_year_10())
+    years = [str(y) for y in range(2026, 2038)]
+    net = t.loc["dep.class[building].net_value", years].to_numpy(float)
+    np.testing.assert_allclose(net[2:9], [1000 - 100 * k for k in range(1, 8)])
+    np.testing.assert_allclose(net[9:], 0.0)
+    charge = t.loc["dep_fin.total.charge", years].to_numpy(float)
+    assert charge[9] == pytest.approx(300.0) and not charge[10:].any()

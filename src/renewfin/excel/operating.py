@@ -1540,7 +1540,7 @@ def depreciation_rows(w: ModelWriter) -> None:
             lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
         )
     w.depreciation_inputs({cls for cls, _ in w.groups})
-    running = _hand_back_term(w)
+    running = hand_back_term(w)
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"
@@ -1750,7 +1750,7 @@ def _straight_line(
     return formula
 
 
-def _hand_back_term(w: ModelWriter) -> str | None:
+def hand_back_term(w: ModelWriter) -> str | None:
     """The concession term flag row (``concession_term_row``) when the company hands the
     assets back (renewfin.core.concession.handed_back_at), else None."""
     from renewfin.core.concession import handed_back_at
