@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from renewfin.checks import run_checks
 from renewfin.engine import run
 from renewfin.spec import ProjectSpec, validate_data
@@ -60,12 +62,53 @@ def test_market_entity_is_not_tested() -> None:
 
 def test_land_the_government_books_is_not_the_platforms() -> None:
     """The lawful route: the government books the land income and repays the 城投 its cost
-    (成本返还, 40 % of the gross); the company's income is no land revenue, so the test does
-    not apply although it borrows and distributes."""
+    (成本返还, 40 % of the gross); the company's income is no land revenue, so the test runs
+    and passes although it borrows and distributes."""
     data = minimal_spec(project={"implementing_entity_type": "financing_platform"},
                         revenues=[*minimal_spec()["revenues"],
                                   {**LAND, "booked_by": "government", "land_cost_rate": 0.4}],
                         funding={"loans": [LOAN]})
     result = run(validate_data(ProjectSpec, data))
     assert result.ledger["loan.draw"].sum() > 0
-    assert "platform_land_loan" not in {c.id for c in run_checks(result)}
+    assert result.ledger["equity.distribution"].sum() > 0
+    found = [c for c in run_checks(result) if c.id == "platform_land_loan"]
+    assert len(found) == 1 and found[0].passed.all()
+
+
+def _urban_village(changes: dict[str, Any] | None = None) -> Any:
+    from pathlib import Path
+
+    from renewfin.spec import load_spec
+
+    spec = load_spec(Path(__file__).parents[1] / "models" / "urban_village.yaml")
+    result = run(spec.with_changes(changes) if changes else spec)
+    found = [c for c in run_checks(result) if c.id == "platform_land_loan"]
+    assert len(found) == 1, "the policy test runs on urban_village"
+    return result, found[0]
+
+
+def test_urban_village_is_tested_as_a_platform_and_passes() -> None:
+    """models/urban_village.yaml: 市城投集团 is stated a financing platform, so the test runs;
+    the government books the land and repays the company 成本返还 and a 2 % management fee,
+    so it passes although the company draws the bank loan and pays distributions. By hand:
+    0.77 × 260,000 = 200,200 reimbursed, 2 % of it = 4,004 of fee."""
+    result, check = _urban_village()
+    led = result.ledger
+    assert check.passed[0]
+    assert led["revenue.land_reimbursement[经营性用地出让]"].sum() == pytest.approx(200_200)
+    assert led["revenue.land_management_fee[经营性用地出让]"].sum() == pytest.approx(4_004)
+    assert led["loan.draw"].sum() > 0 and led["equity.distribution"].sum() > 0
+
+
+def test_urban_village_old_structure_fails_the_platform_test() -> None:
+    """The structure urban_village had before: the 城投 books the land income itself (less the
+    set-asides) while it draws the bank loan and pays itself distributions — the hidden-debt
+    pattern of 财预〔2017〕50号. By hand the income it books is 260,000 less the set-asides
+    3 × 10 % × 260,000 × (1 − 0.55) = 35,100: 224,900."""
+    path = "revenues[经营性用地出让]"
+    result, check = _urban_village({f"{path}.booked_by": "company",
+                                    f"{path}.management_fee_rate": 0.0,
+                                    f"{path}.land_cost_rate": 0.55})
+    assert result.ledger["equity.distribution"].sum() > 0
+    assert not check.passed[0]
+    assert "224,900.00" in check.message(0)

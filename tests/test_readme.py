@@ -165,15 +165,22 @@ def test_the_reit_example_figures_are_true() -> None:
 
 
 def test_the_urban_village_figures_are_true() -> None:
-    """The README's land figures for ``urban_village``: the gross land income and its
-    itemised set-asides, at the precision written (hand check: 0.3 × 260,000 × (1 − 0.55)
-    = 35,100). Reference: README.md itself."""
+    """The README's land figures for ``urban_village``: the gross land income, its itemised
+    set-asides and what the government repays the company, at the precision written (hand
+    check: set-asides 0.3 × 260,000 × (1 − 0.77) = 17,940; 成本返还 0.77 × 260,000 = 200,200;
+    management fee 2 % of it = 4,004). Reference: README.md itself."""
     from renewfin.engine import run
     from renewfin.spec import load_spec
 
     text = " ".join(README.split())
     res = run(load_spec(ROOT / "models" / "urban_village.yaml"))
-    gross = float(res.ledger["revenue.land_gross[经营性用地出让]"].sum())
+    led = res.ledger
+    gross = float(led["revenue.land_gross[经营性用地出让]"].sum())
     set_asides = float(res.values["land_set_asides"][0])
-    assert set_asides == pytest.approx(0.3 * 260_000 * (1 - 0.55), rel=1e-12)
-    assert f"its {gross:,.0f} 万元 of land income bears {set_asides:,.0f} 万元 of" in text
+    paid = float(led["revenue.land_reimbursement[经营性用地出让]"].sum())
+    fee = float(led["revenue.land_management_fee[经营性用地出让]"].sum())
+    assert set_asides == pytest.approx(0.3 * 260_000 * (1 - 0.77), rel=1e-12)
+    assert (paid, fee) == pytest.approx((0.77 * 260_000, 0.02 * 0.77 * 260_000), rel=1e-12)
+    assert f"the {gross:,.0f} 万元 of land income, which bears {set_asides:,.0f} 万元 of" in text
+    assert f"repays the company {paid:,.0f} 万元 of 成本返还 and a {fee:,.0f} 万元" in text
+    assert "`platform_land_loan` runs on it and passes" in text

@@ -343,12 +343,22 @@ def _covenant_checks(result: Result) -> list[Check]:
     return out
 
 
+def platform_land_applies(result: Result) -> bool:
+    """Whether the policy test ``platform_land_loan`` runs: the implementing entity is a
+    financing platform (``project.implementing_entity_type``) and the project has land-transfer
+    income, whoever books it (land the government books passes: the company books none)."""
+    spec = result.spec
+    return spec.project.implementing_entity_type is EntityType.FINANCING_PLATFORM and any(
+        r.kind is RevenueKind.LAND_TRANSFER for r in spec.revenues
+    )
+
+
 def platform_land_streams(result: Result) -> list[str]:
     """Ledger ids of the land-transfer streams whose income a financing-platform
     implementing entity books as its own revenue (``_platform_land_loan``); none unless
     ``project.implementing_entity_type`` is ``financing_platform``; a stream the government
     books (``booked_by: government``, the company paid 成本返还) is not the company's."""
-    if result.spec.project.implementing_entity_type is not EntityType.FINANCING_PLATFORM:
+    if not platform_land_applies(result):
         return []
     return [
         f"revenue.stream[{r.name}]"
@@ -364,12 +374,13 @@ def _platform_land_loan(result: Result) -> list[Check]:
     (bank) loan and pays its shareholders a distribution: land revenue that repays a market
     loan and earns a platform company an equity return is the hidden-debt pattern the
     land-reserve rules forbid (财预〔2017〕50号, 财综〔2016〕4号). A covenant / policy test,
-    not an integrity error; the lawful route is 成本返还 by the government."""
-    land = platform_land_streams(result)
-    if not land:
+    not an integrity error; the lawful route is 成本返还 by the government (it runs, and
+    passes, when the government books all the land: the company then books none)."""
+    if not platform_land_applies(result):
         return []
     led = result.ledger
-    income = sum(led[i].sum(axis=1) for i in land)
+    income = sum((led[i].sum(axis=1) for i in platform_land_streams(result)),
+                 np.zeros(led.n_scenarios))
     loans = led["loan.draw"].sum(axis=1)
     paid = led["equity.distribution"].sum(axis=1)
     scale = TOL * np.maximum(1.0, np.abs(result.values["total_project_investment"]))

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin import finance
+from renewfin.core.concession import handed_back_at
 from renewfin.core.investment import (
     CATEGORY_ZH,
     credited_vat_per_gross,
@@ -1298,7 +1299,8 @@ def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
     the ledger's ``dep.class[…]`` scaled to ``dep_fin.total`` (the engine spreads financing
     costs over all assets in proportion to value). Original value and net book value show
     while the class is in service and held (0 before it enters service and after a REIT
-    exit); the total net book value equals ``bs.fixed_assets`` once construction is over.
+    exit or, for a concession, from the hand-back on); the total net book value equals
+    ``bs.fixed_assets`` once construction is over.
     """
     sh = _Sheet(result, scenario, "depreciation")
     pre, fin = sh.p("dep.total"), sh.p("dep_fin.total")
@@ -1308,6 +1310,9 @@ def depreciation(result: Result, scenario: int = 0) -> pd.DataFrame:
     capitalised = (sh.p("finance.interest_capitalised") + sh.p("finance.fees_capitalised")).sum()
     uplift = 1.0 + (capitalised / ov_total if abs(ov_total) > 1e-12 else 0.0)
     held = sh.p("flag.held") - sh.opt("reit.flag_exit")
+    handed = handed_back_at(result.spec, result.timeline)
+    if handed is not None:  # a concession's assets, handed back at the end of period handed
+        held = held * (np.arange(result.timeline.n_periods) < handed)
 
     def block(key: str, zh: str, en: str, original: float, charge: np.ndarray | str) -> None:
         sh.heading(key, zh, en)

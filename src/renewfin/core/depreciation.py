@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from renewfin.core.concession import concession_of, hand_back_period
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.ledger import Detail, Kind
@@ -31,6 +32,25 @@ def straight_line(
     return original_value * (1.0 - residual_rate) / life_periods * used
 
 
+def _hand_back(
+    t: np.ndarray, last: int, original_value: np.ndarray, dep: np.ndarray, tax_dep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A concession's assets handed back at the end of period ``last``
+    (renewfin.core.concession.hand_back_period): the book and tax depreciation stop after
+    it, and in it the net book value left, on the books and for tax (the original value less
+    the depreciation to date), is written off, the disposal of the assets at their net book
+    value for nothing; returns the depreciation, the tax depreciation, the book write-off and
+    the tax write-off, each (S|1, T) [money]. Hand check: cost 1,000 over 10 years from
+    period 0, handed back at the end of period 7: 100 a year to period 7, 200 written off in
+    it, nothing after."""
+    running = (t <= last).astype(float)
+    at = (t == last).astype(float)
+    dep, tax_dep = dep * running, tax_dep * running
+    book_off = (original_value - dep.sum(axis=1, keepdims=True)) * at
+    tax_off = (original_value - tax_dep.sum(axis=1, keepdims=True)) * at
+    return dep, tax_dep, book_off, tax_off
+
+
 def _one_off_revenue(ctx: RunContext) -> np.ndarray:
     """Revenue of the one-off streams (sales, land transfer) per period, (S|1, T)."""
     led = ctx.ledger
@@ -54,6 +74,8 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     sales = _one_off_revenue(ctx)
     total_sales = sales.sum(axis=1, keepdims=True)
     sold_share = np.divide(sales, total_sales, out=np.zeros_like(sales), where=total_sales > 0)
+    handed = hand_back_period(ctx)
+    written_off = zeros
     for g in assets:
         cls = ctx.spec.depreciation.get(g.asset_class)
         if cls.inventory:
@@ -64,9 +86,15 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
                 held * straight_line(t, g.original_value, start, life * tl.ppy, cls.residual_rate)
                 for life in (cls.life_years, cls.tax_life)
             )
+            if handed is not None:
+                dep, tax_dep, book_off, tax_off = _hand_back(t, handed, g.original_value,
+                                                             dep, tax_dep)
+                written_off = written_off + book_off
+                tax_total = tax_total + tax_off
         by_class[g.asset_class] = by_class.get(g.asset_class, zeros) + dep
         tax_total = tax_total + tax_dep
         book_value_end = book_value_end + g.original_value - dep.sum(axis=1, keepdims=True)
+    book_value_end = book_value_end - written_off.sum(axis=1, keepdims=True)
     suffix = "" if prefix == "dep" else "（含建设期利息）"
     suffix_en = "" if prefix == "dep" else " (incl. capitalised interest)"
     for c in ctx.spec.depreciation.classes:
@@ -79,7 +107,15 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
                 by_class[c.name],
                 group="depreciation",
             )
-    total = sum(by_class.values(), zeros)
+    if concession_of(ctx.spec) is not None:
+        led.add(
+            f"{prefix}.hand_back",
+            f"期满移交资产净值转销{suffix}",
+            f"Net book value written off at the hand-back{suffix_en}",
+            written_off,
+            group="depreciation",
+        )
+    total = sum(by_class.values(), zeros) + written_off
     led.add(
         f"{prefix}.total",
         f"折旧摊销合计{suffix}",

@@ -2629,16 +2629,17 @@ def _maintenance_reserve(w: ModelWriter) -> None:
 
 def hand_back(w: ModelWriter) -> None:
     """The concession's hand-back (renewfin.core.concession.hand_back): the fixed assets'
-    net book value in the term's last period, on the Statements sheet."""
+    net book value, financing costs included, written off in the term's last period (the
+    share of ``dep_fin.total`` the write-off ``dep.hand_back`` is of ``dep.total``), on the
+    Statements sheet."""
     from renewfin.core.concession import concession_of
-    from renewfin.excel.operating import concession_term_row
 
     gp = concession_of(w.spec)
     if gp is None or not gp.hand_back:
         return
-    term = concession_term_row(w)
     w.book.row("Statements", "concession.hand_back",
                f"期满无偿移交资产净值（移交{gp.grantor}）",
                f"Assets handed back free at the end of the term (to {gp.grantor})",
-               lambda x: f"={x.p('bs.fixed_assets')}*({x.p(term)}-{x.at(term, 1)})",
+               lambda x: (f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p('dep_fin.total')}*"
+                          f"{x.p('dep.hand_back')}/{x.p('dep.total')},0)"),
                total=False)

@@ -1575,6 +1575,7 @@ def depreciation_rows(w: ModelWriter) -> None:
             lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
         )
     w.depreciation_inputs({cls for cls, _ in w.groups})
+    running = hand_back_term(w)
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"
@@ -1587,8 +1588,10 @@ def depreciation_rows(w: ModelWriter) -> None:
                 f"{key}[{cls}|{ph}]",
                 f"{zh}：{cls}（{ph}）",
                 f"{en}: {cls} ({ph})",
-                _inventory_charge(ov) if c.inventory else _straight_line(ov, ph, cls, life_key),
+                _inventory_charge(ov) if c.inventory
+                else _straight_line(ov, ph, cls, life_key, running),
             )
+    written_off, tax_off = _hand_back_rows(w, running)
     for c in spec.depreciation.classes:
         parts = [f"xl.dep[{cls}|{ph}]" for cls, ph in w.groups if cls == c.name]
         if parts:
@@ -1611,14 +1614,16 @@ def depreciation_rows(w: ModelWriter) -> None:
         "dep.total",
         "折旧摊销合计",
         "Depreciation and amortisation",
-        lambda x: "=" + ("+".join(x.p(f"dep.class[{c}]") for c in classes) or "0"),
+        lambda x: "=" + ("+".join([*(x.p(f"dep.class[{c}]") for c in classes),
+                                   *(x.p(i) for i in written_off)]) or "0"),
     )
     b.row(
         S,
         "dep_tax.total",
         "税法折旧摊销（融资前）",
         "Depreciation for income tax (before financing costs)",
-        lambda x: "=" + ("+".join(x.p(f"xl.dep_tax[{c}|{p}]") for c, p in w.groups) or "0"),
+        lambda x: "=" + ("+".join([*(x.p(f"xl.dep_tax[{c}|{p}]") for c, p in w.groups),
+                                   *(x.p(i) for i in tax_off)]) or "0"),
     )
     b.row(
         S,
@@ -1761,18 +1766,66 @@ def _inventory_charge(ov: str) -> Template:
     return formula
 
 
-def _straight_line(ov: str, ph: str, cls: str, life_key: str) -> Template:
+def _straight_line(
+    ov: str, ph: str, cls: str, life_key: str, running: str | None = None
+) -> Template:
     """Straight-line charge of one asset group over the life input ``life_key[cls]``
-    (renewfin.core.depreciation.straight_line), while held."""
+    (renewfin.core.depreciation.straight_line), while held (and, for a concession handed
+    back, while the term flag row ``running`` is 1)."""
 
     def formula(x: At) -> str:
         start = x.p(f"xl.phase_completion[{ph}]")
         life = f"({x.i(f'{life_key}[{cls}]')}*{x.i('timeline.periods_per_year')})"
         t = x.p("time.period")
         used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
-        return f"={x.p('flag.held')}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
+        term = "" if running is None else f"*{x.p(running)}"
+        return (f"={x.p('flag.held')}{term}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/"
+                f"{life}*{used}")
 
     return formula
+
+
+def hand_back_term(w: ModelWriter) -> str | None:
+    """The concession term flag row (``concession_term_row``) when the company hands the
+    assets back (renewfin.core.concession.handed_back_at), else None."""
+    from renewfin.core.concession import handed_back_at
+
+    if handed_back_at(w.spec, w.result.timeline) is None:
+        return None
+    return concession_term_row(w)
+
+
+def _written_off(ov: str, charge: str, running: str) -> Template:
+    """The original value ``ov`` less the charge ``charge`` to date, in the last period the
+    term flag row ``running`` is 1 (renewfin.core.depreciation._hand_back), else 0."""
+    return lambda x: (f"=({x.p(ov)}-SUM({x.upto(charge)}))*"
+                      f"({x.p(running)}-{x.at(running, 1)})")
+
+
+def _hand_back_rows(w: ModelWriter, running: str | None) -> tuple[list[str], list[str]]:
+    """A concession handed back (renewfin.core.depreciation._hand_back): for each
+    depreciated asset group, the net book value left on the books and for tax in the term's
+    last period (its original value less the depreciation to date), and ``dep.hand_back``,
+    their book total; returns the ids of the book and of the tax write-offs."""
+    from renewfin.core.concession import concession_of
+
+    b, spec, S = w.book, w.spec, "Depreciation"
+    book: list[str] = []
+    tax: list[str] = []
+    groups = [(c, p) for c, p in w.groups if not spec.depreciation.get(c).inventory]
+    for cls, ph in groups if running is not None else []:
+        assert running is not None
+        for key, out, zh in (("xl.dep", book, "账面"), ("xl.dep_tax", tax, "税法")):
+            id = f"{key}_off[{cls}|{ph}]"
+            b.row(S, id, f"期满移交转销（{zh}）：{cls}（{ph}）",
+                  f"Written off at the hand-back ({'book' if zh == '账面' else 'tax'}): "
+                  f"{cls} ({ph})",
+                  _written_off(f"xl.ov[{cls}|{ph}]", f"{key}[{cls}|{ph}]", running))
+            out.append(id)
+    if concession_of(spec) is not None:
+        b.row(S, "dep.hand_back", "期满移交资产净值转销", "Net book value written off at "
+              "the hand-back", lambda x: "=" + ("+".join(x.p(i) for i in book) or "0"))
+    return book, tax
 
 
 def cashflow_rows(w: ModelWriter) -> None:

@@ -15,7 +15,12 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from renewfin.checks import SOLVE_TOL, minimum_capital_ratio, platform_land_streams
+from renewfin.checks import (
+    SOLVE_TOL,
+    minimum_capital_ratio,
+    platform_land_applies,
+    platform_land_streams,
+)
 from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, col, put_text
 
 if TYPE_CHECKING:
@@ -382,13 +387,14 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
 def _platform_land_row(w: ModelWriter) -> list[CheckRow]:
     """The policy test ``platform_land_loan`` (renewfin.checks._platform_land_loan): 0 when
     a financing platform's booked land revenue, its loan drawings and its distributions to
-    shareholders are each above the tolerance."""
-    ids = platform_land_streams(w.result)
-    if not ids:
+    shareholders are each above the tolerance; land the government books is not the
+    company's (its land revenue 0, the test passes)."""
+    if not platform_land_applies(w.result):
         return []
+    ids = platform_land_streams(w.result)
     tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
-    above = lambda x, lines: "(" + "+".join(f"SUM({x.row_range(i)})" for i in lines) + (
-        f">{tol(x)})")
+    above = lambda x, lines: "(" + (
+        "+".join(f"SUM({x.row_range(i)})" for i in lines) or "0") + f">{tol(x)})"
     return [(
         "platform_land_loan",
         "融资平台公司土地出让收入不同时偿还市场化贷款并分配股东回报",

@@ -36,6 +36,7 @@ from renewfin.excel.book import (
     set_text,
 )
 from renewfin.excel.exit_taxes import credited_vat
+from renewfin.excel.operating import hand_back_term
 from renewfin.tables import (
     AND,
     INPUT,
@@ -183,10 +184,12 @@ def depreciation_rows(w: ModelWriter) -> None:
     cap = [i for i in ("finance.interest_capitalised", "finance.fees_capitalised")
            if i in b.cells]
     exited = "reit.flag_exit" in b.cells
+    term = hand_back_term(w)
 
     def held(x: At) -> str:
         out = x.p("flag.held")
-        return f"({out}-{x.p('reit.flag_exit')})" if exited else out
+        out = f"({out}-{x.p('reit.flag_exit')})" if exited else out
+        return out if term is None else f"{out}*{x.at(term, 1)}"
 
     def uplift(x: At) -> str:
         total = x.p("xl.ov_total")
