@@ -98,16 +98,16 @@ def test_engine_deducts_the_works_net_of_the_share_of_vat_credited() -> None:
     # cn_default, the sale on the general method at 9 %: output VAT 270 (135 a year). Half
     # the works' 90 of VAT is credited (input_vat_credit_share 0.5, 国家税务总局公告2016年第18号
     # 第十三条): 45, so VAT paid 135 − 45 = 90 then 135, and the works' cost net of the
-    # credit 1,090 − 45 = 1,045. 扣除项目 = 1,045 × (1 + 10 % + 20 %) + the surcharges on the
-    # transfer's VAT (the engine's convention, 12 % × 270 = 32.4) = 1,390.9; appreciation
-    # 3,000 − 1,390.9 = 1,609.1 = 115.69 % → 1,609.1 × 50 % − 1,390.9 × 15 % = 595.915.
-    # Prepaid 2 % × 1,500 = 30, 30; settled 595.915 − 60 = 535.915.
+    # credit 1,090 − 45 = 1,045. 扣除项目 = 1,045 × (1 + 10 % + 20 %) + the surcharges actually
+    # paid on the transfer (国家税务总局公告2016年第70号 第三条: 12 % × (270 − 45) = 27) =
+    # 1,385.5; appreciation 3,000 − 1,385.5 = 1,614.5 = 116.53 % → 1,614.5 × 50 % −
+    # 1,385.5 × 15 % = 599.425. Prepaid 2 % × 1,500 = 30, 30; settled 599.425 − 60 = 539.425.
     works = [{"name": "建安工程", "category": "construction", "amount": 1090,
               "schedule": [0.4, 0.6], "input_vat_credit_share": 0.5}]
     led = run_with(tax={"preset": "cn_default"}, investment=works, revenues=[SALE]).ledger
     assert_allclose(led["tax.vat_payable"][0][2:4], [90, 135], rtol=1e-12)
-    assert_allclose(led["tax.lat_deductions"][0][4], 1390.9, rtol=1e-12)
-    assert_allclose(led["tax.lat_settlement"][0][4], 535.915, rtol=1e-12)
+    assert_allclose(led["tax.lat_deductions"][0][4], 1385.5, rtol=1e-12)
+    assert_allclose(led["tax.lat_settlement"][0][4], 539.425, rtol=1e-12)
 
 
 def test_prepayment_refunded_when_no_appreciation() -> None:

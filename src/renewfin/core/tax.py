@@ -263,14 +263,16 @@ def _lat(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray | None
     settle = np.minimum(last_sale + np.floor(lat.settlement_lag_years * tl.ppy + 0.5), end)
     at_settle = (tl.t == settle).astype(float)
     # 扣除项目 (实施细则 第七条): land (一) and development cost (二) attributable to what is
-    # sold; development expenses (三) as a share of them; the surcharges on the transfer's
-    # VAT (五); the developers' 20 % uplift (六).
+    # sold; development expenses (三) as a share of them; the surcharges on the transfer (五)
+    # as actually paid (国家税务总局公告2016年第70号 第三条): on its output VAT less the input
+    # VAT credited on the works attributable to it (the same cost share); the developers'
+    # 20 % uplift (六).
     land, development = lat_costs(ctx)
     cost = lat.cost_share * (land + development)
     surcharge = ctx.inputs.scalar("tax.surcharge_rate", rates.surcharge)
-    deductions = cost * (1.0 + lat.expense_rate + 0.2 * lat.developer_uplift) + surcharge * vat.sum(
-        axis=1, keepdims=True
-    )
+    credited = lat.cost_share * led.raw("capex.input_vat").sum(axis=1, keepdims=True)
+    paid_vat = np.maximum(vat.sum(axis=1, keepdims=True) - credited, 0.0)
+    deductions = cost * (1.0 + lat.expense_rate + 0.2 * lat.developer_uplift) + surcharge * paid_vat
     total_proceeds = proceeds.sum(axis=1, keepdims=True)
     due = lat_due(
         total_proceeds,

@@ -1480,7 +1480,8 @@ def lat_rows(w: ModelWriter) -> bool:
         "Deductions",
         lambda x: (
             f"={x.p('xl.lat_cost')}*(1+{x.i('xl.lat_expense_rate')}+0.2*{x.i('xl.lat_uplift')})+"
-            f"{x.i('tax.surcharge_rate')}*SUM({x.row_range('xl.lat_vat')})"
+            f"{x.i('tax.surcharge_rate')}*MAX(SUM({x.row_range('xl.lat_vat')})-"
+            f"{x.i('xl.lat_cost_share')}*SUM({x.row_range('capex.input_vat')}),0)"
         ),
     )
     b.constant(
