@@ -118,7 +118,10 @@ def test_every_sheet_prints_landscape_fitted_to_width(book) -> None:  # type: ig
     result, wb = book
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        if re.match(r"T\d\d ", ws.title):  # a fixed scale with breaks (tests/excel/test_print.py)
+            assert ws.page_setup.scale >= 50 and not ws.sheet_properties.pageSetUpPr.fitToPage
+        else:
+            assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_area, ws.title
         assert result.spec.project.name in ws.oddHeader.left.text
         assert "&P" in ws.oddFooter.right.text

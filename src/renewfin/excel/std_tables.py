@@ -32,6 +32,7 @@ from renewfin.excel.book import (
     SOLVED_FILL,
     At,
     col,
+    fit_column,
     put_text,
     set_text,
 )
@@ -331,8 +332,8 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
 def _layout(ws: Worksheet) -> None:
     ws.freeze_panes = ws.cell(6, 5).coordinate
     ws.column_dimensions["A"].hidden = True
-    ws.column_dimensions["C"].width = 34
-    ws.column_dimensions["D"].width = 34
+    for c in (2, 3, 4):  # 序号, 项目, Item: as wide as their longest label
+        fit_column(ws, c, 5, least=6.0)
     for c in range(5, ws.max_column + 1):  # the total and the year columns
         ws.column_dimensions[col(c)].width = 14
 

@@ -555,7 +555,9 @@ class ModelWriter:
         from renewfin.excel.inputs_layout import regroup
 
         regroup(self)
-        sheets.print_setup(self)
+        from renewfin.excel.printing import print_setup
+
+        print_setup(self)
         return self.book
 
     def _headers(self) -> None:
