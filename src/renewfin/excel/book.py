@@ -78,6 +78,8 @@ def _is_formula(value: object) -> bool:
 def text_width(text: str) -> int:
     """Display width of ``text`` [characters]: East Asian wide and full-width characters
     (汉字, full-width punctuation) count 2, every other character 1."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -275,7 +275,8 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             put_text(ws, 4, 3, "模型年 Model year (0 = first)")
             for j, y in zip(year_cols, model_years, strict=True):
                 ws.cell(4, j + 2, y).font = Font(italic=True, color="808080")
-        for i, (key, row) in enumerate(df.iterrows()):
+        # the rows as iterrows gives them, without its deep copy of df.attrs per row
+        for i, (key, row) in enumerate(zip(df.index, df.values, strict=True)):
             r = 6 + i
             put_text(ws, r, 1, str(key))
             kind = kinds.get(key, "flow")
@@ -283,7 +284,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             if f is not None and f[0] in ("cumsum", "lag") and not all_years:
                 f = None  # the years shown do not start at the first: keep the numbers
             for j, c in enumerate(cols):
-                value = row[c]
+                value = row[j]
                 target = ws.cell(r, j + 2)
                 if j < 3:  # 序号, 项目, Item
                     set_text(target, "" if value is None or value != value else str(value))
