@@ -118,7 +118,10 @@ def test_every_sheet_prints_landscape_fitted_to_width(book) -> None:  # type: ig
     result, wb = book
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        if re.match(r"T\d\d ", ws.title):  # a fixed scale with breaks (tests/excel/test_print.py)
+            assert ws.page_setup.scale >= 50 and not ws.sheet_properties.pageSetUpPr.fitToPage
+        else:
+            assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_area, ws.title
         assert result.spec.project.name in ws.oddHeader.left.text
         assert "&P" in ws.oddFooter.right.text
@@ -544,3 +547,76 @@ def test_quantity_rows_are_formatted_by_their_unit(written) -> None:  # type: ig
         for r in rows:
             fmt = ws.cell(r, 7).number_format
             assert fmt == quantity_format(ws.cell(r, 4).value), (model, ws.cell(r, 1).value, fmt)
+
+
+def test_text_width_hand_cases() -> None:
+    """Hand count: 汉字 and full-width punctuation 2 characters, the rest 1:
+    "建设投资合计" 6 × 2 = 12; "其中：还本" 5 × 2 = 10 (the colon is full-width);
+    "Loan: 国开行" 6 + 3 × 2 = 12."""
+    from renewfin.excel.book import text_width
+
+    assert text_width("建设投资合计") == 12
+    assert text_width("其中：还本") == 10
+    assert text_width("Loan: 国开行") == 12
+
+
+def _money_need(v: float) -> int:
+    """Characters a value needs in #,##0.00 with its sign, plus one of padding: hand rule,
+    e.g. -12,345.67 is 10 characters, so 11."""
+    return len(f"{-abs(v):,.2f}") + 1
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_columns_fit_labels_and_values_and_money_rows_state_a_unit(
+    model: str, tmp_path: Path
+) -> None:
+    """On every bundled model's workbook: each label column (中文 and English on the
+    calculation sheets; 项目 and Item on the standard tables) is at least as wide as its
+    longest label (``text_width``, 汉字 counted 2); each period and total column is wide
+    enough for the row's largest base-case value and its sum in #,##0.00 (the engine's
+    ledger and ``renewfin.tables``, not the workbook); every row formatted as money
+    states the spec's money unit in the 单位 column."""
+    from renewfin.excel.book import MONEY, text_width
+    from renewfin.excel.writer import FIRST
+    from renewfin.tables import standard_tables
+
+    result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
+    wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
+    unit = result.spec.project.money_unit.value
+    ledger = {item.id: np.nan_to_num(np.asarray(item.values[0], float)) for item in result.ledger}
+    narrow, no_unit = [], []
+    for ws in wb.worksheets:
+        if ws.title in ("Cover", "Control", "Inputs", "Charts"):
+            continue
+        table = bool(re.match(r"T\d\d ", ws.title))
+        for c in (3, 4) if table else (2, 3):
+            letter = ws.cell(5, c).column_letter
+            longest = max((text_width(str(ws.cell(r, c).value)) for r in range(6, ws.max_row + 1)
+                           if ws.cell(r, c).value is not None), default=0)
+            if ws.column_dimensions[letter].width < longest:
+                narrow.append((ws.title, letter, longest))
+        for r in range(6, ws.max_row + 1):
+            key = ws.cell(r, 1).value
+            if table or key is None:
+                continue
+            if MONEY in (ws.cell(r, 5).number_format, ws.cell(r, FIRST).number_format) and \
+                    ws.cell(r, 4).value != unit:
+                no_unit.append((ws.title, key, ws.cell(r, 4).value))
+            if key in ledger and ledger[key].size:
+                v = ledger[key]
+                need = _money_need(float(np.abs(v).max()))
+                for c in range(FIRST, FIRST + v.size):
+                    if ws.column_dimensions[ws.cell(5, c).column_letter].width < need:
+                        narrow.append((ws.title, key, ws.cell(5, c).column_letter, need))
+                if ws.column_dimensions["E"].width < _money_need(float(v.sum())):
+                    narrow.append((ws.title, key, "E", _money_need(float(v.sum()))))
+    for k, df in enumerate(standard_tables(result).values(), start=1):
+        ws = wb[next(n for n in wb.sheetnames if n.startswith(f"T{k:02d} "))]
+        for j, c in enumerate(df.columns):
+            numbers = [float(x) for x in df[c] if isinstance(x, int | float) and x == x]
+            if j >= 3 and numbers:  # after 序号, 项目, Item: the total and the years
+                need = _money_need(max(abs(x) for x in numbers))
+                if ws.column_dimensions[ws.cell(5, j + 2).column_letter].width < need:
+                    narrow.append((ws.title, str(c), need))
+    assert not narrow, narrow[:10]
+    assert not no_unit, no_unit[:10]

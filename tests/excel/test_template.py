@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, get_args
@@ -83,9 +84,9 @@ def _values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _column(ws: Any, key: str) -> str:
-    """Letter of the column whose header (row 1) is ``key``."""
+    """Letter of the column whose header (row 1) ends in the line ``key``."""
     for cell in ws[1]:
-        if cell.value == key:
+        if cell.value is not None and str(cell.value).splitlines()[-1] == key:
             return str(cell.column_letter)
     raise KeyError(key)
 
@@ -193,7 +194,7 @@ def test_empty_template_has_every_section_and_every_field(empty_template: Path) 
     found: set[str] = set()
     for sheet, rows in values.items():
         if sheet in tables:
-            found |= {f"{sheet}.{h}" for h in rows[0] if h is not None}
+            found |= {f"{sheet}.{str(h).splitlines()[-1]}" for h in rows[0] if h is not None}
         elif sheet != "cover":
             found |= {str(r[0]) for r in rows[1:] if r and r[0] and not str(r[0]).startswith("#")}
     assert found == _leaf_paths(ProjectSpec)
@@ -232,7 +233,31 @@ def test_template_describes_fields_and_styles_inputs(empty_template: Path) -> No
     assert bounded and bounded[0].type == "decimal" and bounded[0].operator == "between"
     assert (bounded[0].formula1, bounded[0].formula2) == ("0", "1")
     loans = wb["funding.loans"]
-    assert {"sizing.amount", "sizing.gearing", "sizing.dscr"} <= {c.value for c in loans[1]}
+    keys = {str(c.value).splitlines()[-1] for c in loans[1] if c.value}
+    assert {"sizing.amount", "sizing.gearing", "sizing.dscr"} <= keys
+
+
+def test_table_headers_give_the_chinese_label_and_unit_above_the_key(
+    empty_template: Path,
+) -> None:
+    """Every column of every table sheet heads with Chinese (the edit form's label,
+    ``renewfin.web.labels``) and the field's unit on its first line and with the field key
+    on its last line, which the reader takes: the revenues' unit price reads
+    "单价（不含税）" over ``unit_price``; a quantity, whose unit another field names, says so."""
+    wb = openpyxl.load_workbook(empty_template)
+    tables = [ws for ws in wb if ws.title != "cover" and ws.cell(1, 1).value != "字段 field"]
+    assert len(tables) >= 8
+    for ws in tables:
+        for c in ws[1]:
+            if c.value is None:
+                continue
+            lines = str(c.value).splitlines()
+            assert len(lines) == 2 and re.search(r"[\u4e00-\u9fff]", lines[0]), (ws.title,
+                                                                                  c.value)
+            assert re.fullmatch(r"[a-z_.0-9]+", lines[1]), (ws.title, c.value)
+    revenues = wb["revenues"]
+    assert revenues[f"{_column(revenues, 'unit_price')}1"].value == "单价（不含税）\nunit_price"
+    assert "[单位见 unit in quantity_unit]" in revenues[f"{_column(revenues, 'quantity')}1"].value
 
 
 def test_bundled_template_is_up_to_date(tmp_path: Path) -> None:
@@ -485,3 +510,19 @@ def test_choices_show_chinese_beside_english_and_read_either(tmp_path: Path) -> 
     timeline.cell(row, 2).value = "semiannual（按半年）"
     wb.save(path)
     assert read_template(path).timeline.periodicity.value == "semiannual"
+
+
+def test_a_header_of_the_key_alone_still_reads(tmp_path: Path) -> None:
+    """Older templates head a table column with its key only: they read as before."""
+    spec = load_spec(Path(__file__).resolve().parents[2] / "models/old_community.yaml")
+    path = tmp_path / "t.xlsx"
+    write_template(path, spec)
+    new = read_template(path)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb:
+        if ws.title != "cover" and ws.cell(1, 1).value != "字段 field":
+            for c in ws[1]:
+                if c.value is not None:
+                    c.value = str(c.value).splitlines()[-1]
+    wb.save(path)
+    assert read_template(path) == new

@@ -9,6 +9,7 @@ period column, so the formula is the same across the row.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,22 @@ def put_text(ws: Worksheet, row: int, column: int, value: str) -> Any:
 def _is_formula(value: object) -> bool:
     """Whether a written cell value is a formula."""
     return isinstance(value, str) and value.startswith("=")
+
+
+def text_width(text: str) -> int:
+    """Display width of ``text`` [characters]: East Asian wide and full-width characters
+    (汉字, full-width punctuation) count 2, every other character 1."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit_column(ws: Worksheet, column: int, first_row: int, least: float = 8.0) -> None:
+    """Set column ``column`` (1-based) wide enough for its longest text from ``first_row``
+    down (``text_width`` plus 2 characters of padding), and at least ``least`` [characters]."""
+    texts = (ws.cell(r, column).value for r in range(first_row, ws.max_row + 1))
+    longest = max((text_width(t) for t in texts if isinstance(t, str)), default=0)
+    ws.column_dimensions[get_column_letter(column)].width = max(least, longest + 2)
 
 
 def col(c: int) -> str:

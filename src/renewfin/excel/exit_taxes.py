@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from renewfin.excel.book import RATIO, At, Template
+from renewfin.excel.book import PCT, RATIO, At, Template
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.revenue import RevenueKind, VatMethod
 
@@ -145,7 +145,7 @@ def exit_tax_rows(w: ModelWriter) -> None:
         b.constant(S, "xl.exit_condition", "成新度折扣率", "Condition rate", lambda x: (
             f"=MAX(0,MIN(1,1-({x.p('xl.last_held')}+1-"
             f"{x.p(f'xl.phase_completion[{last}]')})/{x.i(ppy)}/{x.i('xl.exit_building_life')}))"
-        ), unit="-")
+        ), unit="-", fmt=PCT)  # a share of the replacement cost, not money
     if rx.lat_replacement_cost is not None:
         w.param("xl.exit_replacement", rx.lat_replacement_cost, "重置成本价", "Replacement cost")
     else:

@@ -12,7 +12,6 @@ import numpy as np
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from renewfin.checks import (
@@ -613,32 +612,3 @@ def cover(w: ModelWriter) -> None:
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1")
         cell.font = Font(color="0563C1", underline="single")
     ws.column_dimensions["B"].width = 90
-
-
-def print_setup(w: ModelWriter) -> None:
-    """Every sheet prints on A4 landscape, fitted to the page width: the title and column
-    header rows and the label columns repeat on each page, the header names the project
-    and the sheet, the footer gives the page number, and the print area is the used
-    range."""
-    name = w.spec.project.name
-    for ws in w.book.wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
-        props = ws.sheet_properties
-        if props.pageSetUpPr is None:
-            props.pageSetUpPr = PageSetupProperties()
-        props.pageSetUpPr.fitToPage = True
-        titles = 1 if ws.title == "Inputs" else 5
-        if ws.max_row > titles:
-            ws.print_title_rows = f"1:{titles}"
-        if ws.title not in ("Cover", "Control", "Inputs") and ws.max_column > 5:
-            ws.print_title_cols = "A:E"
-        ws.print_area = f"A1:{col(max(ws.max_column, 1))}{max(ws.max_row, 1)}"
-        head, foot = ws.oddHeader, ws.oddFooter
-        assert head is not None and foot is not None  # openpyxl creates both
-        head.left.text = name.replace("&", "&&")  # '&' starts a header code
-        head.right.text = "&A"
-        foot.left.text = "renewfin"
-        foot.right.text = "第 &P 页 / 共 &N 页  Page &P of &N"

@@ -32,6 +32,7 @@ from renewfin.excel.book import (
     SOLVED_FILL,
     At,
     col,
+    fit_column,
     put_text,
     set_text,
 )
@@ -278,7 +279,8 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             put_text(ws, 4, 3, "模型年 Model year (0 = first)")
             for j, y in zip(year_cols, model_years, strict=True):
                 ws.cell(4, j + 2, y).font = Font(italic=True, color="808080")
-        for i, (key, row) in enumerate(df.iterrows()):
+        # the rows as iterrows gives them, without its deep copy of df.attrs per row
+        for i, (key, row) in enumerate(zip(df.index, df.values, strict=True)):
             r = 6 + i
             put_text(ws, r, 1, str(key))
             kind = kinds.get(key, "flow")
@@ -286,7 +288,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
             if f is not None and f[0] in ("cumsum", "lag") and not all_years:
                 f = None  # the years shown do not start at the first: keep the numbers
             for j, c in enumerate(cols):
-                value = row[c]
+                value = row[j]
                 target = ws.cell(r, j + 2)
                 if j < 3:  # 序号, 项目, Item
                     set_text(target, "" if value is None or value != value else str(value))
@@ -335,8 +337,8 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
 def _layout(ws: Worksheet) -> None:
     ws.freeze_panes = ws.cell(6, 5).coordinate
     ws.column_dimensions["A"].hidden = True
-    ws.column_dimensions["C"].width = 34
-    ws.column_dimensions["D"].width = 34
+    for c in (2, 3, 4):  # 序号, 项目, Item: as wide as their longest label
+        fit_column(ws, c, 5, least=6.0)
     for c in range(5, ws.max_column + 1):  # the total and the year columns
         ws.column_dimensions[col(c)].width = 14
 

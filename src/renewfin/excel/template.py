@@ -14,8 +14,9 @@ Layout
   allowed values, description (the field's docstring). Top-level scalars of the spec
   (``schema_version``) sit on the first of these sheets.
 - One **table sheet** per list of models (``timeline.phases``, ``investment``,
-  ``revenues``, ``opex``, ``depreciation.classes``, ``funding.loans`` …): row 1 the field
-  keys, row 2 type, unit and default, row 3 the description, then one row per item from
+  ``revenues``, ``opex``, ``depreciation.classes``, ``funding.loans`` …): row 1 the field's
+  Chinese label and unit above its key (the reader takes the key, the header's last
+  line), row 2 type, unit and default, row 3 the description, then one row per item from
   row 4; nested models are flattened into columns (``sizing.amount``).
 
 Cell conventions: an empty cell means "use the default"; a list is written as
@@ -432,6 +433,24 @@ def _zh_label(path: tuple[str, ...]) -> str:
     return field_label(owner.__name__, path[-1]) or "" if owner is not None else ""
 
 
+def _column_head(path: tuple[str, ...], key: str, description: str) -> str:
+    """Header of a table sheet's column: the field's Chinese label and its unit (the
+    description's ``[...]``) on the first line, the field key on the last, which the
+    reader takes (``_head_key``)."""
+    zh = _zh_label(path)
+    unit = re.search(r"\[([^\[\]]{1,24})\]", description)
+    u = unit.group(1) if unit else ""
+    u = f"单位见 unit in {u}" if re.fullmatch(r"[a-z_]+", u) else u  # a field names the unit
+    first = " ".join(t for t in (zh, f"[{u}]" if u else "") if t)
+    return f"{first}\n{key}" if first else key
+
+
+def _head_key(header: Any) -> str:
+    """The field key in a table sheet's column header: its last line (``_column_head``)."""
+    lines = str(header).strip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def _bilingual(path: tuple[str, ...], description: str) -> str:
     """A field's description with its Chinese label before it."""
     zh = _zh_label(path)
@@ -763,7 +782,7 @@ def _write_table(ws: Worksheet, section: Section, items: list[BaseModel]) -> Non
     for j, slot in enumerate(section.slots, start=1):
         letter = get_column_letter(j)
         description = _describe(slot.info)
-        _header(ws.cell(1, j), slot.key)
+        _header(ws.cell(1, j), _column_head((*section.path, *slot.path), slot.key, description))
         parts = [_type_label(slot.ftype, description)]
         allowed = _allowed(slot.ftype)
         if allowed:
@@ -805,10 +824,11 @@ _COVER_LINES = (
     ("2. 留空表示使用默认值（见“默认 default”列或第 2 行）；“必填 required”项必须填写。",
      "Leave a cell empty to use the default (the default column, or row 2 of a table); "
      "fields marked required must be filled."),
-    ("3. 参数页每行一个字段；表格页每行一项，从第 4 行起填写，第 1 行为字段名，请勿改动；"
-     "空行会被忽略。",
+    ("3. 参数页每行一个字段；表格页每行一项，从第 4 行起填写，第 1 行为字段中文名、单位及"
+     "字段名（最后一行），请勿改动；空行会被忽略。",
      "Key–value sheets: one field per row. Table sheets: one item per row from row 4; "
-     "row 1 holds the field names (do not change them); empty rows are ignored."),
+     "row 1 holds the field labels, units and, on its last line, the field names (do not "
+     "change them); empty rows are ignored."),
     ("4. 列表用逗号分隔，如 0.4, 0.6（可写 40%）；映射写作 key=value; key=value，"
      "如 rent=0.09; parking=0.09；[] 表示空列表。",
      "Lists: comma-separated, e.g. 0.4, 0.6 (40% is read as 0.4). Mappings: "
@@ -1028,7 +1048,7 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
     for j, h in enumerate(header):
         if is_empty(h):
             continue
-        text = str(h).strip()
+        text = _head_key(h)
         letter = get_column_letter(j + 1)
         slot = by_key.get(text)
         if slot is None:

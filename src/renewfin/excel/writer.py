@@ -29,6 +29,7 @@ from renewfin.excel.book import (
     Book,
     Template,
     col,
+    fit_column,
     put_text,
 )
 from renewfin.spec.funding import FiscalUse
@@ -556,11 +557,21 @@ class ModelWriter:
         from renewfin.excel.inputs_layout import regroup
 
         regroup(self)
-        sheets.print_setup(self)
+        from renewfin.excel.printing import print_setup
+
+        print_setup(self)
         return self.book
+
+    def _total_width(self) -> float:
+        """Width of the 合计/值 column [characters]: at least 14, and room for the largest
+        sum of a ledger line in #,##0.00 with its sign, plus one."""
+        sums = [abs(math.fsum(v for v in item.values[self.scenario] if v == v))
+                for item in self.result.ledger]
+        return max(14.0, len(f"{-max(sums, default=0.0):,.2f}") + 1.0)
 
     def _headers(self) -> None:
         labels = self.result.ledger.labels
+        total_width = self._total_width()
         for name in self.book.wb.sheetnames:
             if name == "Inputs" or name in self.table_sheets:
                 continue  # the standard tables head their own columns by calendar year
@@ -576,9 +587,9 @@ class ModelWriter:
             ws.column_dimensions[col(self.book.integrity_col)].width = PERIOD_WIDTH
             ws.freeze_panes = ws.cell(6, FIRST).coordinate
             ws.column_dimensions["A"].width = 30
-            ws.column_dimensions["B"].width = 28
-            ws.column_dimensions["C"].width = 30
-            ws.column_dimensions["E"].width = 14
+            fit_column(ws, 2, 6, least=28)  # 中文, as wide as its longest label
+            fit_column(ws, 3, 6, least=30)  # English
+            ws.column_dimensions["E"].width = total_width
 
 
 RATE_ENDINGS = ("rate", "rate]", "share", "gearing", "utilisation", "spread", "coupon",
