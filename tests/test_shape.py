@@ -20,7 +20,6 @@ FUNCTION_LINES = 120
 MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
-    "src/renewfin/financing/stage.py::record": 560,
     "src/renewfin/excel/funding.py::waterfall": 387,
     "src/renewfin/excel/funding.py::records": 364,
     "src/renewfin/excel/funding.py::loans": 317,
@@ -67,7 +66,6 @@ LONG_MODULES: dict[str, int] = {
     "src/renewfin/spec/funding.py": 908,
     "src/renewfin/cli.py": 853,
     "src/renewfin/report/sections.py": 841,
-    "src/renewfin/financing/stage.py": 831,
     "src/renewfin/montecarlo/distributions.py": 820,
 }
 """Modules over ``MODULE_LINES`` still to split, with their length today (lines)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, RATIO, At, Template
 from renewfin.financing.plan import Tranche
-from renewfin.financing.stage import ESCROW_LINES, IDC_PAID_LABELS
+from renewfin.financing.source_lines import ESCROW_LINES, IDC_PAID_LABELS
 from renewfin.ledger import Kind
 from renewfin.spec.funding import (
     ConstructionInterest,
@@ -665,7 +665,7 @@ def _escrow(w: ModelWriter, tr: Tranche, at: str, key: str) -> None:
 
 def escrow_totals(w: ModelWriter) -> None:
     """The reserve's discount factor and the totals ``escrow.<key>`` over the tranches held
-    to maturity after a REIT exit (renewfin.financing.stage.ESCROW_LINES)."""
+    to maturity after a REIT exit (renewfin.financing.source_lines.ESCROW_LINES)."""
     plan = w.result.plan
     assert plan is not None
     held = [tr.name for tr in plan.bonds if tr.escrow is not None]
@@ -1015,7 +1015,7 @@ def loans(w: ModelWriter) -> None:
 
 def _stamp_loan_row(w: ModelWriter, first: str) -> None:
     """印花税 on the loan contracts, 借款合同 rate × each facility in the first construction
-    period, the part of the up-front fees it is (renewfin.financing.stage._stamp_loan)."""
+    period, the part of the up-front fees it is (renewfin.financing.source_lines._stamp_loan)."""
     b, loans = w.book, w.spec.funding.loans
     b.row(
         F,
