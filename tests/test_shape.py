@@ -21,7 +21,6 @@ MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/funding.py::waterfall": 387,
-    "src/renewfin/excel/funding.py::records": 364,
     "src/renewfin/excel/funding.py::loans": 317,
     "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
@@ -55,7 +54,7 @@ LONG_FUNCTIONS: dict[str, int] = {
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/excel/funding.py": 2644,
+    "src/renewfin/excel/funding.py": 2277,
     "src/renewfin/tables.py": 2321,
     "src/renewfin/excel/operating.py": 2163,
     "src/renewfin/excel/template.py": 1283,

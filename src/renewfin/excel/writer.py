@@ -518,7 +518,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import funding
+        from renewfin.excel import funding, statements
 
         self.param(
             "funding.min_cash_balance",
@@ -531,7 +531,7 @@ class ModelWriter:
         funding.loans(self)
         funding.reserves_and_phases(self)
         funding.waterfall(self)
-        funding.records(self)
+        statements.records(self)
         funding.hand_back(self)
         from renewfin.excel import std_tables
 
