@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import At
-from renewfin.excel.funding import _sum
+from renewfin.excel.funding import _sum, construction, period
 from renewfin.spec.funding import EquityParty, FiscalFund, FiscalUse
 
 if TYPE_CHECKING:
@@ -14,16 +14,6 @@ if TYPE_CHECKING:
 
 SHEET = "Statements"
 """The sheet of the summary lines."""
-
-
-def _avail(x: At) -> str:
-    """The construction flag of the column at ``x`` (1 in construction, 0 after)."""
-    return x.p("flag.construction")
-
-
-def _period(x: At) -> str:
-    """The period index of the column at ``x`` (0 the first)."""
-    return x.p("time.period")
 
 
 def records(w: ModelWriter) -> None:
@@ -106,8 +96,8 @@ def _financing_cost_rows(w: ModelWriter) -> None:
         "建设期利息",
         "Interest during construction (IDC)",
         lambda x: (
-            f"={_avail(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
-            f"{x.p('loan.idc_paid')})-{_avail(x)}*(1-{x.p('xl.cap_share')})*("
+            f"={construction(x)}*({x.p('bond.interest')}+{x.p('loan.capitalised')}+"
+            f"{x.p('loan.idc_paid')})-{construction(x)}*(1-{x.p('xl.cap_share')})*("
             f"{x.p('bond.interest')}+{open_net(x)})"
         ),
     )
@@ -116,7 +106,7 @@ def _financing_cost_rows(w: ModelWriter) -> None:
         "finance.fees_capitalised",
         "建设期融资费用",
         "Financing fees during construction",
-        lambda x: f"={_avail(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})",
+        lambda x: f"={construction(x)}*({x.p('bond.fees')}+{x.p('xl.loan_fees')})",
     )
     b.row(
         S,
@@ -124,7 +114,7 @@ def _financing_cost_rows(w: ModelWriter) -> None:
         "利息支出",
         "Interest expense",
         lambda x: (
-            f"=(1-{_avail(x)}*{x.p('xl.cap_share')})*({x.p('bond.interest')}+{x.p('xl.int_open')})"
+            f"=(1-{construction(x)}*{x.p('xl.cap_share')})*({x.p('bond.interest')}+{x.p('xl.int_open')})"
         ),
     )
     b.row(
@@ -132,7 +122,7 @@ def _financing_cost_rows(w: ModelWriter) -> None:
         "finance.fees_expensed",
         "融资费用",
         "Financing fees expensed",
-        lambda x: f"=(1-{_avail(x)})*({x.p('bond.fees')}+{x.p('xl.loan_fees')})",
+        lambda x: f"=(1-{construction(x)})*({x.p('bond.fees')}+{x.p('xl.loan_fees')})",
     )
     b.row(
         S,
@@ -183,7 +173,7 @@ def _equity_rows(w: ModelWriter) -> None:
         "期末资产余值（归属股东）",
         "Terminal book value to shareholders",
         lambda x: (
-            f"={x.i('xl.include_residual')}*({_period(x)}={x.i('xl.n_periods')}-1)*("
+            f"={x.i('xl.include_residual')}*({period(x)}={x.i('xl.n_periods')}-1)*("
             f"{x.p('xl.ov_total')}+{x.p('xl.cap_cum')}-{x.p('xl.acc_dep')})"
         ),
     )
@@ -202,7 +192,7 @@ def _profit_rows(w: ModelWriter) -> None:
         "补贴收入",
         "Subsidy income",
         lambda x: (
-            f"={x.p('fiscal.operating_subsidies')}+(1-{_avail(x)}*{x.p('xl.cap_share')})*("
+            f"={x.p('fiscal.operating_subsidies')}+(1-{construction(x)}*{x.p('xl.cap_share')})*("
             + "+".join(
                 [f"{x.p(f'xl.sub_share[{n}]')}*{x.p(f'xl.int_open[{n}]')}" for n in loan_names]
                 or ["0"]
@@ -317,7 +307,7 @@ def _sources_uses_rows(w: ModelWriter) -> None:
         "资金使用合计（建设期）",
         "Uses of funds (construction)",
         lambda x: (
-            f"={x.p('capex.total')}+{_avail(x)}*({x.p('bond.interest')}+"
+            f"={x.p('capex.total')}+{construction(x)}*({x.p('bond.interest')}+"
             f"{x.p('loan.interest')}+{x.p('bond.fees')}+{x.p('xl.loan_fees')}+"
             f"{x.p('bond.principal')}+{x.p('loan.principal')}+{x.p('tax.income_tax')}+"
             f"{x.p('cash.dsra_change')})"
@@ -329,7 +319,7 @@ def _sources_uses_rows(w: ModelWriter) -> None:
         "资金来源合计（建设期）",
         "Sources of funds (construction)",
         lambda x: (
-            f"={_avail(x)}*({x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
+            f"={construction(x)}*({x.p('fiscal.grants')}+{x.p('fiscal.injections')}+"
             f"{x.p('fund.contribution')}+{x.p('bond.issue')}+{x.p('loan.draw')}+"
             f"{x.p('loan.capitalised')}+{x.p('equity.sponsor')}+{x.p('xl.ocf')}+"
             f"{x.p('fiscal.interest_subsidies')}+{x.p('finance.interest_income')}+"
@@ -345,7 +335,7 @@ def _balance_sheet_rows(w: ModelWriter) -> None:
     S = SHEET
     b.section(S, "资产负债表 Balance sheet")
     held_assets = lambda x: (
-        f"{x.p('flag.held')}*(1-{x.i('xl.has_exit')}*({_period(x)}>={x.p('xl.last_held')}))"
+        f"{x.p('flag.held')}*(1-{x.i('xl.has_exit')}*({period(x)}>={x.p('xl.last_held')}))"
     )
     b.row(
         S,

@@ -518,7 +518,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import funding, statements
+        from renewfin.excel import funding, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -530,7 +530,7 @@ class ModelWriter:
         funding.bonds(self)
         funding.loans(self)
         funding.reserves_and_phases(self)
-        funding.waterfall(self)
+        waterfall.waterfall(self)
         statements.records(self)
         funding.hand_back(self)
         from renewfin.excel import std_tables
