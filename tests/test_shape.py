@@ -20,7 +20,6 @@ FUNCTION_LINES = 120
 MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
-    "src/renewfin/excel/funding.py::loans": 317,
     "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
     "src/renewfin/excel/funding.py::_fund": 246,
@@ -53,7 +52,7 @@ LONG_FUNCTIONS: dict[str, int] = {
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/excel/funding.py": 1897,
+    "src/renewfin/excel/funding.py": 1576,
     "src/renewfin/tables.py": 2321,
     "src/renewfin/excel/operating.py": 2163,
     "src/renewfin/excel/template.py": 1283,

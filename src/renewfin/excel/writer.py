@@ -518,7 +518,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import funding, statements, waterfall
+        from renewfin.excel import funding, loans, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -528,7 +528,7 @@ class ModelWriter:
         )
         funding.fixed_sources(self)
         funding.bonds(self)
-        funding.loans(self)
+        loans.loans(self)
         funding.reserves_and_phases(self)
         waterfall.waterfall(self)
         statements.records(self)
