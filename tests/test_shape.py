@@ -20,10 +20,6 @@ FUNCTION_LINES = 120
 MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
-    "src/renewfin/financing/stage.py::record": 560,
-    "src/renewfin/excel/funding.py::waterfall": 387,
-    "src/renewfin/excel/funding.py::records": 364,
-    "src/renewfin/excel/funding.py::loans": 317,
     "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
     "src/renewfin/excel/funding.py::_fund": 246,
@@ -56,7 +52,7 @@ LONG_FUNCTIONS: dict[str, int] = {
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/excel/funding.py": 2644,
+    "src/renewfin/excel/funding.py": 1576,
     "src/renewfin/tables.py": 2321,
     "src/renewfin/excel/operating.py": 2163,
     "src/renewfin/excel/template.py": 1283,
@@ -67,7 +63,6 @@ LONG_MODULES: dict[str, int] = {
     "src/renewfin/spec/funding.py": 908,
     "src/renewfin/cli.py": 853,
     "src/renewfin/report/sections.py": 841,
-    "src/renewfin/financing/stage.py": 831,
     "src/renewfin/montecarlo/distributions.py": 820,
 }
 """Modules over ``MODULE_LINES`` still to split, with their length today (lines)."""

@@ -520,7 +520,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import funding
+        from renewfin.excel import funding, loans, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -530,10 +530,10 @@ class ModelWriter:
         )
         funding.fixed_sources(self)
         funding.bonds(self)
-        funding.loans(self)
+        loans.loans(self)
         funding.reserves_and_phases(self)
-        funding.waterfall(self)
-        funding.records(self)
+        waterfall.waterfall(self)
+        statements.records(self)
         funding.hand_back(self)
         from renewfin.excel import std_tables
 
