@@ -1,6 +1,6 @@
 """Workbook rows of the taxes on a REIT exit's transfer of the asset
 (``renewfin.core.exit.transfer_taxes`` and ``renewfin.core.tax._vat``), and the LAT
-parameters and cost terms they share with the sales' 土地增值税 (``operating.lat_rows``)."""
+parameters and cost terms they share with the sales' 土地增值税 (``excel.lat.lat_rows``)."""
 
 from __future__ import annotations
 
