@@ -175,17 +175,24 @@ def _legend_overlaps(fig: object) -> int:
 
 
 def _render(fig: object, id: str, title: str) -> ChartImage:
-    """Draw ``fig`` on an Agg canvas to PNG; raise on missing glyphs."""
+    """Draw ``fig`` once on an Agg canvas at :data:`DPI` and encode the pixels as PNG; raise
+    on missing glyphs."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
     assert isinstance(fig, Figure)
+    from PIL import Image
+
     canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
     buf = io.BytesIO()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig.savefig(buf, format="png", dpi=DPI)
+        canvas.draw()  # one draw: the layout, then the pixels (savefig would draw twice)
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+            buf, format="png"
+        )
     missing = [
         str(w.message)
         for w in caught
