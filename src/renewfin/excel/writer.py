@@ -565,8 +565,9 @@ class ModelWriter:
     def _total_width(self) -> float:
         """Width of the 合计/值 column [characters]: at least 14, and room for the largest
         sum of a ledger line in #,##0.00 with its sign, plus one."""
-        sums = [abs(math.fsum(v for v in item.values[self.scenario] if v == v))
-                for item in self.result.ledger]
+        j = self.scenario
+        sums = [abs(math.fsum(v for v in item.values[min(j, len(item.values) - 1)] if v == v))
+                for item in self.result.ledger]  # a line the same in every scenario is (1, T)
         return max(14.0, len(f"{-max(sums, default=0.0):,.2f}") + 1.0)
 
     def _headers(self) -> None:
