@@ -126,6 +126,7 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "rate": "a contingency rate on other items (follows its base)",
         "schedule": "the spending schedule (shares)",
         "input_vat_rate": "a tax rate",
+        "input_vat_credit_share": "a tax-law allocation share (by floor area or sales), not a cost",
     },
     SpecialBond: {
         "issue_year": "timing",
