@@ -157,6 +157,92 @@ def investment_estimate(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+def _loan_construction_rows(sh: _Sheet, name: str, subsidised: bool, paid_in_cash: bool) -> None:
+    """The rows of loan ``name`` in 建设期利息估算表: opening balance, drawdown, interest
+    accrued in construction, the part interest subsidies pay (memo, when ``subsidised``),
+    interest capitalised, construction interest paid in cash (``paid_in_cash``: the loan
+    pays it by its terms; else shown when some did not fit in the facility), principal
+    repaid, fees and closing balance [money]."""
+    at = f"loan[{name}]"
+    sh.heading(at, name, f"Loan: {name}")
+    sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
+    sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
+    accrued = sh.lines(f"{at}.interest").masked(C)
+    sh.add_flow(
+        f"{at}.accrued", "当期应计利息", "Interest accrued in construction", accrued, level=1
+    )
+    if subsidised:
+        sh.add_flow(
+            f"{at}.subsidy",
+            "其中：财政贴息",
+            "of which: paid by interest subsidies",
+            accrued - sh.lines(f"{at}.capitalised", f"{at}.idc_paid"),
+            level=1,
+            numbered=False,
+        )
+    sh.add_flow(
+        f"{at}.idc",
+        "当期利息资本化（建设期利息）",
+        "Interest capitalised into the balance (IDC)",
+        f"{at}.capitalised",
+        level=1,
+    )
+    if paid_in_cash:
+        sh.add_flow(
+            f"{at}.idc_paid",
+            "当期现金支付的建设期利息",
+            "Construction interest paid in cash",
+            level=1,
+        )
+    elif sh.nonzero(f"{at}.idc_paid"):
+        sh.add_flow(
+            f"{at}.idc_paid",
+            "当期现金支付的建设期利息（超出贷款额度）",
+            "Construction interest paid in cash (beyond the facility)",
+            level=1,
+        )
+    sh.add_flow(
+        f"{at}.repaid",
+        "当期还本",
+        "Principal repaid",
+        sh.lines(f"{at}.principal", f"{at}.prepayment"),
+        level=1,
+    )
+    sh.add_flow(
+        f"{at}.idc_fees",
+        "其他融资费用",
+        "Up-front and commitment fees",
+        sh.lines(f"{at}.upfront_fee", f"{at}.commitment_fee").masked(C),
+        level=1,
+    )
+    sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
+
+
+def _bond_construction_rows(sh: _Sheet, name: str) -> None:
+    """The rows of special-bond tranche ``name`` in 建设期利息估算表: opening balance, issue,
+    principal repaid, interest and fees in construction, closing balance [money]."""
+    at = f"bond[{name}]"
+    sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
+    sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
+    sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
+    sh.add_flow(f"{at}.principal", "当期还本", "Principal repaid", level=1)
+    sh.add_flow(
+        f"{at}.idc",
+        "当期利息（建设期利息）",
+        "Interest during construction",
+        sh.lines(f"{at}.interest").masked(C),
+        level=1,
+    )
+    sh.add_flow(
+        f"{at}.idc_fees",
+        "发行及兑付费",
+        "Issuance and payment fees",
+        sh.lines(f"{at}.fees").masked(C),
+        level=1,
+    )
+    sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
+
+
 def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
     """建设期利息估算表 — interest and financing fees during construction, by loan and bond.
 
@@ -184,80 +270,9 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
     subsidised = _subsidised_loans(result)
     paid_loans = _paid_interest_loans(result)
     for name in sh.ids("loan[", "].opening"):
-        at = f"loan[{name}]"
-        sh.heading(at, name, f"Loan: {name}")
-        sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
-        sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
-        accrued = sh.lines(f"{at}.interest").masked(C)
-        sh.add_flow(
-            f"{at}.accrued", "当期应计利息", "Interest accrued in construction", accrued, level=1
-        )
-        if name in subsidised:
-            sh.add_flow(
-                f"{at}.subsidy",
-                "其中：财政贴息",
-                "of which: paid by interest subsidies",
-                accrued - sh.lines(f"{at}.capitalised", f"{at}.idc_paid"),
-                level=1,
-                numbered=False,
-            )
-        sh.add_flow(
-            f"{at}.idc",
-            "当期利息资本化（建设期利息）",
-            "Interest capitalised into the balance (IDC)",
-            f"{at}.capitalised",
-            level=1,
-        )
-        if name in paid_loans:
-            sh.add_flow(
-                f"{at}.idc_paid",
-                "当期现金支付的建设期利息",
-                "Construction interest paid in cash",
-                level=1,
-            )
-        elif sh.nonzero(f"{at}.idc_paid"):
-            sh.add_flow(
-                f"{at}.idc_paid",
-                "当期现金支付的建设期利息（超出贷款额度）",
-                "Construction interest paid in cash (beyond the facility)",
-                level=1,
-            )
-        sh.add_flow(
-            f"{at}.repaid",
-            "当期还本",
-            "Principal repaid",
-            sh.lines(f"{at}.principal", f"{at}.prepayment"),
-            level=1,
-        )
-        sh.add_flow(
-            f"{at}.idc_fees",
-            "其他融资费用",
-            "Up-front and commitment fees",
-            sh.lines(f"{at}.upfront_fee", f"{at}.commitment_fee").masked(C),
-            level=1,
-        )
-        sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
+        _loan_construction_rows(sh, name, name in subsidised, name in paid_loans)
     for name in sh.ids("bond[", "].opening"):
-        at = f"bond[{name}]"
-        sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
-        sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
-        sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
-        sh.add_flow(f"{at}.principal", "当期还本", "Principal repaid", level=1)
-        sh.add_flow(
-            f"{at}.idc",
-            "当期利息（建设期利息）",
-            "Interest during construction",
-            sh.lines(f"{at}.interest").masked(C),
-            level=1,
-        )
-        sh.add_flow(
-            f"{at}.idc_fees",
-            "发行及兑付费",
-            "Issuance and payment fees",
-            sh.lines(f"{at}.fees").masked(C),
-            level=1,
-        )
-        sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
+        _bond_construction_rows(sh, name)
     expensed = _expensed_construction_interest(sh)
     if sh.nonzero(expensed):
         sh.add_flow(
