@@ -21,86 +21,10 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------
 
 
-def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
-    """借款还本付息计划表 — each loan and bond tranche: opening balance, drawdown or issue,
-    for loans the interest accrued and the construction interest capitalised into the
-    balance (建设期利息资本化), debt service (principal, prepayment, interest paid), fees,
-    closing balance; the totals; and by year 偿债备付率 (DSCR = ``cash.cfads`` / bond and
-    loan debt service), the loan DSCR after bond service, and 利息备付率 (ICR = ``pl.ebit``
-    / ``finance.interest_expensed``).
-
-    Each loan's corkscrew closes: opening + drawdown + capitalised − principal − prepayment
-    = closing. Interest paid (``付息``) is the interest accrued less the part capitalised;
-    in construction the rest of it is paid by interest subsidies. Bonds pay their
-    construction interest from the construction sources (nothing is capitalised into a bond).
-
-    Ratios show in fully operating, held years with a positive denominator (NaN
-    elsewhere), the years ``min_dscr`` / ``min_icr`` are taken over; those metrics and the
-    LLCR / PLCR are in ``attrs["indicators"]``.
-    """
-    sh = _Sheet(result, scenario, "debt_service")
-    loans = sh.ids("loan[", "].opening")
-    bonds = sh.ids("bond[", "].opening")
-    for name in loans:
-        at = f"loan[{name}]"
-        paid = sh.lines(f"{at}.interest") - sh.lines(f"{at}.capitalised")
-        sh.heading(at, name, f"Loan: {name}")
-        sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
-        sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
-        sh.add_flow(f"{at}.interest", "当期应计利息", "Interest accrued", level=1)
-        sh.add_flow(
-            f"{at}.capitalised", "建设期利息资本化", "Construction interest capitalised", level=1
-        )
-        sh.add_flow(
-            f"{at}.service",
-            "当期还本付息",
-            "Debt service",
-            sh.lines(f"{at}.principal", f"{at}.prepayment") + paid,
-            level=1,
-        )
-        sh.add_flow(
-            f"{at}.principal",
-            "其中：还本",
-            "of which: scheduled principal",
-            level=1,
-            numbered=False,
-        )
-        sh.add_flow(
-            f"{at}.prepayment", "其中：提前还款", "of which: prepayment", level=1, numbered=False
-        )
-        sh.add_flow(
-            f"{at}.interest_paid",
-            "其中：付息",
-            "of which: interest paid",
-            paid,
-            level=1,
-            numbered=False,
-        )
-        sh.add_flow(
-            f"{at}.fees",
-            "融资费用",
-            "Up-front and commitment fees",
-            sh.lines(f"{at}.upfront_fee", f"{at}.commitment_fee"),
-            level=1,
-        )
-        sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
-    for name in bonds:
-        at = f"bond[{name}]"
-        sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
-        sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
-        sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
-        sh.add_flow(
-            f"{at}.service",
-            "当期还本付息",
-            "Debt service",
-            sh.lines(f"{at}.principal", f"{at}.interest"),
-            level=1,
-        )
-        sh.add_flow(f"{at}.principal", "其中：还本", "of which: principal", level=1, numbered=False)
-        sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1, numbered=False)
-        sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees", level=1)
-        sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
-
+def _debt_totals(sh: _Sheet, loans: list[str], bonds: list[str]) -> None:
+    """The total rows of 借款还本付息计划表 over ``loans`` and ``bonds`` (names): opening
+    balance, drawdowns and issues, construction interest capitalised, debt service (of
+    which principal, interest paid), fees and closing balance [money]."""
     opening = sh.lines(*(f"loan[{n}].opening" for n in loans)) + sh.lines(
         *(f"bond[{n}].opening" for n in bonds)
     )
@@ -143,6 +67,102 @@ def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.lines("loan.closing", "bond.closing"),
         level=1,
     )
+
+
+def _bond_service_rows(sh: _Sheet, name: str) -> None:
+    """The rows of special-bond tranche ``name`` in 借款还本付息计划表: opening balance,
+    issue, debt service (of which principal, interest), fees, closing balance [money]."""
+    at = f"bond[{name}]"
+    sh.heading(at, f"专项债券：{name}", f"Special bond: {name}")
+    sh.add_balance(f"{at}.opening", "期初余额", "Opening balance", level=1, opening=True)
+    sh.add_flow(f"{at}.issue", "当期发行", "Issue", level=1)
+    sh.add_flow(
+        f"{at}.service",
+        "当期还本付息",
+        "Debt service",
+        sh.lines(f"{at}.principal", f"{at}.interest"),
+        level=1,
+    )
+    sh.add_flow(f"{at}.principal", "其中：还本", "of which: principal", level=1, numbered=False)
+    sh.add_flow(f"{at}.interest", "其中：付息", "of which: interest", level=1, numbered=False)
+    sh.add_flow(f"{at}.fees", "发行及兑付费", "Issuance and payment fees", level=1)
+    sh.add_balance(f"{at}.closing", "期末余额", "Closing balance", level=1)
+
+
+def _loan_service_rows(sh: _Sheet, name: str) -> None:
+    """The rows of loan ``name`` in 借款还本付息计划表: opening balance, drawdown, interest
+    accrued, construction interest capitalised, debt service (of which scheduled principal,
+    prepayment, interest paid = accrued − capitalised), fees, closing balance [money]."""
+    at = f"loan[{name}]"
+    paid = sh.lines(f"{at}.interest") - sh.lines(f"{at}.capitalised")
+    sh.heading(at, name, f"Loan: {name}")
+    sh.add_balance(f"{at}.opening", "期初借款余额", "Opening balance", level=1, opening=True)
+    sh.add_flow(f"{at}.draw", "当期借款", "Drawdown", level=1)
+    sh.add_flow(f"{at}.interest", "当期应计利息", "Interest accrued", level=1)
+    sh.add_flow(
+        f"{at}.capitalised", "建设期利息资本化", "Construction interest capitalised", level=1
+    )
+    sh.add_flow(
+        f"{at}.service",
+        "当期还本付息",
+        "Debt service",
+        sh.lines(f"{at}.principal", f"{at}.prepayment") + paid,
+        level=1,
+    )
+    sh.add_flow(
+        f"{at}.principal",
+        "其中：还本",
+        "of which: scheduled principal",
+        level=1,
+        numbered=False,
+    )
+    sh.add_flow(
+        f"{at}.prepayment", "其中：提前还款", "of which: prepayment", level=1, numbered=False
+    )
+    sh.add_flow(
+        f"{at}.interest_paid",
+        "其中：付息",
+        "of which: interest paid",
+        paid,
+        level=1,
+        numbered=False,
+    )
+    sh.add_flow(
+        f"{at}.fees",
+        "融资费用",
+        "Up-front and commitment fees",
+        sh.lines(f"{at}.upfront_fee", f"{at}.commitment_fee"),
+        level=1,
+    )
+    sh.add_balance(f"{at}.closing", "期末借款余额", "Closing balance", level=1)
+
+
+def debt_service(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """借款还本付息计划表 — each loan and bond tranche: opening balance, drawdown or issue,
+    for loans the interest accrued and the construction interest capitalised into the
+    balance (建设期利息资本化), debt service (principal, prepayment, interest paid), fees,
+    closing balance; the totals; and by year 偿债备付率 (DSCR = ``cash.cfads`` / bond and
+    loan debt service), the loan DSCR after bond service, and 利息备付率 (ICR = ``pl.ebit``
+    / ``finance.interest_expensed``).
+
+    Each loan's corkscrew closes: opening + drawdown + capitalised − principal − prepayment
+    = closing. Interest paid (``付息``) is the interest accrued less the part capitalised;
+    in construction the rest of it is paid by interest subsidies. Bonds pay their
+    construction interest from the construction sources (nothing is capitalised into a bond).
+
+    Ratios show in fully operating, held years with a positive denominator (NaN
+    elsewhere), the years ``min_dscr`` / ``min_icr`` are taken over; those metrics and the
+    LLCR / PLCR are in ``attrs["indicators"]``.
+    """
+    sh = _Sheet(result, scenario, "debt_service")
+    loans = sh.ids("loan[", "].opening")
+    bonds = sh.ids("bond[", "].opening")
+    for name in loans:
+        _loan_service_rows(sh, name)
+    for name in bonds:
+        _bond_service_rows(sh, name)
+
+    _debt_totals(sh, loans, bonds)
 
     _debt_ratios(sh)
     return sh.frame()
