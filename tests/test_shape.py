@@ -41,7 +41,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/tables/cash_flows.py::financial_plan": 141,
     "src/renewfin/report/sections.py::revenue_section": 139,
     "src/renewfin/spec/model.py::cross_check": 136,
-    "src/renewfin/tables/statements.py::profit_and_distribution": 135,
     "src/renewfin/excel/operating.py::land_use_and_stamp_rows": 124,
     "src/renewfin/report/analysis.py::sensitivity_section": 124,
     "src/renewfin/excel/operating.py::time_rows": 123,

@@ -18,69 +18,17 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------
 
 
-def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
-    """利润与利润分配表 — profit and its distribution.
-
-    Revenue − taxes and surcharges − total cost (net of the depreciation that net-method
-    grants bear) + subsidy income + deferred grant income released (总额法, shown when non-
-    zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); the community-services
-    income not counted (减计收入, shown when there is any); losses brought forward,
-    taxable income (profit taxable before loss relief, floored at 0 per period, less the
-    losses used), income tax, net profit. Distribution: opening undistributed profit,
-    profit available, the statutory surplus reserve (``funding.statutory_reserve_rate``
-    of the year's profit after covering past losses — a presentation: the ledger does
-    not record it), profit available to investors, profit paid (shareholder
-    distributions and the fund's preferred returns and upside), undistributed profit.
-    Then EBIT and EBITDA (EBIT + depreciation net of what the grants bear − the deferred
-    grant income released).
-    """
-    sh = _Sheet(result, scenario, "profit_and_distribution")
-    sh.add_flow("revenue.total", "营业收入", "Operating revenue")
-    sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges")
-    if "tax.land_appreciation" in result.ledger:
-        sh.add_flow(
-            "tax.land_appreciation",
-            "其中：土地增值税",
-            "of which: land appreciation tax",
-            level=1,
-            numbered=False,
-        )
-    sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
-    sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
-    if sh.nonzero("grant.release"):
-        sh.add_flow(
-            "grant.release",
-            "其他收益：递延收益摊销",
-            "Other income: deferred grant income released",
-        )
-    sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
-    sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
-    sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
-    if "tax.income_reduction" in result.ledger:  # 2019年第76号 第一条(二)
-        sh.add_flow(
-            "tax.income_reduction",
-            "减计收入（社区养老、托育、家政服务收入的10%）",
-            "Income not counted: 10 % of community-services income",
-        )
-    sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
-    # The tax year's taxable income (企业所得税法 第五十三条): the year's profit taxable, at
-    # least 0, less the losses used; in an annual model a live formula per year.
-    if sh.ppy == 1:
-        taxable_terms = Lines(
-            ((1.0, "tax.taxable_income", positive("tax.taxable_income")),
-             (-1.0, "tax.loss_used", None))
-        )
-        sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable_terms)
-    else:
-        taxable = np.maximum(sh.flow("tax.taxable_income"), 0.0) - sh.flow("tax.loss_used")
-        sh.add_yearly("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable, FLOW)
-    sh.add_flow("tax.income_tax", "所得税", "Income tax")
-    net = sh.add_flow("pl.net_profit", "净利润", "Net profit")
-
+def _distribution_rows(sh: _Sheet, net: np.ndarray) -> None:
+    """The distribution rows of 利润与利润分配表 from the net profit ``net`` by year [money]:
+    undistributed profit brought forward, profit available, the statutory surplus reserve
+    (``funding.statutory_reserve_rate`` × max(min(net profit, profit available), 0)),
+    profit available to investors, profit paid (shareholder distributions and the
+    fund's returns) and undistributed profit; each year carries the last one's
+    undistributed profit."""
     fund_profit = sh.lines("fund.senior_return", "fund.junior_return", "fund.upside", optional=True)
     paid_lines = sh.lines("equity.distribution") + fund_profit
     paid = sh.flow(paid_lines)
-    rate = result.spec.funding.statutory_reserve_rate
+    rate = sh.result.spec.funding.statutory_reserve_rate
     n = sh.n_years
     opening, available, reserve, closing = (np.zeros(n) for _ in range(4))
     carried = 0.0
@@ -139,6 +87,75 @@ def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
         BALANCE,
         formula=rows("pl.available_to_investors", minus=("pl.paid",)),
     )
+
+
+def _profit_rows(sh: _Sheet) -> np.ndarray:
+    """The profit rows of 利润与利润分配表, from revenue down to net profit (the taxable
+    income after the losses brought forward a live formula in an annual model); return the
+    net profit by year, (Y,) [money]."""
+    sh.add_flow("revenue.total", "营业收入", "Operating revenue")
+    sh.add_flow("tax.taxes_and_surcharges", "税金及附加", "Taxes and surcharges")
+    if "tax.land_appreciation" in sh.result.ledger:
+        sh.add_flow(
+            "tax.land_appreciation",
+            "其中：土地增值税",
+            "of which: land appreciation tax",
+            level=1,
+            numbered=False,
+        )
+    sh.add_flow("pl.total_cost", "总成本费用", "Total cost")
+    sh.add_flow("pl.subsidy_income", "补贴收入", "Subsidy income")
+    if sh.nonzero("grant.release"):
+        sh.add_flow(
+            "grant.release",
+            "其他收益：递延收益摊销",
+            "Other income: deferred grant income released",
+        )
+    sh.add_flow("pl.gain_on_exit", "资产处置收益", "Gain on disposal")
+    sh.add_flow("finance.interest_income", "利息收入", "Interest income on cash and reserves")
+    sh.add_flow("pl.profit_before_tax", "利润总额", "Profit before tax")
+    if "tax.income_reduction" in sh.result.ledger:  # 2019年第76号 第一条(二)
+        sh.add_flow(
+            "tax.income_reduction",
+            "减计收入（社区养老、托育、家政服务收入的10%）",
+            "Income not counted: 10 % of community-services income",
+        )
+    sh.add_flow("tax.loss_used", "弥补以前年度亏损", "Losses brought forward used")
+    # The tax year's taxable income (企业所得税法 第五十三条): the year's profit taxable, at
+    # least 0, less the losses used; in an annual model a live formula per year.
+    if sh.ppy == 1:
+        taxable_terms = Lines(
+            ((1.0, "tax.taxable_income", positive("tax.taxable_income")),
+             (-1.0, "tax.loss_used", None))
+        )
+        sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable_terms)
+    else:
+        taxable = np.maximum(sh.flow("tax.taxable_income"), 0.0) - sh.flow("tax.loss_used")
+        sh.add_yearly("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable, FLOW)
+    sh.add_flow("tax.income_tax", "所得税", "Income tax")
+    return sh.add_flow("pl.net_profit", "净利润", "Net profit")
+
+
+def profit_and_distribution(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """利润与利润分配表 — profit and its distribution.
+
+    Revenue − taxes and surcharges − total cost (net of the depreciation that net-method
+    grants bear) + subsidy income + deferred grant income released (总额法, shown when non-
+    zero) + gain on disposal = 利润总额 (``pl.profit_before_tax``); the community-services
+    income not counted (减计收入, shown when there is any); losses brought forward,
+    taxable income (profit taxable before loss relief, floored at 0 per period, less the
+    losses used), income tax, net profit. Distribution: opening undistributed profit,
+    profit available, the statutory surplus reserve (``funding.statutory_reserve_rate``
+    of the year's profit after covering past losses — a presentation: the ledger does
+    not record it), profit available to investors, profit paid (shareholder
+    distributions and the fund's preferred returns and upside), undistributed profit.
+    Then EBIT and EBITDA (EBIT + depreciation net of what the grants bear − the deferred
+    grant income released).
+    """
+    sh = _Sheet(result, scenario, "profit_and_distribution")
+    net = _profit_rows(sh)
+
+    _distribution_rows(sh, net)
     sh.add_flow(
         "pl.ebit_cn",
         "息税前利润（利润总额＋利息支出）",
