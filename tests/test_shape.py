@@ -38,7 +38,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/funding.py::_reserves": 150,
     "src/renewfin/excel/operating.py::exit_rows": 145,
     "src/renewfin/excel/funding.py::fixed_sources": 143,
-    "src/renewfin/tables/cash_flows.py::financial_plan": 141,
     "src/renewfin/report/sections.py::revenue_section": 139,
     "src/renewfin/spec/model.py::cross_check": 136,
     "src/renewfin/excel/operating.py::land_use_and_stamp_rows": 124,

@@ -243,45 +243,37 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
-    """财务计划现金流量表 — cash flows of the project company by activity: operating
-    (revenue, output VAT, subsidy income; operating costs, input VAT, VAT payable, taxes
-    and surcharges, income tax), investing (REIT exit proceeds; construction investment),
-    financing (capital, fund, capital grants, bonds, loan drawings, loan interest
-    capitalised in construction, interest subsidies received in construction; interest
-    accrued — construction interest included, gross —, principal, fees, distributions,
-    payments to the fund; interest earned on cash is an operating inflow); net cash flow
-    and 累计盈余资金
-    (``cash.cumulative_surplus``, cash including reserves), which must stay ≥ 0
-    (财务生存能力). Construction interest capitalised into the loans shows both as a loan
-    inflow and in 各种利息支出, and construction interest subsidies (they reduce the
-    capitalised interest) both as an inflow, in full, and in the interest they pay, so that
-    the interest row is the whole interest accrued; the operating 补贴收入 leaves out the
-    part of them that is subsidy income. Construction interest paid in cash is met by the
-    other inflows (capital, grants, bonds). ``attrs["indicators"]``: the minimum
-    cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
-    sh = _Sheet(result, scenario, "financial_plan")
-    has_wc = sh.nonzero("wc.level")
+ActivityRow = tuple[str, str, str] | tuple[str, str, str, Lines]
+"""A row of 财务计划现金流量表: (key, Chinese, English[, Lines]); without Lines the row is
+the ledger line ``key``."""
 
-    def section(
-        key: str,
-        zh: str,
-        en: str,
-        inflow: list[tuple[str, str, str] | tuple[str, str, str, Lines]],
-        outflow: list[tuple[str, str, str] | tuple[str, str, str, Lines]],
-    ) -> None:
-        """Net flow of an activity, its inflows and outflows; each row is (key, Chinese,
-        English[, Lines]) — without Lines the row is the ledger line ``key``."""
-        sh.add_sum(key, zh, en, [f"{key}.inflow"], [f"{key}.outflow"])
-        for side, zh_side, en_side, rows in (
-            ("inflow", "现金流入", "Cash inflow", inflow),
-            ("outflow", "现金流出", "Cash outflow", outflow),
-        ):
-            sh.add_sum(f"{key}.{side}", zh_side, en_side, [r[0] for r in rows], level=1)
-            for k, kzh, ken, *x in rows:
-                sh.add_flow(k, kzh, ken, x[0] if x else None, level=2)
 
-    section(
+def _activity(
+    sh: _Sheet,
+    key: str,
+    zh: str,
+    en: str,
+    inflow: list[ActivityRow],
+    outflow: list[ActivityRow],
+) -> None:
+    """The rows of one activity of 财务计划现金流量表: its net flow, then its inflows and
+    outflows, each under its total [money]."""
+    sh.add_sum(key, zh, en, [f"{key}.inflow"], [f"{key}.outflow"])
+    for side, zh_side, en_side, rows in (
+        ("inflow", "现金流入", "Cash inflow", inflow),
+        ("outflow", "现金流出", "Cash outflow", outflow),
+    ):
+        sh.add_sum(f"{key}.{side}", zh_side, en_side, [r[0] for r in rows], level=1)
+        for k, kzh, ken, *x in rows:
+            sh.add_flow(k, kzh, ken, x[0] if x else None, level=2)
+
+
+def _operating_activity(sh: _Sheet) -> None:
+    """经营活动 of 财务计划现金流量表: revenue, output VAT, subsidy income (construction
+    interest subsidies left out: they are a financing inflow), interest earned and the VAT
+    refund in; operating costs, input VAT, taxes and surcharges, VAT and income tax out."""
+    _activity(
+        sh,
         "operating",
         "经营活动净现金流量",
         "Net cash flow from operating activities",
@@ -314,7 +306,14 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             ("tax.income_tax", "所得税", "Income tax"),
         ],
     )
-    section(
+
+
+def _investing_activity(sh: _Sheet) -> None:
+    """投资活动 of 财务计划现金流量表: REIT exit proceeds and working capital recovered in;
+    construction investment and working capital invested out."""
+    has_wc = sh.nonzero("wc.level")
+    _activity(
+        sh,
         "investing",
         "投资活动净现金流量",
         "Net cash flow from investing activities",
@@ -327,7 +326,14 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             *([WC_INVESTMENT] if has_wc else []),
         ],
     )
-    section(
+
+
+def _financing_activity(sh: _Sheet) -> None:
+    """筹资活动 of 财务计划现金流量表: capital, fund, grants, bonds, loans, loan interest
+    capitalised and construction interest subsidies in; interest accrued, principal, fees,
+    distributions and payments to the fund out."""
+    _activity(
+        sh,
         "financing",
         "筹资活动净现金流量",
         "Net cash flow from financing activities",
@@ -368,6 +374,29 @@ def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             ("fund.paid", "基金收益及本金分配", "Paid to the fund"),
         ],
     )
+
+
+def financial_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """财务计划现金流量表 — cash flows of the project company by activity: operating
+    (revenue, output VAT, subsidy income; operating costs, input VAT, VAT payable, taxes
+    and surcharges, income tax), investing (REIT exit proceeds; construction investment),
+    financing (capital, fund, capital grants, bonds, loan drawings, loan interest
+    capitalised in construction, interest subsidies received in construction; interest
+    accrued — construction interest included, gross —, principal, fees, distributions,
+    payments to the fund; interest earned on cash is an operating inflow); net cash flow
+    and 累计盈余资金
+    (``cash.cumulative_surplus``, cash including reserves), which must stay ≥ 0
+    (财务生存能力). Construction interest capitalised into the loans shows both as a loan
+    inflow and in 各种利息支出, and construction interest subsidies (they reduce the
+    capitalised interest) both as an inflow, in full, and in the interest they pay, so that
+    the interest row is the whole interest accrued; the operating 补贴收入 leaves out the
+    part of them that is subsidy income. Construction interest paid in cash is met by the
+    other inflows (capital, grants, bonds). ``attrs["indicators"]``: the minimum
+    cumulative surplus and whether it stays ≥ 0 (1 = yes)."""
+    sh = _Sheet(result, scenario, "financial_plan")
+    _operating_activity(sh)
+    _investing_activity(sh)
+    _financing_activity(sh)
     sh.add_sum("net", "净现金流量", "Net cash flow", ["operating", "investing", "financing"])
     surplus = sh.add_balance("cash.cumulative_surplus", "累计盈余资金", "Cumulative cash surplus")
     sh.add_balance(
