@@ -85,6 +85,135 @@ def project_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+EquityRows = dict[str, tuple[str, str, Lines | np.ndarray]]
+"""Rows of 项目资本金现金流量表: key → (Chinese, English, Lines or (T,) series)."""
+
+
+def _operating(sh: _Sheet, *ids: str) -> Lines:
+    """The sum of ledger lines ``ids`` outside construction periods (in construction they
+    are met from the sources of the financing table, already net in the capital)."""
+    return _outside_construction(sh.lines(*ids))
+
+
+def _equity_inflows(sh: _Sheet) -> EquityRows:
+    """The inflows of 项目资本金现金流量表 a run has: revenue, output VAT, subsidy income,
+    interest earned, residual book value, REIT exit proceeds, working capital recovered,
+    the VAT refund, retained REIT units net of reinvestment, money received after
+    construction and cash retained in construction [money]."""
+    return {
+        "in.revenue": ("营业收入", "Operating revenue", _operating(sh, "revenue.total")),
+        "in.output_vat": ("销项税额", "Output VAT", _operating(sh, "tax.output_vat")),
+        "in.subsidy_income": ("补贴收入", "Subsidy income", _operating(sh, "pl.subsidy_income")),
+        **(
+            {
+                "in.interest_income": (
+                    "利息收入",
+                    "Interest earned on cash and reserves",
+                    _operating(sh, "finance.interest_income"),
+                )
+            }
+            if sh.nonzero("finance.interest_income")
+            else {}
+        ),
+        "equity.terminal_value": (
+            "回收固定资产余值",
+            "Residual book value",
+            sh.lines("equity.terminal_value"),
+        ),
+        "reit.net_proceeds": (
+            "资产处置收入（REITs退出）",
+            "REIT exit net proceeds",
+            sh.lines("reit.net_proceeds"),
+        ),
+        **(
+            {"in.working_capital": ("回收流动资金", "Working capital recovered",
+                                    _operating(sh, "wc.recovery"))}
+            if sh.nonzero("wc.level")
+            else {}
+        ),
+        **(
+            {"in.vat_refund": (VAT_REFUND[1], VAT_REFUND[2], _operating(sh, "tax.vat_refund"))}
+            if sh.nonzero("tax.vat_refund")
+            else {}
+        ),
+        **(
+            {
+                "equity.reit_units": (
+                    "REITs持有份额及回收资金再投资（净额）",
+                    "Retained REIT units and reinvestment (net)",
+                    sh.lines("equity.reit_units"),
+                )
+            }
+            if "equity.reit_units" in sh.result.ledger
+            else {}
+        ),
+        "in.financing_after_construction": (
+            "建设期后到位资金",
+            "Grants, injections, fund and bonds received after construction",
+            _operating(sh, "fiscal.grants", "fiscal.injections", "fund.contribution", "bond.issue"),
+        ),
+        "in.construction_cash": (
+            "建设期资金结余",
+            "Cash retained (+) / drawn (−) in construction",
+            _cash_change("cash.cumulative_surplus", 1.0).masked(C),
+        ),
+    }
+
+
+def _equity_outflows(sh: _Sheet) -> EquityRows:
+    """The outflows of 项目资本金现金流量表: capital contributed, bond and loan principal
+    and interest, financing fees, operating costs, input VAT, VAT payable, taxes and
+    surcharges, income tax, working capital invested and payments to the fund [money]."""
+    return {
+        "equity.shareholders_in": (
+            "项目资本金",
+            "Project capital contributed",
+            sh.lines("equity.shareholders_in"),
+        ),
+        "out.bond_principal": (
+            "专项债券本金偿还",
+            "Special-bond principal",
+            _operating(sh, "bond.principal"),
+        ),
+        "out.bond_interest": (
+            "专项债券利息支付",
+            "Special-bond interest",
+            _operating(sh, "bond.interest"),
+        ),
+        "out.loan_principal": (
+            "借款本金偿还",
+            "Loan principal",
+            _operating(sh, "loan.principal", "loan.prepayment"),
+        ),
+        "out.loan_interest": ("借款利息支付", "Loan interest", _operating(sh, "loan.interest")),
+        "finance.fees_expensed": (
+            "融资费用",
+            "Financing fees",
+            sh.lines("finance.fees_expensed"),
+        ),
+        "out.opex": ("经营成本", "Operating costs", _operating(sh, "opex.total")),
+        "out.input_vat": (
+            "进项税额",
+            "Input VAT on operating costs",
+            _operating(sh, "opex.input_vat"),
+        ),
+        "out.vat_payable": ("应纳增值税", "VAT payable", _operating(sh, "tax.vat_payable")),
+        "out.taxes_and_surcharges": (
+            "税金及附加",
+            "Taxes and surcharges",
+            _operating(sh, "tax.taxes_and_surcharges"),
+        ),
+        "out.income_tax": ("所得税", "Income tax", _operating(sh, "tax.income_tax")),
+        **(
+            {"out.working_capital": ("流动资金", "Working capital invested",
+                                     _operating(sh, "wc.investment"))}
+            if sh.nonzero("wc.level")
+            else {}
+        ),
+        "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.lines("fund.paid")),
+    }
+
+
 def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     """项目资本金现金流量表 — the cash flow of the project capital (shareholders' view).
 
@@ -108,104 +237,8 @@ def equity_cash_flow(result: Result, scenario: int = 0) -> pd.DataFrame:
     net cash flow, which counts surplus cash when earned rather than when distributed).
     """
     sh = _Sheet(result, scenario, "equity_cash_flow")
-
-    def op(*ids: str) -> Lines:
-        return _outside_construction(sh.lines(*ids))
-
-    inflows: dict[str, tuple[str, str, Lines | np.ndarray]] = {
-        "in.revenue": ("营业收入", "Operating revenue", op("revenue.total")),
-        "in.output_vat": ("销项税额", "Output VAT", op("tax.output_vat")),
-        "in.subsidy_income": ("补贴收入", "Subsidy income", op("pl.subsidy_income")),
-        **(
-            {
-                "in.interest_income": (
-                    "利息收入",
-                    "Interest earned on cash and reserves",
-                    op("finance.interest_income"),
-                )
-            }
-            if sh.nonzero("finance.interest_income")
-            else {}
-        ),
-        "equity.terminal_value": (
-            "回收固定资产余值",
-            "Residual book value",
-            sh.lines("equity.terminal_value"),
-        ),
-        "reit.net_proceeds": (
-            "资产处置收入（REITs退出）",
-            "REIT exit net proceeds",
-            sh.lines("reit.net_proceeds"),
-        ),
-        **(
-            {"in.working_capital": ("回收流动资金", "Working capital recovered",
-                                    op("wc.recovery"))}
-            if sh.nonzero("wc.level")
-            else {}
-        ),
-        **(
-            {"in.vat_refund": (VAT_REFUND[1], VAT_REFUND[2], op("tax.vat_refund"))}
-            if sh.nonzero("tax.vat_refund")
-            else {}
-        ),
-        **(
-            {
-                "equity.reit_units": (
-                    "REITs持有份额及回收资金再投资（净额）",
-                    "Retained REIT units and reinvestment (net)",
-                    sh.lines("equity.reit_units"),
-                )
-            }
-            if "equity.reit_units" in result.ledger
-            else {}
-        ),
-        "in.financing_after_construction": (
-            "建设期后到位资金",
-            "Grants, injections, fund and bonds received after construction",
-            op("fiscal.grants", "fiscal.injections", "fund.contribution", "bond.issue"),
-        ),
-        "in.construction_cash": (
-            "建设期资金结余",
-            "Cash retained (+) / drawn (−) in construction",
-            _cash_change("cash.cumulative_surplus", 1.0).masked(C),
-        ),
-    }
-    outflows: dict[str, tuple[str, str, Lines | np.ndarray]] = {
-        "equity.shareholders_in": (
-            "项目资本金",
-            "Project capital contributed",
-            sh.lines("equity.shareholders_in"),
-        ),
-        "out.bond_principal": ("专项债券本金偿还", "Special-bond principal", op("bond.principal")),
-        "out.bond_interest": ("专项债券利息支付", "Special-bond interest", op("bond.interest")),
-        "out.loan_principal": (
-            "借款本金偿还",
-            "Loan principal",
-            op("loan.principal", "loan.prepayment"),
-        ),
-        "out.loan_interest": ("借款利息支付", "Loan interest", op("loan.interest")),
-        "finance.fees_expensed": (
-            "融资费用",
-            "Financing fees",
-            sh.lines("finance.fees_expensed"),
-        ),
-        "out.opex": ("经营成本", "Operating costs", op("opex.total")),
-        "out.input_vat": ("进项税额", "Input VAT on operating costs", op("opex.input_vat")),
-        "out.vat_payable": ("应纳增值税", "VAT payable", op("tax.vat_payable")),
-        "out.taxes_and_surcharges": (
-            "税金及附加",
-            "Taxes and surcharges",
-            op("tax.taxes_and_surcharges"),
-        ),
-        "out.income_tax": ("所得税", "Income tax", op("tax.income_tax")),
-        **(
-            {"out.working_capital": ("流动资金", "Working capital invested",
-                                     op("wc.investment"))}
-            if sh.nonzero("wc.level")
-            else {}
-        ),
-        "fund.paid": ("基金收益及本金分配", "Paid to the fund", sh.lines("fund.paid")),
-    }
+    inflows = _equity_inflows(sh)
+    outflows = _equity_outflows(sh)
     total_in = sum((sh.series(v[2]) for v in inflows.values()), sh.zeros())
     total_out = sum((sh.series(v[2]) for v in outflows.values()), sh.zeros())
     for key, zh, en, rows in (
