@@ -28,7 +28,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/report/analysis.py::risk_section": 198,
     "src/renewfin/excel/operating.py::opex_rows": 197,
     "src/renewfin/report/sections.py::investment_section": 189,
-    "src/renewfin/tables/investment.py::investment_plan": 186,
     "src/renewfin/excel/operating.py::tax_rows": 186,
     "src/renewfin/tables/debt.py::bond_balance": 183,
     "src/renewfin/excel/operating.py::revenue_rows": 182,

@@ -302,26 +302,11 @@ def construction_interest(result: Result, scenario: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
-    """项目总投资使用计划与资金筹措表 — uses and sources of funds in the construction years.
-
-    Uses (``su.uses``): construction investment, IDC (``finance.interest_capitalised``:
-    bond interest and the loan interest net of subsidies, rolled into the balances or paid
-    in cash), loan interest paid by interest subsidies (贴息; it does not enter the total
-    investment), the construction-period interest on phases already in operation (expensed,
-    not IDC; with several phases), financing fees, the DSRA funded at completion
-    (``funding.dsra_funding: construction``), and — when they fall in construction — debt
-    principal repaid and income tax. Sources
-    (``su.sources``): 项目资本金 (sponsor equity, state equity injections, the fund,
-    capital grants counted as capital, the capital share of special bonds), 债务资金 (the
-    rest of the bonds, loan drawings, loan interest capitalised into the balances), 其他资金
-    (grants not counted as capital, operating cash flow, interest subsidies and interest on
-    cash received in construction, cash on hand used). Every row counts construction
-    periods only, so sources equal uses in every column.
-    """
-    sh = _Sheet(result, scenario, "investment_plan")
-    c = sh.p("flag.construction")
-    grant_capital, bond_share = _capital_shares(result)
+def _plan_uses(sh: _Sheet) -> None:
+    """The uses of 项目总投资使用计划与资金筹措表, construction periods only: their total,
+    construction investment, IDC, interest paid by subsidies, interest on phases already
+    in operation (expensed), financing fees, the DSRA funded at completion, principal and
+    income tax paid in construction, and the total project investment (memo) [money]."""
     sh.add_flow("su.uses", "资金使用合计", "Total uses of funds")
     sh.add_flow(
         "capex.total",
@@ -384,6 +369,18 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
         numbered=False,
     )
 
+
+SourceParts = dict[str, tuple[str, str, Lines]]
+"""Sources of 项目总投资使用计划与资金筹措表: row key → (Chinese, English, Lines)."""
+
+
+def _source_parts(sh: _Sheet) -> SourceParts:
+    """Each source of funds of 项目总投资使用计划与资金筹措表 as the ledger lines it sums
+    (masked to construction when written): sponsor equity, injections, the fund, capital
+    grants counted as capital, the capital share of special bonds (an input of the
+    table), the rest of the bonds, loans, loan interest capitalised, other grants,
+    operating cash flow, interest subsidies, interest earned and cash on hand used."""
+    grant_capital, bond_share = _capital_shares(sh.result)
     capital_grants = sh.lines(
         *(f"fiscal.grant[{n}]" for n, cap in grant_capital.items() if cap), optional=True
     )
@@ -394,11 +391,10 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
                 f"funding.special_bonds[{n}].capital_share", share, f"作资本金比例：{n}",
                 f"Capital share: {n}"))
             for n, share in bond_share.items()
-            if share > 0 and f"bond[{n}].issue" in result.ledger
+            if share > 0 and f"bond[{n}].issue" in sh.result.ledger
         )
     )
-    interest_income = sh.lines("finance.interest_income").masked(C)
-    parts = {
+    return {
         "equity.sponsor": ("股东资本金", "Sponsor equity", sh.lines("equity.sponsor")),
         "sources.injections": (
             "财政资本金注入",
@@ -452,7 +448,14 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             _cash_change("cash.balance", -1.0),
         ),
     }
-    sections = [
+
+
+def _source_sections(sh: _Sheet) -> list[tuple[str, str, str, list[str]]]:
+    """The three groups of sources (项目资本金, 债务资金, 其他资金) as (key, Chinese,
+    English, keys of ``_source_parts`` they sum); interest earned in construction shows
+    only when there is any."""
+    interest_income = sh.lines("finance.interest_income").masked(C)
+    return [
         (
             "sources.capital",
             "项目资本金",
@@ -479,6 +482,30 @@ def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
             ],
         ),
     ]
+
+
+def investment_plan(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """项目总投资使用计划与资金筹措表 — uses and sources of funds in the construction years.
+
+    Uses (``su.uses``): construction investment, IDC (``finance.interest_capitalised``:
+    bond interest and the loan interest net of subsidies, rolled into the balances or paid
+    in cash), loan interest paid by interest subsidies (贴息; it does not enter the total
+    investment), the construction-period interest on phases already in operation (expensed,
+    not IDC; with several phases), financing fees, the DSRA funded at completion
+    (``funding.dsra_funding: construction``), and — when they fall in construction — debt
+    principal repaid and income tax. Sources
+    (``su.sources``): 项目资本金 (sponsor equity, state equity injections, the fund,
+    capital grants counted as capital, the capital share of special bonds), 债务资金 (the
+    rest of the bonds, loan drawings, loan interest capitalised into the balances), 其他资金
+    (grants not counted as capital, operating cash flow, interest subsidies and interest on
+    cash received in construction, cash on hand used). Every row counts construction
+    periods only, so sources equal uses in every column.
+    """
+    sh = _Sheet(result, scenario, "investment_plan")
+    c = sh.p("flag.construction")
+    _plan_uses(sh)
+    parts = _source_parts(sh)
+    sections = _source_sections(sh)
     sh.add_flow("su.sources", "资金筹措合计", "Total sources of funds")
     for key, zh, en, members in sections:
         sh.add_sum(key, zh, en, members, level=1)
