@@ -29,7 +29,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/operating.py::opex_rows": 197,
     "src/renewfin/report/sections.py::investment_section": 189,
     "src/renewfin/excel/operating.py::tax_rows": 186,
-    "src/renewfin/tables/debt.py::bond_balance": 183,
     "src/renewfin/excel/operating.py::revenue_rows": 182,
     "src/renewfin/excel/lat.py::lat_rows": 165,
     "src/renewfin/core/investment.py::build": 156,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from renewfin.metrics_funding import cn_numerators
@@ -203,28 +204,14 @@ def _debt_ratios(sh: _Sheet) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
-    """专项债券项目收益与融资平衡表 — project income for debt service
-    (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
-    their input VAT, less taxes, plus interest earned on cash, less the maintenance
-    reserve's contributions net of its releases; fiscal subsidies and the REIT exit
-    proceeds excluded), the exit proceeds on a line apart,
-    special-bond
-    principal and interest (``cash.bond_debt_service``), market-financing principal and
-    interest (``cash.loan_debt_service``; its interest row is that line less the principal,
-    so the two rows add up to the ledger's debt service), the income left after bond
-    service, the year's surplus after all debt service and its cumulative value (偿债准备),
-    the annual coverage by year (bond only; bond and loans), and 累计盈余资金 of the
-    financial plan.
-
-    The annual bond coverage is shown in the years the minimum annual coverage metric
-    reads (fully operating, held years in the bond's life). ``attrs["indicators"]``: the
-    whole-life coverage multiples ``bond_coverage``, ``total_debt_coverage`` and
-    ``residual_coverage`` (sums over the debt's life, not of the columns shown), the
-    minimum annual coverage and cumulative cash, and the covenant floors.
-    """
-    sh = _Sheet(result, scenario, "bond_balance")
-    ni = sh.add_flow("cash.net_income_for_coverage", "项目收益", "Project income for debt service")
+def _coverage_income_rows(sh: _Sheet) -> np.ndarray:
+    """项目收益 of 专项债券项目收益与融资平衡表 (``cash.net_income_for_coverage``) and the
+    rows it nets: revenue incl. output VAT, operating costs incl. input VAT, taxes,
+    interest earned, the VAT refund, working capital and the maintenance reserve (each
+    when a run has it); return the income by year, (Y,) [money]."""
+    income = sh.add_flow(
+        "cash.net_income_for_coverage", "项目收益", "Project income for debt service"
+    )
     sh.add_flow(
         "income.revenue",
         "营业收入（含销项税额）",
@@ -266,7 +253,7 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.lines("wc.investment") - sh.lines("wc.recovery"),
             level=1,
         )
-    if "reserve.mmra.contribution" in result.ledger:
+    if "reserve.mmra.contribution" in sh.result.ledger:
         sh.add_flow(
             "income.mmra",
             "减：大中修准备金计提（扣除使用）",
@@ -274,9 +261,14 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
             sh.lines("reserve.mmra.contribution") - sh.lines("reserve.mmra.release"),
             level=1,
         )
-    sh.add_flow(
-        "reit.net_proceeds", "资产处置收入（REITs退出，单列）", "REIT exit net proceeds (apart)"
-    )
+    return income
+
+
+def _bond_balance_service_rows(sh: _Sheet) -> tuple[np.ndarray, np.ndarray]:
+    """The debt-service rows of 专项债券项目收益与融资平衡表: special-bond principal (net of
+    refinancing) and interest, the bond-repayment reserve after a REIT exit (when there
+    is one), market-financing principal and interest; return the bond and the loan debt
+    service by year, (Y,) each [money]."""
     bond = sh.add_flow(
         "cash.bond_debt_service", "专项债券还本付息", "Special-bond principal and interest"
     )
@@ -288,7 +280,7 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         level=1,
     )
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
-    if "escrow.closing" in result.ledger:  # a bond held to maturity after a REIT exit
+    if "escrow.closing" in sh.result.ledger:  # a bond held to maturity after a REIT exit
         sh.add_flow("escrow.deposit", "偿债准备金专户存入", "Bond-repayment reserve deposit")
         sh.add_flow("escrow.release", "偿债准备金专户支付专项债本息",
                     "Bond service paid from the reserve")
@@ -307,6 +299,96 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         sh.lines("cash.loan_debt_service") - loan_principal,
         level=1,
     )
+    return bond, loan
+
+
+def _coverage_rows(
+    sh: _Sheet, income: np.ndarray, bond: np.ndarray, loan: np.ndarray
+) -> None:
+    """The annual coverage rows of 专项债券项目收益与融资平衡表 from the income, bond and
+    loan debt service by year (``income``, ``bond``, ``loan``, (Y,) [money]): the bond
+    coverage in the test years of the bond's life, the total-debt coverage in the test
+    years (NaN elsewhere) [multiple]."""
+    rows = _ratio_rows(sh)
+    bond_pi = sh.p("cash.bond_debt_service")
+    bond_life = window(
+        ((sh.p("bond.closing") > 1e-9) | (bond_pi > 1e-9) | (sh.p("bond.issue") > 0))[None, :]
+    )[0]
+    in_life = sh.flow(bond_life.astype(float)) > 0
+    sh.add_yearly(
+        "coverage.bond",
+        "年度专项债本息覆盖倍数",
+        "Annual special-bond coverage",
+        shown(
+            sh.flow(sh.p("cash.net_income_for_coverage") * bond_life)[None, :],
+            bond[None, :],
+            (in_life & rows)[None, :],
+        )[0],
+        RATIO,
+    )
+    sh.add_yearly(
+        "coverage.total",
+        "年度全部债务本息覆盖倍数",
+        "Annual total-debt coverage",
+        safe_ratio(income, bond + loan, rows),
+        RATIO,
+    )
+
+
+def _bond_balance_indicators(sh: _Sheet) -> None:
+    """The indicators of 专项债券项目收益与融资平衡表: the whole-life coverage multiples,
+    the minimum annual coverage and cumulative cash, and the covenant floors."""
+    for key in (
+        "bond_coverage",
+        "total_debt_coverage",
+        "residual_coverage",
+        "min_annual_cash_coverage",
+        "min_cumulative_cash",
+    ):
+        sh.metric(key)
+    cov = sh.result.spec.funding.covenants
+    sh.indicator(
+        "min_bond_coverage",
+        cov.min_bond_coverage,
+        "专项债本息覆盖倍数下限",
+        "Floor: bond coverage",
+        "ratio",
+    )
+    sh.indicator(
+        "min_total_coverage",
+        cov.min_total_coverage,
+        "全部债务本息覆盖倍数下限",
+        "Floor: total-debt coverage",
+        "ratio",
+    )
+
+
+def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """专项债券项目收益与融资平衡表 — project income for debt service
+    (``cash.net_income_for_coverage``: revenue and output VAT, less operating costs with
+    their input VAT, less taxes, plus interest earned on cash, less the maintenance
+    reserve's contributions net of its releases; fiscal subsidies and the REIT exit
+    proceeds excluded), the exit proceeds on a line apart,
+    special-bond
+    principal and interest (``cash.bond_debt_service``), market-financing principal and
+    interest (``cash.loan_debt_service``; its interest row is that line less the principal,
+    so the two rows add up to the ledger's debt service), the income left after bond
+    service, the year's surplus after all debt service and its cumulative value (偿债准备),
+    the annual coverage by year (bond only; bond and loans), and 累计盈余资金 of the
+    financial plan.
+
+    The annual bond coverage is shown in the years the minimum annual coverage metric
+    reads (fully operating, held years in the bond's life). ``attrs["indicators"]``: the
+    whole-life coverage multiples ``bond_coverage``, ``total_debt_coverage`` and
+    ``residual_coverage`` (sums over the debt's life, not of the columns shown), the
+    minimum annual coverage and cumulative cash, and the covenant floors.
+    """
+    sh = _Sheet(result, scenario, "bond_balance")
+    ni = _coverage_income_rows(sh)
+    sh.add_flow(
+        "reit.net_proceeds", "资产处置收入（REITs退出，单列）", "REIT exit net proceeds (apart)"
+    )
+    bond, loan = _bond_balance_service_rows(sh)
     income, bond_ds, loan_ds = (
         "cash.net_income_for_coverage",
         "cash.bond_debt_service",
@@ -332,57 +414,11 @@ def bond_balance(result: Result, scenario: int = 0) -> pd.DataFrame:
         "Cumulative surplus after debt service",
         "surplus",
     )
-
-    rows = _ratio_rows(sh)
-    bond_pi = sh.p("cash.bond_debt_service")
-    bond_life = window(
-        ((sh.p("bond.closing") > 1e-9) | (bond_pi > 1e-9) | (sh.p("bond.issue") > 0))[None, :]
-    )[0]
-    in_life = sh.flow(bond_life.astype(float)) > 0
-    sh.add_yearly(
-        "coverage.bond",
-        "年度专项债本息覆盖倍数",
-        "Annual special-bond coverage",
-        shown(
-            sh.flow(sh.p("cash.net_income_for_coverage") * bond_life)[None, :],
-            bond[None, :],
-            (in_life & rows)[None, :],
-        )[0],
-        RATIO,
-    )
-    sh.add_yearly(
-        "coverage.total",
-        "年度全部债务本息覆盖倍数",
-        "Annual total-debt coverage",
-        safe_ratio(ni, bond + loan, rows),
-        RATIO,
-    )
+    _coverage_rows(sh, ni, bond, loan)
     sh.add_balance(
         "cash.cumulative_surplus",
         "累计盈余资金（财务计划现金流量表）",
         "Cumulative cash surplus (financial plan)",
     )
-    for key in (
-        "bond_coverage",
-        "total_debt_coverage",
-        "residual_coverage",
-        "min_annual_cash_coverage",
-        "min_cumulative_cash",
-    ):
-        sh.metric(key)
-    cov = result.spec.funding.covenants
-    sh.indicator(
-        "min_bond_coverage",
-        cov.min_bond_coverage,
-        "专项债本息覆盖倍数下限",
-        "Floor: bond coverage",
-        "ratio",
-    )
-    sh.indicator(
-        "min_total_coverage",
-        cov.min_total_coverage,
-        "全部债务本息覆盖倍数下限",
-        "Floor: total-debt coverage",
-        "ratio",
-    )
+    _bond_balance_indicators(sh)
     return sh.frame()
