@@ -8,6 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, RATIO, At, Template
+from renewfin.excel.rows import (
+    PPY,
+    F,
+    corkscrew,
+    derived_input,
+    instrument_totals,
+    sum_rows,
+)
 from renewfin.financing.plan import Tranche
 from renewfin.financing.source_lines import ESCROW_LINES, IDC_PAID_LABELS
 from renewfin.ledger import Kind
@@ -28,8 +36,6 @@ from renewfin.spec.investment import InvestmentCategory
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
 
-F = "Funding"
-PPY = "timeline.periods_per_year"
 _FW = "xl.fund_draw_weight"
 """The fund contributions' ``DrawTiming.weight``."""
 
@@ -100,7 +106,7 @@ def grant_rows(w: ModelWriter) -> None:
         "政府补助纳税调整（应税补助收入或不得扣除的折旧）",
         "Grant tax adjustment (taxable grants received, or depreciation not deductible)",
         lambda x: (
-            "=" + _sum(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
+            "=" + sum_rows(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
             + f"+({shares(x, lambda f: not f.taxable)}-SUM({x.upto('grant.unspent_taxed')})/"
             f"{base(x)})*{x.p('xl.grant_consumed')}+{x.p('grant.unspent_taxed')}"
         ),
@@ -113,7 +119,7 @@ def grant_rows(w: ModelWriter) -> None:
          lambda f: not gross(f), "grant.cost_offset"),
     ):
         received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
-        b.row(F, id, zh, en, _corkscrew(id, received, used), total=False)
+        b.row(F, id, zh, en, corkscrew(id, received, used), total=False)
 
 
 def _unspent_rows(w: ModelWriter, grants: list[FiscalFund]) -> None:
@@ -129,7 +135,7 @@ def _unspent_rows(w: ModelWriter, grants: list[FiscalFund]) -> None:
             w.param(f"xl.unspent_share[{f.name}]", f.unspent_share,
                     f"5年未使用比例：{f.name}", f"Unspent share: {f.name}")
     b.row(F, "xl.grant_pooled", "不征税收入（推算使用情况）", "Non-taxable grants (derived use)",
-          lambda x: "=" + _sum(x, pooled))
+          lambda x: "=" + sum_rows(x, pooled))
     b.row(F, "xl.capex_spent", "累计建设投资支出", "Investment spent to date",
           lambda x: f"={x.prev('xl.capex_spent')}+{x.p('capex.total')}", total=False)
     b.row(F, "xl.grant_unspent", "60个月内未使用的不征税收入（按取得期）",
@@ -141,42 +147,6 @@ def _unspent_rows(w: ModelWriter, grants: list[FiscalFund]) -> None:
     b.row(F, "grant.unspent_taxed", "不征税收入5年未使用部分（计入第六年应税收入）",
           "Non-taxable grants unspent after 60 months, taxed in the sixth year",
           lambda x: f"={x.at('xl.grant_unspent', -window)}")
-
-
-def _corkscrew(id: str, inflows: list[str], outflow: str) -> Template:
-    """A balance row: the one before + the ``inflows`` − the ``outflow``."""
-
-    def formula(x: At) -> str:
-        return f"={x.prev(id)}+{_sum(x, inflows)}-{x.p(outflow)}"
-
-    return formula
-
-
-def _sum(x: At, ids: list[str]) -> str:
-    return "(" + "+".join(x.p(i) for i in ids) + ")" if ids else "0"
-
-
-def construction(x: At) -> str:
-    """The construction flag of the column at ``x`` (1 in construction, 0 after)."""
-    return x.p("flag.construction")
-
-
-def period(x: At) -> str:
-    """The period index of the column at ``x`` (0 the first)."""
-    return x.p("time.period")
-
-
-def _totals(
-    w: ModelWriter, kind: str, names: list[str], rows: list[tuple[str, str, str, bool]]
-) -> None:
-    """Rows ``{kind}.{key}`` = Σ over instruments ``{kind}[name].{key}``, for each
-    (key, Chinese label, English label, flow?) of ``rows`` (a balance has no total)."""
-    for key, zh, en, flow in rows:
-
-        def total(x: At, key: str = key) -> str:
-            return "=" + _sum(x, [f"{kind}[{n}].{key}" for n in names])
-
-        w.book.row(F, f"{kind}.{key}", zh, en, total, total=flow)
 
 
 def fixed_sources(w: ModelWriter) -> None:
@@ -230,14 +200,16 @@ def fixed_sources(w: ModelWriter) -> None:
                 disbursement(f.name, f.schedule, at + ".start_year", at + ".amount"),
             )
             injections.append(f"fiscal.injection[{f.name}]")
-    b.row(F, "fiscal.grants", "资本性补助合计", "Capital grants", lambda x: "=" + _sum(x, grants))
+    b.row(
+        F, "fiscal.grants", "资本性补助合计", "Capital grants", lambda x: "=" + sum_rows(x, grants)
+    )
     grant_rows(w)
     b.row(
         F,
         "fiscal.injections",
         "财政资本金注入合计",
         "Equity injections",
-        lambda x: "=" + _sum(x, injections),
+        lambda x: "=" + sum_rows(x, injections),
     )
     fund = spec.funding.fund
     if fund is not None:
@@ -295,7 +267,7 @@ def fixed_sources(w: ModelWriter) -> None:
         ]
 
         def subsidised_share(x: At, subs: list[FiscalFund] = subs) -> str:
-            return "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs])
+            return "=" + sum_rows(x, [f"xl.subsidy_share[{f.name}]" for f in subs])
 
         b.row(
             F,
@@ -309,7 +281,7 @@ def fixed_sources(w: ModelWriter) -> None:
         )
 
         def taxable_share(x: At, subs: list[FiscalFund] = subs) -> str:
-            return "=" + _sum(x, [f"xl.subsidy_share[{f.name}]" for f in subs if f.taxable])
+            return "=" + sum_rows(x, [f"xl.subsidy_share[{f.name}]" for f in subs if f.taxable])
 
         b.row(
             F,
@@ -344,7 +316,7 @@ def bonds(w: ModelWriter) -> None:
         src = originals[tr.refinancing_of or tr.name]
         _tranche(w, tr, src)
     escrow_totals(w)
-    _totals(
+    instrument_totals(
         w,
         "bond",
         [tr.name for tr in plan.bonds],
@@ -362,7 +334,7 @@ def bonds(w: ModelWriter) -> None:
         "bond.refinanced",
         "再融资偿还本金",
         "Principal repaid by refinancing",
-        lambda x: "=" + _sum(x, [f"xl.bond_refi[{n}]" for n in refi]),
+        lambda x: "=" + sum_rows(x, [f"xl.bond_refi[{n}]" for n in refi]),
     )
     b.row(
         F,
@@ -377,7 +349,7 @@ def bonds(w: ModelWriter) -> None:
         "xl.bond_own",
         "自有资金支付的专项债利息",
         "Bond coupons paid from own funds in construction",
-        lambda x: f"={x.p('flag.construction')}*" + _sum(x, own),
+        lambda x: f"={x.p('flag.construction')}*" + sum_rows(x, own),
     )
 
 
@@ -694,7 +666,7 @@ def escrow_totals(w: ModelWriter) -> None:
     for key, zh, en, kind in ESCROW_LINES:
 
         def total(x: At, key: str = key) -> str:
-            return "=" + _sum(x, [f"bond[{n}].escrow_{key}" for n in held])
+            return "=" + sum_rows(x, [f"bond[{n}].escrow_{key}" for n in held])
 
         b.row(F, f"escrow.{key}", f"偿债准备金专户{zh}", f"Bond-repayment reserve {en}", total,
               total=kind is Kind.FLOW)
@@ -739,19 +711,8 @@ def _tenor_inputs(w: ModelWriter, ln: Loan, repay_start: int, maturity: int) -> 
     ):
         w.param(f"{path}[{ln.name}]", value, f"{zh}：{ln.name}", f"{en}: {ln.name}",
                 "期 period", f"formula: financial close + {years.replace('_', ' ')}")
-        _derived(w, f"{path}[{ln.name}]",
+        derived_input(w, f"{path}[{ln.name}]",
                  f"=MIN({starts})+ROUND({b.input_ref(f'{at}.{years}')}*{ppy},0)")
-
-
-def _derived(w: ModelWriter, path: str, formula: str) -> None:
-    """Turn the Inputs cell of ``path`` into a calculation (``formula``), styled as one:
-    a value the formulas need that follows from other inputs."""
-    from openpyxl.styles import Font, PatternFill
-
-    ref = w.book.input_ref(path)
-    cell = w.book.wb["Inputs"][ref.split("!")[1].replace("$", "")]
-    cell.value = formula
-    cell.fill, cell.font = PatternFill(fill_type=None), Font(color="000000")
 
 
 def _drawings(w: ModelWriter, k: int, r: Template) -> None:
@@ -1493,7 +1454,7 @@ def _capitalisation_share(w: ModelWriter) -> None:
     for ph, rows in _phase_of(w).items():
 
         def phase_capex(x: At, rows: list[str] = rows) -> str:
-            return "=" + _sum(x, rows)
+            return "=" + sum_rows(x, rows)
 
         def phase_cum(x: At, ph: str = ph) -> str:
             return f"={x.prev(f'xl.phase_cum[{ph}]')}+{x.p(f'capex.phase[{ph}]')}"
@@ -1527,7 +1488,7 @@ def _maintenance_reserve(w: ModelWriter) -> None:
         ("xl.mm_on", "运营期标志（准备金）", "In operation (reserve)",
          lambda x: f"=(1-{x.p('flag.construction')})*{x.p('flag.held')}", False),
         ("xl.mm_cost", "大中修费用（准备金覆盖）", "Cyclical costs reserved for",
-         lambda x: "=" + _sum(x, [f"opex.item[{i}]" for i in mmra_items(w.spec)])
+         lambda x: "=" + sum_rows(x, [f"opex.item[{i}]" for i in mmra_items(w.spec)])
          + f"*{x.p('xl.mm_on')}", True),
         ("xl.mm_occ", "大中修发生标志", "Occurrence",
          lambda x: f"=({x.p('xl.mm_cost')}>0)*1", False),

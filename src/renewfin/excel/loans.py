@@ -8,18 +8,20 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import RATIO, At, Template
 from renewfin.excel.funding import (
-    PPY,
-    F,
-    _derived,
     _drawings,
     _profile,
     _share,
     _stamp_loan_row,
-    _sum,
     _tenor_inputs,
-    _totals,
+)
+from renewfin.excel.rows import (
+    PPY,
+    F,
     construction,
+    derived_input,
+    instrument_totals,
     period,
+    sum_rows,
 )
 from renewfin.spec.funding import Loan, LprTenor, RateType
 
@@ -47,7 +49,7 @@ def loans(w: ModelWriter) -> None:
         _loan_fees(w, ln)
         _loan_balance(w, k, ln)
     names = [ln.name for ln in fs.loans]
-    _totals(
+    instrument_totals(
         w,
         "loan",
         names,
@@ -80,7 +82,7 @@ def loans(w: ModelWriter) -> None:
         "xl.int_open",
         "期初余额利息合计",
         "Interest on opening balances",
-        lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
+        lambda x: "=" + sum_rows(x, [f"xl.int_open[{n}]" for n in names]),
     )
 
 
@@ -258,7 +260,7 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         )
         sized = f"{at}.sizing.dscr"
         if sized in b.inputs:  # a sculpted loan is sized on the DSCR it is sculpted to
-            _derived(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
+            derived_input(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
     if ln.cash_sweep > 0:
         w.param(
             f"{at}.cash_sweep",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import At
-from renewfin.excel.funding import _sum, construction, period
+from renewfin.excel.rows import construction, period, sum_rows
 from renewfin.spec.funding import EquityParty, FiscalFund, FiscalUse
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def _fiscal_rows(w: ModelWriter) -> None:
             if f.use is FiscalUse.OPERATING_SUBSIDY
         ]
     )
-    b.row(S, "fiscal.total", "财政资金支出合计", "Fiscal outlay", lambda x: "=" + _sum(x, ids))
+    b.row(S, "fiscal.total", "财政资金支出合计", "Fiscal outlay", lambda x: "=" + sum_rows(x, ids))
 
 
 def _financing_cost_rows(w: ModelWriter) -> None:

@@ -8,17 +8,14 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, At, Template
 from renewfin.excel.funding import (
-    F,
     _dsra_months,
     _equity,
     _fund,
     _lockup,
     _paid,
     _reserves,
-    _sum,
-    construction,
-    period,
 )
+from renewfin.excel.rows import F, construction, period, sum_rows
 from renewfin.spec.funding import PriorityStep
 
 if TYPE_CHECKING:
@@ -288,7 +285,7 @@ def _funding_gap_rows(w: ModelWriter) -> None:
             f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
             f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
             f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}+"
-            + _sum(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not _paid(ln)])
+            + sum_rows(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not _paid(ln)])
             + f"-{x.p('finance.interest_income')}+{x.p('xl.dsra_fund')}"
         ),
     )
@@ -305,7 +302,7 @@ def _funding_gap_rows(w: ModelWriter) -> None:
     b.row(F, "xl.gap", "资金缺口", "Funding gap", lambda x: f"={x.p('xl.need')}*{x.p('xl.g0')}")
     own = lambda x: (
         f"({x.p('xl.bond_own')}+"
-        + _sum(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if _paid(ln)])
+        + sum_rows(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if _paid(ln)])
         + ")"
     )
     surplus = lambda x: f"{construction(x)}*MAX(-{x.p('xl.g0')},0)"
