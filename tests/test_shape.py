@@ -37,7 +37,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/tables.py::equity_cash_flow": 151,
     "src/renewfin/excel/funding.py::_reserves": 150,
     "src/renewfin/excel/operating.py::exit_rows": 145,
-    "src/renewfin/excel/funding.py::fixed_sources": 143,
     "src/renewfin/tables.py::financial_plan": 141,
     "src/renewfin/report/sections.py::revenue_section": 139,
     "src/renewfin/spec/model.py::cross_check": 136,

@@ -520,7 +520,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import funding, loans, statements, waterfall
+        from renewfin.excel import funding, loans, sources, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -528,7 +528,7 @@ class ModelWriter:
             "最低现金余额",
             "Minimum cash balance",
         )
-        funding.fixed_sources(self)
+        sources.fixed_sources(self)
         funding.bonds(self)
         loans.loans(self)
         funding.reserves_and_phases(self)
