@@ -520,7 +520,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import funding, loans, sources, statements, waterfall
+        from renewfin.excel import bonds, funding, loans, sources, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -529,7 +529,7 @@ class ModelWriter:
             "Minimum cash balance",
         )
         sources.fixed_sources(self)
-        funding.bonds(self)
+        bonds.bonds(self)
         loans.loans(self)
         funding.reserves_and_phases(self)
         waterfall.waterfall(self)
