@@ -34,7 +34,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/lat.py::lat_rows": 165,
     "src/renewfin/core/investment.py::build": 156,
     "src/renewfin/tables.py::equity_cash_flow": 151,
-    "src/renewfin/excel/funding.py::_reserves": 150,
     "src/renewfin/excel/operating.py::exit_rows": 145,
     "src/renewfin/tables.py::financial_plan": 141,
     "src/renewfin/report/sections.py::revenue_section": 139,

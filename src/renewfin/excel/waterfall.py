@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, At, Template
 from renewfin.excel.funding import (
-    _dsra_months,
     _equity,
     _fund,
     _lockup,
     _paid,
-    _reserves,
 )
+from renewfin.excel.reserves import dsra_months, dsra_rows
 from renewfin.excel.rows import F, construction, period, sum_rows
 from renewfin.spec.funding import PriorityStep
 
@@ -401,7 +400,7 @@ def _priority_rows(w: ModelWriter) -> None:
             )
             loans_paid_before = True
         elif step is PriorityStep.RESERVES:
-            _reserves(w, prev, out)
+            dsra_rows(w, prev, out)
         elif step is PriorityStep.SWEEP:
 
             def before_sweep(x: At, prev: str = prev) -> str:
@@ -441,7 +440,7 @@ def _closing_rows(w: ModelWriter) -> None:
     """The DSRA rows when there is no reserve step or no DSRA (zeros) and the lock-up flag
     (0/1)."""
     b, fs = w.book, w.spec.funding
-    if PriorityStep.RESERVES not in fs.priority or not _dsra_months(w):
+    if PriorityStep.RESERVES not in fs.priority or not dsra_months(w):
         b.row(
             F, "xl.dsra_fund", "建设期末计提偿债准备金", "DSRA funded at completion", lambda x: "=0"
         )

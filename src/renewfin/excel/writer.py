@@ -520,7 +520,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import bonds, funding, loans, sources, statements, waterfall
+        from renewfin.excel import bonds, funding, loans, reserves, sources, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -531,7 +531,7 @@ class ModelWriter:
         sources.fixed_sources(self)
         bonds.bonds(self)
         loans.loans(self)
-        funding.reserves_and_phases(self)
+        reserves.reserves_and_phases(self)
         waterfall.waterfall(self)
         statements.records(self)
         funding.hand_back(self)
