@@ -22,7 +22,6 @@ MODULE_LINES = 800
 LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
-    "src/renewfin/excel/funding.py::_fund": 246,
     "src/renewfin/excel/writer.py::derived_inputs": 234,
     "src/renewfin/report/analysis.py::risk_section": 198,
     "src/renewfin/excel/operating.py::opex_rows": 197,
@@ -49,7 +48,6 @@ LONG_FUNCTIONS: dict[str, int] = {
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/excel/funding.py": 1577,
     "src/renewfin/tables.py": 2338,
     "src/renewfin/excel/operating.py": 2082,
     "src/renewfin/excel/template.py": 1303,

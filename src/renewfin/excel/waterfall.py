@@ -7,12 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, At, Template
-from renewfin.excel.funding import (
-    _equity,
-    _fund,
-    _lockup,
-    _paid,
-)
+from renewfin.excel.distributions import equity_rows, fund_rows, lockup_row
+from renewfin.excel.funding import _paid
 from renewfin.excel.reserves import dsra_months, dsra_rows
 from renewfin.excel.rows import F, construction, period, sum_rows
 from renewfin.spec.funding import PriorityStep
@@ -427,11 +423,11 @@ def _priority_rows(w: ModelWriter) -> None:
                 total=False,
             )
         elif step is PriorityStep.FUND:
-            _lockup(w, "fund", floors, loans_paid_before)
-            _fund(w, prev, out)
+            lockup_row(w, "fund", floors, loans_paid_before)
+            fund_rows(w, prev, out)
         else:
-            _lockup(w, "equity", floors, loans_paid_before)
-            _equity(w, prev, out)
+            lockup_row(w, "equity", floors, loans_paid_before)
+            equity_rows(w, prev, out)
         prev = out
     b.row(F, "cash.balance", "货币资金余额", "Cash balance", lambda x: f"={x.p(prev)}", total=False)
 
