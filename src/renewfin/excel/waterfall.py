@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, At, Template
 from renewfin.excel.distributions import equity_rows, fund_rows, lockup_row
-from renewfin.excel.funding import _paid
+from renewfin.excel.loans import idc_paid_in_cash
 from renewfin.excel.reserves import dsra_months, dsra_rows
 from renewfin.excel.rows import F, construction, period, sum_rows
 from renewfin.spec.funding import PriorityStep
@@ -280,7 +280,9 @@ def _funding_gap_rows(w: ModelWriter) -> None:
             f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
             f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
             f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}+"
-            + sum_rows(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not _paid(ln)])
+            + sum_rows(
+                x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not idc_paid_in_cash(ln)]
+            )
             + f"-{x.p('finance.interest_income')}+{x.p('xl.dsra_fund')}"
         ),
     )
@@ -297,7 +299,7 @@ def _funding_gap_rows(w: ModelWriter) -> None:
     b.row(F, "xl.gap", "资金缺口", "Funding gap", lambda x: f"={x.p('xl.need')}*{x.p('xl.g0')}")
     own = lambda x: (
         f"({x.p('xl.bond_own')}+"
-        + sum_rows(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if _paid(ln)])
+        + sum_rows(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if idc_paid_in_cash(ln)])
         + ")"
     )
     surplus = lambda x: f"{construction(x)}*MAX(-{x.p('xl.g0')},0)"

@@ -520,7 +520,7 @@ class ModelWriter:
         operating.depreciation_rows(self)
         operating.exit_rows(self)
         operating.cashflow_rows(self)
-        from renewfin.excel import bonds, funding, loans, reserves, sources, statements, waterfall
+        from renewfin.excel import bonds, loans, reserves, sources, statements, waterfall
 
         self.param(
             "funding.min_cash_balance",
@@ -534,7 +534,7 @@ class ModelWriter:
         reserves.reserves_and_phases(self)
         waterfall.waterfall(self)
         statements.records(self)
-        funding.hand_back(self)
+        statements.hand_back(self)
         from renewfin.excel import std_tables
 
         std_tables.depreciation_rows(self)
