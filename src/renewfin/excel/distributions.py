@@ -109,14 +109,7 @@ def _no_fund(w: ModelWriter, prev: str, out: str) -> None:
     """Without a fund: nothing paid to it, the distributable profit and the cash passed on."""
     b = w.book
     b.row(F, "fund.paid", "基金分配合计", "Paid to the fund", lambda x: "=0")
-    b.row(
-        F,
-        "xl.distributable_after_fund",
-        "基金分配后可供分配利润",
-        "Distributable after the fund",
-        lambda x: f"={x.p('xl.distributable_pre')}",
-        total=False,
-    )
+    _distributable_passed_on(w)
     b.row(F, out, "基金分配后现金", "Cash after the fund", lambda x: f"={x.p(prev)}", total=False)
 
 
@@ -303,30 +296,16 @@ def _fund_payments(w: ModelWriter) -> None:
 def _tier_after_payment(w: ModelWriter, tier: str) -> None:
     """A tier's accrued return and capital outstanding after this period's payments
     [money]."""
+    for key, paid, zh, en in (
+        ("accrued", "return", "应计收益（期末）", "accrued"),
+        ("capital", "capital", "未返还本金（期末）", "capital"),
+    ):
 
-    def accrued(x: At) -> str:
-        return f"={x.p(f'xl.{tier}_accrued_in')}-{x.p(f'fund.{tier}_return')}"
+        def left(x: At, key: str = key, paid: str = paid) -> str:
+            return f"={x.p(f'xl.{tier}_{key}_in')}-{x.p(f'fund.{tier}_{paid}')}"
 
-    w.book.row(
-        F,
-        f"xl.{tier}_accrued",
-        f"{TIER_ZH[tier]}应计收益（期末）",
-        f"{tier} accrued",
-        accrued,
-        total=False,
-    )
-
-    def capital(x: At) -> str:
-        return f"={x.p(f'xl.{tier}_capital_in')}-{x.p(f'fund.{tier}_capital')}"
-
-    w.book.row(
-        F,
-        f"xl.{tier}_capital",
-        f"{TIER_ZH[tier]}未返还本金（期末）",
-        f"{tier} capital",
-        capital,
-        total=False,
-    )
+        w.book.row(F, f"xl.{tier}_{key}", f"{TIER_ZH[tier]}{zh}", f"{tier} {en}", left,
+                   total=False)
 
 
 def _fund_totals(w: ModelWriter, prev: str, out: str) -> None:
@@ -389,6 +368,19 @@ def _fund_totals(w: ModelWriter, prev: str, out: str) -> None:
     )
 
 
+def _distributable_passed_on(w: ModelWriter) -> None:
+    """``xl.distributable_after_fund`` with nothing paid to a fund: the distributable
+    profit before payments [money]."""
+    w.book.row(
+        F,
+        "xl.distributable_after_fund",
+        "基金分配后可供分配利润",
+        "Distributable after the fund",
+        lambda x: f"={x.p('xl.distributable_pre')}",
+        total=False,
+    )
+
+
 def equity_rows(w: ModelWriter, prev: str, out: str) -> None:
     """Distributions to shareholders from the cash ``prev``, limited by distributable profit
     under the profit policy except at the end of the holding, and the cash ``out`` after
@@ -397,14 +389,7 @@ def equity_rows(w: ModelWriter, prev: str, out: str) -> None:
     if "xl.distributable_pre" not in b.cells:
         _distributable_pre(w)
     if "xl.distributable_after_fund" not in b.cells:
-        b.row(
-            F,
-            "xl.distributable_after_fund",
-            "基金分配后可供分配利润",
-            "Distributable after the fund",
-            lambda x: f"={x.p('xl.distributable_pre')}",
-            total=False,
-        )
+        _distributable_passed_on(w)
     avail = lambda x: x.p("flag.construction")
     closing = lambda x: f"({x.p('time.period')}={x.p('xl.last_held')})"
     b.row(

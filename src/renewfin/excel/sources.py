@@ -164,27 +164,27 @@ def _fiscal_disbursements(w: ModelWriter) -> None:
     ``fiscal.grants`` and ``fiscal.injections``, and the grants' accounting rows between
     them (money units a period)."""
     b = w.book
-    grants, injections = [], []
+    grants: list[str] = []
+    injections: list[str] = []
+    kinds = {
+        FiscalUse.CAPITAL_GRANT: ("fiscal.grant", "资本性补助", "Capital grant", grants),
+        FiscalUse.EQUITY_INJECTION: (
+            "fiscal.injection", "财政资本金注入", "Equity injection", injections
+        ),
+    }
     for f in w.spec.funding.fiscal_funds:
+        if f.use not in kinds:
+            continue
+        stem, zh, en, ids = kinds[f.use]
         at = f"funding.fiscal_funds[{f.name}]"
-        if f.use is FiscalUse.CAPITAL_GRANT:
-            b.row(
-                F,
-                f"fiscal.grant[{f.name}]",
-                f"资本性补助：{f.name}",
-                f"Capital grant: {f.name}",
-                _disbursement(w, f.name, f.schedule, at + ".start_year", at + ".amount"),
-            )
-            grants.append(f"fiscal.grant[{f.name}]")
-        elif f.use is FiscalUse.EQUITY_INJECTION:
-            b.row(
-                F,
-                f"fiscal.injection[{f.name}]",
-                f"财政资本金注入：{f.name}",
-                f"Equity injection: {f.name}",
-                _disbursement(w, f.name, f.schedule, at + ".start_year", at + ".amount"),
-            )
-            injections.append(f"fiscal.injection[{f.name}]")
+        b.row(
+            F,
+            f"{stem}[{f.name}]",
+            f"{zh}：{f.name}",
+            f"{en}: {f.name}",
+            _disbursement(w, f.name, f.schedule, at + ".start_year", at + ".amount"),
+        )
+        ids.append(f"{stem}[{f.name}]")
     b.row(
         F, "fiscal.grants", "资本性补助合计", "Capital grants", lambda x: "=" + sum_rows(x, grants)
     )
