@@ -7,21 +7,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import RATIO, At, Template
-from renewfin.excel.funding import (
+from renewfin.excel.funding import _profile
+from renewfin.excel.rows import (
     PPY,
     F,
-    _derived,
-    _drawings,
-    _profile,
-    _share,
-    _stamp_loan_row,
-    _sum,
-    _tenor_inputs,
-    _totals,
     construction,
+    derived_input,
+    instrument_totals,
     period,
+    sum_rows,
 )
-from renewfin.spec.funding import Loan, LprTenor, RateType
+from renewfin.financing.source_lines import IDC_PAID_LABELS
+from renewfin.spec.funding import ConstructionInterest, Loan, LprTenor, RateType
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -47,7 +44,7 @@ def loans(w: ModelWriter) -> None:
         _loan_fees(w, ln)
         _loan_balance(w, k, ln)
     names = [ln.name for ln in fs.loans]
-    _totals(
+    instrument_totals(
         w,
         "loan",
         names,
@@ -80,7 +77,7 @@ def loans(w: ModelWriter) -> None:
         "xl.int_open",
         "期初余额利息合计",
         "Interest on opening balances",
-        lambda x: "=" + _sum(x, [f"xl.int_open[{n}]" for n in names]),
+        lambda x: "=" + sum_rows(x, [f"xl.int_open[{n}]" for n in names]),
     )
 
 
@@ -133,7 +130,7 @@ def _loan_solved(w: ModelWriter, k: int, ln: Loan) -> None:
                 "share",
                 "提款比例（引擎求解）",
                 "Share of the gap drawn (solved by the engine)",
-                float(_share(w, k)),
+                float(_solved_share(w, k)),
             )
         )
     for what, zh, en, value in solved:
@@ -258,7 +255,7 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         )
         sized = f"{at}.sizing.dscr"
         if sized in b.inputs:  # a sculpted loan is sized on the DSCR it is sculpted to
-            _derived(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
+            derived_input(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
     if ln.cash_sweep > 0:
         w.param(
             f"{at}.cash_sweep",
@@ -401,3 +398,150 @@ def _loan_balance(w: ModelWriter, k: int, ln: Loan) -> None:
         closing_balance,
         total=False,
     )
+
+
+def _stamp_loan_row(w: ModelWriter, first: str) -> None:
+    """印花税 on the loan contracts, 借款合同 rate × each facility in the first construction
+    period, the part of the up-front fees it is (renewfin.financing.source_lines._stamp_loan)."""
+    b, loans = w.book, w.spec.funding.loans
+    b.row(
+        F,
+        "tax.stamp_loan",
+        "印花税：借款合同（含于贷款前端费）",
+        "Stamp duty: loan contracts (paid with the up-front fees)",
+        lambda x: (
+            f"={x.i('xl.stamp_loan')}*("
+            + ("+".join(x.p(f"xl.facility[{ln.name}]") for ln in loans) or "0")
+            + f")*({x.p('time.period')}={x.p(f'xl.phase_start[{first}]')})"
+        ),
+    )
+
+
+def _tenor_inputs(w: ModelWriter, ln: Loan, repay_start: int, maturity: int) -> None:
+    """Loan tenor and grace as inputs [yr], and the first repayment period and the maturity
+    period as formulas on the Inputs sheet (``renewfin.financing.plan``: financial close,
+    the first phase's start, plus the grace or the tenor in whole periods)."""
+    b = w.book
+    at = f"funding.loans[{ln.name}]"
+    w.param(f"{at}.grace_years", ln.grace_years, f"宽限期：{ln.name}", f"Grace: {ln.name}",
+            "年 yr", "interest only from financial close; repayment starts after it")
+    w.param(f"{at}.tenor_years", ln.tenor_years, f"贷款期限：{ln.name}", f"Tenor: {ln.name}",
+            "年 yr", "from financial close (the first phase's start) to maturity")
+    starts = ",".join(
+        f"'{b.cells[f'xl.phase_start[{p.name}]'].sheet}'!$E$"
+        f"{b.cells[f'xl.phase_start[{p.name}]'].row}"
+        for p in w.spec.timeline.phases
+    )
+    ppy = b.input_ref(PPY)
+    for path, years, value, zh, en in (
+        ("xl.repay_start", "grace_years", repay_start, "首个还款期", "First repayment period"),
+        ("xl.maturity", "tenor_years", maturity, "到期期数", "Maturity period"),
+    ):
+        w.param(f"{path}[{ln.name}]", value, f"{zh}：{ln.name}", f"{en}: {ln.name}",
+                "期 period", f"formula: financial close + {years.replace('_', ' ')}")
+        derived_input(w, f"{path}[{ln.name}]",
+                 f"=MIN({starts})+ROUND({b.input_ref(f'{at}.{years}')}*{ppy},0)")
+
+
+def _drawings(w: ModelWriter, k: int, r: Template) -> None:
+    """Loan ``k``'s construction rows (renewfin.financing.waterfall.scenario_pass): its
+    drawing of each gap (its pro-rata share, or what the loans ranked before it left) within
+    the room its facility leaves for the period's interest; interest; subsidy; the
+    construction interest that no longer fits in the facility, paid in cash (``idc_paid``);
+    the interest capitalised into the balance; the facility used. ``r`` is the loan's
+    period-rate template."""
+    b, fs = w.book, w.spec.funding
+    ln = fs.loans[k]
+    key, n = f"loan[{ln.name}]", ln.name
+    avail = lambda x: x.p("flag.construction")
+    keep = lambda x: f"(1-{x.p(f'xl.sub_share[{n}]')})"
+    headroom = lambda x: f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')},0)"
+    paid = idc_paid_in_cash(ln)
+    wgt = w.param(
+        f"xl.draw_weight[{n}]",
+        ln.draw_timing.weight,
+        f"提款计息比例：{n}",
+        f"Share of a period drawings bear interest: {n}",
+        "-",
+        "draw timing: start 1, middle 0.5, end 0",
+    )
+    if paid:  # the whole facility funds construction; its interest is paid from own funds
+        room = headroom
+    else:
+        room = lambda x: (
+            f"MAX({x.p(f'xl.facility[{n}]')}-{x.prev(f'xl.used[{n}]')}-"
+            f"{keep(x)}*{x.p(f'xl.int_open[{n}]')},0)/(1+{keep(x)}*{r(x)}*{wgt})"
+        )
+    if fs.drawdown.value == "pro_rata":
+        want = lambda x: f"{x.p(f'xl.share[{n}]')}*{x.p('xl.gap')}"
+    else:  # debt first: what the loans ranked before it left of the gap
+        before = [f"loan[{o.name}].draw" for o in fs.loans[:k]]
+        want = lambda x: f"({x.p('xl.gap')}" + "".join(f"-{x.p(d)}" for d in before) + ")"
+    rows: list[tuple[str, str, str, Template]] = [
+        (
+            "draw",
+            "提款",
+            "drawdown",
+            lambda x: f"={x.p('xl.need')}*MIN({want(x)},{room(x)})",
+        ),
+        (
+            "interest",
+            "利息",
+            "interest",
+            lambda x: f"={r(x)}*({x.p(f'{key}.opening')}+{wgt}*{x.p(f'{key}.draw')})",
+        ),
+        (
+            "subsidy",
+            "贴息",
+            "interest subsidy",
+            lambda x: f"={x.p(f'xl.sub_share[{n}]')}*{x.p(f'{key}.interest')}",
+        ),
+        (
+            "idc_paid",
+            *IDC_PAID_LABELS[paid][:2],
+            (lambda x: f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})")
+            if paid
+            else (
+                lambda x: (
+                    f"={avail(x)}*MAX({keep(x)}*{x.p(f'xl.int_open[{n}]')}-{headroom(x)},0)"
+                )
+            ),
+        ),
+        (
+            "capitalised",
+            "建设期利息资本化",
+            "interest capitalised into the balance",
+            (lambda x: "=0")
+            if paid
+            else (
+                lambda x: (
+                    f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})-"
+                    f"{x.p(f'{key}.idc_paid')}"
+                )
+            ),
+        ),
+    ]
+    for what, zh, en, formula in rows:
+        b.row(F, f"{key}.{what}", f"{n}{zh}", f"{n} {en}", formula)
+    b.row(
+        F,
+        f"xl.used[{n}]",
+        f"已用额度：{n}",
+        f"Facility used: {n}",
+        lambda x: (
+            f"={x.prev(f'xl.used[{n}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
+        ),
+        total=False,
+    )
+
+
+def _solved_share(w: ModelWriter, k: int) -> float:
+    """The drawdown share the engine's final pass used for loan ``k``."""
+    sizing = w.result.sizing
+    assert sizing is not None and sizing.share is not None
+    return float(sizing.share[k, w.scenario])
+
+
+def idc_paid_in_cash(ln: Loan) -> bool:
+    """Whether loan ``ln`` pays its construction interest from own funds."""
+    return ln.construction_interest is ConstructionInterest.PAID

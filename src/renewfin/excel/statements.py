@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import At
-from renewfin.excel.funding import _sum, construction, period
+from renewfin.excel.rows import construction, period, sum_rows
 from renewfin.spec.funding import EquityParty, FiscalFund, FiscalUse
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def _fiscal_rows(w: ModelWriter) -> None:
             if f.use is FiscalUse.OPERATING_SUBSIDY
         ]
     )
-    b.row(S, "fiscal.total", "财政资金支出合计", "Fiscal outlay", lambda x: "=" + _sum(x, ids))
+    b.row(S, "fiscal.total", "财政资金支出合计", "Fiscal outlay", lambda x: "=" + sum_rows(x, ids))
 
 
 def _financing_cost_rows(w: ModelWriter) -> None:
@@ -430,3 +430,21 @@ def _balance_sheet_rows(w: ModelWriter) -> None:
         fmt="0.00%",
         total=False,
     )
+
+
+def hand_back(w: ModelWriter) -> None:
+    """The concession's hand-back (renewfin.core.concession.hand_back): the fixed assets'
+    net book value, financing costs included, written off in the term's last period (the
+    share of ``dep_fin.total`` the write-off ``dep.hand_back`` is of ``dep.total``), on the
+    Statements sheet."""
+    from renewfin.core.concession import concession_of
+
+    gp = concession_of(w.spec)
+    if gp is None or not gp.hand_back:
+        return
+    w.book.row("Statements", "concession.hand_back",
+               f"期满无偿移交资产净值（移交{gp.grantor}）",
+               f"Assets handed back free at the end of the term (to {gp.grantor})",
+               lambda x: (f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p('dep_fin.total')}*"
+                          f"{x.p('dep.hand_back')}/{x.p('dep.total')},0)"),
+               total=False)

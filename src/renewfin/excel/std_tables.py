@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.styles import Font
 
-from renewfin.excel import funding
+from renewfin.excel import distributions
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -312,7 +312,7 @@ def write(w: ModelWriter) -> list[tuple[str, int, str]]:
                         target.value = "=0" if first else f"={col(j + 1)}{row_of[f[1][0][1]]}"
                     elif f[0] == "reserve":  # 法定盈余公积: rate × max(min(net, available), 0)
                         net, avail = (f"{here}{row_of[k]}" for _, k, _ in f[1])
-                        share = funding.distributable_share(w)
+                        share = distributions.distributable_share(w)
                         target.value = f"=(1-{share})*MAX(MIN({net},{avail}),0)"
                     else:
                         target.value = years.formula(f[0], f[1], f"{here}$4")

@@ -7,18 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, At, Template
-from renewfin.excel.funding import (
-    F,
-    _dsra_months,
-    _equity,
-    _fund,
-    _lockup,
-    _paid,
-    _reserves,
-    _sum,
-    construction,
-    period,
-)
+from renewfin.excel.distributions import equity_rows, fund_rows, lockup_row
+from renewfin.excel.loans import idc_paid_in_cash
+from renewfin.excel.reserves import dsra_months, dsra_rows
+from renewfin.excel.rows import F, construction, period, sum_rows
 from renewfin.spec.funding import PriorityStep
 
 if TYPE_CHECKING:
@@ -288,7 +280,9 @@ def _funding_gap_rows(w: ModelWriter) -> None:
             f"{x.p('tax.income_tax')}-{x.p('xl.ocf')}-{x.p('fiscal.grants')}-"
             f"{x.p('fiscal.injections')}-{x.p('fund.contribution')}-"
             f"{x.p('bond.issue')}-{x.prev('cash.balance')}+{x.p('loan.principal')}+"
-            + _sum(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not _paid(ln)])
+            + sum_rows(
+                x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if not idc_paid_in_cash(ln)]
+            )
             + f"-{x.p('finance.interest_income')}+{x.p('xl.dsra_fund')}"
         ),
     )
@@ -305,7 +299,7 @@ def _funding_gap_rows(w: ModelWriter) -> None:
     b.row(F, "xl.gap", "资金缺口", "Funding gap", lambda x: f"={x.p('xl.need')}*{x.p('xl.g0')}")
     own = lambda x: (
         f"({x.p('xl.bond_own')}+"
-        + _sum(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if _paid(ln)])
+        + sum_rows(x, [f"loan[{ln.name}].idc_paid" for ln in fs.loans if idc_paid_in_cash(ln)])
         + ")"
     )
     surplus = lambda x: f"{construction(x)}*MAX(-{x.p('xl.g0')},0)"
@@ -404,7 +398,7 @@ def _priority_rows(w: ModelWriter) -> None:
             )
             loans_paid_before = True
         elif step is PriorityStep.RESERVES:
-            _reserves(w, prev, out)
+            dsra_rows(w, prev, out)
         elif step is PriorityStep.SWEEP:
 
             def before_sweep(x: At, prev: str = prev) -> str:
@@ -431,11 +425,11 @@ def _priority_rows(w: ModelWriter) -> None:
                 total=False,
             )
         elif step is PriorityStep.FUND:
-            _lockup(w, "fund", floors, loans_paid_before)
-            _fund(w, prev, out)
+            lockup_row(w, "fund", floors, loans_paid_before)
+            fund_rows(w, prev, out)
         else:
-            _lockup(w, "equity", floors, loans_paid_before)
-            _equity(w, prev, out)
+            lockup_row(w, "equity", floors, loans_paid_before)
+            equity_rows(w, prev, out)
         prev = out
     b.row(F, "cash.balance", "货币资金余额", "Cash balance", lambda x: f"={x.p(prev)}", total=False)
 
@@ -444,7 +438,7 @@ def _closing_rows(w: ModelWriter) -> None:
     """The DSRA rows when there is no reserve step or no DSRA (zeros) and the lock-up flag
     (0/1)."""
     b, fs = w.book, w.spec.funding
-    if PriorityStep.RESERVES not in fs.priority or not _dsra_months(w):
+    if PriorityStep.RESERVES not in fs.priority or not dsra_months(w):
         b.row(
             F, "xl.dsra_fund", "建设期末计提偿债准备金", "DSRA funded at completion", lambda x: "=0"
         )
