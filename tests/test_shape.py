@@ -26,7 +26,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/funding.py::_tranche": 235,
     "src/renewfin/excel/writer.py::derived_inputs": 234,
     "src/renewfin/report/analysis.py::risk_section": 198,
-    "src/renewfin/excel/operating.py::opex_rows": 197,
     "src/renewfin/report/sections.py::investment_section": 189,
     "src/renewfin/tables.py::investment_plan": 186,
     "src/renewfin/excel/operating.py::tax_rows": 186,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openpyxl.styles import Font
 
 from renewfin.core.investment import input_vat_credit_share
-from renewfin.excel import operating
+from renewfin.excel import operating, opex
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -389,17 +389,7 @@ class ModelWriter:
                     f"培育期系数：{r.name}",
                     f"Ramp-up factors: {r.name}",
                 )
-        for o in spec.opex:
-            if o.every_years is not None:
-                P(f"xl.every[{o.name}]", o.every_years, f"周期：{o.name}", f"Cycle: {o.name}", "yr")
-            if o.unit_cost is not None:
-                P(
-                    f"xl.cost_factor[{o.name}]",
-                    o.cost_currency.yuan / spec.project.money_unit.yuan * o.cost_per.per_year,
-                    f"单价换算：{o.name}",
-                    f"Unit cost factor: {o.name}",
-                    "-",
-                )
+        opex.opex_inputs(self)
         P(
             "xl.ptax_value_rate",
             rates.property_ad_valorem,
@@ -514,7 +504,7 @@ class ModelWriter:
         operating.investment_rows(self)
         operating.revenue_rows(self)
         operating.subsidy_rows(self)
-        operating.opex_rows(self)
+        opex.opex_rows(self)
         operating.tax_rows(self)
         operating.working_capital_rows(self)
         operating.depreciation_rows(self)

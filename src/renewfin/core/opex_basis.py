@@ -1,0 +1,210 @@
+"""How each operating cost is sized (``OpexBasis``), declared once: the rule of a basis
+evaluates the item's cost on (S|1, T) arrays and renders the Excel formula of one period
+column, side by side, in one table keyed by the basis (``BASES``). ``renewfin.core.opex``
+evaluates the rules, ``renewfin.excel.opex`` renders them; neither dispatches on the basis
+itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from renewfin.core.context import RunContext
+from renewfin.core.investment import AssetGroup
+from renewfin.core.revenue import StreamResult
+from renewfin.spec.opex import OpexBasis, OpexItem
+from renewfin.timeline import step_index
+
+PPY = "timeline.periods_per_year"
+"""Input path of the number of periods a year."""
+
+
+class Refs(Protocol):
+    """The references a formula is written with at one period column
+    (``renewfin.excel.book.At``)."""
+
+    def p(self, id: str) -> str:
+        """The row ``id`` in this period."""
+        ...
+
+    def i(self, path: str) -> str:
+        """The input constant ``path``."""
+        ...
+
+    def v(self, path: str) -> str:
+        """The input vector ``path``'s range."""
+        ...
+
+
+@dataclass(frozen=True)
+class Item:
+    """One operating-cost item as the engine evaluates it."""
+
+    ctx: RunContext
+    o: OpexItem
+    streams: dict[str, StreamResult]
+    """Each revenue stream's result, by name."""
+    assets: list[AssetGroup]
+    """The asset groups (original values by class and phase)."""
+    origin: np.ndarray | int
+    """Period the item's years count from: its phase's completion (or construction start)."""
+    active: np.ndarray
+    """Flag (S|1, T): 1 in the periods the item runs."""
+    years: np.ndarray
+    """Whole years elapsed since ``origin``, floored at 0, (S|1, T) [yr]."""
+
+    def scalar(self, name: str, base: float | None) -> np.ndarray:
+        """The engine input ``opex[name].<name>`` (spec value ``base``, 0 when unset)."""
+        return self.ctx.inputs.scalar(f"opex[{self.o.name}].{name}", float(base or 0.0))
+
+    def index(self) -> np.ndarray:
+        """Growth index ``(1 + growth_rate) ** years`` (S|1, T) [-]."""
+        return step_index(self.scalar("growth_rate", self.o.growth_rate), self.years)
+
+    def priced(self, name: str, base: float | None) -> np.ndarray:
+        """The input ``name``, a price in ``cost_currency`` per ``cost_per``, in the money
+        unit a year."""
+        price = self.scalar(name, base)
+        return price * self.ctx.money(self.o.cost_currency.yuan) * self.o.cost_per.per_year
+
+
+@dataclass(frozen=True)
+class Cells:
+    """One operating-cost item as the workbook writes it: the parts of its formulas."""
+
+    o: OpexItem
+    streams: list[str]
+    """Names of every revenue stream, in spec order."""
+    values: list[str]
+    """Rows of the original values of the item's asset class (``xl.ov[class|phase]``)."""
+    origin: str
+    """Row of the period the item's years count from."""
+    active: str | None
+    """Row of the flag of its periods; None: every period from ``origin`` on."""
+
+    def i(self, x: Refs, name: str) -> str:
+        """The input ``opex[name].<name>``."""
+        return x.i(f"opex[{self.o.name}].{name}")
+
+    def years(self, x: Refs) -> str:
+        """Whole years elapsed since ``origin``, floored at 0 [yr]."""
+        return f"MAX(INT(({x.p('time.period')}-{x.p(self.origin)})/{x.i(PPY)}),0)"
+
+    def act(self, x: Refs) -> str:
+        """1 in the periods the item runs."""
+        if self.active:
+            return x.p(self.active)
+        return f"({x.p('time.period')}>={x.p(self.origin)})"
+
+    def index(self, x: Refs) -> str:
+        """Growth index ``(1 + growth_rate) ^ years``."""
+        return f"(1+{self.i(x, 'growth_rate')})^{self.years(x)}"
+
+    def cost_factor(self, x: Refs) -> str:
+        """The input ``xl.cost_factor[name]`` (``Item.cost_factor``)."""
+        return x.i(f"xl.cost_factor[{self.o.name}]")
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The rule of one opex basis: its cost and its formula."""
+
+    cost: Callable[[Item], np.ndarray]
+    """Cost per period, excluding VAT, (S|1, T) [money]."""
+    formula: Callable[[Cells, Refs], str]
+    """The Excel formula of the cost at one period column (the row ``xl.opex[name]``)."""
+    priced: bool = False
+    """Whether the cost is a price in ``cost_currency`` per ``cost_per``: the workbook
+    then states the factor to the money unit a year (``xl.cost_factor[name]``)."""
+
+
+def _fixed(e: Item) -> np.ndarray:
+    """``amount`` a year, growing; a cyclical one once in every N-th operating year, in
+    that year's first period."""
+    index = e.index()
+    amount = e.scalar("amount", e.o.amount)
+    if e.o.every_years is None:
+        return amount * index * e.active / e.ctx.timeline.ppy
+    t, ppy = e.ctx.timeline.t, e.ctx.timeline.ppy
+    first_period_of_year = ((t - e.origin) % ppy) == 0
+    due = ((e.years + 1) % e.o.every_years == 0) & first_period_of_year
+    return amount * index * e.active * due
+
+
+def _fixed_formula(c: Cells, x: Refs) -> str:
+    """``Basis.formula`` of ``_fixed``."""
+    head = f"={c.i(x, 'amount')}*{c.index(x)}*{c.act(x)}"
+    if c.o.every_years is None:
+        return f"{head}/{x.i(PPY)}"
+    return (
+        f"{head}*(MOD({c.years(x)}+1,{x.i(f'xl.every[{c.o.name}]')})=0)*"
+        f"(MOD({x.p('time.period')}-{x.p(c.origin)},{x.i(PPY)})=0)"
+    )
+
+
+def _per_unit(e: Item) -> np.ndarray:
+    """``unit_cost`` × the driver stream's utilised units (or the fixed ``quantity``),
+    growing."""
+    index = e.index()
+    annual = e.priced("unit_cost", e.o.unit_cost)
+    ppy = e.ctx.timeline.ppy
+    if e.o.driver is not None:
+        return annual * e.streams[e.o.driver].units * index / ppy
+    quantity = e.scalar("quantity", e.o.quantity)
+    return annual * quantity * index * e.active / ppy
+
+
+def _per_unit_formula(c: Cells, x: Refs) -> str:
+    """``Basis.formula`` of ``_per_unit``."""
+    head = f"={c.i(x, 'unit_cost')}*{c.cost_factor(x)}*"
+    if c.o.driver is not None:
+        return f"{head}{x.p(f'xl.units[{c.o.driver}]')}*{c.index(x)}/{x.i(PPY)}"
+    return f"{head}{c.i(x, 'quantity')}*{c.index(x)}*{c.act(x)}/{x.i(PPY)}"
+
+
+def _revenue_names(o: OpexItem, streams: list[str]) -> list[str]:
+    """The streams in a revenue share's base: ``revenues``, default all."""
+    return o.revenues if o.revenues is not None else streams
+
+
+def _revenue_share(e: Item) -> np.ndarray:
+    """``share`` of its streams' revenue; it follows them, with no growth of its own."""
+    names = _revenue_names(e.o, list(e.streams))
+    base = sum((e.streams[n].revenue for n in names), np.zeros((1, e.ctx.timeline.n_periods)))
+    return e.scalar("share", e.o.share) * base
+
+
+def _revenue_share_formula(c: Cells, x: Refs) -> str:
+    """``Basis.formula`` of ``_revenue_share``."""
+    names = _revenue_names(c.o, c.streams)
+    base = "+".join(x.p(f"xl.revenue_projected[{n}]") for n in names) or "0"
+    return f"={c.i(x, 'share')}*({base})"
+
+
+def _asset_share(e: Item) -> np.ndarray:
+    """``share`` of the original value of ``asset_class`` a year, growing."""
+    index = e.index()
+    share = e.scalar("share", e.o.share)
+    value = sum(
+        (g.original_value for g in e.assets if g.asset_class == e.o.asset_class),
+        np.zeros((1, 1)),
+    )
+    return share * value * index * e.active / e.ctx.timeline.ppy
+
+
+def _asset_share_formula(c: Cells, x: Refs) -> str:
+    """``Basis.formula`` of ``_asset_share``."""
+    value = "+".join(x.p(v) for v in c.values) or "0"
+    return f"={c.i(x, 'share')}*({value})*{c.index(x)}*{c.act(x)}/{x.i(PPY)}"
+
+
+BASES: dict[OpexBasis, Basis] = {
+    OpexBasis.FIXED: Basis(_fixed, _fixed_formula),
+    OpexBasis.PER_UNIT: Basis(_per_unit, _per_unit_formula, priced=True),
+    OpexBasis.REVENUE_SHARE: Basis(_revenue_share, _revenue_share_formula),
+    OpexBasis.ASSET_SHARE: Basis(_asset_share, _asset_share_formula),
+}
+"""The rule of each basis."""
