@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -18,6 +18,8 @@ from renewfin.core.revenue import StreamResult
 from renewfin.spec.opex import OpexBasis, OpexItem
 from renewfin.timeline import step_index
 
+Unit = Literal["money", "price", "share"]
+"""What the field sizing a basis is (``Basis.unit``)."""
 PPY = "timeline.periods_per_year"
 """Input path of the number of periods a year."""
 
@@ -104,21 +106,33 @@ class Cells:
         return f"(1+{self.i(x, 'growth_rate')})^{self.years(x)}"
 
     def cost_factor(self, x: Refs) -> str:
-        """The input ``xl.cost_factor[name]`` (``Item.cost_factor``)."""
+        """The input ``xl.cost_factor[name]`` (``Item.priced``)."""
         return x.i(f"xl.cost_factor[{self.o.name}]")
 
 
 @dataclass(frozen=True)
 class Basis:
-    """The rule of one opex basis: its cost and its formula."""
+    """One opex basis: its labels, the field that sizes it, its cost and its formula."""
 
+    zh: str
+    """Chinese label (the form, the template, the report)."""
+    en: str
+    """English label."""
+    amount: str
+    """The spec field that sizes the cost, shown in the report's cost drivers."""
+    unit: Unit
+    """What ``amount`` is: an amount in the money unit a year, a price in
+    ``cost_currency`` per ``cost_per`` or a share."""
     cost: Callable[[Item], np.ndarray]
     """Cost per period, excluding VAT, (S|1, T) [money]."""
     formula: Callable[[Cells, Refs], str]
     """The Excel formula of the cost at one period column (the row ``xl.opex[name]``)."""
-    priced: bool = False
-    """Whether the cost is a price in ``cost_currency`` per ``cost_per``: the workbook
-    then states the factor to the money unit a year (``xl.cost_factor[name]``)."""
+
+    @property
+    def priced(self) -> bool:
+        """Whether ``amount`` is a price: the workbook then states the factor to the money
+        unit a year (``xl.cost_factor[name]``)."""
+        return self.unit == "price"
 
 
 def _fixed(e: Item) -> np.ndarray:
@@ -202,9 +216,20 @@ def _asset_share_formula(c: Cells, x: Refs) -> str:
 
 
 BASES: dict[OpexBasis, Basis] = {
-    OpexBasis.FIXED: Basis(_fixed, _fixed_formula),
-    OpexBasis.PER_UNIT: Basis(_per_unit, _per_unit_formula, priced=True),
-    OpexBasis.REVENUE_SHARE: Basis(_revenue_share, _revenue_share_formula),
-    OpexBasis.ASSET_SHARE: Basis(_asset_share, _asset_share_formula),
+    OpexBasis.FIXED: Basis("固定金额", "fixed amount", "amount", "money", _fixed, _fixed_formula),
+    OpexBasis.PER_UNIT: Basis(
+        "按业务量", "per unit", "unit_cost", "price", _per_unit, _per_unit_formula
+    ),
+    OpexBasis.REVENUE_SHARE: Basis(
+        "按收入比例", "share of revenue", "share", "share", _revenue_share, _revenue_share_formula
+    ),
+    OpexBasis.ASSET_SHARE: Basis(
+        "按资产原值比例",
+        "share of asset value",
+        "share",
+        "share",
+        _asset_share,
+        _asset_share_formula,
+    ),
 }
-"""The rule of each basis."""
+"""Each basis: its labels, its sizing field and its rule."""

@@ -8,6 +8,8 @@ means something particular in one model), then as ``field``; a choice as
 
 from __future__ import annotations
 
+from renewfin.core.opex_basis import BASES
+
 __all__ = ["CHOICES", "FIELDS", "choice_label", "field_label"]
 
 FIELDS: dict[str, str] = {
@@ -388,10 +390,7 @@ CHOICES: dict[str, str] = {
     "MoneyUnit.元": "元",
     "MoneyUnit.万元": "万元",
     "MoneyUnit.亿元": "亿元",
-    "OpexBasis.fixed": "固定金额",
-    "OpexBasis.per_unit": "按单位",
-    "OpexBasis.revenue_share": "按收入比例",
-    "OpexBasis.asset_share": "按资产原值比例",
+    **{f"OpexBasis.{b.value}": rule.zh for b, rule in BASES.items()},
     "OpexCategory.operations": "运营费用",
     "OpexCategory.maintenance": "日常维修",
     "OpexCategory.major_maintenance": "大中修",
