@@ -127,6 +127,9 @@ class Basis:
     """Cost per period, excluding VAT, (S|1, T) [money]."""
     formula: Callable[[Cells, Refs], str]
     """The Excel formula of the cost at one period column (the row ``xl.opex[name]``)."""
+    vectors: tuple[str, ...] = ()
+    """The fields read as vector inputs (a path of rates), which the workbook writes on
+    its Inputs sheet for ``formula``."""
 
     @property
     def priced(self) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from renewfin.core.opex import CATEGORY_ZH, SAFETY, SUBTOTALS
 from renewfin.core.opex_basis import BASES, Cells
 from renewfin.excel.book import RATIO, At, Template
+from renewfin.excel.fields import describe
 from renewfin.excel.operating import concession_term_row
 from renewfin.spec.opex import OpexTiming
 from renewfin.spec.payment import PaymentModel
@@ -22,11 +23,18 @@ S = "Opex"
 
 
 def opex_inputs(w: ModelWriter) -> None:
-    """The derived inputs of the items' formulas: the cycle of a cyclical cost
+    """The inputs of the items' formulas that the engine's scalar inputs leave out: the
+    vectors of their basis (``Basis.vectors``), the cycle of a cyclical cost
     (``xl.every``) and the factor of a price in ``cost_currency`` per ``cost_per`` to the
     money unit a year (``xl.cost_factor``)."""
     money = w.spec.project.money_unit.yuan
     for o in w.spec.opex:
+        for field in BASES[o.basis].vectors:
+            path = f"opex[{o.name}].{field}"
+            d = describe(path)
+            values = w.value(path)
+            assert isinstance(values, list)
+            w.vector(path, values, d.zh, d.en, low=d.low, high=d.high)
         if o.every_years is not None:
             w.param(
                 f"xl.every[{o.name}]", o.every_years, f"周期：{o.name}", f"Cycle: {o.name}", "yr"
