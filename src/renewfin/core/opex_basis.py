@@ -105,9 +105,28 @@ class Cells:
         """Growth index ``(1 + growth_rate) ^ years``."""
         return f"(1+{self.i(x, 'growth_rate')})^{self.years(x)}"
 
+    def helper(self, x: Refs, id: str) -> str:
+        """The item's helper row ``id[name]`` (``Basis.helpers``) in this period."""
+        return x.p(f"{id}[{self.o.name}]")
+
     def cost_factor(self, x: Refs) -> str:
         """The input ``xl.cost_factor[name]`` (``Item.priced``)."""
         return x.i(f"xl.cost_factor[{self.o.name}]")
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A workbook-only row a basis's formula reads (an index, not summed over periods):
+    ``id[name]`` on the item's sheet, written before the cost row."""
+
+    id: str
+    """Row id before the item's ``[name]`` (``xl.cpi_index``)."""
+    zh: str
+    """Chinese label, before the item's name."""
+    en: str
+    """English label, before the item's name."""
+    formula: Callable[[Cells, Refs], str]
+    """The row's formula at one period column."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,8 @@ class Basis:
     vectors: tuple[str, ...] = ()
     """The fields read as vector inputs (a path of rates), which the workbook writes on
     its Inputs sheet for ``formula``."""
+    helpers: tuple[Helper, ...] = ()
+    """Rows ``formula`` reads (``Cells.helper``), keeping each formula short."""
 
     @property
     def priced(self) -> bool:

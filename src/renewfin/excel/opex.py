@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from renewfin.core.opex import CATEGORY_ZH, SAFETY, SUBTOTALS
-from renewfin.core.opex_basis import BASES, Cells
+from renewfin.core.opex_basis import BASES, Cells, Helper
 from renewfin.excel.book import RATIO, At, Template
 from renewfin.excel.fields import describe
 from renewfin.excel.operating import concession_term_row
@@ -61,14 +61,24 @@ def cells(w: ModelWriter, o: OpexItem) -> Cells:
 
 
 def item_rows(w: ModelWriter, o: OpexItem) -> None:
-    """Item ``o``'s cost if held to the horizon (``xl.opex[name]``, its basis's formula)
-    and while held (``opex.item[name]``)."""
+    """Item ``o``'s helper rows (``Basis.helpers``), its cost if held to the horizon
+    (``xl.opex[name]``, its basis's formula) and while held (``opex.item[name]``)."""
     c = cells(w, o)
     rule = BASES[o.basis]
 
     def formula(x: At) -> str:
         return rule.formula(c, x)
 
+    for h in rule.helpers:
+        w.book.row(
+            S,
+            f"{h.id}[{o.name}]",
+            f"{h.zh}：{o.name}",
+            f"{h.en}: {o.name}",
+            _helper(c, h),
+            fmt=RATIO,
+            total=False,
+        )
     zh = CATEGORY_ZH[o.category]
     w.book.row(
         S, f"xl.opex[{o.name}]", f"{zh}（持有至期末）：{o.name}", f"Opex if held: {o.name}", formula
@@ -78,6 +88,11 @@ def item_rows(w: ModelWriter, o: OpexItem) -> None:
         return f"={x.p(f'xl.opex[{o.name}]')}*{x.p('flag.held')}"
 
     w.book.row(S, f"opex.item[{o.name}]", f"{zh}：{o.name}", f"Opex: {o.name}", held)
+
+
+def _helper(c: Cells, h: Helper) -> Template:
+    """The template of helper row ``h`` of the item of ``c``."""
+    return lambda x: h.formula(c, x)
 
 
 def opex_rows(w: ModelWriter) -> None:
