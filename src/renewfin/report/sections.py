@@ -24,25 +24,16 @@ FLOOR_KEYS = {"bond_coverage": "min_bond_coverage", "total_debt_coverage": "min_
 """Coverage metrics and the covenant that sets their floor."""
 
 
-def _basis_label(o: OpexItem, ctx: Ctx) -> str:
-    """The label of an operating cost's basis (``renewfin.core.opex_basis.BASES``)."""
-    rule = BASES[o.basis]
-    return rule.zh if ctx.lang == "zh" else rule.en
-
-
 def _opex_driver(ctx: Ctx, o: OpexItem) -> str:
-    """The field that sizes an operating cost (its basis's ``amount``): an amount in the
-    money unit, a price in its currency per its time basis, or a share."""
+    """The field that sizes an operating cost: its basis's ``amount`` (``BASES``)."""
     rule = BASES[o.basis]
     at, value = f"opex[{o.name}].{rule.amount}", getattr(o, rule.amount)
     if value is None:
         return "—"
-    if rule.unit == "price":
-        per = f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
-        return _input_or_spec(ctx, at, value, "number", tag="span") + per
-    if rule.unit == "share":
-        return _input_or_spec(ctx, at, value, "share", tag="span")
-    return _input_or_spec(ctx, at, value, "money", tag="span", unit=True)
+    if rule.unit != "price":
+        return _input_or_spec(ctx, at, value, rule.unit, tag="span", unit=rule.unit == "money")
+    per = f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
+    return _input_or_spec(ctx, at, value, "number", tag="span") + per
 
 
 def _input_or_spec(
@@ -538,16 +529,13 @@ def revenue_section(ctx: Ctx) -> str:
             at = f"opex[{o.name}]"
             param = _opex_driver(ctx, o)
             if o.every_years:
-                param += " · " + sentence(
-                    ctx,
-                    "opex.every",
-                    n=ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0),
-                )
+                n = ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0)
+                param += " · " + sentence(ctx, "opex.every", n=n)
             rows.append(
                 tr(
                     [
                         td(o.name),
-                        td(_basis_label(o, ctx), "text"),
+                        td(getattr(BASES[o.basis], ctx.lang), "text"),
                         f'<td class="num">{param}</td>',
                         _input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
                         *([td(o.cost_basis or "—", "doc")] if costed else []),
