@@ -16,7 +16,7 @@ from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.core.revenue import StreamResult
 from renewfin.spec.opex import OpexBasis, OpexItem
-from renewfin.timeline import step_index
+from renewfin.timeline import ramp_factor, step_index
 
 Unit = Literal["money", "price", "share"]
 """What the field sizing a basis is (``Basis.unit``)."""
@@ -91,9 +91,13 @@ class Cells:
         """The input ``opex[name].<name>``."""
         return x.i(f"opex[{self.o.name}].{name}")
 
+    def elapsed(self, x: Refs) -> str:
+        """Whole years elapsed since ``origin``, negative before it [yr]."""
+        return f"INT(({x.p('time.period')}-{x.p(self.origin)})/{x.i(PPY)})"
+
     def years(self, x: Refs) -> str:
         """Whole years elapsed since ``origin``, floored at 0 [yr]."""
-        return f"MAX(INT(({x.p('time.period')}-{x.p(self.origin)})/{x.i(PPY)}),0)"
+        return f"MAX({self.elapsed(x)},0)"
 
     def act(self, x: Refs) -> str:
         """1 in the periods the item runs."""
@@ -239,6 +243,76 @@ def _asset_share_formula(c: Cells, x: Refs) -> str:
     return f"={c.i(x, 'share')}*({value})*{c.index(x)}*{c.act(x)}/{x.i(PPY)}"
 
 
+def _area(e: Item) -> np.ndarray:
+    """The leasable area: the stated ``quantity``, or the sum of the named rent streams'
+    ``quantity`` (m² of lettable area) [m²]."""
+    if e.o.revenues is None:
+        return e.scalar("quantity", e.o.quantity)
+    streams = {r.name: r for r in e.ctx.spec.revenues}
+    inputs = e.ctx.inputs
+    return sum(
+        (inputs.scalar(f"revenues[{n}].quantity", streams[n].quantity) for n in e.o.revenues),
+        np.zeros((1, 1)),
+    )
+
+
+def cpi_index(cpi: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """CPI index of operating year ``years + 1``: Π (1 + cpi_j) over j ≤ ``years``, the
+    last rate holding beyond the path, the first operating year 1 [-].
+
+    Parameters
+    ----------
+    cpi : (S|1, n) array
+        CPI inflation of operating years 2, 3 … n + 1 [1/yr].
+    years : (S|1, T) array
+        Whole operating years elapsed, ≥ 0 [yr].
+    """
+    n = cpi.shape[1]
+    steps = np.concatenate([np.ones((cpi.shape[0], 1)), np.cumprod(1.0 + cpi, axis=1)], axis=1)
+    within = ramp_factor(steps, np.minimum(years, n))  # Π over the path's first min(k, n)
+    return within * (1.0 + cpi[:, -1:]) ** np.maximum(years - n, 0)
+
+
+def _leasable_area(e: Item) -> np.ndarray:
+    """``area_cost`` per m² a year × the leasable area × the CPI index, in operation."""
+    price = e.priced("area_cost", e.o.area_cost)
+    cpi = e.ctx.inputs.vector(f"opex[{e.o.name}].cpi", e.o.cpi or [0.0])
+    index = cpi_index(cpi, e.years)
+    return price * _area(e) * index * e.active / e.ctx.timeline.ppy
+
+
+def _cpi_index_formula(c: Cells, x: Refs) -> str:
+    """The helper row ``xl.cpi_index[name]`` (``cpi_index``): EXP(Σ LN(1 + cpi_j) over the
+    path's first k rates) × (1 + its last rate) ^ MAX(k − n, 0), k the operating years
+    elapsed (before operation negative, which gives 1 as the floored years do), n the
+    path's length."""
+    r, k = x.v(f"opex[{c.o.name}].cpi"), c.elapsed(x)
+    n = f"COLUMNS({r})"
+    return (
+        f"=EXP(SUMPRODUCT(LN(1+{r})*(COLUMN({r})-MIN(COLUMN({r}))<{k})))"
+        f"*(1+INDEX({r},{n}))^MAX({k}-{n},0)"
+    )
+
+
+def _leasable_area_formula(c: Cells, x: Refs) -> str:
+    """``Basis.formula`` of ``_leasable_area``, on the CPI index row."""
+    if c.o.revenues is None:
+        area = c.i(x, "quantity")
+    else:
+        area = "+".join(x.i(f"revenues[{n}].quantity") for n in c.o.revenues)
+    index = c.helper(x, CPI_INDEX.id)
+    return f"={c.i(x, 'area_cost')}*{c.cost_factor(x)}*({area})*{index}*{c.act(x)}/{x.i(PPY)}"
+
+
+CPI_INDEX = Helper(
+    "xl.cpi_index",
+    "CPI指数（首个运营年=1）",
+    "CPI index (first operating year 1)",
+    _cpi_index_formula,
+)
+"""The CPI index row of a ``leasable_area`` item."""
+
+
 BASES: dict[OpexBasis, Basis] = {
     OpexBasis.FIXED: Basis("固定金额", "fixed amount", "amount", "money", _fixed, _fixed_formula),
     OpexBasis.PER_UNIT: Basis(
@@ -254,6 +328,16 @@ BASES: dict[OpexBasis, Basis] = {
         "share",
         _asset_share,
         _asset_share_formula,
+    ),
+    OpexBasis.LEASABLE_AREA: Basis(
+        "按可出租面积（CPI指数化）",
+        "per m² of leasable area, CPI-indexed",
+        "area_cost",
+        "price",
+        _leasable_area,
+        _leasable_area_formula,
+        vectors=("cpi",),
+        helpers=(CPI_INDEX,),
     ),
 }
 """Each basis: its labels, its sizing field and its rule."""

@@ -115,6 +115,8 @@ FIELDS: dict[str, str] = {
     "basis": "计取方式",
     "OpexItem.amount": "金额（每年或每次）",
     "unit_cost": "单位成本",
+    "area_cost": "单位可出租面积成本（基期价格）",
+    "cpi": "居民消费价格指数（CPI）年涨幅",
     "cost_currency": "单位成本货币单位",
     "cost_per": "单位成本时间基准",
     "OpexItem.quantity": "数量（固定）",
