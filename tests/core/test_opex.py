@@ -135,6 +135,19 @@ def test_leasable_area_indexed_to_a_cpi_path() -> None:
                     rtol=1e-12)
 
 
+def test_leasable_area_cpi_path_per_scenario() -> None:
+    # A per-scenario CPI path (a Monte Carlo override, shape (S, n)): scenario 1 at 2 %
+    # then 3 % as above, scenario 2 at 5 % flat: 28.8 × 1.05^k in operating year k + 1.
+    item = {"name": "物业管理", "basis": "leasable_area", "area_cost": 3, "cost_per": "month",
+            "quantity": 8000, "cpi": [0.02, 0.03]}
+    spec = validate_data(ProjectSpec, minimal_spec(opex=[item]))
+    res = run(spec, {"opex[物业管理].cpi": np.array([[0.02, 0.03], [0.05, 0.05]])})
+    got = res.ledger["opex.item[物业管理]"]
+    assert_allclose(got[0], [0, 0, 28.8] + [28.8 * 1.02 * 1.03 ** (k - 1) for k in range(1, 8)],
+                    rtol=1e-12)
+    assert_allclose(got[1], [0, 0] + [28.8 * 1.05**k for k in range(8)], rtol=1e-12)
+
+
 def test_leasable_area_of_the_rent_streams_at_a_single_cpi_rate() -> None:
     # The area is the rent stream's quantity, 5,000 m² lettable (let or not: utilisation
     # 0.8 does not reduce it); 10 元/m²/year → 5 万元, at a single CPI rate of 2.5 %:
