@@ -102,7 +102,7 @@ class OpexItem(SpecModel):
     projects …), shown beside it in the report; free text."""
     quantity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     """``per_unit``: fixed number of units (m², households …); alternative to ``driver``.
-    ``leasable_area``: the leasable area [m²]; alternative to ``revenues``."""
+    ``leasable_area``: the leasable area in m²; alternative to ``revenues``."""
     driver: str | None = None
     """``per_unit``: name of a revenue stream whose utilised units drive the cost."""
     share: Annotated[Share | None, StandardFactor.OPEX] = None
