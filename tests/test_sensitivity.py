@@ -105,6 +105,7 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "quantity": "a driver quantity (m², units), not a cost",
         "every_years": "the cycle of a periodic cost, not its size",
         "growth_rate": "escalation, varied as its own input",
+        "cpi": "a CPI path: escalation, varied as its own input",
         "input_vat_rate": "a tax rate",
     },
     RevenueStream: {
@@ -191,6 +192,20 @@ def test_a_field_declared_with_its_factor_joins_it() -> None:
     _walk(_NewCost(), "", "", entries)  # the registry's walk of a model's fields
     assert {e.path: e.factor for e in entries} == {
         "amount": StandardFactor.OPEX, "cleaning_fee": StandardFactor.OPEX, "quantity": None}
+
+
+def test_a_cost_per_leasable_area_joins_the_operating_cost_factor() -> None:
+    """The ``leasable_area`` basis's ``area_cost`` carries ``StandardFactor.OPEX`` and so is
+    the operating-cost factor's path with no change to the factor; +10 % of it is
+    8,000 m² × 3.3 元/m²/month × 12 = 316,800 元 = 31.68 万元 in the first operating year
+    (28.8 × 1.1)."""
+    item = {"name": "物业管理", "basis": "leasable_area", "area_cost": 3, "cost_per": "month",
+            "quantity": 8000, "cpi": [0.02]}
+    spec = validate_data(ProjectSpec, minimal_spec(opex=[item]))
+    factors = {f.name: f for f in sv.standard_factors(spec)}
+    assert factors["经营成本"].paths == ("opex[物业管理].area_cost",)
+    moved = run(spec, {"opex[物业管理].area_cost": np.array([3.3])})
+    assert moved.ledger["opex.item[物业管理]"][0][2] == pytest.approx(31.68, rel=1e-12)
 
 
 def test_standard_factors_omit_what_the_project_lacks(tiny: ProjectSpec) -> None:

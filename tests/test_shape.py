@@ -23,7 +23,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
     "src/renewfin/report/analysis.py::risk_section": 198,
-    "src/renewfin/excel/operating.py::opex_rows": 197,
     "src/renewfin/report/sections.py::investment_section": 189,
     "src/renewfin/excel/operating.py::tax_rows": 186,
     "src/renewfin/excel/operating.py::revenue_rows": 182,

@@ -14,7 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from renewfin.engine import Result, run
-from renewfin.spec import ProjectSpec, validate_data
+from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 
@@ -116,3 +116,64 @@ def test_input_vat_total_and_safety_lines() -> None:
     assert_allclose(led["opex.safety"][0], [0, 0] + [14.0] * 8, rtol=1e-12)
     assert_allclose(led["opex.total"][0], [0, 0] + [114.0] * 8, rtol=1e-12)
     assert res.values["total_opex"][0] == pytest.approx(114 * 8)
+
+
+def test_leasable_area_indexed_to_a_cpi_path() -> None:
+    # 8,000 m² × 3 元/m²/month × 12 = 288,000 元 = 28.8 万元 in the first operating year
+    # (the base, index 1); CPI 2 % then 3 % (the last rate holding): operating year 2 is
+    # 28.8 × 1.02 = 29.376, year 3 28.8 × 1.02 × 1.03 = 30.25728, year k + 1 28.8 × 1.02 ×
+    # 1.03^(k − 1).
+    item = {"name": "物业管理", "basis": "leasable_area", "area_cost": 3, "cost_per": "month",
+            "quantity": 8000, "cpi": [0.02, 0.03]}
+    res = run_with([item])
+    expected = [0, 0, 28.8] + [28.8 * 1.02 * 1.03 ** (k - 1) for k in range(1, 8)]
+    assert_allclose(cost(res, "物业管理")[2:5], [28.8, 29.376, 30.25728], rtol=1e-12)
+    assert_allclose(cost(res, "物业管理"), expected, rtol=1e-12)
+    # Quarterly: a quarter of the year's cost each quarter, indexed once a year.
+    q = run_with([item], timeline={"periodicity": "quarterly"})
+    assert_allclose(cost(q, "物业管理"), [0.0] * 8 + [v / 4 for v in expected[2:] for _ in "1234"],
+                    rtol=1e-12)
+
+
+def test_leasable_area_cpi_path_per_scenario() -> None:
+    # A per-scenario CPI path (a Monte Carlo override, shape (S, n)): scenario 1 at 2 %
+    # then 3 % as above, scenario 2 at 5 % flat: 28.8 × 1.05^k in operating year k + 1.
+    item = {"name": "物业管理", "basis": "leasable_area", "area_cost": 3, "cost_per": "month",
+            "quantity": 8000, "cpi": [0.02, 0.03]}
+    spec = validate_data(ProjectSpec, minimal_spec(opex=[item]))
+    res = run(spec, {"opex[物业管理].cpi": np.array([[0.02, 0.03], [0.05, 0.05]])})
+    got = res.ledger["opex.item[物业管理]"]
+    assert_allclose(got[0], [0, 0, 28.8] + [28.8 * 1.02 * 1.03 ** (k - 1) for k in range(1, 8)],
+                    rtol=1e-12)
+    assert_allclose(got[1], [0, 0] + [28.8 * 1.05**k for k in range(8)], rtol=1e-12)
+
+
+def test_leasable_area_of_the_rent_streams_at_a_single_cpi_rate() -> None:
+    # The area is the rent stream's quantity, 5,000 m² lettable (let or not: utilisation
+    # 0.8 does not reduce it); 10 元/m²/year → 5 万元, at a single CPI rate of 2.5 %:
+    # 5 × 1.025^k in operating year k + 1.
+    rent = {"name": "商铺租金", "kind": "rent", "quantity": 5000, "unit_price": 50,
+            "utilisation": 0.8}
+    res = run_with(
+        [{"name": "公共维护", "basis": "leasable_area", "area_cost": 10, "revenues": ["商铺租金"],
+          "cpi": 0.025}],
+        revenues=[rent],
+    )
+    assert_allclose(cost(res, "公共维护"), [0, 0] + [5 * 1.025**k for k in range(8)], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"growth_rate": 0.02}, "growth_rate"),
+        ({"timing": "construction"}, "timing"),
+        ({"revenues": ["停车位"]}, "quantity"),
+        ({"cpi": None}, "cpi"),
+        ({"cpi": [-1.0]}, "cpi"),
+    ],
+)
+def test_leasable_area_refuses_what_it_cannot_mean(change: dict[str, Any], field: str) -> None:
+    item = {"name": "物业管理", "basis": "leasable_area", "area_cost": 3, "quantity": 8000,
+            "cpi": [0.02], **change}
+    with pytest.raises(SpecError, match=rf"opex\[0 物业管理\]\.{field}"):
+        validate_data(ProjectSpec, minimal_spec(opex=[item]))

@@ -432,6 +432,32 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "opex-leasable-area-cpi",
+        "cost per m² of leasable area indexed to a CPI path: on the rent stream's 20,000 m² "
+        "at 2.5 元/m²/month with CPI 2 %, 3 %, 2.5 % (the last holding), and on a stated "
+        "1,200 m² at 0.01 万元/m²/year with a single CPI rate",
+        plus_opex(
+            {
+                "name": "物业管理",
+                "basis": "leasable_area",
+                "area_cost": 2.5,
+                "cost_per": "month",
+                "revenues": ["商业租金"],
+                "cpi": [0.02, 0.03, 0.025],
+                "input_vat_rate": 0.06,
+            },
+            {
+                "name": "配套用房维护",
+                "category": "maintenance",
+                "basis": "leasable_area",
+                "area_cost": 0.01,
+                "cost_currency": "万元",
+                "quantity": 1200,
+                "cpi": 0.02,
+            },
+        ),
+    ),
+    Case(
         "opex-construction-timing",
         "a fixed cost run during construction",
         plus_opex(

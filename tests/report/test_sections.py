@@ -177,3 +177,21 @@ def test_revenue_section_shows_each_tax_by_year() -> None:
         assert key == "tax.other" or abs(ledger[key]).sum() > 0, key  # the model bears it
         assert f'data-key="{key}"' in table, key
     assert 'data-key="revenue.total"' not in table.split("</table>", 1)[0]
+
+
+def test_cost_drivers_name_each_basis_and_the_field_that_sizes_it() -> None:
+    """The cost-driver table reads each basis's label and sizing field from its one
+    declaration (``renewfin.core.opex_basis.BASES``): on old_community (models/
+    old_community.yaml) 按收入比例 with its share 85 %, 按业务量 with its price 0.55 元/年,
+    按资产原值比例 0.6 % and 固定金额 120 万元."""
+    _, rendered = built("old_community")
+    revenue = _section(rendered.html, "revenue")
+    drivers = revenue.split("成本测算依据", 1)[1].split("</table>", 1)[0]
+    row = r'<tr><td class="label">(.*?)</td>(.*?)</tr>'
+    rows = {m.group(1): m.group(2) for m in re.finditer(row, drivers)}
+    assert "按收入比例" in rows["物业服务人员及公共能耗"]
+    assert "85" in rows["物业服务人员及公共能耗"]
+    assert "按业务量" in rows["充电购电成本"]
+    assert "0.55" in rows["充电购电成本"] and "元/年" in rows["充电购电成本"]
+    assert "按资产原值比例" in rows["日常维修养护"] and "0.6" in rows["日常维修养护"]
+    assert "固定金额" in rows["管理费用"] and "120" in rows["管理费用"]

@@ -9,10 +9,11 @@ import numpy as np
 from renewfin.core import concession
 from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
+from renewfin.core.opex_basis import BASES, Item
 from renewfin.core.revenue import StreamResult
 from renewfin.ledger import Detail
-from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, OpexTiming
-from renewfin.timeline import elapsed_years, step_index, window
+from renewfin.spec.opex import OpexCategory, OpexItem, OpexTiming
+from renewfin.timeline import elapsed_years, window
 
 DETAIL: Detail = ("opex.safety",)
 """Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
@@ -36,45 +37,18 @@ def item_cost(
     streams: dict[str, StreamResult],
     assets: list[AssetGroup],
 ) -> np.ndarray:
-    """Cost of one item per period, excluding VAT [money], (S|1, T)."""
-    tl, inputs = ctx.timeline, ctx.inputs
-    t, ppy = tl.t, tl.ppy
-    at = f"opex[{o.name}]"
+    """Cost of one item per period, excluding VAT, by the rule of its basis
+    (``renewfin.core.opex_basis.BASES``) [money], (S|1, T)."""
+    tl = ctx.timeline
     ph = ctx.phase(o.phase)
     origin: np.ndarray | int
     if o.timing is OpexTiming.CONSTRUCTION:
-        origin, active = ph.start, window(t, ph.start, ph.completion)
+        origin, active = ph.start, window(tl.t, ph.start, ph.completion)
     else:
-        origin, active = ph.completion, window(t, ph.completion, tl.n_periods)
-    if o.basis is OpexBasis.REVENUE_SHARE:  # follows its revenues: no growth of its own
-        names = o.revenues if o.revenues is not None else list(streams)
-        base = sum((streams[n].revenue for n in names), np.zeros((1, tl.n_periods)))
-        return inputs.scalar(f"{at}.share", float(o.share or 0.0)) * base
-    growth = inputs.scalar(f"{at}.growth_rate", o.growth_rate)
-    years = elapsed_years(t, origin, ppy)
-    index = step_index(growth, years)
-
-    if o.basis is OpexBasis.FIXED:
-        amount = inputs.scalar(f"{at}.amount", float(o.amount or 0.0))
-        if o.every_years is not None:
-            first_period_of_year = ((t - origin) % ppy) == 0
-            due = ((years + 1) % o.every_years == 0) & first_period_of_year
-            return amount * index * active * due
-        return amount * index * active / ppy
-    if o.basis is OpexBasis.PER_UNIT:
-        unit_cost = inputs.scalar(f"{at}.unit_cost", float(o.unit_cost or 0.0))
-        annual = unit_cost * ctx.money(o.cost_currency.yuan) * o.cost_per.per_year
-        if o.driver is not None:
-            units = streams[o.driver].units
-            return annual * units * index / ppy
-        quantity = inputs.scalar(f"{at}.quantity", float(o.quantity or 0.0))
-        return annual * quantity * index * active / ppy
-    share = inputs.scalar(f"{at}.share", float(o.share or 0.0))
-    value = sum(
-        (g.original_value for g in assets if g.asset_class == o.asset_class),
-        np.zeros((1, 1)),
-    )
-    return share * value * index * active / ppy
+        origin, active = ph.completion, window(tl.t, ph.completion, tl.n_periods)
+    years = elapsed_years(tl.t, origin, tl.ppy)
+    item = Item(ctx, o, streams, assets, origin, active, years)
+    return BASES[o.basis].cost(item)
 
 
 def simplified_share(ctx: RunContext, streams: dict[str, StreamResult]) -> np.ndarray:

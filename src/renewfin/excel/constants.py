@@ -9,6 +9,7 @@ import math
 from typing import TYPE_CHECKING
 
 from renewfin.core.investment import input_vat_credit_share
+from renewfin.excel import opex
 from renewfin.excel.book import FIRST, col
 from renewfin.spec.funding import FiscalUse
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
@@ -22,7 +23,7 @@ def derived_inputs(w: ModelWriter) -> None:
     timeline_constants(w)
     investment_constants(w)
     revenue_constants(w)
-    opex_constants(w)
+    opex.opex_inputs(w)
     tax_constants(w)
     funding_constants(w)
 
@@ -189,24 +190,6 @@ def revenue_constants(w: ModelWriter) -> None:
                 [*ramp, 1.0],
                 f"培育期系数：{r.name}",
                 f"Ramp-up factors: {r.name}",
-            )
-
-
-def opex_constants(w: ModelWriter) -> None:
-    """Each operating cost's cycle [yr] and unit cost factor (currency and period of its
-    unit cost to the model's money a year)."""
-    spec = w.spec
-    for o in spec.opex:
-        if o.every_years is not None:
-            w.param(f"xl.every[{o.name}]", o.every_years, f"周期：{o.name}", f"Cycle: {o.name}",
-                    "yr")
-        if o.unit_cost is not None:
-            w.param(
-                f"xl.cost_factor[{o.name}]",
-                o.cost_currency.yuan / spec.project.money_unit.yuan * o.cost_per.per_year,
-                f"单价换算：{o.name}",
-                f"Unit cost factor: {o.name}",
-                "-",
             )
 
 

@@ -20,14 +20,11 @@ from renewfin.excel.exit_taxes import (
 from renewfin.excel.lat import lat_rows
 from renewfin.spec.investment import InvestmentCategory
 from renewfin.spec.model import default_asset_class
-from renewfin.spec.opex import OpexBasis, OpexTiming
-from renewfin.spec.payment import PaymentModel
 from renewfin.spec.revenue import GrowthFrom, LandBooking, RevenueKind, SetAsideBase
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
     from renewfin.spec.investment import InvestmentItem
-    from renewfin.spec.opex import OpexItem
     from renewfin.spec.project import Phase
     from renewfin.spec.revenue import RevenueStream
 
@@ -751,205 +748,6 @@ def revenue_rows(w: ModelWriter) -> None:
     )
 
 
-def opex_rows(w: ModelWriter) -> None:
-    """Operating costs (renewfin.core.opex)."""
-    from renewfin.core.opex import CATEGORY_ZH, SAFETY, SUBTOTALS
-
-    b, spec = w.book, w.spec
-    S = "Opex"
-    ppy = "timeline.periods_per_year"
-    for o in spec.opex:
-        at = f"opex[{o.name}]"
-        ph = spec.timeline.phase(o.phase).name
-        if o.timing is OpexTiming.CONSTRUCTION:
-            origin = f"xl.phase_start[{ph}]"
-            active = f"flag.construction[{ph}]"
-        else:
-            origin = f"xl.phase_completion[{ph}]"
-            active = None
-        years = lambda x, origin=origin: (
-            f"MAX(INT(({x.p('time.period')}-{x.p(origin)})/{x.i(ppy)}),0)"
-        )
-        act = (
-            (lambda x, active=active: x.p(active))
-            if active
-            else (lambda x, origin=origin: f"({x.p('time.period')}>={x.p(origin)})")
-        )
-        index = lambda x, at=at, years=years: f"(1+{x.i(at + '.growth_rate')})^{years(x)}"
-        f: Template
-        if o.basis is OpexBasis.FIXED and o.every_years is not None:
-
-            def every_years(
-                x: At,
-                at: str = at,
-                o: OpexItem = o,
-                years: Template = years,
-                act: Template = act,
-                index: Template = index,
-                origin: str = origin,
-            ) -> str:
-                return (
-                    f"={x.i(at + '.amount')}*{index(x)}*{act(x)}*(MOD({years(x)}+1,"
-                    f"{x.i(f'xl.every[{o.name}]')})=0)*(MOD({x.p('time.period')}-{x.p(origin)},"
-                    f"{x.i(ppy)})=0)"
-                )
-
-            f = every_years
-        elif o.basis is OpexBasis.FIXED:
-
-            def fixed(x: At, at: str = at, act: Template = act, index: Template = index) -> str:
-                return f"={x.i(at + '.amount')}*{index(x)}*{act(x)}/{x.i(ppy)}"
-
-            f = fixed
-        elif o.basis is OpexBasis.PER_UNIT and o.driver is not None:
-
-            def per_driver_unit(
-                x: At, at: str = at, o: OpexItem = o, index: Template = index
-            ) -> str:
-                return (
-                    f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
-                    f"{x.p(f'xl.units[{o.driver}]')}*{index(x)}/{x.i(ppy)}"
-                )
-
-            f = per_driver_unit
-        elif o.basis is OpexBasis.PER_UNIT:
-
-            def per_unit(
-                x: At, at: str = at, o: OpexItem = o, act: Template = act, index: Template = index
-            ) -> str:
-                return (
-                    f"={x.i(at + '.unit_cost')}*{x.i(f'xl.cost_factor[{o.name}]')}*"
-                    f"{x.i(at + '.quantity')}*{index(x)}*{act(x)}/{x.i(ppy)}"
-                )
-
-            f = per_unit
-        elif o.basis is OpexBasis.REVENUE_SHARE:
-            names = o.revenues if o.revenues is not None else [r.name for r in spec.revenues]
-
-            def revenue_share(x: At, at: str = at, names: list[str] = names) -> str:
-                return (
-                    f"={x.i(at + '.share')}*("
-                    + ("+".join(x.p(f"xl.revenue_projected[{n}]") for n in names) or "0")
-                    + ")"
-                )
-
-            f = revenue_share
-        else:
-            ovs = [f"xl.ov[{c}|{p}]" for c, p in w.groups if c == o.asset_class]
-
-            def value_share(
-                x: At,
-                at: str = at,
-                act: Template = act,
-                index: Template = index,
-                ovs: list[str] = ovs,
-            ) -> str:
-                return (
-                    f"={x.i(at + '.share')}*("
-                    + ("+".join(x.p(v) for v in ovs) or "0")
-                    + f")*{index(x)}*{act(x)}/{x.i(ppy)}"
-                )
-
-            f = value_share
-        b.row(
-            S,
-            f"xl.opex[{o.name}]",
-            f"{CATEGORY_ZH[o.category]}（持有至期末）：{o.name}",
-            f"Opex if held: {o.name}",
-            f,
-        )
-
-        def opex_item(x: At, o: OpexItem = o) -> str:
-            return f"={x.p(f'xl.opex[{o.name}]')}*{x.p('flag.held')}"
-
-        b.row(
-            S,
-            f"opex.item[{o.name}]",
-            f"{CATEGORY_ZH[o.category]}：{o.name}",
-            f"Opex: {o.name}",
-            opex_item,
-        )
-    for id, zh, en, member in SUBTOTALS:
-        b.row(S, id, zh, en, _sum_of_items([o.name for o in spec.opex if member(o)]))
-    safety = [o.name for o in spec.opex if o.category in SAFETY]
-    if safety:
-        b.row(
-            S,
-            "opex.safety",
-            "全生命周期安全费用",
-            "Whole-life building-safety costs",
-            lambda x: "=" + "+".join(x.p(f"opex.item[{n}]") for n in safety),
-        )
-    simplified = [r.name for r in spec.revenues if not r.vat_method.credits_input]
-    items_vat = lambda x, src: (  # Σ cost × its input-VAT rate, on rows ``src[name]``
-        "+".join(
-            f"{x.p(f'{src}[{o.name}]')}*{x.i(f'opex[{o.name}].input_vat_rate')}" for o in spec.opex
-        )
-        or "0"
-    )
-    fee, fee_projected = _concession_fee_rows(w)
-    extra = fee  # the input VAT not credited, a cost (renewfin.core.opex.build)
-    extra_projected = fee_projected
-    if simplified:
-        b.row(
-            S,
-            "xl.simplified_share",
-            "简易计税收入占比",
-            "Share of revenue on the simplified method",
-            lambda x: (
-                f"=IF({x.p('xl.revenue_projected')}>0,("
-                + "+".join(x.p(f"xl.revenue_projected[{n}]") for n in simplified)
-                + f")/{x.p('xl.revenue_projected')},0)"
-            ),
-            fmt=RATIO,
-            total=False,
-        )
-        b.row(
-            S,
-            "xl.vat_not_creditable",
-            "不得抵扣的进项税额（持有至期末）",
-            "Input VAT not credited if held",
-            lambda x: f"=({items_vat(x, 'xl.opex')})*{x.p('xl.simplified_share')}",
-        )
-        b.row(
-            S,
-            "opex.vat_not_creditable",
-            "不得抵扣的进项税额（简易计税）",
-            "Input VAT not credited (simplified method)",
-            lambda x: f"={x.p('xl.vat_not_creditable')}*{x.p('flag.held')}",
-        )
-        extra = lambda x: f"{fee(x)}+{x.p('opex.vat_not_creditable')}"
-        extra_projected = lambda x: f"{fee_projected(x)}+{x.p('xl.vat_not_creditable')}"
-    b.row(
-        S,
-        "opex.total",
-        "经营成本",
-        "Operating costs",
-        lambda x: (
-            "=" + ("+".join(x.p(f"opex.item[{o.name}]") for o in spec.opex) or "0") + extra(x)
-        ),
-    )
-    b.row(
-        S,
-        "xl.opex_projected",
-        "经营成本（持有至期末）",
-        "Operating costs if held",
-        lambda x: (
-            "="
-            + ("+".join(x.p(f"xl.opex[{o.name}]") for o in spec.opex) or "0")
-            + extra_projected(x)
-        ),
-    )
-    minus = lambda x: "-" + x.p("opex.vat_not_creditable") if simplified else ""
-    b.row(
-        S,
-        "opex.input_vat",
-        "经营成本进项税额（可抵扣）",
-        "Creditable input VAT on operating costs",
-        lambda x: f"={items_vat(x, 'opex.item')}{minus(x)}",
-    )
-
-
 def concession_term_row(w: ModelWriter) -> str:
     """The flag row ``xl.concession_term`` (1 while the concession runs: the period index
     below the term's periods, at most the horizon; renewfin.core.concession.term_periods)
@@ -964,27 +762,6 @@ def concession_term_row(w: ModelWriter) -> str:
             f"=({x.p('time.period')}<MIN(ROUND({x.i('funding.government_payment.term_years')}"
             f"*{x.i('timeline.periods_per_year')},0),{x.i('xl.n_periods')}))*1"), total=False)
     return id
-
-
-def _concession_fee_rows(w: ModelWriter) -> tuple[Template, Template]:
-    """The concession fee to the grantor (renewfin.core.concession.fee): its rate × the
-    revenue if held × the term flag, and while held; returns the terms it adds to the
-    operating costs, held and projected ("" without a stated rate)."""
-    from renewfin.core.concession import FEE_RATE
-
-    gp = w.spec.funding.government_payment
-    if gp is None or gp.model is not PaymentModel.CONCESSION or gp.concession_fee_rate is None:
-        return (lambda x: ""), (lambda x: "")
-    b, S = w.book, "Opex"
-    w.param(FEE_RATE, gp.concession_fee_rate, "特许经营权使用费率（占营业收入）",
-            "Concession fee (share of revenue)")
-    term = concession_term_row(w)
-    b.row(S, "xl.concession_fee", "特许经营权使用费（持有至期末）", "Concession fee if held",
-          lambda x: f"={x.i(FEE_RATE)}*{x.p('xl.revenue_projected')}*{x.p(term)}")
-    b.row(S, "opex.concession_fee", f"特许经营权使用费（付{gp.grantor}）",
-          f"Concession fee (to {gp.grantor})",
-          lambda x: f"={x.p('xl.concession_fee')}*{x.p('flag.held')}")
-    return (lambda x: f"+{x.p('opex.concession_fee')}"), (lambda x: f"+{x.p('xl.concession_fee')}")
 
 
 def tax_rows(w: ModelWriter) -> None:
@@ -2063,11 +1840,6 @@ def working_capital_rows(w: ModelWriter) -> None:
         "Working capital recovered",
         lambda x: f"=(N({x.prev('wc.level')})-{x.p('wc.level')})*{at_end(x)}",
     )
-
-
-def _sum_of_items(names: list[str]) -> Template:
-    """A row summing the operating-cost rows ``opex.item[name]`` of ``names`` (0 if none)."""
-    return lambda x: "=" + ("+".join(x.p(f"opex.item[{n}]") for n in names) or "0")
 
 
 def _wc_item(path: str, base: str, before_end: Callable[[At], str]) -> Template:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from openpyxl.styles import Font
 
-from renewfin.excel import operating
+from renewfin.excel import operating, opex
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -283,7 +283,7 @@ class ModelWriter:
         operating.investment_rows(self)
         operating.revenue_rows(self)
         operating.subsidy_rows(self)
-        operating.opex_rows(self)
+        opex.opex_rows(self)
         operating.tax_rows(self)
         operating.working_capital_rows(self)
         operating.depreciation_rows(self)

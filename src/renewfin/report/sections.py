@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from renewfin.checks import minimum_capital_ratio
+from renewfin.core.opex_basis import BASES
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
 from renewfin.report import charts
 from renewfin.report.basis import decimals_for
@@ -17,9 +18,22 @@ from renewfin.report.context import Ctx, sentence
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import enum_label
+from renewfin.spec.opex import OpexItem
 
 FLOOR_KEYS = {"bond_coverage": "min_bond_coverage", "total_debt_coverage": "min_total_coverage"}
 """Coverage metrics and the covenant that sets their floor."""
+
+
+def _opex_driver(ctx: Ctx, o: OpexItem) -> str:
+    """The field that sizes an operating cost: its basis's ``amount`` (``BASES``)."""
+    rule = BASES[o.basis]
+    at, value = f"opex[{o.name}].{rule.amount}", getattr(o, rule.amount)
+    if value is None:
+        return "—"
+    if rule.unit != "price":
+        return _input_or_spec(ctx, at, value, rule.unit, tag="span", unit=rule.unit == "money")
+    per = f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
+    return _input_or_spec(ctx, at, value, "number", tag="span") + per
 
 
 def _input_or_spec(
@@ -513,30 +527,15 @@ def revenue_section(ctx: Ctx) -> str:
         rows = []
         for o in spec.opex:
             at = f"opex[{o.name}]"
-            if o.basis.value == "fixed" and o.amount is not None:
-                param = _input_or_spec(
-                    ctx, at + ".amount", o.amount, "money", tag="span", unit=True
-                )
-            elif o.basis.value == "per_unit" and o.unit_cost is not None:
-                param = (
-                    _input_or_spec(ctx, at + ".unit_cost", o.unit_cost, "number", tag="span")
-                    + f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
-                )
-            elif o.share is not None:
-                param = _input_or_spec(ctx, at + ".share", o.share, "share", tag="span")
-            else:
-                param = "—"
+            param = _opex_driver(ctx, o)
             if o.every_years:
-                param += " · " + sentence(
-                    ctx,
-                    "opex.every",
-                    n=ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0),
-                )
+                n = ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0)
+                param += " · " + sentence(ctx, "opex.every", n=n)
             rows.append(
                 tr(
                     [
                         td(o.name),
-                        td(enum_label(o.basis, ctx.lang), "text"),
+                        td(getattr(BASES[o.basis], ctx.lang), "text"),
                         f'<td class="num">{param}</td>',
                         _input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
                         *([td(o.cost_basis or "—", "doc")] if costed else []),

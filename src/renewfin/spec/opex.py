@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from renewfin.spec.base import (
     Money,
@@ -32,6 +32,13 @@ class OpexBasis(StrEnum):
     """``share`` of the revenue (excl. VAT) of ``revenues`` (default all streams)."""
     ASSET_SHARE = "asset_share"
     """``share`` of the original value of ``asset_class`` (e.g. insurance, maintenance)."""
+    LEASABLE_AREA = "leasable_area"
+    """``area_cost`` per m² of leasable area × the area (``quantity``, or the lettable area
+    of the rent streams named in ``revenues``) × the CPI index of ``cpi``, in operation."""
+
+
+CpiRate = Annotated[float, Field(gt=-1, le=1, allow_inf_nan=False)]
+"""A year's CPI inflation [1/yr], above −100 %."""
 
 
 class OpexCategory(StrEnum):
@@ -78,22 +85,33 @@ class OpexItem(SpecModel):
     is set."""
     unit_cost: Annotated[float | None, Field(ge=0, allow_inf_nan=False), StandardFactor.OPEX] = None
     """``per_unit``: cost per unit in ``cost_currency`` per ``cost_per``."""
+    area_cost: Annotated[float | None, Field(ge=0, allow_inf_nan=False), StandardFactor.OPEX] = None
+    """``leasable_area``: cost per m² of leasable area in ``cost_currency`` per
+    ``cost_per``, at the prices of the first operating year (e.g. 物业管理费 3 元/m²/月)."""
+    cpi: list[CpiRate] | None = Field(default=None, min_length=1, max_length=100)
+    """``leasable_area``: CPI inflation by year (居民消费价格指数 涨幅) [1/yr]. The first
+    operating year is the base (index 1); operating year k + 1 is indexed by
+    (1 + cpi₁) × … × (1 + cpi_k), cpi₁ the change from the first operating year to the
+    second; the last rate holds beyond the list. A single number is a constant rate."""
     cost_currency: MoneyUnit = MoneyUnit.YUAN
-    """Currency unit of ``unit_cost``."""
+    """Currency unit of ``unit_cost`` or ``area_cost``."""
     cost_per: PricePer = PricePer.YEAR
-    """Time basis of ``unit_cost`` (year, month, day)."""
+    """Time basis of ``unit_cost`` or ``area_cost`` (year, month, day)."""
     cost_basis: str | None = Field(default=None, min_length=1, max_length=1000)
     """Where the cost assumption comes from (取费依据: a quota, a contract, comparable
     projects …), shown beside it in the report; free text."""
     quantity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    """``per_unit``: fixed number of units (m², households …); alternative to ``driver``."""
+    """``per_unit``: fixed number of units (m², households …); alternative to ``driver``.
+    ``leasable_area``: the leasable area in m²; alternative to ``revenues``."""
     driver: str | None = None
     """``per_unit``: name of a revenue stream whose utilised units drive the cost."""
     share: Annotated[Share | None, StandardFactor.OPEX] = None
     """``revenue_share`` or ``asset_share``: the share (e.g. 0.05 of revenue, 0.002 of
     asset value)."""
     revenues: list[str] | None = None
-    """``revenue_share``: names of the streams in the base; default all streams."""
+    """``revenue_share``: names of the streams in the base; default all streams.
+    ``leasable_area``: the rent streams whose ``quantity`` (m² of lettable area, let or
+    not) is the leasable area; alternative to ``quantity``."""
     asset_class: str = "building"
     """``asset_share``: the asset class whose original value is the base."""
     every_years: int | None = Field(default=None, ge=1, le=50)
@@ -125,6 +143,7 @@ class OpexItem(SpecModel):
             OpexBasis.PER_UNIT: ("unit_cost",),
             OpexBasis.REVENUE_SHARE: ("share",),
             OpexBasis.ASSET_SHARE: ("share",),
+            OpexBasis.LEASABLE_AREA: ("area_cost", "cpi"),
         }[self.basis]
         basis = self.basis.value
         problems: list[Problem | None] = [
@@ -154,6 +173,8 @@ class OpexItem(SpecModel):
                 problems.append(
                     Problem("cost_per", "expected year, month or day", self.cost_per.value)
                 )
+        if self.basis is OpexBasis.LEASABLE_AREA:
+            problems += self._leasable_area_problems()
         if self.every_years is not None and self.basis is not OpexBasis.FIXED:
             problems.append(
                 Problem(
@@ -173,6 +194,46 @@ class OpexItem(SpecModel):
             )
         raise_problems(problems)
         return self
+
+    @field_validator("cpi", mode="before")
+    @classmethod
+    def _one_rate(cls, value: object) -> object:
+        """A single CPI rate is a path of one."""
+        return [value] if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    def _leasable_area_problems(self) -> list[Problem | None]:
+        """Basis ``leasable_area``: one area, indexed by the CPI alone, in operation."""
+        problems: list[Problem | None] = []
+        if (self.quantity is None) == (self.revenues is None):
+            both = "; both are given" if self.quantity is not None else ""
+            problems.append(
+                Problem(
+                    "quantity",
+                    "basis leasable_area needs exactly one of `quantity` (the area, m²) or "
+                    f"`revenues` (the rent streams whose quantity is the area){both}",
+                    self.quantity,
+                    has_value=bool(both),
+                )
+            )
+        if self.cost_per is PricePer.ONCE:
+            problems.append(Problem("cost_per", "expected year, month or day", self.cost_per.value))
+        if self.growth_rate != 0:
+            problems.append(
+                Problem(
+                    "growth_rate",
+                    "basis leasable_area grows by `cpi`; expected 0",
+                    self.growth_rate,
+                )
+            )
+        if self.timing is not OpexTiming.OPERATION:
+            problems.append(
+                Problem(
+                    "timing",
+                    "basis leasable_area runs in operation; expected operation",
+                    self.timing.value,
+                )
+            )
+        return problems
 
     @property
     def in_cash_base(self) -> bool:

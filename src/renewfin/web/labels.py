@@ -8,6 +8,8 @@ means something particular in one model), then as ``field``; a choice as
 
 from __future__ import annotations
 
+from renewfin.core.opex_basis import BASES
+
 __all__ = ["CHOICES", "FIELDS", "choice_label", "field_label"]
 
 FIELDS: dict[str, str] = {
@@ -113,6 +115,8 @@ FIELDS: dict[str, str] = {
     "basis": "计取方式",
     "OpexItem.amount": "金额（每年或每次）",
     "unit_cost": "单位成本",
+    "area_cost": "单位可出租面积成本（基期价格）",
+    "cpi": "居民消费价格指数（CPI）年涨幅",
     "cost_currency": "单位成本货币单位",
     "cost_per": "单位成本时间基准",
     "OpexItem.quantity": "数量（固定）",
@@ -388,10 +392,7 @@ CHOICES: dict[str, str] = {
     "MoneyUnit.元": "元",
     "MoneyUnit.万元": "万元",
     "MoneyUnit.亿元": "亿元",
-    "OpexBasis.fixed": "固定金额",
-    "OpexBasis.per_unit": "按单位",
-    "OpexBasis.revenue_share": "按收入比例",
-    "OpexBasis.asset_share": "按资产原值比例",
+    **{f"OpexBasis.{b.value}": rule.zh for b, rule in BASES.items()},
     "OpexCategory.operations": "运营费用",
     "OpexCategory.maintenance": "日常维修",
     "OpexCategory.major_maintenance": "大中修",
