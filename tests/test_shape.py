@@ -32,7 +32,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/tables.py::bond_balance": 183,
     "src/renewfin/excel/operating.py::revenue_rows": 182,
     "src/renewfin/excel/lat.py::lat_rows": 165,
-    "src/renewfin/core/investment.py::build": 156,
     "src/renewfin/tables.py::equity_cash_flow": 151,
     "src/renewfin/excel/funding.py::_reserves": 150,
     "src/renewfin/excel/operating.py::exit_rows": 145,
