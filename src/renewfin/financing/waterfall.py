@@ -465,7 +465,7 @@ def _fund_period(
     future_service: np.ndarray, af: float, cash: float, dsra: float, tax: float,
     loan_fees: float, principal_total: float, spill_total: float, earned: float,
     open_net: float,
-) -> tuple[float, float, float, float, float, float, float, float, float]:
+) -> tuple[float, float, float, float, float, float, float, float]:
     """Period ``t``'s sources and uses for scenario ``j`` before the waterfall: in
     construction (``af`` 1) the cash gap shared between the loans and equity (see
     ``_draw_loans``), interest paid from own funds met by cash in hand, then equity, and a
@@ -474,9 +474,8 @@ def _fund_period(
     the opening cash and reserve, ``tax``, ``loan_fees``, ``principal_total``,
     ``spill_total`` (construction interest paid in cash) and ``earned`` the period's [money];
     ``open_net`` the interest on opening balances net of subsidy [money]. Returns the
-    reserve and what the plan put in it, the gap, equity, the financing costs capitalised,
-    the interest subsidy, the loans' interest, the period's cash and the construction
-    interest capitalised [money]."""
+    reserve and what the plan put in it, the gap, equity, the interest subsidy, the loans'
+    interest, the period's cash and the construction interest capitalised [money]."""
     x = li.ops
     avail = af > 0
     dsra_fund = 0.0
@@ -500,7 +499,6 @@ def _fund_period(
     cap_interest = af * (bond_interest + rolled_total + spill_total + own_total) - (
         af - af * x[I_CAP_SHARE, j, t]
     ) * (bond_interest + open_net)
-    capitalised_now = cap_interest + af * (x[I_BOND_FEES, j, t] + loan_fees)
 
     # Cash this period: in construction only a surplus of sources is carried.
     if avail:
@@ -511,10 +509,7 @@ def _fund_period(
             + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
             + subsidy_total + earned
         )
-    return (
-        dsra, dsra_fund, gap, equity, capitalised_now, subsidy_total, interest_total, cash_t,
-        cap_interest,
-    )
+    return dsra, dsra_fund, gap, equity, subsidy_total, interest_total, cash_t, cap_interest
 
 
 @inlined_kernel
@@ -626,12 +621,13 @@ def scenario_pass(
         # Construction: the cash gap is shared between the loans and equity (see
         # ``_draw_loans``); interest paid from own funds is met by cash in hand, then equity.
         # A DSRA funded by the plan is filled at completion, as a use of the period.
-        (dsra, dsra_fund, gap, equity, capitalised_now, subsidy_total, interest_total, cash_t,
-         cap_interest) = _fund_period(
+        dsra, dsra_fund, gap, equity, subsidy_total, interest_total, cash_t, cap_interest = (
+            _fund_period(
             li, j, t, facility, share, work, future_service, af, cash, dsra, tax, loan_fees,
-            principal_total, spill_total, earned, open_net,
+                principal_total, spill_total, earned, open_net,
+            )
         )
-        capitalised = capitalised + capitalised_now
+        capitalised = capitalised + cap_interest + af * (x[I_BOND_FEES, j, t] + loan_fees)
         loan_service = interest_total + principal_total
         dist, lockup, bond_short, loan_short, dsra_change = 0.0, False, 0.0, 0.0, dsra_fund
         paid[:] = 0.0
