@@ -54,7 +54,6 @@ LONG_MODULES: dict[str, int] = {
     "src/renewfin/excel/operating.py": 2082,
     "src/renewfin/excel/template.py": 1303,
     "src/renewfin/sensitivity.py": 1240,
-    "src/renewfin/finance.py": 1084,
     "src/renewfin/excel/outputs.py": 917,
     "src/renewfin/spec/funding.py": 908,
     "src/renewfin/cli.py": 853,
