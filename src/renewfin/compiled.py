@@ -38,11 +38,12 @@ cached compiled code was built from."""
 
 
 def sources_fingerprint(package: Path = PACKAGE) -> str:
-    """SHA-256 of every module of ``package`` that defines kernels (file names and bytes)."""
+    """SHA-256 of every module of ``package`` that defines kernels or holds data compiled
+    code reads (a comment ``# kernel data``) (file names and bytes)."""
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         text = path.read_bytes()
-        if b"@kernel" in text:
+        if b"@kernel" in text or b"@inlined_kernel" in text or b"# kernel data" in text:
             digest.update(str(path.relative_to(package)).encode() + b"\0" + text)
     return digest.hexdigest()
 

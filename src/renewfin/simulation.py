@@ -602,6 +602,22 @@ def _convergence_row(
     return row
 
 
+def _batches(
+    scenario: ScenarioSpec, n: int, seed: int, auto: bool
+) -> tuple[list[int], list[np.random.SeedSequence]]:
+    """The sizes of the batches the Monte Carlo draws and the seed of each: one batch of
+    ``n`` from ``seed``, or with auto-stop (``auto``, which implies a convergence section)
+    batches of the convergence section's size, each from a child of the seed."""
+    conv = scenario.convergence
+    batches = (
+        [n]
+        if not auto or conv is None
+        else [min(conv.batch, n - k) for k in range(0, n, conv.batch)]
+    )
+    seeds = mc.spawn_seeds(seed, len(batches)) if auto else [np.random.SeedSequence(seed)]
+    return batches, seeds
+
+
 def simulate(
     spec: ProjectSpec,
     scenario: ScenarioSpec,
@@ -653,13 +669,7 @@ def simulate(
     failed: list[int] = []
     why: list[pd.DataFrame] = []
     repair = None
-    conv = scenario.convergence
-    batches = (
-        [n]
-        if not auto or conv is None  # auto implies a convergence section (checked above)
-        else [min(conv.batch, n - k) for k in range(0, n, conv.batch)]
-    )
-    seeds = mc.spawn_seeds(seed, len(batches)) if auto else [np.random.SeedSequence(seed)]
+    batches, seeds = _batches(scenario, n, seed, auto)
     done = 0
     collector = sim_lines.LineCollector(lines, n) if lines else None
     for size, child in zip(batches, seeds, strict=True):
@@ -700,15 +710,8 @@ def simulate(
             if row["converged"]:
                 break
     sim = Simulation(
-        spec,
-        scenario,
-        prepared,
-        _joined(samples),
-        _joined(metrics),
-        seed,
-        repair,
-        pd.DataFrame(history) if history else None,
-        failed=failed,
+        spec, scenario, prepared, _joined(samples), _joined(metrics), seed, repair,
+        pd.DataFrame(history) if history else None, failed=failed,
         why=pd.concat(why, ignore_index=True).fillna(0).astype(np.int8) if why else None,
         lines=collector.bands() if collector is not None else {},
     )

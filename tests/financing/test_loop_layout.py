@@ -1,17 +1,19 @@
 """The compiled loop addresses its inputs and outputs by position
-(renewfin.financing.waterfall): every position constant must name the line at its
-position, so that a line added to a tuple in the wrong place fails here, not silently."""
+(renewfin.financing.waterfall; the tuples of names in renewfin.financing.loop_data): every
+position constant must name the line at its position, so that a line added to a tuple in
+the wrong place fails here, not silently."""
 
 from __future__ import annotations
 
 import pytest
 
+from renewfin.financing import loop_data as data
 from renewfin.financing import waterfall as wf
 
 
 @pytest.mark.parametrize(
     ("names", "prefix"),
-    [(wf.LINES, ""), (wf.LOAN_LINES, ""), (wf.FUND_LINES, "F_"), (wf.OPS, "I_")],
+    [(data.LINES, ""), (data.LOAN_LINES, ""), (data.FUND_LINES, "F_"), (data.OPS, "I_")],
 )
 def test_position_constants_match_the_line_names(names: tuple[str, ...], prefix: str) -> None:
     for position, name in enumerate(names):
@@ -22,5 +24,5 @@ def test_position_constants_match_the_line_names(names: tuple[str, ...], prefix:
 
 
 def test_step_codes_are_the_kernel_constants() -> None:
-    for step, code in wf.STEP_CODES.items():
+    for step, code in data.STEP_CODES.items():
         assert getattr(wf, step.name) == code

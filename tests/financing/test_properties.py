@@ -23,7 +23,7 @@ from renewfin.compiled import owned
 from renewfin.engine import Result, run
 from renewfin.financing import sizing as sizing_module
 from renewfin.financing import waterfall
-from renewfin.financing.waterfall import Buffers
+from renewfin.financing.loop_data import Buffers
 from renewfin.spec import ProjectSpec, validate_data
 from renewfin.testing import minimal_spec
 

@@ -97,11 +97,31 @@ def spend_profile(t: np.ndarray, phase: PhaseTiming, schedule: list[float] | Non
 
 def build(ctx: RunContext) -> list[AssetGroup]:
     """Record the investment line items; return the asset groups for depreciation."""
-    spec, inputs, led = ctx.spec, ctx.inputs, ctx.ledger
+    spec = ctx.spec
+    zeros = np.zeros((1, ctx.timeline.n_periods))
+    base, phase_of = _base_items(ctx)
+    capex, by_phase = _with_contingency(ctx, base, phase_of, zeros)
+    items = {i.name: i for i in spec.investment}
+    vat_rates = {name: _input_vat_rate(ctx, items[name]) for name in capex}
+    credited = {
+        n: credited_vat_per_gross(vat_rates[n], input_vat_credit_share(spec, items[n]))
+        for n in capex
+    }
+    _record_items(ctx, capex, items)
+    price_cont_by_phase = _price_contingency(ctx, by_phase, items, zeros)
+    deed = _record_totals(
+        ctx, capex, by_phase, phase_of, price_cont_by_phase, items, vat_rates, credited, zeros
+    )
+    return _asset_groups(ctx, by_phase, phase_of, price_cont_by_phase, items, deed, credited)
+
+
+def _base_items(ctx: RunContext) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Each investment item but the contingencies, spread over its phase's construction
+    periods (its overrun applied), (S|1, T) [money], and each item's phase; a diagnostic
+    for an item whose construction runs past the horizon."""
+    spec, inputs = ctx.spec, ctx.inputs
     t = ctx.timeline.t
     overrun = inputs.scalar(RISK_OVERRUN, 0.0)
-    zeros = np.zeros((1, ctx.timeline.n_periods))
-
     base: dict[str, np.ndarray] = {}
     phase_of: dict[str, str] = {}
     profiles: dict[tuple[str, tuple[float, ...] | None], np.ndarray] = {}
@@ -128,7 +148,16 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 "not recorded"
             )
 
-    # Basic contingency per phase: rate × its base categories spent in that phase.
+    return base, phase_of
+
+
+def _with_contingency(
+    ctx: RunContext, base: dict[str, np.ndarray], phase_of: dict[str, str], zeros: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
+    """Every item's investment, (S|1, T) [money], the basic contingency (基本预备费) of each
+    phase being its rate × its base categories spent in that phase; and each item's
+    investment by (item, phase)."""
+    spec, inputs = ctx.spec, ctx.inputs
     by_phase: dict[tuple[str, str], np.ndarray] = {}
     capex: dict[str, np.ndarray] = {}
     for item in spec.investment:
@@ -147,12 +176,14 @@ def build(ctx: RunContext) -> list[AssetGroup]:
                 total = total + part
         capex[item.name] = total
 
-    items = {i.name: i for i in spec.investment}
-    vat_rates = {name: _input_vat_rate(ctx, items[name]) for name in capex}
-    credited = {
-        n: credited_vat_per_gross(vat_rates[n], input_vat_credit_share(spec, items[n]))
-        for n in capex
-    }
+    return capex, by_phase
+
+
+def _record_items(
+    ctx: RunContext, capex: dict[str, np.ndarray], items: dict[str, InvestmentItem]
+) -> None:
+    """Record each item's investment line (``capex.item[…]``)."""
+    led = ctx.ledger
     for name, values in capex.items():
         cat = items[name].category
         led.add(
@@ -163,6 +194,16 @@ def build(ctx: RunContext) -> list[AssetGroup]:
             group="investment",
         )
 
+
+
+def _price_contingency(
+    ctx: RunContext, by_phase: dict[tuple[str, str], np.ndarray],
+    items: dict[str, InvestmentItem], zeros: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Record the price contingency (涨价预备费) on the escalating items; return it by phase,
+    (S|1, T) [money]."""
+    spec, inputs, led = ctx.spec, ctx.inputs, ctx.ledger
+    t = ctx.timeline.t
     # Price contingency (涨价预备费): I_t [(1+f)^(m + (t − start + 0.5)/ppy) − 1], t from the
     # start of construction (the textbook (1+f)^m (1+f)^0.5 (1+f)^(t−1) for annual periods).
     pc = spec.price_contingency
@@ -179,6 +220,20 @@ def build(ctx: RunContext) -> list[AssetGroup]:
         "capex.price_contingency", "涨价预备费", "Price contingency", price_cont, group="investment"
     )
 
+    return price_cont_by_phase
+
+
+def _record_totals(
+    ctx: RunContext, capex: dict[str, np.ndarray], by_phase: dict[tuple[str, str], np.ndarray],
+    phase_of: dict[str, str], price_cont_by_phase: dict[str, np.ndarray],
+    items: dict[str, InvestmentItem], vat_rates: dict[str, float],
+    credited: dict[str, float], zeros: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Record the deed tax, the construction investment (in all, by phase and by category),
+    its creditable input VAT and the works handed over; return the deed tax by item,
+    (S|1, T) [money]."""
+    spec, led = ctx.spec, ctx.ledger
+    price_cont = sum(price_cont_by_phase.values(), zeros)
     # 契税 on the land the company acquires, capitalised into the land (DOMAIN.md §6).
     deed = {n: capex[n] / (1.0 + vat_rates[n]) * ctx.rates.deed for n in deed_taxed(spec)}
     if deed:
@@ -232,6 +287,16 @@ def build(ctx: RunContext) -> list[AssetGroup]:
             group="investment",
         )
 
+    return deed
+
+
+def _asset_groups(
+    ctx: RunContext, by_phase: dict[tuple[str, str], np.ndarray], phase_of: dict[str, str],
+    price_cont_by_phase: dict[str, np.ndarray], items: dict[str, InvestmentItem],
+    deed: dict[str, np.ndarray], credited: dict[str, float],
+) -> list[AssetGroup]:
+    """The asset groups for depreciation, by asset class and phase."""
+    pc = ctx.spec.price_contingency
     # Original values of the assets the company keeps, net of credited input VAT (VAT not
     # credited stays in the cost).
     groups: dict[tuple[str, str], np.ndarray] = {}

@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from renewfin.compiled import inlined_kernel, kernel
+from renewfin.financing.loop_data import LoopInputs
 from renewfin.financing.waterfall import (
     CAPITALISED,
     CFADS,
@@ -54,7 +55,6 @@ from renewfin.financing.waterfall import (
     I_BOND_DS,
     INTEREST,
     PRINCIPAL,
-    LoopInputs,
 )
 from renewfin.instruments import loan as loan_math
 

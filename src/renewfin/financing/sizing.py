@@ -38,6 +38,7 @@ import numpy as np
 from renewfin.compiled import inlined_kernel, kernel, owned
 from renewfin.errors import ConvergenceError
 from renewfin.financing.bounds import SAFETY, dscr_bound, llcr_bound
+from renewfin.financing.loop_data import Buffers, LoopInputs, Operations, Periods, Workspace
 from renewfin.financing.plan import FundingPlan
 from renewfin.financing.waterfall import (
     BOND_SERVICE,
@@ -48,11 +49,6 @@ from renewfin.financing.waterfall import (
     GAP,
     INTEREST_CAPITALISED,
     LOAN_SERVICE,
-    Buffers,
-    LoopInputs,
-    Operations,
-    Periods,
-    Workspace,
     scenario_pass,
     scenario_shape,
 )

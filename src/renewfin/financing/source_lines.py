@@ -7,8 +7,8 @@ import numpy as np
 
 from renewfin.core import exit
 from renewfin.core.context import RunContext
+from renewfin.financing.loop_data import Periods
 from renewfin.financing.plan import FundingPlan
-from renewfin.financing.waterfall import Periods
 from renewfin.ledger import Kind, Ledger
 
 IDC_PAID_LABELS = {

@@ -8,9 +8,9 @@ from renewfin.core.context import RunContext
 from renewfin.core.investment import AssetGroup
 from renewfin.financing import source_lines as sources
 from renewfin.financing import statements
+from renewfin.financing.loop_data import Operations, Periods
 from renewfin.financing.plan import FundingPlan, compile_plan
 from renewfin.financing.sizing import Sizing, size_and_run
-from renewfin.financing.waterfall import Operations, Periods
 from renewfin.ledger import Detail
 from renewfin.spec.funding import DistributionPolicy, Drawdown, DsraFunding
 

@@ -7,8 +7,8 @@ import numpy as np
 
 from renewfin.core.context import RunContext
 from renewfin.finance import cumulative
+from renewfin.financing.loop_data import Operations, Periods
 from renewfin.financing.plan import FundingPlan
-from renewfin.financing.waterfall import Operations, Periods
 from renewfin.ledger import Kind
 
 

@@ -28,439 +28,20 @@ remaining cash goes to the fund and the shareholders.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from typing import NamedTuple
-
 import numpy as np
 
-from renewfin.compiled import inlined_kernel, kernel, owned
+from renewfin.compiled import inlined_kernel, kernel
 from renewfin.core import tax as tax_math
-from renewfin.financing.plan import FundingPlan
+from renewfin.financing.loop_data import (
+    FUND_LINES,
+    LINES,
+    LOAN_LINES,
+    OPS,
+    LoopInputs,
+    Workspace,
+)
 from renewfin.instruments import fund as fund_math
 from renewfin.instruments import loan as loan_math
-from renewfin.spec.funding import Fund, FundAccrual, PriorityStep
-
-
-@dataclass(frozen=True)
-class Operations:
-    """What the loop takes from the operating model, each (S|1, T) unless noted [money]."""
-
-    n_scenarios: int
-    """S."""
-    capex: np.ndarray
-    """Construction investment including VAT."""
-    ocf: np.ndarray
-    """Operating cash flow before financing and income tax: revenue + output VAT +
-    operating subsidies − operating costs − input VAT − VAT payable − taxes and surcharges
-    − working capital invested + working capital recovered."""
-    taxable_before_dep: np.ndarray
-    """EBITDA plus taxable operating subsidies."""
-    untaxed_income: np.ndarray
-    """Income in profit but not taxable: non-taxable operating subsidies."""
-    dep_pre: np.ndarray
-    """Depreciation on original values without capitalised financing costs."""
-    ov_total: np.ndarray
-    """Original value of all assets without financing costs, (S,)."""
-    net_proceeds: np.ndarray
-    """REIT exit net proceeds."""
-    availability: np.ndarray
-    """Construction (drawdown) flag, bool."""
-    last_period: int
-    """Last period the asset is held (the horizon or the REIT exit)."""
-    exit: bool
-    """Whether the last period is a REIT exit (then a gain on disposal is taxed)."""
-    tax_rate: np.ndarray
-    """Income-tax rate, (S,)."""
-    carry_years: int
-    ppy: int
-    min_cash: float
-    distributable_share: float | None
-    """Share of net profit that may be distributed (1 − statutory reserve), or None when
-    distributions are limited by cash only."""
-    debt_first: bool = False
-    """Loans, in order, fund each construction gap before equity (else pro rata)."""
-    tax_factor: np.ndarray | float = 1.0
-    """Share of the income-tax rate due each period (三免三减半), (S|1, T) or 1."""
-    dep_gap: np.ndarray | float = 0.0
-    """Book less tax depreciation on original values without financing costs (tax lives,
-    企业所得税法实施条例 第六十条), (S|1, T) or 0; the loop scales it as the depreciation."""
-
-
-LINES = (
-    "cash_open",
-    "cash_close",
-    "equity_in",
-    "gap",
-    "tax",
-    "taxable",
-    "loss_used",
-    "dep",
-    "interest_capitalised",
-    "fees_capitalised",
-    "interest_expensed",
-    "fees_expensed",
-    "cfads",
-    "bond_service",
-    "loan_service",
-    "dsra_balance",
-    "dsra_change",
-    "distribution",
-    "interest_subsidy",
-    "gain",
-    "lockup",
-    "book_value",
-    "bond_shortfall",
-    "loan_shortfall",
-    "interest_income",
-    "subsidy_income",
-    "dep_adjustment",
-)
-LOAN_LINES = (
-    "opening",
-    "draw",
-    "interest",
-    "capitalised",
-    "principal",
-    "prepayment",
-    "upfront_fee",
-    "commitment_fee",
-    "closing",
-    "subsidy",
-    "idc_paid",
-)
-"""Each loan's lines; ``idc_paid`` is its construction interest paid in cash: all of it
-when the loan pays construction interest, else the part that no longer fits in the
-facility (see the module docstring)."""
-FUND_LINES = (
-    "contribution",
-    "senior_return",
-    "senior_capital",
-    "junior_return",
-    "junior_capital",
-    "upside",
-    "claim",
-)
-
-
-@dataclass
-class Periods:
-    """Everything the loop produced, arrays by name [money], each (S, T)."""
-
-    lines: dict[str, np.ndarray] = field(default_factory=dict)
-    loans: list[dict[str, np.ndarray]] = field(default_factory=list)
-    fund: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        return self.lines[key]
-
-
-@dataclass(frozen=True)
-class Buffers:
-    """The loop's outputs as three blocks, rewritten by every pass; ``periods`` views them
-    by name."""
-
-    lines: np.ndarray
-    """(len(LINES), S, T)."""
-    loans: np.ndarray
-    """(n_loans, len(LOAN_LINES), S, T)."""
-    fund: np.ndarray
-    """(len(FUND_LINES), S, T)."""
-
-    @classmethod
-    def empty(cls, s: int, n: int, n_loans: int) -> Buffers:
-        """Uninitialised buffers for S scenarios, T periods and ``n_loans`` loans: a solve's
-        last pass of each scenario writes every line of every period (``scenario_pass``
-        with ``full``), whether the solve converged or stopped at its iteration limit
-        (``renewfin.financing.sizing``), so nothing needs zeroing first. With the
-        environment variable ``RENEWFIN_CHECK_UNWRITTEN`` set (the test suite sets it) they
-        are filled with NaN instead, so that a value read before it is written shows in the
-        results."""
-        fill = np.nan if os.environ.get("RENEWFIN_CHECK_UNWRITTEN") else None
-
-        def make(shape: tuple[int, ...]) -> np.ndarray:
-            return np.empty(shape) if fill is None else np.full(shape, fill)
-
-        return cls(
-            make((len(LINES), s, n)),
-            make((n_loans, len(LOAN_LINES), s, n)),
-            make((len(FUND_LINES), s, n)),
-        )
-
-    @property
-    def periods(self) -> Periods:
-        """Views of the blocks by line name."""
-        return Periods(
-            dict(zip(LINES, self.lines, strict=True)),
-            [dict(zip(LOAN_LINES, block, strict=True)) for block in self.loans],
-            dict(zip(FUND_LINES, self.fund, strict=True)),
-        )
-
-
-OPS = (
-    "capex",
-    "ocf",
-    "taxable",
-    "untaxed",
-    "dep",
-    "proceeds",
-    "avail",
-    "grants",
-    "inject",
-    "fund_in",
-    "bond_issue",
-    "bond_service",
-    "bond_interest",
-    "bond_fees",
-    "bond_ds",
-    "bond_own",
-    "cap_share",
-    "reserve_open",
-    "tax_factor",
-    "dep_gap",
-)
-"""Per-period inputs of the loop, in the order of ``LoopInputs.ops``: ``bond_ds`` is the
-special-bond debt service on the basis of the ratios (interest and principal, less
-principal a refinancing tranche repays), ``bond_own`` the coupons of tranches that pay
-construction interest from own funds, ``cap_share`` the share of construction interest on
-opening balances that is capitalised (``renewfin.instruments.reserve``), ``reserve_open``
-the maintenance reserve's opening balance (it earns interest), ``tax_factor`` the share of
-the income-tax rate due (三免三减半, ``renewfin.core.tax.holiday_factor``), ``dep_gap``
-the book less the tax depreciation before financing costs (``dep_tax``)."""
-STEP_CODES: dict[PriorityStep, int] = {
-    PriorityStep.BOND: 0,
-    PriorityStep.LOAN: 1,
-    PriorityStep.RESERVES: 2,
-    PriorityStep.SWEEP: 3,
-    PriorityStep.FUND: 4,
-    PriorityStep.EQUITY: 5,
-}
-"""Integer code of each waterfall step, as the compiled loop reads it."""
-
-
-class LoopInputs(NamedTuple):
-    """Everything fixed over the passes of one solve, as contiguous arrays and plain
-    numbers that the compiled loop reads."""
-
-    ops: np.ndarray
-    """(len(OPS), S, T): the operating lines and scheduled sources [money]; ``avail`` is
-    the construction flag as 0/1."""
-    rates: np.ndarray
-    """(n_loans, S, T): period rate (annual / ppy)."""
-    sub_share: np.ndarray
-    """(n_loans, S, T): share of each loan's interest paid by interest subsidies."""
-    sub_taxable: np.ndarray
-    """(n_loans, S, T): the taxable part of that share."""
-    loan_ints: np.ndarray
-    """(n_loans, 4): financial close, first repayment period, maturity, profile code."""
-    loan_floats: np.ndarray
-    """(n_loans, 4): target DSCR of a sculpted profile (NaN otherwise), cash-sweep share,
-    share of a period its drawings are outstanding (``DrawTiming.weight``), 1 when it pays
-    construction interest from own funds (else 0)."""
-    custom: np.ndarray
-    """(n_loans, 2, T): custom profile's weight of each period and Σ of the weights from
-    it to maturity."""
-    fees: np.ndarray
-    """(n_loans, 2, S): up-front and commitment fee rates."""
-    ov_total: np.ndarray
-    """(S,) original value of the assets without financing costs [money]."""
-    tax_rate: np.ndarray
-    """(S,) income-tax rate."""
-    cash_rate: np.ndarray
-    """(S,) period rate earned on cash and reserve balances."""
-    priority: np.ndarray
-    """Step codes (``STEP_CODES``) in the order of the waterfall."""
-    ppy: int
-    last_period: int
-    """Last period the asset is held (the horizon or the REIT exit)."""
-    is_exit: bool
-    carry_years: int
-    min_cash: float
-    distributable_share: float
-    """Share of net profit that may be distributed; NaN when limited by cash only."""
-    debt_first: bool
-    dsra_months: float
-    dsra_from_plan: bool
-    """The DSRA is first filled at completion as a use of the funding plan."""
-    lockup_floor: float
-    """Highest distribution lock-up DSCR of the loans; NaN when none."""
-    fund_on: bool
-    fund_end: int
-    """Last period of the fund's term."""
-    fund_terms: np.ndarray
-    """(6,) senior and junior preferred returns [1/yr], senior share, upside share, 1 when
-    the returns compound (``FundAccrual``), the contributions' ``DrawTiming.weight``."""
-
-    @classmethod
-    def build(
-        cls,
-        plan: FundingPlan,
-        ops: Operations,
-        fund_spec: Fund | None,
-        priority: list[PriorityStep],
-        dsra_months: float,
-        dsra_from_plan: bool = False,
-    ) -> LoopInputs:
-        """Broadcast the operating lines, scheduled sources and loan terms once."""
-        s, n = ops.n_scenarios, ops.ocf.shape[1]
-        nl = len(plan.loans)
-        zeros = np.zeros((1, n))
-
-        def full(a: np.ndarray | None) -> np.ndarray:
-            return np.broadcast_to(np.asarray(zeros if a is None else a, dtype=float), (s, n))
-
-        sub_share = np.zeros((nl, s, n))
-        sub_taxable = np.zeros((nl, s, n))
-        for k, share, taxable in plan.interest_subsidies.values():
-            sub_share[k] += full(share)
-            if taxable:
-                sub_taxable[k] += full(share)
-        lines = {
-            "capex": ops.capex,
-            "ocf": ops.ocf,
-            "taxable": ops.taxable_before_dep,
-            "untaxed": ops.untaxed_income,
-            "dep": ops.dep_pre,
-            "proceeds": ops.net_proceeds,
-            "avail": ops.availability,
-            "grants": sum(plan.grants.values(), zeros),
-            "inject": sum(plan.injections.values(), zeros),
-            "fund_in": plan.fund_contribution,
-            "bond_issue": sum((b.schedule.issue for b in plan.bonds), zeros),
-            "bond_service": sum((b.schedule.service for b in plan.bonds), zeros),
-            "bond_interest": sum((b.schedule.interest for b in plan.bonds), zeros),
-            "bond_fees": sum((b.schedule.fees for b in plan.bonds), zeros),
-            "bond_ds": sum(
-                (
-                    b.schedule.interest
-                    + b.schedule.principal
-                    - (0.0 if b.refinanced_principal is None else b.refinanced_principal)
-                    for b in plan.bonds
-                ),
-                zeros,
-            ),
-            "bond_own": sum((b.schedule.interest for b in plan.bonds if b.paid_interest), zeros),
-            "cap_share": plan.cap_share,
-            "reserve_open": zeros if plan.mmra is None else plan.mmra.opening,
-            "tax_factor": zeros + ops.tax_factor,
-            "dep_gap": zeros + ops.dep_gap,
-        }
-        rates = np.zeros((nl, s, n))
-        fees = np.zeros((nl, 2, s))
-        custom = np.zeros((nl, 2, n))
-        for k, ln in enumerate(plan.loans):
-            rates[k] = full(ln.rate) / ops.ppy
-            fees[k, 0] = np.broadcast_to(ln.upfront_fee_rate + ln.stamp_duty_rate, (s,))
-            fees[k, 1] = np.broadcast_to(ln.commitment_fee_rate, (s,))
-            for t in range(n):
-                custom[k, :, t] = ln.terms.custom_share(t)
-        floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
-        return cls(
-            ops=owned(np.stack([full(lines[k]) for k in OPS])),
-            rates=rates,
-            sub_share=sub_share,
-            sub_taxable=sub_taxable,
-            loan_ints=np.array(
-                [
-                    [ln.close, ln.terms.repay_start, ln.terms.maturity,
-                     loan_math.PROFILE_CODES[ln.terms.profile]]
-                    for ln in plan.loans
-                ],
-                dtype=np.int64,
-            ).reshape(nl, 4),
-            loan_floats=np.array(
-                [
-                    [ln.terms.target_dscr_value, ln.cash_sweep, ln.draw_weight,
-                     float(ln.paid_interest)]
-                    for ln in plan.loans
-                ],
-                dtype=float,
-            ).reshape(nl, 4),
-            custom=custom,
-            fees=fees,
-            ov_total=owned(ops.ov_total, (s,)),
-            tax_rate=owned(ops.tax_rate, (s,)),
-            cash_rate=owned(np.broadcast_to(plan.cash_rate[:, 0], (s,)) / ops.ppy, (s,)),
-            priority=np.array([STEP_CODES[p] for p in priority], dtype=np.int64),
-            ppy=int(ops.ppy),
-            last_period=int(ops.last_period),
-            is_exit=bool(ops.exit),
-            carry_years=int(ops.carry_years),
-            min_cash=float(ops.min_cash),
-            distributable_share=(
-                np.nan if ops.distributable_share is None else float(ops.distributable_share)
-            ),
-            debt_first=bool(ops.debt_first),
-            dsra_months=float(dsra_months),
-            dsra_from_plan=bool(dsra_from_plan and dsra_months > 0),
-            lockup_floor=float(max(floors)) if floors else np.nan,
-            fund_on=fund_spec is not None,
-            fund_end=(
-                round((fund_spec.start_year + fund_spec.term_years) * ops.ppy) - 1
-                if fund_spec is not None
-                else n
-            ),
-            fund_terms=(
-                np.array(
-                    [fund_spec.senior_return, fund_spec.junior_return, fund_spec.senior_share,
-                     fund_spec.upside_share, float(fund_spec.accrual is FundAccrual.COMPOUND),
-                     fund_spec.draw_timing.weight],
-                    dtype=float,
-                )
-                if fund_spec is not None
-                else np.zeros(6)
-            ),
-        )
-
-
-class Workspace(NamedTuple):
-    """Scratch state of one scenario's pass, reused from scenario to scenario: one (n_loans,)
-    array per loan quantity [money], so that the period loop reads each as a field (a row
-    of one 2-D array is a new array view each time it is taken, which cost the loop about
-    0.9 µs a period)."""
-
-    bal: np.ndarray
-    """Each loan's balance before the period's drawings."""
-    drawn: np.ndarray
-    """What each loan has drawn so far, capitalised interest included."""
-    upfront: np.ndarray
-    """The period's up-front fee."""
-    commit: np.ndarray
-    """The period's commitment fee."""
-    int_open: np.ndarray
-    """The period's interest on the opening balance."""
-    principal: np.ndarray
-    """The period's scheduled principal."""
-    draws: np.ndarray
-    """The period's drawings."""
-    interest: np.ndarray
-    """The period's interest, on the opening balance and the drawings outstanding."""
-    subsidy: np.ndarray
-    """The period's interest subsidy."""
-    rolled: np.ndarray
-    """The period's capitalised construction interest."""
-    prepay: np.ndarray
-    """The period's prepayment by the cash sweep."""
-    spill: np.ndarray
-    """The period's construction interest paid in cash."""
-    losses: np.ndarray
-    """The loss state of ``renewfin.core.tax.use_losses``: tax losses by the model year they
-    arose in and the tax year to date (``renewfin.core.tax.loss_state``)."""
-    fund: np.ndarray
-    """(4,) the fund's balances (``renewfin.instruments.fund``)."""
-    paid: np.ndarray
-    """(5,) the fund's payments of a period."""
-
-    @classmethod
-    def create(cls, n_loans: int, n_periods: int, ppy: int) -> Workspace:
-        """Scratch arrays for ``n_loans`` loans over ``n_periods`` periods."""
-        def row() -> np.ndarray:
-            return np.zeros(n_loans)
-
-        return cls(
-            row(), row(), row(), row(), row(), row(), row(), row(), row(), row(), row(), row(),
-            tax_math.loss_state(n_periods, ppy), np.zeros(4), np.zeros(5),
-        )
 
 
 @kernel
@@ -711,6 +292,250 @@ def _reserve_step(
 
 
 @inlined_kernel
+def _pay_in_priority(
+    li: LoopInputs, work: Workspace, j: int, t: int, avail: bool, closing: bool,
+    after_end: bool, cash_t: float, loan_service: float, loan_fees: float, cfads: float,
+    future_service: np.ndarray, dsra: float, dsra_change: float, distributable: float,
+) -> tuple[float, float, float, bool, float, float, float, float, float]:
+    """Period ``t``'s cash ``cash_t`` [money] through the waterfall steps in the order of
+    ``li.priority`` (bond service, loan service and fees, the DSRA, the cash sweep, the fund,
+    equity distributions), for scenario ``j``; ``dsra`` the reserve's balance [money],
+    ``dsra_change`` its change so far this period, ``distributable`` the profit that may
+    still be distributed [money] (``li.distributable_share``). Returns the cash left, the
+    loan service paid, the distribution, whether distributions are locked up, the bond and
+    the loan shortfall, the reserve's balance and change, and the distributable profit left
+    [money]; the sweep's prepayments go to ``work.prepay`` and the fund's payments to
+    ``work.paid``."""
+    x = li.ops
+    priority, loan_floats, ppy = li.priority, li.loan_floats, li.ppy
+    min_cash, dsra_months, lockup_floor = li.min_cash, li.dsra_months, li.lockup_floor
+    fund_on, fund_end, upside_share = li.fund_on, li.fund_end, li.fund_terms[3]
+    nl = li.rates.shape[0]
+    limited = not np.isnan(li.distributable_share)
+    has_floor = not np.isnan(lockup_floor)
+    bal, draws, rolled, principal = work.bal, work.draws, work.rolled, work.principal
+    prepay, fstate, paid = work.prepay, work.fund, work.paid
+    paid_loans = 0.0
+    dist = 0.0
+    lockup = False
+    bond_short = 0.0
+    loan_short = 0.0
+    for step in priority:
+        if step == BOND:
+            owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
+            bond_short = owed - min(owed, max(cash_t, 0.0))
+            cash_t = cash_t - owed
+        elif step == LOAN:
+            paid_loans = loan_service
+            owed = 0.0 if avail else paid_loans + loan_fees
+            loan_short = owed - min(owed, max(cash_t, 0.0))
+            cash_t = cash_t - owed
+        elif step == RESERVES:
+            if dsra_months <= 0 or avail:
+                continue
+            target = (
+                0.0
+                if closing or after_end
+                else dsra_target(future_service, t, dsra_months, ppy)
+            )
+            new, cash_t = _reserve_step(dsra, cash_t, target, avail)
+            dsra_change = new - dsra
+            dsra = new
+        elif step == SWEEP:
+            for i in range(nl):
+                if loan_floats[i, 1] <= 0:
+                    continue
+                rest = bal[i] + draws[i] + rolled[i] - principal[i]
+                amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
+                prepay[i] = 0.0 if avail else amount
+                cash_t = cash_t - prepay[i]
+        else:  # FUND or EQUITY: distributions, unless locked up
+            if step == FUND and not fund_on:
+                continue
+            lockup = False
+            if has_floor and not closing:
+                ds = x[I_BOND_SERVICE, j, t] + paid_loans
+                lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
+            allowed = not avail and not lockup
+            keep_cash = 0.0 if closing else min_cash
+            if step == FUND:
+                room = (
+                    np.inf if not limited or closing else max(distributable, 0.0)
+                )
+                fund_math.pay_one(
+                    fstate,
+                    cash_t - keep_cash if allowed else 0.0,
+                    closing or t >= fund_end,
+                    upside_share,
+                    room,
+                    paid,
+                )
+                cash_t = cash_t - (
+                    (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
+                    + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
+                       + paid[fund_math.UPSIDE])
+                )
+                distributable = distributable - (
+                    paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
+                    + paid[fund_math.UPSIDE]
+                )
+            else:
+                dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
+                if limited and not closing:
+                    dist = min(dist, max(distributable, 0.0))
+                distributable = distributable - dist
+                cash_t = cash_t - dist
+
+    return (
+        cash_t, paid_loans, dist, lockup, bond_short, loan_short, dsra, dsra_change,
+        distributable,
+    )
+
+
+@inlined_kernel
+def _write_rest(
+    out: np.ndarray, out_fund: np.ndarray, j: int, t: int, cash: float, cash_t: float,
+    equity: float, tax: float, taxable: float, used: float, dep: float, int_exp: float,
+    fee_exp: float, dsra: float, dsra_change: float, dist: float, subsidy_total: float,
+    bond_short: float, loan_short: float, gain: float, locked: float, book_value: float,
+    earned: float, subsidy_income: float, dep_adj: float, fund_in: float,
+    paid: np.ndarray, fstate: np.ndarray,
+) -> None:
+    """Write period ``t`` of scenario ``j``'s lines that the sizing does not read (a pass
+    with ``full``): cash, equity, tax, depreciation, expensed financing costs, the reserve,
+    distributions, shortfalls, the gain on disposal, the lock-up flag, book value and
+    interest and subsidy income to ``out``, and the fund's flows (``paid``, the state
+    ``fstate``) to ``out_fund`` [money]."""
+    out[CASH_OPEN, j, t] = cash
+    out[CASH_CLOSE, j, t] = cash_t
+    out[EQUITY_IN, j, t] = equity
+    out[TAX, j, t] = tax
+    out[TAXABLE, j, t] = taxable
+    out[LOSS_USED, j, t] = used
+    out[DEP, j, t] = dep
+    out[INTEREST_EXPENSED, j, t] = int_exp
+    out[FEES_EXPENSED, j, t] = fee_exp
+    out[DSRA_BALANCE, j, t] = dsra
+    out[DSRA_CHANGE, j, t] = dsra_change
+    out[DISTRIBUTION, j, t] = dist
+    out[INTEREST_SUBSIDY, j, t] = subsidy_total
+    out[BOND_SHORTFALL, j, t] = bond_short
+    out[LOAN_SHORTFALL, j, t] = loan_short
+    out[GAIN, j, t] = gain
+    out[LOCKUP, j, t] = locked
+    out[BOOK_VALUE, j, t] = book_value
+    out[INTEREST_INCOME, j, t] = earned
+    out[SUBSIDY_INCOME, j, t] = subsidy_income
+    out[DEP_ADJUSTMENT, j, t] = dep_adj
+    out_fund[CONTRIBUTION, j, t] = fund_in
+    out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
+    out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
+    out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
+    out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
+    out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
+    out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
+
+
+@inlined_kernel
+def _depreciation(
+    li: LoopInputs, j: int, t: int, capitalised: float, ov: float, closing: bool,
+    acc_dep: float, acc_gap: float,
+) -> tuple[float, float, float, float, float]:
+    """Period ``t``'s book depreciation and its tax adjustment for scenario ``j``, each on
+    the original values ``ov`` raised by the capitalised financing costs ``capitalised``
+    [money], and the gain on a disposal at the exit [money]; ``acc_dep``,
+    ``acc_gap`` their sums so far. Tax depreciation: the taxable income adds back book less
+    tax depreciation, and at a disposal takes off what it added (the tax basis is cost less
+    tax depreciation). Returns depreciation, its tax adjustment, the gain and both sums."""
+    x = li.ops
+    dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
+    acc_dep += dep
+    dep_adj = x[I_DEP_GAP, j, t] * (1.0 + capitalised / ov)
+    acc_gap += dep_adj
+    gain = 0.0
+    if li.is_exit and closing:
+        dep_adj -= acc_gap
+        gain = x[I_PROCEEDS, j, t] - (li.ov_total[j] + capitalised - acc_dep)
+    return dep, dep_adj, gain, acc_dep, acc_gap
+
+
+@inlined_kernel
+def _fund_period(
+    li: LoopInputs, j: int, t: int, facility: np.ndarray, share: np.ndarray, work: Workspace,
+    future_service: np.ndarray, af: float, cash: float, dsra: float, tax: float,
+    loan_fees: float, principal_total: float, spill_total: float, earned: float,
+    open_net: float,
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """Period ``t``'s sources and uses for scenario ``j`` before the waterfall: in
+    construction (``af`` 1) the cash gap shared between the loans and equity (see
+    ``_draw_loans``), interest paid from own funds met by cash in hand, then equity, and a
+    DSRA funded by the plan filled at completion, as a use of the period; the cash of the
+    period (in construction only a surplus of sources is carried). ``cash`` and ``dsra``
+    the opening cash and reserve, ``tax``, ``loan_fees``, ``principal_total``,
+    ``spill_total`` (construction interest paid in cash) and ``earned`` the period's [money];
+    ``open_net`` the interest on opening balances net of subsidy [money]. Returns the
+    reserve and what the plan put in it, the gap, equity, the interest subsidy, the loans'
+    interest, the period's cash and the construction interest capitalised [money]."""
+    x = li.ops
+    avail = af > 0
+    dsra_fund = 0.0
+    if li.dsra_from_plan and _completion(li, j, t):
+        dsra_fund = max(dsra_target(future_service, t, li.dsra_months, li.ppy) - dsra, 0.0)
+        dsra = dsra + dsra_fund
+    g0 = (
+        x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] - af * x[I_BOND_OWN, j, t] + loan_fees
+        + tax - x[I_OCF, j, t] - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t]
+        - x[I_BOND_ISSUE, j, t] - cash + principal_total + spill_total - earned + dsra_fund
+    )
+    need = avail and g0 > 0
+    gap = g0 if need else 0.0
+    drawn_total, rolled_total, own_total, subsidy_total, interest_total = _draw_loans(
+        li, j, t, facility, share, work, need, gap, af
+    )
+    own = af * x[I_BOND_OWN, j, t] + own_total
+    surplus = max(-g0, 0.0) if avail else 0.0
+    equity = max(gap - drawn_total, 0.0) + max(own - surplus, 0.0)
+    bond_interest = x[I_BOND_INTEREST, j, t]
+    cap_interest = af * (bond_interest + rolled_total + spill_total + own_total) - (
+        af - af * x[I_CAP_SHARE, j, t]
+    ) * (bond_interest + open_net)
+
+    # Cash this period: in construction only a surplus of sources is carried.
+    if avail:
+        cash_t = max(surplus - own, 0.0)
+    else:
+        cash_t = (
+            cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
+            + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
+            + subsidy_total + earned
+        )
+    return dsra, dsra_fund, gap, equity, subsidy_total, interest_total, cash_t, cap_interest
+
+
+@inlined_kernel
+def _income_tax(
+    li: LoopInputs, j: int, t: int, losses: np.ndarray, af: float, xe: float,
+    open_total: float, loan_fees: float, dep: float, dep_adj: float, gain: float,
+    sub_income: float, earned: float,
+) -> tuple[float, float, float, float, float]:
+    """Period ``t``'s income tax for scenario ``j``: the interest and fees expensed (``xe``
+    the expensed share of construction interest, ``af`` 1 in construction), the taxable
+    income after depreciation ``dep`` and its tax adjustment ``dep_adj``, the gain on
+    disposal, taxable subsidy and interest income, the losses used (the loss pool
+    ``losses``, ``renewfin.core.tax.use_losses``) and the tax [money]. Returns interest
+    expensed, fees expensed, taxable income, losses used and tax."""
+    x = li.ops
+    int_exp = xe * (x[I_BOND_INTEREST, j, t] + open_total)
+    fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * (1.0 - af)
+    taxable = (
+        x[I_TAXABLE, j, t] - dep + dep_adj + gain + sub_income + earned - int_exp - fee_exp
+    )
+    after_loss, used = tax_math.use_losses(losses, t // li.ppy, li.carry_years, taxable)
+    tax = li.tax_rate[j] * x[I_TAX_FACTOR, j, t] * after_loss
+    return int_exp, fee_exp, taxable, used, tax
+
+
+@inlined_kernel
 def scenario_pass(
     li: LoopInputs,
     j: int,
@@ -736,22 +561,15 @@ def scenario_pass(
     service is skipped unless ``cash_reaches_debt`` (``scenario_shape``). The pass stops
     before period ``stop``."""
     x = li.ops
-    loan_floats = li.loan_floats
-    ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
-    last_period, is_exit, carry_years = li.last_period, li.is_exit, li.carry_years
-    min_cash, distributable_share = li.min_cash, li.distributable_share
-    dsra_months, lockup_floor = li.dsra_months, li.lockup_floor
-    fund_on, fund_end, fund_terms = li.fund_on, li.fund_end, li.fund_terms
-    nl = li.rates.shape[0]
+    ov_total, ppy = li.ov_total, li.ppy
+    last_period = li.last_period
+    distributable_share = li.distributable_share
+    fund_on, fund_terms = li.fund_on, li.fund_terms
     dt = 1.0 / ppy
     limited = not np.isnan(distributable_share)
-    has_floor = not np.isnan(lockup_floor)
-    senior_rate, junior_rate, senior_share, upside_share = (
-        fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
-    )
+    senior_rate, junior_rate, senior_share = fund_terms[0], fund_terms[1], fund_terms[2]
     compound, stub = fund_terms[4] > 0, fund_terms[5] * dt
-    bal, drawn, principal = work.bal, work.drawn, work.principal
-    draws, rolled, prepay = work.draws, work.rolled, work.prepay
+    bal, drawn = work.bal, work.drawn
     losses, fstate, paid = work.losses, work.fund, work.paid
     cash = 0.0
     dsra = 0.0
@@ -784,24 +602,12 @@ def scenario_pass(
             _fees_and_interest(li, j, t, facility, work, af, xe)
         )
         earned = li.cash_rate[j] * (max(cash, 0.0) + dsra + x[I_RESERVE_OPEN, j, t])
-        dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
-        acc_dep += dep
-        # Tax depreciation: the taxable income adds back book less tax depreciation, and at a
-        # disposal takes off what it added (the tax basis is cost less tax depreciation).
-        dep_adj = x[I_DEP_GAP, j, t] * (1.0 + capitalised / ov)
-        acc_gap += dep_adj
-        if is_exit and closing:
-            dep_adj -= acc_gap
-        gain = 0.0
-        if is_exit and closing:
-            gain = x[I_PROCEEDS, j, t] - (ov_total[j] + capitalised - acc_dep)
-        int_exp = xe * (x[I_BOND_INTEREST, j, t] + open_total)
-        fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * ef
-        taxable = (
-            x[I_TAXABLE, j, t] - dep + dep_adj + gain + sub_income + earned - int_exp - fee_exp
+        dep, dep_adj, gain, acc_dep, acc_gap = _depreciation(
+            li, j, t, capitalised, ov, closing, acc_dep, acc_gap
         )
-        after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
-        tax = tax_rate[j] * x[I_TAX_FACTOR, j, t] * after_loss
+        int_exp, fee_exp, taxable, used, tax = _income_tax(
+            li, j, t, losses, af, xe, open_total, loan_fees, dep, dep_adj, gain, sub_income, earned
+        )
         untaxed = x[I_UNTAXED, j, t] + sub_untaxed - dep_adj  # profit = taxable + untaxed
         if limited and waterfall:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)
@@ -815,112 +621,22 @@ def scenario_pass(
         # Construction: the cash gap is shared between the loans and equity (see
         # ``_draw_loans``); interest paid from own funds is met by cash in hand, then equity.
         # A DSRA funded by the plan is filled at completion, as a use of the period.
-        dsra_fund = 0.0
-        if li.dsra_from_plan and _completion(li, j, t):
-            dsra_fund = max(dsra_target(future_service, t, dsra_months, ppy) - dsra, 0.0)
-            dsra = dsra + dsra_fund
-        g0 = (
-            x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] - af * x[I_BOND_OWN, j, t] + loan_fees
-            + tax - x[I_OCF, j, t] - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t]
-            - x[I_BOND_ISSUE, j, t] - cash + principal_total + spill_total - earned + dsra_fund
-        )
-        need = avail and g0 > 0
-        gap = g0 if need else 0.0
-        drawn_total, rolled_total, own_total, subsidy_total, interest_total = _draw_loans(
-            li, j, t, facility, share, work, need, gap, af
-        )
-        own = af * x[I_BOND_OWN, j, t] + own_total
-        surplus = max(-g0, 0.0) if avail else 0.0
-        equity = max(gap - drawn_total, 0.0) + max(own - surplus, 0.0)
-        bond_interest = x[I_BOND_INTEREST, j, t]
-        cap_interest = af * (bond_interest + rolled_total + spill_total + own_total) - (
-            af - af * x[I_CAP_SHARE, j, t]
-        ) * (bond_interest + open_net)
-        capitalised = capitalised + cap_interest + af * (x[I_BOND_FEES, j, t] + loan_fees)
-
-        # Cash this period: in construction only a surplus of sources is carried.
-        if avail:
-            cash_t = max(surplus - own, 0.0)
-        else:
-            cash_t = (
-                cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
-                + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
-                + subsidy_total + earned
+        dsra, dsra_fund, gap, equity, subsidy_total, interest_total, cash_t, cap_interest = (
+            _fund_period(
+            li, j, t, facility, share, work, future_service, af, cash, dsra, tax, loan_fees,
+                principal_total, spill_total, earned, open_net,
             )
+        )
+        capitalised = capitalised + cap_interest + af * (x[I_BOND_FEES, j, t] + loan_fees)
         loan_service = interest_total + principal_total
-        paid_loans = 0.0
-        dist = 0.0
-        lockup = False
-        bond_short = 0.0
-        loan_short = 0.0
-        dsra_change = dsra_fund
+        dist, lockup, bond_short, loan_short, dsra_change = 0.0, False, 0.0, 0.0, dsra_fund
         paid[:] = 0.0
         if waterfall:
-            for step in priority:
-                if step == BOND:
-                    owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
-                    bond_short = owed - min(owed, max(cash_t, 0.0))
-                    cash_t = cash_t - owed
-                elif step == LOAN:
-                    paid_loans = loan_service
-                    owed = 0.0 if avail else paid_loans + loan_fees
-                    loan_short = owed - min(owed, max(cash_t, 0.0))
-                    cash_t = cash_t - owed
-                elif step == RESERVES:
-                    if dsra_months <= 0 or avail:
-                        continue
-                    target = (
-                        0.0
-                        if closing or after_end
-                        else dsra_target(future_service, t, dsra_months, ppy)
-                    )
-                    new, cash_t = _reserve_step(dsra, cash_t, target, avail)
-                    dsra_change = new - dsra
-                    dsra = new
-                elif step == SWEEP:
-                    for i in range(nl):
-                        if loan_floats[i, 1] <= 0:
-                            continue
-                        rest = bal[i] + draws[i] + rolled[i] - principal[i]
-                        amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
-                        prepay[i] = 0.0 if avail else amount
-                        cash_t = cash_t - prepay[i]
-                else:  # FUND or EQUITY: distributions, unless locked up
-                    if step == FUND and not fund_on:
-                        continue
-                    lockup = False
-                    if has_floor and not closing:
-                        ds = x[I_BOND_SERVICE, j, t] + paid_loans
-                        lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
-                    allowed = not avail and not lockup
-                    keep_cash = 0.0 if closing else min_cash
-                    if step == FUND:
-                        room = (
-                            np.inf if not limited or closing else max(distributable, 0.0)
-                        )
-                        fund_math.pay_one(
-                            fstate,
-                            cash_t - keep_cash if allowed else 0.0,
-                            closing or t >= fund_end,
-                            upside_share,
-                            room,
-                            paid,
-                        )
-                        cash_t = cash_t - (
-                            (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
-                            + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
-                               + paid[fund_math.UPSIDE])
-                        )
-                        distributable = distributable - (
-                            paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
-                            + paid[fund_math.UPSIDE]
-                        )
-                    else:
-                        dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
-                        if limited and not closing:
-                            dist = min(dist, max(distributable, 0.0))
-                        distributable = distributable - dist
-                        cash_t = cash_t - dist
+            (cash_t, _, dist, lockup, bond_short, loan_short, dsra, dsra_change,
+             distributable) = _pay_in_priority(
+                li, work, j, t, avail, closing, after_end, cash_t, loan_service, loan_fees,
+                cfads, future_service, dsra, dsra_change, distributable,
+            )
 
         # The lines the sizing reads are written in every pass, the others in the last.
         _write_loans(out_loans, work, j, t, full)
@@ -931,32 +647,10 @@ def scenario_pass(
         out[BOND_SERVICE, j, t] = x[I_BOND_SERVICE, j, t]
         out[LOAN_SERVICE, j, t] = loan_service
         if full:
-            out[CASH_OPEN, j, t] = cash
-            out[CASH_CLOSE, j, t] = cash_t
-            out[EQUITY_IN, j, t] = equity
-            out[TAX, j, t] = tax
-            out[TAXABLE, j, t] = taxable
-            out[LOSS_USED, j, t] = used
-            out[DEP, j, t] = dep
-            out[INTEREST_EXPENSED, j, t] = int_exp
-            out[FEES_EXPENSED, j, t] = fee_exp
-            out[DSRA_BALANCE, j, t] = dsra
-            out[DSRA_CHANGE, j, t] = dsra_change
-            out[DISTRIBUTION, j, t] = dist
-            out[INTEREST_SUBSIDY, j, t] = subsidy_total
-            out[BOND_SHORTFALL, j, t] = bond_short
-            out[LOAN_SHORTFALL, j, t] = loan_short
-            out[GAIN, j, t] = gain
-            out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
-            out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
-            out[INTEREST_INCOME, j, t] = earned
-            out[SUBSIDY_INCOME, j, t] = sub_income + sub_untaxed
-            out[DEP_ADJUSTMENT, j, t] = dep_adj
-            out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
-            out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
-            out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
-            out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
-            out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
-            out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
-            out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
+            _write_rest(
+                out, out_fund, j, t, cash, cash_t, equity, tax, taxable, used, dep, int_exp,
+                fee_exp, dsra, dsra_change, dist, subsidy_total, bond_short, loan_short, gain,
+                1.0 if lockup and not avail else 0.0, ov_total[j] + capitalised - acc_dep,
+                earned, sub_income + sub_untaxed, dep_adj, x[I_FUND_IN, j, t], paid, fstate,
+            )
         cash = cash_t
