@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openpyxl.styles import Font
 
 from renewfin.core.investment import input_vat_credit_share
-from renewfin.excel import operating
+from renewfin.excel import operating, timeline
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -510,7 +510,7 @@ class ModelWriter:
         """Write every sheet."""
         self.engine_inputs()
         self.derived_inputs()
-        operating.time_rows(self)
+        timeline.time_rows(self)
         operating.investment_rows(self)
         operating.revenue_rows(self)
         operating.subsidy_rows(self)
