@@ -20,7 +20,6 @@ FUNCTION_LINES = 120
 MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
-    "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
     "src/renewfin/excel/funding.py::_fund": 246,
     "src/renewfin/excel/funding.py::_tranche": 235,
@@ -53,7 +52,7 @@ LONG_FUNCTIONS: dict[str, int] = {
 LONG_MODULES: dict[str, int] = {
     "src/renewfin/excel/funding.py": 1577,
     "src/renewfin/tables.py": 2338,
-    "src/renewfin/excel/operating.py": 1956,
+    "src/renewfin/excel/operating.py": 1657,
     "src/renewfin/excel/template.py": 1303,
     "src/renewfin/sensitivity.py": 1240,
     "src/renewfin/finance.py": 1084,
