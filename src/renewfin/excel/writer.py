@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openpyxl.styles import Font
 
 from renewfin.core.investment import input_vat_credit_share
-from renewfin.excel import investment, operating, timeline
+from renewfin.excel import investment, operating, revenue, timeline
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -512,7 +512,7 @@ class ModelWriter:
         self.derived_inputs()
         timeline.time_rows(self)
         investment.investment_rows(self)
-        operating.revenue_rows(self)
+        revenue.revenue_rows(self)
         operating.subsidy_rows(self)
         operating.opex_rows(self)
         operating.tax_rows(self)
