@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openpyxl.styles import Font
 
 from renewfin.core.investment import input_vat_credit_share
-from renewfin.excel import investment, operating, revenue, timeline
+from renewfin.excel import investment, operating, revenue, taxes, timeline
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -515,7 +515,7 @@ class ModelWriter:
         revenue.revenue_rows(self)
         operating.subsidy_rows(self)
         operating.opex_rows(self)
-        operating.tax_rows(self)
+        taxes.tax_rows(self)
         operating.working_capital_rows(self)
         operating.depreciation_rows(self)
         operating.exit_rows(self)
