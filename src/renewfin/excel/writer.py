@@ -32,6 +32,7 @@ from renewfin.excel.book import (
     fit_column,
     put_text,
 )
+from renewfin.excel.exit import exit_rows
 from renewfin.spec.funding import FiscalUse
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
 
@@ -518,7 +519,7 @@ class ModelWriter:
         taxes.tax_rows(self)
         operating.working_capital_rows(self)
         operating.depreciation_rows(self)
-        operating.exit_rows(self)
+        exit_rows(self)
         operating.cashflow_rows(self)
         from renewfin.excel import funding, loans, statements, waterfall
 
