@@ -20,23 +20,16 @@ FUNCTION_LINES = 120
 MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
-    "src/renewfin/excel/operating.py::investment_rows": 296,
     "src/renewfin/report/analysis.py::risk_section": 198,
     "src/renewfin/report/sections.py::investment_section": 189,
-    "src/renewfin/excel/operating.py::tax_rows": 186,
-    "src/renewfin/excel/operating.py::revenue_rows": 182,
-    "src/renewfin/excel/lat.py::lat_rows": 165,
-    "src/renewfin/excel/operating.py::exit_rows": 145,
-    "src/renewfin/report/sections.py::revenue_section": 139,
+    "src/renewfin/excel/lat.py::lat_rows": 161,
     "src/renewfin/spec/model.py::cross_check": 136,
-    "src/renewfin/excel/operating.py::land_use_and_stamp_rows": 124,
     "src/renewfin/report/analysis.py::sensitivity_section": 124,
-    "src/renewfin/excel/operating.py::time_rows": 123,
+    "src/renewfin/report/sections.py::revenue_section": 124,
 }
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/excel/operating.py": 2082,
     "src/renewfin/excel/template.py": 1303,
     "src/renewfin/sensitivity.py": 1240,
     "src/renewfin/excel/outputs.py": 917,

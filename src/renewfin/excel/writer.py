@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from openpyxl.styles import Font
 
-from renewfin.excel import operating, opex
+from renewfin.excel import investment, operating, opex, revenue, taxes, timeline
 from renewfin.excel.book import (
     FIRST,
     HEAD_FILL,
@@ -31,6 +31,7 @@ from renewfin.excel.book import (
     fit_column,
     put_text,
 )
+from renewfin.excel.exit import exit_rows
 
 if TYPE_CHECKING:
     from renewfin.engine import Result
@@ -279,15 +280,15 @@ class ModelWriter:
         """Write every sheet."""
         self.engine_inputs()
         self.derived_inputs()
-        operating.time_rows(self)
-        operating.investment_rows(self)
-        operating.revenue_rows(self)
+        timeline.time_rows(self)
+        investment.investment_rows(self)
+        revenue.revenue_rows(self)
         operating.subsidy_rows(self)
         opex.opex_rows(self)
-        operating.tax_rows(self)
+        taxes.tax_rows(self)
         operating.working_capital_rows(self)
         operating.depreciation_rows(self)
-        operating.exit_rows(self)
+        exit_rows(self)
         operating.cashflow_rows(self)
         from renewfin.excel import bonds, loans, reserves, sources, statements, waterfall
 
