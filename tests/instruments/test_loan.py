@@ -264,3 +264,18 @@ def test_custom_share_reads_the_weight_and_the_weights_left() -> None:
     assert terms.custom_share(5) == (0.0, 0.0)
     # 600 outstanding at period 3 → 600 × 0.3 / 0.5 = 360
     assert_allclose(loan.principal_due(terms, 3, np.array([600.0]), np.array([0.05])), [360.0])
+
+
+def test_every_profile_is_declared_once_with_its_code_and_labels() -> None:
+    """Each ``LoanRepayment`` has one entry in ``PROFILES``; the compiled loop's code of a
+    profile is the position of its rule in ``RULES`` (not a second table); the edit form
+    and the report show the entry's labels."""
+    from renewfin.report.i18n import enum_label
+    from renewfin.web.labels import choice_label
+
+    assert set(loan.PROFILES) == set(LoanRepayment)
+    for kind, p in loan.PROFILES.items():
+        assert loan.RULES[loan.PROFILE_CODES[kind]] is p.rule
+        assert choice_label("LoanRepayment", kind.value) == p.zh
+        assert enum_label(kind, "zh", "LoanRepayment.") == p.zh
+        assert enum_label(kind, "en", "LoanRepayment.") == p.en

@@ -4,6 +4,7 @@ prepayment and balance, then the totals over the loans."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import RATIO, At, Template
@@ -12,7 +13,6 @@ from renewfin.excel.funding import (
     F,
     _derived,
     _drawings,
-    _profile,
     _share,
     _stamp_loan_row,
     _sum,
@@ -21,6 +21,7 @@ from renewfin.excel.funding import (
     construction,
     period,
 )
+from renewfin.instruments.loan import PROFILES
 from renewfin.spec.funding import Loan, LprTenor, RateType
 
 if TYPE_CHECKING:
@@ -212,6 +213,57 @@ def _loan_rate(w: ModelWriter, ln: Loan) -> None:
     )
 
 
+def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
+    """Principal due from the opening balance by repayment profile: the window and the last
+    period here, the profile's own formula from ``renewfin.instruments.loan.PROFILES``
+    (beside its compiled rule). For a profile with workbook weights (custom), first writes
+    the row of the share of the opening balance due (this period's weight over the weights
+    left)."""
+    ln = w.spec.funding.loans[k]
+    key = f"loan[{ln.name}]"
+    profile = PROFILES[ln.repayment]
+    t = lambda x: x.p("time.period")
+    share = f"xl.repay_share[{ln.name}]"
+    if profile.workbook_weights:
+
+        def weight(x: At) -> str:
+            rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
+            idx = f"MIN(MAX({t(x)}-{rs}+1,1),{mat}-{rs})"
+            return (
+                f"=INDEX({x.v(f'xl.weights[{ln.name}]')},{idx})/MAX(INDEX("
+                f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)"
+            )
+
+        w.book.row(F, share, f"应还比例（占期初余额）：{ln.name}",
+                   f"Share of the opening balance due: {ln.name}", weight, unit="-",
+                   fmt="0.000000", total=False)
+
+    def f(x: At) -> str:
+        rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
+        op = x.p(f"{key}.opening")
+        r = x.p(f"xl.rate[{ln.name}]")
+        win = f"({t(x)}>={rs})*({t(x)}<{mat})"
+        last = f"({t(x)}={mat}-1)"
+        cells: dict[str, Callable[[], str]] = {
+            "opening": lambda: op,
+            "rate": lambda: r,
+            "left": lambda: f"MAX({mat}-{t(x)},1)",
+            "ppy": lambda: x.i(PPY),
+            "share": lambda: x.p(share),
+            "available": lambda: x.p(f"xl.available[{ln.name}]"),
+            "target": lambda: x.i(f"xl.target_dscr[{ln.name}]"),
+        }
+
+        def cell(name: str) -> str:
+            """A named quantity of ``Cells``, else the profile input ``name`` of the loan."""
+            return cells[name]() if name in cells else x.i(f"funding.loans[{ln.name}].{name}")
+
+        due = profile.formula(cell)
+        return f"={win}*({last}*{op}+(1-{last})*MIN(MAX({due},0),{op}))"
+
+    return f
+
+
 def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
     """The loan's term inputs: tenor, fee rates, repayment weights, target DSCR and cash
     sweep share."""
@@ -233,7 +285,7 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         f"承诺费率：{ln.name}",
         f"Commitment fee rate: {ln.name}",
     )
-    if terms.weights is not None:
+    if PROFILES[ln.repayment].workbook_weights and terms.weights is not None:
         w.vector(
             f"xl.weights[{ln.name}]",
             list(terms.weights),

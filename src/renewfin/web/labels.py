@@ -8,6 +8,8 @@ means something particular in one model), then as ``field``; a choice as
 
 from __future__ import annotations
 
+from renewfin.instruments.loan import PROFILES
+
 __all__ = ["CHOICES", "FIELDS", "choice_label", "field_label"]
 
 FIELDS: dict[str, str] = {
@@ -378,11 +380,7 @@ CHOICES: dict[str, str] = {
     "InvestmentCategory.other_costs": "工程建设其他费用",
     "InvestmentCategory.land": "土地费用",
     "InvestmentCategory.contingency": "基本预备费",
-    "LoanRepayment.equal_principal": "等额本金",
-    "LoanRepayment.annuity": "等额本息",
-    "LoanRepayment.custom": "自定义比例",
-    "LoanRepayment.bullet": "到期一次还本",
-    "LoanRepayment.sculpted": "按目标偿债备付率雕塑",
+    **{f"LoanRepayment.{k.value}": p.zh for k, p in PROFILES.items()},
     "LprTenor.1y": "1年期",
     "LprTenor.5y": "5年期以上",
     "MoneyUnit.元": "元",
