@@ -60,7 +60,6 @@ LONG_MODULES: dict[str, int] = {
     "src/renewfin/finance.py": 1084,
     "src/renewfin/financing/waterfall.py": 962,
     "src/renewfin/excel/outputs.py": 917,
-    "src/renewfin/spec/funding.py": 908,
     "src/renewfin/cli.py": 853,
     "src/renewfin/report/sections.py": 841,
     "src/renewfin/montecarlo/distributions.py": 820,
