@@ -265,8 +265,8 @@ def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
 
 
 def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
-    """The loan's term inputs: tenor, fee rates, repayment weights, target DSCR and cash
-    sweep share."""
+    """The loan's term inputs: tenor, fee rates, repayment weights, target DSCR, the
+    repayment profile's own inputs (``PROFILES``) and cash sweep share."""
     b = w.book
     res = w.result
     assert res.sizing is not None and res.plan is not None
@@ -311,6 +311,9 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         sized = f"{at}.sizing.dscr"
         if sized in b.inputs:  # a sculpted loan is sized on the DSCR it is sculpted to
             _derived(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
+    for p in PROFILES[ln.repayment].inputs:  # the profile's own inputs (its formula reads them)
+        w.param(f"{at}.{p.field}", getattr(ln, p.field), f"{p.zh}：{ln.name}",
+                f"{p.en}: {ln.name}", p.unit)
     if ln.cash_sweep > 0:
         w.param(
             f"{at}.cash_sweep",
