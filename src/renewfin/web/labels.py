@@ -244,6 +244,7 @@ FIELDS: dict[str, str] = {
     "lender": "贷款人",
     "rate_type": "利率类型",
     "Loan.rate": "固定年利率",
+    **{f"Loan.{i.field}": i.zh for p in PROFILES.values() for i in p.inputs},
     "lpr_tenor": "定价LPR期限",
     "spread": "LPR加点",
     "grace_years": "宽限期（年）",
