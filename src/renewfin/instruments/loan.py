@@ -127,6 +127,26 @@ this period's share of the opening balance due), ``available`` cash and ``target
 (``renewfin.excel.funding`` gives them)."""
 
 
+def _growth_weights(ln: Loan, ppy: int, n: int) -> np.ndarray:
+    """等比递增还本 (equal-ratio increasing principal): weight ``q^k`` of repayment period
+    k = 0 … n − 1, with ``g = ln.repayment_growth`` and the period ratio
+    ``q = (1 + g)^(1/ppy)``.
+
+    Convention for sub-annual periods: the ratio is per period, so that the principal of
+    each repayment year is exactly (1 + g) × the last year's (a year's periods sum to
+    ``q^(ppy·y) · Σ_{j<ppy} q^j``); with one period a year, year k repays
+    ``P₁ (1 + g)^(k−1)``. The weighted rule then gives, from the opening balance B with n
+    periods left, ``B · q^k / Σ_{i≥k} q^i = B (q − 1) / (q^n − 1)`` (B / n at g = 0, 等额本金),
+    so a prepayment re-amortises at the same ratio."""
+    return (1.0 + ln.repayment_growth) ** (np.arange(n) / ppy)
+
+
+def _growth_formula(c: Cells) -> str:
+    """等比递增还本 in Excel: B / Σ_{i<n} q^i with q = (1 + g)^(1/ppy) (``_growth_weights``),
+    the sum being ``FV(q − 1, n, −1)`` (n at q = 1, so g = 0 gives B / n)."""
+    return f"{c('opening')}/FV((1+{c('repayment_growth')})^(1/{c('ppy')})-1,{c('left')},-1)"
+
+
 @dataclass(frozen=True)
 class ProfileInput:
     """A spec field of a loan that a profile's formula reads as a workbook input."""
@@ -172,6 +192,10 @@ PROFILES: dict[LoanRepayment, Profile] = {
     LoanRepayment.SCULPTED: Profile(
         "按目标偿债备付率雕塑", "sculpted to a DSCR", _sculpted,
         lambda c: f"{c('available')}/{c('target')}-{c('opening')}*{c('rate')}",
+    ),
+    LoanRepayment.INCREASING: Profile(
+        "等比递增还本", "equal-ratio increasing", _weighted, _growth_formula, _growth_weights,
+        inputs=(ProfileInput("repayment_growth", "还本递增率", "Repayment growth", "-"),),
     ),
 }
 """Every repayment profile, by the spec's enum: the one place a profile is declared."""

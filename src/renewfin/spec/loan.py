@@ -55,6 +55,9 @@ class LoanRepayment(StrEnum):
     """到期一次还本."""
     SCULPTED = "sculpted"
     """Sculpted so that each period's DSCR equals ``target_dscr``."""
+    INCREASING = "increasing"
+    """等比递增还本: the principal of each repayment year is (1 + ``repayment_growth``) × the
+    last year's."""
 
 
 class LoanSizing(SpecModel):
@@ -126,6 +129,9 @@ class Loan(SpecModel):
     """Custom profile: share of principal repaid in each repayment year (sum 100 %)."""
     target_dscr: float | None = Field(default=None, gt=0, le=10)
     """Sculpted profile: the DSCR every repayment period should show."""
+    repayment_growth: float = Field(default=0.05, ge=0, le=1)
+    """Increasing profile (等比递增还本): growth of each repayment year's principal over the
+    last's [1/yr] (0 repays as 等额本金)."""
     sizing: LoanSizing
     """Bounds on the loan's size."""
     draw_timing: DrawTiming = DrawTiming.MIDDLE
