@@ -145,6 +145,7 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "grace_years": "term",
         "repayment_schedule": "principal shares",
         "target_dscr": "a sculpting target",
+        "repayment_growth": "the shape of the principal profile (等比递增还本), not an amount",
         "upfront_fee_rate": "a fee rate",
         "commitment_fee_rate": "a fee rate",
         "dsra_months": "a reserve size",

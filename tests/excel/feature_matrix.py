@@ -1463,6 +1463,19 @@ CASES: list[Case] = [
         "sculpted to a target DSCR of 1.3",
         loans(loan(repayment="sculpted", target_dscr=1.3)),
     ),
+    Case(
+        "loan-increasing",
+        "等比递增还本: each year's principal 8 % above the last's",
+        loans(loan(repayment="increasing", repayment_growth=0.08)),
+    ),
+    Case(
+        "loan-increasing-quarterly-sweep",
+        "等比递增还本 at 10 % a year on quarterly periods, re-amortised after a 30 % cash sweep",
+        merged(
+            {"timeline": {"periodicity": "quarterly"}},
+            loans(loan(repayment="increasing", repayment_growth=0.1, cash_sweep=0.3)),
+        ),
+    ),
     # --- loans: rates ------------------------------------------------------------------
     Case(
         "loan-fixed-rate",

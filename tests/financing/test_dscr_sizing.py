@@ -43,6 +43,10 @@ BOND: dict[str, Any] = {
 }
 
 
+GROWING = 1.1 ** np.arange(7) / ((1.1**7 - 1) / 0.1)
+"""等比递增还本 at 10 % over 7 years: each year's share of the loan, 1.1^k / Σ_{i<7} 1.1^i."""
+
+
 def _loan(**kw: Any) -> dict[str, Any]:
     base: dict[str, Any] = {"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 8,
                             "grace_years": 1, "sizing": {"dscr": 1.3}}
@@ -117,6 +121,17 @@ def test_equal_principal_sized_year_by_year() -> None:
             + 0.05 * np.array([1.0, 0.95, 0.85, 0.75, 0.6, 0.4, 0.2]),
             2031,
         ),
+        # 等比递增还本 at 10 %: shares w_k = 1.1^k / Σ_{i<7} 1.1^i (Σ = (1.1^7 − 1) / 0.1 =
+        # 9.487171: 0.105405, 0.115946, …, 0.186732), plus 5 % on the share outstanding
+        # before the year, 1 − Σ_{i<k} w_i (1, 0.894595, 0.778648, …, 0.186732):
+        # unit 0.155405, 0.160676, 0.166473, 0.172850, 0.179865, 0.187581, 0.196069, and
+        # AVAIL / (1.3 · unit) is 930.57, 714.29, 700.51, 685.34, 497.81, 984.19, 941.58:
+        # 2031 binds.
+        (
+            _loan(repayment="increasing", repayment_growth=0.1),
+            GROWING + 0.05 * (1 - np.cumsum(GROWING) + GROWING),
+            2031,
+        ),
         # 到期一次还本: interest only, then 1 + r in the last year (2033 binds).
         (_loan(repayment="bullet"), np.array([0.05] * 6 + [1.05]), 2033),
         # Grace to year 3: interest only in 2027–2028 (grace in operation counts as debt
@@ -127,7 +142,7 @@ def test_equal_principal_sized_year_by_year() -> None:
             2031,
         ),
     ],
-    ids=["annuity", "custom", "bullet", "grace-in-operation"],
+    ids=["annuity", "custom", "increasing", "bullet", "grace-in-operation"],
 )
 def test_each_profile_sized_year_by_year(loan: dict[str, Any], unit: np.ndarray,
                                          year: int) -> None:
@@ -301,9 +316,11 @@ def test_third_edition_ratios_follow_the_textbook() -> None:
          "funding.special_bonds[0 B].draw_timing", "start or end"),
         ({"loans": [_loan(repayment="sculpted", target_dscr=1.3, sizing={"dscr": 1.5})]},
          "funding.loans[0 L].sizing.dscr", "sculpted"),
+        ({"loans": [_loan(repayment="increasing", repayment_growth=-0.02)]},
+         "funding.loans[0 L].repayment_growth", "greater than or equal to 0"),
     ],
     ids=["dscr-zero", "dscr-negative", "mmra-no-cycle", "mmra-unknown", "bond-middle",
-         "sculpted-two-targets"],
+         "sculpted-two-targets", "increasing-negative-growth"],
 )
 def test_bad_input_names_the_field(funding: dict[str, Any], path: str, text: str) -> None:
     with pytest.raises(SpecError) as info:

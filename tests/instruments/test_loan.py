@@ -23,7 +23,7 @@ from numpy.testing import assert_allclose
 from renewfin import finance
 from renewfin.instruments import loan
 from renewfin.instruments.loan import RepaymentTerms
-from renewfin.spec.funding import LoanRepayment
+from renewfin.spec.funding import Loan, LoanRepayment
 
 
 def _textbook(profile: LoanRepayment, principal: float, annual_rate: float, n: int, ppy: int = 1,
@@ -264,3 +264,74 @@ def test_custom_share_reads_the_weight_and_the_weights_left() -> None:
     assert terms.custom_share(5) == (0.0, 0.0)
     # 600 outstanding at period 3 → 600 × 0.3 / 0.5 = 360
     assert_allclose(loan.principal_due(terms, 3, np.array([600.0]), np.array([0.05])), [360.0])
+
+
+def test_every_profile_is_declared_once_with_its_code_and_labels() -> None:
+    """Each ``LoanRepayment`` has one entry in ``PROFILES``; the compiled loop's code of a
+    profile is the position of its rule in ``RULES`` (not a second table); the edit form
+    and the report show the entry's labels."""
+    from renewfin.report.i18n import enum_label
+    from renewfin.web.labels import choice_label
+
+    assert set(loan.PROFILES) == set(LoanRepayment)
+    for kind, p in loan.PROFILES.items():
+        assert loan.RULES[loan.PROFILE_CODES[kind]] is p.rule
+        assert choice_label("LoanRepayment", kind.value) == p.zh
+        assert enum_label(kind, "zh", "LoanRepayment.") == p.zh
+        assert enum_label(kind, "en", "LoanRepayment.") == p.en
+
+
+# --------------------------------------------------------------------------- #
+# 等比递增还本 (equal-ratio increasing principal)
+# --------------------------------------------------------------------------- #
+
+
+def _increasing(growth: float, ppy: int, years: int) -> RepaymentTerms:
+    """等比递增还本 terms over periods 1 … years·ppy, with the profile table's weights."""
+    ln = Loan.model_validate(
+        {"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": years + 1,
+         "grace_years": 1, "repayment": "increasing", "repayment_growth": growth,
+         "sizing": {"gearing": 0.5}}
+    )
+    return loan.repayment_terms(ln, 1, years * ppy + 1, ppy)
+
+
+def _drawn(terms: RepaymentTerms, n: int, ppy: int) -> loan.LoanSchedule:
+    """1,000 drawn in period 0 at 5 %, repaid by ``terms`` on a grid of n + 2 periods."""
+    draws = np.zeros((1, n + 2))
+    draws[0, 0] = 1000.0
+    return loan.schedule(draws, np.full((1, n + 2), 0.05), ppy, terms)
+
+
+def test_increasing_principal_grows_by_the_ratio_each_year() -> None:
+    """1,000 over 4 years at g = 10 %, by hand: Σ 1.1^k (k = 0 … 3) = 1 + 1.1 + 1.21 + 1.331
+    = 4.641; P₁ = 1000 / 4.641 = 215.4708, then × 1.1: 237.0179, 260.7197, 286.7916
+    (sum 1,000)."""
+    s = _drawn(_increasing(0.1, 1, 4), 4, 1)
+    assert_allclose(s.principal[0, 1:5], [215.4708, 237.0179, 260.7197, 286.7916], atol=1e-4)
+    assert s.closing[0, 4] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_increasing_at_zero_growth_is_equal_principal() -> None:
+    """g = 0: every weight is 1, so 1,000 / 4 = 250 a year (等额本金)."""
+    s = _drawn(_increasing(0.0, 1, 4), 4, 1)
+    assert_allclose(s.principal[0, 1:5], [250.0] * 4, rtol=1e-12)
+
+
+def test_increasing_quarterly_years_grow_by_the_ratio() -> None:
+    """Quarterly, 2 years at g = 10 % (the per-period convention): the years repay
+    1000 / 2.1 = 476.1905 and 1100 / 2.1 = 523.8095; the quarters grow by
+    q = 1.1^(1/4) = 1.0241137, the first being 476.1905 × (q − 1) / (q⁴ − 1)
+    = 476.1905 × 0.0241137 / 0.1 = 114.8271."""
+    p = _drawn(_increasing(0.1, 4, 2), 8, 4).principal[0, 1:9]
+    assert_allclose([p[:4].sum(), p[4:].sum()], [476.1905, 523.8095], atol=1e-4)
+    assert p[0] == pytest.approx(114.8271, abs=1e-4)
+    assert_allclose(p[1:] / p[:-1], 1.1**0.25, rtol=1e-12)
+
+
+def test_increasing_reamortises_from_the_opening_balance() -> None:
+    """After a prepayment, 500 left with 2 of 4 annual periods to go at g = 10 %: the
+    remaining weights are 1.1² and 1.1³, so 500 × 1.21 / (1.21 + 1.331) = 500 / 2.1
+    = 238.0952 is due."""
+    got = loan.principal_due(_increasing(0.1, 1, 4), 3, np.array([500.0]), np.array([0.05]))
+    assert_allclose(got, [238.0952], atol=1e-4)

@@ -4,10 +4,10 @@ prepayment and balance, then the totals over the loans."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import RATIO, At, Template
-from renewfin.excel.funding import _profile
 from renewfin.excel.rows import (
     PPY,
     F,
@@ -18,6 +18,7 @@ from renewfin.excel.rows import (
     sum_rows,
 )
 from renewfin.financing.source_lines import IDC_PAID_LABELS
+from renewfin.instruments.loan import PROFILES
 from renewfin.spec.funding import ConstructionInterest, Loan, LprTenor, RateType
 
 if TYPE_CHECKING:
@@ -209,9 +210,60 @@ def _loan_rate(w: ModelWriter, ln: Loan) -> None:
     )
 
 
+def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
+    """Principal due from the opening balance by repayment profile: the window and the last
+    period here, the profile's own formula from ``renewfin.instruments.loan.PROFILES``
+    (beside its compiled rule). For a profile with workbook weights (custom), first writes
+    the row of the share of the opening balance due (this period's weight over the weights
+    left)."""
+    ln = w.spec.funding.loans[k]
+    key = f"loan[{ln.name}]"
+    profile = PROFILES[ln.repayment]
+    t = lambda x: x.p("time.period")
+    share = f"xl.repay_share[{ln.name}]"
+    if profile.workbook_weights:
+
+        def weight(x: At) -> str:
+            rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
+            idx = f"MIN(MAX({t(x)}-{rs}+1,1),{mat}-{rs})"
+            return (
+                f"=INDEX({x.v(f'xl.weights[{ln.name}]')},{idx})/MAX(INDEX("
+                f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)"
+            )
+
+        w.book.row(F, share, f"应还比例（占期初余额）：{ln.name}",
+                   f"Share of the opening balance due: {ln.name}", weight, unit="-",
+                   fmt="0.000000", total=False)
+
+    def f(x: At) -> str:
+        rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
+        op = x.p(f"{key}.opening")
+        r = x.p(f"xl.rate[{ln.name}]")
+        win = f"({t(x)}>={rs})*({t(x)}<{mat})"
+        last = f"({t(x)}={mat}-1)"
+        cells: dict[str, Callable[[], str]] = {
+            "opening": lambda: op,
+            "rate": lambda: r,
+            "left": lambda: f"MAX({mat}-{t(x)},1)",
+            "ppy": lambda: x.i(PPY),
+            "share": lambda: x.p(share),
+            "available": lambda: x.p(f"xl.available[{ln.name}]"),
+            "target": lambda: x.i(f"xl.target_dscr[{ln.name}]"),
+        }
+
+        def cell(name: str) -> str:
+            """A named quantity of ``Cells``, else the profile input ``name`` of the loan."""
+            return cells[name]() if name in cells else x.i(f"funding.loans[{ln.name}].{name}")
+
+        due = profile.formula(cell)
+        return f"={win}*({last}*{op}+(1-{last})*MIN(MAX({due},0),{op}))"
+
+    return f
+
+
 def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
-    """The loan's term inputs: tenor, fee rates, repayment weights, target DSCR and cash
-    sweep share."""
+    """The loan's term inputs: tenor, fee rates, repayment weights, target DSCR, the
+    repayment profile's own inputs (``PROFILES``) and cash sweep share."""
     b = w.book
     res = w.result
     assert res.sizing is not None and res.plan is not None
@@ -230,7 +282,7 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         f"承诺费率：{ln.name}",
         f"Commitment fee rate: {ln.name}",
     )
-    if terms.weights is not None:
+    if PROFILES[ln.repayment].workbook_weights and terms.weights is not None:
         w.vector(
             f"xl.weights[{ln.name}]",
             list(terms.weights),
@@ -256,6 +308,9 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         sized = f"{at}.sizing.dscr"
         if sized in b.inputs:  # a sculpted loan is sized on the DSCR it is sculpted to
             derived_input(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
+    for p in PROFILES[ln.repayment].inputs:  # the profile's own inputs (its formula reads them)
+        w.param(f"{at}.{p.field}", getattr(ln, p.field), f"{p.zh}：{ln.name}",
+                f"{p.en}: {ln.name}", p.unit)
     if ln.cash_sweep > 0:
         w.param(
             f"{at}.cash_sweep",

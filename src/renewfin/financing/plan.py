@@ -14,7 +14,7 @@ import numpy as np
 from renewfin.core.context import RunContext
 from renewfin.core.grants import disbursement, fiscal_flows
 from renewfin.instruments import special_bond
-from renewfin.instruments.loan import RepaymentTerms, custom_weights, lpr_rates
+from renewfin.instruments.loan import RepaymentTerms, lpr_rates, repayment_terms
 from renewfin.instruments.reserve import ReserveSchedule, capitalisation_share, maintenance_reserve
 from renewfin.spec.funding import (
     ConstructionInterest,
@@ -208,10 +208,6 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
             rate = lpr + shift + inputs.scalar(f"{at}.spread", ln.spread)
         repay_start = close + int(tl.periods(ln.grace_years))
         maturity = close + int(tl.periods(ln.tenor_years))
-        weights = None
-        if ln.repayment is LoanRepayment.CUSTOM:
-            assert ln.repayment_schedule is not None
-            weights = custom_weights(ln.repayment_schedule, tl.ppy)
         sz = ln.sizing
         dscr = sz.dscr if sz.dscr is not None else None
         if ln.repayment is LoanRepayment.SCULPTED and dscr is None:
@@ -221,7 +217,7 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
                 name=ln.name,
                 index=i,
                 rate=rate,
-                terms=RepaymentTerms(ln.repayment, repay_start, maturity, weights, ln.target_dscr),
+                terms=repayment_terms(ln, repay_start, maturity, tl.ppy),
                 close=close,
                 amount_cap=None
                 if sz.amount is None

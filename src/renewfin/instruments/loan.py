@@ -11,12 +11,13 @@ re-amortises after a prepayment (cash sweep).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from renewfin.compiled import inlined_kernel, kernel, owned
-from renewfin.spec.funding import LoanRepayment
+from renewfin.spec.funding import Loan, LoanRepayment
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class RepaymentTerms:
     maturity: int
     """One past the last repayment period."""
     weights: np.ndarray | None = None
-    """Custom profile: share of principal per repayment period, (maturity − repay_start,)."""
+    """Weighted profile (custom): weight of each repayment period, (maturity − repay_start,)."""
     target_dscr: float | None = None
     """Sculpted profile: target DSCR."""
 
@@ -57,14 +58,165 @@ def custom_weights(year_shares: list[float], ppy: int) -> np.ndarray:
     return np.repeat(np.asarray(year_shares, dtype=float) / ppy, ppy)
 
 
-PROFILE_CODES: dict[LoanRepayment, int] = {
-    LoanRepayment.EQUAL_PRINCIPAL: 0,
-    LoanRepayment.ANNUITY: 1,
-    LoanRepayment.CUSTOM: 2,
-    LoanRepayment.BULLET: 3,
-    LoanRepayment.SCULPTED: 4,
+# --- Repayment profiles: the compiled rule and the Excel formula of each, side by side ---
+#
+# A rule is the principal due before clipping, from the opening balance, for a period in
+# the repayment window that is not the last (``due`` handles the window, the last period
+# and the clipping). Every rule takes the same arguments: ``n`` periods left to maturity
+# (≥ 2), ``weight`` and ``rest`` (a weighted profile's weight of this period and the sum of
+# the weights from it to maturity), ``target_dscr``, ``opening`` balance [money], period
+# ``rate`` and cash ``available`` for debt service [money].
+
+
+@inlined_kernel
+def _equal_principal(
+    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    available: float,
+) -> float:
+    """等额本金: opening / periods left [money]."""
+    return opening / n
+
+
+@inlined_kernel
+def _annuity(
+    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    available: float,
+) -> float:
+    """等额本息: annuity payment on the opening balance over the periods left, less
+    interest [money]."""
+    if rate == 0.0:
+        payment = opening / n
+    else:
+        payment = opening * rate / (1.0 - (1.0 + rate) ** float(-n))
+    return payment - opening * rate
+
+
+@inlined_kernel
+def _weighted(
+    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    available: float,
+) -> float:
+    """Weighted (custom, 等比递增): opening × weight / rest [money]."""
+    return opening * (weight / rest) if rest > 0 else 0.0
+
+
+@inlined_kernel
+def _bullet(
+    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    available: float,
+) -> float:
+    """到期一次还本: nothing before the last period [money]."""
+    return 0.0
+
+
+@inlined_kernel
+def _sculpted(
+    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    available: float,
+) -> float:
+    """Sculpted: available / target DSCR − interest on the opening balance [money]."""
+    return available / target_dscr - opening * rate
+
+
+Cells = Callable[[str], str]
+"""The Excel expression of a named quantity at one period column, as a profile's formula
+reads it: ``opening`` balance (with the period's drawings) [money], period ``rate``,
+``left`` periods to maturity (≥ 1), ``ppy`` periods per year, ``share`` (custom: the row of
+this period's share of the opening balance due), ``available`` cash and ``target`` DSCR
+(sculpted), and the spec field of each of the profile's ``inputs``
+(``renewfin.excel.loans`` gives them)."""
+
+
+def _growth_weights(ln: Loan, ppy: int, n: int) -> np.ndarray:
+    """等比递增还本 (equal-ratio increasing principal): weight ``q^k`` of repayment period
+    k = 0 … n − 1, with ``g = ln.repayment_growth`` and the period ratio
+    ``q = (1 + g)^(1/ppy)``.
+
+    Convention for sub-annual periods: the ratio is per period, so that the principal of
+    each repayment year is exactly (1 + g) × the last year's (a year's periods sum to
+    ``q^(ppy·y) · Σ_{j<ppy} q^j``); with one period a year, year k repays
+    ``P₁ (1 + g)^(k−1)``. The weighted rule then gives, from the opening balance B with n
+    periods left, ``B · q^k / Σ_{i≥k} q^i = B (q − 1) / (q^n − 1)`` (B / n at g = 0, 等额本金),
+    so a prepayment re-amortises at the same ratio."""
+    return (1.0 + ln.repayment_growth) ** (np.arange(n) / ppy)
+
+
+def _growth_formula(c: Cells) -> str:
+    """等比递增还本 in Excel: B / Σ_{i<n} q^i with q = (1 + g)^(1/ppy) (``_growth_weights``),
+    the sum being ``FV(q − 1, n, −1)`` (n at q = 1, so g = 0 gives B / n)."""
+    return f"{c('opening')}/FV((1+{c('repayment_growth')})^(1/{c('ppy')})-1,{c('left')},-1)"
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    """A spec field of a loan that a profile's formula reads as a workbook input."""
+
+    field: str
+    zh: str
+    en: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One repayment profile: its labels, its compiled rule and its Excel formula."""
+
+    zh: str
+    en: str
+    rule: Callable[..., float]
+    """Compiled principal due before clipping (one of the rules above)."""
+    formula: Callable[[Cells], str]
+    """Excel expression of the same principal due, before clipping."""
+    weights: Callable[[Loan, int, int], np.ndarray | None] = lambda ln, ppy, n: None
+    """The weights of a weighted rule (loan, periods per year, repayment periods)."""
+    workbook_weights: bool = False
+    """Whether the workbook writes the weights as inputs and reads the ``share`` row."""
+    inputs: tuple[ProfileInput, ...] = ()
+    """Spec fields the formula reads as workbook inputs."""
+
+
+PROFILES: dict[LoanRepayment, Profile] = {
+    LoanRepayment.EQUAL_PRINCIPAL: Profile(
+        "等额本金", "equal principal", _equal_principal, lambda c: f"{c('opening')}/{c('left')}"
+    ),
+    LoanRepayment.ANNUITY: Profile(
+        "等额本息", "annuity", _annuity,
+        lambda c: f"-PMT({c('rate')},{c('left')},{c('opening')})-{c('opening')}*{c('rate')}",
+    ),
+    LoanRepayment.CUSTOM: Profile(
+        "自定义比例", "custom schedule", _weighted, lambda c: f"{c('opening')}*{c('share')}",
+        lambda ln, ppy, n: custom_weights(ln.repayment_schedule or [], ppy),
+        workbook_weights=True,
+    ),
+    LoanRepayment.BULLET: Profile("到期一次还本", "bullet", _bullet, lambda c: "0"),
+    LoanRepayment.SCULPTED: Profile(
+        "按目标偿债备付率雕塑", "sculpted to a DSCR", _sculpted,
+        lambda c: f"{c('available')}/{c('target')}-{c('opening')}*{c('rate')}",
+    ),
+    LoanRepayment.INCREASING: Profile(
+        "等比递增还本", "equal-ratio increasing", _weighted, _growth_formula, _growth_weights,
+        inputs=(ProfileInput("repayment_growth", "还本递增率", "Repayment growth", "-"),),
+    ),
 }
-"""Integer code of each profile, as the compiled loop reads it."""
+"""Every repayment profile, by the spec's enum: the one place a profile is declared."""
+
+RULES: tuple[Callable[..., float], ...] = tuple(dict.fromkeys(p.rule for p in PROFILES.values()))
+"""The distinct compiled rules, in table order; a rule's code is its position."""
+
+PROFILE_CODES: dict[LoanRepayment, int] = {k: RULES.index(p.rule) for k, p in PROFILES.items()}
+"""Integer code of each profile's rule, as the compiled loop reads it."""
+
+_EQUAL, _ANNUITY, _WEIGHTED, _BULLET, _SCULPTED = (
+    RULES.index(r) for r in (_equal_principal, _annuity, _weighted, _bullet, _sculpted)
+)
+assert len(RULES) == 5, "each compiled rule needs its branch in ``due``"
+
+
+def repayment_terms(ln: Loan, repay_start: int, maturity: int, ppy: int) -> RepaymentTerms:
+    """Loan ``ln``'s repayment terms: its profile over periods ``[repay_start, maturity)``,
+    with the profile's weights (``ppy`` periods per year) and target DSCR."""
+    weights = PROFILES[ln.repayment].weights(ln, ppy, maturity - repay_start)
+    return RepaymentTerms(ln.repayment, repay_start, maturity, weights, ln.target_dscr)
 
 
 @inlined_kernel
@@ -82,38 +234,29 @@ def due(
 ) -> float:
     """Scheduled principal of period ``t`` for one scenario [money].
 
-    ``profile`` a code of ``PROFILE_CODES``; ``weight`` and ``rest`` the custom profile's
-    share of this period and the sum of the shares from this period to maturity;
+    ``profile`` a code of ``PROFILE_CODES``; ``weight`` and ``rest`` a weighted profile's
+    weight of this period and the sum of the weights from this period to maturity;
     ``target_dscr`` and ``available`` (cash available for this loan's debt service
     [money]) for a sculpted profile; ``opening`` balance [money]; ``rate`` period rate.
     Nothing is due before ``repay_start`` or from ``maturity``; everything left is due in
-    the last period; the result is clipped to ``[0, opening]``.
-
-    - 等额本金: opening / periods left;
-    - 等额本息: annuity payment on the opening balance over the periods left, less interest;
-    - custom: opening × weight / rest;
-    - bullet: nothing before the last period;
-    - sculpted: available / target DSCR − interest on the opening balance.
+    the last period; otherwise the profile's rule (``PROFILES``), clipped to
+    ``[0, opening]``.
     """
     if t < repay_start or t >= maturity:
         return 0.0
     if t == maturity - 1:
         return opening
     n = maturity - t
-    if profile == 0:
-        amount = opening / n
-    elif profile == 1:
-        if rate == 0.0:
-            payment = opening / n
-        else:
-            payment = opening * rate / (1.0 - (1.0 + rate) ** float(-n))
-        amount = payment - opening * rate
-    elif profile == 2:
-        amount = opening * (weight / rest) if rest > 0 else 0.0
-    elif profile == 3:
-        amount = 0.0
+    if profile == _EQUAL:
+        amount = _equal_principal(n, weight, rest, target_dscr, opening, rate, available)
+    elif profile == _ANNUITY:
+        amount = _annuity(n, weight, rest, target_dscr, opening, rate, available)
+    elif profile == _WEIGHTED:
+        amount = _weighted(n, weight, rest, target_dscr, opening, rate, available)
+    elif profile == _BULLET:
+        amount = _bullet(n, weight, rest, target_dscr, opening, rate, available)
     else:
-        amount = available / target_dscr - opening * rate
+        amount = _sculpted(n, weight, rest, target_dscr, opening, rate, available)
     return min(max(amount, 0.0), opening)
 
 

@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
+from renewfin.instruments.loan import PROFILES
+
 Lang = Literal["zh", "en"]
 """Report language."""
 
@@ -148,9 +150,7 @@ ENUMS: dict[str, tuple[str, str]] = {
     "interest_subsidy": ("贴息", "interest subsidy"),
     "bullet": ("到期一次还本", "bullet"),
     "custom": ("分期还本（按计划）", "custom schedule"),
-    "equal_principal": ("等额本金", "equal principal"),
-    "annuity": ("等额本息", "annuity"),
-    "sculpted": ("按目标偿债备付率雕塑", "sculpted to a DSCR"),
+    **{f"LoanRepayment.{k.value}": (p.zh, p.en) for k, p in PROFILES.items()},
     "fixed": ("固定", "fixed"),
     "lpr": ("LPR加减点", "LPR + spread"),
     "multiply": ("乘数", "multiplier"),

@@ -382,7 +382,7 @@ def investment_section(ctx: Ctx) -> str:
                         + " / "
                         + ctx.spec_fig(at + ".grace_years", ln.grace_years, "number", decimals=0)
                         + "</td>",
-                        td(enum_label(ln.repayment, ctx.lang), "text"),
+                        td(enum_label(ln.repayment, ctx.lang, "LoanRepayment."), "text"),
                         ctx.metric(f"loan_size[{ln.name}]", tag="td"),
                     ]
                 )

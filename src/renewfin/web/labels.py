@@ -9,6 +9,7 @@ means something particular in one model), then as ``field``; a choice as
 from __future__ import annotations
 
 from renewfin.core.opex_basis import BASES
+from renewfin.instruments.loan import PROFILES
 
 __all__ = ["CHOICES", "FIELDS", "choice_label", "field_label"]
 
@@ -246,6 +247,7 @@ FIELDS: dict[str, str] = {
     "lender": "贷款人",
     "rate_type": "利率类型",
     "Loan.rate": "固定年利率",
+    **{f"Loan.{i.field}": i.zh for p in PROFILES.values() for i in p.inputs},
     "lpr_tenor": "定价LPR期限",
     "spread": "LPR加点",
     "grace_years": "宽限期（年）",
@@ -382,11 +384,7 @@ CHOICES: dict[str, str] = {
     "InvestmentCategory.other_costs": "工程建设其他费用",
     "InvestmentCategory.land": "土地费用",
     "InvestmentCategory.contingency": "基本预备费",
-    "LoanRepayment.equal_principal": "等额本金",
-    "LoanRepayment.annuity": "等额本息",
-    "LoanRepayment.custom": "自定义比例",
-    "LoanRepayment.bullet": "到期一次还本",
-    "LoanRepayment.sculpted": "按目标偿债备付率雕塑",
+    **{f"LoanRepayment.{k.value}": p.zh for k, p in PROFILES.items()},
     "LprTenor.1y": "1年期",
     "LprTenor.5y": "5年期以上",
     "MoneyUnit.元": "元",
