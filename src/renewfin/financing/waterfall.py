@@ -292,250 +292,6 @@ def _reserve_step(
 
 
 @inlined_kernel
-def _pay_in_priority(
-    li: LoopInputs, work: Workspace, j: int, t: int, avail: bool, closing: bool,
-    after_end: bool, cash_t: float, loan_service: float, loan_fees: float, cfads: float,
-    future_service: np.ndarray, dsra: float, dsra_change: float, distributable: float,
-) -> tuple[float, float, float, bool, float, float, float, float, float]:
-    """Period ``t``'s cash ``cash_t`` [money] through the waterfall steps in the order of
-    ``li.priority`` (bond service, loan service and fees, the DSRA, the cash sweep, the fund,
-    equity distributions), for scenario ``j``; ``dsra`` the reserve's balance [money],
-    ``dsra_change`` its change so far this period, ``distributable`` the profit that may
-    still be distributed [money] (``li.distributable_share``). Returns the cash left, the
-    loan service paid, the distribution, whether distributions are locked up, the bond and
-    the loan shortfall, the reserve's balance and change, and the distributable profit left
-    [money]; the sweep's prepayments go to ``work.prepay`` and the fund's payments to
-    ``work.paid``."""
-    x = li.ops
-    priority, loan_floats, ppy = li.priority, li.loan_floats, li.ppy
-    min_cash, dsra_months, lockup_floor = li.min_cash, li.dsra_months, li.lockup_floor
-    fund_on, fund_end, upside_share = li.fund_on, li.fund_end, li.fund_terms[3]
-    nl = li.rates.shape[0]
-    limited = not np.isnan(li.distributable_share)
-    has_floor = not np.isnan(lockup_floor)
-    bal, draws, rolled, principal = work.bal, work.draws, work.rolled, work.principal
-    prepay, fstate, paid = work.prepay, work.fund, work.paid
-    paid_loans = 0.0
-    dist = 0.0
-    lockup = False
-    bond_short = 0.0
-    loan_short = 0.0
-    for step in priority:
-        if step == BOND:
-            owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
-            bond_short = owed - min(owed, max(cash_t, 0.0))
-            cash_t = cash_t - owed
-        elif step == LOAN:
-            paid_loans = loan_service
-            owed = 0.0 if avail else paid_loans + loan_fees
-            loan_short = owed - min(owed, max(cash_t, 0.0))
-            cash_t = cash_t - owed
-        elif step == RESERVES:
-            if dsra_months <= 0 or avail:
-                continue
-            target = (
-                0.0
-                if closing or after_end
-                else dsra_target(future_service, t, dsra_months, ppy)
-            )
-            new, cash_t = _reserve_step(dsra, cash_t, target, avail)
-            dsra_change = new - dsra
-            dsra = new
-        elif step == SWEEP:
-            for i in range(nl):
-                if loan_floats[i, 1] <= 0:
-                    continue
-                rest = bal[i] + draws[i] + rolled[i] - principal[i]
-                amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
-                prepay[i] = 0.0 if avail else amount
-                cash_t = cash_t - prepay[i]
-        else:  # FUND or EQUITY: distributions, unless locked up
-            if step == FUND and not fund_on:
-                continue
-            lockup = False
-            if has_floor and not closing:
-                ds = x[I_BOND_SERVICE, j, t] + paid_loans
-                lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
-            allowed = not avail and not lockup
-            keep_cash = 0.0 if closing else min_cash
-            if step == FUND:
-                room = (
-                    np.inf if not limited or closing else max(distributable, 0.0)
-                )
-                fund_math.pay_one(
-                    fstate,
-                    cash_t - keep_cash if allowed else 0.0,
-                    closing or t >= fund_end,
-                    upside_share,
-                    room,
-                    paid,
-                )
-                cash_t = cash_t - (
-                    (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
-                    + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
-                       + paid[fund_math.UPSIDE])
-                )
-                distributable = distributable - (
-                    paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
-                    + paid[fund_math.UPSIDE]
-                )
-            else:
-                dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
-                if limited and not closing:
-                    dist = min(dist, max(distributable, 0.0))
-                distributable = distributable - dist
-                cash_t = cash_t - dist
-
-    return (
-        cash_t, paid_loans, dist, lockup, bond_short, loan_short, dsra, dsra_change,
-        distributable,
-    )
-
-
-@inlined_kernel
-def _write_rest(
-    out: np.ndarray, out_fund: np.ndarray, j: int, t: int, cash: float, cash_t: float,
-    equity: float, tax: float, taxable: float, used: float, dep: float, int_exp: float,
-    fee_exp: float, dsra: float, dsra_change: float, dist: float, subsidy_total: float,
-    bond_short: float, loan_short: float, gain: float, locked: float, book_value: float,
-    earned: float, subsidy_income: float, dep_adj: float, fund_in: float,
-    paid: np.ndarray, fstate: np.ndarray,
-) -> None:
-    """Write period ``t`` of scenario ``j``'s lines that the sizing does not read (a pass
-    with ``full``): cash, equity, tax, depreciation, expensed financing costs, the reserve,
-    distributions, shortfalls, the gain on disposal, the lock-up flag, book value and
-    interest and subsidy income to ``out``, and the fund's flows (``paid``, the state
-    ``fstate``) to ``out_fund`` [money]."""
-    out[CASH_OPEN, j, t] = cash
-    out[CASH_CLOSE, j, t] = cash_t
-    out[EQUITY_IN, j, t] = equity
-    out[TAX, j, t] = tax
-    out[TAXABLE, j, t] = taxable
-    out[LOSS_USED, j, t] = used
-    out[DEP, j, t] = dep
-    out[INTEREST_EXPENSED, j, t] = int_exp
-    out[FEES_EXPENSED, j, t] = fee_exp
-    out[DSRA_BALANCE, j, t] = dsra
-    out[DSRA_CHANGE, j, t] = dsra_change
-    out[DISTRIBUTION, j, t] = dist
-    out[INTEREST_SUBSIDY, j, t] = subsidy_total
-    out[BOND_SHORTFALL, j, t] = bond_short
-    out[LOAN_SHORTFALL, j, t] = loan_short
-    out[GAIN, j, t] = gain
-    out[LOCKUP, j, t] = locked
-    out[BOOK_VALUE, j, t] = book_value
-    out[INTEREST_INCOME, j, t] = earned
-    out[SUBSIDY_INCOME, j, t] = subsidy_income
-    out[DEP_ADJUSTMENT, j, t] = dep_adj
-    out_fund[CONTRIBUTION, j, t] = fund_in
-    out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
-    out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
-    out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
-    out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
-    out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
-    out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
-
-
-@inlined_kernel
-def _depreciation(
-    li: LoopInputs, j: int, t: int, capitalised: float, ov: float, closing: bool,
-    acc_dep: float, acc_gap: float,
-) -> tuple[float, float, float, float, float]:
-    """Period ``t``'s book depreciation and its tax adjustment for scenario ``j``, each on
-    the original values ``ov`` raised by the capitalised financing costs ``capitalised``
-    [money], and the gain on a disposal at the exit [money]; ``acc_dep``,
-    ``acc_gap`` their sums so far. Tax depreciation: the taxable income adds back book less
-    tax depreciation, and at a disposal takes off what it added (the tax basis is cost less
-    tax depreciation). Returns depreciation, its tax adjustment, the gain and both sums."""
-    x = li.ops
-    dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
-    acc_dep += dep
-    dep_adj = x[I_DEP_GAP, j, t] * (1.0 + capitalised / ov)
-    acc_gap += dep_adj
-    gain = 0.0
-    if li.is_exit and closing:
-        dep_adj -= acc_gap
-        gain = x[I_PROCEEDS, j, t] - (li.ov_total[j] + capitalised - acc_dep)
-    return dep, dep_adj, gain, acc_dep, acc_gap
-
-
-@inlined_kernel
-def _fund_period(
-    li: LoopInputs, j: int, t: int, facility: np.ndarray, share: np.ndarray, work: Workspace,
-    future_service: np.ndarray, af: float, cash: float, dsra: float, tax: float,
-    loan_fees: float, principal_total: float, spill_total: float, earned: float,
-    open_net: float,
-) -> tuple[float, float, float, float, float, float, float, float]:
-    """Period ``t``'s sources and uses for scenario ``j`` before the waterfall: in
-    construction (``af`` 1) the cash gap shared between the loans and equity (see
-    ``_draw_loans``), interest paid from own funds met by cash in hand, then equity, and a
-    DSRA funded by the plan filled at completion, as a use of the period; the cash of the
-    period (in construction only a surplus of sources is carried). ``cash`` and ``dsra``
-    the opening cash and reserve, ``tax``, ``loan_fees``, ``principal_total``,
-    ``spill_total`` (construction interest paid in cash) and ``earned`` the period's [money];
-    ``open_net`` the interest on opening balances net of subsidy [money]. Returns the
-    reserve and what the plan put in it, the gap, equity, the interest subsidy, the loans'
-    interest, the period's cash and the construction interest capitalised [money]."""
-    x = li.ops
-    avail = af > 0
-    dsra_fund = 0.0
-    if li.dsra_from_plan and _completion(li, j, t):
-        dsra_fund = max(dsra_target(future_service, t, li.dsra_months, li.ppy) - dsra, 0.0)
-        dsra = dsra + dsra_fund
-    g0 = (
-        x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] - af * x[I_BOND_OWN, j, t] + loan_fees
-        + tax - x[I_OCF, j, t] - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t]
-        - x[I_BOND_ISSUE, j, t] - cash + principal_total + spill_total - earned + dsra_fund
-    )
-    need = avail and g0 > 0
-    gap = g0 if need else 0.0
-    drawn_total, rolled_total, own_total, subsidy_total, interest_total = _draw_loans(
-        li, j, t, facility, share, work, need, gap, af
-    )
-    own = af * x[I_BOND_OWN, j, t] + own_total
-    surplus = max(-g0, 0.0) if avail else 0.0
-    equity = max(gap - drawn_total, 0.0) + max(own - surplus, 0.0)
-    bond_interest = x[I_BOND_INTEREST, j, t]
-    cap_interest = af * (bond_interest + rolled_total + spill_total + own_total) - (
-        af - af * x[I_CAP_SHARE, j, t]
-    ) * (bond_interest + open_net)
-
-    # Cash this period: in construction only a surplus of sources is carried.
-    if avail:
-        cash_t = max(surplus - own, 0.0)
-    else:
-        cash_t = (
-            cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
-            + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
-            + subsidy_total + earned
-        )
-    return dsra, dsra_fund, gap, equity, subsidy_total, interest_total, cash_t, cap_interest
-
-
-@inlined_kernel
-def _income_tax(
-    li: LoopInputs, j: int, t: int, losses: np.ndarray, af: float, xe: float,
-    open_total: float, loan_fees: float, dep: float, dep_adj: float, gain: float,
-    sub_income: float, earned: float,
-) -> tuple[float, float, float, float, float]:
-    """Period ``t``'s income tax for scenario ``j``: the interest and fees expensed (``xe``
-    the expensed share of construction interest, ``af`` 1 in construction), the taxable
-    income after depreciation ``dep`` and its tax adjustment ``dep_adj``, the gain on
-    disposal, taxable subsidy and interest income, the losses used (the loss pool
-    ``losses``, ``renewfin.core.tax.use_losses``) and the tax [money]. Returns interest
-    expensed, fees expensed, taxable income, losses used and tax."""
-    x = li.ops
-    int_exp = xe * (x[I_BOND_INTEREST, j, t] + open_total)
-    fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * (1.0 - af)
-    taxable = (
-        x[I_TAXABLE, j, t] - dep + dep_adj + gain + sub_income + earned - int_exp - fee_exp
-    )
-    after_loss, used = tax_math.use_losses(losses, t // li.ppy, li.carry_years, taxable)
-    tax = li.tax_rate[j] * x[I_TAX_FACTOR, j, t] * after_loss
-    return int_exp, fee_exp, taxable, used, tax
-
-
-@inlined_kernel
 def scenario_pass(
     li: LoopInputs,
     j: int,
@@ -561,15 +317,22 @@ def scenario_pass(
     service is skipped unless ``cash_reaches_debt`` (``scenario_shape``). The pass stops
     before period ``stop``."""
     x = li.ops
-    ov_total, ppy = li.ov_total, li.ppy
-    last_period = li.last_period
-    distributable_share = li.distributable_share
-    fund_on, fund_terms = li.fund_on, li.fund_terms
+    loan_floats = li.loan_floats
+    ov_total, tax_rate, priority, ppy = li.ov_total, li.tax_rate, li.priority, li.ppy
+    last_period, is_exit, carry_years = li.last_period, li.is_exit, li.carry_years
+    min_cash, distributable_share = li.min_cash, li.distributable_share
+    dsra_months, lockup_floor = li.dsra_months, li.lockup_floor
+    fund_on, fund_end, fund_terms = li.fund_on, li.fund_end, li.fund_terms
+    nl = li.rates.shape[0]
     dt = 1.0 / ppy
     limited = not np.isnan(distributable_share)
-    senior_rate, junior_rate, senior_share = fund_terms[0], fund_terms[1], fund_terms[2]
+    has_floor = not np.isnan(lockup_floor)
+    senior_rate, junior_rate, senior_share, upside_share = (
+        fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
+    )
     compound, stub = fund_terms[4] > 0, fund_terms[5] * dt
-    bal, drawn = work.bal, work.drawn
+    bal, drawn, principal = work.bal, work.drawn, work.principal
+    draws, rolled, prepay = work.draws, work.rolled, work.prepay
     losses, fstate, paid = work.losses, work.fund, work.paid
     cash = 0.0
     dsra = 0.0
@@ -602,12 +365,24 @@ def scenario_pass(
             _fees_and_interest(li, j, t, facility, work, af, xe)
         )
         earned = li.cash_rate[j] * (max(cash, 0.0) + dsra + x[I_RESERVE_OPEN, j, t])
-        dep, dep_adj, gain, acc_dep, acc_gap = _depreciation(
-            li, j, t, capitalised, ov, closing, acc_dep, acc_gap
+        dep = x[I_DEP, j, t] * (1.0 + capitalised / ov)
+        acc_dep += dep
+        # Tax depreciation: the taxable income adds back book less tax depreciation, and at a
+        # disposal takes off what it added (the tax basis is cost less tax depreciation).
+        dep_adj = x[I_DEP_GAP, j, t] * (1.0 + capitalised / ov)
+        acc_gap += dep_adj
+        if is_exit and closing:
+            dep_adj -= acc_gap
+        gain = 0.0
+        if is_exit and closing:
+            gain = x[I_PROCEEDS, j, t] - (ov_total[j] + capitalised - acc_dep)
+        int_exp = xe * (x[I_BOND_INTEREST, j, t] + open_total)
+        fee_exp = (x[I_BOND_FEES, j, t] + loan_fees) * ef
+        taxable = (
+            x[I_TAXABLE, j, t] - dep + dep_adj + gain + sub_income + earned - int_exp - fee_exp
         )
-        int_exp, fee_exp, taxable, used, tax = _income_tax(
-            li, j, t, losses, af, xe, open_total, loan_fees, dep, dep_adj, gain, sub_income, earned
-        )
+        after_loss, used = tax_math.use_losses(losses, t // ppy, carry_years, taxable)
+        tax = tax_rate[j] * x[I_TAX_FACTOR, j, t] * after_loss
         untaxed = x[I_UNTAXED, j, t] + sub_untaxed - dep_adj  # profit = taxable + untaxed
         if limited and waterfall:
             distributable = distributable + distributable_share * (taxable + untaxed - tax)
@@ -621,22 +396,112 @@ def scenario_pass(
         # Construction: the cash gap is shared between the loans and equity (see
         # ``_draw_loans``); interest paid from own funds is met by cash in hand, then equity.
         # A DSRA funded by the plan is filled at completion, as a use of the period.
-        dsra, dsra_fund, gap, equity, subsidy_total, interest_total, cash_t, cap_interest = (
-            _fund_period(
-            li, j, t, facility, share, work, future_service, af, cash, dsra, tax, loan_fees,
-                principal_total, spill_total, earned, open_net,
-            )
+        dsra_fund = 0.0
+        if li.dsra_from_plan and _completion(li, j, t):
+            dsra_fund = max(dsra_target(future_service, t, dsra_months, ppy) - dsra, 0.0)
+            dsra = dsra + dsra_fund
+        g0 = (
+            x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] - af * x[I_BOND_OWN, j, t] + loan_fees
+            + tax - x[I_OCF, j, t] - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t]
+            - x[I_BOND_ISSUE, j, t] - cash + principal_total + spill_total - earned + dsra_fund
         )
+        need = avail and g0 > 0
+        gap = g0 if need else 0.0
+        drawn_total, rolled_total, own_total, subsidy_total, interest_total = _draw_loans(
+            li, j, t, facility, share, work, need, gap, af
+        )
+        own = af * x[I_BOND_OWN, j, t] + own_total
+        surplus = max(-g0, 0.0) if avail else 0.0
+        equity = max(gap - drawn_total, 0.0) + max(own - surplus, 0.0)
+        bond_interest = x[I_BOND_INTEREST, j, t]
+        cap_interest = af * (bond_interest + rolled_total + spill_total + own_total) - (
+            af - af * x[I_CAP_SHARE, j, t]
+        ) * (bond_interest + open_net)
         capitalised = capitalised + cap_interest + af * (x[I_BOND_FEES, j, t] + loan_fees)
+
+        # Cash this period: in construction only a surplus of sources is carried.
+        if avail:
+            cash_t = max(surplus - own, 0.0)
+        else:
+            cash_t = (
+                cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
+                + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
+                + subsidy_total + earned
+            )
         loan_service = interest_total + principal_total
-        dist, lockup, bond_short, loan_short, dsra_change = 0.0, False, 0.0, 0.0, dsra_fund
+        paid_loans = 0.0
+        dist = 0.0
+        lockup = False
+        bond_short = 0.0
+        loan_short = 0.0
+        dsra_change = dsra_fund
         paid[:] = 0.0
         if waterfall:
-            (cash_t, _, dist, lockup, bond_short, loan_short, dsra, dsra_change,
-             distributable) = _pay_in_priority(
-                li, work, j, t, avail, closing, after_end, cash_t, loan_service, loan_fees,
-                cfads, future_service, dsra, dsra_change, distributable,
-            )
+            for step in priority:
+                if step == BOND:
+                    owed = 0.0 if avail else x[I_BOND_SERVICE, j, t]
+                    bond_short = owed - min(owed, max(cash_t, 0.0))
+                    cash_t = cash_t - owed
+                elif step == LOAN:
+                    paid_loans = loan_service
+                    owed = 0.0 if avail else paid_loans + loan_fees
+                    loan_short = owed - min(owed, max(cash_t, 0.0))
+                    cash_t = cash_t - owed
+                elif step == RESERVES:
+                    if dsra_months <= 0 or avail:
+                        continue
+                    target = (
+                        0.0
+                        if closing or after_end
+                        else dsra_target(future_service, t, dsra_months, ppy)
+                    )
+                    new, cash_t = _reserve_step(dsra, cash_t, target, avail)
+                    dsra_change = new - dsra
+                    dsra = new
+                elif step == SWEEP:
+                    for i in range(nl):
+                        if loan_floats[i, 1] <= 0:
+                            continue
+                        rest = bal[i] + draws[i] + rolled[i] - principal[i]
+                        amount = min(loan_floats[i, 1] * max(cash_t - min_cash, 0.0), rest)
+                        prepay[i] = 0.0 if avail else amount
+                        cash_t = cash_t - prepay[i]
+                else:  # FUND or EQUITY: distributions, unless locked up
+                    if step == FUND and not fund_on:
+                        continue
+                    lockup = False
+                    if has_floor and not closing:
+                        ds = x[I_BOND_SERVICE, j, t] + paid_loans
+                        lockup = (cfads / ds if ds > 0 else np.inf) < lockup_floor
+                    allowed = not avail and not lockup
+                    keep_cash = 0.0 if closing else min_cash
+                    if step == FUND:
+                        room = (
+                            np.inf if not limited or closing else max(distributable, 0.0)
+                        )
+                        fund_math.pay_one(
+                            fstate,
+                            cash_t - keep_cash if allowed else 0.0,
+                            closing or t >= fund_end,
+                            upside_share,
+                            room,
+                            paid,
+                        )
+                        cash_t = cash_t - (
+                            (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
+                            + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
+                               + paid[fund_math.UPSIDE])
+                        )
+                        distributable = distributable - (
+                            paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
+                            + paid[fund_math.UPSIDE]
+                        )
+                    else:
+                        dist = max(cash_t - keep_cash, 0.0) if allowed else 0.0
+                        if limited and not closing:
+                            dist = min(dist, max(distributable, 0.0))
+                        distributable = distributable - dist
+                        cash_t = cash_t - dist
 
         # The lines the sizing reads are written in every pass, the others in the last.
         _write_loans(out_loans, work, j, t, full)
@@ -647,10 +512,32 @@ def scenario_pass(
         out[BOND_SERVICE, j, t] = x[I_BOND_SERVICE, j, t]
         out[LOAN_SERVICE, j, t] = loan_service
         if full:
-            _write_rest(
-                out, out_fund, j, t, cash, cash_t, equity, tax, taxable, used, dep, int_exp,
-                fee_exp, dsra, dsra_change, dist, subsidy_total, bond_short, loan_short, gain,
-                1.0 if lockup and not avail else 0.0, ov_total[j] + capitalised - acc_dep,
-                earned, sub_income + sub_untaxed, dep_adj, x[I_FUND_IN, j, t], paid, fstate,
-            )
+            out[CASH_OPEN, j, t] = cash
+            out[CASH_CLOSE, j, t] = cash_t
+            out[EQUITY_IN, j, t] = equity
+            out[TAX, j, t] = tax
+            out[TAXABLE, j, t] = taxable
+            out[LOSS_USED, j, t] = used
+            out[DEP, j, t] = dep
+            out[INTEREST_EXPENSED, j, t] = int_exp
+            out[FEES_EXPENSED, j, t] = fee_exp
+            out[DSRA_BALANCE, j, t] = dsra
+            out[DSRA_CHANGE, j, t] = dsra_change
+            out[DISTRIBUTION, j, t] = dist
+            out[INTEREST_SUBSIDY, j, t] = subsidy_total
+            out[BOND_SHORTFALL, j, t] = bond_short
+            out[LOAN_SHORTFALL, j, t] = loan_short
+            out[GAIN, j, t] = gain
+            out[LOCKUP, j, t] = 1.0 if lockup and not avail else 0.0
+            out[BOOK_VALUE, j, t] = ov_total[j] + capitalised - acc_dep
+            out[INTEREST_INCOME, j, t] = earned
+            out[SUBSIDY_INCOME, j, t] = sub_income + sub_untaxed
+            out[DEP_ADJUSTMENT, j, t] = dep_adj
+            out_fund[CONTRIBUTION, j, t] = x[I_FUND_IN, j, t]
+            out_fund[F_SENIOR_RETURN, j, t] = paid[fund_math.SENIOR_RETURN]
+            out_fund[F_SENIOR_CAPITAL, j, t] = paid[fund_math.SENIOR_REPAID]
+            out_fund[F_JUNIOR_RETURN, j, t] = paid[fund_math.JUNIOR_RETURN]
+            out_fund[F_JUNIOR_CAPITAL, j, t] = paid[fund_math.JUNIOR_REPAID]
+            out_fund[F_UPSIDE, j, t] = paid[fund_math.UPSIDE]
+            out_fund[CLAIM, j, t] = fund_math.claim_one(fstate)
         cash = cash_t
