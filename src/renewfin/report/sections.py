@@ -11,12 +11,13 @@ import pandas as pd
 
 from renewfin.checks import minimum_capital_ratio
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
+from renewfin.metrics_funding import FUND_TIERS
 from renewfin.report import charts
-from renewfin.report.basis import decimals_for
+from renewfin.report.basis import cost_unit, decimals_for, price_unit
 from renewfin.report.context import Ctx, sentence
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
-from renewfin.report.i18n import enum_label
+from renewfin.report.i18n import Lang, enum_label, unit_label
 
 FLOOR_KEYS = {"bond_coverage": "min_bond_coverage", "total_debt_coverage": "min_total_coverage"}
 """Coverage metrics and the covenant that sets their floor."""
@@ -49,7 +50,7 @@ def overview_section(ctx: Ctx) -> str:
     p, tl = spec.project, spec.timeline
     en_name = bool(p.name_en) and ctx.lang == "en"
     rows = [
-        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if en_name else ""), "text")]),
+        tr([td(ctx.t("ov.name")), td(p.name + (f" ({p.name_en})" if en_name else ""), "text")]),
         tr([td(ctx.t("ov.kind")), td(enum_label(p.kind, ctx.lang), "text")]),
     ]
     if p.location:
@@ -73,7 +74,7 @@ def overview_section(ctx: Ctx) -> str:
                 ),
             ]
         ),
-        tr([td(ctx.t("col.unit")), td(p.money_unit.value, "text")]),
+        tr([td(ctx.t("col.unit")), td(ctx.money_unit, "text")]),
     ]
     for ph in tl.phases:
         path = f"timeline.phases[{ph.name}]"
@@ -356,7 +357,7 @@ def investment_section(ctx: Ctx) -> str:
                 rate = _input_or_spec(ctx, at + ".rate", ln.rate, "share", tag="span")
             else:
                 spread = _input_or_spec(ctx, at + ".spread", ln.spread, "share", tag="span")
-                rate = f"LPR({esc(ln.lpr_tenor.value)}) + {spread}"
+                rate = f"{esc(enum_label(ln.lpr_tenor, ctx.lang, 'lpr.'))} + {spread}"
             rows.append(
                 tr(
                     [
@@ -442,10 +443,6 @@ def revenue_section(ctx: Ctx) -> str:
         rows = []
         for r in spec.revenues:
             at = f"revenues[{r.name}]"
-            per = enum_label(r.price_per, ctx.lang)
-            price_unit = f"{r.price_currency.value}/{r.quantity_unit}" + (
-                f"/{per}" if r.price_per.value != "once" else ""
-            )
             growth = _input_or_spec(ctx, at + ".growth_rate", r.growth_rate, "share", tag="span")
             if r.growth_every_years > 1:
                 growth += "，" if ctx.lang == "zh" else ", "
@@ -470,12 +467,12 @@ def revenue_section(ctx: Ctx) -> str:
                         td(enum_label(r.kind, ctx.lang, "revenue."), "text"),
                         '<td class="num">'
                         + _input_or_spec(ctx, at + ".quantity", r.quantity, "number", tag="span")
-                        + f" {esc(r.quantity_unit)}</td>",
+                        + f" {esc(unit_label(str(r.quantity_unit), ctx.lang))}</td>",
                         '<td class="num">'
                         + _input_or_spec(
                             ctx, at + ".unit_price", r.unit_price, "number", tag="span"
                         )
-                        + f" {esc(price_unit)}</td>",
+                        + f" {esc(price_unit(r, ctx.lang))}</td>",
                         _input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
                         f'<td class="num">{growth}</td>',
                         f'<td class="num">{ramp}</td>',
@@ -520,7 +517,7 @@ def revenue_section(ctx: Ctx) -> str:
             elif o.basis.value == "per_unit" and o.unit_cost is not None:
                 param = (
                     _input_or_spec(ctx, at + ".unit_cost", o.unit_cost, "number", tag="span")
-                    + f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
+                    + f" {esc(cost_unit(o, ctx.lang))}"
                 )
             elif o.share is not None:
                 param = _input_or_spec(ctx, at + ".share", o.share, "share", tag="span")
@@ -732,6 +729,25 @@ def _reinvestment_convention(ctx: Ctx) -> list[str]:
     return [f'<p class="note">{text}</p>']
 
 
+def party_label(party: str, fund: str | None, lang: Lang) -> str:
+    """A party's name in ``lang``: a fund tier's Chinese suffix (``FUND_TIERS``) as its
+    English name (``省城市更新基金 senior tranche``); other parties as the spec names them.
+
+    Parameters
+    ----------
+    party : str
+        The party's name in the metrics (``party_irr[…]``).
+    fund : str, optional
+        The fund's name, when the spec has one.
+    lang : {"zh", "en"}
+        Report language.
+    """
+    for zh, en in FUND_TIERS.values():
+        if lang == "en" and fund is not None and party == fund + zh:
+            return f"{fund} {en}"
+    return party
+
+
 def investor_section(ctx: Ctx) -> str:
     """Project and equity returns, each party's IRR and MOIC, the fund waterfall and the
     REIT exit."""
@@ -747,7 +763,7 @@ def investor_section(ctx: Ctx) -> str:
         rows = [
             tr(
                 [
-                    td(p),
+                    td(party_label(p, fs.fund.name if fs.fund else None, ctx.lang)),
                     ctx.metric(f"party_irr[{p}]", tag="td"),
                     ctx.metric(f"party_moic[{p}]", tag="td"),
                 ]
