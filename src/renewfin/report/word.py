@@ -9,6 +9,11 @@ embedded PNGs at print width, captions numbered by SEQ fields (表 n above each 
 cover. A consultancy restyles it by editing the built-in styles, or by giving its own
 Word file as the template (:func:`read_template`): the report then takes that file's
 styles and page setup, and fills its body.
+
+Every quoted figure of the report (an element with ``data-value`` in the HTML) is a
+bookmark in the Word file, named :data:`FIGURE_BOOKMARK` and the figure's ordinal among
+the HTML's figures (``_Fig0``, ``_Fig1`` …; the leading underscore hides it from Word's
+bookmark list), around the run that prints it: a reader finds each figure and its text.
 """
 
 from __future__ import annotations
@@ -32,7 +37,16 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from renewfin.report.charts import ChartImage
-from renewfin.report.document import Figure, Heading, Paragraph, Section, Table
+from renewfin.report.document import (
+    Figure,
+    Heading,
+    Paragraph,
+    Run,
+    Runs,
+    Section,
+    Table,
+    runs_of,
+)
 from renewfin.report.i18n import Lang, t
 from renewfin.spec.errors import Problem, SpecError
 
@@ -41,6 +55,9 @@ FONT_ZH = "Noto Sans CJK SC"
 
 TEXT_WIDTH_CM = 16.0
 """Text width of an A4 page with 2.5 cm margins [cm]; charts are drawn at this width."""
+
+FIGURE_BOOKMARK = "_Fig"
+"""Prefix of the bookmark around a quoted figure; the figure's ordinal follows."""
 
 STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid")
 """The Word styles the report uses; a template lacking one gets python-docx's own."""
@@ -138,17 +155,34 @@ _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot hold."""
 
 
-def _cell_xml(text: str, width: int, *, head: bool, numeric: bool, bad: bool, size: int) -> str:
+def _runs_xml(runs: Runs, r_pr: str) -> str:
+    """The ``w:r`` of ``runs`` with run properties ``r_pr``, a figure's run inside its
+    bookmark (:data:`FIGURE_BOOKMARK`)."""
+    out = []
+    for run in runs:
+        body = (
+            f'<w:r>{r_pr}<w:t xml:space="preserve">{escape(_BAD_XML.sub("", run.text))}</w:t></w:r>'
+        )
+        if run.figure is not None:
+            n = run.figure
+            body = (
+                f'<w:bookmarkStart w:id="{n}" w:name="{FIGURE_BOOKMARK}{n}"/>{body}'
+                f'<w:bookmarkEnd w:id="{n}"/>'
+            )
+        out.append(body)
+    return "".join(out) or f"<w:r>{r_pr}<w:t></w:t></w:r>"
+
+
+def _cell_xml(runs: Runs, width: int, *, head: bool, numeric: bool, bad: bool, size: int) -> str:
     """One ``w:tc`` of a report table: ``width`` [twips], font size ``size`` [half-points];
     a header cell is bold and shaded, a number right-aligned, a failed check red."""
     shade = '<w:shd w:val="clear" w:color="auto" w:fill="DCE6F0"/>' if head else ""
     jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if numeric else ""
     r_pr = ("<w:b/>" if head else "") + ('<w:color w:val="B01E1E"/>' if bad else "")
-    body = escape(_BAD_XML.sub("", text))
+    body = _runs_xml(runs, f'<w:rPr>{r_pr}<w:sz w:val="{size}"/></w:rPr>')
     return (
         f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr><w:p>{jc}'
-        f'<w:r><w:rPr>{r_pr}<w:sz w:val="{size}"/></w:rPr>'
-        f'<w:t xml:space="preserve">{body}</w:t></w:r></w:p></w:tc>'
+        f"{body}</w:p></w:tc>"
     )
 
 
@@ -176,16 +210,19 @@ def _table_xml(block: Table, style_id: str, width: int) -> str:
         rows.append(
             '<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>'
             + "".join(
-                _cell_xml(h, col, head=True, numeric=False, bad=False, size=size) for h in cells
+                _cell_xml((Run(h),), col, head=True, numeric=False, bad=False, size=size)
+                for h in cells
             )
             + "</w:tr>"
         )
     for row in block.rows:
         cells_xml = [
-            _cell_xml(c.text, col, head=False, numeric=c.numeric, bad=c.status == "bad", size=size)
+            _cell_xml(
+                runs_of(c), col, head=False, numeric=c.numeric, bad=c.status == "bad", size=size
+            )
             for c in row[:ncols]
         ]
-        cells_xml += [_cell_xml("", col, head=False, numeric=False, bad=False, size=size)] * (
+        cells_xml += [_cell_xml((), col, head=False, numeric=False, bad=False, size=size)] * (
             ncols - len(cells_xml)
         )
         rows.append("<w:tr>" + "".join(cells_xml) + "</w:tr>")
@@ -318,6 +355,15 @@ def _table(
     after._p.addprevious(parse_xml(_table_xml(block, ids["Table Grid"], width)))
 
 
+def _paragraph(doc: DocxDocument, block: Paragraph, ids: Mapping[str, str]) -> None:
+    """A paragraph of the body: a list item in ``List Bullet``, a note at 9 pt; each figure
+    in its bookmark."""
+    p = _add(doc, "", ids["List Bullet"] if block.style == "item" else "")
+    r_pr = '<w:rPr><w:sz w:val="18"/></w:rPr>' if block.style == "note" else ""
+    for el in list(parse_xml(f"<w:p {nsdecls('w')}>{_runs_xml(runs_of(block), r_pr)}</w:p>")):
+        p._p.append(el)
+
+
 def _figure(
     doc: DocxDocument,
     block: Figure,
@@ -391,10 +437,7 @@ def document(
                 caption = block.text
                 _add(doc, f"{n}.{sub} {block.text}", ids["Heading 2"])
             elif isinstance(block, Paragraph):
-                p = _add(doc, block.text, ids["List Bullet"] if block.style == "item" else "")
-                if block.style == "note":
-                    for run in p.runs:
-                        run.font.size = Pt(9)
+                _paragraph(doc, block, ids)
             elif isinstance(block, Table):
                 if block.rows or block.head:
                     tables += 1
