@@ -59,6 +59,9 @@ TEXT_WIDTH_CM = 16.0
 FIGURE_BOOKMARK = "_Fig"
 """Prefix of the bookmark around a quoted figure; the figure's ordinal follows."""
 
+MAX_COLUMNS = 9
+"""Most columns of a Word table on a portrait A4 page; a wider one continues in parts."""
+
 STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid")
 """The Word styles the report uses; a template lacking one gets python-docx's own."""
 
@@ -203,6 +206,13 @@ def _table_xml(block: Table, style_id: str, width: int) -> str:
     ncols = max([len(block.head), *(len(r) for r in block.rows)])
     col = width // ncols
     size = 16 if ncols > 8 else 18
+    # a wide table's cells keep 0.07 cm each side instead of the style's 0.19 cm
+    margins = (
+        '<w:tblCellMar><w:left w:w="40" w:type="dxa"/><w:right w:w="40" w:type="dxa"/>'
+        "</w:tblCellMar>"
+        if ncols > 8
+        else ""
+    )
     grid = "".join(f'<w:gridCol w:w="{col}"/>' for _ in range(ncols))
     rows = []
     if block.head:
@@ -228,7 +238,7 @@ def _table_xml(block: Table, style_id: str, width: int) -> str:
         rows.append("<w:tr>" + "".join(cells_xml) + "</w:tr>")
     return (
         f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id}"/>'
-        '<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
+        f'<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>{margins}'
         '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
         'w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
@@ -337,22 +347,47 @@ def _caption(
     return p
 
 
+def _parts(block: Table) -> list[Table]:
+    """``block`` cut into tables of at most :data:`MAX_COLUMNS` columns, each repeating the
+    leading label columns (those without a number in any row): a year-by-year table is
+    printed in parts (续表) rather than in columns too narrow for its figures."""
+    ncols = max([len(block.head), *(len(r) for r in block.rows)])
+    if ncols <= MAX_COLUMNS:
+        return [block]
+    lead = 0
+    while lead < 2 and not any(len(r) > lead and r[lead].numeric for r in block.rows):
+        lead += 1
+    step = MAX_COLUMNS - lead
+    parts = []
+    for start in range(lead, ncols, step):
+        cols = [*range(lead), *range(start, min(start + step, ncols))]
+        head = tuple(block.head[i] for i in cols if i < len(block.head))
+        rows = tuple(tuple(r[i] for i in cols if i < len(r)) for r in block.rows)
+        parts.append(Table(head, rows, block.unit))
+    return parts
+
+
 def _table(
     doc: DocxDocument, block: Table, caption: tuple[int, str], lang: Lang, ids: Mapping[str, str]
 ) -> None:
-    cap = _caption(doc, t("cap.table", lang), *caption, ids)
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    cap.paragraph_format.keep_with_next = True
-    if block.unit:
-        p = _add(doc, block.unit, ids["Caption"])
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        p.paragraph_format.keep_with_next = True
-    ncols = max([len(block.head), *(len(r) for r in block.rows)])
-    if ncols == 0 or not (block.rows or block.head):
+    """A table under its caption ``表 n`` and unit line, in parts under ``续表 n`` when it
+    is too wide (:func:`_parts`)."""
+    if not (block.rows or block.head):
         return
     width = _text_width(doc)
-    after = doc.add_paragraph()  # the space under the table; the table goes before it
-    after._p.addprevious(parse_xml(_table_xml(block, ids["Table Grid"], width)))
+    for k, part in enumerate(_parts(block)):
+        if k == 0:
+            cap = _caption(doc, t("cap.table", lang), *caption, ids)
+        else:
+            cap = _add(doc, t("cap.table_continued", lang, n=caption[0]), ids["Caption"])
+        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cap.paragraph_format.keep_with_next = True
+        if block.unit:
+            p = _add(doc, block.unit, ids["Caption"])
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            p.paragraph_format.keep_with_next = True
+        after = doc.add_paragraph()  # the space under the table; the table goes before it
+        after._p.addprevious(parse_xml(_table_xml(part, ids["Table Grid"], width)))
 
 
 def _paragraph(doc: DocxDocument, block: Paragraph, ids: Mapping[str, str]) -> None:
