@@ -124,6 +124,9 @@ def test_units_are_named_in_the_language() -> None:
     assert unit_label("元/m²", "en") == "CNY/m²"
     assert unit_label("d", "zh") == "天" and unit_label("d", "en") == "days"
     assert unit_label("kWh", "zh") == unit_label("kWh", "en") == "kWh"
+    # a quantity of 个 is "1,200 units", a price per 个 "CNY/unit" (English plural rules)
+    assert unit_label("个", "en", plural=True) == "units" and unit_label("个", "en") == "unit"
+    assert unit_label("个", "zh", plural=True) == "个"
 
 
 def test_discrete_values_are_joined_in_the_language() -> None:

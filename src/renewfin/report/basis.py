@@ -127,7 +127,7 @@ def input_kind(spec: ProjectSpec, path: str, doc: FieldDoc, lang: Lang) -> tuple
         rev = _named(spec.revenues, item)
         if rev is not None:
             if name == "quantity":
-                return "number", unit_label(str(rev.quantity_unit), lang)
+                return "number", unit_label(str(rev.quantity_unit), lang, plural=True)
             return "number", price_unit(rev, lang)
     if name == "unit_cost" and path.startswith("opex["):
         item_spec = _named(spec.opex, item)

@@ -206,9 +206,16 @@ def enum_label(value: object, lang: Lang, prefix: str = "") -> str:
     return zh if lang == "zh" else en
 
 
-def unit_label(unit: str, lang: Lang) -> str:
+PLURAL_EN: dict[str, str] = {"个": "units"}
+"""English plural of a count unit, for a quantity of several (``1,200 units``)."""
+
+
+def unit_label(unit: str, lang: Lang, *, plural: bool = False) -> str:
     """``unit`` in ``lang`` (:data:`UNITS`; ``万元`` → ``CNY 10k``), each part of a compound
-    unit in turn (``元/个`` → ``CNY/unit``); a part not listed as given."""
+    unit in turn (``元/个`` → ``CNY/unit``); a part not listed as given. ``plural``: the
+    unit of a quantity, in English in the plural (:data:`PLURAL_EN`; ``个`` → ``units``)."""
+    if plural and lang == "en" and unit in PLURAL_EN:
+        return PLURAL_EN[unit]
     parts = [UNITS.get(u, (u, u))[0 if lang == "zh" else 1] for u in unit.split("/")]
     return "/".join(parts)
 

@@ -357,7 +357,9 @@ def investment_section(ctx: Ctx) -> str:
                 rate = _input_or_spec(ctx, at + ".rate", ln.rate, "share", tag="span")
             else:
                 spread = _input_or_spec(ctx, at + ".spread", ln.spread, "share", tag="span")
-                rate = f"{esc(enum_label(ln.lpr_tenor, ctx.lang, 'lpr.'))} + {spread}"
+                lpr = esc(enum_label(ln.lpr_tenor, ctx.lang, "lpr."))
+                # a spread below LPR prints as its signed figure: "LPR -0.80%", not "+ -0.80%"
+                rate = f"{lpr} {spread}" if ln.spread < 0 else f"{lpr} + {spread}"
             rows.append(
                 tr(
                     [
