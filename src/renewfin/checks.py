@@ -270,9 +270,11 @@ def _covenant_checks(result: Result) -> list[Check]:
         ("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
          "min_loan_dscr", cov.min_dscr),
         ("llcr", "LLCR达标", "LLCR at least the floor", "min_llcr", cov.llcr_floor),
-        ("dscr_cn", "偿债备付率达标（第三版）", "偿债备付率 at least the floor (第三版)",
+        ("dscr_cn", "偿债备付率达标（第三版）",
+         "Debt service coverage ratio (偿债备付率) at least the floor (3rd edition)",
          "min_dscr_cn", cov.min_dscr_cn),
-        ("icr", "利息备付率达标（第三版）", "利息备付率 at least the floor (第三版)", "min_icr",
+        ("icr", "利息备付率达标（第三版）",
+         "Interest coverage ratio (利息备付率) at least the floor (3rd edition)", "min_icr",
          cov.min_icr),
     ):
         out.append(_metric_floor(result, id, zh, en, key, floor))

@@ -25,6 +25,13 @@ from renewfin.ratios import (
 )
 from renewfin.spec.model import ProjectSpec
 
+FUND_TIERS: dict[str, tuple[str, str]] = {
+    "senior": ("优先级", "senior tranche"),
+    "junior": ("劣后级", "junior tranche"),
+}
+"""The fund's two parties, tier → (Chinese suffix of the party's name, English name): the
+party ``省城市更新基金优先级`` is the fund's senior tranche."""
+
 
 def owners_cash(ledger: Ledger) -> np.ndarray:
     """(S, T) what the shareholders receive [money]: distributions, the terminal book value
@@ -56,12 +63,12 @@ def party_flows(ledger: Ledger, spec: ProjectSpec) -> dict[str, np.ndarray]:
     fund = spec.funding.fund
     if fund is not None:
         contrib = ledger["fund.contribution"]
-        out[f"{fund.name}优先级"] = (
+        out[fund.name + FUND_TIERS["senior"][0]] = (
             -contrib * fund.senior_share
             + ledger["fund.senior_return"]
             + ledger["fund.senior_capital"]
         )
-        out[f"{fund.name}劣后级"] = (
+        out[fund.name + FUND_TIERS["junior"][0]] = (
             -contrib * (1 - fund.senior_share)
             + ledger["fund.junior_return"]
             + ledger["fund.junior_capital"]

@@ -8,14 +8,19 @@ text against ``data-value`` at the printed precision.
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import unicodedata
+import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from lxml import etree
 
 LOCATORS = (
     "metric",
@@ -42,6 +47,8 @@ class Figure:
     text: str = ""
     table: dict[str, str] = field(default_factory=dict)
     row: dict[str, str] = field(default_factory=dict)
+    ordinal: int = -1
+    """Position among the report's figures by start tag, from 0 (the Word bookmarks')."""
 
     @property
     def value(self) -> float:
@@ -75,6 +82,7 @@ class FigureParser(HTMLParser):
         self.images: list[dict[str, str]] = []
         self.external: list[str] = []
         self.sections: list[str] = []
+        self._started = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -96,7 +104,9 @@ class FigureParser(HTMLParser):
                 a,
                 table=self._table[-1] if self._table else {},
                 row=self._row[-1] if self._row else {},
+                ordinal=self._started,
             )
+            self._started += 1
             self._open.append((tag, fig))
 
     def handle_endtag(self, tag: str) -> None:
@@ -168,3 +178,43 @@ def same(a: float, b: float) -> bool:
 def frame_value(frame: pd.DataFrame, row: str, col: str) -> float:
     """A sensitivity frame's cell (row position as text)."""
     return float(frame.iloc[int(row)][col])
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_figures(blob: bytes, prefix: str = "_Fig") -> dict[int, str]:
+    """The text inside each figure bookmark (``<prefix><ordinal>``) of a .docx, by
+    ordinal, read from ``word/document.xml`` with lxml (not with the writer's library)."""
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    found: dict[int, str] = {}
+    open_: dict[str, int] = {}  # bookmark id → ordinal
+    for el in root.iter(f"{W}bookmarkStart", f"{W}bookmarkEnd", f"{W}t"):
+        if el.tag == f"{W}bookmarkStart":
+            name = el.get(f"{W}name", "")
+            if name.startswith(prefix) and name[len(prefix) :].isdigit():
+                ordinal = int(name[len(prefix) :])
+                assert ordinal not in found, f"bookmark {name} twice"
+                open_[el.get(f"{W}id", "")] = ordinal
+                found[ordinal] = ""
+        elif el.tag == f"{W}bookmarkEnd":
+            open_.pop(el.get(f"{W}id", ""), None)
+        else:
+            for ordinal in open_.values():
+                found[ordinal] += el.text or ""
+    assert not open_, f"bookmarks never closed: {open_}"
+    return found
+
+
+def squeeze(text: str) -> str:
+    """``text`` in NFKC without any whitespace: how a PDF's extracted text is compared
+    (pdftotext breaks lines inside a figure and spaces CJK text as it lays it out)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def missing_from(figures: list[Figure], text: str) -> list[tuple[str, int, int]]:
+    """The figure texts that ``text`` (a PDF's, :func:`squeeze`-d) holds fewer times than
+    the report prints them: (text, times printed, times found)."""
+    wanted = Counter(squeeze(f.text) for f in figures)
+    return [(k, n, text.count(k)) for k, n in wanted.items() if text.count(k) < n]

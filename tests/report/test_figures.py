@@ -1,9 +1,10 @@
 """Every figure the report quotes equals the engine's value for the same run and the same
 simulation, and is printed at the precision it states (reference: the locators listed in
-``renewfin.report.build``)."""
+``renewfin.report.build``), in the HTML and in the Word file (each figure a bookmark)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -13,14 +14,22 @@ import pytest
 import renewfin
 from renewfin import sensitivity as sens
 from renewfin.checks import minimum_capital_ratio
-from renewfin.report import collect, render
+from renewfin.report import collect, render, render_docx
 from renewfin.report.data import llcr_by_year, year_ends
 from renewfin.simulation import overrides_for, prepare, simulate, stress_table
 from renewfin.spec import resolve_tax
 from renewfin.tables import standard_tables
 
 from .conftest import MODELS, N, built, model_path, scenario_path
-from .figures import Figure, frame_value, parse, same, spec_value, text_matches
+from .figures import (
+    Figure,
+    docx_figures,
+    frame_value,
+    parse,
+    same,
+    spec_value,
+    text_matches,
+)
 
 
 class Engine:
@@ -138,12 +147,51 @@ def check_figures(html: str, engine: Engine, skip: set[str] | None = None) -> Co
     return kinds
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine_for(name: str) -> Engine:
+    """One :class:`Engine` per bundled model (with its scenario) for the session."""
+    if name not in _ENGINES:
+        _ENGINES[name] = Engine(name)
+    return _ENGINES[name]
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_every_figure_equals_the_engine(name: str) -> None:
     _, rendered = built(name)
-    kinds = check_figures(rendered.html, Engine(name))
+    kinds = check_figures(rendered.html, engine_for(name))
     for kind in ("metric", "table", "input", "spec", "sens", "sim", "breach", "fan", "calc"):
         assert kinds[kind] > 0, f"no {kind} figures in the {name} report"
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_figure_of_the_html_is_in_the_word_file_as_the_engine_prints_it(name: str) -> None:
+    """Reference: the engine's value of each HTML figure's locator (:class:`Engine`), printed
+    at the HTML's stated precision, read from the .docx's XML bookmark by bookmark."""
+    data, rendered = built(name)
+    figures = sorted(parse(rendered.html).figures, key=lambda f: f.ordinal)
+    assert [f.ordinal for f in figures] == list(range(len(figures)))
+    word = docx_figures(render_docx(data, "zh"))
+    assert sorted(word) == list(range(len(figures))), (
+        f"{len(figures) - len(word)} HTML figures have no bookmark in the Word file"
+    )
+    engine = engine_for(name)
+    bad_text, bad_value = [], []
+    for f in figures:
+        if _squash(word[f.ordinal]) != _squash(f.text):
+            bad_text.append((f.attrs, f.text, word[f.ordinal]))
+        from_engine = dataclasses.replace(
+            f, attrs={**f.attrs, "data-value": repr(engine.expected(f))}, text=word[f.ordinal]
+        )
+        if not text_matches(from_engine):
+            bad_value.append((f.attrs, engine.expected(f), word[f.ordinal]))
+    assert not bad_text, f"{len(bad_text)} Word figures differ from the HTML: {bad_text[:5]}"
+    assert not bad_value, f"{len(bad_value)} Word figures misprint the engine: {bad_value[:5]}"
 
 
 def test_english_report_without_scenario_quotes_the_engine() -> None:

@@ -195,3 +195,24 @@ def test_cost_drivers_name_each_basis_and_the_field_that_sizes_it() -> None:
     assert "0.55" in rows["充电购电成本"] and "元/年" in rows["充电购电成本"]
     assert "按资产原值比例" in rows["日常维修养护"] and "0.6" in rows["日常维修养护"]
     assert "固定金额" in rows["管理费用"] and "120" in rows["管理费用"]
+
+
+def test_a_loan_priced_below_lpr_prints_lpr_and_its_signed_spread() -> None:
+    """Reference: models/urban_village.yaml, 国开行城中村改造专项借款 at 5年期以上LPR with
+    spread −0.008: the rate reads "5年期以上LPR -0.80%" (−0.008 × 100 = −0.80 %), not
+    "LPR + -0.80%"."""
+    investment = _section(built("urban_village")[1].html, "investment")
+    row = investment.split("国开行城中村改造专项借款", 1)[1].split("</tr>", 1)[0]
+    text = re.sub(r"<[^>]+>", "", row)
+    assert "5年期以上LPR -0.80%" in text, text
+    assert "+ -" not in text
+
+
+def test_an_english_quantity_of_units_is_plural() -> None:
+    """Reference: models/old_community.yaml, 停车位 (quantity_unit 个): in English the
+    quantity's unit is "units" (1,200 units), the price's "CNY/unit" (singular per unit)."""
+    data, _ = built("old_community")
+    html = render_report(data, "en").html
+    basis = _section(html, "basis")
+    assert ">units<" in basis and "/unit" in basis
+    assert ">unit<" not in basis

@@ -32,7 +32,8 @@ VIRTUAL = {
         "增值税附加税率合计",
         "VAT surcharges",
         "-",
-        "城建税 + 教育费附加 + 地方教育附加, resolved from the tax preset.",
+        "Urban maintenance and construction tax (城建税) + education surcharge (教育费附加) + "
+        "local education surcharge (地方教育附加), resolved from the tax preset.",
     ),
     "tax.income_tax_rate": (
         "企业所得税税率",

@@ -12,9 +12,11 @@ from renewfin.excel.fields import FieldDoc, describe
 from renewfin.report.context import Ctx
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, table, td, tr
-from renewfin.report.i18n import FIELDS, Lang, enum_label
+from renewfin.report.i18n import FIELDS, Lang, enum_label, unit_label
 from renewfin.report.rules import rules_block
 from renewfin.spec.model import ProjectSpec
+from renewfin.spec.opex import OpexItem
+from renewfin.spec.revenue import RevenueStream
 
 _ITEM = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)\[([^\]]+)\]")
 
@@ -107,7 +109,7 @@ def input_kind(spec: ProjectSpec, path: str, doc: FieldDoc, lang: Lang) -> tuple
     in their currency per quantity unit and time basis; years, periods and multiples.
     """
     name = field_name(path)
-    unit = spec.project.money_unit.value
+    unit = unit_label(spec.project.money_unit.value, lang)
     zh = lang == "zh"
     if name in PERCENT_FIELDS or (doc.unit in ("1/yr", "-") and name != "dscr"):
         return "share", "%"
@@ -124,20 +126,30 @@ def input_kind(spec: ProjectSpec, path: str, doc: FieldDoc, lang: Lang) -> tuple
     if name in ("unit_price", "quantity") and path.startswith("revenues["):
         rev = _named(spec.revenues, item)
         if rev is not None:
-            per = enum_label(rev.price_per, lang)
             if name == "quantity":
-                return "number", str(rev.quantity_unit)
-            return "number", (
-                f"{rev.price_currency.value}/{rev.quantity_unit}/{per}"
-                if rev.price_per.value != "once"
-                else f"{rev.price_currency.value}/{rev.quantity_unit}"
-            )
+                return "number", unit_label(str(rev.quantity_unit), lang, plural=True)
+            return "number", price_unit(rev, lang)
     if name == "unit_cost" and path.startswith("opex["):
         item_spec = _named(spec.opex, item)
         if item_spec is not None:
-            per = enum_label(item_spec.cost_per, lang)
-            return "number", f"{item_spec.cost_currency.value}/{per}"
-    return "number", doc.unit if doc.unit not in ("", "quantity_unit") else ""
+            return "number", cost_unit(item_spec, lang)
+    return "number", unit_label(doc.unit, lang) if doc.unit not in ("", "quantity_unit") else ""
+
+
+def price_unit(rev: RevenueStream, lang: Lang) -> str:
+    """Unit of a revenue's unit price in ``lang``: currency per quantity unit per time
+    (``元/m²/月``, ``CNY/m²/month``), without the time for a one-off price (``万元/亩``)."""
+    money = unit_label(rev.price_currency.value, lang)
+    quantity = unit_label(str(rev.quantity_unit), lang)
+    if rev.price_per.value == "once":
+        return f"{money}/{quantity}"
+    return f"{money}/{quantity}/{enum_label(rev.price_per, lang)}"
+
+
+def cost_unit(item: OpexItem, lang: Lang) -> str:
+    """Unit of an operating cost's unit cost in ``lang``: currency per time or unit
+    (``元/年``, ``CNY/year``)."""
+    return f"{unit_label(item.cost_currency.value, lang)}/{enum_label(item.cost_per, lang)}"
 
 
 def input_label(path: str, doc: FieldDoc, lang: Lang) -> str:

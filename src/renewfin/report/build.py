@@ -59,7 +59,7 @@ from renewfin.report.data import ReportData, collect
 from renewfin.report.document import sections_of
 from renewfin.report.fmt import Formatter
 from renewfin.report.html import esc
-from renewfin.report.i18n import Lang, check_lang, t
+from renewfin.report.i18n import Lang, check_lang, t, unit_label
 from renewfin.report.sections import (
     bank_section,
     bond_section,
@@ -152,7 +152,7 @@ def render_report(data: ReportData, lang: Lang = "zh") -> RenderedReport:
 
 
 def _render_report(data: ReportData, lang: Lang) -> RenderedReport:
-    ctx = Ctx(data, lang, Formatter(lang, data.result.ledger.money_unit))
+    ctx = Ctx(data, lang, Formatter(lang, unit_label(data.result.ledger.money_unit, lang)))
     body = []
     sections = sections_for(data.spec)
     for key, fn in sections:
@@ -182,7 +182,7 @@ def _render_report(data: ReportData, lang: Lang) -> RenderedReport:
         f'<header class="cover"><h1>{esc(t("title", lang))}</h1>'
         f'<p class="subtitle">{esc(subtitle)}</p>{cover}'
         f'<p class="meta">{esc(generated)} · '
-        f"{esc(t('money_unit', lang, unit=data.result.ledger.money_unit))}</p></header>\n"
+        f"{esc(t('money_unit', lang, unit=ctx.money_unit))}</p></header>\n"
         f'<nav class="toc"><h2>{esc(t("contents", lang))}</h2><ol>{toc}</ol></nav>\n'
         + "\n".join(body)
         + "\n</body>\n</html>\n"

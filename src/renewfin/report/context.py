@@ -13,7 +13,7 @@ from renewfin.report.charts import ChartImage
 from renewfin.report.data import ReportData
 from renewfin.report.fmt import Formatter, Kind, kind_of
 from renewfin.report.html import esc, table, td, tr
-from renewfin.report.i18n import Lang, pick, t, threshold_text
+from renewfin.report.i18n import Lang, pick, t, threshold_text, unit_label
 
 
 @dataclass
@@ -52,8 +52,8 @@ class Ctx:
 
     @property
     def money_unit(self) -> str:
-        """The spec's money unit."""
-        return self.data.result.ledger.money_unit
+        """The spec's money unit in the report's language (``万元``, ``CNY 10k``)."""
+        return unit_label(self.data.result.ledger.money_unit, self.lang)
 
     def has(self, key: str) -> bool:
         """Whether the run has metric ``key`` with a defined value."""

@@ -12,7 +12,7 @@ import pandas as pd
 
 from renewfin.report.charts import ChartImage
 from renewfin.report.fmt import Formatter, Kind, attrs, kind_of
-from renewfin.report.i18n import Lang, pick, t
+from renewfin.report.i18n import Lang, pick, t, unit_label
 
 YEARS_PER_BLOCK = 12
 """Year columns per table block (wide tables are split so that they print on A4)."""
@@ -152,7 +152,8 @@ def standard_table(
         and kinds.get(str(k), "flow") != "heading"
         for k in sub.index
     )
-    unit = t("money_unit", lang, unit=df.attrs.get("unit", fmt.money_unit)) if money else ""
+    unit = unit_label(str(df.attrs.get("unit", "")), lang) or fmt.money_unit
+    unit = t("money_unit", lang, unit=unit) if money else ""
     out = []
     records = _rows(sub)
     for b, cols in enumerate(blocks):

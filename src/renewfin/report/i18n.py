@@ -177,8 +177,22 @@ ENUMS: dict[str, tuple[str, str]] = {
     "revenue.land_transfer": ("土地出让收入", "land transfer"),
     "revenue.operating_subsidy": ("运营补贴", "operating subsidy"),
     "revenue.other": ("其他收入", "other"),
+    "lpr.1y": ("1年期LPR", "1-year LPR"),
+    "lpr.5y": ("5年期以上LPR", "5-year-plus LPR"),
 }
 """Labels of enum values shown in the report (project kind, fiscal source …)."""
+
+UNITS: dict[str, tuple[str, str]] = {
+    "元": ("元", "CNY"),
+    "万元": ("万元", "CNY 10k"),
+    "亿元": ("亿元", "CNY 100m"),
+    "亩": ("亩", "mu"),
+    "个": ("个", "unit"),
+    "d": ("天", "days"),
+}
+"""Units in each language: the money units (``MoneyUnit``), the land area unit 亩
+(1 亩 = 666.67 m²) and the count 个 a spec may name, and the documented unit ``[d]``
+of the working-capital days; a unit not listed is shown as given (m², kWh)."""
 
 
 def enum_label(value: object, lang: Lang, prefix: str = "") -> str:
@@ -187,6 +201,20 @@ def enum_label(value: object, lang: Lang, prefix: str = "") -> str:
     key = str(getattr(value, "value", value))
     zh, en = ENUMS.get(prefix + key, ENUMS.get(key, (key, key)))
     return zh if lang == "zh" else en
+
+
+PLURAL_EN: dict[str, str] = {"个": "units"}
+"""English plural of a count unit, for a quantity of several (``1,200 units``)."""
+
+
+def unit_label(unit: str, lang: Lang, *, plural: bool = False) -> str:
+    """``unit`` in ``lang`` (:data:`UNITS`; ``万元`` → ``CNY 10k``), each part of a compound
+    unit in turn (``元/个`` → ``CNY/unit``); a part not listed as given. ``plural``: the
+    unit of a quantity, in English in the plural (:data:`PLURAL_EN`; ``个`` → ``units``)."""
+    if plural and lang == "en" and unit in PLURAL_EN:
+        return PLURAL_EN[unit]
+    parts = [UNITS.get(u, (u, u))[0 if lang == "zh" else 1] for u in unit.split("/")]
+    return "/".join(parts)
 
 
 DISTRIBUTIONS: dict[str, tuple[str, str]] = {
@@ -268,10 +296,11 @@ def distribution_text(dist: dict[str, object], apply: str, lang: Lang) -> str:
             f = float(v)  # type: ignore[arg-type]
             shown = _number(f * 100) + "%" if apply == "multiply" else _number(f)
         elif isinstance(v, list):
+            sep = "、" if lang == "zh" else " / "
             if key == "probabilities":
-                shown = "、".join(_number(float(x) * 100) + "%" for x in v)
+                shown = sep.join(_number(float(x) * 100) + "%" for x in v)
             else:
-                shown = "、".join(_change(float(x), apply) for x in v)
+                shown = sep.join(_change(float(x), apply) for x in v)
         else:
             shown = _change(float(v), apply)  # type: ignore[arg-type]
         parts.append(f"{pick(*labels, lang)} {shown}")

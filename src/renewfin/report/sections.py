@@ -12,12 +12,13 @@ import pandas as pd
 from renewfin.checks import minimum_capital_ratio
 from renewfin.core.opex_basis import BASES
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
+from renewfin.metrics_funding import FUND_TIERS
 from renewfin.report import charts
-from renewfin.report.basis import decimals_for
+from renewfin.report.basis import cost_unit, decimals_for, price_unit
 from renewfin.report.context import Ctx, sentence
 from renewfin.report.fmt import Kind
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
-from renewfin.report.i18n import enum_label
+from renewfin.report.i18n import Lang, enum_label, unit_label
 from renewfin.spec.opex import OpexItem
 
 FLOOR_KEYS = {"bond_coverage": "min_bond_coverage", "total_debt_coverage": "min_total_coverage"}
@@ -32,8 +33,7 @@ def _opex_driver(ctx: Ctx, o: OpexItem) -> str:
         return "—"
     if rule.unit != "price":
         return _input_or_spec(ctx, at, value, rule.unit, tag="span", unit=rule.unit == "money")
-    per = f" {esc(o.cost_currency.value)}/{esc(enum_label(o.cost_per, ctx.lang))}"
-    return _input_or_spec(ctx, at, value, "number", tag="span") + per
+    return _input_or_spec(ctx, at, value, "number", tag="span") + f" {esc(cost_unit(o, ctx.lang))}"
 
 
 def _input_or_spec(
@@ -63,7 +63,7 @@ def overview_section(ctx: Ctx) -> str:
     p, tl = spec.project, spec.timeline
     en_name = bool(p.name_en) and ctx.lang == "en"
     rows = [
-        tr([td(ctx.t("ov.name")), td(p.name + (f"（{p.name_en}）" if en_name else ""), "text")]),
+        tr([td(ctx.t("ov.name")), td(p.name + (f" ({p.name_en})" if en_name else ""), "text")]),
         tr([td(ctx.t("ov.kind")), td(enum_label(p.kind, ctx.lang), "text")]),
     ]
     if p.location:
@@ -87,7 +87,7 @@ def overview_section(ctx: Ctx) -> str:
                 ),
             ]
         ),
-        tr([td(ctx.t("col.unit")), td(p.money_unit.value, "text")]),
+        tr([td(ctx.t("col.unit")), td(ctx.money_unit, "text")]),
     ]
     for ph in tl.phases:
         path = f"timeline.phases[{ph.name}]"
@@ -370,7 +370,9 @@ def investment_section(ctx: Ctx) -> str:
                 rate = _input_or_spec(ctx, at + ".rate", ln.rate, "share", tag="span")
             else:
                 spread = _input_or_spec(ctx, at + ".spread", ln.spread, "share", tag="span")
-                rate = f"LPR({esc(ln.lpr_tenor.value)}) + {spread}"
+                lpr = esc(enum_label(ln.lpr_tenor, ctx.lang, "lpr."))
+                # a spread below LPR prints as its signed figure: "LPR -0.80%", not "+ -0.80%"
+                rate = f"{lpr} {spread}" if ln.spread < 0 else f"{lpr} + {spread}"
             rows.append(
                 tr(
                     [
@@ -456,10 +458,6 @@ def revenue_section(ctx: Ctx) -> str:
         rows = []
         for r in spec.revenues:
             at = f"revenues[{r.name}]"
-            per = enum_label(r.price_per, ctx.lang)
-            price_unit = f"{r.price_currency.value}/{r.quantity_unit}" + (
-                f"/{per}" if r.price_per.value != "once" else ""
-            )
             growth = _input_or_spec(ctx, at + ".growth_rate", r.growth_rate, "share", tag="span")
             if r.growth_every_years > 1:
                 growth += "，" if ctx.lang == "zh" else ", "
@@ -484,12 +482,12 @@ def revenue_section(ctx: Ctx) -> str:
                         td(enum_label(r.kind, ctx.lang, "revenue."), "text"),
                         '<td class="num">'
                         + _input_or_spec(ctx, at + ".quantity", r.quantity, "number", tag="span")
-                        + f" {esc(r.quantity_unit)}</td>",
+                        + f" {esc(unit_label(str(r.quantity_unit), ctx.lang))}</td>",
                         '<td class="num">'
                         + _input_or_spec(
                             ctx, at + ".unit_price", r.unit_price, "number", tag="span"
                         )
-                        + f" {esc(price_unit)}</td>",
+                        + f" {esc(price_unit(r, ctx.lang))}</td>",
                         _input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
                         f'<td class="num">{growth}</td>',
                         f'<td class="num">{ramp}</td>',
@@ -731,6 +729,25 @@ def _reinvestment_convention(ctx: Ctx) -> list[str]:
     return [f'<p class="note">{text}</p>']
 
 
+def party_label(party: str, fund: str | None, lang: Lang) -> str:
+    """A party's name in ``lang``: a fund tier's Chinese suffix (``FUND_TIERS``) as its
+    English name (``省城市更新基金 senior tranche``); other parties as the spec names them.
+
+    Parameters
+    ----------
+    party : str
+        The party's name in the metrics (``party_irr[…]``).
+    fund : str, optional
+        The fund's name, when the spec has one.
+    lang : {"zh", "en"}
+        Report language.
+    """
+    for zh, en in FUND_TIERS.values():
+        if lang == "en" and fund is not None and party == fund + zh:
+            return f"{fund} {en}"
+    return party
+
+
 def investor_section(ctx: Ctx) -> str:
     """Project and equity returns, each party's IRR and MOIC, the fund waterfall and the
     REIT exit."""
@@ -746,7 +763,7 @@ def investor_section(ctx: Ctx) -> str:
         rows = [
             tr(
                 [
-                    td(p),
+                    td(party_label(p, fs.fund.name if fs.fund else None, ctx.lang)),
                     ctx.metric(f"party_irr[{p}]", tag="td"),
                     ctx.metric(f"party_moic[{p}]", tag="td"),
                 ]

@@ -9,6 +9,11 @@ embedded PNGs at print width, captions numbered by SEQ fields (表 n above each 
 cover. A consultancy restyles it by editing the built-in styles, or by giving its own
 Word file as the template (:func:`read_template`): the report then takes that file's
 styles and page setup, and fills its body.
+
+Every quoted figure of the report (an element with ``data-value`` in the HTML) is a
+bookmark in the Word file, named :data:`FIGURE_BOOKMARK` and the figure's ordinal among
+the HTML's figures (``_Fig0``, ``_Fig1`` …; the leading underscore hides it from Word's
+bookmark list), around the run that prints it: a reader finds each figure and its text.
 """
 
 from __future__ import annotations
@@ -32,7 +37,16 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from renewfin.report.charts import ChartImage
-from renewfin.report.document import Figure, Heading, Paragraph, Section, Table
+from renewfin.report.document import (
+    Figure,
+    Heading,
+    Paragraph,
+    Run,
+    Runs,
+    Section,
+    Table,
+    runs_of,
+)
 from renewfin.report.i18n import Lang, t
 from renewfin.spec.errors import Problem, SpecError
 
@@ -41,6 +55,12 @@ FONT_ZH = "Noto Sans CJK SC"
 
 TEXT_WIDTH_CM = 16.0
 """Text width of an A4 page with 2.5 cm margins [cm]; charts are drawn at this width."""
+
+FIGURE_BOOKMARK = "_Fig"
+"""Prefix of the bookmark around a quoted figure; the figure's ordinal follows."""
+
+MAX_COLUMNS = 9
+"""Most columns of a Word table on a portrait A4 page; a wider one continues in parts."""
 
 STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid")
 """The Word styles the report uses; a template lacking one gets python-docx's own."""
@@ -138,17 +158,34 @@ _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot hold."""
 
 
-def _cell_xml(text: str, width: int, *, head: bool, numeric: bool, bad: bool, size: int) -> str:
+def _runs_xml(runs: Runs, r_pr: str) -> str:
+    """The ``w:r`` of ``runs`` with run properties ``r_pr``, a figure's run inside its
+    bookmark (:data:`FIGURE_BOOKMARK`)."""
+    out = []
+    for run in runs:
+        body = (
+            f'<w:r>{r_pr}<w:t xml:space="preserve">{escape(_BAD_XML.sub("", run.text))}</w:t></w:r>'
+        )
+        if run.figure is not None:
+            n = run.figure
+            body = (
+                f'<w:bookmarkStart w:id="{n}" w:name="{FIGURE_BOOKMARK}{n}"/>{body}'
+                f'<w:bookmarkEnd w:id="{n}"/>'
+            )
+        out.append(body)
+    return "".join(out) or f"<w:r>{r_pr}<w:t></w:t></w:r>"
+
+
+def _cell_xml(runs: Runs, width: int, *, head: bool, numeric: bool, bad: bool, size: int) -> str:
     """One ``w:tc`` of a report table: ``width`` [twips], font size ``size`` [half-points];
     a header cell is bold and shaded, a number right-aligned, a failed check red."""
     shade = '<w:shd w:val="clear" w:color="auto" w:fill="DCE6F0"/>' if head else ""
     jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if numeric else ""
     r_pr = ("<w:b/>" if head else "") + ('<w:color w:val="B01E1E"/>' if bad else "")
-    body = escape(_BAD_XML.sub("", text))
+    body = _runs_xml(runs, f'<w:rPr>{r_pr}<w:sz w:val="{size}"/></w:rPr>')
     return (
         f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr><w:p>{jc}'
-        f'<w:r><w:rPr>{r_pr}<w:sz w:val="{size}"/></w:rPr>'
-        f'<w:t xml:space="preserve">{body}</w:t></w:r></w:p></w:tc>'
+        f"{body}</w:p></w:tc>"
     )
 
 
@@ -169,6 +206,13 @@ def _table_xml(block: Table, style_id: str, width: int) -> str:
     ncols = max([len(block.head), *(len(r) for r in block.rows)])
     col = width // ncols
     size = 16 if ncols > 8 else 18
+    # a wide table's cells keep 0.07 cm each side instead of the style's 0.19 cm
+    margins = (
+        '<w:tblCellMar><w:left w:w="40" w:type="dxa"/><w:right w:w="40" w:type="dxa"/>'
+        "</w:tblCellMar>"
+        if ncols > 8
+        else ""
+    )
     grid = "".join(f'<w:gridCol w:w="{col}"/>' for _ in range(ncols))
     rows = []
     if block.head:
@@ -176,22 +220,25 @@ def _table_xml(block: Table, style_id: str, width: int) -> str:
         rows.append(
             '<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>'
             + "".join(
-                _cell_xml(h, col, head=True, numeric=False, bad=False, size=size) for h in cells
+                _cell_xml((Run(h),), col, head=True, numeric=False, bad=False, size=size)
+                for h in cells
             )
             + "</w:tr>"
         )
     for row in block.rows:
         cells_xml = [
-            _cell_xml(c.text, col, head=False, numeric=c.numeric, bad=c.status == "bad", size=size)
+            _cell_xml(
+                runs_of(c), col, head=False, numeric=c.numeric, bad=c.status == "bad", size=size
+            )
             for c in row[:ncols]
         ]
-        cells_xml += [_cell_xml("", col, head=False, numeric=False, bad=False, size=size)] * (
+        cells_xml += [_cell_xml((), col, head=False, numeric=False, bad=False, size=size)] * (
             ncols - len(cells_xml)
         )
         rows.append("<w:tr>" + "".join(cells_xml) + "</w:tr>")
     return (
         f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id}"/>'
-        '<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
+        f'<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>{margins}'
         '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
         'w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
@@ -300,22 +347,56 @@ def _caption(
     return p
 
 
+def _parts(block: Table) -> list[Table]:
+    """``block`` cut into tables of at most :data:`MAX_COLUMNS` columns, each repeating the
+    leading label columns (those without a number in any row): a year-by-year table is
+    printed in parts (续表) rather than in columns too narrow for its figures."""
+    ncols = max([len(block.head), *(len(r) for r in block.rows)])
+    if ncols <= MAX_COLUMNS:
+        return [block]
+    lead = 0
+    while lead < 2 and not any(len(r) > lead and r[lead].numeric for r in block.rows):
+        lead += 1
+    step = MAX_COLUMNS - lead
+    parts = []
+    for start in range(lead, ncols, step):
+        cols = [*range(lead), *range(start, min(start + step, ncols))]
+        head = tuple(block.head[i] for i in cols if i < len(block.head))
+        rows = tuple(tuple(r[i] for i in cols if i < len(r)) for r in block.rows)
+        parts.append(Table(head, rows, block.unit))
+    return parts
+
+
 def _table(
     doc: DocxDocument, block: Table, caption: tuple[int, str], lang: Lang, ids: Mapping[str, str]
 ) -> None:
-    cap = _caption(doc, t("cap.table", lang), *caption, ids)
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    cap.paragraph_format.keep_with_next = True
-    if block.unit:
-        p = _add(doc, block.unit, ids["Caption"])
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        p.paragraph_format.keep_with_next = True
-    ncols = max([len(block.head), *(len(r) for r in block.rows)])
-    if ncols == 0 or not (block.rows or block.head):
+    """A table under its caption ``表 n`` and unit line, in parts under ``续表 n`` when it
+    is too wide (:func:`_parts`)."""
+    if not (block.rows or block.head):
         return
     width = _text_width(doc)
-    after = doc.add_paragraph()  # the space under the table; the table goes before it
-    after._p.addprevious(parse_xml(_table_xml(block, ids["Table Grid"], width)))
+    for k, part in enumerate(_parts(block)):
+        if k == 0:
+            cap = _caption(doc, t("cap.table", lang), *caption, ids)
+        else:
+            cap = _add(doc, t("cap.table_continued", lang, n=caption[0]), ids["Caption"])
+        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cap.paragraph_format.keep_with_next = True
+        if block.unit:
+            p = _add(doc, block.unit, ids["Caption"])
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            p.paragraph_format.keep_with_next = True
+        after = doc.add_paragraph()  # the space under the table; the table goes before it
+        after._p.addprevious(parse_xml(_table_xml(part, ids["Table Grid"], width)))
+
+
+def _paragraph(doc: DocxDocument, block: Paragraph, ids: Mapping[str, str]) -> None:
+    """A paragraph of the body: a list item in ``List Bullet``, a note at 9 pt; each figure
+    in its bookmark."""
+    p = _add(doc, "", ids["List Bullet"] if block.style == "item" else "")
+    r_pr = '<w:rPr><w:sz w:val="18"/></w:rPr>' if block.style == "note" else ""
+    for el in list(parse_xml(f"<w:p {nsdecls('w')}>{_runs_xml(runs_of(block), r_pr)}</w:p>")):
+        p._p.append(el)
 
 
 def _figure(
@@ -391,10 +472,7 @@ def document(
                 caption = block.text
                 _add(doc, f"{n}.{sub} {block.text}", ids["Heading 2"])
             elif isinstance(block, Paragraph):
-                p = _add(doc, block.text, ids["List Bullet"] if block.style == "item" else "")
-                if block.style == "note":
-                    for run in p.runs:
-                        run.font.size = Pt(9)
+                _paragraph(doc, block, ids)
             elif isinstance(block, Table):
                 if block.rows or block.head:
                     tables += 1

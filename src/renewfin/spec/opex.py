@@ -262,20 +262,23 @@ class WorkingCapital(SpecModel):
     (回收流动资金); all days 0 (the default) means no working capital."""
 
     receivable_days: Days = 0.0
-    """应收账款 minimum turnover days, on the operating costs (第三版: 应收账款 = 年经营成本 ÷
-    周转次数) [d]."""
+    """Accounts receivable (应收账款): minimum days of turnover, on the operating costs (3rd
+    edition: receivables = annual operating costs ÷ number of turnovers a year) [d]."""
     inventory_days: Days = 0.0
-    """存货 minimum turnover days, on the bought-in materials and fuel (第三版: 外购原材料、
-    燃料 = 年外购费用 ÷ 周转次数): the operating costs marked ``purchased``. 第三版's 在产品
-    and 产成品 (work in progress, finished goods) are not modelled: an operated property
-    makes no goods [d]."""
+    """Inventory (存货): minimum days of turnover, on the bought-in materials and fuel (3rd
+    edition: bought-in materials and fuel = annual bought-in costs ÷ number of turnovers a
+    year): the operating costs marked ``purchased``. The 3rd edition's work in progress
+    (在产品) and finished goods (产成品) are not modelled: an operated property makes no
+    goods [d]."""
     cash_days: Days = 0.0
-    """现金 minimum turnover days, on the wages and welfare plus other costs (第三版: 现金 =
-    (年工资及福利费 + 年其他费用) ÷ 周转次数): the operating costs ``wages_or_other`` (by
-    default all but the bought-in and the repairs) [d]."""
+    """Cash (现金): minimum days of turnover, on the wages and welfare plus other costs (3rd
+    edition: cash = (annual wages and welfare + annual other costs) ÷ number of turnovers a
+    year): the operating costs ``wages_or_other`` (by default all but the bought-in and the
+    repairs) [d]."""
     payable_days: Days = 0.0
-    """应付账款 minimum turnover days, on the bought-in materials, fuel and power only (第三版:
-    应付账款 = 外购原材料、燃料动力及其他材料年费用 ÷ 周转次数): the operating costs marked
+    """Accounts payable (应付账款): minimum days of turnover, on the bought-in materials, fuel
+    and power only (3rd edition: payables = annual cost of bought-in materials, fuel, power
+    and other materials ÷ number of turnovers a year): the operating costs marked
     ``purchased`` [d]."""
 
     @model_validator(mode="after")

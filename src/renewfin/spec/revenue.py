@@ -113,16 +113,21 @@ class LandSetAsides(SpecModel):
     (DOMAIN.md §5a; rates are param)."""
 
     farmland: Share = 0.10
-    """农田水利建设资金: share of 土地出让收益 (net of the land's cost) (10 %)."""
+    """Farmland water-conservancy fund (农田水利建设资金): share of the land-transfer income
+    net of the land's cost (土地出让收益), 10 %."""
     education: Share = 0.10
-    """教育资金: share of 土地出让收益 (10 %)."""
+    """Education fund (教育资金): share of the land-transfer income net of the land's cost
+    (土地出让收益), 10 %."""
     housing: Share = 0.10
-    """保障性安居工程资金: share of 土地出让净收益 (at least 10 %)."""
+    """Affordable-housing fund (保障性安居工程资金): share of the land-transfer income net of
+    the land's cost (土地出让净收益), at least 10 %."""
     land_fund: Share = 0.0
-    """国有土地收益基金: share of the gross income (by provincial rule)."""
+    """State land-income fund (国有土地收益基金): share of the gross income (by provincial
+    rule)."""
     agriculture: Share = 0.0
-    """农业土地开发资金: share of the gross income (by provincial rule; set per m² of land
-    in most provinces, entered here as its share of the price)."""
+    """Agricultural land-development fund (农业土地开发资金): share of the gross income (by
+    provincial rule; set per m² of land in most provinces, entered here as its share of the
+    price)."""
 
     ITEMS: ClassVar[tuple[tuple[str, str, SetAsideBase], ...]] = (
         ("farmland", "农田水利建设资金", SetAsideBase.NET),
@@ -177,7 +182,7 @@ class RevenueStream(SpecModel):
     """Kind of revenue (sets VAT and property-tax defaults)."""
     quantity: float = Field(ge=0, allow_inf_nan=False)
     """Number of units: m² of lettable area, parking spaces, kWh per year, households,
-    m² or 亩 for sale or transfer [quantity_unit]."""
+    m² or mu (亩) for sale or transfer [quantity_unit]."""
     quantity_unit: str = "unit"
     """Unit of ``quantity`` (m², 个, kWh, 户, 亩 …), for labels only."""
     unit_price: Annotated[float, Field(ge=0, allow_inf_nan=False), StandardFactor.REVENUE]
@@ -233,8 +238,8 @@ class RevenueStream(SpecModel):
     """Land transfer: each statutory set-aside (计提) on its base, a line of its own."""
     land_cost_rate: Share = 0.0
     """Land transfer: the cost of acquiring and preparing the land (征地拆迁补偿、土地开发
-    支出) as a share of the gross income; the income less it is 土地出让收益, the base of
-    the ``net`` set-asides."""
+    支出) as a share of the gross income; the income less it is the land-transfer income net
+    of cost (土地出让收益), the base of the ``net`` set-asides."""
     booked_by: LandBooking = LandBooking.COMPANY
     """Land transfer: who books the income, the ``company`` (its revenue is the income less
     the set-asides) or the ``government`` (its revenue is 成本返还 plus a management fee;

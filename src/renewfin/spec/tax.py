@@ -293,19 +293,22 @@ class TaxSpec(SpecModel):
     companies; a project company has no credit before, so all of it is incremental); the
     deduction of refunded VAT from the surcharge base (财税〔2018〕80号) is not modelled."""
     resettlement_housing_share: Share = 0.0
-    """Share of the land and of the construction works that is 改造安置住房 (resettlement
-    housing of a 棚户区改造 on the provincial plan, 财税〔2013〕101号 第五条; 城中村改造 as
-    棚改 where the province lists it): its land is exempt from 城镇土地使用税 (第一条(一)) and
-    the company's contracts for it from 印花税 (第一条(二)) — the land-use tax, the stamp
-    duty on construction contracts and on the land's transfer deed are levied on the rest;
-    sales of other housing are not exempt. 0 when the project builds no resettlement
-    housing."""
+    """Share of the land and of the construction works that is resettlement housing
+    (改造安置住房) of a shanty-town renovation (棚户区改造) on the provincial plan
+    (财税〔2013〕101号 article 5; an urban-village renovation counts as one where the
+    province lists it): its land is exempt from the urban land-use tax (城镇土地使用税;
+    article 1, item 1) and the company's contracts for it from stamp duty (印花税; article 1,
+    item 2) — the land-use tax, the stamp duty on construction contracts and on the land's
+    transfer deed are levied on the rest; sales of other housing are not exempt. 0 when the
+    project builds no resettlement housing."""
     community_services_share: Share = 0.0
     """Share of the taxable land and of the buildings' value (within the self-used
     ``property_tax_ad_valorem_share``) that the company uses itself to provide community
     elderly-care, childcare and housekeeping services (社区养老、托育、家政服务): exempt
-    from 城镇土地使用税 and from 房产税 从价 (财政部 税务总局 发展改革委 民政部 商务部
-    卫生健康委公告2019年第76号 第一条: 用于提供社区养老、托育、家政服务的房产、土地); the
+    from the urban land-use tax (城镇土地使用税) and from the property tax on value
+    (房产税从价计征) under article 1 of Announcement No. 76 of 2019 of the MoF, STA, NDRC,
+    MCA, MOFCOM and NHC (财政部 税务总局 发展改革委 民政部 商务部 卫生健康委公告2019年第76号),
+    on the property and land used to provide them; the
     service income's VAT exemption and its income counted at 90 % for income tax are the
     stream's ``community_services`` (with ``vat_method: exempt``). 0 (the default) when the
     project provides no such services; with ``resettlement_housing_share`` at most 1."""
