@@ -153,8 +153,8 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "lockup_dscr": "a covenant",
     },
     LprSpec: {
-        "one_year_path": "a path moves with its level's factor (sensitivity._factor_overrides)",
-        "five_year_path": "a path moves with its level's factor (sensitivity._factor_overrides)",
+        "one_year_path": "a path moves with its level's factor (factors._factor_overrides)",
+        "five_year_path": "a path moves with its level's factor (factors._factor_overrides)",
     },
 }
 """Numeric fields of the models that hold the standard factors' inputs that are not in a
