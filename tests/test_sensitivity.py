@@ -153,8 +153,8 @@ NOT_FACTORS: dict[type[SpecModel], dict[str, str]] = {
         "lockup_dscr": "a covenant",
     },
     LprSpec: {
-        "one_year_path": "a path moves with its level's factor (sensitivity._factor_overrides)",
-        "five_year_path": "a path moves with its level's factor (sensitivity._factor_overrides)",
+        "one_year_path": "a path moves with its level's factor (factors._factor_overrides)",
+        "five_year_path": "a path moves with its level's factor (factors._factor_overrides)",
     },
 }
 """Numeric fields of the models that hold the standard factors' inputs that are not in a
@@ -459,7 +459,7 @@ def test_scenario_analysis_flags_the_driver(rent_sim: Simulation) -> None:
 
 def test_crossing_inside_an_undefined_gap_is_not_bracketed() -> None:
     """A sign change across NaN points (an IRR with no root) is reported, not solved."""
-    from renewfin.sensitivity import _first_crossing
+    from renewfin.sensitivity.switching import _first_crossing
 
     xs = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0])
     g = np.array([-1.0, np.nan, 1.0, 0.5, np.nan, -1.0])
