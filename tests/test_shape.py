@@ -23,18 +23,13 @@ LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
     "src/renewfin/report/analysis.py::risk_section": 198,
     "src/renewfin/report/sections.py::investment_section": 191,
-    "src/renewfin/excel/lat.py::lat_rows": 161,
-    "src/renewfin/spec/model.py::cross_check": 136,
     "src/renewfin/report/analysis.py::sensitivity_section": 124,
     "src/renewfin/report/sections.py::revenue_section": 124,
 }
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/excel/outputs.py": 917,
-    "src/renewfin/cli.py": 853,
     "src/renewfin/report/sections.py": 857,
-    "src/renewfin/montecarlo/distributions.py": 820,
 }
 """Modules over ``MODULE_LINES`` still to split, with their length today (lines)."""
 

@@ -29,7 +29,7 @@ from renewfin.montecarlo import (
     Uniform,
     unit_sample,
 )
-from renewfin.montecarlo import distributions as dist_module
+from renewfin.montecarlo import beta as beta_module
 
 U = np.linspace(0.001, 0.999, 401)
 
@@ -156,8 +156,8 @@ def test_beta_quantiles_of_a_large_sample_match_betaincinv(a: float, b: float) -
     rng = np.random.default_rng(7)
     u = (np.arange(100_000) + rng.random(100_000)) / 100_000
     u[[0, -1, 500]] = [0.0, 1.0, np.nan]
-    assert u.size >= dist_module._BETA_TABLE_MIN
-    got = dist_module.beta_quantiles(a, b, u.reshape(400, 250)).ravel()
+    assert u.size >= beta_module._BETA_TABLE_MIN
+    got = beta_module.beta_quantiles(a, b, u.reshape(400, 250)).ravel()
     ref = special.betaincinv(a, b, u)
     np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
     assert np.isnan(got[500]) and (got[0], got[-1]) == (0.0, 1.0)

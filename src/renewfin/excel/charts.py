@@ -26,7 +26,7 @@ PPY = "timeline.periods_per_year"
 
 def chart_rows(w: ModelWriter) -> None:
     """Yearly series for the charts (flows summed by year, balances at year end)."""
-    from renewfin.excel.outputs import _yearly
+    from renewfin.excel.ratios import yearly
 
     b = w.book
     n = w.spec.timeline.horizon_years
@@ -64,7 +64,7 @@ def chart_rows(w: ModelWriter) -> None:
         lambda x: f"={x.p('equity.distribution')}+{x.p('fund.paid')}",
     )
     for id, zh, en, src, sign in flows:
-        _yearly(w, id + ".abs", zh, en, src)
+        yearly(w, id + ".abs", zh, en, src)
 
         def signed(x: At, id: str = id, sign: int = sign) -> str:
             return f"={'-' if sign < 0 else ''}{x.p(id + '.abs')}"

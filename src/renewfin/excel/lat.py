@@ -12,21 +12,36 @@ from renewfin.excel.exit_taxes import lat_bracket_params, lat_cost
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
+    from renewfin.spec.revenue import RevenueStream
+    from renewfin.spec.tax import TaxRates
+
+
+S = "Tax"
+"""The sheet the LAT rows are written on."""
+PPY = "timeline.periods_per_year"
+"""The input holding the periods per year."""
 
 
 def lat_rows(w: ModelWriter) -> bool:
     """土地增值税: prepaid on proceeds, settled in one period on the appreciation by
     bracket (renewfin.core.tax._lat and lat_due). Returns whether any stream bears it."""
-    b, spec = w.book, w.spec
     rates = w.result_rates()
-    lat = spec.tax.land_appreciation
-    subject = [r for r in spec.revenues if rates.lat_applies(r)]
+    subject = [r for r in w.spec.revenues if rates.lat_applies(r)]
     if not subject:
         return False
-    S = "Tax"
-    ppy = "timeline.periods_per_year"
+    w.book.section(S, "土地增值税 Land appreciation tax")
+    _lat_params(w, rates, subject)
+    _lat_base_rows(w, subject)
+    _lat_bracket_rows(w)
+    _lat_settlement_rows(w)
+    return True
+
+
+def _lat_params(w: ModelWriter, rates: TaxRates, subject: list[RevenueStream]) -> None:
+    """The LAT inputs: prepayment rate, settlement lag (years), the deduction shares and
+    switches, the bracket table and each subject stream's sales years (years)."""
+    lat = w.spec.tax.land_appreciation
     P = w.param
-    b.section(S, "土地增值税 Land appreciation tax")
     P("xl.lat_prepayment", rates.lat_prepayment, "土地增值税预征率", "LAT prepayment rate")
     P("xl.lat_lag", lat.settlement_lag_years, "清算滞后年数",
       "Years from the last sale to settlement", "yr")
@@ -44,6 +59,12 @@ def lat_rows(w: ModelWriter) -> bool:
             f"Sales years: {r.name}",
             "yr",
         )
+
+
+def _lat_base_rows(w: ModelWriter, subject: list[RevenueStream]) -> None:
+    """The LAT base (yuan): taxable proceeds and their output VAT by period, the
+    settlement period, the attributable cost, the deductions and the appreciation."""
+    b = w.book
     b.row(
         S,
         "xl.lat_proceeds",
@@ -72,10 +93,10 @@ def lat_rows(w: ModelWriter) -> bool:
         lambda x: (
             "=MIN(MAX("
             + ",".join(
-                f"{x.p(f'xl.start[{r.name}]')}+{x.i(f'xl.sales_years[{r.name}]')}*{x.i(ppy)}-1"
+                f"{x.p(f'xl.start[{r.name}]')}+{x.i(f'xl.sales_years[{r.name}]')}*{x.i(PPY)}-1"
                 for r in subject
             )
-            + f")+ROUND({x.i('xl.lat_lag')}*{x.i(ppy)},0),{x.p('xl.last_held')})"
+            + f")+ROUND({x.i('xl.lat_lag')}*{x.i(PPY)},0),{x.p('xl.last_held')})"
         ),
         unit="-",
         fmt=FLAG,
@@ -107,6 +128,12 @@ def lat_rows(w: ModelWriter) -> bool:
         "Appreciation",
         lambda x: f"=SUM({x.row_range('xl.lat_proceeds')})-{x.p('xl.lat_deductions')}",
     )
+
+
+def _lat_bracket_rows(w: ModelWriter) -> None:
+    """The tax (yuan) if the appreciation falls in each bracket, and the LAT due on
+    settlement (the ordinary-housing exemption applied)."""
+    b, lat = w.book, w.spec.tax.land_appreciation
     brackets = lat.brackets
 
     def bracket(x: At, k: int = 0) -> str:
@@ -122,11 +149,19 @@ def lat_rows(w: ModelWriter) -> bool:
                    f"Tax if in bracket {k + 1}", functools.partial(bracket, k=k))
 
     def due(x: At) -> str:
+        """The LAT due: the bracket taxes summed, nil if the ordinary-housing exemption holds."""
         X, D = x.p("xl.lat_x"), x.p("xl.lat_deductions")
         parts = "+".join(x.p(f"xl.lat_bracket[{k}]") for k in range(len(brackets)))
         return f"=(1-{x.i('xl.lat_ordinary')}*({X}<={x.i('xl.lat_exemption')}*{D}))*({parts})"
 
     b.constant(S, "xl.lat_due", "应纳土地增值税（清算）", "LAT due on settlement", due)
+
+
+def _lat_settlement_rows(w: ModelWriter) -> None:
+    """The LAT by period (yuan): the settlement flag, the prepayment, the settlement
+    top-up or refund, the deductions and appreciation shown in the settlement period,
+    and the total."""
+    b = w.book
     b.row(
         S,
         "xl.lat_flag",
@@ -174,4 +209,3 @@ def lat_rows(w: ModelWriter) -> bool:
         "Land appreciation tax",
         lambda x: f"={x.p('tax.lat_prepaid')}+{x.p('tax.lat_settlement')}",
     )
-    return True

@@ -101,17 +101,35 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
     """Problems that span sections: names that refer to nothing, and timing outside the
     horizon. Each problem carries its own path, with list items labelled by name as
     ``format_loc`` does (``revenues[0 停车位].end_year``)."""
-    problems: list[Problem] = []
-    tl = spec.timeline
-    phases = {p.name: p for p in tl.phases}
-    classes = {c.name for c in spec.depreciation.classes}
-    streams = {r.name for r in spec.revenues}
-    horizon = tl.horizon_years
-    ppy = tl.periods_per_year
+    problems = _check_investment(spec)
+    problems += _check_revenues(spec)
+    problems += _check_opex(spec)
+    problems += _check_inventory(spec)
+    problems += _check_funding_timing(spec)
+    problems += rate_floor_problems(spec)
+    problems += _check_mmra(spec)
+    problems += _check_payment(spec)
+    problems += _check_payables(spec)
+    return problems
 
-    def check_grid(path: str, value: float | None) -> None:
+
+class _References:
+    """The names and timing one section's items are checked against, and the problems
+    found so far (for ``cross_check``)."""
+
+    def __init__(self, spec: ProjectSpec) -> None:
+        self.timeline = spec.timeline
+        self.phases = {p.name: p for p in spec.timeline.phases}
+        self.classes = {c.name for c in spec.depreciation.classes}
+        self.streams = {r.name for r in spec.revenues}
+        self.horizon = spec.timeline.horizon_years
+        self.problems: list[Problem] = []
+
+    def grid(self, path: str, value: float | None) -> None:
+        """Record a problem if ``value`` (years) is not a whole number of periods."""
+        tl, ppy = self.timeline, self.timeline.periods_per_year
         if value is not None and abs(value * ppy - round(value * ppy)) > 1e-9:
-            problems.append(
+            self.problems.append(
                 Problem(
                     path,
                     f"is not a whole number of {tl.periodicity.value} periods; "
@@ -120,25 +138,35 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
                 )
             )
 
-    def check_phase(path: str, name: str | None) -> bool:
-        if name is not None and name not in phases:
-            problems.append(Problem(path, f"unknown phase; expected one of {sorted(phases)}", name))
+    def phase(self, path: str, name: str | None) -> bool:
+        """Record a problem if ``name`` names no phase; return whether it is known (or
+        ``None``)."""
+        if name is not None and name not in self.phases:
+            self.problems.append(
+                Problem(path, f"unknown phase; expected one of {sorted(self.phases)}", name)
+            )
             return False
         return True
 
-    def check_class(path: str, name: str) -> None:
-        if name not in classes:
-            problems.append(
-                Problem(path, f"unknown asset class; expected one of {sorted(classes)}", name)
+    def asset_class(self, path: str, name: str) -> None:
+        """Record a problem if ``name`` names no depreciation class."""
+        if name not in self.classes:
+            self.problems.append(
+                Problem(path, f"unknown asset class; expected one of {sorted(self.classes)}", name)
             )
 
+
+def _check_investment(spec: ProjectSpec) -> list[Problem]:
+    """Investment items: a known phase, a schedule no longer than the phase (years), a
+    known asset class; and the price contingency's asset class."""
+    c = _References(spec)
     for i, item in enumerate(spec.investment):
         at = f"investment[{i} {item.name}]"
-        if check_phase(f"{at}.phase", item.phase):
-            ph = phases[item.phase] if item.phase else tl.phases[0]
+        if c.phase(f"{at}.phase", item.phase):
+            ph = c.phases[item.phase] if item.phase else c.timeline.phases[0]
             years = math.ceil(ph.duration_years - 1e-9)
             if item.schedule is not None and len(item.schedule) > years:
-                problems.append(
+                c.problems.append(
                     Problem(
                         f"{at}.schedule",
                         f"has {len(item.schedule)} yearly shares but phase {ph.name} lasts "
@@ -146,93 +174,107 @@ def cross_check(spec: ProjectSpec) -> list[Problem]:
                         item.schedule,
                     )
                 )
-        check_class(f"{at}.asset_class", item.asset_class or default_asset_class(item.category))
-    check_class("price_contingency.asset_class", spec.price_contingency.asset_class or "building")
+        c.asset_class(f"{at}.asset_class", item.asset_class or default_asset_class(item.category))
+    c.asset_class("price_contingency.asset_class", spec.price_contingency.asset_class or "building")
+    return c.problems
 
+
+def _check_revenues(spec: ProjectSpec) -> list[Problem]:
+    """Revenue streams: the resettlement cost item, start and end on the period grid, a
+    known phase, and start, end and sales schedule within the horizon (years)."""
+    c = _References(spec)
     items = {item.name for item in spec.investment}
     for i, r in enumerate(spec.revenues):
         at = f"revenues[{i} {r.name}]"
         if r.resettlement is not None and r.resettlement.cost_item not in items:
-            problems.append(Problem(f"{at}.resettlement.cost_item", "unknown investment item; "
-                                    f"expected one of {sorted(items)}",
-                                    r.resettlement.cost_item))
-        check_grid(f"{at}.start_after_years", r.start_after_years)
-        check_grid(f"{at}.end_year", r.end_year)
-        if not check_phase(f"{at}.phase", r.phase):
+            c.problems.append(Problem(f"{at}.resettlement.cost_item", "unknown investment item; "
+                                      f"expected one of {sorted(items)}",
+                                      r.resettlement.cost_item))
+        c.grid(f"{at}.start_after_years", r.start_after_years)
+        c.grid(f"{at}.end_year", r.end_year)
+        if not c.phase(f"{at}.phase", r.phase):
             continue
-        ph = tl.phase(r.phase)
+        ph = c.timeline.phase(r.phase)
         start = ph.start_year + ph.duration_years + r.start_after_years
-        if start >= horizon:
-            problems.append(
+        if start >= c.horizon:
+            c.problems.append(
                 Problem(
                     f"{at}.start_after_years",
                     f"the stream would start in year {start:g}, at or after the horizon of "
-                    f"{horizon} years",
+                    f"{c.horizon} years",
                     r.start_after_years,
                 )
             )
         if r.end_year is not None:
             if r.end_year <= start:
-                problems.append(
+                c.problems.append(
                     Problem(
                         f"{at}.end_year",
                         f"ends before it starts (starts in year {start:g}); expected > {start:g}",
                         r.end_year,
                     )
                 )
-            elif r.end_year > horizon:
-                problems.append(
-                    Problem(f"{at}.end_year", f"expected <= the horizon ({horizon})", r.end_year)
+            elif r.end_year > c.horizon:
+                c.problems.append(
+                    Problem(
+                        f"{at}.end_year", f"expected <= the horizon ({c.horizon})", r.end_year
+                    )
                 )
-        if r.schedule is not None and start + len(r.schedule) > horizon:
-            problems.append(
+        if r.schedule is not None and start + len(r.schedule) > c.horizon:
+            c.problems.append(
                 Problem(
                     f"{at}.schedule",
                     f"sales run to year {start + len(r.schedule):g}, beyond the horizon "
-                    f"({horizon})",
+                    f"({c.horizon})",
                     r.schedule,
                 )
             )
+    return c.problems
 
+
+def _check_opex(spec: ProjectSpec) -> list[Problem]:
+    """Operating costs: a known phase, known driver and base revenue streams, and a known
+    asset class for the asset-share basis."""
+    c = _References(spec)
     for i, o in enumerate(spec.opex):
         at = f"opex[{i} {o.name}]"
-        check_phase(f"{at}.phase", o.phase)
-        if o.driver is not None and o.driver not in streams:
-            problems.append(
+        c.phase(f"{at}.phase", o.phase)
+        if o.driver is not None and o.driver not in c.streams:
+            c.problems.append(
                 Problem(
                     f"{at}.driver",
-                    f"unknown revenue stream; expected one of {sorted(streams)}",
+                    f"unknown revenue stream; expected one of {sorted(c.streams)}",
                     o.driver,
                 )
             )
         for name in o.revenues or []:
-            if name not in streams:
-                problems.append(
+            if name not in c.streams:
+                c.problems.append(
                     Problem(
                         f"{at}.revenues",
-                        f"unknown revenue stream; expected one of {sorted(streams)}",
+                        f"unknown revenue stream; expected one of {sorted(c.streams)}",
                         name,
                     )
                 )
         if o.basis is OpexBasis.ASSET_SHARE:
-            check_class(f"{at}.asset_class", o.asset_class)
+            c.asset_class(f"{at}.asset_class", o.asset_class)
+    return c.problems
+
+
+def _check_inventory(spec: ProjectSpec) -> list[Problem]:
+    """An inventory depreciation class needs a one-off revenue stream to charge it against."""
     if any(c.inventory for c in spec.depreciation.classes) and not any(
         r.kind.one_off for r in spec.revenues
     ):
-        problems.append(
+        return [
             Problem(
                 "depreciation.classes",
                 "an inventory class needs a one-off "
                 "revenue stream (sale or land_transfer) to charge it against",
                 [c.name for c in spec.depreciation.classes if c.inventory],
             )
-        )
-    problems += _check_funding_timing(spec)
-    problems += rate_floor_problems(spec)
-    problems += _check_mmra(spec)
-    problems += _check_payment(spec)
-    problems += _check_payables(spec)
-    return problems
+        ]
+    return []
 
 
 def _check_payables(spec: ProjectSpec) -> list[Problem]:
