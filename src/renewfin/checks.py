@@ -130,6 +130,37 @@ def _series_check(
     )
 
 
+@dataclass(frozen=True)
+class FloorTest:
+    """A covenant or policy test of a metric against its floor: the check's id, its Chinese
+    and English label, and the metric (``renewfin.metrics``) it reads; the checks here and
+    the workbook's checks sheet (``renewfin.excel.sheets``) read these."""
+
+    id: str
+    zh: str
+    en: str
+    metric: str
+
+
+FLOOR_TESTS = (
+    FloorTest("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
+              "capital_ratio"),
+    FloorTest("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
+              "bond_coverage"),
+    FloorTest("total_debt_coverage", "全部债务覆盖倍数达标",
+              "Total-debt coverage at least the floor", "total_debt_coverage"),
+    FloorTest("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
+              "min_loan_dscr"),
+    FloorTest("llcr", "LLCR达标", "LLCR at least the floor", "min_llcr"),
+    FloorTest("dscr_cn", "偿债备付率达标（第三版）",
+              "Debt service coverage ratio (偿债备付率) at least the floor (3rd edition)",
+              "min_dscr_cn"),
+    FloorTest("icr", "利息备付率达标（第三版）",
+              "Interest coverage ratio (利息备付率) at least the floor (3rd edition)", "min_icr"),
+)
+"""The metric-against-floor tests, in the order the checks list them."""
+
+
 def _metric_floor(result: Result, id: str, zh: str, en: str, key: str, floor: float) -> Check:
     """A covenant test: metric ``key`` at least ``floor``. An undefined metric passes when
     nothing is due or what is due is negligible, and fails when its numerator is negative
@@ -260,24 +291,17 @@ def _covenant_checks(result: Result) -> list[Check]:
         )
     )
     cov = spec.funding.covenants
-    for id, zh, en, key, floor in (
-        ("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
-         "capital_ratio", minimum_capital_ratio(result)),
-        ("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
-         "bond_coverage", cov.min_bond_coverage),
-        ("total_debt_coverage", "全部债务覆盖倍数达标", "Total-debt coverage at least the floor",
-         "total_debt_coverage", cov.min_total_coverage),
-        ("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
-         "min_loan_dscr", cov.min_dscr),
-        ("llcr", "LLCR达标", "LLCR at least the floor", "min_llcr", cov.llcr_floor),
-        ("dscr_cn", "偿债备付率达标（第三版）",
-         "Debt service coverage ratio (偿债备付率) at least the floor (3rd edition)",
-         "min_dscr_cn", cov.min_dscr_cn),
-        ("icr", "利息备付率达标（第三版）",
-         "Interest coverage ratio (利息备付率) at least the floor (3rd edition)", "min_icr",
-         cov.min_icr),
-    ):
-        out.append(_metric_floor(result, id, zh, en, key, floor))
+    floors = {
+        "capital_ratio": minimum_capital_ratio(result),
+        "bond_coverage": cov.min_bond_coverage,
+        "total_debt_coverage": cov.min_total_coverage,
+        "dscr": cov.min_dscr,
+        "llcr": cov.llcr_floor,
+        "dscr_cn": cov.min_dscr_cn,
+        "icr": cov.min_icr,
+    }
+    for test in FLOOR_TESTS:
+        out.append(_metric_floor(result, test.id, test.zh, test.en, test.metric, floors[test.id]))
     gp = spec.funding.government_payment
     if gp is not None and gp.gap_cap_share is not None:
         cap = gp.gap_cap_share

@@ -15,6 +15,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from renewfin.checks import (
+    FLOOR_TESTS,
     SOLVE_TOL,
     minimum_capital_ratio,
     platform_land_applies,
@@ -60,6 +61,18 @@ def checks(w: ModelWriter) -> None:
 
 CheckRow = tuple[str, str, str, Callable[[At], str]]
 """A check row: id, Chinese and English labels, formula (1 when it passes)."""
+
+FLOOR_INPUTS = {
+    "capital_ratio": "xl.floor.capital_ratio",
+    "bond_coverage": "xl.floor.bond_coverage",
+    "total_debt_coverage": "xl.floor.total_coverage",
+    "dscr": "xl.floor.dscr",
+    "llcr": "xl.floor.llcr",
+    "dscr_cn": "xl.floor.dscr_cn",
+    "icr": "xl.floor.icr",
+}
+"""The input holding the floor of each metric-against-floor test
+(``renewfin.checks.FLOOR_TESTS``)."""
 
 
 def _scale(x: At) -> str:
@@ -304,8 +317,10 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
                                     "Total-debt coverage floor"),
         "xl.floor.dscr": (cov.min_dscr, "贷款DSCR下限（银行口径）", "Loan DSCR floor (bank)"),
         "xl.floor.llcr": (cov.llcr_floor, "LLCR下限", "LLCR floor"),
-        "xl.floor.dscr_cn": (cov.min_dscr_cn, "偿债备付率下限", "偿债备付率 floor"),
-        "xl.floor.icr": (cov.min_icr, "利息备付率下限", "利息备付率 floor"),
+        "xl.floor.dscr_cn": (cov.min_dscr_cn, "偿债备付率下限",
+                             "Debt service coverage ratio (偿债备付率) floor"),
+        "xl.floor.icr": (cov.min_icr, "利息备付率下限",
+                         "Interest coverage ratio (利息备付率) floor"),
     }
     for path, (value, zh, en) in floors.items():
         w.param(path, value, zh, en, "-")
@@ -323,19 +338,10 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
          _series(lambda x: f"{r(x, 'cash.cumulative_surplus')}<-{tol(x)}")),
         ("negative_equity", "所有者权益非负", "Equity not negative",
          _series(lambda x: f"{r(x, 'bs.equity')}<-{tol(x)}")),
-        ("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
-         floor("capital_ratio", "xl.floor.capital_ratio")),
-        ("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
-         floor("bond_coverage", "xl.floor.bond_coverage")),
-        ("total_debt_coverage", "全部债务覆盖倍数达标", "Total-debt coverage at least the floor",
-         floor("total_debt_coverage", "xl.floor.total_coverage")),
-        ("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
-         floor("min_loan_dscr", "xl.floor.dscr")),
-        ("llcr", "LLCR达标", "LLCR at least the floor", floor("min_llcr", "xl.floor.llcr")),
-        ("dscr_cn", "偿债备付率达标（第三版）", "偿债备付率 at least the floor (第三版)",
-         floor("min_dscr_cn", "xl.floor.dscr_cn")),
-        ("icr", "利息备付率达标（第三版）", "利息备付率 at least the floor (第三版)",
-         floor("min_icr", "xl.floor.icr")),
+        *(
+            (test.id, test.zh, test.en, floor(test.metric, FLOOR_INPUTS[test.id]))
+            for test in FLOOR_TESTS
+        ),
     ]
     gp = spec.funding.government_payment
     if gp is not None and gp.gap_cap_share is not None:
