@@ -21,15 +21,10 @@ MODULE_LINES = 800
 
 LONG_FUNCTIONS: dict[str, int] = {
     "src/renewfin/financing/waterfall.py::scenario_pass": 249,
-    "src/renewfin/report/analysis.py::risk_section": 198,
-    "src/renewfin/report/sections.py::investment_section": 191,
-    "src/renewfin/report/analysis.py::sensitivity_section": 124,
-    "src/renewfin/report/sections.py::revenue_section": 124,
 }
 """Functions over ``FUNCTION_LINES`` still to split, with their length today (lines)."""
 
 LONG_MODULES: dict[str, int] = {
-    "src/renewfin/report/sections.py": 857,
 }
 """Modules over ``MODULE_LINES`` still to split, with their length today (lines)."""
 

@@ -3,7 +3,7 @@ qualifications, and the appendix of standard tables."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -15,6 +15,10 @@ from renewfin.report.html import esc, figure, indicator_table, standard_table, t
 from renewfin.report.i18n import distribution_text, enum_label, threshold_text
 from renewfin.report.responses import responses_block
 from renewfin.tables import TABLES
+
+if TYPE_CHECKING:
+    from renewfin.simulation import Simulation
+    from renewfin.spec.scenario import ScenarioSpec
 
 SUMMARY_STATS = ("mean", "std", "p5", "p10", "p50", "p90", "p95")
 """Statistics of the simulated metrics shown."""
@@ -64,6 +68,16 @@ def sensitivity_section(ctx: Ctx) -> str:
     )
     out.append(f'<p class="note">{esc(ctx.t("sens.saf_note", metric=ctx.label(metrics[0])))}</p>')
 
+    out += _switching_blocks(ctx)
+    out += _tornado_and_spider_blocks(ctx)
+    return "".join(out)
+
+
+def _switching_blocks(ctx: Ctx) -> list[str]:
+    """The switching values (临界点) of the standard factors (HTML blocks; none when none
+    was computed)."""
+    out: list[str] = []
+    d = ctx.data
     sw = d.switching
     if len(sw):
         out.append(f"<h3>{esc(ctx.t('sens.switching'))}</h3>")
@@ -104,6 +118,14 @@ def sensitivity_section(ctx: Ctx) -> str:
             )
         )
 
+    return out
+
+
+def _tornado_and_spider_blocks(ctx: Ctx) -> list[str]:
+    """The tornado chart and table of the factors' swings, and the spider chart (HTML
+    blocks)."""
+    out: list[str] = []
+    d = ctx.data
     tor = d.tornado
     title = ctx.t("sens.tornado_scenario" if d.tornado_from_scenario else "sens.tornado_standard")
     out.append(f"<h3>{esc(title)}</h3>")
@@ -153,7 +175,7 @@ def sensitivity_section(ctx: Ctx) -> str:
         ctx.charts[chart.id] = chart
         out.append(f"<h3>{esc(ctx.t('sens.spider'))}</h3>")
         out.append(figure(chart))
-    return "".join(out)
+    return out
 
 
 _STATUS = {
@@ -218,6 +240,20 @@ def risk_section(ctx: Ctx) -> str:
         )
         + "</p>"
     ]
+    out += _risk_inputs(ctx, sc)
+    keys = risk_metrics(ctx)
+    out += _risk_summary(ctx, sim, sc, keys)
+    out += _risk_breaches(ctx, sim, sc)
+    out += _risk_fan(ctx)
+    out += _risk_stress(ctx, keys)
+    out.append(responses_block(ctx))
+    return "".join(out)
+
+
+def _risk_inputs(ctx: Ctx, sc: ScenarioSpec) -> list[str]:
+    """The uncertain inputs of scenario ``sc``: each one's distribution, how it applies and
+    its basis (HTML blocks)."""
+    out: list[str] = []
     out.append(f"<h3>{esc(ctx.t('risk.inputs'))}</h3>")
     rows = []
     for inp in sc.inputs:
@@ -247,7 +283,13 @@ def risk_section(ctx: Ctx) -> str:
         )
     )
 
-    keys = risk_metrics(ctx)
+    return out
+
+
+def _risk_summary(ctx: Ctx, sim: Simulation, sc: ScenarioSpec, keys: list[str]) -> list[str]:
+    """The summary statistics of the risk metrics ``keys`` and their histograms, with the
+    scenario's thresholds (HTML blocks)."""
+    out: list[str] = []
     summary = sim.summary(keys)
     out.append(f"<h3>{esc(ctx.t('risk.summary'))}</h3>")
     stat_names = {"mean": ctx.t("risk.mean"), "std": ctx.t("risk.std")}
@@ -289,6 +331,13 @@ def risk_section(ctx: Ctx) -> str:
         ctx.charts[chart.id] = chart
         out.append(figure(chart))
 
+    return out
+
+
+def _risk_breaches(ctx: Ctx, sim: Simulation, sc: ScenarioSpec) -> list[str]:
+    """The probability of each threshold's breach with its standard error (HTML blocks;
+    none without thresholds)."""
+    out: list[str] = []
     if sc.thresholds:
         out.append(f"<h3>{esc(ctx.t('risk.breaches'))}</h3>")
         br = sim.breaches()
@@ -324,6 +373,14 @@ def risk_section(ctx: Ctx) -> str:
             )
         )
 
+    return out
+
+
+def _risk_fan(ctx: Ctx) -> list[str]:
+    """The fan chart of cumulative cash and its P5/P50/P95 table by year (HTML blocks; none
+    without the fan)."""
+    out: list[str] = []
+    d = ctx.data
     fan = d.fan
     if fan is not None and fan.bands.size:
         out.append(f"<h3>{esc(ctx.t('risk.fan'))}</h3>")
@@ -379,6 +436,13 @@ def risk_section(ctx: Ctx) -> str:
                     unit=ctx.t("money_unit", unit=ctx.money_unit) if start == 0 else "",
                 )
             )
+    return out
+
+
+def _risk_stress(ctx: Ctx, keys: list[str]) -> list[str]:
+    """The stress cases' risk metrics ``keys`` (HTML blocks; none without stress cases)."""
+    out: list[str] = []
+    d = ctx.data
     if d.stress is not None and len(d.stress):
         out.append(f"<h3>{esc(ctx.t('risk.stress'))}</h3>")
         skeys = [k for k in keys if k in d.stress.columns]
@@ -394,8 +458,7 @@ def risk_section(ctx: Ctx) -> str:
                 )
             )
         out.append(table([ctx.t("risk.case"), *(ctx.label(k) for k in skeys)], rows))
-    out.append(responses_block(ctx))
-    return "".join(out)
+    return out
 
 
 def _factor_name(ctx: Ctx, factor: str) -> str:

@@ -14,9 +14,14 @@ from renewfin.core.opex_basis import BASES
 from renewfin.metrics import EQUITY_RETURNS, PROJECT_RETURNS
 from renewfin.metrics_funding import FUND_TIERS
 from renewfin.report import charts
-from renewfin.report.basis import cost_unit, decimals_for, price_unit
+from renewfin.report.basis import cost_unit, price_unit
 from renewfin.report.context import Ctx, sentence
-from renewfin.report.fmt import Kind
+from renewfin.report.funding_tables import (
+    bond_blocks,
+    fiscal_funds_blocks,
+    input_or_spec,
+    loan_blocks,
+)
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import Lang, enum_label, unit_label
 from renewfin.spec.opex import OpexItem
@@ -32,19 +37,8 @@ def _opex_driver(ctx: Ctx, o: OpexItem) -> str:
     if value is None:
         return "—"
     if rule.unit != "price":
-        return _input_or_spec(ctx, at, value, rule.unit, tag="span", unit=rule.unit == "money")
-    return _input_or_spec(ctx, at, value, "number", tag="span") + f" {esc(cost_unit(o, ctx.lang))}"
-
-
-def _input_or_spec(
-    ctx: Ctx, path: str, value: float, kind: Kind, *, tag: str = "td", unit: bool = False
-) -> str:
-    """A value located by ``data-input`` when the engine read it, else by ``data-spec``."""
-    inputs = ctx.data.result.inputs
-    d = decimals_for(float(value), kind)
-    if inputs is not None and path in inputs.bases:
-        return ctx.fmt.fig(float(value), kind, tag=tag, decimals=d, unit=unit, input=path)
-    return ctx.spec_fig(path, float(value), kind, tag=tag, decimals=d, unit=unit)
+        return input_or_spec(ctx, at, value, rule.unit, tag="span", unit=rule.unit == "money")
+    return input_or_spec(ctx, at, value, "number", tag="span") + f" {esc(cost_unit(o, ctx.lang))}"
 
 
 def ledger_by_year(ctx: Ctx, id: str) -> np.ndarray:
@@ -92,7 +86,7 @@ def overview_section(ctx: Ctx) -> str:
     for ph in tl.phases:
         path = f"timeline.phases[{ph.name}]"
         start = ctx.spec_fig(path + ".start_year", ph.start_year, "number", decimals=0)
-        duration = _input_or_spec(
+        duration = input_or_spec(
             ctx, path + ".duration_years", ph.duration_years, "years", tag="span", unit=True
         )
         cell = f'<td class="text">{esc(ph.name)}: {start} → {duration}</td>'
@@ -240,8 +234,6 @@ def viability(ctx: Ctx) -> tuple[bool, str]:
 def investment_section(ctx: Ctx) -> str:
     """Investment estimate, sources and uses, capital and fiscal funds, bonds and loans."""
     d = ctx.data
-    spec = d.spec
-    fs = spec.funding
     out = [
         f"<h3>{esc(ctx.t('inv.estimate'))}</h3>",
         standard_table(d.tables["investment_estimate"], ctx.fmt, ctx.lang),
@@ -292,145 +284,10 @@ def investment_section(ctx: Ctx) -> str:
         + "</p>"
     )
 
-    out.append(f"<h3>{esc(ctx.t('inv.fiscal'))}</h3>")
-    if fs.fiscal_funds:
-        rows = []
-        for f in fs.fiscal_funds:
-            path = f"funding.fiscal_funds[{f.name}].amount"
-            rows.append(
-                tr(
-                    [
-                        td(f.name),
-                        td(enum_label(f.source, ctx.lang), "text"),
-                        td(enum_label(f.use, ctx.lang), "text"),
-                        _input_or_spec(ctx, path, f.amount, "money"),
-                        td(ctx.t("yes" if f.counts_as_capital else "no"), "text"),
-                    ]
-                )
-            )
-        out.append(
-            table(
-                [
-                    ctx.t("col.item"),
-                    ctx.t("inv.fiscal_source"),
-                    ctx.t("inv.fiscal_use"),
-                    ctx.t("col.value"),
-                    ctx.t("inv.counts_capital"),
-                ],
-                rows,
-                unit=ctx.t("money_unit", unit=ctx.money_unit),
-            )
-        )
-    else:
-        out.append(f'<p class="note">{esc(ctx.t("inv.fiscal_none"))}</p>')
-
-    if fs.special_bonds:
-        out.append(f"<h3>{esc(ctx.t('inv.bonds'))}</h3>")
-        rows = []
-        for b in fs.special_bonds:
-            at = f"funding.special_bonds[{b.name}]"
-            rows.append(
-                tr(
-                    [
-                        td(b.name),
-                        _input_or_spec(ctx, at + ".amount", b.amount, "money"),
-                        ctx.spec_fig(
-                            at + ".issue_year", b.issue_year, "number", tag="td", decimals=0
-                        ),
-                        ctx.spec_fig(
-                            at + ".tenor_years", b.tenor_years, "number", tag="td", decimals=0
-                        ),
-                        _input_or_spec(ctx, at + ".coupon", b.coupon, "share"),
-                        td(enum_label(b.repayment, ctx.lang), "text"),
-                        ctx.spec_fig(at + ".capital_share", b.capital_share, "share", tag="td"),
-                    ]
-                )
-            )
-        out.append(
-            table(
-                [
-                    ctx.t("col.item"),
-                    ctx.t("col.value"),
-                    ctx.t("bond.issue_year"),
-                    ctx.t("bond.tenor"),
-                    ctx.t("bond.coupon"),
-                    ctx.t("bond.repayment"),
-                    ctx.t("bond.capital_share"),
-                ],
-                rows,
-                unit=ctx.t("money_unit", unit=ctx.money_unit),
-            )
-        )
-    if fs.loans:
-        out.append(f"<h3>{esc(ctx.t('inv.loans'))}</h3>")
-        rows = []
-        for ln in fs.loans:
-            at = f"funding.loans[{ln.name}]"
-            if ln.rate_type.value == "fixed" and ln.rate is not None:
-                rate = _input_or_spec(ctx, at + ".rate", ln.rate, "share", tag="span")
-            else:
-                spread = _input_or_spec(ctx, at + ".spread", ln.spread, "share", tag="span")
-                lpr = esc(enum_label(ln.lpr_tenor, ctx.lang, "lpr."))
-                # a spread below LPR prints as its signed figure: "LPR -0.80%", not "+ -0.80%"
-                rate = f"{lpr} {spread}" if ln.spread < 0 else f"{lpr} + {spread}"
-            rows.append(
-                tr(
-                    [
-                        td(ln.name),
-                        td(ln.lender or "", "text"),
-                        f'<td class="num">{rate}</td>',
-                        '<td class="num">'
-                        + ctx.spec_fig(at + ".tenor_years", ln.tenor_years, "number", decimals=0)
-                        + " / "
-                        + ctx.spec_fig(at + ".grace_years", ln.grace_years, "number", decimals=0)
-                        + "</td>",
-                        td(enum_label(ln.repayment, ctx.lang, "LoanRepayment."), "text"),
-                        ctx.metric(f"loan_size[{ln.name}]", tag="td"),
-                    ]
-                )
-            )
-        out.append(
-            table(
-                [
-                    ctx.t("col.item"),
-                    ctx.t("loan.lender"),
-                    ctx.t("loan.rate"),
-                    ctx.t("loan.tenor"),
-                    ctx.t("loan.repayment"),
-                    ctx.t("loan.size"),
-                ],
-                rows,
-                unit=ctx.t("money_unit", unit=ctx.money_unit),
-            )
-        )
-        sizing = d.result.loan_sizing()
-        rows = []
-        for name, r in sizing.iterrows():
-            cells = [td(name)]
-            for bound in ("amount", "gearing", "dscr", "cost"):
-                cells.append(
-                    ctx.fmt.fig(
-                        float(r[bound]), "money", tag="td", unit=False, sizing=name, col=bound
-                    )
-                )
-            cells.append(td(ctx.t(f"bound.{r['binding']}"), "text"))
-            rows.append(tr(cells))
-        out.append(f"<h3>{esc(ctx.t('inv.loan_sizing'))}</h3>")
-        out.append(
-            table(
-                [
-                    ctx.t("col.item"),
-                    *(ctx.t(f"bound.{b}") for b in ("amount", "gearing", "dscr", "cost")),
-                    ctx.t("inv.binding"),
-                ],
-                rows,
-                unit=ctx.t("money_unit", unit=ctx.money_unit),
-            )
-        )
+    out += fiscal_funds_blocks(ctx)
+    out += bond_blocks(ctx)
+    out += loan_blocks(ctx)
     return "".join(out)
-
-
-# ------------------------------------------------------------------ revenue and costs
 
 
 def _taxes_by_year(ctx: Ctx, rev: pd.DataFrame) -> str:
@@ -447,6 +304,48 @@ def _taxes_by_year(ctx: Ctx, rev: pd.DataFrame) -> str:
     )
 
 
+def _cost_driver_blocks(ctx: Ctx) -> list[str]:
+    """The operating costs' drivers: each item's basis, the figure that sizes it, its cycle
+    and growth and, where stated, its cost basis (HTML blocks; none without costs)."""
+    spec = ctx.data.spec
+    out: list[str] = []
+    if not spec.opex:
+        return out
+    out.append(f"<h3>{esc(ctx.t('cost.drivers'))}</h3>")
+    costed = any(o.cost_basis for o in spec.opex)
+    rows = []
+    for o in spec.opex:
+        at = f"opex[{o.name}]"
+        param = _opex_driver(ctx, o)
+        if o.every_years:
+            n = ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0)
+            param += " · " + sentence(ctx, "opex.every", n=n)
+        rows.append(
+            tr(
+                [
+                    td(o.name),
+                    td(getattr(BASES[o.basis], ctx.lang), "text"),
+                    f'<td class="num">{param}</td>',
+                    input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
+                    *([td(o.cost_basis or "—", "doc")] if costed else []),
+                ]
+            )
+        )
+    out.append(
+        table(
+            [
+                ctx.t("col.item"),
+                ctx.t("cost.basis"),
+                ctx.t("cost.parameter"),
+                ctx.t("rev.growth"),
+                *([ctx.t("cost.cost_basis")] if costed else []),
+            ],
+            rows,
+        )
+    )
+    return out
+
+
 def revenue_section(ctx: Ctx) -> str:
     """Revenue drivers and forecast, cost drivers and forecast, and the cash flow."""
     d = ctx.data
@@ -458,7 +357,7 @@ def revenue_section(ctx: Ctx) -> str:
         rows = []
         for r in spec.revenues:
             at = f"revenues[{r.name}]"
-            growth = _input_or_spec(ctx, at + ".growth_rate", r.growth_rate, "share", tag="span")
+            growth = input_or_spec(ctx, at + ".growth_rate", r.growth_rate, "share", tag="span")
             if r.growth_every_years > 1:
                 growth += "，" if ctx.lang == "zh" else ", "
                 growth += sentence(
@@ -481,14 +380,14 @@ def revenue_section(ctx: Ctx) -> str:
                         td(r.name),
                         td(enum_label(r.kind, ctx.lang, "revenue."), "text"),
                         '<td class="num">'
-                        + _input_or_spec(ctx, at + ".quantity", r.quantity, "number", tag="span")
+                        + input_or_spec(ctx, at + ".quantity", r.quantity, "number", tag="span")
                         + f" {esc(unit_label(str(r.quantity_unit), ctx.lang))}</td>",
                         '<td class="num">'
-                        + _input_or_spec(
+                        + input_or_spec(
                             ctx, at + ".unit_price", r.unit_price, "number", tag="span"
                         )
                         + f" {esc(price_unit(r, ctx.lang))}</td>",
-                        _input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
+                        input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
                         f'<td class="num">{growth}</td>',
                         f'<td class="num">{ramp}</td>',
                         *([td(r.price_basis or "—", "doc")] if priced else []),
@@ -519,39 +418,7 @@ def revenue_section(ctx: Ctx) -> str:
     keys = [k for k in rev.index if k == "revenue.total" or k.startswith("revenue.stream[")]
     out.append(standard_table(rev, ctx.fmt, ctx.lang, keys=keys))
 
-    if spec.opex:
-        out.append(f"<h3>{esc(ctx.t('cost.drivers'))}</h3>")
-        costed = any(o.cost_basis for o in spec.opex)
-        rows = []
-        for o in spec.opex:
-            at = f"opex[{o.name}]"
-            param = _opex_driver(ctx, o)
-            if o.every_years:
-                n = ctx.spec_fig(at + ".every_years", o.every_years, "number", decimals=0)
-                param += " · " + sentence(ctx, "opex.every", n=n)
-            rows.append(
-                tr(
-                    [
-                        td(o.name),
-                        td(getattr(BASES[o.basis], ctx.lang), "text"),
-                        f'<td class="num">{param}</td>',
-                        _input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
-                        *([td(o.cost_basis or "—", "doc")] if costed else []),
-                    ]
-                )
-            )
-        out.append(
-            table(
-                [
-                    ctx.t("col.item"),
-                    ctx.t("cost.basis"),
-                    ctx.t("cost.parameter"),
-                    ctx.t("rev.growth"),
-                    *([ctx.t("cost.cost_basis")] if costed else []),
-                ],
-                rows,
-            )
-        )
+    out += _cost_driver_blocks(ctx)
     cost = d.tables["total_cost"]
     out.append(f"<h3>{esc(ctx.t('cost.by_year'))}</h3>")
     keys = [
