@@ -25,47 +25,18 @@ PPY = "timeline.periods_per_year"
 
 def window(w: ModelWriter, key: str, cond: Callable[[At], str]) -> str:
     """A flag from the first to the last period where ``cond`` holds (ratios.window)."""
-    b = w.book
-    b.row(
-        M,
-        f"xl.cond[{key}]",
-        f"条件：{key}",
-        f"Condition: {key}",
-        lambda x: f"=({cond(x)})*1",
-        unit="-",
-        fmt=FLAG,
-        total=False,
-    )
-    b.row(
-        M,
-        f"xl.started[{key}]",
-        f"已开始：{key}",
-        f"Started: {key}",
-        lambda x: f"=MAX({x.prev(f'xl.started[{key}]')},{x.p(f'xl.cond[{key}]')})",
-        unit="-",
-        fmt=FLAG,
-        total=False,
-    )
-    b.row(
-        M,
-        f"xl.later[{key}]",
-        f"尚未结束：{key}",
-        f"Not yet over: {key}",
-        lambda x: f"=MAX({x.at(f'xl.later[{key}]', 1)},{x.p(f'xl.cond[{key}]')})",
-        unit="-",
-        fmt=FLAG,
-        total=False,
-    )
-    b.row(
-        M,
-        f"xl.window[{key}]",
-        f"期间：{key}",
-        f"Window: {key}",
-        lambda x: f"={x.p(f'xl.started[{key}]')}*{x.p(f'xl.later[{key}]')}",
-        unit="-",
-        fmt=FLAG,
-        total=False,
-    )
+    started, later = f"xl.started[{key}]", f"xl.later[{key}]"
+    for id, zh, en, formula in (
+        (f"xl.cond[{key}]", f"条件：{key}", f"Condition: {key}",
+         lambda x: f"=({cond(x)})*1"),
+        (started, f"已开始：{key}", f"Started: {key}",
+         lambda x: f"=MAX({x.prev(started)},{x.p(f'xl.cond[{key}]')})"),
+        (later, f"尚未结束：{key}", f"Not yet over: {key}",
+         lambda x: f"=MAX({x.at(later, 1)},{x.p(f'xl.cond[{key}]')})"),
+        (f"xl.window[{key}]", f"期间：{key}", f"Window: {key}",
+         lambda x: f"={x.p(started)}*{x.p(later)}"),
+    ):
+        w.book.row(M, id, zh, en, formula, unit="-", fmt=FLAG, total=False)
     return f"xl.window[{key}]"
 
 
