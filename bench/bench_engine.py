@@ -64,12 +64,16 @@ def lean_vs_full(spec, ov: dict[str, np.ndarray], n: int, chunk: int, repeat: in
     for _ in range(repeat):
         full.append(batched(spec, ov, n, chunk))
         lean.append(batched(spec, ov, n, chunk, lean=True))
-    print(f"  lean vs full run ({n:,} scenarios, best of {repeat} alternate): "
-          f"full {n / min(full):,.0f}/s, lean {n / min(lean):,.0f}/s, "
-          f"time ratio lean/full {min(lean) / min(full):.3f}")
+    print(
+        f"  lean vs full run ({n:,} scenarios, best of {repeat} alternate): "
+        f"full {n / min(full):,.0f}/s, lean {n / min(lean):,.0f}/s, "
+        f"time ratio lean/full {min(lean) / min(full):.3f}"
+    )
     (fp, fs), (lp, ls) = (chunk_memory(spec, ov, chunk, x) for x in (False, True))
-    print(f"  one chunk of {chunk:,}: ledger stored {fs:,.0f} MB full, {ls:,.0f} MB lean "
-          f"({ls / fs:.0%}); traced peak {fp:,.0f} MB full, {lp:,.0f} MB lean ({lp / fp:.0%})")
+    print(
+        f"  one chunk of {chunk:,}: ledger stored {fs:,.0f} MB full, {ls:,.0f} MB lean "
+        f"({ls / fs:.0%}); traced peak {fp:,.0f} MB full, {lp:,.0f} MB lean ({lp / fp:.0%})"
+    )
 
 
 def main() -> None:
@@ -91,20 +95,28 @@ def main() -> None:
 
     secs = batched(spec, ov, args.n, args.chunk)
     rate = args.n / secs
-    print(f"renewfin engine benchmark — {spec.project.name} "
-          f"({spec.timeline.periodicity.value}, {spec.n_periods} periods, "
-          f"{len(prepared)} uncertain inputs, full funding stack)")
-    print(f"  batched: {args.n:,} scenarios in {secs:.2f} s = {rate:,.0f} scenarios/s "
-          f"(chunks of {args.chunk:,})")
-    print(f"  peak memory (RSS): {peak_mb():,.0f} MB; freed memory kept by the allocator "
-          f"(renewfin.allocator): {'yes' if kept else 'no (not glibc)'}")
+    print(
+        f"renewfin engine benchmark — {spec.project.name} "
+        f"({spec.timeline.periodicity.value}, {spec.n_periods} periods, "
+        f"{len(prepared)} uncertain inputs, full funding stack)"
+    )
+    print(
+        f"  batched: {args.n:,} scenarios in {secs:.2f} s = {rate:,.0f} scenarios/s "
+        f"(chunks of {args.chunk:,})"
+    )
+    print(
+        f"  peak memory (RSS): {peak_mb():,.0f} MB; freed memory kept by the allocator "
+        f"(renewfin.allocator): {'yes' if kept else 'no (not glibc)'}"
+    )
 
     t = time.perf_counter()
     for i in range(args.loop):
         run(spec, {k: v[i : i + 1] for k, v in ov.items()}, n_scenarios=1)
     single = (time.perf_counter() - t) / args.loop
-    print(f"  loop of single-scenario runs: {1 / single:,.1f} scenarios/s "
-          f"({single * 1e3:.1f} ms each, {args.loop} runs)")
+    print(
+        f"  loop of single-scenario runs: {1 / single:,.1f} scenarios/s "
+        f"({single * 1e3:.1f} ms each, {args.loop} runs)"
+    )
     print(f"  ratio batched / single-run loop: {rate * single:,.0f}x")
 
     if args.lean:
@@ -115,8 +127,10 @@ def main() -> None:
     t = time.perf_counter()
     evaluate(spec, ov, args.n, chunk_size=args.chunk, workers=2)
     secs2 = time.perf_counter() - t
-    print(f"  batched on 2 worker processes: {args.n / secs2:,.0f} scenarios/s "
-          f"(same numbers; lean runs, as the Monte Carlo)")
+    print(
+        f"  batched on 2 worker processes: {args.n / secs2:,.0f} scenarios/s "
+        f"(same numbers; lean runs, as the Monte Carlo)"
+    )
 
     if args.quarterly:
         data = spec.model_dump(mode="json")
@@ -124,8 +138,10 @@ def main() -> None:
         q = type(spec).model_validate(data)
         n = args.quarterly
         qsecs = batched(q, {k: v[:n] for k, v in ov.items()}, n, args.chunk)
-        print(f"  quarterly ({q.n_periods} periods): {n:,} scenarios in {qsecs:.2f} s = "
-              f"{n / qsecs:,.0f} scenarios/s")
+        print(
+            f"  quarterly ({q.n_periods} periods): {n:,} scenarios in {qsecs:.2f} s = "
+            f"{n / qsecs:,.0f} scenarios/s"
+        )
     print("  target (issue 3): 50,000 scenarios/s on the annual model")
 
 

@@ -44,18 +44,26 @@ def main() -> None:
     print("renewfin workbook benchmark")
     with tempfile.TemporaryDirectory() as tmp:
         annual = run(spec)
-        timed(f"model workbook, annual ({spec.n_periods} periods)",
-              lambda: write_model(annual, Path(tmp) / "annual.xlsx"))
+        timed(
+            f"model workbook, annual ({spec.n_periods} periods)",
+            lambda: write_model(annual, Path(tmp) / "annual.xlsx"),
+        )
         month = run(monthly)
-        timed(f"model workbook, monthly ({monthly.n_periods} periods)",
-              lambda: write_model(month, Path(tmp) / "monthly.xlsx"))
+        timed(
+            f"model workbook, monthly ({monthly.n_periods} periods)",
+            lambda: write_model(month, Path(tmp) / "monthly.xlsx"),
+        )
         scenario = load_scenario(ROOT / "scenarios/industrial_park_reit.yaml")
         t = time.perf_counter()
         sim = simulate(spec, scenario, n=args.sample)
-        print(f"  (simulation of {args.sample:,} scenarios: {time.perf_counter() - t:.1f} s, "
-              f"not counted)")
-        timed(f"risk workbook, {args.sample:,} sample rows",
-              lambda: write_risk(sim, Path(tmp) / "risk.xlsx"))
+        print(
+            f"  (simulation of {args.sample:,} scenarios: {time.perf_counter() - t:.1f} s, "
+            f"not counted)"
+        )
+        timed(
+            f"risk workbook, {args.sample:,} sample rows",
+            lambda: write_risk(sim, Path(tmp) / "risk.xlsx"),
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,7 @@ import renewfin  # noqa: E402
 from renewfin.simulation import simulate  # noqa: E402
 from renewfin.spec import load_scenario  # noqa: E402
 
-FIVE = ("cash.cumulative_surplus", "cash.cfads", "revenue.total", "ratio.dscr",
-        "ratio.bond_cover")
+FIVE = ("cash.cumulative_surplus", "cash.cfads", "revenue.total", "ratio.dscr", "ratio.bond_cover")
 """The lines of the per-period run."""
 
 
@@ -48,21 +47,24 @@ def main() -> None:
     core = tm["engine"] + tm["metrics"]
     extra = tm["sampling"] + tm["summaries"]
     print(f"renewfin Monte Carlo benchmark — {spec.project.name}, {scenario.name}")
-    print(f"  {sim.n:,} scenarios, {len(sim.inputs)} inputs, {len(scenario.correlations)} "
-          f"correlations, {scenario.sampler.value}: {wall:.2f} s = {sim.n / wall:,.0f} "
-          f"scenarios/s")
-    print(f"  peak memory (RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"
-          f" MB")
+    print(
+        f"  {sim.n:,} scenarios, {len(sim.inputs)} inputs, {len(scenario.correlations)} "
+        f"correlations, {scenario.sampler.value}: {wall:.2f} s = {sim.n / wall:,.0f} "
+        f"scenarios/s"
+    )
+    print(
+        f"  peak memory (RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+    )
     print(f"  workers: {args.workers} (engine and metrics seconds are summed over workers)")
     for key in ("sampling", "engine", "metrics", "summaries"):
         print(f"  {key:<10} {tm[key]:8.2f} s  ({tm[key] / wall:6.1%} of elapsed)")
-    print(f"  sampling + summaries vs engine + metrics: {extra / core:.1%} "
-          f"(target < 20 %)")
+    print(f"  sampling + summaries vs engine + metrics: {extra / core:.1%} (target < 20 %)")
     plain, lined, method = [wall], [], ""
     for i in range(args.repeat):  # alternately, so that both see the same load
         t = time.perf_counter()
-        with_lines = simulate(spec, scenario, n=args.n, chunk_size=args.chunk,
-                              workers=args.workers, lines=FIVE)
+        with_lines = simulate(
+            spec, scenario, n=args.n, chunk_size=args.chunk, workers=args.workers, lines=FIVE
+        )
         lined.append(time.perf_counter() - t)
         method = next(iter(with_lines.lines.values())).method
         if i + 1 < args.repeat:
@@ -70,10 +72,13 @@ def main() -> None:
             simulate(spec, scenario, n=args.n, chunk_size=args.chunk, workers=args.workers)
             plain.append(time.perf_counter() - t)
     ratios = [b / a - 1 for a, b in zip(plain, lined, strict=True)]
-    print(f"  with per-period percentiles of {len(FIVE)} lines ({method}), {args.repeat} pairs"
-          f" alternated: {statistics.median(lined):.2f} s against {statistics.median(plain):.2f}"
-          f" s without; extra time min / median / max {min(ratios):+.1%} / "
-          f"{statistics.median(ratios):+.1%} / {max(ratios):+.1%} (target ≤ +20 %)")
+    print(
+        f"  with per-period percentiles of {len(FIVE)} lines ({method}), {args.repeat} pairs"
+        f" alternated: {statistics.median(lined):.2f} s against {statistics.median(plain):.2f}"
+        f" s without; extra time min / median / max {min(ratios):+.1%} / "
+        f"{statistics.median(ratios):+.1%} / {max(ratios):+.1%} (target ≤ +20 %)"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -54,18 +54,31 @@ def generate(folder: Path, projects: int, n: int, seed: int = 1) -> Path:
         data["project"]["name"] = f"{data['project']['name']}（{i:03d}）"
         path = folder / f"p{i:03d}.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        members.append({"key": f"p{i:03d}", "spec": path.name,
-                        "scenario": str(ROOT / f"scenarios/{model}.yaml")})
+        members.append(
+            {
+                "key": f"p{i:03d}",
+                "spec": path.name,
+                "scenario": str(ROOT / f"scenarios/{model}.yaml"),
+            }
+        )
     doc = {
-        "name": f"generated pipeline of {projects}", "n": n, "seed": 20261127,
-        "chunk_size": 2000, "projects": members,
+        "name": f"generated pipeline of {projects}",
+        "n": n,
+        "seed": 20261127,
+        "chunk_size": 2000,
+        "projects": members,
         "shared_factors": [
-            {"name": "LPR", "apply": "add",
-             "distribution": {"type": "normal", "mean": 0.0, "std": 0.004},
-             "targets": [{"path": "funding.lpr.five_year"}]},
+            {
+                "name": "LPR",
+                "apply": "add",
+                "distribution": {"type": "normal", "mean": 0.0, "std": 0.004},
+                "targets": [{"path": "funding.lpr.five_year"}],
+            },
         ],
-        "thresholds": [{"metric": "bond_coverage", "op": "<", "value": 1.1},
-                       {"metric": "min_cumulative_cash", "op": "<", "value": 0}],
+        "thresholds": [
+            {"metric": "bond_coverage", "op": "<", "value": 1.1},
+            {"metric": "min_cumulative_cash", "op": "<", "value": 0},
+        ],
     }
     out = folder / "portfolio.yaml"
     out.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -84,8 +97,10 @@ def main() -> None:
         path = generate(Path(tmp), args.projects, args.n)
         portfolio = load_portfolio(path)
         total = args.projects * args.n
-        print(f"renewfin portfolio benchmark: {args.projects} projects × {args.n:,} scenarios "
-              f"= {total:,} project-scenarios")
+        print(
+            f"renewfin portfolio benchmark: {args.projects} projects × {args.n:,} scenarios "
+            f"= {total:,} project-scenarios"
+        )
         base = None
         if not args.skip_inprocess:
             t = time.perf_counter()
@@ -100,20 +115,26 @@ def main() -> None:
                 workers = len(client.scheduler_info()["workers"])
                 b = simulate_portfolio(portfolio, path.parent, client=client)
             secs = time.perf_counter() - t
-            print(f"  Dask, {workers} workers : {secs:8.1f} s   {total / secs:10,.0f} "
-                  f"project-scenarios/s")
+            print(
+                f"  Dask, {workers} workers : {secs:8.1f} s   {total / secs:10,.0f} "
+                f"project-scenarios/s"
+            )
         else:
             one = None
             for workers in sorted({1, args.workers}):
                 b, secs = run_local(portfolio, path.parent, workers)
-                print(f"  Dask, {workers} worker(s): {secs:8.1f} s   {total / secs:10,.0f} "
-                      f"project-scenarios/s (cluster start-up included)")
+                print(
+                    f"  Dask, {workers} worker(s): {secs:8.1f} s   {total / secs:10,.0f} "
+                    f"project-scenarios/s (cluster start-up included)"
+                )
                 one = secs if workers == 1 else one
             if args.workers > 1:
                 print(f"  worker scaling  : {one / secs:.2f}x from 1 to {args.workers} workers")
         if base is not None:
-            print(f"  vs in-process   : {base / secs:.2f}x; identical numbers: "
-                  f"{a.totals.equals(b.totals)}")
+            print(
+                f"  vs in-process   : {base / secs:.2f}x; identical numbers: "
+                f"{a.totals.equals(b.totals)}"
+            )
 
 
 def run_local(portfolio, folder: Path, workers: int):
@@ -124,6 +145,7 @@ def run_local(portfolio, folder: Path, workers: int):
     with local_cluster(workers) as client:
         result = simulate_portfolio(portfolio, folder, client=client)
     return result, time.perf_counter() - t
+
 
 if __name__ == "__main__":
     main()

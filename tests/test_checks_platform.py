@@ -13,19 +13,36 @@ from renewfin.engine import run
 from renewfin.spec import ProjectSpec, validate_data
 from renewfin.testing import minimal_spec
 
-LAND = {"name": "地块出让", "kind": "land_transfer", "quantity": 30, "quantity_unit": "亩",
-        "unit_price": 150.0, "price_currency": "万元", "price_per": "once",
-        "schedule": [0.6, 0.4], "set_aside_rate": 0.2}
+LAND = {
+    "name": "地块出让",
+    "kind": "land_transfer",
+    "quantity": 30,
+    "quantity_unit": "亩",
+    "unit_price": 150.0,
+    "price_currency": "万元",
+    "price_per": "once",
+    "schedule": [0.6, 0.4],
+    "set_aside_rate": 0.2,
+}
 """30 亩 × 150 万元 = 4,500 gross; 20 % set aside: 3,600 reaches the company."""
-LOAN = {"name": "项目贷款", "rate_type": "fixed", "rate": 0.04, "tenor_years": 6,
-        "grace_years": 2, "repayment": "equal_principal", "sizing": {"gearing": 0.5}}
+LOAN = {
+    "name": "项目贷款",
+    "rate_type": "fixed",
+    "rate": 0.04,
+    "tenor_years": 6,
+    "grace_years": 2,
+    "repayment": "equal_principal",
+    "sizing": {"gearing": 0.5},
+}
 """A bank loan of half the investment (a market loan)."""
 
 
 def _check(entity: str | None, *, loans: list[dict[str, Any]]) -> Any:
-    data = minimal_spec(project={"implementing_entity_type": entity},
-                        revenues=[*minimal_spec()["revenues"], LAND],
-                        funding={"loans": loans})
+    data = minimal_spec(
+        project={"implementing_entity_type": entity},
+        revenues=[*minimal_spec()["revenues"], LAND],
+        funding={"loans": loans},
+    )
     result = run(validate_data(ProjectSpec, data))
     found = [c for c in run_checks(result) if c.id == "platform_land_loan"]
     return result, (found[0] if found else None)
@@ -59,15 +76,18 @@ def test_market_entity_is_not_tested() -> None:
     assert _check(None, loans=[LOAN])[1] is None
 
 
-
 def test_land_the_government_books_is_not_the_platforms() -> None:
     """The lawful route: the government books the land income and repays the 城投 its cost
     (成本返还, 40 % of the gross); the company's income is no land revenue, so the test runs
     and passes although it borrows and distributes."""
-    data = minimal_spec(project={"implementing_entity_type": "financing_platform"},
-                        revenues=[*minimal_spec()["revenues"],
-                                  {**LAND, "booked_by": "government", "land_cost_rate": 0.4}],
-                        funding={"loans": [LOAN]})
+    data = minimal_spec(
+        project={"implementing_entity_type": "financing_platform"},
+        revenues=[
+            *minimal_spec()["revenues"],
+            {**LAND, "booked_by": "government", "land_cost_rate": 0.4},
+        ],
+        funding={"loans": [LOAN]},
+    )
     result = run(validate_data(ProjectSpec, data))
     assert result.ledger["loan.draw"].sum() > 0
     assert result.ledger["equity.distribution"].sum() > 0
@@ -106,9 +126,13 @@ def test_urban_village_old_structure_fails_the_platform_test() -> None:
     pattern of 财预〔2017〕50号. By hand the income it books is 260,000 less the set-asides
     3 × 10 % × 260,000 × (1 − 0.55) = 35,100: 224,900."""
     path = "revenues[经营性用地出让]"
-    result, check = _urban_village({f"{path}.booked_by": "company",
-                                    f"{path}.management_fee_rate": 0.0,
-                                    f"{path}.land_cost_rate": 0.55})
+    result, check = _urban_village(
+        {
+            f"{path}.booked_by": "company",
+            f"{path}.management_fee_rate": 0.0,
+            f"{path}.land_cost_rate": 0.55,
+        }
+    )
     assert result.ledger["equity.distribution"].sum() > 0
     assert not check.passed[0]
     assert "224,900.00" in check.message(0)

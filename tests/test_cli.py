@@ -492,8 +492,9 @@ def test_run_strict_exits_1_when_a_check_fails(tmp_path: Path) -> None:
     failed = [c.id for c in run_checks(run(weak)) if not bool(c.passed[0])]
     assert failed, "a parking fee at 30 % should breach a covenant"
     path = tmp_path / "weak.yaml"
-    path.write_text(yaml.safe_dump(weak.model_dump(mode="json"), allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(weak.model_dump(mode="json"), allow_unicode=True), encoding="utf-8"
+    )
     assert main(["run", str(path)]) == 0
     assert main(["run", str(path), "--strict"]) == 1
     assert main(["run", SPEC, "--strict"]) == 0

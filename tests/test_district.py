@@ -41,13 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "models" / "districts" / "chengnan.yaml"
 
 
-def district_data(*members: tuple[str, dict[str, Any]], horizon: int = 10,
-                  **sections: Any) -> dict[str, Any]:
+def district_data(
+    *members: tuple[str, dict[str, Any]], horizon: int = 10, **sections: Any
+) -> dict[str, Any]:
     """Plain data of a district on the minimal spec's calendar (2026-01-01, annual)."""
     return {
         "district": {"name": "测试片区", "money_unit": "万元"},
-        "timeline": {"start_date": "2026-01-01", "periodicity": "annual",
-                     "horizon_years": horizon},
+        "timeline": {"start_date": "2026-01-01", "periodicity": "annual", "horizon_years": horizon},
         "projects": [{"key": k, "spec": s} for k, s in members],
         **sections,
     }
@@ -62,12 +62,23 @@ def small_pair() -> tuple[dict[str, Any], dict[str, Any]]:
     b = minimal_spec(
         project={"name": "成员B"},
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 500.0,
-             "schedule": [0.5, 0.5]},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 500.0,
+                "schedule": [0.5, 0.5],
+            },
             {"name": "基本预备费", "category": "contingency", "rate": 0.10},
         ],
-        revenues=[{"name": "停车位", "kind": "parking", "quantity": 200, "unit_price": 400.0,
-                   "price_per": "month"}],
+        revenues=[
+            {
+                "name": "停车位",
+                "kind": "parking",
+                "quantity": 200,
+                "unit_price": 400.0,
+                "price_per": "month",
+            }
+        ],
         opex=[{"name": "运维", "basis": "fixed", "amount": 30.0}],
         funding={"fiscal_funds": [{"name": "补助", "use": "capital_grant", "amount": 100.0}]},
     )
@@ -98,8 +109,9 @@ def test_totals_equal_the_hand_computed_sum_of_two_small_members() -> None:
     np.testing.assert_allclose(led["opex.total"][0], expected_opex, atol=1e-9)
     alone = [run(m.project) for m in district.projects]
     for line in ("capex.total", "revenue.total", "opex.total", "dep.total", "fiscal.grants"):
-        np.testing.assert_allclose(led[line][0], sum(r.ledger[line][0] for r in alone),
-                                   rtol=1e-12, atol=1e-9, err_msg=line)
+        np.testing.assert_allclose(
+            led[line][0], sum(r.ledger[line][0] for r in alone), rtol=1e-12, atol=1e-9, err_msg=line
+        )
 
 
 def test_totals_equal_the_members_for_two_bundled_models() -> None:
@@ -112,20 +124,27 @@ def test_totals_equal_the_members_for_two_bundled_models() -> None:
     oc["timeline"]["horizon_years"] = 25
     # The members' land-use tax differs (its own site each): the district states its taxes
     # (the preset); the lines compared below do not depend on the land-use tax.
-    district = district_from_data(district_data(("小区", oc), ("厂区", of), horizon=25,
-                                                tax={"preset": "cn_default"}))
+    district = district_from_data(
+        district_data(("小区", oc), ("厂区", of), horizon=25, tax={"preset": "cn_default"})
+    )
     combo = combine(district)
     assert any("涨价预备费" in n for n in combo.notes)
     led = run(combo.spec).ledger
     alone = [run(m.project).ledger for m in district.projects]
-    for line in ("capex.total", "capex.input_vat", "revenue.total", "opex.total",
-                 "opex.input_vat", "dep.total"):
-        np.testing.assert_allclose(led[line][0], sum(x[line][0] for x in alone),
-                                   rtol=1e-12, atol=1e-8, err_msg=line)
+    for line in (
+        "capex.total",
+        "capex.input_vat",
+        "revenue.total",
+        "opex.total",
+        "opex.input_vat",
+        "dep.total",
+    ):
+        np.testing.assert_allclose(
+            led[line][0], sum(x[line][0] for x in alone), rtol=1e-12, atol=1e-8, err_msg=line
+        )
 
 
-def test_breakdown_reads_each_members_part_of_the_combined_ledger(
-        example: DistrictResult) -> None:
+def test_breakdown_reads_each_members_part_of_the_combined_ledger(example: DistrictResult) -> None:
     """Reference: each member's standalone run (same calendar and taxes in the example)."""
     parts = example.breakdown()
     for key, r in example.standalone.items():
@@ -148,16 +167,20 @@ def test_names_are_prefixed_and_every_reference_resolves(example: DistrictResult
     phases = {p.name for p in spec.timeline.phases}
     classes = {c.name for c in spec.depreciation.classes}
     streams = {r.name for r in spec.revenues}
-    district_names = {x.name for kind in ("fiscal_funds", "special_bonds", "loans")
-                      for x in getattr(district.funding, kind)}
+    district_names = {
+        x.name
+        for kind in ("fiscal_funds", "special_bonds", "loans")
+        for x in getattr(district.funding, kind)
+    }
 
     def owner(name: str) -> str:
         key, sep, _ = name.partition(SEP)
         assert sep and key in keys, name
         return key
 
-    expected_phases = {f"{m.key}{SEP}{p.name}" for m in district.projects
-                       for p in m.project.timeline.phases}
+    expected_phases = {
+        f"{m.key}{SEP}{p.name}" for m in district.projects for p in m.project.timeline.phases
+    }
     assert phases == expected_phases
     for item in spec.investment:
         assert item.phase in phases and item.asset_class in classes
@@ -177,8 +200,7 @@ def test_names_are_prefixed_and_every_reference_resolves(example: DistrictResult
             assert x.name in district_names or owner(x.name)
     # A revenue-share cost with no list takes its member's streams, not the district's.
     street = district.member("老街").project
-    cost = next(o for o in street.opex if o.basis is OpexBasis.REVENUE_SHARE
-                and o.revenues is None)
+    cost = next(o for o in street.opex if o.basis is OpexBasis.REVENUE_SHARE and o.revenues is None)
     merged = next(o for o in spec.opex if o.name == f"老街{SEP}{cost.name}")
     assert merged.revenues == [f"老街{SEP}{r.name}" for r in street.revenues]
     # Each member's depreciation classes are kept as its own file sets them.
@@ -198,10 +220,12 @@ def test_member_defaults_follow_the_member_not_the_district() -> None:
     district = district_from_data(district_data(("A", a), ("B", b)))
     led = run(combined_spec(district)).ledger
     alone_a, alone_b = (run(m.project).ledger for m in district.projects)
-    np.testing.assert_allclose(led[f"revenue.stream[A{SEP}停车位]"][0],
-                               alone_a["revenue.stream[停车位]"][0], atol=1e-9)
-    np.testing.assert_allclose(led[f"fiscal.grant[B{SEP}补助]"][0],
-                               alone_b["fiscal.grant[补助]"][0], atol=1e-9)
+    np.testing.assert_allclose(
+        led[f"revenue.stream[A{SEP}停车位]"][0], alone_a["revenue.stream[停车位]"][0], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        led[f"fiscal.grant[B{SEP}补助]"][0], alone_b["fiscal.grant[补助]"][0], atol=1e-9
+    )
 
 
 def test_equity_parties_come_from_the_district_else_the_first_member() -> None:
@@ -212,8 +236,18 @@ def test_equity_parties_come_from_the_district_else_the_first_member() -> None:
     plain = district_from_data(district_data(("A", a), ("B", b)))
     assert [p.name for p in combined_spec(plain).funding.equity_parties] == ["甲"]
     assert [p.name for p in combined_spec(plain, exclude={"A"}).funding.equity_parties] == ["乙"]
-    own = district_from_data(district_data(("A", a), ("B", b), funding={
-        "equity_parties": [{"name": "城投", "share": 0.6}, {"name": "社会资本", "share": 0.4}]}))
+    own = district_from_data(
+        district_data(
+            ("A", a),
+            ("B", b),
+            funding={
+                "equity_parties": [
+                    {"name": "城投", "share": 0.6},
+                    {"name": "社会资本", "share": 0.4},
+                ]
+            },
+        )
+    )
     assert [p.name for p in combined_spec(own).funding.equity_parties] == ["城投", "社会资本"]
 
 
@@ -246,14 +280,16 @@ def test_every_district_field_is_documented() -> None:
 # ---------------------------------------------------------------- errors name the member
 
 
-@pytest.mark.parametrize(("section", "field", "value"), [
-    ("timeline", "start_date", "2026-07-01"),
-    ("timeline", "periodicity", "quarterly"),
-    ("timeline", "horizon_years", 12),
-    ("project", "money_unit", "元"),
-])
-def test_member_off_the_district_calendar_is_named(section: str, field: str,
-                                                   value: Any) -> None:
+@pytest.mark.parametrize(
+    ("section", "field", "value"),
+    [
+        ("timeline", "start_date", "2026-07-01"),
+        ("timeline", "periodicity", "quarterly"),
+        ("timeline", "horizon_years", 12),
+        ("project", "money_unit", "元"),
+    ],
+)
+def test_member_off_the_district_calendar_is_named(section: str, field: str, value: Any) -> None:
     """Reference: the district's calendar (2026-01-01, annual, 10 years, 万元)."""
     a, b = small_pair()
     b[section][field] = value
@@ -270,7 +306,8 @@ def test_problem_inside_a_member_file_has_its_path(tmp_path: Path) -> None:
     b["revenues"][0]["unit_price"] = -1
     (tmp_path / "members").mkdir()
     (tmp_path / "members" / "street.yaml").write_text(
-        yaml.safe_dump(b, allow_unicode=True), encoding="utf-8")
+        yaml.safe_dump(b, allow_unicode=True), encoding="utf-8"
+    )
     data = district_data(("A", a))
     data["projects"].append({"key": "老街", "file": "members/street.yaml"})
     path = tmp_path / "district.yaml"
@@ -278,7 +315,8 @@ def test_problem_inside_a_member_file_has_its_path(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
         load_district(path)
     assert [p.path for p in err.value.problems] == [
-        "projects[1 老街].spec.revenues[0 停车位].unit_price"]
+        "projects[1 老街].spec.revenues[0 停车位].unit_price"
+    ]
     data["projects"][1]["file"] = "members/missing.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(SpecError) as err:
@@ -304,8 +342,11 @@ def test_repeated_key_and_unequal_taxes_are_refused() -> None:
 def test_district_funding_problems_keep_their_district_path() -> None:
     """Reference: the district's horizon (10 years) against a 15-year bond."""
     a, b = small_pair()
-    data = district_data(("A", a), ("B", b), funding={
-        "special_bonds": [{"name": "专项债", "amount": 500.0, "tenor_years": 15}]})
+    data = district_data(
+        ("A", a),
+        ("B", b),
+        funding={"special_bonds": [{"name": "专项债", "amount": 500.0, "tenor_years": 15}]},
+    )
     with pytest.raises(SpecError) as err:
         district_from_data(data)
     assert [p.path for p in err.value.problems] == ["funding.special_bonds[0 专项债].tenor_years"]
@@ -326,8 +367,7 @@ def test_the_district_file_is_not_among_the_standalone_models() -> None:
 # ---------------------------------------------------------------- the example bundle
 
 
-def test_example_bundle_balances_and_old_community_is_the_weakest(
-        example: DistrictResult) -> None:
+def test_example_bundle_balances_and_old_community_is_the_weakest(example: DistrictResult) -> None:
     """Reference: the comments of models/districts/chengnan.yaml — the bundle meets every
     covenant at the practice floors (bond coverage ≥ 1.2, cumulative cash never negative);
     the old community is the weakest member: the lowest cover of its share of the debt."""
@@ -347,7 +387,8 @@ def test_example_bundle_balances_and_old_community_is_the_weakest(
 
 
 def test_allocated_view_gives_each_member_its_share_of_district_funding(
-        example: DistrictResult) -> None:
+    example: DistrictResult,
+) -> None:
     """Reference: DistrictMember.funding_share's default — each member's share of the
     members' construction investment — applied to the district bond (7,000 万元)."""
     shares = member_shares(example.district)
@@ -393,12 +434,14 @@ def test_removing_a_profitable_member_lowers_bond_coverage(example: DistrictResu
         assert row["contribution"] == pytest.approx(row["with"] - row["without"])
     without = run(combined_spec(example.district, exclude={"老街"}))
     assert c.loc[("老街", "bond_coverage"), "without"] == pytest.approx(
-        without.metric("bond_coverage"), rel=1e-12)
+        without.metric("bond_coverage"), rel=1e-12
+    )
     scaled = example.contributions(scale_funding=True)
     assert scaled.loc[("小区", "bond_coverage"), "contribution"] < 0
     assert scaled.loc[("老街", "bond_coverage"), "contribution"] > 0
     assert c.loc[("小区", "total_investment"), "contribution"] == pytest.approx(
-        example.standalone["小区"].metric("total_investment"), rel=1e-12)
+        example.standalone["小区"].metric("total_investment"), rel=1e-12
+    )
 
 
 def test_a_one_member_district_has_no_without_run() -> None:
@@ -412,38 +455,49 @@ def test_a_one_member_district_has_no_without_run() -> None:
 # ---------------------------------------------------------------- command line
 
 
-def test_cli_prints_the_district_and_writes_json(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 example: DistrictResult) -> None:
+def test_cli_prints_the_district_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], example: DistrictResult
+) -> None:
     """Reference: the example's run through the library (same metrics in the JSON)."""
     out = tmp_path / "district.json"
     assert main(["district", str(EXAMPLE), "--json", str(out)]) == 0
     text = capsys.readouterr().out
-    for needle in ("城南片区城市更新项目", "单独（自有资金） Standalone", "Alone with its share",
-                   "收益与融资自求平衡", "贡献 Contributions", "无 without 老街",
-                   "小区: 平衡 balanced", "片区: 平衡 balanced"):
+    for needle in (
+        "城南片区城市更新项目",
+        "单独（自有资金） Standalone",
+        "Alone with its share",
+        "收益与融资自求平衡",
+        "贡献 Contributions",
+        "无 without 老街",
+        "小区: 平衡 balanced",
+        "片区: 平衡 balanced",
+    ):
         assert needle in text, needle
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["members"] == ["小区", "老街", "停车"]
     assert doc["combined"]["metrics"]["bond_coverage"] == pytest.approx(
-        example.metric("bond_coverage"), rel=1e-12)
+        example.metric("bond_coverage"), rel=1e-12
+    )
     assert doc["balance"]["小区"]["balanced"] is True
     assert doc["balance"]["片区"]["balanced"] is True
     street = doc["contributions"]["members"]["老街"]["bond_coverage"]
     assert street["with"] > street["without"]
     assert doc["allocated"]["小区"]["metrics"]["bond_amount"] == pytest.approx(
-        example.allocated["小区"].metric("bond_amount"))
+        example.allocated["小区"].metric("bond_amount")
+    )
 
 
 def test_cli_reports_a_bad_district_and_exits_non_zero(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Reference: DESIGN.md §4 "Errors" — the problems, with their paths, and exit status 2."""
     a, b = small_pair()
     b = copy.deepcopy(b)
     b["project"]["money_unit"] = "亿元"
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(district_data(("A", a), ("B", b)), allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(district_data(("A", a), ("B", b)), allow_unicode=True), encoding="utf-8"
+    )
     assert main(["district", str(path)]) == EXIT_INVALID
     err = capsys.readouterr().err
     assert "projects[1 B].spec.project.money_unit" in err

@@ -214,13 +214,15 @@ def test_per_project_bond_capital_cap_names_the_field() -> None:
     from renewfin.spec import ProjectSpec
     from renewfin.testing import minimal_spec
 
-    bonds = [{"name": "甲", "amount": 100.0, "tenor_years": 10, "coupon": 0.03,
-              "capital_share": 0.5},
-             {"name": "乙", "amount": 300.0, "tenor_years": 10, "coupon": 0.03,
-              "capital_share": 0.2}]
-    validate_data(ProjectSpec, minimal_spec(funding={"special_bonds": bonds,
-                                                     "bond_capital_cap": 0.5}))
+    bonds = [
+        {"name": "甲", "amount": 100.0, "tenor_years": 10, "coupon": 0.03, "capital_share": 0.5},
+        {"name": "乙", "amount": 300.0, "tenor_years": 10, "coupon": 0.03, "capital_share": 0.2},
+    ]
+    validate_data(
+        ProjectSpec, minimal_spec(funding={"special_bonds": bonds, "bond_capital_cap": 0.5})
+    )
     validate_data(ProjectSpec, minimal_spec(funding={"special_bonds": bonds}))
     with pytest.raises(SpecError, match=r"bond_capital_cap: .* 27\.5%"):
-        validate_data(ProjectSpec, minimal_spec(funding={"special_bonds": bonds,
-                                                         "bond_capital_cap": 0.25}))
+        validate_data(
+            ProjectSpec, minimal_spec(funding={"special_bonds": bonds, "bond_capital_cap": 0.25})
+        )

@@ -70,12 +70,20 @@ def revenue(spec: ProjectSpec) -> sv.Factor:
 @pytest.fixture(scope="module")
 def rent_sim(park: ProjectSpec) -> Simulation:
     """Rent that matters and a five-yearly inspection fee (45 万元) that barely does."""
-    sc = scenario([
-        {"name": "租金", "path": RENT,
-         "distribution": {"type": "triangular", "low": 0.8, "mode": 1.0, "high": 1.1}},
-        {"name": "体检费", "path": "opex[房屋安全体检].amount",
-         "distribution": {"type": "uniform", "low": 0.9, "high": 1.1}},
-    ])
+    sc = scenario(
+        [
+            {
+                "name": "租金",
+                "path": RENT,
+                "distribution": {"type": "triangular", "low": 0.8, "mode": 1.0, "high": 1.1},
+            },
+            {
+                "name": "体检费",
+                "path": "opex[房屋安全体检].amount",
+                "distribution": {"type": "uniform", "low": 0.9, "high": 1.1},
+            },
+        ]
+    )
     return simulate(park, sc, n=300, seed=5)
 
 
@@ -87,15 +95,30 @@ def test_standard_factors_of_the_park_model(park: ProjectSpec) -> None:
     factors = {f.name: f for f in sv.standard_factors(park)}
     assert list(factors) == ["营业收入", "经营成本", "利率", "专项债规模", "建设投资"]
     assert factors["营业收入"].paths == (
-        RENT, "revenues[物业服务费].unit_price", "revenues[停车位].unit_price")
+        RENT,
+        "revenues[物业服务费].unit_price",
+        "revenues[停车位].unit_price",
+    )
     assert set(factors["经营成本"].paths) == {
-        "opex[物业运营成本].share", "opex[园区运营管理].amount", "opex[招商营销].share",
-        "opex[维修养护].share", "opex[房屋安全体检].amount", "opex[财产保险].share"}
+        "opex[物业运营成本].share",
+        "opex[园区运营管理].amount",
+        "opex[招商营销].share",
+        "opex[维修养护].share",
+        "opex[房屋安全体检].amount",
+        "opex[财产保险].share",
+    }
     assert set(factors["利率"].paths) == {
-        "funding.lpr.five_year", "funding.special_bonds[2026年产业园区专项债].coupon"}
+        "funding.lpr.five_year",
+        "funding.special_bonds[2026年产业园区专项债].coupon",
+    }
     assert factors["专项债规模"].paths == ("funding.special_bonds[2026年产业园区专项债].amount",)
-    items = ("厂房改造及新建研发楼", "室外工程及停车设施", "设备购置", "工程建设其他费用",
-             "土地使用权")
+    items = (
+        "厂房改造及新建研发楼",
+        "室外工程及停车设施",
+        "设备购置",
+        "工程建设其他费用",
+        "土地使用权",
+    )
     assert set(factors["建设投资"].paths) == {f"investment[{n}].amount" for n in items}
     assert factors["营业收入"].label == "营业收入 Revenue"
 
@@ -192,7 +215,10 @@ def test_a_field_declared_with_its_factor_joins_it() -> None:
     entries: list[InputPath] = []
     _walk(_NewCost(), "", "", entries)  # the registry's walk of a model's fields
     assert {e.path: e.factor for e in entries} == {
-        "amount": StandardFactor.OPEX, "cleaning_fee": StandardFactor.OPEX, "quantity": None}
+        "amount": StandardFactor.OPEX,
+        "cleaning_fee": StandardFactor.OPEX,
+        "quantity": None,
+    }
 
 
 def test_a_cost_per_leasable_area_joins_the_operating_cost_factor() -> None:
@@ -200,8 +226,14 @@ def test_a_cost_per_leasable_area_joins_the_operating_cost_factor() -> None:
     the operating-cost factor's path with no change to the factor; +10 % of it is
     8,000 m² × 3.3 元/m²/month × 12 = 316,800 元 = 31.68 万元 in the first operating year
     (28.8 × 1.1)."""
-    item = {"name": "物业管理", "basis": "leasable_area", "area_cost": 3, "cost_per": "month",
-            "quantity": 8000, "cpi": [0.02]}
+    item = {
+        "name": "物业管理",
+        "basis": "leasable_area",
+        "area_cost": 3,
+        "cost_per": "month",
+        "quantity": 8000,
+        "cpi": [0.02],
+    }
     spec = validate_data(ProjectSpec, minimal_spec(opex=[item]))
     factors = {f.name: f for f in sv.standard_factors(spec)}
     assert factors["经营成本"].paths == ("opex[物业管理].area_cost",)
@@ -213,16 +245,25 @@ def test_standard_factors_omit_what_the_project_lacks(tiny: ProjectSpec) -> None
     """No operating costs, loans or bonds: only revenue and construction investment."""
     factors = sv.standard_factors(tiny)
     assert [(f.name, f.paths) for f in factors] == [
-        ("营业收入", (PRICE,)), ("建设投资", ("investment[建安工程].amount",))]
+        ("营业收入", (PRICE,)),
+        ("建设投资", ("investment[建安工程].amount",)),
+    ]
 
 
 def test_scenario_factors_skip_zero_inputs_not_multiplied(park: ProjectSpec) -> None:
     """scenarios/industrial_park_reit.yaml: delay and overrun are `set` on a zero spec value."""
     names = [f.name for f in sv.scenario_factors(park, load_scenario(PARK_SCENARIO))]
-    assert names == ["租金水平", "稳定期出租率", "租金增长率", "运营成本", "LPR变动",
-                     "退出资本化率"]
-    assert [f.name for f in sv.scenario_factors(park, load_scenario(PARK_SCENARIO),
-                                                names=["LPR变动"])] == ["LPR变动"]
+    assert names == [
+        "租金水平",
+        "稳定期出租率",
+        "租金增长率",
+        "运营成本",
+        "LPR变动",
+        "退出资本化率",
+    ]
+    assert [
+        f.name for f in sv.scenario_factors(park, load_scenario(PARK_SCENARIO), names=["LPR变动"])
+    ] == ["LPR变动"]
 
 
 def test_unknown_factor_path_is_named(tiny: ProjectSpec) -> None:
@@ -244,8 +285,9 @@ def test_spider_step_zero_equals_the_base_run(park: ProjectSpec, park_base: Resu
     zero = long[long["step"] == 0.0]
     for factor, rows in zero.groupby("factor"):
         expected = np.array([park_base.values[m][0] for m in rows["metric"]])
-        assert_allclose(rows["value"].to_numpy(), expected, rtol=1e-12, equal_nan=True,
-                        err_msg=str(factor))
+        assert_allclose(
+            rows["value"].to_numpy(), expected, rtol=1e-12, equal_nan=True, err_msg=str(factor)
+        )
 
 
 def test_spider_is_one_batched_run(tiny: ProjectSpec, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -288,8 +330,11 @@ def test_tornado_base_is_the_deterministic_run(park: ProjectSpec, park_base: Res
         assert np.all(np.diff(swings[np.isfinite(swings)]) <= 0)  # sorted, largest first
     irr = t[t["metric"] == "project_irr_after_tax"].set_index("input")
     assert irr.index[0] == "租金水平"  # the rent leads the project IRR
-    assert irr.loc["租金水平", "low_value"] < irr.loc["租金水平", "base"] \
+    assert (
+        irr.loc["租金水平", "low_value"]
+        < irr.loc["租金水平", "base"]
         < irr.loc["租金水平", "high_value"]
+    )
     # a `set` input (construction delay) takes its 10th / 90th percentile: 0 and 1 period
     assert (irr.loc["建设延期", "low_sample"], irr.loc["建设延期", "high_sample"]) == (0.0, 1.0)
     # the LPR does not enter the pre-financing project IRR
@@ -376,7 +421,8 @@ def test_switching_table_defaults(park: ProjectSpec) -> None:
     th = sv.default_thresholds(park)
     assert [(t.metric, t.value) for t in th] == [
         ("project_irr_after_tax", 0.06),
-        ("bond_coverage", park.funding.covenants.min_bond_coverage)]
+        ("bond_coverage", park.funding.covenants.min_bond_coverage),
+    ]
     table = sv.switching_table(park, grid=31)
     assert len(table) == 2 * len(sv.standard_factors(park))
     found = table[table["status"] == "found"]
@@ -417,14 +463,26 @@ def test_global_sensitivity_ranks_rent_first(rent_sim: Simulation) -> None:
 def test_sobol_of_an_additive_model(tiny: ProjectSpec) -> None:
     """NPV = a·p − b·c + k with p, c ~ U(0.8, 1.2): S1 = ST = a²/(a² + b²) for the price;
     the price contingency lead time does nothing at a 0 % contingency rate (indices 0)."""
-    sc = scenario([
-        {"name": "价格", "path": PRICE,
-         "distribution": {"type": "uniform", "low": 0.8, "high": 1.2}},
-        {"name": "投资", "path": "investment[建安工程].amount",
-         "distribution": {"type": "uniform", "low": 0.8, "high": 1.2}},
-        {"name": "无关", "path": "price_contingency.years_before_start", "apply": "set",
-         "distribution": {"type": "uniform", "low": 0.0, "high": 3.0}},
-    ])
+    sc = scenario(
+        [
+            {
+                "name": "价格",
+                "path": PRICE,
+                "distribution": {"type": "uniform", "low": 0.8, "high": 1.2},
+            },
+            {
+                "name": "投资",
+                "path": "investment[建安工程].amount",
+                "distribution": {"type": "uniform", "low": 0.8, "high": 1.2},
+            },
+            {
+                "name": "无关",
+                "path": "price_contingency.years_before_start",
+                "apply": "set",
+                "distribution": {"type": "uniform", "low": 0.0, "high": 3.0},
+            },
+        ]
+    )
     npv0 = run(tiny).metric("project_npv")
     a = npv0 - run(tiny, {PRICE: np.array([0.0])}).metric("project_npv")
     b = run(tiny, {"investment[建安工程].amount": np.array([0.0])}).metric("project_npv") - npv0

@@ -47,28 +47,49 @@ def rich(d: dict[str, Any]) -> dict[str, Any]:
     construction of phase 2."""
     d = copy.deepcopy(d)
     d["timeline"]["horizon_years"] = 24
-    d["timeline"]["phases"] = [{"name": "一期", "start_year": 0, "duration_years": 2},
-                               {"name": "二期", "start_year": 2, "duration_years": 1}]
+    d["timeline"]["phases"] = [
+        {"name": "一期", "start_year": 0, "duration_years": 2},
+        {"name": "二期", "start_year": 2, "duration_years": 1},
+    ]
     d["investment"] += [
         {"name": "二期工程", "category": "construction", "amount": 2000, "phase": "二期"},
-        {"name": "征拆补偿", "category": "land", "amount": 500, "schedule": [1.0, 0.0],
-         "escalate": False},
+        {
+            "name": "征拆补偿",
+            "category": "land",
+            "amount": 500,
+            "schedule": [1.0, 0.0],
+            "escalate": False,
+        },
     ]
     d["depreciation"]["classes"].append(
-        {"name": "land_use_right", "life_years": 40, "residual_rate": 0.0,
-         "label_zh": "土地使用权"})
+        {"name": "land_use_right", "life_years": 40, "residual_rate": 0.0, "label_zh": "土地使用权"}
+    )
     d["price_contingency"] = {"rate": 0.02}
     d["revenues"][0]["phase"] = "一期"
     f = d["funding"]
     f["fiscal_funds"] += [
         {"name": "国资注资", "use": "equity_injection", "amount": 1000},
         {"name": "运营补贴", "use": "operating_subsidy", "amount": 200, "years": 10},
-        {"name": "贷款贴息", "use": "interest_subsidy", "loan": "国开行城市更新贷款",
-         "share": 0.3, "years": 5, "taxable": False},
+        {
+            "name": "贷款贴息",
+            "use": "interest_subsidy",
+            "loan": "国开行城市更新贷款",
+            "share": 0.3,
+            "years": 5,
+            "taxable": False,
+        },
     ]
     f["special_bonds"][0]["capital_share"] = 0.2
-    f["special_bonds"].append({"name": "2027年专项债", "amount": 1500, "issue_year": 1,
-                               "tenor_years": 10, "coupon": 0.024, "refinance_share": 0.5})
+    f["special_bonds"].append(
+        {
+            "name": "2027年专项债",
+            "amount": 1500,
+            "issue_year": 1,
+            "tenor_years": 10,
+            "coupon": 0.024,
+            "refinance_share": 0.5,
+        }
+    )
     f["loans"][0]["dsra_months"] = 6
     f["loans"][0]["cash_sweep"] = 0.2
     # Sized on gearing only: the 2027 bond's unrefinanced bullet (750 in 2036) leaves no
@@ -81,8 +102,12 @@ def rich(d: dict[str, Any]) -> dict[str, Any]:
     # the wages and other costs (the rest but maintenance).
     for o in d["opex"]:
         o["purchased"] = o["name"] == "充电购电成本"
-    d["working_capital"] = {"receivable_days": 30, "inventory_days": 15, "cash_days": 15,
-                            "payable_days": 30}
+    d["working_capital"] = {
+        "receivable_days": 30,
+        "inventory_days": 15,
+        "cash_days": 15,
+        "payable_days": 30,
+    }
     return d
 
 
@@ -99,8 +124,9 @@ def bank(d: dict[str, Any]) -> dict[str, Any]:
     completion as a use of the funding plan, and 1.5 % interest earned on cash."""
     d = copy.deepcopy(d)
     f = d["funding"]
-    f["loans"][0].update({"construction_interest": "paid", "draw_timing": "start",
-                          "dsra_months": 6})
+    f["loans"][0].update(
+        {"construction_interest": "paid", "draw_timing": "start", "dsra_months": 6}
+    )
     f["special_bonds"][0].update({"construction_interest": "paid", "draw_timing": "end"})
     f["dsra_funding"] = "construction"
     f["cash_interest_rate"] = 0.015
@@ -198,8 +224,13 @@ def row(df: pd.DataFrame, key: str) -> np.ndarray:
 
 
 def close(a: Any, b: Any, scale: float = 1.0) -> None:
-    assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-9,
-                    atol=1e-9 * max(scale, 1.0), equal_nan=True)
+    assert_allclose(
+        np.asarray(a, dtype=float),
+        np.asarray(b, dtype=float),
+        rtol=1e-9,
+        atol=1e-9 * max(scale, 1.0),
+        equal_nan=True,
+    )
 
 
 def money_scale(res: Result) -> float:
@@ -247,8 +278,7 @@ def test_every_table_renders(case: str) -> None:
     flag = yearly(res, "flag.construction") > 0
     assert years(out["investment_plan"]) == [y for y, f in zip(labels, flag, strict=True) if f]
     assert years(out["construction_interest"]) == years(out["investment_plan"])
-    assert list(out["investment_estimate"].columns) == [T.NO, T.ZH, T.EN, T.TOTAL, T.VAT,
-                                                        T.SHARE]
+    assert list(out["investment_estimate"].columns) == [T.NO, T.ZH, T.EN, T.TOTAL, T.VAT, T.SHARE]
 
 
 def test_textbook_numbering_of_the_investment_estimate() -> None:
@@ -258,10 +288,26 @@ def test_textbook_numbering_of_the_investment_estimate() -> None:
     # models/old_community.yaml: two construction items (停车设施及充电桩, 社区配套用房改造),
     # one equipment item, one other-cost item and a lone basic contingency (shown by its
     # category row 3.1, no item row).
-    assert list(df[T.NO]) == ["1", "1.1", "1.1.1", "1.1.2", "1.2", "1.2.1", "2", "2.1",
-                              "3", "3.1", "3.2", "4"]
+    assert list(df[T.NO]) == [
+        "1",
+        "1.1",
+        "1.1.1",
+        "1.1.2",
+        "1.2",
+        "1.2.1",
+        "2",
+        "2.1",
+        "3",
+        "3.1",
+        "3.2",
+        "4",
+    ]
     assert list(df.loc[df[T.NO].isin(["1", "2", "3", "4"]), T.ZH]) == [
-        "工程费用", "工程建设其他费用", "预备费", "建设投资合计"]
+        "工程费用",
+        "工程建设其他费用",
+        "预备费",
+        "建设投资合计",
+    ]
 
 
 def test_registry_and_footer() -> None:
@@ -272,7 +318,8 @@ def test_registry_and_footer() -> None:
     footer = T.indicators(df)
     assert list(footer.columns) == [T.ZH, T.EN, "value", "unit"]
     assert footer.loc["project_irr_after_tax", "value"] == pytest.approx(
-        res.values["project_irr_after_tax"][0], nan_ok=True)
+        res.values["project_irr_after_tax"][0], nan_ok=True
+    )
     assert T.indicators(T.revenue_and_taxes(res)).empty
 
 
@@ -301,8 +348,9 @@ def test_investment_estimate_totals_equal_the_ledger(case: str) -> None:
     # Reference: the ledger's capex.total and capex.input_vat summed over the periods.
     total = led["capex.total"][0].sum()
     assert df.loc["capex.total", T.TOTAL] == pytest.approx(total, rel=1e-12)
-    assert df.loc["capex.total", T.VAT] == pytest.approx(led["capex.input_vat"][0].sum(),
-                                                         rel=1e-10, abs=1e-9)
+    assert df.loc["capex.total", T.VAT] == pytest.approx(
+        led["capex.input_vat"][0].sum(), rel=1e-10, abs=1e-9
+    )
     assert df.loc["capex.total", T.SHARE] == pytest.approx(1.0)
     # Items listed: all but a lone basic-contingency item (its category row shows it).
     cont = [i for i in res.spec.investment if i.category.value == "contingency"]
@@ -316,8 +364,10 @@ def test_investment_estimate_totals_equal_the_ledger(case: str) -> None:
     assert top[T.TOTAL].sum() == pytest.approx(total, rel=1e-12)
     assert top[T.VAT].sum() == pytest.approx(df.loc["capex.total", T.VAT], rel=1e-12, abs=1e-12)
     assert df.loc["contingencies", T.TOTAL] == pytest.approx(
-        df.loc["capex.category[contingency]", T.TOTAL]
-        + df.loc["capex.price_contingency", T.TOTAL], rel=1e-12, abs=1e-12)
+        df.loc["capex.category[contingency]", T.TOTAL] + df.loc["capex.price_contingency", T.TOTAL],
+        rel=1e-12,
+        abs=1e-12,
+    )
     assert df.attrs["indicators"]["total_investment"]["value"] == pytest.approx(total)
 
 
@@ -338,24 +388,39 @@ def test_construction_interest_totals(case: str) -> None:
     expensed = row(df, "idc.expensed") if "idc.expensed" in df.index else 0.0
     if len(res.spec.timeline.phases) < 2:
         assert "idc.expensed" not in df.index
-    close(df.loc[interest, years(df)].sum().to_numpy() - expensed,
-          row(df, "finance.interest_capitalised"), scale)
+    close(
+        df.loc[interest, years(df)].sum().to_numpy() - expensed,
+        row(df, "finance.interest_capitalised"),
+        scale,
+    )
     close(df.loc[fees, years(df)].sum().to_numpy(), row(df, "finance.fees_capitalised"), scale)
-    close(row(df, "total"), row(df, "finance.interest_capitalised")
-          + row(df, "finance.fees_capitalised"), scale)
+    close(
+        row(df, "total"),
+        row(df, "finance.interest_capitalised") + row(df, "finance.fees_capitalised"),
+        scale,
+    )
     # Each loan (建设期利息资本化): capitalised + paid in cash = accrued − 贴息 in every
     # construction year, the capitalised row is the ledger's loan[…].capitalised, and the
     # corkscrew closes with it: opening + drawdown + capitalised − repaid = closing.
     ys = [int(y) - int(res.timeline.starts[0].year) for y in years(df)]
-    for name in [k[len("loan[") : -len("].opening")] for k in df.index
-                 if k.startswith("loan[") and k.endswith("].opening")]:
+    for name in [
+        k[len("loan[") : -len("].opening")]
+        for k in df.index
+        if k.startswith("loan[") and k.endswith("].opening")
+    ]:
         at = f"loan[{name}]"
         subsidy = row(df, f"{at}.subsidy") if f"{at}.subsidy" in df.index else 0.0
         cash = row(df, f"{at}.idc_paid") if f"{at}.idc_paid" in df.index else 0.0
         close(row(df, f"{at}.accrued") - subsidy, row(df, f"{at}.idc") + cash, scale)
         close(row(df, f"{at}.idc"), yearly(res, f"{at}.capitalised")[ys], scale)
-        close(row(df, f"{at}.opening") + row(df, f"{at}.draw") + row(df, f"{at}.idc")
-              - row(df, f"{at}.repaid"), row(df, f"{at}.closing"), scale)
+        close(
+            row(df, f"{at}.opening")
+            + row(df, f"{at}.draw")
+            + row(df, f"{at}.idc")
+            - row(df, f"{at}.repaid"),
+            row(df, f"{at}.closing"),
+            scale,
+        )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -372,30 +437,55 @@ def test_financing_sources_equal_uses_in_every_construction_year(case: str) -> N
     # below) plus, with several phases, the interest on phases already in operation
     # (expensed); only the IDC enters the total investment. A DSRA funded at completion
     # is a use too. Rows a run does not need are left out of the table.
-    uses = ["capex.total", "finance.interest_capitalised", "uses.subsidised_interest",
-            "uses.expensed_interest", "finance.fees_capitalised", "uses.dsra", "uses.principal",
-            "uses.income_tax"]
+    uses = [
+        "capex.total",
+        "finance.interest_capitalised",
+        "uses.subsidised_interest",
+        "uses.expensed_interest",
+        "finance.fees_capitalised",
+        "uses.dsra",
+        "uses.principal",
+        "uses.income_tax",
+    ]
     uses = [k for k in uses if k in df.index]
     close(df.loc[uses, years(df)].sum().to_numpy(), row(df, "su.uses"), scale)
     if len(res.spec.timeline.phases) < 2:
         assert "uses.expensed_interest" not in df.index
-    close(row(df, "capex.total") + row(df, "finance.interest_capitalised")
-          + row(df, "finance.fees_capitalised"), row(df, "invest.project_total"), scale)
+    close(
+        row(df, "capex.total")
+        + row(df, "finance.interest_capitalised")
+        + row(df, "finance.fees_capitalised"),
+        row(df, "invest.project_total"),
+        scale,
+    )
     close(row(df, "uses.subsidised_interest"), row(df, "sources.interest_subsidies"), scale)
-    sections = {"sources.capital": ["equity.sponsor", "sources.injections", "sources.fund",
-                                    "sources.capital_grants", "sources.bond_capital"],
-                "sources.debt": ["sources.bonds", "loan.draw", "loan.capitalised"],
-                "sources.other": ["sources.other_grants", "sources.operating_cash",
-                                  "sources.interest_subsidies", "sources.interest_income",
-                                  "sources.cash_used"]}
+    sections = {
+        "sources.capital": [
+            "equity.sponsor",
+            "sources.injections",
+            "sources.fund",
+            "sources.capital_grants",
+            "sources.bond_capital",
+        ],
+        "sources.debt": ["sources.bonds", "loan.draw", "loan.capitalised"],
+        "sources.other": [
+            "sources.other_grants",
+            "sources.operating_cash",
+            "sources.interest_subsidies",
+            "sources.interest_income",
+            "sources.cash_used",
+        ],
+    }
     for key, parts in sections.items():
         parts = [k for k in parts if k in df.index]
         close(df.loc[parts, years(df)].sum().to_numpy(), row(df, key), scale)
     close(df.loc[list(sections), years(df)].sum().to_numpy(), row(df, "su.sources"), scale)
     # Bonds split into capital and debt add up to what was issued in construction.
-    close(row(df, "sources.bond_capital") + row(df, "sources.bonds"),
-          yearly(res, res.ledger["bond.issue"][0] * res.ledger["flag.construction"][0])[ys],
-          scale)
+    close(
+        row(df, "sources.bond_capital") + row(df, "sources.bonds"),
+        yearly(res, res.ledger["bond.issue"][0] * res.ledger["flag.construction"][0])[ys],
+        scale,
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -404,19 +494,35 @@ def test_revenue_table_totals_equal_the_ledger(case: str) -> None:
     df = T.revenue_and_taxes(res)
     scale = money_scale(res)
     # Reference: revenue.total by year and in total.
-    assert df.loc["revenue.total", T.TOTAL] == pytest.approx(res.ledger["revenue.total"][0].sum(),
-                                                             rel=1e-12, abs=1e-9)
+    assert df.loc["revenue.total", T.TOTAL] == pytest.approx(
+        res.ledger["revenue.total"][0].sum(), rel=1e-12, abs=1e-9
+    )
     close(row(df, "revenue.total"), yearly(res, "revenue.total"), scale)
     streams = [k for k in df.index if k.startswith("revenue.stream[")]
     close(df.loc[streams, years(df)].sum().to_numpy(), row(df, "revenue.total"), scale)
     lat = row(df, "tax.land_appreciation") if "tax.land_appreciation" in df.index else 0.0
-    close(row(df, "tax.taxes_and_surcharges"), row(df, "tax.surcharges")
-          + row(df, "tax.property_rental") + row(df, "tax.property_ad_valorem")
-          + row(df, "tax.land_use") + row(df, "tax.stamp_duty") + lat, scale)
-    close(row(df, "tax.stamp_duty"), row(df, "tax.stamp_lease")
-          + row(df, "tax.stamp_construction") + row(df, "tax.stamp_transfer"), scale)
-    split = [k for k in ("tax.urban_maintenance", "tax.education", "tax.local_education")
-             if k in df.index]
+    close(
+        row(df, "tax.taxes_and_surcharges"),
+        row(df, "tax.surcharges")
+        + row(df, "tax.property_rental")
+        + row(df, "tax.property_ad_valorem")
+        + row(df, "tax.land_use")
+        + row(df, "tax.stamp_duty")
+        + lat,
+        scale,
+    )
+    close(
+        row(df, "tax.stamp_duty"),
+        row(df, "tax.stamp_lease")
+        + row(df, "tax.stamp_construction")
+        + row(df, "tax.stamp_transfer"),
+        scale,
+    )
+    split = [
+        k
+        for k in ("tax.urban_maintenance", "tax.education", "tax.local_education")
+        if k in df.index
+    ]
     if split:
         close(df.loc[split, years(df)].sum().to_numpy(), row(df, "tax.surcharges"), scale)
     close(row(df, "tax.input_vat"), row(df, "capex.input_vat") + row(df, "opex.input_vat"), scale)
@@ -457,15 +563,24 @@ def test_total_cost_adds_up(case: str) -> None:
     scale = money_scale(res)
     # Reference: pl.total_cost = 经营成本 + 折旧摊销 + 利息支出 + 融资费用.
     close(row(df, "pl.total_cost"), yearly(res, "pl.total_cost"), scale)
-    close(row(df, "opex.total") + row(df, "dep_fin.total") + row(df, "finance.interest_expensed")
-          + row(df, "finance.fees_expensed"), row(df, "pl.total_cost"), scale)
+    close(
+        row(df, "opex.total")
+        + row(df, "dep_fin.total")
+        + row(df, "finance.interest_expensed")
+        + row(df, "finance.fees_expensed"),
+        row(df, "pl.total_cost"),
+        scale,
+    )
     items = [k for k in df.index if k.startswith("opex.item[")]
     close(df.loc[items, years(df)].sum().to_numpy(), row(df, "opex.total"), scale)
     # Interest expense: outside construction, and (several phases) the construction-period
     # interest on the phases already in operation.
     construction = row(df, "interest.construction") if "interest.construction" in df.index else 0.0
-    close(row(df, "interest.bond") + row(df, "interest.loan") + construction,
-          row(df, "finance.interest_expensed"), scale)
+    close(
+        row(df, "interest.bond") + row(df, "interest.loan") + construction,
+        row(df, "finance.interest_expensed"),
+        scale,
+    )
     close(row(df, "cost.variable") + row(df, "cost.fixed"), row(df, "pl.total_cost"), scale)
 
 
@@ -480,8 +595,12 @@ def test_depreciation_table(case: str) -> None:
     # Original values: construction investment net of input VAT plus capitalised financing
     # costs (the ledger's capex.total − capex.input_vat + IDC + fees).
     led = res.ledger
-    ov = (led["capex.total"] - led["capex.input_vat"] + led["finance.interest_capitalised"]
-          + led["finance.fees_capitalised"])[0].sum()
+    ov = (
+        led["capex.total"]
+        - led["capex.input_vat"]
+        + led["finance.interest_capitalised"]
+        + led["finance.fees_capitalised"]
+    )[0].sum()
     assert np.nanmax(row(df, "dep_fin.total.original_value")) == pytest.approx(ov, rel=1e-10)
     # Net book value = the balance sheet's fixed assets once construction is over and while
     # the asset is held (before a REIT exit).
@@ -489,8 +608,7 @@ def test_depreciation_table(case: str) -> None:
     if "reit.flag_exit" in led:
         after &= np.cumsum(yearly(res, "reit.flag_exit")) == 0
     after &= np.cumsum(yearly(res, "flag.construction")) > 0
-    close(row(df, "dep_fin.total.net_value")[after], year_end(res, "bs.fixed_assets")[after],
-          scale)
+    close(row(df, "dep_fin.total.net_value")[after], year_end(res, "bs.fixed_assets")[after], scale)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -509,26 +627,43 @@ def test_debt_service_balances_close_and_ratios_match_the_metrics(case: str) -> 
             added = row(df, f"{at}.draw") + row(df, f"{at}.capitalised")
         else:
             added = row(df, f"{at}.issue")
-        repaid = row(df, f"{at}.principal") + (row(df, f"{at}.prepayment")
-                                               if f"{at}.prepayment" in df.index else 0.0)
+        repaid = row(df, f"{at}.principal") + (
+            row(df, f"{at}.prepayment") if f"{at}.prepayment" in df.index else 0.0
+        )
         close(row(df, f"{at}.opening") + added - repaid, row(df, f"{at}.closing"), scale)
         close(row(df, f"{at}.opening")[1:], row(df, f"{at}.closing")[:-1], scale)
         if f"{at}.interest_paid" in df.index:  # interest paid = accrued − capitalised
-            close(row(df, f"{at}.interest_paid"),
-                  row(df, f"{at}.interest") - row(df, f"{at}.capitalised"), scale)
-            close(row(df, f"{at}.service"), row(df, f"{at}.principal")
-                  + row(df, f"{at}.prepayment") + row(df, f"{at}.interest_paid"), scale)
-    close(row(df, "total.closing"), year_end(res, "loan.closing") + year_end(res, "bond.closing"),
-          scale)
+            close(
+                row(df, f"{at}.interest_paid"),
+                row(df, f"{at}.interest") - row(df, f"{at}.capitalised"),
+                scale,
+            )
+            close(
+                row(df, f"{at}.service"),
+                row(df, f"{at}.principal")
+                + row(df, f"{at}.prepayment")
+                + row(df, f"{at}.interest_paid"),
+                scale,
+            )
+    close(
+        row(df, "total.closing"),
+        year_end(res, "loan.closing") + year_end(res, "bond.closing"),
+        scale,
+    )
     close(row(df, "total.capitalised"), yearly(res, "loan.capitalised"), scale)
-    close(row(df, "total.service"), row(df, "total.principal") + row(df, "total.interest"),
-          scale)
+    close(row(df, "total.service"), row(df, "total.principal") + row(df, "total.interest"), scale)
     # Outside construction nothing is capitalised: the total service is the ledger's debt
     # service plus the bond principal repaid by refinancing tranches.
     op = yearly(res, "flag.construction") == 0
-    close(row(df, "total.service")[op], (yearly(res, "cash.bond_debt_service")
-                                         + yearly(res, "cash.loan_debt_service")
-                                         + yearly(res, "bond.refinanced"))[op], scale)
+    close(
+        row(df, "total.service")[op],
+        (
+            yearly(res, "cash.bond_debt_service")
+            + yearly(res, "cash.loan_debt_service")
+            + yearly(res, "bond.refinanced")
+        )[op],
+        scale,
+    )
     # Reference: metrics_funding's min/avg DSCR, loan DSCR and ICR over the same years.
     # A year whose cover is negative while service is due shows n/a and makes the minimum
     # NaN (issue 16: a negative cover is not a ratio), so the minimum is the row's only
@@ -558,20 +693,35 @@ def test_profit_table(case: str) -> None:
     # 利润总额 = 营业收入 − 税金及附加 − 总成本费用 + 补贴收入 (+ 其他收益: deferred grant
     # income released, 企业会计准则第16号 第八条 + 资产处置收益 + 利息收入).
     released = row(df, "grant.release") if "grant.release" in df.index else 0.0
-    close(row(df, "revenue.total") - row(df, "tax.taxes_and_surcharges") - row(df, "pl.total_cost")
-          + row(df, "pl.subsidy_income") + released + row(df, "pl.gain_on_exit")
-          + row(df, "finance.interest_income"), row(df, "pl.profit_before_tax"), scale)
-    close(row(df, "pl.profit_before_tax") - row(df, "tax.income_tax"), row(df, "pl.net_profit"),
-          scale)
+    close(
+        row(df, "revenue.total")
+        - row(df, "tax.taxes_and_surcharges")
+        - row(df, "pl.total_cost")
+        + row(df, "pl.subsidy_income")
+        + released
+        + row(df, "pl.gain_on_exit")
+        + row(df, "finance.interest_income"),
+        row(df, "pl.profit_before_tax"),
+        scale,
+    )
+    close(
+        row(df, "pl.profit_before_tax") - row(df, "tax.income_tax"), row(df, "pl.net_profit"), scale
+    )
     close(row(df, "pl.net_profit"), yearly(res, "pl.net_profit"), scale)
     # 所得税 = 税率 × 应纳税所得额 (企业所得税法: 25 % under the cn_default preset).
     rate = resolve_tax(res.spec.tax, res.spec.project.city_tier).income_tax
     close(row(df, "tax.income_tax"), rate * row(df, "tax.taxable_after_losses"), scale)
     # Distribution corkscrew: undistributed = available − reserve − paid; carried forward.
-    close(row(df, "pl.available"), row(df, "pl.net_profit") + row(df, "pl.opening_undistributed"),
-          scale)
-    close(row(df, "pl.undistributed"), row(df, "pl.available_to_investors") - row(df, "pl.paid"),
-          scale)
+    close(
+        row(df, "pl.available"),
+        row(df, "pl.net_profit") + row(df, "pl.opening_undistributed"),
+        scale,
+    )
+    close(
+        row(df, "pl.undistributed"),
+        row(df, "pl.available_to_investors") - row(df, "pl.paid"),
+        scale,
+    )
     close(row(df, "pl.opening_undistributed")[1:], row(df, "pl.undistributed")[:-1], scale)
     close(row(df, "equity.distribution"), yearly(res, "equity.distribution"), scale)
 
@@ -590,14 +740,26 @@ def test_project_cash_flow(case: str) -> None:
     df = T.project_cash_flow(res)
     scale = money_scale(res)
     # The cumulative rows are the running sums of the net rows (年末累计).
-    close(row(df, "cf.project.pre_tax_cumulative"), np.cumsum(row(df, "cf.project.pre_tax")),
-          scale)
-    close(row(df, "cf.project.after_tax_cumulative"), np.cumsum(row(df, "cf.project.after_tax")),
-          scale)
-    inflow = ["revenue.total", "tax.output_vat", "fiscal.operating_subsidies",
-              "dep.residual_value", "reit.net_proceeds"]
-    outflow = ["capex.total", "opex.total", "opex.input_vat", "tax.vat_payable",
-               "tax.taxes_and_surcharges"]
+    close(row(df, "cf.project.pre_tax_cumulative"), np.cumsum(row(df, "cf.project.pre_tax")), scale)
+    close(
+        row(df, "cf.project.after_tax_cumulative"),
+        np.cumsum(row(df, "cf.project.after_tax")),
+        scale,
+    )
+    inflow = [
+        "revenue.total",
+        "tax.output_vat",
+        "fiscal.operating_subsidies",
+        "dep.residual_value",
+        "reit.net_proceeds",
+    ]
+    outflow = [
+        "capex.total",
+        "opex.total",
+        "opex.input_vat",
+        "tax.vat_payable",
+        "tax.taxes_and_surcharges",
+    ]
     if "tax.vat_refund" in df.index:  # 留抵退税 received
         inflow.append("tax.vat_refund")
     if "wc.investment" in df.index:  # 流动资金 and its recovery (第三版)
@@ -606,8 +768,11 @@ def test_project_cash_flow(case: str) -> None:
         close(row(df, "wc.recovery").sum(), row(df, "wc.investment").sum(), scale)
     close(df.loc[inflow, years(df)].sum().to_numpy(), row(df, "cf.project.inflow"), scale)
     close(df.loc[outflow, years(df)].sum().to_numpy(), row(df, "cf.project.outflow"), scale)
-    close(row(df, "cf.project.inflow") - row(df, "cf.project.outflow"),
-          row(df, "cf.project.pre_tax"), scale)
+    close(
+        row(df, "cf.project.inflow") - row(df, "cf.project.outflow"),
+        row(df, "cf.project.pre_tax"),
+        scale,
+    )
     ind = df.attrs["indicators"]
     for key in ("project_irr_pre_tax", "project_irr_after_tax", "project_npv", "payback_pre_tax"):
         assert ind[key]["value"] == pytest.approx(res.values[key][0], nan_ok=True)
@@ -630,7 +795,8 @@ def test_equity_cash_flow(case: str) -> None:
     led = res.ledger
     owners = (metrics_funding.owners_cash(led) - led["equity.shareholders_in"])[0].sum()
     assert df.loc["net", T.TOTAL] == pytest.approx(
-        owners + led["cash.cumulative_surplus"][0, -1], rel=1e-9, abs=1e-9 * scale)
+        owners + led["cash.cumulative_surplus"][0, -1], rel=1e-9, abs=1e-9 * scale
+    )
     ind = df.attrs["indicators"]
     assert ind["equity_irr"]["value"] == pytest.approx(res.values["equity_irr"][0], nan_ok=True)
     assert ind["equity_npv"]["value"] == pytest.approx(res.values["equity_npv"][0], nan_ok=True)
@@ -645,8 +811,7 @@ def test_financial_plan_cumulates_its_net_cash_flow(case: str) -> None:
     # equals the ledger's cash.cumulative_surplus.
     close(row(df, "cash.cumulative_surplus"), np.cumsum(row(df, "net")), scale)
     close(row(df, "cash.cumulative_surplus"), year_end(res, "cash.cumulative_surplus"), scale)
-    close(row(df, "operating") + row(df, "investing") + row(df, "financing"), row(df, "net"),
-          scale)
+    close(row(df, "operating") + row(df, "investing") + row(df, "financing"), row(df, "net"), scale)
     for sec in ("operating", "investing", "financing"):
         close(row(df, f"{sec}.inflow") - row(df, f"{sec}.outflow"), row(df, sec), scale)
     ind = df.attrs["indicators"]
@@ -658,12 +823,17 @@ def test_financial_plan_cumulates_its_net_cash_flow(case: str) -> None:
     # by cash (loan[…].idc_paid), so only the bond interest and the loan interest paid in
     # cash are paid from the other construction sources.
     c = yearly(res, "flag.construction") > 0
-    close(row(df, "fin.interest"), yearly(res, "bond.interest") + yearly(res, "loan.interest"),
-          scale)
+    close(
+        row(df, "fin.interest"), yearly(res, "bond.interest") + yearly(res, "loan.interest"), scale
+    )
     led = res.ledger
-    close(row(df, "loan.capitalised")[c] + row(df, "fin.construction_subsidies")[c],
-          yearly(res, (led["loan.interest"][0] - led["loan.idc_paid"][0])
-                 * led["flag.construction"][0])[c], scale)
+    close(
+        row(df, "loan.capitalised")[c] + row(df, "fin.construction_subsidies")[c],
+        yearly(
+            res, (led["loan.interest"][0] - led["loan.idc_paid"][0]) * led["flag.construction"][0]
+        )[c],
+        scale,
+    )
     close(row(df, "fin.construction_subsidies")[~c], 0.0, scale)
 
 
@@ -681,8 +851,11 @@ def test_balance_sheet_balances(case: str) -> None:
     close(row(df, "bs.cash") + row(df, "bs.vat_credit") + wc, row(df, "bs.current"), scale)
     # 递延收益 of gross-method grants is a liability (企业会计准则第16号 第八条).
     deferred = row(df, "grant.deferred_income") if "grant.deferred_income" in df.index else 0.0
-    close(row(df, "bond.closing") + row(df, "loan.closing") + deferred, row(df, "bs.liabilities"),
-          scale)
+    close(
+        row(df, "bond.closing") + row(df, "loan.closing") + deferred,
+        row(df, "bs.liabilities"),
+        scale,
+    )
     parts = ["equity.paid_in", "equity.fund", "equity.retained"]
     close(df.loc[parts, years(df)].sum().to_numpy(), row(df, "bs.equity"), scale)
     close(row(df, "bs.difference"), year_end(res, "bs.check"), scale)
@@ -698,34 +871,66 @@ def test_bond_balance_table(case: str) -> None:
     scale = money_scale(res)
     ind = df.attrs["indicators"]
     # Reference: the whole-life coverage multiples of metrics_funding (DOMAIN.md §3).
-    for key in ("bond_coverage", "total_debt_coverage", "residual_coverage",
-                "min_annual_cash_coverage", "min_cumulative_cash"):
+    for key in (
+        "bond_coverage",
+        "total_debt_coverage",
+        "residual_coverage",
+        "min_annual_cash_coverage",
+        "min_cumulative_cash",
+    ):
         assert ind[key]["value"] == pytest.approx(res.values[key][0], nan_ok=True), key
     assert nan_min(row(df, "coverage.bond")) == pytest.approx(
-        res.values["min_annual_cash_coverage"][0], nan_ok=True, rel=1e-12)
-    close(row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"),
-          scale)
+        res.values["min_annual_cash_coverage"][0], nan_ok=True, rel=1e-12
+    )
+    close(
+        row(df, "cash.net_income_for_coverage"), yearly(res, "cash.net_income_for_coverage"), scale
+    )
     # Project income = revenue − costs − taxes (+ interest on cash − the maintenance
     # reserve's net contributions, which CFADS takes before debt service, and the working
     # capital invested net of recovered); the exit proceeds are a line apart (DOMAIN.md §5)
     # that the surplus adds.
-    extra = sum((row(df, k) * sign for k, sign in (("finance.interest_income", 1.0),
-                                                    ("income.mmra", -1.0),
-                                                    ("income.working_capital", -1.0),
-                                                    ("tax.vat_refund", 1.0))
-                 if k in df.index),
-                np.zeros(len(years(df))))
+    extra = sum(
+        (
+            row(df, k) * sign
+            for k, sign in (
+                ("finance.interest_income", 1.0),
+                ("income.mmra", -1.0),
+                ("income.working_capital", -1.0),
+                ("tax.vat_refund", 1.0),
+            )
+            if k in df.index
+        ),
+        np.zeros(len(years(df))),
+    )
     if "reserve.mmra.contribution" in res.ledger:
-        close(row(df, "income.mmra"), yearly(res, "reserve.mmra.contribution")
-              - yearly(res, "reserve.mmra.release"), scale)
-    close(row(df, "income.revenue") - row(df, "income.opex") - row(df, "income.taxes")
-          + extra, row(df, "cash.net_income_for_coverage"), scale)
-    close(row(df, "surplus"), row(df, "cash.net_income_for_coverage") + row(df, "reit.net_proceeds")
-          - row(df, "cash.bond_debt_service") - row(df, "cash.loan_debt_service"), scale)
-    close(row(df, "bond.principal_net") + row(df, "bond.interest"),
-          row(df, "cash.bond_debt_service"), scale)
-    close(row(df, "loan.principal_all") + row(df, "loan.interest_paid"),
-          row(df, "cash.loan_debt_service"), scale)
+        close(
+            row(df, "income.mmra"),
+            yearly(res, "reserve.mmra.contribution") - yearly(res, "reserve.mmra.release"),
+            scale,
+        )
+    close(
+        row(df, "income.revenue") - row(df, "income.opex") - row(df, "income.taxes") + extra,
+        row(df, "cash.net_income_for_coverage"),
+        scale,
+    )
+    close(
+        row(df, "surplus"),
+        row(df, "cash.net_income_for_coverage")
+        + row(df, "reit.net_proceeds")
+        - row(df, "cash.bond_debt_service")
+        - row(df, "cash.loan_debt_service"),
+        scale,
+    )
+    close(
+        row(df, "bond.principal_net") + row(df, "bond.interest"),
+        row(df, "cash.bond_debt_service"),
+        scale,
+    )
+    close(
+        row(df, "loan.principal_all") + row(df, "loan.interest_paid"),
+        row(df, "cash.loan_debt_service"),
+        scale,
+    )
     close(row(df, "surplus.cumulative"), np.cumsum(row(df, "surplus")), scale)
     close(row(df, "cash.cumulative_surplus"), year_end(res, "cash.cumulative_surplus"), scale)
 
@@ -739,22 +944,52 @@ def test_hand_case_construction_interest_and_debt_service() -> None:
     then 60 + 15, 60 + 12, … ; its corkscrew 0 + 292.6829 + 7.3171 − 0 = 300.
     项目总投资使用计划与资金筹措表: uses 1,000 + 19.3171; sources: equity 1,000 + 12 − 400 −
     D = 319.3171, bond 400, loan drawn D and interest capitalised 7.3171."""
-    res = run_data(minimal_spec(
-        timeline={"horizon_years": 8,
-                  "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
-        investment=[{"name": "建安工程", "category": "construction", "amount": 1000.0}],
-        funding={"special_bonds": [{"name": "B", "amount": 400, "tenor_years": 5,
-                                    "coupon": 0.03, "issuance_fee_rate": 0,
-                                    "payment_fee_rate": 0}],
-                 "loans": [{"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 6,
-                            "grace_years": 1, "sizing": {"amount": 300}}]}))
+    res = run_data(
+        minimal_spec(
+            timeline={
+                "horizon_years": 8,
+                "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}],
+            },
+            investment=[{"name": "建安工程", "category": "construction", "amount": 1000.0}],
+            funding={
+                "special_bonds": [
+                    {
+                        "name": "B",
+                        "amount": 400,
+                        "tenor_years": 5,
+                        "coupon": 0.03,
+                        "issuance_fee_rate": 0,
+                        "payment_fee_rate": 0,
+                    }
+                ],
+                "loans": [
+                    {
+                        "name": "L",
+                        "rate_type": "fixed",
+                        "rate": 0.05,
+                        "tenor_years": 6,
+                        "grace_years": 1,
+                        "sizing": {"amount": 300},
+                    }
+                ],
+            },
+        )
+    )
     d = 300 / 1.025
     q = 0.025 * d
     ci = T.construction_interest(res)
     assert years(ci) == ["2026"]
-    expected = {"loan[L].opening": 0.0, "loan[L].draw": d, "loan[L].accrued": q,
-                "loan[L].idc": q, "loan[L].repaid": 0.0, "loan[L].closing": 300.0,
-                "bond[B].idc": 12.0, "finance.interest_capitalised": 12 + q, "total": 12 + q}
+    expected = {
+        "loan[L].opening": 0.0,
+        "loan[L].draw": d,
+        "loan[L].accrued": q,
+        "loan[L].idc": q,
+        "loan[L].repaid": 0.0,
+        "loan[L].closing": 300.0,
+        "bond[B].idc": 12.0,
+        "finance.interest_capitalised": 12 + q,
+        "total": 12 + q,
+    }
     for key, value in expected.items():
         assert ci.loc[key, "2026"] == pytest.approx(value, rel=1e-12, abs=1e-12), key
     assert "loan[L].subsidy" not in ci.index  # no 贴息 on this loan
@@ -765,11 +1000,18 @@ def test_hand_case_construction_interest_and_debt_service() -> None:
     assert_allclose(row(ds, "loan[L].closing"), [300, 240, 180, 120, 60, 0, 0, 0], atol=1e-12)
     assert_allclose(row(ds, "total.service"), [12, 87, 84, 81, 478, 63, 0, 0], atol=1e-12)
     ip = T.investment_plan(res)
-    for key, value in {"su.uses": 1000 + 12 + q, "capex.total": 1000.0,
-                       "finance.interest_capitalised": 12 + q, "uses.subsidised_interest": 0.0,
-                       "equity.sponsor": 1000 + 12 - 400 - d, "sources.bonds": 400.0,
-                       "loan.draw": d, "loan.capitalised": q,
-                       "sources.debt": 400 + 300, "su.sources": 1000 + 12 + q}.items():
+    for key, value in {
+        "su.uses": 1000 + 12 + q,
+        "capex.total": 1000.0,
+        "finance.interest_capitalised": 12 + q,
+        "uses.subsidised_interest": 0.0,
+        "equity.sponsor": 1000 + 12 - 400 - d,
+        "sources.bonds": 400.0,
+        "loan.draw": d,
+        "loan.capitalised": q,
+        "sources.debt": 400 + 300,
+        "su.sources": 1000 + 12 + q,
+    }.items():
         assert ip.loc[key, "2026"] == pytest.approx(value, rel=1e-12, abs=1e-12), key
 
 
@@ -803,18 +1045,20 @@ def test_construction_interest_on_a_phase_in_operation_is_expensed() -> None:
     p_open = ci.loc[f"loan[{name}].opening", "2028"]
     d = ci.loc[f"loan[{name}].draw", "2028"]
     assert p_open > 0 and d > 0
-    assert ci.loc["idc.expensed", "2028"] == pytest.approx(77.4 + 0.7 * 0.029 * p_open,
-                                                           rel=1e-12)
+    assert ci.loc["idc.expensed", "2028"] == pytest.approx(77.4 + 0.7 * 0.029 * p_open, rel=1e-12)
     assert ci.loc["finance.interest_capitalised", "2028"] == pytest.approx(
-        0.7 * 0.029 * d / 2, rel=1e-12)
+        0.7 * 0.029 * d / 2, rel=1e-12
+    )
     assert ci.loc["idc.expensed", ["2026", "2027"]].abs().max() <= 1e-9  # 一期 only
     # The expensed part is interest expense of 2028 (总成本费用估算表) and a use of the plan.
     tc = T.total_cost(res)
     assert tc.loc["interest.construction", "2028"] == pytest.approx(
-        77.4 + 0.029 * p_open, rel=1e-12)  # gross: the 贴息 on it is subsidy income
+        77.4 + 0.029 * p_open, rel=1e-12
+    )  # gross: the 贴息 on it is subsidy income
     ip = T.investment_plan(res)
     assert ip.loc["uses.expensed_interest", "2028"] == pytest.approx(
-        ci.loc["idc.expensed", "2028"], rel=1e-12)
+        ci.loc["idc.expensed", "2028"], rel=1e-12
+    )
 
 
 def test_bank_choices_in_the_financing_table() -> None:
@@ -830,7 +1074,8 @@ def test_bank_choices_in_the_financing_table() -> None:
     ip = T.investment_plan(res)
     led = res.ledger
     assert ip.loc["uses.dsra", T.TOTAL] == pytest.approx(
-        float((led["cash.dsra_change"][0] * led["flag.construction"][0]).sum()), rel=1e-12)
+        float((led["cash.dsra_change"][0] * led["flag.construction"][0]).sum()), rel=1e-12
+    )
     assert ip.loc["uses.dsra", T.TOTAL] > 0
     # Six months of the first year of service due after completion (2028): the DSRA target
     # (read from the solve's previous pass: equal to the solver's tolerance).
@@ -853,7 +1098,8 @@ def test_tables_render_without_debt_or_fund() -> None:
     # Sources = uses: equity meets the uses and the construction-period operating cash
     # outflow (印花税 on the construction contracts).
     assert plan.loc["equity.sponsor", T.TOTAL] == pytest.approx(
-        plan.loc["su.uses", T.TOTAL] - plan.loc["sources.operating_cash", T.TOTAL])
+        plan.loc["su.uses", T.TOTAL] - plan.loc["sources.operating_cash", T.TOTAL]
+    )
 
 
 # --- years from sub-annual periods ----------------------------------------------------
@@ -908,8 +1154,7 @@ def test_quarterly_model_aggregates_to_years(case: str) -> None:
                 checked += 1
             elif kind == "balance" and not key.endswith(".opening"):
                 # A balance at the end of a year is its fourth quarter's.
-                close(row(df, key), [frame.loc[key, by_year[y][-1]] for y in ys],
-                      money_scale(res))
+                close(row(df, key), [frame.loc[key, by_year[y][-1]] for y in ys], money_scale(res))
                 checked += 1
     assert checked > 50
 
@@ -924,9 +1169,11 @@ def test_quarterly_and_annual_tables_agree_on_totals() -> None:
         o["growth_rate"] = 0.0
     data["funding"] = {}
     a, q = run_data(data), run_data(quarterly(data))
-    for fn, keys in ((T.revenue_and_taxes, ["revenue.total", "tax.output_vat"]),
-                     (T.total_cost, ["opex.total"]),
-                     (T.investment_estimate, [])):
+    for fn, keys in (
+        (T.revenue_and_taxes, ["revenue.total", "tax.output_vat"]),
+        (T.total_cost, ["opex.total"]),
+        (T.investment_estimate, []),
+    ):
         ta, tq = fn(a), fn(q)
         assert list(ta.columns) == list(tq.columns)
         for key in keys:
@@ -943,5 +1190,7 @@ def test_year_columns_follow_a_mid_year_start() -> None:
     df = T.revenue_and_taxes(res)
     assert years(df) == [str(2026 + k) for k in range(res.spec.timeline.horizon_years)]
     frame = res.ledger_frame()
-    close(row(df, "revenue.total")[3],
-          frame.loc["revenue.total", ["2029Q3", "2029Q4", "2030Q1", "2030Q2"]].sum())
+    close(
+        row(df, "revenue.total")[3],
+        frame.loc["revenue.total", ["2029Q3", "2029Q4", "2030Q1", "2030Q2"]].sum(),
+    )

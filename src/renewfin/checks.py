@@ -143,20 +143,40 @@ class FloorTest:
 
 
 FLOOR_TESTS = (
-    FloorTest("capital_ratio", "资本金比例达标", "Capital ratio at least the sector minimum",
-              "capital_ratio"),
-    FloorTest("bond_coverage", "专项债本息覆盖倍数达标", "Bond coverage at least the floor",
-              "bond_coverage"),
-    FloorTest("total_debt_coverage", "全部债务覆盖倍数达标",
-              "Total-debt coverage at least the floor", "total_debt_coverage"),
-    FloorTest("dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor",
-              "min_loan_dscr"),
+    FloorTest(
+        "capital_ratio",
+        "资本金比例达标",
+        "Capital ratio at least the sector minimum",
+        "capital_ratio",
+    ),
+    FloorTest(
+        "bond_coverage",
+        "专项债本息覆盖倍数达标",
+        "Bond coverage at least the floor",
+        "bond_coverage",
+    ),
+    FloorTest(
+        "total_debt_coverage",
+        "全部债务覆盖倍数达标",
+        "Total-debt coverage at least the floor",
+        "total_debt_coverage",
+    ),
+    FloorTest(
+        "dscr", "贷款DSCR达标（银行口径）", "Loan DSCR at least the bank floor", "min_loan_dscr"
+    ),
     FloorTest("llcr", "LLCR达标", "LLCR at least the floor", "min_llcr"),
-    FloorTest("dscr_cn", "偿债备付率达标（第三版）",
-              "Debt service coverage ratio (偿债备付率) at least the floor (3rd edition)",
-              "min_dscr_cn"),
-    FloorTest("icr", "利息备付率达标（第三版）",
-              "Interest coverage ratio (利息备付率) at least the floor (3rd edition)", "min_icr"),
+    FloorTest(
+        "dscr_cn",
+        "偿债备付率达标（第三版）",
+        "Debt service coverage ratio (偿债备付率) at least the floor (3rd edition)",
+        "min_dscr_cn",
+    ),
+    FloorTest(
+        "icr",
+        "利息备付率达标（第三版）",
+        "Interest coverage ratio (利息备付率) at least the floor (3rd edition)",
+        "min_icr",
+    ),
 )
 """The metric-against-floor tests, in the order the checks list them."""
 
@@ -405,8 +425,9 @@ def _platform_land_loan(result: Result) -> list[Check]:
     if not platform_land_applies(result):
         return []
     led = result.ledger
-    income = sum((led[i].sum(axis=1) for i in platform_land_streams(result)),
-                 np.zeros(led.n_scenarios))
+    income = sum(
+        (led[i].sum(axis=1) for i in platform_land_streams(result)), np.zeros(led.n_scenarios)
+    )
     loans = led["loan.draw"].sum(axis=1)
     paid = led["equity.distribution"].sum(axis=1)
     scale = TOL * np.maximum(1.0, np.abs(result.values["total_project_investment"]))
@@ -449,7 +470,9 @@ def corkscrew_gaps(result: Result) -> np.ndarray:
         at = key[: -len(".closing")]
         opening, closing = led[f"{at}.opening"], led[key]
         flows = (
-            led[f"{at}.draw"] + led[f"{at}.capitalised"] - led[f"{at}.principal"]
+            led[f"{at}.draw"]
+            + led[f"{at}.capitalised"]
+            - led[f"{at}.principal"]
             - led[f"{at}.prepayment"]
         )
         gap = gap + np.abs(opening + flows - closing) + np.abs(opening - prev(closing))
@@ -596,7 +619,6 @@ def _reit_reasons(result: Result, s: int) -> str:
 def checks_frame(result: Result, scenario: int = 0) -> pd.DataFrame:
     """The checks of one scenario: id, kind (integrity or covenant), labels, passed,
     message; and the pass rate over S."""
-
 
     import pandas as pd  # lazily: ``renewfin run`` does not need pandas
 

@@ -230,8 +230,7 @@ def _simulate(sub: Any) -> None:
         "--lines-csv",
         metavar="OUT",
         type=output(".csv"),
-        help="write the per-period percentiles of --lines to OUT (one row per line and "
-        "period)",
+        help="write the per-period percentiles of --lines to OUT (one row per line and period)",
     )
     _output_opt(p, "the model workbook with the risk sheets", ".xlsx")
     _progress_opt(p)
@@ -396,9 +395,7 @@ def _import(sub: Any) -> None:
 
 
 def _schema(sub: Any) -> None:
-    p = _command(
-        sub, "schema", "print the JSON Schema of project specs (or scenarios)", cmd_schema
-    )
+    p = _command(sub, "schema", "print the JSON Schema of project specs (or scenarios)", cmd_schema)
     p.add_argument("--scenario", action="store_true", help="the schema of scenario files")
 
 

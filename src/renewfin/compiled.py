@@ -125,8 +125,7 @@ def inlined_kernel(fn: F) -> F:
 
 
 COMPILE_NOTICE = (
-    "renewfin: compiling the engine, first run only (about half a minute; cached for later "
-    "runs) …"
+    "renewfin: compiling the engine, first run only (about half a minute; cached for later runs) …"
 )
 """What ``compile_notice`` prints."""
 

@@ -301,6 +301,14 @@ def run_checked(
     }
     timings = {"engine": t1 - t0, "metrics": time.perf_counter() - t1}
     return Result(
-        spec, ctx.timeline, ctx.ledger, values, ctx.diagnostics, plan, sizing, timings, inputs,
+        spec,
+        ctx.timeline,
+        ctx.ledger,
+        values,
+        ctx.diagnostics,
+        plan,
+        sizing,
+        timings,
+        inputs,
         notes,
     )

@@ -61,16 +61,15 @@ METRICS: dict[str, MetricInfo] = {
         "Min. debt service coverage (第三版)",
         "ratio",
     ),
-    "min_icr": MetricInfo(
-        "最低利息备付率", "Min. interest coverage (第三版)", "ratio"
-    ),
+    "min_icr": MetricInfo("最低利息备付率", "Min. interest coverage (第三版)", "ratio"),
     "min_dscr": MetricInfo(
         "最低DSCR（银行口径，全部债务）",
         "Min. DSCR, all debt (bank)",
         "ratio",
     ),
     "avg_dscr": MetricInfo(
-        "平均DSCR（银行口径，全部债务）", "Avg. DSCR, all debt (bank)",
+        "平均DSCR（银行口径，全部债务）",
+        "Avg. DSCR, all debt (bank)",
         "ratio",
     ),
     "min_loan_dscr": MetricInfo(

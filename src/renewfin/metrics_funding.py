@@ -208,9 +208,7 @@ def test_years(ledger: Ledger, ppy: int) -> np.ndarray:
     return operating & held & ~exit_year
 
 
-def _noted(
-    out: dict[str, np.ndarray], notes: MetricNotes, key: str, m: Minimum, ppy: int
-) -> None:
+def _noted(out: dict[str, np.ndarray], notes: MetricNotes, key: str, m: Minimum, ppy: int) -> None:
     """``out[key]`` = the minimum ``m`` (by model year), its reasons and binding years."""
     out[key] = m.value
     notes.note(key, m.why, np.where(m.at >= 0, m.at * ppy, -1))
@@ -275,8 +273,12 @@ def _annual_ratios(
     _noted(out, notes, "min_dscr", m, ppy)
     out["avg_dscr"] = m.mean
     notes.note("avg_dscr", m.why, np.where(m.at >= 0, m.at * ppy, -1))  # as the workbook
-    for key, name in (("loan_dscr", "min_loan_dscr"), ("dscr_cn", "min_dscr_cn"),
-                      ("icr", "min_icr"), ("bond_cover", "min_annual_cash_coverage")):
+    for key, name in (
+        ("loan_dscr", "min_loan_dscr"),
+        ("dscr_cn", "min_dscr_cn"),
+        ("icr", "min_icr"),
+        ("bond_cover", "min_annual_cash_coverage"),
+    ):
         _noted(out, notes, name, minimum(*terms[key]), ppy)
 
 
@@ -378,8 +380,10 @@ def _coverage(
     # The bond's multiple on project income, the exit proceeds apart; the loans, which
     # the proceeds repay first, are covered with them (DOMAIN.md §5).
     with_exit = coverage_sums(ni + L("reit.net_proceeds"), bond_pi, loan_pi, life, debt_life)
-    sums = {**with_exit, "bond_coverage": coverage_sums(ni, bond_pi, loan_pi, life, debt_life)[
-        "bond_coverage"]}
+    sums = {
+        **with_exit,
+        "bond_coverage": coverage_sums(ni, bond_pi, loan_pi, life, debt_life)["bond_coverage"],
+    }
     if spec.funding.reit_exit is not None:
         sums["bond_coverage_with_exit"] = with_exit["bond_coverage"]
     no_revenue = np.abs(L("revenue.total")).sum(axis=1) <= 1e-12
@@ -433,9 +437,9 @@ def _capital(
             capital = capital + np.broadcast_to(flows, shape).sum(axis=1)
     for tr in plan.bonds:
         if tr.capital_share > 0:
-            capital = capital + tr.capital_share * np.broadcast_to(
-                tr.schedule.issue, shape
-            ).sum(axis=1)
+            capital = capital + tr.capital_share * np.broadcast_to(tr.schedule.issue, shape).sum(
+                axis=1
+            )
     out["capital_ratio"] = safe_ratio(capital, total_inv)
     if spec.funding.fund is not None:
         out["equity_instrument_share"] = safe_ratio(fund, capital)

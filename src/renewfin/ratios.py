@@ -132,8 +132,9 @@ def coverage_multiples(
     denominator is not positive (``coverage_sums`` gives the terms; the metrics also leave
     out negative and negligible covers, ``cover``)."""
     sums = coverage_sums(net_income, bond_ds, loan_ds, bond_life, debt_life)
-    b, t, r = (safe_ratio(*sums[k]) for k in ("bond_coverage", "total_debt_coverage",
-                                              "residual_coverage"))
+    b, t, r = (
+        safe_ratio(*sums[k]) for k in ("bond_coverage", "total_debt_coverage", "residual_coverage")
+    )
     return b, t, r
 
 
@@ -225,9 +226,7 @@ def minimum(num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> Minimum:
     why[bad] = Why.NEGATIVE
     at = np.where(bad, np.argmax(negative, axis=1), at)
     undefined = why != Why.OK
-    return Minimum(
-        np.where(undefined, np.nan, low), at, why, np.where(undefined, np.nan, mean)
-    )
+    return Minimum(np.where(undefined, np.nan, low), at, why, np.where(undefined, np.nan, mean))
 
 
 def cover(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,8 +23,9 @@ from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import Apply, Override, ScenarioSpec, UncertainInput
 
 
-def input_problems(spec: ProjectSpec, k: int, inp: UncertainInput, path: str,
-                   base: float | list[float] | None) -> list[Problem]:
+def input_problems(
+    spec: ProjectSpec, k: int, inp: UncertainInput, path: str, base: float | list[float] | None
+) -> list[Problem]:
     """Problems of uncertain input ``k`` bound to ``path`` (its spec value ``base``)."""
     at = f"inputs[{k} {inp.name}]"
     dist = inp.math()
@@ -33,12 +34,18 @@ def input_problems(spec: ProjectSpec, k: int, inp: UncertainInput, path: str,
     return _delay_problems(spec, f"{at}.distribution", dist, inp.apply, base)
 
 
-def override_problems(spec: ProjectSpec, j: int, i: int, o: Override, path: str,
-                      base: float | list[float] | None) -> list[Problem]:
+def override_problems(
+    spec: ProjectSpec, j: int, i: int, o: Override, path: str, base: float | list[float] | None
+) -> list[Problem]:
     """Problems of override ``i`` of stress case ``j`` bound to ``path``."""
     at = f"stress[{j}].overrides[{i}]"
-    apply, x = ((Apply.SET, o.set) if o.set is not None else
-                (Apply.MULTIPLY, o.multiply) if o.multiply is not None else (Apply.ADD, o.add))
+    apply, x = (
+        (Apply.SET, o.set)
+        if o.set is not None
+        else (Apply.MULTIPLY, o.multiply)
+        if o.multiply is not None
+        else (Apply.ADD, o.add)
+    )
     assert x is not None  # an override gives exactly one of set, multiply, add
     if path != RISK_DELAY:
         return []
@@ -55,13 +62,19 @@ def _apply(apply: Apply, base: float | list[float] | None, x: float) -> float:
     return float(np.min(value)) if value.size else math.inf
 
 
-def _delay_problems(spec: ProjectSpec, at: str, dist: Any, apply: Apply,
-                    base: float | list[float] | None) -> list[Problem]:
+def _delay_problems(
+    spec: ProjectSpec, at: str, dist: Any, apply: Apply, base: float | list[float] | None
+) -> list[Problem]:
     """A delay must be whole periods, leaving at least one operating period."""
     if not isinstance(dist, md.Discrete):
-        return [Problem(at, "a construction delay counts whole periods; expected a "
-                        "discrete distribution of whole numbers (type: discrete)",
-                        has_value=False)]
+        return [
+            Problem(
+                at,
+                "a construction delay counts whole periods; expected a "
+                "discrete distribution of whole numbers (type: discrete)",
+                has_value=False,
+            )
+        ]
     values = np.asarray(dist.values, dtype=float)
     delays = [_apply(apply, base, float(v)) for v in values]
     tl = spec.timeline
@@ -70,19 +83,28 @@ def _delay_problems(spec: ProjectSpec, at: str, dist: Any, apply: Apply,
     room = round(tl.horizon_years * ppy - completion) - 1
     bad = [d for d in delays if d != round(d) or d < 0]
     if bad:
-        return [Problem(at, "a construction delay counts whole periods; expected whole "
-                        "numbers ≥ 0", bad[0])]
+        return [
+            Problem(
+                at, "a construction delay counts whole periods; expected whole numbers ≥ 0", bad[0]
+            )
+        ]
     late = [d for d in delays if d > room]
     if late:
-        return [Problem(at, f"a delay of {late[0]:g} periods leaves no operating period "
-                        f"before the horizon ({tl.horizon_years} years); expected at most "
-                        f"{room} periods", late[0])]
+        return [
+            Problem(
+                at,
+                f"a delay of {late[0]:g} periods leaves no operating period "
+                f"before the horizon ({tl.horizon_years} years); expected at most "
+                f"{room} periods",
+                late[0],
+            )
+        ]
     return []
 
 
-def scenario_problems(spec: ProjectSpec, scenario: ScenarioSpec,
-                      bases: dict[str, Any],
-                      paths: dict[str, str]) -> list[Problem]:
+def scenario_problems(
+    spec: ProjectSpec, scenario: ScenarioSpec, bases: dict[str, Any], paths: dict[str, str]
+) -> list[Problem]:
     """Every range problem of a scenario's inputs and stress overrides; ``paths`` maps the
     paths as written to canonical ones (only those the spec reads)."""
     problems: list[Problem] = []

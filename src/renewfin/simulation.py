@@ -111,8 +111,9 @@ def prepare(spec: ProjectSpec, scenario: ScenarioSpec) -> list[PreparedInput]:
             problems += [p for p in [_bound_path(spec, bases, o.path, how, where)[1]] if p]
     written = [inp.path for inp in scenario.inputs]
     written += [o.path for case in scenario.stress for o in case.overrides]
-    problems += scenario_problems(spec, scenario, bases,
-                                  {w: canonical_path(spec, w) for w in written})
+    problems += scenario_problems(
+        spec, scenario, bases, {w: canonical_path(spec, w) for w in written}
+    )
     if problems:
         raise SpecError(problems, what="scenario")
     return out
@@ -270,12 +271,13 @@ def check_sample(spec: ProjectSpec, prepared: list[PreparedInput], sample: pd.Da
     width = sum(max(np.size(p.base), 1) for p in prepared) or 1
     rows = max(1, CHECK_VALUES // width)
     for lo in range(0, n, rows):
-        block = sample.iloc[lo:lo + rows]
+        block = sample.iloc[lo : lo + rows]
         check_overrides(spec, overrides_for(prepared, block), len(block))
 
 
-def _lazy_overrides(prepared: list[PreparedInput],
-                    sample: pd.DataFrame) -> Callable[[int, int], dict[str, np.ndarray]]:
+def _lazy_overrides(
+    prepared: list[PreparedInput], sample: pd.DataFrame
+) -> Callable[[int, int], dict[str, np.ndarray]]:
     """``overrides_for`` one chunk of rows at a time (a vector input is (rows, m))."""
     return lambda lo, hi: overrides_for(prepared, sample.iloc[lo:hi])
 
@@ -295,8 +297,12 @@ def ledger_lines(spec: ProjectSpec) -> int:
     fs = spec.funding
     items = len(spec.investment) + len(spec.revenues) + len(spec.opex)
     debt = len(fs.loans) + len(fs.special_bonds)
-    small = (len(fs.fiscal_funds) + len(fs.equity_parties) + len(spec.depreciation.classes)
-             + len(spec.timeline.phases))
+    small = (
+        len(fs.fiscal_funds)
+        + len(fs.equity_parties)
+        + len(spec.depreciation.classes)
+        + len(spec.timeline.phases)
+    )
     extras = 30 * (fs.fund is not None) + 30 * (fs.reit_exit is not None)
     return 110 + 3 * items + 12 * debt + 2 * small + extras
 
@@ -307,16 +313,21 @@ def bytes_per_scenario(spec: ProjectSpec) -> int:
     return 8 * spec.n_periods * ledger_lines(spec)
 
 
-def chunk_for(spec: ProjectSpec, chunk_size: int = DEFAULT_CHUNK,
-              budget: int = CHUNK_MEMORY) -> int:
+def chunk_for(
+    spec: ProjectSpec, chunk_size: int = DEFAULT_CHUNK, budget: int = CHUNK_MEMORY
+) -> int:
     """Scenarios per engine call: ``chunk_size``, or fewer when that many would need more
     than ``budget`` bytes (at least one)."""
     return max(1, min(chunk_size, budget // max(bytes_per_scenario(spec), 1)))
 
 
 ChunkOut = tuple[
-    dict[str, np.ndarray], dict[str, float], np.ndarray, dict[str, np.ndarray],
-    dict[str, np.ndarray], dict[str, list[str]],
+    dict[str, np.ndarray],
+    dict[str, float],
+    np.ndarray,
+    dict[str, np.ndarray],
+    dict[str, np.ndarray],
+    dict[str, list[str]],
 ]
 """What a chunk gives back (``_run_chunk``)."""
 
@@ -448,9 +459,14 @@ def evaluate(
     return out.frame()
 
 
-def _evaluate_parallel(spec: ProjectSpec, overrides: Overrides, bounds: list[tuple[int, int]],
-                       workers: int, collect: Callable[..., None],
-                       lines: tuple[str, ...] = ()) -> None:
+def _evaluate_parallel(
+    spec: ProjectSpec,
+    overrides: Overrides,
+    bounds: list[tuple[int, int]],
+    workers: int,
+    collect: Callable[..., None],
+    lines: tuple[str, ...] = (),
+) -> None:
     """Chunks in a process pool, in order, with at most 2 × ``workers`` submitted."""
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -710,8 +726,15 @@ def simulate(
             if row["converged"]:
                 break
     sim = Simulation(
-        spec, scenario, prepared, _joined(samples), _joined(metrics), seed, repair,
-        pd.DataFrame(history) if history else None, failed=failed,
+        spec,
+        scenario,
+        prepared,
+        _joined(samples),
+        _joined(metrics),
+        seed,
+        repair,
+        pd.DataFrame(history) if history else None,
+        failed=failed,
         why=pd.concat(why, ignore_index=True).fillna(0).astype(np.int8) if why else None,
         lines=collector.bands() if collector is not None else {},
     )

@@ -76,8 +76,11 @@ def check_lines(spec: ProjectSpec, lines: Sequence[str]) -> None:
 def series(result: Result, lines: Sequence[str], n: int) -> dict[str, np.ndarray]:
     """Each line's values in ``result``, (n, T) for a ledger line, (n, Y) for an annual
     ratio of ``RATIOS`` (NaN outside its test years)."""
-    terms = (annual_cover_terms(result.ledger, result.spec)
-             if any(line in RATIO_LABELS for line in lines) else {})
+    terms = (
+        annual_cover_terms(result.ledger, result.spec)
+        if any(line in RATIO_LABELS for line in lines)
+        else {}
+    )
     out = {}
     for line in lines:
         if line in RATIO_LABELS:
@@ -141,8 +144,9 @@ class LineCollector:
         self.counts: dict[str, np.ndarray] = {}
         self.labels: dict[str, list[str]] = {}
 
-    def put(self, values: dict[str, np.ndarray], lo: int, labels: Callable[[str], list[str]]
-            ) -> None:
+    def put(
+        self, values: dict[str, np.ndarray], lo: int, labels: Callable[[str], list[str]]
+    ) -> None:
         """Add the rows of scenarios ``lo``, ``lo + 1`` … (``values``: line → (m, C))."""
         if not self.stride:
             width = sum(v.shape[1] for v in values.values())
@@ -202,8 +206,12 @@ def line_rows(bands: dict[str, LineBands]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for line, b in bands.items():
         for j, col in enumerate(b.columns):
-            row: dict[str, object] = {"line": line, "period": col, "mean": b.mean[j],
-                                      "count": int(b.count[j])}
+            row: dict[str, object] = {
+                "line": line,
+                "period": col,
+                "mean": b.mean[j],
+                "count": int(b.count[j]),
+            }
             for i, q in enumerate(b.percentiles):
                 row[f"P{q}"] = b.bands[i, j]
             rows.append(row)

@@ -384,8 +384,15 @@ class _Search:
             for c, m in zip(self.constraints, margins, strict=True)
         ]
         return SolveResult(
-            self.path, self.goal, x, status, binding, pd.DataFrame(rows), self.tol,
-            self.ev.calls, self.table,
+            self.path,
+            self.goal,
+            x,
+            status,
+            binding,
+            pd.DataFrame(rows),
+            self.tol,
+            self.ev.calls,
+            self.table,
         )
 
 

@@ -103,8 +103,11 @@ def format_summary(result: Result, scenario: int = 0) -> str:
     tl = spec.timeline
     lines = [spec.project.name]
     if not bool(result.converged[scenario]):
-        lines.insert(0, "未收敛 UNCONVERGED: the funding solve did not converge; no figure below "
-                        "can be trusted (see the notes)")
+        lines.insert(
+            0,
+            "未收敛 UNCONVERGED: the funding solve did not converge; no figure below "
+            "can be trusted (see the notes)",
+        )
     if spec.project.name_en:
         lines.append(spec.project.name_en)
     lines.append(
@@ -144,10 +147,14 @@ def _reinvestment_convention(result: Result, scenario: int) -> str:
     irr = shown_value(result, "equity_irr", scenario)
     other = shown_value(result, "equity_irr_other_convention", scenario)
     if rx.reinvestment_counts_as_return:
-        return (f"    口径：回收资金再投资计入股东收益 {irr}（不计入时 {other}） — equity IRR "
-                f"{irr} (reinvested recovery counted; {other} if excluded)")
-    return (f"    口径：回收资金再投资不计入股东收益 {irr}（计入时 {other}） — equity IRR "
-            f"{irr} (reinvested recovery excluded; {other} if counted)")
+        return (
+            f"    口径：回收资金再投资计入股东收益 {irr}（不计入时 {other}） — equity IRR "
+            f"{irr} (reinvested recovery counted; {other} if excluded)"
+        )
+    return (
+        f"    口径：回收资金再投资不计入股东收益 {irr}（计入时 {other}） — equity IRR "
+        f"{irr} (reinvested recovery excluded; {other} if counted)"
+    )
 
 
 def shown_value(result: Result, key: str, scenario: int = 0) -> str:

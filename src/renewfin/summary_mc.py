@@ -129,8 +129,7 @@ def format_simulation(sim: Simulation, stress: pd.DataFrame | None = None) -> st
         methods = sorted({b.method for b in sim.lines.values()})
         lines += [
             "",
-            f"逐期分位数 Per-period percentiles ({', '.join(methods)}): "
-            + ", ".join(sim.lines),
+            f"逐期分位数 Per-period percentiles ({', '.join(methods)}): " + ", ".join(sim.lines),
         ]
     return "\n".join(lines)
 

@@ -19,8 +19,14 @@ from renewfin.testing import minimal_spec
 
 def _data(term: float = 8, end_year: float | None = 8, **payment: Any) -> dict[str, Any]:
     data = minimal_spec(
-        funding={"government_payment": {"model": "concession", "grantor": "市城管局",
-                                        "term_years": term, **payment}},
+        funding={
+            "government_payment": {
+                "model": "concession",
+                "grantor": "市城管局",
+                "term_years": term,
+                **payment,
+            }
+        },
         evaluation={"include_residual_value": False},
     )
     data["revenues"][0]["end_year"] = end_year
@@ -52,8 +58,10 @@ def test_no_hand_back_line_when_the_asset_is_kept() -> None:
     [
         (_data(end_year=None), "revenues[0 停车位].end_year"),
         (_data(end_year=9), "revenues[0 停车位].end_year"),
-        (_data(concession_fee="没有", concession_fee_rate=0.05),
-         "funding.government_payment.concession_fee_rate"),
+        (
+            _data(concession_fee="没有", concession_fee_rate=0.05),
+            "funding.government_payment.concession_fee_rate",
+        ),
     ],
 )
 def test_concession_inputs_name_the_field(data: dict[str, Any], path: str) -> None:
@@ -70,8 +78,9 @@ def _handed_back_in_year_10() -> Any:
     9 (period index 9) after 8 years of depreciation."""
     data = _data(term=10, end_year=10)
     data["timeline"]["horizon_years"] = 12
-    data["depreciation"] = {"classes": [{"name": "building", "life_years": 10,
-                                         "residual_rate": 0.0}]}
+    data["depreciation"] = {
+        "classes": [{"name": "building", "life_years": 10, "residual_rate": 0.0}]
+    }
     return run(validate_data(ProjectSpec, data))
 
 
@@ -109,20 +118,29 @@ def test_hand_back_property_balance_sheet_balances(
     (financing costs included)."""
     data = _data(term=term, end_year=min(term, 10))
     data["timeline"]["horizon_years"] = 12
-    data["depreciation"] = {"classes": [{"name": "building", "life_years": life,
-                                         "residual_rate": residual}]}
+    data["depreciation"] = {
+        "classes": [{"name": "building", "life_years": life, "residual_rate": residual}]
+    }
     if gearing:
-        data["funding"]["loans"] = [{"name": "贷款", "rate_type": "fixed", "rate": 0.04,
-                                     "tenor_years": 8, "grace_years": 2,
-                                     "sizing": {"gearing": gearing}}]
+        data["funding"]["loans"] = [
+            {
+                "name": "贷款",
+                "rate_type": "fixed",
+                "rate": 0.04,
+                "tenor_years": 8,
+                "grace_years": 2,
+                "sizing": {"gearing": gearing},
+            }
+        ]
     led = run(validate_data(ProjectSpec, data)).ledger
     k = term - 1
     np.testing.assert_allclose(led["bs.check"][0], 0.0, atol=1e-6)
     np.testing.assert_allclose(led["bs.fixed_assets"][0][k:], 0.0, atol=1e-6)
     ordinary = led["dep_fin.total"][0][k] - led["concession.hand_back"][0][k]
     assert led["concession.hand_back"][0][k] == pytest.approx(
-        led["bs.fixed_assets"][0][k - 1] - ordinary + led["capex.total"][0][k], abs=1e-6)
-    np.testing.assert_allclose(led["dep_fin.total"][0][k + 1:], 0.0, atol=1e-9)
+        led["bs.fixed_assets"][0][k - 1] - ordinary + led["capex.total"][0][k], abs=1e-6
+    )
+    np.testing.assert_allclose(led["dep_fin.total"][0][k + 1 :], 0.0, atol=1e-9)
 
 
 def test_depreciation_table_shows_nothing_left_after_the_hand_back() -> None:

@@ -16,10 +16,12 @@ from renewfin.engine import Result, run
 from renewfin.spec import ProjectSpec, validate_data
 from renewfin.testing import minimal_spec
 
-CLASSES = {"classes": [
-    {"name": "building", "life_years": 20, "residual_rate": 0.05},
-    {"name": "equipment", "life_years": 5, "residual_rate": 0.05},
-]}
+CLASSES = {
+    "classes": [
+        {"name": "building", "life_years": 20, "residual_rate": 0.05},
+        {"name": "equipment", "life_years": 5, "residual_rate": 0.05},
+    ]
+}
 
 
 def run_with(**overrides: Any) -> Result:
@@ -37,8 +39,9 @@ def test_straight_line_charge() -> None:
 def test_straight_line_fractional_life() -> None:
     # Life 2.5 periods: 1000 × 0.95 / 2.5 = 380 a period, the half period charged pro rata.
     t = np.arange(5)[None, :]
-    assert_allclose(straight_line(t, np.array([[1000.0]]), 0, 2.5, 0.05),
-                    [[380, 380, 190, 0, 0]], rtol=1e-12)
+    assert_allclose(
+        straight_line(t, np.array([[1000.0]]), 0, 2.5, 0.05), [[380, 380, 190, 0, 0]], rtol=1e-12
+    )
 
 
 def test_straight_line_vectorised_over_scenarios() -> None:
@@ -56,16 +59,19 @@ def test_engine_depreciation_by_class_and_residual_value() -> None:
     res = run_with(
         tax={"preset": "cn_default"},
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 1090,
-             "schedule": [0.4, 0.6]},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1090,
+                "schedule": [0.4, 0.6],
+            },
             {"name": "电梯", "category": "equipment", "amount": 113, "schedule": [0.0, 1.0]},
         ],
         depreciation=CLASSES,
     )
     led = res.ledger
     assert_allclose(led["dep.class[building]"][0], [0, 0] + [47.5] * 8, rtol=1e-12)
-    assert_allclose(led["dep.class[equipment]"][0], [0, 0] + [19.0] * 5 + [0] * 3,
-                    rtol=1e-12)
+    assert_allclose(led["dep.class[equipment]"][0], [0, 0] + [19.0] * 5 + [0] * 3, rtol=1e-12)
     assert_allclose(led["dep.total"][0], [0, 0] + [66.5] * 5 + [47.5] * 3, rtol=1e-12)
     assert_allclose(led["dep.residual_value"][0], [0] * 9 + [625.0], rtol=1e-12)
 
@@ -94,11 +100,19 @@ def test_price_contingency_is_capitalised_into_buildings() -> None:
 
 def test_land_use_right_amortised_in_its_own_class() -> None:
     # Land 800 → land_use_right (default class: 40 years, no residual): 20 a year.
-    res = run_with(investment=[
-        {"name": "建安工程", "category": "construction", "amount": 1000, "schedule": [0.4, 0.6]},
-        {"name": "土地", "category": "land", "amount": 800, "schedule": [1.0]},
-    ])
+    res = run_with(
+        investment=[
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1000,
+                "schedule": [0.4, 0.6],
+            },
+            {"name": "土地", "category": "land", "amount": 800, "schedule": [1.0]},
+        ]
+    )
     assert_allclose(res.ledger["dep.class[land_use_right]"][0], [0, 0] + [20.0] * 8)
     # Residual: 800 − 8 × 20 = 640 of land plus 1000 − 8 × 1000 × 0.95 / 30 of building.
     assert res.ledger["dep.residual_value"][0, -1] == pytest.approx(
-        640 + 1000 - 8 * 1000 * 0.95 / 30)
+        640 + 1000 - 8 * 1000 * 0.95 / 30
+    )

@@ -22,17 +22,26 @@ from renewfin.testing import minimal_spec
 # Parking 240 a year from year 2 (period 2), no costs; exit at the end of year 6 (period
 # 5): value = next year's NOI ÷ cap = 240 ÷ 5 % = 4,800 (含税价), transaction cost 2 %.
 EXIT = {"exit_year": 6, "cap_rate": 0.05, "min_size_yi_yuan": 0}
-SURCHARGES = {"urban_maintenance_rate": 0.07, "education_surcharge_rate": 0.03,
-              "local_education_surcharge_rate": 0.02}
-TAX = {"preset": "none", "vat_rates": {"sale": 0.09}, "simplified_vat_rates": {"sale": 0.05},
-       "stamp_duty_transfer_rate": 0.0005, "land_appreciation": {"enabled": True},
-       **SURCHARGES}
+SURCHARGES = {
+    "urban_maintenance_rate": 0.07,
+    "education_surcharge_rate": 0.03,
+    "local_education_surcharge_rate": 0.02,
+}
+TAX = {
+    "preset": "none",
+    "vat_rates": {"sale": 0.09},
+    "simplified_vat_rates": {"sale": 0.05},
+    "stamp_duty_transfer_rate": 0.0005,
+    "land_appreciation": {"enabled": True},
+    **SURCHARGES,
+}
 BUILDING = {"classes": [{"name": "building", "life_years": 20, "residual_rate": 0.0}]}
 
 
 def run_exit(exit: dict[str, Any] | None = None, tax: dict[str, Any] | None = None) -> Result:
-    data = minimal_spec(tax=tax or TAX, depreciation=BUILDING,
-                        funding={"reit_exit": {**EXIT, **(exit or {})}})
+    data = minimal_spec(
+        tax=tax or TAX, depreciation=BUILDING, funding={"reit_exit": {**EXIT, **(exit or {})}}
+    )
     return run(validate_data(ProjectSpec, data))
 
 

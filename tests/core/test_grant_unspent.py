@@ -52,7 +52,9 @@ def test_derived_unspent_part_first_in_first_out() -> None:
     # 80 % of the building, depreciated 31.667 a year from year 7; 400 ÷ 1,000 of it is
     # deductible once taxed: not deductible (0.8 − 0.4) × 31.667 = 12.667 a year.
     led = run_with(
-        amount=800.0, schedule=[1.0], start_year=0,
+        amount=800.0,
+        schedule=[1.0],
+        start_year=0,
         timeline=LATE,
     ).ledger
     assert_allclose(led["grant.unspent_taxed"][0], [0, 0, 0, 0, 0, 400, 0, 0, 0, 0], atol=1e-9)

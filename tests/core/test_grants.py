@@ -88,8 +88,17 @@ def test_taxable_grant_taxed_when_received_by_hand() -> None:
 def test_a_capital_grant_is_not_taxed_unless_said() -> None:
     """财税〔2011〕70号: a capital grant defaults to 不征税收入; an operating subsidy stays
     taxable by default."""
-    spec = validate_data(ProjectSpec, minimal_spec(funding={"fiscal_funds": [
-        grant(), {"name": "运营补贴", "use": "operating_subsidy", "amount": 10.0}]}))
+    spec = validate_data(
+        ProjectSpec,
+        minimal_spec(
+            funding={
+                "fiscal_funds": [
+                    grant(),
+                    {"name": "运营补贴", "use": "operating_subsidy", "amount": 10.0},
+                ]
+            }
+        ),
+    )
     capital, operating = spec.funding.fiscal_funds
     assert not capital.taxable and capital.grant_method.value == "gross"
     assert operating.taxable
@@ -102,8 +111,13 @@ def test_grant_above_the_assets_cost_pays_for_all_of_it() -> None:
     the building's whole depreciation, 31.666… a year."""
     shares = grant_shares(np.array([[[900.0]], [[600.0]]]), np.array([[1000.0]]))
     assert_allclose(shares[:, 0, 0], [0.6, 0.4])
-    handed = {"name": "楼栋改造", "category": "construction", "amount": 1000.0,
-              "schedule": [0.4, 0.6], "ownership": "residents"}
+    handed = {
+        "name": "楼栋改造",
+        "category": "construction",
+        "amount": 1000.0,
+        "schedule": [0.4, 0.6],
+        "ownership": "residents",
+    }
     base = minimal_spec()["investment"]
     led = run_with(grant(1500.0), investment=[*base, handed]).ledger
     assert_allclose(led["grant.release"][0][2:], DEP, rtol=1e-12)
@@ -111,8 +125,9 @@ def test_grant_above_the_assets_cost_pays_for_all_of_it() -> None:
 
 def test_unknown_grant_method_names_the_field() -> None:
     with pytest.raises(SpecError, match=r"grant_method.*'gross'.*'net'|grant_method"):
-        validate_data(ProjectSpec, minimal_spec(funding={"fiscal_funds": [
-            grant(grant_method="总额")]}))
+        validate_data(
+            ProjectSpec, minimal_spec(funding={"fiscal_funds": [grant(grant_method="总额")]})
+        )
 
 
 @settings(max_examples=15, deadline=None)

@@ -48,8 +48,9 @@ def test_spend_profile_default_is_even_over_the_phase() -> None:
     res = run(validate_data(ProjectSpec, spec))
     assert_allclose(res.ledger[ITEM][0, :3], [500.0, 500.0, 0.0])
 
-    spec = minimal_spec(timeline={"periodicity": "semiannual",
-                                  "phases": [{"name": "一期", "duration_years": 1.5}]})
+    spec = minimal_spec(
+        timeline={"periodicity": "semiannual", "phases": [{"name": "一期", "duration_years": 1.5}]}
+    )
     del spec["investment"][0]["schedule"]
     res = run(validate_data(ProjectSpec, spec))
     assert_allclose(res.ledger[ITEM][0, :4], [1000 / 3] * 3 + [0.0])
@@ -59,13 +60,26 @@ def test_spend_profile_later_phase_and_short_schedule() -> None:
     # 二期 starts in year 3 and lasts 3 years; schedule [0.5, 0.5] covers its first two
     # years only: 500, 500, 0 in years 3, 4, 5.
     spec = spec_of(
-        timeline={"phases": [{"name": "一期", "duration_years": 2},
-                             {"name": "二期", "start_year": 3, "duration_years": 3}]},
+        timeline={
+            "phases": [
+                {"name": "一期", "duration_years": 2},
+                {"name": "二期", "start_year": 3, "duration_years": 3},
+            ]
+        },
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 1000,
-             "schedule": [0.4, 0.6]},
-            {"name": "二期工程", "category": "construction", "amount": 1000, "phase": "二期",
-             "schedule": [0.5, 0.5]},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1000,
+                "schedule": [0.4, 0.6],
+            },
+            {
+                "name": "二期工程",
+                "category": "construction",
+                "amount": 1000,
+                "phase": "二期",
+                "schedule": [0.5, 0.5],
+            },
         ],
     )
     led = run(spec).ledger
@@ -86,8 +100,9 @@ FOUR_ITEMS = [
 def test_basic_contingency_is_rate_times_base() -> None:
     # Base = 工程费用 + 工程建设其他费用 (land excluded): year 1: 400 + 100 + 100 = 600,
     # year 2: 600 + 100 = 700. 5 % of it: 30 and 35; total 0.05 × 1300 = 65.
-    spec = spec_of(investment=[*FOUR_ITEMS,
-                               {"name": "基本预备费", "category": "contingency", "rate": 0.05}])
+    spec = spec_of(
+        investment=[*FOUR_ITEMS, {"name": "基本预备费", "category": "contingency", "rate": 0.05}]
+    )
     led = run(spec).ledger
     assert_allclose(led["capex.item[基本预备费]"][0, :3], [30.0, 35.0, 0.0])
     assert_allclose(led["capex.category[contingency]"][0, :2], [30.0, 35.0])
@@ -96,9 +111,17 @@ def test_basic_contingency_is_rate_times_base() -> None:
 
 def test_basic_contingency_on_chosen_categories() -> None:
     # Only construction in the base: 0.1 × (400, 600) = (40, 60).
-    spec = spec_of(investment=[*FOUR_ITEMS, {
-        "name": "基本预备费", "category": "contingency", "rate": 0.1,
-        "base_categories": ["construction"]}])
+    spec = spec_of(
+        investment=[
+            *FOUR_ITEMS,
+            {
+                "name": "基本预备费",
+                "category": "contingency",
+                "rate": 0.1,
+                "base_categories": ["construction"],
+            },
+        ]
+    )
     assert_allclose(run(spec).ledger["capex.item[基本预备费]"][0, :3], [40.0, 60.0, 0.0])
 
 
@@ -113,10 +136,19 @@ def test_price_contingency_textbook_formula() -> None:
     spec = spec_of(
         timeline={"phases": [{"name": "一期", "duration_years": 3}]},
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 1000,
-             "schedule": [0.3, 0.5, 0.2]},
-            {"name": "征拆补偿", "category": "land", "amount": 400, "schedule": [1.0],
-             "escalate": False},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1000,
+                "schedule": [0.3, 0.5, 0.2],
+            },
+            {
+                "name": "征拆补偿",
+                "category": "land",
+                "amount": 400,
+                "schedule": [1.0],
+                "escalate": False,
+            },
             {"name": "基本预备费", "category": "contingency", "rate": 0.05},
         ],
         price_contingency={"rate": f, "years_before_start": m},
@@ -137,15 +169,21 @@ def test_price_contingency_of_a_later_phase_escalates_from_the_estimate() -> Non
     # m + 2 years later than the estimate: PF = 1000 [(1+f)^m (1+f)^0.5 (1+f)^2 − 1].
     f, m = 0.04, 0.5
     spec = spec_of(
-        timeline={"phases": [{"name": "一期", "duration_years": 1},
-                             {"name": "二期", "start_year": 2, "duration_years": 1}]},
-        investment=[{"name": "二期工程", "category": "construction", "amount": 1000,
-                     "phase": "二期"}],
+        timeline={
+            "phases": [
+                {"name": "一期", "duration_years": 1},
+                {"name": "二期", "start_year": 2, "duration_years": 1},
+            ]
+        },
+        investment=[
+            {"name": "二期工程", "category": "construction", "amount": 1000, "phase": "二期"}
+        ],
         price_contingency={"rate": f, "years_before_start": m},
     )
     expected = 1000 * ((1 + f) ** m * (1 + f) ** 0.5 * (1 + f) ** 2 - 1)
-    assert_allclose(run(spec).ledger["capex.price_contingency"][0, :4],
-                    [0, 0, expected, 0], rtol=1e-12)
+    assert_allclose(
+        run(spec).ledger["capex.price_contingency"][0, :4], [0, 0, expected, 0], rtol=1e-12
+    )
 
 
 # --- input VAT ------------------------------------------------------------------------
@@ -158,13 +196,22 @@ def test_input_vat_is_amount_times_r_over_one_plus_r() -> None:
     spec = spec_of(
         tax={"preset": "cn_default"},
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 1090,
-             "schedule": [0.4, 0.6]},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1090,
+                "schedule": [0.4, 0.6],
+            },
             {"name": "设备", "category": "equipment", "amount": 113, "schedule": [0.0, 1.0]},
             {"name": "其他费用", "category": "other_costs", "amount": 106, "schedule": [1.0]},
             {"name": "征拆补偿", "category": "land", "amount": 500, "schedule": [1.0]},
-            {"name": "小额工程", "category": "construction", "amount": 103,
-             "schedule": [1.0], "input_vat_rate": 0.03},
+            {
+                "name": "小额工程",
+                "category": "construction",
+                "amount": 103,
+                "schedule": [1.0],
+                "input_vat_rate": 0.03,
+            },
         ],
     )
     led = run(spec).ledger
@@ -180,12 +227,24 @@ def test_capex_overrun_scales_the_items_it_applies_to() -> None:
     # Overrun 0 / 10 % / 25 %: works and the contingency on them scale; land
     # (overrun_applies: false) does not. Works 1000 → 1000, 1100, 1250; contingency
     # 5 % of works → 50, 55, 62.5; land stays 500.
-    spec = spec_of(investment=[
-        {"name": "建安工程", "category": "construction", "amount": 1000, "schedule": [0.4, 0.6]},
-        {"name": "征拆补偿", "category": "land", "amount": 500, "schedule": [1.0],
-         "overrun_applies": False},
-        {"name": "基本预备费", "category": "contingency", "rate": 0.05},
-    ])
+    spec = spec_of(
+        investment=[
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1000,
+                "schedule": [0.4, 0.6],
+            },
+            {
+                "name": "征拆补偿",
+                "category": "land",
+                "amount": 500,
+                "schedule": [1.0],
+                "overrun_applies": False,
+            },
+            {"name": "基本预备费", "category": "contingency", "rate": 0.05},
+        ]
+    )
     res = run(spec, {"risk.capex_overrun": np.array([0.0, 0.10, 0.25])})
     led = res.ledger
     assert_allclose(led[ITEM].sum(axis=1), [1000, 1100, 1250])
@@ -205,8 +264,9 @@ def test_construction_delay_stretches_spending_and_shifts_revenue() -> None:
     led = res.ledger
     assert_allclose(led[ITEM][:, :5], [[400, 600, 0, 0, 0], [200, 200, 300, 300, 0]])
     assert_allclose(led["capex.total"].sum(axis=1), [1000, 1000])
-    assert_allclose(led["revenue.total"][:, :6],
-                    [[0, 0, 240, 240, 240, 240], [0, 0, 0, 0, 240, 240]])
+    assert_allclose(
+        led["revenue.total"][:, :6], [[0, 0, 240, 240, 240, 240], [0, 0, 0, 0, 240, 240]]
+    )
     assert led["flag.operation"][1].tolist() == [0.0] * 4 + [1.0] * 6
     # Depreciation starts with operation.
     assert led["dep.total"][1, 3] == 0.0 and led["dep.total"][1, 4] > 0.0
@@ -215,8 +275,10 @@ def test_construction_delay_stretches_spending_and_shifts_revenue() -> None:
 def test_construction_delay_quarterly() -> None:
     # Quarterly, 8 quarters + 2 of delay = 10: the first half of the curve (0.4) spreads
     # over 5 quarters (80 each), the second (0.6) over 5 more (120 each).
-    res = run(spec_of(timeline={"periodicity": "quarterly"}),
-              {"risk.construction_delay_periods": np.array([2.0])})
+    res = run(
+        spec_of(timeline={"periodicity": "quarterly"}),
+        {"risk.construction_delay_periods": np.array([2.0])},
+    )
     assert_allclose(res.ledger[ITEM][0, :11], [80.0] * 5 + [120.0] * 5 + [0.0], rtol=1e-12)
     assert res.ledger["revenue.total"][0, 9] == 0.0
     assert res.ledger["revenue.total"][0, 10] == pytest.approx(60.0)  # 240 / 4
@@ -229,8 +291,9 @@ def test_delay_past_the_horizon_is_reported() -> None:
     res = run(spec_of(), {"risk.construction_delay_periods": np.array([0.0, 12.0])})
     assert_allclose(res.ledger[ITEM].sum(axis=1), [1000, 1000 * (0.4 + 0.6 * 3 / 7)])
     assert len(res.diagnostics) == 1
-    assert res.diagnostics[0].startswith("investment[建安工程]: construction runs past the "
-                                         "horizon in 1 of 2 scenarios; up to 34.3%")
+    assert res.diagnostics[0].startswith(
+        "investment[建安工程]: construction runs past the horizon in 1 of 2 scenarios; up to 34.3%"
+    )
     assert run(spec_of()).diagnostics == []
 
 
@@ -253,7 +316,7 @@ def test_spend_profile_property(shares: list[float], ppy: int, delay: int, start
     p = spend_profile(t, phase, schedule)[0]
     assert np.all(p >= -1e-15)
     assert p.sum() == pytest.approx(1.0, abs=1e-12)
-    assert not p[:start].any() and not p[start + duration:].any()
+    assert not p[:start].any() and not p[start + duration :].any()
     if delay == 0:
-        yearly = p[start:start + duration].reshape(years, ppy).sum(axis=1)
+        yearly = p[start : start + duration].reshape(years, ppy).sum(axis=1)
         assert_allclose(yearly, schedule, atol=1e-12)

@@ -24,8 +24,14 @@ from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 STATUTE = [(0.5, 0.30, 0.0), (1.0, 0.40, 0.05), (2.0, 0.50, 0.15), (None, 0.60, 0.35)]
-SALE = {"name": "住宅销售", "kind": "sale", "quantity": 1000, "unit_price": 30000,
-        "price_per": "once", "schedule": [0.5, 0.5]}  # 3,000 万元 in years 2 and 3
+SALE = {
+    "name": "住宅销售",
+    "kind": "sale",
+    "quantity": 1000,
+    "unit_price": 30000,
+    "price_per": "once",
+    "schedule": [0.5, 0.5],
+}  # 3,000 万元 in years 2 and 3
 LAT_ON = {"preset": "none", "land_appreciation": {"enabled": True}}
 
 
@@ -36,12 +42,12 @@ def run_with(**overrides: Any) -> Result:
 @pytest.mark.parametrize(
     ("proceeds", "expected"),
     [
-        (900.0, 0.0),       # appreciation −100: no tax
-        (1400.0, 120.0),    # 400 / 1000 = 40 %: 400 × 30 %
-        (1500.0, 150.0),    # exactly 50 %: 500 × 30 % (= 500 × 40 % − 1000 × 5 %)
-        (1800.0, 270.0),    # 80 %: 800 × 40 % − 1000 × 5 %
-        (2500.0, 600.0),    # 150 %: 1500 × 50 % − 1000 × 15 %
-        (4000.0, 1450.0),   # 300 %: 3000 × 60 % − 1000 × 35 %
+        (900.0, 0.0),  # appreciation −100: no tax
+        (1400.0, 120.0),  # 400 / 1000 = 40 %: 400 × 30 %
+        (1500.0, 150.0),  # exactly 50 %: 500 × 30 % (= 500 × 40 % − 1000 × 5 %)
+        (1800.0, 270.0),  # 80 %: 800 × 40 % − 1000 × 5 %
+        (2500.0, 600.0),  # 150 %: 1500 × 50 % − 1000 × 15 %
+        (4000.0, 1450.0),  # 300 %: 3000 × 60 % − 1000 × 35 %
     ],
 )
 def test_each_bracket_by_hand(proceeds: float, expected: float) -> None:
@@ -85,10 +91,14 @@ def test_engine_simplified_vat_sale_with_surcharges_deducted() -> None:
     # simplified, so the works' VAT is not credited: cost 1,090. 扣除项目 = 1,090 × (1 + 10 %
     # + 20 %) + 18 = 1,435; appreciation 3,000 − 1,435 = 1,565 = 109.06 % → 1,565 × 50 % −
     # 1,435 × 15 % = 567.25. Prepaid 2 % × 1,500 = 30, 30; settled 567.25 − 60 = 507.25.
-    works = [{"name": "建安工程", "category": "construction", "amount": 1090,
-              "schedule": [0.4, 0.6]}]
-    led = run_with(tax={"preset": "cn_default"}, investment=works,
-                   revenues=[{**SALE, "vat_method": "simplified"}]).ledger
+    works = [
+        {"name": "建安工程", "category": "construction", "amount": 1090, "schedule": [0.4, 0.6]}
+    ]
+    led = run_with(
+        tax={"preset": "cn_default"},
+        investment=works,
+        revenues=[{**SALE, "vat_method": "simplified"}],
+    ).ledger
     assert_allclose(led["tax.lat_deductions"][0][4], 1435.0, rtol=1e-12)
     assert_allclose(led["tax.lat_settlement"][0][4], 507.25, rtol=1e-12)
     assert_allclose(led["tax.land_appreciation"][0].sum(), 567.25, rtol=1e-12)
@@ -102,8 +112,15 @@ def test_engine_deducts_the_works_net_of_the_share_of_vat_credited() -> None:
     # paid on the transfer (国家税务总局公告2016年第70号 第三条: 12 % × (270 − 45) = 27) =
     # 1,385.5; appreciation 3,000 − 1,385.5 = 1,614.5 = 116.53 % → 1,614.5 × 50 % −
     # 1,385.5 × 15 % = 599.425. Prepaid 2 % × 1,500 = 30, 30; settled 599.425 − 60 = 539.425.
-    works = [{"name": "建安工程", "category": "construction", "amount": 1090,
-              "schedule": [0.4, 0.6], "input_vat_credit_share": 0.5}]
+    works = [
+        {
+            "name": "建安工程",
+            "category": "construction",
+            "amount": 1090,
+            "schedule": [0.4, 0.6],
+            "input_vat_credit_share": 0.5,
+        }
+    ]
     led = run_with(tax={"preset": "cn_default"}, investment=works, revenues=[SALE]).ledger
     assert_allclose(led["tax.vat_payable"][0][2:4], [90, 135], rtol=1e-12)
     assert_allclose(led["tax.lat_deductions"][0][4], 1385.5, rtol=1e-12)
@@ -132,8 +149,15 @@ def test_quarterly_pays_the_same_lat_per_year_as_annual() -> None:
 
 def test_land_transfer_bears_no_lat_unless_switched_on() -> None:
     # Government 出让 is not a transfer by a taxpayer (条例 第二条): no LAT lines by default.
-    land = {"name": "出让", "kind": "land_transfer", "quantity": 10, "unit_price": 300,
-            "price_currency": "万元", "price_per": "once", "schedule": [1.0]}
+    land = {
+        "name": "出让",
+        "kind": "land_transfer",
+        "quantity": 10,
+        "unit_price": 300,
+        "price_currency": "万元",
+        "price_per": "once",
+        "schedule": [1.0],
+    }
     assert "tax.land_appreciation" not in run_with(tax=LAT_ON, revenues=[land]).ledger
     on = run_with(tax=LAT_ON, revenues=[{**land, "land_appreciation_tax": True}]).ledger
     # 3,000 against 1,300: 655 as in the sale example.
@@ -175,9 +199,10 @@ def test_lat_properties(price: float, prepay: float, share: float, periodicity: 
     project equals ``lat_due`` on total proceeds and the deductions (hand rule: 1,000 of
     works × share × 1.3), is never negative in total, and only the settlement can be a
     negative (refund) payment; the yearly totals do not depend on the periodicity."""
-    tax = {"preset": "none",
-           "land_appreciation": {"enabled": True, "prepayment_rate": prepay,
-                                 "cost_share": share}}
+    tax = {
+        "preset": "none",
+        "land_appreciation": {"enabled": True, "prepayment_rate": prepay, "cost_share": share},
+    }
     sale = {**SALE, "unit_price": price}
     led = run_with(tax=tax, revenues=[sale], timeline={"periodicity": periodicity}).ledger
     paid = led["tax.land_appreciation"][0]

@@ -15,9 +15,16 @@ from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 LAND: dict[str, Any] = {
-    "name": "地块出让", "kind": "land_transfer", "quantity": 30, "quantity_unit": "亩",
-    "unit_price": 150.0, "price_currency": "万元", "price_per": "once",
-    "schedule": [0.6, 0.4], "set_aside_rate": 0.2, "land_cost_rate": 0.4,
+    "name": "地块出让",
+    "kind": "land_transfer",
+    "quantity": 30,
+    "quantity_unit": "亩",
+    "unit_price": 150.0,
+    "price_currency": "万元",
+    "price_per": "once",
+    "schedule": [0.6, 0.4],
+    "set_aside_rate": 0.2,
+    "land_cost_rate": 0.4,
 }
 """30 亩 × 150 万元 = 4,500 gross: 2,700 in year 2 and 1,800 in year 3."""
 
@@ -35,8 +42,7 @@ def test_government_books_the_land_and_repays_the_cost_with_a_fee() -> None:
     led = _ledger(booked_by="government", management_fee_rate=0.02)
     name = LAND["name"]
     np.testing.assert_allclose(led[f"revenue.land_reimbursement[{name}]"][0, 2:4], [1080, 720])
-    np.testing.assert_allclose(led[f"revenue.land_management_fee[{name}]"][0, 2:4],
-                               [21.6, 14.4])
+    np.testing.assert_allclose(led[f"revenue.land_management_fee[{name}]"][0, 2:4], [21.6, 14.4])
     np.testing.assert_allclose(led[f"revenue.stream[{name}]"][0, 2:4], [1101.6, 734.4])
     assert led[f"revenue.stream[{name}]"].sum() == pytest.approx(1836.0)
     assert led[f"revenue.land_gross[{name}]"].sum() == pytest.approx(4500.0)

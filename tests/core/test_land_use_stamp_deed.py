@@ -21,8 +21,12 @@ from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 CN = {"preset": "cn_default"}
-WORKS_1090 = {"name": "建安工程", "category": "construction", "amount": 1090,
-              "schedule": [0.4, 0.6]}
+WORKS_1090 = {
+    "name": "建安工程",
+    "category": "construction",
+    "amount": 1090,
+    "schedule": [0.4, 0.6],
+}
 LAND_500 = {"name": "土地出让金", "category": "land", "amount": 500, "schedule": [1.0]}
 PARKING = minimal_spec()["revenues"][0]
 RENT = {"name": "商铺", "kind": "rent", "quantity": 1000, "unit_price": 50}  # 60 a year
@@ -43,8 +47,13 @@ def test_land_use_tax_from_completion_at_the_preset_rate() -> None:
 def test_land_use_tax_from_acquisition_quarterly_at_a_county_rate() -> None:
     # 20,000 m² in a county town at 4 元/m²: 8 万元 a year, from the start of construction,
     # 2 万元 a quarter; the same 8 a year as the annual model.
-    tax = {**CN, "land_use_tax_area": 20000, "land_use_tax_grade": "county_town",
-           "land_use_tax_rate": 4.0, "land_use_tax_from": "acquisition"}
+    tax = {
+        **CN,
+        "land_use_tax_area": 20000,
+        "land_use_tax_grade": "county_town",
+        "land_use_tax_rate": 4.0,
+        "land_use_tax_from": "acquisition",
+    }
     q = run_with(tax=tax, timeline={"periodicity": "quarterly"}).ledger["tax.land_use"][0]
     assert_allclose(q, 2.0, rtol=1e-12)
     annual = run_with(tax=tax).ledger["tax.land_use"][0]
@@ -60,17 +69,21 @@ def test_stamp_duty_by_contract() -> None:
     assert_allclose(led["tax.stamp_lease"][0], 0.06 * OPERATING, rtol=1e-12)
     assert_allclose(led["tax.stamp_construction"][0], [0.12, 0.18] + [0] * 8, rtol=1e-12)
     assert_allclose(led["tax.stamp_transfer"][0], [0.25] + [0] * 9, rtol=1e-12)
-    assert_allclose(led["tax.stamp_duty"][0],
-                    [0.37, 0.18] + [0.06] * 8, rtol=1e-12)
+    assert_allclose(led["tax.stamp_duty"][0], [0.37, 0.18] + [0.06] * 8, rtol=1e-12)
 
 
 def test_stamp_duty_on_a_sale() -> None:
     # A sale of 3,000 (excl. VAT) over years 2–3: transfer deed 0.5‰ = 0.75 a year.
-    sale = {"name": "销售", "kind": "sale", "quantity": 1000, "unit_price": 30000,
-            "price_per": "once", "schedule": [0.5, 0.5]}
+    sale = {
+        "name": "销售",
+        "kind": "sale",
+        "quantity": 1000,
+        "unit_price": 30000,
+        "price_per": "once",
+        "schedule": [0.5, 0.5],
+    }
     res = run_with(tax={**CN, "land_appreciation": {"enabled": False}}, revenues=[sale])
-    assert_allclose(res.ledger["tax.stamp_transfer"][0], [0, 0, 0.75, 0.75] + [0] * 6,
-                    rtol=1e-12)
+    assert_allclose(res.ledger["tax.stamp_transfer"][0], [0, 0, 0.75, 0.75] + [0] * 6, rtol=1e-12)
 
 
 def test_deed_tax_capitalised_into_the_land() -> None:

@@ -16,8 +16,12 @@ from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 CN = {"preset": "cn_default"}
-WORKS_1090 = {"name": "建安工程", "category": "construction", "amount": 1090,
-              "schedule": [0.4, 0.6]}
+WORKS_1090 = {
+    "name": "建安工程",
+    "category": "construction",
+    "amount": 1090,
+    "schedule": [0.4, 0.6],
+}
 LAND_500 = {"name": "土地出让金", "category": "land", "amount": 500, "schedule": [1.0]}
 RENT = {"name": "商铺", "kind": "rent", "quantity": 1000, "unit_price": 50}  # 60 a year
 OPERATING = np.arange(10) >= 2
@@ -33,10 +37,10 @@ def test_ad_valorem_base_includes_the_land() -> None:
     # (property_tax_includes_land no): 1,000 × 1.2 % × 0.7 × 0.5 = 4.2.
     tax = {**CN, "property_tax_ad_valorem_share": 0.5}
     with_land = run_with(tax=tax, investment=[WORKS_1090, LAND_500])
-    assert_allclose(with_land.ledger["tax.property_ad_valorem"][0], 6.363 * OPERATING,
-                    rtol=1e-12)
-    no_land = run_with(tax={**tax, "property_tax_includes_land": False},
-                       investment=[WORKS_1090, LAND_500])
+    assert_allclose(with_land.ledger["tax.property_ad_valorem"][0], 6.363 * OPERATING, rtol=1e-12)
+    no_land = run_with(
+        tax={**tax, "property_tax_includes_land": False}, investment=[WORKS_1090, LAND_500]
+    )
     assert_allclose(no_land.ledger["tax.property_ad_valorem"][0], 4.2 * OPERATING, rtol=1e-12)
 
 
@@ -46,8 +50,9 @@ def test_vacant_lettable_space_is_taxed_on_value() -> None:
     # year 2: 1,000 × 1.2 % × 0.7 × 0.5 × 0.6 = 2.52; later 1,000 × 1.2 % × 0.7 × 0.5 × 0.2 =
     # 0.84. The let part pays 从租: rent 60 × 80 % × (50 %, 100 %) × 12 % = 2.88, 5.76.
     rent = {**RENT, "utilisation": 0.8, "ramp_up": [0.5]}
-    res = run_with(tax={**CN, "property_tax_leasable_share": 0.5}, investment=[WORKS_1090],
-                   revenues=[rent])
+    res = run_with(
+        tax={**CN, "property_tax_leasable_share": 0.5}, investment=[WORKS_1090], revenues=[rent]
+    )
     led = res.ledger
     assert_allclose(led["tax.property_ad_valorem"][0], [0, 0, 2.52] + [0.84] * 7, rtol=1e-12)
     assert_allclose(led["tax.property_rental"][0], [0, 0, 2.88] + [5.76] * 7, rtol=1e-12)
@@ -81,21 +86,30 @@ def test_community_services_premises_exempt_from_value_tax_and_land_use_tax() ->
     serves community care: 1,515 × 1.2 % × 0.7 × (0.5 − 0.2) = 3.8178 a year; 10,000 m² of
     land at 15.75 元/m²: 15.75 × (1 − 0.2) = 12.6 a year, and with 60 % resettlement housing
     as well 15.75 × (1 − 0.6 − 0.2) = 3.15."""
-    tax = {**CN, "property_tax_ad_valorem_share": 0.5, "community_services_share": 0.2,
-           "land_use_tax_area": 10000}
+    tax = {
+        **CN,
+        "property_tax_ad_valorem_share": 0.5,
+        "community_services_share": 0.2,
+        "land_use_tax_area": 10000,
+    }
     led = run_with(tax=tax, investment=[WORKS_1090, LAND_500]).ledger
     assert_allclose(led["tax.property_ad_valorem"][0], 3.8178 * OPERATING, rtol=1e-12)
     assert_allclose(led["tax.land_use"][0], 12.6 * OPERATING, rtol=1e-12)
-    both = run_with(tax={**tax, "resettlement_housing_share": 0.6},
-                    investment=[WORKS_1090, LAND_500]).ledger
+    both = run_with(
+        tax={**tax, "resettlement_housing_share": 0.6}, investment=[WORKS_1090, LAND_500]
+    ).ledger
     assert_allclose(both["tax.land_use"][0], 3.15 * OPERATING, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
     ("extra", "words"),
-    [({"community_services_share": 0.6}, "property_tax_ad_valorem_share 0.5"),
-     ({"community_services_share": 0.5, "resettlement_housing_share": 0.6},
-      "resettlement_housing_share 0.6")],
+    [
+        ({"community_services_share": 0.6}, "property_tax_ad_valorem_share 0.5"),
+        (
+            {"community_services_share": 0.5, "resettlement_housing_share": 0.6},
+            "resettlement_housing_share 0.6",
+        ),
+    ],
 )
 def test_community_share_beyond_its_bounds_is_refused(extra: dict[str, float], words: str) -> None:
     tax = {**CN, "property_tax_ad_valorem_share": 0.5, **extra}

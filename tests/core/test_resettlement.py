@@ -16,11 +16,22 @@ from renewfin.testing import minimal_spec
 
 
 def _flats(**resettlement: Any) -> dict[str, Any]:
-    return {"name": "安置房", "kind": "sale", "quantity": 200, "quantity_unit": "户",
-            "unit_price": 3000.0, "price_per": "once", "schedule": [0.5, 0.5],
-            "vat_method": "exempt",
-            "resettlement": {"area_per_household": 90, "entitled_area": 75,
-                             "cost_item": "建安工程", **resettlement}}
+    return {
+        "name": "安置房",
+        "kind": "sale",
+        "quantity": 200,
+        "quantity_unit": "户",
+        "unit_price": 3000.0,
+        "price_per": "once",
+        "schedule": [0.5, 0.5],
+        "vat_method": "exempt",
+        "resettlement": {
+            "area_per_household": 90,
+            "entitled_area": 75,
+            "cost_item": "建安工程",
+            **resettlement,
+        },
+    }
 
 
 def test_allocation_cost_and_price_difference() -> None:

@@ -14,8 +14,14 @@ from renewfin.engine import run
 from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
-PARKING = {"name": "停车位", "kind": "parking", "quantity": 200, "unit_price": 250,
-           "price_per": "month", "utilisation": 0.8}
+PARKING = {
+    "name": "停车位",
+    "kind": "parking",
+    "quantity": 200,
+    "unit_price": 250,
+    "price_per": "month",
+    "utilisation": 0.8,
+}
 
 
 def revenue(stream: dict[str, Any], **overrides: Any) -> np.ndarray:
@@ -30,20 +36,27 @@ def test_quantity_price_utilisation_ramp_and_growth_steps() -> None:
     # price +3 % a year stepped every 2 years: index 1.03^(2 × floor(k / 2)).
     base = 200 * 250 * 12 * 0.8 / 10_000
     assert base == 48.0
-    expected = [0, 0,
-                base * 0.5, base * 0.75,
-                base * 1.03**2, base * 1.03**2,
-                base * 1.03**4, base * 1.03**4,
-                base * 1.03**6, base * 1.03**6]
-    got = revenue({**PARKING, "ramp_up": [0.5, 0.75], "growth_rate": 0.03,
-                   "growth_every_years": 2})
+    expected = [
+        0,
+        0,
+        base * 0.5,
+        base * 0.75,
+        base * 1.03**2,
+        base * 1.03**2,
+        base * 1.03**4,
+        base * 1.03**4,
+        base * 1.03**6,
+        base * 1.03**6,
+    ]
+    got = revenue({**PARKING, "ramp_up": [0.5, 0.75], "growth_rate": 0.03, "growth_every_years": 2})
     assert_allclose(got, expected, rtol=1e-12)
 
 
 def test_utilised_units_line() -> None:
     # Units = 200 × 0.8 × ramp: 80, 120, then 160 a year while active.
-    res = run(validate_data(ProjectSpec, minimal_spec(
-        revenues=[{**PARKING, "ramp_up": [0.5, 0.75]}])))
+    res = run(
+        validate_data(ProjectSpec, minimal_spec(revenues=[{**PARKING, "ramp_up": [0.5, 0.75]}]))
+    )
     assert_allclose(res.ledger["revenue.units[停车位]"][0], [0, 0, 80, 120] + [160] * 6)
     assert res.ledger.item("revenue.units[停车位]").unit == "unit"
 
@@ -63,10 +76,15 @@ def test_growth_from_project_start() -> None:
         (0.05, "month", "万元", 100 * 0.05 * 12),  # 60 万元
     ],
 )
-def test_price_bases_and_currencies(price: float, per: str, currency: str,
-                                    annual: float) -> None:
-    stream = {"name": "广告位", "kind": "advertising", "quantity": 100, "unit_price": price,
-              "price_per": per, "price_currency": currency}
+def test_price_bases_and_currencies(price: float, per: str, currency: str, annual: float) -> None:
+    stream = {
+        "name": "广告位",
+        "kind": "advertising",
+        "quantity": 100,
+        "unit_price": price,
+        "price_per": per,
+        "price_currency": currency,
+    }
     assert_allclose(revenue(stream), [0, 0] + [annual] * 8, rtol=1e-12)
 
 
@@ -86,8 +104,12 @@ def test_start_after_completion_and_end_year() -> None:
 def test_stream_of_an_earlier_phase() -> None:
     # A stream tied to 一期 (completes at year 2) while 二期 completes at year 4; by default
     # a stream starts when the last phase completes.
-    phases = {"phases": [{"name": "一期", "duration_years": 2},
-                         {"name": "二期", "start_year": 2, "duration_years": 2}]}
+    phases = {
+        "phases": [
+            {"name": "一期", "duration_years": 2},
+            {"name": "二期", "start_year": 2, "duration_years": 2},
+        ]
+    }
     got = revenue({**PARKING, "phase": "一期"}, timeline=phases)
     assert_allclose(got, [0, 0] + [48.0] * 8)
     assert_allclose(revenue(PARKING, timeline=phases), [0, 0, 0, 0] + [48.0] * 6)
@@ -103,34 +125,60 @@ def test_one_off_sale_schedule() -> None:
     # 10,000 m² at 8,000 元/m², sold 30 % / 70 % in the first two years after completion,
     # price +5 % a year: 10,000 × 0.3 × 8,000 = 2,400 万元; 10,000 × 0.7 × 8,000 × 1.05 =
     # 5,880 万元. Units sold: 3,000 and 7,000 m².
-    sale = {"name": "住宅销售", "kind": "sale", "quantity": 10_000, "quantity_unit": "m²",
-            "unit_price": 8000, "price_per": "once", "schedule": [0.3, 0.7],
-            "growth_rate": 0.05}
+    sale = {
+        "name": "住宅销售",
+        "kind": "sale",
+        "quantity": 10_000,
+        "quantity_unit": "m²",
+        "unit_price": 8000,
+        "price_per": "once",
+        "schedule": [0.3, 0.7],
+        "growth_rate": 0.05,
+    }
     res = run(validate_data(ProjectSpec, minimal_spec(revenues=[sale])))
-    assert_allclose(res.ledger["revenue.stream[住宅销售]"][0],
-                    [0, 0, 2400, 5880, 0, 0, 0, 0, 0, 0], rtol=1e-12)
-    assert_allclose(res.ledger["revenue.units[住宅销售]"][0],
-                    [0, 0, 3000, 7000, 0, 0, 0, 0, 0, 0], rtol=1e-12)
+    assert_allclose(
+        res.ledger["revenue.stream[住宅销售]"][0], [0, 0, 2400, 5880, 0, 0, 0, 0, 0, 0], rtol=1e-12
+    )
+    assert_allclose(
+        res.ledger["revenue.units[住宅销售]"][0], [0, 0, 3000, 7000, 0, 0, 0, 0, 0, 0], rtol=1e-12
+    )
     # Quarterly: each year's sales spread evenly over its quarters.
-    q = run(validate_data(ProjectSpec, minimal_spec(
-        revenues=[sale], timeline={"periodicity": "quarterly"})))
-    assert_allclose(q.ledger["revenue.stream[住宅销售]"][0, 8:17],
-                    [600] * 4 + [1470] * 4 + [0], rtol=1e-12)
+    q = run(
+        validate_data(
+            ProjectSpec, minimal_spec(revenues=[sale], timeline={"periodicity": "quarterly"})
+        )
+    )
+    assert_allclose(
+        q.ledger["revenue.stream[住宅销售]"][0, 8:17], [600] * 4 + [1470] * 4 + [0], rtol=1e-12
+    )
 
 
 def test_total_is_the_sum_of_streams() -> None:
     # 48 (parking) + 30 (advertising, 100 × 3,000 元/year) = 78 a year.
-    ads = {"name": "广告位", "kind": "advertising", "quantity": 100, "unit_price": 3000,
-           "price_per": "year"}
+    ads = {
+        "name": "广告位",
+        "kind": "advertising",
+        "quantity": 100,
+        "unit_price": 3000,
+        "price_per": "year",
+    }
     res = run(validate_data(ProjectSpec, minimal_spec(revenues=[PARKING, ads])))
     assert_allclose(res.ledger["revenue.total"][0], [0, 0] + [78.0] * 8, rtol=1e-12)
     assert res.values["total_revenue"][0] == pytest.approx(78 * 8)
 
 
-LAND = {"name": "土地出让", "kind": "land_transfer", "quantity": 30, "quantity_unit": "亩",
-        "unit_price": 150, "price_currency": "万元", "price_per": "once",
-        "schedule": [0.6, 0.4], "land_cost_rate": 0.4,
-        "set_asides": {"land_fund": 0.02, "agriculture": 0.01}}
+LAND = {
+    "name": "土地出让",
+    "kind": "land_transfer",
+    "quantity": 30,
+    "quantity_unit": "亩",
+    "unit_price": 150,
+    "price_currency": "万元",
+    "price_per": "once",
+    "schedule": [0.6, 0.4],
+    "land_cost_rate": 0.4,
+    "set_asides": {"land_fund": 0.02, "agriculture": 0.01},
+}
 
 
 def test_land_transfer_set_asides_each_on_its_base() -> None:
@@ -147,12 +195,13 @@ def test_land_transfer_set_asides_each_on_its_base() -> None:
     assert_allclose(led["revenue.land_gross[土地出让]"][0], pad(2700, 1800), rtol=1e-12)
     assert_allclose(led["revenue.land_net_income[土地出让]"][0], pad(1620, 1080), rtol=1e-12)
     for name in ("农田水利建设资金", "教育资金", "保障性安居工程资金"):
-        assert_allclose(led[f"revenue.set_aside[土地出让][{name}]"][0], pad(162, 108),
-                        rtol=1e-12)
-    assert_allclose(led["revenue.set_aside[土地出让][国有土地收益基金]"][0], pad(54, 36),
-                    rtol=1e-12)
-    assert_allclose(led["revenue.set_aside[土地出让][农业土地开发资金]"][0], pad(27, 18),
-                    rtol=1e-12)
+        assert_allclose(led[f"revenue.set_aside[土地出让][{name}]"][0], pad(162, 108), rtol=1e-12)
+    assert_allclose(
+        led["revenue.set_aside[土地出让][国有土地收益基金]"][0], pad(54, 36), rtol=1e-12
+    )
+    assert_allclose(
+        led["revenue.set_aside[土地出让][农业土地开发资金]"][0], pad(27, 18), rtol=1e-12
+    )
     assert_allclose(led["revenue.stream[土地出让]"][0], pad(2133, 1422), rtol=1e-12)
 
 

@@ -13,8 +13,15 @@ from renewfin.spec.project import CityTier
 from renewfin.spec.tax import TaxSpec, resolve_tax
 from renewfin.testing import minimal_spec
 
-LOAN = {"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 8, "grace_years": 2,
-        "upfront_fee_rate": 0.01, "sizing": {"amount": 600}}
+LOAN = {
+    "name": "L",
+    "rate_type": "fixed",
+    "rate": 0.05,
+    "tenor_years": 8,
+    "grace_years": 2,
+    "upfront_fee_rate": 0.01,
+    "sizing": {"amount": 600},
+}
 
 
 def test_preset_rate_is_the_statutory_one() -> None:
@@ -26,8 +33,9 @@ def test_preset_rate_is_the_statutory_one() -> None:
 def test_paid_with_the_up_front_fee_by_hand() -> None:
     # Facility 600 (amount bound): stamp duty 600 × 0.00005 = 0.03 in period 0, paid with
     # the 1 % fee: up-front fee line 600 × 1.005 % = 6.03.
-    data = minimal_spec(tax={"preset": "none", "stamp_duty_loan_rate": 0.00005},
-                        funding={"loans": [LOAN]})
+    data = minimal_spec(
+        tax={"preset": "none", "stamp_duty_loan_rate": 0.00005}, funding={"loans": [LOAN]}
+    )
     res = run(validate_data(ProjectSpec, data))
     led = res.ledger
     assert_allclose(led["tax.stamp_loan"][0], [0.03] + [0.0] * 9, rtol=1e-12, atol=1e-15)

@@ -19,8 +19,9 @@ from renewfin.spec import ProjectSpec, validate_data
 from renewfin.testing import minimal_spec
 
 CN = {"preset": "cn_default"}
-WORKS_1090 = [{"name": "建安工程", "category": "construction", "amount": 1090,
-               "schedule": [0.4, 0.6]}]
+WORKS_1090 = [
+    {"name": "建安工程", "category": "construction", "amount": 1090, "schedule": [0.4, 0.6]}
+]
 
 
 def run_with(**overrides: Any) -> Result:
@@ -71,24 +72,30 @@ def test_engine_vat_credit_surcharges_hand_table() -> None:
     #   8   21.6      6       0        15.6    15.6        0
     #   9   21.6      6       0        15.6    15.6        0
     # Surcharges: 12 % of VAT paid = 0.432, 1.872, 1.872.
-    res = run_with(tax=CN, investment=WORKS_1090,
-                   opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}])
+    res = run_with(
+        tax=CN,
+        investment=WORKS_1090,
+        opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}],
+    )
     led = res.ledger
     assert_allclose(led["tax.output_vat"][0], [0, 0] + [21.6] * 8, rtol=1e-12)
     assert_allclose(led["tax.input_vat"][0], [36, 54] + [6] * 8, rtol=1e-12)
-    assert_allclose(led["tax.vat_credit"][0],
-                    [36, 90, 74.4, 58.8, 43.2, 27.6, 12.0, 0, 0, 0], atol=1e-9)
+    assert_allclose(
+        led["tax.vat_credit"][0], [36, 90, 74.4, 58.8, 43.2, 27.6, 12.0, 0, 0, 0], atol=1e-9
+    )
     assert_allclose(led["tax.vat_payable"][0], [0] * 7 + [3.6, 15.6, 15.6], atol=1e-9)
     assert_allclose(led["tax.surcharges"][0], [0] * 7 + [0.432, 1.872, 1.872], atol=1e-9)
 
 
-@pytest.mark.parametrize(("tier", "rate"), [("city", 0.07 + 0.03 + 0.02),
-                                            ("county", 0.05 + 0.03 + 0.02),
-                                            ("other", 0.01 + 0.03 + 0.02)])
+@pytest.mark.parametrize(
+    ("tier", "rate"),
+    [("city", 0.07 + 0.03 + 0.02), ("county", 0.05 + 0.03 + 0.02), ("other", 0.01 + 0.03 + 0.02)],
+)
 def test_surcharges_by_city_tier(tier: str, rate: float) -> None:
     # No input VAT (preset rates with works input VAT set to 0): VAT paid = 21.6 a year.
-    res = run_with(project={"city_tier": tier},
-                   tax={**CN, "capex_input_vat_rates": {"construction": 0.0}})
+    res = run_with(
+        project={"city_tier": tier}, tax={**CN, "capex_input_vat_rates": {"construction": 0.0}}
+    )
     assert_allclose(res.ledger["tax.vat_payable"][0], [0, 0] + [21.6] * 8, rtol=1e-12)
     assert_allclose(res.ledger["tax.surcharges"][0], [0, 0] + [21.6 * rate] * 8, rtol=1e-12)
 
@@ -100,20 +107,28 @@ def test_property_tax_on_rent() -> None:
     # Rent: 1000 m² × 50 元/m²/month × 12 = 60 万元 a year; 房产税 12 % = 7.2. Housing let
     # to individuals at 4 %: 2.4. Parking bears no rental property tax.
     shops = {"name": "商铺", "kind": "rent", "quantity": 1000, "unit_price": 50}
-    flats = {"name": "公寓", "kind": "rent", "quantity": 1000, "unit_price": 50,
-             "property_tax_rate": 0.04}
+    flats = {
+        "name": "公寓",
+        "kind": "rent",
+        "quantity": 1000,
+        "unit_price": 50,
+        "property_tax_rate": 0.04,
+    }
     parking = minimal_spec()["revenues"][0]
     res = run_with(tax=CN, revenues=[shops, flats, parking])
-    assert_allclose(res.ledger["tax.property_rental"][0], [0, 0] + [7.2 + 2.4] * 8,
-                    rtol=1e-12)
+    assert_allclose(res.ledger["tax.property_rental"][0], [0, 0] + [7.2 + 2.4] * 8, rtol=1e-12)
 
 
 def test_property_tax_ad_valorem_on_self_used_share() -> None:
     # 从价: original value 1000 × 1.2 % × (1 − 30 %) × 50 % self-used = 4.2 a year.
-    res = run_with(tax={**CN, "property_tax_ad_valorem_share": 0.5,
-                        "capex_input_vat_rates": {"construction": 0.0}})
-    assert_allclose(res.ledger["tax.property_ad_valorem"][0], [0, 0] + [4.2] * 8,
-                    rtol=1e-12)
+    res = run_with(
+        tax={
+            **CN,
+            "property_tax_ad_valorem_share": 0.5,
+            "capex_input_vat_rates": {"construction": 0.0},
+        }
+    )
+    assert_allclose(res.ledger["tax.property_ad_valorem"][0], [0, 0] + [4.2] * 8, rtol=1e-12)
     total = res.ledger["tax.taxes_and_surcharges"][0]
     stamp = res.ledger["tax.stamp_duty"][0]  # 印花税 (tests/core/test_land_use_stamp_deed.py)
     assert_allclose(total, res.ledger["tax.surcharges"][0] + 4.2 * (np.arange(10) >= 2) + stamp)
@@ -185,10 +200,15 @@ def test_engine_adjusted_income_tax_carries_construction_losses() -> None:
     ebit = 240 - 1000 * 0.95 / 30
     led = res.ledger
     assert_allclose(led["pl.ebit_pre_financing"][0], [-100, -100] + [ebit] * 8, rtol=1e-12)
-    assert_allclose(led["tax.adjusted_income_tax"][0],
-                    [0, 0, 0.25 * (ebit - 200)] + [0.25 * ebit] * 7, rtol=1e-12)
-    assert_allclose(led["cf.project.after_tax"][0],
-                    led["cf.project.pre_tax"][0] - led["tax.adjusted_income_tax"][0])
+    assert_allclose(
+        led["tax.adjusted_income_tax"][0],
+        [0, 0, 0.25 * (ebit - 200)] + [0.25 * ebit] * 7,
+        rtol=1e-12,
+    )
+    assert_allclose(
+        led["cf.project.after_tax"][0],
+        led["cf.project.pre_tax"][0] - led["tax.adjusted_income_tax"][0],
+    )
 
 
 @settings(max_examples=60, deadline=None)

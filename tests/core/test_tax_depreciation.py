@@ -26,8 +26,11 @@ TAX = {"preset": "none", "income_tax_rate": 0.25}
 
 
 def building(**extra: Any) -> dict[str, Any]:
-    return {"depreciation": {"classes": [
-        {"name": "building", "life_years": 10, "residual_rate": 0.05, **extra}]}}
+    return {
+        "depreciation": {
+            "classes": [{"name": "building", "life_years": 10, "residual_rate": 0.05, **extra}]
+        }
+    }
 
 
 def run_with(**overrides: Any) -> Result:
@@ -65,13 +68,17 @@ def test_default_classes_carry_their_categories() -> None:
     (machinery, 10), land_use_right 40 yr (intangible, 10): tax lives equal the book lives."""
     spec = validate_data(ProjectSpec, minimal_spec())
     assert [(c.name, c.tax_life) for c in spec.depreciation.classes] == [
-        ("building", 30.0), ("equipment", 10.0), ("land_use_right", 40.0)]
+        ("building", 30.0),
+        ("equipment", 10.0),
+        ("land_use_right", 40.0),
+    ]
 
 
 def test_tax_life_below_the_statutory_minimum_names_the_field() -> None:
     with pytest.raises(SpecError, match=r"tax_life_years.*minimum of 20 years.*got 15"):
-        validate_data(ProjectSpec, minimal_spec(**building(
-            tax_category="buildings", tax_life_years=15)))
+        validate_data(
+            ProjectSpec, minimal_spec(**building(tax_category="buildings", tax_life_years=15))
+        )
 
 
 def test_deferred_tax_asset_disclosed_by_hand() -> None:

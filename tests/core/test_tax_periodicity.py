@@ -46,23 +46,45 @@ REFUND_HOLDERS = ("tax.land_appreciation", "tax.taxes_and_surcharges")
 negative when the prepayment exceeds the tax due)."""
 
 
-def project(rent: float, price: float, opex: float, growth: float, area: float,
-            self_used: float, land: float, periodicity: str) -> Result:
+def project(
+    rent: float,
+    price: float,
+    opex: float,
+    growth: float,
+    area: float,
+    self_used: float,
+    land: float,
+    periodicity: str,
+) -> Result:
     data: dict[str, Any] = minimal_spec(
         timeline={"periodicity": periodicity},
-        tax={"preset": "cn_default", "land_use_tax_area": area,
-             "property_tax_ad_valorem_share": self_used,
-             "land_appreciation": {"prepayment_rate": 0.02}},
+        tax={
+            "preset": "cn_default",
+            "land_use_tax_area": area,
+            "property_tax_ad_valorem_share": self_used,
+            "land_appreciation": {"prepayment_rate": 0.02},
+        },
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": 1000.0,
-             "schedule": [0.4, 0.6]},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1000.0,
+                "schedule": [0.4, 0.6],
+            },
             {"name": "土地出让金", "category": "land", "amount": land, "schedule": [1.0]},
         ],
         revenues=[
             minimal_spec()["revenues"][0],
             {"name": "商铺", "kind": "rent", "quantity": 1000, "unit_price": rent},
-            {"name": "住宅销售", "kind": "sale", "quantity": 1000, "unit_price": price,
-             "price_per": "once", "schedule": [0.5, 0.5], "start_after_years": 1},
+            {
+                "name": "住宅销售",
+                "kind": "sale",
+                "quantity": 1000,
+                "unit_price": price,
+                "price_per": "once",
+                "schedule": [0.5, 0.5],
+                "start_after_years": 1,
+            },
         ],
         opex=[{"name": "运营管理", "amount": opex, "growth_rate": growth}],
     )
@@ -87,14 +109,20 @@ def by_year(res: Result, id: str) -> np.ndarray:
     land=st.floats(0.0, 800.0),
 )
 def test_quarterly_pays_each_tax_of_the_annual_year_and_none_is_negative(
-    rent: float, price: float, opex: float, growth: float, area: float, self_used: float,
+    rent: float,
+    price: float,
+    opex: float,
+    growth: float,
+    area: float,
+    self_used: float,
     land: float,
 ) -> None:
     args = (rent, price, opex, growth, area, self_used, land)
     annual, quarterly = project(*args, "annual"), project(*args, "quarterly")
     for id in TAXES:
-        assert_allclose(by_year(quarterly, id), by_year(annual, id), rtol=1e-9, atol=1e-9,
-                        err_msg=id)
+        assert_allclose(
+            by_year(quarterly, id), by_year(annual, id), rtol=1e-9, atol=1e-9, err_msg=id
+        )
     for res in (annual, quarterly):
         led = res.ledger
         for id in TAXES:

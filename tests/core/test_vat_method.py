@@ -24,8 +24,12 @@ from renewfin.spec import ProjectSpec, SpecError, validate_data
 from renewfin.testing import minimal_spec
 
 CN = {"preset": "cn_default"}
-WORKS_1090 = {"name": "建安工程", "category": "construction", "amount": 1090,
-              "schedule": [0.4, 0.6]}
+WORKS_1090 = {
+    "name": "建安工程",
+    "category": "construction",
+    "amount": 1090,
+    "schedule": [0.4, 0.6],
+}
 PARKING = minimal_spec()["revenues"][0]  # 240 万元 a year excl. VAT from year 2
 RENT = {"name": "商铺", "kind": "rent", "quantity": 1000, "unit_price": 50}  # 60 a year
 OPERATING = np.arange(10) >= 2
@@ -42,8 +46,9 @@ def test_all_streams_simplified_no_input_credit_vat_in_the_asset_cost() -> None:
     # The works' 90 of input VAT (1090 × 9/109) is not credited (增值税法 第二十二条(一)):
     # the building's original value stays 1090, depreciated over 30 years to 5 %:
     # 1090 × 0.95 / 30 = 34.516 666… a year.
-    res = run_with(tax=CN, investment=[WORKS_1090],
-                   revenues=[{**PARKING, "vat_method": "simplified"}])
+    res = run_with(
+        tax=CN, investment=[WORKS_1090], revenues=[{**PARKING, "vat_method": "simplified"}]
+    )
     led = res.ledger
     assert_allclose(led["tax.output_vat"][0], 12.0 * OPERATING, rtol=1e-12)
     assert not led["capex.input_vat"].any()
@@ -68,17 +73,21 @@ def test_simplified_stream_beside_a_general_one_apportions_opex_input_vat() -> N
     #   5   24.6    4.8     30.6      −10.8      0       10.8
     #   6   24.6    4.8     10.8        9.0     9.0       0
     #   7–9 24.6    4.8       0        19.8    19.8       0
-    res = run_with(tax=CN, investment=[WORKS_1090],
-                   revenues=[PARKING, {**RENT, "vat_method": "simplified"}],
-                   opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}])
+    res = run_with(
+        tax=CN,
+        investment=[WORKS_1090],
+        revenues=[PARKING, {**RENT, "vat_method": "simplified"}],
+        opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}],
+    )
     led = res.ledger
     assert_allclose(led["tax.output_vat"][0], 24.6 * OPERATING, rtol=1e-12)
     assert_allclose(led["opex.vat_not_creditable"][0], 1.2 * OPERATING, rtol=1e-12)
     assert_allclose(led["opex.total"][0], 101.2 * OPERATING, rtol=1e-12)
     assert_allclose(led["opex.input_vat"][0], 4.8 * OPERATING, rtol=1e-12)
     assert_allclose(led["tax.input_vat"][0], [36, 54] + [4.8] * 8, rtol=1e-12)
-    assert_allclose(led["tax.vat_credit"][0], [36, 90, 70.2, 50.4, 30.6, 10.8, 0, 0, 0, 0],
-                    atol=1e-9)
+    assert_allclose(
+        led["tax.vat_credit"][0], [36, 90, 70.2, 50.4, 30.6, 10.8, 0, 0, 0, 0], atol=1e-9
+    )
     assert_allclose(led["tax.vat_payable"][0], [0] * 6 + [9.0] + [19.8] * 3, atol=1e-9)
     # Cash paid for operating costs is unchanged: 100 + 6 either way.
     assert_allclose((led["opex.total"] + led["opex.input_vat"])[0], 106 * OPERATING)
@@ -86,8 +95,10 @@ def test_simplified_stream_beside_a_general_one_apportions_opex_input_vat() -> N
 
 def test_simplified_levy_rate_override_by_kind() -> None:
     # tax.simplified_vat_rates sets the levy rate of a kind: parking at 3 %: 240 × 3 % = 7.2.
-    res = run_with(tax={**CN, "simplified_vat_rates": {"parking": 0.03}},
-                   revenues=[{**PARKING, "vat_method": "simplified"}])
+    res = run_with(
+        tax={**CN, "simplified_vat_rates": {"parking": 0.03}},
+        revenues=[{**PARKING, "vat_method": "simplified"}],
+    )
     assert_allclose(res.ledger["tax.output_vat"][0], 7.2 * OPERATING, rtol=1e-12)
 
 
@@ -97,10 +108,16 @@ def test_works_handed_over_earn_no_credit_and_are_not_depreciated() -> None:
     # 90 × (40 %, 60 %) = 36, 54; depreciation 1000 × 0.95 / 30 = 31.666… a year; the
     # handed-over works are recorded apart: 545 × (40 %, 60 %) = 218, 327.
     # 房产税 从价 on the kept building only: 1000 × 1.2 % × (1 − 30 %) × 50 % = 4.2 a year.
-    facade = {"name": "外立面", "category": "construction", "amount": 545,
-              "schedule": [0.4, 0.6], "ownership": "residents"}
-    res = run_with(tax={**CN, "property_tax_ad_valorem_share": 0.5},
-                   investment=[WORKS_1090, facade])
+    facade = {
+        "name": "外立面",
+        "category": "construction",
+        "amount": 545,
+        "schedule": [0.4, 0.6],
+        "ownership": "residents",
+    }
+    res = run_with(
+        tax={**CN, "property_tax_ad_valorem_share": 0.5}, investment=[WORKS_1090, facade]
+    )
     led = res.ledger
     assert_allclose(led["capex.input_vat"][0], [36, 54] + [0] * 8, rtol=1e-12)
     assert_allclose(led["capex.handed_over"][0], [218, 327] + [0] * 8, rtol=1e-12)
@@ -142,8 +159,9 @@ def test_a_contingency_handed_over_to_the_government() -> None:
 
 @pytest.mark.parametrize("rate", [0.06, 0.09, 0.13])
 def test_a_general_rate_on_a_simplified_stream_is_refused(rate: float) -> None:
-    data = minimal_spec(tax=CN, revenues=[{**PARKING, "vat_method": "simplified",
-                                           "vat_rate": rate}])
+    data = minimal_spec(
+        tax=CN, revenues=[{**PARKING, "vat_method": "simplified", "vat_rate": rate}]
+    )
     with pytest.raises(SpecError) as err:
         validate_data(ProjectSpec, data)
     text = str(err.value)
@@ -161,10 +179,20 @@ def test_exempt_community_care_earns_no_vat_and_no_credit() -> None:
     # Community elderly-care income 60 exempt (2019年第76号 第一条): no output VAT; parking 240
     # at 9 % = 21.6. Opex input VAT 6 serving both: not credited 6 × 60 / 300 = 1.2 (36号 附件1
     # 第二十九条 counts exempt sales with simplified ones), credited 4.8.
-    care = {"name": "社区养老服务", "kind": "other", "quantity": 1, "unit_price": 600000,
-            "price_per": "year", "vat_method": "exempt"}
-    res = run_with(tax=CN, investment=[WORKS_1090], revenues=[PARKING, care],
-                   opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}])
+    care = {
+        "name": "社区养老服务",
+        "kind": "other",
+        "quantity": 1,
+        "unit_price": 600000,
+        "price_per": "year",
+        "vat_method": "exempt",
+    }
+    res = run_with(
+        tax=CN,
+        investment=[WORKS_1090],
+        revenues=[PARKING, care],
+        opex=[{"name": "外包", "amount": 100, "input_vat_rate": 0.06}],
+    )
     led = res.ledger
     assert_allclose(led["tax.output_vat"][0], 21.6 * OPERATING, rtol=1e-12)
     assert_allclose(led["opex.vat_not_creditable"][0], 1.2 * OPERATING, rtol=1e-12)
@@ -177,21 +205,33 @@ def test_community_care_income_counts_at_90_percent_for_income_tax() -> None:
     # keeps all 60) but not in taxable income: taxable = profit before tax − 6, and the
     # income tax 25 % × (taxable − losses used), e.g. 1.5 less than on the full income.
     # The adjusted income tax of the project cash flow deducts it too.
-    care = {"name": "社区养老服务", "kind": "other", "quantity": 1, "unit_price": 600000,
-            "price_per": "year", "vat_method": "exempt", "community_services": True}
+    care = {
+        "name": "社区养老服务",
+        "kind": "other",
+        "quantity": 1,
+        "unit_price": 600000,
+        "price_per": "year",
+        "vat_method": "exempt",
+        "community_services": True,
+    }
     res = run_with(tax=CN, investment=[WORKS_1090], revenues=[PARKING, care])
     led = res.ledger
     assert_allclose(led["tax.income_reduction"][0], 6.0 * OPERATING, rtol=1e-12)
-    assert_allclose(led["tax.taxable_income"][0],
-                    led["pl.profit_before_tax"][0] - 6.0 * OPERATING, atol=1e-9)
+    assert_allclose(
+        led["tax.taxable_income"][0], led["pl.profit_before_tax"][0] - 6.0 * OPERATING, atol=1e-9
+    )
     taxed = led["tax.taxable_income"][0] - led["tax.loss_used"][0]
     paying = led["tax.taxable_income"][0] > 0
     assert paying[2:].all()
     assert_allclose(led["tax.income_tax"][0][paying], 0.25 * taxed[paying], rtol=1e-12)
-    full = run_with(tax=CN, investment=[WORKS_1090],
-                    revenues=[PARKING, {**care, "community_services": False}]).ledger
-    assert_allclose(full["tax.adjusted_income_tax"][0] - led["tax.adjusted_income_tax"][0],
-                    1.5 * OPERATING, atol=1e-9)
+    full = run_with(
+        tax=CN, investment=[WORKS_1090], revenues=[PARKING, {**care, "community_services": False}]
+    ).ledger
+    assert_allclose(
+        full["tax.adjusted_income_tax"][0] - led["tax.adjusted_income_tax"][0],
+        1.5 * OPERATING,
+        atol=1e-9,
+    )
     assert_allclose(led["pl.profit_before_tax"][0], full["pl.profit_before_tax"][0], atol=1e-9)
 
 

@@ -28,8 +28,10 @@ from renewfin.spec import ProjectSpec, validate_data
 from renewfin.spec.errors import SpecError
 from renewfin.testing import minimal_spec
 
-OPEX = [{"name": "运营管理", "amount": 100.0},
-        {"name": "水电能耗", "amount": 50.0, "purchased": True}]
+OPEX = [
+    {"name": "运营管理", "amount": 100.0},
+    {"name": "水电能耗", "amount": 50.0, "purchased": True},
+]
 DAYS = {"receivable_days": 36, "inventory_days": 18, "cash_days": 18, "payable_days": 36}
 
 
@@ -69,9 +71,11 @@ def test_cash_leaves_out_repairs_unless_stated() -> None:
     maintenance staff wages stated ``wages_or_other: true``: cash base 100 + 10 = 110,
     现金 110 × 18 ÷ 360 = 5.5; 应收账款 (100 + 50 + 30 + 10) × 36 ÷ 360 = 19; 存货 2.5 and
     应付账款 5 as before; 流动资金 = 19 + 2.5 + 5.5 − 5 = 22."""
-    opex = [*OPEX, {"name": "日常维修", "amount": 30.0, "category": "maintenance"},
-            {"name": "维修人员工资", "amount": 10.0, "category": "maintenance",
-             "wages_or_other": True}]
+    opex = [
+        *OPEX,
+        {"name": "日常维修", "amount": 30.0, "category": "maintenance"},
+        {"name": "维修人员工资", "amount": 10.0, "category": "maintenance", "wages_or_other": True},
+    ]
     led = run_with(DAYS, opex=opex).ledger
     held = np.r_[0, 0, [1.0] * 7, 0]
     assert_allclose(led["opex.wages_other"][0], np.r_[0, 0, [110.0] * 8], rtol=1e-12)
@@ -83,11 +87,19 @@ def test_cash_leaves_out_repairs_unless_stated() -> None:
 @pytest.mark.parametrize(
     ("opex", "days", "field"),
     [
-        ([{"name": "运营管理", "amount": 100.0}],
-         {"receivable_days": 30, "inventory_days": 10}, "inventory_days"),
-        ([{"name": "水电能耗", "amount": 50.0, "purchased": True},
-          {"name": "日常维修", "amount": 30.0, "category": "maintenance"}],
-         {"receivable_days": 30, "cash_days": 10}, "cash_days"),
+        (
+            [{"name": "运营管理", "amount": 100.0}],
+            {"receivable_days": 30, "inventory_days": 10},
+            "inventory_days",
+        ),
+        (
+            [
+                {"name": "水电能耗", "amount": 50.0, "purchased": True},
+                {"name": "日常维修", "amount": 30.0, "category": "maintenance"},
+            ],
+            {"receivable_days": 30, "cash_days": 10},
+            "cash_days",
+        ),
     ],
 )
 def test_days_without_their_base_are_refused(
@@ -117,15 +129,20 @@ def test_payables_without_a_bought_in_cost_are_refused() -> None:
     """第三版 puts the payables on the bought-in materials, fuel and power: payable days
     with no operating cost marked ``purchased`` have no base."""
     with pytest.raises(SpecError, match=r"working_capital\.payable_days.*purchased: true.*got 30"):
-        validate_data(ProjectSpec, minimal_spec(
-            opex=[{"name": "运营管理", "amount": 100.0}],
-            working_capital={"receivable_days": 30, "payable_days": 30}))
+        validate_data(
+            ProjectSpec,
+            minimal_spec(
+                opex=[{"name": "运营管理", "amount": 100.0}],
+                working_capital={"receivable_days": 30, "payable_days": 30},
+            ),
+        )
 
 
 def test_payables_above_current_assets_are_refused() -> None:
     with pytest.raises(SpecError, match=r"working_capital\.payable_days.*got 90"):
-        validate_data(ProjectSpec, minimal_spec(working_capital={
-            "receivable_days": 30, "payable_days": 90}))
+        validate_data(
+            ProjectSpec, minimal_spec(working_capital={"receivable_days": 30, "payable_days": 90})
+        )
 
 
 @settings(max_examples=15, deadline=None)
@@ -142,11 +159,18 @@ def test_working_capital_recovered_equals_invested(
     """Property: the working capital recovered at the end equals the sum invested (第三版:
     回收流动资金 = 流动资金 in total), the balance is never negative, and the balance sheet
     balances."""
-    days = {"receivable_days": receivable, "inventory_days": inventory,
-            "payable_days": payable_share * (receivable + inventory)}
+    days = {
+        "receivable_days": receivable,
+        "inventory_days": inventory,
+        "payable_days": payable_share * (receivable + inventory),
+    }
     opex = [{"name": "运营管理", "amount": 100.0, "growth_rate": growth, "purchased": True}]
-    led = run(validate_data(ProjectSpec, minimal_spec(
-        opex=opex, working_capital=days, timeline={"periodicity": periodicity}))).ledger
+    led = run(
+        validate_data(
+            ProjectSpec,
+            minimal_spec(opex=opex, working_capital=days, timeline={"periodicity": periodicity}),
+        )
+    ).ledger
     assert_allclose(led["wc.recovery"].sum(), led["wc.investment"].sum(), rtol=1e-12, atol=1e-9)
     assert (led["wc.level"] >= -1e-12).all()
     assert_allclose(led["bs.check"], 0.0, atol=1e-8)

@@ -167,12 +167,25 @@ def reit(**changes: Any) -> dict[str, Any]:
 TAX_LIVES: dict[str, Any] = {
     "depreciation": {
         "classes": [
-            {"name": "building", "life_years": 15, "residual_rate": 0.05,
-             "tax_category": "buildings"},
-            {"name": "equipment", "life_years": 6, "residual_rate": 0.05,
-             "tax_category": "machinery"},
-            {"name": "land_use_right", "life_years": 40, "residual_rate": 0.0,
-             "tax_category": "intangible", "tax_life_years": 50},
+            {
+                "name": "building",
+                "life_years": 15,
+                "residual_rate": 0.05,
+                "tax_category": "buildings",
+            },
+            {
+                "name": "equipment",
+                "life_years": 6,
+                "residual_rate": 0.05,
+                "tax_category": "machinery",
+            },
+            {
+                "name": "land_use_right",
+                "life_years": 40,
+                "residual_rate": 0.0,
+                "tax_category": "intangible",
+                "tax_life_years": 50,
+            },
             {"name": "furniture", "life_years": 5, "tax_category": "tools"},
             {"name": "vehicles", "life_years": 4, "tax_category": "vehicles"},
             {"name": "computers", "life_years": 3, "tax_category": "electronics"},
@@ -642,8 +655,12 @@ CASES: list[Case] = [
                 BASE_INVESTMENT[0],
                 BASE_INVESTMENT[1],
                 merge_data(BASE_INVESTMENT[2], {"ownership": "residents"}),
-                {"name": "外立面改造", "category": "construction", "amount": 1500.0,
-                 "ownership": "residents"},
+                {
+                    "name": "外立面改造",
+                    "category": "construction",
+                    "amount": 1500.0,
+                    "ownership": "residents",
+                },
                 merge_data(BASE_INVESTMENT[3], {"ownership": "government"}),
             ],
             "tax": {"property_tax_ad_valorem_share": 0.5},
@@ -730,9 +747,16 @@ CASES: list[Case] = [
             plus_opex({"name": "特许经营权使用费", "basis": "revenue_share", "share": 0.03}),
             {"evaluation": {"include_residual_value": False}},
             {"project": {"implementing_entity_type": "private"}},
-            {"funding": {"government_payment": {
-                "model": "concession", "grantor": "市城管局", "term_years": 30,
-                "concession_fee": "特许经营权使用费"}}},
+            {
+                "funding": {
+                    "government_payment": {
+                        "model": "concession",
+                        "grantor": "市城管局",
+                        "term_years": 30,
+                        "concession_fee": "特许经营权使用费",
+                    }
+                }
+            },
         ),
     ),
     Case(
@@ -743,29 +767,47 @@ CASES: list[Case] = [
         {
             "revenues": [{**r, "end_year": 10} for r in BASE_REVENUES],
             "evaluation": {"include_residual_value": False},
-            "funding": {"government_payment": {
-                "model": "concession", "grantor": "市交通局", "term_years": 10,
-                "concession_fee_rate": 0.04}},
+            "funding": {
+                "government_payment": {
+                    "model": "concession",
+                    "grantor": "市交通局",
+                    "term_years": 10,
+                    "concession_fee_rate": 0.04,
+                }
+            },
         },
     ),
     Case(
         "payment-viability-gap",
         "可行性缺口补助 of 100 a year capped at 20 % of revenue, outside the new mechanism",
-        {"funding": {
-            "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
-                             {"name": "缺口补助", "use": "operating_subsidy", "amount": 100.0}],
-            "government_payment": {"model": "viability_gap", "gap_cap_share": 0.2,
-                                   "new_mechanism": False, "hand_back": False},
-        }},
+        {
+            "funding": {
+                "fiscal_funds": [
+                    *BASE["funding"]["fiscal_funds"],
+                    {"name": "缺口补助", "use": "operating_subsidy", "amount": 100.0},
+                ],
+                "government_payment": {
+                    "model": "viability_gap",
+                    "gap_cap_share": 0.2,
+                    "new_mechanism": False,
+                    "hand_back": False,
+                },
+            }
+        },
     ),
     Case(
         "payment-service-purchase",
         "政府购买服务 paid as an operating subsidy of 80 a year, to a 事业单位",
-        {"project": {"implementing_entity_type": "public_institution"}, "funding": {
-            "fiscal_funds": [*BASE["funding"]["fiscal_funds"],
-                             {"name": "购买服务", "use": "operating_subsidy", "amount": 80.0}],
-            "government_payment": {"model": "service_purchase"},
-        }},
+        {
+            "project": {"implementing_entity_type": "public_institution"},
+            "funding": {
+                "fiscal_funds": [
+                    *BASE["funding"]["fiscal_funds"],
+                    {"name": "购买服务", "use": "operating_subsidy", "amount": 80.0},
+                ],
+                "government_payment": {"model": "service_purchase"},
+            },
+        },
     ),
     Case(
         "land-set-asides",
@@ -773,21 +815,26 @@ CASES: list[Case] = [
         "of 收益, 保障性安居工程 15 % of 净收益, 国有土地收益基金 2 % and 农业土地开发资金 1 % of "
         "the gross income) and the land's cost 40 % of the gross, in a declared user-pays "
         "(使用者付费) project",
-        merged({"funding": {"government_payment": {"model": "user_pays"}},
-                "project": {"implementing_entity_type": "state_owned"}}, plus_revenues(
+        merged(
             {
-                "name": "土地出让",
-                "kind": "land_transfer",
-                "quantity": 30,
-                "quantity_unit": "亩",
-                "unit_price": 150.0,
-                "price_currency": "万元",
-                "price_per": "once",
-                "schedule": [0.6, 0.4],
-                "land_cost_rate": 0.4,
-                "set_asides": {"housing": 0.15, "land_fund": 0.02, "agriculture": 0.01},
-            }
-        )),
+                "funding": {"government_payment": {"model": "user_pays"}},
+                "project": {"implementing_entity_type": "state_owned"},
+            },
+            plus_revenues(
+                {
+                    "name": "土地出让",
+                    "kind": "land_transfer",
+                    "quantity": 30,
+                    "quantity_unit": "亩",
+                    "unit_price": 150.0,
+                    "price_currency": "万元",
+                    "price_per": "once",
+                    "schedule": [0.6, 0.4],
+                    "land_cost_rate": 0.4,
+                    "set_asides": {"housing": 0.15, "land_fund": 0.02, "agriculture": 0.01},
+                }
+            ),
+        ),
     ),
     Case(
         "land-booked-by-government",
@@ -796,11 +843,22 @@ CASES: list[Case] = [
         "management fee; the set-asides are the government's",
         merged(
             {"project": {"implementing_entity_type": "financing_platform"}},
-            plus_revenues({"name": "储备地块出让", "kind": "land_transfer", "quantity": 40,
-                           "quantity_unit": "亩", "unit_price": 120.0, "price_currency": "万元",
-                           "price_per": "once", "schedule": [0.5, 0.5], "set_aside_rate": 0.15,
-                           "land_cost_rate": 0.35, "booked_by": "government",
-                           "management_fee_rate": 0.02}),
+            plus_revenues(
+                {
+                    "name": "储备地块出让",
+                    "kind": "land_transfer",
+                    "quantity": 40,
+                    "quantity_unit": "亩",
+                    "unit_price": 120.0,
+                    "price_currency": "万元",
+                    "price_per": "once",
+                    "schedule": [0.5, 0.5],
+                    "set_aside_rate": 0.15,
+                    "land_cost_rate": 0.35,
+                    "booked_by": "government",
+                    "management_fee_rate": 0.02,
+                }
+            ),
         ),
     ),
     Case(
@@ -809,13 +867,31 @@ CASES: list[Case] = [
         "80 m² entitlement), the 差价 at 2,800 元/m² exempt from VAT, the flats' cost "
         "allocated from their own investment item",
         merged(
-            plus_investment({"name": "安置房建设", "category": "construction", "amount": 4500.0,
-                             "schedule": [0.5, 0.5]}),
-            plus_revenues({"name": "安置房差价", "kind": "sale", "quantity": 300,
-                           "quantity_unit": "户", "unit_price": 2800.0, "price_per": "once",
-                           "schedule": [0.6, 0.4], "vat_method": "exempt",
-                           "resettlement": {"area_per_household": 95, "entitled_area": 80,
-                                            "cost_item": "安置房建设"}}),
+            plus_investment(
+                {
+                    "name": "安置房建设",
+                    "category": "construction",
+                    "amount": 4500.0,
+                    "schedule": [0.5, 0.5],
+                }
+            ),
+            plus_revenues(
+                {
+                    "name": "安置房差价",
+                    "kind": "sale",
+                    "quantity": 300,
+                    "quantity_unit": "户",
+                    "unit_price": 2800.0,
+                    "price_per": "once",
+                    "schedule": [0.6, 0.4],
+                    "vat_method": "exempt",
+                    "resettlement": {
+                        "area_per_household": 95,
+                        "entitled_area": 80,
+                        "cost_item": "安置房建设",
+                    },
+                }
+            ),
         ),
     ),
     Case(
@@ -989,8 +1065,13 @@ CASES: list[Case] = [
             "investment": [
                 merge_data(BASE_INVESTMENT[0], {"phase": "一期"}),
                 merge_data(BASE_INVESTMENT[1], {"phase": "二期", "schedule": [0.5, 0.5]}),
-                {"name": "二期配套", "category": "construction", "amount": 3000.0,
-                 "phase": "二期", "schedule": [0.4, 0.6]},
+                {
+                    "name": "二期配套",
+                    "category": "construction",
+                    "amount": 3000.0,
+                    "phase": "二期",
+                    "schedule": [0.4, 0.6],
+                },
                 *BASE_INVESTMENT[2:],
             ],
             "price_contingency": {"rate": 0.02},
@@ -998,8 +1079,13 @@ CASES: list[Case] = [
             "funding": {
                 "fiscal_funds": [
                     {"name": "市级补助", "use": "capital_grant", "amount": 1500.0},
-                    {"name": "贴息", "use": "interest_subsidy", "loan": LOAN, "share": 0.3,
-                     "taxable": False},
+                    {
+                        "name": "贴息",
+                        "use": "interest_subsidy",
+                        "loan": LOAN,
+                        "share": 0.3,
+                        "taxable": False,
+                    },
                 ],
                 "loans": [loan(tenor_years=12, grace_years=4)],
             },
@@ -1089,8 +1175,9 @@ CASES: list[Case] = [
         "60 % of the land and works resettlement housing (财税〔2013〕101号): exempt from the "
         "land-use tax and the stamp duty on its construction contracts and land deed",
         merged(
-            plus_investment({"name": "安置房用地", "category": "land", "amount": 1500.0,
-                             "schedule": [1.0]}),
+            plus_investment(
+                {"name": "安置房用地", "category": "land", "amount": 1500.0, "schedule": [1.0]}
+            ),
             {"tax": {"land_use_tax_area": 20000, "resettlement_housing_share": 0.6}},
         ),
     ),
@@ -1099,8 +1186,14 @@ CASES: list[Case] = [
         "community elderly-care and childcare premises (2019年第76号): 15 % of the value, within "
         "the self-used 40 %, and of the land exempt from 房产税 从价 and the land-use tax, "
         "beside 30 % resettlement housing",
-        {"tax": {"property_tax_ad_valorem_share": 0.4, "community_services_share": 0.15,
-                 "land_use_tax_area": 20000, "resettlement_housing_share": 0.3}},
+        {
+            "tax": {
+                "property_tax_ad_valorem_share": 0.4,
+                "community_services_share": 0.15,
+                "land_use_tax_area": 20000,
+                "resettlement_housing_share": 0.3,
+            }
+        },
     ),
     Case(
         "vat-credit-refund",
@@ -1194,13 +1287,29 @@ CASES: list[Case] = [
         "not), invested as costs grow, recovered in the last year",
         merged(
             plus_opex(
-                {"name": "公共能耗", "basis": "fixed", "amount": 40.0, "purchased": True,
-                 "wages_or_other": False},
-                {"name": "维修人工", "basis": "fixed", "amount": 20.0,
-                 "category": "maintenance", "wages_or_other": True},
+                {
+                    "name": "公共能耗",
+                    "basis": "fixed",
+                    "amount": 40.0,
+                    "purchased": True,
+                    "wages_or_other": False,
+                },
+                {
+                    "name": "维修人工",
+                    "basis": "fixed",
+                    "amount": 20.0,
+                    "category": "maintenance",
+                    "wages_or_other": True,
+                },
             ),
-            {"working_capital": {"receivable_days": 30, "inventory_days": 15,
-                                 "cash_days": 10, "payable_days": 20}},
+            {
+                "working_capital": {
+                    "receivable_days": 30,
+                    "inventory_days": 15,
+                    "cash_days": 10,
+                    "payable_days": 20,
+                }
+            },
         ),
     ),
     Case(
@@ -1208,8 +1317,10 @@ CASES: list[Case] = [
         "流动资金 on quarterly periods, recovered at a REIT exit",
         merged(
             WC_POWER,
-            {"timeline": {"periodicity": "quarterly"},
-             "working_capital": {"receivable_days": 45, "payable_days": 30}},
+            {
+                "timeline": {"periodicity": "quarterly"},
+                "working_capital": {"receivable_days": 45, "payable_days": 30},
+            },
             reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
         ),
     ),
@@ -1217,28 +1328,56 @@ CASES: list[Case] = [
         "grant-net-method",
         "the base's capital grant by the net method (净额法: deducted from the assets' cost, "
         "企业会计准则第16号 第八条), 不征税收入",
-        {"funding": {"fiscal_funds": [
-            {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "grant_method": "net"}
-        ]}},
+        {
+            "funding": {
+                "fiscal_funds": [
+                    {
+                        "name": "市级补助",
+                        "use": "capital_grant",
+                        "amount": 1500.0,
+                        "grant_method": "net",
+                    }
+                ]
+            }
+        },
     ),
     Case(
         "grant-taxable",
         "the base's capital grant taxable when received (财税〔2008〕151号 第一条), the "
         "depreciation deductible in full",
-        {"funding": {"fiscal_funds": [
-            {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "taxable": True}
-        ]}},
+        {
+            "funding": {
+                "fiscal_funds": [
+                    {"name": "市级补助", "use": "capital_grant", "amount": 1500.0, "taxable": True}
+                ]
+            }
+        },
     ),
     Case(
         "grant-two-methods-reit-exit",
         "two capital grants, one gross and taxable, one net and 不征税收入, with a REIT exit "
         "(the unreleased grant goes to profit at the disposal)",
         merged(
-            {"funding": {"fiscal_funds": [
-                {"name": "市级补助", "use": "capital_grant", "amount": 900.0, "taxable": True},
-                {"name": "中央补助", "use": "capital_grant", "amount": 600.0,
-                 "grant_method": "net", "schedule": [1.0], "start_year": 1},
-            ]}},
+            {
+                "funding": {
+                    "fiscal_funds": [
+                        {
+                            "name": "市级补助",
+                            "use": "capital_grant",
+                            "amount": 900.0,
+                            "taxable": True,
+                        },
+                        {
+                            "name": "中央补助",
+                            "use": "capital_grant",
+                            "amount": 600.0,
+                            "grant_method": "net",
+                            "schedule": [1.0],
+                            "start_year": 1,
+                        },
+                    ]
+                }
+            },
             reit(asset_type="ownership", valuation="noi_cap", min_size_yi_yuan=0.5),
         ),
     ),
@@ -1248,14 +1387,28 @@ CASES: list[Case] = [
         "grant received six years before the works (derived, first in first out) and one "
         "with a stated unspent share, on semiannual periods",
         {
-            "timeline": {"periodicity": "semiannual", "horizon_years": 18,
-                         "phases": [{"name": "一期", "start_year": 6, "duration_years": 2}]},
-            "funding": {"fiscal_funds": [
-                {"name": "市级补助", "use": "capital_grant", "amount": 1500.0,
-                 "schedule": [1.0], "start_year": 0},
-                {"name": "中央补助", "use": "capital_grant", "amount": 500.0,
-                 "unspent_share": 0.2},
-            ]},
+            "timeline": {
+                "periodicity": "semiannual",
+                "horizon_years": 18,
+                "phases": [{"name": "一期", "start_year": 6, "duration_years": 2}],
+            },
+            "funding": {
+                "fiscal_funds": [
+                    {
+                        "name": "市级补助",
+                        "use": "capital_grant",
+                        "amount": 1500.0,
+                        "schedule": [1.0],
+                        "start_year": 0,
+                    },
+                    {
+                        "name": "中央补助",
+                        "use": "capital_grant",
+                        "amount": 500.0,
+                        "unspent_share": 0.2,
+                    },
+                ]
+            },
         },
     ),
     Case(
@@ -1559,16 +1712,31 @@ CASES: list[Case] = [
         merged(
             loans(
                 loan(sizing={"gearing": 0.25, "dscr": None}),
-                loan(name="商业银行贷款", rate_type="fixed", rate=0.036, spread=0.0,
-                     construction_interest="paid", sizing={"gearing": 0.15, "dscr": None},
-                     lender=None),
+                loan(
+                    name="商业银行贷款",
+                    rate_type="fixed",
+                    rate=0.036,
+                    spread=0.0,
+                    construction_interest="paid",
+                    sizing={"gearing": 0.15, "dscr": None},
+                    lender=None,
+                ),
                 drawdown="debt_first",
             ),
-            {"funding": {"fiscal_funds": [
-                {"name": "市级补助", "use": "capital_grant", "amount": 1500.0},
-                {"name": "贴息", "use": "interest_subsidy", "loan": "商业银行贷款", "share": 0.5,
-                 "years": 4},
-            ]}},
+            {
+                "funding": {
+                    "fiscal_funds": [
+                        {"name": "市级补助", "use": "capital_grant", "amount": 1500.0},
+                        {
+                            "name": "贴息",
+                            "use": "interest_subsidy",
+                            "loan": "商业银行贷款",
+                            "share": 0.5,
+                            "years": 4,
+                        },
+                    ]
+                }
+            },
         ),
     ),
     Case(
@@ -1581,8 +1749,16 @@ CASES: list[Case] = [
         "an end-issued bullet bond, 40 % refinanced at maturity",
         merged(
             {"timeline": {"horizon_years": 16}},
-            bonds(bond(draw_timing="end", repayment="bullet", repayment_schedule=None,
-                       tenor_years=8, refinance_share=0.4, refinance_tenor_years=5)),
+            bonds(
+                bond(
+                    draw_timing="end",
+                    repayment="bullet",
+                    repayment_schedule=None,
+                    tenor_years=8,
+                    refinance_share=0.4,
+                    refinance_tenor_years=5,
+                )
+            ),
         ),
     ),
     Case(
@@ -1595,8 +1771,16 @@ CASES: list[Case] = [
         "mmra",
         "a maintenance reserve funding a major-maintenance cycle every 3 operating years",
         merged(
-            plus_opex({"name": "大中修", "category": "major_maintenance", "basis": "fixed",
-                       "amount": 400.0, "every_years": 3, "growth_rate": 0.02}),
+            plus_opex(
+                {
+                    "name": "大中修",
+                    "category": "major_maintenance",
+                    "basis": "fixed",
+                    "amount": 400.0,
+                    "every_years": 3,
+                    "growth_rate": 0.02,
+                }
+            ),
             {"funding": {"mmra": {}}},
         ),
     ),
@@ -1605,10 +1789,20 @@ CASES: list[Case] = [
         "a maintenance reserve for named cyclical items (one not major maintenance)",
         merged(
             plus_opex(
-                {"name": "大中修", "category": "major_maintenance", "basis": "fixed",
-                 "amount": 300.0, "every_years": 4},
-                {"name": "安全体检", "category": "safety_inspection", "basis": "fixed",
-                 "amount": 60.0, "every_years": 2},
+                {
+                    "name": "大中修",
+                    "category": "major_maintenance",
+                    "basis": "fixed",
+                    "amount": 300.0,
+                    "every_years": 4,
+                },
+                {
+                    "name": "安全体检",
+                    "category": "safety_inspection",
+                    "basis": "fixed",
+                    "amount": 60.0,
+                    "every_years": 2,
+                },
             ),
             {"funding": {"mmra": {"items": ["大中修", "安全体检"]}}},
         ),
@@ -1622,8 +1816,15 @@ CASES: list[Case] = [
         "reserve-interest",
         "interest on cash, the DSRA and the MMRA at 1.5 %",
         merged(
-            plus_opex({"name": "大中修", "category": "major_maintenance", "basis": "fixed",
-                       "amount": 400.0, "every_years": 4}),
+            plus_opex(
+                {
+                    "name": "大中修",
+                    "category": "major_maintenance",
+                    "basis": "fixed",
+                    "amount": 400.0,
+                    "every_years": 4,
+                }
+            ),
             loans(loan(dsra_months=6)),
             {"funding": {"mmra": {}, "cash_interest_rate": 0.015}},
         ),
@@ -1632,11 +1833,20 @@ CASES: list[Case] = [
         "reserve-interest-sculpted",
         "interest on cash with a sculpted loan and a DSRA (the reserve's forecast is pasted)",
         merged(
-            loans(loan(repayment="sculpted", target_dscr=1.35, sizing={"dscr": None,
-                                                                          "gearing": 0.6},
-                       dsra_months=6)),
-            {"funding": {"cash_interest_rate": 0.01,
-                         "covenants": {"min_llcr": 1.25, "min_dscr_cn": 1.1, "min_icr": 1.5}}},
+            loans(
+                loan(
+                    repayment="sculpted",
+                    target_dscr=1.35,
+                    sizing={"dscr": None, "gearing": 0.6},
+                    dsra_months=6,
+                )
+            ),
+            {
+                "funding": {
+                    "cash_interest_rate": 0.01,
+                    "covenants": {"min_llcr": 1.25, "min_dscr_cn": 1.1, "min_icr": 1.5},
+                }
+            },
         ),
     ),
     # --- loans: fees, reserves, sweep, lock-up, draws ------------------------------------
@@ -1710,16 +1920,21 @@ CASES: list[Case] = [
         "fund-simple-middle",
         "a fund whose preferred returns accrue simply, paid in mid-period, its senior tier "
         "debt-like (明股实债: out of capital)",
-        {"funding": {"fund": merge_data(FUND, {"accrual": "simple", "draw_timing": "middle",
-                                               "debt_like": "senior"})}},
+        {
+            "funding": {
+                "fund": merge_data(
+                    FUND, {"accrual": "simple", "draw_timing": "middle", "debt_like": "senior"}
+                )
+            }
+        },
     ),
     Case(
         "fund-start-quarterly-debt-like",
-        "a quarterly fund paid in at the start of each period, compounding, both tiers "
-        "debt-like",
-        merged({"timeline": {"periodicity": "quarterly"}},
-               {"funding": {"fund": merge_data(FUND, {"draw_timing": "start",
-                                                      "debt_like": "all"})}}),
+        "a quarterly fund paid in at the start of each period, compounding, both tiers debt-like",
+        merged(
+            {"timeline": {"periodicity": "quarterly"}},
+            {"funding": {"fund": merge_data(FUND, {"draw_timing": "start", "debt_like": "all"})}},
+        ),
     ),
     Case(
         "fund-scheduled",
@@ -1762,15 +1977,22 @@ CASES: list[Case] = [
         "reit-costs-retention",
         "REIT exit with SPV taxes, REIT debt service, 30 % retained units for 3 years and the "
         "reinvested money counted as a return",
-        reit(spv_tax_rate=0.1, debt_service=20.0, retained_share=0.3, lockup_years=3,
-             reinvestment_counts_as_return=True, management_fee_rate=0.005),
+        reit(
+            spv_tax_rate=0.1,
+            debt_service=20.0,
+            retained_share=0.3,
+            lockup_years=3,
+            reinvestment_counts_as_return=True,
+            management_fee_rate=0.005,
+        ),
     ),
     Case(
         "reit-concession-end",
         "REIT exit of a concession (保障性租赁住房 size preset) valued by DCF to the "
         "concession's end in year 11",
-        reit(asset_type="concession", valuation="dcf", concession_end_year=11,
-             affordable_rental=True),
+        reit(
+            asset_type="concession", valuation="dcf", concession_end_year=11, affordable_rental=True
+        ),
     ),
     Case(
         "reit-bond-early-redemption",
@@ -1781,8 +2003,12 @@ CASES: list[Case] = [
         "reit-exit-simplified-vat-lat-inputs",
         "REIT exit as an old-property transfer on the simplified 5 % VAT, with LAT on a stated "
         "重置成本价 and 成新度",
-        reit(vat_method="simplified", land_appreciation_tax=True, lat_replacement_cost=9000.0,
-             lat_condition_rate=0.6),
+        reit(
+            vat_method="simplified",
+            land_appreciation_tax=True,
+            lat_replacement_cost=9000.0,
+            lat_condition_rate=0.6,
+        ),
     ),
     Case(
         "reit-exit-share-transfer",

@@ -94,9 +94,19 @@ def _edits(result: Result) -> list[tuple[str, float]]:
             out.append((path, float(change)))
             continue
         # a float below 1 on a rate-like field is added; a factor on amounts and prices
-        additive = path.endswith(("rate", "growth_rate", "spread", "coupon", "five_year",
-                                  "capex_overrun", ".dscr", "set_aside_rate",
-                                  ".farmland"))
+        additive = path.endswith(
+            (
+                "rate",
+                "growth_rate",
+                "spread",
+                "coupon",
+                "five_year",
+                "capex_overrun",
+                ".dscr",
+                "set_aside_rate",
+                ".farmland",
+            )
+        )
         out.append((path, v + float(change) if additive else v * float(change)))  # type: ignore[arg-type]
     # the tenor of the first loan not on a custom schedule (whose weights are per year of
     # its tenor): an input of the workbook, not of the engine's registry
@@ -196,8 +206,12 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
             out.append(Case(m, path, value, base, edited, target, tmp / f"{m}.{i:02d}.rc.xlsx"))
     half = len(out) // 2
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda part: recalculate_many([(c.src, c.out) for c in part]),
-                      (out[:half], out[half:])))
+        list(
+            pool.map(
+                lambda part: recalculate_many([(c.src, c.out) for c in part]),
+                (out[:half], out[half:]),
+            )
+        )
     return out
 
 
@@ -222,7 +236,8 @@ def test_each_edit_is_followed_or_flagged(cases: list[Case]) -> None:
         if "xl.debt_service_target" not in got:  # the reserve's forecast is not pasted here
             pasted.pop(DS, None)
         moved = {
-            name for name in pasted
+            name
+            for name in pasted
             if abs(new[name] - pasted[name])
             > MOVED * (1.0 if name.startswith("提款") else max(1.0, abs(pasted[name])))
         }
@@ -257,8 +272,9 @@ def test_each_edit_is_followed_or_flagged(cases: list[Case]) -> None:
             fmt = "{:,.6f}" if share else "{:,.2f}"
             quoted = f"{name}: live target {fmt.format(live)}, pasted {fmt.format(was)}"
             if stale and quoted not in message:
-                problems.append(f"{what}: {name} is stale but not quoted ({quoted!r}) in "
-                                f"{message!r}")
+                problems.append(
+                    f"{what}: {name} is stale but not quoted ({quoted!r}) in {message!r}"
+                )
             if not stale and f"{name}:" in message:
                 problems.append(f"{what}: {name} is current but named in {message!r}")
     print(f"\nedit battery: {followed} of {len(cases)} edits equal the engine, {flagged} flagged")
@@ -332,5 +348,6 @@ def test_pasting_the_live_targets_converges_to_the_engine(tmp_path: Path) -> Non
             if name != DS:
                 id, loan = _where(edited, name)
                 assert float(got[f"{id}[{loan}]"]) == pytest.approx(  # type: ignore[arg-type]
-                    v, rel=RTOL, abs=1e-9), (m, name)
+                    v, rel=RTOL, abs=1e-9
+                ), (m, name)
     assert max(rounds.values()) > 0, "rent +20 % moves a solved value in some model"

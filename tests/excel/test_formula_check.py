@@ -56,8 +56,9 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[st
         ws.cell(_row(ws, id), c).value = 123.0
         where.append(name)
     wb.save(tmp / "pasted.xlsx")
-    out = recalculate_many([(intact, tmp / "intact.recalc.xlsx"),
-                            (tmp / "pasted.xlsx", tmp / "pasted.recalc.xlsx")])
+    out = recalculate_many(
+        [(intact, tmp / "intact.recalc.xlsx"), (tmp / "pasted.xlsx", tmp / "pasted.recalc.xlsx")]
+    )
     return out[0], out[1], where
 
 

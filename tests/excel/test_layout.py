@@ -55,8 +55,12 @@ def written(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 def _inputs(wb) -> dict[str, tuple[int, object, str, str]]:  # type: ignore[no-untyped-def]
     ws = wb["Inputs"]
     return {
-        ws.cell(r, 1).value: (r, ws.cell(r, 5).value, ws.cell(r, 5).number_format,
-                              ws.cell(r, 4).value or "")
+        ws.cell(r, 1).value: (
+            r,
+            ws.cell(r, 5).value,
+            ws.cell(r, 5).number_format,
+            ws.cell(r, 4).value or "",
+        )
         for r in range(2, ws.max_row + 1)
         if ws.cell(r, 1).value
     }
@@ -134,8 +138,7 @@ def test_period_columns_are_wide_enough(book) -> None:  # type: ignore[no-untype
     standard tables is wide enough for its largest figure in #,##0.00 (one character per
     digit, separator and sign, plus one)."""
     result, wb = book
-    largest = max(abs(float(v)) for item in result.ledger for v in item.values[0]
-                  if v == v)
+    largest = max(abs(float(v)) for item in result.ledger for v in item.values[0] if v == v)
     need = len(f"{-largest:,.2f}") + 1
     for name in ("Funding", "CashFlow", next(n for n in wb.sheetnames if n.startswith("T07"))):
         ws = wb[name]
@@ -155,17 +158,22 @@ def test_input_validation_has_real_bounds(book) -> None:  # type: ignore[no-unty
         for f in (dv.formula1, dv.formula2):
             assert f is None or abs(float(f)) < 1e12, (dv.sqref, f)
         covered |= {str(c) for c in str(dv.sqref).split()}
-    rates = [f"E{r}" for r, v, fmt, _ in _inputs(wb).values()
-             if isinstance(v, int | float) and fmt.endswith("%")
-             and ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"]
+    rates = [
+        f"E{r}"
+        for r, v, fmt, _ in _inputs(wb).values()
+        if isinstance(v, int | float)
+        and fmt.endswith("%")
+        and ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"
+    ]
     assert rates and not [c for c in rates if c not in covered]
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
-                                   "urban_village"])
+@pytest.mark.parametrize(
+    "model", ["old_community", "industrial_park_reit", "old_factory_park", "urban_village"]
+)
 def test_every_row_has_a_chinese_label(model: str, tmp_path: Path) -> None:
     """The 中文 column (B) of every row with an id, on every sheet, holds Chinese: the
     spec's fields take the labels of the edit form (``renewfin.web.labels``)."""
@@ -189,12 +197,17 @@ def test_charts_on_calendar_years_to_the_exit_with_floors(tmp_path: Path) -> Non
     result = run(renewfin.load_spec(str(ROOT / "models/industrial_park_reit.yaml")))
     wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
     ratios = wb["Ratios"]
-    calendar = next(r for r in range(1, ratios.max_row + 1)
-                    if ratios.cell(r, 1).value == "ratio.calendar")
+    calendar = next(
+        r for r in range(1, ratios.max_row + 1) if ratios.cell(r, 1).value == "ratio.calendar"
+    )
     exit_year = int(np.nonzero(result.ledger["reit.flag_exit"][0])[0][0]) // result.timeline.ppy
     charts = {ch.title.tx.rich.p[0].r[0].t.split()[0]: ch for ch in wb["Charts"]._charts}
-    assert set(charts) >= {"现金流量构成", "运营期现金流量（不含退出年）", "债务余额",
-                           "偿债备付率与专项债年度覆盖"}
+    assert set(charts) >= {
+        "现金流量构成",
+        "运营期现金流量（不含退出年）",
+        "债务余额",
+        "偿债备付率与专项债年度覆盖",
+    }
     for title, ch in charts.items():
         for s in ch.series:
             cat = (s.cat.numRef or s.cat.strRef).f
@@ -209,8 +222,9 @@ def test_charts_on_calendar_years_to_the_exit_with_floors(tmp_path: Path) -> Non
     assert len(floors) == 2, floors
 
 
-@pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
-                                   "urban_village"])
+@pytest.mark.parametrize(
+    "model", ["old_community", "industrial_park_reit", "old_factory_park", "urban_village"]
+)
 def test_no_formula_over_300_characters(model: str, tmp_path: Path) -> None:
     """Long formulas are split into helper rows and constants (the spend profile, the stale
     message and each solved value's currency, the whole-life covers and their negative
@@ -239,8 +253,11 @@ def literal_years(formula: str, first: int = 1990, last: int = 2100) -> list[int
     """The whole numbers in ``[first, last]`` that ``formula`` holds as number tokens:
     outside string literals, sheet names and cell references (``$E$2026``, ``G2030``)."""
     body = SHEET.sub("S!", STRING.sub('""', formula))
-    return [int(float(m)) for m in NUMBER.findall(body)
-            if float(m).is_integer() and first <= float(m) <= last]
+    return [
+        int(float(m))
+        for m in NUMBER.findall(body)
+        if float(m).is_integer() and first <= float(m) <= last
+    ]
 
 
 def test_literal_years_finds_a_year_token_only() -> None:
@@ -248,11 +265,12 @@ def test_literal_years_finds_a_year_token_only() -> None:
     text or in a quoted sheet name, and a decimal are not."""
     assert literal_years("=IF(A1>2026,2031+B2,0)") == [2026, 2031]
     assert literal_years("=Inputs!$E$2026+G2030+SUM($G$2027:$H$2027)") == []
-    assert literal_years('="2026年"&\'T07 2027\'!A1+2026.5') == []
+    assert literal_years("=\"2026年\"&'T07 2027'!A1+2026.5") == []
 
 
-@pytest.mark.parametrize("model", ["old_community", "industrial_park_reit", "old_factory_park",
-                                   "urban_village"])
+@pytest.mark.parametrize(
+    "model", ["old_community", "industrial_park_reit", "old_factory_park", "urban_village"]
+)
 def test_no_literal_model_year_in_any_formula(model: str, tmp_path: Path) -> None:
     """No formula of the workbook types a calendar year (the loss vintages, the standard
     tables' year columns, the charts' axis): each reads the year from the timeline row or
@@ -264,8 +282,7 @@ def test_no_literal_model_year_in_any_formula(model: str, tmp_path: Path) -> Non
         for ws in wb.worksheets
         for row in ws.iter_rows()
         for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith("=")
-        and literal_years(cell.value)
+        if isinstance(cell.value, str) and cell.value.startswith("=") and literal_years(cell.value)
     ]
     assert not found, found[:10]
 
@@ -293,8 +310,13 @@ def test_inputs_are_grouped_with_the_engine_internal_values_apart(book) -> None:
     assert under[f"revenues[{rev}].unit_price"][0] == "收入 Revenues"
     assert under["xl.first_year"][0] == "时间与风险 Timeline and risks"
     internal = [p for p, (h, _) in under.items() if h.startswith("模型内部参数")]
-    for path in ("xl.irr_guess[equity_irr]", "xl.n_periods", f"xl.money[{rev}]",
-                 f"xl.repay_start[{loan}]", f"xl.maturity[{loan}]"):
+    for path in (
+        "xl.irr_guess[equity_irr]",
+        "xl.n_periods",
+        f"xl.money[{rev}]",
+        f"xl.repay_start[{loan}]",
+        f"xl.maturity[{loan}]",
+    ):
         assert path in internal, path
     top = min(r for p, (_, r) in under.items() if p in internal)
     assert all(r < top for p, (_, r) in under.items() if p not in internal)
@@ -303,8 +325,11 @@ def test_inputs_are_grouped_with_the_engine_internal_values_apart(book) -> None:
         if cell.value is not None:
             assert cell.fill.fgColor.rgb == "00EDEDED", p
     spec_rows = [r for p, (_, r) in under.items() if not p.startswith("xl.") and r < top]
-    assert spec_rows and all(ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"
-                             for r in spec_rows if ws.cell(r, 5).value is not None)
+    assert spec_rows and all(
+        ws.cell(r, 5).fill.fgColor.rgb == "00FFF2CC"
+        for r in spec_rows
+        if ws.cell(r, 5).value is not None
+    )
 
 
 def test_every_time_series_input_has_its_calendar_years_above(tmp_path: Path) -> None:
@@ -321,9 +346,11 @@ def test_every_time_series_input_has_its_calendar_years_above(tmp_path: Path) ->
     src = write_model(result, tmp_path / "m.xlsx")
     wb = load_workbook(src)
     ws = wb["Inputs"]
-    vectors = [r for r in range(2, ws.max_row + 1)
-               if ws.cell(r, 1).value and ws.cell(r, 5).value is None
-               and ws.cell(r, 7).value is not None]
+    vectors = [
+        r
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, 1).value and ws.cell(r, 5).value is None and ws.cell(r, 7).value is not None
+    ]
     assert len(vectors) >= 8
     for r in vectors:
         assert ws.cell(r - 1, 2).value == "年份 Calendar year", ws.cell(r, 1).value
@@ -351,8 +378,7 @@ def input_cells_read(formula: str, on_inputs: bool) -> set[tuple[int, int]]:
     for m in REF.finditer(body):
         qualified = m.group(0).startswith(("Inputs!", "'Inputs'!"))
         before = body[max(m.start() - 1, 0)]
-        if not qualified and (not on_inputs or before == "!" or before.isalnum() or
-                              before == "_"):
+        if not qualified and (not on_inputs or before == "!" or before.isalnum() or before == "_"):
             continue
         c1, r1, c2, r2 = m.groups()
         rows = range(int(r1), int(r2 or r1) + 1)
@@ -365,13 +391,14 @@ def test_input_cells_read_hand_cases() -> None:
     """Hand cases: a qualified cell and range of Inputs are read (the range cell by cell),
     another sheet's reference is not, an unqualified one only on the Inputs sheet itself, a
     quoted text never."""
-    f = "=Inputs!$E$12*SUM(Inputs!$G$18:$H$18)+CashFlow!$E$5+E7&\"Inputs!E9\""
+    f = '=Inputs!$E$12*SUM(Inputs!$G$18:$H$18)+CashFlow!$E$5+E7&"Inputs!E9"'
     assert input_cells_read(f, on_inputs=False) == {(12, 5), (18, 7), (18, 8)}
     assert input_cells_read(f, on_inputs=True) == {(12, 5), (18, 7), (18, 8), (7, 5)}
 
 
-@pytest.mark.parametrize("model", [*MODELS, "matrix:reit-concession-dcf",
-                                   "matrix:reit-exit-simplified-vat-lat-inputs"])
+@pytest.mark.parametrize(
+    "model", [*MODELS, "matrix:reit-concession-dcf", "matrix:reit-exit-simplified-vat-lat-inputs"]
+)
 def test_every_input_is_read_by_a_formula(model: str, written) -> None:  # type: ignore[no-untyped-def]
     """Issue 19 point 1: every number on the Inputs sheet (a scalar in column E, a vector's
     value from column G) is read by at least one formula of the workbook, so that editing
@@ -391,7 +418,8 @@ def test_every_input_is_read_by_a_formula(model: str, written) -> None:  # type:
     ws = wb["Inputs"]
     unread = [
         (ws.cell(r, 1).value, ws.cell(r, c).coordinate, ws.cell(r, c).value)
-        for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, 1).value
         for c in [5, *range(7, ws.max_column + 1)]
         if isinstance(ws.cell(r, c).value, int | float) and (r, c) not in read
     ]
@@ -405,7 +433,7 @@ FUNCTION = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?([A-Z][A-Z0-9.]*)\(")
 def test_functions_finds_the_calls_only() -> None:
     """Hand case: the calls of a formula, ``_xlfn.`` dropped; a name inside a quoted text
     and a sheet name are not calls."""
-    body = '=IFERROR(_xlfn.ISFORMULA(A1),"SUM(x)")+\'T07 IRR(\'!A1+N(B2)'
+    body = "=IFERROR(_xlfn.ISFORMULA(A1),\"SUM(x)\")+'T07 IRR('!A1+N(B2)"
     assert functions(body) == {"IFERROR", "ISFORMULA", "N"}
 
 
@@ -420,7 +448,7 @@ def test_readme_names_every_function_the_workbooks_use(written) -> None:  # type
     four bundled models' workbooks is named there (reference: the README itself)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("## The workbook in Microsoft Excel\n")
-    section = readme[start:readme.index("\n## ", start + 1)]
+    section = readme[start : readme.index("\n## ", start + 1)]
     named = set(re.findall(r"`([A-Z][A-Z0-9.]*)`", section))
     used: set[str] = set()
     for model in MODELS:
@@ -453,8 +481,11 @@ def _validated(ws) -> dict[tuple[int, int], tuple[str, float | None, float | Non
     for dv in ws.data_validations.dataValidation:
         f1 = None if dv.formula1 is None else float(dv.formula1)
         f2 = None if dv.formula2 is None else float(dv.formula2)
-        lo, hi = {"between": (f1, f2), "greaterThanOrEqual": (f1, None),
-                  "lessThanOrEqual": (None, f1)}[dv.operator]
+        lo, hi = {
+            "between": (f1, f2),
+            "greaterThanOrEqual": (f1, None),
+            "lessThanOrEqual": (None, f1),
+        }[dv.operator]
         for rng in dv.sqref.ranges:
             for r in range(rng.min_row, rng.max_row + 1):
                 for c in range(rng.min_col, rng.max_col + 1):
@@ -505,25 +536,37 @@ def test_master_check_and_covenants_are_apart_coloured_and_on_every_sheet(book) 
     kinds = {c.id: c.kind for c in run_checks(result)}
     master = {ws.cell(r, 1).value.removeprefix("check.") for r in refs("check.master")}
     covenants = {ws.cell(r, 1).value.removeprefix("check.") for r in refs("check.covenants")}
-    assert {"sources_uses", "balance_sheet", "corkscrews", "solved_current",
-            "formulas_intact"} <= master
+    assert {
+        "sources_uses",
+        "balance_sheet",
+        "corkscrews",
+        "solved_current",
+        "formulas_intact",
+    } <= master
     assert not master & covenants and "dscr" in " ".join(covenants)
     assert all(kinds[k] is CheckKind.INTEGRITY for k in master if k in kinds)
     assert all(kinds[k] is CheckKind.COVENANT for k in covenants)
 
     def coloured(sheet, ref: str) -> set[str]:  # type: ignore[no-untyped-def]
         """The formulas of the cell-is rules on ``ref``."""
-        return {r.formula[0] for cf in sheet.conditional_formatting if str(cf.sqref) == ref
-                for r in cf.rules if r.type == "cellIs" and r.operator == "equal"}
+        return {
+            r.formula[0]
+            for cf in sheet.conditional_formatting
+            if str(cf.sqref) == ref
+            for r in cf.rules
+            if r.type == "cellIs" and r.operator == "equal"
+        }
 
     for id in (k for k in row if str(k).startswith("check.")):
         assert coloured(ws, f"E{row[id]}") == {"0", "1"}, id
-    targets = {f"'Checks'!$E${row[id]}" for id in ("check.master", "check.covenants",
-                                                    "xl.check_message")}
+    targets = {
+        f"'Checks'!$E${row[id]}" for id in ("check.master", "check.covenants", "xl.check_message")
+    }
     for sheet in wb.worksheets:
         r, first = (1, 9) if sheet.title == "Inputs" else (2, 5)
-        shown = {str(sheet.cell(r, c).value).removeprefix("=") for c in (first, first + 2,
-                                                                        first + 3)}
+        shown = {
+            str(sheet.cell(r, c).value).removeprefix("=") for c in (first, first + 2, first + 3)
+        }
         assert shown == targets, (sheet.title, shown)
         for c in (first, first + 2):
             assert coloured(sheet, f"{sheet.cell(r, c).column_letter}{r}") == {"0", "1"}
@@ -591,16 +634,24 @@ def test_columns_fit_labels_and_values_and_money_rows_state_a_unit(
         table = bool(re.match(r"T\d\d ", ws.title))
         for c in (3, 4) if table else (2, 3):
             letter = ws.cell(5, c).column_letter
-            longest = max((text_width(str(ws.cell(r, c).value)) for r in range(6, ws.max_row + 1)
-                           if ws.cell(r, c).value is not None), default=0)
+            longest = max(
+                (
+                    text_width(str(ws.cell(r, c).value))
+                    for r in range(6, ws.max_row + 1)
+                    if ws.cell(r, c).value is not None
+                ),
+                default=0,
+            )
             if ws.column_dimensions[letter].width < longest:
                 narrow.append((ws.title, letter, longest))
         for r in range(6, ws.max_row + 1):
             key = ws.cell(r, 1).value
             if table or key is None:
                 continue
-            if MONEY in (ws.cell(r, 5).number_format, ws.cell(r, FIRST).number_format) and \
-                    ws.cell(r, 4).value != unit:
+            if (
+                MONEY in (ws.cell(r, 5).number_format, ws.cell(r, FIRST).number_format)
+                and ws.cell(r, 4).value != unit
+            ):
                 no_unit.append((ws.title, key, ws.cell(r, 4).value))
             if key in ledger and ledger[key].size:
                 v = ledger[key]

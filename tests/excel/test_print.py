@@ -51,9 +51,21 @@ def _pdf(books: list[Path], out: Path) -> list[Path]:
         user = Path(tmp) / "user"
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(REGISTRY, encoding="utf-8")
-        subprocess.run([exe, f"-env:UserInstallation={Path(tmp).as_uri()}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(out), *map(str, books)],
-                       capture_output=True, timeout=600, check=False)
+        subprocess.run(
+            [
+                exe,
+                f"-env:UserInstallation={Path(tmp).as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out),
+                *map(str, books),
+            ],
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
     pdfs = [out / (b.stem + ".pdf") for b in books]
     assert all(p.exists() for p in pdfs), pdfs
     return pdfs
@@ -61,8 +73,12 @@ def _pdf(books: list[Path], out: Path) -> list[Path]:
 
 def _heights(pdf: Path, page: int) -> float:
     """Median height of the number words (``1,234.56``) on a page [pt]."""
-    xml = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf),
-                          "-"], capture_output=True, text=True, check=True).stdout
+    xml = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     hs = [float(b) - float(a) for a, b, t in WORD.findall(xml) if NUMBER.fullmatch(t)]
     return statistics.median(hs)
 
@@ -82,13 +98,16 @@ def printed(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 
 def test_standard_tables_print_readably_on_a4(printed) -> None:  # type: ignore[no-untyped-def]
     result, wb, pdf, ref_height = printed
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True,
-                          text=True, check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
-    assert sizes and all(abs(float(w) - 841.89) < 1 and abs(float(h) - 595.28) < 1
-                         for w, h in sizes), set(sizes)  # A4 landscape
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    assert sizes and all(
+        abs(float(w) - 841.89) < 1 and abs(float(h) - 595.28) < 1 for w, h in sizes
+    ), set(sizes)  # A4 landscape
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")[: len(sizes)]
     project = result.spec.project.name
     tables = [n for n in wb.sheetnames if re.match(r"T\d\d ", n)]
@@ -98,8 +117,11 @@ def test_standard_tables_print_readably_on_a4(printed) -> None:  # type: ignore[
         mine = [k for k, p in enumerate(pages) if name in p.splitlines()[0]]
         assert mine, name
         assert mine == list(range(mine[0], mine[-1] + 1)), name  # one run of pages
-        years = [str(ws.cell(5, c).value) for c in range(1, ws.max_column + 1)
-                 if str(ws.cell(5, c).value).isdigit()]
+        years = [
+            str(ws.cell(5, c).value)
+            for c in range(1, ws.max_column + 1)
+            if str(ws.cell(5, c).value).isdigit()
+        ]
         blocks: list[list[str]] = []
         for k in mine:
             page = pages[k]

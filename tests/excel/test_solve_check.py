@@ -61,8 +61,9 @@ def _control(path: Path) -> dict[str, object]:
     return {str(ws.cell(r, 2).value).split(" ")[0]: ws.cell(r, 5).value for r in range(7, 12)}
 
 
-@pytest.mark.parametrize("name", ["idc_beyond_facility.yaml",
-                                  "idc_beyond_facility_two_phases.yaml"])
+@pytest.mark.parametrize(
+    "name", ["idc_beyond_facility.yaml", "idc_beyond_facility_two_phases.yaml"]
+)
 def test_interest_paid_beyond_the_facility_recalculates_to_the_engine(
     name: str, tmp_path: Path
 ) -> None:
@@ -108,8 +109,10 @@ def test_a_pasted_reserve_forecast_is_checked_against_the_live_debt_service(
     for sub in ("base", "edited"):
         (tmp_path / sub).mkdir()
     control = load_workbook(write_model(result, tmp_path / "m.xlsx"))["Control"]
-    assert any("Debt service for the DSRA target" == control.cell(r, 2).value
-               for r in range(1, control.max_row + 1))
+    assert any(
+        "Debt service for the DSRA target" == control.cell(r, 2).value
+        for r in range(1, control.max_row + 1)
+    )
     base = _checks(_recalc(result, tmp_path / "base"))
     assert base["check.funding_converged"] == 1 and abs(base["xl.solve_residual"]) < 1e-10
     edited = _checks(_recalc(result, tmp_path / "edited", ("funding.loans[贷款].rate", 0.06)))
@@ -122,10 +125,10 @@ def test_an_unconverged_result_fails_the_check(
 ) -> None:
     """The geared fixture stopped after three passes (allow_unconverged): Control says the
     engine did not converge, and the check reads 0 even where the live residual is small."""
-    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run,
-                                                                  max_iter=3))
-    result = run(renewfin.load_spec(FIXTURES / "idc_beyond_facility_geared.yaml"),
-                 allow_unconverged=True)
+    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run, max_iter=3))
+    result = run(
+        renewfin.load_spec(FIXTURES / "idc_beyond_facility_geared.yaml"), allow_unconverged=True
+    )
     path = _recalc(result, tmp_path)
     assert _control(path)["引擎已收敛"] == 0
     assert _checks(path)["check.funding_converged"] == 0

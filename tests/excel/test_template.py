@@ -158,22 +158,47 @@ def test_prefilled_template_writes_explicit_values_and_leaves_defaults_empty(
 
 def test_lists_dicts_and_nested_models_round_trip(tmp_path: Path) -> None:
     data = minimal_spec(
-        tax={"preset": "cn_default", "vat_rates": {"parking": 0.06, "rent": 0.05},
-             "capex_input_vat_rates": {}},
+        tax={
+            "preset": "cn_default",
+            "vat_rates": {"parking": 0.06, "rent": 0.05},
+            "capex_input_vat_rates": {},
+        },
         funding={
-            "loans": [{"name": "银行贷款", "rate_type": "fixed", "rate": 0.041, "tenor_years": 8,
-                       "grace_years": 2, "repayment": "custom",
-                       "repayment_schedule": [0.1, 0.15, 0.2, 0.25, 0.1, 0.2],
-                       "sizing": {"amount": 400.0, "gearing": 0.6}}],
+            "loans": [
+                {
+                    "name": "银行贷款",
+                    "rate_type": "fixed",
+                    "rate": 0.041,
+                    "tenor_years": 8,
+                    "grace_years": 2,
+                    "repayment": "custom",
+                    "repayment_schedule": [0.1, 0.15, 0.2, 0.25, 0.1, 0.2],
+                    "sizing": {"amount": 400.0, "gearing": 0.6},
+                }
+            ],
             "lpr": {"five_year_path": [0.035, 0.0345, 0.034]},
             "reit_exit": {"exit_year": 8},
             "priority": ["loan", "bond", "reserves", "sweep", "fund", "equity"],
         },
     )
-    data["revenues"].append({"name": "广告, 标识", "kind": "advertising", "quantity": 1,
-                             "unit_price": 10.0, "price_per": "year", "ramp_up": []})
-    data["opex"] = [{"name": "营销", "basis": "revenue_share", "share": 0.05,
-                     "revenues": ["停车位", "广告, 标识"]}]
+    data["revenues"].append(
+        {
+            "name": "广告, 标识",
+            "kind": "advertising",
+            "quantity": 1,
+            "unit_price": 10.0,
+            "price_per": "year",
+            "ramp_up": [],
+        }
+    )
+    data["opex"] = [
+        {
+            "name": "营销",
+            "basis": "revenue_share",
+            "share": 0.05,
+            "revenues": ["停车位", "广告, 标识"],
+        }
+    ]
     spec = validate_data(ProjectSpec, data)
     out = tmp_path / "t.xlsx"
     write_template(out, spec)
@@ -219,7 +244,7 @@ def test_template_describes_fields_and_styles_inputs(empty_template: Path) -> No
     row = _kv_row(project, "project.kind")
     value = project[f"B{row}"]
     assert value.fill.fgColor.rgb.endswith("FFFFCC") and value.font.color.rgb.endswith("0000FF")
-    assert project[f"F{row}"].value.endswith(f' — {ProjectInfo.model_fields["kind"].description}')
+    assert project[f"F{row}"].value.endswith(f" — {ProjectInfo.model_fields['kind'].description}")
     assert "old_community" in project[f"E{row}"].value
     assert project.freeze_panes == "C2"
     rules = {str(dv.sqref): dv for dv in project.data_validations.dataValidation}
@@ -228,8 +253,11 @@ def test_template_describes_fields_and_styles_inputs(empty_template: Path) -> No
     assert revenues.freeze_panes == f"B{TABLE_HEADER_ROWS + 1}"
     util = _column(revenues, "utilisation")
     assert "Stabilised occupancy" in revenues[f"{util}3"].value
-    bounded = [dv for dv in revenues.data_validations.dataValidation
-               if str(dv.sqref).startswith(f"{util}{TABLE_HEADER_ROWS + 1}:")]
+    bounded = [
+        dv
+        for dv in revenues.data_validations.dataValidation
+        if str(dv.sqref).startswith(f"{util}{TABLE_HEADER_ROWS + 1}:")
+    ]
     assert bounded and bounded[0].type == "decimal" and bounded[0].operator == "between"
     assert (bounded[0].formula1, bounded[0].formula2) == ("0", "1")
     loans = wb["funding.loans"]
@@ -252,8 +280,7 @@ def test_table_headers_give_the_chinese_label_and_unit_above_the_key(
             if c.value is None:
                 continue
             lines = str(c.value).splitlines()
-            assert len(lines) == 2 and re.search(r"[\u4e00-\u9fff]", lines[0]), (ws.title,
-                                                                                  c.value)
+            assert len(lines) == 2 and re.search(r"[\u4e00-\u9fff]", lines[0]), (ws.title, c.value)
             assert re.fullmatch(r"[a-z_.0-9]+", lines[1]), (ws.title, c.value)
     revenues = wb["revenues"]
     assert revenues[f"{_column(revenues, 'unit_price')}1"].value == "单价（不含税）\nunit_price"
@@ -264,15 +291,24 @@ def test_bundled_template_is_up_to_date(tmp_path: Path) -> None:
     fresh = regenerate_bundled_template(tmp_path / "input_template.xlsx")
     assert BUNDLED_TEMPLATE.is_file(), "run: python -m renewfin.excel.template"
     assert _values(BUNDLED_TEMPLATE) == _values(fresh), (
-        "excel_templates/input_template.xlsx is stale; run: python -m renewfin.excel.template")
+        "excel_templates/input_template.xlsx is stale; run: python -m renewfin.excel.template"
+    )
 
 
 def test_layout_follows_the_models() -> None:
     names = [s.name for s in template_layout()]
     # a list of models has its own sheet after its parent's (the 绩效目标 of the project)
     assert names[:4] == ["project", "project.performance_targets", "timeline", "timeline.phases"]
-    assert {"investment", "revenues", "opex", "depreciation.classes", "tax", "funding",
-            "funding.loans", "funding.equity_parties"} <= set(names)
+    assert {
+        "investment",
+        "revenues",
+        "opex",
+        "depreciation.classes",
+        "tax",
+        "funding",
+        "funding.loans",
+        "funding.equity_parties",
+    } <= set(names)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -301,18 +337,23 @@ def test_wrong_entries_are_reported_with_sheet_cell_value_and_expectation(
     ramp = f"{_column(revenues, 'ramp_up')}{r}"
     amount = f"{_column(investment, 'amount')}{r}"
     sector = f"B{_kv_row(project, 'project.sector')}"
-    revenues[price] = "abc"                 # text in a number cell
-    revenues[kind] = "rentt"                # unknown enum value
-    revenues[ramp] = "0.5, x"               # a list that does not parse
-    investment[amount] = -5                 # a negative amount
-    project[sector] = "housingg"            # unknown enum on a key–value sheet
+    revenues[price] = "abc"  # text in a number cell
+    revenues[kind] = "rentt"  # unknown enum value
+    revenues[ramp] = "0.5, x"  # a list that does not parse
+    investment[amount] = -5  # a negative amount
+    project[sector] = "housingg"  # unknown enum on a key–value sheet
     bad = tmp_path / "bad.xlsx"
     wb.save(bad)
     with pytest.raises(SpecError) as info:
         read_template(bad)
     problems = {p.path.split(" ")[0]: p for p in info.value.problems}
-    assert set(problems) == {f"revenues!{price}", f"revenues!{kind}", f"revenues!{ramp}",
-                             f"investment!{amount}", f"project!{sector}"}
+    assert set(problems) == {
+        f"revenues!{price}",
+        f"revenues!{kind}",
+        f"revenues!{ramp}",
+        f"investment!{amount}",
+        f"project!{sector}",
+    }
     p = problems[f"revenues!{price}"]
     assert p.path == f"revenues!{price} (revenues[0 {spec.revenues[0].name}].unit_price)"
     assert p.value == "abc" and "number" in p.message
@@ -363,7 +404,8 @@ def test_typed_entries_are_read_leniently(tmp_path: Path) -> None:
     assert spec.investment[0].escalate is False
     assert spec.investment[0].amount == 1200
     assert {k.value: v for k, v in spec.tax.vat_rates.items()} == pytest.approx(
-        {"rent": 0.09, "parking": 0.06})
+        {"rent": 0.09, "parking": 0.06}
+    )
 
 
 def test_unknown_fields_and_columns_are_reported(tmp_path: Path) -> None:
@@ -426,8 +468,10 @@ def test_openpyxl_parses_with_defusedxml() -> None:
 def test_entity_expansion_is_refused(empty_template: Path, tmp_path: Path) -> None:
     """A "billion laughs" entity declaration in a worksheet is refused (defusedxml), with
     a SpecError rather than an expansion."""
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
     evil = tmp_path / "evil.xlsx"
     with zipfile.ZipFile(empty_template) as src, zipfile.ZipFile(evil, "w") as dst:
         sheets = sorted(n for n in src.namelist() if n.startswith("xl/worksheets/sheet"))
@@ -440,8 +484,9 @@ def test_entity_expansion_is_refused(empty_template: Path, tmp_path: Path) -> No
         read_template(evil)
 
 
-def test_failed_write_leaves_no_partial_file(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "input.xlsx"
 
     def broken_save(self: Any, filename: Any) -> None:
@@ -464,7 +509,6 @@ def test_write_template_rejects_plain_data(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_template(tmp_path / "t.xlsx", copy.deepcopy(minimal_spec()))  # type: ignore[arg-type]
     assert not (tmp_path / "t.xlsx").exists()
-
 
 
 def test_a_percentage_typed_for_a_rate_is_refused_unless_it_says_so(tmp_path: Path) -> None:

@@ -296,8 +296,11 @@ def test_standard_table_year_headers_sit_over_their_year(model: str, recalculate
     years = [lab[:4] for lab in led.labels]  # "2026", or "2026H1", "2026Q3" …
     wb = load_workbook(path, data_only=True)
     lines = {
-        "T07": [i for i in led.ids() if i.startswith("loan[") and i.endswith(
-            (".draw", ".interest", ".principal"))],
+        "T07": [
+            i
+            for i in led.ids()
+            if i.startswith("loan[") and i.endswith((".draw", ".interest", ".principal"))
+        ],
         "T04": ["revenue.total"],
     }
     checked = 0
@@ -311,8 +314,9 @@ def test_standard_table_year_headers_sit_over_their_year(model: str, recalculate
             if id not in keys:
                 continue
             v = led[id][0]
-            by_year = {y: float(v[[k for k, yy in enumerate(years) if yy == y]].sum())
-                       for y in set(years)}
+            by_year = {
+                y: float(v[[k for k, yy in enumerate(years) if yy == y]].sum()) for y in set(years)
+            }
             assert len({round(x, 6) for x in by_year.values()}) > 1, id  # discriminating
             for c, y in year_cols.items():
                 got = ws.cell(keys[id], c).value

@@ -77,10 +77,10 @@ def test_construction_interest_beyond_the_facility_follows_the_rule(one: Result)
         _row(one, "loan[贷款].capitalised")[:3], [100, 204 + 0.02 * a, 0], rtol=1e-12
     )
     np.testing.assert_allclose(_row(one, "loan[贷款].idc_paid")[:3], [0, 0, 240], rtol=1e-12)
-    np.testing.assert_allclose(_row(one, "loan[贷款].closing")[:3], [5100, 6000, 6000],
-                               rtol=1e-12)
-    np.testing.assert_allclose(_row(one, "equity.sponsor")[:3], [0, 2000 - a, 2240],
-                               rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(_row(one, "loan[贷款].closing")[:3], [5100, 6000, 6000], rtol=1e-12)
+    np.testing.assert_allclose(
+        _row(one, "equity.sponsor")[:3], [0, 2000 - a, 2240], rtol=1e-12, atol=1e-9
+    )
     idc = 100 + 204 + 0.02 * a + 240
     assert _row(one, "finance.interest_capitalised").sum() == pytest.approx(idc, rel=1e-12)
     assert one.metric("total_project_investment") == pytest.approx(18000 + idc, rel=1e-12)
@@ -106,16 +106,20 @@ def test_two_phases_first_financed_while_the_second_is_built() -> None:
     res = run(renewfin.load_spec(TWO))
     assert bool(res.converged.all())
     a = 696 / 1.02
-    np.testing.assert_allclose(_row(res, "loan[贷款].closing")[:3], [5100, 6000, 6000],
-                               rtol=1e-12)
+    np.testing.assert_allclose(_row(res, "loan[贷款].closing")[:3], [5100, 6000, 6000], rtol=1e-12)
     np.testing.assert_allclose(_row(res, "loan[贷款].idc_paid")[:3], [0, 0, 240], rtol=1e-12)
     led = res.ledger
-    ocf = (led["revenue.total"] + led["tax.output_vat"] - led["opex.total"]
-           - led["opex.input_vat"] - led["tax.vat_payable"] - led["tax.taxes_and_surcharges"]
-           - led["tax.income_tax"])[0]
+    ocf = (
+        led["revenue.total"]
+        + led["tax.output_vat"]
+        - led["opex.total"]
+        - led["opex.input_vat"]
+        - led["tax.vat_payable"]
+        - led["tax.taxes_and_surcharges"]
+        - led["tax.income_tax"]
+    )[0]
     expected = np.array([0.0, 2000 - a, 2240]) - ocf[:3]
-    np.testing.assert_allclose(_row(res, "equity.sponsor")[:3], expected, rtol=1e-12,
-                               atol=1e-9)
+    np.testing.assert_allclose(_row(res, "equity.sponsor")[:3], expected, rtol=1e-12, atol=1e-9)
     assert ocf[1] > 0  # 一期 earns while 二期 is built
 
 
@@ -133,8 +137,14 @@ def test_a_second_loan_pays_the_interest_of_a_used_up_first() -> None:
     """debt_first with a second loan ranked after the first: the year-3 interest of the
     used-up first loan (240) is part of the gap the second loan draws; sponsor equity
     stays zero while the second loan has room."""
-    second = {"name": "二号贷款", "rate_type": "fixed", "rate": 0.05, "tenor_years": 15,
-              "grace_years": 3, "sizing": {"amount": 20000}}
+    second = {
+        "name": "二号贷款",
+        "rate_type": "fixed",
+        "rate": 0.05,
+        "tenor_years": 15,
+        "grace_years": 3,
+        "sizing": {"amount": 20000},
+    }
     data = renewfin.load_spec(ONE).model_dump(mode="json")
     data["funding"]["loans"].append(second)
     res = run(validate_data(ProjectSpec, data))
@@ -164,8 +174,7 @@ reads the total investment, which includes the IDC, so the solve needs about 7 p
 def three_passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The funding solve limited to three passes, so that the geared case stops
     unconverged."""
-    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run,
-                                                                  max_iter=3))
+    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run, max_iter=3))
     yield
 
 
@@ -184,8 +193,13 @@ def test_an_unconverged_solve_raises_naming_the_loan(three_passes: None) -> None
     assert err.iterations == 3 and err.scenarios == [0]
     assert np.isfinite(err.residual) and err.residual > 1e-10
     text = str(err)
-    for part in ("loan 贷款, bound by its gearing", f"{err.residual:.2e}", "after 3 iterations",
-                 "funding.loans[贷款].sizing.amount", "allow_unconverged=True"):
+    for part in (
+        "loan 贷款, bound by its gearing",
+        f"{err.residual:.2e}",
+        "after 3 iterations",
+        "funding.loans[贷款].sizing.amount",
+        "allow_unconverged=True",
+    ):
         assert part in text, part
 
 
@@ -223,11 +237,23 @@ def test_cli_run_exits_3_with_the_message_and_prints_no_figure(
 
 def _rates(low: float, high: float) -> ScenarioSpec:
     """Eight scenarios of the geared fixture with the loan rate uniform on [low, high]."""
-    return validate_data(ScenarioSpec, {
-        "name": "t", "n": 8, "seed": 1,
-        "inputs": [{"name": "r", "path": "funding.loans[贷款].rate", "apply": "set",
-                    "distribution": {"type": "uniform", "low": low, "high": high}}],
-    }, what="scenario")
+    return validate_data(
+        ScenarioSpec,
+        {
+            "name": "t",
+            "n": 8,
+            "seed": 1,
+            "inputs": [
+                {
+                    "name": "r",
+                    "path": "funding.loans[贷款].rate",
+                    "apply": "set",
+                    "distribution": {"type": "uniform", "low": low, "high": high},
+                }
+            ],
+        },
+        what="scenario",
+    )
 
 
 def test_monte_carlo_reports_unconverged_scenarios_as_failed(three_passes: None) -> None:
@@ -250,8 +276,7 @@ def test_monte_carlo_leaves_out_only_the_failed_scenarios(
     """With five passes allowed, scenarios whose rate needs more (above about 1.5 % here)
     fail and the others keep their numbers: the failed rows are exactly the unconverged
     ones of an engine run on the same sample."""
-    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run,
-                                                                  max_iter=5))
+    monkeypatch.setattr(stage, "size_and_run", functools.partial(sizing.size_and_run, max_iter=5))
     spec = renewfin.load_spec(GEARED)
     sim = simulate(spec, _rates(0.0, 0.03))
     rates = sim.samples["r"].to_numpy()

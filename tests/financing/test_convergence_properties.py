@@ -56,23 +56,31 @@ def loans(draw: st.DrawFn) -> list[dict[str, Any]]:
     for k in range(draw(st.sampled_from([0, 1, 1, 2, 2, 3]))):
         tenor = draw(st.integers(6, HORIZON))
         sizing: dict[str, float] = {}
-        for bound in draw(st.lists(st.sampled_from(["amount", "gearing", "dscr"]), min_size=1,
-                                   max_size=2, unique=True)):
+        for bound in draw(
+            st.lists(
+                st.sampled_from(["amount", "gearing", "dscr"]), min_size=1, max_size=2, unique=True
+            )
+        ):
             sizing[bound] = {
                 "amount": draw(st.floats(100, 4000)),
                 "gearing": draw(st.floats(0.1, 0.7)),
                 "dscr": draw(st.floats(1.1, 1.8)),
             }[bound]
-        out.append({
-            "name": f"L{k}", "rate_type": "fixed", "rate": draw(st.floats(0.02, 0.08)),
-            "tenor_years": tenor, "grace_years": draw(st.integers(0, 4)),
-            "repayment": draw(st.sampled_from(["equal_principal", "annuity", "bullet"])),
-            "upfront_fee_rate": draw(st.sampled_from([0.0, 0.003])),
-            "commitment_fee_rate": draw(st.sampled_from([0.0, 0.004])),
-            "dsra_months": draw(st.sampled_from([0, 6, 12])),
-            "cash_sweep": draw(st.sampled_from([0.0, 0.0, 0.3])),
-            "sizing": sizing,
-        })
+        out.append(
+            {
+                "name": f"L{k}",
+                "rate_type": "fixed",
+                "rate": draw(st.floats(0.02, 0.08)),
+                "tenor_years": tenor,
+                "grace_years": draw(st.integers(0, 4)),
+                "repayment": draw(st.sampled_from(["equal_principal", "annuity", "bullet"])),
+                "upfront_fee_rate": draw(st.sampled_from([0.0, 0.003])),
+                "commitment_fee_rate": draw(st.sampled_from([0.0, 0.004])),
+                "dsra_months": draw(st.sampled_from([0, 6, 12])),
+                "cash_sweep": draw(st.sampled_from([0.0, 0.0, 0.3])),
+                "sizing": sizing,
+            }
+        )
     return out
 
 
@@ -85,9 +93,15 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
     for p in ph:
         years = p["duration_years"]
         raw = draw(st.lists(st.integers(1, 5), min_size=years, max_size=years))
-        investment.append({"name": f"works {p['name']}", "category": "construction",
-                           "phase": p["name"], "amount": draw(st.floats(500, 6000)),
-                           "schedule": [x / sum(raw) for x in raw]})
+        investment.append(
+            {
+                "name": f"works {p['name']}",
+                "category": "construction",
+                "phase": p["name"],
+                "amount": draw(st.floats(500, 6000)),
+                "schedule": [x / sum(raw) for x in raw],
+            }
+        )
     funding: dict[str, Any] = {
         "drawdown": draw(st.sampled_from(["debt_first", "pro_rata"])),
         "loans": draw(loans()),
@@ -95,24 +109,42 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
         "special_bonds": [],
     }
     for k in range(draw(st.integers(0, 2))):
-        grant: dict[str, Any] = {"name": f"G{k}", "use": "capital_grant",
-                                 "amount": draw(st.floats(100, 4000))}
+        grant: dict[str, Any] = {
+            "name": f"G{k}",
+            "use": "capital_grant",
+            "amount": draw(st.floats(100, 4000)),
+        }
         if draw(st.booleans()):
             grant["schedule"] = [0.5, 0.5]
             grant["start_year"] = draw(st.integers(0, 2))
         funding["fiscal_funds"].append(grant)
     for k in range(draw(st.integers(0, 2))):
-        funding["special_bonds"].append({
-            "name": f"B{k}", "amount": draw(st.floats(100, 3000)),
-            "issue_year": draw(st.integers(0, 2)), "tenor_years": draw(st.integers(5, 10)),
-            "coupon": draw(st.floats(0.015, 0.04)),
-        })
-    revenues = [{"name": f"R{p['name']}", "kind": "parking", "phase": p["name"],
-                 "quantity": 500, "unit_price": draw(st.floats(100, 900)),
-                 "price_per": "month"} for p in ph]
+        funding["special_bonds"].append(
+            {
+                "name": f"B{k}",
+                "amount": draw(st.floats(100, 3000)),
+                "issue_year": draw(st.integers(0, 2)),
+                "tenor_years": draw(st.integers(5, 10)),
+                "coupon": draw(st.floats(0.015, 0.04)),
+            }
+        )
+    revenues = [
+        {
+            "name": f"R{p['name']}",
+            "kind": "parking",
+            "phase": p["name"],
+            "quantity": 500,
+            "unit_price": draw(st.floats(100, 900)),
+            "price_per": "month",
+        }
+        for p in ph
+    ]
     return minimal_spec(
-        timeline={"periodicity": draw(st.sampled_from(["annual", "semiannual"])),
-                  "horizon_years": horizon, "phases": ph},
+        timeline={
+            "periodicity": draw(st.sampled_from(["annual", "semiannual"])),
+            "horizon_years": horizon,
+            "phases": ph,
+        },
         investment=investment,
         revenues=revenues,
         tax={"preset": draw(st.sampled_from(["none", "cn_default"]))},

@@ -35,8 +35,13 @@ from renewfin.financing.sizing import BOUNDS
 from renewfin.spec import ProjectSpec, validate_data
 from renewfin.testing import minimal_spec
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 HORIZON = 14
 
 
@@ -47,11 +52,15 @@ def loans(draw: st.DrawFn) -> list[dict[str, Any]]:
     for k in range(draw(st.integers(1, 3))):
         tenor = draw(st.integers(6, 12))
         grace = draw(st.integers(0, min(4, tenor - 1)))
-        repayment = draw(st.sampled_from(
-            ["equal_principal", "annuity", "custom", "bullet", "sculpted"]))
+        repayment = draw(
+            st.sampled_from(["equal_principal", "annuity", "custom", "bullet", "sculpted"])
+        )
         target = draw(st.floats(1.1, 1.8))
-        sizing: dict[str, float] = {"dscr": target} if k == 0 or draw(st.booleans()) else {
-            "gearing": draw(st.floats(0.05, 0.3))}
+        sizing: dict[str, float] = (
+            {"dscr": target}
+            if k == 0 or draw(st.booleans())
+            else {"gearing": draw(st.floats(0.05, 0.3))}
+        )
         extra = draw(st.sampled_from(["none", "amount", "gearing", "llcr"]))
         if extra == "amount":
             sizing["amount"] = draw(st.floats(100, 3000))
@@ -60,8 +69,12 @@ def loans(draw: st.DrawFn) -> list[dict[str, Any]]:
         elif extra == "llcr":
             sizing["llcr"] = draw(st.floats(1.1, 2.0))
         loan: dict[str, Any] = {
-            "name": f"L{k}", "rate_type": "fixed", "rate": draw(st.floats(0.02, 0.07)),
-            "tenor_years": tenor, "grace_years": grace, "repayment": repayment,
+            "name": f"L{k}",
+            "rate_type": "fixed",
+            "rate": draw(st.floats(0.02, 0.07)),
+            "tenor_years": tenor,
+            "grace_years": grace,
+            "repayment": repayment,
             "draw_timing": draw(st.sampled_from(["start", "middle", "end"])),
             "construction_interest": draw(st.sampled_from(["capitalised", "paid"])),
             "upfront_fee_rate": draw(st.sampled_from([0.0, 0.003])),
@@ -71,8 +84,7 @@ def loans(draw: st.DrawFn) -> list[dict[str, Any]]:
             "sizing": sizing,
         }
         if repayment == "custom":
-            raw = draw(st.lists(st.integers(1, 4), min_size=tenor - grace,
-                                max_size=tenor - grace))
+            raw = draw(st.lists(st.integers(1, 4), min_size=tenor - grace, max_size=tenor - grace))
             loan["repayment_schedule"] = [x / sum(raw) for x in raw]
         if repayment == "sculpted":
             loan["target_dscr"] = sizing.get("dscr", target)
@@ -87,24 +99,55 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
     two = draw(st.booleans())
     phases = [{"name": "P0", "start_year": 0, "duration_years": draw(st.integers(1, 2))}]
     if two:
-        phases.append({"name": "P1", "start_year": draw(st.integers(1, 2)),
-                       "duration_years": draw(st.integers(1, 2))})
-    investment = [{"name": f"works {p['name']}", "category": "construction",
-                   "phase": p["name"], "amount": draw(st.floats(1000, 6000))} for p in phases]
-    revenues = [{"name": f"R{p['name']}", "kind": "parking", "phase": p["name"],
-                 "quantity": 1000, "unit_price": draw(st.floats(150, 900)),
-                 "price_per": "month", "growth_rate": draw(st.floats(0.0, 0.03))}
-                for p in phases]
+        phases.append(
+            {
+                "name": "P1",
+                "start_year": draw(st.integers(1, 2)),
+                "duration_years": draw(st.integers(1, 2)),
+            }
+        )
+    investment = [
+        {
+            "name": f"works {p['name']}",
+            "category": "construction",
+            "phase": p["name"],
+            "amount": draw(st.floats(1000, 6000)),
+        }
+        for p in phases
+    ]
+    revenues = [
+        {
+            "name": f"R{p['name']}",
+            "kind": "parking",
+            "phase": p["name"],
+            "quantity": 1000,
+            "unit_price": draw(st.floats(150, 900)),
+            "price_per": "month",
+            "growth_rate": draw(st.floats(0.0, 0.03)),
+        }
+        for p in phases
+    ]
     opex = []
     if draw(st.booleans()):
-        opex.append({"name": "大中修", "category": "major_maintenance", "basis": "fixed",
-                     "amount": draw(st.floats(50, 600)), "every_years": draw(st.integers(3, 6))})
+        opex.append(
+            {
+                "name": "大中修",
+                "category": "major_maintenance",
+                "basis": "fixed",
+                "amount": draw(st.floats(50, 600)),
+                "every_years": draw(st.integers(3, 6)),
+            }
+        )
     bonds = []
     for k in range(draw(st.integers(0, 2))):
         tenor = draw(st.integers(5, 10))
-        bond: dict[str, Any] = {"name": f"B{k}", "amount": draw(st.floats(100, 2000)),
-                                "tenor_years": tenor, "coupon": draw(st.floats(0.015, 0.035)),
-                                "draw_timing": draw(st.sampled_from(["start", "end"]))}
+        bond: dict[str, Any] = {
+            "name": f"B{k}",
+            "amount": draw(st.floats(100, 2000)),
+            "tenor_years": tenor,
+            "coupon": draw(st.floats(0.015, 0.035)),
+            "draw_timing": draw(st.sampled_from(["start", "end"])),
+        }
         if draw(st.booleans()):
             bond["repayment"] = "custom"
             bond["repayment_schedule"] = [0.0] * 2 + [1 / (tenor - 2)] * (tenor - 2)
@@ -113,8 +156,9 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
         "drawdown": draw(st.sampled_from(["pro_rata", "debt_first"])),
         "loans": draw(loans()),
         "special_bonds": bonds,
-        "fiscal_funds": [{"name": "G", "use": "capital_grant",
-                          "amount": draw(st.floats(0, 2000)) + 1}],
+        "fiscal_funds": [
+            {"name": "G", "use": "capital_grant", "amount": draw(st.floats(0, 2000)) + 1}
+        ],
         "dsra_funding": draw(st.sampled_from(["cash", "construction"])),
         "cash_interest_rate": draw(st.sampled_from([0.0, 0.0, 0.015])),
         "distribution_policy": draw(st.sampled_from(["profit", "cash"])),
@@ -122,8 +166,11 @@ def structures(draw: st.DrawFn) -> dict[str, Any]:
     if opex and draw(st.booleans()):
         funding["mmra"] = {}
     return minimal_spec(
-        timeline={"periodicity": draw(st.sampled_from(["annual", "semiannual"])),
-                  "horizon_years": HORIZON, "phases": phases},
+        timeline={
+            "periodicity": draw(st.sampled_from(["annual", "semiannual"])),
+            "horizon_years": HORIZON,
+            "phases": phases,
+        },
         investment=investment,
         revenues=revenues,
         opex=opex,
@@ -142,8 +189,9 @@ def _by_year(x: np.ndarray, ppy: int) -> np.ndarray:
 def _test_years(res: Result) -> np.ndarray:
     """Model years fully in operation and held (no REIT exit here)."""
     led, ppy = res.ledger, res.spec.periods_per_year
-    construction = _by_year(np.broadcast_to(led["flag.construction"], led["cash.cfads"].shape)[0],
-                            ppy)
+    construction = _by_year(
+        np.broadcast_to(led["flag.construction"], led["cash.cfads"].shape)[0], ppy
+    )
     held = _by_year(np.broadcast_to(led["flag.held"], led["cash.cfads"].shape)[0], ppy)
     return (construction == 0) & (held >= ppy - 1e-9)
 
@@ -228,7 +276,7 @@ def test_llcr_bound_and_every_bound_hold(data: dict[str, Any]) -> None:
             t = y * ppy
             if t >= maturity or balance[t] <= 1e-9:
                 continue
-            pv = sum(avail[s] / np.prod(1 + rate[t:s + 1]) for s in range(t, maturity))
+            pv = sum(avail[s] / np.prod(1 + rate[t : s + 1]) for s in range(t, maturity))
             assert max(pv, 0.0) >= ln.sizing.llcr * balance[t] * (1 - 1e-9) - 1e-9
     # No loan above cost (the bonds are the spec's own: sized by amount).
     assert res.metric("loan_amount") <= res.metric("total_project_investment") * (1 + 1e-9)

@@ -37,8 +37,13 @@ AVAIL = np.array([188.0, 149.2, 151.6, 154.0, 116.4, 240.0, 240.0])
 YEARS = slice(1, 8)
 """Periods 1–7: the loan's repayment years."""
 BOND: dict[str, Any] = {
-    "name": "B", "amount": 400, "tenor_years": 6, "coupon": 0.03, "repayment": "custom",
-    "repayment_schedule": [0, 0.1, 0.2, 0.2, 0.2, 0.3], "issuance_fee_rate": 0,
+    "name": "B",
+    "amount": 400,
+    "tenor_years": 6,
+    "coupon": 0.03,
+    "repayment": "custom",
+    "repayment_schedule": [0, 0.1, 0.2, 0.2, 0.2, 0.3],
+    "issuance_fee_rate": 0,
     "payment_fee_rate": 0,
 }
 
@@ -48,16 +53,24 @@ GROWING = 1.1 ** np.arange(7) / ((1.1**7 - 1) / 0.1)
 
 
 def _loan(**kw: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 8,
-                            "grace_years": 1, "sizing": {"dscr": 1.3}}
+    base: dict[str, Any] = {
+        "name": "L",
+        "rate_type": "fixed",
+        "rate": 0.05,
+        "tenor_years": 8,
+        "grace_years": 1,
+        "sizing": {"dscr": 1.3},
+    }
     return {**base, **kw}
 
 
 def _data(works: float = 1000.0, **sections: Any) -> dict[str, Any]:
     """The project of the module docstring, with ``works`` of investment in year 0."""
     return minimal_spec(
-        timeline={"horizon_years": 9,
-                  "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
+        timeline={
+            "horizon_years": 9,
+            "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}],
+        },
         investment=[{"name": "建安工程", "category": "construction", "amount": works}],
         **sections,
     )
@@ -103,7 +116,7 @@ def test_equal_principal_sized_year_by_year() -> None:
     assert dscr[4] == pytest.approx(1.3, rel=2e-8)
     assert res.metric("min_loan_dscr") == pytest.approx(1.3, rel=2e-8)
     assert res.notes.year("min_loan_dscr") == 2031
-    pv = float(np.sum(AVAIL / 1.3 / 1.05 ** k))
+    pv = float(np.sum(AVAIL / 1.3 / 1.05**k))
     assert pv == pytest.approx(779.14, abs=0.01)
     assert AVAIL[4] / (pv * unit[4]) == pytest.approx(0.909, abs=0.001)
     assert checks_frame(res).loc["sizing_targets", "passed"]
@@ -144,8 +157,7 @@ def test_equal_principal_sized_year_by_year() -> None:
     ],
     ids=["annuity", "custom", "increasing", "bullet", "grace-in-operation"],
 )
-def test_each_profile_sized_year_by_year(loan: dict[str, Any], unit: np.ndarray,
-                                         year: int) -> None:
+def test_each_profile_sized_year_by_year(loan: dict[str, Any], unit: np.ndarray, year: int) -> None:
     """For every profile the facility is min_k AVAIL_k / (1.3 · unit_k), the DSCR is at
     least 1.3 in every repayment year and exactly 1.3 in the binding year."""
     res = _run(loan)
@@ -163,10 +175,13 @@ def test_sculpted_loan_holds_the_target_every_year_and_llcr_equals_dscr() -> Non
     1.3 over 2027–2033 = Σ AVAIL_k / 1.3 / 1.05^k; the DSCR is 1.3 in every year, and with
     every free cash distributed (no cash held for the loan) LLCR = PV / balance = 1.3 at the
     start of every year."""
-    res = _run(_loan(repayment="sculpted", target_dscr=1.3, sizing={"dscr": 1.3}), 1500.0,
-               funding={"distribution_policy": "cash"})
+    res = _run(
+        _loan(repayment="sculpted", target_dscr=1.3, sizing={"dscr": 1.3}),
+        1500.0,
+        funding={"distribution_policy": "cash"},
+    )
     k = np.arange(1, 8)
-    size = float(np.sum(AVAIL / 1.3 / 1.05 ** k))
+    size = float(np.sum(AVAIL / 1.3 / 1.05**k))
     assert res.loan_sizing().loc["L", "size"] == pytest.approx(size, rel=2e-8)
     # The 1e-8 margin leaves the last balloon smaller by (P − size) × 1.05^6: still 1.3 to
     # 1e-7, never below it.
@@ -180,8 +195,13 @@ def test_a_year_without_cash_allows_no_facility_and_says_why() -> None:
     """A major repair of 300 in 2031 (the fifth year of operation) leaves CFADS of −60 and
     −183.6 for the loan: no facility meets 1.3, the bound is 0, and the note names the
     year, the cash and the maintenance reserve that would lift it."""
-    repair = {"name": "大中修", "category": "major_maintenance", "basis": "fixed",
-              "amount": 300, "every_years": 5}
+    repair = {
+        "name": "大中修",
+        "category": "major_maintenance",
+        "basis": "fixed",
+        "amount": 300,
+        "every_years": 5,
+    }
     res = _run(_loan(), opex=[repair])
     row = res.loan_sizing().loc["L"]
     assert row["size"] == 0 and row["dscr"] == 0 and row["dscr_year"] == 2031
@@ -219,11 +239,23 @@ def test_drawn_at_the_start_with_interest_paid_costs_10160() -> None:
     + 1,680 = 10,160."""
     data = minimal_spec(
         timeline={"horizon_years": 16},
-        investment=[{"name": "works", "category": "construction", "amount": 10000.0,
-                     "schedule": [1.0]}],
-        funding={"loans": [{"name": "L", "rate_type": "fixed", "rate": 0.03,
-                            "tenor_years": 15, "grace_years": 2, "draw_timing": "start",
-                            "construction_interest": "paid", "sizing": {"amount": 8000}}]},
+        investment=[
+            {"name": "works", "category": "construction", "amount": 10000.0, "schedule": [1.0]}
+        ],
+        funding={
+            "loans": [
+                {
+                    "name": "L",
+                    "rate_type": "fixed",
+                    "rate": 0.03,
+                    "tenor_years": 15,
+                    "grace_years": 2,
+                    "draw_timing": "start",
+                    "construction_interest": "paid",
+                    "sizing": {"amount": 8000},
+                }
+            ]
+        },
     )
     res = run(validate_data(ProjectSpec, data))
     led = res.ledger
@@ -242,10 +274,21 @@ def test_drawn_at_the_start_with_interest_paid_costs_10160() -> None:
 def test_draw_timing_sets_the_interest_on_the_period_drawings(timing: str, weight: float) -> None:
     """A 600 facility drawn 40 % / 60 % over a two-year build at 5 %, capitalised: the
     year-0 draw D0 bears 5 % × weight × D0, rolled into the balance with it."""
-    data = minimal_spec(funding={"loans": [{"name": "L", "rate_type": "fixed", "rate": 0.05,
-                                            "tenor_years": 8, "grace_years": 2,
-                                            "draw_timing": timing,
-                                            "sizing": {"amount": 600}}]})
+    data = minimal_spec(
+        funding={
+            "loans": [
+                {
+                    "name": "L",
+                    "rate_type": "fixed",
+                    "rate": 0.05,
+                    "tenor_years": 8,
+                    "grace_years": 2,
+                    "draw_timing": timing,
+                    "sizing": {"amount": 600},
+                }
+            ]
+        }
+    )
     res = run(validate_data(ProjectSpec, data))
     led = res.ledger
     d0 = led["loan[L].draw"][0][0]
@@ -306,21 +349,43 @@ def test_third_edition_ratios_follow_the_textbook() -> None:
 @pytest.mark.parametrize(
     ("funding", "path", "text"),
     [
-        ({"loans": [_loan(sizing={"dscr": 0})]}, "funding.loans[0 L].sizing.dscr",
-         "greater than 0"),
-        ({"loans": [_loan(sizing={"dscr": -1.2})]}, "funding.loans[0 L].sizing.dscr",
-         "greater than 0"),
+        (
+            {"loans": [_loan(sizing={"dscr": 0})]},
+            "funding.loans[0 L].sizing.dscr",
+            "greater than 0",
+        ),
+        (
+            {"loans": [_loan(sizing={"dscr": -1.2})]},
+            "funding.loans[0 L].sizing.dscr",
+            "greater than 0",
+        ),
         ({"mmra": {}}, "funding.mmra", "maintenance cycle"),
         ({"mmra": {"items": ["nothing"]}}, "funding.mmra.items", "unknown opex item"),
-        ({"special_bonds": [{**BOND, "draw_timing": "middle"}]},
-         "funding.special_bonds[0 B].draw_timing", "start or end"),
-        ({"loans": [_loan(repayment="sculpted", target_dscr=1.3, sizing={"dscr": 1.5})]},
-         "funding.loans[0 L].sizing.dscr", "sculpted"),
-        ({"loans": [_loan(repayment="increasing", repayment_growth=-0.02)]},
-         "funding.loans[0 L].repayment_growth", "greater than or equal to 0"),
+        (
+            {"special_bonds": [{**BOND, "draw_timing": "middle"}]},
+            "funding.special_bonds[0 B].draw_timing",
+            "start or end",
+        ),
+        (
+            {"loans": [_loan(repayment="sculpted", target_dscr=1.3, sizing={"dscr": 1.5})]},
+            "funding.loans[0 L].sizing.dscr",
+            "sculpted",
+        ),
+        (
+            {"loans": [_loan(repayment="increasing", repayment_growth=-0.02)]},
+            "funding.loans[0 L].repayment_growth",
+            "greater than or equal to 0",
+        ),
     ],
-    ids=["dscr-zero", "dscr-negative", "mmra-no-cycle", "mmra-unknown", "bond-middle",
-         "sculpted-two-targets", "increasing-negative-growth"],
+    ids=[
+        "dscr-zero",
+        "dscr-negative",
+        "mmra-no-cycle",
+        "mmra-unknown",
+        "bond-middle",
+        "sculpted-two-targets",
+        "increasing-negative-growth",
+    ],
 )
 def test_bad_input_names_the_field(funding: dict[str, Any], path: str, text: str) -> None:
     with pytest.raises(SpecError) as info:

@@ -29,9 +29,6 @@ from renewfin.testing import minimal_spec
 ANN = lambda r, n: (1 - (1 + r) ** -n) / r  # noqa: E731  annuity factor (Excel PV(r, n, −1))
 
 
-
-
-
 def _run(**sections: Any) -> Result:
     return run(validate_data(ProjectSpec, minimal_spec(**sections)))
 
@@ -42,8 +39,14 @@ def _row(res: Result, id: str) -> np.ndarray:
 
 def _loan(**kw: Any) -> dict[str, Any]:
     """A fixed-rate 5 % loan, tenor 8 from financial close, grace 2, 等额本金, amount 600."""
-    base: dict[str, Any] = {"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 8,
-                            "grace_years": 2, "sizing": {"amount": 600}}
+    base: dict[str, Any] = {
+        "name": "L",
+        "rate_type": "fixed",
+        "rate": 0.05,
+        "tenor_years": 8,
+        "grace_years": 2,
+        "sizing": {"amount": 600},
+    }
     return {**base, **kw}
 
 
@@ -71,14 +74,32 @@ def _check_identities(res: Result) -> None:
 # total investment 1,019.3171.
 
 HAND: dict[str, Any] = {
-    "timeline": {"horizon_years": 8,
-                 "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
+    "timeline": {
+        "horizon_years": 8,
+        "phases": [{"name": "一期", "start_year": 0, "duration_years": 1}],
+    },
     "investment": [{"name": "建安工程", "category": "construction", "amount": 1000.0}],
     "funding": {
-        "special_bonds": [{"name": "B", "amount": 400, "tenor_years": 5, "coupon": 0.03,
-                           "issuance_fee_rate": 0, "payment_fee_rate": 0}],
-        "loans": [{"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": 6,
-                   "grace_years": 1, "sizing": {"amount": 300}}],
+        "special_bonds": [
+            {
+                "name": "B",
+                "amount": 400,
+                "tenor_years": 5,
+                "coupon": 0.03,
+                "issuance_fee_rate": 0,
+                "payment_fee_rate": 0,
+            }
+        ],
+        "loans": [
+            {
+                "name": "L",
+                "rate_type": "fixed",
+                "rate": 0.05,
+                "tenor_years": 6,
+                "grace_years": 1,
+                "sizing": {"amount": 300},
+            }
+        ],
     },
 }
 
@@ -122,8 +143,7 @@ def test_hand_case_total_and_residual_coverage(hand: Result) -> None:
     receives; the construction interest is paid inside the principal);
     total = 5 × 240 / (460 + 345) = 1200 / 805 = 1.4907;
     residual = (1200 − 460) / 345 = 2.1449."""
-    assert_allclose(_row(hand, "cash.loan_debt_service"), [0, 75, 72, 69, 66, 63, 0, 0],
-                    atol=1e-12)
+    assert_allclose(_row(hand, "cash.loan_debt_service"), [0, 75, 72, 69, 66, 63, 0, 0], atol=1e-12)
     assert hand.metric("total_debt_coverage") == pytest.approx(1200 / 805, rel=1e-12)
     assert hand.metric("residual_coverage") == pytest.approx(740 / 345, rel=1e-12)
 
@@ -140,14 +160,11 @@ def test_hand_case_bank_ratios(hand: Result) -> None:
     assert hand.metric("min_dscr") == pytest.approx(240 / 478, rel=1e-12)
     assert hand.notes.year("min_dscr") == 2030
     assert np.isnan(hand.metric("min_loan_dscr"))
-    assert hand.notes.reason("min_loan_dscr") == (
-        "n/a — CFADS after bond service negative in 2030"
-    )
+    assert hand.notes.reason("min_loan_dscr") == ("n/a — CFADS after bond service negative in 2030")
     ebit = 240 - 950 / 30 * (1 + (12 + 0.025 * 300 / 1.025) / 1000)
     assert hand.metric("min_icr") == pytest.approx(ebit / 27, rel=1e-12)
     assert hand.notes.year("min_icr") == 2027
-    assert hand.metric("min_llcr") == pytest.approx((-172 / 1.05 + 240 / 1.05**2) / 120,
-                                                    rel=1e-12)
+    assert hand.metric("min_llcr") == pytest.approx((-172 / 1.05 + 240 / 1.05**2) / 120, rel=1e-12)
 
 
 def test_hand_case_plcr_discounts_the_whole_project_life(hand: Result) -> None:
@@ -169,9 +186,15 @@ def test_llcr_and_plcr_discount_at_the_facility_weighted_contractual_rate() -> N
     2.75 % a period, in every period — also after both loans are repaid. PLCR by hand: PV
     at 2.75 % of CFADS after bond service over the held periods from the first repayment
     period (period 4, after the 2-year grace), over the balance then (800)."""
-    res = _run(timeline={"periodicity": "semiannual"},
-               funding={"loans": [_loan(name="A", rate=0.04, sizing={"amount": 200}),
-                                  _loan(name="B", rate=0.06, sizing={"amount": 600})]})
+    res = _run(
+        timeline={"periodicity": "semiannual"},
+        funding={
+            "loans": [
+                _loan(name="A", rate=0.04, sizing={"amount": 200}),
+                _loan(name="B", rate=0.06, sizing={"amount": 600}),
+            ]
+        },
+    )
     assert res.plan is not None and res.sizing is not None
     assert_allclose(res.sizing.facility[:, 0], [200, 600], rtol=1e-12)
     rate = metrics_funding.loan_discount_rate(res.plan, res.sizing, 2, (1, 20))
@@ -186,8 +209,14 @@ def test_llcr_and_plcr_discount_at_the_facility_weighted_contractual_rate() -> N
 
 def test_loan_discount_rate_of_unsized_loans_is_their_average() -> None:
     """Loans sized at 0 (an amount cap of 0) weigh equally: (4 % + 6 %) / 2 = 5 % a year."""
-    res = _run(funding={"loans": [_loan(name="A", rate=0.04, sizing={"amount": 0}),
-                                  _loan(name="B", rate=0.06, sizing={"amount": 0})]})
+    res = _run(
+        funding={
+            "loans": [
+                _loan(name="A", rate=0.04, sizing={"amount": 0}),
+                _loan(name="B", rate=0.06, sizing={"amount": 0}),
+            ]
+        }
+    )
     assert res.plan is not None and res.sizing is not None
     rate = metrics_funding.loan_discount_rate(res.plan, res.sizing, 1, (1, 10))
     assert_allclose(rate, 0.05, rtol=1e-14)
@@ -205,14 +234,32 @@ def test_sculpted_loan_holds_the_target_dscr() -> None:
     and sized by DSCR 1.3 over repayment years 1–7 at 5 %. By hand: loan service =
     (240 − bond service) / 1.3 each year; size = Σ (240 − bond_t) / 1.3 / 1.05^t; DSCR
     binds; LLCR = DSCR = 1.3."""
-    bond = {"name": "B", "amount": 300, "tenor_years": 8, "coupon": 0.03,
-            "issuance_fee_rate": 0, "payment_fee_rate": 0, "repayment": "custom",
-            "repayment_schedule": [0, 0, 0.125, 0.125, 0.125, 0.125, 0.25, 0.25]}
-    res = _run(timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
-               investment=[{"name": "建安工程", "category": "construction", "amount": 2000.0}],
-               funding={"special_bonds": [bond], "loans": [_loan(
-                   tenor_years=8, grace_years=1, repayment="sculpted", target_dscr=1.3,
-                   sizing={"dscr": 1.3})]})
+    bond = {
+        "name": "B",
+        "amount": 300,
+        "tenor_years": 8,
+        "coupon": 0.03,
+        "issuance_fee_rate": 0,
+        "payment_fee_rate": 0,
+        "repayment": "custom",
+        "repayment_schedule": [0, 0, 0.125, 0.125, 0.125, 0.125, 0.25, 0.25],
+    }
+    res = _run(
+        timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
+        investment=[{"name": "建安工程", "category": "construction", "amount": 2000.0}],
+        funding={
+            "special_bonds": [bond],
+            "loans": [
+                _loan(
+                    tenor_years=8,
+                    grace_years=1,
+                    repayment="sculpted",
+                    target_dscr=1.3,
+                    sizing={"dscr": 1.3},
+                )
+            ],
+        },
+    )
     bond_ds = np.array([9, 9, 46.5, 45.375, 44.25, 43.125, 79.5, 77.25, 0, 0])
     assert_allclose(_row(res, "cash.bond_debt_service"), bond_ds, rtol=1e-13)
     cfads = _row(res, "cash.cfads")
@@ -265,8 +312,9 @@ def test_sizing_smallest_bound_binds(sizing: dict[str, float], binding: str) -> 
     _check_identities(res)
 
 
-@pytest.mark.parametrize("sizing", [{"amount": 400, "gearing": 0.45},
-                                    {"gearing": 0.9, "dscr": 1.5}])
+@pytest.mark.parametrize(
+    "sizing", [{"amount": 400, "gearing": 0.45}, {"gearing": 0.9, "dscr": 1.5}]
+)
 def test_gearing_bound_is_a_share_of_the_final_total_investment(sizing: dict[str, float]) -> None:
     """The gearing bound is gearing × total investment including the IDC of the solved
     loan (DOMAIN.md §4): 0.45 × (1,000 + 17.41) when the amount of 400 binds; 0.9 × (1,000 +
@@ -277,10 +325,13 @@ def test_gearing_bound_is_a_share_of_the_final_total_investment(sizing: dict[str
     assert row["gearing"] == pytest.approx(sizing["gearing"] * tpi, rel=1e-9)
 
 
-@pytest.mark.parametrize("fees", [
-    pytest.param({}, id="no-fees"),  # nothing else moves the gap
-    pytest.param({"upfront_fee_rate": 0.01, "commitment_fee_rate": 0.005}, id="fees"),
-])
+@pytest.mark.parametrize(
+    "fees",
+    [
+        pytest.param({}, id="no-fees"),  # nothing else moves the gap
+        pytest.param({"upfront_fee_rate": 0.01, "commitment_fee_rate": 0.005}, id="fees"),
+    ],
+)
 def test_sizing_never_above_cost(fees: dict[str, float]) -> None:
     """A loan with an amount cap of 10⁹ and no other source funds exactly the funding gap:
     the cost bound binds, sponsor equity is 0 in every period, and the draws plus the
@@ -319,8 +370,14 @@ def test_cost_bound_covers_the_capitalised_interest() -> None:
 def test_two_loans_share_the_cost_bound() -> None:
     """Two uncapped loans: the first takes the whole gap (cost), the second's cost bound is
     what is left (0); equity 0."""
-    res = _run(funding={"loans": [_loan(name="A", sizing={"amount": 1e9}),
-                                  _loan(name="B", sizing={"amount": 1e9})]})
+    res = _run(
+        funding={
+            "loans": [
+                _loan(name="A", sizing={"amount": 1e9}),
+                _loan(name="B", sizing={"amount": 1e9}),
+            ]
+        }
+    )
     table = res.loan_sizing()
     assert table.loc["A", "binding"] == "cost"
     assert table.loc["B", "size"] == pytest.approx(0.0, abs=1e-6)
@@ -335,8 +392,16 @@ def test_loan_sizing_without_loans_is_empty() -> None:
     table = _run().loan_sizing()
     assert table.empty
     assert list(table.columns) == [
-        "size", "amount", "gearing", "dscr", "llcr", "cost", "binding", "binding_year",
-        "dscr_year", "llcr_year",
+        "size",
+        "amount",
+        "gearing",
+        "dscr",
+        "llcr",
+        "cost",
+        "binding",
+        "binding_year",
+        "dscr_year",
+        "llcr_year",
     ]
     assert table.index.name == "loan"
 
@@ -347,10 +412,20 @@ def test_loan_fees_and_lpr_path() -> None:
     up-front fee 1 % × 600 = 6 at close; commitment fee 0.4 % × undrawn: 0.4 % × 600 = 2.4
     in year 0 and 0.4 % × (600 − year-0 draw − year-0 interest capitalised) in year 1 (the
     capitalised interest uses the facility too)."""
-    res = _run(funding={
-        "loans": [_loan(rate_type="lpr", rate=None, spread=-0.005, upfront_fee_rate=0.01,
-                        commitment_fee_rate=0.004)],
-        "lpr": {"five_year_path": [0.035, 0.035, 0.032, 0.03]}})
+    res = _run(
+        funding={
+            "loans": [
+                _loan(
+                    rate_type="lpr",
+                    rate=None,
+                    spread=-0.005,
+                    upfront_fee_rate=0.01,
+                    commitment_fee_rate=0.004,
+                )
+            ],
+            "lpr": {"five_year_path": [0.035, 0.035, 0.032, 0.03]},
+        }
+    )
     interest = _row(res, "loan[L].interest")
     opening = _row(res, "loan[L].opening")
     draw = _row(res, "loan[L].draw")
@@ -371,14 +446,26 @@ def test_loan_fees_and_lpr_path() -> None:
 def test_construction_interest_follows_the_half_draw_rule() -> None:
     """In every construction period of a two-loan stack, each loan's interest is rate ×
     (opening + draw / 2) (当年借款按半年计息, 上年借款按全年计息)."""
-    res = _run(timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 3}],
-                         "horizon_years": 12},
-               investment=[{"name": "建安工程", "category": "construction", "amount": 1300.0,
-                            "schedule": [3 / 13, 6 / 13, 4 / 13]}],
-               funding={"loans": [_loan(name="A", rate=0.12, tenor_years=10, grace_years=3,
-                                        sizing={"amount": 500}),
-                                  _loan(name="B", rate=0.06, tenor_years=10, grace_years=3,
-                                        sizing={"amount": 400})]})
+    res = _run(
+        timeline={
+            "phases": [{"name": "一期", "start_year": 0, "duration_years": 3}],
+            "horizon_years": 12,
+        },
+        investment=[
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1300.0,
+                "schedule": [3 / 13, 6 / 13, 4 / 13],
+            }
+        ],
+        funding={
+            "loans": [
+                _loan(name="A", rate=0.12, tenor_years=10, grace_years=3, sizing={"amount": 500}),
+                _loan(name="B", rate=0.06, tenor_years=10, grace_years=3, sizing={"amount": 400}),
+            ]
+        },
+    )
     for name, rate in (("A", 0.12), ("B", 0.06)):
         o, d, i = (_row(res, f"loan[{name}].{k}")[:3] for k in ("opening", "draw", "interest"))
         assert np.all(d > 0)
@@ -393,14 +480,26 @@ def test_fully_loan_funded_idc_matches_the_textbook() -> None:
     q₃ = (318 + 674.16 + 400 / 2) × 12 % = 143.0592; total 235.2192 (see
     tests/instruments/test_loan.py). (The old convention, interest drawn mid-period, gave
     251.1496; the engine now rolls it in, but stops sizing at 234.4656 — see the reason.)"""
-    res = _run(timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 3}],
-                         "horizon_years": 12},
-               investment=[{"name": "建安工程", "category": "construction", "amount": 1300.0,
-                            "schedule": [3 / 13, 6 / 13, 4 / 13]}],
-               funding={"loans": [_loan(rate=0.12, tenor_years=10, grace_years=3,
-                                        sizing={"amount": 1e9})]})
-    assert_allclose(_row(res, "finance.interest_capitalised")[:3], [18.0, 74.16, 143.0592],
-                    rtol=1e-9)
+    res = _run(
+        timeline={
+            "phases": [{"name": "一期", "start_year": 0, "duration_years": 3}],
+            "horizon_years": 12,
+        },
+        investment=[
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1300.0,
+                "schedule": [3 / 13, 6 / 13, 4 / 13],
+            }
+        ],
+        funding={
+            "loans": [_loan(rate=0.12, tenor_years=10, grace_years=3, sizing={"amount": 1e9})]
+        },
+    )
+    assert_allclose(
+        _row(res, "finance.interest_capitalised")[:3], [18.0, 74.16, 143.0592], rtol=1e-9
+    )
     assert_allclose(_row(res, "loan[L].draw")[:3], [300, 600, 400], rtol=1e-9)
     assert_allclose(_row(res, "equity.sponsor"), 0.0, atol=1e-9 * 1300)
 
@@ -411,14 +510,27 @@ def test_loan_funded_idc_rolls_into_the_balance() -> None:
     capitalised (no subsidy) and the balance grows by draw + interest; nothing of the loan
     interest is paid in cash (construction uses = capex + gross interest, sources = draws
     + capitalised + equity)."""
-    res = _run(timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 3}],
-                         "horizon_years": 12},
-               investment=[{"name": "建安工程", "category": "construction", "amount": 1300.0,
-                            "schedule": [3 / 13, 6 / 13, 4 / 13]}],
-               funding={"loans": [_loan(rate=0.12, tenor_years=10, grace_years=3,
-                                        sizing={"amount": 1000})]})
-    o, d, i, c, e = (_row(res, f"loan[L].{k}")[:3] for k in
-                     ("opening", "draw", "interest", "capitalised", "closing"))
+    res = _run(
+        timeline={
+            "phases": [{"name": "一期", "start_year": 0, "duration_years": 3}],
+            "horizon_years": 12,
+        },
+        investment=[
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": 1300.0,
+                "schedule": [3 / 13, 6 / 13, 4 / 13],
+            }
+        ],
+        funding={
+            "loans": [_loan(rate=0.12, tenor_years=10, grace_years=3, sizing={"amount": 1000})]
+        },
+    )
+    o, d, i, c, e = (
+        _row(res, f"loan[L].{k}")[:3]
+        for k in ("opening", "draw", "interest", "capitalised", "closing")
+    )
     assert_allclose(i, 0.12 * (o + d / 2), rtol=1e-13)
     assert_allclose(c, i, rtol=1e-13)
     assert_allclose(e, o + d + c, rtol=1e-13)
@@ -432,16 +544,24 @@ def test_loan_funded_idc_rolls_into_the_balance() -> None:
 # Fiscal funds (财政资金)
 # --------------------------------------------------------------------------- #
 
-FISCAL: dict[str, Any] = {"funding": {
-    "fiscal_funds": [
-        {"name": "G", "use": "capital_grant", "amount": 200, "schedule": [0.5, 0.5]},
-        {"name": "I", "use": "equity_injection", "amount": 100},
-        {"name": "O", "use": "operating_subsidy", "amount": 50, "start_year": 1, "years": 3,
-         "growth_rate": 0.1},
-        {"name": "T", "use": "interest_subsidy", "loan": "L", "share": 0.5, "years": 5},
-    ],
-    "loans": [_loan(rate=0.04, sizing={"amount": 400})],
-}}
+FISCAL: dict[str, Any] = {
+    "funding": {
+        "fiscal_funds": [
+            {"name": "G", "use": "capital_grant", "amount": 200, "schedule": [0.5, 0.5]},
+            {"name": "I", "use": "equity_injection", "amount": 100},
+            {
+                "name": "O",
+                "use": "operating_subsidy",
+                "amount": 50,
+                "start_year": 1,
+                "years": 3,
+                "growth_rate": 0.1,
+            },
+            {"name": "T", "use": "interest_subsidy", "loan": "L", "share": 0.5, "years": 5},
+        ],
+        "loans": [_loan(rate=0.04, sizing={"amount": 400})],
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -455,14 +575,17 @@ def test_fiscal_fund_lines(fiscal: Result) -> None:
     +10 % a year → 50, 55, 60.5; 贴息 = 50 % × the loan's interest in years 0–4, 0 after."""
     assert_allclose(_row(fiscal, "fiscal.grant[G]")[:3], [100, 100, 0])
     assert_allclose(_row(fiscal, "fiscal.injection[I]")[:3], [40, 60, 0])
-    assert_allclose(_row(fiscal, "fiscal.operating_subsidy[O]"),
-                    [0, 0, 0, 50, 55, 60.5, 0, 0, 0, 0], rtol=1e-14)
+    assert_allclose(
+        _row(fiscal, "fiscal.operating_subsidy[O]"), [0, 0, 0, 50, 55, 60.5, 0, 0, 0, 0], rtol=1e-14
+    )
     interest = _row(fiscal, "loan[L].interest")
     expected = 0.5 * interest * (np.arange(10) < 5)
     assert_allclose(_row(fiscal, "fiscal.interest_subsidy[T]"), expected, rtol=1e-14)
     assert_allclose(_row(fiscal, "fiscal.interest_subsidies"), expected, rtol=1e-14)
-    assert_allclose(_row(fiscal, "equity.shareholders_in"),
-                    _row(fiscal, "equity.sponsor") + _row(fiscal, "fiscal.injection[I]"))
+    assert_allclose(
+        _row(fiscal, "equity.shareholders_in"),
+        _row(fiscal, "equity.sponsor") + _row(fiscal, "fiscal.injection[I]"),
+    )
     _check_identities(fiscal)
 
 
@@ -471,9 +594,13 @@ def test_fiscal_outlay_and_leverage(fiscal: Result) -> None:
     investment / capital fiscal funds (grants + injections = 300)."""
     subsidy = _row(fiscal, "fiscal.interest_subsidies").sum()
     assert fiscal.metric("fiscal_outlay") == pytest.approx(465.5 + subsidy, rel=1e-12)
-    assert_allclose(_row(fiscal, "fiscal.total"),
-                    sum(_row(fiscal, f"fiscal.{k}") for k in
-                        ("grants", "injections", "operating_subsidies", "interest_subsidies")))
+    assert_allclose(
+        _row(fiscal, "fiscal.total"),
+        sum(
+            _row(fiscal, f"fiscal.{k}")
+            for k in ("grants", "injections", "operating_subsidies", "interest_subsidies")
+        ),
+    )
     tpi = fiscal.metric("total_project_investment")
     assert fiscal.metric("fiscal_leverage") == pytest.approx(tpi / 300, rel=1e-12)
 
@@ -484,14 +611,18 @@ def test_subsidies_in_cfads_but_not_in_coverage_income(fiscal: Result) -> None:
     CFADS); the income for the coverage multiples (项目收益) excludes both: 240 in every
     operating year."""
     operating = 1.0 - _row(fiscal, "flag.construction")
-    subsidies = (_row(fiscal, "fiscal.operating_subsidies")
-                 + _row(fiscal, "fiscal.interest_subsidies") * operating)
+    subsidies = (
+        _row(fiscal, "fiscal.operating_subsidies")
+        + _row(fiscal, "fiscal.interest_subsidies") * operating
+    )
     assert_allclose(_row(fiscal, "pl.subsidy_income"), subsidies, rtol=1e-13)
     assert np.all(_row(fiscal, "fiscal.interest_subsidies")[:2] > 0)
-    assert_allclose(_row(fiscal, "cash.cfads"), _row(fiscal, "revenue.total") + subsidies,
-                    rtol=1e-13)
-    assert_allclose(_row(fiscal, "cash.net_income_for_coverage"),
-                    _row(fiscal, "revenue.total"), atol=1e-12)
+    assert_allclose(
+        _row(fiscal, "cash.cfads"), _row(fiscal, "revenue.total") + subsidies, rtol=1e-13
+    )
+    assert_allclose(
+        _row(fiscal, "cash.net_income_for_coverage"), _row(fiscal, "revenue.total"), atol=1e-12
+    )
 
 
 def test_interest_subsidy_in_construction_reduces_the_capitalised_interest() -> None:
@@ -502,16 +633,18 @@ def test_interest_subsidy_in_construction_reduces_the_capitalised_interest() -> 
     investment 1,002.9703. The construction subsidy is not income (it reduces the
     capitalised cost); in year 1 the interest 4 % × 300 = 12 is half subsidised: subsidy
     income 6."""
-    res = _run(timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
-               investment=[{"name": "建安工程", "category": "construction", "amount": 1000.0}],
-               funding={"fiscal_funds": [{"name": "T", "use": "interest_subsidy", "loan": "L",
-                                          "share": 0.5}],
-                        "loans": [_loan(rate=0.04, grace_years=1, sizing={"amount": 300})]})
+    res = _run(
+        timeline={"phases": [{"name": "一期", "start_year": 0, "duration_years": 1}]},
+        investment=[{"name": "建安工程", "category": "construction", "amount": 1000.0}],
+        funding={
+            "fiscal_funds": [{"name": "T", "use": "interest_subsidy", "loan": "L", "share": 0.5}],
+            "loans": [_loan(rate=0.04, grace_years=1, sizing={"amount": 300})],
+        },
+    )
     d = 300 / 1.01
     assert _row(res, "loan[L].draw")[0] == pytest.approx(d, rel=1e-12)
     assert _row(res, "loan[L].interest")[:2] == pytest.approx([0.02 * d, 12.0], rel=1e-12)
-    assert _row(res, "fiscal.interest_subsidies")[:2] == pytest.approx([0.01 * d, 6.0],
-                                                                      rel=1e-12)
+    assert _row(res, "fiscal.interest_subsidies")[:2] == pytest.approx([0.01 * d, 6.0], rel=1e-12)
     assert _row(res, "loan[L].capitalised")[:2] == pytest.approx([0.01 * d, 0.0], abs=1e-12)
     assert _row(res, "loan[L].closing")[0] == pytest.approx(300.0, rel=1e-12)
     assert _row(res, "finance.interest_capitalised")[0] == pytest.approx(0.01 * d, rel=1e-12)
@@ -525,11 +658,18 @@ def test_capital_grant_and_bond_capital_count_in_the_capital_ratio() -> None:
     """资本金 = sponsor equity + grants that count as capital + capital_share × bond; a
     grant of 100 (counts) and a bond of 200 with 30 % as capital add 100 + 60."""
     bond = {"name": "B", "amount": 200, "tenor_years": 5, "capital_share": 0.3}
-    res = _run(funding={"special_bonds": [bond], "fiscal_funds": [
-        {"name": "G", "use": "capital_grant", "amount": 100, "counts_as_capital": True}]})
+    res = _run(
+        funding={
+            "special_bonds": [bond],
+            "fiscal_funds": [
+                {"name": "G", "use": "capital_grant", "amount": 100, "counts_as_capital": True}
+            ],
+        }
+    )
     capital = _row(res, "equity.sponsor").sum() + 100 + 60
     assert res.metric("capital_ratio") == pytest.approx(
-        capital / res.metric("total_project_investment"), rel=1e-12)
+        capital / res.metric("total_project_investment"), rel=1e-12
+    )
 
 
 def test_taxable_interest_subsidy_is_taxed_as_booked() -> None:
@@ -538,11 +678,16 @@ def test_taxable_interest_subsidy_is_taxed_as_booked() -> None:
     (利润与利润分配表: 应纳税所得额 = 利润总额 with no adjustments). The construction 贴息
     is neither income nor taxed (it reduces the capitalised interest); it used to be booked
     on opening + draw / 2 but taxed on the opening balance only."""
-    res = _run(tax={"preset": "cn_default"}, funding={
-        "fiscal_funds": [{"name": "T", "use": "interest_subsidy", "loan": "L", "share": 0.5}],
-        "loans": [_loan(rate=0.04, sizing={"amount": 400})]})
-    assert_allclose(_row(res, "tax.taxable_income"), _row(res, "pl.profit_before_tax"),
-                    rtol=1e-12, atol=1e-9)
+    res = _run(
+        tax={"preset": "cn_default"},
+        funding={
+            "fiscal_funds": [{"name": "T", "use": "interest_subsidy", "loan": "L", "share": 0.5}],
+            "loans": [_loan(rate=0.04, sizing={"amount": 400})],
+        },
+    )
+    assert_allclose(
+        _row(res, "tax.taxable_income"), _row(res, "pl.profit_before_tax"), rtol=1e-12, atol=1e-9
+    )
     subsidy = _row(res, "fiscal.interest_subsidies")
     assert np.all(subsidy[:2] > 0)
     assert_allclose(_row(res, "pl.subsidy_income"), np.r_[0.0, 0.0, subsidy[2:]], atol=1e-12)
@@ -551,8 +696,9 @@ def test_taxable_interest_subsidy_is_taxed_as_booked() -> None:
 def test_equity_parties_split_contributions() -> None:
     """Two sponsors at 60 / 40 %: each contributes its share of sponsor equity and has the
     same IRR."""
-    res = _run(funding={"equity_parties": [{"name": "A", "share": 0.6},
-                                           {"name": "B", "share": 0.4}]})
+    res = _run(
+        funding={"equity_parties": [{"name": "A", "share": 0.6}, {"name": "B", "share": 0.4}]}
+    )
     sponsor = _row(res, "equity.sponsor")
     assert_allclose(_row(res, "equity.party[A].contribution"), 0.6 * sponsor)
     assert_allclose(_row(res, "equity.party[B].contribution"), 0.4 * sponsor)
@@ -565,14 +711,35 @@ def test_equity_parties_split_contributions() -> None:
 
 
 def _reit_case(cap_rate: float, **exit: Any) -> Result:
-    return _run(funding={
-        "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03,
-                           "issuance_fee_rate": 0, "payment_fee_rate": 0}],
-        "loans": [_loan(rate=0.04, sizing={"amount": 400})],
-        "fund": {"amount": 200, "senior_share": 0.75, "senior_return": 0.05,
-                 "junior_return": 0.10, "term_years": 7},
-        "reit_exit": {"exit_year": 6, "cap_rate": cap_rate, "min_size_yi_yuan": 0,
-                      "early_redemption": ["B"], **exit}})
+    return _run(
+        funding={
+            "special_bonds": [
+                {
+                    "name": "B",
+                    "amount": 300,
+                    "tenor_years": 7,
+                    "coupon": 0.03,
+                    "issuance_fee_rate": 0,
+                    "payment_fee_rate": 0,
+                }
+            ],
+            "loans": [_loan(rate=0.04, sizing={"amount": 400})],
+            "fund": {
+                "amount": 200,
+                "senior_share": 0.75,
+                "senior_return": 0.05,
+                "junior_return": 0.10,
+                "term_years": 7,
+            },
+            "reit_exit": {
+                "exit_year": 6,
+                "cap_rate": cap_rate,
+                "min_size_yi_yuan": 0,
+                "early_redemption": ["B"],
+                **exit,
+            },
+        }
+    )
 
 
 def test_reit_exit_repays_debt_then_fund_then_equity() -> None:
@@ -618,7 +785,8 @@ def test_reit_exit_escrows_the_bond_by_default() -> None:
     service = _row(res, "cash.bond_debt_service").sum()
     v = res.values
     assert v["bond_coverage_with_exit"][0] - v["bond_coverage"][0] == pytest.approx(
-        4704.0 / service)
+        4704.0 / service
+    )
     _check_identities(res)
 
 
@@ -633,27 +801,39 @@ def test_reit_exit_with_fees_capex_reserve_and_retained_units() -> None:
     distribution 4,205.5 − 960 = 3,245.5, of which 90 % (2,920.95) is reinvested and left
     out of the shareholders' cash: their REIT line is −960 − 2,920.95 = −3,880.95, then
     31.536, then 991.536."""
-    res = _reit_case(0.05, early_redemption=[], management_fee_rate=0.005,
-                     capex_reserve_rate=0.02, spv_tax_rate=0.1, debt_service=12.0,
-                     lockup_years=2)
+    res = _reit_case(
+        0.05,
+        early_redemption=[],
+        management_fee_rate=0.005,
+        capex_reserve_rate=0.02,
+        spv_tax_rate=0.1,
+        debt_service=12.0,
+        lockup_years=2,
+    )
     e = 5
     assert_allclose(_row(res, "reit.distributable")[e + 1 :], 175.2, rtol=1e-12)
     assert res.values["reit_distribution_yield"][0] == pytest.approx(0.0365)
     assert res.values["reit_eligible"][0] == 0.0
     assert _row(res, "equity.distribution")[e] == pytest.approx(4205.5)
     assert _row(res, "reit.retained_subscription")[e] == pytest.approx(960.0)
-    assert_allclose(_row(res, "reit.retained_distribution"),
-                    [0, 0, 0, 0, 0, 0, 31.536, 31.536, 0, 0], atol=1e-9)
+    assert_allclose(
+        _row(res, "reit.retained_distribution"), [0, 0, 0, 0, 0, 0, 31.536, 31.536, 0, 0], atol=1e-9
+    )
     assert _row(res, "reit.retained_sale")[7] == pytest.approx(960.0)
     assert _row(res, "reit.recovered")[e] == pytest.approx(3245.5)
     assert _row(res, "reit.reinvested")[e] == pytest.approx(2920.95)
-    assert_allclose(_row(res, "equity.reit_units"),
-                    [0, 0, 0, 0, 0, -3880.95, 31.536, 991.536, 0, 0], atol=1e-9)
-    owners = (-_row(res, "equity.shareholders_in") + _row(res, "equity.distribution")
-              + _row(res, "equity.reit_units"))
+    assert_allclose(
+        _row(res, "equity.reit_units"), [0, 0, 0, 0, 0, -3880.95, 31.536, 991.536, 0, 0], atol=1e-9
+    )
+    owners = (
+        -_row(res, "equity.shareholders_in")
+        + _row(res, "equity.distribution")
+        + _row(res, "equity.reit_units")
+    )
     assert res.values["equity_irr"][0] == pytest.approx(float(finance.irr(owners[None], 1)[0]))
-    counted = _reit_case(0.05, early_redemption=[], lockup_years=2,
-                         reinvestment_counts_as_return=True)
+    counted = _reit_case(
+        0.05, early_redemption=[], lockup_years=2, reinvestment_counts_as_return=True
+    )
     assert _row(counted, "equity.reit_units")[e] == pytest.approx(-960.0)
 
 
@@ -662,12 +842,21 @@ def test_equity_irr_under_the_other_reinvestment_convention() -> None:
     reinvested at the exit). Left out (the default), the other figure is the IRR of the
     shareholders' flows with the 2,920.95 added back in the exit period (REIT line −960
     instead of −3,880.95, by hand); counted, the two figures swap."""
-    terms = dict(early_redemption=[], management_fee_rate=0.005, capex_reserve_rate=0.02,
-                 spv_tax_rate=0.1, debt_service=12.0, lockup_years=2)
+    terms = dict(
+        early_redemption=[],
+        management_fee_rate=0.005,
+        capex_reserve_rate=0.02,
+        spv_tax_rate=0.1,
+        debt_service=12.0,
+        lockup_years=2,
+    )
     res = _reit_case(0.05, **terms)
     e = 5
-    owners = (-_row(res, "equity.shareholders_in") + _row(res, "equity.distribution")
-              + _row(res, "equity.reit_units"))
+    owners = (
+        -_row(res, "equity.shareholders_in")
+        + _row(res, "equity.distribution")
+        + _row(res, "equity.reit_units")
+    )
     owners[e] += 2920.95
     other = float(finance.irr(owners[None], 1)[0])
     assert res.values["equity_irr_other_convention"][0] == pytest.approx(other, abs=1e-10)
@@ -675,7 +864,8 @@ def test_equity_irr_under_the_other_reinvestment_convention() -> None:
     counted = _reit_case(0.05, reinvestment_counts_as_return=True, **terms)
     assert counted.values["equity_irr"][0] == pytest.approx(other, abs=1e-10)
     assert counted.values["equity_irr_other_convention"][0] == pytest.approx(
-        res.values["equity_irr"][0], abs=1e-10)
+        res.values["equity_irr"][0], abs=1e-10
+    )
 
 
 def test_reit_exit_short_proceeds_reach_the_fund_before_equity() -> None:
@@ -708,10 +898,17 @@ def test_dsra_holds_months_of_next_debt_service() -> None:
     released (0) after year 7, the last repayment. (Balances are solved to the sizing
     tolerance, 1e-10 of the funding gap: rtol 1e-9.)"""
     res = _run(funding={"loans": [_loan(dsra_months=6)], "distribution_policy": "cash"})
-    assert_allclose(_row(res, "cash.dsra_balance"),
-                    [0, 0, 62.5, 60, 57.5, 55, 52.5, 0, 0, 0], rtol=1e-9, atol=1e-12)
-    assert_allclose(np.diff(_row(res, "cash.dsra_balance"), prepend=0.0),
-                    _row(res, "cash.dsra_change"), atol=1e-12)
+    assert_allclose(
+        _row(res, "cash.dsra_balance"),
+        [0, 0, 62.5, 60, 57.5, 55, 52.5, 0, 0, 0],
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    assert_allclose(
+        np.diff(_row(res, "cash.dsra_balance"), prepend=0.0),
+        _row(res, "cash.dsra_change"),
+        atol=1e-12,
+    )
     _check_identities(res)
 
 
@@ -722,16 +919,17 @@ def test_dsra_on_a_quarterly_grid(months: int, quarters: float) -> None:
     the one after. The reserve fills from the cash left after service (60 − 32.5 = 27.5 in
     quarter 8), never holds more than the target, holds exactly the target once full
     (quarter 10 on) and is released after the last repayment."""
-    res = _run(timeline={"periodicity": "quarterly"},
-               funding={"loans": [_loan(dsra_months=months)], "distribution_policy": "cash"})
+    res = _run(
+        timeline={"periodicity": "quarterly"},
+        funding={"loans": [_loan(dsra_months=months)], "distribution_policy": "cash"},
+    )
     service = np.append(_row(res, "cash.loan_debt_service"), [0.0, 0.0, 0.0])
     dsra = _row(res, "cash.dsra_balance")
     assert_allclose(_row(res, "loan[L].principal")[8:32], 25.0, rtol=1e-9)
     assert dsra[8] == pytest.approx(27.5)
     whole = int(quarters)
     for t in range(8, 40):
-        target = (service[t + 1 : t + 1 + whole].sum()
-                  + (quarters - whole) * service[t + 1 + whole])
+        target = service[t + 1 : t + 1 + whole].sum() + (quarters - whole) * service[t + 1 + whole]
         assert dsra[t] <= target * (1 + 1e-8) + 1e-12
         if 10 <= t:
             assert dsra[t] == pytest.approx(target, rel=1e-8)  # solver tolerance
@@ -779,12 +977,21 @@ def test_priority_fund_before_reserves() -> None:
     default order the 110 left after debt service all goes to the reserve and the fund gets
     nothing; with the fund before the reserves the fund takes its 17.85 first and the
     reserve 92.15. Sources = uses and the balance sheet balances in both."""
-    funding = {"loans": [_loan(dsra_months=12)], "distribution_policy": "cash",
-               "fund": {"amount": 200, "senior_share": 0.75, "senior_return": 0.05,
-                        "junior_return": 0.10, "term_years": 7}}
+    funding = {
+        "loans": [_loan(dsra_months=12)],
+        "distribution_policy": "cash",
+        "fund": {
+            "amount": 200,
+            "senior_share": 0.75,
+            "senior_return": 0.05,
+            "junior_return": 0.10,
+            "term_years": 7,
+        },
+    }
     default = _run(funding=funding)
-    swapped = _run(funding={**funding, "priority": ["bond", "loan", "fund", "reserves",
-                                                    "sweep", "equity"]})
+    swapped = _run(
+        funding={**funding, "priority": ["bond", "loan", "fund", "reserves", "sweep", "equity"]}
+    )
     assert _row(default, "fund.paid")[2] == pytest.approx(0.0)
     assert _row(default, "cash.dsra_balance")[2] == pytest.approx(110.0)
     assert _row(swapped, "fund.paid")[2] == pytest.approx(17.85)
@@ -806,8 +1013,15 @@ def test_priority_decides_whose_service_bears_a_shortfall() -> None:
     opens at −238 + 240 = 2 and is short 61 in both orders."""
     funding = {**HAND["funding"], "distribution_policy": "cash"}
     bond_first = _run(**{**HAND, "funding": funding})
-    loan_first = _run(**{**HAND, "funding": {**funding, "priority": [
-        "loan", "bond", "reserves", "sweep", "fund", "equity"]}})
+    loan_first = _run(
+        **{
+            **HAND,
+            "funding": {
+                **funding,
+                "priority": ["loan", "bond", "reserves", "sweep", "fund", "equity"],
+            },
+        }
+    )
     for res in (bond_first, loan_first):
         assert _row(res, "cash.balance")[3] == pytest.approx(0.0, abs=1e-9)
         assert _row(res, "cash.balance")[4] == pytest.approx(-238.0, rel=1e-12)
@@ -815,11 +1029,9 @@ def test_priority_decides_whose_service_bears_a_shortfall() -> None:
         assert _row(res, "cash.loan_debt_service")[4] == pytest.approx(66.0, rel=1e-12)
         assert _row(res, "cash.loan_shortfall")[5] == pytest.approx(61.0, rel=1e-12)
         _check_identities(res)
-    assert_allclose(_row(bond_first, "cash.bond_shortfall"), [0, 0, 0, 0, 172, 0, 0, 0],
-                    atol=1e-9)
+    assert_allclose(_row(bond_first, "cash.bond_shortfall"), [0, 0, 0, 0, 172, 0, 0, 0], atol=1e-9)
     assert_allclose(_row(bond_first, "cash.loan_shortfall")[:5], [0, 0, 0, 0, 66], atol=1e-9)
-    assert_allclose(_row(loan_first, "cash.bond_shortfall"), [0, 0, 0, 0, 238, 0, 0, 0],
-                    atol=1e-9)
+    assert_allclose(_row(loan_first, "cash.bond_shortfall"), [0, 0, 0, 0, 238, 0, 0, 0], atol=1e-9)
     assert_allclose(_row(loan_first, "cash.loan_shortfall")[:5], 0.0, atol=1e-9)
 
 
@@ -840,11 +1052,14 @@ def test_shortfall_lines_of_the_hand_case(hand: Result) -> None:
 # --------------------------------------------------------------------------- #
 
 
-@pytest.mark.parametrize("funding", [
-    {"loans": [_loan()]},
-    {"special_bonds": [{"name": "B", "amount": 400, "tenor_years": 5}], "loans": [_loan()]},
-    {"loans": [_loan()], "statutory_reserve_rate": 0.25},
-])
+@pytest.mark.parametrize(
+    "funding",
+    [
+        {"loans": [_loan()]},
+        {"special_bonds": [{"name": "B", "amount": 400, "tenor_years": 5}], "loans": [_loan()]},
+        {"loans": [_loan()], "statutory_reserve_rate": 0.25},
+    ],
+)
 def test_profit_policy_never_distributes_more_than_profit(funding: dict[str, Any]) -> None:
     """Before the last period (when everything left is paid out) cumulative distributions
     never exceed cumulative net profit × (1 − statutory reserve), with cn_default taxes."""
@@ -863,11 +1078,19 @@ def test_profit_policy_limits_fund_returns_too() -> None:
     returns + sponsor distributions ≤ 90 % × cumulative net profit (floored at 0); 利润与利润
     分配表 pays 优先股股利 out of 可供分配利润 too. (The fund used to take 26.88 in year 2.)
     Its capital is still returned from cash at the end of the term."""
-    res = _run(revenues=[{"name": "停车位", "kind": "parking", "quantity": 100,
-                          "unit_price": 400.0, "price_per": "month"}],
-               depreciation={"classes": [{"name": "building", "life_years": 5,
-                                          "residual_rate": 0.0}]},
-               funding={"fund": {"amount": 300, "term_years": 5}})
+    res = _run(
+        revenues=[
+            {
+                "name": "停车位",
+                "kind": "parking",
+                "quantity": 100,
+                "unit_price": 400.0,
+                "price_per": "month",
+            }
+        ],
+        depreciation={"classes": [{"name": "building", "life_years": 5, "residual_rate": 0.0}]},
+        funding={"fund": {"amount": 300, "term_years": 5}},
+    )
     returns = sum(_row(res, f"fund.{k}") for k in ("senior_return", "junior_return", "upside"))
     paid = np.cumsum(returns + _row(res, "equity.distribution"))[:-1]
     allowed = np.maximum(np.cumsum(_row(res, "pl.net_profit"))[:-1] * 0.9, 0.0)
@@ -890,41 +1113,94 @@ def _spec_error(funding: dict[str, Any], **sections: Any) -> SpecError:
 @pytest.mark.parametrize(
     ("funding", "path", "words"),
     [
-        ({"loans": [_loan(tenor_years=2, grace_years=3)]}, "funding.loans[0 L].tenor_years",
-         ["grace_years (3)", "got 2.0"]),
-        ({"loans": [_loan(tenor_years=3, grace_years=3)]}, "funding.loans[0 L].tenor_years",
-         ["grace_years (3)", "got 3.0"]),
-        ({"loans": [_loan(repayment="custom",
-                          repayment_schedule=[0.2, 0.2, 0.2, 0.2, 0.1, 0.05])]},
-         "funding.loans[0 L].repayment_schedule", ["100%", "95.000000%"]),
-        ({"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 3,
-                             "repayment": "custom", "repayment_schedule": [0.3, 0.3, 0.3]}]},
-         "funding.special_bonds[0 B].repayment_schedule", ["100%"]),
-        ({"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 3,
-                             "issue_year": 11}]},
-         "funding.special_bonds[0 B].issue_year", ["horizon"]),
-        ({"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 9,
-                             "issue_year": 2}]},
-         "funding.special_bonds[0 B].tenor_years", ["horizon"]),
-        ({"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 6,
-                             "refinance_share": 0.5}]},
-         "funding.special_bonds[0 B].refinance_tenor_years", ["horizon"]),
+        (
+            {"loans": [_loan(tenor_years=2, grace_years=3)]},
+            "funding.loans[0 L].tenor_years",
+            ["grace_years (3)", "got 2.0"],
+        ),
+        (
+            {"loans": [_loan(tenor_years=3, grace_years=3)]},
+            "funding.loans[0 L].tenor_years",
+            ["grace_years (3)", "got 3.0"],
+        ),
+        (
+            {
+                "loans": [
+                    _loan(repayment="custom", repayment_schedule=[0.2, 0.2, 0.2, 0.2, 0.1, 0.05])
+                ]
+            },
+            "funding.loans[0 L].repayment_schedule",
+            ["100%", "95.000000%"],
+        ),
+        (
+            {
+                "special_bonds": [
+                    {
+                        "name": "B",
+                        "amount": 100,
+                        "tenor_years": 3,
+                        "repayment": "custom",
+                        "repayment_schedule": [0.3, 0.3, 0.3],
+                    }
+                ]
+            },
+            "funding.special_bonds[0 B].repayment_schedule",
+            ["100%"],
+        ),
+        (
+            {"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 3, "issue_year": 11}]},
+            "funding.special_bonds[0 B].issue_year",
+            ["horizon"],
+        ),
+        (
+            {"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 9, "issue_year": 2}]},
+            "funding.special_bonds[0 B].tenor_years",
+            ["horizon"],
+        ),
+        (
+            {
+                "special_bonds": [
+                    {"name": "B", "amount": 100, "tenor_years": 6, "refinance_share": 0.5}
+                ]
+            },
+            "funding.special_bonds[0 B].refinance_tenor_years",
+            ["horizon"],
+        ),
         ({"reit_exit": {"exit_year": 1}}, "funding.reit_exit.exit_year", ["completion"]),
         ({"reit_exit": {"exit_year": 2}}, "funding.reit_exit.exit_year", ["completion"]),
-        ({"loans": [_loan()], "fiscal_funds": [{"name": "T", "use": "interest_subsidy",
-                                                "loan": "X", "share": 0.5}]},
-         "funding", ["unknown loan", "'X'"]),
-        ({"equity_parties": [{"name": "A", "share": 0.6}, {"name": "B", "share": 0.3}]},
-         "funding", ["equity_parties", "100%"]),
+        (
+            {
+                "loans": [_loan()],
+                "fiscal_funds": [
+                    {"name": "T", "use": "interest_subsidy", "loan": "X", "share": 0.5}
+                ],
+            },
+            "funding",
+            ["unknown loan", "'X'"],
+        ),
+        (
+            {"equity_parties": [{"name": "A", "share": 0.6}, {"name": "B", "share": 0.3}]},
+            "funding",
+            ["equity_parties", "100%"],
+        ),
         ({"loans": [_loan(tenor_years=12)]}, "funding.loans[0 L].tenor_years", ["horizon"]),
     ],
-    ids=["tenor<grace", "tenor=grace", "loan-shares-95%", "bond-shares-90%",
-         "issued-after-horizon", "matures-after-horizon", "refinancing-after-horizon",
-         "reit-before-completion", "reit-at-completion", "subsidy-unknown-loan",
-         "parties-90%", "loan-after-horizon"],
+    ids=[
+        "tenor<grace",
+        "tenor=grace",
+        "loan-shares-95%",
+        "bond-shares-90%",
+        "issued-after-horizon",
+        "matures-after-horizon",
+        "refinancing-after-horizon",
+        "reit-before-completion",
+        "reit-at-completion",
+        "subsidy-unknown-loan",
+        "parties-90%",
+        "loan-after-horizon",
+    ],
 )
-def test_bad_input_raises_spec_error(funding: dict[str, Any], path: str,
-                                     words: list[str]) -> None:
+def test_bad_input_raises_spec_error(funding: dict[str, Any], path: str, words: list[str]) -> None:
     """Each problem is one SpecError whose path locates it and whose message names the
     field (DESIGN.md §4)."""
     err = _spec_error(funding)
@@ -942,21 +1218,35 @@ def test_bad_input_raises_spec_error(funding: dict[str, Any], path: str,
         (_loan(tenor_years=2, grace_years=3), {"tenor_years": 2}),
         (_loan(rate=None), {"rate": None}),
         (_loan(rate_type="lpr"), {"rate": 0.05}),
-        (_loan(repayment="custom", repayment_schedule=[0.5, 0.5]),
-         {"repayment_schedule": [0.5, 0.5]}),
-        (_loan(repayment="custom", repayment_schedule=[0.2, 0.2, 0.2]),
-         {"repayment_schedule": [0.2, 0.2, 0.2]}),
+        (
+            _loan(repayment="custom", repayment_schedule=[0.5, 0.5]),
+            {"repayment_schedule": [0.5, 0.5]},
+        ),
+        (
+            _loan(repayment="custom", repayment_schedule=[0.2, 0.2, 0.2]),
+            {"repayment_schedule": [0.2, 0.2, 0.2]},
+        ),
         (_loan(repayment_schedule=[1.0]), {"repayment_schedule": [1.0]}),
         (_loan(repayment="sculpted"), {"target_dscr": None}),
-        (_loan(rate=None, tenor_years=2, grace_years=3, repayment="sculpted"),
-         {"rate": None, "tenor_years": 2, "target_dscr": None}),
+        (
+            _loan(rate=None, tenor_years=2, grace_years=3, repayment="sculpted"),
+            {"rate": None, "tenor_years": 2, "target_dscr": None},
+        ),
     ],
-    ids=["tenor<grace", "fixed-without-rate", "lpr-with-rate", "custom-too-few-shares",
-         "custom-shares-60%-and-short", "schedule-without-custom", "sculpted-without-target",
-         "three-at-once"],
+    ids=[
+        "tenor<grace",
+        "fixed-without-rate",
+        "lpr-with-rate",
+        "custom-too-few-shares",
+        "custom-shares-60%-and-short",
+        "schedule-without-custom",
+        "sculpted-without-target",
+        "three-at-once",
+    ],
 )
-def test_loan_problems_are_reported_at_their_fields(loan: dict[str, Any],
-                                                    problems: dict[str, Any]) -> None:
+def test_loan_problems_are_reported_at_their_fields(
+    loan: dict[str, Any], problems: dict[str, Any]
+) -> None:
     """DESIGN.md §4: `funding.loans[0].tenor_years: must be > grace_years (3)` — each
     problem of a loan at its own field, with its value (none for a missing field), all of
     them reported at once. (They used to be joined into one problem at funding.loans[0 L].)
@@ -967,7 +1257,7 @@ def test_loan_problems_are_reported_at_their_fields(loan: dict[str, Any],
     found = {p.path for p in err.problems}
     assert found == {at + f for f in problems}
     for p in err.problems:
-        field = p.path[len(at):]
+        field = p.path[len(at) :]
         if problems[field] is None:
             assert not p.has_value
         else:
@@ -980,14 +1270,26 @@ def test_funding_timing_paths_label_items_by_name() -> None:
     """The same path form as every other problem: funding.special_bonds[0 B].issue_year,
     funding.loans[0 L].tenor_years, funding.fiscal_funds[0 G].schedule (they used to be
     labelled by index only, funding.special_bonds[0].issue_year)."""
-    err = _spec_error({"special_bonds": [{"name": "B", "amount": 100, "tenor_years": 3,
-                                          "issue_year": 11}],
-                       "loans": [_loan(tenor_years=12)],
-                       "fiscal_funds": [{"name": "G", "use": "capital_grant", "amount": 100,
-                                         "schedule": [0.1] * 10, "start_year": 1}]})
-    assert {p.path for p in err.problems} == {"funding.special_bonds[0 B].issue_year",
-                                              "funding.loans[0 L].tenor_years",
-                                              "funding.fiscal_funds[0 G].schedule"}
+    err = _spec_error(
+        {
+            "special_bonds": [{"name": "B", "amount": 100, "tenor_years": 3, "issue_year": 11}],
+            "loans": [_loan(tenor_years=12)],
+            "fiscal_funds": [
+                {
+                    "name": "G",
+                    "use": "capital_grant",
+                    "amount": 100,
+                    "schedule": [0.1] * 10,
+                    "start_year": 1,
+                }
+            ],
+        }
+    )
+    assert {p.path for p in err.problems} == {
+        "funding.special_bonds[0 B].issue_year",
+        "funding.loans[0 L].tenor_years",
+        "funding.fiscal_funds[0 G].schedule",
+    }
 
 
 @pytest.mark.parametrize("field", ["cap_rate", "discount_rate"])
@@ -1007,9 +1309,14 @@ def test_bond_issued_at_or_after_the_reit_exit_is_rejected(issue_year: int) -> N
     """Exit at the end of year 6 (period 5): a tranche issued in year 6 or 7 (period 6 or
     7, after the asset is sold) cannot exist. It used to be accepted and silently dropped
     (issue, interest and principal all 0)."""
-    err = _spec_error({"special_bonds": [{"name": "B", "amount": 300, "tenor_years": 2,
-                                          "issue_year": issue_year}],
-                       "reit_exit": {"exit_year": 6}})
+    err = _spec_error(
+        {
+            "special_bonds": [
+                {"name": "B", "amount": 300, "tenor_years": 2, "issue_year": issue_year}
+            ],
+            "reit_exit": {"exit_year": 6},
+        }
+    )
     assert len(err.problems) == 1
     p = err.problems[0]
     assert p.path == "funding.special_bonds[0 B].issue_year"
@@ -1020,9 +1327,12 @@ def test_bond_issued_at_or_after_the_reit_exit_is_rejected(issue_year: int) -> N
 def test_bond_issued_before_the_reit_exit_is_accepted() -> None:
     """A tranche issued in year 5 (the last year before the exit at the end of year 6) is
     valid and redeemed from the exit proceeds."""
-    res = _run(funding={"special_bonds": [{"name": "B", "amount": 300, "tenor_years": 3,
-                                           "issue_year": 5}],
-                        "reit_exit": {"exit_year": 6, "min_size_yi_yuan": 0}})
+    res = _run(
+        funding={
+            "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 3, "issue_year": 5}],
+            "reit_exit": {"exit_year": 6, "min_size_yi_yuan": 0},
+        }
+    )
     assert _row(res, "bond[B].issue")[5] == pytest.approx(300.0)
     assert _row(res, "bond[B].principal")[5] == pytest.approx(300.0)
     assert_allclose(_row(res, "bond[B].closing")[5:], 0.0, atol=1e-9)
@@ -1045,9 +1355,18 @@ def test_fund_tiers_paid_in_full_earn_exactly_their_rates() -> None:
 
 
 def _fund_capital_case(debt_like: str, amount: float = 200.0) -> Result:
-    return _run(funding={"fund": {"amount": amount, "senior_share": 0.75, "senior_return": 0.05,
-                                  "junior_return": 0.10, "term_years": 7,
-                                  "debt_like": debt_like}})
+    return _run(
+        funding={
+            "fund": {
+                "amount": amount,
+                "senior_share": 0.75,
+                "senior_return": 0.05,
+                "junior_return": 0.10,
+                "term_years": 7,
+                "debt_like": debt_like,
+            }
+        }
+    )
 
 
 def test_debt_like_tiers_are_not_capital_and_the_cap_is_checked() -> None:
@@ -1067,24 +1386,37 @@ def test_debt_like_tiers_are_not_capital_and_the_cap_is_checked() -> None:
         assert share == pytest.approx(counted / (e + counted))
     checks = {c.id: c for c in run_checks(equity)}
     assert bool(checks["equity_instrument_cap"].passed[0]) is bool(
-        equity.values["equity_instrument_share"][0] <= 0.5)
+        equity.values["equity_instrument_share"][0] <= 0.5
+    )
     big = {c.id: c for c in run_checks(_fund_capital_case("none", 900.0))}
     assert not big["equity_instrument_cap"].passed[0]
     assert "equity_instrument_cap is 50%" in big["equity_instrument_cap"].detail(0)
 
 
 @settings(max_examples=8)
-@given(amount=st.floats(50.0, 600.0), senior=st.floats(0.5, 0.9),
-       debt_like=st.sampled_from(["senior", "all"]))
+@given(
+    amount=st.floats(50.0, 600.0),
+    senior=st.floats(0.5, 0.9),
+    debt_like=st.sampled_from(["senior", "all"]),
+)
 def test_a_debt_like_tier_never_counts_as_capital(
     amount: float, senior: float, debt_like: str
 ) -> None:
     """Property: whatever the fund's size and split, the capital counted from a fund whose
     senior (or every) tier is debt-like is its other tiers' contributions only: the
     capital ratio is (sponsor equity + what is left) / total investment."""
-    res = _run(funding={"fund": {"amount": amount, "senior_share": senior,
-                                 "senior_return": 0.05, "junior_return": 0.10,
-                                 "term_years": 7, "debt_like": debt_like}})
+    res = _run(
+        funding={
+            "fund": {
+                "amount": amount,
+                "senior_share": senior,
+                "senior_return": 0.05,
+                "junior_return": 0.10,
+                "term_years": 7,
+                "debt_like": debt_like,
+            }
+        }
+    )
     paid = float(res.ledger["fund.contribution"].sum())
     counted = paid * (1.0 - senior) if debt_like == "senior" else 0.0
     total = res.values["total_project_investment"][0]
@@ -1093,8 +1425,13 @@ def test_a_debt_like_tier_never_counts_as_capital(
 
 
 @settings(max_examples=8)
-@given(tenor=st.integers(7, 15), coupon=st.floats(0.01, 0.05), rate=st.floats(0.0, 0.04),
-       exit_year=st.integers(5, 6), bullet=st.booleans())
+@given(
+    tenor=st.integers(7, 15),
+    coupon=st.floats(0.01, 0.05),
+    rate=st.floats(0.0, 0.04),
+    exit_year=st.integers(5, 6),
+    bullet=st.booleans(),
+)
 def test_escrow_in_the_engine_never_negative_and_repays_at_maturity(
     tenor: int, coupon: float, rate: float, exit_year: int, bullet: bool
 ) -> None:
@@ -1104,12 +1441,26 @@ def test_escrow_in_the_engine_never_negative_and_repays_at_maturity(
     bond's maturity — and it is empty from maturity on (a 20-year horizon holds every
     tenor)."""
     shares = None if bullet else [1.0 / tenor] * tenor
-    bond = {"name": "B", "amount": 300, "tenor_years": tenor, "coupon": coupon,
-            "repayment": "bullet" if bullet else "custom", "repayment_schedule": shares}
-    res = _run(timeline={"horizon_years": 20}, funding={
-        "special_bonds": [bond],
-        "reit_exit": {"exit_year": exit_year, "cap_rate": 0.05, "min_size_yi_yuan": 0,
-                      "escrow_rate": rate}})
+    bond = {
+        "name": "B",
+        "amount": 300,
+        "tenor_years": tenor,
+        "coupon": coupon,
+        "repayment": "bullet" if bullet else "custom",
+        "repayment_schedule": shares,
+    }
+    res = _run(
+        timeline={"horizon_years": 20},
+        funding={
+            "special_bonds": [bond],
+            "reit_exit": {
+                "exit_year": exit_year,
+                "cap_rate": 0.05,
+                "min_size_yi_yuan": 0,
+                "escrow_rate": rate,
+            },
+        },
+    )
     led = res.ledger
     closing = led["escrow.closing"][0]
     assert closing.min() >= -1e-9 * 300
@@ -1117,11 +1468,19 @@ def test_escrow_in_the_engine_never_negative_and_repays_at_maturity(
     maturity = tenor - 1
     left = 300.0 * (1.0 if bullet else (tenor - exit_year) / tenor)
     b = res.spec.funding.special_bonds[0]  # its payment fees (0.005 %) are service too
-    schedule = sb.schedule(300.0, 0, tenor, coupon, 1, 20,
-                           shares=None if bullet else np.array(shares),
-                           issuance_fee_rate=b.issuance_fee_rate,
-                           payment_fee_rate=b.payment_fee_rate)
-    assert_allclose(led["escrow.release"][0], np.where(np.arange(20) > e,
-                                                       schedule.service[0], 0.0), atol=1e-9)
+    schedule = sb.schedule(
+        300.0,
+        0,
+        tenor,
+        coupon,
+        1,
+        20,
+        shares=None if bullet else np.array(shares),
+        issuance_fee_rate=b.issuance_fee_rate,
+        payment_fee_rate=b.payment_fee_rate,
+    )
+    assert_allclose(
+        led["escrow.release"][0], np.where(np.arange(20) > e, schedule.service[0], 0.0), atol=1e-9
+    )
     assert schedule.principal[0, e + 1 :].sum() == pytest.approx(left)
     assert_allclose(closing[maturity:], 0.0, atol=1e-9 * 300)

@@ -27,8 +27,11 @@ from renewfin.financing.loop_data import Buffers
 from renewfin.spec import ProjectSpec, validate_data
 from renewfin.testing import minimal_spec
 
-PROPS = settings(max_examples=25, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 HORIZON = 10
 PPY = {"annual": 1, "semiannual": 2}
@@ -45,13 +48,19 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
         issue = draw(st.integers(0, 2))
         tenor = draw(st.integers(1, HORIZON - issue))
         bond: dict[str, Any] = {
-            "name": f"B{k}", "amount": draw(st.floats(50, 400)), "issue_year": issue,
-            "tenor_years": tenor, "coupon": draw(st.floats(0.015, 0.045)),
+            "name": f"B{k}",
+            "amount": draw(st.floats(50, 400)),
+            "issue_year": issue,
+            "tenor_years": tenor,
+            "coupon": draw(st.floats(0.015, 0.045)),
             "interest_frequency": draw(st.sampled_from([None, "annual", "semiannual"])),
         }
         if draw(st.booleans()):
-            raw = draw(st.lists(st.integers(0, 5), min_size=tenor, max_size=tenor)
-                       .filter(lambda xs: sum(xs) > 0))
+            raw = draw(
+                st.lists(st.integers(0, 5), min_size=tenor, max_size=tenor).filter(
+                    lambda xs: sum(xs) > 0
+                )
+            )
             bond["repayment"] = "custom"
             bond["repayment_schedule"] = [x / sum(raw) for x in raw]
         room = HORIZON - issue - tenor
@@ -64,11 +73,16 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         tenor = draw(st.integers(3, HORIZON))
         grace = draw(st.integers(0, min(3, tenor - 1)))
-        repayment = draw(st.sampled_from(
-            ["equal_principal", "annuity", "bullet", "custom", "sculpted"]))
+        repayment = draw(
+            st.sampled_from(["equal_principal", "annuity", "bullet", "custom", "sculpted"])
+        )
         loan: dict[str, Any] = {
-            "name": "L", "rate_type": "fixed", "rate": draw(st.floats(0.02, 0.07)),
-            "tenor_years": tenor, "grace_years": grace, "repayment": repayment,
+            "name": "L",
+            "rate_type": "fixed",
+            "rate": draw(st.floats(0.02, 0.07)),
+            "tenor_years": tenor,
+            "grace_years": grace,
+            "repayment": repayment,
             "upfront_fee_rate": draw(st.sampled_from([0.0, 0.003])),
             "commitment_fee_rate": draw(st.sampled_from([0.0, 0.004])),
             "dsra_months": draw(st.sampled_from([0, 6, 12])),
@@ -89,12 +103,15 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
         loans.append(loan)
     funding["loans"] = loans
     if draw(st.booleans()):
-        funding["fiscal_funds"] = [{"name": "G", "use": "capital_grant",
-                                    "amount": draw(st.floats(10, 300))}]
+        funding["fiscal_funds"] = [
+            {"name": "G", "use": "capital_grant", "amount": draw(st.floats(10, 300))}
+        ]
     if draw(st.booleans()):
-        funding["fund"] = {"amount": draw(st.floats(50, 300)),
-                           "term_years": draw(st.integers(3, 8)),
-                           "upside_share": draw(st.sampled_from([0.0, 0.2]))}
+        funding["fund"] = {
+            "amount": draw(st.floats(50, 300)),
+            "term_years": draw(st.integers(3, 8)),
+            "upside_share": draw(st.sampled_from([0.0, 0.2])),
+        }
     if exit_year is not None:
         funding["reit_exit"] = {"exit_year": exit_year, "min_size_yi_yuan": 0}
     return minimal_spec(
@@ -120,8 +137,7 @@ def test_sources_equal_uses_in_every_construction_period(data: dict[str, Any]) -
     construction)."""
     res = _run(data)
     led = res.ledger
-    np.testing.assert_allclose(led["su.sources"], led["su.uses"], rtol=0,
-                               atol=1e-9 * _scale(res))
+    np.testing.assert_allclose(led["su.sources"], led["su.uses"], rtol=0, atol=1e-9 * _scale(res))
     construction = led["flag.construction"][0] > 0
     assert np.all(led["su.uses"][0][construction] > 0)
 
@@ -138,9 +154,18 @@ def test_every_corkscrew_closes(data: dict[str, Any]) -> None:
     atol = 1e-9 * _scale(res)
     construction = led["flag.construction"][0] > 0
     for ln in res.spec.funding.loans:
-        o, d, k, p, q, c, i = (led[f"loan[{ln.name}].{key}"][0] for key in
-                               ("opening", "draw", "capitalised", "principal", "prepayment",
-                                "closing", "interest"))
+        o, d, k, p, q, c, i = (
+            led[f"loan[{ln.name}].{key}"][0]
+            for key in (
+                "opening",
+                "draw",
+                "capitalised",
+                "principal",
+                "prepayment",
+                "closing",
+                "interest",
+            )
+        )
         np.testing.assert_allclose(o + d + k - p - q, c, rtol=0, atol=atol)
         np.testing.assert_allclose(c[:-1], o[1:], rtol=0, atol=atol)
         assert np.all(c >= -atol) and np.all(p >= -atol) and np.all(q >= -atol)
@@ -149,8 +174,9 @@ def test_every_corkscrew_closes(data: dict[str, Any]) -> None:
         np.testing.assert_allclose(k[construction], i[construction], rtol=0, atol=atol)
     assert res.plan is not None
     for tr in res.plan.bonds:
-        o, i, p, c = (led[f"bond[{tr.name}].{k}"][0] for k in
-                      ("opening", "issue", "principal", "closing"))
+        o, i, p, c = (
+            led[f"bond[{tr.name}].{k}"][0] for k in ("opening", "issue", "principal", "closing")
+        )
         np.testing.assert_allclose(o + i - p, c, rtol=0, atol=atol)
         np.testing.assert_allclose(c[:-1], o[1:], rtol=0, atol=atol)
         assert np.all(c >= -atol)
@@ -173,22 +199,21 @@ def test_all_debt_repaid_by_maturity(data: dict[str, Any]) -> None:
     for ln in spec.funding.loans:
         maturity = round(ln.tenor_years * ppy) - 1  # close is period 0
         closing = led[f"loan[{ln.name}].closing"][0]
-        np.testing.assert_allclose(closing[min(maturity, last):], 0.0, atol=atol)
-        borrowed = (led[f"loan[{ln.name}].draw"][0]
-                    + led[f"loan[{ln.name}].capitalised"][0]).sum()
-        repaid = (led[f"loan[{ln.name}].principal"][0]
-                  + led[f"loan[{ln.name}].prepayment"][0]).sum()
+        np.testing.assert_allclose(closing[min(maturity, last) :], 0.0, atol=atol)
+        borrowed = (led[f"loan[{ln.name}].draw"][0] + led[f"loan[{ln.name}].capitalised"][0]).sum()
+        repaid = (
+            led[f"loan[{ln.name}].principal"][0] + led[f"loan[{ln.name}].prepayment"][0]
+        ).sum()
         assert repaid == pytest.approx(borrowed, abs=atol)
     for b in spec.funding.special_bonds:
         issue = round(b.issue_year * ppy)
         maturity = issue + b.tenor_years * ppy - 1
         closing = led[f"bond[{b.name}].closing"][0]
-        np.testing.assert_allclose(closing[min(maturity, last):], 0.0, atol=atol)
+        np.testing.assert_allclose(closing[min(maturity, last) :], 0.0, atol=atol)
         if b.refinance_share > 0:
             tenor = b.refinance_tenor_years or b.tenor_years
             refi = led[f"bond[{b.name}（再融资）].closing"][0]
-            np.testing.assert_allclose(refi[min(maturity + tenor * ppy, last):], 0.0,
-                                       atol=atol)
+            np.testing.assert_allclose(refi[min(maturity + tenor * ppy, last) :], 0.0, atol=atol)
     # All debt repaid; what remains is the grants' deferred income not yet released
     # (企业会计准则第16号: a liability until the assets are depreciated or disposed of).
     debt = led["bs.liabilities"][0][last:] - led["grant.deferred_income"][0][last:]
@@ -249,10 +274,12 @@ def _assert_row0_equal(single: Result, batch: Result, rtol: float) -> None:
 
 
 @PROPS
-@given(stacks().filter(lambda d: len(d["funding"]["special_bonds"]) > 0),
-       st.floats(0.01, 0.05), st.floats(0.01, 0.05))
-def test_single_run_equals_row_zero_of_a_batch(data: dict[str, Any], c2: float,
-                                               c3: float) -> None:
+@given(
+    stacks().filter(lambda d: len(d["funding"]["special_bonds"]) > 0),
+    st.floats(0.01, 0.05),
+    st.floats(0.01, 0.05),
+)
+def test_single_run_equals_row_zero_of_a_batch(data: dict[str, Any], c2: float, c3: float) -> None:
     """S = 1 equals row 0 of a batch whose other rows change a bond coupon. The loan-size
     fixed point freezes each scenario once it has converged, but a frozen scenario with a
     DSRA is re-run with the debt service of its last pass rather than the one it converged
@@ -268,11 +295,13 @@ def test_single_run_equals_row_zero_of_a_batch(data: dict[str, Any], c2: float,
 def test_single_run_equals_row_zero_exactly_without_loans() -> None:
     """Without loans nothing is iterated to a tolerance: row 0 of a batch equals the S = 1
     run to 1e-12 relative."""
-    data = minimal_spec(funding={
-        "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03}],
-        "fiscal_funds": [{"name": "G", "use": "capital_grant", "amount": 100}],
-        "fund": {"amount": 100},
-    })
+    data = minimal_spec(
+        funding={
+            "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03}],
+            "fiscal_funds": [{"name": "G", "use": "capital_grant", "amount": 100}],
+            "fund": {"amount": 100},
+        }
+    )
     spec = validate_data(ProjectSpec, data)
     _assert_row0_equal(run(spec), run(spec, _batch_overrides(data, 0.025, 0.04)), rtol=1e-12)
 
@@ -284,16 +313,34 @@ def test_single_run_equals_row_zero_to_1e12_with_a_sized_loan() -> None:
     the batch after 6 — and row 0 differed by ~1e-9; each scenario now stops on its own.)
     The bond amortises from year 3 (a bullet of 300 in year 7 would leave no cash for the
     loan that year, and its DSCR bound would be 0 in every scenario)."""
-    data = minimal_spec(funding={
-        "special_bonds": [{"name": "B", "amount": 300, "tenor_years": 7, "coupon": 0.03,
-                           "repayment": "custom",
-                           "repayment_schedule": [0, 0, 0.2, 0.2, 0.2, 0.2, 0.2]}],
-        "loans": [{"name": "L", "rate_type": "lpr", "spread": -0.003, "tenor_years": 8,
-                   "grace_years": 2, "sizing": {"gearing": 0.4, "dscr": 1.3},
-                   "dsra_months": 6, "upfront_fee_rate": 0.002}],
-        "fiscal_funds": [{"name": "G", "use": "capital_grant", "amount": 100}],
-        "fund": {"amount": 100},
-    })
+    data = minimal_spec(
+        funding={
+            "special_bonds": [
+                {
+                    "name": "B",
+                    "amount": 300,
+                    "tenor_years": 7,
+                    "coupon": 0.03,
+                    "repayment": "custom",
+                    "repayment_schedule": [0, 0, 0.2, 0.2, 0.2, 0.2, 0.2],
+                }
+            ],
+            "loans": [
+                {
+                    "name": "L",
+                    "rate_type": "lpr",
+                    "spread": -0.003,
+                    "tenor_years": 8,
+                    "grace_years": 2,
+                    "sizing": {"gearing": 0.4, "dscr": 1.3},
+                    "dsra_months": 6,
+                    "upfront_fee_rate": 0.002,
+                }
+            ],
+            "fiscal_funds": [{"name": "G", "use": "capital_grant", "amount": 100}],
+            "fund": {"amount": 100},
+        }
+    )
     spec = validate_data(ProjectSpec, data)
     single = run(spec)
     batch = run(spec, _batch_overrides(data, 0.025, 0.04))
@@ -309,16 +356,36 @@ def test_single_run_equals_row_zero_to_1e12_when_the_batch_iterates_longer() -> 
     3.125 % coupon) converge one pass later than row 0; row 0 must still equal the S = 1
     run to 1e-12 relative."""
     data = minimal_spec(
-        timeline={"periodicity": "semiannual"}, tax={"preset": "cn_default"},
+        timeline={"periodicity": "semiannual"},
+        tax={"preset": "cn_default"},
         funding={
-            "special_bonds": [{"name": "B0", "amount": 179.5, "issue_year": 2,
-                               "tenor_years": 1, "coupon": 0.015625, "refinance_share": 0.375,
-                               "refinance_tenor_years": 1}],
-            "loans": [{"name": "L", "rate_type": "fixed", "rate": 0.02734375,
-                       "tenor_years": 6, "grace_years": 0, "repayment": "bullet",
-                       "commitment_fee_rate": 0.004, "dsra_months": 6, "cash_sweep": 0.3,
-                       "sizing": {"dscr": 1.83984375}}],
-        })
+            "special_bonds": [
+                {
+                    "name": "B0",
+                    "amount": 179.5,
+                    "issue_year": 2,
+                    "tenor_years": 1,
+                    "coupon": 0.015625,
+                    "refinance_share": 0.375,
+                    "refinance_tenor_years": 1,
+                }
+            ],
+            "loans": [
+                {
+                    "name": "L",
+                    "rate_type": "fixed",
+                    "rate": 0.02734375,
+                    "tenor_years": 6,
+                    "grace_years": 0,
+                    "repayment": "bullet",
+                    "commitment_fee_rate": 0.004,
+                    "dsra_months": 6,
+                    "cash_sweep": 0.3,
+                    "sizing": {"dscr": 1.83984375},
+                }
+            ],
+        },
+    )
     spec = validate_data(ProjectSpec, data)
     single = run(spec)
     batch = run(spec, _batch_overrides(data, 0.03125, 0.03125))
@@ -355,10 +422,24 @@ def test_solved_sizes_are_a_fixed_point_of_the_whole_period_loop(data: dict[str,
     again = Buffers(np.zeros_like(out), np.zeros_like(out_loans), np.zeros_like(out_fund))
     service = out[waterfall.BOND_SERVICE] + out[waterfall.LOAN_SERVICE]
     for j in range(out.shape[1]):
-        waterfall.scenario_pass(li, j, owned(facility[:, j], facility.shape[:1]),
-                                owned(share[:, j], share.shape[:1]), owned(service[j], (n,)),
-                                work, again.lines, again.loans, again.fund, True, n, True)
+        waterfall.scenario_pass(
+            li,
+            j,
+            owned(facility[:, j], facility.shape[:1]),
+            owned(share[:, j], share.shape[:1]),
+            owned(service[j], (n,)),
+            work,
+            again.lines,
+            again.loans,
+            again.fund,
+            True,
+            n,
+            True,
+        )
     atol = 1e-9 * _scale(res)
-    for name, block, redo in (("lines", out, again.lines), ("loans", out_loans, again.loans),
-                              ("fund", out_fund, again.fund)):
+    for name, block, redo in (
+        ("lines", out, again.lines),
+        ("loans", out_loans, again.loans),
+        ("fund", out_fund, again.fund),
+    ):
         np.testing.assert_allclose(redo, block, rtol=0, atol=atol, err_msg=name)

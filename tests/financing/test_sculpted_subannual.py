@@ -23,23 +23,53 @@ from renewfin.spec import ProjectSpec, validate_data
 def _data() -> dict[str, Any]:
     return {
         "project": {"name": "测试项目", "name_en": "Test project", "money_unit": "万元"},
-        "timeline": {"start_date": "2026-01-01", "periodicity": "semiannual",
-                     "horizon_years": 14,
-                     "phases": [{"name": "P0", "start_year": 0, "duration_years": 1}]},
-        "investment": [{"name": "works P0", "category": "construction", "phase": "P0",
-                        "amount": 1000.0}],
-        "revenues": [{"name": "RP0", "kind": "parking", "phase": "P0", "quantity": 1000,
-                      "unit_price": 150.0, "price_per": "month", "growth_rate": 0.0}],
+        "timeline": {
+            "start_date": "2026-01-01",
+            "periodicity": "semiannual",
+            "horizon_years": 14,
+            "phases": [{"name": "P0", "start_year": 0, "duration_years": 1}],
+        },
+        "investment": [
+            {"name": "works P0", "category": "construction", "phase": "P0", "amount": 1000.0}
+        ],
+        "revenues": [
+            {
+                "name": "RP0",
+                "kind": "parking",
+                "phase": "P0",
+                "quantity": 1000,
+                "unit_price": 150.0,
+                "price_per": "month",
+                "growth_rate": 0.0,
+            }
+        ],
         "opex": [],
         "tax": {"preset": "none"},
         "evaluation": {"discount_rate": 0.06},
         "funding": {
             "drawdown": "pro_rata",
-            "loans": [{"name": "L0", "rate_type": "fixed", "rate": 0.0625, "tenor_years": 6,
-                       "grace_years": 0, "repayment": "sculpted", "draw_timing": "start",
-                       "sizing": {"dscr": 1.5}, "target_dscr": 1.5}],
-            "special_bonds": [{"name": "B0", "amount": 100.0, "tenor_years": 5,
-                               "coupon": 0.03125, "draw_timing": "start"}],
+            "loans": [
+                {
+                    "name": "L0",
+                    "rate_type": "fixed",
+                    "rate": 0.0625,
+                    "tenor_years": 6,
+                    "grace_years": 0,
+                    "repayment": "sculpted",
+                    "draw_timing": "start",
+                    "sizing": {"dscr": 1.5},
+                    "target_dscr": 1.5,
+                }
+            ],
+            "special_bonds": [
+                {
+                    "name": "B0",
+                    "amount": 100.0,
+                    "tenor_years": 5,
+                    "coupon": 0.03125,
+                    "draw_timing": "start",
+                }
+            ],
             "fiscal_funds": [{"name": "G", "use": "capital_grant", "amount": 1.0}],
         },
         "plausibility": {"max_grant_share": 100, "max_sources_ratio": 100},
@@ -52,8 +82,9 @@ def test_a_half_year_short_of_cash_ends_the_sculpted_loan_before_its_year() -> N
     cfads = led["cash.cfads"][0]
     bond = led["cash.bond_debt_service"][0]
     assert np.isclose(cfads[8] - bond[8] + cfads[9] - bond[9], 76.875)  # the hand figure
-    service = (led["loan[L0].interest"][0] - led["loan[L0].capitalised"][0]
-               + led["loan[L0].principal"][0])
+    service = (
+        led["loan[L0].interest"][0] - led["loan[L0].capitalised"][0] + led["loan[L0].principal"][0]
+    )
     assert np.all(service[8:] < 1e-9)  # nothing due in year 4 or after
     # every year with service meets 1.5 on the year's cash (periods 2k, 2k + 1)
     avail = (cfads - bond).reshape(-1, 2).sum(axis=1)

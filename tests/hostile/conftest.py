@@ -73,7 +73,10 @@ def renewfin(*args: str | Path, tmp: Path, timeout: float = 300) -> Outcome:
     report = tmp / "outcome.json"
     proc = subprocess.run(
         [sys.executable, "-c", _RUNNER, str(report), *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=tmp,
     )
     if not report.exists():  # the command raised: a traceback, which is a failure here
         return Outcome(proc.returncode, proc.stdout, proc.stderr, float("nan"))
@@ -90,7 +93,8 @@ def assert_refused(out: Outcome, *fragments: str, ceiling: float = CEILING_MB) -
     for fragment in fragments:
         assert fragment in out.stderr, (fragment, out.stderr[:2000])
     assert out.growth_mb < ceiling, (
-        f"{out.growth_mb:.0f} MB added while refusing (peak {out.peak_mb:.0f} MB)")
+        f"{out.growth_mb:.0f} MB added while refusing (peak {out.peak_mb:.0f} MB)"
+    )
     assert len(out.stderr) < 5000, "the message quotes too much of the input"
 
 

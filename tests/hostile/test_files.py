@@ -32,8 +32,9 @@ def spec_text() -> str:
 
 def _first_amount_line() -> int:
     """Index of the bundled spec's first ``    amount:`` line (its first investment item)."""
-    return next(i for i, line in enumerate(spec_text().splitlines())
-                if line.startswith("    amount: "))
+    return next(
+        i for i, line in enumerate(spec_text().splitlines()) if line.startswith("    amount: ")
+    )
 
 
 def with_duplicate_amount() -> str:
@@ -50,18 +51,26 @@ DUPLICATE_LINES = (_first_amount_line() + 1, _first_amount_line() + 2)
 
 YAML_CASES: dict[str, tuple[Callable[[], str], tuple[str, ...]]] = {
     "alias bomb": (laughs, ("values once aliases are expanded",)),
-    "recursive alias": (lambda: "project: &p {name: *p}\n",
-                        ("refers to a value that contains it",)),
-    "deep block nesting": (lambda: "".join("  " * i + "a:\n" for i in range(200)),
-                           ("nested more than 64 levels deep",)),
+    "recursive alias": (
+        lambda: "project: &p {name: *p}\n",
+        ("refers to a value that contains it",),
+    ),
+    "deep block nesting": (
+        lambda: "".join("  " * i + "a:\n" for i in range(200)),
+        ("nested more than 64 levels deep",),
+    ),
     "deep flow nesting": (lambda: "[" * 20000 + "]" * 20000, ("not valid YAML",)),
     "many values": (lambda: "[" + "1," * 1_500_000 + "1]", ("more than 200,000 values",)),
-    "duplicate key": (with_duplicate_amount,
-                      ("duplicate key 'amount' on lines {} and {}".format(*DUPLICATE_LINES),)),
+    "duplicate key": (
+        with_duplicate_amount,
+        ("duplicate key 'amount' on lines {} and {}".format(*DUPLICATE_LINES),),
+    ),
     "duplicate section": (lambda: spec_text() + "funding: {}\n", ("duplicate key 'funding'",)),
     "too large": (lambda: "# " + "x" * (9 * 1024 * 1024), ("larger than 8 MB",)),
-    "huge name": (lambda: spec_text().replace("  name: 滨江区", "  name: " + "滨" * 2_000_000, 1),
-                  ("project.name", "...")),
+    "huge name": (
+        lambda: spec_text().replace("  name: 滨江区", "  name: " + "滨" * 2_000_000, 1),
+        ("project.name", "..."),
+    ),
 }
 
 
@@ -83,27 +92,34 @@ def test_duplicate_key_message_names_both_lines(tmp: Path) -> None:
 @pytest.mark.parametrize("case", ["deep", "duplicate", "many values"])
 def test_hostile_spec_json_is_refused(case: str, tmp: Path) -> None:
     path = tmp / "spec.json"
-    text = {"deep": "[" * 20000 + "]" * 20000,
-            "duplicate": '{"project": {"name": "a", "name": "b"}}',
-            "many values": "[" + "[]," * 1_000_000 + "[]]"}[case]
+    text = {
+        "deep": "[" * 20000 + "]" * 20000,
+        "duplicate": '{"project": {"name": "a", "name": "b"}}',
+        "many values": "[" + "[]," * 1_000_000 + "[]]",
+    }[case]
     path.write_text(text, encoding="utf-8")
-    fragment = {"deep": "nested more than 64 levels deep", "duplicate": "duplicate key 'name'",
-                "many values": "more than 200,000 values"}[case]
+    fragment = {
+        "deep": "nested more than 64 levels deep",
+        "duplicate": "duplicate key 'name'",
+        "many values": "more than 200,000 values",
+    }[case]
     assert_refused(renewfin("validate", path, tmp=tmp), fragment)
 
 
 def test_alias_bomb_in_a_scenario_file_is_refused(tmp: Path) -> None:
     path = tmp / "scenario.yaml"
     path.write_text(SCENARIO.read_text(encoding="utf-8") + laughs(), encoding="utf-8")
-    assert_refused(renewfin("simulate", SPEC, "--scenario", path, "-n", "10", tmp=tmp),
-                   "invalid scenario", "aliases are expanded")
+    assert_refused(
+        renewfin("simulate", SPEC, "--scenario", path, "-n", "10", tmp=tmp),
+        "invalid scenario",
+        "aliases are expanded",
+    )
 
 
 def test_duplicate_key_in_a_district_file_is_refused(tmp: Path) -> None:
     text = (MODELS / "districts" / "chengnan.yaml").read_text(encoding="utf-8")
     path = MODELS / "districts" / "hostile_tmp_district.yaml"  # members are found beside it
-    path.write_text(text.replace("\nfunding:\n", "\nfunding: {}\nfunding:\n", 1),
-                    encoding="utf-8")
+    path.write_text(text.replace("\nfunding:\n", "\nfunding: {}\nfunding:\n", 1), encoding="utf-8")
     try:
         out = renewfin("district", path, tmp=tmp)
     finally:
@@ -114,8 +130,9 @@ def test_duplicate_key_in_a_district_file_is_refused(tmp: Path) -> None:
 def test_alias_bomb_in_a_portfolio_file_is_refused(tmp: Path) -> None:
     path = tmp / "portfolio.yaml"
     path.write_text(laughs(), encoding="utf-8")
-    assert_refused(renewfin("simulate-portfolio", path, "-n", "10", tmp=tmp),
-                   "aliases are expanded")
+    assert_refused(
+        renewfin("simulate-portfolio", path, "-n", "10", tmp=tmp), "aliases are expanded"
+    )
 
 
 # ----------------------------------------------------------------------------- xlsx
@@ -150,12 +167,14 @@ def rezip(src: Path, dst: Path, part: str, write: Callable[[bytes, object], None
 
 def padding(mb: int, byte: bytes = b" ") -> Callable[[bytes, object], None]:
     """Write the part's XML head, then ``mb`` MB of one byte (a deflate bomb)."""
+
     def write(data: bytes, fh: object) -> None:
         cut = data.find(b"<sheetData>")
         fh.write(data[: cut + len(b"<sheetData>")] if cut >= 0 else data[:200])  # type: ignore[attr-defined]
         chunk = byte * (1 << 20)
         for _ in range(mb):
             fh.write(chunk)  # type: ignore[attr-defined]
+
     return write
 
 
@@ -170,45 +189,61 @@ def sheet_part(path: Path, name: str) -> str:
 def test_zip_bomb_worksheet_is_refused_before_inflating(filled: Path, tmp: Path) -> None:
     bomb = rezip(filled, tmp / "bomb.xlsx", sheet_part(filled, "revenues"), padding(300))
     assert bomb.stat().st_size < 2 * 1024 * 1024  # 300 MB inflated, under 2 MB on disk
-    assert_refused(renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
-                   "inflates to 300 MB", "more than 16 MB")
+    assert_refused(
+        renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
+        "inflates to 300 MB",
+        "more than 16 MB",
+    )
     assert not (tmp / "x.yaml").exists()
 
 
 def test_bloated_styles_part_is_refused(filled: Path, tmp: Path) -> None:
     bomb = rezip(filled, tmp / "styles.xlsx", "xl/styles.xml", padding(40))
-    assert_refused(renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
-                   "part xl/styles.xml inflates to 40 MB", "more than 4 MB")
+    assert_refused(
+        renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
+        "part xl/styles.xml inflates to 40 MB",
+        "more than 4 MB",
+    )
 
 
 def test_bloated_shared_strings_part_is_refused(filled: Path, tmp: Path) -> None:
     bomb = rezip(filled, tmp / "ss.xlsx", "xl/sharedStrings.xml", padding(40))
-    assert_refused(renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
-                   "part xl/sharedStrings.xml inflates to 40 MB")
+    assert_refused(
+        renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
+        "part xl/sharedStrings.xml inflates to 40 MB",
+    )
 
 
 def test_compression_ratio_above_the_limit_is_refused(filled: Path, tmp: Path) -> None:
     bomb = rezip(filled, tmp / "ratio.xlsx", sheet_part(filled, "revenues"), padding(3))
-    assert_refused(renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
-                   "more than 100 : 1", "not a zip bomb")
+    assert_refused(
+        renewfin("import", bomb, "-o", tmp / "x.yaml", tmp=tmp),
+        "more than 100 : 1",
+        "not a zip bomb",
+    )
 
 
 def insert_rows(xml: bytes) -> Callable[[bytes, object], None]:
     def write(data: bytes, fh: object) -> None:
         fh.write(data.replace(b"</sheetData>", xml + b"</sheetData>"))  # type: ignore[attr-defined]
+
     return write
 
 
 def test_content_beyond_the_row_limit_is_refused(filled: Path, tmp: Path) -> None:
     far = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     path = rezip(filled, tmp / "far.xlsx", sheet_part(filled, "revenues"), insert_rows(far))
-    assert_refused(renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp),
-                   "revenues!A1048576", "more than 10,000 rows")
+    assert_refused(
+        renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp),
+        "revenues!A1048576",
+        "more than 10,000 rows",
+    )
 
 
 def test_a_run_of_empty_rows_is_read_cheaply(filled: Path, tmp: Path) -> None:
-    path = rezip(filled, tmp / "gap.xlsx", sheet_part(filled, "revenues"),
-                 insert_rows(b'<row r="1048576"/>'))
+    path = rezip(
+        filled, tmp / "gap.xlsx", sheet_part(filled, "revenues"), insert_rows(b'<row r="1048576"/>')
+    )
     out = renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp)
     assert out.rc == 0 and "Traceback" not in out.stderr, out.stderr[-2000:]
     assert out.growth_mb < CEILING_MB, f"{out.growth_mb:.0f} MB added"
@@ -217,13 +252,17 @@ def test_a_run_of_empty_rows_is_read_cheaply(filled: Path, tmp: Path) -> None:
 def test_formula_without_a_stored_value_is_refused(filled: Path, tmp: Path) -> None:
     wb = openpyxl.load_workbook(filled)
     ws = wb["evaluation"]
-    ref = next(r[1].coordinate for r in ws.iter_rows(min_row=2)
-               if r[0].value == "evaluation.discount_rate")
+    ref = next(
+        r[1].coordinate for r in ws.iter_rows(min_row=2) if r[0].value == "evaluation.discount_rate"
+    )
     ws[ref] = "=0.02*1"  # openpyxl stores no calculated value
     path = tmp / "formula.xlsx"
     wb.save(path)
-    assert_refused(renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp),
-                   f"evaluation!{ref}: a formula without a calculated value", "=0.02*1")
+    assert_refused(
+        renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp),
+        f"evaluation!{ref}: a formula without a calculated value",
+        "=0.02*1",
+    )
     assert not (tmp / "x.yaml").exists()
 
 
@@ -231,15 +270,22 @@ def test_formula_without_a_stored_value_is_refused(filled: Path, tmp: Path) -> N
 def test_not_a_workbook_is_refused(content: bytes, tmp: Path) -> None:
     path = tmp / "fake.xlsx"
     path.write_bytes(content)
-    assert_refused(renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp),
-                   "not an .xlsx workbook")
+    assert_refused(renewfin("import", path, "-o", tmp / "x.yaml", tmp=tmp), "not an .xlsx workbook")
 
 
 def test_limits_are_documented_in_one_place() -> None:
     from renewfin.spec import limits
 
     doc = limits.__doc__ or ""
-    for name in ("MAX_TEXT_BYTES", "MAX_DEPTH", "MAX_ALIASES", "MAX_NODES", "MAX_XLSX_RATIO",
-                 "MAX_XLSX_PART_BYTES", "MAX_XLSX_SHEET_BYTES", "MAX_XLSX_TOTAL_BYTES"):
+    for name in (
+        "MAX_TEXT_BYTES",
+        "MAX_DEPTH",
+        "MAX_ALIASES",
+        "MAX_NODES",
+        "MAX_XLSX_RATIO",
+        "MAX_XLSX_PART_BYTES",
+        "MAX_XLSX_SHEET_BYTES",
+        "MAX_XLSX_TOTAL_BYTES",
+    ):
         assert name in doc, name
     assert json.dumps(str(ROOT))  # the corpus runs from any directory

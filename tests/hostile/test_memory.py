@@ -24,8 +24,10 @@ def big_monthly_spec() -> ProjectSpec:
     base = d["revenues"][3]  # advertising: no opex refers to it
     d["revenues"] += [{**base, "name": f"广告位{k}"} for k in range(25)]
     loan = d["funding"]["loans"][0]
-    d["funding"]["loans"] = [{**loan, "name": f"贷款{k}", "sizing": {"gearing": 0.05},
-                              "tenor_years": 20} for k in range(5)]
+    d["funding"]["loans"] = [
+        {**loan, "name": f"贷款{k}", "sizing": {"gearing": 0.05}, "tenor_years": 20}
+        for k in range(5)
+    ]
     return validate_data(ProjectSpec, d)
 
 
@@ -69,9 +71,18 @@ def test_iman_conover_column_by_column_matches_the_matrix_form() -> None:
 def test_big_spec_simulation_stays_within_its_chunk(n: int, tmp: Path) -> None:
     """The issue's 5.9 GB case, at n = 2,000: memory is one chunk plus the results."""
     spec = big_monthly_spec()
-    (tmp / "big.yaml").write_text(yaml.safe_dump(spec.model_dump(mode="json"),
-                                                 allow_unicode=True), encoding="utf-8")
-    out = renewfin("simulate", tmp / "big.yaml", "--scenario", SCENARIOS / "old_community.yaml",
-                   "-n", str(n), tmp=tmp, timeout=900)
+    (tmp / "big.yaml").write_text(
+        yaml.safe_dump(spec.model_dump(mode="json"), allow_unicode=True), encoding="utf-8"
+    )
+    out = renewfin(
+        "simulate",
+        tmp / "big.yaml",
+        "--scenario",
+        SCENARIOS / "old_community.yaml",
+        "-n",
+        str(n),
+        tmp=tmp,
+        timeout=900,
+    )
     assert out.rc == 0, out.stderr[-2000:]
     assert out.peak_mb < 600, f"peak {out.peak_mb:.0f} MB"

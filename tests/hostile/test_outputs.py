@@ -75,8 +75,7 @@ def test_an_unwritable_target_is_named_not_the_temp_file(tmp: Path) -> None:
 
 def test_cli_error_names_the_users_path(tmp: Path) -> None:
     (tmp / "file").write_text("x")
-    out = renewfin("run", MODELS / "old_community.yaml", "--json", tmp / "file" / "m.json",
-                   tmp=tmp)
+    out = renewfin("run", MODELS / "old_community.yaml", "--json", tmp / "file" / "m.json", tmp=tmp)
     assert out.rc == 3 and "Traceback" not in out.stderr  # an output failure (renewfin --help)
     assert str(tmp / "file") in out.stderr and TMP_PREFIX not in out.stderr
 
@@ -95,8 +94,9 @@ atomic_write(sys.argv[1], write)
 
 def test_a_killed_write_leaves_no_target_and_its_temp_is_removed_later(tmp: Path) -> None:
     target = tmp / "out.json"
-    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(target)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)

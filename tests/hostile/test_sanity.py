@@ -45,17 +45,21 @@ def test_sources_far_above_uses_are_refused() -> None:
     assert "plausibility.max_sources_ratio (1.5)" in p
 
 
-@pytest.mark.parametrize(("path", "value", "bound"), [
-    (("funding", "special_bonds", 0, "coupon"), 1.0, "plausibility.max_coupon (0.15)"),
-    (("funding", "loans", 0, "spread"), 0.10, None),  # LPR 3.5 % + 10 % is within 20 %
-    (("funding", "lpr", "five_year"), 0.35, "plausibility.max_loan_rate (0.2)"),
-    (("evaluation", "discount_rate"), 0.8, "plausibility.max_discount_rate (0.3)"),
-    (("evaluation", "discount_rate"), -1.0, "at or below -100%"),
-    (("evaluation", "equity_discount_rate"), -2.5, None),  # below the field's own bound
-    (("evaluation", "benchmark_irr"), -0.5, "plausibility.min_discount_rate (-0.1)"),
-])
-def test_implausible_rates_are_refused(path: tuple[Any, ...], value: float,
-                                       bound: str | None) -> None:
+@pytest.mark.parametrize(
+    ("path", "value", "bound"),
+    [
+        (("funding", "special_bonds", 0, "coupon"), 1.0, "plausibility.max_coupon (0.15)"),
+        (("funding", "loans", 0, "spread"), 0.10, None),  # LPR 3.5 % + 10 % is within 20 %
+        (("funding", "lpr", "five_year"), 0.35, "plausibility.max_loan_rate (0.2)"),
+        (("evaluation", "discount_rate"), 0.8, "plausibility.max_discount_rate (0.3)"),
+        (("evaluation", "discount_rate"), -1.0, "at or below -100%"),
+        (("evaluation", "equity_discount_rate"), -2.5, None),  # below the field's own bound
+        (("evaluation", "benchmark_irr"), -0.5, "plausibility.min_discount_rate (-0.1)"),
+    ],
+)
+def test_implausible_rates_are_refused(
+    path: tuple[Any, ...], value: float, bound: str | None
+) -> None:
     d = data()
     node: Any = d
     for part in path[:-1]:
@@ -87,8 +91,9 @@ def test_nonsense_spec_exits_2(tmp: Path) -> None:
     assert out.rc == 2 and "max_coupon" in out.stderr and "Traceback" not in out.stderr
 
 
-def scenario_with(tmp: Path, inputs: list[dict[str, Any]],
-                  stress: list[dict[str, Any]] | None = None) -> Path:
+def scenario_with(
+    tmp: Path, inputs: list[dict[str, Any]], stress: list[dict[str, Any]] | None = None
+) -> Path:
     sc = yaml.safe_load((SCENARIOS / "old_community.yaml").read_text(encoding="utf-8"))
     sc["inputs"], sc["correlations"] = inputs, []
     if stress is not None:
@@ -101,25 +106,70 @@ def scenario_with(tmp: Path, inputs: list[dict[str, Any]],
 
 SCENARIO_CASES = {
     "negative prices": (
-        [{"name": "p", "path": "revenues[停车位].unit_price",
-          "distribution": {"type": "normal", "mean": 1.0, "std": 2.0}}], None,
-        "inputs[0] p: sampled values of revenues[停车位].unit_price"),
+        [
+            {
+                "name": "p",
+                "path": "revenues[停车位].unit_price",
+                "distribution": {"type": "normal", "mean": 1.0, "std": 2.0},
+            }
+        ],
+        None,
+        "inputs[0] p: sampled values of revenues[停车位].unit_price",
+    ),
     "fractional delay": (
-        [{"name": "d", "path": "risk.construction_delay_periods", "apply": "set",
-          "distribution": {"type": "discrete", "values": [0, 0.5], "probabilities": [0.5, 0.5]}}],
-        None, "whole numbers"),
+        [
+            {
+                "name": "d",
+                "path": "risk.construction_delay_periods",
+                "apply": "set",
+                "distribution": {
+                    "type": "discrete",
+                    "values": [0, 0.5],
+                    "probabilities": [0.5, 0.5],
+                },
+            }
+        ],
+        None,
+        "whole numbers",
+    ),
     "continuous delay": (
-        [{"name": "d", "path": "risk.construction_delay_periods", "apply": "set",
-          "distribution": {"type": "triangular", "low": 0, "mode": 1, "high": 2}}],
-        None, "expected a discrete distribution"),
+        [
+            {
+                "name": "d",
+                "path": "risk.construction_delay_periods",
+                "apply": "set",
+                "distribution": {"type": "triangular", "low": 0, "mode": 1, "high": 2},
+            }
+        ],
+        None,
+        "expected a discrete distribution",
+    ),
     "delay past the horizon": (
-        [{"name": "d", "path": "risk.construction_delay_periods", "apply": "set",
-          "distribution": {"type": "discrete", "values": [0, 500], "probabilities": [0.5, 0.5]}}],
-        None, "a delay of 500 periods leaves no operating period"),
-    "stress delay": ([], [{"name": "s", "overrides": [
-        {"path": "risk.construction_delay_periods", "set": 1.5}]}], "stress[0].overrides[0]"),
-    "stress negative price": ([], [{"name": "s", "overrides": [
-        {"path": "revenues[停车位].unit_price", "add": -1000}]}], "expected a finite number >= 0"),
+        [
+            {
+                "name": "d",
+                "path": "risk.construction_delay_periods",
+                "apply": "set",
+                "distribution": {
+                    "type": "discrete",
+                    "values": [0, 500],
+                    "probabilities": [0.5, 0.5],
+                },
+            }
+        ],
+        None,
+        "a delay of 500 periods leaves no operating period",
+    ),
+    "stress delay": (
+        [],
+        [{"name": "s", "overrides": [{"path": "risk.construction_delay_periods", "set": 1.5}]}],
+        "stress[0].overrides[0]",
+    ),
+    "stress negative price": (
+        [],
+        [{"name": "s", "overrides": [{"path": "revenues[停车位].unit_price", "add": -1000}]}],
+        "expected a finite number >= 0",
+    ),
 }
 
 
@@ -127,8 +177,9 @@ SCENARIO_CASES = {
 def test_nonsense_scenarios_are_refused(case: str, tmp: Path) -> None:
     inputs, stress, fragment = SCENARIO_CASES[case]
     path = scenario_with(tmp, inputs, stress)
-    out = renewfin("simulate", MODELS / "old_community.yaml", "--scenario", path, "-n", "20",
-                   tmp=tmp)
+    out = renewfin(
+        "simulate", MODELS / "old_community.yaml", "--scenario", path, "-n", "20", tmp=tmp
+    )
     assert out.rc == 2 and "Traceback" not in out.stderr, out.stderr[-2000:]
     assert fragment in out.stderr, out.stderr
 

@@ -21,12 +21,43 @@ from .conftest import MODELS, SCENARIOS, renewfin
 MARK = "ZZINJ"
 PAYLOAD = f'=HYPERLINK("x","{MARK}")&"<b>{MARK}</b>'
 """Starts like a formula, holds markup; no '.', '[' or ']' so that paths keep working."""
-KEEP = {"preset", "repayment", "city_tier", "kind", "rate_type", "use", "lpr_tenor",
-        "category", "money_unit", "periodicity", "sector", "price_per", "asset_class",
-        "source", "cost_per", "basis", "start_date", "classes", "type", "sampler", "metric",
-        "op", "apply", "base_categories", "timing", "valuation", "asset_type",
-        "interest_frequency", "drawdown", "distribution_policy", "priority", "growth_from",
-        "revenues_kind", "schema_version", "metrics"}
+KEEP = {
+    "preset",
+    "repayment",
+    "city_tier",
+    "kind",
+    "rate_type",
+    "use",
+    "lpr_tenor",
+    "category",
+    "money_unit",
+    "periodicity",
+    "sector",
+    "price_per",
+    "asset_class",
+    "source",
+    "cost_per",
+    "basis",
+    "start_date",
+    "classes",
+    "type",
+    "sampler",
+    "metric",
+    "op",
+    "apply",
+    "base_categories",
+    "timing",
+    "valuation",
+    "asset_type",
+    "interest_frequency",
+    "drawdown",
+    "distribution_policy",
+    "priority",
+    "growth_from",
+    "revenues_kind",
+    "schema_version",
+    "metrics",
+}
 """Keys whose strings are enumerations, dates or asset-class names, not free text."""
 
 
@@ -52,13 +83,14 @@ def load(path: Path) -> Any:
 def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The bundled old-community spec and scenario, poisoned in every text field."""
     d = tmp_path_factory.mktemp("poison")
-    spec, scenario = poison(load(MODELS / "old_community.yaml")), poison(
-        load(SCENARIOS / "old_community.yaml"))
+    spec, scenario = (
+        poison(load(MODELS / "old_community.yaml")),
+        poison(load(SCENARIOS / "old_community.yaml")),
+    )
     validate_data(ProjectSpec, spec)  # the payload is legal text
     validate_data(ScenarioSpec, scenario)
     (d / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    (d / "scenario.yaml").write_text(yaml.safe_dump(scenario, allow_unicode=True),
-                                     encoding="utf-8")
+    (d / "scenario.yaml").write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
     return d / "spec.yaml", d / "scenario.yaml"
 
 
@@ -85,18 +117,27 @@ def test_model_workbook_holds_user_text_as_text(files: tuple[Path, Path], tmp: P
     assert text > 50  # the labels are there, as text
 
 
-def test_risk_workbook_and_csv_hold_user_text_safely(files: tuple[Path, Path],
-                                                     tmp: Path) -> None:
-    out = renewfin("simulate", files[0], "--scenario", files[1], "-n", "64", "-o",
-                   tmp / "r.xlsx", "--csv", tmp / "s.csv", tmp=tmp)
+def test_risk_workbook_and_csv_hold_user_text_safely(files: tuple[Path, Path], tmp: Path) -> None:
+    out = renewfin(
+        "simulate",
+        files[0],
+        "--scenario",
+        files[1],
+        "-n",
+        "64",
+        "-o",
+        tmp / "r.xlsx",
+        "--csv",
+        tmp / "s.csv",
+        tmp=tmp,
+    )
     assert out.rc == 0, out.stderr[-2000:]
     bad, text = formula_cells_with_payload(tmp / "r.xlsx")
     assert bad == [] and text > 50
     with open(tmp / "s.csv", encoding="utf-8", newline="") as fh:
         cells = [c for row in csv.reader(fh) for c in row]
     assert any(MARK in c for c in cells)
-    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _number(c)
-                   for c in cells)
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _number(c) for c in cells)
 
 
 def _number(text: str) -> bool:
@@ -107,8 +148,9 @@ def _number(text: str) -> bool:
     return True
 
 
-def test_template_holds_user_text_as_text_and_reads_it_back(files: tuple[Path, Path],
-                                                            tmp: Path) -> None:
+def test_template_holds_user_text_as_text_and_reads_it_back(
+    files: tuple[Path, Path], tmp: Path
+) -> None:
     out = renewfin("template", "-o", tmp / "t.xlsx", "--from", files[0], tmp=tmp)
     assert out.rc == 0, out.stderr[-2000:]
     bad, text = formula_cells_with_payload(tmp / "t.xlsx")
@@ -126,10 +168,16 @@ def test_report_escapes_user_text(files: tuple[Path, Path], tmp: Path) -> None:
     assert f"<b>{MARK}" not in html
 
 
-INVISIBLE = {"\x00": "U+0000", "\x1b": "U+001B", "\u200b": "U+200B ZERO WIDTH SPACE",
-             "\u202e": "U+202E RIGHT-TO-LEFT OVERRIDE", "\u2066": "U+2066 LEFT-TO-RIGHT ISOLATE",
-             "\ufeff": "U+FEFF ZERO WIDTH NO-BREAK SPACE", "\u2028": "U+2028 LINE SEPARATOR",
-             "\n": "U+000A"}
+INVISIBLE = {
+    "\x00": "U+0000",
+    "\x1b": "U+001B",
+    "\u200b": "U+200B ZERO WIDTH SPACE",
+    "\u202e": "U+202E RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "U+2066 LEFT-TO-RIGHT ISOLATE",
+    "\ufeff": "U+FEFF ZERO WIDTH NO-BREAK SPACE",
+    "\u2028": "U+2028 LINE SEPARATOR",
+    "\n": "U+000A",
+}
 
 
 @pytest.mark.parametrize("char", list(INVISIBLE))

@@ -71,21 +71,42 @@ def test_waterfall_hand_calculation() -> None:
 
     fund.accrue(st, rs, rj, 1.0, compound=False)
     p1, left1 = fund.distribute(st, np.array([30.0]), False, 0.2)
-    assert_allclose([p1.senior_return[0], p1.senior_capital[0], p1.junior_return[0],
-                     p1.junior_capital[0], p1.upside[0], left1[0]], [30, 0, 0, 0, 0, 0])
+    assert_allclose(
+        [
+            p1.senior_return[0],
+            p1.senior_capital[0],
+            p1.junior_return[0],
+            p1.junior_capital[0],
+            p1.upside[0],
+            left1[0],
+        ],
+        [30, 0, 0, 0, 0, 0],
+    )
     assert_allclose(st.senior_accrued, [18.0])
 
     fund.accrue(st, rs, rj, 1.0, compound=False)
     p2, left2 = fund.distribute(st, np.array([200.0]), False, 0.2)
-    assert_allclose([p2.senior_return[0], p2.junior_return[0], p2.upside[0], left2[0]],
-                    [66.0, 40.0, 18.8, 75.2], rtol=1e-14)
+    assert_allclose(
+        [p2.senior_return[0], p2.junior_return[0], p2.upside[0], left2[0]],
+        [66.0, 40.0, 18.8, 75.2],
+        rtol=1e-14,
+    )
     assert_allclose([p2.senior_capital[0], p2.junior_capital[0]], [0.0, 0.0])
 
     fund.accrue(st, rs, rj, 1.0, compound=False)
     p3, left3 = fund.distribute(st, np.array([1200.0]), True, 0.2)
-    assert_allclose([p3.senior_return[0], p3.senior_capital[0], p3.junior_return[0],
-                     p3.junior_capital[0], p3.upside[0], left3[0]],
-                    [48.0, 800.0, 20.0, 200.0, 0.0, 132.0], rtol=1e-14)
+    assert_allclose(
+        [
+            p3.senior_return[0],
+            p3.senior_capital[0],
+            p3.junior_return[0],
+            p3.junior_capital[0],
+            p3.upside[0],
+            left3[0],
+        ],
+        [48.0, 800.0, 20.0, 200.0, 0.0, 132.0],
+        rtol=1e-14,
+    )
     assert_allclose(st.claim, [0.0])
 
     senior = p1.senior + p2.senior + p3.senior
@@ -100,8 +121,16 @@ def test_senior_capital_before_junior_return_when_capital_is_due() -> None:
     st = _state()
     fund.accrue(st, np.array([0.06]), np.array([0.10]), 1.0, compound=False)
     pay, left = fund.distribute(st, np.array([500.0]), True, 0.0)
-    assert_allclose([pay.senior_return[0], pay.senior_capital[0], pay.junior_return[0],
-                     pay.junior_capital[0], left[0]], [48.0, 452.0, 0.0, 0.0, 0.0])
+    assert_allclose(
+        [
+            pay.senior_return[0],
+            pay.senior_capital[0],
+            pay.junior_return[0],
+            pay.junior_capital[0],
+            left[0],
+        ],
+        [48.0, 452.0, 0.0, 0.0, 0.0],
+    )
     assert_allclose(st.senior_capital, [348.0])
     assert_allclose(st.junior_accrued, [20.0])
 
@@ -129,8 +158,7 @@ def test_returns_limited_by_distributable_profit_but_capital_is_not() -> None:
     fund.accrue(st, np.array([0.06]), np.array([0.10]), 1.0, compound=False)
     pay, left = fund.distribute(st, np.array([1000.0]), True, 0.2, returns_cap=np.array([50.0]))
     assert_allclose(
-        [pay.senior_return, pay.senior_capital, pay.junior_return, pay.junior_capital,
-         pay.upside],
+        [pay.senior_return, pay.senior_capital, pay.junior_return, pay.junior_capital, pay.upside],
         [[48.0], [800.0], [2.0], [150.0], [0.0]],
     )
     assert_allclose(left, [0.0])

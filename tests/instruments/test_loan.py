@@ -26,8 +26,14 @@ from renewfin.instruments.loan import RepaymentTerms
 from renewfin.spec.funding import Loan, LoanRepayment
 
 
-def _textbook(profile: LoanRepayment, principal: float, annual_rate: float, n: int, ppy: int = 1,
-              **terms_kw: object) -> loan.LoanSchedule:
+def _textbook(
+    profile: LoanRepayment,
+    principal: float,
+    annual_rate: float,
+    n: int,
+    ppy: int = 1,
+    **terms_kw: object,
+) -> loan.LoanSchedule:
     """A loan drawn in full in period 0 (a construction period) and repaid over periods
     1 … n (``repay_start`` 1, ``maturity`` n + 1), on a grid of n + 2 periods."""
     draws = np.zeros((1, n + 2))
@@ -125,10 +131,10 @@ def test_annuity_annual_hand_table_and_excel() -> None:
     assert s.interest[0, 2] == pytest.approx((1000 - (pmt - 60.0)) * 0.06)
     per = np.arange(1, 6)
     assert_allclose(-np.asarray(finance.pmt(0.06, 5, 1000.0)), pmt, rtol=1e-12)
-    assert_allclose(s.interest[0, 1:6], -np.asarray(finance.ipmt(0.06, per, 5, 1000.0)),
-                    rtol=1e-12)
-    assert_allclose(s.principal[0, 1:6], -np.asarray(finance.ppmt(0.06, per, 5, 1000.0)),
-                    rtol=1e-12)
+    assert_allclose(s.interest[0, 1:6], -np.asarray(finance.ipmt(0.06, per, 5, 1000.0)), rtol=1e-12)
+    assert_allclose(
+        s.principal[0, 1:6], -np.asarray(finance.ppmt(0.06, per, 5, 1000.0)), rtol=1e-12
+    )
     assert_allclose(s.interest[0, 1:6], -npf.ipmt(0.06, per, 5, 1000.0), rtol=1e-12)
     assert_allclose(s.principal[0, 1:6], -npf.ppmt(0.06, per, 5, 1000.0), rtol=1e-12)
 
@@ -141,8 +147,7 @@ def test_annuity_monthly_mortgage_matches_excel() -> None:
     per = np.arange(1, 361)
     assert round(float(-npf.pmt(r, 360, 1e6)), 2) == 5307.27
     assert_allclose(s.service[0, 1:361], -npf.pmt(r, 360, 1e6), rtol=1e-10)
-    assert_allclose(s.interest[0, 1:361], -np.asarray(finance.ipmt(r, per, 360, 1e6)),
-                    rtol=1e-9)
+    assert_allclose(s.interest[0, 1:361], -np.asarray(finance.ipmt(r, per, 360, 1e6)), rtol=1e-9)
     assert_allclose(s.principal[0, 1:361], -npf.ppmt(r, per, 360, 1e6), rtol=1e-9)
     assert s.closing[0, 360] == 0.0
 
@@ -191,8 +196,7 @@ def test_custom_percentages_spread_over_semiannual_periods() -> None:
     assert_allclose(w, [0.2, 0.2, 0.3, 0.3])
     s = _textbook(LoanRepayment.CUSTOM, 1000.0, 0.05, 4, ppy=2, weights=w)
     assert_allclose(s.principal[0, 1:5], [200.0, 200.0, 300.0, 300.0], rtol=1e-13)
-    assert_allclose(s.interest[0, 1:5], 0.025 * np.array([1000.0, 800.0, 600.0, 300.0]),
-                    rtol=1e-13)
+    assert_allclose(s.interest[0, 1:5], 0.025 * np.array([1000.0, 800.0, 600.0, 300.0]), rtol=1e-13)
 
 
 def test_bullet_repays_everything_in_the_last_period() -> None:
@@ -289,9 +293,16 @@ def test_every_profile_is_declared_once_with_its_code_and_labels() -> None:
 def _increasing(growth: float, ppy: int, years: int) -> RepaymentTerms:
     """等比递增还本 terms over periods 1 … years·ppy, with the profile table's weights."""
     ln = Loan.model_validate(
-        {"name": "L", "rate_type": "fixed", "rate": 0.05, "tenor_years": years + 1,
-         "grace_years": 1, "repayment": "increasing", "repayment_growth": growth,
-         "sizing": {"gearing": 0.5}}
+        {
+            "name": "L",
+            "rate_type": "fixed",
+            "rate": 0.05,
+            "tenor_years": years + 1,
+            "grace_years": 1,
+            "repayment": "increasing",
+            "repayment_growth": growth,
+            "sizing": {"gearing": 0.5},
+        }
     )
     return loan.repayment_terms(ln, 1, years * ppy + 1, ppy)
 

@@ -25,8 +25,11 @@ ANNUITY_4Y_7PCT = (1 - 1.07**-4) / 0.07
 
 def test_noi_over_cap_rate() -> None:
     """240 / 5 % = 4,800; vectorised: 240 / 4 % = 6,000."""
-    assert_allclose(reit.noi_cap_value(np.array([240.0, 240.0]), np.array([0.05, 0.04])),
-                    [4800.0, 6000.0], rtol=1e-15)
+    assert_allclose(
+        reit.noi_cap_value(np.array([240.0, 240.0]), np.array([0.05, 0.04])),
+        [4800.0, 6000.0],
+        rtol=1e-15,
+    )
 
 
 def test_dcf_without_terminal_value() -> None:
@@ -63,8 +66,14 @@ def test_distribution_rates_and_missing_years() -> None:
     6.2 − 14.4 − 12 = 192.4; rates 183.6 / 4,800 = 3.825 % and 192.4 / 4,800 = 4.00833 %
     (before the payout share); the third year lies beyond the horizon → NaN."""
     cash = reit.distributable_cash(
-        np.array([[240.0, 250.0]]), np.array([[300.0, 310.0]]), np.array([4800.0]), 1,
-        fee_rate=0.003, capex_rate=0.02, tax_rate=0.1, debt_service=12.0,
+        np.array([[240.0, 250.0]]),
+        np.array([[300.0, 310.0]]),
+        np.array([4800.0]),
+        1,
+        fee_rate=0.003,
+        capex_rate=0.02,
+        tax_rate=0.1,
+        debt_service=12.0,
     )
     assert_allclose(cash, [[183.6, 192.4]], rtol=1e-12)
     got = reit.distribution_rates(cash, np.array([4800.0]), 1)
@@ -78,8 +87,9 @@ def test_asset_irr_matches_excel_irr() -> None:
     noi = np.full((1, 4), 240.0)
     value = np.array([240 * ANNUITY_4Y_7PCT])
     assert_allclose(reit.asset_irr(noi, value, 1), [0.07], rtol=1e-9)
-    assert_allclose(reit.asset_irr(noi, np.array([700.0]), 1),
-                    [npf.irr([-700, 240, 240, 240, 240])], rtol=1e-9)
+    assert_allclose(
+        reit.asset_irr(noi, np.array([700.0]), 1), [npf.irr([-700, 240, 240, 240, 240])], rtol=1e-9
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -128,10 +138,25 @@ def test_engine_dcf_value_for_ownership_and_concession() -> None:
         ({}, 0.0),  # 0.48 亿元 < 10 亿元 (default first-issue minimum)
         ({"min_size_yi_yuan": 0.0, "min_distribution_rate": 0.05}, 0.0),  # 4.5 % < 5 %
         ({"min_size_yi_yuan": 0.0, "min_operating_years": 5}, 0.0),  # 4 < 5 years
-        ({"min_size_yi_yuan": 0.0, "asset_type": "concession", "valuation": "dcf",
-          "discount_rate": 0.07}, 1.0),  # IRR 7 % ≥ 5 %
-        ({"min_size_yi_yuan": 0.0, "asset_type": "concession", "valuation": "dcf",
-          "discount_rate": 0.07, "min_irr": 0.08}, 0.0),  # IRR 7 % < 8 %
+        (
+            {
+                "min_size_yi_yuan": 0.0,
+                "asset_type": "concession",
+                "valuation": "dcf",
+                "discount_rate": 0.07,
+            },
+            1.0,
+        ),  # IRR 7 % ≥ 5 %
+        (
+            {
+                "min_size_yi_yuan": 0.0,
+                "asset_type": "concession",
+                "valuation": "dcf",
+                "discount_rate": 0.07,
+                "min_irr": 0.08,
+            },
+            0.0,
+        ),  # IRR 7 % < 8 %
     ],
 )
 def test_engine_eligibility_tests(fields: dict[str, object], eligible: float) -> None:

@@ -68,7 +68,8 @@ def test_default_frequency_rule() -> None:
     """Semi-annual for tenors of 10 years and more, annual below (DOMAIN.md §3)."""
     assert SpecialBond(name="a", amount=1, tenor_years=9).frequency is InterestFrequency.ANNUAL
     assert SpecialBond(name="a", amount=1, tenor_years=10).frequency is (
-        InterestFrequency.SEMIANNUAL)
+        InterestFrequency.SEMIANNUAL
+    )
     bond = SpecialBond(name="a", amount=1, tenor_years=20, interest_frequency="annual")
     assert bond.frequency is InterestFrequency.ANNUAL
 
@@ -113,8 +114,7 @@ def test_issuance_and_payment_fees() -> None:
     0.005 % of each payment: 0.005 % × 30 = 0.0015 on a coupon, 0.005 % × 1,030 = 0.0515
     at maturity. Year by year: 0.864 + 0.0015 (issue and the first coupon, both in period
     0), 0.0015, 0.0515."""
-    s = sb.schedule(1000.0, 0, 3, 0.03, 1, 4, issuance_fee_rate=0.000864,
-                    payment_fee_rate=0.00005)
+    s = sb.schedule(1000.0, 0, 3, 0.03, 1, 4, issuance_fee_rate=0.000864, payment_fee_rate=0.00005)
     assert_allclose(s.fees[0], [0.864 + 0.0015, 0.0015, 0.0515, 0.0], rtol=1e-12)
     assert_allclose(s.service[0], [30.8655, 30.0015, 1030.0515, 0.0], rtol=1e-12)
     default = SpecialBond(name="a", amount=1, tenor_years=3)
@@ -140,10 +140,24 @@ def test_refinancing_in_the_engine() -> None:
     200 is refinanced (bond.refinanced 200, the new tranche issues 200 at the end of period
     4); the new tranche pays 2 % × 200 = 4 in periods 5–7 and 200 in period 7; the bond
     debt service paid from project cash in period 4 is 12 + 400 − 200 = 212."""
-    data = minimal_spec(timeline={"horizon_years": 10}, funding={"special_bonds": [{
-        "name": "B", "amount": 400, "tenor_years": 5, "coupon": 0.03,
-        "refinance_share": 0.5, "refinance_tenor_years": 3, "refinance_coupon": 0.02,
-        "issuance_fee_rate": 0, "payment_fee_rate": 0}]})
+    data = minimal_spec(
+        timeline={"horizon_years": 10},
+        funding={
+            "special_bonds": [
+                {
+                    "name": "B",
+                    "amount": 400,
+                    "tenor_years": 5,
+                    "coupon": 0.03,
+                    "refinance_share": 0.5,
+                    "refinance_tenor_years": 3,
+                    "refinance_coupon": 0.02,
+                    "issuance_fee_rate": 0,
+                    "payment_fee_rate": 0,
+                }
+            ]
+        },
+    )
     res = run(validate_data(ProjectSpec, data))
     led = res.ledger
     new = "B（再融资）"
@@ -152,8 +166,9 @@ def test_refinancing_in_the_engine() -> None:
     assert_allclose(led[f"bond[{new}].issue"][0], [0, 0, 0, 0, 200, 0, 0, 0, 0, 0])
     assert_allclose(led[f"bond[{new}].interest"][0], [0, 0, 0, 0, 0, 4, 4, 4, 0, 0])
     assert_allclose(led[f"bond[{new}].principal"][0], [0, 0, 0, 0, 0, 0, 0, 200, 0, 0])
-    assert_allclose(led["cash.bond_debt_service"][0],
-                    [12, 12, 12, 12, 212, 4, 4, 204, 0, 0], rtol=1e-13)
+    assert_allclose(
+        led["cash.bond_debt_service"][0], [12, 12, 12, 12, 212, 4, 4, 204, 0, 0], rtol=1e-13
+    )
     assert res.metric("bond_amount") == pytest.approx(400.0)
 
 
@@ -209,9 +224,7 @@ def test_bond_held_to_maturity_from_the_escrow() -> None:
     assert_allclose(deposit, 1028.83883, atol=5e-6)
     assert_allclose(escrow.deposit[0], [0, deposit, 0, 0, 0, 0, 0], rtol=1e-13)
     assert_allclose(escrow.release[0], [0, 0, 30, 30, 1030, 0, 0], rtol=1e-13)
-    assert_allclose(
-        escrow.closing[0], [0, deposit, 1019.41561, 1009.80392, 0, 0, 0], atol=5e-6
-    )
+    assert_allclose(escrow.closing[0], [0, deposit, 1019.41561, 1009.80392, 0, 0, 0], atol=5e-6)
     assert_allclose(escrow.earned[0, 2:5], [20.57678, 20.38831, 20.19608], atol=5e-6)
     assert_allclose(company.principal[0], [0, 1000, 0, 0, 0, 0, 0], atol=1e-12)
     assert_allclose(company.interest[0], [30, 30 + deposit - 1000, 0, 0, 0, 0, 0], rtol=1e-13)
@@ -257,9 +270,11 @@ def test_escrow_never_negative_and_repays_at_maturity(
 def test_spec_names_an_unknown_bond_for_early_redemption() -> None:
     """A bond named in ``reit_exit.early_redemption`` that the funding does not have is a
     clear error naming the field and the bonds there are."""
-    data = minimal_spec(funding={
-        "special_bonds": [{"name": "甲", "amount": 100.0, "tenor_years": 10, "coupon": 0.03}],
-        "reit_exit": {"exit_year": 8, "early_redemption": ["乙"]},
-    })
+    data = minimal_spec(
+        funding={
+            "special_bonds": [{"name": "甲", "amount": 100.0, "tenor_years": 10, "coupon": 0.03}],
+            "reit_exit": {"exit_year": 8, "early_redemption": ["乙"]},
+        }
+    )
     with pytest.raises(SpecError, match=r"reit_exit\.early_redemption: unknown special bond '乙'"):
         validate_data(ProjectSpec, data)

@@ -77,8 +77,7 @@ def test_a_subsample_is_every_kth_scenario_and_says_so(pair: tuple) -> None:
         c.put({"revenue.total": x[lo : lo + 13]}, lo, lambda _: [str(i) for i in range(width)])
     b = c.bands()["revenue.total"]
     assert b.method == "subsample 1 in 4"
-    np.testing.assert_allclose(b.bands, np.percentile(x[::4], b.percentiles, axis=0),
-                               rtol=1e-12)
+    np.testing.assert_allclose(b.bands, np.percentile(x[::4], b.percentiles, axis=0), rtol=1e-12)
     np.testing.assert_allclose(b.mean, x.mean(axis=0), rtol=1e-12)  # means over all
 
 
@@ -89,12 +88,27 @@ def test_unknown_line_is_refused_naming_it() -> None:
     assert "cash.cumulativ" in str(err.value) and "cash.cumulative_surplus" in str(err.value)
 
 
-def test_cli_writes_the_lines_to_json_and_csv(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_the_lines_to_json_and_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, csv = tmp_path / "s.json", tmp_path / "l.csv"
-    code = main(["simulate", str(MODEL), "--scenario", str(SCENARIO), "-n", "20",
-                 "--lines", "cash.cumulative_surplus,ratio.icr", "--json", str(out),
-                 "--lines-csv", str(csv), "--no-progress"])
+    code = main(
+        [
+            "simulate",
+            str(MODEL),
+            "--scenario",
+            str(SCENARIO),
+            "-n",
+            "20",
+            "--lines",
+            "cash.cumulative_surplus,ratio.icr",
+            "--json",
+            str(out),
+            "--lines-csv",
+            str(csv),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     doc = json.loads(out.read_text(encoding="utf-8"))["lines"]
     assert set(doc) == {"cash.cumulative_surplus", "ratio.icr"}
@@ -102,8 +116,22 @@ def test_cli_writes_the_lines_to_json_and_csv(tmp_path: Path,
     rows = csv.read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("line,period,mean,count,P5")
     assert len(rows) == 1 + sum(len(v["columns"]) for v in doc.values())
-    assert main(["simulate", str(MODEL), "--scenario", str(SCENARIO), "-n", "4",
-                 "--lines", "nope", "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "simulate",
+                str(MODEL),
+                "--scenario",
+                str(SCENARIO),
+                "-n",
+                "4",
+                "--lines",
+                "nope",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert "lines: unknown line" in capsys.readouterr().err
 
 
@@ -119,6 +147,9 @@ def test_the_risk_workbook_has_the_fan_tables(pair: tuple, tmp_path: Path) -> No
     assert [c.value for c in ws[4]][1 : 1 + len(b.columns)] == b.columns
     p50 = [c.value for c in ws[5 + b.percentiles.index(50)]]
     assert p50[0] == "P50"
-    np.testing.assert_allclose(np.array(p50[1 : 1 + len(b.columns)], dtype=float),
-                               b.bands[b.percentiles.index(50)], rtol=1e-15)
+    np.testing.assert_allclose(
+        np.array(p50[1 : 1 + len(b.columns)], dtype=float),
+        b.bands[b.percentiles.index(50)],
+        rtol=1e-15,
+    )
     assert len(ws._charts) == len(LINES)

@@ -50,6 +50,7 @@ CITATION = re.compile(r"《[^》]*》|[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 GLOSS = re.compile(r"\([^()]*[\u4e00-\u9fff][^()]*\)")
 """A Chinese term glossed in brackets after its English name."""
 
+
 def _user_texts(obj: object) -> Iterator[str]:
     """Free text the user wrote in a spec or scenario (not enum codes or numbers)."""
     if isinstance(obj, enum.Enum):

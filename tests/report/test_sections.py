@@ -171,9 +171,18 @@ def test_revenue_section_shows_each_tax_by_year() -> None:
     assert "税金及附加、增值税及其他税费（按年）" in revenue
     table = revenue.split("税金及附加、增值税及其他税费（按年）", 1)[1]
     ledger = data.result.ledger
-    for key in ("tax.taxes_and_surcharges", "tax.land_use", "tax.stamp_duty",
-                "tax.property_rental", "tax.vat_payable", "tax.other", "tax.exit_lat",
-                "tax.exit_surcharges", "tax.exit_stamp_duty", "tax.stamp_loan"):
+    for key in (
+        "tax.taxes_and_surcharges",
+        "tax.land_use",
+        "tax.stamp_duty",
+        "tax.property_rental",
+        "tax.vat_payable",
+        "tax.other",
+        "tax.exit_lat",
+        "tax.exit_surcharges",
+        "tax.exit_stamp_duty",
+        "tax.stamp_loan",
+    ):
         assert key == "tax.other" or abs(ledger[key]).sum() > 0, key  # the model bears it
         assert f'data-key="{key}"' in table, key
     assert 'data-key="revenue.total"' not in table.split("</table>", 1)[0]

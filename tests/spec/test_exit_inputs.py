@@ -31,8 +31,9 @@ def test_concession_over_40_years_names_the_field() -> None:
     """A 41-year new-mechanism concession (国办函〔2023〕115号: at most 40) is refused at
     ``funding.government_payment.term_years`` with the value."""
     data = minimal_spec(
-        funding={"government_payment": {"model": "concession", "grantor": "市城管局",
-                                        "term_years": 41}},
+        funding={
+            "government_payment": {"model": "concession", "grantor": "市城管局", "term_years": 41}
+        },
         evaluation={"include_residual_value": False},
     )
     with pytest.raises(SpecError) as info:
@@ -46,8 +47,10 @@ def test_escrow_for_a_bond_that_does_not_exist_names_the_field() -> None:
     redeemed early, are refused at ``reit_exit.escrow_rate``; naming bond 乙 for early
     redemption when only 甲 exists is refused at ``reit_exit.early_redemption``."""
     assert "reit_exit.escrow_rate" in _error(reit_exit={"exit_year": 8, "escrow_rate": 0.02})
-    msg = _error(special_bonds=[BOND],
-                 reit_exit={"exit_year": 8, "escrow_rate": 0.02, "early_redemption": ["甲"]})
+    msg = _error(
+        special_bonds=[BOND],
+        reit_exit={"exit_year": 8, "escrow_rate": 0.02, "early_redemption": ["甲"]},
+    )
     assert "reit_exit.escrow_rate" in msg and "0.02" in msg
     msg = _error(special_bonds=[BOND], reit_exit={"exit_year": 8, "early_redemption": ["乙"]})
     assert "reit_exit.early_redemption" in msg and "'乙'" in msg and "'甲'" in msg
@@ -55,5 +58,9 @@ def test_escrow_for_a_bond_that_does_not_exist_names_the_field() -> None:
 
 def test_escrow_for_a_held_bond_is_accepted() -> None:
     """The same reserve for bond 甲 held to maturity is valid."""
-    validate_data(ProjectSpec, minimal_spec(funding={
-        "special_bonds": [BOND], "reit_exit": {"exit_year": 8, "escrow_rate": 0.02}}))
+    validate_data(
+        ProjectSpec,
+        minimal_spec(
+            funding={"special_bonds": [BOND], "reit_exit": {"exit_year": 8, "escrow_rate": 0.02}}
+        ),
+    )

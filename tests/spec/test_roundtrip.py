@@ -72,41 +72,73 @@ def small_specs(draw: st.DrawFn) -> dict[str, Any]:
         project={"money_unit": draw(st.sampled_from(["元", "万元", "亿元"]))},
         timeline={"periodicity": periodicity, "horizon_years": horizon},
         investment=[
-            {"name": "建安工程", "category": "construction", "amount": draw(money),
-             "schedule": [first, 1.0 - first], "input_vat_rate": draw(share)},
-            {"name": "设备", "category": "equipment", "amount": draw(money),
-             "overrun_applies": draw(st.booleans())},
+            {
+                "name": "建安工程",
+                "category": "construction",
+                "amount": draw(money),
+                "schedule": [first, 1.0 - first],
+                "input_vat_rate": draw(share),
+            },
+            {
+                "name": "设备",
+                "category": "equipment",
+                "amount": draw(money),
+                "overrun_applies": draw(st.booleans()),
+            },
             {"name": "基本预备费", "category": "contingency", "rate": draw(share)},
         ],
-        price_contingency={"rate": draw(rate),
-                           "years_before_start": draw(st.floats(0, 100, **finite))},
-        revenues=[{
-            "name": "租金", "kind": "rent",
-            "quantity": draw(st.floats(min_value=0, max_value=1e9, **finite)),
-            "unit_price": draw(st.floats(min_value=0, max_value=1e6, **finite)),
-            "price_per": draw(st.sampled_from(["year", "month", "day"])),
-            "utilisation": draw(share),
-            "ramp_up": draw(st.lists(share, max_size=4)),
-            "growth_rate": draw(rate),
-            "growth_every_years": draw(st.integers(1, 30)),
-            "property_tax_rate": draw(st.none() | share),
-        }],
-        opex=[
-            {"name": "管理费", "amount": draw(money), "growth_rate": draw(rate),
-             "every_years": draw(st.none() | st.integers(1, 50))},
-            {"name": "保险", "basis": "asset_share", "share": draw(share),
-             "input_vat_rate": draw(share)},
+        price_contingency={
+            "rate": draw(rate),
+            "years_before_start": draw(st.floats(0, 100, **finite)),
+        },
+        revenues=[
+            {
+                "name": "租金",
+                "kind": "rent",
+                "quantity": draw(st.floats(min_value=0, max_value=1e9, **finite)),
+                "unit_price": draw(st.floats(min_value=0, max_value=1e6, **finite)),
+                "price_per": draw(st.sampled_from(["year", "month", "day"])),
+                "utilisation": draw(share),
+                "ramp_up": draw(st.lists(share, max_size=4)),
+                "growth_rate": draw(rate),
+                "growth_every_years": draw(st.integers(1, 30)),
+                "property_tax_rate": draw(st.none() | share),
+            }
         ],
-        depreciation={"classes": [
-            {"name": "building", "life_years": draw(st.floats(0.5, 100, **finite)),
-             "residual_rate": draw(share)},
-            {"name": "equipment", "life_years": draw(st.floats(0.5, 100, **finite)),
-             "residual_rate": draw(share)},
-        ]},
-        tax={"preset": draw(st.sampled_from(["cn_default", "none"])),
-             "income_tax_rate": draw(st.none() | share),
-             "loss_carryforward_years": draw(st.none() | st.integers(0, 10)),
-             "vat_rates": {"rent": draw(share)}},
+        opex=[
+            {
+                "name": "管理费",
+                "amount": draw(money),
+                "growth_rate": draw(rate),
+                "every_years": draw(st.none() | st.integers(1, 50)),
+            },
+            {
+                "name": "保险",
+                "basis": "asset_share",
+                "share": draw(share),
+                "input_vat_rate": draw(share),
+            },
+        ],
+        depreciation={
+            "classes": [
+                {
+                    "name": "building",
+                    "life_years": draw(st.floats(0.5, 100, **finite)),
+                    "residual_rate": draw(share),
+                },
+                {
+                    "name": "equipment",
+                    "life_years": draw(st.floats(0.5, 100, **finite)),
+                    "residual_rate": draw(share),
+                },
+            ]
+        },
+        tax={
+            "preset": draw(st.sampled_from(["cn_default", "none"])),
+            "income_tax_rate": draw(st.none() | share),
+            "loss_carryforward_years": draw(st.none() | st.integers(0, 10)),
+            "vat_rates": {"rent": draw(share)},
+        },
         evaluation={"discount_rate": draw(discount), "include_residual_value": draw(st.booleans())},
     )
 

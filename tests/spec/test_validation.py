@@ -68,10 +68,18 @@ def test_investment_schedule_not_summing_to_100_percent() -> None:
 
 def test_sale_schedule_not_summing_to_100_percent() -> None:
     # 0.5 + 0.6 = 110 %.
-    data = minimal_spec(revenues=[{
-        "name": "住宅销售", "kind": "sale", "quantity": 1000, "unit_price": 8000,
-        "price_per": "once", "schedule": [0.5, 0.6],
-    }])
+    data = minimal_spec(
+        revenues=[
+            {
+                "name": "住宅销售",
+                "kind": "sale",
+                "quantity": 1000,
+                "unit_price": 8000,
+                "price_per": "once",
+                "schedule": [0.5, 0.6],
+            }
+        ]
+    )
     p = only_problem(data)
     assert p.path == "revenues[0 住宅销售].schedule"
     assert p.value == [0.5, 0.6]
@@ -196,17 +204,37 @@ def test_unknown_key_nested(where: Any, path: str) -> None:
 @pytest.mark.parametrize(
     ("mutate", "path", "value", "expected"),
     [
-        (lambda d: d["revenues"][0].update(quantity="many"), f"{REV}.quantity", "many",
-         "valid number"),
-        (lambda d: d["timeline"].update(horizon_years="ten"), "timeline.horizon_years", "ten",
-         "valid integer"),
-        (lambda d: d["timeline"].update(start_date="2026-13-01"), "timeline.start_date",
-         "2026-13-01", "valid date"),
-        (lambda d: d["investment"][0].update(category="roads"), f"{INV}.category", "roads",
-         "'construction'"),
+        (
+            lambda d: d["revenues"][0].update(quantity="many"),
+            f"{REV}.quantity",
+            "many",
+            "valid number",
+        ),
+        (
+            lambda d: d["timeline"].update(horizon_years="ten"),
+            "timeline.horizon_years",
+            "ten",
+            "valid integer",
+        ),
+        (
+            lambda d: d["timeline"].update(start_date="2026-13-01"),
+            "timeline.start_date",
+            "2026-13-01",
+            "valid date",
+        ),
+        (
+            lambda d: d["investment"][0].update(category="roads"),
+            f"{INV}.category",
+            "roads",
+            "'construction'",
+        ),
         (lambda d: d.update(project="x"), "project", "x", "expected a mapping"),
-        (lambda d: d["tax"].update(vat_rates={"bogus": 0.1}), "tax.vat_rates.bogus (key)",
-         "bogus", "'rent'"),
+        (
+            lambda d: d["tax"].update(vat_rates={"bogus": 0.1}),
+            "tax.vat_rates.bogus (key)",
+            "bogus",
+            "'rent'",
+        ),
     ],
 )
 def test_wrong_type(mutate: Any, path: str, value: Any, expected: str) -> None:
@@ -242,8 +270,10 @@ def test_duplicate_names() -> None:
     [
         (lambda d: d["investment"][0].update(phase="二期"), f"{INV}.phase"),
         (lambda d: d["revenues"][0].update(phase="二期"), f"{REV}.phase"),
-        (lambda d: d.update(opex=[{"name": "管理费", "amount": 1, "phase": "二期"}]),
-         "opex[0 管理费].phase"),
+        (
+            lambda d: d.update(opex=[{"name": "管理费", "amount": 1, "phase": "二期"}]),
+            "opex[0 管理费].phase",
+        ),
     ],
 )
 def test_unknown_phase(mutate: Any, path: str) -> None:
@@ -258,10 +288,18 @@ def test_unknown_phase(mutate: Any, path: str) -> None:
     ("mutate", "path"),
     [
         (lambda d: d["investment"][0].update(asset_class="boat"), f"{INV}.asset_class"),
-        (lambda d: d.update(price_contingency={"asset_class": "boat"}),
-         "price_contingency.asset_class"),
-        (lambda d: d.update(opex=[{"name": "保险", "basis": "asset_share", "share": 0.01,
-                                   "asset_class": "boat"}]), "opex[0 保险].asset_class"),
+        (
+            lambda d: d.update(price_contingency={"asset_class": "boat"}),
+            "price_contingency.asset_class",
+        ),
+        (
+            lambda d: d.update(
+                opex=[
+                    {"name": "保险", "basis": "asset_share", "share": 0.01, "asset_class": "boat"}
+                ]
+            ),
+            "opex[0 保险].asset_class",
+        ),
     ],
 )
 def test_unknown_asset_class(mutate: Any, path: str) -> None:
@@ -269,22 +307,30 @@ def test_unknown_asset_class(mutate: Any, path: str) -> None:
     mutate(data)
     p = only_problem(data)
     assert (p.path, p.value) == (path, "boat")
-    assert "unknown asset class; expected one of ['building', 'equipment', 'land_use_right']" \
+    assert (
+        "unknown asset class; expected one of ['building', 'equipment', 'land_use_right']"
         == p.message
+    )
 
 
 def test_unknown_driver_and_revenue_reference() -> None:
-    data = minimal_spec(opex=[
-        {"name": "电费", "basis": "per_unit", "unit_cost": 0.5, "driver": "充电桩"},
-        {"name": "分成", "basis": "revenue_share", "share": 0.1, "revenues": ["停车位", "广告"]},
-    ])
+    data = minimal_spec(
+        opex=[
+            {"name": "电费", "basis": "per_unit", "unit_cost": 0.5, "driver": "充电桩"},
+            {
+                "name": "分成",
+                "basis": "revenue_share",
+                "share": 0.1,
+                "revenues": ["停车位", "广告"],
+            },
+        ]
+    )
     problems = problems_of(data)
     assert [(p.path, p.value) for p in problems] == [
         ("opex[0 电费].driver", "充电桩"),
         ("opex[1 分成].revenues", "广告"),
     ]
-    assert all(p.message == "unknown revenue stream; expected one of ['停车位']"
-               for p in problems)
+    assert all(p.message == "unknown revenue stream; expected one of ['停车位']" for p in problems)
 
 
 # --- the period grid ------------------------------------------------------------------
@@ -301,10 +347,15 @@ def test_phase_not_on_the_period_grid() -> None:
 def test_phases_off_grid_each_reported() -> None:
     # Quarterly: 0.1 and 0.3 years are not multiples of 0.25; the second phase also ends
     # at 9 + 2 = 11 > 10, after the horizon.
-    data = minimal_spec(timeline={"periodicity": "quarterly", "phases": [
-        {"name": "一期", "start_year": 0.1, "duration_years": 2},
-        {"name": "二期", "start_year": 9, "duration_years": 2.3},
-    ]})
+    data = minimal_spec(
+        timeline={
+            "periodicity": "quarterly",
+            "phases": [
+                {"name": "一期", "start_year": 0.1, "duration_years": 2},
+                {"name": "二期", "start_year": 9, "duration_years": 2.3},
+            ],
+        }
+    )
     problems = problems_of(data)
     assert [(p.path, p.value) for p in problems] == [
         ("timeline.phases[0 一期].start_year", 0.1),
@@ -328,21 +379,24 @@ def test_several_field_problems_reported_together() -> None:
     with pytest.raises(SpecError) as info:
         validate_data(ProjectSpec, data, source="demo.yaml")
     exc = info.value
-    assert sorted((p.path, p.value) for p in exc.problems) == sorted([
-        ("colour", "red"),
-        (f"{INV}.amount", -1),
-        (f"{REV}.quantity", "lots"),
-        (f"{REV}.size", 3),
-        ("timeline.phases[0 一期].duration_years", 1.5),
-    ])
+    assert sorted((p.path, p.value) for p in exc.problems) == sorted(
+        [
+            ("colour", "red"),
+            (f"{INV}.amount", -1),
+            (f"{REV}.quantity", "lots"),
+            (f"{REV}.size", 3),
+            ("timeline.phases[0 一期].duration_years", 1.5),
+        ]
+    )
     head = str(exc).splitlines()[0]
     assert head == "invalid spec demo.yaml: 5 problems"
     assert len(str(exc).splitlines()) == 1 + 5
 
 
 def test_several_cross_reference_problems_reported_together() -> None:
-    data = minimal_spec(opex=[{"name": "电费", "basis": "per_unit", "unit_cost": 1,
-                               "driver": "充电桩"}])
+    data = minimal_spec(
+        opex=[{"name": "电费", "basis": "per_unit", "unit_cost": 1, "driver": "充电桩"}]
+    )
     data["investment"][0]["phase"] = "二期"
     data["investment"][0]["asset_class"] = "boat"
     data["revenues"][0]["end_year"] = 1
@@ -413,8 +467,15 @@ def test_bad_file_problems_carry_paths(tmp_path: Path) -> None:
 def test_contingency_item_rules() -> None:
     # A contingency takes a rate, no amount, no schedule, no phase, and is not its own base.
     data = minimal_spec()
-    data["investment"].append({"name": "预备费", "category": "contingency", "amount": 50,
-                               "schedule": [1.0], "base_categories": ["contingency"]})
+    data["investment"].append(
+        {
+            "name": "预备费",
+            "category": "contingency",
+            "amount": 50,
+            "schedule": [1.0],
+            "base_categories": ["contingency"],
+        }
+    )
     problems = problems_of(data)
     at = "investment[1 预备费]"
     assert [(p.path, p.value) for p in problems] == [
@@ -436,8 +497,11 @@ def test_item_without_amount() -> None:
 
 def test_one_off_stream_rules() -> None:
     # A sale is one-off: price_per must be once, it needs a schedule, and has no ramp-up.
-    data = minimal_spec(revenues=[{"name": "销售", "kind": "sale", "quantity": 10,
-                                   "unit_price": 1, "ramp_up": [0.5]}])
+    data = minimal_spec(
+        revenues=[
+            {"name": "销售", "kind": "sale", "quantity": 10, "unit_price": 1, "ramp_up": [0.5]}
+        ]
+    )
     problems = problems_of(data)
     assert [(p.path, p.value) for p in problems] == [
         ("revenues[0 销售].price_per", "month"),
@@ -458,11 +522,13 @@ def test_recurring_stream_rules() -> None:
 
 
 def test_opex_basis_rules() -> None:
-    data = minimal_spec(opex=[
-        {"name": "甲", "basis": "per_unit", "unit_cost": 1, "quantity": 5, "driver": "停车位"},
-        {"name": "乙", "basis": "revenue_share", "every_years": 3},
-        {"name": "丙", "basis": "per_unit", "unit_cost": 1, "cost_per": "once"},
-    ])
+    data = minimal_spec(
+        opex=[
+            {"name": "甲", "basis": "per_unit", "unit_cost": 1, "quantity": 5, "driver": "停车位"},
+            {"name": "乙", "basis": "revenue_share", "every_years": 3},
+            {"name": "丙", "basis": "per_unit", "unit_cost": 1, "cost_per": "once"},
+        ]
+    )
     problems = problems_of(data)
     assert [(p.path, p.value) for p in problems] == [
         ("opex[0 甲].driver", "停车位"),

@@ -18,7 +18,9 @@ from renewfin.finance import cumulative
 from renewfin.ledger import Detail, Kind
 
 DETAIL: Detail = (
-    "cf.project.inflow", "cf.project.outflow", "cf.project.pre_tax_cumulative",
+    "cf.project.inflow",
+    "cf.project.outflow",
+    "cf.project.pre_tax_cumulative",
     "cf.project.after_tax_cumulative",
 )
 """Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""

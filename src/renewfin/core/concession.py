@@ -75,8 +75,16 @@ def hand_back(ctx: RunContext) -> None:
         return
     led = ctx.ledger
     book, pre = led.raw("dep.total"), led.raw("dep.hand_back")
-    share = np.divide(pre, book, out=np.zeros(np.broadcast_shapes(pre.shape, book.shape)),
-                      where=np.abs(book) > 1e-12)
-    led.add("concession.hand_back", f"期满无偿移交资产净值（移交{gp.grantor}）",
-            f"Assets handed back free at the end of the term (to {gp.grantor})",
-            led.raw("dep_fin.total") * share, group="balance_sheet")
+    share = np.divide(
+        pre,
+        book,
+        out=np.zeros(np.broadcast_shapes(pre.shape, book.shape)),
+        where=np.abs(book) > 1e-12,
+    )
+    led.add(
+        "concession.hand_back",
+        f"期满无偿移交资产净值（移交{gp.grantor}）",
+        f"Assets handed back free at the end of the term (to {gp.grantor})",
+        led.raw("dep_fin.total") * share,
+        group="balance_sheet",
+    )

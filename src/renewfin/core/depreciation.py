@@ -87,8 +87,9 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
                 for life in (cls.life_years, cls.tax_life)
             )
             if handed is not None:
-                dep, tax_dep, book_off, tax_off = _hand_back(t, handed, g.original_value,
-                                                             dep, tax_dep)
+                dep, tax_dep, book_off, tax_off = _hand_back(
+                    t, handed, g.original_value, dep, tax_dep
+                )
                 written_off = written_off + book_off
                 tax_total = tax_total + tax_off
         by_class[g.asset_class] = by_class.get(g.asset_class, zeros) + dep
@@ -146,9 +147,7 @@ def build(ctx: RunContext, assets: list[AssetGroup], prefix: str = "dep") -> np.
     return total
 
 
-def _tax_difference(
-    ctx: RunContext, book: np.ndarray, tax: np.ndarray, at_end: np.ndarray
-) -> None:
+def _tax_difference(ctx: RunContext, book: np.ndarray, tax: np.ndarray, at_end: np.ndarray) -> None:
     """Record the depreciation for income tax (``dep_tax.total``: over each class's
     ``tax_life``, 企业所得税法实施条例 第六十条) and what taxable income adds back
     (``dep_tax.adjustment``: book − tax depreciation, and at a disposal the difference to

@@ -17,8 +17,13 @@ from renewfin.spec.funding import ReitAssetType, ReitValuation
 from renewfin.spec.revenue import RevenueKind, VatMethod
 
 DETAIL: Detail = (
-    "tax.exit_lat", "tax.exit_lat_appreciation", "tax.exit_lat_deductions",
-    "tax.exit_stamp_duty", "reit.noi_projection", "reit.recovered", "reit.flag_exit",
+    "tax.exit_lat",
+    "tax.exit_lat_appreciation",
+    "tax.exit_lat_deductions",
+    "tax.exit_stamp_duty",
+    "reit.noi_projection",
+    "reit.recovered",
+    "reit.flag_exit",
 )
 """Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
@@ -254,8 +259,9 @@ def owner_lines(ctx: RunContext, distribution: np.ndarray) -> np.ndarray:
     sold = retained * value * (t == sale)
     recovered = np.maximum(distribution - units, 0.0) * (t == e)
     reinvested = rx.reinvestment_share * recovered
-    for (id, zh, en), values in zip(OWNER_LINES, (units, paid, sold, recovered, reinvested),
-                                    strict=True):
+    for (id, zh, en), values in zip(
+        OWNER_LINES, (units, paid, sold, recovered, reinvested), strict=True
+    ):
         led.add(id, zh, en, values, group="reit")
     kept = 0.0 if rx.reinvestment_counts_as_return else 1.0
     return np.asarray(-units + paid + sold - kept * reinvested)

@@ -25,9 +25,7 @@ from renewfin.ledger import Kind
 from renewfin.spec.funding import FiscalFund, FiscalUse, GrantMethod
 
 
-def disbursement(
-    ctx: RunContext, schedule: list[float] | None, start_year: float
-) -> np.ndarray:
+def disbursement(ctx: RunContext, schedule: list[float] | None, start_year: float) -> np.ndarray:
     """Shares of a grant or injection paid in each period, (1, T): the ``schedule``'s yearly
     shares from ``start_year`` [yr], or in step with the construction spending when it is
     None."""
@@ -68,9 +66,7 @@ def grant_shares(amounts: np.ndarray, original_value: np.ndarray) -> np.ndarray:
     return np.divide(amounts, base, out=np.zeros(np.broadcast(amounts, base).shape), where=base > 0)
 
 
-def unspent_taxed(
-    ctx: RunContext, grants: list[FiscalFund], flows: list[np.ndarray]
-) -> np.ndarray:
+def unspent_taxed(ctx: RunContext, grants: list[FiscalFund], flows: list[np.ndarray]) -> np.ndarray:
     """不征税收入 not spent within 60 months, taxed in the sixth year (财税〔2011〕70号 第三条),
     (S|1, T) [money], in the period five years after each receipt. A grant's stated
     ``unspent_share`` × its receipts; for the others, pooled, the receipt of period k is
@@ -81,13 +77,19 @@ def unspent_taxed(
     zeros = np.zeros((1, tl.n_periods))
     window = 5 * tl.ppy
     stated = sum(
-        (f.unspent_share * fl for f, fl in zip(grants, flows, strict=True)
-         if not f.taxable and f.unspent_share is not None),
+        (
+            f.unspent_share * fl
+            for f, fl in zip(grants, flows, strict=True)
+            if not f.taxable and f.unspent_share is not None
+        ),
         zeros,
     )
     pooled = sum(
-        (fl for f, fl in zip(grants, flows, strict=True)
-         if not f.taxable and f.unspent_share is None),
+        (
+            fl
+            for f, fl in zip(grants, flows, strict=True)
+            if not f.taxable and f.unspent_share is None
+        ),
         zeros,
     )
     spent = np.cumsum(ctx.ledger.raw("capex.total"), axis=1)
@@ -131,8 +133,12 @@ def build(ctx: RunContext, original_value: np.ndarray) -> None:
             adjustment = adjustment + (flow if f.taxable else used)
         # Once taxed, the unspent part's expenditure is deductible (第三条): the share of
         # the depreciation not deductible falls by what has been taxed ÷ the assets' cost.
-        relief = np.divide(np.cumsum(taxed, axis=1), base, out=np.zeros(np.broadcast(
-            taxed, base).shape), where=base > 0)
+        relief = np.divide(
+            np.cumsum(taxed, axis=1),
+            base,
+            out=np.zeros(np.broadcast(taxed, base).shape),
+            where=base > 0,
+        )
         adjustment = adjustment + taxed - relief * consumed
     led.add(
         "grant.unspent_taxed",

@@ -195,10 +195,11 @@ def _record_items(
         )
 
 
-
 def _price_contingency(
-    ctx: RunContext, by_phase: dict[tuple[str, str], np.ndarray],
-    items: dict[str, InvestmentItem], zeros: np.ndarray,
+    ctx: RunContext,
+    by_phase: dict[tuple[str, str], np.ndarray],
+    items: dict[str, InvestmentItem],
+    zeros: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Record the price contingency (涨价预备费) on the escalating items; return it by phase,
     (S|1, T) [money]."""
@@ -224,10 +225,15 @@ def _price_contingency(
 
 
 def _record_totals(
-    ctx: RunContext, capex: dict[str, np.ndarray], by_phase: dict[tuple[str, str], np.ndarray],
-    phase_of: dict[str, str], price_cont_by_phase: dict[str, np.ndarray],
-    items: dict[str, InvestmentItem], vat_rates: dict[str, float],
-    credited: dict[str, float], zeros: np.ndarray,
+    ctx: RunContext,
+    capex: dict[str, np.ndarray],
+    by_phase: dict[tuple[str, str], np.ndarray],
+    phase_of: dict[str, str],
+    price_cont_by_phase: dict[str, np.ndarray],
+    items: dict[str, InvestmentItem],
+    vat_rates: dict[str, float],
+    credited: dict[str, float],
+    zeros: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Record the deed tax, the construction investment (in all, by phase and by category),
     its creditable input VAT and the works handed over; return the deed tax by item,
@@ -291,9 +297,13 @@ def _record_totals(
 
 
 def _asset_groups(
-    ctx: RunContext, by_phase: dict[tuple[str, str], np.ndarray], phase_of: dict[str, str],
-    price_cont_by_phase: dict[str, np.ndarray], items: dict[str, InvestmentItem],
-    deed: dict[str, np.ndarray], credited: dict[str, float],
+    ctx: RunContext,
+    by_phase: dict[tuple[str, str], np.ndarray],
+    phase_of: dict[str, str],
+    price_cont_by_phase: dict[str, np.ndarray],
+    items: dict[str, InvestmentItem],
+    deed: dict[str, np.ndarray],
+    credited: dict[str, float],
 ) -> list[AssetGroup]:
     """The asset groups for depreciation, by asset class and phase."""
     pc = ctx.spec.price_contingency

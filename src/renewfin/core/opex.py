@@ -60,11 +60,7 @@ def simplified_share(ctx: RunContext, streams: dict[str, StreamResult]) -> np.nd
     zeros = np.zeros((1, ctx.timeline.n_periods))
     total = sum((streams[r.name].revenue for r in ctx.spec.revenues), zeros)
     simple = sum(
-        (
-            streams[r.name].revenue
-            for r in ctx.spec.revenues
-            if not r.vat_method.credits_input
-        ),
+        (streams[r.name].revenue for r in ctx.spec.revenues if not r.vat_method.credits_input),
         zeros,
     )
     total, simple = np.broadcast_arrays(total, simple)
@@ -98,8 +94,13 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
     fee = concession.fee(ctx, ctx.projection["revenue"])
     if fee is not None:
         grantor = ctx.spec.funding.government_payment.grantor  # type: ignore[union-attr]
-        led.add("opex.concession_fee", f"特许经营权使用费（付{grantor}）",
-                f"Concession fee (to {grantor})", fee * held, group="opex")
+        led.add(
+            "opex.concession_fee",
+            f"特许经营权使用费（付{grantor}）",
+            f"Concession fee (to {grantor})",
+            fee * held,
+            group="opex",
+        )
         total = total + fee
     safety = [o.name for o in ctx.spec.opex if o.category in SAFETY]
     if safety:
@@ -133,10 +134,18 @@ def build(ctx: RunContext, streams: dict[str, StreamResult], assets: list[AssetG
 
 
 SUBTOTALS: tuple[tuple[str, str, str, Callable[[OpexItem], bool]], ...] = (
-    ("opex.purchased", "外购原材料、燃料及动力费", "Bought-in materials, fuel and power",
-     lambda o: o.purchased),
-    ("opex.wages_other", "工资及福利费和其他费用", "Wages and welfare and other costs",
-     lambda o: o.in_cash_base),
+    (
+        "opex.purchased",
+        "外购原材料、燃料及动力费",
+        "Bought-in materials, fuel and power",
+        lambda o: o.purchased,
+    ),
+    (
+        "opex.wages_other",
+        "工资及福利费和其他费用",
+        "Wages and welfare and other costs",
+        lambda o: o.in_cash_base,
+    ),
 )
 """(id, zh, en, membership) of the working capital's bases among the operating costs
 (第三版 分项详细估算法): the ``purchased`` ones for the inventory and the payables, the

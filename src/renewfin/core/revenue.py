@@ -169,16 +169,29 @@ def _land_lines(
     amount available to the project, when the company books the land (the government's
     income, for reference, when the government books it)."""
     led, held = ctx.ledger, ctx.held
-    led.add(f"revenue.land_gross[{r.name}]", f"土地出让收入（总额）：{r.name}",
-            f"Gross land-transfer income: {r.name}", gross * held, group="revenue")
+    led.add(
+        f"revenue.land_gross[{r.name}]",
+        f"土地出让收入（总额）：{r.name}",
+        f"Gross land-transfer income: {r.name}",
+        gross * held,
+        group="revenue",
+    )
     cost = ctx.inputs.scalar(f"revenues[{r.name}].land_cost_rate", r.land_cost_rate)
-    led.add(f"revenue.land_net_income[{r.name}]",
-            f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
-            f"Land-transfer income net of the land's cost: {r.name}",
-            gross * (1.0 - cost) * held, group="revenue")
+    led.add(
+        f"revenue.land_net_income[{r.name}]",
+        f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
+        f"Land-transfer income net of the land's cost: {r.name}",
+        gross * (1.0 - cost) * held,
+        group="revenue",
+    )
     for name, amount in items.items():
-        led.add(f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
-                f"Set-aside {name}: {r.name}", amount * held, group="revenue")
+        led.add(
+            f"revenue.set_aside[{r.name}][{name}]",
+            f"计提{name}：{r.name}",
+            f"Set-aside {name}: {r.name}",
+            amount * held,
+            group="revenue",
+        )
 
 
 def _reimbursement_lines(
@@ -187,12 +200,20 @@ def _reimbursement_lines(
     """Land booked by the government: the 成本返还 and the management fee, while held
     [money]; the stream's revenue line is their sum."""
     led, held = ctx.ledger, ctx.held
-    led.add(f"revenue.land_reimbursement[{r.name}]", f"政府成本返还：{r.name}",
-            f"Cost reimbursement by the government: {r.name}", paid[0] * held,
-            group="revenue")
-    led.add(f"revenue.land_management_fee[{r.name}]", f"政府支付管理费：{r.name}",
-            f"Management fee paid by the government: {r.name}", paid[1] * held,
-            group="revenue")
+    led.add(
+        f"revenue.land_reimbursement[{r.name}]",
+        f"政府成本返还：{r.name}",
+        f"Cost reimbursement by the government: {r.name}",
+        paid[0] * held,
+        group="revenue",
+    )
+    led.add(
+        f"revenue.land_management_fee[{r.name}]",
+        f"政府支付管理费：{r.name}",
+        f"Management fee paid by the government: {r.name}",
+        paid[1] * held,
+        group="revenue",
+    )
 
 
 def _resettlement_lines(ctx: RunContext, r: RevenueStream, households: np.ndarray) -> None:
@@ -204,12 +225,23 @@ def _resettlement_lines(ctx: RunContext, r: RevenueStream, households: np.ndarra
     rs, led, held = r.resettlement, ctx.ledger, ctx.held
     assert rs is not None
     quantity = ctx.inputs.scalar(f"revenues[{r.name}].quantity", r.quantity)
-    share = np.divide(households, quantity, out=np.zeros_like(households * quantity),
-                      where=quantity > 0)
+    share = np.divide(
+        households, quantity, out=np.zeros_like(households * quantity), where=quantity > 0
+    )
     cost = led.raw(f"capex.item[{rs.cost_item}]").sum(axis=1, keepdims=True)
-    led.add(f"revenue.resettlement_area[{r.name}]", f"安置面积：{r.name}",
-            f"Resettlement area allocated: {r.name}", households * rs.area_per_household * held,
-            group="revenue", kind=Kind.QUANTITY, unit="m²")
-    led.add(f"revenue.resettlement_cost[{r.name}]", f"分配安置房建设成本：{r.name}",
-            f"Construction cost of the flats allocated: {r.name}", cost * share * held,
-            group="revenue")
+    led.add(
+        f"revenue.resettlement_area[{r.name}]",
+        f"安置面积：{r.name}",
+        f"Resettlement area allocated: {r.name}",
+        households * rs.area_per_household * held,
+        group="revenue",
+        kind=Kind.QUANTITY,
+        unit="m²",
+    )
+    led.add(
+        f"revenue.resettlement_cost[{r.name}]",
+        f"分配安置房建设成本：{r.name}",
+        f"Construction cost of the flats allocated: {r.name}",
+        cost * share * held,
+        group="revenue",
+    )

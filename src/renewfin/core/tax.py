@@ -18,10 +18,19 @@ from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
 from renewfin.spec.tax import LandUseTaxFrom
 
 DETAIL: Detail = (
-    "tax.input_vat", "tax.land_appreciation", "tax.land_use", "tax.lat_appreciation",
-    "tax.lat_deductions", "tax.lat_prepaid", "tax.lat_settlement",
-    "tax.property_ad_valorem", "tax.property_rental", "tax.stamp_construction",
-    "tax.stamp_duty", "tax.stamp_lease", "tax.stamp_transfer",
+    "tax.input_vat",
+    "tax.land_appreciation",
+    "tax.land_use",
+    "tax.lat_appreciation",
+    "tax.lat_deductions",
+    "tax.lat_prepaid",
+    "tax.lat_settlement",
+    "tax.property_ad_valorem",
+    "tax.property_rental",
+    "tax.stamp_construction",
+    "tax.stamp_duty",
+    "tax.stamp_lease",
+    "tax.stamp_transfer",
 )
 """Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
@@ -415,7 +424,10 @@ def _vat(ctx: RunContext, operating: np.ndarray) -> None:
         "tax.vat_payable", "应纳增值税", "VAT payable", payable + simple * exit_vat, group="tax"
     )
     led.add(
-        "tax.vat_refund", "增值税留抵退税", "Refund of the retained VAT credit", refunded,
+        "tax.vat_refund",
+        "增值税留抵退税",
+        "Refund of the retained VAT credit",
+        refunded,
         group="tax",
     )
     led.add(

@@ -91,7 +91,11 @@ def build(ctx: RunContext) -> None:
         )
         level = level + sign * item
     led.add(
-        "wc.level", "流动资金（余额）", "Working capital", level, group="working_capital",
+        "wc.level",
+        "流动资金（余额）",
+        "Working capital",
+        level,
+        group="working_capital",
         kind=Kind.BALANCE,
     )
     invested, recovered = changes(level, last)

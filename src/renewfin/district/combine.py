@@ -55,8 +55,15 @@ if TYPE_CHECKING:
     from renewfin.district.spec import DistrictMember, DistrictSpec
 
 POLICY_FIELDS = (
-    "lpr", "priority", "min_capital_ratio", "bond_capital_cap", "min_cash_balance", "drawdown",
-    "distribution_policy", "statutory_reserve_rate", "covenants",
+    "lpr",
+    "priority",
+    "min_capital_ratio",
+    "bond_capital_cap",
+    "min_cash_balance",
+    "drawdown",
+    "distribution_policy",
+    "statutory_reserve_rate",
+    "covenants",
 )
 """Funding fields taken from the district when it states them, else from the first member."""
 
@@ -141,28 +148,45 @@ def _contingency_items(spec: ProjectSpec, rates: TaxRates) -> dict[str, list[dic
         for ph in tl.phases:
             n = math.ceil(ph.duration_years - 1e-9)
             vec = np.zeros(n)
-            base = [i for i in items if i.category in c.base_categories
-                    and (i.phase or tl.phases[0].name) == ph.name]
+            base = [
+                i
+                for i in items
+                if i.category in c.base_categories and (i.phase or tl.phases[0].name) == ph.name
+            ]
             for i in base:
                 sched = i.schedule if i.schedule is not None else _even_schedule(ph.duration_years)
                 vec[: len(sched)] += float(i.amount or 0.0) * np.asarray(sched)
             if vec.sum() <= 0:
                 continue
-            parts.append({
-                "phase": ph.name, "amount": float(c.rate or 0.0) * float(vec.sum()),
-                "schedule": [float(x) for x in vec / vec.sum()],
-                "overrun_applies": all(i.overrun_applies for i in base),
-            })
-        vat = (c.input_vat_rate if c.input_vat_rate is not None
-               else rates.capex_input_vat[InvestmentCategory.CONTINGENCY])
+            parts.append(
+                {
+                    "phase": ph.name,
+                    "amount": float(c.rate or 0.0) * float(vec.sum()),
+                    "schedule": [float(x) for x in vec / vec.sum()],
+                    "overrun_applies": all(i.overrun_applies for i in base),
+                }
+            )
+        vat = (
+            c.input_vat_rate
+            if c.input_vat_rate is not None
+            else rates.capex_input_vat[InvestmentCategory.CONTINGENCY]
+        )
         cls = c.asset_class or default_asset_class(c.category)
         out[c.name] = [
-            {"name": c.name if len(parts) == 1 else f"{c.name}（{p['phase']}）",
-             "category": InvestmentCategory.OTHER_COSTS.value, "amount": p["amount"],
-             "phase": p["phase"], "schedule": p["schedule"], "asset_class": cls,
-             "input_vat_rate": vat, "escalate": c.escalates, "ownership": c.ownership.value,
-             "overrun_applies": p["overrun_applies"]}
-            for p in parts if p["amount"] > 0
+            {
+                "name": c.name if len(parts) == 1 else f"{c.name}（{p['phase']}）",
+                "category": InvestmentCategory.OTHER_COSTS.value,
+                "amount": p["amount"],
+                "phase": p["phase"],
+                "schedule": p["schedule"],
+                "asset_class": cls,
+                "input_vat_rate": vat,
+                "escalate": c.escalates,
+                "ownership": c.ownership.value,
+                "overrun_applies": p["overrun_applies"],
+            }
+            for p in parts
+            if p["amount"] > 0
         ]
     return out
 
@@ -187,8 +211,10 @@ def _price_contingency_items(spec: ProjectSpec) -> list[dict[str, Any]]:
     for item in spec.investment:
         if item.category is not InvestmentCategory.CONTINGENCY:
             ph = ctx.phase(item.phase, default_first=True)
-            spend[item.name] = (ph.name, float(item.amount or 0.0)
-                                * spend_profile(t, ph, item.schedule))
+            spend[item.name] = (
+                ph.name,
+                float(item.amount or 0.0) * spend_profile(t, ph, item.schedule),
+            )
     base: dict[str, np.ndarray] = {}
     for item in spec.investment:
         if not item.escalates:
@@ -208,18 +234,25 @@ def _price_contingency_items(spec: ProjectSpec) -> list[dict[str, Any]]:
         flows = (base[phase_spec.name] * factor)[0]
         n = math.ceil(phase_spec.duration_years - 1e-9)
         lo, hi = timing.start, int(timing.completion[0, 0])
-        yearly = np.array([flows[lo + k * ppy : min(lo + (k + 1) * ppy, hi)].sum()
-                           for k in range(n)])
+        yearly = np.array(
+            [flows[lo + k * ppy : min(lo + (k + 1) * ppy, hi)].sum() for k in range(n)]
+        )
         total = float(yearly.sum())
         if total <= 0:
             continue
-        out.append({
-            "name": "涨价预备费" if len(phases) == 1 else f"涨价预备费（{phase_spec.name}）",
-            "category": InvestmentCategory.OTHER_COSTS.value, "amount": total,
-            "phase": phase_spec.name, "schedule": [float(x) for x in yearly / total],
-            "asset_class": pc.asset_class or "building", "input_vat_rate": 0.0,
-            "escalate": False, "overrun_applies": False,
-        })
+        out.append(
+            {
+                "name": "涨价预备费" if len(phases) == 1 else f"涨价预备费（{phase_spec.name}）",
+                "category": InvestmentCategory.OTHER_COSTS.value,
+                "amount": total,
+                "phase": phase_spec.name,
+                "schedule": [float(x) for x in yearly / total],
+                "asset_class": pc.asset_class or "building",
+                "input_vat_rate": 0.0,
+                "escalate": False,
+                "overrun_applies": False,
+            }
+        )
     return out
 
 
@@ -238,12 +271,14 @@ class _Parts:
     opex: list[dict[str, Any]] = field(default_factory=list)
     classes: list[dict[str, Any]] = field(default_factory=list)
     funding: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {k: [] for k in FUNDING_LISTS})
+        default_factory=lambda: {k: [] for k in FUNDING_LISTS}
+    )
     provenance: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, where: list[dict[str, Any]], section: str, item: dict[str, Any],
-            origin: str) -> None:
+    def add(
+        self, where: list[dict[str, Any]], section: str, item: dict[str, Any], origin: str
+    ) -> None:
         self.provenance[f"{section}[{len(where)} {item['name']}]"] = origin
         where.append(item)
 
@@ -256,8 +291,14 @@ def _first_start(spec: ProjectSpec) -> float:
     return min(p.start_year for p in spec.timeline.phases)
 
 
-def _add_member(parts: _Parts, index: int, member: DistrictMember, rates: TaxRates,
-                district_completion: float, district_close: float) -> None:
+def _add_member(
+    parts: _Parts,
+    index: int,
+    member: DistrictMember,
+    rates: TaxRates,
+    district_completion: float,
+    district_close: float,
+) -> None:
     key, spec = member.key, member.project
     at = f"{member_path(index, key)}.spec"
     data = spec.model_dump(mode="json")
@@ -275,41 +316,77 @@ def _add_member(parts: _Parts, index: int, member: DistrictMember, rates: TaxRat
         parts.add(parts.phases, "timeline.phases", {**ph, "name": p(ph["name"])}, origin)
     for j, c in enumerate(data["depreciation"]["classes"]):
         origin = f"{at}.depreciation.classes[{j} {c['name']}]"
-        parts.add(parts.classes, "depreciation.classes",
-                  {**c, "name": p(c["name"]), "label_zh": p(c["label_zh"] or c["name"])}, origin)
+        parts.add(
+            parts.classes,
+            "depreciation.classes",
+            {**c, "name": p(c["name"]), "label_zh": p(c["label_zh"] or c["name"])},
+            origin,
+        )
 
     contingencies = _contingency_items(spec, rates)
     for j, item in enumerate(data["investment"]):
         origin = f"{at}.investment[{j} {item['name']}]"
         if item["category"] == InvestmentCategory.CONTINGENCY.value:
             for new in contingencies[item["name"]]:
-                parts.add(parts.investment, "investment",
-                          {**new, "name": p(new["name"]), "phase": p(new["phase"]),
-                           "asset_class": p(new["asset_class"])}, origin)
+                parts.add(
+                    parts.investment,
+                    "investment",
+                    {
+                        **new,
+                        "name": p(new["name"]),
+                        "phase": p(new["phase"]),
+                        "asset_class": p(new["asset_class"]),
+                    },
+                    origin,
+                )
             parts.notes.append(
                 f"{p(item['name'])}: member {key}'s basic contingency ({item['rate']:.1%} of "
                 f"its own {', '.join(item['base_categories'])}) is carried as fixed amounts "
-                "under 工程建设其他费用")
+                "under 工程建设其他费用"
+            )
             continue
         category = InvestmentCategory(item["category"])
-        parts.add(parts.investment, "investment", {
-            **item, "name": p(item["name"]), "phase": p(item["phase"] or first_phase),
-            "asset_class": p(item["asset_class"] or default_asset_class(category)),
-        }, origin)
+        parts.add(
+            parts.investment,
+            "investment",
+            {
+                **item,
+                "name": p(item["name"]),
+                "phase": p(item["phase"] or first_phase),
+                "asset_class": p(item["asset_class"] or default_asset_class(category)),
+            },
+            origin,
+        )
     for new in _price_contingency_items(spec):
-        parts.add(parts.investment, "investment",
-                  {**new, "name": p(new["name"]), "phase": p(new["phase"]),
-                   "asset_class": p(new["asset_class"])}, f"{at}.price_contingency")
+        parts.add(
+            parts.investment,
+            "investment",
+            {
+                **new,
+                "name": p(new["name"]),
+                "phase": p(new["phase"]),
+                "asset_class": p(new["asset_class"]),
+            },
+            f"{at}.price_contingency",
+        )
         parts.notes.append(
             f"{p(new['name'])}: member {key}'s price contingency "
             f"({spec.price_contingency.rate:.1%} a year) is carried as a fixed amount under "
-            "工程建设其他费用" + ("" if tl.periods_per_year == 1 else
-                           ", spent evenly within each construction year"))
+            "工程建设其他费用"
+            + ("" if tl.periods_per_year == 1 else ", spent evenly within each construction year")
+        )
 
     for j, r in enumerate(data["revenues"]):
-        parts.add(parts.revenues, "revenues", {
-            **r, "name": p(r["name"]), "phase": p(r["phase"] or last_phase),
-        }, f"{at}.revenues[{j} {r['name']}]")
+        parts.add(
+            parts.revenues,
+            "revenues",
+            {
+                **r,
+                "name": p(r["name"]),
+                "phase": p(r["phase"] or last_phase),
+            },
+            f"{at}.revenues[{j} {r['name']}]",
+        )
     for j, o in enumerate(data["opex"]):
         new = {**o, "name": p(o["name"]), "phase": p(o["phase"] or last_phase)}
         if o["driver"] is not None:
@@ -330,9 +407,11 @@ def _add_member(parts: _Parts, index: int, member: DistrictMember, rates: TaxRat
         if use is FiscalUse.INTEREST_SUBSIDY:
             new["loan"] = p(f["loan"])
             if late:
-                parts.notes.append(f"{p(f['name'])}: runs from the district's first "
-                                   f"construction start (year {district_close:g}), not member "
-                                   f"{key}'s (year {_first_start(spec):g})")
+                parts.notes.append(
+                    f"{p(f['name'])}: runs from the district's first "
+                    f"construction start (year {district_close:g}), not member "
+                    f"{key}'s (year {_first_start(spec):g})"
+                )
         elif use in (FiscalUse.CAPITAL_GRANT, FiscalUse.EQUITY_INJECTION) and f["schedule"] is None:
             capex = member_capex(spec) if capex is None else capex
             timing = _spending_schedule(capex, tl.periods_per_year)
@@ -344,22 +423,35 @@ def _add_member(parts: _Parts, index: int, member: DistrictMember, rates: TaxRat
                 parts.notes.append(
                     f"{p(f['name'])}: member {key} completes in year {_completion(spec):g}, "
                     f"before the district (year {district_completion:g}); its operating subsidy "
-                    "starts at the district's completion")
+                    "starts at the district's completion"
+                )
             new["start_year"] = max(0.0, start)
-        parts.add(parts.funding["fiscal_funds"], "funding.fiscal_funds", new,
-                  f"{at}.funding.fiscal_funds[{j} {f['name']}]")
+        parts.add(
+            parts.funding["fiscal_funds"],
+            "funding.fiscal_funds",
+            new,
+            f"{at}.funding.fiscal_funds[{j} {f['name']}]",
+        )
     for kind in ("special_bonds", "loans"):
         for j, item in enumerate(data["funding"][kind]):
-            parts.add(parts.funding[kind], f"funding.{kind}", {**item, "name": p(item["name"])},
-                      f"{at}.funding.{kind}[{j} {item['name']}]")
+            parts.add(
+                parts.funding[kind],
+                f"funding.{kind}",
+                {**item, "name": p(item["name"])},
+                f"{at}.funding.{kind}[{j} {item['name']}]",
+            )
     if fs.loans and late:
-        parts.notes.append(f"member {key}'s loans run from the district's financial close (year "
-                           f"{district_close:g}), not from its own construction start (year "
-                           f"{_first_start(spec):g})")
+        parts.notes.append(
+            f"member {key}'s loans run from the district's financial close (year "
+            f"{district_close:g}), not from its own construction start (year "
+            f"{_first_start(spec):g})"
+        )
     if fs.reit_exit is not None:
-        parts.notes.append(f"member {key}'s REIT exit is not carried into the district (a REIT "
-                           "exit sells the whole company's assets; give the district "
-                           "`funding.reit_exit`)")
+        parts.notes.append(
+            f"member {key}'s REIT exit is not carried into the district (a REIT "
+            "exit sells the whole company's assets; give the district "
+            "`funding.reit_exit`)"
+        )
 
 
 def _member_fund(member: DistrictMember) -> dict[str, Any]:
@@ -395,8 +487,9 @@ def scaled_funding_item(kind: str, item: dict[str, Any], factor: float) -> dict[
     return out
 
 
-def scaled_district_funding(district: DistrictSpec,
-                            factor: float) -> dict[str, list[dict[str, Any]]]:
+def scaled_district_funding(
+    district: DistrictSpec, factor: float
+) -> dict[str, list[dict[str, Any]]]:
     """The district's fiscal funds, bonds and loans as plain data, amounts times ``factor``
     (loans keep their gearing and DSCR bounds); interest subsidies of dropped loans go too."""
     data = district.funding.model_dump(mode="json")
@@ -405,8 +498,11 @@ def scaled_district_funding(district: DistrictSpec,
         kept = [scaled_funding_item(kind, item, factor) for item in data[kind]]
         out[kind] = [k for k in kept if k is not None]
     loans = {ln["name"] for ln in out["loans"]}
-    out["fiscal_funds"] = [f for f in out["fiscal_funds"]
-                           if f["use"] != FiscalUse.INTEREST_SUBSIDY.value or f["loan"] in loans]
+    out["fiscal_funds"] = [
+        f
+        for f in out["fiscal_funds"]
+        if f["use"] != FiscalUse.INTEREST_SUBSIDY.value or f["loan"] in loans
+    ]
     return out
 
 
@@ -416,20 +512,38 @@ def scaled_district_funding(district: DistrictSpec,
 
 
 def _map_problem(problem: Problem, provenance: dict[str, str]) -> Problem:
-    best = max((k for k in provenance if problem.path == k or problem.path.startswith(k + ".")
-                or problem.path.startswith(k + "[")), key=len, default=None)
+    best = max(
+        (
+            k
+            for k in provenance
+            if problem.path == k
+            or problem.path.startswith(k + ".")
+            or problem.path.startswith(k + "[")
+        ),
+        key=len,
+        default=None,
+    )
     if best is not None:
-        path = provenance[best] + problem.path[len(best):]
-        return Problem(path, f"{problem.message} (in the combined district model, as {best})",
-                       problem.value, problem.has_value)
+        path = provenance[best] + problem.path[len(best) :]
+        return Problem(
+            path,
+            f"{problem.message} (in the combined district model, as {best})",
+            problem.value,
+            problem.has_value,
+        )
     if problem.path.startswith("funding.") and SEP not in problem.path:
         return problem
-    return Problem(problem.path, f"{problem.message} (in the combined district model)",
-                   problem.value, problem.has_value)
+    return Problem(
+        problem.path,
+        f"{problem.message} (in the combined district model)",
+        problem.value,
+        problem.has_value,
+    )
 
 
-def combine(district: DistrictSpec, exclude: Collection[str] = (),
-            funding_scale: float = 1.0) -> Combination:
+def combine(
+    district: DistrictSpec, exclude: Collection[str] = (), funding_scale: float = 1.0
+) -> Combination:
     """Merge a district's members (all but ``exclude``) and its funding into one project.
 
     Parameters
@@ -450,8 +564,9 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
     """
     members = [(i, m) for i, m in enumerate(district.projects) if m.key not in exclude]
     if not members:
-        raise SpecError([Problem("projects", "no member left to combine", list(exclude))],
-                        what="district")
+        raise SpecError(
+            [Problem("projects", "no member left to combine", list(exclude))], what="district"
+        )
     info, dtl, dfs = district.district, district.timeline, district.funding
     first = members[0][1].project
     tax = district.tax if district.tax is not None else first.tax
@@ -463,8 +578,9 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
         _add_member(parts, i, m, rates, completion, close)
 
     district_lists = scaled_district_funding(district, funding_scale)
-    funding: dict[str, Any] = {kind: district_lists[kind] + parts.funding[kind]
-                               for kind in FUNDING_LISTS}
+    funding: dict[str, Any] = {
+        kind: district_lists[kind] + parts.funding[kind] for kind in FUNDING_LISTS
+    }
     set_fields = dfs.model_fields_set
     district_data, first_data = dfs.model_dump(mode="json"), first.funding.model_dump(mode="json")
     for name in ("equity_parties", *POLICY_FIELDS):
@@ -473,8 +589,11 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
         funding["equity_commitment"] = dfs.equity_commitment
     else:
         commitments = [m.project.funding.equity_commitment for _, m in members]
-        funding["equity_commitment"] = (None if any(c is None for c in commitments)
-                                        else float(sum(c for c in commitments if c is not None)))
+        funding["equity_commitment"] = (
+            None
+            if any(c is None for c in commitments)
+            else float(sum(c for c in commitments if c is not None))
+        )
     if dfs.fund is not None:
         fund = dfs.fund.model_dump(mode="json")
         if funding_scale != 1.0:
@@ -482,16 +601,18 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
         funding["fund"] = fund if fund["amount"] > 0 else None
         dropped = [m.key for _, m in members if m.project.funding.fund is not None]
         if dropped:
-            parts.notes.append(f"the district's fund replaces the funds of members "
-                               f"{', '.join(dropped)}")
+            parts.notes.append(
+                f"the district's fund replaces the funds of members {', '.join(dropped)}"
+            )
     else:
         with_fund = [(i, m) for i, m in members if m.project.funding.fund is not None]
         if with_fund:
             i, m = with_fund[0]
             funding["fund"] = _member_fund(m)
             parts.provenance["funding.fund"] = f"{member_path(i, m.key)}.spec.funding.fund"
-    funding["reit_exit"] = (dfs.reit_exit.model_dump(mode="json")
-                            if dfs.reit_exit is not None else None)
+    funding["reit_exit"] = (
+        dfs.reit_exit.model_dump(mode="json") if dfs.reit_exit is not None else None
+    )
 
     # Re-index the provenance of members' funding items behind the district's own items.
     provenance = {}
@@ -499,21 +620,28 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
         for kind in FUNDING_LISTS:
             head = f"funding.{kind}["
             if k.startswith(head):
-                j, rest = k[len(head):].split(" ", 1)
+                j, rest = k[len(head) :].split(" ", 1)
                 k = f"{head}{int(j) + len(district_lists[kind])} {rest}"
         provenance[k] = v
 
     pc_first = first.price_contingency.asset_class or "building"
     data = {
         "project": {
-            "name": info.name, "name_en": info.name_en, "kind": info.kind.value,
-            "location": info.location, "description": info.description,
-            "sector": info.sector.value, "city_tier": info.city_tier.value,
+            "name": info.name,
+            "name_en": info.name_en,
+            "kind": info.kind.value,
+            "location": info.location,
+            "description": info.description,
+            "sector": info.sector.value,
+            "city_tier": info.city_tier.value,
             "money_unit": info.money_unit.value,
         },
-        "timeline": {"start_date": dtl.start_date.isoformat(),
-                     "periodicity": dtl.periodicity.value,
-                     "horizon_years": dtl.horizon_years, "phases": parts.phases},
+        "timeline": {
+            "start_date": dtl.start_date.isoformat(),
+            "periodicity": dtl.periodicity.value,
+            "horizon_years": dtl.horizon_years,
+            "phases": parts.phases,
+        },
         "investment": parts.investment,
         "price_contingency": {"rate": 0.0, "asset_class": prefixed(members[0][1].key, pc_first)},
         "revenues": parts.revenues,
@@ -523,22 +651,27 @@ def combine(district: DistrictSpec, exclude: Collection[str] = (),
         "evaluation": (district.evaluation or first.evaluation).model_dump(mode="json"),
         "funding": funding,
     }
-    inventory = [m.key for _, m in members
-                 if any(c.inventory for c in m.project.depreciation.classes)]
+    inventory = [
+        m.key for _, m in members if any(c.inventory for c in m.project.depreciation.classes)
+    ]
     sellers = [m.key for _, m in members if any(r.kind.one_off for r in m.project.revenues)]
     if inventory and len(sellers) > 1:
-        parts.notes.append(f"inventory of members {', '.join(inventory)} is charged against the "
-                           f"one-off revenue of members {', '.join(sellers)} together")
+        parts.notes.append(
+            f"inventory of members {', '.join(inventory)} is charged against the "
+            f"one-off revenue of members {', '.join(sellers)} together"
+        )
     try:
         spec = validate_data(ProjectSpec, data, f"district {info.name}", "district")
     except SpecError as exc:
-        raise SpecError([_map_problem(p, provenance) for p in exc.problems],
-                        exc.source, "district") from None
+        raise SpecError(
+            [_map_problem(p, provenance) for p in exc.problems], exc.source, "district"
+        ) from None
     return Combination(spec, [m.key for _, m in members], provenance, parts.notes)
 
 
-def combined_spec(district: DistrictSpec, exclude: Collection[str] = (),
-                  funding_scale: float = 1.0) -> ProjectSpec:
+def combined_spec(
+    district: DistrictSpec, exclude: Collection[str] = (), funding_scale: float = 1.0
+) -> ProjectSpec:
     """The district as one project spec (see ``combine``)."""
     return combine(district, exclude, funding_scale).spec
 

@@ -28,14 +28,27 @@ from renewfin.metrics import metric_info
 from renewfin.tables import standard_tables
 
 HEADLINE: tuple[str, ...] = (
-    "total_investment", "total_revenue", "total_opex", "project_irr_after_tax", "project_npv",
-    "equity_irr", "bond_amount", "loan_amount", "sponsor_equity", "bond_coverage",
-    "total_debt_coverage", "min_dscr", "min_cumulative_cash",
+    "total_investment",
+    "total_revenue",
+    "total_opex",
+    "project_irr_after_tax",
+    "project_npv",
+    "equity_irr",
+    "bond_amount",
+    "loan_amount",
+    "sponsor_equity",
+    "bond_coverage",
+    "total_debt_coverage",
+    "min_dscr",
+    "min_cumulative_cash",
 )
 """Metrics shown for members and in the with/without comparison."""
 
 COVERAGE: tuple[str, ...] = (
-    "bond_coverage", "total_debt_coverage", "residual_coverage", "min_annual_cash_coverage",
+    "bond_coverage",
+    "total_debt_coverage",
+    "residual_coverage",
+    "min_annual_cash_coverage",
     "min_cumulative_cash",
 )
 """The special-bond balance metrics (收益与融资自求平衡)."""
@@ -83,8 +96,9 @@ class DistrictResult:
         """The model checks of the combined company."""
         return checks_frame(self.combined, scenario)
 
-    def members_table(self, view: str = "standalone",
-                      metrics: Sequence[str] = HEADLINE) -> pd.DataFrame:
+    def members_table(
+        self, view: str = "standalone", metrics: Sequence[str] = HEADLINE
+    ) -> pd.DataFrame:
         """Headline metrics (rows) of each member (columns, by key) in ``view``
         (``standalone`` or ``allocated``) beside the district's (column ``片区``)."""
         runs = {"standalone": self.standalone, "allocated": self.allocated}[view]
@@ -119,8 +133,11 @@ class DistrictResult:
         rows = []
         for k in self.keys:
             row: dict[str, object] = {"member": k}
-            for col, prefix in (("capex", "capex.item["), ("revenue", "revenue.stream["),
-                                ("opex", "opex.item[")):
+            for col, prefix in (
+                ("capex", "capex.item["),
+                ("revenue", "revenue.stream["),
+                ("opex", "opex.item["),
+            ):
                 ids = led.ids(prefix=f"{prefix}{k}{SEP}")
                 row[col] = float(sum(led[i][0].sum() for i in ids))
             rows.append(row)
@@ -135,8 +152,9 @@ class DistrictResult:
             self._without[(key, scale_funding)] = run(spec)
         return self._without[(key, scale_funding)]
 
-    def contributions(self, metrics: Sequence[str] = HEADLINE,
-                      scale_funding: bool = False) -> pd.DataFrame:
+    def contributions(
+        self, metrics: Sequence[str] = HEADLINE, scale_funding: bool = False
+    ) -> pd.DataFrame:
         """The district's metrics with and without each member, and the difference.
 
         Returns
@@ -152,8 +170,9 @@ class DistrictResult:
             for m in metrics:
                 w = _value(self.combined, m)
                 wo = np.nan if other is None else _value(other, m)
-                rows.append({"member": k, "metric": m, "with": w, "without": wo,
-                             "contribution": w - wo})
+                rows.append(
+                    {"member": k, "metric": m, "with": w, "without": wo, "contribution": w - wo}
+                )
         return pd.DataFrame(rows).set_index(["member", "metric"])
 
 
@@ -176,8 +195,9 @@ def run_district(district: DistrictSpec) -> DistrictResult:
     shares = member_shares(district)
     combined = run(combo.spec)
     standalone = {m.key: run(m.project) for m in district.projects}
-    allocated = {m.key: run(allocated_spec(district, m.key, shares[m.key]))
-                 for m in district.projects}
+    allocated = {
+        m.key: run(allocated_spec(district, m.key, shares[m.key])) for m in district.projects
+    }
     return DistrictResult(district, combined, standalone, allocated, shares, list(combo.notes))
 
 

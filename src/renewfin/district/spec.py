@@ -103,11 +103,15 @@ class DistrictMember(SpecModel):
     def _has_spec(self) -> Self:
         if self.spec is None:
             where = "file" if self.file is not None else "spec"
-            message = ("a member given by `file` is read by load_district (the path is "
-                       "relative to the district file); expected a spec"
-                       if self.file is not None else "give the member's `spec` or its `file`")
-            raise CrossCheckError([Problem(where, message, self.file,
-                                           has_value=self.file is not None)])
+            message = (
+                "a member given by `file` is read by load_district (the path is "
+                "relative to the district file); expected a spec"
+                if self.file is not None
+                else "give the member's `spec` or its `file`"
+            )
+            raise CrossCheckError(
+                [Problem(where, message, self.file, has_value=self.file is not None)]
+            )
         return self
 
     @property
@@ -130,8 +134,7 @@ class DistrictSpec(SpecModel):
     the funding rules are on ``funding``.
     """
 
-    schema_version: int = Field(default=DISTRICT_SCHEMA_VERSION, ge=1,
-                                le=DISTRICT_SCHEMA_VERSION)
+    schema_version: int = Field(default=DISTRICT_SCHEMA_VERSION, ge=1, le=DISTRICT_SCHEMA_VERSION)
     """Version of the district format."""
     district: DistrictInfo
     """District identity, sector, location class and money unit."""
@@ -195,8 +198,14 @@ def calendar_problems(district: DistrictSpec) -> list[Problem]:
     keys = district.keys
     for i, k in enumerate(keys):
         if k in keys[:i]:
-            problems.append(Problem(f"{member_path(i, k)}.key", f"member keys must be unique; "
-                                    f"{k} is also the key of {member_path(keys.index(k), k)}", k))
+            problems.append(
+                Problem(
+                    f"{member_path(i, k)}.key",
+                    f"member keys must be unique; "
+                    f"{k} is also the key of {member_path(keys.index(k), k)}",
+                    k,
+                )
+            )
     first_tax: tuple[int, str, TaxSpec] | None = None
     funds: list[str] = []
     for i, m in enumerate(district.projects):
@@ -204,61 +213,104 @@ def calendar_problems(district: DistrictSpec) -> list[Problem]:
         spec = m.project
         mt = spec.timeline
         if mt.start_date != tl.start_date:
-            problems.append(Problem(f"{at}.timeline.start_date",
-                                    f"member {m.key} starts on {mt.start_date.isoformat()}; "
-                                    f"expected the district's start date "
-                                    f"{tl.start_date.isoformat()}", mt.start_date.isoformat()))
+            problems.append(
+                Problem(
+                    f"{at}.timeline.start_date",
+                    f"member {m.key} starts on {mt.start_date.isoformat()}; "
+                    f"expected the district's start date "
+                    f"{tl.start_date.isoformat()}",
+                    mt.start_date.isoformat(),
+                )
+            )
         if mt.periodicity is not tl.periodicity:
-            problems.append(Problem(f"{at}.timeline.periodicity",
-                                    f"member {m.key} is {mt.periodicity.value}; expected the "
-                                    f"district's periodicity {tl.periodicity.value}",
-                                    mt.periodicity.value))
+            problems.append(
+                Problem(
+                    f"{at}.timeline.periodicity",
+                    f"member {m.key} is {mt.periodicity.value}; expected the "
+                    f"district's periodicity {tl.periodicity.value}",
+                    mt.periodicity.value,
+                )
+            )
         if mt.horizon_years > tl.horizon_years:
-            problems.append(Problem(f"{at}.timeline.horizon_years",
-                                    f"member {m.key} runs past the district's horizon; "
-                                    f"expected <= {tl.horizon_years}", mt.horizon_years))
+            problems.append(
+                Problem(
+                    f"{at}.timeline.horizon_years",
+                    f"member {m.key} runs past the district's horizon; "
+                    f"expected <= {tl.horizon_years}",
+                    mt.horizon_years,
+                )
+            )
         unit = spec.project.money_unit
         if unit is not info.money_unit:
-            problems.append(Problem(f"{at}.project.money_unit",
-                                    f"member {m.key} counts money in {unit.value}; expected "
-                                    f"the district's money unit {info.money_unit.value}",
-                                    unit.value))
+            problems.append(
+                Problem(
+                    f"{at}.project.money_unit",
+                    f"member {m.key} counts money in {unit.value}; expected "
+                    f"the district's money unit {info.money_unit.value}",
+                    unit.value,
+                )
+            )
         if district.tax is None:
             if first_tax is None:
                 first_tax = (i, m.key, spec.tax)
             elif spec.tax != first_tax[2]:
-                problems.append(Problem(
-                    f"{at}.tax", f"member {m.key}'s taxes differ from those of "
-                    f"{member_path(first_tax[0], first_tax[1])}; give the district its own "
-                    "`tax` or make the members' agree", has_value=False))
+                problems.append(
+                    Problem(
+                        f"{at}.tax",
+                        f"member {m.key}'s taxes differ from those of "
+                        f"{member_path(first_tax[0], first_tax[1])}; give the district its own "
+                        "`tax` or make the members' agree",
+                        has_value=False,
+                    )
+                )
         if spec.funding.fund is not None:
             funds.append(m.key)
     if district.funding.fund is None and len(funds) > 1:
         i = district.keys.index(funds[1])
-        problems.append(Problem(f"{member_path(i, funds[1])}.spec.funding.fund",
-                                f"members {', '.join(funds)} each have a fund; one project "
-                                "company holds one fund: give the district `funding.fund`",
-                                has_value=False))
+        problems.append(
+            Problem(
+                f"{member_path(i, funds[1])}.spec.funding.fund",
+                f"members {', '.join(funds)} each have a fund; one project "
+                "company holds one fund: give the district `funding.fund`",
+                has_value=False,
+            )
+        )
     shares = [m.funding_share for m in district.projects]
     given = [s for s in shares if s is not None]
     if given and len(given) != len(shares):
         missing = [m.key for m in district.projects if m.funding_share is None]
-        problems.append(Problem("projects", "funding_share is given for some members only; "
-                                f"give it for every member or for none (missing: "
-                                f"{', '.join(missing)})", has_value=False))
+        problems.append(
+            Problem(
+                "projects",
+                "funding_share is given for some members only; "
+                f"give it for every member or for none (missing: "
+                f"{', '.join(missing)})",
+                has_value=False,
+            )
+        )
     elif given and abs(sum(given) - 1.0) > 1e-6:
-        problems.append(Problem("projects", f"funding_share must sum to 100% over the "
-                                f"members; they sum to {sum(given):.4%}", given))
+        problems.append(
+            Problem(
+                "projects",
+                f"funding_share must sum to 100% over the members; they sum to {sum(given):.4%}",
+                given,
+            )
+        )
     for kind in FUNDING_LISTS:
-        owners = {item.name: m.key for m in district.projects
-                  for item in getattr(m.project.funding, kind)}
+        owners = {
+            item.name: m.key for m in district.projects for item in getattr(m.project.funding, kind)
+        }
         for j, item in enumerate(getattr(district.funding, kind)):
             if item.name in owners:
-                problems.append(Problem(
-                    f"funding.{kind}[{j} {item.name}].name",
-                    f"also the name of a {kind.removesuffix('s')} of member {owners[item.name]}; "
-                    "expected a different name (the member's allocated view holds both)",
-                    item.name))
+                problems.append(
+                    Problem(
+                        f"funding.{kind}[{j} {item.name}].name",
+                        f"also the name of a {kind.removesuffix('s')} of member "
+                        f"{owners[item.name]}; "
+                        "expected a different name (the member's allocated view holds both)",
+                        item.name,
+                    )
+                )
     return problems
 
 
@@ -279,14 +331,15 @@ def _label_members(problems: list[Problem], data: Any) -> list[Problem]:
             raw = members[int(m.group(1))]
             key = raw.get("key") if isinstance(raw, dict) else None
             if isinstance(key, str) and key.strip():
-                path = f"projects[{m.group(1)} {key.strip()}]" + p.path[m.end():]
+                path = f"projects[{m.group(1)} {key.strip()}]" + p.path[m.end() :]
                 p = Problem(path, p.message, p.value, p.has_value)
         out.append(p)
     return out
 
 
-def district_from_data(data: Any, base_dir: str | os.PathLike[str] | None = None,
-                       source: str | None = None) -> DistrictSpec:
+def district_from_data(
+    data: Any, base_dir: str | os.PathLike[str] | None = None, source: str | None = None
+) -> DistrictSpec:
     """Validate plain district data, reading members given by ``file`` relative to
     ``base_dir`` (default the working directory).
 
@@ -306,8 +359,13 @@ def district_from_data(data: Any, base_dir: str | os.PathLike[str] | None = None
                 key = raw.get("key")
                 at = f"projects[{i} {key}]" if isinstance(key, str) else f"projects[{i}]"
                 if raw.get("spec") is not None:
-                    problems.append(Problem(f"{at}.spec", "give the member's `spec` or its "
-                                            "`file`, not both", has_value=False))
+                    problems.append(
+                        Problem(
+                            f"{at}.spec",
+                            "give the member's `spec` or its `file`, not both",
+                            has_value=False,
+                        )
+                    )
                 elif not isinstance(raw["file"], str):
                     problems.append(Problem(f"{at}.file", "expected a path", raw["file"]))
                 else:
@@ -315,9 +373,15 @@ def district_from_data(data: Any, base_dir: str | os.PathLike[str] | None = None
                     try:
                         raw = {**raw, "spec": read_data(path)}
                     except SpecError as exc:
-                        problems += [Problem(f"{at}.file", p.message if p.has_value
-                                             else f"{p.message} ({path})", p.value, p.has_value)
-                                     for p in exc.problems]
+                        problems += [
+                            Problem(
+                                f"{at}.file",
+                                p.message if p.has_value else f"{p.message} ({path})",
+                                p.value,
+                                p.has_value,
+                            )
+                            for p in exc.problems
+                        ]
             members.append(raw)
         data["projects"] = members
     if problems:

@@ -54,16 +54,20 @@ def check_xlsx(
 
     size = path.stat().st_size
     if size > MAX_XLSX_BYTES:
-        raise fail(f"the file is {size_text(size)}, larger than {size_text(MAX_XLSX_BYTES)}; "
-                   "expected a template of ordinary size")
+        raise fail(
+            f"the file is {size_text(size)}, larger than {size_text(MAX_XLSX_BYTES)}; "
+            "expected a template of ordinary size"
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise fail(f"not an {kind} ({shorten(str(exc))})") from None
     if len(parts) > MAX_XLSX_PARTS:
-        raise fail(f"the archive has {len(parts):,} parts, more than {MAX_XLSX_PARTS:,}; "
-                   "expected an ordinary workbook")
+        raise fail(
+            f"the archive has {len(parts):,} parts, more than {MAX_XLSX_PARTS:,}; "
+            "expected an ordinary workbook"
+        )
     total = 0
     for part in parts:
         problem = _part_problem(part)
@@ -71,8 +75,10 @@ def check_xlsx(
             raise fail(problem)
         total += part.file_size
     if total > MAX_XLSX_TOTAL_BYTES:
-        raise fail(f"the parts inflate to {size_text(total)} together, more than "
-                   f"{size_text(MAX_XLSX_TOTAL_BYTES)}; expected a template of ordinary size")
+        raise fail(
+            f"the parts inflate to {size_text(total)} together, more than "
+            f"{size_text(MAX_XLSX_TOTAL_BYTES)}; expected a template of ordinary size"
+        )
 
 
 def _part_problem(part: zipfile.ZipInfo) -> str | None:
@@ -80,12 +86,16 @@ def _part_problem(part: zipfile.ZipInfo) -> str | None:
     name = shorten(part.filename, 60)
     limit = MAX_XLSX_SHEET_BYTES if part.filename.startswith(SHEET_PREFIX) else MAX_XLSX_PART_BYTES
     if part.file_size > limit:
-        return (f"part {name} inflates to {size_text(part.file_size)}, more than "
-                f"{size_text(limit)}; expected a template of ordinary size")
+        return (
+            f"part {name} inflates to {size_text(part.file_size)}, more than "
+            f"{size_text(limit)}; expected a template of ordinary size"
+        )
     if part.file_size > RATIO_FLOOR_BYTES:
         ratio = part.file_size / max(part.compress_size, 1)
         if ratio > MAX_XLSX_RATIO:
-            return (f"part {name} is compressed {ratio:,.0f} : 1 ({size_text(part.compress_size)}"
-                    f" inflating to {size_text(part.file_size)}), more than "
-                    f"{MAX_XLSX_RATIO:.0f} : 1; expected an ordinary workbook, not a zip bomb")
+            return (
+                f"part {name} is compressed {ratio:,.0f} : 1 ({size_text(part.compress_size)}"
+                f" inflating to {size_text(part.file_size)}), more than "
+                f"{MAX_XLSX_RATIO:.0f} : 1; expected an ordinary workbook, not a zip bomb"
+            )
     return None

@@ -209,12 +209,15 @@ def _issue_rows(w: ModelWriter, terms: _Terms, shares: list[float]) -> None:
     """The first period outstanding, the refinancing amount (a refinancing tranche), the
     issue and the scheduled principal before any early redemption [money]."""
     b, tr, at, key = w.book, terms.tr, terms.at, terms.key
-    b.constant(F, f"xl.bond_start[{tr.name}]", f"首个计息期：{tr.name}",
-               f"First period outstanding: {tr.name}",
-               lambda x: (
-                   f"={terms.issue_period(x)}+1" if terms.at_end else f"={terms.issue_period(x)}"
-               ),
-               unit="-", fmt=FLAG)
+    b.constant(
+        F,
+        f"xl.bond_start[{tr.name}]",
+        f"首个计息期：{tr.name}",
+        f"First period outstanding: {tr.name}",
+        lambda x: f"={terms.issue_period(x)}+1" if terms.at_end else f"={terms.issue_period(x)}",
+        unit="-",
+        fmt=FLAG,
+    )
     t, k = period, terms.k
     if terms.refi:
         orig = f"bond[{terms.src.name}]"
@@ -258,11 +261,16 @@ def _coupon_rows(w: ModelWriter, terms: _Terms) -> None:
     opening = f"{key}.opening"
     if tr.escrow is not None:  # coupons accrue to maturity, after the exit too
         opening = f"xl.bond_full_open[{tr.name}]"
-        b.row(F, opening, f"到期前期初余额：{tr.name}", f"Opening balance to maturity: {tr.name}",
-              lambda x: (
-                  f"={x.prev(opening)}+{x.prev(f'{key}.issue')}-"
-                  f"{x.prev(f'{key}.principal_base')}"
-              ), total=False)
+        b.row(
+            F,
+            opening,
+            f"到期前期初余额：{tr.name}",
+            f"Opening balance to maturity: {tr.name}",
+            lambda x: (
+                f"={x.prev(opening)}+{x.prev(f'{key}.issue')}-{x.prev(f'{key}.principal_base')}"
+            ),
+            total=False,
+        )
     out_for_interest = (
         (lambda x: x.p(opening))
         if terms.at_end
@@ -353,8 +361,9 @@ def _balance_rows(w: ModelWriter, terms: _Terms) -> None:
             f"{x.p(f'{key}.principal_base')})))"
         )
         paid = lambda x: f"({paid_base(x)}+{x.p(f'{key}.principal_base')})"
-    b.row(F, f"{key}.interest", f"专项债{tr.name}付息", f"Special bond {tr.name} interest",
-          interest)
+    b.row(
+        F, f"{key}.interest", f"专项债{tr.name}付息", f"Special bond {tr.name} interest", interest
+    )
     b.row(
         F,
         f"{key}.fees",
@@ -421,29 +430,48 @@ def _escrow(w: ModelWriter, tr: Tranche, at: str, key: str) -> None:
             f"{x.row_range('xl.escrow_factor')})"
         ),
     )
-    b.row(F, f"{e}_opening", f"偿债准备金专户期初余额：{tr.name}",
-          f"Bond-repayment reserve opening balance: {tr.name}",
-          lambda x: f"={x.prev(f'{e}_closing')}", total=False)
-    b.row(F, f"{e}_deposit", f"偿债准备金专户存入（退出收入）：{tr.name}",
-          f"Bond-repayment reserve deposit from the exit proceeds: {tr.name}",
-          lambda x: (
-              f"={x.p(f'xl.escrow_deposit[{tr.name}]')}*({x.p('time.period')}="
-              f"{x.p('xl.last_held')})"
-          ))
-    b.row(F, f"{e}_earned", f"偿债准备金专户利息收入：{tr.name}",
-          f"Bond-repayment reserve interest earned: {tr.name}",
-          lambda x: (
-              f"={x.i('funding.reit_exit.escrow_rate')}/{x.i(PPY)}*{x.p(f'{e}_opening')}"
-          ))
-    b.row(F, f"{e}_release", f"偿债准备金专户支付专项债本息：{tr.name}",
-          f"Bond-repayment reserve bond service paid: {tr.name}",
-          lambda x: f"={x.p('xl.after_exit')}*{x.p(f'xl.bond_service_full[{tr.name}]')}")
-    b.row(F, f"{e}_closing", f"偿债准备金专户期末余额：{tr.name}",
-          f"Bond-repayment reserve closing balance: {tr.name}",
-          lambda x: (
-              f"={x.p(f'{e}_opening')}+{x.p(f'{e}_deposit')}+{x.p(f'{e}_earned')}-"
-              f"{x.p(f'{e}_release')}"
-          ), total=False)
+    b.row(
+        F,
+        f"{e}_opening",
+        f"偿债准备金专户期初余额：{tr.name}",
+        f"Bond-repayment reserve opening balance: {tr.name}",
+        lambda x: f"={x.prev(f'{e}_closing')}",
+        total=False,
+    )
+    b.row(
+        F,
+        f"{e}_deposit",
+        f"偿债准备金专户存入（退出收入）：{tr.name}",
+        f"Bond-repayment reserve deposit from the exit proceeds: {tr.name}",
+        lambda x: (
+            f"={x.p(f'xl.escrow_deposit[{tr.name}]')}*({x.p('time.period')}={x.p('xl.last_held')})"
+        ),
+    )
+    b.row(
+        F,
+        f"{e}_earned",
+        f"偿债准备金专户利息收入：{tr.name}",
+        f"Bond-repayment reserve interest earned: {tr.name}",
+        lambda x: f"={x.i('funding.reit_exit.escrow_rate')}/{x.i(PPY)}*{x.p(f'{e}_opening')}",
+    )
+    b.row(
+        F,
+        f"{e}_release",
+        f"偿债准备金专户支付专项债本息：{tr.name}",
+        f"Bond-repayment reserve bond service paid: {tr.name}",
+        lambda x: f"={x.p('xl.after_exit')}*{x.p(f'xl.bond_service_full[{tr.name}]')}",
+    )
+    b.row(
+        F,
+        f"{e}_closing",
+        f"偿债准备金专户期末余额：{tr.name}",
+        f"Bond-repayment reserve closing balance: {tr.name}",
+        lambda x: (
+            f"={x.p(f'{e}_opening')}+{x.p(f'{e}_deposit')}+{x.p(f'{e}_earned')}-"
+            f"{x.p(f'{e}_release')}"
+        ),
+        total=False,
+    )
 
 
 def escrow_totals(w: ModelWriter) -> None:
@@ -473,5 +501,11 @@ def escrow_totals(w: ModelWriter) -> None:
         def total(x: At, key: str = key) -> str:
             return "=" + sum_rows(x, [f"bond[{n}].escrow_{key}" for n in held])
 
-        b.row(F, f"escrow.{key}", f"偿债准备金专户{zh}", f"Bond-repayment reserve {en}", total,
-              total=kind is Kind.FLOW)
+        b.row(
+            F,
+            f"escrow.{key}",
+            f"偿债准备金专户{zh}",
+            f"Bond-repayment reserve {en}",
+            total,
+            total=kind is Kind.FLOW,
+        )

@@ -45,6 +45,8 @@ def quantity_format(unit: str) -> str:
     """The number format of a row of quantities in ``unit``: areas and lengths (m², 亩 …)
     ``#,##0.00``, counts and energy (个, 户, kWh …) whole ``#,##0``."""
     return "#,##0.00" if any(u in unit for u in AREA_UNITS) else "#,##0"
+
+
 PCT = "0.00%"
 FLAG = "0"
 
@@ -272,8 +274,9 @@ class Book:
 
     def _with_extra_terms(self, sheet: str, r: int, template: ValueTemplate) -> ValueTemplate:
         """``template`` followed by the terms ``extend`` gave the row at ``sheet``, ``r``."""
-        ids = [i for i in self.extra_terms if self.cells[i].sheet == sheet
-               and self.cells[i].row == r]
+        ids = [
+            i for i in self.extra_terms if self.cells[i].sheet == sheet and self.cells[i].row == r
+        ]
         if not ids:
             return template
         more = self.extra_terms[ids[0]]

@@ -76,8 +76,12 @@ def chart_rows(w: ModelWriter) -> None:
 
     for id, zh, en, floor in (
         ("chart.floor.dscr", "贷款DSCR下限", "Loan DSCR floor", "xl.floor.dscr"),
-        ("chart.floor.cover", "专项债覆盖倍数下限", "Bond coverage floor",
-         "xl.floor.bond_coverage"),
+        (
+            "chart.floor.cover",
+            "专项债覆盖倍数下限",
+            "Bond coverage floor",
+            "xl.floor.bond_coverage",
+        ),
     ):
 
         def level(x: At, floor: str = floor) -> str:
@@ -120,8 +124,15 @@ def _last_debt_year(w: ModelWriter) -> int:
     return min(int(periods.max() + 1) // w.result.timeline.ppy, w.spec.timeline.horizon_years - 1)
 
 
-FLOWS = ["chart.revenue", "chart.subsidy", "chart.exit", "chart.opex", "chart.taxes",
-         "chart.debt_service", "chart.distributions"]
+FLOWS = [
+    "chart.revenue",
+    "chart.subsidy",
+    "chart.exit",
+    "chart.opex",
+    "chart.taxes",
+    "chart.debt_service",
+    "chart.distributions",
+]
 """The cash-flow chart's series (stacked bars)."""
 
 
@@ -133,8 +144,9 @@ def add_charts(w: ModelWriter) -> None:
     start, end, operating = shown_years(w)
 
     def add(chart: BarChart | LineChart, ids: list[str], a: int = 0, z: int = end) -> None:
-        cats = Reference(data, min_col=FIRST + a, max_col=FIRST + z,
-                         min_row=w.book.cell("ratio.calendar").row)
+        cats = Reference(
+            data, min_col=FIRST + a, max_col=FIRST + z, min_row=w.book.cell("ratio.calendar").row
+        )
         for id in ids:
             row = w.book.cell(id).row
             ref = Reference(data, min_col=FIRST + a, max_col=FIRST + z, min_row=row, max_row=row)
@@ -174,8 +186,12 @@ def add_charts(w: ModelWriter) -> None:
 
     ratios = LineChart()
     ratios.title = "偿债备付率与专项债年度覆盖 DSCR and annual bond coverage by year, with floors"
-    add(ratios, ["ratio.dscr", "ratio.annual_cover", "chart.floor.dscr", "chart.floor.cover"],
-        start, operating)
+    add(
+        ratios,
+        ["ratio.dscr", "ratio.annual_cover", "chart.floor.dscr", "chart.floor.cover"],
+        start,
+        operating,
+    )
     for s in ratios.series[2:]:
         s.graphicalProperties.line.dashStyle = "dash"
     ratios.width, ratios.height = 26, 10

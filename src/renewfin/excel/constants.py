@@ -149,8 +149,13 @@ def revenue_constants(w: ModelWriter) -> None:
             "-",
         )
         if not r.kind.one_off:  # a sale's price is per unit sold, read per period
-            P(f"xl.per_year[{r.name}]", r.price_per.per_year, f"每年计费次数：{r.name}",
-              f"Price periods per year: {r.name}", "1/yr")
+            P(
+                f"xl.per_year[{r.name}]",
+                r.price_per.per_year,
+                f"每年计费次数：{r.name}",
+                f"Price periods per year: {r.name}",
+                "1/yr",
+            )
         P(
             f"xl.growth_every[{r.name}]",
             r.growth_every_years,

@@ -121,10 +121,20 @@ def _fund_inputs(w: ModelWriter, fund: Fund) -> None:
     w.param("funding.fund.senior_return", fund.senior_return, "优先级收益率", "Senior return")
     w.param("funding.fund.junior_return", fund.junior_return, "劣后级收益率", "Junior return")
     w.param("funding.fund.upside_share", fund.upside_share, "劣后级超额分成", "Junior upside")
-    w.param("xl.fund_compound", float(fund.accrual is FundAccrual.COMPOUND),
-            "优先回报复利计息", "Preferred return compounds (1 = yes)", "-")
-    w.param(_FW, fund.draw_timing.weight, "基金出资当期计息比例",
-            "Share of the contribution period accruing", "-")
+    w.param(
+        "xl.fund_compound",
+        float(fund.accrual is FundAccrual.COMPOUND),
+        "优先回报复利计息",
+        "Preferred return compounds (1 = yes)",
+        "-",
+    )
+    w.param(
+        _FW,
+        fund.draw_timing.weight,
+        "基金出资当期计息比例",
+        "Share of the contribution period accruing",
+        "-",
+    )
     w.param(
         "xl.fund_end",
         round((fund.start_year + fund.term_years) * w.spec.periods_per_year) - 1,
@@ -162,11 +172,22 @@ def _tier_before_payment(w: ModelWriter, tier: str) -> None:
     rate = f"funding.fund.{tier}_return"
     for key, years, zh, en in (
         ("period", lambda x: f"1/{x.i(PPY)}", "每期收益率", "return over a period"),
-        ("contribution", lambda x: f"{x.i(_FW)}/{x.i(PPY)}", "当期出资收益率",
-         "return on a contribution in its period"),
+        (
+            "contribution",
+            lambda x: f"{x.i(_FW)}/{x.i(PPY)}",
+            "当期出资收益率",
+            "return on a contribution in its period",
+        ),
     ):
-        b.constant(F, f"xl.{tier}_growth_{key}", f"{TIER_ZH[tier]}{zh}", f"{tier} {en}",
-                   _growth(years, rate), unit="-", fmt="0.000000")
+        b.constant(
+            F,
+            f"xl.{tier}_growth_{key}",
+            f"{TIER_ZH[tier]}{zh}",
+            f"{tier} {en}",
+            _growth(years, rate),
+            unit="-",
+            fmt="0.000000",
+        )
 
     def part(x: At) -> str:
         return x.i(share) if tier == "senior" else f"(1-{x.i(share)})"
@@ -189,9 +210,7 @@ def _tier_before_payment(w: ModelWriter, tier: str) -> None:
     )
 
     def capital_in(x: At) -> str:
-        return (
-            f"={x.prev(f'xl.{tier}_capital')}+{_live(x)}*{x.p('fund.contribution')}*{part(x)}"
-        )
+        return f"={x.prev(f'xl.{tier}_capital')}+{_live(x)}*{x.p('fund.contribution')}*{part(x)}"
 
     b.row(
         F,
@@ -304,8 +323,7 @@ def _tier_after_payment(w: ModelWriter, tier: str) -> None:
         def left(x: At, key: str = key, paid: str = paid) -> str:
             return f"={x.p(f'xl.{tier}_{key}_in')}-{x.p(f'fund.{tier}_{paid}')}"
 
-        w.book.row(F, f"xl.{tier}_{key}", f"{TIER_ZH[tier]}{zh}", f"{tier} {en}", left,
-                   total=False)
+        w.book.row(F, f"xl.{tier}_{key}", f"{TIER_ZH[tier]}{zh}", f"{tier} {en}", left, total=False)
 
 
 def _fund_totals(w: ModelWriter, prev: str, out: str) -> None:

@@ -85,9 +85,7 @@ def _senior(x: At, w: ModelWriter, k: int, target: str, yearly: bool) -> str:
         return ""
     if yearly:
         return f"-{target}*{x.p(f'ratio.loan_due[{names[-1]}]')}"
-    parts = "+".join(
-        f"{x.p(f'loan[{n}].interest')}+{x.p(f'loan[{n}].principal')}" for n in names
-    )
+    parts = "+".join(f"{x.p(f'loan[{n}].interest')}+{x.p(f'loan[{n}].principal')}" for n in names)
     return f"-{target}*({parts})"
 
 
@@ -116,12 +114,22 @@ def _dscr_bound(w: ModelWriter, k: int, target: str) -> str:
                 f"{x.p(fac)}*{a}/({target}*{own})),{BIG})"
             )
 
-        b.row(R, f"xl.dscr_cap[{n}]", f"DSCR测算额度（按年）：{n}",
-              f"Facility the DSCR target allows, by test year: {n}", per_year, n=years,
-              total=False)
-        b.constant(F, f"xl.bound.dscr[{n}]", f"DSCR上限（实时）：{n}",
-                   f"DSCR bound (live): {n}",
-                   lambda x: f"=MIN({x.row_range(f'xl.dscr_cap[{n}]')})*(1-{SAFETY!r})")
+        b.row(
+            R,
+            f"xl.dscr_cap[{n}]",
+            f"DSCR测算额度（按年）：{n}",
+            f"Facility the DSCR target allows, by test year: {n}",
+            per_year,
+            n=years,
+            total=False,
+        )
+        b.constant(
+            F,
+            f"xl.bound.dscr[{n}]",
+            f"DSCR上限（实时）：{n}",
+            f"DSCR bound (live): {n}",
+            lambda x: f"=MIN({x.row_range(f'xl.dscr_cap[{n}]')})*(1-{SAFETY!r})",
+        )
         return f"xl.bound.dscr[{n}]"
     return _sculpted_bound(w, k, target)
 
@@ -137,53 +145,152 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
     r = lambda x: x.p(f"xl.rate[{n}]")
     s = lambda name: f"xl.sc.{name}[{n}]"
     b.section(F, f"DSCR上限（雕塑还款，实时） Sculpted DSCR bound (live): {n}")
-    b.row(F, s("op"), "运营期序号", "Period if in operation after close, else n",
-          lambda x: (f"=IF((1-{x.p('flag.construction')})*({t(x)}>="
-                     f"{x.p(f'xl.phase_start[{first}]')}),{t(x)},{x.i('xl.n_periods')})"),
-          unit="-", fmt="0", total=False)
-    b.constant(F, s("t0"), "首个运营期", "First period of operation",
-               lambda x: f"=MIN({x.row_range(s('op'))})", unit="-", fmt="0")
-    b.constant(F, s("s0"), "首个运营还款期", "First repayment period in operation",
-               lambda x: f"=MAX({x.i(f'xl.repay_start[{n}]')},{x.p(s('t0'))})",
-               unit="-", fmt="0")
-    b.constant(F, s("stop"), "测算截止期（不含）", "One past the last period counted",
-               lambda x: (f"=MIN({x.i(f'xl.maturity[{n}]')},{x.i('xl.last_held_period')}"
-                          f"+1-{x.i('xl.has_exit')})"), unit="-", fmt="0")
-    b.row(F, s("a"), "可用现金÷目标DSCR", "Cash available ÷ target DSCR",
-          lambda x: f"=({x.p('xl.loan_cash')}{_senior(x, w, k, target, False)})/{target}")
+    b.row(
+        F,
+        s("op"),
+        "运营期序号",
+        "Period if in operation after close, else n",
+        lambda x: (
+            f"=IF((1-{x.p('flag.construction')})*({t(x)}>="
+            f"{x.p(f'xl.phase_start[{first}]')}),{t(x)},{x.i('xl.n_periods')})"
+        ),
+        unit="-",
+        fmt="0",
+        total=False,
+    )
+    b.constant(
+        F,
+        s("t0"),
+        "首个运营期",
+        "First period of operation",
+        lambda x: f"=MIN({x.row_range(s('op'))})",
+        unit="-",
+        fmt="0",
+    )
+    b.constant(
+        F,
+        s("s0"),
+        "首个运营还款期",
+        "First repayment period in operation",
+        lambda x: f"=MAX({x.i(f'xl.repay_start[{n}]')},{x.p(s('t0'))})",
+        unit="-",
+        fmt="0",
+    )
+    b.constant(
+        F,
+        s("stop"),
+        "测算截止期（不含）",
+        "One past the last period counted",
+        lambda x: (
+            f"=MIN({x.i(f'xl.maturity[{n}]')},{x.i('xl.last_held_period')}+1-{x.i('xl.has_exit')})"
+        ),
+        unit="-",
+        fmt="0",
+    )
+    b.row(
+        F,
+        s("a"),
+        "可用现金÷目标DSCR",
+        "Cash available ÷ target DSCR",
+        lambda x: f"=({x.p('xl.loan_cash')}{_senior(x, w, k, target, False)})/{target}",
+    )
     win = lambda x: f"({t(x)}>={x.p(s('s0'))})*({t(x)}<{x.p(s('stop'))})"
-    b.row(F, s("pv"), "现值（至截止期）", "PV at the loan rate to the last period counted",
-          lambda x: f"={win(x)}*({x.p(s('a'))}+{x.at(s('pv'), 1)})/(1+{r(x)})", total=False)
-    b.row(F, s("g"), "余额增长系数", "Growth of the balance from the first repayment",
-          lambda x: f"=IF({t(x)}<={x.p(s('s0'))},1,{x.prev(s('g'))}*(1+{x.prev(f'xl.rate[{n}]')}))",
-          unit="-", fmt=RATIO, total=False)
-    b.constant(F, s("p0"), "首个还款期现值", "PV at the first repayment period",
-               lambda x: f"=SUMPRODUCT(({x.row_range('time.period')}={x.p(s('s0'))})*"
-                         f"{x.row_range(s('pv'))})")
-    b.row(F, s("ys"), "年初还款期", "First repayment period of the period's year",
-          lambda x: (f"=MAX({x.p(s('s0'))},{x.p('time.year')}*"
-                     f"{x.i('timeline.periods_per_year')})"), unit="-", fmt="0", total=False)
-    b.row(F, s("short"), "年内现金不足时的余额上限",
-          "Limit where no service fits: repaid before the year begins",
-          lambda x: (f"={x.p(s('p0'))}-INDEX({x.row_range(s('pv'))},{x.p(s('ys'))}+1)/"
-                     f"INDEX({x.row_range(s('g'))},{x.p(s('ys'))}+1)"), total=False)
-    b.row(F, s("lim"), "逐期利息覆盖上限", "Limit of each period's interest cover",
-          lambda x: (f"=IF({win(x)}*(({r(x)}>0)+({x.p(s('a'))}<=0)),IF({x.p(s('a'))}<=0,"
-                     f"{x.p(s('short'))},{x.p(s('p0'))}+(MAX({x.p(s('a'))},0)/{r(x)}-"
-                     f"{x.p(s('pv'))})/{x.p(s('g'))}),{BIG})"), total=False)
-    b.row(F, s("io"), "运营期只付息上限", "Limit of interest-only periods in operation",
-          lambda x: (f"=IF(({t(x)}>={x.p(s('t0'))})*({t(x)}<{x.p(s('s0'))}),IF({r(x)}>0,"
-                     f"MAX({x.p(s('a'))},0)/{r(x)},IF({x.p(s('a'))}>0,{BIG},0)),{BIG})"),
-          total=False)
-    b.constant(F, s("beta"), "运营初余额÷已提款", "Balance at operation per unit drawn",
-               lambda x: (f"=IF({x.p(s('t0'))}<1,1,IF(INDEX({x.row_range(f'xl.used[{n}]')},"
-                          f"{x.p(s('t0'))})>1E-9,MAX(INDEX({x.row_range(key + '.opening')},"
-                          f"{x.p(s('t0'))}+1)/INDEX({x.row_range(f'xl.used[{n}]')},"
-                          f"{x.p(s('t0'))}),1E-9),1))"), unit="-", fmt=RATIO)
-    b.constant(F, f"xl.bound.dscr[{n}]", f"DSCR上限（实时）：{n}", f"DSCR bound (live): {n}",
-               lambda x: (f"=IF({x.p(s('s0'))}>={x.p(s('stop'))},{BIG},MAX(MIN({x.p(s('p0'))},"
-                          f"MIN({x.row_range(s('lim'))}),MIN({x.row_range(s('io'))})),0)/"
-                          f"{x.p(s('beta'))}*(1-{SAFETY!r}))"))
+    b.row(
+        F,
+        s("pv"),
+        "现值（至截止期）",
+        "PV at the loan rate to the last period counted",
+        lambda x: f"={win(x)}*({x.p(s('a'))}+{x.at(s('pv'), 1)})/(1+{r(x)})",
+        total=False,
+    )
+    b.row(
+        F,
+        s("g"),
+        "余额增长系数",
+        "Growth of the balance from the first repayment",
+        lambda x: f"=IF({t(x)}<={x.p(s('s0'))},1,{x.prev(s('g'))}*(1+{x.prev(f'xl.rate[{n}]')}))",
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    b.constant(
+        F,
+        s("p0"),
+        "首个还款期现值",
+        "PV at the first repayment period",
+        lambda x: (
+            f"=SUMPRODUCT(({x.row_range('time.period')}={x.p(s('s0'))})*{x.row_range(s('pv'))})"
+        ),
+    )
+    b.row(
+        F,
+        s("ys"),
+        "年初还款期",
+        "First repayment period of the period's year",
+        lambda x: f"=MAX({x.p(s('s0'))},{x.p('time.year')}*{x.i('timeline.periods_per_year')})",
+        unit="-",
+        fmt="0",
+        total=False,
+    )
+    b.row(
+        F,
+        s("short"),
+        "年内现金不足时的余额上限",
+        "Limit where no service fits: repaid before the year begins",
+        lambda x: (
+            f"={x.p(s('p0'))}-INDEX({x.row_range(s('pv'))},{x.p(s('ys'))}+1)/"
+            f"INDEX({x.row_range(s('g'))},{x.p(s('ys'))}+1)"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        s("lim"),
+        "逐期利息覆盖上限",
+        "Limit of each period's interest cover",
+        lambda x: (
+            f"=IF({win(x)}*(({r(x)}>0)+({x.p(s('a'))}<=0)),IF({x.p(s('a'))}<=0,"
+            f"{x.p(s('short'))},{x.p(s('p0'))}+(MAX({x.p(s('a'))},0)/{r(x)}-"
+            f"{x.p(s('pv'))})/{x.p(s('g'))}),{BIG})"
+        ),
+        total=False,
+    )
+    b.row(
+        F,
+        s("io"),
+        "运营期只付息上限",
+        "Limit of interest-only periods in operation",
+        lambda x: (
+            f"=IF(({t(x)}>={x.p(s('t0'))})*({t(x)}<{x.p(s('s0'))}),IF({r(x)}>0,"
+            f"MAX({x.p(s('a'))},0)/{r(x)},IF({x.p(s('a'))}>0,{BIG},0)),{BIG})"
+        ),
+        total=False,
+    )
+    b.constant(
+        F,
+        s("beta"),
+        "运营初余额÷已提款",
+        "Balance at operation per unit drawn",
+        lambda x: (
+            f"=IF({x.p(s('t0'))}<1,1,IF(INDEX({x.row_range(f'xl.used[{n}]')},"
+            f"{x.p(s('t0'))})>1E-9,MAX(INDEX({x.row_range(key + '.opening')},"
+            f"{x.p(s('t0'))}+1)/INDEX({x.row_range(f'xl.used[{n}]')},"
+            f"{x.p(s('t0'))}),1E-9),1))"
+        ),
+        unit="-",
+        fmt=RATIO,
+    )
+    b.constant(
+        F,
+        f"xl.bound.dscr[{n}]",
+        f"DSCR上限（实时）：{n}",
+        f"DSCR bound (live): {n}",
+        lambda x: (
+            f"=IF({x.p(s('s0'))}>={x.p(s('stop'))},{BIG},MAX(MIN({x.p(s('p0'))},"
+            f"MIN({x.row_range(s('lim'))}),MIN({x.row_range(s('io'))})),0)/"
+            f"{x.p(s('beta'))}*(1-{SAFETY!r}))"
+        ),
+    )
     return f"xl.bound.dscr[{n}]"
 
 
@@ -194,10 +301,22 @@ def _engine_bound(w: ModelWriter, k: int, which: int, id: str, label: str) -> st
     assert sizing is not None
     n = w.spec.funding.loans[k].name
     value = min(float(sizing.bounds[k, which, w.scenario]), 1e300)
-    row = b.constant(F, f"xl.bound.{id}[{n}]", f"{label}上限（引擎求解，非实时）：{n}",
-                     f"{label} bound (the engine's, not live): {n}", lambda x: value)
-    b.solved.append({"sheet": F, "row": row, "name": f"{label} bound: {n}", "value": value,
-                     "residual": float(sizing.residual)})
+    row = b.constant(
+        F,
+        f"xl.bound.{id}[{n}]",
+        f"{label}上限（引擎求解，非实时）：{n}",
+        f"{label} bound (the engine's, not live): {n}",
+        lambda x: value,
+    )
+    b.solved.append(
+        {
+            "sheet": F,
+            "row": row,
+            "name": f"{label} bound: {n}",
+            "value": value,
+            "residual": float(sizing.residual),
+        }
+    )
     return f"xl.bound.{id}[{n}]"
 
 
@@ -214,41 +333,81 @@ def _llcr_bound(w: ModelWriter, k: int) -> str:
     at = f"funding.loans[{n}]"
     sizing = res.sizing
     assert sizing is not None
-    if (ln.repayment is LoanRepayment.SCULPTED or ln.cash_sweep > 0
-            or f"{at}.sizing.llcr" not in b.inputs):
+    if (
+        ln.repayment is LoanRepayment.SCULPTED
+        or ln.cash_sweep > 0
+        or f"{at}.sizing.llcr" not in b.inputs
+    ):
         return _engine_bound(w, k, 3, "llcr", "LLCR")
     llcr = b.input_ref(f"{at}.sizing.llcr")
     t = lambda x: x.p("time.period")
     s = lambda name: f"xl.ll.{name}[{n}]"
-    b.constant(F, s("stop"), f"LLCR测算截止期（不含）：{n}", f"LLCR: one past the last period: {n}",
-               lambda x: (f"=MIN({x.i(f'xl.maturity[{n}]')},{x.i('xl.last_held_period')}"
-                          f"+1-{x.i('xl.has_exit')})"), unit="-", fmt="0")
-    b.row(F, s("pv"), f"LLCR现值（至到期）：{n}", f"PV of the cash available to maturity: {n}",
-          lambda x: (f"=({t(x)}<{x.p(s('stop'))})*({x.p('xl.loan_cash')}"
-                     f"{_senior(x, w, k, llcr, False)}+{x.at(s('pv'), 1)})/"
-                     f"(1+{x.p(f'xl.rate[{n}]')})"), total=False)
+    b.constant(
+        F,
+        s("stop"),
+        f"LLCR测算截止期（不含）：{n}",
+        f"LLCR: one past the last period: {n}",
+        lambda x: (
+            f"=MIN({x.i(f'xl.maturity[{n}]')},{x.i('xl.last_held_period')}+1-{x.i('xl.has_exit')})"
+        ),
+        unit="-",
+        fmt="0",
+    )
+    b.row(
+        F,
+        s("pv"),
+        f"LLCR现值（至到期）：{n}",
+        f"PV of the cash available to maturity: {n}",
+        lambda x: (
+            f"=({t(x)}<{x.p(s('stop'))})*({x.p('xl.loan_cash')}"
+            f"{_senior(x, w, k, llcr, False)}+{x.at(s('pv'), 1)})/"
+            f"(1+{x.p(f'xl.rate[{n}]')})"
+        ),
+        total=False,
+    )
     ppy = b.input_ref("timeline.periods_per_year")
 
     def balance(x: At) -> str:
         i = f"{x.p('ratio.year')}*{ppy}+1"
-        return (f"=INDEX({x.row_range(key + '.opening')},{i})+"
-                f"INDEX({x.row_range(key + '.draw')},{i})")
+        return (
+            f"=INDEX({x.row_range(key + '.opening')},{i})+INDEX({x.row_range(key + '.draw')},{i})"
+        )
 
     def per_year(x: At) -> str:
         i = f"{x.p('ratio.year')}*{ppy}+1"
         pv = f"INDEX({x.row_range(s('pv'))},{i})"
         bal, fac = x.p(s("bal")), x.p(f"xl.facility[{n}]")
-        return (f"=IF({x.p('ratio.test')}*({bal}>1E-12*{fac})*({i}-1<{x.p(s('stop'))}),"
-                f"{fac}*MAX({pv},0)/({llcr}*{bal}),{BIG})")
+        return (
+            f"=IF({x.p('ratio.test')}*({bal}>1E-12*{fac})*({i}-1<{x.p(s('stop'))}),"
+            f"{fac}*MAX({pv},0)/({llcr}*{bal}),{BIG})"
+        )
 
     years = w.spec.timeline.horizon_years
-    b.row(R, s("bal"), f"年初贷款余额（含当期提款）：{n}",
-          f"Balance at the start of the year incl. its drawing: {n}", balance, n=years,
-          total=False)
-    b.row(R, s("cap"), f"LLCR测算额度（按年）：{n}", f"Facility the LLCR target allows: {n}",
-          per_year, n=years, total=False)
-    b.constant(F, f"xl.bound.llcr[{n}]", f"LLCR上限（实时）：{n}", f"LLCR bound (live): {n}",
-               lambda x: f"=MIN({x.row_range(s('cap'))})*(1-{SAFETY!r})")
+    b.row(
+        R,
+        s("bal"),
+        f"年初贷款余额（含当期提款）：{n}",
+        f"Balance at the start of the year incl. its drawing: {n}",
+        balance,
+        n=years,
+        total=False,
+    )
+    b.row(
+        R,
+        s("cap"),
+        f"LLCR测算额度（按年）：{n}",
+        f"Facility the LLCR target allows: {n}",
+        per_year,
+        n=years,
+        total=False,
+    )
+    b.constant(
+        F,
+        f"xl.bound.llcr[{n}]",
+        f"LLCR上限（实时）：{n}",
+        f"LLCR bound (live): {n}",
+        lambda x: f"=MIN({x.row_range(s('cap'))})*(1-{SAFETY!r})",
+    )
     return f"xl.bound.llcr[{n}]"
 
 
@@ -267,8 +426,11 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
     out: list[tuple[str, str, str, str, bool]] = []
     solved_ids = {item.get("id") for item in b.solved}
     if fs.loans:
-        b.section(F, "已求解数值的实时目标 Live targets of the solved values (rerun renewfin "
-                     "when they differ)")
+        b.section(
+            F,
+            "已求解数值的实时目标 Live targets of the solved values (rerun renewfin "
+            "when they differ)",
+        )
     names = [ln.name for ln in fs.loans]
     for k, ln in enumerate(fs.loans):
         n = ln.name
@@ -279,11 +441,15 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
         if ln.sizing.gearing is not None:
 
             def gearing(x: At, at: str = at) -> str:
-                return (f"={x.i(at + '.sizing.gearing')}*"
-                        f"{x.p('metric.total_project_investment')}")
+                return f"={x.i(at + '.sizing.gearing')}*{x.p('metric.total_project_investment')}"
 
-            b.constant(F, f"xl.bound.gearing[{n}]", f"资产负债率上限（实时）：{n}",
-                       f"Gearing bound (live): {n}", gearing)
+            b.constant(
+                F,
+                f"xl.bound.gearing[{n}]",
+                f"资产负债率上限（实时）：{n}",
+                f"Gearing bound (live): {n}",
+                gearing,
+            )
             bounds.append(f"xl.bound.gearing[{n}]")
         target = sizing_dscr(w, k)
         if target is not None and target in b.inputs:
@@ -295,26 +461,44 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
                 f"SUM({x.row_range(f'loan[{o}].capitalised')}),0)"
                 for o in names[:k]
             )
-            return (f"=MAX(SUM({x.row_range('xl.gap')}){before},0)+"
-                    f"SUM({x.row_range(f'loan[{n}].capitalised')})")
+            return (
+                f"=MAX(SUM({x.row_range('xl.gap')}){before},0)+"
+                f"SUM({x.row_range(f'loan[{n}].capitalised')})"
+            )
 
         if ln.sizing.llcr is not None:
             bounds.append(_llcr_bound(w, k))
-        b.constant(F, f"xl.bound.cost[{n}]", f"总投资上限（实时）：{n}", f"Cost bound (live): {n}",
-                   cost)
+        b.constant(
+            F, f"xl.bound.cost[{n}]", f"总投资上限（实时）：{n}", f"Cost bound (live): {n}", cost
+        )
         bounds.append(f"xl.bound.cost[{n}]")
-        llcr = ("" if ln.sizing.llcr is None or ln.repayment is not LoanRepayment.SCULPTED
-                else " (its LLCR bound the engine's)")
+        llcr = (
+            ""
+            if ln.sizing.llcr is None or ln.repayment is not LoanRepayment.SCULPTED
+            else " (its LLCR bound the engine's)"
+        )
 
         def facility(x: At, bounds: list[str] = bounds) -> str:
             refs = ",".join(x.i(p) if p in b.inputs else x.p(p) for p in bounds)
             return f"=MIN({refs})"
 
-        b.constant(F, f"xl.facility_target[{n}]", f"贷款额度实时目标：{n}",
-                   f"Facility target (live){llcr}: {n}", facility)
+        b.constant(
+            F,
+            f"xl.facility_target[{n}]",
+            f"贷款额度实时目标：{n}",
+            f"Facility target (live){llcr}: {n}",
+            facility,
+        )
         # an amount-bound facility is live, but after an edit another bound may bind
-        out.append((f"贷款额度 Facility {loan_tag(k)}", f"xl.facility[{n}]",
-                    f"xl.facility_target[{n}]", "money", False))
+        out.append(
+            (
+                f"贷款额度 Facility {loan_tag(k)}",
+                f"xl.facility[{n}]",
+                f"xl.facility_target[{n}]",
+                "money",
+                False,
+            )
+        )
         if f"xl.share[{n}]" in b.cells:
 
             def share(x: At, n: str = n) -> str:
@@ -323,18 +507,42 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
                 cash = f"MAX({x.p(f'xl.facility_target[{n}]')}-{rolled},0)"
                 return f"=IF({gap}>0,MIN({cash}/{gap},1),0)"
 
-            b.constant(F, f"xl.share_target[{n}]", f"提款比例实时目标：{n}",
-                       f"Drawdown share target (live): {n}", share, unit="-", fmt="0.000000")
-            out.append((f"提款比例 Drawdown share {loan_tag(k)}", f"xl.share[{n}]",
-                        f"xl.share_target[{n}]", "share", False))
+            b.constant(
+                F,
+                f"xl.share_target[{n}]",
+                f"提款比例实时目标：{n}",
+                f"Drawdown share target (live): {n}",
+                share,
+                unit="-",
+                fmt="0.000000",
+            )
+            out.append(
+                (
+                    f"提款比例 Drawdown share {loan_tag(k)}",
+                    f"xl.share[{n}]",
+                    f"xl.share_target[{n}]",
+                    "share",
+                    False,
+                )
+            )
     if "xl.debt_service" in solved_ids:
-        live = ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
-                "loan.principal")
-        b.row(F, "xl.debt_service_target", "债务还本付息（实时）",
-              "Debt service for the DSRA target (live)",
-              lambda x: "=" + "+".join(x.p(i) for i in live))
-        out.append(("准备金目标 Reserve target (debt service forecast)", "xl.debt_service",
-                    "xl.debt_service_target", "money", True))
+        live = ("bond.interest", "bond.principal", "bond.fees", "loan.interest", "loan.principal")
+        b.row(
+            F,
+            "xl.debt_service_target",
+            "债务还本付息（实时）",
+            "Debt service for the DSRA target (live)",
+            lambda x: "=" + "+".join(x.p(i) for i in live),
+        )
+        out.append(
+            (
+                "准备金目标 Reserve target (debt service forecast)",
+                "xl.debt_service",
+                "xl.debt_service_target",
+                "money",
+                True,
+            )
+        )
     return out
 
 
@@ -361,8 +569,10 @@ def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:
             was = f"SUM({x.row_range(pasted)})"
         else:
             live, was = x.p(target), x.p(pasted)
-        return (f'IF({x.p(f"xl.current[{k}]")}=1,"","{name}: live target "&'
-                f'TEXT({live},{fmt})&", pasted "&TEXT({was},{fmt})&"; ")')
+        return (
+            f'IF({x.p(f"xl.current[{k}]")}=1,"","{name}: live target "&'
+            f'TEXT({live},{fmt})&", pasted "&TEXT({was},{fmt})&"; ")'
+        )
 
     def check(x: At) -> str:
         return "=" + ("*".join(x.p(f"xl.current[{k}]") for k in range(len(items))) or "1")
@@ -375,21 +585,47 @@ def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:
         def part(x: At, k: int = k, it: tuple[str, str, str, str, bool] = it) -> str:
             return "=" + text(x, k, *it)
 
-        b.constant(C, f"xl.current[{k}]", f"与实时目标一致：{it[0]}",
-                   f"Equals its live target: {it[0]}", current, unit="-", fmt=FLAG)
-        b.constant(C, f"xl.stale[{k}]", f"失效说明：{it[0]}", f"Stale: {it[0]}", part,
-                   unit="-", fmt="General")
+        b.constant(
+            C,
+            f"xl.current[{k}]",
+            f"与实时目标一致：{it[0]}",
+            f"Equals its live target: {it[0]}",
+            current,
+            unit="-",
+            fmt=FLAG,
+        )
+        b.constant(
+            C,
+            f"xl.stale[{k}]",
+            f"失效说明：{it[0]}",
+            f"Stale: {it[0]}",
+            part,
+            unit="-",
+            fmt="General",
+        )
 
     def message(x: At) -> str:
         if not items:
             return '=""'
         parts = "&".join(x.p(f"xl.stale[{k}]") for k in range(len(items)))
-        return (f'=IF({x.p("check.solved_current")}=1,"","STALE 已失效 — "&{parts}&'
-                f'"rerun renewfin 请重新运行 renewfin")')
+        return (
+            f'=IF({x.p("check.solved_current")}=1,"","STALE 已失效 — "&{parts}&'
+            f'"rerun renewfin 请重新运行 renewfin")'
+        )
 
-    b.constant(C, MESSAGE, "已求解数值失效说明", "Stale solved values (rerun renewfin)",
-               message, unit="-", fmt="General")
+    b.constant(
+        C,
+        MESSAGE,
+        "已求解数值失效说明",
+        "Stale solved values (rerun renewfin)",
+        message,
+        unit="-",
+        fmt="General",
+    )
 
-    return ("solved_current", "已求解数值与实时目标一致",
-            "Solved values equal their live targets (else rerun renewfin)", check)
-
+    return (
+        "solved_current",
+        "已求解数值与实时目标一致",
+        "Solved values equal their live targets (else rerun renewfin)",
+        check,
+    )

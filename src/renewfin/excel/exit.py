@@ -33,8 +33,9 @@ def exit_rows(w: ModelWriter) -> None:
     b.section(SHEET, "REITs退出 REIT exit")
     if w.spec.funding.reit_exit is None:
         b.row(SHEET, "reit.value", "REITs估值", "REIT exit value", lambda x: "=0")
-        b.row(SHEET, "reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds",
-              lambda x: "=0")
+        b.row(
+            SHEET, "reit.net_proceeds", "REITs退出净收入", "REIT exit net proceeds", lambda x: "=0"
+        )
         return
     _window_rows(w)
     _proceeds_rows(w, _value_formula(w))
@@ -74,9 +75,13 @@ def _window_rows(w: ModelWriter) -> None:
         fmt=FLAG,
         total=False,
     )
-    w.param("xl.reit_end", rx.last_period(spec.timeline.periods_per_year,
-                                          spec.timeline.n_periods),
-            "REITs估值末期（特许经营期末或计算期末）", "Last period valued (concession end)", "-")
+    w.param(
+        "xl.reit_end",
+        rx.last_period(spec.timeline.periods_per_year, spec.timeline.n_periods),
+        "REITs估值末期（特许经营期末或计算期末）",
+        "Last period valued (concession end)",
+        "-",
+    )
     b.row(
         SHEET,
         "xl.reit_window",
@@ -247,21 +252,43 @@ def owner_rows(w: ModelWriter) -> None:
         ("retained_share", rx.retained_share, "原始权益人持有份额比例", "Retained share", ""),
         ("payout_ratio", rx.payout_ratio, "分派比例", "Payout ratio", ""),
         ("lockup_years", rx.lockup_years, "份额锁定期", "Lock-up", "yr"),
-        ("reinvestment_share", rx.reinvestment_share, "回收资金再投资比例",
-         "Reinvested share", ""),
+        ("reinvestment_share", rx.reinvestment_share, "回收资金再投资比例", "Reinvested share", ""),
     ):
         w.param(f"{at}.{key}", value, zh, en, unit)
-    w.param("xl.reinvest_kept", float(not rx.reinvestment_counts_as_return),
-            "再投资资金不计入股东收益", "Reinvestment left out of returns (1 = yes)", "-")
+    w.param(
+        "xl.reinvest_kept",
+        float(not rx.reinvestment_counts_as_return),
+        "再投资资金不计入股东收益",
+        "Reinvestment left out of returns (1 = yes)",
+        "-",
+    )
     period, last = (lambda x: x.p("time.period")), (lambda x: x.p("xl.last_held"))
-    b.row(S, "xl.reit_sale", "锁定期满出售标志", "Retained units sold flag", lambda x: (
-        f"=({period(x)}=MIN({last(x)}+{x.i(at + '.lockup_years')}*{x.i(ppy)},"
-        f"{x.i('xl.n_periods')}-1))"
-    ), unit="-", fmt=FLAG, total=False)
-    b.row(S, "xl.reit_units_held", "持有份额标志", "Retained units held flag", lambda x: (
-        f"={x.p('xl.after_exit')}*({period(x)}<=MIN({last(x)}+"
-        f"{x.i(at + '.lockup_years')}*{x.i(ppy)},{x.i('xl.n_periods')}-1))"
-    ), unit="-", fmt=FLAG, total=False)
+    b.row(
+        S,
+        "xl.reit_sale",
+        "锁定期满出售标志",
+        "Retained units sold flag",
+        lambda x: (
+            f"=({period(x)}=MIN({last(x)}+{x.i(at + '.lockup_years')}*{x.i(ppy)},"
+            f"{x.i('xl.n_periods')}-1))"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
+    b.row(
+        S,
+        "xl.reit_units_held",
+        "持有份额标志",
+        "Retained units held flag",
+        lambda x: (
+            f"={x.p('xl.after_exit')}*({period(x)}<=MIN({last(x)}+"
+            f"{x.i(at + '.lockup_years')}*{x.i(ppy)},{x.i('xl.n_periods')}-1))"
+        ),
+        unit="-",
+        fmt=FLAG,
+        total=False,
+    )
     share = lambda x: x.i(at + ".retained_share")
     formulas: dict[str, Template] = {
         "reit.retained_subscription": lambda x: f"={share(x)}*{x.p('reit.value')}",
@@ -274,9 +301,7 @@ def owner_rows(w: ModelWriter) -> None:
             f"=MAX({x.p('equity.distribution')}-{x.p('reit.retained_subscription')},0)*"
             f"{x.p('reit.flag_exit')}"
         ),
-        "reit.reinvested": lambda x: (
-            f"={x.i(at + '.reinvestment_share')}*{x.p('reit.recovered')}"
-        ),
+        "reit.reinvested": lambda x: f"={x.i(at + '.reinvestment_share')}*{x.p('reit.recovered')}",
     }
     for id, zh, en in OWNER_LINES:
         b.row(S, id, zh, en, formulas[id])

@@ -21,9 +21,7 @@ def lat_bracket_params(w: ModelWriter) -> None:
         if br.up_to is not None:
             w.param(f"xl.lat_up[{k}]", br.up_to, f"增值率上限 {k + 1}", f"Bracket {k + 1} up to")
         w.param(f"xl.lat_rate[{k}]", br.rate, f"税率 {k + 1}", f"Bracket {k + 1} rate")
-        w.param(
-            f"xl.lat_quick[{k}]", br.quick_deduction, f"速算扣除系数 {k + 1}", f"Quick {k + 1}"
-        )
+        w.param(f"xl.lat_quick[{k}]", br.quick_deduction, f"速算扣除系数 {k + 1}", f"Quick {k + 1}")
 
 
 def lat_cost(w: ModelWriter, x: At, land: bool) -> str:
@@ -68,8 +66,13 @@ def lat_item_costs(w: ModelWriter) -> None:
         def net(x: At, name: str = it.name) -> str:
             return f"=SUM({x.row_range(f'capex.item[{name}]')})*(1-{credited_per_gross(x, name)})"
 
-        w.book.constant("Tax", id, f"扣除成本（不含可抵扣进项税）：{it.name}",
-                        f"Cost net of input VAT credited: {it.name}", net)
+        w.book.constant(
+            "Tax",
+            id,
+            f"扣除成本（不含可抵扣进项税）：{it.name}",
+            f"Cost net of input VAT credited: {it.name}",
+            net,
+        )
 
 
 def exit_vat_rows(w: ModelWriter) -> bool:
@@ -81,10 +84,20 @@ def exit_vat_rows(w: ModelWriter) -> bool:
     rates = w.result_rates()
     table = rates.simplified_vat if rx.vat_method is VatMethod.SIMPLIFIED else rates.vat
     rate = 0.0 if rx.vat_method is VatMethod.EXEMPT else table[RevenueKind.SALE]
-    w.param("xl.exit_vat_rate", rate, "资产转让增值税税率（退出）", "Exit transfer VAT rate",
-            note=f"reit_exit.vat_method = {rx.vat_method.value}; 估值为含税价")
-    w.param("xl.exit_vat_simple", float(rx.vat_method is VatMethod.SIMPLIFIED),
-            "退出简易计税（1 = 是）", "Exit VAT simplified (1 = yes)", "-")
+    w.param(
+        "xl.exit_vat_rate",
+        rate,
+        "资产转让增值税税率（退出）",
+        "Exit transfer VAT rate",
+        note=f"reit_exit.vat_method = {rx.vat_method.value}; 估值为含税价",
+    )
+    w.param(
+        "xl.exit_vat_simple",
+        float(rx.vat_method is VatMethod.SIMPLIFIED),
+        "退出简易计税（1 = 是）",
+        "Exit VAT simplified (1 = yes)",
+        "-",
+    )
     r = "xl.exit_vat_rate"
     w.book.row(
         "Tax",
@@ -120,39 +133,77 @@ def exit_tax_rows(w: ModelWriter) -> None:
     assert rx is not None
     S, ppy = "CashFlow", "timeline.periods_per_year"
     rates = w.result_rates()
-    b.row(S, "tax.exit_surcharges", "资产转让增值税附加（退出）",
-          "VAT surcharges on the asset transfer (exit)",
-          lambda x: f"={x.p('xl.exit_vat_added')}*{x.i('tax.surcharge_rate')}")
-    w.param("xl.stamp_transfer", rates.stamp_transfer, "印花税率：产权转移书据",
-            "Stamp duty rate: transfer deeds")
-    b.row(S, "tax.exit_stamp_duty", "印花税：资产转让产权转移书据（退出）",
-          "Stamp duty on the transfer deed (exit)",
-          lambda x: (
-              f"=({x.p('reit.value')}-{x.p('tax.exit_output_vat')})*{x.i('xl.stamp_transfer')}"
-          ))
+    b.row(
+        S,
+        "tax.exit_surcharges",
+        "资产转让增值税附加（退出）",
+        "VAT surcharges on the asset transfer (exit)",
+        lambda x: f"={x.p('xl.exit_vat_added')}*{x.i('tax.surcharge_rate')}",
+    )
+    w.param(
+        "xl.stamp_transfer",
+        rates.stamp_transfer,
+        "印花税率：产权转移书据",
+        "Stamp duty rate: transfer deeds",
+    )
+    b.row(
+        S,
+        "tax.exit_stamp_duty",
+        "印花税：资产转让产权转移书据（退出）",
+        "Stamp duty on the transfer deed (exit)",
+        lambda x: f"=({x.p('reit.value')}-{x.p('tax.exit_output_vat')})*{x.i('xl.stamp_transfer')}",
+    )
     on = rx.land_appreciation_tax if rx.land_appreciation_tax is not None else rates.lat_enabled
     if not on:
-        b.row(S, "tax.exit_lat", "土地增值税（退出）", "Land appreciation tax on the exit",
-              lambda x: "=0")
+        b.row(
+            S,
+            "tax.exit_lat",
+            "土地增值税（退出）",
+            "Land appreciation tax on the exit",
+            lambda x: "=0",
+        )
         return
     lat_bracket_params(w)
     last = spec.timeline.phase(None).name
     if rx.lat_condition_rate is not None:
         w.param("xl.exit_condition", rx.lat_condition_rate, "成新度折扣率", "Condition rate")
     else:  # the condition rate from the building's life (read by this formula only)
-        w.param("xl.exit_building_life", spec.depreciation.get("building").life_years,
-                "房屋折旧年限（成新度）", "Building life (condition rate)", "yr")
-        b.constant(S, "xl.exit_condition", "成新度折扣率", "Condition rate", lambda x: (
-            f"=MAX(0,MIN(1,1-({x.p('xl.last_held')}+1-"
-            f"{x.p(f'xl.phase_completion[{last}]')})/{x.i(ppy)}/{x.i('xl.exit_building_life')}))"
-        ), unit="-", fmt=PCT)  # a share of the replacement cost, not money
+        w.param(
+            "xl.exit_building_life",
+            spec.depreciation.get("building").life_years,
+            "房屋折旧年限（成新度）",
+            "Building life (condition rate)",
+            "yr",
+        )
+        b.constant(
+            S,
+            "xl.exit_condition",
+            "成新度折扣率",
+            "Condition rate",
+            lambda x: (
+                f"=MAX(0,MIN(1,1-({x.p('xl.last_held')}+1-"
+                f"{x.p(f'xl.phase_completion[{last}]')})/{x.i(ppy)}/{x.i('xl.exit_building_life')}))"
+            ),
+            unit="-",
+            fmt=PCT,
+        )  # a share of the replacement cost, not money
     if rx.lat_replacement_cost is not None:
         w.param("xl.exit_replacement", rx.lat_replacement_cost, "重置成本价", "Replacement cost")
     else:
-        b.constant(S, "xl.exit_replacement", "重置成本价", "Replacement cost",
-                   lambda x: f"={lat_cost(w, x, False)}")
-    b.constant(S, "xl.exit_land", "取得土地使用权支付的金额", "Land cost",
-               lambda x: f"={lat_cost(w, x, True)}")
+        b.constant(
+            S,
+            "xl.exit_replacement",
+            "重置成本价",
+            "Replacement cost",
+            lambda x: f"={lat_cost(w, x, False)}",
+        )
+    b.constant(
+        S,
+        "xl.exit_land",
+        "取得土地使用权支付的金额",
+        "Land cost",
+        lambda x: f"={lat_cost(w, x, True)}",
+    )
     given = (rx.lat_condition_rate is not None, rx.lat_replacement_cost is not None)
     _lat_lines(
         w,
@@ -166,13 +217,25 @@ def _lat_lines(w: ModelWriter, c: Template, rp: Template) -> None:
     and the tax; ``c`` and ``rp`` give the condition rate and the replacement cost."""
     b, S = w.book, "CashFlow"
     brackets = w.spec.tax.land_appreciation.brackets
-    b.row(S, "tax.exit_lat_deductions", "土地增值税扣除项目金额（退出，旧房转让）",
-          "LAT deductions on the exit (old property transfer)", lambda x: (
-              f"={x.p('reit.flag_exit')}*({rp(x)}*{c(x)}+{x.p('xl.exit_land')})+"
-              f"{x.p('tax.exit_surcharges')}+{x.p('tax.exit_stamp_duty')}"))
-    b.row(S, "tax.exit_lat_appreciation", "土地增值额（退出）", "Land appreciation on the exit",
-          lambda x: (f"={x.p('reit.value')}-{x.p('tax.exit_output_vat')}-"
-                     f"{x.p('tax.exit_lat_deductions')}"))
+    b.row(
+        S,
+        "tax.exit_lat_deductions",
+        "土地增值税扣除项目金额（退出，旧房转让）",
+        "LAT deductions on the exit (old property transfer)",
+        lambda x: (
+            f"={x.p('reit.flag_exit')}*({rp(x)}*{c(x)}+{x.p('xl.exit_land')})+"
+            f"{x.p('tax.exit_surcharges')}+{x.p('tax.exit_stamp_duty')}"
+        ),
+    )
+    b.row(
+        S,
+        "tax.exit_lat_appreciation",
+        "土地增值额（退出）",
+        "Land appreciation on the exit",
+        lambda x: (
+            f"={x.p('reit.value')}-{x.p('tax.exit_output_vat')}-{x.p('tax.exit_lat_deductions')}"
+        ),
+    )
 
     def pick(key: str) -> Template:
         def formula(x: At) -> str:
@@ -184,14 +247,36 @@ def _lat_lines(w: ModelWriter, c: Template, rp: Template) -> None:
                 if br.up_to is not None:
                     lo = x.i(f"xl.lat_up[{k}]")
             return "=" + "+".join(parts)
+
         return formula
 
-    b.row(S, "xl.exit_lat_rate", "适用税率（退出）", "Bracket rate (exit)", pick("lat_rate"),
-          unit="-", fmt=RATIO, total=False)
-    b.row(S, "xl.exit_lat_quick", "速算扣除系数（退出）", "Quick deduction (exit)",
-          pick("lat_quick"), unit="-", fmt=RATIO, total=False)
-    b.row(S, "tax.exit_lat", "土地增值税（退出）", "Land appreciation tax on the exit",
-          lambda x: (
-              f"={x.p('tax.exit_lat_appreciation')}*{x.p('xl.exit_lat_rate')}-"
-              f"{x.p('tax.exit_lat_deductions')}*{x.p('xl.exit_lat_quick')}"
-          ))
+    b.row(
+        S,
+        "xl.exit_lat_rate",
+        "适用税率（退出）",
+        "Bracket rate (exit)",
+        pick("lat_rate"),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    b.row(
+        S,
+        "xl.exit_lat_quick",
+        "速算扣除系数（退出）",
+        "Quick deduction (exit)",
+        pick("lat_quick"),
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    b.row(
+        S,
+        "tax.exit_lat",
+        "土地增值税（退出）",
+        "Land appreciation tax on the exit",
+        lambda x: (
+            f"={x.p('tax.exit_lat_appreciation')}*{x.p('xl.exit_lat_rate')}-"
+            f"{x.p('tax.exit_lat_deductions')}*{x.p('xl.exit_lat_quick')}"
+        ),
+    )

@@ -26,36 +26,96 @@ if TYPE_CHECKING:
 S = "Inputs"
 INTERNAL_FILL = PatternFill("solid", fgColor="EDEDED")
 INTERNAL_FONT = Font(color="595959")
-INTERNAL_TITLE = ("模型内部参数（由规格推导或由引擎求得，请重新运行 renewfin 而非修改） "
-                  "Engine-internal values (derived from the spec or by the engine: rerun "
-                  "renewfin rather than edit them)")
-INTERNAL = ("timeline.periods_per_year", "xl.n_periods", "xl.last_held_period", "xl.has_exit",
-            "xl.irr_guess", "xl.money", "xl.yuan", "xl.per_year", "xl.cost_factor",
-            "xl.surcharge_share", "xl.lpr_level", "xl.repay_start", "xl.maturity",
-            "xl.draw_weight", "xl.fund_draw_weight", "xl.fund_end", "xl.reit_end",
-            "xl.check_tol", "xl.capex_credit", "xl.coupons_per_year", "xl.weights_left",
-            "xl.dsra_from_plan", "xl.sizing_dscr")
+INTERNAL_TITLE = (
+    "模型内部参数（由规格推导或由引擎求得，请重新运行 renewfin 而非修改） "
+    "Engine-internal values (derived from the spec or by the engine: rerun "
+    "renewfin rather than edit them)"
+)
+INTERNAL = (
+    "timeline.periods_per_year",
+    "xl.n_periods",
+    "xl.last_held_period",
+    "xl.has_exit",
+    "xl.irr_guess",
+    "xl.money",
+    "xl.yuan",
+    "xl.per_year",
+    "xl.cost_factor",
+    "xl.surcharge_share",
+    "xl.lpr_level",
+    "xl.repay_start",
+    "xl.maturity",
+    "xl.draw_weight",
+    "xl.fund_draw_weight",
+    "xl.fund_end",
+    "xl.reit_end",
+    "xl.check_tol",
+    "xl.capex_credit",
+    "xl.coupons_per_year",
+    "xl.weights_left",
+    "xl.dsra_from_plan",
+    "xl.sizing_dscr",
+)
 """Path prefixes of the engine-internal values (and every vector of formulas)."""
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("时间与风险 Timeline and risks", ("timeline.", "risk.", "xl.first_year")),
     ("投资 Investment", ("investment[", "price_contingency.", "xl.capex_vat[", "xl.schedule[")),
-    ("收入 Revenues", ("revenues[", "xl.vat_rate[", "xl.ptax_rate[", "xl.growth_every[",
-                     "xl.end_year[", "xl.sales")),
+    (
+        "收入 Revenues",
+        (
+            "revenues[",
+            "xl.vat_rate[",
+            "xl.ptax_rate[",
+            "xl.growth_every[",
+            "xl.end_year[",
+            "xl.sales",
+        ),
+    ),
     ("运营成本 Operating costs", ("opex[", "xl.every[")),
-    ("税费与营运资金 Taxes and working capital", (
-        "tax.", "working_capital.", "xl.ptax_", "xl.carry_years", "xl.land_use_", "xl.stamp_",
-        "xl.vat_refund", "xl.deed_rate", "xl.holiday_", "xl.lat_", "xl.life[", "xl.tax_life[",
-        "xl.residual[", "xl.include_residual")),
-    ("财政资金 Fiscal funds", ("funding.fiscal_funds", "funding.government_payment",
-                           "xl.disburse[", "xl.subsidy_years[")),
+    (
+        "税费与营运资金 Taxes and working capital",
+        (
+            "tax.",
+            "working_capital.",
+            "xl.ptax_",
+            "xl.carry_years",
+            "xl.land_use_",
+            "xl.stamp_",
+            "xl.vat_refund",
+            "xl.deed_rate",
+            "xl.holiday_",
+            "xl.lat_",
+            "xl.life[",
+            "xl.tax_life[",
+            "xl.residual[",
+            "xl.include_residual",
+        ),
+    ),
+    (
+        "财政资金 Fiscal funds",
+        ("funding.fiscal_funds", "funding.government_payment", "xl.disburse[", "xl.subsidy_years["),
+    ),
     ("专项债 Special bonds", ("funding.special_bonds", "xl.bond_shares[", "xl.refi_tenor[")),
-    ("贷款 Loans", ("funding.loans", "funding.lpr", "xl.lpr_path", "xl.target_dscr[",
-                  "xl.weights[")),
-    ("基金与REITs退出 Fund and REIT exit", ("funding.fund.", "funding.reit_exit",
-                                       "funding.equity_instrument_cap", "xl.reit_", "xl.fund_",
-                                       "xl.reinvest_kept", "xl.disburse[fund]")),
-    ("现金与分配 Cash and distribution", ("funding.", "xl.profit_policy",
-                                     "xl.distributable_share", "xl.party_share[")),
+    (
+        "贷款 Loans",
+        ("funding.loans", "funding.lpr", "xl.lpr_path", "xl.target_dscr[", "xl.weights["),
+    ),
+    (
+        "基金与REITs退出 Fund and REIT exit",
+        (
+            "funding.fund.",
+            "funding.reit_exit",
+            "funding.equity_instrument_cap",
+            "xl.reit_",
+            "xl.fund_",
+            "xl.reinvest_kept",
+            "xl.disburse[fund]",
+        ),
+    ),
+    (
+        "现金与分配 Cash and distribution",
+        ("funding.", "xl.profit_policy", "xl.distributable_share", "xl.party_share["),
+    ),
     ("评价与契约 Evaluation and covenants", ("evaluation.", "xl.floor.")),
 )
 OTHER = "其他参数 Other parameters"
@@ -107,8 +167,10 @@ def regroup(w: ModelWriter) -> None:
             moved[int(what)] = k
     w.input_row = len(layout) + 2  # an input written later goes below the layout
     _remap_everything(w, moved)
-    snapshot = {r: [(c.column, c._value, copy(c._style), c.data_type) for c in cells]
-                for r, cells in rows.items()}
+    snapshot = {
+        r: [(c.column, c._value, copy(c._style), c.data_type) for c in cells]
+        for r, cells in rows.items()
+    }
     for key in [k for k in store if k[0] >= 2]:
         del store[key]
     internal = False

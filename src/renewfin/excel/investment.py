@@ -96,8 +96,7 @@ def _spending_profile_rows(w: ModelWriter, item: InvestmentItem) -> str:
     def position(x: At) -> str:
         start = x.p(f"xl.phase_start[{ph.name}]")
         dur = f"({x.p(f'xl.phase_completion[{ph.name}]')}-{start})"
-        return (f"=MIN(MAX(({x.p('time.period')}+1-{start})/{dur},0),1)*"
-                f"{x.i(years_path)}")
+        return f"=MIN(MAX(({x.p('time.period')}+1-{start})/{dur},0),1)*{x.i(years_path)}"
 
     def spent(x: At) -> str:
         p = x.p(f"xl.position[{item.name}]")
@@ -110,14 +109,35 @@ def _spending_profile_rows(w: ModelWriter, item: InvestmentItem) -> str:
     def profile(x: At) -> str:
         return f"={x.p(f'xl.spent[{item.name}]')}-{x.prev(f'xl.spent[{item.name}]')}"
 
-    b.row(SHEET, f"xl.position[{item.name}]", f"期末所处建设年份：{item.name}",
-          f"Construction years elapsed at the period end: {item.name}", position,
-          unit="-", fmt=RATIO, total=False)
-    b.row(SHEET, f"xl.spent[{item.name}]", f"期末累计支出比例：{item.name}",
-          f"Share spent by the period end: {item.name}", spent, unit="-", fmt=RATIO,
-          total=False)
-    b.row(SHEET, f"xl.profile[{item.name}]", f"支出比例：{item.name}",
-          f"Spend share: {item.name}", profile, unit="-", fmt=RATIO)
+    b.row(
+        SHEET,
+        f"xl.position[{item.name}]",
+        f"期末所处建设年份：{item.name}",
+        f"Construction years elapsed at the period end: {item.name}",
+        position,
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    b.row(
+        SHEET,
+        f"xl.spent[{item.name}]",
+        f"期末累计支出比例：{item.name}",
+        f"Share spent by the period end: {item.name}",
+        spent,
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
+    b.row(
+        SHEET,
+        f"xl.profile[{item.name}]",
+        f"支出比例：{item.name}",
+        f"Spend share: {item.name}",
+        profile,
+        unit="-",
+        fmt=RATIO,
+    )
     return ph.name
 
 
@@ -245,8 +265,13 @@ def _price_contingency_rows(w: ModelWriter, phase_of: PhaseOf) -> dict[str, list
         def price_contingency(x: At, parts: list[str] = parts) -> str:
             return "=(" + "+".join(x.p(p) for p in parts) + f")*{x.p('xl.pc_factor')}"
 
-        b.row(SHEET, f"xl.pc[{ph}]", f"涨价预备费（{ph}）", f"Price contingency ({ph})",
-              price_contingency)
+        b.row(
+            SHEET,
+            f"xl.pc[{ph}]",
+            f"涨价预备费（{ph}）",
+            f"Price contingency ({ph})",
+            price_contingency,
+        )
     b.row(
         SHEET,
         "capex.price_contingency",
@@ -287,8 +312,7 @@ def _deed_rows(w: ModelWriter) -> list[str]:
 
         def deed_row(x: At, n: str = n) -> str:
             return (
-                f"={x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})*"
-                f"{x.i('xl.deed_rate')}"
+                f"={x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})*{x.i('xl.deed_rate')}"
             )
 
         b.row(SHEET, f"xl.deed[{n}]", f"契税：{n}", f"Deed tax: {n}", deed_row)
@@ -335,8 +359,13 @@ def _total_rows(w: ModelWriter, deeds: list[str]) -> None:
             def category_total(x: At, names: list[str] = names) -> str:
                 return "=" + "+".join(x.p(f"capex.item[{n}]") for n in names)
 
-            b.row(SHEET, f"capex.category[{cat.value}]", CATEGORY_ZH[cat],
-                  cat.value.replace("_", " "), category_total)
+            b.row(
+                SHEET,
+                f"capex.category[{cat.value}]",
+                CATEGORY_ZH[cat],
+                cat.value.replace("_", " "),
+                category_total,
+            )
 
 
 def _input_vat_rows(w: ModelWriter) -> None:
@@ -355,9 +384,15 @@ def _input_vat_rows(w: ModelWriter) -> None:
         def vat_share(x: At, n: str = n) -> str:
             return f"={credited_per_gross(x, n)}"
 
-        b.constant(SHEET, f"xl.capex_vat_share[{n}]", f"可抵扣进项税占含税投资比例：{n}",
-                   f"Creditable input VAT per unit of gross cost: {n}", vat_share, unit="-",
-                   fmt="0.000000")
+        b.constant(
+            SHEET,
+            f"xl.capex_vat_share[{n}]",
+            f"可抵扣进项税占含税投资比例：{n}",
+            f"Creditable input VAT per unit of gross cost: {n}",
+            vat_share,
+            unit="-",
+            fmt="0.000000",
+        )
     b.row(
         SHEET,
         "capex.input_vat",
@@ -365,8 +400,9 @@ def _input_vat_rows(w: ModelWriter) -> None:
         "Creditable input VAT in construction investment",
         lambda x: (
             "="
-            + "+".join(f"{x.p(f'capex.item[{n}]')}*{x.p(f'xl.capex_vat_share[{n}]')}"
-                       for n in items)
+            + "+".join(
+                f"{x.p(f'capex.item[{n}]')}*{x.p(f'xl.capex_vat_share[{n}]')}" for n in items
+            )
         ),
     )
     handed = [it.name for it in w.spec.investment if not it.ownership.kept]
@@ -428,8 +464,13 @@ def _original_value_rows(
         def original_value(x: At, terms: list[Template] = terms) -> str:
             return "=" + "+".join(t(x) for t in terms)
 
-        b.constant(SHEET, f"xl.ov[{cls}|{ph}]", f"原值：{cls}（{ph}）",
-                   f"Original value: {cls} ({ph})", original_value)
+        b.constant(
+            SHEET,
+            f"xl.ov[{cls}|{ph}]",
+            f"原值：{cls}（{ph}）",
+            f"Original value: {cls} ({ph})",
+            original_value,
+        )
     b.constant(
         SHEET,
         "xl.ov_total",

@@ -43,8 +43,13 @@ def _lat_params(w: ModelWriter, rates: TaxRates, subject: list[RevenueStream]) -
     lat = w.spec.tax.land_appreciation
     P = w.param
     P("xl.lat_prepayment", rates.lat_prepayment, "土地增值税预征率", "LAT prepayment rate")
-    P("xl.lat_lag", lat.settlement_lag_years, "清算滞后年数",
-      "Years from the last sale to settlement", "yr")
+    P(
+        "xl.lat_lag",
+        lat.settlement_lag_years,
+        "清算滞后年数",
+        "Years from the last sale to settlement",
+        "yr",
+    )
     P("xl.lat_cost_share", lat.cost_share, "扣除成本分摊比例", "Share of cost attributable")
     P("xl.lat_expense_rate", lat.expense_rate, "开发费用扣除比例", "Development-expense rate")
     P("xl.lat_uplift", float(lat.developer_uplift), "加计扣除（1 = 是）", "20 % uplift (1 = yes)")
@@ -106,9 +111,7 @@ def _lat_base_rows(w: ModelWriter, subject: list[RevenueStream]) -> None:
         "xl.lat_cost",
         "取得土地及开发成本（分摊）",
         "Land and development cost attributable",
-        lambda x: (
-            f"={x.i('xl.lat_cost_share')}*({lat_cost(w, x, True)}+{lat_cost(w, x, False)})"
-        ),
+        lambda x: f"={x.i('xl.lat_cost_share')}*({lat_cost(w, x, True)}+{lat_cost(w, x, False)})",
     )
     b.constant(
         S,
@@ -141,12 +144,18 @@ def _lat_bracket_rows(w: ModelWriter) -> None:
         X, D = x.p("xl.lat_x"), x.p("xl.lat_deductions")
         lo = "0" if k == 0 else x.i(f"xl.lat_up[{k - 1}]")
         up = f"({X}>0)" if brackets[k].up_to is None else f"({X}<={x.i(f'xl.lat_up[{k}]')}*{D})"
-        return (f"=({X}>{lo}*{D})*{up}*({X}*{x.i(f'xl.lat_rate[{k}]')}-"
-                f"{D}*{x.i(f'xl.lat_quick[{k}]')})")
+        return (
+            f"=({X}>{lo}*{D})*{up}*({X}*{x.i(f'xl.lat_rate[{k}]')}-{D}*{x.i(f'xl.lat_quick[{k}]')})"
+        )
 
     for k in range(len(brackets)):
-        b.constant(S, f"xl.lat_bracket[{k}]", f"第{k + 1}级税额（增值率在本级时）",
-                   f"Tax if in bracket {k + 1}", functools.partial(bracket, k=k))
+        b.constant(
+            S,
+            f"xl.lat_bracket[{k}]",
+            f"第{k + 1}级税额（增值率在本级时）",
+            f"Tax if in bracket {k + 1}",
+            functools.partial(bracket, k=k),
+        )
 
     def due(x: At) -> str:
         """The LAT due: the bracket taxes summed, nil if the ordinary-housing exemption holds."""

@@ -231,9 +231,16 @@ def _profile(w: ModelWriter, k: int) -> Callable[[At], str]:
                 f"{x.v(f'xl.weights_left[{ln.name}]')},{idx}),1E-300)"
             )
 
-        w.book.row(F, share, f"应还比例（占期初余额）：{ln.name}",
-                   f"Share of the opening balance due: {ln.name}", weight, unit="-",
-                   fmt="0.000000", total=False)
+        w.book.row(
+            F,
+            share,
+            f"应还比例（占期初余额）：{ln.name}",
+            f"Share of the opening balance due: {ln.name}",
+            weight,
+            unit="-",
+            fmt="0.000000",
+            total=False,
+        )
 
     def f(x: At) -> str:
         rs, mat = x.i(f"xl.repay_start[{ln.name}]"), x.i(f"xl.maturity[{ln.name}]")
@@ -309,8 +316,13 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         if sized in b.inputs:  # a sculpted loan is sized on the DSCR it is sculpted to
             derived_input(w, f"xl.target_dscr[{ln.name}]", f"={b.input_ref(sized)}")
     for p in PROFILES[ln.repayment].inputs:  # the profile's own inputs (its formula reads them)
-        w.param(f"{at}.{p.field}", getattr(ln, p.field), f"{p.zh}：{ln.name}",
-                f"{p.en}: {ln.name}", p.unit)
+        w.param(
+            f"{at}.{p.field}",
+            getattr(ln, p.field),
+            f"{p.zh}：{ln.name}",
+            f"{p.en}: {ln.name}",
+            p.unit,
+        )
     if ln.cash_sweep > 0:
         w.param(
             f"{at}.cash_sweep",
@@ -478,10 +490,22 @@ def _tenor_inputs(w: ModelWriter, ln: Loan, repay_start: int, maturity: int) -> 
     the first phase's start, plus the grace or the tenor in whole periods)."""
     b = w.book
     at = f"funding.loans[{ln.name}]"
-    w.param(f"{at}.grace_years", ln.grace_years, f"宽限期：{ln.name}", f"Grace: {ln.name}",
-            "年 yr", "interest only from financial close; repayment starts after it")
-    w.param(f"{at}.tenor_years", ln.tenor_years, f"贷款期限：{ln.name}", f"Tenor: {ln.name}",
-            "年 yr", "from financial close (the first phase's start) to maturity")
+    w.param(
+        f"{at}.grace_years",
+        ln.grace_years,
+        f"宽限期：{ln.name}",
+        f"Grace: {ln.name}",
+        "年 yr",
+        "interest only from financial close; repayment starts after it",
+    )
+    w.param(
+        f"{at}.tenor_years",
+        ln.tenor_years,
+        f"贷款期限：{ln.name}",
+        f"Tenor: {ln.name}",
+        "年 yr",
+        "from financial close (the first phase's start) to maturity",
+    )
     starts = ",".join(
         f"'{b.cells[f'xl.phase_start[{p.name}]'].sheet}'!$E$"
         f"{b.cells[f'xl.phase_start[{p.name}]'].row}"
@@ -492,10 +516,17 @@ def _tenor_inputs(w: ModelWriter, ln: Loan, repay_start: int, maturity: int) -> 
         ("xl.repay_start", "grace_years", repay_start, "首个还款期", "First repayment period"),
         ("xl.maturity", "tenor_years", maturity, "到期期数", "Maturity period"),
     ):
-        w.param(f"{path}[{ln.name}]", value, f"{zh}：{ln.name}", f"{en}: {ln.name}",
-                "期 period", f"formula: financial close + {years.replace('_', ' ')}")
-        derived_input(w, f"{path}[{ln.name}]",
-                 f"=MIN({starts})+ROUND({b.input_ref(f'{at}.{years}')}*{ppy},0)")
+        w.param(
+            f"{path}[{ln.name}]",
+            value,
+            f"{zh}：{ln.name}",
+            f"{en}: {ln.name}",
+            "期 period",
+            f"formula: financial close + {years.replace('_', ' ')}",
+        )
+        derived_input(
+            w, f"{path}[{ln.name}]", f"=MIN({starts})+ROUND({b.input_ref(f'{at}.{years}')}*{ppy},0)"
+        )
 
 
 def _drawings(w: ModelWriter, k: int, r: Template) -> None:
@@ -557,9 +588,7 @@ def _drawings(w: ModelWriter, k: int, r: Template) -> None:
             (lambda x: f"={avail(x)}*({x.p(f'{key}.interest')}-{x.p(f'{key}.subsidy')})")
             if paid
             else (
-                lambda x: (
-                    f"={avail(x)}*MAX({keep(x)}*{x.p(f'xl.int_open[{n}]')}-{headroom(x)},0)"
-                )
+                lambda x: f"={avail(x)}*MAX({keep(x)}*{x.p(f'xl.int_open[{n}]')}-{headroom(x)},0)"
             ),
         ),
         (
@@ -583,9 +612,7 @@ def _drawings(w: ModelWriter, k: int, r: Template) -> None:
         f"xl.used[{n}]",
         f"已用额度：{n}",
         f"Facility used: {n}",
-        lambda x: (
-            f"={x.prev(f'xl.used[{n}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}"
-        ),
+        lambda x: f"={x.prev(f'xl.used[{n}]')}+{x.p(f'{key}.draw')}+{x.p(f'{key}.capitalised')}",
         total=False,
     )
 

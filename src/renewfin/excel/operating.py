@@ -23,11 +23,24 @@ def concession_term_row(w: ModelWriter) -> str:
     if id not in w.book.cells:
         gp = w.spec.funding.government_payment
         assert gp is not None and gp.term_years is not None
-        w.param("funding.government_payment.term_years", gp.term_years, "特许经营期限",
-                "Concession term", "yr")
-        w.book.row("Opex", id, "特许经营期内", "Within the concession term", lambda x: (
-            f"=({x.p('time.period')}<MIN(ROUND({x.i('funding.government_payment.term_years')}"
-            f"*{x.i('timeline.periods_per_year')},0),{x.i('xl.n_periods')}))*1"), total=False)
+        w.param(
+            "funding.government_payment.term_years",
+            gp.term_years,
+            "特许经营期限",
+            "Concession term",
+            "yr",
+        )
+        w.book.row(
+            "Opex",
+            id,
+            "特许经营期内",
+            "Within the concession term",
+            lambda x: (
+                f"=({x.p('time.period')}<MIN(ROUND({x.i('funding.government_payment.term_years')}"
+                f"*{x.i('timeline.periods_per_year')},0),{x.i('xl.n_periods')}))*1"
+            ),
+            total=False,
+        )
     return id
 
 
@@ -59,7 +72,8 @@ def depreciation_rows(w: ModelWriter) -> None:
                 f"{key}[{cls}|{ph}]",
                 f"{zh}：{cls}（{ph}）",
                 f"{en}: {cls} ({ph})",
-                _inventory_charge(ov) if c.inventory
+                _inventory_charge(ov)
+                if c.inventory
                 else _straight_line(ov, ph, cls, life_key, running),
             )
     written_off, tax_off = _hand_back_rows(w, running)
@@ -85,16 +99,33 @@ def depreciation_rows(w: ModelWriter) -> None:
         "dep.total",
         "折旧摊销合计",
         "Depreciation and amortisation",
-        lambda x: "=" + ("+".join([*(x.p(f"dep.class[{c}]") for c in classes),
-                                   *(x.p(i) for i in written_off)]) or "0"),
+        lambda x: (
+            "="
+            + (
+                "+".join(
+                    [*(x.p(f"dep.class[{c}]") for c in classes), *(x.p(i) for i in written_off)]
+                )
+                or "0"
+            )
+        ),
     )
     b.row(
         S,
         "dep_tax.total",
         "税法折旧摊销（融资前）",
         "Depreciation for income tax (before financing costs)",
-        lambda x: "=" + ("+".join([*(x.p(f"xl.dep_tax[{c}|{p}]") for c, p in w.groups),
-                                   *(x.p(i) for i in tax_off)]) or "0"),
+        lambda x: (
+            "="
+            + (
+                "+".join(
+                    [
+                        *(x.p(f"xl.dep_tax[{c}|{p}]") for c, p in w.groups),
+                        *(x.p(i) for i in tax_off),
+                    ]
+                )
+                or "0"
+            )
+        ),
     )
     b.row(
         S,
@@ -184,12 +215,24 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
             )
 
         for id, zh, en, f in (
-            (f"xl.{key}.open{v}", f"第{v}年亏损年初余额", f"Loss of year {v} at the year start",
-             opening),
-            (f"xl.{key}.left{v}", f"可弥补余额（{v}年前）", f"Profit left before vintage {v}",
-             left),
-            (f"xl.{key}.used{v}", f"本年累计弥补第{v}年亏损", f"Loss of year {v} used to date",
-             used),
+            (
+                f"xl.{key}.open{v}",
+                f"第{v}年亏损年初余额",
+                f"Loss of year {v} at the year start",
+                opening,
+            ),
+            (
+                f"xl.{key}.left{v}",
+                f"可弥补余额（{v}年前）",
+                f"Profit left before vintage {v}",
+                left,
+            ),
+            (
+                f"xl.{key}.used{v}",
+                f"本年累计弥补第{v}年亏损",
+                f"Loss of year {v} used to date",
+                used,
+            ),
         ):
             b.row(S, id, zh, en, f, total=False)
     b.row(
@@ -250,8 +293,7 @@ def _straight_line(
         t = x.p("time.period")
         used = f"MIN(MAX(MIN({t}+1,{start}+{life})-MAX({t},{start}),0),1)"
         term = "" if running is None else f"*{x.p(running)}"
-        return (f"={x.p('flag.held')}{term}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/"
-                f"{life}*{used}")
+        return f"={x.p('flag.held')}{term}*{x.p(ov)}*(1-{x.i(f'xl.residual[{cls}]')})/{life}*{used}"
 
     return formula
 
@@ -269,8 +311,7 @@ def hand_back_term(w: ModelWriter) -> str | None:
 def _written_off(ov: str, charge: str, running: str) -> Template:
     """The original value ``ov`` less the charge ``charge`` to date, in the last period the
     term flag row ``running`` is 1 (renewfin.core.depreciation._hand_back), else 0."""
-    return lambda x: (f"=({x.p(ov)}-SUM({x.upto(charge)}))*"
-                      f"({x.p(running)}-{x.at(running, 1)})")
+    return lambda x: f"=({x.p(ov)}-SUM({x.upto(charge)}))*({x.p(running)}-{x.at(running, 1)})"
 
 
 def _hand_back_rows(w: ModelWriter, running: str | None) -> tuple[list[str], list[str]]:
@@ -288,14 +329,22 @@ def _hand_back_rows(w: ModelWriter, running: str | None) -> tuple[list[str], lis
         assert running is not None
         for key, out, zh in (("xl.dep", book, "账面"), ("xl.dep_tax", tax, "税法")):
             id = f"{key}_off[{cls}|{ph}]"
-            b.row(S, id, f"期满移交转销（{zh}）：{cls}（{ph}）",
-                  f"Written off at the hand-back ({'book' if zh == '账面' else 'tax'}): "
-                  f"{cls} ({ph})",
-                  _written_off(f"xl.ov[{cls}|{ph}]", f"{key}[{cls}|{ph}]", running))
+            b.row(
+                S,
+                id,
+                f"期满移交转销（{zh}）：{cls}（{ph}）",
+                f"Written off at the hand-back ({'book' if zh == '账面' else 'tax'}): {cls} ({ph})",
+                _written_off(f"xl.ov[{cls}|{ph}]", f"{key}[{cls}|{ph}]", running),
+            )
             out.append(id)
     if concession_of(spec) is not None:
-        b.row(S, "dep.hand_back", "期满移交资产净值转销", "Net book value written off at "
-              "the hand-back", lambda x: "=" + ("+".join(x.p(i) for i in book) or "0"))
+        b.row(
+            S,
+            "dep.hand_back",
+            "期满移交资产净值转销",
+            "Net book value written off at the hand-back",
+            lambda x: "=" + ("+".join(x.p(i) for i in book) or "0"),
+        )
     return book, tax
 
 
@@ -405,11 +454,20 @@ def subsidy_rows(w: ModelWriter) -> None:
         at = f"funding.fiscal_funds[{f.name}]"
 
         def first(x: At, at: str = at) -> str:
-            return (f"={x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
-                    f"{x.i(ppy)},0)")
+            return (
+                f"={x.p(f'xl.phase_completion[{last}]')}+ROUND({x.i(at + '.start_year')}*"
+                f"{x.i(ppy)},0)"
+            )
 
-        b.constant(S, f"xl.subsidy_start[{f.name}]", f"补贴起始期：{f.name}",
-                   f"First subsidy period: {f.name}", first, unit="-", fmt=FLAG)
+        b.constant(
+            S,
+            f"xl.subsidy_start[{f.name}]",
+            f"补贴起始期：{f.name}",
+            f"First subsidy period: {f.name}",
+            first,
+            unit="-",
+            fmt=FLAG,
+        )
 
         def g(x: At, at: str = at, f=f) -> str:  # type: ignore[no-untyped-def]
             start = x.p(f"xl.subsidy_start[{f.name}]")
@@ -465,8 +523,15 @@ def working_capital_rows(w: ModelWriter) -> None:
     before_end = lambda x: f"({x.p('time.period')}<{x.p('xl.last_held')})"
     for key, field, zh, en, base, _sign in ITEMS:
         path = f"working_capital.{field}"
-        w.param(path, getattr(spec.working_capital, field), f"{zh}最低周转天数",
-                f"{en}: minimum turnover days", "d", low=0, high=360)
+        w.param(
+            path,
+            getattr(spec.working_capital, field),
+            f"{zh}最低周转天数",
+            f"{en}: minimum turnover days",
+            "d",
+            low=0,
+            high=360,
+        )
         b.row(
             S,
             f"wc.{key}",
@@ -480,8 +545,9 @@ def working_capital_rows(w: ModelWriter) -> None:
         "wc.level",
         "流动资金（余额）",
         "Working capital",
-        lambda x: "=" + "".join(
-            f"{'+' if sign > 0 else '-'}{x.p(f'wc.{key}')}" for key, *_, sign in ITEMS
+        lambda x: (
+            "="
+            + "".join(f"{'+' if sign > 0 else '-'}{x.p(f'wc.{key}')}" for key, *_, sign in ITEMS)
         ),
         total=False,
     )

@@ -72,10 +72,15 @@ def _payback(w: ModelWriter, flows: str, key: str, discount: str | None = None) 
         total=False,
     )
     last = f"xl.last_negative[{key}]"
-    b.constant(M, last, f"累计为负的最后一期：{key}",
-               f"Last period with a negative cumulative: {key}",
-               lambda x: f"=SUMPRODUCT(MAX(({x.row_range(cum)}<0)*{x.row_range('time.period')}))",
-               unit="-", fmt=FLAG)
+    b.constant(
+        M,
+        last,
+        f"累计为负的最后一期：{key}",
+        f"Last period with a negative cumulative: {key}",
+        lambda x: f"=SUMPRODUCT(MAX(({x.row_range(cum)}<0)*{x.row_range('time.period')}))",
+        unit="-",
+        fmt=FLAG,
+    )
     w.metric_formula(
         key,
         lambda x: (
@@ -160,8 +165,13 @@ def metrics(w: ModelWriter) -> None:
     _payback(w, "cf.project.after_tax", "discounted_payback", "evaluation.discount_rate")
     W("total_project_investment", lambda x: f"=SUM({x.row_range('invest.project_total')})")
     W("idc", lambda x: f"=SUM({x.row_range('finance.interest_capitalised')})")
-    _owners_irr(w, guess, "equity_irr", ("xl.owners", "股东现金流", "Shareholders' cash flow"),
-                lambda x: f"=-{x.p('equity.shareholders_in')}+{owners_cash(x)}")
+    _owners_irr(
+        w,
+        guess,
+        "equity_irr",
+        ("xl.owners", "股东现金流", "Shareholders' cash flow"),
+        lambda x: f"=-{x.p('equity.shareholders_in')}+{owners_cash(x)}",
+    )
     W("equity_npv", lambda x: f"={_npv(x, 'evaluation.equity_discount_rate', 'xl.owners')}")
     if "reit.reinvested" in b.cells:
         _other_reinvestment_convention(w, guess)
@@ -198,8 +208,11 @@ def _other_reinvestment_convention(w: ModelWriter, guess: Callable[[str], str]) 
         w,
         guess,
         "equity_irr_other_convention",
-        ("xl.owners_other", "股东现金流（再投资另一口径）",
-         "Shareholders' cash flow, reinvestment treated the other way"),
+        (
+            "xl.owners_other",
+            "股东现金流（再投资另一口径）",
+            "Shareholders' cash flow, reinvestment treated the other way",
+        ),
         lambda x: f"={x.p('xl.owners')}+(2*{x.i('xl.reinvest_kept')}-1)*{x.p('reit.reinvested')}",
     )
 
@@ -285,8 +298,7 @@ def _parties(w: ModelWriter, guess: Callable[[str], str]) -> None:
 
         def at_risk(x: At) -> str:
             return (
-                f"({paid_in(x)}>=0.001*MAX(ABS(SUM({x.row_range('invest.project_total')})),"
-                "1E-12))"
+                f"({paid_in(x)}>=0.001*MAX(ABS(SUM({x.row_range('invest.project_total')})),1E-12))"
             )
 
         def party_irr(x: At, row: str = row, g: str = g) -> str:
@@ -309,8 +321,12 @@ def _capital(w: ModelWriter) -> None:
 
     fund = spec.funding.fund
     if fund is not None:
-        w.param("xl.fund_capital_share", 1.0 - fund.debt_like_share, "基金计入资本金比例",
-                "Share of the fund counted as capital (not 明股实债)")
+        w.param(
+            "xl.fund_capital_share",
+            1.0 - fund.debt_like_share,
+            "基金计入资本金比例",
+            "Share of the fund counted as capital (not 明股实债)",
+        )
     fund_capital = lambda x: (
         f"{x.i('xl.fund_capital_share')}*SUM({x.row_range('fund.contribution')})"
     )
@@ -338,8 +354,13 @@ def _capital(w: ModelWriter) -> None:
                 )
         return "+".join(parts)
 
-    w.book.constant(M, "xl.capital_total", "项目资本金合计", "Project capital (资本金) in all",
-                    lambda x: f"={capital(x)}")
+    w.book.constant(
+        M,
+        "xl.capital_total",
+        "项目资本金合计",
+        "Project capital (资本金) in all",
+        lambda x: f"={capital(x)}",
+    )
     cap = lambda x: x.p("xl.capital_total")
     W(
         "capital_ratio",
@@ -349,9 +370,10 @@ def _capital(w: ModelWriter) -> None:
         ),
     )
     if fund is not None:
-        W("equity_instrument_share", lambda x: (
-            f"=IF(ABS({cap(x)})>1E-12,{fund_capital(x)}/{cap(x)},{NA})"
-        ))
+        W(
+            "equity_instrument_share",
+            lambda x: f"=IF(ABS({cap(x)})>1E-12,{fund_capital(x)}/{cap(x)},{NA})",
+        )
     W("sponsor_equity", lambda x: f"=SUM({x.row_range('equity.sponsor')})")
     W("fiscal_outlay", lambda x: f"=SUM({x.row_range('fiscal.total')})")
     W(
@@ -389,8 +411,11 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
     W = w.metric_formula
     ownership = rx.asset_type.value == "ownership"
     # the floor its eligibility test reads: the yield of an ownership asset, else the IRR
-    floor = (("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield")
-             if ownership else ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR"))
+    floor = (
+        ("xl.reit_min_yield", rx.min_distribution_rate, "最低分派率", "Minimum yield")
+        if ownership
+        else ("xl.reit_min_irr", rx.min_irr, "最低IRR", "Minimum IRR")
+    )
     for path, value, zh, en in (
         ("xl.reit_min_years", rx.min_operating_years, "最短运营年限", "Minimum years"),
         floor,
@@ -431,8 +456,15 @@ def _reit(w: ModelWriter, guess: Callable[[str], str]) -> None:
                 f"{x.row_range(f'xl.reit_year{y}')})/{x.p('xl.reit_value')},{NA})"
             )
 
-        b.constant(M, f"xl.reit_yield[{y}]", f"退出后第{y + 1}年分派率",
-                   f"Distribution yield, year {y + 1} after exit", year_yield, unit="-", fmt=PCT)
+        b.constant(
+            M,
+            f"xl.reit_yield[{y}]",
+            f"退出后第{y + 1}年分派率",
+            f"Distribution yield, year {y + 1} after exit",
+            year_yield,
+            unit="-",
+            fmt=PCT,
+        )
     rate = lambda x, y: x.p(f"xl.reit_yield[{y}]")
     W("reit_exit_value", lambda x: f"={x.p('xl.reit_value')}")
     W("reit_distribution_yield", lambda x: f"={rate(x, 0)}")

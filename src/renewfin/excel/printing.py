@@ -83,8 +83,9 @@ def plan_pages(
         sizes = [n // pages + (1 if k < n % pages else 0) for k in range(pages)]
         ends = [sum(sizes[: k + 1]) for k in range(pages)]
         starts = [0, *ends[:-1]]
-        need = titles + max((sum(columns[a:b]) for a, b in zip(starts, ends, strict=True)),
-                            default=0.0)
+        need = titles + max(
+            (sum(columns[a:b]) for a, b in zip(starts, ends, strict=True)), default=0.0
+        )
         scale = min(100, int(100 * printable / need)) if need > 0 else 100
         planned = (max(scale, 10), [e - 1 for e in ends[:-1]])  # 10 %: the least allowed
         if scale >= floor:

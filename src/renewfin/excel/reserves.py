@@ -116,8 +116,13 @@ def _dsra_funding(w: ModelWriter, plan_funds: bool) -> None:
     (``plan_funds``; a zero row when the reserve is funded from cash) [money]."""
     b = w.book
     if plan_funds:  # read by the funding row only (from cash it is a zero row)
-        w.param("xl.dsra_from_plan", 1.0, "偿债准备金由建设期资金计提", "DSRA funded at "
-                "completion by the funding plan (1 = yes)", "-")
+        w.param(
+            "xl.dsra_from_plan",
+            1.0,
+            "偿债准备金由建设期资金计提",
+            "DSRA funded at completion by the funding plan (1 = yes)",
+            "-",
+        )
     b.row(
         F,
         "xl.completion",
@@ -135,10 +140,14 @@ def _dsra_funding(w: ModelWriter, plan_funds: bool) -> None:
         "xl.dsra_fund",
         "建设期末计提偿债准备金",
         "DSRA funded at completion",
-        (lambda x: (
-            f"={x.i('xl.dsra_from_plan')}*{x.p('xl.completion')}*MAX({x.p('xl.dsra_target')}-"
-            f"{x.prev('cash.dsra_balance')},0)"
-        )) if plan_funds else (lambda x: "=0"),
+        (
+            lambda x: (
+                f"={x.i('xl.dsra_from_plan')}*{x.p('xl.completion')}*MAX({x.p('xl.dsra_target')}-"
+                f"{x.prev('cash.dsra_balance')},0)"
+            )
+        )
+        if plan_funds
+        else (lambda x: "=0"),
     )
 
 
@@ -266,8 +275,16 @@ def _capitalisation_share(w: ModelWriter) -> None:
     (renewfin.instruments.reserve.capitalisation_share)."""
     b, phases = w.book, w.spec.timeline.phases
     if len(phases) < 2:
-        b.row(F, "xl.cap_share", "建设期利息资本化比例", "Share of construction interest "
-              "capitalised", lambda x: "=1", unit="-", fmt=RATIO, total=False)
+        b.row(
+            F,
+            "xl.cap_share",
+            "建设期利息资本化比例",
+            "Share of construction interest capitalised",
+            lambda x: "=1",
+            unit="-",
+            fmt=RATIO,
+            total=False,
+        )
         return
     for ph, rows in _phase_of(w).items():
 
@@ -277,10 +294,21 @@ def _capitalisation_share(w: ModelWriter) -> None:
         def phase_cum(x: At, ph: str = ph) -> str:
             return f"={x.prev(f'xl.phase_cum[{ph}]')}+{x.p(f'capex.phase[{ph}]')}"
 
-        b.row(F, f"capex.phase[{ph}]", f"建设投资：{ph}", f"Construction investment: {ph}",
-              phase_capex)
-        b.row(F, f"xl.phase_cum[{ph}]", f"累计建设投资：{ph}", f"Investment to date: {ph}",
-              phase_cum, total=False)
+        b.row(
+            F,
+            f"capex.phase[{ph}]",
+            f"建设投资：{ph}",
+            f"Construction investment: {ph}",
+            phase_capex,
+        )
+        b.row(
+            F,
+            f"xl.phase_cum[{ph}]",
+            f"累计建设投资：{ph}",
+            f"Investment to date: {ph}",
+            phase_cum,
+            total=False,
+        )
     names = [p.name for p in phases]
 
     def share(x: At) -> str:
@@ -290,8 +318,16 @@ def _capitalisation_share(w: ModelWriter) -> None:
         )
         return f"=IF({total}>1E-12,({building})/({total}),1)"
 
-    b.row(F, "xl.cap_share", "建设期利息资本化比例", "Share of construction interest capitalised",
-          share, unit="-", fmt=RATIO, total=False)
+    b.row(
+        F,
+        "xl.cap_share",
+        "建设期利息资本化比例",
+        "Share of construction interest capitalised",
+        share,
+        unit="-",
+        fmt=RATIO,
+        total=False,
+    )
 
 
 def _maintenance_reserve(w: ModelWriter) -> None:
@@ -303,33 +339,94 @@ def _maintenance_reserve(w: ModelWriter) -> None:
     b, n = w.book, w.spec.n_periods
     t = lambda x: x.p("time.period")
     rows: list[tuple[str, str, str, Callable[[At], str], bool]] = [
-        ("xl.mm_on", "运营期标志（准备金）", "In operation (reserve)",
-         lambda x: f"=(1-{x.p('flag.construction')})*{x.p('flag.held')}", False),
-        ("xl.mm_cost", "大中修费用（准备金覆盖）", "Cyclical costs reserved for",
-         lambda x: "=" + sum_rows(x, [f"opex.item[{i}]" for i in mmra_items(w.spec)])
-         + f"*{x.p('xl.mm_on')}", True),
-        ("xl.mm_occ", "大中修发生标志", "Occurrence",
-         lambda x: f"=({x.p('xl.mm_cost')}>0)*1", False),
-        ("xl.mm_break", "分段标志", "Break (occurrence or not in operation)",
-         lambda x: f"=MAX({x.p('xl.mm_occ')},1-{x.p('xl.mm_on')})", False),
-        ("xl.mm_last", "上一分段期", "Last break before",
-         lambda x: (f"=IF({t(x)}=0,-1,IF({x.prev('xl.mm_break')}=1,{t(x)}-1,"
-                    f"{x.prev('xl.mm_last')}))"), False),
-        ("xl.mm_next", "下一分段期", "Next break after",
-         lambda x: (f"=IF({t(x)}={n - 1},{n},IF({x.at('xl.mm_break', 1)}=1,{t(x)}+1,"
-                    f"{x.at('xl.mm_next', 1)}))"), False),
-        ("xl.mm_ahead", "下一次大中修费用", "Cost of the next occurrence",
-         lambda x: (f"=IF({t(x)}={n - 1},0,IF({x.at('xl.mm_break', 1)}=1,"
-                    f"{x.at('xl.mm_occ', 1)}*{x.at('xl.mm_cost', 1)},{x.at('xl.mm_ahead', 1)}))"),
-         False),
-        ("reserve.mmra.contribution", "大中修准备金计提", "MMRA contribution",
-         lambda x: (f"={x.p('xl.mm_on')}*(1-{x.p('xl.mm_occ')})*{x.p('xl.mm_ahead')}/MAX("
-                    f"{x.p('xl.mm_next')}-{x.p('xl.mm_last')}-1,1)"), True),
-        ("reserve.mmra.release", "大中修准备金使用", "MMRA release",
-         lambda x: f"={x.p('xl.mm_occ')}*{x.prev('reserve.mmra.balance')}", True),
-        ("reserve.mmra.balance", "大中修准备金余额", "Maintenance reserve (MMRA) balance",
-         lambda x: (f"={x.prev('reserve.mmra.balance')}+{x.p('reserve.mmra.contribution')}-"
-                    f"{x.p('reserve.mmra.release')}"), False),
+        (
+            "xl.mm_on",
+            "运营期标志（准备金）",
+            "In operation (reserve)",
+            lambda x: f"=(1-{x.p('flag.construction')})*{x.p('flag.held')}",
+            False,
+        ),
+        (
+            "xl.mm_cost",
+            "大中修费用（准备金覆盖）",
+            "Cyclical costs reserved for",
+            lambda x: (
+                "="
+                + sum_rows(x, [f"opex.item[{i}]" for i in mmra_items(w.spec)])
+                + f"*{x.p('xl.mm_on')}"
+            ),
+            True,
+        ),
+        (
+            "xl.mm_occ",
+            "大中修发生标志",
+            "Occurrence",
+            lambda x: f"=({x.p('xl.mm_cost')}>0)*1",
+            False,
+        ),
+        (
+            "xl.mm_break",
+            "分段标志",
+            "Break (occurrence or not in operation)",
+            lambda x: f"=MAX({x.p('xl.mm_occ')},1-{x.p('xl.mm_on')})",
+            False,
+        ),
+        (
+            "xl.mm_last",
+            "上一分段期",
+            "Last break before",
+            lambda x: (
+                f"=IF({t(x)}=0,-1,IF({x.prev('xl.mm_break')}=1,{t(x)}-1,{x.prev('xl.mm_last')}))"
+            ),
+            False,
+        ),
+        (
+            "xl.mm_next",
+            "下一分段期",
+            "Next break after",
+            lambda x: (
+                f"=IF({t(x)}={n - 1},{n},IF({x.at('xl.mm_break', 1)}=1,{t(x)}+1,"
+                f"{x.at('xl.mm_next', 1)}))"
+            ),
+            False,
+        ),
+        (
+            "xl.mm_ahead",
+            "下一次大中修费用",
+            "Cost of the next occurrence",
+            lambda x: (
+                f"=IF({t(x)}={n - 1},0,IF({x.at('xl.mm_break', 1)}=1,"
+                f"{x.at('xl.mm_occ', 1)}*{x.at('xl.mm_cost', 1)},{x.at('xl.mm_ahead', 1)}))"
+            ),
+            False,
+        ),
+        (
+            "reserve.mmra.contribution",
+            "大中修准备金计提",
+            "MMRA contribution",
+            lambda x: (
+                f"={x.p('xl.mm_on')}*(1-{x.p('xl.mm_occ')})*{x.p('xl.mm_ahead')}/MAX("
+                f"{x.p('xl.mm_next')}-{x.p('xl.mm_last')}-1,1)"
+            ),
+            True,
+        ),
+        (
+            "reserve.mmra.release",
+            "大中修准备金使用",
+            "MMRA release",
+            lambda x: f"={x.p('xl.mm_occ')}*{x.prev('reserve.mmra.balance')}",
+            True,
+        ),
+        (
+            "reserve.mmra.balance",
+            "大中修准备金余额",
+            "Maintenance reserve (MMRA) balance",
+            lambda x: (
+                f"={x.prev('reserve.mmra.balance')}+{x.p('reserve.mmra.contribution')}-"
+                f"{x.p('reserve.mmra.release')}"
+            ),
+            False,
+        ),
     ]
     for id, zh, en, formula, flow in rows:
         if flow or id == "reserve.mmra.balance":

@@ -161,9 +161,7 @@ def _years_since_start(r: RevenueStream) -> Template:
     Template
         The count, a term of a formula [yr].
     """
-    return lambda x: (
-        f"MAX(INT(({x.p('time.period')}-{x.p(f'xl.start[{r.name}]')})/{x.i(PPY)}),0)"
-    )
+    return lambda x: f"MAX(INT(({x.p('time.period')}-{x.p(f'xl.start[{r.name}]')})/{x.i(PPY)}),0)"
 
 
 def _unit_price(r: RevenueStream) -> Template:
@@ -221,8 +219,13 @@ def _sale_rows(w: ModelWriter, r: RevenueStream) -> None:
     if r.resettlement is not None:
         sales_revenue = _resettlement_rows(w, r, gross_revenue)
     if r.kind is RevenueKind.LAND_TRANSFER:
-        b.row(SHEET, f"xl.land_gross[{r.name}]", f"土地出让收入（持有至期末）：{r.name}",
-              f"Gross land income if held: {r.name}", sales_revenue)
+        b.row(
+            SHEET,
+            f"xl.land_gross[{r.name}]",
+            f"土地出让收入（持有至期末）：{r.name}",
+            f"Gross land income if held: {r.name}",
+            sales_revenue,
+        )
         sales_revenue = _land_rows(w, r)
     b.row(
         SHEET,
@@ -327,34 +330,52 @@ def _land_rows(w: ModelWriter, r: RevenueStream) -> Template:
     b, at, S = w.book, f"revenues[{r.name}]", "Revenue"
     gross = lambda x: x.p(f"xl.land_gross[{r.name}]")
     cost = f"{at}.land_cost_rate"
-    w.param(cost, r.land_cost_rate, f"征地拆迁及开发成本占比：{r.name}",
-            f"Land cost share: {r.name}")
+    w.param(
+        cost, r.land_cost_rate, f"征地拆迁及开发成本占比：{r.name}", f"Land cost share: {r.name}"
+    )
     items = r.set_aside_items()
     for path, name, base_kind in items:
         rate = f"{at}.{path}"
-        w.param(rate, r.set_aside_rate_of(path), f"计提比例：{r.name}{name}",
-                f"Set-aside rate: {name}")
+        w.param(
+            rate, r.set_aside_rate_of(path), f"计提比例：{r.name}{name}", f"Set-aside rate: {name}"
+        )
         base = (
-            (lambda x: "")
-            if base_kind is SetAsideBase.GROSS
-            else (lambda x: f"*(1-{x.i(cost)})")
+            (lambda x: "") if base_kind is SetAsideBase.GROSS else (lambda x: f"*(1-{x.i(cost)})")
         )
 
         def projected(x: At, rate: str = rate, base: Template = base) -> str:
             return f"={x.i(rate)}*{gross(x)}{base(x)}"
 
-        b.row(S, f"xl.set_aside_projected[{r.name}][{name}]", f"计提{name}（持有至期末）",
-              f"Set-aside {name} if held", projected)
-    held = lambda src: (lambda x: f"={x.p(src)}*{x.p('flag.held')}")
-    b.row(S, f"revenue.land_gross[{r.name}]", f"土地出让收入（总额）：{r.name}",
-          f"Gross land-transfer income: {r.name}", held(f"xl.land_gross[{r.name}]"))
-    b.row(S, f"revenue.land_net_income[{r.name}]",
-          f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
-          f"Land-transfer income net of the land's cost: {r.name}",
-          lambda x: f"={x.p(f'revenue.land_gross[{r.name}]')}*(1-{x.i(cost)})")
+        b.row(
+            S,
+            f"xl.set_aside_projected[{r.name}][{name}]",
+            f"计提{name}（持有至期末）",
+            f"Set-aside {name} if held",
+            projected,
+        )
+    held = lambda src: lambda x: f"={x.p(src)}*{x.p('flag.held')}"
+    b.row(
+        S,
+        f"revenue.land_gross[{r.name}]",
+        f"土地出让收入（总额）：{r.name}",
+        f"Gross land-transfer income: {r.name}",
+        held(f"xl.land_gross[{r.name}]"),
+    )
+    b.row(
+        S,
+        f"revenue.land_net_income[{r.name}]",
+        f"土地出让收益（扣除征地拆迁及开发成本）：{r.name}",
+        f"Land-transfer income net of the land's cost: {r.name}",
+        lambda x: f"={x.p(f'revenue.land_gross[{r.name}]')}*(1-{x.i(cost)})",
+    )
     for _, name, _ in items:
-        b.row(S, f"revenue.set_aside[{r.name}][{name}]", f"计提{name}：{r.name}",
-              f"Set-aside {name}: {r.name}", held(f"xl.set_aside_projected[{r.name}][{name}]"))
+        b.row(
+            S,
+            f"revenue.set_aside[{r.name}][{name}]",
+            f"计提{name}：{r.name}",
+            f"Set-aside {name}: {r.name}",
+            held(f"xl.set_aside_projected[{r.name}][{name}]"),
+        )
     if r.booked_by is LandBooking.GOVERNMENT:
         return _reimbursement_rows(w, r, cost)
     names = [f"xl.set_aside_projected[{r.name}][{name}]" for _, name, _ in items]
@@ -369,19 +390,41 @@ def _resettlement_rows(w: ModelWriter, r: RevenueStream, gross: Template) -> Tem
     rs, b, at, S = r.resettlement, w.book, f"revenues[{r.name}]", "Revenue"
     assert rs is not None
     area, entitled = f"{at}.resettlement.area_per_household", f"{at}.resettlement.entitled_area"
-    w.param(area, rs.area_per_household, f"户均安置面积：{r.name}",
-            f"Area allocated per household: {r.name}", "m²")
-    w.param(entitled, rs.entitled_area, f"户均产权调换面积：{r.name}",
-            f"Area each household is entitled to: {r.name}", "m²")
+    w.param(
+        area,
+        rs.area_per_household,
+        f"户均安置面积：{r.name}",
+        f"Area allocated per household: {r.name}",
+        "m²",
+    )
+    w.param(
+        entitled,
+        rs.entitled_area,
+        f"户均产权调换面积：{r.name}",
+        f"Area each household is entitled to: {r.name}",
+        "m²",
+    )
     sold = lambda x: x.p(f"xl.sold[{r.name}]")
     held = lambda x: x.p("flag.held")
-    b.row(S, f"revenue.resettlement_area[{r.name}]", f"安置面积：{r.name}",
-          f"Resettlement area allocated: {r.name}",
-          lambda x: f"={sold(x)}*{x.i(area)}*{held(x)}", unit="m²", fmt=RATIO)
-    b.row(S, f"revenue.resettlement_cost[{r.name}]", f"分配安置房建设成本：{r.name}",
-          f"Construction cost of the flats allocated: {r.name}", lambda x: (
-              f"=SUM({x.row_range(f'capex.item[{rs.cost_item}]')})*{sold(x)}/"
-              f"{x.i(at + '.quantity')}*{held(x)}"))
+    b.row(
+        S,
+        f"revenue.resettlement_area[{r.name}]",
+        f"安置面积：{r.name}",
+        f"Resettlement area allocated: {r.name}",
+        lambda x: f"={sold(x)}*{x.i(area)}*{held(x)}",
+        unit="m²",
+        fmt=RATIO,
+    )
+    b.row(
+        S,
+        f"revenue.resettlement_cost[{r.name}]",
+        f"分配安置房建设成本：{r.name}",
+        f"Construction cost of the flats allocated: {r.name}",
+        lambda x: (
+            f"=SUM({x.row_range(f'capex.item[{rs.cost_item}]')})*{sold(x)}/"
+            f"{x.i(at + '.quantity')}*{held(x)}"
+        ),
+    )
     return lambda x: f"{gross(x)}*({x.i(area)}-{x.i(entitled)})"
 
 
@@ -392,19 +435,42 @@ def _reimbursement_rows(w: ModelWriter, r: RevenueStream, cost: str) -> Template
     if held, their sum."""
     b, S = w.book, "Revenue"
     fee = f"revenues[{r.name}].management_fee_rate"
-    w.param(fee, r.management_fee_rate, f"管理费率（占成本返还）：{r.name}",
-            f"Management fee (share of the reimbursed cost): {r.name}")
+    w.param(
+        fee,
+        r.management_fee_rate,
+        f"管理费率（占成本返还）：{r.name}",
+        f"Management fee (share of the reimbursed cost): {r.name}",
+    )
     paid, fees = f"xl.land_reimbursement[{r.name}]", f"xl.land_management_fee[{r.name}]"
-    b.row(S, paid, f"政府成本返还（持有至期末）：{r.name}", f"Cost reimbursement if held: {r.name}",
-          lambda x: f"={x.p(f'xl.land_gross[{r.name}]')}*{x.i(cost)}")
-    b.row(S, fees, f"政府支付管理费（持有至期末）：{r.name}",
-          f"Management fee if held: {r.name}", lambda x: f"={x.p(paid)}*{x.i(fee)}")
+    b.row(
+        S,
+        paid,
+        f"政府成本返还（持有至期末）：{r.name}",
+        f"Cost reimbursement if held: {r.name}",
+        lambda x: f"={x.p(f'xl.land_gross[{r.name}]')}*{x.i(cost)}",
+    )
+    b.row(
+        S,
+        fees,
+        f"政府支付管理费（持有至期末）：{r.name}",
+        f"Management fee if held: {r.name}",
+        lambda x: f"={x.p(paid)}*{x.i(fee)}",
+    )
     for id, src, zh, en in (
-        (f"revenue.land_reimbursement[{r.name}]", paid, "政府成本返还",
-         "Cost reimbursement by the government"),
-        (f"revenue.land_management_fee[{r.name}]", fees, "政府支付管理费",
-         "Management fee paid by the government"),
+        (
+            f"revenue.land_reimbursement[{r.name}]",
+            paid,
+            "政府成本返还",
+            "Cost reimbursement by the government",
+        ),
+        (
+            f"revenue.land_management_fee[{r.name}]",
+            fees,
+            "政府支付管理费",
+            "Management fee paid by the government",
+        ),
     ):
+
         def held(x: At, src: str = src) -> str:
             return f"={x.p(src)}*{x.p('flag.held')}"
 

@@ -150,7 +150,8 @@ def _fans(wb, sim: Simulation) -> None:  # type: ignore[no-untyped-def]
         last = r + 1 + len(b.percentiles)
         chart.add_data(
             Reference(ws, min_col=1, max_col=1 + len(b.columns), min_row=r + 2, max_row=last),
-            from_rows=True, titles_from_data=True,
+            from_rows=True,
+            titles_from_data=True,
         )
         chart.set_categories(Reference(ws, min_col=2, max_col=1 + len(b.columns), min_row=r + 1))
         chart.width, chart.height = 22, 9

@@ -45,14 +45,25 @@ def checks(w: ModelWriter) -> None:
     integrity = _integrity_rows(w)
     covenants = _covenant_rows(w)
     for title, rows, total, zh, en in (
-        ("检查（模型完整性） Integrity checks (1 = passed, 0 = failed)", integrity,
-         "check.master", "总检查", "Master check: the model is sound (1 = all passed)"),
-        ("契约与政策测试 Covenant and policy tests (1 = passed, 0 = failed)", covenants,
-         "check.covenants", "契约与政策测试总体", "Covenant status (1 = all met)"),
+        (
+            "检查（模型完整性） Integrity checks (1 = passed, 0 = failed)",
+            integrity,
+            "check.master",
+            "总检查",
+            "Master check: the model is sound (1 = all passed)",
+        ),
+        (
+            "契约与政策测试 Covenant and policy tests (1 = passed, 0 = failed)",
+            covenants,
+            "check.covenants",
+            "契约与政策测试总体",
+            "Covenant status (1 = all met)",
+        ),
     ):
         b.section(C, title)
         for id, zh_, en_, f in rows:
             b.constant(C, f"check.{id}", zh_, en_, f, unit="-", fmt=FLAG)
+
         def product(x: At, ids: tuple[str, ...] = tuple(f"check.{r[0]}" for r in rows)) -> str:
             return "=" + ("*".join(x.p(i) for i in ids) or "1")
 
@@ -91,12 +102,24 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     r = lambda x, id: x.row_range(id)
     gap = _corkscrew_gap(w)
     rows: list[CheckRow] = [
-        ("sources_uses", "资金来源与运用平衡", "Sources equal uses",
-         _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{tol(x)}")),
-        ("balance_sheet", "资产负债表平衡", "Balance sheet balances",
-         _series(lambda x: f"ABS({r(x, 'bs.check')})>{tol(x)}")),
-        ("corkscrews", "债务及准备金余额勾稽", "Debt and reserve corkscrews close",
-         _series(lambda x: f"{r(x, gap)}>{tol(x)}")),
+        (
+            "sources_uses",
+            "资金来源与运用平衡",
+            "Sources equal uses",
+            _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{tol(x)}"),
+        ),
+        (
+            "balance_sheet",
+            "资产负债表平衡",
+            "Balance sheet balances",
+            _series(lambda x: f"ABS({r(x, 'bs.check')})>{tol(x)}"),
+        ),
+        (
+            "corkscrews",
+            "债务及准备金余额勾稽",
+            "Debt and reserve corkscrews close",
+            _series(lambda x: f"{r(x, gap)}>{tol(x)}"),
+        ),
         (
             "debt_repaid",
             "债务到期全部偿还",
@@ -125,8 +148,14 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
             lambda x: f"=({x.p(LIVE)}<={SOLVE_TOL!r})*{converged}",
         )
     )
-    rows.append(("sizing_targets", "按DSCR测算的贷款逐年达标",
-                 "Loans sized on DSCR meet it every year", _sizing_targets(w)))
+    rows.append(
+        (
+            "sizing_targets",
+            "按DSCR测算的贷款逐年达标",
+            "Loans sized on DSCR meet it every year",
+            _sizing_targets(w),
+        )
+    )
     from renewfin.excel.drift import drift_rows
 
     rows.append(drift_rows(w))
@@ -161,28 +190,63 @@ def _formula_rows(w: ModelWriter) -> CheckRow:
             at = f"MATCH(TRUE,INDEX({b.integrity_range(name)}>0,0),0)"
             return f'=IF({x.p(count)}>0,"{name}!"&INDEX({b.sheet_ids(name)},{at})&"; ","")'
 
-        b.constant(C, count, f"非公式单元格数：{name}", f"Cells no longer formulas: {name}",
-                   total, unit="-", fmt="0")
-        b.constant(C, first, f"首个被粘贴数值的行：{name}", f"First row pasted over: {name}",
-                   row, unit="-", fmt="General")
+        b.constant(
+            C,
+            count,
+            f"非公式单元格数：{name}",
+            f"Cells no longer formulas: {name}",
+            total,
+            unit="-",
+            fmt="0",
+        )
+        b.constant(
+            C,
+            first,
+            f"首个被粘贴数值的行：{name}",
+            f"First row pasted over: {name}",
+            row,
+            unit="-",
+            fmt="General",
+        )
 
     def message(x: At) -> str:
         rows = "&".join(x.p(f"xl.pasted_row[{n}]") for n in sheets) or '""'
-        return (f'=IF({x.p("check.formulas_intact")}=1,"","PASTED 计算行被数值覆盖 — "&{rows}&'
-                f'"restore the formulas 请恢复公式")')
+        return (
+            f'=IF({x.p("check.formulas_intact")}=1,"","PASTED 计算行被数值覆盖 — "&{rows}&'
+            f'"restore the formulas 请恢复公式")'
+        )
 
-    b.constant(C, PASTED, "被数值覆盖的计算行", "Calculation rows pasted over (restore them)",
-               message, unit="-", fmt="General")
-    b.constant(C, MESSAGES, "检查说明", "What the integrity checks found",
-               lambda x: (f'={x.p(MESSAGE)}&IF(AND({x.p(MESSAGE)}<>"",{x.p(PASTED)}<>""),'
-                          f'" | ","")&{x.p(PASTED)}'), unit="-", fmt="General")
+    b.constant(
+        C,
+        PASTED,
+        "被数值覆盖的计算行",
+        "Calculation rows pasted over (restore them)",
+        message,
+        unit="-",
+        fmt="General",
+    )
+    b.constant(
+        C,
+        MESSAGES,
+        "检查说明",
+        "What the integrity checks found",
+        lambda x: (
+            f'={x.p(MESSAGE)}&IF(AND({x.p(MESSAGE)}<>"",{x.p(PASTED)}<>"")," | ","")&{x.p(PASTED)}'
+        ),
+        unit="-",
+        fmt="General",
+    )
 
     def check(x: At) -> str:
         counts = "+".join(x.p(f"xl.pasted[{n}]") for n in sheets) or "0"
         return f"=(({counts})=0)*1"
 
-    return ("formulas_intact", "计算行均为公式（无粘贴数值）",
-            "Calculation rows are formulas (no number pasted over one)", check)
+    return (
+        "formulas_intact",
+        "计算行均为公式（无粘贴数值）",
+        "Calculation rows are formulas (no number pasted over one)",
+        check,
+    )
 
 
 def _corkscrew_gap(w: ModelWriter) -> str:
@@ -207,8 +271,9 @@ def _corkscrew_gap(w: ModelWriter) -> str:
             )
         return "=" + ("+".join(parts) or "0")
 
-    w.book.row("Metrics", id, "债务余额勾稽差额", "Debt corkscrew gap (should be 0)", gap,
-               total=False)
+    w.book.row(
+        "Metrics", id, "债务余额勾稽差额", "Debt corkscrew gap (should be 0)", gap, total=False
+    )
     return id
 
 
@@ -223,10 +288,21 @@ def _loan_cover_rows(w: ModelWriter) -> None:
     def yearly(x: At, row: str) -> str:
         return f"=SUMIF({x.row_range('time.year')},{x.p('ratio.year')},{x.row_range(row)})"
 
-    b.row("Metrics", "xl.loan_cash", "可用于贷款偿债的现金", "Cash for the loans (after bonds)",
-          lambda x: f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}")
-    b.row("Ratios", "ratio.loan_cash", "可用于贷款偿债的现金", "Cash for the loans (after bonds)",
-          lambda x: yearly(x, "xl.loan_cash"), n=n)
+    b.row(
+        "Metrics",
+        "xl.loan_cash",
+        "可用于贷款偿债的现金",
+        "Cash for the loans (after bonds)",
+        lambda x: f"={x.p('cash.cfads')}-{x.p('cash.bond_debt_service')}",
+    )
+    b.row(
+        "Ratios",
+        "ratio.loan_cash",
+        "可用于贷款偿债的现金",
+        "Cash for the loans (after bonds)",
+        lambda x: yearly(x, "xl.loan_cash"),
+        n=n,
+    )
     for k, name in enumerate(names):
 
         def due(x: At, upto: tuple[str, ...] = tuple(names[: k + 1])) -> str:
@@ -245,17 +321,40 @@ def _loan_cover_rows(w: ModelWriter) -> None:
         def own_by_year(x: At, row: str = f"xl.loan_own[{name}]") -> str:
             return yearly(x, row)
 
-        b.row("Metrics", f"xl.loan_own[{name}]", f"应还本付息：{name}",
-              f"Debt service due: {name}", own)
-        b.row("Ratios", f"ratio.loan_own[{name}]", f"应还本付息：{name}",
-              f"Debt service due: {name}", own_by_year, n=n)
-        b.row("Metrics", f"xl.loan_due[{name}]", f"应还本付息（累计至{name}）",
-              f"Debt service due, {name} and the loans before it", due)
+        b.row(
+            "Metrics",
+            f"xl.loan_own[{name}]",
+            f"应还本付息：{name}",
+            f"Debt service due: {name}",
+            own,
+        )
+        b.row(
+            "Ratios",
+            f"ratio.loan_own[{name}]",
+            f"应还本付息：{name}",
+            f"Debt service due: {name}",
+            own_by_year,
+            n=n,
+        )
+        b.row(
+            "Metrics",
+            f"xl.loan_due[{name}]",
+            f"应还本付息（累计至{name}）",
+            f"Debt service due, {name} and the loans before it",
+            due,
+        )
+
         def due_by_year(x: At, row: str = f"xl.loan_due[{name}]") -> str:
             return yearly(x, row)
 
-        b.row("Ratios", f"ratio.loan_due[{name}]", f"应还本付息（累计至{name}）",
-              f"Debt service due, {name} and the loans before it", due_by_year, n=n)
+        b.row(
+            "Ratios",
+            f"ratio.loan_due[{name}]",
+            f"应还本付息（累计至{name}）",
+            f"Debt service due, {name} and the loans before it",
+            due_by_year,
+            n=n,
+        )
 
 
 def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
@@ -278,8 +377,13 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
             target = w.book.input_ref(path)  # the sizing input itself, so that edits follow
         else:
             value = np.ravel(ln.dscr_target)[min(w.scenario, np.size(ln.dscr_target) - 1)]
-            target = w.param(f"xl.sizing_dscr[{ln.name}]", float(value), f"测算DSCR：{ln.name}",
-                             f"DSCR the loan is sized on: {ln.name}", "-")
+            target = w.param(
+                f"xl.sizing_dscr[{ln.name}]",
+                float(value),
+                f"测算DSCR：{ln.name}",
+                f"DSCR the loan is sized on: {ln.name}",
+                "-",
+            )
         terms.append((ln.name, target))
 
     for name, target in terms:
@@ -290,8 +394,15 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
             need = f"{target}*{rr(f'ratio.loan_due[{name}]')}*(1-{TARGET_TOL!r})-1E-9"
             return f"=SUMPRODUCT({rr('ratio.test')}*({due})*({rr('ratio.loan_cash')}<{need}))"
 
-        w.book.constant(C, f"xl.dscr_short[{name}]", f"未达测算DSCR的年数：{name}",
-                        f"Test years below the sizing DSCR: {name}", short, unit="-", fmt="0")
+        w.book.constant(
+            C,
+            f"xl.dscr_short[{name}]",
+            f"未达测算DSCR的年数：{name}",
+            f"Test years below the sizing DSCR: {name}",
+            short,
+            unit="-",
+            fmt="0",
+        )
 
     def formula(x: At) -> str:
         years = "+".join(x.p(f"xl.dscr_short[{name}]") for name, _ in terms)
@@ -309,18 +420,33 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
     cov = spec.funding.covenants
     tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
     floors = {
-        "xl.floor.capital_ratio": (minimum_capital_ratio(res), "最低资本金比例",
-                                   "Minimum capital ratio"),
-        "xl.floor.bond_coverage": (cov.min_bond_coverage, "专项债覆盖倍数下限",
-                                   "Bond coverage floor"),
-        "xl.floor.total_coverage": (cov.min_total_coverage, "全部债务覆盖倍数下限",
-                                    "Total-debt coverage floor"),
+        "xl.floor.capital_ratio": (
+            minimum_capital_ratio(res),
+            "最低资本金比例",
+            "Minimum capital ratio",
+        ),
+        "xl.floor.bond_coverage": (
+            cov.min_bond_coverage,
+            "专项债覆盖倍数下限",
+            "Bond coverage floor",
+        ),
+        "xl.floor.total_coverage": (
+            cov.min_total_coverage,
+            "全部债务覆盖倍数下限",
+            "Total-debt coverage floor",
+        ),
         "xl.floor.dscr": (cov.min_dscr, "贷款DSCR下限（银行口径）", "Loan DSCR floor (bank)"),
         "xl.floor.llcr": (cov.llcr_floor, "LLCR下限", "LLCR floor"),
-        "xl.floor.dscr_cn": (cov.min_dscr_cn, "偿债备付率下限",
-                             "Debt service coverage ratio (偿债备付率) floor"),
-        "xl.floor.icr": (cov.min_icr, "利息备付率下限",
-                         "Interest coverage ratio (利息备付率) floor"),
+        "xl.floor.dscr_cn": (
+            cov.min_dscr_cn,
+            "偿债备付率下限",
+            "Debt service coverage ratio (偿债备付率) floor",
+        ),
+        "xl.floor.icr": (
+            cov.min_icr,
+            "利息备付率下限",
+            "Interest coverage ratio (利息备付率) floor",
+        ),
     }
     for path, (value, zh, en) in floors.items():
         w.param(path, value, zh, en, "-")
@@ -329,15 +455,23 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
         m = lambda x: x.p(f"metric.{metric}")
         return lambda x: (
             f"=IF(ISNUMBER({m(x)}),({m(x)}>={x.i(path)}-1E-12)*1,IF(OR(ISNUMBER(SEARCH("
-            f"\" negative\",{m(x)})),ISNUMBER(SEARCH(\"no revenue\",{m(x)}))),0,1))"
+            f'" negative",{m(x)})),ISNUMBER(SEARCH("no revenue",{m(x)}))),0,1))'
         )
 
     r = lambda x, id: x.row_range(id)
     rows: list[CheckRow] = [
-        ("cumulative_cash", "财务生存能力（累计盈余资金非负）", "Cumulative cash never negative",
-         _series(lambda x: f"{r(x, 'cash.cumulative_surplus')}<-{tol(x)}")),
-        ("negative_equity", "所有者权益非负", "Equity not negative",
-         _series(lambda x: f"{r(x, 'bs.equity')}<-{tol(x)}")),
+        (
+            "cumulative_cash",
+            "财务生存能力（累计盈余资金非负）",
+            "Cumulative cash never negative",
+            _series(lambda x: f"{r(x, 'cash.cumulative_surplus')}<-{tol(x)}"),
+        ),
+        (
+            "negative_equity",
+            "所有者权益非负",
+            "Equity not negative",
+            _series(lambda x: f"{r(x, 'bs.equity')}<-{tol(x)}"),
+        ),
         *(
             (test.id, test.zh, test.en, floor(test.metric, FLOOR_INPUTS[test.id]))
             for test in FLOOR_TESTS
@@ -345,47 +479,71 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
     ]
     gp = spec.funding.government_payment
     if gp is not None and gp.gap_cap_share is not None:
-        w.param("funding.government_payment.gap_cap_share", gp.gap_cap_share,
-                "可行性缺口补助上限（占营业收入）", "Viability-gap cap (share of revenue)")
-        rows.append((
-            "viability_gap_cap",
-            "可行性缺口补助不超过上限",
-            "Viability-gap payment within its cap",
-            lambda x: (
-                f"=(SUM({r(x, 'fiscal.operating_subsidies')})<="
-                f"{x.i('funding.government_payment.gap_cap_share')}*"
-                f"SUM({r(x, 'revenue.total')})+{tol(x)})*1"
-            ),
-        ))
+        w.param(
+            "funding.government_payment.gap_cap_share",
+            gp.gap_cap_share,
+            "可行性缺口补助上限（占营业收入）",
+            "Viability-gap cap (share of revenue)",
+        )
+        rows.append(
+            (
+                "viability_gap_cap",
+                "可行性缺口补助不超过上限",
+                "Viability-gap payment within its cap",
+                lambda x: (
+                    f"=(SUM({r(x, 'fiscal.operating_subsidies')})<="
+                    f"{x.i('funding.government_payment.gap_cap_share')}*"
+                    f"SUM({r(x, 'revenue.total')})+{tol(x)})*1"
+                ),
+            )
+        )
     if "equity_instrument_share" in res.values:
-        w.param("funding.equity_instrument_cap", spec.funding.equity_instrument_cap,
-                "权益型金融工具占资本金比例上限", "Cap on equity-type instruments in capital")
+        w.param(
+            "funding.equity_instrument_cap",
+            spec.funding.equity_instrument_cap,
+            "权益型金融工具占资本金比例上限",
+            "Cap on equity-type instruments in capital",
+        )
         share = lambda x: x.p("metric.equity_instrument_share")
-        rows.append((
-            "equity_instrument_cap",
-            "权益型金融工具占资本金比例不超过上限",
-            "Equity-type instruments within their share of capital",
-            lambda x: (
-                f"=IF(ISNUMBER({share(x)}),({share(x)}<="
-                f"{x.i('funding.equity_instrument_cap')}+1E-12)*1,1)"
-            ),
-        ))
+        rows.append(
+            (
+                "equity_instrument_cap",
+                "权益型金融工具占资本金比例不超过上限",
+                "Equity-type instruments within their share of capital",
+                lambda x: (
+                    f"=IF(ISNUMBER({share(x)}),({share(x)}<="
+                    f"{x.i('funding.equity_instrument_cap')}+1E-12)*1,1)"
+                ),
+            )
+        )
     rows += _platform_land_row(w)
     if "reit_eligible" in res.values:
-        rows.append(("reit_eligible", "REITs发行条件", "REIT eligibility",
-                     lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1"))
+        rows.append(
+            (
+                "reit_eligible",
+                "REITs发行条件",
+                "REIT eligibility",
+                lambda x: f"=({x.p('metric.reit_eligible')}>0.5)*1",
+            )
+        )
     if spec.funding.equity_commitment is not None:
-        w.param("funding.equity_commitment", spec.funding.equity_commitment, "股东出资承诺",
-                "Equity commitment")
-        rows.append((
-            "equity_commitment",
-            "股东出资承诺足额",
-            "Equity within commitment",
-            lambda x: (
-                f"=({x.p('metric.sponsor_equity')}<="
-                f"{x.i('funding.equity_commitment')}*(1+1E-9)+1E-9)*1"
-            ),
-        ))
+        w.param(
+            "funding.equity_commitment",
+            spec.funding.equity_commitment,
+            "股东出资承诺",
+            "Equity commitment",
+        )
+        rows.append(
+            (
+                "equity_commitment",
+                "股东出资承诺足额",
+                "Equity within commitment",
+                lambda x: (
+                    f"=({x.p('metric.sponsor_equity')}<="
+                    f"{x.i('funding.equity_commitment')}*(1+1E-9)+1E-9)*1"
+                ),
+            )
+        )
     return rows
 
 
@@ -398,16 +556,20 @@ def _platform_land_row(w: ModelWriter) -> list[CheckRow]:
         return []
     ids = platform_land_streams(w.result)
     tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
-    above = lambda x, lines: "(" + (
-        "+".join(f"SUM({x.row_range(i)})" for i in lines) or "0") + f">{tol(x)})"
-    return [(
-        "platform_land_loan",
-        "融资平台公司土地出让收入不同时偿还市场化贷款并分配股东回报",
-        "Land revenue of a platform company not both repaying a market loan and paying an "
-        "equity return",
-        lambda x: (f"=1-{above(x, ids)}*{above(x, ['loan.draw'])}*"
-                   f"{above(x, ['equity.distribution'])}"),
-    )]
+    above = lambda x, lines: (
+        "(" + ("+".join(f"SUM({x.row_range(i)})" for i in lines) or "0") + f">{tol(x)})"
+    )
+    return [
+        (
+            "platform_land_loan",
+            "融资平台公司土地出让收入不同时偿还市场化贷款并分配股东回报",
+            "Land revenue of a platform company not both repaying a market loan and paying an "
+            "equity return",
+            lambda x: (
+                f"=1-{above(x, ids)}*{above(x, ['loan.draw'])}*{above(x, ['equity.distribution'])}"
+            ),
+        )
+    ]
 
 
 def _live_residual(w: ModelWriter) -> Callable[[At], str]:
@@ -425,14 +587,23 @@ def _live_residual(w: ModelWriter) -> Callable[[At], str]:
         def forecast_gap(x: At) -> str:
             live = "+".join(
                 x.row_range(i)
-                for i in ("bond.interest", "bond.principal", "bond.fees", "loan.interest",
-                          "loan.principal")
+                for i in (
+                    "bond.interest",
+                    "bond.principal",
+                    "bond.fees",
+                    "loan.interest",
+                    "loan.principal",
+                )
             )
             return f"=SUMPRODUCT(ABS({x.row_range('xl.debt_service')}-({live})))"
 
-        w.book.constant(C, gap, "准备金目标所用偿债预测与实时偿债之差",
-                        "Pasted debt-service forecast less the live debt service (Σ |gap|)",
-                        forecast_gap)
+        w.book.constant(
+            C,
+            gap,
+            "准备金目标所用偿债预测与实时偿债之差",
+            "Pasted debt-service forecast less the live debt service (Σ |gap|)",
+            forecast_gap,
+        )
 
     def formula(x: At) -> str:
         scale = f"MAX(1,ABS({x.p('metric.total_project_investment')}))"
@@ -464,15 +635,24 @@ def solver(w: ModelWriter) -> str:
     s = w.scenario
     rows = [
         ("融资求解 Funding solve", None),
-        ("迭代次数 Iterations (passes of the period loop)",
-         int(sizing.passes[s]) if sizing is not None and sizing.passes is not None else 0),
-        ("引擎残差 Engine residual (relative change in the last pass)",
-         float(sizing.residuals[s]) if sizing is not None and sizing.residuals is not None
-         else 0.0),
-        ("引擎已收敛 Engine converged (1 = yes)",
-         int(bool(sizing.converged[s])) if sizing is not None else 1),
-        ("工作簿实时残差 Workbook residual (live, on Checks)",
-         f"='{b.cell(LIVE).sheet}'!$E${b.cell(LIVE).row}"),
+        (
+            "迭代次数 Iterations (passes of the period loop)",
+            int(sizing.passes[s]) if sizing is not None and sizing.passes is not None else 0,
+        ),
+        (
+            "引擎残差 Engine residual (relative change in the last pass)",
+            float(sizing.residuals[s])
+            if sizing is not None and sizing.residuals is not None
+            else 0.0,
+        ),
+        (
+            "引擎已收敛 Engine converged (1 = yes)",
+            int(bool(sizing.converged[s])) if sizing is not None else 1,
+        ),
+        (
+            "工作簿实时残差 Workbook residual (live, on Checks)",
+            f"='{b.cell(LIVE).sheet}'!$E${b.cell(LIVE).row}",
+        ),
     ]
     for k, (label, value) in enumerate(rows):
         r = SOLVER_ROWS + k
@@ -516,11 +696,13 @@ FAIL_FILL = PatternFill("solid", fgColor="FF9999")
 
 def _pass_fail(ws: Worksheet, ref: str) -> None:
     """Conditional formatting of a check cell: green when it reads 1, red when 0."""
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"],
-                                                  fill=PASS_FILL))
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["0"],
-                                                  fill=FAIL_FILL, font=Font(bold=True,
-                                                                            color="9C0006")))
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"], fill=PASS_FILL))
+    ws.conditional_formatting.add(
+        ref,
+        CellIsRule(
+            operator="equal", formula=["0"], fill=FAIL_FILL, font=Font(bold=True, color="9C0006")
+        ),
+    )
 
 
 def control(w: ModelWriter) -> None:

@@ -77,17 +77,27 @@ def grant_rows(w: ModelWriter) -> None:
         "政府补助纳税调整（应税补助收入或不得扣除的折旧）",
         "Grant tax adjustment (taxable grants received, or depreciation not deductible)",
         lambda x: (
-            "=" + sum_rows(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
+            "="
+            + sum_rows(x, [f"fiscal.grant[{f.name}]" for f in grants if f.taxable])
             + f"+({shares(x, lambda f: not f.taxable)}-SUM({x.upto('grant.unspent_taxed')})/"
             f"{base(x)})*{x.p('xl.grant_consumed')}+{x.p('grant.unspent_taxed')}"
         ),
     )
     for id, zh, en, keep, used in (
-        ("grant.deferred_income", "递延收益（总额法政府补助）",
-         "Deferred grant income (gross method)", gross, "grant.release"),
-        ("grant.asset_reduction", "冲减资产账面价值的政府补助（净额法）",
-         "Grants deducted from the assets' book value (net method)",
-         lambda f: not gross(f), "grant.cost_offset"),
+        (
+            "grant.deferred_income",
+            "递延收益（总额法政府补助）",
+            "Deferred grant income (gross method)",
+            gross,
+            "grant.release",
+        ),
+        (
+            "grant.asset_reduction",
+            "冲减资产账面价值的政府补助（净额法）",
+            "Grants deducted from the assets' book value (net method)",
+            lambda f: not gross(f),
+            "grant.cost_offset",
+        ),
     ):
         received = [f"fiscal.grant[{f.name}]" for f in grants if keep(f)]
         b.row(F, id, zh, en, corkscrew(id, received, used), total=False)
@@ -103,21 +113,52 @@ def _unspent_rows(w: ModelWriter, grants: list[FiscalFund]) -> None:
     pooled = [f"fiscal.grant[{f.name}]" for f in untaxed if f.unspent_share is None]
     for f in untaxed:
         if f.unspent_share is not None:
-            w.param(f"xl.unspent_share[{f.name}]", f.unspent_share,
-                    f"5年未使用比例：{f.name}", f"Unspent share: {f.name}")
-    b.row(F, "xl.grant_pooled", "不征税收入（推算使用情况）", "Non-taxable grants (derived use)",
-          lambda x: "=" + sum_rows(x, pooled))
-    b.row(F, "xl.capex_spent", "累计建设投资支出", "Investment spent to date",
-          lambda x: f"={x.prev('xl.capex_spent')}+{x.p('capex.total')}", total=False)
-    b.row(F, "xl.grant_unspent", "60个月内未使用的不征税收入（按取得期）",
-          "Non-taxable grants unspent 60 months later (by receipt)", lambda x: (
-              f"=MAX(0,MIN({x.p('xl.grant_pooled')},SUM({x.upto('xl.grant_pooled')})-"
-              f"{x.at('xl.capex_spent', window)}))+"
-              + ("+".join(f"{x.i(f'xl.unspent_share[{f.name}]')}*{x.p(f'fiscal.grant[{f.name}]')}"
-                          for f in untaxed if f.unspent_share is not None) or "0")))
-    b.row(F, "grant.unspent_taxed", "不征税收入5年未使用部分（计入第六年应税收入）",
-          "Non-taxable grants unspent after 60 months, taxed in the sixth year",
-          lambda x: f"={x.at('xl.grant_unspent', -window)}")
+            w.param(
+                f"xl.unspent_share[{f.name}]",
+                f.unspent_share,
+                f"5年未使用比例：{f.name}",
+                f"Unspent share: {f.name}",
+            )
+    b.row(
+        F,
+        "xl.grant_pooled",
+        "不征税收入（推算使用情况）",
+        "Non-taxable grants (derived use)",
+        lambda x: "=" + sum_rows(x, pooled),
+    )
+    b.row(
+        F,
+        "xl.capex_spent",
+        "累计建设投资支出",
+        "Investment spent to date",
+        lambda x: f"={x.prev('xl.capex_spent')}+{x.p('capex.total')}",
+        total=False,
+    )
+    b.row(
+        F,
+        "xl.grant_unspent",
+        "60个月内未使用的不征税收入（按取得期）",
+        "Non-taxable grants unspent 60 months later (by receipt)",
+        lambda x: (
+            f"=MAX(0,MIN({x.p('xl.grant_pooled')},SUM({x.upto('xl.grant_pooled')})-"
+            f"{x.at('xl.capex_spent', window)}))+"
+            + (
+                "+".join(
+                    f"{x.i(f'xl.unspent_share[{f.name}]')}*{x.p(f'fiscal.grant[{f.name}]')}"
+                    for f in untaxed
+                    if f.unspent_share is not None
+                )
+                or "0"
+            )
+        ),
+    )
+    b.row(
+        F,
+        "grant.unspent_taxed",
+        "不征税收入5年未使用部分（计入第六年应税收入）",
+        "Non-taxable grants unspent after 60 months, taxed in the sixth year",
+        lambda x: f"={x.at('xl.grant_unspent', -window)}",
+    )
 
 
 def fixed_sources(w: ModelWriter) -> None:
@@ -169,7 +210,10 @@ def _fiscal_disbursements(w: ModelWriter) -> None:
     kinds = {
         FiscalUse.CAPITAL_GRANT: ("fiscal.grant", "资本性补助", "Capital grant", grants),
         FiscalUse.EQUITY_INJECTION: (
-            "fiscal.injection", "财政资本金注入", "Equity injection", injections
+            "fiscal.injection",
+            "财政资本金注入",
+            "Equity injection",
+            injections,
         ),
     }
     for f in w.spec.funding.fiscal_funds:
@@ -265,9 +309,7 @@ def _loan_subsidy_shares(w: ModelWriter) -> None:
     b, fs = w.book, w.spec.funding
     for ln in fs.loans:
         subs = [
-            f
-            for f in fs.fiscal_funds
-            if f.use is FiscalUse.INTEREST_SUBSIDY and f.loan == ln.name
+            f for f in fs.fiscal_funds if f.use is FiscalUse.INTEREST_SUBSIDY and f.loan == ln.name
         ]
 
         def subsidised_share(x: At, subs: list[FiscalFund] = subs) -> str:

@@ -442,9 +442,14 @@ def hand_back(w: ModelWriter) -> None:
     gp = concession_of(w.spec)
     if gp is None or not gp.hand_back:
         return
-    w.book.row("Statements", "concession.hand_back",
-               f"期满无偿移交资产净值（移交{gp.grantor}）",
-               f"Assets handed back free at the end of the term (to {gp.grantor})",
-               lambda x: (f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p('dep_fin.total')}*"
-                          f"{x.p('dep.hand_back')}/{x.p('dep.total')},0)"),
-               total=False)
+    w.book.row(
+        "Statements",
+        "concession.hand_back",
+        f"期满无偿移交资产净值（移交{gp.grantor}）",
+        f"Assets handed back free at the end of the term (to {gp.grantor})",
+        lambda x: (
+            f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p('dep_fin.total')}*"
+            f"{x.p('dep.hand_back')}/{x.p('dep.total')},0)"
+        ),
+        total=False,
+    )

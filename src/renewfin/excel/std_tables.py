@@ -182,8 +182,7 @@ def depreciation_rows(w: ModelWriter) -> None:
     the original and the net book value; the same for the total."""
     b = w.book
     F = "Funding"
-    cap = [i for i in ("finance.interest_capitalised", "finance.fees_capitalised")
-           if i in b.cells]
+    cap = [i for i in ("finance.interest_capitalised", "finance.fees_capitalised") if i in b.cells]
     exited = "reit.flag_exit" in b.cells
     term = hand_back_term(w)
 
@@ -197,10 +196,16 @@ def depreciation_rows(w: ModelWriter) -> None:
         sums = "+".join(f"SUM({x.row_range(i)})" for i in cap) or "0"
         return f"(1+IF(ABS({total})>1E-12,({sums})/{total},0))"
 
-    b.section(F, "折旧摊销按资产类别（含资本化融资费用） Depreciation by asset class, with "
-                 "capitalised financing costs (standard table T06)")
-    blocks = [(c.name, f"dep.class[{c.name}]") for c in w.spec.depreciation.classes
-              if f"dep.class[{c.name}]" in b.cells]
+    b.section(
+        F,
+        "折旧摊销按资产类别（含资本化融资费用） Depreciation by asset class, with "
+        "capitalised financing costs (standard table T06)",
+    )
+    blocks = [
+        (c.name, f"dep.class[{c.name}]")
+        for c in w.spec.depreciation.classes
+        if f"dep.class[{c.name}]" in b.cells
+    ]
     for name, id in [*blocks, ("total", "dep_fin.total")]:
         if name == "total":
             _class_block(w, name, id, id, ["xl.ov_total"], held, uplift)
@@ -208,37 +213,80 @@ def depreciation_rows(w: ModelWriter) -> None:
         charge = f"xl.t06.charge[{name}]"
 
         def scaled(x: At, id: str = id) -> str:
-            return (f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p(id)}*{x.p('dep_fin.total')}/"
-                    f"{x.p('dep.total')},0)")
+            return (
+                f"=IF(ABS({x.p('dep.total')})>1E-12,{x.p(id)}*{x.p('dep_fin.total')}/"
+                f"{x.p('dep.total')},0)"
+            )
 
-        b.row(F, charge, f"折旧摊销（含资本化融资费用）：{name}",
-              f"Depreciation with capitalised financing costs: {name}", scaled)
+        b.row(
+            F,
+            charge,
+            f"折旧摊销（含资本化融资费用）：{name}",
+            f"Depreciation with capitalised financing costs: {name}",
+            scaled,
+        )
         ovs = [f"xl.ov[{c}|{p}]" for c, p in w.groups if c == name]
         _class_block(w, name, id, charge, ovs, held, uplift)
 
 
 def _class_block(
-    w: ModelWriter, name: str, id: str, charge: str, ovs: list[str],
-    held: Callable[[At], str], uplift: Callable[[At], str],
+    w: ModelWriter,
+    name: str,
+    id: str,
+    charge: str,
+    ovs: list[str],
+    held: Callable[[At], str],
+    uplift: Callable[[At], str],
 ) -> None:
     """``depreciation_rows`` of one asset class (or the total): original value, running
     charge, in-service flag, original and net book value in service, and their formulas
     for the rows of 折旧摊销估算表 (``id`` + ``.original_value`` / ``.charge`` /
     ``.net_value``)."""
     b, F = w.book, "Funding"
-    ov, cum, on, orig, net = (f"xl.t06.{part}[{name}]"
-                              for part in ("ov", "cum", "on", "orig", "net"))
-    b.constant(F, ov, f"原值（含资本化融资费用）：{name}",
-               f"Original value with capitalised financing costs: {name}",
-               lambda x: "=(" + ("+".join(x.p(o) for o in ovs) or "0") + f")*{uplift(x)}")
-    b.row(F, cum, f"累计折旧摊销：{name}", f"Accumulated depreciation: {name}",
-          lambda x: f"={x.prev(cum)}+{x.p(charge)}", total=False)
-    b.row(F, on, f"在用且持有：{name}", f"In service and held: {name}",
-          lambda x: f"=({x.p(cum)}>1E-12)*{held(x)}", unit="-", fmt="0", total=False)
-    b.row(F, orig, f"原值（在用）：{name}", f"Original value in service: {name}",
-          lambda x: f"={x.p(ov)}*{x.p(on)}", total=False)
-    b.row(F, net, f"净值（在用）：{name}", f"Net book value in service: {name}",
-          lambda x: f"=({x.p(ov)}-{x.p(cum)})*{x.p(on)}", total=False)
+    ov, cum, on, orig, net = (
+        f"xl.t06.{part}[{name}]" for part in ("ov", "cum", "on", "orig", "net")
+    )
+    b.constant(
+        F,
+        ov,
+        f"原值（含资本化融资费用）：{name}",
+        f"Original value with capitalised financing costs: {name}",
+        lambda x: "=(" + ("+".join(x.p(o) for o in ovs) or "0") + f")*{uplift(x)}",
+    )
+    b.row(
+        F,
+        cum,
+        f"累计折旧摊销：{name}",
+        f"Accumulated depreciation: {name}",
+        lambda x: f"={x.prev(cum)}+{x.p(charge)}",
+        total=False,
+    )
+    b.row(
+        F,
+        on,
+        f"在用且持有：{name}",
+        f"In service and held: {name}",
+        lambda x: f"=({x.p(cum)}>1E-12)*{held(x)}",
+        unit="-",
+        fmt="0",
+        total=False,
+    )
+    b.row(
+        F,
+        orig,
+        f"原值（在用）：{name}",
+        f"Original value in service: {name}",
+        lambda x: f"={x.p(ov)}*{x.p(on)}",
+        total=False,
+    )
+    b.row(
+        F,
+        net,
+        f"净值（在用）：{name}",
+        f"Net book value in service: {name}",
+        lambda x: f"=({x.p(ov)}-{x.p(cum)})*{x.p(on)}",
+        total=False,
+    )
     w.table_formulas[f"{id}.original_value"] = ("end", ((1.0, orig, None),))
     w.table_formulas[f"{id}.charge"] = ("flow", ((1.0, charge, None),))
     w.table_formulas[f"{id}.net_value"] = ("end", ((1.0, net, None),))

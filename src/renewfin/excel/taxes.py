@@ -221,8 +221,7 @@ def _property_tax_rows(w: ModelWriter) -> None:
     )
     for id, src, zh, en in (
         ("tax.property_rental", "xl.property_rental", "房产税（从租）", "Property tax on rent"),
-        ("tax.property_ad_valorem", "xl.property_value", "房产税（从价）",
-         "Property tax on value"),
+        ("tax.property_ad_valorem", "xl.property_value", "房产税（从价）", "Property tax on value"),
     ):
 
         def held(x: At, src: str = src) -> str:
@@ -379,15 +378,24 @@ def _stamp_rows(w: ModelWriter, exempt: str) -> None:
     b, spec, P = w.book, w.spec, w.param
     rates = w.result_rates()
     P("xl.stamp_lease", rates.stamp_lease, "印花税率：租赁合同", "Stamp duty rate: leases")
-    P("xl.stamp_construction", rates.stamp_construction, "印花税率：建设工程合同",
-      "Stamp duty rate: construction contracts")
-    P("xl.stamp_transfer", rates.stamp_transfer, "印花税率：产权转移书据",
-      "Stamp duty rate: transfer deeds")
+    P(
+        "xl.stamp_construction",
+        rates.stamp_construction,
+        "印花税率：建设工程合同",
+        "Stamp duty rate: construction contracts",
+    )
+    P(
+        "xl.stamp_transfer",
+        rates.stamp_transfer,
+        "印花税率：产权转移书据",
+        "Stamp duty rate: transfer deeds",
+    )
     rents = [r.name for r in spec.revenues if r.kind is RevenueKind.RENT]
     sold = [r.name for r in spec.revenues if transfers(r)]
     # Land acquired with a title (the transfer deed); compensation transfers none.
-    land = [i.name for i in spec.investment
-            if i.category is InvestmentCategory.LAND and i.deed_taxable]
+    land = [
+        i.name for i in spec.investment if i.category is InvestmentCategory.LAND and i.deed_taxable
+    ]
     works = [i.name for i in spec.investment if i.category is not InvestmentCategory.LAND]
     net = lambda x, n: f"{x.p(f'capex.item[{n}]')}/(1+{x.i(f'xl.capex_vat[{n}]')})"
     b.row(

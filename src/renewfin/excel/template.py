@@ -274,17 +274,25 @@ class _Validations:
         dv = self._rules.get(rule)
         if dv is None:
             kind, operator, f1, f2, error = rule
-            dv = DataValidation(type=kind, operator=operator, formula1=f1, formula2=f2,
-                                allow_blank=True, showErrorMessage=True,
-                                errorTitle="renewfin", error=error)
+            dv = DataValidation(
+                type=kind,
+                operator=operator,
+                formula1=f1,
+                formula2=f2,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="renewfin",
+                error=error,
+            )
             self._rules[rule] = dv
         dv.add(ref)
 
     @staticmethod
     def _rule(ft: FieldType) -> tuple[Any, ...] | None:
         if ft.kind in ("enum", "bool"):
-            values = (["TRUE", "FALSE"] if ft.kind == "bool"
-                      else [str(m.value) for m in ft.enum or ()])
+            values = (
+                ["TRUE", "FALSE"] if ft.kind == "bool" else [str(m.value) for m in ft.enum or ()]
+            )
             formula = '"' + ",".join(values) + '"'
             if len(formula) > 255 or any("," in v or '"' in v for v in values):
                 return None
@@ -341,8 +349,12 @@ def _write_kv(ws: Worksheet, section: Section, spec: ProjectSpec | None) -> None
         _put(cell, _cell_value(slot.ftype, values.get(slot.path)))
         _style_input(cell, slot.ftype)
         dvs.add(slot.ftype, cell.coordinate)
-        for j, text in ((3, type_label(slot.ftype, description)), (4, default_text(slot)),
-                        (5, allowed_text(slot.ftype)), (6, bilingual(slot.path, description))):
+        for j, text in (
+            (3, type_label(slot.ftype, description)),
+            (4, default_text(slot)),
+            (5, allowed_text(slot.ftype)),
+            (6, bilingual(slot.path, description)),
+        ):
             c = ws.cell(row, j)
             _put(c, text or None)
             c.font = _NOTE_FONT
@@ -410,29 +422,43 @@ def _write_table(ws: Worksheet, section: Section, items: list[BaseModel]) -> Non
 
 _COVER_LINES = (
     ("填写说明 How to fill in", None),
-    ("1. 黄色底、蓝色字的单元格为输入项；其他单元格是标签，请勿修改。",
-     "Yellow cells with blue text are inputs; the other cells are labels: do not edit them."),
-    ("2. 留空表示使用默认值（见“默认 default”列或第 2 行）；“必填 required”项必须填写。",
-     "Leave a cell empty to use the default (the default column, or row 2 of a table); "
-     "fields marked required must be filled."),
-    ("3. 参数页每行一个字段；表格页每行一项，从第 4 行起填写，第 1 行为字段中文名、单位及"
-     "字段名（最后一行），请勿改动；空行会被忽略。",
-     "Key–value sheets: one field per row. Table sheets: one item per row from row 4; "
-     "row 1 holds the field labels, units and, on its last line, the field names (do not "
-     "change them); empty rows are ignored."),
-    ("4. 列表用逗号分隔，如 0.4, 0.6（可写 40%）；映射写作 key=value; key=value，"
-     "如 rent=0.09; parking=0.09；[] 表示空列表。",
-     "Lists: comma-separated, e.g. 0.4, 0.6 (40% is read as 0.4). Mappings: "
-     "key=value; key=value, e.g. rent=0.09; parking=0.09. [] is an empty list."),
-    ("5. 是/否填 TRUE 或 FALSE；日期填 YYYY-MM-DD；比率填小数（0.05 = 5%）。",
-     "Yes/no: TRUE or FALSE. Dates: YYYY-MM-DD. Rates as fractions (0.05 = 5 %)."),
-    ("6. 金额单位为 project.money_unit（默认 万元）；单价有各自的币种字段。",
-     "Amounts are in project.money_unit (default 万元); unit prices and costs carry their "
-     "own currency field."),
-    ("7. 导入：renewfin import input.xlsx -o spec.yaml；如有错误，会逐条列出工作表、单元格、"
-     "填写的值和期望的值。",
-     "Import: renewfin import input.xlsx -o spec.yaml. Every problem is listed with its "
-     "sheet, cell, the value found and what was expected."),
+    (
+        "1. 黄色底、蓝色字的单元格为输入项；其他单元格是标签，请勿修改。",
+        "Yellow cells with blue text are inputs; the other cells are labels: do not edit them.",
+    ),
+    (
+        "2. 留空表示使用默认值（见“默认 default”列或第 2 行）；“必填 required”项必须填写。",
+        "Leave a cell empty to use the default (the default column, or row 2 of a table); "
+        "fields marked required must be filled.",
+    ),
+    (
+        "3. 参数页每行一个字段；表格页每行一项，从第 4 行起填写，第 1 行为字段中文名、单位及"
+        "字段名（最后一行），请勿改动；空行会被忽略。",
+        "Key–value sheets: one field per row. Table sheets: one item per row from row 4; "
+        "row 1 holds the field labels, units and, on its last line, the field names (do not "
+        "change them); empty rows are ignored.",
+    ),
+    (
+        "4. 列表用逗号分隔，如 0.4, 0.6（可写 40%）；映射写作 key=value; key=value，"
+        "如 rent=0.09; parking=0.09；[] 表示空列表。",
+        "Lists: comma-separated, e.g. 0.4, 0.6 (40% is read as 0.4). Mappings: "
+        "key=value; key=value, e.g. rent=0.09; parking=0.09. [] is an empty list.",
+    ),
+    (
+        "5. 是/否填 TRUE 或 FALSE；日期填 YYYY-MM-DD；比率填小数（0.05 = 5%）。",
+        "Yes/no: TRUE or FALSE. Dates: YYYY-MM-DD. Rates as fractions (0.05 = 5 %).",
+    ),
+    (
+        "6. 金额单位为 project.money_unit（默认 万元）；单价有各自的币种字段。",
+        "Amounts are in project.money_unit (default 万元); unit prices and costs carry their "
+        "own currency field.",
+    ),
+    (
+        "7. 导入：renewfin import input.xlsx -o spec.yaml；如有错误，会逐条列出工作表、单元格、"
+        "填写的值和期望的值。",
+        "Import: renewfin import input.xlsx -o spec.yaml. Every problem is listed with its "
+        "sheet, cell, the value found and what was expected.",
+    ),
 )
 
 

@@ -58,12 +58,18 @@ def load_rows(path: Path, widths: dict[str, int], source: str) -> Rows:
         raise fail(f"not an .xlsx workbook ({shorten(str(exc))})", has_value=False) from None
     except (ValueError, KeyError, TypeError, ParseError, OSError, EOFError) as exc:
         # defusedxml refuses entity declarations with a ValueError subclass.
-        raise fail(f"the workbook cannot be read safely: {type(exc).__name__}: "
-                   f"{shorten(str(exc))}", has_value=False) from None
+        raise fail(
+            f"the workbook cannot be read safely: {type(exc).__name__}: {shorten(str(exc))}",
+            has_value=False,
+        ) from None
     uncalculated = [
-        Problem(f"{sheet}!{ref}", "a formula without a calculated value; expected a value "
-                "(type the number, or open and save the file in Excel or LibreOffice so "
-                "that the formula's result is stored)", formula)
+        Problem(
+            f"{sheet}!{ref}",
+            "a formula without a calculated value; expected a value "
+            "(type the number, or open and save the file in Excel or LibreOffice so "
+            "that the formula's result is stored)",
+            formula,
+        )
         for sheet, ref, r, c, formula in formulas
         if _value_at(values.get(sheet, []), r, c) is None
     ]
@@ -102,8 +108,9 @@ def _read(path: Path, widths: dict[str, int], source: str, data_only: bool) -> R
     return out
 
 
-def _formula_cells(path: Path, widths: dict[str, int],
-                   source: str) -> list[tuple[str, str, int, int, str]]:
+def _formula_cells(
+    path: Path, widths: dict[str, int], source: str
+) -> list[tuple[str, str, int, int, str]]:
     """(sheet, cell, row, column, formula) of every formula cell in the sheets read."""
     found = []
     for name, ws in _sheets(path, widths, data_only=False):
@@ -115,8 +122,9 @@ def _formula_cells(path: Path, widths: dict[str, int],
     return found
 
 
-def _bounded_rows(rows: Iterable[tuple[Any, ...]], sheet: str,
-                  source: str) -> Iterator[tuple[Any, ...]]:
+def _bounded_rows(
+    rows: Iterable[tuple[Any, ...]], sheet: str, source: str
+) -> Iterator[tuple[Any, ...]]:
     """The first ``MAX_ROWS`` rows; a row beyond with content is an error. Rows missing
     from the file come as one shared empty tuple, skipped at once (a sheet declaring row
     1,048,576 alone costs no more than a pass over its rows)."""
@@ -126,9 +134,18 @@ def _bounded_rows(rows: Iterable[tuple[Any, ...]], sheet: str,
             yield row
         elif row is not blank:
             if any(not is_empty(v) for v in row):
-                raise SpecError([Problem(f"{sheet}!A{i}", f"the sheet has more than {MAX_ROWS:,} "
-                                         "rows; expected a template of ordinary size",
-                                         has_value=False)], source, "template")
+                raise SpecError(
+                    [
+                        Problem(
+                            f"{sheet}!A{i}",
+                            f"the sheet has more than {MAX_ROWS:,} "
+                            "rows; expected a template of ordinary size",
+                            has_value=False,
+                        )
+                    ],
+                    source,
+                    "template",
+                )
             blank = row
 
 

@@ -105,9 +105,11 @@ def percent_error(ft: FieldType, value: float, percent: bool) -> str | None:
     """The message refusing a plain number above 1 in a fraction field (None if fine)."""
     if not ft.fraction or percent or abs(value) <= 1:
         return None
-    return (f"{number_text(value)} looks like a percentage: enter it as a fraction "
-            f"({number_text(value / 100)}) or with a percent sign ({number_text(value)}%) "
-            f"比率请填小数（{number_text(value / 100)}）或带百分号（{number_text(value)}%）")
+    return (
+        f"{number_text(value)} looks like a percentage: enter it as a fraction "
+        f"({number_text(value / 100)}) or with a percent sign ({number_text(value)}%) "
+        f"比率请填小数（{number_text(value / 100)}）或带百分号（{number_text(value)}%）"
+    )
 
 
 @dataclass(frozen=True)
@@ -189,17 +191,23 @@ def template_layout(root: type[BaseModel] = ProjectSpec) -> list[Section]:
             sections.insert(0, Section("spec", (), describe(None), False, tuple(root_slots)))
         else:
             s = sections[first]
-            sections[first] = Section(s.name, s.path, s.title, False,
-                                      (*root_slots, *s.slots), s.nested)
+            sections[first] = Section(
+                s.name, s.path, s.title, False, (*root_slots, *s.slots), s.nested
+            )
     for s in sections:
         if len(s.name) > 31 or re.search(r"[\[\]:*?/\\]", s.name) or s.name == COVER_SHEET:
             raise TypeError(f"section {s.name!r} cannot be an Excel sheet name")
     return sections
 
 
-def _flatten(model: type[BaseModel], prefix: tuple[str, ...], optional_in: tuple[str, ...] | None,
-             slots: list[Slot], nested: dict[tuple[str, ...], bool],
-             tables: list[Section] | None) -> None:
+def _flatten(
+    model: type[BaseModel],
+    prefix: tuple[str, ...],
+    optional_in: tuple[str, ...] | None,
+    slots: list[Slot],
+    nested: dict[tuple[str, ...], bool],
+    tables: list[Section] | None,
+) -> None:
     """Collect the one-cell fields of ``model`` under ``prefix`` (nested models flattened);
     lists of models become ``tables`` (or are refused when ``tables`` is None)."""
     for name, info in model.model_fields.items():
@@ -207,8 +215,10 @@ def _flatten(model: type[BaseModel], prefix: tuple[str, ...], optional_in: tuple
         path = (*prefix, name)
         if ft.kind == "models":
             if tables is None:
-                raise TypeError(f"{'.'.join(path)}: a list of models inside a table is not "
-                                "supported by the Excel template")
+                raise TypeError(
+                    f"{'.'.join(path)}: a list of models inside a table is not "
+                    "supported by the Excel template"
+                )
             tables.append(_table_section(path, info, ft))
         elif ft.kind == "model":
             assert ft.model is not None
@@ -268,8 +278,12 @@ def field_type(annotation: Any, metadata: Sequence[Any] = ()) -> FieldType:
         return FieldType("list", nullable, item=item)
     if origin is dict:
         key_t, value_t = (field_type(a) for a in get_args(ann))
-        if key_t.kind not in ("text", "enum") or value_t.kind in ("list", "dict", "model",
-                                                                   "models"):
+        if key_t.kind not in ("text", "enum") or value_t.kind in (
+            "list",
+            "dict",
+            "model",
+            "models",
+        ):
             raise TypeError(f"mapping {annotation!r} is not supported")
         return FieldType("dict", nullable, item=value_t, key=key_t)
     raise TypeError(f"type {annotation!r} is not supported by the Excel template")
@@ -453,8 +467,7 @@ def text_of(ft: FieldType, value: Any) -> str:
         assert ft.key is not None and ft.item is not None
         if not value:
             return "{}"
-        return "; ".join(f"{text_of(ft.key, k)}={text_of(ft.item, v)}"
-                         for k, v in value.items())
+        return "; ".join(f"{text_of(ft.key, k)}={text_of(ft.item, v)}" for k, v in value.items())
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, bool | int | float):

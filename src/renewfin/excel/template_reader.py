@@ -162,18 +162,34 @@ def _read_kv(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> None
         key, raw = (*row, None, None)[:2]
         if is_empty(key) or (isinstance(key, str) and key.strip().startswith("#")):
             if is_empty(key) and not is_empty(raw):
-                rd.problems.append(Problem(f"{name}!B{r}", "a value without a field path in "
-                                           "column A; expected the field path beside it", raw))
+                rd.problems.append(
+                    Problem(
+                        f"{name}!B{r}",
+                        "a value without a field path in "
+                        "column A; expected the field path beside it",
+                        raw,
+                    )
+                )
             continue
         text = str(key).strip()
         slot = by_key.get(text)
         if slot is None:
-            rd.problems.append(Problem(f"{name}!A{r}", "unknown field for this sheet; "
-                                       f"expected one of {_hint(text, list(by_key))}", key))
+            rd.problems.append(
+                Problem(
+                    f"{name}!A{r}",
+                    f"unknown field for this sheet; expected one of {_hint(text, list(by_key))}",
+                    key,
+                )
+            )
             continue
         if text in seen:
-            rd.problems.append(Problem(f"{name}!A{r}", f"field repeated (first on row "
-                                       f"{seen[text]}); expected it once", key))
+            rd.problems.append(
+                Problem(
+                    f"{name}!A{r}",
+                    f"field repeated (first on row {seen[text]}); expected it once",
+                    key,
+                )
+            )
             continue
         seen[text] = r
         where = _Where(name, f"B{r}", raw, exact=True)
@@ -197,11 +213,17 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
         letter = get_column_letter(j + 1)
         slot = by_key.get(text)
         if slot is None:
-            rd.problems.append(Problem(f"{name}!{letter}1", "unknown column; expected one of "
-                                       f"{_hint(text, list(by_key))}", h))
+            rd.problems.append(
+                Problem(
+                    f"{name}!{letter}1",
+                    f"unknown column; expected one of {_hint(text, list(by_key))}",
+                    h,
+                )
+            )
         elif text in seen:
-            rd.problems.append(Problem(f"{name}!{letter}1", "column repeated; expected each "
-                                       "field once", h))
+            rd.problems.append(
+                Problem(f"{name}!{letter}1", "column repeated; expected each field once", h)
+            )
         else:
             seen.add(text)
             columns.append((j, slot))
@@ -232,8 +254,15 @@ def _read_table(rd: _Reader, section: Section, rows: list[tuple[Any, ...]]) -> N
         _set_in(rd.data, section.path, items)
 
 
-def _take(rd: _Reader, slot: Slot, raw: Any, path: tuple[str, ...], target: dict[str, Any],
-          loc: tuple[str | int, ...], where: _Where) -> None:
+def _take(
+    rd: _Reader,
+    slot: Slot,
+    raw: Any,
+    path: tuple[str, ...],
+    target: dict[str, Any],
+    loc: tuple[str | int, ...],
+    where: _Where,
+) -> None:
     """Convert one cell and store it at ``path`` in ``target``; empty cells are skipped."""
     if is_empty(raw):
         return
@@ -440,5 +469,5 @@ def _at(where: _Where, path: str, message: str, value: Any, has_value: bool) -> 
 
 def _expected(message: str) -> str:
     if message.startswith("Input should be "):
-        return "expected " + message[len("Input should be "):]
+        return "expected " + message[len("Input should be ") :]
     return message

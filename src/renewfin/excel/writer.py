@@ -118,8 +118,9 @@ class ModelWriter:
         self.input_row += 1
         return self.book.inputs[path]
 
-    def _validate(self, path: str, ref: str, unit: str, value: float,
-                  lo: float | None, hi: float | None) -> None:
+    def _validate(
+        self, path: str, ref: str, unit: str, value: float, lo: float | None, hi: float | None
+    ) -> None:
         """Data validation of an input cell (or range) on its real bounds: those stated, or
         else ``input_bounds``; none only for a number no bound applies to."""
         from openpyxl.worksheet.datavalidation import DataValidation
@@ -193,8 +194,7 @@ class ModelWriter:
                 cell.fill, cell.font = INPUT_FILL, INPUT_FONT
         self.book.vectors[path] = f"Inputs!${col(FIRST)}${r}:${col(FIRST + n - 1)}${r}"
         if formulas is None and (low is not None or high is not None):
-            self._validate(path, f"{col(FIRST)}{r}:{col(FIRST + n - 1)}{r}", "-", 0.0, low,
-                           high)
+            self._validate(path, f"{col(FIRST)}{r}:{col(FIRST + n - 1)}{r}", "-", 0.0, low, high)
         self.input_row += 1
         return self.book.vectors[path]
 
@@ -207,11 +207,20 @@ class ModelWriter:
             if c.name not in classes or c.inventory:
                 continue
             P(f"xl.life[{c.name}]", c.life_years, f"折旧年限：{c.name}", f"Life: {c.name}", "yr")
-            P(f"xl.tax_life[{c.name}]", c.tax_life, f"税法折旧年限：{c.name}",
-              f"Life for income tax: {c.name}", "yr",
-              "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind")
-            P(f"xl.residual[{c.name}]", c.residual_rate, f"残值率：{c.name}",
-              f"Residual rate: {c.name}")
+            P(
+                f"xl.tax_life[{c.name}]",
+                c.tax_life,
+                f"税法折旧年限：{c.name}",
+                f"Life for income tax: {c.name}",
+                "yr",
+                "企业所得税法实施条例 第六十条: not below the minimum of the asset's kind",
+            )
+            P(
+                f"xl.residual[{c.name}]",
+                c.residual_rate,
+                f"残值率：{c.name}",
+                f"Residual rate: {c.name}",
+            )
 
     def value(self, path: str) -> float | list[float]:
         """The value the run used for an engine input."""
@@ -336,8 +345,10 @@ class ModelWriter:
         """Width of the 合计/值 column [characters]: at least 14, and room for the largest
         sum of a ledger line in #,##0.00 with its sign, plus one."""
         j = self.scenario
-        sums = [abs(math.fsum(v for v in item.values[min(j, len(item.values) - 1)] if v == v))
-                for item in self.result.ledger]  # a line the same in every scenario is (1, T)
+        sums = [
+            abs(math.fsum(v for v in item.values[min(j, len(item.values) - 1)] if v == v))
+            for item in self.result.ledger
+        ]  # a line the same in every scenario is (1, T)
         return max(14.0, len(f"{-max(sums, default=0.0):,.2f}") + 1.0)
 
     def _headers(self) -> None:
@@ -363,10 +374,32 @@ class ModelWriter:
             ws.column_dimensions["E"].width = total_width
 
 
-RATE_ENDINGS = ("rate", "rate]", "share", "gearing", "utilisation", "spread", "coupon",
-                "five_year", "one_year", "capex_overrun", "growth_rate", "tol", "_return",
-                "_ratio", "_yield", "_cap", "residual", "reit_cost", "prepayment", "exemption",
-                "deduction", "lat_up", "lat_quick", "draw_weight")
+RATE_ENDINGS = (
+    "rate",
+    "rate]",
+    "share",
+    "gearing",
+    "utilisation",
+    "spread",
+    "coupon",
+    "five_year",
+    "one_year",
+    "capex_overrun",
+    "growth_rate",
+    "tol",
+    "_return",
+    "_ratio",
+    "_yield",
+    "_cap",
+    "residual",
+    "reit_cost",
+    "prepayment",
+    "exemption",
+    "deduction",
+    "lat_up",
+    "lat_quick",
+    "draw_weight",
+)
 """Input paths ending so (before an item's ``[name]``) hold fractions: percentages."""
 RATE_PREFIXES = ("xl.stamp_", "xl.floor.capital_ratio")
 """Input paths starting so hold fractions too (the stamp-duty rates, the capital floor)."""
@@ -401,18 +434,25 @@ def input_format(path: str, unit: str, value: float) -> str:
     ``#,##0.00``, rates and shares as percentages (enough decimals for a fee of 0.005 %),
     ratios (DSCR targets and floors) ``0.00``, whole counts and years as integers."""
     base = re.sub(r"\[[^\]]*\]$", "", path)  # an item's name dropped
-    if path.endswith(("dscr", "llcr", "dscr]")) or (path.startswith("xl.floor.")
-                                                    and not path.startswith(RATE_PREFIXES)):
+    if path.endswith(("dscr", "llcr", "dscr]")) or (
+        path.startswith("xl.floor.") and not path.startswith(RATE_PREFIXES)
+    ):
         return "0.00"
     if path == "xl.check_tol":
         return "0.00E+00"
-    if ("/yr" in unit and "1/yr" not in unit) or path.endswith((".amount", ".unit_price",
-                                                            ".unit_cost", "balance")):
+    if ("/yr" in unit and "1/yr" not in unit) or path.endswith(
+        (".amount", ".unit_price", ".unit_cost", "balance")
+    ):
         return "#,##0.00"
     if base.endswith("per_year"):  # a count a year (price periods, coupons)
         return "0"
-    if (unit == "1/yr" or path.startswith(RATE_PREFIXES) or base.endswith(RATE_ENDINGS)
-            or "_vat" in path or "irr_guess" in path):
+    if (
+        unit == "1/yr"
+        or path.startswith(RATE_PREFIXES)
+        or base.endswith(RATE_ENDINGS)
+        or "_vat" in path
+        or "irr_guess" in path
+    ):
         return "0.00##%"
     if value.is_integer():
         return "#,##0" if abs(value) >= 1e4 else "0"

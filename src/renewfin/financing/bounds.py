@@ -70,7 +70,12 @@ the last digit the solve settles."""
 
 @inlined_kernel
 def available(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, t: int,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    t: int,
     target: float,
 ) -> float:
     """Cash available to loan ``k`` in period ``t`` of scenario ``j`` of the last pass, for
@@ -157,8 +162,18 @@ def unit_schedule(
         elif code == SCULPTED:
             p = out_loans[k, PRINCIPAL, j, t] * scale
         else:
-            p = loan_math.due(code, t, rs, mat, li.custom[k, 0, t], li.custom[k, 1, t],
-                              li.loan_floats[k, 0], bal, r, 0.0)
+            p = loan_math.due(
+                code,
+                t,
+                rs,
+                mat,
+                li.custom[k, 0, t],
+                li.custom[k, 1, t],
+                li.loan_floats[k, 0],
+                bal,
+                r,
+                0.0,
+            )
         unit[1, t] = bal + draw
         unit[0, t] = r * (bal + w * draw) + p
         bal = bal + draw + out_loans[k, CAPITALISED, j, t] * scale - p
@@ -166,8 +181,14 @@ def unit_schedule(
 
 @kernel
 def dscr_bound(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
-    facility: float, unit: np.ndarray,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    target: float,
+    facility: float,
+    unit: np.ndarray,
 ) -> tuple[float, int, float]:
     """Loan ``k``'s DSCR bound in scenario ``j`` from the last pass (module docstring) and
     where it binds: (bound [money], binding period (−1: none), cash available there
@@ -213,16 +234,27 @@ def _sculpted_start(
     if used > TINY:
         bal = 0.0
         for t in range(li.loan_ints[k, 0], t0):
-            bal += (out_loans[k, DRAW, j, t] + out_loans[k, CAPITALISED, j, t]
-                    - out_loans[k, PRINCIPAL, j, t])
+            bal += (
+                out_loans[k, DRAW, j, t]
+                + out_loans[k, CAPITALISED, j, t]
+                - out_loans[k, PRINCIPAL, j, t]
+            )
         beta = max(bal / used, TINY)
     return t0, s0, stop, beta
 
 
 @inlined_kernel
 def _present_values(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, lo: int, stop: int,
-    target: float, scale: float, pv: np.ndarray,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    lo: int,
+    stop: int,
+    target: float,
+    scale: float,
+    pv: np.ndarray,
 ) -> None:
     """``pv[t]`` (t in [lo, stop)): the PV at loan ``k``'s rate, at the start of period
     ``t``, of the cash available to it for a cover of ``target`` × ``scale`` over [t,
@@ -236,8 +268,14 @@ def _present_values(
 
 @kernel
 def _sculpted_bound(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
-    facility: float, scratch: np.ndarray,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    target: float,
+    facility: float,
+    scratch: np.ndarray,
 ) -> tuple[float, int, float]:
     """``dscr_bound`` of a sculpted loan (module docstring), per period; ``scratch``
     (3, T): row 2 receives the PV of cash available ÷ target from each period to
@@ -277,7 +315,12 @@ def _sculpted_bound(
 
 @kernel
 def _sculpted_llcr(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, llcr: float,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    llcr: float,
     scratch: np.ndarray,
 ) -> tuple[float, int]:
     """``llcr_bound`` of a sculpted loan: its balance is ``P_t + (B_0 − P_0) G_t`` (module
@@ -305,8 +348,14 @@ def _sculpted_llcr(
 
 @kernel
 def llcr_bound(
-    li: LoopInputs, out: np.ndarray, out_loans: np.ndarray, k: int, j: int, target: float,
-    facility: float, unit: np.ndarray,
+    li: LoopInputs,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    k: int,
+    j: int,
+    target: float,
+    facility: float,
+    unit: np.ndarray,
 ) -> tuple[float, int]:
     """Loan ``k``'s LLCR bound in scenario ``j`` from the last pass (module docstring) and
     the period where it binds (−1: none) [money]; ``unit`` (3, T) scratch."""

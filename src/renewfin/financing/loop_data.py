@@ -342,16 +342,24 @@ class LoopInputs(NamedTuple):
             sub_taxable=sub_taxable,
             loan_ints=np.array(
                 [
-                    [ln.close, ln.terms.repay_start, ln.terms.maturity,
-                     loan_math.PROFILE_CODES[ln.terms.profile]]
+                    [
+                        ln.close,
+                        ln.terms.repay_start,
+                        ln.terms.maturity,
+                        loan_math.PROFILE_CODES[ln.terms.profile],
+                    ]
                     for ln in plan.loans
                 ],
                 dtype=np.int64,
             ).reshape(nl, 4),
             loan_floats=np.array(
                 [
-                    [ln.terms.target_dscr_value, ln.cash_sweep, ln.draw_weight,
-                     float(ln.paid_interest)]
+                    [
+                        ln.terms.target_dscr_value,
+                        ln.cash_sweep,
+                        ln.draw_weight,
+                        float(ln.paid_interest),
+                    ]
                     for ln in plan.loans
                 ],
                 dtype=float,
@@ -382,9 +390,14 @@ class LoopInputs(NamedTuple):
             ),
             fund_terms=(
                 np.array(
-                    [fund_spec.senior_return, fund_spec.junior_return, fund_spec.senior_share,
-                     fund_spec.upside_share, float(fund_spec.accrual is FundAccrual.COMPOUND),
-                     fund_spec.draw_timing.weight],
+                    [
+                        fund_spec.senior_return,
+                        fund_spec.junior_return,
+                        fund_spec.senior_share,
+                        fund_spec.upside_share,
+                        float(fund_spec.accrual is FundAccrual.COMPOUND),
+                        fund_spec.draw_timing.weight,
+                    ],
                     dtype=float,
                 )
                 if fund_spec is not None
@@ -434,10 +447,24 @@ class Workspace(NamedTuple):
     @classmethod
     def create(cls, n_loans: int, n_periods: int, ppy: int) -> Workspace:
         """Scratch arrays for ``n_loans`` loans over ``n_periods`` periods."""
+
         def row() -> np.ndarray:
             return np.zeros(n_loans)
 
         return cls(
-            row(), row(), row(), row(), row(), row(), row(), row(), row(), row(), row(), row(),
-            tax_math.loss_state(n_periods, ppy), np.zeros(4), np.zeros(5),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            row(),
+            tax_math.loss_state(n_periods, ppy),
+            np.zeros(4),
+            np.zeros(5),
         )

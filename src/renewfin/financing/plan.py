@@ -97,7 +97,6 @@ class FundingPlan:
     """(S|1, 1) interest earned on cash and reserve balances [1/yr]."""
 
 
-
 def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     tl, inputs = ctx.timeline, ctx.inputs
     at = f"funding.special_bonds[{b.name}]"
@@ -141,8 +140,9 @@ def _tranches(ctx: RunContext, b: SpecialBond) -> list[Tranche]:
     mask = np.zeros((1, tl.n_periods))
     mask[0, maturity] = 1.0
     return [
-        Tranche(b.name, sched, b.capital_share, refinanced_principal=refi * mask,
-                paid_interest=paid),
+        Tranche(
+            b.name, sched, b.capital_share, refinanced_principal=refi * mask, paid_interest=paid
+        ),
         Tranche(f"{b.name}（再融资）", new, 0.0, refinancing_of=b.name, paid_interest=paid),
     ]
 
@@ -188,9 +188,7 @@ def compile_plan(ctx: RunContext) -> FundingPlan:
     if fs.fund is not None:
         fund = fs.fund
         amount = inputs.scalar("funding.fund.amount", fund.amount)
-        plan.fund_contribution = amount * disbursement(
-            ctx, fund.schedule, fund.start_year
-        )
+        plan.fund_contribution = amount * disbursement(ctx, fund.schedule, fund.start_year)
     for b in fs.special_bonds:
         plan.bonds.extend(_at_exit(ctx, b, tr) for tr in _tranches(ctx, b))
     close = min(p.start for p in ctx.phases.values())

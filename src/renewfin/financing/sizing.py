@@ -232,7 +232,11 @@ def _wegstein(x: float, g: float, x_prev: float, g_prev: float) -> float:
 
 @inlined_kernel
 def _relax(
-    x: np.ndarray, g: np.ndarray, x_prev: np.ndarray, g_prev: np.ndarray, m: int,
+    x: np.ndarray,
+    g: np.ndarray,
+    x_prev: np.ndarray,
+    g_prev: np.ndarray,
+    m: int,
     accelerate: bool,
 ) -> None:
     """Replace the pass outputs ``g`` (the first ``m`` of them) by the next inputs, from
@@ -247,9 +251,19 @@ def _relax(
 
 @inlined_kernel
 def _set_sizes(
-    li: LoopInputs, caps: np.ndarray, j: int, x: np.ndarray, use_cash: bool,
-    out: np.ndarray, out_loans: np.ndarray, fac: np.ndarray, shr: np.ndarray,
-    bounds: np.ndarray, periods: np.ndarray, dscr_cash: np.ndarray, unit: np.ndarray,
+    li: LoopInputs,
+    caps: np.ndarray,
+    j: int,
+    x: np.ndarray,
+    use_cash: bool,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    fac: np.ndarray,
+    shr: np.ndarray,
+    bounds: np.ndarray,
+    periods: np.ndarray,
+    dscr_cash: np.ndarray,
+    unit: np.ndarray,
 ) -> None:
     """Each loan's bounds (``bounds`` (n_loans, len(BOUNDS), S), scenario ``j``), its size
     ``fac`` (n_loans,) [money], the smallest of them, and its share ``shr`` (n_loans,) of
@@ -276,8 +290,11 @@ def _set_sizes(
             periods[k, 1, j] = at
         bounds[k, B_COST, j] = max(gap_total - before, 0.0) + x[2 + k]
         fac[k] = min(
-            bounds[k, B_AMOUNT, j], bounds[k, B_GEARING, j], bounds[k, B_DSCR, j],
-            bounds[k, B_LLCR, j], bounds[k, B_COST, j],
+            bounds[k, B_AMOUNT, j],
+            bounds[k, B_GEARING, j],
+            bounds[k, B_DSCR, j],
+            bounds[k, B_LLCR, j],
+            bounds[k, B_COST, j],
         )
         cash_part = max(fac[k] - x[2 + k], 0.0)
         before = before + cash_part
@@ -286,8 +303,14 @@ def _set_sizes(
 
 @inlined_kernel
 def _construction_change(
-    j: int, length: int, out: np.ndarray, out_loans: np.ndarray, capex: float,
-    fac: np.ndarray, x: np.ndarray, g: np.ndarray,
+    j: int,
+    length: int,
+    out: np.ndarray,
+    out_loans: np.ndarray,
+    capex: float,
+    fac: np.ndarray,
+    x: np.ndarray,
+    g: np.ndarray,
 ) -> tuple[float, int, int]:
     """What the pass just run fixed in its first ``length`` periods (summed in order), as
     outputs ``g`` of the inputs ``x`` it read, both laid out as ``_solve``'s state (gap,
@@ -406,11 +429,25 @@ def _solve(
             full = stop == n and (
                 (whole > 0 and debt_change < tol * LAST_PASS_AHEAD) or it == max_iter
             )
-            _set_sizes(li, caps, j, x, whole > 0, out, out_loans, fac, shr, bounds, periods,
-                       dscr_cash, unit)
+            _set_sizes(
+                li,
+                caps,
+                j,
+                x,
+                whole > 0,
+                out,
+                out_loans,
+                fac,
+                shr,
+                bounds,
+                periods,
+                dscr_cash,
+                unit,
+            )
             length = stop if stop < n else (n if full else horizon)
-            scenario_pass(li, j, fac, shr, xf, work, out, out_loans, out_fund, full, length,
-                          reaches)
+            scenario_pass(
+                li, j, fac, shr, xf, work, out, out_loans, out_fund, full, length, reaches
+            )
             change, what, loan = _construction_change(
                 j, length, out, out_loans, capex_total[j], fac, x, g
             )

@@ -15,15 +15,37 @@ from renewfin.ledger import Detail
 from renewfin.spec.funding import DistributionPolicy, Drawdown, DsraFunding
 
 DETAIL: Detail = (  # bs.fixed_assets is read: a concession hands back its net book value
-    "bs.cash", "bs.vat_credit", "bs.assets", "bs.liabilities",
-    "bs.debt_ratio", "escrow.opening", "escrow.earned", "escrow.release",
-    "escrow.closing", "pl.ebit", "pl.ebit_pre_financing", "pl.total_cost",
-    "pl.subsidy_income", "pl.gain_on_exit", "pl.net_profit", "tax.taxable_income",
-    "tax.loss_used", "tax.deferred_tax", "tax.depreciation_adjustment",
-    "tax.stamp_loan", "finance.fees_expensed", "finance.fees_capitalised",
-    "finance.interest_income", "cash.balance", "cash.lockup", "cash.bond_shortfall",
-    "cash.loan_shortfall", "bond.refinanced", "fiscal.interest_subsidies",
-    "loan.idc_paid", "fund.claim",
+    "bs.cash",
+    "bs.vat_credit",
+    "bs.assets",
+    "bs.liabilities",
+    "bs.debt_ratio",
+    "escrow.opening",
+    "escrow.earned",
+    "escrow.release",
+    "escrow.closing",
+    "pl.ebit",
+    "pl.ebit_pre_financing",
+    "pl.total_cost",
+    "pl.subsidy_income",
+    "pl.gain_on_exit",
+    "pl.net_profit",
+    "tax.taxable_income",
+    "tax.loss_used",
+    "tax.deferred_tax",
+    "tax.depreciation_adjustment",
+    "tax.stamp_loan",
+    "finance.fees_expensed",
+    "finance.fees_capitalised",
+    "finance.interest_income",
+    "cash.balance",
+    "cash.lockup",
+    "cash.bond_shortfall",
+    "cash.loan_shortfall",
+    "bond.refinanced",
+    "fiscal.interest_subsidies",
+    "loan.idc_paid",
+    "fund.claim",
 )
 """Lines only tables and reports show: a lean run leaves them out (``renewfin.lean``)."""
 
@@ -109,7 +131,8 @@ def build(ctx: RunContext, assets: list[AssetGroup]) -> tuple[FundingPlan, Perio
     ctx.diagnostics.extend(zero_dscr_bounds(ctx, plan, sizing))
     if not sizing.converged.all():
         ctx.diagnostics.append(
-            "UNCONVERGED: " + sizing.failure([ln.name for ln in plan.loans])
+            "UNCONVERGED: "
+            + sizing.failure([ln.name for ln in plan.loans])
             + " Every figure of the failed scenarios is unreliable."
         )
     return plan, periods, sizing
@@ -137,8 +160,14 @@ def zero_dscr_bounds(ctx: RunContext, plan: FundingPlan, sizing: Sizing) -> list
         target = float(np.broadcast_to(ln.dscr_target, zero.shape)[j])
         spell = slice(p, p + tl.ppy)
         repairs = sum(
-            (float(np.broadcast_to(ctx.ledger.raw(f"opex.item[{n}]"), (zero.size, tl.n_periods))
-                   [j, spell].sum()) for n in cyclical),
+            (
+                float(
+                    np.broadcast_to(ctx.ledger.raw(f"opex.item[{n}]"), (zero.size, tl.n_periods))[
+                        j, spell
+                    ].sum()
+                )
+                for n in cyclical
+            ),
             0.0,
         )
         hints = []

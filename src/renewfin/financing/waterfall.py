@@ -62,18 +62,79 @@ def dsra_target(future_service: np.ndarray, t: int, months: float, ppy: int) -> 
 
 
 # Positions in the output blocks (LINES, LOAN_LINES, FUND_LINES) and the inputs (OPS).
-(CASH_OPEN, CASH_CLOSE, EQUITY_IN, GAP, TAX, TAXABLE, LOSS_USED, DEP, INTEREST_CAPITALISED,
- FEES_CAPITALISED, INTEREST_EXPENSED, FEES_EXPENSED, CFADS, BOND_SERVICE, LOAN_SERVICE,
- DSRA_BALANCE, DSRA_CHANGE, DISTRIBUTION, INTEREST_SUBSIDY, GAIN, LOCKUP, BOOK_VALUE,
- BOND_SHORTFALL, LOAN_SHORTFALL, INTEREST_INCOME, SUBSIDY_INCOME, DEP_ADJUSTMENT) = range(
-    len(LINES))
-(OPENING, DRAW, INTEREST, CAPITALISED, PRINCIPAL, PREPAYMENT, UPFRONT_FEE, COMMITMENT_FEE,
- CLOSING, SUBSIDY, IDC_PAID) = range(len(LOAN_LINES))
-(CONTRIBUTION, F_SENIOR_RETURN, F_SENIOR_CAPITAL, F_JUNIOR_RETURN, F_JUNIOR_CAPITAL, F_UPSIDE,
- CLAIM) = range(len(FUND_LINES))
-(I_CAPEX, I_OCF, I_TAXABLE, I_UNTAXED, I_DEP, I_PROCEEDS, I_AVAIL, I_GRANTS, I_INJECT,
- I_FUND_IN, I_BOND_ISSUE, I_BOND_SERVICE, I_BOND_INTEREST, I_BOND_FEES, I_BOND_DS, I_BOND_OWN,
- I_CAP_SHARE, I_RESERVE_OPEN, I_TAX_FACTOR, I_DEP_GAP) = range(len(OPS))
+(
+    CASH_OPEN,
+    CASH_CLOSE,
+    EQUITY_IN,
+    GAP,
+    TAX,
+    TAXABLE,
+    LOSS_USED,
+    DEP,
+    INTEREST_CAPITALISED,
+    FEES_CAPITALISED,
+    INTEREST_EXPENSED,
+    FEES_EXPENSED,
+    CFADS,
+    BOND_SERVICE,
+    LOAN_SERVICE,
+    DSRA_BALANCE,
+    DSRA_CHANGE,
+    DISTRIBUTION,
+    INTEREST_SUBSIDY,
+    GAIN,
+    LOCKUP,
+    BOOK_VALUE,
+    BOND_SHORTFALL,
+    LOAN_SHORTFALL,
+    INTEREST_INCOME,
+    SUBSIDY_INCOME,
+    DEP_ADJUSTMENT,
+) = range(len(LINES))
+(
+    OPENING,
+    DRAW,
+    INTEREST,
+    CAPITALISED,
+    PRINCIPAL,
+    PREPAYMENT,
+    UPFRONT_FEE,
+    COMMITMENT_FEE,
+    CLOSING,
+    SUBSIDY,
+    IDC_PAID,
+) = range(len(LOAN_LINES))
+(
+    CONTRIBUTION,
+    F_SENIOR_RETURN,
+    F_SENIOR_CAPITAL,
+    F_JUNIOR_RETURN,
+    F_JUNIOR_CAPITAL,
+    F_UPSIDE,
+    CLAIM,
+) = range(len(FUND_LINES))
+(
+    I_CAPEX,
+    I_OCF,
+    I_TAXABLE,
+    I_UNTAXED,
+    I_DEP,
+    I_PROCEEDS,
+    I_AVAIL,
+    I_GRANTS,
+    I_INJECT,
+    I_FUND_IN,
+    I_BOND_ISSUE,
+    I_BOND_SERVICE,
+    I_BOND_INTEREST,
+    I_BOND_FEES,
+    I_BOND_DS,
+    I_BOND_OWN,
+    I_CAP_SHARE,
+    I_RESERVE_OPEN,
+    I_TAX_FACTOR,
+    I_DEP_GAP,
+) = range(len(OPS))
 BOND, LOAN, RESERVES, SWEEP, FUND, EQUITY = range(6)
 
 
@@ -116,7 +177,12 @@ def scenario_shape(li: LoopInputs, j: int) -> tuple[int, int, bool]:
 
 @inlined_kernel
 def _fees_and_interest(
-    li: LoopInputs, j: int, t: int, facility: np.ndarray, work: Workspace, af: float,
+    li: LoopInputs,
+    j: int,
+    t: int,
+    facility: np.ndarray,
+    work: Workspace,
+    af: float,
     xe: float,
 ) -> tuple[float, float, float, float, float, float, float]:
     """Each loan's fees and interest on its opening balance in period ``t`` of scenario
@@ -156,8 +222,15 @@ def _fees_and_interest(
         open_total += int_open[i]
         open_net += keep * int_open[i]
         loan_fees += upfront[i] + commit[i]
-    return (loan_fees, open_total, open_net, spill_total, xe * sub_income, xe * sub_untaxed,
-            sub_all)
+    return (
+        loan_fees,
+        open_total,
+        open_net,
+        spill_total,
+        xe * sub_income,
+        xe * sub_untaxed,
+        sub_all,
+    )
 
 
 @inlined_kernel
@@ -181,8 +254,16 @@ def _scheduled_principal(
             target = loan_floats[i, 0]
             cash = available - target * prior if target == target else available
             due = loan_math.due(
-                loan_ints[i, 3], t, loan_ints[i, 1], loan_ints[i, 2], custom[i, 0, t],
-                custom[i, 1, t], target, bal[i], li.rates[i, j, t], cash,
+                loan_ints[i, 3],
+                t,
+                loan_ints[i, 1],
+                loan_ints[i, 2],
+                custom[i, 0, t],
+                custom[i, 1, t],
+                target,
+                bal[i],
+                li.rates[i, j, t],
+                cash,
             )
         principal[i] = due
         total += due
@@ -192,8 +273,15 @@ def _scheduled_principal(
 
 @inlined_kernel
 def _draw_loans(
-    li: LoopInputs, j: int, t: int, facility: np.ndarray, share: np.ndarray, work: Workspace,
-    need: bool, gap: float, af: float,
+    li: LoopInputs,
+    j: int,
+    t: int,
+    facility: np.ndarray,
+    share: np.ndarray,
+    work: Workspace,
+    need: bool,
+    gap: float,
+    af: float,
 ) -> tuple[float, float, float, float, float]:
     """Each loan's drawing of the construction gap ``gap`` of period ``t`` [money] (its
     pro-rata share, or what the loans before it left under ``debt_first``) within the room
@@ -249,9 +337,7 @@ def _completion(li: LoopInputs, j: int, t: int) -> bool:
 
 
 @inlined_kernel
-def _write_loans(
-    out_loans: np.ndarray, work: Workspace, j: int, t: int, full: bool
-) -> None:
+def _write_loans(out_loans: np.ndarray, work: Workspace, j: int, t: int, full: bool) -> None:
     """Write each loan's lines of period ``t`` of scenario ``j`` (those the sizing reads in
     every pass, the others with ``full``) and roll its balance on."""
     bal, upfront, commit, principal = work.bal, work.upfront, work.commit, work.principal
@@ -275,9 +361,7 @@ def _write_loans(
 
 
 @inlined_kernel
-def _reserve_step(
-    dsra: float, cash_t: float, target: float, avail: bool
-) -> tuple[float, float]:
+def _reserve_step(dsra: float, cash_t: float, target: float, avail: bool) -> tuple[float, float]:
     """The DSRA after the reserves step of an operating period (meet a shortfall first,
     then top up to or release down to ``target``) and the cash after it [money]; nothing
     moves in construction."""
@@ -328,7 +412,10 @@ def scenario_pass(
     limited = not np.isnan(distributable_share)
     has_floor = not np.isnan(lockup_floor)
     senior_rate, junior_rate, senior_share, upside_share = (
-        fund_terms[0], fund_terms[1], fund_terms[2], fund_terms[3]
+        fund_terms[0],
+        fund_terms[1],
+        fund_terms[2],
+        fund_terms[3],
     )
     compound, stub = fund_terms[4] > 0, fund_terms[5] * dt
     bal, drawn, principal = work.bal, work.drawn, work.principal
@@ -354,8 +441,9 @@ def scenario_pass(
         after_end = t > last_period
         if fund_on and not after_end and waterfall:
             fund_math.accrue_one(fstate, senior_rate, junior_rate, dt, compound)
-            fund_math.invest_one(fstate, x[I_FUND_IN, j, t], senior_share, senior_rate,
-                                 junior_rate, stub, compound)
+            fund_math.invest_one(
+                fstate, x[I_FUND_IN, j, t], senior_share, senior_rate, junior_rate, stub, compound
+            )
 
         # Fees, interest on opening balances, depreciation and income tax. Construction
         # interest is capitalised (not expensed or taxed) on the share of the investment
@@ -401,9 +489,21 @@ def scenario_pass(
             dsra_fund = max(dsra_target(future_service, t, dsra_months, ppy) - dsra, 0.0)
             dsra = dsra + dsra_fund
         g0 = (
-            x[I_CAPEX, j, t] + x[I_BOND_SERVICE, j, t] - af * x[I_BOND_OWN, j, t] + loan_fees
-            + tax - x[I_OCF, j, t] - x[I_GRANTS, j, t] - x[I_INJECT, j, t] - x[I_FUND_IN, j, t]
-            - x[I_BOND_ISSUE, j, t] - cash + principal_total + spill_total - earned + dsra_fund
+            x[I_CAPEX, j, t]
+            + x[I_BOND_SERVICE, j, t]
+            - af * x[I_BOND_OWN, j, t]
+            + loan_fees
+            + tax
+            - x[I_OCF, j, t]
+            - x[I_GRANTS, j, t]
+            - x[I_INJECT, j, t]
+            - x[I_FUND_IN, j, t]
+            - x[I_BOND_ISSUE, j, t]
+            - cash
+            + principal_total
+            + spill_total
+            - earned
+            + dsra_fund
         )
         need = avail and g0 > 0
         gap = g0 if need else 0.0
@@ -424,9 +524,17 @@ def scenario_pass(
             cash_t = max(surplus - own, 0.0)
         else:
             cash_t = (
-                cash + x[I_OCF, j, t] - tax + x[I_PROCEEDS, j, t] + x[I_GRANTS, j, t]
-                + x[I_INJECT, j, t] + x[I_FUND_IN, j, t] + x[I_BOND_ISSUE, j, t] - x[I_CAPEX, j, t]
-                + subsidy_total + earned
+                cash
+                + x[I_OCF, j, t]
+                - tax
+                + x[I_PROCEEDS, j, t]
+                + x[I_GRANTS, j, t]
+                + x[I_INJECT, j, t]
+                + x[I_FUND_IN, j, t]
+                + x[I_BOND_ISSUE, j, t]
+                - x[I_CAPEX, j, t]
+                + subsidy_total
+                + earned
             )
         loan_service = interest_total + principal_total
         paid_loans = 0.0
@@ -476,9 +584,7 @@ def scenario_pass(
                     allowed = not avail and not lockup
                     keep_cash = 0.0 if closing else min_cash
                     if step == FUND:
-                        room = (
-                            np.inf if not limited or closing else max(distributable, 0.0)
-                        )
+                        room = np.inf if not limited or closing else max(distributable, 0.0)
                         fund_math.pay_one(
                             fstate,
                             cash_t - keep_cash if allowed else 0.0,
@@ -489,11 +595,15 @@ def scenario_pass(
                         )
                         cash_t = cash_t - (
                             (paid[fund_math.SENIOR_RETURN] + paid[fund_math.SENIOR_REPAID])
-                            + (paid[fund_math.JUNIOR_RETURN] + paid[fund_math.JUNIOR_REPAID]
-                               + paid[fund_math.UPSIDE])
+                            + (
+                                paid[fund_math.JUNIOR_RETURN]
+                                + paid[fund_math.JUNIOR_REPAID]
+                                + paid[fund_math.UPSIDE]
+                            )
                         )
                         distributable = distributable - (
-                            paid[fund_math.SENIOR_RETURN] + paid[fund_math.JUNIOR_RETURN]
+                            paid[fund_math.SENIOR_RETURN]
+                            + paid[fund_math.JUNIOR_RETURN]
                             + paid[fund_math.UPSIDE]
                         )
                     else:

@@ -70,7 +70,12 @@ def custom_weights(year_shares: list[float], ppy: int) -> np.ndarray:
 
 @inlined_kernel
 def _equal_principal(
-    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    n: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: float,
+    rate: float,
     available: float,
 ) -> float:
     """等额本金: opening / periods left [money]."""
@@ -79,7 +84,12 @@ def _equal_principal(
 
 @inlined_kernel
 def _annuity(
-    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    n: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: float,
+    rate: float,
     available: float,
 ) -> float:
     """等额本息: annuity payment on the opening balance over the periods left, less
@@ -93,7 +103,12 @@ def _annuity(
 
 @inlined_kernel
 def _weighted(
-    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    n: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: float,
+    rate: float,
     available: float,
 ) -> float:
     """Weighted (custom, 等比递增): opening × weight / rest [money]."""
@@ -102,7 +117,12 @@ def _weighted(
 
 @inlined_kernel
 def _bullet(
-    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    n: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: float,
+    rate: float,
     available: float,
 ) -> float:
     """到期一次还本: nothing before the last period [money]."""
@@ -111,7 +131,12 @@ def _bullet(
 
 @inlined_kernel
 def _sculpted(
-    n: int, weight: float, rest: float, target_dscr: float, opening: float, rate: float,
+    n: int,
+    weight: float,
+    rest: float,
+    target_dscr: float,
+    opening: float,
+    rate: float,
     available: float,
 ) -> float:
     """Sculpted: available / target DSCR − interest on the opening balance [money]."""
@@ -180,21 +205,32 @@ PROFILES: dict[LoanRepayment, Profile] = {
         "等额本金", "equal principal", _equal_principal, lambda c: f"{c('opening')}/{c('left')}"
     ),
     LoanRepayment.ANNUITY: Profile(
-        "等额本息", "annuity", _annuity,
+        "等额本息",
+        "annuity",
+        _annuity,
         lambda c: f"-PMT({c('rate')},{c('left')},{c('opening')})-{c('opening')}*{c('rate')}",
     ),
     LoanRepayment.CUSTOM: Profile(
-        "自定义比例", "custom schedule", _weighted, lambda c: f"{c('opening')}*{c('share')}",
+        "自定义比例",
+        "custom schedule",
+        _weighted,
+        lambda c: f"{c('opening')}*{c('share')}",
         lambda ln, ppy, n: custom_weights(ln.repayment_schedule or [], ppy),
         workbook_weights=True,
     ),
     LoanRepayment.BULLET: Profile("到期一次还本", "bullet", _bullet, lambda c: "0"),
     LoanRepayment.SCULPTED: Profile(
-        "按目标偿债备付率雕塑", "sculpted to a DSCR", _sculpted,
+        "按目标偿债备付率雕塑",
+        "sculpted to a DSCR",
+        _sculpted,
         lambda c: f"{c('available')}/{c('target')}-{c('opening')}*{c('rate')}",
     ),
     LoanRepayment.INCREASING: Profile(
-        "等比递增还本", "equal-ratio increasing", _weighted, _growth_formula, _growth_weights,
+        "等比递增还本",
+        "equal-ratio increasing",
+        _weighted,
+        _growth_formula,
+        _growth_weights,
         inputs=(ProfileInput("repayment_growth", "还本递增率", "Repayment growth", "-"),),
     ),
 }
@@ -276,7 +312,15 @@ def _due_all(
     out = np.empty(opening.shape[0])
     for j in range(opening.shape[0]):
         out[j] = due(
-            profile, t, repay_start, maturity, weight, rest, target_dscr, opening[j], rate[j],
+            profile,
+            t,
+            repay_start,
+            maturity,
+            weight,
+            rest,
+            target_dscr,
+            opening[j],
+            rate[j],
             available[j],
         )
     return out

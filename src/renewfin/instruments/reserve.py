@@ -74,8 +74,9 @@ def maintenance_reserve(cost: np.ndarray, operating: np.ndarray) -> ReserveSched
     ahead = np.zeros((s, n))
     for t in range(n - 2, -1, -1):
         nxt[:, t] = np.where(brk[:, t + 1], t + 1, nxt[:, t + 1])
-        ahead[:, t] = np.where(brk[:, t + 1], np.where(occ[:, t + 1], cost[:, t + 1], 0.0),
-                               ahead[:, t + 1])
+        ahead[:, t] = np.where(
+            brk[:, t + 1], np.where(occ[:, t + 1], cost[:, t + 1], 0.0), ahead[:, t + 1]
+        )
     span = np.maximum(nxt - last - 1, 1)
     contribution = np.where(on & ~occ, ahead / span, 0.0)
     release = np.zeros((s, n))

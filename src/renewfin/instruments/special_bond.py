@@ -214,9 +214,7 @@ def escrow_at(
     return company, _reserve(deposit * at, release, r, period)
 
 
-def _reserve(
-    deposit: np.ndarray, release: np.ndarray, r: np.ndarray, start: int
-) -> EscrowSchedule:
+def _reserve(deposit: np.ndarray, release: np.ndarray, r: np.ndarray, start: int) -> EscrowSchedule:
     """The reserve's corkscrew from ``start``: ``deposit`` and ``release`` (S|1, T)
     [money], ``r`` (S|1, 1) rate per period."""
     shape = np.broadcast_shapes(deposit.shape, release.shape, (r.shape[0], 1))

@@ -380,8 +380,9 @@ def simulate_portfolio(
         An existing client (e.g. on a ``LocalCluster``).
     """
     plan, jobs = prepare_plan(portfolio, base, n, seed)
-    capital = bond_capital([j.key for j in jobs], [j.spec for j in jobs],
-                           portfolio.bond_capital_cap)
+    capital = bond_capital(
+        [j.key for j in jobs], [j.spec for j in jobs], portfolio.bond_capital_cap
+    )
     chunks = range(len(plan.chunks))
     if client is None and scheduler == "local":
         reduced = []

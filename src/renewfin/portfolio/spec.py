@@ -91,8 +91,7 @@ class PortfolioSpec(SpecModel):
     def _members(self) -> Self:
         problems = []
         if not self.projects and self.folder is None:
-            problems.append(Problem("projects", "list projects or give a folder",
-                                    has_value=False))
+            problems.append(Problem("projects", "list projects or give a folder", has_value=False))
         keys_list = [m.key for m in self.projects]
         repeated = sorted({k for k in keys_list if keys_list.count(k) > 1})
         if repeated:
@@ -102,9 +101,13 @@ class PortfolioSpec(SpecModel):
             for j, t in enumerate(f.targets):
                 for k in t.projects or []:
                     if self.projects and k not in keys:
-                        problems.append(Problem(f"shared_factors[{i}].targets[{j}].projects",
-                                                f"unknown project; expected one of "
-                                                f"{sorted(keys)}", k))
+                        problems.append(
+                            Problem(
+                                f"shared_factors[{i}].targets[{j}].projects",
+                                f"unknown project; expected one of {sorted(keys)}",
+                                k,
+                            )
+                        )
         if problems:
             raise CrossCheckError(problems)
         return self

@@ -179,8 +179,7 @@ def cumulative_cash_fan(result: Result, sim: Simulation) -> Fan:
     starts = timeline.starts
     years = [str(starts[int(e) - int(e) % timeline.ppy].year) for e in ends]
     minimum = sim.metrics["min_cumulative_cash"].to_numpy(dtype=float)
-    return Fan(years, line.percentiles, line.bands[:, ends], line.count[ends], line.method,
-               minimum)
+    return Fan(years, line.percentiles, line.bands[:, ends], line.count[ends], line.method, minimum)
 
 
 def _standard_tornado(evaluation: pd.DataFrame, change: float = 0.10) -> pd.DataFrame:

@@ -295,8 +295,10 @@ def _taxes_by_year(ctx: Ctx, rev: pd.DataFrame) -> str:
     its lines, the other taxes (loan contracts' stamp duty, a REIT exit's taxes) and the VAT
     payable; the revenue rows and the VAT workings (output, input, credit) are left out."""
     keys = [
-        k for k in rev.index
-        if k.startswith("tax.") and k not in ("tax.output_vat", "tax.input_vat", "tax.vat_credit")
+        k
+        for k in rev.index
+        if k.startswith("tax.")
+        and k not in ("tax.output_vat", "tax.input_vat", "tax.vat_credit")
         and not k.startswith("tax.exit_output_vat")
     ]
     return f"<h3>{esc(ctx.t('taxes.by_year'))}</h3>" + standard_table(
@@ -383,9 +385,7 @@ def revenue_section(ctx: Ctx) -> str:
                         + input_or_spec(ctx, at + ".quantity", r.quantity, "number", tag="span")
                         + f" {esc(unit_label(str(r.quantity_unit), ctx.lang))}</td>",
                         '<td class="num">'
-                        + input_or_spec(
-                            ctx, at + ".unit_price", r.unit_price, "number", tag="span"
-                        )
+                        + input_or_spec(ctx, at + ".unit_price", r.unit_price, "number", tag="span")
                         + f" {esc(price_unit(r, ctx.lang))}</td>",
                         input_or_spec(ctx, at + ".utilisation", r.utilisation, "share"),
                         f'<td class="num">{growth}</td>',
@@ -454,8 +454,7 @@ def bond_section(ctx: Ctx) -> str:
         return f'<p class="note">{esc(ctx.t("bond.none"))}</p>'
     out = [f"<h3>{esc(ctx.t('bond.multiples'))}</h3>"]
     rows = []
-    keys = ["bond_coverage", "bond_coverage_with_exit", "total_debt_coverage",
-            "residual_coverage"]
+    keys = ["bond_coverage", "bond_coverage_with_exit", "total_debt_coverage", "residual_coverage"]
     for key in (k for k in keys if k in ctx.values):
         cells = [td(ctx.label(key)), ctx.metric(key, tag="td")]
         floor_key = FLOOR_KEYS.get(key)

@@ -21,8 +21,17 @@ from renewfin.sensitivity.factors import (
 from renewfin.simulation import DEFAULT_CHUNK
 from renewfin.spec.model import ProjectSpec
 
-__all__ = ["BASE_CASE", "DEFAULT_METRICS", "STANDARD_CHANGES", "STEPS_2PCT", "STEPS_5PCT",
-           "elasticities", "evaluation_table", "spider", "spider_wide"]
+__all__ = [
+    "BASE_CASE",
+    "DEFAULT_METRICS",
+    "STANDARD_CHANGES",
+    "STEPS_2PCT",
+    "STEPS_5PCT",
+    "elasticities",
+    "evaluation_table",
+    "spider",
+    "spider_wide",
+]
 
 STEPS_5PCT: tuple[float, ...] = (-0.10, -0.05, 0.0, 0.05, 0.10)
 """The usual spider steps: −10 % … +10 % in 5 % steps."""

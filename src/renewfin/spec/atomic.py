@@ -34,8 +34,9 @@ STALE_SECONDS = 3600.0
 [s]; a live write touches its file far more often than this."""
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], Any],
-                 mode: str = "w") -> None:
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[Any], Any], mode: str = "w"
+) -> None:
     """Write ``path`` through ``write(fileobj)``, atomically.
 
     Parameters

@@ -268,12 +268,27 @@ class AssetClass(SpecModel):
 
 def _default_classes() -> list[AssetClass]:
     return [
-        AssetClass(name="building", life_years=30, residual_rate=0.05, label_zh="房屋及构筑物",
-                   tax_category=TaxAssetCategory.BUILDINGS),
-        AssetClass(name="equipment", life_years=10, residual_rate=0.05, label_zh="机器设备",
-                   tax_category=TaxAssetCategory.MACHINERY),
-        AssetClass(name="land_use_right", life_years=40, residual_rate=0.0, label_zh="土地使用权",
-                   tax_category=TaxAssetCategory.INTANGIBLE),
+        AssetClass(
+            name="building",
+            life_years=30,
+            residual_rate=0.05,
+            label_zh="房屋及构筑物",
+            tax_category=TaxAssetCategory.BUILDINGS,
+        ),
+        AssetClass(
+            name="equipment",
+            life_years=10,
+            residual_rate=0.05,
+            label_zh="机器设备",
+            tax_category=TaxAssetCategory.MACHINERY,
+        ),
+        AssetClass(
+            name="land_use_right",
+            life_years=40,
+            residual_rate=0.0,
+            label_zh="土地使用权",
+            tax_category=TaxAssetCategory.INTANGIBLE,
+        ),
     ]
 
 

@@ -64,13 +64,13 @@ def read_text(path: Path, what: str = "spec", limit: int = MAX_TEXT_BYTES) -> st
     except OSError as exc:
         raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
     if len(raw) > limit:
-        raise fail(f"the file is larger than {size_text(limit)}; expected a spec of ordinary "
-                   "size")
+        raise fail(f"the file is larger than {size_text(limit)}; expected a spec of ordinary size")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text (byte {exc.start:,}: {excerpt(raw[exc.start:exc.start + 8])})"
-                   ) from None
+        raise fail(
+            f"not UTF-8 text (byte {exc.start:,}: {excerpt(raw[exc.start : exc.start + 8])})"
+        ) from None
 
 
 def _parse_error(exc: Exception) -> str:
@@ -78,16 +78,24 @@ def _parse_error(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
     parts = []
-    for text, mark in ((getattr(exc, "context", None), getattr(exc, "context_mark", None)),
-                       (getattr(exc, "problem", None), getattr(exc, "problem_mark", None))):
+    for text, mark in (
+        (getattr(exc, "context", None), getattr(exc, "context_mark", None)),
+        (getattr(exc, "problem", None), getattr(exc, "problem_mark", None)),
+    ):
         if text:
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             parts.append(shorten(str(text), 120) + where)
     return ", ".join(parts) or shorten(str(exc), 200)
 
 
-def validate_data(model: type[M], data: Any, source: str | None = None, what: str = "spec",
-                  *, plausible: bool = True) -> M:
+def validate_data(
+    model: type[M],
+    data: Any,
+    source: str | None = None,
+    what: str = "spec",
+    *,
+    plausible: bool = True,
+) -> M:
     """Validate plain data into ``model``, raising one ``SpecError`` with every problem;
     ``what`` names the kind of document in the message (spec, scenario …). A project spec
     is also held to its plausibility bounds (``renewfin.spec.plausibility``) unless

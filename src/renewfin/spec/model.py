@@ -187,9 +187,13 @@ def _check_revenues(spec: ProjectSpec) -> list[Problem]:
     for i, r in enumerate(spec.revenues):
         at = f"revenues[{i} {r.name}]"
         if r.resettlement is not None and r.resettlement.cost_item not in items:
-            c.problems.append(Problem(f"{at}.resettlement.cost_item", "unknown investment item; "
-                                      f"expected one of {sorted(items)}",
-                                      r.resettlement.cost_item))
+            c.problems.append(
+                Problem(
+                    f"{at}.resettlement.cost_item",
+                    f"unknown investment item; expected one of {sorted(items)}",
+                    r.resettlement.cost_item,
+                )
+            )
         c.grid(f"{at}.start_after_years", r.start_after_years)
         c.grid(f"{at}.end_year", r.end_year)
         if not c.phase(f"{at}.phase", r.phase):
@@ -216,9 +220,7 @@ def _check_revenues(spec: ProjectSpec) -> list[Problem]:
                 )
             elif r.end_year > c.horizon:
                 c.problems.append(
-                    Problem(
-                        f"{at}.end_year", f"expected <= the horizon ({c.horizon})", r.end_year
-                    )
+                    Problem(f"{at}.end_year", f"expected <= the horizon ({c.horizon})", r.end_year)
                 )
         if r.schedule is not None and start + len(r.schedule) > c.horizon:
             c.problems.append(
@@ -288,8 +290,12 @@ def _check_payables(spec: ProjectSpec) -> list[Problem]:
     needs = (
         ("inventory_days", purchased, "存货 外购原材料、燃料", "`purchased: true`"),
         ("payable_days", purchased, "应付账款 外购原材料、燃料及动力", "`purchased: true`"),
-        ("cash_days", wages_or_other, "现金 工资及福利费 + 其他费用",
-         "`wages_or_other` (not purchased, not maintenance)"),
+        (
+            "cash_days",
+            wages_or_other,
+            "现金 工资及福利费 + 其他费用",
+            "`wages_or_other` (not purchased, not maintenance)",
+        ),
     )
     return [
         Problem(
@@ -342,13 +348,20 @@ def _check_mmra(spec: ProjectSpec) -> list[Problem]:
     for name in mmra.items:
         if name not in names:
             problems.append(
-                Problem("funding.mmra.items", f"unknown opex item; expected one of "
-                        f"{sorted(cyclical) or sorted(names)}", name)
+                Problem(
+                    "funding.mmra.items",
+                    f"unknown opex item; expected one of {sorted(cyclical) or sorted(names)}",
+                    name,
+                )
             )
         elif name not in cyclical:
             problems.append(
-                Problem("funding.mmra.items", "not a cyclical cost (no every_years): a "
-                        "maintenance reserve funds a maintenance cycle", name)
+                Problem(
+                    "funding.mmra.items",
+                    "not a cyclical cost (no every_years): a "
+                    "maintenance reserve funds a maintenance cycle",
+                    name,
+                )
             )
     if not mmra.items:
         problems.append(
@@ -374,20 +387,38 @@ def _check_payment(spec: ProjectSpec) -> list[Problem]:
     out: list[Problem] = []
     no_gap = model is PaymentModel.USER_PAYS or (concession and gp.new_mechanism)
     if no_gap and subsidies:
-        out.append(Problem("funding.fiscal_funds", f"a {model.value} project takes no "
-                           "operating subsidy (可行性缺口补助, 国办函〔2023〕115号); expected none",
-                           subsidies))
+        out.append(
+            Problem(
+                "funding.fiscal_funds",
+                f"a {model.value} project takes no "
+                "operating subsidy (可行性缺口补助, 国办函〔2023〕115号); expected none",
+                subsidies,
+            )
+        )
     if model is PaymentModel.VIABILITY_GAP and not subsidies:
-        out.append(Problem(f"{at}.model", "a viability-gap project needs an operating subsidy "
-                           "(funding.fiscal_funds, use operating_subsidy)", model.value))
+        out.append(
+            Problem(
+                f"{at}.model",
+                "a viability-gap project needs an operating subsidy "
+                "(funding.fiscal_funds, use operating_subsidy)",
+                model.value,
+            )
+        )
     if model is PaymentModel.SERVICE_PURCHASE and not (subsidies or service):
-        out.append(Problem(f"{at}.model", "政府购买服务 needs an operating subsidy or a "
-                           "service-fee revenue (kind operating_subsidy)", model.value))
+        out.append(
+            Problem(
+                f"{at}.model",
+                "政府购买服务 needs an operating subsidy or a "
+                "service-fee revenue (kind operating_subsidy)",
+                model.value,
+            )
+        )
     if not concession:
-        out += [Problem(f"{at}.{f}", "applies to a concession only; expected none",
-                        getattr(gp, f))
-                for f in ("grantor", "term_years", "concession_fee", "concession_fee_rate")
-                if getattr(gp, f) is not None]
+        out += [
+            Problem(f"{at}.{f}", "applies to a concession only; expected none", getattr(gp, f))
+            for f in ("grantor", "term_years", "concession_fee", "concession_fee_rate")
+            if getattr(gp, f) is not None
+        ]
         return out
     return out + _check_concession(spec, gp)
 
@@ -402,18 +433,39 @@ def _check_concession(spec: ProjectSpec, gp: GovernmentPayment) -> list[Problem]
     if term is None:
         out.append(Problem(f"{at}.term_years", "a concession needs its term", has_value=False))
     elif gp.new_mechanism and term > gp.max_term_years + 1e-9:
-        out.append(Problem(f"{at}.term_years", f"a new-mechanism concession runs at most "
-                           f"{gp.max_term_years:g} years (国办函〔2023〕115号)", term))
+        out.append(
+            Problem(
+                f"{at}.term_years",
+                f"a new-mechanism concession runs at most "
+                f"{gp.max_term_years:g} years (国办函〔2023〕115号)",
+                term,
+            )
+        )
     if gp.concession_fee is not None and gp.concession_fee not in {o.name for o in spec.opex}:
-        out.append(Problem(f"{at}.concession_fee", "unknown operating cost; expected one of "
-                           f"{sorted(o.name for o in spec.opex)}", gp.concession_fee))
+        out.append(
+            Problem(
+                f"{at}.concession_fee",
+                f"unknown operating cost; expected one of {sorted(o.name for o in spec.opex)}",
+                gp.concession_fee,
+            )
+        )
     if gp.hand_back and spec.evaluation.include_residual_value:
-        out.append(Problem("evaluation.include_residual_value", "a concession handed back at "
-                           "its end leaves no residual value; expected false", True))
+        out.append(
+            Problem(
+                "evaluation.include_residual_value",
+                "a concession handed back at its end leaves no residual value; expected false",
+                True,
+            )
+        )
     if gp.concession_fee is not None and gp.concession_fee_rate is not None:
-        out.append(Problem(f"{at}.concession_fee_rate", "give the concession fee either as "
-                           "a rate or as an opex item (concession_fee), not both",
-                           gp.concession_fee_rate))
+        out.append(
+            Problem(
+                f"{at}.concession_fee_rate",
+                "give the concession fee either as "
+                "a rate or as an opex item (concession_fee), not both",
+                gp.concession_fee_rate,
+            )
+        )
     return out + _handed_back_revenues(spec, gp)
 
 
@@ -425,9 +477,14 @@ def _handed_back_revenues(spec: ProjectSpec, gp: GovernmentPayment) -> list[Prob
     if not gp.hand_back or term is None or term >= spec.timeline.horizon_years - 1e-9:
         return []
     return [
-        Problem(f"revenues[{i} {r.name}].end_year", f"the concession is handed back after {term:g} "
-                "years (funding.government_payment.term_years); expected the stream to end "
-                "by then", r.end_year, has_value=r.end_year is not None)
+        Problem(
+            f"revenues[{i} {r.name}].end_year",
+            f"the concession is handed back after {term:g} "
+            "years (funding.government_payment.term_years); expected the stream to end "
+            "by then",
+            r.end_year,
+            has_value=r.end_year is not None,
+        )
         for i, r in enumerate(spec.revenues)
         if not r.kind.one_off and (r.end_year is None or r.end_year > term + 1e-9)
     ]

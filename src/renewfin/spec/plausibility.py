@@ -79,33 +79,50 @@ def _rate_problems(spec: ProjectSpec, b: Plausibility) -> Iterator[Problem]:
         at = f"funding.special_bonds[{i} {bond.name}]"
         yield from _above(f"{at}.coupon", bond.coupon, b.max_coupon, "max_coupon")
         if bond.refinance_coupon is not None:
-            yield from _above(f"{at}.refinance_coupon", bond.refinance_coupon, b.max_coupon,
-                              "max_coupon")
-    lprs = [fs.lpr.one_year, fs.lpr.five_year, *(fs.lpr.one_year_path or []),
-            *(fs.lpr.five_year_path or [])]
+            yield from _above(
+                f"{at}.refinance_coupon", bond.refinance_coupon, b.max_coupon, "max_coupon"
+            )
+    lprs = [
+        fs.lpr.one_year,
+        fs.lpr.five_year,
+        *(fs.lpr.one_year_path or []),
+        *(fs.lpr.five_year_path or []),
+    ]
     for i, ln in enumerate(fs.loans):
         at = f"funding.loans[{i} {ln.name}]"
         if ln.rate is not None:
             yield from _above(f"{at}.rate", ln.rate, b.max_loan_rate, "max_loan_rate")
         elif ln.rate_type.value == "lpr" and lprs:
-            yield from _above(f"{at}.spread", max(lprs) + ln.spread, b.max_loan_rate,
-                              "max_loan_rate", what="LPR + spread reaches")
+            yield from _above(
+                f"{at}.spread",
+                max(lprs) + ln.spread,
+                b.max_loan_rate,
+                "max_loan_rate",
+                what="LPR + spread reaches",
+            )
     if fs.fund is not None:
         for tier in ("senior_return", "junior_return"):
-            yield from _above(f"funding.fund.{tier}", getattr(fs.fund, tier),
-                              b.max_fund_return, "max_fund_return")
+            yield from _above(
+                f"funding.fund.{tier}", getattr(fs.fund, tier), b.max_fund_return, "max_fund_return"
+            )
     for path, rate in discount_rates(spec):
         if rate < b.min_discount_rate and rate > -1:
-            yield Problem(path, f"below the plausible bound plausibility.min_discount_rate "
-                          f"({b.min_discount_rate:g}); expected a fraction such as 0.06", rate)
+            yield Problem(
+                path,
+                f"below the plausible bound plausibility.min_discount_rate "
+                f"({b.min_discount_rate:g}); expected a fraction such as 0.06",
+                rate,
+            )
         elif rate > -1:
             yield from _above(path, rate, b.max_discount_rate, "max_discount_rate")
 
 
 def discount_rates(spec: ProjectSpec) -> list[tuple[str, float]]:
     """Every discount or benchmark rate of the spec, by path."""
-    rates = [(f"evaluation.{k}", float(getattr(spec.evaluation, k)))
-             for k in ("discount_rate", "benchmark_irr", "equity_discount_rate")]
+    rates = [
+        (f"evaluation.{k}", float(getattr(spec.evaluation, k)))
+        for k in ("discount_rate", "benchmark_irr", "equity_discount_rate")
+    ]
     if spec.funding.reit_exit is not None:
         rates.append(("funding.reit_exit.discount_rate", spec.funding.reit_exit.discount_rate))
     return rates
@@ -113,37 +130,56 @@ def discount_rates(spec: ProjectSpec) -> list[tuple[str, float]]:
 
 def rate_floor_problems(spec: ProjectSpec) -> list[Problem]:
     """Discount rates at or below −100 %, whose discount factors are undefined."""
-    return [Problem(path, "a discount rate at or below -100% has no discount factors; "
-                    "expected > -1 (a fraction: 0.06 = 6%)", rate)
-            for path, rate in discount_rates(spec) if rate <= -1]
+    return [
+        Problem(
+            path,
+            "a discount rate at or below -100% has no discount factors; "
+            "expected > -1 (a fraction: 0.06 = 6%)",
+            rate,
+        )
+        for path, rate in discount_rates(spec)
+        if rate <= -1
+    ]
 
 
-def _above(path: str, value: float, bound: float, name: str,
-           what: str = "") -> Iterator[Problem]:
+def _above(path: str, value: float, bound: float, name: str, what: str = "") -> Iterator[Problem]:
     if value > bound:
         lead = f"{what} {value:.4g}, " if what else ""
-        yield Problem(path, f"{lead}above the plausible bound plausibility.{name} ({bound:g}); "
-                      "expected a fraction per year (0.03 = 3%), or raise the bound",
-                      value)
+        yield Problem(
+            path,
+            f"{lead}above the plausible bound plausibility.{name} ({bound:g}); "
+            "expected a fraction per year (0.03 = 3%), or raise the bound",
+            value,
+        )
 
 
 def _source_problems(fs: FundingSpec, investment: float, b: Plausibility) -> list[Problem]:
-    capital = [f for f in fs.fiscal_funds
-               if f.use in (FiscalUse.CAPITAL_GRANT, FiscalUse.EQUITY_INJECTION)]
+    capital = [
+        f for f in fs.fiscal_funds if f.use in (FiscalUse.CAPITAL_GRANT, FiscalUse.EQUITY_INJECTION)
+    ]
     grants = sum(f.amount for f in capital)
     problems = []
     if investment > 0 and grants > b.max_grant_share * investment:
-        problems.append(Problem(
-            "funding.fiscal_funds", f"capital grants and injections of {grants:,.2f} exceed "
-            f"plausibility.max_grant_share ({b.max_grant_share:g}) × the construction "
-            f"investment of {investment:,.2f}; expected amounts in the spec's money unit",
-            [f.name for f in capital]))
+        problems.append(
+            Problem(
+                "funding.fiscal_funds",
+                f"capital grants and injections of {grants:,.2f} exceed "
+                f"plausibility.max_grant_share ({b.max_grant_share:g}) × the construction "
+                f"investment of {investment:,.2f}; expected amounts in the spec's money unit",
+                [f.name for f in capital],
+            )
+        )
     sources = grants + sum(x.amount for x in fs.special_bonds)
     sources += fs.fund.amount if fs.fund is not None else 0.0
     if investment > 0 and sources > b.max_sources_ratio * investment and not problems:
-        problems.append(Problem(
-            "funding", f"fixed sources of {sources:,.2f} (capital grants and injections, "
-            "special bonds, the fund) exceed plausibility.max_sources_ratio "
-            f"({b.max_sources_ratio:g}) × the construction investment of {investment:,.2f}; "
-            "expected sources in proportion to the uses", has_value=False))
+        problems.append(
+            Problem(
+                "funding",
+                f"fixed sources of {sources:,.2f} (capital grants and injections, "
+                "special bonds, the fund) exceed plausibility.max_sources_ratio "
+                f"({b.max_sources_ratio:g}) × the construction investment of {investment:,.2f}; "
+                "expected sources in proportion to the uses",
+                has_value=False,
+            )
+        )
     return problems

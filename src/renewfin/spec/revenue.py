@@ -157,9 +157,16 @@ class ResettlementHousing(SpecModel):
     @model_validator(mode="after")
     def _entitled_within_area(self) -> Self:
         if self.entitled_area > self.area_per_household + 1e-12:
-            raise_problems([Problem("entitled_area", "a household's entitlement above the "
-                                    f"flat it is allocated ({self.area_per_household:g} m²)",
-                                    self.entitled_area)])
+            raise_problems(
+                [
+                    Problem(
+                        "entitled_area",
+                        "a household's entitlement above the "
+                        f"flat it is allocated ({self.area_per_household:g} m²)",
+                        self.entitled_area,
+                    )
+                ]
+            )
         return self
 
     @property
@@ -323,8 +330,10 @@ class RevenueStream(SpecModel):
                     self.land_appreciation_tax,
                 )
             )
-        if self.vat_method is VatMethod.SIMPLIFIED and self.vat_rate is not None and any(
-            abs(self.vat_rate - g) < 1e-12 for g in GENERAL_VAT_RATES
+        if (
+            self.vat_method is VatMethod.SIMPLIFIED
+            and self.vat_rate is not None
+            and any(abs(self.vat_rate - g) < 1e-12 for g in GENERAL_VAT_RATES)
         ):
             problems.append(
                 Problem(
@@ -363,32 +372,73 @@ class RevenueStream(SpecModel):
         out: list[Problem | None] = []
         for field in ("set_aside_rate", "set_asides", "land_cost_rate"):
             if getattr(self, field) and not land:
-                out.append(Problem(field, "applies to land_transfer streams only; expected none",
-                                   getattr(self, field)))
+                out.append(
+                    Problem(
+                        field,
+                        "applies to land_transfer streams only; expected none",
+                        getattr(self, field),
+                    )
+                )
         if self.resettlement is not None and self.kind is not RevenueKind.SALE:
-            out.append(Problem("resettlement", "resettlement housing is allocated by a sale "
-                               "stream; expected kind sale", self.kind.value))
+            out.append(
+                Problem(
+                    "resettlement",
+                    "resettlement housing is allocated by a sale stream; expected kind sale",
+                    self.kind.value,
+                )
+            )
         if self.resettlement is not None and not self.quantity:
-            out.append(Problem("quantity", "resettlement housing needs the households "
-                               "allocated; expected > 0", self.quantity))
+            out.append(
+                Problem(
+                    "quantity",
+                    "resettlement housing needs the households allocated; expected > 0",
+                    self.quantity,
+                )
+            )
         if self.booked_by is LandBooking.GOVERNMENT and not land:
-            out.append(Problem("booked_by", "applies to land_transfer streams only; expected "
-                               "company", self.booked_by.value))
+            out.append(
+                Problem(
+                    "booked_by",
+                    "applies to land_transfer streams only; expected company",
+                    self.booked_by.value,
+                )
+            )
         if self.booked_by is LandBooking.GOVERNMENT and land and not self.land_cost_rate:
-            out.append(Problem("land_cost_rate", "land booked by the government repays the "
-                               "company its cost (成本返还); expected the land's cost as a "
-                               "share of the gross income, > 0", self.land_cost_rate))
+            out.append(
+                Problem(
+                    "land_cost_rate",
+                    "land booked by the government repays the "
+                    "company its cost (成本返还); expected the land's cost as a "
+                    "share of the gross income, > 0",
+                    self.land_cost_rate,
+                )
+            )
         if self.booked_by is LandBooking.GOVERNMENT and self.land_appreciation_tax:
-            out.append(Problem("land_appreciation_tax", "land the government books is not "
-                               "transferred by the company; expected no or unset",
-                               self.land_appreciation_tax))
+            out.append(
+                Problem(
+                    "land_appreciation_tax",
+                    "land the government books is not "
+                    "transferred by the company; expected no or unset",
+                    self.land_appreciation_tax,
+                )
+            )
         if self.management_fee_rate and self.booked_by is not LandBooking.GOVERNMENT:
-            out.append(Problem("management_fee_rate", "a management fee is paid on land booked "
-                               "by the government; expected 0 or booked_by government",
-                               self.management_fee_rate))
+            out.append(
+                Problem(
+                    "management_fee_rate",
+                    "a management fee is paid on land booked "
+                    "by the government; expected 0 or booked_by government",
+                    self.management_fee_rate,
+                )
+            )
         if self.set_asides is not None and self.set_aside_rate:
-            out.append(Problem("set_aside_rate", "give the set-asides either as one rate or as "
-                               "`set_asides`, not both", self.set_aside_rate))
+            out.append(
+                Problem(
+                    "set_aside_rate",
+                    "give the set-asides either as one rate or as `set_asides`, not both",
+                    self.set_aside_rate,
+                )
+            )
         return out
 
     def set_aside_items(self) -> list[tuple[str, str, SetAsideBase]]:

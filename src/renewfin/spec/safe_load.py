@@ -72,18 +72,24 @@ class _LimitedLoader(Composer, _Events, SafeConstructor, Resolver):
         if isinstance(event, yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise LimitError(f"more than {MAX_ALIASES:,} aliases (line {line}); expected "
-                                 f"at most {MAX_ALIASES:,}")
+                raise LimitError(
+                    f"more than {MAX_ALIASES:,} aliases (line {line}); expected "
+                    f"at most {MAX_ALIASES:,}"
+                )
             node = super().compose_node(parent, index)
             if id(node) not in self._sizes:
-                raise LimitError(f"alias *{shorten(str(event.anchor), 40)} (line {line}) refers "
-                                 "to a value that contains it; expected a finite document")
+                raise LimitError(
+                    f"alias *{shorten(str(event.anchor), 40)} (line {line}) refers "
+                    "to a value that contains it; expected a finite document"
+                )
             self._count(self._sizes[id(node)], line)
             return node
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise LimitError(f"nested more than {MAX_DEPTH} levels deep (line {line}); "
-                             f"expected at most {MAX_DEPTH}")
+            raise LimitError(
+                f"nested more than {MAX_DEPTH} levels deep (line {line}); "
+                f"expected at most {MAX_DEPTH}"
+            )
         before = self._expanded
         self._count(1, line)
         try:
@@ -96,8 +102,10 @@ class _LimitedLoader(Composer, _Events, SafeConstructor, Resolver):
     def _count(self, n: int, line: int) -> None:
         self._expanded += n
         if self._expanded > MAX_NODES:
-            raise LimitError(f"more than {MAX_NODES:,} values once aliases are expanded (line "
-                             f"{line}); expected at most {MAX_NODES:,}")
+            raise LimitError(
+                f"more than {MAX_NODES:,} values once aliases are expanded (line "
+                f"{line}); expected at most {MAX_NODES:,}"
+            )
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         if isinstance(node, MappingNode):
@@ -114,8 +122,10 @@ class _LimitedLoader(Composer, _Events, SafeConstructor, Resolver):
                 continue
             line = key_node.start_mark.line + 1
             if key in first:
-                raise LimitError(f"duplicate key {excerpt(key)} on lines {first[key]} and "
-                                 f"{line}; expected each key once in a mapping")
+                raise LimitError(
+                    f"duplicate key {excerpt(key)} on lines {first[key]} and "
+                    f"{line}; expected each key once in a mapping"
+                )
             first[key] = line
 
 
@@ -164,27 +174,26 @@ def _prescan_json(raw: bytes) -> None:
     bare = _JSON_STRING.sub(b'""', raw)
     depth, values = 0, 1
     for lo in range(0, len(bare), _BLOCK):
-        block = np.frombuffer(bare, dtype=np.uint8, count=min(_BLOCK, len(bare) - lo),
-                              offset=lo)
+        block = np.frombuffer(bare, dtype=np.uint8, count=min(_BLOCK, len(bare) - lo), offset=lo)
         opens = (block == ord("[")) | (block == ord("{"))
         step = opens.astype(np.int32) - ((block == ord("]")) | (block == ord("}")))
         level = depth + np.cumsum(step, dtype=np.int32)
         if level.size and int(level.max()) > MAX_DEPTH:
             line = bare[: lo + int(np.argmax(level > MAX_DEPTH))].count(b"\n") + 1
-            raise LimitError(f"nested more than {MAX_DEPTH} levels deep (line {line}); "
-                             f"expected at most {MAX_DEPTH}")
+            raise LimitError(
+                f"nested more than {MAX_DEPTH} levels deep (line {line}); "
+                f"expected at most {MAX_DEPTH}"
+            )
         depth = int(level[-1]) if level.size else depth
         values += int(opens.sum()) + int(np.count_nonzero(block == ord(",")))
         if values > MAX_NODES:
-            raise LimitError(f"more than {MAX_NODES:,} values; expected at most "
-                             f"{MAX_NODES:,}")
+            raise LimitError(f"more than {MAX_NODES:,} values; expected at most {MAX_NODES:,}")
 
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise LimitError(f"duplicate key {excerpt(key)}; expected each key once in an "
-                             "object")
+            raise LimitError(f"duplicate key {excerpt(key)}; expected each key once in an object")
         out[key] = value
     return out

@@ -187,9 +187,7 @@ class LandAppreciationTaxSpec(SpecModel):
             )
         ups = [b.up_to for b in self.brackets]
         if ups[-1] is not None or any(u is None for u in ups[:-1]):
-            problems.append(
-                Problem("brackets", "only the last bracket has no `up_to`", ups)
-            )
+            problems.append(Problem("brackets", "only the last bracket has no `up_to`", ups))
         else:
             bounded = [u for u in ups[:-1] if u is not None]
             if any(b <= a for a, b in pairwise(bounded)):
@@ -338,20 +336,24 @@ class TaxSpec(SpecModel):
         community = self.community_services_share
         problems: list[Problem | None] = []
         if community > self.property_tax_ad_valorem_share + 1e-12:
-            problems.append(Problem(
-                "community_services_share",
-                "more than the self-used share of the buildings it is part of (expected at "
-                f"most property_tax_ad_valorem_share {self.property_tax_ad_valorem_share:g})",
-                community,
-            ))
+            problems.append(
+                Problem(
+                    "community_services_share",
+                    "more than the self-used share of the buildings it is part of (expected at "
+                    f"most property_tax_ad_valorem_share {self.property_tax_ad_valorem_share:g})",
+                    community,
+                )
+            )
         if community + self.resettlement_housing_share > 1 + 1e-12:
-            problems.append(Problem(
-                "community_services_share",
-                "with resettlement_housing_share "
-                f"{self.resettlement_housing_share:g} more than all the land (expected a sum "
-                "of at most 1)",
-                community,
-            ))
+            problems.append(
+                Problem(
+                    "community_services_share",
+                    "with resettlement_housing_share "
+                    f"{self.resettlement_housing_share:g} more than all the land (expected a sum "
+                    "of at most 1)",
+                    community,
+                )
+            )
         raise_problems(problems)
         return self
 

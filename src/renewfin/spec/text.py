@@ -35,8 +35,10 @@ def invisible_problem(text: str, allowed: str = "") -> str | None:
         return None
     for i, ch in enumerate(text):
         if ch not in allowed and unicodedata.category(ch) in INVISIBLE:
-            return (f"contains {code_point(ch)} at character {i + 1}, an invisible control "
-                    "or formatting character; expected visible text")
+            return (
+                f"contains {code_point(ch)} at character {i + 1}, an invisible control "
+                "or formatting character; expected visible text"
+            )
     return None
 
 

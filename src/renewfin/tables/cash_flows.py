@@ -126,8 +126,13 @@ def _equity_inflows(sh: _Sheet) -> EquityRows:
             sh.lines("reit.net_proceeds"),
         ),
         **(
-            {"in.working_capital": ("回收流动资金", "Working capital recovered",
-                                    _operating(sh, "wc.recovery"))}
+            {
+                "in.working_capital": (
+                    "回收流动资金",
+                    "Working capital recovered",
+                    _operating(sh, "wc.recovery"),
+                )
+            }
             if sh.nonzero("wc.level")
             else {}
         ),
@@ -205,8 +210,13 @@ def _equity_outflows(sh: _Sheet) -> EquityRows:
         ),
         "out.income_tax": ("所得税", "Income tax", _operating(sh, "tax.income_tax")),
         **(
-            {"out.working_capital": ("流动资金", "Working capital invested",
-                                     _operating(sh, "wc.investment"))}
+            {
+                "out.working_capital": (
+                    "流动资金",
+                    "Working capital invested",
+                    _operating(sh, "wc.investment"),
+                )
+            }
             if sh.nonzero("wc.level")
             else {}
         ),

@@ -184,18 +184,45 @@ def _debt_ratios(sh: _Sheet) -> None:
     bond_ds = sh.flow("cash.bond_debt_service")
     loan_ds = sh.flow("cash.loan_service_due")
     for key, zh, en, num, den in (
-        ("dscr_cn", "偿债备付率", "Debt service coverage ratio (第三版)",
-         sh.flow(ebitda_less_tax[min(s, ebit.shape[0] - 1)]), bond_ds + loan_ds),
-        ("icr", "利息备付率", "Interest coverage ratio (第三版)",
-         sh.flow(ebit[min(s, ebit.shape[0] - 1)]), sh.flow("finance.interest_expensed")),
-        ("dscr", "DSCR（银行口径，全部债务）", "DSCR (bank: CFADS / all debt service due)",
-         cfads, bond_ds + loan_ds),
-        ("loan_dscr", "贷款DSCR（专项债优先偿付后）", "Loan DSCR after special-bond service (bank)",
-         cfads - bond_ds, loan_ds),
+        (
+            "dscr_cn",
+            "偿债备付率",
+            "Debt service coverage ratio (第三版)",
+            sh.flow(ebitda_less_tax[min(s, ebit.shape[0] - 1)]),
+            bond_ds + loan_ds,
+        ),
+        (
+            "icr",
+            "利息备付率",
+            "Interest coverage ratio (第三版)",
+            sh.flow(ebit[min(s, ebit.shape[0] - 1)]),
+            sh.flow("finance.interest_expensed"),
+        ),
+        (
+            "dscr",
+            "DSCR（银行口径，全部债务）",
+            "DSCR (bank: CFADS / all debt service due)",
+            cfads,
+            bond_ds + loan_ds,
+        ),
+        (
+            "loan_dscr",
+            "贷款DSCR（专项债优先偿付后）",
+            "Loan DSCR after special-bond service (bank)",
+            cfads - bond_ds,
+            loan_ds,
+        ),
     ):
         sh.add_yearly(key, zh, en, shown(num[None, :], den[None, :], rows[None, :])[0], RATIO)
-    for key in ("min_dscr_cn", "min_icr", "min_loan_dscr", "min_dscr", "avg_dscr", "min_llcr",
-                "plcr"):
+    for key in (
+        "min_dscr_cn",
+        "min_icr",
+        "min_loan_dscr",
+        "min_dscr",
+        "avg_dscr",
+        "min_llcr",
+        "plcr",
+    ):
         sh.metric(key)
 
 
@@ -242,7 +269,9 @@ def _coverage_income_rows(sh: _Sheet) -> np.ndarray:
         )
     if sh.nonzero("tax.vat_refund"):
         sh.add_flow(
-            "tax.vat_refund", "加：增值税留抵退税", "plus: refund of the retained VAT credit",
+            "tax.vat_refund",
+            "加：增值税留抵退税",
+            "plus: refund of the retained VAT credit",
             level=1,
         )
     if sh.nonzero("wc.level"):
@@ -282,8 +311,9 @@ def _bond_balance_service_rows(sh: _Sheet) -> tuple[np.ndarray, np.ndarray]:
     sh.add_flow("bond.interest", "付息", "Interest", level=1)
     if "escrow.closing" in sh.result.ledger:  # a bond held to maturity after a REIT exit
         sh.add_flow("escrow.deposit", "偿债准备金专户存入", "Bond-repayment reserve deposit")
-        sh.add_flow("escrow.release", "偿债准备金专户支付专项债本息",
-                    "Bond service paid from the reserve")
+        sh.add_flow(
+            "escrow.release", "偿债准备金专户支付专项债本息", "Bond service paid from the reserve"
+        )
         sh.add_balance("escrow.closing", "偿债准备金专户余额", "Bond-repayment reserve balance")
     loan = sh.add_flow(
         "cash.loan_debt_service", "市场化融资还本付息", "Market financing principal and interest"
@@ -302,9 +332,7 @@ def _bond_balance_service_rows(sh: _Sheet) -> tuple[np.ndarray, np.ndarray]:
     return bond, loan
 
 
-def _coverage_rows(
-    sh: _Sheet, income: np.ndarray, bond: np.ndarray, loan: np.ndarray
-) -> None:
+def _coverage_rows(sh: _Sheet, income: np.ndarray, bond: np.ndarray, loan: np.ndarray) -> None:
     """The annual coverage rows of 专项债券项目收益与融资平衡表 from the income, bond and
     loan debt service by year (``income``, ``bond``, ``loan``, (Y,) [money]): the bond
     coverage in the test years of the bond's life, the total-debt coverage in the test

@@ -387,9 +387,16 @@ def _source_parts(sh: _Sheet) -> SourceParts:
     other_grants = sh.lines("fiscal.grants") - capital_grants
     bond_capital = Lines(
         tuple(
-            (1.0, f"bond[{n}].issue", sh.param(
-                f"funding.special_bonds[{n}].capital_share", share, f"作资本金比例：{n}",
-                f"Capital share: {n}"))
+            (
+                1.0,
+                f"bond[{n}].issue",
+                sh.param(
+                    f"funding.special_bonds[{n}].capital_share",
+                    share,
+                    f"作资本金比例：{n}",
+                    f"Capital share: {n}",
+                ),
+            )
             for n, share in bond_share.items()
             if share > 0 and f"bond[{n}].issue" in sh.result.ledger
         )
@@ -413,7 +420,9 @@ def _source_parts(sh: _Sheet) -> SourceParts:
             bond_capital,
         ),
         "sources.bonds": (
-            "专项债券", "Special bonds (debt)", sh.lines("bond.issue") - bond_capital
+            "专项债券",
+            "Special bonds (debt)",
+            sh.lines("bond.issue") - bond_capital,
         ),
         "loan.draw": ("银行贷款", "Loans drawn", sh.lines("loan.draw")),
         "loan.capitalised": (

@@ -60,11 +60,21 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
             ),
         ):
             name = key.removeprefix("tax.")
-            share = sh.param(f"xl.surcharge_share[{name}]", rate / rates.surcharge,
-                             f"{zh}占增值税附加比例（由预设税率计算）",
-                             f"Share of the VAT surcharges: {en} (from the preset rates)")
-            sh.add_yearly(key, zh, en, surcharges * rate / rates.surcharge, FLOW, level=2,
-                          formula=("rows", ((1.0, "tax.surcharges", share),)))
+            share = sh.param(
+                f"xl.surcharge_share[{name}]",
+                rate / rates.surcharge,
+                f"{zh}占增值税附加比例（由预设税率计算）",
+                f"Share of the VAT surcharges: {en} (from the preset rates)",
+            )
+            sh.add_yearly(
+                key,
+                zh,
+                en,
+                surcharges * rate / rates.surcharge,
+                FLOW,
+                level=2,
+                formula=("rows", ((1.0, "tax.surcharges", share),)),
+            )
     sh.add_flow("tax.property_rental", "房产税（从租计征）", "Property tax on rent", level=1)
     sh.add_flow("tax.property_ad_valorem", "房产税（从价计征）", "Property tax on value", level=1)
     sh.add_flow("tax.land_use", "城镇土地使用税", "Urban land-use tax", level=1)
@@ -81,8 +91,13 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
     sh.add_flow("tax.vat_payable", "增值税（应纳税额）", "VAT payable")
     sh.add_flow("tax.output_vat", "销项税额", "Output VAT", level=1)
     if sh.nonzero("tax.exit_output_vat"):
-        sh.add_flow("tax.exit_output_vat", "其中：资产转让（退出）", "of which: exit transfer",
-                    level=2, numbered=False)
+        sh.add_flow(
+            "tax.exit_output_vat",
+            "其中：资产转让（退出）",
+            "of which: exit transfer",
+            level=2,
+            numbered=False,
+        )
     sh.add_flow("tax.input_vat", "进项税额", "Input VAT", level=1)
     sh.add_flow("capex.input_vat", "建设投资进项税额", "on construction investment", level=2)
     sh.add_flow("opex.input_vat", "经营成本进项税额", "on operating costs", level=2)
@@ -93,11 +108,17 @@ def revenue_and_taxes(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 
 OTHER_TAXES = (
-    ("tax.stamp_loan", "印花税：借款合同（计入融资费用）",
-     "Stamp duty: loan contracts (in the fees)"),
+    (
+        "tax.stamp_loan",
+        "印花税：借款合同（计入融资费用）",
+        "Stamp duty: loan contracts (in the fees)",
+    ),
     ("tax.exit_surcharges", "资产转让增值税附加（退出）", "VAT surcharges on the exit transfer"),
-    ("tax.exit_stamp_duty", "印花税：资产转让产权转移书据（退出）",
-     "Stamp duty on the exit's transfer deed"),
+    (
+        "tax.exit_stamp_duty",
+        "印花税：资产转让产权转移书据（退出）",
+        "Stamp duty on the exit's transfer deed",
+    ),
     ("tax.exit_lat", "土地增值税（退出，旧房转让）", "Land appreciation tax on the exit"),
 )
 """The taxes outside 税金及附加: stamp duty on the loan contracts (with the loan fees) and the
@@ -110,8 +131,12 @@ def _other_taxes(sh: _Sheet) -> None:
     ids = [id for id, *_ in OTHER_TAXES if sh.nonzero(id)]
     if not ids:
         return
-    sh.add_flow("tax.other", "其他税费（不计入税金及附加）",
-                "Other taxes (not in taxes and surcharges)", sh.lines(*ids))
+    sh.add_flow(
+        "tax.other",
+        "其他税费（不计入税金及附加）",
+        "Other taxes (not in taxes and surcharges)",
+        sh.lines(*ids),
+    )
     for id, zh, en in OTHER_TAXES:
         if id in ids:
             sh.add_flow(id, zh, en, level=1)

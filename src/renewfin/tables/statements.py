@@ -125,8 +125,10 @@ def _profit_rows(sh: _Sheet) -> np.ndarray:
     # least 0, less the losses used; in an annual model a live formula per year.
     if sh.ppy == 1:
         taxable_terms = Lines(
-            ((1.0, "tax.taxable_income", positive("tax.taxable_income")),
-             (-1.0, "tax.loss_used", None))
+            (
+                (1.0, "tax.taxable_income", positive("tax.taxable_income")),
+                (-1.0, "tax.loss_used", None),
+            )
         )
         sh.add_flow("tax.taxable_after_losses", "应纳税所得额", "Taxable income", taxable_terms)
     else:
