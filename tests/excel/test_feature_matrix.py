@@ -53,11 +53,11 @@ spec models; ``test_every_switch_of_the_spec_has_a_case`` fails when one has no 
 
 Not switched, by design: fields that only label (``feature_matrix.LABELS``, checked by
 ``test_label_fields_change_no_number_and_no_formula``), and states validation refuses
-(``feature_matrix.IMPOSSIBLE``, checked by ``test_impossible_states_are_refused``). The
-spec has no draw-timing field (draws are mid-period, as ``renewfin.instruments.loan``
-documents), so draw timing is one branch. Interest is capitalised during construction
-and paid in cash after; the spec has no switch for paying it in cash during
-construction.
+(``feature_matrix.IMPOSSIBLE``, checked by ``test_impossible_states_are_refused``).
+Draw timing (start, middle, end of a period) and construction interest (capitalised or
+paid in cash, 债贷组合) are switched for loans, bonds and the fund
+(cases ``loan-draw-start``, ``loan-draw-end``, ``loan-interest-paid`` and the bond and
+fund cases after them).
 
 Interactions: sub-annual timing (delayed and ending streams, calendar-indexed growth,
 cyclical and construction-time costs, scheduled grants and subsidies from later periods,
