@@ -1,6 +1,7 @@
-"""The spec's own labels (``renewfin.spec.labels``): a field's label beats the common one
-of its name, and an enumeration must label every member. The completeness over the whole
-schema is tested with the edit form (tests/web/test_form_schema.py)."""
+"""The spec's own labels and year-list metadata (``renewfin.spec.labels``): a field's label
+beats the common one of its name, an enumeration must label every member, and a year list
+says which year of its item it starts at. The completeness over the whole schema is tested
+with the edit form (tests/web/test_form_schema.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from enum import StrEnum
 import pytest
 
 from renewfin.spec.funding import FiscalFund, Loan
-from renewfin.spec.labels import COMMON, choice_label, choice_labels, field_label
+from renewfin.spec.labels import COMMON, choice_label, choice_labels, field_label, first_year
 from renewfin.spec.loan import LoanRepayment
 from renewfin.spec.opex import OpexBasis, OpexItem
 
@@ -46,3 +47,10 @@ def test_an_enumeration_must_label_every_member_and_only_its_members() -> None:
         @choice_labels({"red": "红", "green": "绿"})
         class Shade(StrEnum):
             RED = "red"
+
+
+def test_a_year_list_starts_at_its_declared_year() -> None:
+    # the CPI path's first rate is the change into the second operating year (year 1)
+    assert first_year(OpexItem, "cpi") == 1
+    assert first_year("OpexItem", "cpi") == 1
+    assert first_year(OpexItem, "amount") == 0  # no FromYear: the item's first year

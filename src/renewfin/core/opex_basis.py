@@ -152,9 +152,6 @@ class Basis:
     vectors: tuple[str, ...] = ()
     """The fields read as vector inputs (a path of rates), which the workbook writes on
     its Inputs sheet for ``formula``."""
-    vector_from: int = 0
-    """The item's year (0 its first, counted from its origin) of a vector's first column,
-    for the Inputs sheet's calendar-year row above it."""
     helpers: tuple[Helper, ...] = ()
     """Rows ``formula`` reads (``Cells.helper``), keeping each formula short."""
 
@@ -335,7 +332,6 @@ BASES: dict[OpexBasis, Basis] = {
         _leasable_area,
         _leasable_area_formula,
         vectors=("cpi",),
-        vector_from=1,
         helpers=(CPI_INDEX,),
     ),
 }

@@ -1,4 +1,5 @@
-"""Chinese labels of the spec's fields and choices, declared where the field or the enum is.
+"""Chinese labels of the spec's fields and choices, declared where the field or the enum is,
+and the field metadata the Inputs sheet lays a year list out by.
 
 A field carries its label in its annotation, ``name: Annotated[Name, Zh("名称")]`` (the
 JSON Schema is unchanged: pydantic keeps the marker in ``FieldInfo.metadata``); a few
@@ -8,6 +9,10 @@ label of each choice in its ``choice_labels`` decorator, which fails at import w
 member has none. The edit form, the Excel template and the Inputs sheet read them all
 through :func:`field_label` and :func:`choice_label`; a test checks that every field and
 choice of the schema has one.
+
+A year-list field (one value per year, such as a CPI path) may say which year of its
+item its first element is, ``Annotated[list[float] | None, FromYear(1)]``, read by
+:func:`first_year` for the calendar-year row above it on the Inputs sheet.
 
 This module imports no other spec module (they import it).
 """
@@ -23,10 +28,12 @@ from pydantic import BaseModel
 
 __all__ = [
     "COMMON",
+    "FromYear",
     "Zh",
     "choice_label",
     "choice_labels",
     "field_label",
+    "first_year",
 ]
 
 E = TypeVar("E", bound=type[Enum])
@@ -38,6 +45,14 @@ class Zh:
     and the Inputs sheet show it)."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class FromYear:
+    """The year of its item (0 the first, counted from the item's origin: a cost's start of
+    operation …) that a year-list field's first element belongs to."""
+
+    year: int
 
 
 COMMON: dict[str, str] = {
@@ -113,3 +128,8 @@ def choice_label(enum: str | type[Enum], value: str) -> str | None:
     None when there is none."""
     name = enum if isinstance(enum, str) else enum.__name__
     return _CHOICES.get(name, {}).get(value)
+
+
+def first_year(model: str | type[BaseModel], field: str) -> int:
+    """The item's year of the first element of year-list ``field`` (``FromYear``; 0)."""
+    return next((m.year for m in _meta(model, field) if isinstance(m, FromYear)), 0)

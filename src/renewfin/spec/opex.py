@@ -19,7 +19,7 @@ from renewfin.spec.base import (
     raise_problems,
 )
 from renewfin.spec.errors import Problem
-from renewfin.spec.labels import Zh, choice_labels
+from renewfin.spec.labels import FromYear, Zh, choice_labels
 
 
 @choice_labels(
@@ -123,7 +123,7 @@ class OpexItem(SpecModel):
     ] = None
     """``leasable_area``: cost per m² of leasable area in ``cost_currency`` per
     ``cost_per``, at the prices of the first operating year (e.g. 物业管理费 3 元/m²/月)."""
-    cpi: Annotated[list[CpiRate] | None, Zh("居民消费价格指数（CPI）年涨幅")] = Field(
+    cpi: Annotated[list[CpiRate] | None, Zh("居民消费价格指数（CPI）年涨幅"), FromYear(1)] = Field(
         default=None, min_length=1, max_length=100
     )
     """``leasable_area``: CPI inflation by year (居民消费价格指数 涨幅) [1/yr]. The first
