@@ -176,7 +176,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 )
 def test_every_row_has_a_chinese_label(model: str, tmp_path: Path) -> None:
     """The 中文 column (B) of every row with an id, on every sheet, holds Chinese: the
-    spec's fields take the labels of the edit form (``renewfin.web.labels``)."""
+    spec's fields take the labels of the edit form (``renewfin.spec.labels``)."""
     result = run(renewfin.load_spec(str(ROOT / f"models/{model}.yaml")))
     wb = load_workbook(write_model(result, tmp_path / "m.xlsx"))
     missing = [

@@ -269,7 +269,7 @@ def test_table_headers_give_the_chinese_label_and_unit_above_the_key(
     empty_template: Path,
 ) -> None:
     """Every column of every table sheet heads with Chinese (the edit form's label,
-    ``renewfin.web.labels``) and the field's unit on its first line and with the field key
+    ``renewfin.spec.labels``) and the field's unit on its first line and with the field key
     on its last line, which the reader takes: the revenues' unit price reads
     "单价（不含税）" over ``unit_price``; a quantity, whose unit another field names, says so."""
     wb = openpyxl.load_workbook(empty_template)

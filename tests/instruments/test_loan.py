@@ -273,15 +273,17 @@ def test_custom_share_reads_the_weight_and_the_weights_left() -> None:
 def test_every_profile_is_declared_once_with_its_code_and_labels() -> None:
     """Each ``LoanRepayment`` has one entry in ``PROFILES``; the compiled loop's code of a
     profile is the position of its rule in ``RULES`` (not a second table); the edit form
-    and the report show the entry's labels."""
+    and the report show the enum's Chinese label (``renewfin.spec.labels``) and the entry's
+    English one."""
     from renewfin.report.i18n import enum_label
-    from renewfin.web.labels import choice_label
+    from renewfin.spec.labels import choice_label
 
     assert set(loan.PROFILES) == set(LoanRepayment)
     for kind, p in loan.PROFILES.items():
         assert loan.RULES[loan.PROFILE_CODES[kind]] is p.rule
-        assert choice_label("LoanRepayment", kind.value) == p.zh
-        assert enum_label(kind, "zh", "LoanRepayment.") == p.zh
+        zh = choice_label(LoanRepayment, kind.value)
+        assert zh is not None and zh == choice_label("LoanRepayment", kind.value)
+        assert enum_label(kind, "zh", "LoanRepayment.") == zh
         assert enum_label(kind, "en", "LoanRepayment.") == p.en
 
 

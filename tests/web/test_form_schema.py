@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from renewfin.spec import project_schema
+from renewfin.spec.labels import choice_label, field_label
 from renewfin.web.form_schema import form_schema, unit_of
-from renewfin.web.labels import CHOICES, FIELDS
 
 UNITS = {
     "",
@@ -44,7 +44,7 @@ def test_every_field_has_a_chinese_label_and_a_known_unit() -> None:
     missing = []
     for name, model in _models(form_schema()):
         for field, prop in model.get("properties", {}).items():
-            if f"{name}.{field}" not in FIELDS and field not in FIELDS:
+            if field_label(name, field) is None:
                 missing.append(f"{name}.{field}")
             assert prop["x-unit"] in UNITS, (name, field, prop["x-unit"])
             assert any("\u4e00" <= ch <= "\u9fff" for ch in prop["x-zh"]), (name, field)
@@ -56,7 +56,7 @@ def test_every_choice_has_a_chinese_label() -> None:
         f"{name}.{value}"
         for name, model in _models(form_schema())
         for value in model.get("enum", [])
-        if f"{name}.{value}" not in CHOICES
+        if choice_label(name, str(value)) is None
     ]
     assert missing == []
     assert form_schema()["$defs"]["LoanRepayment"]["x-labels"]["equal_principal"] == "等额本金"

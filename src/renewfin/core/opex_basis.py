@@ -135,10 +135,9 @@ class Helper:
 
 @dataclass(frozen=True)
 class Basis:
-    """One opex basis: its labels, the field that sizes it, its cost and its formula."""
+    """One opex basis: its English label, the field that sizes it, its cost and its formula
+    (the Chinese label is the spec enum's, ``renewfin.spec.labels.choice_label``)."""
 
-    zh: str
-    """Chinese label (the form, the template, the report)."""
     en: str
     """English label."""
     amount: str
@@ -153,9 +152,6 @@ class Basis:
     vectors: tuple[str, ...] = ()
     """The fields read as vector inputs (a path of rates), which the workbook writes on
     its Inputs sheet for ``formula``."""
-    vector_from: int = 0
-    """The item's year (0 its first, counted from its origin) of a vector's first column,
-    for the Inputs sheet's calendar-year row above it."""
     helpers: tuple[Helper, ...] = ()
     """Rows ``formula`` reads (``Cells.helper``), keeping each formula short."""
 
@@ -317,15 +313,12 @@ CPI_INDEX = Helper(
 
 
 BASES: dict[OpexBasis, Basis] = {
-    OpexBasis.FIXED: Basis("固定金额", "fixed amount", "amount", "money", _fixed, _fixed_formula),
-    OpexBasis.PER_UNIT: Basis(
-        "按业务量", "per unit", "unit_cost", "price", _per_unit, _per_unit_formula
-    ),
+    OpexBasis.FIXED: Basis("fixed amount", "amount", "money", _fixed, _fixed_formula),
+    OpexBasis.PER_UNIT: Basis("per unit", "unit_cost", "price", _per_unit, _per_unit_formula),
     OpexBasis.REVENUE_SHARE: Basis(
-        "按收入比例", "share of revenue", "share", "share", _revenue_share, _revenue_share_formula
+        "share of revenue", "share", "share", _revenue_share, _revenue_share_formula
     ),
     OpexBasis.ASSET_SHARE: Basis(
-        "按资产原值比例",
         "share of asset value",
         "share",
         "share",
@@ -333,14 +326,12 @@ BASES: dict[OpexBasis, Basis] = {
         _asset_share_formula,
     ),
     OpexBasis.LEASABLE_AREA: Basis(
-        "按可出租面积（CPI指数化）",
         "per m² of leasable area, CPI-indexed",
         "area_cost",
         "price",
         _leasable_area,
         _leasable_area_formula,
         vectors=("cpi",),
-        vector_from=1,
         helpers=(CPI_INDEX,),
     ),
 }

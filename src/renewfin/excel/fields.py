@@ -10,8 +10,8 @@ from typing import Any, cast
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
+from renewfin.spec.labels import field_label
 from renewfin.spec.model import ProjectSpec
-from renewfin.web.labels import field_label
 
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.cell_range import MultiCellRange
 
-from renewfin.core.opex_basis import BASES
 from renewfin.excel.book import FIRST, NOTE_FONT, SECTION_FONT, col, put_text
-from renewfin.spec.opex import OpexTiming
+from renewfin.spec.labels import first_year
+from renewfin.spec.opex import OpexItem, OpexTiming
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -263,12 +263,13 @@ def _anchor(w: ModelWriter, path: str) -> Any:
         if at in b.inputs:
             s = b.inputs[at]
             return lambda k: f"INT({s})+{k}"
-    if path.startswith("opex["):  # a basis's vector (``Basis.vectors``), by the item's years
+    if path.startswith("opex["):  # a year list of the item (``Basis.vectors``), by its years
         item = next(o for o in spec.opex if o.name == name)
+        first = first_year(OpexItem, path.rsplit(".", 1)[1])  # the field's ``FromYear``
         ph = spec.timeline.phase(item.phase).name
         edge = "start" if item.timing is OpexTiming.CONSTRUCTION else "completion"
         c = b.cell(f"xl.phase_{edge}[{ph}]")
-        s, first = f"'{c.sheet}'!$E${c.row}", BASES[item.basis].vector_from
+        s = f"'{c.sheet}'!$E${c.row}"
         return lambda k: f"INT({s}/{ppy})+{first + k}"
     if path.startswith(("xl.weights[", "xl.weights_left[")):
         s = b.input_ref(f"xl.repay_start[{name}]")

@@ -20,6 +20,7 @@ from renewfin.excel.rows import (
 from renewfin.financing.source_lines import IDC_PAID_LABELS
 from renewfin.instruments.loan import PROFILES
 from renewfin.spec.funding import ConstructionInterest, Loan, LprTenor, RateType
+from renewfin.spec.labels import field_label
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -319,7 +320,7 @@ def _loan_terms(w: ModelWriter, k: int, ln: Loan) -> None:
         w.param(
             f"{at}.{p.field}",
             getattr(ln, p.field),
-            f"{p.zh}：{ln.name}",
+            f"{field_label(Loan, p.field)}：{ln.name}",
             f"{p.en}: {ln.name}",
             p.unit,
         )

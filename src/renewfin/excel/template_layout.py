@@ -22,8 +22,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from renewfin.spec.labels import choice_label, field_label
 from renewfin.spec.model import ProjectSpec
-from renewfin.web.labels import choice_label, field_label
 
 __all__ = [
     "COVER_SHEET",
@@ -380,7 +380,7 @@ def choice_value(enum: type[Enum], text: str) -> str:
 
 def _zh_label(path: tuple[str, ...]) -> str:
     """The Chinese label of the field at ``path`` from the spec root (list items' fields
-    by the item model; ``renewfin.web.labels``), '' if none."""
+    by the item model; ``renewfin.spec.labels``), '' if none."""
     owner: type[BaseModel] | None = ProjectSpec
     for part in path[:-1]:
         if owner is None or part not in owner.model_fields:

@@ -177,16 +177,16 @@ class ProfileInput:
     """A spec field of a loan that a profile's formula reads as a workbook input."""
 
     field: str
-    zh: str
+    """The loan's field (its Chinese label is the spec's, ``renewfin.spec.labels``)."""
     en: str
     unit: str
 
 
 @dataclass(frozen=True)
 class Profile:
-    """One repayment profile: its labels, its compiled rule and its Excel formula."""
+    """One repayment profile: its English label, its compiled rule and its Excel formula
+    (the Chinese label is the spec enum's, ``renewfin.spec.labels.choice_label``)."""
 
-    zh: str
     en: str
     rule: Callable[..., float]
     """Compiled principal due before clipping (one of the rules above)."""
@@ -202,36 +202,32 @@ class Profile:
 
 PROFILES: dict[LoanRepayment, Profile] = {
     LoanRepayment.EQUAL_PRINCIPAL: Profile(
-        "等额本金", "equal principal", _equal_principal, lambda c: f"{c('opening')}/{c('left')}"
+        "equal principal", _equal_principal, lambda c: f"{c('opening')}/{c('left')}"
     ),
     LoanRepayment.ANNUITY: Profile(
-        "等额本息",
         "annuity",
         _annuity,
         lambda c: f"-PMT({c('rate')},{c('left')},{c('opening')})-{c('opening')}*{c('rate')}",
     ),
     LoanRepayment.CUSTOM: Profile(
-        "自定义比例",
         "custom schedule",
         _weighted,
         lambda c: f"{c('opening')}*{c('share')}",
         lambda ln, ppy, n: custom_weights(ln.repayment_schedule or [], ppy),
         workbook_weights=True,
     ),
-    LoanRepayment.BULLET: Profile("到期一次还本", "bullet", _bullet, lambda c: "0"),
+    LoanRepayment.BULLET: Profile("bullet", _bullet, lambda c: "0"),
     LoanRepayment.SCULPTED: Profile(
-        "按目标偿债备付率雕塑",
         "sculpted to a DSCR",
         _sculpted,
         lambda c: f"{c('available')}/{c('target')}-{c('opening')}*{c('rate')}",
     ),
     LoanRepayment.INCREASING: Profile(
-        "等比递增还本",
         "equal-ratio increasing",
         _weighted,
         _growth_formula,
         _growth_weights,
-        inputs=(ProfileInput("repayment_growth", "还本递增率", "Repayment growth", "-"),),
+        inputs=(ProfileInput("repayment_growth", "Repayment growth", "-"),),
     ),
 }
 """Every repayment profile, by the spec's enum: the one place a profile is declared."""

@@ -13,6 +13,8 @@ from importlib import resources
 from typing import Literal
 
 from renewfin.instruments.loan import PROFILES
+from renewfin.spec.labels import choice_label
+from renewfin.spec.loan import LoanRepayment
 
 Lang = Literal["zh", "en"]
 """Report language."""
@@ -150,7 +152,10 @@ ENUMS: dict[str, tuple[str, str]] = {
     "interest_subsidy": ("贴息", "interest subsidy"),
     "bullet": ("到期一次还本", "bullet"),
     "custom": ("分期还本（按计划）", "custom schedule"),
-    **{f"LoanRepayment.{k.value}": (p.zh, p.en) for k, p in PROFILES.items()},
+    **{
+        f"LoanRepayment.{k.value}": (choice_label(LoanRepayment, k.value) or k.value, p.en)
+        for k, p in PROFILES.items()
+    },
     "fixed": ("固定", "fixed"),
     "lpr": ("LPR加减点", "LPR + spread"),
     "multiply": ("乘数", "multiplier"),

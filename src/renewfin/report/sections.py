@@ -24,7 +24,8 @@ from renewfin.report.funding_tables import (
 )
 from renewfin.report.html import esc, figure, indicator_table, standard_table, table, td, tr
 from renewfin.report.i18n import Lang, enum_label, unit_label
-from renewfin.spec.opex import OpexItem
+from renewfin.spec.labels import choice_label
+from renewfin.spec.opex import OpexBasis, OpexItem
 
 FLOOR_KEYS = {"bond_coverage": "min_bond_coverage", "total_debt_coverage": "min_total_coverage"}
 """Coverage metrics and the covenant that sets their floor."""
@@ -326,7 +327,10 @@ def _cost_driver_blocks(ctx: Ctx) -> list[str]:
             tr(
                 [
                     td(o.name),
-                    td(getattr(BASES[o.basis], ctx.lang), "text"),
+                    td(
+                        ctx.pick(choice_label(OpexBasis, o.basis.value) or "", BASES[o.basis].en),
+                        "text",
+                    ),
                     f'<td class="num">{param}</td>',
                     input_or_spec(ctx, at + ".growth_rate", o.growth_rate, "share"),
                     *([td(o.cost_basis or "—", "doc")] if costed else []),

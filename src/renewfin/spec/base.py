@@ -14,6 +14,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from renewfin.spec.errors import CrossCheckError, Problem
+from renewfin.spec.labels import choice_labels
 from renewfin.spec.text import check_name, check_texts
 
 
@@ -98,6 +99,13 @@ class SpecModel(BaseModel):
         return check_texts(value)
 
 
+@choice_labels(
+    {
+        "元": "元",
+        "万元": "万元",
+        "亿元": "亿元",
+    }
+)
 class MoneyUnit(StrEnum):
     """Money unit of every amount in a spec."""
 
@@ -125,6 +133,14 @@ class MoneyUnit(StrEnum):
         return aliases.get(str(value).strip().lower())
 
 
+@choice_labels(
+    {
+        "annual": "按年",
+        "semiannual": "按半年",
+        "quarterly": "按季",
+        "monthly": "按月",
+    }
+)
 class Periodicity(StrEnum):
     """Length of a model period."""
 
@@ -139,6 +155,14 @@ class Periodicity(StrEnum):
         return {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}[self.value]
 
 
+@choice_labels(
+    {
+        "year": "每年",
+        "month": "每月",
+        "day": "每天",
+        "once": "一次性",
+    }
+)
 class PricePer(StrEnum):
     """Time basis of a unit price or unit cost."""
 

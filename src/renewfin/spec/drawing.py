@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from renewfin.spec.labels import choice_labels
 
+
+@choice_labels(
+    {
+        "start": "期初提款",
+        "middle": "期中提款（当年借款按半年计息）",
+        "end": "期末提款",
+    }
+)
 class DrawTiming(StrEnum):
     """When in a period a loan is drawn or a bond is issued: one convention for every
     instrument. It sets the interest of that period on the amount drawn; repayments are
@@ -29,6 +38,12 @@ class DrawTiming(StrEnum):
         return {"start": 1.0, "middle": 0.5, "end": 0.0}[self.value]
 
 
+@choice_labels(
+    {
+        "capitalised": "建设期利息资本化",
+        "paid": "建设期利息以自有资金支付",
+    }
+)
 class ConstructionInterest(StrEnum):
     """How an instrument's interest of construction periods is met (建设期利息). Either way
     it is construction interest: it counts in the IDC and the total investment and is

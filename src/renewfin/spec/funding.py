@@ -28,6 +28,7 @@ from renewfin.spec.base import (
 from renewfin.spec.drawing import ConstructionInterest as ConstructionInterest
 from renewfin.spec.drawing import DrawTiming as DrawTiming
 from renewfin.spec.errors import Problem
+from renewfin.spec.labels import Zh, choice_labels
 from renewfin.spec.loan import Loan as Loan
 from renewfin.spec.loan import LoanRepayment as LoanRepayment
 from renewfin.spec.loan import LoanSizing as LoanSizing
@@ -40,6 +41,16 @@ PositiveRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 """A rate that must be strictly positive (a divisor: cap rate, valuation discount rate)."""
 
 
+@choice_labels(
+    {
+        "central_budget": "中央预算内投资",
+        "central_pilot_subsidy": "中央财政城市更新补助",
+        "ultra_long_treasury": "超长期特别国债",
+        "provincial": "省级财政",
+        "municipal": "市县财政",
+        "other": "其他",
+    }
+)
 class FiscalSource(StrEnum):
     """Where fiscal money comes from (财政资金来源)."""
 
@@ -57,6 +68,14 @@ class FiscalSource(StrEnum):
     """Other public money."""
 
 
+@choice_labels(
+    {
+        "capital_grant": "资本性补助",
+        "equity_injection": "资本金注入",
+        "operating_subsidy": "运营补贴",
+        "interest_subsidy": "贷款贴息",
+    }
+)
 class FiscalUse(StrEnum):
     """How fiscal money enters the project."""
 
@@ -70,6 +89,12 @@ class FiscalUse(StrEnum):
     """贴息: a share of a named loan's interest."""
 
 
+@choice_labels(
+    {
+        "gross": "总额法（递延收益）",
+        "net": "净额法（冲减资产成本）",
+    }
+)
 class GrantMethod(StrEnum):
     """How an asset-related grant is presented (企业会计准则第16号——政府补助 第八条)."""
 
@@ -85,31 +110,31 @@ class FiscalFund(SpecModel):
 
     name: Name
     """Name (e.g. 中央预算内投资)."""
-    source: FiscalSource = FiscalSource.MUNICIPAL
+    source: Annotated[FiscalSource, Zh("资金来源")] = FiscalSource.MUNICIPAL
     """Level and programme the money comes from."""
-    use: FiscalUse
+    use: Annotated[FiscalUse, Zh("资金用途")]
     """How the money is used."""
-    amount: Money = 0.0
+    amount: Annotated[Money, Zh("金额")] = 0.0
     """Grant or injection: total amount [money]. Operating subsidy: amount per year
     [money/yr]. Not used for an interest subsidy."""
-    schedule: list[Share] | None = None
+    schedule: Annotated[list[Share] | None, Zh("分年拨付比例")] = None
     """Grant or injection: shares of ``amount`` paid in each year from ``start_year``
     (sum 100 %); default in step with construction spending."""
-    start_year: Years = 0.0
+    start_year: Annotated[Years, Zh("起始年份")] = 0.0
     """Grant or injection with a schedule: first year of payment, from the project start
     [yr]. Operating subsidy: years after completion before it starts [yr]."""
-    years: float | None = Field(default=None, gt=0, le=80)
+    years: Annotated[float | None, Zh("补助年数")] = Field(default=None, gt=0, le=80)
     """Operating or interest subsidy: how many years it is paid [yr]; default to the end."""
-    growth_rate: Rate = 0.0
+    growth_rate: Annotated[Rate, Zh("补助年增长率")] = 0.0
     """Operating subsidy: growth per year [1/yr]."""
-    counts_as_capital: bool = False
+    counts_as_capital: Annotated[bool, Zh("计入资本金")] = False
     """Capital grant: whether it counts as project capital (资本金). An equity injection
     always does."""
-    loan: str | None = None
+    loan: Annotated[str | None, Zh("贴息贷款")] = None
     """Interest subsidy: name of the loan whose interest it subsidises."""
-    share: Share | None = None
+    share: Annotated[Share | None, Zh("贴息比例")] = None
     """Interest subsidy: share of that loan's interest paid by the budget (e.g. 0.5)."""
-    taxable: bool = True
+    taxable: Annotated[bool, Zh("计入应税收入")] = True
     """Whether it is taxable income (企业所得税). Operating or interest subsidy: taxed as it
     is earned; default true. Capital grant: true taxes the grant in the period received
     (财税〔2008〕151号 第一条) and deducts the depreciation of what it paid for in full;
@@ -117,14 +142,18 @@ class FiscalFund(SpecModel):
     a 拨付文件, a 管理办法 and separate accounts) — not taxed, and the depreciation and
     cost of the assets it paid for not deductible (第二条); default false for a capital
     grant."""
-    unspent_share: Share | None = None
+    unspent_share: Annotated[
+        Share | None, Zh("不征税收入60个月内未使用比例（第六年计入应税收入）")
+    ] = None
     """Capital grant as 不征税收入: share of each receipt not spent on its purpose within 60
     months nor returned, taxed as income in the sixth year (the model year five years after
     the receipt; 财税〔2011〕70号 第三条), after which the depreciation of what it pays for is
     deductible. Default derived: the non-taxable grants without a stated share count as
     spent first (first in, first out) as far as the investment spent (``capex.total``) by
     60 months after each receipt covers them; a grant paid with the spending is spent."""
-    grant_method: GrantMethod = GrantMethod.GROSS
+    grant_method: Annotated[GrantMethod, Zh("政府补助会计处理（总额法/净额法）")] = (
+        GrantMethod.GROSS
+    )
     """Capital grant: ``gross`` (总额法, deferred income released with the depreciation) or
     ``net`` (净额法, deducted from the assets' cost) (企业会计准则第16号 第八条). The grant
     relates to the assets the company keeps, pro rata to their original value; profit,
@@ -156,6 +185,12 @@ class FiscalFund(SpecModel):
         return self
 
 
+@choice_labels(
+    {
+        "annual": "按年付息",
+        "semiannual": "半年付息",
+    }
+)
 class InterestFrequency(StrEnum):
     """How often bond coupons are paid."""
 
@@ -168,6 +203,12 @@ class InterestFrequency(StrEnum):
         return 1 if self is InterestFrequency.ANNUAL else 2
 
 
+@choice_labels(
+    {
+        "bullet": "到期一次还本",
+        "custom": "分期还本（自定义）",
+    }
+)
 class BondRepayment(StrEnum):
     """How a special bond's principal is repaid."""
 
@@ -182,34 +223,38 @@ class SpecialBond(SpecModel):
 
     name: Name
     """Tranche name (e.g. 2026年第一批专项债)."""
-    amount: Annotated[float, Field(gt=0, allow_inf_nan=False), StandardFactor.BOND]
+    amount: Annotated[float, Field(gt=0, allow_inf_nan=False), StandardFactor.BOND, Zh("发行金额")]
     """Principal issued [money]."""
-    issue_year: Years = 0.0
+    issue_year: Annotated[Years, Zh("发行年份（自项目开始）")] = 0.0
     """Issue date, in years from the project start (on the period grid) [yr]."""
     tenor_years: int = Field(ge=1, le=30)
     """Tenor (期限) [yr]."""
-    coupon: Annotated[InterestRate, StandardFactor.RATE] = 0.025
+    coupon: Annotated[InterestRate, StandardFactor.RATE, Zh("票面利率")] = 0.025
     """Coupon rate (票面利率) [1/yr] (2025 new issues averaged 2.02 %)."""
-    interest_frequency: InterestFrequency | None = None
+    interest_frequency: Annotated[InterestFrequency | None, Zh("付息频率")] = None
     """Coupon frequency; default semiannual for tenors of 10 years and more, else annual."""
     repayment: BondRepayment = BondRepayment.BULLET
     """Principal repayment: bullet or custom shares."""
     repayment_schedule: list[Share] | None = None
     """Custom repayment: share of principal repaid at each anniversary 1 … tenor
     (sum 100 %)."""
-    issuance_fee_rate: Share = 0.000864
+    issuance_fee_rate: Annotated[Share, Zh("发行费率")] = 0.000864
     """Issuance costs as a share of principal (about 0.08 % + 0.0064 %)."""
-    payment_fee_rate: Share = 0.00005
+    payment_fee_rate: Annotated[Share, Zh("兑付手续费率")] = 0.00005
     """Payment fee as a share of each payment of interest and principal (0.005 %)."""
-    capital_share: Share = 0.0
+    capital_share: Annotated[Share, Zh("作资本金比例")] = 0.0
     """Share of the tranche counted as project capital (专项债作资本金)."""
-    refinance_share: Share = 0.0
+    refinance_share: Annotated[Share, Zh("到期再融资比例")] = 0.0
     """Share of principal due at maturity refinanced by a new tranche (再融资)."""
-    refinance_tenor_years: int | None = Field(default=None, ge=1, le=30)
+    refinance_tenor_years: Annotated[int | None, Zh("再融资期限（年）")] = Field(
+        default=None, ge=1, le=30
+    )
     """Tenor of the refinancing tranche [yr]; default the original tenor."""
-    refinance_coupon: Annotated[InterestRate | None, StandardFactor.RATE] = None
+    refinance_coupon: Annotated[InterestRate | None, StandardFactor.RATE, Zh("再融资票面利率")] = (
+        None
+    )
     """Coupon of the refinancing tranche [1/yr]; default the original coupon."""
-    draw_timing: DrawTiming = DrawTiming.START
+    draw_timing: Annotated[DrawTiming, Zh("发行时点")] = DrawTiming.START
     """When in its issue period the tranche is issued (``DrawTiming``): ``start`` (coupons
     accrue from the start of the period) or ``end`` (from the next period); a bond is
     issued on one date, so ``middle`` is refused."""
@@ -255,10 +300,16 @@ class EquityParty(SpecModel):
 
     name: Name
     """Sponsor name (e.g. 市城投公司, a developer)."""
-    share: Share
+    share: Annotated[Share, Zh("出资比例")]
     """Share of sponsor equity contributed and of sponsor distributions received."""
 
 
+@choice_labels(
+    {
+        "compound": "复利（自出资日起）",
+        "simple": "单利",
+    }
+)
 class FundAccrual(StrEnum):
     """How a fund's preferred return accrues (as the partnership agreement says)."""
 
@@ -269,6 +320,13 @@ class FundAccrual(StrEnum):
     """Simple interest on unreturned capital."""
 
 
+@choice_labels(
+    {
+        "none": "无（均为权益型）",
+        "senior": "优先级（回购或保底）",
+        "all": "全部层级",
+    }
+)
 class FundDebtLike(StrEnum):
     """Which fund tiers carry a guaranteed return or a buy-back (明股实债)."""
 
@@ -287,32 +345,32 @@ class Fund(SpecModel):
 
     name: Name = "城市更新基金"
     """Fund name."""
-    amount: float = Field(gt=0, allow_inf_nan=False)
+    amount: Annotated[float, Zh("认缴总额")] = Field(gt=0, allow_inf_nan=False)
     """Total commitment [money]."""
-    schedule: list[Share] | None = None
+    schedule: Annotated[list[Share] | None, Zh("分年出资比例")] = None
     """Shares of the commitment paid in each year from ``start_year``; default in step
     with construction spending."""
-    start_year: Years = 0.0
+    start_year: Annotated[Years, Zh("首次出资年份")] = 0.0
     """First year of investment, from the project start (with a schedule) [yr]."""
-    senior_share: Share = 0.8
+    senior_share: Annotated[Share, Zh("优先级比例")] = 0.8
     """Senior (优先级) share of the commitment (3–4 : 1 → 0.75–0.8)."""
-    senior_return: InterestRate = 0.055
+    senior_return: Annotated[InterestRate, Zh("优先级预期收益率")] = 0.055
     """Senior preferred return [1/yr], accrued on unreturned capital and paid when cash allows."""
-    junior_return: InterestRate = 0.10
+    junior_return: Annotated[InterestRate, Zh("劣后级预期收益率")] = 0.10
     """Junior (劣后级) preferred return [1/yr]."""
-    term_years: float = Field(default=7.0, gt=0, le=30)
+    term_years: Annotated[float, Zh("存续期（年）")] = Field(default=7.0, gt=0, le=30)
     """Term from the start of investment; capital is returned from cash at and after the
     end of the term (or from REIT exit proceeds) [yr]."""
-    upside_share: Share = 0.0
+    upside_share: Annotated[Share, Zh("超额收益劣后分成比例")] = 0.0
     """Share of distributions beyond the preferred returns that goes to the junior tier
     during the term."""
-    accrual: FundAccrual = FundAccrual.COMPOUND
+    accrual: Annotated[FundAccrual, Zh("优先回报计息方式")] = FundAccrual.COMPOUND
     """Compounding or simple preferred return."""
-    draw_timing: DrawTiming = DrawTiming.END
+    draw_timing: Annotated[DrawTiming, Zh("基金出资时点（期内）")] = DrawTiming.END
     """When in a period contributions are paid in (``DrawTiming``, as for loans): the
     return accrues from then; ``end`` (from the next period) dates them as the period's
     cash flows are dated, so a tier's IRR equals its rate."""
-    debt_like: FundDebtLike = FundDebtLike.NONE
+    debt_like: Annotated[FundDebtLike, Zh("明股实债层级（不计入资本金）")] = FundDebtLike.NONE
     """Tiers that are debt in substance (明股实债: a guaranteed return or a buy-back), which
     are not project capital (国发〔2019〕26号) and are left out of the capital ratio."""
 
@@ -322,6 +380,12 @@ class Fund(SpecModel):
         return {"none": 0.0, "senior": self.senior_share, "all": 1.0}[self.debt_like.value]
 
 
+@choice_labels(
+    {
+        "ownership": "产权类",
+        "concession": "特许经营权类",
+    }
+)
 class ReitAssetType(StrEnum):
     """REIT asset type, which sets the eligibility test."""
 
@@ -331,6 +395,12 @@ class ReitAssetType(StrEnum):
     """经营权类: IRR test."""
 
 
+@choice_labels(
+    {
+        "noi_cap": "净运营收入/资本化率",
+        "dcf": "收益法（现金流折现）",
+    }
+)
 class ReitValuation(StrEnum):
     """How the exit value is set."""
 
@@ -344,87 +414,93 @@ class ReitValuation(StrEnum):
 class ReitExit(SpecModel):
     """Sale of the operating asset to a public infrastructure REIT (基础设施公募REITs)."""
 
-    exit_year: float = Field(gt=0, le=80)
+    exit_year: Annotated[float, Zh("退出年份（自项目开始）")] = Field(gt=0, le=80)
     """Exit at the end of this year from the project start [yr]; operations pass to the
     REIT after it."""
-    asset_type: ReitAssetType = ReitAssetType.OWNERSHIP
+    asset_type: Annotated[ReitAssetType, Zh("资产类型")] = ReitAssetType.OWNERSHIP
     """Ownership or concession asset."""
-    valuation: ReitValuation = ReitValuation.NOI_CAP
+    valuation: Annotated[ReitValuation, Zh("估值方法")] = ReitValuation.NOI_CAP
     """Valuation method."""
-    cap_rate: PositiveRate = 0.05
+    cap_rate: Annotated[PositiveRate, Zh("资本化率")] = 0.05
     """Capitalisation rate on forward NOI [1/yr] (about 4–5.5 %); must be > 0."""
-    discount_rate: PositiveRate = 0.07
+    discount_rate: Annotated[PositiveRate, Zh("现金流折现率")] = 0.07
     """DCF discount rate [1/yr] (6–7.5 % for ownership assets); must be > 0."""
-    transaction_cost_rate: Share = 0.02
+    transaction_cost_rate: Annotated[Share, Zh("交易及发行费用率")] = 0.02
     """Transaction and issuance costs as a share of value."""
-    payout_ratio: Share = 0.9
+    payout_ratio: Annotated[Share, Zh("分派比例")] = 0.9
     """Share of distributable cash the REIT pays out (at least 90 %)."""
-    management_fee_rate: Share = 0.003
+    management_fee_rate: Annotated[Share, Zh("基金管理费及托管费率（占估值，每年）")] = 0.003
     """Fund manager, custodian and asset-manager fees a year as a share of the REIT's value
     [1/yr] (param; about 0.2–0.5 %), taken from the asset's NOI before distribution."""
-    capex_reserve_rate: Share = 0.02
+    capex_reserve_rate: Annotated[Share, Zh("资本性支出预留（占收入）")] = 0.02
     """Capital-expenditure reserve as a share of the asset's revenue (param), kept back
     from distributable cash."""
-    spv_tax_rate: Share = 0.0
+    spv_tax_rate: Annotated[Share, Zh("项目公司税负（占净营业收入）")] = 0.0
     """Taxes the project company (SPV) pays under the REIT as a share of NOI (param; near
     0 where shareholder-loan interest shields its income tax; property tax is in NOI)."""
-    debt_service: Money = 0.0
+    debt_service: Annotated[Money, Zh("REITs层面年还本付息")] = 0.0
     """REIT-level debt service a year [money/yr] (borrowing by the REIT, at most 140 % of
     net assets), paid before distribution."""
-    min_operating_years: Years = 3.0
+    min_operating_years: Annotated[Years, Zh("最短运营年限")] = 3.0
     """Eligibility: years of operation before exit."""
-    min_distribution_rate: Rate = 0.038
+    min_distribution_rate: Annotated[Rate, Zh("最低现金分派率")] = 0.038
     """Eligibility (ownership): projected distribution rate in each of the next 3 years."""
-    min_irr: Rate = 0.05
+    min_irr: Annotated[Rate, Zh("最低内部收益率（特许经营类）")] = 0.05
     """Eligibility (concession): IRR of the asset's remaining cash flows at the exit value."""
-    affordable_rental: bool = False
+    affordable_rental: Annotated[bool, Zh("保障性租赁住房（首发规模下限8亿元）")] = False
     """The asset is 保障性租赁住房, which presets the size floor to 8 亿元 (else 10)."""
-    min_size_yi_yuan: float | None = Field(default=None, ge=0)
+    min_size_yi_yuan: Annotated[float | None, Zh("最低首发规模（亿元）")] = Field(
+        default=None, ge=0
+    )
     """Eligibility: minimum first-issue size [亿元]; default 10, or 8 for 保障性租赁住房
     (``affordable_rental``)."""
-    concession_end_year: float | None = Field(default=None, gt=0, le=80)
+    concession_end_year: Annotated[float | None, Zh("特许经营期末（自项目开始，年）")] = Field(
+        default=None, gt=0, le=80
+    )
     """End of the concession (特许经营权到期), in years from the project start [yr]; a
     concession asset is valued and its IRR tested on the NOI to then (default: the
     horizon)."""
-    retained_share: Share = 0.2
+    retained_share: Annotated[Share, Zh("原始权益人持有份额比例")] = 0.2
     """Share of the REIT's units the original owner (原始权益人, the shareholders) subscribes
     at issue and holds under lock-up (at least 20 %); it pays for them from the proceeds,
     receives their distributions and sells them at the end of the lock-up at the issue
     price (no appreciation assumed)."""
-    lockup_years: int = Field(default=5, ge=0, le=30)
+    lockup_years: Annotated[int, Zh("份额锁定期（年）")] = Field(default=5, ge=0, le=30)
     """Lock-up of the retained units [yr] (60 months for the first 20 %)."""
-    reinvestment_share: Share = 0.9
+    reinvestment_share: Annotated[Share, Zh("回收资金再投资比例")] = 0.9
     """Share of the net recovered money (回收资金: the shareholders' cash at the exit less
     the retained units) to be reinvested in new projects (param; about 90 % in earlier
     NDRC notices)."""
-    reinvestment_counts_as_return: bool = False
+    reinvestment_counts_as_return: Annotated[bool, Zh("再投资资金计入股东收益")] = False
     """Whether the reinvested money counts as a return to the shareholders (their IRR);
     by default it is shown and left out."""
-    early_redemption: list[str] = Field(default_factory=list)
+    early_redemption: Annotated[list[str], Zh("退出时提前赎回的专项债（须经批准）")] = Field(
+        default_factory=list
+    )
     """Special bonds redeemed early from the exit proceeds (提前赎回, only with approval).
     Every other bond is not prepaid: the proceeds attributable to it go to a
     bond-repayment reserve (偿债准备金专户) that pays its coupons and principal to maturity
     (DOMAIN.md §5). A refinanced bond (``refinance_share`` > 0) is always redeemed at the
     exit: the reserve holds a tranche to its own maturity, not its refinancing."""
-    escrow_rate: Share = 0.0
+    escrow_rate: Annotated[Share, Zh("偿债准备金专户利率")] = 0.0
     """Interest the bond-repayment reserve earns on its balance [1/yr]; the deposit at the
     exit is the remaining bond service discounted at this rate."""
-    vat_method: VatMethod = VatMethod.GENERAL
+    vat_method: Annotated[VatMethod, Zh("资产转让增值税计税方法（退出）")] = VatMethod.GENERAL
     """VAT on the transfer of the asset at the exit (销售不动产), the exit value being the
     price including VAT (含税价): ``general`` at the sales rate (``tax.vat_rates[sale]``,
     9 %) with the input credit left offsetting it; ``simplified`` at the levy rate
     (``tax.simplified_vat_rates[sale]``, 5 %; only for property acquired before
     2016-05-01, 财税〔2016〕36号 附件2 一(八)), with no credit; ``exempt`` for none (e.g. a
     transfer of the project company's shares, outside VAT)."""
-    land_appreciation_tax: bool | None = None
+    land_appreciation_tax: Annotated[bool | None, Zh("退出计征土地增值税（旧房转让）")] = None
     """Whether the exit bears 土地增值税 as a transfer of old property (旧房转让, 土地增值税
     暂行条例实施细则 第七条(四)); default ``tax.land_appreciation.enabled`` (yes under
     ``cn_default``). False for a share transfer outside LAT."""
-    lat_replacement_cost: Money | None = None
+    lat_replacement_cost: Annotated[Money | None, Zh("重置成本价（土地增值税，退出）")] = None
     """重置成本价 of the buildings for the exit's LAT (实施细则 第七条(四): 评估价格 = 重置成本价
     × 成新度折扣率) [money]; default their historical cost, the investment other than land
     excluding the input VAT credited (no price index)."""
-    lat_condition_rate: Share | None = None
+    lat_condition_rate: Annotated[Share | None, Zh("成新度折扣率（土地增值税，退出）")] = None
     """成新度折扣率 of the buildings at the exit; default 1 − years operated before the exit
     ÷ the ``building`` class's life (straight-line wear), at least 0."""
 
@@ -454,6 +530,16 @@ class ReitExit(SpecModel):
         return min(round(self.concession_end_year * ppy) - 1, n_periods - 1)
 
 
+@choice_labels(
+    {
+        "bond": "专项债还本付息",
+        "loan": "贷款还本付息",
+        "reserves": "偿债准备金",
+        "sweep": "现金扫款",
+        "fund": "基金分配",
+        "equity": "股东分配",
+    }
+)
 class PriorityStep(StrEnum):
     """A step of the operating cash waterfall."""
 
@@ -481,6 +567,12 @@ DEFAULT_PRIORITY = [
 ]
 
 
+@choice_labels(
+    {
+        "profit": "以可分配利润为限",
+        "cash": "以现金为限",
+    }
+)
 class DistributionPolicy(StrEnum):
     """What limits distributions to shareholders."""
 
@@ -491,6 +583,12 @@ class DistributionPolicy(StrEnum):
     """All free cash after debt service, reserves and the fund."""
 
 
+@choice_labels(
+    {
+        "pro_rata": "贷款与资本金按比例",
+        "debt_first": "先用贷款",
+    }
+)
 class Drawdown(StrEnum):
     """How loans and equity share each construction period's funding gap."""
 
@@ -506,13 +604,13 @@ class Drawdown(StrEnum):
 class LprSpec(SpecModel):
     """Loan prime rates (贷款市场报价利率): a level, or a path by year."""
 
-    one_year: Annotated[InterestRate, StandardFactor.RATE] = 0.030
+    one_year: Annotated[InterestRate, StandardFactor.RATE, Zh("1年期LPR")] = 0.030
     """1-year LPR [1/yr] (3.00 % since 2025-05-20)."""
-    five_year: Annotated[InterestRate, StandardFactor.RATE] = 0.035
+    five_year: Annotated[InterestRate, StandardFactor.RATE, Zh("5年期以上LPR")] = 0.035
     """5-year-plus LPR [1/yr] (3.50 % since 2025-05-20)."""
-    one_year_path: list[InterestRate] | None = None
+    one_year_path: Annotated[list[InterestRate] | None, Zh("1年期LPR逐年路径")] = None
     """1-year LPR in each model year (the last value holds after the path ends)."""
-    five_year_path: list[InterestRate] | None = None
+    five_year_path: Annotated[list[InterestRate] | None, Zh("5年期LPR逐年路径")] = None
     """5-year LPR in each model year (the last value holds after the path ends)."""
 
 
@@ -522,20 +620,22 @@ class Covenants(SpecModel):
     of a loan whose DSCR meets a floor in every period meets the same floor (at the loan
     rate), so the LLCR floor defaults to the DSCR floor."""
 
-    min_bond_coverage: float = Field(default=1.1, ge=0)
+    min_bond_coverage: Annotated[float, Zh("专项债本息覆盖倍数下限")] = Field(default=1.1, ge=0)
     """Bond-only coverage multiple (本息覆盖倍数) floor; 1.0 is the legal minimum, 1.1 the
     common screening norm."""
-    min_total_coverage: float = Field(default=1.0, ge=0)
+    min_total_coverage: Annotated[float, Zh("全部债务覆盖倍数下限")] = Field(default=1.0, ge=0)
     """Total-debt coverage floor."""
-    min_dscr: float = Field(default=1.2, ge=0)
+    min_dscr: Annotated[float, Zh("银行DSCR下限（贷款，专项债还本付息后）")] = Field(
+        default=1.2, ge=0
+    )
     """Bank DSCR floor: CFADS less special-bond service / loan debt service due, in every
     operating year (banks: 1.2–1.3)."""
-    min_llcr: float | None = Field(default=None, ge=0)
+    min_llcr: Annotated[float | None, Zh("贷款期偿债覆盖率下限")] = Field(default=None, ge=0)
     """Bank LLCR floor; default the DSCR floor (banks: 1.3–1.4; a floor above the DSCR
     target of a sculpted loan fails it by construction)."""
-    min_dscr_cn: float = Field(default=1.3, ge=0)
+    min_dscr_cn: Annotated[float, Zh("偿债备付率下限（第三版）")] = Field(default=1.3, ge=0)
     """偿债备付率 floor (《建设项目经济评价方法与参数》第三版: > 1, generally ≥ 1.3)."""
-    min_icr: float = Field(default=2.0, ge=0)
+    min_icr: Annotated[float, Zh("利息备付率下限（第三版）")] = Field(default=2.0, ge=0)
     """利息备付率 floor (第三版: > 1, generally ≥ 2)."""
 
     @property
@@ -544,6 +644,12 @@ class Covenants(SpecModel):
         return self.min_dscr if self.min_llcr is None else self.min_llcr
 
 
+@choice_labels(
+    {
+        "cash": "运营期由经营现金充实",
+        "construction": "建设期末由融资计划一次足额计提",
+    }
+)
 class DsraFunding(StrEnum):
     """How the debt-service reserve (DSRA) is first filled."""
 
@@ -561,7 +667,7 @@ class MaintenanceReserve(SpecModel):
     contributions come out of CFADS before debt service, the release goes back into it, so
     the cycle's cost is smoothed over the years before it."""
 
-    items: list[str] | None = None
+    items: Annotated[list[str] | None, Zh("计提准备金的大中修项目")] = None
     """Names of the cyclical operating costs (``opex`` items with ``every_years``) reserved
     for; default every cyclical item of category ``major_maintenance``."""
 
@@ -569,58 +675,64 @@ class MaintenanceReserve(SpecModel):
 class FundingSpec(SpecModel):
     """Every source of money, the waterfall and the floors."""
 
-    fiscal_funds: list[FiscalFund] = Field(default_factory=list)
+    fiscal_funds: Annotated[list[FiscalFund], Zh("财政资金")] = Field(default_factory=list)
     """Fiscal funds (财政资金)."""
-    special_bonds: list[SpecialBond] = Field(default_factory=list)
+    special_bonds: Annotated[list[SpecialBond], Zh("专项债券")] = Field(default_factory=list)
     """Special-bond tranches (专项债券)."""
-    loans: list[Loan] = Field(default_factory=list)
+    loans: Annotated[list[Loan], Zh("银行贷款")] = Field(default_factory=list)
     """Loan tranches, in order of seniority for DSCR sizing."""
-    equity_parties: list[EquityParty] = Field(
+    equity_parties: Annotated[list[EquityParty], Zh("股东（资本金出资方）")] = Field(
         default_factory=lambda: [EquityParty(name="项目公司股东", share=1.0)]
     )
     """Sponsors sharing the balancing equity (项目资本金)."""
-    equity_commitment: Money | None = None
+    equity_commitment: Annotated[Money | None, Zh("股东出资上限")] = None
     """Most sponsor equity available [money]. The equity a plan needs is known only once
     the engine has sized the debt (per scenario in a simulation), so a plan that needs more
     is not refused when the spec is read: it fails the ``equity_commitment`` check, which
     names the amount needed (summary, Checks sheet, JSON)."""
-    fund: Fund | None = None
+    fund: Annotated[Fund | None, Zh("城市更新基金")] = None
     """An urban-renewal fund, if any."""
-    reit_exit: ReitExit | None = None
+    reit_exit: Annotated[ReitExit | None, Zh("REITs退出")] = None
     """A REIT exit, if any."""
-    government_payment: GovernmentPayment | None = None
+    government_payment: Annotated[GovernmentPayment | None, Zh("政府付费方式")] = None
     """The government payment model (使用者付费, 可行性缺口补助, 政府购买服务, 特许经营), if
     declared; the checks hold the spec to it."""
-    lpr: LprSpec = Field(default_factory=LprSpec)
+    lpr: Annotated[LprSpec, Zh("贷款市场报价利率（LPR）")] = Field(default_factory=LprSpec)
     """Loan prime rates for LPR-priced loans."""
-    priority: list[PriorityStep] = Field(default_factory=lambda: list(DEFAULT_PRIORITY))
+    priority: Annotated[list[PriorityStep], Zh("经营现金流分配顺序")] = Field(
+        default_factory=lambda: list(DEFAULT_PRIORITY)
+    )
     """Order of the operating cash waterfall (default 债贷组合: bonds before loans)."""
-    min_capital_ratio: Share | None = None
+    min_capital_ratio: Annotated[Share | None, Zh("最低资本金比例")] = None
     """Minimum project-capital ratio; default by sector (20 %, or 25 % for real estate)."""
-    equity_instrument_cap: Share = 0.5
+    equity_instrument_cap: Annotated[Share, Zh("权益型金融工具占资本金比例上限")] = 0.5
     """Most of the project capital that equity-type instruments (the fund's tiers that are
     not debt-like) may make up (国发〔2019〕26号: 50 %); checked."""
-    bond_capital_cap: Share = 0.30
+    bond_capital_cap: Annotated[Share, Zh("专项债作资本金比例上限")] = 0.30
     """Cap on the share of the project's special bonds counted as project capital, over all
     its tranches [Σ capital_share × amount / Σ amount] (国办发〔2024〕52号 sets 30 % as a
     provincial ratio, checked across a portfolio by ``renewfin simulate-portfolio``;
     provinces may set a per-project cap; 1 for none)."""
-    min_cash_balance: Money = 0.0
+    min_cash_balance: Annotated[Money, Zh("最低留存现金")] = 0.0
     """Cash kept in the project before any distribution [money]."""
-    drawdown: Drawdown = Drawdown.PRO_RATA
+    drawdown: Annotated[Drawdown, Zh("建设期资金提取方式")] = Drawdown.PRO_RATA
     """How loans and sponsor equity share the construction funding gap."""
-    distribution_policy: DistributionPolicy = DistributionPolicy.PROFIT
+    distribution_policy: Annotated[DistributionPolicy, Zh("利润分配政策")] = (
+        DistributionPolicy.PROFIT
+    )
     """Whether distributions are limited by distributable profit (default) or only by cash;
     everything left is paid out at the end of the holding."""
-    statutory_reserve_rate: Share = 0.10
+    statutory_reserve_rate: Annotated[Share, Zh("法定盈余公积比例")] = 0.10
     """法定盈余公积: share of net profit set aside before distribution (profit policy)."""
-    covenants: Covenants = Field(default_factory=Covenants)
+    covenants: Annotated[Covenants, Zh("考核指标下限")] = Field(default_factory=Covenants)
     """Floors of the covenant and policy tests."""
-    dsra_funding: DsraFunding = DsraFunding.CASH
+    dsra_funding: Annotated[DsraFunding, Zh("偿债准备金计提方式")] = DsraFunding.CASH
     """How the DSRA (``Loan.dsra_months``) is first filled."""
-    mmra: MaintenanceReserve | None = None
+    mmra: Annotated[MaintenanceReserve | None, Zh("大中修准备金")] = None
     """A maintenance reserve account for cyclical major maintenance, if any."""
-    cash_interest_rate: float = Field(default=0.0, ge=0, le=0.2, allow_inf_nan=False)
+    cash_interest_rate: Annotated[float, Zh("现金及准备金存款利率")] = Field(
+        default=0.0, ge=0, le=0.2, allow_inf_nan=False
+    )
     """Interest earned on cash and reserve balances (the opening balance of each period)
     [1/yr]; taxable income, part of CFADS."""
 

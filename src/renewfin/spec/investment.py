@@ -19,8 +19,18 @@ from renewfin.spec.base import (
     shares_problem,
 )
 from renewfin.spec.errors import Problem
+from renewfin.spec.labels import Zh, choice_labels
 
 
+@choice_labels(
+    {
+        "construction": "工程费用（建安）",
+        "equipment": "设备购置",
+        "other_costs": "工程建设其他费用",
+        "land": "土地费用",
+        "contingency": "基本预备费",
+    }
+)
 class InvestmentCategory(StrEnum):
     """Line of the construction-investment estimate (建设投资估算表)."""
 
@@ -36,6 +46,13 @@ class InvestmentCategory(StrEnum):
     """基本预备费: basic contingency, a rate on the engineering and other costs."""
 
 
+@choice_labels(
+    {
+        "kept": "项目公司持有",
+        "residents": "移交居民",
+        "government": "移交政府",
+    }
+)
 class AssetOwnership(StrEnum):
     """Who owns what an investment item builds once it is complete."""
 
@@ -64,12 +81,12 @@ class InvestmentItem(SpecModel):
     """Item name (e.g. 建安工程费 — 住宅楼改造)."""
     category: InvestmentCategory
     """Estimate line the item belongs to."""
-    amount: Annotated[Money | None, StandardFactor.INVESTMENT] = None
+    amount: Annotated[Money | None, StandardFactor.INVESTMENT, Zh("金额（含税）")] = None
     """Amount including VAT (含税) in the money unit; required unless the category is
     ``contingency``, whose amount is ``rate`` × its base."""
-    rate: Share | None = None
+    rate: Annotated[Share | None, Zh("基本预备费率")] = None
     """For ``contingency`` only: rate on the base categories (基本预备费率, e.g. 0.05)."""
-    base_categories: list[InvestmentCategory] = Field(
+    base_categories: Annotated[list[InvestmentCategory], Zh("预备费计取基数类别")] = Field(
         default_factory=lambda: [
             InvestmentCategory.CONSTRUCTION,
             InvestmentCategory.EQUIPMENT,
@@ -79,7 +96,7 @@ class InvestmentItem(SpecModel):
     """For ``contingency`` only: categories the rate applies to (工程费用 + 工程建设其他费用)."""
     phase: str | None = None
     """Construction phase the item is spent in; default the first phase."""
-    schedule: list[Share] | None = None
+    schedule: Annotated[list[Share] | None, Zh("分年投资比例")] = None
     """Shares of the amount spent in each construction year of the phase (sum 100 %);
     default evenly over the phase. Spending within a year is spread evenly over its periods."""
     asset_class: str | None = None
@@ -89,7 +106,7 @@ class InvestmentItem(SpecModel):
     """VAT rate included in the amount (含税), deductible as input VAT (进项税额) when the
     company keeps the asset, e.g. 0.09 for works, 0.13 for equipment, 0.06 for services;
     default from the tax preset."""
-    input_vat_credit_share: Share = 1.0
+    input_vat_credit_share: Annotated[Share, Zh("进项税可抵扣比例")] = 1.0
     """Share of the item's input VAT that is credited when the company keeps it but it
     serves both a creditable use (sales or leases on the general method) and a use that
     earns no credit (flats handed over free, simplified-method or exempt streams) and the
@@ -99,16 +116,16 @@ class InvestmentItem(SpecModel):
     国家税务总局公告2016年第18号 第十三条); otherwise by sales (财税〔2016〕36号 附件1
     第二十九条: × 简易计税、免税项目销售额 ÷ 全部销售额). Default 1: all credited (a
     fixed asset used for both is credited in full, 第二十七条(一))."""
-    deed_taxable: bool = True
+    deed_taxable: Annotated[bool, Zh("缴纳契税")] = True
     """Land items only: whether the item acquires land use rights and bears 契税 (契税法
     第一条; ``tax.deed_tax_rate``), capitalised into its cost, and 印花税 on the transfer
     deed (产权转移书据, ``tax.stamp_duty_transfer_rate``); set no for compensation paid to
     former occupants (征收补偿), which transfers no title to the company."""
-    ownership: AssetOwnership = AssetOwnership.KEPT
+    ownership: Annotated[AssetOwnership, Zh("建成资产归属")] = AssetOwnership.KEPT
     """Who owns the works once complete: ``kept`` by the company, or handed over to
     ``residents`` or the ``government`` (no input VAT credit, not capitalised as a company
     asset, not depreciated). A contingency item's ownership applies to all of it."""
-    escalate: bool | None = None
+    escalate: Annotated[bool | None, Zh("计入涨价预备费基数")] = None
     """Whether the item enters the base of the price contingency (涨价预备费); default yes,
     except land (whose price is fixed by agreement)."""
 
@@ -119,7 +136,7 @@ class InvestmentItem(SpecModel):
             return self.escalate
         return self.category is not InvestmentCategory.LAND
 
-    overrun_applies: bool = True
+    overrun_applies: Annotated[bool, Zh("受投资超支风险影响")] = True
     """Whether a capex-overrun risk multiplies this item (land is often fixed by agreement)."""
 
     @model_validator(mode="after")
@@ -178,14 +195,24 @@ class PriceContingency(SpecModel):
     """Price contingency (涨价预备费), per 《建设项目经济评价方法与参数》(第三版):
     PF = Σ I_t [(1+f)^m (1+f)^0.5 (1+f)^(t−1) − 1]."""
 
-    rate: Rate = 0.0
+    rate: Annotated[Rate, Zh("年价格上涨率")] = 0.0
     """Annual price escalation rate f [1/yr]; 0 disables the price contingency."""
-    years_before_start: Years = 0.0
+    years_before_start: Annotated[Years, Zh("编制至开工年数")] = 0.0
     """m: years from the date of the estimate to the start of construction [yr]."""
     asset_class: str | None = None
     """Asset class the price contingency capitalises into; default ``building``."""
 
 
+@choice_labels(
+    {
+        "buildings": "房屋、建筑物（20年）",
+        "machinery": "机器、机械和其他生产设备（10年）",
+        "tools": "器具、工具、家具（5年）",
+        "vehicles": "运输工具（4年）",
+        "electronics": "电子设备（3年）",
+        "intangible": "无形资产（10年）",
+    }
+)
 class TaxAssetCategory(StrEnum):
     """Kind of asset for the minimum tax lives (企业所得税法实施条例 第六十条, 第六十七条)."""
 
@@ -220,21 +247,25 @@ class AssetClass(SpecModel):
 
     name: Name
     """Class name referenced by investment items (e.g. building, equipment, land_use_right)."""
-    life_years: float = Field(default=30.0, gt=0, le=100, allow_inf_nan=False)
+    life_years: Annotated[float, Zh("折旧/摊销年限")] = Field(
+        default=30.0, gt=0, le=100, allow_inf_nan=False
+    )
     """Depreciation or amortisation life (折旧/摊销年限) [yr]."""
-    residual_rate: Share = 0.05
+    residual_rate: Annotated[Share, Zh("净残值率")] = 0.05
     """Residual value rate (净残值率) as a share of original value."""
-    label_zh: str | None = None
+    label_zh: Annotated[str | None, Zh("中文名称")] = None
     """Chinese label for tables (e.g. 房屋建筑物)."""
-    inventory: bool = False
+    inventory: Annotated[bool, Zh("作为开发成本（存货）")] = False
     """Development cost held as inventory (开发成本): charged to cost of sales in proportion
     to the one-off revenue (sales, land transfer) instead of depreciated; for land
     development and for-sale projects."""
-    tax_category: TaxAssetCategory | None = None
+    tax_category: Annotated[TaxAssetCategory | None, Zh("税法资产类别（最低折旧年限）")] = None
     """Kind of asset for the minimum tax life (企业所得税法实施条例 第六十条: buildings 20
     years, machinery 10, tools and furniture 5, vehicles 4, electronics 3; 第六十七条:
     intangibles 10); None sets no minimum."""
-    tax_life_years: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    tax_life_years: Annotated[float | None, Zh("税法折旧/摊销年限")] = Field(
+        default=None, gt=0, le=100, allow_inf_nan=False
+    )
     """Life for income tax (税法折旧年限) [yr]: the taxable income deducts depreciation over
     it while the profit uses ``life_years``; default the book life, raised to the minimum
     of ``tax_category``. No deferred tax is recorded."""
@@ -296,7 +327,9 @@ class DepreciationSpec(SpecModel):
     """Depreciation and amortisation (折旧摊销) by asset class; each asset enters service
     at the end of its phase."""
 
-    classes: list[AssetClass] = Field(default_factory=_default_classes, min_length=1)
+    classes: Annotated[list[AssetClass], Zh("资产类别")] = Field(
+        default_factory=_default_classes, min_length=1
+    )
     """Asset classes; default building 30 yr / 5 %, equipment 10 yr / 5 %,
     land_use_right 40 yr / 0 %."""
 

@@ -24,8 +24,15 @@ from renewfin.spec.base import (
 )
 from renewfin.spec.drawing import ConstructionInterest, DrawTiming
 from renewfin.spec.errors import Problem
+from renewfin.spec.labels import Zh, choice_labels
 
 
+@choice_labels(
+    {
+        "fixed": "固定利率",
+        "lpr": "LPR加点",
+    }
+)
 class RateType(StrEnum):
     """How a loan is priced."""
 
@@ -35,6 +42,12 @@ class RateType(StrEnum):
     """LPR + spread, resetting on the LPR path each year."""
 
 
+@choice_labels(
+    {
+        "1y": "1年期",
+        "5y": "5年期以上",
+    }
+)
 class LprTenor(StrEnum):
     """Which LPR a loan is priced on."""
 
@@ -42,6 +55,16 @@ class LprTenor(StrEnum):
     FIVE_YEAR = "5y"
 
 
+@choice_labels(
+    {
+        "equal_principal": "等额本金",
+        "annuity": "等额本息",
+        "custom": "自定义比例",
+        "bullet": "到期一次还本",
+        "sculpted": "按目标偿债备付率雕塑",
+        "increasing": "等比递增还本",
+    }
+)
 class LoanRepayment(StrEnum):
     """Repayment profile of a loan after its grace period."""
 
@@ -63,13 +86,13 @@ class LoanRepayment(StrEnum):
 class LoanSizing(SpecModel):
     """Bounds on a loan's size; the loan is the smallest of them (and never above cost)."""
 
-    amount: Money | None = None
+    amount: Annotated[Money | None, Zh("最高金额")] = None
     """Maximum amount [money]: drawings plus construction interest capitalised into the
     balance never exceed it; construction interest that no longer fits is paid in cash by
     the next source in the drawdown order (see ``Loan``)."""
-    gearing: Share | None = None
+    gearing: Annotated[Share | None, Zh("最高贷款比例（占总投资）")] = None
     """Maximum loan as a share of total investment (including IDC and fees)."""
-    dscr: float | None = Field(default=None, gt=0, le=10)
+    dscr: Annotated[float | None, Zh("按偿债备付率定规模")] = Field(default=None, gt=0, le=10)
     """Target DSCR (> 0; banks use 1.2–1.3): the largest facility whose debt service meets
     it in every year it is due in operation, on CFADS less special-bond service (paid
     first, 债贷组合) over the loan's debt service plus that of the loans listed before it
@@ -80,7 +103,7 @@ class LoanSizing(SpecModel):
     due (``Result.loan_sizing`` names the year). Interest-only (grace) years in operation
     count as years with debt service due. ``renewfin.financing.bounds`` has the
     formulas."""
-    llcr: float | None = Field(default=None, gt=0, le=10)
+    llcr: Annotated[float | None, Zh("LLCR目标（贷款规模上限）")] = Field(default=None, gt=0, le=10)
     """Target LLCR (optional, > 0): the largest facility whose LLCR — PV at the loan rate
     of the cash available to it over its remaining life / its balance — meets it at the
     start of every period of operation with a balance."""
@@ -109,46 +132,50 @@ class Loan(SpecModel):
 
     name: Name
     """Tranche name (e.g. 国开行项目贷款)."""
-    lender: str | None = None
+    lender: Annotated[str | None, Zh("贷款人")] = None
     """Lender, for labels (国开行, 农发行, a commercial bank)."""
-    rate_type: RateType = RateType.LPR
+    rate_type: Annotated[RateType, Zh("利率类型")] = RateType.LPR
     """Fixed rate or LPR + spread."""
-    rate: Annotated[InterestRate | None, StandardFactor.RATE] = None
+    rate: Annotated[InterestRate | None, StandardFactor.RATE, Zh("固定年利率")] = None
     """Fixed annual rate [1/yr] (rate_type fixed)."""
-    lpr_tenor: LprTenor = LprTenor.FIVE_YEAR
+    lpr_tenor: Annotated[LprTenor, Zh("定价LPR期限")] = LprTenor.FIVE_YEAR
     """LPR the loan is priced on (rate_type lpr)."""
-    spread: float = Field(default=0.0, ge=-0.05, le=0.10)
+    spread: Annotated[float, Zh("LPR加点")] = Field(default=0.0, ge=-0.05, le=0.10)
     """Spread over the LPR [1/yr] (e.g. −0.003 for LPR − 30 bp)."""
     tenor_years: float = Field(gt=0, le=40)
     """Tenor from the start of construction (financial close) to final maturity [yr]."""
-    grace_years: Years = 0.0
+    grace_years: Annotated[Years, Zh("宽限期（年）")] = 0.0
     """Grace period (宽限期) from financial close: interest only [yr]."""
     repayment: LoanRepayment = LoanRepayment.EQUAL_PRINCIPAL
     """Repayment profile after the grace period."""
     repayment_schedule: list[Share] | None = None
     """Custom profile: share of principal repaid in each repayment year (sum 100 %)."""
-    target_dscr: float | None = Field(default=None, gt=0, le=10)
+    target_dscr: Annotated[float | None, Zh("目标偿债备付率（雕塑式）")] = Field(
+        default=None, gt=0, le=10
+    )
     """Sculpted profile: the DSCR every repayment period should show."""
-    repayment_growth: float = Field(default=0.05, ge=0, le=1)
+    repayment_growth: Annotated[float, Zh("还本递增率")] = Field(default=0.05, ge=0, le=1)
     """Increasing profile (等比递增还本): growth of each repayment year's principal over the
     last's [1/yr] (0 repays as 等额本金)."""
-    sizing: LoanSizing
+    sizing: Annotated[LoanSizing, Zh("贷款规模约束")]
     """Bounds on the loan's size."""
-    draw_timing: DrawTiming = DrawTiming.MIDDLE
+    draw_timing: Annotated[DrawTiming, Zh("提款时点")] = DrawTiming.MIDDLE
     """When in a period the loan is drawn (``DrawTiming``): sets the interest on each
     period's drawings."""
     construction_interest: ConstructionInterest = ConstructionInterest.CAPITALISED
     """How its interest of construction periods is met (``ConstructionInterest``):
     rolled into the balance, or paid in cash from the project's own funds."""
-    upfront_fee_rate: Share = 0.0
+    upfront_fee_rate: Annotated[Share, Zh("前端费率")] = 0.0
     """Up-front fee as a share of the facility, paid at financial close."""
-    commitment_fee_rate: Share = 0.0
+    commitment_fee_rate: Annotated[Share, Zh("承诺费率")] = 0.0
     """Commitment fee per year on the undrawn facility during construction [1/yr]."""
-    dsra_months: int = Field(default=0, ge=0, le=24)
+    dsra_months: Annotated[int, Zh("偿债准备金（月）")] = Field(default=0, ge=0, le=24)
     """Debt-service reserve (DSRA): months of the next debt service kept in reserve."""
-    cash_sweep: Share = 0.0
+    cash_sweep: Annotated[Share, Zh("现金扫款比例")] = 0.0
     """Share of cash left after reserves used to prepay this loan."""
-    lockup_dscr: float | None = Field(default=None, gt=0, le=10)
+    lockup_dscr: Annotated[float | None, Zh("分配锁定偿债备付率")] = Field(
+        default=None, gt=0, le=10
+    )
     """No distributions in a period whose DSCR is below this."""
 
     @model_validator(mode="after")

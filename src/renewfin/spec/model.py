@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -17,6 +17,7 @@ from renewfin.spec.investment import (
     InvestmentItem,
     PriceContingency,
 )
+from renewfin.spec.labels import Zh
 from renewfin.spec.opex import OpexBasis, OpexCategory, OpexItem, WorkingCapital
 from renewfin.spec.payment import GovernmentPayment, PaymentModel
 from renewfin.spec.plausibility import Plausibility, rate_floor_problems
@@ -39,31 +40,39 @@ class ProjectSpec(SpecModel):
     """A complete urban-renewal project: identity, calendar, investment, revenue, costs,
     depreciation, taxes and evaluation parameters. Money is in ``project.money_unit``."""
 
-    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
+    schema_version: Annotated[int, Zh("规格版本")] = Field(
+        default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION
+    )
     """Version of the spec format."""
-    project: ProjectInfo
+    project: Annotated[ProjectInfo, Zh("项目概况")]
     """Project identity and money unit."""
-    timeline: TimelineSpec
+    timeline: Annotated[TimelineSpec, Zh("计算期与建设期")]
     """Calendar: start date, periodicity, horizon and construction phases."""
-    investment: list[InvestmentItem] = Field(min_length=1)
+    investment: Annotated[list[InvestmentItem], Zh("建设投资估算")] = Field(min_length=1)
     """Construction investment items (建设投资估算)."""
-    price_contingency: PriceContingency = Field(default_factory=PriceContingency)
+    price_contingency: Annotated[PriceContingency, Zh("涨价预备费")] = Field(
+        default_factory=PriceContingency
+    )
     """Price contingency (涨价预备费); off unless a rate is given."""
-    revenues: list[RevenueStream] = Field(default_factory=list)
+    revenues: Annotated[list[RevenueStream], Zh("营业收入")] = Field(default_factory=list)
     """Operating revenue streams (营业收入)."""
-    opex: list[OpexItem] = Field(default_factory=list)
+    opex: Annotated[list[OpexItem], Zh("经营成本")] = Field(default_factory=list)
     """Operating costs (经营成本)."""
-    depreciation: DepreciationSpec = Field(default_factory=DepreciationSpec)
+    depreciation: Annotated[DepreciationSpec, Zh("折旧摊销")] = Field(
+        default_factory=DepreciationSpec
+    )
     """Asset classes for depreciation and amortisation (折旧摊销)."""
-    working_capital: WorkingCapital = Field(default_factory=WorkingCapital)
+    working_capital: Annotated[WorkingCapital, Zh("流动资金")] = Field(
+        default_factory=WorkingCapital
+    )
     """流动资金: receivable, inventory, cash and payable days (第三版 分项详细估算法)."""
-    tax: TaxSpec = Field(default_factory=TaxSpec)
+    tax: Annotated[TaxSpec, Zh("税费")] = Field(default_factory=TaxSpec)
     """Tax preset and overrides."""
-    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    evaluation: Annotated[EvaluationSpec, Zh("评价参数")] = Field(default_factory=EvaluationSpec)
     """Discount rates and benchmarks."""
-    funding: FundingSpec = Field(default_factory=FundingSpec)
+    funding: Annotated[FundingSpec, Zh("资金筹措")] = Field(default_factory=FundingSpec)
     """The funding stack: fiscal funds, special bonds, loans, equity, fund, REIT exit."""
-    plausibility: Plausibility = Field(default_factory=Plausibility)
+    plausibility: Annotated[Plausibility, Zh("合理性界限")] = Field(default_factory=Plausibility)
     """Bounds beyond which a rate or an amount is taken for a mistake (raise one for a
     genuinely unusual project)."""
 

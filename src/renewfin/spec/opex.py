@@ -19,8 +19,18 @@ from renewfin.spec.base import (
     raise_problems,
 )
 from renewfin.spec.errors import Problem
+from renewfin.spec.labels import FromYear, Zh, choice_labels
 
 
+@choice_labels(
+    {
+        "fixed": "固定金额",
+        "per_unit": "按业务量",
+        "revenue_share": "按收入比例",
+        "asset_share": "按资产原值比例",
+        "leasable_area": "按可出租面积（CPI指数化）",
+    }
+)
 class OpexBasis(StrEnum):
     """How an operating cost is sized."""
 
@@ -41,6 +51,18 @@ CpiRate = Annotated[float, Field(gt=-1, le=1, allow_inf_nan=False)]
 """A year's CPI inflation [1/yr], above −100 %."""
 
 
+@choice_labels(
+    {
+        "operations": "运营费用",
+        "maintenance": "日常维修",
+        "major_maintenance": "大中修",
+        "safety_inspection": "房屋安全体检",
+        "safety_fund": "房屋安全管理资金",
+        "insurance": "保险",
+        "marketing": "营销推广",
+        "other": "其他",
+    }
+)
 class OpexCategory(StrEnum):
     """What the cost is for; safety items are reported apart (全生命周期安全管理)."""
 
@@ -62,6 +84,12 @@ class OpexCategory(StrEnum):
     """其他."""
 
 
+@choice_labels(
+    {
+        "operation": "运营期",
+        "construction": "建设期",
+    }
+)
 class OpexTiming(StrEnum):
     """When a cost runs."""
 
@@ -78,58 +106,71 @@ class OpexItem(SpecModel):
     """Cost name (e.g. 物业管理人员工资)."""
     category: OpexCategory = OpexCategory.OPERATIONS
     """What the cost is for."""
-    basis: OpexBasis = OpexBasis.FIXED
+    basis: Annotated[OpexBasis, Zh("计取方式")] = OpexBasis.FIXED
     """How the cost is sized."""
-    amount: Annotated[Money | None, StandardFactor.OPEX] = None
+    amount: Annotated[Money | None, StandardFactor.OPEX, Zh("金额（每年或每次）")] = None
     """``fixed``: amount per year in the money unit, or per occurrence when ``every_years``
     is set."""
-    unit_cost: Annotated[float | None, Field(ge=0, allow_inf_nan=False), StandardFactor.OPEX] = None
+    unit_cost: Annotated[
+        float | None, Field(ge=0, allow_inf_nan=False), StandardFactor.OPEX, Zh("单位成本")
+    ] = None
     """``per_unit``: cost per unit in ``cost_currency`` per ``cost_per``."""
-    area_cost: Annotated[float | None, Field(ge=0, allow_inf_nan=False), StandardFactor.OPEX] = None
+    area_cost: Annotated[
+        float | None,
+        Field(ge=0, allow_inf_nan=False),
+        StandardFactor.OPEX,
+        Zh("单位可出租面积成本（基期价格）"),
+    ] = None
     """``leasable_area``: cost per m² of leasable area in ``cost_currency`` per
     ``cost_per``, at the prices of the first operating year (e.g. 物业管理费 3 元/m²/月)."""
-    cpi: list[CpiRate] | None = Field(default=None, min_length=1, max_length=100)
+    cpi: Annotated[list[CpiRate] | None, Zh("居民消费价格指数（CPI）年涨幅"), FromYear(1)] = Field(
+        default=None, min_length=1, max_length=100
+    )
     """``leasable_area``: CPI inflation by year (居民消费价格指数 涨幅) [1/yr]. The first
     operating year is the base (index 1); operating year k + 1 is indexed by
     (1 + cpi₁) × … × (1 + cpi_k), cpi₁ the change from the first operating year to the
     second; the last rate holds beyond the list. A single number is a constant rate."""
-    cost_currency: MoneyUnit = MoneyUnit.YUAN
+    cost_currency: Annotated[MoneyUnit, Zh("单位成本货币单位")] = MoneyUnit.YUAN
     """Currency unit of ``unit_cost`` or ``area_cost``."""
-    cost_per: PricePer = PricePer.YEAR
+    cost_per: Annotated[PricePer, Zh("单位成本时间基准")] = PricePer.YEAR
     """Time basis of ``unit_cost`` or ``area_cost`` (year, month, day)."""
-    cost_basis: str | None = Field(default=None, min_length=1, max_length=1000)
+    cost_basis: Annotated[str | None, Zh("取费依据")] = Field(
+        default=None, min_length=1, max_length=1000
+    )
     """Where the cost assumption comes from (取费依据: a quota, a contract, comparable
     projects …), shown beside it in the report; free text."""
-    quantity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    quantity: Annotated[float | None, Zh("数量（固定）")] = Field(
+        default=None, ge=0, allow_inf_nan=False
+    )
     """``per_unit``: fixed number of units (m², households …); alternative to ``driver``.
     ``leasable_area``: the leasable area in m²; alternative to ``revenues``."""
-    driver: str | None = None
+    driver: Annotated[str | None, Zh("驱动收入项")] = None
     """``per_unit``: name of a revenue stream whose utilised units drive the cost."""
-    share: Annotated[Share | None, StandardFactor.OPEX] = None
+    share: Annotated[Share | None, StandardFactor.OPEX, Zh("计取比例")] = None
     """``revenue_share`` or ``asset_share``: the share (e.g. 0.05 of revenue, 0.002 of
     asset value)."""
-    revenues: list[str] | None = None
+    revenues: Annotated[list[str] | None, Zh("计取基数收入项")] = None
     """``revenue_share``: names of the streams in the base; default all streams.
     ``leasable_area``: the rent streams whose ``quantity`` (m² of lettable area, let or
     not) is the leasable area; alternative to ``quantity``."""
     asset_class: str = "building"
     """``asset_share``: the asset class whose original value is the base."""
-    every_years: int | None = Field(default=None, ge=1, le=50)
+    every_years: Annotated[int | None, Zh("周期（每N年一次）")] = Field(default=None, ge=1, le=50)
     """Cyclical cost: incurred once in every N-th operating year (N, 2N …), in that
     year's first period (e.g. 大中修 every 8 years, 房屋安全体检 every 5 years)."""
-    growth_rate: Rate = 0.0
+    growth_rate: Annotated[Rate, Zh("成本年增长率")] = 0.0
     """Cost growth per year [1/yr], from the start of operation (or construction)."""
-    timing: OpexTiming = OpexTiming.OPERATION
+    timing: Annotated[OpexTiming, Zh("发生阶段")] = OpexTiming.OPERATION
     """Whether the cost runs in operation (default) or during construction."""
     phase: str | None = None
     """Phase whose completion (or construction) times the cost; default the last to complete."""
     input_vat_rate: Share = 0.0
     """VAT rate charged on top of the cost and deductible as input VAT (进项税额)."""
-    purchased: bool = False
+    purchased: Annotated[bool, Zh("外购原材料、燃料及动力（存货、应付账款基数）")] = False
     """Whether the cost is bought-in materials, fuel and power (外购原材料、燃料及动力费:
     utilities, spares, consumables), the base of the inventory (存货) and the payables
     (应付账款, 第三版); wages, services and fees are not."""
-    wages_or_other: bool | None = None
+    wages_or_other: Annotated[bool | None, Zh("工资及福利费或其他费用（现金基数）")] = None
     """Whether the cost is wages and welfare (工资及福利费) or other costs (其他费用), the
     base of the cash (现金 = (年工资及福利费 + 年其他费用) ÷ 周转次数, 第三版 分项详细估算法);
     default: yes unless ``purchased`` or a maintenance category (``maintenance``,
@@ -261,21 +302,21 @@ class WorkingCapital(SpecModel):
     balance is invested (流动资金) and the balance left is recovered in the last period held
     (回收流动资金); all days 0 (the default) means no working capital."""
 
-    receivable_days: Days = 0.0
+    receivable_days: Annotated[Days, Zh("应收账款最低周转天数")] = 0.0
     """Accounts receivable (应收账款): minimum days of turnover, on the operating costs (3rd
     edition: receivables = annual operating costs ÷ number of turnovers a year) [d]."""
-    inventory_days: Days = 0.0
+    inventory_days: Annotated[Days, Zh("存货最低周转天数")] = 0.0
     """Inventory (存货): minimum days of turnover, on the bought-in materials and fuel (3rd
     edition: bought-in materials and fuel = annual bought-in costs ÷ number of turnovers a
     year): the operating costs marked ``purchased``. The 3rd edition's work in progress
     (在产品) and finished goods (产成品) are not modelled: an operated property makes no
     goods [d]."""
-    cash_days: Days = 0.0
+    cash_days: Annotated[Days, Zh("现金最低周转天数")] = 0.0
     """Cash (现金): minimum days of turnover, on the wages and welfare plus other costs (3rd
     edition: cash = (annual wages and welfare + annual other costs) ÷ number of turnovers a
     year): the operating costs ``wages_or_other`` (by default all but the bought-in and the
     repairs) [d]."""
-    payable_days: Days = 0.0
+    payable_days: Annotated[Days, Zh("应付账款最低周转天数")] = 0.0
     """Accounts payable (应付账款): minimum days of turnover, on the bought-in materials, fuel
     and power only (3rd edition: payables = annual cost of bought-in materials, fuel, power
     and other materials ÷ number of turnovers a year): the operating costs marked

@@ -15,7 +15,7 @@ spec model): its discount factors are undefined.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
@@ -23,6 +23,7 @@ from renewfin.spec.base import SpecModel
 from renewfin.spec.errors import Problem
 from renewfin.spec.funding import FiscalUse, FundingSpec
 from renewfin.spec.investment import InvestmentCategory, InvestmentItem
+from renewfin.spec.labels import Zh
 
 if TYPE_CHECKING:  # the spec holds its bounds; this module is imported by spec.model
     from renewfin.spec.model import ProjectSpec
@@ -32,20 +33,24 @@ class Plausibility(SpecModel):
     """Bounds beyond which an input is taken for a mistake; each problem names its bound
     (``plausibility.max_coupon`` …), which may be raised here."""
 
-    max_coupon: float = Field(default=0.15, gt=0, le=10)
+    max_coupon: Annotated[float, Zh("专项债票面利率上限")] = Field(default=0.15, gt=0, le=10)
     """Highest special-bond coupon, including a refinancing coupon [1/yr]."""
-    max_loan_rate: float = Field(default=0.20, gt=0, le=10)
+    max_loan_rate: Annotated[float, Zh("贷款利率上限")] = Field(default=0.20, gt=0, le=10)
     """Highest loan rate: a fixed rate, an LPR (and its path) plus the loan's spread [1/yr]."""
-    max_fund_return: float = Field(default=0.30, gt=0, le=10)
+    max_fund_return: Annotated[float, Zh("基金预期收益率上限")] = Field(default=0.30, gt=0, le=10)
     """Highest preferred return of a fund tier [1/yr]."""
-    min_discount_rate: float = Field(default=-0.10, gt=-1, le=1)
+    min_discount_rate: Annotated[float, Zh("折现率下限")] = Field(default=-0.10, gt=-1, le=1)
     """Lowest discount or benchmark rate (evaluation and REIT valuation) [1/yr]."""
-    max_discount_rate: float = Field(default=0.30, gt=0, le=10)
+    max_discount_rate: Annotated[float, Zh("折现率上限")] = Field(default=0.30, gt=0, le=10)
     """Highest discount or benchmark rate (evaluation and REIT valuation) [1/yr]."""
-    max_grant_share: float = Field(default=1.0, gt=0, le=100)
+    max_grant_share: Annotated[float, Zh("财政补助占建设投资比例上限")] = Field(
+        default=1.0, gt=0, le=100
+    )
     """Highest capital grants and equity injections of fiscal funds, as a share of the
     construction investment (建设投资: amounts plus basic contingency)."""
-    max_sources_ratio: float = Field(default=1.5, gt=0, le=100)
+    max_sources_ratio: Annotated[float, Zh("固定资金来源占建设投资倍数上限")] = Field(
+        default=1.5, gt=0, le=100
+    )
     """Highest fixed sources (capital grants and injections, special bonds, the fund), as a
     multiple of the construction investment. Loans are not counted: their amount is a cap,
     and a loan is never sized above cost."""

@@ -10,8 +10,21 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from renewfin.spec.base import MoneyUnit, Name, Periodicity, SpecModel, Years
 from renewfin.spec.errors import CrossCheckError, Problem
+from renewfin.spec.labels import Zh, choice_labels
 
 
+@choice_labels(
+    {
+        "old_community": "老旧小区改造",
+        "old_district": "老旧街区改造",
+        "old_factory": "老旧厂区改造",
+        "urban_village": "城中村改造",
+        "heritage": "历史文化街区",
+        "public_facility": "公共设施",
+        "parking": "停车设施",
+        "other": "其他",
+    }
+)
 class ProjectKind(StrEnum):
     """Kind of urban-renewal project (城市更新项目类型)."""
 
@@ -33,6 +46,13 @@ class ProjectKind(StrEnum):
     """Any other renewal project."""
 
 
+@choice_labels(
+    {
+        "city": "市区（7%）",
+        "county": "县城、镇（5%）",
+        "other": "其他地区（1%）",
+    }
+)
 class CityTier(StrEnum):
     """Where the project company sits, which sets the urban maintenance tax rate (城建税)."""
 
@@ -44,6 +64,14 @@ class CityTier(StrEnum):
     """Elsewhere: 1 %."""
 
 
+@choice_labels(
+    {
+        "urban_infrastructure": "城市基础设施（资本金20%）",
+        "housing": "保障性及普通住房（资本金20%）",
+        "real_estate": "其他房地产（资本金25%）",
+        "other": "其他（资本金20%）",
+    }
+)
 class Sector(StrEnum):
     """Sector for the minimum project-capital ratio (国发〔2019〕26号)."""
 
@@ -57,6 +85,14 @@ class Sector(StrEnum):
     """Other sectors: 20 % minimum unless the spec says otherwise."""
 
 
+@choice_labels(
+    {
+        "financing_platform": "融资平台公司（城投）",
+        "state_owned": "国有企业（市场化经营）",
+        "private": "民营企业或其他社会资本",
+        "public_institution": "机关或事业单位",
+    }
+)
 class EntityType(StrEnum):
     """What kind of body the implementing entity (项目实施主体) is."""
 
@@ -76,11 +112,13 @@ class PerformanceTarget(SpecModel):
     """One performance target (绩效目标) as the project's 绩效目标申报表 states it: an
     indicator and its target value, free text shown in the report (never computed)."""
 
-    indicator: str = Field(min_length=1, max_length=200)
+    indicator: Annotated[str, Zh("绩效指标")] = Field(min_length=1, max_length=200)
     """Indicator (绩效指标), e.g. 新增停车泊位数量."""
-    target: str = Field(min_length=1, max_length=200)
+    target: Annotated[str, Zh("指标值")] = Field(min_length=1, max_length=200)
     """Target value (指标值), e.g. ≥ 420 个; free text."""
-    category: str | None = Field(default=None, min_length=1, max_length=50)
+    category: Annotated[str | None, Zh("指标类别")] = Field(
+        default=None, min_length=1, max_length=50
+    )
     """Indicator class (指标类别), e.g. 产出指标, 效益指标, 满意度指标; free text."""
 
 
@@ -89,43 +127,53 @@ class ProjectInfo(SpecModel):
 
     name: Name
     """Project name (项目名称), as it appears on reports and the workbook cover."""
-    name_en: str | None = None
+    name_en: Annotated[str | None, Zh("英文名称")] = None
     """English project name, for bilingual outputs; defaults to ``name``."""
     kind: ProjectKind = ProjectKind.OTHER
     """Kind of renewal project (项目类型)."""
-    location: str | None = None
+    location: Annotated[str | None, Zh("项目地点")] = None
     """City and district (项目地点), free text."""
-    description: str | None = None
+    description: Annotated[str | None, Zh("建设内容")] = None
     """One-paragraph description of the scope (建设内容), free text."""
-    sector: Sector = Sector.URBAN_INFRASTRUCTURE
+    sector: Annotated[Sector, Zh("行业类别")] = Sector.URBAN_INFRASTRUCTURE
     """Sector, which sets the minimum project-capital ratio (资本金比例)."""
-    city_tier: CityTier = CityTier.CITY
+    city_tier: Annotated[CityTier, Zh("城建税地区")] = CityTier.CITY
     """Location class for the urban maintenance and construction tax (城建税)."""
-    money_unit: MoneyUnit = MoneyUnit.WAN_YUAN
+    money_unit: Annotated[MoneyUnit, Zh("金额单位")] = MoneyUnit.WAN_YUAN
     """Unit of every money amount in the spec and the outputs (元, 万元 or 亿元)."""
-    prepared_by: str | None = Field(default=None, min_length=1, max_length=200)
+    prepared_by: Annotated[str | None, Zh("编制单位")] = Field(
+        default=None, min_length=1, max_length=200
+    )
     """Preparing organisation (编制单位), shown on the report cover; free text."""
-    report_number: str | None = Field(default=None, min_length=1, max_length=100)
+    report_number: Annotated[str | None, Zh("报告编号")] = Field(
+        default=None, min_length=1, max_length=100
+    )
     """Report number (报告编号), shown on the report cover; free text."""
-    report_date: dt.date | None = None
+    report_date: Annotated[dt.date | None, Zh("编制日期")] = None
     """Date of the report (编制日期), ISO date; the cover shows the day it is written when
     absent."""
-    implementing_entity: str | None = Field(default=None, min_length=1, max_length=200)
+    implementing_entity: Annotated[str | None, Zh("项目实施主体")] = Field(
+        default=None, min_length=1, max_length=200
+    )
     """Implementing entity (项目实施主体 / 项目单位), shown in the report's overview; free
     text."""
-    implementing_entity_type: EntityType | None = None
+    implementing_entity_type: Annotated[EntityType | None, Zh("实施主体类型")] = None
     """Kind of the implementing entity; ``financing_platform`` (城投) turns on the policy
     test ``platform_land_loan`` (DOMAIN.md §5a). Default: not stated (no check)."""
-    regional_context: str | None = Field(default=None, min_length=1, max_length=4000)
+    regional_context: Annotated[str | None, Zh("地区经济、财政与债务情况")] = Field(
+        default=None, min_length=1, max_length=4000
+    )
     """The region's economy, public finances and government debt (地区经济、财政与债务情况:
     general budget revenue, government-fund revenue, debt limit and balance …) as the
     evaluation states them, shown in the report's overview; free text, never computed."""
-    social_benefits: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
-        default_factory=list, max_length=50
-    )
+    social_benefits: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]], Zh("社会效益")
+    ] = Field(default_factory=list, max_length=50)
     """Social benefits (社会效益), one statement each, shown in the report; free text. The
     report omits the section when the list is empty."""
-    performance_targets: list[PerformanceTarget] = Field(default_factory=list, max_length=100)
+    performance_targets: Annotated[list[PerformanceTarget], Zh("绩效目标")] = Field(
+        default_factory=list, max_length=100
+    )
     """Performance targets (绩效目标) of the project; the report omits them when empty."""
 
 
@@ -135,22 +183,22 @@ class Phase(SpecModel):
 
     name: Name
     """Phase name (e.g. 一期), referenced by investment items and revenue streams."""
-    start_year: Years = 0.0
+    start_year: Annotated[Years, Zh("开工年份（自项目开始）")] = 0.0
     """Start of construction, in years after the project start date [yr]."""
-    duration_years: float = Field(gt=0, le=30, allow_inf_nan=False)
+    duration_years: Annotated[float, Zh("建设期（年）")] = Field(gt=0, le=30, allow_inf_nan=False)
     """Construction duration (建设期) [yr]; assets enter service at its end."""
 
 
 class TimelineSpec(SpecModel):
     """The model calendar: start date, period length and horizon."""
 
-    start_date: dt.date
+    start_date: Annotated[dt.date, Zh("计算期起点")]
     """First day of the first model period (计算期起点), ISO date, e.g. 2026-01-01."""
-    periodicity: Periodicity = Periodicity.ANNUAL
+    periodicity: Annotated[Periodicity, Zh("计算周期")] = Periodicity.ANNUAL
     """Length of a model period: annual, semiannual, quarterly or monthly."""
-    horizon_years: int = Field(ge=1, le=80)
+    horizon_years: Annotated[int, Zh("计算期（年）")] = Field(ge=1, le=80)
     """Length of the calculation period (计算期, construction plus operation) [yr]."""
-    phases: list[Phase] = Field(min_length=1)
+    phases: Annotated[list[Phase], Zh("建设分期")] = Field(min_length=1)
     """Construction phases (建设期分期); at least one."""
 
     @field_validator("phases")

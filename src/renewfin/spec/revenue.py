@@ -20,8 +20,22 @@ from renewfin.spec.base import (
     shares_problem,
 )
 from renewfin.spec.errors import Problem
+from renewfin.spec.labels import Zh, choice_labels
 
 
+@choice_labels(
+    {
+        "rent": "租金",
+        "parking": "停车",
+        "ev_charging": "充电",
+        "property_services": "物业服务",
+        "advertising": "广告",
+        "sale": "销售",
+        "land_transfer": "土地出让",
+        "operating_subsidy": "服务费/使用者付费（公共主体）",
+        "other": "其他",
+    }
+)
 class RevenueKind(StrEnum):
     """Kind of revenue, which sets the default VAT and property-tax treatment."""
 
@@ -50,6 +64,13 @@ class RevenueKind(StrEnum):
         return self in (RevenueKind.SALE, RevenueKind.LAND_TRANSFER)
 
 
+@choice_labels(
+    {
+        "general": "一般计税",
+        "simplified": "简易计税",
+        "exempt": "免征增值税",
+    }
+)
 class VatMethod(StrEnum):
     """How a stream's VAT is computed (增值税法 第十一条、第二十二条; 财税〔2016〕36号 附件2)."""
 
@@ -76,6 +97,12 @@ GENERAL_VAT_RATES = (0.06, 0.09, 0.13)
 """The general-method VAT rates (增值税法 第十条), refused on a simplified stream."""
 
 
+@choice_labels(
+    {
+        "operation": "自运营首年",
+        "start": "自项目开始",
+    }
+)
 class GrowthFrom(StrEnum):
     """Origin of a price-growth index."""
 
@@ -95,6 +122,12 @@ class SetAsideBase(StrEnum):
     (``RevenueStream.land_cost_rate``)."""
 
 
+@choice_labels(
+    {
+        "company": "项目公司入账（扣除计提）",
+        "government": "政府入账，向项目公司成本返还并付管理费",
+    }
+)
 class LandBooking(StrEnum):
     """Who books a land-transfer stream's income (DOMAIN.md §5a)."""
 
@@ -112,19 +145,19 @@ class LandSetAsides(SpecModel):
     """The statutory set-asides from land-transfer income (计提), each a rate on its base
     (DOMAIN.md §5a; rates are param)."""
 
-    farmland: Share = 0.10
+    farmland: Annotated[Share, Zh("农田水利建设资金（占土地出让收益）")] = 0.10
     """Farmland water-conservancy fund (农田水利建设资金): share of the land-transfer income
     net of the land's cost (土地出让收益), 10 %."""
-    education: Share = 0.10
+    education: Annotated[Share, Zh("教育资金（占土地出让收益）")] = 0.10
     """Education fund (教育资金): share of the land-transfer income net of the land's cost
     (土地出让收益), 10 %."""
-    housing: Share = 0.10
+    housing: Annotated[Share, Zh("保障性安居工程资金（占土地出让净收益）")] = 0.10
     """Affordable-housing fund (保障性安居工程资金): share of the land-transfer income net of
     the land's cost (土地出让净收益), at least 10 %."""
-    land_fund: Share = 0.0
+    land_fund: Annotated[Share, Zh("国有土地收益基金（占土地出让收入）")] = 0.0
     """State land-income fund (国有土地收益基金): share of the gross income (by provincial
     rule)."""
-    agriculture: Share = 0.0
+    agriculture: Annotated[Share, Zh("农业土地开发资金（占土地出让收入）")] = 0.0
     """Agricultural land-development fund (农业土地开发资金): share of the gross income (by
     provincial rule; set per m² of land in most provinces, entered here as its share of the
     price)."""
@@ -145,12 +178,16 @@ class ResettlementHousing(SpecModel):
     its ``unit_price`` the price difference (差价) per m² each pays on the area above its
     entitlement."""
 
-    area_per_household: float = Field(gt=0, le=1000, allow_inf_nan=False)
+    area_per_household: Annotated[float, Zh("户均安置面积")] = Field(
+        gt=0, le=1000, allow_inf_nan=False
+    )
     """Area of the flat allocated to each household [m²]."""
-    entitled_area: float = Field(ge=0, le=1000, allow_inf_nan=False)
+    entitled_area: Annotated[float, Zh("户均产权调换面积")] = Field(
+        ge=0, le=1000, allow_inf_nan=False
+    )
     """Area each household's compensation entitles it to without payment (产权调换, e.g. the
     demolished area 1:1) [m²]; at most ``area_per_household``."""
-    cost_item: str
+    cost_item: Annotated[str, Zh("安置房建设投资项")]
     """The investment item that builds the flats (安置房建设); its cost is allocated to the
     households in proportion to the flats allocated."""
 
@@ -187,88 +224,96 @@ class RevenueStream(SpecModel):
     """Stream name (e.g. 停车位收入)."""
     kind: RevenueKind
     """Kind of revenue (sets VAT and property-tax defaults)."""
-    quantity: float = Field(ge=0, allow_inf_nan=False)
+    quantity: Annotated[float, Zh("数量")] = Field(ge=0, allow_inf_nan=False)
     """Number of units: m² of lettable area, parking spaces, kWh per year, households,
     m² or mu (亩) for sale or transfer [quantity_unit]."""
-    quantity_unit: str = "unit"
+    quantity_unit: Annotated[str, Zh("数量单位")] = "unit"
     """Unit of ``quantity`` (m², 个, kWh, 户, 亩 …), for labels only."""
-    unit_price: Annotated[float, Field(ge=0, allow_inf_nan=False), StandardFactor.REVENUE]
+    unit_price: Annotated[
+        float, Field(ge=0, allow_inf_nan=False), StandardFactor.REVENUE, Zh("单价（不含税）")
+    ]
     """Price per unit excluding VAT, in ``price_currency`` per ``price_per``
     (e.g. 45 元/m²/月)."""
-    price_currency: MoneyUnit = MoneyUnit.YUAN
+    price_currency: Annotated[MoneyUnit, Zh("单价货币单位")] = MoneyUnit.YUAN
     """Currency unit of ``unit_price`` (元 by default; converted to the spec's money unit)."""
-    price_per: PricePer = PricePer.MONTH
+    price_per: Annotated[PricePer, Zh("单价时间基准")] = PricePer.MONTH
     """Time basis of the price: year, month, day (365 per year) or once (one-off streams)."""
-    price_basis: str | None = Field(default=None, min_length=1, max_length=1000)
+    price_basis: Annotated[str | None, Zh("定价依据")] = Field(
+        default=None, min_length=1, max_length=1000
+    )
     """Where the price comes from (定价依据: a tariff notice, a market survey of comparable
     properties, a signed lease …), shown beside the price in the report; free text."""
-    utilisation: Share = 1.0
+    utilisation: Annotated[Share, Zh("稳定期出租率/使用率")] = 1.0
     """Stabilised occupancy or utilisation (出租率/使用率) of the quantity."""
-    ramp_up: list[Share] = Field(default_factory=list)
+    ramp_up: Annotated[list[Share], Zh("培育期系数（逐年）")] = Field(default_factory=list)
     """Utilisation factors for operating years 1, 2, … of the stream (培育期), multiplying
     ``utilisation``; 1.0 after the list ends."""
-    growth_rate: Rate = 0.0
+    growth_rate: Annotated[Rate, Zh("价格年增长率")] = 0.0
     """Price growth per year (价格增长率) [1/yr]."""
-    growth_every_years: int = Field(default=1, ge=1, le=30)
+    growth_every_years: Annotated[int, Zh("调价周期（年）")] = Field(default=1, ge=1, le=30)
     """Prices step up every N years by (1 + growth_rate)^N (e.g. 3 for a rent review every
     three years)."""
-    growth_from: GrowthFrom = GrowthFrom.OPERATION
+    growth_from: Annotated[GrowthFrom, Zh("价格增长起点")] = GrowthFrom.OPERATION
     """Origin of the growth index: the stream's first operating year, or the project start."""
     phase: str | None = None
     """Phase whose completion starts the stream; default the phase that completes last."""
-    start_after_years: Years = 0.0
+    start_after_years: Annotated[Years, Zh("竣工后延后年数")] = 0.0
     """Delay after completion of ``phase`` before the stream starts [yr]."""
-    end_year: float | None = Field(default=None, gt=0, le=100)
+    end_year: Annotated[float | None, Zh("结束年份（自项目开始）")] = Field(
+        default=None, gt=0, le=100
+    )
     """Year after the project start at which the stream ends (e.g. the end of an operating
     concession) [yr]; default the horizon."""
-    schedule: list[Share] | None = None
+    schedule: Annotated[list[Share] | None, Zh("分年销售比例")] = None
     """One-off streams only: shares of ``quantity`` sold in each year from the start
     (sum 100 %)."""
-    vat_method: VatMethod = VatMethod.GENERAL
+    vat_method: Annotated[VatMethod, Zh("增值税计税方法")] = VatMethod.GENERAL
     """VAT method (计税方法): ``general`` (一般计税, input VAT credited) or ``simplified``
     (简易计税, levy rate 5 % or 3 %, no input credit for the inputs attributable to it:
     增值税法 第二十二条(一); the input VAT of operating costs that serve all streams is
     apportioned by revenue, 财税〔2016〕36号 附件1 第二十九条, and construction input VAT is
     not credited when every stream is simplified)."""
-    vat_rate: Share | None = None
+    vat_rate: Annotated[Share | None, Zh("销项税率")] = None
     """Output VAT rate (销项税率) or, for the simplified method, the levy rate (征收率);
     default by kind from the tax preset (``vat_rates`` or ``simplified_vat_rates``)."""
-    land_appreciation_tax: bool | None = None
+    land_appreciation_tax: Annotated[bool | None, Zh("计征土地增值税")] = None
     """Whether the proceeds bear 土地增值税 (``tax.land_appreciation``); default yes for a
     ``sale`` (transfer of property), no for ``land_transfer`` (出让 by the state is not a
     transfer by a taxpayer, 土地增值税暂行条例 第二条; set yes when the company itself
     transfers land use rights). One-off streams only."""
-    set_aside_rate: Share = 0.0
+    set_aside_rate: Annotated[Share, Zh("计提比例")] = 0.0
     """Land transfer: one share of the gross income set aside by statute before it reaches
     the project, when the set-asides are not listed one by one (``set_asides``)."""
-    set_asides: LandSetAsides | None = None
+    set_asides: Annotated[LandSetAsides | None, Zh("土地出让收入计提（逐项）")] = None
     """Land transfer: each statutory set-aside (计提) on its base, a line of its own."""
-    land_cost_rate: Share = 0.0
+    land_cost_rate: Annotated[Share, Zh("征地拆迁及土地开发成本占出让收入比例")] = 0.0
     """Land transfer: the cost of acquiring and preparing the land (征地拆迁补偿、土地开发
     支出) as a share of the gross income; the income less it is the land-transfer income net
     of cost (土地出让收益), the base of the ``net`` set-asides."""
-    booked_by: LandBooking = LandBooking.COMPANY
+    booked_by: Annotated[LandBooking, Zh("土地出让收入入账主体")] = LandBooking.COMPANY
     """Land transfer: who books the income, the ``company`` (its revenue is the income less
     the set-asides) or the ``government`` (its revenue is 成本返还 plus a management fee;
     the gross income and the set-asides are the government's, shown for reference)."""
-    management_fee_rate: Share = 0.0
+    management_fee_rate: Annotated[Share, Zh("土地储备管理费率（占成本返还）")] = 0.0
     """Land transfer booked by the government: the management fee (管理费) the government
     pays the company, as a share of the reimbursed cost, as the land-reserve agreement
     states it."""
-    resettlement: ResettlementHousing | None = None
+    resettlement: Annotated[ResettlementHousing | None, Zh("安置房分配（差价收入）")] = None
     """Sale only: the stream is resettlement housing allocated to relocated households, its
     revenue the price difference (差价) on the area above each one's entitlement."""
-    community_services: bool = False
+    community_services: Annotated[
+        bool, Zh("社区养老、托育、家政服务收入（免增值税，减按90%计入收入总额）")
+    ] = False
     """Income from community elderly-care, childcare and housekeeping services (社区养老、
     托育、家政服务, 财政部 税务总局 发展改革委 民政部 商务部 卫生健康委公告2019年第76号
     第一条): exempt from VAT (第一条(一); the stream must be ``vat_method: exempt``) and
     counted at ``tax.community_services_income_share`` (90 %, 第一条(二): 减按90%计入收入总额)
     in taxable income for income tax. The notice runs to 2025-12-31 (第六条) unless extended:
     set it only for the years a notice in force covers."""
-    housing_to_individuals: bool = False
+    housing_to_individuals: Annotated[bool, Zh("向个人出租住房")] = False
     """Rent only: housing let to individuals (向个人出租住房), taxed 从租 at the reduced rate
     ``tax.property_tax_rental_housing_rate`` (4 %, 财政部 税务总局公告2021年第24号)."""
-    property_tax_rate: Share | None = None
+    property_tax_rate: Annotated[Share | None, Zh("房产税率")] = None
     """Property tax (房产税) on this rent as a share of revenue excluding VAT; default 12 %
     for rent (4 % for housing let to individuals), 0 otherwise."""
 

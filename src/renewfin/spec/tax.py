@@ -9,17 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
 from renewfin.spec.base import Share, SpecModel, raise_problems
 from renewfin.spec.errors import Problem
 from renewfin.spec.investment import InvestmentCategory
+from renewfin.spec.labels import Zh, choice_labels
 from renewfin.spec.project import CityTier
 from renewfin.spec.revenue import RevenueKind, RevenueStream, VatMethod
 
 
+@choice_labels(
+    {
+        "cn_default": "中国现行税率（默认）",
+        "none": "无（全部自行填写）",
+    }
+)
 class TaxPreset(StrEnum):
     """A set of default tax rates."""
 
@@ -75,6 +82,14 @@ CN_URBAN_MAINTENANCE: dict[CityTier, float] = {
 """城市维护建设税 on VAT paid, by location."""
 
 
+@choice_labels(
+    {
+        "large_city": "大城市",
+        "medium_city": "中等城市",
+        "small_city": "小城市",
+        "county_town": "县城、建制镇、工矿区",
+    }
+)
 class LandGrade(StrEnum):
     """City size for 城镇土地使用税 (城镇土地使用税暂行条例 第四条, annual 元/m² ranges)."""
 
@@ -98,6 +113,12 @@ LAND_USE_RANGES: dict[LandGrade, tuple[float, float]] = {
 takes the middle of the range, to be replaced by the city's 土地等级 rate."""
 
 
+@choice_labels(
+    {
+        "acquisition": "自取得土地起",
+        "completion": "自竣工起",
+    }
+)
 class LandUseTaxFrom(StrEnum):
     """When 城镇土地使用税 starts."""
 
@@ -113,12 +134,14 @@ class LatBracket(SpecModel):
     factor on the deductions, for appreciation ratios up to ``up_to`` (土地增值税暂行条例
     第七条; 实施细则 第十条: 税额 = 增值额 × 税率 − 扣除项目金额 × 速算扣除系数)."""
 
-    up_to: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    up_to: Annotated[float | None, Zh("增值率上限")] = Field(
+        default=None, gt=0, le=100, allow_inf_nan=False
+    )
     """Upper end of the bracket as appreciation ÷ deductions (0.5 for 50 %); none for the
     top bracket."""
-    rate: Share
+    rate: Annotated[Share, Zh("税率")]
     """Rate on the appreciation (增值额) [fraction]."""
-    quick_deduction: Share = 0.0
+    quick_deduction: Annotated[Share, Zh("速算扣除系数")] = 0.0
     """Quick-deduction factor (速算扣除系数) on the deductions (扣除项目金额) [fraction]."""
 
 
@@ -143,32 +166,36 @@ class LandAppreciationTaxSpec(SpecModel):
     subject to it form one settlement unit (清算单位): prepaid on each period's proceeds,
     settled in one period with the top-up or refund."""
 
-    enabled: bool | None = None
+    enabled: Annotated[bool | None, Zh("计征土地增值税")] = None
     """Whether LAT applies; default yes under ``cn_default``, no under ``none``."""
-    prepayment_rate: Share | None = None
+    prepayment_rate: Annotated[Share | None, Zh("土地增值税预征率")] = None
     """预征率 on proceeds excluding VAT as they are received (provincial; 国税发〔2010〕53号
     floors: east 2 %, centre and north-east 1.5 %, west 1 %; 保障性住房 may be exempt);
     default 2 %."""
-    settlement_lag_years: float = Field(default=1.0, ge=0, le=10, allow_inf_nan=False)
+    settlement_lag_years: Annotated[float, Zh("清算滞后年数")] = Field(
+        default=1.0, ge=0, le=10, allow_inf_nan=False
+    )
     """清算: years after the period of the last scheduled sale in which LAT is settled (国税发
     〔2006〕187号 第二条: once the project is sold, settlement within 90 days of notice)
     [yr]; settled at the end of holding at the latest."""
-    cost_share: Share = 1.0
+    cost_share: Annotated[Share, Zh("扣除成本分摊比例")] = 1.0
     """Share of the project's land and development cost attributable to the property
     transferred (by floor area, 国税发〔2006〕187号 第四条), e.g. the surplus flats sold
     among the flats built."""
-    expense_rate: Share = LAT_EXPENSE_CAP
+    expense_rate: Annotated[Share, Zh("开发费用扣除比例")] = LAT_EXPENSE_CAP
     """房地产开发费用 deducted as a share of land and development cost (实施细则 第七条(三):
     at most 10 % when interest is not allocated to the project)."""
-    developer_uplift: bool = True
+    developer_uplift: Annotated[bool, Zh("加计扣除20%")] = True
     """加计扣除: a developer (从事房地产开发的纳税人) deducts a further 20 % of land and
     development cost (实施细则 第七条(六))."""
-    ordinary_housing: bool = False
+    ordinary_housing: Annotated[bool, Zh("普通标准住宅")] = False
     """The property sold is ordinary housing (普通标准住宅): exempt when the appreciation
     is at most 20 % of the deductions (土地增值税暂行条例 第八条(一))."""
-    exemption_ratio: Share = 0.20
+    exemption_ratio: Annotated[Share, Zh("普通住宅免税增值率")] = 0.20
     """Appreciation ratio up to which ordinary housing is exempt (条例 第八条(一): 20 %)."""
-    brackets: list[LatBracket] = Field(default_factory=_statutory_brackets, min_length=1)
+    brackets: Annotated[list[LatBracket], Zh("超率累进税率表")] = Field(
+        default_factory=_statutory_brackets, min_length=1
+    )
     """Progressive brackets (条例 第七条): ≤ 50 % 30 %; 50–100 % 40 % − 5 %; 100–200 % 50 % −
     15 %; > 200 % 60 % − 35 % of deductions."""
 
@@ -201,96 +228,116 @@ class LandAppreciationTaxSpec(SpecModel):
 class TaxSpec(SpecModel):
     """Tax rates: a preset, then any override."""
 
-    preset: TaxPreset = TaxPreset.CN_DEFAULT
+    preset: Annotated[TaxPreset, Zh("税率预设")] = TaxPreset.CN_DEFAULT
     """Source of default rates: ``cn_default`` or ``none``."""
-    vat_rates: dict[RevenueKind, Share] = Field(default_factory=dict)
+    vat_rates: Annotated[dict[RevenueKind, Share], Zh("各类收入销项税率")] = Field(
+        default_factory=dict
+    )
     """Output VAT rate by revenue kind for the general method (一般计税), overriding the
     preset (a stream's own ``vat_rate`` overrides both)."""
-    simplified_vat_rates: dict[RevenueKind, Share] = Field(default_factory=dict)
+    simplified_vat_rates: Annotated[dict[RevenueKind, Share], Zh("简易计税征收率")] = Field(
+        default_factory=dict
+    )
     """Levy rate (征收率) by revenue kind for streams on the simplified method (简易计税),
     overriding the preset (5 % real property, 3 % otherwise; a stream's own ``vat_rate``
     overrides both)."""
-    capex_input_vat_rates: dict[InvestmentCategory, Share] = Field(default_factory=dict)
+    capex_input_vat_rates: Annotated[dict[InvestmentCategory, Share], Zh("各类投资进项税率")] = (
+        Field(default_factory=dict)
+    )
     """Input VAT rate included in investment amounts, by category, overriding the preset."""
-    urban_maintenance_rate: Share | None = None
+    urban_maintenance_rate: Annotated[Share | None, Zh("城市维护建设税税率")] = None
     """城市维护建设税 rate on VAT paid; default by city tier (7 % / 5 % / 1 %)."""
-    education_surcharge_rate: Share | None = None
+    education_surcharge_rate: Annotated[Share | None, Zh("教育费附加费率")] = None
     """教育费附加 rate on VAT paid; default 3 %."""
-    local_education_surcharge_rate: Share | None = None
+    local_education_surcharge_rate: Annotated[Share | None, Zh("地方教育附加费率")] = None
     """地方教育附加 rate on VAT paid; default 2 %."""
-    property_tax_rental_rate: Share | None = None
+    property_tax_rental_rate: Annotated[Share | None, Zh("房产税（从租）税率")] = None
     """房产税 (从租) on rent excluding VAT; default 12 %."""
-    property_tax_ad_valorem_rate: Share | None = None
+    property_tax_ad_valorem_rate: Annotated[Share | None, Zh("房产税（从价）税率")] = None
     """房产税 (从价) on the taxable original value per year; default 1.2 %."""
-    property_tax_ad_valorem_deduction: Share | None = None
+    property_tax_ad_valorem_deduction: Annotated[Share | None, Zh("房产原值扣除比例")] = None
     """Deduction from original value before the 从价 rate (10–30 % by province);
     default 30 %."""
-    property_tax_ad_valorem_share: Share = 0.0
+    property_tax_ad_valorem_share: Annotated[Share, Zh("从价计征房产比例")] = 0.0
     """Share of the building class's original value that is self-operated and taxed 从价
     (e.g. a self-run car park); 0 when all space is let (taxed 从租)."""
-    property_tax_leasable_share: Share = 0.0
+    property_tax_leasable_share: Annotated[Share, Zh("出租部分比例（空置从价计征）")] = 0.0
     """Share of the building class's original value that is let by area (the ``rent``
     streams): its vacant part, 1 − let area ÷ lettable area of the rent streams in the
     period, is taxed 从价 (房产税暂行条例 第三条: property not let is taxed on its value);
     0 to tax no vacancy."""
-    property_tax_rental_housing_rate: Share | None = None
+    property_tax_rental_housing_rate: Annotated[
+        Share | None, Zh("房产税（向个人出租住房）税率")
+    ] = None
     """房产税 (从租) on housing let to individuals (rent streams with
     ``housing_to_individuals``): 4 % (财政部 税务总局公告2021年第24号); default 4 %."""
-    property_tax_includes_land: bool = True
+    property_tax_includes_land: Annotated[bool, Zh("从价计征原值含地价")] = True
     """Whether the 从价 base includes the land's cost (land items' asset class; 财税〔2010〕
     121号 第三条: 房产原值均应包含地价)."""
-    income_tax_rate: Share | None = None
+    income_tax_rate: Annotated[Share | None, Zh("企业所得税税率")] = None
     """企业所得税 rate on taxable profit; default 25 %."""
-    loss_carryforward_years: int | None = Field(default=None, ge=0, le=10)
+    loss_carryforward_years: Annotated[int | None, Zh("亏损弥补年限")] = Field(
+        default=None, ge=0, le=10
+    )
     """Years a tax loss may be carried forward (亏损弥补年限); default 5."""
-    income_tax_holiday: bool = False
+    income_tax_holiday: Annotated[bool, Zh("所得税三免三减半")] = False
     """三免三减半: income tax exempt for the first three tax years from the year of the
     first operating income and halved for the next three (企业所得税法 第二十七条(二);
     实施条例 第八十七条: 国家重点扶持的公共基础设施项目, e.g. qualifying public parking,
     water, energy and transport projects of the 目录)."""
-    income_tax_holiday_exempt_years: int = Field(default=3, ge=0, le=10)
+    income_tax_holiday_exempt_years: Annotated[int, Zh("免税年数")] = Field(default=3, ge=0, le=10)
     """Tax years exempt under the holiday (实施条例 第八十七条: 3)."""
-    income_tax_holiday_half_years: int = Field(default=3, ge=0, le=10)
+    income_tax_holiday_half_years: Annotated[int, Zh("减半征收年数")] = Field(
+        default=3, ge=0, le=10
+    )
     """Tax years at half the rate after the exempt ones (实施条例 第八十七条: 3)."""
-    land_use_tax_area: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
+    land_use_tax_area: Annotated[float, Zh("城镇土地使用税应税面积（m²）")] = Field(
+        default=0.0, ge=0, le=1e9, allow_inf_nan=False
+    )
     """Taxable land area for 城镇土地使用税 (实际占用的土地面积, 城镇土地使用税暂行条例 第三条)
     [m²]; 0 when the company occupies no taxable land."""
-    land_use_tax_grade: LandGrade = LandGrade.LARGE_CITY
+    land_use_tax_grade: Annotated[LandGrade, Zh("城镇土地使用税城市等级")] = LandGrade.LARGE_CITY
     """City size setting the statutory range of the land-use tax rate (条例 第四条):
     ``large_city``, ``medium_city``, ``small_city`` or ``county_town``."""
-    land_use_tax_rate: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    land_use_tax_rate: Annotated[float | None, Zh("城镇土地使用税单位税额（元/m²/年）")] = Field(
+        default=None, ge=0, le=100, allow_inf_nan=False
+    )
     """城镇土地使用税 per m² per year [元/m²/yr]; default the middle of the grade's range
     (large 15.75, medium 12.6, small 9.45, county and town 6.3), to be set from the city's
     土地等级; at least 30 % of the range's floor (条例 第五条)."""
-    land_use_tax_from: LandUseTaxFrom = LandUseTaxFrom.COMPLETION
+    land_use_tax_from: Annotated[LandUseTaxFrom, Zh("城镇土地使用税起征时点")] = (
+        LandUseTaxFrom.COMPLETION
+    )
     """When the land-use tax starts: ``acquisition`` (start of construction) or
     ``completion`` (of the last phase)."""
-    stamp_duty_lease_rate: Share | None = None
+    stamp_duty_lease_rate: Annotated[Share | None, Zh("印花税税率（租赁合同）")] = None
     """印花税 on leases (租赁合同) as a share of rent excluding VAT (印花税法 税目税率表: 1‰);
     default 0.001."""
-    stamp_duty_construction_rate: Share | None = None
+    stamp_duty_construction_rate: Annotated[Share | None, Zh("印花税税率（建设工程合同）")] = None
     """印花税 on construction, purchase and design contracts (建设工程合同、买卖合同: 0.3‰)
     on the investment excluding VAT (印花税法 第五条), except land; default 0.0003."""
-    stamp_duty_loan_rate: Share | None = None
+    stamp_duty_loan_rate: Annotated[Share | None, Zh("印花税税率（借款合同）")] = None
     """印花税 on loan contracts (借款合同: 0.05‰ of the amount, 印花税法 税目税率表) with a bank
     or other financial institution: on each loan's facility, paid with its up-front fee in
     its first period and so inside the funding solve (the loan is sized for it); shown as
     ``tax.stamp_loan`` and accounted for with the loan's fees (capitalised while they
     are); default 0.00005."""
-    stamp_duty_transfer_rate: Share | None = None
+    stamp_duty_transfer_rate: Annotated[Share | None, Zh("印花税税率（产权转移书据）")] = None
     """印花税 on property and land-use-right transfer deeds (产权转移书据: 0.5‰), paid by
     both parties: on land acquired (land items excl. VAT) and on sale proceeds; default
     0.0005."""
-    deed_tax_rate: Share | None = None
+    deed_tax_rate: Annotated[Share | None, Zh("契税税率")] = None
     """契税 on land acquired (land items the company keeps and marks ``deed_taxable``),
     3–5 % by province (契税法 第三条), capitalised into the land's cost; default 3 %."""
-    vat_credit_refund: bool = False
+    vat_credit_refund: Annotated[bool, Zh("增值税留抵退税")] = False
     """增值税期末留抵退税: the input VAT credit left at the end of each period (as on the
     investment in construction) is refunded in that period instead of carried forward
     (财政部 税务总局公告2022年第14号 第二条: the whole incremental credit of qualifying
     companies; a project company has no credit before, so all of it is incremental); the
     deduction of refunded VAT from the surcharge base (财税〔2018〕80号) is not modelled."""
-    resettlement_housing_share: Share = 0.0
+    resettlement_housing_share: Annotated[
+        Share, Zh("改造安置住房占比（免城镇土地使用税、印花税）")
+    ] = 0.0
     """Share of the land and of the construction works that is resettlement housing
     (改造安置住房) of a shanty-town renovation (棚户区改造) on the provincial plan
     (财税〔2013〕101号 article 5; an urban-village renovation counts as one where the
@@ -299,7 +346,9 @@ class TaxSpec(SpecModel):
     item 2) — the land-use tax, the stamp duty on construction contracts and on the land's
     transfer deed are levied on the rest; sales of other housing are not exempt. 0 when the
     project builds no resettlement housing."""
-    community_services_share: Share = 0.0
+    community_services_share: Annotated[
+        Share, Zh("社区养老托育家政服务用房、用地占比（免房产税、城镇土地使用税）")
+    ] = 0.0
     """Share of the taxable land and of the buildings' value (within the self-used
     ``property_tax_ad_valorem_share``) that the company uses itself to provide community
     elderly-care, childcare and housekeeping services (社区养老、托育、家政服务): exempt
@@ -310,11 +359,15 @@ class TaxSpec(SpecModel):
     service income's VAT exemption and its income counted at 90 % for income tax are the
     stream's ``community_services`` (with ``vat_method: exempt``). 0 (the default) when the
     project provides no such services; with ``resettlement_housing_share`` at most 1."""
-    community_services_income_share: Share = 0.9
+    community_services_income_share: Annotated[
+        Share, Zh("社区养老托育家政服务收入计入收入总额比例（减按90%）")
+    ] = 0.9
     """Share of the income of ``community_services`` streams counted in taxable income for
     income tax (收入总额): 90 % (2019年第76号 第一条(二): 减按90%计入收入总额); the rest,
     ``tax.income_reduction`` (减计收入), is deducted from taxable income, not from profit."""
-    land_appreciation: LandAppreciationTaxSpec = Field(default_factory=LandAppreciationTaxSpec)
+    land_appreciation: Annotated[LandAppreciationTaxSpec, Zh("土地增值税")] = Field(
+        default_factory=LandAppreciationTaxSpec
+    )
     """土地增值税 on sales of property and land use rights (streams with
     ``land_appreciation_tax``)."""
 

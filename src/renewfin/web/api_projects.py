@@ -218,8 +218,8 @@ def delete_scenario(request: Request, name: str) -> dict[str, Any]:
 def inputs(request: Request, name: str) -> list[dict[str, Any]]:
     """Every path a goal seek may vary (``renewfin.registry``), with its value and
     bounds."""
+    from renewfin.spec.labels import field_label
     from renewfin.spec.registry import Shape, registry
-    from renewfin.web.labels import field_label
 
     out = []
     for path, entry in registry(workspace_of(request).load(name)).items():

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from renewfin.spec import project_schema
-from renewfin.web.labels import choice_label, field_label
+from renewfin.spec.labels import choice_label, field_label
 
 __all__ = ["UNITS", "form_schema", "unit_of"]
 
