@@ -22,9 +22,6 @@ MODULE_LINES = 800
 LONG_FUNCTIONS: dict[str, int] = {
     # ``ruff format`` (now checked below) laid these out one argument a line; they were
     # within 120 lines before it and are split next.
-    "src/renewfin/district/combine.py::_add_member": 161,
-    "src/renewfin/district/combine.py::combine": 126,
-    "src/renewfin/district/spec.py::calendar_problems": 125,
     "src/renewfin/excel/drift.py::_sculpted_bound": 158,
     "src/renewfin/excel/drift.py::targets": 127,
     "src/renewfin/excel/ratios.py::_cover_ratios": 134,
