@@ -22,7 +22,6 @@ MODULE_LINES = 800
 LONG_FUNCTIONS: dict[str, int] = {
     # ``ruff format`` (now checked below) laid these out one argument a line; they were
     # within 120 lines before it and are split next.
-    "src/renewfin/financing/loop_data.py::build": 132,
     "src/renewfin/financing/sizing.py::_solve": 129,
     "src/renewfin/financing/waterfall.py::scenario_pass": 275,
 }
