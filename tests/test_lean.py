@@ -15,7 +15,8 @@ import renewfin
 from renewfin import lean
 from renewfin.checks import run_checks
 from renewfin.engine import Result, run
-from renewfin.simulation import _run_chunk, draw, overrides_for, prepare
+from renewfin.simulation import draw, overrides_for, prepare
+from renewfin.simulation_chunks import _run_chunk
 from renewfin.spec import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

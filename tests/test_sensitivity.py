@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import renewfin.simulation as simulation_module
+import renewfin.simulation_chunks as chunks_module
 from renewfin import sensitivity as sv
 from renewfin.engine import Result, run
 from renewfin.paths import base_inputs
@@ -298,7 +298,7 @@ def test_spider_is_one_batched_run(tiny: ProjectSpec, monkeypatch: pytest.Monkey
         sizes.append(kw["n_scenarios"])
         return run(spec, overrides, **kw)
 
-    monkeypatch.setattr(simulation_module, "run", counting_run)
+    monkeypatch.setattr(chunks_module, "run", counting_run)
     factors = sv.standard_factors(tiny)
     a = sv.spider(tiny, factors, metrics=["project_npv"])
     assert sizes == [len(factors) * len(sv.STEPS_5PCT)]

@@ -5,7 +5,7 @@ gives freed memory at the top of its heap back to the operating system, so the n
 faults each 4 KiB page in again and the kernel zeroes it. Asking malloc to keep a pad of
 freed memory (``mallopt(M_TOP_PAD)``, the setting behind ``MALLOC_TOP_PAD_``) removes that
 churn; ``bench/bench_engine.py`` measures the effect. The batch commands of the CLI and
-the worker processes of ``renewfin.simulation.evaluate`` call it; a library caller may.
+the worker processes of ``renewfin.simulation_chunks.evaluate`` call it; a library caller may.
 """
 
 from __future__ import annotations

@@ -32,7 +32,12 @@ def big_monthly_spec() -> ProjectSpec:
 
 
 def test_a_large_spec_gets_a_smaller_chunk() -> None:
-    from renewfin.simulation import CHUNK_MEMORY, DEFAULT_CHUNK, bytes_per_scenario, chunk_for
+    from renewfin.simulation_chunks import (
+        CHUNK_MEMORY,
+        DEFAULT_CHUNK,
+        bytes_per_scenario,
+        chunk_for,
+    )
 
     small = load_spec(MODELS / "old_community.yaml")
     big = big_monthly_spec()

@@ -291,58 +291,57 @@ def _first_start(spec: ProjectSpec) -> float:
     return min(p.start_year for p in spec.timeline.phases)
 
 
-def _add_member(
-    parts: _Parts,
-    index: int,
-    member: DistrictMember,
-    rates: TaxRates,
-    district_completion: float,
-    district_close: float,
-) -> None:
-    key, spec = member.key, member.project
-    at = f"{member_path(index, key)}.spec"
-    data = spec.model_dump(mode="json")
-    tl = spec.timeline
-
-    def p(name: str) -> str:
-        return prefixed(key, name)
-
-    first_phase, last_phase = tl.phases[0].name, tl.phase(None).name
-    classes = [c.name for c in spec.depreciation.classes]
-    streams = [r.name for r in spec.revenues]
-
+def _add_calendar(parts: _Parts, member: DistrictMember, at: str, data: dict[str, Any]) -> None:
+    """Add a member's phases and asset classes, renamed ``key·name``."""
+    key = member.key
     for j, ph in enumerate(data["timeline"]["phases"]):
         origin = f"{at}.timeline.phases[{j} {ph['name']}]"
-        parts.add(parts.phases, "timeline.phases", {**ph, "name": p(ph["name"])}, origin)
+        parts.add(
+            parts.phases, "timeline.phases", {**ph, "name": prefixed(key, ph["name"])}, origin
+        )
     for j, c in enumerate(data["depreciation"]["classes"]):
         origin = f"{at}.depreciation.classes[{j} {c['name']}]"
         parts.add(
             parts.classes,
             "depreciation.classes",
-            {**c, "name": p(c["name"]), "label_zh": p(c["label_zh"] or c["name"])},
+            {
+                **c,
+                "name": prefixed(key, c["name"]),
+                "label_zh": prefixed(key, c["label_zh"] or c["name"]),
+            },
             origin,
         )
 
+
+def _renamed_fixed_item(key: str, new: dict[str, Any]) -> dict[str, Any]:
+    """A converted contingency item (plain data, names unprefixed) renamed ``key·name``."""
+    return {
+        **new,
+        "name": prefixed(key, new["name"]),
+        "phase": prefixed(key, new["phase"]),
+        "asset_class": prefixed(key, new["asset_class"]),
+    }
+
+
+def _add_investment(
+    parts: _Parts, member: DistrictMember, at: str, data: dict[str, Any], rates: TaxRates
+) -> None:
+    """Add a member's investment items, renamed, its item phases and asset classes made
+    explicit, and its basic and price contingencies converted to fixed items (with a note
+    each)."""
+    key, spec = member.key, member.project
+    tl = spec.timeline
+    first_phase = tl.phases[0].name
     contingencies = _contingency_items(spec, rates)
     for j, item in enumerate(data["investment"]):
         origin = f"{at}.investment[{j} {item['name']}]"
         if item["category"] == InvestmentCategory.CONTINGENCY.value:
             for new in contingencies[item["name"]]:
-                parts.add(
-                    parts.investment,
-                    "investment",
-                    {
-                        **new,
-                        "name": p(new["name"]),
-                        "phase": p(new["phase"]),
-                        "asset_class": p(new["asset_class"]),
-                    },
-                    origin,
-                )
+                parts.add(parts.investment, "investment", _renamed_fixed_item(key, new), origin)
             parts.notes.append(
-                f"{p(item['name'])}: member {key}'s basic contingency ({item['rate']:.1%} of "
-                f"its own {', '.join(item['base_categories'])}) is carried as fixed amounts "
-                "under 工程建设其他费用"
+                f"{prefixed(key, item['name'])}: member {key}'s basic contingency "
+                f"({item['rate']:.1%} of its own {', '.join(item['base_categories'])}) is "
+                "carried as fixed amounts under 工程建设其他费用"
             )
             continue
         category = InvestmentCategory(item["category"])
@@ -351,40 +350,40 @@ def _add_member(
             "investment",
             {
                 **item,
-                "name": p(item["name"]),
-                "phase": p(item["phase"] or first_phase),
-                "asset_class": p(item["asset_class"] or default_asset_class(category)),
+                "name": prefixed(key, item["name"]),
+                "phase": prefixed(key, item["phase"] or first_phase),
+                "asset_class": prefixed(key, item["asset_class"] or default_asset_class(category)),
             },
             origin,
         )
     for new in _price_contingency_items(spec):
         parts.add(
-            parts.investment,
-            "investment",
-            {
-                **new,
-                "name": p(new["name"]),
-                "phase": p(new["phase"]),
-                "asset_class": p(new["asset_class"]),
-            },
-            f"{at}.price_contingency",
+            parts.investment, "investment", _renamed_fixed_item(key, new), f"{at}.price_contingency"
         )
         parts.notes.append(
-            f"{p(new['name'])}: member {key}'s price contingency "
+            f"{prefixed(key, new['name'])}: member {key}'s price contingency "
             f"({spec.price_contingency.rate:.1%} a year) is carried as a fixed amount under "
             "工程建设其他费用"
             + ("" if tl.periods_per_year == 1 else ", spent evenly within each construction year")
         )
 
+
+def _add_operations(parts: _Parts, member: DistrictMember, at: str, data: dict[str, Any]) -> None:
+    """Add a member's revenue streams and operating costs, renamed, their phase (the
+    member's last) and a revenue-share cost's streams (the member's) made explicit."""
+    key, spec = member.key, member.project
+
+    def p(name: str) -> str:
+        return prefixed(key, name)
+
+    last_phase = spec.timeline.phase(None).name
+    classes = [c.name for c in spec.depreciation.classes]
+    streams = [r.name for r in spec.revenues]
     for j, r in enumerate(data["revenues"]):
         parts.add(
             parts.revenues,
             "revenues",
-            {
-                **r,
-                "name": p(r["name"]),
-                "phase": p(r["phase"] or last_phase),
-            },
+            {**r, "name": p(r["name"]), "phase": p(r["phase"] or last_phase)},
             f"{at}.revenues[{j} {r['name']}]",
         )
     for j, o in enumerate(data["opex"]):
@@ -397,6 +396,24 @@ def _add_member(
             new["revenues"] = [p(n) for n in streams]
         new["asset_class"] = p(o["asset_class"] if o["asset_class"] in classes else classes[0])
         parts.add(parts.opex, "opex", new, f"{at}.opex[{j} {o['name']}]")
+
+
+def _add_funding(
+    parts: _Parts,
+    member: DistrictMember,
+    at: str,
+    data: dict[str, Any],
+    district_completion: float,
+    district_close: float,
+) -> None:
+    """Add a member's fiscal funds, special bonds and loans, renamed, its grants and
+    injections without a schedule put on its own spending and its operating subsidy's start
+    kept after its own completion; with a note for what runs on the district's calendar."""
+    key, spec = member.key, member.project
+    tl = spec.timeline
+
+    def p(name: str) -> str:
+        return prefixed(key, name)
 
     fs = spec.funding
     capex = None
@@ -452,6 +469,24 @@ def _add_member(
             "exit sells the whole company's assets; give the district "
             "`funding.reit_exit`)"
         )
+
+
+def _add_member(
+    parts: _Parts,
+    index: int,
+    member: DistrictMember,
+    rates: TaxRates,
+    district_completion: float,
+    district_close: float,
+) -> None:
+    """Add a member's lists to ``parts``, each item renamed ``key·name`` and its
+    spec-wide defaults made explicit (see the module docstring)."""
+    at = f"{member_path(index, member.key)}.spec"
+    data = member.project.model_dump(mode="json")
+    _add_calendar(parts, member, at, data)
+    _add_investment(parts, member, at, data, rates)
+    _add_operations(parts, member, at, data)
+    _add_funding(parts, member, at, data, district_completion, district_close)
 
 
 def _member_fund(member: DistrictMember) -> dict[str, Any]:
@@ -541,43 +576,18 @@ def _map_problem(problem: Problem, provenance: dict[str, str]) -> Problem:
     )
 
 
-def combine(
-    district: DistrictSpec, exclude: Collection[str] = (), funding_scale: float = 1.0
-) -> Combination:
-    """Merge a district's members (all but ``exclude``) and its funding into one project.
-
-    Parameters
-    ----------
-    district : DistrictSpec
-        The district.
-    exclude : collection of str
-        Keys of members left out (for a with/without comparison).
-    funding_scale : float
-        Factor on the amounts of the district-level fiscal funds, bonds, loan caps and fund
-        (1 = as stated).
-
-    Raises
-    ------
-    SpecError
-        When the merged spec is invalid, each problem at its district path; or when every
-        member is excluded.
-    """
-    members = [(i, m) for i, m in enumerate(district.projects) if m.key not in exclude]
-    if not members:
-        raise SpecError(
-            [Problem("projects", "no member left to combine", list(exclude))], what="district"
-        )
-    info, dtl, dfs = district.district, district.timeline, district.funding
-    first = members[0][1].project
-    tax = district.tax if district.tax is not None else first.tax
-    rates = resolve_tax(tax, info.city_tier)
-    completion = max(_completion(m.project) for _, m in members)
-    close = min(_first_start(m.project) for _, m in members)
-    parts = _Parts()
-    for i, m in members:
-        _add_member(parts, i, m, rates, completion, close)
-
-    district_lists = scaled_district_funding(district, funding_scale)
+def _combined_funding(
+    district: DistrictSpec,
+    members: list[tuple[int, DistrictMember]],
+    parts: _Parts,
+    district_lists: dict[str, list[dict[str, Any]]],
+    funding_scale: float,
+) -> dict[str, Any]:
+    """The combined spec's ``funding`` as plain data: the district's lists (scaled) ahead of
+    the members', the policy fields of the district where it states them (else of the first
+    member), the members' equity commitments summed, the district's fund (else the first
+    member fund) and the district's REIT exit. Notes and fund provenance go to ``parts``."""
+    dfs, first = district.funding, members[0][1].project
     funding: dict[str, Any] = {
         kind: district_lists[kind] + parts.funding[kind] for kind in FUNDING_LISTS
     }
@@ -613,16 +623,64 @@ def combine(
     funding["reit_exit"] = (
         dfs.reit_exit.model_dump(mode="json") if dfs.reit_exit is not None else None
     )
+    return funding
 
-    # Re-index the provenance of members' funding items behind the district's own items.
-    provenance = {}
-    for k, v in parts.provenance.items():
+
+def _reindexed_provenance(
+    provenance: dict[str, str], district_lists: dict[str, list[dict[str, Any]]]
+) -> dict[str, str]:
+    """``provenance`` with the index of each member funding item moved behind the
+    district's own items of its list (which come first in the combined spec)."""
+    out = {}
+    for k, v in provenance.items():
         for kind in FUNDING_LISTS:
             head = f"funding.{kind}["
             if k.startswith(head):
                 j, rest = k[len(head) :].split(" ", 1)
                 k = f"{head}{int(j) + len(district_lists[kind])} {rest}"
-        provenance[k] = v
+        out[k] = v
+    return out
+
+
+def combine(
+    district: DistrictSpec, exclude: Collection[str] = (), funding_scale: float = 1.0
+) -> Combination:
+    """Merge a district's members (all but ``exclude``) and its funding into one project.
+
+    Parameters
+    ----------
+    district : DistrictSpec
+        The district.
+    exclude : collection of str
+        Keys of members left out (for a with/without comparison).
+    funding_scale : float
+        Factor on the amounts of the district-level fiscal funds, bonds, loan caps and fund
+        (1 = as stated).
+
+    Raises
+    ------
+    SpecError
+        When the merged spec is invalid, each problem at its district path; or when every
+        member is excluded.
+    """
+    members = [(i, m) for i, m in enumerate(district.projects) if m.key not in exclude]
+    if not members:
+        raise SpecError(
+            [Problem("projects", "no member left to combine", list(exclude))], what="district"
+        )
+    info, dtl = district.district, district.timeline
+    first = members[0][1].project
+    tax = district.tax if district.tax is not None else first.tax
+    rates = resolve_tax(tax, info.city_tier)
+    completion = max(_completion(m.project) for _, m in members)
+    close = min(_first_start(m.project) for _, m in members)
+    parts = _Parts()
+    for i, m in members:
+        _add_member(parts, i, m, rates, completion, close)
+
+    district_lists = scaled_district_funding(district, funding_scale)
+    funding = _combined_funding(district, members, parts, district_lists, funding_scale)
+    provenance = _reindexed_provenance(parts.provenance, district_lists)
 
     pc_first = first.price_contingency.asset_class or "building"
     data = {

@@ -187,99 +187,103 @@ def member_path(index: int, key: str) -> str:
     return f"projects[{index} {key}]"
 
 
-def calendar_problems(district: DistrictSpec) -> list[Problem]:
-    """Members with a repeated key; members that disagree with the district on start date,
-    periodicity or money unit, run past its horizon, or (with no district ``tax``) differ in
-    taxes; member funds that cannot be combined; funding shares given for some members only
-    or not summing to 100 %; district funding names a member also uses. Each problem names
-    the member and the field."""
+def _key_problems(keys: list[str]) -> list[Problem]:
+    """A problem for each member key that repeats an earlier one."""
+    return [
+        Problem(
+            f"{member_path(i, k)}.key",
+            f"member keys must be unique; {k} is also the key of {member_path(keys.index(k), k)}",
+            k,
+        )
+        for i, k in enumerate(keys)
+        if k in keys[:i]
+    ]
+
+
+def _member_calendar_problems(
+    district: DistrictSpec, index: int, m: DistrictMember
+) -> list[Problem]:
+    """Member ``m`` (at ``index``) against the district's start date, periodicity, horizon
+    and money unit, and (with no district ``tax``) against the first member's taxes."""
     problems: list[Problem] = []
     tl, info = district.timeline, district.district
-    keys = district.keys
-    for i, k in enumerate(keys):
-        if k in keys[:i]:
-            problems.append(
-                Problem(
-                    f"{member_path(i, k)}.key",
-                    f"member keys must be unique; "
-                    f"{k} is also the key of {member_path(keys.index(k), k)}",
-                    k,
-                )
-            )
-    first_tax: tuple[int, str, TaxSpec] | None = None
-    funds: list[str] = []
-    for i, m in enumerate(district.projects):
-        at = f"{member_path(i, m.key)}.spec"
-        spec = m.project
-        mt = spec.timeline
-        if mt.start_date != tl.start_date:
-            problems.append(
-                Problem(
-                    f"{at}.timeline.start_date",
-                    f"member {m.key} starts on {mt.start_date.isoformat()}; "
-                    f"expected the district's start date "
-                    f"{tl.start_date.isoformat()}",
-                    mt.start_date.isoformat(),
-                )
-            )
-        if mt.periodicity is not tl.periodicity:
-            problems.append(
-                Problem(
-                    f"{at}.timeline.periodicity",
-                    f"member {m.key} is {mt.periodicity.value}; expected the "
-                    f"district's periodicity {tl.periodicity.value}",
-                    mt.periodicity.value,
-                )
-            )
-        if mt.horizon_years > tl.horizon_years:
-            problems.append(
-                Problem(
-                    f"{at}.timeline.horizon_years",
-                    f"member {m.key} runs past the district's horizon; "
-                    f"expected <= {tl.horizon_years}",
-                    mt.horizon_years,
-                )
-            )
-        unit = spec.project.money_unit
-        if unit is not info.money_unit:
-            problems.append(
-                Problem(
-                    f"{at}.project.money_unit",
-                    f"member {m.key} counts money in {unit.value}; expected "
-                    f"the district's money unit {info.money_unit.value}",
-                    unit.value,
-                )
-            )
-        if district.tax is None:
-            if first_tax is None:
-                first_tax = (i, m.key, spec.tax)
-            elif spec.tax != first_tax[2]:
-                problems.append(
-                    Problem(
-                        f"{at}.tax",
-                        f"member {m.key}'s taxes differ from those of "
-                        f"{member_path(first_tax[0], first_tax[1])}; give the district its own "
-                        "`tax` or make the members' agree",
-                        has_value=False,
-                    )
-                )
-        if spec.funding.fund is not None:
-            funds.append(m.key)
-    if district.funding.fund is None and len(funds) > 1:
-        i = district.keys.index(funds[1])
+    at = f"{member_path(index, m.key)}.spec"
+    spec = m.project
+    mt = spec.timeline
+    if mt.start_date != tl.start_date:
         problems.append(
             Problem(
-                f"{member_path(i, funds[1])}.spec.funding.fund",
-                f"members {', '.join(funds)} each have a fund; one project "
-                "company holds one fund: give the district `funding.fund`",
+                f"{at}.timeline.start_date",
+                f"member {m.key} starts on {mt.start_date.isoformat()}; "
+                f"expected the district's start date "
+                f"{tl.start_date.isoformat()}",
+                mt.start_date.isoformat(),
+            )
+        )
+    if mt.periodicity is not tl.periodicity:
+        problems.append(
+            Problem(
+                f"{at}.timeline.periodicity",
+                f"member {m.key} is {mt.periodicity.value}; expected the "
+                f"district's periodicity {tl.periodicity.value}",
+                mt.periodicity.value,
+            )
+        )
+    if mt.horizon_years > tl.horizon_years:
+        problems.append(
+            Problem(
+                f"{at}.timeline.horizon_years",
+                f"member {m.key} runs past the district's horizon; expected <= {tl.horizon_years}",
+                mt.horizon_years,
+            )
+        )
+    unit = spec.project.money_unit
+    if unit is not info.money_unit:
+        problems.append(
+            Problem(
+                f"{at}.project.money_unit",
+                f"member {m.key} counts money in {unit.value}; expected "
+                f"the district's money unit {info.money_unit.value}",
+                unit.value,
+            )
+        )
+    first = district.projects[0]
+    if district.tax is None and index > 0 and spec.tax != first.project.tax:
+        problems.append(
+            Problem(
+                f"{at}.tax",
+                f"member {m.key}'s taxes differ from those of "
+                f"{member_path(0, first.key)}; give the district its own "
+                "`tax` or make the members' agree",
                 has_value=False,
             )
         )
+    return problems
+
+
+def _fund_problems(district: DistrictSpec) -> list[Problem]:
+    """A problem when, with no district fund, more than one member has a fund."""
+    funds = [m.key for m in district.projects if m.project.funding.fund is not None]
+    if district.funding.fund is not None or len(funds) <= 1:
+        return []
+    i = district.keys.index(funds[1])
+    return [
+        Problem(
+            f"{member_path(i, funds[1])}.spec.funding.fund",
+            f"members {', '.join(funds)} each have a fund; one project "
+            "company holds one fund: give the district `funding.fund`",
+            has_value=False,
+        )
+    ]
+
+
+def _share_problems(district: DistrictSpec) -> list[Problem]:
+    """A problem when funding shares are given for some members only, or do not sum to 1."""
     shares = [m.funding_share for m in district.projects]
     given = [s for s in shares if s is not None]
     if given and len(given) != len(shares):
         missing = [m.key for m in district.projects if m.funding_share is None]
-        problems.append(
+        return [
             Problem(
                 "projects",
                 "funding_share is given for some members only; "
@@ -287,15 +291,21 @@ def calendar_problems(district: DistrictSpec) -> list[Problem]:
                 f"{', '.join(missing)})",
                 has_value=False,
             )
-        )
-    elif given and abs(sum(given) - 1.0) > 1e-6:
-        problems.append(
+        ]
+    if given and abs(sum(given) - 1.0) > 1e-6:
+        return [
             Problem(
                 "projects",
                 f"funding_share must sum to 100% over the members; they sum to {sum(given):.4%}",
                 given,
             )
-        )
+        ]
+    return []
+
+
+def _funding_name_problems(district: DistrictSpec) -> list[Problem]:
+    """A problem for each district funding item named as a member's item of its list."""
+    problems: list[Problem] = []
     for kind in FUNDING_LISTS:
         owners = {
             item.name: m.key for m in district.projects for item in getattr(m.project.funding, kind)
@@ -312,6 +322,23 @@ def calendar_problems(district: DistrictSpec) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def calendar_problems(district: DistrictSpec) -> list[Problem]:
+    """Members with a repeated key; members that disagree with the district on start date,
+    periodicity or money unit, run past its horizon, or (with no district ``tax``) differ in
+    taxes; member funds that cannot be combined; funding shares given for some members only
+    or not summing to 100 %; district funding names a member also uses. Each problem names
+    the member and the field."""
+    problems = _key_problems(district.keys)
+    for i, m in enumerate(district.projects):
+        problems += _member_calendar_problems(district, i, m)
+    return (
+        problems
+        + _fund_problems(district)
+        + _share_problems(district)
+        + _funding_name_problems(district)
+    )
 
 
 FUNDING_LISTS = ("fiscal_funds", "special_bonds", "loans")

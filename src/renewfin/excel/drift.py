@@ -43,6 +43,7 @@ and the DSCR bound of a loan the engine sized to zero (no schedule to scale).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from renewfin.excel.book import FLAG, RATIO, At
@@ -134,17 +135,34 @@ def _dscr_bound(w: ModelWriter, k: int, target: str) -> str:
     return _sculpted_bound(w, k, target)
 
 
-def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
-    """Row id of a sculpted loan's live DSCR bound (``bounds._sculpted_bound``)."""
-    b = w.book
-    ln = w.spec.funding.loans[k]
-    n = ln.name
-    key = f"loan[{n}]"
+def _sc(n: str, name: str) -> str:
+    """Row id of the working row ``name`` of sculpted loan ``n``'s live DSCR bound."""
+    return f"xl.sc.{name}[{n}]"
+
+
+def _period(x: At) -> str:
+    """The period index (``time.period``) at ``x``."""
+    return x.p("time.period")
+
+
+def _rate(n: str, x: At) -> str:
+    """Loan ``n``'s rate per period at ``x``."""
+    return x.p(f"xl.rate[{n}]")
+
+
+def _in_window(n: str, x: At) -> str:
+    """1 where the period at ``x`` is in sculpted loan ``n``'s counted repayment window
+    (from its first repayment in operation to one before its stop), else 0."""
+    return f"({_period(x)}>={x.p(_sc(n, 's0'))})*({_period(x)}<{x.p(_sc(n, 'stop'))})"
+
+
+def _sculpted_window(w: ModelWriter, n: str) -> None:
+    """Rows of sculpted loan ``n``'s counted periods: the first period of operation, the
+    first repayment period in operation and one past the last period counted."""
     first = min(w.spec.timeline.phases, key=lambda p: p.start_year).name
-    t = lambda x: x.p("time.period")
-    r = lambda x: x.p(f"xl.rate[{n}]")
-    s = lambda name: f"xl.sc.{name}[{n}]"
-    b.section(F, f"DSCR上限（雕塑还款，实时） Sculpted DSCR bound (live): {n}")
+    b = w.book
+    s = partial(_sc, n)
+    t = _period
     b.row(
         F,
         s("op"),
@@ -187,6 +205,16 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
         unit="-",
         fmt="0",
     )
+
+
+def _sculpted_pv(w: ModelWriter, k: int, target: str) -> None:
+    """Rows of sculpted loan ``k``'s PV at its rate of cash ÷ target over the counted
+    window, the balance's growth from the first repayment and the PV at that period."""
+    n = w.spec.funding.loans[k].name
+    win = partial(_in_window, n)
+    b = w.book
+    s = partial(_sc, n)
+    t, r = _period, partial(_rate, n)
     b.row(
         F,
         s("a"),
@@ -194,7 +222,6 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
         "Cash available ÷ target DSCR",
         lambda x: f"=({x.p('xl.loan_cash')}{_senior(x, w, k, target, False)})/{target}",
     )
-    win = lambda x: f"({t(x)}>={x.p(s('s0'))})*({t(x)}<{x.p(s('stop'))})"
     b.row(
         F,
         s("pv"),
@@ -222,6 +249,17 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
             f"=SUMPRODUCT(({x.row_range('time.period')}={x.p(s('s0'))})*{x.row_range(s('pv'))})"
         ),
     )
+
+
+def _sculpted_limits(w: ModelWriter, n: str) -> None:
+    """Rows of the limits on sculpted loan ``n``'s bound: a year with no cash for service,
+    each period's interest cover and the interest-only periods in operation, and the
+    balance at operation per unit drawn."""
+    key = f"loan[{n}]"
+    win = partial(_in_window, n)
+    b = w.book
+    s = partial(_sc, n)
+    t, r = _period, partial(_rate, n)
     b.row(
         F,
         s("ys"),
@@ -280,6 +318,17 @@ def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
         unit="-",
         fmt=RATIO,
     )
+
+
+def _sculpted_bound(w: ModelWriter, k: int, target: str) -> str:
+    """Row id of a sculpted loan's live DSCR bound (``bounds._sculpted_bound``)."""
+    b = w.book
+    n = w.spec.funding.loans[k].name
+    s = partial(_sc, n)
+    b.section(F, f"DSCR上限（雕塑还款，实时） Sculpted DSCR bound (live): {n}")
+    _sculpted_window(w, n)
+    _sculpted_pv(w, k, target)
+    _sculpted_limits(w, n)
     b.constant(
         F,
         f"xl.bound.dscr[{n}]",
@@ -417,114 +466,128 @@ def loan_tag(k: int) -> str:
     return f"(贷款 loan {k + 1})"
 
 
-def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
-    """Write each solved value's live target; return (name, pasted row id, target row id,
-    tolerance kind 'money'|'share', whole row) for the drift check."""
+Target = tuple[str, str, str, str, bool]
+"""A solved value for the drift check: (name, pasted row id, target row id, tolerance kind
+'money'|'share', whole row)."""
+
+
+def _facility_bounds(w: ModelWriter, k: int) -> list[str]:
+    """Write loan ``k``'s live bounds (gearing, DSCR, LLCR, cost; its amount is an input);
+    return their row ids."""
     b, fs = w.book, w.spec.funding
-    sizing = w.result.sizing
-    assert sizing is not None
-    out: list[tuple[str, str, str, str, bool]] = []
-    solved_ids = {item.get("id") for item in b.solved}
-    if fs.loans:
-        b.section(
-            F,
-            "已求解数值的实时目标 Live targets of the solved values (rerun renewfin "
-            "when they differ)",
-        )
     names = [ln.name for ln in fs.loans]
-    for k, ln in enumerate(fs.loans):
-        n = ln.name
-        at = f"funding.loans[{n}]"
-        bounds: list[str] = []
-        if ln.sizing.amount is not None:
-            bounds.append(f"{at}.sizing.amount")
-        if ln.sizing.gearing is not None:
+    ln = fs.loans[k]
+    n = ln.name
+    at = f"funding.loans[{n}]"
+    bounds: list[str] = []
+    if ln.sizing.amount is not None:
+        bounds.append(f"{at}.sizing.amount")
+    if ln.sizing.gearing is not None:
 
-            def gearing(x: At, at: str = at) -> str:
-                return f"={x.i(at + '.sizing.gearing')}*{x.p('metric.total_project_investment')}"
-
-            b.constant(
-                F,
-                f"xl.bound.gearing[{n}]",
-                f"资产负债率上限（实时）：{n}",
-                f"Gearing bound (live): {n}",
-                gearing,
-            )
-            bounds.append(f"xl.bound.gearing[{n}]")
-        target = sizing_dscr(w, k)
-        if target is not None and target in b.inputs:
-            bounds.append(_dscr_bound(w, k, b.input_ref(target)))
-
-        def cost(x: At, k: int = k, n: str = n) -> str:
-            before = "".join(
-                f"-MAX({x.p(f'xl.facility_target[{o}]')}-"
-                f"SUM({x.row_range(f'loan[{o}].capitalised')}),0)"
-                for o in names[:k]
-            )
-            return (
-                f"=MAX(SUM({x.row_range('xl.gap')}){before},0)+"
-                f"SUM({x.row_range(f'loan[{n}].capitalised')})"
-            )
-
-        if ln.sizing.llcr is not None:
-            bounds.append(_llcr_bound(w, k))
-        b.constant(
-            F, f"xl.bound.cost[{n}]", f"总投资上限（实时）：{n}", f"Cost bound (live): {n}", cost
-        )
-        bounds.append(f"xl.bound.cost[{n}]")
-        llcr = (
-            ""
-            if ln.sizing.llcr is None or ln.repayment is not LoanRepayment.SCULPTED
-            else " (its LLCR bound the engine's)"
-        )
-
-        def facility(x: At, bounds: list[str] = bounds) -> str:
-            refs = ",".join(x.i(p) if p in b.inputs else x.p(p) for p in bounds)
-            return f"=MIN({refs})"
+        def gearing(x: At, at: str = at) -> str:
+            return f"={x.i(at + '.sizing.gearing')}*{x.p('metric.total_project_investment')}"
 
         b.constant(
             F,
-            f"xl.facility_target[{n}]",
-            f"贷款额度实时目标：{n}",
-            f"Facility target (live){llcr}: {n}",
-            facility,
+            f"xl.bound.gearing[{n}]",
+            f"资产负债率上限（实时）：{n}",
+            f"Gearing bound (live): {n}",
+            gearing,
         )
-        # an amount-bound facility is live, but after an edit another bound may bind
+        bounds.append(f"xl.bound.gearing[{n}]")
+    target = sizing_dscr(w, k)
+    if target is not None and target in b.inputs:
+        bounds.append(_dscr_bound(w, k, b.input_ref(target)))
+
+    def cost(x: At, k: int = k, n: str = n) -> str:
+        before = "".join(
+            f"-MAX({x.p(f'xl.facility_target[{o}]')}-"
+            f"SUM({x.row_range(f'loan[{o}].capitalised')}),0)"
+            for o in names[:k]
+        )
+        return (
+            f"=MAX(SUM({x.row_range('xl.gap')}){before},0)+"
+            f"SUM({x.row_range(f'loan[{n}].capitalised')})"
+        )
+
+    if ln.sizing.llcr is not None:
+        bounds.append(_llcr_bound(w, k))
+    b.constant(
+        F, f"xl.bound.cost[{n}]", f"总投资上限（实时）：{n}", f"Cost bound (live): {n}", cost
+    )
+    bounds.append(f"xl.bound.cost[{n}]")
+    return bounds
+
+
+def _loan_targets(w: ModelWriter, k: int) -> list[Target]:
+    """Write loan ``k``'s live facility target (the smallest of its bounds) and, for a
+    pro-rata loan, its drawdown share target; return them for the drift check."""
+    b = w.book
+    ln = w.spec.funding.loans[k]
+    n = ln.name
+    bounds = _facility_bounds(w, k)
+    out: list[Target] = []
+    llcr = (
+        ""
+        if ln.sizing.llcr is None or ln.repayment is not LoanRepayment.SCULPTED
+        else " (its LLCR bound the engine's)"
+    )
+
+    def facility(x: At, bounds: list[str] = bounds) -> str:
+        refs = ",".join(x.i(p) if p in b.inputs else x.p(p) for p in bounds)
+        return f"=MIN({refs})"
+
+    b.constant(
+        F,
+        f"xl.facility_target[{n}]",
+        f"贷款额度实时目标：{n}",
+        f"Facility target (live){llcr}: {n}",
+        facility,
+    )
+    # an amount-bound facility is live, but after an edit another bound may bind
+    out.append(
+        (
+            f"贷款额度 Facility {loan_tag(k)}",
+            f"xl.facility[{n}]",
+            f"xl.facility_target[{n}]",
+            "money",
+            False,
+        )
+    )
+    if f"xl.share[{n}]" in b.cells:
+
+        def share(x: At, n: str = n) -> str:
+            gap = f"SUM({x.row_range('xl.gap')})"
+            rolled = f"SUM({x.row_range(f'loan[{n}].capitalised')})"
+            cash = f"MAX({x.p(f'xl.facility_target[{n}]')}-{rolled},0)"
+            return f"=IF({gap}>0,MIN({cash}/{gap},1),0)"
+
+        b.constant(
+            F,
+            f"xl.share_target[{n}]",
+            f"提款比例实时目标：{n}",
+            f"Drawdown share target (live): {n}",
+            share,
+            unit="-",
+            fmt="0.000000",
+        )
         out.append(
             (
-                f"贷款额度 Facility {loan_tag(k)}",
-                f"xl.facility[{n}]",
-                f"xl.facility_target[{n}]",
-                "money",
+                f"提款比例 Drawdown share {loan_tag(k)}",
+                f"xl.share[{n}]",
+                f"xl.share_target[{n}]",
+                "share",
                 False,
             )
         )
-        if f"xl.share[{n}]" in b.cells:
+    return out
 
-            def share(x: At, n: str = n) -> str:
-                gap = f"SUM({x.row_range('xl.gap')})"
-                rolled = f"SUM({x.row_range(f'loan[{n}].capitalised')})"
-                cash = f"MAX({x.p(f'xl.facility_target[{n}]')}-{rolled},0)"
-                return f"=IF({gap}>0,MIN({cash}/{gap},1),0)"
 
-            b.constant(
-                F,
-                f"xl.share_target[{n}]",
-                f"提款比例实时目标：{n}",
-                f"Drawdown share target (live): {n}",
-                share,
-                unit="-",
-                fmt="0.000000",
-            )
-            out.append(
-                (
-                    f"提款比例 Drawdown share {loan_tag(k)}",
-                    f"xl.share[{n}]",
-                    f"xl.share_target[{n}]",
-                    "share",
-                    False,
-                )
-            )
+def _reserve_target(w: ModelWriter, solved_ids: set[object]) -> list[Target]:
+    """Write the live debt service behind the reserve's target, when the reserve's forecast
+    is pasted (its id in ``solved_ids``); return it for the drift check."""
+    b = w.book
+    out: list[Target] = []
     if "xl.debt_service" in solved_ids:
         live = ("bond.interest", "bond.principal", "bond.fees", "loan.interest", "loan.principal")
         b.row(
@@ -544,6 +607,22 @@ def targets(w: ModelWriter) -> list[tuple[str, str, str, str, bool]]:
             )
         )
     return out
+
+
+def targets(w: ModelWriter) -> list[Target]:
+    """Write each solved value's live target; return (name, pasted row id, target row id,
+    tolerance kind 'money'|'share', whole row) for the drift check."""
+    b, fs = w.book, w.spec.funding
+    assert w.result.sizing is not None
+    solved_ids = {item.get("id") for item in b.solved}
+    if fs.loans:
+        b.section(
+            F,
+            "已求解数值的实时目标 Live targets of the solved values (rerun renewfin "
+            "when they differ)",
+        )
+    out = [t for k in range(len(fs.loans)) for t in _loan_targets(w, k)]
+    return out + _reserve_target(w, solved_ids)
 
 
 def drift_rows(w: ModelWriter) -> tuple[str, str, str, Callable[[At], str]]:

@@ -44,22 +44,11 @@ def concession_term_row(w: ModelWriter) -> str:
     return id
 
 
-def depreciation_rows(w: ModelWriter) -> None:
-    """Straight-line depreciation, inventory charged with sales, book value at the end
-    (renewfin.core.depreciation)."""
+def _group_rows(w: ModelWriter, running: str | None) -> None:
+    """Per asset class and phase, the book and tax depreciation: inventory charged with
+    sales, else straight line (to the hand-back term ``running`` when there is one)."""
     b, spec = w.book, w.spec
     S = "Depreciation"
-    one_off = [r.name for r in spec.revenues if r.kind.one_off]
-    if one_off:
-        b.row(
-            S,
-            "xl.sales",
-            "一次性销售收入",
-            "One-off sales revenue",
-            lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
-        )
-    w.depreciation_inputs({cls for cls, _ in w.groups})
-    running = hand_back_term(w)
     for cls, ph in w.groups:
         c = spec.depreciation.get(cls)
         ov = f"xl.ov[{cls}|{ph}]"
@@ -76,7 +65,12 @@ def depreciation_rows(w: ModelWriter) -> None:
                 if c.inventory
                 else _straight_line(ov, ph, cls, life_key, running),
             )
-    written_off, tax_off = _hand_back_rows(w, running)
+
+
+def _class_rows(w: ModelWriter) -> None:
+    """Book depreciation per asset class (the sum over its phases)."""
+    b, spec = w.book, w.spec
+    S = "Depreciation"
     for c in spec.depreciation.classes:
         parts = [f"xl.dep[{cls}|{ph}]" for cls, ph in w.groups if cls == c.name]
         if parts:
@@ -91,6 +85,13 @@ def depreciation_rows(w: ModelWriter) -> None:
                 f"Depreciation: {c.name}",
                 dep_class,
             )
+
+
+def _total_rows(w: ModelWriter, written_off: list[str], tax_off: list[str]) -> None:
+    """Book and tax depreciation in total, the hand-back write-offs ``written_off`` and
+    ``tax_off`` (row ids) included."""
+    b, spec = w.book, w.spec
+    S = "Depreciation"
     classes = [
         c.name for c in spec.depreciation.classes if any(cls == c.name for cls, _ in w.groups)
     ]
@@ -127,6 +128,13 @@ def depreciation_rows(w: ModelWriter) -> None:
             )
         ),
     )
+
+
+def _book_tax_gap_rows(w: ModelWriter) -> None:
+    """Book less tax depreciation and its taxable-income adjustment (reversed at a
+    disposal), the net book value at the end of holding and the residual value recovered."""
+    b = w.book
+    S = "Depreciation"
     b.row(
         S,
         "xl.dep_gap",
@@ -164,6 +172,89 @@ def depreciation_rows(w: ModelWriter) -> None:
     )
 
 
+def depreciation_rows(w: ModelWriter) -> None:
+    """Straight-line depreciation, inventory charged with sales, book value at the end
+    (renewfin.core.depreciation)."""
+    b, spec = w.book, w.spec
+    S = "Depreciation"
+    one_off = [r.name for r in spec.revenues if r.kind.one_off]
+    if one_off:
+        b.row(
+            S,
+            "xl.sales",
+            "一次性销售收入",
+            "One-off sales revenue",
+            lambda x: "=" + "+".join(x.p(f"revenue.stream[{n}]") for n in one_off),
+        )
+    w.depreciation_inputs({cls for cls, _ in w.groups})
+    running = hand_back_term(w)
+    _group_rows(w, running)
+    written_off, tax_off = _hand_back_rows(w, running)
+    _class_rows(w)
+    _total_rows(w, written_off, tax_off)
+    _book_tax_gap_rows(w)
+
+
+def _year_starts(x: At) -> str:
+    """1 where the period at ``x`` starts a model year (its year differs from the last)."""
+    return f"({x.p('time.year')}<>N({x.prev('time.year')}))"
+
+
+def _before_now(x: At, id: str) -> str:
+    """Row ``id``'s year to date up to the period before ``x`` (0 at a year start)."""
+    return f"IF({_year_starts(x)},0,N({x.prev(id)}))"
+
+
+def _vintage_rows(w: ModelWriter, S: str, key: str, v: int) -> None:
+    """The rows of loss vintage ``v`` (model year v) of loss pool ``key`` on sheet ``S``:
+    its remaining loss at the start of the year, the profit left for it (after the
+    older vintages) and what it offsets of the year to date."""
+    b = w.book
+    year = lambda x: x.p("time.year")
+    new = _year_starts
+
+    def opening(x: At) -> str:
+        return (
+            f"=IF({new(x)},N({x.prev(f'xl.{key}.open{v}')})-N({x.prev(f'xl.{key}.used{v}')})"
+            f"+({year(x)}={v + 1})*MAX(-N({x.prev(f'xl.{key}.ytd')}),0),"
+            f"N({x.prev(f'xl.{key}.open{v}')}))"
+        )
+
+    def left(x: At) -> str:
+        if v == 0:
+            return f"={x.p(f'xl.{key}.gain')}"
+        return f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"
+
+    def used(x: At) -> str:
+        return (
+            f"=MIN({x.p(f'xl.{key}.open{v}')},{x.p(f'xl.{key}.left{v}')})*"
+            f"({year(x)}>{v})*({year(x)}-{v}<={x.i('xl.carry_years')})*"
+            f"({x.i('xl.carry_years')}>0)"
+        )
+
+    for id, zh, en, f in (
+        (
+            f"xl.{key}.open{v}",
+            f"第{v}年亏损年初余额",
+            f"Loss of year {v} at the year start",
+            opening,
+        ),
+        (
+            f"xl.{key}.left{v}",
+            f"可弥补余额（{v}年前）",
+            f"Profit left before vintage {v}",
+            left,
+        ),
+        (
+            f"xl.{key}.used{v}",
+            f"本年累计弥补第{v}年亏损",
+            f"Loss of year {v} used to date",
+            used,
+        ),
+    ):
+        b.row(S, id, zh, en, f, total=False)
+
+
 def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: str) -> None:
     """Income tax on the profit of the tax year to date less the losses of earlier years
     by model-year vintage, oldest first, as renewfin.core.tax.use_losses: the year's profit
@@ -174,9 +265,7 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
     prepaid). ``taxable`` is the row of profit before tax; the tax goes to row ``out``."""
     b = w.book
     years = w.spec.timeline.horizon_years
-    year = lambda x: x.p("time.year")
-    new = lambda x: f"({year(x)}<>N({x.prev('time.year')}))"
-    since = lambda x, id: f"IF({new(x)},0,N({x.prev(id)}))"  # to date of the year before now
+    since = _before_now
     b.row(
         S,
         f"xl.{key}.ytd",
@@ -194,47 +283,7 @@ def loss_pool(w: ModelWriter, S: str, key: str, taxable: str, rate: str, out: st
         total=False,
     )
     for v in range(years):
-
-        def opening(x: At, v: int = v) -> str:
-            return (
-                f"=IF({new(x)},N({x.prev(f'xl.{key}.open{v}')})-N({x.prev(f'xl.{key}.used{v}')})"
-                f"+({year(x)}={v + 1})*MAX(-N({x.prev(f'xl.{key}.ytd')}),0),"
-                f"N({x.prev(f'xl.{key}.open{v}')}))"
-            )
-
-        def left(x: At, v: int = v) -> str:
-            if v == 0:
-                return f"={x.p(f'xl.{key}.gain')}"
-            return f"={x.p(f'xl.{key}.left{v - 1}')}-{x.p(f'xl.{key}.used{v - 1}')}"
-
-        def used(x: At, v: int = v) -> str:
-            return (
-                f"=MIN({x.p(f'xl.{key}.open{v}')},{x.p(f'xl.{key}.left{v}')})*"
-                f"({year(x)}>{v})*({year(x)}-{v}<={x.i('xl.carry_years')})*"
-                f"({x.i('xl.carry_years')}>0)"
-            )
-
-        for id, zh, en, f in (
-            (
-                f"xl.{key}.open{v}",
-                f"第{v}年亏损年初余额",
-                f"Loss of year {v} at the year start",
-                opening,
-            ),
-            (
-                f"xl.{key}.left{v}",
-                f"可弥补余额（{v}年前）",
-                f"Profit left before vintage {v}",
-                left,
-            ),
-            (
-                f"xl.{key}.used{v}",
-                f"本年累计弥补第{v}年亏损",
-                f"Loss of year {v} used to date",
-                used,
-            ),
-        ):
-            b.row(S, id, zh, en, f, total=False)
+        _vintage_rows(w, S, key, v)
     b.row(
         S,
         f"xl.{key}.used_ytd",

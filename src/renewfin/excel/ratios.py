@@ -314,19 +314,12 @@ def bank_ratios(w: ModelWriter) -> None:
     _cover_ratios(w)
 
 
-def _cover_ratios(w: ModelWriter) -> None:
-    """LLCR and PLCR (renewfin.metrics_funding._cover_ratios): PV at the loans'
-    facility-weighted contractual rates of CFADS after bond service over the loan (project)
-    life, plus the cash held for the debt at the start of the period, over the loan balance,
-    at the start of each test year with a balance."""
-    b, spec = w.book, w.spec
-    W = w.metric_formula
-    loans = spec.funding.loans
-    if not loans:
-        W("min_llcr", lambda x: f"={_reasons('min_llcr')[Why.NOT_DUE]}")
-        W("plcr", lambda x: f"={_reasons('plcr')[Why.NOT_DUE]}")
-        w.metric_year("min_llcr", lambda x: '=""')
-        return
+def _loan_rate_rows(w: ModelWriter) -> None:
+    """Rows of the loans' opening balance (drawings of the period included) [money] and
+    their facility-weighted contractual rate per period [-] (equal weights before any
+    facility), the discount rate of LLCR and PLCR."""
+    b = w.book
+    loans = w.spec.funding.loans
     b.row(
         M,
         "xl.loan_open",
@@ -358,6 +351,13 @@ def _cover_ratios(w: ModelWriter) -> None:
         fmt="0.000000",
         total=False,
     )
+
+
+def _loan_pv_rows(w: ModelWriter) -> None:
+    """Rows of CFADS after bond service discounted at the loans' rate over the loan life
+    and over the project life [money], the cash held for the debt at the start of each
+    period [money], and the flag of a test year's start in the loan life."""
+    b = w.book
     cond = lambda x: f"{x.p('xl.loan_open')}>1E-9"
     life = window(w, "loan_life", cond)
     b.row(
@@ -409,18 +409,13 @@ def _cover_ratios(w: ModelWriter) -> None:
         fmt=FLAG,
         total=False,
     )
-    _minimum(
-        w,
-        "min_llcr",
-        "xl.llcr",
-        lambda x: f"{x.p('xl.pv_loan')}+{x.p('xl.held_cash')}",
-        lambda x: x.p("xl.loan_open"),
-        "xl.repaying",
-        "xl.period_year",
-        None,
-        "贷款期偿债覆盖率",
-        "LLCR",
-    )
+
+
+def _plcr(w: ModelWriter) -> None:
+    """PLCR: at the first test-year start in the loan life, (PV over the project life +
+    cash held) ÷ the loan balance, with its reasons when undefined."""
+    b = w.book
+    W = w.metric_formula
     b.row(
         M,
         "xl.first_repaying",
@@ -448,6 +443,34 @@ def _cover_ratios(w: ModelWriter) -> None:
             f"{x.p(n_id)}/{x.p(d_id)}))))"
         ),
     )
+
+
+def _cover_ratios(w: ModelWriter) -> None:
+    """LLCR and PLCR (renewfin.metrics_funding._cover_ratios): PV at the loans'
+    facility-weighted contractual rates of CFADS after bond service over the loan (project)
+    life, plus the cash held for the debt at the start of the period, over the loan balance,
+    at the start of each test year with a balance."""
+    W = w.metric_formula
+    if not w.spec.funding.loans:
+        W("min_llcr", lambda x: f"={_reasons('min_llcr')[Why.NOT_DUE]}")
+        W("plcr", lambda x: f"={_reasons('plcr')[Why.NOT_DUE]}")
+        w.metric_year("min_llcr", lambda x: '=""')
+        return
+    _loan_rate_rows(w)
+    _loan_pv_rows(w)
+    _minimum(
+        w,
+        "min_llcr",
+        "xl.llcr",
+        lambda x: f"{x.p('xl.pv_loan')}+{x.p('xl.held_cash')}",
+        lambda x: x.p("xl.loan_open"),
+        "xl.repaying",
+        "xl.period_year",
+        None,
+        "贷款期偿债覆盖率",
+        "LLCR",
+    )
+    _plcr(w)
 
 
 def _terms(w: ModelWriter, key: str, num: Template, den: Template) -> tuple[str, str]:
@@ -491,11 +514,18 @@ def _cover(key: str, num: str, den: str, negative: str) -> str:
     )
 
 
-def coverage(w: ModelWriter) -> None:
-    """本息覆盖倍数 over the bond and debt lives (renewfin.ratios.coverage_sums, cover), the
-    annual bond cash test over the test years of the bond life, and the minimum cumulative
-    cash over the periods of operation before the last one held."""
-    b, spec = w.book, w.spec
+NI, BOND_DS, LOAN_DS = (
+    "cash.net_income_for_coverage",
+    "cash.bond_debt_service",
+    "cash.loan_debt_service",
+)
+"""Rows of the project income for debt service and of the bonds' and loans' debt service."""
+
+
+def _whole_life_covers(w: ModelWriter) -> str:
+    """The bond-life and debt-life windows and the whole-life covers over them (bond, bond
+    with the REIT exit, total debt, residual); return the bond-life window's row id."""
+    spec = w.spec
     W = w.metric_formula
     bond = window(
         w,
@@ -516,11 +546,7 @@ def coverage(w: ModelWriter) -> None:
         ),
     )
     sp = lambda x, a, c: f"SUMPRODUCT({x.row_range(a)},{x.row_range(c)})"
-    ni, bpi, lpi = (
-        "cash.net_income_for_coverage",
-        "cash.bond_debt_service",
-        "cash.loan_debt_service",
-    )
+    ni, bpi, lpi = NI, BOND_DS, LOAN_DS
     rev = lambda x: f"SUM({x.row_range('revenue.total')})"
     income = lambda x: f"({sp(x, ni, debt)}+{sp(x, 'reit.net_proceeds', debt)})"
     covers: dict[str, tuple[Template, Template]] = {
@@ -546,6 +572,15 @@ def coverage(w: ModelWriter) -> None:
             return _cover(key, x.p(n_id), x.p(d_id), x.p(neg))
 
         W(key, metric)
+    return bond
+
+
+def _annual_covers(w: ModelWriter, bond: str) -> None:
+    """Yearly rows of the project income and debt service, the annual bond cash test over
+    the test years of the bond life (``bond``: its window's row id) and the annual
+    total-debt coverage."""
+    b, spec = w.book, w.spec
+    ni, lpi = NI, LOAN_DS
     b.row(
         M,
         "xl.ni_bond",
@@ -598,6 +633,13 @@ def coverage(w: ModelWriter) -> None:
         total=False,
         n=n,
     )
+
+
+def _cash_minimum(w: ModelWriter) -> None:
+    """The minimum cumulative cash over the periods of operation before the last one held,
+    and its year."""
+    b = w.book
+    W = w.metric_formula
     b.row(
         M,
         "xl.cash_op",
@@ -624,3 +666,12 @@ def coverage(w: ModelWriter) -> None:
             f"MATCH(1,{x.row_range('xl.cash_low')},0)))"
         ),
     )
+
+
+def coverage(w: ModelWriter) -> None:
+    """本息覆盖倍数 over the bond and debt lives (renewfin.ratios.coverage_sums, cover), the
+    annual bond cash test over the test years of the bond life, and the minimum cumulative
+    cash over the periods of operation before the last one held."""
+    bond = _whole_life_covers(w)
+    _annual_covers(w, bond)
+    _cash_minimum(w)

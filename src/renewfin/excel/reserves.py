@@ -330,15 +330,16 @@ def _capitalisation_share(w: ModelWriter) -> None:
     )
 
 
-def _maintenance_reserve(w: ModelWriter) -> None:
-    """The MMRA (renewfin.instruments.reserve.maintenance_reserve): each occurrence of the
-    reserved cyclical costs funded in equal parts since the break before it, released to
-    pay it."""
+MmRow = tuple[str, str, str, Callable[[At], str], bool]
+"""A row of the MMRA block: id, Chinese and English labels, formula, 1 for a flow."""
+
+
+def _mm_occurrence_rows(w: ModelWriter) -> list[MmRow]:
+    """The operation flag, the reserved cyclical costs, their occurrences and the breaks
+    (an occurrence or a period out of operation) that cut the funding into segments."""
     from renewfin.spec.model import mmra_items
 
-    b, n = w.book, w.spec.n_periods
-    t = lambda x: x.p("time.period")
-    rows: list[tuple[str, str, str, Callable[[At], str], bool]] = [
+    return [
         (
             "xl.mm_on",
             "运营期标志（准备金）",
@@ -371,6 +372,15 @@ def _maintenance_reserve(w: ModelWriter) -> None:
             lambda x: f"=MAX({x.p('xl.mm_occ')},1-{x.p('xl.mm_on')})",
             False,
         ),
+    ]
+
+
+def _mm_segment_rows(w: ModelWriter) -> list[MmRow]:
+    """Each period's last break before it, next break after it, and the cost of the next
+    occurrence (the one the period funds)."""
+    n = w.spec.n_periods
+    t = lambda x: x.p("time.period")
+    return [
         (
             "xl.mm_last",
             "上一分段期",
@@ -400,6 +410,13 @@ def _maintenance_reserve(w: ModelWriter) -> None:
             ),
             False,
         ),
+    ]
+
+
+def _mm_account_rows() -> list[MmRow]:
+    """The reserve's contribution (the next occurrence in equal parts over its segment),
+    release (the balance, at an occurrence) and balance."""
+    return [
         (
             "reserve.mmra.contribution",
             "大中修准备金计提",
@@ -428,6 +445,14 @@ def _maintenance_reserve(w: ModelWriter) -> None:
             False,
         ),
     ]
+
+
+def _maintenance_reserve(w: ModelWriter) -> None:
+    """The MMRA (renewfin.instruments.reserve.maintenance_reserve): each occurrence of the
+    reserved cyclical costs funded in equal parts since the break before it, released to
+    pay it."""
+    b = w.book
+    rows = _mm_occurrence_rows(w) + _mm_segment_rows(w) + _mm_account_rows()
     for id, zh, en, formula, flow in rows:
         if flow or id == "reserve.mmra.balance":
             b.row(F, id, zh, en, formula, total=flow)

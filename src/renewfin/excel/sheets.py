@@ -1,18 +1,14 @@
-"""Cover, checks and control sheets of the model workbook."""
+"""Checks sheet of the model workbook: the integrity checks, the covenant and policy
+tests, and the funding solve (its block on the Control sheet and its live residual). The
+rest of the Control sheet, the cover and the check headers are ``renewfin.excel.control``."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Font
 
 from renewfin.checks import (
     FLOOR_TESTS,
@@ -21,7 +17,7 @@ from renewfin.checks import (
     platform_land_applies,
     platform_land_streams,
 )
-from renewfin.excel.book import FLAG, HEAD_FILL, HEAD_FONT, SOLVED_FILL, At, col, put_text
+from renewfin.excel.book import FLAG, At, put_text
 
 if TYPE_CHECKING:
     from renewfin.excel.writer import ModelWriter
@@ -32,8 +28,6 @@ LIVE = "xl.solve_residual"
 """The workbook's own (live) residual of the funding solve, on the Checks sheet."""
 SOLVER_ROWS = 7
 """First row of the funding-solve block at the top of the Control sheet."""
-CONTROL_ROWS = SOLVER_ROWS + 6
-"""First row of the rest of the Control sheet (spec hash, versions, solved values)."""
 
 
 def checks(w: ModelWriter) -> None:
@@ -95,10 +89,14 @@ def _series(expr: Callable[[At], str]) -> Callable[[At], str]:
     return lambda x: f"=(SUMPRODUCT(--({expr(x)}))=0)*1"
 
 
+def _tol(x: At) -> str:
+    """The checks' money tolerance: ``xl.check_tol`` × max(1, |total investment|)."""
+    return f"{x.i(TOL)}*{_scale(x)}"
+
+
 def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
     """Sources = uses, balance sheet, corkscrews, debt repaid and not above cost, funding
     solve, sizing targets (renewfin.checks._integrity_checks)."""
-    tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
     r = lambda x, id: x.row_range(id)
     gap = _corkscrew_gap(w)
     rows: list[CheckRow] = [
@@ -106,19 +104,19 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
             "sources_uses",
             "资金来源与运用平衡",
             "Sources equal uses",
-            _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{tol(x)}"),
+            _series(lambda x: f"ABS({r(x, 'su.sources')}-{r(x, 'su.uses')})>{_tol(x)}"),
         ),
         (
             "balance_sheet",
             "资产负债表平衡",
             "Balance sheet balances",
-            _series(lambda x: f"ABS({r(x, 'bs.check')})>{tol(x)}"),
+            _series(lambda x: f"ABS({r(x, 'bs.check')})>{_tol(x)}"),
         ),
         (
             "corkscrews",
             "债务及准备金余额勾稽",
             "Debt and reserve corkscrews close",
-            _series(lambda x: f"{r(x, gap)}>{tol(x)}"),
+            _series(lambda x: f"{r(x, gap)}>{_tol(x)}"),
         ),
         (
             "debt_repaid",
@@ -126,7 +124,7 @@ def _integrity_rows(w: ModelWriter) -> list[CheckRow]:
             "All debt repaid",
             lambda x: (
                 f"=((INDEX({r(x, 'bond.closing')},{x.i('xl.n_periods')})+"
-                f"INDEX({r(x, 'loan.closing')},{x.i('xl.n_periods')}))<={tol(x)})*1"
+                f"INDEX({r(x, 'loan.closing')},{x.i('xl.n_periods')}))<={_tol(x)})*1"
             ),
         ),
         (
@@ -411,17 +409,12 @@ def _sizing_targets(w: ModelWriter) -> Callable[[At], str]:
     return formula
 
 
-def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
-    """Financial survival, equity, the capital ratio, the coverage floors, the bank and the
-    第三版 ratios, REIT eligibility, the equity commitment (renewfin.checks.
-    _covenant_checks): a floor passes on a number at least the floor and on an undefined
-    metric unless its numerator was negative (or there was no revenue)."""
-    spec, res = w.spec, w.result
-    cov = spec.funding.covenants
-    tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
+def _floor_inputs(w: ModelWriter) -> None:
+    """Write the floor of each metric-against-floor test (``FLOOR_INPUTS``) as an input."""
+    cov = w.spec.funding.covenants
     floors = {
         "xl.floor.capital_ratio": (
-            minimum_capital_ratio(res),
+            minimum_capital_ratio(w.result),
             "最低资本金比例",
             "Minimum capital ratio",
         ),
@@ -451,32 +444,24 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
     for path, (value, zh, en) in floors.items():
         w.param(path, value, zh, en, "-")
 
-    def floor(metric: str, path: str) -> Callable[[At], str]:
-        m = lambda x: x.p(f"metric.{metric}")
-        return lambda x: (
-            f"=IF(ISNUMBER({m(x)}),({m(x)}>={x.i(path)}-1E-12)*1,IF(OR(ISNUMBER(SEARCH("
-            f'" negative",{m(x)})),ISNUMBER(SEARCH("no revenue",{m(x)}))),0,1))'
-        )
 
-    r = lambda x, id: x.row_range(id)
-    rows: list[CheckRow] = [
-        (
-            "cumulative_cash",
-            "财务生存能力（累计盈余资金非负）",
-            "Cumulative cash never negative",
-            _series(lambda x: f"{r(x, 'cash.cumulative_surplus')}<-{tol(x)}"),
-        ),
-        (
-            "negative_equity",
-            "所有者权益非负",
-            "Equity not negative",
-            _series(lambda x: f"{r(x, 'bs.equity')}<-{tol(x)}"),
-        ),
-        *(
-            (test.id, test.zh, test.en, floor(test.metric, FLOOR_INPUTS[test.id]))
-            for test in FLOOR_TESTS
-        ),
-    ]
+def _floor(metric: str, path: str) -> Callable[[At], str]:
+    """A floor test on ``metric.<metric>`` against the input ``path``: passes on a number at
+    least the floor and on an undefined metric unless its numerator was negative (or there
+    was no revenue)."""
+    m = lambda x: x.p(f"metric.{metric}")
+    return lambda x: (
+        f"=IF(ISNUMBER({m(x)}),({m(x)}>={x.i(path)}-1E-12)*1,IF(OR(ISNUMBER(SEARCH("
+        f'" negative",{m(x)})),ISNUMBER(SEARCH("no revenue",{m(x)}))),0,1))'
+    )
+
+
+def _cap_rows(w: ModelWriter) -> list[CheckRow]:
+    """The viability-gap payment within its cap (when the spec sets one) and the
+    equity-type instruments within their share of capital (when the run has them), with
+    their inputs."""
+    spec, res = w.spec, w.result
+    rows: list[CheckRow] = []
     gp = spec.funding.government_payment
     if gp is not None and gp.gap_cap_share is not None:
         w.param(
@@ -491,9 +476,9 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
                 "可行性缺口补助不超过上限",
                 "Viability-gap payment within its cap",
                 lambda x: (
-                    f"=(SUM({r(x, 'fiscal.operating_subsidies')})<="
+                    f"=(SUM({x.row_range('fiscal.operating_subsidies')})<="
                     f"{x.i('funding.government_payment.gap_cap_share')}*"
-                    f"SUM({r(x, 'revenue.total')})+{tol(x)})*1"
+                    f"SUM({x.row_range('revenue.total')})+{_tol(x)})*1"
                 ),
             )
         )
@@ -516,7 +501,14 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
                 ),
             )
         )
-    rows += _platform_land_row(w)
+    return rows
+
+
+def _sponsor_rows(w: ModelWriter) -> list[CheckRow]:
+    """REIT eligibility (when the run tests it) and the sponsor's equity within its
+    commitment (when the spec states one, with its input)."""
+    spec, res = w.spec, w.result
+    rows: list[CheckRow] = []
     if "reit_eligible" in res.values:
         rows.append(
             (
@@ -547,6 +539,33 @@ def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
     return rows
 
 
+def _covenant_rows(w: ModelWriter) -> list[CheckRow]:
+    """Financial survival, equity, the capital ratio, the coverage floors, the bank and the
+    第三版 ratios, REIT eligibility, the equity commitment (renewfin.checks.
+    _covenant_checks): a floor passes on a number at least the floor and on an undefined
+    metric unless its numerator was negative (or there was no revenue)."""
+    _floor_inputs(w)
+    rows: list[CheckRow] = [
+        (
+            "cumulative_cash",
+            "财务生存能力（累计盈余资金非负）",
+            "Cumulative cash never negative",
+            _series(lambda x: f"{x.row_range('cash.cumulative_surplus')}<-{_tol(x)}"),
+        ),
+        (
+            "negative_equity",
+            "所有者权益非负",
+            "Equity not negative",
+            _series(lambda x: f"{x.row_range('bs.equity')}<-{_tol(x)}"),
+        ),
+        *(
+            (test.id, test.zh, test.en, _floor(test.metric, FLOOR_INPUTS[test.id]))
+            for test in FLOOR_TESTS
+        ),
+    ]
+    return rows + _cap_rows(w) + _platform_land_row(w) + _sponsor_rows(w)
+
+
 def _platform_land_row(w: ModelWriter) -> list[CheckRow]:
     """The policy test ``platform_land_loan`` (renewfin.checks._platform_land_loan): 0 when
     a financing platform's booked land revenue, its loan drawings and its distributions to
@@ -555,9 +574,8 @@ def _platform_land_row(w: ModelWriter) -> list[CheckRow]:
     if not platform_land_applies(w.result):
         return []
     ids = platform_land_streams(w.result)
-    tol = lambda x: f"{x.i(TOL)}*{_scale(x)}"
     above = lambda x, lines: (
-        "(" + ("+".join(f"SUM({x.row_range(i)})" for i in lines) or "0") + f">{tol(x)})"
+        "(" + ("+".join(f"SUM({x.row_range(i)})" for i in lines) or "0") + f">{_tol(x)})"
     )
     return [
         (
@@ -662,141 +680,3 @@ def solver(w: ModelWriter) -> str:
             continue
         ws.cell(r, 5, value).number_format = "0.00E+00" if isinstance(value, float) else "0"
     return f"'Control'!$E${SOLVER_ROWS + 3}"
-
-
-def master_check_headers(w: ModelWriter) -> None:
-    """Show the master check (integrity) and the covenant status at the top of every
-    sheet."""
-    refs = []
-    for id in ("check.master", "check.covenants", MESSAGES):
-        cell = w.book.cell(id)
-        refs.append(f"'{cell.sheet}'!$E${cell.row}")
-    for ws in w.book.wb.worksheets:
-        row, label, value = (1, 8, 9) if ws.title == "Inputs" else (2, 2, 5)
-        ws.cell(row, label, "总检查 Master check (1 = all passed)").font = Font(bold=True)
-        c = ws.cell(row, value, f"={refs[0]}")
-        c.number_format = FLAG
-        c.font = Font(bold=True, color="C00000")
-        ws.cell(row, value + 1, "契约 Covenants").font = Font(bold=True)
-        c = ws.cell(row, value + 2, f"={refs[1]}")
-        c.number_format = FLAG
-        c.font = Font(bold=True, color="C07000")
-        ws.cell(row, value + 3, f"={refs[2]}").font = Font(bold=True, color="C00000")
-        _pass_fail(ws, f"{col(value)}{row}")
-        _pass_fail(ws, f"{col(value + 2)}{row}")
-    checks = w.book.wb[C]
-    flags = [cell.row for id, cell in w.book.cells.items() if id.startswith("check.")]
-    for r in flags:
-        _pass_fail(checks, f"E{r}")
-
-
-PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
-FAIL_FILL = PatternFill("solid", fgColor="FF9999")
-
-
-def _pass_fail(ws: Worksheet, ref: str) -> None:
-    """Conditional formatting of a check cell: green when it reads 1, red when 0."""
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"], fill=PASS_FILL))
-    ws.conditional_formatting.add(
-        ref,
-        CellIsRule(
-            operator="equal", formula=["0"], fill=FAIL_FILL, font=Font(bold=True, color="9C0006")
-        ),
-    )
-
-
-def control(w: ModelWriter) -> None:
-    """Spec hash, seed, versions, and every value the engine solved and wrote as a number."""
-    ws = w.book.sheet("Control")
-    spec = w.spec
-    digest = hashlib.sha256(
-        json.dumps(spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
-    rows = [
-        ("规格哈希 Spec hash (SHA-256)", digest),
-        ("情景 Scenario", str(w.scenario)),
-        ("随机种子 Seed", "n/a (deterministic run)" if w.seed is None else str(w.seed)),
-    ]
-    for pkg in ("renewfin", "numpy", "pandas", "scipy", "openpyxl", "pydantic"):
-        try:
-            rows.append((f"版本 {pkg}", metadata.version(pkg)))
-        except metadata.PackageNotFoundError:
-            rows.append((f"版本 {pkg}", "not installed"))
-    r = CONTROL_ROWS
-    for label, value in rows:
-        put_text(ws, r, 2, label)
-        put_text(ws, r, 5, value)
-        r += 1
-    r += 1
-    ws.cell(
-        r, 2, "引擎求解并以数值写入的单元格 Values solved by the engine and written as numbers"
-    ).font = Font(bold=True)
-    r += 1
-    for c, h in enumerate(
-        ("", "名称 Name", "位置 Cell", "", "数值 Value", "残差 Residual"), start=1
-    ):
-        cell = ws.cell(r, c, h)
-        cell.fill, cell.font = HEAD_FILL, HEAD_FONT
-    r += 1
-    for item in w.book.solved:
-        put_text(ws, r, 2, item["name"])
-        where = f"{item['row']}:{item['row']}" if item.get("whole_row") else f"E{item['row']}"
-        put_text(ws, r, 3, f"{item['sheet']}!{where}")
-        cell = ws.cell(r, 5, item["value"])
-        cell.fill = SOLVED_FILL
-        ws.cell(r, 6, item["residual"])
-        r += 1
-    r += 1
-    put_text(
-        ws,
-        r,
-        2,
-        "IRR starting guesses (Inputs, xl.irr_guess[...]) are the engine's roots, "
-        "so that Excel's IRR finds the same root when cash flows change sign more than once.",
-    )
-    numbers = sorted({(sheet, row, key) for sheet, row, key in w.table_numbers})
-    r += 2
-    ws.cell(
-        r,
-        2,
-        f"标准报表中以数值写入的行 Standard-table rows written as numbers "
-        f"({len(numbers)}; derived by renewfin.tables, green cells)",
-    ).font = Font(bold=True)
-    for sheet, row, key in numbers:
-        r += 1
-        put_text(ws, r, 2, key)
-        put_text(ws, r, 3, f"{sheet}!{row}:{row}")
-    ws.column_dimensions["B"].width = 46
-    ws.column_dimensions["E"].width = 70
-
-
-def cover(w: ModelWriter) -> None:
-    """Cover and contents with links to every sheet."""
-    wb = w.book.wb
-    ws = wb.create_sheet("Cover", 0)
-    spec = w.spec
-    put_text(ws, 1, 2, spec.project.name).font = Font(bold=True, size=16)
-    put_text(ws, 3, 2, spec.project.name_en or "")
-    put_text(
-        ws,
-        4,
-        2,
-        f"{spec.timeline.start_date.isoformat()} · {spec.timeline.periodicity.value} · "
-        f"{spec.timeline.horizon_years} 年 years · {spec.project.money_unit.value}",
-    )
-    notes = [
-        "黄色单元格为输入（可修改）；绿色为引擎求解值（见 Control）；其余均为公式。",
-        "Yellow cells are inputs you may change; green cells are values the engine solved "
-        "(listed on Control); every other number is a live formula.",
-        "每张计算表：A列为行标识，G列起为各期；同一行公式一致。",
-        "On every calculation sheet column A is the line id and the periods run from column G;"
-        " each row has one formula.",
-    ]
-    for k, text in enumerate(notes):
-        put_text(ws, 6 + k, 2, text)
-    ws.cell(11, 2, "目录 Contents").font = Font(bold=True)
-    for k, name in enumerate(n for n in wb.sheetnames if n != "Cover"):
-        cell = ws.cell(12 + k, 2, name)
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1")
-        cell.font = Font(color="0563C1", underline="single")
-    ws.column_dimensions["B"].width = 90

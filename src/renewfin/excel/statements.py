@@ -328,12 +328,12 @@ def _sources_uses_rows(w: ModelWriter) -> None:
     )
 
 
-def _balance_sheet_rows(w: ModelWriter) -> None:
-    """The balance sheet's rows (资产负债表, ``bs.*``): fixed assets, total assets, liabilities,
-    equity and the balance check [money]."""
+def _asset_rows(w: ModelWriter) -> None:
+    """The balance sheet's assets: fixed assets and construction in progress (net of
+    depreciation, derecognised at a disposal, less grants that reduce the asset), cash
+    incl. reserves, VAT credit, and their total with working capital [money]."""
     b = w.book
     S = SHEET
-    b.section(S, "资产负债表 Balance sheet")
     held_assets = lambda x: (
         f"{x.p('flag.held')}*(1-{x.i('xl.has_exit')}*({period(x)}>={x.p('xl.last_held')}))"
     )
@@ -383,6 +383,14 @@ def _balance_sheet_rows(w: ModelWriter) -> None:
         ),
         total=False,
     )
+
+
+def _liability_equity_rows(w: ModelWriter) -> None:
+    """The balance sheet's liabilities (bonds, loans, deferred grant income), equity
+    (capital paid in to date, distributions and profit included), the balance check and
+    the debt-to-assets ratio."""
+    b = w.book
+    S = SHEET
     b.row(
         S,
         "bs.liabilities",
@@ -430,6 +438,14 @@ def _balance_sheet_rows(w: ModelWriter) -> None:
         fmt="0.00%",
         total=False,
     )
+
+
+def _balance_sheet_rows(w: ModelWriter) -> None:
+    """The balance sheet's rows (资产负债表, ``bs.*``): fixed assets, total assets, liabilities,
+    equity and the balance check [money]."""
+    w.book.section(SHEET, "资产负债表 Balance sheet")
+    _asset_rows(w)
+    _liability_equity_rows(w)
 
 
 def hand_back(w: ModelWriter) -> None:

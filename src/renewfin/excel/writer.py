@@ -320,7 +320,7 @@ class ModelWriter:
         from renewfin.excel import outputs
 
         outputs.metrics(self)
-        from renewfin.excel import charts, sheets
+        from renewfin.excel import charts, control, sheets
 
         charts.chart_rows(self)
         sheets.checks(self)
@@ -328,11 +328,11 @@ class ModelWriter:
         self.book.integrity_cells(frozenset({"Checks"}))
         outputs.write_outputs_sheet(self)
         self.table_numbers = std_tables.write(self)
-        sheets.control(self)
+        control.control(self)
         self._headers()
         charts.add_charts(self)
-        sheets.cover(self)
-        sheets.master_check_headers(self)  # on the cover too
+        control.cover(self)
+        control.master_check_headers(self)  # on the cover too
         from renewfin.excel.inputs_layout import regroup
 
         regroup(self)

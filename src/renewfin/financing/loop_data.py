@@ -218,6 +218,132 @@ STEP_CODES: dict[PriorityStep, int] = {
 """Integer code of each waterfall step, as the compiled loop reads it."""
 
 
+def _full(a: np.ndarray | float | None, s: int, n: int) -> np.ndarray:
+    """``a`` (None for zeros) broadcast to (S, T) as floats (a read-only view)."""
+    return np.broadcast_to(np.asarray(np.zeros((1, n)) if a is None else a, dtype=float), (s, n))
+
+
+def _operating_lines(plan: FundingPlan, ops: Operations) -> np.ndarray:
+    """The operating lines and scheduled sources in the order ``OPS``, (len(OPS), S, T)
+    [money]; the bond lines summed over the bonds, ``avail`` the construction flag."""
+    s, n = ops.n_scenarios, ops.ocf.shape[1]
+    zeros = np.zeros((1, n))
+    lines = {
+        "capex": ops.capex,
+        "ocf": ops.ocf,
+        "taxable": ops.taxable_before_dep,
+        "untaxed": ops.untaxed_income,
+        "dep": ops.dep_pre,
+        "proceeds": ops.net_proceeds,
+        "avail": ops.availability,
+        "grants": sum(plan.grants.values(), zeros),
+        "inject": sum(plan.injections.values(), zeros),
+        "fund_in": plan.fund_contribution,
+        "bond_issue": sum((b.schedule.issue for b in plan.bonds), zeros),
+        "bond_service": sum((b.schedule.service for b in plan.bonds), zeros),
+        "bond_interest": sum((b.schedule.interest for b in plan.bonds), zeros),
+        "bond_fees": sum((b.schedule.fees for b in plan.bonds), zeros),
+        "bond_ds": sum(
+            (
+                b.schedule.interest
+                + b.schedule.principal
+                - (0.0 if b.refinanced_principal is None else b.refinanced_principal)
+                for b in plan.bonds
+            ),
+            zeros,
+        ),
+        "bond_own": sum((b.schedule.interest for b in plan.bonds if b.paid_interest), zeros),
+        "cap_share": plan.cap_share,
+        "reserve_open": zeros if plan.mmra is None else plan.mmra.opening,
+        "tax_factor": zeros + ops.tax_factor,
+        "dep_gap": zeros + ops.dep_gap,
+    }
+    return owned(np.stack([_full(lines[k], s, n) for k in OPS]))
+
+
+def _subsidy_shares(plan: FundingPlan, s: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each loan's interest paid by interest subsidies and its taxable part,
+    each (n_loans, S, T)."""
+    nl = len(plan.loans)
+    sub_share = np.zeros((nl, s, n))
+    sub_taxable = np.zeros((nl, s, n))
+    for k, share, taxable in plan.interest_subsidies.values():
+        sub_share[k] += _full(share, s, n)
+        if taxable:
+            sub_taxable[k] += _full(share, s, n)
+    return sub_share, sub_taxable
+
+
+def _loan_schedules(
+    plan: FundingPlan, s: int, n: int, ppy: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each loan's period rate (n_loans, S, T) [1/period], up-front and commitment fee rates
+    (n_loans, 2, S), and custom profile weights with their sums to maturity (n_loans, 2, T)."""
+    nl = len(plan.loans)
+    rates = np.zeros((nl, s, n))
+    fees = np.zeros((nl, 2, s))
+    custom = np.zeros((nl, 2, n))
+    for k, ln in enumerate(plan.loans):
+        rates[k] = _full(ln.rate, s, n) / ppy
+        fees[k, 0] = np.broadcast_to(ln.upfront_fee_rate + ln.stamp_duty_rate, (s,))
+        fees[k, 1] = np.broadcast_to(ln.commitment_fee_rate, (s,))
+        for t in range(n):
+            custom[k, :, t] = ln.terms.custom_share(t)
+    return rates, fees, custom
+
+
+def _loan_terms(plan: FundingPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Each loan's integer terms (n_loans, 4): close, first repayment, maturity, profile
+    code; and float terms (n_loans, 4): sculpting DSCR, cash sweep, draw weight, 1 when it
+    pays construction interest from own funds."""
+    nl = len(plan.loans)
+    ints = np.array(
+        [
+            [
+                ln.close,
+                ln.terms.repay_start,
+                ln.terms.maturity,
+                loan_math.PROFILE_CODES[ln.terms.profile],
+            ]
+            for ln in plan.loans
+        ],
+        dtype=np.int64,
+    ).reshape(nl, 4)
+    floats = np.array(
+        [
+            [
+                ln.terms.target_dscr_value,
+                ln.cash_sweep,
+                ln.draw_weight,
+                float(ln.paid_interest),
+            ]
+            for ln in plan.loans
+        ],
+        dtype=float,
+    ).reshape(nl, 4)
+    return ints, floats
+
+
+def _fund_terms(fund_spec: Fund | None, ppy: int, n: int) -> tuple[int, np.ndarray]:
+    """The last period of the fund's term (``n`` without a fund) and its terms (6,) as
+    ``LoopInputs.fund_terms`` (zeros without a fund)."""
+    if fund_spec is None:
+        return n, np.zeros(6)
+    end = round((fund_spec.start_year + fund_spec.term_years) * ppy) - 1
+    terms = np.array(
+        [
+            fund_spec.senior_return,
+            fund_spec.junior_return,
+            fund_spec.senior_share,
+            fund_spec.upside_share,
+            float(fund_spec.accrual is FundAccrual.COMPOUND),
+            fund_spec.draw_timing.weight,
+        ],
+        dtype=float,
+    )
+    return end, terms
+
+
 class LoopInputs(NamedTuple):
     """Everything fixed over the passes of one solve, as contiguous arrays and plain
     numbers that the compiled loop reads."""
@@ -283,87 +409,18 @@ class LoopInputs(NamedTuple):
     ) -> LoopInputs:
         """Broadcast the operating lines, scheduled sources and loan terms once."""
         s, n = ops.n_scenarios, ops.ocf.shape[1]
-        nl = len(plan.loans)
-        zeros = np.zeros((1, n))
-
-        def full(a: np.ndarray | None) -> np.ndarray:
-            return np.broadcast_to(np.asarray(zeros if a is None else a, dtype=float), (s, n))
-
-        sub_share = np.zeros((nl, s, n))
-        sub_taxable = np.zeros((nl, s, n))
-        for k, share, taxable in plan.interest_subsidies.values():
-            sub_share[k] += full(share)
-            if taxable:
-                sub_taxable[k] += full(share)
-        lines = {
-            "capex": ops.capex,
-            "ocf": ops.ocf,
-            "taxable": ops.taxable_before_dep,
-            "untaxed": ops.untaxed_income,
-            "dep": ops.dep_pre,
-            "proceeds": ops.net_proceeds,
-            "avail": ops.availability,
-            "grants": sum(plan.grants.values(), zeros),
-            "inject": sum(plan.injections.values(), zeros),
-            "fund_in": plan.fund_contribution,
-            "bond_issue": sum((b.schedule.issue for b in plan.bonds), zeros),
-            "bond_service": sum((b.schedule.service for b in plan.bonds), zeros),
-            "bond_interest": sum((b.schedule.interest for b in plan.bonds), zeros),
-            "bond_fees": sum((b.schedule.fees for b in plan.bonds), zeros),
-            "bond_ds": sum(
-                (
-                    b.schedule.interest
-                    + b.schedule.principal
-                    - (0.0 if b.refinanced_principal is None else b.refinanced_principal)
-                    for b in plan.bonds
-                ),
-                zeros,
-            ),
-            "bond_own": sum((b.schedule.interest for b in plan.bonds if b.paid_interest), zeros),
-            "cap_share": plan.cap_share,
-            "reserve_open": zeros if plan.mmra is None else plan.mmra.opening,
-            "tax_factor": zeros + ops.tax_factor,
-            "dep_gap": zeros + ops.dep_gap,
-        }
-        rates = np.zeros((nl, s, n))
-        fees = np.zeros((nl, 2, s))
-        custom = np.zeros((nl, 2, n))
-        for k, ln in enumerate(plan.loans):
-            rates[k] = full(ln.rate) / ops.ppy
-            fees[k, 0] = np.broadcast_to(ln.upfront_fee_rate + ln.stamp_duty_rate, (s,))
-            fees[k, 1] = np.broadcast_to(ln.commitment_fee_rate, (s,))
-            for t in range(n):
-                custom[k, :, t] = ln.terms.custom_share(t)
+        sub_share, sub_taxable = _subsidy_shares(plan, s, n)
+        rates, fees, custom = _loan_schedules(plan, s, n, ops.ppy)
+        loan_ints, loan_floats = _loan_terms(plan)
+        fund_end, fund_terms = _fund_terms(fund_spec, ops.ppy, n)
         floors = [ln.lockup_dscr for ln in plan.loans if ln.lockup_dscr]
         return cls(
-            ops=owned(np.stack([full(lines[k]) for k in OPS])),
+            ops=_operating_lines(plan, ops),
             rates=rates,
             sub_share=sub_share,
             sub_taxable=sub_taxable,
-            loan_ints=np.array(
-                [
-                    [
-                        ln.close,
-                        ln.terms.repay_start,
-                        ln.terms.maturity,
-                        loan_math.PROFILE_CODES[ln.terms.profile],
-                    ]
-                    for ln in plan.loans
-                ],
-                dtype=np.int64,
-            ).reshape(nl, 4),
-            loan_floats=np.array(
-                [
-                    [
-                        ln.terms.target_dscr_value,
-                        ln.cash_sweep,
-                        ln.draw_weight,
-                        float(ln.paid_interest),
-                    ]
-                    for ln in plan.loans
-                ],
-                dtype=float,
-            ).reshape(nl, 4),
+            loan_ints=loan_ints,
+            loan_floats=loan_floats,
             custom=custom,
             fees=fees,
             ov_total=owned(ops.ov_total, (s,)),
@@ -383,26 +440,8 @@ class LoopInputs(NamedTuple):
             dsra_from_plan=bool(dsra_from_plan and dsra_months > 0),
             lockup_floor=float(max(floors)) if floors else np.nan,
             fund_on=fund_spec is not None,
-            fund_end=(
-                round((fund_spec.start_year + fund_spec.term_years) * ops.ppy) - 1
-                if fund_spec is not None
-                else n
-            ),
-            fund_terms=(
-                np.array(
-                    [
-                        fund_spec.senior_return,
-                        fund_spec.junior_return,
-                        fund_spec.senior_share,
-                        fund_spec.upside_share,
-                        float(fund_spec.accrual is FundAccrual.COMPOUND),
-                        fund_spec.draw_timing.weight,
-                    ],
-                    dtype=float,
-                )
-                if fund_spec is not None
-                else np.zeros(6)
-            ),
+            fund_end=fund_end,
+            fund_terms=fund_terms,
         )
 
 

@@ -19,7 +19,7 @@ investment); a scenario file adds one factor per uncertain input.
 
 Every function batches its engine evaluations: all the points of one analysis are one
 ``run`` with a scenario axis of S points (chunked at
-:data:`renewfin.simulation.DEFAULT_CHUNK`), never a Python loop of single runs. The one
+:data:`renewfin.simulation_chunks.DEFAULT_CHUNK`), never a Python loop of single runs. The one
 exception is the root refinement of :func:`switching_values`, which calls the engine once
 per ``brentq`` iteration inside a bracket found by a batched grid.
 

@@ -19,7 +19,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from renewfin.paths import base_inputs, canonical_path, suggest
-from renewfin.simulation import DEFAULT_CHUNK, evaluate, prepare
+from renewfin.simulation import prepare
+from renewfin.simulation_chunks import DEFAULT_CHUNK, evaluate
 from renewfin.spec.base import StandardFactor
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.registry import registry

@@ -15,7 +15,8 @@ from renewfin.sensitivity.factors import (
     check_metrics,
     comparison,
 )
-from renewfin.simulation import DEFAULT_CHUNK, Simulation, evaluate, prepare
+from renewfin.simulation import Simulation, prepare
+from renewfin.simulation_chunks import DEFAULT_CHUNK, evaluate
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import ScenarioSpec, ThresholdOp
 

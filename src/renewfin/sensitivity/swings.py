@@ -13,7 +13,8 @@ from renewfin.sensitivity.factors import (
     FloatArray,
     check_metrics,
 )
-from renewfin.simulation import DEFAULT_CHUNK, evaluate, prepare
+from renewfin.simulation import prepare
+from renewfin.simulation_chunks import DEFAULT_CHUNK, evaluate
 from renewfin.spec.model import ProjectSpec
 from renewfin.spec.scenario import ScenarioSpec
 
