@@ -85,3 +85,40 @@ def test_renewfin_run_imports_no_pandas_nor_scipy_linalg() -> None:
     ).stdout.splitlines()
     assert out[-2] == "[]"
     assert out[-1] == "[[5.0, 14.0], [14.0, 50.0]] True"
+
+
+def test_inlining_copies_a_callee_scope_once_and_keeps_its_blocks() -> None:
+    import numba
+    from numba.core import inline_closurecall, ir
+    from numba.core.compiler import run_frontend
+
+    from renewfin.compiled import _SharedScopeCopy, share_inlined_scopes
+
+    def callee(x: float) -> float:
+        y = 0.0
+        for i in range(3):
+            y = y + x * i if x > 0 else y - i
+        return y
+
+    share_inlined_scopes()
+    share_inlined_scopes()  # idempotent: numba's module keeps one stand-in
+    assert isinstance(inline_closurecall.copy, _SharedScopeCopy)
+    func_ir = run_frontend(callee)
+    shim = _SharedScopeCopy()
+    copies = {label: shim.deepcopy(block) for label, block in func_ir.blocks.items()}
+    scopes = {id(b.scope) for b in copies.values()}
+    assert len(func_ir.blocks) > 1 and len(scopes) == 1  # one copy, not one per block
+    assert scopes.isdisjoint({id(b.scope) for b in func_ir.blocks.values()})
+    for label, block in func_ir.blocks.items():  # the same statements, new objects
+        assert [str(s) for s in copies[label].body] == [str(s) for s in block.body]
+        assert all(a is not b for a, b in zip(copies[label].body, block.body, strict=True))
+    assert isinstance(shim.deepcopy([ir.Loc("f", 1)])[0], ir.Loc)  # anything else: deepcopy
+
+    inlined = numba.njit(inline="always")(callee)
+
+    @numba.njit
+    def caller(x: float) -> float:
+        return inlined(x) + inlined(-x)
+
+    for x in (2.5, -1.0):  # reference: the plain Python functions
+        assert caller(x) == callee(x) + callee(-x)

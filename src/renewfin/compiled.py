@@ -14,6 +14,7 @@ assignments (``a[:] = b``), whose shape-mismatch error message numba would compi
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import importlib.abc
@@ -26,6 +27,7 @@ from typing import Any, TextIO, TypeVar, cast
 
 import numba
 import numba.core.event
+import numba.core.ir
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -110,6 +112,62 @@ def load_array_registry() -> ModuleType:
 
 
 load_array_registry()
+
+
+class _SharedScopeCopy:
+    """Stand-in for the ``copy`` module in ``numba.core.inline_closurecall``, whose only use
+    there is ``copy.deepcopy(block)`` of each block of a function being inlined.
+
+    numba copies the blocks one by one, and each copy deep-copies the function's whole
+    ``ir.Scope`` (every variable) again, so inlining a function of B blocks and V variables
+    costs B × V: inlining ``scenario_pass`` into ``_solve`` took about 5 s of the first
+    compile. Here the blocks of one function share one copy of their scope, as a single
+    ``copy.deepcopy`` of all of them would; the inlined code is the same (numba renames
+    every variable of the callee into the caller's scope and points each block at it). The
+    last scope copied is kept until ``reset`` (each inlining starts with it)."""
+
+    def __init__(self) -> None:
+        self.scope: Any = None
+        self.copied: Any = None
+
+    def reset(self) -> None:
+        """Forget the scope copied last."""
+        self.scope = self.copied = None
+
+    def deepcopy(self, x: Any, memo: dict[int, Any] | None = None) -> Any:
+        """``copy.deepcopy(x, memo)``, a block's scope copied once per function."""
+        if memo is not None or not isinstance(x, numba.core.ir.Block):
+            return copy.deepcopy(x, memo)
+        memo = {}
+        if x.scope is self.scope:
+            memo[id(x.scope)] = self.copied
+        out = copy.deepcopy(x, memo)
+        self.scope, self.copied = x.scope, out.scope
+        return out
+
+
+def share_inlined_scopes() -> None:
+    """Make numba's inlining (``inline="always"``) copy a function's scope once rather than
+    once per block (``_SharedScopeCopy``); idempotent."""
+    from numba.core import inline_closurecall as inlining
+
+    if isinstance(inlining.copy, _SharedScopeCopy):
+        return
+    shim = _SharedScopeCopy()
+    inline_ir = inlining.InlineWorker.inline_ir
+
+    def fresh_inline_ir(self: Any, *args: Any, **kwargs: Any) -> Any:
+        shim.reset()
+        try:
+            return inline_ir(self, *args, **kwargs)
+        finally:
+            shim.reset()
+
+    inlining.copy = shim  # type: ignore[assignment]
+    inlining.InlineWorker.inline_ir = fresh_inline_ir  # type: ignore[method-assign]
+
+
+share_inlined_scopes()
 
 
 def kernel(fn: F) -> F:
