@@ -280,3 +280,36 @@ def test_unknown_input_error_is_a_key_error_with_a_readable_message() -> None:
     assert isinstance(info.value, UnknownInputError)
     assert str(info.value).startswith("invalid input path: 1 problem")
     assert "did you mean revenues[停车位].unit_price" in str(info.value)
+
+
+def test_rules_found_valid_are_not_checked_again_and_nothing_else_is_let_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``check_overrides`` remembers, per spec object, what it found valid input by input
+    (renewfin.overrides._known). Reference: the loan's own rule, grace < tenor (15 years in
+    old_community), counted by the calls of ``ProjectSpec.with_changes``."""
+    from renewfin.overrides import check_overrides
+
+    spec = renewfin.load_spec(ROOT / "models" / "old_community.yaml")  # a fresh object
+    path = "funding.loans[0].grace_years"
+    calls: list[dict[str, Any]] = []
+    real = ProjectSpec.with_changes
+
+    def counted(self: ProjectSpec, changes: dict[str, Any]) -> ProjectSpec:
+        calls.append(dict(changes))
+        return real(self, changes)
+
+    monkeypatch.setattr(ProjectSpec, "with_changes", counted)
+    check_overrides(spec, {path: np.arange(2.0, 12.0)})  # 10 values: probed at 2 and 11
+    assert [v for c in calls for v in c.values()] == [2.0, 11.0]
+    check_overrides(spec, {path: np.arange(3.0, 11.5, 0.5)})  # inside [2, 11]: nothing
+    assert len(calls) == 2
+    check_overrides(spec, {path: np.arange(1.0, 11.0)})  # only the new smallest, 1
+    assert [v for c in calls[2:] for v in c.values()] == [1.0]
+    for _ in range(2):  # 15 breaks the rule, each time it is asked, however much was valid
+        with pytest.raises(SpecError, match="grace_years"):
+            check_overrides(spec, {path: np.arange(1.0, 16.0)})
+    assert [v for c in calls[3:] for v in c.values()] == [15.0, 15.0]
+    other = renewfin.load_spec(ROOT / "models" / "old_community.yaml")  # an equal copy
+    check_overrides(other, {path: np.arange(3.0, 11.5, 0.5)})
+    assert [v for c in calls[5:] for v in c.values()] == [3.0, 11.0]

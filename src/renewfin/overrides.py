@@ -10,13 +10,18 @@ the horizon …) by validating the spec changed to the values (``with_changes``)
 with every override, when each holds one value (a single run, a goal-seek trial: exact);
 otherwise input by input, at every distinct value when there are at most
 ``EXACT_DISTINCT`` of them, else at the smallest and the largest. A plain number is
-checked like an array of one.
+checked like an array of one. Input by input, what was found valid is remembered for the
+spec object (``KNOWN_SPECS`` specs at most): a value checked before is not checked again,
+and smallest–largest pairs inside the range of an earlier pair are taken as that pair was
+(between the two ends, as above), so the chunks of one sample are not validated again
+and again.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +33,9 @@ from renewfin.spec.registry import InputPath, Shape, registry
 
 EXACT_DISTINCT = 8
 """Up to this many distinct values of an input, the changed spec is validated at each."""
+KNOWN_SPECS = 8
+"""Specs whose values found valid input by input are remembered (``_known``), the most
+recently checked first."""
 
 
 @dataclass(frozen=True)
@@ -114,22 +122,66 @@ def _check_rules(
 ) -> list[Problem]:
     """The spec's rules across fields. When every override holds one value (a single run,
     a goal-seek trial), the spec changed to all of them is validated once: exact. Else each
-    input is probed on its own (``_probes``)."""
+    input is probed on its own (``_probes``), skipping what an earlier call found valid for
+    the same spec object (``_known``: the same value, or an end of a smallest–largest pair
+    inside the range of an earlier pair)."""
     fields = {p: e for p, e in entries.items() if not e.virtual}
     probes = {p: _probes(e, values[p]) for p, e in fields.items()}
-    if all(len(v) == 1 for v in probes.values()):
+    if all(len(v) == 1 for v, _ in probes.values()):
         if not probes:
             return []
-        problem = _rules_problem(spec, {p: v[0] for p, v in probes.items()})
+        problem = _rules_problem(spec, {p: v[0] for p, (v, _) in probes.items()})
         return [problem] if problem is not None else []
     problems = []
-    for path, candidates in probes.items():
+    known = _known(spec)
+    for path, (candidates, ranged) in probes.items():
+        seen = known.setdefault(path, _Valid())
+        if ranged and seen.lo <= candidates[0] and candidates[-1] <= seen.hi:
+            continue
         for value in candidates:
+            if _key(value) in seen.values or (ranged and seen.lo <= value <= seen.hi):
+                continue
             problem = _rules_problem(spec, {path: value})
             if problem is not None:
                 problems.append(problem)
                 break
+            seen.values.add(_key(value))
+        else:
+            if ranged:
+                seen.lo, seen.hi = min(seen.lo, candidates[0]), max(seen.hi, candidates[-1])
     return problems
+
+
+@dataclass
+class _Valid:
+    """What was found valid for one input of one spec (``_check_rules``)."""
+
+    values: set[float | tuple[float, ...]] = field(default_factory=set)
+    """Values (scalars) and rows (vectors) the changed spec was valid at."""
+    lo: float = np.inf
+    hi: float = -np.inf
+    """Smallest and largest value of a valid smallest–largest pair ([inf, −inf]: none)."""
+
+
+_KNOWN: OrderedDict[int, tuple[ProjectSpec, dict[str, _Valid]]] = OrderedDict()
+
+
+def _known(spec: ProjectSpec) -> dict[str, _Valid]:
+    """Path → what was found valid, for this spec object (the ``KNOWN_SPECS`` most recently
+    checked are kept; an entry is matched by identity, so an equal copy starts empty)."""
+    entry = _KNOWN.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        entry = (spec, {})
+        _KNOWN[id(spec)] = entry
+        while len(_KNOWN) > KNOWN_SPECS:
+            _KNOWN.popitem(last=False)
+    _KNOWN.move_to_end(id(spec))
+    return entry[1]
+
+
+def _key(value: Any) -> float | tuple[float, ...]:
+    """A probe value as a set member: a number, or a vector's row as a tuple."""
+    return tuple(value) if isinstance(value, list) else float(value)
 
 
 def _rules_problem(spec: ProjectSpec, changes: dict[str, Any]) -> Problem | None:
@@ -225,12 +277,15 @@ def _check_values(entry: InputPath, arr: np.ndarray, s: int) -> list[Problem]:
     return []
 
 
-def _probes(entry: InputPath, arr: np.ndarray) -> list[Any]:
-    """The values at which the changed spec is validated (see the module docstring)."""
+def _probes(entry: InputPath, arr: np.ndarray) -> tuple[list[Any], bool]:
+    """The values at which the changed spec is validated (see the module docstring), in
+    increasing order, and whether they are the smallest and the largest of more distinct
+    values (what lies between is taken as they are)."""
     if entry.shape is Shape.VECTOR:
         rows = np.unique(arr, axis=0)
-        return [[float(x) for x in row] for row in rows[:EXACT_DISTINCT]]
+        return [[float(x) for x in row] for row in rows[:EXACT_DISTINCT]], False
     flat = np.unique(arr.ravel())
-    if flat.size > EXACT_DISTINCT:
+    ranged = flat.size > EXACT_DISTINCT
+    if ranged:
         flat = flat[[0, -1]]
-    return [float(x) for x in flat]
+    return [float(x) for x in flat], ranged
