@@ -19,6 +19,7 @@ and again.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,19 +165,21 @@ class _Valid:
 
 
 _KNOWN: OrderedDict[int, tuple[ProjectSpec, dict[str, _Valid]]] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
 
 
 def _known(spec: ProjectSpec) -> dict[str, _Valid]:
     """Path → what was found valid, for this spec object (the ``KNOWN_SPECS`` most recently
     checked are kept; an entry is matched by identity, so an equal copy starts empty)."""
-    entry = _KNOWN.get(id(spec))
-    if entry is None or entry[0] is not spec:
-        entry = (spec, {})
-        _KNOWN[id(spec)] = entry
-        while len(_KNOWN) > KNOWN_SPECS:
-            _KNOWN.popitem(last=False)
-    _KNOWN.move_to_end(id(spec))
-    return entry[1]
+    with _KNOWN_LOCK:  # the web app checks from several threads
+        entry = _KNOWN.get(id(spec))
+        if entry is None or entry[0] is not spec:
+            entry = (spec, {})
+            _KNOWN[id(spec)] = entry
+            while len(_KNOWN) > KNOWN_SPECS:
+                _KNOWN.popitem(last=False)
+        _KNOWN.move_to_end(id(spec))
+        return entry[1]
 
 
 def _key(value: Any) -> float | tuple[float, ...]:
